@@ -26,6 +26,9 @@ metric:
   machine and after a reload of a kept evaluation (recomputed from the kept rows). The t quantile is computed
   exactly for the integer degrees of freedom, from Student's distribution function in closed form (Abramowitz &
   Stegun 26.7.3), by bisection: no scipy.
+- Answered at every reply (`ftlib.evaluate`), each reply of a conversation is one pair, and its change one value: the
+  interval then treats the replies of one conversation as independent draws, which they are not (`replies_note` says
+  so beside it).
 - A share of k rows in n (a reward accuracy): Wilson's score interval (Wilson 1927, JASA 22(158)), which keeps
   inside [0, 1] and holds its coverage for small n where the normal approximation does not (Brown, Cai & DasGupta
   2001, "Interval Estimation for a Binomial Proportion", Statistical Science 16(2)).
@@ -46,6 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from types import SimpleNamespace  # noqa: F401 (replies_note's doctest)
 
 CONFIDENCE = 0.95
 MIN_ROWS = 5  # fewer rows than this: "too few rows to tell", whatever the interval
@@ -141,6 +145,15 @@ def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     return (0.0 if k == 0 else centre - half), (1.0 if k == n else centre + half)
 
 
+def _many(noun: str) -> str:
+    """`noun` for several: "rows", "pairs", "replies" (a consonant's y as ies).
+
+    >>> _many("row"), _many("reply"), _many("day")
+    ('rows', 'replies', 'days')
+    """
+    return f"{noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{noun}s"
+
+
 def _num(value: float) -> str:
     return f"{value:+.3f}" if abs(value) < 1e4 else f"{value:+.3g}"  # as the Evaluate page shows a loss change
 
@@ -167,7 +180,7 @@ class PairedChange:
         rows left out are said as without a finite `missing` ("reward": a GRPO run's total, `ftlib.reward_eval`)."""
         if self.n == 0:
             return f"No {noun} has a finite change to compare."
-        nouns = noun if self.n == 1 else f"{noun}s"
+        nouns = noun if self.n == 1 else _many(noun)
         if self.verdict == NO_CHANGE:
             said = f"{measure} is unchanged on {'the' if self.n == 1 else 'all'} {self.n} {nouns}: no change."
         else:
@@ -182,11 +195,11 @@ class PairedChange:
                 else f"the mean change per {noun} {_num(self.mean)} (95% interval {_num(self.low)} to "
                 f"{_num(self.high)})"
             )
-            verdict = self.verdict.replace("rows", f"{noun}s")
+            verdict = self.verdict.replace("rows", _many(noun))
             said = f"{measure} is {most} on {counts[most]} of {self.n} {nouns}{also}; {spread}: {verdict}."
         if self.left_out:
             said += (
-                f" {self.left_out} {noun if self.left_out == 1 else noun + 's'} without a finite {missing} left out."
+                f" {self.left_out} {noun if self.left_out == 1 else _many(noun)} without a finite {missing} left out."
             )
         return said
 
@@ -227,6 +240,29 @@ def paired_change(base: Sequence[float], tuned: Sequence[float], unchanged: floa
     return PairedChange(n, lower, higher, n - lower - higher, mean, low, high, verdict, left_out)
 
 
+def replies_note(rows: Sequence) -> str:
+    """Where each of several replies of one conversation was an item of its own (`rows`: results with `index`, the
+    conversation, and `reply`, None unless answered at every reply), what the paired interval over them assumes: the
+    replies are paired one by one, each counting as a draw, though the replies of one conversation are not
+    independent, so the interval is likely too narrow; "" where no conversation gave more than one.
+
+    >>> R = SimpleNamespace
+    >>> replies_note([R(index=0, reply=1), R(index=0, reply=2), R(index=1, reply=1)])[:62]
+    'The interval counts each of the 3 replies of 2 conversations a'
+    >>> replies_note([R(index=0, reply=1), R(index=1, reply=1)]), replies_note([R(index=0, reply=None)])
+    ('', '')
+    """
+    replies = [(r.index, r.reply) for r in rows if getattr(r, "reply", None) is not None]
+    conversations = len({index for index, _ in replies})
+    if len(replies) <= conversations:
+        return ""
+    return (
+        f"The interval counts each of the {len(replies)} replies of {conversations} conversations as a draw of its "
+        "own, but the replies of one conversation are not independent (one topic, one prompt so far), so it is "
+        "likely narrower than it should be: read a verdict near its edge as within noise."
+    )
+
+
 @dataclass(frozen=True)
 class Share:
     """How sure a share of `k` in `n` is (a reward accuracy): its 95% Wilson interval (`low`, `high`; None for n = 0)
@@ -245,13 +281,13 @@ class Share:
         interval and the verdict against chance, in one line."""
         if self.n == 0:
             return f"No {noun} to compare."
-        nouns = noun if self.n == 1 else f"{noun}s"
+        nouns = noun if self.n == 1 else _many(noun)
         counted = what.format(k=f"{self.k} of {self.n} {nouns}")
         against = {
             HIGHER: f"clearly more than chance ({self.chance:.0%})",
             LOWER: f"clearly less than chance ({self.chance:.0%})",
             NOISE: f"within noise of chance ({self.chance:.0%})",
-        }.get(self.verdict, self.verdict.replace("rows", f"{noun}s"))
+        }.get(self.verdict, self.verdict.replace("rows", _many(noun)))
         return f"{counted} ({self.k / self.n:.0%}, 95% interval {self.low:.0%} to {self.high:.0%}): {against}."
 
     def as_dict(self, prefix: str) -> dict:
@@ -291,6 +327,7 @@ __all__ = [
     "Share",
     "mean_interval",
     "paired_change",
+    "replies_note",
     "share",
     "t_quantile",
     "wilson_interval",

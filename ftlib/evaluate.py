@@ -1,8 +1,9 @@
 """Base vs tuned on the held-out split: outputs side by side, per-row loss and perplexity, aggregates.
 
 For each test conversation the last assistant turn is the reference (or its first, `answer_at="first"`: a
-tool-calling row's call, which the last turn's prompt already holds). Its tokens are scored under the
-base model and under the tuned adapter (teacher forcing: loss = mean negative log-likelihood of the
+tool-calling row's call, which the last turn's prompt already holds; or each reply in turn, `answer_at="every"`, every
+reply an item of its own: the conversation up to it its prompt, `EvalRow.reply` its number). Its tokens are scored
+under the base model and under the tuned adapter (teacher forcing: loss = mean negative log-likelihood of the
 reference tokens, perplexity = exp(loss)), and both models answer the prompt greedily in one batched,
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference (`ftlib.references`) comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
@@ -38,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 
 from ftlib.errors import UserError, numbered
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
-from ftlib.eval_stats import PairedChange, Share, paired_change, share
+from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
 from ftlib.jobs import BackgroundJob
 from ftlib.modelset import generate_with_set
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
@@ -49,12 +50,14 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     _chat_template,
     answered_at,
     begins_past,
+    check_answer_at,
     check_references,
     conversation,
     cut_reference,
     encode_reference,
     references_past,
     rejected_reference,
+    reply_numbers,
     row_reference,
     several_replies,
 )
@@ -128,11 +131,12 @@ def token_losses(
     template: str = "tokenizer",
     max_length: int | None = None,
     answer_at: str = "last",
+    reply: int | None = None,
 ) -> TokenLosses:
-    """Per-token loss of one row's reference (the reply `answer_at` chooses) under the base and (when given) the tuned
-    model `tuned`, an adapter or a full fine-tune of `model_set`; cut at `max_length` as `evaluate` cuts it (the
-    tokens shown end there)."""
-    ref = row_reference(row, model_set.tokenizer, template, answer_at)[1].cut(max_length)[0]
+    """Per-token loss of one row's reference (the reply `answer_at` chooses, or reply number `reply`: an item of
+    "every") under the base and (when given) the tuned model `tuned`, an adapter or a full fine-tune of `model_set`;
+    cut at `max_length` as `evaluate` cuts it (the tokens shown end there)."""
+    ref = row_reference(row, model_set.tokenizer, template, answer_at, reply)[1].cut(max_length)[0]
     names = ["base"] + ([tuned] if tuned else [])
     per = losses_with_set(model_set, ref, names)
     scored = [lab != IGNORE_INDEX for lab in ref.labels]
@@ -184,6 +188,12 @@ class EvalRow:
     # Preference pairs only (None otherwise): the rejected answer's summed log-probability (nats) under each model.
     base_rejected_logp: float | None = None
     tuned_rejected_logp: float | None = None
+    reply: int | None = None  # answered at every reply: which reply of the row's conversation, from 1; else None
+
+    @property
+    def item(self) -> tuple[int, int | None]:
+        """(test index, reply): what tells the evaluated items apart (a row's several replies, `answer_at="every"`)."""
+        return self.index, self.reply
 
     @property
     def is_text(self) -> bool:
@@ -224,8 +234,9 @@ class EvalRow:
         return self.tuned_loss - self.base_loss
 
     def as_dict(self) -> dict:
+        """The row's fields and measures by name (its `reply` only where it is one of several items of a row)."""
         return dict(
-            asdict(self),
+            {k: v for k, v in asdict(self).items() if k != "reply" or v is not None},
             base_perplexity=self.base_perplexity,
             tuned_perplexity=self.tuned_perplexity,
             loss_change=self.loss_change,
@@ -254,7 +265,8 @@ class EvalResult:
         rows = self.rows
         return {
             "adapter": self.adapter,
-            "rows": len(rows),
+            "rows": len({r.index for r in rows}),  # held-out rows: answered at every reply, an item per reply
+            **({"replies": len(rows)} if self.answer_at == "every" else {}),
             "skipped": len(self.skipped),
             "cut_rows": len(self.cut),  # scored on their first `max_length` tokens, as training cut them
             "tokens": sum(r.tokens for r in rows),
@@ -274,7 +286,8 @@ class EvalResult:
     def change_stats(self) -> PairedChange:
         """How sure the per-row loss change (tuned - base, nats) is: rows lower / higher / unchanged, the mean change
         with its 95% paired t interval and a verdict (`ftlib.eval_stats.paired_change`). Each row counts once, as the
-        rows are the independent draws, so its mean can differ from the token-weighted `loss_change`."""
+        rows are the independent draws, so its mean can differ from the token-weighted `loss_change`; answered at
+        every reply, each reply is one (`noun`; `eval_stats.replies_note` says what that interval assumes)."""
         return paired_change([r.base_loss for r in self.rows], [r.tuned_loss for r in self.rows])
 
     def accuracy_stats(self) -> Share | None:
@@ -286,10 +299,16 @@ class EvalResult:
     def how_sure(self) -> list[str]:
         """The sentences saying how sure the comparison is: the loss change per row, and with pairs the reward
         accuracy (what the Evaluate page and the CLI print)."""
-        said = [self.change_stats().sentence()]
+        said = [self.change_stats().sentence(noun=self.noun)]
+        said += [note] if (note := replies_note(self.rows)) else []
         if (accuracy := self.accuracy_stats()) is not None:
             said.append(accuracy.sentence(PAIRS_MOVED))
         return said
+
+    @property
+    def noun(self) -> str:
+        """What one item of the result is, in words: "reply" answered at every reply, else "row"."""
+        return "reply" if self.answer_at == "every" else "row"
 
     def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row") -> str:
         """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut); a row is
@@ -346,6 +365,8 @@ class EvalResult:
             "tuned_perplexity",
             "tokens",
         ]
+        if any(r.reply is not None for r in self.rows):
+            cols.insert(1, "reply")
         if any(r.is_pair for r in self.rows):
             cols += ["base_prefers_chosen", "tuned_prefers_chosen", "reward_margin"]
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
@@ -396,7 +417,9 @@ def evaluate(
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
-    asked for and scored (`references.ANSWER_AT`: "last", or "first", a tool-calling row's call).
+    asked for and scored (`references.ANSWER_AT`: "last", "first", a tool-calling row's call, or "every": each reply
+    of a conversation an item of its own, `EvalRow.reply` its number, skipped and cut on its own and answered in its
+    own generation; `skipped` and `cut` still name test rows, a skipped reply's reason saying which).
 
     Generation is greedy (deterministic) and batched: `batch_size` test rows x 2 models per decoding loop (an
     adapter shares the base's loop; a full fine-tune runs its own loop over the same rows).
@@ -418,12 +441,12 @@ def evaluate(
     tokenizer = model_set.tokenizer
     template = _chat_template(template, tokenizer)  # once, not per row
     prepared, skipped, cut_rows = [], [], []
-    past = []  # the rows whose reference begins past the max length
-    for i, row in enumerate(selected):
-        try:
-            messages, ref = row_reference(
-                row, tokenizer, template, answer_at
-            )  # a text row: no messages, its every token
+    past = []  # the items whose reference begins past the max length
+    items = [(i, reply) for i, row in enumerate(selected) for reply in reply_numbers(row, answer_at)]
+    for i, reply in items:
+        row = selected[i]
+        try:  # a text row: no messages, its every token
+            messages, ref = row_reference(row, tokenizer, template, answer_at, reply)
             tools = row.get("tools")  # a tool-calling row is asked with its tools
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
@@ -438,20 +461,20 @@ def evaluate(
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
             rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
-            skipped.append((i, str(exc)))
+            skipped.append((i, str(exc) if reply is None else f"reply {reply}: {exc}"))
             continue
-        prepared.append((i, messages, ref, prompt_ids, rejected))
-        cut_rows += [i] if was_cut or rejected_cut else []  # a pair: either answer
+        prepared.append(((i, reply), messages, ref, prompt_ids, rejected))
+        cut_rows += [i] if was_cut or rejected_cut else []  # a pair: either answer; a row once, whichever reply
     if not prepared:
         # Every row's answer past the cut: the max length a run needs to learn and score them (a walk's dead end),
         # counted as the pre-run report counts it (a pair's rejected answer too).
         longest = (
-            references_past(selected, tokenizer, template, max_length, answer_at)[2]
-            if len(past) == len(selected)
-            else 0
+            references_past(selected, tokenizer, template, max_length, answer_at)[2] if len(past) == len(items) else 0
         )
         need = f" A run with a max length of {longest} tokens keeps them whole." if longest else ""
-        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}{need}")
+        what = f"{len(items)} replies of the {len(selected)} test rows" if len(items) > len(selected) else ""
+        what = what or f"{len(selected)} test rows"
+        raise EvalError(f"None of the {what} can be evaluated: {skipped[0][1]}{need}")
 
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}
@@ -462,13 +485,14 @@ def evaluate(
         chunk = prepared[start : start + batch_size]
         asked = [p for p in chunk if p[1]]  # a text row has no prompt: scored, not answered
         doing = "Answering" if asked else "Scoring"
-        report(f"{doing} rows {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        nouns = "replies" if answer_at == "every" else "rows"
+        report(f"{doing} {nouns} {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in asked for m in (None, tuned)]
         results = gen_rows and generate_with_set(
             model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0
         )
         answers = {p[0]: (results[2 * j].text, results[2 * j + 1].text) for j, p in enumerate(asked)}
-        for i, messages, ref, _, rejected in chunk:
+        for (i, reply), messages, ref, _, rejected in chunk:
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
             rej = (
@@ -482,13 +506,14 @@ def evaluate(
                     index=i,
                     prompt=_last_user(messages[:-1]) if messages else "",
                     reference=reference_text(messages[-1]) if messages else selected[i]["text"],
-                    base_output=answers.get(i, (None, None))[0],
-                    tuned_output=answers.get(i, (None, None))[1],
+                    base_output=answers.get((i, reply), (None, None))[0],
+                    tuned_output=answers.get((i, reply), (None, None))[1],
                     base_loss=_mean(base_l),
                     tuned_loss=_mean(tuned_l),
                     tokens=len(base_l),
                     base_rejected_logp=rej[0] if rej else None,
                     tuned_rejected_logp=rej[1] if rej else None,
+                    reply=reply,
                 )
             )
     report("Done", 1.0)
@@ -515,7 +540,7 @@ class EvalJob(BackgroundJob):
         self.model_set, self.rows, self.adapter, self.kwargs = model_set, list(rows), adapter, kwargs
         self.message, self.fraction = "Starting", 0.0
         self.result: EvalResult | None = None
-        self.token_views: dict[int, TokenLosses] = {}  # `token_losses` of a row of the result, by row: a page's cache
+        self.token_views: dict[tuple, TokenLosses] = {}  # `token_losses` of an item, by `EvalRow.item`: a page's cache
         self.models_spec: tuple | None = None  # what a page loaded `model_set` from, to get it back once it let go
 
     def _progress(self, message: str, fraction: float) -> None:

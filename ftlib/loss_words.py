@@ -5,8 +5,9 @@ tuned 0.104, a training loss of 0.1895 on Train and 0.079 in the runs table). Al
 negative log-likelihood of the tokens counted, nats per token), over different tokens, rows and weights:
 
 - Evaluate's base and tuned loss (`ftlib.evaluate`): every token of the reply Evaluate scores (the last reply of each
-  held-out conversation, or its first: `references.ANSWER_AT`; a pair's chosen answer; every token of a raw text),
-  each token counting alike, of the rows evaluated (the first N of the split), cut at the run's max length.
+  held-out conversation, or its first, or every reply: `references.ANSWER_AT`; a pair's chosen answer; every token of
+  a raw text), each token counting alike, of the rows evaluated (the first N of the split), cut at the run's max
+  length.
 - Train's held-out loss (the trainer's eval loss): the tokens the run's mask policy trains (every assistant reply by
   default, a tool call too) of all the held-out rows, each batch's mean averaged over the batches; its first point
   (step 0) is the base model's.
@@ -15,7 +16,10 @@ negative log-likelihood of the tokens counted, nats per token), over different t
 
 So Evaluate's base loss and the first point of Train's held-out curve differ where rows have several replies (a tool
 call is easier or harder to predict than a reply in words), where Evaluate scores only some rows, and a little by the
-weighting. Nothing here computes a loss.
+weighting. Answered at every reply, under the default mask policy (`all_assistant`), Evaluate scores the tokens
+Train's held-out loss scores, each reply with the conversation before it as context, as one forward over the whole
+row sees it, cut at the same max length: only the rows and the weighting differ (a run training only the last reply,
+`last_assistant`, counts fewer). Nothing here computes a loss.
 
     >>> evaluate_measured_over([SimpleNamespace(tokens=7, is_text=False, is_pair=False)] * 2)
     'Average loss per answer token of the last reply of each of the 2 held-out rows (14 tokens, each counting alike).'
@@ -35,16 +39,31 @@ from ftlib.references import ANSWER_AT, several_replies
 def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int | None = None) -> str:
     """What Evaluate's base and tuned loss are the average of, for its result rows (`EvalRow`s: `tokens`, `is_text`,
     `is_pair`): "Average loss per answer token of the last reply of each of the 5 held-out rows (412 tokens, each
-    counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated."""
+    counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated. Answered at every
+    reply (the rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of.
+
+    >>> R = SimpleNamespace
+    >>> items = [R(index=0, reply=1, tokens=5, is_text=False, is_pair=False), R(index=0, reply=2, tokens=4,
+    ...     is_text=False, is_pair=False), R(index=1, reply=1, tokens=3, is_text=False, is_pair=False)]
+    >>> evaluate_measured_over(items, "every", total=4)[33:]
+    "the 3 replies of the 2 held-out rows (12 tokens, each counting alike; the first 2 of the run's 4)."
+    """
     texts = sum(r.is_text for r in rows)
     pairs = sum(r.is_pair for r in rows)
     chats = len(rows) - texts - pairs
     reply = ANSWER_AT.get(answer_at, ANSWER_AT["last"]).removeprefix("the ")
     parts = [f"the {reply} of each of the {plural(chats, 'held-out row')}"] if chats else []
+    evaluated = len(rows)
+    if answer_at == "every":  # an item per reply: the rows they are of, and how many replies
+        replies = [r for r in rows if not r.is_text and not r.is_pair]
+        conversations = len({r.index for r in replies})
+        evaluated = len({r.index for r in rows})
+        said = f"the {plural(len(replies), 'reply', 'replies')} of the {plural(conversations, 'held-out row')}"
+        parts = [said] if replies else []
     parts += [f"the chosen answer of each of the {plural(pairs, 'held-out pair')}"] if pairs else []
     parts += [f"every token of the {plural(texts, 'held-out text')}"] if texts else []
     tokens = sum(r.tokens for r in rows)
-    some = f"; the first {len(rows)} of the run's {total}" if total and total > len(rows) else ""
+    some = f"; the first {evaluated} of the run's {total}" if total and total > evaluated else ""
     if texts == len(rows):  # raw text only: every token is scored
         texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
         return f"Average loss per token of the held-out texts: {texts_said}."
@@ -56,15 +75,26 @@ def train_heldout_note(
     rows: Sequence[dict], mask_policy: str = "all_assistant", answer_at: str = "last", total: int | None = None
 ) -> str:
     """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
-    `rows` Evaluate scored (`total`: all the run's held-out rows): which tokens it counts (the run's mask policy),
-    which rows, how it weighs them; its first point is the base model's, and the training loss is of other rows.
+    `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
+    answered): which tokens it counts (the run's mask policy), which rows, how it weighs them; its first
+    point is the base model's, and the training loss is of other rows. Answered at `every` reply under `all_assistant`
+    it counts the same tokens, and says so.
+
+    >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
+    >>> train_heldout_note([chat], answer_at="every", total=1)[:88]
+    "Train's held-out loss scores the same tokens (every reply the run trains, each after the"
 
     >>> train_heldout_note([{"messages": [{"role": "user"}, {"role": "assistant"}]}] * 3, total=3)[:92]
     "Train's held-out loss differs: it averages each batch's mean rather than every token alike. "
     """
     differs = []
     several = several_replies(rows)
-    if several and mask_policy == "all_assistant":
+    same = answer_at == "every" and mask_policy == "all_assistant"
+    if same:
+        pass  # the same tokens: said below
+    elif several and answer_at == "every" and mask_policy == "last_assistant":
+        differs.append("counts only the last reply, the one the run trains, not every reply")
+    elif several and mask_policy == "all_assistant":
         differs.append(f"counts every reply the run trains (a tool call too), not only the {answer_at}")
     elif several and mask_policy == "last_assistant" and answer_at == "first":
         differs.append("counts the last reply, the one the run trains, not the first")
@@ -76,8 +106,15 @@ def train_heldout_note(
         differs.append(f"covers all {total} held-out rows, not the first {len(rows)}")
     differs.append("averages each batch's mean rather than every token alike")
     said = ", ".join(differs[:-1]) + (" and " if len(differs) > 1 else "") + differs[-1]
+    if same:  # `ftlib.evaluate`'s items of every reply: the tokens `all_assistant` labels, in the same context
+        said = (
+            "Train's held-out loss scores the same tokens (every reply the run trains, each after the conversation "
+            f"before it, cut at the same max length), but it {said}"
+        )
+    else:
+        said = f"Train's held-out loss differs: it {said}"
     return (
-        f"Train's held-out loss differs: it {said}. Its first point (step 0) is the base model's; the training loss "
+        f"{said}. Its first point (step 0) is the base model's; the training loss "
         "is measured on the training rows, not these."
     )
 

@@ -8,11 +8,13 @@ every token of it but the first (`ftlib.text_eval`). Training cuts each row at t
 is cut there too, and a row whose reference begins past it cannot be scored: the run learned nothing of it
 (`begins_past`).
 
-Which reply of a conversation is answered (`ANSWER_AT`, `answered_at`): its last (the default), or its first. In a
-tool-calling row (user, assistant's tool call, the tool's result, assistant's reply) the last reply is asked with the
-call and its result already in the prompt, so what the run learned (to call the tool) is never tested; answered at
-the first reply, the prompt ends with the user's question and the reference is the call, as the template writes it.
-Training's default mask policy (`all_assistant`) scores every reply, so its held-out loss mixes both.
+Which reply of a conversation is answered (`ANSWER_AT`, `answered_at`): its last (the default), its first, or every
+one (`reply_numbers`, `nth_reply`). In a tool-calling row (user, assistant's tool call, the tool's result, assistant's
+reply) the last reply is asked with the call and its result already in the prompt, so what the run learned (to call
+the tool) is never tested; answered at the first reply, the prompt ends with the user's question and the reference is
+the call, as the template writes it. Training's default mask policy (`all_assistant`) scores every reply, so its
+held-out loss mixes both; answered at every reply, each reply is an item of its own (the conversation up to it the
+prompt, the reply the reference), and together they are the tokens that policy scores.
 
     >>> begins_past(Reference([1, 2, 3, 4], [-100, -100, -100, 4], ["a", "b", "c", "d"]), max_length=3)
     True
@@ -42,12 +44,42 @@ NO_REFERENCE = (
 
 
 # How a conversation's reply to answer is chosen: its name in a key, the CLI and the page -> its words.
-ANSWER_AT = {"last": "the last reply", "first": "the first reply"}
+ANSWER_AT = {"last": "the last reply", "first": "the first reply", "every": "every reply"}
+
+
+def reply_count(messages: list[dict]) -> int:
+    """How many assistant replies `messages` has after a prompt (an assistant turn opening a conversation has none
+    before it, so it is no reply to ask for).
+
+    >>> reply_count([{"role": "system"}, {"role": "user"}, {"role": "assistant"}, {"role": "tool"},
+    ...              {"role": "assistant"}])
+    2
+    """
+    return sum(m.get("role") == "assistant" for m in messages[1:])
+
+
+def nth_reply(messages: list[dict], n: int) -> list[dict]:
+    """`messages` up to and with their `n`-th assistant reply after a prompt (counted from 1, `reply_count`): that
+    reply's prompt and the reply. EvalError when there is no such reply.
+
+    >>> chat = [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]
+    >>> len(nth_reply(chat, 1)), len(nth_reply(chat, 2))
+    (2, 4)
+    """
+    seen = 0
+    for i, m in enumerate(messages):
+        if i and m.get("role") == "assistant":
+            seen += 1
+            if seen == n:
+                return messages[: i + 1]
+    raise EvalError(f"The conversation has {reply_count(messages)} replies, so it has no reply {n}.")
 
 
 def answered_at(messages: list[dict], at: str = "last") -> list[dict]:
     """`messages` ending with the reply `at` chooses (`ANSWER_AT`): "last" (all of them, as they end with it) or
-    "first" (up to the first assistant turn after a prompt: a tool-calling row's call). EvalError for another `at`.
+    "first" (up to the first assistant turn after a prompt: a tool-calling row's call). "every" answers each reply in
+    turn (`reply_numbers`, `nth_reply`); as one conversation it is all of them, its last reply the one that needs the
+    longest max length. EvalError for another `at`.
 
     >>> chat = [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]
     >>> len(answered_at(chat, "last")), len(answered_at(chat, "first"))
@@ -55,7 +87,7 @@ def answered_at(messages: list[dict], at: str = "last") -> list[dict]:
     """
     if at not in ANSWER_AT:
         raise EvalError(f"Unknown reply to answer '{at}': choose one of {', '.join(ANSWER_AT)}.")
-    if at == "last":
+    if at in ("last", "every"):
         return messages
     first = next((i for i, m in enumerate(messages) if i and m.get("role") == "assistant"), len(messages) - 1)
     return messages[: first + 1]
@@ -74,6 +106,43 @@ def several_replies(rows: Sequence[dict]) -> int:
     )
 
 
+def reply_numbers(row: dict, at: str = "last") -> list[int | None]:
+    """Which replies of `row` are evaluated, each an item of its own: [None] (the one reply `at` chooses, or a row
+    that is no conversation: a pair's chosen answer, a raw text), or with `at` "every" each reply of a conversation,
+    counted from 1 (`nth_reply`). A conversation without a reference (`conversation` refuses it) is [None], so its
+    reason is said once.
+
+    >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
+    >>> reply_numbers(chat, "every"), reply_numbers(chat, "last"), reply_numbers({"text": "Hi"}, "every")
+    ([1, 2], [None], [None])
+    """
+    if at != "every" or row_kind(row) != "sft":
+        return [None]
+    try:
+        messages = conversation(row)
+    except UserError:
+        return [None]
+    return list(range(1, reply_count(messages) + 1)) or [None]
+
+
+def check_answer_at(at: str, measure: str, rows: Sequence[dict]) -> None:
+    """EvalError, before any model loads, when the reply to answer `at` (`ANSWER_AT`) other than the default "last"
+    cannot apply: a run measured by its reward model's pairs or its rewards (`measure`, `measured_by`), or `rows` of
+    which none is a conversation (pairs, raw texts: each has one answer, scored whatever `at`)."""
+    answered_at([], at)  # an unknown choice
+    if at == "last":
+        return
+    if measure != "references":
+        pairs = "a reward model's run is measured on its held-out pairs"
+        what = pairs if measure == "pairs" else "a GRPO run's prompts are measured by its rewards"
+        raise EvalError(f"--answer-at {at} chooses which reply of a conversation is scored, but {what}: leave it out.")
+    if not any(row_kind(row) == "sft" for row in rows):
+        raise EvalError(
+            f"--answer-at {at} chooses which reply of a conversation is scored, but none of the {len(rows)} rows is "
+            "a conversation (pairs and texts have one answer each): leave it out, or evaluate on conversations."
+        )
+
+
 def measured_by(method: str | None, rows: Sequence[dict]) -> str:
     """What a run of `method` is measured by on these held-out rows: "pairs" (a reward model's score head ranks each
     pair), "rewards" (a GRPO run on prompts without answers: its rewards score both models' answers) or "references"
@@ -89,10 +158,11 @@ def measured_by(method: str | None, rows: Sequence[dict]) -> str:
     return "references"
 
 
-def conversation(row: dict, at: str = "last") -> list[dict]:
+def conversation(row: dict, at: str = "last", reply: int | None = None) -> list[dict]:
     """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
     a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused). `at`:
-    which reply of a conversation (`answered_at`); a pair's or a KTO row's answer is its last turn whatever `at`."""
+    which reply of a conversation (`answered_at`), or `reply`, its number (`nth_reply`, "every"'s items); a pair's or
+    a KTO row's answer is its last turn whatever `at`."""
     kind = row_kind(row)
     if kind == "unpaired" and not row.get("label"):
         raise EvalError(BAD_LABEL)
@@ -104,7 +174,9 @@ def conversation(row: dict, at: str = "last") -> list[dict]:
         raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
     if len(messages) < 2:
         raise EvalError("The row has an assistant answer but no prompt before it.")
-    return answered_at(messages, at) if kind == "sft" else messages
+    if kind != "sft":
+        return messages
+    return answered_at(messages, at) if reply is None else nth_reply(messages, reply)
 
 
 def check_references(rows: Sequence[dict]) -> None:
@@ -163,13 +235,16 @@ def encode_reference(messages: list[dict], tokenizer, template="tokenizer", tool
     return Reference(list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template))
 
 
-def row_reference(row: dict, tokenizer, template="tokenizer", at: str = "last") -> tuple[list[dict] | None, Reference]:
-    """(the row's conversation up to the reply `at` chooses, its Reference: that reply); a raw-text row has no
-    conversation (None), and every token of its text but the first is its reference (`ftlib.text_eval`)."""
+def row_reference(
+    row: dict, tokenizer, template="tokenizer", at: str = "last", reply: int | None = None
+) -> tuple[list[dict] | None, Reference]:
+    """(the row's conversation up to the reply `at` chooses, or reply number `reply` (`nth_reply`), its Reference:
+    that reply); a raw-text row has no conversation (None), and every token of its text but the first is its
+    reference (`ftlib.text_eval`)."""
     template = _chat_template(template, tokenizer)
     if is_text(row):
         return None, Reference(*text_tokens(row, tokenizer, template))
-    messages = conversation(row, at)
+    messages = conversation(row, at, reply)
     return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
 
 
@@ -243,14 +318,18 @@ __all__ = [
     "Reference",
     "answered_at",
     "begins_past",
+    "check_answer_at",
     "check_references",
     "conversation",
     "cut_reference",
     "encode_reference",
     "measured_by",
+    "nth_reply",
     "past_the_cut",
     "references_past",
     "rejected_reference",
+    "reply_count",
+    "reply_numbers",
     "row_reference",
     "several_replies",
 ]

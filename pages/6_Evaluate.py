@@ -26,6 +26,7 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
+from ftlib.eval_stats import replies_note
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
 from ftlib.reward_eval import measured_by
@@ -131,7 +132,7 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     "model is by it (loss; lower is better). Text has no prompt, so no answers are generated."
     if all_text
     else "Each held-out conversation's last answer is the reference"
-    + (" (or its first: **Answer at** below)" if E.several_replies(info.test_rows) else "")
+    + (" (or its first, or each reply in turn: **Answer at** below)" if E.several_replies(info.test_rows) else "")
     + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "
     "prompt."
 )
@@ -180,7 +181,7 @@ batch = c3.slider(
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
-answer_at = answer_at_choice(info.test_rows, run_name)  # "last", or "first": a tool-calling row's call
+answer_at = answer_at_choice(info.test_rows, run_name)  # "last", "first" (a tool-calling row's call), or "every"
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
 kept_key = (
@@ -194,7 +195,7 @@ job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
 if job is not None and job.done and job.result is not None and job.result.rows and job.began and job.ended_at:
     # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced).
-    per_row = (job.ended_at - job.began) / len(job.result.rows)
+    per_row = (job.ended_at - job.began) / len({r.index for r in job.result.rows})  # a row's replies: one row
     st.session_state[RATE_KEY] = (per_row, job.kwargs.get("max_new_tokens", 64))
 if n_rows is not None and (note := evaluation_time_note(int(n_rows), max_new, st.session_state.get(RATE_KEY))):
     c1.caption(note)
@@ -304,8 +305,11 @@ if job.result is None:  # stopped while it waited for the device
     st.stop()
 
 result: E.EvalResult = job.result
+ITEMS = {"row": "rows", "reply": "replies"}  # what the result's items are, several (`EvalResult.noun`)
 if job.cancelled:
-    st.warning(f"Stopped early: {plural(len(result.rows), 'row')} evaluated.", icon=alerts.WARNING)
+    st.warning(
+        f"Stopped early: {plural(len(result.rows), result.noun, ITEMS[result.noun])} evaluated.", icon=alerts.WARNING
+    )
 if not result.rows:
     st.stop()
 
@@ -318,21 +322,21 @@ def _num(value: float) -> str:
 
 agg = result.aggregates()
 answered = [r for r in result.rows if not r.is_text]  # a text row is scored, not answered (`ftlib.text_eval`)
+# The held-out rows evaluated, each once: answered at every reply, a row of several replies gives several items.
+evaluated = [job.rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
 st.subheader("What it gained")
 if getattr(job, "measured_at", None) is not None:  # kept from an earlier visit (a reload, another tab)
     st.caption(kept_said(job.measured_at))
 if said := other_choices_said(getattr(job, "kept_key", None), kept_key):
     st.caption(said)
-if len(result.rows) < len(info.test_rows):  # every number below is of these rows only
+if len(evaluated) < len(info.test_rows):  # every number below is of these rows only
     held_out = rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), "held-out")  # pairs as pairs
-    st.caption(f"On {len(result.rows)} of the run's {held_out}.")
+    st.caption(f"On {len(evaluated)} of the run's {held_out}.")
 m1, m2, m3 = st.columns(3)
 # What the mean weighs and is over, since the Train page's held-out loss of the same rows can differ (walk 9 F2; a
 # walk's three different "loss" numbers for one run: `ftlib.loss_words`).
 over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
-differs = train_heldout_note(
-    [job.rows[r.index] for r in result.rows], info.mask_policy, result.answer_at, len(info.test_rows)
-)
+differs = train_heldout_note(evaluated, info.mask_policy, result.answer_at, len(info.test_rows))
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
@@ -345,10 +349,11 @@ m3.metric(
     f"but {blank} of {len(result.rows)} tuned answers show nothing" if blank else None,
     delta_color="orange",
     delta_arrow="off",
-    help=f"Share of rows whose {'reference answer' if answered else 'text'} the tuned model finds more likely than "
-    "the base model did.",
+    help=f"Share of {ITEMS[result.noun]} whose {'reference answer' if answered else 'text'} the tuned model finds "
+    "more likely than the base model did.",
 )
-how_sure(result.change_stats().sentence(), CHANGE_HELP)  # the same from a kept result: computed from its rows
+# The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes).
+how_sure(" ".join([result.change_stats().sentence(noun=result.noun), replies_note(result.rows)]).strip(), CHANGE_HELP)
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
 st.caption(
@@ -398,7 +403,7 @@ with st.expander("For engineers: perplexity"):
         help="exp(loss): roughly how many tokens the model hesitates between at each step.",
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
-skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} skipped")
+skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun, ITEMS[result.noun])} skipped")
 if result.cut:
     st.caption(result.cut_note())
 lines_said(info, [*result.cut, *(i for i, _ in result.skipped)])  # "held-out row 3 is line 9 of chats.jsonl"
@@ -426,7 +431,7 @@ cost_section(
 
 # Each row's conversation before its reference: what tells rows apart whose last user turns are alike (`row_label`).
 at = job.kwargs.get("answer_at", "last")  # the reply the job answered: the prompts before it
-contexts = {r.index: E.conversation(job.rows[r.index], at)[:-1] for r in answered}
+contexts = {r.item: E.conversation(job.rows[r.index], at, r.reply)[:-1] for r in answered}  # by (row, reply)
 if answered:  # a text row has no answers to set side by side
     st.subheader("Side by side")
     side_by_side(
@@ -450,6 +455,8 @@ if not agg["pairs"]:  # the preference columns are empty for conversations
 if not answered:  # text rows only: no prompt, no answers
     table = table.drop(columns=["prompt", "base_output", "tuned_output"])
 table.insert(0, "row", table.pop("index") + 1)
+if "reply" in table:  # answered at every reply: which reply of the row, beside it
+    table.insert(1, "reply", table.pop("reply").astype("Int64"))
 table = with_places(table, info)  # "line 9 of chats.jsonl", where the split keeps its rows' places
 with st.expander("All rows as one table"):
     st.dataframe(table, hide_index=True, width="stretch")
@@ -462,7 +469,12 @@ for col, title, rows in (
     col.markdown(title)
     if rows:  # a wrapped table: a long prompt must not push the change out of view
         shown = [
-            {"row": r.index + 1, "prompt": row_label(r, contexts.get(r.index)), "change": f"{r.loss_change:+.3f}"}
+            {
+                "row": r.index + 1,
+                **({"reply": r.reply or ""} if result.answer_at == "every" else {}),
+                "prompt": row_label(r, contexts.get(r.item)),
+                "change": f"{r.loss_change:+.3f}",
+            }
             for r in rows
         ]
         col.html(html_table(shown))
@@ -477,16 +489,21 @@ st.download_button(
 # ------------------------------------------------------------------------------------------------ per-token loss
 
 st.subheader("Where the reference surprises each model")
-prompts = {r.index: row_label(r, contexts.get(r.index)) for r in result.rows}
-row_places = places_of(info, list(prompts))  # "line 9 of chats.jsonl", where the split keeps its rows' places
-pick = st.selectbox(
-    "Row",
-    list(prompts),
-    format_func=lambda i: f"{i + 1}{f' ({row_places[i]})' if i in row_places else ''}: {prompts[i][:90]}",
-)
+prompts = {r.item: row_label(r, contexts.get(r.item)) for r in result.rows}  # by (row, reply): an item each
+row_places = places_of(info, [i for i, _ in prompts])  # "line 9 of chats.jsonl", where the split keeps its places
+
+
+def _item(item: tuple[int, int | None]) -> str:
+    """A Row picker's option: the row counted from 1, its line in the file, which reply, its prompt."""
+    i, reply = item
+    where = f" ({row_places[i]})" if i in row_places else ""
+    return f"{i + 1}{where}{f', reply {reply}' if reply is not None else ''}: {prompts[item][:90]}"
+
+
+pick = st.selectbox("Row", list(prompts), format_func=_item)
 show_wait = wait_notice()
 
-view = job.token_views.get(pick)  # scored once per row: a rerun (any box on the page) draws it again
+view = job.token_views.get(pick)  # scored once per item: a rerun (any box on the page) draws it again
 if view is None:
     with user_errors("Could not score this row"):
         ms = job_models(job)  # the model, rows and template the job used, whatever is selected above now
@@ -494,13 +511,14 @@ if view is None:
         with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
             view = job.token_views[pick] = E.token_losses(
                 ms,
-                job.rows[pick],
+                job.rows[pick[0]],
                 result.adapter,
                 template=job.kwargs.get("template", "tokenizer"),
                 max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
                 answer_at=at,
+                reply=pick[1],  # answered at every reply: which
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
 st.plotly_chart(token_loss_figure(view), width="stretch")
 chart_data.show(token_loss_table(view))  # the heatmap's numbers for the keyboard and a screen reader (hover only)
-st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick]) else HEATMAP_NOTE)
+st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick[0]]) else HEATMAP_NOTE)

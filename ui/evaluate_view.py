@@ -84,6 +84,18 @@ def row_label(row, context: list[dict] | None = None, width: int = 40) -> str:
     return f"{_start(users[0], width)} → {_start(users[-1], width)} ({plural(len(context), 'turn')})"
 
 
+def item_name(row) -> str:
+    """An evaluated item (an `ftlib.evaluate.EvalRow`) by its held-out row, counted from 1, and, answered at every
+    reply, which reply of it.
+
+    >>> from types import SimpleNamespace as R
+    >>> item_name(R(index=2, reply=None)), item_name(R(index=2, reply=2))
+    ('row 3', 'row 3, reply 2')
+    """
+    reply = getattr(row, "reply", None)
+    return f"row {row.index + 1}" + (f", reply {reply}" if reply is not None else "")
+
+
 def answer_at_choice(rows: list[dict], run_name: str) -> str:
     """The Evaluate page's "Answer at" choice (`ftlib.references.ANSWER_AT`), kept per run: drawn only where some
     held-out rows have more than one reply (a tool call, then the answer); "last" elsewhere, as before."""
@@ -95,18 +107,22 @@ def answer_at_choice(rows: list[dict], run_name: str) -> str:
         f"{plural(several, 'held-out row')} {'has' if several == 1 else 'have'} more than one reply. At the last "
         "reply, the earlier ones (a tool call and its result) are in the prompt, so what the run learned there is "
         "not tested; at the first reply, both models answer the first question and are scored on the first reply "
-        "(a tool call as the template writes it).",
+        "(a tool call as the template writes it); at every reply, each reply is answered and scored on its own, the "
+        "conversation before it the prompt (listed as row 3, reply 2): the replies the Train page's held-out loss "
+        "counts under the default mask policy.",
+        tuple(ANSWER_AT),
     )
 
 
-def answer_at_radio(key: str, help: str) -> str:
+def answer_at_radio(key: str, help: str, choices: tuple[str, ...] = ("last", "first")) -> str:
     """The "Answer at" radio of Evaluate and Compare: which reply of a row with several (`ftlib.references.
     ANSWER_AT`, "last" marked the default) the models answer, kept under `key` for the session (`ui.kept`);
-    `help`: the page's words on what the choice changes. The chosen key of ANSWER_AT."""
-    restore(key, list(ANSWER_AT))
+    `help`: the page's words on what the choice changes; `choices`: the keys offered (Compare answers one reply, so
+    not "every"). The chosen key of ANSWER_AT."""
+    restore(key, list(choices))
     at = st.radio(
         "Answer at",
-        list(ANSWER_AT),
+        list(choices),
         format_func=lambda a: f"{ANSWER_AT[a]}{' (default)' if a == 'last' else ''}",
         horizontal=True,
         key=key,
@@ -214,8 +230,9 @@ def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None
 
 # Beside "How sure:" (`ftlib.eval_stats`): what the interval is and how to read it.
 CHANGE_HELP = (
-    "The mean of the rows' loss changes (tuned minus base), each row counted once, with its 95% interval (a paired t "
-    "interval). Wholly below 0: the tuned model is clearly less surprised by held-out rows like these; across 0: the "
+    "The mean of the rows' loss changes (tuned minus base), each row counted once (answered at every reply, each "
+    "reply), with its 95% interval (a paired t interval). Wholly below 0: the tuned model is clearly less surprised "
+    "by held-out rows like these; across 0: the "
     f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell. The "
     "change under Tuned loss weighs every token alike, so the two can differ a little."
 )
@@ -291,13 +308,20 @@ def with_places(table, info):
     return table
 
 
+def _of_item(mapping: dict, row):
+    """What `mapping` holds for an evaluated item: under its (index, reply) (answered at every reply, `EvalRow.item`),
+    else under its row's index."""
+    return mapping.get((row.index, getattr(row, "reply", None)), mapping.get(row.index))
+
+
 def side_by_side(
     rows, key: str = "eval_side_page", contexts: dict | None = None, tools: dict | None = None, places=None
 ) -> None:
     """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged. `contexts`: each
-    row's whole conversation before the reference (by `index`), shown folded when it is more than one user turn or
-    the row has `tools` (by `index`: its tool schemas, which both models read too). `places`: where each row is in
-    the file (by `index`: "line 9 of chats.jsonl", `places_of`), said beside its number."""
+    row's whole conversation before the reference (by `index`, or by (index, reply) answered at every reply), shown
+    folded when it is more than one user turn or the row has `tools` (by `index`: its tool schemas, which both models
+    read too). `places`: where each row is in the file (by `index`: "line 9 of chats.jsonl", `places_of`), said
+    beside its number."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -311,11 +335,12 @@ def side_by_side(
     start = (int(page) - 1) * ROWS_PER_PAGE
     for row in rows[start : start + ROWS_PER_PAGE]:
         with st.container(border=True):
-            context = (contexts or {}).get(row.index) or []
+            context = _of_item(contexts or {}, row) or []
             label = row_label(row, context)  # several user turns: which conversation, then its last turn in full
             said = "the prompt" if label == row.prompt else f"{label} · its last turn:"
             where = f" ({places[row.index]})" if places and row.index in places else ""  # its line in the file
-            st.caption(f"Held-out row {row.index + 1}{where} · {said}")  # counted from 1, as on the Data page
+            reply = f", reply {row.reply}" if getattr(row, "reply", None) is not None else ""  # at every reply: which
+            st.caption(f"Held-out row {row.index + 1}{where}{reply} · {said}")  # counted from 1, as on the Data page
             st.text(row.prompt)
             offered = (tools or {}).get(row.index)
             if len(context) > 1 or offered:  # earlier turns, a system message, tools: what both models also read
@@ -562,6 +587,7 @@ __all__ = [
     "loops_said",
     "kept_elsewhere_said",
     "other_choices_said",
+    "item_name",
     "row_label",
     "side_by_side",
     "token_loss_figure",

@@ -83,9 +83,11 @@ def register(sub) -> None:
         "--answer-at",
         choices=list(ANSWER_AT),
         default="last",
-        help="which reply of a conversation both models answer and are scored on: its last (default), or its first "
-        "(in a tool-calling row, the tool call: asked at the last reply, the call and its result are already in the "
-        "prompt)",
+        help="which reply of a conversation both models answer and are scored on: its last (default), its first (in a "
+        "tool-calling row, the tool call: asked at the last reply, the call and its result are already in the "
+        "prompt), or every reply, each on its own with the conversation before it as the prompt (--json names each "
+        'by "row" and "reply"; the replies the Train page\'s held-out loss counts by default); not for a reward model '
+        "or a GRPO run's prompts",
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
@@ -160,6 +162,7 @@ def _evaluate(args) -> int:
 
     measure = measured_by(method, rows[: args.limit or None])
     check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
+    E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
     if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts at 8), so its key finds this
         from ftlib.eval_results import PAIRS_BATCH
 
@@ -447,7 +450,8 @@ def _loss_notes(args, result, info) -> list[str]:
         return []
     notes = [f"loss here: {evaluate_measured_over(result.rows, result.answer_at)}"]
     if info is not None and not args.data:
-        rows = [info.test_rows[r.index] for r in result.rows]
+        # Each row once: answered at every reply, a row of several replies is several items.
+        rows = [info.test_rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
         notes.append(train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows)))
     return notes
 
@@ -464,7 +468,7 @@ def _report(
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
         agg.update(beta=beta, trl_reward_margin=beta * agg["mean_reward_margin"])
-    total = len(result.rows) + len(result.skipped)
+    total = len({r.index for r in result.rows} | {i for i, _ in result.skipped})  # rows, however many replies each
     # How sure the comparison is (`ftlib.eval_stats`), in the words the Evaluate page shows (a GRPO run's too).
     sure = result.how_sure() if hasattr(result, "how_sure") else []
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
