@@ -339,6 +339,7 @@ _PACE: dict[str, float] = {}  # device -> seconds per forward pass (`cost_work`)
 def record_pace(device: str, seconds: float, work: int) -> None:
     """Remember how fast a measure that ran to its end went on `device` (this process: the server's)."""
     if work > 0 and seconds > 0:
+        _PACE.pop(str(device), None)  # re-inserted last: "the device measured last" is the newest key
         _PACE[str(device)] = seconds / work
 
 

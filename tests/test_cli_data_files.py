@@ -133,3 +133,14 @@ def test_removing_an_upload_a_finished_run_reads_again_says_what_the_run_loses(c
     err = capsys.readouterr().err
     assert err.startswith(f"warning: The run {run_id} has no copy of its rows and reads the upload 'late.jsonl ")
     assert "without the upload, it can do neither (its results and model are untouched)." in err, err
+
+
+def test_files_names_one_run_without_a_copy_of_its_rows_in_the_singular(capsys):
+    """`data files` read "(no copy of their rows: ID)" for one run as for several."""
+    target = workspace.uploads_dir() / "20261205-100000-abcdef-late.jsonl"
+    run_id = runs.create_run(RunConfig(dataset=str(target), name="early", device="cpu"))  # kept no copy: not there
+    target.write_bytes(BYTES)
+    runs.find(run_id).update_status(state="done")
+    assert main(["data", "files"]) == 0
+    out = capsys.readouterr().out
+    assert f"(no copy of its rows: {run_id})" in out, out

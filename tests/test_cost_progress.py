@@ -58,3 +58,13 @@ def test_the_estimate_before_the_click_says_what_it_was_timed_from():
     said = cost_time_note(630.0)
     assert said.startswith("⏱ About 10 min 30 s, timed from the last measure of what it cost that this server ran to")
     assert said.endswith("ran to its end (it may have measured another model).")
+
+
+def test_the_estimate_without_a_device_is_at_the_pace_of_the_device_measured_last(monkeypatch):
+    """A device measured before, measured again, is the one measured last (a dict keeps a key's first place)."""
+    monkeypatch.setattr(C, "_PACE", {})
+    work = dict(rows=10, questions=1, samples=1, max_new_tokens=1)
+    C.record_pace("cuda:0", 1.0, 1)
+    C.record_pace("cpu", 2.0, 1)
+    C.record_pace("cuda:0", 3.0, 1)
+    assert C.estimated_seconds(**work) == C.estimated_seconds("cuda:0", **work) == 3.0 * C.cost_work(**work)

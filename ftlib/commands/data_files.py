@@ -73,7 +73,8 @@ def _used(item) -> str:
 
     said = stored_data.used_words(item)
     if item.needs:
-        said += f" (no copy of their rows: {', '.join(item.needs)})"
+        its = "its" if len(item.needs) == 1 else "their"
+        said += f" (no copy of {its} rows: {', '.join(item.needs)})"
     return said
 
 
