@@ -51,27 +51,34 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     return out, len(rows) - len(out)
 
 
+KEPT_KEYS = 1024  # the most first rows' keys `first_copies` holds at once
+
+
 def first_copies(rows: list[dict]) -> Iterator[int | None]:
     """For each row in turn, the index of the earlier row it is a copy of (the same `row_key`), or None for the first
     of its kind.
 
     Each row's key is as long as the row's text, so only its hash is kept (a dict of 100,000 chat rows' keys took as
     much memory as the file: BENCHMARKS, "Hostile input at scale", 2026-12-05); a matching hash is checked against
-    the first row's key, so two rows are copies only when their keys are equal, as in a dict of the keys.
+    the first row's key, so two rows are copies only when their keys are equal, as in a dict of the keys. The keys of
+    the last KEPT_KEYS first rows matched are kept for their next copies: every matched one was half the file again
+    for a file written twice over.
 
     >>> list(first_copies([{"a": 1}, {"a": 2}, {"a": 1}, {"a": 2}]))
     [None, None, 0, 1]
     """
     first: dict[int, int] = {}  # a key's hash -> the first row with it
-    keys: dict[int, str] = {}  # the key of each first row a later row's hash matched, made once
+    keys: dict[int, str] = {}  # the keys of the last first rows a later row's hash matched
     collided: dict[str, int] = {}  # rows whose hash is an earlier row's but their key is not: by their key
     for i, row in enumerate(rows):
         key = row_key(row)
         j = first.setdefault(hash(key), i)
         if j != i:
-            if j not in keys:
-                keys[j] = row_key(rows[j])
-            if keys[j] != key:
+            if (earlier := keys.get(j)) is None:
+                earlier = keys[j] = row_key(rows[j])
+                if len(keys) > KEPT_KEYS:
+                    del keys[next(iter(keys))]  # the oldest
+            if earlier != key:
                 j = collided.setdefault(key, i)
         yield None if j == i else j
 

@@ -117,3 +117,14 @@ def test_load_file_lets_go_of_the_bytes_before_converting_rows(tmp_path, monkeyp
     monkeypatch.setattr(data_module, "api_records", lambda raw: (seen.extend(counts()), api_records(raw))[1])
     result = load_file(path)
     assert len(result.rows) == 5 and len(held) == 2 and seen == counts(), "the bytes are held while rows convert"
+
+
+def test_text_after_a_bom_is_decoded_without_a_copy_of_the_bytes():
+    data = BOM + b"question;answer\r\n" + b"What is it?;It is.\r\n" * 20000  # Excel's "CSV UTF-8"
+    tracemalloc.start()
+    try:
+        text = decode_text(data, "excel.csv")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert text.startswith("question;") and peak < 1.5 * len(data), f"{peak / len(data):.1f}x the file's bytes"
