@@ -94,14 +94,24 @@ def block_bytes(
     return kept
 
 
-def activation_bytes(shape, tokens: int, seq: int, s: Streams, head: bool = True, **lora) -> int:
+def activation_bytes(
+    shape, tokens: int, seq: int, s: Streams, head: bool = True, checkpointing: bool = False, **lora
+) -> int:
     """Bytes a CPU fast-path step holds for its backward pass: `tokens` (rows x `seq` positions) through every block,
-    one block's gradients, the final norm and (`head`: a language model's) the LM head's scores."""
+    one block's gradients, the final norm and (`head`: a language model's) the LM head's scores.
+
+    `checkpointing` (gradient checkpointing, transformers' non-reentrant checkpoint of each decoder block): a block
+    keeps only its input, the residual stream (h x E a token); the backward pass recomputes one block at a time, which
+    then holds what it saves and its gradients: two blocks' worth in place of every block's."""
     from ftlib import headloss
 
     per_block = tokens * block_bytes(shape, seq, s, **lora)
+    if checkpointing:
+        blocks = shape.layers * tokens * shape.hidden * s.stream + 2 * per_block
+    else:
+        blocks = (shape.layers + 1) * per_block
     scores = tokens * shape.vocab * s.head + 3 * min(tokens, headloss.ROW_CHUNK) * shape.vocab * 4 if head else 0
-    return int((shape.layers + 1) * per_block + 2 * tokens * shape.hidden * s.stream + scores)
+    return int(blocks + 2 * tokens * shape.hidden * s.stream + scores)
 
 
 def mixed_weights(shape, method: str, tuning: str, adapted_params: int) -> tuple[int, int]:

@@ -19,7 +19,8 @@ the estimate follows what the trainers really keep:
   activations are one micro-batch's: a bigger batch takes longer there, not more memory. A batch bigger than the
   training rows holds only those rows (`train_rows`). A CPU run through the fast path is counted from what its
   layers keep (ftlib.cpu_memory, checked against the tensors autograd saves), with `fastpath.bf16_products`' bf16
-  weights and copies; the other paths (GPU, QLoRA, checkpointing, the fast path off) by `activation_bytes`.
+  weights and copies, gradient checkpointing too; the other paths (GPU, QLoRA, the fast path off) by
+  `activation_bytes`.
 - on CPU the estimate is the whole process's: the libraries' own resident memory (~0.6 GB, measured:
   `cpu_memory.RUNTIME`) is a part of it; on a GPU the CUDA context and allocator slack.
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
@@ -429,7 +430,7 @@ def estimate(
     # then copies each adapted input.
     fused = tuning == "lora" and fastpath.enabled() and not autocast and not device.startswith("cuda")
     fast_head = fastpath.enabled() and not device.startswith("cuda")  # ftlib.headloss, SFT and DPO
-    if cpu_fast and not config.gradient_checkpointing:
+    if cpu_fast:
         lora = tuning == "lora"
         activations = cpu_memory.activation_bytes(
             shape,
@@ -437,6 +438,7 @@ def estimate(
             seq,
             cpu_memory.streams(elem, config.method, tuning, mixed),
             head=config.method != "reward",
+            checkpointing=config.gradient_checkpointing,
             lora_r=config.lora_r if lora else 0,
             adapted=len(adapted) // max(shape.layers, 1) if lora else 0,
             dropout_inputs=dropout_inputs,

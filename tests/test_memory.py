@@ -43,6 +43,25 @@ def est(model, **kw):
     return memory.estimate(RunConfig(model=str(model), **kw), device="cpu", available=8 * memory.GIB)
 
 
+def test_a_checkpointed_step_keeps_each_blocks_input_and_two_blocks_worth():
+    """Gradient checkpointing on the fast path (transformers' non-reentrant checkpoint of each block): per token,
+    every block's input (h x E) and one recomputed block's saved tensors and gradients, in place of every block's;
+    numbers by hand for h 64, inter 128, 4 heads of which 2 key/value, 2 layers, 4 rows of 64 positions."""
+    from types import SimpleNamespace
+
+    from ftlib import cpu_memory
+
+    shape = SimpleNamespace(hidden=64, intermediate=128, kv_heads=2, heads=4, layers=2, vocab=1000)
+    s, tokens = cpu_memory.Streams(stream=2, products=2, cpu_attention=True, head=2), 4 * 64
+    # norms 2 h E, linear inputs 3 h P, MLP 3 inter E + inter P, cpu_attention (2 h + 2 kv + heads x S) E
+    per_token = 2 * 64 * 2 + 3 * 64 * 2 + 3 * 128 * 2 + 128 * 2 + (2 * 64 + 2 * 32 + 4 * 64) * 2
+    assert cpu_memory.block_bytes(shape, 64, s) == per_token == 2560
+    final_norm = 2 * tokens * 64 * 2
+    kept = cpu_memory.activation_bytes(shape, tokens, 64, s, head=False, checkpointing=True)
+    assert kept == 2 * tokens * 64 * 2 + 2 * tokens * 2560 + final_norm == 1_441_792
+    assert cpu_memory.activation_bytes(shape, tokens, 64, s, head=False) == 3 * tokens * 2560 + final_norm
+
+
 def test_the_parts_follow_the_settings(tiny_model_dir, monkeypatch):
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")  # whole batches and PEFT's dropout copies (fast path: below)
     lora, full, qlora = est(tiny_model_dir), est(tiny_model_dir, method="full"), est(tiny_model_dir, method="qlora")
@@ -78,6 +97,9 @@ def test_fast_path_estimates_one_micro_batch_of_what_its_layers_keep(tiny_model_
     assert fast.activations == cpu_memory.activation_bytes(shape, 4 * 512, 512, fp32, **lora)
     assert fast.overhead == cpu_memory.RUNTIME and dict((p, n) for p, n, _ in fast.rows())["Libraries"]
     assert est(tiny_model_dir, max_length=512, batch_size=16).activations == fast.activations
+    # gradient checkpointing keeps the fast path's layers: each block's input, and one block recomputed at a time
+    checkpointed = est(tiny_model_dir, max_length=512, gradient_checkpointing=True).activations
+    assert checkpointed == cpu_memory.activation_bytes(shape, 4 * 512, 512, fp32, checkpointing=True, **lora)
     assert est(tiny_model_dir, max_length=512, method="qlora").activations > fast.activations  # PEFT's 4-bit path
     monkeypatch.setenv("FTLIB_FAST_PATH", "0")  # the whole batch in one pass, float dropout copies, TRL's head
     plain = est(tiny_model_dir, max_length=512).activations
