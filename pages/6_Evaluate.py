@@ -489,18 +489,20 @@ st.download_button(
 # ------------------------------------------------------------------------------------------------ per-token loss
 
 st.subheader("Where the reference surprises each model")
-prompts = {r.item: row_label(r, contexts.get(r.item)) for r in result.rows}  # by (row, reply): an item each
-row_places = places_of(info, [i for i, _ in prompts])  # "line 9 of chats.jsonl", where the split keeps its places
+# By row index; answered at every reply, by (row index, reply): an item each.
+prompts = {r.index if r.reply is None else r.item: row_label(r, contexts.get(r.item)) for r in result.rows}
+row_places = places_of(info, [r.index for r in result.rows])  # "line 9 of chats.jsonl", where the split keeps it
 
 
-def _item(item: tuple[int, int | None]) -> str:
-    """A Row picker's option: the row counted from 1, its line in the file, which reply, its prompt."""
-    i, reply = item
+def _item(item: int | tuple[int, int]) -> str:
+    """A Row picker's option: the row counted from 1, its line in the file, which reply (at every reply), prompt."""
+    i, reply = (item, None) if isinstance(item, int) else item
     where = f" ({row_places[i]})" if i in row_places else ""
     return f"{i + 1}{where}{f', reply {reply}' if reply is not None else ''}: {prompts[item][:90]}"
 
 
 pick = st.selectbox("Row", list(prompts), format_func=_item)
+pick_row, pick_reply = (pick, None) if isinstance(pick, int) else pick
 show_wait = wait_notice()
 
 view = job.token_views.get(pick)  # scored once per item: a rerun (any box on the page) draws it again
@@ -511,14 +513,14 @@ if view is None:
         with lease.hold(ms.device, "evaluation", "a per-token view", on_wait=show_wait):
             view = job.token_views[pick] = E.token_losses(
                 ms,
-                job.rows[pick[0]],
+                job.rows[pick_row],
                 result.adapter,
                 template=job.kwargs.get("template", "tokenizer"),
                 max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
                 answer_at=at,
-                reply=pick[1],  # answered at every reply: which
+                reply=pick_reply,  # answered at every reply: which
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
 st.plotly_chart(token_loss_figure(view), width="stretch")
 chart_data.show(token_loss_table(view))  # the heatmap's numbers for the keyboard and a screen reader (hover only)
-st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick[0]]) else HEATMAP_NOTE)
+st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE)
