@@ -134,7 +134,9 @@ def test_a_qlora_runs_evaluated_held_out_loss_is_its_own_final_held_out_loss(var
     model_set = M.load_model_set(info.model, [run.path], device="cpu")
     assert any(type(m).__name__ == "Linear4bit" for m in model_set.model.modules())  # the base as it trained
     evaluated = E.evaluate(model_set, info.test_rows, model_set.tuned[0], max_new_tokens=1).aggregates()
-    assert evaluated["tuned_loss"] == pytest.approx(own, rel=1e-4)  # batched otherwise: float rounding
+    # Batched otherwise: float rounding, which the thread count changes (1.06e-4 apart with OMP_NUM_THREADS=1, under
+    # 1e-4 with 2); the sentinel below stays more than 1e-3 apart.
+    assert evaluated["tuned_loss"] == pytest.approx(own, rel=3e-4)
 
     # The sentinel: the same adapter on the full-precision base reads another loss, so the check above can fail.
     plain = M.attach_adapters(models.load_model(info.model, device="cpu").eval(), {"t": M.find_adapter(run.path)})
