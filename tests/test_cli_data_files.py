@@ -144,3 +144,17 @@ def test_files_names_one_run_without_a_copy_of_its_rows_in_the_singular(capsys):
     assert main(["data", "files"]) == 0
     out = capsys.readouterr().out
     assert f"(no copy of its rows: {run_id})" in out, out
+
+
+def test_files_without_anything_names_the_workspace_it_read(monkeypatch, tmp_path, capsys):
+    """A cold walk: without FTLIB_WORKSPACE, `data files` said only "nothing stored in /path/workspace", where `runs
+    list` says to set it to the server's folder (the teammates' uploads were in the server's workspace)."""
+    assert main(["data", "files"]) == 0
+    out = capsys.readouterr().out
+    assert f"nothing stored in {tmp_path / 'workspace'} (the workspace FTLIB_WORKSPACE names)" in out
+    monkeypatch.delenv("FTLIB_WORKSPACE")
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path / "home"))
+    assert main(["data", "files"]) == 0
+    out = capsys.readouterr().out
+    assert f"nothing stored in {tmp_path / 'home' / 'workspace'} (the default workspace: FTLIB_WORKSPACE is not" in out
+    assert "set it to the folder the studio server was started with to see its uploads and saved splits" in out

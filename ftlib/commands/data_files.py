@@ -52,7 +52,10 @@ def _files(args) -> int:
         print(json.dumps({"items": listed, "leftovers": leftovers}))
         return 0
     if not items:
-        print(f"nothing stored in {workspace.workspace_dir()}: no uploads, no saved splits")
+        from ftlib.commands.runs import workspace_words  # which workspace, and how to read the server's instead
+
+        where = workspace_words(workspace.workspace_dir(), "uploads and saved splits")
+        print(f"nothing stored in {where}: no uploads, no saved splits")
     else:
         name_width = max(len(i.name) for i in items) + 2
         print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}used by")

@@ -116,18 +116,21 @@ def _list(args) -> int:
     return 0
 
 
-def workspace_words() -> str:
+def workspace_words(folder=None, seen: str = "runs") -> str:
     """Which workspace this command reads, and how to choose another: a studio server started with FTLIB_WORKSPACE
-    keeps its runs there, and a CLI without it reads the default workspace and finds none of them."""
+    keeps its runs and its data there, and a CLI without it reads the default workspace and finds none of them.
+    `folder`: the folder named (the runs folder unless given); `seen`: what setting it shows ("runs", "uploads and
+    saved splits")."""
     import os
 
     from ftlib.workspace import runs_dir
 
+    folder = runs_dir() if folder is None else folder
     if os.environ.get("FTLIB_WORKSPACE"):
-        return f"{runs_dir()} (the workspace FTLIB_WORKSPACE names)"
+        return f"{folder} (the workspace FTLIB_WORKSPACE names)"
     return (
-        f"{runs_dir()} (the default workspace: FTLIB_WORKSPACE is not set; set it to the folder the studio server "
-        "was started with to see its runs)"
+        f"{folder} (the default workspace: FTLIB_WORKSPACE is not set; set it to the folder the studio server "
+        f"was started with to see its {seen})"
     )
 
 
