@@ -665,6 +665,9 @@ def test_a_new_session_says_which_run_its_settings_came_from_never_takes_its_nam
         "Settings start from the last run started in this workspace, experiment-A · full · numbers · "
     ), said
     assert said[0].endswith(" (every setting but its name).")
+    # A cold walk: in a fifth of the row beside the note, the button's label was cut ("Start from the defa...").
+    assert "train_form_defaults" not in [b.key for column in fresh.columns for b in column.button]
+    assert fresh.button(key="train_form_defaults").label == "Start from the defaults"
     fresh.switch_page("pages/2_Tokens.py").run()  # the run's max length is the shared choice's starting point
     assert fresh.number_input(key="tok_max_length").value == 128
 

@@ -213,9 +213,9 @@ def last_run_note(shown_method: str | None = None, unfit: dict[str, str] | None 
         text = f"{head}: every setting but its name, its method, its learning rate and those only {label} uses."
         if method in (unfit or {}):
             text += f" {label} needs {SHORT_NEEDS[method]}, which this split does not hold."
-    said, button = st.columns([4, 1])
-    said.caption(text)
-    button.button("Start from the defaults", key="train_form_defaults", on_click=start_from_defaults)
+    st.caption(text)
+    # Under the note at its own width: in a fifth of the row beside it, the label was cut ("Start from the defa...").
+    st.button("Start from the defaults", key="train_form_defaults", on_click=start_from_defaults)
 
 
 def start_from_defaults() -> None:
