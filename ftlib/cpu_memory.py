@@ -23,7 +23,15 @@ Outside the blocks: the final norm's input and output (2 h x E), and the LM head
 pass then reuses, plus fp32 chunks of `ROW_CHUNK` rows). One block's gradients exist at a time during the backward
 pass: one block's worth more.
 
+Gradient checkpointing keeps the fast path's layers: each block keeps only its input, and the backward pass recomputes
+one block at a time (`activation_bytes(checkpointing=True)`).
+
 `RUNTIME`: what a training process holds before any of that, measured (bench/memory_estimate.py).
+
+Not counted: freed memory glibc's heap keeps resident. Its mmap threshold rises to the largest block freed (up to 32
+MiB), so a step's activations come from the heap, which does not give freed memory back: a step's peak resident
+memory exceeds its live tensors' by 0.2-0.65 of the blocks' activations, the share depending on the path
+(BENCHMARKS.md; `bench.memory_estimate --paths` measures it against runs under `MALLOC_MMAP_THRESHOLD_=131072`).
 """
 
 from __future__ import annotations
