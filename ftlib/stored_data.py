@@ -49,8 +49,9 @@ class StoredItem:
     file name, the split's folder name), `label` (as the Data page names it), `path`, `size` (bytes of its files),
     `saved_at` (epoch seconds), `runs` (ids of the runs that used it: trained on it, or on a split made from it),
     `splits` (an upload's: the saved splits made from it), `needs` (run id -> state: runs with no copy of their rows
-    that read it again, at their start, a resume or an evaluation), `active` (the split the pages start from) and
-    `version` (what changes when it is saved again: `remove(expect=...)` refuses then)."""
+    that read it again, at their start, a resume or an evaluation), `active` (the split the pages start from),
+    `version` (what changes when it is saved again: `remove(expect=...)` refuses then) and `states` (run id -> state,
+    of each of `runs`)."""
 
     kind: str
     name: str
@@ -63,6 +64,7 @@ class StoredItem:
     needs: dict[str, str] = dataclasses.field(default_factory=dict)
     active: bool = False
     version: tuple = ()
+    states: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def blocking(self) -> list[str]:
         """The runs that read it at their start, queued or running now: removal is refused while there are any."""
@@ -102,16 +104,16 @@ class StoredItem:
         )
 
     def kept_words(self) -> str:
-        """What removing it leaves whole, in words ("" for nothing): the runs trained on it with their own copy of
-        its rows, and an upload's splits, each said in the singular or the plural."""
+        """What removing it leaves whole, in words ("" for nothing): the runs trained on it (or queued to train on it,
+        not started yet) with their own copy of its rows, and an upload's splits, each said in the singular or the
+        plural: "The run trained on it and the 2 runs queued to train on it keep their own copy of its rows." """
         said = []
         if kept := [run for run in self.runs if run not in self.needs]:
+            queued = [run for run in kept if self.states.get(run) == "queued"]
+            groups = [(len(kept) - len(queued), "trained on it"), (len(queued), "queued to train on it")]
+            named = " and ".join(f"the run {what}" if n == 1 else f"the {n} runs {what}" for n, what in groups if n)
             one = len(kept) == 1
-            said.append(
-                "The run trained on it keeps its own copy of its rows."
-                if one
-                else f"The {len(kept)} runs trained on it keep their own copy of its rows."
-            )
+            said.append(f"T{named[1:]} {'keeps its' if one else 'keep their'} own copy of its rows.")
         if self.splits:
             one = len(self.splits) == 1
             said.append(
@@ -255,6 +257,7 @@ def list_stored() -> list[StoredItem]:
             direct = bool(spec) and ("/" in spec or "\\" in spec) and _same(spec, path)
             if direct or any(_same(p, path) for p in _sources(meta)):
                 item.runs.append(run_id)
+                item.states[run_id] = state
             if direct and meta is None and state != "lost":
                 item.needs[run_id] = state
         items.append(item)
@@ -267,6 +270,7 @@ def list_stored() -> list[StoredItem]:
             by_copy = isinstance(kept, dict) and kept.get("kept_from") == "split" and kept.get("name") == folder.name
             if by_copy or _names_split(spec, folder):
                 item.runs.append(run_id)
+                item.states[run_id] = state
             if kept is None and state != "lost" and _names_split(spec, folder):
                 item.needs[run_id] = state
         items.append(item)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,27 @@ def test_a_name_both_a_split_and_an_upload_have_removes_neither_until_one_is_pic
         stored_data.remove("chats.jsonl")
     assert upload.exists() and workspace.split_folder("chats.jsonl").exists()
     assert stored_data.remove("split:chats.jsonl").item.kind == "split" and upload.exists()
+
+
+def test_a_queued_run_is_queued_to_train_on_it_not_trained_on_it():
+    def item(states: dict[str, str]) -> stored_data.StoredItem:
+        return stored_data.StoredItem("split", "s", "s", Path("s"), 1, None, runs=list(states), states=states)
+
+    assert item({"a": "queued"}).kept_words() == "The run queued to train on it keeps its own copy of its rows."
+    assert item({"a": "finished", "b": "queued"}).kept_words() == (
+        "The run trained on it and the run queued to train on it keep their own copy of its rows."
+    )
+    assert item({"a": "queued", "b": "queued", "c": "failed"}).kept_words() == (
+        "The run trained on it and the 2 runs queued to train on it keep their own copy of its rows."
+    )
+    assert item({"a": "finished", "b": "interrupted"}).kept_words() == (
+        "The 2 runs trained on it keep their own copy of its rows."
+    )
+
+
+def test_list_stored_knows_a_queued_run_from_one_that_ran():
+    workspace.save_split("chats", ROWS[:8], ROWS[8:], {"source": "chats"})
+    queued = runs.create_run(RunConfig(dataset="chats", name="waiting", device="cpu"))  # keeps its copy, queued
+    (item,) = stored_data.list_stored()
+    assert item.states == {queued: "queued"}
+    assert item.kept_words() == "The run queued to train on it keeps its own copy of its rows."
