@@ -4,6 +4,7 @@ and the hidden leftovers of writes cut short (`.NAME.XXXXXXXX.tmp`, older than a
     items = list_stored()                     # each with its size, when it was saved, and the runs that used it
     removed = remove("chats")                 # a saved split by name; an upload by its stored (or own) file name
     removed.freed, removed.warnings           # bytes freed; the runs that lose their resume or evaluation
+    remove("chats", by=who)                   # who removed it, where known: the removals log (ftlib.stored_people)
     count, size = remove_leftovers()          # the hidden `.tmp` halves of writes killed midway
 
 Removing never changes what a run trains on: a run keeps its own copy of its rows when it is queued
@@ -28,9 +29,10 @@ import time
 import uuid
 from pathlib import Path
 
-from ftlib import upload_reuse, workspace
+from ftlib import stored_people, upload_reuse, workspace
 from ftlib.errors import UserError
 from ftlib.file_lock import locked
+from ftlib.run_people import Who
 
 LEFTOVER_AGE = 3600  # seconds: a `.tmp` file younger than this may be a write under way
 # write_files' temporary files: "." + the file's name + "." + mkstemp's 8 random characters + ".tmp"
@@ -50,8 +52,8 @@ class StoredItem:
     `saved_at` (epoch seconds), `runs` (ids of the runs that used it: trained on it, or on a split made from it),
     `splits` (an upload's: the saved splits made from it), `needs` (run id -> state: runs with no copy of their rows
     that read it again, at their start, a resume or an evaluation), `active` (the split the pages start from),
-    `version` (what changes when it is saved again: `remove(expect=...)` refuses then) and `states` (run id -> state,
-    of each of `runs`)."""
+    `version` (what changes when it is saved again: `remove(expect=...)` refuses then), `states` (run id -> state,
+    of each of `runs`) and `uploaded_by` (an upload's: who uploaded it where known, `stored_people`; "" otherwise)."""
 
     kind: str
     name: str
@@ -65,6 +67,7 @@ class StoredItem:
     active: bool = False
     version: tuple = ()
     states: dict[str, str] = dataclasses.field(default_factory=dict)
+    uploaded_by: str = ""
 
     def blocking(self) -> list[str]:
         """The runs that read it at their start, queued or running now: removal is refused while there are any."""
@@ -184,7 +187,7 @@ def _same(a: str | Path, b: Path) -> bool:
         p = Path(str(a)).expanduser()
         if p.resolve() == b.resolve():
             return True
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: `~name/...` for a user this machine does not know
         return False
     return p.name == b.name and p.parent.name == b.parent.name == "uploads"
 
@@ -252,7 +255,7 @@ def list_stored() -> list[StoredItem]:
             continue
         made = [s["name"] for s in splits if any(_same(p, path) for p in sources[s["name"]])]
         item = StoredItem("upload", path.name, workspace.upload_label(path), path, _size(path), saved_at)
-        item.splits, item.version = made, _upload_version(path)
+        item.splits, item.version, item.uploaded_by = made, _upload_version(path), stored_people.uploaded_by(path)
         for run_id, state, spec, meta in runs:
             direct = bool(spec) and ("/" in spec or "\\" in spec) and _same(spec, path)
             if direct or any(_same(p, path) for p in _sources(meta)):
@@ -319,7 +322,7 @@ def _run_words(runs: list[str], kind: str = "") -> str:
     return f"{kind}run {named}" if len(runs) == 1 else f"{len(runs)} {kind}runs {named}"
 
 
-def remove(name: str, expect: tuple | None = None) -> Removed:
+def remove(name: str, expect: tuple | None = None, by: Who | None = None) -> Removed:
     """Remove the upload file or split folder `name` names (`find`), and return what was freed.
 
     Refused (StoredDataError, nothing removed): an unknown name; a path outside the workspace's uploads/ or datasets/
@@ -327,8 +330,10 @@ def remove(name: str, expect: tuple | None = None) -> Removed:
     `version` the caller listed) and the item saved again since (an upload: sent again, `upload_reuse`). Decided and
     done under the run queue's lock and the split's save lock (an upload: the uploads' lock), so no queued run starts,
     no save of the same name writes, and no upload sent again reuses it, in between. A split folder is
-    first renamed out of datasets/ (readers see it whole or gone), then deleted. `warnings`: the runs without a copy of
-    their rows that can no longer resume or be evaluated."""
+    first renamed out of datasets/ (readers see it whole or gone), then deleted; an upload's record of who uploaded it
+    goes with it. `by`: who removed it, where known (ftlib.run_people's rules), in the workspace's removals log
+    (`stored_people.record_removal`: the Data page tells a session that had it open who removed it). `warnings`: the
+    runs without a copy of their rows that can no longer resume or be evaluated."""
     from ftlib.run_create import QUEUE_LOCK
 
     with locked(workspace.runs_dir() / QUEUE_LOCK):
@@ -347,10 +352,12 @@ def remove(name: str, expect: tuple | None = None) -> Removed:
                 raise StoredDataError(f"{blocked} Nothing was removed.")
             if item.kind == "upload":
                 item.path.unlink()
+                stored_people.forget_upload(item.path)
             else:
                 gone = workspace.workspace_dir() / f"{_REMOVING}{item.name}-{uuid.uuid4().hex[:8]}"
                 os.rename(item.path, gone)
                 shutil.rmtree(gone, ignore_errors=True)
+        stored_people.record_removal(item.kind, item.name, by)
     return Removed(item, item.size, [w for w in [item.losing_words()] if w])
 
 

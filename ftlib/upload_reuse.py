@@ -1,7 +1,7 @@
 """An upload sent again, the same name and the same bytes, is the one stored already (`workspace.save_upload`), so
 "reopen an earlier upload" lists it once, with the choices made for it. A teammate may remove that earlier upload at
-the same moment (the Data page's "Your files", `data remove`: `stored_data.remove`); both then take the uploads
-folder's lock (`LOCK`), and one of two things happens, never a mix:
+the same moment (the Data page's "Files on this server", `data remove`: `stored_data.remove`); both then take the
+uploads folder's lock (`LOCK`), and one of two things happens, never a mix:
 
 - the removal first: the earlier upload is gone when the reuse looks again under the lock, and the upload is stored
   as a fresh copy (the re-uploader's page reads that);

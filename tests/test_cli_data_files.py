@@ -81,7 +81,7 @@ def test_the_readme_says_the_way_to_remove_them_not_rm():
 
     text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
     assert "may be removed with `rm`" not in text
-    assert "`data remove NAME...`" in text and "`data remove --leftovers`" in text and "*Your files*" in text
+    assert "`data remove NAME...`" in text and "`data remove --leftovers`" in text and "*Files on this server*" in text
 
 
 def test_one_split_named_twice_is_removed_once_without_an_error(capsys):

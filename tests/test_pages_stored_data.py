@@ -1,6 +1,6 @@
-"""AppTest: the Data page's "Your files" lists the uploads and saved splits with their sizes and users, removes one
-after a confirmation (the active split too, and the page and the next page draw on without it), refuses while a
-queued run still reads it, and removes the leftovers of writes cut short."""
+"""AppTest: the Data page's "Files on this server" lists the uploads and saved splits with their sizes and users,
+removes one after a confirmation (the active split too, and the page and the next page draw on without it), refuses
+while a queued run still reads it, and removes the leftovers of writes cut short."""
 
 from __future__ import annotations
 

@@ -183,7 +183,7 @@ def test_an_upload_sent_again_as_a_removal_takes_the_earlier_one_is_stored_anew(
     def removed_right_after_the_comparison(self):
         data = real_read(self)
         if self == earlier and self.exists():
-            stored_data.remove(f"upload:{earlier.name}")  # a teammate's "Your files", or `data remove`
+            stored_data.remove(f"upload:{earlier.name}")  # a teammate's "Files on this server", or `data remove`
         return data
 
     monkeypatch.setattr(type(earlier), "read_bytes", removed_right_after_the_comparison)
@@ -198,7 +198,7 @@ def test_a_removal_listed_before_the_same_file_was_uploaded_again_is_refused_and
     """The removal decided on a listing made before the upload sent again reused the earlier one: it is refused, as
     for a split saved again, so the re-uploader's page finds its file; listed again, it can be removed."""
     earlier = workspace.save_upload("chats.jsonl", BYTES)
-    (listed,) = stored_data.list_stored()  # the teammate's "Your files" (or `data remove`'s own listing)
+    (listed,) = stored_data.list_stored()  # the teammate's "Files on this server" (or `data remove`'s own listing)
     assert workspace.save_upload("chats.jsonl", BYTES) == earlier  # reused: listed once
     with pytest.raises(stored_data.StoredDataError, match="was saved again since it was listed"):
         stored_data.remove(f"upload:{earlier.name}", expect=listed.version)

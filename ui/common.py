@@ -420,12 +420,12 @@ def require_split():
         nav.link("data", label="Go to Data", icon="📂")
         st.stop()
     if not (workspace.split_folder(name) / "meta.json").is_file():
-        # Removed since this tab chose it (a teammate on Data's "Your files", `data remove`, an rm): not an error of
-        # the page's, and no other split is opened in its place without a word.
+        # Removed since this tab chose it (a teammate on Data's "Files on this server", `data remove`, an rm): not an
+        # error of the page's, and no other split is opened in its place without a word.
         st.warning(
             f"The split `{name}` this tab was using is no longer saved: it was removed, perhaps by a teammate "
-            "(Data page, *Your files*). Choose or save another split on the **Data** page; runs trained on it keep "
-            "their own copy of its rows.",
+            "(Data page, *Files on this server*). Choose or save another split on the **Data** page; runs trained on "
+            "it keep their own copy of its rows.",
             icon=alerts.WARNING,
         )
         nav.link("data", label="Go to Data", icon="📂")

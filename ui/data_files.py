@@ -9,12 +9,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ftlib import workspace
+from ftlib import stored_people, workspace
 from ftlib.data import dedupe_rows, load_file, peek_fields, split_rows, split_warnings
 from ftlib.data_budget import estimate, memory_bytes
 from ftlib.data_stats import row_counts
 from ftlib.own_split import own_split
 from ftlib.splits import most_copies
+from ui.auth import who
 from ui.common import user_errors
 from ui.kept import keep, restore
 
@@ -123,8 +124,11 @@ def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
             # Saved into the workspace once per upload, and reopened below after another page or a refresh.
             with user_errors("Could not store the upload"):
                 saved = workspace.save_upload(upload.name, upload.getvalue())
+            stored_people.record_upload(saved, who())  # the signed-in person, where there is one
             st.session_state.update({f"{prefix}_upload_marker": marker, f"{prefix}_upload_path": str(saved)})
         keep(earlier_key, Path(st.session_state[f"{prefix}_upload_path"]).name)
+        if not Path(st.session_state[f"{prefix}_upload_path"]).is_file():
+            return None  # removed since it was stored (the page says so: ui.stored_data_view.gone_notes)
         return st.session_state[f"{prefix}_upload_path"], upload.name
     earlier = workspace.list_uploads()
     if earlier:

@@ -1,15 +1,20 @@
-"""The Data page's "Your files": the uploads and saved splits stored in the workspace, with their sizes, when they
-were saved and what used them, and a Remove button that asks first (as the Train page's Delete does); the hidden
-leftovers of writes cut short too. Listing and removing is `ftlib.stored_data`; this only draws."""
+"""The Data page's "Files on this server": the uploads and saved splits stored in the workspace for everyone, with
+their sizes, when they were saved, who uploaded them (where known) and what used them, and a Remove button that asks
+first (as the Train page's Delete does); the hidden leftovers of writes cut short too. Above it, once, a note to a
+session whose open upload or active split someone else removed, naming who where known. Listing and removing is
+`ftlib.stored_data`, who did what `ftlib.stored_people`; this only draws."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from ftlib import stored_data, workspace
+from ftlib import stored_data, stored_people, workspace
 from ftlib.errors import UserError, plural
 from ui import alerts
-from ui.common import SPLIT_KEY, cached_split, os_failure
+from ui.auth import who
+from ui.common import SPLIT_KEY, active_split_name, cached_split, os_failure
 from ui.data_files import NONE
 from ui.kept import KEPT
 
@@ -17,6 +22,12 @@ PICK = "stored_pick"  # the file or split picked for removal ("kind:name")
 CONFIRMING = "stored_confirm"  # (kind:name, version as listed): the Remove… click asking for confirmation
 SAID = "stored_said"  # (severity, text) of the last removal, said once
 UPLOAD_PREFIXES = ("data", "split_test")  # ui.data_files.upload_source's boxes on the Data page
+# Where each box is shown: (key, value) of the choices that draw it, as this session last set them
+SHOWN_WHEN = {
+    "data": (("data_source", "Upload"),),
+    "split_test": (("split_test_from", "file"), ("split_test_source", "Upload")),
+}
+TITLE = "Files on this server: uploads and saved splits"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -73,7 +84,7 @@ def _remove(key: str, version: tuple) -> None:
     st.session_state.pop(CONFIRMING, None)
     _listed.clear()
     try:
-        removed = stored_data.remove(key, expect=version)
+        removed = stored_data.remove(key, expect=version, by=who())  # the signed-in person, where there is one
     except (UserError, OSError) as exc:
         said = os_failure(exc) if isinstance(exc, OSError) else str(exc)
         st.session_state[SAID] = ("error", f"Could not remove `{key.partition(':')[2]}`: {said}")
@@ -96,17 +107,69 @@ def _remove_leftovers() -> None:
     st.session_state[SAID] = ("success", f"Removed {plural(count, 'leftover')} ({stored_data.size_words(freed)}).")
 
 
+def _chosen(key: str):
+    """A box's value as this session last set it: the box's own, else the one kept for it (`ui.kept`)."""
+    return st.session_state[key] if key in st.session_state else st.session_state.get(KEPT, {}).get(key)
+
+
+def _removed_by(kind: str, name: str) -> str:
+    removal = stored_people.removal(kind, name)
+    return removal.by_words() if removal else ""
+
+
+def gone_notes() -> list[str]:
+    """What this session had open that someone else removed since (a teammate, another tab, `data remove`, an rm),
+    said plainly rather than showing nothing in its place: the upload in a box shown (the dataset's, the test
+    file's), its active split. Each is said once, and the session's choice of it forgotten (the pages use the split
+    made active last, or the newest); an upload still in its box is said while it stays there, as the box shows it.
+    One this session removed itself is forgotten by `_forget`, and not said here."""
+    notes = []
+    for prefix in UPLOAD_PREFIXES:
+        key = f"{prefix}_earlier"
+        name = _chosen(key)
+        if not isinstance(name, str) or name == NONE or not all(_chosen(k) == v for k, v in SHOWN_WHEN[prefix]):
+            continue
+        if (workspace.uploads_dir() / name).exists():
+            continue
+        in_box = (
+            bool(st.session_state.get(f"{prefix}_upload"))
+            and Path(str(st.session_state.get(f"{prefix}_upload_path"))).name == name
+        )
+        again = "clear the box above (its ×) and upload it again" if in_box else "upload it again"
+        notes.append(
+            f"The upload `{workspace.upload_name(name)}` you had open was removed from this server"
+            f"{_removed_by('upload', name)}; {again} to go on."
+        )
+        st.session_state[key] = NONE  # before its box is drawn: allowed, and it is not offered any more
+        st.session_state.get(KEPT, {})[key] = NONE
+    split = st.session_state.get(SPLIT_KEY)
+    if split and not (workspace.split_folder(split) / "meta.json").is_file():
+        st.session_state.pop(SPLIT_KEY)
+        cached_split.clear()
+        now = active_split_name()
+        then = f"the pages now use the split `{now}`" if now else "no split is saved now"
+        notes.append(
+            f"The split `{split}` you were using was removed from this server{_removed_by('split', split)}; {then}. "
+            "Save a split (or make another one active) to go on; runs trained on it keep their own copy of its rows."
+        )
+    return notes
+
+
 def your_files() -> None:
-    """The "Your files" expander: every upload and saved split with its size, when it was saved and what used it,
-    one picked for removal behind a confirmation; and the leftovers of writes cut short, removable at once."""
+    """The "Files on this server" expander: every upload and saved split with its size, when it was saved, who
+    uploaded it (a column once some upload names someone) and what used it, one picked for removal behind a
+    confirmation; and the leftovers of writes cut short, removable at once. Above it, `gone_notes`."""
+    for note in gone_notes():
+        alerts.show("warning", note)
     try:
         items, left = _listed()
     except OSError as exc:  # a workspace this account may not read
-        alerts.show("error", f"Your files cannot be listed: {os_failure(exc)}")
+        alerts.show("error", f"The files on this server cannot be listed: {os_failure(exc)}")
         return
     total = sum(i.size for i in items) + sum(size for _, size in left)
     opened = SAID in st.session_state or CONFIRMING in st.session_state
-    with st.expander("Your files: uploads and saved splits", expanded=opened):
+    named = any(i.uploaded_by for i in items)  # who uploaded: a column once someone is known
+    with st.expander(TITLE, expanded=opened):
         if SAID in st.session_state:
             alerts.show(*st.session_state.pop(SAID))
         st.caption(
@@ -122,6 +185,7 @@ def your_files() -> None:
                         "Name": i.label + (" · active" if i.active else ""),
                         "Size": stored_data.size_words(i.size),
                         "Saved": stored_data.saved_words(i.saved_at),
+                        **({"Uploaded by": i.uploaded_by} if named else {}),
                         "Used by": stored_data.used_words(i),
                     }
                     for i in items

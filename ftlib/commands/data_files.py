@@ -84,6 +84,7 @@ def _used(item) -> str:
 def _remove(args) -> int:
     from ftlib import stored_data
     from ftlib.errors import UserError, plural
+    from ftlib.run_people import cli_user
 
     if not args.names and not args.leftovers:
         raise UserError("data remove: name what to remove (`python -m ftlib data files` lists it), or --leftovers.")
@@ -93,9 +94,9 @@ def _remove(args) -> int:
     for item in found:
         if blocked := item.blocked_words():
             raise stored_data.StoredDataError(f"{blocked} Nothing was removed.")
-    freed = 0
+    freed, by = 0, cli_user()  # the OS account, in the workspace's removals log (ftlib.stored_people)
     for item in found:
-        removed = stored_data.remove(f"{item.kind}:{item.name}", expect=item.version)  # as listed above
+        removed = stored_data.remove(f"{item.kind}:{item.name}", expect=item.version, by=by)  # as listed above
         freed += removed.freed
         print(f"removed {item.kind} {item.name} ({stored_data.size_words(removed.freed)} freed)")
         for warning in removed.warnings:

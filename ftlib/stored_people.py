@@ -1,0 +1,148 @@
+"""Who uploaded a stored file, and who removed an upload or a saved split, where it is known: by the rules of
+`ftlib.run_people` (the person signed in with OIDC, passed in by the page from ui.auth.who(); the CLI's OS account;
+nobody under the password alone or on an open server, where there is no identity, and nothing is invented).
+
+    record_upload(path, by)          # WS/uploads/.NAME.by.json beside the upload (the first uploader known is kept)
+    uploaded_by(path)                # "ana@example.com"; "" for nobody known (the password alone, an older upload)
+    forget_upload(path)              # its record goes with the upload (stored_data.remove, under the uploads' lock)
+    record_removal("upload", name, by)   # WS/.removals.json: the last KEPT removals, written whole under its own lock
+    removal("upload", name)          # Removal(kind, name, at, by) of the latest removal of it; None: none recorded
+
+An upload's record is a hidden file (`.NAME.by.json`): `workspace.list_uploads` never lists it, and it is no leftover
+(`stored_data.leftovers` takes only `.NAME.XXXXXXXX.tmp`); the CLI stores no uploads (it reads files where they are).
+The removals log lets the Data page tell a session whose open upload or active split a teammate removed who did it
+("... was removed from this server by bob (command line)"); a removal by hand (`rm`) is not in it, and says no name.
+A record that cannot be written (another account's folder, a full disk) leaves the upload or the removal done and
+unrecorded: what the person asked for matters more than the note of who did it.
+
+Not known here: streamlit, how uploads are stored or named (workspace.py), what a removal checks (stored_data.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlib import upload_reuse, workspace
+from ftlib.file_lock import locked
+from ftlib.run_files import json_object
+from ftlib.run_people import Who
+
+REMOVALS_FILE = ".removals.json"  # in the workspace: hidden, never listed
+KEPT = 100  # removals the log keeps, the latest: a server's removals of a year stay a small file
+KINDS = ("upload", "split")
+
+
+def record_path(upload: str | Path) -> Path:
+    """The hidden file beside a stored upload that names who uploaded it.
+
+    >>> record_path("/ws/uploads/20261205-150301-ab12cd-chats.jsonl").name
+    '.20261205-150301-ab12cd-chats.jsonl.by.json'
+    """
+    upload = Path(upload)
+    return upload.with_name(f".{upload.name}.by.json")
+
+
+def record_upload(upload: str | Path, by: Who | None) -> bool:
+    """Record that `by` uploaded the stored file `upload` (`by=None`, nobody known: nothing is written). Under the
+    uploads' lock (`upload_reuse.LOCK`, which a removal takes), and only while the upload is still stored and has no
+    record yet: the same file sent again by another (`upload_reuse`) keeps its first uploader known. Returns whether
+    it was written; an OSError (a folder this account may not write, a full disk) leaves it unrecorded."""
+    if by is None:
+        return False
+    upload, record = Path(upload), record_path(upload)
+    try:
+        with locked(upload.parent / upload_reuse.LOCK, make_parent=False):
+            if not upload.is_file() or record.exists():
+                return False
+            workspace.atomic_write_text(record, json.dumps({"by": by.as_dict(), "at": time.time()}))
+    except OSError:
+        return False
+    return True
+
+
+def uploaded_by(upload: str | Path) -> str:
+    """Who uploaded the stored file `upload`, as a list names them (`Who.text`); "" for nobody known (no record: an
+    upload from before, or of a session without identity; a record that does not read)."""
+    who = Who.from_dict(json_object(record_path(upload))[0].get("by"))
+    return who.text() if who else ""
+
+
+def forget_upload(upload: str | Path) -> None:
+    """Remove the record of who uploaded `upload` (its removal's; the caller holds the uploads' lock)."""
+    with contextlib.suppress(OSError):
+        record_path(upload).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One removal of an upload (`name`: its stored file name) or a saved split (`name`: its folder's), at `at`
+    (epoch seconds), by `by` (None: nobody known)."""
+
+    kind: str
+    name: str
+    at: float
+    by: Who | None = None
+
+    def by_words(self) -> str:
+        """ " by ana@example.com" where it is known who removed it, else "".
+
+        >>> Removal("split", "chats", 0.0, Who("bob", via="cli")).by_words(), Removal("split", "chats", 0.0).by_words()
+        (' by bob (command line)', '')
+        """
+        return f" by {self.by.text()}" if self.by else ""
+
+
+def _log_path() -> Path:
+    return workspace.workspace_dir() / REMOVALS_FILE
+
+
+def _events(path: Path) -> list[dict]:
+    """The log's events, oldest first; [] when it is missing or does not read (nothing known, nothing invented)."""
+    events = json_object(path)[0].get("removals")
+    if not isinstance(events, list):
+        return []
+    return [e for e in events if isinstance(e, dict) and e.get("kind") in KINDS and isinstance(e.get("name"), str)]
+
+
+def record_removal(kind: str, name: str, by: Who | None) -> bool:
+    """Add "`by` removed the `kind` `name` now" to the workspace's removals log (`by=None`: nobody known), the latest
+    KEPT kept, written whole under the log's own lock. Returns whether it was written (an OSError leaves the removal
+    unrecorded). ValueError for a kind not in KINDS."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown stored kind {kind!r}: one of {', '.join(KINDS)}.")
+    path = _log_path()
+    event = {"kind": kind, "name": name, "at": time.time(), **({"by": by.as_dict()} if by is not None else {})}
+    try:
+        with locked(path.with_name(".removals.lock")):
+            events = [*_events(path), event][-KEPT:]
+            workspace.atomic_write_text(path, json.dumps({"removals": events}, indent=1))
+    except OSError:
+        return False
+    return True
+
+
+def removal(kind: str, name: str) -> Removal | None:
+    """The latest recorded removal of the `kind` `name` (a split of one name may be saved and removed again), or None
+    when the log has none (removed by hand, or not removed)."""
+    for event in reversed(_events(_log_path())):
+        if event["kind"] == kind and event["name"] == name:
+            at = event.get("at") if isinstance(event.get("at"), (int, float)) else 0.0
+            return Removal(kind, name, float(at), Who.from_dict(event.get("by")))
+    return None
+
+
+__all__ = [
+    "KEPT",
+    "REMOVALS_FILE",
+    "Removal",
+    "forget_upload",
+    "record_path",
+    "record_removal",
+    "record_upload",
+    "removal",
+    "uploaded_by",
+]
