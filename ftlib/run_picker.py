@@ -163,8 +163,17 @@ def duplicate_numbers(keys: list) -> list[int | None]:
     return out
 
 
-def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[str, float] | None = None) -> int | None:
+def preselect(
+    choices: list[RunChoice],
+    dataset: str | None,
+    last_pick: tuple[str, float] | None = None,
+    own: str | None = None,
+) -> int | None:
     """The index of the run to offer first; None when there is no run.
+
+    `own` is the run the person's own session last started or chose (on Train, Compare or Evaluate): offered first
+    whenever it is among `choices`, whatever finished since. On a shared server the newest run is often a teammate's,
+    and the workspace's last pick anyone's: neither is the run this person is there to look at.
 
     `last_pick` is (name, when, epoch seconds) of the run the person last chose on Compare or Evaluate: it is offered
     again (Evaluate after Compare studies the same run), unless it is gone or a run on `dataset` finished after that
@@ -174,9 +183,14 @@ def preselect(choices: list[RunChoice], dataset: str | None, last_pick: tuple[st
     >>> runs = [RunChoice("b", "", "", "", "chat", 200.0), RunChoice("a", "", "", "", "chat", 100.0)]
     >>> preselect(runs, "chat"), preselect(runs, "chat", ("a", 150.0)), preselect(runs, "chat", ("a", 250.0))
     (0, 0, 1)
+    >>> preselect(runs, "chat", ("b", 250.0), own="a"), preselect(runs, "chat", own="gone")
+    (1, 0)
     """
     if not choices:
         return None
+    mine = next((i for i, c in enumerate(choices) if own and c.name == own), None)
+    if mine is not None:
+        return mine
     wanted = dataset_name(dataset or "")
     healthy = [i for i, c in enumerate(choices) if not c.diverged] or list(range(len(choices)))
     newest = next((i for i in healthy if wanted and choices[i].dataset == wanted), healthy[0])

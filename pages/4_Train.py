@@ -51,6 +51,7 @@ from ui.form import (
 )
 from ui.kept import custom_source, say_where_set
 from ui.labels import in_form_words
+from ui.run_choice import chosen_here
 from ui.run_view import (
     ACTIVE,
     deleted_note,
@@ -131,6 +132,7 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
             run_id = runs.submit(config, estimated_memory=est.total, by=who())
         remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
+        chosen_here(run_id)  # and Compare and Evaluate offer it first once it has finished, not a teammate's newer one
         st.toast(f"Queued {run_id}")
         st.rerun()
 
@@ -311,6 +313,7 @@ def run_list() -> None:
 def remember_pick(key: str) -> None:
     """The run picker's callback: the run picked is the one the page shows (before the script runs again)."""
     st.session_state["train_selected"] = st.session_state[key]
+    chosen_here(st.session_state[key])  # Compare and Evaluate offer it first too, once it has finished
 
 
 st.title("Train")

@@ -1,6 +1,8 @@
 """The finished-run pickers of Compare and Evaluate: the run last chosen on either page comes first, unless a run on
 the current dataset finished since; else the newest finished run trained on the current dataset (ftlib.run_picker).
-Each run is named by its short label with its age, steps and last step's loss beside it.
+Each run is named by its short label with its age, steps and last step's loss beside it. Before both, the run this
+browser session last started on Train or chose on any of the three pages (`chosen_here`), while it is finished: on a
+shared server, the newest run and the last pick are often a teammate's.
 
 The last pick outlives the session (`ui.kept.ACROSS_SESSIONS`): a reload, a second tab or a server restart offers the
 run the person was looking at (and so Evaluate's result kept with it), not the newest, checked against the runs
@@ -18,11 +20,16 @@ import streamlit as st
 
 from ftlib.run_picker import RunChoice, preselect, run_choices
 from ui.common import active_split_name
-from ui.kept import default_for, keep, restore
+from ui.kept import KEPT, default_for, keep, restore
 
 # (name, when) of the run last chosen on Compare or Evaluate. Not a widget key: Streamlit drops a widget's state when
 # its page is left, and this must outlive the page; recorded in the workspace too (ui.kept.ACROSS_SESSIONS).
 LAST_PICK_KEY = "run_choice_last_pick"
+# The run this session last started (Train) or chose (Train's, Compare's or Evaluate's picker): this session's only,
+# never the workspace's, so a teammate's start or pick never takes its place.
+OWN_KEY = "run_choice_own"
+# Picker key -> the OWN_KEY run it last offered: a run started or chosen elsewhere since comes first on its next draw.
+OWN_SEEN_KEY = "run_choice_own_seen"
 
 
 def describe(choice: RunChoice) -> str:
@@ -41,9 +48,29 @@ def _last_pick() -> tuple[str, float] | None:
     return None
 
 
+def chosen_here(name: str) -> None:
+    """Record `name` as the run this session last started or chose: Compare and Evaluate offer it first once it has
+    finished (Train calls this when a run is started or picked; the pickers here when one is picked)."""
+    st.session_state[OWN_KEY] = name
+
+
+def _own() -> str | None:
+    own = st.session_state.get(OWN_KEY)
+    return own if isinstance(own, str) else None
+
+
+def _picked(key: str) -> None:
+    """A picker's callback: the run chosen (of several, the one added last) is the one this session chose."""
+    value = st.session_state.get(key)
+    names = value if isinstance(value, list) else [value] if value else []
+    if names:
+        chosen_here(names[-1])
+        st.session_state.setdefault(OWN_SEEN_KEY, {})[key] = names[-1]
+
+
 def _choices(adapters) -> tuple[list[RunChoice], int | None]:
-    choices = run_choices(adapters)  # preselect offers the last pick only while it is among them
-    return choices, preselect(choices, active_split_name(), _last_pick())
+    choices = run_choices(adapters)  # preselect offers the last pick and the own run only while among them
+    return choices, preselect(choices, active_split_name(), _last_pick(), _own())
 
 
 def _remember(name: str) -> None:
@@ -65,7 +92,14 @@ def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
     name = st.selectbox(
-        label, list(by_name), index=first or 0, key=key, help=help, format_func=lambda n: describe(by_name[n])
+        label,
+        list(by_name),
+        index=first or 0,
+        key=key,
+        help=help,
+        format_func=lambda n: describe(by_name[n]),
+        on_change=_picked,
+        args=(key,),
     )
     _ages(by_name, [name] if name else [])
     if name:
@@ -78,9 +112,28 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
     another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model)."""
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
+    if not choices:
+        # Nothing to choose is no choice: an empty box kept (or left in the widget's state) said "No fine-tuned model
+        # chosen" once a run had finished. Drawn under another key, the box's state goes; what was kept goes too.
+        st.session_state.get(KEPT, {}).pop(key, None)
+        st.multiselect(label, [], key=f"{key}_none", help=help, disabled=True, placeholder="No finished run yet")
+        return []
+    own, seen = _own(), st.session_state.setdefault(OWN_SEEN_KEY, {})
+    if own in by_name and seen.get(key) != own:
+        # A run this session started or chose elsewhere since the box was last drawn: it is what the box starts on.
+        st.session_state.get(KEPT, {}).pop(key, None)
+        st.session_state.pop(key, None)
+    seen[key] = own if own in by_name else seen.get(key)
     default = default_for(key, [choices[first].name] if first is not None else [], by_name)
     names = st.multiselect(
-        label, list(by_name), default=default, key=key, help=help, format_func=lambda n: describe(by_name[n])
+        label,
+        list(by_name),
+        default=default,
+        key=key,
+        help=help,
+        format_func=lambda n: describe(by_name[n]),
+        on_change=_picked,
+        args=(key,),
     )
     keep(key)
     _ages(by_name, names)
@@ -97,4 +150,4 @@ def choices_by_name(adapters) -> dict[str, RunChoice]:
     return {c.name: c for c in run_choices(adapters)}
 
 
-__all__ = ["choices_by_name", "describe", "pick_run", "pick_runs"]
+__all__ = ["chosen_here", "choices_by_name", "describe", "pick_run", "pick_runs"]
