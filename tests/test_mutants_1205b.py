@@ -331,6 +331,22 @@ def test_what_used_an_item_counts_past_the_limit_only():
     assert used_words(_split_item(runs=["a"], splits=["x", "y"])) == "run a; splits x, y"
 
 
+def test_a_run_on_a_path_in_an_unknown_users_home_does_not_stop_the_list():
+    """A run (or a split) whose data path starts `~name/` for a user this machine does not know (a workspace copied
+    from another machine): pathlib's expanduser raises RuntimeError there. The stored files are still listed, and
+    that run is not taken for a user of them."""
+    from ftlib import stored_data, workspace
+    from ftlib.testing import make_run
+
+    rows = [{"prompt": "q", "completion": "a"}]
+    upload = workspace.save_upload("chats.jsonl", b'{"prompt": "q", "completion": "a"}\n')
+    workspace.save_split("chats", rows, [], {"path": "~nosuchuser-h7/chats.jsonl"})
+    make_run("20261201-090000-away", {"model": "m", "dataset": "~nosuchuser-h7/chats.jsonl"}, state="failed")
+    items = {i.kind: i for i in stored_data.list_stored()}
+    assert items["upload"].name == upload.name and items["split"].name == "chats"
+    assert items["upload"].runs == items["split"].runs == [] and items["upload"].splits == []
+
+
 def test_a_leftover_removal_folder_that_is_a_link_is_unlinked_not_followed(tmp_path):
     """A `.removing-*` link left in the workspace (a removal moved a linked split folder) goes, and what it links to
     stays whole: the removal neither fails nor deletes outside the workspace."""
