@@ -28,7 +28,8 @@ metric:
   Stegun 26.7.3), by bisection: no scipy.
 - Answered at every reply (`ftlib.evaluate`), each reply of a conversation is one pair, and its change one value: the
   interval then treats the replies of one conversation as independent draws, which they are not (`replies_note` says
-  so beside it).
+  so beside it). So the "too few" rule counts what is independent: the conversations (`paired_change`'s `groups`),
+  fewer than `MIN_ROWS` of them "too few conversations to tell" (`TOO_FEW_GROUPS`), however many replies they gave.
 - A share of k rows in n (a reward accuracy): Wilson's score interval (Wilson 1927, JASA 22(158)), which keeps
   inside [0, 1] and holds its coverage for small n where the normal approximation does not (Brown, Cai & DasGupta
   2001, "Interval Estimation for a Binomial Proportion", Statistical Science 16(2)).
@@ -52,7 +53,9 @@ from statistics import NormalDist
 from types import SimpleNamespace  # noqa: F401 (replies_note's doctest)
 
 CONFIDENCE = 0.95
-MIN_ROWS = 5  # fewer rows than this: "too few rows to tell", whatever the interval
+MIN_ROWS = (
+    5  # fewer rows (conversations, answered at every reply) than this: "too few ... to tell", whatever the interval
+)
 UNCHANGED = 5e-4  # nats: a row whose loss moved less counts as unchanged (it shows as +0.000 at 3 decimals)
 
 LOWER, HIGHER, NOISE, TOO_FEW, NO_CHANGE, NOTHING = (
@@ -63,6 +66,7 @@ LOWER, HIGHER, NOISE, TOO_FEW, NO_CHANGE, NOTHING = (
     "no change",
     "nothing to compare",
 )
+TOO_FEW_GROUPS = "too few conversations to tell"  # several replies of each of fewer than MIN_ROWS conversations
 
 
 def _t_two_sided(t: float, df: int) -> float:
@@ -216,15 +220,28 @@ class PairedChange:
         }
 
 
-def paired_change(base: Sequence[float], tuned: Sequence[float], unchanged: float = UNCHANGED) -> PairedChange:
+def paired_change(
+    base: Sequence[float], tuned: Sequence[float], unchanged: float = UNCHANGED, groups: Sequence | None = None
+) -> PairedChange:
     """How sure the change from `base` to `tuned` is, one pair of values per row (losses in nats): the changes
     tuned - base, rows where either is not finite left out (counted in `left_out`), summarised by `PairedChange`.
+    `groups`: what each pair belongs to where several pairs share one draw (answered at every reply, each reply's
+    conversation): the "too few" rule then counts the groups, and where some group gave several pairs and there are
+    fewer than `MIN_ROWS` groups, the verdict is `TOO_FEW_GROUPS` ("too few conversations to tell"), whatever the
+    interval over the pairs says.
 
     >>> paired_change([1.0], [0.5]).verdict, paired_change([1.0] * 6, [1.0] * 6).verdict, paired_change([], []).verdict
     ('too few rows to tell', 'no change', 'nothing to compare')
+    >>> replies = paired_change([2.0] * 6, [1.0, 1.2, 0.9, 1.1, 1.0, 1.0], groups=[0, 0, 1, 1, 2, 2])
+    >>> replies.verdict  # 6 replies of 3 conversations
+    'too few conversations to tell'
     """
-    changes = [t - b for b, t in zip(base, tuned, strict=True) if math.isfinite(t - b)]
+    kept = [
+        (b, t, g) for b, t, g in zip(base, tuned, groups or [None] * len(base), strict=True) if math.isfinite(t - b)
+    ]
+    changes = [t - b for b, t, _ in kept]
     n, left_out = len(changes), len(base) - len(changes)
+    drawn = len({g for _, _, g in kept}) if groups is not None else n  # the independent draws: rows, conversations
     lower = sum(c < -unchanged for c in changes)
     higher = sum(c > unchanged for c in changes)
     if n == 0:
@@ -233,22 +250,26 @@ def paired_change(base: Sequence[float], tuned: Sequence[float], unchanged: floa
     mean, low, high = interval if interval else (changes[0], None, None)
     if lower == higher == 0:
         verdict = NO_CHANGE
-    elif n < MIN_ROWS:
-        verdict = TOO_FEW
+    elif drawn < MIN_ROWS:
+        verdict = TOO_FEW_GROUPS if drawn < n else TOO_FEW  # a conversation's several replies are not several draws
     else:
         verdict = LOWER if high < 0 else HIGHER if low > 0 else NOISE
     return PairedChange(n, lower, higher, n - lower - higher, mean, low, high, verdict, left_out)
 
 
-def replies_note(rows: Sequence) -> str:
+def replies_note(rows: Sequence, verdict: str | None = None) -> str:
     """Where each of several replies of one conversation was an item of its own (`rows`: results with `index`, the
     conversation, and `reply`, None unless answered at every reply), what the paired interval over them assumes: the
     replies are paired one by one, each counting as a draw, though the replies of one conversation are not
-    independent, so the interval is likely too narrow; "" where no conversation gave more than one.
+    independent, so the interval is likely too narrow; with the `verdict` `TOO_FEW_GROUPS` (`paired_change` given the
+    conversations; None: fewer than `MIN_ROWS` conversations), why it is too few to tell. "" where no conversation
+    gave more than one.
 
     >>> R = SimpleNamespace
     >>> replies_note([R(index=0, reply=1), R(index=0, reply=2), R(index=1, reply=1)])[:62]
     'The interval counts each of the 3 replies of 2 conversations a'
+    >>> replies_note([R(index=0, reply=1), R(index=0, reply=2), R(index=1, reply=1)])[-77:]
+    'the verdict counts the conversations instead, and under 5 is too few to tell.'
     >>> replies_note([R(index=0, reply=1), R(index=1, reply=1)]), replies_note([R(index=0, reply=None)])
     ('', '')
     """
@@ -256,10 +277,16 @@ def replies_note(rows: Sequence) -> str:
     conversations = len({index for index, _ in replies})
     if len(replies) <= conversations:
         return ""
+    too_few = verdict == TOO_FEW_GROUPS if verdict is not None else conversations < MIN_ROWS
     return (
         f"The interval counts each of the {len(replies)} replies of {conversations} conversations as a draw of its "
         "own, but the replies of one conversation are not independent (one topic, one prompt so far), so it is "
-        "likely narrower than it should be: read a verdict near its edge as within noise."
+        "likely narrower than it should be"
+        + (
+            f"; the verdict counts the conversations instead, and under {MIN_ROWS} is too few to tell."
+            if too_few
+            else ": read a verdict near its edge as within noise."
+        )
     )
 
 
@@ -322,6 +349,7 @@ __all__ = [
     "NOTHING",
     "NO_CHANGE",
     "TOO_FEW",
+    "TOO_FEW_GROUPS",
     "UNCHANGED",
     "PairedChange",
     "Share",

@@ -41,6 +41,7 @@ from ftlib.errors import UserError, numbered
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
 from ftlib.jobs import BackgroundJob
+from ftlib.loss_words import weighting_note
 from ftlib.modelset import generate_with_set
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
     ANSWER_AT,
@@ -287,8 +288,19 @@ class EvalResult:
         """How sure the per-row loss change (tuned - base, nats) is: rows lower / higher / unchanged, the mean change
         with its 95% paired t interval and a verdict (`ftlib.eval_stats.paired_change`). Each row counts once, as the
         rows are the independent draws, so its mean can differ from the token-weighted `loss_change`; answered at
-        every reply, each reply is one (`noun`; `eval_stats.replies_note` says what that interval assumes)."""
-        return paired_change([r.base_loss for r in self.rows], [r.tuned_loss for r in self.rows])
+        every reply, each reply is one (`noun`; `eval_stats.replies_note` says what that interval assumes), and the
+        "too few" rule counts the conversations, which are the independent draws."""
+        groups = [r.index for r in self.rows] if self.answer_at == "every" else None
+        return paired_change([r.base_loss for r in self.rows], [r.tuned_loss for r in self.rows], groups=groups)
+
+    def change_said(self) -> str:
+        """How sure the loss change is, in the words the Evaluate page and the CLI show: the per-item sentence, what
+        its interval and verdict assume answered at every reply (`replies_note`), and how its mean differs from the
+        token-weighted change under Tuned loss (`loss_words.weighting_note`)."""
+        stats = self.change_stats()
+        token_change = self.tuned_token_loss - self.base_token_loss
+        notes = [replies_note(self.rows, stats.verdict), weighting_note(token_change, stats.mean, self.noun)]
+        return " ".join([stats.sentence(noun=self.noun), *(n for n in notes if n)])
 
     def accuracy_stats(self) -> Share | None:
         """How sure the reward accuracy (the share of pairs tuning moved toward the chosen answer) is, against a coin's
@@ -299,8 +311,7 @@ class EvalResult:
     def how_sure(self) -> list[str]:
         """The sentences saying how sure the comparison is: the loss change per row, and with pairs the reward
         accuracy (what the Evaluate page and the CLI print)."""
-        said = [self.change_stats().sentence(noun=self.noun)]
-        said += [note] if (note := replies_note(self.rows)) else []
+        said = [self.change_said()]
         if (accuracy := self.accuracy_stats()) is not None:
             said.append(accuracy.sentence(PAIRS_MOVED))
         return said

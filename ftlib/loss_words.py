@@ -29,6 +29,7 @@ Not known here: models, scoring, Streamlit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from types import SimpleNamespace  # noqa: F401 (the doctest's)
 
@@ -119,4 +120,24 @@ def train_heldout_note(
     )
 
 
-__all__ = ["evaluate_measured_over", "train_heldout_note"]
+def weighting_note(token_change: float, mean_change: float | None, noun: str = "row") -> str:
+    """Where the change under Evaluate's "Tuned loss" (`token_change`: tuned minus base of the token-weighted
+    losses, `EvalResult.aggregates`' `loss_change`) and the mean per-`noun` change of "How sure" (`mean_change`,
+    `eval_stats.PairedChange.mean`) read differently at 3 decimals, one line saying which is which; "" where they
+    read the same (or either is undefined). Both are tuned minus base in nats per token, over the same tokens.
+
+    >>> weighting_note(-0.904, -1.095, "reply")
+    'The mean change per reply, -1.095, counts each reply once; the -0.904 under Tuned loss weighs every token \
+alike, so a long reply counts more there.'
+    >>> weighting_note(-0.5, -0.5002), weighting_note(float("nan"), -0.5)
+    ('', '')
+    """
+    if mean_change is None or not math.isfinite(token_change) or f"{token_change:+.3f}" == f"{mean_change:+.3f}":
+        return ""
+    return (
+        f"The mean change per {noun}, {mean_change:+.3f}, counts each {noun} once; the {token_change:+.3f} under "
+        f"Tuned loss weighs every token alike, so a long {noun} counts more there."
+    )
+
+
+__all__ = ["evaluate_measured_over", "train_heldout_note", "weighting_note"]

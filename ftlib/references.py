@@ -125,6 +125,17 @@ def reply_numbers(row: dict, at: str = "last") -> list[int | None]:
     return list(range(1, reply_count(messages) + 1)) or [None]
 
 
+def item_count(rows: Sequence[dict], at: str = "last") -> int:
+    """How many items evaluating `rows` answers and scores with the reply `at` chooses: one a row, or with "every" one
+    a reply of each conversation (`reply_numbers`): what an evaluation's time goes by.
+
+    >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
+    >>> item_count([chat, {"text": "Hi"}], "every"), item_count([chat, {"text": "Hi"}], "last")
+    (3, 2)
+    """
+    return sum(len(reply_numbers(row, at)) for row in rows)
+
+
 def check_answer_at(at: str, measure: str, rows: Sequence[dict]) -> None:
     """EvalError, before any model loads, when the reply to answer `at` (`ANSWER_AT`) other than the default "last"
     cannot apply: a run measured by its reward model's pairs or its rewards (`measure`, `measured_by`), or `rows` of
@@ -248,6 +259,28 @@ def row_reference(
     return messages, encode_reference(messages, tokenizer, template, row.get("tools"))
 
 
+def written_reply(
+    row: dict, tokenizer, template="tokenizer", at: str = "last", reply: int | None = None
+) -> str | None:
+    """The reference reply of `row` (the one `at` chooses, or reply number `reply`) as the chat template writes it:
+    the text a model answering it writes, its tool calls in the template's own form (`<tool_call>{"name": ...}
+    </tool_call>` in Hermes') and its reasoning as the template marks it, without the end-of-turn marker; exactly
+    the tokens its loss scores (`encode_reference`). None where the reply holds neither a tool call nor reasoning (its
+    words are the reference as the data has them), the row is no conversation, or the template cannot write it (a row
+    `evaluate` skips)."""
+    try:
+        messages = None if is_text(row) else conversation(row, at, reply)
+        if not messages or not (messages[-1].get("tool_calls") or messages[-1].get("reasoning")):
+            return None
+        template = _chat_template(template, tokenizer)
+        ref = encode_reference(messages, tokenizer, template, row.get("tools"))
+    except UserError:
+        return None
+    text = "".join(t for t, lab in zip(ref.token_texts, ref.labels, strict=True) if lab != IGNORE_INDEX).rstrip()
+    eot = template.end_of_turn
+    return (text[: -len(eot)] if eot and text.endswith(eot) else text).strip()
+
+
 def begins_past(ref: Reference, max_length: int | None) -> bool:
     """Whether a run cutting its rows at `max_length` tokens (None: uncut) leaves none of `ref`'s reference tokens,
     though it has some: the answer begins past the cut, so the run learned nothing of it and it cannot be scored."""
@@ -323,6 +356,7 @@ __all__ = [
     "conversation",
     "cut_reference",
     "encode_reference",
+    "item_count",
     "measured_by",
     "nth_reply",
     "past_the_cut",
@@ -332,4 +366,5 @@ __all__ = [
     "reply_numbers",
     "row_reference",
     "several_replies",
+    "written_reply",
 ]

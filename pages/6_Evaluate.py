@@ -26,9 +26,9 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
-from ftlib.eval_stats import replies_note
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
+from ftlib.references import item_count, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
 from ftlib.rundir import run_folder_of
@@ -38,6 +38,7 @@ from ftlib.tuning_cost import TunedWith
 from ui import alerts, chart_data, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
+from ui.evaluate_choices import evaluation_time_note, other_choices_said
 from ui.evaluate_view import (
     ACCURACY_HELP,
     CHANGE_HELP,
@@ -47,13 +48,11 @@ from ui.evaluate_view import (
     blanks,
     blanks_said,
     cost_section,
-    evaluation_time_note,
     how_sure,
     kept_elsewhere_said,
     kept_said,
     lines_said,
     loops_said,
-    other_choices_said,
     places_of,
     row_label,
     side_by_side,
@@ -75,7 +74,7 @@ require_password()
 
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
-RATE_KEY = "evaluate_rate"  # (seconds a row, max new tokens) of this session's last finished evaluation
+RATE_KEY = "evaluate_rate"  # (seconds an item, max new tokens, "row"/"reply") of this session's last evaluation
 FINISHED_KEY = "evaluate_finished"  # run name -> its last finished EvalJob (the newest few): picking it again shows it
 KEEP_FINISHED = 4
 POLL_S = 0.5
@@ -194,10 +193,15 @@ kept_key = (
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
 finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
 if job is not None and job.done and job.result is not None and job.result.rows and job.began and job.ended_at:
-    # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced).
-    per_row = (job.ended_at - job.began) / len({r.index for r in job.result.rows})  # a row's replies: one row
-    st.session_state[RATE_KEY] = (per_row, job.kwargs.get("max_new_tokens", 64))
-if n_rows is not None and (note := evaluation_time_note(int(n_rows), max_new, st.session_state.get(RATE_KEY))):
+    # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced). An
+    # item (a row, or each reply answered at every reply) is one answer and score by each model: its pace carries over.
+    per_item = (job.ended_at - job.began) / len(job.result.rows)
+    st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", 64), job.result.noun)
+if n_rows is not None and (
+    note := evaluation_time_note(
+        int(n_rows), max_new, st.session_state.get(RATE_KEY), item_count(info.test_rows[: int(n_rows)], answer_at)
+    )
+):
     c1.caption(note)
 if job is not None and job.done and job.result is not None:
     # A finished job keeps no model of its own: its set comes back from model_set_for's cache (`job_models`), so the
@@ -352,8 +356,9 @@ m3.metric(
     help=f"Share of {ITEMS[result.noun]} whose {'reference answer' if answered else 'text'} the tuned model finds "
     "more likely than the base model did.",
 )
-# The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes).
-how_sure(" ".join([result.change_stats().sentence(noun=result.noun), replies_note(result.rows)]).strip(), CHANGE_HELP)
+# The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes),
+# and how its mean differs from the change under Tuned loss, which weighs every token alike.
+how_sure(result.change_said(), CHANGE_HELP)
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
 st.caption(
@@ -439,6 +444,10 @@ if answered:  # a text row has no answers to set side by side
         contexts=contexts,
         tools={r.index: job.rows[r.index].get("tools") for r in answered},  # the models read them too
         places=places_of(info, [r.index for r in answered]),  # each row's line in the file, where the split keeps it
+        # A reference with a tool call or reasoning as the template writes it, as the answers beside it are written.
+        written=lambda r: written_reply(
+            job.rows[r.index], cached_tokenizer(info.model), job.kwargs.get("template", "tokenizer"), at, r.reply
+        ),
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
 table = pd.DataFrame([r.as_dict() for r in result.rows])

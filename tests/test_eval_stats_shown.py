@@ -79,7 +79,7 @@ def test_the_cli_says_how_sure_as_the_page_does(capsys, varied_dir, adapter_temp
     run = make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
     agg = json.loads(cli(capsys, "evaluate", run.id, "--json")[0])  # kept for the page: its boxes' defaults
     (line,) = agg["how_sure"]
-    assert line.endswith(f"{S.TOO_FEW}.") and "of 3 rows" in line  # 3 held-out rows
+    assert f": {S.TOO_FEW}." in line and "of 3 rows" in line  # 3 held-out rows (then how the two changes differ)
     assert agg["row_change_verdict"] == S.TOO_FEW and agg["row_change_low"] < agg["row_change_high"]
     assert agg["row_change_lower"] + agg["row_change_higher"] + agg["row_change_unchanged"] == 3
 

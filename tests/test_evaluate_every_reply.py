@@ -118,8 +118,8 @@ def test_a_conversation_of_one_reply_is_evaluated_as_at_its_last(model_set):
 def test_how_sure_pairs_replies_and_says_they_are_not_independent(model_set):
     result = E.evaluate(model_set, [CHAT, PLAIN], model_set.names[1], max_new_tokens=2, answer_at="every")
     said = result.how_sure()
-    assert " of 3 replies" in said[0]
-    assert "not independent" in said[1] and "3 replies of 2 conversations" in said[1]
+    assert " of 3 replies" in said[0]  # its notes in the same line
+    assert "not independent" in said[0] and "3 replies of 2 conversations" in said[0]
     assert result.change_stats().n == 3  # paired per reply
     assert replies_note(E.evaluate(model_set, [PLAIN], model_set.names[1], max_new_tokens=2).rows) == ""
     csv = result.to_csv().splitlines()

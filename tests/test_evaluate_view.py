@@ -42,7 +42,9 @@ def test_a_multi_turn_prompt_is_shown_whole_behind_its_last_user_turn():
     text = whole.text[0].value
     assert text.startswith("system: You plan trips.\n\nuser: Weather in Oslo?")
     assert 'assistant: (calls weather with {"city": "Oslo"})' in text and 'tool: {"temp": -3}' in text
-    assert [c.value for c in at.caption][:2] == ["Held-out row 1 · the prompt", "Held-out row 2 · the prompt"]
+    # The reply after a tool result answers it: the heading names that result, the question is in the whole prompt.
+    assert [c.value for c in at.caption][:2] == ["Held-out row 1 · the tool result", "Held-out row 2 · the prompt"]
+    assert at.text[0].value == '{"temp": -3}'
 
 
 # What the walk's 8-step pirate run answered greedily (walk 6 #8): a greeting to the token limit, beside a lower loss.

@@ -1224,8 +1224,8 @@ def test_evaluate_says_about_how_long_the_rows_take_from_the_last_evaluation(fin
     ]
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
-    per_row, tokens = at.session_state["evaluate_rate"]  # this evaluation's own measure now
-    assert tokens == 64 and 0 < per_row < 30
+    per_row, tokens, item = at.session_state["evaluate_rate"]  # this evaluation's own measure now, of a row
+    assert tokens == 64 and 0 < per_row < 30 and item == "row"
     # The tiny model's 3 rows: under a minute, no estimate for them (What it cost's own estimate is not theirs).
     assert not [c for c in at.caption if c.value.startswith("⏱") and "a row of your last evaluation" in c.value]
     assert not [c for c in at.caption if c.value.startswith("⏱ About") and " rows" in c.value.split(",")[0]]

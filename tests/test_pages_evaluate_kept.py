@@ -115,7 +115,7 @@ def test_a_result_kept_for_other_choices_is_not_shown_as_this_one(finished_run, 
     assert not again.dataframe and not again.metric
     assert any("Press **Evaluate**" in i.value for i in again.info)
     said = " ".join(c.value for c in again.caption)
-    assert "evaluated just now with other choices (2 rows, 8 max new tokens, 8 rows per batch)" in said
+    assert "evaluated just now with 8 max new tokens, not 16: set that above" in said  # only what differs
     # Back to the choices it was measured with: the kept result.
     max_new_box(again).set_value(8).run()
     assert again.dataframe and metrics(again) == metrics(at)
@@ -216,7 +216,7 @@ def test_each_runs_batch_is_its_own_and_another_runs_kept_result_with_other_choi
 
     batch_box(again).set_value(1).run()  # other choices than the kept result's: said
     said = " ".join(c.value for c in again.caption)
-    assert "This result was measured with 2 rows, 8 max new tokens, 4 rows per batch, not the choices above" in said
+    assert "This result was measured with 4 rows per batch, not 1: press **Evaluate**" in said  # only what differs
 
 
 def test_each_runs_answer_length_is_its_own_so_another_runs_length_hides_nothing(varied_dir, adapter_template):
@@ -416,7 +416,7 @@ def test_only_results_the_boxes_can_bring_back_are_named_and_a_changed_row_count
     assert K.keep(run_dir, key(3), K.result_record(_result()), now=100.0)
     assert [k.key["limit"] for k in K.others(run_dir, key(2))] == [3]  # the row count brings it back
     said = other_choices_said(key(3), key(2))
-    assert said.startswith("This result was measured with 3 rows, 64 max new tokens") and "changed" not in said
+    assert said.startswith("This result was measured with 3 rows, not 2:") and "changed" not in said
     (run_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"trained further")
     assert K.others(run_dir, key(2)) == [] and K.others(run_dir, key(3)) == []  # no box brings back old weights
     assert other_choices_said(None, key(3), K.others(run_dir, key(3))) is None

@@ -98,7 +98,7 @@ def test_a_reward_models_scores_come_back_after_a_reload_and_only_for_the_same_p
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Score the pairs**" in i.value for i in other.info)
     said = " ".join(c.value for c in other.caption)  # not hidden unsaid: named, with how to see it again
-    assert "This run was evaluated just now with other choices (3 pairs): set those above" in said
+    assert "This run was evaluated just now with 3 pairs, not 2: set that above" in said
 
 
 def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_the_same_choices(grpo_run, varied_dir):
@@ -121,7 +121,7 @@ def test_a_grpo_runs_answers_and_rewards_come_back_after_a_reload_and_only_for_t
     assert not other.exception, other.exception
     assert not other.metric and any("Press **Answer and score**" in i.value for i in other.info)
     said = " ".join(c.value for c in other.caption)  # not hidden unsaid: named, with how to see it again
-    assert "evaluated just now with other choices (3 prompts, 16 max new tokens, 8 prompts per batch)" in said
+    assert "evaluated just now with 8 prompts per batch, not 2: set that above" in said  # only what differs
 
 
 def test_a_grpo_runs_batch_is_its_own_so_another_runs_batch_hides_nothing(grpo_run, varied_dir, adapter_template):

@@ -30,6 +30,7 @@ from ui import alerts
 from ui.charts import readable_text
 from ui.common import job_progress
 from ui.compare_view import duration
+from ui.evaluate_choices import other_choices_said
 from ui.kept import keep, restore
 
 ROWS_PER_PAGE = 8
@@ -180,26 +181,6 @@ def choices_said(key: dict) -> str:
     )
 
 
-def other_choices_said(shown: dict | None, current: dict | None, others: list | None = None) -> str | None:
-    """A line when the result shown was measured with other choices than the boxes hold now (`shown`, `current`:
-    `heldout_key`s; None: unknown), or, with no result shown, when results of this run with other choices are kept
-    (`others`: `ftlib.eval_results.Kept`, newest first); None when there is nothing to say."""
-    if shown is not None and current is not None and shown != current:
-        if K.outside_boxes(shown) == K.outside_boxes(current):  # only the boxes differ (the rows follow the row count)
-            return (
-                f"This result was measured with {choices_said(shown)}, not the choices above: press **Evaluate** to "
-                "measure with them."
-            )
-        return "This result was measured before the run or its rows changed: press **Evaluate** to measure again."
-    if shown is None and others:
-        latest = others[0]
-        return (
-            f"This run was evaluated {age_words(time.time() - latest.at)} with other choices "
-            f"({choices_said(latest.key)}): set those above to see that result again."
-        )
-    return None
-
-
 def kept_elsewhere_said(run_dir, key: dict | None) -> str | None:
     """With no result shown: the line naming the run's result kept with other choices (`other_choices_said`), else
     one saying results kept by an earlier version of the studio are not shown (`eval_results.earlier_layout`); None
@@ -233,8 +214,10 @@ CHANGE_HELP = (
     "The mean of the rows' loss changes (tuned minus base), each row counted once (answered at every reply, each "
     "reply), with its 95% interval (a paired t interval). Wholly below 0: the tuned model is clearly less surprised "
     "by held-out rows like these; across 0: the "
-    f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell. The "
-    "change under Tuned loss weighs every token alike, so the two can differ a little."
+    f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell; "
+    f"answered at every reply, under {MIN_ROWS} conversations, since one conversation's replies are not independent "
+    "draws. The "
+    "change under Tuned loss weighs every token alike, so the two can differ: the line says so where they do."
 )
 ACCURACY_HELP = (
     "The share with its 95% interval (Wilson's, for a share of few pairs). A coin would land near 50%: an interval "
@@ -314,14 +297,40 @@ def _of_item(mapping: dict, row):
     return mapping.get((row.index, getattr(row, "reply", None)), mapping.get(row.index))
 
 
+def answered_turn(row, context: list[dict]) -> tuple[str, str]:
+    """(what the heading calls the message a reply answers, its text): the last message before the reply
+    (`context[-1]`), "the prompt" for a user's (of several user turns, which conversation and "its last turn"), "the
+    tool result" for a tool's (answered at every reply, the reply after a call answers its result).
+
+    >>> from types import SimpleNamespace as R
+    >>> answered_turn(R(prompt="Rain?", reference="Yes."), [{"role": "user", "content": "Rain?"},
+    ...     {"role": "assistant", "tool_calls": [{"name": "w"}]}, {"role": "tool", "content": '{"rain": 1}'}])
+    ('the tool result', '{"rain": 1}')
+    """
+    last = context[-1] if context else {"role": "user"}
+    if last.get("role") == "tool":
+        return "the tool result", str(last.get("content") or "")
+    if last.get("role") != "user":  # a system prompt or another assistant turn just before the reply
+        return f"the {last.get('role')} turn before it", _turn_text(last).split(": ", 1)[-1]
+    label = row_label(row, context)  # several user turns: which conversation, then its last turn in full
+    return ("the prompt" if label == row.prompt else f"{label} · its last turn:"), row.prompt
+
+
 def side_by_side(
-    rows, key: str = "eval_side_page", contexts: dict | None = None, tools: dict | None = None, places=None
+    rows,
+    key: str = "eval_side_page",
+    contexts: dict | None = None,
+    tools: dict | None = None,
+    places=None,
+    written=None,
 ) -> None:
-    """Each `ftlib.evaluate.EvalRow`: its prompt, then reference | base | tuned, with losses; paged. `contexts`: each
-    row's whole conversation before the reference (by `index`, or by (index, reply) answered at every reply), shown
-    folded when it is more than one user turn or the row has `tools` (by `index`: its tool schemas, which both models
-    read too). `places`: where each row is in the file (by `index`: "line 9 of chats.jsonl", `places_of`), said
-    beside its number."""
+    """Each `ftlib.evaluate.EvalRow`: the message its reply answers (`answered_turn`), then reference | base | tuned,
+    with losses; paged. `contexts`: each row's whole conversation before the reference (by `index`, or by (index,
+    reply) answered at every reply), shown folded when it is more than one user turn or the row has `tools` (by
+    `index`: its tool schemas, which both models read too). `places`: where each row is in the file (by `index`:
+    "line 9 of chats.jsonl", `places_of`), said beside its number. `written`: a function of a row giving its reference
+    as the chat template writes it where that differs from the data's (a tool call, reasoning:
+    `ftlib.references.written_reply`), shown as the answers are, the data's form under it."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -336,12 +345,11 @@ def side_by_side(
     for row in rows[start : start + ROWS_PER_PAGE]:
         with st.container(border=True):
             context = _of_item(contexts or {}, row) or []
-            label = row_label(row, context)  # several user turns: which conversation, then its last turn in full
-            said = "the prompt" if label == row.prompt else f"{label} · its last turn:"
+            said, answers = answered_turn(row, context)  # the prompt, or the tool result the reply answers
             where = f" ({places[row.index]})" if places and row.index in places else ""  # its line in the file
             reply = f", reply {row.reply}" if getattr(row, "reply", None) is not None else ""  # at every reply: which
             st.caption(f"Held-out row {row.index + 1}{where}{reply} · {said}")  # counted from 1, as on the Data page
-            st.text(row.prompt)
+            st.text(answers)
             offered = (tools or {}).get(row.index)
             if len(context) > 1 or offered:  # earlier turns, a system message, tools: what both models also read
                 with st.expander(f"The whole prompt the models read ({plural(len(context), 'turn')})"):
@@ -350,8 +358,15 @@ def side_by_side(
                     st.text("\n\n".join(_turn_text(m) for m in context))
             reference, base, tuned = st.columns(3)
             with reference:
-                st.markdown("**Reference answer** (the test split's)")
-                st.text(row.reference)
+                as_written = written(row) if written else None
+                if as_written is None:
+                    st.markdown("**Reference answer** (the test split's)")
+                    st.text(row.reference)
+                else:  # the form the models' answers take: a tool call as <tool_call> text, not name(arguments)
+                    st.markdown("**Reference answer** (the test split's, as the chat template writes it)")
+                    st.text(as_written)
+                    st.caption("As the models answer, above; in the data file:")
+                    st.text(row.reference)
             with base:
                 st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
                 answer(row.base_output)
@@ -402,29 +417,6 @@ def cost_panel(cost, run=None) -> None:
             for b, t in zip(base, tuned, strict=True):
                 left.text(b.strip() or "(empty)")
                 right.text(t.strip() or "(empty)")
-
-
-def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple[float, int] | None) -> str | None:
-    """Under the rows box: about how long evaluating `rows` rows takes, from the seconds a row and the max new tokens
-    of this session's last evaluation (`last`; None: none yet), scaled by the answers' length; None under a minute.
-
-    >>> evaluation_time_note(500, 64, (1.8, 64))
-    '⏱ About 15 min 0 s for 500 rows, at the 1.8 s a row of your last evaluation (64 new tokens).'
-    >>> evaluation_time_note(20, 64, (1.8, 64)) is None, evaluation_time_note(500, 64, None) is None
-    (True, True)
-    """
-    if not last:
-        return None
-    per_row, then = last
-    seconds = rows * per_row * max_new_tokens / max(then, 1)  # answers dominate: about as long as they may be
-    if seconds < 60:
-        return None
-    scaled = "" if max_new_tokens == then else f", scaled to {max_new_tokens} new tokens from {then}"
-    length = f" ({then} new tokens)" if not scaled else ""
-    return (
-        f"⏱ About {duration(seconds)} for {rows} rows, at the {per_row:.1f} s a row of your last evaluation"
-        f"{length}{scaled}."
-    )
 
 
 # What the page's measure of the cost does (`tuning_cost`'s defaults, on every shipped everyday question).
@@ -573,6 +565,7 @@ __all__ = [
     "ROWS_PER_PAGE",
     "TEXT_HEATMAP_NOTE",
     "answer",
+    "answered_turn",
     "blanks",
     "blanks_said",
     "choices_said",

@@ -1,0 +1,116 @@
+"""The Evaluate page's words on its choices (the boxes above a result): which choices of a kept result differ from
+those the boxes hold now, named one by one, and about how long pressing **Evaluate** takes with them.
+
+A choice is a key of `ftlib.eval_results.BOX_CHOICES` ("answer_at" absent: the default "last"); the rows' digest
+follows the row count and is never said. Not known here: measuring, the page's layout.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ftlib import eval_results as K
+from ftlib.errors import plural
+from ftlib.references import ANSWER_AT
+from ftlib.run_picker import age_words
+from ui.compare_view import duration
+
+
+def _noun(key: dict) -> str:
+    """What a key's items are: held-out rows, a reward model's pairs, a GRPO run's prompts."""
+    return {"pairs": "pair", "answers": "prompt"}.get(str(key.get("kind")), "row")
+
+
+def _reply(at: str) -> str:
+    """`at` of `ANSWER_AT` in words after "at": "the last reply", "every reply"."""
+    return ANSWER_AT.get(at, at)
+
+
+def differing_choices(shown: dict, current: dict) -> list[str]:
+    """The choices of the box keys `shown` (a kept result's) that differ from `current` (the boxes now), each as
+    "with 3 rows, not 5" or "at the last reply, not the first", in the boxes' order; the ones that match are not
+    named.
+
+    >>> differing_choices({"limit": 3, "max_new_tokens": 64, "batch_size": 8},
+    ...                   {"limit": 3, "max_new_tokens": 64, "batch_size": 8, "answer_at": "first"})
+    ['at the last reply, not the first']
+    >>> differing_choices({"limit": 3, "max_new_tokens": 64, "batch_size": 8, "answer_at": "every"},
+    ...                   {"limit": 5, "max_new_tokens": 32, "batch_size": 4})  # doctest: +NORMALIZE_WHITESPACE
+    ['with 3 rows, not 5', 'with 64 max new tokens, not 32', 'with 8 rows per batch, not 4',
+     'at every reply, not the last']
+    """
+    noun = _noun(shown)
+    said = []
+    if shown.get("limit") != current.get("limit"):
+        said.append(f"with {plural(int(shown.get('limit') or 0), noun)}, not {current.get('limit')}")
+    if shown.get("max_new_tokens") != current.get("max_new_tokens"):
+        said.append(f"with {shown.get('max_new_tokens')} max new tokens, not {current.get('max_new_tokens')}")
+    if shown.get("batch_size") != current.get("batch_size"):
+        said.append(f"with {shown.get('batch_size')} {noun}s per batch, not {current.get('batch_size')}")
+    was, now = str(shown.get("answer_at", "last")), str(current.get("answer_at", "last"))
+    if was != now:
+        not_now = "at every reply" if now == "every" else _reply(now).removesuffix(" reply")
+        said.append(f"at {_reply(was)}, not {not_now}")
+    return said
+
+
+def _joined(parts: list[str]) -> str:
+    """Choices said by `differing_choices`, each holding a comma already: "with 2 rows, not 3; at every reply, not
+    the last"."""
+    return "; ".join(parts)
+
+
+def other_choices_said(shown: dict | None, current: dict | None, others: list | None = None) -> str | None:
+    """A line when the result shown was measured with other choices than the boxes hold now (`shown`, `current`:
+    `heldout_key`s; None: unknown), naming each choice that differs (`differing_choices`), or, with no result shown,
+    when results of this run with other choices are kept (`others`: `ftlib.eval_results.Kept`, newest first); None
+    when there is nothing to say."""
+    if shown is not None and current is not None and shown != current:
+        if K.outside_boxes(shown) == K.outside_boxes(current):  # only the boxes differ (the rows follow the row count)
+            differ = differing_choices(shown, current)
+            what = _joined(differ) if differ else "with other choices"
+            return f"This result was measured {what}: press **Evaluate** to measure with the choices above."
+        return "This result was measured before the run or its rows changed: press **Evaluate** to measure again."
+    if shown is None and others:
+        latest = others[0]
+        differ = differing_choices(latest.key, current) if current is not None else []
+        what = _joined(differ) if differ else "with other choices"
+        return (
+            f"This run was evaluated {age_words(time.time() - latest.at)} {what}: set "
+            f"{'that' if len(differ) == 1 else 'those'} above to see that result again."
+        )
+    return None
+
+
+def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, items: int | None = None) -> str | None:
+    """Under the rows box: about how long evaluating `rows` rows takes, `items` things answered and scored (answered
+    at every reply, their replies, `ftlib.references.item_count`; None: one a row), at the pace of this session's last
+    evaluation (`last`: seconds an item, its max new tokens and what an item was, "row" or "reply"; an older
+    (seconds, tokens) a row; None: none yet), scaled by the answers' length; None under a minute. Each item is one
+    answer and one score by each model, whichever reply it is, so the pace of an item carries over between choices.
+
+    >>> evaluation_time_note(500, 64, (1.8, 64, "row"))
+    '⏱ About 15 min 0 s for 500 rows, at the 1.8 s a row of your last evaluation (64 new tokens).'
+    >>> evaluation_time_note(3, 64, (31.3 / 3, 64, "reply"), items=9)
+    '⏱ About 1 min 34 s for 9 replies of 3 rows, at the 10.4 s a reply of your last evaluation (64 new tokens).'
+    >>> evaluation_time_note(20, 64, (1.8, 64)) is None, evaluation_time_note(500, 64, None) is None
+    (True, True)
+    """
+    if not last:
+        return None
+    per_item, then, *was = last
+    items = rows if items is None else items
+    seconds = items * per_item * max_new_tokens / max(then, 1)  # answers dominate: about as long as they may be
+    if seconds < 60:
+        return None
+    scaled = "" if max_new_tokens == then else f", scaled to {max_new_tokens} new tokens from {then}"
+    length = f" ({then} new tokens)" if not scaled else ""
+    what = plural(rows, "row") if items == rows else f"{plural(items, 'reply', 'replies')} of {plural(rows, 'row')}"
+    pace = was[0] if was else "row"
+    return (
+        f"⏱ About {duration(seconds)} for {what}, at the {per_item:.1f} s a {pace} of your last evaluation"
+        f"{length}{scaled}."
+    )
+
+
+__all__ = ["differing_choices", "evaluation_time_note", "other_choices_said"]
