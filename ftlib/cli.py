@@ -18,6 +18,7 @@ import warnings
 from ftlib.commands import os_error_message
 from ftlib.config import ConfigWarning
 from ftlib.errors import UserError
+from ftlib.user_paths import user_path
 
 PROG = "python -m ftlib"
 # Command groups, one module each; a module imports its heavy libraries inside its handler, so `--help` stays fast.
@@ -75,10 +76,8 @@ def check_model_argument(args: argparse.Namespace) -> None:
     starts (`ftlib.models.check_model`: a readable config.json, weights files), as the sidebar checks a typed one:
     one `error:` line saying what is missing, rather than a failure midway. `default` and hub ids are resolved by the
     command itself (converting or finding them takes a while, and a typo in another argument should not wait)."""
-    from pathlib import Path
-
     model = getattr(args, "model", None)
-    if isinstance(model, str) and model.strip() not in ("", "default") and Path(model.strip()).expanduser().exists():
+    if isinstance(model, str) and model.strip() not in ("", "default") and user_path(model.strip()).exists():
         from ftlib.models import check_model
 
         check_model(model.strip())

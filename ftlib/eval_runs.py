@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlib.errors import UserError
+from ftlib.user_paths import user_path
 
 
 class EvalError(UserError):
@@ -170,7 +171,7 @@ def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | 
     nothing is usable."""
     from ftlib.workspace import load_split
 
-    path = Path(data).expanduser()
+    path = user_path(data)
     if path.is_file():
         from ftlib.data import load_file
 

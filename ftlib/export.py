@@ -39,6 +39,7 @@ from ftlib.model_card import write_card
 from ftlib.model_files import stored_dtype
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
+from ftlib.user_paths import user_path
 
 
 class ExportError(UserError):
@@ -191,7 +192,7 @@ def gguf_refusal(run: RunDir) -> str | None:
             "that write them. Export its adapter or model for `AutoModelForSequenceClassification`."
         )
     spec = str(config.get("model") or DEFAULT_MODEL).strip()
-    if spec == DEFAULT_MODEL or Path(spec).expanduser().resolve() == default_model_dir().resolve():
+    if spec == DEFAULT_MODEL or user_path(spec).resolve() == default_model_dir().resolve():
         return None
     return (
         f"GGUF is written here for runs on the default model; run '{run.id}' tuned {spec}. Export its merged model "
@@ -476,7 +477,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
 
     Refused (ExportError) before anything is written when `target` (or its zip) is in the way: an existing file, a
     folder that is not empty, a place inside `folder` itself, or another export writing it now (`_out_held`)."""
-    folder, target = Path(folder).resolve(), Path(target).expanduser().resolve()
+    folder, target = Path(folder).resolve(), user_path(target).resolve()
     archive = target.with_name(target.name + ".zip")
     if target == folder or folder in target.parents:
         raise ExportError(f"--out {target} is inside the export it would copy ({folder}): name a folder elsewhere.")

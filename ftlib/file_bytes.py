@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.user_paths import user_path
 
 SUFFIXES = {
     ".jsonl": "jsonl",
@@ -38,7 +39,7 @@ class DataError(UserError):
 
 def check_path(path: str | Path) -> Path:
     """The path of an existing file; DataError for a missing file or a folder."""
-    path = Path(path).expanduser()
+    path = user_path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist. Check the path (it is read on the machine running the app).")
     if path.is_dir():

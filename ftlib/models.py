@@ -39,6 +39,7 @@ from ftlib.model_files import (
 )
 from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
 from ftlib.model_kind import config_json, encoder_decoder, not_a_decoder, quantized_without_library
+from ftlib.user_paths import user_path
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -59,7 +60,7 @@ class ModelError(UserError):
 def ftlib_home() -> Path:
     """Root for caches, workspaces and runs: `$FTLIB_HOME`, else `~/.cache/ftlib`."""
     home = os.environ.get("FTLIB_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "ftlib"
+    return user_path(home) if home else Path.home() / ".cache" / "ftlib"
 
 
 def _default_gguf_path() -> Path:
@@ -168,7 +169,7 @@ def _hub_snapshot(model_id: str, fetch: bool = True) -> Path:
 def _model_roots() -> list[Path]:
     """Where models are kept: `$FTLIB_HOME/models` and the folders of FTLIB_MODEL_DIRS, read as the browser's path
     check reads them (`workspace.model_roots`: `~` expanded, blank parts skipped)."""
-    dirs = [Path(p).expanduser() for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p.strip()]
+    dirs = [user_path(p) for p in os.environ.get("FTLIB_MODEL_DIRS", "").split(os.pathsep) if p.strip()]
     return [ftlib_home() / "models", *dirs]
 
 
@@ -198,7 +199,7 @@ def resolve_model(spec: str = DEFAULT_MODEL, progress: Progress | None = None, f
     spec = (spec or DEFAULT_MODEL).strip()
     if spec == DEFAULT_MODEL:
         return prepare_default_model(progress) if fetch else default_model_dir()
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     if path.exists():
         if not path.is_dir():
             raise ModelError(not_a_folder(path, spec))
@@ -235,7 +236,7 @@ def hub_id(spec: str = DEFAULT_MODEL) -> str | None:
     spec = (spec or DEFAULT_MODEL).strip()
     if spec == DEFAULT_MODEL:
         return DEFAULT_HUB_ID
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     if path.exists():
         parts = path.resolve().parts
         if path.resolve() == default_model_dir().resolve():
@@ -395,7 +396,7 @@ def same_model(a: str, b: str) -> bool:
 
     def key(spec: str) -> str:
         spec = (spec or DEFAULT_MODEL).strip()
-        path = default_model_dir() if spec == DEFAULT_MODEL else Path(spec).expanduser()
+        path = default_model_dir() if spec == DEFAULT_MODEL else user_path(spec)
         return str(path.resolve()) if spec == DEFAULT_MODEL or path.exists() else spec
 
     return key(a) == key(b)

@@ -24,13 +24,14 @@ from ftlib.run_files import json_object
 from ftlib.run_result import check_run_status
 from ftlib.rundir import RunDir, run_folder_of, run_folders
 from ftlib.sampling import BASE, GenRow, RowResult, SamplingError, TokenInfo, generate, generate_stream, trained_stops
+from ftlib.user_paths import user_path
 
 
 def find_adapter(run_or_dir: str | Path) -> Path:
     """The adapter directory for a run: the dir itself if it has `adapter_config.json`, else `adapter/` or
     `final/` inside it, else the single child directory one level down that holds one. Its weights must be
     safetensors: PEFT would read a pickled `adapter_model.bin`, and unpickling can run code."""
-    path = Path(run_or_dir).expanduser()
+    path = user_path(run_or_dir)
     if not path.is_dir():
         raise SamplingError(f"'{path}' is not a directory. Point to a finished run or to an adapter folder.")
     return _safetensors_only(_adapter_dir(path))
@@ -67,7 +68,7 @@ def _safetensors_only(adapter: Path) -> Path:
 
 def find_full_model(run_or_dir: str | Path) -> Path | None:
     """The model folder of a full fine-tune: the dir itself, or `model/` inside a run; None when there is none."""
-    path = Path(run_or_dir).expanduser()
+    path = user_path(run_or_dir)
     for folder in (path, path / "model"):
         is_model = (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file()
         if is_model and any(folder.glob("*.safetensors")):

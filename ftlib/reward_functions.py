@@ -33,6 +33,7 @@ import os
 from pathlib import Path
 
 from ftlib.errors import UserError
+from ftlib.user_paths import user_path
 
 REGISTRY_ENV = "FTLIB_REWARD_FUNCTIONS"
 
@@ -84,7 +85,7 @@ def registered_functions() -> dict[str, str]:
     path = os.environ.get(REGISTRY_ENV, "").strip()
     if not path:
         return {}
-    file = Path(path).expanduser()
+    file = user_path(path)
     try:
         text = file.read_text(encoding="utf-8")
         import yaml
@@ -112,7 +113,7 @@ def _beside(target: str, folder: Path) -> str:
     ('/srv/ml/rewards.py:correct', 'pkg.mod:f')
     """
     where, _, function = target.rpartition(":")
-    if where.endswith(".py") and not Path(where).expanduser().is_absolute():
+    if where.endswith(".py") and not user_path(where).is_absolute():
         return f"{folder / where}:{function}"
     return target
 
@@ -150,11 +151,11 @@ def _load_registered(name: str, target: str):
     such file, module or function, a syntax error (with its line), an error while its module is imported."""
     where, _, attribute = target.rpartition(":")
     said = f"The registered reward function {name!r} ({target})"
-    if where.endswith(".py") and not Path(where).expanduser().is_file():
+    if where.endswith(".py") and not user_path(where).is_file():
         raise RewardError(f"{said} cannot be loaded: there is no file {where}.")
     try:
         if where.endswith(".py"):
-            spec = importlib.util.spec_from_file_location(f"ftlib_reward_{name}", Path(where).expanduser())
+            spec = importlib.util.spec_from_file_location(f"ftlib_reward_{name}", user_path(where))
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)  # trusted: the operator wrote it into the server's config
         else:

@@ -28,6 +28,7 @@ from pathlib import Path
 from ftlib import workspace
 from ftlib.config import ConfigError, RunConfig
 from ftlib.errors import UserError
+from ftlib.user_paths import user_path
 
 
 def split_folder(spec: str) -> Path | None:
@@ -36,7 +37,7 @@ def split_folder(spec: str) -> Path | None:
     spec = str(spec or "").strip()
     if not spec:
         return None
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     if (path / "meta.json").is_file():
         return path
     saved = workspace.datasets_dir() / workspace.safe_name(spec)
@@ -50,12 +51,12 @@ def absolute_paths(config: RunConfig) -> RunConfig:
     changes = {}
     dataset = str(config.dataset or "").strip()
     if dataset:
-        path = Path(dataset).expanduser()
+        path = user_path(dataset)
         if (path / "meta.json").is_file() or (split_folder(dataset) is None and path.exists()):
             changes["dataset"] = os.path.abspath(path)
     model = str(config.model or "").strip()
-    if model and model != "default" and Path(model).expanduser().exists():
-        changes["model"] = os.path.abspath(Path(model).expanduser())
+    if model and model != "default" and user_path(model).exists():
+        changes["model"] = os.path.abspath(user_path(model))
     changes = {k: v for k, v in changes.items() if v != getattr(config, k)}
     return dataclasses.replace(config, **changes) if changes else config
 
@@ -116,7 +117,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             )
         train, test, meta = workspace.load_split(str(folder))
         return DatasetRows(train, test, {**meta, "kept_from": "split"})
-    path, column_map, label, kind = Path(spec).expanduser(), options.column_map, Path(spec).name, "file"
+    path, column_map, label, kind = user_path(spec), options.column_map, Path(spec).name, "file"
     if not path.exists():
         from ftlib.demo_data import SAMPLES
 

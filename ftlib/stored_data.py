@@ -33,6 +33,7 @@ from ftlib import stored_people, upload_reuse, workspace
 from ftlib.errors import UserError
 from ftlib.file_lock import locked
 from ftlib.run_people import Who
+from ftlib.user_paths import user_path
 
 LEFTOVER_AGE = 3600  # seconds: a `.tmp` file younger than this may be a write under way
 # write_files' temporary files: "." + the file's name + "." + mkstemp's 8 random characters + ".tmp"
@@ -184,7 +185,7 @@ def _same(a: str | Path, b: Path) -> bool:
     """Whether the path `a` (as a run or a split recorded it) is the stored file `b`: resolved alike, or an upload of
     the same stored name (unique: its date, time and tag) in a folder named uploads (a workspace moved since)."""
     try:
-        p = Path(str(a)).expanduser()
+        p = user_path(str(a))
         if p.resolve() == b.resolve():
             return True
     except (OSError, ValueError, RuntimeError):  # RuntimeError: `~name/...` for a user this machine does not know

@@ -25,12 +25,13 @@ from ftlib.file_names import safe_name
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
 from ftlib.upload_reuse import reused
+from ftlib.user_paths import user_path
 
 
 def workspace_dir() -> Path:
     """The workspace folder, created if need be: `$FTLIB_WORKSPACE`, else `<ftlib_home()>/workspace`."""
     root = os.environ.get("FTLIB_WORKSPACE")
-    path = Path(root).expanduser() if root else ftlib_home() / "workspace"
+    path = user_path(root) if root else ftlib_home() / "workspace"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -553,7 +554,7 @@ SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 
 
 def _env_dirs(name: str) -> list[Path]:
-    return [Path(p).expanduser() for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
+    return [user_path(p) for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
 
 
 def data_roots() -> list[Path]:
@@ -575,13 +576,12 @@ def check_browser_path(
     """Resolve a path typed in the browser and refuse it unless it lies under one of `roots`; `fix` ends the
     refusal (the default is a data file's: uploading it, or the server's data setting).
 
-    The CLI is the operator's own tool and is not limited; the web UI is shared, so a typed path must
-    not reach `/etc/passwd` or another team's folders (symlinks are resolved before the check).
-    """
+    The CLI is the operator's own tool and is not limited; the web UI is shared, so a typed path must not reach
+    `/etc/passwd` or another team's folders (symlinks are resolved before the check)."""
     if "\x00" in str(path):  # the OS takes no NUL in a path (resolve raises ValueError): no such file, said so
         shown = str(path).replace("\x00", "\\0")
         raise PathNotAllowed(f"The {what} '{shown}' holds a NUL character (\\0), which no path can.")
-    resolved = Path(path).expanduser().resolve()
+    resolved = user_path(path).resolve()
     if any(inside(root, resolved) for root in roots):
         return resolved
     allowed = ", ".join(str(r) for r in roots)
@@ -592,7 +592,7 @@ def check_browser_model(spec: str) -> str:
     """A model spec typed in the browser: `default`, a hub id, or a folder under the allowed model roots. Whatever
     exists on disk is a folder, as `models.resolve_model` reads it (a bare name of the server's current folder too)."""
     spec = (spec or "default").strip()
-    looks_like_path = spec.startswith((".", "/", "~")) or "\x00" in spec or Path(spec).expanduser().exists()
+    looks_like_path = spec.startswith((".", "/", "~")) or "\x00" in spec or user_path(spec).exists()
     if spec == "default" or not looks_like_path:
         return spec
     # No upload for models: the server's model setting is the way to allow a folder.

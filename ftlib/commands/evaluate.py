@@ -50,6 +50,7 @@ from types import SimpleNamespace
 from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
+from ftlib.user_paths import user_path
 
 
 def register(sub) -> None:
@@ -262,7 +263,7 @@ def check_csv_path(path: str) -> None:
     from ftlib.commands import os_error_message
     from ftlib.errors import UserError
 
-    target = Path(path).expanduser()
+    target = user_path(path)
     if target.is_dir():
         raise UserError(f"--csv points at the folder {path}: give a file name, e.g. {Path(path) / 'eval.csv'}.")
     folder = target.parent

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ftlib.commands import positive_int
+from ftlib.user_paths import user_path
 
 
 def register(sub) -> None:
@@ -165,7 +166,7 @@ def run_folder(given: str) -> Path:
     by name (`run_id`): what `sample --adapter` and `evaluate` take."""
     from ftlib import runs
 
-    path = Path(given).expanduser()
+    path = user_path(given)
     if path.exists():
         return path
     return runs.find(run_id(given, folder_too=True)).path

@@ -21,6 +21,7 @@ from ftlib.commands import DEVICE_HELP, device_name, sample_seed
 from ftlib.commands.runs import run_folder
 from ftlib.decoding import PRESETS, short_number
 from ftlib.errors import UserError, plural
+from ftlib.user_paths import user_path
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
 # A template that takes no system turn, given --system: how to leave it out, how to pick one that takes it (the
@@ -143,7 +144,7 @@ def load_models(model: str, runs: list[Path], device: str | None):
     from ftlib.models import ModelError, check_model
 
     trained = {_trained_on(run) for run in runs} - {""}
-    if model in trained and Path(model).expanduser().exists():
+    if model in trained and user_path(model).exists():
         try:
             check_model(model)  # the run's base: a --model folder was checked already (ftlib.cli)
         except ModelError as exc:

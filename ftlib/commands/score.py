@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from ftlib.commands import DEVICE_HELP, device_name
+from ftlib.user_paths import user_path
 
 
 def register(sub) -> None:
@@ -33,12 +34,11 @@ def _reward_run(given: str, run_id):
     """The run `given` names: by id or by name, as `runs show` takes a run (one name given to several runs is refused
     with their ids), or by its folder (as `sample` and `evaluate` take one); a folder that is not a run's is refused
     with what to do with it."""
-    from pathlib import Path
 
     from ftlib.errors import UserError
     from ftlib.rundir import RunDir
 
-    path = Path(given).expanduser()
+    path = user_path(given)
     if path.is_dir():
         if (path / "config.json").is_file() and (path / "status.json").is_file():
             return RunDir(path)

@@ -43,13 +43,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
 
 from ftlib.commands import add_data_options, column_map, file_warnings
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 from ftlib.loss_types import LOSS_TYPE_LABELS
+from ftlib.user_paths import user_path
 
 EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
 EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
@@ -390,7 +390,7 @@ def _read_as_its_run(args, given: Given) -> tuple[str | None, list[str]]:
 
     if args.fmt or args.map or not args.config or "dataset" in given.command_line:
         return args.fmt, list(args.map or [])
-    kept = kept_data(Path(args.config).expanduser().resolve().parent)
+    kept = kept_data(user_path(args.config).resolve().parent)
     read_with = kept.get("read_with") or {}
     if kept.get("from") != "file" or not read_with:
         return None, []
@@ -409,7 +409,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
         return {}
     if flags.get("template") not in (None, "custom") or flags.get("template_source") is not None:
         raise ConfigError("--template-file gives the run its template: leave out --template and --template-source.")
-    file = Path(path).expanduser()
+    file = user_path(path)
     if not file.is_file():
         raise ConfigError(f"Template file {file} does not exist.")
     return {"template": "custom", "template_source": file.read_text(encoding="utf-8")}
