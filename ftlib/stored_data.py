@@ -272,7 +272,10 @@ def list_stored() -> list[StoredItem]:
         item.active, item.version = folder.name == active, workspace.split_version(folder.name)
         for run_id, state, spec, kept in runs:
             by_copy = isinstance(kept, dict) and kept.get("kept_from") == "split" and kept.get("name") == folder.name
-            if by_copy or _names_split(spec, folder):
+            # A run whose own copy came from elsewhere (the sample `chat_style`, before a split took its name) did
+            # not use the split its dataset's name now names.
+            elsewhere = isinstance(kept, dict) and kept.get("kept_from") not in (None, "split")
+            if by_copy or (_names_split(spec, folder) and not elsewhere):
                 item.runs.append(run_id)
                 item.states[run_id] = state
             if kept is None and state != "lost" and _names_split(spec, folder):

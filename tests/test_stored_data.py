@@ -278,3 +278,12 @@ def test_list_stored_knows_a_queued_run_from_one_that_ran():
     (item,) = stored_data.list_stored()
     assert item.states == {queued: "queued"}
     assert item.kept_words() == "The run queued to train on it keeps its own copy of its rows."
+
+
+def test_a_run_on_the_sample_is_no_user_of_a_split_saved_later_under_the_samples_name():
+    """Its dataset reads "chat_style", as the split does: its own copy says it came from the sample."""
+    run_id = runs.create_run(RunConfig(dataset="chat_style", name="on-sample", device="cpu"))
+    assert workspace.kept_split(runs.find(run_id).path) is not None
+    workspace.save_split("chat_style", [{"prompt": "q", "completion": "a"}] * 4, [], {"source": "mine"})
+    (split,) = [i for i in stored_data.list_stored() if i.kind == "split"]
+    assert split.name == "chat_style" and split.runs == [] and split.needs == {}
