@@ -127,16 +127,16 @@ def weighting_note(token_change: float, mean_change: float | None, noun: str = "
     read the same (or either is undefined). Both are tuned minus base in nats per token, over the same tokens.
 
     >>> weighting_note(-0.904, -1.095, "reply")
-    'The mean change per reply, -1.095, counts each reply once; the -0.904 under Tuned loss weighs every token \
-alike, so a long reply counts more there.'
+    'The mean change per reply, -1.095, counts each reply once; the change of the tuned loss, -0.904, weighs every \
+token alike, so a long reply counts more there.'
     >>> weighting_note(-0.5, -0.5002), weighting_note(float("nan"), -0.5)
     ('', '')
     """
     if mean_change is None or not math.isfinite(token_change) or f"{token_change:+.3f}" == f"{mean_change:+.3f}":
         return ""
     return (
-        f"The mean change per {noun}, {mean_change:+.3f}, counts each {noun} once; the {token_change:+.3f} under "
-        f"Tuned loss weighs every token alike, so a long {noun} counts more there."
+        f"The mean change per {noun}, {mean_change:+.3f}, counts each {noun} once; the change of the tuned loss, "
+        f"{token_change:+.3f}, weighs every token alike, so a long {noun} counts more there."
     )
 
 

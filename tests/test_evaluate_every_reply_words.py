@@ -83,7 +83,8 @@ def test_how_sure_counts_conversations_at_every_reply_and_names_both_changes():
     assert "95% interval" in said and ": too few conversations to tell." in said and "too few rows" not in said
     assert "6 replies of 3 conversations" in said and "the verdict counts the conversations instead" in said
     assert (
-        f"The mean change per reply, {stats.mean:+.3f}, counts each reply once; the {tuned - base:+.3f} under " in said
+        f"The mean change per reply, {stats.mean:+.3f}, counts each reply once; the change of the tuned loss, "
+        f"{tuned - base:+.3f}, weighs every token alike" in said
     )
     assert math.isclose(result.aggregates()["loss_change"], tuned - base)
     assert result.how_sure() == [result.change_said()]  # the page's line is the CLI's
