@@ -43,7 +43,14 @@ from ftlib.message_checks import (
     messages_dropped_checks,
     rewritten,
 )
-from ftlib.prompt_checks import check_generation_prompt, check_no_generation_prompt, sampled_turns, turns_named
+from ftlib.prompt_checks import (
+    check_generation_prompt,
+    check_no_generation_prompt,
+    messages_named,
+    replies_named,
+    sampled_turns,
+    turns_named,
+)
 from ftlib.templates import ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
     check_double_bos,
@@ -151,6 +158,32 @@ def template_report(
     return out
 
 
+SCORED = ", scored as the template writes it"  # after the held-out rows a message names
+
+
+def both_splits(messages: list[str]) -> str:
+    """The messages of one problem with one fix (`template_report`'s, training's then held-out's) as one text: where
+    the held-out rows' words are the training rows' (one wording each), said once for both splits.
+
+    >>> both_splits(["In 2 of 3 training rows (rows 1, 2): A.", f"In held-out row 1{SCORED}: A."])
+    'In 2 of 3 training rows (rows 1, 2) and in held-out row 1 (scored as the template writes it): A.'
+    >>> both_splits(["A.", "In held-out row 1, scored as the template writes it: A."])
+    'In the only training row and in held-out row 1 (scored as the template writes it): A.'
+    >>> both_splits(["A.", "In held-out row 1, scored as the template writes it: B."])
+    'A. In held-out row 1, scored as the template writes it: B.'
+    """
+    if len(messages) == 2 and messages[1].startswith("In held-out row"):
+        rows, told, body = messages[1][3:].partition(f"{SCORED}: ")
+        training = messages[0]
+        opening = training.removesuffix(f": {body}") if training.endswith(f": {body}") else ""
+        if training == body:
+            opening = "In the only training row"
+        # One wording in the training rows too: an opening of several ("..., in 2 ways. Row 2: A.") is not joined.
+        if told and opening.startswith("In ") and ": " not in opening and " ways." not in opening:
+            return f"{opening} and in {rows} ({SCORED.removeprefix(', ')}): {body}"
+    return " ".join(messages)
+
+
 def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
     """One message for the rows of a split that raised a check, `groups` {its wording: the rows with it}: the rows
     named (all of a split's training rows are only counted), each wording once with its rows, the most common first;
@@ -166,7 +199,7 @@ def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
         named = "" if len(which) == total else f" ({numbered('row', which)})"
         opening = f"In {len(which)} of {total} training rows{named}" if total > 1 else ""
     else:
-        opening = f"In {numbered(f'{split} row', which)}, scored as the template writes it"
+        opening = f"In {numbered(f'{split} row', which)}{SCORED}"
     ranked = sorted(groups.items(), key=lambda group: (-len(group[1]), group[1][0]))
     if len(ranked) == 1:
         return f"{opening}: {ranked[0][0]}" if opening else ranked[0][0]
@@ -274,10 +307,10 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
         return Check(
             "no_trained_tokens",
             "error",
-            f"No token is trained: the last assistant turn of this row ({turns_named([last])}) has weight 0 in the "
-            f"data (shown as context, never trained), and the '{enc.policy}' policy trains only that turn.",
-            f"Use the 'all_assistant' policy to train the other assistant {turns_named(others)}, or set the weight of "
-            f"{turns_named([last])} to 1 to train it.",
+            f"No token is trained: the last assistant reply of this row ({messages_named([last])}) has weight 0 in "
+            f"the data (shown as context, never trained), and the '{enc.policy}' policy trains only that turn.",
+            f"Use the 'all_assistant' policy to train the other replies ({messages_named(others)}), or set the "
+            f"weight of {messages_named([last])} to 1 to train it.",
         )
     others = set(left_out(enc, "reasoning")) | set(left_out(enc, "tool_call"))  # parts of a reply lost, not changed
     lost = others | set(left_out(enc, "content"))
@@ -339,11 +372,12 @@ def check_weight_zero(enc: Encoded) -> Check | None:
     if not turns or not enc.num_trained:
         return None
     have = "have" if len(turns) > 1 else "has"
+    replies = replies_named(turns).capitalize()  # "Message 3 (an assistant reply)": not read as the third reply
     if enc.policy == "everything":  # trains every token from the first (masks.py): the weights too are overruled
         return Check(
             "weight_zero",
             "warning",
-            f"Assistant {turns_named(turns)} {have} weight 0 in the data, but the 'everything' loss policy trains "
+            f"{replies} {have} weight 0 in the data, but the 'everything' loss policy trains "
             "every token, those turns included.",
             "Use the 'all_assistant' policy to leave weight-0 turns untrained; keep 'everything' to train the whole "
             "text as it is.",
@@ -351,8 +385,7 @@ def check_weight_zero(enc: Encoded) -> Check | None:
     return Check(
         "weight_zero",
         "info",
-        f"Assistant {turns_named(turns)} {'have' if len(turns) > 1 else 'has'} weight 0 in the data: shown to the "
-        "model as context, never trained.",
+        f"{replies} {have} weight 0 in the data: shown to the model as context, never trained.",
         "Nothing to do if that is intended; set the weight to 1 to train a turn.",
     )
 
@@ -386,7 +419,7 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
     return Check(
         "eot_not_trained",
         "warning",
-        f"The end of assistant {turns_named(bad)} is not trained as a single special token (expected {eot!r}): the "
+        f"The end of {replies_named(bad)} is not trained as a single special token (expected {eot!r}): the "
         "model never learns to stop and will ramble at inference, while the loss curve looks fine.",
         "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
         "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
@@ -432,10 +465,11 @@ def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
     if not hit:
         return None
     cuts = [
-        f"{turns_named([t['message']])} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)"
+        f"{messages_named([t['message']])} ({'all tokens' if t['fully_cut'] else plural(t['cut'], 'token')} cut)"
         for t in hit[:NAMED_TURNS]
     ]
     more = f" and {plural(len(hit) - NAMED_TURNS, 'more turn')}" if len(hit) > NAMED_TURNS else ""
+    replies = "assistant replies" if len(hit) > 1 else "an assistant reply"  # then each as "message 3 (...)"
     entirely = sum(t["fully_cut"] for t in hit)
     midway = "a reply cut mid-way loses its end-of-turn token, so the row teaches the model to stop nowhere"
     if not entirely:
@@ -451,7 +485,7 @@ def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
     return Check(
         "truncated_assistant",
         "warning",
-        f"The max length of {len(enc.input_ids)} tokens cuts assistant {', '.join(cuts)}{more}: {cost}.",
+        f"The max length of {len(enc.input_ids)} tokens cuts {replies}, {', '.join(cuts)}{more}: {cost}.",
         longer_fix(len(enc.all_ids), context, "long rows"),
     )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
-from ftlib.prompt_checks import turns_named
+from ftlib.prompt_checks import messages_named, replies_named, turns_named
 from ftlib.rows import conversation, is_preference, strings_in
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
 from ftlib.tokens import Encoded, encode_row, parts
@@ -49,12 +49,12 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
     written = {t.message for t in enc.tokens if t.segment == "tool_call"}
     partly, turns = [i for i in dropped if i in written], [i for i in dropped if i not in written]
     if not turns:
-        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in {turns_named([i])}" for i in partly)
+        counts = ", ".join(f"{len(enc.messages[i].get('tool_calls') or [])} in {messages_named([i])}" for i in partly)
         return Check(
             "tool_calls_dropped",
             "error",
-            f"The {template.title} template writes only some of the tool calls of assistant {turns_named(partly)} "
-            f"(the row makes {counts}): the model learns to make fewer calls than the row does.",
+            f"The {template.title} template writes only some of the tool calls of {replies_named(partly)}: the row "
+            f"makes {counts}, so the model learns to make fewer calls than the row does.",
             TOOL_FIX,
         )
     trained = {t.message for t in enc.tokens if t.trained}
@@ -68,11 +68,11 @@ def check_tool_calls_dropped(enc: Encoded, template: ChatTemplate) -> Check | No
         (text_only, "only the text beside the call: the model learns to write it alone"),
     ):
         if numbers:
-            which = "that turn" if numbers == turns and len(numbers) == 1 else turns_named(numbers)
+            which = "that turn" if numbers == turns and len(numbers) == 1 else messages_named(numbers)
             learned.append(f"{which} {'trains' if len(numbers) == 1 else 'train'} {what}")
-    said = f"The {template.title} template leaves out the tool calls of assistant {turns_named(turns)}"
+    said = f"The {template.title} template leaves out the tool calls of {replies_named(turns)}"
     said += f", so {'; '.join(learned)}" if learned else ""
-    also = f" It also writes only some of the calls of {turns_named(partly)}." if partly else ""
+    also = f" It also writes only some of the calls of {messages_named(partly)}." if partly else ""
     return Check(
         "tool_calls_dropped",
         "error",
@@ -294,7 +294,7 @@ def _replies_dropped(replies: list[int], changed: set[int], template: ChatTempla
     said, fixes = [], []
     if gone := [i for i in replies if i not in changed]:
         said.append(
-            f"The {template.title} template leaves out the text of assistant {turns_named(gone)} (it writes only "
+            f"The {template.title} template leaves out the text of {replies_named(gone)} (it writes only "
             "the tool call, or changes the reply so it cannot be found): the model will not learn to write it."
         )
         fixes.append(
@@ -303,7 +303,7 @@ def _replies_dropped(replies: list[int], changed: set[int], template: ChatTempla
         )
     if other := [i for i in replies if i in changed]:
         said.append(
-            f"The {template.title} template writes the reply of assistant {turns_named(other)} {IN_ANOTHER_FORM}: "
+            f"The {template.title} template writes the reply of {replies_named(other)} {IN_ANOTHER_FORM}: "
             "the studio trains a reply where it finds the row's text, so that reply is not trained."
         )
         fixes.append(REWRITE_FIX)

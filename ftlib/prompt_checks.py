@@ -79,17 +79,38 @@ def turns_named(indices) -> str:
     return f"turn{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
 
 
+def messages_named(indices) -> str:
+    """`turns_named` as "message": where a sentence is about assistant replies, "assistant turn 3" read as the third
+    reply, not the third message counting the system prompt.
+
+    >>> messages_named([2]), messages_named([4, 2])
+    ('message 3', 'messages 3, 5')
+    """
+    return "message" + turns_named(indices).removeprefix("turn")
+
+
+def replies_named(indices) -> str:
+    """Assistant replies, by their index in the conversation (from 0), named so none reads as the nth reply.
+
+    >>> replies_named([2]), replies_named([4, 2])
+    ('message 3 (an assistant reply)', 'messages 3, 5 (assistant replies)')
+    """
+    many = len(set(indices)) > 1
+    return f"{messages_named(indices)} ({'assistant replies' if many else 'an assistant reply'})"
+
+
 def _turn(enc: Encoded, i: int) -> str:
-    """How the message names the turn of message `i`: " turn 3 (a tool call)" (counted from 1, `turns_named`, and
-    what the turn writes), or "" for the only reply of a row, where there is nothing to tell apart."""
+    """How the message names the turn of message `i`: " message 3 (the assistant's tool call)" (counted from 1,
+    `messages_named`, and what the turn writes), or "" for the only reply of a row, where there is nothing to tell
+    apart."""
     message = enc.messages[i]
     if message.get("tool_calls"):
-        what = "a reply with a tool call" if (message.get("content") or "").strip() else "a tool call"
+        what = "reply with a tool call" if (message.get("content") or "").strip() else "tool call"
     elif sum(m["role"] == "assistant" for m in enc.messages) == 1:
         return ""
     else:
-        what = "a reply with reasoning" if message.get("reasoning") else "a reply"
-    return f" {turns_named([i])} ({what})"
+        what = "reply with reasoning" if message.get("reasoning") else "reply"
+    return f" {messages_named([i])} (the assistant's {what})"
 
 
 def _reply_kind(messages: list[dict], i: int) -> tuple:
@@ -272,7 +293,7 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
         return None
     i, prompt, got = found[0]
     turn, others = _turn(enc, i), [j for j, *_ in found[1:]]
-    also = f" The same goes for {turns_named(others)}." if others else ""
+    also = f" The same goes for {messages_named(others)}." if others else ""
     replies = _checked_turns(enc)
     if others and len(checked := sampled_turns(enc.messages, replies)) < len(replies):
         also = (
@@ -324,7 +345,7 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
     extra = after[: len(after) - len(after.lstrip())]
     if extra:  # the turn itself writes more whitespace after the header than the generation prompt ends on
         fix += (
-            f" Or write {turns_named([i])} without the extra {_WHITESPACE.get(extra, repr(extra))} after its "
+            f" Or write {messages_named([i])} without the extra {_WHITESPACE.get(extra, repr(extra))} after its "
             f"header, so it opens on exactly the generation prompt ({_shown([tail + extra])} in training, "
             f"{tail!r} at generation)."
         )

@@ -154,7 +154,7 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     for check in found:
         merged.setdefault((check.severity, check.code, check.fix), []).append(check.message)
     for (severity, _, fix), messages in merged.items():
-        (report.errors if severity == "error" else report.warnings).append(f"{' '.join(messages)} {fix}")
+        (report.errors if severity == "error" else report.warnings).append(f"{checks.both_splits(messages)} {fix}")
     if eval_dropped:
         one = len(eval_dropped) == 1
         said = (  # a GRPO prompt is scored by its answers' rewards, and left out when the max length cuts it
@@ -496,7 +496,7 @@ def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | N
     a fix that asks for no longer max length than the model's `context`; None when the row fits.
     """
     from ftlib.config import field_specs
-    from ftlib.prompt_checks import turns_named
+    from ftlib.prompt_checks import replies_named
     from ftlib.tokens import parts
 
     length, trained, lost, turns, text = 0, 0, 0, set(), False
@@ -520,7 +520,7 @@ def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | N
         )
     else:
         named = sorted(t for t in turns if t is not None)
-        ends = "the text" if text else f"assistant {turns_named(named)}" if named else "the reply"
+        ends = "the text" if text else replies_named(named) if named else "the reply"
         said += (
             f", so a run would cut {lost} of its {plural(trained, 'trained token')} ({lost / trained:.0%}), the end "
             f"of {ends} included: the model would never learn to end {'it' if text or len(turns) == 1 else 'them'}."

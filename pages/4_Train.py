@@ -109,7 +109,11 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if where := lines_note(meta, report.errors + report.warnings, (len(train), len(test))):  # "held-out row 2": line 9
         st.caption(where)
     if not report.ok:
-        st.caption("Fix what is named above (on the Data or Tokens page, or in the settings) to start a run.")
+        # The template's problems are fixed here, in the box above, not only on other pages (as this said).
+        st.caption(
+            "Fix what is named above to start a run: a template's problem in the **Chat template** box above, a "
+            "setting's in its box, the rows themselves on the **Data** or **Tokens** page."
+        )
         start_refused()
         return
     if config.method == "grpo":

@@ -166,7 +166,7 @@ def test_tool_calls_the_template_drops_are_said_as_train_says_them(tmp_path, cap
     (warning,) = capsys.readouterr().err.splitlines()
     assert warning.startswith("warning: `train` refuses these rows: In 1 of 2 training rows (row 2): The model's own")
     assert (
-        "leaves out the tool calls of assistant turn 2" in warning
+        "leaves out the tool calls of message 2 (an assistant reply)" in warning
         and "'ChatML + tools (Hermes)' (--template hermes)" in warning
     )
     assert main(["batch", str(path), "--max-length", "128", "--json"]) == 0

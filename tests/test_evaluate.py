@@ -280,7 +280,7 @@ def test_a_held_out_row_whose_tool_call_the_template_drops_is_skipped_with_the_r
     ((index, why),) = job.result.skipped
     assert (
         index == 1
-        and "leaves out the tool calls of assistant turn 2" in why
+        and "leaves out the tool calls of message 2 (an assistant reply)" in why
         and "'ChatML + tools (Hermes)' (--template hermes)" in why
     )
     assert "the row is skipped" in why and job.result.aggregates()["skipped"] == 1

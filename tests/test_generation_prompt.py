@@ -218,7 +218,10 @@ def test_train_preflight_says_a_reply_never_learns_to_stop(smol_tokenizer):
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=(rows, []))
     said = [w for w in report.warnings if "is not trained as a single special token" in w]
     assert report.ok and len(said) == 1, report.warnings
-    assert said[0].startswith("In 4 of 4 training rows: The end of assistant turn 2") and "ramble" in said[0]
+    assert (
+        said[0].startswith("In 4 of 4 training rows: The end of message 2 (an assistant reply)")
+        and "ramble" in said[0]
+    )
     plain = run_preflight(RunConfig(model="default", template="chatml"), tokenizer=smol_tokenizer, rows=(rows, []))
     assert not [w for w in plain.warnings if "single special token" in w]
 

@@ -71,15 +71,17 @@ def test_a_reply_of_another_kind_in_the_middle_of_a_long_row_is_still_checked(sm
     replies[75] = "Half a kilogram."  # message 152, turn 153
     enc = encode_row(long_chat(replies), smol_tokenizer, template)
     (found,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "generation_prompt_mismatch"]
-    assert "When the model generates turn 153 (a reply)" in found.message and "' Half'" in found.message
+    assert (
+        "When the model generates message 153 (the assistant's reply)" in found.message and "' Half'" in found.message
+    )
 
 
 def test_a_long_row_whose_every_reply_differs_says_how_many_were_checked(smol_tokenizer):
     template = get_template("custom", smol_tokenizer, source=TRAILING_SPACE)
     enc = encode_row(long_chat([f"Reply {k}." for k in range(150)]), smol_tokenizer, template)
     (found,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "generation_prompt_mismatch"]
-    assert "When the model generates turn 3 (a reply)" in found.message
-    assert re.search(r"The same goes for turns 5, 7, 297, 299, 301 \(\d+ of its 150 replies checked", found.message)
+    assert "When the model generates message 3 (the assistant's reply)" in found.message
+    assert re.search(r"The same goes for messages 5, 7, 297, 299, 301 \(\d+ of its 150 replies checked", found.message)
 
 
 def test_a_template_that_rewrites_one_reply_in_the_middle_of_a_long_row_is_still_found(smol_tokenizer):
@@ -98,19 +100,21 @@ def _first_token_of(enc, message: int) -> int:
 # (id, replies, where the max length falls: (message, tokens into it), words said, words not said)
 CUT_CASES = [
     ("mid-way", ["A fairly long reply that the max length cuts in its middle."], (2, 6),
-     ["cuts assistant turn 3 (", "tokens cut): a reply cut mid-way loses its end-of-turn token"], ["never trained"]),
+     ["cuts an assistant reply, message 3 (", "tokens cut): a reply cut mid-way loses its end-of-turn token"],
+     ["never trained"]),
     ("entirely", ["Short.", "Cut whole.", "Cut whole too."], (3, 0),
-     ["cuts assistant turn 5 (all tokens cut), turn 7 (all tokens cut): those 2 replies are cut entirely, so never "
-      "trained"], ["stop nowhere", "mid-way"]),
+     ["cuts assistant replies, message 5 (all tokens cut), message 7 (all tokens cut): those 2 replies are cut "
+      "entirely, so never trained"], ["stop nowhere", "mid-way"]),
     ("one entirely", ["Short.", "Cut whole."], (3, 0),
-     ["turn 5 (all tokens cut): that reply is cut entirely, so never trained: the model learns nothing from it."],
+     ["message 5 (all tokens cut): that reply is cut entirely, so never trained: the model learns nothing from it."],
      ["stop nowhere"]),
     ("both", ["Short.", "A fairly long reply that the max length cuts in its middle.", "Cut whole."], (4, 6),
-     ["turn 5 (", "tokens cut), turn 7 (all tokens cut): a reply cut mid-way loses its end-of-turn token, so the row "
-      "teaches the model to stop nowhere, and the reply cut entirely is never trained."], []),
+     ["message 5 (", "tokens cut), message 7 (all tokens cut): a reply cut mid-way loses its end-of-turn token, so "
+      "the row teaches the model to stop nowhere, and the reply cut entirely is never trained."], []),
     ("many", [f"Reply number {k}." for k in range(150)], (40, 2),
-     ["turn 41 (", "tokens cut), turn 43 (all tokens cut), turn 45 (all tokens cut), turn 47 (all tokens cut) and "
-      "127 more turns: a reply cut mid-way", "and the 130 replies cut entirely are never trained."], ["turn 49"]),
+     ["message 41 (", "tokens cut), message 43 (all tokens cut), message 45 (all tokens cut), message 47 (all "
+      "tokens cut) and 127 more turns: a reply cut mid-way", "and the 130 replies cut entirely are never trained."],
+     ["message 49"]),
 ]  # fmt: skip
 
 
@@ -165,10 +169,10 @@ def test_the_page_runs_the_checks_once_per_row_and_settings(monkeypatch):
     monkeypatch.setattr(ftlib.checks, "preflight", lambda *a, **k: calls.append(1) or real(*a, **k))
     at = _long_row_page()
     before = len(calls)
-    assert before >= 1 and any("cuts assistant turn 2 (" in w.value for w in at.warning)
+    assert before >= 1 and any("cuts an assistant reply, message 2 (" in w.value for w in at.warning)
     at.toggle(key="tok_show_ids").set_value(True)  # nothing about the row changes: its checks are not run again
     run(at)
-    assert len(calls) == before and any("cuts assistant turn 2 (" in w.value for w in at.warning)
+    assert len(calls) == before and any("cuts an assistant reply, message 2 (" in w.value for w in at.warning)
     at.number_input(key="tok_max_length").set_value(128)  # the encoding changes: checked again
     run(at)
     assert len(calls) == before + 1

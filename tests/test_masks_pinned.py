@@ -208,7 +208,7 @@ def test_a_cut_turn_that_is_not_trained_is_not_reported_as_truncated_training(sm
     enc = encode_row({"messages": CHAT}, smol_tokenizer, template, "last_assistant", max_length=header + 2)
     assert {t["message"] for t in enc.cut_turns} >= {1, 3}
     message = _codes(enc, smol_tokenizer, template)["truncated_assistant"].message
-    assert "turn 4" in message and "turn 2" not in message
+    assert "message 4" in message and "message 2" not in message
 
 
 # --- (15) a trained token's reason ----------------------------------------------------------------------------------

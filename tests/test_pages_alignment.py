@@ -351,7 +351,7 @@ def test_code_in_the_rewards_box_is_refused_under_the_box_with_how_to_register_a
     assert "must name exactly one reward" not in under_box
     bottom = [e.value for e in at.error if e not in column.error]
     assert bottom == ["Fix **Rewards (a JSON or YAML list)** (marked above) to start a run."], bottom
-    assert not any("Data or Tokens page" in c.value for c in at.caption)
+    assert not any("Fix what is named above to start a run:" in c.value for c in at.caption)
     assert not [b for b in at.button if b.key == "train_start"]
 
 
@@ -361,7 +361,7 @@ def test_a_lora_run_named_as_a_reward_model_is_refused_under_the_rewards_box(tin
     at.text_area(key="train_rewards").set_value('[{"regex": "^Ahoy"}, {"model": "a-lora-run"}]').run()
     column = next(c for c in at.columns if any(t.key == "train_rewards" for t in c.text_area))
     assert any("Run 'a-lora-run' is a lora run, not a reward model" in e.value for e in column.error)
-    assert not any("Data or Tokens page" in c.value for c in at.caption)
+    assert not any("Fix what is named above to start a run:" in c.value for c in at.caption)
     assert not [b for b in at.button if b.key == "train_start"]
 
 

@@ -144,9 +144,9 @@ def test_a_weight_0_last_turn_is_named_as_why_nothing_is_trained(smol_tokenizer,
     enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, policy)
     (check,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "no_trained_tokens"]
     assert check.severity == "error"
-    assert "turn 4" in check.message and "weight 0" in check.message and f"'{policy}'" in check.message
+    assert "message 4" in check.message and "weight 0" in check.message and f"'{policy}'" in check.message
     assert "generation" not in check.message + check.fix  # the template is not at fault
-    assert "'all_assistant'" in check.fix and "turn 2" in check.fix and "weight of turn 4 to 1" in check.fix
+    assert "'all_assistant'" in check.fix and "(message 2)" in check.fix and "weight of message 4 to 1" in check.fix
     # Under all_assistant the other turn trains, and the weight is only worth knowing.
     enc = encode_row(LAST_WEIGHT_0, smol_tokenizer, template, "all_assistant")
     codes = {c.code: c.severity for c in preflight(enc, smol_tokenizer, template)}
@@ -168,11 +168,11 @@ def test_train_names_a_row_left_out_for_its_weight_0_last_turn_and_says_why(tiny
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, LAST_WEIGHT_0, PLAIN], []))
     (said,) = [w for w in report.warnings if "will be left out" in w]
     assert report.ok and said.startswith("Training row 2 will be left out. No token is trained: the last assistant")
-    assert "(turn 4) has weight 0" in said and "'all_assistant'" in said and "generation" not in said
+    assert "(message 4) has weight 0" in said and "'all_assistant'" in said and "generation" not in said
     # Every row so: refused, with the reason.
     alone = run_preflight(config, tokenizer=smol_tokenizer, rows=([LAST_WEIGHT_0], []))
     assert not alone.ok and alone.errors[0].startswith("The only training row cannot be trained. No token is trained")
-    assert "(turn 4) has weight 0" in alone.errors[0]
+    assert "(message 4) has weight 0" in alone.errors[0]
 
 
 def test_rows_all_cut_by_the_max_length_are_given_one_length_that_keeps_them_all(tiny_model_dir, smol_tokenizer):
@@ -200,9 +200,9 @@ def test_rows_whose_calls_are_dropped_are_named_each_with_its_own_turn_and_effec
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
     assert said.startswith("In 3 of 4 training rows (rows 1, 2, 4), in 3 ways. Row 1: The model's own template ")
     row_1, row_2, row_4 = (said.split(f"Row {n}: ")[1] for n in (1, 2, 4))
-    assert "turn 4, so that turn trains an empty reply" in row_1.split("Row 2")[0]
-    assert "turn 2, so that turn trains an empty reply" in row_2.split("Row 4")[0]
-    assert "turn 2, so that turn trains only the text beside the call" in row_4
+    assert "message 4 (an assistant reply), so that turn trains an empty reply" in row_1.split("Row 2")[0]
+    assert "message 2 (an assistant reply), so that turn trains an empty reply" in row_2.split("Row 4")[0]
+    assert "message 2 (an assistant reply), so that turn trains only the text beside the call" in row_4
     assert said.count("Pick a template") == 1  # the fix once
     # Rows that say the same are named together.
     same = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_2, PLAIN, EMPTY_AT_2], []))
@@ -215,7 +215,7 @@ def test_a_held_out_row_is_told_in_its_own_words_too(tiny_model_dir, smol_tokeni
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, PLAIN], [PLAIN, EMPTY_AT_4, EMPTY_AT_2]))
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
     assert said.startswith("In held-out rows 2, 3, scored as the template writes it, in 2 ways. Row 2: The ")
-    assert "turn 4" in said.split("Row 3: ")[0] and "turn 2" in said.split("Row 3: ")[1]
+    assert "message 4" in said.split("Row 3: ")[0] and "message 2" in said.split("Row 3: ")[1]
 
 
 # (id, {wording: its rows}, rows in the split, split, expected)
@@ -314,18 +314,18 @@ TRAILING_SPACE = (
 # (id, row, template (a name or a custom source), policy, max length, check code, words it says, words it must not)
 TURN_CASES = [
     ("weight_zero", chat(reply("A", weight=0), reply("B")), "tokenizer", "all_assistant", None, "weight_zero",
-     ["Assistant turn 3 has weight 0"], ["turn 2"]),
+     ["Message 3 (an assistant reply) has weight 0"], ["turn 2"]),
     ("last_turn_weight_zero", chat(reply("A"), reply("B", weight=0)), "tokenizer", "last_assistant", None,
-     "no_trained_tokens", ["(turn 5) has weight 0", "other assistant turn 3,", "weight of turn 5 to 1"],
+     "no_trained_tokens", ["(message 5) has weight 0", "other replies (message 3),", "weight of message 5 to 1"],
      ["turn 4", "turn 2"]),
     ("tool_calls_dropped", TOOL_CALL_ROW, "tokenizer", "all_assistant", None, "tool_calls_dropped",
-     ["tool calls of assistant turn 3, so that turn"], ["turn 2"]),
+     ["tool calls of message 3 (an assistant reply), so that turn"], ["turn 2"]),
     ("reasoning_inline", chat(reply("A", reasoning="Think.")), "tokenizer", "all_assistant", None,
      "reasoning_inline", ["the reasoning of turn 3 is written"], ["turn 2"]),
     ("truncated_assistant", chat(reply("Hello there, my friend, how are you on this fine day")), "chatml",
-     "all_assistant", 20, "truncated_assistant", ["cuts assistant turn 3 ("], ["turn 2"]),
+     "all_assistant", 20, "truncated_assistant", ["cuts an assistant reply, message 3 ("], ["turn 2"]),
     ("eot_not_trained", chat(reply("A"), reply("B")), CONTENT_ONLY, "all_assistant", None, "eot_not_trained",
-     ["The end of assistant turns 3, 5 is not"], ["turns 2, 4"]),
+     ["The end of messages 3, 5 (assistant replies) is not"], ["turns 2, 4"]),
     ("reasoning_dropped", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
      "reasoning_dropped", ["reasoning from turn 3:"], ["turn 2"]),
     ("not_prefix_preserving", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
@@ -334,7 +334,7 @@ TURN_CASES = [
      tool_calls=[call("Rome")]), *TOOL_CALL_ROW["messages"][3:]]}, NO_TOOL_RESULTS, "all_assistant", None,
      "message_dropped", ["leaves out message 4 (tool)"], ["message 3 (tool)"]),
     ("generation_prompt_mismatch", chat(reply("Hello there."), reply("1000.")), TRAILING_SPACE, "all_assistant",
-     None, "generation_prompt_mismatch", ["When the model generates turn 3 (a reply)"], ["turn 2"]),
+     None, "generation_prompt_mismatch", ["When the model generates message 3 (the assistant's reply)"], ["turn 2"]),
 ]  # fmt: skip
 
 

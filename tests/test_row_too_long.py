@@ -70,7 +70,9 @@ def test_tokens_without_max_length_says_a_run_would_cut_a_row_longer_than_the_mo
     total = int(out.split(" tokens=")[1].split()[0])
     trained = int(out.split(" trained=")[1].split()[0])
     assert total > SMOL_CONTEXT and f"this row is {total} tokens" in said
-    assert f"of its {trained} trained tokens (" in said and "the end of assistant turn 2 included" in said
+    assert (
+        f"of its {trained} trained tokens (" in said and "the end of message 2 (an assistant reply) included" in said
+    )
     fix = out.split("[cut_in_training]")[1].split("fix: ")[1].splitlines()[0]
     assert f"({total} tokens; its context is {SMOL_CONTEXT} tokens)" in fix and "Raise" not in fix
     # Given a max length, the cut is shown and its fix is bounded the same way; the run's default is not said again.

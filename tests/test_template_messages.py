@@ -142,12 +142,12 @@ def test_a_tool_call_turn_that_opens_otherwise_is_said_by_its_turn(qwen_tok):
     assert opens_as_generated(qwen_tok, template, TOOL_ROW, 3)
     (check,) = said(TOOL_ROW, qwen_tok, template)
     assert (
-        "When the model generates turn 2 (a tool call), its prompt ends with '\\n', but in training the text there "
-        "is '\\n\\n'"
+        "When the model generates message 2 (the assistant's tool call), its prompt ends with '\\n', but in training "
+        "the text there is '\\n\\n'"
     ) in check.message
     assert "never saw there in training" in check.message and "turn 4" not in check.message
     assert "end the generation prompt without the trailing newline: `<|im_start|>assistant`" in check.fix
-    assert "Or write turn 2 without the extra newline after its header" in check.fix
+    assert "Or write message 2 without the extra newline after its header" in check.fix
 
 
 def test_an_earlier_reply_is_checked_when_the_last_one_hides_it(smol_tokenizer):
@@ -165,8 +165,8 @@ def test_an_earlier_reply_is_checked_when_the_last_one_hides_it(smol_tokenizer):
     )
     (check,) = said(row, smol_tokenizer, template)
     assert (
-        "When the model generates turn 2 (a reply), its prompt ends with ' ', but in training the text there is "
-        in (check.message)
+        "When the model generates message 2 (the assistant's reply), its prompt ends with ' ', but in training the "
+        "text there is " in (check.message)
     )
     last_only = preflight(encode_row(row, smol_tokenizer, template, "last_assistant"), smol_tokenizer, template)
     assert not [c for c in last_only if c.code == CODE]  # an untrained turn is not checked
@@ -178,14 +178,17 @@ def test_the_train_report_and_the_tokens_page_say_it(qwen_tok, model_dirs):
 
     config = RunConfig(model=str(model_dirs["qwen-tools"]), template="tokenizer", max_steps=1)
     report = run_preflight(config, tokenizer=qwen_tok, rows=([TOOL_ROW] * 4, []))
-    assert [w for w in report.warnings if "When the model generates turn 2 (a tool call)" in w]
+    assert [w for w in report.warnings if "When the model generates message 2 (the assistant's tool call)" in w]
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["active_model"] = str(model_dirs["qwen-tools"])
     run(at)
     at.text_area(key="tok_conversation").set_value(json.dumps(TOOL_ROW["messages"]))
     run(at)
     (box,) = [w.value for w in at.warning if "When the model generates" in w.value]
-    assert "turn 2 (a tool call), its prompt ends with '\\n', but in training the text there is '\\n\\n'" in box
+    assert (
+        "message 2 (the assistant's tool call), its prompt ends with '\\n', but in training the text there is '\\n\\n'"
+        in box
+    )
 
 
 # -- 2. the fix names what applies to the template in use (walk 8A #10)

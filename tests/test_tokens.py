@@ -498,7 +498,7 @@ def _checks(messages, tok, template, **kw):
 def test_check_details(smol_tokenizer):
     content_only = get_template("custom", smol_tokenizer, source=CONTENT_ONLY)
     eot = next(c for c in _checks(CONVERSATIONS["multi"], smol_tokenizer, content_only) if c.code == "eot_not_trained")
-    assert "turns 2, 4, 6" in eot.message
+    assert "messages 2, 4, 6" in eot.message
     none = _checks(CONVERSATIONS["multi"][:1], smol_tokenizer, "chatml")[0]
     assert (none.code, none.severity) == ("no_trained_tokens", "error") and "no assistant turn" in none.message
     cut = encode_messages(CONVERSATIONS["multi"], smol_tokenizer, "chatml", max_length=10)

@@ -66,7 +66,10 @@ CASES = [
     (
         "a call in a turn that is not trained (weight 0): nothing learned from it",
         _with(1, weight=0),
-        ["leaves out the tool calls of assistant turn 2.", "the tool results after them answer a call it was never"],
+        [
+            "leaves out the tool calls of message 2 (an assistant reply).",
+            "the tool results after them answer a call it was never",
+        ],
         ["empty reply", "text beside the call", "as if it had", "learns to make one"],  # it is not trained at all
     ),
 ]
@@ -122,7 +125,7 @@ def test_a_template_that_writes_only_some_calls_says_so(smol_tokenizer):
     assert "Lyon" in "".join(t.text for t in enc.tokens if t.trained and t.message == 1)  # the first call trains
     check = next(c for c in preflight(enc, smol_tokenizer, template) if c.code == "tool_calls_dropped")
     assert check.message == (
-        "The custom template writes only some of the tool calls of assistant turn 2 (the row makes 2 in turn 2): "
-        "the model learns to make fewer calls than the row does."
+        "The custom template writes only some of the tool calls of message 2 (an assistant reply): the row makes 2 "
+        "in message 2, so the model learns to make fewer calls than the row does."
     )
     assert "'ChatML + tools (Hermes)' (--template hermes)" in check.fix

@@ -336,14 +336,19 @@ def test_preflight_says_a_problem_of_training_and_held_out_rows_once_with_its_fi
     tmp_path, tiny_model_dir, smol_tokenizer
 ):
     """A walk: a tools split under the model's own template showed four error blocks (two checks on two splits), each
-    with the same 70-word fix. One block per problem: the held-out rows' words join the training rows'."""
+    with the same 70-word fix. One block per problem: the held-out rows' words join the training rows'. A cold walk:
+    the block then said the same long sentence twice, once per split: where the words are the same, they are said
+    once for both."""
     from ftlib.run_preflight import preflight
 
     rows = sharegpt_tool_rows(tmp_path, plain=7)
     config = tiny_config(tiny_model_dir, dataset="x", template="tokenizer")
     report = preflight(config, tokenizer=smol_tokenizer, rows=([*rows[:5], rows[-1]], [rows[5], rows[-1]]))
     (dropped,) = [e for e in report.errors if "leaves out the tool calls" in e]
-    assert dropped.startswith("In 1 of 6 training rows (row 6): The ") and " In held-out row 2, scored as " in dropped
+    assert dropped.startswith(
+        "In 1 of 6 training rows (row 6) and in held-out row 2 (scored as the template writes it): The "
+    )
+    assert dropped.count("leaves out the tool calls of") == 1  # the problem, said once for both splits
     assert dropped.count("'ChatML + tools (Hermes)' (--template hermes)") == 1  # the fix, said once
 
 
