@@ -159,8 +159,8 @@ with st.container():
         "Fine-tuned models",
         usable,
         key="compare_runs",
-        help="Finished runs trained on this base model, newest first; the newest one trained on the current dataset "
-        "is chosen first. The base model is always a row.",
+        help="Finished runs trained on this base model, newest first. Chosen first: the run you last started or "
+        "picked, else the newest one trained on the current dataset. The base model is always a row.",
     )
     if len(usable) < len(runs):
         st.caption(
