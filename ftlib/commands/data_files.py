@@ -1,6 +1,7 @@
 """`python -m ftlib data files|remove`: the uploads and saved splits stored in the workspace, and their removal.
 
-python -m ftlib data files [--json]             # each with its size, when it was saved and the runs that used it
+python -m ftlib data files [--json]             # each with its size, when it was saved, who uploaded it where
+                                                # known (ftlib.stored_people), and the runs that used it
 python -m ftlib data remove chats               # a saved split by name
 python -m ftlib data remove 20261205-174205-296fc4-chats.jsonl chats.jsonl   # uploads: stored name, or own name
 python -m ftlib data remove --leftovers         # the hidden .NAME.XXXXXXXX.tmp halves of writes cut short
@@ -18,10 +19,12 @@ def register(dsub) -> None:
     files = dsub.add_parser(
         "files",
         help="the uploads and saved splits stored in the workspace, with sizes and the runs that used them",
-        description="One line each: kind, name (what `data remove` takes), size, when saved, and what used it (the "
-        "runs trained on it or on a split made from it; an upload's splits). --json prints {items: [{kind, name, "
-        "label, path, size, saved_at, runs, splits, needs, active}], leftovers: {count, size}}; `needs`: run id -> "
-        "state, the runs without their own copy of their rows that read it again.",
+        description="One line each: kind, name (what `data remove` takes), size, when saved, who uploaded it (a "
+        "column once some upload names someone, as the Data page's 'Uploaded by'), and what used it (the runs "
+        "trained on it or on a split made from it; an upload's splits). --json prints {items: [{kind, name, label, "
+        "path, size, saved_at, uploaded_by, runs, splits, needs, active}], leftovers: {count, size}}; `needs`: run "
+        "id -> state, the runs without their own copy of their rows that read it again; `uploaded_by`: '' where "
+        "nobody is known.",
     )
     files.add_argument("--json", action="store_true", help="print one JSON object")
     files.set_defaults(handler=_files)
@@ -46,7 +49,8 @@ def _files(args) -> int:
 
     items, left = stored_data.list_stored(), stored_data.leftovers()
     if args.json:
-        fields = ("kind", "name", "label", "path", "size", "saved_at", "runs", "splits", "needs", "active")
+        fields = ("kind", "name", "label", "path", "size", "saved_at", "uploaded_by", "runs", "splits", "needs")
+        fields += ("active",)
         listed = [{f: str(getattr(i, f)) if f == "path" else getattr(i, f) for f in fields} for i in items]
         leftovers = {"count": len(left), "size": sum(s for _, s in left)}
         print(json.dumps({"items": listed, "leftovers": leftovers}))
@@ -58,11 +62,17 @@ def _files(args) -> int:
         print(f"nothing stored in {where}: no uploads, no saved splits")
     else:
         name_width = max(len(i.name) for i in items) + 2
-        print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}used by")
+        # Who uploaded each, where known (ftlib.stored_people): a column only once some upload names someone, as the
+        # Data page's "Uploaded by" and `runs list`'s "started by".
+        known = [len(i.uploaded_by) for i in items if i.uploaded_by]
+        width = min(40, max(len("uploaded by"), *known) + 2) if known else 0  # the heading fits over a short name
+        by = f"{'uploaded by':<{width}}" if width else ""
+        print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}{by}used by")
         for i in items:
             when = stored_data.saved_words(i.saved_at)
             name = i.name + (" *" if i.active else "")
-            print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{_used(i)}")
+            by = f"{(i.uploaded_by or '-')[: width - 2]:<{width}}" if width else ""
+            print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{by}{_used(i)}")
         if any(i.active for i in items):
             print("* the active split (the pages start from it)")
     if left:
