@@ -100,7 +100,8 @@ def _list(args) -> int:
     # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
     # The training value is the last step's own, as the Train page's runs table heads it (not its headline's mean).
     # Who started each run, where known (ftlib.run_people): a column only once some run recorded someone.
-    width = min(40, max((len(r.started_by) + 2 for r in rows if r.started_by), default=0))
+    known = [len(r.started_by) for r in rows if r.started_by]
+    width = min(40, max(len("started by"), *known) + 2) if known else 0  # the heading fits over a short name
     by = f"{'started by':<{width}}" if width else ""
     print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {LAST_STEP_HEADING:<22}{'held-out':<16}{by}dataset")
     for r in rows:
