@@ -52,7 +52,7 @@ from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 from ui.labels import template_label
 from ui.prompt_input import choose_prompt
-from ui.run_choice import choices_by_name, pick_runs
+from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
 from ui.token_view import skip_link, skip_target
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
@@ -159,8 +159,7 @@ with st.container():
         "Fine-tuned models",
         usable,
         key="compare_runs",
-        help="Finished runs trained on this base model, newest first. Chosen first: the run you last started or "
-        "picked, else the newest one trained on the current dataset. The base model is always a row.",
+        help=f"Finished runs trained on this base model, newest first. {CHOSEN_FIRST} The base model is always a row.",
     )
     if len(usable) < len(runs):
         st.caption(

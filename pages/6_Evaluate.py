@@ -65,7 +65,7 @@ from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.labels import template_label
 from ui.reward_eval_view import pairs_section
-from ui.run_choice import choices_by_name, pick_run
+from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_run
 from ui.tables import html_table
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
@@ -105,7 +105,7 @@ run_name = pick_run(
     "Run",
     runs,
     key="evaluate_pick",
-    help="Finished runs, newest first; the newest one trained on the current dataset is chosen first.",
+    help=f"Finished runs, newest first. {CHOSEN_FIRST}",
 )
 run = by_name[run_name]
 labels = choices_by_name(runs)  # run name -> its short label, as the Run box shows it

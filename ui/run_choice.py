@@ -30,6 +30,12 @@ LAST_PICK_KEY = "run_choice_last_pick"
 OWN_KEY = "run_choice_own"
 # Picker key -> the OWN_KEY run it last offered: a run started or chosen elsewhere since comes first on its next draw.
 OWN_SEEN_KEY = "run_choice_own_seen"
+# The pickers' help on which run they start on, in `preselect`'s order (Compare's and Evaluate's alike).
+CHOSEN_FIRST = (
+    "Chosen first: the run you last started or picked, once it has finished; else the run last picked on Compare or "
+    "Evaluate (in a new tab, by anyone on this server), unless a run on the current dataset finished since; else the "
+    "newest one trained on the current dataset."
+)
 
 
 def describe(choice: RunChoice) -> str:
@@ -150,4 +156,4 @@ def choices_by_name(adapters) -> dict[str, RunChoice]:
     return {c.name: c for c in run_choices(adapters)}
 
 
-__all__ = ["chosen_here", "choices_by_name", "describe", "pick_run", "pick_runs"]
+__all__ = ["CHOSEN_FIRST", "chosen_here", "choices_by_name", "describe", "pick_run", "pick_runs"]
