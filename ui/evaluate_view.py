@@ -85,18 +85,6 @@ def row_label(row, context: list[dict] | None = None, width: int = 40) -> str:
     return f"{_start(users[0], width)} → {_start(users[-1], width)} ({plural(len(context), 'turn')})"
 
 
-def item_name(row) -> str:
-    """An evaluated item (an `ftlib.evaluate.EvalRow`) by its held-out row, counted from 1, and, answered at every
-    reply, which reply of it.
-
-    >>> from types import SimpleNamespace as R
-    >>> item_name(R(index=2, reply=None)), item_name(R(index=2, reply=2))
-    ('row 3', 'row 3, reply 2')
-    """
-    reply = getattr(row, "reply", None)
-    return f"row {row.index + 1}" + (f", reply {reply}" if reply is not None else "")
-
-
 def answer_at_choice(rows: list[dict], run_name: str) -> str:
     """The Evaluate page's "Answer at" choice (`ftlib.references.ANSWER_AT`), kept per run: drawn only where some
     held-out rows have more than one reply (a tool call, then the answer); "last" elsewhere, as before."""
@@ -159,26 +147,6 @@ def changed_said(shown: dict | None, current: dict | None, button: str) -> str |
             f"This result was measured with other choices than those above: press **{button}** to measure with them."
         )
     return f"This result was measured before the run or its rows changed: press **{button}** to measure again."
-
-
-def choices_said(key: dict) -> str:
-    """The choices a kept result was measured with (an `ftlib.eval_results` key: held-out rows, a reward model's
-    pairs, a GRPO run's prompts), in the words of the boxes that choose them (a reward model's batch is no box).
-
-    >>> choices_said({"limit": 3, "max_new_tokens": 32, "batch_size": 8})
-    '3 rows, 32 max new tokens, 8 rows per batch'
-    >>> choices_said({"kind": "pairs", "limit": 3, "batch_size": 16}), choices_said({"kind": "answers", "limit": 1,
-    ...     "max_new_tokens": 16, "batch_size": 2})
-    ('3 pairs', '1 prompt, 16 max new tokens, 2 prompts per batch')
-    """
-    noun = {"pairs": "pair", "answers": "prompt"}.get(str(key.get("kind")), "row")
-    if noun == "pair":
-        return plural(int(key.get("limit") or 0), noun)
-    at = f", answered at {ANSWER_AT.get(str(key['answer_at']), key['answer_at'])}" if key.get("answer_at") else ""
-    return (
-        f"{plural(int(key.get('limit') or 0), noun)}, {key.get('max_new_tokens')} max new tokens, "
-        f"{key.get('batch_size')} {noun}s per batch{at}"
-    )
 
 
 def kept_elsewhere_said(run_dir, key: dict | None) -> str | None:
@@ -568,7 +536,6 @@ __all__ = [
     "answered_turn",
     "blanks",
     "blanks_said",
-    "choices_said",
     "cost_panel",
     "cost_section",
     "how_sure",
@@ -580,7 +547,6 @@ __all__ = [
     "loops_said",
     "kept_elsewhere_said",
     "other_choices_said",
-    "item_name",
     "row_label",
     "side_by_side",
     "token_loss_figure",
