@@ -313,10 +313,15 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
     owner = batch.seq_idx()
     # A caption and header scopes for a screen reader, which reads each cell with its row and position (the caption
     # is hidden on screen: the page's heading and legend say it there); the label row says trained or -100 in words.
+    labels = (
+        "the label row under a sequence says which tokens are trained (their label is their id) and which are not "
+        "(-100)"
+        if shown.labels
+        else "which tokens are trained is said by the label row, turned off now (the Label row switch above the grid)"
+    )
     out = [
         '<div class="ftgrid"><table>',
-        f"<caption>Tokens of the batch, one row per sequence, positions {lo} to {hi - 1}; the label row under a "
-        "sequence says which tokens are trained (their label is their id) and which are not (-100), a padding cell "
+        f"<caption>Tokens of the batch, one row per sequence, positions {lo} to {hi - 1}; {labels}, a padding cell "
         "reads pad, and a cell with a note says why it is not trained (the notes are listed after the table too)"
         "</caption>",
         "<tr><th scope='col'>position</th>",
