@@ -62,14 +62,15 @@ class Who:
     @classmethod
     def from_dict(cls, data) -> Who | None:
         """The `Who` a who.json event names; None for one naming nobody (an action of a session without identity)
-        or holding values of another kind (a file edited by hand)."""
+        or holding values of another kind (a file edited by hand). A command-line account without a name (`cli_user`
+        where the OS names none) is still the command line: "an unnamed account (command line)"."""
         if not isinstance(data, dict):
             return None
         name, email, via = (data.get(key) for key in ("name", "email", "via"))
         if not all(isinstance(v, str) for v in (name or "", email or "", via or "")):
             return None
         who = cls(name=(name or "").strip(), email=(email or "").strip(), via=via or BROWSER)
-        return who if who.name or who.email else None
+        return who if who.name or who.email or who.via == CLI else None
 
 
 def signed_in(user: dict | None) -> Who | None:
