@@ -93,7 +93,7 @@ def test_an_upload_removed_while_it_is_in_the_upload_box_says_to_clear_the_box()
     at.run()  # the list above the box is drawn before the box stores the file: listed from the next run on
     remove(at, f"upload:{stored.name}")
     said = [w.value for w in at.warning if w.value.startswith("Removed the upload `chats.jsonl")]
-    assert said and "still in the upload box above" in said[0], [w.value for w in at.warning]
+    assert said and "still in the **Dataset file** box below" in said[0], [w.value for w in at.warning]
     assert not stored.exists() and workspace.list_uploads() == []
     at.file_uploader(key="data_upload").set_value(None).run()  # cleared: the page draws on, nothing stored again
     assert not at.exception and not at.error and workspace.list_uploads() == []

@@ -139,7 +139,7 @@ def test_an_upload_removed_from_under_the_box_is_said_not_an_unreadable_file():
     at.run()
     assert not at.exception and not [e.value for e in at.error], [e.value for e in at.error]
     said = [w for w in warnings(at) if w.startswith("The upload `chats.jsonl` you had open was removed")]
-    assert said and "server; clear the box above" in said[0], warnings(at)
+    assert said and "server; clear the **Dataset file** box below" in said[0], warnings(at)  # drawn under it
 
 
 def test_the_active_split_a_teammate_removed_is_said_once_on_the_data_page():

@@ -28,6 +28,8 @@ SHOWN_WHEN = {
     "split_test": (("split_test_from", "file"), ("split_test_source", "Upload")),
 }
 TITLE = "Files on this server: uploads and saved splits"
+# Each upload box's label (`ui.data_files.upload_source`): drawn below this list and its notes, which name it.
+BOX_LABELS = {"data": "Dataset file", "split_test": "Test file"}
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -71,7 +73,10 @@ def _forget(item: stored_data.StoredItem) -> str:
         if st.session_state.get(f"{prefix}_upload_path") == str(item.path) and st.session_state.get(
             f"{prefix}_upload"
         ):
-            still = "It is still in the upload box above: clear the box (its ×), or upload the file again to use it."
+            still = (
+                f"It is still in the **{BOX_LABELS[prefix]}** box below: clear the box (its ×), or upload the file "
+                "again to use it."
+            )
         if st.session_state.get(f"{prefix}_earlier") == item.name:
             st.session_state[f"{prefix}_earlier"] = NONE
         if kept.get(f"{prefix}_earlier") == item.name:
@@ -135,7 +140,12 @@ def gone_notes() -> list[str]:
             bool(st.session_state.get(f"{prefix}_upload"))
             and Path(str(st.session_state.get(f"{prefix}_upload_path"))).name == name
         )
-        again = "clear the box above (its ×) and upload it again" if in_box else "upload it again"
+        # The box is drawn below this note (the list of files comes first on the Data page).
+        again = (
+            f"clear the **{BOX_LABELS[prefix]}** box below (its ×) and upload it again"
+            if in_box
+            else "upload it again"
+        )
         notes.append(
             f"The upload `{workspace.upload_name(name)}` you had open was removed from this server"
             f"{_removed_by('upload', name)}; {again} to go on."
