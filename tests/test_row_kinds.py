@@ -100,7 +100,7 @@ def test_a_template_that_drops_tools_says_so_and_names_one_that_shows_them(smol_
     enc = encode_row(DOVER, smol_tokenizer, template)
     assert "lookup_tide" not in enc.text
     checks = {c.code: c for c in preflight(enc, smol_tokenizer, template)}
-    assert checks["tool_calls_dropped"].severity == "error" and "turn 2" in checks["tool_calls_dropped"].message
+    assert checks["tool_calls_dropped"].severity == "error" and "message 2" in checks["tool_calls_dropped"].message
     assert checks["tools_not_shown"].severity == "warning"
     for code in ("tool_calls_dropped", "tools_not_shown"):
         assert (
@@ -168,7 +168,7 @@ def test_weight_zero_masks_its_turn_with_its_own_reason(name, smol_tokenizer):
     assert all("weight 0" in t.reason for t in zero)
     assert trained_text(enc).strip() == "A reef knot holds.<|im_end|>"
     checks = {c.code: c for c in preflight(enc, smol_tokenizer, template)}
-    assert checks["weight_zero"].severity == "info" and "turn 2" in checks["weight_zero"].message
+    assert checks["weight_zero"].severity == "info" and "Message 2" in checks["weight_zero"].message
     everything = encode_row(ROWS["weight_zero"], smol_tokenizer, template, "all_assistant")
     assert everything.labels == enc.labels
     only_zero = {"messages": ROWS["weight_zero"]["messages"][:2]}

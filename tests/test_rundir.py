@@ -49,6 +49,9 @@ STABLE_KEYS = {
     # added with damaged run folders: each file of the run that did not read, in a sentence (status.json, config.json,
     # metrics.jsonl lines left out)
     "unreadable",
+    # added with who started a run (ftlib.run_people): "" where nobody is known
+    "started_by",
+    "last_action",
 }
 
 
