@@ -49,7 +49,6 @@ from ftlib.prompt_checks import (
     messages_named,
     replies_named,
     sampled_turns,
-    turns_named,
 )
 from ftlib.templates import ChatTemplate, TemplateError, render
 from ftlib.tokenizer_checks import (
@@ -319,8 +318,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
         said, fixes = [], []
         if gone := sorted(lost & set(answers) - changed):
             said.append(
-                f"the template leaves out what the assistant writes in {turns_named(gone)} (its reasoning, reply or "
-                "tool calls)"
+                f"the template leaves out what the assistant writes in {messages_named(gone)} (its reasoning, reply "
+                "or tool calls)"
             )
             fixes.append(
                 f"Pick a template that writes every part of the reply (built-in {builtin_named('hermes')} or "
@@ -329,8 +328,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
             )
         if changed:
             said.append(
-                f"the template writes the reply in {turns_named(sorted(changed))} {IN_ANOTHER_FORM}, and the studio "
-                "trains a reply where it finds the row's text"
+                f"the template writes the reply in {messages_named(sorted(changed))} {IN_ANOTHER_FORM}, and the "
+                "studio trains a reply where it finds the row's text"
             )
             fixes.append(REWRITE_FIX)
         return Check(
@@ -450,7 +449,7 @@ def _no_eot_written(turns: list[int], template: ChatTemplate) -> Check:
     return Check(
         "eot_not_trained",
         "warning",
-        f"The {template.title} template writes no end-of-turn marker after the reply in {turns_named(turns)}: no "
+        f"The {template.title} template writes no end-of-turn marker after the reply in {messages_named(turns)}: no "
         "token teaches the model to stop, so it will ramble at inference, while the loss curve looks fine.",
         f"Write an end-of-turn marker right after the reply in the template's assistant turn{inside}, e.g. {eos}: "
         "the studio then trains it, and generation stops there.",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
-from ftlib.prompt_checks import messages_named, replies_named, turns_named
+from ftlib.prompt_checks import messages_named, replies_named
 from ftlib.rows import conversation, is_preference, strings_in
 from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
 from ftlib.tokens import Encoded, encode_row, parts
@@ -122,8 +122,8 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
     return Check(
         "reasoning_dropped",
         "warning",
-        f"The {template.title} template removes the model's reasoning from {turns_named(turns)}: the model will not "
-        "learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
+        f"The {template.title} template removes the model's reasoning from {messages_named(turns)}: the model will "
+        "not learn to think there (many reasoning templates keep only the last turn's thinking, some none).",
         "Split the conversation into one row per assistant turn (each ending on the turn whose reasoning is "
         f"kept), or pick a template that keeps reasoning in every turn (built-in {builtin_named('hermes')} or "
         f"{builtin_named('llama31')}).",
@@ -144,7 +144,7 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
     return Check(
         "reasoning_inline",
         "info",
-        f"The {template.title} template has no place for reasoning, so the reasoning of {turns_named(turns)} is "
+        f"The {template.title} template has no place for reasoning, so the reasoning of {messages_named(turns)} is "
         "written into the reply as <think>...</think> and trained with it (transformers and TRL, given this template, "
         "leave it out).",
         "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "

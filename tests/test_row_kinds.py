@@ -156,7 +156,9 @@ def test_reasoning_is_trained_where_the_template_writes_it(name, smol_tokenizer)
     assert set(checks) <= {"pad_is_eos", "reasoning_inline"} and ("reasoning_inline" in checks) == inline
     if inline:
         said = checks["reasoning_inline"]
-        assert said.severity == "info" and "reasoning of turn 2 is written into the reply as <think>" in said.message
+        assert (
+            said.severity == "info" and "reasoning of message 2 is written into the reply as <think>" in said.message
+        )
 
 
 @pytest.mark.parametrize("name", ["chatml", "hermes", "tokenizer"])

@@ -83,8 +83,8 @@ CASES = [
       "trained on the changed instructions", "remove the filter that changes it, such as `| upper`"],
      ["leaves out", "Mistral"]),
     ("replies_in_capitals", UPPER, SYSTEM_CHAT, "no_trained_tokens",
-     ["writes the reply in turns 3, 5 in another form than the row has it", "trains a reply where it finds the row's "
-      "text, so this row would teach the model nothing", "`| upper`"],
+     ["writes the reply in messages 3, 5 in another form than the row has it", "trains a reply where it finds the "
+      "row's text, so this row would teach the model nothing", "`| upper`"],
      ["leaves out", "--template hermes"]),
     ("user_turns_in_capitals", UPPER, CHAT, "message_dropped",
      ["writes messages 1 (user), 3 (user) in another form", "trained on the changed text, not the row's"],
@@ -104,11 +104,11 @@ CASES = [
       "as its own earlier reply", "header of its own", "merge the system text into the first user message"],
      []),
     ("no_end_of_turn_marker", QA, CHAT, "eot_not_trained",
-     ["writes no end-of-turn marker after the reply in turns 2, 4", "the model to stop",
+     ["writes no end-of-turn marker after the reply in messages 2, 4", "the model to stop",
       "{{ eos_token }} ('<|im_end|>' for this tokenizer)"],
      ["expected", "{% generation %}"]),
     ("no_end_of_turn_marker_after_bare_turns", BARE, SYSTEM_CHAT, "eot_not_trained",
-     ["writes no end-of-turn marker after the reply in turns 3, 5"], ["expected"]),
+     ["writes no end-of-turn marker after the reply in messages 3, 5"], ["expected"]),
     ("marker_written_untrained", MARKER_UNTRAINED, CHAT, "eot_not_trained",  # the sentinel: a marker is written
      ["is not trained as a single special token (expected '<|im_end|>')"], ["writes no end-of-turn marker"]),
     ("turns_back_to_back", BARE, SYSTEM_CHAT, "text_joins_turns",
