@@ -459,6 +459,11 @@ def evaluate(
         try:  # a text row: no messages, its every token
             messages, ref = row_reference(row, tokenizer, template, answer_at, reply)
             tools = row.get("tools")  # a tool-calling row is asked with its tools
+            if messages and messages[-1].get("weight", 1) == 0:  # shown as context, never trained (`ftlib.masks`),
+                # so Train's held-out loss leaves it out too: said why, not as "no reference tokens"
+                which = ANSWER_AT[answer_at] if reply is None else f"reply {reply}"
+                skipped.append((i, f"{which} has weight 0 in the data (never trained): not evaluated"))
+                continue
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
             past += [i] if begins_past(ref, max_length) else []

@@ -17,9 +17,10 @@ negative log-likelihood of the tokens counted, nats per token), over different t
 So Evaluate's base loss and the first point of Train's held-out curve differ where rows have several replies (a tool
 call is easier or harder to predict than a reply in words), where Evaluate scores only some rows, and a little by the
 weighting. Answered at every reply, under the default mask policy (`all_assistant`), Evaluate scores the tokens
-Train's held-out loss scores, each reply with the conversation before it as context, as one forward over the whole
-row sees it, cut at the same max length: only the rows and the weighting differ (a run training only the last reply,
-`last_assistant`, counts fewer). Nothing here computes a loss.
+Train's held-out loss scores (all but an assistant message opening a conversation: it answers no prompt), each reply
+with the conversation before it as context, as one forward over the whole row sees it, cut at the same max length:
+only the rows and the weighting differ (a run training only the last reply, `last_assistant`, counts fewer). Nothing
+here computes a loss.
 
     >>> evaluate_measured_over([SimpleNamespace(tokens=7, is_text=False, is_pair=False)] * 2)
     'Average loss per answer token of the last reply of each of the 2 held-out rows (14 tokens, each counting alike).'
@@ -79,7 +80,7 @@ def train_heldout_note(
     `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
     answered): which tokens it counts (the run's mask policy), which rows, how it weighs them; its first
     point is the base model's, and the training loss is of other rows. Answered at `every` reply under `all_assistant`
-    it counts the same tokens, and says so.
+    it counts the same tokens, and says so (all but an assistant message opening a conversation, said where one does).
 
     >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
     >>> train_heldout_note([chat], answer_at="every", total=1)[:88]
@@ -90,9 +91,16 @@ def train_heldout_note(
     """
     differs = []
     several = several_replies(rows)
+    # An assistant message opening a conversation: `all_assistant` trains it, but it answers no prompt, so no reply
+    # of Evaluate's (`references.reply_count`) scores it.
+    opening = sum(bool(m := row.get("messages")) and m[0].get("role") == "assistant" for row in rows)
     same = answer_at == "every" and mask_policy == "all_assistant"
     if same:
-        pass  # the same tokens: said below
+        if opening:
+            differs.append(
+                f"also counts the assistant message opening {plural(opening, 'conversation')}, which answers no "
+                "prompt, so Evaluate asks for no reply there"
+            )
     elif several and answer_at == "every" and mask_policy == "last_assistant":
         differs.append("counts only the last reply, the one the run trains, not every reply")
     elif several and mask_policy == "all_assistant":
@@ -108,8 +116,9 @@ def train_heldout_note(
     differs.append("averages each batch's mean rather than every token alike")
     said = ", ".join(differs[:-1]) + (" and " if len(differs) > 1 else "") + differs[-1]
     if same:  # `ftlib.evaluate`'s items of every reply: the tokens `all_assistant` labels, in the same context
+        same_tokens = "the tokens Evaluate scores" if opening else "the same tokens"
         said = (
-            "Train's held-out loss scores the same tokens (every reply the run trains, each after the conversation "
+            f"Train's held-out loss scores {same_tokens} (every reply the run trains, each after the conversation "
             f"before it, cut at the same max length), but it {said}"
         )
     else:
