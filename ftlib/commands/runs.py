@@ -25,13 +25,18 @@ def register(sub) -> None:
     rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     rsub.required = True
     lst = rsub.add_parser(
-        "list", help="every run with its status: those training, then those queued in line order, then newest first"
+        "list",
+        help="every run with its status: those training, then those queued in line order, then newest first",
+        description="Every run with its status (those training, then those queued in line order, then newest "
+        "first); a 'started by' column names who started each run, once some run recorded someone ('-' where not "
+        "known).",
     )
     lst.add_argument(
         "--json",
         action="store_true",
         help="print one JSON array, an object per run ('method' as the table shows it: 'dpo (lora)'; 'tuning': "
-        "lora, qlora or full; `runs show ID --json` has the run's whole config)",
+        "lora, qlora or full; 'started_by': who started it, 'last_action': the last thing done to it since, such as "
+        "'stopped by ana@example.com', each '' where not known; `runs show ID --json` has the run's whole config)",
     )
     lst.set_defaults(handler=_list)
     show = rsub.add_parser("show", help="one run: status, config, last metrics")
