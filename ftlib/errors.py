@@ -38,14 +38,19 @@ def user_message(exc: BaseException) -> str:
 
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
-    """`n` and `noun`, the noun agreeing with the count: the one spelling of "1 row" / "2 rows" in messages.
+    """`n` and `noun`, the noun agreeing with the count: the one spelling of "1 row" / "2 rows" in messages (a
+    consonant's y as ies; `many`: another plural).
 
     >>> plural(1, "row"), plural(2, "row"), plural(0, "preference pair")
     ('1 row', '2 rows', '0 preference pairs')
+    >>> plural(2, "reply"), plural(2, "day"), plural(1, "reply")
+    ('2 replies', '2 days', '1 reply')
     >>> plural(1, "process", "processes"), plural(2, "process", "processes")
     ('1 process', '2 processes')
     """
-    return f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {many or (noun[:-1] + 'ies' if noun.endswith('y') and noun[-2:-1] not in 'aeiou' else noun + 's')}"
 
 
 def numbered(noun: str, numbers: list[int], limit: int = 8) -> str:

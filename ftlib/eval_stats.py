@@ -52,6 +52,8 @@ from functools import lru_cache
 from statistics import NormalDist
 from types import SimpleNamespace  # noqa: F401 (replies_note's doctest)
 
+from ftlib.errors import plural
+
 CONFIDENCE = 0.95
 MIN_ROWS = (
     5  # fewer rows (conversations, answered at every reply) than this: "too few ... to tell", whatever the interval
@@ -149,15 +151,6 @@ def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     return (0.0 if k == 0 else centre - half), (1.0 if k == n else centre + half)
 
 
-def _many(noun: str) -> str:
-    """`noun` for several: "rows", "pairs", "replies" (a consonant's y as ies).
-
-    >>> _many("row"), _many("reply"), _many("day")
-    ('rows', 'replies', 'days')
-    """
-    return f"{noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{noun}s"
-
-
 def _num(value: float) -> str:
     return f"{value:+.3f}" if abs(value) < 1e4 else f"{value:+.3g}"  # as the Evaluate page shows a loss change
 
@@ -184,9 +177,9 @@ class PairedChange:
         rows left out are said as without a finite `missing` ("reward": a GRPO run's total, `ftlib.reward_eval`)."""
         if self.n == 0:
             return f"No {noun} has a finite change to compare."
-        nouns = noun if self.n == 1 else _many(noun)
+        counted = plural(self.n, noun)
         if self.verdict == NO_CHANGE:
-            said = f"{measure} is unchanged on {'the' if self.n == 1 else 'all'} {self.n} {nouns}: no change."
+            said = f"{measure} is unchanged on {'the' if self.n == 1 else 'all'} {counted}: no change."
         else:
             most, other = ("lower", "higher") if self.lower >= self.higher else ("higher", "lower")
             counts = {"lower": self.lower, "higher": self.higher}
@@ -199,12 +192,10 @@ class PairedChange:
                 else f"the mean change per {noun} {_num(self.mean)} (95% interval {_num(self.low)} to "
                 f"{_num(self.high)})"
             )
-            verdict = self.verdict.replace("rows", _many(noun))
-            said = f"{measure} is {most} on {counts[most]} of {self.n} {nouns}{also}; {spread}: {verdict}."
+            verdict = self.verdict.replace("rows", plural(2, noun).removeprefix("2 "))
+            said = f"{measure} is {most} on {counts[most]} of {counted}{also}; {spread}: {verdict}."
         if self.left_out:
-            said += (
-                f" {self.left_out} {noun if self.left_out == 1 else _many(noun)} without a finite {missing} left out."
-            )
+            said += f" {plural(self.left_out, noun)} without a finite {missing} left out."
         return said
 
     def as_dict(self, prefix: str) -> dict:
@@ -308,13 +299,12 @@ class Share:
         interval and the verdict against chance, in one line."""
         if self.n == 0:
             return f"No {noun} to compare."
-        nouns = noun if self.n == 1 else _many(noun)
-        counted = what.format(k=f"{self.k} of {self.n} {nouns}")
+        counted = what.format(k=f"{self.k} of {plural(self.n, noun)}")
         against = {
             HIGHER: f"clearly more than chance ({self.chance:.0%})",
             LOWER: f"clearly less than chance ({self.chance:.0%})",
             NOISE: f"within noise of chance ({self.chance:.0%})",
-        }.get(self.verdict, self.verdict.replace("rows", _many(noun)))
+        }.get(self.verdict, self.verdict.replace("rows", plural(2, noun).removeprefix("2 ")))
         return f"{counted} ({self.k / self.n:.0%}, 95% interval {self.low:.0%} to {self.high:.0%}): {against}."
 
     def as_dict(self, prefix: str) -> dict:
