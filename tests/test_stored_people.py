@@ -187,3 +187,39 @@ def test_an_upload_through_the_box_records_the_signed_in_person(monkeypatch):
     assert stored_people.uploaded_by(stored) == "ana@example.com"
     at.run()
     assert table(at)[0]["Uploaded by"] == "ana@example.com"
+
+
+def test_a_removed_split_said_to_one_session_leaves_the_others_splits_cached(monkeypatch):
+    """gone_notes cleared the split cache of every session on the server: each read its split again."""
+    from ui.common import cached_split
+
+    workspace.save_split("theirs", ROWS[:8], ROWS[8:], {"source": "theirs"})
+    workspace.save_split("other", ROWS[:8], ROWS[8:], {"source": "other"})
+    loads = []
+    real = workspace.load_split
+    monkeypatch.setattr(workspace, "load_split", lambda name, *a, **k: loads.append(name) or real(name, *a, **k))
+    cached_split("other")  # another session's split (the Tokens page reads it so), read and cached
+    at = data_page(active_split="theirs")
+    stored_data.remove("split:theirs", by=ANA)
+    at.run()
+    assert [w for w in warnings(at) if w.startswith("The split `theirs` you were using was removed")]
+    cached_split("other")
+    assert loads == ["other"]  # read once: the other session's split still cached
+
+
+def test_a_split_removed_here_leaves_the_other_sessions_splits_cached(monkeypatch):
+    from ui.common import cached_split
+
+    workspace.save_split("mine", ROWS[:8], ROWS[8:], {"source": "mine"})
+    workspace.save_split("other", ROWS[:8], ROWS[8:], {"source": "other"})
+    loads = []
+    real = workspace.load_split
+    monkeypatch.setattr(workspace, "load_split", lambda name, *a, **k: loads.append(name) or real(name, *a, **k))
+    cached_split("other")
+    at = data_page(active_split="mine")
+    at.selectbox(key="stored_pick").set_value("split:mine").run()
+    at.button(key="stored_ask").click().run()
+    at.button(key="stored_remove").click().run()
+    assert not at.exception and not (workspace.split_folder("mine") / "meta.json").exists()
+    cached_split("other")
+    assert loads == ["other"]

@@ -14,7 +14,7 @@ from ftlib import stored_data, stored_people, workspace
 from ftlib.errors import UserError, plural
 from ui import alerts
 from ui.auth import who
-from ui.common import SPLIT_KEY, active_split_name, cached_split, os_failure
+from ui.common import SPLIT_KEY, active_split_name, os_failure
 from ui.data_files import NONE
 from ui.kept import KEPT
 
@@ -66,8 +66,7 @@ def _forget(item: stored_data.StoredItem) -> str:
     if item.kind == "split":
         if st.session_state.get(SPLIT_KEY) == item.name:
             st.session_state.pop(SPLIT_KEY)
-        cached_split.clear()
-        return ""
+        return ""  # no cache to clear: `cached_split` is keyed by the split's version (as in `gone_notes`)
     kept, still = st.session_state.get(KEPT, {}), ""
     for prefix in UPLOAD_PREFIXES:
         if st.session_state.get(f"{prefix}_upload_path") == str(item.path) and st.session_state.get(
@@ -155,7 +154,9 @@ def gone_notes() -> list[str]:
     split = st.session_state.get(SPLIT_KEY)
     if split and not (workspace.split_folder(split) / "meta.json").is_file():
         st.session_state.pop(SPLIT_KEY)
-        cached_split.clear()
+        # No cache to clear: `cached_split` is keyed by the split's version, () once it is gone, so nothing stale of
+        # it is read again (its old entry ages out of the few kept); clearing the whole cache would make every other
+        # session on this server read its own split again.
         now = active_split_name()
         then = f"the pages now use the split `{now}`" if now else "no split is saved now"
         notes.append(
