@@ -291,7 +291,8 @@ def reply(text: str, **fields) -> dict:
 
 
 # Custom templates that each leave one thing out: a reply's end-of-turn untrained, an earlier reply's <think> text,
-# a tool result, a trailing space after the generation prompt that training glues to the reply's first word.
+# every reply's text, a tool result, a trailing space after the generation prompt that training glues to the reply's
+# first word.
 CONTENT_ONLY = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}"
     "{% generation %}{{ m['content'] }}{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}"
@@ -300,6 +301,10 @@ CONTENT_ONLY = (
 STRIPS_THINK = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' and not loop.last %}"
     "{{ m['content'].split('</think>')[-1] }}{% else %}{{ m['content'] }}{% endif %}<|im_end|>\n{% endfor %}"
+)
+NO_REPLIES = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] != 'assistant' %}{{ m['content'] }}"
+    "{% endif %}<|im_end|>\n{% endfor %}"
 )
 NO_TOOL_RESULTS = (
     "{% for m in messages %}{% if m['role'] != 'tool' %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == "
@@ -328,6 +333,8 @@ TURN_CASES = [
      ["The end of messages 3, 5 (assistant replies) is not"], ["turns 2, 4"]),
     ("reasoning_dropped", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
      "reasoning_dropped", ["reasoning from message 3:"], ["message 2", "turn 3"]),
+    ("replies_left_out", chat(reply("Alpha"), reply("Beta")), NO_REPLIES, "all_assistant", None,
+     "no_trained_tokens", ["what the assistant writes in messages 3, 5 (its reasoning"], ["turns 3, 5"]),
     ("not_prefix_preserving", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
      "not_prefix_preserving", ["the turns up to message 3 differently"], ["message 2"]),
     ("message_dropped", TOOL_CALL_ROW | {"messages": [*TOOL_CALL_ROW["messages"][:2], reply("Let me look.",
