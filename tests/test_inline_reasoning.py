@@ -190,7 +190,7 @@ def test_qwen3_drops_the_earlier_turns_thinking_and_says_so(tokenizers):
         tok, template, turns, _ = _case(tokenizers, name, ROWS["multi"])
         enc = encode_row({"messages": turns}, tok, template)
         assert "91 = 7 x 13." not in enc.text and "No prime up to 9 divides 97." in enc.text
-        assert "turn 2:" in {c.code: c for c in preflight(enc, tok, template)}["reasoning_dropped"].message
+        assert "message 2:" in {c.code: c for c in preflight(enc, tok, template)}["reasoning_dropped"].message
 
 
 # --- what the data layer keeps -------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def test_reasoning_dropped_from_a_preference_or_kto_answer_is_warned(kind, smol_
         row = {"prompt": prompt, "completion": answer, "label": True}
     enc = encode_row(row, smol_tokenizer, template)
     message = _codes(enc, smol_tokenizer, template)["reasoning_dropped"].message
-    assert "turn 2" in message
+    assert "message 2" in message
 
 
 # Leaves out the text of every assistant turn but the last (a template that writes only the final answer).

@@ -399,7 +399,7 @@ def test_a_template_that_drops_reasoning_says_so_and_trains_the_rest(name, token
     tok, template = _template(tokenizers, name)
     checks = _codes(tok, template, ROWS["reasoning_multi"])
     # DeepSeek-R1 drops it from every turn; Qwen3 keeps the turn after the last user message.
-    dropped = "turns 2, 4" if name == "deepseek_r1" else "turn 2:"
+    dropped = "messages 2, 4" if name == "deepseek_r1" else "message 2:"
     assert dropped in checks["reasoning_dropped"].message
     assert "will not learn to think there" in checks["reasoning_dropped"].message
     assert "one row per assistant turn" in checks["reasoning_dropped"].fix
