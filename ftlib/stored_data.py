@@ -188,7 +188,7 @@ def _same(a: str | Path, b: Path) -> bool:
         p = user_path(str(a))
         if p.resolve() == b.resolve():
             return True
-    except (OSError, ValueError, RuntimeError):  # RuntimeError: `~name/...` for a user this machine does not know
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (resolve, Python < 3.13)
         return False
     return p.name == b.name and p.parent.name == b.parent.name == "uploads"
 
