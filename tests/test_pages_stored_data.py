@@ -19,8 +19,11 @@ ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
 BYTES = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
 
 
-def data_page() -> AppTest:
+def data_page(**state) -> AppTest:
+    """The Data page as a new session opens it, with `state` in its session state first."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
     at.run()
     at.switch_page("pages/1_Data.py").run()
     assert not at.exception, at.exception

@@ -15,27 +15,13 @@ from streamlit.testing.v1 import AppTest
 from ftlib import stored_data, stored_people, workspace
 from ftlib.cli import main
 from ftlib.run_people import Who
+from tests.test_pages_stored_data import data_page, table
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [{"prompt": f"q{i}", "completion": f"a{i}"} for i in range(10)]
 BYTES = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
 ANA = Who("Ana Lima", "ana@example.com")
 BOB = Who("bob", via="cli")
-
-
-def data_page(**state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/1_Data.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def table(at: AppTest) -> list[dict]:
-    frame = next(d.value for d in at.dataframe if "Used by" in d.value.columns)
-    return frame.to_dict("records")
 
 
 def warnings(at: AppTest) -> list[str]:
