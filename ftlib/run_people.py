@@ -12,18 +12,26 @@ acted before it is not shown as the last to act. No address stands in for a pers
 who.json) reads as nobody known, and says nothing. The CLI's name is the OS account's (getpass: LOGNAME, USER, ...,
 then the password database): the account that ran the command, as the OS knows it.
 
+A record that cannot be written (an account that may not write the run's folder, a full disk) leaves the action done
+and says so, one line on the `ftlib.people` log (`unrecorded`): the server's log, and one `warning: ...` line on the
+CLI's stderr (`warnings_to`), never a refusal: what the person asked for matters more than the note of who asked.
+
 Not known here: streamlit (the page passes the identity in: ui.auth.who), the queue (runs.py), the run folder's other
-files (rundir.py: `RunSummary.started_by`, `last_action` and `people_text` are read here).
+files (rundir.py: `RunSummary.started_by`, `last_action` and `people_text` are read here), the workspace's removals
+log (stored_people: who deleted a run, removed an upload or a split).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib import workspace
+from ftlib.errors import os_error_message
 from ftlib.file_lock import locked
 from ftlib.run_files import json_object
 
@@ -34,6 +42,9 @@ VERBS = {"start": "started", "stop": "stopped", "remove": "removed from the queu
 KEPT = 50
 CLI = "cli"
 BROWSER = "browser"
+# Where a record that could not be written is said: the server's log (Python's last-resort handler prints a warning
+# when nothing else is set up), the CLI's stderr as a `warning:` line (`warnings_to`).
+log = logging.getLogger("ftlib.people")
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,8 @@ def record(folder: str | Path, action: str, by: Who | None) -> bool:
     """Add "`by` did `action` now" to the run's who.json (`action`: a key of `VERBS`), under the run's own lock,
     the file written whole (ftlib.workspace.atomic_write_text); `by=None`: nobody known. Returns whether it was
     written: an account that may not write the folder, or a full disk, leaves the action done and unrecorded (what
-    the person asked for matters more than the note of who asked). ValueError for an action not in `VERBS`."""
+    the person asked for matters more than the note of who asked), and says so (`unrecorded`). ValueError for an
+    action not in `VERBS`."""
     if action not in VERBS:
         raise ValueError(f"Unknown run action {action!r}: one of {', '.join(VERBS)}.")
     path = Path(folder) / WHO_FILE
@@ -115,9 +127,41 @@ def record(folder: str | Path, action: str, by: Who | None) -> bool:
             if len(events) > KEPT:
                 events = events[:1] + events[-(KEPT - 1) :]
             workspace.atomic_write_text(path, json.dumps({"events": events}, indent=1))
-    except OSError:
+    except OSError as exc:
+        name = Path(folder).name.removeprefix(".").removesuffix(".partial")  # a run being made: runs/.ID.partial
+        unrecorded(
+            f"run {name} {VERBS[action]}, but its record of who did what ({WHO_FILE}) is not updated", path, exc
+        )
         return False
     return True
+
+
+def unrecorded(what: str, path: Path, exc: OSError) -> None:
+    """Say on the `ftlib.people` log, as one warning line, that a note of who did something was not written: `what`
+    ("run r-1 stopped, but its record of who did what (who.json) is not updated"), then why, naming `path`.
+
+    >>> import errno, sys
+    >>> with warnings_to(sys.stdout):
+    ...     unrecorded("run r-1 stopped, but not recorded", Path("/ws/r-1/who.json"), OSError(errno.EACCES, "no"))
+    warning: run r-1 stopped, but not recorded: cannot write /ws/r-1/who.json: permission denied.
+    """
+    log.warning("%s: %s.", what, os_error_message(exc, "write", path))
+
+
+@contextlib.contextmanager
+def warnings_to(stream):
+    """Within it, each `unrecorded` line of this process is written to `stream` as `warning: ...` (the CLI's stderr)
+    and nowhere else; outside it, the log's own handlers (a server's log) say it."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    propagate = log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
 
 
 def _events(path: Path) -> list[dict]:
@@ -152,4 +196,15 @@ def people(folder: str | Path) -> People:
     )
 
 
-__all__ = ["People", "VERBS", "WHO_FILE", "Who", "cli_user", "people", "record", "signed_in"]
+__all__ = [
+    "People",
+    "VERBS",
+    "WHO_FILE",
+    "Who",
+    "cli_user",
+    "people",
+    "record",
+    "signed_in",
+    "unrecorded",
+    "warnings_to",
+]

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, run_data, run_people, run_resume, sharing, workspace
+from ftlib import distributed, run_data, run_people, run_resume, sharing, stored_people, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, numbered, plural
 from ftlib.run_create import QUEUE_LOCK as _QUEUE_LOCK
@@ -536,11 +536,12 @@ def wait(run_id: str, timeout: float | None = None, poll: float = 1.0, on_poll=N
         time.sleep(poll)
 
 
-def delete(run_id: str) -> None:
+def delete(run_id: str, by: run_people.Who | None = None) -> None:
     """Remove a run folder; refused while it is active (or a process trains it, whatever its status says), while a
     download of it is built (the run's export lock: the build would fail midway) or a GRPO run needs it. Decided and
     done under the queue's lock: a queue moved meanwhile (another tab, a run ending) started the queued run the delete
-    then removed, under its just-launched process. Found under it too: a second Delete of it says it is gone."""
+    then removed, under its just-launched process. Found under it too: a second Delete of it says it is gone. `by`:
+    who deleted it, where known, in the workspace's removals log (its who.json goes with it: ftlib.stored_people)."""
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         run = find(run_id)
         status = run.read_status()
@@ -568,6 +569,7 @@ def delete(run_id: str) -> None:
                 f"A download of run '{run_id}' is being prepared now (its merged model or a zip, in another tab or a "
                 "command): delete the run once it is ready."
             ) from None
+        stored_people.record_removal("run", run.id, by)  # only once it is gone: a refusal above records nothing
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Who uploaded a stored file, and who removed an upload or a saved split, where it is known: by the rules of
+"""Who uploaded a stored file, and who removed an upload, a saved split or a run, where it is known: by the rules of
 `ftlib.run_people` (the person signed in with OIDC, passed in by the page from ui.auth.who(); the CLI's OS account;
 nobody under the password alone or on an open server, where there is no identity, and nothing is invented).
 
@@ -7,13 +7,16 @@ nobody under the password alone or on an open server, where there is no identity
     forget_upload(path)              # its record goes with the upload (stored_data.remove, under the uploads' lock)
     record_removal("upload", name, by)   # WS/.removals.json: the last KEPT removals, written whole under its own lock
     removal("upload", name)          # Removal(kind, name, at, by) of the latest removal of it; None: none recorded
+    removed_by("run", run_id)        # " by bob (command line)", or "" where nobody is known
 
 An upload's record is a hidden file (`.NAME.by.json`): `workspace.list_uploads` never lists it, and it is no leftover
 (`stored_data.leftovers` takes only `.NAME.XXXXXXXX.tmp`); the CLI stores no uploads (it reads files where they are).
 The removals log lets the Data page tell a session whose open upload or active split a teammate removed who did it
-("... was removed from this server by bob (command line)"); a removal by hand (`rm`) is not in it, and says no name.
-A record that cannot be written (another account's folder, a full disk) leaves the upload or the removal done and
-unrecorded: what the person asked for matters more than the note of who did it.
+("... was removed from this server by bob (command line)"), and the Train, Compare and Evaluate pages a session whose
+chosen run was deleted (`runs.delete` records it: a run's own who.json goes with its folder); a removal by hand
+(`rm`) is not in it, and says no name. A record that cannot be written (another account's folder, a full disk)
+leaves the upload or the removal done and unrecorded, said on the log (`run_people.unrecorded`; the CLI's stderr):
+what the person asked for matters more than the note of who did it.
 
 Not known here: streamlit, how uploads are stored or named (workspace.py), what a removal checks (stored_data.py).
 """
@@ -29,11 +32,11 @@ from pathlib import Path
 from ftlib import upload_reuse, workspace
 from ftlib.file_lock import locked
 from ftlib.run_files import json_object
-from ftlib.run_people import Who
+from ftlib.run_people import Who, unrecorded
 
 REMOVALS_FILE = ".removals.json"  # in the workspace: hidden, never listed
 KEPT = 100  # removals the log keeps, the latest: a server's removals of a year stay a small file
-KINDS = ("upload", "split")
+KINDS = ("upload", "split", "run")
 
 
 def record_path(upload: str | Path) -> Path:
@@ -59,7 +62,8 @@ def record_upload(upload: str | Path, by: Who | None) -> bool:
             if not upload.is_file() or record.exists():
                 return False
             workspace.atomic_write_text(record, json.dumps({"by": by.as_dict(), "at": time.time()}))
-    except OSError:
+    except OSError as exc:
+        unrecorded(f"upload {upload.name} stored, but who uploaded it is not recorded", record, exc)
         return False
     return True
 
@@ -79,8 +83,8 @@ def forget_upload(upload: str | Path) -> None:
 
 @dataclass(frozen=True)
 class Removal:
-    """One removal of an upload (`name`: its stored file name) or a saved split (`name`: its folder's), at `at`
-    (epoch seconds), by `by` (None: nobody known)."""
+    """One removal of an upload (`name`: its stored file name), a saved split (`name`: its folder's) or a run
+    (`name`: its id), at `at` (epoch seconds), by `by` (None: nobody known)."""
 
     kind: str
     name: str
@@ -111,7 +115,7 @@ def _events(path: Path) -> list[dict]:
 def record_removal(kind: str, name: str, by: Who | None) -> bool:
     """Add "`by` removed the `kind` `name` now" to the workspace's removals log (`by=None`: nobody known), the latest
     KEPT kept, written whole under the log's own lock. Returns whether it was written (an OSError leaves the removal
-    unrecorded). ValueError for a kind not in KINDS."""
+    unrecorded, and says so: `run_people.unrecorded`). ValueError for a kind not in KINDS."""
     if kind not in KINDS:
         raise ValueError(f"Unknown stored kind {kind!r}: one of {', '.join(KINDS)}.")
     path = _log_path()
@@ -120,7 +124,9 @@ def record_removal(kind: str, name: str, by: Who | None) -> bool:
         with locked(path.with_name(".removals.lock")):
             events = [*_events(path), event][-KEPT:]
             workspace.atomic_write_text(path, json.dumps({"removals": events}, indent=1))
-    except OSError:
+    except OSError as exc:
+        done = "deleted" if kind == "run" else "removed"  # as the pages and the CLI say it of each
+        unrecorded(f"{kind} {name} {done}, but who did it is not recorded in the workspace's removals log", path, exc)
         return False
     return True
 
@@ -135,6 +141,13 @@ def removal(kind: str, name: str) -> Removal | None:
     return None
 
 
+def removed_by(kind: str, name: str) -> str:
+    """ " by bob (command line)" for the latest recorded removal of the `kind` `name` that names who did it; "" where
+    none does (removed by hand, by a session without identity, or not removed): a sentence's end either way."""
+    latest = removal(kind, name)
+    return latest.by_words() if latest else ""
+
+
 __all__ = [
     "KEPT",
     "REMOVALS_FILE",
@@ -144,5 +157,6 @@ __all__ = [
     "record_removal",
     "record_upload",
     "removal",
+    "removed_by",
     "uploaded_by",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from ftlib import workspace
+from ftlib.bookkeeping import check_data_path
 from ftlib.data import FORMATS, DataError, MappingNeeded, guess_column_map
 from ftlib.demo_data import sample_choices
 from ftlib.errors import plural
@@ -76,8 +77,9 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
     if not typed:
         return None, "", "", None
     with user_errors("This path cannot be used"):
-        # The browser is shared: a typed path must stay inside the folders the operator allowed.
-        path = workspace.check_browser_path(typed, workspace.data_roots(), what="data file")
+        # The browser is shared: a typed path must stay inside the folders the operator allowed, and read none of
+        # the workspace's records of who did what (ftlib.bookkeeping).
+        path = check_data_path(typed, what="data file")
     return str(path), data_stem(path), path.name, None
 
 

@@ -4,6 +4,10 @@ Each run is named by its short label with its age, steps and last step's loss be
 browser session last started on Train or chose on any of the three pages (`chosen_here`), while it is finished: on a
 shared server, the newest run and the last pick are often a teammate's.
 
+A run this session had chosen (in a picker, or started or picked on Train) that someone deleted since is said once,
+above the picker, with who deleted it where the workspace's removals log knows (`gone_words`, which Train's
+`ui.run_view.gone_note` says it with too): the picker quietly moving to another run read as a lost choice.
+
 The last pick outlives the session (`ui.kept.ACROSS_SESSIONS`): a reload, a second tab or a server restart offers the
 run the person was looking at (and so Evaluate's result kept with it), not the newest, checked against the runs
 offered now (a run deleted since is not offered: the newest is). Its scope is the workspace's, as the active split's.
@@ -18,7 +22,9 @@ import time
 
 import streamlit as st
 
+from ftlib import runs, stored_people
 from ftlib.run_picker import RunChoice, preselect, run_choices
+from ui import alerts
 from ui.common import active_split_name
 from ui.kept import KEPT, default_for, keep, restore
 
@@ -30,6 +36,8 @@ LAST_PICK_KEY = "run_choice_last_pick"
 OWN_KEY = "run_choice_own"
 # Picker key -> the OWN_KEY run it last offered: a run started or chosen elsewhere since comes first on its next draw.
 OWN_SEEN_KEY = "run_choice_own_seen"
+# The runs this session was told were deleted (or deleted itself): each is said once, on whichever page comes first.
+GONE_SAID_KEY = "run_choice_gone_said"
 # The pickers' help on which run they start on, in `preselect`'s order (Compare's and Evaluate's alike).
 CHOSEN_FIRST = (
     "Chosen first: the run you last started or picked, once it has finished; else the run last picked on Compare or "
@@ -65,6 +73,37 @@ def _own() -> str | None:
     return own if isinstance(own, str) else None
 
 
+def gone_words(run_id: str) -> str:
+    """Once a session: "Run `ID` was deleted by bob (command line)." (who, where the workspace's removals log names
+    them; else "perhaps from another tab or the command line"); "" when this session was told already, or deleted it
+    itself (`deleted_here`)."""
+    said = st.session_state.setdefault(GONE_SAID_KEY, set())
+    if run_id in said:
+        return ""
+    said.add(run_id)
+    by = stored_people.removed_by("run", run_id) or ", perhaps from another tab or the command line"
+    return f"Run `{run_id}` was deleted{by}."
+
+
+def deleted_here(run_id: str) -> None:
+    """This session deleted `run_id` (Train's Delete, which says so itself): no page tells it again."""
+    st.session_state.setdefault(GONE_SAID_KEY, set()).add(run_id)
+
+
+def _gone_notes(key: str, by_name: dict[str, RunChoice]) -> None:
+    """Above a picker: each run this session had chosen (in this box, kept for it, or started or picked elsewhere,
+    `OWN_KEY`) that is no longer offered because its folder is gone, said once (`gone_words`). A run still there but
+    not offered (on another base model, not finished) is not gone."""
+    chosen = [st.session_state.get(key), st.session_state.get(KEPT, {}).get(key), _own()]
+    names = [n for value in chosen for n in (value if isinstance(value, list) else [value]) if isinstance(n, str)]
+    for name in dict.fromkeys(n for n in names if n not in by_name):
+        try:
+            runs.find(name)
+        except runs.RunError:
+            if said := gone_words(name):
+                st.warning(said, icon=alerts.WARNING)
+
+
 def _picked(key: str) -> None:
     """A picker's callback: the run chosen (of several, the one added last) is the one this session chose."""
     value = st.session_state.get(key)
@@ -97,6 +136,7 @@ def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
     """One finished run's name (its id); the newest on the current dataset is chosen first."""
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
+    _gone_notes(key, by_name)
     name = st.selectbox(
         label,
         list(by_name),
@@ -118,6 +158,7 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
     another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model)."""
     choices, first = _choices(adapters)
     by_name = {c.name: c for c in choices}
+    _gone_notes(key, by_name)
     if not choices:
         # Nothing to choose is no choice: an empty box kept (or left in the widget's state) said "No fine-tuned model
         # chosen" once a run had finished. Drawn under another key, the box's state goes; what was kept goes too.
@@ -156,4 +197,13 @@ def choices_by_name(adapters) -> dict[str, RunChoice]:
     return {c.name: c for c in run_choices(adapters)}
 
 
-__all__ = ["CHOSEN_FIRST", "chosen_here", "choices_by_name", "describe", "pick_run", "pick_runs"]
+__all__ = [
+    "CHOSEN_FIRST",
+    "chosen_here",
+    "choices_by_name",
+    "deleted_here",
+    "describe",
+    "gone_words",
+    "pick_run",
+    "pick_runs",
+]

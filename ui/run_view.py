@@ -26,6 +26,7 @@ from ui import alerts, chart_data
 from ui.auth import who
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
+from ui.run_choice import deleted_here, gone_words
 from ui.tables import html_table
 
 ACTIVE = ("queued", *runs.ACTIVE)
@@ -330,7 +331,7 @@ def _delete(run_id: str) -> None:
     happens, the confirmation closes: the picker may show another run next, and it must not open under it."""
     st.session_state.pop(CONFIRMING, None)
     try:
-        runs.delete(run_id)
+        runs.delete(run_id, by=who())  # named to a session that had it open (`gone_note`), where someone is known
     except (UserError, OSError) as exc:
         if not _still_there(run_id):  # deleted meanwhile elsewhere: `gone_note` says so, in a browser's words
             return
@@ -339,6 +340,7 @@ def _delete(run_id: str) -> None:
         return
     st.session_state.pop(SELECTED, None)
     st.session_state[DELETED] = run_id
+    deleted_here(run_id)  # said by `deleted_note`: Compare and Evaluate do not tell this session again
 
 
 def deleted_note() -> None:
@@ -349,12 +351,14 @@ def deleted_note() -> None:
 
 def gone_note(run_ids) -> None:
     """Once: the run this session showed is no longer there (deleted by a teammate, in another tab or with the CLI),
-    so the picker shows another one; said before it does, in a browser user's words."""
+    so the picker shows another one; said before it does, in a browser user's words, naming who deleted it where the
+    workspace's removals log knows (`ui.run_choice.gone_words`, which Compare and Evaluate say it with too)."""
     shown = st.session_state.get(SELECTED)
     if shown and shown not in run_ids:
         st.session_state.pop(SELECTED)
         st.session_state.pop(CONFIRMING, None)
-        st.warning(f"Run `{shown}` was deleted, perhaps from another tab or the command line.", icon=alerts.WARNING)
+        if said := gone_words(shown):  # "" once Compare or Evaluate said it
+            st.warning(said, icon=alerts.WARNING)
 
 
 def controls(info: RunSummary) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ftlib import workspace
+from ftlib.bookkeeping import check_data_path
 from ftlib.data import count_test_rows, split_rows, split_warnings
 from ftlib.errors import UserError, plural
 from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
@@ -185,8 +186,9 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         picked = None
         if typed:
             try:
-                # The browser is shared: a typed path must stay inside the folders the operator allowed.
-                allowed = workspace.check_browser_path(typed, workspace.data_roots(), what="test file")
+                # The browser is shared: a typed path must stay inside the folders the operator allowed, and read
+                # none of the workspace's records of who did what (ftlib.bookkeeping).
+                allowed = check_data_path(typed, what="test file")
             except UserError as exc:
                 st.error(f"**Test file**: {exc}", icon=alerts.ERROR)
                 return None

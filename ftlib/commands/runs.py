@@ -317,10 +317,11 @@ better=chosen'
 
 def _stop(args) -> int:
     from ftlib import runs
-    from ftlib.run_people import cli_user
+    from ftlib.run_people import cli_user, warnings_to
 
     chosen = run_id(args.id) if args.id else _the_active_run()
-    status = runs.stop(chosen, by=cli_user())
+    with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the stop done
+        status = runs.stop(chosen, by=cli_user())
     state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
     print(f"{chosen}: {state} - {status.get('message', '')}")
     return 0
@@ -341,12 +342,13 @@ def _the_active_run() -> str:
 
 def _resume(args) -> int:
     from ftlib import runs
-    from ftlib.run_people import cli_user
+    from ftlib.run_people import cli_user, warnings_to
 
     args.id = run_id(args.id)
     log = runs.find(args.id).log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
-    status = runs.resume(args.id, by=cli_user())
+    with warnings_to(sys.stderr):
+        status = runs.resume(args.id, by=cli_user())
     print(f"{args.id}: {status['state']} - {status.get('message', '')}")
     if args.wait:
         from ftlib.commands.train import follow, said_end
@@ -400,6 +402,7 @@ def _delete(args) -> int:
     from ftlib import runs
     from ftlib.errors import UserError
     from ftlib.memory import human
+    from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_resume import reward_model_users
 
     args.id = run_id(args.id)
@@ -419,6 +422,7 @@ def _delete(args) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("kept")
             return 0
-    runs.delete(args.id)
+    with warnings_to(sys.stderr):  # the removals log names the OS account (the run's who.json goes with it)
+        runs.delete(args.id, by=cli_user())
     print(f"deleted {args.id} ({human(size)} freed)")
     return 0
