@@ -176,7 +176,7 @@ batch = c3.slider(
     batches[-1],
     default_for(batch_key, 8, batches),
     key=batch_key,
-    help="Rows answered together in one decoding loop.",
+    help="Rows answered together in one decoding loop; at every reply, replies (each is answered on its own).",
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
@@ -309,11 +309,8 @@ if job.result is None:  # stopped while it waited for the device
     st.stop()
 
 result: E.EvalResult = job.result
-ITEMS = {"row": "rows", "reply": "replies"}  # what the result's items are, several (`EvalResult.noun`)
-if job.cancelled:
-    st.warning(
-        f"Stopped early: {plural(len(result.rows), result.noun, ITEMS[result.noun])} evaluated.", icon=alerts.WARNING
-    )
+if job.cancelled:  # the result's items (`EvalResult.noun`): rows, or answered at every reply, replies
+    st.warning(f"Stopped early: {plural(len(result.rows), result.noun)} evaluated.", icon=alerts.WARNING)
 if not result.rows:
     st.stop()
 
@@ -353,8 +350,8 @@ m3.metric(
     f"but {blank} of {len(result.rows)} tuned answers show nothing" if blank else None,
     delta_color="orange",
     delta_arrow="off",
-    help=f"Share of {ITEMS[result.noun]} whose {'reference answer' if answered else 'text'} the tuned model finds "
-    "more likely than the base model did.",
+    help=f"Share of the {plural(len(result.rows), result.noun)} whose {'reference answer' if answered else 'text'} "
+    "the tuned model finds more likely than the base model did.",
 )
 # The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes),
 # and how its mean differs from the change under Tuned loss, which weighs every token alike.
@@ -408,7 +405,7 @@ with st.expander("For engineers: perplexity"):
         help="exp(loss): roughly how many tokens the model hesitates between at each step.",
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
-skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun, ITEMS[result.noun])} skipped")
+skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun)} skipped")
 if result.cut:
     st.caption(result.cut_note())
 lines_said(info, [*result.cut, *(i for i, _ in result.skipped)])  # "held-out row 3 is line 9 of chats.jsonl"

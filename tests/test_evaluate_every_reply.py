@@ -221,7 +221,7 @@ def test_the_evaluate_page_evaluates_every_reply(varied_dir, adapter_template):
     assert "Held-out row 1, reply 2 · " in captions and "3 replies of 2 conversations" in captions
     assert "the 3 replies of the 2 held-out rows" in captions and "scores the same tokens" in captions
     closer = next(m for m in at.metric if m.label == "Closer to the reference")
-    assert closer.help.startswith("Share of replies whose reference answer")
+    assert closer.help.startswith("Share of the 3 replies whose reference answer")
     picker = next(s for s in at.selectbox if s.label == "Row")
     assert [o.split(":")[0] for o in picker.options] == ["1, reply 1", "1, reply 2", "2, reply 1"]
     picker.set_value((0, 2)).run()

@@ -46,7 +46,8 @@ def differing_choices(shown: dict, current: dict) -> list[str]:
     if shown.get("max_new_tokens") != current.get("max_new_tokens"):
         said.append(f"with {shown.get('max_new_tokens')} max new tokens, not {current.get('max_new_tokens')}")
     if shown.get("batch_size") != current.get("batch_size"):
-        said.append(f"with {shown.get('batch_size')} {noun}s per batch, not {current.get('batch_size')}")
+        batch = plural(int(shown.get("batch_size") or 0), noun)  # "1 row per batch", not "1 rows"
+        said.append(f"with {batch} per batch, not {current.get('batch_size')}")
     was, now = str(shown.get("answer_at", "last")), str(current.get("answer_at", "last"))
     if was != now:
         not_now = "at every reply" if now == "every" else _reply(now).removesuffix(" reply")
@@ -105,7 +106,7 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
         return None
     scaled = "" if max_new_tokens == then else f", scaled to {max_new_tokens} new tokens from {then}"
     length = f" ({then} new tokens)" if not scaled else ""
-    what = plural(rows, "row") if items == rows else f"{plural(items, 'reply', 'replies')} of {plural(rows, 'row')}"
+    what = plural(rows, "row") if items == rows else f"{plural(items, 'reply')} of {plural(rows, 'row')}"
     pace = was[0] if was else "row"
     return (
         f"⏱ About {duration(seconds)} for {what}, at the {per_item:.1f} s a {pace} of your last evaluation"
