@@ -324,6 +324,7 @@ def result_from_record(record: dict) -> EvalResult:
         cut=[int(i) for i in record.get("cut", [])],
         max_length=record.get("max_length"),
         answer_at=str(record.get("answer_at") or "last"),
+        rewritten=[(int(i), None if r is None else int(r)) for i, r in record.get("rewritten", [])],
         base_token_loss=float(record["base_token_loss"]),
         tuned_token_loss=float(record["tuned_token_loss"]),
     )

@@ -59,6 +59,7 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     references_past,
     rejected_reference,
     reply_numbers,
+    rewritten_before,
     row_reference,
     several_replies,
 )
@@ -258,6 +259,9 @@ class EvalResult:
     cut: list[int] = field(default_factory=list)  # test indices scored on their first `max_length` tokens only
     max_length: int | None = None  # the run's, where the references were cut (None: uncut)
     answer_at: str = "last"  # which reply of a conversation is its reference (`references.ANSWER_AT`)
+    # (test index, reply) of the items the template writes otherwise inside the whole conversation than as asked and
+    # scored (`references.rewritten_before`; `rewritten_note` says it)
+    rewritten: list[tuple[int, int | None]] = field(default_factory=list)
     base_token_loss: float = float("nan")
     tuned_token_loss: float = float("nan")
 
@@ -438,7 +442,8 @@ def evaluate(
     both models would be scored on a conversation without it), are skipped and listed in `skipped`.
     `cancel()` returning True stops between batches with the rows done so far. `max_length`: the run's, where
     training cut its rows; each reference is cut there too (the rows cut are listed in `cut`), and a row whose
-    reference begins past it is skipped, as training learned nothing of it.
+    reference begins past it is skipped, as training learned nothing of it. `rewritten`: the items a template that
+    rewrites earlier turns writes otherwise inside the whole conversation (`references.rewritten_before`).
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -452,7 +457,7 @@ def evaluate(
     tokenizer = model_set.tokenizer
     template = _chat_template(template, tokenizer)  # once, not per row
     prepared, skipped, cut_rows = [], [], []
-    past = []  # the items whose reference begins past the max length
+    past, rewritten = [], []  # the items whose reference begins past the max length; written otherwise in the whole
     items = [(i, reply) for i, row in enumerate(selected) for reply in reply_numbers(row, answer_at)]
     for i, reply in items:
         row = selected[i]
@@ -480,6 +485,7 @@ def evaluate(
             skipped.append((i, str(exc) if reply is None else f"reply {reply}: {exc}"))
             continue
         prepared.append(((i, reply), messages, ref, prompt_ids, rejected))
+        rewritten += [(i, reply)] if rewritten_before(row, tokenizer, template, answer_at, reply) else []
         cut_rows += [i] if was_cut or rejected_cut else []  # a pair: either answer; a row once, whichever reply
     if not prepared:
         # Every row's answer past the cut: the max length a run needs to learn and score them (a walk's dead end),
@@ -540,6 +546,7 @@ def evaluate(
         cut=sorted(set(cut_rows) & {r.index for r in out_rows}),  # a cancelled evaluation scored only some
         max_length=max_length,
         answer_at=answer_at,
+        rewritten=[item for item in rewritten if item in {r.item for r in out_rows}],
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
     )

@@ -19,8 +19,9 @@ call is easier or harder to predict than a reply in words), where Evaluate score
 weighting. Answered at every reply, under the default mask policy (`all_assistant`), Evaluate scores the tokens
 Train's held-out loss scores (all but an assistant message opening a conversation: it answers no prompt), each reply
 with the conversation before it as context, as one forward over the whole row sees it, cut at the same max length:
-only the rows and the weighting differ (a run training only the last reply, `last_assistant`, counts fewer). Nothing
-here computes a loss.
+only the rows and the weighting differ (a run training only the last reply, `last_assistant`, counts fewer), unless
+the chat template writes some replies otherwise inside the whole row than where they are asked for (Qwen3's: an
+earlier reply's reasoning dropped; `references.rewritten_before`). Nothing here computes a loss.
 
     >>> evaluate_measured_over([SimpleNamespace(tokens=7, is_text=False, is_pair=False)] * 2)
     'Average loss per answer token of the last reply of each of the 2 held-out rows (14 tokens, each counting alike).'
@@ -74,13 +75,19 @@ def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int |
 
 
 def train_heldout_note(
-    rows: Sequence[dict], mask_policy: str = "all_assistant", answer_at: str = "last", total: int | None = None
+    rows: Sequence[dict],
+    mask_policy: str = "all_assistant",
+    answer_at: str = "last",
+    total: int | None = None,
+    rewritten: int = 0,
 ) -> str:
     """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
     `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
     answered): which tokens it counts (the run's mask policy), which rows, how it weighs them; its first
     point is the base model's, and the training loss is of other rows. Answered at `every` reply under `all_assistant`
-    it counts the same tokens, and says so (all but an assistant message opening a conversation, said where one does).
+    it counts the same tokens, and says so (all but an assistant message opening a conversation, said where one does),
+    unless `rewritten` of the replies evaluated were asked for in another form than the whole row writes them
+    (`references.rewritten_before`).
 
     >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
     >>> train_heldout_note([chat], answer_at="every", total=1)[:88]
@@ -94,8 +101,12 @@ def train_heldout_note(
     # An assistant message opening a conversation: `all_assistant` trains it, but it answers no prompt, so no reply
     # of Evaluate's (`references.reply_count`) scores it.
     opening = sum(bool(m := row.get("messages")) and m[0].get("role") == "assistant" for row in rows)
-    same = answer_at == "every" and mask_policy == "all_assistant"
-    if same:
+    every = answer_at == "every" and mask_policy == "all_assistant"
+    same = every and not rewritten  # unless a template writes some replies otherwise in the whole row
+    if every:
+        if rewritten:
+            them = "it" if rewritten == 1 else "them"
+            differs.append(f"scores {rewritten} of these replies as the whole row writes {them}, not as asked here")
         if opening:
             differs.append(
                 f"also counts the assistant message opening {plural(opening, 'conversation')}, which answers no "

@@ -14,7 +14,10 @@ reply) the last reply is asked with the call and its result already in the promp
 the tool) is never tested; answered at the first reply, the prompt ends with the user's question and the reference is
 the call, as the template writes it. Training's default mask policy (`all_assistant`) scores every reply, so its
 held-out loss mixes both; answered at every reply, each reply is an item of its own (the conversation up to it the
-prompt, the reply the reference), and together they are the tokens that policy scores.
+prompt, the reply the reference), and together they are the tokens that policy scores, where the template writes a
+conversation's start alike whether later turns follow or not. One that rewrites earlier turns (Qwen3's drops an earlier
+reply's reasoning) writes a reply otherwise inside the whole conversation than at its end: such replies, scored as
+asked, are named (`rewritten_before`, `rewritten_note`).
 
     >>> begins_past(Reference([1, 2, 3, 4], [-100, -100, -100, 4], ["a", "b", "c", "d"]), max_length=3)
     True
@@ -24,11 +27,11 @@ Not known here: models, scoring, generation, Streamlit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ftlib import rows
-from ftlib.errors import UserError
+from ftlib.errors import UserError, numbered, plural
 from ftlib.eval_runs import EvalError
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.text_eval import is_text, text_tokens
@@ -281,6 +284,75 @@ def written_reply(
     return (text[: -len(eot)] if eot and text.endswith(eot) else text).strip()
 
 
+def rewritten_before(row: dict, tokenizer, template="tokenizer", at: str = "last", reply: int | None = None) -> bool:
+    """Whether the chat template writes `row`'s conversation up to the reply `at` chooses (or reply number `reply`)
+    otherwise than it writes the start of the whole conversation: a template that rewrites earlier turns once later
+    ones follow (Qwen3's drops an earlier reply's reasoning and writes a think block only in the turns after the last
+    user message). Evaluate asks for that reply, and scores it, as the conversation ending with it is written (the form
+    a model is asked in); training read it inside the whole conversation, where the reply or the turns before it are
+    written otherwise, so its tokens or their context are not the ones training scored (before a run,
+    `checks.check_prefix_preserving` warns of such a template). False for the last reply (the whole conversation),
+    a row that is no conversation, or one the template cannot write (`evaluate` skips it, saying why).
+
+    >>> chat = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"},
+    ...                      {"role": "user", "content": "Bye"}, {"role": "assistant", "content": "Ciao"}]}
+    >>> rewritten_before(chat, None, "chatml", "every", 1), rewritten_before(chat, None, "chatml", "every", 2)
+    (False, False)
+    """
+    from ftlib.checks import _without_final_eos
+    from ftlib.templates import render
+
+    if row_kind(row) != "sft":
+        return False
+    try:
+        messages, whole = conversation(row, at, reply), rows.conversation(row)
+        if len(messages) == len(whole):
+            return False
+        template = _chat_template(template, tokenizer)
+        part, text = (render(template, m, tools=row.get("tools")) for m in (messages, whole))
+    except UserError:  # no reference, or a template that refuses the conversation: skipped by `evaluate` for that
+        return False
+    return not (text.startswith(part) or text.startswith(_without_final_eos(part, template)))
+
+
+def rewritten_note(
+    items: Sequence[tuple[int, int | None]],
+    at: str = "every",
+    number: Callable[[int], int] | None = None,
+    noun: str = "row",
+) -> str:
+    """A sentence naming the evaluated items (test index, reply number or None: the reply `at` chooses) that were
+    scored in another form than training read them (`rewritten_before`), and why; "" when none were. A row is named by
+    `number(test index)` (default: counted from 1), as a `noun` ("line": where it is in a --data file).
+
+    >>> rewritten_note([(1, 1), (4, 1), (4, 2)])[:79]
+    '3 replies were scored in another form than training read them: row 2, reply 1; '
+    >>> print(rewritten_note([(0, None), (3, None)], "first", lambda i: i + 3, "line")[57:])
+    them: the first reply of lines 3, 6. The chat template writes a conversation's earlier turns otherwise once \
+later ones follow (it rewrites history: Qwen3-style templates drop an earlier reply's reasoning), and each reply here \
+was asked for and scored as the template writes the conversation ending with it, the form a model is asked in. \
+Training read it inside the whole conversation, written otherwise there, and so does the Train page's held-out loss.
+    """
+    if not items:
+        return ""
+    number = number or (lambda i: i + 1)
+    if all(reply is not None for _, reply in items):
+        names = [f"{noun} {number(i)}, reply {reply}" for i, reply in items]
+        which = "; ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    else:
+        which = f"{ANSWER_AT.get(at, ANSWER_AT['last'])} of {numbered(noun, [number(i) for i, _ in items])}"
+    one = len(items) == 1
+    said = f"{plural(len(items), 'reply')} {'was' if one else 'were'} scored in another form than training read "
+    said += f"{'it' if one else 'them'}: {which}."
+    return (
+        f"{said} The chat template writes a conversation's earlier turns otherwise once later ones follow (it "
+        "rewrites history: Qwen3-style templates drop an earlier reply's reasoning), and each reply here was asked "
+        "for and scored as the template writes the conversation ending with it, the form a model is asked in. "
+        "Training read it inside the whole conversation, written otherwise there, and so does the Train page's "
+        "held-out loss."
+    )
+
+
 def begins_past(ref: Reference, max_length: int | None) -> bool:
     """Whether a run cutting its rows at `max_length` tokens (None: uncut) leaves none of `ref`'s reference tokens,
     though it has some: the answer begins past the cut, so the run learned nothing of it and it cannot be scored."""
@@ -364,6 +436,8 @@ __all__ = [
     "rejected_reference",
     "reply_count",
     "reply_numbers",
+    "rewritten_before",
+    "rewritten_note",
     "row_reference",
     "several_replies",
     "written_reply",

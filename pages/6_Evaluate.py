@@ -28,7 +28,7 @@ from ftlib.demo_data import general_rows
 from ftlib.errors import plural
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
-from ftlib.references import item_count, written_reply
+from ftlib.references import item_count, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
 from ftlib.rundir import run_folder_of
@@ -337,7 +337,7 @@ m1, m2, m3 = st.columns(3)
 # What the mean weighs and is over, since the Train page's held-out loss of the same rows can differ (walk 9 F2; a
 # walk's three different "loss" numbers for one run: `ftlib.loss_words`).
 over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
-differs = train_heldout_note(evaluated, info.mask_policy, result.answer_at, len(info.test_rows))
+differs = train_heldout_note(evaluated, info.mask_policy, result.answer_at, len(info.test_rows), len(result.rewritten))
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
@@ -367,6 +367,8 @@ st.caption(
         else ""
     )
 )
+if said := rewritten_note(result.rewritten, result.answer_at):  # a template rewriting earlier turns
+    st.caption(said)  # (Qwen3's): those replies were scored as asked, not as training read them
 # What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
 for said in (loops_said(result.rows), blanks_said(result.rows)):
     if said:
@@ -408,7 +410,8 @@ with st.expander("For engineers: perplexity"):
 skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun)} skipped")
 if result.cut:
     st.caption(result.cut_note())
-lines_said(info, [*result.cut, *(i for i, _ in result.skipped)])  # "held-out row 3 is line 9 of chats.jsonl"
+# "held-out row 3 is line 9 of chats.jsonl", for the rows named above
+lines_said(info, [*result.cut, *(i for i, _ in result.skipped), *(i for i, _ in result.rewritten)])
 
 # ------------------------------------------------------------------------------------------------ what it cost
 

@@ -453,7 +453,8 @@ def _loss_notes(args, result, info) -> list[str]:
     if info is not None and not args.data:
         # Each row once: answered at every reply, a row of several replies is several items.
         rows = [info.test_rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
-        notes.append(train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows)))
+        rewritten = len(getattr(result, "rewritten", []))  # replies a template writes otherwise in the whole row
+        notes.append(train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten))
     return notes
 
 
@@ -500,9 +501,16 @@ def _report(
             result.cut_note(lambda i: source.row_numbers[i], file_noun(source)) if source else result.cut_note()
         )  # rows named as the skipped ones are, below
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
+    if getattr(result, "rewritten", None):  # replies a template rewriting earlier turns writes otherwise in the whole
+        from ftlib.references import rewritten_note
+
+        number = (lambda i: source.row_numbers[i]) if source else None
+        note = rewritten_note(result.rewritten, result.answer_at, number, file_noun(source) if source else "row")
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     for line in skipped_reasons(result.skipped, total, source):  # with --json on stderr: stdout stays one JSON object
         print(line, file=sys.stderr if args.json else sys.stdout)
     named = [*getattr(result, "cut", []), *(i for i, _ in result.skipped)]  # the rows named above by their number
+    named += [i for i, _ in getattr(result, "rewritten", [])]
     if heldout is not None and (lines := heldout_lines(heldout[0], named, heldout[1], whose=heldout[2])):
         print(f"note: {lines}", file=sys.stderr if args.json else sys.stdout)  # "held-out row 3 is line 9"
     if args.csv:
