@@ -489,7 +489,7 @@ def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
     )
 
 
-def _without_final_eos(text: str, template: ChatTemplate) -> str:
+def without_final_eos(text: str, template: ChatTemplate) -> str:
     """A conversation rendered to its end, less a conversation-final eos that is not the end-of-turn marker
     (Phi-3 writes `<|end|>` after each turn and `<|endoftext|>` after the last)."""
     eos, trimmed = template.eos, text.rstrip()
@@ -506,7 +506,7 @@ def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | Non
             prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
         except TemplateError:
             continue  # templates may refuse partial conversations; that is not a rewrite
-        if not enc.text.startswith(prefix) and not enc.text.startswith(_without_final_eos(prefix, template)):
+        if not enc.text.startswith(prefix) and not enc.text.startswith(without_final_eos(prefix, template)):
             return Check(
                 "not_prefix_preserving",
                 "warning",
@@ -554,4 +554,5 @@ __all__ = [
     "row_losses",
     "summarize",
     "template_report",
+    "without_final_eos",
 ]

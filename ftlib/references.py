@@ -299,7 +299,7 @@ def rewritten_before(row: dict, tokenizer, template="tokenizer", at: str = "last
     >>> rewritten_before(chat, None, "chatml", "every", 1), rewritten_before(chat, None, "chatml", "every", 2)
     (False, False)
     """
-    from ftlib.checks import _without_final_eos
+    from ftlib.checks import without_final_eos
     from ftlib.templates import render
 
     if row_kind(row) != "sft":
@@ -312,7 +312,7 @@ def rewritten_before(row: dict, tokenizer, template="tokenizer", at: str = "last
         part, text = (render(template, m, tools=row.get("tools")) for m in (messages, whole))
     except UserError:  # no reference, or a template that refuses the conversation: skipped by `evaluate` for that
         return False
-    return not (text.startswith(part) or text.startswith(_without_final_eos(part, template)))
+    return not (text.startswith(part) or text.startswith(without_final_eos(part, template)))
 
 
 def rewritten_note(
