@@ -65,7 +65,7 @@ from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.labels import template_label
 from ui.reward_eval_view import pairs_section
-from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_run
+from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
 from ui.tables import html_table
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
@@ -96,6 +96,7 @@ st.caption("Did fine-tuning change anything? Both models on the run's held-out r
 
 runs = M.list_run_adapters(reward_models=True)  # a reward model: its score head on held-out pairs
 if not runs:
+    gone_notes("evaluate_pick")  # the last finished run deleted elsewhere: say so, and by whom, before stopping
     st.info("No finished run yet. Train one on the **Train** page, then come back.", icon=alerts.INFO)
     nav.link("train", label="Go to Train", icon="🏋️")
     st.stop()

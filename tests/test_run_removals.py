@@ -131,6 +131,19 @@ def test_compare_and_evaluate_say_who_deleted_the_chosen_run_once(varied_dir, ad
     assert warnings_said(compare, "lora-mine") == []
 
 
+def test_evaluate_says_who_deleted_the_last_finished_run_before_saying_there_is_none(varied_dir, adapter_template):
+    """The only finished run deleted while Evaluate had it chosen: the page stops at "No finished run yet", and says
+    first which run went and who deleted it (it stopped before its picker, which says it otherwise)."""
+    make_run("20260104-000000-lora-only", config(varied_dir), adapter=adapter_template, created=time.time())
+    evaluate = session(varied_dir, "pages/6_Evaluate.py")
+    assert evaluate.selectbox(key="evaluate_pick").value == "20260104-000000-lora-only"
+    runs.delete("20260104-000000-lora-only", by=BOB)
+    evaluate.run()
+    assert not evaluate.exception, evaluate.exception
+    assert any("No finished run yet" in i.value for i in evaluate.info)
+    assert f"Run `20260104-000000-lora-only` {BOB_DELETED}" in warnings_said(evaluate)
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # 2. A record that cannot be written says so, the action done
 # ------------------------------------------------------------------------------------------------------------------

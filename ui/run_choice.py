@@ -104,6 +104,12 @@ def _gone_notes(key: str, by_name: dict[str, RunChoice]) -> None:
                 st.warning(said, icon=alerts.WARNING)
 
 
+def gone_notes(key: str) -> None:
+    """`_gone_notes` where no picker is drawn: a page that stops at "No finished run yet" still says once that the run
+    this session had chosen in the box `key` (or started or picked elsewhere) was deleted, and by whom."""
+    _gone_notes(key, {})
+
+
 def _picked(key: str) -> None:
     """A picker's callback: the run chosen (of several, the one added last) is the one this session chose."""
     value = st.session_state.get(key)
@@ -203,6 +209,7 @@ __all__ = [
     "choices_by_name",
     "deleted_here",
     "describe",
+    "gone_notes",
     "gone_words",
     "pick_run",
     "pick_runs",
