@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ftlib.cells import drop_nulls
-from ftlib.csv_dialect import DELIMITERS, delimiter_note, excel_hint, sniff_delimiter
+from ftlib.csv_dialect import DELIMITERS, delimiter_note, excel_hint, sniff_delimiter, table_start
 from ftlib.file_bytes import (
     SUFFIXES,
     SUPPORTED,
@@ -52,7 +52,7 @@ from ftlib.file_bytes import (
     read_path,
     shown_name,
 )
-from ftlib.file_lines import jsonl_lines, physical_lines
+from ftlib.file_lines import jsonl_lines, rest_read, table_lines
 from ftlib.json_layout import json_layout, json_rows
 from ftlib.json_rows import (
     JSONProblem,
@@ -512,13 +512,13 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
         table, text_notes = binary_as_text(table, name)
         rows, notes = parquet_rows(table)
         return Table([str(c) for c in table.column_names], rows, None, None, text_notes + notes)
-    hint, text = excel_hint(decode_text(data, name))
-    skip = 1 if hint else 0  # the hint's line is not in `text`, but a row's line is the file's
-    delimiter = hint or ("\t" if kind == "tsv" else sniff_delimiter(text))
+    # Its lines decoded one at a time (table_lines): not its whole text beside its bytes, nor in StringIO (4x)
+    delimiter, hint, source = table_start(table_lines(data, name), kind)
+    skip = 1 if hint else 0  # the hint's line is not in `source`, but a row's line is the file's
     # Long answers are normal in training data; the csv module's default cell limit is 128 KiB.
     csv.field_size_limit(2**31 - 1)
     # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
-    reader = csv.DictReader(physical_lines(text), delimiter=delimiter, strict=True)  # not StringIO: 4x the text
+    reader = csv.DictReader(source, delimiter=delimiter, strict=True)
     rows: list[dict] = []
     lines: list[int] = []
     last_line = 1 + skip  # the physical line where the last good record ended (the header at first)
@@ -530,6 +530,7 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
             last_line = reader.line_num + skip
         columns = list(reader.fieldnames or [])
     except csv.Error as exc:
+        rest_read(source)  # a byte UTF-8 cannot read further on is refused first, as when the text was decoded whole
         if "unexpected end of data" in str(exc):
             raise DataError(
                 f'{name} has an unclosed quote (") in the cell that starts on line {last_line + 1}: '
