@@ -61,6 +61,7 @@ from ftlib.mapping import (
     prompt_column,
     reply_map,
 )
+from ftlib.note_records import NoteRecords, drained
 from ftlib.notices import (
     CHAT_NOTES,
     FieldNotice,
@@ -238,7 +239,7 @@ def _raw_records(data: bytes, filename: str, kind: str):
         check_budget(data.count(b"\n") + 1, len(data), filename)
     if kind in TABLE_KINDS:
         table = read_table(data, kind, filename)
-        records, errors, short = table_records(table.columns, table.rows, table.delimiter)
+        records, errors, short = table_records(table.columns, drained(table.rows), table.delimiter)  # not both
         notes = table.notes + (plain_line_breaks(records) if table.delimiter else [])  # CSV/TSV: Excel's \r\n
         return records, errors, table.columns, table.lines, notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
@@ -363,10 +364,10 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     escaped = kind == "parquet" or _SURROGATE_ESCAPE.search(data) is not None
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     del data  # parsed: the rows' own copies are what is converted
-    raw, provider_notes = api_records(raw)  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
+    raw, provider_notes = api_records(drained(raw))  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
     judged_notes: list[str] = []
     if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
-        raw, no_pair, judged_notes = judged_records(raw)
+        raw, no_pair, judged_notes = judged_records(drained(raw))
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
     read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
@@ -416,6 +417,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     else:  # rows of prompts beside a field named as the reply ({prompt, response}): prompt and answer
         column_map = reply_map(raw, fields, fmt, read_notes)
     records, errors = _mapped(raw, column_map, errors) if column_map else (raw, errors)
+    del raw  # each record is let go as its row is made (note_records), the notes keeping what they read of it
     records, blank = blank_rows(records) if columns is not None else (records, [])  # a sheet's `,,,,` rows
     total -= len(blank)
     if blank and not records:
@@ -450,8 +452,10 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     found_at: dict[str, list[int]] = {}  # the first rows each ignored field is in
     as_text: Counter = Counter()  # fields holding a number, read as its text (table_records.numbers_as_text)
     as_text_at: dict[str, list[int]] = {}  # the first rows each is in
-    for number, record in records:
+    notes = NoteRecords(fmt)
+    for number, record in drained(records):
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
+        notes.add(number, record, shape)
         record, turned = numbers_as_text(record, shape)
         if escaped and (bad := lone_surrogate(record)):  # named as the file names it: `conversations[0].value`, a key
             errors.append(RowError(number, surrogate_message(bad)))
@@ -497,10 +501,11 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         unread = [*done.ignored, *done.row.get("columns", {})]  # not part of the prompt: perhaps its answer
         unread_text.update(source_of.get(k, k) for k in unread if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
+    records = notes.records  # as the notes below read them
     notices = [FieldNotice(note, note=True) for note in read_notes]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
-    notices += file_notices(ignored, records, fmt, {e.row for e in errors}, places) + passed_columns(
+    notices += file_notices(ignored, notes.looking(), fmt, {e.row for e in errors}, places) + passed_columns(
         passed, columns is not None, rows
     )
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
@@ -539,9 +544,10 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
 
 
 def _mapped(raw: list, column_map: dict, errors: list[RowError]) -> tuple[list, list[RowError]]:
-    """(records with the mapping applied, errors with the rows it refused: `mapping.apply_map`)."""
+    """(records with the mapping applied, errors with the rows it refused: `mapping.apply_map`); `raw` is emptied as
+    it is read (`note_records.drained`), so the records are not held twice."""
     records, refused = [], []
-    for number, record in raw:
+    for number, record in drained(raw):
         try:
             records.append((number, apply_map(record, column_map)))
         except RowProblem as exc:
