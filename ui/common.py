@@ -189,15 +189,30 @@ def warm_up(model: str = "default") -> bool:
     return True
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+# One copy of each split for every session, never changed by a page: st.cache_data unpickled a copy of every row at
+# each rerun of Tokens, Batches, Compare and Train (Train: three a rerun, polled every 2 s while a run trains), 2.6 to
+# 7.6 s a click with a split of 90,000 chat rows (BENCHMARKS.md, "Page responsiveness").
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
 def _cached_split(name: str, root: str, version: tuple):  # noqa: ARG001 (root, version: a new key when they change)
     return workspace.load_split(name)
 
 
+_versions_read: dict[tuple[str, str], tuple] = {}  # (name, workspace) -> the version of the split last asked for
+_versions_lock = threading.Lock()
+
+
 def cached_split(name: str):
     """(train, test, meta) of a saved split, cached per workspace, name and version (`workspace.split_version`: a
-    split replaced by the CLI or another server is read again; the Data page also clears it on save)."""
-    return _cached_split(name, str(workspace.workspace_dir()), workspace.split_version(name))
+    split replaced by the CLI, a teammate or another server is read again; the Data page also clears it on save).
+    The same objects for every session: read them, never change them. A split saved over lets go of its older rows
+    at once, not when the cache's bound or time drops them."""
+    root, version = str(workspace.workspace_dir()), workspace.split_version(name)
+    with _versions_lock:
+        before = _versions_read.get((name, root))
+        _versions_read[(name, root)] = version
+    if before is not None and before != version:
+        _cached_split.clear(name, root, before)
+    return _cached_split(name, root, version)
 
 
 cached_split.clear = _cached_split.clear  # the Data page calls cached_split.clear() after saving

@@ -1,0 +1,143 @@
+"""What a click costs: work a page should not redo on every rerun, counted (never timed).
+
+A saved split is read once per version and shared by every session as the same objects (`ui.common.cached_split`,
+st.cache_resource): st.cache_data unpickled a copy of every row at each rerun of Tokens, Batches, Compare and Train
+(2.6-7.6 s a click with 90,000 chat rows; BENCHMARKS.md, "Page responsiveness"). Shared objects must stay as saved, so
+each page's reruns are checked to leave the rows as on disk; a split saved over is read again at once, and its older
+rows are let go of.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chat(question: str, answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+TRAIN = [chat(f"Question {i}?", f"Answer number {i}.") for i in range(6)]
+TEST = [chat("Held out?", "Yes, held out.")]
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The names of the splits read from disk (`workspace.load_split`) from here on."""
+    read: list[str] = []
+    original = workspace.load_split
+
+    def counted(name):
+        read.append(name)
+        return original(name)
+
+    monkeypatch.setattr(workspace, "load_split", counted)
+    return read
+
+
+def save(name: str, train=TRAIN, test=TEST) -> None:
+    workspace.save_split(name, train, test, {"format": "messages"})
+    workspace.remember_active_split(name)
+
+
+def open_page(page: str, model: Path) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tokens_row(at: AppTest, number: int) -> AppTest:
+    next(n for n in at.number_input if n.label.startswith("Row (1 to")).set_value(number).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    """The page's HTML blocks as text (the rendered row, tags left out; a space is drawn as a dot there)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", "".join(h.proto.body for h in at.get("html")))).replace("·", " ")
+
+
+def test_a_split_is_read_once_and_every_rerun_gets_the_same_rows_not_a_copy(tiny_model_dir, reads):
+    from ui.common import cached_split
+
+    save("reruns_once")
+    at = open_page("pages/2_Tokens.py", tiny_model_dir)
+    for number in (2, 3, 4, 2):  # each a click: a rerun of the whole page
+        tokens_row(at, number)
+    assert "Answer number 1." in shown_text(at)
+    assert reads == ["reruns_once"]
+    # The same objects for every rerun and session: st.cache_data gave each a fresh copy, unpickled from its store.
+    first, again = cached_split("reruns_once"), cached_split("reruns_once")
+    assert first[0] is again[0] and first[1] is again[1]
+    assert reads == ["reruns_once"]
+
+
+def test_a_split_saved_over_is_read_again_and_its_older_rows_let_go(tiny_model_dir, reads):
+    from ui.common import _cached_split
+
+    save("reruns_saved_over")
+    at = tokens_row(open_page("pages/2_Tokens.py", tiny_model_dir), 1)
+    assert "Answer number 0." in shown_text(at)
+    old = workspace.split_version("reruns_saved_over")
+    # A teammate (or the CLI) saves the split again under the same name, with other rows.
+    save("reruns_saved_over", [chat("Question 0?", "A new answer.")] + TRAIN[1:])
+    tokens_row(at, 2)
+    tokens_row(at, 1)
+    assert "A new answer." in shown_text(at) and "Answer number 0." not in shown_text(at)
+    assert reads == ["reruns_saved_over", "reruns_saved_over"]
+    # The rows of the version saved over are no longer held: asked for again, they are read from disk again.
+    root = str(workspace.workspace_dir())
+    _cached_split("reruns_saved_over", root, old)
+    assert reads == ["reruns_saved_over"] * 3
+
+
+PAGES = {
+    "tokens": ("pages/2_Tokens.py", lambda at: tokens_row(at, 3)),
+    "batches": (
+        "pages/3_Batches.py",
+        lambda at: next(n for n in at.number_input if n.label == "Starting at row").set_value(2).run(),
+    ),
+    "train": ("pages/4_Train.py", lambda at: at.run()),
+    "compare": ("pages/5_Compare.py", lambda at: at.radio[0].set_value("Pick from the test split").run()),
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_no_page_changes_the_shared_rows(page, tiny_model_dir, reads):
+    """The split's rows are shared by every session: a page that changed one in place would change every session's
+    (and the next rerun's) rows. After a page's reruns they are still as saved."""
+    from ui.common import cached_split
+
+    name = f"reruns_unchanged_{page}"
+    tools = [{"type": "function", "function": {"name": "tide", "parameters": {}}}]
+    call = {"id": "c1", "type": "function", "function": {"name": "tide", "arguments": '{"bay": 1}'}}
+    with_tools = {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Tide?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": '{"metres": 2}'},
+            {"role": "assistant", "content": "Two metres."},
+        ],
+        "tools": tools,
+    }
+    save(name, [with_tools, *TRAIN], [with_tools, *TEST])
+    as_saved = copy.deepcopy(workspace.load_split(name))
+    path, click = PAGES[page]
+    at = open_page(path, tiny_model_dir)
+    click(at)
+    at.run()
+    assert not at.exception, at.exception
+    assert cached_split(name) == as_saved
