@@ -20,6 +20,7 @@ from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.decoding import SEED_RANGE
 from ftlib.rows import uses_tools
+from ftlib.run_picker import run_choices
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alerts, alignment_view
@@ -155,11 +156,15 @@ with st.container():
     runs = M.list_run_adapters()
     usable = [r for r in runs if r.model in ("", model)]
     by_name = {r.name: r for r in usable}
+    # Each run's summary, read once a rerun for the picker, the prompt's and the grid's labels (three times before:
+    # a third of a click with 41 runs, BENCHMARKS.md "Page responsiveness").
+    choices = run_choices(usable)
     chosen_runs = pick_runs(
         "Fine-tuned models",
         usable,
         key="compare_runs",
         help=f"Finished runs trained on this base model, newest first. {CHOSEN_FIRST} The base model is always a row.",
+        choices=choices,
     )
     if len(usable) < len(runs):
         st.caption(
@@ -276,7 +281,7 @@ with st.container():
         # row's tool schemas as training rendered them.
         prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in, fix=system_fix)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
-    prompt_view(prompts, reference, choices_by_name(usable))
+    prompt_view(prompts, reference, choices_by_name(usable, choices))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
     # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
@@ -308,7 +313,7 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid", template=written_in
     ).start()
     st.session_state[JOB_KEY] = job
-    runs_shown = choices_by_name(usable)  # each run's short label and facts stand for its long id
+    runs_shown = choices_by_name(usable, choices)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {
         "settings": [setting_header(s) for s in settings],
         "sampled": [not s.greedy for s in settings],  # the hover card adds the odds a token was drawn with
@@ -422,7 +427,7 @@ st.markdown(
     "less likely against the tokens not yet used (one of them can still gain on the others): here, the prompt's."
 )
 v1, v2, v3, v4 = st.columns(4)
-shown_names = choices_by_name(usable)
+shown_names = choices_by_name(usable, choices)
 restore("view_model", model_names)  # these sliders outlive a visit to another page too (ui.kept)
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n

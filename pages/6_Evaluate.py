@@ -31,6 +31,7 @@ from ftlib.loss_words import train_heldout_note
 from ftlib.references import item_count, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
+from ftlib.run_picker import run_choices
 from ftlib.rundir import run_folder_of
 from ftlib.splits import rows_in_words
 from ftlib.text_eval import TEXT_NOTE, is_text
@@ -102,14 +103,16 @@ if not runs:
     st.stop()
 
 by_name = {r.name: r for r in runs}
+choices = run_choices(runs)  # each run's summary, read once a rerun for the picker and the labels (twice before)
 run_name = pick_run(
     "Run",
     runs,
     key="evaluate_pick",
     help=f"Finished runs, newest first. {CHOSEN_FIRST}",
+    choices=choices,
 )
 run = by_name[run_name]
-labels = choices_by_name(runs)  # run name -> its short label, as the Run box shows it
+labels = choices_by_name(runs, choices)  # run name -> its short label, as the Run box shows it
 run_path = run_folder_of(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
     info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,39 @@ def test_no_page_changes_the_shared_rows(page, tiny_model_dir, reads):
     at.run()
     assert not at.exception, at.exception
     assert cached_split(name) == as_saved
+
+
+@pytest.fixture
+def summaries(monkeypatch) -> Counter:
+    """How many times each run's summary (`RunDir.summary`: its status, config, metrics and checkpoints read) is
+    made from here on, by run folder name."""
+    from ftlib.rundir import RunDir
+
+    made: Counter = Counter()
+    original = RunDir.summary
+
+    def counted(self):
+        made[self.path.name] += 1
+        return original(self)
+
+    monkeypatch.setattr(RunDir, "summary", counted)
+    return made
+
+
+@pytest.mark.parametrize("page", ["pages/5_Compare.py", "pages/6_Evaluate.py"])
+def test_a_rerun_reads_each_finished_runs_summary_once(page, varied_dir, adapter_template, summaries):
+    """The run pickers and the labels beside them read each run's summary once a rerun: Compare read them three
+    times (its picker, the prompt's label and the next-token view's), Evaluate twice; with a team's 41 runs, a third
+    of Compare's click."""
+    from ftlib.testing import make_run
+
+    save("reruns_runs")
+    config = {"model": str(varied_dir), "dataset": "reruns_runs", "template": "tokenizer", "method": "lora"}
+    names = [f"2026010{i}-000000-lora-reruns" for i in (1, 2, 3)]
+    for name in names:
+        make_run(name, config, adapter=adapter_template)
+    at = open_page(page, varied_dir)
+    summaries.clear()
+    at.run()  # a click that changes nothing about the runs
+    assert not at.exception, at.exception
+    assert summaries == Counter(dict.fromkeys(names, 1))

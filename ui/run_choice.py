@@ -119,9 +119,10 @@ def _picked(key: str) -> None:
         st.session_state.setdefault(OWN_SEEN_KEY, {})[key] = names[-1]
 
 
-def _choices(adapters) -> tuple[list[RunChoice], int | None]:
-    choices = run_choices(adapters)  # preselect offers the last pick and the own run only while among them
-    return choices, preselect(choices, active_split_name(), _last_pick(), _own())
+def _choices(adapters, choices: list[RunChoice] | None = None) -> tuple[list[RunChoice], int | None]:
+    """`choices` (`run_choices(adapters)` when None) and which of them is chosen first (`preselect`)."""
+    choices = run_choices(adapters) if choices is None else choices
+    return choices, preselect(choices, active_split_name(), _last_pick(), _own())  # offered only while among them
 
 
 def _remember(name: str) -> None:
@@ -138,9 +139,10 @@ def _ages(by_name: dict[str, RunChoice], names: list[str]) -> None:
         st.caption(" · ".join(ages))
 
 
-def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
-    """One finished run's name (its id); the newest on the current dataset is chosen first."""
-    choices, first = _choices(adapters)
+def pick_run(label: str, adapters, key: str, help: str | None = None, choices: list[RunChoice] | None = None) -> str:
+    """One finished run's name (its id); the newest on the current dataset is chosen first. `choices`: the adapters'
+    `run_choices`, where the page has them already (each is a summary of a run's files, read once a rerun)."""
+    choices, first = _choices(adapters, choices)
     by_name = {c.name: c for c in choices}
     _gone_notes(key, by_name)
     name = st.selectbox(
@@ -159,10 +161,13 @@ def pick_run(label: str, adapters, key: str, help: str | None = None) -> str:
     return name
 
 
-def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[str]:
+def pick_runs(
+    label: str, adapters, key: str, help: str | None = None, choices: list[RunChoice] | None = None
+) -> list[str]:
     """Some finished runs' names; the newest on the current dataset is chosen first. The choice outlives a visit to
-    another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model)."""
-    choices, first = _choices(adapters)
+    another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model).
+    `choices`: as `pick_run`'s."""
+    choices, first = _choices(adapters, choices)
     by_name = {c.name: c for c in choices}
     _gone_notes(key, by_name)
     if not choices:
@@ -198,9 +203,10 @@ def pick_runs(label: str, adapters, key: str, help: str | None = None) -> list[s
     return names
 
 
-def choices_by_name(adapters) -> dict[str, RunChoice]:
-    """Each finished run's RunChoice by its name: the short label and facts that stand for its long id."""
-    return {c.name: c for c in run_choices(adapters)}
+def choices_by_name(adapters, choices: list[RunChoice] | None = None) -> dict[str, RunChoice]:
+    """Each finished run's RunChoice by its name: the short label and facts that stand for its long id. `choices`: as
+    `pick_run`'s."""
+    return {c.name: c for c in (run_choices(adapters) if choices is None else choices)}
 
 
 __all__ = [
