@@ -178,3 +178,21 @@ def test_a_rerun_reads_each_finished_runs_summary_once(page, varied_dir, adapter
     at.run()  # a click that changes nothing about the runs
     assert not at.exception, at.exception
     assert summaries == Counter(dict.fromkeys(names, 1))
+
+
+def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_model_dir, monkeypatch):
+    """The caption under Batches' whole-split table names the runs that lay these rows end to end, from the kinds of
+    all the training rows: found once per version of the split, not at every click (90,000 rows: a seventh of it)."""
+    from ftlib import rows
+
+    train = [chat(f"Question {i}?", f"Answer {i}.") for i in range(300)]
+    save("reruns_kinds", train)
+    at = open_page("pages/3_Batches.py", tiny_model_dir)
+    looked: list[dict] = []
+    original = rows.row_kind
+    monkeypatch.setattr(rows, "row_kind", lambda row: looked.append(row) or original(row))
+    for first in (5, 9):  # the rows the grids show: 4 of them
+        next(n for n in at.number_input if n.label == "Starting at row").set_value(first).run()
+        assert not at.exception, at.exception
+    assert any("lay the rows end to end" in c.value for c in at.caption)
+    assert len(looked) < len(train)
