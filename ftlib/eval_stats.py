@@ -270,9 +270,9 @@ def replies_note(rows: Sequence, verdict: str | None = None) -> str:
         return ""
     too_few = verdict == TOO_FEW_GROUPS if verdict is not None else conversations < MIN_ROWS
     return (
-        f"The interval counts each of the {len(replies)} replies of {conversations} conversations as a draw of its "
-        "own, but the replies of one conversation are not independent (one topic, one prompt so far), so it is "
-        "likely narrower than it should be"
+        f"The interval counts each of the {len(replies)} replies of {plural(conversations, 'conversation')} as a "
+        "draw of its own, but the replies of one conversation are not independent (one topic, one prompt so far), so "
+        "it is likely narrower than it should be"
         + (
             f"; the verdict counts the conversations instead, and under {MIN_ROWS} is too few to tell."
             if too_few
