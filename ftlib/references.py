@@ -75,7 +75,7 @@ def nth_reply(messages: list[dict], n: int) -> list[dict]:
             seen += 1
             if seen == n:
                 return messages[: i + 1]
-    raise EvalError(f"The conversation has {reply_count(messages)} replies, so it has no reply {n}.")
+    raise EvalError(f"The conversation has {plural(reply_count(messages), 'reply')}, so it has no reply {n}.")
 
 
 def answered_at(messages: list[dict], at: str = "last") -> list[dict]:

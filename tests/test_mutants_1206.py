@@ -280,6 +280,14 @@ def test_an_assistant_turn_opening_a_conversation_is_no_reply():
     assert several_replies([OPENING]) == 0
 
 
+def test_a_reply_past_a_conversations_one_reply_is_refused_in_the_singular():
+    from ftlib.evaluate import EvalError
+    from ftlib.references import nth_reply
+
+    with pytest.raises(EvalError, match=r"^The conversation has 1 reply, so it has no reply 2\.$"):
+        nth_reply(OPENING["messages"], 2)
+
+
 def test_every_reply_as_one_conversation_is_all_of_it():
     from ftlib.references import answered_at
 
