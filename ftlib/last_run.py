@@ -78,8 +78,20 @@ def last_run_settings() -> tuple[str | None, dict]:
     """(the id of the run last queued in this workspace, its valid settings: `valid_settings`); (None, {}) when there
     is no run. A run whose config.json does not read as settings (cut short, edited by hand) is passed over for the
     one before it."""
+    run_id, stored = _last_stored()
+    return (run_id, valid_settings(stored)) if run_id is not None else (None, {})
+
+
+def last_run_id() -> str | None:
+    """The id `last_run_settings` gives, without checking each of its settings: what a page asks at every click, to
+    see whether another run was started since (the check of 50 settings was a tenth of a Tokens page's click)."""
+    return _last_stored()[0]
+
+
+def _last_stored() -> tuple[str | None, dict]:
+    """(id, config.json as stored) of the run last queued whose config.json reads as settings; (None, {}) if none."""
     for run in newest_runs():
         stored = run.read_config()
         if isinstance(stored, dict) and stored:
-            return run.id, valid_settings(stored)
+            return run.id, stored
     return None, {}

@@ -196,3 +196,25 @@ def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_
         assert not at.exception, at.exception
     assert any("lay the rows end to end" in c.value for c in at.caption)
     assert len(looked) < len(train)
+
+
+def test_a_click_checks_the_last_runs_settings_only_when_another_run_was_started(tiny_model_dir, monkeypatch):
+    """Tokens, Batches, Train and Data start from the settings of the run last started and follow a newer one: each
+    click only asks which run is the last, and checks its 50 settings one by one only when it is another run."""
+    from ftlib import last_run
+    from ftlib.testing import make_run
+
+    save("reruns_last_run")
+    config = {"model": str(tiny_model_dir), "dataset": "reruns_last_run", "method": "lora", "max_length": 256}
+    make_run("20260101-000000-lora-first", config, created=1.0)
+    at = open_page("pages/2_Tokens.py", tiny_model_dir)  # the session starts from that run's settings
+    checked: list[dict] = []
+    original = last_run.valid_settings
+    monkeypatch.setattr(last_run, "valid_settings", lambda stored: checked.append(stored) or original(stored))
+    tokens_row(at, 2)
+    tokens_row(at, 3)
+    assert checked == []
+    make_run("20260102-000000-lora-second", {**config, "max_length": 320}, created=2.0)  # a teammate's, newer
+    tokens_row(at, 2)
+    assert [stored["max_length"] for stored in checked] == [320]
+    assert next(n for n in at.number_input if n.key == "tok_max_length").value == 320  # followed, as before

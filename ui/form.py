@@ -45,7 +45,7 @@ import streamlit as st
 
 from ftlib import runs
 from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
-from ftlib.last_run import last_run_settings
+from ftlib.last_run import last_run_id, last_run_settings
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
@@ -131,9 +131,8 @@ def start_from_last_run() -> None:
     origin = st.session_state.get(FROM_RUN)
     if origin is None:  # the form holds the defaults, or what was set or started in this session
         return
-    run_id, settings = last_run_settings()
-    if run_id != origin["run"]:
-        _follow(origin, run_id, settings)
+    if last_run_id() != origin["run"]:  # the settings are checked only then, not at every click
+        _follow(origin, *last_run_settings())
 
 
 def _take(run_id: str | None, settings: dict) -> None:
