@@ -2,7 +2,7 @@
 
 A saved split is read once per version and shared by every session as the same objects (`ui.common.cached_split`,
 st.cache_resource): st.cache_data unpickled a copy of every row at each rerun of Tokens, Batches, Compare and Train
-(2.6-7.6 s a click with 90,000 chat rows; BENCHMARKS.md, "Page responsiveness"). Shared objects must stay as saved, so
+(1.0-7.7 s a click with 90,000 chat rows; BENCHMARKS.md, "Page responsiveness"). Shared objects must stay as saved, so
 each page's reruns are checked to leave the rows as on disk; a split saved over is read again at once, and its older
 rows are let go of.
 """

@@ -190,8 +190,8 @@ def warm_up(model: str = "default") -> bool:
 
 
 # One copy of each split for every session, never changed by a page: st.cache_data unpickled a copy of every row at
-# each rerun of Tokens, Batches, Compare and Train (Train: three a rerun, polled every 2 s while a run trains), 2.6 to
-# 7.6 s a click with a split of 90,000 chat rows (BENCHMARKS.md, "Page responsiveness").
+# each rerun of Tokens, Batches, Compare and Train (Train: three a rerun, polled every 2 s while a run trains), 1.0 to
+# 7.7 s a click with a split of 90,000 chat rows (BENCHMARKS.md, "Page responsiveness").
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
 def _cached_split(name: str, root: str, version: tuple):  # noqa: ARG001 (root, version: a new key when they change)
     return workspace.load_split(name)
