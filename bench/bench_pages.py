@@ -1,24 +1,25 @@
 """How responsive the Tokens, Batches, Compare and Evaluate pages are to a click, on the default model.
 
     OMP_NUM_THREADS=1 .venv/bin/python -m bench.bench_pages [--reruns 5] [--pages tokens,batches,compare,evaluate]
-        [--runs 0] [--profile 25] [--sample chat_style_sft.jsonl]
+        [--runs 0] [--profile 25] [--sample chat_style_sft.jsonl | --rows 100000] [--dump FOLDER]
 
-Saves the shipped sample as a split (9 rows in 10 trained, seed 0) in a temporary workspace, makes one finished LoRA
+Saves the shipped sample (or `--rows` chat rows of `bench.bench_data_page`'s: tool calls, reasoning, several turns) as
+a split (9 rows in 10 trained, seed 0) in a temporary workspace, makes one finished LoRA
 run of the default model on it (a random adapter, `ftlib.testing.make_random_adapter`) and `--runs` more beside it
 (copies of the first, as a team's workspace fills with runs), and opens each page through Streamlit's AppTest (the
 page's own script, in this process) as a person would click through it:
 
 - `first`: the page opened from another page (`switch_page`), in a session that has opened nothing yet;
 - one row per widget change a person makes there (another row, another template, a sampling slider moved without
-  generating): the median seconds of `--reruns` reruns, each changing the box to its other value and back.
+  generating): the median seconds of `--reruns` reruns, each a change of the box (between two values).
 
 Compare is timed with a finished grid on the page (greedy and balanced, 16 new tokens; base and the run) and
 Evaluate with a finished evaluation (2 held-out rows, 8 new tokens), as a person sees them after pressing the button.
 
 With `--profile N`, each change's last rerun runs under cProfile (the script's thread: AppTest runs the page in one
 of its own) and the N functions of the project's code (ftlib/, ui/, pages/) with the most cumulative time are
-printed with their share of the rerun. Needs the default model converted once (`python -m ftlib models prepare
-default`). A page that raises is reported, not timed.
+printed with their share of the rerun (`--dump`: each profile kept as a pstats file). Needs the default model
+converted once (`python -m ftlib models prepare default`). A page that raises is reported, not timed.
 """
 
 from __future__ import annotations
