@@ -13,6 +13,7 @@ Not known here: scoring (evaluate.py), Streamlit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,44 @@ def run_info(run_dir: str | Path) -> RunInfo:
         mask_policy=str(config.mask_policy),
         meta=meta,
     )
+
+
+def rows_version(run_dir: str | Path) -> tuple:
+    """What changes whenever `run_info` of the run in `run_dir` would read other rows: its config.json's (modification
+    time in ns, size) and, for a run that kept no copy of its rows (queued before runs kept them), the saved split or
+    data file its config names, each file's (inode, modification time in ns, size): a split saved over, or a file
+    uploaded again (`upload_reuse` moves its modification time on), is read again. A run's own copy never changes.
+    A cache of `run_info` keyed by it stays true. Files that cannot be read count as (); never raises.
+
+    >>> rows_version("no such run")
+    ((),)
+    """
+    from ftlib import workspace
+    from ftlib.run_data import split_folder
+
+    run_dir = Path(run_dir)
+    stamps = [_stamp(run_dir / "config.json")]
+    if workspace.kept_split(run_dir) is not None or not stamps[0]:
+        return tuple(stamps)
+    try:
+        dataset = str(json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("dataset") or "").strip()
+    except (OSError, ValueError, AttributeError):  # cut short, not an object: run_info says why
+        return tuple(stamps)
+    folder = split_folder(dataset) if dataset else None
+    if folder is not None:
+        stamps += [_stamp(folder / name) for name in ("meta.json", "train.jsonl", "test.jsonl")]
+    elif dataset:
+        stamps.append(_stamp(user_path(dataset)))  # a data file (a sample's name stats as nothing: it never changes)
+    return tuple(stamps)
+
+
+def _stamp(path: Path) -> tuple:
+    """(inode, modification time in ns, size) of a file; () when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def saved_split_meta(data: str | Path) -> dict:

@@ -26,6 +26,7 @@ from ftlib import lease
 from ftlib import modelset as M
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
+from ftlib.eval_runs import rows_version
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
 from ftlib.references import item_count, rewritten_note, written_reply
@@ -88,7 +89,9 @@ def job_models(job: E.EvalJob):
 
 
 @st.cache_data(max_entries=4, show_spinner="Loading the run's held-out rows...")
-def cached_run_info(run_path: str, mtime: float) -> E.RunInfo:  # noqa: ARG001 (mtime: refresh on change)
+def cached_run_info(run_path: str, version: tuple) -> E.RunInfo:  # noqa: ARG001 (version: a new key when it changes)
+    """`run_info`, read again when its config or, for a run that kept no copy of its rows, its split or file changes
+    (`rows_version`): keyed by config.json's time alone, a split saved over kept its old held-out rows on the page."""
     return E.run_info(run_path)
 
 
@@ -115,7 +118,7 @@ run = by_name[run_name]
 labels = choices_by_name(runs, choices)  # run name -> its short label, as the Run box shows it
 run_path = run_folder_of(run.path)
 with user_errors("Could not read the run's configuration and held-out rows"):
-    info = cached_run_info(str(run_path), (run_path / "config.json").stat().st_mtime)
+    info = cached_run_info(str(run_path), rows_version(run_path))
 if not info.test_rows:
     st.warning(
         f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "

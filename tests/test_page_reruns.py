@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -218,3 +219,54 @@ def test_a_click_checks_the_last_runs_settings_only_when_another_run_was_started
     tokens_row(at, 2)
     assert [stored["max_length"] for stored in checked] == [320]
     assert next(n for n in at.number_input if n.key == "tok_max_length").value == 320  # followed, as before
+
+
+def test_evaluate_reads_a_runs_held_out_rows_again_only_when_its_split_is_saved_over(
+    varied_dir, adapter_template, monkeypatch
+):
+    """A run that kept no copy of its rows (queued before runs kept them) is evaluated on its saved split as it is now,
+    as `python -m ftlib evaluate` reads it: the page read its held-out rows once per config.json and showed the rows of
+    a split saved over since until the cache let them go. They are read once per version of what the run reads."""
+    from ftlib import evaluate
+    from ftlib.testing import make_run
+
+    save("reruns_held_out", test=TEST * 3)
+    config = {"model": str(varied_dir), "dataset": "reruns_held_out", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-held-out", config, adapter=adapter_template)
+    read: list[str] = []
+    original = evaluate.run_info
+    monkeypatch.setattr(evaluate, "run_info", lambda path: read.append(path) or original(path))
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    at.run()
+    assert len(read) == 1 and any("3 held-out rows" in c.value for c in at.caption)
+    save("reruns_held_out", test=TEST * 5)  # a teammate saves the split again
+    at.run()
+    assert not at.exception, at.exception
+    assert len(read) == 2 and any("5 held-out rows" in c.value for c in at.caption)
+    at.run()
+    assert len(read) == 2
+
+
+def test_rows_version_follows_what_a_run_reads_its_held_out_rows_from(tmp_path):
+    """A data file uploaded again (its modification time moved on, as `upload_reuse` marks it) or a split saved over
+    is another version; a run's own copy of its rows is what it reads, whatever happens to the split since."""
+    import os
+
+    from ftlib.eval_runs import rows_version
+    from ftlib.testing import make_run
+
+    data = tmp_path / "chats.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in TRAIN), encoding="utf-8")
+    on_file = make_run("20260101-000000-lora-file", {"dataset": str(data), "method": "lora"}).path
+    before = rows_version(on_file)
+    assert rows_version(on_file) == before
+    stat = data.stat()
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))  # the same bytes, uploaded again
+    assert rows_version(on_file) != before
+    save("reruns_version")
+    config = {"dataset": "reruns_version", "method": "lora"}
+    on_split, kept = (make_run(f"20260101-00000{i}-lora-split", config).path for i in (1, 2))
+    workspace.keep_run_split(kept, TRAIN, TEST, {"format": "messages"})
+    versions = rows_version(on_split), rows_version(kept)
+    save("reruns_version", test=TEST * 2)
+    assert rows_version(on_split) != versions[0] and rows_version(kept) == versions[1]
