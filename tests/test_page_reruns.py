@@ -270,3 +270,25 @@ def test_rows_version_follows_what_a_run_reads_its_held_out_rows_from(tmp_path):
     versions = rows_version(on_split), rows_version(kept)
     save("reruns_version", test=TEST * 2)
     assert rows_version(on_split) != versions[0] and rows_version(kept) == versions[1]
+
+
+def test_compare_counts_the_test_rows_a_typed_prompt_lacks_once_per_version_of_the_split(varied_dir, monkeypatch):
+    """Under a typed prompt Compare says what the test rows give that it lacks (tools, a system message): counted once
+    per version of the split, not by looking at every test row at each click (a fifth of it with 10,000 test rows)."""
+    from ui import prompt_input
+
+    with_system = {"messages": [{"role": "system", "content": "Be brief."}, *TEST[0]["messages"]]}
+    save("reruns_offers", test=[with_system] * 40)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    looked: list[dict] = []
+    original = prompt_input._opens_with_system
+    monkeypatch.setattr(prompt_input, "_opens_with_system", lambda row: looked.append(row) or original(row))
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("40 rows of the test split begin with one" in c.value for c in at.caption)
+    assert looked == []
+    save("reruns_offers", test=[with_system] * 41)  # saved over: counted again
+    at.run()
+    assert any("41 rows of the test split begin with one" in c.value for c in at.caption)
+    assert len(looked) == 41

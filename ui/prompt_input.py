@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import streamlit as st
 
+from ftlib import workspace
 from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
 from ftlib.references import several_replies
@@ -25,18 +26,19 @@ def conversation_or_row(row: dict, at: str = "last") -> list[dict]:
         return list(row.get("messages") or row.get("prompt") or [])
 
 
-def typed_prompt_note(test_rows: list[dict], system_typed: bool = False) -> str:
+def typed_prompt_note(test_rows: list[dict], system_typed: bool = False, offers: tuple[int, int] | None = None) -> str:
     """What a typed prompt lacks that the split's rows give the models: their tool schemas, their system message
     (unless one is typed). "" when they give neither. A model trained to call tools answers a typed question in prose:
-    without this, its answer read as if the training had not taken (a newcomer's walk).
+    without this, its answer read as if the training had not taken (a newcomer's walk). `offers`: `offered(test_rows)`
+    where it is known already (once per version of a saved split).
 
     >>> typed_prompt_note([{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"name": "f"}]}] * 2)[:74]
     'A typed prompt gives the models no tools (2 rows of the test split offer t'
     >>> typed_prompt_note([{"messages": [{"role": "user", "content": "Hi"}]}])
     ''
     """
-    with_tools = sum(bool(row.get("tools")) for row in test_rows)
-    with_system = 0 if system_typed else sum(_opens_with_system(row) for row in test_rows)
+    with_tools, with_system = offered(test_rows) if offers is None else offers
+    with_system = 0 if system_typed else with_system
 
     def rows(n: int, verb: str) -> str:  # "2 rows of the test split offer", "1 row ... offers"
         return f"{plural(n, 'row')} of the test split {verb}{'s' * (n == 1)}"
@@ -51,6 +53,20 @@ def typed_prompt_note(test_rows: list[dict], system_typed: bool = False) -> str:
         "without them (one trained to call tools answers in prose). **Pick from the test split** to give them a "
         "row's, as training did."
     )
+
+
+def offered(test_rows: list[dict]) -> tuple[int, int]:
+    """(rows with tools, rows beginning with a system message) among `test_rows`: what a typed prompt lacks."""
+    return sum(bool(row.get("tools")) for row in test_rows), sum(_opens_with_system(row) for row in test_rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _split_offers(split: str, root: str, version: tuple) -> tuple[int, int]:  # noqa: ARG001 (a new key on change)
+    """`offered` of a saved split's test rows, once per version of the split: every test row was looked at on each
+    click of Compare (a fifth of it with 10,000 test rows, BENCHMARKS.md "Page responsiveness")."""
+    from ui.common import cached_split
+
+    return offered(cached_split(split)[1])
 
 
 def _opens_with_system(row: dict) -> bool:
@@ -84,7 +100,10 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
         messages = [{"role": "user", "content": prompt}]
         if system.strip():
             messages.insert(0, {"role": "system", "content": system})
-        if note := typed_prompt_note(test_rows, system_typed=bool(system.strip())):
+        offers = None
+        if split_name:  # the rows given are that split's test rows (the Compare page's)
+            offers = _split_offers(split_name, str(workspace.workspace_dir()), workspace.split_version(split_name))
+        if note := typed_prompt_note(test_rows, system_typed=bool(system.strip()), offers=offers):
             st.caption(note)
         return messages, None, None
 
