@@ -2,7 +2,7 @@
 (each test here fails when the line it names is changed): who acted on a run (run_people) and on a stored file
 (stored_people), an upload sent again (upload_reuse), a JSONL file read a line at a time (file_lines), a typed `~`
 path (user_paths), the replies of a conversation evaluated one by one (references) and how sure their change is
-(eval_stats). Pure functions, files in the test's own workspace and the real tokenizer; no model."""
+(eval_stats). Pure functions, files in the test's own workspace, the real tokenizer and the tiny model_set."""
 
 from __future__ import annotations
 
@@ -335,6 +335,74 @@ def test_a_row_without_a_reference_writes_none_not_an_error(smol_tokenizer):
     }
     assert written_reply(bad, smol_tokenizer) is None
     assert written_reply({"prompt": "Hi"}, smol_tokenizer) is None
+
+
+CHAT = {  # two replies in words
+    "messages": [
+        {"role": "user", "content": "Name a colour."},
+        {"role": "assistant", "content": "Blue."},
+        {"role": "user", "content": "Another?"},
+        {"role": "assistant", "content": "Green."},
+    ]
+}
+PAIR_OF_TURNS = {  # a preference pair whose prompt is a conversation with a reply of its own
+    "prompt": CHAT["messages"][:3],
+    "chosen": [{"role": "assistant", "content": "Green."}],
+    "rejected": [{"role": "assistant", "content": "Blue again."}],
+}
+
+
+def test_a_pairs_answer_is_its_chosen_one_whichever_reply_is_asked_for():
+    from ftlib.references import ANSWER_AT, conversation
+
+    for at in ANSWER_AT:
+        assert conversation(PAIR_OF_TURNS, at) == [*CHAT["messages"][:3], PAIR_OF_TURNS["chosen"][0]], at
+
+
+def test_the_reply_to_answer_applies_to_conversations_beside_pairs_and_an_unknown_one_is_refused():
+    from ftlib.evaluate import EvalError
+    from ftlib.references import check_answer_at
+
+    check_answer_at("every", "references", [PAIR_OF_TURNS, CHAT])  # the conversation's replies are each scored
+    with pytest.raises(EvalError, match="Unknown reply to answer 'middle'"):
+        check_answer_at("middle", "references", [CHAT])
+
+
+def test_the_max_length_past_which_a_first_reply_begins_is_the_first_replys(smol_tokenizer):
+    from ftlib.references import references_past, row_reference
+
+    first = row_reference(CHAT, smol_tokenizer, "chatml", "first")[1]
+    whole = row_reference(CHAT, smol_tokenizer, "chatml", "last")[1]
+    cut = len(first.input_ids) + 2  # the first reply whole, the last begins past the cut
+    assert references_past([CHAT], smol_tokenizer, "chatml", cut, "first") == ([], 1, 0)
+    assert references_past([CHAT], smol_tokenizer, "chatml", cut, "last") == ([0], 1, len(whole.input_ids))
+    assert references_past([CHAT], smol_tokenizer, "chatml", 3, "first") == ([0], 1, len(first.input_ids))
+
+
+def test_every_reply_past_the_max_length_is_said_as_replies_with_the_length_that_keeps_them(model_set):
+    from ftlib import evaluate as E
+
+    with pytest.raises(E.EvalError) as refused:
+        E.evaluate(model_set, [CHAT, CHAT], model_set.names[1], max_new_tokens=2, max_length=3, answer_at="every")
+    whole = len(E.row_reference(CHAT, model_set.tokenizer, "tokenizer")[1].input_ids)
+    said = str(refused.value)
+    assert said.startswith("None of the 4 replies of the 2 test rows can be evaluated: reply 1: its reference"), said
+    assert said.endswith(f" A run with a max length of {whole} tokens keeps them whole."), said
+
+
+def test_the_progress_of_every_reply_counts_replies(model_set):
+    from ftlib import evaluate as E
+
+    said = []
+    E.evaluate(
+        model_set,
+        [CHAT],
+        model_set.names[1],
+        max_new_tokens=1,
+        answer_at="every",
+        progress=lambda m, f: said.append(m),
+    )
+    assert said[0] == "Answering replies 1-2 of 2", said
 
 
 # ftlib/eval_stats.py (answered at every reply)
