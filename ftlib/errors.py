@@ -53,6 +53,16 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n} {many or (noun[:-1] + 'ies' if noun.endswith('y') and noun[-2:-1] not in 'aeiou' else noun + 's')}"
 
 
+def none_of(n: int, noun: str, can: str) -> str:
+    """The opening of a refusal where every one of `n` items failed (`can`: what they could not be, "be evaluated"):
+    "None of the 3 test rows can be evaluated", or for one, "The only test row cannot be evaluated".
+
+    >>> none_of(3, "test row", "be evaluated"), none_of(1, "test row", "be evaluated")
+    ('None of the 3 test rows can be evaluated', 'The only test row cannot be evaluated')
+    """
+    return f"The only {noun} cannot {can}" if n == 1 else f"None of the {plural(n, noun)} can {can}"
+
+
 def numbered(noun: str, numbers: list[int], limit: int = 8) -> str:
     """`noun`, agreeing with how many `numbers` follow, then the first `limit` of them: where a message points.
 
@@ -101,4 +111,4 @@ def os_error_message(exc: OSError, action: str = "use", path: str | Path | None 
     return text + (f"; {fix}" if fix else "")
 
 
-__all__ = ["UserError", "numbered", "os_error_message", "plural", "user_message"]
+__all__ = ["UserError", "none_of", "numbered", "os_error_message", "plural", "user_message"]

@@ -37,7 +37,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from ftlib.errors import UserError, numbered
+from ftlib.errors import UserError, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
 from ftlib.jobs import BackgroundJob
@@ -494,9 +494,11 @@ def evaluate(
             references_past(selected, tokenizer, template, max_length, answer_at)[2] if len(past) == len(items) else 0
         )
         need = f" A run with a max length of {longest} tokens keeps them whole." if longest else ""
-        what = f"{len(items)} replies of the {len(selected)} test rows" if len(items) > len(selected) else ""
-        what = what or f"{len(selected)} test rows"
-        raise EvalError(f"None of the {what} can be evaluated: {skipped[0][1]}{need}")
+        rows_said = "the only test row" if len(selected) == 1 else f"the {plural(len(selected), 'test row')}"
+        none = none_of(len(selected), "test row", "be evaluated")
+        if len(items) > len(selected):  # answered at every reply: the replies were the items
+            none = f"None of the {plural(len(items), 'reply')} of {rows_said} can be evaluated"
+        raise EvalError(f"{none}: {skipped[0][1]}{need}")
 
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}

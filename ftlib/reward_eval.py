@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from ftlib.errors import UserError
+from ftlib.errors import UserError, none_of
 from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
 from ftlib.jobs import BackgroundJob
@@ -69,7 +69,7 @@ def check_measurable(measure: str, rows: Sequence[dict]) -> None:
         check_references(rows)
     selected = _selected(rows, None)
     if measure == "pairs" and not any(row_kind(row) == "preference" for row in selected):
-        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {_not_a_pair(selected[0])}")
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {_not_a_pair(selected[0])}")
 
 
 def _not_a_pair(row: dict) -> str:
@@ -177,7 +177,7 @@ def evaluate_pairs(
             continue
         prepared.append((i, row, enc))
     if not prepared:
-        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
 
     out: list[PairScore] = []
     step = max(1, int(getattr(reward_model, "batch_size", 8)))
@@ -359,7 +359,7 @@ def evaluate_answers(
             continue
         prepared.append((i, enc))
     if not prepared:
-        raise EvalError(f"None of the {len(selected)} test rows can be evaluated: {skipped[0][1]}")
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
     # A reward reading a column some prompt lacks fails at that prompt: refused now, as training refuses it, and not
     # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column).
     check_columns(

@@ -17,7 +17,7 @@ from ftlib import alignment, checks, distributed, overfitting, prompt_checks
 from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
-from ftlib.errors import numbered, plural
+from ftlib.errors import none_of, numbered, plural
 from ftlib.loss_types import loss_type_warnings
 from ftlib.methods import kto_kl_warnings
 from ftlib.references import measured_by
@@ -131,10 +131,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             else " Check them on the Tokens page; a longer max length or another mask policy usually fixes it."
         )
         if reasons:  # each row's own reason, with its fix
-            none = "The only training row cannot" if len(train) == 1 else f"None of the {len(train)} training rows can"
-            report.errors.append(f"{none} be trained.{reasons}")
+            report.errors.append(f"{none_of(len(train), 'training row', 'be trained')}.{reasons}")
         else:
-            report.errors.append(f"None of the {len(train)} training rows can be trained: each has {why}.{hint}")
+            each = "it has" if len(train) == 1 else "each has"
+            report.errors.append(f"{none_of(len(train), 'training row', 'be trained')}: {each} {why}.{hint}")
     elif dropped:
         have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")

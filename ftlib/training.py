@@ -42,7 +42,7 @@ from ftlib.alignment import (
 )
 from ftlib.config import ConfigError, RunConfig
 from ftlib.distributed import device_for_process
-from ftlib.errors import numbered, plural
+from ftlib.errors import none_of, numbered, plural
 from ftlib.loss_types import SMOOTHED_DPO_LOSSES, grpo_scales_rewards
 from ftlib.methods import OWN_ROW_ORDER
 from ftlib.rows import IGNORE_INDEX, row_kind
@@ -379,7 +379,7 @@ def build_trainer(
         )
     if not train_enc:
         raise ConfigError(
-            f"None of the {len(train_rows)} training rows has a token to learn from with mask policy "
+            f"{none_of(len(train_rows), 'training row', 'be trained')}: no token to learn from with mask policy "
             f"`{config.mask_policy}` and max_length {config.max_length}. Check them on the Tokens page; "
             "a longer max_length or another mask policy usually fixes it."
         )

@@ -224,7 +224,7 @@ def test_evaluate_refuses_what_cannot_work(model_set):
         E.evaluate(model_set, ROWS, tuned="")
     with pytest.raises(E.EvalError, match="test split is empty"):
         E.evaluate(model_set, [], tuned=model_set.names[1])
-    with pytest.raises(E.EvalError, match="None of the 1 test rows"):
+    with pytest.raises(E.EvalError, match="The only test row cannot be evaluated"):
         E.evaluate(model_set, [ROWS[2]], tuned=model_set.names[1])
 
 
