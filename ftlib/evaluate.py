@@ -541,6 +541,7 @@ def evaluate(
                 )
             )
     report("Done", 1.0)
+    scored = {r.item for r in out_rows}  # a cancelled evaluation scored only some; a set once, not once an item
     return EvalResult(
         adapter=tuned,
         rows=out_rows,
@@ -548,7 +549,7 @@ def evaluate(
         cut=sorted(set(cut_rows) & {r.index for r in out_rows}),  # a cancelled evaluation scored only some
         max_length=max_length,
         answer_at=answer_at,
-        rewritten=[item for item in rewritten if item in {r.item for r in out_rows}],
+        rewritten=[item for item in rewritten if item in scored],
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
     )
