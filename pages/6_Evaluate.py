@@ -183,7 +183,8 @@ batch = c3.slider(
     batches[-1],
     default_for(batch_key, 8, batches),
     key=batch_key,
-    help="Rows answered together in one decoding loop; at every reply, replies (each is answered on its own).",
+    help="Rows answered together in one decoding loop. Answered at every reply, a batch holds replies instead: each "
+    "reply is answered on its own, after the conversation before it.",
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
