@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import batch_costs, batching, checks, fastpath, workspace
@@ -43,6 +44,7 @@ from ui.batch_view import (
     WORK_LABEL,
     WORK_SAID,
     Shown,
+    drawn_from,
     grid_html,
     overview,
     overview_rows,
@@ -117,7 +119,9 @@ def draw(
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
     d.caption(work_said(s) if trained else WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
-    st.plotly_chart(overview(batch, shown.names), width="stretch", key=f"{key}_overview")
+    st.plotly_chart(
+        overview_figure(drawn_from(batch, shown.names), batch, shown.names), width="stretch", key=f"{key}_overview"
+    )
     chart_data.show(pd.DataFrame(overview_rows(batch, shown.names)))  # what the chart says on hover, as a table
     width, lo = batch.shape[1], 0
     if width > MAX_COLUMNS:
@@ -129,6 +133,37 @@ def draw(
             f"Longer than the packed row length, cut to fit: {cut}. Raise the packed row length to keep them.",
             icon=alerts.WARNING,
         )
+
+
+# The charts are built once per what they draw and shared by every session as the same objects, never changed by the
+# page (`st.plotly_chart` sends a copy): built at each click, the three overviews and the table's bars were about half
+# of a Batches rerun on the sample (BENCHMARKS.md, "Page responsiveness"). A toggle, a slider of another tab or the
+# whole-split table's batch size draws no overview again; other rows, a template or a length make new ones.
+@st.cache_resource(max_entries=24, show_spinner=False)
+def overview_figure(drawn: str, _batch: batching.Batch, _names: list[str]) -> go.Figure:  # noqa: ARG001 (the key)
+    """`overview(_batch, _names)`, kept under `drawn` (`drawn_from(_batch, _names)`: everything it is drawn from)."""
+    return overview(_batch, _names)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def strategies_chart(table: pd.DataFrame) -> go.Figure:
+    """The whole-split table's padding share and work per trained token as bars, one facet each: kept per table (its
+    values are the key), so a click that changes no number of it draws the same figure."""
+    long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])
+    # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
+    fig = px.bar(
+        long_table,
+        x="strategy",
+        y="value",
+        facet_col="variable",
+        text_auto=".2f",
+        height=320,
+        color_discrete_sequence=["#4c78a8"],
+    )
+    fig.update_yaxes(matches=None, showticklabels=True, title=None)
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    fig.update_layout(showlegend=False, margin=dict(t=30, b=10))
+    return readable_text(fig)
 
 
 # One split's encoding at a time, for ten minutes: the server's memory is shared by every session.
@@ -342,21 +377,7 @@ def whole_split(
         st.warning(said, icon=alerts.WARNING)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
-    long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])
-    # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
-    fig = px.bar(
-        long_table,
-        x="strategy",
-        y="value",
-        facet_col="variable",
-        text_auto=".2f",
-        height=320,
-        color_discrete_sequence=["#4c78a8"],
-    )
-    fig.update_yaxes(matches=None, showticklabels=True, title=None)
-    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-    fig.update_layout(showlegend=False, margin=dict(t=30, b=10))
-    st.plotly_chart(readable_text(fig), width="stretch")
+    st.plotly_chart(strategies_chart(table), width="stretch")
 
 
 st.title("Batches")

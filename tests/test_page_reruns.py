@@ -292,3 +292,36 @@ def test_compare_counts_the_test_rows_a_typed_prompt_lacks_once_per_version_of_t
     at.run()
     assert any("41 rows of the test split begin with one" in c.value for c in at.caption)
     assert len(looked) == 41
+
+
+def test_batches_draws_its_charts_once_per_what_they_show(tiny_model_dir, monkeypatch):
+    """Batches' three overviews (one a tab) and the whole-split table's bars are built once per what they draw: built
+    at each click they were about half of a Batches rerun on the sample. A toggle of the grid's rows draws none
+    again; other rows draw each overview of them again, and another batch size the table's bars."""
+    import plotly.express as px
+
+    from ui import batch_view
+
+    train = [chat(f"Which charts {i}?", f"Charts drawn {i} times.") for i in range(12)]
+    save("reruns_charts", train)
+    at = open_page("pages/3_Batches.py", tiny_model_dir)
+    drawn: list[list[str]] = []
+    bars: list[int] = []
+    overview, bar = batch_view.overview, px.bar
+    monkeypatch.setattr(
+        batch_view, "overview", lambda batch, names: drawn.append(list(names)) or overview(batch, names)
+    )
+    monkeypatch.setattr(px, "bar", lambda *a, **k: bars.append(1) or bar(*a, **k))
+
+    def click(kind: str, label: str, value) -> None:
+        next(w for w in getattr(at, kind) if w.label.startswith(label)).set_value(value).run()
+        assert not at.exception, at.exception
+
+    for shown in (True, False):  # a toggle changes the grid below, not what the charts draw
+        click("toggle", "Token id row", shown)
+    assert drawn == [] and bars == []
+    click("number_input", "Starting at row", 3)  # other rows: each tab's overview of them, the table's bars kept
+    assert len(drawn) == 3 and all(names[0].endswith("3") for names in drawn) and bars == []
+    assert all("Charts drawn 2 times" not in c.proto.spec for c in at.get("plotly_chart"))
+    click("number_input", "Batch size", 3)  # the whole-split table's batch size: its numbers, its bars
+    assert len(drawn) == 3 and len(bars) == 1

@@ -5,6 +5,7 @@ Pure functions of an `ftlib.batching.Batch` and the examples it was made from; t
 
 from __future__ import annotations
 
+import hashlib
 import html
 from dataclasses import dataclass
 
@@ -373,6 +374,28 @@ def grid_html(batch: batching.Batch, shown: Shown, original_labels: list[list[in
 OVERVIEW_COLUMNS = 512
 
 
+def drawn_from(batch: batching.Batch, names: list[str]) -> str:
+    """A digest of everything `overview(batch, names)` draws (every position's id, attention, label and position id,
+    the rows' examples and the names): the key its figure is kept under, so a batch that differs anywhere is drawn
+    again.
+
+    >>> b = batching.collate([{"input_ids": [5, 6], "labels": [-100, 6]}], 0)
+    >>> drawn_from(b, ["a"]) == drawn_from(b, ["a"]) != drawn_from(b, ["b"])
+    True
+    """
+    drawn = (
+        batch.layout,
+        batch.label_pad,
+        batch.input_ids,
+        batch.attention_mask,
+        batch.labels,
+        batch.position_ids,
+        [[tuple(s) for s in segs] for segs in batch.segments],
+        list(names),
+    )
+    return hashlib.sha256(repr(drawn).encode("utf-8")).hexdigest()
+
+
 def overview(batch: batching.Batch, names: list[str]) -> go.Figure:
     """The whole batch at a glance: one cell per position, coloured like the grid, token and labels on hover. Past
     OVERVIEW_COLUMNS positions a cell is a span of positions, coloured by its most common kind, its counts on hover."""
@@ -450,6 +473,7 @@ __all__ = [
     "WHY_PADDING",
     "Shown",
     "cell_text",
+    "drawn_from",
     "grid_html",
     "notes_html",
     "overview",
