@@ -95,6 +95,35 @@ def cached_run_info(run_path: str, version: tuple) -> E.RunInfo:  # noqa: ARG001
     return E.run_info(run_path)
 
 
+# Once per version of the run's rows, not at each click: with 10,000 held-out rows, asking which have several replies
+# (three times a rerun) and digesting the rows for the kept result's key were 16% and up to a quarter of a rerun
+# (BENCHMARKS.md, "Page responsiveness").
+@st.cache_data(max_entries=4, show_spinner=False)
+def several_replies_of(run_path: str, version: tuple) -> int:
+    """`several_replies` of the run's held-out rows (`cached_run_info`'s, of this `version`)."""
+    return E.several_replies(cached_run_info(run_path, version).test_rows)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_heldout_key(
+    tuned: str,
+    weights: dict,  # noqa: ARG001 (a new key when the run is trained further)
+    run_path: str,
+    version: tuple,
+    limit: int,
+    max_new_tokens: int,
+    batch_size: int,
+    answer_at: str,
+) -> dict:
+    """`heldout_key` of the first `limit` held-out rows of the run (`cached_run_info`'s, of this `version`) with these
+    choices, made again when anything it holds changes: the run's rows or config (`version`), its weights
+    (`weights_stamp`) or a box."""
+    info = cached_run_info(run_path, version)
+    return K.heldout_key(
+        tuned, **K.run_rows(info, limit), max_new_tokens=max_new_tokens, batch_size=batch_size, answer_at=answer_at
+    )
+
+
 st.title("Evaluate")
 st.caption("Did fine-tuning change anything? Both models on the run's held-out rows, side by side.")
 
@@ -117,8 +146,9 @@ run_name = pick_run(
 run = by_name[run_name]
 labels = choices_by_name(runs, choices)  # run name -> its short label, as the Run box shows it
 run_path = run_folder_of(run.path)
+version = rows_version(run_path)  # of what the run's held-out rows are read from, and its config
 with user_errors("Could not read the run's configuration and held-out rows"):
-    info = cached_run_info(str(run_path), rows_version(run_path))
+    info = cached_run_info(str(run_path), version)
 if not info.test_rows:
     st.warning(
         f"The run's dataset `{info.dataset}` has no held-out rows. Save a split with a test part on the "
@@ -132,13 +162,14 @@ if info.method == "reward":  # it writes no answers: its scores of the held-out 
 if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer: its rewards (ui.grpo_eval_view)
     answers_section(run_name, labels[run_name].label if run_name in labels else run_name, info, str(run.path))
     st.stop()
+several = several_replies_of(str(run_path), version)  # held-out rows with more than one reply
 all_text = all(is_text(row) for row in info.test_rows)  # raw text: no prompt to answer, every token scored
 st.caption(  # what the rest of the page measures (a reward model's and a GRPO run's sections say their own)
     "Each held-out text is the reference, every token of it, as training scored it: we measure how surprised each "
     "model is by it (loss; lower is better). Text has no prompt, so no answers are generated."
     if all_text
     else "Each held-out conversation's last answer is the reference"
-    + (" (or its first, or each reply in turn: **Answer at** below)" if E.several_replies(info.test_rows) else "")
+    + (" (or its first, or each reply in turn: **Answer at** below)" if several else "")
     + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "
     "prompt."
 )
@@ -188,14 +219,23 @@ batch = c3.slider(
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
-answer_at = answer_at_choice(info.test_rows, run_name)  # "last", "first" (a tool-calling row's call), or "every"
+answer_at = answer_at_choice(
+    info.test_rows, run_name, several
+)  # "last", "first" (a tool-calling row's call), or "every"
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
 kept_key = (
     None
     if n_rows is None
-    else K.heldout_key(
-        run.path, **K.run_rows(info, int(n_rows)), max_new_tokens=max_new, batch_size=batch, answer_at=answer_at
+    else cached_heldout_key(
+        str(run.path),
+        K.weights_stamp(run.path),
+        str(run_path),
+        version,
+        int(n_rows),
+        max_new,
+        batch,
+        answer_at,
     )
 )
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)

@@ -325,3 +325,47 @@ def test_batches_draws_its_charts_once_per_what_they_show(tiny_model_dir, monkey
     assert all("Charts drawn 2 times" not in c.proto.spec for c in at.get("plotly_chart"))
     click("number_input", "Batch size", 3)  # the whole-split table's batch size: its numbers, its bars
     assert len(drawn) == 3 and len(bars) == 1
+
+
+def test_evaluate_keys_its_result_and_counts_replies_once_per_version_of_the_rows(
+    varied_dir, adapter_template, monkeypatch
+):
+    """Evaluate's kept-result key digests the held-out rows, and the page asks which rows have several replies (the
+    caption and the Answer at box): once per version of the run's rows and choices, not at each click (with 10,000
+    held-out rows, up to a quarter and 16% of a rerun). A box or a split saved over makes them again."""
+    from ftlib import eval_results, evaluate
+    from ftlib.testing import make_run
+    from ui import evaluate_view
+
+    call = {"id": "c1", "type": "function", "function": {"name": "tide", "arguments": '{"bay": 1}'}}
+    tool_row = {
+        "messages": [
+            {"role": "user", "content": "Tide?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": '{"metres": 2}'},
+            {"role": "assistant", "content": "Two metres."},
+        ]
+    }
+    save("reruns_key", test=[tool_row] * 3)
+    config = {"model": str(varied_dir), "dataset": "reruns_key", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-key", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert [r.label for r in at.radio] == ["Answer at"]
+    keys: list[int] = []
+    looked: list[int] = []
+    key, several = eval_results.heldout_key, evaluate.several_replies
+    monkeypatch.setattr(eval_results, "heldout_key", lambda *a, **k: keys.append(k["limit"]) or key(*a, **k))
+    counted = lambda rows: looked.append(len(rows)) or several(rows)  # noqa: E731
+    monkeypatch.setattr(evaluate, "several_replies", counted)
+    monkeypatch.setattr(evaluate_view, "several_replies", counted)
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    assert keys == [] and looked == []
+    next(n for n in at.number_input if n.label == "Rows to evaluate").set_value(2).run()
+    assert keys == [2] and looked == []
+    save("reruns_key", test=TEST * 3)  # saved over with rows of one reply: the Answer at box goes
+    at.run()
+    assert not at.exception, at.exception
+    assert keys == [2, 2] and looked == [3]
+    assert [r.label for r in at.radio] == []

@@ -85,10 +85,11 @@ def row_label(row, context: list[dict] | None = None, width: int = 40) -> str:
     return f"{_start(users[0], width)} → {_start(users[-1], width)} ({plural(len(context), 'turn')})"
 
 
-def answer_at_choice(rows: list[dict], run_name: str) -> str:
+def answer_at_choice(rows: list[dict], run_name: str, several: int | None = None) -> str:
     """The Evaluate page's "Answer at" choice (`ftlib.references.ANSWER_AT`), kept per run: drawn only where some
-    held-out rows have more than one reply (a tool call, then the answer); "last" elsewhere, as before."""
-    several = several_replies(rows)
+    held-out rows have more than one reply (a tool call, then the answer); "last" elsewhere, as before. `several`:
+    `several_replies(rows)` where the page has it already (once per version of the rows), counted here if None."""
+    several = several_replies(rows) if several is None else several
     if not several:
         return "last"
     return answer_at_radio(
