@@ -269,8 +269,9 @@ def written_reply(
     the text a model answering it writes, its tool calls in the template's own form (`<tool_call>{"name": ...}
     </tool_call>` in Hermes') and its reasoning as the template marks it, without the end-of-turn marker; exactly
     the tokens its loss scores (`encode_reference`). None where the reply holds neither a tool call nor reasoning (its
-    words are the reference as the data has them), the row is no conversation, or the template cannot write it (a row
-    `evaluate` skips)."""
+    words are the reference as the data has them), where the template writes nothing of it (chatml and gemma write no
+    tool call: the data's form is then the reference shown), the row is no conversation, or the template cannot write
+    it (a row `evaluate` skips)."""
     try:
         messages = None if is_text(row) else conversation(row, at, reply)
         if not messages or not (messages[-1].get("tool_calls") or messages[-1].get("reasoning")):
@@ -281,7 +282,8 @@ def written_reply(
         return None
     text = "".join(t for t, lab in zip(ref.token_texts, ref.labels, strict=True) if lab != IGNORE_INDEX).rstrip()
     eot = template.end_of_turn
-    return (text[: -len(eot)] if eot and text.endswith(eot) else text).strip()
+    written = (text[: -len(eot)] if eot and text.endswith(eot) else text).strip()
+    return written or None
 
 
 def rewritten_before(row: dict, tokenizer, template="tokenizer", at: str = "last", reply: int | None = None) -> bool:
