@@ -219,9 +219,8 @@ batch = c3.slider(
 )
 for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_key):
     keep(key)
-answer_at = answer_at_choice(
-    info.test_rows, run_name, several
-)  # "last", "first" (a tool-calling row's call), or "every"
+# "last", "first" (a tool-calling row's call), or "every"
+answer_at = answer_at_choice(info.test_rows, run_name, several)
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
 kept_key = (
