@@ -4,7 +4,10 @@ A decoding step multiplies a handful of rows (one per generated sequence: 8 for 
 the model, so it streams the weights from memory once per step. torch's dense `linear` (MKL) does that poorly for
 few rows: on the team's machine (2 threads, weights out of cache) a [1536, 576] fp32 weight took 338 us for 8 rows
 (10.5 GB/s), oneDNN's inner product 185 us; SmolLM2's 49k-token LM head 12.1 ms against 4.3 ms (BENCHMARKS.md).
-For one row, and for weights below ~330k elements, dense is as fast or faster.
+For one row, and for weights below ~330k elements, dense is as fast or faster. Which wins depends on the CPU: on a
+newer Intel Xeon (2026-12-05) MKL's dense products beat oneDNN's for every SmolLM2 layer but the LM head ([1536, 576]
+124 us dense vs 198 us, the head 14.3 vs 7.9 ms), so each weight shape is measured both ways once a process
+(`onednn_faster`) and switched only where oneDNN is faster.
 
 `onednn_linears(model)` is a context manager: inside it, every fp32 `nn.Linear` of the model on CPU with at least
 `MIN_WEIGHT` elements runs inputs of at most `MAX_ROWS` rows without gradients through `torch._C._nn.mkldnn_linear`
@@ -23,6 +26,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 import types
 
 import torch
@@ -33,6 +37,10 @@ import torch.nn.functional as F
 MIN_WEIGHT = 300_000
 # Rows (batch x positions) up to which a product counts as a decoding step's.
 MAX_ROWS = 16
+# Rows a weight shape is measured with (`onednn_faster`): a Compare grid's 8 decoding rows.
+PROBE_ROWS = 8
+# Whether oneDNN is faster, by weight shape (out, in): measured once a process, on the first generation that has one.
+_faster: dict[tuple[int, int], bool] = {}
 # One generation at a time switches layers; a second one meanwhile runs the layers as they are (switched when it
 # decodes the same model, dense otherwise) and never restores what it did not switch.
 _lock = threading.Lock()
@@ -66,22 +74,61 @@ def _switchable(module: torch.nn.Module) -> bool:
 
 @contextlib.contextmanager
 def onednn_linears(model):
-    """Within: the model's large fp32 linear layers run decoding steps' few rows through oneDNN (module docstring).
+    """Within: the model's large fp32 linear layers of the shapes oneDNN multiplies faster on this CPU
+    (`onednn_faster`, measured on the first generation) run decoding steps' few rows through it (module docstring).
     Yields how many layers it switched (0 when off, unavailable, or another generation holds the switch)."""
     acquired = enabled() and _lock.acquire(blocking=False)
     switched: list[torch.nn.Module] = []
     try:
         if acquired:
             with torch.no_grad():
+                by_shape: dict[tuple[int, int], list[torch.nn.Linear]] = {}
                 for module in model.modules():
                     if _switchable(module):
-                        _switch(module)
-                        switched.append(module)
+                        by_shape.setdefault(tuple(module.weight.shape), []).append(module)
+                for shape, modules in by_shape.items():
+                    if shape not in _faster:
+                        _faster[shape] = onednn_faster(modules)
+                    if _faster[shape]:
+                        for module in modules:
+                            _switch(module)
+                            switched.append(module)
         yield len(switched)
     finally:
         _restore(switched)
         if acquired:
             _lock.release()
+
+
+def onednn_faster(modules: list[torch.nn.Linear], passes: int = 3) -> bool:
+    """Whether oneDNN multiplies `PROBE_ROWS` rows by these layers' weights (all of one shape) at least 10% faster
+    than torch's dense `linear` on this CPU: the best of `passes` passes each way over up to 8 of the layers, so the
+    weights stream from memory as a decoding step streams them, oneDNN timed as `_forward` runs it (input converted,
+    output made dense). About 10 ms for a SmolLM2 layer shape, 0.1 s for its LM head; once a process per shape."""
+    layers = modules[:8]
+    x = torch.randn(PROBE_ROWS, layers[0].in_features, dtype=layers[0].weight.dtype)
+    copies = [
+        (m.weight.detach().to_mkldnn(), m.bias.detach().to_mkldnn() if m.bias is not None else None) for m in layers
+    ]
+
+    def dense() -> None:
+        for m in layers:
+            F.linear(x, m.weight, m.bias)
+
+    def onednn() -> None:
+        for weight, bias in copies:
+            torch._C._nn.mkldnn_linear(x.to_mkldnn(), weight, bias).to_dense()
+
+    def best(run) -> float:
+        run()  # warm: first-call set-up, not the product
+        times = []
+        for _ in range(passes):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best(onednn) < 0.9 * best(dense)
 
 
 def _switch(module: torch.nn.Linear) -> None:
@@ -95,4 +142,4 @@ def _restore(modules) -> None:
         vars(module).pop("forward", None)
 
 
-__all__ = ["MAX_ROWS", "MIN_WEIGHT", "enabled", "onednn_linears"]
+__all__ = ["MAX_ROWS", "MIN_WEIGHT", "PROBE_ROWS", "enabled", "onednn_faster", "onednn_linears"]

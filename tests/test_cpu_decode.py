@@ -20,8 +20,11 @@ def model(varied_dir):
 
 @pytest.fixture()
 def every_layer(monkeypatch):
-    """The tiny model's 64-wide layers are below MIN_WEIGHT: switch all of them, as the real model's large ones."""
+    """The tiny model's 64-wide layers are below MIN_WEIGHT: switch all of them, as the real model's large ones, as
+    if oneDNN were measured faster for every shape (on a loaded machine the measure could go either way)."""
     monkeypatch.setattr(cpu_decode, "MIN_WEIGHT", 0)
+    monkeypatch.setattr(cpu_decode, "_faster", {})
+    monkeypatch.setattr(cpu_decode, "onednn_faster", lambda modules: True)
 
 
 def _linears(model) -> list[torch.nn.Linear]:
@@ -79,3 +82,35 @@ def test_only_where_it_applies(model, every_layer):
             assert nested == 0
         assert "forward" in vars(head)
     assert "forward" not in vars(head) and "forward" in vars(replaced)
+
+
+def test_a_shape_measured_slower_through_onednn_stays_dense_and_each_shape_is_measured_once(model, monkeypatch):
+    """On some CPUs MKL's dense products beat oneDNN's for a decoding step's rows (a newer Intel Xeon: every SmolLM2
+    layer but the LM head): a shape measured slower is not switched; each shape is measured once a process."""
+    monkeypatch.setattr(cpu_decode, "MIN_WEIGHT", 0)
+    monkeypatch.setattr(cpu_decode, "_faster", {})
+    head = model.get_output_embeddings()
+    measured = []
+
+    def faster(modules):
+        measured.append(tuple(modules[0].weight.shape))
+        return modules[0] is head  # only the LM head's shape wins here
+
+    monkeypatch.setattr(cpu_decode, "onednn_faster", faster)
+    shapes = {tuple(m.weight.shape) for m in _linears(model)}
+    heads = [m for m in _linears(model) if m.weight.shape == head.weight.shape]
+    for _ in range(2):
+        with cpu_decode.onednn_linears(model) as switched:
+            assert switched == len(heads)
+            assert "forward" in vars(head)
+            assert all("forward" not in vars(m) for m in _linears(model) if m.weight.shape != head.weight.shape)
+    assert sorted(measured) == sorted(shapes)  # once each, not again on the second generation
+
+
+def test_the_measure_answers_and_changes_no_layer(model):
+    layers = _linears(model)
+    weights = [m.weight.clone() for m in layers]
+    same = [m for m in layers if m.weight.shape == layers[0].weight.shape]
+    assert cpu_decode.onednn_faster(same, passes=1) in (True, False)
+    assert all("forward" not in vars(m) for m in layers)
+    assert all(torch.equal(m.weight, w) for m, w in zip(layers, weights, strict=True))
