@@ -106,7 +106,10 @@ def onednn_faster(modules: list[torch.nn.Linear], passes: int = 3) -> bool:
     weights stream from memory as a decoding step streams them, oneDNN timed as `_forward` runs it (input converted,
     output made dense). About 10 ms for a SmolLM2 layer shape, 0.1 s for its LM head; once a process per shape."""
     layers = modules[:8]
-    x = torch.randn(PROBE_ROWS, layers[0].in_features, dtype=layers[0].weight.dtype)
+    # Its own generator: a draw from torch's would move a GRPO run's dropout masks on (its rollouts decode here), so a
+    # resumed run, measuring afresh, would not continue as the uninterrupted one.
+    probe = torch.Generator().manual_seed(0)
+    x = torch.randn(PROBE_ROWS, layers[0].in_features, dtype=layers[0].weight.dtype, generator=probe)
     copies = [
         (m.weight.detach().to_mkldnn(), m.bias.detach().to_mkldnn() if m.bias is not None else None) for m in layers
     ]

@@ -114,3 +114,13 @@ def test_the_measure_answers_and_changes_no_layer(model):
     assert cpu_decode.onednn_faster(same, passes=1) in (True, False)
     assert all("forward" not in vars(m) for m in layers)
     assert all(torch.equal(m.weight, w) for m, w in zip(layers, weights, strict=True))
+
+
+def test_the_measure_draws_nothing_from_torchs_generator(model):
+    """A GRPO run's rollouts decode through `onednn_linears`, whose first generation measures each shape: a draw from
+    torch's own generator there would move the run's dropout masks on (a resumed run measures afresh)."""
+    layers = _linears(model)
+    same = [m for m in layers if m.weight.shape == layers[0].weight.shape]
+    state = torch.get_rng_state()
+    cpu_decode.onednn_faster(same, passes=1)
+    assert torch.equal(torch.get_rng_state(), state)
