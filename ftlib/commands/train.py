@@ -326,7 +326,7 @@ def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
 
 def _follow(run_id: str, out, poll: float, offset: int):
     from ftlib import runs
-    from ftlib.run_people import cli_user
+    from ftlib.run_people import cli_user, warnings_to
 
     run = runs.find(run_id)
     stopping, last_state = False, None
@@ -361,7 +361,8 @@ def _follow(run_id: str, out, poll: float, offset: int):
                 raise
             stopping = True
             try:
-                status = runs.stop(run_id, by=cli_user())  # Ctrl-C: this account, from the command line
+                with warnings_to(sys.stderr):  # Ctrl-C: this account, from the command line
+                    status = runs.stop(run_id, by=cli_user())
             except runs.RunError:
                 continue  # it ended meanwhile: the next look says how
             if status.get("state") != "interrupted":  # a queued run left the queue: its state line says so next
@@ -418,7 +419,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
-    from ftlib.run_people import cli_user
+    from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
@@ -448,7 +449,8 @@ def _train(args) -> int:
         print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
         print(f"note: {note}", file=sys.stderr)
-    run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows, by=cli_user())
+    with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the run queued
+        run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows, by=cli_user())
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
         if args.json:
