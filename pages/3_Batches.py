@@ -54,7 +54,7 @@ from ui.batch_view import (
     work_said,
 )
 from ui.charts import readable_text
-from ui.common import active_model, cached_split, cached_tokenizer, require_split, user_errors
+from ui.common import active_model, cached_split, cached_tokenizer, require_split, split_row_kinds, user_errors
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
@@ -225,14 +225,6 @@ def split_template_checks(
     return [(c.severity, c.message, c.fix) for c in found]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def split_kinds(split: str, version: tuple) -> frozenset[str]:  # noqa: ARG001 (version: a new key when it changes)
-    """The kinds (`row_kind`) of the split's training rows, for the caption under the table: every row is looked at
-    once per version of the split, not at every click (90,000 rows: a seventh of a rerun, BENCHMARKS.md "Page
-    responsiveness")."""
-    return frozenset(row_kind(r) for r in cached_split(split)[0])
-
-
 def whole_split(
     name: str,
     version: tuple,
@@ -339,7 +331,7 @@ def whole_split(
         # The grid above says these runs compute no right padding; the table counts a padded batch's (a GPU's).
         st.caption(
             "The table counts what a padded batch computes, as on a GPU. On this CPU server, "
-            f"{padding_free_runs(split_kinds(name, version))} lay the rows end to end and compute no padding."
+            f"{padding_free_runs(frozenset(split_row_kinds(name)))} lay the rows end to end and compute no padding."
         )
     sequences = plural(stats[0]["examples"], "sequence")
     note = f"{sequences} from the training split"

@@ -37,7 +37,7 @@ from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ui import alerts, alignment_view, nav
 from ui.auth import require_password, who
-from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, user_errors
+from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, split_row_kinds, user_errors
 from ui.export_view import export_panel
 from ui.form import (
     config_form,
@@ -156,7 +156,7 @@ def new_run(model: str, split: str) -> None:
         f"Model **{model}** · dataset **{split}**: {rows_in_words(len(train), kind, 'training')}, {len(test)} held "
         "out for evaluation. Change them in the sidebar and on the Data page."
     )
-    kinds = [row_kind(r) for r in train]
+    kinds = list(split_row_kinds(split))  # every row's kind, looked at once per version of the split
     methods = fitting_methods(kinds)
     if not methods:
         held = " and ".join(KIND_HELP[k] for k in sorted(set(kinds)))

@@ -199,6 +199,23 @@ def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_
     assert len(looked) < len(train)
 
 
+def test_train_looks_at_every_training_row_once_per_version_of_the_split(tiny_model_dir, monkeypatch):
+    """Train names the methods that fit the split from every training row's kind: found once per version of the split
+    (ui.common.split_row_kinds, shared with Batches), not at every click of a page polled every 2 s while a run trains."""
+    from ftlib import rows
+
+    train = [chat(f"Question {i}?", f"Answer {i}.") for i in range(300)]
+    save("reruns_train_kinds", train)
+    at = open_page("pages/4_Train.py", tiny_model_dir)
+    looked: list[dict] = []
+    original = rows.row_kind
+    monkeypatch.setattr(rows, "row_kind", lambda row: looked.append(row) or original(row))
+    for _ in range(2):
+        at.run()
+        assert not at.exception, at.exception
+    assert len(looked) < len(train)
+
+
 def test_a_click_checks_the_last_runs_settings_only_when_another_run_was_started(tiny_model_dir, monkeypatch):
     """Tokens, Batches, Train and Data start from the settings of the run last started and follow a newer one: each
     click only asks which run is the last, and checks its 50 settings one by one only when it is another run."""

@@ -218,6 +218,20 @@ def cached_split(name: str):
 cached_split.clear = _cached_split.clear  # the Data page calls cached_split.clear() after saving
 
 
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+def _split_row_kinds(name: str, root: str, version: tuple) -> tuple[str, ...]:
+    from ftlib import rows  # looked up at the call: tests count its row_kind calls
+
+    return tuple(rows.row_kind(r) for r in _cached_split(name, root, version)[0])
+
+
+def split_row_kinds(name: str) -> tuple[str, ...]:
+    """The kind (`rows.row_kind`) of each training row of a saved split, in order: every row looked at once per
+    version of the split, shared by every session, not at every click of Train or Batches (90,000 rows: a seventh of
+    a Batches rerun, BENCHMARKS.md "Page responsiveness")."""
+    return _split_row_kinds(name, str(workspace.workspace_dir()), workspace.split_version(name))
+
+
 # What to do when the server's account may not write a file in the workspace (a teammate's run, made without the
 # shared group's write access): the README's team set-up.
 NOT_WRITABLE = (
