@@ -201,7 +201,8 @@ def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_
 
 def test_train_looks_at_every_training_row_once_per_version_of_the_split(tiny_model_dir, monkeypatch):
     """Train names the methods that fit the split from every training row's kind: found once per version of the split
-    (ui.common.split_row_kinds, shared with Batches), not at every click of a page polled every 2 s while a run trains."""
+    (ui.common.split_row_kinds, shared with Batches), not at every click of a page polled every 2 s while a run
+    trains."""
     from ftlib import rows
 
     train = [chat(f"Question {i}?", f"Answer {i}.") for i in range(300)]
