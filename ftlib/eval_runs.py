@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlib.errors import UserError
+from ftlib.file_stamps import file_stamp
 from ftlib.user_paths import user_path
 
 
@@ -95,7 +96,7 @@ def rows_version(run_dir: str | Path) -> tuple:
     from ftlib.run_data import split_folder
 
     run_dir = Path(run_dir)
-    stamps = [_stamp(run_dir / "config.json")]
+    stamps = [file_stamp(run_dir / "config.json")]
     if workspace.kept_split(run_dir) is not None or not stamps[0]:
         return tuple(stamps)
     try:
@@ -104,19 +105,10 @@ def rows_version(run_dir: str | Path) -> tuple:
         return tuple(stamps)
     folder = split_folder(dataset) if dataset else None
     if folder is not None:
-        stamps += [_stamp(folder / name) for name in ("meta.json", "train.jsonl", "test.jsonl")]
-    elif dataset:
-        stamps.append(_stamp(user_path(dataset)))  # a data file (a sample's name stats as nothing: it never changes)
+        stamps += [file_stamp(folder / name) for name in ("meta.json", "train.jsonl", "test.jsonl")]
+    elif dataset:  # a data file (a sample's name stats as nothing: it never changes)
+        stamps.append(file_stamp(user_path(dataset)))
     return tuple(stamps)
-
-
-def _stamp(path: Path) -> tuple:
-    """(inode, modification time in ns, size) of a file; () when it cannot be read."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return ()
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def saved_split_meta(data: str | Path) -> dict:

@@ -32,6 +32,7 @@ from pathlib import Path
 from ftlib import stored_people, upload_reuse, workspace
 from ftlib.errors import UserError
 from ftlib.file_lock import locked
+from ftlib.file_stamps import file_stamp
 from ftlib.run_people import Who
 from ftlib.user_paths import user_path
 
@@ -233,14 +234,6 @@ def _read_meta(folder: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def _upload_version(path: Path) -> tuple:
-    try:
-        stat = path.stat()
-    except OSError:
-        return ()
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
 def list_stored() -> list[StoredItem]:
     """Every upload (newest first), then every saved split (newest first), with what used them; each run's
     config.json, status.json and own copy's meta.json are read once."""
@@ -256,7 +249,7 @@ def list_stored() -> list[StoredItem]:
             continue
         made = [s["name"] for s in splits if any(_same(p, path) for p in sources[s["name"]])]
         item = StoredItem("upload", path.name, workspace.upload_label(path), path, _size(path), saved_at)
-        item.splits, item.version, item.uploaded_by = made, _upload_version(path), stored_people.uploaded_by(path)
+        item.splits, item.version, item.uploaded_by = made, file_stamp(path), stored_people.uploaded_by(path)
         for run_id, state, spec, meta in runs:
             direct = bool(spec) and ("/" in spec or "\\" in spec) and _same(spec, path)
             if direct or any(_same(p, path) for p in _sources(meta)):

@@ -22,6 +22,7 @@ from pathlib import Path
 from ftlib.errors import UserError
 from ftlib.file_lock import locked
 from ftlib.file_names import safe_name
+from ftlib.file_stamps import file_stamp
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
 from ftlib.upload_reuse import reused
@@ -436,14 +437,8 @@ def split_version(name: str) -> tuple:
 
 def _version(folder: Path) -> tuple:
     """`split_version` of the split in `folder`."""
-    stamps = []
-    for file in ("meta.json", "train.jsonl", "test.jsonl"):
-        try:
-            stat = (folder / file).stat()
-        except OSError:
-            return ()
-        stamps.append((stat.st_ino, stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
+    stamps = tuple(file_stamp(folder / file) for file in ("meta.json", "train.jsonl", "test.jsonl"))
+    return stamps if all(stamps) else ()
 
 
 def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
