@@ -111,7 +111,7 @@ def test_the_measure_answers_and_changes_no_layer(model):
     layers = _linears(model)
     weights = [m.weight.clone() for m in layers]
     same = [m for m in layers if m.weight.shape == layers[0].weight.shape]
-    assert cpu_decode.onednn_faster(same, passes=1) in (True, False)
+    cpu_decode.onednn_faster(same, passes=1)  # either verdict: it depends on this CPU and its load
     assert all("forward" not in vars(m) for m in layers)
     assert all(torch.equal(m.weight, w) for m, w in zip(layers, weights, strict=True))
 

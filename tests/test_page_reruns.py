@@ -181,17 +181,24 @@ def test_a_rerun_reads_each_finished_runs_summary_once(page, varied_dir, adapter
     assert summaries == Counter(dict.fromkeys(names, 1))
 
 
-def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_model_dir, monkeypatch):
-    """The caption under Batches' whole-split table names the runs that lay these rows end to end, from the kinds of
-    all the training rows: found once per version of the split, not at every click (90,000 rows: a seventh of it)."""
+def opened_counting_row_kinds(page: str, split: str, model, monkeypatch) -> tuple[AppTest, list[dict], list[dict]]:
+    """`page` opened on a new split of 300 conversations saved as `split`, then every `rows.row_kind` call counted:
+    (the page, the rows looked at from here on, the training rows)."""
     from ftlib import rows
 
     train = [chat(f"Question {i}?", f"Answer {i}.") for i in range(300)]
-    save("reruns_kinds", train)
-    at = open_page("pages/3_Batches.py", tiny_model_dir)
+    save(split, train)
+    at = open_page(page, model)
     looked: list[dict] = []
     original = rows.row_kind
     monkeypatch.setattr(rows, "row_kind", lambda row: looked.append(row) or original(row))
+    return at, looked, train
+
+
+def test_batches_looks_at_every_training_row_once_per_version_of_the_split(tiny_model_dir, monkeypatch):
+    """The caption under Batches' whole-split table names the runs that lay these rows end to end, from the kinds of
+    all the training rows: found once per version of the split, not at every click (90,000 rows: a seventh of it)."""
+    at, looked, train = opened_counting_row_kinds("pages/3_Batches.py", "reruns_kinds", tiny_model_dir, monkeypatch)
     for first in (5, 9):  # the rows the grids show: 4 of them
         next(n for n in at.number_input if n.label == "Starting at row").set_value(first).run()
         assert not at.exception, at.exception
@@ -203,14 +210,9 @@ def test_train_looks_at_every_training_row_once_per_version_of_the_split(tiny_mo
     """Train names the methods that fit the split from every training row's kind: found once per version of the split
     (ui.common.split_row_kinds, shared with Batches), not at every click of a page polled every 2 s while a run
     trains."""
-    from ftlib import rows
-
-    train = [chat(f"Question {i}?", f"Answer {i}.") for i in range(300)]
-    save("reruns_train_kinds", train)
-    at = open_page("pages/4_Train.py", tiny_model_dir)
-    looked: list[dict] = []
-    original = rows.row_kind
-    monkeypatch.setattr(rows, "row_kind", lambda row: looked.append(row) or original(row))
+    at, looked, train = opened_counting_row_kinds(
+        "pages/4_Train.py", "reruns_train_kinds", tiny_model_dir, monkeypatch
+    )
     for _ in range(2):
         at.run()
         assert not at.exception, at.exception
