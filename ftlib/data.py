@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
+from ftlib.column_peek import FileStart, peek_columns
 from ftlib.data_budget import check_budget
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
@@ -77,11 +78,9 @@ from ftlib.readers import (
     DataError,
     RowError,
     file_kind,
-    peek_columns,
     read_path,
     read_table,
     shown_name,
-    table_columns,
     text_records,
 )
 from ftlib.rows import is_preference, lone_surrogate
@@ -254,26 +253,28 @@ class FileFields(NamedTuple):
 
 
 def peek_fields(path: str | Path, name: str | None = None) -> FileFields:
-    """The top-level fields of a file, for the field-mapping editor.
+    """The top-level fields of a file, for the field-mapping editor, from the file's start where that settles them
+    (`column_peek.FileStart`: a table's header or schema, a JSONL file's first PEEK_ROWS lines); a bad byte or row
+    further on is the full read's to refuse or name (`load_file`).
 
     It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file
     (`name` as there).
     """
-    data, path = read_path(path)
-    data, name = opened(data, shown_name(path, name))
-    if (kind := file_kind(name, data)) in TABLE_KINDS:
-        return FileFields(table_columns(data, name, kind), True)
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        return FileFields([], False)
-    end = 0  # JSONL: its first PEEK_ROWS lines parsed alone (100,000 rows parsed for 1,000 took 2-5 s), if they parse
-    for _ in range(PEEK_ROWS if kind == "jsonl" else 0):
-        end = data.find(b"\n", end) + 1 or len(data)
-    try:
-        records, errors, *_ = text_records(data[:end], kind, name) if 0 < end < len(data) else ([], [1])
-    except DataError:  # those lines cut a pretty-printed value in two
-        records, errors = [], [1]
-    if errors or len(records) < PEEK_ROWS:  # the whole file: short, blank lines, pretty-printed JSON in a .jsonl
-        records, *_ = text_records(data, kind, name)
+    with FileStart(path, name) as start:
+        if start.kind in TABLE_KINDS:
+            return FileFields(start.columns(), True)
+        # JSONL: its first PEEK_ROWS lines read and parsed alone (100,000 rows parsed for 1,000 took 2-5 s), if they
+        # parse
+        head = start.lines(PEEK_ROWS) if start.kind == "jsonl" else None
+        try:
+            records, errors, *_ = text_records(head, start.kind, start.name) if head else ([], [1])
+        except DataError:  # those lines cut a pretty-printed value in two
+            records, errors = [], [1]
+        if errors or len(records) < PEEK_ROWS:  # the whole file: short, blank lines, pretty-printed JSON in a .jsonl
+            data = start.whole()
+            if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+                return FileFields([], False)
+            records, *_ = text_records(data, start.kind, start.name)
     return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 

@@ -35,8 +35,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from ftlib.cells import drop_nulls
 from ftlib.csv_dialect import DELIMITERS, delimiter_note, excel_hint, sniff_delimiter, table_start
@@ -48,7 +47,6 @@ from ftlib.file_bytes import (
     check_path,
     decode_text,
     file_kind,
-    opened,
     read_path,
     shown_name,
 )
@@ -395,12 +393,12 @@ def read_parquet(data: bytes, name: str):
         raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
 
 
-def parquet_columns(data: bytes, name: str) -> list[str]:
-    """The column names of a Parquet file, from its footer only."""
+def parquet_columns(data: bytes | BinaryIO, name: str) -> list[str]:
+    """The column names of a Parquet file (its bytes, or the file opened: pyarrow seeks), from its footer only."""
     import pyarrow.parquet as pq
 
     try:
-        return [str(n) for n in pq.read_schema(io.BytesIO(data)).names]
+        return [str(n) for n in pq.read_schema(io.BytesIO(data) if isinstance(data, bytes) else data).names]
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
         raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
 
@@ -551,14 +549,6 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
     return Table(columns, rows, lines, delimiter, notes)
 
 
-def peek_columns(path: str | Path, name: str | None = None) -> list[str] | None:
-    """The column names of a CSV/TSV/Parquet file (header or schema only); None for JSON. `name`: as `shown_name`."""
-    data, path = read_path(path)
-    data, name = opened(data, shown_name(path, name))
-    kind = file_kind(name, data)
-    return table_columns(data, name, kind) if kind in TABLE_KINDS else None
-
-
 def table_columns(data: bytes, name: str, kind: str) -> list[str]:
     """The column names of a CSV/TSV/Parquet file's bytes (as `opened` gives them), from its header or schema."""
     if kind == "parquet":
@@ -590,7 +580,6 @@ __all__ = [
     "jsonl_document",
     "jsonl_records",
     "parquet_columns",
-    "peek_columns",
     "read_parquet",
     "read_path",
     "read_table",
