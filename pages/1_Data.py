@@ -78,7 +78,7 @@ def choose_source() -> tuple[str | None, str, str, dict | None]:
         return None, "", "", None
     with user_errors("This path cannot be used"):
         # The browser is shared: a typed path must stay inside the folders the operator allowed, and read none of
-        # the workspace's records of who did what (ftlib.bookkeeping).
+        # the workspace's own files that are not data: who did what, choices, a run's files (ftlib.bookkeeping).
         path = check_data_path(typed, what="data file")
     return str(path), data_stem(path), path.name, None
 

@@ -187,7 +187,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         if typed:
             try:
                 # The browser is shared: a typed path must stay inside the folders the operator allowed, and read
-                # none of the workspace's records of who did what (ftlib.bookkeeping).
+                # none of the workspace's own files that are not data (ftlib.bookkeeping).
                 allowed = check_data_path(typed, what="test file")
             except UserError as exc:
                 st.error(f"**Test file**: {exc}", icon=alerts.ERROR)
