@@ -243,8 +243,8 @@ def whole_split(
     batch_size = number_in_range(
         s1,
         setting_label("batch_size"),
-        1,
-        1024,
+        field_specs()["batch_size"].minimum,  # a run's limits, as the Train form and `ftlib batch` take it
+        field_specs()["batch_size"].maximum,
         default_for("batch_split_size", size_in_training),
         key="batch_split_size",
         help="Rows in one batch; a training step takes this many times the gradient accumulation (and the "

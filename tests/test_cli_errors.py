@@ -52,7 +52,11 @@ ARGPARSE_CASES = [
     ("missing-required-option", ["score", "run-1", "--response", "a"], "score: the following arguments are required"),
     ("bad-int", ["runs", "log", "some-run", "-n", "abc"], "runs log: argument -n: 'abc' is not a whole number"),
     ("bad-test-size", ["data", "split", CHATS, "--out", "o", "--test-size", "abc"], "'abc' is neither a ratio"),
-    ("bad-batch-size", ["batch", CHATS, "--batch-size", "0"], "batch: argument --batch-size: 0 must be at least 1"),
+    (
+        "bad-batch-size",
+        ["batch", CHATS, "--batch-size", "0"],
+        "batch: argument --batch-size: 0 is out of range: a run's batch_size is at least 1 and at most 1024",
+    ),
     # A cold review: `batch` took a max length `train` refuses (and counted rows cut to 8 tokens). `tokens` still shows
     # a row cut anywhere: it teaches what a cut does.
     (

@@ -79,13 +79,14 @@ def sample_seed(text: str) -> int:
 
 def add_policy_option(parser) -> None:
     """`--policy` (or train's name of it, `--mask-policy`): which tokens are trained, for `tokens` and `batch`."""
+    from ftlib.config import field_specs
     from ftlib.masks import POLICIES
 
     parser.add_argument(
         "--policy",
         "--mask-policy",  # the run setting `mask_policy`, as `train` spells it
         dest="policy",
-        default="all_assistant",
+        default=field_specs()["mask_policy"].default,  # a run's, as the Tokens and Batches pages start from it
         choices=POLICIES,
         help="which tokens are trained (train's --mask-policy)",
     )
@@ -94,11 +95,12 @@ def add_policy_option(parser) -> None:
 def add_template_options(parser) -> None:
     """`--template` (a built-in or the model's own) and `--template-file` (a custom Jinja template), for `tokens`,
     `batch` and `data inspect` (whether it writes tool calls); `chosen_template` reads them."""
+    from ftlib.config import field_specs
     from ftlib.templates import TEMPLATE_NAMES
 
     parser.add_argument(
         "--template",
-        default="tokenizer",
+        default=field_specs()["template"].default,  # a run's, as the Tokens and Batches pages start from it
         choices=[n for n in TEMPLATE_NAMES if n != "custom"],
         help="chat template; 'tokenizer' is the model's own (default)",
     )

@@ -26,7 +26,6 @@ from ftlib.commands import (
     chosen_template,
     inspect_command,
     load_data,
-    positive_int,
     run_setting_int,
     skipped_rows,
     skipped_said,
@@ -71,13 +70,13 @@ def register(sub) -> None:
     run = field_specs()  # a run's defaults, which the Batches page previews too
     p.add_argument(
         "--batch-size",
-        type=positive_int,
+        type=run_setting_int("batch_size"),  # within a run's limits, as `train` and the Train page take it
         default=run["batch_size"].default,
         help=f"examples per step, a preference pair counting as one (default: {run['batch_size'].default}, a run's)",
     )
     p.add_argument(
         "--grad-accum",
-        type=positive_int,
+        type=run_setting_int("grad_accum"),  # within a run's limits, as `train` and the Train page take it
         default=run["grad_accum"].default,
         help=f"batches per optimizer step, for counting steps (default: {run['grad_accum'].default}, a run's)",
     )
@@ -88,7 +87,12 @@ def register(sub) -> None:
         help="longer sequences are cut to this for every strategy; also the packed row length "
         f"(default: {run['max_length'].default}, a run's)",
     )
-    p.add_argument("--seed", type=int, default=0, help="shuffle seed for length grouping")
+    p.add_argument(
+        "--seed",
+        type=run_setting_int("seed"),
+        default=run["seed"].default,
+        help=f"shuffle seed for length grouping, as a run's seed (default: {run['seed'].default}, a run's)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_batch)
 
@@ -178,7 +182,7 @@ def _tokens_command(args, i: int, max_length: bool = False) -> str:
     words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
     words += ["--map " + shlex.quote(pair) for pair in args.map]
     words += [f"--model {shlex.quote(args.model)} --template {shlex.quote(args.template)}"]
-    words += [f"--policy {shlex.quote(args.policy)}"] if args.policy != "all_assistant" else []
+    words += [f"--policy {shlex.quote(args.policy)}"] if args.policy != field_specs()["mask_policy"].default else []
     words += [f"--max-length {args.max_length}"] if max_length else []
     return " ".join(words)
 

@@ -1,0 +1,67 @@
+"""The CLI and the pages as one product: the same defaults (held once, by the engine), the same limits and the same
+notes before a run starts, whichever of the two a team uses."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from ftlib import config as config_module
+from ftlib.cli import build_parser, main
+from ftlib.data import count_test_rows
+from ftlib.splits import default_test_ratio
+
+ROOT = Path(__file__).resolve().parents[1]
+CHATS = [
+    {"messages": [{"role": "user", "content": f"Name a colour, {i}."}, {"role": "assistant", "content": "Teal."}]}
+    for i in range(6)
+]
+
+
+def _rows_file(tmp_path: Path) -> str:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in CHATS))
+    return str(path)
+
+
+def test_data_split_holds_out_what_the_data_page_starts_with(tmp_path, capsys):
+    """The Data page starts a small file's split at the ratio that holds out 5 rows (qa_table's 32: 0.15); `data
+    split` without --test-size held out 0.1 (4 rows) and warned that 4 held-out rows are few."""
+    out = tmp_path / "split"
+    assert main(["data", "split", str(ROOT / "samples" / "qa_table.csv"), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    test_rows = (out / "test.jsonl").read_text().splitlines()
+    assert len(test_rows) == count_test_rows(32, default_test_ratio(32)) == 5
+    assert json.loads((out / "meta.json").read_text())["test_size"] == default_test_ratio(32) == 0.15
+    assert "Only 4 held-out rows" not in said
+
+
+def test_batch_takes_the_batch_size_grad_accum_and_seed_a_run_takes(tmp_path, capsys):
+    """`batch --batch-size 2000` was counted, where `train` and the Batches page refuse a batch size over 1024."""
+    rows = _rows_file(tmp_path)
+    for flag, value, name in (
+        ("--batch-size", "2000", "batch_size"),
+        ("--grad-accum", "5000", "grad_accum"),
+        ("--seed", "-1", "seed"),
+    ):
+        assert main(["batch", rows, flag, value]) == 2
+        err = capsys.readouterr().err
+        assert f"batch: argument {flag}: {value} is out of range: a run's {name} is at least" in err
+
+
+def test_tokens_and_batch_start_from_a_runs_template_and_policy(monkeypatch):
+    """Their --template and --policy defaults are the run settings' (RunConfig), as the Tokens and Batches pages
+    start from them, not a second copy of the same words."""
+    real = config_module.field_specs()
+    changed = {
+        **real,
+        "mask_policy": dataclasses.replace(real["mask_policy"], default="last_assistant"),
+        "template": dataclasses.replace(real["template"], default="chatml"),
+    }
+    monkeypatch.setattr(config_module, "field_specs", lambda: changed)
+    parser = build_parser()
+    for command in (["tokens", "f.jsonl"], ["batch", "f.jsonl"], ["data", "inspect", "f.jsonl"]):
+        args = parser.parse_args(command)
+        assert args.template == "chatml", command
+        assert getattr(args, "policy", "last_assistant") == "last_assistant", command
