@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from ftlib import config as config_module
+from ftlib import runs
 from ftlib.cli import build_parser, main
 from ftlib.data import count_test_rows
 from ftlib.splits import default_test_ratio
@@ -65,3 +67,37 @@ def test_tokens_and_batch_start_from_a_runs_template_and_policy(monkeypatch):
         args = parser.parse_args(command)
         assert args.template == "chatml", command
         assert getattr(args, "policy", "last_assistant") == "last_assistant", command
+
+
+def _queue(monkeypatch, tmp_path, tiny_model_dir) -> None:
+    """`train ... --detach` of a 2-step LoRA run on a tiny model, a stand-in process instead of training."""
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
+    flags = ["--model", str(tiny_model_dir), "--dataset", _rows_file(tmp_path), "--device", "cpu", "--detach"]
+    assert main(["train", "--method", "lora", "--max-steps", "2", *flags]) == 0
+
+
+def test_train_warns_as_the_train_page_when_the_estimate_does_not_fit(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    """The Train page shows the memory estimate's red box (`MemoryEstimate.too_big`) before Start; `train` queued
+    such a run without a word."""
+    from ftlib import memory
+
+    monkeypatch.setattr(memory, "_device_memory", lambda device: 1024)  # 1 KiB free
+    _queue(monkeypatch, tmp_path, tiny_model_dir)
+    err = capsys.readouterr().err
+    assert "warning: estimated peak memory " in err and "More than the 1 KiB of free RAM on cpu." in err
+
+    monkeypatch.setattr(memory, "_device_memory", lambda device: 1 << 50)
+    _queue(monkeypatch, tmp_path, tiny_model_dir)
+    assert "estimated peak memory" not in capsys.readouterr().err
+
+
+def test_train_says_how_long_the_run_takes_as_the_train_page_does(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    """The page says "About 0:00:01 of training ..." under the estimate where an earlier run measured its speed on
+    this server (`ftlib.run_time`); `train` said nothing."""
+    from ftlib import run_time
+
+    monkeypatch.setattr(run_time, "measured_rate", lambda config, device, runs=None: (1000.0, "r-earlier"))
+    _queue(monkeypatch, tmp_path, tiny_model_dir)
+    err = capsys.readouterr().err
+    assert "note: About 0:00:01 of training (after the model loads): " in err
+    assert "that run r-earlier measured with this model and method on this server's CPU" in err

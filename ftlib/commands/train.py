@@ -372,14 +372,24 @@ def _follow(run_id: str, out, poll: float, offset: int):
 
 def memory_estimate(config: RunConfig, report) -> int | None:
     """The memory estimate the Train page shows for these settings (bytes per process), which the run keeps so that
-    `runs show` puts its measured peak beside it; None, with a warning, where the model's shape cannot be read."""
-    from ftlib.memory import estimate
+    `runs show` puts its measured peak beside it; None, with a warning, where the model's shape cannot be read.
+
+    What the page says beside it before Start is said here too, on stderr: a `warning:` where the estimate is more
+    than the device holds (`MemoryEstimate.too_big`, the page's red box) and a `note:` of about how long the run
+    trains where an earlier run on this server measured its speed (`ftlib.run_time.time_estimate`)."""
+    from ftlib.memory import estimate, human
+    from ftlib.run_time import time_estimate
 
     try:
         est = estimate(config, seq_len=report.longest or config.max_length, train_rows=report.train_rows)
     except Exception as exc:  # noqa: BLE001 (a courtesy: a run is never refused for want of an estimate)
         print(f"warning: no memory estimate for this run ({type(exc).__name__}: {exc})", file=sys.stderr)
         return None
+    if too_big := est.too_big():  # said, not refused: the page lets such a run start too
+        per = f" per {est.per}" if est.processes > 1 else ""  # as the page's headline says it
+        print(f"warning: estimated peak memory {human(est.total)}{per}: {too_big}", file=sys.stderr)
+    if timed := time_estimate(config, report.tokens, report.train_rows, est.device):
+        print(f"note: {timed.sentence()}", file=sys.stderr)
     return est.total
 
 
