@@ -49,3 +49,55 @@ def test_every_cli_example_in_the_readme_parses():
     parser = build_parser()
     for args in lines:
         parser.parse_args(args)  # a UsageError names the command and what it refused
+
+
+def test_the_readme_counts_the_bad_inputs_the_suite_tries():
+    """README's Reliability said 72 inputs tried where tests/bad_inputs.py held 85 (cases added, the count not)."""
+    from tests.bad_inputs import CASES
+
+    said = re.search(r"\*\*Inputs tried: (\d+)\*\*", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert said and int(said.group(1)) == len(CASES)
+
+
+def test_every_setting_of_the_readme_table_is_one_the_code_reads():
+    """The other way round from tests/test_runs.py's check (every setting the code reads is in the table): a setting
+    renamed or removed in the code would stay documented, and an operator would set it to no effect."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    settings = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    table = {m for line in settings.splitlines() if line.startswith("| `") for m in re.findall(r"`(FTLIB_\w+)`", line)}
+    code = [*(ROOT / "ftlib").rglob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").glob("*.py")]
+    read = {
+        m for p in [*code, *ROOT.glob("*.py")] for m in re.findall(r'"(FTLIB_\w+)"', p.read_text(encoding="utf-8"))
+    }
+    assert len(table) > 15 and table - read == set()
+
+
+def test_every_file_the_docs_name_is_there():
+    """A path README or ARCHITECTURE names (`tests/bad_inputs.py`, `bench/bench_pages.py`, `ui/job_owner.py`, ...) is a
+    file of the repository: a renamed test or benchmark left the docs pointing at nothing."""
+    named = set()
+    for doc in ("README.md", "docs/ARCHITECTURE.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        named |= set(
+            re.findall(r"`((?:ftlib|ui|pages|tests|bench|samples|docs)/[\w./-]+\.(?:py|jsonl|csv|sh|png))`", text)
+        )
+    assert len(named) > 20
+    assert sorted(p for p in named if not (ROOT / p).is_file()) == []
+
+
+def test_every_make_target_the_readme_names_is_in_the_makefile():
+    """`make run`, `make test`, `make screenshots`, ...: each a target of the Makefile, so README's commands run."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([\w-]+):", makefile, flags=re.M))
+    named = set(re.findall(r"`make ([\w-]+)", (ROOT / "README.md").read_text(encoding="utf-8")))
+    assert {"run", "test"} <= named and named - targets == set()
+
+
+def test_the_architecture_names_every_command_group():
+    """ARCHITECTURE's cli.py row lists the command groups, one module each: a group added to the CLI is named there."""
+    from ftlib.cli import GROUPS
+
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `cli.py`"))
+    listed = re.search(r"one module per group \(([a-z, ]+);", row)
+    assert listed and sorted(listed.group(1).split(", ")) == sorted(GROUPS)
