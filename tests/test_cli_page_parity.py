@@ -101,3 +101,29 @@ def test_train_says_how_long_the_run_takes_as_the_train_page_does(monkeypatch, t
     err = capsys.readouterr().err
     assert "note: About 0:00:01 of training (after the model loads): " in err
     assert "that run r-earlier measured with this model and method on this server's CPU" in err
+
+
+def test_runs_show_sizes_the_exported_copies_and_runs_export_removes_them_as_the_export_panel_does(capsys):
+    """The Train page's Export panel says what a run's exported copies (merged model, GGUF files, zips) take and
+    removes them; from the CLI only `rm` did, and `runs show` said nothing of them."""
+    from ftlib.testing import make_run
+
+    run = make_run("r-done", {"dataset": "d"}, step=4)
+    run.exports_dir.mkdir()
+    (run.exports_dir / "r-done-merged.zip").write_bytes(b"\0" * 4096)
+    assert main(["runs", "show", "r-done"]) == 0
+    assert "exported copies: 4 KiB in the run's folder" in capsys.readouterr().out
+
+    assert main(["runs", "export", "r-done", "--remove", "--zip"]) == 2  # one or the other
+    assert "--remove removes the exported copies, which --zip builds" in capsys.readouterr().err
+    assert run.exports_dir.is_dir()
+
+    assert main(["runs", "export", "r-done", "--remove"]) == 0
+    assert (
+        capsys.readouterr().out == "r-done: removed the exported copies (4 KiB freed); its own result is untouched\n"
+    )
+    assert not run.exports_dir.exists() and run.path.is_dir()
+    assert main(["runs", "show", "r-done"]) == 0
+    assert "exported copies" not in capsys.readouterr().out
+    assert main(["runs", "export", "r-done", "--remove"]) == 0
+    assert capsys.readouterr().out == "r-done: no exported copies to remove\n"

@@ -73,6 +73,13 @@ def register(sub) -> None:
         help="copy the export to DIR (made if missing; refused if it holds anything) and print DIR; with --zip, "
         "also DIR.zip. Without it the export stays in the run's folder",
     )
+    export.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove the exported copies an export or a download left in the run's folder (a merged model, GGUF "
+        "files, zips), as the Train page's Remove them does; the adapter or model stays, and an export builds them "
+        "again",
+    )
     export.set_defaults(handler=_export)
     log = rsub.add_parser("log", help="the last lines of a run's log")
     log.add_argument("id")
@@ -238,11 +245,28 @@ def _show(args) -> int:
     memory = summary.memory_text  # "" for a run from before peaks were recorded
     if memory:
         print(f"memory: {memory}")
+    if copies := _exported_words(args.id):
+        print(f"exported copies: {copies}")
     if info.get("log_tail") and info["state"] in ("failed", "interrupted"):
         print("last log lines:")
         for line in info["log_tail"]:
             print(f"  | {line}")
     return 0
+
+
+def _exported_words(run_id: str) -> str:
+    """What the run's exported copies take in its folder, as the Train page's Export panel says it, with the command
+    that removes them; "" when there are none."""
+    from ftlib import export, runs
+    from ftlib.memory import human
+
+    size = export.exported_bytes(runs.find(run_id))
+    if not size:
+        return ""
+    return (
+        f"{human(size)} in the run's folder (a merged model, GGUF files, zips; an export builds them again): "
+        f"`python -m ftlib runs export {run_id} --remove` removes them"
+    )
 
 
 def _mean_words(run_id: str, summary) -> str:
@@ -362,6 +386,8 @@ def _export(args) -> int:
     from ftlib import downloads, export, runs
 
     run = runs.find(run_id(args.id))
+    if args.remove:
+        return _remove_exported(run, args)
     if args.gguf:
         folder = export.export_gguf(run, args.gguf)
     elif args.merged:
@@ -380,6 +406,28 @@ def _export(args) -> int:
             print(export.zip_folder(folder))
     for note in downloads.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
         print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _remove_exported(run, args) -> int:
+    """`runs export ID --remove`: the run's exported copies removed (`export.remove_exported`), what was freed said;
+    refused beside an option that builds an export (one or the other)."""
+    from ftlib import export
+    from ftlib.errors import UserError
+    from ftlib.memory import human
+
+    building = [f for f, given in (("--merged", args.merged), ("--zip", args.zip), ("--gguf", args.gguf)) if given]
+    building += ["--out"] if args.out else []
+    if building:
+        named, verb = " and ".join(building), "builds" if len(building) == 1 else "build"
+        raise UserError(
+            f"runs export: --remove removes the exported copies, which {named} {verb}: give one or the other."
+        )
+    freed = export.remove_exported(run)
+    if freed:
+        print(f"{run.id}: removed the exported copies ({human(freed)} freed); its own result is untouched")
+    else:
+        print(f"{run.id}: no exported copies to remove")
     return 0
 
 
