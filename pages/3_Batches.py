@@ -449,7 +449,8 @@ if len(train) > 1:
         default_for("batch_rows", min(4, len(train)), range(1, most + 1)),
         key="batch_rows",
         help="How many rows the grids below lay out, a few so they stay readable. Training's batch size is set on "
-        f"the Train page ({training_default('batch_size')} by default); the table at the bottom counts steps with it.",
+        f"the Train page ({training_default('batch_size')} for a run started now); the table at the bottom starts "
+        "from it.",
     )
     keep("batch_rows")
 else:
