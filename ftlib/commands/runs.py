@@ -21,7 +21,7 @@ from ftlib.user_paths import user_path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("runs", help="list, inspect, stop, resume and export training runs")
+    p = sub.add_parser("runs", help="list, inspect, stop, resume, export and delete training runs")
     rsub = p.add_subparsers(dest="runs_command", metavar="ACTION")
     rsub.required = True
     lst = rsub.add_parser(
@@ -54,7 +54,11 @@ def register(sub) -> None:
         "--wait", action="store_true", help="follow it until it ends; exit codes as `train`'s (0 finished, 3 stopped)"
     )
     resume.set_defaults(handler=_resume)
-    export = rsub.add_parser("export", help="print the folder of the adapter (PEFT) or of a merged full model")
+    export = rsub.add_parser(
+        "export",
+        help="print the folder of a finished run's adapter (PEFT) or full model, of its merged model (--merged) or "
+        "of its GGUF file (--gguf); or remove the copies exports left (--remove)",
+    )
     export.add_argument("id")
     export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
     export.add_argument("--zip", action="store_true", help="also write a .zip of the folder and print its path")
