@@ -7,6 +7,7 @@
     refusal(run)                          # None, or why `runs resume` would fail the same way now
     unusable_reward_models(config)        # {run id: why} for the reward-model runs a GRPO run scores with
     reward_model_users(run_id)            # the queued or training GRPO runs that score with this reward model
+    reward_model_users_said(run_id)       # what deleting that reward model costs every GRPO run scoring with it
 
 A failure's stored message says why the run failed then. Where the cause can be fixed outside the run (a reward-model
 run that was deleted, then copied back), whether a resume would fail again is asked now, not read from that message:
@@ -95,6 +96,24 @@ def reward_model_users(run_id: str, states: tuple[str, ...] | None = ("queued", 
     return users
 
 
+def reward_model_users_said(run_id: str) -> str:
+    """One sentence naming every GRPO run that scores with the reward-model run `run_id`, whatever its state (an
+    ended one resumes and is evaluated with it): what deleting `run_id` costs them, as `runs delete` warns and the
+    Train page's delete question says it; "" when none does.
+
+    >>> reward_model_users_said("no-such-run")
+    ''
+    """
+    users = reward_model_users(run_id, states=None)
+    if not users:
+        return ""
+    several = len(users) > 1
+    return (
+        f"{', '.join(users)} {'score' if several else 'scores'} with this reward model: without it, resuming or "
+        f"evaluating {'them' if several else 'it'} fails."
+    )
+
+
 def refusal(run: RunDir) -> str | None:
     """Why `runs resume` refuses the run now (None when it may resume): a damaged checkpoint it would resume from,
     a reward-model run it failed on that still cannot be used, a failure on its settings or data before any
@@ -138,6 +157,7 @@ __all__ = [
     "refusal",
     "resume_words",
     "reward_model_users",
+    "reward_model_users_said",
     "stopped_now_message",
     "unusable_reward_models",
 ]

@@ -127,3 +127,37 @@ def test_runs_show_sizes_the_exported_copies_and_runs_export_removes_them_as_the
     assert "exported copies" not in capsys.readouterr().out
     assert main(["runs", "export", "r-done", "--remove"]) == 0
     assert capsys.readouterr().out == "r-done: no exported copies to remove\n"
+
+
+def test_the_train_pages_delete_question_names_the_grpo_runs_a_reward_model_scores_as_runs_delete_does(
+    tiny_model_dir, capsys
+):
+    """`runs delete` warned that a GRPO run scoring with the reward model could no longer resume or be evaluated;
+    the Train page's question said "nothing else changes". One engine sentence now (run_resume)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib.testing import make_run
+
+    make_run("r-rm", {"method": "reward", "model": str(tiny_model_dir)})
+    grpo = {"method": "grpo", "model": str(tiny_model_dir), "rewards": [{"model": "r-rm"}]}
+    make_run("r-grpo", grpo)
+    said = "r-grpo scores with this reward model: without it, resuming or evaluating it fails."
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = "r-rm"
+    at.run()
+    at.button(key="delete_ask_r-rm").click().run()
+    (question,) = [w.value for w in at.warning if "for good?" in w.value]
+    assert question.endswith(f"Teammates lose it too. {said}") and "nothing else changes" not in question
+
+    at.button(key="delete_cancel_r-rm").click().run()
+    at.session_state["train_selected"] = "r-grpo"
+    at.run()
+    at.button(key="delete_ask_r-grpo").click().run()
+    assert any(w.value.endswith("Teammates lose it too; nothing else changes.") for w in at.warning)
+
+    capsys.readouterr()  # the AppTest's own log lines
+    assert main(["runs", "delete", "r-rm", "--yes"]) == 0
+    assert capsys.readouterr().err == f"warning: {said}\n"

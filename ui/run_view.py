@@ -20,6 +20,7 @@ from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
+from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.rundir import RunSummary
 from ui import alerts, chart_data
@@ -413,10 +414,12 @@ def controls(info: RunSummary) -> None:
 
 def delete_confirmation(run_id: str) -> None:
     """The row that asks before a run is deleted, naming it on the question and on the button."""
+    # The GRPO runs that score with it (a reward model), as `runs delete` warns: not "nothing else changes".
+    users = reward_model_users_said(run_id)
     with st.container(border=True):
         st.warning(
             f"Delete run `{run_id}` for good? Its result, checkpoints, charts and log go, and any merged model or "
-            "zip made for a download. Teammates lose it too; nothing else changes.",
+            "zip made for a download. Teammates lose it too" + (f". {users}" if users else "; nothing else changes."),
             icon=alerts.WARNING,  # a warning's symbol, as every warning box (ui.alerts); the buttons say Delete
         )
         yes, no, _ = st.columns([3, 1, 2])

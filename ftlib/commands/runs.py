@@ -455,18 +455,13 @@ def _delete(args) -> int:
     from ftlib.errors import UserError
     from ftlib.memory import human
     from ftlib.run_people import cli_user, warnings_to
-    from ftlib.run_resume import reward_model_users
+    from ftlib.run_resume import reward_model_users_said
 
     args.id = run_id(args.id)
     run = runs.find(args.id)
     size = sum(f.stat().st_size for f in run.path.rglob("*") if f.is_file())
-    if users := reward_model_users(args.id, states=None):  # said before the question, and with --yes too
-        them = "them" if len(users) > 1 else "it"
-        print(
-            f"warning: {', '.join(users)} {'score' if len(users) > 1 else 'scores'} with this reward model: without "
-            f"it, resuming or evaluating {them} fails.",
-            file=sys.stderr,
-        )
+    if users := reward_model_users_said(args.id):  # said before the question, and with --yes too (as on the page)
+        print(f"warning: {users}", file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError(f"runs delete: add --yes to delete {args.id} ({human(size)}, its results included).")
