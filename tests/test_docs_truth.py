@@ -101,3 +101,14 @@ def test_the_architecture_names_every_command_group():
     row = next(line for line in text.splitlines() if line.startswith("| `cli.py`"))
     listed = re.search(r"one module per group \(([a-z, ]+);", row)
     assert listed and sorted(listed.group(1).split(", ")) == sorted(GROUPS)
+
+
+def test_the_readme_counts_the_shipped_samples_rows():
+    """README's Shipped samples count each file's rows ("171 conversations", "100 DPO pairs", "189 prompts"): a sample
+    made again by samples/make_samples.py with other rows would leave those counts behind."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = dict(re.findall(r"`(\w+\.jsonl)` \((\d+) ", text))
+    assert len(said) >= 3
+    for name, count in said.items():
+        lines = (ROOT / "samples" / name).read_text(encoding="utf-8").splitlines()
+        assert sum(bool(line.strip()) for line in lines) == int(count), name
