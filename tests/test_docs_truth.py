@@ -112,3 +112,13 @@ def test_the_readme_counts_the_shipped_samples_rows():
     for name, count in said.items():
         lines = (ROOT / "samples" / name).read_text(encoding="utf-8").splitlines()
         assert sum(bool(line.strip()) for line in lines) == int(count), name
+
+
+def test_the_architecture_names_every_browser_test_file():
+    """ARCHITECTURE's Testing section named two real-browser test files where five carry the `browser` marker (the
+    phase `make test` runs alone): each file so marked is named there."""
+    testing = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8").split("\n## Testing\n", 1)[1]
+    marker = re.compile(r"^pytestmark = .*pytest\.mark\.browser|^@pytest\.mark\.browser", flags=re.M)
+    marked = {p.name for p in (ROOT / "tests").glob("test_*.py") if marker.search(p.read_text("utf-8"))}
+    assert len(marked) >= 2
+    assert sorted(name for name in marked if f"tests/{name}" not in testing) == []
