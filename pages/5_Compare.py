@@ -52,7 +52,7 @@ from ui.compare_view import (
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 from ui.labels import template_label
-from ui.prompt_input import choose_prompt
+from ui.prompt_input import choose_prompt, read_in, rewritten_said
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
 from ui.token_view import skip_link, skip_target
 
@@ -146,7 +146,10 @@ with st.container():
     if split_name:
         with user_errors("Could not open the saved split"):
             test_rows = cached_split(split_name)[1]
-    messages, reference, tools = choose_prompt(test_rows, split_name)
+    messages, reference, tools, picked = choose_prompt(test_rows, split_name)
+    # Beside the picker: a row asked at its first reply in a template that rewrites earlier turns, said once the
+    # templates the models read it in are known (below, with the models).
+    rewritten_slot = st.empty()
     injected = prompt_control_warning([str(m.get("content") or "") for m in messages], tokenizer)
     if injected:
         st.warning(injected, icon=alerts.WARNING)
@@ -280,6 +283,8 @@ with st.container():
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.
         prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in, fix=system_fix)
+    if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
+        rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     prompt_view(prompts, reference, choices_by_name(usable, choices))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).

@@ -1,7 +1,9 @@
 """The Compare page's prompt: typed (with an optional system message), or a row of the active split's test part
 (its reference answer kept apart, for the page to show beside the outputs, and its tool schemas, which the models
 read as training showed them). What was typed or picked outlives a
-visit to another page (`ui.kept`); the row picked is kept per split."""
+visit to another page (`ui.kept`); the row picked is kept per split. A row asked at its first reply in a chat template
+that rewrites earlier turns (Qwen3's) is said to be asked in another form than training read it (`rewritten_said`,
+by the rule Evaluate names such replies by: `ftlib.references.rewritten_before`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import streamlit as st
 from ftlib import workspace
 from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
-from ftlib.references import several_replies
+from ftlib.references import rewritten_before, several_replies
+from ftlib.run_picker import template_words
 from ui.evaluate_view import answer_at_radio, row_label
 from ui.kept import default_for, keep, restore
 
@@ -74,9 +77,12 @@ def _opens_with_system(row: dict) -> bool:
     return bool(turns) and turns[0].get("role") == "system"
 
 
-def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[dict], dict | None, list | None]:
+def choose_prompt(
+    test_rows: list[dict], split_name: str | None
+) -> tuple[list[dict], dict | None, list | None, tuple[dict, str] | None]:
     """(messages ending with the user's turn, the reference answer's assistant message (its reasoning and tool calls
-    included) or None, the row's `tools` or None: a typed prompt has none)."""
+    included) or None, the row's `tools` or None: a typed prompt has none, and the test row picked with the reply it
+    is asked at (`ANSWER_AT`'s key) or None for a typed prompt: what `rewritten_said` looks at)."""
     sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
     restore("compare_source", sources)
     source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed", key="compare_source")
@@ -105,7 +111,7 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
             offers = _split_offers(split_name, str(workspace.workspace_dir()), workspace.split_version(split_name))
         if note := typed_prompt_note(test_rows, system_typed=bool(system.strip()), offers=offers):
             st.caption(note)
-        return messages, None, None
+        return messages, None, None, None
 
     def label(i: int) -> str:
         turns = conversation_or_row(test_rows[i])
@@ -129,8 +135,46 @@ def choose_prompt(test_rows: list[dict], split_name: str | None) -> tuple[list[d
         )
     messages, tools = conversation_or_row(test_rows[index], at), test_rows[index].get("tools") or None
     if messages and messages[-1]["role"] == "assistant":
-        return messages[:-1], messages[-1], tools
-    return messages, None, tools
+        return messages[:-1], messages[-1], tools, (test_rows[index], at)
+    return messages, None, tools, (test_rows[index], at)
 
 
-__all__ = ["choose_prompt", "conversation_or_row", "typed_prompt_note"]
+def read_in(model_set, template=None) -> list[tuple[str, object]]:
+    """The chat templates a comparison's models read the prompt in, as (name, what `rewritten_before` takes: the name,
+    or a run's custom template with its Jinja text), once each: every tuned model's own, the model's own where a run
+    names none or no run is chosen (the base reads the first run's), as `ftlib.modelset.render_prompts` renders them;
+    `template` (the page's pick for a model without one) for all."""
+    from ftlib.templates import get_template
+
+    if template is not None:
+        return [(template, template)]
+    trained = [model_set.templates[n] for n in model_set.tuned if n in model_set.templates]
+    if len(trained) < len(model_set.tuned) or not trained:  # a tuned model without one, or the base alone
+        trained.append(("tokenizer", ""))
+    return [
+        (name, get_template("custom", model_set.tokenizer, source) if name == "custom" else name)
+        for name, source in dict.fromkeys(trained)
+    ]
+
+
+def rewritten_said(row: dict, at: str, tokenizer, templates: list[tuple[str, object]]) -> str:
+    """A sentence saying that the reply `at` chooses of the picked test `row` is written otherwise inside the whole
+    conversation by the chat templates of `templates` (`read_in`) that rewrite earlier turns once later ones follow
+    (Qwen3's drops an earlier reply's reasoning), so the models are asked in a form training never read; "" where
+    none does (at the last reply, the whole conversation: never). The rule is Evaluate's
+    (`ftlib.references.rewritten_before`, by which it names such replies as scored in another form)."""
+    which = list(dict.fromkeys(name for name, chosen in templates if rewritten_before(row, tokenizer, chosen, at)))
+    if not which:
+        return ""
+    named = " and ".join("the " + (template_words(name) or "model's own template") for name in which)
+    one = len(which) == 1
+    return (
+        f"Asked in another form than training read it: {named} {'writes' if one else 'write'} this row's earlier "
+        f"turns otherwise once later ones follow ({'it rewrites' if one else 'they rewrite'} history: Qwen3-style "
+        "templates drop an earlier reply's reasoning). The models are asked as the conversation ending with this "
+        "reply is written; training read the reply inside the whole conversation, written otherwise there, so an "
+        "answer can differ from what the run learned. Evaluate names such replies as scored in another form too."
+    )
+
+
+__all__ = ["choose_prompt", "conversation_or_row", "read_in", "rewritten_said", "typed_prompt_note"]

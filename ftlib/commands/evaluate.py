@@ -11,12 +11,15 @@ test split as in the CSV and its `row` counted from 1, as the skipped rows and t
 `--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
 rows the file could not give are skipped and not counted; with a run's own split (or a --data saved split) kept with
 its rows' places (`ftlib.split_lines`), `where` is the row's place in the file it was saved from ("line 9 of
-chats.jsonl"), and a `note:` line after the skipped and cut rows says their lines ("held-out row 3 is line 9"). `--csv`
-writes the same rows side by side. How sure the comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the
-mean per-row loss change with its 95% interval, a reward accuracy's Wilson interval, a GRPO run's mean per-prompt
-reward change with its 95% interval, each with a verdict), is printed on `how sure:` lines, or listed under "how_sure"
-with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind
-of run is measured by:
+chats.jsonl"), and a `note:` line after the skipped and cut rows says their lines ("held-out row 3 is line 9"). A
+conversation's record also says, as `rewritten` (true or false, each reply at every reply), whether it was scored in
+another form than training read it: a template rewriting earlier turns (Qwen3's drops an earlier reply's reasoning)
+writes it otherwise inside the whole conversation (`references.rewritten_before`; the `note:` naming them goes to
+stderr with --json). `--csv` writes the same rows side by side. How sure the comparison is, as the Evaluate page says
+it (`ftlib.eval_stats`: the mean per-row loss change with its 95% interval, a reward accuracy's Wilson interval, a GRPO
+run's mean per-prompt reward change with its 95% interval, each with a verdict), is printed on `how sure:` lines, or
+listed under "how_sure" with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`,
+`prompt_change_*`). What each kind of run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said;
@@ -96,7 +99,9 @@ def register(sub) -> None:
         "--json",
         action="store_true",
         help='print the aggregates as JSON, with every evaluated row under "per_row" (the fields of --csv; "row" '
-        'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE)',
+        'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE; '
+        '"rewritten": true where a template rewriting earlier turns writes the reply otherwise in the whole row, '
+        "so it was scored in another form than training read it)",
     )
     p.set_defaults(handler=_evaluate)
 
@@ -422,7 +427,9 @@ def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     (`LoadResult.row_numbers`), and `where`, that place in the words of the file's type (`LoadResult.where`: "line 4").
     `heldout`: a saved split's (meta.json, held-out row count, ...), the run's or --data's: each row's `where` in the
     file it was saved from, the file named ("line 9 of chats.jsonl", `eval_runs.heldout_place`), where the split keeps
-    the places.
+    the places. A result against references (an EvalResult) marks each record `rewritten`: whether its reply is one
+    the template writes otherwise inside the whole conversation (`EvalResult.rewritten`), scored in another form than
+    training read it; a reward model's or a GRPO run's records have no such field.
 
     >>> from ftlib.reward_eval import RewardedAnswers, RewardResult
     >>> answers = RewardedAnswers(2, "Hi", "Hello.", "Ahoy!", {"regex": 0.0}, {"regex": 1.0}, 0.0, 1.0)
@@ -431,8 +438,12 @@ def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     (3, 2, 'Ahoy!', 1.0, 1.0)
     """
     out = []
+    marked = getattr(result, "rewritten", None)  # (test index, reply) items; None: a result with no such items
+    rewritten = None if marked is None else {tuple(item) for item in marked}
     for r in result.rows:
         record = {"row": r.index + 1, **{k: _clean(v) for k, v in r.as_dict().items()}}
+        if rewritten is not None:  # true or false on every record, so a script reading it needs no default
+            record["rewritten"] = r.item in rewritten
         if source is not None:
             file_row = source.row_numbers[r.index]
             record.update(file_row=file_row, where=source.where(file_row))
