@@ -15,6 +15,7 @@ folder's files (rundir.py), what a run left to load (modelset.py); nothing here 
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -22,6 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ftlib.file_bytes import data_stem
+from ftlib.file_stamps import file_stamp
+from ftlib.run_people import WHO_FILE
 from ftlib.rundir import RunDir, RunSummary, run_folder_of
 from ftlib.templates import BUILTIN_TEMPLATES
 
@@ -120,13 +123,14 @@ def train_labels(infos: list[RunSummary]) -> dict[str, str]:
 
 def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
     """A RunChoice for each finished run (`ftlib.modelset.RunAdapter`s, as `list_run_adapters` gives them), newest
-    first by when they finished; labels name the base model when `adapters` were trained on more than one."""
+    first by when they finished; labels name the base model when `adapters` were trained on more than one. Each run's
+    summary is read once per version of its files (`kept_summary`), not at every call: the pages ask at every click."""
     now = time.time() if now is None else now
     adapters = list(adapters)
     show_model = models_differ(adapter.model for adapter in adapters)
     out = []
     for adapter in adapters:
-        info = RunDir(run_folder_of(adapter.path)).summary()
+        info = kept_summary(run_folder_of(adapter.path))
         finished = info.ended or info.created
         out.append(
             RunChoice(
@@ -140,6 +144,57 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
             )
         )
     return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True))
+
+
+# Run folder -> (summary_stamp, RunSummary) of the finished runs asked about in this process: every session's pickers
+# read each one at every click (a fifth of a Compare click with 41 runs, BENCHMARKS.md "Page responsiveness"), and a
+# summary parses the run's metrics and checks its weights. A plain dict, not a Streamlit cache: looking 41 runs up in
+# st.cache_resource (its hashing of each stamp) cost more than reading them.
+_KEPT: dict[str, tuple[tuple, RunSummary]] = {}
+KEPT_MOST = 2048  # runs kept at most (a few KB each): past it, all are let go of and read again as asked
+
+
+def summary_stamp(folder: str | Path) -> tuple:
+    """The version of what a finished run's summary is read from (`RunDir.summary`): its status.json, config.json,
+    metrics.jsonl and who.json, its checkpoints folder and each file of its result (whose weights are checked), as
+    `file_stamp`s. A run resumed, finished again, renamed, acted on or deleted gets another.
+
+    >>> summary_stamp("/no/such/run") == summary_stamp("/no/such/run")
+    True
+    """
+    run = RunDir(folder)
+    files = [run.status_file, run.config_file, run.metrics_file, run.path / WHO_FILE, run.checkpoints]
+    stamps = [file_stamp(path) for path in files]
+    for result in (run.adapter_dir, run.model_dir):
+        try:
+            with os.scandir(result) as entries:
+                stamps += sorted((e.name, e.inode(), *_times(e)) for e in entries)
+        except OSError:  # none (a LoRA run has no model/), or not readable: the summary says so
+            stamps.append(())
+    return tuple(stamps)
+
+
+def _times(entry: os.DirEntry) -> tuple:
+    try:
+        stat = entry.stat()
+    except OSError:
+        return ()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def kept_summary(folder: str | Path) -> RunSummary:
+    """`RunDir(folder).summary()` of a finished run, read again only when `summary_stamp(folder)` changed: a finished
+    run's summary depends on its files alone (not on the time), so one kept under their stamp is the one they give.
+    The same object is returned to every caller: never change it (`dataclasses.replace` makes a copy)."""
+    key, stamp = str(folder), summary_stamp(folder)
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    info = RunDir(folder).summary()
+    if len(_KEPT) >= KEPT_MOST:
+        _KEPT.clear()
+    _KEPT[key] = (stamp, info)
+    return info
 
 
 def _told_apart(choices: list[RunChoice]) -> list[RunChoice]:
@@ -208,10 +263,12 @@ __all__ = [
     "age_words",
     "dataset_name",
     "duplicate_numbers",
+    "kept_summary",
     "model_name",
     "models_differ",
     "preselect",
     "run_choices",
+    "summary_stamp",
     "template_words",
     "train_labels",
     "with_base",

@@ -159,8 +159,8 @@ with st.container():
     runs = M.list_run_adapters()
     usable = [r for r in runs if r.model in ("", model)]
     by_name = {r.name: r for r in usable}
-    # Each run's summary, read once a rerun for the picker, the prompt's and the grid's labels (three times before:
-    # a third of a click with 41 runs, BENCHMARKS.md "Page responsiveness").
+    # Each run's summary, read once per version of its files for the picker, the prompt's and the grid's labels
+    # (three times a click before: a third of a click with 41 runs, BENCHMARKS.md "Page responsiveness").
     choices = run_choices(usable)
     chosen_runs = pick_runs(
         "Fine-tuned models",

@@ -50,15 +50,16 @@ from ui.evaluate_view import (
     blanks,
     blanks_said,
     cost_section,
+    heatmap_drawn_from,
     how_sure,
     kept_elsewhere_said,
+    kept_heatmap,
     kept_said,
     lines_said,
     loops_said,
     places_of,
     row_label,
     side_by_side,
-    token_loss_figure,
     token_loss_table,
     with_places,
 )
@@ -135,7 +136,8 @@ if not runs:
     st.stop()
 
 by_name = {r.name: r for r in runs}
-choices = run_choices(runs)  # each run's summary, read once a rerun for the picker and the labels (twice before)
+# Each run's summary, read once per version of its files for the picker and the labels (twice a click before).
+choices = run_choices(runs)
 run_name = pick_run(
     "Run",
     runs,
@@ -577,6 +579,6 @@ if view is None:
                 reply=pick_reply,  # answered at every reply: which
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
-st.plotly_chart(token_loss_figure(view), width="stretch")
+st.plotly_chart(kept_heatmap(heatmap_drawn_from(view), view), width="stretch")  # built once per what it draws
 chart_data.show(token_loss_table(view))  # the heatmap's numbers for the keyboard and a screen reader (hover only)
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE)

@@ -7,6 +7,7 @@ are drawn with `st.text` (verbatim: no Markdown).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -523,6 +524,29 @@ def token_loss_figure(view) -> go.Figure:
     return readable_text(heat)
 
 
+def heatmap_drawn_from(view) -> str:
+    """A digest of everything `token_loss_figure(view)` draws (each token's text, whether it is scored, each model's
+    name and loss per token): the key its figure is kept under, so another row, reply or result that differs anywhere
+    is drawn again.
+
+    >>> from types import SimpleNamespace as V
+    >>> a, b = (V(tokens=["Hi"], scored=[True], losses={"base": [loss]}) for loss in (1.0, 2.0))
+    >>> heatmap_drawn_from(a) == heatmap_drawn_from(V(**vars(a))) != heatmap_drawn_from(b)
+    True
+    """
+    drawn = [list(view.tokens), list(view.scored), [[name, list(losses)] for name, losses in view.losses.items()]]
+    return hashlib.blake2b(json.dumps(drawn).encode("utf-8"), digest_size=16).hexdigest()
+
+
+# Kept for every session under what it draws, never changed by a page (`st.plotly_chart` sends a copy): built at each
+# click, the heatmap and its text colours were a fifth of an Evaluate rerun on the sample (BENCHMARKS.md, "Page
+# responsiveness"). Another row or a new result draws its own; a box that changes neither draws none again.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def kept_heatmap(drawn: str, _view) -> go.Figure:  # noqa: ARG001 (the key)
+    """`token_loss_figure(_view)`, kept under `drawn` (`heatmap_drawn_from(_view)`: everything it is drawn from)."""
+    return token_loss_figure(_view)
+
+
 __all__ = [
     "ACCURACY_HELP",
     "CHANGE_HELP",
@@ -539,6 +563,8 @@ __all__ = [
     "blanks_said",
     "cost_panel",
     "cost_section",
+    "heatmap_drawn_from",
+    "kept_heatmap",
     "how_sure",
     "lines_said",
     "places_of",
