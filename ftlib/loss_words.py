@@ -125,7 +125,10 @@ def train_heldout_note(
     if total and total > len(rows):
         differs.append(f"covers all {total} held-out rows, not the first {len(rows)}")
     differs.append("averages each batch's mean rather than every token alike")
-    said = ", ".join(differs[:-1]) + (" and " if len(differs) > 1 else "") + differs[-1]
+    # ", and" where a clause before has a comma of its own: "covers all 18 held-out rows, not the first 2 and averages
+    # each batch's mean" read as if it did not average them.
+    joined = ", and " if len(differs) > 2 or (len(differs) > 1 and "," in differs[-2]) else " and "
+    said = ", ".join(differs[:-1]) + (joined if len(differs) > 1 else "") + differs[-1]
     if same:  # `ftlib.evaluate`'s items of every reply: the tokens `all_assistant` labels, in the same context
         same_tokens = "the tokens Evaluate scores" if opening else "the same tokens"
         said = (

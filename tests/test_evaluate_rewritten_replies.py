@@ -97,7 +97,7 @@ def test_an_earlier_reply_is_scored_in_another_form_than_training_read_it(model_
     assert "the form a model is asked in" in said and "Train page's held-out loss" in said
     # Nor does the line on Train's held-out loss claim the same tokens then.
     assert train_heldout_note([PRIMES, ONE, COLOURS], "all_assistant", "every", 3, 2).startswith(
-        "Train's held-out loss differs: it scores 2 of these replies as the whole row writes them, not as asked here "
+        "Train's held-out loss differs: it scores 2 of these replies as the whole row writes them, not as asked here, "
         "and averages each batch's mean"
     )
     assert train_heldout_note([PRIMES], "all_assistant", "every", 1).startswith(
