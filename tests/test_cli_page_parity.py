@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from ftlib import config as config_module
 from ftlib import runs
 from ftlib.cli import build_parser, main
@@ -161,3 +163,36 @@ def test_the_train_pages_delete_question_names_the_grpo_runs_a_reward_model_scor
     capsys.readouterr()  # the AppTest's own log lines
     assert main(["runs", "delete", "r-rm", "--yes"]) == 0
     assert capsys.readouterr().err == f"warning: {said}\n"
+
+
+def test_the_score_panel_takes_a_system_message_as_score_system_does(tiny_model_dir, tmp_path, capsys):
+    """`python -m ftlib score --system` scores the answers after a system prompt; the Train page's Score panel (the
+    same command in the browser) had no box for one. Both now give the same scores."""
+    from streamlit.testing.v1 import AppTest
+    from transformers import AutoModelForSequenceClassification
+
+    from ftlib.models import load_tokenizer
+    from ftlib.testing import make_run
+
+    folder = tmp_path / "reward-model"
+    AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=1).save_pretrained(folder)
+    load_tokenizer(str(tiny_model_dir)).save_pretrained(folder)
+    config = {"method": "reward", "tuning": "full", "model": str(tiny_model_dir)}
+    run = make_run("20261201-120000-reward-pairs", config, model=folder, output="model")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    at.text_input(key=f"score_system_{run.id}").set_value("Answer as a pirate.")
+    at.text_input(key=f"score_prompt_{run.id}").set_value("How do I sleep?")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    answers = [at.text_area(key=f"score_answer_{run.id}_{i}").value for i in range(2)]
+
+    capsys.readouterr()  # the AppTest's own log lines
+    argv = ["score", run.id, "--system", "Answer as a pirate.", "--prompt", "How do I sleep?", "--json"]
+    assert main([*argv, "--response", answers[0], "--response", answers[1]]) == 0
+    cli = json.loads(capsys.readouterr().out)["scores"]
+    page = dict(zip(table["answer"], table["score"], strict=True))
+    assert [page[a] for a in answers] == pytest.approx(cli, abs=1e-5)

@@ -344,7 +344,12 @@ def score_panel(run_id: str) -> None:
     """Score answers to a prompt with a finished reward model (`python -m ftlib score` in the browser)."""
     st.markdown("#### Score answers with this reward model")
     st.caption("Write a prompt and a few answers: the reward model gives each a score; higher means preferred.")
+    # A system prompt too, as `python -m ftlib score --system` takes one: a reward model scores the whole conversation.
+    system = st.text_input("System message (optional)", "", key=f"score_system_{run_id}")
     prompt = st.text_input("Prompt", "How do I sleep better?", key=f"score_prompt_{run_id}")
+    messages = ([{"role": "system", "content": system}] if system.strip() else []) + [
+        {"role": "user", "content": prompt}
+    ]
     answers = [
         st.text_area(f"Answer {i + 1}", text, key=f"score_answer_{run_id}_{i}", height=80)
         for i, text in enumerate(
@@ -365,13 +370,13 @@ def score_panel(run_id: str) -> None:
             )
         else:
             with user_errors("Could not score the answers"):
-                scores = _reward_model(run_id).score([{"role": "user", "content": prompt}], answers)
+                scores = _reward_model(run_id).score(messages, answers)
             rows = [{"answer": a, "score": s} for a, s in zip(answers, scores, strict=True)]
-            st.session_state[key] = (prompt, answers, rows)
+            st.session_state[key] = (messages, answers, rows)
     scored = st.session_state.get(key)
     # Only the scores of the prompt and answers in the boxes now (as Compare's `score_answers`): an edit asks for a
     # new press, never shows the old scores beside new text.
-    if scored and scored[:2] == (prompt, answers):
+    if scored and scored[:2] == (messages, answers):
         _table(sorted(scored[2], key=lambda row: -row["score"]))
     elif scored:
         st.caption("The prompt or the answers changed since they were scored: press **Score** to score them.")
