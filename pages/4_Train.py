@@ -187,7 +187,10 @@ def new_run(model: str, split: str) -> None:
         choices={
             "method": METHODS,  # all of them: those this split cannot train say what they need
             "template": templates,
-            "device": ("auto", "cpu", "cuda") if cuda_available() else ("auto", "cpu"),
+            # One GPU of several too (cuda:1), as `train --device` takes it: the queue runs one run per device.
+            "device": ("auto", "cpu", "cuda", *(f"cuda:{i}" for i in range(found if found > 1 else 0)))
+            if cuda_available()
+            else ("auto", "cpu"),
             "nproc": tuple(range(1, gpus + 1)),
         },
         # The template and what is trained start from the choice shared with Tokens and Batches (ui.kept), not here.

@@ -196,3 +196,28 @@ def test_the_score_panel_takes_a_system_message_as_score_system_does(tiny_model_
     cli = json.loads(capsys.readouterr().out)["scores"]
     page = dict(zip(table["answer"], table["score"], strict=True))
     assert [page[a] for a in answers] == pytest.approx(cli, abs=1e-5)
+
+
+def test_the_train_form_offers_one_gpu_of_several_as_train_device_does(tiny_model_dir, monkeypatch):
+    """`train --device cuda:1` pins a run to one GPU (the queue runs one run per device); the Train form offered
+    auto, cpu and cuda only, so a server's second GPU could not be given a run of its own from the browser."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import distributed, models, workspace
+
+    workspace.save_split("colours", CHATS[:5], CHATS[5:])
+    monkeypatch.setattr(models, "cuda_available", lambda: True)
+    monkeypatch.setattr(distributed, "gpu_count", lambda: 3)
+    st.cache_resource.clear()  # the page keeps whether CUDA is there for the server's life
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["active_model"] = str(tiny_model_dir)
+        at = at.run().switch_page("pages/4_Train.py").run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="train_device").options == ["auto", "cpu", "cuda", "cuda:0", "cuda:1", "cuda:2"]
+        monkeypatch.setattr(distributed, "gpu_count", lambda: 1)  # one GPU: cuda is that one
+        at.run()
+        assert at.selectbox(key="train_device").options == ["auto", "cpu", "cuda"]
+    finally:
+        st.cache_resource.clear()  # no later page in this process believes in a GPU
