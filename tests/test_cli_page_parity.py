@@ -221,3 +221,33 @@ def test_the_train_form_offers_one_gpu_of_several_as_train_device_does(tiny_mode
         assert at.selectbox(key="train_device").options == ["auto", "cpu", "cuda"]
     finally:
         st.cache_resource.clear()  # no later page in this process believes in a GPU
+
+
+def test_runs_show_and_the_end_of_train_warn_of_a_diverged_or_memorising_run_as_the_train_page_does(capsys):
+    """The Train page warns under a run whose loss rose (diverged) or whose held-out loss turned while the training
+    loss fell (memorising, with early stopping as the fix); `runs show` and `train`'s end line said neither (only
+    "finished, diverged" as the state)."""
+    from ftlib.commands.train import said_end
+    from ftlib.testing import make_run
+
+    rising = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8), 1)]
+    make_run("r-rose", {"dataset": "d"}, metrics=rising, step=6, max_steps=6)
+    memorising = [{"kind": "train", "step": s, "loss": 3.0 - 0.1 * s} for s in range(1, 13)]
+    memorising += [{"kind": "eval", "step": s, "eval_loss": v} for s, v in ((3, 2.5), (6, 2.2), (9, 2.3), (12, 2.5))]
+    make_run("r-memo", {"dataset": "d"}, metrics=memorising, step=12, max_steps=12)
+    make_run("r-fine", {"dataset": "d"}, metrics=memorising[:6], step=6, max_steps=6)
+
+    assert main(["runs", "show", "r-rose"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "warning: Loss rose from 3.2 to 14.3: training diverged; try a lower learning rate (`--learning-rate`)." in err
+    )
+    assert main(["runs", "show", "r-memo"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: From step 6 the held-out loss rises (2.200 → 2.500) while the training loss still falls" in err
+    assert "`--early-stopping-patience N` stops there and keeps the best checkpoint" in err
+    assert main(["runs", "show", "r-fine"]) == 0
+    assert "warning:" not in capsys.readouterr().err
+
+    assert said_end("r-memo", runs.find("r-memo").summary()) == 0  # how `train` and `runs resume --wait` end
+    assert "warning: From step 6 the held-out loss rises" in capsys.readouterr().err

@@ -494,6 +494,10 @@ def said_end(run_id: str, info, json_out: bool = False) -> int:
         print(
             f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
         )
+        from ftlib.commands.runs import quality_warnings
+
+        for warning in quality_warnings(run_id, info):  # a diverged or memorising run, as the Train page says it
+            print(warning, file=sys.stderr)
     if info.state == "failed":
         print(f"error: {info.message}", file=sys.stderr)
         # At most the exception the log ends with, not what following printed already (a cold review: each 3 times)
