@@ -190,7 +190,9 @@ n_rows = number_in_range(
     len(info.test_rows),
     default_for(rows_key, min(20, len(info.test_rows)), range(1, len(info.test_rows) + 1)),
     key=rows_key,
-    help="Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
+    help="Both models score every row's text (no answers are written)."
+    if all_text
+    else "Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
     on_change=keep,  # typed and left with a click on another page: this run never draws it
     args=(rows_key,),
 )

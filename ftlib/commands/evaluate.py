@@ -80,7 +80,8 @@ def register(sub) -> None:
         "--batch-size",
         type=int,
         default=None,
-        help="test rows per batch (default: as the Evaluate page measures, so its result is kept for the page: a "
+        help="test rows per batch (with --answer-at every, replies, each answered on its own after the conversation "
+        "before it; default: as the Evaluate page measures, so its result is kept for the page: a "
         "reward model's pairs in batches of 16, other runs' rows in batches of 8)",
     )
     p.add_argument(
