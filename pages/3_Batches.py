@@ -192,6 +192,7 @@ def split_stats(
     limit: int,
     source: str | None = None,
     grad_accum: int = 1,
+    seed: int = 0,
 ) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
@@ -200,11 +201,11 @@ def split_stats(
     tokens) (`batch_costs.untrained_rows`). Cached: the page
     reruns on every click and this takes about a second per few thousand rows; `version` (`workspace.split_version`)
     keys the split as saved now, so a split replaced under the same name is counted again. `source`: a custom
-    template's Jinja text."""
+    template's Jinja text; `seed`: the run's, which orders the length-grouped batches."""
     examples, names, failed = split_encoded(split, version, model_spec, template, policy, limit, source)
     if not examples:
         return [], {}, 0, failed, []
-    compared = batch_costs.compare_strategies(examples, batch_size, max_length, grad_accum=grad_accum)
+    compared = batch_costs.compare_strategies(examples, batch_size, max_length, seed=seed, grad_accum=grad_accum)
     stats = batch_costs.strategy_rows(compared, grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
     return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained
@@ -275,6 +276,7 @@ def whole_split(
             STATS_ROW_LIMIT,
             source,
             grad_accum,
+            int(training_default("seed")),  # the run's first epoch grouped by length, for its seed (`batch --seed`)
         )
     if failed:  # as `train` and `ftlib batch` refuse them
         number, why = next(iter(failed.items()))

@@ -251,3 +251,46 @@ def test_runs_show_and_the_end_of_train_warn_of_a_diverged_or_memorising_run_as_
 
     assert said_end("r-memo", runs.find("r-memo").summary()) == 0  # how `train` and `runs resume --wait` end
     assert "warning: From step 6 the held-out loss rises" in capsys.readouterr().err
+
+
+def test_the_batches_pages_length_grouped_row_is_the_runs_for_its_seed_as_batch_seed_counts_it(
+    monkeypatch, tmp_path, capsys
+):
+    """Length grouping shuffles the rows into chunks with the run's seed: `batch --seed` counts it for a seed, the
+    Batches page counted seed 0 whatever seed the Train form held."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+    from ftlib.batch_costs import STRATEGY_LABELS
+
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Q{i}?"},
+                {"role": "assistant", "content": "w " * (2 + 7 * i % 23)},
+            ]
+        }
+        for i in range(240)
+    ]
+    workspace.save_split("grouped-by-seed", rows, rows[:2])
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def padding(seed: int) -> int:
+        assert main(["batch", str(path), "--batch-size", "2", "--seed", str(seed), "--json"]) == 0
+        (grouped,) = [
+            s for s in json.loads(capsys.readouterr().out)["strategies"] if s["strategy"] == "length_grouped"
+        ]
+        return grouped["padded_positions"]
+
+    assert padding(5) != padding(0)  # more than 50 steps' rows: the seed decides which rows share a chunk
+    settings = {"batch_size": 2, "seed": 5}
+    monkeypatch.setattr(
+        "ui.labels.training_default", lambda name: settings.get(name, config_module.field_specs()[name].default)
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    grouped = table[table["strategy"] == STRATEGY_LABELS["length_grouped"]]
+    assert grouped["padding"].tolist() == [padding(5)]
