@@ -267,11 +267,13 @@ def written_reply(
 ) -> str | None:
     """The reference reply of `row` (the one `at` chooses, or reply number `reply`) as the chat template writes it:
     the text a model answering it writes, its tool calls in the template's own form (`<tool_call>{"name": ...}
-    </tool_call>` in Hermes') and its reasoning as the template marks it, without the end-of-turn marker; exactly
-    the tokens its loss scores (`encode_reference`). None where the reply holds neither a tool call nor reasoning (its
-    words are the reference as the data has them), where the template writes nothing of it (chatml and gemma write no
-    tool call: the data's form is then the reference shown), the row is no conversation, or the template cannot write
-    it (a row `evaluate` skips)."""
+    </tool_call>` in Hermes') and its reasoning as the template marks it, without the end-of-turn marker (nor the eos
+    Phi-3 writes after the last turn); exactly the tokens its loss scores (`encode_reference`). None where the reply
+    holds neither a tool call nor reasoning (its words are the reference as the data has them), where the template
+    writes nothing of it (chatml and gemma write no tool call: the data's form is then the reference shown), the row
+    is no conversation, or the template cannot write it (a row `evaluate` skips)."""
+    from ftlib.checks import without_final_eos
+
     try:
         messages = None if is_text(row) else conversation(row, at, reply)
         if not messages or not (messages[-1].get("tool_calls") or messages[-1].get("reasoning")):
@@ -281,6 +283,7 @@ def written_reply(
     except UserError:
         return None
     text = "".join(t for t, lab in zip(ref.token_texts, ref.labels, strict=True) if lab != IGNORE_INDEX).rstrip()
+    text = without_final_eos(text, template).rstrip()  # Phi-3 writes its eos after the last turn's `<|end|>`
     eot = template.end_of_turn
     written = (text[: -len(eot)] if eot and text.endswith(eot) else text).strip()
     return written or None
