@@ -251,6 +251,8 @@ def _show(args) -> int:
         print(f"memory: {memory}")
     if copies := _exported_words(args.id):
         print(f"exported copies: {copies}")
+    from ftlib.commands.train import quality_warnings
+
     for warning in quality_warnings(args.id, summary):  # as the Train page warns under the run
         print(warning, file=sys.stderr)
     if info.get("log_tail") and info["state"] in ("failed", "interrupted"):
@@ -258,33 +260,6 @@ def _show(args) -> int:
         for line in info["log_tail"]:
             print(f"  | {line}")
     return 0
-
-
-def quality_warnings(run_id: str, summary) -> list[str]:
-    """What the Train page warns of a run's curves, as `warning:` lines for `runs show` and the end of `train` (`runs
-    resume --wait`): its training loss ended well above where it started (`summary.divergence`, judged once it has
-    ended), or its held-out loss turned while the training loss still fell (`overfitting.memorising_from`; not for
-    GRPO, whose held-out loss is its surrogate's). [] for neither."""
-    from ftlib import runs
-    from ftlib.overfitting import NO_LOSS_TREND, memorising_from
-
-    said = []
-    if (diverged := getattr(summary, "divergence", None)) is not None:
-        text = diverged.sentence()
-        said.append(
-            f"warning: {text[0].upper()}{text[1:]} (`--learning-rate`). This run's result is likely worse than the "
-            "model it started from."
-        )
-    try:
-        run = runs.find(run_id)
-    except runs.RunError:  # deleted as it ended: nothing more to say of it
-        return said
-    if run.read_config().get("method") not in NO_LOSS_TREND and (turn := memorising_from(run.read_metrics())):
-        said.append(
-            f"warning: {turn.sentence()} More steps would make it worse on new text: `--early-stopping-patience N` "
-            "stops there and keeps the best checkpoint as the result."
-        )
-    return said
 
 
 def _exported_words(run_id: str) -> str:

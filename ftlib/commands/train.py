@@ -494,8 +494,6 @@ def said_end(run_id: str, info, json_out: bool = False) -> int:
         print(
             f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
         )
-        from ftlib.commands.runs import quality_warnings
-
         for warning in quality_warnings(run_id, info):  # a diverged or memorising run, as the Train page says it
             print(warning, file=sys.stderr)
     if info.state == "failed":
@@ -505,6 +503,33 @@ def said_end(run_id: str, info, json_out: bool = False) -> int:
         if not json_out and (last := _exception_line(info.log_tail or [], info.message)):
             print(f"  | {last}", file=sys.stderr)
     return exit_code(info.state)
+
+
+def quality_warnings(run_id: str, summary) -> list[str]:
+    """What the Train page warns of a run's curves, as `warning:` lines for `runs show` and the end of `train` (`runs
+    resume --wait`): its training loss ended well above where it started (`summary.divergence`, judged once it has
+    ended), or its held-out loss turned while the training loss still fell (`overfitting.memorising_from`; not for
+    GRPO, whose held-out loss is its surrogate's). [] for neither."""
+    from ftlib import runs
+    from ftlib.overfitting import NO_LOSS_TREND, memorising_from
+
+    said = []
+    if (diverged := getattr(summary, "divergence", None)) is not None:
+        text = diverged.sentence()
+        said.append(
+            f"warning: {text[0].upper()}{text[1:]} (`--learning-rate`). This run's result is likely worse than the "
+            "model it started from."
+        )
+    try:
+        run = runs.find(run_id)
+    except runs.RunError:  # deleted as it ended: nothing more to say of it
+        return said
+    if run.read_config().get("method") not in NO_LOSS_TREND and (turn := memorising_from(run.read_metrics())):
+        said.append(
+            f"warning: {turn.sentence()} More steps would make it worse on new text: `--early-stopping-patience N` "
+            "stops there and keeps the best checkpoint as the result."
+        )
+    return said
 
 
 def _summary(run_id: str) -> dict:
