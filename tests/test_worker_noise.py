@@ -19,23 +19,53 @@ CASES = {
     "import-then-quiet": "import transformers.utils.logging; from ftlib.worker import quiet_known_noise; "
     "quiet_known_noise(); " + LOAD,
 }
+# Each process the tests read: its code and the settings added to this process's own (the operator's =0 last).
+PROCESSES = {
+    **{case: (code, {}) for case, code in CASES.items()},
+    "bars-asked-for": (CASES["import-then-quiet"], {"HF_HUB_DISABLE_PROGRESS_BARS": "0"}),
+}
 
 
-def _stderr(code: str, **env: str) -> str:
+@pytest.fixture(scope="module")
+def stderr_of(tiny_model_dir):
+    """`stderr_of(name)`: the stderr of PROCESSES[name], each a fresh Python (what they check happens at import).
+    All three start at once: most of their time is importing torch and transformers, which a second core can do
+    beside the first."""
     environ = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env={**environ, **env}, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0 and done.stdout.strip() == "loaded", done.stderr[-2000:]
-    return done.stderr
+    started = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", code.format(model=str(tiny_model_dir))],
+            env={**environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (code, env) in PROCESSES.items()
+    }
+    done = {}
+    try:
+        for name, proc in started.items():
+            out, err = proc.communicate(timeout=300)
+            done[name] = (proc.returncode, out, err)
+    finally:
+        for proc in started.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def stderr(name: str) -> str:
+        code, out, err = done[name]
+        assert code == 0 and out.strip() == "loaded", err[-2000:]
+        return err
+
+    return stderr
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_loading_a_model_prints_no_progress_bar(tiny_model_dir, case):
-    assert "Loading weights" not in _stderr(CASES[case].format(model=str(tiny_model_dir)))
+def test_loading_a_model_prints_no_progress_bar(stderr_of, case):
+    assert "Loading weights" not in stderr_of(case)
 
 
-def test_the_operators_own_setting_brings_the_bars_back(tiny_model_dir):
+def test_the_operators_own_setting_brings_the_bars_back(stderr_of):
     """=0 wins over quiet_known_noise (and shows that the check above could see the bars)."""
-    code = CASES["import-then-quiet"].format(model=str(tiny_model_dir))
-    assert "Loading weights" in _stderr(code, HF_HUB_DISABLE_PROGRESS_BARS="0")
+    assert "Loading weights" in stderr_of("bars-asked-for")
