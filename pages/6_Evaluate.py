@@ -45,6 +45,7 @@ from ui.evaluate_view import (
     ACCURACY_HELP,
     CHANGE_HELP,
     HEATMAP_NOTE,
+    TABLE_ROWS,
     TEXT_HEATMAP_NOTE,
     answer_at_choice,
     blanks,
@@ -68,6 +69,7 @@ from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.labels import template_label
 from ui.reward_eval_view import pairs_section
+from ui.row_picker import pick_item
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
 from ui.tables import html_table
 
@@ -500,8 +502,23 @@ if answered:  # a text row has no answers to set side by side
             job.rows[r.index], cached_tokenizer(info.model), job.kwargs.get("template", "tokenizer"), at, r.reply
         ),
     )
-# On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`.
-table = pd.DataFrame([r.as_dict() for r in result.rows])
+# On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`. A page of
+# TABLE_ROWS rows at a time: 10,000 rows evaluated were built and sent to the browser at each click.
+table_page = 1
+with st.expander("All rows as one table"):
+    table_pages = -(-len(result.rows) // TABLE_ROWS)
+    if table_pages > 1:
+        table_page = number_in_range(st, f"Page (of {table_pages})", 1, table_pages, 1, key="eval_table_page")
+        if table_page is not None:
+            first_shown = (table_page - 1) * TABLE_ROWS
+            st.caption(
+                f"Rows {first_shown + 1} to {min(first_shown + TABLE_ROWS, len(result.rows))} of "
+                f"{len(result.rows)}, {TABLE_ROWS:,} a page: **Download CSV** below holds them all."
+            )
+    table_box = st.empty()
+shown_page = table_page or 1  # a page out of range: its error above, no table
+table_rows = result.rows[(shown_page - 1) * TABLE_ROWS : shown_page * TABLE_ROWS]
+table = pd.DataFrame([r.as_dict() for r in table_rows])
 if not agg["pairs"]:  # the preference columns are empty for conversations
     table = table.drop(
         columns=[
@@ -518,8 +535,8 @@ table.insert(0, "row", table.pop("index") + 1)
 if "reply" in table:  # answered at every reply: which reply of the row, beside it
     table.insert(1, "reply", table.pop("reply").astype("Int64"))
 table = with_places(table, info)  # "line 9 of chats.jsonl", where the split keeps its rows' places
-with st.expander("All rows as one table"):
-    st.dataframe(table, hide_index=True, width="stretch")
+if table_page:
+    table_box.dataframe(table, hide_index=True, width="stretch")
 best, worst = result.best_and_worst(3)
 b_col, w_col = st.columns(2)
 for col, title, rows in (
@@ -550,7 +567,7 @@ st.download_button(
 
 st.subheader("Where the reference surprises each model")
 # By row index; answered at every reply, by (row index, reply): an item each.
-prompts = {r.index if r.reply is None else r.item: row_label(r, contexts.get(r.item)) for r in result.rows}
+prompts = {r.index if r.reply is None else r.item: r for r in result.rows}  # labelled when shown (`_item`)
 row_places = places_of(info, [r.index for r in result.rows])  # "line 9 of chats.jsonl", where the split keeps it
 
 
@@ -558,10 +575,14 @@ def _item(item: int | tuple[int, int]) -> str:
     """A Row picker's option: the row counted from 1, its line in the file, which reply (at every reply), prompt."""
     i, reply = (item, None) if isinstance(item, int) else item
     where = f" ({row_places[i]})" if i in row_places else ""
-    return f"{i + 1}{where}{f', reply {reply}' if reply is not None else ''}: {prompts[item][:90]}"
+    label = row_label(prompts[item], contexts.get(prompts[item].item))
+    return f"{i + 1}{where}{f', reply {reply}' if reply is not None else ''}: {label[:90]}"
 
 
-pick = st.selectbox("Row", list(prompts), format_func=_item)
+# Every item listed up to row_picker.LISTED_ROWS; beyond, a number box (10,000 labels were written at each click)
+pick = pick_item(st, "Row", list(prompts), _item)
+if pick is None:  # a number out of range: said under the box
+    st.stop()
 pick_row, pick_reply = (pick, None) if isinstance(pick, int) else pick
 show_wait = wait_notice()
 

@@ -20,7 +20,7 @@ from ftlib import eval_results as K
 from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS, general_rows
 from ftlib.errors import plural
-from ftlib.eval_runs import heldout_lines, heldout_place
+from ftlib.eval_runs import heldout_lines
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
@@ -35,6 +35,7 @@ from ui.evaluate_choices import other_choices_said
 from ui.kept import keep, restore
 
 ROWS_PER_PAGE = 8
+TABLE_ROWS = 1_000  # rows a page of Evaluate's "All rows as one table" (every row's: 10,000 sent each click)
 # Under an answer caught in a loop (`ftlib.answer_notes.repeats_itself`), as Compare marks its cells: the loss scores
 # the reference answer, never the model's own, so a looping answer can sit beside a lower loss without a word.
 REPEATS = "↻ repeats itself — common for greedy decoding of small or briefly tuned models; the loss does not see it"
@@ -237,11 +238,17 @@ def tool_names(tools: list | None) -> str:
 
 def places_of(info, indices) -> dict[int, str]:
     """Where each held-out row at `indices` (counted from 0) of the run `info` (its `ftlib.evaluate.RunInfo`) is in
-    the file its split was saved from: {index: "line 9 of chats.jsonl"}; {} for a split saved before the places were
-    kept (`ftlib.eval_runs.heldout_place`)."""
-    size = len(info.test_rows)
-    found = {i: heldout_place(info.meta, i, size) for i in indices}
-    return {i: where for i, where in found.items() if where}
+    the file its split was saved from: {index: "line 9 of chats.jsonl"}, as `ftlib.eval_runs.heldout_place` says
+    each; {} for a split saved before the places were kept."""
+    from ftlib.split_lines import place, side_places
+
+    size = len(info.test_rows)  # the places unpacked once, not once a row (10,000 rows: 10,000 unpacks of 10,000)
+    found = side_places(info.meta, "test", size)
+    if found is None:
+        return {}
+    kept, numbers, lines = found
+    kind, file = str(kept.get("file_type") or ""), kept["file"]
+    return {i: place(kind, numbers[i], lines[i] if lines else None, file) for i in indices if 0 <= i < size}
 
 
 def lines_said(info, indices, where: str = "above") -> None:
@@ -556,6 +563,7 @@ __all__ = [
     "LOSS_TICKS",
     "REPEATS",
     "ROWS_PER_PAGE",
+    "TABLE_ROWS",
     "TEXT_HEATMAP_NOTE",
     "answer",
     "answered_turn",

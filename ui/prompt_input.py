@@ -1,7 +1,8 @@
 """The Compare page's prompt: typed (with an optional system message), or a row of the active split's test part
 (its reference answer kept apart, for the page to show beside the outputs, and its tool schemas, which the models
 read as training showed them). What was typed or picked outlives a
-visit to another page (`ui.kept`); the row picked is kept per split. A row asked at its first reply in a chat template
+visit to another page (`ui.kept`); the row picked is kept per split, from a list of every row or, for a
+split of more than 500 test rows, by its number (`ui.row_picker`). A row asked at its first reply in a chat template
 that rewrites earlier turns (Qwen3's) is said to be asked in another form than training read it (`rewritten_said`,
 by the rule Evaluate names such replies by: `ftlib.references.rewritten_before`)."""
 
@@ -18,6 +19,7 @@ from ftlib.references import rewritten_before, several_replies
 from ftlib.run_picker import template_words
 from ui.evaluate_view import answer_at_radio, row_label
 from ui.kept import default_for, keep, restore
+from ui.row_picker import pick_item
 
 
 def conversation_or_row(row: dict, at: str = "last") -> list[dict]:
@@ -122,9 +124,10 @@ def choose_prompt(
         return f"{i + 1}: {row_label(SimpleNamespace(prompt=user[:70], reference=''), asked, width=30)}"
 
     key = f"compare_row_{split_name}"  # row 3 of one split is not row 3 of another
-    restore(key, range(len(test_rows)))
-    index = st.selectbox(f"Test row (split `{split_name}`)", range(len(test_rows)), format_func=label, key=key)
-    keep(key)
+    # Every row listed up to row_picker.LISTED_ROWS; a number box beyond (10,000 labels written at each click)
+    index = pick_item(st, f"Test row (split `{split_name}`)", range(len(test_rows)), label, key=key)
+    if index is None:  # a number out of range: said under the box
+        st.stop()
     at = "last"
     if several_replies([test_rows[index]]):  # a tool call, then the answer: which of them the models answer
         at = answer_at_radio(
