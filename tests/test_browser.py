@@ -69,6 +69,9 @@ pytestmark = pytest.mark.browser
 RUN = {"batch_size": 2, "max_length": 128, "device": "cpu"}
 E2E_STEPS = 4
 SMOKE_STEPS = 150  # still training when the 8 sessions have asked for their pages (a few seconds on a free CPU)
+# Still training after the 8 grids: on the busy 2-core machine the run had 6-14 steps when the test took the device
+# and trained 26-40 more while the grids took turns with it; with 150 steps the test then waited ~10 s for ~100 more.
+GRID_RUN_STEPS = 100
 RESTART_STEPS = 20
 # One thread per torch process (the server and the runs it starts): with Chromium, the server and a run sharing
 # 2 cores, two threads each made a tiny-model step about 10x slower (threads waiting on each other).
@@ -333,7 +336,7 @@ def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start
             open_page(page, "Compare")
             sessions.append(page)
         pages += sessions
-        run_id = start_run(trainer, SMOKE_STEPS, **RUN)
+        run_id = start_run(trainer, GRID_RUN_STEPS, **RUN)
         wait_progress(trainer, 1)
 
         # The test takes its turn on the device (between two of the run's steps) and keeps it while every session
@@ -343,7 +346,7 @@ def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start
             for page in sessions:
                 press_generate(page)
             positions = [waiting_position(page) for page in sessions]
-            assert runs.get(run_id)["step"] < SMOKE_STEPS
+            assert runs.get(run_id)["step"] < GRID_RUN_STEPS
         # Nine in line (the run waits too), each session in a place of its own.
         assert len(set(positions)) == GRID_SESSIONS and max(positions) <= GRID_SESSIONS + 1, positions
 
@@ -355,7 +358,7 @@ def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start
             assert exceptions(page) == [] and not page.locator('[data-testid="stAlertContentError"]').count()
             screenshot(page, folder, f"session-{i}")
         assert wait_run_state(trainer) == "finished"
-        assert_finished_with(run_id, SMOKE_STEPS)
+        assert_finished_with(run_id, GRID_RUN_STEPS)
         for page in sessions:
             page.context.close()
 
