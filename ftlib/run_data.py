@@ -129,10 +129,12 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
                 "(the Data page, or `python -m ftlib data split FILE --out DIR`)."
             )
         if sample is None or not sample.path.is_file():
+            from ftlib.file_bytes import COMPRESSED_SUFFIXES, SUPPORTED
+
             raise ConfigError(
                 f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
-                "shipped sample. Save a split on the Data page, or give the path of a "
-                ".jsonl/.json/.csv/.parquet file."
+                f"shipped sample. Save a split on the Data page, or give the path of a {SUPPORTED} file, "
+                f"compressed or not ({', '.join(COMPRESSED_SUFFIXES)})."
             )
         if options:
             raise ConfigError(

@@ -141,7 +141,8 @@ def _ages(by_name: dict[str, RunChoice], names: list[str]) -> None:
 
 def pick_run(label: str, adapters, key: str, help: str | None = None, choices: list[RunChoice] | None = None) -> str:
     """One finished run's name (its id); the newest on the current dataset is chosen first. `choices`: the adapters'
-    `run_choices`, where the page has them already (each is a summary of a run's files, read once a rerun)."""
+    `run_choices`, where the page has them already (each a summary of a run's files, read again only when they
+    change: `ftlib.run_picker.kept_summary`)."""
     choices, first = _choices(adapters, choices)
     by_name = {c.name: c for c in choices}
     _gone_notes(key, by_name)
