@@ -75,6 +75,10 @@ KEPT_BOXES = (
     "compare_seed",
     "compare_max_new",
 )
+# The next-token logits of the last few prompts each session read (a full vocabulary of float32 each, ~0.2 MB with
+# the default model): switching back to a test row already shown draws it again without a forward (one forward was
+# 0.4 s of CPU, all of a click on another test row; BENCHMARKS.md "Page responsiveness").
+KEPT_LOGITS = 8
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 
 
@@ -455,10 +459,13 @@ else:
     view_setting = S.DecodingSetting(v_t, v_k, v_p, min_p=v_min_p, repetition_penalty=v_penalty)
 logits_key = (model, adapters, view_model, prompt_ids[view_model])
 cache = st.session_state.setdefault("compare_logits", {})
-if logits_key not in cache:
+if logits_key in cache:
+    cache[logits_key] = cache.pop(logits_key)  # the newest: the last to be let go of
+else:
     show_wait = wait_notice()
     with user_errors("Could not compute the next-token distribution"):
-        cache.clear()  # one prompt at a time: each entry is a full vocabulary of floats
+        while len(cache) >= KEPT_LOGITS:  # the oldest let go of: each entry is a full vocabulary of floats
+            del cache[next(iter(cache))]
         view_lm, view_adapter = model_set.route(view_model)
         # One forward, but in turn with a training run or other sessions (ftlib.lease); a wait is shown above.
         with lease.hold(model_set.device, "generation", "the next-token view", on_wait=show_wait):
