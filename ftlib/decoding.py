@@ -21,6 +21,11 @@ from ftlib.errors import UserError
 MAX_REPETITION_PENALTY = 10.0
 # The seeds a grid takes (the Compare page's box and `sample --seed`): one range, so either reproduces the other.
 SEED_RANGE = (0, 2**31 - 1)
+# What an answer is given when no one says otherwise, here only: `sample` and `evaluate` (--max-new-tokens,
+# --batch-size), the Evaluate page's boxes (whose kept results the CLI's then find) and the engine's generate and
+# evaluate. Compare's grid starts longer on purpose (its own GRID_TOKENS).
+DEFAULT_NEW_TOKENS = 64  # the longest answer, in tokens
+ANSWER_BATCH = 8  # rows answered together in one decoding loop
 
 
 class SamplingError(UserError):
@@ -285,6 +290,8 @@ def process_logits(logits, temperature, top_k, top_p, min_p=0.0, on_device=None)
 
 
 __all__ = [
+    "ANSWER_BATCH",
+    "DEFAULT_NEW_TOKENS",
     "GREEDY",
     "PRESETS",
     "DecodingSetting",

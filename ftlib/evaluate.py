@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import UserError, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
@@ -421,8 +422,8 @@ def evaluate(
     model_set,
     rows: Sequence[dict],
     tuned: str,
-    max_new_tokens: int = 64,
-    batch_size: int = 8,
+    max_new_tokens: int = DEFAULT_NEW_TOKENS,
+    batch_size: int = ANSWER_BATCH,
     limit: int | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,

@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import UserError, none_of
 from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
@@ -316,8 +317,8 @@ def evaluate_answers(
     rewards: list,
     template="tokenizer",
     max_length: int | None = None,
-    max_new_tokens: int = 64,
-    batch_size: int = 8,
+    max_new_tokens: int = DEFAULT_NEW_TOKENS,
+    batch_size: int = ANSWER_BATCH,
     limit: int | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 # The settings and logits processing live in ftlib.decoding; they are part of this module's API as they always were.
 from ftlib.decoding import (  # noqa: F401
+    DEFAULT_NEW_TOKENS,
     GREEDY,
     PRESETS,
     DecodingSetting,
@@ -369,7 +370,7 @@ def generate_stream(
     model,
     tokenizer,
     rows: Sequence[GenRow],
-    max_new_tokens: int = 64,
+    max_new_tokens: int = DEFAULT_NEW_TOKENS,
     seed: int | Sequence[int] = 0,  # or one per row (GRPO: many samples of one prompt and setting)
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,
@@ -553,7 +554,7 @@ def generate(
     model,
     tokenizer,
     rows: Sequence[GenRow],
-    max_new_tokens: int = 64,
+    max_new_tokens: int = DEFAULT_NEW_TOKENS,
     seed: int | Sequence[int] = 0,
     stop_ids: set[int] | None = None,
     top_alternatives: int = 5,

@@ -24,6 +24,7 @@ import json
 import streamlit as st
 
 from ftlib.checks import preflight
+from ftlib.config import field_specs
 from ftlib.data import read_row
 from ftlib.formats import RowProblem
 from ftlib.models import context_length
@@ -178,14 +179,17 @@ def typed_row(value):
     return done.row
 
 
-def pick_template(key: str, label: str, tokenizer, default: str = "tokenizer", shared: bool = False):
-    """A template box and, for Custom, its Jinja text. `shared`: the page's main box, one choice with Batches and
-    Train (`ui.kept.show_shared`), its custom text the one they use; else a box of this page alone, kept."""
+def pick_template(key: str, label: str, tokenizer, default: str | None = None, shared: bool = False):
+    """A template box (starting at `default`, else a run's) and, for Custom, its Jinja text. `shared`: the page's main
+    box, one choice with Batches and Train (`ui.kept.show_shared`), its custom text the one they use; else a box of
+    this page alone, kept."""
     if shared:
         restored, on_change, args = show_shared(key, "template", TEMPLATE_NAMES), share, (key, "template", "Tokens")
     else:
         restored, on_change, args = restore(key, TEMPLATE_NAMES), keep, (key,)
-    index = 0 if restored else TEMPLATE_NAMES.index(default)  # restored: Streamlit's own index 0; None is clearable
+    index = (
+        0 if restored else TEMPLATE_NAMES.index(default or field_specs()["template"].default)
+    )  # restored: Streamlit's own index 0; None is clearable
     name = st.selectbox(
         label, TEMPLATE_NAMES, index=index, key=key, format_func=TEMPLATE_LABELS.get, on_change=on_change, args=args
     )

@@ -390,7 +390,8 @@ left, mid, right = st.columns(3)
 # leaves no default to drop. Custom only while a custom template written on Tokens is kept. The max length too: the
 # rows below are cut at it, as a run cuts them.
 source = custom_source() or None
-templates = ["tokenizer", *[t for t in TEMPLATE_NAMES if t not in ("tokenizer", "custom")]]
+run_template = field_specs()["template"].default  # a run's: the first option, the box's default
+templates = [run_template, *[t for t in TEMPLATE_NAMES if t not in (run_template, "custom")]]
 if source:
     templates.append("custom")
 show_shared("batch_template", "template", templates)

@@ -18,7 +18,7 @@ from ftlib import decode_rate, lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
-from ftlib.decoding import SEED_RANGE
+from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
@@ -75,6 +75,9 @@ KEPT_BOXES = (
     "compare_seed",
     "compare_max_new",
 )
+# The grid's answers start longer than the CLI's (ftlib.decoding.DEFAULT_NEW_TOKENS, 64) on purpose: side by side,
+# a few sentences more show where the settings part ways (the note before Generate says how long a grid takes).
+GRID_TOKENS = 96
 # The next-token logits of the last few prompts each session read (a full vocabulary of float32 each, ~0.2 MB with
 # the default model): switching back to a test row already shown draws it again without a forward (one forward was
 # 0.4 s of CPU, all of a click on another test row; BENCHMARKS.md "Page responsiveness").
@@ -226,7 +229,16 @@ with st.container():
         key="compare_seed",
         help="The same seed gives the same samples, run after run.",
     )
-    max_new = c2.slider("Max new tokens", 8, 512, default_for("compare_max_new", 96), 8, key="compare_max_new")
+    max_new = c2.slider(
+        "Max new tokens",
+        8,
+        512,
+        default_for("compare_max_new", GRID_TOKENS),
+        8,
+        key="compare_max_new",
+        help=f"The longest answer in each cell. Starts at {GRID_TOKENS}, where `python -m ftlib sample` writes "
+        f"{DEFAULT_NEW_TOKENS} unless --max-new-tokens says otherwise.",
+    )
     for key in KEPT_BOXES:
         keep(key)
 

@@ -24,6 +24,7 @@ from ftlib import eval_results as K
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
 from ftlib.eval_runs import rows_version
@@ -40,7 +41,7 @@ from ftlib.tuning_cost import TunedWith
 from ui import alerts, chart_data, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
-from ui.evaluate_choices import evaluation_time_note, other_choices_said
+from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID, evaluation_time_note, other_choices_said
 from ui.evaluate_view import (
     ACCURACY_HELP,
     CHANGE_HELP,
@@ -190,11 +191,14 @@ n_rows = number_in_range(
     "Rows to evaluate",
     1,
     len(info.test_rows),
-    default_for(rows_key, min(20, len(info.test_rows)), range(1, len(info.test_rows) + 1)),
+    default_for(rows_key, min(FIRST_ROWS, len(info.test_rows)), range(1, len(info.test_rows) + 1)),
     key=rows_key,
-    help="Both models score every row's text (no answers are written)."
-    if all_text
-    else "Both models answer every row: on a CPU, a few dozen rows take a few minutes.",
+    help=(
+        "Both models score every row's text (no answers are written). "
+        if all_text
+        else "Both models answer every row: on a CPU, a few dozen rows take a few minutes. "
+    )
+    + FIRST_ROWS_SAID,
     on_change=keep,  # typed and left with a click on another page: this run never draws it
     args=(rows_key,),
 )
@@ -203,13 +207,13 @@ lengths, batches = K.BOX_RANGES["heldout"]["max_new_tokens"], K.BOX_RANGES["held
 # hide another's.
 max_new_key, batch_key = f"evaluate_max_new_{run_name}", f"evaluate_batch_{run_name}"
 max_new = (  # text rows are not answered: no length to choose
-    64
+    DEFAULT_NEW_TOKENS
     if all_text
     else c2.slider(
         "Max new tokens per answer",
         lengths.start,
         lengths[-1],
-        default_for(max_new_key, 64, lengths),
+        default_for(max_new_key, DEFAULT_NEW_TOKENS, lengths),
         lengths.step,
         key=max_new_key,
     )
@@ -218,7 +222,7 @@ batch = c3.slider(
     "Rows per batch",
     batches.start,
     batches[-1],
-    default_for(batch_key, 8, batches),
+    default_for(batch_key, ANSWER_BATCH, batches),
     key=batch_key,
     help="Rows answered together in one decoding loop. Answered at every reply, a batch holds replies instead: each "
     "reply is answered on its own, after the conversation before it.",
@@ -249,7 +253,7 @@ if job is not None and job.done and job.result is not None and job.result.rows a
     # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced). An
     # item (a row, or each reply answered at every reply) is one answer and score by each model: its pace carries over.
     per_item = (job.ended_at - job.began) / len(job.result.rows)
-    st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", 64), job.result.noun)
+    st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", DEFAULT_NEW_TOKENS), job.result.noun)
 if n_rows is not None and (
     note := evaluation_time_note(
         int(n_rows), max_new, st.session_state.get(RATE_KEY), item_count(info.test_rows[: int(n_rows)], answer_at)

@@ -13,6 +13,7 @@ from functools import partial
 
 import streamlit as st
 
+from ftlib.config import field_specs
 from ftlib.data import DataError
 from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
@@ -270,7 +271,7 @@ def token_lengths(key: tuple, model: str, template: str, source: str, _rows: lis
 def chosen_template() -> tuple[str, str]:
     """(name, custom source or "") of the template training will use: the one last chosen on Tokens, Batches or
     Train (one choice on the three, `ui.kept.shared`), else the model's own."""
-    name = shared_value("template", "tokenizer")
+    name = shared_value("template", field_specs()["template"].default)
     return name, custom_source() if name == "custom" else ""
 
 

@@ -15,6 +15,14 @@ from ftlib.references import ANSWER_AT
 from ftlib.run_picker import age_words
 from ui.compare_view import duration
 
+# The rows box starts at the first FIRST_ROWS rows, where `python -m ftlib evaluate RUN` takes every row (--limit N
+# takes the first N): a click in the browser waits for its answers, a few seconds a row on a CPU, and 10,000 held-out
+# rows would be hours unasked. The boxes' help says so (FIRST_ROWS_SAID).
+FIRST_ROWS = 20
+FIRST_ROWS_SAID = (
+    f"It starts at the first {FIRST_ROWS}; `python -m ftlib evaluate RUN` takes every one (--limit N: the first N)."
+)
+
 
 def _noun(key: dict) -> str:
     """What a key's items are: held-out rows, a reward model's pairs, a GRPO run's prompts."""
@@ -114,4 +122,4 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
     )
 
 
-__all__ = ["differing_choices", "evaluation_time_note", "other_choices_said"]
+__all__ = ["FIRST_ROWS", "FIRST_ROWS_SAID", "differing_choices", "evaluation_time_note", "other_choices_said"]

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from ftlib import eval_results as K
+from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.evaluate import spreadsheet_csv
@@ -25,6 +26,7 @@ from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
+from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID
 from ui.evaluate_view import changed_said, how_sure, kept_said, lines_said, say_others, with_places
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
@@ -56,13 +58,15 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         "Prompts to answer",
         1,
         len(rows),
-        default_for(rows_key, min(20, len(rows)), range(1, len(rows) + 1)),
+        default_for(rows_key, min(FIRST_ROWS, len(rows)), range(1, len(rows) + 1)),
         key=rows_key,
-        help="Both models answer every prompt: on a CPU, a few dozen prompts take a few minutes.",
+        help=f"Both models answer every prompt: on a CPU, a few dozen prompts take a few minutes. {FIRST_ROWS_SAID}",
         on_change=keep,
         args=(rows_key,),
     )
-    trained = max(8, min(256, int(info.answer_tokens or 64)))  # as long as the answers the run trained on
+    trained = max(
+        8, min(256, int(info.answer_tokens or DEFAULT_NEW_TOKENS))
+    )  # as long as the answers the run trained on
     lengths, batches = K.BOX_RANGES["answers"]["max_new_tokens"], K.BOX_RANGES["answers"]["batch_size"]
     max_new = c2.slider(
         "Max new tokens per answer",
@@ -70,12 +74,12 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         lengths[-1],
         default_for(f"evaluate_answer_tokens_{run_name}", trained),
         key=f"evaluate_answer_tokens_{run_name}",
-        help=f"The run trained on answers of up to {info.answer_tokens or 64} tokens: a reward that counts words "
-        "(length) scores longer answers differently.",
+        help=f"The run trained on answers of up to {info.answer_tokens or DEFAULT_NEW_TOKENS} tokens: a reward that "
+        "counts words (length) scores longer answers differently.",
     )
     batch_key = f"evaluate_batch_{run_name}"  # per run, as on the page's other sections
     batch = c3.slider(
-        "Prompts per batch", batches.start, batches[-1], default_for(batch_key, 8, batches), key=batch_key
+        "Prompts per batch", batches.start, batches[-1], default_for(batch_key, ANSWER_BATCH, batches), key=batch_key
     )
     for key in (rows_key, f"evaluate_answer_tokens_{run_name}", batch_key):
         keep(key)

@@ -51,6 +51,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
+from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
 from ftlib.user_paths import user_path
@@ -74,7 +75,8 @@ def register(sub) -> None:
         "--max-new-tokens",
         type=int,
         default=None,
-        help="tokens each answer may have (default 64; a GRPO run's: the answer length it trained with)",
+        help=f"tokens each answer may have (default {DEFAULT_NEW_TOKENS}; a GRPO run's: the answer length it trained "
+        "with)",
     )
     p.add_argument(
         "--batch-size",
@@ -82,7 +84,7 @@ def register(sub) -> None:
         default=None,
         help="test rows per batch (with --answer-at every, replies, each answered on its own after the conversation "
         "before it; default: as the Evaluate page measures, so its result is kept for the page: a "
-        "reward model's pairs in batches of 16, other runs' rows in batches of 8)",
+        f"reward model's pairs in batches of 16, other runs' rows in batches of {ANSWER_BATCH})",
     )
     p.add_argument(
         "--answer-at",
@@ -170,10 +172,10 @@ def _evaluate(args) -> int:
     measure = measured_by(method, rows[: args.limit or None])
     check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
     E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
-    if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts at 8), so its key finds this
+    if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts there), so its key finds this
         from ftlib.eval_results import PAIRS_BATCH
 
-        args.batch_size = PAIRS_BATCH if measure == "pairs" else 8
+        args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
@@ -217,12 +219,12 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
     if measure == "pairs":
         key = K.pairs_key(folder, batch_size=args.batch_size, **common)
     elif measure == "rewards":
-        max_new = args.max_new_tokens or info.answer_tokens or 64  # as `_grpo` measures
+        max_new = args.max_new_tokens or info.answer_tokens or DEFAULT_NEW_TOKENS  # as `_grpo` measures
         key = K.answers_key(folder, max_new_tokens=max_new, batch_size=args.batch_size, rewards=info.rewards, **common)
     else:
         key = K.heldout_key(
             folder,
-            max_new_tokens=args.max_new_tokens or 64,
+            max_new_tokens=args.max_new_tokens or DEFAULT_NEW_TOKENS,
             batch_size=args.batch_size,
             answer_at=args.answer_at,
             **common,
@@ -304,7 +306,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             models,
             rows,
             models.tuned[0],
-            max_new_tokens=args.max_new_tokens or 64,
+            max_new_tokens=args.max_new_tokens or DEFAULT_NEW_TOKENS,
             batch_size=args.batch_size,
             limit=args.limit,
             progress=_progress,
@@ -379,7 +381,7 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
             template=info.chat_template(models.tokenizer) if info and not args.template else template,
             max_length=info.max_length if info else trained.get("max_length"),
             # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
-            max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or 64,
+            max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS,
             batch_size=args.batch_size,
             limit=args.limit,
             progress=_progress,

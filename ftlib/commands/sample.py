@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ftlib.commands import DEVICE_HELP, device_name, sample_seed
 from ftlib.commands.runs import run_folder
-from ftlib.decoding import PRESETS, short_number
+from ftlib.decoding import DEFAULT_NEW_TOKENS, PRESETS, short_number
 from ftlib.errors import UserError, plural
 from ftlib.user_paths import user_path
 
@@ -68,7 +68,12 @@ def register(sub) -> None:
         default=0,
         help="seed of the sampled settings' random draws, 0 to 2147483647 (same seed, same text, here and on Compare)",
     )
-    p.add_argument("--max-new-tokens", type=int, default=64, help="longest answer, in tokens (default 64)")
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=DEFAULT_NEW_TOKENS,
+        help=f"longest answer, in tokens (default {DEFAULT_NEW_TOKENS})",
+    )
     p.add_argument(
         "--template",
         default=None,
