@@ -512,7 +512,10 @@ table_page = 1
 with st.expander("All rows as one table"):
     table_pages = -(-len(result.rows) // TABLE_ROWS)
     if table_pages > 1:
-        table_page = number_in_range(st, f"Page (of {table_pages})", 1, table_pages, 1, key="eval_table_page")
+        # A box per run and page count: one for every result kept page 3 of 3 for a result of 2 pages, an error
+        table_page = number_in_range(
+            st, f"Page (of {table_pages})", 1, table_pages, 1, key=f"eval_table_page_{job_run}_{table_pages}"
+        )
         if table_page is not None:
             first_shown = (table_page - 1) * TABLE_ROWS
             st.caption(

@@ -140,3 +140,21 @@ def test_evaluates_table_of_every_row_is_shown_a_page_at_a_time(finished_run, va
     next(n for n in at.number_input if n.label == "Page (of 2)").set_value(2).run()
     assert not at.exception, at.exception
     assert list(at.dataframe[0].value["row"]) == [2]
+
+
+def test_evaluates_table_page_past_a_shorter_result_is_no_error(finished_run, varied_dir, monkeypatch):  # noqa: F811
+    """The table's Page box was one for every result of the session: page 3 of a 3-page evaluation, then an
+    evaluation of 2 pages, showed "Page (of 2): 3 is out of range" and no table, for a page no one typed there. Each
+    result has its own box now, starting at its first page."""
+    from ui import evaluate_view
+
+    monkeypatch.setattr(evaluate_view, "TABLE_ROWS", 1)
+    at = evaluate(open_page(varied_dir), rows=3)
+    assert not at.exception, at.exception
+    next(n for n in at.number_input if n.label == "Page (of 3)").set_value(3).run()
+    assert list(at.dataframe[0].value["row"]) == [3]
+    at = evaluate(at, rows=2)
+    assert not at.exception, at.exception
+    assert not [e.value for e in at.error if "Page" in e.value], [e.value for e in at.error]
+    assert next(n for n in at.number_input if n.label == "Page (of 2)").value == 1
+    assert list(at.dataframe[0].value["row"]) == [1]
