@@ -18,6 +18,7 @@ from ftlib.data import FORMATS, DataError, MappingNeeded, guess_column_map
 from ftlib.demo_data import sample_choices
 from ftlib.errors import plural
 from ftlib.file_bytes import data_stem
+from ftlib.file_stamps import file_stamp
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help
 from ftlib.readers import check_path
@@ -319,9 +320,11 @@ if not path:
     st.stop()
 
 with user_errors("Could not read this file"):
-    mtime = check_path(path).stat().st_mtime  # in the cache keys: an edited file is read again
-    fields, table = fields_cached(path, mtime, shown)
-unmapped_key = (path, mtime, None, None, shown)  # the file read as the engine reads it unasked
+    check_path(path).stat()  # a missing or unreadable file said here, in words
+    # In the cache keys: a file edited or replaced is read again, also one copied over keeping its time (cp -p).
+    version = file_stamp(path)
+    fields, table = fields_cached(path, version, shown)
+unmapped_key = (path, version, None, None, shown)  # the file read as the engine reads it unasked
 mapping = (
     mapping_editor(
         path,
@@ -329,7 +332,7 @@ mapping = (
         preset,
         table,
         lambda: engine_reading(unmapped_key, fields),
-        lambda: show_first_rows(first_rows_cached(path, mtime, shown), shown),
+        lambda: show_first_rows(first_rows_cached(path, version, shown), shown),
     )
     if fields
     else None
@@ -353,7 +356,7 @@ if half and len(pair_missing(half)) == 1 and not guessed:
     # A guess of one column (a table of prompts) is read as it is.
     ask_for_other_half(half, shown)
     st.stop()
-load_key = (path, mtime, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
+load_key = (path, version, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
 if table and fmt_choice == "auto" and recorded_dict(MAPS)[path].get("engine") and map_key is not None:
     if mapping == recorded_dict(MAPS)[path]["start"]:
         load_key = unmapped_key  # the engine's own reading, loaded for the start: not parsed a second time
@@ -388,7 +391,7 @@ if not result.rows:
 
 preview(result)
 split_and_save(result, label, load_key)
-token_histogram(result, (path, mtime, fmt_choice, map_key))
+token_histogram(result, (path, version, fmt_choice, map_key))
 # This run's globals outlive it while the tab stays open (its boxes' format functions hold them): the parsed file
 # stayed in memory with them after the file cache had let it go.
 result = None

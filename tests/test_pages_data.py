@@ -1270,3 +1270,22 @@ def test_an_arena_file_on_the_page_is_pairs_and_says_how_it_was_read(tmp_path):
     assert bad_rows(at) == [
         ("line 3", "the judge called it a tie, so neither answer is preferred and the row makes no pair")
     ]
+
+
+def test_a_file_replaced_with_its_old_modification_time_is_read_again(tmp_path):
+    """`cp -p` / `rsync -t` put a new file in place with the old one's time: the page read its cached rows by the
+    time alone and went on showing the old file's. Its version is now the file's stamp (inode, time, size)."""
+    path = tmp_path / "chats.jsonl"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+    path.write_text(json.dumps({"messages": turns}) + "\n", encoding="utf-8")
+    at = with_path(data_page(), path)
+    assert {m.label: m.value for m in at.metric}["Rows read"] == "1"
+    stat = path.stat()
+    new = tmp_path / "new.jsonl"
+    new.write_text((json.dumps({"messages": turns}) + "\n") * 3, encoding="utf-8")
+    os.utime(new, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as rsync -t leaves it: the old file's time
+    os.replace(new, path)
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+    at.run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Rows read"] == "3"

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import run_digest, run_files, runs, text_rows, workspace
 from ftlib import sampling as S
+from ftlib.file_stamps import file_stamp
 from ftlib.testing import make_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +100,7 @@ def test_the_data_pages_files_together_stay_within_what_one_file_may_take(tmp_pa
     D.load_cached.clear()
 
     def open_file(path: str):
-        return D.load_cached(path, Path(path).stat().st_mtime, None, None, Path(path).name)
+        return D.load_cached(path, file_stamp(path), None, None, Path(path).name)
 
     for path in files[:2]:
         assert len(open_file(path).rows) == 10

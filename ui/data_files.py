@@ -28,10 +28,11 @@ NONE = "(none)"  # a box's choice of nothing: no earlier upload, a field mapped 
 # 0.07 s now (bench/bench_data_page.py). Fewer entries than cache_data kept, and an hour's life: the objects take
 # more memory than their pickles.
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Reading the file...")
-def load_cached(path: str, mtime: float, fmt: str | None, mapping: tuple | None, shown: str):
-    """The parsed file; `mtime` is in the key so an edited file is read again; `shown` is its name in messages.
+def load_cached(path: str, version: tuple, fmt: str | None, mapping: tuple | None, shown: str):
+    """The parsed file; `version` (`file_stamp`) is in the key so an edited or replaced file is read again; `shown`
+    is its name in messages.
     The files read before go first when they and this one would pass the memory one file may take (`_make_room`)."""
-    key = (path, mtime, fmt, mapping, shown)
+    key = (path, version, fmt, mapping, shown)
     _make_room(key, estimate(0, _size(path)))  # before reading it, from its bytes: its rows are not counted yet
     result = load_file(path, fmt=fmt, column_map=dict(mapping) if mapping is not None else None, name=shown)
     held = estimate(len(result.rows), _size(path))
@@ -105,7 +106,7 @@ def row_counts_cached(key: tuple) -> dict[str, int]:
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")
-def fields_cached(path: str, mtime: float, shown: str):
+def fields_cached(path: str, version: tuple, shown: str):
     return peek_fields(path, shown)
 
 

@@ -132,9 +132,10 @@ def show_row(row: dict, where: str, raw: bool) -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def first_rows_cached(path: str, mtime: float, shown: str) -> list[dict]:
-    """The first rows of a table as the file holds them (`table_peek.first_table_rows`); `mtime` in the key so an
-    edited file is read again. [] for a file that is not a table or cannot be read (the page says why elsewhere)."""
+def first_rows_cached(path: str, version: tuple, shown: str) -> list[dict]:
+    """The first rows of a table as the file holds them (`table_peek.first_table_rows`); `version` (`file_stamp`) in
+    the key so an edited or replaced file is read again. [] for a file that is not a table or cannot be read (the
+    page says why elsewhere)."""
     try:
         return first_table_rows(path, shown)
     except (DataError, OSError):

@@ -13,6 +13,7 @@ from ftlib import workspace
 from ftlib.bookkeeping import check_data_path
 from ftlib.data import count_test_rows, split_rows, split_warnings
 from ftlib.errors import UserError, plural
+from ftlib.file_stamps import file_stamp
 from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.own_split import own_split_meta
 from ftlib.readers import check_path
@@ -202,7 +203,8 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         return None
     test_path, test_shown = picked
     try:
-        test_key = (test_path, check_path(test_path).stat().st_mtime, key[2], key[3], test_shown)
+        check_path(test_path).stat()  # a missing or unreadable file said in words
+        test_key = (test_path, file_stamp(test_path), key[2], key[3], test_shown)
         test = load_cached(*test_key)
     except UserError as exc:
         st.error(f"**Test file**: could not read {test_shown}: {exc}", icon=alerts.ERROR)
