@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftlib.disk_use import tree_bytes
 from ftlib.export import export_adapter, export_gguf, export_merged, export_model, gguf_refusal
 from ftlib.rundir import RunDir
 
@@ -98,7 +99,7 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
         (gguf,) = Path(folder).glob("*.gguf")
         notes = [f"run it with `ollama create NAME -f {Path(folder) / 'Modelfile'}` or `llama-cli -m {gguf}`."]
         if run.merged_dir.is_dir():  # an adapter run's: merged first, kept for the next export
-            size = sum(f.stat().st_size for f in run.merged_dir.rglob("*") if f.is_file())
+            size = tree_bytes(run.merged_dir)  # removed meanwhile by another tab: 0
             notes.append(
                 f"written from the merged model in {run.merged_dir} ({size / 2**20:.0f} MiB), kept there for the next "
                 "export; the Train page's Export section removes the exported copies."

@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 from ftlib import merged_sources, workspace
+from ftlib.disk_use import tree_bytes
 from ftlib.errors import UserError
 from ftlib.file_modes import readable as _readable
 from ftlib.integrity import damage_words, damaged_files, missing_weights
@@ -426,8 +427,8 @@ def exported_copies(run: RunDir) -> list[Path]:
 
 def exported_bytes(run: RunDir) -> int:
     """Bytes the exported copies take (see `exported_copies`): a merged 135M model in fp32 is ~540 MB, its zip as
-    much again."""
-    return sum(f.stat().st_size for p in exported_copies(run) for f in p.rglob("*") if f.is_file())
+    much again. Counted while a Remove or a download may change them (`disk_use.tree_bytes`)."""
+    return tree_bytes(*exported_copies(run))
 
 
 def remove_exported(run: RunDir, wait: bool = False) -> int:
@@ -460,7 +461,7 @@ def zip_folder(folder: Path) -> Path:
         for leftover in archive.parent.glob("*.partial.zip"):  # builds take turns: a dead build's, not ours
             leftover.unlink(missing_ok=True)
         # Safetensors hardly compress: the zip is about the folder's size.
-        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        size = tree_bytes(folder)
         workspace.check_free_space(archive.parent, size, f"the zip of {folder.name}")
         partial = archive.with_name(archive.stem + ".partial.zip")
         with workspace.partial_output(partial, archive):
@@ -488,7 +489,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
                 f"--out: {path} is already {kind}, and the export's {what} would replace it. Name a new folder "
                 "(it is made for you), or move that one away first. Nothing was written."
             )
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    size = tree_bytes(folder)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

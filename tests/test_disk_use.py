@@ -1,0 +1,40 @@
+"""disk_use.tree_bytes: what exported copies take, counted while another session removes or rebuilds them."""
+
+from __future__ import annotations
+
+import os
+
+from ftlib import disk_use
+from ftlib.disk_use import tree_bytes
+
+
+def test_files_under_every_folder_are_counted_and_a_missing_folder_is_none(tmp_path):
+    (tmp_path / "a" / "deep").mkdir(parents=True)
+    (tmp_path / "a" / "one.bin").write_bytes(b"x" * 10)
+    (tmp_path / "a" / "deep" / "two.bin").write_bytes(b"x" * 32)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "three.zip").write_bytes(b"x" * 5)
+    assert tree_bytes(tmp_path / "a", tmp_path / "b", tmp_path / "gone") == 47
+    assert tree_bytes() == 0
+
+
+def test_a_file_removed_between_the_listing_and_its_size_counts_nothing(tmp_path, monkeypatch):
+    """A Remove in another tab (or a zip rebuilt) between os.walk's listing and the stat: the old sum over rglob
+    raised FileNotFoundError into the Train page and `runs show`."""
+    (tmp_path / "kept.bin").write_bytes(b"x" * 7)
+    (tmp_path / "removed.zip").write_bytes(b"x" * 100)
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path).endswith("removed.zip"):
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(disk_use.os, "stat", stat)
+    assert tree_bytes(tmp_path) == 7
+
+
+def test_a_broken_link_counts_nothing(tmp_path):
+    (tmp_path / "kept.bin").write_bytes(b"x" * 3)
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    assert tree_bytes(tmp_path) == 3
