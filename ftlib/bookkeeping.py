@@ -94,7 +94,7 @@ def _record(path: Path) -> tuple[str, str, str] | None:
     if parts == (workspace.ACTIVE_SPLIT_FILE,) or parts == (LAST_MODEL_FILE,):
         what = "split" if name == workspace.ACTIVE_SPLIT_FILE else "model"
         return f"the record of the {what} a new session starts from", _TYPED, _DATA
-    if len(parts) > 2 and parts[0] == workspace.runs_dir().name:  # inside a run's folder
+    if len(parts) > 2 and parts[0] == workspace.RUNS_DIR:  # inside a run's folder (a check that makes no folder)
         if parts[2:] in ((workspace.RUN_SPLIT_DIR, "train.jsonl"), (workspace.RUN_SPLIT_DIR, "test.jsonl")):
             return None  # the run's own copy of its rows: data
         what = _RUN_FILES.get(name) if len(parts) == 3 else None

@@ -53,9 +53,12 @@ def datasets_dir() -> Path:
     return _subdir("datasets")
 
 
+RUNS_DIR = "runs"  # in the workspace: one folder per training run
+
+
 def runs_dir() -> Path:
     """`<workspace>/runs`, created if need be: one folder per training run."""
-    return _subdir("runs")
+    return _subdir(RUNS_DIR)
 
 
 def inside(root: Path, path: Path) -> bool:

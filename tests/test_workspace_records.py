@@ -132,3 +132,15 @@ def test_the_own_test_file_box_refuses_a_runs_env_json(tmp_path, monkeypatch):
     ], errors
     assert at.button(key="split_save").disabled
     json.loads(env.read_text())  # left as it was
+
+
+def test_checking_a_path_makes_no_folder_in_the_workspace():
+    """The check is a read: on a workspace with no runs yet it made `runs/` (`workspace.runs_dir()` creates it), which
+    on a read-only workspace would fail with a PermissionError instead of reading the file."""
+    root = workspace.workspace_dir()
+    upload = root / "team" / "march" / "chats.jsonl"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_text(ROWS, encoding="utf-8")
+    before = sorted(p.name for p in root.iterdir())
+    assert check_data_path(str(upload)) == upload.resolve()
+    assert sorted(p.name for p in root.iterdir()) == before
