@@ -158,3 +158,26 @@ def test_evaluates_table_page_past_a_shorter_result_is_no_error(finished_run, va
     assert not [e.value for e in at.error if "Page" in e.value], [e.value for e in at.error]
     assert next(n for n in at.number_input if n.label == "Page (of 2)").value == 1
     assert list(at.dataframe[0].value["row"]) == [1]
+
+
+def _shrinking_script():
+    import streamlit as st
+
+    from ui.row_picker import pick_item
+
+    count = st.session_state.get("count", 900)
+    st.session_state["picked"] = pick_item(st, "Row", range(count), lambda i: f"row {i + 1}", key="rows")
+
+
+def test_a_place_kept_from_a_longer_list_starts_over_not_as_an_error():
+    """A split saved again with fewer rows (still more than LISTED_ROWS): the box kept row 850 of the old 900 and
+    the page stopped on "850 is out of range", a number nobody typed there."""
+    at = AppTest.from_function(_shrinking_script, default_timeout=60).run()
+    at.number_input[0].set_value(850).run()
+    assert at.session_state["picked"] == 849
+    at.session_state["count"] = 600
+    at.run()
+    assert not at.error and at.session_state["picked"] == 0
+    assert at.number_input[0].label == "Row (1 to 600)" and at.number_input[0].value == 1
+    at.number_input[0].set_value(601).run()  # typed past the end: still said
+    assert at.session_state["picked"] is None and "Use a number from 1 to 600" in at.error[0].value

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import streamlit as st
+
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 
@@ -42,6 +44,12 @@ def pick_item(
         number = number_in_range(where, f"{label} (1 to {count})", 1, count, 1, help=help)
     else:
         box = number_key(key)
+        drawn_of = st.session_state.get(f"{box}_of", count)  # how many items the box was last drawn over
+        if drawn_of > count and isinstance(kept := st.session_state.get(box), int | float) and kept > count:
+            # kept from a longer list under this key (a split saved again with fewer rows): starts over at row 1,
+            # not as an error for a number nobody typed here (a number typed past the end is still said)
+            del st.session_state[box]
+        st.session_state[f"{box}_of"] = count
         first = default_for(box, 1, range(1, count + 1))  # a kept place past the end of a shorter list: not put back
         number = number_in_range(
             where, f"{label} (1 to {count})", 1, count, first, key=box, help=help, on_change=keep, args=(box,)
