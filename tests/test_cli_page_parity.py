@@ -294,3 +294,25 @@ def test_the_batches_pages_length_grouped_row_is_the_runs_for_its_seed_as_batch_
     table = at.dataframe[0].value
     grouped = table[table["strategy"] == STRATEGY_LABELS["length_grouped"]]
     assert grouped["padding"].tolist() == [padding(5)]
+
+
+def test_runs_show_json_holds_the_exported_copies_and_the_warnings_the_text_says(capsys):
+    """`runs show --json` is "everything": it left out what the text adds (the exported copies' size, a diverged
+    run's warning), so a script reading it could not know what the Train page shows."""
+    from ftlib.testing import make_run
+
+    rising = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8), 1)]
+    run = make_run("r-rose", {"dataset": "d"}, metrics=rising, step=6, max_steps=6)
+    run.exports_dir.mkdir()
+    (run.exports_dir / "r-rose-merged.zip").write_bytes(b"\0" * 4096)
+    assert main(["runs", "show", "r-rose", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["exported_bytes"] == 4096
+    assert record["warnings"] == [
+        "Loss rose from 3.2 to 14.3: training diverged; try a lower learning rate (`--learning-rate`). This run's "
+        "result is likely worse than the model it started from."
+    ]
+    make_run("r-fine", {"dataset": "d"}, step=2)
+    assert main(["runs", "show", "r-fine", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["exported_bytes"] == 0 and record["warnings"] == []

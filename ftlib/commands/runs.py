@@ -199,10 +199,15 @@ def _show(args) -> int:
     info = runs.get(args.id)
     if info["state"] == "queued":  # where it is in line and behind what, in the text and the JSON alike
         info["message"] = runs.queue_place(args.id)
-    if args.json:
+    summary = runs.find(args.id).summary()
+    if args.json:  # what the text below adds to the record too: the exported copies' size, the curves' warnings
+        from ftlib import export
+        from ftlib.commands.train import quality_warnings
+
+        info["exported_bytes"] = export.exported_bytes(runs.find(args.id))
+        info["warnings"] = [w.removeprefix("warning: ") for w in quality_warnings(args.id, summary)]
         print(json.dumps(info))
         return 0
-    summary = runs.find(args.id).summary()
     for key in (
         "id",
         "state",
