@@ -114,7 +114,7 @@ def check_data_path(typed: str | Path, what: str = "data file") -> Path:
     (`workspace.check_browser_path`) and none of the workspace's own files that are not data (`bookkeeping_words`).
     PathNotAllowed (a UserError) otherwise, saying what the file is, why it is refused and what to give instead."""
     path = workspace.check_browser_path(typed, workspace.data_roots(), what=what)
-    if found := _record(path):
+    if not path.is_dir() and (found := _record(path)):  # a folder: the reader says it is one, as anywhere else
         kept, why, instead = found
         raise PathNotAllowed(
             f"The {what} '{typed}' is {kept}: one of this server's own files, not data, which the browser may not "

@@ -144,3 +144,16 @@ def test_checking_a_path_makes_no_folder_in_the_workspace():
     before = sorted(p.name for p in root.iterdir())
     assert check_data_path(str(upload)) == upload.resolve()
     assert sorted(p.name for p in root.iterdir()) == before
+
+
+def test_a_runs_folder_typed_is_said_to_be_a_folder_not_one_of_its_files():
+    """`<ws>/runs/ID/split` was refused as "one of a run's own files (its metrics, log, ...)": it is the folder that
+    holds the run's rows, and the reader says so ("is a folder; choose a ... file inside it")."""
+    run = make_run("r-1", metrics=[{"kind": "train", "step": 1, "loss": 1.5}])
+    folder = run.path / workspace.RUN_SPLIT_DIR
+    folder.mkdir(exist_ok=True)
+    assert check_data_path(str(folder)) == folder.resolve()
+    with pytest.raises(Exception, match="is a folder; choose a"):
+        load_file(folder)
+    with pytest.raises(PathNotAllowed, match="a run's settings"):
+        check_data_path(str(run.path / "config.json"))
