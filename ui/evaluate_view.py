@@ -240,15 +240,10 @@ def places_of(info, indices) -> dict[int, str]:
     """Where each held-out row at `indices` (counted from 0) of the run `info` (its `ftlib.evaluate.RunInfo`) is in
     the file its split was saved from: {index: "line 9 of chats.jsonl"}, as `ftlib.eval_runs.heldout_place` says
     each; {} for a split saved before the places were kept."""
-    from ftlib.split_lines import place, side_places
+    from ftlib.split_lines import row_places
 
-    size = len(info.test_rows)  # the places unpacked once, not once a row (10,000 rows: 10,000 unpacks of 10,000)
-    found = side_places(info.meta, "test", size)
-    if found is None:
-        return {}
-    kept, numbers, lines = found
-    kind, file = str(kept.get("file_type") or ""), kept["file"]
-    return {i: place(kind, numbers[i], lines[i] if lines else None, file) for i in indices if 0 <= i < size}
+    found = row_places(info.meta, "test", len(info.test_rows), [i + 1 for i in indices])  # unpacked once for all
+    return {n - 1: said for n, said in found.items()}
 
 
 def lines_said(info, indices, where: str = "above") -> None:
