@@ -64,9 +64,8 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         on_change=keep,
         args=(rows_key,),
     )
-    trained = max(
-        8, min(256, int(info.answer_tokens or DEFAULT_NEW_TOKENS))
-    )  # as long as the answers the run trained on
+    # As long as the answers the run trained on.
+    trained = max(8, min(256, int(info.answer_tokens or DEFAULT_NEW_TOKENS)))
     lengths, batches = K.BOX_RANGES["answers"]["max_new_tokens"], K.BOX_RANGES["answers"]["batch_size"]
     max_new = c2.slider(
         "Max new tokens per answer",
