@@ -24,8 +24,7 @@ Every Parquet read of the studio goes through `read_parquet` / `parquet_columns`
 can abort the interpreter at exit ("terminate called without an active exception", datasets #7566; 3-5 runs
 in 10 of `data inspect` on a small file here), so files are read on the calling thread (`use_threads=False`).
 
-Not known here: formats and converters (formats.py), loading and voting (data.py).
-"""
+Not known here: formats and converters (formats.py), loading and voting (data.py)."""
 
 from __future__ import annotations
 
@@ -233,8 +232,7 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
 
     One object per line with a line that is not valid JSON is read line by line (that line a bad row, as in a .jsonl
     file). DataError for pretty-printed or comma-separated text that is not valid JSON, with where, and for arrays one
-    after another (`arrays_message`).
-    """
+    after another (`arrays_message`)."""
     by_line = None
     if not commas and _spread(text) is False:  # JSONL named .json: read line by line (faster), unless a line fails
         by_line = jsonl_records(text)
@@ -308,8 +306,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
 
     Only a file whose first line starts an array, or starts an object it does not end, is looked at, so a JSONL file
     costs one parse of its first line. Rows are numbered by the line they start on; a lone object that wraps its
-    rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where.
-    """
+    rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where."""
     if not _one_document(text):
         return None  # JSONL (perhaps with a broken first line: that line's error)
     start = json.decoder.WHITESPACE.match(text).end()
@@ -393,6 +390,21 @@ def read_parquet(data: bytes, name: str):
         raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
 
 
+def parquet_batches(source: bytes | BinaryIO, name: str, size: int):
+    """A Parquet file's (its bytes, or the file opened) column names, then its batches of `size` rows as Tables, read
+    on this thread (see the module docstring) as far as the caller iterates; DataError as `read_parquet`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+        yield [str(c) for c in file.schema_arrow.names]
+        for batch in file.iter_batches(batch_size=size, use_threads=False):
+            yield pa.Table.from_batches([batch])
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
+
+
 def parquet_columns(data: bytes | BinaryIO, name: str) -> list[str]:
     """The column names of a Parquet file (its bytes, or the file opened: pyarrow seeks), from its footer only."""
     import pyarrow.parquet as pq
@@ -446,8 +458,7 @@ def parquet_rows(table) -> tuple[list[dict], list[str]]:
     `Table.from_pylist` write the union of all rows' keys, so a key one object lacks reads back as null (a tool
     call's `arguments` {"city": "Oslo"} gains "tz": null from another call). Parquet cannot tell such a key from a
     null written on purpose, so inside lists and objects a null key is left out, as if never written; the row's own
-    columns keep their nulls (an empty cell).
-    """
+    columns keep their nulls (an empty cell)."""
     import pyarrow.types as pt
 
     rows = table.to_pylist()
@@ -473,8 +484,7 @@ def repeated_columns(columns: list[str], name: str, line: int | None) -> None:
     >>> repeated_columns(["instruction", "output", "output"], "a.csv", 1)
     Traceback (most recent call last):
     ftlib.file_bytes.DataError: a.csv names the column 'output' more than once in its header (line 1): columns 2 and \
-3. Only one of them could be read: rename the others (e.g. 'output_2'), or delete the columns you do not want.
-    """
+3. Only one of them could be read: rename the others (e.g. 'output_2'), or delete the columns you do not want."""
     at: dict[str, list[str]] = {}
     for number, column in enumerate(columns, start=1):
         at.setdefault(column, []).append(str(number))
@@ -499,8 +509,7 @@ def read_table(data: bytes, kind: str, name: str) -> Table:
 
     CSV cells beyond the header sit under key None. The lines are 1-based physical lines (the header is line 1; a
     quoted cell may span several lines), what a spreadsheet user looks for; None for Parquet, which has no lines.
-    A .tsv is read with tabs, a .csv with the delimiter `sniff_delimiter` finds.
-    """
+    A .tsv is read with tabs, a .csv with the delimiter `sniff_delimiter` finds."""
     if kind == "parquet":
         from ftlib.data_budget import check_budget  # (imports this module)
 
@@ -579,6 +588,7 @@ __all__ = [
     "json_values",
     "jsonl_document",
     "jsonl_records",
+    "parquet_batches",
     "parquet_columns",
     "read_parquet",
     "read_path",

@@ -91,32 +91,24 @@ def _start_rows(head: bytes, kind: str, name: str, n: int) -> list[dict] | None:
 
 def _parquet_rows(start: FileStart, n: int) -> list[dict]:
     """The first `n` rows with a cell filled of a Parquet file, from its first batches (`read_table`'s reading of
-    them: text stored as bytes read as text, Parquet's union-of-keys nulls left out)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from ftlib.readers import parquet_rows
+    them: text stored as bytes read as text, Parquet's union-of-keys nulls left out; `readers.parquet_batches`, on
+    this thread as every Parquet read)."""
+    from ftlib.readers import parquet_batches, parquet_rows
 
     source = start.whole() if start.at_end else open(start.path, "rb")  # noqa: SIM115 (closed below)
     try:
-        try:
-            file = pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
-            columns = [str(c) for c in file.schema_arrow.names]
-        except (pa.ArrowException, OSError) as exc:
-            raise DataError(f"{start.name} is not a readable Parquet file ({exc}).") from None
+        batches = parquet_batches(source, start.name, max(64, n))
+        columns = next(batches)
         repeated_columns(columns, start.name, None)
         shown: list[dict] = []
-        try:
-            for batch in file.iter_batches(batch_size=max(64, n), use_threads=False):
-                table, _ = binary_as_text(pa.Table.from_batches([batch]), start.name)
-                rows, _ = parquet_rows(table)
-                records, _, _ = table_records(columns, rows, None)
-                kept, _ = blank_rows(records)
-                shown += [{c: record.get(c) for c in columns} for _, record in kept]
-                if len(shown) >= n:
-                    break
-        except (pa.ArrowException, OSError) as exc:
-            raise DataError(f"{start.name} is not a readable Parquet file ({exc}).") from None
+        for batch in batches:
+            table, _ = binary_as_text(batch, start.name)
+            rows, _ = parquet_rows(table)
+            records, _, _ = table_records(columns, rows, None)
+            kept, _ = blank_rows(records)
+            shown += [{c: record.get(c) for c in columns} for _, record in kept]
+            if len(shown) >= n:
+                break
         return shown[:n]
     finally:
         if not isinstance(source, bytes):
