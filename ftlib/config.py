@@ -417,8 +417,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         maximum=64,
         advanced=True,
         help="How many processes train the run, one per GPU of this machine (started with torchrun); 1 = a single "
-        "process. Without a GPU they split the CPU's cores: no faster than one (0.5-1.05x on 2 cores), for trying "
-        "a multi-GPU setup.",
+        "process. Without a GPU they split the CPU's cores: little faster than one if at all (0.5-1.13x on 2 cores), "
+        "for trying a multi-GPU setup.",
     )
     sharding: Sharding = setting(
         "none",

@@ -279,14 +279,16 @@ def cpu_cores() -> int:
 
 def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     """A warning when several processes would train on the CPU ([] for one process, or on GPUs): they split its
-    cores (`cpu_threads`), each holds its own copy of the model, and on the CPUs measured the run is no faster than
-    one process (slower for most methods). Useful to try a multi-GPU setup; not a speed-up.
+    cores (`cpu_threads`), each holds its own copy of the model, and on the CPUs measured the run is little faster
+    than one process for LoRA SFT, if at all (slower for the other methods). Useful to try a multi-GPU setup; not a
+    speed-up.
 
     Measured on 2 cores (BENCHMARKS.md, "The studio's own runs, and several processes on one CPU", 2026-12-01):
     2 processes x 4 rows against 1 x 8, one epoch, the same rows: LoRA SFT 0.91-1.05x, LoRA DPO 0.53x and full
     fine-tuning 0.55x the tokens/s of one process (the last two without the bf16 products, which fastpath gives single
     processes only). TRL's trainers, whose single process leaves more of the cores idle, gained 1.09-1.36x from the
-    same split.
+    same split. On an Intel Xeon with AMX (2026-12-06, "A fifth kind of CPU"), where the small operations around the
+    products dominate, LoRA SFT's two processes were 1.10-1.13x one, at 1.7x its memory.
 
     >>> from ftlib.config import RunConfig
     >>> cpu_process_warnings(RunConfig(nproc=2), gpus=0)[0].split(":")[0]
@@ -300,9 +302,9 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     return [
         f"nproc is {config.nproc} and the run trains on the CPU ({why}): {config.nproc} processes split its cores, "
         f"each with {'its share' if shards(config) else 'its own copy'} of the model and {rows} rows per step "
-        f"({rows * config.nproc} in all). That is no "
-        "faster than one process for LoRA SFT and slower than one process for DPO and full fine-tuning (on 2 cores: "
-        "0.9-1.05x and 0.5x). Use it to try a multi-GPU setup; set nproc to 1 for speed."
+        f"({rows * config.nproc} in all). That is little faster than one process for LoRA SFT, if at all, and "
+        "slower than one process for DPO and full fine-tuning (on the 2-core CPUs measured: 0.9-1.13x and 0.5x). Use "
+        "it to try a multi-GPU setup; set nproc to 1 for speed."
     ]
 
 
