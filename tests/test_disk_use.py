@@ -38,3 +38,28 @@ def test_a_broken_link_counts_nothing(tmp_path):
     (tmp_path / "kept.bin").write_bytes(b"x" * 3)
     os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
     assert tree_bytes(tmp_path) == 3
+
+
+def test_runs_show_and_the_export_panel_size_a_run_whose_zip_goes_meanwhile(monkeypatch):
+    """export.exported_bytes (what `runs show` and the Export panel say) through tree_bytes: the zip removed between
+    the listing and its size counts nothing, where the sum over rglob raised FileNotFoundError."""
+    from ftlib import export
+    from ftlib.testing import make_run
+
+    run = make_run("r-done", {"dataset": "d"}, step=4)
+    run.exports_dir.mkdir()
+    (run.exports_dir / "r-done-merged.zip").write_bytes(b"\0" * 4096)
+    (run.exports_dir / "r-done-adapter.zip").write_bytes(b"\0" * 100)
+    real_stat = os.stat
+
+    looks = []
+
+    def stat(path, *args, **kwargs):  # os.stat itself: Path.stat and is_file go through it too
+        if str(path).endswith("merged.zip"):
+            looks.append(path)
+            if len(looks) > 1:  # seen once (listed, or found a file), gone at the next look
+                raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert export.exported_bytes(run) in (100, 4196)  # counted as it was when seen, or not at all: no traceback
