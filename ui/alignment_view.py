@@ -350,13 +350,15 @@ def score_panel(run_id: str) -> None:
     messages = ([{"role": "system", "content": system}] if system.strip() else []) + [
         {"role": "user", "content": prompt}
     ]
-    answers = [
+    boxes = [
         st.text_area(f"Answer {i + 1}", text, key=f"score_answer_{run_id}_{i}", height=80)
         for i, text in enumerate(
             ["- Go to bed at the same time.\n- Keep the room dark.", "Go to bed at the same time. Keep the room dark."]
         )
     ]
-    answers = [a for a in answers if a.strip()]
+    answers = [a for a in boxes if a.strip()]
+    # `ftlib score` refuses an empty --response; here the boxes are fixed, so an empty one is left out, and said.
+    empty = [f"Answer {n}" for n, text in enumerate(boxes, start=1) if not text.strip()]
     key = f"score_result_{run_id}"
     if st.button("Score", key=f"score_button_{run_id}"):
         # As `ftlib score` refuses: a reward model scores a conversation, and an empty turn's score means nothing.
@@ -377,6 +379,13 @@ def score_panel(run_id: str) -> None:
     # Only the scores of the prompt and answers in the boxes now (as Compare's `score_answers`): an edit asks for a
     # new press, never shows the old scores beside new text.
     if scored and scored[:2] == (messages, answers):
+        if empty:
+            it = "it" if len(empty) == 1 else "them"
+            st.info(
+                f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty: left out of the scores (an empty "
+                f"answer's score means nothing). Write {it} and press **Score** to score {it} too.",
+                icon=alerts.INFO,
+            )
         _table(sorted(scored[2], key=lambda row: -row["score"]))
     elif scored:
         st.caption("The prompt or the answers changed since they were scored: press **Score** to score them.")
