@@ -39,6 +39,7 @@ from ui.compare_view import (
     GRID_END,
     finished_line,
     first_grid_note,
+    greedy_filters_note,
     long_grid_note,
     next_token_figure,
     next_token_frame,
@@ -78,6 +79,16 @@ KEPT_BOXES = (
 # The grid's answers start longer than the CLI's (ftlib.decoding.DEFAULT_NEW_TOKENS, 64) on purpose: side by side,
 # a few sentences more show where the settings part ways (the note before Generate says how long a grid takes).
 GRID_TOKENS = 96
+# The sliders' ranges, narrower than the engine takes (ftlib.decoding.DecodingSetting: temperature 0 or 0.001-100,
+# any top-k, top-p above 0 to 1; max new tokens 1-4096, check_max_new_tokens) on purpose; `python -m ftlib sample
+# --setting ... --max-new-tokens N` takes the rest. A slider to temperature 100 would leave 0-2, where every preset
+# sits and past which a small model writes noise, a fiftieth of its width; top-k past a few hundred and top-p under
+# 0.05 (the slider's step) differ little from off and from greedy; the grid and the next-token view share them.
+TEMPERATURE_MOST, TOP_K_MOST, TOP_P_LEAST = 2.0, 200, 0.05
+# A page budget: a cell's HTML is ~0.8 kB a token (its hover card, ui.compare_view.card_html), resent to every open
+# session on each poll while the grid fills: 15 cells (5 settings, 3 models) of 4096 tokens would be ~50 MB a poll.
+# And 512 tokens already took 4 minutes on a CPU (the note beside the slider).
+GRID_TOKENS_MOST = 512
 # The next-token logits of the last few prompts each session read (a full vocabulary of float32 each, ~0.2 MB with
 # the default model): switching back to a test row already shown draws it again without a forward (one forward was
 # 0.4 s of CPU, all of a click on another test row; BENCHMARKS.md "Page responsiveness").
@@ -196,10 +207,16 @@ with st.container():
         use_custom = st.checkbox("Add a custom column", key="compare_custom")
         c1, c2, c3 = st.columns(3)
         c_t = c1.slider(
-            "Temperature", 0.0, 2.0, default_for("custom_t", 0.9), 0.05, key="custom_t", help="0 = greedy."
+            "Temperature",
+            0.0,
+            TEMPERATURE_MOST,
+            default_for("custom_t", 0.9),
+            0.05,
+            key="custom_t",
+            help="0 = greedy.",
         )
-        c_k = c2.slider("Top-k", 0, 200, default_for("custom_k", 0), key="custom_k", help="0 = off.")
-        c_p = c3.slider("Top-p", 0.05, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
+        c_k = c2.slider("Top-k", 0, TOP_K_MOST, default_for("custom_k", 0), key="custom_k", help="0 = off.")
+        c_p = c3.slider("Top-p", TOP_P_LEAST, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
         c1, c2, _ = st.columns(3)
         c_min_p = c1.slider(
             "Min-p",
@@ -220,6 +237,9 @@ with st.container():
             help="Above 1, every token already in the prompt or the answer gets less likely against the tokens not "
             "yet used (greedy too); 1 = off.",
         )
+        # Dropped, not refused as `sample` refuses them, so said: nobody should believe they compared top-p at 0.
+        if use_custom and (greedy_note := greedy_filters_note(c_t, c_k, c_p, c_min_p)):
+            st.info(greedy_note, icon=alerts.INFO)
     c1, c2, c3 = st.columns([1, 1, 2])
     seed = number_in_range(
         c1,
@@ -232,7 +252,7 @@ with st.container():
     max_new = c2.slider(
         "Max new tokens",
         8,
-        512,
+        GRID_TOKENS_MOST,
         default_for("compare_max_new", GRID_TOKENS),
         8,
         key="compare_max_new",
@@ -245,7 +265,7 @@ with st.container():
     settings = [S.PRESETS[n] for n in preset_names]
     if use_custom:
         with user_errors("This custom setting cannot work"):
-            # Temperature 0 is greedy: the filters are dropped rather than refused, the sliders are just still set.
+            # Temperature 0 is greedy: the filters are dropped rather than refused (said beside the sliders).
             custom = S.DecodingSetting(
                 c_t,
                 0 if c_t == 0 else c_k,
@@ -453,9 +473,11 @@ restore("view_model", model_names)  # these sliders outlive a visit to another p
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n
 )
-v_t = v2.slider("Temperature", 0.0, 2.0, default_for("view_t", 1.0), 0.05, key="view_t", help="0 = greedy.")
-v_k = v3.slider("Top-k (0 = off)", 0, 100, default_for("view_k", 0), key="view_k")
-v_p = v4.slider("Top-p (1 = off)", 0.05, 1.0, default_for("view_p", 1.0), 0.05, key="view_p")
+v_t = v2.slider(
+    "Temperature", 0.0, TEMPERATURE_MOST, default_for("view_t", 1.0), 0.05, key="view_t", help="0 = greedy."
+)
+v_k = v3.slider("Top-k (0 = off)", 0, TOP_K_MOST, default_for("view_k", 0), key="view_k")
+v_p = v4.slider("Top-p (1 = off)", TOP_P_LEAST, 1.0, default_for("view_p", 1.0), 0.05, key="view_p")
 _, v6, v7, _ = st.columns(4)
 v_min_p = v6.slider("Min-p (0 = off)", 0.0, 0.5, default_for("view_min_p", 0.0), 0.01, key="view_min_p")
 v_penalty = v7.slider(

@@ -322,6 +322,32 @@ def setting_values(setting) -> str:
     return f"temperature\u00a0{n(setting.temperature)} · top-k\u00a0{top_k} · top-p\u00a0{top_p}{min_p}{penalty}"
 
 
+def greedy_filters_note(temperature: float, top_k: int, top_p: float, min_p: float = 0.0) -> str | None:
+    """Beside the custom column's sliders: at temperature 0 (greedy) the column drops the filters set away from off
+    (top-k 0, top-p 1, min-p 0), where `python -m ftlib sample` refuses them; None when nothing is dropped.
+
+    >>> greedy_filters_note(0.0, 40, 0.9).split(" (`")[0]
+    'Temperature 0 is greedy, always the most likely token: top-k 40 and top-p 0.9 are left out of this column'
+    >>> greedy_filters_note(0.0, 0, 1.0, min_p=0.05).split(" (`")[0].split(": ")[1]
+    'min-p 0.05 is left out of this column'
+    >>> greedy_filters_note(0.0, 0, 1.0), greedy_filters_note(0.7, 40, 0.9)
+    (None, None)
+    """
+    n = short_number
+    dropped = [f"top-k {top_k}"] if top_k else []
+    dropped += [f"top-p {n(top_p)}"] if top_p < 1 else []
+    dropped += [f"min-p {n(min_p)}"] if min_p else []
+    if temperature != 0 or not dropped:
+        return None
+    one = len(dropped) == 1
+    named = dropped[0] if one else ", ".join(dropped[:-1]) + " and " + dropped[-1]
+    return (
+        f"Temperature 0 is greedy, always the most likely token: {named} {'is' if one else 'are'} left out of this "
+        "column (`python -m ftlib sample` refuses such filters at temperature 0). Raise the temperature to compare "
+        f"{'it' if one else 'them'}."
+    )
+
+
 def setting_header(setting) -> str:
     """Markdown for a column header: the preset's name in bold, its values on the line below."""
     return f"**{setting.label}**  \n:gray[{setting_values(setting)}]"
@@ -437,6 +463,7 @@ __all__ = [
     "card_words",
     "duration",
     "finished_line",
+    "greedy_filters_note",
     "long_grid_note",
     "next_token_figure",
     "next_token_frame",
