@@ -52,6 +52,7 @@ from ui.evaluate_view import (
     blanks,
     blanks_said,
     cost_section,
+    csv_download,
     heatmap_drawn_from,
     how_sure,
     kept_elsewhere_said,
@@ -566,9 +567,7 @@ for col, title, rows in (
         col.caption("None.")
 helped = [r.index for r in best if r.loss_change < 0] + [r.index for r in worst if r.loss_change > 0]
 lines_said(info, helped)  # the rows just named, by their line in the file
-st.download_button(
-    "Download CSV", E.spreadsheet_csv(result.to_csv()), file_name=f"eval-{job_run}.csv", mime="text/csv"
-)
+csv_download(result, f"eval-{job_run}.csv")  # built on the click, not on each rerun
 
 # ------------------------------------------------------------------------------------------------ per-token loss
 

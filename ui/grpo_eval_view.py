@@ -20,14 +20,13 @@ from ftlib import eval_results as K
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
-from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
 from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID
-from ui.evaluate_view import changed_said, how_sure, kept_said, lines_said, say_others, with_places
+from ui.evaluate_view import changed_said, csv_download, how_sure, kept_said, lines_said, say_others, with_places
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -176,9 +175,7 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     shown = ["row", *(["where"] if "where" in table else []), "prompt", "base_output", "tuned_output"]
     shown += ["base_reward", "tuned_reward", "reward_change"]
     st.dataframe(table[shown], hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV", spreadsheet_csv(result.to_csv()), file_name=f"eval-{run_name}.csv", mime="text/csv"
-    )
+    csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
 __all__ = ["answers_section"]

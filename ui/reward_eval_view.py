@@ -16,12 +16,20 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.errors import plural
-from ftlib.evaluate import spreadsheet_csv
 from ftlib.reward_eval import RANKED_RIGHT, PairsJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.common import restore_kept, run_job_section, skipped_rows
-from ui.evaluate_view import ACCURACY_HELP, changed_said, how_sure, kept_said, lines_said, say_others, with_places
+from ui.evaluate_view import (
+    ACCURACY_HELP,
+    changed_said,
+    csv_download,
+    how_sure,
+    kept_said,
+    lines_said,
+    say_others,
+    with_places,
+)
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -113,9 +121,7 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None, info=None) -> N
         hide_index=True,
         width="stretch",
     )
-    st.download_button(
-        "Download CSV", spreadsheet_csv(result.to_csv()), file_name=f"eval-{run_name}.csv", mime="text/csv"
-    )
+    csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
 __all__ = ["pairs_section"]
