@@ -88,8 +88,7 @@ def describe(value: Any) -> str:
     float or any other) is "a number".
 
     >>> describe(None), describe([1]), describe(2.5)
-    ('null (an empty value)', 'a list', 'a number')
-    """
+    ('null (an empty value)', 'a list', 'a number')"""
     if value is None:
         return "null (an empty value)"
     return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")
@@ -103,8 +102,7 @@ def _line_problem(exc: json.JSONDecodeError, line: str) -> str:
     'it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written over \
 several lines: write each on one line'
     >>> _line_problem(json.JSONDecodeError("Expecting property name", "{'a': 1}", 1), "{'a': 1}")[:55]
-    'it is written with single quotes at column 2, as Python'
-    """
+    'it is written with single quotes at column 2, as Python'"""
     if exc.msg.startswith("Unterminated string"):
         return (
             f'the text that starts at column {exc.colno} has no closing " on it; the line was cut short, or the text '
@@ -128,8 +126,7 @@ def _line_error(exc: json.JSONDecodeError, line: str) -> str:
 
     >>> _line_error(json.JSONDecodeError("Extra data", '{"a": 1},', 8), '{"a": 1},')
     'this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; remove \
-the comma'
-    """
+the comma'"""
     if exc.msg == "Extra data" and line[exc.pos :].strip() == ",":
         return (
             "this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; "
@@ -265,8 +262,7 @@ def _ends_on_comma(text: str) -> bool:
     text is not copied). `[{...}, {...},]` is not valid JSON: the fix deletes that comma too.
 
     >>> _ends_on_comma('{"a": 1},\\n{"a": 2},\\n\\n'), _ends_on_comma('{"a": 1},\\n{"a": 2}\\n')
-    (True, False)
-    """
+    (True, False)"""
     end = len(text)
     while end and text[end - 1] in " \t\r\n":
         end -= 1
@@ -379,6 +375,11 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
 # --- tables -----------------------------------------------------------------------------------------------
 
 
+def _unreadable_parquet(name: str, exc: Exception) -> DataError:
+    """The one message of a Parquet file pyarrow cannot read (every reader here), with pyarrow's reason."""
+    return DataError(f"{name} is not a readable Parquet file ({exc}).")
+
+
 def read_parquet(data: bytes, name: str):
     """A pyarrow Table from Parquet bytes, read on this thread (see the module docstring for why)."""
     import pyarrow as pa
@@ -387,7 +388,7 @@ def read_parquet(data: bytes, name: str):
     try:
         return pq.ParquetFile(io.BytesIO(data)).read(use_threads=False)
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
+        raise _unreadable_parquet(name, exc) from None
 
 
 def parquet_batches(source: bytes | BinaryIO, name: str, size: int):
@@ -402,7 +403,7 @@ def parquet_batches(source: bytes | BinaryIO, name: str, size: int):
         for batch in file.iter_batches(batch_size=size, use_threads=False):
             yield pa.Table.from_batches([batch])
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
+        raise _unreadable_parquet(name, exc) from None
 
 
 def parquet_columns(data: bytes | BinaryIO, name: str) -> list[str]:
@@ -412,7 +413,7 @@ def parquet_columns(data: bytes | BinaryIO, name: str) -> list[str]:
     try:
         return [str(n) for n in pq.read_schema(io.BytesIO(data) if isinstance(data, bytes) else data).names]
     except Exception as exc:  # pyarrow raises several unrelated types for a broken file
-        raise DataError(f"{name} is not a readable Parquet file ({exc}).") from None
+        raise _unreadable_parquet(name, exc) from None
 
 
 def _newlines(row: dict) -> int:
