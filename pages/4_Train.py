@@ -61,6 +61,7 @@ from ui.run_view import (
     runs_table,
     show_run,
 )
+from ui.runs_compare_view import compare_section
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -313,6 +314,7 @@ def run_list() -> None:
         if by_id[run_id].state == "finished" and by_id[run_id].method.startswith("reward"):
             alignment_view.score_panel(run_id)
         runs_table(all_runs, labels)
+        compare_section(all_runs)  # folded under the runs table: two finished or stopped runs or more side by side
 
     section()
 

@@ -1,7 +1,8 @@
-"""`python -m ftlib runs list|show|stop|resume|export|log|delete`: the run registry without a browser.
+"""`python -m ftlib runs list|show|compare|stop|resume|export|log|delete`: the run registry without a browser.
 
 python -m ftlib runs list --json
 python -m ftlib runs show 20261123-091500-lora-chat_style --json
+python -m ftlib runs compare ID ID [ID...]   # the settings that differ, each run's losses, steps and speed
 python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
 python -m ftlib runs export ID [--merged] [--zip] [--out DIR]
@@ -43,6 +44,23 @@ def register(sub) -> None:
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="everything, metrics included")
     show.set_defaults(handler=_show)
+    compare = rsub.add_parser(
+        "compare",
+        help="two runs or more side by side: the settings that differ, each run's losses, steps, tokens and speed",
+        description="Two runs or more side by side: the settings that differ between them (a column per run; a "
+        "setting an older run's config lacks shows the default it loads with, marked '(default)'), each run's last "
+        "training loss, best held-out loss and its step, steps, tokens and tokens/s, and a note on stderr where "
+        "their held-out losses do not compare (another kind of loss, other held-out rows).",
+    )
+    compare.add_argument("ids", nargs="+", metavar="ID", help="the runs, by id or by name (two or more, each once)")
+    compare.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: 'settings' (name, label, a value per run, 'absent' where its config lacks it), "
+        "'runs' (each run's numbers), 'comparable' and 'notes', and 'series' (each run's training and held-out loss "
+        "per step)",
+    )
+    compare.set_defaults(handler=_compare)
     stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
     stop.add_argument("id", nargs="?", help="the run (default: the one running or queued, when there is one)")
     stop.set_defaults(handler=_stop)
@@ -264,6 +282,20 @@ def _show(args) -> int:
         print("last log lines:")
         for line in info["log_tail"]:
             print(f"  | {line}")
+    return 0
+
+
+def _compare(args) -> int:
+    from ftlib import run_compare
+
+    run_compare.check_ids(args.ids)  # as given: too few, or one typed twice, before any run is looked up
+    comparison = run_compare.compare([run_id(given) for given in args.ids])  # an id and its name: the same run twice
+    if args.json:
+        print(json.dumps(comparison.as_dict()))
+        return 0
+    print(comparison.text())
+    for note in comparison.notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,443 @@
+"""Runs side by side: the settings that differ between two or more runs, each run's numbers, whether their held-out
+losses compare, and the loss curves to overlay.
+
+    >>> c = compare(["20261205-101500-lora-chat_style", "20261205-103000-lora-chat_style"])   # doctest: +SKIP
+    >>> [(s.label, s.values) for s in c.settings]                                            # doctest: +SKIP
+    [('Learning rate', ['0.0002', '0.001'])]
+    >>> c.runs[0].best_eval_loss, c.runs[0].best_eval_step, c.comparable                    # doctest: +SKIP
+    (1.0523, 40, True)
+    >>> print(c.text())                                                                       # doctest: +SKIP
+
+Settings are read from each run's own config.json, listed by the Train form's groups (`ftlib.config`); a
+setting equal in every run is left out, and so is the run's name (its column is named by it). A setting an older
+run's config does not hold (added since) is shown as the default it would load with, marked `absent`, and compared as
+that default; one the config holds that this version no longer knows is "-" in the runs without it.
+
+Held-out losses compare only when they measure the same thing: the same kind of loss (`loss_kind`: an SFT run's
+next-token loss is not DPO's, and DPO's at beta 0.1 is not DPO's at beta 0.5) on the same held-out rows
+(`ftlib.held_out_sets.rows_key`, the test the Train page's runs table makes). Otherwise `notes` say why, the curves
+are grouped by kind of loss (one chart each) and a group's held-out lines are flagged `apart` when its runs were
+scored on different rows: drawn over each other they would look like one measure.
+
+Not known here: drawing (ui/runs_compare_view.py), the CLI's words (`runs compare`, ftlib/commands/runs.py).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from ftlib import runs
+from ftlib.config import RENAMED, SFT_METHODS, field_specs
+from ftlib.errors import UserError, plural
+from ftlib.held_out_sets import rows_key
+from ftlib.run_files import json_object
+from ftlib.rundir import RunDir, RunSummary
+
+# Ended runs that trained: what the Train page offers to compare (a failed run's curve is usually a few steps).
+COMPARABLE_STATES = ("finished", "interrupted")
+# Not a training setting: the run's own name, which heads its column.
+NOT_SETTINGS = ("name",)
+# The settings that change what a method's loss measures, beside the method itself: which tokens an SFT loss is the
+# mean over (the mask policy); DPO's loss function, its beta (the scale of the margin inside the log-sigmoid) and
+# label smoothing; KTO's loss, beta and its two weights; GRPO's loss and beta (the KL penalty's weight).
+LOSS_SETTINGS = {
+    "sft": ("mask_policy",),
+    "dpo": ("dpo_loss_type", "beta", "dpo_label_smoothing", "mask_policy"),
+    "kto": ("kto_loss_type", "beta", "desirable_weight", "undesirable_weight", "mask_policy"),
+    "grpo": ("grpo_loss_type", "beta"),
+    "reward": ("mask_policy",),
+}
+LOSS_NAMES = {
+    "sft": "next-token loss",
+    "dpo": "DPO loss",
+    "kto": "KTO loss",
+    "grpo": "GRPO loss",
+    "reward": "reward model loss",
+}
+ABSENT = "-"  # a setting a run's config does not hold and this version has no default for
+NOT_USED = "n/a"  # a setting the run's method does not use (beta for LoRA)
+UNKNOWN_LOSS = "a loss of a kind not known (its config.json does not read)"
+# The order settings are listed in: the Train form's groups, what is trained first (the declaration order puts the
+# preference methods' settings, declared in mixins, first of all).
+GROUP_ORDER = ("method", "tokens", "optimisation", "schedule", "lora", "preference", "hardware")
+
+
+@dataclass
+class SettingDiff:
+    """One setting whose value differs between the runs: `values[i]` is run i's, as text; `absent[i]`: run i's
+    config does not hold it, and `values[i]` is the default it loads with (or "-" where there is none)."""
+
+    name: str  # as config.json spells it: `learning_rate`
+    label: str  # as the Train form labels it: "Learning rate"
+    values: list[str]
+    absent: list[bool]
+
+
+@dataclass
+class RunNumbers:
+    """One run's numbers beside the others'. Losses are None where the run logged none; tokens: every token read
+    over every attempt (prompt and answer alike, `ftlib.metrics`); tokens_per_s: the median of its steps' speeds,
+    as the Train page's headline (one slow step does not set it)."""
+
+    id: str
+    label: str
+    method: str  # "lora", "dpo (lora)": as the runs table says it
+    state: str  # "finished", "stopped — resumable": as `runs list` says it
+    loss_kind: str  # `loss_kind`: "next-token loss (all_assistant)", "DPO loss (sigmoid, beta 0.1)"
+    final_train_loss: float | None
+    best_eval_loss: float | None
+    best_eval_step: int | None
+    steps: int
+    max_steps: int
+    tokens: int | None
+    tokens_per_s: float | None
+
+
+@dataclass
+class Series:
+    """One line to draw: a run's training loss per step (`kind` "training") or its held-out loss at each evaluation
+    ("held-out"). `group`: the loss kind, one chart per kind; `apart`: a held-out line whose rows differ from another
+    of its group's, left off the chart (its numbers stay in `runs`)."""
+
+    run_id: str
+    kind: str
+    group: str
+    steps: list[int]
+    values: list[float]
+    apart: bool = False
+
+
+@dataclass
+class Comparison:
+    """What `compare` finds; `as_dict()` is `runs compare --json`."""
+
+    ids: list[str]
+    labels: list[str]
+    settings: list[SettingDiff]
+    runs: list[RunNumbers]
+    same_loss: bool  # every run's held-out loss is the same kind of loss
+    same_rows: bool | None  # every run was scored on the same held-out rows; None: cannot be told
+    comparable: bool  # held-out losses compare: same loss, same rows, each run has one
+    notes: list[str]  # why they do not, a sentence or two each; [] when they do
+    series: list[Series] = field(default_factory=list)
+
+    @property
+    def note(self) -> str | None:
+        """The notes as one markdown text (a list where there are several); None when held-out losses compare."""
+        if len(self.notes) < 2:
+            return self.notes[0] if self.notes else None
+        return "\n".join(f"- {n}" for n in self.notes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def text(self) -> str:
+        """The comparison as plain text for a terminal: the settings that differ (a column per run) and each run's
+        numbers; `notes` are the caller's to print (the CLI writes them on stderr, as `note:` lines)."""
+        heads = [f"run {i}" for i in range(1, len(self.ids) + 1)]
+        lines = [f"{head}: {run_id}" for head, run_id in zip(heads, self.ids, strict=True)]
+        if self.settings:
+            rows = [
+                (
+                    f"{s.label} ({s.name})",
+                    [
+                        v + (" (default)" if a and v not in (ABSENT, NOT_USED) else "")
+                        for v, a in zip(s.values, s.absent, strict=True)
+                    ],
+                )
+                for s in self.settings
+            ]
+            lines += ["", *_table("settings that differ", heads, rows)]
+            if any(any(s.absent) for s in self.settings):
+                lines.append("(default): not in that run's config (a setting added since); the value it loads with")
+        else:
+            lines += ["", "settings: the same in every run"]
+        numbers = [
+            ("method", [r.method for r in self.runs]),
+            ("state", [r.state for r in self.runs]),
+            ("training loss (last step)", [_loss(r.final_train_loss) for r in self.runs]),
+            ("best held-out loss", [_best(r) for r in self.runs]),
+            ("steps", [f"{r.steps}/{r.max_steps or '?'}" for r in self.runs]),
+            ("tokens", ["-" if r.tokens is None else f"{r.tokens:,}" for r in self.runs]),
+            ("tokens/s (median)", ["-" if r.tokens_per_s is None else f"{r.tokens_per_s:,.0f}" for r in self.runs]),
+        ]
+        lines += ["", *_table("numbers", heads, numbers)]
+        return "\n".join(lines)
+
+
+def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Comparison:
+    """Runs `ids` (2 or more, each once) side by side; `labels`: run id -> the name a page shows (the id otherwise).
+
+    Raises UserError for fewer than 2 ids, an id given twice, and (`runs.RunError`) a run that does not exist."""
+    ids = check_ids(ids)
+    found = [runs.find(i) for i in ids]
+    summaries = [run.summary() for run in found]
+    configs = [_config(run) for run in found]
+    metrics = [run.read_metrics() for run in found]
+    labels = {i: (labels or {}).get(i, i) for i in ids}
+    kinds = [UNKNOWN_LOSS if config is None else loss_kind(config) for config in configs]
+    numbers = [
+        _numbers(summary, rows, labels[summary.id], kind)
+        for summary, rows, kind in zip(summaries, metrics, kinds, strict=True)
+    ]
+    keys = [rows_key(run.path) for run in found]
+    same_loss = len(set(kinds)) == 1
+    same_rows = None if None in keys else len(set(keys)) == 1
+    notes = _notes(numbers, kinds, keys)
+    comparable = same_loss and bool(same_rows) and all(n.best_eval_loss is not None for n in numbers)
+    return Comparison(
+        ids=ids,
+        labels=[labels[i] for i in ids],
+        settings=setting_diffs(configs),
+        runs=numbers,
+        same_loss=same_loss,
+        same_rows=same_rows,
+        comparable=comparable,
+        notes=[] if comparable else notes,
+        series=_series(ids, metrics, kinds, keys),
+    )
+
+
+def check_ids(ids: Sequence[str]) -> list[str]:
+    """`ids` as a list, checked: two or more, none twice (UserError naming the fix otherwise).
+
+    >>> check_ids(["a", "b", "a"])
+    Traceback (most recent call last):
+    ftlib.errors.UserError: Run 'a' is given twice: give two different runs or more.
+    """
+    ids = list(ids)
+    if len(ids) < 2:
+        raise UserError(f"Comparing needs two runs or more; {plural(len(ids), 'run')} given.")
+    twice = list(dict.fromkeys(i for i in ids if ids.count(i) > 1))
+    if twice:
+        named = ", ".join(f"'{i}'" for i in twice)
+        raise UserError(f"Run {named} is given twice: give two different runs or more.")
+    return ids
+
+
+def setting_diffs(configs: Sequence[dict | None]) -> list[SettingDiff]:
+    """The settings whose values differ between `configs` (each a run's config.json as read; None: it does not
+    read, every value "-"), by the Train form's groups (`GROUP_ORDER`), then settings this version no longer knows, by
+    name. A setting a run's method does not use (beta for LoRA: `FieldSpec.applies`) reads "n/a" there, and is left
+    out where the runs that use it agree.
+
+    >>> [(d.name, d.values, d.absent) for d in setting_diffs([{"method": "dpo", "beta": 0.5}, {"method": "dpo"}])]
+    [('beta', ['0.5', '0.1'], [False, True])]
+    >>> [(d.name, d.values) for d in setting_diffs([{"method": "dpo"}, {"method": "lora", "learning_rate": 0.001}])]
+    [('method', ['dpo', 'lora']), ('learning_rate', ['auto', '0.001'])]
+    """
+    specs = field_specs()
+    configs = [None if c is None else {RENAMED.get(k, k): v for k, v in c.items()} for c in configs]
+    held = {k for c in configs if c for k in c}
+    filled = [None if c is None else {n: s.default for n, s in specs.items()} | c for c in configs]
+    diffs = []
+    ordered = sorted(specs, key=lambda n: GROUP_ORDER.index(specs[n].group) if specs[n].group in GROUP_ORDER else 99)
+    for name in [*ordered, *sorted(held - set(specs))]:
+        if name in NOT_SETTINGS:
+            continue
+        values, absent = [], []
+        for config, values_of in zip(configs, filled, strict=True):
+            absent.append(config is None or name not in config)
+            if values_of is None or name not in values_of:
+                values.append(ABSENT)
+            elif name in specs and not specs[name].applies(values_of):
+                values.append(NOT_USED)
+            else:
+                values.append(_value_text(values_of[name]))
+        if len({v for v in values if v != NOT_USED}) > 1:
+            label = specs[name].label if name in specs else name
+            diffs.append(SettingDiff(name=name, label=label, values=values, absent=absent))
+    return diffs
+
+
+def loss_kind(config: dict) -> str:
+    """What a run's loss measures, in words: its method's loss and the settings that change it (`LOSS_SETTINGS`,
+    those its method uses), missing ones read as their defaults. Two runs' losses compare only where these are equal.
+
+    >>> loss_kind({"method": "lora"}) == loss_kind({"method": "full", "mask_policy": "all_assistant"})
+    True
+    >>> loss_kind({"method": "dpo", "beta": 0.5})
+    'DPO loss (sigmoid, beta 0.5, all_assistant)'
+    """
+    specs = field_specs()
+    values = {n: s.default for n, s in specs.items()} | {RENAMED.get(k, k): v for k, v in config.items()}
+    method = str(values["method"])
+    family = "sft" if method in SFT_METHODS else method
+    said = []
+    for name in LOSS_SETTINGS.get(family, ()):
+        if name in specs and specs[name].applies(values):
+            text = _value_text(values[name])
+            said.append(text if name.endswith(("_type", "mask_policy")) else f"{specs[name].label.lower()} {text}")
+    name = LOSS_NAMES.get(family, f"{method} loss")
+    return f"{name} ({', '.join(said)})" if said else name
+
+
+def default_pick(summaries: Sequence[RunSummary]) -> list[str]:
+    """The runs a compare view starts on: the two most recent finished runs of one method (the method of the newest
+    finished run that has a second one), newest first; [] when no method has two finished runs."""
+    finished = sorted((s for s in summaries if s.state == "finished"), key=lambda s: s.created or 0, reverse=True)
+    for newest in finished:
+        same = [s.id for s in finished if s.method == newest.method]
+        if len(same) >= 2:
+            return same[:2]
+    return []
+
+
+def comparable_runs(summaries: Sequence[RunSummary]) -> list[RunSummary]:
+    """The runs a compare view offers: those that ended after training (finished, or stopped), newest first."""
+    return sorted((s for s in summaries if s.state in COMPARABLE_STATES), key=lambda s: s.created or 0, reverse=True)
+
+
+def attempt_tokens(rows: Sequence[dict]) -> int | None:
+    """The tokens a run read over every attempt: `tokens` counts from 0 in each attempt (`ftlib.metrics`), so an
+    attempt ends where the count falls, and the attempts' last counts add up. None where no step counted them.
+
+    >>> attempt_tokens([{"kind": "train", "tokens": t} for t in (100, 200, 300, 50, 150)])
+    450
+    """
+    total, last = 0, None
+    for row in rows:
+        if row.get("kind") != "train" or row.get("tokens") is None:
+            continue
+        if last is not None and row["tokens"] < last:
+            total += last
+        last = row["tokens"]
+    return None if last is None else int(total + last)
+
+
+# -- what compare puts together ---------------------------------------------------------------------------------------
+def _config(run: RunDir) -> dict | None:
+    config, problem = json_object(run.config_file)
+    return None if problem else config
+
+
+def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str) -> RunNumbers:
+    evals = [r for r in rows if r.get("kind") == "eval" and r.get("eval_loss") is not None]
+    best = min(evals, key=lambda r: r["eval_loss"]) if evals else None  # the first of equal ones: the earliest
+    speeds = [r["tokens_per_s"] for r in rows if r.get("kind") == "train" and r.get("tokens_per_s") is not None]
+    trained = [r for r in rows if r.get("kind") == "train" and r.get("loss") is not None]
+    return RunNumbers(
+        id=summary.id,
+        label=label,
+        method=summary.method,
+        state=summary.state_text,
+        loss_kind=kind,
+        final_train_loss=trained[-1]["loss"] if trained else None,
+        best_eval_loss=best["eval_loss"] if best else None,
+        best_eval_step=best["step"] if best else None,
+        steps=summary.step,
+        max_steps=summary.max_steps,
+        tokens=attempt_tokens(rows),
+        tokens_per_s=statistics.median(speeds) if speeds else None,
+    )
+
+
+def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) -> list[str]:
+    """Why the held-out losses do not compare, a sentence or two each; [] when nothing stands in the way."""
+    said = []
+    if len(set(kinds)) > 1:
+        groups = {kind: [n.label for n in numbers if n.loss_kind == kind] for kind in dict.fromkeys(kinds)}
+        each = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
+        said.append(
+            f"These runs' losses are not the same measure ({each}): a lower number of one kind says nothing about "
+            "another. Compare numbers only within one kind (the Train page draws each kind on its own chart)."
+        )
+    for kind in dict.fromkeys(kinds):
+        group = [(n, k) for n, k, g in zip(numbers, keys, kinds, strict=True) if g == kind]
+        if len(group) < 2:
+            continue
+        unknown = [n.label for n, k in group if k is None and n.best_eval_loss is not None]
+        if unknown:
+            one = len(unknown) == 1
+            said.append(
+                f"Whether these runs were scored on the same held-out rows cannot be told: {', '.join(unknown)} "
+                f"{'keeps' if one else 'keep'} no copy of {'its' if one else 'their'} rows (queued before runs kept "
+                "them). The Train page's chart leaves their held-out lines out."
+            )
+        known = {k for _, k in group if k is not None}
+        if len(known) > 1:
+            sets = {k: [n.label for n, kk in group if kk == k] for k in dict.fromkeys(k for _, k in group if k)}
+            listed = "; ".join(f"{', '.join(names)} (set {i})" for i, names in enumerate(sets.values(), 1))
+            said.append(
+                "Held-out losses compare only between runs scored on the same rows, and these runs hold out different "
+                f"ones (another dataset, held-out share or seed picks other rows): {listed}. Each run's held-out "
+                "loss is its own rows'; the Train page's chart leaves their held-out lines out."
+            )
+    missing = [n.label for n in numbers if n.best_eval_loss is None]
+    if missing:
+        said.append(
+            f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no held-out loss (no rows held out, no "
+            "evaluation before it ended, or a method whose held-out number is not a loss)."
+        )
+    return said
+
+
+def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: list[str | None]) -> list[Series]:
+    out = []
+    for run_id, rows, kind, key in zip(ids, metrics, kinds, keys, strict=True):
+        # Another run of its kind scored on rows known to differ (or not known to be the same): its line stands apart.
+        others = [k for i, g, k in zip(ids, kinds, keys, strict=True) if g == kind and i != run_id]
+        apart = bool(others) and (key is None or any(k != key for k in others))
+        for name, kind_of_row, metric in (("training", "train", "loss"), ("held-out", "eval", "eval_loss")):
+            points = [
+                (r["step"], r[metric]) for r in rows if r.get("kind") == kind_of_row and r.get(metric) is not None
+            ]
+            if points:
+                steps, values = (list(p) for p in zip(*points, strict=True))
+                out.append(Series(run_id, name, kind, steps, values, apart=name == "held-out" and apart))
+    return out
+
+
+def _value_text(value) -> str:
+    """A setting's value as the table shows it: None as "auto" (the method's default), lists and mappings as JSON.
+
+    >>> [_value_text(v) for v in (None, 2e-4, True, 16, "lora", [{"check": "chat_style"}])]
+    ['auto', '0.0002', 'true', '16', 'lora', '[{"check": "chat_style"}]']
+    """
+    if value is None:
+        return "auto"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _best(numbers: RunNumbers) -> str:
+    if numbers.best_eval_loss is None:
+        return "-"
+    return f"{numbers.best_eval_loss:.4f} (step {numbers.best_eval_step})"
+
+
+def _table(title: str, heads: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
+    """Lines of a plain-text table: `title` over the row names, one column per run, each as wide as its widest."""
+    first = max(len(title), *(len(name) for name, _ in rows)) + 2
+    widths = [max(len(head), *(len(values[i]) for _, values in rows)) + 2 for i, head in enumerate(heads)]
+    lines = [f"{title:<{first}}" + "".join(f"{h:<{w}}" for h, w in zip(heads, widths, strict=True))]
+    lines += [
+        f"{name:<{first}}" + "".join(f"{v:<{w}}" for v, w in zip(values, widths, strict=True)) for name, values in rows
+    ]
+    return [line.rstrip() for line in lines]
+
+
+__all__ = [
+    "COMPARABLE_STATES",
+    "Comparison",
+    "RunNumbers",
+    "Series",
+    "SettingDiff",
+    "attempt_tokens",
+    "check_ids",
+    "comparable_runs",
+    "compare",
+    "default_pick",
+    "loss_kind",
+    "setting_diffs",
+]

@@ -1,0 +1,163 @@
+"""Runs side by side on the Train page: a folded "Compare runs" section under the runs table.
+
+Pick two finished or stopped runs or more: their training and held-out losses on one chart (a colour per run, a
+dash per kind of line), the settings that differ, each run's numbers, and a note where their held-out losses do not
+compare. Everything is `ftlib.run_compare`'s; only drawing here.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.colors import qualitative
+
+from ftlib import run_compare
+from ftlib.errors import UserError
+from ftlib.run_picker import duplicate_numbers, train_labels
+from ftlib.rundir import RunSummary
+from ui import alerts, chart_data
+from ui.charts import DASHES, SYMBOLS, envelope, readable_text, step_ticks
+from ui.run_view import run_options
+from ui.tables import html_table
+
+PICKED = "train_compare_runs"  # session key: the multiselect's runs
+TITLE = "Compare runs"
+# A colour per run (Plotly's own ten), a dash per kind of line: a run's two lines share a colour, and the kinds are
+# told apart without it.
+COLOURS = qualitative.Plotly
+KIND_DASH = {"training": DASHES[0], "held-out": DASHES[1]}
+DEFAULT_NOTE = (
+    "(default): that run's settings do not hold it (added since it ran); shown as the default it loads with."
+)
+
+
+def compare_section(summaries: list[RunSummary]) -> None:
+    """The folded section: a pick of the finished and stopped runs among `summaries` (the runs the page listed; at
+    first the two most recent finished runs of one method, `run_compare.default_pick`), and for two or more
+    picked, the comparison. Its tables are HTML (`ui.tables`), not dataframes: the runs table stays the page's last
+    dataframe."""
+    offered = run_compare.comparable_runs(summaries)
+    with st.expander(TITLE, expanded=False):
+        if len(offered) < 2:
+            st.caption("Two runs that finished or were stopped are needed to compare them side by side.")
+            return
+        texts = run_options(offered, train_labels(offered))
+        ids = [s.id for s in offered]
+        if PICKED in st.session_state:  # a run deleted since (or now training again) is no longer offered
+            st.session_state[PICKED] = [i for i in st.session_state[PICKED] if i in ids]
+            picked = st.multiselect("Runs to compare", ids, format_func=texts.__getitem__, key=PICKED)
+        else:
+            default = run_compare.default_pick(offered)
+            picked = st.multiselect("Runs to compare", ids, default=default, format_func=texts.__getitem__, key=PICKED)
+        if len(picked) < 2:
+            st.caption("Pick two runs or more to see their curves, settings and numbers side by side.")
+            return
+        labels = short_labels([s for s in offered if s.id in picked])
+        try:
+            comparison = run_compare.compare(picked, labels)
+        except UserError as exc:  # a run deleted in another tab between the listing and now
+            st.error(f"Could not compare these runs: {exc}", icon=alerts.ERROR)
+            return
+        draw(comparison)
+
+
+def short_labels(summaries: list[RunSummary]) -> dict[str, str]:
+    """Each run's label as the runs table names it, runs with one label numbered "#1", "#2" from the oldest: the
+    chart's legend and the tables' columns."""
+    labels = train_labels(summaries)
+    oldest = sorted(summaries, key=lambda s: s.created or 0)
+    numbers = duplicate_numbers([labels[s.id] for s in oldest])
+    return {s.id: labels[s.id] + ("" if n is None else f" #{n}") for s, n in zip(oldest, numbers, strict=True)}
+
+
+def draw(comparison: run_compare.Comparison) -> None:
+    """The comparison's charts (one per kind of loss), its note, the settings that differ and each run's numbers."""
+    if comparison.notes:
+        st.info(comparison.note, icon=alerts.INFO)
+    groups = list(dict.fromkeys(s.group for s in comparison.series))
+    for group in groups:
+        fig = loss_figure(comparison, group, titled=len(groups) > 1)
+        st.plotly_chart(fig, width="stretch", key=f"compare_{group}", config={"displayModeBar": False})
+        chart_data.show(fig)  # its numbers for the keyboard and a screen reader (hover only)
+    if not groups:
+        st.caption("None of these runs logged a loss yet.")
+    st.markdown("**Settings that differ**")
+    if comparison.settings:
+        st.html(html_table(settings_table(comparison), widths={"setting": "12em"}))
+        if any(any(s.absent) and v != run_compare.ABSENT for s in comparison.settings for v in s.values):
+            st.caption(DEFAULT_NOTE)
+    else:
+        st.caption("Every setting is the same in these runs.")
+    st.markdown("**Numbers**")
+    st.html(html_table(numbers_table(comparison), widths={"run": "16em"}))
+
+
+def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = False) -> go.Figure:
+    """The training loss (a line) and held-out loss (a dashed line with markers) of each run of one kind of loss, a
+    colour per run; a held-out line scored on other rows than its group's others (`Series.apart`) is left out."""
+    colour = {run_id: COLOURS[i % len(COLOURS)] for i, run_id in enumerate(comparison.ids)}
+    label = dict(zip(comparison.ids, comparison.labels, strict=True))
+    fig = go.Figure()
+    steps = []
+    for series in comparison.series:
+        if series.group != group or series.apart:
+            continue
+        xs, ys = envelope(series.steps, series.values) if series.kind == "training" else (series.steps, series.values)
+        held_out = series.kind == "held-out"
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=f"{label[series.run_id]} · {series.kind}",
+                mode="lines+markers" if held_out else "lines",
+                line={"color": colour[series.run_id], "dash": KIND_DASH[series.kind]},
+                marker={"symbol": SYMBOLS[1], "size": 7} if held_out else None,
+            )
+        )
+        steps += series.steps
+    fig.update_layout(
+        title={"text": f"Loss: {group}" if titled else "Loss", "x": 0, "xanchor": "left"},
+        height=340,
+        margin={"l": 10, "r": 10, "t": 44, "b": 10},
+        # Below the plot: a run's label is long, and two lines per run above it would cover the title.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
+        xaxis_title="step",  # the title says what the y axis is, as the run's own charts do
+    )
+    if steps:
+        fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)))
+    return readable_text(fig)
+
+
+def settings_table(comparison: run_compare.Comparison) -> list[dict]:
+    """A row per setting that differs, a column per run; a value its run's config lacks marked "(default)"."""
+    rows = []
+    for s in comparison.settings:
+        row = {"setting": s.label}
+        for run_label, value, absent in zip(comparison.labels, s.values, s.absent, strict=True):
+            marked = absent and value not in (run_compare.ABSENT, run_compare.NOT_USED)
+            row[run_label] = f"{value} (default)" if marked else value
+        rows.append(row)
+    return rows
+
+
+def numbers_table(comparison: run_compare.Comparison) -> list[dict]:
+    """A row per run: its method, state, last training loss, best held-out loss and its step, steps, tokens read
+    and median tokens per second."""
+    return [
+        {
+            "run": r.label,
+            "method": r.method,
+            "state": r.state,
+            "training loss (last step)": _number(r.final_train_loss, "{:.4f}"),
+            "best held-out loss": _number(r.best_eval_loss, "{:.4f}"),
+            "at step": "-" if r.best_eval_step is None else str(r.best_eval_step),
+            "steps": f"{r.steps}/{r.max_steps or '?'}",
+            "tokens": _number(r.tokens, "{:,}"),
+            "tokens/s": _number(r.tokens_per_s, "{:,.0f}"),
+        }
+        for r in comparison.runs
+    ]
+
+
+def _number(value, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
