@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from ftlib.decoding import DEFAULT_NEW_TOKENS
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
 from ftlib.run_files import json_object
@@ -264,8 +265,7 @@ class ModelSet:
     (taking it is a safe point of the calling thread's device lease, see `ftlib.lease.ForwardLock`).
 
     Adapters share the base's weights and run in its batches (PEFT mixed-adapter batches); a full fine-tune is a
-    whole model of its own, so its rows run in batches of their own (`route`, `by_model`).
-    """
+    whole model of its own, so its rows run in batches of their own (`route`, `by_model`)."""
 
     model: object
     tokenizer: object
@@ -478,7 +478,7 @@ def check_context(model_set: ModelSet, rows: Sequence[GenRow], max_new_tokens: i
 def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], template=None, **options) -> list[RowResult]:
     """`generate` over a ModelSet's models, one decoding loop per model (see `rows_by_model`); each result
     keeps its own row (the model's name included). `options` are `generate`'s; `template`: see `set_stops`."""
-    check_context(model_set, rows, int(options.get("max_new_tokens", 64)))
+    check_context(model_set, rows, int(options.get("max_new_tokens", DEFAULT_NEW_TOKENS)))
     results: list[RowResult | None] = [None] * len(rows)
     stops = options.pop("stop_ids", None)
     for model, indices, group in rows_by_model(model_set, rows):
@@ -531,7 +531,7 @@ class GenerationJob(BackgroundJob):
         self,
         model_set: ModelSet,
         rows: Sequence[GenRow],
-        max_new_tokens: int = 64,
+        max_new_tokens: int = DEFAULT_NEW_TOKENS,
         seed: int = 0,
         top_alternatives: int = 5,
         label: str = "a generation",
