@@ -121,15 +121,16 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         help="A saved split name, a split folder, a shipped sample, or a data file (split here with test_size and "
         "seed).",
     )
-    test_size: float = setting(
-        0.1,
+    test_size: float | None = setting(
+        None,
         label="Held-out share or rows",
         group="method",
         minimum=0.0,
         advanced=True,
         hint="a share below 1 such as 0.1, or a whole number of rows such as 20",
         help="Rows held out for evaluation when `dataset` is a plain data file: a share below 1 (0.1) or a number of "
-        "rows (20), as `data split --test-size` takes; 0 = none.",
+        "rows (20), as `data split --test-size` takes; 0 = none; unset = the share the Data page and `data split` "
+        "start from (0.1, or up to 0.25 of a small file so that 5 rows are held out).",
     )
     # -- how rows become tokens: the settings the Tokens page shows -------------------------------------------------
     template: str = setting(
@@ -489,7 +490,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
                 "Epochs (`epochs`) is 0 and no Max steps (`max_steps`) is set: the run would train nothing. Set "
                 "Epochs above 0, or Max steps to stop after that many optimizer steps."
             )
-        if self.test_size >= 1 and not float(self.test_size).is_integer():
+        if self.test_size is not None and self.test_size >= 1 and not float(self.test_size).is_integer():
             raise ConfigError(
                 f"`test_size` must be a share below 1 (e.g. 0.1) or a whole number of rows (e.g. 20), not "
                 f"{self.test_size:g}; 0 holds out nothing."

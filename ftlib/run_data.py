@@ -12,9 +12,10 @@ The worker trains in another folder than the one a path was typed in (ftlib.runs
 a relative path is made absolute here, where it was typed. A name (a saved split, a sample, a hub id, `default`)
 stays a name. What `dataset` names is read in the order `ftlib.training.load_rows` reads it: a split folder, then a
 split saved under that name, then a file, then a shipped sample. A data file is split with the run's `test_size` (a
-share below 1 or a number of rows, `ftlib.splits.as_test_size`) and `seed`, after it is read with the `--format` and
-`--map` of the command that queues the run (`DataOptions`), which the run's split/meta.json records (`read_with`):
-its rows are made once, so training, a resume and evaluation read the mapped rows without reading the file again.
+share below 1 or a number of rows; unset, the share `data split` starts from: `ftlib.splits.run_test_size`) and
+`seed`, after it is read with the `--format` and `--map` of the command that queues the run (`DataOptions`), which the
+run's split/meta.json records (`read_with`): its rows are made once, so training, a resume and evaluation read the
+mapped rows without reading the file again.
 
 Not known here: how rows become tokens (training.py), the queue (runs.py).
 """
@@ -102,7 +103,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     `options`, split with `test_size` and `seed`, and a meta saying how (`LoadResult.split_meta`, with `read_with`:
     the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
-    from ftlib.splits import as_test_size
+    from ftlib.splits import run_test_size
 
     options = options or DataOptions()
     spec = str(config.dataset or "").strip()
@@ -158,14 +159,14 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     if not result.rows:
         first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
         raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first}")
-    size = as_test_size(config.test_size)
+    size = run_test_size(config.test_size, len(result.rows))  # unset: the share `data split` starts from
     if size:
         try:
             train, test = split_rows(result.rows, test_size=size, seed=config.seed)
         except DataError as exc:
             # test_size 0 trains on every row with none held out: the way on for a file too small to split
             raise ConfigError(
-                f"`test_size` {config.test_size:g} cannot split '{label}': {exc} Give a test size that fits, or "
+                f"`test_size` {size:g} cannot split '{label}': {exc} Give a test size that fits, or "
                 "test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out loss)."
             ) from None
     else:  # no held-out rows: no evaluation

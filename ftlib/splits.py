@@ -255,6 +255,17 @@ def default_test_ratio(n: int) -> float:
     return 0.25
 
 
+def run_test_size(setting: float | int | None, n: int) -> float | int:
+    """What a run's `test_size` holds out of a data file of `n` rows, in the form `count_test_rows` reads: the setting
+    as given (`as_test_size`), or, unset (None), the share the Data page and `data split` start from
+    (`default_test_ratio`), so a small file trains and is evaluated on the rows it would be split into there.
+
+    >>> run_test_size(None, 32), run_test_size(0.1, 32), run_test_size(20.0, 32), run_test_size(None, 500)
+    (0.15, 0.1, 20, 0.1)
+    """
+    return default_test_ratio(n) if setting is None else as_test_size(setting)
+
+
 # What one row of each kind (ftlib.rows.ROW_KINDS) is called where a split is counted.
 ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
 

@@ -51,6 +51,10 @@ from ftlib.errors import UserError
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.user_paths import user_path
 
+# What a setting left unset (None) stands for, in `--help`'s "Default:" (the setting's help says it in full).
+UNSET_SAID = {"learning_rate": "a proven value for the method", "test_size": "the share `data split` starts from"}
+# Defaults changed since: an earlier run's config.json holds the old one as if given (`ignored_settings` names none).
+FORMER_DEFAULTS = {"test_size": 0.1}
 EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
 EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
 
@@ -73,7 +77,7 @@ def register(sub) -> None:
     for spec in field_specs().values():
         group = groups.setdefault(spec.group, p.add_argument_group(f"{spec.group} settings"))
         flag = "--" + spec.name.replace("_", "-")
-        default = "a proven value for the method" if spec.default is None else spec.default
+        default = UNSET_SAID.get(spec.name, "unset") if spec.default is None else spec.default
         default = ",".join(default) if isinstance(default, list) else default
         words = LOSS_TYPE_LABELS.get(spec.name)  # a loss's choices say what each is, as the Train form's list does
         choices = "; ".join(words[c] for c in spec.choices) if words else ", ".join(spec.choices or ())
@@ -226,7 +230,8 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
     """One sentence naming each setting given that these settings ignore (`FieldSpec.applies`: `tuning` with an SFT
     method, `rewards` without GRPO, LoRA's rank with full weights; `test_size` with a saved split, which has its own
     held-out rows) and when it would apply; "" when none. Given on the command line it is named whatever its value; in
-    the file only when it differs from its default (a run's whole config.json reused names every setting)."""
+    the file only when it differs from its default and from the one it had before (`FORMER_DEFAULTS`: a run's whole
+    config.json reused names every setting)."""
     from ftlib import run_data
 
     values, command_line = config.to_dict(), given.command_line
@@ -237,7 +242,8 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
             continue
         if name == "tuning" and _value(name, value) == config.method:
             continue  # an SFT method's own weights: what the run does
-        if name not in command_line and _value(name, value) == _value(name, spec.default):
+        defaults = (_value(name, spec.default), _value(name, FORMER_DEFAULTS.get(name, spec.default)))
+        if name not in command_line and _value(name, value) in defaults:
             continue
         if not spec.applies(values):
             when = " and ".join(f"{key} is {_either(allowed)}" for key, allowed in spec.when.items())
