@@ -347,7 +347,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         when={"method": BETA_METHODS},
         hint="0.1 is the usual start",
         help="How far the trained model may move away from the starting model (higher = stay closer). One setting "
-        "shared by DPO, KTO and GRPO (for GRPO the weight of its KL penalty; 0 = none).",
+        "shared by DPO, KTO and GRPO (TRL: beta; for GRPO the weight of its KL penalty, 0 = none).",
     )
     # -- bookkeeping ---------------------------------------------------------------------------------------------
     eval_every: int = setting(

@@ -401,9 +401,8 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
 
 @dataclass
 class GRPOSettings:
-    """GRPO's settings, part of every RunConfig (whose `when` shows them only for method grpo). Declared here, beside
-    the rewards' shapes, to keep ftlib/config.py readable; the form, the CLI flags and the checks treat them as any
-    other setting."""
+    """GRPO's settings, part of every RunConfig (shown only for method grpo), each help naming TRL's GRPOConfig field.
+    Declared beside the rewards' shapes; the form, the CLI flags and the checks treat them as any other setting."""
 
     rewards: list[dict] = setting(
         label="Rewards (a JSON or YAML list)",
@@ -417,7 +416,7 @@ class GRPOSettings:
         "{length: {target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word "
         "runs), {check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward "
         "model), {function: NAME} (a Python function the server's operator registered in FTLIB_REWARD_FUNCTIONS), "
-        "each with an optional weight (default 1).",
+        "each with an optional weight (default 1). TRL: reward_funcs and reward_weights (the weights).",
     )
     grpo_group_size: int = setting(
         4,
@@ -427,7 +426,8 @@ class GRPOSettings:
         maximum=64,
         when={"method": ("grpo",)},
         hint="4-16 is typical",
-        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group.",
+        help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group "
+        "(TRL: num_generations).",
     )
     grpo_max_new_tokens: int = setting(
         64,
@@ -436,7 +436,7 @@ class GRPOSettings:
         minimum=1,
         maximum=4096,
         when={"method": ("grpo",)},
-        help="The longest answer GRPO writes while training; longer ones are cut there.",
+        help="The longest answer GRPO writes while training; longer ones are cut there (TRL: max_completion_length).",
     )
     grpo_temperature: float = setting(
         1.0,
@@ -448,7 +448,8 @@ class GRPOSettings:
         advanced=True,
         when={"method": ("grpo",)},
         hint="0.7-1.0 is typical",
-        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers.",
+        help="How varied GRPO's answers are (higher = more varied): it needs variety to find better answers (TRL: "
+        "temperature).",
     )
 
 
