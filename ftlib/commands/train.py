@@ -14,7 +14,8 @@ line: its flag and `--set` (or two `--set`) with different values are refused, n
 chosen method ignores (`--tuning full` with method lora, `--rewards` without GRPO) is named in one `warning:` line.
 A dataset or model given as a relative path is recorded absolute (the run trains in another folder). Before the
 run is queued, everything that can be known about it is checked (the dataset loads, its rows fit the method, the
-template renders them): a refusal is one `error:` line naming the rows, exit 2, and no run is created. The run
+template renders them, GRPO's rewards give a number for a stand-in answer to the first prompts,
+`ftlib.reward_trial`): a refusal is one `error:` line naming the rows, exit 2, and no run is created. The run
 keeps the rows it was checked on (a file's train/test split too): editing the file afterwards changes nothing.
 
 A data file is read as `data inspect` reads it, with `--format` and `--map COLUMN=FIELD` when given (they apply to a
@@ -435,6 +436,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
+    from ftlib.reward_trial import trial_problem
     from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
 
@@ -458,6 +460,9 @@ def _train(args) -> int:
     report = preflight(config, rows=(data.train, data.test))
     if not report.ok:  # the rows it names found in the file too: "training row 3" of a split is its line 5
         raise ConfigError(" ".join([*report.errors, run_data.file_lines_note(data, report.errors)]).strip())
+    # GRPO's rewards called on the first prompts with a stand-in answer: one that raises would stop the run minutes in.
+    if config.method == "grpo" and (tried := trial_problem(config.rewards, data.train)):
+        raise ConfigError(" ".join([tried, run_data.file_lines_note(data, [tried])]).strip())
     ignored = ignored_settings(config, given)
     for warning in report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
