@@ -191,7 +191,7 @@ def test_train_help_shows_no_empty_defaults(capsys):
     assert "Default: ." not in text
     dataset = text.split("--dataset DATASET A saved split", 1)[1].split("--test-size", 1)[0]
     assert "a data file" in dataset and "Default" not in dataset
-    assert "relative to the others of its group. Default: 4." in text  # a real default stays
+    assert "relative to the others of its group (TRL: num_generations). Default: 4." in text  # a real default stays
     # A "%" in a setting's help was read by argparse as a format: "~20{'option_strings': ...}lower" was printed.
     assert "less memory, ~20% slower." in text and "option_strings" not in text
 
