@@ -117,6 +117,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
                 check_columns(build_rewards(reading, device="cpu"), columns, prompts=[e.messages for e in encoded])
         except RewardError as exc:
             report.errors.append(str(exc))
+        if not report.errors:  # each reward called on the first prompts with a stand-in answer (the page and the CLI)
+            from ftlib.reward_trial import trial_problem
+
+            report.errors += [tried] if (tried := trial_problem(config.rewards, train)) else []
     why = (
         f"a prompt longer than the max length of {config.max_length}"
         if config.method == "grpo"

@@ -1,7 +1,7 @@
-"""`train --method grpo` tries each reward on the first training prompts with a stand-in answer before it queues the
-run (`ftlib.reward_trial`): a registered function that raises or returns no number on this data is refused in one
-`error:` line naming the reward, the row and what it did, exit 2, nothing queued. It used to be found only when the
-run failed, minutes in. No model writes anything for it."""
+"""`train --method grpo` and the Train page (`run_preflight.preflight`) try each reward on the first training prompts
+with a stand-in answer before the run is queued (`ftlib.reward_trial`): a registered function that raises or returns
+no number on this data is refused in one `error:` line naming the reward, the row and what it did, exit 2, nothing
+queued. It used to be found only when the run failed, minutes in. No model writes anything for it."""
 
 from __future__ import annotations
 
@@ -121,3 +121,17 @@ def test_the_engine_says_nothing_of_rewards_that_work_or_cannot_be_built(registr
     assert trial_problem([{"function": "no_such_function"}], rows) is None  # `rewards.problems` says it first
     said = trial_problem([{"function": "as_number"}], [{"prompt": [{"role": "user", "content": "Hi"}]}])
     assert "the reward function 'as_number' (" in said and "ValueError: could not convert string to float" in said
+
+
+def test_the_train_pages_preflight_says_it_before_start_too(tmp_path, tiny_model_dir, registry):
+    """The Train page checks a run with `run_preflight.preflight` (its errors shown above a disabled Start): the trial
+    is there, not only in the CLI's `train`."""
+    from ftlib.config import RunConfig
+    from ftlib.run_preflight import preflight
+
+    rewards = [{"function": "fine"}, {"function": "boom_on_paris"}]
+    data = {"dataset": _prompts(tmp_path), "test_size": 0, "batch_size": 2}
+    config = RunConfig(method="grpo", model=str(tiny_model_dir), rewards=rewards, **data)
+    errors = preflight(config).errors
+    assert len(errors) == 1 and "the reward function 'boom_on_paris' (" in errors[0], errors
+    assert not preflight(RunConfig(**{**config.to_dict(), "rewards": rewards[:1]})).errors
