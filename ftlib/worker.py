@@ -524,7 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         owner = Topology.current().owns(run.read_config().get("node_rank", 0))
     except Exception:  # an unreadable config: the failure is in status.json already
         owner = Topology.current().is_main
-    if owner:
+    # Under torchrun the queue moves on in run_watch once every process ended: a run started from here got this
+    # process's RANK, WORLD_SIZE and MASTER_PORT (a one-process run waited for a second one for ever) and thread share.
+    if owner and "TORCHELASTIC_RUN_ID" not in os.environ:
         try:
             runs.advance()  # the queue moves on when a run ends
         except Exception:  # never turn a finished run into a failure because the next one could not start
