@@ -57,6 +57,7 @@ from ftlib.mapping import (
     apply_map,
     check_map,
     completed_map,
+    gaps_said,
     guess_column_map,
     missing_fields,
     prompt_column,
@@ -439,7 +440,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         if gaps:
             what = "column" if columns is not None else "field"
             raise MappingNeeded(
-                f"Read as {fmt}, {filename} needs a {what} for: {', '.join(gaps)}. Map one under Field "
+                f"Read as {fmt}, {filename} needs a {what} for: {gaps_said(fmt, gaps)}. Map one under Field "
                 f"mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its {what}s: {', '.join(fields)}.",
                 filename,
                 fields,

@@ -196,6 +196,24 @@ def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
     return min(gaps, key=len)
 
 
+def gaps_said(fmt: str, gaps: list[str]) -> str:
+    """`gaps` (`missing_fields`') as a message names them, with the other shapes of `fmt` a mapping may give instead:
+    the closest shape is not always the one the file's columns hold (a question and an answer beside a label).
+
+    >>> gaps_said("unpaired_preference", ["messages"])
+    'messages (or, instead of messages: prompt and completion, or conversations)'
+    >>> gaps_said("preference", ["rejected"])
+    'rejected'
+    """
+    always = ALWAYS_REQUIRED.get(fmt, set())
+    own = [f for f in gaps if f not in always]
+    shapes = [[f for f in required if f not in always] for name, required, _ in _SHAPES if name == fmt]
+    closest = next((s for s in shapes if set(own) <= set(s)), own)  # the shape `gaps` are missing from
+    others = list(dict.fromkeys(" and ".join(s) for s in shapes if s and set(s) != set(closest)))
+    said = f" (or, instead of {' and '.join(closest)}: {', or '.join(others)})" if own and others else ""
+    return ", ".join(gaps) + said
+
+
 def check_map(column_map: dict, fields: list, name: str, table: bool, known: tuple) -> None:
     """DataError (readers.py) for a mapped field that is not one of `known`, or a column (a key) the file lacks."""
     from ftlib.readers import DataError

@@ -262,13 +262,14 @@ def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:
     if not eval_rows:
         return [
             "Early stopping is on, but this dataset has no held-out rows to measure: it will not stop early. "
-            "Save a split with a test part on the Data page."
+            "Save a split with a test part on the Data page, or train on a data file with a `test_size` above 0 "
+            "(`--test-size 0.1` in the CLI)."
         ]
     if not config.eval_every and (config.max_steps or config.epochs <= config.early_stopping_patience):
         return [
             f"Early stopping waits for {config.early_stopping_patience} evaluation(s) without improvement, but the "
-            "held-out loss is measured only once per epoch: set 'Evaluate every N steps' so it is measured often "
-            "enough to stop early."
+            "held-out loss is measured only once per epoch: set 'Evaluate every N steps' (`eval_every`, "
+            "`--eval-every` in the CLI) so it is measured often enough to stop early."
         ]
     return []
 

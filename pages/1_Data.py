@@ -20,7 +20,7 @@ from ftlib.errors import plural
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
 from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
-from ftlib.mapping import field_help
+from ftlib.mapping import field_help, gaps_said
 from ftlib.readers import check_path
 from ui import alerts
 from ui.auth import require_password
@@ -256,8 +256,9 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
     elif need.fmt is not None:
         what = "column" if need.table else "field"
         st.info(
-            f"Read as **{format_label(need.fmt)}**, **{shown}** needs a {what} for: {', '.join(need.gaps)}. Choose "
-            f"{'it' if len(need.gaps) == 1 else 'them'} under **Field mapping** above, or pick another **Format**.",
+            f"Read as **{format_label(need.fmt)}**, **{shown}** needs a {what} for: "
+            f"{gaps_said(need.fmt, need.gaps)}. Choose {'it' if len(need.gaps) == 1 else 'them'} under **Field "
+            "mapping** above, or pick another **Format**.",
             icon=alerts.INFO,
         )
     else:
