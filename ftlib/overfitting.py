@@ -23,7 +23,7 @@ Not known here: the trainer (training.py), the run folder (rundir.py), drawing (
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ftlib.config import RunConfig, default_learning_rate
 from ftlib.errors import plural
@@ -354,8 +354,12 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
             )
     elif config.batch_size > train_rows:
         smaller = max(2 if config.method == "kto" else 1, min(8, train_rows // 3))
-        steps = -(-train_rows // smaller)
+        # A step takes batch x accumulation x processes rows: "a batch size of 6 gives 4 steps" held at accumulation 1
+        steps = steps_per_pass(replace(config, batch_size=smaller), train_rows)
+        alone = steps_per_pass(replace(config, batch_size=smaller, grad_accum=1), train_rows)
         fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else "Add training rows."
+        if steps == 1 < alone:
+            fix = f"A batch size of {smaller} and gradient accumulation 1 give {alone} steps per pass."
         out.append(
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
             f"rows than there are, so every step is one pass over all {train_rows}. {fix}"

@@ -11,6 +11,8 @@ is needed, nothing to follow).
 - KTO held-out of 1 row (run_preflight) | 3+1 rows | --kto-loss-type apo_zero_unpaired | fixed
 - KTO batch_size 1 (config) | --batch-size 1 | kto_loss_type apo_zero_unpaired | fixed
 - batch size 8 > 3 rows (run_preflight) | 4-row file | --batch-size 1 / 2 | fixed
+- the same with --grad-accum 4 (overfitting) | batch 32 on 20 rows | "a batch size of 6 gives 4 steps per pass" |
+  WRONG: 6 x 4 rows a step is still one pass a step; now counts the accumulation and processes (tested below)
 - GRPO 8 prompts a step > 3 prompts (run_preflight) | 4 prompts | --batch-size 3 | fixed
 - `rewards` is empty (config) | grpo without --rewards | the example list given | fixed
 - contains_column: no such column (rewards) | qa.csv, {contains_column: answer} | --format prompt_only | fixed
@@ -91,3 +93,20 @@ def test_a_label_mapped_alone_is_told_the_shape_of_its_question_and_answer_colum
     column_map = {"label": "good", **dict(zip(fields, ["question", "answer"], strict=True))}
     result = load_file(path, column_map=column_map)
     assert (result.format, len(result.rows)) == ("unpaired_preference", 3)
+
+
+def test_a_batch_bigger_than_the_split_is_told_a_batch_size_that_gives_the_steps_it_says():
+    """With gradient accumulation 4 the warning said "A batch size of 6 gives 4 steps per pass" of 20 rows, where
+    6 x 4 rows a step still made every step one pass over all 20."""
+    from ftlib.overfitting import schedule_warnings, steps_per_pass
+
+    config = RunConfig(model="m", dataset="x", max_steps=10, batch_size=32, grad_accum=4)
+    (warning,) = [w for w in schedule_warnings(config, 20) if w.startswith("Batch size")]
+    said = re.search(
+        r"A batch size of (\d+)(?: and gradient accumulation (\d+))? gives? (\d+) steps per pass", warning
+    )
+    followed = RunConfig(
+        model="m", dataset="x", max_steps=10, batch_size=int(said[1]), grad_accum=int(said[2] or config.grad_accum)
+    )
+    assert steps_per_pass(followed, 20) == int(said[3]) > 1
+    assert not [w for w in schedule_warnings(followed, 20) if w.startswith("Batch size")]
