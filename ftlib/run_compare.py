@@ -287,8 +287,10 @@ def default_pick(summaries: Sequence[RunSummary]) -> list[str]:
 
 
 def comparable_runs(summaries: Sequence[RunSummary]) -> list[RunSummary]:
-    """The runs a compare view offers: those that ended after training (finished, or stopped), newest first."""
-    return sorted((s for s in summaries if s.state in COMPARABLE_STATES), key=lambda s: s.created or 0, reverse=True)
+    """The runs a compare view offers: those that ended after training (finished, or stopped after a step), newest
+    first; a run stopped before its first step (taken out of the queue) has no curve nor numbers to compare."""
+    ended = (s for s in summaries if s.state in COMPARABLE_STATES and s.step > 0)
+    return sorted(ended, key=lambda s: s.created or 0, reverse=True)
 
 
 def attempt_tokens(rows: Sequence[dict]) -> int | None:
