@@ -58,6 +58,7 @@ LOSS_NAMES = {
     "reward": "reward model loss",
 }
 ABSENT = "-"  # a setting a run's config does not hold and this version has no default for
+NO_LOSS = ("grpo",)  # methods whose held-out number is not a loss (`_notes`: "a method whose held-out ...")
 NOT_USED = "n/a"  # a setting the run's method does not use (beta for LoRA)
 UNKNOWN_LOSS = "a loss of a kind not known (its config.json does not read)"
 # The order settings are listed in: the Train form's groups, what is trained first (the declaration order puts the
@@ -177,6 +178,14 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     summaries = [run.summary() for run in found]
     configs = [_config(run) for run in found]
     metrics = [run.read_metrics() for run in found]
+    # GRPO's held-out "loss" is its surrogate (near 0 whatever the answers' rewards, 0.0 at step 0): no held-out loss
+    # to rank runs by (`run_summary.SCORES` judges GRPO by its rewards); such a run has none here, and `notes` say so.
+    metrics = [
+        [{k: v for k, v in r.items() if k != "eval_loss"} for r in rows]
+        if (c or {}).get("method") in NO_LOSS
+        else rows
+        for rows, c in zip(metrics, configs, strict=True)
+    ]
     labels = {i: (labels or {}).get(i, i) for i in ids}
     kinds = [UNKNOWN_LOSS if config is None else loss_kind(config) for config in configs]
     numbers = [

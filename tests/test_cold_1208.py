@@ -3,8 +3,10 @@ train's default held-out share and GRPO's reward trial. Run folders are written 
 
 from __future__ import annotations
 
-from ftlib import run_compare, runs
+from ftlib import run_compare, runs, workspace
 from ftlib.testing import make_run
+
+PROMPTS = [{"prompt": [{"role": "user", "content": "Say hi."}]}]
 
 
 def curve(steps: int) -> list[dict]:
@@ -19,3 +21,25 @@ def test_a_run_taken_out_of_the_queue_before_its_first_step_is_not_offered_to_co
     make_run("r-unqueued", {"dataset": "numbers", "max_steps": 3}, state="interrupted", created=300.0)
     offered = [s.id for s in run_compare.comparable_runs(runs.list_runs())]
     assert offered == ["r-stopped", "r-done"]
+
+
+def test_grpo_runs_have_no_best_held_out_loss_their_surrogate_is_not_one():
+    """GRPO logs TRL's eval_loss, its surrogate (0.0 at step 0, where nothing has moved): `runs compare` showed it as
+    "best held-out loss 0.0000 (step 0)" and drew it; GRPO is judged by its rewards (`run_summary.SCORES`)."""
+    for run_id, reward in (("r-g1", 0.2), ("r-g2", 0.6)):
+        metrics = [
+            {"kind": "eval", "step": 0, "eval_loss": 0.0, "eval_reward": 0.1},
+            {"kind": "train", "step": 1, "loss": 0.01, "reward": reward, "tokens": 50},
+            {"kind": "eval", "step": 1, "eval_loss": 0.004, "eval_reward": reward},
+        ]
+        made = make_run(
+            run_id,
+            {"method": "grpo", "dataset": "pirate_prompts", "max_steps": 1, "rewards": [{"contains": "Ahoy"}]},
+            metrics=metrics,
+        )
+        workspace.keep_run_split(made.path, PROMPTS, PROMPTS, {})
+    c = run_compare.compare(["r-g1", "r-g2"])
+    assert [(n.best_eval_loss, n.best_eval_step) for n in c.runs] == [(None, None), (None, None)]
+    assert not c.comparable and "a method whose held-out number is not a loss" in c.note
+    assert [s.kind for s in c.series] == ["training", "training"]  # no held-out line of the surrogate
+    assert [n.final_train_loss for n in c.runs] == [0.01, 0.01]  # the training loss is still the trainer's
