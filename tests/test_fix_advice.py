@@ -44,6 +44,9 @@ is needed, nothing to follow).
 - UTF-16 / Latin-1 file (readers) | saved so | the iconv command given; "line 2, column 4" is the place | fixed
 - unclosed quote / a zip of 2 files (readers) | quote.csv, two.zip | close it (line 2 right) / unzip one | fixed
 - no assistant turn: prompts for GRPO? (data) | rows of one user turn | --map messages=prompt | fixed
+- evaluate: no held-out rows (commands/evaluate) | a run with --test-size 0 | --data FILE | fixed
+- evaluate --data: rows the run trained on (commands/evaluate) | that run, a file with a trained row | "leave out
+  --data", refused there (no held-out rows) | WRONG: now only "a file without them" for such a run (tested below)
 - runs resume a finished run / export a running one / model not cached (runs, models) | as said | right
 """
 
@@ -110,3 +113,30 @@ def test_a_batch_bigger_than_the_split_is_told_a_batch_size_that_gives_the_steps
     )
     assert steps_per_pass(followed, 20) == int(said[3]) > 1
     assert not [w for w in schedule_warnings(followed, 20) if w.startswith("Batch size")]
+
+
+def test_rows_a_run_without_held_out_rows_trained_on_are_not_sent_back_to_its_held_out_rows(
+    varied_dir, adapter_template, tmp_path, capsys
+):
+    """`evaluate RUN --data FILE` on a run trained with no held-out rows said "Evaluate on the run's held-out rows
+    (leave out --data)": leaving it out is refused (the run has none)."""
+    from ftlib import workspace
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    def chat(question: str) -> dict:
+        return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": "The Nile."}]}
+
+    trained = [chat(f"Name a river, {n}.") for n in "ab"]
+    workspace.save_split("rivers-all", trained, [])
+    make_run("all-run", {"model": str(varied_dir), "dataset": "rivers-all"}, adapter=adapter_template)
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in [chat("Name a sea."), trained[1]]), encoding="utf-8")
+    argv = ["evaluate", "all-run", "--max-new-tokens", "2"]
+    assert main([*argv, "--data", str(data)]) == 0
+    warning = capsys.readouterr().err.splitlines()[0]
+    assert "rows the run trained on (line 2)" in warning
+    if "leave out --data" in warning:  # the advice, followed
+        assert main(argv) == 0, capsys.readouterr().err
+    else:
+        assert warning.endswith("Evaluate on a file without them.")

@@ -154,7 +154,10 @@ def _evaluate(args) -> int:
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
             split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
             print(
-                trained_rows_warning(seen, len(rows[: args.limit or None]), args.data, loaded, split), file=sys.stderr
+                trained_rows_warning(
+                    seen, len(rows[: args.limit or None]), args.data, loaded, split, bool(info and info.test_rows)
+                ),
+                file=sys.stderr,
             )
     elif args.fmt or args.map:
         raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
@@ -232,11 +235,14 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
     return key if K.offered(key) else None
 
 
-def trained_rows_warning(seen: list[int], total: int, data: str, loaded, heldout: tuple | None = None) -> str:
+def trained_rows_warning(
+    seen: list[int], total: int, data: str, loaded, heldout: tuple | None = None, own_rows: bool = True
+) -> str:
     """The warning for --data rows the tuned run trained on (`evaluate.trained_on`), naming the first few where
     they are in the file (`loaded`, its LoadResult). A saved split's test part (`loaded` None) names them as its
     held-out rows, each with its line in the file the split was saved from where the split keeps it (`heldout`: its
     meta.json and held-out row count, `eval_runs.heldout_place`), as the rest of `evaluate` and the page name them.
+    `own_rows`: whether the run has held-out rows of its own to evaluate on instead (none: no --data is refused).
 
     >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
     >>> trained_rows_warning([1], 2, "chats", None, (meta, 2)).split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
@@ -244,9 +250,10 @@ def trained_rows_warning(seen: list[int], total: int, data: str, loaded, heldout
      (line 7 of chats.jsonl)'
     """
     more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
-    why = (
-        "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on the run's held-out "
-        "rows (leave out --data), or on a file without them."
+    why = "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on " + (
+        "the run's held-out rows (leave out --data), or on a file without them."
+        if own_rows
+        else "a file without them."
     )
     if loaded is not None:
         places = ", ".join(loaded.where(loaded.row_numbers[i]) for i in seen[:3])
