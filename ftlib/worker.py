@@ -1,4 +1,5 @@
-"""The training process: `python -m ftlib.worker RUN_DIR` trains one run, then starts the next queued one.
+"""The training process: `python -m ftlib.worker RUN_DIR` trains one run, then starts the next queued one
+(under torchrun, run_watch does, once every process ended).
 
     python -m ftlib.worker RUN_DIR                                              # what the queue launches
     python -m torch.distributed.run --nproc-per-node 2 -m ftlib.worker RUN_DIR  # DDP or FSDP, same entry point
