@@ -132,6 +132,15 @@ class Comparison:
             return self.notes[0] if self.notes else None
         return "\n".join(f"- {n}" for n in self.notes)
 
+    @property
+    def defaults_shown(self) -> bool:
+        """Some run's value is the default of a setting its config does not hold (marked "(default)"); not where its
+        config does not read at all (every value "-")."""
+        marked = (
+            a and v not in (ABSENT, NOT_USED) for s in self.settings for v, a in zip(s.values, s.absent, strict=True)
+        )
+        return any(marked)
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -152,7 +161,7 @@ class Comparison:
                 for s in self.settings
             ]
             lines += ["", *_table("settings that differ", heads, rows)]
-            if any(any(s.absent) for s in self.settings):
+            if self.defaults_shown:
                 lines.append("(default): not in that run's config (a setting added since); the value it loads with")
         else:
             lines += ["", "settings: the same in every run"]

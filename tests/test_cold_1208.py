@@ -3,6 +3,9 @@ train's default held-out share and GRPO's reward trial. Run folders are written 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ftlib import run_compare, runs, workspace
 from ftlib.testing import make_run
 
@@ -43,3 +46,39 @@ def test_grpo_runs_have_no_best_held_out_loss_their_surrogate_is_not_one():
     assert not c.comparable and "a method whose held-out number is not a loss" in c.note
     assert [s.kind for s in c.series] == ["training", "training"]  # no held-out line of the surrogate
     assert [n.final_train_loss for n in c.runs] == [0.01, 0.01]  # the training loss is still the trainer's
+
+
+def damaged_pair() -> None:
+    """Two finished runs, the first one's config.json cut short (not JSON): every setting of it reads "-"."""
+    for run_id in ("r-cut", "r-whole"):
+        made = make_run(run_id, {"dataset": "numbers", "max_steps": 3}, metrics=curve(3))
+    (made.path.parent / "r-cut" / "config.json").write_text('{"method": "lora", ', encoding="utf-8")
+
+
+def test_a_config_that_does_not_read_is_not_explained_as_settings_added_since():
+    """The "(default)" footnote explains values marked "(default)"; a damaged config marks none (every value "-"), yet
+    the footnote said its settings were "added since"."""
+    damaged_pair()
+    c = run_compare.compare(["r-cut", "r-whole"])
+    assert c.settings and all(s.values[0] == "-" for s in c.settings)
+    assert not c.defaults_shown and "(default)" not in c.text()
+    # An older config that lacks a setting still gets the footnote
+    make_run("r-old", {"dataset": "numbers", "max_steps": 3, "beta": 0.5, "method": "dpo"}, metrics=curve(3))
+    make_run("r-new", {"dataset": "numbers", "max_steps": 3, "method": "dpo"}, metrics=curve(3))
+    config = workspace.runs_dir() / "r-new" / "config.json"
+    config.write_text(json.dumps({k: v for k, v in json.loads(config.read_text()).items() if k != "beta"}))
+    assert "(default): not in that run's config" in run_compare.compare(["r-old", "r-new"]).text()
+
+
+def test_the_train_pages_compare_section_does_not_caption_defaults_for_a_damaged_config(tiny_model_dir):
+    from streamlit.testing.v1 import AppTest
+
+    damaged_pair()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py").run()
+    section = next(e for e in at.expander if e.label == "Compare runs")
+    section.multiselect[0].set_value(["r-cut", "r-whole"]).run()
+    section = next(e for e in at.expander if e.label == "Compare runs")
+    assert not at.exception and section.get("html")  # the comparison is drawn
+    assert not [c.value for c in section.caption if "(default)" in c.value]

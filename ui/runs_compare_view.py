@@ -84,7 +84,7 @@ def draw(comparison: run_compare.Comparison) -> None:
     st.markdown("**Settings that differ**")
     if comparison.settings:
         st.html(html_table(settings_table(comparison), widths={"setting": "12em"}))
-        if any(any(s.absent) and v != run_compare.ABSENT for s in comparison.settings for v in s.values):
+        if comparison.defaults_shown:
             st.caption(DEFAULT_NOTE)
     else:
         st.caption("Every setting is the same in these runs.")
