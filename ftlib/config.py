@@ -480,8 +480,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
     def _check_combinations(self) -> None:
         if self.template == "custom" and not str(self.template_source).strip():
             raise ConfigError(
-                "`template` is custom but `template_source` is empty: paste the Jinja template text, "
-                "or pick a named template such as `tokenizer` or `chatml`."
+                "`template` is custom but `template_source` is empty: paste the Jinja template text "
+                "(`--template-file FILE` in the CLI), or pick a named template such as `tokenizer` or `chatml`."
             )
         if not str(self.model).strip():
             raise ConfigError("`model` is empty: use `default` or a model folder.")

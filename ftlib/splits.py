@@ -312,11 +312,20 @@ def split_warnings(
         )
     if n_test < TINY_TEST_ROWS:
         them = "it" if n_test == 1 else "them"
-        out.append(
-            f"Only {plural(n_test, 'held-out ' + unit)}. The held-out loss on the Train page is measured on {them} "
-            f"alone, so it jumps with each example and says little about new data, and Evaluate looks at only "
-            f"{plural(n_test, unit)}. Keep at least {TINY_TEST_ROWS} held out."
+        said = (  # a GRPO run of prompts has no held-out loss: Evaluate scores its answers to the held-out prompts
+            f"Evaluate scores the answers to {them} alone, so the reward change it measures jumps with each prompt "
+            "and says little about new prompts."
+            if kind == "prompt_only"
+            else f"The held-out loss on the Train page is measured on {them} alone, so it jumps with each example and "
+            f"says little about new data, and Evaluate looks at only {plural(n_test, unit)}."
         )
+        # Holding out 5 of 5 rows or fewer leaves none to train on: the fix is more rows, not a larger test size.
+        fix = (
+            f"Keep at least {TINY_TEST_ROWS} held out."
+            if n_train + n_test > TINY_TEST_ROWS
+            else f"Add rows: {TINY_TEST_ROWS} held out and some to train on need more than {TINY_TEST_ROWS} in all."
+        )
+        out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
     if train is not None and test is not None:
         out += label_warnings(train, test) + crowded_warnings(train, test)
     return out
