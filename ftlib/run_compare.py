@@ -16,8 +16,9 @@ that default; one the config holds that this version no longer knows is "-" in t
 Held-out losses compare only when they measure the same thing: the same kind of loss (`loss_kind`: an SFT run's
 next-token loss is not DPO's, and DPO's at beta 0.1 is not DPO's at beta 0.5) on the same held-out rows
 (`ftlib.held_out_sets.rows_key`, the test the Train page's runs table makes). Otherwise `notes` say why, the curves
-are grouped by kind of loss (one chart each) and a group's held-out lines are flagged `apart` when its runs were
-scored on different rows: drawn over each other they would look like one measure.
+are grouped by kind of loss (one chart each), and a group's held-out lines are flagged `apart` where their rows differ
+from those of the largest set of its runs that share theirs (all of them where no two do): drawn over each other
+they would look like one measure.
 
 Not known here: drawing (ui/runs_compare_view.py), the CLI's words (`runs compare`, ftlib/commands/runs.py).
 """
@@ -29,7 +30,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from ftlib import runs
+from ftlib import runs, workspace
 from ftlib.config import RENAMED, SFT_METHODS, field_specs
 from ftlib.errors import UserError, plural
 from ftlib.held_out_sets import rows_key
@@ -295,11 +296,17 @@ def loss_kind(config: dict) -> str:
 
 def default_pick(summaries: Sequence[RunSummary]) -> list[str]:
     """The runs a compare view starts on: the two most recent finished runs of one method (the method of the newest
-    finished run that has a second one), newest first; [] when no method has two finished runs."""
+    finished run that has a second one) that held out the same rows, so their held-out losses compare; else its two
+    most recent; newest first; [] when no method has two finished runs."""
     finished = sorted((s for s in summaries if s.state == "finished"), key=lambda s: s.created or 0, reverse=True)
     for newest in finished:
         same = [s.id for s in finished if s.method == newest.method]
         if len(same) >= 2:
+            keyed = [(run_id, rows_key(workspace.runs_dir() / run_id)) for run_id in same]
+            for i, (run_id, key) in enumerate(keyed):
+                partner = next((other for other, k in keyed[i + 1 :] if key is not None and k == key), None)
+                if partner:
+                    return [run_id, partner]
             return same[:2]
     return []
 
@@ -398,9 +405,12 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
 def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: list[str | None]) -> list[Series]:
     out = []
     for run_id, rows, kind, key in zip(ids, metrics, kinds, keys, strict=True):
-        # Another run of its kind scored on rows known to differ (or not known to be the same): its line stands apart.
-        others = [k for i, g, k in zip(ids, kinds, keys, strict=True) if g == kind and i != run_id]
-        apart = bool(others) and (key is None or any(k != key for k in others))
+        # Runs of one kind scored on different rows (or rows not known): the held-out lines drawn are those of the
+        # largest set of two or more runs sharing their rows, the first such set on a tie; the others stand apart.
+        group = [k for g, k in zip(kinds, keys, strict=True) if g == kind]
+        shared = max(set(group) - {None}, key=lambda k: (group.count(k), -group.index(k)), default=None)
+        drawn = len(group) == 1 or (shared is not None and group.count(shared) >= 2 and key == shared)
+        apart = not drawn
         for name, kind_of_row, metric in (("training", "train", "loss"), ("held-out", "eval", "eval_loss")):
             points = [
                 (r["step"], r[metric]) for r in rows if r.get("kind") == kind_of_row and r.get(metric) is not None

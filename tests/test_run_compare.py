@@ -193,3 +193,26 @@ def test_a_run_named_by_its_id_and_its_name_is_the_same_run_twice(capsys):
     run("r-named", {"name": "ana-team"}, curve(2.0, 0.1))
     assert main(["runs", "compare", "r-named", "ana-team"]) == 2
     assert capsys.readouterr().err == "error: Run 'r-named' is given twice: give two different runs or more.\n"
+
+
+def test_the_default_pick_prefers_two_runs_that_held_out_the_same_rows():
+    """The newest run held out other rows (another file): the pick opens on two runs whose held-out losses compare."""
+    run("r-a", {"method": "lora"}, curve(2.0, 0.1), created=100.0)
+    run("r-b", {"method": "lora"}, curve(2.0, 0.1), created=200.0)
+    run("r-other", {"method": "lora"}, curve(2.0, 0.1), held_out=OTHER_ROWS, created=300.0)
+    from ftlib import runs
+
+    assert run_compare.default_pick(runs.list_runs()) == ["r-b", "r-a"]
+
+
+def test_held_out_lines_of_runs_sharing_their_rows_are_drawn_beside_one_that_does_not():
+    run("r-1", {"seed": 1}, curve(2.0, 0.1))
+    run("r-2", {"seed": 2}, curve(2.0, 0.2))
+    run("r-3", {"seed": 3}, curve(2.0, 0.1), held_out=OTHER_ROWS)
+    c = run_compare.compare(["r-1", "r-2", "r-3"])
+    assert not c.comparable and c.same_rows is False
+    assert [(s.run_id, s.apart) for s in c.series if s.kind == "held-out"] == [
+        ("r-1", False),
+        ("r-2", False),
+        ("r-3", True),
+    ]
