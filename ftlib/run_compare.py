@@ -393,7 +393,12 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
                 f"ones (another dataset, held-out share or seed picks other rows): {listed}. Each run's held-out "
                 "loss is its own rows'; the Train page's chart leaves their held-out lines out."
             )
-    missing = [n.label for n in numbers if n.best_eval_loss is None]
+    # A run with no step trained yet (queued, or loading): not started, said so, not given an ended run's reasons.
+    waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None]
+    if waiting:
+        named = ", ".join(f"{n.label} ({n.state})" for n in waiting)
+        said.append(f"{named} {'has' if len(waiting) == 1 else 'have'} not started training: no loss to compare yet.")
+    missing = [n.label for n in numbers if n.best_eval_loss is None and n not in waiting]
     if missing:
         said.append(
             f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no held-out loss (no rows held out, no "

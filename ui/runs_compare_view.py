@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import qualitative
 
-from ftlib import run_compare
+from ftlib import run_compare, runs
 from ftlib.errors import UserError
 from ftlib.run_picker import duplicate_numbers, train_labels
 from ftlib.rundir import RunSummary
 from ui import alerts, chart_data
 from ui.charts import DASHES, SYMBOLS, envelope, readable_text, step_ticks
+from ui.run_choice import gone_words
 from ui.run_view import run_options
 from ui.tables import html_table
 
@@ -37,6 +38,7 @@ def compare_section(summaries: list[RunSummary]) -> None:
     picked, the comparison. Its tables are HTML (`ui.tables`), not dataframes: the runs table stays the page's last
     dataframe."""
     offered = run_compare.comparable_runs(summaries)
+    gone_notes(summaries)
     with st.expander(TITLE, expanded=False):
         if len(offered) < 2:
             st.caption("Two runs that finished or were stopped are needed to compare them side by side.")
@@ -59,6 +61,21 @@ def compare_section(summaries: list[RunSummary]) -> None:
             st.error(f"Could not compare these runs: {exc}", icon=alerts.ERROR)
             return
         draw(comparison)
+
+
+def gone_notes(summaries: list[RunSummary]) -> None:
+    """Once each, above the folded section: a picked run deleted since (by a teammate, in another tab or with the
+    CLI), in the words the Train page says its shown run gone with (`ui.run_choice.gone_words`), not dropped from
+    the pick without a word. A picked run still there but no longer offered (training again) is not gone."""
+    listed = {s.id for s in summaries}
+    for run_id in st.session_state.get(PICKED, []):
+        if run_id in listed:
+            continue
+        try:
+            runs.find(run_id)
+        except runs.RunError:
+            if said := gone_words(run_id):  # "" once the Train page's picker, Compare or Evaluate said it
+                st.warning(said, icon=alerts.WARNING)
 
 
 def short_labels(summaries: list[RunSummary]) -> dict[str, str]:
