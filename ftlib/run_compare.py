@@ -240,8 +240,8 @@ def check_ids(ids: Sequence[str]) -> list[str]:
 def setting_diffs(configs: Sequence[dict | None]) -> list[SettingDiff]:
     """The settings whose values differ between `configs` (each a run's config.json as read; None: it does not
     read, every value "-"), by the Train form's groups (`GROUP_ORDER`), then settings this version no longer knows, by
-    name. A setting a run's method does not use (beta for LoRA: `FieldSpec.applies`) reads "n/a" there, and is left
-    out where the runs that use it agree.
+    name. A setting a run's method does not use (beta for LoRA: `FieldSpec.applies`; test_size with a saved split)
+    reads "n/a" there, and is left out where the runs that use it agree.
 
     >>> [(d.name, d.values, d.absent) for d in setting_diffs([{"method": "dpo", "beta": 0.5}, {"method": "dpo"}])]
     [('beta', ['0.5', '0.1'], [False, True])]
@@ -262,7 +262,7 @@ def setting_diffs(configs: Sequence[dict | None]) -> list[SettingDiff]:
             absent.append(config is None or name not in config)
             if values_of is None or name not in values_of:
                 values.append(ABSENT)
-            elif name in specs and not specs[name].applies(values_of):
+            elif (name in specs and not specs[name].applies(values_of)) or (name == "test_size" and _split(values_of)):
                 values.append(NOT_USED)
             else:
                 values.append(_value_text(values_of[name]))
@@ -424,6 +424,14 @@ def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: l
                 steps, values = (list(p) for p in zip(*points, strict=True))
                 out.append(Series(run_id, name, kind, steps, values, apart=name == "held-out" and apart))
     return out
+
+
+def _split(config: dict) -> bool:
+    """The run trained on a saved split, which has its own held-out rows: its `test_size` split nothing (an earlier
+    run's 0.1 beside a later one's unset is no difference; `runs compare`'s note says where their rows differ)."""
+    from ftlib.run_data import split_folder
+
+    return split_folder(str(config.get("dataset") or "")) is not None
 
 
 def _value_text(value) -> str:

@@ -57,3 +57,16 @@ def test_a_queued_run_is_said_not_started_not_given_an_ended_runs_reasons(capsys
     assert main(["runs", "compare", "r-done", "r-queued"]) == 0
     err = capsys.readouterr().err
     assert "not started" in err and "before it ended" not in err
+
+
+def test_test_size_is_no_difference_between_runs_on_a_saved_split():
+    saved = workspace.datasets_dir() / "numbers"
+    saved.mkdir(parents=True, exist_ok=True)
+    (saved / "meta.json").write_text("{}")  # a saved split: its own held-out rows, test_size splits nothing
+    run("r-old", {"test_size": 0.1}, curve(2.0, 0.1), step=6)  # an earlier run's config.json: 0.1, the former default
+    run("r-new", {}, curve(2.0, 0.1), step=6)  # test_size unset since (splits.run_test_size)
+    assert [s.name for s in run_compare.compare(["r-old", "r-new"]).settings] == []
+    shutil.rmtree(saved)  # a data file of that name, split at queue time: the share given and unset differ
+    assert [(s.name, s.values) for s in run_compare.compare(["r-old", "r-new"]).settings] == [
+        ("test_size", ["0.1", "auto"])
+    ]
