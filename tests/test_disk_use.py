@@ -63,3 +63,27 @@ def test_runs_show_and_the_export_panel_size_a_run_whose_zip_goes_meanwhile(monk
 
     monkeypatch.setattr(os, "stat", stat)
     assert export.exported_bytes(run) in (100, 4196)  # counted as it was when seen, or not at all: no traceback
+
+
+def test_runs_delete_sizes_a_run_whose_zip_goes_meanwhile(monkeypatch, capsys):
+    """`runs delete` says what it frees, counted through tree_bytes: a zip removed between the listing and its size
+    (a Remove in another tab) counts nothing, where the sum over rglob raised FileNotFoundError before the delete."""
+    from ftlib import runs
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    run = make_run("r-gone", {"dataset": "d"}, step=4)
+    run.exports_dir.mkdir()
+    (run.exports_dir / "r-gone-merged.zip").write_bytes(b"\0" * 4096)
+    real_stat, looks = os.stat, []
+
+    def stat(path, *args, **kwargs):
+        if str(path).endswith("merged.zip"):
+            looks.append(path)
+            if len(looks) > 1:
+                raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    assert main(["runs", "delete", "r-gone", "--yes"]) == 0
+    assert "deleted r-gone" in capsys.readouterr().out and not [r for r in runs.list_runs() if r.id == "r-gone"]

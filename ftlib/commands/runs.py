@@ -493,6 +493,7 @@ def _delete(args) -> int:
     """A run's folder holds what it trained: asked first (`--yes` skips the question; without a terminal it is
     required, so a script never deletes by accident of a missing prompt)."""
     from ftlib import runs
+    from ftlib.disk_use import tree_bytes
     from ftlib.errors import UserError
     from ftlib.memory import human
     from ftlib.run_people import cli_user, warnings_to
@@ -500,7 +501,7 @@ def _delete(args) -> int:
 
     args.id = run_id(args.id)
     run = runs.find(args.id)
-    size = sum(f.stat().st_size for f in run.path.rglob("*") if f.is_file())
+    size = tree_bytes(run.path)  # a file removed meanwhile (a zip rebuilt in another tab) counts 0, not a traceback
     if users := reward_model_users_said(args.id):  # said before the question, and with --yes too (as on the page)
         print(f"warning: {users}", file=sys.stderr)
     if not args.yes:
