@@ -394,7 +394,7 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
                 "loss is its own rows'; the Train page's chart leaves their held-out lines out."
             )
     # A run with no step trained yet (queued, or loading): not started, said so, not given an ended run's reasons.
-    waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None]
+    waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None and n.best_eval_loss is None]
     if waiting:
         named = ", ".join(f"{n.label} ({n.state})" for n in waiting)
         said.append(f"{named} {'has' if len(waiting) == 1 else 'have'} not started training: no loss to compare yet.")
