@@ -60,6 +60,12 @@ LOSS_NAMES = {
 }
 ABSENT = "-"  # a setting a run's config does not hold and this version has no default for
 NO_LOSS = ("grpo",)  # methods whose held-out number is not a loss (`_notes`: "a method whose held-out ...")
+# What a run with no step nor loss is doing, by its state (`_notes`); any other state: it ended before its first step.
+WAITING = {
+    "queued": "has not started (queued)",
+    "running": "has not trained a step yet",
+    "stopping": "is stopping before its first step",
+}
 NOT_USED = "n/a"  # a setting the run's method does not use (beta for LoRA)
 UNKNOWN_LOSS = "a loss of a kind not known (its config.json does not read)"
 # The order settings are listed in: the Train form's groups, what is trained first (the declaration order puts the
@@ -393,11 +399,16 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
                 f"ones (another dataset, held-out share or seed picks other rows): {listed}. Each run's held-out "
                 "loss is its own rows'; the Train page's chart leaves their held-out lines out."
             )
-    # A run with no step trained yet (queued, or loading): not started, said so, not given an ended run's reasons.
+    # A run with no step trained nor scored (queued, loading, or ended before its first step): said so, not given an
+    # ended run's reasons for having no held-out loss.
     waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None and n.best_eval_loss is None]
     if waiting:
-        named = ", ".join(f"{n.label} ({n.state})" for n in waiting)
-        said.append(f"{named} {'has' if len(waiting) == 1 else 'have'} not started training: no loss to compare yet.")
+        said.append(
+            " ".join(
+                f"{n.label} {WAITING.get(n.state, f'ended before its first step ({n.state})')}: no loss to compare."
+                for n in waiting
+            )
+        )
     missing = [n.label for n in numbers if n.best_eval_loss is None and n not in waiting]
     if missing:
         said.append(

@@ -53,10 +53,17 @@ def test_a_queued_run_is_said_not_started_not_given_an_ended_runs_reasons(capsys
     run("r-queued", {}, [], state="queued", step=0)
     c = run_compare.compare(["r-done", "r-queued"])
     (note,) = c.notes
-    assert note == "r-queued (queued) has not started training: no loss to compare yet."
+    assert note == "r-queued has not started (queued): no loss to compare."
     assert main(["runs", "compare", "r-done", "r-queued"]) == 0
     err = capsys.readouterr().err
     assert "not started" in err and "before it ended" not in err
+
+
+def test_a_run_that_failed_before_its_first_step_is_not_said_not_started_yet():
+    run("r-done", {}, curve(2.0, 0.1), step=6)
+    run("r-failed", {}, [], state="failed", step=0)
+    (note,) = run_compare.compare(["r-done", "r-failed"]).notes
+    assert note == "r-failed ended before its first step (failed): no loss to compare."
 
 
 def test_test_size_is_no_difference_between_runs_on_a_saved_split():
@@ -77,4 +84,4 @@ def test_a_run_scored_at_step_0_is_not_said_not_started():
     run("r-starting", {}, [{"kind": "eval", "step": 0, "eval_loss": 2.2}], state="running", step=0)
     c = run_compare.compare(["r-done", "r-starting"])
     assert c.runs[1].best_eval_loss == 2.2 and c.notes
-    assert not any("not started" in n for n in c.notes)
+    assert not any("before its first step" in n or "not started" in n for n in c.notes)
