@@ -397,8 +397,8 @@ def queue_place(run_id: str, named: int = 3) -> str:
 def stop(run_id: str, by: run_people.Who | None = None) -> dict:
     """Ask a run to stop: a queued run leaves the queue; a running one saves a checkpoint and ends `interrupted`,
     with `stopped_by: "user"` (shown as "stopped — resumable", told apart from a process that died). Asked again
-    while it is stopping, its processes are ended at once (SIGTERM), without the checkpoint of the step under way: it
-    ends `interrupted`, stopped by the user all the same, and resumes from the checkpoint before (ftlib.run_resume).
+    while it is stopping, its processes are ended at once (SIGTERM; SIGKILL `run_watch.GRACE` s later to any left), not
+    saving the step under way: it ends `interrupted`, stopped by the user all the same, resumable (ftlib.run_resume).
     `by`: who asked, where known (ftlib.run_people), in the run's who.json once done."""
     with locked(workspace.runs_dir() / _QUEUE_LOCK):
         run = find(run_id)  # under the lock: a Delete that took it first leaves no run to read
@@ -422,8 +422,8 @@ def stop(run_id: str, by: run_people.Who | None = None) -> dict:
             where = run_resume.resume_words(run.last_checkpoint())
             said = run.update_status(
                 stop_now=time.time(),
-                message="Stopping now: its processes were told to end without saving this step (a run waiting for "
-                f"other machines, or stuck waiting on one, never reaches the end of a step); {where}.",
+                message="Stopping now: its processes were told to end without saving this step; any not ended soon "
+                f"after (one waiting for another machine cannot end by itself) are killed; {where}.",
             )
             _end_session(status["pid"])
             run_people.record(run.path, "stop", by)
@@ -450,8 +450,8 @@ def stop(run_id: str, by: run_people.Who | None = None) -> dict:
 
 
 def _end_session(pid: int) -> None:
-    """SIGTERM to every process of the run's session (torchrun and its workers; the worker takes a SIGTERM after a
-    stop request as "stop now")."""
+    """SIGTERM to every process of the run's session (torchrun passes it on to its workers; the worker takes a SIGTERM
+    after a stop request as "stop now"); what is left `run_watch.GRACE` s later, the run's run_watch kills."""
     import signal
 
     try:

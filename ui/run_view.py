@@ -22,6 +22,7 @@ from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_picker import duplicate_numbers, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
+from ftlib.run_watch import GRACE
 from ftlib.rundir import RunSummary
 from ui import alerts, chart_data
 from ui.auth import who
@@ -386,8 +387,8 @@ def controls(info: RunSummary) -> None:
             "Stop now",
             key=f"stop_now_{info.id}",
             help="Ends the run's processes at once, without saving the step under way (for a run that never reaches "
-            "the end of a step, e.g. waiting for another machine). Resume continues from the last checkpoint saved "
-            "(from the beginning if there is none).",
+            f"the end of a step, e.g. waiting for another machine: one still there {GRACE:g} s later is killed). "
+            "Resume continues from the last checkpoint saved (from the beginning if there is none).",
             on_click=_stop,
             args=(info.id,),
         )
