@@ -15,7 +15,9 @@ that default; one the config holds that this version no longer knows is "-" in t
 
 Held-out losses compare only when they measure the same thing: the same kind of loss (`loss_kind`: an SFT run's
 next-token loss is not DPO's, and DPO's at beta 0.1 is not DPO's at beta 0.5) on the same held-out rows
-(`ftlib.held_out_sets.rows_key`, the test the Train page's runs table makes). Otherwise `notes` say why, the curves
+(`ftlib.held_out_sets.rows_key`, the test the Train page's runs table makes). A GRPO run is measured by its
+answers' mean reward instead (higher is better; `measure`), its loss being TRL's surrogate, and compares only under
+the same rewards. Otherwise `notes` say why, the curves
 are grouped by kind of loss (one chart each), and a group's held-out lines are flagged `apart` where their rows differ
 from those of the largest set of its runs that share theirs (all of them where no two do): drawn over each other
 they would look like one measure.
@@ -43,23 +45,26 @@ COMPARABLE_STATES = ("finished", "interrupted")
 NOT_SETTINGS = ("name",)
 # The settings that change what a method's loss measures, beside the method itself: which tokens an SFT loss is the
 # mean over (the mask policy); DPO's loss function, its beta (the scale of the margin inside the log-sigmoid) and
-# label smoothing; KTO's loss, beta and its two weights; GRPO's loss and beta (the KL penalty's weight).
+# label smoothing; KTO's loss, beta and its two weights. GRPO is measured by its answers' mean reward (below), which
+# the rewards it is given define.
 LOSS_SETTINGS = {
     "sft": ("mask_policy",),
     "dpo": ("dpo_loss_type", "beta", "dpo_label_smoothing", "mask_policy"),
     "kto": ("kto_loss_type", "beta", "desirable_weight", "undesirable_weight", "mask_policy"),
-    "grpo": ("grpo_loss_type", "beta"),
+    "grpo": ("rewards",),
     "reward": ("mask_policy",),
 }
 LOSS_NAMES = {
     "sft": "next-token loss",
     "dpo": "DPO loss",
     "kto": "KTO loss",
-    "grpo": "GRPO loss",
+    "grpo": "GRPO mean reward",
     "reward": "reward model loss",
 }
 ABSENT = "-"  # a setting a run's config does not hold and this version has no default for
-NO_LOSS = ("grpo",)  # methods whose held-out number is not a loss (`_notes`: "a method whose held-out ...")
+# Methods measured by their answers' mean reward, higher better, not by their loss: GRPO's loss is TRL's surrogate
+# (near 0 whatever the rewards, 0.0 at step 0), and the runs table judges GRPO by its rewards (`run_summary.SCORES`).
+REWARD_MEASURED = ("grpo",)
 # What a run with no step nor loss is doing, by its state (`_notes`); any other state: it ended before its first step.
 WAITING = {
     "queued": "has not started (queued)",
@@ -86,9 +91,10 @@ class SettingDiff:
 
 @dataclass
 class RunNumbers:
-    """One run's numbers beside the others'. Losses are None where the run logged none; tokens: every token read
-    over every attempt (prompt and answer alike, `ftlib.metrics`); tokens_per_s: the median of its steps' speeds,
-    as the Train page's headline (one slow step does not set it)."""
+    """One run's numbers beside the others'. `measure`: "loss" (lower is better), or for GRPO "mean reward" (higher
+    is better), what `final_train_loss` and `best_eval_loss` then hold; None where the run logged none. tokens: every
+    token read over every attempt (prompt and answer alike, `ftlib.metrics`); tokens_per_s: the median of its steps'
+    speeds, as the Train page's headline (one slow step does not set it)."""
 
     id: str
     label: str
@@ -102,13 +108,15 @@ class RunNumbers:
     max_steps: int
     tokens: int | None
     tokens_per_s: float | None
+    measure: str = "loss"
 
 
 @dataclass
 class Series:
     """One line to draw: a run's training loss per step (`kind` "training") or its held-out loss at each evaluation
     ("held-out"). `group`: the loss kind, one chart per kind; `apart`: a held-out line whose rows differ from another
-    of its group's, left off the chart (its numbers stay in `runs`)."""
+    of its group's, left off the chart (its numbers stay in `runs`); `measure`: "loss" or "mean reward"
+    (`RunNumbers`)."""
 
     run_id: str
     kind: str
@@ -116,6 +124,7 @@ class Series:
     steps: list[int]
     values: list[float]
     apart: bool = False
+    measure: str = "loss"
 
 
 @dataclass
@@ -148,6 +157,11 @@ class Comparison:
         )
         return any(marked)
 
+    @property
+    def measures(self) -> str:
+        """What the runs' numbers are: "loss", "mean reward" (GRPO runs alone) or "loss or mean reward"."""
+        return " or ".join(dict.fromkeys(sorted(r.measure for r in self.runs))) or "loss"
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -175,8 +189,8 @@ class Comparison:
         numbers = [
             ("method", [r.method for r in self.runs]),
             ("state", [r.state for r in self.runs]),
-            ("training loss (last step)", [_loss(r.final_train_loss) for r in self.runs]),
-            ("best held-out loss", [_best(r) for r in self.runs]),
+            (f"training {self.measures} (last step)", [_loss(r.final_train_loss) for r in self.runs]),
+            (f"best held-out {self.measures}", [_best(r) for r in self.runs]),
             ("steps", [f"{r.steps}/{r.max_steps or '?'}" for r in self.runs]),
             ("tokens", ["-" if r.tokens is None else f"{r.tokens:,}" for r in self.runs]),
             ("tokens/s (median)", ["-" if r.tokens_per_s is None else f"{r.tokens_per_s:,.0f}" for r in self.runs]),
@@ -194,12 +208,9 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     summaries = [run.summary() for run in found]
     configs = [_config(run) for run in found]
     metrics = [run.read_metrics() for run in found]
-    # GRPO's held-out "loss" is its surrogate (near 0 whatever the answers' rewards, 0.0 at step 0): no held-out loss
-    # to rank runs by (`run_summary.SCORES` judges GRPO by its rewards); such a run has none here, and `notes` say so.
+    # GRPO's loss is its surrogate (0.0 at step 0): its runs are compared by their answers' mean reward instead.
     metrics = [
-        [{k: v for k, v in r.items() if k != "eval_loss"} for r in rows]
-        if (c or {}).get("method") in NO_LOSS
-        else rows
+        _reward_rows(rows) if (c or {}).get("method") in REWARD_MEASURED else rows
         for rows, c in zip(metrics, configs, strict=True)
     ]
     labels = {i: (labels or {}).get(i, i) for i in ids}
@@ -347,9 +358,33 @@ def _config(run: RunDir) -> dict | None:
     return None if problem else config
 
 
+def _reward_rows(rows: list[dict]) -> list[dict]:
+    """A GRPO run's metric rows with its mean reward (`reward`, `eval_reward`) where the rest of this module reads a
+    loss (`loss`, `eval_loss`), its surrogate loss left out."""
+    out = []
+    for row in rows:
+        kept = {k: v for k, v in row.items() if k not in ("loss", "eval_loss")}
+        for loss, reward in (("loss", "reward"), ("eval_loss", "eval_reward")):
+            if row.get(reward) is not None:
+                kept[loss] = row[reward]
+        out.append(kept)
+    return out
+
+
+def _measure(kind: str) -> str:
+    """What a run of this `loss_kind` is measured by: "mean reward" (GRPO), else "loss"."""
+    return "mean reward" if kind.startswith(LOSS_NAMES["grpo"]) else "loss"
+
+
 def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str) -> RunNumbers:
-    evals = [r for r in rows if r.get("kind") == "eval" and r.get("eval_loss") is not None]
-    best = min(evals, key=lambda r: r["eval_loss"]) if evals else None  # the first of equal ones: the earliest
+    # A NaN (a diverged step) is never a best; the first of equal ones is, the earliest.
+    evals = [
+        r
+        for r in rows
+        if r.get("kind") == "eval" and r.get("eval_loss") is not None and r["eval_loss"] == r["eval_loss"]
+    ]
+    pick = max if _measure(kind) == "mean reward" else min
+    best = pick(evals, key=lambda r: r["eval_loss"]) if evals else None
     speeds = [r["tokens_per_s"] for r in rows if r.get("kind") == "train" and r.get("tokens_per_s") is not None]
     trained = [r for r in rows if r.get("kind") == "train" and r.get("loss") is not None]
     return RunNumbers(
@@ -365,6 +400,7 @@ def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str) -> Ru
         max_steps=summary.max_steps,
         tokens=attempt_tokens(rows),
         tokens_per_s=statistics.median(speeds) if speeds else None,
+        measure=_measure(kind),
     )
 
 
@@ -412,8 +448,8 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
     missing = [n.label for n in numbers if n.best_eval_loss is None and n not in waiting]
     if missing:
         said.append(
-            f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no held-out loss (no rows held out, no "
-            "evaluation before it ended, or a method whose held-out number is not a loss)."
+            f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no held-out number (no rows held out, or "
+            "no evaluation before it ended)."
         )
     return said
 
@@ -433,7 +469,8 @@ def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: l
             ]
             if points:
                 steps, values = (list(p) for p in zip(*points, strict=True))
-                out.append(Series(run_id, name, kind, steps, values, apart=name == "held-out" and apart))
+                held_apart = name == "held-out" and apart
+                out.append(Series(run_id, name, kind, steps, values, apart=held_apart, measure=_measure(kind)))
     return out
 
 

@@ -26,26 +26,45 @@ def test_a_run_taken_out_of_the_queue_before_its_first_step_is_not_offered_to_co
     assert offered == ["r-stopped", "r-done"]
 
 
-def test_grpo_runs_have_no_best_held_out_loss_their_surrogate_is_not_one():
-    """GRPO logs TRL's eval_loss, its surrogate (0.0 at step 0, where nothing has moved): `runs compare` showed it as
-    "best held-out loss 0.0000 (step 0)" and drew it; GRPO is judged by its rewards (`run_summary.SCORES`)."""
-    for run_id, reward in (("r-g1", 0.2), ("r-g2", 0.6)):
+def grpo_pair(rewards=({"contains": "Ahoy"},) * 2) -> None:
+    """Two GRPO runs on one split: r-g1's held-out mean reward 0.1 then 0.2, r-g2's 0.1 then 0.6; their surrogate
+    losses near 0 (0.0 at step 0)."""
+    for (run_id, reward), spec in zip((("r-g1", 0.2), ("r-g2", 0.6)), rewards, strict=True):
         metrics = [
             {"kind": "eval", "step": 0, "eval_loss": 0.0, "eval_reward": 0.1},
             {"kind": "train", "step": 1, "loss": 0.01, "reward": reward, "tokens": 50},
             {"kind": "eval", "step": 1, "eval_loss": 0.004, "eval_reward": reward},
         ]
-        made = make_run(
-            run_id,
-            {"method": "grpo", "dataset": "pirate_prompts", "max_steps": 1, "rewards": [{"contains": "Ahoy"}]},
-            metrics=metrics,
-        )
+        config = {"method": "grpo", "dataset": "pirate_prompts", "max_steps": 1, "rewards": [spec]}
+        made = make_run(run_id, config, metrics=metrics)
         workspace.keep_run_split(made.path, PROMPTS, PROMPTS, {})
+
+
+def test_grpo_runs_compare_by_mean_reward_not_their_surrogate_loss():
+    """GRPO logs TRL's eval_loss, its surrogate (0.0 at step 0, where nothing has moved): `runs compare` showed it as
+    "best held-out loss 0.0000 (step 0)"; GRPO is judged by its rewards (`run_summary.SCORES`), the highest best."""
+    grpo_pair()
     c = run_compare.compare(["r-g1", "r-g2"])
-    assert [(n.best_eval_loss, n.best_eval_step) for n in c.runs] == [(None, None), (None, None)]
-    assert not c.comparable and "a method whose held-out number is not a loss" in c.note
-    assert [s.kind for s in c.series] == ["training", "training"]  # no held-out line of the surrogate
-    assert [n.final_train_loss for n in c.runs] == [0.01, 0.01]  # the training loss is still the trainer's
+    assert [(n.measure, n.best_eval_loss, n.best_eval_step) for n in c.runs] == [
+        ("mean reward", 0.2, 1),
+        ("mean reward", 0.6, 1),
+    ]
+    assert [n.final_train_loss for n in c.runs] == [0.2, 0.6]  # the training reward, not the surrogate 0.01
+    assert c.comparable and c.notes == [] and c.measures == "mean reward"
+    assert [(s.kind, s.values, s.measure) for s in c.series if s.run_id == "r-g2"] == [
+        ("training", [0.6], "mean reward"),
+        ("held-out", [0.1, 0.6], "mean reward"),
+    ]
+    text = c.text()
+    assert "training mean reward (last step)" in text and "best held-out mean reward" in text
+    assert "0.6000 (step 1)" in text
+
+
+def test_grpo_runs_under_other_rewards_do_not_compare():
+    grpo_pair(rewards=({"contains": "Ahoy"}, {"regex": "^Arr"}))
+    c = run_compare.compare(["r-g1", "r-g2"])
+    assert not c.comparable and not c.same_loss and "not the same measure" in c.note
+    assert "Rewards" in " ".join(s.label for s in c.settings)
 
 
 def damaged_pair() -> None:

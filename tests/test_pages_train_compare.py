@@ -142,3 +142,26 @@ def test_with_one_ended_run_the_section_says_two_are_needed(tiny_model_dir):
     assert not at.exception
     assert not section(at).multiselect
     assert any("Two runs that finished or were stopped" in c.value for c in section(at).caption)
+
+
+def test_grpo_runs_are_drawn_and_listed_by_their_mean_reward(tiny_model_dir):
+    """GRPO's loss is TRL's surrogate (0.0 at step 0): its runs are compared by their answers' mean reward."""
+    for run_id, reward, created in (("r-g1", 0.2, 100.0), ("r-g2", 0.6, 200.0)):
+        metrics = [
+            {"kind": "eval", "step": 0, "eval_loss": 0.0, "eval_reward": 0.1},
+            {"kind": "train", "step": 1, "loss": 0.01, "reward": reward, "tokens": 50},
+            {"kind": "eval", "step": 1, "eval_loss": 0.004, "eval_reward": reward},
+        ]
+        config = {"method": "grpo", "max_steps": 1, "rewards": [{"contains": "Ahoy"}]}
+        run(run_id, config, metrics, tiny_model_dir, created=created)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    (spec,) = chart_specs(at)
+    assert spec["layout"]["title"]["text"] == "Mean reward (higher is better)"
+    g2_held_out = next(t for t in spec["data"] if t["name"].startswith("r-g2") and t["name"].endswith("held-out"))
+    assert g2_held_out["y"] == [0.1, 0.6]
+    (numbers,) = tables(at)  # every setting the same: no settings table
+    assert [(r["run"].split(" · ")[0], r["best held-out mean reward"]) for r in numbers] == [
+        ("r-g2", "0.6000"),
+        ("r-g1", "0.2000"),
+    ]

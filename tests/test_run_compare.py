@@ -216,3 +216,12 @@ def test_held_out_lines_of_runs_sharing_their_rows_are_drawn_beside_one_that_doe
         ("r-2", False),
         ("r-3", True),
     ]
+
+
+def test_a_nan_held_out_loss_is_never_the_best():
+    """A diverged evaluation logs NaN; min() kept a NaN met first as the "best" (every comparison with it is False)."""
+    rows = [{"kind": "eval", "step": 0, "eval_loss": float("nan")}, *curve(2.0, 0.1)]
+    run("r-nan", {}, rows)
+    run("r-ok", {"seed": 2}, curve(2.0, 0.1))
+    nan_run = run_compare.compare(["r-nan", "r-ok"]).runs[0]
+    assert (nan_run.best_eval_loss, nan_run.best_eval_step) == (pytest.approx(1.6), 6)

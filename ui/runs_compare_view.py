@@ -110,8 +110,9 @@ def draw(comparison: run_compare.Comparison) -> None:
 
 
 def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = False) -> go.Figure:
-    """The training loss (a line) and held-out loss (a dashed line with markers) of each run of one kind of loss, a
-    colour per run; a held-out line scored on other rows than its group's others (`Series.apart`) is left out."""
+    """The training loss (a line) and held-out loss (a dashed line with markers; GRPO's: its mean reward) of each run
+    of one kind of loss, a colour per run; a held-out line scored on other rows than its group's others
+    (`Series.apart`) is left out."""
     colour = {run_id: COLOURS[i % len(COLOURS)] for i, run_id in enumerate(comparison.ids)}
     label = dict(zip(comparison.ids, comparison.labels, strict=True))
     fig = go.Figure()
@@ -132,8 +133,11 @@ def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = F
             )
         )
         steps += series.steps
+    # A GRPO group is its answers' mean reward (`run_compare.Series.measure`), where higher is better.
+    measure = next((s.measure for s in comparison.series if s.group == group), "loss")
+    what = "Mean reward (higher is better)" if measure == "mean reward" else "Loss"
     fig.update_layout(
-        title={"text": f"Loss: {group}" if titled else "Loss", "x": 0, "xanchor": "left"},
+        title={"text": f"{what}: {group}" if titled else what, "x": 0, "xanchor": "left"},
         height=340,
         margin={"l": 10, "r": 10, "t": 44, "b": 10},
         # Below the plot: a run's label is long, and two lines per run above it would cover the title.
@@ -158,15 +162,15 @@ def settings_table(comparison: run_compare.Comparison) -> list[dict]:
 
 
 def numbers_table(comparison: run_compare.Comparison) -> list[dict]:
-    """A row per run: its method, state, last training loss, best held-out loss and its step, steps, tokens read
-    and median tokens per second."""
+    """A row per run: its method, state, last training loss, best held-out loss and its step (a GRPO run's mean
+    reward, `Comparison.measures`), steps, tokens read and median tokens per second."""
     return [
         {
             "run": r.label,
             "method": r.method,
             "state": r.state,
-            "training loss (last step)": _number(r.final_train_loss, "{:.4f}"),
-            "best held-out loss": _number(r.best_eval_loss, "{:.4f}"),
+            f"training {comparison.measures} (last step)": _number(r.final_train_loss, "{:.4f}"),
+            f"best held-out {comparison.measures}": _number(r.best_eval_loss, "{:.4f}"),
             "at step": "-" if r.best_eval_step is None else str(r.best_eval_step),
             "steps": f"{r.steps}/{r.max_steps or '?'}",
             "tokens": _number(r.tokens, "{:,}"),
