@@ -17,6 +17,29 @@ from pathlib import Path
 from ftlib.errors import os_error_message  # noqa: F401 (re-exported: the commands word OSErrors with it)
 
 
+def json_text(value, **dumps) -> str:
+    """`value` as strict JSON for a command's `--json` output: a float that is not finite (a diverged run's NaN loss,
+    an infinite gradient norm) becomes null, as RFC 8259 has no NaN or Infinity and `jq` stops at them (Python's
+    json writes them bare). `dumps`: json.dumps' other options (ensure_ascii...).
+
+    >>> json_text({"loss": float("nan"), "steps": [1, float("inf")], "ok": 0.5})
+    '{"loss": null, "steps": [1, null], "ok": 0.5}'
+    """
+    import json
+    import math
+
+    def finite(item):
+        if isinstance(item, float):
+            return item if math.isfinite(item) else None
+        if isinstance(item, dict):
+            return {k: finite(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [finite(v) for v in item]
+        return item
+
+    return json.dumps(finite(value), allow_nan=False, **dumps)
+
+
 def run_setting_int(name: str):
     """An argparse type: a whole number inside the limits a run's setting `name` has (`batch --max-length` took 8
     and 200000, which `train` refuses).

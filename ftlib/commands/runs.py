@@ -13,11 +13,10 @@ The runs are those of the workspace FTLIB_WORKSPACE names (else the default one)
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from ftlib.commands import positive_int
+from ftlib.commands import json_text, positive_int
 from ftlib.user_paths import user_path
 
 
@@ -126,7 +125,7 @@ def _list(args) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps([{k: v for k, v in r.as_dict().items() if k != "log_tail"} for r in rows]))
+        print(json_text([{k: v for k, v in r.as_dict().items() if k != "log_tail"} for r in rows]))
         return 0
     if not rows:
         print(f"no runs yet in {workspace_words()}: start one with `python -m ftlib train CONFIG.yaml`")
@@ -224,7 +223,7 @@ def _show(args) -> int:
 
         info["exported_bytes"] = export.exported_bytes(runs.find(args.id))
         info["warnings"] = [w.removeprefix("warning: ") for w in quality_warnings(args.id, summary)]
-        print(json.dumps(info))
+        print(json_text(info))
         return 0
     for key in (
         "id",
@@ -291,7 +290,7 @@ def _compare(args) -> int:
     run_compare.check_ids(args.ids)  # as given: too few, or one typed twice, before any run is looked up
     comparison = run_compare.compare([run_id(given) for given in args.ids])  # an id and its name: the same run twice
     if args.json:
-        print(json.dumps(comparison.as_dict()))
+        print(json_text(comparison.as_dict()))
         return 0
     print(comparison.text())
     for note in comparison.notes:

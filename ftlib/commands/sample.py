@@ -13,11 +13,10 @@ its adapter fits only its own.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from ftlib.commands import DEVICE_HELP, device_name, sample_seed
+from ftlib.commands import DEVICE_HELP, device_name, json_text, sample_seed
 from ftlib.commands.runs import run_folder
 from ftlib.decoding import DEFAULT_NEW_TOKENS, PRESETS, short_number
 from ftlib.errors import UserError, plural
@@ -258,7 +257,7 @@ def _sample(args) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"results": out}, ensure_ascii=False))
+        print(json_text({"results": out}, ensure_ascii=False))
         return 0
     several = len({item["template"] for item in out}) > 1  # then each heading says which template its model read
     for item in out:

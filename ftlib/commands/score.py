@@ -11,9 +11,7 @@ scored after the prompt, rendered with the chat template the reward model traine
 
 from __future__ import annotations
 
-import json
-
-from ftlib.commands import DEVICE_HELP, device_name
+from ftlib.commands import DEVICE_HELP, device_name, json_text
 from ftlib.user_paths import user_path
 
 
@@ -66,7 +64,7 @@ def _score(args) -> int:
     run = _reward_run(args.run, run_id)
     scores = load_reward_model(run, device=args.device).score(prompt, args.response)
     if args.json:
-        print(json.dumps({"scores": scores}))
+        print(json_text({"scores": scores}))
         return 0
     for score, text in sorted(zip(scores, args.response, strict=True), key=lambda pair: -pair[0]):
         print(f"{score:+.4f}  {text[:100]!r}")

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import json
 import re
 import signal
 import sys
@@ -46,7 +45,7 @@ import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from ftlib.commands import add_data_options, column_map, file_warnings
+from ftlib.commands import add_data_options, column_map, file_warnings, json_text
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 from ftlib.loss_types import LOSS_TYPE_LABELS
@@ -471,7 +470,7 @@ def _train(args) -> int:
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
         if args.json:
-            print(json.dumps(_summary(run_id)))
+            print(json_text(_summary(run_id)))
         else:
             print(run_id)
         return 0
@@ -481,7 +480,7 @@ def _train(args) -> int:
     except Terminated:  # a second SIGTERM: left, as a process ended by it reports it
         return 128 + signal.SIGTERM
     if args.json:
-        print(json.dumps(_summary(run_id)))
+        print(json_text(_summary(run_id)))
     return said_end(run_id, info, json_out=args.json)
 
 
