@@ -32,7 +32,9 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
     # the memory table's text column at 800 px read "alloca/tor", "Adam/W").
     out = [CSS, '<div class="ft-scroll"><table class="ft-table"><thead><tr>']
     for name in head:
-        style = f' style="width:{widths[name]}"' if name in widths else ""
+        # A width in em is also the column's least: a table wider than its column squeezed it to a letter a line.
+        width = widths.get(name, "")
+        style = f' style="width:{width}{"" if width.endswith("%") else f";min-width:{width}"}"' if width else ""
         out.append(f"<th{style}>{html.escape(str(name))}</th>")
     out.append("</tr></thead><tbody>")
     for row in rows:
