@@ -7,6 +7,8 @@ compare. Everything is `ftlib.run_compare`'s; only drawing here.
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import qualitative
@@ -27,6 +29,7 @@ TITLE = "Compare runs"
 # told apart without it.
 COLOURS = qualitative.Plotly
 KIND_DASH = {"training": DASHES[0], "held-out": DASHES[1]}
+TITLE_CHARS = 56  # a chart title's longest line: what fits a chart in the Train page's column at 800 px
 DEFAULT_NOTE = (
     "(default): that run's settings do not hold it (added since it ran); shown as the default it loads with."
 )
@@ -100,13 +103,14 @@ def draw(comparison: run_compare.Comparison) -> None:
         st.caption("None of these runs logged a loss yet.")
     st.markdown("**Settings that differ**")
     if comparison.settings:
-        st.html(html_table(settings_table(comparison), widths={"setting": "12em"}))
+        st.html(html_table(settings_table(comparison), widths={"setting": "9em"}))
         if comparison.defaults_shown:
             st.caption(DEFAULT_NOTE)
     else:
         st.caption("Every setting is the same in these runs.")
     st.markdown("**Numbers**")
-    st.html(html_table(numbers_table(comparison), widths={"run": "16em"}))
+    # The least widths keep "finished" and "40/40" whole and a run's label legible at 800 px (the table scrolls).
+    st.html(html_table(numbers_table(comparison), widths={"run": "12em", "state": "4.5em", "steps": "4em"}))
 
 
 def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = False) -> go.Figure:
@@ -136,12 +140,16 @@ def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = F
     # A GRPO group is its answers' mean reward (`run_compare.Series.measure`), where higher is better.
     measure = next((s.measure for s in comparison.series if s.group == group), "loss")
     what = "Mean reward (higher is better)" if measure == "mean reward" else "Loss"
+    # Plotly never wraps a title: a long one (GRPO's rewards) was cut at the chart's right edge at 800 px.
+    title = textwrap.wrap(f"{what}: {group}" if titled else what, TITLE_CHARS, break_long_words=False)
     fig.update_layout(
-        title={"text": f"{what}: {group}" if titled else what, "x": 0, "xanchor": "left"},
-        height=340,
-        margin={"l": 10, "r": 10, "t": 44, "b": 10},
+        title={"text": "<br>".join(title), "x": 0, "xanchor": "left"},
+        height=340 + 22 * (len(title) - 1),
+        margin={"l": 10, "r": 10, "t": 44 + 22 * (len(title) - 1), "b": 10},
         # Below the plot: a run's label is long, and two lines per run above it would cover the title.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
+        # At the figure's foot (container), not a share of the plot's height under it: the legend's second row
+        # covered the x axis's title at 1400 px.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         xaxis_title="step",  # the title says what the y axis is, as the run's own charts do
     )
     if steps:
