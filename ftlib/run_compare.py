@@ -306,7 +306,10 @@ def loss_kind(config: dict) -> str:
     for name in LOSS_SETTINGS.get(family, ()):
         if name in specs and specs[name].applies(values):
             text = _value_text(values[name])
-            said.append(text if name.endswith(("_type", "mask_policy")) else f"{specs[name].label.lower()} {text}")
+            # A setting's label where its value alone says nothing ("beta 0.1"); GRPO's rewards by their own word
+            # (their label carries a hint for the form: "Rewards (a JSON or YAML list)").
+            label = "rewards" if name == "rewards" else specs[name].label.lower()
+            said.append(text if name.endswith(("_type", "mask_policy")) else f"{label} {text}")
     name = LOSS_NAMES.get(family, f"{method} loss")
     return f"{name} ({', '.join(said)})" if said else name
 
@@ -411,7 +414,7 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
         groups = {kind: [n.label for n in numbers if n.loss_kind == kind] for kind in dict.fromkeys(kinds)}
         each = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
         said.append(
-            f"These runs' losses are not the same measure ({each}): a lower number of one kind says nothing about "
+            f"These runs' losses are not the same measure ({each}): a number of one kind says nothing about "
             "another. Compare numbers only within one kind (the Train page draws each kind on its own chart)."
         )
     for kind in dict.fromkeys(kinds):

@@ -101,3 +101,10 @@ def test_the_train_pages_compare_section_does_not_caption_defaults_for_a_damaged
     section = next(e for e in at.expander if e.label == "Compare runs")
     assert not at.exception and section.get("html")  # the comparison is drawn
     assert not [c.value for c in section.caption if "(default)" in c.value]
+
+
+def test_a_grpo_runs_kind_names_its_rewards_without_the_forms_hint():
+    """The chart's title and the note name a GRPO run's kind by its rewards; the setting's form label ("Rewards (a
+    JSON or YAML list)") wrapped the title over the chart at 800 px (h39's browser look)."""
+    kind = run_compare.loss_kind({"method": "grpo", "rewards": [{"contains": "Ahoy"}]})
+    assert kind == 'GRPO mean reward (rewards [{"contains": "Ahoy"}])'
