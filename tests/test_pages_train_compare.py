@@ -165,3 +165,14 @@ def test_grpo_runs_are_drawn_and_listed_by_their_mean_reward(tiny_model_dir):
         ("r-g2", "0.6000"),
         ("r-g1", "0.2000"),
     ]
+
+
+def test_the_legend_names_what_differs_between_runs_of_one_method(tiny_model_dir):
+    """Two LoRA runs of one dataset were told apart in the legend by their start times alone (h39's browser look)."""
+    run("r-slow", {"learning_rate": 2e-4, "lora_r": 8}, curve(2.0, 0.05), tiny_model_dir, created=100.0)
+    run("r-fast", {"learning_rate": 1e-3, "lora_r": 8}, curve(2.0, 0.2), tiny_model_dir, created=200.0)
+    at = page(tiny_model_dir)
+    (spec,) = chart_specs(at)
+    names = {t["name"] for t in spec["data"]}
+    assert any(n.startswith("r-fast") and "learning rate 0.001" in n and n.endswith("training") for n in names), names
+    assert any(n.startswith("r-slow") and "learning rate 0.0002" in n for n in names), names

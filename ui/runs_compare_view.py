@@ -30,6 +30,7 @@ TITLE = "Compare runs"
 COLOURS = qualitative.Plotly
 KIND_DASH = {"training": DASHES[0], "held-out": DASHES[1]}
 TITLE_CHARS = 56  # a chart title's longest line: what fits a chart in the Train page's column at 800 px
+LEGEND_SETTINGS = 2  # the settings that differ named in a chart's legend, after each run's label
 DEFAULT_NOTE = (
     "(default): that run's settings do not hold it (added since it ran); shown as the default it loads with."
 )
@@ -118,7 +119,7 @@ def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = F
     of one kind of loss, a colour per run; a held-out line scored on other rows than its group's others
     (`Series.apart`) is left out."""
     colour = {run_id: COLOURS[i % len(COLOURS)] for i, run_id in enumerate(comparison.ids)}
-    label = dict(zip(comparison.ids, comparison.labels, strict=True))
+    label = legend_labels(comparison)
     fig = go.Figure()
     steps = []
     for series in comparison.series:
@@ -155,6 +156,17 @@ def loss_figure(comparison: run_compare.Comparison, group: str, titled: bool = F
     if steps:
         fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)))
     return readable_text(fig)
+
+
+def legend_labels(comparison: run_compare.Comparison, most: int = LEGEND_SETTINGS) -> dict[str, str]:
+    """Run id -> its label in a chart's legend: the runs table's label and the first `most` settings that differ but
+    the method (the label says it), so two runs of one method are told apart on the chart by what was changed
+    ("... · learning rate 0.001"), not by their start times alone."""
+    shown = [s for s in comparison.settings if s.name != "method"][:most]
+    return {
+        run_id: " · ".join([label, *(f"{s.label.split(' (')[0].lower()} {s.values[i]}" for s in shown)])
+        for i, (run_id, label) in enumerate(zip(comparison.ids, comparison.labels, strict=True))
+    }
 
 
 def settings_table(comparison: run_compare.Comparison) -> list[dict]:
