@@ -209,15 +209,15 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     configs = [_config(run) for run in found]
     metrics = [run.read_metrics() for run in found]
     # GRPO's loss is its surrogate (0.0 at step 0): its runs are compared by their answers' mean reward instead.
+    measures = ["mean reward" if (c or {}).get("method") in REWARD_MEASURED else "loss" for c in configs]
     metrics = [
-        _reward_rows(rows) if (c or {}).get("method") in REWARD_MEASURED else rows
-        for rows, c in zip(metrics, configs, strict=True)
+        _reward_rows(rows) if measure != "loss" else rows for rows, measure in zip(metrics, measures, strict=True)
     ]
     labels = {i: (labels or {}).get(i, i) for i in ids}
     kinds = [UNKNOWN_LOSS if config is None else loss_kind(config) for config in configs]
     numbers = [
-        _numbers(summary, rows, labels[summary.id], kind)
-        for summary, rows, kind in zip(summaries, metrics, kinds, strict=True)
+        _numbers(summary, rows, labels[summary.id], kind, measure)
+        for summary, rows, kind, measure in zip(summaries, metrics, kinds, measures, strict=True)
     ]
     keys = [rows_key(run.path) for run in found]
     same_loss = len(set(kinds)) == 1
@@ -233,7 +233,7 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
         same_rows=same_rows,
         comparable=comparable,
         notes=[] if comparable else notes,
-        series=_series(ids, metrics, kinds, keys),
+        series=_series(ids, metrics, kinds, keys, measures),
     )
 
 
@@ -374,19 +374,14 @@ def _reward_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def _measure(kind: str) -> str:
-    """What a run of this `loss_kind` is measured by: "mean reward" (GRPO), else "loss"."""
-    return "mean reward" if kind.startswith(LOSS_NAMES["grpo"]) else "loss"
-
-
-def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str) -> RunNumbers:
+def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str, measure: str = "loss") -> RunNumbers:
     # A NaN (a diverged step) is never a best; the first of equal ones is, the earliest.
     evals = [
         r
         for r in rows
         if r.get("kind") == "eval" and r.get("eval_loss") is not None and r["eval_loss"] == r["eval_loss"]
     ]
-    pick = max if _measure(kind) == "mean reward" else min
+    pick = min if measure == "loss" else max  # a mean reward: the highest is the best
     best = pick(evals, key=lambda r: r["eval_loss"]) if evals else None
     speeds = [r["tokens_per_s"] for r in rows if r.get("kind") == "train" and r.get("tokens_per_s") is not None]
     trained = [r for r in rows if r.get("kind") == "train" and r.get("loss") is not None]
@@ -403,7 +398,7 @@ def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str) -> Ru
         max_steps=summary.max_steps,
         tokens=attempt_tokens(rows),
         tokens_per_s=statistics.median(speeds) if speeds else None,
-        measure=_measure(kind),
+        measure=measure,
     )
 
 
@@ -457,9 +452,11 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
     return said
 
 
-def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: list[str | None]) -> list[Series]:
+def _series(
+    ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: list[str | None], measures: list[str]
+) -> list[Series]:
     out = []
-    for run_id, rows, kind, key in zip(ids, metrics, kinds, keys, strict=True):
+    for run_id, rows, kind, key, measure in zip(ids, metrics, kinds, keys, measures, strict=True):
         # Runs of one kind scored on different rows (or rows not known): the held-out lines drawn are those of the
         # largest set of two or more runs sharing their rows, the first such set on a tie; the others stand apart.
         group = [k for g, k in zip(kinds, keys, strict=True) if g == kind]
@@ -473,7 +470,7 @@ def _series(ids: list[str], metrics: list[list[dict]], kinds: list[str], keys: l
             if points:
                 steps, values = (list(p) for p in zip(*points, strict=True))
                 held_apart = name == "held-out" and apart
-                out.append(Series(run_id, name, kind, steps, values, apart=held_apart, measure=_measure(kind)))
+                out.append(Series(run_id, name, kind, steps, values, apart=held_apart, measure=measure))
     return out
 
 

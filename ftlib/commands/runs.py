@@ -48,16 +48,17 @@ def register(sub) -> None:
         help="two runs or more side by side: the settings that differ, each run's losses, steps, tokens and speed",
         description="Two runs or more side by side: the settings that differ between them (a column per run; a "
         "setting an older run's config lacks shows the default it loads with, marked '(default)'), each run's last "
-        "training loss, best held-out loss and its step, steps, tokens and tokens/s, and a note on stderr where "
-        "their held-out losses do not compare (another kind of loss, other held-out rows).",
+        "training loss, best held-out loss and its step (a GRPO run: its answers' mean reward, the highest best; its "
+        "loss is TRL's surrogate), steps, tokens and tokens/s, and a note on stderr where their held-out numbers "
+        "do not compare (another kind of loss, other rewards, other held-out rows).",
     )
     compare.add_argument("ids", nargs="+", metavar="ID", help="the runs, by id or by name (two or more, each once)")
     compare.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object: 'settings' (name, label, a value per run, 'absent' where its config lacks it), "
-        "'runs' (each run's numbers), 'comparable' and 'notes', and 'series' (each run's training and held-out loss "
-        "per step)",
+        "'runs' (each run's numbers; 'measure': 'loss' or 'mean reward'), 'comparable' and 'notes', and 'series' "
+        "(each run's training and held-out loss, or mean reward, per step)",
     )
     compare.set_defaults(handler=_compare)
     stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
