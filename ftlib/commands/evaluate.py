@@ -43,14 +43,21 @@ computed. Skipped rows are said per reason, with their numbers (on stderr with -
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from ftlib.commands import DEVICE_HELP, add_data_options, column_map, device_name, positive_int, skipped_warning
+from ftlib.commands import (
+    DEVICE_HELP,
+    add_data_options,
+    column_map,
+    device_name,
+    json_text,
+    positive_int,
+    skipped_warning,
+)
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
@@ -496,7 +503,8 @@ def _report(
     sure = result.how_sure() if hasattr(result, "how_sure") else []
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
-        print(json.dumps({**agg, **({"how_sure": sure} if sure else {}), "per_row": per_row(result, source, heldout)}))
+        # Strict JSON throughout (`json_text`): a NaN nested in how_sure too, not only the top-level figures.
+        print(json_text({**agg, **({"how_sure": sure} if sure else {}), "per_row": per_row(result, source, heldout)}))
     else:
         for key, value in agg.items():
             if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
