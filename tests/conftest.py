@@ -31,6 +31,16 @@ def _private_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "workspace"))
 
 
+@pytest.fixture(autouse=True)
+def _server_regex_limit(monkeypatch):
+    """`worker.main` raises the regex rewards' time limit for its own process (`pattern_search.SEARCH_SECONDS`); a
+    test calling it in-process must not leave the test worker's later tests with a run's 30 s limit (a fresh-clone
+    run failed test_rewards' 1 s tests after test_queue_after_torchrun shared their worker)."""
+    from ftlib import pattern_search
+
+    monkeypatch.setattr(pattern_search, "SEARCH_SECONDS", pattern_search.SEARCH_SECONDS)
+
+
 @pytest.fixture
 def duplicate_warnings(monkeypatch) -> list[str]:
     """What Streamlit logs for a box given both a default and a value through session state ("created with a default
