@@ -65,6 +65,7 @@ ABSENT = "-"  # a setting a run's config does not hold and this version has no d
 # Methods measured by their answers' mean reward, higher better, not by their loss: GRPO's loss is TRL's surrogate
 # (near 0 whatever the rewards, 0.0 at step 0), and the runs table judges GRPO by its rewards (`run_summary.SCORES`).
 REWARD_MEASURED = ("grpo",)
+MEASURES = {"loss": "losses", "mean reward": "mean rewards"}  # a run's measure (`RunNumbers.measure`), in the plural
 # What a run with no step nor loss is doing, by its state (`_notes`); any other state: it ended before its first step.
 WAITING = {
     "queued": "has not started (queued)",
@@ -409,8 +410,9 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
         groups = {kind: [n.label for n in numbers if n.loss_kind == kind] for kind in dict.fromkeys(kinds)}
         each = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
         said.append(
-            f"These runs' losses are not the same measure ({each}): a number of one kind says nothing about "
-            "another. Compare numbers only within one kind (the Train page draws each kind on its own chart)."
+            f"These runs' {_plural_measure(n.measure for n in numbers)} are not the same measure ({each}): a "
+            "number of one kind says nothing about another. Compare numbers only within one kind (the Train page "
+            "draws each kind on its own chart)."
         )
     for kind in dict.fromkeys(kinds):
         group = [(n, k) for n, k, g in zip(numbers, keys, kinds, strict=True) if g == kind]
@@ -428,10 +430,12 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
         if len(known) > 1:
             sets = {k: [n.label for n, kk in group if kk == k] for k in dict.fromkeys(k for _, k in group if k)}
             listed = "; ".join(f"{', '.join(names)} (set {i})" for i, names in enumerate(sets.values(), 1))
+            measure = group[0][0].measure  # one kind of loss, one measure: "loss", or GRPO's "mean reward"
             said.append(
-                "Held-out losses compare only between runs scored on the same rows, and these runs hold out different "
-                f"ones (another dataset, held-out share or seed picks other rows): {listed}. Each run's held-out "
-                "loss is its own rows'; the Train page's chart leaves their held-out lines out."
+                f"Held-out {_plural_measure([measure])} compare only between runs scored on the same rows, and these "
+                f"runs hold out different ones (another dataset, held-out share or seed picks other rows): {listed}. "
+                f"Each run's held-out {measure} is its own rows'; the Train page's chart leaves their held-out lines "
+                "out."
             )
     # A run with no step trained nor scored (queued, loading, or ended before its first step): said so, not given an
     # ended run's reasons for having no held-out loss.
@@ -439,7 +443,8 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
     if waiting:
         said.append(
             " ".join(
-                f"{n.label} {WAITING.get(n.state, f'ended before its first step ({n.state})')}: no loss to compare."
+                f"{n.label} {WAITING.get(n.state, f'ended before its first step ({n.state})')}: no {n.measure} to "
+                "compare."
                 for n in waiting
             )
         )
@@ -450,6 +455,18 @@ def _notes(numbers: list[RunNumbers], kinds: list[str], keys: list[str | None]) 
             "no evaluation before it ended)."
         )
     return said
+
+
+def _plural_measure(measures) -> str:
+    """What runs measured by `measures` ("loss", "mean reward") hold, in a sentence's words: "losses", "mean rewards",
+    or, GRPO runs beside others, "numbers (losses and mean rewards)": a GRPO run's mean reward is no loss.
+
+    >>> _plural_measure(["loss", "loss"]), _plural_measure(["mean reward", "loss"])
+    ('losses', 'numbers (losses and mean rewards)')
+    """
+    measures = set(measures)
+    said = [plural for measure, plural in MEASURES.items() if measure in measures]
+    return said[0] if len(said) == 1 else f"numbers ({' and '.join(said)})"
 
 
 def _series(

@@ -101,7 +101,7 @@ def draw(comparison: run_compare.Comparison) -> None:
         st.plotly_chart(fig, width="stretch", key=f"compare_{group}", config={"displayModeBar": False})
         chart_data.show(fig)  # its numbers for the keyboard and a screen reader (hover only)
     if not groups:
-        st.caption("None of these runs logged a loss yet.")
+        st.caption(f"None of these runs logged a {comparison.measures} yet.")  # GRPO's: its mean reward
     st.markdown("**Settings that differ**")
     if comparison.settings:
         st.html(html_table(settings_table(comparison), widths={"setting": "9em"}))
