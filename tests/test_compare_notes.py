@@ -116,3 +116,62 @@ def test_grpo_runs_that_logged_no_reward_are_said_to_have_no_mean_reward_not_no_
     at = AppTest.from_function(_draw_grpo_runs_without_a_reward, default_timeout=60).run()
     assert not at.exception
     assert "None of these runs logged a mean reward yet." in [c.value for c in at.caption]
+
+
+# -- 2. runs that differ only in chat template or max length: their held-out losses are means over other tokens ----
+def test_runs_with_another_max_length_do_not_compare_and_the_note_says_it_is_over_other_tokens():
+    run("r-256", {"max_length": 256}, curve(2.0), step=6)
+    run("r-512", {"max_length": 512}, curve(1.9), step=6)
+    c = run_compare.compare(["r-256", "r-512"])
+    assert c.same_loss and c.same_rows and not c.same_tokens and not c.comparable
+    (note,) = c.notes
+    assert note.startswith("Held-out losses compare only over the same tokens of their rows")
+    assert "(r-256: max length 256; r-512: max length 512)" in note  # the template, the same in both, unsaid
+
+
+def test_runs_with_another_chat_template_do_not_compare_and_each_custom_text_is_told_apart():
+    run("r-own", {}, curve(2.0), step=6)
+    run("r-chatml", {"template": "chatml"}, curve(1.9), step=6)
+    c = run_compare.compare(["r-own", "r-chatml"])
+    assert not c.same_tokens and not c.comparable
+    assert "(r-own: chat template tokenizer; r-chatml: chat template chatml)" in c.note
+    drawn = [(s.run_id, s.kind) for s in c.series if not s.apart]  # still drawn on one chart: the same rows
+    assert ("r-own", "held-out") in drawn and ("r-chatml", "held-out") in drawn
+    source = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+    run("r-c1", {"template": "custom", "template_source": source}, curve(2.0), step=6)
+    run("r-c2", {"template": "custom", "template_source": source + "\n"}, curve(2.0), step=6)
+    note = run_compare.compare(["r-c1", "r-c2"]).note
+    said = note[note.index("(r-c1") : note.index("):")]
+    assert said.count("chat template custom (its text ") == 2 and source not in note  # a digest, not the Jinja text
+
+
+def test_runs_written_and_cut_alike_still_compare_and_grpo_runs_are_not_told_of_tokens():
+    run("r-a", {"max_length": 256, "learning_rate": 1e-3}, curve(2.0), step=6)
+    run("r-b", {"max_length": 256, "learning_rate": 2e-4}, curve(1.9), step=6)
+    c = run_compare.compare(["r-a", "r-b"])
+    assert c.comparable and c.same_tokens and c.notes == []
+    run("r-g1", GRPO | {"template": "chatml"}, rewards(0.5), step=6)  # a mean reward is over the answers' text
+    run("r-g2", GRPO | {"max_length": 512}, rewards(0.7), step=6)
+    c = run_compare.compare(["r-g1", "r-g2"])
+    assert c.comparable and c.same_tokens and c.notes == []
+
+
+def test_runs_compare_json_says_same_tokens_and_prints_the_note(capsys):
+    run("r-256", {"max_length": 256}, curve(2.0), step=6)
+    run("r-512", {"max_length": 512}, curve(1.9), step=6)
+    assert main(["runs", "compare", "r-256", "r-512"]) == 0
+    assert "note: Held-out losses compare only over the same tokens of their rows" in capsys.readouterr().err
+    assert main(["runs", "compare", "r-256", "r-512", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["same_tokens"], report["same_rows"], report["comparable"]) == (False, True, False)
+
+
+def test_the_train_page_says_runs_of_another_max_length_are_scored_over_other_tokens(tiny_model_dir):
+    run("r-256", {"max_length": 256}, curve(2.0), model=tiny_model_dir, step=6, created=100.0)
+    run("r-512", {"max_length": 512}, curve(1.9), model=tiny_model_dir, step=6, created=200.0)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    section = next(e for e in at.expander if e.label == "Compare runs")
+    assert section.multiselect[0].value == ["r-512", "r-256"]
+    (note,) = section.info
+    assert "compare only over the same tokens of their rows" in note.value and "max length 256" in note.value

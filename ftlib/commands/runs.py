@@ -50,14 +50,16 @@ def register(sub) -> None:
         "setting an older run's config lacks shows the default it loads with, marked '(default)'), each run's last "
         "training loss, best held-out loss and its step (a GRPO run: its answers' mean reward, the highest best; its "
         "loss is TRL's surrogate), steps, tokens and tokens/s, and a note on stderr where their held-out numbers "
-        "do not compare (another kind of loss, other rewards, other held-out rows).",
+        "do not compare (another kind of loss, other rewards, other held-out rows, another chat template or max "
+        "length).",
     )
     compare.add_argument("ids", nargs="+", metavar="ID", help="the runs, by id or by name (two or more, each once)")
     compare.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object: 'settings' (name, label, a value per run, 'absent' where its config lacks it), "
-        "'runs' (each run's numbers; 'measure': 'loss' or 'mean reward'), 'comparable' and 'notes', and 'series' "
+        "'runs' (each run's numbers; 'measure': 'loss' or 'mean reward'), 'comparable' (and why not: 'same_loss', "
+        "'same_rows', 'same_tokens': one chat template and max length) and 'notes', and 'series' "
         "(each run's training and held-out loss, or mean reward, per step)",
     )
     compare.set_defaults(handler=_compare)
