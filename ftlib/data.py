@@ -429,6 +429,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     fmt = fmt or _vote(
         records, filename, fields, columns is not None, lambda: [f"{where(e.row)}: {e.message}" for e in errors]
     )
+    if fmt == "prompt_only" and not forced and (column_map or {}).get("label") is not None:
+        fmt = "unpaired_preference"  # a label mapped means KTO's marked answers: the completion is asked for below
     if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
         shown = {f: c for f, c in (column_map or {}).items() if c is not None}
         problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))

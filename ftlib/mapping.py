@@ -260,7 +260,12 @@ def apply_map(record: dict, column_map: dict) -> dict:
 def completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | None, notes: list[str]) -> dict:
     """A mapping given for some fields, completed by the guess for the others when the rows read with it alone fit
     no format (`--map response=output` on a {question, response} file: the question stays unread and no format fits,
-    where the guess alone read question -> instruction). What the guess added is said in `notes`."""
+    where the guess alone read question -> instruction). What the guess added is said in `notes`.
+
+    A mapping naming the `label` whose rows read as prompts only (`--map good=label --map question=prompt` on a
+    {question, answer, good} file) is completed with the answer the label marks: `labelled_map`."""
+    if fmt is None and column_map.get("label") is not None:
+        column_map = labelled_map(column_map, fields, raw, notes)
     if fmt is not None or any(detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]):
         return column_map
     taken = {c for c in column_map.values() if c is not None}
@@ -269,6 +274,35 @@ def completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | Non
         said = ", ".join(f"{c} -> {f}" for f, c in added.items())
         notes.append(f"The mapping given was completed by the guess for the other fields: {said}.")
     return {**column_map, **added}
+
+
+def labelled_map(column_map: dict, fields: list[str], raw: list, notes: list[str]) -> dict:
+    """`column_map`, which names a `label`, with the `completion` its label marks where its rows read as prompts only:
+    a label is KTO's alone (TRL's unpaired {prompt, completion, label}), so mapping one means answers marked good or
+    bad, never prompts whose label only GRPO's rewards would read. The completion is the column the unpaired shape's
+    guess names among those not mapped (`answer`, `response`, `output`...: `_SHAPES`), said in `notes`; where none
+    is, the map is returned as it is, and the load asks for a completion (`data.load_file`: the format the label
+    means, refused naming what to add).
+
+    >>> row = {"question": "2+2?", "answer": "4", "good": True}
+    >>> labelled_map({"label": "good", "prompt": "question"}, list(row), [(1, row)], [])
+    {'label': 'good', 'prompt': 'question', 'completion': 'answer'}
+    """
+    if not any(detect_row_format(_lenient(r, column_map)) == "prompt_only" for _, r in raw[:50]):
+        return column_map
+    taken = {c for c in column_map.values() if c is not None}
+    names = [f for f, c in column_map.items() if c is not None] + [
+        c for c in fields if c not in taken | set(column_map)
+    ]
+    answer = guess_column_map(names, "unpaired_preference").get("completion")
+    if answer is None or answer in column_map:
+        return column_map
+    notes.append(
+        f"`{column_map['label']}` is read as the label of answers marked good or bad (KTO), so `{answer}` is read as "
+        f"the answer it marks (the completion). If another column holds it, map that one to completion under Field "
+        f"mapping on the Data page (`--map COLUMN=completion` in the CLI)."
+    )
+    return {**column_map, "completion": answer}
 
 
 def _lenient(record: dict, column_map: dict) -> dict:
@@ -319,6 +353,7 @@ __all__ = [
     "check_map",
     "completed_map",
     "guess_column_map",
+    "labelled_map",
     "missing_fields",
     "prompt_column",
     "reply_map",
