@@ -2,6 +2,7 @@
 answer, so one that raises or returns no number on this data is refused at once, not minutes into the run.
 
     problem = trial_problem(config.rewards, train_rows)    # None, or one sentence: the reward, the row, what it did
+    functions_version(config.rewards)                      # "" or a digest of the operator's functions' files now
 
 No model writes anything here: the stand-in answer is the row's own reference where it has one (a conversation's
 last reply, which GRPO leaves out of its prompt; a column that holds the answer, e.g. GSM8K's `answer` after its
@@ -17,10 +18,15 @@ checked as a finished reward model there.
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 from ftlib.alignment import prompt_row
 from ftlib.column_values import MISSING, answer_field, column_answer, found, texts
 from ftlib.errors import UserError
+from ftlib.reward_functions import REGISTRY_ENV, registered_functions
 from ftlib.rows import as_turns, row_kind
+from ftlib.user_paths import user_path
 
 TRIED_ROWS = 3  # the first training prompts each reward is tried on
 SHORT_ANSWER = "The answer is 4."  # a stand-in where a row gives no reference answer, beside an empty one
@@ -84,4 +90,34 @@ def trial_problem(specs: list[dict], rows: list[dict], tried: int = TRIED_ROWS) 
     return None
 
 
-__all__ = ["SHORT_ANSWER", "TRIED_ROWS", "stand_in_answers", "trial_problem"]
+def functions_version(specs: list[dict]) -> str:
+    """The operator's reward functions as their files are now, for a cache of what `trial_problem` found (the Train
+    page's pre-flight is kept per settings): a digest of the registry file FTLIB_REWARD_FUNCTIONS names and of each
+    `file.py` it registers, their bytes read now (a missing or unreadable one as such); "" where no reward of `specs`
+    names a function. A file fixed since (or broken since) gives another digest, so it is tried again at the next
+    Start, not once the settings change. A function in a module ("package.module:function") is left out: Python
+    imports a module once per process, so the server runs an edit to it only after a restart.
+
+    >>> functions_version([{"regex": "^Ahoy"}])
+    ''
+    """
+    if not any(isinstance(spec, dict) and "function" in spec for spec in specs or ()):
+        return ""
+    registry = os.environ.get(REGISTRY_ENV, "").strip()
+    files = [user_path(registry)] if registry else []
+    try:
+        targets = registered_functions().values()
+    except UserError:  # a registry that does not read: its own bytes say when it changes
+        targets = []
+    files += [user_path(where) for where, _, _ in (t.rpartition(":") for t in targets) if where.endswith(".py")]
+    digest = hashlib.sha256(registry.encode())
+    for file in files:
+        try:
+            content = file.read_bytes()
+        except OSError as exc:
+            content = f"not read: {type(exc).__name__}".encode()
+        digest.update(f"\0{file}\0{len(content)}\0".encode() + content)
+    return digest.hexdigest()
+
+
+__all__ = ["SHORT_ANSWER", "TRIED_ROWS", "functions_version", "stand_in_answers", "trial_problem"]

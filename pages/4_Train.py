@@ -28,6 +28,7 @@ from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
+from ftlib.reward_trial import functions_version
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
@@ -84,8 +85,9 @@ def cached_shape(model: str):
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the rows against these settings...")
-def cached_preflight(config_json: str, split: str, saved_at: float | None, root: str) -> Preflight:
-    """The pre-launch report for these settings (keyed by the split's save time, so a re-saved split is re-read)."""
+def cached_preflight(config_json: str, split: str, saved_at: float | None, root: str, functions: str) -> Preflight:
+    """The pre-launch report for these settings (keyed by the split's save time, so a re-saved split is re-read, and
+    by `functions`, GRPO's reward functions' files as they are now: one the operator fixed is tried again)."""
     config = RunConfig.from_dict(json.loads(config_json))
     train, test, _ = cached_split(split)
     return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test))
@@ -101,7 +103,8 @@ def time_note(config_json: str, tokens: int, train_rows: int, device: str, root:
 
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
-    report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()))
+    functions = functions_version(config.rewards) if config.method == "grpo" else ""
+    report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()), functions)
     for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
         st.error(in_form_words(error), icon=alerts.ERROR)
     for warning in report.warnings:
