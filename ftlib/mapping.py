@@ -288,8 +288,10 @@ def labelled_map(column_map: dict, fields: list[str], raw: list, notes: list[str
     >>> labelled_map({"label": "good", "prompt": "question"}, list(row), [(1, row)], [])
     {'label': 'good', 'prompt': 'question', 'completion': 'answer'}
     """
-    if not any(detect_row_format(_lenient(r, column_map)) == "prompt_only" for _, r in raw[:50]):
-        return column_map
+    if "completion" in column_map or not any(
+        detect_row_format(_lenient(r, column_map)) == "prompt_only" for _, r in raw[:50]
+    ):
+        return column_map  # a completion mapped, or set to none on the Data page: as the person chose
     taken = {c for c in column_map.values() if c is not None}
     names = [f for f, c in column_map.items() if c is not None] + [
         c for c in fields if c not in taken | set(column_map)

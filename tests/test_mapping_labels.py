@@ -79,3 +79,12 @@ def test_the_data_pages_label_box_reads_the_file_as_answers_marked_good_or_bad(t
     at.selectbox(key="data_map_label").set_value("good").run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Format"] == "answers marked good or bad"
+
+
+def test_a_completion_set_to_none_is_not_guessed_back():
+    """The Data page passes a field the file names but the person set to (none) as None: it stays unread."""
+    from ftlib.mapping import labelled_map
+
+    row = {"question": "2+2?", "answer": "4", "completion": "four", "good": True}
+    chosen = {"label": "good", "prompt": "question", "completion": None}
+    assert labelled_map(chosen, list(row), [(1, row)], []) == chosen
