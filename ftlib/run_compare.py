@@ -425,7 +425,7 @@ def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str, measu
 
 
 def _notes(
-    numbers: list[RunNumbers], kinds: list[str], keys: list[str | None], tokens: list[tuple | None] = ()
+    numbers: list[RunNumbers], kinds: list[str], keys: list[str | None], tokens: list[tuple | None]
 ) -> list[str]:
     """Why the held-out losses do not compare, a sentence or two each; [] when nothing stands in the way. `tokens`:
     each run's `token_settings`, None for a run measured by its mean reward or whose config does not read."""
