@@ -19,6 +19,32 @@ from ftlib.testing import make_run, make_tiny_model
 TEXT = "<|im_start|>user\nWhen is high tide at the old pier? ça va, 14:10<|im_end|>\n<|im_start|>assistant\n"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _each_gguf_file_parsed_once():
+    """`gguf.GGUFReader` parses a whole file in Python, the default model's 49,152 tokens and 48,900 merges in every
+    one (about 2.5 s of CPU each): every export reads the default model's GGUF for its tokenizer, and transformers
+    reads an exported file once for its weights and again for its tokenizer. Here a file as it stands (its path, size
+    and modification time) is parsed once a module and that parse handed to every reader: the same bytes, the same
+    fields (13 parses a module, 5 files). A file written again is a new key: parsed afresh."""
+    import os
+
+    import gguf
+
+    real = gguf.GGUFReader
+    parsed = {}
+
+    def reader(path, mode="r"):
+        stat = os.stat(path)
+        key = (os.path.realpath(path), mode, stat.st_size, stat.st_mtime_ns)
+        if key not in parsed:
+            parsed[key] = real(path, mode)
+        return parsed[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gguf, "GGUFReader", reader)
+        yield
+
+
 @pytest.fixture(scope="module")
 def tiny_llama(tmp_path_factory) -> Path:
     """A tiny random Llama on the default model's tokenizer (its 49,152 tokens), as a full fine-tune leaves it, with
