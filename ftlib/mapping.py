@@ -263,8 +263,10 @@ def completed_map(column_map: dict, fields: list[str], raw: list, fmt: str | Non
     where the guess alone read question -> instruction). What the guess added is said in `notes`.
 
     A mapping naming the `label` whose rows read as prompts only (`--map good=label --map question=prompt` on a
-    {question, answer, good} file) is completed with the answer the label marks: `labelled_map`."""
-    if fmt is None and column_map.get("label") is not None:
+    {question, answer, good} file) is completed with the answer the label marks: `labelled_map`, whether the format is
+    guessed or given as the one a label belongs to (`--format unpaired_preference`, the Data page's "answers marked
+    good or bad"); not where another is given (`--format prompt_only`: the answer stays a column for the rewards)."""
+    if fmt in (None, "unpaired_preference") and column_map.get("label") is not None:
         column_map = labelled_map(column_map, fields, raw, notes)
     if fmt is not None or any(detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]):
         return column_map
