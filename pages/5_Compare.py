@@ -371,23 +371,28 @@ if job is not None and job.done:
     job.model_set = None
 
 
-# Polls only while the job runs; a finished grid costs nothing.
+# The grid: drawn by a polling fragment only while its job runs; a missing or finished grid is drawn by the page's
+# own run, in a plain container at the same place, and nothing polls (a finished grid costs nothing).
 #
-# Every run of the fragment writes the same kinds of element at the same places (a notice slot is an empty element
-# when there is nothing to say), and nothing above or below it moves with what it shows (the containers). Why: the
-# finished grid reruns the whole page while the browser's next timed poll may be on its way, and Streamlit 1.67's
-# browser side then stopped on some pages with "'setIn' cannot be called on an ElementNode" (an element of one run
-# written where the other run's layout has a plain element instead of a block) and never reconnected: the page froze
-# without its grid. Seen in 3 of 3 tries with 8 sessions on 2 busy cores and a run finishing among them; with the
-# fixed layout, in none of 3 (tests/test_browser.py, the grids test, its run shortened to 40 steps, beside a second
-# browser test run and two busy loops).
+# Why a finished grid is not the fragment's: the fragment's last poll reruns the page once (st.rerun below) while
+# the browser's next timed polls are on their way; the server runs those right after that page run, and each start
+# of a fragment run drops the fragment's messages not yet sent, the page run's too, but keeps the page run's
+# "finished" (Streamlit 1.67, ForwardMsgQueue.clear) and any cell sent as a reference to the browser's message
+# cache (a cell over 10 kB, unchanged since the last poll: a reference carries no fragment id, so it is never
+# dropped). The browser then prunes the fragment's block to the page run's few elements that did arrive, and a
+# reference addressed to a cell below them stopped Streamlit's browser side for good ("Bad delta path index 7
+# (should be between [0, 2])", or "'setIn' cannot be called on an ElementNode" when the pruned block held an element
+# there): the page froze without its grid (CI, 2 of 8 sessions on 2 busy cores). With the finished grid drawn by the
+# page, that run has no fragment messages to drop, and the timed polls after it find no fragment: they draw nothing.
 #
-# The Stop button is the fragment's too: drawn outside it, it was left on a page whose grid had finished (CI, 1 of 8
-# sessions on 2 busy cores). As the wire log reads (not reproduced since), the whole-page run that drops it was
-# followed at once by one more timed run of the fragment, and Streamlit's browser side then skipped that page run's
-# removal of stale elements. The fragment's own runs draw the button and take it away now.
-@st.fragment(run_every=POLL_S if running else None)
-def grid() -> None:
+# Every run of either writes the same kinds of element at the same places (a notice slot is an empty element when
+# there is nothing to say), and nothing above or below them moves with what they show (the containers).
+#
+# The Stop button is the grid's too (a fragment's run draws it, the page's finished run takes it away): drawn
+# outside the fragment, it was left on a page whose grid had finished.
+def grid_view() -> None:
+    """The grid of the session's job (a note when there is none): its Stop button while it runs, the notes, each
+    model's row of cells, the caption under them, the job's error."""
     if job is None:
         st.info("Press **Generate** to fill the grid: one column per setting, one row per model.", icon=alerts.INFO)
         return
@@ -439,13 +444,22 @@ def grid() -> None:
     )
     if job.error:
         st.error(f"Generation failed: {job.error}", icon=alerts.ERROR)
-    if running and job.done:
-        # Once, so the controls drawn while it ran (the Stop button) match the finished state. After the finished
-        # grid is drawn, not before: the page shows the whole grid even while that rerun is on its way.
-        st.rerun()
 
 
-grid()
+if running:
+
+    @st.fragment(run_every=POLL_S)
+    def grid() -> None:
+        grid_view()
+        if job.done:
+            # Once, so the page draws the finished grid itself (see above) and stops polling. After the finished grid
+            # is drawn, not before: the page shows the whole grid even while that rerun is on its way.
+            st.rerun()
+
+    grid()
+else:
+    with st.container():  # where the fragment's own container stands while the job runs
+        grid_view()
 with st.container():  # one place whether or not the scores are shown: what follows keeps its place too
     if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == messages:
         if reference is not None:  # beside the answers, not only folded in "What the model sees" above
