@@ -26,6 +26,37 @@ os.environ.setdefault("FTLIB_CPU_BF16", "0")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# The heaviest test files, handed out first (seconds in the fresh-clone run of 2026-12-06 08:03, phase 1, two workers):
+# `make test` keeps each file on one worker (--dist loadfile) and hands files out in collection order, so a heavy file
+# reached last kept one worker busy while the other had finished (test_training.py, 90 s, was among the last). Heavy
+# first, the small files at the end even out the two workers' ends. A file not listed keeps its place after these.
+HEAVY_FIRST = (
+    "test_pages_compare.py",  # 151 s
+    "test_resume_order.py",  # 146
+    "test_gpu_bench.py",  # 140
+    "test_memory.py",  # 135
+    "test_gguf_export.py",  # 131 (before its parses were cached)
+    "test_runs.py",  # 105
+    "test_lease.py",  # 102
+    "test_training.py",  # 90
+    "test_cli_train.py",  # 85
+    "test_headloss.py",  # 78
+    "test_bench_train.py",  # 77
+    "test_fastpath.py",  # 73
+    "test_pages_data.py",  # 72
+    "test_resilience_result.py",  # 61
+    "test_ddp.py",  # 53
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """HEAVY_FIRST's files first, in its order; every other test keeps its place (a stable sort), and so does the order
+    of the tests within a file."""
+    rank = {name: place for place, name in enumerate(HEAVY_FIRST)}
+    here = Path(__file__).parent
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)) if item.path.parent == here else len(rank))
+
+
 def pytest_collection_finish(session):
     """What collection imported (every test module, ftlib and ui for their doctests, torch and transformers: ~700,000
     objects) is moved out of Python's cyclic garbage collector's reach (`gc.freeze`), in each xdist worker: Trainer
