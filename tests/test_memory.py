@@ -416,6 +416,16 @@ def saved_bytes(model_dir, tmp_path, **settings) -> tuple[int, int]:
     return sum(seen.values()), shapes[0]
 
 
+@pytest.fixture(scope="module")
+def block_models(tmp_path_factory) -> tuple:
+    """The 2-layer and the 4-layer tiny models (hidden 128) every case below trains a step of, made once: a case only
+    reads them (its precision comes from FTLIB_CPU_BF16 as it loads)."""
+    from ftlib.testing import make_tiny_model
+
+    folder = tmp_path_factory.mktemp("block-models")
+    return tuple(make_tiny_model(folder / f"m{n}", hidden_size=128, layers=n) for n in (2, 4))
+
+
 @pytest.mark.parametrize(
     "settings, bf16",
     [
@@ -427,15 +437,14 @@ def saved_bytes(model_dir, tmp_path, **settings) -> tuple[int, int]:
     ],
     ids=["lora-bf16", "lora-fp32", "lora-byte-masks", "dpo-bf16-products", "full-bf16-products"],
 )
-def test_what_a_block_keeps_per_token_is_what_autograd_saves(tmp_path, monkeypatch, settings, bf16):
+def test_what_a_block_keeps_per_token_is_what_autograd_saves(tmp_path, monkeypatch, block_models, settings, bf16):
     """cpu_memory.block_bytes against the tensors a real fast-path step saves: the difference between a 4-layer and a
     2-layer model is two blocks' worth, for the step's sequences x positions."""
     from ftlib import cpu_memory
-    from ftlib.testing import make_tiny_model
 
     monkeypatch.setenv("FTLIB_CPU_BF16", bf16)
     monkeypatch.setenv("FTLIB_SHARE_PREFIXES", "0")  # every row's positions computed (the estimate's worst case)
-    small, large = (make_tiny_model(tmp_path / f"m{n}", hidden_size=128, layers=n) for n in (2, 4))
+    small, large = block_models
     (two, (rows, seq)), (four, _) = (saved_bytes(m, tmp_path, **settings) for m in (small, large))
     cfg = RunConfig(model=str(small), **settings)
     est = memory.estimate(cfg, device="cpu", seq_len=seq, available=0)
