@@ -35,7 +35,8 @@ setup-test: setup
 
 # Two phases, both always run (the exit status fails if either failed; a -k in PYTEST_ADDOPTS that leaves one phase
 # nothing to run, pytest's exit 5, fails only when it leaves both nothing). First everything but the real-browser
-# tests in two pytest-xdist workers, each test file on one of them (its module fixtures built once): both cores busy.
+# tests in two pytest-xdist workers, each test file on one of them (its module fixtures built once), the heaviest
+# files first (tests/conftest.py's HEAVY_FIRST) so both end on small files together: both cores busy.
 # Then the browser tests alone in one process: beside another worker they starved it (Chromium's tabs, the app's
 # server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
 # took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
