@@ -143,7 +143,7 @@ class Comparison:
     comparable: bool  # held-out losses compare: same loss, same rows, each run has one
     notes: list[str]  # why they do not, a sentence or two each; [] when they do
     series: list[Series] = field(default_factory=list)
-    same_tokens: bool = True  # every run measured by a loss wrote and cut its rows alike (`token_settings`)
+    same_tokens: bool = True  # each kind of loss's runs wrote and cut their rows alike (`token_settings`)
 
     @property
     def note(self) -> str | None:
@@ -227,7 +227,7 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     same_loss = len(set(kinds)) == 1
     same_rows = None if None in keys else len(set(keys)) == 1
     tokens = [None if c is None or m != "loss" else token_settings(c) for c, m in zip(configs, measures, strict=True)]
-    same_tokens = len(set(tokens) - {None}) < 2
+    same_tokens = all(len({t for t, g in zip(tokens, kinds) if g == k} - {None}) < 2 for k in set(kinds))
     notes = _notes(numbers, kinds, keys, tokens)
     comparable = same_loss and bool(same_rows) and same_tokens and all(n.best_eval_loss is not None for n in numbers)
     return Comparison(
@@ -484,12 +484,12 @@ def _notes(
 
 def _token_notes(group: list[tuple[RunNumbers, tuple | None]]) -> list[str]:
     """The note on runs of one kind of loss (`group`: each with its `token_settings`) whose held-out rows were written
-    or cut otherwise. Why such losses do not compare: a loss here is the mean over a row's trained tokens; another
-    template writes other tokens around each answer (its end-of-turn marker, trained with it), another max length cuts
-    a long row's last ones off, so the same model would score another number, as on other rows. Their held-out lines
-    are still drawn together (unlike other rows'): on the same rows, where no row is cut and the templates write the
-    answers alike, the numbers are equal, which this cannot tell without the tokenizer. GRPO's mean reward is over
-    its answers' text, whatever the template writes around them (its `token_settings`: None)."""
+    or cut otherwise. Why such losses do not compare: each is over a row's trained tokens (SFT's mean, DPO/KTO/reward
+    model's log-probability sums); another template writes other tokens around each answer (its end-of-turn marker,
+    trained with it), another max length cuts a long row's last ones off, so the same model would score another
+    number, as on other rows. Their held-out lines are still drawn together (unlike other rows'): on the same rows,
+    where no row is cut and the templates write the answers alike, the numbers are equal, which this cannot tell
+    without the tokenizer. GRPO's mean reward is over its answers' text (its `token_settings`: None)."""
     known = [(n, t) for n, t in group if t is not None]
     if len({t for _, t in known}) < 2:
         return []
@@ -499,8 +499,8 @@ def _token_notes(group: list[tuple[RunNumbers, tuple | None]]) -> list[str]:
     return [
         "Held-out losses compare only over the same tokens of their rows, and these runs write or cut them "
         f"otherwise ({listed}): another chat template writes other tokens around each answer, some of them trained "
-        "and so in the mean, and a shorter max length cuts a long row's last tokens off. Each run's held-out loss is "
-        "the mean over its own tokens, which can differ where the models do not; the Train page still draws their "
+        "and so counted, and a shorter max length cuts a long row's last tokens off. Each run's held-out loss is "
+        "computed over its own tokens, which can differ where the models do not; the Train page still draws their "
         "held-out lines on one chart."
     ]
 

@@ -175,3 +175,16 @@ def test_the_train_page_says_runs_of_another_max_length_are_scored_over_other_to
     assert section.multiselect[0].value == ["r-512", "r-256"]
     (note,) = section.info
     assert "compare only over the same tokens of their rows" in note.value and "max length 256" in note.value
+
+
+def test_same_tokens_is_said_per_kind_of_loss_as_the_note_is():
+    """An SFT run at max length 256 beside a DPO run at 512 trains another loss already: `same_tokens` (runs compare
+    --json) is true, as no token note is given; two SFT runs among them at other lengths make it false."""
+    run("r-sft", {"max_length": 256}, curve(2.0), step=6)
+    run("r-dpo", {"method": "dpo", "max_length": 512}, curve(0.7), step=6)
+    c = run_compare.compare(["r-sft", "r-dpo"])
+    assert c.same_tokens and not c.same_loss and not c.comparable
+    assert not any("same tokens" in n for n in c.notes)
+    run("r-sft-512", {"max_length": 512}, curve(1.9), step=6)
+    c = run_compare.compare(["r-sft", "r-dpo", "r-sft-512"])
+    assert not c.same_tokens and any("same tokens" in n for n in c.notes)
