@@ -227,7 +227,7 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     same_loss = len(set(kinds)) == 1
     same_rows = None if None in keys else len(set(keys)) == 1
     tokens = [None if c is None or m != "loss" else token_settings(c) for c, m in zip(configs, measures, strict=True)]
-    same_tokens = all(len({t for t, g in zip(tokens, kinds) if g == k} - {None}) < 2 for k in set(kinds))
+    same_tokens = all(len({t for t, g in zip(tokens, kinds, strict=True) if g == k} - {None}) < 2 for k in kinds)
     notes = _notes(numbers, kinds, keys, tokens)
     comparable = same_loss and bool(same_rows) and same_tokens and all(n.best_eval_loss is not None for n in numbers)
     return Comparison(
