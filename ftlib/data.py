@@ -436,9 +436,10 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))
         if problem:
             raise DataError(problem)
-    if column_map:
-        mapped = {k for _, r in records[:1] for k in r} | {f for f, c in column_map.items() if c is not None}
-        gaps = missing_fields(fmt, mapped)
+    if column_map or (forced and FORMAT_KIND[fmt] == "unpaired" and not {"label", "kto_tag"} & set(fields)):
+        # KTO's format given, a label in no row (a `good` field): said of the file, as a table's is, not of each row
+        mapped = {k for _, r in records[:1] for k in r} | {f for f, c in (column_map or {}).items() if c is not None}
+        gaps = missing_fields(fmt, mapped) if column_map else ["label"]
         if gaps:
             what = "column" if columns is not None else "field"
             raise MappingNeeded(

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ftlib.data import load_bytes, load_file
+from ftlib.data import MappingNeeded, load_bytes, load_file
 from ftlib.readers import DataError
 from tests.test_formats import write
 
@@ -766,3 +766,16 @@ def test_a_number_too_large_for_a_float_is_read_as_its_digits():
     """math.isfinite(10**400) raises OverflowError: the check must not turn an int into a float on its way."""
     (row,) = load_bytes(lines({"instruction": "A big number?", "output": 10**400}), "big.jsonl").rows
     assert row["messages"][-1]["content"] == "1" + "0" * 400
+
+
+def test_forced_unpaired_with_no_label_field_is_said_once_naming_the_fields_not_on_every_row():
+    # {"question", "answer", "good": true}: `good` is no name of a label, so the file needs a mapping, as a CSV's
+    # would (MappingNeeded: the Data page opens its field mapping), not 24 rows each refused for a missing 'label'
+    records = [{"question": f"Q{i}?", "answer": f"A{i}.", "good": i % 2 == 0} for i in range(6)]
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    with pytest.raises(MappingNeeded, match=r"needs a field for: label\. .*its fields: question, answer, good\."):
+        load_bytes(data, "kto.jsonl", fmt="unpaired_preference")
+    mapped = load_bytes(
+        data, "kto.jsonl", fmt="unpaired_preference", column_map={"label": "good", "prompt": "question"}
+    )
+    assert len(mapped.rows) == 6 and not mapped.errors

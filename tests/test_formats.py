@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ftlib.data import DataError, load_bytes, load_file
+from ftlib.data import DataError, MappingNeeded, load_bytes, load_file
 from ftlib.data_stats import dataset_stats, render_row
 from ftlib.formats import convert_record
 from ftlib.turns import split_think
@@ -633,10 +633,10 @@ def test_an_answer_labelled_both_good_and_bad_is_named_with_its_rows():
 
 def test_pairs_read_as_unpaired_are_told_of_label_not_llama_factorys_kto_tag():
     """A cold review forced `--format unpaired_preference` on chosen/rejected pairs and was told "the 'kto_tag' field
-    is missing": the name only LLaMA-Factory's files use, in a row that has neither."""
+    is missing": the name only LLaMA-Factory's files use, in a row that has neither (in no row: said of the file)."""
     payload = json.dumps({"prompt": "Say hi", "chosen": "Hi!", "rejected": "No."}).encode()
-    (error,) = load_bytes(payload, "pairs.jsonl", fmt="unpaired_preference").errors
-    assert error.message.startswith("the 'label' field is missing"), error.message
+    with pytest.raises(MappingNeeded, match=r"needs a field for: label\. "):
+        load_bytes(payload, "pairs.jsonl", fmt="unpaired_preference")
     tagged = json.dumps({"prompt": "Say hi", "completion": "Hi!", "kto_tag": "maybe"}).encode()
     (error,) = load_bytes(tagged, "kto.jsonl", fmt="unpaired_preference").errors
     assert error.message.startswith("the 'kto_tag' must be true"), error.message
