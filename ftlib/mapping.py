@@ -284,29 +284,45 @@ def labelled_map(column_map: dict, fields: list[str], raw: list, notes: list[str
     bad, never prompts whose label only GRPO's rewards would read. The completion is the column the unpaired shape's
     guess names among those not mapped (`answer`, `response`, `output`...: `_SHAPES`), said in `notes`; where none
     is, the map is returned as it is, and the load asks for a completion (`data.load_file`: the format the label
-    means, refused naming what to add).
+    means, refused naming what to add). Rows that read as no format with no prompt mapped (`--map good=label` alone)
+    get the guess's prompt too, both said.
 
     >>> row = {"question": "2+2?", "answer": "4", "good": True}
     >>> labelled_map({"label": "good", "prompt": "question"}, list(row), [(1, row)], [])
     {'label': 'good', 'prompt': 'question', 'completion': 'answer'}
+    >>> labelled_map({"label": "good"}, list(row), [(1, row)], [])
+    {'label': 'good', 'prompt': 'question', 'completion': 'answer'}
     """
-    if "completion" in column_map or not any(
-        detect_row_format(_lenient(r, column_map)) == "prompt_only" for _, r in raw[:50]
-    ):
+    shapes = {detect_row_format(_lenient(r, column_map)) for _, r in raw[:50]}
+    # rows of prompts; or, no prompt mapped, rows of no format ({question, answer, label}: `--map good=label` alone)
+    if "prompt_only" in shapes:
+        asked = ["completion"]
+    elif None in shapes and "prompt" not in column_map:
+        asked = ["prompt", "completion"]
+    else:
+        return column_map
+    if "completion" in column_map:
         return column_map  # a completion mapped, or set to none on the Data page: as the person chose
     taken = {c for c in column_map.values() if c is not None}
     names = [f for f, c in column_map.items() if c is not None] + [
         c for c in fields if c not in taken | set(column_map)
     ]
-    answer = guess_column_map(names, "unpaired_preference").get("completion")
-    if answer is None or answer in column_map:
+    guess = guess_column_map(names, "unpaired_preference")
+    added = {f: guess.get(f) for f in dict.fromkeys(asked)}
+    if any(c is None or c in column_map for c in added.values()):
         return column_map
+    read = f"`{added['completion']}` is read as the answer it marks (the completion)"
+    fix = "map that one to completion under Field mapping on the Data page (`--map COLUMN=completion` in the CLI)"
+    if "prompt" in added:
+        read = f"`{added['prompt']}` is read as the prompt and {read}"
+        fix = (
+            "map it under Field mapping on the Data page (`--map COLUMN=prompt`, `--map COLUMN=completion` in the CLI)"
+        )
     notes.append(
-        f"`{column_map['label']}` is read as the label of answers marked good or bad (KTO), so `{answer}` is read as "
-        f"the answer it marks (the completion). If another column holds it, map that one to completion under Field "
-        f"mapping on the Data page (`--map COLUMN=completion` in the CLI)."
+        f"`{column_map['label']}` is read as the label of answers marked good or bad (KTO), so {read}. If another "
+        f"column holds {'one of them' if 'prompt' in added else 'it'}, {fix}."
     )
-    return {**column_map, "completion": answer}
+    return {**column_map, **added}
 
 
 def _lenient(record: dict, column_map: dict) -> dict:

@@ -57,7 +57,7 @@ import re
 
 from ftlib import overfitting
 from ftlib.config import RunConfig
-from ftlib.data import MappingNeeded, load_file
+from ftlib.data import load_file
 from ftlib.splits import count_test_rows
 
 
@@ -80,21 +80,16 @@ def test_early_stopping_without_held_out_rows_names_the_test_size_and_it_holds_r
     assert held_out > 0 and overfitting.preflight_warnings(config, eval_rows=held_out) == []
 
 
-def test_a_label_mapped_alone_is_told_the_shape_of_its_question_and_answer_columns(tmp_path):
+def test_a_label_mapped_alone_reads_its_question_and_answer_columns_as_prompt_and_completion(tmp_path):
     """{question, answer, good} with `--map good=label`: the refusal named only `messages` (the closest shape by
-    count), a field no column holds; the prompt and completion its columns are went unsaid."""
+    count), a field no column holds; the prompt and completion its columns are went unsaid. Since, the two columns
+    the unpaired shape's guess names are read as them, said in a note (`mapping.labelled_map`)."""
     path = tmp_path / "rated.jsonl"
     rows = [("Hi", "Hello!", True), ("Thanks", "Whatever", False), ("Help", "Sure", True)]
     path.write_text("".join(json.dumps({"question": q, "answer": a, "good": g}) + "\n" for q, a, g in rows))
-    try:
-        load_file(path, column_map={"label": "good"})
-        raise AssertionError("a label alone was read")
-    except MappingNeeded as exc:
-        said = str(exc)
-    shapes = re.search(r"instead of [\w ]+: ([^)]+)\)", said).group(1).split(", or ")
-    fields = next(s.split(" and ") for s in shapes if len(s.split(" and ")) == 2)  # two fields for two columns
-    column_map = {"label": "good", **dict(zip(fields, ["question", "answer"], strict=True))}
-    result = load_file(path, column_map=column_map)
+    result = load_file(path, column_map={"label": "good"})
+    said = " ".join(n.message for n in result.notices)
+    assert "so `question` is read as the prompt and `answer` is read as the answer it marks" in said
     assert (result.format, len(result.rows)) == ("unpaired_preference", 3)
 
 
