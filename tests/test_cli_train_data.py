@@ -77,7 +77,8 @@ def test_map_and_format_make_the_rows_the_run_trains_resumes_and_is_evaluated_on
     assert "DPO needs pairs" in capsys.readouterr().err and runs.list_runs(refresh=False) == []
     assert main([*args, *MAP, "--format", "preference", "--detach"]) == 0
     out = capsys.readouterr()
-    assert warnings_of(out.err) == []  # every row used, every column read
+    tiny = [w for w in warnings_of(out.err) if w.startswith("warning: Only ")]  # 6 and 2 rows: too few, said
+    assert warnings_of(out.err) == tiny and len(tiny) == 2  # every row used, every column read
     run = runs.find(out.out.strip())
     train, test, source = load_rows(run.config(), run.path)  # what the worker and a resume train on
     assert len(train) == 6 and len(test) == 2
@@ -258,3 +259,18 @@ def test_the_workers_count_line_names_the_split_each_dropped_row_came_from(capsy
     (line,) = [line for line in capsys.readouterr().err.splitlines() if " dropped for having " in line]
     assert line.startswith("[ftlib] 3 training rows, 1 eval row from "), line
     assert line.endswith("; 1 training row and 1 eval row dropped for having nothing to learn"), line
+
+
+def test_a_file_split_when_the_run_is_queued_is_warned_of_as_data_split_warns_of_it(
+    tmp_path, capsys, tiny_model_dir, no_training
+):
+    """A cold try: `data split kto.jsonl --test-size 4` warned "Only 4 held-out labelled answers", `train --dataset
+    kto.jsonl --test-size 4`, which draws the same split, said nothing of it."""
+    rows = [{"question": f"Q{i}?", "answer": f"A{i}.", "good": i % 2 == 0} for i in range(30)]
+    path = write_rows(tmp_path / "kto.jsonl", rows)
+    args = ["train", "--method", "kto", "--model", str(tiny_model_dir), "--dataset", path, "--map", "good=label"]
+    assert main([*args, "--test-size", "4", *SMALL, "--detach"]) == 0
+    (said,) = [w for w in warnings_of(capsys.readouterr().err) if w.startswith("warning: Only")]
+    assert said.startswith("warning: Only 4 held-out labelled answers.") and said.endswith("Keep at least 5 held out.")
+    assert main([*args, "--test-size", "5", *SMALL, "--detach"]) == 0
+    assert not [w for w in warnings_of(capsys.readouterr().err) if w.startswith("warning: Only")]  # a usable split

@@ -437,6 +437,7 @@ def _train(args) -> int:
     from ftlib.models import check_model
     from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
+    from ftlib.splits import split_warnings
 
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     flags.update(_template_file(args.template_file, flags))
@@ -459,7 +460,10 @@ def _train(args) -> int:
     if not report.ok:  # the rows it names found in the file too: "training row 3" of a split is its line 5
         raise ConfigError(" ".join([*report.errors, run_data.file_lines_note(data, report.errors)]).strip())
     ignored = ignored_settings(config, given)
-    for warning in report.warnings + ([ignored] if ignored else []):
+    # A file's split just drawn, too small or with a part of one label only: said as `data split` says it.
+    drawn = data.loaded is not None and data.test
+    split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test) if drawn else []
+    for warning in split + report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
     if where := run_data.file_lines_note(data, report.warnings):  # "training row 3" of a shuffled split: its line
         print(f"note: {where}", file=sys.stderr)
