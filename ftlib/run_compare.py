@@ -497,7 +497,7 @@ def _token_notes(group: list[tuple[RunNumbers, tuple | None]]) -> list[str]:
     sets = {t: [n.label for n, tt in known if tt == t] for t in dict.fromkeys(t for _, t in known)}
     listed = "; ".join(f"{', '.join(names)}: {', '.join(t[i] for i in differ)}" for t, names in sets.items())
     return [
-        "Held-out losses compare only over the same tokens of their rows, and these runs write or cut them "
+        "Held-out losses compare only over the same tokens of their rows, and these runs may write or cut them "
         f"otherwise ({listed}): another chat template writes other tokens around each answer, some of them trained "
         "and so counted, and a shorter max length cuts a long row's last tokens off. Each run's held-out loss is "
         "computed over its own tokens, which can differ where the models do not; the Train page still draws their "
@@ -566,10 +566,9 @@ def _loss(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def _best(numbers: RunNumbers) -> str:
-    if numbers.best_eval_loss is None:
-        return "-"
-    return f"{numbers.best_eval_loss:.4f} (step {numbers.best_eval_step})"
+def _best(numbers: RunNumbers) -> str:  # step 0: the starting model's, which no trained step beat
+    step = f" (step {numbers.best_eval_step}{', before training' * (numbers.best_eval_step == 0)})"
+    return "-" if numbers.best_eval_loss is None else f"{numbers.best_eval_loss:.4f}{step}"
 
 
 def _table(title: str, heads: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:

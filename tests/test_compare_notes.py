@@ -188,3 +188,17 @@ def test_same_tokens_is_said_per_kind_of_loss_as_the_note_is():
     run("r-sft-512", {"max_length": 512}, curve(1.9), step=6)
     c = run_compare.compare(["r-sft", "r-dpo", "r-sft-512"])
     assert not c.same_tokens and any("same tokens" in n for n in c.notes)
+
+
+def test_a_best_held_out_loss_at_step_0_is_said_to_be_from_before_training():
+    """A cold try: two KTO runs both showed "best held-out loss 0.5000 (step 0)": step 0 is the starting model's (KTO's
+    0.5 by design), so no trained step beat it; the CLI's table and the page's say "before training"."""
+    from ui.runs_compare_view import numbers_table
+
+    worse = [{"kind": "eval", "step": 0, "eval_loss": 0.5}, {"kind": "train", "step": 1, "loss": 0.49}]
+    run("r-kto", {"method": "kto"}, [*worse, {"kind": "eval", "step": 3, "eval_loss": 0.57}], step=3)
+    run("r-sft", {}, curve(2.0), step=6)
+    c = run_compare.compare(["r-kto", "r-sft"])
+    (best,) = [line for line in c.text().splitlines() if line.startswith("best held-out")]
+    assert "0.5000 (step 0, before training)" in best and "1.6000 (step 6)" in best, best
+    assert [row["at step"] for row in numbers_table(c)] == ["0 (before training)", "6"]

@@ -191,13 +191,19 @@ def numbers_table(comparison: run_compare.Comparison) -> list[dict]:
             "state": r.state,
             f"training {comparison.measures} (last step)": _number(r.final_train_loss, "{:.4f}"),
             f"best held-out {comparison.measures}": _number(r.best_eval_loss, "{:.4f}"),
-            "at step": "-" if r.best_eval_step is None else str(r.best_eval_step),
+            "at step": _at_step(r.best_eval_step),
             "steps": f"{r.steps}/{r.max_steps or '?'}",
             "tokens": _number(r.tokens, "{:,}"),
             "tokens/s": _number(r.tokens_per_s, "{:,.0f}"),
         }
         for r in comparison.runs
     ]
+
+
+def _at_step(step: int | None) -> str:
+    """The step of a run's best held-out number; step 0 is the starting model's, said so: no trained step beat it
+    (a KTO run starts at 0.5, a DPO run at ln 2, whatever the data)."""
+    return "-" if step is None else "0 (before training)" if step == 0 else str(step)
 
 
 def _number(value, fmt: str) -> str:
