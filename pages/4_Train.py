@@ -275,7 +275,6 @@ def run_list() -> None:
     # reads every run's files: twice a rerun was twice the work, every 2 s while a run trains).
     listed = [first]
 
-    @st.fragment(run_every=POLL_SECONDS if active else None)
     def section() -> None:
         all_runs = listed.pop() if listed else runs.list_runs()
         if form_source() not in (None, *(r.id for r in all_runs)):
@@ -319,7 +318,17 @@ def run_list() -> None:
         runs_table(all_runs, labels)
         compare_section(all_runs)  # folded under the runs table: two finished or stopped runs or more side by side
 
-    section()
+    # A fragment's id is its function's name and its place: named after the runs it polls for, the section has a new
+    # id whenever the page's run changes those (polling on, off, or for other runs). Why: the fragment's last poll
+    # reruns the page (st.rerun above, or show_run's when the watched run ends) while the browser's next timed polls
+    # are on their way, and each of those polls, had it found a fragment of the same id, dropped the page run's
+    # section messages not yet sent but not its "finished" nor the charts sent as references to the browser's cache
+    # (over 10 kB, unchanged since the last poll): a reference below the pruned section froze Streamlit's browser side
+    # ("Bad delta path index", as on Compare: docs/ARCHITECTURE.md). A poll for the old id now finds no fragment and is
+    # skipped, and its start drops only messages of that id, which the page run has none of. A finished section stays
+    # a fragment, so a click in it (the picker, Delete) reruns the section alone.
+    section.__qualname__ = f"run_list.section[{' '.join(active)}]"
+    st.fragment(run_every=POLL_SECONDS if active else None)(section)()
 
 
 def remember_pick(key: str) -> None:
