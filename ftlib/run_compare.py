@@ -16,19 +16,17 @@ that default; one the config holds that this version no longer knows is "-" in t
 Held-out losses compare only when they measure the same thing: the same kind of loss (`loss_kind`: an SFT run's
 next-token loss is not DPO's, and DPO's at beta 0.1 is not DPO's at beta 0.5) on the same held-out rows
 (`ftlib.held_out_sets.rows_key`, the test the Train page's runs table makes), written and cut alike (one chat
-template and max length: `token_settings`, else a note; the chart still overlays them). A GRPO run is measured by its
-answers' mean reward instead (higher is better; `measure`), its loss being TRL's surrogate, and compares only under
-the same rewards. Otherwise `notes` say why, the curves
-are grouped by kind of loss (one chart each), and a group's held-out lines are flagged `apart` where their rows differ
-from those of the largest set of its runs that share theirs (all of them where no two do): drawn over each other
-they would look like one measure.
+template, max length and tokenizer: `ftlib.token_settings`, else a note; the chart still overlays them). A GRPO
+run is measured by its answers' mean reward instead (higher is better; `measure`), its loss being TRL's surrogate,
+and compares only under the same rewards. Otherwise `notes` say why, the curves are grouped by kind of loss (one
+chart each), and a group's held-out lines are flagged `apart` where their rows differ from those of the largest set
+of its runs that share theirs (all of them where no two do): drawn over each other they would look like one measure.
 
 Not known here: drawing (ui/runs_compare_view.py), the CLI's words (`runs compare`, ftlib/commands/runs.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import statistics
 from collections.abc import Sequence
@@ -40,6 +38,7 @@ from ftlib.errors import UserError, plural
 from ftlib.held_out_sets import rows_key
 from ftlib.run_files import json_object
 from ftlib.rundir import RunDir, RunSummary
+from ftlib.token_settings import recorded_digest, token_notes, token_settings, tokenizer_settings
 
 # Ended runs that trained: what the Train page offers to compare (a failed run's curve is usually a few steps).
 COMPARABLE_STATES = ("finished", "interrupted")
@@ -143,7 +142,7 @@ class Comparison:
     comparable: bool  # held-out losses compare: same loss, same rows, each run has one
     notes: list[str]  # why they do not, a sentence or two each; [] when they do
     series: list[Series] = field(default_factory=list)
-    same_tokens: bool = True  # each kind of loss's runs wrote and cut their rows alike (`token_settings`)
+    same_tokens: bool = True  # each kind of loss's runs wrote and cut their rows alike (`ftlib.token_settings`)
 
     @property
     def note(self) -> str | None:
@@ -226,7 +225,7 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     keys = [rows_key(run.path) for run in found]
     same_loss = len(set(kinds)) == 1
     same_rows = None if None in keys else len(set(keys)) == 1
-    tokens = [None if c is None or m != "loss" else token_settings(c) for c, m in zip(configs, measures, strict=True)]
+    tokens = _tokens(found, configs, measures)
     same_tokens = all(len({t for t, g in zip(tokens, kinds, strict=True) if g == k} - {None}) < 2 for k in kinds)
     notes = _notes(numbers, kinds, keys, tokens)
     comparable = same_loss and bool(same_rows) and same_tokens and all(n.best_eval_loss is not None for n in numbers)
@@ -321,21 +320,6 @@ def loss_kind(config: dict) -> str:
     return f"{name} ({', '.join(said)})" if said else name
 
 
-def token_settings(config: dict) -> tuple[str, ...]:
-    """The settings that decide which tokens of a held-out row a loss is the mean over, beside what is trained (the
-    loss kind's mask policy): the chat template (a custom one by its text) and the max length, as "name value" texts,
-    missing ones read as their defaults. Two runs' per-token held-out losses are means over the same tokens only
-    where these are equal.
-
-    >>> token_settings({"max_length": 256})
-    ('chat template tokenizer', 'max length 256')
-    """
-    values = {n: s.default for n, s in field_specs().items()} | {RENAMED.get(k, k): v for k, v in config.items()}
-    text = str(values["template_source"]).encode()
-    own = f" (its text {hashlib.sha256(text).hexdigest()[:8]})" if values["template"] == "custom" else ""
-    return (f"chat template {values['template']}{own}", f"max length {values['max_length']}")
-
-
 def default_pick(summaries: Sequence[RunSummary]) -> list[str]:
     """The runs a compare view starts on: the two most recent finished runs of one method (the method of the newest
     finished run that has a second one) that held out the same rows, so their held-out losses compare; else its two
@@ -381,6 +365,19 @@ def attempt_tokens(rows: Sequence[dict]) -> int | None:
 def _config(run: RunDir) -> dict | None:
     config, problem = json_object(run.config_file)
     return None if problem else config
+
+
+def _tokens(found: list[RunDir], configs: list[dict | None], measures: list[str]) -> list[tuple | None]:
+    """Each run's `token_settings` and its tokenizer (`tokenizer_settings`); None for a run measured by its mean
+    reward or whose config does not read."""
+    weighed = [i for i, (c, m) in enumerate(zip(configs, measures, strict=True)) if c is not None and m == "loss"]
+    cut = tokenizer_settings(
+        [configs[i].get("model") for i in weighed], [recorded_digest(found[i].read_status()) for i in weighed]
+    )
+    tokens: list[tuple | None] = [None] * len(found)
+    for i, tokenizer in zip(weighed, cut, strict=True):
+        tokens[i] = (*token_settings(configs[i]), tokenizer)
+    return tokens
 
 
 def _reward_rows(rows: list[dict]) -> list[dict]:
@@ -461,7 +458,7 @@ def _notes(
                 f"Each run's held-out {measure} is its own rows'; the Train page's chart leaves their held-out lines "
                 "out."
             )
-        said += _token_notes([(n, t) for n, t, g in zip(numbers, tokens, kinds, strict=True) if g == kind])
+        said += token_notes([(n, t) for n, t, g in zip(numbers, tokens, kinds, strict=True) if g == kind])
     # A run with no step trained nor scored (queued, loading, or ended before its first step): said so, not given an
     # ended run's reasons for having no held-out loss.
     waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None and n.best_eval_loss is None]
@@ -480,29 +477,6 @@ def _notes(
             "no evaluation before it ended)."
         )
     return said
-
-
-def _token_notes(group: list[tuple[RunNumbers, tuple | None]]) -> list[str]:
-    """The note on runs of one kind of loss (`group`: each with its `token_settings`) whose held-out rows were written
-    or cut otherwise. Why such losses do not compare: each is over a row's trained tokens (SFT's mean, DPO/KTO/reward
-    model's log-probability sums); another template writes other tokens around each answer (its end-of-turn marker,
-    trained with it), another max length cuts a long row's last ones off, so the same model would score another
-    number, as on other rows. Their held-out lines are still drawn together (unlike other rows'): on the same rows,
-    where no row is cut and the templates write the answers alike, the numbers are equal, which this cannot tell
-    without the tokenizer. GRPO's mean reward is over its answers' text (its `token_settings`: None)."""
-    known = [(n, t) for n, t in group if t is not None]
-    if len({t for _, t in known}) < 2:
-        return []
-    differ = [i for i in range(len(known[0][1])) if len({t[i] for _, t in known}) > 1]  # template, max length
-    sets = {t: [n.label for n, tt in known if tt == t] for t in dict.fromkeys(t for _, t in known)}
-    listed = "; ".join(f"{', '.join(names)}: {', '.join(t[i] for i in differ)}" for t, names in sets.items())
-    return [
-        "Held-out losses compare only over the same tokens of their rows, and these runs may write or cut them "
-        f"otherwise ({listed}): another chat template writes other tokens around each answer, some of them trained "
-        "and so counted, and a shorter max length cuts a long row's last tokens off. Each run's held-out loss is "
-        "computed over its own tokens, which can differ where the models do not; the Train page still draws their "
-        "held-out lines on one chart."
-    ]
 
 
 def _plural_measure(measures) -> str:

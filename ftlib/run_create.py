@@ -25,6 +25,7 @@ from ftlib.file_bytes import data_stem
 from ftlib.run_env import run_env
 from ftlib.run_people import Who, record
 from ftlib.rundir import RunDir, locked
+from ftlib.token_settings import status_fields
 
 # The queue's lock (ftlib.runs): queue decisions, and the making of a run, so no run is started half made.
 QUEUE_LOCK = ".queue.lock"
@@ -108,7 +109,8 @@ def create_run(
 def queued_status(
     run_id: str, config: RunConfig, rows_kept: bool, estimated_memory: int | None = None, created: float | None = None
 ) -> dict:
-    """The status.json of a run just queued: what `_advance` and `queue_place` read besides the config."""
+    """The status.json of a run just queued: what `_advance` and `queue_place` read besides the config, and the digest
+    of its model's tokenizer (`token_settings.status_fields`)."""
     return {
         "id": run_id,
         "state": "queued",
@@ -121,6 +123,7 @@ def queued_status(
         "rows_kept": rows_kept,  # its split/: a resume without it is refused
         "rendezvous": f"{config.rdzv_endpoint} x{config.nnodes}" if config.nnodes > 1 else None,
         **({"estimated_memory": int(estimated_memory)} if estimated_memory else {}),
+        **status_fields(config),  # its tokenizer's digest: runs on another tokenizer do not compare (run_compare)
     }
 
 

@@ -59,7 +59,7 @@ def register(sub) -> None:
         action="store_true",
         help="print one JSON object: 'settings' (name, label, a value per run, 'absent' where its config lacks it), "
         "'runs' (each run's numbers; 'measure': 'loss' or 'mean reward'), 'comparable' (and why not: 'same_loss', "
-        "'same_rows', 'same_tokens': one chat template and max length) and 'notes', and 'series' "
+        "'same_rows', 'same_tokens': one chat template, max length and tokenizer) and 'notes', and 'series' "
         "(each run's training and held-out loss, or mean reward, per step)",
     )
     compare.set_defaults(handler=_compare)
