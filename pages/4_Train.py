@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 import streamlit as st
 
@@ -318,16 +319,19 @@ def run_list() -> None:
         runs_table(all_runs, labels)
         compare_section(all_runs)  # folded under the runs table: two finished or stopped runs or more side by side
 
-    # A fragment's id is its function's name and its place: named after the runs it polls for, the section has a new
-    # id whenever the page's run changes those (polling on, off, or for other runs). Why: the fragment's last poll
-    # reruns the page (st.rerun above, or show_run's when the watched run ends) while the browser's next timed polls
-    # are on their way, and each of those polls, had it found a fragment of the same id, dropped the page run's
-    # section messages not yet sent but not its "finished" nor the charts sent as references to the browser's cache
-    # (over 10 kB, unchanged since the last poll): a reference below the pruned section froze Streamlit's browser side
-    # ("Bad delta path index", as on Compare: docs/ARCHITECTURE.md). A poll for the old id now finds no fragment and is
-    # skipped, and its start drops only messages of that id, which the page run has none of. A finished section stays
-    # a fragment, so a click in it (the picker, Delete) reruns the section alone.
-    section.__qualname__ = f"run_list.section[{' '.join(active)}]"
+    # A fragment's id is its function's name and its place. While it polls, the section is named after this page run,
+    # so every run of the page (a run starting or ending, a click outside the section: a form field, the sidebar)
+    # gives it a new id. Why: the browser's next timed polls race each page run and the server runs them right after
+    # it; a poll that found a fragment of the same id dropped the page run's section messages not yet sent but not
+    # its "finished" nor the charts sent as references to the browser's cache (over 10 kB, unchanged since the last
+    # poll), and a reference below the pruned section froze Streamlit's browser side ("Bad delta path index", as on
+    # Compare: docs/ARCHITECTURE.md). In Streamlit 1.67 a poll for an old id is dropped when it arrives after the page
+    # run (AppSession.request_rerun), or runs after it, finds no fragment and is skipped (FragmentStorageKeyError),
+    # its start dropping only messages of that id: none of the page run's. The section's own reruns (a poll, a click
+    # in it) call the function kept at registration, not this line: the id holds between them, so they rerun the
+    # section alone. Old ids do not pile up: a finished page run keeps only the fragments it registered
+    # (FragmentStorage.clear), and the browser drops its timers when a page run starts. Not polling: one name.
+    section.__qualname__ = f"run_list.section[{uuid.uuid4().hex[:12]}]" if active else "run_list.section"
     st.fragment(run_every=POLL_SECONDS if active else None)(section)()
 
 

@@ -11,6 +11,7 @@ training run or another session, the page says so, with the position in line.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import streamlit as st
 
@@ -448,7 +449,6 @@ def grid_view() -> None:
 
 if running:
 
-    @st.fragment(run_every=POLL_S)
     def grid() -> None:
         grid_view()
         if job.done:
@@ -456,7 +456,17 @@ if running:
             # is drawn, not before: the page shows the whole grid even while that rerun is on its way.
             st.rerun()
 
-    grid()
+    # Named after this page run: a fragment's id is its function's name and its place, so every run of the page while
+    # the grid fills (a setting changed, the prompt typed, the sidebar) gives it a new id. Why: the same race as the
+    # finished grid's (above) follows any page run: a timed poll that found the fragment under the same id dropped
+    # the page run's grid messages not yet sent but kept the cells sent as references. A poll for an old id is
+    # dropped when it reaches the server after the page run (Streamlit 1.67, AppSession.request_rerun), or runs after
+    # it, finds no fragment and is skipped (ScriptRunner: FragmentStorageKeyError), its start dropping only messages
+    # of that id. The fragment's own runs (a poll, Stop) call the function kept at registration, not this line: the id
+    # holds between them. A finished page run keeps only the fragments it registered (FragmentStorage.clear), and the
+    # browser drops its timers when a page run starts: old ids do not pile up.
+    grid.__qualname__ = f"grid[{uuid.uuid4().hex[:12]}]"
+    st.fragment(run_every=POLL_S)(grid)()
 else:
     with st.container():  # where the fragment's own container stands while the job runs
         grid_view()
