@@ -10,7 +10,9 @@ run's held-out numbers compare with others' on the same test rows.
 The two files may be written in different formats of one kind of data (Alpaca train, `messages` test: both are
 canonical chat rows); a test file of another kind (preference pairs beside chats) is refused, naming both. A training
 row that is an exact copy of a test row (as canonical rows) would be trained on and then judged as new: it is taken
-out of train and said, as `splits.split_rows` keeps its own splits disjoint. The test rows are never changed.
+out of train and said, as `splits.split_rows` keeps its own splits disjoint. The test rows are never changed. A
+training row that answers a test row's prompt (another answer or pair, `splits.prompt_key`) is kept, as the data's
+authors split it, and said: `split_rows` would have kept the two on one side.
 
 Not known here: reading files (data.py), where a split is saved (workspace.py), the page and the CLI around it.
 """
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ftlib.errors import plural
 from ftlib.readers import DataError
 from ftlib.rows import KIND_HELP
-from ftlib.splits import crowded_warnings, label_warnings, row_key, split_warnings
+from ftlib.splits import crowded_warnings, label_warnings, prompt_key, row_key, split_warnings
 
 if TYPE_CHECKING:
     from ftlib.data import LoadResult
@@ -37,7 +39,7 @@ class OwnSplit(NamedTuple):
     test: list[dict]  # the test file's rows, as they are
     removed: int  # training rows taken out: exact copies of a test row
     dropped: int  # training rows dropped as exact copies of an earlier training row (dedupe)
-    warnings: list[str]  # the rows taken out (first), then a split too small, one-sided or crowded
+    warnings: list[str]  # the rows taken out (first), those sharing a test prompt, then a split too small, ...
 
 
 def kind_said(result: LoadResult) -> str:
@@ -80,7 +82,8 @@ def check_test_file(train: LoadResult, test: LoadResult, train_name: str, test_n
 def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: str, dedupe: bool = False) -> OwnSplit:
     """The split of `train`'s rows and `test`'s rows (`check_test_file` first): every test row kept as it is; each
     training row that is an exact copy of a test row taken out (all its copies), named in the first warning; with
-    `dedupe`, a training row's later exact copies dropped too. DataError when no training row is left.
+    `dedupe`, a training row's later exact copies dropped too; a training row with a test row's prompt but another
+    answer kept and named in the next. DataError when no training row is left.
 
     >>> from ftlib.data import LoadResult
     >>> rows = [{"text": t} for t in "abcab"]
@@ -90,10 +93,15 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
     (['a', 'c', 'a'], 2)
     >>> split.warnings[0][:92]
     '2 rows of train.jsonl are also in test.jsonl (exact copies of 1 of its rows): line 2, line 5'
+    >>> pair = lambda q, a: {"prompt": [{"role": "user", "content": q}], "chosen": a, "rejected": []}
+    >>> train = LoadResult("preference", [pair("q1", "a"), pair("q2", "b")], [], 2, [1, 2], file_type="jsonl")
+    >>> test = LoadResult("preference", [pair("q2", "c")], [], 1, [1])
+    >>> own_split(train, test, "t.jsonl", "h.jsonl").warnings[0][:65]
+    '1 row of t.jsonl shares its prompt with a row of h.jsonl: line 2.'
     """
     check_test_file(train, test, train_name, test_name)
     held_out = {row_key(row) for row in test.rows}
-    kept, seen, removed, dropped = [], set(), [], 0
+    kept, numbers, seen, removed, dropped = [], [], set(), [], 0
     for row, number in zip(train.rows, train.row_numbers, strict=True):
         key = row_key(row)
         if key in held_out:
@@ -103,6 +111,7 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
         else:
             seen.add(key)
             kept.append(row)
+            numbers.append(number)
     if not kept:
         raise DataError(
             f"Every row of {train_name} is also in {test_name} (exact copies): nothing is left to train on that is "
@@ -119,10 +128,29 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
             f"{'It is' if len(removed) == 1 else 'They are'} taken out of train, so no held-out row is trained on "
             "and then judged as new; the test rows are kept as published."
         )
+    warnings += _shared_prompts_said(train, test.rows, kept, numbers, (train_name, test_name))
     # The test rows are the data's own: only the training part can be crowded by one row's copies (--dedupe).
     warnings += split_warnings(len(kept), len(test.rows), train.kind)
     warnings += label_warnings(kept, test.rows, own=True) + crowded_warnings(kept, [])
     return OwnSplit(kept, list(test.rows), len(removed), dropped, warnings)
+
+
+def _shared_prompts_said(train: LoadResult, test: list[dict], kept: list[dict], numbers: list[int], names) -> list:
+    """The warning naming the `kept` training rows (`numbers`: their rows in `train`'s file) that answer a `test` row's
+    prompt (`prompt_key`), [] for none: they stay, as published, but the held-out numbers then judge answers to
+    prompts the model trained on. `names`: (the training file's, the test file's)."""
+    prompts = {prompt_key(row) for row in test}
+    places = [train.where(n) for row, n in zip(kept, numbers, strict=True) if prompt_key(row) in prompts]
+    if not places:
+        return []
+    more = f" and {len(places) - SHOWN} more" if len(places) > SHOWN else ""
+    one = len(places) == 1
+    return [
+        f"{plural(len(places), 'row')} of {names[0]} {'shares its' if one else 'share their'} prompt with a row "
+        f"of {names[1]}: {', '.join(places[:SHOWN])}{more}. {'It is' if one else 'They are'} another answer to a "
+        "held-out prompt, kept as the data's authors split it, so the held-out numbers judge answers to prompts the "
+        "model also trained on."
+    ]
 
 
 def own_split_meta(

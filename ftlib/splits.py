@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from ftlib.errors import plural
 from ftlib.readers import DataError
-from ftlib.rows import RowShapeError, row_kind
+from ftlib.rows import RowShapeError, as_turns, row_kind
 
 
 def row_key(row: dict) -> str:
@@ -45,6 +45,34 @@ def _nfc(value):
     return value
 
 
+def prompt_key(row: dict) -> str:
+    """The `row_key` of a row's prompt: rows with the same key are answers (pairs, labelled answers) to one prompt, and
+    a split keeps them on one side (`split_rows`). The prompt is the `prompt` turns of a preference, unpaired or
+    prompt-only row, and the messages before the last assistant message of a chat row, its `tools` with it. A system
+    prompt is one of those turns: one question under two system prompts is two prompts (the model is asked otherwise),
+    as are two tool sets. A row with no prompt (raw text, a chat with no assistant message, an empty `prompt`) is its
+    own key: only its exact copies share it.
+
+    >>> chat = lambda q, a: {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+    >>> prompt_key(chat("Hi", "Hello")) == prompt_key(chat("Hi", "Hey")), prompt_key(chat("Hi", "Hey")) == prompt_key(
+    ...     {"messages": [{"role": "system", "content": "Be brief."}, *chat("Hi", "Hey")["messages"]]})
+    (True, False)
+    """
+    try:
+        kind = row_kind(row)
+    except RowShapeError:  # hand-made rows of no canonical kind: each its own prompt, as copies were split
+        return row_key(row)
+    if kind == "sft":
+        turns = row["messages"]
+        last = max((i for i, t in enumerate(turns) if isinstance(t, dict) and t.get("role") == "assistant"), default=0)
+        prompt = turns[:last]
+    else:
+        prompt = as_turns(row.get("prompt"), "user") if kind != "text" else []
+    if not prompt:
+        return row_key(row)
+    return row_key({"prompt": prompt, "tools": row.get("tools") or []})
+
+
 def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     """(rows without exact duplicates, first kept, how many were dropped)."""
     out = [row for row, first in zip(rows, first_copies(rows), strict=True) if first is None]
@@ -54,9 +82,9 @@ def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
 KEPT_KEYS = 1024  # the most first rows' keys `first_copies` holds at once
 
 
-def first_copies(rows: list[dict]) -> Iterator[int | None]:
+def first_copies(rows: list[dict], key_of=row_key) -> Iterator[int | None]:
     """For each row in turn, the index of the earlier row it is a copy of (the same `row_key`), or None for the first
-    of its kind.
+    of its kind. With `key_of` (`prompt_key`), the earlier row it has that key in common with.
 
     Each row's key is as long as the row's text, so only its hash is kept (a dict of 100,000 chat rows' keys took as
     much memory as the file: BENCHMARKS, "Hostile input at scale", 2026-12-05); a matching hash is checked against
@@ -71,11 +99,11 @@ def first_copies(rows: list[dict]) -> Iterator[int | None]:
     keys: dict[int, str] = {}  # the keys of the last first rows a later row's hash matched
     collided: dict[str, int] = {}  # rows whose hash is an earlier row's but their key is not: by their key
     for i, row in enumerate(rows):
-        key = row_key(row)
+        key = key_of(row)
         j = first.setdefault(hash(key), i)
         if j != i:
             if (earlier := keys.get(j)) is None:
-                earlier = keys[j] = row_key(rows[j])
+                earlier = keys[j] = key_of(rows[j])
                 if len(keys) > KEPT_KEYS:
                     del keys[next(iter(keys))]  # the oldest
             if earlier != key:
@@ -196,6 +224,62 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
     return out
 
 
+def prompt_groups(rows: list[dict]) -> list[list[int]]:
+    """The rows of each prompt (`prompt_key`; a row's exact copies among them), by position, in order of first
+    appearance. Held by `first_copies`, not by key: every row's key held is the file again.
+
+    >>> prompt_groups([{"prompt": "a"}, {"text": "b"}, {"prompt": "a", "columns": {"n": 2}}])
+    [[0, 2], [1]]
+    """
+    groups: dict[int, list[int]] = {}
+    for i, first in enumerate(first_copies(rows, prompt_key)):
+        groups.setdefault(i if first is None else first, []).append(i)
+    return list(groups.values())
+
+
+def shared_prompts(rows: list[dict]) -> tuple[int, int]:
+    """(how many prompts, `prompt_key`, have several rows that are not all exact copies of one row; how many prompts
+    there are): see `prompt_warnings`.
+
+    >>> good, bad = ({"prompt": "a", "completion": c, "label": c == "x"} for c in "xy")
+    >>> shared_prompts([good, bad, good]), shared_prompts([good, good, {"text": "b"}])
+    ((1, 1), (0, 2))
+    """
+    groups = prompt_groups(rows)
+    several = (g for g in groups if len(g) > 1)  # a file of different prompts: only copies' groups are read again
+    firsts = ((g, row_key(rows[g[0]])) for g in several)
+    return sum(any(row_key(rows[i]) != first for i in g[1:]) for g, first in firsts), len(groups)
+
+
+def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
+    """Where prompts have several rows (answers, pairs, labelled answers to one question) that `split_rows` kept on one
+    side, which may move the test split's size off the one asked; or where the rows are all one prompt's, on both
+    sides. [] when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`).
+
+    >>> turn = lambda text: [{"role": "user", "content": text}]
+    >>> pairs = [{"prompt": turn(f"q{i // 2}"), "chosen": turn(str(i)), "rejected": []} for i in range(8)]
+    >>> prompt_warnings(pairs[:6], pairs[6:], "preference")[0][:33]
+    '4 prompts have several pairs each'
+    >>> prompt_warnings(pairs[:1], pairs[1:2], "preference")[0][:60]
+    'Every pair has the same prompt, so the split holds it on bot'
+    """
+    shared, prompts = shared_prompts(train + test)
+    if not shared:
+        return []
+    unit = {"preference": "pairs", "unpaired": "labelled answers", "prompt_only": "rows"}.get(kind, "answers")
+    if prompts == 1 and train and test:
+        row = ROW_UNITS.get(kind, "row")
+        return [
+            f"Every {row} has the same prompt, so the split holds it on both sides: the held-out numbers judge "
+            "answers to a prompt the model trained on. Add rows with other prompts."
+        ]
+    return [
+        f"{plural(shared, 'prompt')} {'has' if shared == 1 else 'have'} several {unit} each: each prompt's rows are "
+        "kept on one side of the split, so no held-out prompt is trained on, and the test split may hold a few rows "
+        "more or fewer than asked."
+    ]
+
+
 def count_test_rows(n: int, test_size: float | int) -> int:
     """How many of `n` rows go to the test split; raises DataError for impossible sizes."""
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
@@ -287,7 +371,8 @@ def split_warnings(
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
     split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`) or is
-    crowded by one row's copies (`crowded_warnings`).
+    crowded by one row's copies (`crowded_warnings`), and where prompts with several rows were kept on one side
+    (`prompt_warnings`).
 
     >>> split_warnings(100, 10)
     []
@@ -327,7 +412,7 @@ def split_warnings(
         )
         out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
     if train is not None and test is not None:
-        out += label_warnings(train, test) + crowded_warnings(train, test)
+        out += label_warnings(train, test) + crowded_warnings(train, test) + prompt_warnings(train, test, kind)
     return out
 
 
@@ -339,12 +424,16 @@ def split_rows(
     `test_size` is a ratio in (0, 1) or a row count (`count_test_rows`). Unpaired answers (KTO: `label` good or bad)
     are split per label, stratified: each label keeps its share of the rows in both parts, rounded as scikit-learn's
     `train_test_split(stratify=labels)` rounds so that the test split holds exactly the rows asked for, and a label
-    with a single row stays in train (`label_test_counts`). All exact copies of a row go to the same side, so no
-    held-out row is also trained on. The test split may then hold a few rows fewer than asked when the copies do not
-    add up to the count, or more when every row has more copies than that (it then holds the copies of one row).
-    Only a file of one row over and over cannot be kept apart: its copies go to both sides (`rows_in_both` counts
-    them). With `dedupe`, exact duplicates are dropped first. Other rows without copies are split by the seeded
-    shuffle they always were: the same seed gives the same split.
+    with a single row stays in train (`label_test_counts`). All rows with one prompt (`prompt_key`: several answers,
+    pairs or labelled answers to one question; a row's exact copies among them) go to the same side, so no held-out
+    prompt is also trained on, as scikit-learn's `GroupShuffleSplit` keeps a group. The groups are placed whole, in
+    the seeded shuffle's order, while each label's rows in them fit what that label still holds out (a prompt with a
+    good and a bad answer takes one from each), then any group that fits the count. The test split may then hold a
+    few rows fewer than asked when the groups do not add up to the count, or more when every group is larger than
+    that (it then holds the smallest). Only a file of one prompt cannot be kept apart: its rows go to both sides
+    (`rows_in_both` counts exact copies; `prompt_warnings` says it). With `dedupe`, exact duplicates are dropped
+    first. Rows whose prompts are all different are split by the seeded shuffle they always were: the same seed gives
+    the same split.
 
     >>> train, test = split_rows([{"i": i} for i in range(10)], test_size=2, seed=0)
     >>> len(train), len(test)
@@ -356,30 +445,35 @@ def split_rows(
     >>> train, test = split_rows(kto, test_size=0.5, seed=0)
     >>> [r["label"] for r in train].count(True), [r["label"] for r in test].count(True)  # 3 good, 2 bad in each
     (3, 3)
+    >>> turn = lambda text: [{"role": "user", "content": text}]
+    >>> kto = [{"prompt": turn(f"q{i // 2}"), "completion": [], "label": i % 2 == 0} for i in range(20)]  # good+bad
+    >>> train, test = split_rows(kto, test_size=5, seed=0)  # 3 good, 2 bad asked: 2 prompts fit, with both labels
+    >>> [r["label"] for r in test].count(True), [r["label"] for r in test].count(False)
+    (2, 2)
+    >>> {r["prompt"][0]["content"] for r in test} & {r["prompt"][0]["content"] for r in train}
+    set()
     """
     if dedupe:
         rows, _ = dedupe_rows(rows)
     count = count_test_rows(len(rows), test_size)
-    copies: dict[int, list[int]] = {}  # a row's positions, its copies included, in order of first appearance
-    for i, first in enumerate(first_copies(rows)):  # not by row_key: every row's key held is the file again
-        copies.setdefault(i if first is None else first, []).append(i)
-    # Without copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the same split.
-    order = list(copies.values())
+    # Without shared prompts or copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the
+    # same split. With copies only, the shuffle of their groups it was.
+    order = prompt_groups(rows)
     random.Random(seed).shuffle(order)
     labels = unpaired_labels(rows) or [None] * len(rows)  # one stratum for rows without a label: as before
-    strata = list(dict.fromkeys(labels[group[0]] for group in order))  # in shuffled order: it breaks rounding ties
-    sizes = [sum(len(g) for g in order if labels[g[0]] == label) for label in strata]
-    room = dict(zip(strata, label_test_counts(sizes, count), strict=True))  # test rows each label still takes
+    strata = list(dict.fromkeys(labels[i] for group in order for i in group))  # shuffled order: it breaks ties
+    sizes = Counter(labels)  # test rows each label still takes:
+    room = dict(zip(strata, label_test_counts([sizes[label] for label in strata], count), strict=True))
     test_ids: set[int] = set()
-    for group in order:  # whole groups, in shuffled order, while they fit their label's share
-        label = labels[group[0]]
-        if len(group) <= room[label]:
+    for group in order:  # whole groups, in shuffled order, while each of their labels' rows fit that label's share
+        needs = Counter(labels[i] for i in group) if len(group) > 1 else {labels[group[0]]: 1}
+        if all(n <= room[label] for label, n in needs.items()):
             test_ids.update(group)
-            room[label] -= len(group)
-    for group in order:  # copies left a label short: whole groups of any label that still fit (none with one label)
+            room.update((label, room[label] - n) for label, n in needs.items())
+    for group in order:  # groups left a label short: whole groups of any label that still fit (none with one label)
         if group[0] not in test_ids and len(test_ids) + len(group) <= count:
             test_ids.update(group)
-    if not test_ids:  # every row has more copies than the test split holds: the smallest group, or one row's copies
+    if not test_ids:  # every group is larger than the test split: the smallest, or one prompt's rows (one prompt)
         test_ids.update(min(order, key=len) if len(order) > 1 else order[0][:count])
     return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])
 

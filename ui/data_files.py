@@ -14,7 +14,7 @@ from ftlib.data import dedupe_rows, load_file, peek_fields, split_rows, split_wa
 from ftlib.data_budget import estimate, memory_bytes
 from ftlib.data_stats import row_counts
 from ftlib.own_split import own_split
-from ftlib.splits import most_copies
+from ftlib.splits import most_copies, shared_prompts
 from ui.auth import who
 from ui.common import user_errors
 from ui.kept import keep, restore
@@ -80,6 +80,12 @@ def deduped_cached(key: tuple) -> tuple[list[dict], int]:
 def most_copies_cached(key: tuple) -> int:
     """`most_copies` of the rows `load_cached(*key)` read."""
     return most_copies(load_cached(*key).rows)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def shared_prompts_cached(key: tuple) -> int:
+    """How many prompts of the rows `load_cached(*key)` read have several rows (`shared_prompts`)."""
+    return shared_prompts(load_cached(*key).rows)[0]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

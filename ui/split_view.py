@@ -27,6 +27,7 @@ from ui.data_files import (
     own_split_cached,
     path_box,
     row_counts_cached,
+    shared_prompts_cached,
     split_warnings_cached,
     upload_source,
 )
@@ -131,11 +132,11 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
             f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
             f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
         )
-        # Answers labelled good/bad, or a file with copies: the split itself shows whether a part is left with one
-        # label or filled by one row's copies (a split keeps a row's copies on one side).
+        # Answers labelled good/bad, a file with copies or prompts with several rows: the split itself shows whether
+        # a part is left with one label or filled by one row's copies (a split keeps a prompt's rows on one side).
         # Splitting the rows to look costs 2 s and more on 100,000: only where a part could be crowded.
         crowdable = not dedupe and may_crowd(most_copies_cached(key), len(rows) - n_test, n_test)
-        needs_split = result.kind == "unpaired" or crowdable
+        needs_split = result.kind == "unpaired" or crowdable or shared_prompts_cached(key) > 0
         if needs_split and seed is not None:
             warnings = split_warnings_cached(key, dedupe, test_size, int(seed))
         else:
