@@ -323,7 +323,14 @@ def unread_warning(result, args) -> str | None:
 def file_warnings(result, args) -> list[str]:
     """The `warning:` lines a command that trains on a file prints before it starts: the rows it does not use
     (`skipped_warning`), the fields nothing reads (`unread_warning`), then each other file-level warning (rows that
-    look like another format, answers left unread), one line each; notes on how the file was read are left out."""
+    look like another format, answers left unread), one line each; notes on how the file was read: `file_notes`."""
     fields = {id(n) for n in result.notices if n.ignored}
     others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
     return [w for w in (skipped_warning(result, args), unread_warning(result, args)) if w] + others
+
+
+def file_notes(result) -> list[str]:
+    """The `note:` lines a command that trains on a file prints after its `file_warnings`: how the file was read
+    (a column read as the completion, answers read from another shape, numbers read as text, copies of a row), each
+    once, in `data split`'s words; the fields nothing reads are `unread_warning`'s."""
+    return list(dict.fromkeys(f"note: {n.message}" for n in result.notices if n.note and not n.ignored))

@@ -20,8 +20,9 @@ keeps the rows it was checked on (a file's train/test split too): editing the fi
 
 A data file is read as `data inspect` reads it, with `--format` and `--map COLUMN=FIELD` when given (they apply to a
 data file only; a saved split was read with its own when it was saved). The rows it cannot use and the fields nothing
-reads are named in `warning:` lines before the run is queued, and the run's split/meta.json records the format and
-mapping applied (`runs show` says them; training, a resume and evaluation read those rows).
+reads are named in `warning:` lines before the run is queued, how it was read (a column read as the completion) in
+`note:` lines after them, as `data split` says them (not before a refusal), and the run's split/meta.json records the
+format and mapping applied (`runs show` says them; training, a resume and evaluation read those rows).
 
 With `--json`, stdout holds only the run's summary as one JSON object (with `--detach`, as queued); the progress
 lines go to stderr.
@@ -45,7 +46,7 @@ import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from ftlib.commands import add_data_options, column_map, file_warnings, json_text
+from ftlib.commands import add_data_options, column_map, file_notes, file_warnings, json_text
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError
 from ftlib.loss_types import LOSS_TYPE_LABELS
@@ -465,6 +466,8 @@ def _train(args) -> int:
     split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test) if drawn else []
     for warning in split + report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
+    for line in file_notes(data.loaded) if data.loaded is not None else []:  # how the file was read, as `data split`
+        print(line, file=sys.stderr)  # says it; not before a refusal, which is one `error:` line
     if where := run_data.file_lines_note(data, report.warnings):  # "training row 3" of a shuffled split: its line
         print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
