@@ -15,7 +15,7 @@ import pytest
 from ftlib.cli import main
 from ftlib.data import LoadResult, load_bytes
 from ftlib.own_split import own_split
-from ftlib.splits import label_test_counts, prompt_key, split_rows, split_warnings
+from ftlib.splits import count_test_rows, label_test_counts, prompt_key, split_rows, split_warnings
 
 SAID = "each prompt's rows are kept on one side of the split, so no held-out prompt is trained on"
 
@@ -226,3 +226,18 @@ def test_the_data_page_says_the_grouping_once(tmp_path, monkeypatch):
     at = with_path(data_page(), _write(tmp_path / "prefs.jsonl", dpo(12, 3)))
     said = [w.value for w in at.warning if SAID in w.value]
     assert len(said) == 1 and said[0].startswith("12 prompts have several pairs each")
+    # The caption gives the split's own sizes, not the count asked for: whole prompts of 3 pairs do not add up to it.
+    at.number_input(key="split_ratio").set_value(0.2).run()
+    train, test = split_rows(dpo(12, 3), test_size=0.2, seed=0)
+    assert count_test_rows(36, 0.2) == 8 and len(test) == 6
+    assert "Train **30** pairs, test **6** pairs." in [c.value for c in at.caption]
+
+
+def test_data_split_credits_a_moved_test_size_to_copies_only_when_no_prompt_moved_it(tmp_path, capsys):
+    """12 prompts of 3 pairs and one copy: 8 rows asked, 6 held out because whole prompts do not add up to 8; the copy
+    is not said to be why (it said "so the test split has 6 rows, not 8")."""
+    path = _write(tmp_path / "prefs.jsonl", dpo(12, 3) + dpo(1, 1))
+    assert main(["data", "split", str(path), "--test-size", "0.2", "--out", str(tmp_path / "split")]) == 0
+    printed = capsys.readouterr().out
+    assert "note: 1 row is an exact copy of another row: each row's copies stay on one side. --dedupe" in printed
+    assert "so the test split has" not in printed and printed.count(SAID) == 1 and "test:  6 pairs" in printed

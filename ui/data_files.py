@@ -89,12 +89,15 @@ def shared_prompts_cached(key: tuple) -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def split_warnings_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> list[str]:
-    """`split_warnings` of the split the Save button would make (a part left with one label, a part crowded by one
-    row's copies), kept per settings: the split itself costs ~1 s a click on 60,000 rows."""
+def split_outcome_cached(key: tuple, dedupe: bool, test_size: float, seed: int) -> tuple[int, int, list[str]]:
+    """(training rows, test rows, `split_warnings`) of the split the Save button would make (a part left with one
+    label, a part crowded by one row's copies, prompts kept on one side), kept per settings: the split itself costs
+    ~1 s a click on 60,000 rows. Its sizes are the split's own: copies and a prompt's rows stay on one side, so they
+    can differ from the count asked for."""
     rows = deduped_cached(key)[0] if dedupe else load_cached(*key).rows
     train, test = split_rows(rows, test_size, seed)
-    return split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
+    warnings = split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
+    return len(train), len(test), warnings
 
 
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner="Comparing the test rows with the training rows...")

@@ -17,7 +17,7 @@ from ftlib.file_stamps import file_stamp
 from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.own_split import own_split_meta
 from ftlib.readers import check_path
-from ftlib.splits import ROW_UNITS, default_test_ratio, may_crowd, rows_in_words
+from ftlib.splits import ROW_UNITS, default_test_ratio, rows_in_words
 from ui import alerts
 from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
 from ui.data_files import (
@@ -28,7 +28,7 @@ from ui.data_files import (
     path_box,
     row_counts_cached,
     shared_prompts_cached,
-    split_warnings_cached,
+    split_outcome_cached,
     upload_source,
 )
 from ui.data_view import show_report
@@ -126,21 +126,22 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
     keep("split_seed")
     try:
         n_test = count_test_rows(len(rows), test_size)
-        dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
         n_train, unit = len(rows) - n_test, ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+        # Answers labelled good/bad, rows with copies or prompts with several rows: the split itself shows whether a
+        # part is left with one label or filled by one row's copies, and its real sizes (a row's copies and a
+        # prompt's rows stay on one side, so the test split can hold a few rows more or fewer than asked). Splitting
+        # the rows to look costs 2 s and more on 100,000: only for such files, once per settings.
+        copies = not dedupe and most_copies_cached(key) > 1
+        needs_split = result.kind == "unpaired" or copies or shared_prompts_cached(key) > 0
+        if needs_split and seed is not None:
+            n_train, n_test, warnings = split_outcome_cached(key, dedupe, test_size, int(seed))
+        else:
+            warnings = split_warnings(n_train, n_test, result.kind)
+        dups = f" ({plural(dropped, 'duplicate')} dropped)" if dedupe else ""
         st.caption(
             f"Train **{n_train}** {unit if n_train == 1 else unit + 's'}, "
             f"test **{n_test}** {unit if n_test == 1 else unit + 's'}{dups}."
         )
-        # Answers labelled good/bad, a file with copies or prompts with several rows: the split itself shows whether
-        # a part is left with one label or filled by one row's copies (a split keeps a prompt's rows on one side).
-        # Splitting the rows to look costs 2 s and more on 100,000: only where a part could be crowded.
-        crowdable = not dedupe and may_crowd(most_copies_cached(key), len(rows) - n_test, n_test)
-        needs_split = result.kind == "unpaired" or crowdable or shared_prompts_cached(key) > 0
-        if needs_split and seed is not None:
-            warnings = split_warnings_cached(key, dedupe, test_size, int(seed))
-        else:
-            warnings = split_warnings(len(rows) - n_test, n_test, result.kind)
         for warning in warnings:
             st.warning(warning, icon=alerts.WARNING)
     except UserError as exc:
