@@ -23,25 +23,28 @@ from ftlib.readers import DataError
 from ftlib.rows import RowShapeError, as_turns, row_kind
 
 
-def row_key(row: dict) -> str:
+def row_key(row: dict, spaced: bool = False) -> str:
     """A row as one comparable string: exact copies (as canonical rows) have the same key, and so do rows whose text
     differs only in Unicode normalisation ("Café" typed on a Mac, NFD, and on Windows, NFC): both are compared in NFC.
-    Only the key is normalised; the rows, and the text trained, are kept as the file has them.
+    Only the key is normalised; the rows, and the text trained, are kept as the file has them. `spaced`: whitespace
+    too (`_nfc`), for `prompt_key`.
 
     >>> row_key({"t": "Cafe\u0301"}) == row_key({"t": "Caf\u00e9"})
     True
     """
-    return json.dumps(_nfc(row), sort_keys=True, ensure_ascii=False)
+    return json.dumps(_nfc(row, spaced), sort_keys=True, ensure_ascii=False)
 
 
-def _nfc(value):
-    """`value` with every string in it (keys too) in Unicode's NFC form, for comparing only."""
+def _nfc(value, spaced: bool = False):
+    """`value` with every string in it (keys too) in Unicode's NFC form, for comparing only; `spaced`: its values
+    stripped and their whitespace runs made one space too ("2+2? " pasted with a trailing space is one prompt)."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        value = unicodedata.normalize("NFC", value)
+        return " ".join(value.split()) if spaced else value
     if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
+        return {_nfc(k): _nfc(v, spaced) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_nfc(v) for v in value]
+        return [_nfc(v, spaced) for v in value]
     return value
 
 
@@ -50,8 +53,9 @@ def prompt_key(row: dict) -> str:
     a split keeps them on one side (`split_rows`). The prompt is the `prompt` turns of a preference, unpaired or
     prompt-only row, and the messages before the last assistant message of a chat row, its `tools` with it. A system
     prompt is one of those turns: one question under two system prompts is two prompts (the model is asked otherwise),
-    as are two tool sets. A row with no prompt (raw text, a chat with no assistant message, an empty `prompt`) is its
-    own key: only its exact copies share it.
+    as are two tool sets. Prompts are compared in Unicode NFC (`row_key`) and but for whitespace at their ends or in
+    runs (a trailing or doubled space pasted into one copy of a question). A row with no prompt (raw text, a chat with
+    no assistant message, an empty `prompt`) is its own key: only its exact copies share it.
 
     >>> chat = lambda q, a: {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
     >>> prompt_key(chat("Hi", "Hello")) == prompt_key(chat("Hi", "Hey")), prompt_key(chat("Hi", "Hey")) == prompt_key(
@@ -70,7 +74,7 @@ def prompt_key(row: dict) -> str:
         prompt = as_turns(row.get("prompt"), "user") if kind != "text" else []
     if not prompt:
         return row_key(row)
-    return row_key({"prompt": prompt, "tools": row.get("tools") or []})
+    return row_key({"prompt": prompt, "tools": row.get("tools") or []}, spaced=True)
 
 
 def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
@@ -273,10 +277,10 @@ def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> l
             f"Every {row} has the same prompt, so the split holds it on both sides: the held-out numbers judge "
             "answers to a prompt the model trained on. Add rows with other prompts."
         ]
+    several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
     return [
-        f"{plural(shared, 'prompt')} {'has' if shared == 1 else 'have'} several {unit} each: each prompt's rows are "
-        "kept on one side of the split, so no held-out prompt is trained on, and the test split may hold a few rows "
-        "more or fewer than asked."
+        f"{plural(shared, 'prompt')} {several}: each prompt's rows are kept on one side of the split, so no held-out "
+        "prompt is trained on, and the test split may hold a few rows more or fewer than asked."
     ]
 
 
