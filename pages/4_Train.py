@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 
 import streamlit as st
 
@@ -51,6 +50,7 @@ from ui.form import (
     run_method,
     start_from_last_run,
 )
+from ui.fragments import polling_fragment
 from ui.kept import custom_source, say_where_set
 from ui.labels import in_form_words
 from ui.run_choice import chosen_here
@@ -319,20 +319,10 @@ def run_list() -> None:
         runs_table(all_runs, labels)
         compare_section(all_runs)  # folded under the runs table: two finished or stopped runs or more side by side
 
-    # A fragment's id is its function's name and its place. While it polls, the section is named after this page run,
-    # so every run of the page (a run starting or ending, a click outside the section: a form field, the sidebar)
-    # gives it a new id. Why: the browser's next timed polls race each page run and the server runs them right after
-    # it; a poll that found a fragment of the same id dropped the page run's section messages not yet sent but not
-    # its "finished" nor the charts sent as references to the browser's cache (over 10 kB, unchanged since the last
-    # poll), and a reference below the pruned section froze Streamlit's browser side ("Bad delta path index", as on
-    # Compare: docs/ARCHITECTURE.md). In Streamlit 1.67 a poll for an old id is dropped when it arrives after the page
-    # run (AppSession.request_rerun), or runs after it, finds no fragment and is skipped (FragmentStorageKeyError),
-    # its start dropping only messages of that id: none of the page run's. The section's own reruns (a poll, a click
-    # in it) call the function kept at registration, not this line: the id holds between them, so they rerun the
-    # section alone. Old ids do not pile up: a finished page run keeps only the fragments it registered
-    # (FragmentStorage.clear), and the browser drops its timers when a page run starts. Not polling: one name.
-    section.__qualname__ = f"run_list.section[{uuid.uuid4().hex[:12]}]" if active else "run_list.section"
-    st.fragment(run_every=POLL_SECONDS if active else None)(section)()
+    # While it polls, the section takes a new fragment id on every run of the page (a run starting or ending, a click
+    # outside it: a form field, the sidebar), so a late timed poll cannot prune what that page run drew ("Bad delta
+    # path index": ui/fragments.py says why); its own runs (a poll, a click in it) keep the id. Not polling: one id.
+    polling_fragment(section, POLL_SECONDS if active else None)
 
 
 def remember_pick(key: str) -> None:

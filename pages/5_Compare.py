@@ -11,7 +11,6 @@ training run or another session, the page says so, with the position in line.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 
 import streamlit as st
 
@@ -51,6 +50,7 @@ from ui.compare_view import (
     uncertainty_line,
     vocabulary_line,
 )
+from ui.fragments import polling_fragment
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
 from ui.labels import template_label
@@ -456,17 +456,10 @@ if running:
             # is drawn, not before: the page shows the whole grid even while that rerun is on its way.
             st.rerun()
 
-    # Named after this page run: a fragment's id is its function's name and its place, so every run of the page while
-    # the grid fills (a setting changed, the prompt typed, the sidebar) gives it a new id. Why: the same race as the
-    # finished grid's (above) follows any page run: a timed poll that found the fragment under the same id dropped
-    # the page run's grid messages not yet sent but kept the cells sent as references. A poll for an old id is
-    # dropped when it reaches the server after the page run (Streamlit 1.67, AppSession.request_rerun), or runs after
-    # it, finds no fragment and is skipped (ScriptRunner: FragmentStorageKeyError), its start dropping only messages
-    # of that id. The fragment's own runs (a poll, Stop) call the function kept at registration, not this line: the id
-    # holds between them. A finished page run keeps only the fragments it registered (FragmentStorage.clear), and the
-    # browser drops its timers when a page run starts: old ids do not pile up.
-    grid.__qualname__ = f"grid[{uuid.uuid4().hex[:12]}]"
-    st.fragment(run_every=POLL_S)(grid)()
+    # A new fragment id on every run of the page while the grid fills (a setting changed, the prompt typed, the
+    # sidebar): the same race as the finished grid's (above) follows any page run (ui/fragments.py). The fragment's
+    # own runs (a poll, Stop) keep the id.
+    polling_fragment(grid, POLL_S)
 else:
     with st.container():  # where the fragment's own container stands while the job runs
         grid_view()

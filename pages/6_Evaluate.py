@@ -66,6 +66,7 @@ from ui.evaluate_view import (
     token_loss_table,
     with_places,
 )
+from ui.fragments import polling_fragment
 from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
@@ -346,7 +347,6 @@ if job_run != run_name and job.done:
 
 if not job.done:
 
-    @st.fragment(run_every=POLL_S)  # only while the job runs: the finished page does not poll
     def progress() -> None:
         if job.done:
             st.rerun()  # once, so the controls drawn while it ran (the Stop button) match the finished state
@@ -357,7 +357,8 @@ if not job.done:
             st.empty()
         job_progress(job)
 
-    progress()
+    # Only while the job runs (the finished page does not poll), under a new id on every page run: ui/fragments.py.
+    polling_fragment(progress, POLL_S)
     st.stop()
 if job.error:
     st.error(f"The evaluation failed: {job.error}", icon=alerts.ERROR)

@@ -20,6 +20,7 @@ from ftlib.rundir import RunDir
 from ui import alerts
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
+from ui.fragments import polling_fragment
 from ui.tables import html_table
 
 PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the job)
@@ -198,41 +199,46 @@ def reward_preview(config: RunConfig, split: str) -> None:
     if job is None:
         return
 
-    polling = not job.done
+    if not job.done:
 
-    @st.fragment(run_every=POLL_SECONDS if polling else None)
-    def result() -> None:
-        if not job.done:
+        def result() -> None:
+            if job.done:
+                # Once, as Compare's grid does: the page draws the finished preview (below) and the button above
+                # comes back; nothing polls a finished preview (it redrew its table every second).
+                st.rerun()
             st.caption(f"⏳ {job.waiting}" if job.waiting else "Writing answers and scoring them...")
-            return
-        if polling:
-            # Once, as Compare's grid does: the button above comes back, and the finished preview stops polling (it
-            # redrew its table every second and kept the button disabled until something else reran the page).
-            st.rerun()
-        if job.error:
-            st.error(f"Could not preview the rewards: {job.error}", icon=alerts.ERROR)
-            return
-        from ftlib.reward_preview import flat_prompts
 
-        flat, prompts = flat_prompts(job.rows)
-        if flat == prompts:
-            st.warning(
-                "Every answer to each prompt got the same total, so GRPO would learn nothing from them (advantage 0 "
-                "everywhere). Use a reward that tells this model's answers apart, or more answers per prompt.",
-                icon=alerts.WARNING,
-            )
-        elif flat:
-            st.info(
-                f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.",
-                icon=alerts.INFO,
-            )
-        preview_table(job.rows)
-        st.caption(
-            f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
-            "expected, and the rewards should score them low."
+        polling_fragment(result, POLL_SECONDS)  # a new id on every page run while it polls: ui/fragments.py
+        return
+    # Drawn by the page, not by the fragment (its table may exceed 10 kB: ui/fragments.py), where the fragment stood.
+    with st.container():
+        finished_preview(job, config)
+
+
+def finished_preview(job, config: RunConfig) -> None:
+    """A finished reward preview: its error, or a verdict on what it would teach, its table and a caption."""
+    if job.error:
+        st.error(f"Could not preview the rewards: {job.error}", icon=alerts.ERROR)
+        return
+    from ftlib.reward_preview import flat_prompts
+
+    flat, prompts = flat_prompts(job.rows)
+    if flat == prompts:
+        st.warning(
+            "Every answer to each prompt got the same total, so GRPO would learn nothing from them (advantage 0 "
+            "everywhere). Use a reward that tells this model's answers apart, or more answers per prompt.",
+            icon=alerts.WARNING,
         )
-
-    result()
+    elif flat:
+        st.info(
+            f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.",
+            icon=alerts.INFO,
+        )
+    preview_table(job.rows)
+    st.caption(
+        f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
+        "expected, and the rewards should score them low."
+    )
 
 
 PARTS_CAPTION = (

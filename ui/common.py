@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ftlib import workspace
 from ftlib.errors import UserError, os_error_message, user_message
 from ui import alerts, job_owner, nav
+from ui.fragments import polling_fragment
 
 job_owner.install()  # a job started in a page ends with its browser session (a closed tab), not before
 
@@ -334,13 +335,12 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
         return None
     if not job.done:
 
-        @st.fragment(run_every=0.5)  # only while the job runs
         def progress() -> None:
             if job.done:
                 st.rerun()
             job_progress(job)
 
-        progress()
+        polling_fragment(progress, 0.5)  # only while the job runs, under a new id on every page run
         return None
     if job.error:
         st.error(f"{words['error']}: {job.error}", icon=alerts.ERROR)

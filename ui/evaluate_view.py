@@ -33,6 +33,7 @@ from ui.charts import readable_text
 from ui.common import job_progress
 from ui.compare_view import duration
 from ui.evaluate_choices import other_choices_said
+from ui.fragments import polling_fragment
 from ui.kept import keep, restore
 
 ROWS_PER_PAGE = 8
@@ -458,13 +459,12 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
         return
     if running:
 
-        @st.fragment(run_every=POLL_S)  # only while it runs
         def progress() -> None:
             if job.done:
                 st.rerun()  # once, to show the result
             job_progress(job)  # its step, the time so far and, once a first piece is done, the time left
 
-        progress()
+        polling_fragment(progress, POLL_S)  # only while it runs, under a new id on every page run
         return
     if job.error:
         st.error(f"Could not measure what it cost: {job.error}", icon=alerts.ERROR)

@@ -14,6 +14,7 @@ from ftlib.errors import UserError
 from ftlib.memory import human
 from ui import alerts
 from ui.common import deferred_download, show_download_failure
+from ui.fragments import polling_fragment
 
 EXPORTS_NOTE = "train_exports_note"  # session key: (run id, what the last "Remove them" click did), said once
 DOWNLOADED = "train_downloaded"  # session key: run id -> when a download button of it was last clicked
@@ -106,7 +107,6 @@ def exported_copies(run) -> None:
     clicked = st.session_state.get(DOWNLOADED, {}).get(run.id)
     waiting = preparing(run.id, clicked)
 
-    @st.fragment(run_every=PREPARING_POLL_S if waiting else None)
     def panel() -> None:
         if preparing(run.id, clicked):
             st.caption("⏳ Preparing the download… The size of the exported copies shows here once it is ready.")
@@ -130,7 +130,10 @@ def exported_copies(run) -> None:
         )
         button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
 
-    panel()
+    # A fragment nested in Train's runs section: while it polls, each run of the section (a page run or the
+    # section's own poll) registers it under a new id, so a late poll of the panel cannot prune what that run drew
+    # (ui/fragments.py); not polling, one id, so "Remove them" reruns the panel alone.
+    polling_fragment(panel, PREPARING_POLL_S if waiting else None)
 
 
 __all__ = ["DOWNLOADED", "EXPORTS_NOTE", "export_panel", "exported_copies", "preparing"]
