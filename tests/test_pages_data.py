@@ -1289,3 +1289,14 @@ def test_a_file_replaced_with_its_old_modification_time_is_read_again(tmp_path):
     at.run()
     assert not at.exception, at.exception
     assert {m.label: m.value for m in at.metric}["Rows read"] == "3"
+
+
+def test_the_length_histogram_is_built_once_for_the_same_lengths_and_cutoff():
+    """The Data page reruns at every click; plotly express took ~0.03 s of CPU to build the same figure each time."""
+    from ui.data_view import length_figure
+
+    lengths = [12, 40, 33, 57]
+    figure = length_figure(lengths, 48)
+    assert length_figure(list(lengths), 48) is figure  # a rerun draws the figure already built
+    assert length_figure(lengths, 64) is not figure and length_figure([*lengths, 5], 48) is not figure
+    assert list(figure.data[0].x) == lengths and figure.layout.annotations[0].text == "max length 48"
