@@ -940,5 +940,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all("error" not in r for r in results.values()) else 1
 
 
+def leave_out_bitsandbytes(argv: list[str]) -> bool:
+    """A child process that quantizes nothing starts without bitsandbytes, as a studio run does
+    (`ftlib.training_model.leave_out_bitsandbytes`: PEFT imports it, and it imports torch's inductor, ~1 s of each
+    row's start on the CPUs here, of the ~20 s a row spent starting on the lent H200). Only for a child's own
+    process: the tests call `main` in theirs, where a QLoRA test may need it later. True if it did."""
+    from ftlib.config import RunConfig
+    from ftlib.training_model import leave_out_bitsandbytes as leave_out
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--child")
+    parser.add_argument("--method", default="lora")
+    parser.add_argument("--model", default="default")
+    known, _ = parser.parse_known_args(argv)
+    if not known.child or known.method == "qlora":
+        return False
+    return leave_out(RunConfig(method="lora", model=known.model))
+
+
 if __name__ == "__main__":
+    leave_out_bitsandbytes(sys.argv[1:])
     raise SystemExit(main())

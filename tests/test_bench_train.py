@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -126,3 +127,19 @@ def test_the_fp32_studio_side_trains_fp32_where_the_studio_would_pick_a_bf16_bas
         assert "error" not in result, result
         precisions[side] = result["precision"]
     assert precisions == {"ftlib": "bf16 base", "ftlib-fp32": "fp32"}
+
+
+def test_a_child_that_quantizes_nothing_starts_without_bitsandbytes(tiny_model_dir):
+    """As a studio run (ftlib.training_model.leave_out_bitsandbytes): PEFT imports it, and it imports torch's inductor,
+    ~1 s of each row's start; a QLoRA row keeps it, and so does `main` called in a test's own process."""
+    code = (
+        "import sys\nfrom bench.bench_train import leave_out_bitsandbytes as lean\n"
+        "qlora = lean(['--child', 'ftlib', '--method', 'qlora', '--model', sys.argv[-1]])\n"
+        "print(qlora, 'bitsandbytes' in sys.modules, lean(sys.argv[1:]), sys.modules['bitsandbytes'])\n"
+    )
+    argv = ["--child", "trl-fp32", "--method", "kto", "--model", str(tiny_model_dir)]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=bench_train.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["False", "False", "True", "None"]  # None: Python's "not importable"
