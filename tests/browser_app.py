@@ -469,7 +469,20 @@ def use_model(page, spec: str) -> None:
         raise AssertionError(f"The model box shows {box.input_value()!r}, not {spec!r}")
 
 
-def select_option(page, label: str, option: str, attempts: int = 3) -> None:
+def _centre(page, element, frames: int = 50) -> None:
+    """Scroll `element` to the middle of the screen at once (not the page's smooth scroll), and wait until it stays
+    there: a box just opened in an expander moves while the expander grows."""
+    last = None
+    for _ in range(frames):
+        element.evaluate("e => e.scrollIntoView({block: 'center', behavior: 'instant'})")
+        top = element.bounding_box()["y"]
+        if last is not None and abs(top - last) < 1:
+            return
+        last = top
+        page.wait_for_timeout(50)
+
+
+def select_option(page, label: str, option: str, attempts: int = 4) -> None:
     """Pick `option` in the selectbox labelled `label` (a combobox with a listbox, not a native <select>)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -487,11 +500,14 @@ def select_option(page, label: str, option: str, attempts: int = 3) -> None:
             # The list closes when the page scrolls or moves under it (a fragment's timed rerun can do that too,
             # even after the option showed), and Playwright scrolls to reach an option below the fold: centre
             # the box first, and retry the whole open-and-click. The Open button lists every option (typing
-            # would filter them).
-            box.evaluate("element => element.scrollIntoView({block: 'center'})")
+            # would filter them). Centred by the page's own smooth scroll, the box was still moving when the
+            # button was clicked, and Train's Device (just shown in its expander) opened no list: every first try
+            # waited out its 5 s, in 6 browser tests. A list shows within a second: the first try waits 2 s, the
+            # others 5 s each, as every try did.
+            _centre(page, box)
             box.get_by_role("button", name="Open").click()
             try:
-                choice.click(timeout=5_000)
+                choice.click(timeout=2_000 if attempt == 0 else 5_000)
                 return
             except PlaywrightTimeout:
                 if attempt == attempts - 1:

@@ -145,6 +145,9 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         open_page(page, "Compare")
         chips = _main(page).locator('[data-testid="stMultiSelect"]').first.inner_text()
         assert "lora · chat_style" in chips and f"{STOP_STEPS} steps" in chips and "numbers" not in chips, chips
+        # Each cell's answer at its least, 8 new tokens (the slider's Home): what is checked below is the grid's
+        # shape, its headers and one token's hover card; 3 x 2 answers of 96 tokens with their cards took ~12 s.
+        rerun_after(page, lambda: _main(page).get_by_role("slider", name="Max new tokens").press("Home"))
         grid = generate_compare(page)
         assert list(grid) == ["base", run_id] and all(len(cells) == 3 for cells in grid.values())
         headers = _main(page).get_by_text("temperature 0.7 · top-k off · top-p 0.9")
