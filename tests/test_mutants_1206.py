@@ -172,3 +172,18 @@ def test_a_run_on_the_default_model_names_its_tokenizer_by_its_hub_id():
     from ftlib.token_settings import tokenizer_settings
 
     assert tokenizer_settings(["default"], ["a" * 64]) == ["tokenizer HuggingFaceTB/SmolLM2-135M-Instruct (aaaaaaaa)"]
+
+
+def test_a_tokenizer_config_that_is_not_json_gives_no_digest_not_a_traceback(tmp_path):
+    """Mutant: only OSError caught: a broken tokenizer_config.json raised JSONDecodeError out of tokenizer_digest
+    (a run queued on that folder, `runs compare`)."""
+    assert tokenizer_digest(folder(tmp_path, "broken", VOCAB | {"tokenizer_config.json": "{not json"})) is None
+
+
+def test_more_than_three_training_rows_on_test_prompts_are_counted_after_the_first_three():
+    """Mutant: no ' and N more': 5 rows named as if 3."""
+    test = published([dict(row, chosen=[turn("assistant", "Other")]) for row in pairs(5, 1)])
+    said = own_split(published(pairs(5, 1)), test, "train.jsonl", "test.jsonl").warnings[0]
+    assert said.startswith(
+        "5 rows of train.jsonl share their prompt with a row of test.jsonl: line 1, line 2, line 3 and 2 more."
+    )
