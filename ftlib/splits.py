@@ -432,10 +432,11 @@ def split_rows(
     pairs or labelled answers to one question; a row's exact copies among them) go to the same side, so no held-out
     prompt is also trained on, as scikit-learn's `GroupShuffleSplit` keeps a group. The groups are placed whole, in
     the seeded shuffle's order, while each label's rows in them fit what that label still holds out (a prompt with a
-    good and a bad answer takes one from each), then any group that fits the count. The test split may then hold a
-    few rows fewer than asked when the groups do not add up to the count, or more when every group is larger than
-    that (it then holds the smallest). Only a file of one prompt cannot be kept apart: its rows go to both sides
-    (`rows_in_both` counts exact copies; `prompt_warnings` says it). With `dedupe`, exact duplicates are dropped
+    good and a bad answer takes one from each), then any group that fits the count, then one more where that lands
+    nearer the count (5 asked in prompts of 3 rows: 6, not 3; in pairs: 4). The test split may so hold a few rows
+    fewer or more than asked, or more when every group is larger than that (it then holds the smallest). Only a file
+    of one prompt cannot be kept apart: its rows go to both sides (`rows_in_both` counts exact copies;
+    `prompt_warnings` says it). With `dedupe`, exact duplicates are dropped
     first. Rows whose prompts are all different are split by the seeded shuffle they always were: the same seed gives
     the same split.
 
@@ -477,6 +478,9 @@ def split_rows(
     for group in order:  # groups left a label short: whole groups of any label that still fit (none with one label)
         if group[0] not in test_ids and len(test_ids) + len(group) <= count:
             test_ids.update(group)
+    short = count - len(test_ids)  # a default split asked 5 held out to judge on: 3 would warn of too few
+    if test_ids and (nearer := next((g for g in order if g[0] not in test_ids and len(g) < 2 * short), None)):
+        test_ids.update(nearer)
     if not test_ids:  # every group is larger than the test split: the smallest, or one prompt's rows (one prompt)
         test_ids.update(min(order, key=len) if len(order) > 1 else order[0][:count])
     return ([r for i, r in enumerate(rows) if i not in test_ids], [r for i, r in enumerate(rows) if i in test_ids])

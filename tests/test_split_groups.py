@@ -15,7 +15,7 @@ import pytest
 from ftlib.cli import main
 from ftlib.data import LoadResult, load_bytes
 from ftlib.own_split import own_split
-from ftlib.splits import count_test_rows, label_test_counts, prompt_key, split_rows, split_warnings
+from ftlib.splits import count_test_rows, default_test_ratio, label_test_counts, prompt_key, split_rows, split_warnings
 
 SAID = "each prompt's rows are kept on one side of the split, so no held-out prompt is trained on"
 
@@ -64,7 +64,7 @@ def test_several_pairs_to_one_prompt_stay_on_one_side(seed):
     rows = dpo(12, 3)
     train, test = split_rows(rows, test_size=0.2, seed=seed)  # 8 asked of 36
     assert not prompts_of(train) & prompts_of(test)
-    assert len(test) == 6 and len(prompts_of(test)) == 2  # whole prompts: 6 or 9, the largest that fits
+    assert len(test) == 9 and len(prompts_of(test)) == 3  # whole prompts: 6 or 9, the nearer to 8 (6 is 2 short)
 
 
 def test_several_answers_to_a_prompt_completion_prompt_stay_on_one_side():
@@ -229,15 +229,28 @@ def test_the_data_page_says_the_grouping_once(tmp_path, monkeypatch):
     # The caption gives the split's own sizes, not the count asked for: whole prompts of 3 pairs do not add up to it.
     at.number_input(key="split_ratio").set_value(0.2).run()
     train, test = split_rows(dpo(12, 3), test_size=0.2, seed=0)
-    assert count_test_rows(36, 0.2) == 8 and len(test) == 6
-    assert "Train **30** pairs, test **6** pairs." in [c.value for c in at.caption]
+    assert count_test_rows(36, 0.2) == 8 and len(test) == 9
+    assert "Train **27** pairs, test **9** pairs." in [c.value for c in at.caption]
 
 
 def test_data_split_credits_a_moved_test_size_to_copies_only_when_no_prompt_moved_it(tmp_path, capsys):
-    """12 prompts of 3 pairs and one copy: 8 rows asked, 6 held out because whole prompts do not add up to 8; the copy
-    is not said to be why (it said "so the test split has 6 rows, not 8")."""
+    """12 prompts of 3 pairs and one copy: 8 rows asked, 9 held out because whole prompts do not add up to 8; the copy
+    is not said to be why (it said "so the test split has 6 rows, not 8" before 9 was the nearer)."""
     path = _write(tmp_path / "prefs.jsonl", dpo(12, 3) + dpo(1, 1))
     assert main(["data", "split", str(path), "--test-size", "0.2", "--out", str(tmp_path / "split")]) == 0
     printed = capsys.readouterr().out
     assert "note: 1 row is an exact copy of another row: each row's copies stay on one side. --dedupe" in printed
-    assert "so the test split has" not in printed and printed.count(SAID) == 1 and "test:  6 pairs" in printed
+    assert "so the test split has" not in printed and printed.count(SAID) == 1 and "test:  9 pairs" in printed
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_default_split_of_a_small_file_in_prompts_of_three_holds_out_enough_to_judge_on(seed):
+    """48 pairs, 3 to each prompt: the default ratio asks 5 held out (too few warns); whole prompts made 3 of them
+    ("Only 3 held-out pairs", helper 51's cold try). The nearer of 3 and 6 is held out; pairs (4 of 5) stay under."""
+    rows = dpo(16, 3)
+    asked = count_test_rows(48, default_test_ratio(48))
+    train, test = split_rows(rows, test_size=default_test_ratio(48), seed=seed)
+    assert asked == 5 and len(test) == 6 and not prompts_of(train) & prompts_of(test)
+    assert not any(w.startswith("Only ") for w in split_warnings(len(train), len(test), "preference"))
+    train, test = split_rows(dpo(24, 2), test_size=5, seed=seed)  # 4 or 6: as near, the count is not passed
+    assert len(test) == 4
