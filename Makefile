@@ -40,7 +40,7 @@ setup-test: setup
 # Then the browser tests alone in one process: beside another worker they starved it (Chromium's tabs, the app's
 # server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
 # took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
-# On the 2-core CPUs: 12.5-21 min + 6-10 min; 19:39-31:58 for `bash .ci/run` on a fresh clone, installs included.
+# On the 2-core CPUs: 12.5-21 min + 5-10 min; 19:39-31:58 for `bash .ci/run` on a fresh clone, installs included.
 # Each phase prints its slowest tests (--durations): where to look first when the suite needs cutting.
 # TEST_WORKERS=0: all in one process.
 TEST_WORKERS ?= 2
