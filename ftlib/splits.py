@@ -6,113 +6,35 @@ seeded disjoint split that keeps a row's copies on one side and each label's sha
     split_warnings(len(train), len(test))        # plain-words warnings for a tiny split, [] for a usable one
     split_warnings(len(train), len(test), "unpaired", train=train, test=test)  # + a part with one label only
 
-Not known here: files and formats (data.py, which re-exports these), where splits are saved (workspace.py).
+Not known here: what a prompt is and which rows share one (prompt_groups, whose names are re-exported here), files
+and formats (data.py, which re-exports these), where splits are saved (workspace.py).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import random
-import unicodedata
 from collections import Counter
-from collections.abc import Iterator
 
 from ftlib.errors import plural
+from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prompt_key, row_key, ...` as before
+    KEPT_KEYS,
+    ROW_UNITS,
+    first_copies,
+    prompt_groups,
+    prompt_key,
+    prompt_warnings,
+    row_key,
+    shared_prompts,
+)
 from ftlib.readers import DataError
-from ftlib.rows import RowShapeError, as_turns, row_kind
-
-
-def row_key(row: dict, spaced: bool = False) -> str:
-    """A row as one comparable string: exact copies (as canonical rows) have the same key, and so do rows whose text
-    differs only in Unicode normalisation ("Café" typed on a Mac, NFD, and on Windows, NFC): both are compared in NFC.
-    Only the key is normalised; the rows, and the text trained, are kept as the file has them. `spaced`: whitespace
-    too (`_nfc`), for `prompt_key`.
-
-    >>> row_key({"t": "Cafe\u0301"}) == row_key({"t": "Caf\u00e9"})
-    True
-    """
-    return json.dumps(_nfc(row, spaced), sort_keys=True, ensure_ascii=False)
-
-
-def _nfc(value, spaced: bool = False):
-    """`value` with every string in it (keys too) in Unicode's NFC form, for comparing only; `spaced`: its values
-    stripped and their whitespace runs made one space too ("2+2? " pasted with a trailing space is one prompt)."""
-    if isinstance(value, str):
-        value = unicodedata.normalize("NFC", value)
-        return " ".join(value.split()) if spaced else value
-    if isinstance(value, dict):
-        return {_nfc(k): _nfc(v, spaced) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_nfc(v, spaced) for v in value]
-    return value
-
-
-def prompt_key(row: dict) -> str:
-    """The `row_key` of a row's prompt: rows with the same key are answers (pairs, labelled answers) to one prompt, and
-    a split keeps them on one side (`split_rows`). The prompt is the `prompt` turns of a preference, unpaired or
-    prompt-only row, and the messages before the last assistant message of a chat row, its `tools` with it. A system
-    prompt is one of those turns: one question under two system prompts is two prompts (the model is asked otherwise),
-    as are two tool sets. Prompts are compared in Unicode NFC (`row_key`) and but for whitespace at their ends or in
-    runs (a trailing or doubled space pasted into one copy of a question). A row with no prompt (raw text, a chat with
-    no assistant message, an empty `prompt`) is its own key: only its exact copies share it.
-
-    >>> chat = lambda q, a: {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
-    >>> prompt_key(chat("Hi", "Hello")) == prompt_key(chat("Hi", "Hey")), prompt_key(chat("Hi", "Hey")) == prompt_key(
-    ...     {"messages": [{"role": "system", "content": "Be brief."}, *chat("Hi", "Hey")["messages"]]})
-    (True, False)
-    """
-    try:
-        kind = row_kind(row)
-    except RowShapeError:  # hand-made rows of no canonical kind: each its own prompt, as copies were split
-        return row_key(row)
-    if kind == "sft":
-        turns = row["messages"]
-        last = max((i for i, t in enumerate(turns) if isinstance(t, dict) and t.get("role") == "assistant"), default=0)
-        prompt = turns[:last]
-    else:
-        prompt = as_turns(row.get("prompt"), "user") if kind != "text" else []
-    if not prompt:
-        return row_key(row)
-    return row_key({"prompt": prompt, "tools": row.get("tools") or []}, spaced=True)
+from ftlib.rows import RowShapeError, row_kind
 
 
 def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
     """(rows without exact duplicates, first kept, how many were dropped)."""
     out = [row for row, first in zip(rows, first_copies(rows), strict=True) if first is None]
     return out, len(rows) - len(out)
-
-
-KEPT_KEYS = 1024  # the most first rows' keys `first_copies` holds at once
-
-
-def first_copies(rows: list[dict], key_of=row_key) -> Iterator[int | None]:
-    """For each row in turn, the index of the earlier row it is a copy of (the same `row_key`), or None for the first
-    of its kind. With `key_of` (`prompt_key`), the earlier row it has that key in common with.
-
-    Each row's key is as long as the row's text, so only its hash is kept (a dict of 100,000 chat rows' keys took as
-    much memory as the file: BENCHMARKS, "Hostile input at scale", 2026-12-05); a matching hash is checked against
-    the first row's key, so two rows are copies only when their keys are equal, as in a dict of the keys. The keys of
-    the last KEPT_KEYS first rows matched are kept for their next copies: every matched one was half the file again
-    for a file written twice over.
-
-    >>> list(first_copies([{"a": 1}, {"a": 2}, {"a": 1}, {"a": 2}]))
-    [None, None, 0, 1]
-    """
-    first: dict[int, int] = {}  # a key's hash -> the first row with it
-    keys: dict[int, str] = {}  # the keys of the last first rows a later row's hash matched
-    collided: dict[str, int] = {}  # rows whose hash is an earlier row's but their key is not: by their key
-    for i, row in enumerate(rows):
-        key = key_of(row)
-        j = first.setdefault(hash(key), i)
-        if j != i:
-            if (earlier := keys.get(j)) is None:
-                earlier = keys[j] = key_of(rows[j])
-                if len(keys) > KEPT_KEYS:
-                    del keys[next(iter(keys))]  # the oldest
-            if earlier != key:
-                j = collided.setdefault(key, i)
-        yield None if j == i else j
 
 
 # How to keep one copy of each row, in the words of both the Data page and the CLI, which show the same notes.
@@ -228,62 +150,6 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
     return out
 
 
-def prompt_groups(rows: list[dict]) -> list[list[int]]:
-    """The rows of each prompt (`prompt_key`; a row's exact copies among them), by position, in order of first
-    appearance. Held by `first_copies`, not by key: every row's key held is the file again.
-
-    >>> prompt_groups([{"prompt": "a"}, {"text": "b"}, {"prompt": "a", "columns": {"n": 2}}])
-    [[0, 2], [1]]
-    """
-    groups: dict[int, list[int]] = {}
-    for i, first in enumerate(first_copies(rows, prompt_key)):
-        groups.setdefault(i if first is None else first, []).append(i)
-    return list(groups.values())
-
-
-def shared_prompts(rows: list[dict]) -> tuple[int, int]:
-    """(how many prompts, `prompt_key`, have several rows that are not all exact copies of one row; how many prompts
-    there are): see `prompt_warnings`.
-
-    >>> good, bad = ({"prompt": "a", "completion": c, "label": c == "x"} for c in "xy")
-    >>> shared_prompts([good, bad, good]), shared_prompts([good, good, {"text": "b"}])
-    ((1, 1), (0, 2))
-    """
-    groups = prompt_groups(rows)
-    several = (g for g in groups if len(g) > 1)  # a file of different prompts: only copies' groups are read again
-    firsts = ((g, row_key(rows[g[0]])) for g in several)
-    return sum(any(row_key(rows[i]) != first for i in g[1:]) for g, first in firsts), len(groups)
-
-
-def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
-    """Where prompts have several rows (answers, pairs, labelled answers to one question) that `split_rows` kept on one
-    side, which may move the test split's size off the one asked; or where the rows are all one prompt's, on both
-    sides. [] when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`).
-
-    >>> turn = lambda text: [{"role": "user", "content": text}]
-    >>> pairs = [{"prompt": turn(f"q{i // 2}"), "chosen": turn(str(i)), "rejected": []} for i in range(8)]
-    >>> prompt_warnings(pairs[:6], pairs[6:], "preference")[0][:33]
-    '4 prompts have several pairs each'
-    >>> prompt_warnings(pairs[:1], pairs[1:2], "preference")[0][:60]
-    'Every pair has the same prompt, so the split holds it on bot'
-    """
-    shared, prompts = shared_prompts(train + test)
-    if not shared:
-        return []
-    unit = {"preference": "pairs", "unpaired": "labelled answers", "prompt_only": "rows"}.get(kind, "answers")
-    if prompts == 1 and train and test:
-        row = ROW_UNITS.get(kind, "row")
-        return [
-            f"Every {row} has the same prompt, so the split holds it on both sides: the held-out numbers judge "
-            "answers to a prompt the model trained on. Add rows with other prompts."
-        ]
-    several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
-    return [
-        f"{plural(shared, 'prompt')} {several}: each prompt's rows are kept on one side of the split, so no held-out "
-        "prompt is trained on, and the test split may hold a few rows more or fewer than asked."
-    ]
-
-
 def count_test_rows(n: int, test_size: float | int) -> int:
     """How many of `n` rows go to the test split; raises DataError for impossible sizes."""
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
@@ -352,10 +218,6 @@ def run_test_size(setting: float | int | None, n: int) -> float | int:
     (0.15, 0.1, 20, 0.1)
     """
     return default_test_ratio(n) if setting is None else as_test_size(setting)
-
-
-# What one row of each kind (ftlib.rows.ROW_KINDS) is called where a split is counted.
-ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
 
 
 def rows_in_words(n: int, kind: str = "sft", what: str = "") -> str:
@@ -595,3 +457,36 @@ def rows_in_both(train: list[dict], test: list[dict]) -> int:
     """
     trained = {row_key(row) for row in train}
     return sum(row_key(row) in trained for row in test)
+
+
+__all__ = [
+    "as_test_size",
+    "count_test_rows",
+    "CROWDED_SHARE",
+    "crowded_warnings",
+    "dedupe_rows",
+    "DEDUPE_SAID",
+    "default_test_ratio",
+    "DEFAULT_TEST_RATIO",
+    "duplicates_note",
+    "first_copies",
+    "KEPT_KEYS",
+    "label_test_counts",
+    "label_warnings",
+    "may_crowd",
+    "most_copies",
+    "prompt_groups",
+    "prompt_key",
+    "prompt_warnings",
+    "row_key",
+    "ROW_UNITS",
+    "rows_in_both",
+    "rows_in_words",
+    "run_test_size",
+    "shared_prompts",
+    "split_rows",
+    "split_warnings",
+    "TINY_TEST_ROWS",
+    "TINY_TRAIN_ROWS",
+    "unpaired_labels",
+]
