@@ -62,19 +62,31 @@ def prompt_key(row: dict) -> str:
     ...     {"messages": [{"role": "system", "content": "Be brief."}, *chat("Hi", "Hey")["messages"]]})
     (True, False)
     """
-    try:
-        kind = row_kind(row)
-    except RowShapeError:  # hand-made rows of no canonical kind: each its own prompt, as copies were split
-        return row_key(row)
-    if kind == "sft":
-        turns = row["messages"]
-        last = max((i for i, t in enumerate(turns) if isinstance(t, dict) and t.get("role") == "assistant"), default=0)
-        prompt = turns[:last]
-    else:
-        prompt = as_turns(row.get("prompt"), "user") if kind != "text" else []
+    prompt = prompt_turns(row)
     if not prompt:
         return row_key(row)
     return row_key({"prompt": prompt, "tools": row.get("tools") or []}, spaced=True)
+
+
+def prompt_turns(row: dict) -> list:
+    """The turns of a row's prompt as `prompt_key` reads them ([] for a row with none: raw text, a chat with no
+    assistant message, a row of no canonical kind).
+
+    >>> ask = [{"role": "user", "content": "2+2?"}]
+    >>> prompt_turns({"prompt": ask, "chosen": [{"role": "assistant", "content": "4"}], "rejected": []}) == ask
+    True
+    >>> prompt_turns({"text": "Hello"})
+    []
+    """
+    try:
+        kind = row_kind(row)
+    except RowShapeError:  # hand-made rows of no canonical kind: each its own prompt, as copies were split
+        return []
+    if kind == "sft":
+        turns = row["messages"]
+        last = max((i for i, t in enumerate(turns) if isinstance(t, dict) and t.get("role") == "assistant"), default=0)
+        return turns[:last]
+    return as_turns(row.get("prompt"), "user") if kind != "text" else []
 
 
 KEPT_KEYS = 1024  # the most first rows' keys `first_copies` holds at once

@@ -12,6 +12,7 @@ and formats (data.py, which re-exports these), where splits are saved (workspace
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections import Counter
@@ -23,6 +24,7 @@ from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prom
     first_copies,
     prompt_groups,
     prompt_key,
+    prompt_turns,
     prompt_warnings,
     row_key,
     shared_prompts,
@@ -136,7 +138,7 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
         key, n = Counter(row_key(row) for row in rows).most_common(1)[0]
         if n < 3 or n <= CROWDED_SHARE * len(rows):
             continue
-        shown = key if len(key) <= 60 else key[:57] + "..."
+        shown = _shortened(key)
         effect = (
             "the held-out loss and Evaluate would mostly measure that one example"
             if part == "held-out"
@@ -146,6 +148,46 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
             f"{n:,} of the {len(rows):,} {part} rows are copies of one row ({shown}): {effect}. "
             + DEDUPE_SAID[0].upper()
             + DEDUPE_SAID[1:]
+        )
+    return out
+
+
+def _shortened(text: str) -> str:
+    """`text` as a warning quotes it: at most 60 characters, cut with "..."."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def crowded_prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
+    """Where one prompt's rows (`prompt_key`: answers, pairs or labelled answers to one question) are more than
+    CROWDED_SHARE of a part of a split (at least 3 of its rows): a split keeps a prompt's rows on one side, so a
+    question answered 40 times in a file of 48 rows fills most of the training rows. Not said where those rows are
+    all copies of one row: `crowded_warnings` says them.
+
+    >>> turn = lambda role, text: [{"role": role, "content": text}]
+    >>> pair = lambda q, i: {"prompt": turn("user", q), "chosen": turn("assistant", str(i)), "rejected": []}
+    >>> said = crowded_prompt_warnings([pair("2+2?", i) for i in range(4)] + [pair(f"q{i}", 0) for i in range(9)], [])
+    >>> said[0][:56]
+    '4 of the 13 training rows answer one prompt ("2+2?"): a '
+    >>> crowded_prompt_warnings([pair("2+2?", 0)] * 4 + [pair(f"q{i}", 0) for i in range(9)], [])  # copies: said there
+    []
+    """
+    out = []
+    for part, rows in (("held-out", test), ("training", train)):
+        group = max(prompt_groups(rows), key=len, default=[])
+        n = len(group)
+        if n < 3 or n <= CROWDED_SHARE * len(rows) or len({row_key(rows[i]) for i in group}) == 1:
+            continue
+        prompt = prompt_turns(rows[group[0]])
+        last = prompt[-1].get("content") if prompt and isinstance(prompt[-1], dict) else None
+        shown = _shortened(json.dumps(last if isinstance(last, str) else prompt, ensure_ascii=False))
+        effect = (
+            "the held-out numbers would mostly judge answers to one question"
+            if part == "held-out"
+            else "a run would spend that share of its steps on one question"
+        )
+        verb = "are one prompt" if kind == "prompt_only" else "answer one prompt"
+        out.append(
+            f"{n:,} of the {len(rows):,} {part} rows {verb} ({shown}): {effect}. Add rows that ask other questions."
         )
     return out
 
@@ -236,9 +278,9 @@ def split_warnings(
 ) -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
-    split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`) or is
-    crowded by one row's copies (`crowded_warnings`), and where prompts with several rows were kept on one side
-    (`prompt_warnings`).
+    split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`), is crowded
+    by one row's copies (`crowded_warnings`) or one prompt's rows (`crowded_prompt_warnings`), and where prompts with
+    several rows were kept on one side (`prompt_warnings`).
 
     >>> split_warnings(100, 10)
     []
@@ -278,7 +320,8 @@ def split_warnings(
         )
         out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
     if train is not None and test is not None:
-        out += label_warnings(train, test) + crowded_warnings(train, test) + prompt_warnings(train, test, kind)
+        out += label_warnings(train, test) + crowded_warnings(train, test)
+        out += crowded_prompt_warnings(train, test, kind) + prompt_warnings(train, test, kind)
     return out
 
 
@@ -463,6 +506,7 @@ __all__ = [
     "as_test_size",
     "count_test_rows",
     "CROWDED_SHARE",
+    "crowded_prompt_warnings",
     "crowded_warnings",
     "dedupe_rows",
     "DEDUPE_SAID",
@@ -477,6 +521,7 @@ __all__ = [
     "most_copies",
     "prompt_groups",
     "prompt_key",
+    "prompt_turns",
     "prompt_warnings",
     "row_key",
     "ROW_UNITS",
