@@ -150,8 +150,9 @@ def shared_prompts(rows: list[dict]) -> tuple[int, int]:
 
 def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
     """Where prompts have several rows (answers, pairs, labelled answers to one question) that `split_rows` kept on one
-    side, which may move the test split's size off the one asked; or where the rows are all one prompt's, on both
-    sides. [] when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`).
+    side, which may move the test split's size off the one asked (a few rows, or where every prompt has more rows than
+    asked, to one whole prompt's: its size is then said); or where the rows are all one prompt's, on both sides. []
+    when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`).
 
     >>> turn = lambda text: [{"role": "user", "content": text}]
     >>> pairs = [{"prompt": turn(f"q{i // 2}"), "chosen": turn(str(i)), "rejected": []} for i in range(8)]
@@ -171,7 +172,14 @@ def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> l
             "answers to a prompt the model trained on. Add rows with other prompts."
         ]
     several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
+    size = "the test split may hold a few rows more or fewer than asked"
+    if len(test) > 1 and len(prompt_groups(test)) == 1 and all(len(g) >= len(test) for g in prompt_groups(train)):
+        # split_rows' fallback where every prompt has more rows than asked: 500 held out where 100 were, not "a few"
+        size = (
+            f"the test split holds one whole prompt, its {len(test):,} {unit} (every prompt has at least as many), "
+            "which can be many more than asked"
+        )
     return [
         f"{plural(shared, 'prompt')} {several}: each prompt's rows are kept on one side of the split, so no held-out "
-        "prompt is trained on, and the test split may hold a few rows more or fewer than asked."
+        f"prompt is trained on, and {size}."
     ]
