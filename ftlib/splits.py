@@ -98,6 +98,9 @@ def _normalisation_said(unnormal: list[str], n_copies: int, shown: int) -> str:
 
 # A part of a split more than this share copies of one row measures (or teaches) that row more than the data.
 CROWDED_SHARE = 0.1
+# ... and more than this share answers to one prompt: several answers per prompt are the norm in preference data
+# (3 of 18 held-out pairs to one prompt is a usual file), so only "mostly one question" is said.
+PROMPT_CROWDED_SHARE = 0.5
 
 
 def most_copies(rows: list[dict]) -> int:
@@ -159,23 +162,25 @@ def _shortened(text: str) -> str:
 
 def crowded_prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
     """Where one prompt's rows (`prompt_key`: answers, pairs or labelled answers to one question) are more than
-    CROWDED_SHARE of a part of a split (at least 3 of its rows): a split keeps a prompt's rows on one side, so a
+    PROMPT_CROWDED_SHARE of a part of a split (at least 3 of its rows): a split keeps a prompt's rows on one side, so a
     question answered 40 times in a file of 48 rows fills most of the training rows. Not said where those rows are
     all copies of one row: `crowded_warnings` says them.
 
     >>> turn = lambda role, text: [{"role": role, "content": text}]
     >>> pair = lambda q, i: {"prompt": turn("user", q), "chosen": turn("assistant", str(i)), "rejected": []}
-    >>> said = crowded_prompt_warnings([pair("2+2?", i) for i in range(4)] + [pair(f"q{i}", 0) for i in range(9)], [])
+    >>> said = crowded_prompt_warnings([pair("2+2?", i) for i in range(7)] + [pair(f"q{i}", 0) for i in range(6)], [])
     >>> said[0][:56]
-    '4 of the 13 training rows answer one prompt ("2+2?"): a '
-    >>> crowded_prompt_warnings([pair("2+2?", 0)] * 4 + [pair(f"q{i}", 0) for i in range(9)], [])  # copies: said there
+    '7 of the 13 training rows answer one prompt ("2+2?"): a '
+    >>> crowded_prompt_warnings([pair("2+2?", i) for i in range(6)] + [pair(f"q{i}", 0) for i in range(7)], [])
+    []
+    >>> crowded_prompt_warnings([pair("2+2?", 0)] * 7 + [pair(f"q{i}", 0) for i in range(6)], [])  # copies: said there
     []
     """
     out = []
     for part, rows in (("held-out", test), ("training", train)):
         group = max(prompt_groups(rows), key=len, default=[])
         n = len(group)
-        if n < 3 or n <= CROWDED_SHARE * len(rows) or len({row_key(rows[i]) for i in group}) == 1:
+        if n < 3 or n <= PROMPT_CROWDED_SHARE * len(rows) or len({row_key(rows[i]) for i in group}) == 1:
             continue
         prompt = prompt_turns(rows[group[0]])
         last = prompt[-1].get("content") if prompt and isinstance(prompt[-1], dict) else None

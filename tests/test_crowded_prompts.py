@@ -71,3 +71,13 @@ def test_a_prompt_under_the_share_or_of_two_rows_is_not_said():
     spread = [pair(f"Q{i // 2}?", i) for i in range(40)]  # 20 prompts of 2 pairs: none crowds
     assert crowded_prompt_warnings(spread[:30], spread[30:], "preference") == []
     assert crowded_prompt_warnings([pair("Q?", 0), pair("Q?", 1)], [pair("R?", 0)], "preference") == []
+
+
+def test_a_usual_preference_file_of_a_few_pairs_per_prompt_is_not_said_to_be_crowded():
+    """3 or 4 pairs to each prompt is how preference files are published: 3 of 18 held-out pairs to one prompt is no
+    "mostly one question" (it was said at a tenth of a part, the copies' share)."""
+    for n_prompts, per_prompt in ((10, 4), (12, 3), (30, 3)):
+        rows = [pair(f"Q{i}?", i * 10 + j) for i in range(n_prompts) for j in range(per_prompt)]
+        for seed in range(3):
+            train, test = split_rows(rows, test_size=0.2, seed=seed)
+            assert crowded_prompt_warnings(train, test, "preference") == [], (n_prompts, per_prompt, seed)
