@@ -174,11 +174,9 @@ def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> l
     several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
     size = "the test split may hold a few rows more or fewer than asked"
     if len(test) > 1 and len(prompt_groups(test)) == 1 and all(len(g) >= len(test) for g in prompt_groups(train)):
-        # split_rows' fallback where every prompt has more rows than asked: 500 held out where 100 were, not "a few"
-        size = (
-            f"the test split holds one whole prompt, its {len(test):,} {unit} (every prompt has at least as many), "
-            "which can be many more than asked"
-        )
+        # split_rows' fallback where every prompt has more rows than asked: 500 held out where 100 were, not "a few";
+        # nor "more than asked": as many, where every prompt has as many rows as asked
+        size = f"the test split holds one whole prompt, its {len(test):,} {unit} (no prompt has fewer)"
     return [
         f"{plural(shared, 'prompt')} {several}: each prompt's rows are kept on one side of the split, so no held-out "
         f"prompt is trained on, and {size}."
