@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from ftlib import splits
+from ftlib import prompt_groups  # where first_copies and its KEPT_KEYS live (splits re-exports them)
 from ftlib.splits import duplicates_note, first_copies, row_key
 
 
@@ -19,7 +19,7 @@ def _by_keys(rows: list[dict]) -> list[int | None]:
 
 
 def test_a_file_written_twice_over_keeps_no_key_of_each_row(monkeypatch):
-    monkeypatch.setattr(splits, "KEPT_KEYS", 16, raising=False)  # of 2,000 rows matched
+    monkeypatch.setattr(prompt_groups, "KEPT_KEYS", 16)  # of 2,000 rows matched
     rows = [{"messages": [{"role": "user", "content": f"{i} " + "word " * 200}]} for i in range(2000)]
     rows += [dict(r) for r in rows]
     text = sum(len(m["content"]) for r in rows for m in r["messages"])
@@ -35,8 +35,8 @@ def test_a_file_written_twice_over_keeps_no_key_of_each_row(monkeypatch):
 
 @pytest.mark.parametrize("hashed", [hash, lambda key: len(key) % 3], ids=["real hash", "three hashes"])
 def test_copies_are_those_of_every_key_with_few_keys_kept(monkeypatch, hashed):
-    monkeypatch.setattr(splits, "hash", hashed, raising=False)
-    monkeypatch.setattr(splits, "KEPT_KEYS", 2, raising=False)
+    monkeypatch.setattr(prompt_groups, "hash", hashed, raising=False)
+    monkeypatch.setattr(prompt_groups, "KEPT_KEYS", 2)
     rng = random.Random(3)
     rows = [{"t": "x" * rng.randint(0, 8)} for _ in range(300)]
     assert list(first_copies(rows)) == _by_keys(rows)

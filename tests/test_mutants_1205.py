@@ -286,9 +286,9 @@ def test_one_sweeping_thread_for_many_watched_jobs():
 
 def test_rows_whose_keys_share_a_hash_are_copies_only_when_their_keys_are_equal(monkeypatch):
     """Every key given one hash (as a collision would): still the copies a dict of the keys finds, no more."""
-    from ftlib import splits
+    from ftlib import prompt_groups, splits
 
-    monkeypatch.setattr(splits, "hash", lambda key: 7, raising=False)
+    monkeypatch.setattr(prompt_groups, "hash", lambda key: 7, raising=False)  # first_copies' module
     rows = [{"a": 1}, {"a": 2}, {"a": 1}, {"a": 3}, {"a": 2}, {"a": 3}]
     assert list(splits.first_copies(rows)) == [None, None, 0, None, 1, 3]
 

@@ -10,7 +10,7 @@ import weakref
 
 import pytest
 
-from ftlib import splits
+from ftlib import prompt_groups
 from ftlib.data import dedupe_rows, load_bytes
 from ftlib.readers import jsonl_records
 from ftlib.splits import duplicates_note, first_copies, most_copies, split_rows
@@ -71,7 +71,7 @@ ROWS = [{"t": "a"}, {"t": "b"}, {"t": "a"}, {"t": "c"}, {"t": "b"}, {"t": "b"}]
 
 @pytest.mark.parametrize("hashed", [hash, lambda key: 7], ids=["real hash", "every hash the same"])
 def test_copies_are_rows_with_equal_keys_whatever_their_hashes(monkeypatch, hashed):
-    monkeypatch.setattr(splits, "hash", hashed, raising=False)
+    monkeypatch.setattr(prompt_groups, "hash", hashed, raising=False)  # first_copies' module
     assert list(first_copies(ROWS)) == [None, None, 0, None, 1, 1]
     assert dedupe_rows(ROWS) == ([{"t": "a"}, {"t": "b"}, {"t": "c"}], 3)
     assert most_copies(ROWS) == 3 and most_copies([]) == 0 and most_copies(ROWS[:2]) == 1
