@@ -19,7 +19,7 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
                `function_call`; the same call both ways, or also as a content part, by its call or its id, is read
                once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
-               an object; `weight` or `loss_weight` 0/1
+               an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (or `training`) true/false as 1/0
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
 these (turn_shapes.py).
@@ -55,6 +55,7 @@ from ftlib.turn_keys import (
 )
 from ftlib.turn_names import (
     CALL_PARTS,
+    FLAG_WEIGHTS,
     MEDIA,
     REASONING_FIELDS,
     REASONING_PARTS,
@@ -304,11 +305,14 @@ def _weight(turn: dict, where: str) -> int | None:
         value = turn[key]
         if isinstance(value, str) and value.strip() in ("0", "1"):
             value = int(value)
-        if isinstance(value, bool) or value not in (0, 1):
-            raise RowProblem(f"the {key} of {where} must be 0 (not trained) or 1 (trained), not {value!r}")
+        flag = key in FLAG_WEIGHTS  # Axolotl's `train: false` is OpenAI's `weight: 0`
+        if (isinstance(value, bool) and not flag) or value not in (0, 1):
+            want = "true (trained) or false (not trained)" if flag else "0 (not trained) or 1 (trained)"
+            raise RowProblem(f"the {key} of {where} must be {want}, not {value!r}")
         weights[key] = int(value)
-    if len(set(weights.values())) > 1:
-        raise RowProblem(f"{where} {clash(weights, *WEIGHT_FIELDS)}")
+    if len(set(weights.values())) > 1:  # the first key written and the first that differs from it
+        first = next(iter(weights))
+        raise RowProblem(f"{where} {clash(weights, first, next(k for k in weights if weights[k] != weights[first]))}")
     return next(iter(weights.values()), None)
 
 
