@@ -5,6 +5,7 @@ order (held by hash, not by key: `first_copies`), and what a split that kept eac
     prompt_key(row) == prompt_key(other)         # two answers (pairs, labelled answers) to one question
     prompt_groups(rows)                          # [[0, 2], [1]]: the rows of each prompt, by position
     shared_prompts(rows)                         # (prompts with several rows, prompts)
+    split_groups(train, test)                    # the groups of train + test and of each part, in one pass
     prompt_warnings(train, test, "preference")   # plain words for a split that kept prompts whole, [] for none
 
 Not known here: how a split places the groups (splits.split_rows) and its other warnings (splits), files (data.py).
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from ftlib.errors import plural
 from ftlib.rows import RowShapeError, as_turns, row_kind
@@ -99,8 +102,9 @@ def first_copies(rows: list[dict], key_of=row_key) -> Iterator[int | None]:
     Each row's key is as long as the row's text, so only its hash is kept (a dict of 100,000 chat rows' keys took as
     much memory as the file: BENCHMARKS, "Hostile input at scale", 2026-12-05); a matching hash is checked against
     the first row's key, so two rows are copies only when their keys are equal, as in a dict of the keys. The keys of
-    the last KEPT_KEYS first rows matched are kept for their next copies: every matched one was half the file again
-    for a file written twice over.
+    the last KEPT_KEYS first rows matched are kept for their next copies (every matched one was half the file again
+    for a file written twice over), and that of the last first row: the key of a row whose copies follow it (a
+    prompt's answers, one after another) is not computed again.
 
     >>> list(first_copies([{"a": 1}, {"a": 2}, {"a": 1}, {"a": 2}]))
     [None, None, 0, 1]
@@ -108,16 +112,19 @@ def first_copies(rows: list[dict], key_of=row_key) -> Iterator[int | None]:
     first: dict[int, int] = {}  # a key's hash -> the first row with it
     keys: dict[int, str] = {}  # the keys of the last first rows a later row's hash matched
     collided: dict[str, int] = {}  # rows whose hash is an earlier row's but their key is not: by their key
+    latest = (-1, "")  # the last first row and its key: its copies often follow it (a prompt's answers)
     for i, row in enumerate(rows):
         key = key_of(row)
         j = first.setdefault(hash(key), i)
         if j != i:
             if (earlier := keys.get(j)) is None:
-                earlier = keys[j] = key_of(rows[j])
+                earlier = keys[j] = latest[1] if latest[0] == j else key_of(rows[j])
                 if len(keys) > KEPT_KEYS:
                     del keys[next(iter(keys))]  # the oldest
             if earlier != key:
                 j = collided.setdefault(key, i)
+        else:
+            latest = (i, key)
         yield None if j == i else j
 
 
@@ -134,25 +141,59 @@ def prompt_groups(rows: list[dict]) -> list[list[int]]:
     return list(groups.values())
 
 
-def shared_prompts(rows: list[dict]) -> tuple[int, int]:
+class SplitGroups(NamedTuple):
+    """The prompt groups (`prompt_groups`) of a split's parts, from one pass over their rows: `rows` is train + test,
+    `both` its groups (a prompt in both parts is one group, a test row i at len(train) + i), `train` and `test` each
+    part's own (by position in the part, in order of first appearance: as `prompt_groups` of the part gives them)."""
+
+    rows: list[dict]
+    both: list[list[int]]
+    train: list[list[int]]
+    test: list[list[int]]
+
+
+def split_groups(train: list[dict], test: list[dict]) -> SplitGroups:
+    """The prompt groups of `train` + `test` and of each part, each row's `prompt_key` computed once: the warnings on
+    a split (`shared_prompts`, `prompt_warnings`, splits.crowded_prompt_warnings) read them all, and each grouping
+    was a pass of its own (4 s of warnings for 100,000 chat rows, 2.6 s now: BENCHMARKS, "Hostile input at scale").
+
+    >>> groups = split_groups([{"prompt": "a"}, {"prompt": "b"}], [{"prompt": "c"}, {"prompt": "a", "n": 2}])
+    >>> groups.both, groups.train, groups.test
+    ([[0, 3], [1], [2]], [[0], [1]], [[0], [1]])
+    """
+    rows = [*train, *test]
+    both = prompt_groups(rows)
+    n, parts = len(train), []
+    for group in both:
+        cut = bisect_left(group, n)  # a group's rows are in order: its training rows first
+        parts.append((group[:cut], [i - n for i in group[cut:]]))
+    # A group's test rows after those of the groups that first appear in test before it: sorted by their first row.
+    test_groups = sorted((t for _, t in parts if t), key=lambda t: t[0])
+    return SplitGroups(rows, both, [t for t, _ in parts if t], test_groups)
+
+
+def shared_prompts(rows: list[dict], groups: list[list[int]] | None = None) -> tuple[int, int]:
     """(how many prompts, `prompt_key`, have several rows that are not all exact copies of one row; how many prompts
-    there are): see `prompt_warnings`.
+    there are): see `prompt_warnings`. `groups`: `prompt_groups(rows)` where it is known (`split_groups`).
 
     >>> good, bad = ({"prompt": "a", "completion": c, "label": c == "x"} for c in "xy")
     >>> shared_prompts([good, bad, good]), shared_prompts([good, good, {"text": "b"}])
     ((1, 1), (0, 2))
     """
-    groups = prompt_groups(rows)
+    groups = prompt_groups(rows) if groups is None else groups
     several = (g for g in groups if len(g) > 1)  # a file of different prompts: only copies' groups are read again
     firsts = ((g, row_key(rows[g[0]])) for g in several)
     return sum(any(row_key(rows[i]) != first for i in g[1:]) for g, first in firsts), len(groups)
 
 
-def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
+def prompt_warnings(
+    train: list[dict], test: list[dict], kind: str = "sft", groups: SplitGroups | None = None
+) -> list[str]:
     """Where prompts have several rows (answers, pairs, labelled answers to one question) that `split_rows` kept on one
     side, which may move the test split's size off the one asked (a few rows, or where every prompt has more rows than
     asked, to one whole prompt's: its size is then said); or where the rows are all one prompt's, on both sides. []
-    when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`).
+    when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`). `groups`: the parts'
+    `split_groups`, where they are known.
 
     >>> turn = lambda text: [{"role": "user", "content": text}]
     >>> pairs = [{"prompt": turn(f"q{i // 2}"), "chosen": turn(str(i)), "rejected": []} for i in range(8)]
@@ -161,7 +202,8 @@ def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> l
     >>> prompt_warnings(pairs[:1], pairs[1:2], "preference")[0][:60]
     'Every pair has the same prompt, so the split holds it on bot'
     """
-    shared, prompts = shared_prompts(train + test)
+    groups = split_groups(train, test) if groups is None else groups
+    shared, prompts = shared_prompts(groups.rows, groups.both)
     if not shared:
         return []
     unit = {"preference": "pairs", "unpaired": "labelled answers", "prompt_only": "rows"}.get(kind, "answers")
@@ -173,7 +215,7 @@ def prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> l
         ]
     several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
     size = "the test split may hold a few rows more or fewer than asked"
-    if len(test) > 1 and len(prompt_groups(test)) == 1 and all(len(g) >= len(test) for g in prompt_groups(train)):
+    if len(test) > 1 and len(groups.test) == 1 and all(len(g) >= len(test) for g in groups.train):
         # split_rows' fallback where every prompt has more rows than asked: 500 held out where 100 were, not "a few";
         # nor "more than asked": as many, where every prompt has as many rows as asked
         size = f"the test split holds one whole prompt, its {len(test):,} {unit} (no prompt has fewer)"

@@ -21,6 +21,7 @@ from ftlib.errors import plural
 from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prompt_key, row_key, ...` as before
     KEPT_KEYS,
     ROW_UNITS,
+    SplitGroups,
     first_copies,
     prompt_groups,
     prompt_key,
@@ -28,6 +29,7 @@ from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prom
     prompt_warnings,
     row_key,
     shared_prompts,
+    split_groups,
 )
 from ftlib.readers import DataError
 from ftlib.rows import RowShapeError, row_kind
@@ -160,11 +162,13 @@ def _shortened(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def crowded_prompt_warnings(train: list[dict], test: list[dict], kind: str = "sft") -> list[str]:
+def crowded_prompt_warnings(
+    train: list[dict], test: list[dict], kind: str = "sft", groups: SplitGroups | None = None
+) -> list[str]:
     """Where one prompt's rows (`prompt_key`: answers, pairs or labelled answers to one question) are more than
     PROMPT_CROWDED_SHARE of a part of a split (at least 3 of its rows): a split keeps a prompt's rows on one side, so a
     question answered 40 times in a file of 48 rows fills most of the training rows. Not said where those rows are
-    all copies of one row: `crowded_warnings` says them.
+    all copies of one row: `crowded_warnings` says them. `groups`: the parts' `split_groups`, where they are known.
 
     >>> turn = lambda role, text: [{"role": role, "content": text}]
     >>> pair = lambda q, i: {"prompt": turn("user", q), "chosen": turn("assistant", str(i)), "rejected": []}
@@ -176,9 +180,10 @@ def crowded_prompt_warnings(train: list[dict], test: list[dict], kind: str = "sf
     >>> crowded_prompt_warnings([pair("2+2?", 0)] * 7 + [pair(f"q{i}", 0) for i in range(6)], [])  # copies: said there
     []
     """
+    groups = split_groups(train, test) if groups is None else groups
     out = []
-    for part, rows in (("held-out", test), ("training", train)):
-        group = max(prompt_groups(rows), key=len, default=[])
+    for part, rows, part_groups in (("held-out", test, groups.test), ("training", train, groups.train)):
+        group = max(part_groups, key=len, default=[])
         n = len(group)
         if n < 3 or n <= PROMPT_CROWDED_SHARE * len(rows) or len({row_key(rows[i]) for i in group}) == 1:
             continue
@@ -326,7 +331,8 @@ def split_warnings(
         out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
     if train is not None and test is not None:
         out += label_warnings(train, test) + crowded_warnings(train, test)
-        out += crowded_prompt_warnings(train, test, kind) + prompt_warnings(train, test, kind)
+        groups = split_groups(train, test)  # each row's prompt read once for the two warnings below
+        out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups)
     return out
 
 
@@ -534,6 +540,8 @@ __all__ = [
     "rows_in_words",
     "run_test_size",
     "shared_prompts",
+    "split_groups",
+    "SplitGroups",
     "split_rows",
     "split_warnings",
     "TINY_TEST_ROWS",
