@@ -79,11 +79,16 @@ def markdown_quote(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#~$|])", r"\\\1", text.strip()).replace("\n", "↵ ")
 
 
+def pushed_down(enc) -> bool:
+    """Whether `enc` is a rejected or bad answer: its scored tokens are made less likely, not learned
+    (`TokenRecord.pushed_down`)."""
+    return bool(getattr(enc, "rejected", False) or getattr(enc, "label", None) is False)
+
+
 def show_counts(enc, compact: bool = False) -> None:
     counts = enc.counts()
     cols = st.columns(3 if compact else 4)
-    # A rejected or bad answer's scored tokens are made less likely, not learned: named so (`TokenRecord.pushed_down`).
-    trained = "Pushed down" if getattr(enc, "rejected", False) or getattr(enc, "label", None) is False else "Trained"
+    trained = "Pushed down" if pushed_down(enc) else "Trained"  # named so, never "Trained"
     cols[0].metric("Tokens", counts["total"])
     cols[1].metric(trained, counts["trained"])
     cols[2].metric(f"% {trained.lower()}", f"{counts['pct_trained']}%")
@@ -103,7 +108,13 @@ def show_counts(enc, compact: bool = False) -> None:
 
 def show_encoded(enc, show_ids: bool, as_table: bool, compact: bool = False) -> None:
     show_counts(enc, compact)
-    st.markdown("**Rendered text** (trained characters highlighted green and underlined)")
+    # As the pills below draw them: a rejected answer's text drawn green "trained" read as one the model learns.
+    said = (
+        "pushed-down characters highlighted orange with a dotted underline: made less likely, never learned"
+        if pushed_down(enc)
+        else "trained characters highlighted green and underlined"
+    )
+    st.markdown(f"**Rendered text** ({said})")
     st.html(rendered_html(enc.text, enc.tokens))
     st.markdown("**Tokens**")
     st.html(tokens_html(enc.tokens, show_ids=show_ids, cut_tokens=enc.cut_tokens))
@@ -142,6 +153,7 @@ def show_unpaired(shown, show_ids: bool, as_table: bool, rows: tuple[int, ...] =
 __all__ = [
     "SUGGESTED_TEMPLATES",
     "markdown_quote",
+    "pushed_down",
     "show_checks",
     "show_counts",
     "show_encoded",

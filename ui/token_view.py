@@ -68,6 +68,7 @@ CSS = (
   border:1px solid #e0e0e0;border-radius:6px;padding:8px;}
 .ft-text .ft-w{white-space:nowrap;}
 .ft-text .ft-on{background:#c8f0cf;border-bottom:2px solid #1b5e20;}
+.ft-text .ft-down{background:#f9c9a9;border-bottom:2px dotted #8d2c00;}
 .ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #9a6700;}
 .ft-legend span{margin-right:6px;}
 .ft-more{font-family:sans-serif;font-size:0.85rem;color:#b71c1c;line-height:1.5;margin-top:4px;}
@@ -330,12 +331,21 @@ def flow_html(pieces) -> str:
 
 
 def rendered_html(text: str, tokens=None) -> str:
-    """The rendered text with visible whitespace; trained characters highlighted when `tokens` are given."""
+    """The rendered text with visible whitespace; when `tokens` are given, trained characters highlighted green with
+    a solid underline (`ft-on`), and pushed-down ones (a rejected or bad answer's, made less likely) orange with a
+    dotted one (`ft-down`), as their pills are: a rejected answer drawn green read as one the model learns to write."""
     if not tokens:
         pieces = [(text, None)]
     else:
-        pieces = [(str(_get(t, "text", "")), "ft-on" if _get(t, "trained") else None) for t in tokens]
+        pieces = [(str(_get(t, "text", "")), _text_class(t)) for t in tokens]
     return f'{CSS}<div class="ft-text">{flow_html(pieces)}</div>'
+
+
+def _text_class(token) -> str | None:
+    """A token's class in the rendered text: `ft-down` pushed down, `ft-on` trained, None only read."""
+    if not _get(token, "trained"):
+        return None
+    return "ft-down" if _get(token, "pushed_down") else "ft-on"
 
 
 def diff_units(text: str, specials=()) -> list[str]:
