@@ -186,6 +186,12 @@ st.caption(
     f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`
 )
 
+# An answer that stops mid-sentence read as the model's doing (a cold walk: a base answer ended "... used to
+# measure" at 64 tokens, with no word that the box had cut it).
+MAX_NEW_HELP = (
+    "The longest answer each model may write, in tokens. An answer that reaches it stops there, mid-sentence if need "
+    "be: that is this limit, not the model. The losses do not change with it (they score the reference answer)."
+)
 c1, c2, c3 = st.columns(3)
 rows_key = f"evaluate_rows_{run_name}"  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
 n_rows = number_in_range(
@@ -218,6 +224,7 @@ max_new = (  # text rows are not answered: no length to choose
         default_for(max_new_key, DEFAULT_NEW_TOKENS, lengths),
         lengths.step,
         key=max_new_key,
+        help=MAX_NEW_HELP,
     )
 )
 batch = c3.slider(

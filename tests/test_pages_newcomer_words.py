@@ -4,6 +4,8 @@ without its fix.
 
 - Tokens: a rejected answer's rendered text was highlighted green under "trained characters highlighted green",
   beside its own orange "pushed down" pills: it read as an answer the model learns to write.
+- Evaluate: "Max new tokens per answer" had no help, and a base answer cut at 64 tokens ("... used to measure")
+  read as the model's own odd ending.
 """
 
 from __future__ import annotations
@@ -64,3 +66,13 @@ def test_pushed_down_text_is_readable_and_underlined_apart_from_trained_text():
     assert contrast(STREAMLIT_TEXT, down["background"]) >= TEXT_AA
     assert "dotted" in down["border-bottom"] and "solid" in on["border-bottom"]  # told apart without colour
     assert down["background"] == TOKEN_CSS[".ft-pushed"]["background"]  # the pills' orange
+
+
+def test_evaluates_answer_length_says_it_cuts_answers_and_not_the_losses(varied_dir, adapter_template):
+    from tests.test_pages_evaluate_kept import TEST_ROWS, _run, max_new_box, open_page
+
+    _run(varied_dir, adapter_template, TEST_ROWS)
+    at = open_page(varied_dir)
+    assert not at.exception, at.exception
+    said = max_new_box(at).help or ""
+    assert "mid-sentence" in said and "not the model" in said and "losses do not change" in said
