@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
+from ftlib.call_rows import call_records, maps_a_column
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
 from ftlib.column_peek import FileStart, peek_columns
 from ftlib.data_budget import check_budget
@@ -367,9 +368,13 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     del data  # parsed: the rows' own copies are what is converted
     raw, provider_notes = api_records(drained(raw))  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
-    judged_notes: list[str] = []
+    judged_notes: list[str] = []  # rows given a format's shape here: a table's columns then map to nothing
+    if not maps_a_column(column_map) and fmt in (None, "messages"):  # a query and the calls answering it (call_rows)
+        raw, judged_notes = call_records(drained(raw))
+        column_map = column_map or ({"tools": "tools"} if judged_notes and columns is not None else None)  # as written
     if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
-        raw, no_pair, judged_notes = judged_records(drained(raw))
+        raw, no_pair, judged = judged_records(drained(raw))
+        judged_notes += judged
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
     read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
@@ -387,7 +392,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     if column_map:
         check_map(column_map, fields, filename, columns is not None, FIELDS)
         column_map = completed_map(column_map, fields, raw, fmt, read_notes)
-    elif columns is not None and not judged_notes:  # judged rows are pairs already, whatever their columns
+    elif columns is not None and not judged_notes:  # judged rows are pairs already (xLAM's chats), whatever columns
         # Columns named as a format's fields are read as that format, as a JSON file's keys are: `prompt` and
         # `answer` are prompts with a column for GRPO's rewards from a .csv or .parquet too, not guessed as alpaca.
         # `prompt` beside `response` (a reply's name, not GRPO's `answer`): prompt and answer (reply_map)
