@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 import streamlit as st
 
@@ -28,6 +29,7 @@ from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
+from ftlib.overfitting import steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
@@ -135,6 +137,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     changed = folder.stat().st_mtime if folder.is_dir() else 0.0
     if said := time_note(json.dumps(config.to_dict()), report.tokens, report.train_rows, est.device, root, changed):
         st.caption(said)
+    if said := steps_note(config, report.train_rows, row_kind(train[0]) if train else "sft"):
+        st.caption(said)
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             # The estimate is kept, to show beside the run's measured peak; `by`: the signed-in person, if any.
@@ -144,6 +148,27 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         chosen_here(run_id)  # and Compare and Evaluate offer it first once it has finished, not a teammate's newer one
         st.toast(f"Queued {run_id}")
         st.rerun()
+
+
+def steps_note(config: RunConfig, train_rows: int, kind: str) -> str:
+    """How many optimizer steps the run takes, of how many rows, before it starts: its progress said "step 0 of 4"
+    only once started, and a first run (no speed measured yet, so no time said) said nothing of its length. "" for
+    GRPO (a step's prompts are answered in groups, and a batch left short is left out: its own notes say so) and
+    without rows."""
+    if config.method == "grpo" or train_rows <= 0:
+        return ""
+    kind = "unpaired" if config.method == "kto" else kind  # KTO reads a pair as a good and a bad answer
+    per_pass = steps_per_pass(config, train_rows)
+    steps = config.max_steps or math.ceil(per_pass * config.epochs)  # as zero_rate_warning counts them
+    per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes  # steps_per_pass's
+    one_pass = (
+        f"one pass over the {rows_in_words(train_rows, kind, 'training')} is {plural(per_pass, 'step')} of up to "
+        f"{rows_in_words(min(per_step, train_rows), kind)}"
+    )
+    if config.max_steps:
+        return f"This run takes {plural(steps, 'optimizer step')} (**Max steps**); {one_pass}."
+    epochs = f"{config.epochs:g} epoch" + ("" if config.epochs == 1 else "s")
+    return f"This run takes {plural(steps, 'optimizer step')} ({epochs}); {one_pass}."
 
 
 def start_refused() -> None:
