@@ -8,6 +8,8 @@ without its fix.
   read as the model's own odd ending.
 - Train: nothing said how many steps a run would take before it started (a first run has no measured speed, so no
   time either): 34 rows at batch size 8 for 1 epoch is 5 steps, found only in the progress bar once running.
+- Data: the Format metric shared a row with the counts, at twice a count's width: a 1280 px window showed my CSV's
+  format as "instruction and an…" (a metric never wraps).
 """
 
 from __future__ import annotations
@@ -111,3 +113,14 @@ def test_train_says_how_many_steps_a_run_takes_before_it_starts(tiny_model_dir):
     at.radio(key="train_method").set_value("dpo").run()
     assert not at.exception, at.exception
     assert steps_said(at) and "one pass over the 5 training pairs is" in steps_said(at)[0]
+
+
+def test_the_data_pages_format_has_a_row_of_its_own_so_its_words_are_not_cut(monkeypatch):
+    from tests.test_pages_data import FIXTURES, data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(FIXTURES))  # the local-path box reads only allowed folders
+    at = with_path(data_page(), FIXTURES / "qa.csv")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Format"] == "instruction and answer" and metrics["Valid rows"] != ""
+    in_columns = [m.label for column in at.columns for m in column.metric]
+    assert "Rows read" in in_columns and "Format" not in in_columns

@@ -158,14 +158,14 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
     """Metrics (good/bad answers for unpaired rows), what the rows hold, file-level notices, the skipped rows.
     `counts`: `ftlib.data_stats.row_counts` of its rows where the page keeps them (counted here otherwise)."""
     counts = counts if counts is not None else row_counts(result.rows, result.kind)
-    # The format in plain words; its standard name (what docs and the CLI call it) on the line below.
-    metrics = {"Format": FORMAT_PLAIN[result.format], "Rows read": result.total, "Valid rows": result.valid_rows}
-    metrics["Skipped rows"] = len(result.errors)
+    # The format in plain words, on a row of its own; its standard name (what docs and the CLI call it) under the
+    # counts. Beside them, at twice a count's width, a 1280 px window cut "instruction and answer" to "instruction
+    # and an…" (and "answers marked good or bad" beside five counts worse): a metric never wraps.
+    st.metric("Format", FORMAT_PLAIN[result.format])
+    metrics = {"Rows read": result.total, "Valid rows": result.valid_rows, "Skipped rows": len(result.errors)}
     if result.kind == "unpaired":
         metrics.update({"Good answers": counts.get("good", 0), "Bad answers": counts.get("bad", 0)})
-    # The format's words ("answers marked good or bad") need about twice a number's width, or the metric cuts them.
-    widths = [2] + [1] * (len(metrics) - 1)
-    for column, (name, value) in zip(st.columns(widths), metrics.items(), strict=True):
+    for column, (name, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
         column.metric(name, value)
     st.caption(f"Read as {format_label(result.format)}: {FORMAT_HELP[result.format].partition(': ')[2]}.")
     held = counts_sentence(counts)
