@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
+from ftlib.completion_turns import check_completion, context_prompt
 from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, OPENAI_SIDES, detect_row_format, is_openai_pair
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
@@ -400,11 +401,10 @@ def _from_alpaca(rec: Record) -> tuple[dict, list[str]]:
     return {"messages": [*prompt, {"role": "assistant", "content": output}]}, []
 
 
-def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:
-    prompt = _as_turns(rec, rec.require("prompt"), "prompt", "user")
+def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:  # the completion trained, as TRL trains it
+    prompt = context_prompt(_as_turns(rec, rec.require("prompt"), "prompt", "user"), rec.notes)
     completion = _as_turns(rec, rec.require("completion"), "completion", "assistant")
-    if any(m["role"] != "assistant" for m in completion):
-        raise RowProblem("the completion must contain only assistant turns")
+    check_completion(completion)
     messages = _with_system(rec, prompt + completion)
     return {"messages": messages}, check_conversation(messages)
 

@@ -263,7 +263,7 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"instruction": "do", "output": {"n": 5}}, "the output .the answer. must be text"),
         ({"instruction": "", "output": "x"}, "the instruction is empty"),
         ({"instruction": "do", "input": "x"}, "the 'output' field is missing"),
-        ({"prompt": "p", "completion": [msg("user", "x")]}, "completion must contain only assistant turns"),
+        ({"prompt": "p", "completion": [msg("user", "x")]}, "turn 1 of the completion is a user turn"),
         ({"prompt": "p", "chosen": "same", "rejected": "same"}, "chosen and rejected are the same"),
         ({"chosen": "yes", "rejected": "no"}, "no 'prompt' beside them, and they do not begin with the same text"),
         ({"chosen": [msg("user", "x"), A], "rejected": [msg("user", "y"), A]}, "share no opening turns"),
