@@ -24,6 +24,8 @@ from ftlib.rows import RowShapeError, as_turns, row_kind
 
 # What one row of each kind (ftlib.rows.ROW_KINDS) is called where a split is counted.
 ROW_UNITS = {"preference": "pair", "unpaired": "labelled answer", "text": "text", "prompt_only": "prompt"}
+# ... and a prompt's rows, where prompts are counted ("4 pairs", else "4 answers").
+PROMPT_UNITS = {"preference": "pairs", "unpaired": "labelled answers", "prompt_only": "rows"}
 
 
 def row_key(row: dict, spaced: bool = False) -> str:
@@ -186,14 +188,52 @@ def shared_prompts(rows: list[dict], groups: list[list[int]] | None = None) -> t
     return sum(any(row_key(rows[i]) != first for i in g[1:]) for g, first in firsts), len(groups)
 
 
+def prompt_shown(row: dict) -> str:
+    """A row's prompt as a warning quotes it: its last turn's text, or its turns, as JSON of at most 60 characters.
+
+    >>> prompt_shown({"prompt": [{"role": "user", "content": "2+2?"}], "chosen": [], "rejected": []})
+    '"2+2?"'
+    """
+    prompt = prompt_turns(row)
+    last = prompt[-1].get("content") if prompt and isinstance(prompt[-1], dict) else None
+    text = json.dumps(last if isinstance(last, str) else prompt, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def whole_prompt_held_out(train: list[dict], test: list[dict], groups: SplitGroups | None = None) -> bool:
+    """Whether the test split is `split_rows`' fallback where every prompt has more rows than asked: one prompt's rows
+    (two or more), no training prompt with fewer, not every row one prompt's, and some prompt with rows that are not
+    all copies of one row (`shared_prompts`). `prompt_warnings` then says the test split's size and what it judges
+    (or, with its `whole_said`, splits.split_warnings' too-few-held-out warning does), and
+    splits.crowded_prompt_warnings says nothing of the held-out part. `groups`: the parts' `split_groups`.
+
+    >>> pair = lambda q, a: {"prompt": [{"role": "user", "content": q}], "chosen": a, "rejected": []}
+    >>> rows = [pair(f"q{i}", str(j)) for i in range(3) for j in range(4)]  # 3 prompts of 4 pairs
+    >>> whole_prompt_held_out(rows[4:], rows[:4]), whole_prompt_held_out(rows[4:10], rows[:4])  # q2 has 2 in train
+    (True, False)
+    """
+    groups = split_groups(train, test) if groups is None else groups
+    if len(test) < 2 or len(groups.test) != 1 or any(len(g) < len(test) for g in groups.train):
+        return False
+    if train and len(groups.both) == 1:  # one prompt on both sides: said otherwise
+        return False
+    first = row_key(test[0])
+    return any(row_key(row) != first for row in test[1:]) or shared_prompts(groups.rows, groups.both)[0] > 0
+
+
 def prompt_warnings(
-    train: list[dict], test: list[dict], kind: str = "sft", groups: SplitGroups | None = None
+    train: list[dict],
+    test: list[dict],
+    kind: str = "sft",
+    groups: SplitGroups | None = None,
+    whole_said: bool = False,
 ) -> list[str]:
     """Where prompts have several rows (answers, pairs, labelled answers to one question) that `split_rows` kept on one
     side, which may move the test split's size off the one asked (a few rows, or where every prompt has more rows than
     asked, to one whole prompt's: its size is then said); or where the rows are all one prompt's, on both sides. []
     when every prompt has one row (copies are said by `duplicates_note` and `rows_in_both`). `groups`: the parts'
-    `split_groups`, where they are known.
+    `split_groups`, where they are known. `whole_said`: a test split of one whole prompt (`whole_prompt_held_out`) is
+    said elsewhere (splits.split_warnings' too-few-held-out warning): its size is not said again.
 
     >>> turn = lambda text: [{"role": "user", "content": text}]
     >>> pairs = [{"prompt": turn(f"q{i // 2}"), "chosen": turn(str(i)), "rejected": []} for i in range(8)]
@@ -206,7 +246,7 @@ def prompt_warnings(
     shared, prompts = shared_prompts(groups.rows, groups.both)
     if not shared:
         return []
-    unit = {"preference": "pairs", "unpaired": "labelled answers", "prompt_only": "rows"}.get(kind, "answers")
+    unit = PROMPT_UNITS.get(kind, "answers")
     if prompts == 1 and train and test:
         row = ROW_UNITS.get(kind, "row")
         return [
@@ -214,12 +254,18 @@ def prompt_warnings(
             "answers to a prompt the model trained on. Add rows with other prompts."
         ]
     several = f"has several {unit}" if shared == 1 else f"have several {unit} each"  # not "1 prompt has ... each"
-    size = "the test split may hold a few rows more or fewer than asked"
+    size = ", and the test split may hold a few rows more or fewer than asked"
     if len(test) > 1 and len(groups.test) == 1 and all(len(g) >= len(test) for g in groups.train):
         # split_rows' fallback where every prompt has more rows than asked: 500 held out where 100 were, not "a few";
-        # nor "more than asked": as many, where every prompt has as many rows as asked
-        size = f"the test split holds one whole prompt, its {len(test):,} {unit} (no prompt has fewer)"
+        # nor "more than asked": as many, where every prompt has as many rows as asked. What the held-out numbers
+        # then judge is said here, not again by splits.crowded_prompt_warnings.
+        size = (
+            ""
+            if whole_said
+            else f", and the test split holds one whole prompt ({prompt_shown(test[0])}), its {len(test):,} {unit} "
+            "(no prompt has fewer): the held-out numbers judge answers to that one question"
+        )
     return [
         f"{plural(shared, 'prompt')} {several}: each prompt's rows are kept on one side of the split, so no held-out "
-        f"prompt is trained on, and {size}."
+        f"prompt is trained on{size}."
     ]

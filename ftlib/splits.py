@@ -12,7 +12,6 @@ and formats (data.py, which re-exports these), where splits are saved (workspace
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections import Counter
@@ -20,16 +19,19 @@ from collections import Counter
 from ftlib.errors import plural
 from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prompt_key, row_key, ...` as before
     KEPT_KEYS,
+    PROMPT_UNITS,
     ROW_UNITS,
     SplitGroups,
     first_copies,
     prompt_groups,
     prompt_key,
+    prompt_shown,
     prompt_turns,
     prompt_warnings,
     row_key,
     shared_prompts,
     split_groups,
+    whole_prompt_held_out,
 )
 from ftlib.readers import DataError
 from ftlib.rows import RowShapeError, row_kind
@@ -168,7 +170,9 @@ def crowded_prompt_warnings(
     """Where one prompt's rows (`prompt_key`: answers, pairs or labelled answers to one question) are more than
     PROMPT_CROWDED_SHARE of a part of a split (at least 3 of its rows): a split keeps a prompt's rows on one side, so a
     question answered 40 times in a file of 48 rows fills most of the training rows. Not said where those rows are
-    all copies of one row: `crowded_warnings` says them. `groups`: the parts' `split_groups`, where they are known.
+    all copies of one row: `crowded_warnings` says them; nor of a test split of one whole prompt
+    (`whole_prompt_held_out`): `prompt_warnings` says it, with what the held-out numbers judge. `groups`: the parts'
+    `split_groups`, where they are known.
 
     >>> turn = lambda role, text: [{"role": role, "content": text}]
     >>> pair = lambda q, i: {"prompt": turn("user", q), "chosen": turn("assistant", str(i)), "rejected": []}
@@ -183,13 +187,13 @@ def crowded_prompt_warnings(
     groups = split_groups(train, test) if groups is None else groups
     out = []
     for part, rows, part_groups in (("held-out", test, groups.test), ("training", train, groups.train)):
+        if part == "held-out" and whole_prompt_held_out(train, test, groups):
+            continue  # the test split is one whole prompt: said where its size is (prompt_warnings, split_warnings)
         group = max(part_groups, key=len, default=[])
         n = len(group)
         if n < 3 or n <= PROMPT_CROWDED_SHARE * len(rows) or len({row_key(rows[i]) for i in group}) == 1:
             continue
-        prompt = prompt_turns(rows[group[0]])
-        last = prompt[-1].get("content") if prompt and isinstance(prompt[-1], dict) else None
-        shown = _shortened(json.dumps(last if isinstance(last, str) else prompt, ensure_ascii=False))
+        shown = prompt_shown(rows[group[0]])
         effect = (
             "the held-out numbers would mostly judge answers to one question"
             if part == "held-out"
@@ -290,7 +294,9 @@ def split_warnings(
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
     split's rows (`train`, `test`), also where a part holds answers of one label only (`label_warnings`), is crowded
     by one row's copies (`crowded_warnings`) or one prompt's rows (`crowded_prompt_warnings`), and where prompts with
-    several rows were kept on one side (`prompt_warnings`).
+    several rows were kept on one side (`prompt_warnings`). A test split of one whole prompt (`whole_prompt_held_out`)
+    is said once: by `prompt_warnings`, or where it is too small too, by the too-few-held-out warning, with how many
+    prompts to ask for.
 
     >>> split_warnings(100, 10)
     []
@@ -313,6 +319,9 @@ def split_warnings(
             "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
             f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
         )
+    groups = split_groups(train, test) if train is not None and test is not None else None
+    # A test split of one whole prompt (no prompt has fewer rows) is said here, with why it is so few, not thrice.
+    whole = n_test < TINY_TEST_ROWS and groups is not None and whole_prompt_held_out(train, test, groups)
     if n_test < TINY_TEST_ROWS:
         them = "it" if n_test == 1 else "them"
         said = (  # a GRPO run of prompts has no held-out loss: Evaluate scores its answers to the held-out prompts
@@ -322,17 +331,25 @@ def split_warnings(
             else f"The held-out loss on the Train page is measured on {them} alone, so it jumps with each example and "
             f"says little about new data, and Evaluate looks at only {plural(n_test, unit)}."
         )
+        only, units = f"Only {plural(n_test, 'held-out ' + unit)}", PROMPT_UNITS.get(kind, "answers")
+        # Whole prompts of n_test rows or more: asking for 5 held out of prompts of 4 holds out 4 again.
+        more = f": ask for the {units} of {plural(-(-TINY_TEST_ROWS // n_test), 'prompt')} or more" if whole else ""
         # Holding out 5 of 5 rows or fewer leaves none to train on: the fix is more rows, not a larger test size.
         fix = (
-            f"Keep at least {TINY_TEST_ROWS} held out."
+            f"Keep at least {TINY_TEST_ROWS} held out{more}."
             if n_train + n_test > TINY_TEST_ROWS
             else f"Add rows: {TINY_TEST_ROWS} held out and some to train on need more than {TINY_TEST_ROWS} in all."
         )
-        out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
-    if train is not None and test is not None:
+        if whole:  # 'Only 4 held-out pairs, all answers to one prompt ("2+2?"): the split holds out whole prompts ...'
+            one = "all the same prompt" if kind == "prompt_only" else "all answers to one prompt"
+            only += (
+                f", {one} ({prompt_shown(test[0])}): the split holds out whole prompts, and none has fewer than "
+                f"{n_test} {units}"
+            )
+        out.append(f"{only}. {said} {fix}")
+    if groups is not None:  # each row's prompt read once (`split_groups`) for the warnings below
         out += label_warnings(train, test) + crowded_warnings(train, test)
-        groups = split_groups(train, test)  # each row's prompt read once for the two warnings below
-        out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups)
+        out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups, whole)
     return out
 
 
@@ -535,6 +552,7 @@ __all__ = [
     "prompt_turns",
     "prompt_warnings",
     "row_key",
+    "PROMPT_UNITS",
     "ROW_UNITS",
     "rows_in_both",
     "rows_in_words",

@@ -30,7 +30,8 @@ def test_a_test_split_of_one_whole_prompt_larger_than_asked_says_its_size():
     said = [w for w in split_warnings(len(train), len(test), "preference", train, test) if "have several" in w]
     assert said == [
         "2 prompts have several pairs each: each prompt's rows are kept on one side of the split, so no held-out "
-        "prompt is trained on, and the test split holds one whole prompt, its 500 pairs (no prompt has fewer)."
+        'prompt is trained on, and the test split holds one whole prompt ("Q0?"), its 500 pairs (no prompt has '
+        "fewer): the held-out numbers judge answers to that one question."
     ]
     assert not any("a few rows more or fewer" in w for w in said)
 
