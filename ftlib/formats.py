@@ -569,8 +569,7 @@ def _from_unpaired(rec: Record) -> tuple[dict, list[str]]:
             raise RowProblem(f"'{key}' has no user turn, so there is no prompt for the labelled answer")
     if not any(m["role"] == "assistant" for m in completion):
         raise RowProblem("the conversation must end with the assistant's answer that the label judges")
-    if any(m["role"] not in ("assistant", "tool") for m in completion):
-        raise RowProblem("the completion must contain only assistant turns")
+    check_completion(completion)
     _answer_scored(completion, "the labelled answer")
     _check_prompt(prompt)
     check_tool_order(prompt + completion)

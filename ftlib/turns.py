@@ -45,6 +45,7 @@ from ftlib.json_rows import JSONProblem, parse_json
 from ftlib.row_problem import RowProblem  # defined below this module (openai_turns raises it too)
 from ftlib.turn_keys import (
     ARGUMENT_KEYS,
+    brief,
     calls_problem,
     clash,
     either,
@@ -167,6 +168,11 @@ def _arguments(value: Any, label: str) -> dict:
             raise RowProblem(f"the arguments of {label} are not valid JSON ({exc.msg})") from None
         except JSONProblem as exc:
             raise RowProblem(f"the arguments of {label} cannot be read: {exc}") from None
+    if isinstance(value, str) and value.strip().startswith("{"):  # '"{\\"a\\": 1}"': a converter's json.dumps twice
+        raise RowProblem(
+            f"the arguments of {label} are JSON text encoded twice (text that holds the text {brief(value, 40)}): "
+            "write them once, as an object or as the JSON text of one"
+        )
     if not isinstance(value, dict):
         raise RowProblem(f"the arguments of {label} must be a JSON object, but they are {kind_name(value)}")
     return value
