@@ -171,10 +171,17 @@ if measured_by(info.method, info.test_rows) == "rewards":  # no reference answer
     st.stop()
 several = several_replies_of(str(run_path), version)  # held-out rows with more than one reply
 all_text = all(is_text(row) for row in info.test_rows)  # raw text: no prompt to answer, every token scored
+pairs = row_kind(info.test_rows[0]) == "preference"
 st.caption(  # what the rest of the page measures (a reward model's and a GRPO run's sections say their own)
     "Each held-out text is the reference, every token of it, as training scored it: we measure how surprised each "
     "model is by it (loss; lower is better). Text has no prompt, so no answers are generated."
     if all_text
+    # A pair's reference is its chosen answer, as the results below say ("the chosen answer of each of the 5 held-out
+    # pairs"), not "each conversation's last answer"; its rejected answer is scored too.
+    else "Each held-out pair's chosen answer is the reference: we measure how surprised each model is by it (loss; "
+    "lower is better) and which of the pair's two answers each model finds more likely, and let both models answer "
+    "the same prompt."
+    if pairs
     else "Each held-out conversation's last answer is the reference"
     + (" (or its first, or each reply in turn: **Answer at** below)" if several else "")
     + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "

@@ -10,6 +10,8 @@ without its fix.
   time either): 34 rows at batch size 8 for 1 epoch is 5 steps, found only in the progress bar once running.
 - Data: the Format metric shared a row with the counts, at twice a count's width: a 1280 px window showed my CSV's
   format as "instruction and an…" (a metric never wraps).
+- Evaluate: a DPO run on pairs was introduced as "Each held-out conversation's last answer is the reference", where
+  its results below measure each pair's chosen answer, and its rejected one too.
 """
 
 from __future__ import annotations
@@ -124,3 +126,19 @@ def test_the_data_pages_format_has_a_row_of_its_own_so_its_words_are_not_cut(mon
     assert metrics["Format"] == "instruction and answer" and metrics["Valid rows"] != ""
     in_columns = [m.label for column in at.columns for m in column.metric]
     assert "Rows read" in in_columns and "Format" not in in_columns
+
+
+def test_evaluate_says_a_pairs_reference_is_its_chosen_answer(varied_dir, adapter_template):
+    from ftlib import workspace
+    from ftlib.testing import make_run
+    from tests.test_pages_evaluate_kept import open_page
+    from tests.test_pages_train import PREF_ROWS
+
+    workspace.save_split("pairs", PREF_ROWS[:3], PREF_ROWS[3:], {"format": "preference"})
+    config = {"model": str(varied_dir), "dataset": "pairs", "template": "tokenizer", "method": "dpo"}
+    make_run("20260101-000000-dpo-pairs", config, adapter=adapter_template)
+    at = open_page(varied_dir)
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Each held-out pair's chosen answer is the reference") for c in captions), captions
+    assert not any("conversation's last answer" in c for c in captions)
