@@ -48,9 +48,10 @@ REASONING_PARTS = {"reasoning", "thinking"}
 CALL_PARTS = {"tool_call", "tool_use", "function_call"}
 REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
 # A turn's weight: OpenAI's `weight` 0/1 (and `loss_weight`); Axolotl's per-turn flag (`message_field_training`,
-# `train` in its docs and published conversions, `training` in its older default) true/false: false = weight 0
-WEIGHT_FIELDS = ("weight", "loss_weight", "train", "training")
-FLAG_WEIGHTS = ("train", "training")
+# `train` in its docs and published conversions, `training` in its older default) and ms-swift's `loss` true/false:
+# false = weight 0 (shown as context, not trained)
+WEIGHT_FIELDS = ("weight", "loss_weight", "train", "training", "loss")
+FLAG_WEIGHTS = ("train", "training", "loss")
 # LangChain's message dumps (`message.model_dump()`, `messages_to_dict`'s `data`) name the role in `type`:
 # read as the role where no `role` or `from` is written (ftlib/langchain_turns.py; a chunk's type there too).
 TYPE_AS_ROLE = {"system", "human", "ai", "tool", "function"}

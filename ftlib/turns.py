@@ -19,7 +19,7 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
                `function_call`; the same call both ways, or also as a content part, by its call or its id, is read
                once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
-               an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (or `training`) true/false as 1/0
+               an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (`training`), ms-swift's `loss` true/false
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
 these (turn_shapes.py).

@@ -1,5 +1,6 @@
 """Axolotl's per-turn training flag (`message_field_training`: `{"role": "assistant", ..., "train": false}`, or
-`training` in its older default) read as OpenAI's `weight`: false = shown as context, never trained.
+`training` in its older default) and ms-swift's (`"loss": false`) read as OpenAI's `weight`: false = shown as
+context, never trained.
 
 Before, `train: false` was named an ignored field and the turn it marked was trained: the model learned the very
 answer the data said not to learn. The content is ours; the shape is the one Axolotl's docs and published
@@ -24,7 +25,7 @@ def load(*rows: dict):
     return load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "axolotl.jsonl")
 
 
-@pytest.mark.parametrize("key", ["train", "training"])
+@pytest.mark.parametrize("key", ["train", "training", "loss"])
 def test_train_false_is_weight_zero_and_not_trained(key, smol_tokenizer):
     guess = {"role": "assistant", "content": "A granny knot.", key: False}
     right = {"role": "assistant", "content": "A bowline, or a round turn and two half hitches.", key: True}
