@@ -74,6 +74,13 @@ PACK_DEFAULT = "batch_pack_length_default"  # the length the untouched box last 
 # 2-core CPU, ~100 KB a row held while the page is used); past it the page says that the Train page's check before a
 # run covers the rest (a review found refusals past row 3,000 unsaid; 20,000 rows took a minute and 2.5 GB).
 STATS_ROW_LIMIT = 3000
+# The whole-split table's columns as shown: what the section asks ("which batching wastes least") first, beside the
+# strategy. In the table's own order "work per trained token" came eighth, past the right edge of a 1280 px window
+# (a cold walk found it only by scrolling the table sideways; the chart below it shows the same two numbers).
+TABLE_ORDER = (
+    *("strategy", "work per trained token", "padding share (%)", "steps", "real tokens", "padding"),
+    *("read, not trained (%)", "trained", "cut"),
+)
 
 
 def draw(
@@ -310,6 +317,7 @@ def whole_split(
         table,
         hide_index=True,
         width="stretch",
+        column_order=TABLE_ORDER,
         column_config={
             "strategy": st.column_config.TextColumn(width=230),
             "steps": number(help=steps_help(grad_accum)),

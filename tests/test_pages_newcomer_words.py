@@ -12,6 +12,8 @@ without its fix.
   format as "instruction and an…" (a metric never wraps).
 - Evaluate: a DPO run on pairs was introduced as "Each held-out conversation's last answer is the reference", where
   its results below measure each pair's chosen answer, and its rejected one too.
+- Batches: the whole-split table showed "work per trained token", what its heading asks about ("which batching
+  wastes least"), eighth, past the right edge of a 1280 px window.
 """
 
 from __future__ import annotations
@@ -142,3 +144,16 @@ def test_evaluate_says_a_pairs_reference_is_its_chosen_answer(varied_dir, adapte
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Each held-out pair's chosen answer is the reference") for c in captions), captions
     assert not any("conversation's last answer" in c for c in captions)
+
+
+def test_batches_whole_split_table_shows_what_it_asks_about_beside_the_strategy():
+    from ftlib import workspace
+    from tests.test_pages_batches import run_page, sft_rows
+
+    workspace.save_split("chats-newcomer", sft_rows(12), sft_rows(2))
+    at = run_page()
+    assert not at.exception, at.exception
+    table = next(d for d in at.dataframe if "work per trained token" in d.value.columns)
+    order = list(table.proto.column_order)
+    assert order[:3] == ["strategy", "work per trained token", "padding share (%)"]
+    assert sorted(order) == sorted(table.value.columns)  # every column still shown
