@@ -101,6 +101,15 @@ UNREAD_SHAPES = {
     ),
 }
 
+# Rows that are each one turn ({"role", "content"}): one conversation's turns written as the file's rows
+ONE_TURN_ROWS = (
+    "each of its rows is one message (a `role` and its `content`), not a conversation: the studio reads one "
+    "conversation per row, its turns in a list. Write each conversation as one row, "
+    '{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]} (a .json file holding one conversation\'s '
+    "turns as an array: `jq -c '{messages: .}' FILE > chat.jsonl`; a .jsonl file of one message per line: "
+    "`jq -s -c '{messages: .}' FILE > chat.jsonl`)"
+)
+
 
 def unread_shape(record: Any) -> str | None:
     """Why a record in a shape another tool publishes is not read, and what to write instead; None otherwise.
@@ -110,6 +119,8 @@ def unread_shape(record: Any) -> str | None:
     """
     if not isinstance(record, dict):
         return None
+    if {"role", "from"} & set(record) and {"content", "value"} & set(record):  # a turn, not a conversation
+        return ONE_TURN_ROWS
     for keys, why in UNREAD_SHAPES.items():
         if keys <= set(record) and all(isinstance(record[k], list) for k in keys):
             return why
