@@ -114,11 +114,21 @@ def column_label(column: str) -> str:
 
 
 def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
-    """The Question column / Answer column boxes: the two fields of `pair`, shown in plain words."""
-    left, right = st.columns(2)
+    """The Question column / Answer column boxes: the two fields of `pair`, shown in plain words; and the optional
+    System prompt column beside them (both pairs read `system`): a table's system prompts in a column the guess did
+    not name (`persona`) were only said "Not used", to be mapped in the full editor a cold walk never opened."""
+    left, middle, right = st.columns(3)
     for where, box, label, fld, what in (
         (left, "data_pair_question", "Question column", pair[0], "what the user asks"),
-        (right, "data_pair_answer", "Answer column", pair[1], "the answer the model should learn to give"),
+        (middle, "data_pair_answer", "Answer column", pair[1], "the answer the model should learn to give"),
+        (
+            right,
+            "data_pair_system",
+            "System prompt column (optional)",
+            "system",
+            "each row's system prompt (instructions the model reads before the question, never trained; leave "
+            "(none) where the rows have none)",
+        ),
     ):
         st.session_state[box] = _mapped(fld)  # follows the full editor (dropped there = dropped here)
         where.selectbox(

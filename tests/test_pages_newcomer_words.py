@@ -14,6 +14,9 @@ without its fix.
   its results below measure each pair's chosen answer, and its rejected one too.
 - Batches: the whole-split table showed "work per trained token", what its heading asks about ("which batching
   wastes least"), eighth, past the right edge of a 1280 px window.
+- Data: a CSV's system prompts in a column the guess did not name (`persona`) were only said "Not used: persona (map
+  one under Field mapping above to use it)": the Question/Answer boxes had no box for them, and the full editor's
+  `system` box was behind an expander headed "for other formats".
 """
 
 from __future__ import annotations
@@ -157,3 +160,25 @@ def test_batches_whole_split_table_shows_what_it_asks_about_beside_the_strategy(
     order = list(table.proto.column_order)
     assert order[:3] == ["strategy", "work per trained token", "padding share (%)"]
     assert sorted(order) == sorted(table.value.columns)  # every column still shown
+
+
+def test_a_tables_system_prompt_column_has_a_box_beside_question_and_answer(tmp_path, monkeypatch):
+    from tests.test_pages_data import data_page, texts, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    table = tmp_path / "odd_names.csv"
+    table.write_text(
+        "persona,user_question,bot_reply\n"
+        + "".join(f"You are a terse librarian.,Question {i}?,Answer {i}. Happy reading!\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    at = with_path(data_page(), table)
+    at.selectbox(key="data_pair_question").set_value("user_question").run()
+    at.selectbox(key="data_pair_answer").set_value("bot_reply").run()
+    assert "Not used: persona" in texts(at) and "You are a terse librarian." not in texts(at)
+    system = at.selectbox(key="data_pair_system")
+    assert system.label == "System prompt column (optional)" and "never trained" in system.help
+    system.set_value("persona").run()
+    assert not at.exception, at.exception
+    assert "Not used: persona" not in texts(at) and "You are a terse librarian." in texts(at)
+    assert at.selectbox(key="data_map_system").value == "persona"  # the full editor's box follows
