@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ftlib.glaive_rows import glaive_record
+
 # The keys of a row that is something else already: a chat, or a prompt with its answer
 _OTHER_SHAPES = ("messages", "conversations", "prompt", "instruction", "completion", "chosen", "text")
 
@@ -64,23 +66,36 @@ def maps_a_column(column_map: dict | None) -> bool:
     return any(c is not None and c != f for f, c in (column_map or {}).items())
 
 
+def written_map(columns: list[str] | None) -> dict | None:
+    """A table's engine reading once its rows are chats here: its columns a format reads beside the turns, each under
+    its own name (what the Data page's boxes start from: {"tools": "tools"}); None for a file that is not a table."""
+    return {c: c for c in columns if c in ("tools", "system")} or None if columns is not None else None
+
+
 def call_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str]]:
-    """`call_record` of each (line, record) where it reads one (the others as they are), and the file's note saying
-    how many rows were read so ([] when none was)."""
-    out, n = [], 0
+    """`call_record` (xLAM's rows) or glaive_rows.glaive_record (Glaive's) of each (line, record) where it reads one
+    (the others as they are), and the file's note on each shape found, with how many rows ([] when none was)."""
+    out, found = [], {"xlam": 0, "glaive": 0}
     for number, record in records:
-        called = call_record(record)
-        n += called is not None
+        called, shape = call_record(record), "xlam"
+        if called is None:
+            called, shape = glaive_record(record), "glaive"
+        if called is not None:
+            found[shape] += 1
         out.append((number, record if called is None else called))
-    if not n:
-        return out, []
-    return out, [
-        f"{n} row{'s' if n != 1 else ''} in xLAM's function-calling shape (a `query`, the `answers` that call its "
-        "`tools`), read as chat messages: the query is the user's turn and the calls the reply the model learns; a "
-        "row's problems name its turns as turns of 'messages' (a row of no calls, `answers` an empty list, has an "
-        "empty reply and is refused). To read the queries as prompts for GRPO instead, with `answers` beside them "
-        "for a reward, map `query` to prompt (Field mapping on the Data page; --map query=prompt in the CLI)"
+    rows = {shape: f"{n} row{'s' if n != 1 else ''}" for shape, n in found.items()}
+    notes = [
+        f"{rows['xlam']} in xLAM's function-calling shape (a `query`, the `answers` that call its `tools`), read as "
+        "chat messages: the query is the user's turn and the calls the reply the model learns; a row's problems "
+        "name its turns as turns of 'messages' (a row of no calls, `answers` an empty list, has an empty reply and "
+        "is refused). To read the queries as prompts for GRPO instead, with `answers` beside them for a reward, map "
+        "`query` to prompt (Field mapping on the Data page; --map query=prompt in the CLI)",
+        f"{rows['glaive']} in Glaive's function-calling shape (a `system` text listing the functions, the whole "
+        "`chat` in one text), read as chat messages: the chat cut at each USER:, ASSISTANT: and FUNCTION RESPONSE:, "
+        "a `<functioncall>` as the assistant's tool call, the functions as the row's tools, each `<|endoftext|>` as "
+        "the end of a turn (the template writes its own); a row's problems name its turns as turns of 'messages'",
     ]
+    return out, [note for note, n in zip(notes, found.values(), strict=True) if n]
 
 
-__all__ = ["call_record", "call_records", "maps_a_column"]
+__all__ = ["call_record", "call_records", "maps_a_column", "written_map"]

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from ftlib.api_shapes import api_record, api_records
 from ftlib.blank_values import blank_values, row_noun
-from ftlib.call_rows import call_records, maps_a_column
+from ftlib.call_rows import call_records, maps_a_column, written_map
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
 from ftlib.column_peek import FileStart, peek_columns
 from ftlib.data_budget import check_budget
@@ -371,7 +371,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     judged_notes: list[str] = []  # rows given a format's shape here: a table's columns then map to nothing
     if not maps_a_column(column_map) and fmt in (None, "messages"):  # a query and the calls answering it (call_rows)
         raw, judged_notes = call_records(drained(raw))
-        column_map = column_map or ({"tools": "tools"} if judged_notes and columns is not None else None)  # as written
+        column_map = column_map or (written_map(columns) if judged_notes else None)  # a table's columns as written
     if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
         raw, no_pair, judged = judged_records(drained(raw))
         judged_notes += judged
