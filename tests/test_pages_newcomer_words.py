@@ -17,6 +17,8 @@ without its fix.
 - Data: a CSV's system prompts in a column the guess did not name (`persona`) were only said "Not used: persona (map
   one under Field mapping above to use it)": the Question/Answer boxes had no box for them, and the full editor's
   `system` box was behind an expander headed "for other formats".
+- Evaluate: "Measure what it cost" ("several minutes on a CPU") had no Stop, where the held-out evaluation has one;
+  a measure stopped (its job cancelled) would have shown the part it got as the whole.
 """
 
 from __future__ import annotations
@@ -182,3 +184,47 @@ def test_a_tables_system_prompt_column_has_a_box_beside_question_and_answer(tmp_
     assert not at.exception, at.exception
     assert "Not used: persona" not in texts(at) and "You are a terse librarian." in texts(at)
     assert at.selectbox(key="data_map_system").value == "persona"  # the full editor's box follows
+
+
+def _cost_script():
+    import streamlit as st
+
+    from ui.evaluate_view import cost_section
+
+    cost_section(lambda: None, "tuned", "tokenizer", "run-a")
+    st.session_state["cost_drawn"] = True
+
+
+def test_what_it_cost_can_be_stopped_and_a_stopped_measure_shows_nothing_of_its_part():
+    import time
+
+    from ftlib.jobs import BackgroundJob
+    from ui.evaluate_view import COST_KEY
+
+    class Measuring(BackgroundJob):
+        """A measure that has a part of its result and runs until stopped."""
+
+        def __init__(self):
+            super().__init__("measuring what fine-tuning cost")
+            self.message, self.fraction, self.result = "Scoring everyday questions", 0.3, None
+
+        def work(self):
+            self.result = "a part"  # drawn as a TuningCost, it would fail the page: it must not be drawn
+            while not self.cancelled:
+                time.sleep(0.01)
+
+    job = Measuring().start()
+    at = AppTest.from_function(_cost_script, default_timeout=30)
+    at.session_state[COST_KEY] = ("run-a", job)
+    run(at)
+    stop = next(b for b in at.button if b.key == "evaluate_cost_stop")
+    assert stop.label == "Stop measuring"
+    stop.click()
+    run(at)
+    assert job.cancelled and job.wait(timeout=10)
+    run(at)
+    assert [w.value for w in at.warning] == [
+        "Stopped before the end: nothing is shown, since a part of the measure would mislead. Press **Measure what "
+        "it cost** to measure again."
+    ]
+    assert not any(b.key == "evaluate_cost_stop" for b in at.button)

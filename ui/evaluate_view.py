@@ -446,11 +446,14 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
     running = job is not None and not job.done
     if not running:  # how long the click will take, said before it (a walk: 10 minutes on a CPU, unannounced)
         st.caption(cost_time_note(estimated_seconds(**COST_WORK)))
-    if st.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
+    start, stop, _ = st.columns([2, 2, 5])  # wide enough at 800 px for "Measure what it cost"
+    if start.button("Measure what it cost", key="evaluate_cost_start", disabled=running):
         folder, key = kept or (None, None)  # kept with the run once measured, from the job's thread
         job = K.KeptCostJob(model_set(), tuned, run_dir=folder, key=key, template=template)
         st.session_state[COST_KEY] = (run_name, job.start())
         running = True
+    if running:  # minutes on a CPU: a way out, as the held-out evaluation's Stop (a cold walk found none)
+        stop.button("Stop measuring", key="evaluate_cost_stop", on_click=job.cancel)
     if job is None:
         found = K.restore(*kept) if kept is not None else None
         if found is not None:
@@ -466,7 +469,13 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
 
         polling_fragment(progress, POLL_S)  # only while it runs, under a new id on every page run
         return
-    if job.error:
+    if job.cancelled:  # what a stopped measure got is a part of the questions or none of the sampling: not shown
+        st.warning(
+            "Stopped before the end: nothing is shown, since a part of the measure would mislead. Press **Measure "
+            "what it cost** to measure again.",
+            icon=alerts.WARNING,
+        )
+    elif job.error:
         st.error(f"Could not measure what it cost: {job.error}", icon=alerts.ERROR)
     elif job.result is None:
         st.warning("Stopped before anything was measured.", icon=alerts.WARNING)
