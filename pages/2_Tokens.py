@@ -344,7 +344,9 @@ compare = o3.toggle(
 for key in ("tok_show_ids", "tok_table", "tok_compare"):
     keep(key)
 
-st.html(legend_html())
+# The key names what this row can show: a rejected or bad answer's pushed-down tokens only for pairs and labelled
+# answers; never padding (one row has none).
+st.html(legend_html(pushed=kind in ("preference", "unpaired"), padding=False))
 enc, checks = encode(row, tokenizer, template, policy, max_length)
 
 if isinstance(enc, PreferenceEncoded):

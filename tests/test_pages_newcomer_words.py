@@ -4,6 +4,8 @@ without its fix.
 
 - Tokens: a rejected answer's rendered text was highlighted green under "trained characters highlighted green",
   beside its own orange "pushed down" pills: it read as an answer the model learns to write.
+- Tokens: the key above a plain chat row named "pushed down: a rejected or bad answer" and "padding", neither of
+  which a chat row shows.
 - Evaluate: "Max new tokens per answer" had no help, and a base answer cut at 64 tokens ("... used to measure")
   read as the model's own odd ending.
 - Train: nothing said how many steps a run would take before it started (a first run has no measured speed, so no
@@ -228,3 +230,16 @@ def test_what_it_cost_can_be_stopped_and_a_stopped_measure_shows_nothing_of_its_
         "it cost** to measure again."
     ]
     assert not any(b.key == "evaluate_cost_stop" for b in at.button)
+
+
+def test_the_tokens_key_names_only_what_the_row_can_show(tokens_page):
+    def legend(at: AppTest) -> str:
+        return next(h.proto.body for h in at.get("html") if "ft-legend" in h.proto.body)
+
+    at = run(tokens_page)  # a typed chat by default
+    assert "trained (solid bar" in legend(at) and "cut by the max length" in legend(at)
+    assert "pushed down" not in legend(at) and "padding (striped)" not in legend(at)
+    at.text_area(key="tok_conversation").set_value(json.dumps(PREFERENCE))
+    run(at)
+    assert "pushed down (dotted bar under it): a rejected or bad answer" in legend(at)
+    assert "padding (striped)" not in legend(at)

@@ -374,11 +374,13 @@ def diff_html(a: str, b: str, specials=()) -> tuple[str, str]:
     return wrap.format(css=CSS, body=flow_html(out_a)), wrap.format(css=CSS, body=flow_html(out_b))
 
 
-def legend_html() -> str:
+def legend_html(pushed: bool = True, padding: bool = True) -> str:
     """The key to the pills. Each meaning has a cue besides its colour (a reader who cannot tell green from orange, as
     about 1 man in 12 cannot, still tells them apart): a thick solid bar under a trained token, a dotted one under a
     pushed-down token, none under a masked one, a dashed outline round a special token, stripes and the word "pad"
-    for padding, a line through a cut token."""
+    for padding, a line through a cut token. `pushed`, `padding`: whether the pills shown can be pushed down (a
+    rejected or bad answer) or padding; the key names only what can be on the screen (a plain chat row's key named
+    "a rejected or bad answer", which a newcomer looked for in their row)."""
     samples = [
         (
             {"text": "trained", "trained": True},
@@ -396,6 +398,9 @@ def legend_html() -> str:
         ({"text": "<|special|>", "trained": False, "special": True}, "special token (bold, dashed outline)"),
         ({"text": "", "role": "padding"}, "padding (striped)"),
         ({"text": "cut"}, "cut by the max length (struck through)"),
+    ]
+    samples = [
+        (t, d) for t, d in samples if (pushed or not t.get("pushed_down")) and (padding or t.get("role") != "padding")
     ]
     items = "".join(f"<span>{pill(t, title=d, cut=t['text'] == 'cut')} {html.escape(d)}</span>" for t, d in samples)
     return f'{CSS}<div class="ft-wrap ft-legend">{items} <span class="ft-ws">· space ↵ newline</span></div>'
