@@ -67,9 +67,10 @@ def maps_a_column(column_map: dict | None) -> bool:
 
 
 def written_map(columns: list[str] | None) -> dict | None:
-    """A table's engine reading once its rows are chats here: its columns a format reads beside the turns, each under
-    its own name (what the Data page's boxes start from: {"tools": "tools"}); None for a file that is not a table."""
-    return {c: c for c in columns if c in ("tools", "system")} or None if columns is not None else None
+    """A table's engine reading once its rows are chats or pairs here (call_records, judged_pairs): its columns a
+    format reads as they are, each under its own name, what the Data page's boxes start from ({"tools": "tools"},
+    an arena's {"prompt": "prompt"}); None for a file that is not a table."""
+    return {c: c for c in columns if c in ("tools", "system", "prompt")} or None if columns is not None else None
 
 
 def call_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str]]:

@@ -371,11 +371,11 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     judged_notes: list[str] = []  # rows given a format's shape here: a table's columns then map to nothing
     if not maps_a_column(column_map) and fmt in (None, "messages"):  # a query and the calls answering it (call_rows)
         raw, judged_notes = call_records(drained(raw))
-        column_map = column_map or (written_map(columns) if judged_notes else None)  # a table's columns as written
-    if not column_map and fmt in (None, "preference"):  # two answers and a verdict: a pair (judged_pairs)
+    if not maps_a_column(column_map) and fmt in (None, "preference"):  # two answers and a verdict (judged_pairs)
         raw, no_pair, judged = judged_records(drained(raw))
         judged_notes += judged
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
+    column_map = column_map or (written_map(columns) if judged_notes else None)  # a table's columns as written
     read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
     if not raw and not errors:
