@@ -28,6 +28,7 @@ from collections import Counter
 from typing import Any
 
 from ftlib.errors import plural
+from ftlib.rejected_rows import REJECTED, rejected_pair, rejected_shape
 
 # (first answer, second answer, prompt or None) by shape
 SHAPES = {
@@ -56,6 +57,8 @@ def judged_shape(record: Any) -> str | None:
     >>> judged_shape({"prompt": "2+2?", "response_a": "4", "response_b": "5"}) is None   # no verdict: not a pair
     True
     """
+    if rejected_shape(record):  # ms-swift's chat and its rejected answer (rejected_rows)
+        return REJECTED
     if not isinstance(record, dict) or {"chosen", "rejected", *_ANSWERS} & set(record):
         return None  # a row with an answer of its own is that answer's row, whatever else it carries
     if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
@@ -79,6 +82,11 @@ def judged_pair(record: dict, shape: str) -> dict:
     """
     if shape == "rated":
         return _rated_pair(record)
+    if shape == REJECTED:
+        pair = rejected_pair(record)
+        if isinstance(pair, str):
+            raise NoPair(pair)
+        return pair
     first, second, prompt_key = SHAPES[shape]
     winner = _winner(record, shape)
     if winner == _TIE:
@@ -193,8 +201,8 @@ def _turn_lists(prompt: Any, chosen: Any, rejected: Any) -> tuple[list, list, li
 
 def _read_from(record: dict, shape: str) -> str:
     """The keys a judged row of `shape` is read from, as the file's note names them."""
-    if shape == "rated":
-        return "`generations`, `ratings`"
+    if shape in ("rated", REJECTED):
+        return "`generations`, `ratings`" if shape == "rated" else f"`{REJECTED}` beside the chat"
     first, second, _ = SHAPES[shape]
     verdict = "labels" if shape == "SHP" else "winner" if "winner" in record else "`, `".join(_WINNER_COLUMNS)
     return f"`{first}`, `{second}`, `{verdict}`"
@@ -222,6 +230,10 @@ def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]
             "pairs, the best-rated answer chosen and the worst-rated rejected (the answers rated between them are "
             "not used)"
             if said.startswith("`generations`")
+            else f"{plural(n, 'row')} {'holds' if n == 1 else 'hold'} a rejected answer ({said}, as ms-swift's "
+            "preference rows do): read as preference pairs, the chat's last answer chosen and the rejected answer "
+            "rejected, the turns before them the prompt"
+            if said.startswith(f"`{REJECTED}`")
             else f"{plural(n, 'row')} {'judges' if n == 1 else 'judge'} two answers ({said}): read as preference "
             "pairs, the preferred answer chosen and the other rejected"
         )
