@@ -22,6 +22,8 @@ ROLES = {
     "bing": "assistant",
     "bard": "assistant",
     "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
+    "tool_call": "assistant",  # ms-swift's agent rows: the assistant's call, as JSON in `content`
+    "tool_response": "tool",  # ms-swift's agent rows: a tool's result
     "tool": "tool",
     "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result
     "function": "tool",  # OpenAI's legacy function result

@@ -9,9 +9,9 @@
 
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
-    roles      system (developer); user (human); assistant (gpt, model, ai, function_call); tool (observation,
-               function, ipython); LangChain's dumps name them in `type` (system, human, ai, tool, function, a
-               chat message's own `role`; read by langchain_turns.py, with what their `additional_kwargs` carry)
+    roles      system (developer); user (human); assistant (gpt, model, ai; function_call, ms-swift's tool_call:
+               the call); tool (observation, function, ipython, tool_response); LangChain's dumps name them in
+               `type` (system, human, ai, tool, function, a chat message's own `role`; langchain_turns.py)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
                or tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
@@ -327,7 +327,7 @@ def _weight(turn: dict, where: str) -> int | None:
 
 def _role_of(tag: Any) -> Any:
     tag = tag.strip().lower() if isinstance(tag, str) else json.dumps(tag, default=str)
-    return tag if tag == "function_call" else ROLES.get(tag, tag)  # a ShareGPT call is a turn of its own kind
+    return tag if tag in CALL_PARTS else ROLES.get(tag, tag)  # a ShareGPT call is a turn of its own kind
 
 
 def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str] | None = None) -> dict:
@@ -354,7 +354,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         raise RowProblem(f"{where} {problem}")
     content = either(turn, "content", "value")
     calls: list[dict] = []
-    if tag == "function_call":  # ShareGPT: the whole value is the call (JSON text, an object or a list of them)
+    if tag in CALL_PARTS:  # ShareGPT's function_call, ms-swift's tool_call: the whole value is the call (JSON...)
         calls, content = parse_tool_calls(content, where, ignored, prefix), ""
     elif isinstance(content, dict) and role != "tool":
         raise RowProblem(f"{where} must be text, but it is an object")
