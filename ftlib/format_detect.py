@@ -87,13 +87,27 @@ def detect_row_format(record: Any) -> str | None:
         return "prompt_completion"
     if "text" in keys:
         return "text"
-    if "prompt" in keys:
+    if "prompt" in keys and not _stepwise(record):  # TRL's stepwise supervision is no prompt for GRPO
         return "prompt_only"
     return None
 
 
+def _stepwise(record: dict) -> bool:
+    """Whether a row is TRL's stepwise supervision: `completions` a list of steps, `labels` one label a step."""
+    return all(isinstance(record.get(k), list) for k in _STEPWISE)
+
+
+_STEPWISE = ("completions", "labels")
+
+
 # Shapes other tools publish that the studio does not read, by the keys that give them away: why, and what to write.
 UNREAD_SHAPES = {
+    frozenset(_STEPWISE): (
+        "its rows look like TRL's stepwise supervision (a `prompt`, its reasoning steps in `completions` and a "
+        "label for each step in `labels`), the data of a process reward model (TRL's PRMTrainer), which the studio "
+        "does not train. To train on the steps as the answer, join them into one `completion` (SFT; with a `label` "
+        "judging it, KTO); for GRPO's prompts alone, pick the format 'prompt_only' (--format prompt_only)"
+    ),
     frozenset({"segments"}): (
         "its rows look like Axolotl's template-free `segments` (pieces of raw text, each labelled trained or not), "
         "which the studio does not read: it renders every row through a chat template. Write each row as "
