@@ -144,7 +144,30 @@ def loops_said(rows, see: str = "read them side by side below") -> str | None:
     )
 
 
+def cut_said(rows, limit: int | None, raise_it: str = "raise Max new tokens per answer") -> str | None:
+    """One line for an evaluation's aggregates when answers stopped at the token limit (`EvalRow.base_at_limit`,
+    `tuned_at_limit`) rather than at an end-of-turn token: how many of each model's, since a cut answer's end reads as
+    the model's own; None when none was cut (or, for a result kept before this was recorded, none is known cut).
+    `raise_it`: how to see more (the page's box, the CLI's --max-new-tokens).
+
+    >>> from types import SimpleNamespace as R
+    >>> cut_said([R(is_text=False, base_at_limit=True, tuned_at_limit=False)] * 2, 64)[:66]
+    "✂ 0 of 2 tuned answers and 2 of the base model's stopped at the 64"
+    """
+    rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered
+    base = sum(bool(r.base_at_limit) for r in rows)
+    tuned = sum(bool(r.tuned_at_limit) for r in rows)
+    if not base and not tuned:
+        return None
+    at = f"the {limit}-token limit" if limit else "the token limit"
+    return (
+        f"✂ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's stopped at {at}, not at "
+        f"their own end: {raise_it} to see more."
+    )
+
+
 __all__ = [
+    "cut_said",
     "loops_said",
     "LOOP_CHARACTERS",
     "character_loop",

@@ -327,6 +327,7 @@ def result_from_record(record: dict) -> EvalResult:
         rewritten=[(int(i), None if r is None else int(r)) for i, r in record.get("rewritten", [])],
         base_token_loss=float(record["base_token_loss"]),
         tuned_token_loss=float(record["tuned_token_loss"]),
+        max_new_tokens=record.get("max_new_tokens"),  # kept before it was: None, and each answer's cut unknown
     )
 
 

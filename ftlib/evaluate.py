@@ -192,6 +192,10 @@ class EvalRow:
     base_rejected_logp: float | None = None
     tuned_rejected_logp: float | None = None
     reply: int | None = None  # answered at every reply: which reply of the row's conversation, from 1; else None
+    # Whether each answer stopped at the max new tokens rather than an end-of-turn/eos token (None: not known, a result
+    # kept before this was recorded, or a raw-text row, not answered): a cut answer's end is not the model's own.
+    base_at_limit: bool | None = None
+    tuned_at_limit: bool | None = None
 
     @property
     def item(self) -> tuple[int, int | None]:
@@ -265,6 +269,7 @@ class EvalResult:
     rewritten: list[tuple[int, int | None]] = field(default_factory=list)
     base_token_loss: float = float("nan")
     tuned_token_loss: float = float("nan")
+    max_new_tokens: int | None = None  # each answer's limit (`EvalRow.base_at_limit`); None: a result kept before it
 
     def aggregates(self) -> dict:
         """Token-weighted loss and perplexity (as a trainer's eval loss), plus per-row summaries."""
@@ -385,6 +390,7 @@ class EvalResult:
             cols.insert(1, "reply")
         if any(r.is_pair for r in self.rows):
             cols += ["base_prefers_chosen", "tuned_prefers_chosen", "reward_margin"]
+        cols += ["base_at_limit", "tuned_at_limit"] if any(r.base_at_limit is not None for r in self.rows) else []
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
         writer.writeheader()
         for r in self.rows:
@@ -516,7 +522,7 @@ def evaluate(
         results = gen_rows and generate_with_set(
             model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0
         )
-        answers = {p[0]: (results[2 * j].text, results[2 * j + 1].text) for j, p in enumerate(asked)}
+        answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
         for (i, reply), messages, ref, _, rejected in chunk:
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
@@ -531,8 +537,10 @@ def evaluate(
                     index=i,
                     prompt=_last_user(messages[:-1]) if messages else "",
                     reference=reference_text(messages[-1]) if messages else selected[i]["text"],
-                    base_output=answers.get((i, reply), (None, None))[0],
-                    tuned_output=answers.get((i, reply), (None, None))[1],
+                    base_output=answers[i, reply][0].text if (i, reply) in answers else None,
+                    tuned_output=answers[i, reply][1].text if (i, reply) in answers else None,
+                    base_at_limit=answers[i, reply][0].finish_reason == "length" if (i, reply) in answers else None,
+                    tuned_at_limit=answers[i, reply][1].finish_reason == "length" if (i, reply) in answers else None,
                     base_loss=_mean(base_l),
                     tuned_loss=_mean(tuned_l),
                     tokens=len(base_l),
@@ -553,6 +561,7 @@ def evaluate(
         rewritten=[item for item in rewritten if item in scored],
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
+        max_new_tokens=int(max_new_tokens),
     )
 
 

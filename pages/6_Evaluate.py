@@ -24,6 +24,7 @@ from ftlib import eval_results as K
 from ftlib import evaluate as E
 from ftlib import lease
 from ftlib import modelset as M
+from ftlib.answer_notes import cut_said
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.demo_data import general_rows
 from ftlib.errors import plural
@@ -443,7 +444,7 @@ st.caption(
 if said := rewritten_note(result.rewritten, result.answer_at):  # a template rewriting earlier turns
     st.caption(said)  # (Qwen3's): those replies were scored as asked, not as training read them
 # What those numbers cannot show (Compare marks its cells the same way): answers that loop, or show nothing.
-for said in (loops_said(result.rows), blanks_said(result.rows)):
+for said in (loops_said(result.rows), blanks_said(result.rows), cut_said(result.rows, result.max_new_tokens)):
     if said:
         st.warning(said, icon=alerts.WARNING)
 if agg["pairs"]:
@@ -521,6 +522,7 @@ if answered:  # a text row has no answers to set side by side
         written=lambda r: written_reply(
             job.rows[r.index], cached_tokenizer(info.model), job.kwargs.get("template", "tokenizer"), at, r.reply
         ),
+        limit=result.max_new_tokens,  # an answer it cut says so (`EvalRow.base_at_limit`)
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`. A page of
 # TABLE_ROWS rows at a time: 10,000 rows evaluated were built and sent to the browser at each click.
@@ -553,7 +555,7 @@ if not agg["pairs"]:  # the preference columns are empty for conversations
         ]
     )
 if not answered:  # text rows only: no prompt, no answers
-    table = table.drop(columns=["prompt", "base_output", "tuned_output"])
+    table = table.drop(columns=["prompt", "base_output", "tuned_output", "base_at_limit", "tuned_at_limit"])
 table.insert(0, "row", table.pop("index") + 1)
 if "reply" in table:  # answered at every reply: which reply of the row, beside it
     table.insert(1, "reply", table.pop("reply").astype("Int64"))

@@ -204,10 +204,18 @@ def how_sure(sentence: str, help: str) -> None:
     st.caption(f"**How sure:** {sentence}", help=help)
 
 
-def answer(text: str) -> None:
+def answer(text: str, at_limit: bool | None = None, limit: int | None = None) -> None:
     """A model's answer, verbatim, with a note under it when it loops (`REPEATS`); one that shows nothing says what
-    it holds (`whitespace_said`)."""
+    it holds (`whitespace_said`). `at_limit`: it stopped at the `limit` (max new tokens) rather than at its own end
+    (`EvalRow.base_at_limit`), said under it apart from its words, as Compare's cells end "… (max new tokens)"; None
+    (a result kept before this was recorded) says nothing."""
     st.text(text.strip() or whitespace_said(text))
+    if at_limit:
+        at = f"{limit} tokens" if limit else "the token limit"
+        st.caption(
+            f":orange[**… [cut at {at}]**] (max new tokens): not the model's own end. Raise **Max new tokens per "
+            "answer** above to see more."
+        )
     if repeats_itself(text):
         st.caption(REPEATS)
 
@@ -306,6 +314,7 @@ def side_by_side(
     tools: dict | None = None,
     places=None,
     written=None,
+    limit: int | None = None,
 ) -> None:
     """Each `ftlib.evaluate.EvalRow`: the message its reply answers (`answered_turn`), then reference | base | tuned,
     with losses; paged. `contexts`: each row's whole conversation before the reference (by `index`, or by (index,
@@ -313,7 +322,8 @@ def side_by_side(
     `index`: its tool schemas, which both models read too). `places`: where each row is in the file (by `index`:
     "line 9 of chats.jsonl", `places_of`), said beside its number. `written`: a function of a row giving its reference
     as the chat template writes it where that differs from the data's (a tool call, reasoning:
-    `ftlib.references.written_reply`), shown as the answers are, the data's form under it."""
+    `ftlib.references.written_reply`), shown as the answers are, the data's form under it. `limit`: the max new
+    tokens each answer had (`EvalResult.max_new_tokens`), said under an answer it cut."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -352,12 +362,12 @@ def side_by_side(
                     st.text(row.reference)
             with base:
                 st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
-                answer(row.base_output)
+                answer(row.base_output, getattr(row, "base_at_limit", None), limit)
             with tuned:
                 change = row.loss_change
                 colour = "green" if change < 0 else "red" if change > 0 else "gray"
                 st.markdown(f"**Tuned model** · loss {row.tuned_loss:.3f} :{colour}[({change:+.3f})]")
-                answer(row.tuned_output)
+                answer(row.tuned_output, getattr(row, "tuned_at_limit", None), limit)
     st.caption(
         "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
         "Answers are greedy: each model takes its most likely next token at every step (repeatable, though not "

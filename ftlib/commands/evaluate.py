@@ -15,11 +15,13 @@ chats.jsonl"), and a `note:` line after the skipped and cut rows says their line
 conversation's record also says, as `rewritten` (true or false, each reply at every reply), whether it was scored in
 another form than training read it: a template rewriting earlier turns (Qwen3's drops an earlier reply's reasoning)
 writes it otherwise inside the whole conversation (`references.rewritten_before`; the `note:` naming them goes to
-stderr with --json). `--csv` writes the same rows side by side. How sure the comparison is, as the Evaluate page says
-it (`ftlib.eval_stats`: the mean per-row loss change with its 95% interval, a reward accuracy's Wilson interval, a GRPO
-run's mean per-prompt reward change with its 95% interval, each with a verdict), is printed on `how sure:` lines, or
-listed under "how_sure" with --json, the numbers among the aggregates (`row_change_*`, `reward_accuracy_*`,
-`prompt_change_*`). What each kind of run is measured by:
+stderr with --json). Each record's `base_at_limit` and `tuned_at_limit` say whether that answer stopped at
+--max-new-tokens rather than at an end-of-turn token (its end is not the model's own; null: not known, a result kept
+before this was recorded, or a text row), and a `note:` line counts them. `--csv` writes the same rows side by side.
+How sure the comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the mean per-row loss change with its 95%
+interval, a reward accuracy's Wilson interval, a GRPO run's mean per-prompt reward change with its 95% interval, each
+with a verdict), is printed on `how sure:` lines, or listed under "how_sure" with --json, the numbers among the
+aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind of run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said;
@@ -516,11 +518,15 @@ def _report(
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     rows = getattr(result, "rows", [])
     if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
-        from ftlib.answer_notes import loops_said
+        from ftlib.answer_notes import cut_said, loops_said
 
         loops = loops_said(rows, "see each with --json or --csv")  # as the Evaluate page says it
         if loops:
             print(f"note: {loops}", file=sys.stderr if args.json else sys.stdout)
+        # Answers cut by the limit (each record's `base_at_limit`, `tuned_at_limit`): their end is not the model's own
+        cut = cut_said(rows, getattr(result, "max_new_tokens", None), "raise --max-new-tokens")
+        if cut:
+            print(f"note: {cut}", file=sys.stderr if args.json else sys.stdout)
     if agg.get("text_rows"):  # what those numbers are of, where no answer was generated
         from ftlib.text_eval import TEXT_NOTE
 
