@@ -150,6 +150,53 @@ def test_an_empty_input_gets_an_empty_mask_and_passes_through_the_fused_layer(p)
     assert out.shape == (0, 4) and lora_a.grad.abs().sum() == 0 and empty.grad.shape == (0, 8)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("form", ["none", "dropped indices", "keep mask"])
+@pytest.mark.parametrize("bias", [False, True])
+def test_fused_layer_adds_its_adapter_terms_inside_the_base_products_exactly(dtype, form, bias):
+    """The layer alone against its function spelled out op by op in fp64 (x W^T + b + s (dropout(x) A^T) B^T):
+    output and the gradients of x, A and B, with the adapter's terms accumulated into the base product and into
+    the input gradient's `grad @ W` (bench/bench_lora_layer.py), for both mask forms, with a bias and without."""
+    gen = torch.Generator().manual_seed(3)
+    tokens, fin, fout, rank, scaling, p = 37, 24, 40, 4, 2.0, 0.3
+
+    def rand(*shape, scale=1.0):
+        return torch.randn(*shape, generator=gen) * scale
+
+    x = rand(tokens, fin).to(dtype)
+    weight, lora_a, lora_b = rand(fout, fin, scale=0.2).to(dtype), rand(rank, fin, scale=0.2), rand(fout, rank)
+    base_bias = rand(fout).to(dtype) if bias else None
+    grad_out = rand(tokens, fout).to(dtype)
+    keep = torch.rand((tokens, fin), generator=gen) >= p
+    mask = {"none": None, "keep mask": (keep, 1 / (1 - p))}.get(
+        form, ((~keep).flatten().nonzero().squeeze(1), 1 / (1 - p))
+    )
+
+    def run(function):
+        leaves = [t.detach().clone().requires_grad_() for t in (x, lora_a, lora_b)]
+        out = function(*leaves)
+        out.backward(grad_out.to(out.dtype))
+        return [out.detach().double()] + [t.grad.double() for t in leaves]
+
+    def reference(x, lora_a, lora_b):
+        x64 = x.double()
+        dropped = x64 if mask is None else x64 * keep / (1 - p)
+        out = x64 @ weight.double().t() + scaling * (dropped @ lora_a.double().t()) @ lora_b.double().t()
+        return out + base_bias.double() if bias else out
+
+    def fused(x, lora_a, lora_b):
+        return fastpath._LoraLinear.apply(
+            x, weight, base_bias, lora_a, lora_b, scaling, 0.0 if mask is None else p, (lambda *_: mask)
+        )
+
+    ours, exact = run(fused), run(reference)
+    assert ours[0].shape == (tokens, fout) and ours[1].shape == (tokens, fin)
+    tolerance = 1e-5 if dtype == torch.float32 else 2e-2  # bf16: a few roundings of 2^-8 relative each
+    for name, got, want in zip(["output", "x grad", "A grad", "B grad"], ours, exact, strict=True):
+        assert want.abs().sum() > 0, name
+        assert _relative_error(got, want) < tolerance, (name, _relative_error(got, want))
+
+
 def test_dropped_indices_cover_inputs_whose_drops_outrun_one_round_of_draws(monkeypatch):
     """The gaps are drawn in rounds sized to cover the input ROUND_SIGMAS standard deviations above the expected
     count; a round that falls short (forced here: 20 below) continues from where it ended."""
