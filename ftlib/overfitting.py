@@ -300,6 +300,18 @@ def steps_per_pass(config: RunConfig, train_rows: int) -> int:
     return max(1, -(-train_rows // per_step))
 
 
+def planned_steps(config: RunConfig, train_rows: int) -> int:
+    """The optimizer steps a run over `train_rows` training rows takes, known before its first step: its max steps,
+    else its epochs times the steps one pass takes (`steps_per_pass`), rounded up. What the Train page says before
+    Start ("This run takes 5 optimizer steps") and what a queued run's progress counts to until the trainer reports
+    its own (status.json's `planned_steps`). Not GRPO's (a step's prompts are answered in groups).
+
+    >>> planned_steps(RunConfig(max_steps=20), 153), planned_steps(RunConfig(batch_size=4, epochs=1.5), 10)
+    (20, 5)
+    """
+    return config.max_steps or math.ceil(steps_per_pass(config, train_rows) * config.epochs)
+
+
 def grpo_prompts_per_step(config: RunConfig) -> int:
     """The prompts one GRPO optimizer step takes: batch size (prompts, each answered group-size times) x gradient
     accumulation x processes (TRL's generation batch over `num_generations`).
@@ -404,7 +416,7 @@ def zero_rate_warning(config: RunConfig, train_rows: int) -> str | None:
     """A warning when the steps at learning rate 0 (`zero_rate_steps`) are a quarter of the run or more: a 4-step run
     with a warmup share of 0.25 or more spends its first step learning nothing. None otherwise. The steps are max
     steps, else those the epochs come to."""
-    steps = config.max_steps or math.ceil(steps_per_pass(config, train_rows) * config.epochs)
+    steps = planned_steps(config, train_rows)
     zero, warmup = zero_rate_steps(config, steps), warmup_steps(config, steps)
     if not zero or 4 * zero < steps:
         return None

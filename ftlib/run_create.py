@@ -60,6 +60,7 @@ def create_run(
     estimated_memory: int | None = None,
     rows: tuple[list, list, dict] | None = None,
     by: Who | None = None,
+    planned_steps: int | None = None,
 ) -> str:
     """Write a new run folder in state `queued` and return its id (does not start it). The run keeps this process's
     FTLIB_* settings (`RUN_ENV`): it trains with them whichever process launches it, resumes included.
@@ -72,6 +73,8 @@ def create_run(
     `estimated_memory`: the memory estimate shown before the start (`ftlib.memory.estimate(...).total`, bytes per
     process), kept in status.json so the run's measured peak can be read beside it. `by`: who started it, where
     known (ftlib.run_people: a signed-in browser session, the CLI's OS account; None: nobody known), in its who.json.
+    `planned_steps`: the optimizer steps it takes (`overfitting.planned_steps`, from the rows the caller encoded),
+    kept in status.json: its progress counts to them until the trainer reports its own (None: "step 0 of ?").
     """
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
@@ -83,6 +86,7 @@ def create_run(
     if rows is None:
         rows = run_data.readable_rows(config)  # read before the queue's lock: a big file takes a while
     root = workspace.runs_dir()
+    planned = {"planned_steps": int(planned_steps)} if planned_steps else {}
     with locked(root / QUEUE_LOCK):
         run_id = _new_id(config)
         # Made under a hidden name and renamed into place whole: a `train` killed while it copied a big file's rows
@@ -97,7 +101,7 @@ def create_run(
                 workspace.keep_run_split(run.path, *rows)
             run.write_env(run_env())
             record(run.path, "start", by)
-            run.update_status(**queued_status(run_id, config, rows is not None, estimated_memory))
+            run.update_status(**queued_status(run_id, config, rows is not None, estimated_memory), **planned)
             run.write_config(config)  # last: what makes a folder a run (`_all`)
             os.rename(run.path, root / run_id)
         except BaseException:

@@ -98,7 +98,8 @@ STATUS_FIELDS = {
     **dict.fromkeys(("created", "started", "ended", "updated", "train_started", "stop_now"), WHEN),
     "queued_at": ORDER,  # nanoseconds since 1970
     "parts_s": DURATIONS,
-    **dict.fromkeys(("step", "max_steps", "kept_step", "log_start", "estimated_memory", "pid"), COUNT),
+    **dict.fromkeys(("step", "max_steps", "planned_steps", "kept_step", "log_start", "estimated_memory"), COUNT),
+    "pid": COUNT,
     **dict.fromkeys(("id", "phase", "message", "device", "output", "method", "tuning", "stopped_by"), TEXT),
     **dict.fromkeys(("damaged_checkpoint", "error", "rendezvous", "weights_dtype", "resumed_from"), TEXT),
     **dict.fromkeys(("log_tail", "unusable_reward_models"), TEXTS),
@@ -400,8 +401,9 @@ class RunDir:
         step = last["step"] if facts.last_train else _count(status.get("step"))
         if state == "finished":  # the trainer's count at the end, whatever metrics.jsonl kept
             step = max(step, _count(status.get("step")))
-        # Before training begins (queued, loading), the steps the config fixes; the trainer's count once it starts.
-        max_steps = _count(status.get("max_steps")) or _fixed_steps(config)
+        # Before training begins (queued, loading), the steps planned when it was queued (`planned_steps`), else those
+        # the config fixes; the trainer's count once it starts.
+        max_steps = _count(status.get("max_steps")) or _count(status.get("planned_steps")) or _fixed_steps(config)
         started, ended = status.get("started"), status.get("ended")
         parts = [float(p) for p in status.get("parts_s") or []]  # numbers, 0 or more (STATUS_FIELDS)
         if started and not ended and state in ACTIVE:

@@ -100,10 +100,11 @@ def submit(
     estimated_memory: int | None = None,
     rows: tuple[list, list, dict] | None = None,
     by: run_people.Who | None = None,
+    planned_steps: int | None = None,
 ) -> str:
-    """Queue a run and start it if its device is free; return the run id (`estimated_memory`, `rows`, `by`: see
-    `create_run`)."""
-    run_id = create_run(config, estimated_memory, rows, by)
+    """Queue a run and start it if its device is free; return the run id (`estimated_memory`, `rows`, `by`,
+    `planned_steps`: see `create_run`)."""
+    run_id = create_run(config, estimated_memory, rows, by, planned_steps)
     advance()
     return run_id
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 
 import streamlit as st
 
@@ -29,7 +28,7 @@ from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
-from ftlib.overfitting import steps_per_pass
+from ftlib.overfitting import planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
@@ -142,7 +141,12 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             # The estimate is kept, to show beside the run's measured peak; `by`: the signed-in person, if any.
-            run_id = runs.submit(config, estimated_memory=est.total, by=who())
+            # Its planned steps: its progress and the runs table count to them until the trainer reports its own
+            # (they read "step 0 of ?"); GRPO's are not known here, as `steps_note` says nothing of them.
+            planned = (
+                planned_steps(config, report.train_rows) if config.method != "grpo" and report.train_rows else None
+            )
+            run_id = runs.submit(config, estimated_memory=est.total, by=who(), planned_steps=planned)
         remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
         chosen_here(run_id)  # and Compare and Evaluate offer it first once it has finished, not a teammate's newer one
@@ -159,7 +163,7 @@ def steps_note(config: RunConfig, train_rows: int, kind: str) -> str:
         return ""
     kind = "unpaired" if config.method == "kto" else kind  # KTO reads a pair as a good and a bad answer
     per_pass = steps_per_pass(config, train_rows)
-    steps = config.max_steps or math.ceil(per_pass * config.epochs)  # as zero_rate_warning counts them
+    steps = planned_steps(config, train_rows)  # as zero_rate_warning counts them, and the queued run's progress
     per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes  # steps_per_pass's
     one_pass = (
         f"one pass over the {rows_in_words(train_rows, kind, 'training')} is {plural(per_pass, 'step')} of up to "

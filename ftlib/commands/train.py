@@ -436,6 +436,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.models import check_model
+    from ftlib.overfitting import planned_steps
     from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
     from ftlib.splits import split_warnings
@@ -473,7 +474,10 @@ def _train(args) -> int:
     if note := qlora_on_cpu_note(config):
         print(f"note: {note}", file=sys.stderr)
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the run queued
-        run_id = runs.submit(config, estimated_memory=memory_estimate(config, report), rows=data.rows, by=cli_user())
+        # Its planned steps (`overfitting.planned_steps`): its progress counts to them till the trainer reports its own
+        planned = planned_steps(config, report.train_rows) if config.method != "grpo" and report.train_rows else None
+        memory = memory_estimate(config, report)
+        run_id = runs.submit(config, estimated_memory=memory, rows=data.rows, by=cli_user(), planned_steps=planned)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
     if args.detach:
         if args.json:
