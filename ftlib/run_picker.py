@@ -4,7 +4,7 @@ a real run from a two-step test (how long ago it finished, its steps, its last s
     choices = run_choices(list_run_adapters())          # one RunChoice per finished run, newest first
     first = preselect(choices, dataset="chat_style")    # the newest finished run trained on the current dataset
     f"{choices[first].label} · {choices[first].facts}"  # "LoRA · chat_style · Nov 29 20:53 · 40 steps ·
-                                                        #  last step's loss 1.234"
+                                                        #  last step's loss 1.2345"
 
 Compare and Evaluate use these, so the tuned model is never just whatever ran last: a test run on another dataset
 is not picked over a real run on the one being studied. The Train page names its runs the same way (`train_labels`).
@@ -38,7 +38,7 @@ class RunChoice:
     label: str
     # What does not change once the run has finished: a picker's option text must stay the same from one redraw to
     # the next (Streamlit keeps a selection by its text; a ticking "12 min ago" in it dropped the selection).
-    facts: str  # "40 steps · last step's loss 1.234" (GRPO: "last step's reward 0.930"; RunSummary.facts)
+    facts: str  # "40 steps · last step's loss 1.2345" (GRPO: "last step's reward 0.930"; RunSummary.facts)
     age: str  # "12 min ago" (when it finished, as of now)
     dataset: str  # the dataset's short name (a saved split's name, a file's stem)
     finished: float | None  # when it finished (epoch seconds)

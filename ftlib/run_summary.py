@@ -3,7 +3,7 @@ tables, pickers and the CLI, and how each method's runs are judged (`SCORES`: a 
 accuracy).
 
     info = RunDir(path).summary()
-    info.state_text, info.facts, info.train_text    # "stopped — resumable", "40 steps · last step's loss 1.234", ...
+    info.state_text, info.facts, info.train_text    # "stopped — resumable", "40 steps · last step's loss 1.2345", ...
     info.as_dict()                                    # `runs list --json`: its keys are stable
 
 Not known here: the run folder's files (rundir.py, which builds a summary and re-exports these names).
@@ -98,7 +98,8 @@ class RunSummary:
     @property
     def facts(self) -> str:
         """What tells runs with one label apart (a real run from a two-step test): "40 steps · last step's loss
-        1.234" (the last step's own, which the Train page's headline averages over the last steps; GRPO: "last step's
+        1.2345" (the last step's own, as `train_text` rounds it; the Train page's headline smooths it over the last
+        steps and says so; GRPO: "last step's
         reward 0.930", a reward model: "held-out accuracy 97%"), plus "diverged" for a run whose loss rose."""
         facts = [plural(self.step, "step")]
         if self.score == "accuracy" and (self.eval_score is not None or self.train_score is not None):
@@ -107,7 +108,8 @@ class RunSummary:
             facts.append(f"{'held-out ' if held_out else ''}accuracy {score_text('accuracy', value)}")
         elif self.train_score is not None:
             when = f"step {self._lost_after}" if self._lost_after else "last step"
-            facts.append(f"{when}'s {self.score} {score_text(self.score, self.train_score, digits=3)}")
+            # Rounded as the runs table's `train_text` rounds it: one figure (a loss 0.251 here was 0.2509 there)
+            facts.append(f"{when}'s {self.score} {score_text(self.score, self.train_score)}")
         if self.divergence is not None:
             facts.append("diverged")
         return " · ".join(facts)

@@ -555,9 +555,8 @@ def test_both_pages_offer_the_newest_finished_run_on_the_current_dataset_with_it
     assert not at.exception, at.exception
     chosen = next(m for m in at.multiselect if m.label == "Fine-tuned models")
     assert chosen.value == [finished_run.name]
-    assert any(
-        o.startswith("lora · numbers · ") and o.endswith(" — 2 steps · last step's loss 0.500") for o in chosen.options
-    )
+    facts = " — 2 steps · last step's loss 0.5000"
+    assert any(o.startswith("lora · numbers · ") and o.endswith(facts) for o in chosen.options)
     # How long ago the chosen run finished: under the picker, never in its option text (which must not change).
     assert any(c.value.startswith("lora · colours · ") and ": finished " in c.value for c in at.caption)
     at = open_page("pages/6_Evaluate.py", varied_dir)

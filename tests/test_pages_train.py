@@ -263,7 +263,7 @@ def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_mo
     # picker.
     run.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 3.")
     at.run()
-    assert picker_labels(at) == [f"⏸️ {run.summary().label} — 3 steps · last step's loss 1.700"]
+    assert picker_labels(at) == [f"⏸️ {run.summary().label} — 3 steps · last step's loss 1.7000"]
     assert headline(at).endswith("— stopped — resumable")
     assert at.dataframe[-1].value["state"].tolist() == ["⏸️ stopped — resumable"]
     assert at.button(key="resume_r-live")
@@ -454,7 +454,7 @@ def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)
-    assert f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.800 · diverged" in labels, labels
+    assert f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.8000 · diverged" in labels, labels
     assert sum(label.startswith("✅") for label in labels) == 1  # the run that learnt keeps its tick
     picker = next(s for s in at.selectbox if s.label == "Run")
     picker.select("r-diverged").run()

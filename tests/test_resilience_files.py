@@ -106,9 +106,9 @@ def test_a_finished_run_whose_metrics_were_cut_short_reads_its_steps_and_says_li
     # Its loss is step 1's, the last that reads: said so, not as the last step's (a cold review saw step 1's loss
     # beside "2 steps" as if the last step's).
     assert (info.train_score, info.train_score_step) == (2.0, 1)
-    assert info.facts == "6 steps · step 1's loss 2.000" and info.train_text == "loss 2.0000 (step 1)"
+    assert info.facts == "6 steps · step 1's loss 2.0000" and info.train_text == "loss 2.0000 (step 1)"
     whole = make_run("r-whole", {"dataset": "chat_style", "max_steps": 6}, metrics=STEPS, step=6, max_steps=6)
-    assert whole.summary().facts == "6 steps · last step's loss 0.333" and "step" not in whole.summary().train_text
+    assert whole.summary().facts == "6 steps · last step's loss 0.3333" and "step" not in whole.summary().train_text
     running = make_run("r-live", {"dataset": "chat_style"}, state="running", metrics=STEPS[:2])
     with open(running.metrics_file, "a") as handle:
         handle.write('{"kind": "train", "st')  # the writer is mid-line: not damage

@@ -61,7 +61,7 @@ def test_the_newest_finished_run_on_the_current_dataset_is_offered_first(runs):
 def test_each_run_is_named_by_a_short_label_and_its_facts(runs):
     real = next(c for c in run_choices(M.list_run_adapters(), now=runs) if c.name == "real")
     assert real.label.startswith("lora · chat_style · ")
-    assert (real.facts, real.age) == ("40 steps · last step's loss 0.050", "25 min ago")
+    assert (real.facts, real.age) == ("40 steps · last step's loss 0.0500", "25 min ago")
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,8 @@ def trained_share(metrics: list[dict]) -> float | None:
 
 
 def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
-    """(label, value, help) of the training-loss headline: the mean of the last steps, the last step's own in the
-    help; None before a step has a loss."""
+    """(label, value, help) of the training-loss headline: the mean of the last steps, named as smoothed (the runs
+    table and the picker give the last step's own, which the help names); None before a step has a loss."""
     smoothed = smoothed_loss(metrics)
     if smoothed is None:
         return None
@@ -105,11 +105,12 @@ def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
     if count == 1:
         return f"Training loss, step {last['step']}", f"{mean:.4f}", "How wrong the model is on this step's rows."
     why = (
-        f"The mean of the last {count} steps' losses: each step's loss is on that step's batch alone and jumps from "
-        f"batch to batch (the chart below shows every step). The last step's own (step {last['step']}): "
-        f"{last['loss']:.4f}. How wrong the model is on the rows it trains on; lower is better."
+        f"Smoothed: the mean of the last {count} steps' losses, since each step's loss is on that step's batch alone "
+        f"and jumps from batch to batch (the chart below shows every step). The last step's own (step "
+        f"{last['step']}): {last['loss']:.4f}, the figure the runs table and the run picker show. How wrong the model "
+        "is on the rows it trains on; lower is better."
     )
-    label = f"Training loss, last {count} steps"
+    label = f"Training loss, smoothed over the last {count} steps"
     return label, f"{mean:.4f}", why
 
 

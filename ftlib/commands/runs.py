@@ -318,14 +318,14 @@ def _exported_words(run_id: str) -> str:
 
 def _mean_words(run_id: str, summary) -> str:
     """What `runs show` adds to the training loss, the last step's: the mean of the last steps, the number the Train
-    page's headline shows (" (last step; mean of the last 10 steps 1.2345, as the Train page shows)")."""
+    page's headline shows (" (last step; smoothed over the last 10 steps 1.2345, as the Train page shows)")."""
     from ftlib import runs
     from ftlib.overfitting import smoothed_loss
 
     smoothed = smoothed_loss(runs.find(run_id).read_metrics()) if summary.score == "loss" else None
     if smoothed is None or smoothed[1] < 2:
         return ""
-    return f" (last step; mean of the last {smoothed[1]} steps {smoothed[0]:.4f}, as the Train page shows)"
+    return f" (last step; smoothed over the last {smoothed[1]} steps {smoothed[0]:.4f}, as the Train page shows)"
 
 
 def _held_out_accuracy(info: dict) -> str:
