@@ -198,7 +198,7 @@ def mapping_editor(
         st.caption(
             f"Which of the file's fields holds which part of an example. {start}; change it if it is wrong. Fields "
             "not mapped keep their names; what no format reads is listed as ignored. Each box's ? says what its field "
-            "holds and which formats read it; what each format reads: see **Format** below."
+            "holds and which formats read it; what each format reads: see **Read the file as** below."
         )
         grid = st.columns(5)
         chosen = {
@@ -233,7 +233,7 @@ def pair_missing(pair: tuple[str, str]) -> list[str]:
 def ask_for_other_half(pair: tuple[str, str], shown: str) -> None:
     st.info(
         f"Now choose the **{pair_missing(pair)[0]} column** of **{shown}** above too. (A file of prompts without "
-        f"answers, for online RL: set **Format** to {format_label('prompt_only')}.)",
+        f"answers, for online RL: set **Read the file as** to {format_label('prompt_only')}.)",
         icon=alerts.INFO,
     )
 
@@ -243,8 +243,8 @@ def ask_for_answer_column(candidates: list[str], shown: str) -> None:
     st.info(
         f"**{shown}** has a question column but no **Answer column** yet, and {listed} holds text beside it. "
         f"Which column holds the answer the model should learn? Choose it as the **Answer column** above. (Prompts "
-        f"for GRPO, which writes its own answers: set **Format** to {format_label('prompt_only')}; the other columns "
-        "then go with each prompt to the reward functions, which can check the answers against them.)",
+        f"for GRPO, which writes its own answers: set **Read the file as** to {format_label('prompt_only')}; the "
+        "other columns then go with each prompt to the reward functions, which can check the answers against them.)",
         icon=alerts.INFO,
     )
 
@@ -268,7 +268,7 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
         st.info(
             f"Read as **{format_label(need.fmt)}**, **{shown}** needs a {what} for: "
             f"{gaps_said(need.fmt, need.gaps)}. Choose {'it' if len(need.gaps) == 1 else 'them'} under **Field "
-            "mapping** above, or pick another **Format**.",
+            "mapping** above, or pick another in **Read the file as**.",
             icon=alerts.INFO,
         )
     else:
@@ -351,9 +351,12 @@ mapping = (
 
 choose_format_for(path)
 fmt_choice = st.selectbox(
-    "Format",
+    "Read the file as",  # not "Format": the detected format's metric below is named so (helper 57 read them as one)
     ["auto", *FORMATS],
     key="data_format",
+    help="How the rows are read. *detect automatically* reads them as the **Format** shown below says; pick one "
+    "where that is wrong, or to read the file another way. Messages call this box *Format on the Data page*; the "
+    "command line's `--format`.",
     format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
 recorded_dict(FORMATS_KEY)[path] = fmt_choice

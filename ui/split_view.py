@@ -215,7 +215,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.", icon=alerts.ERROR)
         return None
     with st.container(border=True):
-        st.markdown(f"**Test file {test_shown}**, read with {key[-1]}'s Format box and field mapping")
+        st.markdown(f"**Test file {test_shown}**, read as {key[-1]}'s **Read the file as** and field mapping are set")
         show_report(test, row_counts_cached(test_key))
     try:
         split = own_split_cached(key, test_key, dedupe)
