@@ -8,6 +8,7 @@ by the rule Evaluate names such replies by: `ftlib.references.rewritten_before`)
 
 from __future__ import annotations
 
+from collections import Counter
 from types import SimpleNamespace
 
 import streamlit as st
@@ -115,13 +116,26 @@ def choose_prompt(
             st.caption(note)
         return messages, None, None, None
 
-    def label(i: int) -> str:
+    def asked(i: int) -> list[dict]:
         turns = conversation_or_row(test_rows[i])
-        asked = turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
-        user = next((str(m["content"]) for m in reversed(asked) if m["role"] == "user"), "")
+        return turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
+
+    def question(turns: list[dict]) -> str:
+        user = next((str(m["content"]) for m in reversed(turns) if m["role"] == "user"), "")
         # Rows of several turns named as Evaluate names them (first user turn → last): ShareGPT-like rows often all
-        # end "Thanks, tell me more." Counted from 1, as the Data, Tokens and Evaluate pages count rows.
-        return f"{i + 1}: {row_label(SimpleNamespace(prompt=user[:70], reference=''), asked, width=30)}"
+        # end "Thanks, tell me more."
+        return row_label(SimpleNamespace(prompt=user[:70], reference=""), turns, width=30)
+
+    # Rows asking the same question, told apart by their system messages (helper 57's cold walk: rows that differ
+    # only there were listed alike): those rows' labels end with the system message's start.
+    repeated = {q for q, n in Counter(question(asked(i)) for i in range(len(test_rows))).items() if n > 1}
+
+    def label(i: int) -> str:
+        turns = asked(i)
+        said = question(turns)
+        if said in repeated:
+            said += f" · {system_said(turns)}"
+        return f"{i + 1}: {said}"  # counted from 1, as the Data, Tokens and Evaluate pages count rows
 
     key = f"compare_row_{split_name}"  # row 3 of one split is not row 3 of another
     # Every row listed up to row_picker.LISTED_ROWS; a number box beyond (10,000 labels written at each click)
@@ -140,6 +154,22 @@ def choose_prompt(
     if messages and messages[-1]["role"] == "assistant":
         return messages[:-1], messages[-1], tools, (test_rows[index], at)
     return messages, None, tools, (test_rows[index], at)
+
+
+def system_said(turns: list[dict], width: int = 40) -> str:
+    """A row's system message in a picker's few words, what tells apart rows asking one question: its start in
+    quotes, or that it has none.
+
+    >>> system_said([{"role": "system", "content": "You are a pirate.  Always rhyme."}, {"role": "user"}], 20)
+    'system: "You are a pirate. A…"'
+    >>> system_said([{"role": "user", "content": "Hi"}])
+    'no system message'
+    """
+    system = next((str(m.get("content") or "") for m in turns if m.get("role") == "system"), None)
+    if system is None:
+        return "no system message"
+    words = " ".join(system.split())
+    return f'system: "{words if len(words) <= width else words[: width - 1].rstrip() + "…"}"'
 
 
 def read_in(model_set, template=None) -> list[tuple[str, object]]:
