@@ -85,7 +85,7 @@ def test_the_side_by_side_view_marks_a_cut_answer_apart_from_its_words():
     at = AppTest.from_function(draw, args=(rows, 64)).run()
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
-    cut = [c for c in captions if "[cut at 64 tokens]" in c]
+    cut = [c for c in captions if ":orange[**… cut at 64 tokens**]" in c]
     assert len(cut) == 1 and "Max new tokens per answer" in cut[0] and "to see more" in cut[0]
     # under the base answer of row 1, nowhere else; the answer's own words are unchanged
     assert captions.index(cut[0]) == 1 and "Once upon a" in [t.value for t in at.text]

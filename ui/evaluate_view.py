@@ -213,7 +213,8 @@ def answer(text: str, at_limit: bool | None = None, limit: int | None = None) ->
     if at_limit:
         at = f"{limit} tokens" if limit else "the token limit"
         st.caption(
-            f":orange[**… [cut at {at}]**] (max new tokens): not the model's own end. Raise **Max new tokens per "
+            # No bracket inside :orange[...]: its first "]" would end the colour
+            f":orange[**… cut at {at}**] (max new tokens): not the model's own end. Raise **Max new tokens per "
             "answer** above to see more."
         )
     if repeats_itself(text):
