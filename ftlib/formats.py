@@ -546,8 +546,8 @@ def _label(rec: Record) -> bool:
         good, bad = (f"{', '.join(LABEL_WORDS[ok][:-1])} or {LABEL_WORDS[ok][-1]}" for ok in (True, False))
         raise RowProblem(
             f"the '{key}' must be {good} (a good answer) or {bad} (a bad one), in any case, not {value!r}. If this "
-            f"'{key}' does not judge the answer, pick the format that reads the rest (Format on the Data page, "
-            f"--format in the CLI): the '{key}' is then named as not read"
+            f"'{key}' does not judge the answer, pick the format that reads the rest ('Read the file as' on the "
+            f"Data page, --format in the CLI): the '{key}' is then named as not read"
         )
     return label
 

@@ -73,8 +73,8 @@ def rating_problem(
         f"The '{name}' {what}, read as the good/bad label, holds ratings ({' and '.join(said)} besides 0 and 1; "
         f"{numbered(noun, rows)}): read one by one, its 1s would train as good answers, though on such a scale they "
         f"are the worst. Turn the rating into a label first (a 'label' {what}: true for the ratings you call good, "
-        "false for the bad ones, nothing for the rest), or pick another format (Format on the Data page, --format in "
-        "the CLI)."
+        "false for the bad ones, nothing for the rest), or pick another format ('Read the file as' on the Data "
+        "page, --format in the CLI)."
     )
 
 

@@ -361,7 +361,7 @@ def reply_map(raw: list[tuple[int, dict]], fields: list[str], fmt: str | None, n
     notes.append(
         f"`{reply}` is read as the answer to each `{guess['prompt']}`, as {format_label(read_as)}: the "
         f"prompt is the user's turn and `{reply}` the assistant's, {role}. For prompts alone, whose answers "
-        f"GRPO writes itself (`{reply}` then goes to its reward functions), set Format to "
+        f"GRPO writes itself (`{reply}` then goes to its reward functions), set 'Read the file as' to "
         f"{format_label('prompt_only')} on the Data page (`--format prompt_only` in the CLI)."
     )
     return guess

@@ -259,7 +259,10 @@ def file_notices(
                 f"{bad} of them {'is' if bad == 1 else 'are'} refused (their errors say why), the "
                 f"others are read as {fmt} without what only {other} uses"
             )
-        pick = f"Pick the format '{other}' (Format on the Data page, --format in the CLI) to read them as that"
+        pick = (
+            f"Pick the format '{other}' ('Read the file as' on the Data page, --format in the CLI) to read them as "
+            "that"
+        )
         if bad and fmt == "prompt_only" and other in _CHATS:  # a chat without answers is refused as a chat too
             pick = f"{_as_prompt(other)}; or, to train on them as chats, {pick[0].lower()}{pick[1:]}"
         notices.append(

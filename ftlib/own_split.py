@@ -75,7 +75,8 @@ def check_test_file(train: LoadResult, test: LoadResult, train_name: str, test_n
         raise DataError(
             f"{test_name} holds {kind_said(test)}, but {train_name} holds {kind_said(train)}: a run trains and is "
             "judged on one kind of data. Give a test file of the same kind; if one of them was read as the wrong "
-            "kind, choose the Format that reads it right (`--format` on the command line)."
+            "kind, choose the format that reads it right ('Read the file as' on the Data page, `--format` on the "
+            "command line)."
         )
 
 

@@ -304,8 +304,8 @@ def check_columns(
                     ""
                     if has
                     else " A file read as prompt and answer (or chat) passes no column: if this one was, read it as "
-                    "prompts only (`--format prompt_only`; Format on the Data page), and its other fields go to the "
-                    "rewards."
+                    "prompts only (`--format prompt_only`; 'Read the file as' on the Data page), and its other "
+                    "fields go to the rewards."
                 )
             )
 

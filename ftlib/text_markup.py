@@ -128,8 +128,8 @@ def chat_markup(rows: list[dict], numbers: list[int], forced: bool, name: str, f
     else:
         fix = (
             f"To train only the replies, {replies}. To train every token on purpose (a transcript as written), choose "
-            f"Format {format_label('text')} yourself on the Data page (`--format text` in the CLI): the file is read "
-            "the same, and this becomes a note."
+            f"{format_label('text')} yourself under 'Read the file as' on the Data page (`--format text` in the "
+            "CLI): the file is read the same, and this becomes a note."
         )
     return [
         FieldNotice(

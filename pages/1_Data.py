@@ -355,8 +355,8 @@ fmt_choice = st.selectbox(
     ["auto", *FORMATS],
     key="data_format",
     help="How the rows are read. *detect automatically* reads them as the **Format** shown below says; pick one "
-    "where that is wrong, or to read the file another way. Messages call this box *Format on the Data page*; the "
-    "command line's `--format`.",
+    "where that is wrong, or to read the file another way (the command line's "
+    "`--format`).",
     format_func=lambda f: "detect automatically" if f == "auto" else f"{FORMAT_PLAIN[f]} — {FORMAT_HELP[f]}",
 )
 recorded_dict(FORMATS_KEY)[path] = fmt_choice
@@ -398,7 +398,7 @@ if st.session_state.get("data_loaded") != path:
 show_report(result, row_counts_cached(load_key))
 if not result.rows:
     st.error(
-        "No row of this file can be used. Fix the rows listed above, or pick another Format or Field mapping.",
+        "No row of this file can be used. Fix the rows listed above, or change Read the file as or Field mapping.",
         icon=alerts.ERROR,
     )
     st.stop()
