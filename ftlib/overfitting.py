@@ -302,14 +302,30 @@ def steps_per_pass(config: RunConfig, train_rows: int) -> int:
 
 def planned_steps(config: RunConfig, train_rows: int) -> int:
     """The optimizer steps a run over `train_rows` training rows takes, known before its first step: its max steps,
-    else its epochs times the steps one pass takes (`steps_per_pass`), rounded up. What the Train page says before
-    Start ("This run takes 5 optimizer steps") and what a queued run's progress counts to until the trainer reports
-    its own (status.json's `planned_steps`). Not GRPO's (a step's prompts are answered in groups).
+    else its epochs times the steps one pass takes (`steps_per_pass`; GRPO's `grpo_steps_per_pass`), rounded up, as
+    HF Trainer counts them. What the Train page says before Start ("This run takes 5 optimizer steps") and what a
+    queued run's progress counts to until the trainer reports its own (status.json's `planned_steps`).
 
     >>> planned_steps(RunConfig(max_steps=20), 153), planned_steps(RunConfig(batch_size=4, epochs=1.5), 10)
     (20, 5)
+    >>> planned_steps(RunConfig(method="grpo", rewards=[{"regex": "x"}], batch_size=4, grad_accum=1, epochs=2), 30)
+    14
     """
-    return config.max_steps or math.ceil(steps_per_pass(config, train_rows) * config.epochs)
+    per_pass = (
+        grpo_steps_per_pass(config, train_rows) if config.method == "grpo" else steps_per_pass(config, train_rows)
+    )
+    return config.max_steps or math.ceil(per_pass * config.epochs)
+
+
+def grpo_steps_per_pass(config: RunConfig, train_rows: int) -> int:
+    """The optimizer steps one pass over `train_rows` GRPO prompts takes: whole steps of `grpo_prompts_per_step`
+    prompts only (TRL's sampler leaves a batch that is not full out; `schedule_warnings` says so), at least one (HF
+    Trainer; `grpo_batch_error` refuses a split too small for one).
+
+    >>> grpo_steps_per_pass(RunConfig(method="grpo", rewards=[{"regex": "x"}], batch_size=4, grad_accum=2), 30)
+    3
+    """
+    return max(1, train_rows // grpo_prompts_per_step(config))
 
 
 def grpo_prompts_per_step(config: RunConfig) -> int:
@@ -502,6 +518,7 @@ __all__ = [
     "grpo_batch_error",
     "kept_step",
     "grpo_prompts_per_step",
+    "grpo_steps_per_pass",
     "learning_rate_warnings",
     "memorising_from",
     "passes",

@@ -28,7 +28,7 @@ from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import fitting_methods, unfit_methods
-from ftlib.overfitting import planned_steps, steps_per_pass
+from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
@@ -142,10 +142,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         with user_errors("Could not start the run"):
             # The estimate is kept, to show beside the run's measured peak; `by`: the signed-in person, if any.
             # Its planned steps: its progress and the runs table count to them until the trainer reports its own
-            # (they read "step 0 of ?"); GRPO's are not known here, as `steps_note` says nothing of them.
-            planned = (
-                planned_steps(config, report.train_rows) if config.method != "grpo" and report.train_rows else None
-            )
+            # (they read "step 0 of ?"), GRPO's included (whole steps of prompts, as `steps_note` says).
+            planned = planned_steps(config, report.train_rows) if report.train_rows else None
             run_id = runs.submit(config, estimated_memory=est.total, by=who(), planned_steps=planned)
         remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
@@ -156,11 +154,19 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
 
 def steps_note(config: RunConfig, train_rows: int, kind: str) -> str:
     """How many optimizer steps the run takes, of how many rows, before it starts: its progress said "step 0 of 4"
-    only once started, and a first run (no speed measured yet, so no time said) said nothing of its length. "" for
-    GRPO (a step's prompts are answered in groups, and a batch left short is left out: its own notes say so) and
-    without rows."""
-    if config.method == "grpo" or train_rows <= 0:
+    only once started, and a first run (no speed measured yet, so no time said) said nothing of its length. GRPO's
+    steps are whole steps of prompts, each answered group-size times (`grpo_steps_per_pass`: a batch left short is
+    left out, as its own warning says). "" without rows."""
+    if train_rows <= 0:
         return ""
+    if config.method == "grpo":
+        steps, per_step = planned_steps(config, train_rows), grpo_prompts_per_step(config)
+        length = "**Max steps**" if config.max_steps else f"{config.epochs:g} epoch" + "s" * (config.epochs != 1)
+        return (
+            f"This run takes {plural(steps, 'optimizer step')} ({length}); one pass over the "
+            f"{plural(train_rows, 'training prompt')} is {plural(grpo_steps_per_pass(config, train_rows), 'step')} "
+            f"of {plural(per_step, 'prompt')}, each answered {config.grpo_group_size} times."
+        )
     kind = "unpaired" if config.method == "kto" else kind  # KTO reads a pair as a good and a bad answer
     per_pass = steps_per_pass(config, train_rows)
     steps = planned_steps(config, train_rows)  # as zero_rate_warning counts them, and the queued run's progress
