@@ -221,6 +221,13 @@ class RewardedAnswers:
     tuned_scores: dict[str, float]
     base_reward: float  # the weighted total, as GRPO sums it
     tuned_reward: float
+    # Whether each answer stopped at the max new tokens rather than at an end-of-turn/eos token (generation's
+    # finish_reason, as `ftlib.evaluate.EvalRow`'s): a cut answer's end is not the model's own, and a reward reading
+    # its end (a final number) scores the cut. None: not known (a result kept before this was recorded).
+    base_at_limit: bool | None = None
+    tuned_at_limit: bool | None = None
+
+    is_text = False  # as `EvalRow.is_text`: a prompt is always answered (`answer_notes.cut_said` counts its answers)
 
     @property
     def reward_change(self) -> float:
@@ -393,6 +400,8 @@ def evaluate_answers(
                     tuned_scores={r.name: table.scores[r.name][t] for r in rewards},
                     base_reward=table.totals[b],
                     tuned_reward=table.totals[t],
+                    base_at_limit=results[b].finish_reason == "length",
+                    tuned_at_limit=results[t].finish_reason == "length",
                 )
             )
     report("Done", 1.0)

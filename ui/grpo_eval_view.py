@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from ftlib import eval_results as K
+from ftlib.answer_notes import cut_said
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
@@ -164,6 +165,9 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
             for side in ("base", "tuned")
         }
         reward_parts(specs, sides, where=" (the Base and Tuned reward above)")
+    limit = job.kwargs.get("max_new_tokens")  # each answer's limit: said of the answers it cut
+    if said := cut_said(result.rows, limit):  # a cut answer's end is not the model's own, yet its reward scores it
+        st.warning(said, icon=alerts.WARNING)
     skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered")
     if info is not None:  # "held-out row 3 is line 9 of chats.jsonl", where the split keeps its rows' places
         lines_said(info, [i for i, _ in result.skipped])
@@ -171,6 +175,11 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     table.insert(0, "row", table.pop("index") + 1)
     table = with_places(table, info) if info is not None else table  # each prompt's line in the file: `where`
     table = table.sort_values("reward_change")  # where tuning did worst first: what to read
+    for side in ("base", "tuned"):  # an answer the limit cut ends saying so, as the held-out answers' note does
+        table[f"{side}_output"] = [
+            cut_answer(text, cut, limit)
+            for text, cut in zip(table[f"{side}_output"], table[f"{side}_at_limit"], strict=True)
+        ]
     st.markdown("**The answers, the largest drop in reward first**")
     shown = ["row", *(["where"] if "where" in table else []), "prompt", "base_output", "tuned_output"]
     shown += ["base_reward", "tuned_reward", "reward_change"]
@@ -178,4 +187,17 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
-__all__ = ["answers_section"]
+def cut_answer(text: str, at_limit: bool | None, limit: int | None) -> str:
+    """An answer as the table shows it: one that stopped at the `limit` (max new tokens) rather than at its own end
+    ends "… [cut at 64 tokens]" (`ui.evaluate_view.answer`'s words; a table cell has no colour); None (a result kept
+    before this was recorded) adds nothing.
+
+    >>> cut_answer("2 + 2 is", True, 64), cut_answer("4.", False, 64)
+    ('2 + 2 is … [cut at 64 tokens]', '4.')
+    """
+    if at_limit is None or pd.isna(at_limit) or not at_limit:  # a kept result's unknown reads as None or NaN
+        return text
+    return f"{text.rstrip()} … [cut at {f'{limit} tokens' if limit else 'the token limit'}]"
+
+
+__all__ = ["answers_section", "cut_answer"]
