@@ -465,6 +465,8 @@ def _train(args) -> int:
     # A file's split just drawn, too small or with a part of one label only: said as `data split` says it.
     drawn = data.loaded is not None and data.test
     split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test) if drawn else []
+    if config.method == "kto":  # a file of one label: the preflight says it of the training rows; once is enough
+        split = [line for line in split if not line.startswith("Every answer in this file is labelled")]
     for warning in split + report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
     for line in file_notes(data.loaded) if data.loaded is not None else []:  # how the file was read, as `data split`
