@@ -267,14 +267,9 @@ def reward_parts(specs: list, sides: dict[str, tuple[dict, float | None]], where
         total[f"{side}: mean score"], total[f"{side}: × weight"] = None, reported
     rows.append(total)
     numbers = [c for c in rows[0] if c not in ("reward", "weight")]
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        column_config={
-            "weight": st.column_config.NumberColumn(format="%g"),
-            **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
-        },
-    )
+    # The total row has no weight or mean score of its own: blank there, not the grid's grey "None" (helper 60).
+    formats = {"weight": "{:g}", **dict.fromkeys(numbers, "{:.3f}")}
+    st.dataframe(pd.DataFrame(rows).style.format(formats, na_rep=""), hide_index=True)
     st.caption(PARTS_CAPTION.format(where=where))
     return True
 
