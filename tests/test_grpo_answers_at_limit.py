@@ -39,3 +39,14 @@ def test_each_grpo_answer_cut_at_the_limit_says_so_on_the_page(grpo_run, varied_
 def test_a_table_cell_says_the_cut_and_nothing_when_unknown():
     assert cut_answer("The sum is 1", True, 8) == "The sum is 1 … [cut at 8 tokens]"
     assert cut_answer("4.", False, 8) == cut_answer("4.", None, 8) == cut_answer("4.", float("nan"), 8) == "4."
+
+
+def test_the_answers_come_before_where_they_are_in_the_file(grpo_run, varied_dir, monkeypatch):  # noqa: F811
+    def placed(table, info):  # a split that keeps its rows' places in the file ("line 9 of math.csv")
+        table.insert(1, "where", [f"line {n + 1} of math.csv" for n in table["row"]])
+        return table
+
+    monkeypatch.setattr("ui.grpo_eval_view.with_places", placed)
+    at = measure(open_page(varied_dir), "Answer and score", "evaluate_answers_job")
+    columns = list(at.dataframe[-1].value.columns)
+    assert columns[:4] == ["row", "prompt", "base_output", "tuned_output"] and columns[-1] == "where", columns

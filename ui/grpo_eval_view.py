@@ -181,8 +181,10 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
             for text, cut in zip(table[f"{side}_output"], table[f"{side}_at_limit"], strict=True)
         ]
     st.markdown("**The answers, the largest drop in reward first**")
-    shown = ["row", *(["where"] if "where" in table else []), "prompt", "base_output", "tuned_output"]
-    shown += ["base_reward", "tuned_reward", "reward_change"]
+    # The answers and their rewards first, the file's place last: before them, `where` and the prompt filled a 1280 px
+    # window, and the answers began past its right edge (helper 60's cold walk).
+    shown = ["row", "prompt", "base_output", "tuned_output", "base_reward", "tuned_reward", "reward_change"]
+    shown += ["where"] if "where" in table else []
     st.dataframe(table[shown], hide_index=True, width="stretch")
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
