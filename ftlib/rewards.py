@@ -401,8 +401,12 @@ def check_reward_run(run_id):
             f"Run {run_id!r} is a {method} run, not a reward model: it writes answers, it does "
             "not score them. Give the id of a run trained with method reward."
         )
-    if state != "finished" or run.output() is None:
+    if state in ("queued", "running", "stopping"):
         raise RewardError(f"The reward model {run_id!r} is {state}: use it once it has finished.")
+    if state != "finished" or run.output() is None:  # stopped, failed: as `runs show` says it, and how to resume
+        from ftlib.run_result import no_result_reason
+
+        raise RewardError(f"The reward model {run_id!r} cannot score answers yet. {no_result_reason(run)}")
     return run
 
 

@@ -347,10 +347,10 @@ def _reward_model(args, run, rows: list):
             "not apply. Leave it out."
         )
     state = run.read_status().get("state", "finished")
-    if state != "finished" or run.output() is None:
-        raise UserError(
-            f"The reward model {run.id} is {state}, with nothing saved yet: evaluate it once it has finished."
-        )
+    if state != "finished" or run.output() is None:  # stopped: "resumable at step 12/60", how to resume, checkpoint
+        from ftlib.run_result import no_result_reason
+
+        raise UserError(no_result_reason(run))
     scorer = load_reward_model(run, device=args.device)
     scorer.batch_size = args.batch_size
     device = str(next(scorer.model.parameters()).device)
