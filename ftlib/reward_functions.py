@@ -86,6 +86,11 @@ def registered_functions() -> dict[str, str]:
     if not path:
         return {}
     file = user_path(path)
+    if not file.exists():  # a typo in the variable: said with the fix, not as "[Errno 2] No such file"
+        raise RewardError(
+            f"The reward-function registry {file} ({REGISTRY_ENV}) does not exist: set {REGISTRY_ENV} to the path "
+            'of the YAML or JSON file that registers the functions (README, "Rewards for GRPO"), or unset it.'
+        )
     try:
         text = file.read_text(encoding="utf-8")
         import yaml
