@@ -183,6 +183,12 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     "lower is better) and which of the pair's two answers each model finds more likely, and let both models answer "
     "the same prompt."
     if pairs
+    # A labelled answer is a reference only when labelled good; one labelled bad is skipped (`ftlib.references`), which
+    # "each held-out conversation's last answer" left to a "2 rows skipped" further down (helper 60's cold walk, KTO).
+    else "Each held-out answer labelled good is the reference: we measure how surprised each model is by it (loss; "
+    "lower is better) and let both models answer the same prompt. Answers labelled bad are no reference (examples "
+    "of what not to say), so they are skipped."
+    if row_kind(info.test_rows[0]) == "unpaired"
     else "Each held-out conversation's last answer is the reference"
     + (" (or its first, or each reply in turn: **Answer at** below)" if several else "")
     + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "
