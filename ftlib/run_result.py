@@ -48,6 +48,11 @@ def no_result_reason(run: RunDir, left: Path | None = None) -> str:
         said += f" {how}."
     elif summary.resumable:  # stopped or lost before its first checkpoint: a resume trains it from the start
         said += f" {how}: it starts from the beginning, as it has no checkpoint."
+    elif state == "failed":  # failed before its first checkpoint: nothing to resume from; its log says why
+        said += (
+            f" Its log says why (its Log on the Train page, or `python -m ftlib runs log {run.id}`); fix that and "
+            "train it again."
+        )
     return said
 
 

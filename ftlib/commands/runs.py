@@ -77,7 +77,7 @@ def register(sub) -> None:
     export = rsub.add_parser(
         "export",
         help="print the folder of a finished run's adapter (PEFT) or full model, of its merged model (--merged) or "
-        "of its GGUF file (--gguf); or remove the copies exports left (--remove)",
+        "of its GGUF file (--gguf), or copy it to --out DIR; or remove the copies exports left (--remove)",
     )
     export.add_argument("id")
     export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
