@@ -42,3 +42,21 @@ def test_the_train_page_says_and_queues_a_grpo_runs_steps(tiny_model_dir, monkey
     assert not at.exception, at.exception
     [(config, kw)] = queued
     assert kw.get("planned_steps") == steps == planned_steps(config, 30)
+
+
+def test_train_detach_queues_a_grpo_runs_steps(tmp_path, monkeypatch, capsys, tiny_model_dir):
+    """`train --detach` of a GRPO run queued no planned steps (it left GRPO out): its progress read 'step 0 of ?'."""
+    import json
+
+    from ftlib.cli import main
+
+    data = tmp_path / "sums.jsonl"
+    data.write_text("".join(json.dumps(p) + "\n" for p in PROMPTS))
+    queued = []
+    monkeypatch.setattr(runs, "submit", lambda config, **kw: queued.append((config, kw)) or "queued-run")
+    flags = ["--model", str(tiny_model_dir), "--dataset", str(data), "--method", "grpo", "--device", "cpu"]
+    assert main(["train", *flags, "--rewards", '[{"regex": "\\\\d"}]', "--batch-size", "4", "--detach"]) == 0, (
+        capsys.readouterr().err
+    )
+    [(config, kw)] = queued
+    assert kw["planned_steps"] == planned_steps(config, 30) == grpo_steps_per_pass(config, 30)

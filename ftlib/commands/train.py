@@ -477,7 +477,7 @@ def _train(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the run queued
         # Its planned steps (`overfitting.planned_steps`): its progress counts to them till the trainer reports its own
-        planned = planned_steps(config, report.train_rows) if config.method != "grpo" and report.train_rows else None
+        planned = planned_steps(config, report.train_rows) if report.train_rows else None  # GRPO: prompts, whole steps
         memory = memory_estimate(config, report)
         run_id = runs.submit(config, estimated_memory=memory, rows=data.rows, by=cli_user(), planned_steps=planned)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
