@@ -224,6 +224,20 @@ def settings_from_dict(
     return cls(**data)
 
 
+def did_you_mean(keys, known) -> str:
+    """" Did you mean `regex`?" for the first of `keys` not in `known` that is close to one of them, else "".
+
+    >>> did_you_mean(["regx", "weight"], ["regex", "contains", "weight"])
+    ' Did you mean `regex`?'
+    >>> did_you_mean(["score"], ["regex", "contains"])
+    ''
+    """
+    for key in keys:
+        if key not in known and (close := difflib.get_close_matches(str(key), sorted(known), n=1)):
+            return f" Did you mean `{close[0]}`?"
+    return ""
+
+
 def refuse_unknown(keys, known: set[str], error: type[Exception], where: str = "") -> None:
     """`error` for the first of `keys` not in `known`, naming the closest known setting; `where` (" in run.yaml")
     says where it was written."""

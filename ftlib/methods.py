@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ftlib.fields import setting, yaml_problem
+from ftlib.fields import did_you_mean, setting, yaml_problem
 from ftlib.reward_config import AliasRefused, path_problem, read_yaml, repeat_problem, shown
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
@@ -356,7 +356,7 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
         if len(kinds) != 1 or kinds[0] not in REWARD_KINDS:
             raise error(
                 f"{where} ({shown(spec)}) must name exactly one reward among {', '.join(REWARD_KINDS)}, plus an "
-                f"optional weight, e.g. {REWARD_EXAMPLE}."
+                f"optional weight, e.g. {REWARD_EXAMPLE}.{did_you_mean(kinds, [*REWARD_KINDS, 'weight'])}"
             )
         kind, value, weight = kinds[0], spec[kinds[0]], spec.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight != weight:

@@ -88,10 +88,13 @@ def test_length_and_repetition_helpers_at_their_edges():
         ([{"not_repeating": {"lines": 2}}], 'write {"not_repeating": {}}'),
         ("[{regex: ", "`rewards` is not valid JSON or YAML"),
         ([{"regex": "^Ahoy", "weight": 0}, {"not_repeating": {}, "weight": 0.0}], "has weight 0: each answer would"),
+        ([{"regx": "^Ahoy"}], ', "weight": 0.5}]. Did you mean `regex`?'),
+        ([{"contains": "a", "wieght": 2}], "Did you mean `weight`?"),
     ],
     ids=[
         *("empty", "bad-regex", "second-bad-regex", "unknown-kind", "weight", "length", "options", "unparsable"),
         "all-weights-0",  # a cold review: accepted, and every answer then scored 0, so nothing was learned
+        *("misspelt-kind", "misspelt-weight"),  # a CLI walk: the valid names listed, the likely one not said
     ],
 )
 def test_bad_rewards_are_refused_at_construction_with_the_field_and_the_fix(rewards, message):
