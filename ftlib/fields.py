@@ -225,7 +225,7 @@ def settings_from_dict(
 
 
 def did_you_mean(keys, known) -> str:
-    """" Did you mean `regex`?" for the first of `keys` not in `known` that is close to one of them, else "".
+    """The hint " Did you mean `regex`?" for the first of `keys` not in `known` close to one of them, else "".
 
     >>> did_you_mean(["regx", "weight"], ["regex", "contains", "weight"])
     ' Did you mean `regex`?'
