@@ -389,6 +389,8 @@ class BatchedRollout:
             )
         finally:
             model.train(was_training)
+        if hasattr(trainer, "_log_completion_extra"):  # each answer cut at the limit: a `_logs` column beside it
+            trainer._log_completion_extra("at_limit", [r.finish_reason == "length" for r in results])
         return {
             "prompt_ids": [list(r.input_ids) for r in rows],
             "completion_ids": [r.ids for r in results],
@@ -419,8 +421,9 @@ def reward_functions(rewards: list) -> list:
 
 def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> list[dict]:
     """The table of GRPO's latest answers from TRL's `_logs`: prompt (its last turn), answer, each reward, the
-    weighted total and the advantage."""
+    weighted total, the advantage and `at_limit` (cut at the max answer length: `BatchedRollout`; absent = unknown)."""
     prompts, completions = list(logs["prompt"]), list(logs["completion"])
+    cut = list(logs.get("extra", {}).get("at_limit") or [])
     names = [n for n in weights if n in logs["rewards"]]
     scores = {n: list(logs["rewards"][n]) for n in names}
     advantages = list(logs["advantages"])
@@ -431,6 +434,8 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
         row.update({n: float(scores[n][i]) for n in names if i < len(scores[n])})
         row["total"] = sum(weights[n] * row.get(n, 0.0) for n in names)
         row["advantage"] = float(advantages[i]) if i < len(advantages) else None
+        if len(cut) == len(prompts):  # each answer's flag, logged beside it (not by an older TRL: left unknown)
+            row["at_limit"] = bool(cut[i])
         # JSON has no NaN: a number that is not finite (a reward TRL could not compute) is written as null.
         rows.append({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()})
     return rows[-limit:]

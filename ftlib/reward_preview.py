@@ -16,7 +16,8 @@ from ftlib.jobs import BackgroundJob
 def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3, lock=None) -> list[dict]:
     """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
     the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
-    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely), and
+    reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely),
+    `at_limit` (True: the answer stopped at `grpo_max_new_tokens`, not at its end of turn or eos: `cut_note`), and
     under `messages` the whole prompt's turns (its system message included).
 
     Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), under `tools` the row's tool
@@ -58,7 +59,9 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
         row = {"prompt": str(turns[i][-1].get("content", "")) if turns[i] else "", "answer": answer}
         row.update({r.name: table.scores[r.name][i] for r in rewards})
         # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
-        row.update({"total": table.totals[i], "advantage": advantages[i], "messages": turns[i]})
+        row.update({"total": table.totals[i], "advantage": advantages[i]})
+        # Cut by the length limit, not ended by the model: the rewards scored what it got to (`cut_note`).
+        row.update({"at_limit": results[i].finish_reason == "length", "messages": turns[i]})
         extra = {"tools": tools[i], "columns": columns[i]}  # the rewards see these too; shown beside the prompt
         out.append({**row, **{k: v for k, v in extra.items() if v}})
     return out
@@ -81,6 +84,35 @@ def flat_prompts(rows: list[dict]) -> tuple[int, int]:
     return sum(all(abs(a) < 1e-9 for a in adv) for adv in groups.values()), len(groups)
 
 
+def cut_note(rows: list[dict], limit: int | None, raise_it: str) -> str | None:
+    """One line above a table of GRPO's answers (the preview's, a run's latest) when some stopped at the answer
+    length `limit` (`at_limit` True) rather than at their own end: how many, and what that means for GRPO; None when
+    none is known cut (rows without `at_limit`, written before it was recorded, are unknown, not "not cut").
+    `raise_it`: where the user raises the limit ("above", "for the next run").
+
+    >>> cut_note([{"at_limit": True}, {"at_limit": False}, {}], 8, "above")[:50]
+    '✂ 1 of 2 answers stopped at the 8-token limit, not'
+    """
+    from ftlib.config import field_specs
+    from ftlib.errors import plural
+
+    known = [bool(r["at_limit"]) for r in rows if r.get("at_limit") is not None]
+    if not any(known):
+        return None
+    at, mark = (
+        (f"the {limit}-token limit", f"{limit} tokens") if limit else ("the answer length limit", "the token limit")
+    )
+    label = field_specs()["grpo_max_new_tokens"].label
+    # TRL trains a cut answer with its reward (`mask_truncated_completions` is off): a reward that checks only part
+    # of an answer (a final number) scores what it got to, so a cut one can score high and be made more likely.
+    return (
+        f"✂ {sum(known)} of {plural(len(known), 'answer')} stopped at {at}, not at their own end (each ends "
+        f"“… [cut at {mark}]” in the table). GRPO scores and trains a cut answer as it stands: a reward that checks "
+        "only part of it (a final number, a word it should contain) can score a cut answer high, and GRPO then makes "
+        f"answers that never finish more likely. Raise **{label}** {raise_it} so the answers can finish."
+    )
+
+
 class RewardPreviewJob(BackgroundJob):
     """`preview_rewards` in a daemon thread for the Train page; `rows` holds the table when `done`."""
 
@@ -98,4 +130,4 @@ class RewardPreviewJob(BackgroundJob):
         self.rows = preview_rewards(*self.args, lock=self.lock)
 
 
-__all__ = ["RewardPreviewJob", "flat_prompts", "preview_prompt", "preview_rewards"]
+__all__ = ["RewardPreviewJob", "cut_note", "flat_prompts", "preview_prompt", "preview_rewards"]

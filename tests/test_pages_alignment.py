@@ -115,7 +115,8 @@ def test_grpo_previews_what_the_rewards_score_before_launch(tiny_model_dir):
     assert job.wait(timeout=240) and job.error is None, job.error
     at.run()
     table = pd.DataFrame(job.rows)
-    assert list(table.columns) == ["prompt", "answer", "regex", "not_repeating", "total", "advantage", "messages"]
+    columns = ["prompt", "answer", "regex", "not_repeating", "total", "advantage", "at_limit", "messages"]
+    assert list(table.columns) == columns  # at_limit: cut at the max answer length (tests/test_grpo_cut_answers.py)
     assert len(table) == 3 * 4  # three prompts, four answers each (the default group size)
     assert table["prompt"].iloc[0] == "What is 0?"
     # Walk 2: the table was cut off on the right and showed no system message. Now prompt by prompt: the question,

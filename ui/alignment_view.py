@@ -99,7 +99,7 @@ def reward_help() -> None:
         )
 
 
-def _table(rows: list[dict], height: int | None = None) -> None:
+def _table(rows: list[dict]) -> None:
     """Rows of answers and their numbers: the prompt, then the numbers (each reward, the total, the advantage; a
     score), then the answer, the widest, last: what is cut off on a narrow screen is the end of an answer, never a
     number."""
@@ -109,7 +109,6 @@ def _table(rows: list[dict], height: int | None = None) -> None:
         frame,
         hide_index=True,
         width="stretch",
-        **({"height": height} if height else {}),
         column_order=[c for c in ("prompt", *numbers, "answer") if c in frame.columns],
         column_config={
             "prompt": st.column_config.TextColumn(width="medium"),
@@ -119,12 +118,14 @@ def _table(rows: list[dict], height: int | None = None) -> None:
     )
 
 
-def preview_table(rows: list[dict]) -> None:
+def preview_table(rows: list[dict], limit: int | None = None) -> None:
     """The preview's answers prompt by prompt: the question, the whole prompt folded (its system message says what
     the rewards look for, its tools what the model may call), then each answer in full (the cells wrap) with each
     reward's score, the total and the advantage: no prompt column repeated on every row, nothing cut off on the
-    right. Prompts that differ only in their tools are two prompts (`ftlib.reward_preview.preview_prompt`)."""
+    right. Prompts that differ only in their tools are two prompts (`ftlib.reward_preview.preview_prompt`). An answer
+    the `limit` (max answer length) cut ends "… [cut at 64 tokens]", as Evaluate's GRPO table says it."""
     from ftlib.reward_preview import preview_prompt
+    from ui.grpo_eval_view import cut_answer  # here: that module imports this one
 
     groups: dict[str, list[dict]] = {}
     for row in rows:
@@ -143,11 +144,11 @@ def preview_table(rows: list[dict]) -> None:
             st.caption(f"Given to the rewards beside the prompt: {given}")
         shown = [
             {
-                "answer": r["answer"],
+                "answer": cut_answer(r["answer"], r.get("at_limit"), limit),
                 **{
                     k: v if v is None else round(float(v), 3)
                     for k, v in r.items()
-                    if k not in ("prompt", "answer", "messages", "tools", "columns")
+                    if k not in ("prompt", "answer", "at_limit", "messages", "tools", "columns")
                 },
             }
             for r in members
@@ -220,7 +221,7 @@ def finished_preview(job, config: RunConfig) -> None:
     if job.error:
         st.error(f"Could not preview the rewards: {job.error}", icon=alerts.ERROR)
         return
-    from ftlib.reward_preview import flat_prompts
+    from ftlib.reward_preview import cut_note, flat_prompts
 
     flat, prompts = flat_prompts(job.rows)
     if flat == prompts:
@@ -234,7 +235,10 @@ def finished_preview(job, config: RunConfig) -> None:
             f"{flat} of {prompts} prompts got the same total for all their answers: those teach nothing.",
             icon=alerts.INFO,
         )
-    preview_table(job.rows)
+    limit = config.grpo_max_new_tokens
+    if note := cut_note(job.rows, limit, "above"):  # a reward checking a final number scored a cut answer 1.0, unsaid
+        st.warning(note, icon=alerts.WARNING)
+    preview_table(job.rows, limit)
     st.caption(
         f"Answers are sampled at temperature {config.grpo_temperature:g}, as training samples them: odd ones are "
         "expected, and the rewards should score them low."
@@ -307,20 +311,39 @@ def total_words(specs: list, columns=()) -> str:
 
 
 def completions_table(run: RunDir) -> None:
-    """GRPO's answers of its latest logged step, with each reward's score, the total and the advantage (live)."""
+    """GRPO's answers of its latest logged step, with each reward's score, the total and the advantage (live); an
+    answer the run's max answer length cut ends "… [cut at 64 tokens]", with a note above the table saying what that
+    means (rows written before `at_limit` was recorded are unknown: no mark, no note)."""
+    from ftlib.reward_preview import cut_note
+    from ui.grpo_eval_view import cut_answer  # here: that module imports this one
+
     latest = run.latest_completions()
     if latest is None:
         return
     step, rows = latest
+    config = run.read_config()
     st.markdown(f"#### Latest answers (step {step})")
-    total = total_words(run.read_config().get("rewards") or [], rows[0] if rows else ())
+    total = total_words(config.get("rewards") or [], rows[0] if rows else ())
     st.caption(
         f"What GRPO wrote at this step and how each reward scored it{f' ({total})' if total else ''}. Advantage "
         "above 0: made more likely; below 0: less. A prompt whose answers all score the same teaches nothing from "
         "its rewards (advantage 0); with a Beta above 0 the KL penalty still pulls those answers towards the "
         "starting model."
     )
-    _table(rows, height=320)
+    limit = config.get("grpo_max_new_tokens")
+    if note := cut_note(rows, limit, "for the next run"):
+        st.warning(note, icon=alerts.WARNING)
+    # The answer's cell says its cut; the key itself is no number column. Streamlit's "auto" height fits a few rows
+    # and scrolls past ten: a fixed 320 px drew blank rows under 2 prompts x 2 answers (a newcomer's walk).
+    _table(
+        [
+            {
+                **{k: v for k, v in r.items() if k != "at_limit"},
+                "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit),
+            }
+            for r in rows
+        ]
+    )
 
 
 def _reward_model(run_id: str):
