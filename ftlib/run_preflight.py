@@ -144,7 +144,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
     # A row alone in its batch is paired with itself: a held-out one reads 0.5, a training one's step has no drift.
-    report.warnings += kto_kl_warnings(config, len(eval_encoded), len(encoded))
+    # That last training batch is each pass's last step; a run that max steps (or epochs below 1) ends before it
+    # never trains it, so nothing is said of it.
+    reached = overfitting.planned_steps(config, len(encoded)) >= overfitting.steps_per_pass(config, len(encoded))
+    report.warnings += kto_kl_warnings(config, len(eval_encoded), len(encoded) if reached else 0)
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes

@@ -358,25 +358,33 @@ def test_kto_warns_before_launch_when_a_held_out_row_is_alone_in_its_batch(
         assert "about 0.5" in found[0] and "apo_zero_unpaired" in found[0]  # what it reads, and a fix
 
 
-# (id, training rows, batch size, whether a training batch of one is warned of): each epoch's last batch holds
-# rows % batch size rows; one row alone is paired with itself for its KL estimate.
+# (id, training rows, batch size, settings beside one epoch, whether a training batch of one is warned of): each
+# epoch's last batch holds rows % batch size rows; one row alone is paired with itself for its KL estimate. That batch
+# is each epoch's last step (5 rows in batches of 2: step 3), so a run that ends before it (its max steps, or epochs
+# below 1) never trains it.
 KTO_TRAIN_ALONE = [
-    ("5 rows in batches of 2", 5, 2, True),
-    ("9 rows in batches of 4", 9, 4, True),
-    ("6 rows in batches of 4", 6, 4, False),
-    ("4 rows in batches of 2", 4, 2, False),
+    ("5 rows in batches of 2", 5, 2, {}, True),
+    ("9 rows in batches of 4", 9, 4, {}, True),
+    ("6 rows in batches of 4", 6, 4, {}, False),
+    ("4 rows in batches of 2", 4, 2, {}, False),
+    ("5 rows in batches of 2, max steps 2: ends before it", 5, 2, {"max_steps": 2}, False),
+    ("5 rows in batches of 2, max steps 3: reaches it", 5, 2, {"max_steps": 3}, True),
+    ("9 rows in batches of 4, max steps 7: past it", 9, 4, {"max_steps": 7}, True),
+    ("5 rows in batches of 2, half an epoch: ends before it", 5, 2, {"epochs": 0.5}, False),
 ]
 
 
-@pytest.mark.parametrize("rows, batch, warned", [c[1:] for c in KTO_TRAIN_ALONE], ids=[c[0] for c in KTO_TRAIN_ALONE])
+@pytest.mark.parametrize(
+    "rows, batch, settings, warned", [c[1:] for c in KTO_TRAIN_ALONE], ids=[c[0] for c in KTO_TRAIN_ALONE]
+)
 def test_kto_warns_before_launch_when_a_training_row_is_alone_in_each_epochs_last_batch(
-    tiny_model_dir, smol_tokenizer, rows, batch, warned
+    tiny_model_dir, smol_tokenizer, rows, batch, settings, warned
 ):
     """A left-alone note: a KTO training batch of one row (rows % batch == 1) paired the row with itself for one
-    step each epoch, said by nothing."""
+    step each epoch, said by nothing; and not said of a run that ends before that batch (helper 63)."""
     from ftlib.run_preflight import preflight
 
-    config = tiny_config(tiny_model_dir, method="kto", batch_size=batch)
+    config = tiny_config(tiny_model_dir, method="kto", batch_size=batch, **{"max_steps": 0, **settings})
     train = [UNPAIRED[i % len(UNPAIRED)] | {"prompt": f"Is {i} a number?"} for i in range(rows)]
     report = preflight(config, tokenizer=smol_tokenizer, rows=(train, UNPAIRED[: batch * 2]))
     assert report.ok and report.train_rows == rows, report.errors
