@@ -4,7 +4,9 @@ messages), each numbered by the turn it was written as, so a row's problems name
 In order: the OpenAI Responses API's items as turns (openai_turns.item_turns); a LangChain dump as the message it
 holds (langchain_turns); an assistant's `refusal` as its reply and a reasoning part's Responses API `summary` as its
 text (openai_turns.refusal_turn, summary_parts); Anthropic's, Gemini's and
-Bedrock's turns as the turns they hold (api_shapes.api_turns: a tool result part is a turn of its own).
+Bedrock's turns as the turns they hold (api_shapes.api_turns: a tool result part is a turn of its own); last, Hermes'
+`<tool_call>` and `<tool_response>` text as calls and tool turns, ms-swift's consecutive `tool_call` turns as one
+(hermes_rows.hermes_turns).
 
     >>> written_turns([{"type": "human", "content": "Hi"}, {"role": "assistant", "refusal": "No."}], "messages", set())
     [(1, {'content': 'Hi', 'role': 'human'}), (2, {'role': 'assistant', 'content': 'No.'})]
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftlib.api_shapes import api_turns
+from ftlib.hermes_rows import hermes_turns
 from ftlib.langchain_turns import langchain_turn
 from ftlib.openai_turns import item_turns, refusal_turn, summary_parts
 
@@ -29,7 +32,7 @@ def written_turns(turns: list, field: str, ignored: set[str], notes: list[str] |
         turn = refusal_turn(langchain_turn(turn, field, ignored, notes), field, ignored, notes)
         turn = summary_parts(turn, field, ignored)
         out += [(i, one) for one in api_turns(turn)]
-    return out
+    return hermes_turns(out, field, notes)
 
 
 __all__ = ["written_turns"]

@@ -515,14 +515,13 @@ def check_tool_order(messages: list[dict], what: str = "turn") -> None:
                 f"{what} {i} is a tool result, but the {what} before it is not an assistant turn that calls a tool"
             )
             if before is not None and before["role"] == "assistant" and "<tool_call>" in (before.get("content") or ""):
-                # Hermes function calling writes its calls as text; read as text, the call is trained as words
+                # <tool_call> text hermes_rows could not read as calls (inline, in a code block): trained as words
                 raise RowProblem(
-                    f"{problem}: {what} {i - 1} writes its call as <tool_call> text in its content (as Hermes "
-                    "function-calling data does), which the studio does not read as a call. Write the calls as "
-                    'OpenAI `tool_calls` ({"role": "assistant", "tool_calls": [{"type": "function", "function": '
-                    '{"name": ..., "arguments": {...}}}]}) or as ShareGPT `function_call` turns (the call\'s JSON as '
-                    "the value), and each result as a `tool` (ShareGPT: `observation`) turn without the "
-                    "<tool_response> tags"
+                    f"{problem}: {what} {i - 1} has <tool_call> in its text, but no call the studio reads there (as "
+                    "Hermes function-calling data writes calls: <tool_call> blocks that end the assistant's turn, "
+                    'each holding {"name": ..., "arguments": {...}}, outside a ``` code block). Write its calls so, '
+                    'or as OpenAI `tool_calls` ({"role": "assistant", "tool_calls": [{"type": "function", '
+                    '"function": {"name": ..., "arguments": {...}}}]}), each result as a `tool` turn'
                 )
             raise RowProblem(
                 f"{problem}: give the assistant turn before it its `tool_calls`, or leave the tool result out"

@@ -576,22 +576,23 @@ REFUSALS = [
         r"this row has both `tools` and `functions` \(OpenAI's legacy name of tools\), and they differ: .* Move the "
         r"functions into `tools` and remove `functions`",
     ),
-    (  # a cold review: Hermes function calling writes the call as text, so the result answered nothing
-        "hermes-tool-call-written-as-text",
+    (  # a cold review: Hermes-style call text the studio cannot read as a call (here inside a code block)
+        "hermes-tool-call-text-not-read",
         {
             "conversations": [
                 {"from": "human", "value": "Tide at Dover?"},
                 {
                     "from": "gpt",
-                    "value": "<tool_call>\n{'arguments': {'harbour': 'Dover'}, 'name': 'lookup_tide'}\n</tool_call>",
+                    "value": '```\n<tool_call>\n{"name": "lookup_tide", "arguments": {"harbour": "Dover"}}\n'
+                    "</tool_call>\n```",
                 },
-                {"from": "tool", "value": '<tool_response>\n{"high": "14:05"}\n</tool_response>'},
+                {"from": "tool", "value": '{"high": "14:05"}'},
                 {"from": "gpt", "value": "At 14:05."},
             ]
         },
-        r"turn 3 is a tool result, .*: turn 2 writes its call as <tool_call> text in its content \(as Hermes "
-        r"function-calling data does\), which the studio does not read as a call\. Write the calls as OpenAI "
-        r"`tool_calls` .* or as ShareGPT `function_call` turns",
+        r"turn 3 is a tool result, .*: turn 2 has <tool_call> in its text, but no call the studio reads there \(as "
+        r"Hermes function-calling data writes calls: <tool_call> blocks that end the assistant's turn, .* Write its "
+        r"calls so, or as OpenAI `tool_calls`",
     ),
     (
         "tool-result-after-no-call",
