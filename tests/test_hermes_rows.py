@@ -336,3 +336,21 @@ def test_a_rows_own_tools_are_kept_and_the_block_still_leaves_the_system_text():
     row = chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)), tools_text=json.dumps([TIDE, WIND]))
     (read,) = load_bytes(jsonl([row | {"tools": [TIDE]}]), "hermes.jsonl").rows
     assert read["tools"] == [TIDE] and read["messages"][0] == {"role": "system", "content": INTRO}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_the_same_rows_as_a_table(kind):
+    import io
+
+    import pandas as pd
+
+    row = chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)), tools_text=repr([TIDE, WIND]))
+    # A CSV cell holds the conversation as JSON text; Parquet holds the list itself
+    frame = pd.DataFrame([{"conversations": json.dumps(row["conversations"])} if kind == "csv" else row])
+    buffer = io.BytesIO()
+    frame.to_csv(buffer, index=False) if kind == "csv" else frame.to_parquet(buffer)
+    result = load_bytes(buffer.getvalue(), f"hermes.{kind}")
+    assert result.errors == [] and result.valid_rows == 1
+    (read,) = result.rows
+    assert read["tools"] == [TIDE, WIND] and read["messages"][0] == {"role": "system", "content": INTRO}
+    assert read["messages"][2]["tool_calls"][0]["function"] == TIDE_CALL
