@@ -24,7 +24,9 @@ assistant turn of parallel calls, as a chat template writes parallel calls.
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
 "function": ...}` or the bare `{"name", "description", "parameters"}`) becomes the row's `tools`; a block that does
-not parse leaves the system text as written, said once per file in a warning.
+not parse leaves the system text as written, said once per file in a warning. A row typed on the Tokens page
+(data.read_row) has its turns read so, not its `<tools>`; a user turn of `<tool_response>` blocks (as Qwen2.5's
+template renders results) stays a user turn.
 
 Not known here: how a turn or a call is read (turns.py), the row's format (formats.py).
 """
