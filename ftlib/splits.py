@@ -17,6 +17,7 @@ import random
 from collections import Counter
 
 from ftlib.errors import plural
+from ftlib.near_duplicates import near_groups, near_warnings
 from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prompt_key, row_key, ...` as before
     KEPT_KEYS,
     PROMPT_UNITS,
@@ -350,6 +351,7 @@ def split_warnings(
     if groups is not None:  # each row's prompt read once (`split_groups`) for the warnings below
         out += label_warnings(train, test) + crowded_warnings(train, test)
         out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups, whole)
+        out += near_warnings(train, test, groups)  # prompts nearly one another's: across the split, or kept together
     return out
 
 
@@ -363,7 +365,8 @@ def split_rows(
     `train_test_split(stratify=labels)` rounds so that the test split holds exactly the rows asked for, and a label
     with a single row stays in train (`label_test_counts`). All rows with one prompt (`prompt_key`: several answers,
     pairs or labelled answers to one question; a row's exact copies among them) go to the same side, so no held-out
-    prompt is also trained on, as scikit-learn's `GroupShuffleSplit` keeps a group. The groups are placed whole, in
+    prompt is also trained on, as scikit-learn's `GroupShuffleSplit` keeps a group; so do prompts that nearly repeat
+    one another (`near_duplicates.near_groups`). The groups are placed whole, in
     the seeded shuffle's order, while each label's rows in them fit what that label still holds out (a prompt with a
     good and a bad answer takes one from each), then any group that fits the count, then one more where that lands
     nearer the count (5 asked in prompts of 3 rows: 6, not 3; in pairs: 4). The test split may so hold a few rows
@@ -395,8 +398,9 @@ def split_rows(
         rows, _ = dedupe_rows(rows)
     count = count_test_rows(len(rows), test_size)
     # Without shared prompts or copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the
-    # same split. With copies only, the shuffle of their groups it was.
-    order = prompt_groups(rows)
+    # same split. With copies only, the shuffle of their groups it was. Prompts that nearly repeat one another (a
+    # suffix, a number, casing changed: ftlib.near_duplicates) are one group too; without them, the groups as before.
+    order = near_groups(rows, prompt_groups(rows))
     random.Random(seed).shuffle(order)
     labels = unpaired_labels(rows) or [None] * len(rows)  # one stratum for rows without a label: as before
     strata = list(dict.fromkeys(labels[i] for group in order for i in group))  # shuffled order: it breaks ties

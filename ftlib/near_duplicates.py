@@ -1,0 +1,316 @@
+"""Prompts that nearly repeat another: the same question asked again with a suffix ("(asked 2x, variant 12)"), a
+changed number, other casing or punctuation. Exact copies of a prompt (`prompt_groups.prompt_key`) are grouped
+elsewhere; these are the variants that key misses, which a split would otherwise put on both sides, so the held-out
+numbers would credit the model with answering "new" questions it in effect trained on.
+
+    near_pairs(["How many legs does a spider have, and why?", ...])   # [(0, 3), ...]: verified pairs of texts
+    near_groups(rows, prompt_groups(rows))      # those groups with nearly equal prompts' groups merged (union-find)
+    near_warnings(train, test, split_groups(train, test))   # plain words: near-duplicates across or within the sides
+
+The method is the field's standard near-duplicate search: MinHash signatures (Broder, "On the resemblance and
+containment of documents", 1997) over character 5-gram shingles, locality-sensitive hashing by bands to find the
+candidate pairs, as the deduplication of The Stack (BigCode) and Lee et al., "Deduplicating Training Data Makes
+Language Models Better" (ACL 2022) do, and each candidate verified by the real Jaccard similarity of its shingle sets
+(those pipelines skip that step; a split must not merge two questions on a hash's luck). numpy does the hashing;
+`datasketch` is not installed and is not needed.
+
+What counts as nearly the same (`same_question`), from the tests' table (tests/test_near_duplicates.py):
+- texts are compared normalised: Unicode NFC, casefolded, every run of punctuation and whitespace one space; digits
+  are kept, so "What is 12 times 7?" and "What is 13 times 7?" stay two questions below MIN_WORDS;
+- a prompt of MIN_WORDS words or more nearly repeats another when their 5-gram sets have a Jaccard similarity of
+  JACCARD or more (a changed number in a 10-word question: 0.79-0.87), or when the shorter's shingles are
+  nearly all in the longer's (CONTAINED) and the Jaccard is still CONTAINED_JACCARD or more: a suffix or a prefix
+  added to a 10-word question (0.71 for "(asked 2x, variant 12)"), not a question extended into another one;
+- a shorter prompt only when its normalised text is the other's ("What is 2+2?" and "what is 2 + 2"): shingles of a
+  few words cannot tell a variant from a question sharing a template ("What is the capital of France?" and "... of
+  Peru?" share 0.66 of their 5-grams: a judgment, decided for two questions);
+- a prompt's question is its last turn (`prompt_text`), compared only with questions asked under the same turns
+  before it and tools (`prompt_context`): a system prompt shared by a file of short questions ("You are a pirate.
+  Start with 'Ahoy!'" before "What is pi?", "What is DNA?": samples/pirate_prompts.jsonl) made them all alike;
+- not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.70), a template with
+  another subject (0.49), two 20-word questions sharing 5 words (0.13).
+
+Not known here: what a row's prompt is (prompt_groups.prompt_turns), how a split places the groups (splits).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+import numpy as np
+
+from ftlib.errors import plural
+from ftlib.prompt_groups import SplitGroups, prompt_turns
+
+MIN_WORDS = 10  # shorter prompts are near-duplicates only when their normalised texts are equal
+SHINGLE = 5  # characters per shingle
+# Lee et al. 2022 and The Stack use 0.8 over documents; a prompt is short, so one edit moves more of its shingles:
+# a 2-digit number changed in a 12-word question leaves 0.79, a template with every number changed 0.70 (the tests).
+JACCARD = 0.75
+CONTAINED, CONTAINED_JACCARD = 0.95, 0.6  # a suffix added: the shorter's shingles all in the longer's
+BANDS, BAND_ROWS = 16, 4  # LSH: 64 hashes; a pair at Jaccard 0.6 is a candidate with p = 0.89, at 0.7 0.99
+# A candidate whose signatures agree on less than this share is not verified: its Jaccard is below CONTAINED_JACCARD
+# but for the estimate's noise (sd 0.06 at 64 hashes; a pair at 0.6 is missed 1 time in 20, at 0.7 1 in 4,000).
+# On a file of prompts in a 15-word language (bench_near_duplicates) 0.4 left 123,000 pairs to verify, 0.5 12,000.
+SIGNATURE_FLOOR = 0.5
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def turn_text(turn) -> str:
+    """A turn's text: its content, or its content parts' text one after another ("" for none)."""
+    content = turn.get("content") if isinstance(turn, dict) else turn
+    if isinstance(content, list):
+        return "\n".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return content if isinstance(content, str) else ""
+
+
+def prompt_text(row: dict) -> str:
+    """The question a row's prompt asks: the text of its last turn (`prompt_turns`: the turns before the answer); ""
+    for a row with none (raw text), which nearly repeats nothing.
+
+    >>> prompt_text({"prompt": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}], "chosen": []})
+    'Hi'
+    """
+    turns = prompt_turns(row)
+    return turn_text(turns[-1]) if turns else ""
+
+
+def prompt_context(row: dict) -> str:
+    """What a row's question is asked under, as `near_pairs` compares it: the turns before it (a system prompt, the
+    conversation so far; normalised as `normalised`) and its tools. Two questions nearly alike are one only under
+    the same context: a long system prompt shared by a file's short questions would make them all look alike, and
+    prompt_key holds two tool sets apart. "" for a question asked alone.
+
+    >>> system = {"role": "system", "content": "Be  brief."}
+    >>> prompt_context({"messages": [system, {"role": "user", "content": "Hi"}, {"role": "assistant"}]})
+    '[["system", "be brief"]]'
+    """
+    turns = prompt_turns(row)[:-1]
+    before = [[t.get("role") if isinstance(t, dict) else None, normalised(turn_text(t))] for t in turns]
+    if not before and not row.get("tools"):
+        return ""
+    return json.dumps(before + ([row["tools"]] if row.get("tools") else []), sort_keys=True, ensure_ascii=False)
+
+
+def normalised(text: str) -> str:
+    """`text` as prompts are compared: NFC, casefolded, punctuation and whitespace runs one space, digits kept.
+
+    >>> normalised("  What's 2+2?? ")
+    'what s 2 2'
+    """
+    return _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(each text's 5-gram hashes, one after another, uint64; each text's start in them): every text given has at
+    least SHINGLE characters. Hashed as a polynomial of the characters' code points, vectorised over all texts."""
+    joined = "\x00".join(texts)  # a separator no normalised text holds: a shingle across two texts is dropped below
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    hashes = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):  # uint64 arithmetic wraps: a hash, not a number
+        hashes = hashes * np.uint64(1_000_003) + codes[k : k + n]
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    separators = np.cumsum(codes == 0)  # a shingle holding a separator spans two texts: dropped
+    keep = np.flatnonzero(separators[SHINGLE - 1 :] - np.concatenate(([0], separators[: n - 1])) == 0)
+    offsets = np.concatenate(([0], np.cumsum(lengths - SHINGLE + 1)[:-1]))
+    hashes = hashes[keep]
+    hashes ^= hashes >> np.uint64(29)  # the high bits, which the last characters barely reach, mixed down
+    return hashes, offsets
+
+
+def _signatures(hashes: np.ndarray, offsets: np.ndarray, seed: int = 1) -> np.ndarray:
+    """MinHash signatures, [texts, BANDS * BAND_ROWS] uint32: per hash function (multiply-shift: the high 32 bits of
+    a*x + b in 64-bit arithmetic, a odd) over the shingles' hashes, each text's minimum (Broder 1997)."""
+    rng = np.random.default_rng(seed)
+    k = BANDS * BAND_ROWS
+    a = rng.integers(0, 1 << 63, size=k, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
+    out = np.empty((len(offsets), k), dtype=np.uint32)
+    scratch = np.empty_like(hashes)  # one buffer for every function's values: no 30 MB array made per function
+    for i in range(k):
+        # uint64 arithmetic wraps: that is the multiply-shift hash, no modulo needed
+        np.multiply(hashes, a[i], out=scratch)
+        np.add(scratch, b[i], out=scratch)
+        np.right_shift(scratch, np.uint64(32), out=scratch)
+        out[:, i] = np.minimum.reduceat(scratch, offsets)
+    return out
+
+
+def _candidates(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j, two int64 arrays) of texts whose signatures agree on every row of some band (LSH banding), and
+    on at least SIGNATURE_FLOOR of all their hashes (an estimate of their Jaccard). Within a band's bucket of many
+    texts, each is paired with the bucket's first and its neighbour in an order that puts like signatures together,
+    not with all (a file of one-template prompts would make that quadratic): the verified pairs are merged
+    transitively (`near_groups`)."""
+    lefts, rights = [], []
+    positions = np.arange(len(signatures))
+    for band in range(BANDS):
+        # Sorted by the band's hashes, then by the rest: a bucket's texts that agree on more hashes (a question and
+        # its variants, in a bucket crowded by texts of one template) end up next to each other.
+        rolled = np.ascontiguousarray(np.roll(signatures, -band * BAND_ROWS, axis=1)).byteswap()  # big-endian bytes
+        order = np.argsort(rolled.view(np.dtype((np.void, rolled.shape[1] * rolled.itemsize))).ravel(), kind="stable")
+        band_keys = rolled[order, :BAND_ROWS]
+        same = (band_keys[1:] == band_keys[:-1]).all(axis=1)  # neighbours in sorted order within one bucket
+        if not same.any():
+            continue
+        head = order[np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), positions, 0))]
+        lefts += [head[1:][same], order[:-1][same]]
+        rights += [order[1:][same], order[1:][same]]
+    if not lefts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    codes = np.sort(low * len(signatures) + high)
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]  # each pair once (np.unique's hash: slower)
+    low, high = codes // len(signatures), codes % len(signatures)
+    agree = np.zeros(len(codes))
+    for at in range(0, len(codes), 65_536):  # [pairs, 64] compared a slice at a time: bounded memory
+        part = slice(at, at + 65_536)
+        agree[part] = (signatures[low[part]] == signatures[high[part]]).mean(axis=1)
+    keep = agree >= SIGNATURE_FLOOR
+    return low[keep], high[keep]
+
+
+def same_question(a: set, b: set) -> bool:
+    """Whether two prompts' shingle sets (MIN_WORDS words or more) are one question's: Jaccard >= JACCARD, or the
+    smaller nearly all in the larger (>= CONTAINED) with Jaccard >= CONTAINED_JACCARD (a suffix added).
+
+    >>> same_question({1, 2, 3, 4, 5}, {1, 2, 3, 4, 5, 6}), same_question({1, 2, 3}, {1, 2, 3, 4, 5, 6})
+    (True, False)
+    """
+    both = len(a & b)
+    jaccard = both / (len(a) + len(b) - both) if a or b else 1.0
+    return jaccard >= JACCARD or (jaccard >= CONTAINED_JACCARD and both >= CONTAINED * min(len(a), len(b)))
+
+
+def near_pairs(texts: list[str], contexts: list[str] | None = None) -> list[tuple[int, int]]:
+    """Verified pairs (i < j) of `texts` that are nearly one question (`same_question`; texts under MIN_WORDS words
+    when their normalised texts are equal), sorted. Empty texts pair with nothing. `contexts`: what each text is asked
+    under (`prompt_context`); texts are only paired with those of an equal one.
+
+    >>> q = "How many legs does a spider have and how does that compare with an insect?"
+    >>> near_pairs([q, "What is the capital of France?", q.upper() + " (asked 2x, variant 12)", "what is the capital"])
+    [(0, 2)]
+    """
+    contexts = contexts or [""] * len(texts)
+    pairs: set[tuple[int, int]] = set()
+    short: dict[tuple[str, str], int] = {}
+    long_ids, long_texts = [], []
+    for i, text in enumerate(texts):
+        norm = normalised(text)
+        if not norm:
+            continue
+        if len(norm.split()) < MIN_WORDS or len(norm) < SHINGLE:
+            if (j := short.setdefault((contexts[i], norm), i)) != i:
+                pairs.add((j, i))
+        else:
+            long_ids.append(i)
+            long_texts.append(norm)
+    if len(long_texts) > 1:
+        hashes, offsets = _shingles(long_texts)
+        signatures = _signatures(hashes, offsets)
+        left, right = _candidates(signatures)
+        ends = np.append(offsets, len(hashes)).tolist()
+        sets: dict[int, set] = {}
+
+        def shingle_set(i: int) -> set:
+            if i not in sets:
+                sets[i] = set(hashes[ends[i] : ends[i + 1]].tolist())
+            return sets[i]
+
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            a, b = long_ids[i], long_ids[j]
+            if contexts[a] == contexts[b] and same_question(shingle_set(i), shingle_set(j)):
+                pairs.add((a, b))
+    return sorted(pairs)
+
+
+def _roots(n: int, pairs: list[tuple[int, int]]) -> list[int]:
+    """Each of `n` items' component (union-find over `pairs`): the smallest item in it."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        a, b = find(i), find(j)
+        parent[max(a, b)] = min(a, b)
+    return [find(i) for i in range(n)]
+
+
+def near_groups(rows: list[dict], groups: list[list[int]]) -> list[list[int]]:
+    """`groups` (`prompt_groups(rows)`: each prompt's rows, in order of first appearance) with the groups whose prompts
+    nearly repeat one another (`near_pairs` of each group's first row's `prompt_text`) merged, transitively, in order
+    of first appearance, each merged group's rows in order. `groups` itself where nothing merges: a file without
+    near-duplicates is split as it always was (splits.split_rows).
+
+    >>> q = lambda text: {"prompt": [{"role": "user", "content": text}]}
+    >>> ask = "Why does the moon look larger near the horizon than high in the sky?"
+    >>> rows = [q(ask), q("Hi"), q(ask + " (asked 2x, variant 12)"), q("Hi")]
+    >>> near_groups(rows, [[0], [1, 3], [2]])
+    [[0, 2], [1, 3]]
+    """
+    firsts = [rows[g[0]] for g in groups]
+    pairs = near_pairs([prompt_text(row) for row in firsts], [prompt_context(row) for row in firsts])
+    if not pairs:
+        return groups
+    merged: dict[int, list[int]] = {}
+    for group, root in zip(groups, _roots(len(groups), pairs), strict=True):
+        merged.setdefault(root, []).extend(group)
+    return [sorted(g) if len(g) > len(groups[root]) else g for root, g in merged.items()]
+
+
+def _quoted(row: dict) -> str:
+    """A prompt's text as a warning quotes it: its last 60 characters at most (a variant's suffix is at its end)."""
+    text = " ".join(prompt_text(row).split())
+    return '"' + (text if len(text) <= 60 else "..." + text[-57:]) + '"'
+
+
+def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> list[str]:
+    """Plain words on prompts that nearly repeat another across a split (held-out prompts that are a training prompt
+    reworded: a warning with the fix), or, where none is across, the near-duplicate prompts the split kept on one
+    side (as `split_rows` does); [] for none. Rows are named by their place in their part ("held-out row 3"), as
+    split_lines' notes turn into the file's lines. Exact copies of a prompt are `prompt_warnings`' (one group here).
+
+    >>> q = lambda text: {"prompt": [{"role": "user", "content": text}]}
+    >>> ask = "Why does the moon look larger near the horizon than high in the sky?"
+    >>> from ftlib.prompt_groups import split_groups
+    >>> train, test = [q(ask), q("Hi")], [q(ask.upper())]
+    >>> near_warnings(train, test, split_groups(train, test))[0][:53]
+    '1 held-out prompt nearly repeats a training prompt (h'
+    """
+    both = groups.both
+    firsts = [groups.rows[g[0]] for g in both]
+    pairs = near_pairs([prompt_text(row) for row in firsts], [prompt_context(row) for row in firsts])
+    if not pairs:
+        return []
+    n = len(train)
+    across = [(i, j) for i, j in pairs if (both[i][0] < n) != (both[j][0] < n)]
+    if across:
+        i, j = across[0]
+        trained, held = (both[i][0], both[j][0]) if both[i][0] < n else (both[j][0], both[i][0])
+        held_out = {k if both[k][0] >= n else m for m, k in across}  # the held-out side's groups
+        count = sum(len([r for r in both[k] if r >= n]) for k in held_out)
+        return [
+            f"{plural(count, 'held-out prompt')} {'nearly repeats' if count == 1 else 'nearly repeat'} a training "
+            f"prompt (held-out row {held - n + 1}, {_quoted(groups.rows[held])}, and training row {trained + 1}, "
+            f"{_quoted(groups.rows[trained])}): the same question reworded, with a suffix, a number, casing or "
+            "punctuation changed, so the held-out loss and Evaluate would score answers to questions the model "
+            "trained on. Remove the variants from the file, or split it here (the Data page's split, `data split`): "
+            "it keeps nearly equal prompts on one side."
+        ]
+    roots = _roots(len(both), pairs)
+    sets = len({roots[i] for i, _ in pairs})
+    first, other = both[pairs[0][0]][0], both[pairs[0][1]][0]
+    where = [f"held-out row {r - n + 1}" if r >= n else f"training row {r + 1}" for r in (first, other)]
+    return [
+        f"{plural(sets, 'set')} of prompts nearly repeat one another ({where[0]}, {_quoted(groups.rows[first])}, and "
+        f"{where[1]}, {_quoted(groups.rows[other])}): each set is kept on one side of the split, as a prompt's copies "
+        "are, so no held-out prompt is a training prompt reworded."
+    ]

@@ -1,0 +1,180 @@
+"""Prompts that nearly repeat another (ftlib/near_duplicates.py): the variants a newcomer's file held (the same
+question with a suffix such as "(asked 2x, variant 12)", a number, casing or punctuation changed) landed on both sides
+of a split, nothing warned, and Evaluate showed the tuned model "generalising" to questions it had trained on. The
+table below is where the threshold comes from: each variant must be caught, each near miss must not."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from ftlib import splits
+from ftlib.cli import main
+from ftlib.near_duplicates import near_groups, near_pairs, near_warnings
+from ftlib.prompt_groups import prompt_groups, split_groups
+from ftlib.splits import prompt_warnings, split_rows, split_warnings
+
+SPIDER = "How many legs does a spider have, and how does that compare with an insect?"  # 15 words
+MOON = "Why does the moon look larger near the horizon at night?"  # 11 words
+SPACE = "Explain why the year 1969 mattered for the space race between the two superpowers."
+
+# (id, prompt, another prompt, whether they are one question)
+CASES = [
+    ("suffix", SPIDER, SPIDER + " (asked 2x, variant 12)", True),
+    ("suffix on 11 words", MOON, MOON + " (asked 2x, variant 12)", True),
+    ("two suffixes", SPIDER + " (asked 3x, variant 7)", SPIDER + " (asked 2x, variant 12)", True),
+    ("a year changed", SPACE, SPACE.replace("1969", "1957"), True),
+    (
+        "a number changed",
+        "If I have 12 apples and eat 3 how many are left",
+        "If I have 15 apples and eat 3 how many are left",
+        True,
+    ),
+    ("casing", SPIDER, SPIDER.upper(), True),
+    ("punctuation", SPIDER, SPIDER.replace(",", "").replace("?", "!!"), True),
+    ("casing and a suffix", SPIDER.lower(), SPIDER + " [v2]", True),
+    ("short, case and punctuation", "What is 2+2?", "what is 2 + 2", True),
+    ("short template", "What is the capital of France?", "What is the capital of Peru?", False),
+    ("short, a number changed", "What is 12 times 7?", "What is 13 times 7?", False),
+    (
+        "two 20-word questions sharing 5 words",
+        "Describe how a steam engine converts heat into motion and why early factories in England adopted it so fast",
+        "Describe how honey bees tell the hive where flowers are and why scientists were slow to accept it so fast",
+        False,
+    ),
+    (
+        "a template, another subject",
+        "Write a short poem about the ocean at night for a young child",
+        "Write a short poem about the mountains in winter for a young child",
+        False,
+    ),
+    (
+        "a template, every number changed",
+        "A farmer has 12 cows and buys 7 more. How many cows does the farmer have now?",
+        "A farmer has 30 cows and buys 4 more. How many cows does the farmer have now?",
+        False,
+    ),
+    ("a question extended into another", MOON, MOON + " Then explain how the tides follow the moon's phases.", False),
+]
+
+
+def filler(rng: random.Random, n: int) -> list[str]:
+    """`n` different questions of 3 to 25 words from a 400-word made-up vocabulary: no two nearly alike."""
+    vocab = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(400)]
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randint(3, 25))).capitalize() + "?" for _ in range(n)]
+
+
+@pytest.mark.parametrize("a, b, same", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_variants_are_caught_and_near_misses_are_not(a, b, same):
+    assert near_pairs([a, b]) == ([(0, 1)] if same else [])
+    # Among 600 other questions too (the LSH buckets then hold more than the pair), either order.
+    texts = filler(random.Random(3), 600)
+    texts[100], texts[437] = b, a
+    assert near_pairs(texts) == ([(100, 437)] if same else [])
+
+
+def chat(question: str, answer: str = "Sure.") -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+def test_exact_copies_are_the_old_paths_and_not_said_twice():
+    # A prompt asked twice, word for word, with two answers: prompt_warnings says it, near_warnings does not.
+    rows = [chat(SPIDER, "Eight."), chat(SPIDER, "Eight legs.")] + [chat(q) for q in filler(random.Random(1), 40)]
+    train, test = split_rows(rows, 0.25, 0)
+    groups = split_groups(train, test)
+    assert near_warnings(train, test, groups) == []
+    assert prompt_warnings(train, test, "sft", groups)
+    assert not any("nearly" in w for w in split_warnings(len(train), len(test), "sft", train=train, test=test))
+
+
+def test_a_held_out_variant_of_a_training_prompt_is_warned_of_with_both_rows_and_the_fix():
+    train = [chat(q) for q in filler(random.Random(2), 30)] + [chat(SPIDER)]
+    test = [chat("Name a colour?"), chat(SPIDER.upper() + " (asked 2x, variant 12)")]
+    said = [w for w in split_warnings(len(train), len(test), "sft", train=train, test=test) if "nearly" in w]
+    assert said == [
+        '1 held-out prompt nearly repeats a training prompt (held-out row 2, "... DOES THAT COMPARE WITH AN '
+        'INSECT? (asked 2x, variant 12)", and training row 31, "... a spider have, and how does that compare with an '
+        'insect?"): the same question reworded, with a suffix, a number, casing or punctuation '
+        "changed, so the held-out loss and Evaluate would score answers to questions the model trained on. Remove "
+        "the variants from the file, or split it here (the Data page's split, `data split`): it keeps nearly equal "
+        "prompts on one side."
+    ]
+
+
+def variant_file(seed: int, variants: int) -> list[dict]:
+    """A seeded chat file of different questions, some asked twice with two answers, and `variants` of them asked
+    again reworded (a suffix, casing, a number), anywhere in the file."""
+    rng = random.Random(seed)
+    questions = filler(rng, rng.randint(20, 80))
+    rows = [chat(q, f"Answer {i}.") for i, q in enumerate(questions)]
+    for _ in range(rng.randint(0, 5)):  # a prompt's second answer
+        rows.insert(rng.randrange(len(rows) + 1), chat(rng.choice(questions), "Another answer."))
+    long = [q for q in questions if len(q.split()) >= 12]
+    for i in range(min(variants, len(long))):
+        changed = rng.choice([f"{long[i]} (asked 2x, variant {rng.randint(1, 99)})", long[i].upper(), long[i] + " 7"])
+        rows.insert(rng.randrange(len(rows) + 1), chat(changed, "A variant's answer."))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_file_without_near_duplicates_is_split_as_before(seed, monkeypatch):
+    rows = variant_file(seed, 0)
+    rng = random.Random(seed)
+    size, split_seed = rng.choice([0.1, 0.25, 3, 7]), rng.randint(0, 5)
+    new = split_rows(rows, size, split_seed)
+    monkeypatch.setattr(splits, "near_groups", lambda rows, groups: groups)  # the split before this module
+    assert new == split_rows(rows, size, split_seed)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_near_duplicate_prompts_are_kept_on_one_side(seed):
+    rows = variant_file(seed, 4)
+    groups = near_groups(rows, prompt_groups(rows))
+    merged = [g for g in groups if len({json.dumps(rows[i]["messages"][0]) for i in g}) > 1]
+    assert merged, "the file holds variants"
+    train, test = split_rows(rows, 0.3, seed)
+    held = {id(row) for row in test}
+    for group in merged:  # all of a merged group's rows on one side
+        assert len({id(rows[i]) in held for i in group}) == 1
+    said = split_warnings(len(train), len(test), "sft", train=train, test=test)
+    assert not any("held-out prompt nearly" in w for w in said)
+    assert sum("of prompts nearly repeat one another" in w for w in said) == 1
+
+
+def test_data_split_keeps_variants_together_and_says_so_once(tmp_path, capsys):
+    questions = filler(random.Random(5), 30)
+    rows = [chat(q) for q in questions] + [chat(SPIDER), chat(MOON), chat(SPIDER + " (asked 2x, variant 12)")]
+    rows += [chat(MOON.lower() + " (asked 3x, variant 4)")]
+    path = tmp_path / "variants.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for seed in range(4):
+        out = tmp_path / f"o{seed}"
+        assert main(["data", "split", str(path), "--test-size", "0.3", "--seed", str(seed), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        said = [line for line in printed.splitlines() if "nearly" in line]
+        assert len(said) == 1 and said[0].startswith("warning: 2 sets of prompts nearly repeat one another (")
+        test_text = (out / "test.jsonl").read_text().lower()
+        train_text = (out / "train.jsonl").read_text().lower()
+        for question in (SPIDER, MOON):
+            asked = question.lower()[:30]
+            assert (asked in test_text) != (asked in train_text)
+
+
+def test_one_question_with_two_tool_sets_is_two_prompts():
+    """prompt_key holds two tool sets apart (the model is asked otherwise): so do near-duplicates."""
+    tool = lambda name: [{"type": "function", "function": {"name": name}}]  # noqa: E731
+    rows = [chat(SPIDER) | {"tools": tool("f")}, chat(SPIDER + " (asked 2x)") | {"tools": tool("g")}]
+    rows += [chat(SPIDER.upper()) | {"tools": tool("f")}]
+    assert near_groups(rows, prompt_groups(rows)) == [[0, 2], [1]]
+
+
+def test_a_shared_system_prompt_does_not_make_short_questions_alike():
+    """samples/pirate_prompts.jsonl: one long system prompt before each short question ("What is pi?", "What is
+    DNA?") made every pair share most of its shingles; the question is compared, under the same turns before it."""
+    system = {"role": "system", "content": "You are a pirate of the seven seas. Start every answer with 'Ahoy!'"}
+    asked = lambda q, s=system: {"prompt": [s, {"role": "user", "content": q}]}  # noqa: E731
+    rows = [asked("What is pi?"), asked("What is DNA?"), asked(SPIDER), asked(SPIDER + " (asked 2x, variant 12)")]
+    rows.append(asked(SPIDER + " (asked 3x)", {"role": "system", "content": "Answer as a teacher would."}))
+    assert near_groups(rows, prompt_groups(rows)) == [[0], [1], [2, 3], [4]]
