@@ -178,3 +178,19 @@ def test_a_shared_system_prompt_does_not_make_short_questions_alike():
     rows = [asked("What is pi?"), asked("What is DNA?"), asked(SPIDER), asked(SPIDER + " (asked 2x, variant 12)")]
     rows.append(asked(SPIDER + " (asked 3x)", {"role": "system", "content": "Answer as a teacher would."}))
     assert near_groups(rows, prompt_groups(rows)) == [[0], [1], [2, 3], [4]]
+
+
+def test_the_data_page_splits_a_file_of_variants_and_says_so_once(tmp_path, monkeypatch):
+    """A file with no copies and no prompt asked twice word for word was not split to show its warnings (its sizes
+    came from the count asked): its variants need the split itself, which keeps them together and says so."""
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    rows = [chat(q) for q in filler(random.Random(8), 40)] + [chat(SPIDER), chat(SPIDER.lower() + " (asked 2x)")]
+    path = tmp_path / "variants.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    at = with_path(data_page(), path)
+    said = [w.value for w in at.warning if "nearly" in w.value]
+    assert len(said) == 1 and said[0].startswith("1 set of prompts nearly repeat one another (")
+    at.number_input(key="split_ratio").set_value(0.3).run()
+    assert len([w.value for w in at.warning if "nearly" in w.value]) == 1
