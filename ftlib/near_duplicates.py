@@ -87,11 +87,25 @@ def prompt_context(row: dict) -> str:
     >>> prompt_context({"messages": [system, {"role": "user", "content": "Hi"}, {"role": "assistant"}]})
     '[["system", "be brief"]]'
     """
-    turns = prompt_turns(row)[:-1]
+    return _asked(prompt_turns(row)[:-1], row.get("tools"))
+
+
+def _asked(turns: list, tools) -> str:
+    """`prompt_context` of the turns before a question and its tools."""
     before = [[t.get("role") if isinstance(t, dict) else None, normalised(turn_text(t))] for t in turns]
-    if not before and not row.get("tools"):
+    if not before and not tools:
         return ""
-    return json.dumps(before + ([row["tools"]] if row.get("tools") else []), sort_keys=True, ensure_ascii=False)
+    return json.dumps(before + ([tools] if tools else []), sort_keys=True, ensure_ascii=False)
+
+
+def _questions(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """(`prompt_text`, `prompt_context`) of each row, each prompt's turns read once."""
+    texts, contexts = [], []
+    for row in rows:
+        turns = prompt_turns(row)
+        texts.append(turn_text(turns[-1]) if turns else "")
+        contexts.append(_asked(turns[:-1], row.get("tools")) if len(turns) > 1 or row.get("tools") else "")
+    return texts, contexts
 
 
 def normalised(text: str) -> str:
@@ -257,7 +271,7 @@ def near_groups(rows: list[dict], groups: list[list[int]]) -> list[list[int]]:
     [[0, 2], [1, 3]]
     """
     firsts = [rows[g[0]] for g in groups]
-    pairs = near_pairs([prompt_text(row) for row in firsts], [prompt_context(row) for row in firsts])
+    pairs = near_pairs(*_questions(firsts))
     if not pairs:
         return groups
     merged: dict[int, list[int]] = {}
@@ -287,7 +301,7 @@ def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> l
     """
     both = groups.both
     firsts = [groups.rows[g[0]] for g in both]
-    pairs = near_pairs([prompt_text(row) for row in firsts], [prompt_context(row) for row in firsts])
+    pairs = near_pairs(*_questions(firsts))
     if not pairs:
         return []
     n = len(train)

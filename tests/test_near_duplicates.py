@@ -194,3 +194,12 @@ def test_the_data_page_splits_a_file_of_variants_and_says_so_once(tmp_path, monk
     assert len(said) == 1 and said[0].startswith("1 set of prompts nearly repeat one another (")
     at.number_input(key="split_ratio").set_value(0.3).run()
     assert len([w.value for w in at.warning if "nearly" in w.value]) == 1
+
+
+def test_each_prompt_is_read_once_as_its_question_and_context():
+    from ftlib.near_duplicates import _questions, prompt_context, prompt_text
+
+    system = {"role": "system", "content": "Be brief."}
+    rows = [chat(SPIDER), {"messages": [system, *chat("Hi")["messages"]]}, {"text": "raw"}, {"prompt": "2+2?"}]
+    rows.append(chat("Call f.") | {"tools": [{"type": "function", "function": {"name": "f"}}]})
+    assert _questions(rows) == ([prompt_text(r) for r in rows], [prompt_context(r) for r in rows])
