@@ -42,7 +42,7 @@ import unicodedata
 import numpy as np
 
 from ftlib.errors import plural
-from ftlib.prompt_groups import SplitGroups, prompt_turns
+from ftlib.prompt_groups import SplitGroups, prompt_turns, split_groups
 
 MIN_WORDS = 10  # shorter prompts are near-duplicates only when their normalised texts are equal
 SHINGLE = 5  # characters per shingle
@@ -280,10 +280,36 @@ def near_groups(rows: list[dict], groups: list[list[int]]) -> list[list[int]]:
     return [sorted(g) if len(g) > len(groups[root]) else g for root, g in merged.items()]
 
 
-def _quoted(row: dict) -> str:
+def quoted(row: dict) -> str:
     """A prompt's text as a warning quotes it: its last 60 characters at most (a variant's suffix is at its end)."""
     text = " ".join(prompt_text(row).split())
     return '"' + (text if len(text) <= 60 else "..." + text[-57:]) + '"'
+
+
+def _across(both: list[list[int]], pairs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """(a training row, a held-out row) for each held-out prompt group of `both` (a split's groups, its first `n`
+    rows training rows) that nearly repeats a training prompt group (`pairs` of groups), by their first rows."""
+    matched: dict[int, int] = {}
+    for i, j in pairs:
+        if (both[i][0] < n) != (both[j][0] < n):
+            trained, held = (i, j) if both[i][0] < n else (j, i)
+            matched.setdefault(held, trained)
+    return sorted((both[t][0], both[h][0]) for h, t in matched.items())
+
+
+def near_across(train: list[dict], test: list[dict]) -> list[tuple[int, int]]:
+    """(index in `train`, index in `test`) for each test prompt that nearly repeats a training prompt (the first
+    row of each; exact copies of a prompt are not near-duplicates: prompt_key says those), in test order.
+
+    >>> q = lambda text: {"prompt": [{"role": "user", "content": text}]}
+    >>> ask = "Why does the moon look larger near the horizon than high in the sky?"
+    >>> near_across([q("Hi"), q(ask)], [q("Bye"), q(ask + " (asked 2x)")])
+    [(1, 1)]
+    """
+    groups = split_groups(train, test)
+    pairs = near_pairs(*_questions([groups.rows[g[0]] for g in groups.both]))
+    found = _across(groups.both, pairs, len(train))
+    return sorted(((t, h - len(train)) for t, h in found), key=lambda pair: pair[1])
 
 
 def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> list[str]:
@@ -299,32 +325,27 @@ def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> l
     >>> near_warnings(train, test, split_groups(train, test))[0][:53]
     '1 held-out prompt nearly repeats a training prompt (h'
     """
-    both = groups.both
-    firsts = [groups.rows[g[0]] for g in both]
-    pairs = near_pairs(*_questions(firsts))
+    both, n = groups.both, len(train)
+    pairs = near_pairs(*_questions([groups.rows[g[0]] for g in both]))
     if not pairs:
         return []
-    n = len(train)
-    across = [(i, j) for i, j in pairs if (both[i][0] < n) != (both[j][0] < n)]
+    across = _across(both, pairs, n)
     if across:
-        i, j = across[0]
-        trained, held = (both[i][0], both[j][0]) if both[i][0] < n else (both[j][0], both[i][0])
-        held_out = {k if both[k][0] >= n else m for m, k in across}  # the held-out side's groups
-        count = sum(len([r for r in both[k] if r >= n]) for k in held_out)
+        trained, held = across[0]
         return [
-            f"{plural(count, 'held-out prompt')} {'nearly repeats' if count == 1 else 'nearly repeat'} a training "
-            f"prompt (held-out row {held - n + 1}, {_quoted(groups.rows[held])}, and training row {trained + 1}, "
-            f"{_quoted(groups.rows[trained])}): the same question reworded, with a suffix, a number, casing or "
-            "punctuation changed, so the held-out loss and Evaluate would score answers to questions the model "
-            "trained on. Remove the variants from the file, or split it here (the Data page's split, `data split`): "
-            "it keeps nearly equal prompts on one side."
+            f"{plural(len(across), 'held-out prompt')} {'nearly repeats' if len(across) == 1 else 'nearly repeat'} a "
+            f"training prompt (held-out row {held - n + 1}, {quoted(groups.rows[held])}, and training row "
+            f"{trained + 1}, {quoted(groups.rows[trained])}): the same question reworded, with a suffix, a number, "
+            "casing or punctuation changed, so the held-out loss and Evaluate would score answers to questions the "
+            "model trained on. Remove the variants from the file, or split it here (the Data page's split, `data "
+            "split`): it keeps nearly equal prompts on one side."
         ]
     roots = _roots(len(both), pairs)
     sets = len({roots[i] for i, _ in pairs})
     first, other = both[pairs[0][0]][0], both[pairs[0][1]][0]
     where = [f"held-out row {r - n + 1}" if r >= n else f"training row {r + 1}" for r in (first, other)]
     return [
-        f"{plural(sets, 'set')} of prompts nearly repeat one another ({where[0]}, {_quoted(groups.rows[first])}, and "
-        f"{where[1]}, {_quoted(groups.rows[other])}): each set is kept on one side of the split, as a prompt's copies "
+        f"{plural(sets, 'set')} of prompts nearly repeat one another ({where[0]}, {quoted(groups.rows[first])}, and "
+        f"{where[1]}, {quoted(groups.rows[other])}): each set is kept on one side of the split, as a prompt's copies "
         "are, so no held-out prompt is a training prompt reworded."
     ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ftlib.errors import plural
+from ftlib.near_duplicates import near_across, quoted
 from ftlib.readers import DataError
 from ftlib.rows import KIND_HELP
 from ftlib.splits import crowded_warnings, label_warnings, prompt_key, row_key, split_warnings
@@ -130,10 +131,29 @@ def own_split(train: LoadResult, test: LoadResult, train_name: str, test_name: s
             "and then judged as new; the test rows are kept as published."
         )
     warnings += _shared_prompts_said(train, test.rows, kept, numbers, (train_name, test_name))
+    warnings += _near_prompts_said(train, test, kept, numbers, (train_name, test_name))
     # The test rows are the data's own: only the training part can be crowded by one row's copies (--dedupe).
     warnings += split_warnings(len(kept), len(test.rows), train.kind)
     warnings += label_warnings(kept, test.rows, own=True) + crowded_warnings(kept, [])
     return OwnSplit(kept, list(test.rows), len(removed), dropped, warnings)
+
+
+def _near_prompts_said(train: LoadResult, test: LoadResult, kept: list[dict], numbers: list[int], names) -> list:
+    """The warning on the `test` prompts that nearly repeat a `kept` training row's (ftlib.near_duplicates: a suffix, a
+    number, casing or punctuation changed), naming one pair by its rows in each file; [] for none. `numbers`: the
+    kept rows' rows in `train`'s file; `names`: (the training file's, the test file's)."""
+    across = near_across(kept, test.rows)
+    if not across:
+        return []
+    trained, held = across[0]
+    one = len(across) == 1
+    return [
+        f"{plural(len(across), 'prompt')} of {names[1]} nearly {'repeats' if one else 'repeat'} a prompt of "
+        f"{names[0]} ({test.where(test.row_numbers[held])}, {quoted(test.rows[held])}, and "
+        f"{train.where(numbers[trained])}, {quoted(kept[trained])}): the same question reworded (a suffix, a number, "
+        "casing or punctuation changed), so the held-out loss and Evaluate would score answers to questions the "
+        f"model trained on. Take the variants out of {names[0]}; the test rows are kept as published."
+    ]
 
 
 def _shared_prompts_said(train: LoadResult, test: list[dict], kept: list[dict], numbers: list[int], names) -> list:

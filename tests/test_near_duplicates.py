@@ -203,3 +203,23 @@ def test_each_prompt_is_read_once_as_its_question_and_context():
     rows = [chat(SPIDER), {"messages": [system, *chat("Hi")["messages"]]}, {"text": "raw"}, {"prompt": "2+2?"}]
     rows.append(chat("Call f.") | {"tools": [{"type": "function", "function": {"name": "f"}}]})
     assert _questions(rows) == ([prompt_text(r) for r in rows], [prompt_context(r) for r in rows])
+
+
+def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_line(tmp_path, capsys):
+    """The data's own test split (`data split --test-file`) is kept as published: its variants of training prompts
+    are named, by each file's line, with the fix in the training file."""
+    train = [chat(q) for q in filler(random.Random(9), 12)] + [chat(SPIDER)]
+    test = [chat("Name a colour?"), chat(SPIDER.upper() + " (asked 2x, variant 12)"), chat(SPIDER + "!")]
+    for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    argv = ["data", "split", str(tmp_path / "train.jsonl"), "--test-file", str(tmp_path / "test.jsonl")]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 0
+    printed = capsys.readouterr().out.replace(f"{tmp_path}/", "")  # the CLI names the files by their paths
+    said = [line for line in printed.splitlines() if "nearly" in line]
+    assert said == [
+        'warning: 2 prompts of test.jsonl nearly repeat a prompt of train.jsonl (line 2, "... DOES THAT COMPARE '
+        'WITH AN INSECT? (asked 2x, variant 12)", and line 13, "... a spider have, and how does that compare with '
+        'an insect?"): the same question reworded (a suffix, a number, casing or punctuation changed), so the '
+        "held-out loss and Evaluate would score answers to questions the model trained on. Take the variants out of "
+        "train.jsonl; the test rows are kept as published."
+    ]
