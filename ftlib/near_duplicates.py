@@ -27,6 +27,9 @@ What counts as nearly the same (`same_question`), from the tests' table (tests/t
 - a prompt's question is its last turn (`prompt_text`), compared only with questions asked under the same turns
   before it and tools (`prompt_context`): a system prompt shared by a file of short questions ("You are a pirate.
   Start with 'Ahoy!'" before "What is pi?", "What is DNA?": samples/pirate_prompts.jsonl) made them all alike;
+- not: prompts of one template, where more than TEMPLATE_SET prompts (or 1% of them) are nearly alike: a long
+  instruction with a short slot (a review to classify) makes each prompt nearly every other, as variants are; a
+  question is asked again a few times, a template fills a file;
 - not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.70), a template with
   another subject (0.49), two 20-word questions sharing 5 words (0.13).
 
@@ -38,6 +41,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import Counter
 
 import numpy as np
 
@@ -55,6 +59,7 @@ BANDS, BAND_ROWS = 16, 4  # LSH: 64 hashes; a pair at Jaccard 0.6 is a candidate
 # but for the estimate's noise (sd 0.06 at 64 hashes; a pair at 0.6 is missed 1 time in 20, at 0.7 1 in 4,000).
 # On a file of prompts in a 15-word language (bench_near_duplicates) 0.4 left 123,000 pairs to verify, 0.5 12,000.
 SIGNATURE_FLOOR = 0.5
+TEMPLATE_SET = 20  # more texts than this (or than 1% of them) nearly alike are one template's prompts, not variants
 _PUNCTUATION = re.compile(r"[\W_]+")
 
 
@@ -239,7 +244,20 @@ def near_pairs(texts: list[str], contexts: list[str] | None = None) -> list[tupl
             a, b = long_ids[i], long_ids[j]
             if contexts[a] == contexts[b] and same_question(shingle_set(i), shingle_set(j)):
                 pairs.add((a, b))
-    return sorted(pairs)
+    return _without_templates(sorted(pairs), len(texts))
+
+
+def _without_templates(pairs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """`pairs` of `n` texts, less those of a set of more than max(TEMPLATE_SET, n / 100) texts nearly alike:
+    a long instruction with a short slot ("Classify the sentiment of this review as positive or negative. Review:
+    ...") makes every prompt of a file nearly every other, as a question and its variants are; a question is asked
+    again a few times, a template fills a file."""
+    if not pairs:
+        return pairs
+    roots = _roots(n, pairs)
+    sizes = Counter(roots)
+    limit = max(TEMPLATE_SET, n // 100)
+    return [(i, j) for i, j in pairs if sizes[roots[i]] <= limit]
 
 
 def _roots(n: int, pairs: list[tuple[int, int]]) -> list[int]:

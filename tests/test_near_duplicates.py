@@ -223,3 +223,17 @@ def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_lin
         "held-out loss and Evaluate would score answers to questions the model trained on. Take the variants out of "
         "train.jsonl; the test rows are kept as published."
     ]
+
+
+def test_one_templates_prompts_are_not_variants_but_a_question_asked_15_times_is():
+    """A long instruction with a short slot makes each prompt nearly every other (0.75 and more), as variants are: a
+    set of more than 20 such prompts (or 1% of a file's) is a template's, not one question's."""
+    rng = random.Random(4)
+    words = "good bad phone battery screen love hate works broke fine great awful slow fast".split()
+    instruction = "You are a careful assistant. Classify the sentiment of this product review as positive or negative."
+    reviews = [f"{instruction} Review: {' '.join(rng.choice(words) for _ in range(4))}" for _ in range(30)]
+    assert near_pairs(reviews[:5])  # five are nearly alike, as variants would be
+    assert near_pairs(reviews) == []
+    asked = [f"{SPIDER} (asked {i}x, variant {i * 7})" for i in range(2, 17)] + reviews
+    rows = [chat(q) for q in asked]
+    assert near_groups(rows, prompt_groups(rows))[0] == list(range(15))
