@@ -175,7 +175,11 @@ def pick_runs(
         # Nothing to choose is no choice: an empty box kept (or left in the widget's state) said "No fine-tuned model
         # chosen" once a run had finished. Drawn under another key, the box's state goes; what was kept goes too.
         st.session_state.get(KEPT, {}).pop(key, None)
-        st.multiselect(label, [], key=f"{key}_none", help=help, disabled=True, placeholder="No finished run yet")
+        # "of this model": runs of another base model are not offered here, and Compare says under the box that
+        # they exist; "No finished run yet" above "8 finished run(s) were trained on another base model" read as
+        # a contradiction (a newcomer's walk with a merged model in the sidebar).
+        placeholder = "No finished run of this model yet"
+        st.multiselect(label, [], key=f"{key}_none", help=help, disabled=True, placeholder=placeholder)
         return []
     own, seen = _own(), st.session_state.setdefault(OWN_SEEN_KEY, {})
     if own in by_name and seen.get(key) != own:

@@ -241,11 +241,17 @@ def live_numbers(
     pairs = "Share of pairs whose chosen answer scored above the rejected one"
     dpo_pairs = "Share of pairs whose chosen answer the model made likelier than the rejected one (against the start)"
     evaluated = held_out or {}
+    # Before training DPO's model is its own reference: every pair's two rewards are 0, none ahead, so this reads 0%
+    # (a newcomer's walk read "Held-out reward accuracy 0%" beside "Held-out loss (before training)" as a model
+    # preferring every wrong answer).
+    start = " Before training the model is its own reference, so no pair is ahead yet: 0%."
+    start = start if evaluated.get("step") == 0 else ""
+    dpo_held_out = f"{dpo_pairs}, in the held-out pairs.{start}"
     extra = [
         ("Accuracy (last step)", last, "accuracy", f"{pairs}, in the last training step's pairs.", None),
-        ("Held-out accuracy", evaluated, "eval_accuracy", f"{pairs}, in the held-out pairs.", None),
+        ("Held-out accuracy" + before, evaluated, "eval_accuracy", f"{pairs}, in the held-out pairs.", None),
         ("Reward accuracy (last step)", last, "reward_accuracy", f"{dpo_pairs}, in the last step's pairs.", None),
-        ("Held-out reward accuracy", evaluated, "eval_reward_accuracy", f"{dpo_pairs}, in the held-out pairs.", None),
+        ("Held-out reward accuracy" + before, evaluated, "eval_reward_accuracy", dpo_held_out, None),
         # KTO's estimate is a batch mean clamped at 0 (TRL's KTOTrainer), so it reads 0 while it is below.
         (
             "KL",
@@ -532,13 +538,19 @@ def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, st
     """`run_option` for each run by id (`labels`: `ftlib.run_picker.train_labels`), runs with equal texts (two queued
     the same minute on the same data) numbered "#1", "#2"... from the oldest: the picker keeps a choice by its text,
     so equal texts left one run unpickable."""
-    oldest_first = sorted(infos, key=lambda r: r.created or 0)
-    texts = [run_option(info, labels[info.id]) for info in oldest_first]
-    numbers = duplicate_numbers(texts)
+    numbers = option_numbers(infos, labels)
     return {
-        info.id: text if n is None else f"{text} #{n}"
-        for info, text, n in zip(oldest_first, texts, numbers, strict=True)
+        info.id: run_option(info, labels[info.id]) + (f" #{numbers[info.id]}" if numbers[info.id] else "")
+        for info in infos
     }
+
+
+def option_numbers(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, int | None]:
+    """Each run's number among the runs whose picker text (`run_option`) equals its own, from the oldest; None for a
+    run whose text is its own alone. The runs table names each run with the picker's number too."""
+    oldest_first = sorted(infos, key=lambda r: r.created or 0)
+    numbers = duplicate_numbers([run_option(info, labels[info.id]) for info in oldest_first])
+    return {info.id: n for info, n in zip(oldest_first, numbers, strict=True)}
 
 
 # The runs table's column of each run's last training value: the last step's own, where the Train page's headline
@@ -552,10 +564,13 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
     """Every run, one row each, named as the picker names it (`labels`: `ftlib.run_picker.train_labels`): what it is
     judged by (a loss; GRPO's mean reward, a reward model's accuracy) at its last step and held-out evaluation, "-"
     where it has none (a failed run that never trained)."""
+    # Named as the picker names it, its number included: two runs queued the same minute on the same data and
+    # ended alike read as one row twice ("lora · chat_style · Dec 06 17:02" on three rows, a newcomer's walk).
+    numbers = option_numbers(rows, labels)
     table = pd.DataFrame(
         [
             {
-                "run": labels[r.id],
+                "run": labels[r.id] + (f" #{numbers[r.id]}" if numbers[r.id] else ""),
                 "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),

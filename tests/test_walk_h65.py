@@ -1,0 +1,92 @@
+"""A newcomer's walk of a run's lifecycle in the browser (helper 65): what the Train and Compare pages said that
+misled. Each test fails without its fix."""
+
+from __future__ import annotations
+
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+from ftlib.testing import make_run
+from tests.test_pages_compare import (
+    finished_run,  # noqa: F401  (a fixture)
+    open_page,
+)
+from tests.test_pages_train import APP, SFT_ROWS, page, picker_labels
+
+
+def _train_page(run_id: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run_id
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_held_out_accuracy_from_before_training_says_so(tiny_model_dir):
+    """A DPO run's only evaluation so far is the starting model's (step 0), where every pair's two rewards are 0:
+    "Held-out reward accuracy 0%" beside "Held-out loss (before training)" read as a model preferring every wrong
+    answer. Both accuracies are named as before training, and the DPO one says why it reads 0%."""
+    dpo = [{"kind": "eval", "step": 0, "eval_loss": 0.6931, "eval_reward_accuracy": 0.0},
+           {"kind": "train", "step": 1, "loss": 0.5, "reward_accuracy": 1.0}]  # fmt: skip
+    reward = [{"kind": "eval", "step": 0, "eval_loss": 0.7, "eval_accuracy": 0.4},
+              {"kind": "train", "step": 1, "loss": 0.69, "accuracy": 0.5}]  # fmt: skip
+    make_run("r-dpo", {"method": "dpo", "model": str(tiny_model_dir)}, state="running", metrics=dpo, max_steps=6)
+    make_run("r-rm", {"method": "reward", "model": str(tiny_model_dir)}, state="running", metrics=reward, max_steps=6)
+    shown = {m.label: m for m in _train_page("r-dpo").metric}
+    assert shown["Held-out reward accuracy (before training)"].value == "0%", list(shown)
+    assert "Held-out reward accuracy" not in shown
+    assert "own reference" in shown["Held-out reward accuracy (before training)"].proto.help
+    shown = {m.label: m.value for m in _train_page("r-rm").metric}
+    assert shown.get("Held-out accuracy (before training)") == "40%", shown
+
+
+def test_a_held_out_accuracy_after_training_is_not_said_to_be_from_before(tiny_model_dir):
+    dpo = [{"kind": "eval", "step": 0, "eval_loss": 0.6931, "eval_reward_accuracy": 0.0},
+           {"kind": "train", "step": 2, "loss": 0.5, "reward_accuracy": 1.0},
+           {"kind": "eval", "step": 2, "eval_loss": 0.3, "eval_reward_accuracy": 0.75}]  # fmt: skip
+    make_run("r-dpo2", {"method": "dpo", "model": str(tiny_model_dir)}, metrics=dpo, max_steps=2)
+    shown = {m.label: m for m in _train_page("r-dpo2").metric}
+    assert shown["Held-out reward accuracy"].value == "75%", list(shown)
+    assert "own reference" not in shown["Held-out reward accuracy"].proto.help
+
+
+def test_the_runs_table_numbers_runs_as_the_picker_does(tiny_model_dir):
+    """Two runs queued the same minute on the same data that ended alike: the picker numbered them "#1", "#2" but
+    the runs table showed the same name on both rows (three rows of "lora · chat_style · Dec 06 17:02" in the walk),
+    so no row could be matched to a picker entry."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    minute = time.time() // 60 * 60  # both inside one minute, whenever the test runs (labels show minutes)
+    for name, created in (("r-first", minute + 1), ("r-second", minute + 2)):
+        make_run(name, config, state="finished", created=created, ended=created + 5)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("id")["run"].to_dict()
+    assert len(set(table.values())) == 2, table
+    assert table["r-first"].endswith(" #1") and table["r-second"].endswith(" #2"), table
+    # The same name as the picker's, less its state icon and facts.
+    picker = picker_labels(at)
+    for name in table.values():
+        label, number = name.rsplit(" #", 1)
+        assert any(o.endswith(f" #{number}") and label in o for o in picker), (name, picker)
+
+
+def test_a_run_on_its_own_in_the_table_keeps_its_plain_name(tiny_model_dir):
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    make_run("r-one", {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}, state="finished")
+    at = page(tiny_model_dir)
+    (name,) = at.dataframe[-1].value["run"].tolist()
+    assert "#" not in name, name
+
+
+def test_compares_empty_run_box_does_not_say_no_run_has_finished(finished_run, tiny_model_dir):  # noqa: F811
+    """With another model in the sidebar (the walk: a merged model exported from a run), Compare's box of runs read
+    "No finished run yet" above "1 finished run(s) were trained on another base model": both cannot be true."""
+    at = open_page("pages/5_Compare.py", tiny_model_dir)
+    assert not at.exception, at.exception
+    assert any("trained on another base model" in c for c in at.caption.values)
+    box = next(m for m in at.multiselect if m.label == "Fine-tuned models")
+    assert box.disabled and box.placeholder == "No finished run of this model yet", box.placeholder
