@@ -140,6 +140,21 @@ def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return hashes, offsets
 
 
+CHUNK_CHARS = 1 << 22  # texts hashed at most this many characters at a time: ~100 MB of arrays, whatever the file
+
+
+def _chunks(texts: list[str]) -> list[list[str]]:
+    """`texts` in runs of about CHUNK_CHARS characters, in order."""
+    out, run, size = [], [], 0
+    for text in texts:
+        if run and size + len(text) > CHUNK_CHARS:
+            out.append(run)
+            run, size = [], 0
+        run.append(text)
+        size += len(text) + 1
+    return [*out, run] if run else out
+
+
 def _signatures(hashes: np.ndarray, offsets: np.ndarray, seed: int = 1) -> np.ndarray:
     """MinHash signatures, [texts, BANDS * BAND_ROWS] uint32: per hash function (multiply-shift: the high 32 bits of
     a*x + b in 64-bit arithmetic, a odd) over the shingles' hashes, each text's minimum (Broder 1997)."""
@@ -229,20 +244,16 @@ def near_pairs(texts: list[str], contexts: list[str] | None = None) -> list[tupl
             long_ids.append(i)
             long_texts.append(norm)
     if len(long_texts) > 1:
-        hashes, offsets = _shingles(long_texts)
-        signatures = _signatures(hashes, offsets)
+        signatures = np.concatenate([_signatures(*_shingles(part)) for part in _chunks(long_texts)])
         left, right = _candidates(signatures)
-        ends = np.append(offsets, len(hashes)).tolist()
-        sets: dict[int, set] = {}
-
-        def shingle_set(i: int) -> set:
-            if i not in sets:
-                sets[i] = set(hashes[ends[i] : ends[i + 1]].tolist())
-            return sets[i]
-
+        # The shingles again, of the candidates' texts only: every text's at once took 8 bytes a character, twice.
+        needed = sorted(set(left.tolist()) | set(right.tolist()))
+        hashes, offsets = _shingles([long_texts[i] for i in needed]) if needed else (None, [])
+        ends = np.append(offsets, len(hashes)).tolist() if needed else []
+        sets = {i: set(hashes[ends[k] : ends[k + 1]].tolist()) for k, i in enumerate(needed)}
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = long_ids[i], long_ids[j]
-            if contexts[a] == contexts[b] and same_question(shingle_set(i), shingle_set(j)):
+            if contexts[a] == contexts[b] and same_question(sets[i], sets[j]):
                 pairs.add((a, b))
     return _without_templates(sorted(pairs), len(texts))
 

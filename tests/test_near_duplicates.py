@@ -237,3 +237,14 @@ def test_one_templates_prompts_are_not_variants_but_a_question_asked_15_times_is
     asked = [f"{SPIDER} (asked {i}x, variant {i * 7})" for i in range(2, 17)] + reviews
     rows = [chat(q) for q in asked]
     assert near_groups(rows, prompt_groups(rows))[0] == list(range(15))
+
+
+def test_texts_hashed_a_chunk_at_a_time_find_the_same_pairs(monkeypatch):
+    from ftlib import near_duplicates
+
+    texts = [q for seed in range(3) for q in filler(random.Random(seed), 200)]
+    texts += [SPIDER, MOON, SPIDER.upper(), MOON + " (asked 2x, variant 3)", SPACE, SPACE.replace("1969", "1970")]
+    whole = near_pairs(texts)
+    assert len(whole) >= 3
+    monkeypatch.setattr(near_duplicates, "CHUNK_CHARS", 500)
+    assert near_pairs(texts) == whole
