@@ -6,6 +6,7 @@ numbers would credit the model with answering "new" questions it in effect train
     near_pairs(["How many legs does a spider have, and why?", ...])   # [(0, 3), ...]: verified pairs of texts
     near_groups(rows, prompt_groups(rows))      # those groups with nearly equal prompts' groups merged (union-find)
     near_warnings(train, test, split_groups(train, test))   # plain words: near-duplicates across or within the sides
+    near_across(train, test)                    # [(train index, test index), ...]: a published test file's variants
 
 The method is the field's standard near-duplicate search: MinHash signatures (Broder, "On the resemblance and
 containment of documents", 1997) over character 5-gram shingles, locality-sensitive hashing by bands to find the
