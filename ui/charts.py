@@ -115,6 +115,9 @@ def _figure(title: str, traces: list[tuple[str, list, list, str]], yaxis: dict |
         if xs:
             if mode == "lines":  # a step's line (evaluations' markers are few, each kept)
                 xs, ys = envelope(xs, ys)
+                # One point draws no line: a run's first step showed "Training loss, step 1 0.6931" above a chart
+                # with the held-out marker alone (a newcomer's walk). Its marker shows it until a second step.
+                mode = "lines+markers" if len(xs) == 1 else mode
             n = len(fig.data)  # a line not drawn (no points) takes no dash: the drawn ones stay distinct
             style = {"line": {"dash": DASHES[n % len(DASHES)]}}
             if "markers" in mode:
