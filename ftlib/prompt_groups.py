@@ -152,6 +152,7 @@ class SplitGroups(NamedTuple):
     both: list[list[int]]
     train: list[list[int]]
     test: list[list[int]]
+    keys: list[str] | None = None  # each row's `row_key`, where splits.split_warnings computed them once for all
 
 
 def split_groups(train: list[dict], test: list[dict]) -> SplitGroups:
@@ -174,9 +175,12 @@ def split_groups(train: list[dict], test: list[dict]) -> SplitGroups:
     return SplitGroups(rows, both, [t for t, _ in parts if t], test_groups)
 
 
-def shared_prompts(rows: list[dict], groups: list[list[int]] | None = None) -> tuple[int, int]:
+def shared_prompts(
+    rows: list[dict], groups: list[list[int]] | None = None, keys: list[str] | None = None
+) -> tuple[int, int]:
     """(how many prompts, `prompt_key`, have several rows that are not all exact copies of one row; how many prompts
-    there are): see `prompt_warnings`. `groups`: `prompt_groups(rows)` where it is known (`split_groups`).
+    there are): see `prompt_warnings`. `groups`: `prompt_groups(rows)` where it is known (`split_groups`); `keys`:
+    each row's `row_key`, where they are known (`SplitGroups.keys`).
 
     >>> good, bad = ({"prompt": "a", "completion": c, "label": c == "x"} for c in "xy")
     >>> shared_prompts([good, bad, good]), shared_prompts([good, good, {"text": "b"}])
@@ -184,8 +188,9 @@ def shared_prompts(rows: list[dict], groups: list[list[int]] | None = None) -> t
     """
     groups = prompt_groups(rows) if groups is None else groups
     several = (g for g in groups if len(g) > 1)  # a file of different prompts: only copies' groups are read again
-    firsts = ((g, row_key(rows[g[0]])) for g in several)
-    return sum(any(row_key(rows[i]) != first for i in g[1:]) for g, first in firsts), len(groups)
+    key = keys.__getitem__ if keys is not None else (lambda i: row_key(rows[i]))
+    firsts = ((g, key(g[0])) for g in several)
+    return sum(any(key(i) != first for i in g[1:]) for g, first in firsts), len(groups)
 
 
 def prompt_shown(row: dict) -> str:
@@ -217,8 +222,10 @@ def whole_prompt_held_out(train: list[dict], test: list[dict], groups: SplitGrou
         return False
     if train and len(groups.both) == 1:  # one prompt on both sides: said otherwise
         return False
-    first = row_key(test[0])
-    return any(row_key(row) != first for row in test[1:]) or shared_prompts(groups.rows, groups.both)[0] > 0
+    keys, n = groups.keys, len(train)
+    key = (lambda i: keys[n + i]) if keys is not None else (lambda i: row_key(test[i]))
+    first = key(0)
+    return any(key(i) != first for i in range(1, len(test))) or shared_prompts(groups.rows, groups.both, keys)[0] > 0
 
 
 def prompt_warnings(
@@ -243,7 +250,7 @@ def prompt_warnings(
     'Every pair has the same prompt, so the split holds it on bot'
     """
     groups = split_groups(train, test) if groups is None else groups
-    shared, prompts = shared_prompts(groups.rows, groups.both)
+    shared, prompts = shared_prompts(groups.rows, groups.both, groups.keys)
     if not shared:
         return []
     unit = PROMPT_UNITS.get(kind, "answers")

@@ -129,10 +129,11 @@ def may_crowd(copies: int, n_train: int, n_test: int) -> bool:
     return copies >= 3 and copies > CROWDED_SHARE / 2 * min(n_train, n_test)
 
 
-def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
+def crowded_warnings(train: list[dict], test: list[dict], keys: list[str] | None = None) -> list[str]:
     """Where one row's exact copies are more than CROWDED_SHARE of a part of a split (at least 3 of its rows): a
     split keeps a row's copies on one side, so a row repeated thousands of times can fill half the held-out rows
-    (a 2026-12-04 review: 5,000 of 10,000 for 7 seeds of 80).
+    (a 2026-12-04 review: 5,000 of 10,000 for 7 seeds of 80). `keys`: each row's `row_key`, train's then test's, where
+    they are known (`SplitGroups.keys`).
 
     >>> crowded_warnings([{"t": i} for i in range(20)], [{"t": "hi"}] * 3 + [{"t": 99}])[0][:62]
     '3 of the 4 held-out rows are copies of one row ({"t": "hi"}): '
@@ -140,10 +141,15 @@ def crowded_warnings(train: list[dict], test: list[dict]) -> list[str]:
     []
     """
     out = []
+    n_train = len(train)
     for part, rows in (("held-out", test), ("training", train)):
         if len(rows) < 3:
             continue
-        key, n = Counter(row_key(row) for row in rows).most_common(1)[0]
+        if keys is not None:  # train's keys then test's
+            part_keys = keys[n_train:] if part == "held-out" else keys[:n_train]
+        else:
+            part_keys = (row_key(row) for row in rows)
+        key, n = Counter(part_keys).most_common(1)[0]
         if n < 3 or n <= CROWDED_SHARE * len(rows):
             continue
         shown = _shortened(key)
@@ -289,7 +295,12 @@ def rows_in_words(n: int, kind: str = "sft", what: str = "") -> str:
 
 
 def split_warnings(
-    n_train: int, n_test: int, kind: str = "sft", train: list[dict] | None = None, test: list[dict] | None = None
+    n_train: int,
+    n_test: int,
+    kind: str = "sft",
+    train: list[dict] | None = None,
+    test: list[dict] | None = None,
+    groups: SplitGroups | None = None,
 ) -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
@@ -297,7 +308,7 @@ def split_warnings(
     by one row's copies (`crowded_warnings`) or one prompt's rows (`crowded_prompt_warnings`), and where prompts with
     several rows were kept on one side (`prompt_warnings`). A test split of one whole prompt (`whole_prompt_held_out`)
     is said once: by `prompt_warnings`, or where it is too small too, by the too-few-held-out warning, with how many
-    prompts to ask for.
+    prompts to ask for. `groups`: the parts' `split_groups`, where the caller has them.
 
     >>> split_warnings(100, 10)
     []
@@ -320,7 +331,10 @@ def split_warnings(
             "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
             f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
         )
-    groups = split_groups(train, test) if train is not None and test is not None else None
+    if groups is None and train is not None and test is not None:
+        groups = split_groups(train, test)
+    if groups is not None and groups.keys is None:  # each row's key once: the copies' warnings, answers from copies
+        groups = groups._replace(keys=[row_key(row) for row in groups.rows])
     # A test split of one whole prompt (no prompt has fewer rows) is said here, with why it is so few, not thrice.
     whole = n_test < TINY_TEST_ROWS and groups is not None and whole_prompt_held_out(train, test, groups)
     if n_test < TINY_TEST_ROWS:
@@ -349,7 +363,7 @@ def split_warnings(
             )
         out.append(f"{only}. {said} {fix}")
     if groups is not None:  # each row's prompt read once (`split_groups`) for the warnings below
-        out += label_warnings(train, test) + crowded_warnings(train, test)
+        out += label_warnings(train, test) + crowded_warnings(train, test, groups.keys)
         out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups, whole)
         out += near_warnings(train, test, groups)  # prompts nearly one another's: across the split, or kept together
     return out

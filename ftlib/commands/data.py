@@ -296,7 +296,7 @@ def _make_out(out: Path) -> None:
 
 def _split(args) -> int:
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
-    from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both
+    from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both, split_groups
 
     _check_out(args.out)
     if args.test_file is not None:
@@ -327,11 +327,12 @@ def _split(args) -> int:
     asked = count_test_rows(len(rows), args.test_size)
     copies = 0 if args.dedupe else dropped
     # The size moved by copies alone, or by prompts kept whole too (a warning below says it): "so" only for copies.
-    by_copies = copies and len(test) != asked and not prompt_warnings(train, test, result.kind)
+    groups = split_groups(train, test)  # each row's prompt read once for prompt_warnings and split_warnings
+    by_copies = copies and len(test) != asked and not prompt_warnings(train, test, result.kind, groups)
     for line in _copies_said(copies, len(test) if by_copies else asked, asked, rows_in_both(train, test)):
         print(line)
     # A split too small to train or judge on, or one that leaves a part with answers of one label only.
-    for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test):
+    for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test, groups=groups):
         print(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
     return 0
