@@ -43,7 +43,7 @@ from ftlib.run_create import QUEUED_MESSAGE, create_run, queued_status, remove_a
 from ftlib.run_env import RUN_ENV, recorded_env, run_env, worker_environ
 from ftlib.run_files import file_size
 from ftlib.run_processes import alive, crash_words, crashed, running_in
-from ftlib.run_summary import doing_words, ordinal
+from ftlib.run_queue import conflict, place_in_line, slot
 from ftlib.rundir import ACTIVE, DONE, STATES, UNWRITTEN_ENDS, RunDir, RunSummary, locked, run_folders
 
 # What an account that may only read the workspace (or a teammate's run folder) meets when it writes there.
@@ -75,24 +75,6 @@ def _all() -> list[RunDir]:
 # ---------------------------------------------------------------------------------------------------------------
 # Creating and starting
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _slot(status: dict) -> tuple[str, str]:
-    """What a run occupies: its device, and the rendezvous of a run on several machines ("" for one machine)."""
-    return status.get("device") or "cpu", status.get("rendezvous") or ""
-
-
-def _conflict(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """Whether two runs' slots (`_slot`) exclude each other. `cuda` means "the GPUs" and blocks every
-    `cuda:N`; `cuda:0` and `cuda:1` can run side by side. Two machines' halves of one run (the same rendezvous)
-    never wait for each other: sharing a workspace (on one host, or a home folder several machines mount), the second
-    half queued behind the first, which waited for it until the rendezvous timed out."""
-    (a, ra), (b, rb) = a, b
-    if ra and ra == rb:
-        return False
-    if a == b:
-        return True
-    return (a == "cuda" and b.startswith("cuda")) or (b == "cuda" and a.startswith("cuda"))
 
 
 def submit(
@@ -180,16 +162,16 @@ def _advance(exited: tuple[Path, int] | None = None, unsettled: list[tuple[str, 
         remove_abandoned(workspace.runs_dir())  # what a `train` killed while it created its run left
         _reconcile_unlocked(exited, unsettled)
         statuses = [(run, run.read_status()) for run in _all()]
-        busy = [_slot(s) for _, s in statuses if s.get("state") in ACTIVE]
+        busy = [slot(s) for _, s in statuses if s.get("state") in ACTIVE]
         queued = sorted((s.get("queued_at", 0), run.id, run, s) for run, s in statuses if s.get("state") == "queued")
         for _, run_id, run, status in queued:
-            if any(_conflict(_slot(status), other) for other in busy):
+            if any(conflict(slot(status), other) for other in busy):
                 continue
             try:
                 _launch(run)
             except PermissionError:  # another OS account's run this one may not write: left for its owner's queue
                 continue
-            busy.append(_slot(status))
+            busy.append(slot(status))
             started.append(run_id)
     return started
 
@@ -358,36 +340,9 @@ def get(run_id: str) -> dict:
 
 
 def queue_place(run_id: str, named: int = 3) -> str:
-    """Where a queued run is in its device's line and behind what (what a page and `runs show` say of it, rather
-    than "Waiting for its turn."); "" for a run not queued.
-
-    "Queued: 2nd in line, after lora-a · lora · chat_style · Nov 30 14:15 (training, step 5 of 12)." The runs
-    training on its device come first, then the runs queued before it, in the order they will start; the first
-    `named` are named. A resumed run's own message follows ("Waiting to resume from checkpoint-9.").
-    """
-    run = find(run_id)
-    status = run.read_status()
-    if status.get("state") != "queued":
-        return ""
-    place = (status.get("queued_at", 0), run.id)
-    training, waiting = [], []
-    for other in _all():
-        theirs = other.read_status()
-        if other == run or not _conflict(_slot(status), _slot(theirs)):
-            continue
-        if theirs.get("state") in ACTIVE:
-            training.append(other)
-        elif theirs.get("state") == "queued" and (theirs.get("queued_at", 0), other.id) < place:
-            waiting.append(((theirs.get("queued_at", 0), other.id), other))
-    ahead = [r.summary() for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])]]
-    own = "" if status.get("message") in (None, "", QUEUED_MESSAGE) else f" {status['message']}"
-    if not ahead:
-        return f"Queued: next in line; it starts as soon as the queue moves (within seconds).{own}"
-    names = [f"{info.label} ({doing_words(info)})" for info in ahead[:named]]
-    if len(ahead) > named:
-        names.append(plural(len(ahead) - named, "more run"))
-    after = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"Queued: {ordinal(len(ahead) + 1)} in line, after {after}.{own}"
+    """Where a queued run is in its device's line and behind what; "" for a run not queued
+    (`ftlib.run_queue.place_in_line`). RunError when there is no such run."""
+    return place_in_line(find(run_id), named)
 
 
 # ---------------------------------------------------------------------------------------------------------------
