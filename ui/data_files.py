@@ -84,18 +84,13 @@ def most_copies_cached(key: tuple) -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def shared_prompts_cached(key: tuple) -> int:
-    """How many prompts of the rows `load_cached(*key)` read have several rows (`shared_prompts`)."""
-    return shared_prompts(load_cached(*key).rows)[0]
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def near_duplicates_cached(key: tuple) -> int:
-    """How many prompt groups of the rows `load_cached(*key)` read nearly repeat an earlier one (`near_groups`): the
-    split keeps them with it, so its sizes and warnings need the split itself (~1 s on 100,000 rows, once a file)."""
+def prompts_kept_together_cached(key: tuple) -> tuple[int, int]:
+    """(how many prompts of the rows `load_cached(*key)` read have several rows, `shared_prompts`; how many prompt
+    groups nearly repeat an earlier one, `near_groups`), from one grouping of the rows: a split keeps both on one
+    side, so its sizes and warnings need the split itself. About 2 s on 100,000 chat rows, once a file."""
     rows = load_cached(*key).rows
     groups = prompt_groups(rows)
-    return len(groups) - len(near_groups(rows, groups))
+    return shared_prompts(rows, groups)[0], len(groups) - len(near_groups(rows, groups))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -24,11 +24,10 @@ from ui.data_files import (
     deduped_cached,
     load_cached,
     most_copies_cached,
-    near_duplicates_cached,
     own_split_cached,
     path_box,
+    prompts_kept_together_cached,
     row_counts_cached,
-    shared_prompts_cached,
     split_outcome_cached,
     upload_source,
 )
@@ -133,9 +132,8 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
         # prompt's rows stay on one side, so the test split can hold a few rows more or fewer than asked). Splitting
         # the rows to look costs 2 s and more on 100,000: only for such files, once per settings.
         copies = not dedupe and most_copies_cached(key) > 1
-        needs_split = (  # prompts that nearly repeat another are kept with it too (ftlib.near_duplicates)
-            result.kind == "unpaired" or copies or shared_prompts_cached(key) > 0 or near_duplicates_cached(key) > 0
-        )
+        # Prompts that nearly repeat another are kept with it too (ftlib.near_duplicates).
+        needs_split = result.kind == "unpaired" or copies or any(prompts_kept_together_cached(key))
         if needs_split and seed is not None:
             n_train, n_test, warnings = split_outcome_cached(key, dedupe, test_size, int(seed))
         else:
