@@ -43,6 +43,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -104,14 +105,15 @@ def _asked(turns: list, tools) -> str:
     return json.dumps(before + ([tools] if tools else []), sort_keys=True, ensure_ascii=False)
 
 
-def _questions(rows: list[dict]) -> tuple[list[str], list[str]]:
-    """(`prompt_text`, `prompt_context`) of each row, each prompt's turns read once."""
-    texts, contexts = [], []
+def _questions(rows: list[dict]) -> tuple[list[str], Callable[[int], str]]:
+    """(`prompt_text` of each row, `prompt_context` of row i): each prompt's turns read once for its question; its
+    context only where `near_pairs` asks (a question nearly another's): normalising every row's conversation so far
+    took 2 s of 100,000 chat rows."""
+    texts = []
     for row in rows:
         turns = prompt_turns(row)
         texts.append(turn_text(turns[-1]) if turns else "")
-        contexts.append(_asked(turns[:-1], row.get("tools")) if len(turns) > 1 or row.get("tools") else "")
-    return texts, contexts
+    return texts, lambda i: prompt_context(rows[i])
 
 
 def normalised(text: str) -> str:
@@ -221,29 +223,43 @@ def same_question(a: set, b: set) -> bool:
     return jaccard >= JACCARD or (jaccard >= CONTAINED_JACCARD and both >= CONTAINED * min(len(a), len(b)))
 
 
-def near_pairs(texts: list[str], contexts: list[str] | None = None) -> list[tuple[int, int]]:
+def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | None = None) -> list[tuple[int, int]]:
     """Verified pairs (i < j) of `texts` that are nearly one question (`same_question`; texts under MIN_WORDS words
     when their normalised texts are equal), sorted. Empty texts pair with nothing. `contexts`: what each text is asked
-    under (`prompt_context`); texts are only paired with those of an equal one.
+    under (`prompt_context`), a list or a function of the text's index (read only for texts nearly another); texts are
+    only paired with those of an equal one.
 
     >>> q = "How many legs does a spider have and how does that compare with an insect?"
     >>> near_pairs([q, "What is the capital of France?", q.upper() + " (asked 2x, variant 12)", "what is the capital"])
     [(0, 2)]
     """
-    contexts = contexts or [""] * len(texts)
+    known: dict[int, str] = {}
+
+    def context(i: int) -> str:  # each text's context once, and only where it is asked
+        if contexts is None:
+            return ""
+        if i not in known:
+            known[i] = contexts[i] if isinstance(contexts, list) else contexts(i)
+        return known[i]
+
     pairs: set[tuple[int, int]] = set()
-    short: dict[tuple[str, str], int] = {}
+    short: dict[str, list[int]] = {}  # a short question's normalised text -> the texts that are it
     long_ids, long_texts = [], []
     for i, text in enumerate(texts):
         norm = normalised(text)
         if not norm:
             continue
         if len(norm.split()) < MIN_WORDS or len(norm) < SHINGLE:
-            if (j := short.setdefault((contexts[i], norm), i)) != i:
-                pairs.add((j, i))
+            short.setdefault(norm, []).append(i)
         else:
             long_ids.append(i)
             long_texts.append(norm)
+    for same in short.values():  # each paired with the first asked under its context
+        if len(same) > 1:
+            firsts: dict[str, int] = {}
+            for i in same:
+                if (j := firsts.setdefault(context(i), i)) != i:
+                    pairs.add((j, i))
     if len(long_texts) > 1:
         signatures = np.concatenate([_signatures(*_shingles(part)) for part in _chunks(long_texts)])
         left, right = _candidates(signatures)
@@ -254,7 +270,7 @@ def near_pairs(texts: list[str], contexts: list[str] | None = None) -> list[tupl
         sets = {i: set(hashes[ends[k] : ends[k + 1]].tolist()) for k, i in enumerate(needed)}
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = long_ids[i], long_ids[j]
-            if contexts[a] == contexts[b] and same_question(sets[i], sets[j]):
+            if same_question(sets[i], sets[j]) and context(a) == context(b):
                 pairs.add((a, b))
     return _without_templates(sorted(pairs), len(texts))
 

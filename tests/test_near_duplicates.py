@@ -202,7 +202,9 @@ def test_each_prompt_is_read_once_as_its_question_and_context():
     system = {"role": "system", "content": "Be brief."}
     rows = [chat(SPIDER), {"messages": [system, *chat("Hi")["messages"]]}, {"text": "raw"}, {"prompt": "2+2?"}]
     rows.append(chat("Call f.") | {"tools": [{"type": "function", "function": {"name": "f"}}]})
-    assert _questions(rows) == ([prompt_text(r) for r in rows], [prompt_context(r) for r in rows])
+    texts, context = _questions(rows)
+    assert texts == [prompt_text(r) for r in rows]
+    assert [context(i) for i in range(len(rows))] == [prompt_context(r) for r in rows]
 
 
 def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_line(tmp_path, capsys):
