@@ -25,7 +25,7 @@ from pathlib import Path
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
 from ftlib.run_people import WHO_FILE
-from ftlib.rundir import RunDir, RunSummary, run_folder_of
+from ftlib.rundir import ACTIVE, RunDir, RunSummary, run_folder_of
 from ftlib.templates import BUILTIN_TEMPLATES
 
 
@@ -119,6 +119,49 @@ def train_labels(infos: list[RunSummary]) -> dict[str, str]:
     with the chat template its summary read from its config.json."""
     show = models_differ(info.model for info in infos)
     return {info.id: with_base(info, info.template, show) for info in infos}
+
+
+# The Train page's picker shows each run's state as an icon before its label.
+STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished": "✅", "failed": "❌", "interrupted": "⏸️"}
+
+
+def state_icon(info: RunSummary) -> str:
+    """A run's state as the Train page's picker and heading show it: ⚠️ where it needs a look (ended unexpectedly, a
+    loss that rose, a status file that does not read), else its state's own icon."""
+    if info.state == "interrupted" and not info.stopped_by_user:
+        return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
+    if info.state == "finished" and info.divergence is not None:
+        return "⚠️"  # finished, but the loss rose: not the green tick of a run that learnt something
+    if info.state == "unknown":
+        return "⚠️"  # its status.json is missing or does not read: what to do is said under its heading
+    return STATE_ICON.get(info.state, "")
+
+
+def run_option(info: RunSummary, label: str) -> str:
+    """The Train page's run picker's text for a run: its state's icon, its short label (`with_base`), and once it has
+    ended its steps and last step's loss, which tell apart runs started the same minute on the same data. A running
+    run's text holds no step count: the picker is redrawn whenever its text changes, which would close it every
+    poll."""
+    text = f"{state_icon(info)} {label}"
+    return text if info.state in ("queued", *ACTIVE) else f"{text} — {info.facts}"
+
+
+def option_numbers(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, int | None]:
+    """Each run's number among the runs whose picker text (`run_option`) equals its own, from the oldest; None for a
+    run whose text is its own alone (`labels`: `train_labels(infos)`)."""
+    oldest_first = sorted(infos, key=lambda r: r.created or 0)
+    numbers = duplicate_numbers([run_option(info, labels[info.id]) for info in oldest_first])
+    return {info.id: n for info, n in zip(oldest_first, numbers, strict=True)}
+
+
+def numbered_labels(infos: list[RunSummary], labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Each run's name as the Train page's picker gives it, less its state icon and facts: its label (`labels`, by
+    default `train_labels(infos)`, over every run the picker lists) and its number among runs whose picker texts are
+    equal ("lora · chat_style · Dec 06 17:16 #2"). The runs table and a queued run's place in line name runs so, so a
+    name read there is found in the picker."""
+    labels = train_labels(infos) if labels is None else labels
+    numbers = option_numbers(infos, labels)
+    return {info.id: labels[info.id] + (f" #{numbers[info.id]}" if numbers[info.id] else "") for info in infos}
 
 
 def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
@@ -259,6 +302,7 @@ def preselect(
 
 
 __all__ = [
+    "STATE_ICON",
     "RunChoice",
     "age_words",
     "dataset_name",
@@ -266,8 +310,12 @@ __all__ = [
     "kept_summary",
     "model_name",
     "models_differ",
+    "numbered_labels",
+    "option_numbers",
     "preselect",
     "run_choices",
+    "run_option",
+    "state_icon",
     "summary_stamp",
     "template_words",
     "train_labels",

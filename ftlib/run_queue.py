@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ftlib.errors import plural
 from ftlib.run_create import QUEUED_MESSAGE
+from ftlib.run_picker import numbered_labels
 from ftlib.run_summary import doing_words, ordinal
 from ftlib.rundir import ACTIVE, RunDir, run_folders
 
@@ -43,9 +44,11 @@ def place_in_line(run: RunDir, named: int = 3) -> str:
     """Where a queued run is in its device's line and behind what (what a page and `runs show` say of it, rather
     than "Waiting for its turn."); "" for a run not queued.
 
-    "Queued: 2nd in line, after lora-a · lora · chat_style · Nov 30 14:15 (training, step 5 of 12)." The runs
+    "Queued: 2nd in line, after lora-a · lora · chat_style · Nov 30 14:15 #2 (training, step 5 of 12)." The runs
     training on its device come first, then the runs queued before it, in the order they will start; the first
-    `named` are named. A resumed run's own message follows ("Waiting to resume from checkpoint-9.").
+    `named` are named as the Train page's picker names them (`ftlib.run_picker.numbered_labels`: the base model
+    where runs used several, a number where picker texts are equal). A resumed run's own message follows
+    ("Waiting to resume from checkpoint-9.").
     """
     status = run.read_status()
     if status.get("state") != "queued":
@@ -60,11 +63,15 @@ def place_in_line(run: RunDir, named: int = 3) -> str:
             training.append(other)
         elif theirs.get("state") == "queued" and (theirs.get("queued_at", 0), other.id) < place:
             waiting.append(((theirs.get("queued_at", 0), other.id), other))
-    ahead = [r.summary() for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])]]
     own = "" if status.get("message") in (None, "", QUEUED_MESSAGE) else f" {status['message']}"
-    if not ahead:
+    if not training and not waiting:
         return f"Queued: next in line; it starts as soon as the queue moves (within seconds).{own}"
-    names = [f"{info.label} ({doing_words(info)})" for info in ahead[:named]]
+    # Named as the Train page's picker names them (its labels over every run, numbers included): two runs of one
+    # minute read alike by their own labels, and without their base model where runs used several (helper 65's walk).
+    every = {info.id: info for info in (r.summary() for r in run_folders())}
+    ahead = [every[r.id] for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])] if r.id in every]
+    labels = numbered_labels(list(every.values()))
+    names = [f"{labels[info.id]} ({doing_words(info)})" for info in ahead[:named]]
     if len(ahead) > named:
         names.append(plural(len(ahead) - named, "more run"))
     after = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -19,7 +19,7 @@ from ftlib.held_out_sets import different_rows_note
 from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
-from ftlib.run_picker import duplicate_numbers, with_base
+from ftlib.run_picker import STATE_ICON, numbered_labels, option_numbers, run_option, state_icon, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.run_watch import GRACE
@@ -32,7 +32,6 @@ from ui.run_choice import deleted_here, gone_words
 from ui.tables import html_table
 
 ACTIVE = ("queued", *runs.ACTIVE)
-STATE_ICON = {"queued": "⏳", "running": "🏃", "stopping": "✋", "finished": "✅", "failed": "❌", "interrupted": "⏸️"}
 WATCHING = "train_watching"  # session key: the runs this session polls until they end
 STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, shown once
 DELETED = "train_deleted"  # session key: the run the last Delete click removed, said once
@@ -44,16 +43,6 @@ def fmt_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     return str(dt.timedelta(seconds=int(seconds)))
-
-
-def state_icon(info: RunSummary) -> str:
-    if info.state == "interrupted" and not info.stopped_by_user:
-        return "⚠️"  # ended unexpectedly: not the pause sign a person's own stop shows
-    if info.state == "finished" and info.divergence is not None:
-        return "⚠️"  # finished, but the loss rose: not the green tick of a run that learnt something
-    if info.state == "unknown":
-        return "⚠️"  # its status.json is missing or does not read: what to do is said under its heading
-    return STATE_ICON.get(info.state, "")
 
 
 def part_names(count: int) -> list[str]:
@@ -525,15 +514,6 @@ def peak_memory_note(info: RunSummary) -> None:
         st.caption(info.memory_text, help=PEAK_MEMORY_HELP["gpu" if gpu else "cpu"])
 
 
-def run_option(info: RunSummary, label: str) -> str:
-    """The Train page's run picker's text for a run: its state's icon, its short label (`ftlib.run_picker.with_base`),
-    and once it has ended its steps and last step's loss, which tell apart runs started the same minute on the same
-    data. A running run's text holds no step count: the picker is redrawn whenever its text changes, which would close
-    it every poll."""
-    text = f"{state_icon(info)} {label}"
-    return text if info.state in ACTIVE else f"{text} — {info.facts}"
-
-
 def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, str]:
     """`run_option` for each run by id (`labels`: `ftlib.run_picker.train_labels`), runs with equal texts (two queued
     the same minute on the same data) numbered "#1", "#2"... from the oldest: the picker keeps a choice by its text,
@@ -543,14 +523,6 @@ def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, st
         info.id: run_option(info, labels[info.id]) + (f" #{numbers[info.id]}" if numbers[info.id] else "")
         for info in infos
     }
-
-
-def option_numbers(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, int | None]:
-    """Each run's number among the runs whose picker text (`run_option`) equals its own, from the oldest; None for a
-    run whose text is its own alone. The runs table names each run with the picker's number too."""
-    oldest_first = sorted(infos, key=lambda r: r.created or 0)
-    numbers = duplicate_numbers([run_option(info, labels[info.id]) for info in oldest_first])
-    return {info.id: n for info, n in zip(oldest_first, numbers, strict=True)}
 
 
 # The runs table's column of each run's last training value: the last step's own, where the Train page's headline
@@ -566,11 +538,11 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
     where it has none (a failed run that never trained)."""
     # Named as the picker names it, its number included: two runs queued the same minute on the same data and
     # ended alike read as one row twice ("lora · chat_style · Dec 06 17:02" on three rows, a newcomer's walk).
-    numbers = option_numbers(rows, labels)
+    names = numbered_labels(rows, labels)
     table = pd.DataFrame(
         [
             {
-                "run": labels[r.id] + (f" #{numbers[r.id]}" if numbers[r.id] else ""),
+                "run": names[r.id],
                 "state": f"{state_icon(r)} {r.state_text}",
                 "steps": f"{r.step}/{r.max_steps or '?'}",
                 "training time": "-" if r.state == "queued" and not r.duration_s else fmt_seconds(r.duration_s),
