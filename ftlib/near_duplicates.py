@@ -61,6 +61,7 @@ BANDS, BAND_ROWS = 16, 4  # LSH: 64 hashes; a pair at Jaccard 0.6 is a candidate
 # but for the estimate's noise (sd 0.06 at 64 hashes; a pair at 0.6 is missed 1 time in 20, at 0.7 1 in 4,000).
 # On a file of prompts in a 15-word language (bench_near_duplicates) 0.4 left 123,000 pairs to verify, 0.5 12,000.
 SIGNATURE_FLOOR = 0.5
+NEIGHBOURS = 3  # in a crowded LSH bucket, each text is a candidate with the 3 before it in signature order
 TEMPLATE_SET = 20  # more texts than this (or than 1% of them) nearly alike are one template's prompts, not variants
 _PUNCTUATION = re.compile(r"[\W_]+")
 
@@ -179,8 +180,8 @@ def _signatures(hashes: np.ndarray, offsets: np.ndarray, seed: int = 1) -> np.nd
 def _candidates(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j, two int64 arrays) of texts whose signatures agree on every row of some band (LSH banding), and
     on at least SIGNATURE_FLOOR of all their hashes (an estimate of their Jaccard). Within a band's bucket of many
-    texts, each is paired with the bucket's first and its neighbour in an order that puts like signatures together,
-    not with all (a file of one-template prompts would make that quadratic): the verified pairs are merged
+    texts, each is paired with the bucket's first and the NEIGHBOURS before it in an order that puts like signatures
+    together, not with all (a file of one-template prompts would make that quadratic): the verified pairs are merged
     transitively (`near_groups`)."""
     lefts, rights = [], []
     positions = np.arange(len(signatures))
@@ -194,8 +195,13 @@ def _candidates(signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not same.any():
             continue
         head = order[np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), positions, 0))]
-        lefts += [head[1:][same], order[:-1][same]]
-        rights += [order[1:][same], order[1:][same]]
+        lefts.append(head[1:][same])
+        rights.append(order[1:][same])
+        bucket = np.concatenate(([0], np.cumsum(~same)))  # each sorted text's bucket
+        for back in range(1, NEIGHBOURS + 1):  # and with the few before it in that order
+            near = bucket[back:] == bucket[:-back]
+            lefts.append(order[:-back][near])
+            rights.append(order[back:][near])
     if not lefts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     left, right = np.concatenate(lefts), np.concatenate(rights)
