@@ -7,10 +7,12 @@
 
 On a shared server runs recorded nobody: a teammate's run stopped from another tab, or queued ahead of yours, could
 not be asked about. Nothing is invented: a browser session that has not signed in (an open server, or the password
-alone, which everyone shares) has no identity, and its action is recorded without one (`by=None`), so the person who
-acted before it is not shown as the last to act. No address stands in for a person. A run from before this record (no
-who.json) reads as nobody known, and says nothing. The CLI's name is the OS account's (getpass: LOGNAME, USER, ...,
-then the password database): the account that ran the command, as the OS knows it.
+alone, which everyone shares) has no identity, and its action is recorded without one, so the person who acted
+before it is not shown as the last to act: a start as nobody (`by=None`); a stop or resume from the Train page as
+`UNNAMED_BROWSER`, said as "stopped in a browser by someone not signed in" (not from the command line, not a
+crash). No address stands in for a person. A run from before this record (no who.json) reads as nobody known, and
+says nothing. The CLI's name is the OS account's (getpass: LOGNAME, USER, ..., then the password database): the
+account that ran the command, as the OS knows it.
 
 A record that cannot be written (an account that may not write the run's folder, a full disk) leaves the action done
 and says so, one line on the `ftlib.people` log (`unrecorded`): the server's log, and one `warning: ...` line on the
@@ -96,6 +98,12 @@ def signed_in(user: dict | None) -> Who | None:
     if not isinstance(user, dict) or user.get("is_logged_in") is not True:
         return None
     return Who.from_dict({"name": user.get("name"), "email": user.get("email"), "via": BROWSER})
+
+
+# A browser session with no identity (the password alone, an open server) acting on a run: recorded as such, named as
+# nobody. The page passes it for a stop or a resume, so a teammate's page can say the stop came from a browser and not
+# from the command line or a crash; no address or session id stands in for the person.
+UNNAMED_BROWSER = Who(via=BROWSER)
 
 
 def cli_user() -> Who:
@@ -190,13 +198,23 @@ def people(folder: str | Path) -> People:
     first = Who.from_dict(starts[0].get("by")) if starts else None
     later = [e for e in events if e is not (starts[0] if starts else None)]
     last = Who.from_dict(later[-1].get("by")) if later else None
-    return People(
-        started_by=first.text() if first else "",
-        last_action=f"{VERBS[later[-1]['action']]} by {last.text()}" if last else "",
-    )
+    if last is not None:
+        last_action = f"{VERBS[later[-1]['action']]} by {last.text()}"
+    elif later and _unnamed_browser(later[-1].get("by")):
+        # Not "another session": the person's own tab, reloaded, is a new session too; this holds either way.
+        last_action = f"{VERBS[later[-1]['action']]} in a browser by someone not signed in"
+    else:
+        last_action = ""  # nobody known: an engine caller that named no one, a record from before
+    return People(started_by=first.text() if first else "", last_action=last_action)
+
+
+def _unnamed_browser(data) -> bool:
+    """Whether a who.json event's `by` is `UNNAMED_BROWSER`'s: a browser session that named no one."""
+    return isinstance(data, dict) and data.get("via") == BROWSER and not (data.get("name") or data.get("email"))
 
 
 __all__ = [
+    "UNNAMED_BROWSER",
     "People",
     "VERBS",
     "WHO_FILE",

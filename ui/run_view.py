@@ -19,6 +19,7 @@ from ftlib.held_out_sets import different_rows_note
 from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
+from ftlib.run_people import UNNAMED_BROWSER
 from ftlib.run_picker import STATE_ICON, numbered_labels, option_numbers, run_option, state_icon, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
@@ -300,7 +301,9 @@ def charts(figures: list, run_id: str) -> None:
 def _stop(run_id: str) -> None:
     """The Stop button's callback: it runs before the redraw, so the page already shows 'Stopping…'."""
     try:
-        runs.stop(run_id, by=who())  # the signed-in person, where there is one
+        # The signed-in person, where there is one; else a browser that named no one, which a teammate's page says
+        # ("stopped in a browser by someone not signed in") rather than a bare "Stopped at step 4".
+        runs.stop(run_id, by=who() or UNNAMED_BROWSER)
     except UserError as exc:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
     except OSError as exc:  # a workspace this server's account may not write (README: Running it for a team)
@@ -390,7 +393,7 @@ def controls(info: RunSummary) -> None:
         )
     if info.resumable and b1.button("Resume", key=f"resume_{info.id}", help="Continues from the last checkpoint."):
         with user_errors("Could not resume the run"):
-            runs.resume(info.id, by=who())
+            runs.resume(info.id, by=who() or UNNAMED_BROWSER)
         st.rerun()
     if st.session_state.get(CONFIRMING, info.id) != info.id:
         st.session_state.pop(CONFIRMING)  # asked for another run: switching runs closes the confirmation
