@@ -202,7 +202,8 @@ _ASSISTANT_TURN = r"""
         {%- endfor %}"""
 
 # ChatML with Hermes-style tool use (NousResearch Hermes-2-Pro, Qwen2.5): the schemas in the system turn inside
-# <tools>, each call as JSON inside <tool_call>, each result in a `tool` turn inside <tool_response>.
+# <tools>, each call as JSON inside <tool_call>, each result inside <tool_response>, the results in a row (parallel
+# calls') in one `tool` turn.
 _HERMES = (
     r"""{%- if messages and messages[0]['role'] == 'system' %}
     {%- set system = messages[0]['content'] %}
@@ -243,7 +244,17 @@ _HERMES = (
         {%- endgeneration %}
         {{- '\n' }}
     {%- elif message['role'] == 'tool' %}
-        {{- '<|im_start|>tool\n<tool_response>\n' + message['content'] + '\n</tool_response><|im_end|>\n' }}
+        {#- Results in a row are one tool turn, a <tool_response> block each, as Hermes-2-Pro's own template writes
+            the results of parallel calls (and Hermes datasets hold them): not one turn per result. #}
+        {%- if loop.first or loop.previtem['role'] != 'tool' %}
+            {{- '<|im_start|>tool\n' }}
+        {%- endif %}
+        {{- '<tool_response>\n' + message['content'] + '\n</tool_response>' }}
+        {%- if loop.last or loop.nextitem['role'] != 'tool' %}
+            {{- '<|im_end|>\n' }}
+        {%- else %}
+            {{- '\n' }}
+        {%- endif %}
     {%- else %}
         {{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}
     {%- endif %}
