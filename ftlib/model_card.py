@@ -12,6 +12,7 @@ hub card format: https://huggingface.co/docs/hub/model-cards). Not known here: h
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ftlib import workspace
@@ -149,4 +150,33 @@ def write_card(run: RunDir, folder: str | Path, kind: str) -> Path:
     return card
 
 
-__all__ = ["card_text", "saved_dtypes", "weights_words", "write_card"]
+def studio_export(spec: str) -> str:
+    """How the model `spec` names (the sidebar's Model box, a run's base) was made, where this studio made it: "run
+    r7's merged model" (a LoRA run's adapter merged into its base), "run r7's fine-tuned model" (a full fine-tune),
+    read from the card its export wrote (README.md: the `ftlib` tag and the **Run** line), else from the run folder
+    it is in (`runs/r7/merged`, written where no card could be); "" for any other model (the default, a hub model, a
+    folder of someone's own, one not found). Pages call such a model by its name, not "base".
+
+    >>> studio_export("default"), studio_export("/no/such/model")
+    ('', '')
+    """
+    from ftlib.errors import UserError
+    from ftlib.models import resolve_model
+
+    try:
+        folder = resolve_model(spec, fetch=False)  # nothing fetched or converted: only what is on this machine
+        text = (folder / "README.md").read_text(encoding="utf-8") if (folder / "README.md").is_file() else ""
+    except (UserError, OSError, UnicodeDecodeError):
+        return ""
+    front, _, body = text[4:].partition("\n---") if text.startswith("---\n") else ("", "", "")
+    if "- ftlib" in front.split("\n"):  # the tag `card_text` writes
+        run = re.search(r"^- \*\*Run:\*\* `([^`]+)`", body, re.M)
+        kind = "merged model" if "adapter merged into the weights" in body else "fine-tuned model"
+        return f"run {run[1]}'s {kind}" if run else f"a {kind} exported by this studio"
+    run = RunDir(folder.parent)
+    if folder.name in ("merged", "model") and run.config_file.is_file() and run.status_file.is_file():
+        return f"run {run.id}'s {'merged' if folder.name == 'merged' else 'fine-tuned'} model"
+    return ""
+
+
+__all__ = ["card_text", "saved_dtypes", "studio_export", "weights_words", "write_card"]

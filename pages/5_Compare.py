@@ -323,7 +323,7 @@ with st.container():
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
-    prompt_view(prompts, reference, choices_by_name(usable, choices))
+    prompt_view(prompts, reference, choices_by_name(usable, choices, model))
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
     # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
@@ -355,7 +355,7 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         model_set, rows, max_new_tokens=max_new, seed=int(seed), label="a Compare grid", template=written_in
     ).start()
     st.session_state[JOB_KEY] = job
-    runs_shown = choices_by_name(usable, choices)  # each run's short label and facts stand for its long id
+    runs_shown = choices_by_name(usable, choices, model)  # each run's short label and facts stand for its long id
     st.session_state[LABELS_KEY] = {
         "settings": [setting_header(s) for s in settings],
         "sampled": [not s.greedy for s in settings],  # the hover card adds the odds a token was drawn with
@@ -485,7 +485,7 @@ st.markdown(
     "less likely against the tokens not yet used (one of them can still gain on the others): here, the prompt's."
 )
 v1, v2, v3, v4 = st.columns(4)
-shown_names = choices_by_name(usable, choices)
+shown_names = choices_by_name(usable, choices, model)
 restore("view_model", model_names)  # these sliders outlive a visit to another page too (ui.kept)
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n

@@ -31,6 +31,7 @@ from ftlib.errors import plural
 from ftlib.eval_runs import rows_version
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
+from ftlib.model_card import studio_export
 from ftlib.references import item_count, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
@@ -194,8 +195,11 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     + ": we measure how surprised each model is by it (loss; lower is better) and let both models answer the same "
     "prompt."
 )
+# "Base" below is this run's starting point; where that is a model the studio fine-tuned (a run's merged export typed
+# into the sidebar), the line says so: "base" alone read as the model as published (helper 65's walk).
+made = studio_export(info.model)
 st.caption(
-    f"Base model `{info.model}` · dataset `{info.dataset}` · "
+    f"Base model `{info.model}`{f' (itself fine-tuned: {made})' if made else ''} · dataset `{info.dataset}` · "
     f"{rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
     f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`
 )

@@ -75,3 +75,58 @@ def test_an_engine_caller_that_names_no_one_is_still_nobody():
     run = make_run("r-quiet", state="interrupted", stopped_by="user")
     record(run.path, "stop", None)  # `runs.stop(run_id)` from Python: not known to be a browser
     assert run.summary().people_text == ""
+
+
+def _merged_export(model_dir, card: bool = True):
+    """Run r7's merged model in its folder (runs/r7/merged): `model_dir`'s weights, with the card an export writes."""
+    import shutil
+
+    from ftlib.model_card import write_card
+
+    r7 = make_run("r7", {"method": "lora", "model": str(model_dir)}, max_steps=3)
+    shutil.copytree(model_dir, r7.merged_dir)
+    if card:
+        write_card(r7, r7.merged_dir, "merged")
+    return r7.merged_dir
+
+
+def test_a_model_the_studio_fine_tuned_is_told_from_a_base(tiny_model_dir, tmp_path):
+    import shutil
+
+    from ftlib.model_card import studio_export, write_card
+
+    assert studio_export(str(tiny_model_dir)) == ""  # a model as published (no card of the studio's)
+    merged = _merged_export(tiny_model_dir)
+    assert studio_export(str(merged)) == "run r7's merged model"
+    copy = tmp_path / "pirate-135m"  # `runs export r7 --merged --out ~/models/pirate-135m`: the card goes with it
+    shutil.copytree(merged, copy)
+    assert studio_export(str(copy)) == "run r7's merged model"
+    full = make_run("r8", {"method": "full", "model": str(tiny_model_dir)}, model=tiny_model_dir)
+    write_card(full, full.model_dir, "model")
+    assert studio_export(str(full.model_dir)) == "run r8's fine-tuned model"
+    (full.model_dir / "README.md").unlink()  # an account that could not write the card: the run folder says it
+    assert studio_export(str(full.model_dir)) == "run r8's fine-tuned model"
+    (copy / "README.md").write_text("---\nlicense: mit\n---\n# Someone's own model\n")  # not the studio's card
+    assert studio_export(str(copy)) == ""
+
+
+def test_compare_and_evaluate_name_a_merged_sidebar_model_not_base(varied_dir, adapter_template):
+    """The walk typed run r7's merged export into the sidebar: Compare's rows and its next-token picker called it
+    "base", which reads as the model as published. It is named as the sidebar names it ("r7/merged"), and Evaluate's
+    line on a run trained on it says the base is itself fine-tuned; a model as published keeps "base"."""
+    from tests.test_pages_compare import TEST_ROWS, open_page
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    at = open_page("pages/5_Compare.py", merged)
+    assert not at.exception, at.exception
+    model_box = next(s for s in at.selectbox if s.label == "Model")
+    assert model_box.options[0] == "r7/merged", model_box.options
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    line = next(c.value for c in at.caption if c.value.startswith("Base model"))
+    assert f"Base model `{merged}` (itself fine-tuned: run r7's merged model) · " in line, line
+    at = open_page("pages/5_Compare.py", varied_dir)  # sentinel: the model as published is still "base"
+    assert next(s for s in at.selectbox if s.label == "Model").options[0] == "base"

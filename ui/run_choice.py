@@ -23,7 +23,8 @@ import time
 import streamlit as st
 
 from ftlib import runs, stored_people
-from ftlib.run_picker import RunChoice, preselect, run_choices
+from ftlib.model_card import studio_export
+from ftlib.run_picker import RunChoice, model_name, preselect, run_choices
 from ui import alerts
 from ui.common import active_split_name
 from ui.kept import KEPT, default_for, keep, restore
@@ -208,10 +209,16 @@ def pick_runs(
     return names
 
 
-def choices_by_name(adapters, choices: list[RunChoice] | None = None) -> dict[str, RunChoice]:
+def choices_by_name(adapters, choices: list[RunChoice] | None = None, base: str | None = None) -> dict[str, RunChoice]:
     """Each finished run's RunChoice by its name: the short label and facts that stand for its long id. `choices`: as
-    `pick_run`'s."""
-    return {c.name: c for c in (run_choices(adapters) if choices is None else choices)}
+    `pick_run`'s. With `base` (the sidebar's model spec), the model set's "base" too where that model is itself one
+    the studio fine-tuned (`ftlib.model_card.studio_export`): named as the sidebar names it ("r7/merged"), not "base",
+    which read as the model as published (helper 65's walk); a model as published stays "base"."""
+    named = {c.name: c for c in (run_choices(adapters) if choices is None else choices)}
+    made = studio_export(base) if base else ""
+    if made:
+        named["base"] = RunChoice("base", model_name(base), f"the sidebar's model: {made}", "", "", None)
+    return named
 
 
 __all__ = [
