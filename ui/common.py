@@ -35,6 +35,8 @@ def active_model() -> str:
 
 MODEL_ERROR_KEY = "_model_error"
 MODEL_NOTE_KEY = "_model_note"
+# Under the box when a new session starts from a model other than `default` that someone chose before.
+REMEMBERED_NOTE = "Last chosen in this workspace, perhaps by someone else: type another above to change it."
 
 
 def model_box() -> None:
@@ -70,8 +72,9 @@ def _usable_model(typed: str) -> None:
 
 
 def _remembered_model() -> str:
-    """The model last chosen in the workspace, checked again (its folder may have changed since); `default` when none
-    was recorded or it no longer passes, with a note under the box saying which and why."""
+    """The model last chosen in the workspace, checked again (its folder may have changed since), with a note under
+    the box saying it was the workspace's last choice; `default` when none was recorded (no note) or it no longer
+    passes, with a note saying which and why."""
     from ftlib.models import DEFAULT_MODEL, last_model
 
     remembered = last_model(workspace.workspace_dir())
@@ -84,6 +87,8 @@ def _remembered_model() -> str:
             f"The model last chosen here, `{remembered}`, cannot be used any more ({exc}). Back to `default`."
         )
         return DEFAULT_MODEL
+    # On a shared server it may be a teammate's choice: said once, under the box, on the session's first draw.
+    st.session_state[MODEL_NOTE_KEY] = REMEMBERED_NOTE
     return remembered
 
 
