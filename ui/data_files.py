@@ -83,7 +83,7 @@ def most_copies_cached(key: tuple) -> int:
     return most_copies(load_cached(*key).rows)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Looking for prompts asked more than once, or nearly...")
 def prompts_kept_together_cached(key: tuple) -> tuple[int, int]:
     """(how many prompts of the rows `load_cached(*key)` read have several rows, `shared_prompts`; how many prompt
     groups nearly repeat an earlier one, `near_groups`), from one grouping of the rows: a split keeps both on one
