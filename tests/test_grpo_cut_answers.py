@@ -148,9 +148,13 @@ def test_latest_answers_mark_cut_answers_and_fit_their_rows(tiny_model_dir, monk
         for a in (p * 2, 9)
     ]
     at, table, heights = _run_with(rows, "20261206-120000-grpo-cut", tiny_model_dir, monkeypatch)
-    assert list(table.value.columns) == ["prompt", "answer", "regex", "total", "advantage"]  # no flag column
+    assert list(table.value.columns) == ["prompt", "answer", "regex", "total", "advantage", "cut"]  # no at_limit
     cut = "The sum is 9 … [cut at 16 tokens]"
     assert list(table.value["answer"]) == ["The sum is 2", cut, "The sum is 4", cut]
+    # The answer's end is hidden where the answer is wider than its cell (48 tokens already are, in a browser walk):
+    # a narrow column before it marks the cut ones too
+    assert list(table.value["cut"]) == ["", "✂", "", "✂"]
+    assert list(table.proto.column_order) == ["prompt", "regex", "total", "advantage", "cut", "answer"]
     said = [w.value for w in at.warning if w.value.startswith("✂")]
     assert len(said) == 1 and said[0].startswith("✂ 2 of 4 answers stopped at the 16-token limit")
     assert "Raise **Max answer length (tokens)** for the next run" in said[0]
@@ -161,5 +165,5 @@ def test_latest_answers_mark_cut_answers_and_fit_their_rows(tiny_model_dir, monk
 def test_latest_answers_logged_before_the_flag_are_neither_marked_nor_said_not_cut(tiny_model_dir, monkeypatch):
     rows = [{"prompt": "Why?", "answer": "Because", "regex": 0.0, "total": 0.0, "advantage": 0.0}]
     at, table, _ = _run_with(rows, "20261206-120000-grpo-old", tiny_model_dir, monkeypatch)
-    assert table.value.to_dict("records") == [{k: rows[0][k] for k in table.value.columns}]
+    assert table.value.to_dict("records") == [{k: rows[0][k] for k in table.value.columns}]  # no "cut" column
     assert not [w for w in at.warning if w.value.startswith("✂")]

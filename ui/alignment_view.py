@@ -99,20 +99,26 @@ def reward_help() -> None:
         )
 
 
+CUT = "cut"  # the live table's column marking an answer cut at the max answer length (✂)
+
+
 def _table(rows: list[dict]) -> None:
     """Rows of answers and their numbers: the prompt, then the numbers (each reward, the total, the advantage; a
-    score), then the answer, the widest, last: what is cut off on a narrow screen is the end of an answer, never a
-    number."""
+    score), the `CUT` mark where rows have one, then the answer, the widest, last: what is cut off on a narrow screen
+    is the end of an answer, never a number or the mark."""
     frame = pd.DataFrame(rows)
-    numbers = [c for c in frame.columns if c not in ("prompt", "answer")]
+    numbers = [c for c in frame.columns if c not in ("prompt", "answer", CUT)]
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        column_order=[c for c in ("prompt", *numbers, "answer") if c in frame.columns],
+        column_order=[c for c in ("prompt", *numbers, CUT, "answer") if c in frame.columns],
         column_config={
             "prompt": st.column_config.TextColumn(width="medium"),
             "answer": st.column_config.TextColumn(width="large"),
+            CUT: st.column_config.TextColumn(
+                width="small", help="✂: the answer stopped at the max answer length, not at its own end"
+            ),
             **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
         },
     )
@@ -333,12 +339,17 @@ def completions_table(run: RunDir) -> None:
     limit = config.get("grpo_max_new_tokens")
     if note := cut_note(rows, limit, "for the next run"):
         st.warning(note, icon=alerts.WARNING)
-    # The answer's cell says its cut; the key itself is no number column. Streamlit's "auto" height fits a few rows
-    # and scrolls past ten: a fixed 320 px drew blank rows under 2 prompts x 2 answers (a newcomer's walk).
+    # The answer's cell says its cut at its end, which a cell narrower than the answer hides (an answer of 48
+    # tokens runs past the column's right edge: which 3 of 4 were cut could not be told), so a narrow "cut" column
+    # before the answer marks it too (✂), where the flag is known; the key itself is no number column. Streamlit's
+    # "auto" height fits a few rows and scrolls past ten: a fixed 320 px drew blank rows under 2 prompts x 2
+    # answers (a newcomer's walk).
+    known = any(isinstance(r.get("at_limit"), bool) for r in rows)
     _table(
         [
             {
                 **{k: v for k, v in r.items() if k != "at_limit"},
+                **({CUT: "✂" if r.get("at_limit") is True else ""} if known else {}),
                 "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit),
             }
             for r in rows
