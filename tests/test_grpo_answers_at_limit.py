@@ -28,6 +28,9 @@ def test_each_grpo_answer_cut_at_the_limit_says_so_on_the_page(grpo_run, varied_
         for side in ("base", "tuned"):
             cell, cut = table.loc[r.index + 1, f"{side}_output"], getattr(r, f"{side}_at_limit")
             assert cell.endswith(" … [cut at 8 tokens]") == cut, (cell, cut)
+            # A cell shows an answer's start: a narrow column before it marks the cut too
+            assert table.loc[r.index + 1, f"{side}_cut"] == ("✂" if cut else ""), (side, r.index)
+    assert list(table.columns[:5]) == ["prompt", "base_cut", "base_output", "tuned_cut", "tuned_output"]
     # Kept with the run and read back whole; a result kept before this was recorded reads as unknown, not as not cut.
     assert answers_from_record(result_record(result)).rows == result.rows
     old = result_record(result)
@@ -48,5 +51,5 @@ def test_the_answers_come_before_where_they_are_in_the_file(grpo_run, varied_dir
 
     monkeypatch.setattr("ui.grpo_eval_view.with_places", placed)
     at = measure(open_page(varied_dir), "Answer and score", "evaluate_answers_job")
-    columns = list(at.dataframe[-1].value.columns)
+    columns = [c for c in at.dataframe[-1].value.columns if not c.endswith("_cut")]  # the ✂ marks beside them
     assert columns[:4] == ["row", "prompt", "base_output", "tuned_output"] and columns[-1] == "where", columns

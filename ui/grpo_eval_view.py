@@ -180,10 +180,16 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
             cut_answer(text, cut, limit)
             for text, cut in zip(table[f"{side}_output"], table[f"{side}_at_limit"], strict=True)
         ]
+        # ... and is marked ✂ in a narrow column before it: a cell shows an answer's start, and a 64-token answer's
+        # end, where it says its cut, is past the cell's right edge (helper 67's walk of the live GRPO table)
+        table[f"{side}_cut"] = ["✂" if cut is True else "" for cut in table[f"{side}_at_limit"]]
+    known = any(isinstance(cut, bool) for side in ("base", "tuned") for cut in table[f"{side}_at_limit"])
+    marks = {side: [f"{side}_cut"] if known else [] for side in ("base", "tuned")}  # none in a result kept before
     st.markdown("**The answers, the largest drop in reward first**")
     # The answers and their rewards first, the file's place last: before them, `where` and the prompt filled a 1280 px
     # window, and the answers began past its right edge (helper 60's cold walk).
-    shown = ["row", "prompt", "base_output", "tuned_output", "base_reward", "tuned_reward", "reward_change"]
+    shown = ["row", "prompt", *marks["base"], "base_output", *marks["tuned"], "tuned_output"]
+    shown += ["base_reward", "tuned_reward", "reward_change"]
     shown += ["where"] if "where" in table else []
     st.dataframe(table[shown], hide_index=True, width="stretch")
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
