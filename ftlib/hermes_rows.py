@@ -182,11 +182,13 @@ def _call_turn(turn: dict, key: str, where: str, notes: list[str] | None) -> dic
     not a call, one never closed, or text after the blocks."""
     text = turn[key]
     tail = _tail(text)
-    if tail is None:
-        opened = _opens_a_call(text)
-        if opened is None:
-            return None  # the tag mentioned in a sentence or a code block: the turn's text
-        if _CALL[1] not in text[opened:]:
+    # A block opened before the ones that end the text (never closed, or text after it before the last blocks) is a
+    # call too: read as content, it would be trained as words and its call lost.
+    opened = _opens_a_call(text if tail is None else text[: tail[0]])
+    if opened is None and tail is None:
+        return None  # the tag mentioned in a sentence or a code block: the turn's text
+    if opened is not None:
+        if _CALL[1] not in text[opened : len(text) if tail is None else tail[0]]:
             raise RowProblem(
                 f"{where} opens a <tool_call> block that never closes (no </tool_call> after it): close it after the "
                 "call's JSON"

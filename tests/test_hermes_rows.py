@@ -216,6 +216,19 @@ REFUSED = [
         r"text before the first <tool_call>, or into the next assistant turn",
     ),
     (
+        # The calls were read from the last block alone; the first, with the text after it, was trained as words.
+        "text between the calls",
+        gpt(call("get_tide", {"harbour": "Brest"}) + "\nAnd the wind:\n" + call("get_tide", {"harbour": "Sein"})),
+        tool(response(HIGH)),
+        r"turn 3 \(assistant\) of 'conversations' writes text after or between its <tool_call> blocks",
+    ),
+    (
+        "an unclosed tag before a closed one",
+        gpt('<tool_call>\n{"name": "get_tide", "arguments": {}}\n' + call("get_tide", {"harbour": "Brest"})),
+        tool(response(HIGH)),
+        r"turn 3 \(assistant\) of 'conversations' opens a <tool_call> block that never closes",
+    ),
+    (
         "an unclosed response",
         gpt(call("get_tide", {"harbour": "Brest"})),
         tool('<tool_response>\n{"high": "14:02"}'),
