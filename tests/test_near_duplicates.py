@@ -196,6 +196,20 @@ def test_the_data_page_splits_a_file_of_variants_and_says_so_once(tmp_path, monk
     assert len([w.value for w in at.warning if "nearly" in w.value]) == 1
 
 
+def test_the_data_pages_split_warnings_say_which_lines_of_the_file_they_name(tmp_path, monkeypatch):
+    """A newcomer's walk: the page said "training row 23" of the split it would make, and line 23 of the file was
+    another question (the variant was on line 26). The page says where the rows it names are, as a saved split does."""
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    rows = [chat(q) for q in filler(random.Random(8), 40)] + [chat(SPIDER), chat(SPIDER.lower() + " (asked 2x)")]
+    path = tmp_path / "variants.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    at = with_path(data_page(), path)
+    [note] = [w.value for w in at.warning if w.value.startswith("The row numbers above count the split's")]
+    assert "not the rows of variants.jsonl" in note and "is line 41" in note and "is line 42" in note
+
+
 def test_each_prompt_is_read_once_as_its_question_and_context():
     from ftlib.near_duplicates import _questions, prompt_context, prompt_text
 

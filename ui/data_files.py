@@ -15,6 +15,7 @@ from ftlib.data_budget import estimate, memory_bytes
 from ftlib.data_stats import row_counts
 from ftlib.near_duplicates import near_groups
 from ftlib.own_split import own_split
+from ftlib.split_lines import lines_note, split_lines
 from ftlib.splits import most_copies, prompt_groups, shared_prompts
 from ui.auth import who
 from ui.common import user_errors
@@ -99,9 +100,15 @@ def split_outcome_cached(key: tuple, dedupe: bool, test_size: float, seed: int) 
     label, a part crowded by one row's copies, prompts kept on one side), kept per settings: the split itself costs
     ~1 s a click on 60,000 rows. Its sizes are the split's own: copies and a prompt's rows stay on one side, so they
     can differ from the count asked for."""
-    rows = deduped_cached(key)[0] if dedupe else load_cached(*key).rows
+    loaded = load_cached(*key)
+    rows = deduped_cached(key)[0] if dedupe else loaded.rows
     train, test = split_rows(rows, test_size, seed)
-    warnings = split_warnings(len(train), len(test), load_cached(*key).kind, train=train, test=test)
+    warnings = split_warnings(len(train), len(test), loaded.kind, train=train, test=test)
+    # The warnings count the split's rows ("training row 23"); the user has the file (line 26): say where they are,
+    # as a saved split's notes do (a newcomer's walk looked for line 23).
+    meta = split_lines(loaded, key[-1], train=train, test=test)
+    if warnings and (note := lines_note(meta, warnings, (len(train), len(test)))):
+        warnings = [*warnings, note]
     return len(train), len(test), warnings
 
 
