@@ -50,7 +50,7 @@ from ftlib.errors import plural
 from ftlib.file_bytes import check_path, opened
 from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
-from ftlib.hermes_rows import hermes_records
+from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import NoPair, judged_pair, judged_records, judged_shape
 from ftlib.label_values import contradicting_labels, rating_problem
@@ -369,7 +369,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     raw, errors, columns, lines, read_notes, numbered, short = _raw_records(data, filename, kind)
     del data  # parsed: the rows' own copies are what is converted
     raw, provider_notes = api_records(drained(raw))  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
-    raw, tool_notes, tool_warnings = hermes_records(drained(raw))  # a system text's <tools> as the row's tools
+    raw, tools_read, tools_unread = hermes_records(drained(raw))  # a system text's <tools> as the row's tools
     judged_notes: list[str] = []  # rows given a format's shape here: a table's columns then map to nothing
     if not maps_a_column(column_map) and fmt in (None, "messages"):  # a query and the calls answering it (call_rows)
         raw, judged_notes = call_records(drained(raw))
@@ -378,7 +378,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         judged_notes += judged
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
     column_map = column_map or (written_map(columns) if judged_notes else None)  # a table's columns as written
-    read_notes = [*read_notes, *provider_notes, *tool_notes, *judged_notes]
+    read_notes = [*read_notes, *provider_notes, *judged_notes]
     total = len(raw) + len(errors)
     if not raw and not errors:
         empty_list = "no rows (an empty list)"  # a lone `[]`, whichever the file's extension
@@ -514,7 +514,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         unread_text.update(source_of.get(k, k) for k in unread if looks_like_text(record.get(k)))
     errors.sort(key=lambda e: e.row)
     records = notes.records  # as the notes below read them
-    notices = [FieldNotice(note, note=True) for note in read_notes] + [FieldNotice(w) for w in tool_warnings]
+    notices = [FieldNotice(note, note=True) for note in read_notes]  # then the <tools> read, of the rows kept:
+    notices += [FieldNotice(said, note=note) for said, note in hermes_notes(tools_read, tools_unread, numbers)]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(ignored, notes.looking(), fmt, {e.row for e in errors}, places) + passed_columns(
@@ -522,9 +523,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     )
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
-    unpaired = FORMAT_KIND[fmt] == "unpaired"  # a KTO answer labelled good and bad:
-    if unpaired and (both := contradicting_labels(rows, [where(n) for n in numbers])):
-        notices.append(FieldNotice(both))
+    if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):
+        notices.append(FieldNotice(both))  # a KTO answer labelled good and bad
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

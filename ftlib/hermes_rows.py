@@ -376,33 +376,51 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
     return out, True
 
 
-def hermes_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str], list[str]]:
-    """`hermes_record` of each (number, record): the records, the file's note on the rows whose `<tools>` were read
-    and its warning on those whose `<tools>` did not parse, with how many rows ([] when none)."""
-    out, read, unread = [], 0, 0
+def hermes_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], set[int], set[int]]:
+    """`hermes_record` of each (number, record): the records, the numbers of the rows whose `<tools>` were read and
+    of those whose `<tools>` did not parse (`hermes_notes` words them once the file's rows are checked)."""
+    out, read, unread = [], set(), set()
     for number, record in records:
         done = hermes_record(record)
         if done is not None:
             record, ok = done
-            read, unread = read + ok, unread + (not ok)
+            (read if ok else unread).add(number)
         out.append((number, record))
-    notes = [
+    return out, read, unread
+
+
+def hermes_notes(read: set[int], unread: set[int], kept: Iterable[int]) -> list[tuple[str, bool]]:
+    """(message, is_note) of the file's note on the rows whose `<tools>` were read and of its warning on those whose
+    `<tools>` did not parse, each counting only the rows `kept` (the numbers of the rows the file's checks kept; []
+    when none): a row refused after its tools were read was not read (its error says why), so "21 rows: the tools
+    ... were read" of 20 valid rows said one too many."""
+    kept = set(kept)
+    read, unread = len(read & kept), len(unread & kept)
+    note = (
         f"{_rows(read)}: the tools listed as a <tools> block in the system text (Hermes function calling) were read "
         "as the row's tools, which the chat template writes; the system text keeps what comes before <tools>, and "
         "what comes after </tools> (how to write a call) is left out, since a template that writes tools says that "
         "itself"
-    ]
-    warnings = [
+    )
+    warning = (
         f"{_rows(unread)}: the <tools> block in the system text is not a list of tool schemas (JSON objects "
         "with a name, or their Python literal): their system text is kept as written, schemas and all, and they have "
         'no tools for the chat template to write. Write the block as a JSON list of {"name", "description", '
         '"parameters"} objects to have it read as the row\'s tools'
-    ]
-    return out, notes if read else [], warnings if unread else []
+    )
+    return [(note, True)] * bool(read) + [(warning, False)] * bool(unread)
 
 
 def _rows(n: int) -> str:
     return f"{n} row{'s' if n != 1 else ''}"
 
 
-__all__ = ["CALLS_NOTE", "MERGED_NOTE", "PYTHON_NOTE", "hermes_record", "hermes_records", "hermes_turns"]
+__all__ = [
+    "CALLS_NOTE",
+    "MERGED_NOTE",
+    "PYTHON_NOTE",
+    "hermes_notes",
+    "hermes_record",
+    "hermes_records",
+    "hermes_turns",
+]

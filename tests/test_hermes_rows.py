@@ -259,6 +259,23 @@ def test_a_malformed_block_refuses_its_row_by_line_and_the_good_rows_are_kept(ca
     assert re.search(message, result.errors[0].message), result.errors[0].message
 
 
+def test_the_tools_note_counts_only_the_rows_kept():
+    # Helper 67's walk: "21 rows: the tools ... were read" above 20 valid rows, one refused after its tools were read
+    good = chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)), tools_text=json.dumps([TIDE]))
+    bad = chat(gpt('<tool_call>\n{"name": "get_tide"\n</tool_call>'), tool(response(HIGH)), tools_text="[{]")
+    refused = chat(gpt('<tool_call>\n{"name": "get_tide"\n</tool_call>'), tools_text=json.dumps([TIDE]))
+    result = load_bytes(jsonl([good, good, refused, bad]), "hermes.jsonl")
+    assert result.valid_rows == 2 and [e.row for e in result.errors] == [3, 4]
+    (note,) = [n for n in result.notices if "were read as the row's tools" in n.message]
+    assert note.note and note.message.startswith("2 rows: the tools listed as a <tools> block")
+    # The row whose block did not parse was refused too: no warning of 1 row with no tools among the rows kept
+    assert not any("is not a list of tool schemas" in n.message for n in result.notices)
+    result = load_bytes(jsonl([good, refused]), "hermes.jsonl")
+    assert [n.message[:6] for n in result.notices if "were read as the row's tools" in n.message] == ["1 row:"]
+    result = load_bytes(jsonl([refused, good | {"conversations": good["conversations"][1:]}]), "hermes.jsonl")
+    assert not any("<tools> block" in n.message for n in result.notices)  # the one row read was refused
+
+
 @pytest.mark.parametrize(
     "said",
     [
