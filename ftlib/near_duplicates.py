@@ -222,9 +222,13 @@ def same_question(a: set, b: set) -> bool:
     >>> same_question({1, 2, 3, 4, 5}, {1, 2, 3, 4, 5, 6}), same_question({1, 2, 3}, {1, 2, 3, 4, 5, 6})
     (True, False)
     """
-    both = len(a & b)
-    jaccard = both / (len(a) + len(b) - both) if a or b else 1.0
-    return jaccard >= JACCARD or (jaccard >= CONTAINED_JACCARD and both >= CONTAINED * min(len(a), len(b)))
+    return _shared_enough(len(a & b), len(a), len(b))
+
+
+def _shared_enough(both: int, a: int, b: int) -> bool:
+    """`same_question` of two shingle sets of sizes `a` and `b` that share `both`."""
+    jaccard = both / (a + b - both) if a or b else 1.0
+    return jaccard >= JACCARD or (jaccard >= CONTAINED_JACCARD and both >= CONTAINED * min(a, b))
 
 
 def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | None = None) -> list[tuple[int, int]]:
@@ -268,13 +272,20 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
         signatures = np.concatenate([_signatures(*_shingles(part)) for part in _chunks(long_texts)])
         left, right = _candidates(signatures)
         # The shingles again, of the candidates' texts only: every text's at once took 8 bytes a character, twice.
+        # Each kept as a sorted array, not a Python set: a set holds ~60 bytes a shingle, and in a file of one
+        # template's long prompts every text is a candidate (20,000 prompts of 1,000 characters peaked at 1.2 GB).
+        # Hashed a chunk at a time too: the candidates' texts at once held ~50 bytes a character of arrays.
         needed = sorted(set(left.tolist()) | set(right.tolist()))
-        hashes, offsets = _shingles([long_texts[i] for i in needed]) if needed else (None, [])
-        ends = np.append(offsets, len(hashes)).tolist() if needed else []
-        sets = {i: set(hashes[ends[k] : ends[k + 1]].tolist()) for k, i in enumerate(needed)}
+        sets: dict[int, np.ndarray] = {}  # each candidate's shingle hashes, sorted, each once
+        for part in _chunks([long_texts[i] for i in needed]):
+            hashes, offsets = _shingles(part)
+            ends = np.append(offsets, len(hashes)).tolist()
+            for k, i in enumerate(needed[len(sets) : len(sets) + len(part)]):
+                sets[i] = np.unique(hashes[ends[k] : ends[k + 1]])
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = long_ids[i], long_ids[j]
-            if same_question(sets[i], sets[j]) and context(a) == context(b):
+            both = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+            if _shared_enough(both, len(sets[i]), len(sets[j])) and context(a) == context(b):
                 pairs.add((a, b))
     return _without_templates(sorted(pairs), len(texts))
 

@@ -264,3 +264,22 @@ def test_texts_hashed_a_chunk_at_a_time_find_the_same_pairs(monkeypatch):
     assert len(whole) >= 3
     monkeypatch.setattr(near_duplicates, "CHUNK_CHARS", 500)
     assert near_pairs(texts) == whole
+
+
+def test_the_candidates_shingles_are_hashed_a_chunk_at_a_time_too(monkeypatch):
+    """The exact check hashed every candidate's text at once: in a file of one template's long prompts each text is a
+    candidate, and 20,000 prompts of 1,000 characters peaked at 1.2 GB (250 MB a chunk at a time)."""
+    from ftlib import near_duplicates
+
+    rng = random.Random(6)
+    words = "good bad phone battery screen love hate works broke fine great awful slow fast".split()
+    instruction = "You are a careful assistant. Classify the sentiment of this product review as positive or negative."
+    texts = [f"{instruction} Review: {' '.join(rng.choice(words) for _ in range(6))}" for _ in range(60)]
+    texts += [SPIDER, SPIDER + " (asked 2x, variant 12)"]
+    whole = near_pairs(texts)
+    hashed = []
+    shingles = near_duplicates._shingles
+    monkeypatch.setattr(near_duplicates, "CHUNK_CHARS", 500)
+    monkeypatch.setattr(near_duplicates, "_shingles", lambda part: hashed.append(part) or shingles(part))
+    assert near_pairs(texts) == whole and (60, 61) in whole
+    assert max(sum(len(t) + 1 for t in part) for part in hashed) <= 501  # each text and its separator
