@@ -337,7 +337,8 @@ def _system_at(record: dict) -> tuple[str, int | None, str, list | None] | None:
 def hermes_record(record: Any) -> tuple[dict, bool] | None:
     """(`record` with the `<tools>` block of its system text read as its `tools`, True) for a row whose system text
     holds one; (`record` as it is, False) when that block does not parse; None for any other row. The row's own
-    `tools`, where it has them, are kept, and the block is still taken out of the system text.
+    `tools`, where it has them, are kept, the block's tools they do not name after them, and the block is still
+    taken out of the system text.
 
     >>> row = {"conversations": [{"from": "system", "value": "Be brief.\\n<tools>\\n[{'name': 'tide'}]\\n</tools>\\n"
     ...                                                      "Wrap each call in <tool_call> tags."}]}
@@ -371,9 +372,33 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
         out["system"] = kept
     else:
         out[field] = ([{**turns[0], key: kept}] if kept else []) + turns[1:]
-    if not out.get("tools"):
-        out["tools"] = tools
+    out["tools"] = _with_own(out.get("tools"), tools)
     return out, True
+
+
+def _tool_name(tool: Any) -> Any:
+    """A tool schema's name (OpenAI's `{"type": "function", "function": {...}}` or the bare schema); None if none."""
+    spec = tool.get("function") if isinstance(tool, dict) and isinstance(tool.get("function"), dict) else tool
+    return spec.get("name") if isinstance(spec, dict) else None
+
+
+def _with_own(own: Any, block: list[dict]) -> Any:
+    """A row's tools given its own `tools` (`own`: a list, its JSON text as a table's cell holds it, or none) and its
+    system text's `<tools>` block: its own, then the block's that its own do not name. The system text told the model
+    of the block's tools: left out with the block's text, they were dropped without a word."""
+    if not own:
+        return block
+    listed = own
+    if isinstance(own, str):
+        try:
+            listed = parse_json(own)
+        except (json.JSONDecodeError, JSONProblem):
+            return own  # formats.py says what is wrong with it
+    if not isinstance(listed, list):
+        return own
+    names = {_tool_name(t) for t in listed}
+    missing = [t for t in block if _tool_name(t) not in names]
+    return [*listed, *missing] if missing else own
 
 
 def hermes_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], set[int], set[int]]:

@@ -363,9 +363,14 @@ def test_cli_inspect_and_tokens_read_a_hermes_file(tmp_path, capsys):
 
 
 def test_a_rows_own_tools_are_kept_and_the_block_still_leaves_the_system_text():
+    """The block's tools the row's own `tools` lack join them: the system text told the model of get_wind, and with
+    the block taken out of it, get_wind was dropped without a word (the own tools alone were kept)."""
     row = chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)), tools_text=json.dumps([TIDE, WIND]))
     (read,) = load_bytes(jsonl([row | {"tools": [TIDE]}]), "hermes.jsonl").rows
-    assert read["tools"] == [TIDE] and read["messages"][0] == {"role": "system", "content": INTRO}
+    assert read["messages"][0] == {"role": "system", "content": INTRO}
+    assert [t.get("function", t)["name"] for t in read["tools"]] == ["get_tide", "get_wind"], read["tools"]
+    (same,) = load_bytes(jsonl([row | {"tools": [TIDE, WIND]}]), "hermes.jsonl").rows
+    assert same["tools"] == read["tools"]
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
