@@ -16,7 +16,9 @@ render of the whole conversation, so templates that rewrite earlier turns (Qwen3
 
 Inside a turn each character is its reasoning, its reply or a tool call (where templates.render_spans found
 them), its end-of-turn marker, or text the template writes inside the turn (`<think>` lines, `<tool_call>`
-wrappers), which the model must write too. Tool results, tool schemas, system and user text are never trained.
+wrappers), which the model must write too. Tool results, tool schemas, system and user text are never trained;
+the row's tool schemas are named as such where their JSON is found as the template wrote it (schema_spans), else
+they stay the template's text.
 
 What a template leaves out of a row (`dropped_parts`) and the system message it adds to a row without one
 (`added_system_prompt`) are read off renders here too.
@@ -31,6 +33,7 @@ import os
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 
+from ftlib.schema_spans import schema_spans
 from ftlib.template_input import call_name
 from ftlib.templates import (
     ChatTemplate,
@@ -44,6 +47,8 @@ from ftlib.templates import (
 
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
 
+# The row's tool schemas as the template wrote them (schema_spans): the row's own data, not the template's text.
+TOOL_SCHEMAS = "tool schemas (from the row's tools)"
 WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply", "tool": "tool result"}
 # The built-in `text` template writes a row as TRL's standard prompt/completion text, with no roles and no chat
 # markup: its parts are named as TRL names them (the system and user turns' text is the prompt, the assistant's the
@@ -55,6 +60,7 @@ MASKED_WHY = {
     "system prompt": " — masked",
     "tool result": " — masked: the tool wrote it; the model reads it but does not learn to write it",
     "template scaffolding": " — masked",
+    TOOL_SCHEMAS: " — masked: the model reads them to know what it can call; it does not learn to write them",
     "prompt": " — masked: the model reads it and learns only the completion after it",
 }
 _TRAINED = {
@@ -108,8 +114,9 @@ class Segment:
 
     start: int
     end: int
-    role: str  # message role, or "template" for scaffolding
+    role: str  # message role, "tools" for the row's tool schemas, or "template" for scaffolding
     # "content" | "reasoning" | "tool_call" | "end_of_turn" | "end_of_conversation" | "turn_template" | "template"
+    # | "tool_schema"
     kind: str
     message: int | None
     trained: bool
@@ -462,6 +469,11 @@ def build_segments(
                         "inside the template's {% generation %} block (trained)",
                     )
                 )
+    for span in schema_spans(text, tools, rendered.tools, [(s.start, s.end) for s in segments]):
+        if span is not None:  # else its characters stay the template's (a schema written by hand: "Args:" lines)
+            segments.append(
+                Segment(*span, "tools", "tool_schema", None, False, TOOL_SCHEMAS + MASKED_WHY[TOOL_SCHEMAS])
+            )
     segments.sort(key=lambda s: (s.start, s.end))
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
         segments = pushed_down(segments, "bad", template.name)
@@ -570,6 +582,7 @@ __all__ = [
     "POLICIES",
     "TEXT_TEMPLATE",
     "TEXT_WHAT",
+    "TOOL_SCHEMAS",
     "WHAT",
     "Segment",
     "assign",

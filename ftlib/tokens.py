@@ -241,6 +241,8 @@ def _describe(seg: Segment | None, template: str = "") -> str:
     text = template == TEXT_TEMPLATE
     if seg is None or seg.kind == "template":
         return "template scaffolding"
+    if seg.kind == "tool_schema":
+        return masks.TOOL_SCHEMAS
     if seg.kind == "end_of_turn":
         return "end of the completion" if text else "end of assistant turn"
     if seg.kind == "turn_template":

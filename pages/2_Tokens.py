@@ -78,7 +78,10 @@ token's label, so the first token's label is never a target: nothing comes befor
 
 The **prompt is masked** because at inference the user writes it: training the model to produce the user's
 words (or the template's headers) wastes capacity and can make it continue the user's side of the chat. The
-**end-of-turn token** after each reply is trained, so the model learns to stop.
+**end-of-turn token** after each reply is trained, so the model learns to stop. A row's **tool schemas** (its
+`tools`, which the template writes: role `tools`, "tool schemas (from the row's tools)") are the row's own data,
+masked too: the model reads them to know what it can call. Everything else the template writes (headers, its
+instructions around the schemas) is **template scaffolding**, masked.
 
 Colours, each with a second cue: green with a solid bar under it = trained, orange with a dotted bar = pushed down,
 grey without a bar = masked, bold with a dashed outline = special token, striped = padding, struck through = cut by

@@ -10,7 +10,7 @@ import re
 import streamlit as st
 
 from ftlib.errors import plural
-from ftlib.masks import TEXT_TEMPLATE, what_of
+from ftlib.masks import TEXT_TEMPLATE, TOOL_SCHEMAS, what_of
 from ftlib.templates import TOOL_TEMPLATES
 from ui import alerts
 from ui.kept import share
@@ -102,7 +102,9 @@ def show_counts(enc, compact: bool = False) -> None:
         said = ", ".join(f"{part}: {v['trained']}/{v['total']}" for part, v in parts.items())
         st.caption(f"{trained} / total per part: {said}")
         return
-    per_role = ", ".join(f"{role}: {v['trained']}/{v['total']}" for role, v in counts["per_role"].items())
+    # The row's tool schemas as the template wrote them (role "tools"): named as the data they are, not as a role
+    named = {"tools": TOOL_SCHEMAS}
+    per_role = ", ".join(f"{named.get(r, r)}: {v['trained']}/{v['total']}" for r, v in counts["per_role"].items())
     st.caption(f"{trained} / total per role: {per_role}")
 
 
