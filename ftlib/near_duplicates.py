@@ -28,9 +28,9 @@ What counts as nearly the same (`same_question`), from the tests' table (tests/t
 - a prompt's question is its last turn (`prompt_text`), compared only with questions asked under the same turns
   before it and tools (`prompt_context`): a system prompt shared by a file of short questions ("You are a pirate.
   Start with 'Ahoy!'" before "What is pi?", "What is DNA?": samples/pirate_prompts.jsonl) made them all alike;
-- not: prompts of one template, where more than TEMPLATE_SET prompts (or 1% of them) are nearly alike: a long
-  instruction with a short slot (a review to classify) makes each prompt nearly every other, as variants are; a
-  question is asked again a few times, a template fills a file;
+- not: prompts of one template, where more than TEMPLATE_SET prompts (or 1% of them), or more than half of a small
+  file's, are nearly alike: a long instruction with a short slot (a review to classify) makes each prompt nearly every
+  other, as variants are; a question is asked again a few times, a template fills a file;
 - not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.70), a template with
   another subject (0.49), two 20-word questions sharing 5 words (0.13).
 
@@ -291,15 +291,17 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
 
 
 def _without_templates(pairs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
-    """`pairs` of `n` texts, less those of a set of more than max(TEMPLATE_SET, n / 100) texts nearly alike:
-    a long instruction with a short slot ("Classify the sentiment of this review as positive or negative. Review:
-    ...") makes every prompt of a file nearly every other, as a question and its variants are; a question is asked
-    again a few times, a template fills a file."""
+    """`pairs` of `n` texts, less those of a set of more than max(TEMPLATE_SET, n / 100) texts nearly alike, or of
+    more than half of them (at least 3): a long instruction with a short slot ("Classify the sentiment of this review
+    as positive or negative. Review: ...") makes every prompt of a file nearly every other, as a question and its
+    variants are; a question is asked again a few times, a template fills a file."""
     if not pairs:
         return pairs
     roots = _roots(n, pairs)
     sizes = Counter(roots)
-    limit = max(TEMPLATE_SET, n // 100)
+    # Half a file: a small file of one template (20 prompts) was one set, which no split can keep on one side, and
+    # each split warned that its held-out prompts reworded training ones (a newcomer's walk).
+    limit = min(max(TEMPLATE_SET, n // 100), max(3, n // 2))
     return [(i, j) for i, j in pairs if sizes[roots[i]] <= limit]
 
 

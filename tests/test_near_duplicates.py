@@ -248,11 +248,27 @@ def test_one_templates_prompts_are_not_variants_but_a_question_asked_15_times_is
     words = "good bad phone battery screen love hate works broke fine great awful slow fast".split()
     instruction = "You are a careful assistant. Classify the sentiment of this product review as positive or negative."
     reviews = [f"{instruction} Review: {' '.join(rng.choice(words) for _ in range(4))}" for _ in range(30)]
-    assert near_pairs(reviews[:5])  # five are nearly alike, as variants would be
+    assert near_pairs(reviews[:5] + filler(rng, 15))  # five are nearly alike, as variants would be
     assert near_pairs(reviews) == []
+    assert near_pairs(reviews[:20]) == []  # a small file of one template: more than half of it alike
     asked = [f"{SPIDER} (asked {i}x, variant {i * 7})" for i in range(2, 17)] + reviews
     rows = [chat(q) for q in asked]
     assert near_groups(rows, prompt_groups(rows))[0] == list(range(15))
+
+
+def test_a_small_file_of_one_template_is_split_without_a_warning(tmp_path, capsys):
+    """A newcomer's walk: 20 prompts of one template (a long instruction, a short slot) were one set of variants, which
+    no split can keep on one side; `data split` cut it anyway and warned that held-out prompts reworded training
+    ones."""
+    rng = random.Random(2)
+    words = "late lost broken refund invoice login slow crash order parcel".split()
+    ask = "You triage support messages. Label this customer message as billing, shipping or technical. Message:"
+    rows = [chat(f"{ask} {' '.join(rng.choice(words) for _ in range(5))}") for _ in range(20)]
+    path = tmp_path / "triage.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["data", "split", str(path), "--test-size", "0.25", "--out", str(tmp_path / "out")]) == 0
+    assert "nearly" not in capsys.readouterr().out
+    assert len((tmp_path / "out" / "test.jsonl").read_text().splitlines()) == 5
 
 
 def test_texts_hashed_a_chunk_at_a_time_find_the_same_pairs(monkeypatch):
