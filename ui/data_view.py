@@ -333,13 +333,19 @@ def token_histogram(result, key: tuple) -> None:
     over, fraction = count_truncated(lengths, cutoff)
     st.plotly_chart(length_figure(lengths, cutoff))
     chart_data.show(length_table(lengths))  # the histogram's bars for the keyboard and a screen reader (hover only)
-    message = f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens (longest: {longest})."
-    alerts.show("warning" if over else "success", message)
+    # Each count says which template it is for: a green "0 rows" of a template that leaves the calls out stood above
+    # the warning that hermes, which Train asks for, cuts 20 (helper 67's walk). Not green then: training cannot use
+    # that template for these rows.
+    under = "" if result.kind == "text" else f" with {named}"
+    message = (
+        f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens{under} (longest: {longest})."
+    )
+    alerts.show("warning" if over else "info" if kept else "success", message)
     if kept:
         # The lengths above understate what training with a template that keeps the calls would see.
         over_kept, _ = count_truncated(kept, cutoff)
         st.warning(
-            f"Measured with {named}, which leaves out tool calls (Train refuses it for these "
+            f"The count above is for {named}, which leaves out tool calls (Train refuses it for these "
             f"rows). With `{keeps}`, which writes them, the longest row is {max(kept)} tokens and "
             f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**.",
             icon=alerts.WARNING,
