@@ -86,7 +86,9 @@ PRINTED = BY_HAND.replace(
     "{{ t.function.description if t.function is defined else t.description }}",
     "{{ t.function if t.function is defined else t }}",
 )
-INDENTED = PRINTED.replace("{{ t.function if t.function is defined else t }}", "{{ (t.function or t) | tojson(indent=2) }}")
+INDENTED = PRINTED.replace(
+    "{{ t.function if t.function is defined else t }}", "{{ (t.function or t) | tojson(indent=2) }}"
+)
 
 
 def test_a_schema_written_by_hand_keeps_the_old_label(smol_tokenizer):
@@ -96,7 +98,9 @@ def test_a_schema_written_by_hand_keeps_the_old_label(smol_tokenizer):
     assert {t.reason for t in enc.tokens if "harbour" in t.text} <= {"template scaffolding — masked"}
 
 
-@pytest.mark.parametrize(("source", "form"), [(PRINTED, str), (INDENTED, lambda f: json.dumps(f, ensure_ascii=False, indent=2))])
+@pytest.mark.parametrize(
+    ("source", "form"), [(PRINTED, str), (INDENTED, lambda f: json.dumps(f, ensure_ascii=False, indent=2))]
+)
 def test_other_forms_a_template_writes_are_found(smol_tokenizer, source, form):
     enc = encode_row(ROW, smol_tokenizer, get_template("custom", smol_tokenizer, source=source))
     spans = [enc.text[s.start : s.end] for s in enc.segments if s.kind == "tool_schema"]
