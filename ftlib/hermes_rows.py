@@ -15,11 +15,11 @@ and tool schemas written as tagged text inside ordinary turns) -> the turns and 
 Turns (`hermes_turns`, from turn_shapes.written_turns, before turns.py reads a turn): an assistant turn that ends
 with `<tool_call>` blocks makes one call per block (a block of a JSON list makes several), the text before them its
 content; a block is JSON, or a Python literal as hermes-function-calling-v1 writes many (`{'name': ...}`), said once
-per file; `arguments` written as JSON text are decoded by turns.py. A tool turn of `<tool_response>` blocks is one
-tool turn per block, named after the calls before it in order. A block that is not a call (not JSON, no name, never
-closed, text after it) refuses its row, naming the turn and the fix; a turn that only mentions the tag (`<tool_call>`
-inside a sentence or a ``` fence) is text. Consecutive ms-swift `tool_call` turns (each one call's JSON) are one
-assistant turn of parallel calls, as a chat template writes parallel calls.
+per file, and its strings may quote the tags; `arguments` written as JSON text are decoded by turns.py. A tool turn
+of `<tool_response>` blocks is one tool turn per block, named after the calls before it in order. A block that is
+not a call (not JSON, no name, never closed, text after it) refuses its row, naming the turn and the fix; a turn that
+only mentions the tag (`<tool_call>` inside a sentence or a ``` fence) is text. Consecutive ms-swift `tool_call`
+turns (each one call's JSON) are one assistant turn of parallel calls, as a chat template writes parallel calls.
 
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
@@ -49,6 +49,7 @@ _RESULT = ("<tool_response>", "</tool_response>")
 _TOOLS = ("<tools>", "</tools>")
 _TURN_KEYS = ("role", "from", "content", "value")
 _SHAPE = '{"name": ..., "arguments": {...}}'
+_MAX_QUOTED_TAGS = 8  # a call's arguments quoting "<tool_call>" more often than this are read as the tag's blocks
 _MAX_LITERAL = 1_000_000  # characters: a longer block is not parsed as Python (ast holds ~40 bytes a character)
 PYTHON_NOTE = (
     "<tool_call> blocks written as Python literals (single quotes, as hermes-function-calling-v1 writes them) were "
@@ -159,6 +160,19 @@ def _opens_a_call(text: str) -> int | None:
     return None
 
 
+def _parses(inner: str) -> bool:
+    """Whether a block's text is one JSON (or Python literal) value: what a call's block holds, whatever its shape."""
+    if not inner.strip():
+        return False
+    try:
+        parse_json(inner)
+    except JSONProblem:  # JSON all the same (a key written twice): _block_value says what is wrong with it
+        return True
+    except json.JSONDecodeError:
+        return _literal(inner.strip()) is not None
+    return True
+
+
 def _tail(text: str) -> tuple[int, list[str]] | None:
     """(where the `<tool_call>` blocks that end `text` begin, their inner texts in order); None when it does not end
     with one. Read from the end, so a text of many tags is read once."""
@@ -168,10 +182,24 @@ def _tail(text: str) -> tuple[int, list[str]] | None:
             end -= 1
         if not text.endswith(_CALL[1], 0, end):
             break
-        at = text.rfind(_CALL[0], 0, end - len(_CALL[1]))
+        closed = end - len(_CALL[1])
+        at = text.rfind(_CALL[0], 0, closed)
         if at < 0:
             break
-        blocks.insert(0, text[at + len(_CALL[0]) : end - len(_CALL[1])])
+        # An argument may quote the tag ("reply with <tool_call> tags"): the nearest opening tag is then inside the
+        # block's JSON, and what follows it does not parse. An earlier opening whose block does is the block's own;
+        # a few are tried, so that a long text of tags is not parsed again for each. None parses: the nearest stays
+        # (_block_calls says what is wrong with it).
+        if not _parses(text[at + len(_CALL[0]) : closed]):
+            earlier = at
+            for _ in range(_MAX_QUOTED_TAGS):
+                earlier = text.rfind(_CALL[0], 0, earlier)
+                if earlier < 0:
+                    break
+                if _parses(text[earlier + len(_CALL[0]) : closed]):
+                    at = earlier
+                    break
+        blocks.insert(0, text[at + len(_CALL[0]) : closed])
         start, end = at, at
     return (start, blocks) if start is not None else None
 

@@ -276,6 +276,34 @@ def test_the_tools_note_counts_only_the_rows_kept():
     assert not any("<tools> block" in n.message for n in result.notices)  # the one row read was refused
 
 
+# A call whose arguments quote the tags: the nearest <tool_call> before </tool_call> was read as the block's opening,
+# and the row refused as "opens a <tool_call> block that never closes"
+QUOTING = {"name": "send_note", "arguments": {"text": "Wrap each call in <tool_call> tags, close with </tool_call>."}}
+QUOTED = [
+    ("one call", call(**QUOTING), [QUOTING]),
+    (
+        "after a call, as a Python literal",
+        call("get_tide", {"harbour": "Brest"}) + "\n<tool_call>\n" + repr(QUOTING) + "\n</tool_call>",
+        [TIDE_CALL, QUOTING],
+    ),
+    ("before a call", call(**QUOTING) + "\n" + call("get_tide", {"harbour": "Brest"}), [QUOTING, TIDE_CALL]),
+    (
+        "the tag three times",
+        call("send_note", {"text": "<tool_call> <tool_call>", "more": "<tool_call>"}),
+        [{"name": "send_note", "arguments": {"text": "<tool_call> <tool_call>", "more": "<tool_call>"}}],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "said", "calls"), QUOTED, ids=[c[0] for c in QUOTED])
+def test_a_call_whose_arguments_quote_the_tags_is_read(case, said, calls):
+    row = chat(gpt("Noting it.\n" + said), *[tool(response({"ok": True}))] * len(calls))
+    result = load_bytes(jsonl([row]), "hermes.jsonl")
+    assert result.errors == [] and result.valid_rows == 1, result.errors
+    called = result.rows[0]["messages"][1]
+    assert called["content"] == "Noting it." and [c["function"] for c in called["tool_calls"]] == calls
+
+
 @pytest.mark.parametrize(
     "said",
     [
