@@ -437,7 +437,10 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
         st.caption("Train a reward model (method **reward**, on preference pairs) to score these answers here.")
         return
     run_id = st.selectbox("Reward model", choices, key="compare_reward_model")
-    cells = [(m, _plain(s)) for m in labels["models"] for s in labels["settings"]]
+    # Each row's model as the grid's row names it ("r7/merged", a run's short label), not its raw name ("base", a
+    # run id): one name per model across the page (helper 66's follow-up).
+    shown = [name for name, _ in labels["shown"]]
+    cells = [(m, _plain(s)) for m in shown for s in labels["settings"]]
     answers = ["".join(t.text for t in tokens) for tokens in job.snapshot()]
     if st.button("Score the answers", key="compare_score"):
         with user_errors("Could not score the answers"):

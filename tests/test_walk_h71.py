@@ -1,0 +1,36 @@
+"""Follow-ups to helper 66's naming of a sidebar model the studio fine-tuned (a run's merged export): the pages' other
+places that still said "base" or a run id for it (helper 71). Each test fails without its fix."""
+
+from __future__ import annotations
+
+from ftlib import workspace
+from ftlib.testing import make_run
+from tests.test_walk_h66 import _merged_export
+
+
+def test_compare_scores_name_each_model_as_the_grid_does(varied_dir, adapter_template, tmp_path):
+    """Compare's grid named the sidebar's merged export "r7/merged" and a run by its short label, but the reward
+    model's score table below it listed "base" and the run's id: two names per model on one page. Its rows are named
+    as the grid's rows."""
+    from tests.test_pages_alignment import _reward_run
+    from tests.test_pages_compare import TEST_ROWS, open_page, run_until_done
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    tuned = make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    _reward_run(varied_dir, tmp_path)
+    at = open_page("pages/5_Compare.py", merged)
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Generate").click().run()
+    run_until_done(at, "compare_job")
+    assert not at.exception, at.exception
+    at.button(key="compare_score").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    rows = [name for name, _ in at.session_state["compare_labels"]["shown"]]  # the grid's row names, in its order
+    assert rows[0] == "r7/merged" and tuned.id not in rows, rows  # sentinel: the grid's names
+    for name in rows:
+        assert any(m.value.startswith(f"**{name}**") for m in at.markdown), name  # each row's heading
+    assert set(table["model"]) == set(rows), table["model"].tolist()
+    assert "base" not in set(table["model"]) and tuned.id not in set(table["model"])
