@@ -23,10 +23,11 @@ turns (each one call's JSON) are one assistant turn of parallel calls, as a chat
 
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
-"function": ...}` or the bare `{"name", "description", "parameters"}`) becomes the row's `tools`; a block that does
-not parse leaves the system text as written, said once per file in a warning. A row typed on the Tokens page
-(data.read_row) has its turns read so, not its `<tools>`; a user turn of `<tool_response>` blocks (as Qwen2.5's
-template renders results) stays a user turn.
+"function": ...}` or the bare `{"name", "description", "parameters"}`) becomes the row's `tools`, and the system
+text keeps the text before it, less a last sentence ending with ":" that led into it; a block that does not parse
+leaves the system text as written, said once per file in a warning. A row typed on the Tokens page (data.read_row)
+has its turns read so, not its `<tools>`; a user turn of `<tool_response>` blocks (as Qwen2.5's template renders
+results) stays a user turn.
 
 Not known here: how a turn or a call is read (turns.py), the row's format (formats.py).
 """
@@ -47,6 +48,8 @@ _CALL = ("<tool_call>", "</tool_call>")
 _LINE_OPENS_CALL = re.compile(r"^[ \t]*(?P<tag><tool_call>)\s*[{\[]", re.MULTILINE)
 _RESULT = ("<tool_response>", "</tool_response>")
 _TOOLS = ("<tools>", "</tools>")
+# Where the sentence after it begins (Latin and CJK full stops, a line break); "e.g. " cuts less, never more
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s|[。！？]|\n")
 _TURN_KEYS = ("role", "from", "content", "value")
 _SHAPE = '{"name": ..., "arguments": {...}}'
 _MAX_QUOTED_TAGS = 8  # a call's arguments quoting "<tool_call>" more often than this are read as the tag's blocks
@@ -394,7 +397,7 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
     # the text after would say it twice or contradict the calls the model is trained to write. The text before is
     # the dataset's own instructions ("Don't make assumptions about what values to plug into functions"), which no
     # template writes. The file's note (hermes_records) says this.
-    kept = text[:opened].rstrip()
+    kept = _without_lead_in(text[:opened].rstrip())
     out = dict(record)
     if turns is None:
         out["system"] = kept
@@ -402,6 +405,21 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
         out[field] = ([{**turns[0], key: kept}] if kept else []) + turns[1:]
     out["tools"] = _with_own(out.get("tools"), tools)
     return out, True
+
+
+def _without_lead_in(kept: str) -> str:
+    """The system text kept before `<tools>` less its last sentence (or line) where that ends with ":" ("Here are the
+    available tools:"): it introduced the block taken out, and would dangle before the tools the template writes in
+    its own section. Only that sentence goes, cut at the last ". ", "! ", "? ", "。" or line break, so at most it; a
+    text of that one sentence alone leaves ""; any other text is kept as it is.
+
+    >>> _without_lead_in("Never guess a name. Here are the available tools:")
+    'Never guess a name.'
+    """
+    if not kept.endswith(":"):
+        return kept
+    ends = [found.end() for found in _SENTENCE_END.finditer(kept)]
+    return kept[: ends[-1]].rstrip() if ends else ""
 
 
 def _tool_name(tool: Any) -> Any:
@@ -451,7 +469,8 @@ def hermes_notes(read: set[int], unread: set[int], kept: Iterable[int]) -> list[
     read, unread = len(read & kept), len(unread & kept)
     note = (
         f"{_rows(read)}: the tools listed as a <tools> block in the system text (Hermes function calling) were read "
-        "as the row's tools, which the chat template writes; the system text keeps what comes before <tools>, and "
+        "as the row's tools, which the chat template writes; the system text keeps what comes before <tools>, less "
+        'its last sentence where that ends with ":" and led into the block ("Here are the available tools:"), and '
         "what comes after </tools> (how to write a call) is left out, since a template that writes tools says that "
         "itself"
     )

@@ -155,6 +155,45 @@ def test_the_tools_block_becomes_the_rows_tools_and_the_system_keeps_the_text_be
         assert row["messages"][0] == {"role": "system", "content": INTRO}  # the call format after </tools>: left out
     (note,) = [n for n in result.notices if "<tools> block in the system text" in n.message]
     assert note.note and note.message.startswith("3 rows: ") and "what comes after </tools>" in note.message
+    assert 'less its last sentence where that ends with ":" and led into the block' in note.message
+
+
+# (id, the system text before <tools>, what the system turn keeps: None for no system turn). A last sentence ending
+# with ":" led into the block taken out, and dangled before the template's own tool section.
+LEAD_INS = [
+    ("Hermes' lead-in", f"{INTRO} Here are the available tools:", INTRO),
+    ("a lead-in naming the tags", f"{INTRO}\nYour tools are within <tools></tools> XML tags:", INTRO),
+    (
+        "only the last sentence goes",
+        "Rules:\n- Never guess a harbour's name.\nUse these:",
+        "Rules:\n- Never guess a harbour's name.",
+    ),
+    ("sentences ended in Chinese", "不要猜测港口名称。可用的工具如下:", "不要猜测港口名称。"),
+    ("the lead-in alone", "Here are the available tools:", None),
+    ("no colon: kept", f"{INTRO} The tools follow", f"{INTRO} The tools follow"),
+    (
+        "a colon inside: kept",
+        "Units: knots. Never guess a harbour's name.",
+        "Units: knots. Never guess a harbour's name.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "before", "kept"), LEAD_INS, ids=[c[0] for c in LEAD_INS])
+def test_a_last_sentence_leading_into_the_tools_block_leaves_with_it(case, before, kept):
+    opening = {"from": "system", "value": f"{before}\n<tools>\n{json.dumps([TIDE])}\n</tools>\n{AFTER}"}
+    row = {
+        "conversations": [
+            opening,
+            *chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)))["conversations"],
+        ]
+    }
+    result = load_bytes(jsonl([row]), "hermes.jsonl")
+    assert result.errors == [] and result.rows[0]["tools"] == [TIDE], result.errors
+    first = result.rows[0]["messages"][0]
+    assert first == (
+        {"role": "system", "content": kept} if kept is not None else {"role": "user", "content": ASK["value"]}
+    )
 
 
 def test_a_tools_block_that_does_not_parse_keeps_the_system_text_and_says_so_once():
