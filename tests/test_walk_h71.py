@@ -34,3 +34,28 @@ def test_compare_scores_name_each_model_as_the_grid_does(varied_dir, adapter_tem
         assert any(m.value.startswith(f"**{name}**") for m in at.markdown), name  # each row's heading
     assert set(table["model"]) == set(rows), table["model"].tolist()
     assert "base" not in set(table["model"]) and tuned.id not in set(table["model"])
+
+
+def test_evaluate_says_what_base_is_where_a_grpo_run_trained_a_studio_export(varied_dir, adapter_template):
+    """A GRPO run's section stops the page before its "Base model `...` (itself fine-tuned: ...)" line (the loss
+    section's, which says it above "Base loss"): its caption's "the base" and its "Base reward" never said that the
+    base was run r7's merged model. The caption says it there; a model as published is still "the base" alone."""
+    from tests.test_evaluate_runs import GRPO_REWARDS, PROMPTS
+    from tests.test_pages_compare import open_page
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(merged), "dataset": "prompts", "rewards": GRPO_REWARDS}
+    make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    said = next(c.value for c in at.caption if "there is no loss to measure" in c.value)
+    assert f"the base (`{merged}`, itself fine-tuned: run r7's merged model) and the tuned model" in said, said
+    config["model"] = str(varied_dir)
+    # Sentinel: a GRPO run on the model as published (the newest run, picked first) says "the base" alone.
+    make_run("20260101-000001-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    assert not at.exception, at.exception
+    said = next(c.value for c in at.caption if "there is no loss to measure" in c.value)
+    assert at.selectbox(key="evaluate_pick").value == "20260101-000001-grpo-prompts"
+    assert "the base and the tuned model" in said, said

@@ -21,6 +21,7 @@ from ftlib.answer_notes import cut_said
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
+from ftlib.model_card import studio_export
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
@@ -44,9 +45,13 @@ REWARD_CHANGE_HELP = (
 def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     """Everything the page shows for GRPO run `run_name` (named `label`; `info`: its ftlib.evaluate.RunInfo, its
     folder `run_path`) on its held-out prompts."""
+    # The page's "Base model `...` (itself fine-tuned: ...)" line is the loss section's: here this caption is the
+    # first to say "base" (the "Base reward" below), so it says what that is where the studio fine-tuned it.
+    made = studio_export(info.model)
     st.caption(
         "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the base "
-        "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers. The "
+        + (f"(`{info.model}`, itself fine-tuned: {made}) " if made else "")
+        + "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers. The "
         "Train page's held-out reward scores answers sampled as training samples them (at its temperature), so the "
         "two numbers differ: greedy takes each model's most likely next token at every step."
     )
