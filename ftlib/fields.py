@@ -243,8 +243,7 @@ def refuse_unknown(keys, known: set[str], error: type[Exception], where: str = "
     says where it was written."""
     for key in keys:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f" Did you mean `{close[0]}`?" if close else f" Known settings: {', '.join(sorted(known))}."
+            hint = did_you_mean([key], known) or f" Known settings: {', '.join(sorted(known))}."
             raise error(f"Unknown setting `{key}`{where}.{hint}")
 
 

@@ -40,6 +40,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ftlib.errors import plural
 from ftlib.json_rows import JSONProblem, parse_json
 from ftlib.row_problem import RowProblem
 from ftlib.turn_names import ROLES
@@ -468,23 +469,19 @@ def hermes_notes(read: set[int], unread: set[int], kept: Iterable[int]) -> list[
     kept = set(kept)
     read, unread = len(read & kept), len(unread & kept)
     note = (
-        f"{_rows(read)}: the tools listed as a <tools> block in the system text (Hermes function calling) were read "
+        f"{plural(read, 'row')}: the tools listed as a <tools> block in the system text (Hermes function calling) were read "
         "as the row's tools, which the chat template writes; the system text keeps what comes before <tools>, less "
         'its last sentence where that ends with ":" and led into the block ("Here are the available tools:"), and '
         "what comes after </tools> (how to write a call) is left out, since a template that writes tools says that "
         "itself"
     )
     warning = (
-        f"{_rows(unread)}: the <tools> block in the system text is not a list of tool schemas (JSON objects "
+        f"{plural(unread, 'row')}: the <tools> block in the system text is not a list of tool schemas (JSON objects "
         "with a name, or their Python literal): their system text is kept as written, schemas and all, and they have "
         'no tools for the chat template to write. Write the block as a JSON list of {"name", "description", '
         '"parameters"} objects to have it read as the row\'s tools'
     )
     return [(note, True)] * bool(read) + [(warning, False)] * bool(unread)
-
-
-def _rows(n: int) -> str:
-    return f"{n} row{'s' if n != 1 else ''}"
 
 
 __all__ = [
