@@ -469,11 +469,11 @@ def hermes_notes(read: set[int], unread: set[int], kept: Iterable[int]) -> list[
     kept = set(kept)
     read, unread = len(read & kept), len(unread & kept)
     note = (
-        f"{plural(read, 'row')}: the tools listed as a <tools> block in the system text (Hermes function calling) were read "
-        "as the row's tools, which the chat template writes; the system text keeps what comes before <tools>, less "
-        'its last sentence where that ends with ":" and led into the block ("Here are the available tools:"), and '
-        "what comes after </tools> (how to write a call) is left out, since a template that writes tools says that "
-        "itself"
+        f"{plural(read, 'row')}: the tools listed as a <tools> block in the system text (Hermes function calling) "
+        "were read as the row's tools, which the chat template writes; the system text keeps what comes before "
+        '<tools>, less its last sentence where that ends with ":" and led into the block ("Here are the available '
+        'tools:"), and what comes after </tools> (how to write a call) is left out, since a template that writes '
+        "tools says that itself"
     )
     warning = (
         f"{plural(unread, 'row')}: the <tools> block in the system text is not a list of tool schemas (JSON objects "
