@@ -269,14 +269,19 @@ def test_the_picker_the_heading_and_the_table_change_when_the_state_does(tiny_mo
     assert at.button(key="resume_r-live")
 
 
-def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_model_dir):
-    """Equal picker texts are numbered from the oldest: Streamlit keeps a choice by its text, so the second of two
-    equal texts could not be picked."""
+def two_runs_of_one_minute(tiny_model_dir) -> None:
+    """Two finished runs, r-first and r-second, queued the same minute on the same data: equal labels."""
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
     minute = time.time() // 60 * 60  # both inside one minute, whenever the test runs (labels show minutes)
     for name, created in (("r-first", minute + 1), ("r-second", minute + 2)):
         make_run(name, config, state="finished", created=created, ended=created + 5)
+
+
+def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_model_dir):
+    """Equal picker texts are numbered from the oldest: Streamlit keeps a choice by its text, so the second of two
+    equal texts could not be picked."""
+    two_runs_of_one_minute(tiny_model_dir)
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)

@@ -3,8 +3,6 @@ misled. Each test fails without its fix."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,7 +13,7 @@ from tests.test_pages_compare import (
     finished_run,  # noqa: F401  (a fixture)
     open_page,
 )
-from tests.test_pages_train import APP, SFT_ROWS, page, picker_labels
+from tests.test_pages_train import APP, SFT_ROWS, page, picker_labels, two_runs_of_one_minute
 
 
 def _train_page(run_id: str) -> AppTest:
@@ -59,11 +57,7 @@ def test_the_runs_table_numbers_runs_as_the_picker_does(tiny_model_dir):
     """Two runs queued the same minute on the same data that ended alike: the picker numbered them "#1", "#2" but
     the runs table showed the same name on both rows (three rows of "lora · chat_style · Dec 06 17:02" in the walk),
     so no row could be matched to a picker entry."""
-    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
-    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
-    minute = time.time() // 60 * 60  # both inside one minute, whenever the test runs (labels show minutes)
-    for name, created in (("r-first", minute + 1), ("r-second", minute + 2)):
-        make_run(name, config, state="finished", created=created, ended=created + 5)
+    two_runs_of_one_minute(tiny_model_dir)
     at = page(tiny_model_dir)
     assert not at.exception
     table = at.dataframe[-1].value.set_index("id")["run"].to_dict()
