@@ -20,6 +20,7 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                `function_call`; the same call both ways, or also as a content part, by its call or its id, is read
                once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
                an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (`training`), ms-swift's `loss` true/false
+               or 1/0, any other number refused (turn_weights.py)
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
 these (turn_shapes.py).
@@ -57,7 +58,6 @@ from ftlib.turn_keys import (
 )
 from ftlib.turn_names import (
     CALL_PARTS,
-    FLAG_WEIGHTS,
     MEDIA,
     REASONING_FIELDS,
     REASONING_PARTS,
@@ -66,6 +66,7 @@ from ftlib.turn_names import (
     WEIGHT_FIELDS,
 )
 from ftlib.turn_shapes import written_turns
+from ftlib.turn_weights import context_keys, turn_weight
 
 _TURN_KEYS = {"role", "from", "content", "value"}
 # The text around an inline reasoning, [before, after]: content as written = before + reasoning + after + answer.
@@ -271,23 +272,6 @@ def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tup
     return "".join(texts), ["\n\n".join(pieces)] if reasoning else [], calls
 
 
-def _weight(turn: dict, where: str) -> int | None:
-    weights = {}  # every weight key written is read: two that differ refuse the row
-    for key in (k for k in WEIGHT_FIELDS if not missing(turn.get(k))):
-        value = turn[key]
-        if isinstance(value, str) and value.strip() in ("0", "1"):
-            value = int(value)
-        flag = key in FLAG_WEIGHTS  # Axolotl's `train: false` is OpenAI's `weight: 0`
-        if (isinstance(value, bool) and not flag) or value not in (0, 1):
-            want = "true (trained) or false (not trained)" if flag else "0 (not trained) or 1 (trained)"
-            raise RowProblem(f"the {key} of {where} must be {want}, not {value!r}")
-        weights[key] = int(value)
-    if len(set(weights.values())) > 1:  # the first key written and the first that differs from it
-        first = next(iter(weights))
-        raise RowProblem(f"{where} {clash(weights, first, next(k for k in weights if weights[k] != weights[first]))}")
-    return next(iter(weights.values()), None)
-
-
 # --- turns ------------------------------------------------------------------------------------------------
 
 
@@ -347,7 +331,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
         out["content"] = turn_text(turn, content, where)
     if role != "assistant":  # weight 0 says what the studio does with a prompt turn anyway (not trained): read
-        used |= {k for k in WEIGHT_FIELDS if turn.get(k) in (0, "0")}
+        used |= context_keys(turn)
     ignored.update(prefix + key for key, v in turn.items() if key not in used and has_value(v))
     return out
 
@@ -420,7 +404,7 @@ def _assistant(
         out[INLINE_THINK] = wrap
     if calls:
         out["tool_calls"] = calls
-    weight = _weight(turn, where)
+    weight = turn_weight(turn, where)
     if weight is not None:
         out["weight"] = weight
     return out

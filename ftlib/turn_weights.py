@@ -1,0 +1,84 @@
+"""A turn's training weight as projects write it -> 1 (trained), 0 (shown as context, not trained) or None (not said).
+
+    >>> turn_weight({"role": "assistant", "content": "Hi.", "loss": 0.0}, "turn 2")
+    0
+    >>> turn_weight({"role": "assistant", "content": "Hi.", "train": "False"}, "turn 2")
+    0
+
+The keys (turn_names.WEIGHT_FIELDS): OpenAI's `weight` 0/1 (and `loss_weight`), written as a number or its text;
+Axolotl's `train` (`training`) and ms-swift's `loss`, flags written true/false, and by some exports as 1/0 (1.0/0.0)
+or the text of either ("false", "0"). A boolean `weight` is refused as OpenAI refuses it. Any other number (0.5, 2)
+is refused: the studio trains a turn whole or not at all, so a loss weight between or beyond those cannot be kept.
+Two keys whose values differ refuse the row (turn_keys.clash).
+
+Not known here: which turns a mask policy trains (masks.py), how the rest of a turn is read (turns.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftlib.row_problem import RowProblem
+from ftlib.turn_keys import clash, missing
+from ftlib.turn_names import FLAG_WEIGHTS, WEIGHT_FIELDS
+
+_NUMBER_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}  # a CSV cell's or a converter's text of 0/1
+_FLAG_TEXT = {**_NUMBER_TEXT, "true": 1, "false": 0}
+
+
+def weight_value(key: str, value: Any) -> int | None:
+    """1 or 0 for a value `key` (a key of WEIGHT_FIELDS) may hold; None for any other value.
+
+    >>> [weight_value("loss", v) for v in (True, 0, 1.0, "false", " 1 ", 0.5, 2, "maybe")]
+    [1, 0, 1, 0, 1, None, None, None]
+    >>> [weight_value("weight", v) for v in (1, "0", True, "true")]
+    [1, 0, None, None]
+    """
+    flag = key in FLAG_WEIGHTS  # Axolotl's `train: false` is OpenAI's `weight: 0`
+    if isinstance(value, str):
+        return (_FLAG_TEXT if flag else _NUMBER_TEXT).get(value.strip().lower())
+    if isinstance(value, bool):
+        return int(value) if flag else None
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return int(value)
+    return None
+
+
+def turn_weight(turn: dict, where: str) -> int | None:
+    """The weight a turn gives (1 trained, 0 not), None when it gives none; RowProblem naming the key, the turn
+    (`where`, e.g. "turn 2 (assistant) of 'messages'") and the fix for a value that is no weight or two that differ."""
+    weights = {}  # every weight key written is read: two that differ refuse the row
+    for key in (k for k in WEIGHT_FIELDS if not missing(turn.get(k))):
+        value = turn[key]
+        weight = weight_value(key, value)
+        if weight is None:
+            raise RowProblem(_refusal(key, value, where))
+        weights[key] = weight
+    if len(set(weights.values())) > 1:  # the first key written and the first that differs from it
+        first = next(iter(weights))
+        raise RowProblem(f"{where} {clash(weights, first, next(k for k in weights if weights[k] != weights[first]))}")
+    return next(iter(weights.values()), None)
+
+
+def context_keys(turn: dict) -> set[str]:
+    """The weight keys of a turn not the assistant's that say it is not trained (what the studio does with such a turn
+    anyway): read, so the file's report does not name them as fields nothing reads."""
+    return {k for k in WEIGHT_FIELDS if not missing(turn.get(k)) and weight_value(k, turn[k]) == 0}
+
+
+def _refusal(key: str, value: Any, where: str) -> str:
+    if key in FLAG_WEIGHTS:
+        want = "true (trained) or false (not trained), or 1 or 0"
+        fix = "Write true (or 1) to train the turn, false (or 0) to show it as context only"
+    else:
+        want, fix = "0 (not trained) or 1 (trained)", "Write 1 to train the turn, 0 to show it as context only"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # A fraction or a scale (a per-turn loss weight, ms-swift's loss_scale): no trainer here keeps it
+        return (
+            f"the {key} of {where} must be {want}, not {value!r}: the studio trains a turn whole or not at all, "
+            f"so it keeps no other loss weight. {fix}"
+        )
+    return f"the {key} of {where} must be {want}, not {value!r}. {fix}"
+
+
+__all__ = ["context_keys", "turn_weight", "weight_value"]
