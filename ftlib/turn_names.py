@@ -21,6 +21,7 @@ ROLES = {
     "chatgpt": "assistant",  # the original ShareGPT scrape names the assistant by its product in some rows
     "bing": "assistant",
     "bard": "assistant",
+    "bot": "assistant",  # some ShareGPT-style and chat-log exports (said once per file: BOT_NOTE)
     "function_call": "assistant",  # ShareGPT (LLaMA-Factory): the assistant's call, as JSON in `value`
     "tool_call": "assistant",  # ms-swift's agent rows: the assistant's call, as JSON in `content`
     "tool_response": "tool",  # ms-swift's agent rows: a tool's result
@@ -29,6 +30,8 @@ ROLES = {
     "function": "tool",  # OpenAI's legacy function result
     "ipython": "tool",  # Llama 3.1's tool-result role
 }
+# How a `bot` turn was read, said once per file: a role no chat template knows, read as another
+BOT_NOTE = "`{field}` names the assistant's turns `bot` (as some chat exports do): read as the assistant's turns."
 MEDIA = {
     "image": "an image",
     "image_url": "an image",
@@ -59,6 +62,7 @@ FLAG_WEIGHTS = ("train", "training", "loss")
 TYPE_AS_ROLE = {"system", "human", "ai", "tool", "function"}
 
 __all__ = [
+    "BOT_NOTE",
     "CALL_PARTS",
     "FLAG_WEIGHTS",
     "MEDIA",

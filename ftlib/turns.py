@@ -9,7 +9,7 @@
 
 What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, LLaMA-Factory's tags):
 
-    roles      system (developer); user (human); assistant (gpt, model, ai; function_call, ms-swift's tool_call:
+    roles      system (developer); user (human); assistant (gpt, model, ai, bot; function_call, ms-swift's tool_call:
                the call); tool (observation, function, ipython, tool_response); LangChain's dumps name them in
                `type` (system, human, ai, tool, function, a chat message's own `role`; langchain_turns.py)
     content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
@@ -57,6 +57,7 @@ from ftlib.turn_keys import (
     unread_call_keys,
 )
 from ftlib.turn_names import (
+    BOT_NOTE,
     CALL_PARTS,
     MEDIA,
     REASONING_FIELDS,
@@ -298,6 +299,8 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
             f"turn {i} of '{field}' has the role '{raw_role}', which is not supported: use system, user, "
             "assistant or tool (ShareGPT: system, human, gpt, function_call, observation)"
         )
+    if tag == "bot" and notes is not None and (note := BOT_NOTE.format(field=field)) not in notes:
+        notes.append(note)
     where = f"turn {i} ({role}) of '{field}'"
     prefix = f"{field}[]."
     if problem := clash(turn, "content", "value"):
