@@ -19,7 +19,8 @@ per file, and its strings may quote the tags; `arguments` written as JSON text a
 of `<tool_response>` blocks is one tool turn per block, named after the calls before it in order. A block that is
 not a call (not JSON, no name, never closed, text after it) refuses its row, naming the turn and the fix; a turn that
 only mentions the tag (`<tool_call>` inside a sentence or a ``` fence) is text. Consecutive ms-swift `tool_call`
-turns (each one call's JSON) are one assistant turn of parallel calls, as a chat template writes parallel calls.
+turns, or ShareGPT `function_call` turns (each one call's JSON, or a list), are one assistant turn of parallel calls,
+as a chat template writes parallel calls.
 
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
@@ -51,6 +52,7 @@ _RESULT = ("<tool_response>", "</tool_response>")
 _TOOLS = ("<tools>", "</tools>")
 # Where the sentence after it begins (Latin and CJK full stops, a line break); "e.g. " cuts less, never more
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s|[。！？]|\n")
+_CALL_TAGS = ("tool_call", "function_call")  # a turn that is the assistant's call: ms-swift's, ShareGPT's
 _TURN_KEYS = ("role", "from", "content", "value")
 _SHAPE = '{"name": ..., "arguments": {...}}'
 _MAX_QUOTED_TAGS = 8  # a call's arguments quoting "<tool_call>" more often than this are read as the tag's blocks
@@ -67,6 +69,10 @@ MERGED_NOTE = (
     "consecutive ms-swift `tool_call` turns were read as one assistant turn making those calls in parallel (as a chat "
     "template writes parallel calls), not as assistant turns one after another"
 )
+MERGED_NOTES = {
+    "tool_call": MERGED_NOTE,
+    "function_call": MERGED_NOTE.replace("ms-swift `tool_call`", "`function_call`"),
+}
 
 
 def _say(notes: list[str] | None, note: str) -> None:
@@ -282,18 +288,19 @@ def _calls_of(turn: dict) -> list | None:
 
 
 def _merged_calls(turns: list[tuple[int, Any]], notes: list[str] | None) -> list[tuple[int, Any]]:
-    """Consecutive ms-swift `tool_call` turns with nothing else that differs as one turn of all their calls (numbered
-    as the first): ms-swift writes parallel calls so, one turn per call."""
+    """Consecutive ms-swift `tool_call` turns (or ShareGPT `function_call` turns) with nothing else that differs as
+    one turn of all their calls (numbered as the first): ms-swift and some ShareGPT exports write parallel calls so,
+    one turn per call."""
     out: list[tuple[int, Any]] = []
     for i, turn in turns:
         before = out[-1][1] if out else None
-        if _tag(turn) == "tool_call" and _tag(before) == "tool_call":
+        if (tag := _tag(turn)) in _CALL_TAGS and _tag(before) == tag:
             rest = [{k: v for k, v in t.items() if k not in _TURN_KEYS} for t in (before, turn)]
             calls = [_calls_of(before), _calls_of(turn)]
             if rest[0] == rest[1] and None not in calls:
                 key = "content" if "content" in before else "value"
                 out[-1] = (out[-1][0], {**before, key: calls[0] + calls[1]})
-                _say(notes, MERGED_NOTE)
+                _say(notes, MERGED_NOTES[tag])
                 continue
         out.append((i, turn))
     return out
@@ -312,7 +319,7 @@ def hermes_turns(turns: list[tuple[int, Any]], field: str, notes: list[str] | No
     names: list[str] = []  # the functions the last assistant turn called, for the results after it
     for i, turn in _merged_calls(turns, notes):
         tag = _tag(turn)
-        role = ROLES.get(tag) if tag not in ("function_call", "tool_call") else None
+        role = ROLES.get(tag) if tag not in _CALL_TAGS else None
         key = _text_key(turn) if role in ("assistant", "tool") else None
         where = f"turn {i} ({role}) of '{field}'"
         if key and role == "assistant" and (called := _call_turn(turn, key, where, notes)) is not None:
