@@ -16,19 +16,20 @@ Turns (`hermes_turns`, from turn_shapes.written_turns, before turns.py reads a t
 with `<tool_call>` blocks makes one call per block (a block of a JSON list makes several), the text before them its
 content; a block is JSON, or a Python literal as hermes-function-calling-v1 writes many (`{'name': ...}`), said once
 per file, and its strings may quote the tags; `arguments` written as JSON text are decoded by turns.py. A tool turn
-of `<tool_response>` blocks is one tool turn per block, named after the calls before it in order. A block that is
-not a call (not JSON, no name, never closed, text after it) refuses its row, naming the turn and the fix; a turn that
-only mentions the tag (`<tool_call>` inside a sentence or a ``` fence) is text. Consecutive ms-swift `tool_call`
-turns, or ShareGPT `function_call` turns (each one call's JSON, or a list), are one assistant turn of parallel calls,
-as a chat template writes parallel calls.
+of `<tool_response>` blocks is one tool turn per block, named after the calls before it in order; so is a user turn
+of nothing but `<tool_response>` blocks right after an assistant turn's calls (some exports write results so, as
+Qwen2.5's template renders them), while a user turn of anything else stays the user's. A block that is not a call
+(not JSON, no name, never closed, text after it) refuses its row, naming the turn and the fix; a turn that only
+mentions the tag (`<tool_call>` inside a sentence or a ``` fence) is text. Consecutive ms-swift `tool_call` turns,
+or ShareGPT `function_call` turns (each one call's JSON, or a list), are one assistant turn of parallel calls, as a
+chat template writes parallel calls.
 
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
 "function": ...}` or the bare `{"name", "description", "parameters"}`) becomes the row's `tools`, and the system
 text keeps the text before it, less a last sentence ending with ":" that led into it; a block that does not parse
 leaves the system text as written, said once per file in a warning. A row typed on the Tokens page (data.read_row)
-has its turns read so, not its `<tools>`; a user turn of `<tool_response>` blocks (as Qwen2.5's template renders
-results) stays a user turn.
+has its turns read so, not its `<tools>`.
 
 Not known here: how a turn or a call is read (turns.py), the row's format (formats.py).
 """
@@ -53,6 +54,7 @@ _TOOLS = ("<tools>", "</tools>")
 # Where the sentence after it begins (Latin and CJK full stops, a line break); "e.g. " cuts less, never more
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s|[。！？]|\n")
 _CALL_TAGS = ("tool_call", "function_call")  # a turn that is the assistant's call: ms-swift's, ShareGPT's
+_NATIVE_CALLS = ("tool_calls", "function_call")  # an assistant turn's own calls, OpenAI's and its legacy one
 _TURN_KEYS = ("role", "from", "content", "value")
 _SHAPE = '{"name": ..., "arguments": {...}}'
 _MAX_QUOTED_TAGS = 8  # a call's arguments quoting "<tool_call>" more often than this are read as the tag's blocks
@@ -73,6 +75,10 @@ MERGED_NOTES = {
     "tool_call": MERGED_NOTE,
     "function_call": MERGED_NOTE.replace("ms-swift `tool_call`", "`function_call`"),
 }
+USER_RESULTS_NOTE = (
+    "user turns made only of <tool_response> blocks, right after the assistant's calls, were read as the tool "
+    "results they hold (one tool turn per block, named after the calls), not as the user's words"
+)
 
 
 def _say(notes: list[str] | None, note: str) -> None:
@@ -237,7 +243,7 @@ def _call_turn(turn: dict, key: str, where: str, notes: list[str] | None) -> dic
             "<tool_call>, or into the next assistant turn"
         )
     at, blocks = tail
-    if any(turn.get(k) for k in ("tool_calls", "function_call")):
+    if any(turn.get(k) for k in _NATIVE_CALLS):
         raise RowProblem(
             f"{where} has `tool_calls` and also writes calls as <tool_call> text in its content: keep one of the two"
         )
@@ -262,6 +268,23 @@ def _result_turns(turn: dict, key: str, where: str, names: list[str], notes: lis
             "or the turn's text without the tags"
         )
     _say(notes, CALLS_NOTE)
+    return _named(turn, key, blocks, names)
+
+
+def _user_results(turn: dict, key: str, names: list[str], notes: list[str] | None) -> list[dict] | None:
+    """A user turn made only of `<tool_response>` blocks (some exports write the results of the calls before it so,
+    as Qwen2.5's template renders them) as the tool turns `_result_turns` makes of a tool turn's; None for a turn
+    that holds anything else (text beside a block, a block never closed, no block): the user's words, as written."""
+    blocks = _blocks(turn[key], 0, _RESULT)
+    if not blocks:
+        return None
+    _say(notes, USER_RESULTS_NOTE)
+    return _named({**turn, **{k: "tool" for k in ("role", "from") if k in turn}}, key, blocks, names)
+
+
+def _named(turn: dict, key: str, blocks: list[str], names: list[str]) -> list[dict]:
+    """One tool turn per block's text, each named after the call at its place in `names` (taken from it) where the
+    turn names none."""
     named = "name" in turn or "tool_call_id" in turn
     out = []
     for inner in blocks:
@@ -317,20 +340,25 @@ def hermes_turns(turns: list[tuple[int, Any]], field: str, notes: list[str] | No
     """
     out: list[tuple[int, Any]] = []
     names: list[str] = []  # the functions the last assistant turn called, for the results after it
+    answering = False  # after an assistant turn's calls and the results read so far: a user turn may hold the rest
     for i, turn in _merged_calls(turns, notes):
         tag = _tag(turn)
         role = ROLES.get(tag) if tag not in _CALL_TAGS else None
-        key = _text_key(turn) if role in ("assistant", "tool") else None
+        key = _text_key(turn) if role in ("assistant", "tool", "user") else None
         where = f"turn {i} ({role}) of '{field}'"
         if key and role == "assistant" and (called := _call_turn(turn, key, where, notes)) is not None:
             specs = [c["function"] if isinstance(c.get("function"), dict) else c for c in called["tool_calls"]]
-            names = [s["name"] for s in specs]
+            names, answering = [s["name"] for s in specs], True
             out.append((i, called))
         elif key and role == "tool" and (results := _result_turns(turn, key, where, names, notes)) is not None:
+            out += [(i, one) for one in results]
+        elif key and role == "user" and answering and (results := _user_results(turn, key, names, notes)):
             out += [(i, one) for one in results]
         else:
             if role != "tool":
                 names = []
+                # An assistant turn with calls of its own (`tool_calls`, a ShareGPT `function_call` turn)
+                answering = tag in _CALL_TAGS or (role == "assistant" and any(turn.get(k) for k in _NATIVE_CALLS))
             elif names:
                 names.pop(0)  # a result written without tags answers the next call all the same
             out.append((i, turn))
@@ -495,6 +523,7 @@ __all__ = [
     "CALLS_NOTE",
     "MERGED_NOTE",
     "PYTHON_NOTE",
+    "USER_RESULTS_NOTE",
     "hermes_notes",
     "hermes_record",
     "hermes_records",

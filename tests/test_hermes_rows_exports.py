@@ -1,6 +1,8 @@
 """Hermes function-calling rows as other exports write them (ftlib/hermes_rows.py), checked against what transformers'
 `apply_chat_template` renders with the built-in hermes template and Qwen2.5's own (tests/fixtures/templates):
 
+- the results of the assistant's calls written in the user's turn, a `<tool_response>` block each (as Qwen2.5's
+  template renders them): they stayed a user turn, the tools' answers read as the user's words;
 - consecutive ShareGPT `function_call` turns, one call each: two assistant turns one after another, not one turn of
   parallel calls as ms-swift's consecutive `tool_call` turns are read.
 
@@ -12,8 +14,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ftlib.data import load_bytes
 from ftlib.templates import get_template, render
+from ftlib.tokens import encode_row
 
 QWEN = (Path(__file__).parent / "fixtures" / "templates" / "qwen2_5.jinja").read_text()
 RAIN = {
@@ -47,6 +52,85 @@ def read(*turns: dict, tools: list | str | None = (RAIN, SHOP)) -> dict:
     result = load_bytes((json.dumps(row) + "\n").encode(), "export.jsonl")
     assert result.errors == [] and result.warnings == [] and result.valid_rows == 1, (result.errors, result.warnings)
     return result.rows[0] | {"notices": [n.message for n in result.notices]}
+
+
+# (id, the turns after the question, the roles read, the tool turns' (content, name))
+USER_RESULTS = [
+    ("one result", [calls(RAIN_CALL), results(WET)], ["assistant", "tool"], [(WET, "rain_chance")]),
+    (
+        "parallel results in one user turn",
+        [calls(RAIN_CALL, SHOP_CALL), results(WET, OPEN)],
+        ["assistant", "tool", "tool"],
+        [(WET, "rain_chance"), (OPEN, "shop_hours")],
+    ),
+    (
+        "a user turn for each result",
+        [calls(RAIN_CALL, SHOP_CALL), results(WET), results(OPEN)],
+        ["assistant", "tool", "tool"],
+        [(WET, "rain_chance"), (OPEN, "shop_hours")],
+    ),
+    (
+        "after a ShareGPT function_call turn",
+        [{"from": "function_call", "value": json.dumps(RAIN_CALL)}, results(WET)],
+        ["assistant", "tool"],
+        [(WET, None)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "turns", "roles", "tools"), USER_RESULTS, ids=[c[0] for c in USER_RESULTS])
+def test_a_user_turn_of_results_after_the_calls_is_read_as_tool_turns(case, turns, roles, tools):
+    row = read(ASK, *turns, ANSWER)
+    messages = row["messages"]
+    assert [m["role"] for m in messages] == ["user", *roles, "assistant"]
+    assert [(m["content"], m.get("name")) for m in messages if m["role"] == "tool"] == tools
+    assert any(
+        "user turns made only of <tool_response> blocks, right after the assistant's calls" in n
+        for n in row["notices"]
+    )
+
+
+# (id, the turns after the question): the user's turn is left as written
+LEFT = [
+    ("text beside the block", [calls(RAIN_CALL), {"from": "human", "value": results(WET)["value"] + "\nThanks!"}]),
+    ("a block never closed", [calls(RAIN_CALL), {"from": "human", "value": "<tool_response>\n" + WET}]),
+    ("no call before it", [{"from": "gpt", "value": "Which town?"}, results(WET)]),
+    ("after the answer to the calls", [calls(RAIN_CALL), results(WET, by="tool"), ANSWER, results(OPEN)]),
+]
+
+
+@pytest.mark.parametrize(("case", "turns"), LEFT, ids=[c[0] for c in LEFT])
+def test_a_user_turn_that_is_not_only_results_after_calls_stays_the_users(case, turns):
+    row = read(ASK, *turns, ANSWER)
+    last_user = [m for m in row["messages"] if m["role"] == "user"][-1]
+    assert last_user["content"] == turns[-1]["value"] and "<tool_response>" in last_user["content"]
+    assert not any("user turns made only of <tool_response>" in n for n in row["notices"])
+
+
+def test_results_in_a_user_turn_render_as_the_tool_turn_they_are(smol_tokenizer):
+    """The export as Qwen2.5 renders it (results in a user turn) is read back as the tool turns it rendered: Qwen2.5's
+    template writes the same text again, and the hermes template writes its own tool turn, masked."""
+    both = (RAIN_CALL, SHOP_CALL)
+    row = read(ASK, calls(*both), results(WET, OPEN), ANSWER, tools=[RAIN, SHOP])
+    messages, tools = row["messages"], row["tools"]
+    assert messages == [
+        {"role": "user", "content": ASK["value"]},
+        {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": c} for c in both]},
+        {"role": "tool", "content": WET, "name": "rain_chance"},
+        {"role": "tool", "content": OPEN, "name": "shop_hours"},
+        {"role": "assistant", "content": ANSWER["value"]},
+    ]
+    qwen = smol_tokenizer.apply_chat_template(messages, chat_template=QWEN, tools=tools, tokenize=False)
+    assert "<|im_start|>user\n" + results(WET, OPEN)["value"] + "<|im_end|>" in qwen  # as the export wrote it
+    hermes = get_template("hermes", smol_tokenizer)
+    text = render(hermes, messages, tools=tools)
+    assert text == smol_tokenizer.apply_chat_template(
+        messages, chat_template=hermes.source, tools=tools, tokenize=False
+    )
+    assert "<|im_start|>tool\n" + results(WET, OPEN)["value"] + "<|im_end|>" in text
+    encoded = encode_row({k: row[k] for k in ("messages", "tools")}, smol_tokenizer, "hermes")
+    trained = "".join(t.text for t in encoded.tokens if t.trained)
+    assert trained == calls(RAIN_CALL, SHOP_CALL)["value"] + "<|im_end|>" + ANSWER["value"] + "<|im_end|>"
 
 
 def test_consecutive_sharegpt_function_call_turns_are_one_turn_of_parallel_calls(smol_tokenizer):
