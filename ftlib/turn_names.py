@@ -49,6 +49,13 @@ MEDIA = {
     "input_file": "a file",
 }
 TEXT_PARTS = {"text", "input_text", "output_text"}
+# Between two text parts of a turn, as vLLM joins them for a text model (turns.join_parts; said once per file)
+PART_BREAK = "\n"
+PARTS_NOTE = (
+    "a turn of `{field}` holds its text in several text parts: they are joined with a line break between them, as "
+    "vLLM serves OpenAI's content parts to a text model (parts that already meet at a space or a line break, or "
+    "that cite a source, as written). To join them otherwise, write the turn's content as one text."
+)
 REASONING_PARTS = {"reasoning", "thinking"}
 CALL_PARTS = {"tool_call", "tool_use", "function_call"}
 REASONING_FIELDS = ("reasoning_content", "reasoning", "thinking")
@@ -66,6 +73,8 @@ __all__ = [
     "CALL_PARTS",
     "FLAG_WEIGHTS",
     "MEDIA",
+    "PART_BREAK",
+    "PARTS_NOTE",
     "REASONING_FIELDS",
     "REASONING_PARTS",
     "ROLES",

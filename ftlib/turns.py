@@ -12,8 +12,9 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
     roles      system (developer); user (human); assistant (gpt, model, ai, bot; function_call, ms-swift's tool_call:
                the call); tool (observation, function, ipython, tool_response); LangChain's dumps name them in
                `type` (system, human, ai, tool, function, a chat message's own `role`; langchain_turns.py)
-    content    text, or a list of parts with `text`/`value` of type text, reasoning/thinking (several: one reasoning)
-               or tool_call/tool_use
+    content    text, or a list of parts with `text`/`value` of type text (several: one text, a line break between
+               two as vLLM serves them: `join_parts`), reasoning/thinking (several: one reasoning) or
+               tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
                <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
                as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
@@ -60,6 +61,8 @@ from ftlib.turn_names import (
     BOT_NOTE,
     CALL_PARTS,
     MEDIA,
+    PART_BREAK,
+    PARTS_NOTE,
     REASONING_FIELDS,
     REASONING_PARTS,
     ROLES,
@@ -237,11 +240,34 @@ def _part_text(part: dict, keys: tuple[str, ...], label: str) -> str:
     return part[key]
 
 
-def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tuple[Any, list[str], list[dict]]:
-    """(text, reasoning pieces, tool calls) of a turn's content: a string, or a list of typed parts."""
+def join_parts(texts: list[str], cited: list[bool]) -> tuple[str, bool]:
+    """(the text of a turn's text parts, whether a line break was put between two of them).
+
+    Parts are separate blocks: a text model is served them joined by line breaks (vLLM's chat_utils joins a turn's
+    text parts with "\\n" for a template that takes text), so that is the text trained. Parts that already meet at a
+    space or a line break (a reply written in pieces; Gemini's code parts, set apart by api_shapes) or where either
+    cites a source (`cited`: Anthropic's cited reply is one text split at its citations) are joined as written.
+
+    >>> join_parts(["Row: k2, p2.", "What is p2?", " Or p3?"], [False, False, False])
+    ('Row: k2, p2.\\nWhat is p2? Or p3?', True)
+    """
+    out, broke = texts[0] if texts else "", False
+    for k in range(1, len(texts)):
+        spaced = not (out and texts[k]) or out[-1].isspace() or texts[k][0].isspace()
+        as_written = spaced or cited[k - 1] or cited[k]
+        broke |= not as_written
+        out += texts[k] if as_written else PART_BREAK + texts[k]
+    return out, broke
+
+
+def parse_content(
+    value: Any, where: str, ignored: set[str], prefix: str, notes: list[str] | None = None
+) -> tuple[Any, list[str], list[dict]]:
+    """(text, reasoning pieces, tool calls) of a turn's content: a string, or a list of typed parts. Text parts are
+    joined by `join_parts`; where that put a line break between two, `notes` gets PARTS_NOTE (once)."""
     if not (isinstance(value, list) and value and all(isinstance(p, dict) for p in value)):
         return value, [], []
-    texts, reasoning, calls = [], [], []
+    texts, cited, reasoning, calls = [], [], [], []
     for k, part in enumerate(value, start=1):
         label = f"content part {k} of {where}"
         kind = part.get("type")
@@ -254,6 +280,7 @@ def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tup
             raise media_problem(MEDIA[kind], where)
         if kind in TEXT_PARTS:
             texts.append(_part_text(part, ("text", "value"), label))
+            cited.append(has_value(part.get("citations")))
             used = {"type", "text", "value"}
         elif kind in REASONING_PARTS:
             reasoning.append(_part_text(part, ("reasoning", "thinking", "text", "value"), label))
@@ -270,7 +297,10 @@ def parse_content(value: Any, where: str, ignored: set[str], prefix: str) -> tup
             )
         ignored.update(f"{prefix}content[].{key}" for key, v in part.items() if key not in used and has_value(v))
     pieces = [r for r in reasoning if r.strip()] or reasoning[:1]  # one reasoning, however many parts say it
-    return "".join(texts), ["\n\n".join(pieces)] if reasoning else [], calls
+    text, broke = join_parts(texts, cited)
+    if broke and notes is not None and (note := PARTS_NOTE.format(field=prefix.removesuffix("[]."))) not in notes:
+        notes.append(note)
+    return text, ["\n\n".join(pieces)] if reasoning else [], calls
 
 
 # --- turns ------------------------------------------------------------------------------------------------
@@ -313,7 +343,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         raise RowProblem(f"{where} must be text, but it is an object")
     elif isinstance(content, list) and content and not all(isinstance(p, dict) for p in content):
         raise RowProblem(f"{where} must be text, but it is a list")
-    content, reasoning, part_calls = parse_content(content, where, ignored, prefix)
+    content, reasoning, part_calls = parse_content(content, where, ignored, prefix, notes)
     calls += part_calls
     used = set(_TURN_KEYS)
     out: dict = {"role": role}
@@ -539,6 +569,7 @@ __all__ = [
     "kind_name",
     "media_problem",
     "missing",
+    "join_parts",
     "parse_content",
     "parse_json",
     "parse_messages",

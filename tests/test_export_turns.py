@@ -40,3 +40,38 @@ def test_a_bot_turn_is_the_assistants_said_once_per_file(row, smol_tokenizer):
     assert len(said) == 1 and "read as the assistant's turns" in said[0], said
     trained = "".join(t.text for t in encode_row(result.rows[0], smol_tokenizer, "chatml").tokens if t.trained)
     assert "Clockwise" in trained
+
+
+def parts(*texts: str, **more) -> list[dict]:
+    return [{"type": "text", "text": t, **more} for t in texts]
+
+
+# (id, the parts of one turn, the text read, whether a note says a line break was put between parts)
+JOINS = [
+    ("separate-blocks", parts("My row: k2, p2.", "What does p2 mean?"), "My row: k2, p2.\nWhat does p2 mean?", True),
+    ("three-blocks", parts("a", "b", "c"), "a\nb\nc", True),
+    ("spaced-before", parts("What is ", "6 x 7?"), "What is 6 x 7?", False),
+    ("spaced-after", parts("Read this:", "\n\nThen answer."), "Read this:\n\nThen answer.", False),
+    ("a-line-already", parts("First line\n", "Second line"), "First line\nSecond line", False),
+    ("cited-pieces", [*parts("The hand turns "), *parts("clockwise", citations=[{"cited_text": "c"}]), *parts(".")],
+     "The hand turns clockwise.", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("written", "read", "noted"), [c[1:] for c in JOINS], ids=[c[0] for c in JOINS])
+def test_text_parts_are_joined_by_a_line_break_unless_they_meet_spaced_or_cited(written, read, noted):
+    result = load({"messages": [{"role": "user", "content": written}, {"role": "assistant", "content": "Purl two."}]})
+    assert [e.message for e in result.errors] == []
+    assert result.rows[0]["messages"][0]["content"] == read
+    assert any("text parts" in n.message for n in result.notices) == noted
+
+
+def test_a_reply_of_two_parts_renders_and_trains_both_on_their_own_lines(smol_tokenizer):
+    reply = {"role": "assistant", "content": parts("It means purl two stitches.", "Repeat across the row.")}
+    result = load({"messages": [ASK, reply]})
+    (said,) = [n.message for n in result.notices if "text parts" in n.message]
+    assert "line break" in said and "vLLM" in said and "one text" in said, said
+    encoded = encode_row(result.rows[0], smol_tokenizer, "chatml")
+    assert "stitches.\nRepeat across the row.<|im_end|>" in encoded.text
+    trained = "".join(t.text for t in encoded.tokens if t.trained)
+    assert "stitches.\nRepeat across the row." in trained
