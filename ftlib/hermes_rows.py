@@ -27,9 +27,10 @@ chat template writes parallel calls.
 Tools (`hermes_records`, from data.load_file, on the row before its format is guessed): the `<tools>` block
 of the system text (a JSON list, objects one after another, or a Python literal; OpenAI's `{"type": "function",
 "function": ...}` or the bare `{"name", "description", "parameters"}`) becomes the row's `tools`, and the system
-text keeps the text before it, less a last sentence ending with ":" that led into it; a block that does not parse
-leaves the system text as written, said once per file in a warning. A row typed on the Tokens page (data.read_row)
-has its turns read so, not its `<tools>`.
+text keeps the text before it, less a last sentence ending with ":" that led into it and the sentences a tool
+template writes itself ("You are provided with function signatures within <tools></tools> XML tags."); a block that
+does not parse leaves the system text as written, said once per file in a warning. A row typed on the Tokens page
+(data.read_row) has its turns read so, not its `<tools>`.
 
 Not known here: how a turn or a call is read (turns.py), the row's format (formats.py).
 """
@@ -51,8 +52,17 @@ _CALL = ("<tool_call>", "</tool_call>")
 _LINE_OPENS_CALL = re.compile(r"^[ \t]*(?P<tag><tool_call>)\s*[{\[]", re.MULTILINE)
 _RESULT = ("<tool_response>", "</tool_response>")
 _TOOLS = ("<tools>", "</tools>")
-# Where the sentence after it begins (Latin and CJK full stops, a line break); "e.g. " cuts less, never more
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s|[。！？]|\n")
+# Where the sentence after it begins (Latin and CJK full stops, a line break); not after "e.g." or "i.e.", which
+# never end one ("Call one, e.g. get_tide:" was cut at "e.g." and left "Call one, e.g." dangling)
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)[.!?][\"')\]]*\s|[。！？]|\n", re.IGNORECASE)
+# The sentences a template that writes tools says itself (Hermes' and Qwen's words), whole sentences only: kept,
+# the system prompt said them twice (the hermes template) or named tags the template does not write (llama31)
+_INSTRUCTION = re.compile(
+    r"(?:you are |you're |you have been )?(?:provided|given) with [^.<]{0,60}?(?:within|in|inside|between) "
+    r"<tools>\s*</tools>(?: xml)? tags[.:]?"
+    r"|you may call one or more functions to assist with the user(?:'s)? query[.:]?",
+    re.IGNORECASE,
+)
 _CALL_TAGS = ("tool_call", "function_call")  # a turn that is the assistant's call: ms-swift's, ShareGPT's
 _NATIVE_CALLS = ("tool_calls", "function_call")  # an assistant turn's own calls, OpenAI's and its legacy one
 _TURN_KEYS = ("role", "from", "content", "value")
@@ -433,7 +443,7 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
     # the text after would say it twice or contradict the calls the model is trained to write. The text before is
     # the dataset's own instructions ("Don't make assumptions about what values to plug into functions"), which no
     # template writes. The file's note (hermes_records) says this.
-    kept = _without_lead_in(text[:opened].rstrip())
+    kept = _kept_system(text[:opened].rstrip())
     out = dict(record)
     if turns is None:
         out["system"] = kept
@@ -443,19 +453,31 @@ def hermes_record(record: Any) -> tuple[dict, bool] | None:
     return out, True
 
 
-def _without_lead_in(kept: str) -> str:
-    """The system text kept before `<tools>` less its last sentence (or line) where that ends with ":" ("Here are the
-    available tools:"): it introduced the block taken out, and would dangle before the tools the template writes in
-    its own section. Only that sentence goes, cut at the last ". ", "! ", "? ", "。" or line break, so at most it; a
-    text of that one sentence alone leaves ""; any other text is kept as it is.
+def _kept_system(kept: str) -> str:
+    """The system text kept before `<tools>` less (1) its last sentence (or line) where that ends with ":" ("Here are
+    the available tools:"): it introduced the block taken out, and would dangle before the tools the template writes
+    in its own section; (2) the sentences a tool template writes itself ("You are provided with function signatures
+    within <tools></tools> XML tags.", "You may call one or more functions to assist with the user query."), which
+    the hermes template's system prompt then said twice. Sentences are cut at ". ", "! ", "? ", "。" or a line break
+    (not at "e.g. " or "i.e. "), so only those sentences go, with the whitespace after them; a text of nothing else
+    leaves ""; any other text is kept as it is.
 
-    >>> _without_lead_in("Never guess a name. Here are the available tools:")
+    >>> _kept_system("Never guess a name. You may call one or more functions to assist with the user query. "
+    ...              "Here are the available tools:")
     'Never guess a name.'
     """
-    if not kept.endswith(":"):
-        return kept
-    ends = [found.end() for found in _SENTENCE_END.finditer(kept)]
-    return kept[: ends[-1]].rstrip() if ends else ""
+    if kept.endswith(":"):
+        ends = [found.end() for found in _SENTENCE_END.finditer(kept)]
+        kept = kept[: ends[-1]].rstrip() if ends else ""
+    bounds = [0, *(found.end() for found in _SENTENCE_END.finditer(kept)), len(kept)]
+    out, dropped = [], False
+    for piece in (kept[a:b] for a, b in zip(bounds, bounds[1:], strict=False)):
+        if _INSTRUCTION.fullmatch(piece.strip()):
+            dropped = True
+        elif not (dropped and piece.isspace()):  # the blank line after a sentence dropped goes with it
+            out.append(piece)
+            dropped = False
+    return "".join(out).rstrip()
 
 
 def _tool_name(tool: Any) -> Any:
@@ -507,8 +529,9 @@ def hermes_notes(read: set[int], unread: set[int], kept: Iterable[int]) -> list[
         f"{plural(read, 'row')}: the tools listed as a <tools> block in the system text (Hermes function calling) "
         "were read as the row's tools, which the chat template writes; the system text keeps what comes before "
         '<tools>, less its last sentence where that ends with ":" and led into the block ("Here are the available '
-        'tools:"), and what comes after </tools> (how to write a call) is left out, since a template that writes '
-        "tools says that itself"
+        'tools:") and the sentences a template writes itself ("You are provided with function signatures within '
+        '<tools></tools> XML tags."), and what comes after </tools> (how to write a call) is left out, since a '
+        "template that writes tools says that itself"
     )
     warning = (
         f"{plural(unread, 'row')}: the <tools> block in the system text is not a list of tool schemas (JSON objects "

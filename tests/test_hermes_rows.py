@@ -31,6 +31,9 @@ INTRO = (
     "You are a function calling AI model. You are provided with function signatures within <tools> </tools> XML tags. "
     "Never guess a harbour's name."
 )
+# What the system turn keeps of INTRO: the sentence on the <tools></tools> tags is the template's to write (the
+# hermes template writes it again, in its own tool section)
+KEPT = "You are a function calling AI model. Never guess a harbour's name."
 AFTER = (
     "For each function call return a json object with function name and arguments within <tool_call> </tool_call> "
     "tags with the following schema:\n<tool_call>\n{'arguments': <args-dict>, 'name': <function-name>}\n</tool_call>\n"
@@ -152,7 +155,7 @@ def test_the_tools_block_becomes_the_rows_tools_and_the_system_keeps_the_text_be
     assert result.errors == [] and result.valid_rows == 3
     for row in result.rows:
         assert row["tools"] == [TIDE, WIND]  # as written: OpenAI's shape and the bare one
-        assert row["messages"][0] == {"role": "system", "content": INTRO}  # the call format after </tools>: left out
+        assert row["messages"][0] == {"role": "system", "content": KEPT}  # the call format after </tools>: left out
     (note,) = [n for n in result.notices if "<tools> block in the system text" in n.message]
     assert note.note and note.message.startswith("3 rows: ") and "what comes after </tools>" in note.message
     assert 'less its last sentence where that ends with ":" and led into the block' in note.message
@@ -161,8 +164,8 @@ def test_the_tools_block_becomes_the_rows_tools_and_the_system_keeps_the_text_be
 # (id, the system text before <tools>, what the system turn keeps: None for no system turn). A last sentence ending
 # with ":" led into the block taken out, and dangled before the template's own tool section.
 LEAD_INS = [
-    ("Hermes' lead-in", f"{INTRO} Here are the available tools:", INTRO),
-    ("a lead-in naming the tags", f"{INTRO}\nYour tools are within <tools></tools> XML tags:", INTRO),
+    ("Hermes' lead-in", f"{INTRO} Here are the available tools:", KEPT),
+    ("a lead-in naming the tags", f"{INTRO}\nYour tools are within <tools></tools> XML tags:", KEPT),
     (
         "only the last sentence goes",
         "Rules:\n- Never guess a harbour's name.\nUse these:",
@@ -170,7 +173,14 @@ LEAD_INS = [
     ),
     ("sentences ended in Chinese", "不要猜测港口名称。可用的工具如下:", "不要猜测港口名称。"),
     ("the lead-in alone", "Here are the available tools:", None),
-    ("no colon: kept", f"{INTRO} The tools follow", f"{INTRO} The tools follow"),
+    # "e.g. " ended no sentence: the cut left "Call one when asked, e.g." dangling
+    (
+        "an abbreviation in the lead-in",
+        "Never guess a harbour's name. Call one when asked, e.g. get_tide:",
+        "Never guess a harbour's name.",
+    ),
+    ("i.e. in the lead-in", "Never guess a harbour's name. Use them, i.e. Call one:", "Never guess a harbour's name."),
+    ("no colon: kept", f"{INTRO} The tools follow", f"{KEPT} The tools follow"),
     (
         "a colon inside: kept",
         "Units: knots. Never guess a harbour's name.",
@@ -380,8 +390,10 @@ def test_the_call_is_trained_and_the_results_and_schemas_are_masked(smol_tokeniz
     assert ANSWER["value"] in trained and "14:02" not in trained.replace(ANSWER["value"], "")
     assert "High tide time for a harbour" not in trained and "High tide time for a harbour" in masked  # input
     assert masked.count("<tool_response>") == 2 and '"knots": 12' in masked
-    # The schemas once, in the template's block (the intro's mention of the tags stays, the file's block does not)
-    assert masked.count("High tide time for a harbour") == 1 and masked.count("</tools>") == 3
+    # The schemas once, in the template's block; the tags named once, by the template (the intro's sentence naming
+    # them left with the file's block: the system prompt said it twice)
+    assert masked.count("High tide time for a harbour") == 1 and masked.count("</tools>") == 2
+    assert masked.count("function signatures within") == 1
     # Llama 3.1's built-in writes the same calls its own way, still trained
     trained, masked = _trained(read, smol_tokenizer, "llama31")
     assert '{"name": "get_tide", "parameters": {"harbour": "Brest"}}' in trained and "14:02" in masked
@@ -434,7 +446,7 @@ def test_a_rows_own_tools_are_kept_and_the_block_still_leaves_the_system_text():
     the block taken out of it, get_wind was dropped without a word (the own tools alone were kept)."""
     row = chat(gpt(call("get_tide", {"harbour": "Brest"})), tool(response(HIGH)), tools_text=json.dumps([TIDE, WIND]))
     (read,) = load_bytes(jsonl([row | {"tools": [TIDE]}]), "hermes.jsonl").rows
-    assert read["messages"][0] == {"role": "system", "content": INTRO}
+    assert read["messages"][0] == {"role": "system", "content": KEPT}
     assert [t.get("function", t)["name"] for t in read["tools"]] == ["get_tide", "get_wind"], read["tools"]
     (same,) = load_bytes(jsonl([row | {"tools": [TIDE, WIND]}]), "hermes.jsonl").rows
     assert same["tools"] == read["tools"]
@@ -454,5 +466,5 @@ def test_the_same_rows_as_a_table(kind):
     result = load_bytes(buffer.getvalue(), f"hermes.{kind}")
     assert result.errors == [] and result.valid_rows == 1
     (read,) = result.rows
-    assert read["tools"] == [TIDE, WIND] and read["messages"][0] == {"role": "system", "content": INTRO}
+    assert read["tools"] == [TIDE, WIND] and read["messages"][0] == {"role": "system", "content": KEPT}
     assert read["messages"][2]["tool_calls"][0]["function"] == TIDE_CALL

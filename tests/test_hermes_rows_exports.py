@@ -3,6 +3,9 @@
 
 - the results of the assistant's calls written in the user's turn, a `<tool_response>` block each (as Qwen2.5's
   template renders them): they stayed a user turn, the tools' answers read as the user's words;
+- the system text's sentences that a tool template writes itself ("You are provided with function signatures within
+  <tools></tools> XML tags", "You may call one or more functions ..."): kept, the hermes template's system prompt said
+  them twice; and a lead-in with "e.g." was cut at the abbreviation, leaving "..., e.g." dangling;
 - consecutive ShareGPT `function_call` turns, one call each: two assistant turns one after another, not one turn of
   parallel calls as ms-swift's consecutive `tool_call` turns are read.
 
@@ -131,6 +134,61 @@ def test_results_in_a_user_turn_render_as_the_tool_turn_they_are(smol_tokenizer)
     encoded = encode_row({k: row[k] for k in ("messages", "tools")}, smol_tokenizer, "hermes")
     trained = "".join(t.text for t in encoded.tokens if t.trained)
     assert trained == calls(RAIN_CALL, SHOP_CALL)["value"] + "<|im_end|>" + ANSWER["value"] + "<|im_end|>"
+
+
+HERMES_V1 = (
+    "You are a function calling AI model. You are provided with function signatures within <tools> </tools> XML tags. "
+    "You may call one or more functions to assist with the user query. Don't make assumptions about what values to "
+    "plug into functions."
+)
+# (id, the system text before <tools>, what the system turn keeps): every other sentence, as written
+SYSTEMS = [
+    (
+        "hermes-function-calling-v1",
+        HERMES_V1,
+        "You are a function calling AI model. Don't make assumptions about what values to plug into functions.",
+    ),
+    (
+        "Hermes-2-Pro's prompt",
+        HERMES_V1 + " Here are the available tools:",
+        "You are a function calling AI model. Don't make assumptions about what values to plug into functions.",
+    ),
+    (
+        "Qwen2.5's own tools section, rendered into the export",
+        "You are a cycling guide.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+        "You are provided with function signatures within <tools></tools> XML tags:",
+        "You are a cycling guide.\n\n# Tools",
+    ),
+    (
+        "a lead-in with an abbreviation",
+        "Never guess a town's name.\nYou are provided with function signatures within <tools></tools> XML tags.\n"
+        "Call one only when asked, e.g. rain_chance:",
+        "Never guess a town's name.",
+    ),
+    (
+        "sentences that only mention the tools: kept",
+        "Use only the functions within <tools></tools> tags. You may call them in parallel.",
+        "Use only the functions within <tools></tools> tags. You may call them in parallel.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "before", "kept"), SYSTEMS, ids=[c[0] for c in SYSTEMS])
+def test_the_system_prompt_says_the_templates_tool_instructions_once(smol_tokenizer, case, before, kept):
+    opening = {"from": "system", "value": f"{before}\n<tools>\n{json.dumps([RAIN])}\n</tools>\nCall in tags."}
+    row = read(opening, ASK, calls(RAIN_CALL), results(WET, by="tool"), ANSWER, tools=None)
+    messages = row["messages"]
+    assert messages[0] == {"role": "system", "content": kept} and row["tools"] == [RAIN]
+    hermes = get_template("hermes", smol_tokenizer)
+    for source in (hermes.source, QWEN):
+        text = smol_tokenizer.apply_chat_template(messages, chat_template=source, tools=row["tools"], tokenize=False)
+        system = text[: text.index("<|im_end|>")]
+        # The template's own instructions once each, after the sentences the file's system text adds
+        assert system.count("function signatures within") == 1, system
+        assert system.count("You may call one or more functions to assist") == 1, system
+        assert system.startswith("<|im_start|>system\n" + kept + "\n\n")
+        if source == hermes.source:  # the studio renders what transformers does
+            assert render(hermes, messages, tools=row["tools"]) == text
 
 
 def test_consecutive_sharegpt_function_call_turns_are_one_turn_of_parallel_calls(smol_tokenizer):
