@@ -4,6 +4,7 @@ model's hub id), and the same notes for `runs export` on the command line.
 
     for item in downloads(run):                       # what the Train page offers, in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (ftlib.export builds it)
+        zip_size(run, item)                           # how large its zip is (or at most), before it is built
     loading_notes(run, folder)                         # `runs export`'s notes, on stderr
 
 Not known here: how an export is built, checked or copied (ftlib.export).
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib.disk_use import tree_bytes
-from ftlib.export import export_adapter, export_gguf, export_merged, export_model, gguf_refusal
+from ftlib.export import export_adapter, export_gguf, export_merged, export_model, gguf_dir, gguf_refusal, saved_dtype
+from ftlib.model_files import stored_dtype
 from ftlib.rundir import RunDir
 
 
@@ -71,7 +73,6 @@ def _default_base_words(config: dict, what: str) -> str:
 def _dtype_words(run: RunDir, folder: Path | None = None) -> str:
     """The dtype a merged model is saved in (`export.saved_dtype`) or, given its `folder`, a model is (a full
     fine-tune's, as it trained), beside its base's where they differ, with the call that loads it in the base's."""
-    from ftlib.export import saved_dtype
     from ftlib.model_card import saved_dtypes
 
     if folder is not None:
@@ -235,4 +236,58 @@ def _reward_downloads(run: RunDir) -> list[Download]:
     return []
 
 
-__all__ = ["Download", "downloads", "loading_notes"]
+# Bytes a weight takes where a merged model or a GGUF file is not built yet: the dtype it is saved in; q8_0 stores
+# each block of 32 weights as 32 int8 values and one float16 scale (34 bytes).
+_DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+_Q8_0_BYTES = 34 / 32
+
+
+def zip_size(run: RunDir, item: Download) -> tuple[int, str] | None:
+    """How large `item`'s zip is, told before its button is clicked and without building anything (only file sizes
+    and safetensors headers are read): (bytes, qualifier), the qualifier "" for a zip an earlier download left that
+    is still current (its exact size), "up to" for the bytes of the folder it would zip (the adapter, a full model,
+    or a merged model or GGUF file an earlier download built; a zip is never much larger than its files, and often
+    smaller: the default model's merged model, dequantized from a 4-bit file, zips to 60% of it), "up to" for the
+    merged model not built yet too (the base's parameters, from its weight files' headers, times the bytes each is
+    saved in, `export.saved_dtype`, float32 where it names none, plus the base's tokenizer and config files), and
+    "about" for a GGUF file not built yet (q8_0: 34 bytes for 32 weights of the model it is written from). None
+    where the base cannot be read. A LoRA run of the default model before any download: adapter up to 7 MiB, merged
+    up to 516 MiB (its zip: 303), GGUF about 136 MiB (its zip: 130)."""
+    if item.kind == "gguf":
+        folder = gguf_dir(run, "q8_0")  # the Train page's GGUF download is q8_0
+        built = any(folder.glob("*.gguf"))
+    else:  # a merged/ folder holding no model (yet, or any more) is not one; one in another dtype is built again
+        folder = {"adapter": run.adapter_dir, "model": run.model_dir, "merged": run.merged_dir}[item.kind]
+        built = any((folder / name).is_file() for name in ("config.json", "adapter_config.json"))
+        built = built and (item.kind != "merged" or saved_dtype(run) in (None, stored_dtype(folder)))
+    if built and (size := tree_bytes(folder)):  # removed meanwhile: counted 0, then estimated below
+        archive = run.exports_dir / f"{run.id}-{folder.name}.zip"  # where `export.zip_folder` writes it
+        try:  # as `export.zip_folder` takes it: written after every file of its folder (else it is built again)
+            newest = max((f.stat().st_mtime for f in folder.rglob("*") if f.is_file()), default=0.0)
+            if archive.stat().st_mtime >= newest:
+                return archive.stat().st_size, ""
+        except OSError:  # no zip yet, or one removed meanwhile
+            pass
+        return size, "up to"
+    if item.kind not in ("merged", "gguf"):
+        return None  # an adapter or model folder gone: the click says why
+    from ftlib.errors import UserError
+    from ftlib.integrity import stored_parameters
+    from ftlib.models import resolve_model
+
+    try:
+        base = resolve_model(str(run.read_config().get("model") or "default"), fetch=False)
+        # A full fine-tune's GGUF file is written from its own model, an adapter run's from the base merged.
+        parameters = stored_parameters(run.model_dir if (run.model_dir / "config.json").is_file() else base)
+        # The merged folder holds the base's tokenizer and config files too (a tiny model's tokenizer outweighs it).
+        others = sum(f.stat().st_size for f in base.iterdir() if f.is_file() and f.suffix != ".safetensors")
+    except (UserError, OSError):  # the base moved or is not on this machine: the click says what is wrong
+        return None
+    if parameters is None:
+        return None
+    if item.kind == "gguf":
+        return round(parameters * _Q8_0_BYTES), "about"
+    return parameters * _DTYPE_BYTES.get(saved_dtype(run) or "float32", 4) + others, "up to"
+
+
+__all__ = ["Download", "downloads", "loading_notes", "zip_size"]

@@ -12,6 +12,7 @@ import streamlit as st
 from ftlib import downloads, export, runs
 from ftlib.errors import UserError
 from ftlib.memory import human
+from ftlib.stored_data import size_words
 from ui import alerts
 from ui.common import deferred_download, show_download_failure
 from ui.fragments import polling_fragment
@@ -69,11 +70,16 @@ def export_panel(run_id: str) -> None:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
     for column, item in zip(st.columns(max(2, len(items))), items, strict=False):  # the GGUF file beside the others
         key = f"dl_{item.kind}_{run_id}"
+        # Its size before the click (a merged model's zip: 300-520 MiB for the default model), read from the files
+        # on disk or the base's weight headers, never by building the zip (ftlib.downloads.zip_size).
+        size = downloads.zip_size(run, item)
+        shown = None if size is None else " ".join(filter(None, (size[1], size_words(size[0]))))
         # Its click's rerun sees True: the browser asks for the file beside it. (An `on_click` callable instead
         # made Streamlit 1.67 drop the file's callable before that request came: "Deferred file … not found".)
         if column.download_button(
-            item.label,
+            item.label if shown is None else f"{item.label} · {shown}",
             key=key,
+            help=None if size is None else _size_help(*size),
             mime="application/zip",
             file_name=item.file_name(run),
             data=deferred_download(key, _tracked(run_id, lambda item=item: export.zip_folder(item.build()))),
@@ -84,6 +90,18 @@ def export_panel(run_id: str) -> None:
         st.caption(f"No GGUF download: {why}")  # said, not left out without a word
     st.caption(f"On this machine: `{run.path}`")
     exported_copies(run)
+
+
+def _size_help(size: int, qualifier: str) -> str:
+    """The download button's tooltip: how large its zip is, and how that was told (`downloads.zip_size`)."""
+    if not qualifier:
+        return f"{size_words(size)}: the zip an earlier download made, ready to send."
+    if qualifier == "about":
+        return f"About {size_words(size)}, told from the base model's weights (q8_0: about a quarter of float32)."
+    return (
+        f"At most about {size_words(size)}, the files it zips; the zip is often smaller (the default model, "
+        "converted from a 4-bit file, zips to about 60% of its files)."
+    )
 
 
 def _remove_exports(run_id: str) -> None:
