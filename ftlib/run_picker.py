@@ -147,18 +147,21 @@ def run_option(info: RunSummary, label: str) -> str:
 
 
 def option_numbers(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, int | None]:
-    """Each run's number among the runs whose picker text (`run_option`) equals its own, from the oldest; None for a
-    run whose text is its own alone (`labels`: `train_labels(infos)`)."""
-    oldest_first = sorted(infos, key=lambda r: r.created or 0)
-    numbers = duplicate_numbers([run_option(info, labels[info.id]) for info in oldest_first])
+    """Each run's number among the runs whose label (`labels`: `train_labels(infos)`) equals its own, 1, 2... from the
+    oldest (by creation time, then id); None for a run whose label is its own alone. Only what a run keeps for life
+    decides it, not what its picker text adds (`run_option`: its state's icon, its steps and loss): numbered over
+    those texts, two runs of one minute swapped numbers as one went from queued to training to finished, and the
+    "#2" a person had read became "#1". Equal labels numbered, the picker's texts stay unequal."""
+    oldest_first = sorted(infos, key=lambda r: (r.created or 0, r.id))
+    numbers = duplicate_numbers([labels[info.id] for info in oldest_first])
     return {info.id: n for info, n in zip(oldest_first, numbers, strict=True)}
 
 
 def numbered_labels(infos: list[RunSummary], labels: dict[str, str] | None = None) -> dict[str, str]:
     """Each run's name as the Train page's picker gives it, less its state icon and facts: its label (`labels`, by
-    default `train_labels(infos)`, over every run the picker lists) and its number among runs whose picker texts are
-    equal ("lora · chat_style · Dec 06 17:16 #2"). The runs table and a queued run's place in line name runs so, so a
-    name read there is found in the picker."""
+    default `train_labels(infos)`, over every run the picker lists) and its number among runs with that label
+    (`option_numbers`: "lora · chat_style · Dec 06 17:16 #2"). The runs table, Compare runs and a queued run's place
+    in line name runs so, so a name read there is found in the picker."""
     labels = train_labels(infos) if labels is None else labels
     numbers = option_numbers(infos, labels)
     return {info.id: labels[info.id] + (f" #{numbers[info.id]}" if numbers[info.id] else "") for info in infos}

@@ -293,6 +293,36 @@ def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_mo
     assert next(s for s in at.selectbox if s.label == "Run").format_func(at.session_state["train_selected"]) == other
 
 
+def test_a_runs_number_stays_as_a_run_of_its_label_changes_state(tiny_model_dir):
+    """Picker numbers were counted over the picker's texts, state icon and facts included: of two runs of one minute,
+    one training beside one finished had no number, and both got one once it finished; of three, a "#2" read while
+    the oldest trained became "#1" when it finished. A number depends on the label and the creation time alone."""
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    minute = time.time() // 60 * 60  # all inside one minute, whenever the test runs (labels show minutes)
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s, "elapsed": 10.0 * s} for s in (1, 2, 3)]
+    oldest = make_run(
+        "r-a", config, state="running", created=minute + 1, started=time.time(), max_steps=10, metrics=steps
+    )
+    for name, created in (("r-b", minute + 2), ("r-c", minute + 3)):
+        make_run(name, config, state="finished", created=created, ended=created + 5, step=3, metrics=steps)
+    ids = ("r-a", "r-b", "r-c")
+
+    def numbers(at: AppTest) -> dict[str, str]:
+        assert not at.exception
+        picker = next(s for s in at.selectbox if s.label == "Run")
+        table = at.dataframe[-1].value.set_index("id")["run"].to_dict()
+        return {i: (picker.format_func(i).rsplit(" #", 1)[-1], table[i].rsplit(" #", 1)[-1]) for i in ids}
+
+    at = page(tiny_model_dir)
+    assert picker_labels(at)[0].startswith("🏃")  # sentinel: the oldest is training, the others finished
+    assert numbers(at) == {"r-a": ("1", "1"), "r-b": ("2", "2"), "r-c": ("3", "3")}
+    oldest.end_attempt(state="finished", step=3)  # now its picker text equals the others' but for the number
+    at.run()
+    assert all(o.startswith("✅") for o in picker_labels(at)), picker_labels(at)
+    assert numbers(at) == {"r-a": ("1", "1"), "r-b": ("2", "2"), "r-c": ("3", "3")}
+
+
 def test_every_pick_in_the_run_picker_is_shown_not_every_second_one(tiny_model_dir):
     """A cold review: in one session, every second pick showed the run picked before (its Resume, Delete and Export
     acting on it): the keyless picker's identity held the chosen index, so a pick went to the widget drawn before."""
@@ -459,7 +489,9 @@ def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)
-    assert f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.8000 · diverged" in labels, labels
+    # Both runs made in one minute have one label: each is numbered too ("... · diverged #1", `option_numbers`).
+    text = f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.8000 · diverged"
+    assert any(label == text or label.startswith(f"{text} #") for label in labels), labels
     assert sum(label.startswith("✅") for label in labels) == 1  # the run that learnt keeps its tick
     picker = next(s for s in at.selectbox if s.label == "Run")
     picker.select("r-diverged").run()
