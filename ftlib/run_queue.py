@@ -54,8 +54,11 @@ def place_in_line(run: RunDir, named: int = 3) -> str:
     if status.get("state") != "queued":
         return ""
     place = (status.get("queued_at", 0), run.id)
+    # Listed once: the runs ahead and the names they are numbered among come from this one listing. Listed twice,
+    # a run deleted in between was counted in neither "ahead" nor the line's ordinal, though it had been in line.
+    folders = run_folders()
     training, waiting, states = [], [], {}
-    for other in run_folders():
+    for other in folders:
         theirs = other.read_status()
         states[other.id] = theirs.get("state")
         if other == run or not conflict(slot(status), slot(theirs)):
@@ -72,10 +75,9 @@ def place_in_line(run: RunDir, named: int = 3) -> str:
     # An ended run's summary is read again only when its files change (`kept_summary`): a queued run's page asks at
     # every poll, and with 100 finished runs reading each one's summary took 8 times what the rest of this does.
     every = {
-        info.id: info
-        for info in (kept_summary(r.path) if states.get(r.id) in DONE else r.summary() for r in run_folders())
+        info.id: info for info in (kept_summary(r.path) if states.get(r.id) in DONE else r.summary() for r in folders)
     }
-    ahead = [every[r.id] for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])] if r.id in every]
+    ahead = [every[r.id] for r in training + [r for _, r in sorted(waiting, key=lambda w: w[0])]]
     labels = numbered_labels(list(every.values()))
     names = [f"{labels[info.id]} ({doing_words(info)})" for info in ahead[:named]]
     if len(ahead) > named:
