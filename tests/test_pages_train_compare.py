@@ -4,6 +4,7 @@ written on disk (`make_run`) and the held-out rows each kept (`keep_run_split`);
 from __future__ import annotations
 
 import json
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -176,3 +177,26 @@ def test_the_legend_names_what_differs_between_runs_of_one_method(tiny_model_dir
     names = {t["name"] for t in spec["data"]}
     assert any(n.startswith("r-fast") and "learning rate 0.001" in n and n.endswith("training") for n in names), names
     assert any(n.startswith("r-slow") and "learning rate 0.0002" in n for n in names), names
+
+
+def test_a_run_has_the_name_and_number_here_that_the_picker_and_the_runs_table_give_it(tiny_model_dir):
+    """Compare runs numbered runs of one label over the runs picked (and its box over the runs offered), the Train
+    page's picker and table over every run: of three runs of one minute, the oldest failed (not offered), the two
+    others were "#2" and "#3" in the picker and "#1" and "#2" on the chart and in the tables under it."""
+    minute = time.time() // 60 * 60  # all inside one minute, whenever the test runs (labels show minutes)
+    run("r-1", {"name": ""}, curve(2.0, 0.1), tiny_model_dir, created=minute + 1, state="failed")
+    run("r-2", {"name": ""}, curve(2.0, 0.1), tiny_model_dir, created=minute + 2, step=6)
+    run("r-3", {"name": ""}, curve(2.0, 0.1), tiny_model_dir, created=minute + 3, step=6)
+    at = page(tiny_model_dir)
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("id")["run"].to_dict()  # the runs table's names
+    assert [table[i][-3:] for i in ("r-1", "r-2", "r-3")] == [" #1", " #2", " #3"], table  # sentinel: one label
+    train_picker = next(s for s in at.selectbox if s.label == "Run")
+    box = section(at).multiselect[0]
+    assert box.value == ["r-3", "r-2"]
+    for i in ("r-2", "r-3"):
+        assert box.format_func(i) == train_picker.format_func(i), i  # the box's text is the picker's
+    (numbers,) = tables(at)  # every setting is the same: no table of those that differ
+    assert sorted(r["run"] for r in numbers) == [table["r-2"], table["r-3"]], numbers
+    names = {t["name"].split(" · training")[0] for t in chart_specs(at)[0]["data"] if "training" in t["name"]}
+    assert {n[: len(table["r-2"])] for n in names} == {table["r-2"], table["r-3"]}, names

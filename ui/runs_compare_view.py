@@ -15,7 +15,7 @@ from plotly.colors import qualitative
 
 from ftlib import run_compare, runs
 from ftlib.errors import UserError
-from ftlib.run_picker import duplicate_numbers, train_labels
+from ftlib.run_picker import numbered_labels, train_labels
 from ftlib.rundir import RunSummary
 from ui import alerts, chart_data
 from ui.charts import DASHES, SYMBOLS, envelope, readable_text, step_ticks
@@ -47,7 +47,10 @@ def compare_section(summaries: list[RunSummary]) -> None:
         if len(offered) < 2:
             st.caption("Two runs that finished or were stopped are needed to compare them side by side.")
             return
-        texts = run_options(offered, train_labels(offered))
+        # Labelled and numbered over every run the page listed, as its picker and runs table are, not over the runs
+        # offered here (or picked): one run has one name on the page ("#2" there, "#1" here read as another run).
+        labels = train_labels(summaries)
+        texts = run_options(summaries, labels)
         ids = [s.id for s in offered]
         if PICKED in st.session_state:  # a run deleted since (or now training again) is no longer offered
             st.session_state[PICKED] = [i for i in st.session_state[PICKED] if i in ids]
@@ -58,9 +61,8 @@ def compare_section(summaries: list[RunSummary]) -> None:
         if len(picked) < 2:
             st.caption("Pick two runs or more to see their curves, settings and numbers side by side.")
             return
-        labels = short_labels([s for s in offered if s.id in picked])
         try:
-            comparison = run_compare.compare(picked, labels)
+            comparison = run_compare.compare(picked, short_labels(summaries, labels))
         except UserError as exc:  # a run deleted in another tab between the listing and now
             st.error(f"Could not compare these runs: {exc}", icon=alerts.ERROR)
             return
@@ -82,13 +84,12 @@ def gone_notes(summaries: list[RunSummary]) -> None:
                 st.warning(said, icon=alerts.WARNING)
 
 
-def short_labels(summaries: list[RunSummary]) -> dict[str, str]:
-    """Each run's label as the runs table names it, runs with one label numbered "#1", "#2" from the oldest: the
-    chart's legend and the tables' columns."""
-    labels = train_labels(summaries)
-    oldest = sorted(summaries, key=lambda s: s.created or 0)
-    numbers = duplicate_numbers([labels[s.id] for s in oldest])
-    return {s.id: labels[s.id] + ("" if n is None else f" #{n}") for s, n in zip(oldest, numbers, strict=True)}
+def short_labels(summaries: list[RunSummary], labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Each run's name as the Train page's picker and runs table give it (`ftlib.run_picker.numbered_labels`: its
+    label, runs with one label numbered "#1", "#2" from the oldest), for the chart's legend and the tables' columns.
+    `summaries`: every run the page listed, not only those picked, so a run's number is the one it has there;
+    `labels`: `train_labels(summaries)`, by default."""
+    return numbered_labels(summaries, labels)
 
 
 def draw(comparison: run_compare.Comparison) -> None:
