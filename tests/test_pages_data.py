@@ -120,8 +120,11 @@ def test_an_impossible_test_size_is_refused_with_the_field_named(mode, key, valu
     assert at.error and at.error[0].value.startswith(f"**{field}**"), [e.value for e in at.error]
     assert at.number_input(key=key).value == value  # what is on screen is what is checked
     assert at.button(key="split_save").disabled
+    # Greyed out, it says why on hover and what to change (it said nothing).
+    assert at.button(key="split_save").help.startswith("Nothing to save yet: the test size or seed above")
+    assert f"**{field}**" in at.button(key="split_save").help
     at.number_input(key=key).set_value(0.25 if mode == "ratio" else 1).run()
-    assert not at.error and not at.button(key="split_save").disabled
+    assert not at.error and not at.button(key="split_save").disabled and not at.button(key="split_save").help
 
 
 def test_token_histogram_and_truncation_count(smol_tokenizer):
@@ -410,6 +413,10 @@ def test_saving_under_a_taken_name_asks_first():
     at.number_input(key="split_count").set_value(2).run()
     assert any("`my_chats` is already the active dataset" in w.value for w in at.warning)
     assert at.button(key="split_save").disabled  # not replaced silently
+    assert at.button(key="split_save").help == (
+        "`my_chats` is already the active dataset: tick **Replace it (`my_chats`)** above to save over it, or type "
+        "another **Name of the saved split**."
+    )
     at.checkbox(key="split_replace_my_chats").check().run()
     at.button(key="split_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -129,6 +129,7 @@ def test_an_uploaded_test_file_is_stored_and_the_boxes_survive_a_visit_to_anothe
     at.radio(key="split_test_from").set_value("file").run()
     assert at.radio(key="split_test_source").value == "Upload"
     assert at.button(key="split_save").disabled  # nothing to save before a test file is given
+    assert at.button(key="split_save").help.startswith("Nothing to save yet: give the data's own test file above")
     payload = "".join(json.dumps(r) + "\n" for r in TEST).encode()
     at.file_uploader(key="split_test_upload").upload("facts test.jsonl", payload, "application/json").run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -41,6 +41,14 @@ TEST_SOURCES = ("Upload", "Local path")
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
 
+# Why Save is off while `make` is None, by where the test rows come from: the Save button's tooltip.
+REFUSED = {
+    "split": "Nothing to save yet: the test size or seed above cannot split these rows (the message above says "
+    "why). Fix the **Test ratio**, **Test rows** or **Seed**, or load a file with more valid rows.",
+    "file": "Nothing to save yet: give the data's own test file above (**Upload** or **Local path**), or fix what "
+    "the message above says about it.",
+}
+
 # What a copy is (ftlib.splits.row_key): the same text, even where its accents are stored another way.
 SAME_TEXT = "Rows whose text differs only in how accents are stored (Unicode NFC or NFD) are copies too."
 
@@ -76,7 +84,7 @@ def split_and_save(result, label: str, key: tuple) -> None:
     )
     keep("split_test_from")
     make = split_here(result, label, key) if test_from == "split" else split_by_test_file(result, label, key)
-    save_box(label, make)
+    save_box(label, make, REFUSED[test_from])
 
 
 def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
@@ -238,9 +246,10 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     return make
 
 
-def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> None:
+def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None, refused: str = REFUSED["split"]) -> None:
     """The split's name, Replace for a name taken, and the Save button, which saves what `make` gives (train, test,
-    meta.json); disabled while `make` is None (something above refuses the split)."""
+    meta.json); disabled while `make` is None (something above refuses the split: `refused` is its tooltip) or the
+    name is taken and Replace is not ticked, its tooltip saying why and what to do."""
     restore("split_name")
     name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
     keep("split_name")
@@ -267,7 +276,15 @@ def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None) -> 
             st.session_state[f"split_replace_{target}"] = False
         st.session_state.pop(UNTICK_KEY, None)
         replace = st.checkbox(f"Replace it (`{target}`)", key=f"split_replace_{target}")
-    if st.button("Save split", type="primary", key="split_save", disabled=make is None or not replace):
+    why = None  # a greyed-out button said why on hover (a newcomer saw it off and nothing saying so)
+    if make is None:
+        why = refused
+    elif not replace:
+        why = (
+            f"`{target}` is already {what}: tick **Replace it (`{target}`)** above to save over it, or type another "
+            "**Name of the saved split**."
+        )
+    if st.button("Save split", type="primary", key="split_save", disabled=why is not None, help=why):
         with user_errors("Could not save the split"):
             train, test, meta = make()
             folder = workspace.save_split(name or label, train, test, meta, overwrite=replace)
