@@ -421,7 +421,7 @@ def reward_functions(rewards: list) -> list:
 
 def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> list[dict]:
     """The table of GRPO's latest answers from TRL's `_logs`: prompt (its last turn), answer, each reward, the
-    weighted total, the advantage and `at_limit` (cut at the max answer length: `BatchedRollout`; absent = unknown)."""
+    weighted total, the advantage and `at_limit` (cut at the max answer length; absent = unknown, as TRL's None)."""
     prompts, completions = list(logs["prompt"]), list(logs["completion"])
     cut = list(logs.get("extra", {}).get("at_limit") or [])
     names = [n for n in weights if n in logs["rewards"]]
@@ -434,7 +434,7 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
         row.update({n: float(scores[n][i]) for n in names if i < len(scores[n])})
         row["total"] = sum(weights[n] * row.get(n, 0.0) for n in names)
         row["advantage"] = float(advantages[i]) if i < len(advantages) else None
-        if len(cut) == len(prompts):  # each answer's flag, logged beside it (not by an older TRL: left unknown)
+        if len(cut) == len(prompts) and cut[i] is not None:  # None: TRL's for a process that logged none
             row["at_limit"] = bool(cut[i])
         # JSON has no NaN: a number that is not finite (a reward TRL could not compute) is written as null.
         rows.append({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()})
