@@ -389,8 +389,9 @@ class BatchedRollout:
             )
         finally:
             model.train(was_training)
-        if hasattr(trainer, "_log_completion_extra"):  # each answer cut at the limit: a `_logs` column beside it
-            trainer._log_completion_extra("at_limit", [r.finish_reason == "length" for r in results])
+        if hasattr(trainer, "_log_completion_extra"):  # each answer's cut, a `_logs` column beside it (every step)
+            trainer._log_completion_extra("at_limit", [r.finish_reason in ("length", "context") for r in results])
+            trainer._log_completion_extra("at_context", [r.finish_reason == "context" for r in results])
         return {
             "prompt_ids": [list(r.input_ids) for r in rows],
             "completion_ids": [r.ids for r in results],
@@ -420,10 +421,10 @@ def reward_functions(rewards: list) -> list:
 
 
 def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> list[dict]:
-    """The table of GRPO's latest answers from TRL's `_logs`: prompt (its last turn), answer, each reward, the
-    weighted total, the advantage and `at_limit` (cut at the max answer length; absent = unknown, as TRL's None)."""
+    """GRPO's latest answers from TRL's `_logs`: prompt (its last turn), answer, each reward, the weighted total, the
+    advantage, `at_limit` (cut; by the model's context: `at_context` True too; absent = unknown, as TRL's None)."""
     prompts, completions = list(logs["prompt"]), list(logs["completion"])
-    cut = list(logs.get("extra", {}).get("at_limit") or [])
+    cut, full = (list(logs.get("extra", {}).get(key) or []) for key in ("at_limit", "at_context"))
     names = [n for n in weights if n in logs["rewards"]]
     scores = {n: list(logs["rewards"][n]) for n in names}
     advantages = list(logs["advantages"])
@@ -436,6 +437,7 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
         row["advantage"] = float(advantages[i]) if i < len(advantages) else None
         if len(cut) == len(prompts) and cut[i] is not None:  # None: TRL's for a process that logged none
             row["at_limit"] = bool(cut[i])
+            row.update({"at_context": True} if len(full) == len(prompts) and full[i] else {})
         # JSON has no NaN: a number that is not finite (a reward TRL could not compute) is written as null.
         rows.append({k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()})
     return rows[-limit:]

@@ -580,7 +580,7 @@ class GenerationJob(BackgroundJob):
         return [list(t) for t in self.tokens]
 
     def _finished(self, toks: list[TokenInfo]) -> bool:
-        return bool(toks) and (toks[-1].stop or len(toks) >= self.max_new_tokens)
+        return bool(toks) and bool(toks[-1].end or toks[-1].stop or len(toks) >= self.max_new_tokens)
 
     def progress(self) -> GenerationProgress:
         lengths = [(len(t), self._finished(t)) for t in self.snapshot()]
@@ -595,6 +595,6 @@ class GenerationJob(BackgroundJob):
 
     def finish_reason(self, i: int) -> str:
         toks = self.tokens[i]
-        if toks and toks[-1].stop:
-            return "stop"
+        if toks and (toks[-1].end or toks[-1].stop):  # its last token says why (`sampling.FINISH_REASONS`)
+            return toks[-1].end or "stop"
         return "length" if len(toks) >= self.max_new_tokens else ("cancelled" if self.done else "")

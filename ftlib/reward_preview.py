@@ -17,8 +17,9 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     """Before launch, what GRPO would reinforce: `grpo_group_size` answers by `model` (the run's starting model) to
     the first `prompts` prompts of `rows`, written as training writes them (its temperature and length), each
     reward's score of each, the weighted total and the advantage GRPO would give it (> 0 = made more likely),
-    `at_limit` (True: the answer stopped at `grpo_max_new_tokens`, not at its end of turn or eos: `cut_note`), and
-    under `messages` the whole prompt's turns (its system message included).
+    `at_limit` (True: the answer stopped at `grpo_max_new_tokens`, not at its end of turn or eos, or where the prompt
+    and it filled the model's context, then `at_context` True too: `cut_note`), and under `messages` the whole
+    prompt's turns (its system message included).
 
     Rows of any kind GRPO takes; the same table as the live one (`completion_rows`), under `tools` the row's tool
     schemas where it has any (the prompt is rendered and scored with them), under `columns` its other fields where it
@@ -60,8 +61,9 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
         row.update({r.name: table.scores[r.name][i] for r in rewards})
         # The whole prompt (a system message included) beside its last turn: what the rewards' scores depend on.
         row.update({"total": table.totals[i], "advantage": advantages[i]})
-        # Cut by the length limit, not ended by the model: the rewards scored what it got to (`cut_note`).
-        row.update({"at_limit": results[i].finish_reason == "length", "messages": turns[i]})
+        # Cut by the length limit or the context, not ended by the model: the rewards scored what it got to.
+        row.update({"at_limit": results[i].finish_reason in ("length", "context"), "messages": turns[i]})
+        row.update({"at_context": True} if results[i].finish_reason == "context" else {})
         extra = {"tools": tools[i], "columns": columns[i]}  # the rewards see these too; shown beside the prompt
         out.append({**row, **{k: v for k, v in extra.items() if v}})
     return out
@@ -86,30 +88,55 @@ def flat_prompts(rows: list[dict]) -> tuple[int, int]:
 
 def cut_note(rows: list[dict], limit: int | None, raise_it: str) -> str | None:
     """One line above a table of GRPO's answers (the preview's, a run's latest) when some stopped at the answer
-    length `limit` (`at_limit` True) rather than at their own end: how many, and what that means for GRPO; None when
-    none is known cut (rows without `at_limit`, written before it was recorded, are unknown, not "not cut").
-    `raise_it`: where the user raises the limit ("above", "for the next run").
+    length `limit` (`at_limit` True) or where the prompt and answer filled the model's context (`at_context` True
+    too: a longer answer length cannot let those finish) rather than at their own end: how many, and what that means
+    for GRPO; None when none is known cut (rows without `at_limit`, written before it was recorded, are unknown, not
+    "not cut"). `raise_it`: where the user changes the settings ("above", "for the next run").
 
     >>> cut_note([{"at_limit": True}, {"at_limit": False}, {}], 8, "above")[:50]
     '✂ 1 of 2 answers stopped at the 8-token limit, not'
+    >>> cut_note([{"at_limit": True, "at_context": True}, {"at_limit": False}], 8, "above")[:71]
+    "✂ 1 of 2 answers stopped where the prompt and answer filled the model's"
     """
     from ftlib.config import field_specs
     from ftlib.errors import plural
 
-    known = [bool(r["at_limit"]) for r in rows if r.get("at_limit") is not None]
-    if not any(known):
+    known = [r for r in rows if r.get("at_limit") is not None]
+    full = sum(bool(r["at_limit"]) and r.get("at_context") is True for r in known)
+    length = sum(bool(r["at_limit"]) for r in known) - full
+    if not length and not full:
         return None
     at, mark = (
         (f"the {limit}-token limit", f"{limit} tokens") if limit else ("the answer length limit", "the token limit")
     )
-    label = field_specs()["grpo_max_new_tokens"].label
+    labels = {name: f"**{field_specs()[name].label}**" for name in ("grpo_max_new_tokens", "max_length")}
     # TRL trains a cut answer with its reward (`mask_truncated_completions` is off): a reward that checks only part
     # of an answer (a final number) scores what it got to, so a cut one can score high and be made more likely.
+    why = (
+        "GRPO scores and trains a cut answer as it stands: a reward that checks only part of it (a final number, a "
+        "word it should contain) can score a cut answer high, and GRPO then makes answers that never finish more "
+        "likely."
+    )
+    # GRPO leaves out a prompt longer than the max length: a lower one leaves each prompt it keeps room to answer.
+    room = (
+        f"lower {labels['max_length']} {raise_it} so that every prompt leaves room for a whole answer (a longer "
+        "prompt is then left out), or shorten those prompts"
+    )
+    context = "where the prompt and answer filled the model's context"
+    if not length:
+        return (
+            f"✂ {full} of {plural(len(known), 'answer')} stopped {context}, not at their own end (each ends "
+            f"“… [cut at the model's context]” in the table). {why} A longer {labels['grpo_max_new_tokens']} cannot "
+            f"let them finish: {room}."
+        )
+    also = (
+        f" {full} more stopped {context} (“… [cut at the model's context]”): a longer answer length cannot let "
+        f"those finish; {room}."
+    )
     return (
-        f"✂ {sum(known)} of {plural(len(known), 'answer')} stopped at {at}, not at their own end (each ends "
-        f"“… [cut at {mark}]” in the table). GRPO scores and trains a cut answer as it stands: a reward that checks "
-        "only part of it (a final number, a word it should contain) can score a cut answer high, and GRPO then makes "
-        f"answers that never finish more likely. Raise **{label}** {raise_it} so the answers can finish."
+        f"✂ {length} of {plural(len(known), 'answer')} stopped at {at}, not at their own end (each ends "
+        f"“… [cut at {mark}]” in the table). {why} Raise {labels['grpo_max_new_tokens']} {raise_it} so the answers "
+        f"can finish.{also if full else ''}"
     )
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,10 +49,17 @@ from ftlib.decoding import (  # noqa: F401
     row_seed,
     settings_on_device,
 )
-from ftlib.text_rows import per_tokenizer
+
+# A token's text and an answer's growing text live in ftlib.token_pieces; imported here as they always were.
+from ftlib.token_pieces import Detokenizer as _Detokenizer
+from ftlib.token_pieces import token_text
 
 MAX_NEW_TOKENS = 4096
 BASE = "__base__"  # PEFT's name for "no adapter" in a mixed-adapter batch
+# Why a row ended: a stop id (end of turn, eos), `max_new_tokens`, or the model's context (`context_window`: the
+# prompt and the answer filled its positions). OpenAI names only the first two ("length" for any token limit); a row
+# the context cut is told apart, since raising max_new_tokens cannot let it finish.
+FINISH_REASONS = ("stop", "length", "context")
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>", "</s>")
 
 
@@ -109,59 +115,6 @@ def render_text(
     if not isinstance(template, ChatTemplate):
         template = get_template(template, tokenizer=tokenizer)
     return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools)
-
-
-def token_text(tokenizer, token_id: int) -> str:
-    """Readable text of one token (spaces and newlines as they print, `Ġ` resolved); the bytes of a character split
-    over tokens (an emoji's, a CJK character's) as `<0xF0><0x9F>`, as llama.cpp and SentencePiece's byte tokens name
-    them. Decoded alone, every such piece read '\ufffd': the Compare card's and the next-token table's candidates
-    all looked alike, and alike the token that is the replacement character itself. With SmolLM2's tokenizer, token
-    10813 ('ðŁ', how most emoji start) reads '<0xF0><0x9F>' and token 24211 (the replacement character) reads
-    '\ufffd' (tests/test_sampling.py).
-    """
-    # Each tokenizer's texts (id -> text) kept while it lives (text_rows.per_tokenizer: weak keys). Keyed by
-    # id(tokenizer), a new tokenizer at a freed one's address read its texts (199 of 200 did: test_server_growth.py).
-    texts = per_tokenizer(tokenizer, ("token_texts",), dict)
-    token_id = int(token_id)
-    if token_id not in texts:
-        text = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
-        texts[token_id] = _split_character(tokenizer, token_id, text) if "\ufffd" in text else text
-    return texts[token_id]
-
-
-def _byte_of() -> dict[str, int]:
-    """GPT-2's byte-level alphabet, character -> byte: printable bytes stand for themselves, the others are shifted
-    past 255 (`Ġ` is the space 0x20, `ð` 0xF0)."""
-    kept = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    shifted = [b for b in range(256) if b not in kept]
-    return {chr(b): b for b in kept} | {chr(256 + n): b for n, b in enumerate(shifted)}
-
-
-_BYTE_OF = _byte_of()
-_BYTE_TOKEN = re.compile(r"(<0x[0-9A-Fa-f]{2}>)+")  # SentencePiece's byte fallback: a token named `<0xF0>`
-
-
-def _split_character(tokenizer, token_id: int, text: str) -> str:
-    """`text` (a token decoded alone, holding U+FFFD) with the bytes UTF-8 cannot read alone written `<0xNN>`."""
-    piece = tokenizer.convert_ids_to_tokens(token_id)
-    if not isinstance(piece, str):
-        return text
-    if _BYTE_TOKEN.fullmatch(piece):
-        return piece
-    if not piece or any(c not in _BYTE_OF for c in piece):
-        return text
-    raw = bytes(_BYTE_OF[c] for c in piece)
-    if raw.decode("utf-8", "replace") != text:  # not a byte-level token after all
-        return text
-    out = []
-    while raw:
-        try:
-            out.append(raw.decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            out.append(raw[: exc.start].decode("utf-8") + "".join(f"<0x{b:02X}>" for b in raw[exc.start : exc.end]))
-            raw = raw[exc.end :]
-    return "".join(out)
 
 
 def stop_token_ids(tokenizer, model=None, templates: Sequence = ()) -> set[int]:
@@ -228,6 +181,7 @@ class TokenInfo:
     alternatives: list[tuple[str, float]]  # the most likely tokens at this step, by model probability
     stop: bool = False
     piece: str = ""  # the token decoded alone (`token_text`), as `alternatives` name it: `<0xF0><0x9F>` for `text` ""
+    end: str = ""  # on a row's last token, why it ended (`FINISH_REASONS`); "" on the tokens before it
 
     def as_dict(self) -> dict:
         return {
@@ -247,7 +201,7 @@ class RowResult:
 
     row: GenRow
     tokens: list[TokenInfo] = field(default_factory=list)
-    finish_reason: str = ""  # "stop" (end-of-turn/eos) or "length" (max_new_tokens)
+    finish_reason: str = ""  # one of FINISH_REASONS: "stop", "length" (max_new_tokens) or "context"
 
     @property
     def ids(self) -> list[int]:
@@ -289,38 +243,6 @@ def adapter_kwargs(model, adapters: Sequence[str | None]) -> dict:
     return {"adapter_names": [a if a not in (None, BASE) else BASE for a in adapters]}
 
 
-class _Detokenizer:
-    """Turns a row's growing id list into text pieces, holding back half of a multi-byte character.
-
-    Incremental, as vLLM's `detokenize_incrementally` and transformers' TextStreamer: each new piece is the text of
-    the ids since the last piece given, decoded after the few ids before them (a SentencePiece tokenizer drops a
-    word's leading space at the start of what it decodes), minus the text of those context ids alone. Decoding the
-    whole answer at every token cost 6-10 ms a step for 32 rows at token 1,024, 0.2 ms now (bench/bench_detok.py)."""
-
-    def __init__(self, tokenizer):
-        self.tokenizer = tokenizer
-        self.ids: list[int] = []
-        self.prefix, self.read = 0, 0  # ids[prefix:read]: context already given out; ids[read:]: not given yet
-
-    def _decode(self, ids: list[int]) -> str:
-        return self.tokenizer.decode(ids, clean_up_tokenization_spaces=False)
-
-    def push(self, token_id: int) -> str:
-        self.ids.append(token_id)
-        before = self._decode(self.ids[self.prefix : self.read])
-        now = self._decode(self.ids[self.prefix :])
-        if now.endswith("\ufffd") or len(now) <= len(before):  # half a UTF-8 character: wait for its next byte
-            return ""
-        self.prefix, self.read = self.read, len(self.ids)
-        return now[len(before) :]
-
-    def flush(self) -> str:
-        before = self._decode(self.ids[self.prefix : self.read])
-        now = self._decode(self.ids[self.prefix :])
-        self.prefix = self.read = len(self.ids)
-        return now[len(before) :]
-
-
 def _cache_argument(model) -> str:
     """The forward's name for the KV cache: `cache` in newer transformers, `past_key_values` before (the old
     name still works there but warns on every forward). Read from the signature, not passed blindly: a forward
@@ -354,6 +276,20 @@ def _shared_prompts(rows: Sequence[GenRow]) -> tuple[list[int], list[int]]:
     return firsts, inverse
 
 
+def context_window(model) -> int | None:
+    """The most tokens `model` reads at once, prompt and answer together: its config's `max_position_embeddings`
+    (GPT-2's `n_positions` maps onto it; a PEFT model's is its base's); None when it names none. Past it a model
+    writes from positions it never saw (`modelset.check_context` refuses a grid that would go there)."""
+    limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None
+
+
+def _limit(room: int, max_new_tokens: int) -> str:
+    """Why a row that wrote `room` tokens without a stop id ended: "length" where that is all it asked for, else
+    "context" (its prompt left fewer than `max_new_tokens`; both at once reads "length": it got what it asked)."""
+    return "length" if room == max_new_tokens else "context"
+
+
 def check_max_new_tokens(value: int) -> int:
     """`value` when it is a whole number from 1 to MAX_NEW_TOKENS (4096); SamplingError otherwise (True too: a
     bool is an int to Python, and a setting read from JSON as `true` is no length).
@@ -383,6 +319,9 @@ def generate_stream(
     shared modules, so two generations must not run a forward through the same wrapped model at once.
     `draws`: how sampled rows draw (ftlib.draws): "multinomial" as `generate` does, or "inverse_cdf" (the same
     distribution, faster, other tokens for a seed); ValueError for anything else. Close the generator to stop early.
+    A row ends at a stop id, at `max_new_tokens`, or where its prompt and answer fill the model's context
+    (`context_window`); its last TokenInfo's `end` says which (FINISH_REASONS). SamplingError for a prompt that
+    already fills the context (no room for one token).
     """
     import torch
 
@@ -398,6 +337,15 @@ def generate_stream(
     for i, r in enumerate(rows):
         if not r.input_ids:
             raise SamplingError(f"Row {i} has an empty prompt.")
+    context = context_window(model)
+    # Each row's most new tokens: max_new_tokens, or fewer where its prompt and they would pass the context.
+    room = [max_new_tokens if context is None else min(max_new_tokens, context - len(r.input_ids)) for r in rows]
+    if min(room) < 1:
+        i = room.index(min(room))
+        raise SamplingError(
+            f"Row {i}'s prompt is {len(rows[i].input_ids)} tokens: it fills the model's context of {context} tokens, "
+            "leaving no room for an answer. Shorten the prompt."
+        )
     extra = adapter_kwargs(model, [r.adapter for r in rows])
     lock = lock or contextlib.nullcontext()
     device = model_device(model)
@@ -503,16 +451,18 @@ def generate_stream(
                 width = alt_p.shape[1] if alt_p is not None else 0
                 alt_pl = [r[5 : 5 + width] for r in table]
                 alt_il = [[int(x) for x in r[5 + width :]] for r in table]
-                still_running = any(run and not stop for run, stop in zip(run_l, stop_l, strict=True))
-                events = []
+                events, full = [], []  # full: rows that reach their room with this token
                 for i in range(n):
                     if not run_l[i]:
                         continue
                     counts[i] += 1
                     stop = bool(stop_l[i])
                     text = detok[i].flush() if stop else detok[i].push(ids_l[i])
-                    if not stop and counts[i] >= max_new_tokens:
+                    # Ends here: a stop id, else max_new_tokens, else the context (its room is less than asked).
+                    end = "stop" if stop else "" if counts[i] < room[i] else _limit(room[i], max_new_tokens)
+                    if end and not stop:
                         text += detok[i].flush()
+                        full.append(i)
                     alts = [(token_text(tokenizer, a), p) for a, p in zip(alt_il[i], alt_pl[i], strict=True)]
                     events.append(
                         (
@@ -525,18 +475,24 @@ def generate_stream(
                                 alternatives=alts,
                                 stop=stop,
                                 piece=token_text(tokenizer, ids_l[i]),
+                                end=end,
                             ),
                         )
                     )
                 if penalized:
                     seen[torch.arange(n, device=device), next_ids] |= running
                 running &= ~is_stop
+                if full:  # one copy to the device, only at a step where a row's room runs out
+                    running[torch.tensor(full, dtype=torch.long, device=device)] = False
+                still_running = any(run_l[i] and not stop_l[i] and counts[i] < room[i] for i in range(n))
             yield events
             if not still_running or _step + 1 >= max_new_tokens:
                 break
             with torch.inference_mode():
                 attention = torch.cat([attention, torch.ones((n, 1), dtype=attention.dtype, device=device)], dim=1)
                 positions = positions[:, -1:] + 1
+                if context is not None:  # an ended row's position (its output unread) stays inside the embeddings
+                    positions = positions.clamp(max=context - 1)
                 with lock:
                     out = model(
                         input_ids=next_ids[:, None],
@@ -561,16 +517,14 @@ def generate(
     lock=None,
     draws: str = "multinomial",
 ) -> list[RowResult]:
-    """Run `generate_stream` to the end and collect each row's tokens."""
+    """Run `generate_stream` to the end and collect each row's tokens and why it ended (`RowResult.finish_reason`:
+    "stop", "length" at `max_new_tokens`, "context" where the prompt and answer filled the model's context)."""
     results = [RowResult(row=r) for r in rows]
     stream = generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock, draws)
     for events in stream:
         for i, info in events:
             results[i].tokens.append(info)
-            if info.stop:
-                results[i].finish_reason = "stop"
-    for r in results:
-        r.finish_reason = r.finish_reason or "length"
+            results[i].finish_reason = info.end or results[i].finish_reason
     return results
 
 

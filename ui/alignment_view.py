@@ -150,11 +150,11 @@ def preview_table(rows: list[dict], limit: int | None = None) -> None:
             st.caption(f"Given to the rewards beside the prompt: {given}")
         shown = [
             {
-                "answer": cut_answer(r["answer"], r.get("at_limit"), limit),
+                "answer": cut_answer(r["answer"], r.get("at_limit"), limit, r.get("at_context") is True),
                 **{
                     k: v if v is None else round(float(v), 3)
                     for k, v in r.items()
-                    if k not in ("prompt", "answer", "at_limit", "messages", "tools", "columns")
+                    if k not in ("prompt", "answer", "at_limit", "at_context", "messages", "tools", "columns")
                 },
             }
             for r in members
@@ -348,9 +348,9 @@ def completions_table(run: RunDir) -> None:
     _table(
         [
             {
-                **{k: v for k, v in r.items() if k != "at_limit"},
+                **{k: v for k, v in r.items() if k not in ("at_limit", "at_context")},
                 **({CUT: "✂" if r.get("at_limit") is True else ""} if known else {}),
-                "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit),
+                "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit, r.get("at_context") is True),
             }
             for r in rows
         ]

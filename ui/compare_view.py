@@ -135,7 +135,7 @@ LOW_PROB = 0.5
 def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False) -> str:
     """Generated tokens (ftlib.sampling.TokenInfo) tinted by the model's probability (red unlikely, green likely;
     under LOW_PROB also underlined, `data-low`: a cue that is not a colour), each with a hover card, line breaks drawn
-    as ↵ (`answer_html`); an end marker for a stop or the length limit.
+    as ↵ (`answer_html`); an end marker for a stop, the length limit or the model's context (`finish` "context").
     `model` names the cell's model in a `data-model` attribute (what a browser test reads); `sampled` says the column
     samples (not greedy), so the card shows the probability each token was drawn with beside the model's. A finished
     answer (`finish` given) that repeats itself gets a note under it (`REPEATS`, in a `data-note="repeats"` span);
@@ -159,10 +159,11 @@ def token_html(tokens, finish: str = "", model: str = "", sampled: bool = False)
             f'aria-description="{words}">{answer_html(t.text)}{card}</span>'
         )
     text = "".join(t.text for t in tokens if not t.stop)
-    if finish == "length":
+    if finish in ("length", "context"):  # cut at max new tokens, or where the prompt and answer filled the context
         # The last token may hold the first bytes of a character only: decoded, they read U+FFFD, said here
         cut = ", inside a character: its first bytes shown as �" if text.endswith("\ufffd") else ""
-        parts.append(f'<span class="end">… (max new tokens{cut})</span>')
+        limit = "max new tokens" if finish == "length" else "the model's context is full"
+        parts.append(f'<span class="end">… ({limit}{cut})</span>')
     if finish and only_whitespace(text):
         parts.append(f'<span class="end" data-note="whitespace">{html.escape(whitespace_said(text))}</span>')
     elif finish and repeats_itself(text):

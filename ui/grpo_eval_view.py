@@ -200,17 +200,19 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
-def cut_answer(text: str, at_limit: bool | None, limit: int | None) -> str:
+def cut_answer(text: str, at_limit: bool | None, limit: int | None, at_context: bool = False) -> str:
     """An answer as the table shows it: one that stopped at the `limit` (max new tokens) rather than at its own end
-    ends "… [cut at 64 tokens]" (`ui.evaluate_view.answer`'s words; a table cell has no colour); None (a result kept
+    ends "… [cut at 64 tokens]" (`ui.evaluate_view.answer`'s words; a table cell has no colour), one the model's
+    context ended (`at_context`: a GRPO answer's `at_context`) "… [cut at the model's context]"; None (a result kept
     before this was recorded) adds nothing.
 
-    >>> cut_answer("2 + 2 is", True, 64), cut_answer("4.", False, 64)
-    ('2 + 2 is … [cut at 64 tokens]', '4.')
+    >>> cut_answer("2 + 2 is", True, 64), cut_answer("4.", False, 64), cut_answer("2 +", True, 64, at_context=True)
+    ('2 + 2 is … [cut at 64 tokens]', '4.', "2 + … [cut at the model's context]")
     """
     if at_limit is None or pd.isna(at_limit) or not at_limit:  # a kept result's unknown reads as None or NaN
         return text
-    return f"{text.rstrip()} … [cut at {f'{limit} tokens' if limit else 'the token limit'}]"
+    where = "the model's context" if at_context is True else f"{limit} tokens" if limit else "the token limit"
+    return f"{text.rstrip()} … [cut at {where}]"
 
 
 __all__ = ["answers_section", "cut_answer"]
