@@ -1,5 +1,6 @@
-"""What a run is doing before its first step, said in its status's phase (the Train page's line under the run's name,
-`runs show`): the step-0 evaluation of the untrained model, then the first step, then "training".
+"""What a run is doing before its first step and after its last, said in its status's phase (the Train page's line
+under the run's name, `runs show`): the step-0 evaluation of the untrained model, then the first step, then
+"training", then, once the last step is done, the held-out evaluation of the trained model before the result is saved.
 
     callback = phase_callback(update)      # update(phase=...): the worker's status writer (rank 0 only)
     callback.eval_rows = prepared.eval_rows
@@ -7,7 +8,9 @@
 
 A newcomer pressed Start and saw "step 0 of 4 · 0:00:26 training" with no word of what it was doing: the phase
 said "training" from the moment the model had loaded, through the held-out evaluation before the first step (on a
-CPU, tens of seconds) and the first step (the slowest: its kernels and buffers are set up as it runs).
+CPU, tens of seconds) and the first step (the slowest: its kernels and buffers are set up as it runs). After the
+last step the page said "step 4 of 4 · about 0:00:00 left" and "training" for the 7 s of the last held-out
+evaluation (helper 78's walk).
 
 Not known here: the status file (rundir.py), the time left once steps are logged (rundir.RunDir.summary's eta).
 """
@@ -29,10 +32,28 @@ def evaluating_words(eval_rows: int) -> str:
     return f"scoring the untrained model on {plural(eval_rows, 'held-out row')} (the loss chart's step 0)"
 
 
+def finishing_words(eval_rows: int) -> str:
+    """The phase once the last step is done, until the result is saved (`eval_rows` 0: no held-out rows, or none
+    evaluated).
+
+    >>> finishing_words(6)
+    "last step done: scoring the trained model on 6 held-out rows (the loss chart's last point), then saving"
+    >>> finishing_words(0)
+    'last step done: saving the trained model'
+    """
+    if not eval_rows:
+        return "last step done: saving the trained model"
+    return (
+        f"last step done: scoring the trained model on {plural(eval_rows, 'held-out row')} (the loss chart's last "
+        "point), then saving"
+    )
+
+
 def phase_callback(update):
     """A transformers TrainerCallback that calls `update(phase=...)` as training begins (the step-0 evaluation when
     the trainer runs one, `eval_on_start`, else the first step), when that evaluation ends, and once after the
-    first step ("training"). Set its `eval_rows` (the held-out rows) before training."""
+    first step ("training"), and after the last step (`finishing_words`: the trainer evaluates the held-out rows at
+    the end whatever `eval_every` says). Set its `eval_rows` (the held-out rows) before training."""
     from transformers import TrainerCallback
 
     class PhaseCallback(TrainerCallback):
@@ -48,11 +69,14 @@ def phase_callback(update):
                 update(phase=FIRST_STEP)
 
         def on_step_end(self, args, state, control, **kwargs):
-            if not self.stepped:
-                self.stepped = True
+            last = bool(state.max_steps) and state.global_step >= state.max_steps
+            if last:  # transformers' DefaultFlowCallback evaluates at the last step under either eval strategy
+                update(phase=finishing_words(self.eval_rows if args.eval_strategy != "no" else 0))
+            elif not self.stepped:
                 update(phase=TRAINING)
+            self.stepped = True
 
     return PhaseCallback()
 
 
-__all__ = ["FIRST_STEP", "TRAINING", "evaluating_words", "phase_callback"]
+__all__ = ["FIRST_STEP", "TRAINING", "evaluating_words", "finishing_words", "phase_callback"]

@@ -372,7 +372,10 @@ if half and len(pair_missing(half)) == 1 and not guessed:
     st.stop()
 load_key = (path, version, None if fmt_choice == "auto" else fmt_choice, map_key, shown)
 if table and fmt_choice == "auto" and recorded_dict(MAPS)[path].get("engine") and map_key is not None:
-    if mapping == recorded_dict(MAPS)[path]["start"]:
+    # The boxes left at (none) are passed as None where the file has a column of that name (a preference table's
+    # `messages`): the engine's own reading reads none of them either, and names them as not used, where read with
+    # them as None it dropped them unsaid (helper 78's walk: an UltraFeedback table's `messages` went unmentioned).
+    if {f: c for f, c in mapping.items() if c is not None} == recorded_dict(MAPS)[path]["start"]:
         load_key = unmapped_key  # the engine's own reading, loaded for the start: not parsed a second time
 with user_errors("Could not read this file"):
     try:

@@ -427,6 +427,20 @@ def delete_confirmation(run_id: str) -> None:
         no.button("Cancel", key=f"delete_cancel_{run_id}", on_click=_cancel_delete)
 
 
+def said_once(phase: str, message: str, state: str) -> str:
+    """A run's status message, or "" where it only repeats its phase or its state, both shown beside it (the worker
+    writes "Starting." under the phase "starting", "Running." and "Finished." under headings that say the state;
+    helper 78's walk read "starting · Starting.").
+
+    >>> said_once("starting", "Starting.", "running"), said_once("loading model and data", "Running.", "running")
+    ('', '')
+    >>> said_once("", "Stopped at step 3.", "interrupted")
+    'Stopped at step 3.'
+    """
+    bare = message.strip().rstrip(".").strip().lower()
+    return "" if bare and bare in (phase.strip().lower(), state.strip().lower()) else message
+
+
 def show_run(run_id: str) -> None:
     """Status, progress, charts and controls of one run (drawn inside a polling fragment while it is active)."""
     try:
@@ -449,9 +463,12 @@ def show_run(run_id: str) -> None:
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
     label = with_base(info, info.template, show_model=True)
     # Who started it and the last to act on it since, where known: "started by ana@example.com · stopped by ...".
+    message = said_once(info.phase, message, info.state)  # not "starting · Starting." nor "training · Running."
     st.caption(" · ".join(x for x in (label, info.phase, message, info.people_text) if x))
     if info.state in ACTIVE or info.max_steps:
-        eta = f" · about {fmt_seconds(info.eta_s)} left" if info.eta_s is not None else ""
+        # Past the last step (its held-out evaluation, saving) the phase says what is left, not "about 0:00:00 left".
+        going = info.eta_s is not None and info.step < (info.max_steps or 0)
+        eta = f" · about {fmt_seconds(info.eta_s)} left" if going else ""
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
         timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
