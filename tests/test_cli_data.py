@@ -437,3 +437,55 @@ def test_hundreds_of_ignored_fields_are_said_in_ten_lines_and_one(tmp_path, caps
     assert sum(w["message"].startswith("ignored field") for w in listed["warnings"]) == 41
     said = main_out(capsys, ["data", "split", str(path), "--out", str(tmp_path / "o")])
     assert sum("ignored field" in line for line in said.splitlines()) == 11
+
+
+def _warnings_of(printed: str) -> tuple[list[str], list[str]]:
+    """The `warning:` and `note:` sentences of `data split`'s text."""
+    lines = printed.splitlines()
+    return (
+        [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")],
+        [line.removeprefix("note: ") for line in lines if line.startswith("note: ")],
+    )
+
+
+def test_split_json_prints_one_object_with_the_files_counts_and_the_texts_warnings(tmp_path, capsys):
+    """`data split` had no --json where `data inspect` and `data files` have one: a script read its text."""
+    path = tmp_path / "copies.jsonl"
+    rows = [{"prompt": f"Question {i}?", "completion": f"Answer {i}."} for i in range(6)] * 2  # each row twice
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "[1, 2]\n")
+    args = ["data", "split", str(path), "--test-size", "2", "--seed", "3"]
+    assert main([*args, "--out", str(tmp_path / "text")]) == 0
+    warnings, notes = _warnings_of(capsys.readouterr().out)
+    assert main([*args, "--out", str(tmp_path / "o"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 1
+    said = json.loads(captured.out)  # one object: the whole of stdout
+    out = tmp_path / "o"
+    assert {k: said[k] for k in ("out", "train", "test", "meta")} == {
+        "out": str(out),
+        "train": str(out / "train.jsonl"),
+        "test": str(out / "test.jsonl"),
+        "meta": str(out / "meta.json"),
+    }
+    for part in ("train", "test"):  # the counts are the files'
+        assert said[f"{part}_rows"] == len((out / f"{part}.jsonl").read_text().splitlines())
+    assert said["train_rows"] + said["test_rows"] == 12 and said["unit"] == "row"
+    assert (said["format"], said["kind"], said["rows_read"], said["valid_rows"]) == (
+        "prompt_completion",
+        "sft",
+        13,
+        12,
+    )
+    assert said["rows_left_out"] == [{"row": 13, "where": "line 13", "message": said["rows_left_out"][0]["message"]}]
+    assert said["test_file"] is None and said["duplicates_dropped"] == 0
+    # The same sentences as the text, which said each row's copies stay on one side.
+    assert (said["warnings"], said["notes"]) == (warnings, notes) and any("copies" in n for n in notes), notes
+    assert main([*args, "--out", str(tmp_path / "d"), "--dedupe", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["duplicates_dropped"] == 6
+
+
+def test_split_json_refusals_are_one_error_line_and_nothing_on_stdout(tmp_path, capsys):
+    argv = ["data", "split", str(FIXTURES / "chat_mixed.jsonl"), "--test-size", "9", "--out", str(tmp_path / "o")]
+    assert main([*argv, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1 and captured.err.startswith("error: ")

@@ -266,3 +266,27 @@ def test_a_kto_split_with_one_label_on_a_side_says_to_add_rows_to_that_file():
     train = LoadResult("unpaired_preference", [answer(1, True), answer(2, False)], [], 2, [1, 2])
     said = " ".join(own_split(train, test, "train.jsonl", "test.jsonl").warnings)
     assert "Add rows labelled bad to the test file." in said and "Hold out" not in said
+
+
+def test_split_json_gives_the_test_files_report_and_names_it_in_its_warnings(tmp_path, capsys):
+    """`data split --test-file --json`: the test file's own rows left out, and its warnings named by file, as the text
+    says them ("warning in test.jsonl: ...")."""
+    train_file = write_jsonl(tmp_path / "train.jsonl", ALPACA_TRAIN)
+    test_file = write_jsonl(tmp_path / "test.jsonl", [dict(r, source="quiz") for r in MESSAGES_TEST])  # not read
+    out = tmp_path / "split"
+    assert main(["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(out), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert (said["train"], said["train_rows"], said["test_rows"]) == (str(out / "train.jsonl"), 4, 3)
+    assert [r["where"] for r in said["rows_left_out"]] == ["line 6"]
+    tested = said["test_file"]
+    assert (tested["path"], tested["format"], tested["rows_read"], tested["valid_rows"]) == (
+        str(test_file),
+        "messages",
+        4,
+        3,
+    )
+    assert [(r["row"], r["where"]) for r in tested["rows_left_out"]] == [(3, "line 3")]
+    assert tested["rows_left_out"][0]["message"].startswith("there is no assistant turn")
+    assert said["warnings"][0].startswith(f"{test_file}: ignored field: `source` in 3 rows"), said["warnings"]
+    assert said["warnings"][1].startswith(f"2 rows of {train_file} are also in {test_file}"), said["warnings"]
+    assert read_jsonl(out / "test.jsonl") == [MESSAGES_TEST[0], MESSAGES_TEST[1], MESSAGES_TEST[3]]

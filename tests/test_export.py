@@ -613,3 +613,40 @@ def test_an_unreadable_config_leaves_the_adapter_naming_its_own_base(lora_run):
     (lora_run.path / "config.json").write_text('{"method": "lo')
     export.export_adapter(lora_run)
     assert json.loads(config.read_text())["base_model_name_or_path"] == before != "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# `runs export --json`: what a script needs, as `runs list/show --json` give it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_export_json_gives_the_paths_kind_and_sizes_in_one_object(lora_run, tmp_path, monkeypatch, capsys):
+    """`runs export` had no --json where `runs list` and `runs show` have one: a script split its lines."""
+    from ftlib.cli import main
+    from ftlib.disk_use import tree_bytes
+
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
+    assert main(["runs", "export", "r-lora", "--json"]) == 0
+    captured = capsys.readouterr()
+    said = json.loads(captured.out)
+    assert len(captured.out.splitlines()) == 1 and said["kind"] == "adapter" and said["gguf_type"] is None
+    assert (said["run"], said["path"], said["zip"], said["zip_size"]) == (
+        "r-lora",
+        str(lora_run.adapter_dir),
+        None,
+        None,
+    )
+    assert said["size"] == tree_bytes(lora_run.adapter_dir) > 0
+    assert isinstance(said["notes"], list) and all(f"note: {note}" in captured.err for note in said["notes"])
+    target = tmp_path / "copy"
+    assert main(["runs", "export", "r-lora", "--merged", "--out", str(target), "--zip", "--json"]) == 0
+    captured = capsys.readouterr()
+    said = json.loads(captured.out)
+    assert (said["kind"], said["path"], said["zip"]) == ("merged", str(target), f"{target}.zip")
+    assert said["notes"] and all(f"note: {note}" in captured.err for note in said["notes"])  # on stderr still
+    assert (said["size"], said["zip_size"]) == (tree_bytes(target), Path(f"{target}.zip").stat().st_size)
+    assert (target / "config.json").is_file() and zipfile.is_zipfile(said["zip"])
+    exported = export.exported_bytes(lora_run)  # the merged/ the copy was made from
+    assert main(["runs", "export", "r-lora", "--remove", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"run": "r-lora", "freed": exported} and exported > 0
+    assert one_error_line(capsys, ["runs", "export", "r-nothing", "--json"]).startswith("error: There is no run")

@@ -5,6 +5,7 @@ python -m ftlib data inspect qa.csv --map question=instruction --map answer=outp
 python -m ftlib data inspect tools.jsonl --model default --template hermes   # does the template write tool calls?
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
 python -m ftlib data split train.jsonl --test-file test.jsonl --out splits/chats   # the data's own test split
+python -m ftlib data split chats.jsonl --out splits/chats --json   # one JSON object: files, row counts, warnings
 python -m ftlib train --dataset splits/chats ...   # the folder holds meta.json, as a split saved on the Data page
 """
 
@@ -107,6 +108,14 @@ def register(sub) -> None:
         help="drop exact duplicate rows before splitting (of FILE only, with --test-file)",
     )
     split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
+    split.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: {out, train, test, meta (the files written), train_rows, test_rows, unit, "
+        "format, kind, rows_read, valid_rows, duplicates_dropped, rows_left_out: [{row, where, message}], "
+        "row_warnings: [{row, where, message}], warnings, notes (the sentences the text says), test_file (with "
+        "--test-file: {path, format, rows_read, valid_rows, rows_left_out, row_warnings}, else null)}",
+    )
     split.set_defaults(handler=_split)
     data_files.register(dsub)  # data files, data remove: what is stored in the workspace
 
@@ -295,12 +304,65 @@ def _make_out(out: Path) -> None:
 
 
 def _split(args) -> int:
+    """`data split`: the text below, or with --json one object built from what it wrote and the same sentences (the
+    text is written aside and its `warning:` and `note:` lines become `warnings` and `notes`, so they never drift)."""
+    _check_out(args.out)
+    split = _split_with_test_file if args.test_file is not None else _split_file
+    if not args.json:
+        split(args)
+        return 0
+    import contextlib
+    import io
+    import re
+
+    from ftlib.commands import json_text
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):  # an error still leaves as one `error:` line on stderr, exit 2
+        said = split(args)
+    rows_said = set(said.pop("row_lines"))  # kept rows' warnings: listed whole in `row_warnings` (and the test file's)
+    lines = [line for line in text.getvalue().splitlines() if line not in rows_said]
+    said["warnings"], said["notes"] = [], []
+    for line in lines:  # "warning: ...", "note: ...", "warning in test.jsonl: ..." (the test file's)
+        if found := re.match(r"(warning|note)(?: in (.+?))?: (.*)", line):
+            kind, where, message = found.groups()
+            said[f"{kind}s"].append(f"{where}: {message}" if where else message)
+    print(json_text(said, ensure_ascii=False))
+    return 0
+
+
+def _said(args, result, train: list[dict], test: list[dict]) -> dict:
+    """What `data split --json` says of the split written (`_split`): files, row counts, how the file was read, and
+    the rows left out or kept with a warning (all of them, where the text shows the first few)."""
+    from ftlib.commands import skipped_rows
+    from ftlib.splits import ROW_UNITS
+
+    def located(items) -> list[dict]:
+        return [{"row": w.row, "where": result.where(w.row) if w.row else None, "message": w.message} for w in items]
+
+    out = Path(args.out)
+    return {
+        "out": str(out),
+        **{name: str(out / f"{name}.jsonl") for name in ("train", "test")},
+        "meta": str(out / "meta.json"),
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "unit": ROW_UNITS.get(result.kind, "row"),  # pairs counted as pairs
+        "format": result.format,
+        "kind": result.kind,
+        "rows_read": result.total,
+        "valid_rows": result.valid_rows,
+        "rows_left_out": skipped_rows(result),
+        "row_warnings": located(result.warnings),
+        "test_file": None,
+    }
+
+
+def _split_file(args) -> dict:
+    """`data split FILE`: drawn from FILE's rows (the text printed); returns `_said`'s facts, and `row_lines`."""
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both, split_groups
 
-    _check_out(args.out)
-    if args.test_file is not None:
-        return _split_with_test_file(args)
     args.seed = 0 if args.seed is None else args.seed
     result = load_data(args)
     if not result.rows:
@@ -322,7 +384,8 @@ def _split(args) -> int:
     if args.dedupe:  # the copies are dropped: the file's note advising so is not said
         result.notices = [n for n in result.notices if not n.message.endswith(DEDUPE_SAID)]
     _print_notices(result)
-    for line in _row_warnings_said(result, args):  # kept rows with a warning: meta.json's `warnings` counts them too
+    row_lines = _row_warnings_said(result, args)
+    for line in row_lines:  # kept rows with a warning: meta.json's `warnings` counts them too
         print(line)
     asked = count_test_rows(len(rows), args.test_size)
     copies = 0 if args.dedupe else dropped
@@ -335,7 +398,10 @@ def _split(args) -> int:
     for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test, groups=groups):
         print(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
-    return 0
+    return _said(args, result, train, test) | {
+        "duplicates_dropped": dropped if args.dedupe else 0,
+        "row_lines": row_lines,
+    }
 
 
 def _write_split(out: Path, train: list[dict], test: list[dict], meta: dict) -> None:
@@ -368,8 +434,9 @@ def _write_split(out: Path, train: list[dict], test: list[dict], meta: dict) -> 
         raise UserError(os_error_message(exc, "write train.jsonl and test.jsonl in", out, fix)) from exc
 
 
-def _split_with_test_file(args) -> int:
-    """`data split FILE --test-file TEST_FILE`: FILE's rows train, TEST_FILE's rows are held out as published."""
+def _split_with_test_file(args) -> dict:
+    """`data split FILE --test-file TEST_FILE`: FILE's rows train, TEST_FILE's rows are held out as published (the
+    text printed); returns `_said`'s facts, the test file's in `test_file`, and `row_lines`."""
     from ftlib.data import DataError
     from ftlib.errors import UserError
     from ftlib.own_split import own_split, own_split_meta
@@ -397,6 +464,7 @@ def _split_with_test_file(args) -> int:
     split = own_split(result, tested, str(args.file), str(args.test_file), dedupe=args.dedupe)
     meta = own_split_meta(result, tested, Path(args.file).name, Path(args.test_file).name, args.dedupe, split.train)
     _write_split(args.out, split.train, split.test, meta)
+    row_lines = []
     for part, name, args_of in ((result, None, args), (tested, args.test_file, test_args)):
         where = f" in {name}" if name else ""
         print(
@@ -411,11 +479,16 @@ def _split_with_test_file(args) -> int:
             print(line)
         _print_notices(part, where)
         for line in _row_warnings_said(part, args_of):
-            print(line.replace("warning: ", f"warning{where}: ", 1))
+            row_lines.append(line.replace("warning: ", f"warning{where}: ", 1))
+            print(row_lines[-1])
     for warning in split.warnings:  # the training rows also held out (taken out of train), then a tiny split's
         print(f"warning: {warning}")
     _print_parts(result.kind, split.train, split.test, args.out)
-    return 0
+    said = _said(args, result, split.train, split.test)
+    of_test = _said(test_args, tested, [], [])  # the test file's own: how it was read, its rows left out
+    keys = ("format", "rows_read", "valid_rows", "rows_left_out", "row_warnings")
+    said["test_file"] = {"path": str(args.test_file)} | {key: of_test[key] for key in keys}
+    return said | {"duplicates_dropped": split.dropped if args.dedupe else 0, "row_lines": row_lines}
 
 
 def _print_notices(result, where: str = "") -> None:

@@ -5,7 +5,7 @@ python -m ftlib runs show 20261123-091500-lora-chat_style --json
 python -m ftlib runs compare ID ID [ID...]   # the settings that differ, each run's losses, steps and speed
 python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
-python -m ftlib runs export ID [--merged] [--zip] [--out DIR]
+python -m ftlib runs export ID [--merged] [--zip] [--out DIR] [--json]   # --json: paths, kind, bytes
 
 ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`).
 The runs are those of the workspace FTLIB_WORKSPACE names (else the default one): `runs list` says which.
@@ -103,6 +103,13 @@ def register(sub) -> None:
         help="remove the exported copies an export or a download left in the run's folder (a merged model, GGUF "
         "files, zips), as the Train page's Remove them does; the adapter or model stays, and an export builds them "
         "again",
+    )
+    export.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: {run, kind (adapter, model, merged or gguf), gguf_type (null but for --gguf), "
+        "path (the folder: the run's own, or the copy at --out), size (its bytes), zip and zip_size (with --zip, "
+        "else null), notes (what to know to load it, as said on stderr)}; with --remove: {run, freed (bytes)}",
     )
     export.set_defaults(handler=_export)
     log = rsub.add_parser("log", help="the last lines of a run's log")
@@ -436,23 +443,42 @@ def _export(args) -> int:
     if args.remove:
         return _remove_exported(run, args)
     if args.gguf:
-        folder = export.export_gguf(run, args.gguf)
+        folder, kind = export.export_gguf(run, args.gguf), "gguf"
     elif args.merged:
-        folder = export.export_merged(run)
+        folder, kind = export.export_merged(run), "merged"
     elif run.output() is not None and run.output()[1]:
-        folder = export.export_model(run)  # a full fine-tune: its model is what there is to export
+        folder, kind = export.export_model(run), "model"  # a full fine-tune: its model is what there is to export
     else:
-        folder = export.export_adapter(run)
+        folder, kind = export.export_adapter(run), "adapter"
+    kind = "model" if folder == run.model_dir else kind  # --merged of a full fine-tune: its own model
     if args.out:
         written = export.copy_export(folder, Path(args.out), zip_too=args.zip, run=run)
-        folder = written[0]
-        print(*written, sep="\n")
     else:
-        print(folder)
-        if args.zip:
-            print(export.zip_folder(folder))
-    for note in downloads.loading_notes(run, folder):  # on stderr: stdout stays the paths a script reads
+        written = [folder, export.zip_folder(folder)] if args.zip else [folder]
+    folder = written[0]
+    notes = downloads.loading_notes(run, folder)
+    for note in notes:  # on stderr: stdout stays the paths a script reads
         print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        from ftlib.disk_use import tree_bytes
+
+        archive = Path(written[1]) if len(written) > 1 else None
+        print(
+            json_text(
+                {
+                    "run": run.id,
+                    "kind": kind,
+                    "gguf_type": args.gguf,
+                    "path": str(folder),
+                    "size": tree_bytes(folder),
+                    "zip": None if archive is None else str(archive),
+                    "zip_size": None if archive is None else archive.stat().st_size,
+                    "notes": notes,
+                }
+            )
+        )
+    else:
+        print(*written, sep="\n")
     return 0
 
 
@@ -471,7 +497,9 @@ def _remove_exported(run, args) -> int:
             f"runs export: --remove removes the exported copies, which {named} {verb}: give one or the other."
         )
     freed = export.remove_exported(run)
-    if freed:
+    if args.json:
+        print(json_text({"run": run.id, "freed": freed}))
+    elif freed:
         print(f"{run.id}: removed the exported copies ({human(freed)} freed); its own result is untouched")
     else:
         print(f"{run.id}: no exported copies to remove")
