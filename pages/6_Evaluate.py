@@ -477,11 +477,19 @@ if agg["pairs"]:
         f"reward accuracy, as the Train page's held-out chart shows it ({margin}).",
     )
     how_sure(result.accuracy_stats().sentence(E.PAIRS_MOVED), ACCURACY_HELP)
+    # Helper 78's walk: Train said "Held-out reward accuracy 100%" and this page "Tuned prefers the chosen answer 0%".
+    same = (
+        " The Train page's reward accuracy is the third, *Moved toward the chosen answer*: DPO's reward is each "
+        "answer's change against the starting model, not its likelihood, so it can read 100% where both models "
+        "prefer the rejected answers."
+        if info.method == "dpo"
+        else ""
+    )
     st.caption(
         "Preference tuning (DPO, KTO) often makes both answers of a pair less likely than before, so the loss on the "
         "chosen answer above can rise while the model's preference moves the right way: for pairs, these three "
         "numbers are the measure. Which answer a model prefers is summed over each answer's tokens, so a much "
-        "shorter answer is usually the more likely one to both models; what tuning did is the change."
+        "shorter answer is usually the more likely one to both models; what tuning did is the change." + same
     )
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)

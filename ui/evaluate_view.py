@@ -353,11 +353,13 @@ def side_by_side(
             reference, base, tuned = st.columns(3)
             with reference:
                 as_written = written(row) if written else None
+                # A pair's reference is its chosen answer: said, so its rejected one is not looked for here.
+                whose = "the test split's chosen answer" if getattr(row, "is_pair", False) else "the test split's"
                 if as_written is None:
-                    st.markdown("**Reference answer** (the test split's)")
+                    st.markdown(f"**Reference answer** ({whose})")
                     st.text(row.reference)
                 else:  # the form the models' answers take: a tool call as <tool_call> text, not name(arguments)
-                    st.markdown("**Reference answer** (the test split's, as the chat template writes it)")
+                    st.markdown(f"**Reference answer** ({whose}, as the chat template writes it)")
                     st.text(as_written)
                     st.caption("As the models answer, above; in the data file:")
                     st.text(row.reference)
