@@ -18,6 +18,7 @@ from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.errors import none_of, numbered, plural
+from ftlib.grpo_context import context_problems
 from ftlib.loss_types import loss_type_warnings
 from ftlib.methods import kto_kl_warnings
 from ftlib.references import measured_by
@@ -85,7 +86,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
     report.tokens = sum(len(s.input_ids) for s in sequences(encoded))
     longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
-    if context and longest > context:  # past its positions a model reads garbage (or fails mid-run): refused now
+    # Past its positions a model reads garbage (or fails mid-run): refused now. GRPO's prompts: `grpo_context` below.
+    if context and longest > context and config.method != "grpo":
         report.errors.append(
             f"The max length of {config.max_length} tokens lets rows of up to {longest} tokens through, but the "
             f"model reads at most {context} (its context, max_position_embeddings in its config.json): training on "
@@ -121,6 +123,12 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
             from ftlib.reward_trial import trial_problem
 
             report.errors += [tried] if (tried := trial_problem(config.rewards, train)) else []
+        # A kept prompt that fills the context stops the run mid-way; one too long for a whole answer has it cut.
+        kept = ((train_numbers, encoded), (eval_numbers, eval_encoded))
+        prompts = [[(n, len(e.input_ids)) for n, e in zip(ns, es, strict=True)] for ns, es in kept]
+        errors, warnings = context_problems(context, config.max_length, config.grpo_max_new_tokens, *prompts)
+        report.errors += errors
+        report.warnings += warnings
     why = (
         f"a prompt longer than the max length of {config.max_length}"
         if config.method == "grpo"
