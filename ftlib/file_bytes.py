@@ -348,6 +348,8 @@ def _bad_byte(data: bytes, at: int, western: bool = True) -> str:
 _SPLIT_NAME = re.compile(
     r"(train|test|validation|valid|val|dev|eval|data|dataset|all|full)([-_.]?\d+(-of-\d+)?)?", re.I
 )
+# A Hugging Face shard's numbering (`train_prefs-00000-of-00001.parquet`, UltraFeedback's): not part of the name.
+_SHARD = re.compile(r"[-_.]\d+-of-\d+$", re.I)
 
 
 def data_stem(name: str | Path) -> str:
@@ -360,13 +362,16 @@ def data_stem(name: str | Path) -> str:
     ('pirates', 'pirates')
     >>> data_stem("train.jsonl")  # no folder to go by
     'train'
+    >>> data_stem("train_prefs-00000-of-00001.parquet")  # a shard's numbering is left out
+    'train_prefs'
     """
     path = Path(name)
     path = path.with_suffix("") if path.suffix.lower() in COMPRESSED_SUFFIXES else path
-    if not _SPLIT_NAME.fullmatch(path.stem):
-        return path.stem
+    stem = _SHARD.sub("", path.stem) or path.stem
+    if not _SPLIT_NAME.fullmatch(stem):
+        return stem
     folders = [p.name for p in path.parents if p.name and not _SPLIT_NAME.fullmatch(p.name)]
-    return folders[0] if folders else path.stem
+    return folders[0] if folders else stem
 
 
 def shown_name(path: Path, name: str | None) -> str:

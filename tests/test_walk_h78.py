@@ -59,12 +59,24 @@ def test_a_preference_tables_messages_column_is_said_as_not_used(tmp_path, monke
     (note,) = [c.value for c in at.caption if "Not used:" in c.value]
     assert "messages" in note and "prompt_id" in note and "score_chosen" in note, note
     assert next(m for m in at.metric if m.label == "Valid rows").value == str(len(QUESTIONS))
+    # The split is offered the file's name without the shard's numbering: not "train_prefs-00000-of-00001".
+    assert at.text_input(key="split_name").value == "train_prefs"
 
 
 def pick(at, run_id: str) -> None:
     """Show `run_id` in the Train page's run picker."""
     next(s for s in at.selectbox if s.label == "Run").select(run_id).run()
     assert not at.exception, at.exception
+
+
+def test_a_shards_numbering_is_not_part_of_a_datasets_name():
+    from ftlib.file_bytes import data_stem
+
+    assert data_stem("train_prefs-00000-of-00001.parquet") == "train_prefs"
+    assert data_stem("/hub/ultrafeedback/data/test_prefs-00000-of-00001.parquet") == "test_prefs"
+    assert data_stem("train-00000-of-00002.parquet") == "train"  # a split's name alone, with no folder to go by
+    assert data_stem("/hub/pirates/data/train-00000-of-00001.parquet") == "pirates"  # as before
+    assert data_stem("faq-2024.jsonl") == "faq-2024"  # a number that is not a shard's stays
 
 
 def test_a_starting_run_says_its_phase_once(tiny_model_dir):
