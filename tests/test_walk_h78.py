@@ -59,6 +59,8 @@ def test_a_preference_tables_messages_column_is_said_as_not_used(tmp_path, monke
     (note,) = [c.value for c in at.caption if "Not used:" in c.value]
     assert "messages" in note and "prompt_id" in note and "score_chosen" in note, note
     assert next(m for m in at.metric if m.label == "Valid rows").value == str(len(QUESTIONS))
+    # Read by the engine as it is, the table's mapping editor is folded: it opened on 14 boxes above the format.
+    assert [e.proto.expanded for e in at.expander if e.label == "Field mapping"] == [False]
     # The split is offered the file's name without the shard's numbering: not "train_prefs-00000-of-00001".
     assert at.text_input(key="split_name").value == "train_prefs"
 
