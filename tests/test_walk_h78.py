@@ -180,3 +180,20 @@ def test_evaluate_says_a_pairs_reference_is_its_chosen_answer_and_which_number_t
     assert any("reward accuracy is the third, *Moved toward the chosen answer*" in c.value for c in at.caption)
     headers = [m.value for m in at.markdown if m.value.startswith("**Reference answer**")]
     assert headers and all(h == "**Reference answer** (the test split's chosen answer)" for h in headers), headers
+
+
+def test_a_jobs_time_left_counts_down_while_its_share_done_stands_still():
+    """The walk: "What it cost" said "round 1 of 4 · 46 s so far, about 5 min 7 s left", then "1 min 1 s so far,
+    about 6 min 47 s left": the time left was judged from the time so far at a share done that moves only once a
+    round of answers ends, so it grew while the job went on."""
+    from ftlib.jobs import BackgroundJob
+    from ui.common import times_said
+
+    job = BackgroundJob("what it cost")
+    job.fraction = 0.25
+    assert times_said(job, 80.0) == "1 min 20 s so far, about 4 min 0 s left"  # first seen: as before
+    assert times_said(job, 95.0) == "1 min 35 s so far, about 3 min 45 s left"  # it counts down, not 4 min 45 s
+    assert times_said(job, 330.0) == "5 min 30 s so far"  # slower than judged: no time left is made up
+    job.fraction = 0.5  # the next report: judged again from then
+    assert times_said(job, 340.0) == "5 min 40 s so far, about 5 min 40 s left"
+    assert times_said(job, 3.0) == ""  # its first seconds

@@ -306,11 +306,28 @@ def job_progress(job) -> None:
         st.empty()
     text = "Waiting for the device" if job.waiting else job.message
     if not job.waiting and job.began is not None:  # a long evaluation says how long it has left (a review)
-        from ui.compare_view import so_far_and_left
-
-        if said := so_far_and_left(time.monotonic() - job.began, job.fraction):
+        if said := times_said(job, time.monotonic() - job.began):
             text = f"{text} · {said}"
     st.progress(min(job.fraction, 1.0), text=text)
+
+
+def times_said(job, elapsed_s: float) -> str:
+    """'1 min 2 s so far, about 3 min 0 s left' for a job's bar (`ui.compare_view.so_far_and_left`), the time left
+    judged at the moment its share of work done (`job.fraction`) was first seen at its value (kept on the job), less
+    the time since: between two reports it counts down, and once that runs out only the time so far is said. From the
+    time so far alone it grew while the share stood still: "What it cost" said "about 5 min 7 s left", then "6 min 47
+    s left" 15 s later, within one round of answers (helper 78's walk)."""
+    from ui.compare_view import duration, so_far_and_left
+
+    seen = getattr(job, "_times_seen", None)
+    if seen is None or seen[0] != job.fraction:
+        seen = job._times_seen = (job.fraction, elapsed_s)
+    fraction, reached = seen
+    if elapsed_s < 5 or not 0.02 <= fraction < 1:  # its first seconds, or nothing done yet: as so_far_and_left says
+        return so_far_and_left(elapsed_s, fraction)
+    left = reached * (1 - fraction) / fraction - (elapsed_s - reached)
+    so_far = so_far_and_left(elapsed_s, 0.0)  # the time so far alone
+    return f"{so_far}, about {duration(left)} left" if left >= 1 else so_far
 
 
 def run_job_section(key: str, run_name: str, label: str, start_label: str, start, words: dict, disabled=False):
