@@ -63,6 +63,7 @@ _INSTRUCTION = re.compile(
     r"|you may call one or more functions to assist with the user(?:'s)? query[.:]?",
     re.IGNORECASE,
 )
+_HEADING = re.compile(r"#{1,6}[ \t]+\S.*")  # a Markdown heading's line ("# Tools")
 _CALL_TAGS = ("tool_call", "function_call")  # a turn that is the assistant's call: ms-swift's, ShareGPT's
 _NATIVE_CALLS = ("tool_calls", "function_call")  # an assistant turn's own calls, OpenAI's and its legacy one
 _TURN_KEYS = ("role", "from", "content", "value")
@@ -458,7 +459,8 @@ def _kept_system(kept: str) -> str:
     the available tools:"): it introduced the block taken out, and would dangle before the tools the template writes
     in its own section; (2) the sentences a tool template writes itself ("You are provided with function signatures
     within <tools></tools> XML tags.", "You may call one or more functions to assist with the user query."), which
-    the hermes template's system prompt then said twice. Sentences are cut at ". ", "! ", "? ", "。" or a line break
+    the hermes template's system prompt then said twice; (3) a Markdown heading then left last, with nothing under it
+    (Qwen2.5's "# Tools", which its template writes again). Sentences are cut at ". ", "! ", "? ", "。" or a line break
     (not at "e.g. " or "i.e. "), so only those sentences go, with the whitespace after them; a text of nothing else
     leaves ""; any other text is kept as it is.
 
@@ -477,7 +479,11 @@ def _kept_system(kept: str) -> str:
         elif not (dropped and piece.isspace()):  # the blank line after a sentence dropped goes with it
             out.append(piece)
             dropped = False
-    return "".join(out).rstrip()
+    kept = "".join(out).rstrip()
+    # A Markdown heading left last heads nothing now: Qwen2.5's "# Tools" over the sentences dropped, which its
+    # template writes again under its own "# Tools" (kept, the system prompt said the heading twice)
+    head, _, last = kept.rpartition("\n")
+    return head.rstrip() if _HEADING.fullmatch(last.strip()) else kept
 
 
 def _tool_name(tool: Any) -> Any:

@@ -157,7 +157,13 @@ SYSTEMS = [
         "Qwen2.5's own tools section, rendered into the export",
         "You are a cycling guide.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
         "You are provided with function signatures within <tools></tools> XML tags:",
-        "You are a cycling guide.\n\n# Tools",
+        "You are a cycling guide.",
+    ),
+    (
+        "headings: one left with nothing under it goes, one over the file's own words stays",
+        "# Rules\n\nNever guess a town's name.\n\n## Tools\n\nYou may call one or more functions to assist with the "
+        "user query.",
+        "# Rules\n\nNever guess a town's name.",
     ),
     (
         "a lead-in with an abbreviation",
@@ -186,6 +192,7 @@ def test_the_system_prompt_says_the_templates_tool_instructions_once(smol_tokeni
         # The template's own instructions once each, after the sentences the file's system text adds
         assert system.count("function signatures within") == 1, system
         assert system.count("You may call one or more functions to assist") == 1, system
+        assert system.count("# Tools") <= 1, system  # Qwen2.5's heading of its tools section, once
         assert system.startswith("<|im_start|>system\n" + kept + "\n\n")
         if source == hermes.source:  # the studio renders what transformers does
             assert render(hermes, messages, tools=row["tools"]) == text
