@@ -27,6 +27,11 @@ how many and any outcome other than OK (`api_records`). An error flag on a resul
 key not read. Images, documents and videos become the media parts turns.py refuses by name. A row whose shape is
 converted is said once per file (`api_records`).
 
+A Gemini turn's text parts, and the text blocks of a row in Anthropic's shape, are one text joined as written, as
+google-genai's and Anthropic's SDKs join them (`as_written`), not by the line break turns.py puts between OpenAI's
+content parts (as vLLM serves them). Bedrock's text blocks keep that line break: boto3 joins none, and AWS's agent
+SDK (strands-agents, `AgentResult.__str__`) ends each text block with a line break.
+
 Not known here: how a turn is read (turns.py), a row's format (formats.py).
 """
 
@@ -58,6 +63,10 @@ _SNAKE = {
 # Bedrock's media blocks, as the media part turns.MEDIA names each
 _BEDROCK_MEDIA = {"image": "image", "document": "file", "video": "video"}
 _BEDROCK_BLOCKS = {"text", "toolUse", "toolResult", "reasoningContent", "cachePoint", *_BEDROCK_MEDIA}
+# The blocks only Anthropic's Messages API writes in a turn (beside `thinking` with its `signature`), and the keys
+# only its blocks carry: a row holding one is Anthropic's (`_anthropic`)
+_ANTHROPIC_BLOCKS = {"tool_use", TOOL_RESULT, "redacted_thinking", "server_tool_use", "web_search_tool_result"}
+_ANTHROPIC_KEYS = {"cache_control", "citations"}
 # How the file's report names each provider's rows, read as messages
 SAID = {
     "gemini": "Gemini's shape (Vertex AI's tuning rows or google-genai's dumps: `contents` of `parts`, a system "
@@ -84,7 +93,7 @@ def api_turns(turn: Any) -> list[Any]:
         return [turn]
     if isinstance(turn.get("parts"), list) and "content" not in turn:  # Gemini
         rest, written = {k: v for k, v in turn.items() if k != "parts"}, [_camel(p) for p in turn["parts"]]
-        turn = {**rest, "content": _spaced([_gemini_part(p) for p in written], written)}
+        turn = {**rest, "content": as_written(_spaced([_gemini_part(p) for p in written], written))}
     parts = turn.get("content")
     if not isinstance(parts, list):
         return [turn]
@@ -173,8 +182,8 @@ def _code_text(part: dict) -> str | None:
 
 
 def _spaced(parts: list, written: list) -> list:
-    """`parts` with a blank line between a code part's text and the text beside it (turns.py joins a turn's text
-    parts as written, as a streamed reply's pieces are), no more than one where the text already ends in newlines."""
+    """`parts` with a blank line between a code part's text and the text beside it (a Gemini turn's text parts are
+    joined as written: `as_written`), no more than one where the text already ends in newlines."""
     out = list(parts)
     for k, part in enumerate(written):
         if not (isinstance(part, dict) and _code_text(part) is not None and out[k].get("type") == "text"):
@@ -186,6 +195,29 @@ def _spaced(parts: list, written: list) -> list:
         later_code = k + 1 < len(written) and isinstance(written[k + 1], dict) and _code_text(written[k + 1])
         if isinstance(after, dict) and after.get("type") == "text" and isinstance(after.get("text"), str):
             out[k] = out[k] if later_code else {**out[k], "text": out[k]["text"] + _gap(after["text"], end=False)}
+    return out
+
+
+def as_written(parts: list) -> list:
+    """`parts` with the text of all their text parts in the first, joined as written (nothing between two), the
+    others' text "" (in place, so each part keeps its number and its keys for the row's report): turns.join_parts
+    then has no two texts to put a line break between. `parts` as they are where fewer than two text parts hold text.
+
+    How the providers' own SDKs make one text of a message's text parts: google-genai's
+    `GenerateContentResponse.text` (google/genai/types.py, `_get_text`: `text += part.text`, thought parts left out)
+    and Anthropic's `MessageStream.get_final_text()` (anthropic-sdk-python, src/anthropic/lib/streaming/_messages.py:
+    `"".join(text_blocks)`) join them with nothing between; a part is a piece of one reply (streamed, or split at a
+    citation or a tool's call), not a block of its own. OpenAI's content parts keep vLLM's line break (turns.py).
+
+    >>> as_written([{"type": "text", "text": "High tide is at "}, {"type": "text", "text": "14:05."}])
+    [{'type': 'text', 'text': 'High tide is at 14:05.'}, {'type': 'text', 'text': ''}]
+    """
+    texts = [k for k, p in enumerate(parts) if isinstance(p, dict) and p.get("type") == "text" and "text" in p]
+    if len(texts) < 2 or not all(isinstance(parts[k]["text"], str) for k in texts):  # not text: turns.py refuses it
+        return parts
+    out = list(parts)
+    for k in texts:
+        out[k] = {**parts[k], "text": "".join(parts[j]["text"] for j in texts) if k == texts[0] else ""}
     return out
 
 
@@ -281,7 +313,31 @@ def api_record(record: Any) -> tuple[Any, str | None]:
             out["toolConfig"] = rest
         else:
             del out["toolConfig"]
+    if not bedrock and _anthropic(record):  # its turns' text blocks joined as Anthropic's SDK joins them
+        out = {k: [_blocks_as_written(t) for t in v] if isinstance(v, list) else v for k, v in out.items()}
     return out, "bedrock" if bedrock else None
+
+
+def _anthropic(record: dict) -> bool:
+    """Whether `record` is written in Anthropic's Messages API shape: its tools of `input_schema`, a `system` list of
+    typed text blocks, or a turn holding a block only Anthropic writes (a `tool_use`, a `tool_result`, thinking with
+    its `signature`, a `cache_control` hint, `citations`). Its text blocks alone look like OpenAI's content parts."""
+    if isinstance(record.get("tools"), list) and any(_anthropic_tool(t) for t in record["tools"]):
+        return True
+    system = record.get("system")
+    if isinstance(system, list) and any(isinstance(p, dict) and p.get("type") == "text" for p in system):
+        return True
+    turns = [t for v in record.values() if isinstance(v, list) for t in v if isinstance(t, dict)]
+    blocks = [p for t in turns if isinstance(t.get("content"), list) for p in t["content"] if isinstance(p, dict)]
+    signed = any(p.get("type") == "thinking" and "signature" in p for p in blocks)
+    return signed or any(p.get("type") in _ANTHROPIC_BLOCKS or _ANTHROPIC_KEYS & set(p) for p in blocks)
+
+
+def _blocks_as_written(turn: Any) -> Any:
+    """An Anthropic turn with its text blocks joined as written (`as_written`); anything else as it is."""
+    if isinstance(turn, dict) and isinstance(turn.get("content"), list):
+        return {**turn, "content": as_written(turn["content"])}
+    return turn
 
 
 def _gemini_tools(tool: Any) -> list:
@@ -407,4 +463,4 @@ def _code_note(found: Counter) -> str:
     )
 
 
-__all__ = ["SAID", "TOOL_RESULT", "api_record", "api_records", "api_turns"]
+__all__ = ["SAID", "TOOL_RESULT", "api_record", "api_records", "api_turns", "as_written"]

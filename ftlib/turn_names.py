@@ -54,7 +54,8 @@ PART_BREAK = "\n"
 PARTS_NOTE = (
     "a turn of `{field}` holds its text in several text parts: they are joined with a line break between them, as "
     "vLLM serves OpenAI's content parts to a text model (parts that already meet at a space or a line break, or "
-    "that cite a source, as written). To join them otherwise, write the turn's content as one text."
+    "that cite a source, as written; Gemini's parts and Anthropic's text blocks as written, as their SDKs join "
+    "them). To join them otherwise, write the turn's content as one text."
 )
 REASONING_PARTS = {"reasoning", "thinking"}
 CALL_PARTS = {"tool_call", "tool_use", "function_call"}

@@ -243,10 +243,10 @@ def _part_text(part: dict, keys: tuple[str, ...], label: str) -> str:
 def join_parts(texts: list[str], cited: list[bool]) -> tuple[str, bool]:
     """(the text of a turn's text parts, whether a line break was put between two of them).
 
-    Parts are separate blocks: a text model is served them joined by line breaks (vLLM's chat_utils joins a turn's
-    text parts with "\\n" for a template that takes text), so that is the text trained. Parts that already meet at a
-    space or a line break (a reply written in pieces; Gemini's code parts, set apart by api_shapes) or where either
-    cites a source (`cited`: Anthropic's cited reply is one text split at its citations) are joined as written.
+    OpenAI's parts are separate blocks: a text model is served them joined by line breaks (vLLM's chat_utils joins a
+    turn's text parts with "\\n" for a template that takes text), so that is the text trained. Parts that already meet
+    at a space or a line break (a reply written in pieces) or where either cites a source (`cited`: a cited reply is
+    one text split at its citations) are joined as written; so are Gemini's and Anthropic's (api_shapes.as_written).
 
     >>> join_parts(["Row: k2, p2.", "What is p2?", " Or p3?"], [False, False, False])
     ('Row: k2, p2.\\nWhat is p2? Or p3?', True)
