@@ -26,7 +26,7 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     has any (the rewards get them: `rows.with_columns`). RewardError / ConfigError when a reward cannot be used (a
     column it reads that a prompt lacks or holds as an object: `rewards.check_columns`, before any answer is
     written), or gives an answer anything but a finite number (a registered function that raises or returns None or
-    NaN).
+    NaN). SamplingError naming a prompt that fills the model's context (`sampling.context_window`).
     """
     from ftlib import sampling
     from ftlib.loss_types import grpo_scales_rewards
@@ -41,6 +41,19 @@ def preview_rewards(model, tokenizer, config, rows: list[dict], prompts: int = 3
     rewards = build_rewards(config.rewards, device=str(next(model.parameters()).device))
     # A column a reward reads that a prompt lacks, or holds as an object: refused before any answer is written.
     check_columns(rewards, [e.columns or None for e in encoded], "prompt", [e.messages for e in encoded])
+    # A prompt that fills the context, named by its place here (its row in the split): sampling's own refusal would
+    # count the group's copies of every prompt before it ("Row 2's prompt" for the second of a group of 2).
+    from ftlib.config import field_specs
+
+    context = sampling.context_window(model)
+    for n, e in enumerate(encoded, start=1):
+        if context is not None and len(e.input_ids) >= context:
+            raise sampling.SamplingError(
+                f"Prompt {n} (row {n} of the training split) is {len(e.input_ids)} tokens: it fills the model's "
+                f"context of {context} tokens (max_position_embeddings in its config.json), leaving no room for an "
+                f"answer. Shorten that prompt: the run refuses one that fills the context too, unless "
+                f"**{field_specs()['max_length'].label}** leaves it out."
+            )
     setting = sampling.DecodingSetting(temperature=float(config.grpo_temperature))
     gen = [sampling.GenRow(tuple(e.input_ids), setting) for e in encoded for _ in range(group)]
     seeds = BatchedRollout([], tokenizer, 0, 1.0, config.seed).seeds(len(gen), step=-1)
