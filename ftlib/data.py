@@ -26,8 +26,9 @@ among `messages` rows, or the other way round) are read as they are written, wit
 
 Files are read by `ftlib/readers.py`, records converted by `ftlib/formats.py` (turns by `ftlib/turns.py`), the
 field mapping guessed by `ftlib/mapping.py`, the file's notices worded by `ftlib/notices.py` (text in a chat
-template's markup: `ftlib/text_markup.py`). Not known here: chat
-templates beyond the tokenizer's own (templates.py) and label masking (tokens.py).
+template's markup: `ftlib/text_markup.py`); a row typed by hand is read by `ftlib/typed_row.py` (`read_row`,
+importable from here). Not known here: chat templates beyond the tokenizer's own (templates.py) and label masking
+(tokens.py).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from ftlib.api_shapes import api_record, api_records
+from ftlib.api_shapes import api_records
 from ftlib.blank_values import blank_values, row_noun
 from ftlib.call_rows import call_records, maps_a_column, written_map
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
@@ -52,7 +53,7 @@ from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
-from ftlib.judged_pairs import NoPair, judged_pair, judged_records, judged_shape
+from ftlib.judged_pairs import judged_records
 from ftlib.label_values import contradicting_labels, rating_problem
 from ftlib.map_hint import map_example
 from ftlib.mapping import (
@@ -92,6 +93,7 @@ from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_ro
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.text_markup import chat_markup
 from ftlib.turns import has_value
+from ftlib.typed_row import read_row, surrogate_message
 
 __all__ = [
     "FORMATS",
@@ -297,49 +299,6 @@ def load_file(
     result = _load(lambda: read_path(path)[0], shown_name(path, name), fmt, column_map)
     result.source = str(path)
     return result
-
-
-def read_row(value: Any):
-    """One row typed by hand (the Tokens page), read as a data file's row is: a list is a conversation, an object is
-    read in the format its keys point to (`formats.detect_row_format`). Returns `formats.Converted` (the canonical
-    row, its warnings, the keys not read); RowProblem with the reason when it cannot be used, naming every shape the
-    studio reads when no key points to one.
-
-    >>> read_row({"instruction": "Greet me.", "output": "Ahoy!", "id": 3}).ignored
-    ['id']
-    """
-    from ftlib.formats import FORMAT_HELP, format_label
-
-    if bad := lone_surrogate(value):
-        raise RowProblem(f"This row cannot be used: {surrogate_message(bad)}.")
-    record, _ = api_record({"messages": value} if isinstance(value, list) else value)
-    if shape := judged_shape(record):  # two answers and a verdict: the pair, as a file's row is read
-        try:
-            record = judged_pair(record, shape)
-        except NoPair as exc:
-            raise RowProblem(f"This row makes no preference pair: {exc}.") from None
-    fmt = detect_row_format(record)
-    if fmt is None:
-        shapes = "\n".join(f"- {line}" for line in FORMAT_HELP.values())
-        raise RowProblem(
-            "This row has none of the fields the studio reads. Write a list of messages, or an object in one of "
-            f"these shapes:\n\n{shapes}"
-        )
-    try:
-        done = convert(record, fmt)
-    except RowProblem as exc:
-        raise RowProblem(f"This row, read as {format_label(fmt)}, cannot be used: {exc}.") from None
-    if bad := lone_surrogate(done.row):  # in JSON text a field held (a tool call's arguments)
-        raise RowProblem(f"This row cannot be used: {surrogate_message(bad)}.")
-    return done
-
-
-def surrogate_message(where: str) -> str:
-    """Why a row whose text holds a lone surrogate at `where` (`rows.lone_surrogate`) is refused, with the fix."""
-    return (
-        f"{where} holds an invalid character (a lone surrogate such as \\ud800, half of an escaped pair like "
-        "\\ud83d\\ude00): not valid unicode text; write the whole character or delete the escape"
-    )
 
 
 def load_bytes(

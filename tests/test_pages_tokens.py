@@ -4,6 +4,7 @@ template comparison and errors shown as st.error."""
 from __future__ import annotations
 
 import json
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -221,6 +222,29 @@ def test_a_typed_row_is_read_in_any_shape_a_file_can_have(page):
     assert any(c.value == "Not read: `id`" for c in at.caption)
     at = _typed(at, {"instruction": "Greet me.", "output": "Ahoy!"})
     assert not at.error and metrics(at)
+
+
+def test_a_typed_hermes_row_shows_its_tools_block_as_the_rows_tools_as_in_a_file(page):
+    """Helper 85's task: a typed Hermes row kept its system text's <tools> block as system text (the schemas the system
+    prompt's words, the template's own tools section empty), while the same row in a file has them as its tools. Typed
+    and saved from a one-row file, the page shows the same tokens, the schemas among them as the row's tools."""
+    from ftlib.data import load_bytes
+    from ftlib.masks import TOOL_SCHEMAS
+    from tests.test_typed_row import HERMES_ROW
+
+    at = _typed(run(page), HERMES_ROW)
+    at.selectbox(key="tok_template").set_value("hermes")
+    run(at)
+    assert not at.error and not at.warning
+    typed = pills(at)
+    assert html_escape(TOOL_SCHEMAS) in html(at)  # the schemas' tokens named as the row's own tools
+    masked = "".join(t for k, t in typed if "ft-trained" not in k)
+    assert masked.count("Departures·of·the·ferry") == 1 and "For·each·call·return" not in masked
+    filed = load_bytes((json.dumps(HERMES_ROW) + "\n").encode(), "ferry.jsonl").rows
+    workspace.save_split("ferry", filed, filed, {"format": "messages"})
+    at.radio(key="tok_source").set_value("Row from the dataset")
+    run(at)
+    assert not at.error and pills(at) == typed
 
 
 def _typed(at: AppTest, row) -> AppTest:

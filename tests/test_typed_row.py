@@ -1,0 +1,87 @@
+"""A row typed by hand (the Tokens page, ftlib.typed_row.read_row) is read as the same row in a file is
+(ftlib.data.load_bytes): a Hermes system text's <tools> block among the rest."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from ftlib.data import load_bytes, read_row
+from ftlib.tokens import encode_row
+
+SCHEMA = {
+    "type": "function",
+    "function": {
+        "name": "ferry_times",
+        "description": "Departures of the ferry between two piers today",
+        "parameters": {
+            "type": "object",
+            "properties": {"from_pier": {"type": "string"}, "to_pier": {"type": "string"}},
+            "required": ["from_pier", "to_pier"],
+        },
+    },
+}
+SYSTEM = (
+    "You help travellers on the island. Give times as written by the ferry company. You have access to these "
+    f"tools:\n<tools>\n{json.dumps([SCHEMA])}\n</tools>\nFor each call return a JSON object within "
+    "<tool_call></tool_call> XML tags."
+)
+HERMES_ROW = {
+    "conversations": [
+        {"from": "system", "value": SYSTEM},
+        {"from": "human", "value": "When does the next ferry leave North Pier for Lantern Bay?"},
+        {
+            "from": "gpt",
+            "value": '<tool_call>\n{"name": "ferry_times", "arguments": {"from_pier": "North Pier", '
+            '"to_pier": "Lantern Bay"}}\n</tool_call>',
+        },
+        {"from": "tool", "value": '<tool_response>\n{"departures": ["16:40", "18:10"]}\n</tool_response>'},
+        {"from": "gpt", "value": "The next ferry leaves North Pier at 16:40, then 18:10."},
+    ]
+}
+
+
+def _from_file(row: dict) -> dict:
+    (read,) = load_bytes((json.dumps(row) + "\n").encode(), "ferry.jsonl").rows
+    return read
+
+
+def test_a_typed_hermes_row_gets_its_tools_block_as_a_file_row_does(smol_tokenizer):
+    """Helper 85's task: a typed Hermes row had its <tool_call>s read but kept its <tools> block as system text, the
+    schemas then said as the system prompt's words and the row with no tools; in a file they are the row's tools."""
+    typed = read_row(copy.deepcopy(HERMES_ROW))
+    filed = _from_file(HERMES_ROW)
+    assert typed.row == filed
+    assert [t["function"]["name"] for t in typed.row["tools"]] == ["ferry_times"]
+    assert typed.row["messages"][0] == {
+        "role": "system",
+        "content": "You help travellers on the island. Give times as written by the ferry company.",
+    }
+    assert not typed.warnings  # the call names a tool the row defines
+    # Said of the row as the file says it of its rows (without the file's "1 row: ")
+    (note,) = [n for n in typed.notes if "<tools> block" in n]
+    assert note.startswith("the tools listed as a <tools> block in the system text (Hermes function calling)")
+    for template in ("hermes", "llama31"):  # the tokens and what is trained, as a training run of the file gets them
+        by_hand, in_file = (encode_row(r, smol_tokenizer, template) for r in (typed.row, filed))
+        assert by_hand.input_ids == in_file.input_ids and by_hand.labels == in_file.labels
+    masked = "".join(t.text for t in encode_row(typed.row, smol_tokenizer, "hermes").tokens if not t.trained)
+    assert masked.count("Departures of the ferry") == 1 and "For each call return" not in masked
+
+
+def test_a_typed_rows_tools_block_that_does_not_parse_is_kept_as_text_with_a_warning():
+    row = copy.deepcopy(HERMES_ROW)
+    row["conversations"][0]["value"] = "Be brief.\n<tools>\nferry_times(from_pier, to_pier)\n</tools>"
+    typed = read_row(row)
+    assert typed.row == _from_file(row) and "tools" not in typed.row
+    assert typed.row["messages"][0]["content"] == row["conversations"][0]["value"]
+    assert any(
+        w.startswith("the `<tools>` block in the system text is not a list of tool schemas") for w in typed.warnings
+    )
+    assert not any("<tools> block" in n for n in typed.notes)
+
+
+def test_a_typed_row_without_a_tools_block_is_read_as_before():
+    chat = [{"role": "system", "content": "Name <tools> you like."}, {"role": "user", "content": "Hammer?"}]
+    chat.append({"role": "assistant", "content": "A good one."})
+    typed = read_row(chat)
+    assert typed.row == {"messages": chat} and not typed.warnings and not typed.notes
