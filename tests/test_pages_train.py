@@ -285,7 +285,8 @@ def test_two_runs_of_the_same_minute_on_the_same_data_can_each_be_picked(tiny_mo
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)
-    assert len(set(labels)) == 2 and sorted(label[-2:] for label in labels) == ["#1", "#2"], labels
+    # Numbered beside the label, before the facts ("✅ lora · numbers · Dec 06 17:16 #2 — 0 steps").
+    assert len(set(labels)) == 2 and sorted(label.split(" — ")[0][-2:] for label in labels) == ["#1", "#2"], labels
     picker = next(s for s in at.selectbox if s.label == "Run")
     other = next(o for o in picker.options if o != picker.value)
     picker.select(next(i for i in ("r-first", "r-second") if picker.format_func(i) == other)).run()
@@ -312,7 +313,8 @@ def test_a_runs_number_stays_as_a_run_of_its_label_changes_state(tiny_model_dir)
         assert not at.exception
         picker = next(s for s in at.selectbox if s.label == "Run")
         table = at.dataframe[-1].value.set_index("id")["run"].to_dict()
-        return {i: (picker.format_func(i).rsplit(" #", 1)[-1], table[i].rsplit(" #", 1)[-1]) for i in ids}
+        named = {i: picker.format_func(i).split(" — ")[0] for i in ids}  # less the facts: "✅ label #2"
+        return {i: (named[i].rsplit(" #", 1)[-1], table[i].rsplit(" #", 1)[-1]) for i in ids}
 
     at = page(tiny_model_dir)
     assert picker_labels(at)[0].startswith("🏃")  # sentinel: the oldest is training, the others finished
@@ -489,9 +491,10 @@ def test_a_finished_run_whose_loss_rose_is_marked_diverged_not_ticked(tiny_model
     at = page(tiny_model_dir)
     assert not at.exception
     labels = picker_labels(at)
-    # Both runs made in one minute have one label: each is numbered too ("... · diverged #1", `option_numbers`).
-    text = f"⚠️ {run.summary().label} — 6 steps · last step's loss 14.8000 · diverged"
-    assert any(label == text or label.startswith(f"{text} #") for label in labels), labels
+    # Both runs made in one minute have one label: each is numbered too, beside it ("... #1 — 6 steps").
+    facts = " — 6 steps · last step's loss 14.8000 · diverged"
+    texts = (f"⚠️ {run.summary().label}{number}{facts}" for number in ("", " #1", " #2"))
+    assert any(text in labels for text in texts), labels
     assert sum(label.startswith("✅") for label in labels) == 1  # the run that learnt keeps its tick
     picker = next(s for s in at.selectbox if s.label == "Run")
     picker.select("r-diverged").run()

@@ -63,11 +63,10 @@ def test_the_runs_table_numbers_runs_as_the_picker_does(tiny_model_dir):
     table = at.dataframe[-1].value.set_index("id")["run"].to_dict()
     assert len(set(table.values())) == 2, table
     assert table["r-first"].endswith(" #1") and table["r-second"].endswith(" #2"), table
-    # The same name as the picker's, less its state icon and facts.
+    # The same name as the picker's, less its state icon and facts: the number beside the label in both.
     picker = picker_labels(at)
     for name in table.values():
-        label, number = name.rsplit(" #", 1)
-        assert any(o.endswith(f" #{number}") and label in o for o in picker), (name, picker)
+        assert any(o.split(" ", 1)[1].startswith(f"{name} — ") for o in picker), (name, picker)
 
 
 def test_a_run_on_its_own_in_the_table_keeps_its_plain_name(tiny_model_dir):

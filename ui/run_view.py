@@ -20,7 +20,7 @@ from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_people import UNNAMED_BROWSER
-from ftlib.run_picker import STATE_ICON, numbered_labels, option_numbers, run_option, state_icon, with_base
+from ftlib.run_picker import STATE_ICON, numbered_labels, run_option, state_icon, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.run_watch import GRACE
@@ -535,14 +535,12 @@ def peak_memory_note(info: RunSummary) -> None:
 
 
 def run_options(infos: list[RunSummary], labels: dict[str, str]) -> dict[str, str]:
-    """`run_option` for each run by id (`labels`: `ftlib.run_picker.train_labels`), runs with equal texts (two queued
-    the same minute on the same data) numbered "#1", "#2"... from the oldest: the picker keeps a choice by its text,
-    so equal texts left one run unpickable."""
-    numbers = option_numbers(infos, labels)
-    return {
-        info.id: run_option(info, labels[info.id]) + (f" #{numbers[info.id]}" if numbers[info.id] else "")
-        for info in infos
-    }
+    """`run_option` for each run by id (`labels`: `ftlib.run_picker.train_labels`), runs with equal labels (two queued
+    the same minute on the same data) numbered "#1", "#2"... from the oldest, the number beside the label as the runs
+    table and the queue say it ("✅ lora · chat_style · Dec 06 17:16 #2 — 40 steps · ..."; `numbered_labels`): the
+    picker keeps a choice by its text, so equal texts left one run unpickable."""
+    names = numbered_labels(infos, labels)
+    return {info.id: run_option(info, names[info.id]) for info in infos}
 
 
 # The runs table's column of each run's last training value: the last step's own, where the Train page's headline
