@@ -7,7 +7,8 @@ a real run from a two-step test (how long ago it finished, its steps, its last s
                                                         #  last step's loss 1.2345"
 
 Compare and Evaluate use these, so the tuned model is never just whatever ran last: a test run on another dataset
-is not picked over a real run on the one being studied. The Train page names its runs the same way (`train_labels`).
+is not picked over a real run on the one being studied. The Train page names its runs the same way (`train_labels`),
+and a run's number among runs of one label ("#2") is the one it has there (`option_numbers` over every run).
 A label names the run's base model when the runs listed beside it used more than one ("lora on qwen-0.5b · ..."),
 and its chat template when it is not the model's own ("... · ChatML template · ..."). Not known here: the run
 folder's files (rundir.py), what a run left to load (modelset.py); nothing here imports torch.
@@ -25,7 +26,7 @@ from pathlib import Path
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
 from ftlib.run_people import WHO_FILE
-from ftlib.rundir import ACTIVE, RunDir, RunSummary, run_folder_of
+from ftlib.rundir import ACTIVE, DONE, RunDir, RunSummary, run_folder_of, run_folders
 from ftlib.templates import BUILTIN_TEMPLATES
 
 
@@ -167,21 +168,40 @@ def numbered_labels(infos: list[RunSummary], labels: dict[str, str] | None = Non
     return {info.id: labels[info.id] + (f" #{numbers[info.id]}" if numbers[info.id] else "") for info in infos}
 
 
-def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
+def run_choices(adapters, now: float | None = None, every: list[RunSummary] | None = None) -> list[RunChoice]:
     """A RunChoice for each finished run (`ftlib.modelset.RunAdapter`s, as `list_run_adapters` gives them), newest
-    first by when they finished; labels name the base model when `adapters` were trained on more than one. Each run's
-    summary is read once per version of its files (`kept_summary`), not at every call: the pages ask at every click."""
+    first by when they finished; labels name the base model when `adapters` were trained on more than one, and a run's
+    number is the Train page's (`option_numbers` over `every` run, by default each run folder beside the adapters',
+    `listed_summaries`): "#2" on Train is "#2" here, whichever runs are offered. Each summary is read once per version
+    of its files (`kept_summary`) where the run has ended, not at every call: the pages ask at every click."""
     now = time.time() if now is None else now
     adapters = list(adapters)
+    if not adapters:
+        return []
+    if every is None:
+        root = run_folder_of(adapters[0].path).parent  # the runs folder the adapters were listed from
+        every = listed_summaries(root, ended=[adapter.name for adapter in adapters])
+    listed = {info.id: info for info in every}
+    for adapter in adapters:  # a run finished since `every` was listed is numbered among them too
+        if adapter.name not in listed:
+            listed[adapter.name] = kept_summary(run_folder_of(adapter.path))
+    labels = train_labels(list(listed.values()))  # the Train page's, each run's number counted among equal ones
+    numbers = option_numbers(list(listed.values()), labels)
+    names = {i: labels[i] + (f" #{n}" if n else "") for i, n in numbers.items()}  # `numbered_labels`
     show_model = models_differ(adapter.model for adapter in adapters)
+    same_model_words = show_model == models_differ(info.model for info in listed.values())
     out = []
     for adapter in adapters:
-        info = kept_summary(run_folder_of(adapter.path))
+        info = listed[adapter.name]
         finished = info.ended or info.created
+        number = numbers[adapter.name]
+        # The Train page's label where the base model is named alike (its `template` is the adapter's, read from
+        # the same config.json); else named over the runs offered (one model's, on Compare: not repeated).
+        label = labels[adapter.name] if same_model_words else with_base(info, adapter.template, show_model)
         out.append(
             RunChoice(
                 name=adapter.name,
-                label=with_base(info, adapter.template, show_model),
+                label=label + (f" #{number}" if number else ""),
                 facts=info.facts,
                 age=age_words(now - finished) if finished else "",
                 dataset=dataset_name(info.dataset),
@@ -189,7 +209,18 @@ def run_choices(adapters, now: float | None = None) -> list[RunChoice]:
                 diverged=info.divergence is not None,
             )
         )
-    return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True))
+    return _told_apart(sorted(out, key=lambda c: c.finished or 0, reverse=True), names)
+
+
+def listed_summaries(root: str | Path | None = None, ended: Iterable[str] = ()) -> list[RunSummary]:
+    """Every run folder's summary under `root` (the workspace's runs/ by default), as the Train page lists them, for
+    naming runs as it does: a run that has ended read once per version of its files (`kept_summary`), one queued or
+    going read now. `ended`: ids of runs known to have ended (the adapters offered), whose status is not read twice."""
+    known = set(ended)
+    return [
+        kept_summary(run.path) if run.id in known or run.read_status().get("state") in DONE else run.summary()
+        for run in run_folders(root)
+    ]
 
 
 # Run folder -> (summary_stamp, RunSummary) of the finished runs asked about in this process: every session's pickers
@@ -243,10 +274,13 @@ def kept_summary(folder: str | Path) -> RunSummary:
     return info
 
 
-def _told_apart(choices: list[RunChoice]) -> list[RunChoice]:
-    """The same choices (newest first), runs with the same label and facts numbered "#1", "#2"... from the oldest."""
-    numbers = duplicate_numbers([(c.label, c.facts) for c in reversed(choices)])[::-1]
-    return [c if n is None else replace(c, label=f"{c.label} #{n}") for c, n in zip(choices, numbers, strict=True)]
+def _told_apart(choices: list[RunChoice], names: dict[str, str]) -> list[RunChoice]:
+    """The same choices, where two still read alike (label and facts) named as the Train page names them (`names`:
+    `numbered_labels` over every run): their labels differ only in the base model, which a picker of runs on one
+    model leaves out (a run whose config recorded none beside one on the sidebar's model). A picker keeps a choice by
+    its text: of two equal texts, the second could not be picked."""
+    counts = Counter((c.label, c.facts) for c in choices)
+    return [c if counts[(c.label, c.facts)] == 1 else replace(c, label=names[c.name]) for c in choices]
 
 
 def duplicate_numbers(keys: list) -> list[int | None]:
@@ -311,6 +345,7 @@ __all__ = [
     "dataset_name",
     "duplicate_numbers",
     "kept_summary",
+    "listed_summaries",
     "model_name",
     "models_differ",
     "numbered_labels",

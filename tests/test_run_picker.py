@@ -3,6 +3,7 @@ short label with its age, steps and last step's loss (so a two-step test run on 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -170,3 +171,53 @@ def test_runs_on_two_base_models_name_their_model_and_a_template_not_the_models_
 )
 def test_a_model_is_named_short_as_the_sidebar_says_it(spec, name):
     assert model_name(spec) == name
+
+
+def test_a_runs_number_in_compares_and_evaluates_picker_is_the_train_pages(tiny_model_dir, tmp_path, monkeypatch):
+    """Compare's and Evaluate's pickers numbered runs by label and facts among the finished runs offered, the Train
+    page by label over every run: of four runs of one minute, the oldest training (not offered), two finished alike
+    were "#2" and "#3" on Train and "#1" and "#2" here, and one finished otherwise "#4" there and unnumbered here. A
+    run's text here is the Train picker's, less its state icon; its summary is not read again at the next click."""
+    from ftlib.rundir import RunDir
+    from ui.run_choice import describe
+    from ui.run_view import run_options
+
+    adapter = empty_adapter(tmp_path)
+    minute = time.time() // 60 * 60  # all inside one minute, whenever the test runs (labels show minutes)
+    config = {"model": str(tiny_model_dir), "dataset": "chat_style", "max_steps": 10}
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s} for s in (1, 2, 3)]
+    make_run("r-a", config, state="running", created=minute + 1, started=time.time(), metrics=steps)
+    for name, created, rows in (("r-b", minute + 2, steps), ("r-c", minute + 3, steps), ("r-d", minute + 4, [])):
+        make_run(name, config, adapter=adapter, created=created, ended=created + 5, metrics=rows)
+    every = runs_module.list_runs(refresh=False)
+    train = run_options(every, train_labels(every))  # the Train page's picker texts
+    assert [train[i].split(" — ")[0][-3:] for i in ("r-a", "r-b", "r-c", "r-d")] == [" #1", " #2", " #3", " #4"]
+    reads = []
+    real = RunDir.summary
+    monkeypatch.setattr(RunDir, "summary", lambda self: reads.append(self.id) or real(self))
+    choices = run_choices(M.list_run_adapters())
+    assert {c.name: describe(c) for c in choices} == {i: train[i].split(" ", 1)[1] for i in ("r-b", "r-c", "r-d")}
+    reads.clear()
+    run_choices(M.list_run_adapters())
+    assert reads == ["r-a"]  # the finished runs' summaries are kept (`kept_summary`); the one training is read
+
+
+def test_runs_that_read_alike_only_without_their_base_model_are_named_as_train_names_them(tiny_model_dir, tmp_path):
+    """Compare offers the runs on the sidebar's model and those whose config recorded none, and names no model when
+    they are alike: such two runs of one minute ending alike read the same, so the second could not be picked. The
+    Train page names the model (another run used another), so they have no number to tell them apart: here they are
+    named as it names them."""
+    adapter = empty_adapter(tmp_path)
+    minute = time.time() // 60 * 60
+    base = {"dataset": "chat_style", "max_steps": 10}
+    make_run("r-other", {**base, "model": str(tmp_path / "models" / "qwen-0.5b")}, state="failed", created=minute)
+    unrecorded = make_run("r-none", {**base, "model": str(tiny_model_dir)}, adapter=adapter, created=minute + 1)
+    config = json.loads(unrecorded.config_file.read_text())
+    unrecorded.config_file.write_text(json.dumps({k: v for k, v in config.items() if k != "model"}))
+    make_run("r-tiny", {**base, "model": str(tiny_model_dir)}, adapter=adapter, created=minute + 2)
+    usable = [a for a in M.list_run_adapters() if a.model in ("", str(tiny_model_dir))]
+    assert {a.name for a in usable} == {"r-none", "r-tiny"}  # sentinel: what Compare offers
+    texts = {c.name: f"{c.label} — {c.facts}" for c in run_choices(usable)}
+    assert len(set(texts.values())) == 2, texts
+    every = runs_module.list_runs(refresh=False)
+    assert {c.name: c.label for c in run_choices(usable)} == {i: train_labels(every)[i] for i in texts}
