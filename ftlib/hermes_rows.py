@@ -30,7 +30,7 @@ of the system text (a JSON list, objects one after another, or a Python literal;
 text keeps the text before it, less a last sentence ending with ":" that led into it and the sentences a tool
 template writes itself ("You are provided with function signatures within <tools></tools> XML tags."); a block that
 does not parse leaves the system text as written, said once per file in a warning. A row typed on the Tokens page
-(data.read_row) has its turns read so, not its `<tools>`.
+(typed_row.read_row) has its turns and its `<tools>` read so (`hermes_record`), the note and warning said of it.
 
 Not known here: how a turn or a call is read (turns.py), the row's format (formats.py).
 """
