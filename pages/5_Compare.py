@@ -97,9 +97,10 @@ KEPT_LOGITS = 8
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 
 
-def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown: dict) -> None:
+def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown: dict, chosen: bool = False) -> None:
     """What the models read, one folded block per distinct rendering (runs tuned with different chat templates read
-    different text), and the test row's reference answer, its reasoning and tool calls included."""
+    different text), and the test row's reference answer, its reasoning and tool calls included (`chosen`: a pair's
+    chosen answer)."""
     groups: dict[tuple[int, ...], list[str]] = {}
     for name, prompt in prompts.items():
         groups.setdefault(tuple(prompt.ids), []).append(name)
@@ -116,7 +117,7 @@ def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown
             if body != prompt.text:
                 st.caption("↵ at the end: the line breaks the prompt ends with, which the model reads too.")
             if reference is not None and i == 0:
-                reference_view(reference)
+                reference_view(reference, chosen)
     if len(groups) > 1:
         st.caption(
             "The chosen runs were trained with different chat templates: each model reads the prompt in the one it "
@@ -124,9 +125,12 @@ def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown
         )
 
 
-def reference_view(message: dict) -> None:
-    """A reference answer as the test split holds it: its reasoning (if any), its words, its tool calls (if any)."""
-    st.caption("Reference answer from the test split:")
+def reference_view(message: dict, chosen: bool = False) -> None:
+    """A reference answer as the test split holds it: its reasoning (if any), its words, its tool calls (if any).
+    `chosen`: it is a preference pair's chosen answer, said so (helper 78's walk: said nowhere, its rejected one
+    looked for)."""
+    whose = " (the pair's chosen answer)" if chosen else ""
+    st.caption(f"Reference answer from the test split{whose}:")
     if message.get("reasoning"):
         st.caption("Its reasoning, written before the answer (whether a model reads it depends on the template):")
         st.code(message["reasoning"], language=None, wrap_lines=True)
@@ -166,6 +170,7 @@ with st.container():
         with user_errors("Could not open the saved split"):
             test_rows = cached_split(split_name)[1]
     messages, reference, tools, picked = choose_prompt(test_rows, split_name)
+    pair_reference = picked is not None and "chosen" in picked[0]  # the reference is the pair's chosen answer
     # Beside the picker: a row asked at its first reply in a template that rewrites earlier turns, said once the
     # templates the models read it in are known (below, with the models).
     rewritten_slot = st.empty()
@@ -323,7 +328,7 @@ with st.container():
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
-    prompt_view(prompts, reference, choices_by_name(usable, choices, model))
+    prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference)
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
     # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
@@ -467,7 +472,7 @@ with st.container():  # one place whether or not the scores are shown: what foll
     if job is not None and job.done and not job.error and st.session_state[LABELS_KEY]["prompt"] == messages:
         if reference is not None:  # beside the answers, not only folded in "What the model sees" above
             with st.expander("The test row's reference answer", expanded=True):
-                reference_view(reference)
+                reference_view(reference, pair_reference)
         alignment_view.score_answers(messages, st.session_state[LABELS_KEY], job, tools)
 
 # ------------------------------------------------------------------------------------------------ next token

@@ -180,6 +180,12 @@ def test_evaluate_says_a_pairs_reference_is_its_chosen_answer_and_which_number_t
     assert any("reward accuracy is the third, *Moved toward the chosen answer*" in c.value for c in at.caption)
     headers = [m.value for m in at.markdown if m.value.startswith("**Reference answer**")]
     assert headers and all(h == "**Reference answer** (the test split's chosen answer)" for h in headers), headers
+    # Compare, a pair picked from the test split: its reference is said to be the chosen answer too.
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("Reference answer from the test split")]
+    assert said == ["Reference answer from the test split (the pair's chosen answer):"], said
 
 
 def test_a_jobs_time_left_counts_down_while_its_share_done_stands_still():
