@@ -107,7 +107,9 @@ def dataset_stats(
     its own chat template or the one `render` writes (see `render_row`), a text row's with the BOS and EOS training
     adds (`text_rows.text_pieces`). `template`: the ChatTemplate `render` writes, whose BOS (the `text` template's,
     `text_rows.template_head`) is one id as training has it; without it a rendered BOS is tokenized as text, which
-    on a Metaspace tokenizer (Llama-2, Mistral) miscounts the first word. The lengths are `tokens.encode_row`'s."""
+    on a Metaspace tokenizer (Llama-2, Mistral) miscounts the first word. The lengths are `tokens.encode_row`'s; a
+    preference pair's is its longer side's, the prompt with the chosen or with the rejected answer, as a run cuts
+    each at the max length (the characters count the chosen side)."""
     conversations = [conversation(r) for r in rows]
     chars = [sum(len(m["content"]) + len(m.get("reasoning") or "") for m in msgs) for msgs in conversations]
     stats: dict[str, Any] = {
@@ -117,22 +119,36 @@ def dataset_stats(
         "chars": dict(_spread(chars), total=sum(chars)),
     }
     if tokenizer is not None and rows:
-        texts = [render_row(r, tokenizer, render) for r in rows]
-        pieces = [
-            text_pieces(t, tokenizer) if row_kind(r) == "text" else [(t, "")] for r, t in zip(rows, texts, strict=True)
-        ]
-        # A text row's BOS, or the one the text template writes: one id, the rest tokenized apart as training does.
-        heads = [head_length(p) or (template_head(p[0][0], template) if template is not None else 0) for p in pieces]
-        texts = ["".join(p for p, _ in row)[h:] for row, h in zip(pieces, heads, strict=True)]
-        # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
-        ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
-        lengths = [len(row) + (h > 0) for row, h in zip(ids, heads, strict=True)]
+        lengths = _lengths(rows, tokenizer, render, template)
+        # A pair's rejected side is cut at the max length too: a long rejected answer (UltraFeedback's often are)
+        # was counted as its short chosen one, and the Data page said "0 rows would be truncated" where Train cut 9.
+        pairs = [i for i, r in enumerate(rows) if row_kind(r) == "preference"]
+        if pairs:
+            swapped = _lengths(
+                [{**rows[i], "chosen": rows[i]["rejected"]} for i in pairs], tokenizer, render, template
+            )
+            for i, n in zip(pairs, swapped, strict=True):
+                lengths[i] = max(lengths[i], n)
         stats["token_lengths"] = lengths
         stats["tokens"] = dict(_spread(lengths), total=sum(lengths))
         if max_length is not None:
             over, fraction = count_truncated(lengths, max_length)
             stats.update(max_length=max_length, truncated=over, truncated_fraction=fraction)
     return stats
+
+
+def _lengths(rows: list[dict], tokenizer, render: Callable | None, template) -> list[int]:
+    """Each row's token length as `dataset_stats` counts it (a pair's chosen side)."""
+    texts = [render_row(r, tokenizer, render) for r in rows]
+    pieces = [
+        text_pieces(t, tokenizer) if row_kind(r) == "text" else [(t, "")] for r, t in zip(rows, texts, strict=True)
+    ]
+    # A text row's BOS, or the one the text template writes: one id, the rest tokenized apart as training does.
+    heads = [head_length(p) or (template_head(p[0][0], template) if template is not None else 0) for p in pieces]
+    texts = ["".join(p for p, _ in row)[h:] for row, h in zip(pieces, heads, strict=True)]
+    # The template already holds its special tokens; letting the tokenizer add more would double a BOS.
+    ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return [len(row) + (h > 0) for row, h in zip(ids, heads, strict=True)]
 
 
 def count_truncated(lengths: list[int], max_length: int) -> tuple[int, float]:

@@ -593,7 +593,8 @@ def test_stats_without_tokenizer():
 
 def test_token_lengths_agree_with_tokenizing_the_rendered_template(smol_tokenizer):
     stats = dataset_stats(STAT_ROWS, smol_tokenizer, max_length=None)
-    conversations = [r["messages"] for r in STAT_ROWS[:2]] + [STAT_ROWS[2]["prompt"] + STAT_ROWS[2]["chosen"]]
+    # A pair is as long as its longer side, here the rejected one (B x 90), as training cuts each side.
+    conversations = [r["messages"] for r in STAT_ROWS[:2]] + [STAT_ROWS[2]["prompt"] + STAT_ROWS[2]["rejected"]]
     expected = [
         len(
             smol_tokenizer(smol_tokenizer.apply_chat_template(c, tokenize=False), add_special_tokens=False)[

@@ -61,6 +61,8 @@ def test_a_preference_tables_messages_column_is_said_as_not_used(tmp_path, monke
     assert next(m for m in at.metric if m.label == "Valid rows").value == str(len(QUESTIONS))
     # Read by the engine as it is, the table's mapping editor is folded: it opened on 14 boxes above the format.
     assert [e.proto.expanded for e in at.expander if e.label == "Field mapping"] == [False]
+    # A pair's length is its longer side's (test_a_pairs_length_is_its_longer_side_as_training_cuts_it), said so.
+    assert any("the prompt and the longer of its two answers" in c.value for c in at.caption)
     # The split is offered the file's name without the shard's numbering: not "train_prefs-00000-of-00001".
     assert at.text_input(key="split_name").value == "train_prefs"
 
@@ -203,3 +205,28 @@ def test_a_jobs_time_left_counts_down_while_its_share_done_stands_still():
     job.fraction = 0.5  # the next report: judged again from then
     assert times_said(job, 340.0) == "5 min 40 s so far, about 5 min 40 s left"
     assert times_said(job, 3.0) == ""  # its first seconds
+
+
+def test_a_pairs_length_is_its_longer_side_as_training_cuts_it(smol_tokenizer):
+    """The walk, on pairs whose rejected answer is long (UltraFeedback's often are): the Data page said "0 rows
+    (0.0%) would be truncated at 384 tokens (longest: 51)" in green while the Train page said "9 training rows are
+    longer than the max length of 384 tokens and cut": the length counted the prompt and the chosen answer only."""
+    from functools import partial
+
+    from ftlib.data_stats import dataset_stats
+    from ftlib.templates import get_template, render
+    from ftlib.tokens import encode_row
+
+    long = " ".join(f"Step {i}: water it, turn it, then check the light." for i in range(40))
+    rows = [
+        {"prompt": [{"role": "user", "content": "Basil tips?"}], "chosen": [{"role": "assistant", "content": "Sun."}],
+         "rejected": [{"role": "assistant", "content": long}]},  # the longer side: rejected
+        {"prompt": [{"role": "user", "content": "A noun?"}], "chosen": [{"role": "assistant", "content": long}],
+         "rejected": [{"role": "assistant", "content": "A verb."}]},  # the longer side: chosen
+    ]  # fmt: skip
+    template = get_template("tokenizer", smol_tokenizer)
+    stats = dataset_stats(rows, smol_tokenizer, max_length=100, render=partial(render, template), template=template)
+    sides = [encode_row(r, smol_tokenizer, template) for r in rows]
+    assert stats["token_lengths"] == [len(sides[0].rejected.input_ids), len(sides[1].chosen.input_ids)]
+    assert stats["token_lengths"][0] > 300 > len(sides[0].chosen.input_ids)
+    assert stats["truncated"] == 2  # both pairs are cut at 100 tokens, the first on its rejected side

@@ -306,7 +306,7 @@ def token_histogram(result, key: tuple) -> None:
         dropped = chat is not None and first_dropped_tool_calls(rows, tokenizer, chat) is not None
         kept = token_lengths(key, model, keeps, "", rows, tokenizer) if dropped else None
     how = {
-        "preference": "the prompt and the chosen answer",
+        "preference": "the prompt and the longer of its two answers, as training cuts each",
         "unpaired": "the prompt and its answer",
         "text": "the text and the end-of-text token training adds",
     }.get(result.kind, "the whole conversation")
