@@ -148,7 +148,9 @@ def smoothed_loss(metrics: list[dict], steps: int = SMOOTHING_STEPS) -> tuple[fl
 def diverged(rows: list[dict], method: str | None = None, ratio: float = DIVERGED) -> Divergence | None:
     """Whether a run's training loss ended more than `ratio` times its first logged value, from its metric rows
     (`kind` "train" with `loss`): the mean of the last `LAST_LOSSES` logged losses against the first. None when it
-    did not, with fewer than two logged losses, or for GRPO (its loss is not a measure of error).
+    did not, with fewer than two logged losses, for GRPO (its loss is not a measure of error), or where the run's last
+    held-out loss (`kind` "eval", `eval_loss`) is below the starting model's (its step-0 evaluation): the rows it never
+    trained on say the model got better, so the rise is one batch's loss against another's, not a diverged run.
 
     >>> rows = [{"kind": "train", "step": s, "loss": v} for s, v in enumerate((3.2, 2.9, 9.0, 13.8, 14.3, 14.8))]
     >>> diverged(rows).sentence()
@@ -163,9 +165,21 @@ def diverged(rows: list[dict], method: str | None = None, ratio: float = DIVERGE
         return None
     first, tail = losses[0], losses[1:][-LAST_LOSSES:]
     last = sum(tail) / len(tail)
-    if first <= 0 or last <= first * ratio:
+    if first <= 0 or last <= first * ratio or _held_out_fell(rows):
         return None
     return Divergence(first_loss=first, last_loss=last)
+
+
+def _held_out_fell(rows: list[dict]) -> bool:
+    """Whether the last held-out loss after step 0 is below step 0's (the starting model's, worker's evaluate_first).
+    A helper walk's 2-step run at batch size 1 logged losses 2.80 then 5.83 (two different rows) and was called
+    diverged, "likely worse than the model it started from", while its held-out loss fell from 5.30 to 4.26."""
+    evals = sorted(
+        (r.get("step", 0), float(r["eval_loss"])) for r in rows if r.get("kind") == "eval" and _ok(r.get("eval_loss"))
+    )
+    start = next((v for s, v in evals if s == 0), None)
+    later = [v for s, v in evals if s > 0]
+    return start is not None and bool(later) and later[-1] < start
 
 
 def _train_loss(row: dict) -> bool:

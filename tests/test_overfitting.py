@@ -299,3 +299,16 @@ def test_a_batch_bigger_than_the_split_says_which_batch_size_gives_several_steps
     config = RunConfig(model="m", dataset="x", method=method, batch_size=8, max_steps=3)
     warnings = [w for w in overfitting.schedule_warnings(config, rows) if w.startswith("Batch size")]
     assert (warnings[0].rsplit(". ", 1)[1] if warnings else None) == said
+
+
+def test_a_training_loss_that_rose_while_the_held_out_loss_fell_is_not_diverged():
+    """Helper 83's walk: a 2-step LoRA run at batch size 1 logged 2.80 then 5.83 (one row's loss, then another's) and
+    `train` warned 'Loss rose from 2.8 to 5.83: training diverged ... likely worse than the model it started from',
+    while its held-out loss fell from the starting model's 5.30 to 4.26. The held-out rows say it improved."""
+    rows = [{"kind": "train", "step": 1, "loss": 2.80}, {"kind": "train", "step": 2, "loss": 5.83}]
+    evals = [{"kind": "eval", "step": 0, "eval_loss": 5.30}, {"kind": "eval", "step": 2, "eval_loss": 4.26}]
+    assert diverged(rows + evals) is None
+    # The same losses with a held-out loss that rose past the starting model's (or none measured) are still said
+    rose = [{"kind": "eval", "step": 0, "eval_loss": 5.30}, {"kind": "eval", "step": 2, "eval_loss": 9.1}]
+    assert diverged(rows + rose).last_loss == pytest.approx(5.83)
+    assert diverged(rows + evals[:1]) is not None  # the starting model's alone: nothing to compare
