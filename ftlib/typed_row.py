@@ -4,8 +4,9 @@
     read_row({"instruction": "Greet me.", "output": "Ahoy!", "id": 3}).ignored        # ['id']
 
 The steps a file's rows go through before their format is guessed are taken in the same order: a provider's shape
-as OpenAI's messages (api_shapes), a system text's Hermes `<tools>` block as the row's tools (hermes_rows), two
-answers and a verdict as a preference pair (judged_pairs); then the row's format is the one its keys point to and it
+as OpenAI's messages (api_shapes), a system text's Hermes `<tools>` block as the row's tools (hermes_rows), a
+request and the calls answering it (xLAM's, Glaive's) as a chat (call_rows), two answers and a verdict as a
+preference pair (judged_pairs); then the row's format is the one its keys point to and it
 is converted (formats). What a file says once for its rows is said of the row: a note in `Converted.notes`, a
 warning in `Converted.warnings`.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftlib.api_shapes import api_record
+from ftlib.call_rows import call_records
 from ftlib.errors import plural
 from ftlib.formats import Converted, RowProblem, convert, detect_row_format
 from ftlib.hermes_rows import hermes_notes, hermes_record
@@ -47,6 +49,13 @@ def _tools_note() -> str:
     return said.removeprefix(f"{plural(1, 'row')}: ")
 
 
+def _call_note(note: str) -> str:
+    """call_rows' note on a file's rows of a calling shape, said of one row: "this row is in xLAM's ...", less the
+    file's way to read it otherwise (a Field mapping on the Data page, which the typed row has no box for)."""
+    said = note.removeprefix(f"{plural(1, 'row')} ")
+    return "this row is " + said.split(" To read the queries as prompts")[0]
+
+
 def read_row(value: Any) -> Converted:
     """One row typed by hand (the Tokens page), read as a data file's row is: a list is a conversation, an object is
     read in the format its keys point to (`formats.detect_row_format`), a Hermes system text's `<tools>` block as the
@@ -66,6 +75,9 @@ def read_row(value: Any) -> Converted:
     tools_read = hermes_record(record)
     if tools_read is not None:
         record = tools_read[0]
+    # xLAM's query and calls, Glaive's system and chat: a chat, as data.load_file reads them (call_records) before
+    # the pairs; left as written, an xLAM row had no field the studio reads and was refused
+    ((_, record),), call_notes = call_records([(0, record)])
     if shape := judged_shape(record):  # two answers and a verdict: the pair, as a file's row is read
         try:
             record = judged_pair(record, shape)
@@ -89,6 +101,7 @@ def read_row(value: Any) -> Converted:
             done.notes.insert(0, _tools_note())  # first, as the file's note comes before its rows' notes
         else:
             done.warnings.append(UNREAD_TOOLS)
+    done.notes[:0] = [_call_note(note) for note in call_notes]  # a file's notes on its shapes come before the rest
     return done
 
 

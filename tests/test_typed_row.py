@@ -6,7 +6,10 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
+
 from ftlib.data import load_bytes, read_row
+from ftlib.formats import RowProblem
 from ftlib.tokens import encode_row
 
 SCHEMA = {
@@ -85,3 +88,72 @@ def test_a_typed_row_without_a_tools_block_is_read_as_before():
     chat.append({"role": "assistant", "content": "A good one."})
     typed = read_row(chat)
     assert typed.row == {"messages": chat} and not typed.warnings and not typed.notes
+
+
+# xLAM's shape (a query, the calls answering it, the tools they call), with `answers` and `tools` as JSON text as
+# the published sets write them
+HARBOUR_TOOLS = [
+    {
+        "name": "harbour_depth",
+        "description": "Depth of water at a harbour's entrance at a given hour, in metres",
+        "parameters": {
+            "type": "object",
+            "properties": {"harbour": {"type": "string"}, "hour": {"type": "string"}},
+            "required": ["harbour", "hour"],
+        },
+    }
+]
+XLAM_ROW = {
+    "query": "Is there enough water to enter Port Merrow at 09:00 and at 15:00 with a 2 m keel?",
+    "answers": json.dumps(
+        [
+            {"name": "harbour_depth", "arguments": {"harbour": "Port Merrow", "hour": "09:00"}},
+            {"name": "harbour_depth", "arguments": {"harbour": "Port Merrow", "hour": "15:00"}},
+        ]
+    ),
+    "tools": json.dumps(HARBOUR_TOOLS),
+}
+
+
+def test_a_typed_xlam_row_is_read_as_a_chat_as_a_file_row_is(smol_tokenizer):
+    """Helper 86's task: a typed xLAM row was refused ("This row has none of the fields the studio reads") while the
+    same row in a file is a chat (call_rows.call_records): the query the user's turn, the calls the reply."""
+    typed = read_row(copy.deepcopy(XLAM_ROW))
+    filed = _from_file(XLAM_ROW)
+    assert typed.row == filed
+    user, reply = typed.row["messages"]
+    assert user == {"role": "user", "content": XLAM_ROW["query"]}
+    assert [c["function"]["arguments"]["hour"] for c in reply["tool_calls"]] == ["09:00", "15:00"]
+    assert typed.row["tools"] == HARBOUR_TOOLS and not typed.warnings and not typed.ignored
+    for template in ("hermes", "llama31"):  # the tokens and what is trained, as a training run of the file gets them
+        by_hand, in_file = (encode_row(r, smol_tokenizer, template) for r in (typed.row, filed))
+        assert by_hand.input_ids == in_file.input_ids and by_hand.labels == in_file.labels
+    # The file's note said of the row, less the Data page's Field mapping, which a typed row has no box for
+    (note,) = typed.notes
+    assert note.startswith("this row is in xLAM's function-calling shape (a `query`, the `answers` that call its")
+    assert note.endswith("is refused).") and "Field mapping" not in note
+
+
+def test_a_typed_xlam_row_of_no_calls_is_refused_as_the_files_row_is():
+    row = {**XLAM_ROW, "answers": "[]"}
+    with pytest.raises(RowProblem) as refused:
+        read_row(row)
+    said = str(refused.value)
+    (error,) = load_bytes(b"\n".join(json.dumps(r).encode() for r in (row, XLAM_ROW)), "harbour.jsonl").errors
+    assert "turn 2 (assistant) of 'messages' is empty" in said and "turn 2 (assistant) of 'messages'" in error.message
+
+
+def test_a_typed_glaive_row_is_read_as_a_chat_as_a_file_row_is():
+    """call_records reads Glaive's shape too: typed, it was refused as xLAM's was."""
+    schema = json.dumps(HARBOUR_TOOLS[0])
+    row = {
+        "system": "SYSTEM: You are a harbour assistant with access to the following functions. Use them if "
+        f"required -\n{schema}",
+        "chat": 'USER: How deep is Port Merrow at noon? \n\n\nASSISTANT: <functioncall> {"name": "harbour_depth", '
+        '"arguments": \'{"harbour": "Port Merrow", "hour": "12:00"}\'} <|endoftext|>\n\n\n'
+        'FUNCTION RESPONSE: {"depth_m": 3.4}\n\n\nASSISTANT: 3.4 m at the entrance at noon. <|endoftext|>',
+    }
+    typed = read_row(copy.deepcopy(row))
+    assert typed.row == _from_file(row) and typed.row["tools"] == HARBOUR_TOOLS
+    assert [t["role"] for t in typed.row["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
+    assert typed.notes[0].startswith("this row is in Glaive's function-calling shape")
