@@ -168,13 +168,17 @@ def pick_row():
 
 
 def typed_row(value):
-    """A typed row read as a data file's row is (`ftlib.data.read_row`), its warnings and unread fields said on the
-    page; stops the page when it cannot be used."""
+    """A typed row read as a data file's row is (`ftlib.data.read_row`), its notes (how it was read), warnings and
+    unread fields said on the page; stops the page when it cannot be used."""
     try:
         done = read_row(value)
     except RowProblem as exc:
         st.error(str(exc), icon=alerts.ERROR)
         st.stop()
+    # How the row was read (its <tools> block as its tools, a `bot` role as the assistant's...): information, as the
+    # Data page shows a file's notes; a note is a clause for a file's "In 3 rows, ...", said here as a sentence
+    for note in done.notes:
+        st.info(note[:1].upper() + note[1:] + ("" if note.endswith(".") else "."), icon=alerts.INFO)
     for warning in done.warnings:
         st.warning(warning, icon=alerts.WARNING)
     if done.ignored:

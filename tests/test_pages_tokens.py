@@ -247,6 +247,43 @@ def test_a_typed_hermes_row_shows_its_tools_block_as_the_rows_tools_as_in_a_file
     assert not at.error and pills(at) == typed
 
 
+def test_a_typed_rows_notes_say_how_it_was_read_as_the_data_page_says_a_files(page):
+    """Helper 86's task: the page showed a typed row's warnings and unread fields but never its notes, so how it was
+    read (its <tools> block as its tools, a `bot` role as the assistant's) was said of a file's rows, not of it."""
+    from ftlib.turn_names import BOT_NOTE
+    from tests.test_typed_row import HERMES_ROW
+
+    at = _typed(run(page), HERMES_ROW)
+    (tools,) = [i.value for i in at.info if "<tools> block" in i.value]
+    assert tools.startswith("The tools listed as a <tools> block in the system text (Hermes function calling) were")
+    assert tools.endswith(".") and at.info[0].value == tools  # said first, above the template's own notes
+    bot = [{"role": "user", "content": "Bell or horn in fog?"}, {"role": "bot", "content": "A horn carries further."}]
+    at = _typed(at, bot)
+    assert not at.error and [i.value for i in at.info if "bot" in i.value] == [BOT_NOTE.format(field="messages")]
+    assert not any("<tools> block" in i.value for i in at.info)  # the row's notes, not the last row's
+
+
+def test_a_typed_xlam_row_is_a_chat_as_a_files_row_is(page):
+    """Helper 86's task: a typed xLAM row ({"query", "answers", "tools"}) was refused as having no field the studio
+    reads, while the same row in a file is a chat. Typed and saved from a one-row file, the page shows the same
+    tokens, and says how the typed row was read."""
+    from ftlib.data import load_bytes
+    from tests.test_typed_row import XLAM_ROW
+
+    at = _typed(run(page), XLAM_ROW)
+    at.selectbox(key="tok_template").set_value("hermes")
+    run(at)
+    assert not at.error and not at.warning
+    assert any(i.value.startswith("This row is in xLAM's function-calling shape") for i in at.info)
+    typed = pills(at)
+    assert "harbour_depth" in "".join(t for k, t in typed if "ft-trained" in k)  # the calls are what is learnt
+    filed = load_bytes((json.dumps(XLAM_ROW) + "\n").encode(), "harbour.jsonl").rows
+    workspace.save_split("harbour", filed, filed, {"format": "messages"})
+    at.radio(key="tok_source").set_value("Row from the dataset")
+    run(at)
+    assert not at.error and pills(at) == typed
+
+
 def _typed(at: AppTest, row) -> AppTest:
     at.text_area(key="tok_conversation").set_value(json.dumps(row))
     return run(at)
