@@ -290,7 +290,9 @@ def _user_results(turn: dict, key: str, names: list[str], notes: list[str] | Non
     if not blocks:
         return None
     _say(notes, USER_RESULTS_NOTE)
-    return _named({**turn, **{k: "tool" for k in ("role", "from") if k in turn}}, key, blocks, names)
+    # A user's `name` (OpenAI's, a chat log's speaker) names the person, not the tools: the calls name the results
+    tool = {k: v for k, v in turn.items() if k != "name"} | {k: "tool" for k in ("role", "from") if k in turn}
+    return _named(tool, key, blocks, names)
 
 
 def _named(turn: dict, key: str, blocks: list[str], names: list[str]) -> list[dict]:

@@ -93,6 +93,21 @@ def test_a_user_turn_of_results_after_the_calls_is_read_as_tool_turns(case, turn
     )
 
 
+def test_a_user_turn_of_results_is_named_after_the_calls_not_after_the_user():
+    """OpenAI's messages name a user by `name` ("ana", a chat log's speaker): the results her turn holds are the
+    tools', named after the calls they answer (the tool turn was named "ana")."""
+    said = [
+        {"role": "user", "name": "ana", "content": ASK["value"]},
+        {"role": "assistant", "content": calls(RAIN_CALL, SHOP_CALL)["value"]},
+        {"role": "user", "name": "ana", "content": results(WET, OPEN)["value"]},
+        {"role": "assistant", "content": ANSWER["value"]},
+    ]
+    result = load_bytes((json.dumps({"messages": said, "tools": [RAIN, SHOP]}) + "\n").encode(), "chat_log.jsonl")
+    assert result.errors == [] and result.valid_rows == 1, result.errors
+    tools = [(m["content"], m.get("name")) for m in result.rows[0]["messages"] if m["role"] == "tool"]
+    assert tools == [(WET, "rain_chance"), (OPEN, "shop_hours")]
+
+
 # (id, the turns after the question): the user's turn is left as written
 LEFT = [
     ("text beside the block", [calls(RAIN_CALL), {"from": "human", "value": results(WET)["value"] + "\nThanks!"}]),
