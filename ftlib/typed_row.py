@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftlib.api_shapes import api_record
+from ftlib.api_shapes import api_records
 from ftlib.call_rows import call_records
 from ftlib.errors import plural
 from ftlib.formats import Converted, RowProblem, convert, detect_row_format
@@ -49,18 +49,21 @@ def _tools_note() -> str:
     return said.removeprefix(f"{plural(1, 'row')}: ")
 
 
-def _call_note(note: str) -> str:
-    """call_rows' note on a file's rows of a calling shape, said of one row: "this row is in xLAM's ...", less the
-    file's way to read it otherwise (a Field mapping on the Data page, which the typed row has no box for)."""
-    said = note.removeprefix(f"{plural(1, 'row')} ")
-    return "this row is " + said.split(" To read the queries as prompts")[0]
+def _shape_note(note: str) -> str:
+    """A file's note on its rows of a shape read as a chat (api_shapes', call_rows'), said of one row: "this row is
+    in xLAM's ...", less the file's way to read it otherwise (a Field mapping on the Data page, which the typed row
+    has no box for); a note that does not open with "1 row in" (Gemini's code parts) as written."""
+    if not note.startswith(one := f"{plural(1, 'row')} in "):
+        return note
+    return "this row is in " + note.removeprefix(one).split(" To read the queries as prompts")[0]
 
 
 def read_row(value: Any) -> Converted:
     """One row typed by hand (the Tokens page), read as a data file's row is: a list is a conversation, an object is
     read in the format its keys point to (`formats.detect_row_format`), a Hermes system text's `<tools>` block as the
-    row's tools. Returns `formats.Converted` (the canonical row, its warnings, the keys not read, its notes); raises
-    RowProblem with the reason when it cannot be used, naming every shape the studio reads when no key points to one.
+    row's tools, xLAM's and Glaive's calls as a chat. Returns `formats.Converted` (the canonical row, its warnings,
+    the keys not read, its notes); raises RowProblem with the reason when it cannot be used, naming every shape the
+    studio reads when no key points to one.
 
     >>> read_row({"instruction": "Greet me.", "output": "Ahoy!", "id": 3}).ignored
     ['id']
@@ -69,7 +72,7 @@ def read_row(value: Any) -> Converted:
 
     if bad := lone_surrogate(value):
         raise RowProblem(f"This row cannot be used: {surrogate_message(bad)}.")
-    record, _ = api_record({"messages": value} if isinstance(value, list) else value)
+    ((_, record),), shape_notes = api_records([(0, {"messages": value} if isinstance(value, list) else value)])
     # The system text's <tools> block as the row's tools, as data.load_file reads a file's rows (hermes_records):
     # left as text, the tools were the system prompt's words, not the schemas the chat template writes
     tools_read = hermes_record(record)
@@ -78,6 +81,7 @@ def read_row(value: Any) -> Converted:
     # xLAM's query and calls, Glaive's system and chat: a chat, as data.load_file reads them (call_records) before
     # the pairs; left as written, an xLAM row had no field the studio reads and was refused
     ((_, record),), call_notes = call_records([(0, record)])
+    shape_notes += call_notes
     if shape := judged_shape(record):  # two answers and a verdict: the pair, as a file's row is read
         try:
             record = judged_pair(record, shape)
@@ -101,7 +105,7 @@ def read_row(value: Any) -> Converted:
             done.notes.insert(0, _tools_note())  # first, as the file's note comes before its rows' notes
         else:
             done.warnings.append(UNREAD_TOOLS)
-    done.notes[:0] = [_call_note(note) for note in call_notes]  # a file's notes on its shapes come before the rest
+    done.notes[:0] = [_shape_note(note) for note in shape_notes]  # a file's notes on its shapes come before the rest
     return done
 
 

@@ -157,3 +157,17 @@ def test_a_typed_glaive_row_is_read_as_a_chat_as_a_file_row_is():
     assert typed.row == _from_file(row) and typed.row["tools"] == HARBOUR_TOOLS
     assert [t["role"] for t in typed.row["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
     assert typed.notes[0].startswith("this row is in Glaive's function-calling shape")
+
+
+def test_a_typed_gemini_row_says_it_was_read_as_a_chat_as_a_file_says_of_its_rows():
+    """The provider's note (api_shapes.api_records) was dropped for a typed row: said of it as call_rows' is."""
+    row = {
+        "systemInstruction": {"parts": [{"text": "Answer as a lighthouse keeper."}]},
+        "contents": [
+            {"role": "user", "parts": [{"text": "Is the lamp lit?"}]},
+            {"role": "model", "parts": [{"text": "Since dusk, as every night."}]},
+        ],
+    }
+    typed = read_row(copy.deepcopy(row))
+    assert typed.row == _from_file(row)
+    assert typed.notes[0].startswith("this row is in Gemini's shape") and typed.notes[0].endswith("of 'messages'")
