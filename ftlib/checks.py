@@ -64,6 +64,9 @@ from ftlib.tokens import Encoded, PreferenceEncoded, parts
 NAMED_TURNS = 4
 # Wordings of one check told apart in a split's report (`template_report`) before the other rows are only numbered.
 GROUPS = 3
+# How a file marks a turn trained: a row read from Axolotl's `train` or ms-swift's `loss` flags has no `weight`, and
+# adding `"weight": 1` beside `"loss": false` gets the row refused for keys that differ (turn_weights.turn_weight).
+MARKED_TRAINED = '(`"weight": 1`, or `"loss": true` or `"train": true` where the file marks its turns so)'
 
 
 def preflight(
@@ -297,7 +300,7 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
             "no_trained_tokens",
             "error",
             "Every assistant turn of this row has weight 0, so no token is trained: the row is context only.",
-            "Give the turns to learn weight 1, or drop the row.",
+            f"Give the turns to learn weight 1 {MARKED_TRAINED}, or drop the row.",
         )
     last = answers[-1]
     if enc.policy in ("last_assistant", "completion_only") and enc.messages[last].get("weight", 1) == 0:
@@ -309,7 +312,7 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
             f"No token is trained: the last assistant reply of this row ({messages_named([last])}) has weight 0 in "
             f"the data (shown as context, never trained), and the '{enc.policy}' policy trains only that turn.",
             f"Use the 'all_assistant' policy to train the other replies ({messages_named(others)}), or set the "
-            f"weight of {messages_named([last])} to 1 to train it.",
+            f"weight of {messages_named([last])} to 1 {MARKED_TRAINED} to train it.",
         )
     others = set(left_out(enc, "reasoning")) | set(left_out(enc, "tool_call"))  # parts of a reply lost, not changed
     lost = others | set(left_out(enc, "content"))
@@ -385,7 +388,7 @@ def check_weight_zero(enc: Encoded) -> Check | None:
         "weight_zero",
         "info",
         f"{replies} {have} weight 0 in the data: shown to the model as context, never trained.",
-        "Nothing to do if that is intended; set the weight to 1 to train a turn.",
+        f"Nothing to do if that is intended; to train such a turn, set its weight to 1 {MARKED_TRAINED}.",
     )
 
 
