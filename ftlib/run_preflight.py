@@ -392,7 +392,7 @@ def cut_warnings(
     """
     from ftlib.tokens import parts
 
-    cut_rows, lost, total, unreadable = [], 0, 0, []
+    cut_rows, lost, total, unreadable, pushed = [], 0, 0, [], 0
     ends: dict[str, list[int]] = {"entirely": [], "partly": [], "before": []}  # rows, by what the cut takes
     longest = max((len(p.all_ids) for enc in left_out for p in parts(enc).values()), default=0)
     for number, enc in zip(numbers, encoded, strict=False):
@@ -404,11 +404,14 @@ def cut_warnings(
             if context and len(part.all_ids) > context and number not in unreadable:
                 unreadable.append(number)
             if part.truncated:
-                row_lost += sum(1 for t in part.token_trained[len(part.input_ids) :] if t)
+                cut = sum(1 for t in part.token_trained[len(part.input_ids) :] if t)
+                row_lost += cut
+                pushed += cut if getattr(part, "rejected", False) else 0  # a rejected answer's: pushed down
         if row_lost:
             cut_rows.append(number)
             lost += row_lost
-            said = [final_reply_cut(part) for part in parts(enc).values()]
+            # A rejected answer is never imitated: its end cut teaches no stopping (helper 78's walk on DPO pairs).
+            said = [final_reply_cut(part) for part in parts(enc).values() if not getattr(part, "rejected", False)]
             if end := next((e for e in ("entirely", "partly") if any(e == cut for cut, _ in said)), None):
                 ends[end].append(number)
             if end == "entirely" and any(before for _, before in said):
@@ -418,6 +421,9 @@ def cut_warnings(
     percent = f"{lost / total:.0%}" if total else ""
     share = f" ({'under 1%' if percent == '0%' else percent} of all trained tokens)" if total else ""
     are = "is" if len(cut_rows) == 1 else "are"
+    never = (
+        "learned" if not pushed else "pushed down (rejected answers)" if pushed == lost else "learned or pushed down"
+    )
     written = f" as the {template} template writes it" if template else ""
     fix = (
         f"Raise the max length (the longest row has {longest} tokens{written}: a max length of {longest} keeps "
@@ -433,7 +439,7 @@ def cut_warnings(
         )
     return [
         f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "
-        f"{plural(lost, 'trained token')}{share} past the cut {'is' if lost == 1 else 'are'} never learned "
+        f"{plural(lost, 'trained token')}{share} past the cut {'is' if lost == 1 else 'are'} never {never} "
         f"({numbered('training row', cut_rows, NAMED_ROWS)})."
         f"{_ends_said(ends, len(cut_rows))} {fix}; the Tokens page shows where a row is cut."
     ]

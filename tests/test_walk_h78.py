@@ -230,3 +230,27 @@ def test_a_pairs_length_is_its_longer_side_as_training_cuts_it(smol_tokenizer):
     assert stats["token_lengths"] == [len(sides[0].rejected.input_ids), len(sides[1].chosen.input_ids)]
     assert stats["token_lengths"][0] > 300 > len(sides[0].chosen.input_ids)
     assert stats["truncated"] == 2  # both pairs are cut at 100 tokens, the first on its rejected side
+
+
+def test_a_cut_rejected_answer_is_said_pushed_down_not_learned(smol_tokenizer):
+    """The walk: on pairs whose rejected answers ran past the max length, Train said "7085 trained tokens ... past
+    the cut are never learned ... In all 9 the final reply loses its end, its end-of-turn token included, so the
+    model learns to stop nowhere": a rejected answer is pushed down, never imitated, so its cut end teaches no
+    stopping."""
+    from ftlib.run_preflight import cut_warnings
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    template = get_template("tokenizer", smol_tokenizer)
+    long = " ".join(f"Step {i}: water it, turn it, then check the light." for i in range(40))
+    pair = {
+        "prompt": [{"role": "user", "content": "Basil tips?"}],
+        "chosen": [{"role": "assistant", "content": "Sun."}],
+        "rejected": [{"role": "assistant", "content": long}],
+    }
+    (said,) = cut_warnings([encode_row(pair, smol_tokenizer, template, max_length=80)], 80, [1])
+    assert "past the cut are never pushed down (rejected answers)" in said and "stop nowhere" not in said, said
+    # A chosen answer cut still says what it always did.
+    flipped = {**pair, "chosen": pair["rejected"], "rejected": pair["chosen"]}
+    (said,) = cut_warnings([encode_row(flipped, smol_tokenizer, template, max_length=80)], 80, [1])
+    assert "past the cut are never learned" in said and "learns to stop nowhere" in said, said
