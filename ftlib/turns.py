@@ -247,13 +247,16 @@ def join_parts(texts: list[str], cited: list[bool]) -> tuple[str, bool]:
     turn's text parts with "\\n" for a template that takes text), so that is the text trained. Parts that already meet
     at a space or a line break (a reply written in pieces) or where either cites a source (`cited`: a cited reply is
     one text split at its citations) are joined as written; so are Gemini's and Anthropic's (api_shapes.as_written).
+    An empty part is left out first, as vLLM leaves it out (it keeps a part's text only if not ""): ["a", "", "b"]
+    gives "a\\nb", and its neighbours meet as if it were not there (its `cited` flag with it).
 
     >>> join_parts(["Row: k2, p2.", "What is p2?", " Or p3?"], [False, False, False])
     ('Row: k2, p2.\\nWhat is p2? Or p3?', True)
     """
+    texts, cited = [t for t in texts if t], [c for t, c in zip(texts, cited, strict=True) if t]
     out, broke = texts[0] if texts else "", False
     for k in range(1, len(texts)):
-        spaced = not (out and texts[k]) or out[-1].isspace() or texts[k][0].isspace()
+        spaced = out[-1].isspace() or texts[k][0].isspace()  # both hold text: the empty ones are left out
         as_written = spaced or cited[k - 1] or cited[k]
         broke |= not as_written
         out += texts[k] if as_written else PART_BREAK + texts[k]

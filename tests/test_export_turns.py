@@ -5,7 +5,8 @@ text parts ran its parts together ("k2, p2." + "What does p2 mean?" -> "k2, p2.W
 A text model is served OpenAI's parts as one text joined by line breaks (vLLM's chat_utils: "\\n".join of a turn's
 text parts, when its template takes text content), so the studio trains on that text. Parts that already meet at a
 space or a line break (a reply written in pieces) or that cite a source (Anthropic's cited reply, one text split at
-its citations) are joined as written. The content is ours.
+its citations) are joined as written. An empty part is left out, as vLLM leaves it out (its neighbours then meet as
+if it were not there). The content is ours.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from ftlib.data import load_bytes
 from ftlib.tokens import encode_row
+from ftlib.turns import join_parts
 
 ASK = {"role": "user", "content": "Which way does a clock's hand turn?"}
 
@@ -55,6 +57,8 @@ JOINS = [
     ("a-line-already", parts("First line\n", "Second line"), "First line\nSecond line", False),
     ("cited-pieces", [*parts("The hand turns "), *parts("clockwise", citations=[{"cited_text": "c"}]), *parts(".")],
      "The hand turns clockwise.", False),
+    # An empty part is no part: vLLM's chat_utils keeps a part's text only `if parse_res`, so one line break, not two
+    ("an-empty-part", parts("Cast on 20.", "", "Knit every row."), "Cast on 20.\nKnit every row.", True),
 ]  # fmt: skip
 
 
@@ -64,6 +68,21 @@ def test_text_parts_are_joined_by_a_line_break_unless_they_meet_spaced_or_cited(
     assert [e.message for e in result.errors] == []
     assert result.rows[0]["messages"][0]["content"] == read
     assert any("text parts" in n.message for n in result.notices) == noted
+
+
+# (the parts' texts, whether each cites a source, the text joined): an empty part's citation flag stood between its
+# neighbours. A file's cited parts are Anthropic's, joined as written before join_parts (api_shapes.as_written); a
+# turn read otherwise (a ShareGPT `value` of parts) reaches join_parts with its flags.
+EMPTY_BETWEEN = [
+    (["Cast on 20.", "", "Knit every row."], [False, True, False], "Cast on 20.\nKnit every row."),
+    (["The hand turns ", "clockwise", "", "."], [False, True, False, False], "The hand turns clockwise."),
+    (["", "Cast on 20."], [False, False], "Cast on 20."),
+]
+
+
+@pytest.mark.parametrize(("texts", "cited", "joined"), EMPTY_BETWEEN, ids=["empty-cited", "cited-then-empty", "first"])
+def test_an_empty_part_is_left_out_before_parts_are_joined_as_vllm_does(texts, cited, joined):
+    assert join_parts(texts, cited)[0] == joined
 
 
 def test_a_reply_of_two_parts_renders_and_trains_both_on_their_own_lines(smol_tokenizer):
