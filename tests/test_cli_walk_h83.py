@@ -37,3 +37,39 @@ def test_a_turn_flagged_not_trained_is_told_how_the_file_marks_it_trained(tmp_pa
     path.write_text(json.dumps(trained) + "\n", encoding="utf-8")
     assert main(["tokens", str(path), "--model", str(tiny_model_dir), "--json"]) == 0
     assert "weight_zero" not in {c["code"] for c in json.loads(capsys.readouterr().out)["checks"]}
+
+
+ITEMS = "kettle chain loaf fern kayak tent scarf drill piano saddle lantern hammock".split()
+GEMINI = [  # Gemini's `contents` of `parts`
+    {"contents": [{"role": "user", "parts": [{"text": f"{item}?"}]}, {"role": "model", "parts": [{"text": "Oil."}]}]}
+    for item in ITEMS
+]
+
+
+def _lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_data_split_never_writes_over_the_file_it_splits_or_the_datas_own_split(tmp_path, capsys, monkeypatch):
+    """`data split train.jsonl --out .` (data published as train.jsonl + test.jsonl, split in its own folder) wrote
+    the split over train.jsonl (12 Gemini rows became 9 canonical ones) and over the user's test.jsonl, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    own = [json.dumps(r) for r in GEMINI]
+    (tmp_path / "train.jsonl").write_text("\n".join(own) + "\n", encoding="utf-8")
+    assert main(["data", "split", "train.jsonl", "--out", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out . would write the split over train.jsonl, the file being split"), err
+    assert len(err.strip().splitlines()) == 1 and _lines(tmp_path / "train.jsonl") == own
+    (tmp_path / "test.jsonl").write_text(own[0] + "\n", encoding="utf-8")
+    argv = ["data", "split", "train.jsonl", "--test-file", "test.jsonl", "--out", str(tmp_path), "--json"]
+    assert main(argv) == 2 and capsys.readouterr().out == ""
+    # Another file split into that folder would replace the data's own train.jsonl and test.jsonl: refused too.
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "rows.jsonl").write_text("\n".join(own) + "\n", encoding="utf-8")
+    assert main(["data", "split", "more/rows.jsonl", "--out", "."]) == 2
+    assert "holds train.jsonl and test.jsonl but no meta.json" in capsys.readouterr().err
+    assert _lines(tmp_path / "train.jsonl") == own and _lines(tmp_path / "test.jsonl") == own[:1]
+    # A folder holding a split this command wrote (its meta.json) is written over, as before.
+    assert main(["data", "split", "more/rows.jsonl", "--out", "split"]) == 0
+    assert main(["data", "split", "more/rows.jsonl", "--out", "split", "--seed", "1"]) == 0
+    assert len(_lines(tmp_path / "split" / "train.jsonl")) == 9

@@ -133,6 +133,7 @@ def test_the_cli_split_on_a_full_disk_exits_2_with_the_reason_and_keeps_the_old_
     out.mkdir()
     (out / "train.jsonl").write_text("old train\n")
     (out / "test.jsonl").write_text("old test\n")
+    (out / "meta.json").write_text("{}\n")  # an earlier split: a folder without one is refused before reading
     env = dict(os.environ)
     proc = subprocess.run(
         [sys.executable, "-m", "ftlib", "data", "split", str(data), "--out", str(out)],
@@ -146,7 +147,7 @@ def test_the_cli_split_on_a_full_disk_exits_2_with_the_reason_and_keeps_the_old_
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"error: The disk is full while writing {out / 'train.jsonl'}"), proc.stderr
     assert "pick another --out folder" in proc.stderr and "Traceback" not in proc.stderr
-    assert snapshot(out) == {"test.jsonl": b"old test\n", "train.jsonl": b"old train\n"}
+    assert snapshot(out) == {"test.jsonl": b"old test\n", "train.jsonl": b"old train\n", "meta.json": b"{}\n"}
 
 
 @pytest.fixture

@@ -107,7 +107,13 @@ def register(sub) -> None:
         action="store_true",
         help="drop exact duplicate rows before splitting (of FILE only, with --test-file)",
     )
-    split.add_argument("--out", required=True, type=Path, help="folder for train.jsonl and test.jsonl")
+    split.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="folder for train.jsonl and test.jsonl (an earlier split there is replaced; refused where they would "
+        "replace FILE, TEST_FILE or a train.jsonl or test.jsonl with no meta.json beside it)",
+    )
     split.add_argument(
         "--json",
         action="store_true",
@@ -281,14 +287,34 @@ def _lengths_said(lengths: dict, model: str) -> str:
     )
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an --out that is a file before the dataset is read."""
+SPLIT_FILES = ("train.jsonl", "test.jsonl", "meta.json")  # what `data split` writes into --out
+
+
+def _check_out(args) -> None:
+    """Refuse, before the dataset is read, an --out that is a file, or one whose split would overwrite data that is
+    not a split this command wrote: FILE or --test-file itself (`data split train.jsonl --out .` rewrote the file it
+    read, 3 of its 12 rows gone), or a train.jsonl/test.jsonl beside no meta.json (the data's own split). A folder
+    holding an earlier split (its meta.json) is written over, as before. UserError for each."""
     from ftlib.errors import UserError
 
+    out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(
             f"--out points at an existing file {out}: give a folder for train.jsonl and test.jsonl "
             "(a new one is created)."
+        )
+    if not out.is_dir():
+        return
+    written = [out / name for name in SPLIT_FILES]
+    for given, what in ((Path(args.file), "the file being split"), (args.test_file, "the --test-file")):
+        if given is not None and given.exists() and any(w.is_file() and w.samefile(given) for w in written):
+            raise UserError(
+                f"--out {out} would write the split over {given}, {what}: give --out a new folder (e.g. --out split)."
+            )
+    if not written[2].is_file() and (own := [w.name for w in written[:2] if w.is_file()]):
+        raise UserError(
+            f"--out {out} holds {' and '.join(own)} but no meta.json, so not a split `data split` wrote: writing the "
+            "split there would replace them. Give --out a new folder (e.g. --out split)."
         )
 
 
@@ -306,7 +332,7 @@ def _make_out(out: Path) -> None:
 def _split(args) -> int:
     """`data split`: the text below, or with --json one object built from what it wrote and the same sentences (the
     text is written aside and its `warning:` and `note:` lines become `warnings` and `notes`, so they never drift)."""
-    _check_out(args.out)
+    _check_out(args)
     split = _split_with_test_file if args.test_file is not None else _split_file
     if not args.json:
         split(args)
