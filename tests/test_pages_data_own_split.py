@@ -72,7 +72,11 @@ def test_a_test_file_of_another_format_is_read_shown_and_saved_without_its_rows_
     # The test file's own report: its format, valid rows and the row it skips.
     metrics = [(m.label, m.value) for m in at.metric]
     assert ("Format", "instruction and answer") in metrics and ("Valid rows", "3") in metrics, metrics
-    assert "**Test file facts_test.jsonl**, read as facts_train.jsonl's **Read the file as**" in texts(at)
+    # It reads as a sentence (helper 78's walk: "read as X's **Read the file as** and field mapping are set" did not).
+    assert (
+        "**Test file facts_test.jsonl**, read with the same settings as facts_train.jsonl (**Read the file as** and "
+        "the field mapping)"
+    ) in texts(at)
     assert any("1 of the file's 4 rows cannot be used" in w.value for w in at.warning)
     assert "Train **7** rows, test **3** rows." in texts(at)
     overlap = [w.value for w in at.warning if "also in" in w.value]

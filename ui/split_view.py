@@ -224,7 +224,10 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.", icon=alerts.ERROR)
         return None
     with st.container(border=True):
-        st.markdown(f"**Test file {test_shown}**, read as {key[-1]}'s **Read the file as** and field mapping are set")
+        st.markdown(
+            f"**Test file {test_shown}**, read with the same settings as {key[-1]} "
+            "(**Read the file as** and the field mapping)"
+        )
         show_report(test, row_counts_cached(test_key))
     try:
         split = own_split_cached(key, test_key, dedupe)
