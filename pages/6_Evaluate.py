@@ -31,7 +31,6 @@ from ftlib.errors import plural
 from ftlib.eval_runs import rows_version
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
-from ftlib.model_card import studio_export
 from ftlib.references import item_count, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
@@ -51,6 +50,7 @@ from ui.evaluate_view import (
     TABLE_ROWS,
     TEXT_HEATMAP_NOTE,
     answer_at_choice,
+    base_columns,
     blanks,
     blanks_said,
     cost_section,
@@ -65,6 +65,7 @@ from ui.evaluate_view import (
     places_of,
     row_label,
     side_by_side,
+    starting_model,
     token_loss_table,
     with_places,
 )
@@ -196,12 +197,16 @@ st.caption(  # what the rest of the page measures (a reward model's and a GRPO r
     "prompt."
 )
 # "Base" below is this run's starting point; where that is a model the studio fine-tuned (a run's merged export typed
-# into the sidebar), the line says so: "base" alone read as the model as published (helper 65's walk).
-made = studio_export(info.model)
+# into the sidebar), the line says so: "base" alone read as the model as published (helper 65's walk). The numbers
+# and columns below then name it as this line and Compare's rows do ("r7/merged loss"), not "Base loss" (helper 84).
+base_name, made = starting_model(info.model)
+BASE = base_name or "Base"  # the metrics' word for it
+BASE_SAID = base_name or "the base model"  # ... and their help's
 st.caption(
-    f"Base model `{info.model}`{f' (itself fine-tuned: {made})' if made else ''} · dataset `{info.dataset}` · "
-    f"{rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
-    f"chat template: {template_label(info.template)}"  # as Tokens and Train name it, not the CLI's `tokenizer`
+    f"Base model `{base_name or info.model}`{f' (itself fine-tuned: {made})' if made else ''} · "
+    f"dataset `{info.dataset}` · {rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
+    f"chat template: {template_label(info.template)}",  # as Tokens and Train name it, not the CLI's `tokenizer`
+    help=f"The base model: `{info.model}`" if base_name else None,  # its path, which the short name stands for
 )
 
 # An answer that stops mid-sentence read as the model's doing (a cold walk: a base answer ended "... used to
@@ -423,7 +428,7 @@ m1, m2, m3 = st.columns(3)
 over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
 differs = train_heldout_note(evaluated, info.mask_policy, result.answer_at, len(info.test_rows), len(result.rewritten))
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
-m1.metric("Base loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
+m1.metric(f"{BASE} loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(
     "Tuned loss", f"{agg['tuned_loss']:.3f}", f"{agg['loss_change']:+.3f}", delta_color="inverse", help=LOSS_HELP
 )
@@ -435,7 +440,7 @@ m3.metric(
     delta_color="orange",
     delta_arrow="off",
     help=f"Share of the {plural(len(result.rows), result.noun)} whose {'reference answer' if answered else 'text'} "
-    "the tuned model finds more likely than the base model did.",
+    f"the tuned model finds more likely than {BASE_SAID} did.",
 )
 # The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes),
 # and how its mean differs from the change under Tuned loss, which weighs every token alike.
@@ -463,7 +468,7 @@ if agg["pairs"]:
     if info.method in ("dpo", "kto"):  # the result shown is this run's (another run's is not shown under its name)
         margin += f"; the Train page's reward margin is beta x it: {info.beta * agg['mean_reward_margin']:+.2f}"
     q1, q2, q3 = st.columns(3)
-    q1.metric("Base prefers the chosen answer", f"{agg['base_prefers_chosen']:.0%}")
+    q1.metric(f"{BASE} prefers the chosen answer", f"{agg['base_prefers_chosen']:.0%}")
     moved = round((agg["tuned_prefers_chosen"] - agg["base_prefers_chosen"]) * 100)
     q2.metric(
         "Tuned prefers the chosen answer",
@@ -494,7 +499,7 @@ if agg["pairs"]:
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)
     p1.metric(
-        "Base perplexity",
+        f"{BASE} perplexity",
         _num(agg["base_perplexity"]),
         help="exp(loss): roughly how many tokens the model hesitates between at each step.",
     )
@@ -541,6 +546,7 @@ if answered:  # a text row has no answers to set side by side
             job.rows[r.index], cached_tokenizer(info.model), job.kwargs.get("template", "tokenizer"), at, r.reply
         ),
         limit=result.max_new_tokens,  # an answer it cut says so (`EvalRow.base_at_limit`)
+        base=base_name or "Base model",
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`. A page of
 # TABLE_ROWS rows at a time: 10,000 rows evaluated were built and sent to the browser at each click.
@@ -578,6 +584,7 @@ table.insert(0, "row", table.pop("index") + 1)
 if "reply" in table:  # answered at every reply: which reply of the row, beside it
     table.insert(1, "reply", table.pop("reply").astype("Int64"))
 table = with_places(table, info)  # "line 9 of chats.jsonl", where the split keeps its rows' places
+table = base_columns(table, base_name)  # "r7/merged_loss" where the base is a studio export (the CSV keeps "base_")
 if table_page:
     table_box.dataframe(table, hide_index=True, width="stretch")
 best, worst = result.best_and_worst(3)

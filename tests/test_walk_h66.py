@@ -128,6 +128,6 @@ def test_compare_and_evaluate_name_a_merged_sidebar_model_not_base(varied_dir, a
     at = open_page("pages/6_Evaluate.py", merged)
     assert not at.exception, at.exception
     line = next(c.value for c in at.caption if c.value.startswith("Base model"))
-    assert f"Base model `{merged}` (itself fine-tuned: run r7's merged model) · " in line, line
+    assert "Base model `r7/merged` (itself fine-tuned: run r7's merged model) · " in line, line  # as Compare names it
     at = open_page("pages/5_Compare.py", varied_dir)  # sentinel: the model as published is still "base"
     assert next(s for s in at.selectbox if s.label == "Model").options[0] == "base"

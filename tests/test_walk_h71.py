@@ -50,7 +50,7 @@ def test_evaluate_says_what_base_is_where_a_grpo_run_trained_a_studio_export(var
     at = open_page("pages/6_Evaluate.py", merged)
     assert not at.exception, at.exception
     said = next(c.value for c in at.caption if "there is no loss to measure" in c.value)
-    assert f"the base (`{merged}`, itself fine-tuned: run r7's merged model) and the tuned model" in said, said
+    assert "the base (`r7/merged`, itself fine-tuned: run r7's merged model) and the tuned model" in said, said
     config["model"] = str(varied_dir)
     # Sentinel: a GRPO run on the model as published (the newest run, picked first) says "the base" alone.
     make_run("20260101-000001-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)

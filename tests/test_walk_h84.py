@@ -5,7 +5,9 @@ its fix."""
 
 from __future__ import annotations
 
+from ftlib import workspace
 from ftlib.testing import make_run
+from tests.test_walk_h66 import _merged_export
 
 
 def _help(caption) -> str:
@@ -40,3 +42,66 @@ def test_compare_names_the_reward_model_as_the_run_pickers_do(varied_model, tmp_
     assert name.endswith((" #1", " #2")), name  # sentinel: the Train page's numbered name
     assert said == f"Scored by **{name}**: higher means the reward model prefers it.", said
     assert picked not in said
+
+
+def test_evaluate_names_a_studio_export_base_as_compare_does(varied_dir, adapter_template):
+    """A run trained on run r7's merged export: the caption said the base was itself fine-tuned, but the numbers
+    below read "Base loss", "Base perplexity" and the table "base_loss", "base_output". They are named "r7/merged"
+    as Compare's rows name it, and the caption too (its path in the help); a model as published stays "Base"."""
+    from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    line = next(c for c in at.caption if c.value.startswith("Base model"))
+    assert line.value.startswith("Base model `r7/merged` (itself fine-tuned: run r7's merged model) · "), line.value
+    assert str(merged) in _help(line) and str(merged) not in line.value
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == [
+        "r7/merged loss",
+        "Tuned loss",
+        "Closer to the reference",
+        "r7/merged perplexity",
+        "Tuned perplexity",
+    ]
+    closer = next(m for m in at.metric if m.label == "Closer to the reference")
+    assert "more likely than r7/merged did" in closer.help, closer.help
+    columns = list(at.dataframe[0].value.columns)
+    assert {"r7/merged_loss", "r7/merged_output", "tuned_loss", "tuned_output"} <= set(columns), columns
+    assert not [c for c in columns if c.startswith("base_")], columns
+    assert any(m.value.startswith("**r7/merged** · loss ") for m in at.markdown)  # the side-by-side heading
+    assert not any(m.value.startswith("**Base model**") for m in at.markdown)
+
+
+def test_evaluate_grpo_names_a_studio_export_base_short(varied_dir, adapter_template):
+    """A GRPO run on run r7's merged export: its caption gave the export's full path ("the base (`/…/runs/r7/
+    merged`, …)") and its numbers "Base reward". Both say "r7/merged", the path in the caption's help."""
+    from tests.test_evaluate_runs import GRPO_REWARDS, PROMPTS
+    from tests.test_pages_compare import button, open_page
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(merged), "dataset": "prompts", "rewards": GRPO_REWARDS}
+    make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    caption = next(c for c in at.caption if "there is no loss to measure" in c.value)
+    assert "the base (`r7/merged`, itself fine-tuned: run r7's merged model) and the tuned model" in caption.value
+    assert str(merged) not in caption.value and str(merged) in _help(caption), (caption.value, _help(caption))
+    button(at, "Answer and score").click()
+    at.run()
+    assert at.session_state["evaluate_answers_job"][1].wait(timeout=300)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [m.label for m in at.metric][:2] == ["r7/merged reward", "Tuned reward"]
+    columns = list(at.dataframe[-1].value.columns)
+    assert {"r7/merged_output", "r7/merged_reward", "tuned_output"} <= set(columns), columns
+    assert not [c for c in columns if c.startswith("base_")], columns
+    parts = next(d.value for d in at.dataframe if "reward" in d.value.columns and "weight" in d.value.columns)
+    assert "r7/merged: mean score" in parts.columns, list(parts.columns)  # each reward's part, named alike

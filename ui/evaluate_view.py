@@ -23,9 +23,10 @@ from ftlib.errors import plural
 from ftlib.eval_runs import heldout_lines
 from ftlib.eval_stats import MIN_ROWS
 from ftlib.evaluate import spreadsheet_csv
+from ftlib.model_card import studio_export
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
-from ftlib.run_picker import age_words
+from ftlib.run_picker import age_words, model_name
 from ftlib.tuning_cost import DEFAULTS as TUNING_DEFAULTS
 from ftlib.tuning_cost import GRADE_HELP, estimated_seconds
 from ui import alerts
@@ -316,6 +317,7 @@ def side_by_side(
     places=None,
     written=None,
     limit: int | None = None,
+    base: str = "Base model",
 ) -> None:
     """Each `ftlib.evaluate.EvalRow`: the message its reply answers (`answered_turn`), then reference | base | tuned,
     with losses; paged. `contexts`: each row's whole conversation before the reference (by `index`, or by (index,
@@ -324,7 +326,8 @@ def side_by_side(
     "line 9 of chats.jsonl", `places_of`), said beside its number. `written`: a function of a row giving its reference
     as the chat template writes it where that differs from the data's (a tool call, reasoning:
     `ftlib.references.written_reply`), shown as the answers are, the data's form under it. `limit`: the max new
-    tokens each answer had (`EvalResult.max_new_tokens`), said under an answer it cut."""
+    tokens each answer had (`EvalResult.max_new_tokens`), said under an answer it cut. `base`: the base model's
+    heading (`starting_model`'s name where the studio fine-tuned it)."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -350,7 +353,7 @@ def side_by_side(
                     if offered:
                         st.caption(f"With the row's tools, as training showed them: {tool_names(offered)}")
                     st.text("\n\n".join(_turn_text(m) for m in context))
-            reference, base, tuned = st.columns(3)
+            reference, base_column, tuned = st.columns(3)
             with reference:
                 as_written = written(row) if written else None
                 # A pair's reference is its chosen answer: said, so its rejected one is not looked for here.
@@ -363,8 +366,8 @@ def side_by_side(
                     st.text(as_written)
                     st.caption("As the models answer, above; in the data file:")
                     st.text(row.reference)
-            with base:
-                st.markdown(f"**Base model** · loss {row.base_loss:.3f}")
+            with base_column:
+                st.markdown(f"**{base}** · loss {row.base_loss:.3f}")
                 answer(row.base_output, getattr(row, "base_at_limit", None), limit)
             with tuned:
                 change = row.loss_change
@@ -376,6 +379,28 @@ def side_by_side(
         "Answers are greedy: each model takes its most likely next token at every step (repeatable, though not "
         "necessarily its most likely whole reply)."
     )
+
+
+def starting_model(model: str) -> tuple[str, str]:
+    """(name, how it was made) of a run's base model `model` (its config's spec) where the studio fine-tuned it: its
+    short name, as Compare's rows and the sidebar name it ("r7/merged", `ftlib.run_picker.model_name`), and
+    `ftlib.model_card.studio_export`'s words ("run r7's merged model"); ("", "") for a model as published, which the
+    page calls "Base". One name for one model: "Base loss" beside a caption saying the base was r7's merged model
+    read as two models.
+
+    >>> starting_model("default")
+    ('', '')
+    """
+    made = studio_export(model)
+    return (model_name(model), made) if made else ("", "")
+
+
+def base_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """`table` with its base model's columns ("base_loss", "base_output", ...) named for `name` ("r7/merged_loss",
+    `starting_model`'s name) where it is given; unchanged for "" (a model as published: "base_")."""
+    if not name:
+        return table
+    return table.rename(columns={c: f"{name}_{c[5:]}" for c in table.columns if c.startswith("base_")})
 
 
 def cost_panel(cost, run=None) -> None:
@@ -594,6 +619,7 @@ __all__ = [
     "TEXT_HEATMAP_NOTE",
     "answer",
     "answered_turn",
+    "base_columns",
     "blanks",
     "blanks_said",
     "cost_panel",
@@ -612,6 +638,7 @@ __all__ = [
     "other_choices_said",
     "row_label",
     "side_by_side",
+    "starting_model",
     "token_loss_figure",
     "token_loss_table",
     "tool_names",

@@ -21,14 +21,23 @@ from ftlib.answer_notes import cut_said
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
-from ftlib.model_card import studio_export
 from ftlib.reward_eval import AnswersJob
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
 from ui.common import model_set_for, restore_kept, run_job_section, skipped_rows, user_errors
 from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID
-from ui.evaluate_view import changed_said, csv_download, how_sure, kept_said, lines_said, say_others, with_places
+from ui.evaluate_view import (
+    base_columns,
+    changed_said,
+    csv_download,
+    how_sure,
+    kept_said,
+    lines_said,
+    say_others,
+    starting_model,
+    with_places,
+)
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 
@@ -46,14 +55,16 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     """Everything the page shows for GRPO run `run_name` (named `label`; `info`: its ftlib.evaluate.RunInfo, its
     folder `run_path`) on its held-out prompts."""
     # The page's "Base model `...` (itself fine-tuned: ...)" line is the loss section's: here this caption is the
-    # first to say "base" (the "Base reward" below), so it says what that is where the studio fine-tuned it.
-    made = studio_export(info.model)
+    # first to say "base" (the "Base reward" below), so it says what that is where the studio fine-tuned it: by the
+    # short name the metrics and Compare's rows give it ("r7/merged"), its path in the help (helper 84).
+    name, made = starting_model(info.model)
     st.caption(
         "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the base "
-        + (f"(`{info.model}`, itself fine-tuned: {made}) " if made else "")
+        + (f"(`{name}`, itself fine-tuned: {made}) " if made else "")
         + "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers. The "
         "Train page's held-out reward scores answers sampled as training samples them (at its temperature), so the "
-        "two numbers differ: greedy takes each model's most likely next token at every step."
+        "two numbers differ: greedy takes each model's most likely next token at every step.",
+        help=f"The base model: `{info.model}`" if made else None,
     )
     rows = info.test_rows
     c1, c2, c3 = st.columns(3)
@@ -151,7 +162,12 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     if said := changed_said(getattr(job, "kept_key", None), kept_key, "Answer and score"):
         st.caption(said)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Base reward", f"{agg['base_reward']:.3f}", help="The base model's answers' mean total reward.")
+    # The base named as the caption above names it, where the studio fine-tuned it ("r7/merged reward").
+    name = starting_model(info.model)[0] if info is not None else ""
+    base = name or "Base"
+    m1.metric(
+        f"{base} reward", f"{agg['base_reward']:.3f}", help=f"{name or 'The base model'}'s answers' mean total reward."
+    )
     m2.metric(
         "Tuned reward",
         f"{agg['tuned_reward']:.3f}",
@@ -161,15 +177,19 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     m3.metric(
         "Tuned answer scores higher",
         f"{agg['rows_improved']:.0%}",
-        help=f"Share of prompts whose tuned answer scores more than the base's ({agg['rows_worse']:.0%} less).",
+        help=f"Share of prompts whose tuned answer scores more than {name or 'the base'}'s "
+        f"({agg['rows_worse']:.0%} less).",
     )
     how_sure(result.how_sure()[0], REWARD_CHANGE_HELP)  # the same from a kept result: computed from its rows
     if len(result.rewards) > 1 or any(spec.get("weight", 1) != 1 for spec in specs):  # each reward's part
         sides = {
-            side: ({name: agg[f"{side}_reward_{name}"] for name in result.rewards}, agg[f"{side}_reward"])
+            name if side == "base" and name else side: (
+                {reward: agg[f"{side}_reward_{reward}"] for reward in result.rewards},
+                agg[f"{side}_reward"],
+            )
             for side in ("base", "tuned")
         }
-        reward_parts(specs, sides, where=" (the Base and Tuned reward above)")
+        reward_parts(specs, sides, where=f" (the {base} and Tuned reward above)")
     limit = job.kwargs.get("max_new_tokens")  # each answer's limit: said of the answers it cut
     if said := cut_said(result.rows, limit):  # a cut answer's end is not the model's own, yet its reward scores it
         st.warning(said, icon=alerts.WARNING)
@@ -196,7 +216,8 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     shown = ["row", "prompt", *marks["base"], "base_output", *marks["tuned"], "tuned_output"]
     shown += ["base_reward", "tuned_reward", "reward_change"]
     shown += ["where"] if "where" in table else []
-    st.dataframe(table[shown], hide_index=True, width="stretch")
+    # "r7/merged_output" where the base is a studio export, as the metrics above name it (the CSV keeps "base_")
+    st.dataframe(base_columns(table[shown], name), hide_index=True, width="stretch")
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
