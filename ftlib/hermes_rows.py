@@ -461,18 +461,17 @@ def _kept_system(kept: str) -> str:
     the available tools:"): it introduced the block taken out, and would dangle before the tools the template writes
     in its own section; (2) the sentences a tool template writes itself ("You are provided with function signatures
     within <tools></tools> XML tags.", "You may call one or more functions to assist with the user query."), which
-    the hermes template's system prompt then said twice; (3) a Markdown heading then left last, with nothing under it
-    (Qwen2.5's "# Tools", which its template writes again). Sentences are cut at ". ", "! ", "? ", "。" or a line break
-    (not at "e.g. " or "i.e. "), so only those sentences go, with the whitespace after them; a text of nothing else
-    leaves ""; any other text is kept as it is.
+    the hermes template's system prompt then said twice, and where they were last, the one sentence before them if it
+    ends with ":" (it led into them and the block: "Use these tools:\nYou are provided with ..."); (3) a Markdown
+    heading then left last, with nothing under it (Qwen2.5's "# Tools", which its template writes again). Sentences
+    are cut at ". ", "! ", "? ", "。" or a line break (not at "e.g. " or "i.e. "), so only those sentences go, with the
+    whitespace after them; a text of nothing else leaves ""; any other text is kept as it is.
 
     >>> _kept_system("Never guess a name. You may call one or more functions to assist with the user query. "
     ...              "Here are the available tools:")
     'Never guess a name.'
     """
-    if kept.endswith(":"):
-        ends = [found.end() for found in _SENTENCE_END.finditer(kept)]
-        kept = kept[: ends[-1]].rstrip() if ends else ""
+    kept = _less_lead_in(kept)
     bounds = [0, *(found.end() for found in _SENTENCE_END.finditer(kept)), len(kept)]
     out, dropped = [], False
     for piece in (kept[a:b] for a, b in zip(bounds, bounds[1:], strict=False)):
@@ -482,10 +481,20 @@ def _kept_system(kept: str) -> str:
             out.append(piece)
             dropped = False
     kept = "".join(out).rstrip()
+    if dropped:  # the last sentences were the template's: one ending with ":" before them led into the block too
+        kept = _less_lead_in(kept)
     # A Markdown heading left last heads nothing now: Qwen2.5's "# Tools" over the sentences dropped, which its
     # template writes again under its own "# Tools" (kept, the system prompt said the heading twice)
     head, _, last = kept.rpartition("\n")
     return head.rstrip() if _HEADING.fullmatch(last.strip()) else kept
+
+
+def _less_lead_in(text: str) -> str:
+    """`text` less its last sentence (or line) where that ends with ":"; `text` as it is otherwise."""
+    if not text.endswith(":"):
+        return text
+    ends = [found.end() for found in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else ""
 
 
 def _tool_name(tool: Any) -> Any:

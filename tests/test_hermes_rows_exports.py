@@ -5,7 +5,8 @@
   template renders them): they stayed a user turn, the tools' answers read as the user's words;
 - the system text's sentences that a tool template writes itself ("You are provided with function signatures within
   <tools></tools> XML tags", "You may call one or more functions ..."): kept, the hermes template's system prompt said
-  them twice; and a lead-in with "e.g." was cut at the abbreviation, leaving "..., e.g." dangling;
+  them twice; a lead-in with "e.g." was cut at the abbreviation, leaving "..., e.g." dangling; and a lead-in left
+  last once such a sentence went ("Use these tools:" before it) stayed, dangling;
 - consecutive ShareGPT `function_call` turns, one call each: two assistant turns one after another, not one turn of
   parallel calls as ms-swift's consecutive `tool_call` turns are read.
 
@@ -211,6 +212,28 @@ def test_the_system_prompt_says_the_templates_tool_instructions_once(smol_tokeni
         assert system.startswith("<|im_start|>system\n" + kept + "\n\n")
         if source == hermes.source:  # the studio renders what transformers does
             assert render(hermes, messages, tools=row["tools"]) == text
+
+
+SIGNATURES = "You are provided with function signatures within <tools></tools> XML tags."
+# (id, the system text before <tools>, what the system turn keeps: None for no system turn). A lead-in ending with
+# ":" that is last only once the template's sentence after it went led into the block too, and dangled as well.
+REVEALED = [
+    ("the lead-in alone once the sentence went", f"Use these tools:\n{SIGNATURES}", None),
+    ("after the file's own sentence", f"Never guess a town's name. Use these tools:\n{SIGNATURES}",
+     "Never guess a town's name."),
+    ("the user's sentence after it: kept", f"Use these tools:\n{SIGNATURES} Answer in the rider's language.",
+     "Use these tools:\nAnswer in the rider's language."),
+    ("no lead-in", f"Never guess a town's name.\n{SIGNATURES}", "Never guess a town's name."),
+    ("that sentence only", f"Rules:\nUse these tools:\n{SIGNATURES}", "Rules:"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "before", "kept"), REVEALED, ids=[c[0] for c in REVEALED])
+def test_a_lead_in_left_last_by_the_templates_sentence_leaves_with_it(case, before, kept):
+    opening = {"from": "system", "value": f"{before}\n<tools>\n{json.dumps([RAIN])}\n</tools>\nCall in tags."}
+    row = read(opening, ASK, calls(RAIN_CALL), results(WET, by="tool"), ANSWER, tools=None)
+    first = {"role": "system", "content": kept} if kept is not None else {"role": "user", "content": ASK["value"]}
+    assert row["messages"][0] == first and row["tools"] == [RAIN]
 
 
 def test_consecutive_sharegpt_function_call_turns_are_one_turn_of_parallel_calls(smol_tokenizer):
