@@ -73,3 +73,15 @@ def test_data_split_never_writes_over_the_file_it_splits_or_the_datas_own_split(
     assert main(["data", "split", "more/rows.jsonl", "--out", "split"]) == 0
     assert main(["data", "split", "more/rows.jsonl", "--out", "split", "--seed", "1"]) == 0
     assert len(_lines(tmp_path / "split" / "train.jsonl")) == 9
+
+
+def test_inspect_says_what_weight_0_counts_for_a_file_of_loss_flags(tmp_path, capsys):
+    """`data inspect` of an ms-swift file (`"loss": false` on a draft reply) said 'holding:    weight_0 1': a key the
+    file never wrote. The count keeps its --json name, said in words."""
+    path = tmp_path / "swift.jsonl"
+    path.write_text(json.dumps(_row({"loss": False})) + "\n", encoding="utf-8")
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "holding:    weight_0 1 (rows with a turn marked not trained: weight 0, loss or train false)\n" in out
+    assert main(["data", "inspect", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["weight_0"] == 1

@@ -126,6 +126,10 @@ def register(sub) -> None:
     data_files.register(dsub)  # data files, data remove: what is stored in the workspace
 
 
+# The --json key said in words where the key alone is opaque: a file that writes `"loss": false` has no weight 0
+COUNT_GLOSS = {"weight_0": " (rows with a turn marked not trained: weight 0, loss or train false)"}
+
+
 def _test_size(text: str) -> float | int:
     """'20' -> 20 rows, '0.1' -> a ratio."""
     try:
@@ -164,7 +168,7 @@ def _inspect(args) -> int:
         print(f"valid rows: {result.valid_rows}")
         counts = {k: v for k, v in result.summary()["counts"].items() if v or k in ("good", "bad")}
         if counts:
-            print("holding:    " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            print("holding:    " + ", ".join(f"{k} {v}{COUNT_GLOSS.get(k, '')}" for k, v in counts.items()))
         from ftlib.notices import shown_notices
 
         # A table's unread columns (ids, dates, notes) in one note; a JSON file's unread keys one warning each
