@@ -68,7 +68,8 @@ def test_the_headline_loss_is_the_mean_of_the_last_steps_and_the_speed_names_wha
     shown = {m.label: m for m in at.metric}
 
     # The later half of a run of 12 steps; of 20 steps or more, the last 10.
-    loss = shown["Training loss, smoothed over the last 6 steps"]
+    loss = shown["Training loss"]
+    assert loss.proto.help.startswith("Smoothed over the last 6 steps")
     assert loss.value == f"{statistics.fmean(losses[-6:]):.4f}" != f"{losses[-1]:.4f}"
     assert "The last step's own (step 12): 1.9000" in loss.proto.help
     assert "Evaluate page" in shown["Held-out loss"].proto.help
@@ -156,7 +157,8 @@ def test_a_short_runs_headline_averages_its_later_half_not_the_steps_before_it_l
     losses = [3.2, 0.6, 0.35, 0.3]
     make_run("r-short", {"model": str(tiny_model_dir)}, max_steps=4, metrics=_steps(losses))
     shown = {m.label: m for m in page(tiny_model_dir).metric}
-    assert shown["Training loss, smoothed over the last 2 steps"].value == f"{statistics.fmean(losses[-2:]):.4f}"
+    assert shown["Training loss"].value == f"{statistics.fmean(losses[-2:]):.4f}"
+    assert shown["Training loss"].proto.help.startswith("Smoothed over the last 2 steps")
     many = [1.0 + 1 / step for step in range(1, 41)]
     assert smoothed_loss(_steps(many)) == (pytest.approx(statistics.fmean(many[-10:])), 10)  # then the last 10
 

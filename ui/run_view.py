@@ -59,14 +59,32 @@ def part_names(count: int) -> list[str]:
     return ["before the first stop"] + [f"after resume {i}" for i in range(1, count)]
 
 
-def timing_text(info: RunSummary) -> str:
+def timing_text(info: RunSummary, train_started: float | None = None) -> str:
     """'0:02:31 training', with the parts of a resumed run named: '0:02:31 training (0:01:43 before the stop +
-    0:00:48 after resuming)'."""
+    0:00:48 after resuming)'. A run of one attempt whose status says when training began (`train_started`, epoch
+    seconds; the model and data load before it) says the loading apart: '0:02:31 in all: 0:00:24 loading, 0:02:07
+    training', and '0:00:24 loading (no training yet)' while it has not begun."""
+    # The time counts from the process's start: helper 78's walk read "0:00:24 training" while the model loaded.
+    if len(info.parts_s) <= 1 and info.started:
+        if train_started is not None and train_started >= info.started:  # this attempt's, not an earlier one's
+            loading = min(info.duration_s, train_started - info.started)
+            return (
+                f"{fmt_seconds(info.duration_s)} in all: {fmt_seconds(loading)} loading, "
+                f"{fmt_seconds(info.duration_s - loading)} training"
+            )
+        if info.state in runs.ACTIVE:  # started, training not begun
+            return f"{fmt_seconds(info.duration_s)} loading (no training yet)"
     text = f"{fmt_seconds(info.duration_s)} training"
     if len(info.parts_s) > 1:
         names = part_names(len(info.parts_s))
         text += " (" + " + ".join(f"{fmt_seconds(p)} {n}" for p, n in zip(info.parts_s, names, strict=True)) + ")"
     return text
+
+
+def train_began(run) -> float | None:
+    """When the run's latest attempt began training (epoch seconds, its status's `train_started`), None if unknown."""
+    value = run.read_status().get("train_started")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def typical_speed(metrics: list[dict], key: str = "tokens_per_s") -> float | None:
@@ -85,8 +103,8 @@ def trained_share(metrics: list[dict]) -> float | None:
 
 
 def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
-    """(label, value, help) of the training-loss headline: the mean of the last steps, named as smoothed (the runs
-    table and the picker give the last step's own, which the help names); None before a step has a loss."""
+    """(label, value, help) of the training-loss headline: the mean of the last steps, the help saying how many (the
+    runs table and the picker give the last step's own, which the help names); None before a step has a loss."""
     smoothed = smoothed_loss(metrics)
     if smoothed is None:
         return None
@@ -95,13 +113,14 @@ def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
     if count == 1:
         return f"Training loss, step {last['step']}", f"{mean:.4f}", "How wrong the model is on this step's rows."
     why = (
-        f"Smoothed: the mean of the last {count} steps' losses, since each step's loss is on that step's batch alone "
-        f"and jumps from batch to batch (the chart below shows every step). The last step's own (step "
+        f"Smoothed over the last {count} steps: the mean of their losses, since each step's loss is on that step's "
+        "batch alone and jumps from batch to batch (the chart below shows every step). The last step's own (step "
         f"{last['step']}): {last['loss']:.4f}, the figure the runs table and the run picker show. How wrong the model "
         "is on the rows it trains on; lower is better."
     )
-    label = f"Training loss, smoothed over the last {count} steps"
-    return label, f"{mean:.4f}", why
+    # The smoothing is said in the help: "Training loss, smoothed over the last 10 steps" was cut off in the metric's
+    # box at 1280 px (helper 78's walk).
+    return "Training loss", f"{mean:.4f}", why
 
 
 HELD_OUT_HELP = (
@@ -470,7 +489,7 @@ def show_run(run_id: str) -> None:
         going = info.eta_s is not None and info.step < (info.max_steps or 0)
         eta = f" · about {fmt_seconds(info.eta_s)} left" if going else ""
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
-        timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info)}"
+        timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info, train_began(run))}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
     weights = (config.get("desirable_weight", 1.0), config.get("undesirable_weight", 1.0))
     live_numbers(metrics, method, info.kept_step, weights if method == "kto" else None)

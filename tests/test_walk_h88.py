@@ -1,0 +1,65 @@
+"""Helper 78's browser walk (an UltraFeedback-shaped DPO file on the 135M model), the Train page's progress bar: it
+said "step 0 of 4 · 0:00:24 training" while the model was still loading, since a run's time counts from the start
+of its process. A run whose status says when training began (`train_started`) says the loading apart."""
+
+from __future__ import annotations
+
+import time
+
+from ftlib.testing import make_run
+from tests.test_pages_train import page
+
+
+def bar_text(at) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def test_a_finished_run_says_its_loading_time_apart_from_its_training_time(tiny_model_dir):
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "elapsed": 30.0 * s} for s in range(1, 5)]
+    started = 1_700_000_000.0
+    make_run(
+        "r-loaded",
+        {"model": str(tiny_model_dir)},
+        max_steps=4,
+        parts_s=[150.0],
+        started=started,
+        train_started=started + 24.0,  # the model and data took 24 s to load
+        metrics=steps,
+    )
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    bar = bar_text(at)
+    assert bar.startswith("step 4 of 4 · 0:02:30 in all: 0:00:24 loading, 0:02:06 training"), bar
+
+
+def test_a_run_still_loading_says_loading_not_training(tiny_model_dir):
+    # No pid and just started: the queue takes it for a run being launched, so it counts as running.
+    make_run(
+        "r-loading",
+        {"model": str(tiny_model_dir)},
+        state="running",
+        phase="loading model and data",
+        started=time.time(),
+        max_steps=4,
+    )
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    bar = bar_text(at)
+    assert bar.startswith("step 0 of 4 · 0:00:") and bar.endswith(" loading (no training yet)"), bar
+    assert "training ·" not in bar and not bar.endswith(" training"), bar
+
+
+def test_a_run_resumed_before_train_started_was_kept_reads_as_before(tiny_model_dir):
+    """An earlier attempt's `train_started` (before this attempt's start) is not this attempt's: no loading split."""
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "elapsed": 15.0 * s} for s in range(1, 11)]
+    make_run(
+        "r-old",
+        {"model": str(tiny_model_dir)},
+        max_steps=10,
+        parts_s=[90.0],
+        started=2_000.0,
+        train_started=1_000.0,
+        metrics=steps,
+    )
+    bar = bar_text(page(tiny_model_dir))
+    assert bar.startswith("step 10 of 10 · 0:01:30 training"), bar
