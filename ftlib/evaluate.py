@@ -517,13 +517,19 @@ def evaluate(
         asked = [p for p in chunk if p[1]]  # a text row has no prompt: scored, not answered
         doing = "Answering" if asked else "Scoring"
         nouns = "replies" if answer_at == "every" else "rows"
-        report(f"{doing} {nouns} {start + 1}-{start + len(chunk)} of {len(prepared)}", start / len(prepared))
+        # All in one batch: no share is done until every row is answered, so the words say so and each row scored
+        # moves the bar (helper 78's walk: a bar at 0 until the end, only its time moving).
+        one = len(chunk) == len(prepared) > 1
+        which = f"the {len(prepared)} {nouns} in one batch" if one else f"{nouns} {start + 1}-{start + len(chunk)}"
+        report(f"{doing} {which}" + ("" if one else f" of {len(prepared)}"), start / len(prepared))
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in asked for m in (None, tuned)]
         results = gen_rows and generate_with_set(
             model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0
         )
         answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
-        for (i, reply), messages, ref, _, rejected in chunk:
+        for done, ((i, reply), messages, ref, _, rejected) in enumerate(chunk):
+            if one:
+                report(f"Scoring the {len(prepared)} {nouns}: {done} done", done / len(prepared))
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
             rej = (

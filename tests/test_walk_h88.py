@@ -63,3 +63,30 @@ def test_a_run_resumed_before_train_started_was_kept_reads_as_before(tiny_model_
     )
     bar = bar_text(page(tiny_model_dir))
     assert bar.startswith("step 10 of 10 · 0:01:30 training"), bar
+
+
+def test_an_evaluation_of_one_batch_says_so_and_moves_as_its_rows_are_scored(model_set):
+    """Evaluate: with every held-out row in one batch, the bar sat at 0 ("Answering rows 1-3 of 3") until all were
+    done, only its time moving. It says the rows go in one batch, then moves as each is scored."""
+    from ftlib import evaluate as E
+    from tests.test_evaluate import ROWS
+
+    seen: list[tuple[str, float]] = []
+    rows = [ROWS[0], ROWS[1], ROWS[3]]
+    result = E.evaluate(
+        model_set, rows, model_set.names[1], max_new_tokens=2, batch_size=8, progress=lambda m, f: seen.append((m, f))
+    )
+    assert len(result.rows) == 3
+    assert seen == [
+        ("Answering the 3 rows in one batch", 0.0),
+        ("Scoring the 3 rows: 0 done", 0.0),
+        ("Scoring the 3 rows: 1 done", 1 / 3),
+        ("Scoring the 3 rows: 2 done", 2 / 3),
+        ("Done", 1.0),
+    ], seen
+    # Several batches read as before: their own share moves the bar.
+    seen.clear()
+    E.evaluate(
+        model_set, rows, model_set.names[1], max_new_tokens=2, batch_size=2, progress=lambda m, f: seen.append((m, f))
+    )
+    assert [m for m, _ in seen] == ["Answering rows 1-2 of 3", "Answering rows 3-3 of 3", "Done"], seen
