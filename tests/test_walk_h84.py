@@ -42,6 +42,9 @@ def test_compare_names_the_reward_model_as_the_run_pickers_do(varied_model, tmp_
     assert name.endswith((" #1", " #2")), name  # sentinel: the Train page's numbered name
     assert said == f"Scored by **{name}**: higher means the reward model prefers it.", said
     assert picked not in said
+    # The box offers the runs by the same names, never their ids
+    offered = at.selectbox(key="compare_reward_model").options
+    assert name in offered and not {first.id, second.id} & set(offered), offered
 
 
 def test_evaluate_names_a_studio_export_base_as_compare_does(varied_dir, adapter_template):

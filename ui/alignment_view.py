@@ -436,7 +436,11 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
     if not choices:
         st.caption("Train a reward model (method **reward**, on preference pairs) to score these answers here.")
         return
-    run_id = st.selectbox("Reward model", choices, key="compare_reward_model")
+    # Offered by the names the Train page's picker gives their runs (the caption below says the same), not run ids
+    names = _run_names()
+    run_id = st.selectbox(
+        "Reward model", choices, key="compare_reward_model", format_func=lambda run: names.get(run, run)
+    )
     # Each row's model as the grid's row names it ("r7/merged", a run's short label), not its raw name ("base", a
     # run id): one name per model across the page (helper 66's follow-up).
     shown = [name for name, _ in labels["shown"]]
@@ -461,10 +465,15 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
 def reward_model_name(run_id: str) -> str:
     """A reward model as the Train page's picker names its run ("**reward · pairs · Dec 06 17:16 #2**",
     `ftlib.run_picker.numbered_labels` over every run), not its long id; the id (as code) where the run is gone."""
+    name = _run_names().get(run_id)
+    return f"**{name}**" if name else f"`{run_id}`"
+
+
+def _run_names() -> dict[str, str]:
+    """Every run's name as the Train page's picker gives it, by run id (`ftlib.run_picker.numbered_labels`)."""
     from ftlib.run_picker import listed_summaries, numbered_labels
 
-    name = numbered_labels(listed_summaries()).get(run_id)
-    return f"**{name}**" if name else f"`{run_id}`"
+    return numbered_labels(listed_summaries())
 
 
 def _plain(label: str) -> str:
