@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 from ftlib.reward_functions import RewardError, asked
 
@@ -167,7 +168,36 @@ def column_answer_score(value: str, text: str) -> float:
     # Not inside a longer word or number: no word character either side, no digit group, decimal or fraction going
     # on, and no minus sign before a number.
     before = r"(?<![\w])(?<!\d[.,/])" + (r"(?<!-)" if answer[:1].isdigit() else "")
-    return 1.0 if re.search(before + re.escape(answer) + r"(?!\w)(?![.,/]\d)", text) else 0.0
+    if re.search(before + re.escape(answer) + r"(?!\w)(?![.,/]\d)", text):
+        return 1.0
+    return 1.0 if _number_written(answer, text) else 0.0
+
+
+# A number as people and models write it: thousands grouped by commas ("5,000"), a decimal tail ("13.00"), a minus
+# sign; not a part of a longer word, number, decimal or fraction, nor after a hyphen it does not take as its sign
+# ("x-13", "5-3": the same bounds as the whole-word match above).
+_NUMBER = re.compile(r"(?<![\w.,/])(?:(-)|(?<!-))(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\w)(?![.,/]\d)")
+
+
+def _number(text: str):
+    """`text` as a Decimal when it is one number as `_NUMBER` reads it ("5,000", "-2", "13.50"), else None."""
+    match = _NUMBER.fullmatch(text.strip())
+    if not match:
+        return None
+    return Decimal((match.group(1) or "") + match.group(2).replace(",", "") + (match.group(3) or ""))
+
+
+def _number_written(answer: str, text: str) -> bool:
+    """True when `answer` is a number and `text` writes the same number otherwise: "5,000" or "5000.00" for GSM8K's
+    "#### 5000" (its final answers carry no commas; models and people write them, and the whole-word match alone
+    scored those answers 0: a cold walk, helper 89). Equal in value: "13.5" is not "13", "-10" is not "10"."""
+    wanted = _number(answer)
+    if wanted is None:
+        return False
+    return any(
+        Decimal((m.group(1) or "") + m.group(2).replace(",", "") + (m.group(3) or "")) == wanted
+        for m in _NUMBER.finditer(text)
+    )
 
 
 def example_row(path: str) -> str:

@@ -12,7 +12,8 @@ Every reward maps one completion (the answer text) to a number; a run's total is
     contains_column  1 if the value of the prompt row's column (GSM8K's `answer`: its final answer after "####"; MATH's
                    `solution`: its last \\boxed{};
                    `reward_model.ground_truth`: a field of an object column; a list: any of its answers) occurs in
-                   the answer as a whole word or number ("10" is not in "100"), else 0 (column_values.py)
+                   the answer as a whole word or number ("10" is not in "100"; "5,000" and "5000.00" are
+                   5000), else 0 (column_values.py)
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
     not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")

@@ -1,0 +1,66 @@
+"""Helper 89's cold walk of GRPO on math word problems in GSM8K's shape (`question`, `answer` ending "#### 5000").
+
+`contains_column` looked for the final answer only as written in the column: a model's "5,000 flyers" or "$13.00"
+scored 0 against "#### 5000" and "#### 13" (GSM8K's final answers carry no commas; models write them), so GRPO
+pushed correct answers down. A number written with thousands commas or a zero decimal tail is now the same number;
+a different value, a part of a longer number or of a fraction is still not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.column_values import column_answer_score, contains_column_score
+from ftlib.rewards import build_rewards, score_completions
+
+FLYERS = "A press prints 1250 flyers a day: 1250 * 4 = <<1250*4=5000>>5000 flyers.\n#### 5000"
+CHANGE = "The trays cost 9 * 2 = <<9*2=18>>18 dollars.\nThe change is 31 - 18 = <<31-18=13>>13 dollars.\n#### 13"
+
+
+@pytest.mark.parametrize(
+    "answer, solution",
+    [
+        ("It prints 5,000 flyers.", FLYERS),
+        ("So the total is 5000.", FLYERS),
+        ("The change is $13.00.", CHANGE),
+        ("Lena gets 13.0 dollars back", CHANGE),
+        ("(13)", CHANGE),
+    ],
+)
+def test_the_same_number_written_otherwise_scores(answer, solution):
+    assert column_answer_score(solution, answer) == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer, solution",
+    [
+        ("It prints 50,00 flyers.", FLYERS),  # not a thousands grouping
+        ("It prints 5,000.50 flyers.", FLYERS),  # another value
+        ("It prints -5,000 flyers.", FLYERS),
+        ("It prints 15,000 flyers.", FLYERS),
+        ("It is 13.5 dollars.", CHANGE),
+        ("It is 13,000 dollars.", CHANGE),
+        ("It is 3/13 of it.", CHANGE),
+        ("Pages x-13.", CHANGE),
+        ("It is 1,13.", CHANGE),
+    ],
+)
+def test_another_number_still_scores_nothing(answer, solution):
+    assert column_answer_score(solution, answer) == 0.0
+
+
+def test_a_negative_answer_and_a_column_written_with_commas():
+    assert column_answer_score("#### -4", "It is -4.00") == 1.0
+    assert column_answer_score("#### -4", "It is 4.00") == 0.0
+    assert column_answer_score("#### 1,200", "It is 1200 in all.") == 1.0
+
+
+def test_a_grpo_run_of_gsm8k_rows_rewards_the_comma_answer():
+    """As GRPO calls it: a row's `answer` column beside the prompt, scored by {"contains_column": "answer"}."""
+    rewards = build_rewards([{"contains_column": "answer"}])
+    prompts = [[{"role": "user", "content": "How many flyers does it print?"}]] * 2
+    columns = [{"answer": FLYERS}] * 2
+    answers = ["It prints 5,000 flyers.", "It prints 4,000 flyers."]
+    table = score_completions(rewards, prompts, answers, columns=columns)
+    assert table.totals == [1.0, 0.0]
+    assert contains_column_score("answer")(prompts[:1], ["5000.00"], columns=columns[:1]) == [1.0]
