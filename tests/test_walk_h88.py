@@ -90,3 +90,37 @@ def test_an_evaluation_of_one_batch_says_so_and_moves_as_its_rows_are_scored(mod
         model_set, rows, model_set.names[1], max_new_tokens=2, batch_size=2, progress=lambda m, f: seen.append((m, f))
     )
     assert [m for m, _ in seen] == ["Answering rows 1-2 of 3", "Answering rows 3-3 of 3", "Done"], seen
+
+
+# Batches at a 1280 px window (tests/browser_app.VIEWPORT), measured in Chromium: the main area's columns share 756 px
+# (820 less four 16 px gaps), and each toggle needs its switch and its whole label: "Attention mask row" showed as
+# "Attention mas..." in a column of 140 px (even shares) and whole in one of 178 px.
+ROW_PX = 756
+NEEDED_PX = {"batch_attention_row": 170, "batch_label_row": 100, "batch_position_row": 130, "batch_id_row": 118}
+
+
+def test_the_batches_toggles_have_room_for_their_whole_labels_at_1280_px():
+    from streamlit.testing.v1.element_tree import Column
+
+    from ftlib import workspace
+    from tests.test_pages_batches import run_page, sft_rows
+
+    workspace.save_split("toggle-room", sft_rows(6), sft_rows(2), {"format": "messages"})
+    at = run_page()
+    assert not at.exception, at.exception
+
+    def rows(node):
+        children = list(getattr(node, "children", {}).values())
+        columns = [c for c in children if isinstance(c, Column)]
+        if columns:
+            yield columns
+        for child in children:
+            yield from rows(child)
+
+    [columns] = [
+        cols for cols in rows(at._tree) if any(getattr(e, "key", None) == "batch_label_row" for c in cols for e in c)
+    ]
+    total = sum(c.weight for c in columns)
+    widths = {e.key: ROW_PX * c.weight / total for c in columns for e in c if getattr(e, "key", None) in NEEDED_PX}
+    assert set(widths) == set(NEEDED_PX), widths
+    assert all(widths[key] >= NEEDED_PX[key] for key in NEEDED_PX), widths
