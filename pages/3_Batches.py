@@ -523,8 +523,8 @@ original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encode
 lengths = [len(labels) for labels in original_labels]
 pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
-# Each toggle's column as wide as its label needs: at 1280 px even shares cut "Attention mask row" to "Attention mas..."
-# (helper 78's walk).
+# Each toggle's column as wide as its label needs: at 1280 px even shares cut "Attention mask row" to "Attention
+# mas..." (helper 78's walk).
 c1, c2, c3, c4, c5 = st.columns([1.3, 1.3, 0.9, 1.1, 1])
 # Room for about two examples per row by default, so the packing view shows examples sharing a row; within the box's
 # limits (rows of a long max length may not fit two to a row: the grid says which it cuts to fit).
