@@ -85,3 +85,16 @@ def test_inspect_says_what_weight_0_counts_for_a_file_of_loss_flags(tmp_path, ca
     assert "holding:    weight_0 1 (rows with a turn marked not trained: weight 0, loss or train false)\n" in out
     assert main(["data", "inspect", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["weight_0"] == 1
+
+
+def test_runs_show_says_the_chat_template_the_run_trained_with(capsys):
+    """`runs show` of a tool-calling run trained with `--template hermes` named its method, model and rows but not its
+    template (only --json's config had it), the setting that decides whether its calls were trained at all."""
+    from ftlib.testing import make_run
+
+    make_run("r-tools", {"template": "hermes"}, max_steps=2)
+    make_run("r-plain", {"template": "tokenizer"}, max_steps=2)
+    assert main(["runs", "show", "r-tools"]) == 0
+    assert "\ntemplate: hermes\n" in capsys.readouterr().out
+    assert main(["runs", "show", "r-plain"]) == 0
+    assert "\ntemplate: tokenizer (the model's own)\n" in capsys.readouterr().out

@@ -270,6 +270,10 @@ def _show(args) -> int:
             print(f"people: {summary.people_text}")
         if key == "dataset" and info.get("data"):
             print(f"rows: {_rows_said(info['data'])}")  # as kept when it was queued: how the file was read
+        if key == "dataset" and (template := (info.get("config") or {}).get("template")):
+            # How the rows were written out: a tool-calling run trained with --template hermes said nothing of it
+            own = " (the model's own)" if template == "tokenizer" else ""
+            print(f"template: {template}{own}")
         if key == "eval_loss":
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
