@@ -11,6 +11,7 @@ training run or another session, the page says so, with the position in line.
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ from ftlib import decode_rate, lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
+from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
@@ -97,10 +99,17 @@ KEPT_LOGITS = 8
 POLL_S = 0.5  # how often the grid redraws while it fills or waits (each open session redraws its own)
 
 
-def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown: dict, chosen: bool = False) -> None:
+def prompt_view(
+    prompts: dict[str, M.ModelPrompt],
+    reference: dict | None,
+    shown: dict,
+    chosen: bool = False,
+    columns: dict | None = None,
+) -> None:
     """What the models read, one folded block per distinct rendering (runs tuned with different chat templates read
     different text), and the test row's reference answer, its reasoning and tool calls included (`chosen`: a pair's
-    chosen answer)."""
+    chosen answer); a prompt's row without one: its other fields (`columns`, rows.with_columns), which GRPO's rewards
+    read, shown beside the prompt (`columns_view`)."""
     groups: dict[tuple[int, ...], list[str]] = {}
     for name, prompt in prompts.items():
         groups.setdefault(tuple(prompt.ids), []).append(name)
@@ -123,6 +132,21 @@ def prompt_view(prompts: dict[str, M.ModelPrompt], reference: dict | None, shown
             "The chosen runs were trained with different chat templates: each model reads the prompt in the one it "
             "was trained with, and the base model in the first run's."
         )
+    if reference is None and columns:
+        columns_view(columns)
+
+
+def columns_view(columns: dict) -> None:
+    """A held-out prompt's other fields (a GSM8K row's `answer`), which GRPO's rewards read beside it, each with the
+    final answer `contains_column` looks for where that is not the whole value ("#### 26": 26). A cold walk (helper
+    89): a GSM8K prompt picked here showed no answer anywhere, so whether a model got it right could not be told."""
+    said = []
+    for key, value in columns.items():
+        text = f"`{key}` = {json.dumps(value, ensure_ascii=False)}"
+        if isinstance(value, str) and (final := column_answer(value)) != value.strip():
+            text += f" (its final answer: {final})"
+        said.append(text)
+    st.caption("No reference answer: this test row is a prompt. Beside it, what its rewards read: " + "; ".join(said))
 
 
 def reference_view(message: dict, chosen: bool = False) -> None:
@@ -328,7 +352,8 @@ with st.container():
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
-    prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference)
+    columns = picked[0].get("columns") if picked is not None else None  # a prompt's row: what its rewards read
+    prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference, columns)
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
     # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":

@@ -64,3 +64,25 @@ def test_a_grpo_run_of_gsm8k_rows_rewards_the_comma_answer():
     table = score_completions(rewards, prompts, answers, columns=columns)
     assert table.totals == [1.0, 0.0]
     assert contains_column_score("answer")(prompts[:1], ["5000.00"], columns=columns[:1]) == [1.0]
+
+
+def test_compare_shows_a_held_out_prompts_answer_column_and_its_final_answer(varied_dir):
+    """The walk: a GSM8K prompt picked on Compare showed no answer anywhere (a prompt's row has no reference reply;
+    its `answer` rides beside it for the rewards), so whether base or tuned got it right could not be told."""
+    from ftlib import workspace
+    from tests.test_pages_compare import open_page
+
+    rows = [
+        {
+            "prompt": [{"role": "user", "content": "Lena pays $31 for $18 of cookies. What is her change?"}],
+            "columns": {"answer": CHANGE, "level": 1},
+        }
+    ]
+    workspace.save_split("gsm", rows, rows, {"format": "prompt_only"})
+    at = open_page("pages/5_Compare.py", varied_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if c.value.startswith("No reference answer")]
+    assert len(said) == 1, [c.value for c in at.caption]
+    assert "`answer` = " in said[0] and "#### 13" in said[0] and "(its final answer: 13)" in said[0], said
+    assert "`level` = 1" in said[0] and "(its final answer" not in said[0].split("`level`")[1], said
