@@ -349,6 +349,31 @@ def quoted(row: dict) -> str:
     return '"' + (text if len(text) <= 60 else "..." + text[-57:]) + '"'
 
 
+def quoted_pair(row: dict, other: dict) -> tuple[str, str]:
+    """Two nearly equal prompts as a warning quotes them: each by `quoted` (its end), unless those read alike, then
+    each from a little before where they first differ, so the quotes show what differs. A cold walk (helper 89):
+    word problems that differ in a name and a number at their start were quoted as two equal tails.
+
+    >>> a, b = (f"{w} shares 102 apples equally among 6 friends. How many does each friend get?" for w in "AB")
+    >>> for said in quoted_pair({"prompt": a}, {"prompt": b}):
+    ...     print(said)
+    "A shares 102 apples equally among 6 friends. How many doe..."
+    "B shares 102 apples equally among 6 friends. How many doe..."
+    """
+    first, second = quoted(row), quoted(other)
+    if first != second:
+        return first, second
+    texts = [" ".join(prompt_text(r).split()) for r in (row, other)]
+    at = next((i for i, (x, y) in enumerate(zip(*texts, strict=False)) if x != y), min(map(len, texts)))
+    start = max(0, at - 20)
+
+    def window(text: str) -> str:
+        shown = text[start : start + 57]
+        return '"' + ("..." if start else "") + shown + ("..." if start + 57 < len(text) else "") + '"'
+
+    return window(texts[0]), window(texts[1])
+
+
 def _across(both: list[list[int]], pairs: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
     """(a training row, a held-out row) for each held-out prompt group of `both` (a split's groups, its first `n`
     rows training rows) that nearly repeats a training prompt group (`pairs` of groups), by their first rows."""
@@ -395,10 +420,11 @@ def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> l
     across = _across(both, pairs, n)
     if across:
         trained, held = across[0]
+        said = quoted_pair(groups.rows[held], groups.rows[trained])
         return [
             f"{plural(len(across), 'held-out prompt')} {'nearly repeats' if len(across) == 1 else 'nearly repeat'} a "
-            f"training prompt (held-out row {held - n + 1}, {quoted(groups.rows[held])}, and training row "
-            f"{trained + 1}, {quoted(groups.rows[trained])}): the same question reworded, with a suffix, a number, "
+            f"training prompt (held-out row {held - n + 1}, {said[0]}, and training row "
+            f"{trained + 1}, {said[1]}): the same question reworded, with a suffix, a number, "
             "casing or punctuation changed, so the held-out loss and Evaluate would score answers to questions the "
             "model trained on. Remove the variants from the file, or split it here (the Data page's split, `data "
             "split`): it keeps nearly equal prompts on one side."
@@ -407,8 +433,9 @@ def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> l
     sets = len({roots[i] for i, _ in pairs})
     first, other = both[pairs[0][0]][0], both[pairs[0][1]][0]
     where = [f"held-out row {r - n + 1}" if r >= n else f"training row {r + 1}" for r in (first, other)]
+    said = quoted_pair(groups.rows[first], groups.rows[other])
     return [
-        f"{plural(sets, 'set')} of prompts nearly repeat one another ({where[0]}, {quoted(groups.rows[first])}, and "
-        f"{where[1]}, {quoted(groups.rows[other])}): each set is kept on one side of the split, as a prompt's copies "
+        f"{plural(sets, 'set')} of prompts nearly repeat one another ({where[0]}, {said[0]}, and "
+        f"{where[1]}, {said[1]}): each set is kept on one side of the split, as a prompt's copies "
         "are, so no held-out prompt is a training prompt reworded."
     ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from ftlib.errors import plural
-from ftlib.near_duplicates import near_across, quoted
+from ftlib.near_duplicates import near_across, quoted_pair
 from ftlib.readers import DataError
 from ftlib.rows import KIND_HELP
 from ftlib.splits import crowded_warnings, label_warnings, prompt_key, row_key, split_warnings
@@ -146,11 +146,11 @@ def _near_prompts_said(train: LoadResult, test: LoadResult, kept: list[dict], nu
     if not across:
         return []
     trained, held = across[0]
-    one = len(across) == 1
+    one, said = len(across) == 1, quoted_pair(test.rows[held], kept[trained])
     return [
         f"{plural(len(across), 'prompt')} of {names[1]} nearly {'repeats' if one else 'repeat'} a prompt of "
-        f"{names[0]} ({test.where(test.row_numbers[held])}, {quoted(test.rows[held])}, and "
-        f"{train.where(numbers[trained])}, {quoted(kept[trained])}): the same question reworded (a suffix, a number, "
+        f"{names[0]} ({test.where(test.row_numbers[held])}, {said[0]}, and "
+        f"{train.where(numbers[trained])}, {said[1]}): the same question reworded (a suffix, a number, "
         "casing or punctuation changed), so the held-out loss and Evaluate would score answers to questions the "
         f"model trained on. Take the variants out of {names[0]}; the test rows are kept as published."
     ]
