@@ -208,7 +208,9 @@ def qlora_on_cpu_note(config: RunConfig) -> str | None:
 
 def grpo_conversation_notes(train: list[dict]) -> list[str]:
     """GRPO on conversations (rows with answers): each is read as a prompt, up to its last answer, which is neither
-    trained nor given to the rewards; said before the run, as nothing says it elsewhere (a cold review)."""
+    trained nor given to the rewards; said before the run, as nothing says it elsewhere (a cold review), with how a
+    file of questions and answers gives its answers to the rewards instead (helper 89's walk: a GSM8K file is read as
+    instruction and answer, and this note named no way to read it otherwise)."""
     chats = sum(row_kind(row) == "sft" for row in train)
     if not chats:
         return []
@@ -216,7 +218,9 @@ def grpo_conversation_notes(train: list[dict]) -> list[str]:
         f"GRPO reads {plural(chats, 'training conversation')} as prompts: each up to its last answer, which is "
         "neither trained nor shown to the rewards (the model writes its own answers). For a reward to compare the "
         "model's answers with a reference, give the rows as a `prompt` with the reference in a column of its own "
-        '(`{"contains_column": "answer"}`, or a registered function\'s parameter).'
+        '(`{"contains_column": "answer"}`, or a registered function\'s parameter): a file of questions and answers '
+        "(GSM8K's `question` and `answer`) read as prompts only ('Read the file as' on the Data page, "
+        "`--format prompt_only`) gives its answers so."
     ]
 
 

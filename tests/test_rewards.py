@@ -405,7 +405,9 @@ def test_grpo_on_conversations_says_their_answers_are_not_used(tiny_model_dir):
         "GRPO reads 3 training conversations as prompts: each up to its last answer, which is neither trained nor "
         "shown to the rewards (the model writes its own answers). For a reward to compare the model's answers with a "
         'reference, give the rows as a `prompt` with the reference in a column of its own (`{"contains_column": '
-        '"answer"}`, or a registered function\'s parameter).'
+        '"answer"}`, or a registered function\'s parameter): a file of questions and answers '
+        "(GSM8K's `question` and `answer`) read as prompts only ('Read the file as' on the Data page, "
+        "`--format prompt_only`) gives its answers so."
     ]
     assert not [w for w in preflight(config, rows=(prompts, [])).warnings if w.startswith("GRPO reads")]
 
