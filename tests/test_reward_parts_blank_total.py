@@ -26,3 +26,12 @@ def test_the_total_rows_weight_and_mean_score_are_blank_not_none():
         ['length {"target": 4}', "0.5", "0.250", "0.125"],
         ["total (weighted sum)", "", "", "0.625"],
     ]
+
+
+def test_the_grid_draws_the_missing_cells_blank():
+    """Streamlit's grid draws a missing value as its `placeholder` ("None" unless set), whatever the Styler's display
+    value says: helper 89's walk still saw grey "None" under the total's weight and mean score."""
+    at = AppTest.from_function(draw).run()
+    assert not at.exception, at.exception
+    proto = at.dataframe[0].proto
+    assert proto.HasField("placeholder") and proto.placeholder == "", proto.placeholder

@@ -277,9 +277,11 @@ def reward_parts(specs: list, sides: dict[str, tuple[dict, float | None]], where
         total[f"{side}: mean score"], total[f"{side}: × weight"] = None, reported
     rows.append(total)
     numbers = [c for c in rows[0] if c not in ("reward", "weight")]
-    # The total row has no weight or mean score of its own: blank there, not the grid's grey "None" (helper 60).
+    # The total row has no weight or mean score of its own: blank there, not the grid's grey "None" (helper 60). The
+    # grid draws a missing value as its `placeholder` whatever the Styler's na_rep says (helper 89's walk still saw
+    # "None"), so both are blank.
     formats = {"weight": "{:g}", **dict.fromkeys(numbers, "{:.3f}")}
-    st.dataframe(pd.DataFrame(rows).style.format(formats, na_rep=""), hide_index=True)
+    st.dataframe(pd.DataFrame(rows).style.format(formats, na_rep=""), hide_index=True, placeholder="")
     st.caption(PARTS_CAPTION.format(where=where))
     return True
 
