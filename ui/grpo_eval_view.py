@@ -13,11 +13,14 @@ named, so those can be set again.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.answer_notes import cut_said
+from ftlib.column_values import column_answer
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
@@ -58,15 +61,15 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     # first to say "base" (the "Base reward" below), so it says what that is where the studio fine-tuned it: by the
     # short name the metrics and Compare's rows give it ("r7/merged"), its path in the help (helper 84).
     name, made = starting_model(info.model)
+    rows = info.test_rows
     st.caption(
-        "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the base "
+        held_out_said(rows)
         + (f"(`{name}`, itself fine-tuned: {made}) " if made else "")
         + "and the tuned model each answer every prompt (greedy), and the run's own rewards score both answers. The "
         "Train page's held-out reward scores answers sampled as training samples them (at its temperature), so the "
         "two numbers differ: greedy takes each model's most likely next token at every step.",
         help=f"The base model: `{info.model}`" if made else None,
     )
-    rows = info.test_rows
     c1, c2, c3 = st.columns(3)
     rows_key = f"evaluate_answers_rows_{run_name}"
     n_rows = number_in_range(
@@ -150,6 +153,54 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
         _result(job, run_name, len(rows), info.rewards, kept_key, info)
 
 
+def column_names(rows: list[dict]) -> list[str]:
+    """The fields a held-out prompt's rows carry beside it (`rows.with_columns`: a GSM8K row's `answer`), which the
+    run's rewards read, in the order first met; [] for rows of prompts only."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row.get("columns") or {}))
+    return list(names)
+
+
+def held_out_said(rows: list[dict]) -> str:
+    """The caption's opening, up to the base model's name: what a GRPO run's held-out rows are, and why no loss is
+    measured. Rows with fields beside their prompts (a GSM8K row's `answer`) carry what the rewards check, not a
+    reply: "without reference answers" was wrong of those (helper 89's walk of GSM8K-shaped prompts)."""
+    names = column_names(rows)
+    if not names:
+        return (
+            "A GRPO run's held-out rows are prompts without reference answers, so there is no loss to measure: the "
+            "base "
+        )
+    fields = ", ".join(f"`{n}`" for n in names)
+    return (
+        f"A GRPO run's held-out rows are prompts, each with {fields} beside it, which the run's rewards read (shown "
+        "beside the answers below, so a right answer can be told): that is no reply written in the chat template, "
+        "so there is no loss to measure: the base "
+    )
+
+
+def _fields(rows: list[dict], index: int) -> dict:
+    """Held-out row `index`'s fields beside its prompt ({} past the rows: a result kept before the split changed)."""
+    return (rows[index].get("columns") or {}) if 0 <= index < len(rows) else {}
+
+
+def column_cell(value) -> str:
+    """A prompt's field as the answers table shows it: text as it is, led by the final answer `contains_column`
+    looks for where that is not the whole text (a cell shows the start of a text, and GSM8K's "#### 13" is at its
+    end); anything else as JSON.
+
+    >>> column_cell("9 * 2 = 18.\\n#### 13"), column_cell("Paris"), column_cell({"x": [1]})
+    ('13 ← 9 * 2 = 18.\\n#### 13', 'Paris', '{"x": [1]}')
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    final = column_answer(value)
+    return f"{final} ← {value}" if final and final != value.strip() else value
+
+
 def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key: dict | None, info=None) -> None:
     result = job.result
     agg = result.aggregates()
@@ -214,6 +265,13 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     # The answers and their rewards first, the file's place last: before them, `where` and the prompt filled a 1280 px
     # window, and the answers began past its right edge (helper 60's cold walk).
     shown = ["row", "prompt", *marks["base"], "base_output", *marks["tuned"], "tuned_output"]
+    # What the rewards read beside each prompt (a GSM8K row's `answer`), after the answers: whether one is right can
+    # be told at a glance (helper 89's walk: the table had the answers and no reference).
+    rows = info.test_rows if info is not None else []
+    named = {n: n if n not in table else f"{n} (field)" for n in column_names(rows)}
+    for field, column in named.items():
+        table[column] = [column_cell(_fields(rows, int(n) - 1).get(field)) for n in table["row"]]
+    shown += list(named.values())
     shown += ["base_reward", "tuned_reward", "reward_change"]
     shown += ["where"] if "where" in table else []
     # "r7/merged_output" where the base is a studio export, as the metrics above name it (the CSV keeps "base_")
@@ -236,4 +294,4 @@ def cut_answer(text: str, at_limit: bool | None, limit: int | None, at_context: 
     return f"{text.rstrip()} … [cut at {where}]"
 
 
-__all__ = ["answers_section", "cut_answer"]
+__all__ = ["answers_section", "column_cell", "column_names", "cut_answer", "held_out_said"]
