@@ -96,7 +96,8 @@ def test_preference_row_prints_chosen_and_rejected(tmp_path, capsys):
     )
     code, out = run_json(capsys, path, "--row", 0, "--template", "chatml")
     assert code == 0
-    assert set(out) == {"prompt_text", "chosen", "rejected", "file_row", "where", "skipped_rows", "row_warnings"}
+    said = {"file_row", "where", "skipped_rows", "row_warnings", "notes", "file_warnings"}
+    assert set(out) == {"prompt_text", "chosen", "rejected", *said}
     assert out["skipped_rows"] == [] and (out["file_row"], out["where"]) == (1, "line 1")
     assert out["prompt_text"] == "<|im_start|>user\nBest pet?<|im_end|>\n<|im_start|>assistant\n"
     for key, answer in (("chosen", "Dogs."), ("rejected", "Rocks.")):
@@ -232,7 +233,9 @@ def test_every_row_kind_keeps_the_json_contract(kind, monkeypatch, capsys, tmp_p
         "unpaired": {"prompt": "Greet me", "completion": "Go away.", "label": False},
         "prompt_only": {"prompt": [{"role": "user", "content": "Write a shanty."}]},
     }[kind]
-    loaded = types.SimpleNamespace(rows=[row], errors=[], warnings=[], row_numbers=[1], where=lambda n: f"line {n}")
+    loaded = types.SimpleNamespace(
+        rows=[row], errors=[], warnings=[], notices=[], row_numbers=[1], where=lambda n: f"line {n}"
+    )
     monkeypatch.setattr(ftlib.data, "load_file", lambda path, **read_as: loaded)
     template, exit_code, trained, masked = KINDS[kind]
     code, out = run_json(capsys, tmp_path / "rows.jsonl", "--row", 0, "--template", template)

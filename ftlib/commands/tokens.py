@@ -20,11 +20,13 @@ from ftlib.commands import (
     add_policy_option,
     add_template_options,
     chosen_template,
+    file_notes,
     inspect_command,
     load_data,
     skipped_rows,
     skipped_said,
     skipped_warning,
+    unread_warning,
 )
 from ftlib.errors import UserError, plural
 
@@ -37,10 +39,14 @@ is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of
 "file_row" (3) and "where" ("line 3"). --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
 "segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], "file_row",
-"where", "skipped_rows", "row_warnings", ...} ("label": true/false beside them for an unpaired row); for a preference
-row it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row", "where", "skipped_rows",
-"row_warnings"}, each side with the keys above. "row_warnings": what `data inspect` warns of this row (a tool call
-that matches no tool, invisible control characters), as text; without --json each is a warning on stderr.
+"where", "skipped_rows", "row_warnings", "notes", "file_warnings", ...} ("label": true/false beside them for an
+unpaired row); for a preference row it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row",
+"where", "skipped_rows", "row_warnings", "notes", "file_warnings"}, each side with the keys above. "row_warnings":
+what `data inspect` warns of this row (a tool call that matches no tool, invisible control characters), as text;
+without --json each is a warning on stderr.
+"notes": how the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text
+trimmed), and "file_warnings": what of it is not read (fields nothing reads), as `data inspect` says them; without
+--json, `note:` and `warning:` lines on stderr.
 "skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as `data inspect --json`
 lists its errors ("row" counted from 1 in the file, as "file_row"); without --json they are named in a warning on
 stderr. --format and --map read FILE as `data inspect` reads it.
@@ -160,6 +166,8 @@ def _run(args) -> int:
         out.update(file_row=source, where=result.where(source))
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
         out["row_warnings"] = [w.message for w in result.warnings if w.row == source]  # as data inspect says them
+        out["file_warnings"] = [line.removeprefix("warning: ") for line in _file_warnings(result, args)]
+        out["notes"] = [line.removeprefix("note: ") for line in file_notes(result)]  # how the file was read
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
@@ -171,6 +179,10 @@ def _run(args) -> int:
     print(f"--row {args.row} (counted from 0 among {among}) is {result.where(source)} of {args.file}")
     for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
+    # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
+    # the text below is the file's as read, which differed from the file without a word (helper 83's CLI walk).
+    for line in [*_file_warnings(result, args), *file_notes(result)]:
+        print(line, file=sys.stderr)
     for name, part in parts(enc).items():
         _print_table(name, part)
     for c in checks:
@@ -195,6 +207,14 @@ def _check_row(result, args) -> None:
             f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')}, which --row counts from 0 "
             f"(0 to {n - 1}){also}"
         )
+
+
+def _file_warnings(result, args) -> list[str]:
+    """The file-level `warning:` lines `train` prints of the file (fields nothing reads, rows that look like another
+    format), but the rows left out, which the --row line above names (`skipped_warning`)."""
+    fields = {id(n) for n in result.notices if n.ignored}
+    others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
+    return [w for w in (unread_warning(result, args),) if w] + others
 
 
 def _one_line(text: str) -> str:

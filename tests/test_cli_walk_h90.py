@@ -1,0 +1,58 @@
+"""Follow-ups of helper 83's CLI walk: `tokens` says how the file was read, `data split --test-size 0` says where
+test_size 0 is taken, the weight-0 checks name the `loss`/`train` flags too, `train`/`runs show` say a thing once."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from ftlib.cli import main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+READ_AS = [  # a `bot` reply and a user turn in two text parts: the rendered text differs from the file
+    {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "A kettle?"}, {"type": "text", "text": "Ok"}]},
+            {"role": "bot", "content": "Descale it with vinegar."},
+        ]
+    },
+    {"messages": [{"role": "user", "content": "A fern?"}, {"role": "assistant", "content": "Mist it."}]},
+]
+PLAIN = [{"messages": [{"role": "user", "content": "A fern?"}, {"role": "assistant", "content": "Mist it."}]}]
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_tokens_says_how_the_file_was_read_as_data_inspect_does(tmp_path, tiny_model_dir, capsys):
+    """`tokens` of a file with a `bot` role and content parts showed the text as read (the parts joined, `bot` as the
+    assistant's turn) without a word of either, where `data inspect` notes both."""
+    path = _write(tmp_path / "read_as.jsonl", READ_AS)
+    assert main(["data", "inspect", str(path)]) == 0
+    inspected = [line.removeprefix("note:").strip() for line in capsys.readouterr().out.splitlines()]
+    assert main(["tokens", str(path), "--model", str(tiny_model_dir)]) == 0
+    notes = [line.removeprefix("note: ") for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2 and all(note in inspected for note in notes), notes
+    assert any("names the assistant's turns `bot`" in note for note in notes)
+    assert any("several text parts" in note for note in notes)
+    assert main(["tokens", str(path), "--model", str(tiny_model_dir), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == notes
+    # A file read as written has none to say.
+    plain = _write(tmp_path / "plain.jsonl", PLAIN)
+    assert main(["tokens", str(plain), "--model", str(tiny_model_dir)]) == 0
+    assert "note:" not in capsys.readouterr().err
+    assert main(["tokens", str(plain), "--model", str(tiny_model_dir), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["notes"] == [] and out["file_warnings"] == []
+
+
+def test_tokens_names_a_field_nothing_reads_as_train_does(tmp_path, tiny_model_dir, capsys):
+    path = _write(tmp_path / "source.jsonl", [{**PLAIN[0], "source": "forum"}])
+    assert main(["tokens", str(path), "--model", str(tiny_model_dir), "--json"]) == 0
+    (said,) = json.loads(capsys.readouterr().out)["file_warnings"]
+    assert "`source` in 1 row" in said, said
+
+
