@@ -56,3 +56,15 @@ def test_tokens_names_a_field_nothing_reads_as_train_does(tmp_path, tiny_model_d
     assert "`source` in 1 row" in said, said
 
 
+def test_data_split_test_size_0_points_to_train_which_takes_it_and_the_readme_says_so(tmp_path, capsys):
+    """README said train's `test_size` 0 "holds out none, as `data split --test-size` takes", but `data split` refused
+    0 with 'choose between 1 and 5 rows'. A split is its held-out rows: 0 stays refused, saying where 0 is taken."""
+    path = _write(tmp_path / "six.jsonl", PLAIN * 6)
+    assert main(["data", "split", str(path), "--test-size", "0", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: --test-size 0 holds out no row"), err
+    assert f"train --dataset {path} --test-size 0" in err and not (tmp_path / "s").exists()
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "0, which `data split` refuses, holds out none" in text
+
+

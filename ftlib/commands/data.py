@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import time
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def register(sub) -> None:
         type=_test_size,
         default=None,
         help="a ratio (0.1) or a row count (20); default 0.1, or up to 0.25 where 0.1 would hold out fewer than 5 "
-        "rows, as the Data page starts",
+        "rows, as the Data page starts. Not 0: to train on every row with none held out, give train the file itself "
+        "with --test-size 0",
     )
     split.add_argument(
         "--seed", type=int, default=None, help="seed of the shuffle (the same seed, the same split); default 0"
@@ -391,8 +393,16 @@ def _said(args, result, train: list[dict], test: list[dict]) -> dict:
 def _split_file(args) -> dict:
     """`data split FILE`: drawn from FILE's rows (the text printed); returns `_said`'s facts, and `row_lines`."""
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
+    from ftlib.errors import UserError
     from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both, split_groups
 
+    if args.test_size == 0:  # train's test_size 0 (every row trained, none held out) is no split: said with its way
+        raise UserError(
+            f"--test-size 0 holds out no row, so there is no split to write (a split is train.jsonl and the held-out "
+            f"rows of test.jsonl). To train on every row of {args.file} with none held out, train on the file itself: "
+            f"python -m ftlib train --dataset {shlex.quote(str(args.file))} --test-size 0. Else give a ratio like 0.1 "
+            "or a row count like 20."
+        )
     args.seed = 0 if args.seed is None else args.seed
     result = load_data(args)
     if not result.rows:
