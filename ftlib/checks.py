@@ -67,6 +67,9 @@ GROUPS = 3
 # How a file marks a turn trained: a row read from Axolotl's `train` or ms-swift's `loss` flags has no `weight`, and
 # adding `"weight": 1` beside `"loss": false` gets the row refused for keys that differ (turn_weights.turn_weight).
 MARKED_TRAINED = '(`"weight": 1`, or `"loss": true` or `"train": true` where the file marks its turns so)'
+# What "weight 0" is in a file: the row read does not keep which of the three the file wrote (turns.py reads each as
+# weight 0), so the message names them all (helper 83's walk: a `"loss": false` turn "has weight 0 in the data").
+WEIGHT_0 = 'weight 0 in the data (`"weight": 0`, or `"loss"` or `"train"` false)'
 
 
 def preflight(
@@ -299,7 +302,7 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
         return Check(
             "no_trained_tokens",
             "error",
-            "Every assistant turn of this row has weight 0, so no token is trained: the row is context only.",
+            f"Every assistant turn of this row has {WEIGHT_0}, so no token is trained: the row is context only.",
             f"Give the turns to learn weight 1 {MARKED_TRAINED}, or drop the row.",
         )
     last = answers[-1]
@@ -309,8 +312,8 @@ def check_no_trained(enc: Encoded, context: int | None = None) -> Check | None:
         return Check(
             "no_trained_tokens",
             "error",
-            f"No token is trained: the last assistant reply of this row ({messages_named([last])}) has weight 0 in "
-            f"the data (shown as context, never trained), and the '{enc.policy}' policy trains only that turn.",
+            f"No token is trained: the last assistant reply of this row ({messages_named([last])}) has {WEIGHT_0}: "
+            f"shown as context, never trained, and the '{enc.policy}' policy trains only that turn.",
             f"Use the 'all_assistant' policy to train the other replies ({messages_named(others)}), or set the "
             f"weight of {messages_named([last])} to 1 {MARKED_TRAINED} to train it.",
         )
@@ -379,15 +382,14 @@ def check_weight_zero(enc: Encoded) -> Check | None:
         return Check(
             "weight_zero",
             "warning",
-            f"{replies} {have} weight 0 in the data, but the 'everything' loss policy trains "
-            "every token, those turns included.",
+            f"{replies} {have} {WEIGHT_0}, but the 'everything' loss policy trains every token, those turns included.",
             "Use the 'all_assistant' policy to leave weight-0 turns untrained; keep 'everything' to train the whole "
             "text as it is.",
         )
     return Check(
         "weight_zero",
         "info",
-        f"{replies} {have} weight 0 in the data: shown to the model as context, never trained.",
+        f"{replies} {have} {WEIGHT_0}: shown to the model as context, never trained.",
         f"Nothing to do if that is intended; to train such a turn, set its weight to 1 {MARKED_TRAINED}.",
     )
 

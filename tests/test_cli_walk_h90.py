@@ -68,3 +68,24 @@ def test_data_split_test_size_0_points_to_train_which_takes_it_and_the_readme_sa
     assert "0, which `data split` refuses, holds out none" in text
 
 
+def test_the_weight_0_checks_name_the_loss_and_train_flags_too(tmp_path, tiny_model_dir, capsys):
+    """A turn written `"loss": false` was told it 'has weight 0 in the data', a key the file never wrote."""
+
+    def turns(first: bool, last: bool) -> list[dict]:
+        return [
+            {"role": "user", "content": "Tips for a kettle?"},
+            {"role": "assistant", "content": "A first long draft.", "loss": first},
+            {"role": "user", "content": "Shorter please."},
+            {"role": "assistant", "content": "Descale it.", "loss": last},
+        ]
+
+    path = _write(tmp_path / "swift.jsonl", [{"messages": turns(False, True)}, {"messages": turns(True, False)}])
+    flags = 'has weight 0 in the data (`"weight": 0`, or `"loss"` or `"train"` false)'
+    for row, policy, code in ((0, "all_assistant", "weight_zero"), (0, "everything", "weight_zero"),
+                              (1, "last_assistant", "no_trained_tokens")):  # fmt: skip
+        argv = ["tokens", str(path), "--row", str(row), "--policy", policy, "--model", str(tiny_model_dir), "--json"]
+        assert main(argv) == (1 if code == "no_trained_tokens" else 0)
+        checks = {c["code"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+        assert flags in checks[code]["message"], checks
+
+
