@@ -340,7 +340,7 @@ def test_finished_is_the_last_line_after_every_progress_line():
     follow("r-done", out=out, poll=0)
     lines = out.getvalue().splitlines()
     assert lines == ["[step 5/6] loss 1.2000", "[step 6/6] loss 1.1000", "[eval step 6] eval loss 1.3000",
-                     "[r-done] finished: Finished."]  # fmt: skip
+                     "[r-done] finished"]  # fmt: skip
 
 
 def test_ctrl_c_on_a_queued_run_says_it_left_the_queue_not_that_it_saves_a_checkpoint(monkeypatch):
@@ -510,7 +510,7 @@ def test_resume_wait_prints_the_new_attempts_lines_only(monkeypatch, capsys):
     assert printed[1:] == [
         "[ftlib] resuming from checkpoint-2",
         "[step 3/6] loss 1.8000",
-        "[r-again] finished: Finished.",
+        "[r-again] finished",
         "[r-again] finished after 0s, step 0/6",  # the line `train` ends with too
     ]
 

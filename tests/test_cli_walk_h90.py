@@ -89,3 +89,25 @@ def test_the_weight_0_checks_name_the_loss_and_train_flags_too(tmp_path, tiny_mo
         assert flags in checks[code]["message"], checks
 
 
+def test_train_says_the_state_once_and_runs_show_rounds_the_losses(capsys, monkeypatch):
+    """`train` printed '[id] running: Starting.' (and 'finished: Finished.'); `runs show` printed
+    'train_loss: 0.8211997151374817' beside 'training: loss 0.8212'."""
+    from types import SimpleNamespace
+
+    from ftlib import runs
+    from ftlib.commands.train import follow
+    from ftlib.testing import make_run
+
+    steps = [{"kind": "train", "step": 2, "loss": 0.8211997151374817}, {"kind": "eval", "step": 2, "eval_loss": 0.91}]
+    run = make_run("r-done", max_steps=2, step=2, message="Finished.", metrics=steps)
+    real = runs.wait
+    seen = iter([SimpleNamespace(state="running", phase="starting", message="Starting.", stopped_by_user=False)])
+    monkeypatch.setattr(runs, "wait", lambda run_id, timeout=None: next(seen, None) or real(run_id, timeout=timeout))
+    out = io.StringIO()
+    follow("r-done", out=out, poll=0)
+    assert out.getvalue().splitlines() == ["[r-done] running", "[r-done] finished"]
+    assert main(["runs", "show", run.path.name]) == 0
+    text = capsys.readouterr().out
+    assert "\ntrain_loss: 0.8212\n" in text and "\neval_loss: 0.9100\n" in text, text
+    assert main(["runs", "show", "r-done", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["train_loss"] == 0.8211997151374817

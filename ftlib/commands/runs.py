@@ -218,6 +218,7 @@ def run_folder(given: str) -> Path:
 
 def _show(args) -> int:
     from ftlib import runs
+    from ftlib.rundir import score_text
 
     note = runs.refresh_runs()  # "" unless this account may only read the workspace
     if note:
@@ -264,6 +265,8 @@ def _show(args) -> int:
             value = summary.state_text
         if key == "reward_accuracy":  # one batch's: a run's result is the held-out line's (a cold review)
             key = "reward_accuracy (last training step)"
+        if key in ("train_loss", "eval_loss") and isinstance(value, float):  # 0.8212 as the training line says it,
+            value = score_text("loss", value)  # not 0.8211997151374817 beside it; --json keeps every digit
         if value is not None and value != "":  # a finished run's phase and eta: nothing to say, not "None"
             print(f"{key}: {value}")
         if key == "device" and summary.people_text:  # where known: "started by ana@example.com · stopped by ..."

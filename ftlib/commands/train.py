@@ -351,7 +351,7 @@ def _follow(run_id: str, out, poll: float, offset: int):
                     if _followed(line):
                         print(line, file=out, flush=True)  # our progress lines and errors, not library noise
             if info.state != last_state:
-                print(f"[{run_id}] {_state_said(info)}: {info.message}", file=out, flush=True)
+                print(f"[{run_id}] {_state_line(info)}", file=out, flush=True)
                 last_state = info.state
             if info.state in runs.DONE:
                 return info
@@ -501,6 +501,30 @@ def _state_said(info) -> str:
     """A followed run's state in its lines: "stopped" for one the person stopped (Ctrl-C, `runs stop`), as `runs list`
     and the Train page say it; its stored state, `interrupted`, read as a crash (a cold review)."""
     return "stopped" if getattr(info, "stopped_by_user", False) else info.state
+
+
+def _state_line(info) -> str:
+    """A followed run's state and its message, the message left off where it only says the state or the phase again
+    ("running", not "running: Starting."; "finished", not "finished: Finished."; "queued: next in line ...", not
+    "queued: Queued: next in line ..."), as the Train page says it once.
+
+    >>> from types import SimpleNamespace as Info
+    >>> _state_line(Info(state="running", phase="starting", message="Starting."))
+    'running'
+    >>> _state_line(Info(state="queued", phase="", message="Queued: next in line; it starts as soon as ..."))
+    'queued: next in line; it starts as soon as ...'
+    >>> _state_line(Info(state="finished", phase="", message="Finished. The saved result is the best checkpoint"))
+    'finished: Finished. The saved result is the best checkpoint'
+    """
+    said = _state_said(info)
+    bare = (info.message or "").strip().rstrip(".").strip().lower()
+    again = not bare or bare in {said.lower(), info.state.lower(), (getattr(info, "phase", "") or "").strip().lower()}
+    if again:
+        return said
+    message = info.message.strip()
+    if message.lower().startswith(f"{said.lower()}:"):  # the queue's "Queued: 2nd in line, after ..."
+        message = message[len(said) + 1 :].strip()
+    return f"{said}: {message}"
 
 
 def said_end(run_id: str, info, json_out: bool = False) -> int:
