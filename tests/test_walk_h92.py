@@ -55,3 +55,55 @@ def test_evaluate_shows_each_prompts_answer_column_beside_the_answers(gsm_run, v
     columns = list(table.columns)
     assert columns.index("tuned_output") < columns.index("answer") < columns.index("base_reward"), columns
     assert table.loc[1, "answer"] == "13 ← " + CHANGE and table.loc[2, "answer"] == "3 ← " + APPLES
+
+
+def test_latest_answers_show_each_prompts_answer_column(tiny_model_dir):
+    """4. Train's "Latest answers" showed GRPO's answers and their rewards, and not the `answer` each was checked
+    against, so whether one was right could not be told."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_grpo_cut_answers import APP
+
+    workspace.save_split("gsm", GSM, GSM[:1], {"format": "prompt_only"})
+    config = {"method": "grpo", "rewards": [{"contains_column": "answer"}], "model": str(tiny_model_dir)}
+    run = make_run(
+        "20261206-120000-grpo-gsm",
+        config | {"dataset": "gsm", "grpo_max_new_tokens": 16},
+        state="running",
+        metrics=[{"kind": "train", "step": 1, "loss": 0.01, "reward": 0.5, "elapsed": 1.0}],
+        max_steps=10,
+    )
+    answers = [(0, "Her change is 13 dollars.", 1.0), (1, "Each gets 4.", 0.0), (1, "Each gets 3.", 1.0)]
+    rows = [
+        {"prompt": GSM[i]["prompt"][0]["content"], "answer": a, "contains_column": x, "total": x, "advantage": 0.0}
+        for i, a, x in answers
+    ]
+    run.append_completions(1, rows + [{**rows[0], "prompt": "A prompt no row has."}])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d for d in at.dataframe if "answer" in d.value)
+    assert list(table.value["row's answer"]) == ["13 ← " + CHANGE, "3 ← " + APPLES, "3 ← " + APPLES, ""]
+    order = list(table.proto.column_order)
+    assert order[-2:] == ["row's answer", "answer"], order  # beside the answer, no number column
+
+
+def test_latest_answers_of_prompts_only_have_no_such_column(tiny_model_dir):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_grpo_cut_answers import APP
+
+    plain = [prompt("Say hi."), prompt("Name a colour.")]
+    workspace.save_split("plain", plain, plain[:1], {"format": "prompt_only"})
+    config = {"method": "grpo", "rewards": [{"regex": "hi"}], "model": str(tiny_model_dir), "dataset": "plain"}
+    run = make_run("20261206-120000-grpo-plain", config, state="running", max_steps=10)
+    run.append_completions(1, [{"prompt": "Say hi.", "answer": "hi", "regex": 1.0, "total": 1.0, "advantage": 0.0}])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d for d in at.dataframe if "answer" in d.value)
+    assert list(table.value.columns) == ["prompt", "answer", "regex", "total", "advantage"]

@@ -8,6 +8,7 @@ st.*), the rewards are `ftlib.rewards`, a run's answers are read from its folder
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -102,20 +103,22 @@ def reward_help() -> None:
 CUT = "cut"  # the live table's column marking an answer cut at the max answer length (✂)
 
 
-def _table(rows: list[dict]) -> None:
+def _table(rows: list[dict], texts: tuple[str, ...] = ()) -> None:
     """Rows of answers and their numbers: the prompt, then the numbers (each reward, the total, the advantage; a
-    score), the `CUT` mark where rows have one, then the answer, the widest, last: what is cut off on a narrow screen
-    is the end of an answer, never a number or the mark."""
+    score), the `CUT` mark where rows have one, the columns of text `texts` (what the prompt's row carries for the
+    rewards: "row's answer"), then the answer, the widest, last: what is cut off on a narrow screen is the end of an
+    answer, never a number or the mark."""
     frame = pd.DataFrame(rows)
-    numbers = [c for c in frame.columns if c not in ("prompt", "answer", CUT)]
+    numbers = [c for c in frame.columns if c not in ("prompt", "answer", CUT, *texts)]
     st.dataframe(
         frame,
         hide_index=True,
         width="stretch",
-        column_order=[c for c in ("prompt", *numbers, CUT, "answer") if c in frame.columns],
+        column_order=[c for c in ("prompt", *numbers, CUT, *texts, "answer") if c in frame.columns],
         column_config={
             "prompt": st.column_config.TextColumn(width="medium"),
             "answer": st.column_config.TextColumn(width="large"),
+            **{c: st.column_config.TextColumn(width="medium") for c in texts},
             CUT: st.column_config.TextColumn(
                 width="small", help="✂: the answer stopped at the max answer length, not at its own end"
             ),
@@ -323,7 +326,7 @@ def completions_table(run: RunDir) -> None:
     answer the run's max answer length cut ends "… [cut at 64 tokens]", with a note above the table saying what that
     means (rows written before `at_limit` was recorded are unknown: no mark, no note)."""
     from ftlib.reward_preview import cut_note
-    from ui.grpo_eval_view import cut_answer  # here: that module imports this one
+    from ui.grpo_eval_view import column_cell, cut_answer  # here: that module imports this one
 
     latest = run.latest_completions()
     if latest is None:
@@ -347,16 +350,60 @@ def completions_table(run: RunDir) -> None:
     # "auto" height fits a few rows and scrolls past ten: a fixed 320 px drew blank rows under 2 prompts x 2
     # answers (a newcomer's walk).
     known = any(isinstance(r.get("at_limit"), bool) for r in rows)
+    # What each prompt's row carries for the rewards (a GSM8K row's `answer`), beside the answer: whether it is right
+    # can be told (helper 89's walk: the table had the answers and no reference). "row's answer": the model's is
+    # "answer".
+    fields = prompt_fields(run, config)
+    names = list(dict.fromkeys(k for found in fields.values() for k in found))
     _table(
         [
             {
                 **{k: v for k, v in r.items() if k not in ("at_limit", "at_context")},
                 **({CUT: "✂" if r.get("at_limit") is True else ""} if known else {}),
+                **{f"row's {n}": column_cell(fields.get(str(r.get("prompt", "")), {}).get(n)) for n in names},
                 "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit, r.get("at_context") is True),
             }
             for r in rows
-        ]
+        ],
+        tuple(f"row's {n}" for n in names),
     )
+
+
+def prompt_fields(run: RunDir, config: dict) -> dict[str, dict]:
+    """The fields beside each prompt of a GRPO run's rows (`rows.with_columns`: a GSM8K row's `answer`), by the
+    prompt's last turn as the live answers name it (`alignment.completion_rows`); a last turn two rows share with
+    different fields is left out (which one GRPO answered cannot be told). {} for rows of prompts only, or rows that
+    cannot be read any more (a data file's, not a saved split's)."""
+    from ftlib import workspace
+    from ftlib.run_data import split_folder
+
+    folder = workspace.kept_split(run.path) or split_folder(str(config.get("dataset") or ""))
+    try:
+        stamp = (Path(folder) / "meta.json").stat().st_mtime_ns if folder is not None else None
+    except OSError:
+        stamp = None
+    if stamp is None:
+        return {}
+    return _prompt_fields(str(folder), stamp)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _prompt_fields(folder: str, stamp: int) -> dict[str, dict]:
+    """`prompt_fields` of the saved split in `folder` as of its meta.json's `stamp` (read once, not every second)."""
+    from ftlib import workspace
+
+    try:
+        train, test, _ = workspace.load_split(folder)
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, dict | None] = {}
+    for row in (*train, *test):
+        turns = row.get("prompt") if isinstance(row.get("prompt"), list) else []
+        if not (columns := row.get("columns")) or not turns or not isinstance(turns[-1], dict):
+            continue
+        last = str(turns[-1].get("content", ""))
+        found[last] = columns if found.get(last, columns) == columns else None  # two rows, two answers: neither
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def _reward_model(run_id: str):
@@ -497,6 +544,7 @@ __all__ = [
     "EXAMPLE_TEXT",
     "REWARDS_PLACEHOLDER",
     "completions_table",
+    "prompt_fields",
     "reward_help",
     "reward_preview",
     "rewards_box",
