@@ -142,14 +142,26 @@ def column_answer(value: str) -> str:
     """
     if "####" in value:
         return value.rsplit("####", 1)[1].strip()
-    start = value.rfind("\\boxed{")
-    if start >= 0:  # the boxed answer, to its matching brace (an unclosed box: the value as it is)
-        depth, begin = 0, start + len("\\boxed{")
-        for end in range(begin, len(value)):
-            depth += {"{": 1, "}": -1}.get(value[end], 0)
-            if depth < 0:
-                return value[begin:end].strip()
-    return value.strip()
+    boxed = last_boxed(value)  # an unclosed box: the value as it is
+    return (value if boxed is None else boxed).strip()
+
+
+def last_boxed(text: str) -> str | None:
+    """The inside of the last `\\boxed{...}` in `text`, to its matching brace (braces inside it counted); None when
+    there is none, or it is not closed.
+
+    >>> last_boxed("\\\\boxed{1} then \\\\boxed{\\\\frac{1}{2}}."), last_boxed("\\\\boxed{1"), last_boxed("6")
+    ('\\\\frac{1}{2}', None, None)
+    """
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, begin = 0, start + len("\\boxed{")
+    for end in range(begin, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth < 0:
+            return text[begin:end]
+    return None
 
 
 def column_answer_score(value: str, text: str) -> float:
@@ -176,12 +188,12 @@ def column_answer_score(value: str, text: str) -> float:
 # A number as people and models write it: thousands grouped by commas ("5,000"), a decimal tail ("13.00"), a minus
 # sign; not a part of a longer word, number, decimal or fraction, nor after a hyphen it does not take as its sign
 # ("x-13", "5-3": the same bounds as the whole-word match above).
-_NUMBER = re.compile(r"(?<![\w.,/])(?:(-)|(?<!-))(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\w)(?![.,/]\d)")
+NUMBER = re.compile(r"(?<![\w.,/])(?:(-)|(?<!-))(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\w)(?![.,/]\d)")
 
 
-def _number(text: str):
-    """`text` as a Decimal when it is one number as `_NUMBER` reads it ("5,000", "-2", "13.50"), else None."""
-    match = _NUMBER.fullmatch(text.strip())
+def number_value(text: str):
+    """`text` as a Decimal when it is one number as `NUMBER` reads it ("5,000", "-2", "13.50"), else None."""
+    match = NUMBER.fullmatch(text.strip())
     if not match:
         return None
     return Decimal((match.group(1) or "") + match.group(2).replace(",", "") + (match.group(3) or ""))
@@ -191,12 +203,12 @@ def _number_written(answer: str, text: str) -> bool:
     """True when `answer` is a number and `text` writes the same number otherwise: "5,000" or "5000.00" for GSM8K's
     "#### 5000" (its final answers carry no commas; models and people write them, and the whole-word match alone
     scored those answers 0: a cold walk, helper 89). Equal in value: "13.5" is not "13", "-10" is not "10"."""
-    wanted = _number(answer)
+    wanted = number_value(answer)
     if wanted is None:
         return False
     return any(
         Decimal((m.group(1) or "") + m.group(2).replace(",", "") + (m.group(3) or "")) == wanted
-        for m in _NUMBER.finditer(text)
+        for m in NUMBER.finditer(text)
     )
 
 
@@ -217,6 +229,13 @@ def contains_column_score(column: str):
     into an object column: `found`) as a whole word or number (GSM8K's final answer after "####":
     `column_answer_score`), the best over a list of answers, else 0.0. RewardError for a row without a value there, or
     whose value is an object (`object_problem`)."""
+    return column_scorer("contains_column", column, column_answer_score)
+
+
+def column_scorer(kind: str, column: str, compare):
+    """A reward `kind`'s scorer over a batch (TRL's reward-function shape) that compares each answer with the value
+    at its row's `column` by `compare(value, answer) -> float`, the best over a list of values. RewardError naming
+    `kind` for a row without a value there, or whose value is an object (`object_problem`)."""
 
     def score(prompts, completions, tools=None, columns=None) -> list[float]:
         columns = list(columns) if columns is not None else [None] * len(completions)
@@ -225,15 +244,15 @@ def contains_column_score(column: str):
             try:
                 values = answers(given, column)
             except RewardError as exc:
-                raise RewardError(f"`contains_column` cannot score the answers to {asked(prompt)}: {exc}") from None
+                raise RewardError(f"`{kind}` cannot score the answers to {asked(prompt)}: {exc}") from None
             if not values:
                 has = f"its columns: {', '.join(given)}" if given else "it has none beside the prompt"
                 lacks = "does not have" if found(given, column) is MISSING else "leaves empty"  # "", None, [] in code
                 raise RewardError(
-                    f"`contains_column` names the column {column!r}, which the prompt {asked(prompt)} {lacks} "
+                    f"`{kind}` names the column {column!r}, which the prompt {asked(prompt)} {lacks} "
                     f"({has}). A file of prompts carries its other fields to the rewards, e.g. {example_row(column)}."
                 )
-            out.append(max(column_answer_score(v, text) for v in values))
+            out.append(max(compare(v, text) for v in values))
         return out
 
     return score

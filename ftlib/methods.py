@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ftlib.fields import did_you_mean, setting, yaml_problem
-from ftlib.reward_config import AliasRefused, path_problem, read_yaml, repeat_problem, shown
+from ftlib.reward_config import COLUMN_KINDS, AliasRefused, path_problem, read_yaml, repeat_problem, shown
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
@@ -45,12 +45,8 @@ METHOD_HELP = {
 }
 METHOD_NAMES = {"lora": "LoRA", "qlora": "QLoRA", "full": "Full fine-tuning", "dpo": "DPO", "reward": "A reward model"}
 METHOD_NAMES.update(kto="KTO", grpo="GRPO")
-METHOD_ROWS = {
-    "lora": ("sft", "text"),
-    "qlora": ("sft", "text"),
-    "full": ("sft", "text"),
-    "dpo": ("preference",),
-    "reward": ("preference",),
+METHOD_ROWS = {m: ("sft", "text") for m in SFT_METHODS} | {"dpo": ("preference",), "reward": ("preference",)}
+METHOD_ROWS |= {
     "kto": ("unpaired", "preference"),  # a pair is two unpaired rows: the chosen one good, the rejected one bad
     "grpo": ("prompt_only", "sft"),  # a conversation's prompt is everything before its last assistant turn
 }
@@ -236,6 +232,7 @@ REWARD_KINDS = {
     "regex": "a regular expression",
     "contains": "a piece of text",
     "contains_column": "the name of a column of the prompts' file (e.g. answer; reward_model.ground_truth: a field)",
+    "final_answer": "the name of the prompts' file's column holding the reference answer (e.g. answer)",
     "length": "{target: N} (a number of words)",
     "not_repeating": "{} (no options)",
     "check": "the name of a shipped sample with a behaviour check (e.g. chat_style)",
@@ -388,7 +385,7 @@ def check_rewards(rewards: list, error: type[Exception]) -> None:
                 raise error(f'{where}: `not_repeating` takes no options: write {{"not_repeating": {{}}}}.')
         elif not isinstance(value, str) or not value.strip():
             raise error(f"{where}: `{kind}` needs {REWARD_KINDS[kind]} as text (got {shown(value)}).")
-        elif kind == "contains_column" and (too_long := path_problem(value)):
+        elif kind in COLUMN_KINDS and (too_long := path_problem(value, kind)):
             raise error(f"{where}: {too_long}")
     if all(spec.get("weight", 1.0) == 0 for spec in rewards):
         # A weight-0 reward beside others is shown but not trained on (a metric to watch); all of them at 0 score
@@ -411,8 +408,9 @@ class GRPOSettings:
         default_factory=list,
         hint=f"e.g. {REWARD_EXAMPLE}",
         help="What GRPO rewards: a list of {regex: PATTERN} (1 if the answer matches), {contains: TEXT}, "
-        "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer; "
-        "a field of an object column by its path, e.g. reward_model.ground_truth), "
+        "{contains_column: COLUMN} (1 if the answer contains the prompt row's value of that column, e.g. answer, "
+        "or a field's path, reward_model.ground_truth), {final_answer: COLUMN} (1 if the answer's final answer: "
+        "<answer> tags, \\boxed{}, #### or its last number, equals the column's: GSM8K's after ####), "
         "{length: {target: N}} (words; closer is better), {not_repeating: {}} (fewer repeated sentences and word "
         "runs), {check: SAMPLE} (a shipped sample's check, e.g. chat_style), {model: RUN_ID} (a trained reward "
         "model), {function: NAME} (a Python function the server's operator registered in FTLIB_REWARD_FUNCTIONS), "

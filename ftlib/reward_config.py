@@ -22,6 +22,9 @@ from re import _parser as sre_parse  # Python's own parser of `re` syntax: a pat
 MAX_REPEAT_UNITS = 10_000  # copies the `regex` package may write out for one pattern: ~3 MB
 MAX_PATH_CHARS = 200  # a `contains_column` path: a column's name, or a few fields deep
 MAX_PATH_PARTS = 16
+# The reward kinds whose value names a prompt row's column (a dotted path into an object column): `contains_column`
+# looks for its value anywhere in an answer, `final_answer` compares the answer's final answer with it.
+COLUMN_KINDS = ("contains_column", "final_answer")
 
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)} - {None}
 
@@ -148,9 +151,9 @@ smaller counts.
     )
 
 
-def path_problem(path: str) -> str | None:
-    """Why a `contains_column` path is refused as too long (each part is looked for in every prompt row before
-    launch); None for a column's name or a path a few fields deep.
+def path_problem(path: str, kind: str = "contains_column") -> str | None:
+    """Why a column path (`kind`'s, one of COLUMN_KINDS) is refused as too long (each part is looked for in every
+    prompt row before launch); None for a column's name or a path a few fields deep.
 
     >>> path_problem("reward_model.ground_truth") is None, path_problem("a." * 20 + "a")[:46]
     (True, '`contains_column` names a path of 21 parts (41')
@@ -159,13 +162,14 @@ def path_problem(path: str) -> str | None:
     if len(path) <= MAX_PATH_CHARS and parts <= MAX_PATH_PARTS:
         return None
     return (
-        f"`contains_column` names a path of {parts:,} parts ({len(path):,} characters), {shown(path)}: a column's "
+        f"`{kind}` names a path of {parts:,} parts ({len(path):,} characters), {shown(path)}: a column's "
         f"name or a field inside it takes at most {MAX_PATH_CHARS} characters and {MAX_PATH_PARTS} parts. Name the "
-        'column, or the field that holds the answer, e.g. {"contains_column": "reward_model.ground_truth"}.'
+        f'column, or the field that holds the answer, e.g. {{"{kind}": "reward_model.ground_truth"}}.'
     )
 
 
 __all__ = [
+    "COLUMN_KINDS",
     "MAX_PATH_CHARS",
     "MAX_PATH_PARTS",
     "MAX_REPEAT_UNITS",

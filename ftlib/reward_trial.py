@@ -71,7 +71,7 @@ def trial_problem(specs: list[dict], rows: list[dict], tried: int = TRIED_ROWS) 
         rewards = [r for r in build_rewards(specs, load_models=False) if r.score is not None]  # not a reward model
     except UserError:
         return None
-    columns_read = [str(r.spec["contains_column"]) for r in rewards if "contains_column" in r.spec]
+    columns_read = [str(r.spec[k]) for r in rewards for k in ("contains_column", "final_answer") if k in r.spec]
     for number, row in enumerate(rows[:tried], start=1):
         prompt = prompt_row(row)
         turns, tools = as_turns(prompt.get("prompt"), "user"), prompt.get("tools") or None

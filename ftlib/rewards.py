@@ -14,6 +14,9 @@ Every reward maps one completion (the answer text) to a number; a run's total is
                    `reward_model.ground_truth`: a field of an object column; a list: any of its answers) occurs in
                    the answer as a whole word or number ("10" is not in "100"; "5,000" and "5000.00" are
                    5000), else 0 (column_values.py)
+    final_answer   1 if the answer's final answer (<answer> tags, else its last \\boxed{}, else after "####", else
+                   its last number) equals the column's (after "####", else \\boxed{}, else the value), numbers by
+                   value, else 0: "24 ... so 40" is 0 against "#### 24" (final_answer.py)
     length         1 - |words - target| / target, floored at 0: closer to `target` words is better
     not_repeating  distinct / total sentences (line by line) and three-word runs, the lower: 1 = nothing repeated
     check          a shipped sample's behaviour check (ftlib.demo_data), 1 or 0: e.g. chat_style ("opens with Ahoy!")
@@ -48,7 +51,9 @@ from ftlib.answer_notes import looped_characters, repeats_itself, repetition_uni
 from ftlib.column_values import MISSING, contains_column_score, found, path_keys, unreadable
 from ftlib.column_values import answers as column_answers
 from ftlib.errors import UserError, numbered, plural
+from ftlib.final_answer import final_answer_reward
 from ftlib.methods import check_rewards, coerce_rewards, looks_like_code, reward_kind, reward_names
+from ftlib.reward_config import COLUMN_KINDS
 from ftlib.reward_functions import (
     REGISTER_HOW,
     REGISTRY_ENV,
@@ -201,6 +206,8 @@ def build_rewards(specs: list[dict], device: str = "cpu", load_models: bool = Tr
                 score = _per_text(lambda text, needle=value: contains_score(needle, text))
             elif kind == "contains_column":
                 score = contains_column_score(value)
+            elif kind == "final_answer":
+                score = final_answer_reward(value)
             elif kind == "length":
                 score = _per_text(lambda text, target=float(value["target"]): length_score(target, text))
             elif kind == "not_repeating":
@@ -263,9 +270,9 @@ def check_columns(
     rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt", prompts: Sequence = ()
 ) -> None:
     """RewardError before training when a reward reads a column that some of the rows (each row's `columns`,
-    rows.with_columns) lack: `contains_column`'s (a name or a dotted path into an object column,
+    rows.with_columns) lack: `contains_column`'s or `final_answer`'s (a name or a dotted path into an object column,
     `column_values.found`), or a registered function's parameter without a default (`reward_functions.registered`'s
-    `columns_needed`); it would stop the run at the first such row. Also when `contains_column`'s value is an object
+    `columns_needed`); it would stop the run at the first such row. Also when that column's value is an object
     in some row (`column_values.object_problem`: every answer would score 0). `prompts`: the rows' prompts (turns),
     the first lacking one quoted; else rows are numbered as `what` N. Returns None."""
     has = sorted({k for given in columns for k in (given or {})})
@@ -277,7 +284,8 @@ def check_columns(
         return numbered(what, rows)
 
     for reward in rewards:
-        compared = reward.spec.get("contains_column")  # its text is looked for: one of only spaces stops the run too
+        # Its text is compared with the answer: one of only spaces stops the run too.
+        compared = next((reward.spec[k] for k in COLUMN_KINDS if k in reward.spec), None)
         needed = {compared} if compared is not None else set()
         needed |= set(getattr(reward.score, "columns_needed", ()))
         for column in sorted(needed):

@@ -110,9 +110,10 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
 
         unusable = problems(config.rewards)  # a named run, sample or function that cannot be used
         report.errors += unusable
-        # A prompt without the column a reward reads would stop the run where it comes up: contains_column's, a
-        # registered function's parameter (cheap to build: no model loads; the functions' files load for `problems`).
-        reading = [r for r in config.rewards if "contains_column" in r or "function" in r]
+        # A prompt without the column a reward reads would stop the run where it comes up: contains_column's or
+        # final_answer's, a registered function's parameter (cheap to build: no model loads; the functions' files
+        # load for `problems`).
+        reading = [r for r in config.rewards if {"contains_column", "final_answer", "function"} & set(r)]
         try:
             if reading and not unusable:  # (and build_rewards refuses an empty list: that is `problems`' to say)
                 columns = [getattr(e, "columns", None) for e in encoded]

@@ -82,7 +82,7 @@ def test_length_and_repetition_helpers_at_their_edges():
         ([], "`rewards` is empty: GRPO learns only from what its rewards score. Add at least one, e.g. ["),
         ('[{"regex": "(unclosed"}]', "`rewards` item 1: '(unclosed' is not a valid regular expression"),
         ([{"regex": "ok"}, {"regex": "a["}], "`rewards` item 2: 'a[' is not a valid regular expression"),
-        ([{"smell": "good"}], "must name exactly one reward among regex, contains, contains_column, length"),
+        ([{"smell": "good"}], "one reward among regex, contains, contains_column, final_answer, length"),
         ([{"regex": "x", "weight": "heavy"}], "`weight` must be a number"),
         ([{"length": {"target": 0}}], '`length` needs a positive target, e.g. {"length": {"target": 50}}'),
         ([{"not_repeating": {"lines": 2}}], 'write {"not_repeating": {}}'),
