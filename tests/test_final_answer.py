@@ -119,3 +119,11 @@ def test_a_grpo_preflight_with_final_answer_on_a_tiny_model(tmp_path, tiny_model
     bare = RunConfig(**{**config.to_dict(), "dataset": _prompts(tmp_path / "bare", with_answers=False)})
     errors = preflight(bare).errors
     assert len(errors) == 1 and "The reward final_answer \"answer\" reads the column 'answer'" in errors[0], errors
+
+
+def test_the_train_pages_reward_table_lists_every_kind():
+    """The Train page's table of rewards beside the Rewards box (ui/alignment_view.py) shows one example of each."""
+    from ftlib.methods import REWARD_KINDS
+    from ui.alignment_view import REWARD_EXAMPLES
+
+    assert [next(iter(json.loads(example))) for example, _ in REWARD_EXAMPLES] == list(REWARD_KINDS)

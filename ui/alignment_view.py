@@ -40,6 +40,11 @@ REWARD_EXAMPLES = [
         "1 when the answer contains the prompt row's value of that column (a file of prompts with, e.g., an "
         "`answer` column: GSM8K), else 0",
     ),
+    (
+        '{"final_answer": "answer"}',
+        "1 when the answer's final answer (in <answer> tags, else its last \\boxed{}, else after ####, else its last "
+        "number) equals the column's (GSM8K's after ####), else 0: the right number said on the way does not count",
+    ),
     ('{"length": {"target": 40}}', "closer to 40 words is better: 1 at 40, 0 at 0 or 80 and beyond"),
     (
         '{"not_repeating": {}}',
