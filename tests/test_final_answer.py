@@ -127,3 +127,20 @@ def test_the_train_pages_reward_table_lists_every_kind():
     from ui.alignment_view import REWARD_EXAMPLES
 
     assert [next(iter(json.loads(example))) for example, _ in REWARD_EXAMPLES] == list(REWARD_KINDS)
+
+
+def test_a_one_step_grpo_run_scores_its_answers_by_final_answer(varied_model, tmp_path):
+    """The whole path on a tiny model: a file of prompts with GSM8K-shaped `answer`s, split when queued, one step of
+    TRL's GRPOTrainer, whose reward reads each answer's own row; its metric and its column in the answers' table."""
+    from ftlib import runs
+    from ftlib.worker import execute
+    from tests.test_alignment import _steady
+
+    rewards = [{"final_answer": "answer"}, {"not_repeating": {}, "weight": 0.1}]
+    config = _steady(varied_model(3), method="grpo", rewards=rewards, dataset=_prompts(tmp_path), test_size=0.0,
+                     max_steps=1, batch_size=2, grpo_group_size=2, grpo_max_new_tokens=4)  # fmt: skip
+    run = runs.find(runs.create_run(config))
+    assert execute(run.path) == "finished", run.read_status()
+    step, table = run.latest_completions()
+    assert step == 1 and "final_answer" in table[0] and all(row["final_answer"] in (0.0, 1.0) for row in table)
+    assert "reward_final_answer" in set().union(*run.read_metrics())
