@@ -240,7 +240,8 @@ def new_run(model: str, split: str) -> None:
         unfit=unfit,
         placeholders={"rewards": alignment_view.REWARDS_PLACEHOLDER},
         after={
-            "rewards": alignment_view.rewards_box,
+            # Its example fits the rows: checked against their `answer`, where they carry one (helper 89's walk)
+            "rewards": lambda where, value: alignment_view.rewards_box(where, value, train),
             "nproc": gpu_note(found),
             "template": where_set("template"),
             "mask_policy": where_set("mask_policy"),

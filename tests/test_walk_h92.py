@@ -3,9 +3,15 @@ the `answer` passed to the rewards), its UI findings:
 
 1. Evaluate's GRPO section said "held-out rows are prompts without reference answers" of rows whose `answer` the
    rewards read, and its answers table had no such column: whether an answer was right could not be told.
+2. (tests/test_reward_parts_blank_total.py) the total row's blank cells drew as grey "None".
+3. Train's "Use the example rewards" wrote the pirate chat_style check whatever the data: on a math set it scored
+   every answer 0. The example now fits the split's rows and says what it does.
+4. Train's "Latest answers" showed no `answer` beside GRPO's answers.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -107,3 +113,26 @@ def test_latest_answers_of_prompts_only_have_no_such_column(tiny_model_dir):
     assert not at.exception, at.exception
     table = next(d for d in at.dataframe if "answer" in d.value)
     assert list(table.value.columns) == ["prompt", "answer", "regex", "total", "advantage"]
+
+
+@pytest.mark.parametrize(
+    "rows, first, said",
+    [
+        (GSM, {"contains_column": "answer", "weight": 1.0}, "checked against its row's `answer`"),
+        ([prompt("You are a pirate. Start with 'Ahoy!'")] * 2, {"check": "chat_style", "weight": 1.0}, "Ahoy!"),
+        ([prompt("Name a colour."), prompt("Say hi.")], {"not_repeating": {}, "weight": 1.0}, "no answer to check"),
+    ],
+    ids=["gsm8k", "pirate", "plain"],
+)
+def test_the_example_rewards_fit_the_split(tiny_model_dir, rows, first, said):
+    from tests.test_pages_train import page
+
+    workspace.save_split("rows", rows * 4, rows[:1], {"format": "prompt_only"})  # a step of 8 prompts
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    assert at.radio(key="train_method").value == "grpo"
+    note = [c.value for c in at.caption if c.value.startswith("“Use the example rewards”")]
+    assert len(note) == 1 and said in note[0], note
+    at.button(key="train_rewards_example").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert json.loads(at.text_area(key="train_rewards").value)[0] == first

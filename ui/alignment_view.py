@@ -58,20 +58,66 @@ REWARD_EXAMPLES = [
 
 # What the Use-the-example button writes into the Rewards box, one reward per line: the rewards measured on the
 # pirate_prompts sample, which its description on the Data page names.
-EXAMPLE_TEXT = "[\n" + ",\n".join(json.dumps(r) for r in EXAMPLE_REWARDS) + "\n]"
+EXAMPLE_TEXT = "[\n" + ",\n".join(json.dumps(r) for r in EXAMPLE_REWARDS) + "\n]"  # rewards_text's
 # The empty box's grey text: a sentence, so it cannot be taken for rewards already written.
 REWARDS_PLACEHOLDER = "No rewards yet. Write a list here, or press “Use the example rewards” below."
 
 
-def _insert_example() -> None:
-    st.session_state[widget_key("rewards", {})] = EXAMPLE_TEXT  # a callback: runs before the box is drawn again
+# For prompts of no other kind: nothing in the rows says what a right answer is, so only the shape of one.
+PLAIN_REWARDS = [{"not_repeating": {}, "weight": 1.0}, {"length": {"target": 40}, "weight": 0.5}]
 
 
-def rewards_box(where, value) -> str:
+def example_rewards(rows) -> tuple[list[dict], str]:
+    """(the rewards “Use the example rewards” writes for a split's training `rows`, what they do in words): rows
+    carrying a field that holds their answer (`columns`, a GSM8K row's `answer`; `column_values.answer_field`) are
+    checked against it (`contains_column`); prompts in the pirate_prompts sample's style (a pirate, "Ahoy") get its
+    measured rewards (EXAMPLE_REWARDS); any other prompts only not_repeating and length. The pirate check on a math
+    set scored every answer 0: GRPO learned nothing (helper 89's walk).
+
+    >>> example_rewards([{"prompt": [], "columns": {"level": 2, "answer": "#### 6"}}])[0][0]
+    {'contains_column': 'answer', 'weight': 1.0}
+    >>> example_rewards([{"prompt": [{"role": "system", "content": "Be a pirate."}]}])[0] == EXAMPLE_REWARDS
+    True
+    """
+    from ftlib.column_values import answer_field
+
+    rows = list(rows)
+    field = next((f for r in rows if isinstance(r.get("columns"), dict) and (f := answer_field(r["columns"]))), None)
+    if field:
+        rewards = [{"contains_column": field, "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]
+        return rewards, (
+            f"Written for this split: each answer is checked against its row's `{field}` (contains_column: 1 when "
+            "the answer holds it, or its final answer, e.g. 13 of a GSM8K solution ending “#### 13”, else 0), and "
+            "not_repeating at weight 0.5 keeps answers from collapsing into loops."
+        )
+    said = " ".join(str(t.get("content", "")) for r in rows for t in r.get("prompt") or [] if isinstance(t, dict))
+    if "pirate" in said.lower() or "ahoy" in said.lower():
+        return list(EXAMPLE_REWARDS), (
+            "Written for prompts in the pirate_prompts sample's style: chat_style is 1 when an answer opens with "
+            "'Ahoy!', and not_repeating at weight 2 keeps the model from learning “Ahoy! Ahoy! Ahoy!”."
+        )
+    return list(PLAIN_REWARDS), (
+        "These rows carry no answer to check against (no field like `answer` beside the prompts), so the example "
+        "only rewards answers that do not repeat themselves and run about 40 words: add a reward for what the model "
+        "should learn (a regex, contains, a reward model)."
+    )
+
+
+def rewards_text(rewards: list[dict]) -> str:
+    """Rewards as the box holds them: a JSON list, one reward per line."""
+    return "[\n" + ",\n".join(json.dumps(r) for r in rewards) + "\n]"
+
+
+def _insert_example(text: str = EXAMPLE_TEXT) -> None:
+    st.session_state[widget_key("rewards", {})] = text  # a callback: runs before the box is drawn again
+
+
+def rewards_box(where, value, rows=None) -> str:
     """Under GRPO's Rewards box: a hint (not an error) while it is empty and nothing was typed yet; else what refuses
     the rewards typed (`ftlib.rewards.text_problems`: Python code, a bad shape, a run, sample or function that cannot
-    be used), right under the box; then a button that writes the example rewards in. Returns the refusal ("" when
-    none), so the form names the box and the page starts nothing."""
+    be used), right under the box; then a button that writes the example rewards for the split's training `rows` in
+    (`example_rewards`; None: the pirate_prompts sample's), and what they do. Returns the refusal ("" when none), so
+    the form names the box and the page starts nothing."""
     text = str(value or "")
     problem = ""
     if not text.strip() and not typed("rewards"):
@@ -80,7 +126,15 @@ def rewards_box(where, value) -> str:
         problem = next(iter(text_problems(text)), "")
         if problem:
             where.error(problem, icon=alerts.ERROR)
-    where.button("Use the example rewards", key="train_rewards_example", on_click=_insert_example)
+    rewards, words = example_rewards(rows) if rows is not None else (EXAMPLE_REWARDS, "")
+    where.button(
+        "Use the example rewards",
+        key="train_rewards_example",
+        on_click=_insert_example,
+        args=(rewards_text(rewards),),
+    )
+    if words:
+        where.caption(f"“Use the example rewards”: {words}")
     return problem
 
 
@@ -549,6 +603,7 @@ __all__ = [
     "EXAMPLE_TEXT",
     "REWARDS_PLACEHOLDER",
     "completions_table",
+    "example_rewards",
     "prompt_fields",
     "reward_help",
     "reward_preview",
