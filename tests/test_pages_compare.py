@@ -351,9 +351,8 @@ def test_a_run_trained_with_a_custom_template_is_compared_and_evaluated_with_it(
     assert list(at.dataframe[0].value["reference"]) == ["Blue.", "One, two, three.", "Yes!"]
 
 
-def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(varied_dir, adapter_template):
-    """On pairs the loss of the chosen answer is not the measure (DPO often lowers both answers' likelihood): the page
-    shows how often each model prefers the chosen answer and how often tuning moved toward it."""
+def evaluated_dpo_pairs(varied_dir, adapter_template):
+    """The Evaluate page, evaluated, of a DPO run on two pairs (both held out, one trained)."""
     pairs = [
         {"prompt": "Pick a colour.", "chosen": "Blue.", "rejected": "I will not."},
         {"prompt": "Count to three.", "chosen": "One, two, three.", "rejected": "No."},
@@ -365,6 +364,13 @@ def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(vari
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    return at
+
+
+def test_evaluate_page_measures_a_preference_run_by_which_answer_it_prefers(varied_dir, adapter_template):
+    """On pairs the loss of the chosen answer is not the measure (DPO often lowers both answers' likelihood): the page
+    shows how often each model prefers the chosen answer and how often tuning moved toward it."""
+    at = evaluated_dpo_pairs(varied_dir, adapter_template)
     agg = at.session_state["evaluate_job"].result.aggregates()
     shown = {m.label: m.value for m in at.metric}
     assert shown["Base prefers the chosen answer"] == f"{agg['base_prefers_chosen']:.0%}"

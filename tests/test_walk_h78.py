@@ -165,20 +165,9 @@ def test_evaluate_says_a_pairs_reference_is_its_chosen_answer_and_which_number_t
 ):
     """The walk: Train's "Held-out reward accuracy 100%" beside Evaluate's "Tuned prefers the chosen answer 0%",
     and a reference answer under "the test split's" with no word that it was the pair's chosen one."""
-    from ftlib import workspace
-    from tests.test_pages_compare import button, open_page, run_until_done
+    from tests.test_pages_compare import evaluated_dpo_pairs, open_page
 
-    pairs = [
-        {"prompt": "Pick a colour.", "chosen": "Blue.", "rejected": "I will not."},
-        {"prompt": "Count to three.", "chosen": "One, two, three.", "rejected": "No."},
-    ]
-    workspace.save_split("pairs", pairs[:1], pairs, {"format": "preference"})
-    config = {"model": str(varied_dir), "dataset": "pairs", "template": "tokenizer", "method": "dpo"}
-    make_run("20260104-000000-dpo-pairs", config, adapter=adapter_template)
-    at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
-    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    at = evaluated_dpo_pairs(varied_dir, adapter_template)
     assert any("reward accuracy is the third, *Moved toward the chosen answer*" in c.value for c in at.caption)
     headers = [m.value for m in at.markdown if m.value.startswith("**Reference answer**")]
     assert headers and all(h == "**Reference answer** (the test split's chosen answer)" for h in headers), headers
