@@ -45,7 +45,6 @@ from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_row
 from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID, evaluation_time_note, other_choices_said
 from ui.evaluate_view import (
     ACCURACY_HELP,
-    CHANGE_HELP,
     HEATMAP_NOTE,
     TABLE_ROWS,
     TEXT_HEATMAP_NOTE,
@@ -53,6 +52,7 @@ from ui.evaluate_view import (
     base_columns,
     blanks,
     blanks_said,
+    change_help,
     cost_section,
     csv_download,
     heatmap_drawn_from,
@@ -444,7 +444,7 @@ m3.metric(
 )
 # The same from a kept result: computed from its rows (answered at every reply, per reply, with what that assumes),
 # and how its mean differs from the change under Tuned loss, which weighs every token alike.
-how_sure(result.change_said(), CHANGE_HELP)
+how_sure(result.change_said(), change_help(base_name))  # "tuned minus r7/merged" where the studio tuned it
 if agg["text_rows"]:
     st.caption(TEXT_NOTE)
 st.caption(
@@ -526,7 +526,13 @@ cost_kept = evaluated and (
     ),
 )
 cost_section(
-    lambda: job_models(job), result.adapter, job.kwargs.get("template", "tokenizer"), job_run, tuned_with, cost_kept
+    lambda: job_models(job),
+    result.adapter,
+    job.kwargs.get("template", "tokenizer"),
+    job_run,
+    tuned_with,
+    cost_kept,
+    base=base_name,  # "Everyday loss, r7/merged", as the numbers above name the base (helper 94)
 )
 
 # ------------------------------------------------------------------------------------------------ side by side
@@ -546,7 +552,7 @@ if answered:  # a text row has no answers to set side by side
             job.rows[r.index], cached_tokenizer(info.model), job.kwargs.get("template", "tokenizer"), at, r.reply
         ),
         limit=result.max_new_tokens,  # an answer it cut says so (`EvalRow.base_at_limit`)
-        base=base_name or "Base model",
+        base=base_name,  # its heading and "tuned minus r7/merged" where the studio fine-tuned it; else "Base model"
     )
 # On screen rows count from 1 (as on the Data page); the CSV keeps the engine's 0-based `index`. A page of
 # TABLE_ROWS rows at a time: 10,000 rows evaluated were built and sent to the browser at each click.
@@ -650,6 +656,7 @@ if view is None:
                 reply=pick_reply,  # answered at every reply: which
             )
         ms = None  # not kept with this run's globals (see `model_set = None` above)
-st.plotly_chart(kept_heatmap(heatmap_drawn_from(view), view), width="stretch")  # built once per what it draws
-chart_data.show(token_loss_table(view))  # the heatmap's numbers for the keyboard and a screen reader (hover only)
+# Its rows and its table's columns name the base as the numbers above do ("r7/merged loss"; "base" as published).
+st.plotly_chart(kept_heatmap(heatmap_drawn_from(view), view, base_name), width="stretch")  # built once per drawing
+chart_data.show(token_loss_table(view, base_name))  # the heatmap's numbers for the keyboard and a screen reader
 st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE)

@@ -32,7 +32,7 @@ def test_evaluates_heatmap_is_built_once_per_what_it_draws(capsys, monkeypatch, 
     evaluate_view.kept_heatmap.clear()  # another test's figure of the same losses is not this one's to count
     built: list = []
     figure = evaluate_view.token_loss_figure
-    monkeypatch.setattr(evaluate_view, "token_loss_figure", lambda view: built.append(view) or figure(view))
+    monkeypatch.setattr(evaluate_view, "token_loss_figure", lambda view, *a: built.append(view) or figure(view, *a))
 
     def shown() -> str:  # the heatmap's tokens, as "0:'Yes'"
         return " ".join(c.proto.spec for c in page.get("plotly_chart") if '"heatmap"' in c.proto.spec)

@@ -183,16 +183,22 @@ def say_others(held: tuple | None, run_name: str, run_dir, kept_key: dict | None
         st.caption(said)
 
 
-# Beside "How sure:" (`ftlib.eval_stats`): what the interval is and how to read it.
-CHANGE_HELP = (
-    "The mean of the rows' loss changes (tuned minus base), each row counted once (answered at every reply, each "
-    "reply), with its 95% interval (a paired t interval). Wholly below 0: the tuned model is clearly less surprised "
-    "by held-out rows like these; across 0: the "
-    f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell; "
-    f"answered at every reply, under {MIN_ROWS} conversations, since one conversation's replies are not independent "
-    "draws. The "
-    "change under Tuned loss weighs every token alike, so the two can differ: the line says so where they do."
-)
+def change_help(base: str = "") -> str:
+    """Beside "How sure:" (`ftlib.eval_stats`): what the interval is and how to read it. `base`: the base model's
+    short name where the studio fine-tuned it (`starting_model`), so the change reads "tuned minus r7/merged", as
+    the metrics above name it; "" for a model as published ("tuned minus base")."""
+    return (
+        f"The mean of the rows' loss changes (tuned minus {base or 'base'}), each row counted once (answered at every "
+        "reply, each reply), with its 95% interval (a paired t interval). Wholly below 0: the tuned model is clearly "
+        "less surprised by held-out rows like these; across 0: the "
+        f"difference could be chance, and more held-out rows would tell. Under {MIN_ROWS} rows is too few to tell; "
+        f"answered at every reply, under {MIN_ROWS} conversations, since one conversation's replies are not "
+        "independent draws. The "
+        "change under Tuned loss weighs every token alike, so the two can differ: the line says so where they do."
+    )
+
+
+CHANGE_HELP = change_help()  # a model as published
 ACCURACY_HELP = (
     "The share with its 95% interval (Wilson's, for a share of few pairs). A coin would land near 50%: an interval "
     f"wholly above it is clearly better than chance; one across it could be chance. Under {MIN_ROWS} pairs is too few "
@@ -317,7 +323,7 @@ def side_by_side(
     places=None,
     written=None,
     limit: int | None = None,
-    base: str = "Base model",
+    base: str = "",
 ) -> None:
     """Each `ftlib.evaluate.EvalRow`: the message its reply answers (`answered_turn`), then reference | base | tuned,
     with losses; paged. `contexts`: each row's whole conversation before the reference (by `index`, or by (index,
@@ -327,7 +333,8 @@ def side_by_side(
     as the chat template writes it where that differs from the data's (a tool call, reasoning:
     `ftlib.references.written_reply`), shown as the answers are, the data's form under it. `limit`: the max new
     tokens each answer had (`EvalResult.max_new_tokens`), said under an answer it cut. `base`: the base model's
-    heading (`starting_model`'s name where the studio fine-tuned it)."""
+    short name where the studio fine-tuned it (`starting_model`: "r7/merged"), its heading and the word in "the
+    change is tuned minus ..."; "" for a model as published ("Base model", "base")."""
     pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
     if pages > 1:
         page = st.number_input(f"Page (of {pages})", value=1, step=1, key=key)
@@ -367,7 +374,7 @@ def side_by_side(
                     st.caption("As the models answer, above; in the data file:")
                     st.text(row.reference)
             with base_column:
-                st.markdown(f"**{base}** · loss {row.base_loss:.3f}")
+                st.markdown(f"**{base or 'Base model'}** · loss {row.base_loss:.3f}")
                 answer(row.base_output, getattr(row, "base_at_limit", None), limit)
             with tuned:
                 change = row.loss_change
@@ -375,7 +382,8 @@ def side_by_side(
                 st.markdown(f"**Tuned model** · loss {row.tuned_loss:.3f} :{colour}[({change:+.3f})]")
                 answer(row.tuned_output, getattr(row, "tuned_at_limit", None), limit)
     st.caption(
-        "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus base. "
+        "Loss = how surprised a model is by the reference answer (lower is better); the change is tuned minus "
+        f"{base or 'base'}. "
         "Answers are greedy: each model takes its most likely next token at every step (repeatable, though not "
         "necessarily its most likely whole reply)."
     )
@@ -403,12 +411,17 @@ def base_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return table.rename(columns={c: f"{name}_{c[5:]}" for c in table.columns if c.startswith("base_")})
 
 
-def cost_panel(cost, run=None) -> None:
+def cost_panel(cost, run=None, base: str = "") -> None:
     """What fine-tuning cost (an ftlib.tuning_cost.TuningCost): forgetting and variety, numbers and sentences; the
-    forgetting advice fits `run` (an ftlib.tuning_cost.TunedWith: the settings of the run evaluated) when given."""
+    forgetting advice fits `run` (an ftlib.tuning_cost.TunedWith: the settings of the run evaluated) when given.
+    `base`: the base model's short name where the studio fine-tuned it (`starting_model`: "Everyday loss,
+    r7/merged", as the held-out numbers above name it); "" for a model as published ("Everyday loss, base")."""
     lost, varied = cost.forgetting, cost.diversity
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Everyday loss, base", f"{lost.base_loss:.3f}", help="Mean loss of plain answers to general questions.")
+    said = base or "base"  # the metrics' word for the base model
+    c1.metric(
+        f"Everyday loss, {said}", f"{lost.base_loss:.3f}", help="Mean loss of plain answers to general questions."
+    )
     c2.metric(
         "Everyday loss, tuned",
         f"{lost.tuned_loss:.3f}",
@@ -416,7 +429,9 @@ def cost_panel(cost, run=None) -> None:
         delta_color="inverse",
         help=GRADE_HELP,
     )
-    c3.metric("Variety, base", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question.")
+    c3.metric(
+        f"Variety, {said}", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question."
+    )
     # A change of a share, in percentage points ("-5 points" for 90% -> 85%; "-5%" read as a relative drop)
     # Neither colour: more variety is not good in itself (noise varies most), nor less bad (a style is sameness).
     # Of the shares as shown: 90% and 98% read "+8 points", not the unrounded "+9" (a visual review).
@@ -430,12 +445,12 @@ def cost_panel(cost, run=None) -> None:
     )
     st.markdown(f"- {lost.sentence(run)}\n- {varied.sentence()}")
     with st.expander("The sampled answers behind the variety numbers"):
-        for question, base, tuned in varied.answers:
+        for question, base_answers, tuned_answers in varied.answers:
             st.markdown(f"**{question}**")
             left, right = st.columns(2)
-            left.caption("Base")
+            left.caption(base or "Base")
             right.caption("Tuned")
-            for b, t in zip(base, tuned, strict=True):
+            for b, t in zip(base_answers, tuned_answers, strict=True):
                 left.text(b.strip() or "(empty)")
                 right.text(t.strip() or "(empty)")
 
@@ -469,12 +484,12 @@ def cost_time_note(seconds: float | None, work: dict | None = None) -> str:
     )
 
 
-def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, kept=None) -> None:
+def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, kept=None, base: str = "") -> None:
     """What fine-tuning cost, measured on demand (a CostJob in the background, polled while it runs); `run` (an
     ftlib.tuning_cost.TunedWith) fits the advice to the run's settings. `model_set`: a function returning the model
     set, called only when the measure starts (a finished evaluation's set may have to be loaded again). `kept`: (the
     run's folder, its `ftlib.eval_results.cost_key`): a result measured to its end is kept there, and one kept from
-    an earlier visit is shown until this session measures again."""
+    an earlier visit is shown until this session measures again. `base`: as `cost_panel`'s."""
     st.caption(
         "Fine-tuning can cost something too: forgetting some of what the model could do, and answering more "
         f"alike. Both are measured on everyday questions unrelated to your data (`samples/{GENERAL_PROMPTS.name}`)."
@@ -496,7 +511,7 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
         found = K.restore(*kept) if kept is not None else None
         if found is not None:
             st.caption(kept_said(found[1], "Measure what it cost"))
-            cost_panel(found[0], run)
+            cost_panel(found[0], run, base)
         return
     if running:
 
@@ -518,7 +533,7 @@ def cost_section(model_set, tuned: str, template: str, run_name: str, run=None, 
     elif job.result is None:
         st.warning("Stopped before anything was measured.", icon=alerts.WARNING)
     else:
-        cost_panel(job.result, run)
+        cost_panel(job.result, run, base)
 
 
 # The heatmap's colour scale, the same on every run and row: from loss 0 (the model was sure of the token) to the
@@ -540,21 +555,22 @@ TEXT_HEATMAP_NOTE = (
 )
 
 
-def token_loss_table(view) -> pd.DataFrame:
+def token_loss_table(view, base: str = "") -> pd.DataFrame:
     """The per-token loss heatmap's numbers as a table (`chart_data.show`): a row per scored token, each model's loss
-    and the chance it gave the token."""
+    and the chance it gave the token. `base`: as `token_loss_figure`'s ("r7/merged loss"; "base loss" for "")."""
     scored = [i for i, s in enumerate(view.scored) if s]
     table = {"token": [f"{j}: {view.tokens[i]!r}" if view.tokens[i] else f"{j}: …" for j, i in enumerate(scored)]}
-    for name, losses in zip(["base", "tuned"], view.losses.values(), strict=False):  # the heatmap's own row names
+    for name, losses in zip([base or "base", "tuned"], view.losses.values(), strict=False):  # the heatmap's rows
         table[f"{name} loss"] = [round(losses[i], 3) for i in scored]
         table[f"{name} chance"] = [percent(math.exp(-losses[i])) for i in scored]
     return pd.DataFrame(table)
 
 
-def token_loss_figure(view) -> go.Figure:
+def token_loss_figure(view, base: str = "") -> go.Figure:
     """The per-token loss heatmap of one row (an ftlib.evaluate.TokenLosses): base on top, tuned below, coloured on
     a fixed scale (`LOSS_TICKS`: loss 0 to LOSS_MAX, each tick with the chance it means), so a colour means the same
-    on every run; the hover gives each token's loss and chance."""
+    on every run; the hover gives each token's loss and chance. `base`: the top row's name where the studio
+    fine-tuned the base (`starting_model`: "r7/merged"); "" for a model as published ("base")."""
     scored = [i for i, s in enumerate(view.scored) if s]
     # A later byte of a character split over tokens has no text of its own (the Tokens page's …; it read '')
     labels = [f"{j}:{view.tokens[i]!r}" if view.tokens[i] else f"{j}:…" for j, i in enumerate(scored)]
@@ -564,7 +580,7 @@ def token_loss_figure(view) -> go.Figure:
         go.Heatmap(
             z=z,
             x=labels,
-            y=["base", "tuned"][: len(z)],
+            y=[base or "base", "tuned"][: len(z)],
             zmin=0.0,
             zmax=LOSS_MAX,
             colorscale="Reds",
@@ -601,9 +617,10 @@ def heatmap_drawn_from(view) -> str:
 # click, the heatmap and its text colours were a fifth of an Evaluate rerun on the sample (BENCHMARKS.md, "Page
 # responsiveness"). Another row or a new result draws its own; a box that changes neither draws none again.
 @st.cache_resource(max_entries=16, show_spinner=False)
-def kept_heatmap(drawn: str, _view) -> go.Figure:  # noqa: ARG001 (the key)
-    """`token_loss_figure(_view)`, kept under `drawn` (`heatmap_drawn_from(_view)`: everything it is drawn from)."""
-    return token_loss_figure(_view)
+def kept_heatmap(drawn: str, _view, base: str = "") -> go.Figure:  # noqa: ARG001 (the key)
+    """`token_loss_figure(_view, base)`, kept under `drawn` (`heatmap_drawn_from(_view)`: everything it is drawn
+    from) and `base` (its top row's name)."""
+    return token_loss_figure(_view, base)
 
 
 __all__ = [
@@ -622,6 +639,7 @@ __all__ = [
     "base_columns",
     "blanks",
     "blanks_said",
+    "change_help",
     "cost_panel",
     "cost_section",
     "csv_download",

@@ -1,0 +1,69 @@
+"""One model, one name on all of Evaluate (helper 94, after helper 84's d3590dc): with a base the studio fine-tuned
+(run r7's merged export), the numbers said "r7/merged loss" while the per-token heatmap's rows and table still said
+"base", the side-by-side line "the change is tuned minus base" and the cost section "Everyday loss, base". Each
+test fails without its fix; a model as published keeps "base" (pinned in tests/test_pages_compare.py)."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib import workspace
+from ftlib.testing import make_run
+from tests.test_walk_h66 import _merged_export
+
+
+def _evaluated(varied_dir, adapter_template):
+    """Evaluate's page on a LoRA run whose base is run r7's merged export, its held-out rows evaluated."""
+    from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric][0] == "r7/merged loss"  # sentinel: d3590dc's name for it
+    return at
+
+
+def test_evaluate_heatmap_names_a_studio_export_base(varied_dir, adapter_template):
+    """The heatmap's top row read "base" and its table "base loss", "base chance" under "r7/merged loss"."""
+    from ui import chart_data
+
+    at = _evaluated(varied_dir, adapter_template)
+    heat = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if '"heatmap"' in c.proto.spec)
+    assert heat["data"][0]["y"] == ["r7/merged", "tuned"], heat["data"][0]["y"]
+    table = next(e for e in at.expander if e.label == chart_data.LABEL).table[0].value
+    columns = list(table.columns)
+    assert {"r7/merged loss", "r7/merged chance", "tuned loss", "tuned chance"} <= set(columns), columns
+    assert not [c for c in columns if c.startswith("base")], columns
+
+
+def test_evaluate_change_is_tuned_minus_a_studio_export_base(varied_dir, adapter_template):
+    """Under the side-by-side answers headed "r7/merged": "the change is tuned minus base"; and "How sure"'s help
+    "(tuned minus base)". Both say "tuned minus r7/merged"."""
+    at = _evaluated(varied_dir, adapter_template)
+    line = next(c.value for c in at.caption if c.value.startswith("Loss = how surprised"))
+    assert "the change is tuned minus r7/merged." in line and "minus base" not in line, line
+    sure = next(c for c in at.caption if c.value.startswith("**How sure:**"))
+    assert "(tuned minus r7/merged)" in sure.proto.help, sure.proto.help
+
+
+def test_evaluate_cost_names_a_studio_export_base(varied_dir, adapter_template):
+    """What it cost said "Everyday loss, base", "Variety, base" and captioned the sampled answers "Base"."""
+    from tests.test_pages_compare import button
+
+    at = _evaluated(varied_dir, adapter_template)
+    button(at, "Measure what it cost").click()
+    at.run()
+    assert at.session_state["evaluate_cost"][1].wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric if m.label.startswith(("Everyday loss", "Variety"))]
+    assert labels == ["Everyday loss, r7/merged", "Everyday loss, tuned", "Variety, r7/merged", "Variety, tuned"]
+    sampled = next(e for e in at.expander if e.label == "The sampled answers behind the variety numbers")
+    captions = [c.value for c in sampled.caption]
+    assert "r7/merged" in captions and "Tuned" in captions and "Base" not in captions, captions[:4]
