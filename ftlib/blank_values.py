@@ -58,7 +58,9 @@ def _checked(key: str, fmt: str) -> bool:
 
 
 def _fate(key: str, name: str, fmt: str, table: bool) -> tuple[str, str]:
-    """(what becomes of the rows, how to fix the file) for a blank `key` (`name` in the file)."""
+    """(what becomes of the rows, how to fix the file) for a blank `key` (`name` in the file). Both built-in column
+    rewards are named: the records here are reduced to blank or not (note_records), not the values that tell which
+    fits (`final_answer.column_kind`, in the field's own note: notices.column_reward)."""
     place = "those cells" if table else "those rows"
     if key == "system":
         return (
@@ -69,7 +71,8 @@ def _fate(key: str, name: str, fmt: str, table: bool) -> tuple[str, str]:
     if fmt == "prompt_only":
         return (
             f"those prompts give GRPO's reward functions no `{name}` to check their answers against, so a reward that "
-            f'reads it (`{name}=` of a registered function, {{"contains_column": "{name}"}}) cannot score them',
+            f'reads it (`{name}=` of a registered function, {{"final_answer": "{name}"}} or '
+            f'{{"contains_column": "{name}"}}) cannot score them',
             f"Fill in `{name}` for those prompts, or leave them out of the file.",
         )
     return "those rows are read without it", f"Fill in `{name}` in {place} where a row should have one."

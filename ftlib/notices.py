@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftlib.column_values import answer_field, texts
+from ftlib.column_values import answer_field, found, texts
 from ftlib.errors import plural
+from ftlib.final_answer import column_kind
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
 from ftlib.rows import COLUMNS
 from ftlib.turn_keys import brief
@@ -86,7 +87,8 @@ def answer_box(table: bool) -> str:
 def answers_unread(names: list[str], table: bool) -> FieldNotice:
     """Read as prompts (guessed), while fields of sentences beside them may hold the answers: for GRPO they stay as
     they are (each row passes them to the reward functions, which check the model's answers against them); mapped to
-    `completion` the rows become conversations to imitate, and GRPO would see the prompt alone."""
+    `completion` the rows become conversations to imitate, and GRPO would see the prompt alone. Both column rewards
+    are named: which fits is told by the values (`column_reward`, in the field's own note)."""
     what = "column" if table else "field"
     # The page's control for it: a table's Answer column box; a JSON file's `completion` box under Field mapping
     box = answer_box(table)
@@ -95,10 +97,12 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
         f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes "
         f"{'them' if len(names) > 1 else 'it'} to its reward functions "
-        f'(`{names[0]}=` to a registered one; built in: {{"contains_column": "{names[0]}"}}), which can check the '
-        "model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. To imitate "
-        f"it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the Data page; "
-        f"`--map {names[0]}=completion` in the CLI): GRPO then sees the prompts alone, and no reward sees it.",
+        f'(`{names[0]}=` to a registered one; built in: {{"final_answer": "{names[0]}"}} for a final answer '
+        f'(GSM8K\'s "#### 13", a \\boxed{{}}, a number), else {{"contains_column": "{names[0]}"}}), which can '
+        "check the model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. "
+        f"To imitate it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the "
+        f"Data page; `--map {names[0]}=completion` in the CLI): GRPO then sees the prompts alone, and no reward sees "
+        "it.",
         field=names[0],
     )
 
@@ -106,8 +110,8 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
 def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = ()) -> list[FieldNotice]:
     """Notes on the fields a file of prompts carries beside each prompt (`rows.with_columns`), with the number of rows
     each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names; what
-    `contains_column` reads of it, by its values in `rows` (`column_reward`); and how to train one as the answer
-    instead (`table`: a CSV, TSV or Parquet file, whose page control differs). Returns one note a field."""
+    the built-in column reward that fits its values in `rows` reads of it (`column_reward`); and how to train one as
+    the answer instead (`table`: a CSV, TSV or Parquet file, whose page control differs). Returns one note a field."""
     return [
         FieldNotice(
             f"`{name}` in {plural(n, 'row')} is not part of the prompt: GRPO passes it to the reward functions, as "
@@ -123,27 +127,33 @@ def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = 
     ]
 
 
+# Where a column's final answer is, as `final_answer` reads it (column_values.column_answer)
+OWN_FINAL = ' (after "####", in \\boxed{}, or the whole value): what an answer says on its way there does not count'
 # A column holding one value in this many rows or more is a tag of the file (verl's `data_source`), not an answer;
 # below it, a small file's answers may well agree ("yes" twice).
 TAG_ROWS = 10
 
 
 def column_reward(name: str, values: list) -> str:
-    """What the built-in `contains_column` makes of a column with these `values` (its rows'), as a clause: a text or
-    number is looked for in the answer; a list, any of its items; an object, the field named like an answer by its
-    dotted path (`column_values.answer_field`), else nothing (a registered function reads it); one value in every
-    row of TAG_ROWS or more, nothing (a tag of the file). Never a bare
-    `{"contains_column": NAME}` that would score every answer 0.
+    """What a built-in column reward makes of a column with these `values` (its rows'), as a clause, with the kind that
+    fits them (`final_answer.column_kind`): a final answer (GSM8K's "#### 13", MATH's \\boxed{}, a number) is
+    compared with the answer's final answer by `final_answer`; free text is looked for in the answer by
+    `contains_column`; a list, any of its items; an object, the field named like an answer by its dotted path
+    (`column_values.answer_field`), else nothing (a registered function reads it); one value in every row of TAG_ROWS
+    or more, nothing (a tag of the file). Never a bare `{"contains_column": NAME}` that would score every answer 0.
 
     >>> column_reward("reward_model", [{"style": "rule", "ground_truth": "6"}])
-    'it holds objects (keys: style, ground_truth): {"contains_column": "reward_model.ground_truth"} rewards an answer \
-that contains its `ground_truth`'
+    'it holds objects (keys: style, ground_truth): {"final_answer": "reward_model.ground_truth"} rewards an answer \
+whose final answer equals its `ground_truth`'
     >>> column_reward("data_source", ["openai/gsm8k"] * TAG_ROWS)
     'it holds the same value in every row ("openai/gsm8k"): a tag, not an answer to look for (a registered \
 function can read it)'
-    >>> column_reward("answers", [["6", "six"]]), column_reward("answer", ["6"])
+    >>> column_reward("answers", [["6", "six"]]), column_reward("answer", ["It is 6."])
     ('{"contains_column": "answers"} rewards an answer that contains any of its items', \
 '{"contains_column": "answer"} rewards an answer that contains it')
+    >>> print(column_reward("answer", ["3 and 3 is 6.\\n#### 6"]))
+    {"final_answer": "answer"} rewards an answer whose final answer equals its own (after "####", in \\boxed{}, or \
+the whole value): what an answer says on its way there does not count
     """
     objects = [v for v in values if isinstance(v, dict)]
     if objects:
@@ -152,8 +162,9 @@ function can read it)'
             merged.update({k: v for k, v in value.items() if k not in merged})
         keys = f"it holds objects (keys: {', '.join(map(str, list(merged)[:8]))}{', ...' if len(merged) > 8 else ''})"
         if field := answer_field(merged):
-            reward = json.dumps({"contains_column": f"{name}.{field}"})
-            return f"{keys}: {reward} rewards an answer that contains its `{field.split('.')[-1]}`"
+            kind = column_kind(found(v, field) for v in objects)
+            reward = json.dumps({kind: f"{name}.{field}"})
+            return f"{keys}: {reward} rewards an answer {_compared(kind)} its `{field.split('.')[-1]}`"
         return f"{keys}, which `contains_column` cannot look for in an answer (it reads text or numbers)"
     if len(values) >= TAG_ROWS and isinstance(values[0], (str, int, float)) and all(v == values[0] for v in values):
         # verl's `data_source`, `ability`: a tag of the whole file, never an answer (each answer would score the same)
@@ -163,10 +174,18 @@ function can read it)'
         )
     if any(texts(v) is None for v in values):  # lists of objects or lists
         return "it holds lists of objects, which `contains_column` cannot look for in an answer (it reads text)"
-    reward = json.dumps({"contains_column": name})
+    kind = column_kind(values)
+    reward = json.dumps({kind: name})
     if any(isinstance(v, list) for v in values):
-        return f"{reward} rewards an answer that contains any of its items"
+        return f"{reward} rewards an answer {_compared(kind)} any of its items"
+    if kind == "final_answer":
+        return f"{reward} rewards an answer whose final answer equals its own{OWN_FINAL}"
     return f"{reward} rewards an answer that contains it"
+
+
+def _compared(kind: str) -> str:
+    """How a column reward of `kind` compares an answer with a column's value, before "it" or "any of its items"."""
+    return "whose final answer equals" if kind == "final_answer" else "that contains"
 
 
 def looks_like(record: dict) -> str | None:

@@ -78,8 +78,8 @@ CASES = [
         {},
         "The field `answer` is empty or null in 1 row (line 2), while 1 other row gives it a value: those prompts "
         "give GRPO's reward functions no `answer` to check their answers against, so a reward that reads it "
-        '(`answer=` of a registered function, {"contains_column": "answer"}) cannot score them. Fill in `answer` '
-        "for those prompts, or leave them out of the file.",
+        '(`answer=` of a registered function, {"final_answer": "answer"} or {"contains_column": "answer"}) cannot '
+        "score them. Fill in `answer` for those prompts, or leave them out of the file.",
     ),
     (
         "grpo_csv_blank_cell",

@@ -1068,8 +1068,8 @@ def test_the_file_report_says_a_repeated_legacy_call_is_read_once_and_how_to_rew
     assert any("the same call, read once" in m for m in said) and not any("ignored field" in m for m in said), said
     verl = {"prompt": "Add 3 and 3.", "reward_model": {"style": "rule", "ground_truth": "6"}}
     said = " ".join(n.message for n in load_bytes(_rows(verl, verl), "verl.jsonl").notices)
-    assert '{"contains_column": "reward_model.ground_truth"}' in said
-    assert '"contains_column": "reward_model"}' not in said
+    assert '{"final_answer": "reward_model.ground_truth"}' in said  # a number: its final answer (helper 93)
+    assert '"reward_model"}' not in said
 
 
 @pytest.mark.parametrize(

@@ -118,11 +118,16 @@ def test_latest_answers_of_prompts_only_have_no_such_column(tiny_model_dir):
 @pytest.mark.parametrize(
     "rows, first, said",
     [
-        (GSM, {"contains_column": "answer", "weight": 1.0}, "checked against its row's `answer`"),
+        (GSM, {"final_answer": "answer", "weight": 1.0}, "is checked against its row's `answer` (final_answer"),
+        (  # free-text answers have no final answer to compare: contains_column (helper 93)
+            [prompt("Capital of France?", "It is Paris."), prompt("Capital of Peru?", "Lima, on the coast.")],
+            {"contains_column": "answer", "weight": 1.0},
+            "checked against its row's `answer` (contains_column",
+        ),
         ([prompt("You are a pirate. Start with 'Ahoy!'")] * 2, {"check": "chat_style", "weight": 1.0}, "Ahoy!"),
         ([prompt("Name a colour."), prompt("Say hi.")], {"not_repeating": {}, "weight": 1.0}, "no answer to check"),
     ],
-    ids=["gsm8k", "pirate", "plain"],
+    ids=["gsm8k", "free_text", "pirate", "plain"],
 )
 def test_the_example_rewards_fit_the_split(tiny_model_dir, rows, first, said):
     from tests.test_pages_train import page

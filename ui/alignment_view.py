@@ -70,25 +70,40 @@ PLAIN_REWARDS = [{"not_repeating": {}, "weight": 1.0}, {"length": {"target": 40}
 def example_rewards(rows) -> tuple[list[dict], str]:
     """(the rewards “Use the example rewards” writes for a split's training `rows`, what they do in words): rows
     carrying a field that holds their answer (`columns`, a GSM8K row's `answer`; `column_values.answer_field`) are
-    checked against it (`contains_column`); prompts in the pirate_prompts sample's style (a pirate, "Ahoy") get its
-    measured rewards (EXAMPLE_REWARDS); any other prompts only not_repeating and length. The pirate check on a math
-    set scored every answer 0: GRPO learned nothing (helper 89's walk).
+    checked against it by the column reward its values fit (`final_answer.column_kind`: `final_answer` for GSM8K's
+    "#### 13", MATH's \\boxed{}, a number; `contains_column` for free text); prompts in the pirate_prompts sample's
+    style (a pirate, "Ahoy") get its measured rewards (EXAMPLE_REWARDS); any other prompts only not_repeating and
+    length. The pirate check on a math set scored every answer 0: GRPO learned nothing (helper 89's walk).
 
     >>> example_rewards([{"prompt": [], "columns": {"level": 2, "answer": "#### 6"}}])[0][0]
+    {'final_answer': 'answer', 'weight': 1.0}
+    >>> example_rewards([{"prompt": [], "columns": {"answer": "It is Paris."}}])[0][0]
     {'contains_column': 'answer', 'weight': 1.0}
     >>> example_rewards([{"prompt": [{"role": "system", "content": "Be a pirate."}]}])[0] == EXAMPLE_REWARDS
     True
     """
-    from ftlib.column_values import answer_field
+    from ftlib.column_values import answer_field, found
+    from ftlib.final_answer import column_kind
 
     rows = list(rows)
     field = next((f for r in rows if isinstance(r.get("columns"), dict) and (f := answer_field(r["columns"]))), None)
     if field:
-        rewards = [{"contains_column": field, "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]
+        kind = column_kind(found(r.get("columns"), field) for r in rows)
+        rewards = [{kind: field, "weight": 1.0}, {"not_repeating": {}, "weight": 0.5}]
+        if kind == "final_answer":
+            checked = (  # in code marks: a caption's markdown would drop <answer> as HTML
+                "each answer's final answer (in `<answer>` tags, else its last `\\boxed{}`, else after ####, else "
+                f"its last number) is checked against its row's `{field}` (final_answer: 1 when they are equal, e.g. "
+                "13 for a GSM8K solution ending “#### 13”, else 0; the right number said on the way does not count)"
+            )
+        else:
+            checked = (
+                f"each answer is checked against its row's `{field}` (contains_column: 1 when the answer holds it, "
+                "else 0)"
+            )
         return rewards, (
-            f"Written for this split: each answer is checked against its row's `{field}` (contains_column: 1 when "
-            "the answer holds it, or its final answer, e.g. 13 of a GSM8K solution ending “#### 13”, else 0), and "
-            "not_repeating at weight 0.5 keeps answers from collapsing into loops."
+            f"Written for this split: {checked}, and not_repeating at weight 0.5 keeps answers from collapsing into "
+            "loops."
         )
     said = " ".join(str(t.get("content", "")) for r in rows for t in r.get("prompt") or [] if isinstance(t, dict))
     if "pirate" in said.lower() or "ahoy" in said.lower():
