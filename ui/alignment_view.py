@@ -8,7 +8,6 @@ st.*), the rewards are `ftlib.rewards`, a run's answers are read from its folder
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -444,40 +443,21 @@ def completions_table(run: RunDir) -> None:
 
 
 def prompt_fields(run: RunDir, config: dict) -> dict[str, dict]:
-    """The fields beside each prompt of a GRPO run's rows (`rows.with_columns`: a GSM8K row's `answer`), by the
-    prompt's last turn as the live answers name it (`alignment.completion_rows`); a last turn two rows share with
-    different fields is left out (which one GRPO answered cannot be told). {} for rows of prompts only, or rows that
-    cannot be read any more (a data file's, not a saved split's)."""
-    from ftlib import workspace
-    from ftlib.run_data import split_folder
+    """The fields beside each prompt of a GRPO run's rows, by the prompt's last turn (`ftlib.row_fields`: read from
+    the run's saved split); {} for rows of prompts only, or rows that cannot be read any more."""
+    from ftlib.row_fields import run_split
 
-    folder = workspace.kept_split(run.path) or split_folder(str(config.get("dataset") or ""))
-    try:
-        stamp = (Path(folder) / "meta.json").stat().st_mtime_ns if folder is not None else None
-    except OSError:
-        stamp = None
-    if stamp is None:
-        return {}
-    return _prompt_fields(str(folder), stamp)
+    where = run_split(run.path, config)
+    return {} if where is None else _prompt_fields(*where)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _prompt_fields(folder: str, stamp: int) -> dict[str, dict]:
-    """`prompt_fields` of the saved split in `folder` as of its meta.json's `stamp` (read once, not every second)."""
-    from ftlib import workspace
+    """`row_fields.prompt_fields` of the split in `folder` as of its meta.json's `stamp` (read once, not every
+    second: the live table redraws while the run trains)."""
+    from ftlib.row_fields import prompt_fields as read
 
-    try:
-        train, test, _ = workspace.load_split(folder)
-    except (OSError, ValueError):
-        return {}
-    found: dict[str, dict | None] = {}
-    for row in (*train, *test):
-        turns = row.get("prompt") if isinstance(row.get("prompt"), list) else []
-        if not (columns := row.get("columns")) or not turns or not isinstance(turns[-1], dict):
-            continue
-        last = str(turns[-1].get("content", ""))
-        found[last] = columns if found.get(last, columns) == columns else None  # two rows, two answers: neither
-    return {k: v for k, v in found.items() if v is not None}
+    return read(folder)
 
 
 def _reward_model(run_id: str):
