@@ -391,13 +391,18 @@ def test_grpo_latest_answers_show_the_total_and_the_advantage_before_the_long_an
     run.append_completions(
         1, [{"prompt": "Why?", "answer": "Ahoy! " + "Because. " * 60, "regex": 1.0, "total": 1.0, "advantage": 0.9}]
     )
+    table = latest_answers(run)
+    assert list(table.proto.column_order) == ["prompt", "regex", "total", "advantage", "answer"]
+
+
+def latest_answers(run):
+    """The Train page's "Latest answers" table of a GRPO `run` (its st.dataframe element), the run picked."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run().switch_page("pages/4_Train.py")
     at.session_state["train_selected"] = run.id
     at.run()
     assert not at.exception, at.exception
-    table = next(d for d in at.dataframe if "answer" in d.value)
-    assert list(table.proto.column_order) == ["prompt", "regex", "total", "advantage", "answer"]
+    return next(d for d in at.dataframe if "answer" in d.value)
 
 
 def test_the_pirate_prompts_hint_names_the_rewards_the_example_button_writes():

@@ -66,9 +66,7 @@ def test_evaluate_shows_each_prompts_answer_column_beside_the_answers(gsm_run, v
 def test_latest_answers_show_each_prompts_answer_column(tiny_model_dir):
     """4. Train's "Latest answers" showed GRPO's answers and their rewards, and not the `answer` each was checked
     against, so whether one was right could not be told."""
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_grpo_cut_answers import APP
+    from tests.test_pages_alignment import latest_answers
 
     workspace.save_split("gsm", GSM, GSM[:1], {"format": "prompt_only"})
     config = {"method": "grpo", "rewards": [{"contains_column": "answer"}], "model": str(tiny_model_dir)}
@@ -85,33 +83,21 @@ def test_latest_answers_show_each_prompts_answer_column(tiny_model_dir):
         for i, a, x in answers
     ]
     run.append_completions(1, rows + [{**rows[0], "prompt": "A prompt no row has."}])
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run().switch_page("pages/4_Train.py")
-    at.session_state["train_selected"] = run.id
-    at.run()
-    assert not at.exception, at.exception
-    table = next(d for d in at.dataframe if "answer" in d.value)
+    table = latest_answers(run)
     assert list(table.value["row's answer"]) == ["13 ← " + CHANGE, "3 ← " + APPLES, "3 ← " + APPLES, ""]
     order = list(table.proto.column_order)
     assert order[-2:] == ["row's answer", "answer"], order  # beside the answer, no number column
 
 
 def test_latest_answers_of_prompts_only_have_no_such_column(tiny_model_dir):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_grpo_cut_answers import APP
+    from tests.test_pages_alignment import latest_answers
 
     plain = [prompt("Say hi."), prompt("Name a colour.")]
     workspace.save_split("plain", plain, plain[:1], {"format": "prompt_only"})
     config = {"method": "grpo", "rewards": [{"regex": "hi"}], "model": str(tiny_model_dir), "dataset": "plain"}
     run = make_run("20261206-120000-grpo-plain", config, state="running", max_steps=10)
     run.append_completions(1, [{"prompt": "Say hi.", "answer": "hi", "regex": 1.0, "total": 1.0, "advantage": 0.0}])
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run().switch_page("pages/4_Train.py")
-    at.session_state["train_selected"] = run.id
-    at.run()
-    assert not at.exception, at.exception
-    table = next(d for d in at.dataframe if "answer" in d.value)
+    table = latest_answers(run)
     assert list(table.value.columns) == ["prompt", "answer", "regex", "total", "advantage"]
 
 
