@@ -40,15 +40,9 @@ def test_evaluate_says_what_base_is_where_a_grpo_run_trained_a_studio_export(var
     """A GRPO run's section stops the page before its "Base model `...` (itself fine-tuned: ...)" line (the loss
     section's, which says it above "Base loss"): its caption's "the base" and its "Base reward" never said that the
     base was run r7's merged model. The caption says it there; a model as published is still "the base" alone."""
-    from tests.test_evaluate_runs import GRPO_REWARDS, PROMPTS
     from tests.test_pages_compare import open_page
 
-    merged = _merged_export(varied_dir)
-    workspace.save_split("prompts", PROMPTS, PROMPTS)
-    config = {"method": "grpo", "model": str(merged), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
-    at = open_page("pages/6_Evaluate.py", merged)
-    assert not at.exception, at.exception
+    at, _, config = evaluate_grpo_on_export(varied_dir, adapter_template)
     said = next(c.value for c in at.caption if "there is no loss to measure" in c.value)
     assert "the base (`r7/merged`, itself fine-tuned: run r7's merged model) and the tuned model" in said, said
     config["model"] = str(varied_dir)
@@ -59,3 +53,18 @@ def test_evaluate_says_what_base_is_where_a_grpo_run_trained_a_studio_export(var
     said = next(c.value for c in at.caption if "there is no loss to measure" in c.value)
     assert at.selectbox(key="evaluate_pick").value == "20260101-000001-grpo-prompts"
     assert "the base and the tuned model" in said, said
+
+
+def evaluate_grpo_on_export(varied_dir, adapter_template):
+    """(Evaluate's page, the export's folder, the run's config) of a GRPO run on prompts whose base is run r7's
+    merged export (helper 66's `_merged_export`), the page opened with that export as the sidebar's model."""
+    from tests.test_evaluate_runs import GRPO_REWARDS, PROMPTS
+    from tests.test_pages_compare import open_page
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("prompts", PROMPTS, PROMPTS)
+    config = {"method": "grpo", "model": str(merged), "dataset": "prompts", "rewards": GRPO_REWARDS}
+    make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", merged)
+    assert not at.exception, at.exception
+    return at, merged, config

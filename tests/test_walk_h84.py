@@ -85,15 +85,10 @@ def test_evaluate_names_a_studio_export_base_as_compare_does(varied_dir, adapter
 def test_evaluate_grpo_names_a_studio_export_base_short(varied_dir, adapter_template):
     """A GRPO run on run r7's merged export: its caption gave the export's full path ("the base (`/…/runs/r7/
     merged`, …)") and its numbers "Base reward". Both say "r7/merged", the path in the caption's help."""
-    from tests.test_evaluate_runs import GRPO_REWARDS, PROMPTS
-    from tests.test_pages_compare import button, open_page
+    from tests.test_pages_compare import button
+    from tests.test_walk_h71 import evaluate_grpo_on_export
 
-    merged = _merged_export(varied_dir)
-    workspace.save_split("prompts", PROMPTS, PROMPTS)
-    config = {"method": "grpo", "model": str(merged), "dataset": "prompts", "rewards": GRPO_REWARDS}
-    make_run("20260101-000000-grpo-prompts", config | {"grpo_max_new_tokens": 8}, adapter=adapter_template)
-    at = open_page("pages/6_Evaluate.py", merged)
-    assert not at.exception, at.exception
+    at, merged, _ = evaluate_grpo_on_export(varied_dir, adapter_template)
     caption = next(c for c in at.caption if "there is no loss to measure" in c.value)
     assert "the base (`r7/merged`, itself fine-tuned: run r7's merged model) and the tuned model" in caption.value
     assert str(merged) not in caption.value and str(merged) in _help(caption), (caption.value, _help(caption))
