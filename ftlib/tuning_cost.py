@@ -53,6 +53,9 @@ SAMPLING = DecodingSetting(temperature=1.0, name="temperature 1")
 # prompts or another seed moves it by.
 SAME_LOSS = 0.05
 SAME_DIVERSITY = 0.03
+# How the sentences name the base model unless told its name (a base the studio fine-tuned goes by its short name,
+# "r7/merged", as the Evaluate page's numbers name it: one model, one name).
+BASE_MODEL = "the base model"
 
 # A rise of the everyday loss, relative to the base model's: up to 5% is small (the usual price), up to 20%
 # noticeable, more is large. Chosen by hand, not measured: the words say how much, the numbers stay beside them.
@@ -176,14 +179,15 @@ class Forgetting:
         """ "small", "noticeable" or "large" for a rise (see `grade`); None when the loss did not rise."""
         return grade(self.relative_change) if self.change > SAME_LOSS else None
 
-    def sentence(self, run: TunedWith | None = None) -> str:
-        """One plain sentence: how much the model forgot, graded, and what to change, fitted to `run` when given."""
+    def sentence(self, run: TunedWith | None = None, base_name: str = BASE_MODEL) -> str:
+        """One plain sentence: how much the model forgot, graded, and what to change, fitted to `run` when given.
+        `base_name`: what to call the base model ("r7/merged"; default "the base model")."""
         numbers = f"(loss {self.base_loss:.2f} → {self.tuned_loss:.2f}, lower is better)"
         words = self.grade()
         if words:
             said = (
                 f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers less "
-                f"likely than the base model did {numbers}: a {words} rise ({self.relative_change:+.0%}). It has "
+                f"likely than {base_name} did {numbers}: a {words} rise ({self.relative_change:+.0%}). It has "
                 "forgotten some of how it used to answer."
             )
             if words == "small":
@@ -197,7 +201,7 @@ class Forgetting:
         if self.change < -SAME_LOSS:
             return (
                 f"On {self.rows} everyday questions unrelated to your data, the tuned model finds plain answers more "
-                f"likely than the base model did {numbers}: nothing was forgotten there."
+                f"likely than {base_name} did {numbers}: nothing was forgotten there."
             )
         return (
             f"On {self.rows} everyday questions unrelated to your data, both models find plain answers about as "
@@ -215,21 +219,23 @@ class Diversity:
     samples: int
     answers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (question, base, tuned)
 
-    def sentence(self) -> str:
+    def sentence(self, base_name: str = BASE_MODEL) -> str:
+        """One plain sentence: whether the tuned model's answers vary less, more or as much as those of the base
+        model, called `base_name` ("r7/merged"; default "the base model"), with the shares."""
         numbers = (
-            f"{self.base:.0%} of the word pairs differ for the base model, {self.tuned:.0%} for the tuned one, over "
+            f"{self.base:.0%} of the word pairs differ for {base_name}, {self.tuned:.0%} for the tuned one, over "
             f"{self.samples} sampled answers to each of {self.questions} questions"
         )
         if self.tuned < self.base - SAME_DIVERSITY:
             return (
-                f"The tuned model's answers are more alike than the base model's ({numbers}): it says the same "
+                f"The tuned model's answers are more alike than {base_name}'s ({numbers}): it says the same "
                 "things more often. Some sameness is what teaching a style means; much less variety means it "
                 "repeats itself."
             )
         if self.tuned > self.base + SAME_DIVERSITY:
             # Not a win in itself: sampled noise (a model tuned too hard, or too briefly) has the most distinct pairs.
             return (
-                f"The tuned model's answers vary more than the base model's ({numbers}). More variety is not better "
+                f"The tuned model's answers vary more than {base_name}'s ({numbers}). More variety is not better "
                 "in itself: answers that wander off the question or into noise vary most: read the sampled answers."
             )
         return (
@@ -245,8 +251,9 @@ class TuningCost:
     forgetting: Forgetting
     diversity: Diversity
 
-    def sentences(self) -> list[str]:
-        return [self.forgetting.sentence(), self.diversity.sentence()]
+    def sentences(self, run: TunedWith | None = None, base_name: str = BASE_MODEL) -> list[str]:
+        """The forgetting and the variety sentence (see `Forgetting.sentence`, `Diversity.sentence`)."""
+        return [self.forgetting.sentence(run, base_name), self.diversity.sentence(base_name)]
 
 
 def forgetting(
@@ -421,6 +428,7 @@ class CostJob(BackgroundJob):
 
 
 __all__ = [
+    "BASE_MODEL",
     "DEFAULTS",
     "SAMPLING",
     "GRADE_HELP",

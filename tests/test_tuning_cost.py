@@ -178,3 +178,22 @@ def test_the_job_runs_both_in_the_background(model_set):
     assert job.wait(timeout=300) and job.error is None, job.error
     assert job.result.forgetting.rows == len(general_rows()) and job.result.diversity.questions == 1
     assert len(job.result.sentences()) == 2
+
+
+@pytest.mark.parametrize("base, tuned", [(2.0, 2.4), (2.0, 1.7)], ids=["a rise", "a fall"])
+def test_the_forgetting_sentence_names_the_base_it_is_given(base, tuned):
+    """A base the studio fine-tuned goes by its short name ("r7/merged"), as the Evaluate page's numbers name it."""
+    lost = C.Forgetting(base, tuned, rows=24, tokens=400)
+    said = lost.sentence(base_name="r7/merged")
+    assert "likely than r7/merged did (loss" in said and "base model" not in said, said
+    assert "likely than the base model did (loss" in lost.sentence()  # a model as published, as before
+
+
+@pytest.mark.parametrize("base, tuned", [(0.8, 0.5), (0.8, 0.79), (0.5, 0.8)], ids=["alike", "same", "vary"])
+def test_the_diversity_sentence_names_the_base_it_is_given(base, tuned):
+    varied = C.Diversity(base, tuned, questions=8, samples=4)
+    said = varied.sentence("r7/merged")
+    assert f"{base:.0%} of the word pairs differ for r7/merged," in said and "base model" not in said, said
+    assert "differ for the base model," in varied.sentence()
+    cost = C.TuningCost(C.Forgetting(2.0, 2.4, rows=24, tokens=400), varied)
+    assert cost.sentences(base_name="r7/merged") == [cost.forgetting.sentence(None, "r7/merged"), said]

@@ -53,7 +53,8 @@ def test_evaluate_change_is_tuned_minus_a_studio_export_base(varied_dir, adapter
 
 
 def test_evaluate_cost_names_a_studio_export_base(varied_dir, adapter_template):
-    """What it cost said "Everyday loss, base", "Variety, base" and captioned the sampled answers "Base"."""
+    """What it cost said "Everyday loss, base", "Variety, base" and captioned the sampled answers "Base"; its
+    sentences said "than the base model did" and "differ for the base model" (helper 96)."""
     from tests.test_pages_compare import button
 
     at = _evaluated(varied_dir, adapter_template)
@@ -67,3 +68,8 @@ def test_evaluate_cost_names_a_studio_export_base(varied_dir, adapter_template):
     sampled = next(e for e in at.expander if e.label == "The sampled answers behind the variety numbers")
     captions = [c.value for c in sampled.caption]
     assert "r7/merged" in captions and "Tuned" in captions and "Base" not in captions, captions[:4]
+    cost = at.session_state["evaluate_cost"][1].result
+    said = " ".join(m.value for m in at.markdown)
+    # The forgetting sentence names the base where its loss moved (the run's advice aside: TunedWith's own tests).
+    assert ("likely than r7/merged did" in said) == ("likely than the base model did" in cost.forgetting.sentence())
+    assert cost.diversity.sentence("r7/merged") in said and "base model" not in said, said

@@ -27,8 +27,8 @@ from ftlib.model_card import studio_export
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
 from ftlib.run_picker import age_words, model_name
+from ftlib.tuning_cost import BASE_MODEL, GRADE_HELP, estimated_seconds
 from ftlib.tuning_cost import DEFAULTS as TUNING_DEFAULTS
-from ftlib.tuning_cost import GRADE_HELP, estimated_seconds
 from ui import alerts
 from ui.charts import readable_text
 from ui.common import job_progress
@@ -415,7 +415,8 @@ def cost_panel(cost, run=None, base: str = "") -> None:
     """What fine-tuning cost (an ftlib.tuning_cost.TuningCost): forgetting and variety, numbers and sentences; the
     forgetting advice fits `run` (an ftlib.tuning_cost.TunedWith: the settings of the run evaluated) when given.
     `base`: the base model's short name where the studio fine-tuned it (`starting_model`: "Everyday loss,
-    r7/merged", as the held-out numbers above name it); "" for a model as published ("Everyday loss, base")."""
+    r7/merged", and "than r7/merged did" in the sentences, as the held-out numbers above name it); "" for a model as
+    published ("Everyday loss, base", "than the base model did")."""
     lost, varied = cost.forgetting, cost.diversity
     c1, c2, c3, c4 = st.columns(4)
     said = base or "base"  # the metrics' word for the base model
@@ -443,7 +444,8 @@ def cost_panel(cost, run=None, base: str = "") -> None:
         delta_color="off",
         help="The same for the tuned model; the change is in percentage points.",
     )
-    st.markdown(f"- {lost.sentence(run)}\n- {varied.sentence()}")
+    named = base or BASE_MODEL  # the sentences' words for it: "than r7/merged did", else "than the base model did"
+    st.markdown(f"- {lost.sentence(run, named)}\n- {varied.sentence(named)}")
     with st.expander("The sampled answers behind the variety numbers"):
         for question, base_answers, tuned_answers in varied.answers:
             st.markdown(f"**{question}**")
