@@ -7,8 +7,9 @@
 
 A column holding an object (no path, or a path that stops at one) or a list of objects has no text to look for: its
 `str()` is never in an answer, so every reward would be 0 and GRPO would learn nothing, silently. It is refused
-instead, naming the keys it has and the dotted path to write (`answer_field` picks one named like an answer). Not
-known here: building a run's rewards and checking the rows before launch (rewards.py), reading files (rows.py).
+instead, naming the keys it has and the dotted path to write, as the reward the user wrote (`contains_column` or
+`final_answer`; `answer_field` picks a field named like an answer). Not known here: building a run's rewards and
+checking the rows before launch (rewards.py), reading files (rows.py).
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ def texts(value) -> list[str] | None:
     return None
 
 
-def answers(columns, path: str) -> list[str]:
+def answers(columns, path: str, kind: str = "contains_column") -> list[str]:
     """The answers the row's `columns` give at `path` (`found`, `texts`) that are not blank: [] when it has none there
-    (no such column, None, "", an empty list). RewardError (`object_problem`) when it holds an object.
+    (no such column, None, "", an empty list). RewardError (`object_problem`, its hint in the reward `kind` read) when
+    it holds an object.
 
     >>> answers({"answers": ["6", "six", " "]}, "answers"), answers({"answer": "  "}, "answer")
     (['6', 'six'], [])
@@ -83,7 +85,7 @@ def answers(columns, path: str) -> list[str]:
     value = found(columns, path)
     got = texts(None if value is MISSING else value)
     if got is None:
-        raise RewardError(object_problem(path, value))
+        raise RewardError(object_problem(path, value, kind))
     return [t for t in got if t.strip()]
 
 
@@ -108,9 +110,10 @@ def _keys(value: dict) -> str:
     return ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
 
 
-def object_problem(path: str, value) -> str:
-    """Why `contains_column` cannot look for `value` (an object, or a list holding objects) in an answer, and what to
-    write instead: the dotted path to its answer-like field (`answer_field`), else a field of text or a registered
+def object_problem(path: str, value, kind: str = "contains_column") -> str:
+    """Why a column reward cannot compare an answer with `value` (an object, or a list holding objects), and what to
+    write instead, in the reward `kind` the user wrote (one of reward_config.COLUMN_KINDS: the hint keeps their
+    choice): the dotted path to its answer-like field (`answer_field`), else a field of text or a registered
     function, which receives the whole column as TRL passes a dataset's columns.
 
     >>> print(object_problem("reward_model", {"style": "rule", "ground_truth": "6"}))
@@ -122,12 +125,12 @@ def object_problem(path: str, value) -> str:
     if isinstance(value, dict):
         keys = f"`{path}` holds an object (keys: {_keys(value)})"
         if field := answer_field(value):
-            return f"{keys}: name the field inside it, {json.dumps({'contains_column': f'{path}.{field}'})}."
+            return f"{keys}: name the field inside it, {json.dumps({kind: f'{path}.{field}'})}."
         return (
-            f"{keys}, no text to look for in an answer: name a field of text inside it, "
-            f'{{"contains_column": "{path}.KEY"}}, or use a function ({function}).'
+            f"{keys}, no text to compare an answer with: name a field of text inside it, "
+            f"{json.dumps({kind: f'{path}.KEY'})}, or use a function ({function})."
         )
-    return f"`{path}` holds a list of objects or lists, not of texts or numbers to look for in an answer: {function}."
+    return f"`{path}` holds a list of objects or lists, not of texts or numbers to compare an answer with: {function}."
 
 
 def column_answer(value: str) -> str:
@@ -242,7 +245,7 @@ def column_scorer(kind: str, column: str, compare):
         out = []
         for prompt, text, given in zip(prompts, completions, columns, strict=True):
             try:
-                values = answers(given, column)
+                values = answers(given, column, kind)
             except RewardError as exc:
                 raise RewardError(f"`{kind}` cannot score the answers to {asked(prompt)}: {exc}") from None
             if not values:
@@ -258,11 +261,11 @@ def column_scorer(kind: str, column: str, compare):
     return score
 
 
-def unreadable(path: str, columns) -> tuple[list[int], str]:
+def unreadable(path: str, columns, kind: str = "contains_column") -> tuple[list[int], str]:
     """(the rows, 1-based, whose value at `path` is an object or a list holding them, the first one's `object_problem`
-    or ""), among rows given as each row's `columns`."""
+    for the reward `kind`, or ""), among rows given as each row's `columns`."""
     bad = [n for n, given in enumerate(columns, start=1) if texts(_value(given, path)) is None]
-    return bad, object_problem(path, _value(columns[bad[0] - 1], path)) if bad else ""
+    return bad, object_problem(path, _value(columns[bad[0] - 1], path), kind) if bad else ""
 
 
 def _value(given, path: str):
@@ -270,9 +273,10 @@ def _value(given, path: str):
     return None if value is MISSING else value
 
 
-def path_keys(path: str, columns) -> str:
+def path_keys(path: str, columns, kind: str = "contains_column") -> str:
     """For a dotted `path` that no row has: "; `reward_model` holds the keys style, ground_truth", the keys of the
-    first object it goes into, with the path to its answer-like field (`answer_field`) if it has one; "" otherwise.
+    first object it goes into, with the path to its answer-like field (`answer_field`) if it has one, as the reward
+    `kind` written; "" otherwise.
 
     >>> print(path_keys("reward_model.answer", [{"reward_model": {"style": "rule", "ground_truth": "6"}}]))
     ; `reward_model` holds the keys style, ground_truth: {"contains_column": "reward_model.ground_truth"}?
@@ -284,7 +288,7 @@ def path_keys(path: str, columns) -> str:
         value = next((v for given in columns if isinstance(v := found(given, head), dict)), None)
         if value is not None:
             field = answer_field(value)
-            path = f": {json.dumps({'contains_column': f'{head}.{field}'})}?" if field else ""
+            path = f": {json.dumps({kind: f'{head}.{field}'})}?" if field else ""
             return f"; `{head}` holds the keys {_keys(value)}{path}"
     return ""
 

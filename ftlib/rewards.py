@@ -285,16 +285,17 @@ def check_columns(
 
     for reward in rewards:
         # Its text is compared with the answer: one of only spaces stops the run too.
-        compared = next((reward.spec[k] for k in COLUMN_KINDS if k in reward.spec), None)
+        kind = next((k for k in COLUMN_KINDS if k in reward.spec), "contains_column")  # the hints keep it
+        compared = reward.spec.get(kind)
         needed = {compared} if compared is not None else set()
         needed |= set(getattr(reward.score, "columns_needed", ()))
         for column in sorted(needed):
-            if column == compared and (objects := unreadable(column, columns))[0]:
+            if column == compared and (objects := unreadable(column, columns, kind))[0]:
                 raise RewardError(f"The reward {reward.label} cannot score {which(objects[0])}: {objects[1]}")
             lacking = [
                 n
                 for n, given in enumerate(columns, start=1)
-                if (not column_answers(given, column) if column == compared else column not in (given or {}))
+                if (not column_answers(given, column, kind) if column == compared else column not in (given or {}))
             ]
             if not lacking:
                 continue
@@ -307,8 +308,8 @@ def check_columns(
             raise RewardError(
                 f"The reward {reward.label} reads the column {column!r}, which {which(lacking)} "
                 f"{'does' if len(lacking) == 1 else 'do'} not have (the rows' columns: {', '.join(has) or 'none'}"
-                f"{path_keys(column, columns)}). Give every prompt that column in the data, or use a reward that "
-                "reads one they all have."
+                f"{path_keys(column, columns, kind)}). Give every prompt that column in the data, or use a reward "
+                "that reads one they all have."
                 + (
                     ""
                     if has

@@ -10,6 +10,7 @@ schedule, early stopping, and rows whose trained tokens the max length cuts. Enc
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -211,15 +212,21 @@ def grpo_conversation_notes(train: list[dict]) -> list[str]:
     """GRPO on conversations (rows with answers): each is read as a prompt, up to its last answer, which is neither
     trained nor given to the rewards; said before the run, as nothing says it elsewhere (a cold review), with how a
     file of questions and answers gives its answers to the rewards instead (helper 89's walk: a GSM8K file is read as
-    instruction and answer, and this note named no way to read it otherwise)."""
-    chats = sum(row_kind(row) == "sft" for row in train)
+    instruction and answer, and this note named no way to read it otherwise). Its example reward is the one their
+    last answers fit as a column (`final_answer.column_kind`: GSM8K's "#### 72" gets final_answer)."""
+    from ftlib.final_answer import column_kind
+
+    chats = [row for row in train if row_kind(row) == "sft"]
     if not chats:
         return []
+    # Each one's last answer, the reference its row would carry in a column once read as prompts only.
+    answers = [[t.get("content") for t in row["messages"] if t.get("role") == "assistant"] for row in chats]
+    example = json.dumps({column_kind(said[-1] for said in answers if said and isinstance(said[-1], str)): "answer"})
     return [
-        f"GRPO reads {plural(chats, 'training conversation')} as prompts: each up to its last answer, which is "
+        f"GRPO reads {plural(len(chats), 'training conversation')} as prompts: each up to its last answer, which is "
         "neither trained nor shown to the rewards (the model writes its own answers). For a reward to compare the "
         "model's answers with a reference, give the rows as a `prompt` with the reference in a column of its own "
-        '(`{"contains_column": "answer"}`, or a registered function\'s parameter): a file of questions and answers '
+        f"(`{example}`, or a registered function's parameter): a file of questions and answers "
         "(GSM8K's `question` and `answer`) read as prompts only ('Read the file as' on the Data page, "
         "`--format prompt_only`) gives its answers so."
     ]
