@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import json
 
-from ftlib import workspace
-from ftlib.testing import make_run
-from tests.test_walk_h66 import _merged_export
-
 
 def _evaluated(varied_dir, adapter_template):
     """Evaluate's page on a LoRA run whose base is run r7's merged export, its held-out rows evaluated."""
-    from tests.test_pages_compare import TEST_ROWS, button, open_page, run_until_done
+    from tests.test_pages_compare import button, run_until_done
+    from tests.test_walk_h84 import evaluate_lora_on_export
 
-    merged = _merged_export(varied_dir)
-    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
-    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
-    at = open_page("pages/6_Evaluate.py", merged)
-    assert not at.exception, at.exception
+    at, _ = evaluate_lora_on_export(varied_dir, adapter_template)
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
