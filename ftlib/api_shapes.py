@@ -330,7 +330,12 @@ def _anthropic(record: dict) -> bool:
     turns = [t for v in record.values() if isinstance(v, list) for t in v if isinstance(t, dict)]
     blocks = [p for t in turns if isinstance(t.get("content"), list) for p in t["content"] if isinstance(p, dict)]
     signed = any(p.get("type") == "thinking" and "signature" in p for p in blocks)
-    return signed or any(p.get("type") in _ANTHROPIC_BLOCKS or _ANTHROPIC_KEYS & set(p) for p in blocks)
+    # A part's `type` may be anything a file holds (a list: turns.py refuses it, naming the turn), never looked up raw
+    kinds = [p.get("type") for p in blocks]
+    return signed or any(
+        (isinstance(kind, str) and kind in _ANTHROPIC_BLOCKS) or _ANTHROPIC_KEYS & set(p)
+        for kind, p in zip(kinds, blocks, strict=True)
+    )
 
 
 def _blocks_as_written(turn: Any) -> Any:
