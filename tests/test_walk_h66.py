@@ -115,14 +115,9 @@ def test_compare_and_evaluate_name_a_merged_sidebar_model_not_base(varied_dir, a
     """The walk typed run r7's merged export into the sidebar: Compare's rows and its next-token picker called it
     "base", which reads as the model as published. It is named as the sidebar names it ("r7/merged"), and Evaluate's
     line on a run trained on it says the base is itself fine-tuned; a model as published keeps "base"."""
-    from tests.test_pages_compare import TEST_ROWS, open_page
+    from tests.test_pages_compare import open_page
 
-    merged = _merged_export(varied_dir)
-    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
-    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
-    at = open_page("pages/5_Compare.py", merged)
-    assert not at.exception, at.exception
+    at, merged = lora_run_on_export(varied_dir, adapter_template, "pages/5_Compare.py")
     model_box = next(s for s in at.selectbox if s.label == "Model")
     assert model_box.options[0] == "r7/merged", model_box.options
     at = open_page("pages/6_Evaluate.py", merged)
@@ -131,3 +126,17 @@ def test_compare_and_evaluate_name_a_merged_sidebar_model_not_base(varied_dir, a
     assert "Base model `r7/merged` (itself fine-tuned: run r7's merged model) · " in line, line  # as Compare names it
     at = open_page("pages/5_Compare.py", varied_dir)  # sentinel: the model as published is still "base"
     assert next(s for s in at.selectbox if s.label == "Model").options[0] == "base"
+
+
+def lora_run_on_export(varied_dir, adapter_template, page: str = "pages/6_Evaluate.py"):
+    """(the `page` opened, the export's folder) of a LoRA run on the `colours` split whose base is run r7's merged
+    export (`_merged_export`), that export the sidebar's model."""
+    from tests.test_pages_compare import TEST_ROWS, open_page
+
+    merged = _merged_export(varied_dir)
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
+    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
+    at = open_page(page, merged)
+    assert not at.exception, at.exception
+    return at, merged

@@ -5,9 +5,7 @@ its fix."""
 
 from __future__ import annotations
 
-from ftlib import workspace
 from ftlib.testing import make_run
-from tests.test_walk_h66 import _merged_export
 
 
 def _help(caption) -> str:
@@ -52,8 +50,9 @@ def test_evaluate_names_a_studio_export_base_as_compare_does(varied_dir, adapter
     below read "Base loss", "Base perplexity" and the table "base_loss", "base_output". They are named "r7/merged"
     as Compare's rows name it, and the caption too (its path in the help); a model as published stays "Base"."""
     from tests.test_pages_compare import button, run_until_done
+    from tests.test_walk_h66 import lora_run_on_export
 
-    at, merged = evaluate_lora_on_export(varied_dir, adapter_template)
+    at, merged = lora_run_on_export(varied_dir, adapter_template)
     line = next(c for c in at.caption if c.value.startswith("Base model"))
     assert line.value.startswith("Base model `r7/merged` (itself fine-tuned: run r7's merged model) · "), line.value
     assert str(merged) in _help(line) and str(merged) not in line.value
@@ -98,17 +97,3 @@ def test_evaluate_grpo_names_a_studio_export_base_short(varied_dir, adapter_temp
     assert not [c for c in columns if c.startswith("base_")], columns
     parts = next(d.value for d in at.dataframe if "reward" in d.value.columns and "weight" in d.value.columns)
     assert "r7/merged: mean score" in parts.columns, list(parts.columns)  # each reward's part, named alike
-
-
-def evaluate_lora_on_export(varied_dir, adapter_template):
-    """(Evaluate's page, the export's folder) of a LoRA run on the `colours` split whose base is run r7's merged
-    export (helper 66's `_merged_export`), the page opened with that export as the sidebar's model."""
-    from tests.test_pages_compare import TEST_ROWS, open_page
-
-    merged = _merged_export(varied_dir)
-    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    config = {"model": str(merged), "dataset": "colours", "template": "tokenizer", "method": "lora"}
-    make_run("20260101-000000-lora-colours", config, adapter=adapter_template)
-    at = open_page("pages/6_Evaluate.py", merged)
-    assert not at.exception, at.exception
-    return at, merged

@@ -11,9 +11,9 @@ import json
 def _evaluated(varied_dir, adapter_template):
     """Evaluate's page on a LoRA run whose base is run r7's merged export, its held-out rows evaluated."""
     from tests.test_pages_compare import button, run_until_done
-    from tests.test_walk_h84 import evaluate_lora_on_export
+    from tests.test_walk_h66 import lora_run_on_export
 
-    at, _ = evaluate_lora_on_export(varied_dir, adapter_template)
+    at, _ = lora_run_on_export(varied_dir, adapter_template)
     button(at, "Evaluate").click()
     run_until_done(at.run(), "evaluate_job")
     assert not at.exception, at.exception
