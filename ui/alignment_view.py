@@ -561,15 +561,9 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
     # Only the scores of the answers on the grid now, by the reward model picked now: a new grid (another seed, prompt
     # or setting) or another reward model asks for a new press, never shows the old scores beside new answers.
     if scored and scored[0] == run_id and scored[1] == answers:
-        st.caption(f"Scored by {reward_model_name(run_id)}: higher means the reward model prefers it.")
+        said = f"**{names[run_id]}**" if run_id in names else f"`{run_id}`"
+        st.caption(f"Scored by {said}: higher means the reward model prefers it.")
         _table(sorted(scored[2], key=lambda row: -row["score"]))
-
-
-def reward_model_name(run_id: str) -> str:
-    """A reward model as the Train page's picker names its run ("**reward · pairs · Dec 06 17:16 #2**",
-    `ftlib.run_picker.numbered_labels` over every run), not its long id; the id (as code) where the run is gone."""
-    name = _run_names().get(run_id)
-    return f"**{name}**" if name else f"`{run_id}`"
 
 
 def _run_names() -> dict[str, str]:
