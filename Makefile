@@ -37,7 +37,9 @@ setup-test: setup
 # nothing to run, pytest's exit 5, fails only when it leaves both nothing). First everything but the real-browser
 # tests in two pytest-xdist workers, each test file on one of them (its module fixtures built once), the heaviest
 # files first (tests/conftest.py's HEAVY_FIRST) so both end on small files together: both cores busy.
-# Then the browser tests alone in one process: beside another worker they starved it (Chromium's tabs, the app's
+# Then the browser tests alone in one process, collected from their own files only (every test marked `browser` lives in
+# a tests/test_*browser*.py file, tests/conftest.py refuses one elsewhere): collecting all 7,000 tests again to
+# deselect them took ~21 s of the 24 s phase-2 start. Beside another worker they starved it (Chromium's tabs, the app's
 # server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
 # took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
 # On the 2-core CPUs: 12.5-21 min + 5-10 min; 19:39-31:58 for `bash .ci/run` on a fresh clone, installs included.
@@ -45,13 +47,14 @@ setup-test: setup
 # TEST_WORKERS=0: all in one process.
 TEST_WORKERS ?= 2
 XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+BROWSER_TESTS = $(wildcard tests/test_*browser*.py)
 test: setup-test lint
 ifeq ($(TEST_WORKERS),0)
 	$(BIN)/python -m pytest -q
 else
 	first=0; second=0; \
 	$(BIN)/python -m pytest -q -m "not browser" $(XDIST) --durations=25 || first=$$?; \
-	$(BIN)/python -m pytest -q -m browser --durations=6 || second=$$?; \
+	$(BIN)/python -m pytest -q -m browser --durations=6 $(BROWSER_TESTS) || second=$$?; \
 	if [ $$first = 5 ] && [ $$second = 5 ]; then exit 5; fi; \
 	for code in $$first $$second; do [ $$code = 0 ] || [ $$code = 5 ] || exit $$code; done
 endif

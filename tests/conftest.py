@@ -49,9 +49,16 @@ HEAVY_FIRST = (
 )
 
 
+BROWSER_FILES = tuple(path.name for path in Path(__file__).parent.glob("test_*browser*.py"))
+
+
 def pytest_collection_modifyitems(session, config, items):
     """HEAVY_FIRST's files first, in its order; every other test keeps its place (a stable sort), and so does the order
-    of the tests within a file."""
+    of the tests within a file. A `browser` test outside BROWSER_FILES is refused (pytest.UsageError)."""
+    # `make test`'s browser phase collects tests/test_*browser*.py only: a browser test elsewhere would run in neither.
+    misplaced = sorted({item.path.name for item in items if item.get_closest_marker("browser")} - set(BROWSER_FILES))
+    if misplaced:
+        raise pytest.UsageError(f"browser tests outside tests/test_*browser*.py (make test runs none): {misplaced}")
     rank = {name: place for place, name in enumerate(HEAVY_FIRST)}
     here = Path(__file__).parent
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)) if item.path.parent == here else len(rank))

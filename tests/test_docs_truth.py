@@ -4,6 +4,7 @@ line of README's examples is a command line the CLI accepts (a renamed flag or c
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shlex
 from pathlib import Path
@@ -122,3 +123,14 @@ def test_the_architecture_names_every_browser_test_file():
     marked = {p.name for p in (ROOT / "tests").glob("test_*.py") if marker.search(p.read_text("utf-8"))}
     assert len(marked) >= 2
     assert sorted(name for name in marked if f"tests/{name}" not in testing) == []
+
+
+def test_make_tests_browser_phase_collects_every_browser_test_file():
+    """`make test`'s browser phase collects `tests/test_*browser*.py` only (not all 7,000 tests to deselect them): a
+    file carrying the `browser` marker under another name would run in neither phase."""
+    marker = re.compile(r"pytest\.mark\.browser")
+    marked = {p.name for p in (ROOT / "tests").glob("test_*.py") if marker.search(p.read_text("utf-8"))}
+    marked.discard("test_docs_truth.py")  # this file's own pattern
+    assert len(marked) >= 5
+    assert "$(wildcard tests/test_*browser*.py)" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert sorted(name for name in marked if not fnmatch.fnmatch(name, "test_*browser*.py")) == []
