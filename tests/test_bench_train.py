@@ -5,7 +5,6 @@ GRPO sides call."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -14,15 +13,29 @@ import pytest
 from bench import bench_train
 
 
-def _child(capsys, side: str, method: str, model_dir) -> dict:
+def _child(capsys, side: str, method: str, model_dir, *more: str) -> dict:
     argv = ["--child", side, "--method", method, "--model", str(model_dir), "--max-steps", "1", "--device", "cpu"]
-    assert bench_train.main(argv) == 0
+    assert bench_train.main([*argv, *more]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     return json.loads(lines[-1])  # TRL prints its own log dicts first
 
 
+@pytest.fixture
+def few_rows(tmp_path, monkeypatch):
+    """The bench's sample files cut to their first rows, for the sides run in this process: one step of 8 rows (8
+    pairs, their 16 unpaired rows, 2 GRPO prompts) reads no further, and 4 held-out rows (pairs) give each measure its
+    mean over more than one. The sides tokenized all 100-189 training rows and scored all 22-36 held-out ones, which
+    the measures' shape and range do not depend on."""
+    for name, keep in (("TRAIN", 8), ("HELDOUT", 4)):
+        cut = {}
+        for kind, path in getattr(bench_train, name).items():
+            cut[kind] = tmp_path / f"{name}-{path.name}"
+            cut[kind].write_text("".join(path.read_text().splitlines(keepends=True)[:keep]))
+        monkeypatch.setattr(bench_train, name, cut)
+
+
 @pytest.mark.parametrize("method", ["reward", "kto", "grpo"])
-def test_each_alignment_side_steps_once_and_reports_its_measures(method, tiny_model_dir, capsys):
+def test_each_alignment_side_steps_once_and_reports_its_measures(method, tiny_model_dir, capsys, few_rows):
     results = {side: _child(capsys, side, method, tiny_model_dir) for side in ("ftlib", "trl-fp32")}
     for side, r in results.items():
         assert (r["side"], r["method"], r["steps"], r["precision"]) == (side, method, 1, "fp32"), r
@@ -117,14 +130,18 @@ def test_the_all_reduced_totals_live_where_the_backend_reduces(monkeypatch, back
     assert bench_train._collective_device() == torch.device(where)
 
 
-def test_the_fp32_studio_side_trains_fp32_where_the_studio_would_pick_a_bf16_base(tiny_model_dir):
-    """`ftlib-fp32` is the studio with *Weights dtype* float32: what `trl-fp32` runs, for the GPU table."""
-    env = os.environ | {"FTLIB_CPU_BF16": "1", "OMP_NUM_THREADS": "1"}  # the studio's own pick: a bf16 LoRA base
+def test_the_fp32_studio_side_trains_fp32_where_the_studio_would_pick_a_bf16_base(
+    tiny_model_dir, capsys, few_rows, monkeypatch
+):
+    """`ftlib-fp32` is the studio with *Weights dtype* float32: what `trl-fp32` runs, for the GPU table. Each side in
+    this process (the precision is picked from the environment when the side loads its model, not at a process's
+    start; a side in its own process is the data-parallel test's, run_child test_gpu_bench's), one step of 4 rows:
+    the precision is the loaded model's, whatever the number of steps."""
+    monkeypatch.setenv("FTLIB_CPU_BF16", "1")  # the studio's own pick: a bf16 LoRA base
     precisions = {}
     for side in ("ftlib", "ftlib-fp32"):
-        child = bench_train.child_command(side, "lora", str(tiny_model_dir), 1.0, 2, "cpu", batch_size=4)
-        result = bench_train.run_child(child, timeout=600, env=env)
-        assert "error" not in result, result
+        result = _child(capsys, side, "lora", tiny_model_dir, "--batch-size", "4")
+        assert (result["side"], result["steps"]) == (side, 1), result
         precisions[side] = result["precision"]
     assert precisions == {"ftlib": "bf16 base", "ftlib-fp32": "fp32"}
 
