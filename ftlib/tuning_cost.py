@@ -60,10 +60,22 @@ BASE_MODEL = "the base model"
 # A rise of the everyday loss, relative to the base model's: up to 5% is small (the usual price), up to 20%
 # noticeable, more is large. Chosen by hand, not measured: the words say how much, the numbers stay beside them.
 GRADES = ((0.05, "small"), (0.20, "noticeable"))
-GRADE_HELP = (
-    "How much the tuned model's everyday loss rose, compared with the base model's: under 5% is a small rise (the "
-    "usual price of fine-tuning), 5-20% noticeable, over 20% large. A fall means nothing was forgotten there."
-)
+
+
+def grade_help(base_name: str = BASE_MODEL) -> str:
+    """The tuned loss's help text: how its rise over `base_name`'s is graded ("r7/merged" for a base the studio
+    fine-tuned, as the page's numbers name it).
+
+    >>> grade_help("r7/merged").split(":")[0]
+    "How much the tuned model's everyday loss rose, compared with r7/merged's"
+    """
+    return (
+        f"How much the tuned model's everyday loss rose, compared with {base_name}'s: under 5% is a small rise (the "
+        "usual price of fine-tuning), 5-20% noticeable, over 20% large. A fall means nothing was forgotten there."
+    )
+
+
+GRADE_HELP = grade_help()
 
 _WORD = re.compile(r"\w+(?:'\w+)?")
 
@@ -432,6 +444,7 @@ __all__ = [
     "DEFAULTS",
     "SAMPLING",
     "GRADE_HELP",
+    "grade_help",
     "GRADES",
     "CostJob",
     "Diversity",

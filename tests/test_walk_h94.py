@@ -57,6 +57,8 @@ def test_evaluate_cost_names_a_studio_export_base(varied_dir, adapter_template):
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric if m.label.startswith(("Everyday loss", "Variety"))]
     assert labels == ["Everyday loss, r7/merged", "Everyday loss, tuned", "Variety, r7/merged", "Variety, tuned"]
+    tuned_loss = next(m for m in at.metric if m.label == "Everyday loss, tuned")
+    assert "compared with r7/merged's" in tuned_loss.help and "base model" not in tuned_loss.help, tuned_loss.help
     sampled = next(e for e in at.expander if e.label == "The sampled answers behind the variety numbers")
     captions = [c.value for c in sampled.caption]
     assert "r7/merged" in captions and "Tuned" in captions and "Base" not in captions, captions[:4]

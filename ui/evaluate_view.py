@@ -27,7 +27,7 @@ from ftlib.model_card import studio_export
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
 from ftlib.run_picker import age_words, model_name
-from ftlib.tuning_cost import BASE_MODEL, GRADE_HELP, estimated_seconds
+from ftlib.tuning_cost import BASE_MODEL, estimated_seconds, grade_help
 from ftlib.tuning_cost import DEFAULTS as TUNING_DEFAULTS
 from ui import alerts
 from ui.charts import readable_text
@@ -428,7 +428,7 @@ def cost_panel(cost, run=None, base: str = "") -> None:
         f"{lost.tuned_loss:.3f}",
         f"{lost.change:+.3f} ({lost.relative_change:+.0%})",
         delta_color="inverse",
-        help=GRADE_HELP,
+        help=grade_help(base or BASE_MODEL),
     )
     c3.metric(
         f"Variety, {said}", f"{varied.base:.0%}", help="Distinct word pairs over sampled answers to one question."
