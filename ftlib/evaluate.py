@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from ftlib.checks import WEIGHT_0
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import UserError, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
@@ -474,7 +475,7 @@ def evaluate(
             if messages and messages[-1].get("weight", 1) == 0:  # shown as context, never trained (`ftlib.masks`),
                 # so Train's held-out loss leaves it out too: said why, not as "no reference tokens"
                 which = ANSWER_AT[answer_at] if reply is None else f"reply {reply}"
-                skipped.append((i, f"{which} has weight 0 in the data (never trained): not evaluated"))
+                skipped.append((i, f"{which} has {WEIGHT_0}: never trained, not evaluated"))
                 continue
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")

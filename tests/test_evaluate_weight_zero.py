@@ -35,10 +35,22 @@ OPENED_BY_ASSISTANT = {
 def test_a_reply_with_weight_0_is_skipped_saying_why(model_set):
     result = E.evaluate(model_set, [WEIGHT_ZERO], model_set.names[1], max_new_tokens=2, answer_at="every")
     assert [r.item for r in result.rows] == [(0, 1), (0, 3)]
-    assert result.skipped == [(0, "reply 2 has weight 0 in the data (never trained): not evaluated")]
+    assert result.skipped == [
+        (
+            0,
+            'reply 2 has weight 0 in the data (`"weight": 0`, or `"loss"` or `"train"` false): never trained, '
+            "not evaluated",
+        )
+    ]
     first = {"messages": [*WEIGHT_ZERO["messages"][:3], {"role": "assistant", "content": "Blue.", "weight": 0}]}
     with_last = E.evaluate(model_set, [first, WEIGHT_ZERO], model_set.names[1], max_new_tokens=2)
-    assert with_last.skipped == [(0, "the last reply has weight 0 in the data (never trained): not evaluated")]
+    assert with_last.skipped == [
+        (
+            0,
+            'the last reply has weight 0 in the data (`"weight": 0`, or `"loss"` or `"train"` false): never '
+            "trained, not evaluated",
+        )
+    ]
 
 
 def test_the_note_does_not_claim_the_same_tokens_where_an_assistant_message_opens_a_conversation():
