@@ -228,23 +228,51 @@ def step_of(run_id: str) -> int:
     return rows[-1]["step"] if rows else 0
 
 
-def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedule(tiny_model_dir, tmp_path):
-
+def test_a_run_stopped_paused_for_the_device_and_killed_resumes_each_time_with_every_step_once_and_its_schedule(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    """One real training run through each thing that interrupts one, in turn: a stop (a checkpoint with the optimizer
+    and the schedule), a resume; another job taking the device (the run hands it over between steps, ftlib.lease); its
+    process killed (reported as such, not as a stop); a last resume to the end: every step once, the schedule
+    unbroken. Three tests (the stop, the kill, and tests/test_lease.py's handover) each trained a run of their own."""
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=0, eval_every=0))
     wait_for(lambda: step_of(run_id) >= 3)
     assert runs.stop(run_id)["state"] == "stopping"
-    info = runs.wait(run_id, timeout=240)
+    info = runs.wait(run_id, timeout=240, poll=0.3)
     assert info.state == "interrupted" and info.stopped_by_user, info  # shown as "stopped — resumable"
     checkpoint = runs.find(run_id).last_checkpoint()
-    stopped_at = int(checkpoint.name.split("-")[1])
+    stopped_at = int(checkpoint.name.split("-")[1])  # save_every=0: the stop's own checkpoint, the only one
     assert 3 <= stopped_at < 30 and (checkpoint / "optimizer.pt").is_file() and (checkpoint / "scheduler.pt").is_file()
 
     runs.resume(run_id)
-    info = runs.wait(run_id, timeout=300)
+    wait_for(lambda: step_of(run_id) >= stopped_at + 2)  # trains again, past the checkpoint it resumed from
+    pid = runs.find(run_id).read_status()["pid"]
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    # The run holds the device while it computes: no passive OpenMP waits for it (sharing.process_env).
+    assert not any(item.startswith(b"OMP_WAIT_POLICY=") for item in environ)
+    with lease.hold("cpu", "generation", "the test") as held:
+        assert lease.holder("cpu")["label"] == "the test"
+        at_start = step_of(run_id)
+        time.sleep(1.0)  # a pause long enough for several tiny steps, had the run not handed the device over
+        assert step_of(run_id) == at_start, "the run trained while the test held the device"
+        assert held.waited_s > 0 or at_start < 30
+    assert at_start < 30  # the test got the device in the middle of the run
+    wait_for(lambda: step_of(run_id) > at_start)  # the device back, the run trains on
+
+    kill(run_id)  # mid-run, steps past its checkpoint already written: the resume must not repeat them
+    info = {r.id: r for r in runs.list_runs()}[run_id]
+    assert info.state == "interrupted" and "ended unexpectedly" in info.message and not info.stopped_by_user
+    assert any(line.startswith("[step ") for line in info.log_tail)
+    runs.resume(run_id)
+    info = runs.wait(run_id, timeout=300, poll=0.3)
     assert info.state == "finished", info
-    assert f"resuming from checkpoint-{stopped_at}" in (runs.find(run_id).log_file).read_text()
+    log = runs.find(run_id).log_file.read_text()
+    # Both resumes start from the stop's checkpoint (the kill left no newer one).
+    assert log.count(f"resuming from checkpoint-{stopped_at}") == 2, log[-3000:]
     train = [r for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert [r["step"] for r in train] == list(range(1, 31))  # every step once: nothing lost, nothing repeated
+    assert [m["step"] for m in runs.get(run_id)["metrics"] if m.get("kind") == "train"] == list(range(1, 31))
     # The schedule continued where it stopped (a fresh start would warm up again from zero).
     import torch
     from transformers import get_cosine_schedule_with_warmup
@@ -259,25 +287,11 @@ def test_stop_saves_a_checkpoint_and_resume_continues_with_optimizer_and_schedul
     assert [r["learning_rate"] for r in train] == pytest.approx(expected, rel=1e-6)
     assert (runs.find(run_id).path / "adapter" / "adapter_model.safetensors").is_file()
     evals = [r for r in runs.find(run_id).read_metrics() if r["kind"] == "eval"]
-    # The base model's held-out loss at step 0 (evaluated before the first step), once: the resume did not repeat it.
+    # The base model's held-out loss at step 0 (evaluated before the first step), once: no resume repeated it.
     steps = [r["step"] for r in evals]
     assert steps[0] == 0 and steps == sorted(set(steps)) and evals[0]["eval_loss"] > evals[-1]["eval_loss"], steps
-    log = runs.find(run_id).log_file.read_text()
     # Known-harmless library noise stays out of the log (the gemm_4bit line only appears on AVX512-BF16 CPUs).
     assert "gemm_4bit_forward" not in log and "FutureWarning" not in log, log[:2000]
-
-
-def test_a_killed_training_process_is_reported_and_resumes_from_its_checkpoint(tiny_model_dir, tmp_path):
-    run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=2, max_steps=24))
-    wait_for(lambda: step_of(run_id) >= 5)
-    kill(run_id)
-    info = {r.id: r for r in runs.list_runs()}[run_id]
-    assert info.state == "interrupted" and "ended unexpectedly" in info.message and not info.stopped_by_user
-    assert any(line.startswith("[step ") for line in info.log_tail)
-    runs.resume(run_id)
-    assert runs.wait(run_id, timeout=300).state == "finished"
-    steps = [r["step"] for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
-    assert steps == list(range(1, 25))
 
 
 # ---------------------------------------------------------------------------------------------------------------
