@@ -8,7 +8,9 @@ model-major (every setting of the base, then every setting of each adapter). Eac
 template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob` is the
 model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn from.
 The base is the one the runs were trained on unless `--model` names it; another base than a run's is refused, since
-its adapter fits only its own.
+its adapter fits only its own. `--tools` shows the prompt tool schemas (a .json file or the JSON text), written as
+training wrote a row's `tools`: a tool-calling run asked without the tools it learned to call answers as if it had
+none (said in a warning, as is a template that writes no tools).
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from pathlib import Path
 from ftlib.commands import DEVICE_HELP, device_name, json_text, sample_seed
 from ftlib.commands.runs import run_folder
 from ftlib.decoding import DEFAULT_NEW_TOKENS, PRESETS, short_number
-from ftlib.errors import UserError, plural
+from ftlib.errors import UserError, os_error_message, plural
 from ftlib.user_paths import user_path
 
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
 # A template that takes no system turn, given --system: how to leave it out, how to pick one that takes it (the
 # built-in is named with its --template: `prompt_checks.explain_refusal`).
+TOOLS_FIX = (
+    'give a .json file of tool schemas or the JSON text itself, e.g. --tools \'[{"type": "function", "function": '
+    '{"name": "get_weather", "parameters": {...}}}]\''
+)
 SYSTEM_FIX = ("drop --system (or put its text at the start of --prompt)", "pick a built-in template that takes one")
 
 
@@ -52,6 +58,14 @@ def register(sub) -> None:
     )
     p.add_argument("--prompt", required=True, help="the user message")
     p.add_argument("--system", default=None, help="optional system message")
+    p.add_argument(
+        "--tools",
+        default=None,
+        metavar="FILE_OR_JSON",
+        help="tool schemas to show the model, as a data row's `tools` holds them (a JSON list of OpenAI-style "
+        "functions): a .json file or the JSON text; written as training wrote them by a template that shows tools "
+        "(hermes, llama31, or the run's own)",
+    )
     p.add_argument(
         "--setting",
         action="append",
@@ -133,6 +147,72 @@ def base_model(given: str | None, runs: list[Path]) -> str:
     return given
 
 
+def read_tools(given: str | None) -> list[dict] | None:
+    """`--tools`: JSON text, or the path of a file holding it (a list of schemas, one schema, or a data row with
+    `tools`), read as a data row's `tools` is (`turns.parse_tools`); None when not given. UserError naming the flag
+    for a file that cannot be read or text that is not tool schemas."""
+    from ftlib.turns import RowProblem, json_value, parse_tools
+
+    if given is None:
+        return None
+    text, where = given, "--tools"
+    if not given.lstrip().startswith(("[", "{")):  # not JSON text: a file's path
+        where = f"--tools {given}"
+        try:
+            text = user_path(given).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(os_error_message(exc, "read", given, TOOLS_FIX)) from None
+        except UnicodeDecodeError:
+            raise UserError(f"{where} is not UTF-8 text: {TOOLS_FIX}.") from None
+    try:
+        value = json_value(text, f"the text of {where}")
+        if isinstance(value, dict) and "tools" in value and not {"name", "function"} & set(value):
+            value = value["tools"]  # a data row: its schemas
+        tools = parse_tools(value, where)
+    except RowProblem as exc:
+        raise UserError(f"{exc}: {TOOLS_FIX}.") from None
+    if not tools:
+        raise UserError(f"{where} holds no tool schema: {TOOLS_FIX}.")
+    return tools
+
+
+def warn_tools(prompts: dict, without: dict | None, runs: list[Path]) -> None:
+    """`warning:` lines on stderr when the prompt's tools and the runs disagree. `without` (the prompts rendered
+    without `--tools`, None when it was not given): a template whose prompt is the same either way writes no tool
+    schemas (ChatML leaves them out). Without `--tools`, a run whose first training row shows tools is asked
+    without the tools it learned to call."""
+    import json
+
+    from ftlib.rundir import run_folder_of
+
+    if without is not None:
+        blind = sorted({p.template for name, p in prompts.items() if p.text == without[name].text})
+        if blind:
+            said = " and ".join(
+                "the model's own chat template" if t == "tokenizer" else f"template {t}" for t in blind
+            )
+            print(
+                f"warning: --tools: {said} writes no tool schemas, so the prompt shows none of them; --template "
+                "hermes or llama31 writes them (a run reads its own template).",
+                file=sys.stderr,
+            )
+        return
+    for run in runs:
+        kept = run_folder_of(run) / "split" / "train.jsonl"  # the run's copy of its rows (none for a bare folder)
+        try:
+            with kept.open(encoding="utf-8") as f:
+                first = json.loads(f.readline(1 << 20) or "{}")
+        except (OSError, ValueError):
+            continue
+        if isinstance(first, dict) and first.get("tools"):
+            print(
+                f"warning: the run {run_folder_of(run).name} trained on rows that show tools (`tools`), but this "
+                "prompt shows none: the model is asked without the tools it learned to call. Give them with --tools "
+                "(a .json file of schemas, or a row of the data file).",
+                file=sys.stderr,
+            )
+
+
 def _run_name(path: Path) -> str:
     from ftlib.rundir import run_folder_of
 
@@ -212,11 +292,16 @@ def _sample(args) -> int:
         raise UserError("--prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'.")
     if not 0 <= args.alternatives <= MAX_ALTERNATIVES:  # refused before any model loads
         raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
+    tools = read_tools(args.tools)
     runs = [run_folder(a) for a in args.adapter]  # a folder, or a run's id or name
     models = load_models(base_model(args.model, runs), runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
-    prompts = M.render_prompts(models, args.prompt, system=args.system, template=args.template, fix=SYSTEM_FIX)
+    prompts = M.render_prompts(
+        models, args.prompt, system=args.system, template=args.template, tools=tools, fix=SYSTEM_FIX
+    )
+    bare = None if tools is None else M.render_prompts(models, args.prompt, system=args.system, template=args.template)
+    warn_tools(prompts, bare, runs)
     injected = prompt_control_warning([args.system or "", args.prompt], models.tokenizer)
     if injected:  # said, not refused: showing what such a prompt does is a fair use of the command
         print(f"warning: {injected}", file=sys.stderr)

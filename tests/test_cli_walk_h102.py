@@ -1,0 +1,119 @@
+"""Helper 102's CLI walk of a tool-calling team's data (reasoning, OpenAI tool calls, a `tools` column): `sample`
+had no way to show a run the tools it trained with, so a tool-calling run was asked without them and never called
+one. `sample --tools` gives them, and says when the prompt and the run's rows disagree."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib import modelset as M
+from ftlib.cli import main
+from ftlib.testing import make_run
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_tide",
+            "description": "High and low tide times for a harbour",
+            "parameters": {"type": "object", "properties": {"harbour": {"type": "string"}}, "required": ["harbour"]},
+        },
+    }
+]
+ROW = {  # a training row as the run keeps it (split/train.jsonl): a call, its result, the answer
+    "messages": [
+        {"role": "user", "content": "When is high tide in Brest?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "reasoning": "A tide question: call lookup_tide.",
+            "tool_calls": [
+                {"type": "function", "function": {"name": "lookup_tide", "arguments": {"harbour": "Brest"}}}
+            ],
+        },
+        {"role": "tool", "content": '{"high": "14:02"}'},
+        {"role": "assistant", "content": "High tide in Brest is at 14:02."},
+    ],
+    "tools": TOOLS,
+}
+FIX = "give a .json file of tool schemas or the JSON text itself"
+
+
+@pytest.fixture
+def tide_run(varied_dir, adapter_template):
+    """A finished LoRA run trained in the Hermes template on rows that show tools."""
+    config = {"model": str(varied_dir), "dataset": "tides", "template": "hermes"}
+    run = make_run("run-tides", config, adapter=adapter_template)
+    (run.path / "split").mkdir()
+    (run.path / "split" / "train.jsonl").write_text(json.dumps(ROW) + "\n", encoding="utf-8")
+    return run.path
+
+
+@pytest.fixture
+def prompts_read(monkeypatch) -> list[dict]:
+    """The prompts `sample` renders, each model's text, in the order rendered (the real render_prompts)."""
+    seen: list[dict] = []
+    real = M.render_prompts
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        seen.append({name: p.text for name, p in out.items()})
+        return out
+
+    monkeypatch.setattr(M, "render_prompts", spy)
+    return seen
+
+
+@pytest.mark.parametrize("given", ["file", "row", "text"])
+def test_sample_tools_shows_a_tool_calling_run_its_tools(tmp_path, capsys, tide_run, prompts_read, given):
+    """`--tools` (a .json list of schemas, a row of the data file, or the JSON text) reaches the prompt each model
+    reads, written by the run's Hermes template as training wrote them; no warning then."""
+    value = json.dumps(TOOLS)
+    if given != "text":
+        value = str(tmp_path / "tools.json")
+        (tmp_path / "tools.json").write_text(json.dumps(TOOLS if given == "file" else ROW), encoding="utf-8")
+    argv = ["sample", "--adapter", "run-tides", "--prompt", "High tide in Oslo?", "--max-new-tokens", "2"]
+    assert main([*argv, "--tools", value]) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err, err
+    read = prompts_read[0]
+    assert set(read) == {"base", "run-tides"}
+    for text in read.values():
+        assert "<tools>\n" + json.dumps(TOOLS[0]) + "\n</tools>" in text, text
+
+
+def test_sample_without_tools_says_the_run_trained_with_them(capsys, tide_run, prompts_read):
+    """Asked without `--tools`, a run whose rows showed tools is asked without them: said, with the flag to use."""
+    assert main(["sample", "--adapter", "run-tides", "--prompt", "High tide in Oslo?", "--max-new-tokens", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the run run-tides trained on rows that show tools" in err and "--tools" in err, err
+    assert all("<tools>" not in text for text in prompts_read[0].values())
+
+
+def test_sample_tools_to_a_template_that_writes_none_is_warned(capsys, varied_dir):
+    """The model's own template (SmolLM2's, ChatML without tools) leaves the schemas out: said, with the fix."""
+    argv = ["sample", "--model", str(varied_dir), "--prompt", "Hi", "--max-new-tokens", "2", "--tools"]
+    assert main([*argv, json.dumps(TOOLS)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --tools: the model's own chat template writes no tool schemas" in err, err
+    assert main([*argv, json.dumps(TOOLS), "--template", "hermes"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("/nonexistent/tools.json", "cannot read /nonexistent/tools.json: no such file or folder"),
+        ('[{"name": ', "the text of --tools is not valid JSON"),
+        ('[{"type": "function"}]', "tool 1 in '--tools' has no name"),
+        ("[]", "--tools holds no tool schema"),
+    ],
+)
+def test_sample_tools_that_are_not_schemas_is_one_error_line(capsys, value, said):
+    """Refused before any model loads, in one `error:` line naming the flag and how to give tools."""
+    assert main(["sample", "--prompt", "Hi", "--tools", value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+    assert said in err and FIX in err, err
