@@ -29,18 +29,23 @@ def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
-def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(tiny_model_dir, tmp_path):
+def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(tiny_model_dir, tmp_path, capsys):
+    """Through main() in the test's process, as `python -m ftlib` calls it: the run itself trains in its own worker
+    process all the same. A fresh `python -m ftlib` for each of the five commands (transformers, the tokenizer, the
+    model to merge: ~10 s of CPU) showed nothing more; a whole `train` in a real process, to its exit code, is
+    test_a_run_on_a_non_ascii_path_trains_where_stdout_cannot_write_it's."""
     config = tmp_path / "run.yaml"
     # `dataset` names the shipped sample: a data file split here with test_size and seed.
     config.write_text(
         f"method: lora\nmodel: {tiny_model_dir}\ndataset: chat_style\nmax_steps: 3\nbatch_size: 4\n"
         "max_length: 128\nsave_every: 0\ntest_size: 0.1\nname: cli demo\n"
     )
-    proc = cli("train", str(config), "--set", "lora_r=4")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "[step 3/3]" in proc.stdout and "finished" in proc.stdout
+    code, said = main(["train", str(config), "--set", "lora_r=4"]), capsys.readouterr()
+    assert code == 0, said.out + said.err
+    assert "[step 3/3]" in said.out and "finished" in said.out
 
-    listed = json.loads(cli("runs", "list", "--json").stdout)
+    assert main(["runs", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
     assert len(listed) == 1
     run = listed[0]
     assert (run["state"], run["method"], run["dataset"], run["step"], run["max_steps"]) == (
@@ -52,19 +57,21 @@ def test_train_runs_a_sample_to_completion_and_runs_lists_shows_and_exports_it(t
     )
     assert run["id"].endswith("-lora-cli_demo") and run["train_loss"] > 0 and run["eval_loss"] > 0
 
-    shown = json.loads(cli("runs", "show", run["id"], "--json").stdout)
+    assert main(["runs", "show", run["id"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
     assert shown["config"]["lora_r"] == 4  # the --set override reached the run
     assert [m["step"] for m in shown["metrics"] if m["kind"] == "train"] == [1, 2, 3]
     # The estimate `train` made before the start is kept beside the peak the run measured (walk 9 F4).
     assert shown["estimated_memory"] > 0 and shown["peak_memory"] == max(m["peak_memory"] for m in shown["metrics"])
-    said = cli("runs", "show", run["id"]).stdout
+    assert main(["runs", "show", run["id"]]) == 0
+    said = capsys.readouterr().out
     where = "GPU " if shown["peak_memory_reserved"] else ""
     assert f"memory: Peak {where}memory {human(shown['peak_memory'])}" in said
     assert f"estimated {human(shown['estimated_memory'])} before the start)\n" in said
 
-    exported = cli("runs", "export", run["id"], "--merged", "--zip")
-    assert exported.returncode == 0, exported.stderr
-    merged, archive = exported.stdout.split()
+    code, exported = main(["runs", "export", run["id"], "--merged", "--zip"]), capsys.readouterr()
+    assert code == 0, exported.err
+    merged, archive = exported.out.split()
     assert (Path(merged) / "model.safetensors").is_file() and Path(archive).suffix == ".zip"
 
 
