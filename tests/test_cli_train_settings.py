@@ -33,6 +33,20 @@ def only_run():
     return runs.find(run.id)
 
 
+def trained_here(monkeypatch, argv: list[str]):
+    """`train ARGV --detach` (its checks, warnings and run folder as ever), the run then trained to its end by the
+    worker's own `execute` in this process, its lines on this process's stdout; returns the run. For a test of what
+    the worker does, not of the process it runs in nor of `train` following it: a worker process of its own imports
+    torch, transformers, TRL and PEFT again (~8 s of CPU a run)."""
+    from ftlib import worker
+
+    monkeypatch.setattr(runs, "advance", lambda **_: [])  # queued, not launched: trained below
+    assert main([*argv, "--detach"]) == 0
+    run = only_run()
+    assert worker.execute(run.path) == "finished", run.read_status()
+    return run
+
+
 def test_relative_paths_reach_the_worker_and_json_keeps_stdout_pure(tmp_path, monkeypatch, capsys, tiny_model_dir):
     """Review 1, 2: `cd data; train --model tiny --dataset sft.jsonl` passed the checks, then failed in the worker
     (which runs in another folder) with "'sft.jsonl' is neither a saved split ... nor a shipped sample". And `--json`
@@ -253,14 +267,15 @@ def test_grpo_is_followed_by_its_reward_not_its_surrogate_loss(tmp_path, capsys,
     assert "loss" not in last
 
 
-def test_a_grpo_run_whose_answers_all_score_alike_says_it_learned_nothing(tmp_path, capsys, tiny_model_dir):
+def test_a_grpo_run_whose_answers_all_score_alike_says_it_learned_nothing(tmp_path, monkeypatch, tiny_model_dir):
     """A cold review: every step logged `reward 0.500 ± 0.000 ... grad 0.000` and the run said plain "Finished.";
     equal rewards in every group make every advantage 0 (the mean is subtracted), so nothing was learned."""
     data = write_rows(tmp_path / "prompts.jsonl", PROMPTS)
     argv = ["train", "--model", str(tiny_model_dir), "--dataset", data, "--method", "grpo"]
     never = '[{"regex": "^no answer is this$"}]'  # 0 for every answer
-    assert main([*argv, "--rewards", never, "--grpo-group-size", "2", "--grpo-max-new-tokens", "4", *SMALL]) == 0
-    message = only_run().read_status()["message"]
+    argv += ["--rewards", never, "--grpo-group-size", "2", "--grpo-max-new-tokens", "4", *SMALL]
+    run = trained_here(monkeypatch, argv)  # the message is the worker's: no process of its own needed
+    message = run.read_status()["message"]
     assert message.startswith("Finished. Every group of answers got equal rewards at every step: GRPO had nothing"), (
         message
     )
