@@ -15,7 +15,7 @@ import pytest
 
 from ftlib import runs, workspace
 from ftlib.cli import main
-from tests.test_cli_train_settings import CHATS, write_rows
+from tests.test_cli_train_settings import CHATS, trained_here, write_rows
 
 # --warmup-ratio 0: one step under a warmup runs at learning rate 0 (warned, `overfitting.zero_rate_warning`).
 SMALL = ["--max-steps", "1", "--warmup-ratio", "0", "--batch-size", "2", "--max-length", "64", "--save-every", "0"]
@@ -194,14 +194,16 @@ DROPPED = [
 
 
 @pytest.mark.parametrize("flags, rows, said", [c[1:] for c in DROPPED], ids=[c[0] for c in DROPPED])
-def test_the_workers_count_line_says_why_its_rows_were_left_out(tmp_path, capsys, tiny_model_dir, flags, rows, said):
+def test_the_workers_count_line_says_why_its_rows_were_left_out(
+    tmp_path, capsys, monkeypatch, tiny_model_dir, flags, rows, said
+):
     """A cold review: a GRPO prompt left out for its length (the pre-run warning said so) was then "1 row dropped for
     having nothing to learn" in the worker's line."""
     path = write_rows(tmp_path / "rows.jsonl", rows)
     args = ["train", "--model", str(tiny_model_dir), "--dataset", path, "--test-size", "0", *SMALL, *flags]
-    assert main([*args, "--json"]) == 0
-    err = capsys.readouterr().err
-    (line,) = [line for line in err.splitlines() if line.startswith("[ftlib] 3 training rows")]
+    trained_here(monkeypatch, args)  # the worker's line, printed by its `execute` here
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.startswith("[ftlib] 3 training rows")]
     assert line.endswith(said), line
 
 
@@ -250,13 +252,12 @@ def test_rows_train_warns_about_are_found_in_the_file_by_their_line(tmp_path, ca
     assert note.startswith("note: The row numbers above count the run's training and held-out rows, not the rows of")
 
 
-def test_the_workers_count_line_names_the_split_each_dropped_row_came_from(capsys, tiny_model_dir):
+def test_the_workers_count_line_names_the_split_each_dropped_row_came_from(capsys, monkeypatch, tiny_model_dir):
     """A left-alone note: the count line added the training and held-out rows left out into one "2 rows dropped"."""
     long_chat = {"messages": [{"role": "user", "content": LONG}, {"role": "assistant", "content": "Yes."}]}
     workspace.save_split("one-long-each", [*CHATS[:3], long_chat], [CHATS[0], long_chat])
-    args = ["train", "--model", str(tiny_model_dir), "--dataset", "one-long-each", *SMALL, "--json"]
-    assert main(args) == 0
-    (line,) = [line for line in capsys.readouterr().err.splitlines() if " dropped for having " in line]
+    trained_here(monkeypatch, ["train", "--model", str(tiny_model_dir), "--dataset", "one-long-each", *SMALL])
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if " dropped for having " in line]
     assert line.startswith("[ftlib] 3 training rows, 1 eval row from "), line
     assert line.endswith("; 1 training row and 1 eval row dropped for having nothing to learn"), line
 
