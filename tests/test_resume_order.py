@@ -78,10 +78,10 @@ def assert_resume_continues(config, tmp_path, stop_at: int):
 def test_a_length_grouped_run_resumed_mid_epoch_trains_the_uninterrupted_runs_batches(tiny_model_dir, tmp_path):
     """The reviewer's run: length grouping on (the default), no dropout, stopped at step 2 of 4 per epoch; over two
     epochs, so the resumed epoch skips its trained batches and the next epoch is shuffled from (seed, epoch) too."""
-    config = tiny_config(
-        tiny_model_dir, method="lora", max_steps=0, epochs=2.0, save_every=1, lora_dropout=0.0, learning_rate=1e-2
-    )
-    assert config.group_by_length
+    # No save_every: StopAt saves the stop's checkpoint (as the worker's stop does with save_every 0), the only one a
+    # resume reads; a checkpoint at every step only cost time (the tokenizer, model and optimizer written each step).
+    config = tiny_config(tiny_model_dir, method="lora", max_steps=0, epochs=2.0, lora_dropout=0.0, learning_rate=1e-2)
+    assert config.group_by_length and config.save_every == 0
     trainer = assert_resume_continues(config, tmp_path, stop_at=2)
     assert isinstance(trainer._get_train_sampler(), data_order.SeededLengthGroupedSampler)
 
@@ -92,8 +92,7 @@ def test_the_fast_paths_dropout_masks_after_a_resume_are_the_uninterrupted_runs(
     config = tiny_config(
         tiny_model_dir,
         method="lora",
-        max_steps=6,
-        save_every=1,
+        max_steps=6,  # no save_every: StopAt's checkpoint is the one the resume reads
         group_by_length=False,
         lora_dropout=0.1,
         learning_rate=1e-2,
@@ -174,10 +173,9 @@ def test_a_run_stopped_at_an_epochs_end_resumes_with_the_uninterrupted_runs_drop
     """The checkpoint of an epoch's last step is saved before that epoch's evaluation, whose loader drew from torch's
     generator: the uninterrupted run's next masks came after that draw, the resumed run's (its generator restored from
     the checkpoint) before it (0.0042 apart in the loss at step 5, 0.016 in the adapter's weights)."""
-    config = tiny_config(
-        tiny_model_dir, method="lora", max_steps=0, epochs=2.0, save_every=1, lora_dropout=0.1, learning_rate=1e-2
-    )
+    config = tiny_config(tiny_model_dir, method="lora", max_steps=0, epochs=2.0, lora_dropout=0.1, learning_rate=1e-2)
     assert config.eval_every == 0  # held-out loss at each epoch's end, the default
+    assert config.save_every == 0  # the stop's own checkpoint, saved before the epoch's evaluation as any step's is
     assert_resume_continues(config, tmp_path, stop_at=4)  # 8 rows, 2 a step: the first epoch's last step
 
 
@@ -212,12 +210,13 @@ class StopRequestedAt(MetricsCallback):
 def test_a_stop_mid_epoch_leaves_an_epochs_evaluation_and_early_stopping_to_the_epochs_end(tiny_model_dir, tmp_path):
     """Evaluated once per epoch (4 steps), with early stopping: the stop at step 6 ended the epoch's loop and the
     Trainer held the epoch's end there, evaluating (and keeping a checkpoint) at step 6. Early stopping counted that
-    evaluation: the resumed run stopped at step 8 of 24 with step 6's weights as its result."""
+    evaluation: the resumed run stopped at step 8 of 24 with step 6's weights as its result. Five epochs (20 steps;
+    at 3 or 4 the uninterrupted run itself stops early at step 8) keep its ends past step 8 for the resumed run."""
     config = tiny_config(
         tiny_model_dir,
         method="full",
         max_steps=0,
-        epochs=6.0,
+        epochs=5.0,
         eval_every=0,
         early_stopping_patience=1,
         learning_rate=3e-2,
@@ -237,7 +236,7 @@ def test_a_stop_mid_epoch_leaves_an_epochs_evaluation_and_early_stopping_to_the_
     assert stopped.state.global_step == 6
     assert [r["step"] for r in stopped.state.log_history if "eval_loss" in r] == [0, 4]  # 6 is no epoch's end
     resumed, weights = attempt(tmp_path / "stopped", resume=True)
-    assert resumed.state.global_step == whole.state.global_step == 24
+    assert resumed.state.global_step == whole.state.global_step == 20
     assert resumed.state.best_global_step == whole.state.best_global_step
     assert all(map(torch.equal, weights, whole_weights))
 
