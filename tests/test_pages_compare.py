@@ -78,6 +78,32 @@ def run_until_done(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
+# The answers' length of the grids these tests generate, where the page starts at 96 (its GRID_TOKENS): what they
+# check (cells hold the engine's tokens, notes, layout, waiting, the grid's measured speed) holds at any length, and a
+# grid of 6 answers of the tiny model (49k-token vocabulary) costs ~3.5 s of CPU at 96 tokens, ~0.9 s at 24.
+GRID_TOKENS = 24
+
+
+def generate(at: AppTest, max_new: int = GRID_TOKENS) -> AppTest:
+    """Set "Max new tokens" to `max_new`, press Generate (one page run for both) and wait for the grid."""
+    at.slider(key="compare_max_new").set_value(max_new)
+    button(at, "Generate").click()
+    return run_until_done(at.run(), "compare_job")
+
+
+# The answers' length of the evaluations these tests run, where the page starts at 64: what they check (the page shows
+# the engine's losses and answers, notes, the heatmap) holds at any length; 3 rows x 2 models at 64 tokens ~0.6 s of
+# CPU, at 16 ~0.2 s.
+EVAL_TOKENS = 16
+
+
+def evaluate(at: AppTest, run_name: str, max_new: int = EVAL_TOKENS) -> AppTest:
+    """Set run `run_name`'s "Max new tokens per answer" to `max_new`, press Evaluate and wait for the result."""
+    at.slider(key=f"evaluate_max_new_{run_name}").set_value(max_new)
+    button(at, "Evaluate").click()
+    return run_until_done(at.run(), "evaluate_job")
+
+
 def cell_texts(at) -> list[str]:
     """The visible text of each grid cell (tags stripped, entities decoded)."""
     bodies = [h.proto.body for h in at.get("html") if 'class="ftgen"' in h.proto.body]
@@ -93,8 +119,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     runs_select = next(m for m in at.multiselect if m.label == "Fine-tuned models")
     assert runs_select.value == [finished_run.name]
     at.number_input[0].set_value(7)  # the seed
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert not at.exception, at.exception
     texts = cell_texts(at)
     assert len(texts) == 2 * 3  # base and the run x greedy, balanced, creative
@@ -104,7 +129,11 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
     _, ids = S.render_prompt(ms.tokenizer, "Write a short poem about the sea.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
     expected = S.generate(
-        ms.model, ms.tokenizer, S.grid_rows(ids, settings, [None, finished_run.name]), max_new_tokens=96, seed=7
+        ms.model,
+        ms.tokenizer,
+        S.grid_rows(ids, settings, [None, finished_run.name]),
+        max_new_tokens=GRID_TOKENS,
+        seed=7,
     )
     assert texts == [r.text for r in expected]
     assert texts[0] != texts[3]  # base and tuned greedy differ: the adapter row really uses the adapter
@@ -198,8 +227,7 @@ def test_a_line_break_is_drawn_as_a_tinted_mark_and_a_blank_answer_says_what_it_
 
 def test_the_grid_marks_the_cells_that_repeat_themselves(finished_run, varied_dir):
     at = open_page("pages/5_Compare.py", varied_dir)
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     job = at.session_state["compare_job"]
     # The tiny model's own answers, then two cells that loop as the walk's base model did (greedy, and sampled).
     job.tokens[0], job.tokens[4] = loop_tokens(), loop_tokens()
@@ -259,8 +287,7 @@ def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, va
     assert not any(e.label == "The test row's reference answer" for e in at.expander)  # nothing generated yet
     # Walk 7: after Generate, the reference sits beside the answers, not only folded in "What the model sees".
     next(m for m in at.multiselect if m.label.startswith("Decoding settings")).set_value(["greedy"]).run()
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     (beside,) = [e for e in at.expander if e.label == "The test row's reference answer"]
     assert beside.proto.expanded and "One, two, three." in [c.value for c in beside.code]
 
@@ -269,8 +296,7 @@ def test_compare_without_runs_shows_the_base_only(varied_dir):
     at = open_page("pages/5_Compare.py", varied_dir)
     assert not at.exception, at.exception
     assert any("No finished runs yet" in c.value for c in at.caption)
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert len(cell_texts(at)) == 3
 
 
@@ -296,8 +322,7 @@ def test_a_message_writing_control_tokens_is_warned_of(varied_dir):
 def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, varied_dir):
     at = open_page("pages/6_Evaluate.py", varied_dir)
     assert not at.exception, at.exception
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, finished_run.name)
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["Base loss", "Tuned loss", "Closer to the reference", "Base perplexity", "Tuned perplexity"]
@@ -313,7 +338,7 @@ def test_evaluate_page_shows_aggregates_table_heatmap_and_csv(finished_run, vari
     from ftlib import evaluate as E
 
     ms = M.load_model_set(str(varied_dir), [finished_run])
-    res = E.evaluate(ms, TEST_ROWS, finished_run.name, max_new_tokens=64)
+    res = E.evaluate(ms, TEST_ROWS, finished_run.name, max_new_tokens=EVAL_TOKENS)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Base loss"] == f"{res.aggregates()['base_loss']:.3f}"
     assert shown["Tuned loss"] == f"{res.aggregates()['tuned_loss']:.3f}"
@@ -424,14 +449,13 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     at = open_page("pages/5_Compare.py", varied_dir)
     assert not at.exception, at.exception
     assert next(m for m in at.multiselect if m.label == "Fine-tuned models").value == [full_run.name]
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert not at.exception, at.exception
     texts = cell_texts(at)
     alone = M.load_model_set(str(varied_model(8)))
     _, ids = S.render_prompt(alone.tokenizer, "Write a short poem about the sea.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
-    expected = S.generate(alone.model, alone.tokenizer, S.grid_rows(ids, settings, [None]), max_new_tokens=96)
+    expected = S.generate(alone.model, alone.tokenizer, S.grid_rows(ids, settings, [None]), max_new_tokens=GRID_TOKENS)
     assert texts[3:] == [r.text for r in expected]  # the full fine-tune's row is the model alone
     assert texts[0] != texts[3]
     next(s for s in at.selectbox if s.label == "Model").set_value(full_run.name).run()
@@ -441,8 +465,7 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     assert top == pytest.approx(float(logits.softmax(-1).max()), rel=1e-4)
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, full_run.name)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert (table["base_loss"] != table["tuned_loss"]).all()
@@ -476,6 +499,7 @@ def test_compare_sessions_say_they_wait_for_the_training_run_with_their_position
     training = lease.Hold("cpu", "training", "20261130-lora-demo").acquire()
     try:
         for at in (first, second):
+            at.slider(key="compare_max_new").set_value(GRID_TOKENS)
             button(at, "Generate").click()
             at.run()
             wait_until(lambda at=at: at.session_state["compare_job"].waiting)
@@ -572,8 +596,7 @@ def test_both_pages_offer_the_newest_finished_run_on_the_current_dataset_with_it
 
 def test_compare_columns_name_the_preset_and_its_values_and_rows_the_run(finished_run, varied_dir):
     at = open_page("pages/5_Compare.py", varied_dir)
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     shown = [m.value.replace("\u00a0", " ") for m in at.markdown]  # values are tied to their names by no-break spaces
     assert "**greedy**  \n:gray[always the most likely token]" in shown
     assert "**balanced**  \n:gray[temperature 0.7 · top-k off · top-p 0.9]" in shown
@@ -585,8 +608,7 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
     from ftlib.answer_notes import whitespace_said
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, finished_run.name)
     assert not at.exception, at.exception
     texts = [t.value for t in at.text]
     table = at.dataframe[0].value  # the same rows, as one table
@@ -609,13 +631,19 @@ def test_evaluate_shows_each_rows_answers_side_by_side_in_full(finished_run, var
     assert headers[0] == f"**Base model** · loss {table['base_loss'][0]:.3f}"
 
 
-def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir):
+def test_evaluate_measures_what_fine_tuning_cost(finished_run, varied_dir, monkeypatch):
+    import functools
+
+    from ftlib import tuning_cost as T
     from ftlib.demo_data import general_rows
     from ftlib.tuning_cost import GRADE_HELP, Forgetting, TunedWith
 
+    # 2 sampled answers of 16 tokens to each question, where the page's job samples 4 of 40 (~5x the decoding, most of
+    # this test's CPU): what is checked here is the page's account of the job's result (numbers, deltas, sentences,
+    # helps), the same for any count; the sampling is tests/test_tuning_cost.py's. Every general prompt is scored.
+    monkeypatch.setattr(T, "tuning_cost", functools.partial(T.tuning_cost, samples=2, max_new_tokens=16))
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, finished_run.name)
     button(at, "Measure what it cost").click()
     at.run()
     assert at.session_state["evaluate_cost"][1].wait(timeout=300)
@@ -711,8 +739,7 @@ def test_the_grid_keeps_its_place_on_the_page_when_a_run_finishes(finished_run, 
     one of the fragment's timed polls otherwise stopped Streamlit's browser side ('setIn' cannot be called on an
     ElementNode) when the layouts of the two runs differed."""
     at = open_page("pages/5_Compare.py", varied_dir)
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert not at.exception, at.exception
 
     def places(at) -> tuple[int, int, int]:
@@ -897,13 +924,12 @@ def test_each_run_reads_the_prompt_in_the_template_it_trained_with(varied_dir, a
     assert "base" in says and "chatml" not in says  # the base reads the first run's template
     assert any("chat template: ChatML)" in label for label in views)
 
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     ms = M.load_model_set(str(varied_dir), [custom, chatml])
     prompts = M.render_prompts(ms, "Write a short poem about the sea.")
     assert prompts[custom.name].ids != prompts[chatml.name].ids
     rows = S.grid_rows({n: p.ids for n, p in prompts.items()}, [S.GREEDY], ms.names)
-    assert cell_texts(at) == [r.text for r in M.generate_with_set(ms, rows, max_new_tokens=96, seed=0)]
+    assert cell_texts(at) == [r.text for r in M.generate_with_set(ms, rows, max_new_tokens=GRID_TOKENS, seed=0)]
 
 
 def test_the_reference_answer_shows_its_reasoning_and_tool_calls(varied_dir, adapter_template):
@@ -946,8 +972,7 @@ def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir)
     from ui.evaluate_view import REPEATS
 
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, finished_run.name)
     result = at.session_state["evaluate_job"].result
     ahoy = "Ahoy! " * 13 + "Ahoy"
     result.rows[0] = dataclasses.replace(result.rows[0], tuned_output=ahoy)
@@ -974,8 +999,7 @@ def test_a_sessions_first_grid_is_estimated_roughly_at_the_speed_an_earlier_grid
     from ui.compare_view import rough_duration
 
     first = open_page("pages/5_Compare.py", varied_dir)
-    button(first, "Generate").click()
-    run_until_done(first.run(), "compare_job")
+    generate(first)
     assert not first.exception, first.exception
     rate = first.session_state["compare_tokens_per_s"]
     assert decode_rate.measured("cpu", str(varied_dir)) == rate
@@ -1012,9 +1036,7 @@ def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next
         "⏱ Up to 512 new tokens for each of 6 answers is long on a CPU: often several minutes. The grid says how "
         "far it is while it runs."
     ]
-    at.slider(key="compare_max_new").set_value(96).run()
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert not at.exception, at.exception
     job = at.session_state["compare_job"]
     done = job.progress()
@@ -1040,12 +1062,12 @@ def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next
     at.run()
     assert not at.exception, at.exception
     (bar,) = at.get("progress")
-    written = sum(len(t) for t in job.tokens)
-    assert bar.proto.text.startswith(f"{written} of at most 576 tokens written · 0 of 6 answers finished · 1 min 1")
-    left = duration((576 - written) / (written / (time.monotonic() - job.started)))  # walk 7: no time left was said
+    written, most = sum(len(t) for t in job.tokens), 6 * GRID_TOKENS  # the grid's 6 answers at its limit
+    assert bar.proto.text.startswith(f"{written} of at most {most} tokens written · 0 of 6 answers finished · 1 min 1")
+    left = duration((most - written) / (written / (time.monotonic() - job.started)))  # walk 7: no time left was said
     assert bar.proto.text.endswith(" left") and " · at most about " in bar.proto.text, bar.proto.text
     assert left.split()[0] in bar.proto.text.rsplit("about", 1)[1]
-    assert bar.proto.value == round(100 * written / 576)
+    assert bar.proto.value == int(written / most * 100)  # st.progress's percent of the fraction, cut (not rounded)
     job.tokens[:], job.done = full, True
 
 
@@ -1106,8 +1128,7 @@ def test_the_stop_button_is_drawn_by_the_grid_while_it_runs_and_stops_it(finishe
     from the page's: that it is the fragment's is the browser test's to show.)"""
     at = open_page("pages/5_Compare.py", varied_dir)
     assert [b.label for b in at.button if b.label == "Stop"] == []  # no grid yet
-    button(at, "Generate").click()
-    at = run_until_done(at.run(), "compare_job")
+    at = generate(at)
     assert not at.exception, at.exception
     assert [b.label for b in at.button if b.label == "Stop"] == []  # finished: nothing to stop
 
@@ -1163,8 +1184,7 @@ def test_a_finished_evaluation_keeps_no_model_of_its_own_and_scores_a_rows_token
     real = E.token_losses
     monkeypatch.setattr(E, "token_losses", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
     at = open_page("pages/6_Evaluate.py", varied_dir)
-    button(at, "Evaluate").click()
-    run_until_done(at.run(), "evaluate_job")
+    evaluate(at, finished_run.name)
     at.run()
     assert not at.exception, at.exception
     job = at.session_state["evaluate_job"]
@@ -1207,8 +1227,7 @@ def test_a_model_without_a_chat_template_is_compared_in_a_built_in_one_picked_on
     picker.set_value("llama3").run()
     assert not at.exception and not at.error
     assert any("<|start_header_id|>user<|end_header_id|>" in c.value for c in at.code)
-    button(at, "Generate").click()
-    run_until_done(at.run(), "compare_job")
+    generate(at)
     assert not at.exception and not at.error and len(cell_texts(at)) >= 1
     own = open_page("pages/5_Compare.py", varied_dir)  # the sentinel: a model with its own template is not asked
     assert "compare_template" not in [s.key for s in own.selectbox]
