@@ -156,6 +156,10 @@ def row_places(meta: dict, side: str, size: int, rows) -> dict[int, str]:
 # "Training row 3", "Held-out rows 2, 5 and 3 more", "training prompts 1, 4", "In 1 of 2 training rows (rows 1, 4)":
 # a row named by its place in a split.
 SPLIT_ROWS = re.compile(r"\b(training|held-out) (?:row|prompt)s? (?:\((?:row|prompt)s? )?(\d+(?:, \d+)*)", re.I)
+# A check raised in several ways names each way's rows after its opening ("In 25 of 25 training rows, in 2 ways.
+# Rows 1, 2: A. Row 3: B.", `checks._in_rows`): those rows are of the side the opening names.
+WAYS = re.compile(r"\b(training|held-out) rows?\b[^:]*?, in \d+ ways\. ", re.I)
+WAY_ROWS = re.compile(r"(?:^|(?<=\. ))Rows? (\d+(?:, \d+)*)(?: and \d+ more)?: ")
 SHOWN = 8  # rows given their line before "and N more"
 
 
@@ -164,11 +168,20 @@ def named_rows(said: list[str]) -> list[tuple[str, int]]:
 
     >>> named_rows(["Training row 3 will be left out.", "In 1 of 2 training rows (rows 1, 3): x. Held-out row 2"])
     [('train', 3), ('train', 1), ('test', 2)]
+    >>> named_rows(["In 4 of 4 training rows, in 2 ways. Rows 1, 4: A. Row 2: B.", "In held-out rows 2, 3: A."])
+    [('train', 1), ('train', 4), ('train', 2), ('test', 2), ('test', 3)]
     """
     found: list[tuple[str, int]] = []
-    for match in (m for text in said for m in SPLIT_ROWS.finditer(text)):
-        side = "train" if match.group(1).lower() == "training" else "test"
-        found += [(side, int(n)) for n in match.group(2).split(", ") if (side, int(n)) not in found]
+    for text in said:
+        ways = [(m.end(), m.group(1)) for m in WAYS.finditer(text)]
+        named = [(m.start(), m.group(1), m.group(2)) for m in SPLIT_ROWS.finditer(text)]
+        for m in WAY_ROWS.finditer(text):  # each way's rows: of the side of the last opening before them
+            opened = [side for end, side in ways if end <= m.start()]
+            if opened:
+                named.append((m.start(), opened[-1], m.group(1)))
+        for _, side, numbers in sorted(named):
+            side = "train" if side.lower() == "training" else "test"
+            found += [(side, int(n)) for n in numbers.split(", ") if (side, int(n)) not in found]
     return found
 
 

@@ -5,6 +5,7 @@ one. `sample --tools` gives them, and says when the prompt and the run's rows di
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -117,3 +118,39 @@ def test_sample_tools_that_are_not_schemas_is_one_error_line(capsys, value, said
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and len(err.splitlines()) == 1, err
     assert said in err and FIX in err, err
+
+
+def _call_row(i: int, system: bool) -> dict:
+    """A tide question answered by a call, with a system turn or without (the call is then message 2, not 3)."""
+    call = {"type": "function", "function": {"name": "lookup_tide", "arguments": json.dumps({"harbour": f"H{i}"})}}
+    turns = [
+        {"role": "user", "content": f"When is high tide in harbour H{i}?"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": json.dumps({"high": f"09:1{i}"})},
+        {"role": "assistant", "content": f"High tide in H{i} is at 09:1{i}."},
+    ]
+    return {"messages": ([{"role": "system", "content": "You have tools."}] if system else []) + turns, "tools": TOOLS}
+
+
+def test_a_refusal_in_several_ways_gives_the_training_rows_their_lines(tmp_path, capsys, tiny_model_dir):
+    """`train` refused a file of tool calls under a template that leaves them out "In 8 of 8 training rows, in 2 ways.
+    Rows 1, 2, 4 ...: ..." and said where only the held-out rows are in the file ("held-out row 1 is line 4"): the
+    training rows each way names were not found in the message (`split_lines.named_rows`)."""
+    path = tmp_path / "tides.jsonl"
+    path.write_text("".join(json.dumps(_call_row(i, i % 3 == 0)) + "\n" for i in range(10)), encoding="utf-8")
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(path), "--test-size", "2", "--max-steps", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "training rows, in 2 ways. Rows " in err, err
+    message, note = err.split("The row numbers above count", 1)
+    lines = {int(n): int(line) for n, line in re.findall(r"training row (\d+) is line (\d+)", note)}
+    assert {1, 2} <= set(lines), note
+    # Each way's rows are the right lines: the calls of message 3 in the rows with a system turn (every third line).
+    training, checked = message.split("In held-out", 1)[0], set()
+    for rows, turn in re.findall(
+        r"Rows? ([\d, ]+)(?: and \d+ more)?: The model's own template [^.]* of message (\d)", training
+    ):
+        for n in (int(x) for x in rows.split(", ") if int(x) in lines):
+            assert ((lines[n] - 1) % 3 == 0) == (turn == "3"), (n, lines[n], turn)
+            checked.add(turn)
+    assert checked == {"2", "3"}, training
