@@ -477,8 +477,12 @@ def test_each_method_changes_what_it_trains_and_learns_a_memorizable_batch(learn
 
 
 def _sequence_logps(logits, input_ids, completion_mask):
-    logps = torch.log_softmax(logits[:, :-1].float(), dim=-1).gather(-1, input_ids[:, 1:, None]).squeeze(-1)
-    return (logps * completion_mask[:, 1:]).sum(-1)
+    """[B]: each row's sum of log p(token) over the tokens its 0/1 `completion_mask` marks, the logits [B, L, V]
+    predicting the next token. The log-softmax is taken at the marked positions alone: over every position of a
+    49,152-token vocabulary it was a large part of each DPO loss test's CPU."""
+    rows, cols = completion_mask[:, 1:].nonzero(as_tuple=True)
+    logps = torch.log_softmax(logits[rows, cols].float(), dim=-1).gather(-1, input_ids[rows, cols + 1, None])
+    return torch.zeros(len(logits)).index_add_(0, rows, logps.squeeze(-1))
 
 
 def _logsig(x):
@@ -613,12 +617,40 @@ def _logits(model, ids):
         return model(input_ids=ids).logits
 
 
-@pytest.mark.parametrize("method", ["lora", "full"])
-def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tiny_model_dir, method):
+CUSTOM_TEMPLATE = (
+    "{%- for m in messages %}{{- '<|im_start|>' + m['role'] + '\\n' }}{%- if m['role'] == 'assistant' %}"
+    "{%- generation %}{{- m['content'] + '<|im_end|>' }}{%- endgeneration %}{{- '\\n' }}{%- else %}"
+    "{{- m['content'] + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}{# custom #}"
+)
+
+
+def _assert_exports_carry_the_template(folders, tiny_model_dir, template: str, source: str) -> None:
+    """The run's template is each exported folder's tokenizer chat_template: transformers renders chats with it as
+    ftlib did in training."""
+    from transformers import AutoTokenizer
+
+    from ftlib.templates import get_template, render
+
+    ours = get_template(template, AutoTokenizer.from_pretrained(tiny_model_dir), source=source or None)
+    messages = SFT_ROWS[0]["messages"]
+    for folder in folders:
+        saved = AutoTokenizer.from_pretrained(folder)
+        assert saved.chat_template == ours.source
+        assert saved.apply_chat_template(messages, tokenize=False) == render(ours, messages)
+
+
+# Each run trains with a built-in template, so its exports also show they carry it (what
+# test_exports_carry_the_template_the_run_trained_with checks of a custom one): one run, trained and exported, for
+# both checks.
+@pytest.mark.parametrize("method, template", [("lora", "chatml"), ("full", "tokenizer")])
+def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft_and_carry_the_template(
+    tiny_model_dir, method, template
+):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    config = tiny_config(tiny_model_dir, method=method, max_steps=3, learning_rate=1e-2)
+    config = tiny_config(tiny_model_dir, method=method, max_steps=3, learning_rate=1e-2, template=template)
     run_id = runs.create_run(config)
     path = runs.find(run_id).path
     prepared = build_trainer(config, path, rows=(SFT_ROWS, []))
@@ -636,7 +668,8 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
     assert not list(saved.glob("*.bin")), "a pickle beside the weights (the Trainer's training_args.bin)"
     if method == "full":  # training turned the KV cache off; the result generates with it, as its base does
         assert AutoModelForCausalLM.from_pretrained(saved).config.use_cache is True
-    merged = AutoModelForCausalLM.from_pretrained(export.export_merged(run)).eval()
+    merged_folder = export.export_merged(run)
+    merged = AutoModelForCausalLM.from_pretrained(merged_folder).eval()
     torch.testing.assert_close(_logits(merged, ids), want, atol=1e-5, rtol=1e-5)
     if method == "lora":
         adapter = export.export_adapter(run)
@@ -644,40 +677,27 @@ def test_exports_reload_to_identical_logits_with_plain_transformers_and_peft(tin
         reloaded = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), adapter).eval()
         torch.testing.assert_close(_logits(reloaded, ids), want, atol=1e-5, rtol=1e-5)
         assert export.zip_folder(adapter).stat().st_size > 0
+        _assert_exports_carry_the_template([adapter, merged_folder], tiny_model_dir, template, "")
     else:
         with pytest.raises(export.ExportError, match="no adapter"):
             export.export_adapter(run)
+        _assert_exports_carry_the_template([merged_folder], tiny_model_dir, template, "")
 
 
-CUSTOM_TEMPLATE = (
-    "{%- for m in messages %}{{- '<|im_start|>' + m['role'] + '\\n' }}{%- if m['role'] == 'assistant' %}"
-    "{%- generation %}{{- m['content'] + '<|im_end|>' }}{%- endgeneration %}{{- '\\n' }}{%- else %}"
-    "{{- m['content'] + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}{# custom #}"
-)
-
-
-@pytest.mark.parametrize("template", ["chatml", "custom"])
-def test_exports_carry_the_template_the_run_trained_with(tiny_model_dir, template):
-    """A run trained with a built-in or custom template saves it as the tokenizer's chat_template: the adapter and
-    the merged model format chats as training did (transformers renders them the same as ftlib)."""
-    from transformers import AutoTokenizer
-
-    from ftlib.templates import get_template, render
-
-    source = CUSTOM_TEMPLATE if template == "custom" else ""
-    config = tiny_config(tiny_model_dir, method="lora", max_steps=1, template=template, template_source=source)
+def test_exports_carry_the_template_the_run_trained_with(tiny_model_dir):
+    """A run trained with a custom template saves it as the tokenizer's chat_template: the adapter and the merged
+    model format chats as training did (transformers renders them the same as ftlib). A built-in template: the
+    export test above."""
+    config = tiny_config(
+        tiny_model_dir, method="lora", max_steps=1, template="custom", template_source=CUSTOM_TEMPLATE
+    )
     run = runs.find(runs.create_run(config))
     prepared = build_trainer(config, run.path, rows=(SFT_ROWS, []))
     prepared.trainer.train()
     save_final(prepared, config, run.path)
     run.update_status(state="finished")  # as the worker records it: only a finished run is exported
-    ours = get_template(template, AutoTokenizer.from_pretrained(tiny_model_dir), source=source or None)
-    messages = SFT_ROWS[0]["messages"]
-    for folder in (export.export_adapter(run), export.export_merged(run)):
-        saved = AutoTokenizer.from_pretrained(folder)
-        assert saved.chat_template == ours.source
-        assert saved.apply_chat_template(messages, tokenize=False) == render(ours, messages)
+    folders = [export.export_adapter(run), export.export_merged(run)]
+    _assert_exports_carry_the_template(folders, tiny_model_dir, "custom", CUSTOM_TEMPLATE)
 
 
 # Replies end with `<|endoftext|>` (0), which is neither the tokenizer's eos (`<|im_end|>`, 2) nor a token the
