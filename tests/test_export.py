@@ -230,28 +230,29 @@ def test_a_merged_model_is_built_again_once_its_base_or_adapter_changed(tiny_ada
     assert not run.merged_dir.exists() and not run.merged_sources.exists()
 
 
-@pytest.mark.parametrize("damage", ["cut short", "weights gone", "empty config"])
-def test_a_merged_model_damaged_since_it_was_built_is_built_again_not_handed_out(lora_run, damage):
+def test_a_merged_model_cut_short_without_weights_or_with_an_empty_config_is_built_again_not_handed_out(lora_run):
     """A reviewer truncated `merged/model.safetensors` and exported again: the folder and its zip were handed out
     (exit 0) and failed in `from_pretrained` ("incomplete metadata"). A `merged/` holding `{}` as its config.json
-    passed too. The cached copy is checked as the adapter is, and built again from the adapter."""
+    passed too. The cached copy is checked as the adapter is, and built again from the adapter. Each damage is done
+    to the model the previous one's export built again: one first build for the three (a merge is ~1.3 s of CPU)."""
     from transformers import AutoModelForCausalLM
 
     merged = export.export_merged(lora_run)
     weights = merged / "model.safetensors"
-    if damage == "cut short":
-        with open(weights, "r+b") as handle:
-            handle.truncate(weights.stat().st_size // 2)
-    elif damage == "weights gone":
-        weights.unlink()
-    else:
-        shutil.rmtree(merged)
-        merged.mkdir()
-        (merged / "config.json").write_text("{}")
-    again = export.export_merged(lora_run)
-    assert again == merged and export.damaged_files(again) == [] and export.missing_weights(again) == []
-    AutoModelForCausalLM.from_pretrained(again)  # loads: no SafetensorError
-    assert export.zip_folder(again).stat().st_size > 0
+    for damage in ("cut short", "weights gone", "empty config"):
+        if damage == "cut short":
+            with open(weights, "r+b") as handle:
+                handle.truncate(weights.stat().st_size // 2)
+        elif damage == "weights gone":
+            weights.unlink()
+        else:
+            shutil.rmtree(merged)
+            merged.mkdir()
+            (merged / "config.json").write_text("{}")
+        again = export.export_merged(lora_run)
+        assert again == merged and export.damaged_files(again) == [] and export.missing_weights(again) == [], damage
+        AutoModelForCausalLM.from_pretrained(again)  # loads: no SafetensorError
+        assert export.zip_folder(again).stat().st_size > 0
 
 
 def test_removing_the_copies_while_a_download_is_built_is_refused_not_half_done(lora_run):
