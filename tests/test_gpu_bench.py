@@ -108,7 +108,11 @@ def _run(capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
-def test_a_failing_row_is_reported_not_raised(tmp_path, capsys):
+def test_a_failing_row_is_reported_not_raised(tmp_path, capsys, monkeypatch):
+    import ftlib.throughput
+
+    # The table's matmul peaks are not what this test checks: measured, they spin 1 s of CPU for each dtype.
+    monkeypatch.setattr(ftlib.throughput, "matmul_peak", lambda *a, **k: 1e12)
     missing = tmp_path / "no-such-model"
     out = _run(
         capsys,
