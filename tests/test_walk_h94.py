@@ -1,7 +1,7 @@
 """One model, one name on all of Evaluate (helper 94, after helper 84's d3590dc): with a base the studio fine-tuned
 (run r7's merged export), the numbers said "r7/merged loss" while the per-token heatmap's rows and table still said
-"base", the side-by-side line "the change is tuned minus base" and the cost section "Everyday loss, base". Each
-test fails without its fix; a model as published keeps "base" (pinned in tests/test_pages_compare.py)."""
+"base", the side-by-side line "the change is tuned minus base" and the cost section "Everyday loss, base". The
+test fails without any one of its fixes; a model as published keeps "base" (pinned in tests/test_pages_compare.py)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ def _evaluated(varied_dir, adapter_template):
     return at
 
 
-def test_evaluate_heatmap_names_a_studio_export_base(varied_dir, adapter_template):
-    """The heatmap's top row read "base" and its table "base loss", "base chance" under "r7/merged loss"."""
+def test_evaluate_heatmap_change_and_cost_name_a_studio_export_base(varied_dir, adapter_template):
+    """One evaluation of the run (three tests each made the export, the run and the evaluation, ~2 s of CPU apiece):
+    - the heatmap's top row read "base" and its table "base loss", "base chance" under "r7/merged loss";
+    - under the side-by-side answers headed "r7/merged": "the change is tuned minus base"; and "How sure"'s help
+      "(tuned minus base)". Both say "tuned minus r7/merged";
+    - what it cost said "Everyday loss, base", "Variety, base" and captioned the sampled answers "Base"; its
+      sentences said "than the base model did" and "differ for the base model" (helper 96)."""
+    from tests.test_pages_compare import button
     from ui import chart_data
 
     at = _evaluated(varied_dir, adapter_template)
@@ -33,23 +39,11 @@ def test_evaluate_heatmap_names_a_studio_export_base(varied_dir, adapter_templat
     assert {"r7/merged loss", "r7/merged chance", "tuned loss", "tuned chance"} <= set(columns), columns
     assert not [c for c in columns if c.startswith("base")], columns
 
-
-def test_evaluate_change_is_tuned_minus_a_studio_export_base(varied_dir, adapter_template):
-    """Under the side-by-side answers headed "r7/merged": "the change is tuned minus base"; and "How sure"'s help
-    "(tuned minus base)". Both say "tuned minus r7/merged"."""
-    at = _evaluated(varied_dir, adapter_template)
     line = next(c.value for c in at.caption if c.value.startswith("Loss = how surprised"))
     assert "the change is tuned minus r7/merged." in line and "minus base" not in line, line
     sure = next(c for c in at.caption if c.value.startswith("**How sure:**"))
     assert "(tuned minus r7/merged)" in sure.proto.help, sure.proto.help
 
-
-def test_evaluate_cost_names_a_studio_export_base(varied_dir, adapter_template):
-    """What it cost said "Everyday loss, base", "Variety, base" and captioned the sampled answers "Base"; its
-    sentences said "than the base model did" and "differ for the base model" (helper 96)."""
-    from tests.test_pages_compare import button
-
-    at = _evaluated(varied_dir, adapter_template)
     button(at, "Measure what it cost").click()
     at.run()
     assert at.session_state["evaluate_cost"][1].wait(timeout=300)
