@@ -16,12 +16,20 @@ from ftlib.shared_base import SharedBases
 from ftlib.testing import make_random_adapter, make_run
 
 
-@pytest.fixture
-def two_runs(varied_model, tmp_path):
+@pytest.fixture(scope="module")
+def two_adapters(varied_model, tmp_path_factory):
+    """Two random adapters of one model, made once a module: each test's runs copy them in (`make_run`), so no test
+    sees another's loads or files (7 tests made the same two, ~0.5 s of CPU each)."""
     model = str(varied_model(4))
+    folder = tmp_path_factory.mktemp("shared-base-adapters")
+    return model, [make_random_adapter(model, folder / str(seed), seed=seed, b_std=0.5) for seed in (1, 2)]
+
+
+@pytest.fixture
+def two_runs(two_adapters):
+    model, adapters = two_adapters
     runs = []
-    for seed, run_id in ((1, "run-one"), (2, "run-two")):
-        adapter = make_random_adapter(model, tmp_path / run_id, seed=seed, b_std=0.5)
+    for adapter, run_id in zip(adapters, ("run-one", "run-two"), strict=True):
         runs.append(make_run(run_id, {"model": model, "dataset": "d", "template": "chatml"}, adapter=adapter).path)
     return model, runs
 
