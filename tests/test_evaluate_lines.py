@@ -59,7 +59,9 @@ def test_an_old_split_without_places_is_named_as_before(tmp_path, varied_dir, ad
     assert heldout_place(info.meta, 0, 2) is None and heldout_lines(info.meta, [0, 1], 2) == ""
 
 
-def test_the_cli_names_the_file_line_of_the_rows_it_names(capsys, split_run):
+def test_the_cli_and_then_the_page_name_the_file_line_of_the_rows_they_name(capsys, split_run, varied_dir):
+    """One run evaluated from the CLI, then its page opened: the page shows the CLI's `--json` evaluation as after a
+    reload (the page's own test evaluated the run with the same command a second time)."""
     out = cli(capsys, "evaluate", split_run.id, "--max-new-tokens", "4")[0]
     assert "Row 1 was scored on the first 64 tokens only" in out, out  # the long story, cut
     assert (
@@ -69,18 +71,6 @@ def test_the_cli_names_the_file_line_of_the_rows_it_names(capsys, split_run):
     agg = json.loads(cli(capsys, "evaluate", split_run.id, "--json")[0])  # kept for the page: its boxes' defaults
     assert [r["where"] for r in agg["per_row"]] == ["line 5 of chats.jsonl", "line 8 of chats.jsonl"]
 
-
-def test_the_cli_says_nothing_more_for_an_old_split(capsys, tmp_path, varied_dir, adapter_template):
-    saved_with_lines(tmp_path, ROWS, TEST_AT, name="old", lines=False)
-    run = run_on("old", varied_dir, adapter_template)
-    out = cli(capsys, "evaluate", run.id, "--max-new-tokens", "4")[0]
-    assert "Row 1 was scored on the first 64 tokens only" in out and "count the run's held-out rows" not in out
-    agg = json.loads(cli(capsys, "evaluate", run.id, "--json", "--max-new-tokens", "4")[0])
-    assert all("where" not in r for r in agg["per_row"])
-
-
-def test_the_page_names_the_file_line_of_the_rows_it_names(capsys, split_run, varied_dir):
-    cli(capsys, "evaluate", split_run.id, "--json")  # kept with the run: the page shows it as after a reload
     at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     captions = [c.value for c in at.caption]
@@ -93,6 +83,15 @@ def test_the_page_names_the_file_line_of_the_rows_it_names(capsys, split_run, va
     assert row_box.options[1].startswith("2 (line 8 of chats.jsonl): "), row_box.options
     table = next(d.value for d in at.dataframe if "where" in d.value)
     assert list(table["where"]) == ["line 5 of chats.jsonl", "line 8 of chats.jsonl"]
+
+
+def test_the_cli_says_nothing_more_for_an_old_split(capsys, tmp_path, varied_dir, adapter_template):
+    saved_with_lines(tmp_path, ROWS, TEST_AT, name="old", lines=False)
+    run = run_on("old", varied_dir, adapter_template)
+    out = cli(capsys, "evaluate", run.id, "--max-new-tokens", "4")[0]
+    assert "Row 1 was scored on the first 64 tokens only" in out and "count the run's held-out rows" not in out
+    agg = json.loads(cli(capsys, "evaluate", run.id, "--json", "--max-new-tokens", "4")[0])
+    assert all("where" not in r for r in agg["per_row"])
 
 
 def test_a_grpo_runs_answers_name_the_file_line_of_each_prompt(capsys, tmp_path, varied_dir, adapter_template):
