@@ -25,7 +25,8 @@ def _each_gguf_file_parsed_once():
     one (about 2.5 s of CPU each): every export reads the default model's GGUF for its tokenizer, and transformers
     reads an exported file once for its weights and again for its tokenizer. Here a file as it stands (its path, size
     and modification time) is parsed once a module and that parse handed to every reader: the same bytes, the same
-    fields (13 parses a module, 5 files). A file written again is a new key: parsed afresh."""
+    fields (13 parses a module without it; with it, each of the 3 files read is parsed once). A file written again is
+    a new key: parsed afresh."""
     import os
 
     import gguf
@@ -69,13 +70,21 @@ def _logits(model, ids) -> torch.Tensor:
         return model(torch.tensor([ids])).logits[0]
 
 
-def test_a_full_fine_tunes_gguf_is_its_model_with_the_default_tokenizer_and_the_runs_template(tiny_llama, tmp_path):
+def test_a_full_fine_tunes_gguf_is_its_model_with_the_default_tokenizer_the_runs_template_and_its_name(
+    tiny_llama, tmp_path
+):
+    """GGUF strings are UTF-8: `general.name` (what llama.cpp and Ollama show) is the run's name as written; only the
+    file's name is made safe. It was the file's name, `Modele` for `Modèle 海盗 🏴‍☠️`. (One export for both: the
+    name's own test exported and parsed a second file, ~5 s of CPU.)"""
+    import gguf
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    run = make_run("r-full", {"dataset": "d", "method": "full", "name": "tide talk"}, model=tiny_llama)
+    run = make_run("r-full", {"dataset": "d", "method": "full", "name": "Modèle 海盗 🏴‍☠️"}, model=tiny_llama)
     folder = export.export_gguf(run, "f32")
     (gguf_file,) = folder.glob("*.gguf")
-    assert gguf_file.name == "tide_talk.gguf"
+    assert gguf_file.name == "Modele_海盗.gguf"  # letters of any script kept, the emoji not
+    field = gguf.GGUFReader(gguf_file).fields["general.name"]
+    assert bytes(field.parts[field.data[0]]).decode("utf-8") == "Modèle 海盗 🏴‍☠️"
     model, tokenizer = _read_back(gguf_file)
     studio_tokenizer = AutoTokenizer.from_pretrained(run.model_dir)
     ids = studio_tokenizer(TEXT, add_special_tokens=False).input_ids
@@ -84,7 +93,7 @@ def test_a_full_fine_tunes_gguf_is_its_model_with_the_default_tokenizer_and_the_
     trained = AutoModelForCausalLM.from_pretrained(run.model_dir, dtype=torch.float32).eval()
     assert torch.equal(_logits(model, ids), _logits(trained, ids))  # f32: the same weights, the same layout
     modelfile = (folder / "Modelfile").read_text()
-    assert "FROM ./tide_talk.gguf\n" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
+    assert "FROM ./Modele_海盗.gguf\n" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
 
     stamp = gguf_file.stat().st_mtime_ns
     assert export.export_gguf(run, "f32") == folder and gguf_file.stat().st_mtime_ns == stamp  # kept, not rewritten
@@ -149,15 +158,3 @@ def test_the_cli_and_the_train_page_offer_it(tiny_llama, capsys):
     assert folder == export.gguf_dir(run, "f16") and len(list(folder.glob("*.gguf"))) == 1
     assert f"note: run it with `ollama create NAME -f {folder / 'Modelfile'}`" in said.err  # how, on stderr
     assert main(["runs", "export", "r-cli", "--gguf", "q4"]) == 2  # argparse's choices: a one-line error
-
-
-def test_the_gguf_names_the_model_as_its_run_is_named(tiny_llama):
-    """GGUF strings are UTF-8: `general.name` (what llama.cpp and Ollama show) is the run's name as written; only the
-    file's name is made safe. It was the file's name, `Modele` for `Modèle 海盗 🏴‍☠️`."""
-    import gguf
-
-    run = make_run("r-named", {"dataset": "d", "method": "full", "name": "Modèle 海盗 🏴‍☠️"}, model=tiny_llama)
-    (gguf_file,) = export.export_gguf(run, "f16").glob("*.gguf")
-    assert gguf_file.name == "Modele_海盗.gguf"  # letters of any script kept, the emoji not
-    field = gguf.GGUFReader(gguf_file).fields["general.name"]
-    assert bytes(field.parts[field.data[0]]).decode("utf-8") == "Modèle 海盗 🏴‍☠️"
