@@ -33,17 +33,26 @@ def only_run():
     return runs.find(run.id)
 
 
-def trained_here(monkeypatch, argv: list[str]):
+def trained_here(monkeypatch, argv: list[str], log: bool = False):
     """`train ARGV --detach` (its checks, warnings and run folder as ever), the run then trained to its end by the
-    worker's own `execute` in this process, its lines on this process's stdout; returns the run. For a test of what
-    the worker does, not of the process it runs in nor of `train` following it: a worker process of its own imports
-    torch, transformers, TRL and PEFT again (~8 s of CPU a run)."""
+    worker's own `execute` in this process, its lines on this process's stdout (`log`: written to the run's
+    train.log instead, stdout and stderr, as its launch writes them, for `follow` to read); returns the run. For a
+    test of what the worker does, not of the process it runs in: a worker process of its own imports torch,
+    transformers, TRL and PEFT again (~8 s of CPU a run)."""
+    import contextlib
+
     from ftlib import worker
 
     monkeypatch.setattr(runs, "advance", lambda **_: [])  # queued, not launched: trained below
     assert main([*argv, "--detach"]) == 0
     run = only_run()
-    assert worker.execute(run.path) == "finished", run.read_status()
+    with contextlib.ExitStack() as stack:
+        if log:
+            handle = stack.enter_context(open(run.log_file, "a", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(handle))
+            stack.enter_context(contextlib.redirect_stderr(handle))
+        state = worker.execute(run.path)
+    assert state == "finished", run.read_status()
     return run
 
 
@@ -250,13 +259,18 @@ def test_settings_that_apply_and_a_files_defaults_are_not_named(tmp_path, capsys
     assert "`test_size` 0.2 (it splits a data file; a saved split has its own held-out rows)" in said
 
 
-def test_grpo_is_followed_by_its_reward_not_its_surrogate_loss(tmp_path, capsys, tiny_model_dir):
+def test_grpo_is_followed_by_its_reward_not_its_surrogate_loss(tmp_path, monkeypatch, capsys, tiny_model_dir):
     """Review 4: GRPO's console said `[eval step 3] eval loss 0.0000` and `last loss 0.0000` while its held-out reward
-    was 1.859."""
+    was 1.859. The console is what `train` prints of a run it queued: its train.log followed (`follow`), then its end
+    (`said_end`); the run is trained here, its log written as its own process would write it."""
+    from ftlib.commands.train import follow, said_end
+
     data = write_rows(tmp_path / "prompts.jsonl", PROMPTS)
     rewards = '[{"contains": "sailor"}, {"length": {"target": 4}}]'
     argv = ["train", "--model", str(tiny_model_dir), "--dataset", data, "--method", "grpo", "--rewards", rewards]
-    assert main([*argv, "--grpo-group-size", "2", "--grpo-max-new-tokens", "4", "--test-size", "2", *SMALL]) == 0
+    argv += ["--grpo-group-size", "2", "--grpo-max-new-tokens", "4", "--test-size", "2", *SMALL]
+    run = trained_here(monkeypatch, argv, log=True)
+    assert said_end(run.id, follow(run.id, poll=0)) == 0  # as `train` follows and ends it
     out = capsys.readouterr().out
     step = next(line for line in out.splitlines() if line.startswith("[step 1/1]"))
     assert step.startswith("[step 1/1] reward ") and " loss " not in step
