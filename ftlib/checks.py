@@ -11,15 +11,15 @@ list with row counts, for a dataset-level report.
 Codes: no_trained_tokens, prompt_only, eot_not_trained, missing_special_tokens, double_bos, pad_is_eos,
 truncated_assistant, not_prefix_preserving, generation_prompt_mismatch, padding_side, spans_approximate,
 tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, system_dropped, message_dropped,
-reply_dropped, system_as_assistant, weight_zero, text_joins_turns, control_token_in_text, line_separator_in_text,
-zero_width_in_text. The generation-prompt check (generation_prompt_mismatch) lives in `ftlib.prompt_checks`, those
-of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos, padding_side,
-control_token_in_text) in `ftlib.tokenizer_checks`, those of what a template does to the row's messages
+reply_dropped, system_as_assistant, weight_zero, tool_calls_untrained, text_joins_turns, control_token_in_text,
+line_separator_in_text, zero_width_in_text. The generation-prompt check (generation_prompt_mismatch) lives in
+`ftlib.prompt_checks`, those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos,
+padding_side, control_token_in_text) in `ftlib.tokenizer_checks`, those of what a template does to the row's messages
 (tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, text_joins_turns, system_dropped,
-message_dropped, reply_dropped, system_as_assistant) and of characters nobody sees in them (line_separator_in_text,
-zero_width_in_text) in `ftlib.message_checks`; cut_in_training (what a run at its default max length would cut of a
-row shown whole: `tokens` without --max-length) is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max
-length than the model reads (`longer_fix`).
+message_dropped, reply_dropped, system_as_assistant), of tool calls a policy leaves untrained (tool_calls_untrained)
+and of characters nobody sees in them (line_separator_in_text, zero_width_in_text) in `ftlib.message_checks`;
+cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens` without --max-length)
+is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model reads (`longer_fix`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from ftlib.message_checks import (
     check_system_as_assistant,
     check_text_joins_turns,
     check_tool_calls_dropped,
+    check_tool_calls_untrained,
     check_tools_not_shown,
     invisible_character_checks,
     left_out,
@@ -130,11 +131,11 @@ def template_report(
     pair share one), 1, 2, ... when None; `split` is "training" or "held-out"; `total`: the rows of the split, those
     left out for having nothing to learn included (by default those of `numbers`). Training rows are counted and named
     ("In 2 of 40 training rows (rows 3, 9): ...") and also checked by `check_eot_trained` (a reply the model never
-    learns to end), `check_text_joins_turns` (turns run together) and `control_token_checks` (a control token in a
-    turn's own text, which the model learns to write); held-out rows are named ("In held-out row 2, scored as the
-    template writes it: ..."), as the run's evaluation and the Evaluate page score each of them. Rows that say it
-    differently (another turn, another effect) are not told one row's words: each wording comes with its own rows
-    (`_in_rows`)."""
+    learns to end), `check_text_joins_turns` (turns run together), `check_tool_calls_untrained` (tool calls the
+    policy never trains) and `control_token_checks` (a control token in a turn's own text, which the model learns to
+    write); held-out rows are named ("In held-out row 2, scored as the template writes it: ..."), as the run's
+    evaluation and the Evaluate page score each of them. Rows that say it differently (another turn, another effect)
+    are not told one row's words: each wording comes with its own rows (`_in_rows`)."""
     numbers = list(range(1, len(encodings) + 1)) if numbers is None else numbers
     per_row = [row_losses(enc, template) for enc in encodings]
     if split == "training":  # a reply whose end is not trained never learns to stop (the README's promise)
@@ -143,6 +144,8 @@ def template_report(
             found += [c for p in chats if (c := check_eot_trained(p, template)) is not None][:1]
             # turns run together teach the model replies glued to the next turn (the Tokens page says it too)
             found += [c for p in chats if (c := check_text_joins_turns(p, template)) is not None][:1]
+            # calls a policy training only the last reply never trains (helper 104: the run said nothing of it)
+            found += [c for p in chats if (c := check_tool_calls_untrained(p)) is not None][:1]
             # a pair's two answers share their prompt: a control token in it is said once
             said = {(c.severity, c.message): c for p in chats for c in control_token_checks(p, template)}
             found += list(said.values())
@@ -252,6 +255,7 @@ def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, conte
             check_no_generation_prompt(enc, tokenizer, template),
             check_spans(enc),
             check_weight_zero(enc),
+            check_tool_calls_untrained(enc),
         ]
     found.append(check_padding_side(tokenizer, purpose))
     return [c for c in found if c is not None]

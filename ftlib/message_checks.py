@@ -1,6 +1,7 @@
 """Checks of what a template does to a row's messages: leaves out tool calls, tool definitions, reasoning or a
 message's text, writes a message in another form or the system message as the assistant's, or writes turns back to
-back with nothing to tell them apart; and turns holding characters nobody sees (U+2028, zero-width spaces: no
+back with nothing to tell them apart; tool calls a policy that trains only the last reply leaves untrained
+(`check_tool_calls_untrained`); and turns holding characters nobody sees (U+2028, zero-width spaces: no
 template's doing, said where the row is shown). Each returns a `Check` or None (`messages_dropped_checks`,
 `invisible_character_checks`: a list, one a kind); `ftlib.checks.preflight` runs them with the others, and
 `row_losses` tells a run about the ones that lose data.
@@ -8,7 +9,8 @@ template's doing, said where the row is shown). Each returns a `Check` or None (
     messages_dropped_checks(enc, template)  # enc: a tokens.Encoded; [Check("system_dropped", ...), ...]
     first_dropped_tool_calls(result.rows, tokenizer, template)  # 0: rows[0]'s calls are left out; None: kept or none
 
-Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of the turns (checks.py).
+Not known here: the tokenizer's special tokens (tokenizer_checks), the masks of the turns (checks.py; only whether a
+tool call is trained is read here).
 """
 
 from __future__ import annotations
@@ -97,6 +99,30 @@ def first_dropped_tool_calls(rows: list[dict], tokenizer, template: ChatTemplate
     # A preference row's two answers are encoded apart (tokens.parts): either may hold the calls.
     encoded = parts(encode_row(rows[i], tokenizer, template)).values()
     return i if any(left_out(part, "tool_call") for part in encoded) else None
+
+
+def check_tool_calls_untrained(enc: Encoded) -> Check | None:
+    """info "tool_calls_untrained" when the policy trains only the last reply ('last_assistant', or 'completion_only'
+    on a conversation) and earlier assistant turns hold tool calls the template writes: shown as context, never
+    trained, so the model learns the final answers but not to call a tool. None otherwise: turns of weight 0 are
+    `weight_zero`'s, calls the template leaves out `check_tool_calls_dropped`'s, a prompt's turns are never trained
+    (`enc.train_from`), and a row that trains nothing is `no_trained_tokens`'."""
+    if enc.policy not in ("last_assistant", "completion_only") or not enc.num_trained:
+        return None
+    untrained = [s.message for s in enc.segments if s.kind == "tool_call" and not s.trained and s.message is not None]
+    if not any(i >= enc.train_from and enc.messages[i].get("weight", 1) != 0 for i in untrained):
+        return None
+    # One wording for every row (the turns are not named): a run's report counts the rows it is said of, and the
+    # Tokens page marks each masked turn's tokens with this policy's reason.
+    return Check(
+        "tool_calls_untrained",
+        "info",
+        f"The '{enc.policy}' policy trains only the last assistant reply: the tool calls of the earlier assistant "
+        "turns are shown to the model as context, never trained, so it learns to answer from tool results but not "
+        "to call a tool.",
+        "Use the 'all_assistant' policy to train every assistant turn, its tool calls included; keep "
+        f"'{enc.policy}' if only the final answers are to be learned.",
+    )
 
 
 def check_tools_not_shown(enc: Encoded, template: ChatTemplate) -> Check | None:
