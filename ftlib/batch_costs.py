@@ -274,10 +274,43 @@ def untrained_warnings(
     return out
 
 
+def cut_warnings(
+    encoded: Sequence,
+    rows: Sequence[dict],
+    numbers: Sequence[int],
+    tokenizer,
+    template,
+    policy: str,
+    max_length: int,
+    context: int | None = None,
+) -> list[str]:
+    """What `train` warns of the rows `max_length` cuts (`run_preflight.cut_warnings`, its words, not a second
+    wording) for `encoded`, rows encoded whole (max length None), as `batch` and the Batches page encode them: `rows`
+    are the rows encoded, `numbers` their numbers (1-based), `context` the model's context length (for the fix). The
+    rows longer than `max_length` are encoded again at it, as a run encodes them (only those: most rows fit); the rows
+    a run leaves out (`untrained_rows`, said by `untrained_warnings`) count only in the longest row the fix names, as
+    in `train`. [] when no trained token is cut."""
+    from ftlib.run_preflight import cut_warnings as train_words
+    from ftlib.tokens import encode_row, parts
+
+    left_out = {i for i, _, _ in untrained_rows(encoded, max_length)}
+    kept, kept_numbers, dropped = [], [], []
+    for i, (enc, row, number) in enumerate(zip(encoded, rows, numbers, strict=True)):
+        if any(len(part.all_ids) > max_length for part in parts(enc).values()):
+            enc = encode_row(row, tokenizer, template, policy, max_length)
+        if i in left_out:
+            dropped.append(enc)
+        else:
+            kept.append(enc)
+            kept_numbers.append(number)
+    return train_words(kept, max_length, kept_numbers, context, dropped, template.title)
+
+
 __all__ = [
     "STRATEGIES",
     "STRATEGY_LABELS",
     "compare_strategies",
+    "cut_warnings",
     "kinds_of",
     "run_strategy",
     "make_batches",

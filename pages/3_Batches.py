@@ -22,7 +22,7 @@ from ftlib import batch_costs, batching, checks, fastpath, workspace
 from ftlib.config import field_specs
 from ftlib.errors import plural
 from ftlib.methods import batching_refusals
-from ftlib.models import cuda_available
+from ftlib.models import context_length, cuda_available
 from ftlib.rows import row_kind
 from ftlib.split_lines import lines_note
 from ftlib.templates import TEMPLATE_NAMES, get_template
@@ -200,22 +200,35 @@ def split_stats(
     source: str | None = None,
     grad_accum: int = 1,
     seed: int = 0,
-) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]]]:
+) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]], list[str]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
     strategies they cannot use and why, how many are pairs, {row number: why} of the rows a run refuses (they
-    cannot be encoded: left out of the table), and the rows a run would leave out at `max_length` as (name, reason,
-    tokens) (`batch_costs.untrained_rows`). Cached: the page
-    reruns on every click and this takes about a second per few thousand rows; `version` (`workspace.split_version`)
-    keys the split as saved now, so a split replaced under the same name is counted again. `source`: a custom
-    template's Jinja text; `seed`: the run's, which orders the length-grouped batches."""
+    cannot be encoded: left out of the table), the rows a run would leave out at `max_length` as (name, reason,
+    tokens) (`batch_costs.untrained_rows`), and `train`'s warning of the rows it cuts and keeps
+    (`batch_costs.cut_warnings`, as `ftlib batch` says it). Cached: the page reruns on every click and this takes
+    about a second per few thousand rows; `version` (`workspace.split_version`) keys the split as saved now, so a
+    split replaced under the same name is counted again. `source`: a custom template's Jinja text; `seed`: the run's,
+    which orders the length-grouped batches."""
     examples, names, failed = split_encoded(split, version, model_spec, template, policy, limit, source)
     if not examples:
-        return [], {}, 0, failed, []
+        return [], {}, 0, failed, [], []
     compared = batch_costs.compare_strategies(examples, batch_size, max_length, seed=seed, grad_accum=grad_accum)
     stats = batch_costs.strategy_rows(compared, grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
-    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained
+    numbers = [n for n in range(1, len(examples) + len(failed) + 1) if n not in failed]  # as split_template_checks's
+    tok = cached_tokenizer(model_spec)
+    cut = batch_costs.cut_warnings(
+        examples,
+        [cached_split(split)[0][n - 1] for n in numbers],
+        numbers,
+        tok,
+        get_template(template, tok, source=source),
+        policy,
+        max_length,
+        context_length(model_spec),
+    )
+    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained, cut
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
@@ -272,7 +285,7 @@ def whole_split(
         "does; packing fills rows of that length."
     )
     with user_errors("Could not compute the statistics"):
-        stats, unusable, pairs, failed, untrained = split_stats(
+        stats, unusable, pairs, failed, untrained, cut = split_stats(
             name,
             version,
             model,
@@ -376,6 +389,8 @@ def whole_split(
         "long_prompt": "Raise the max length above, or shorten the prompts.",
     }
     for said in batch_costs.untrained_warnings(untrained, max_length, f"the loss policy '{policy}'", fixes):
+        st.warning(said, icon=alerts.WARNING)
+    for said in cut:  # the rows kept, cut: the "cut" column alone said it (helper 104's walk); `train`'s words
         st.warning(said, icon=alerts.WARNING)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)

@@ -7,7 +7,11 @@ than --max-length showed only a "cut" count in a column, where `train` warns of 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
 from ftlib.checks import preflight
 from ftlib.cli import main
 from ftlib.config import RunConfig
@@ -15,6 +19,7 @@ from ftlib.run_preflight import preflight as run_preflight
 from ftlib.templates import get_template
 from ftlib.tokens import encode_row
 
+ROOT = Path(__file__).resolve().parents[1]
 TOOLS = [
     {
         "type": "function",
@@ -82,3 +87,32 @@ def test_train_counts_the_rows_it_leaves_calls_untrained_in(tiny_model_dir):
     assert len(said) == 1 and said[0].startswith(f"In 2 of 3 training rows (rows 1, 3): {SAID}") and FIX in said[0]
     config = RunConfig(model=str(tiny_model_dir), template="hermes", mask_policy="all_assistant", max_length=512)
     assert not [w for w in run_preflight(config, rows=([tool_row(), PLAIN], [])).warnings if SAID in w]
+
+
+def test_batch_warns_of_cut_rows_in_trains_words(tmp_path, capsys, tiny_model_dir):
+    """A row longer than --max-length, cut and kept: `batch` said it only in its "cut" column."""
+    rows = [tool_row(), PLAIN]
+    data = tmp_path / "bus.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    config = RunConfig(model=str(tiny_model_dir), template="hermes", max_length=200)
+    (cut,) = [w for w in run_preflight(config, rows=(rows, [])).warnings if "longer than the max length" in w]
+    argv = ["batch", str(data), "--model", str(tiny_model_dir), "--template", "hermes", "--max-length", "200"]
+    assert main(argv) == 0
+    assert f"warning: {cut}\n" in capsys.readouterr().err
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cut_warnings"] == [cut]
+    assert main([*argv[:-1], "1024", "--policy", "last_assistant"]) == 0  # whole rows: no cut; the calls said
+    err = capsys.readouterr().err
+    assert "longer than the max length" not in err and f"warning: In 1 of 2 training rows (row 1): {SAID}" in err
+
+
+def test_the_batches_page_says_the_cut_rows_as_batch_does():
+    workspace.save_split("bus-cut", [tool_row(), PLAIN], [PLAIN], {"format": "messages"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = at.switch_page("pages/3_Batches.py").run()
+    at.selectbox(key="batch_template").set_value("hermes").run()
+    at.number_input(key="batch_max_length").set_value(200).run()
+    assert not at.exception, at.exception
+    warned = [w.value for w in at.warning]
+    cut = [w for w in warned if "longer than the max length of 200 tokens and cut" in w]
+    assert len(cut) == 1 and "(training row 1)" in cut[0], warned

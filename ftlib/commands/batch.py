@@ -11,7 +11,8 @@ each. The batch size, gradient accumulation and max length default to a run's (R
 the Batches page). `--format` and `--map` read the file as
 `data inspect` does. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
 length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON), and so
-is what the template leaves out of them (tool calls, tools, reasoning), as `train` says it (`template_checks`).
+are the rows it cuts and keeps (`cut_warnings`) and what the template leaves out of them (tool calls, tools,
+reasoning), as `train` says them (`template_checks`).
 """
 
 from __future__ import annotations
@@ -39,16 +40,18 @@ What padding, length grouping and packing each cost on FILE's rows, encoded as a
 --json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
 "grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches / grad_accum, rounded up),
 "real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}],
-"unavailable": {strategy: why}, "skipped_rows", "untrained_rows"}. Strategy "right_padding" ("Padding, shuffled", a
-run without group_by_length) counts the padding expected over a run's random orders, rounded to whole positions; a
-default run groups by length ("length_grouped"), or packs with packing on; "computed_per_trained"
-is rounded to 2 decimals, as printed.
+"unavailable": {strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
+"right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected over a run's random
+orders, rounded to whole positions; a default run groups by length ("length_grouped"), or packs with packing on;
+"computed_per_trained" is rounded to 2 decimals, as printed.
 "computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
 GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
 [{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would leave out
 at this max length, [{"row", "where", "tokens", "reason"}], reason "cut" (every trained token lies past the max
 length), "masked" (--policy trains no token of the row) or "long_prompt" (a prompt-only row longer than the max
-length, which GRPO leaves out); the strategies still count them. Without --json both are warnings on stderr."""
+length, which GRPO leaves out); the strategies still count them. "cut_warnings": what `train` warns of the rows the
+max length cuts and keeps (their trained tokens past the cut never learned), as text. Without --json each of these
+is a warning on stderr."""
 
 
 def register(sub) -> None:
@@ -102,7 +105,7 @@ def _batch(args) -> int:
 
     from ftlib import batch_costs, batching, checks
     from ftlib.data import DataError
-    from ftlib.models import load_tokenizer
+    from ftlib.models import context_length, load_tokenizer
 
     result = load_data(args)
     if not result.rows:
@@ -118,8 +121,13 @@ def _batch(args) -> int:
         encoded, args.batch_size, args.max_length, seed=args.seed, grad_accum=args.grad_accum
     )
     untrained = batch_costs.untrained_rows(encoded, args.max_length)
+    # Rows the max length cuts, in `train`'s words: the table's "cut" column alone said it (helper 104's walk).
+    numbers, context = list(result.row_numbers), context_length(args.model)
+    cut = batch_costs.cut_warnings(
+        encoded, result.rows, numbers, tokenizer, template, args.policy, args.max_length, context
+    )
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
-    losses = checks.template_report(encoded, template, list(result.row_numbers), total=len(encoded))
+    losses = checks.template_report(encoded, template, numbers, total=len(encoded))
     report = {
         "file": str(args.file),
         "rows": len(result.rows),
@@ -136,6 +144,7 @@ def _batch(args) -> int:
             {"row": result.row_numbers[i], "where": result.where(result.row_numbers[i]), "tokens": n, "reason": why}
             for i, why, n in untrained
         ],
+        "cut_warnings": cut,
         "template_checks": [
             {"code": c.code, "severity": c.severity, "message": c.message, "fix": c.fix} for c in losses
         ],
@@ -168,6 +177,8 @@ def _batch(args) -> int:
     for warning in [skipped_warning(result, args), *_untrained_warnings(untrained, result, args)]:
         if warning:
             print(warning, file=sys.stderr)
+    for warning in cut:  # the rows kept, cut: as `train` warns of them
+        print(f"warning: {warning}", file=sys.stderr)
     for check in losses:
         refused = "`train` refuses these rows: " if check.severity == "error" else ""
         print(f"warning: {refused}{check.message} {check.fix}", file=sys.stderr)
