@@ -378,24 +378,18 @@ def test_a_100_mb_file_through_the_cli(tmp_path):
     path = tmp_path / "big.jsonl"
     filler = "lorem ipsum dolor sit amet " * 14
     bad_line = 100_001  # one broken line deep in the file: its number must still be exact
-    lines = 0
+    # Each row written by json.dumps once, its number and filler put in as text (neither needs escaping), the size
+    # counted here: json.dumps and the text file's tell() for each of 120,000 rows were 0.96 s of CPU, this 0.21 s,
+    # for the same bytes.
+    turns = [{"role": "user", "content": "Question %d: %s"}, {"role": "assistant", "content": "Answer %d: %s"}]
+    row = json.dumps({"messages": turns}) + "\n"
+    lines = size = 0
     with open(path, "w", encoding="utf-8") as handle:
-        while handle.tell() < 100 * 1024 * 1024:
+        while size < 100 * 1024 * 1024:  # ASCII: a character is a byte
             lines += 1
-            if lines == bad_line:
-                handle.write('{"messages": [1, 2]}\n')
-                continue
-            handle.write(
-                json.dumps(
-                    {
-                        "messages": [
-                            {"role": "user", "content": f"Question {lines}: {filler}"},
-                            {"role": "assistant", "content": f"Answer {lines}: {filler}"},
-                        ]
-                    }
-                )
-                + "\n"
-            )
+            line = '{"messages": [1, 2]}\n' if lines == bad_line else row % (lines, filler, lines, filler)
+            handle.write(line)
+            size += len(line)
     assert path.stat().st_size >= 100 * 1024 * 1024
     started = time.monotonic()
     with open(tmp_path / "out.json", "wb") as out, open(tmp_path / "err.txt", "wb") as err:
