@@ -127,14 +127,20 @@ def in_form_words(message: str) -> str:
     >>> print(in_form_words("`mask_policy` everything does not work with KTO. Use all_assistant or completion_only."))
     **What is trained** everything does not work with KTO. Use "every assistant reply" or "the completion only".
     >>> print(in_form_words("the 'last_assistant' policy masks it; `completion_only` does not"))
-    the "the last assistant reply" policy masks it; "the completion only" does not
+    the "last assistant reply" policy masks it; "the completion only" does not
+    >>> print(in_form_words("The 'last_assistant' policy trains only the last assistant reply."))
+    The "last assistant reply" policy trains only the last assistant reply.
     """
     specs = field_specs()
     said = re.sub(r"`(\w+)`", lambda m: f"**{specs[m[1]].label}**" if m[1] in specs else m[0], message)
     for policy, label in POLICY_LABELS.items():
         if "_" in policy:  # an identifier, never an English word of the sentence ("everything" is both)
-            # with the quotes or backticks around it, if any: the label brings its own
-            said = re.sub(rf"([`'\"]?)\b{policy}\b\1", f'"{label}"', said)
+            # With the quotes or backticks around it, if any: the label brings its own. A "the" before it stays the
+            # sentence's and the label's own leaves ("the 'last_assistant' policy" read 'the "the last ..." policy').
+            def named(m: re.Match, label: str = label) -> str:
+                return f'{m[1]}"{label.removeprefix("the ")}"' if m[1] else f'"{label}"'
+
+            said = re.sub(rf"(\b[Tt]he )?([`'\"]?)\b{policy}\b\2", named, said)
     return said
 
 
