@@ -19,6 +19,7 @@ def _lora_model(model_dir, dropout: float, seed: int = 0):
     from ftlib.models import load_model
 
     model = load_model(str(model_dir), device="cpu")
+    torch.manual_seed(seed)  # PEFT draws A from torch's generator: the same model whatever tests ran before this one
     model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout, target_modules="all-linear"))
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
