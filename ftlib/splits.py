@@ -12,6 +12,7 @@ and formats (data.py, which re-exports these), where splits are saved (workspace
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections import Counter
@@ -152,7 +153,7 @@ def crowded_warnings(train: list[dict], test: list[dict], keys: list[str] | None
         key, n = Counter(part_keys).most_common(1)[0]
         if n < 3 or n <= CROWDED_SHARE * len(rows):
             continue
-        shown = _shortened(key)
+        shown = _quoted_row(key)
         effect = (
             "the held-out loss and Evaluate would mostly measure that one example"
             if part == "held-out"
@@ -164,6 +165,19 @@ def crowded_warnings(train: list[dict], test: list[dict], keys: list[str] | None
             + DEDUPE_SAID[1:]
         )
     return out
+
+
+def _quoted_row(key: str) -> str:
+    """A row's `row_key` as a warning names it: a chat row by its last user turn (its JSON opens with the system
+    message, alike in every row of a file: helper 105's walk read the same words for any row), else its JSON start.
+
+    >>> _quoted_row('{"messages": [{"content": "Be kind.", "role": "system"}, {"content": "Hi", "role": "user"}]}')
+    'the user turn "Hi"'
+    """
+    row = json.loads(key)
+    turns = (row.get("messages") or row.get("prompt")) if isinstance(row, dict) else None
+    said = [m.get("content") for m in turns or () if isinstance(m, dict) and m.get("role") == "user"]
+    return f'the user turn "{_shortened(said[-1])}"' if said and isinstance(said[-1], str) else _shortened(key)
 
 
 def _shortened(text: str) -> str:
