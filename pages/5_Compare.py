@@ -163,8 +163,12 @@ def reference_view(message: dict, chosen: bool = False) -> None:
     if message.get("content") or not message.get("tool_calls"):
         st.code(message.get("content") or "(empty)", language=None, wrap_lines=True)
     if message.get("tool_calls"):
+        # Written as the Data page writes them: a closed JSON box read '[...]' (helper 105's walk).
         st.caption("Its tool calls:")
-        st.json(message["tool_calls"], expanded=False)
+        for call in message["tool_calls"]:
+            fn = call.get("function") or call
+            args = fn.get("arguments")
+            st.text(f"{fn.get('name')}({args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)})")
 
 
 st.title("Compare")

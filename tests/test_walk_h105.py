@@ -62,3 +62,33 @@ def test_the_data_page_names_the_copied_row_by_its_question(tmp_path):
     assert not at.exception, at.exception
     said = [w.value for w in at.warning if "are copies of one row" in w.value]
     assert said and '(the user turn "Do you fix tubeless tyres?")' in said[0], said
+
+
+def tool_row(order: str) -> dict:
+    call = {"id": "c1", "type": "function", "function": {"name": "order_status", "arguments": {"order_id": order}}}
+    return {
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"Where is my order {order}?"},
+            {"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": '{"status": "shipped"}'},
+            {"role": "assistant", "content": f"Order {order} has shipped."},
+        ],
+        "tools": [{"type": "function", "function": {"name": "order_status", "parameters": {"type": "object"}}}],
+    }
+
+
+def test_compare_writes_a_reference_tool_call_as_the_data_page_does(tiny_model_dir):
+    """The walk: a held-out row picked at its first reply (a tool call) showed its reference's calls as a closed JSON
+    box reading '[...]'; the Data page writes the same call as `order_status({"order_id": "B-7"})`."""
+    from ftlib import workspace
+    from tests.test_pages_compare import open_page
+
+    workspace.save_split("desk-calls", [tool_row("B-1"), tool_row("B-2")], [tool_row("B-7")], {"format": "messages"})
+    at = open_page("pages/5_Compare.py", tiny_model_dir)
+    at.radio(key="compare_source").set_value("Pick from the test split").run()
+    at.radio(key="compare_answer_at").set_value(at.radio(key="compare_answer_at").options[1]).run()
+    assert not at.exception, at.exception
+    assert "Its tool calls:" in [c.value for c in at.caption]
+    assert 'order_status({"order_id": "B-7"})' in [t.value for t in at.text], [t.value for t in at.text]
+    assert not at.json
