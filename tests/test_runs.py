@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -236,13 +237,15 @@ def test_a_run_stopped_paused_for_the_device_and_killed_resumes_each_time_with_e
     process killed (reported as such, not as a stop); a last resume to the end: every step once, the schedule
     unbroken. Three tests (the stop, the kill, and tests/test_lease.py's handover) each trained a run of their own."""
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=0, eval_every=0))
+    # Checkpoints every 2 steps besides the stop's (one kept, `save_total_limit`): the kill's resume reads a periodic
+    # one, as the kill test this one replaced did, and the steps written past it are dropped.
+    run_id = runs.submit(real_config(tiny_model_dir, tmp_path, save_every=2, eval_every=0))
     wait_for(lambda: step_of(run_id) >= 3)
     assert runs.stop(run_id)["state"] == "stopping"
     info = runs.wait(run_id, timeout=240, poll=0.3)
     assert info.state == "interrupted" and info.stopped_by_user, info  # shown as "stopped — resumable"
     checkpoint = runs.find(run_id).last_checkpoint()
-    stopped_at = int(checkpoint.name.split("-")[1])  # save_every=0: the stop's own checkpoint, the only one
+    stopped_at = int(checkpoint.name.split("-")[1])  # the stop's own checkpoint, the newest
     assert 3 <= stopped_at < 30 and (checkpoint / "optimizer.pt").is_file() and (checkpoint / "scheduler.pt").is_file()
 
     runs.resume(run_id)
@@ -258,8 +261,9 @@ def test_a_run_stopped_paused_for_the_device_and_killed_resumes_each_time_with_e
         assert step_of(run_id) == at_start, "the run trained while the test held the device"
         assert held.waited_s > 0 or at_start < 30
     assert at_start < 30  # the test got the device in the middle of the run
-    wait_for(lambda: step_of(run_id) > at_start)  # the device back, the run trains on
-
+    # The device back, the run trains on, past a periodic checkpoint of this attempt (2 steps apart)
+    wait_for(lambda: step_of(run_id) > max(at_start, stopped_at + 4))
+    assert step_of(run_id) < 30, "the run ended before the kill"
     kill(run_id)  # mid-run, steps past its checkpoint already written: the resume must not repeat them
     info = {r.id: r for r in runs.list_runs()}[run_id]
     assert info.state == "interrupted" and "ended unexpectedly" in info.message and not info.stopped_by_user
@@ -268,8 +272,9 @@ def test_a_run_stopped_paused_for_the_device_and_killed_resumes_each_time_with_e
     info = runs.wait(run_id, timeout=300, poll=0.3)
     assert info.state == "finished", info
     log = runs.find(run_id).log_file.read_text()
-    # Both resumes start from the stop's checkpoint (the kill left no newer one).
-    assert log.count(f"resuming from checkpoint-{stopped_at}") == 2, log[-3000:]
+    # The first resume starts from the stop's checkpoint, the second from a newer, periodic one.
+    resumed = [int(n) for n in re.findall(r"resuming from checkpoint-(\d+)", log)]
+    assert len(resumed) == 2 and resumed[0] == stopped_at < resumed[1] and resumed[1] % 2 == 0, (resumed, log[-3000:])
     train = [r for r in runs.find(run_id).read_metrics() if r["kind"] == "train"]
     assert [r["step"] for r in train] == list(range(1, 31))  # every step once: nothing lost, nothing repeated
     assert [m["step"] for m in runs.get(run_id)["metrics"] if m.get("kind") == "train"] == list(range(1, 31))
