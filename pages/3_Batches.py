@@ -58,7 +58,7 @@ from ui.common import active_model, cached_split, cached_tokenizer, require_spli
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
-from ui.labels import as_in_training, policy_label, setting_label, template_label, training_default
+from ui.labels import as_in_training, in_form_words, policy_label, setting_label, template_label, training_default
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -515,7 +515,7 @@ with user_errors("Could not check the template"):
     for severity, message, fix in found:
         alerts.show(
             "error" if severity == "error" else "warning",
-            ("Train refuses these rows: " if severity == "error" else "") + f"{message} {fix}",
+            ("Train refuses these rows: " if severity == "error" else "") + in_form_words(f"{message} {fix}"),
         )
     if where := lines_note(meta, [message for _, message, _ in found], (len(train), len(test))):  # their lines
         st.caption(where)

@@ -92,3 +92,28 @@ def test_compare_writes_a_reference_tool_call_as_the_data_page_does(tiny_model_d
     assert "Its tool calls:" in [c.value for c in at.caption]
     assert 'order_status({"order_id": "B-7"})' in [t.value for t in at.text], [t.value for t in at.text]
     assert not at.json
+
+
+POLICY_SAID = 'The "last assistant reply" policy trains only the last assistant reply'
+POLICY_FIX = 'Use the "every assistant reply" policy to train every assistant turn'
+
+
+def test_tokens_and_batches_name_the_policy_as_the_box_shows_it(tiny_model_dir):
+    """The walk: with "the last assistant reply" picked in the What is trained box, the Tokens page's note said "The
+    'last_assistant' policy ... Fix: Use the 'all_assistant' policy", names the box shows nowhere (the Train page
+    already says them in the box's words: ui.labels.in_form_words)."""
+    from ftlib import workspace
+    from tests.test_pages_compare import open_page
+
+    workspace.save_split("desk-policy", [tool_row("B-1"), tool_row("B-2")], [tool_row("B-7")], {"format": "messages"})
+    at = open_page("pages/2_Tokens.py", tiny_model_dir)
+    at.selectbox(key="tok_template").set_value("hermes").run()
+    at.selectbox(key="tok_policy").set_value("last_assistant").run()
+    assert not at.exception, at.exception
+    said = [i.value for i in at.info if "policy trains only" in i.value]
+    assert len(said) == 1 and POLICY_SAID in said[0] and POLICY_FIX in said[0], said
+    assert "'last_assistant'" not in said[0] and "'all_assistant'" not in said[0]
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning if "policy trains only" in w.value]
+    assert len(said) == 1 and POLICY_SAID in said[0] and POLICY_FIX in said[0], said

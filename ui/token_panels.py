@@ -14,7 +14,7 @@ from ftlib.masks import TEXT_TEMPLATE, TOOL_SCHEMAS, what_of
 from ftlib.templates import TOOL_TEMPLATES
 from ui import alerts
 from ui.kept import share
-from ui.labels import TEMPLATE_LABELS
+from ui.labels import TEMPLATE_LABELS, in_form_words
 from ui.token_view import CUT_DRAWN, rendered_html, token_rows, tokens_html
 
 # The built-in template a check's fix names first (ftlib.message_checks.TOOL_FIX: the calls and the tools shown),
@@ -55,7 +55,9 @@ def show_checks(checks, notes: tuple[str, ...] = (), template: str | None = None
     suggested = suggested_template(plain, template) if template is not None else None
     for c in plain:
         # Each severity with its own symbol (ui.alerts), not told by the box's colour alone.
-        alerts.show(c.severity if c.severity in ("error", "warning") else "info", f"**{c.message}**  \nFix: {c.fix}")
+        # A policy named as the "What is trained" box shows it, not by its CLI name (helper 105's walk).
+        said = f"**{in_form_words(c.message)}**  \nFix: {in_form_words(c.fix)}"
+        alerts.show(c.severity if c.severity in ("error", "warning") else "info", said)
         if suggested and SUGGESTED_TEMPLATES.get(c.code) == suggested:
             st.button(
                 f"Use {TEMPLATE_LABELS[suggested]}",
