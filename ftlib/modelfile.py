@@ -1,5 +1,6 @@
 """The Ollama Modelfile written beside a GGUF export: where the GGUF file is and the strings generation stops at,
-each written as Ollama's Modelfile parser reads it back, character for character.
+each written as Ollama's Modelfile parser reads it back, character for character; and, in comments, why it has no
+TEMPLATE line (`TEMPLATE_NOTE`: Ollama 0.30.0+ renders the GGUF's own chat template).
 
     modelfile_text("tide_talk", ["<|im_end|>", "<｜end▁of▁sentence｜>"])
     -> ...FROM ./tide_talk.gguf\nPARAMETER stop "<|im_end|>"\nPARAMETER stop "<｜end▁of▁sentence｜>"\n'
@@ -23,6 +24,17 @@ Not known here: which tokens stop generation (stops.py), the GGUF file (gguf_exp
 from __future__ import annotations
 
 HEADER = "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; llama.cpp: `llama-cli -m FILE`."
+# Why the file has no TEMPLATE line (github.com/ollama/ollama at v0.33.0-rc2): from 0.30.0 a model without a Go
+# template chats through llama-server, which renders the GGUF's own Jinja template (tools included); a TEMPLATE would
+# replace it. `ollama create` still picks one of Ollama's templates where the GGUF's is within 100 edits of one
+# (server/model.go `detectChatTemplate`, template/template.go `Named`): of the studio's, only SmolLM2's own, which
+# gets Ollama's ChatML, without SmolLM2's default system prompt. Before 0.30.0, Go templates only: "{{ .Prompt }}".
+TEMPLATE_NOTE = (
+    "# No TEMPLATE line: Ollama 0.30.0 or newer formats the chat with the GGUF's own chat template, as the run\n"
+    "# trained (tool calls included). Older Ollama sends a chat without the template's role markers: update it.\n"
+    "# SmolLM2's own template gets Ollama's ChatML instead, which adds no default system prompt: if the run trained\n"
+    '# without one, add a line SYSTEM "You are a helpful AI assistant named SmolLM, trained by Hugging Face".'
+)
 
 
 def _unquote(value: str) -> str | None:
@@ -65,7 +77,7 @@ def quoted(text: str) -> str | None:
 def modelfile_text(gguf_name: str, stops: list[str]) -> str:
     """The Modelfile of the GGUF file `<gguf_name>.gguf` beside it, stopping at each of `stops` (in order, once
     each; empty ones left out)."""
-    lines = [HEADER, f"FROM ./{gguf_name}.gguf"]
+    lines = [HEADER, TEMPLATE_NOTE, f"FROM ./{gguf_name}.gguf"]
     for stop in dict.fromkeys(s for s in stops if s):
         if (value := quoted(stop)) is not None:
             lines.append(f"PARAMETER stop {value}")

@@ -74,3 +74,27 @@ def test_a_gguf_is_written_only_for_the_default_model():
 
     assert gguf_refusal(Run(DEFAULT_MODEL)) is None and gguf_refusal(Run(str(default_model_dir()))) is None
     assert "GGUF is written here for runs on the default model" in gguf_refusal(Run("Qwen/Qwen2.5-0.5B"))
+
+
+def test_the_modelfile_says_why_it_has_no_template_and_ollama_reads_that_as_comments(smol_tokenizer):
+    """Ollama 0.30.0+ renders the GGUF's own chat template where the Modelfile has no TEMPLATE (a TEMPLATE would
+    replace it); before 0.30.0 a chat without one reached the model as bare text. The Modelfile says so, in comments
+    only: the commands Ollama reads are the same as without the note."""
+    from ftlib.modelfile import TEMPLATE_NOTE, modelfile_text
+    from tests.test_text_encodings import _ollama_parse
+
+    text = modelfile_text("tide_talk", ["<|im_end|>"])
+    assert TEMPLATE_NOTE in text and "TEMPLATE" not in text.replace(TEMPLATE_NOTE, "")
+    assert all(line.startswith("# ") for line in TEMPLATE_NOTE.splitlines())
+    assert "Ollama 0.30.0 or newer" in TEMPLATE_NOTE and "add a line SYSTEM" in TEMPLATE_NOTE
+    assert _ollama_parse(text) == [("model", "./tide_talk.gguf"), ("stop", "<|im_end|>")]
+    # The SYSTEM line it suggests is SmolLM2's default system prompt, read back by Ollama as that text
+    line = next(s for s in TEMPLATE_NOTE.splitlines() if "SYSTEM" in s).split("add a line ", 1)[1].rstrip(".")
+    default = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+    assert _ollama_parse(f"FROM x\n{line}\n")[-1] == ("system", default)
+    # ... which is what SmolLM2's own template writes for a chat without a system turn (as the run trained)
+    user = [{"role": "user", "content": "Is the ferry running?"}]
+    with_default = [{"role": "system", "content": default}, *user]
+    assert smol_tokenizer.apply_chat_template(user, tokenize=False) == smol_tokenizer.apply_chat_template(
+        with_default, tokenize=False
+    )
