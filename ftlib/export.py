@@ -243,7 +243,7 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     from transformers import AutoTokenizer
 
     from ftlib.gguf_export import write_gguf
-    from ftlib.modelfile import modelfile_text
+    from ftlib.modelfile import default_system, modelfile_text
     from ftlib.models import _default_gguf_path
 
     tmp = target.with_name(target.name + ".partial")
@@ -257,7 +257,7 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
         tmp.mkdir()
         write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, shown)
         stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]  # where the studio stops
-        (tmp / "Modelfile").write_text(modelfile_text(name, stops), encoding="utf-8", newline="\n")
+        (tmp / "Modelfile").write_text(modelfile_text(name, stops, default_system(tokenizer)), "utf-8", newline="\n")
         _readable(tmp, exact=True)
         if target.exists():
             shutil.rmtree(target)  # written from an older merged model

@@ -28,13 +28,17 @@ HEADER = "# Ollama: `ollama create NAME -f Modelfile`, then `ollama run NAME`; l
 # template chats through llama-server, which renders the GGUF's own Jinja template (tools included); a TEMPLATE would
 # replace it. `ollama create` still picks one of Ollama's templates where the GGUF's is within 100 edits of one
 # (server/model.go `detectChatTemplate`, template/template.go `Named`): of the studio's, only SmolLM2's own, which
-# gets Ollama's ChatML, without SmolLM2's default system prompt. Before 0.30.0, Go templates only: "{{ .Prompt }}".
+# gets Ollama's ChatML, without SmolLM2's default system prompt: the SYSTEM line puts it back (`default_system`).
+# Before 0.30.0, Go templates only: "{{ .Prompt }}".
 TEMPLATE_NOTE = (
     "# No TEMPLATE line: Ollama 0.30.0 or newer formats the chat with the GGUF's own chat template, as the run\n"
-    "# trained (tool calls included). Older Ollama sends a chat without the template's role markers: update it.\n"
-    "# SmolLM2's own template gets Ollama's ChatML instead, which adds no default system prompt: if the run trained\n"
-    '# without one, add a line SYSTEM "You are a helpful AI assistant named SmolLM, trained by Hugging Face".'
+    "# trained (tool calls included). Older Ollama sends a chat without the template's role markers: update it."
 )
+SYSTEM_NOTE = (
+    "# The chat template's own system prompt, for a chat that has none (as the run trained; Ollama's ChatML, which\n"
+    "# `ollama create` picks for this template, writes none): Ollama sends it where a chat has no system message."
+)
+CHATML_SYSTEM, CHATML_END = "<|im_start|>system\n", "<|im_end|>"
 
 
 def _unquote(value: str) -> str | None:
@@ -74,10 +78,28 @@ def quoted(text: str) -> str | None:
     return None
 
 
-def modelfile_text(gguf_name: str, stops: list[str]) -> str:
+def default_system(tokenizer) -> str | None:
+    """The system prompt `tokenizer`'s chat template writes itself, in ChatML turns, into a chat that has none
+    (SmolLM2's own: "You are a helpful AI assistant named SmolLM, ..."), where writing it as the chat's system
+    message renders the same text; else None (no such turn, another layout, a template that refuses the chat)."""
+    user = [{"role": "user", "content": "Is the ferry running?"}]
+    try:
+        text = tokenizer.apply_chat_template(user, tokenize=False)
+        if not isinstance(text, str) or not text.startswith(CHATML_SYSTEM) or CHATML_END not in text:
+            return None
+        system = text[len(CHATML_SYSTEM) : text.index(CHATML_END)]
+        same = tokenizer.apply_chat_template([{"role": "system", "content": system}, *user], tokenize=False) == text
+    except Exception:  # a template that cannot render a lone user turn has no default to find
+        return None
+    return system if system and same else None
+
+
+def modelfile_text(gguf_name: str, stops: list[str], system: str | None = None) -> str:
     """The Modelfile of the GGUF file `<gguf_name>.gguf` beside it, stopping at each of `stops` (in order, once
-    each; empty ones left out)."""
+    each; empty ones left out), with `system` (`default_system`) as its SYSTEM prompt where given."""
     lines = [HEADER, TEMPLATE_NOTE, f"FROM ./{gguf_name}.gguf"]
+    if system and (value := quoted(system)) is not None:
+        lines += [SYSTEM_NOTE, f"SYSTEM {value}"]
     for stop in dict.fromkeys(s for s in stops if s):
         if (value := quoted(stop)) is not None:
             lines.append(f"PARAMETER stop {value}")
@@ -87,4 +109,4 @@ def modelfile_text(gguf_name: str, stops: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["modelfile_text", "quoted"]
+__all__ = ["default_system", "modelfile_text", "quoted"]

@@ -94,6 +94,8 @@ def test_a_full_fine_tunes_gguf_is_its_model_with_the_default_tokenizer_the_runs
     assert torch.equal(_logits(model, ids), _logits(trained, ids))  # f32: the same weights, the same layout
     modelfile = (folder / "Modelfile").read_text()
     assert "FROM ./Modele_海盗.gguf\n" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
+    # SmolLM2's own template, trained with: its default system prompt, which Ollama's ChatML would leave out
+    assert '\nSYSTEM "You are a helpful AI assistant named SmolLM, trained by Hugging Face"\n' in modelfile
 
     stamp = gguf_file.stat().st_mtime_ns
     assert export.export_gguf(run, "f32") == folder and gguf_file.stat().st_mtime_ns == stamp  # kept, not rewritten

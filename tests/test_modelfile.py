@@ -76,7 +76,7 @@ def test_a_gguf_is_written_only_for_the_default_model():
     assert "GGUF is written here for runs on the default model" in gguf_refusal(Run("Qwen/Qwen2.5-0.5B"))
 
 
-def test_the_modelfile_says_why_it_has_no_template_and_ollama_reads_that_as_comments(smol_tokenizer):
+def test_the_modelfile_says_why_it_has_no_template_and_ollama_reads_that_as_comments():
     """Ollama 0.30.0+ renders the GGUF's own chat template where the Modelfile has no TEMPLATE (a TEMPLATE would
     replace it); before 0.30.0 a chat without one reached the model as bare text. The Modelfile says so, in comments
     only: the commands Ollama reads are the same as without the note."""
@@ -86,15 +86,34 @@ def test_the_modelfile_says_why_it_has_no_template_and_ollama_reads_that_as_comm
     text = modelfile_text("tide_talk", ["<|im_end|>"])
     assert TEMPLATE_NOTE in text and "TEMPLATE" not in text.replace(TEMPLATE_NOTE, "")
     assert all(line.startswith("# ") for line in TEMPLATE_NOTE.splitlines())
-    assert "Ollama 0.30.0 or newer" in TEMPLATE_NOTE and "add a line SYSTEM" in TEMPLATE_NOTE
+    assert "Ollama 0.30.0 or newer" in TEMPLATE_NOTE
     assert _ollama_parse(text) == [("model", "./tide_talk.gguf"), ("stop", "<|im_end|>")]
-    # The SYSTEM line it suggests is SmolLM2's default system prompt, read back by Ollama as that text
-    line = next(s for s in TEMPLATE_NOTE.splitlines() if "SYSTEM" in s).split("add a line ", 1)[1].rstrip(".")
+
+
+def test_the_modelfile_keeps_smollm2s_default_system_prompt_that_ollamas_chatml_leaves_out(smol_tokenizer):
+    """`ollama create` gives a GGUF with SmolLM2's own template Ollama's ChatML (within 100 edits of it), which writes
+    no default system prompt where SmolLM2's template writes "You are a helpful AI assistant named SmolLM, ...": a
+    chat without a system message reached the model otherwise than the run trained. The Modelfile's SYSTEM line,
+    which Ollama sends where a chat has none, is that prompt; a template without a default writes no SYSTEM line."""
+    import copy
+
+    from ftlib.modelfile import SYSTEM_NOTE, default_system, modelfile_text
+    from ftlib.templates import BUILTIN_TEMPLATES
+    from tests.test_text_encodings import _ollama_parse
+
     default = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
-    assert _ollama_parse(f"FROM x\n{line}\n")[-1] == ("system", default)
+    assert default_system(smol_tokenizer) == default
+    text = modelfile_text("tide_talk", ["<|im_end|>"], default_system(smol_tokenizer))
+    assert SYSTEM_NOTE in text and all(line.startswith("# ") for line in SYSTEM_NOTE.splitlines())
+    assert _ollama_parse(text) == [("model", "./tide_talk.gguf"), ("system", default), ("stop", "<|im_end|>")]
     # ... which is what SmolLM2's own template writes for a chat without a system turn (as the run trained)
     user = [{"role": "user", "content": "Is the ferry running?"}]
     with_default = [{"role": "system", "content": default}, *user]
     assert smol_tokenizer.apply_chat_template(user, tokenize=False) == smol_tokenizer.apply_chat_template(
         with_default, tokenize=False
     )
+    chatml = copy.copy(smol_tokenizer)  # its own chat_template attribute; the original keeps SmolLM2's
+    chatml.chat_template = BUILTIN_TEMPLATES["chatml"].source  # the studio's ChatML: no system turn of its own
+    assert default_system(chatml) is None and "SYSTEM" not in modelfile_text("t", [], default_system(chatml))
+    chatml.chat_template = "{{ raise_exception('no lone user turns') }}"
+    assert default_system(chatml) is None
