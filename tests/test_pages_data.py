@@ -982,6 +982,9 @@ def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_mea
     said = [w.value for w in at.warning if "leaves out tool calls" in w.value]
     assert said and f"With `hermes`, which writes them, the longest row is {longest} tokens" in said[0]
     assert "written with **the model's own template**" in texts(at)
+    # One pair of brackets, not "(the whole conversation, written with X (chosen on ...))" (helper 105's walk)
+    caption = "in tokens: the whole conversation, written with **the model's own template**, chosen on Tokens, "
+    assert caption in texts(at)
     # Chosen on Tokens (one choice with Batches and Train: ui.kept), hermes is what the lengths are measured with.
     at.session_state[SHARED] = {"template": ("hermes", "Tokens")}
     at.run()

@@ -310,8 +310,9 @@ def token_histogram(result, key: tuple) -> None:
         "unpaired": "the prompt and its answer",
         "text": "the text and the end-of-text token training adds",
     }.get(result.kind, "the whole conversation")
-    written = "" if result.kind == "text" else f", written with **{named}** (chosen on Tokens, Batches or Train)"
-    st.caption(f"How long each row is for `{model}`, in tokens ({how}{written}).")
+    # One pair of brackets: "(the whole conversation, written with X (chosen on ...))" nested two (helper 105's walk)
+    written = "" if result.kind == "text" else f", written with **{named}**, chosen on Tokens, Batches or Train"
+    st.caption(f"How long each row is for `{model}`, in tokens: {how}{written}.")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
