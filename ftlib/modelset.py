@@ -128,16 +128,8 @@ def list_run_adapters(root: Path | None = None, reward_models: bool = False) -> 
             tuned, full = find_tuned(path)
         except SamplingError:
             continue
-        out.append(
-            RunAdapter(
-                run.id,
-                tuned,
-                str(config.get("model") or ""),
-                str(config.get("template") or "tokenizer"),
-                full,
-                str(config.get("template_source") or ""),
-            )
-        )
+        template, source = str(config.get("template") or "tokenizer"), str(config.get("template_source") or "")
+        out.append(RunAdapter(run.id, tuned, str(config.get("model") or ""), template, full, source))
     return out
 
 
@@ -390,11 +382,17 @@ def load_model_set(
 
 def trained_template(path: str | Path) -> tuple[str, str] | None:
     """The chat template a run trained with, as (name, custom Jinja text or ""), from the config.json of the run
-    that `path` (the run, or its adapter/ or model/ folder) belongs to; None when there is no readable one."""
+    that `path` (the run, or its adapter/ or model/ folder) belongs to; None when there is no readable one. A run of
+    raw text (`run_data.trained_on_text`) gives ("text", ""): its rows were read without a template, its prompt is a
+    text to continue, and the base then reads it so too."""
+    from ftlib.run_data import trained_on_text
+
     config = RunDir(run_folder_of(path)).read_config()
     name = config.get("template") if isinstance(config, dict) else None
     if not isinstance(name, str) or not name:
         return None
+    if trained_on_text(run_folder_of(path)):  # its config's template (the default `tokenizer`) wrote none of its rows
+        return "text", ""
     source = config.get("template_source")
     return name, source if isinstance(source, str) else ""
 

@@ -267,6 +267,13 @@ def kept_data(run_dir: Path | str) -> dict:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def trained_on_text(run_dir: Path | str) -> bool:
+    """Whether a run's kept rows are raw text (format `text`, as `kept_data` reads it): they were trained on no chat
+    template, whatever its config's `template` says, so a prompt to it is a text to continue
+    (`modelset.trained_template`). False for a run that kept no rows."""
+    return kept_data(run_dir).get("format") == "text"
+
+
 def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | None:
     """`dataset_rows`, or None where the dataset cannot be read now (the worker then reads it and says why)."""
     try:

@@ -1,0 +1,62 @@
+"""Helper 110's CLI walk of a team doing continued pretraining on their own documents: a run of raw text (format
+`text`) trained on no chat template, yet `sample` (and Compare, through `modelset.trained_template`) wrapped the
+prompt in the model's chat template, as a user turn to answer, and `--template text` was warned as "not the template
+the tuned model learned in". A text run's prompt is now a text to continue, for the base beside it too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib import modelset as M
+from ftlib.cli import main
+from ftlib.testing import make_run
+
+
+def text_run(name: str, varied_dir, adapter, fmt: str = "text"):
+    """A finished LoRA run whose kept rows (split/) were read as `fmt`, its config's template left at `tokenizer`."""
+    config = {"model": str(varied_dir), "dataset": "mills.jsonl", "template": "tokenizer"}
+    run = make_run(name, config, adapter=adapter)
+    (run.path / "split").mkdir()
+    row = {"text": "The mill book of 1820."} if fmt == "text" else {"prompt": "Hi", "completion": "Hello"}
+    (run.path / "split" / "train.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (run.path / "split" / "meta.json").write_text(json.dumps({"format": fmt, "name": "mills"}), encoding="utf-8")
+    return run.path
+
+
+@pytest.fixture
+def prompts_read(monkeypatch) -> list[dict]:
+    """Each call's rendered prompts: model name -> (template, text)."""
+    seen: list[dict] = []
+    real = M.render_prompts
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        seen.append({name: (p.template, p.text) for name, p in out.items()})
+        return out
+
+    monkeypatch.setattr(M, "render_prompts", spy)
+    return seen
+
+
+def test_a_raw_text_run_is_sampled_as_a_text_to_continue(capsys, varied_dir, adapter_template, prompts_read):
+    path = text_run("run-mills", varied_dir, adapter_template)
+    assert M.trained_template(path) == ("text", "")
+    assert main(["sample", "--adapter", "run-mills", "--prompt", "The river valley", "--max-new-tokens", "2"]) == 0
+    read = prompts_read[0]
+    assert set(read) == {"base", "run-mills"}
+    for template, text in read.values():  # no user turn, no generation prompt: the text itself
+        assert template == "text" and text.endswith("The river valley") and "user" not in text, text
+    assert (
+        main(
+            ["sample", "--adapter", "run-mills", "--prompt", "The mill", "--max-new-tokens", "1", "--template", "text"]
+        )
+        == 0
+    )
+    assert "not the template the tuned model learned in" not in capsys.readouterr().err
+
+
+def test_a_run_of_conversations_keeps_its_chat_template(varied_dir, adapter_template):
+    path = text_run("run-chat", varied_dir, adapter_template, fmt="prompt_completion")
+    assert M.trained_template(path) == ("tokenizer", "")
