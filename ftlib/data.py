@@ -55,7 +55,7 @@ from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import judged_records
 from ftlib.label_values import contradicting_labels, rating_problem
-from ftlib.map_hint import map_example
+from ftlib.map_hint import map_example, text_example
 from ftlib.mapping import (
     apply_map,
     check_map,
@@ -370,7 +370,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
                 if question
                 else f"Could not tell which columns of {filename} hold the prompt and the answer "
                 f"(columns: {', '.join(columns)}). Map them under Field mapping on the Data page, or in the CLI "
-                f"with `--map COLUMN=instruction --map COLUMN=output`, {map_example(columns, raw)}.",
+                f"with `--map COLUMN=instruction --map COLUMN=output`, {map_example(columns, raw)}; a column of "
+                f"documents to learn as plain text (every token trained): {text_example(columns, raw)}.",
                 filename,
                 columns,
                 True,

@@ -47,4 +47,14 @@ def map_example(columns: list[str], raw: list[tuple[int, dict]]) -> str:
     return "e.g. `" + " ".join(f"--map {shlex.quote(f'{c}={f}')}" for c, f in pairs) + "`"
 
 
-__all__ = ["likeliest_columns", "map_example"]
+def text_example(columns: list[str], raw: list[tuple[int, dict]]) -> str:
+    """The CLI's mapping of the likeliest column (`likeliest_columns`) as plain text, quoted as `map_example` quotes
+    it: a table of documents (`content`, as some corpora name it) is read as text, not as prompts and answers.
+
+    >>> text_example(["url", "content"], [(1, {"url": "https://a.org/1", "content": "The mill was built in 1820."})])
+    '`--map content=text`'
+    """
+    return f"`--map {shlex.quote(f'{likeliest_columns(columns, raw, 1)[0]}=text')}`"
+
+
+__all__ = ["likeliest_columns", "map_example", "text_example"]

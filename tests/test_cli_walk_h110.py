@@ -60,3 +60,19 @@ def test_a_raw_text_run_is_sampled_as_a_text_to_continue(capsys, varied_dir, ada
 def test_a_run_of_conversations_keeps_its_chat_template(varied_dir, adapter_template):
     path = text_run("run-chat", varied_dir, adapter_template, fmt="prompt_completion")
     assert M.trained_template(path) == ("tokenizer", "")
+
+
+def test_a_table_of_documents_is_told_the_text_mapping(tmp_path, capsys):
+    """A Parquet corpus of a `content` column (and a `url`) is not prompts and answers: the refusal names the plain
+    text mapping too, which reads it."""
+    import pandas as pd
+
+    path = tmp_path / "corpus.parquet"
+    docs = ["The mill was built in 1820 beside the river.", "Its wheel turned until the flood of 1911 took it."]
+    pd.DataFrame({"content": docs, "url": ["https://ex.org/1", "https://ex.org/2"]}).to_parquet(path)
+    assert main(["data", "inspect", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "as plain text (every token trained): `--map content=text`." in err, err
+    assert main(["data", "inspect", str(path), "--map", "content=text"]) == 0
+    assert "format:     plain text (text)" in capsys.readouterr().out
