@@ -65,7 +65,11 @@ def clock(seconds: float) -> str:
 
 def run_tokens(config: RunConfig, train_tokens: int, train_rows: int) -> int:
     """The tokens a run reads: one pass's `train_tokens` (its training rows' tokens, unpadded) times its passes
-    (its epochs, or max steps over the steps a pass takes: `overfitting.passes`)."""
+    (its epochs, or max steps over the steps a pass takes: `overfitting.passes`). A GRPO run's rows are prompts: each
+    is read once per answer of its group, with that answer (up to `grpo_max_new_tokens`), as TRL's `num_tokens`,
+    the rate's tokens, counts them; answers that end sooner make the figure an upper bound."""
+    if config.method == "grpo":
+        train_tokens = config.grpo_group_size * (train_tokens + train_rows * config.grpo_max_new_tokens)
     return math.ceil(train_tokens * passes(config, train_rows)) if train_rows else 0
 
 

@@ -76,3 +76,18 @@ def test_a_table_of_documents_is_told_the_text_mapping(tmp_path, capsys):
     assert "as plain text (every token trained): `--map content=text`." in err, err
     assert main(["data", "inspect", str(path), "--map", "content=text"]) == 0
     assert "format:     plain text (text)" in capsys.readouterr().out
+
+
+def test_a_grpo_runs_time_counts_every_answer_and_its_prompt(tmp_path):
+    """GRPO's rate (TRL's `num_tokens` a second) counts each prompt once per answer, with its answer; the estimate
+    counted each prompt once and no answer: 99 tokens, "About 0:00:01", for 2 steps that read 338 and took 14 s."""
+    from ftlib import run_time
+    from ftlib.config import RunConfig
+
+    rewards = [{"length": {"target": 8}}]
+    config = RunConfig(method="grpo", rewards=rewards, max_steps=2, batch_size=2, grpo_group_size=2)
+    config = RunConfig.from_dict({**config.to_dict(), "grpo_max_new_tokens": 16})
+    # 4 prompts of 25 tokens, one pass: 2 answers each, each read with its prompt (25 + up to 16 tokens)
+    assert run_time.run_tokens(config, train_tokens=100, train_rows=4) == 2 * (100 + 4 * 16)
+    lora = RunConfig(method="lora", max_steps=2, batch_size=2)
+    assert run_time.run_tokens(lora, train_tokens=100, train_rows=4) == 100  # rows read as they are
