@@ -284,6 +284,13 @@ def file_notices(
         )
         if bad and fmt == "prompt_only" and other in _CHATS:  # a chat without answers is refused as a chat too
             pick = f"{_as_prompt(other)}; or, to train on them as chats, {pick[0].lower()}{pick[1:]}"
+        elif bad and FORMAT_KIND[fmt] == "unpaired" and FORMAT_KIND.get(other) == "sft":
+            # An answer of a good/bad file without its label: read as SFT, the file's bad answers would be imitated.
+            pick = (
+                f"Give {'it' if n == 1 else 'each'} a 'label' (true for a good answer, false for a bad one) to train "
+                f"on {'it' if n == 1 else 'them'}, or leave {'it' if n == 1 else 'them'} out: read as {other}, the "
+                "file would train every answer as one to imitate, the ones labelled bad too"
+            )
         notices.append(
             FieldNotice(
                 f"{plural(n, 'row')} {'looks' if n == 1 else 'look'} like {other}{has}, not {fmt}: {fate}. {pick}.",
