@@ -91,3 +91,11 @@ def test_a_grpo_runs_time_counts_every_answer_and_its_prompt(tmp_path):
     assert run_time.run_tokens(config, train_tokens=100, train_rows=4) == 2 * (100 + 4 * 16)
     lora = RunConfig(method="lora", max_steps=2, batch_size=2)
     assert run_time.run_tokens(lora, train_tokens=100, train_rows=4) == 100  # rows read as they are
+
+
+def test_runs_show_says_a_raw_text_run_used_no_template(capsys, varied_dir, adapter_template):
+    """`runs show` of a run of raw text named "template: tokenizer (the model's own)", which wrote none of its rows."""
+    text_run("run-mills", varied_dir, adapter_template)
+    assert main(["runs", "show", "run-mills"]) == 0
+    out = capsys.readouterr().out
+    assert "\ntemplate: none (raw text, read as written; the config's tokenizer is not used)\n" in out, out

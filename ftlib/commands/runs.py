@@ -276,6 +276,8 @@ def _show(args) -> int:
         if key == "dataset" and (template := (info.get("config") or {}).get("template")):
             # How the rows were written out: a tool-calling run trained with --template hermes said nothing of it
             own = " (the model's own)" if template == "tokenizer" else ""
+            if (info.get("data") or {}).get("format") == "text":  # a text row is read as written: no template
+                template, own = "none", f" (raw text, read as written; the config's {template} is not used)"
             print(f"template: {template}{own}")
         if key == "eval_loss":
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
