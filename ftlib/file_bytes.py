@@ -200,15 +200,24 @@ def _convert(name: str) -> str:
 
     >>> print(_convert("notes.txt"))  # doctest: +NORMALIZE_WHITESPACE
      To train on plain text (next-token prediction on every token), write each document as one line {"text": ...}
-     of a .jsonl file, e.g. `python -c "import json,sys; print(json.dumps({'text': open(sys.argv[1]).read()}))"
-     notes.txt > notes.jsonl`.
+     of a .jsonl file, e.g. one per block of text between blank lines: `python -c "import json,sys;
+     [print(json.dumps({'text': d.strip()})) for d in open(sys.argv[1]).read().split('\\n\\n') if d.strip()]"
+     notes.txt > notes.jsonl` (a whole file as one row is cut at the run's max length, 384 tokens unless set).
     """
     path = Path(name)
     if path.suffix.lower() in (".txt", ".md", ".text"):
-        command = "import json,sys; print(json.dumps({'text': open(sys.argv[1]).read()}))"
+        # One row per block between blank lines, not the whole file as one row: that row is cut at the max length
+        # (most of a file never trained) and a split of one row is refused. `\n` stays as written inside the
+        # shell's double quotes, for Python to read as a line break.
+        command = (
+            "import json,sys; [print(json.dumps({'text': d.strip()})) for d in open(sys.argv[1]).read()"
+            ".split('\\n\\n') if d.strip()]"
+        )
         return (
             " To train on plain text (next-token prediction on every token), write each document as one line "
-            f'{{"text": ...}} of a .jsonl file, e.g. `python -c "{command}" {path.name} > {path.stem}.jsonl`.'
+            f'{{"text": ...}} of a .jsonl file, e.g. one per block of text between blank lines: `python -c '
+            f'"{command}" {path.name} > {path.stem}.jsonl` (a whole file as one row is cut at the run\'s max '
+            "length, 384 tokens unless set)."
         )
     if path.suffix.lower() in _SHEETS:
         return " Save the sheet as CSV (UTF-8) from the spreadsheet program first."

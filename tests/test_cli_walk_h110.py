@@ -6,6 +6,10 @@ the tuned model learned in". A text run's prompt is now a text to continue, for 
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import subprocess
+import sys
 
 import pytest
 
@@ -99,3 +103,23 @@ def test_runs_show_says_a_raw_text_run_used_no_template(capsys, varied_dir, adap
     assert main(["runs", "show", "run-mills"]) == 0
     out = capsys.readouterr().out
     assert "\ntemplate: none (raw text, read as written; the config's tokenizer is not used)\n" in out, out
+
+
+def test_the_command_a_text_file_is_told_makes_one_row_per_block(tmp_path, capsys, monkeypatch):
+    """A .txt corpus is refused with a command that writes a .jsonl; it wrote the whole file as one row, which a run
+    cuts at 384 tokens and a split of one row refuses. The command, run as given, writes a row per block."""
+    (tmp_path / "mills.txt").write_text(
+        "The mill was built in 1820.\n\nIts wheel turned until 1911.\nThen the flood came.\n\n\n", encoding="utf-8"
+    )
+    assert main(["data", "inspect", str(tmp_path / "mills.txt")]) == 2
+    err = capsys.readouterr().err
+    command = re.search(r"`(python -c .*? > mills\.jsonl)`", err).group(1)
+    command = command.replace("python", shlex.quote(sys.executable), 1)
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "mills.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows == [
+        {"text": "The mill was built in 1820."},
+        {"text": "Its wheel turned until 1911.\nThen the flood came."},
+    ]
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "split", "mills.jsonl", "--test-size", "1", "--out", "split"]) == 0
