@@ -54,7 +54,7 @@ from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProble
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import judged_records
-from ftlib.label_values import contradicting_labels, rating_problem
+from ftlib.label_values import contradicting_labels, rating_problem, unread_judgement
 from ftlib.map_hint import map_example, text_example
 from ftlib.mapping import (
     apply_map,
@@ -483,6 +483,10 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     )
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
+    if FORMAT_KIND[fmt] == "sft" and (
+        judged := unread_judgement(list(ignored), fmt, "column" if columns is not None else "field")
+    ):
+        notices.append(FieldNotice(judged))  # a feedback export's rating: its 1-star answers would be imitated
     if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))  # a KTO answer labelled good and bad
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.

@@ -3,7 +3,8 @@
 KTO's rows carry a label, true for a good answer and false for a bad one; 1 and 0 are read as true and false
 (`turns.as_bool`). A column of ratings (1 to 5 stars, a 0-10 score) mapped or named as the label holds 1s too, and
 those are its *worst* answers: read one by one, every 1 would train as a good answer while the 4s and 5s are refused.
-`rating_problem` looks at the whole column first.
+`rating_problem` looks at the whole column first. The other way round, a file read as answers to imitate that
+leaves a rating or thumbs column unread is warned of (`unread_judgement`): its 1-star answers would be imitated.
 
 Not known here: how a row's label is read (formats.py), loading a file (data.py).
 """
@@ -11,6 +12,7 @@ Not known here: how a row's label is read (formats.py), loading a file (data.py)
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ftlib.errors import numbered
@@ -105,4 +107,36 @@ def contradicting_labels(rows: list[dict], places: list[str], shown: int = 3) ->
     )
 
 
-__all__ = ["LABEL_KEYS", "as_number", "contradicting_labels", "rating_problem"]
+# Words in a column's name that say it judges its row's answer (a feedback export's rating, thumbs, votes), as whole
+# words: `start_time` holds no star, `user_rating` a rating.
+JUDGING_WORDS = re.compile(
+    r"(?<![a-z])(ratings?|rated|scores?|stars?|thumbs?|feedback|(up|down)?votes?|helpful\w*|grades?)(?![a-z])"
+)
+
+
+def unread_judgement(unread: list[str], fmt: str, what: str = "column") -> str | None:
+    """A warning for an answers-to-imitate read (`fmt`: prompt_completion, messages...) that leaves unread a field
+    whose name says it judges each answer (`unread`: the file's own names); None when none does. Read so, every
+    answer trains as a good one, the thumbs-down and 1-star ones too; a rating mapped as the label is refused
+    (`rating_problem`), so the way is a label made from it.
+
+    >>> unread_judgement(["conversation_id", "Rating"], "prompt_completion")[:60]
+    "The 'Rating' column is not read, though its name says it may"
+    >>> unread_judgement(["conversation_id", "start_time", "scoreboard"], "prompt_completion")
+    """
+    names = [name for name in unread if JUDGING_WORDS.search(name.lower())]
+    if not names:
+        return None
+    said = " and ".join(f"'{name}'" for name in names[:3])
+    one = len(names) == 1
+    verb, says = ("is", "its name says it") if one else ("are", "their names say they")
+    return (
+        f"The {said} {what}{'' if one else 's'} {verb} not read, though {says} may "
+        f"judge each answer: read as {fmt}, every answer is trained as one to imitate, the badly rated ones too. To "
+        f"learn from the judgement, turn it into a 'label' {what} (true for the answers you call good, false for the "
+        "bad ones) and read the file as answers marked good or bad (KTO, 'Read the file as' on the Data page, "
+        "--format unpaired_preference in the CLI); or leave the bad answers out of the file."
+    )
+
+
+__all__ = ["JUDGING_WORDS", "LABEL_KEYS", "as_number", "contradicting_labels", "rating_problem", "unread_judgement"]

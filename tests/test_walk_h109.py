@@ -52,3 +52,46 @@ def test_a_chat_file_still_hears_of_the_other_format():
     rows.append({"prompt": "hi", "chosen": "hello", "rejected": "go away"})
     result = load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "chats.jsonl")
     assert any("Pick the format 'preference'" in n.message for n in result.notices)
+
+
+RATED_CSV = (
+    b"conversation_id,prompt,completion,rating\n"
+    b"c1,How do I reset my password?,Settings > Account > Reset password.,5\n"
+    b"c2,How do I reset my password?,Passwords are secret.,1\n"
+    b"c3,Is there a dark mode?,Settings > Appearance > Dark.,4\n"
+    b"c4,Is there a dark mode?,I cannot answer that.,2\n"
+)
+
+
+def test_a_feedback_export_read_as_answers_to_imitate_warns_that_its_rating_is_not_read():
+    """A 1-5 star export read by default as prompt_completion trained the 1-star answers as ones to imitate; the
+    only word was the neutral note 'Not used: conversation_id, rating'."""
+    result = load_bytes(RATED_CSV, "feedback.csv")
+    assert result.format == "prompt_completion" and len(result.rows) == 4  # read as before
+    warned = [n.message for n in result.notices if not n.note]
+    (judged,) = [m for m in warned if "'rating'" in m]
+    assert judged.startswith("The 'rating' column is not read, though its name says it may judge each answer")
+    assert "read as prompt_completion, every answer is trained as one to imitate, the badly rated ones too" in judged
+    assert "turn it into a 'label' column (true for the answers you call good" in judged
+    assert "--format unpaired_preference in the CLI" in judged
+
+
+def test_columns_that_only_contain_a_judging_word_inside_another_word_are_left_alone():
+    data = b"prompt,completion,start_time,scoreboard\nHi,Hello,9:00,a\nBye,See you,9:01,b\n"
+    result = load_bytes(data, "plain.csv")
+    assert result.format == "prompt_completion"
+    assert not [n.message for n in result.notices if "judge each answer" in n.message]
+
+
+def test_a_json_feedback_file_names_its_field_and_a_good_bad_read_says_nothing_of_it():
+    rows = [
+        {"prompt": "Hi", "completion": "Hello", "thumbs_up": True},
+        {"prompt": "Hi", "completion": "Go", "votes": 0},
+    ]
+    result = load_bytes("\n".join(json.dumps(r) for r in rows).encode(), "log.jsonl")
+    (judged,) = [n.message for n in result.notices if "judge each answer" in n.message]
+    assert judged.startswith("The 'thumbs_up' and 'votes' fields are not read, though their names say they may")
+    labelled = [{"prompt": "Hi", "completion": "Hello", "label": True, "rating": 5}] * 2
+    kto = load_bytes("\n".join(json.dumps(r) for r in labelled).encode(), "kto.jsonl")
+    assert kto.format == "unpaired_preference"
+    assert not [n for n in kto.notices if "judge each answer" in n.message]
