@@ -582,8 +582,9 @@ def check_browser_path(
     resolved = user_path(path).resolve()
     if any(inside(root, resolved) for root in roots):
         return resolved
-    allowed = ", ".join(str(r) for r in roots)
-    raise PathNotAllowed(f"The {what} '{path}' is outside the folders this server allows ({allowed}). {fix}")
+    allowed = ", ".join(dict.fromkeys(str(r) for r in roots))  # a root set twice (FTLIB_MODEL_DIRS) is said once
+    link = f" links to '{resolved}', which" if Path(os.path.abspath(user_path(path))) != resolved else ""
+    raise PathNotAllowed(f"The {what} '{path}'{link} is outside the folders this server allows ({allowed}). {fix}")
 
 
 def check_browser_model(spec: str) -> str:

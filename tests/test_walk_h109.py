@@ -95,3 +95,25 @@ def test_a_json_feedback_file_names_its_field_and_a_good_bad_read_says_nothing_o
     kto = load_bytes("\n".join(json.dumps(r) for r in labelled).encode(), "kto.jsonl")
     assert kto.format == "unpaired_preference"
     assert not [n for n in kto.notices if "judge each answer" in n.message]
+
+
+def test_a_linked_model_folder_says_where_it_leads_and_each_allowed_folder_once(tmp_path):
+    """The sidebar said "A model folder of that name is at /m/SmolLM2: give that path as the model", then refused
+    that path as "outside the folders this server allows (/ws, /m, /m)": /m/SmolLM2 was a link to a folder elsewhere,
+    which the message did not say, and /m (FTLIB_HOME/models and FTLIB_MODEL_DIRS both) was named twice."""
+    import pytest
+
+    from ftlib.workspace import PathNotAllowed, check_browser_path
+
+    allowed, elsewhere = tmp_path / "models", tmp_path / "elsewhere" / "SmolLM2"
+    allowed.mkdir()
+    elsewhere.mkdir(parents=True)
+    (allowed / "SmolLM2").symlink_to(elsewhere)
+    with pytest.raises(PathNotAllowed) as caught:
+        check_browser_path(allowed / "SmolLM2", [tmp_path / "ws", allowed, allowed], "model folder")
+    said = str(caught.value)
+    assert f"The model folder '{allowed / 'SmolLM2'}' links to '{elsewhere}', which is outside the folders" in said
+    assert f"({tmp_path / 'ws'}, {allowed})." in said
+    with pytest.raises(PathNotAllowed) as plain:  # a path that is no link reads as before
+        check_browser_path(tmp_path / "other", [allowed], "model folder")
+    assert f"The model folder '{tmp_path / 'other'}' is outside the folders" in str(plain.value)
