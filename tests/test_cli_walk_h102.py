@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from ftlib import modelset as M
 from ftlib.cli import main
 from ftlib.testing import make_run
+from tests.test_cli_walk_h110 import prompts_read  # noqa: F401 (a fixture: each sample call's prompts)
 
 TOOLS = [
     {
@@ -52,23 +52,8 @@ def tide_run(varied_dir, adapter_template):
     return run.path
 
 
-@pytest.fixture
-def prompts_read(monkeypatch) -> list[dict]:
-    """The prompts `sample` renders, each model's text, in the order rendered (the real render_prompts)."""
-    seen: list[dict] = []
-    real = M.render_prompts
-
-    def spy(*args, **kwargs):
-        out = real(*args, **kwargs)
-        seen.append({name: p.text for name, p in out.items()})
-        return out
-
-    monkeypatch.setattr(M, "render_prompts", spy)
-    return seen
-
-
 @pytest.mark.parametrize("given", ["file", "row", "text"])
-def test_sample_tools_shows_a_tool_calling_run_its_tools(tmp_path, capsys, tide_run, prompts_read, given):
+def test_sample_tools_shows_a_tool_calling_run_its_tools(tmp_path, capsys, tide_run, prompts_read, given):  # noqa: F811
     """`--tools` (a .json list of schemas, a row of the data file, or the JSON text) reaches the prompt each model
     reads, written by the run's Hermes template as training wrote them; no warning then."""
     value = json.dumps(TOOLS)
@@ -81,16 +66,16 @@ def test_sample_tools_shows_a_tool_calling_run_its_tools(tmp_path, capsys, tide_
     assert "warning" not in err, err
     read = prompts_read[0]
     assert set(read) == {"base", "run-tides"}
-    for text in read.values():
+    for _, text in read.values():
         assert "<tools>\n" + json.dumps(TOOLS[0]) + "\n</tools>" in text, text
 
 
-def test_sample_without_tools_says_the_run_trained_with_them(capsys, tide_run, prompts_read):
+def test_sample_without_tools_says_the_run_trained_with_them(capsys, tide_run, prompts_read):  # noqa: F811
     """Asked without `--tools`, a run whose rows showed tools is asked without them: said, with the flag to use."""
     assert main(["sample", "--adapter", "run-tides", "--prompt", "High tide in Oslo?", "--max-new-tokens", "2"]) == 0
     err = capsys.readouterr().err
     assert "warning: the run run-tides trained on rows that show tools" in err and "--tools" in err, err
-    assert all("<tools>" not in text for text in prompts_read[0].values())
+    assert all("<tools>" not in text for _, text in prompts_read[0].values())
 
 
 def test_sample_tools_to_a_template_that_writes_none_is_warned(capsys, varied_dir):
