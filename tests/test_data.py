@@ -694,18 +694,20 @@ def test_a_file_of_unknown_fields_names_the_lines_it_could_not_read():
 
 
 def test_the_command_offered_for_a_text_file_makes_a_file_the_studio_reads(tmp_path):
-    """The fix a .txt file is given is run as written: its result loads as one raw-text row holding the whole file."""
+    """The fix a .txt file is given is run as written: its result loads as one raw-text row per block of the file
+    between blank lines (8f74abe: the whole file as one row was cut at the max length), a quote kept."""
     import re
     import subprocess
 
     notes = tmp_path / "notes.txt"
-    notes.write_text('First line of the notes.\nSecond line, with a quote: "yes".\n')
+    notes.write_text('First line of the notes.\nSecond line, with a quote: "yes".\n\nA second block.\n')
     with pytest.raises(DataError) as raised:
         load_file(notes)
     command = re.search(r"`(python -c .*)`", str(raised.value)).group(1)
     subprocess.run(command.replace("python", sys.executable, 1), shell=True, cwd=tmp_path, check=True)
     result = load_file(tmp_path / "notes.jsonl")
-    assert result.format == "text" and [r["text"] for r in result.rows] == [notes.read_text()]
+    blocks = ['First line of the notes.\nSecond line, with a quote: "yes".', "A second block."]
+    assert result.format == "text" and [r["text"] for r in result.rows] == blocks
 
 
 def test_direction_controls_are_warned_and_drawn_as_marks_not_obeyed():
