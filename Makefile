@@ -39,8 +39,8 @@ setup-test: setup
 # files first (tests/conftest.py's HEAVY_FIRST) so both end on small files together: both cores busy.
 # Then the browser tests alone in one process, collected from their own files only (every test marked `browser` lives in
 # a tests/test_*browser*.py file, tests/conftest.py refuses one elsewhere), not all 7,000 again to deselect them:
-# 24.5 -> 3.6 s of collection with no bytecode cache (PYTHONDONTWRITEBYTECODE=1); the fresh-clone CI's browser phase
-# took 5:23 before and after (its collection reads what phase 1 cached). Beside another worker they starved it (Chromium's tabs, the app's
+# 24.5 -> 3.6 s of collection (measured alone); the fresh-clone CI's browser phase still took 5:23 (CI30 before, CI32
+# after: its tests' own times vary by more than that). Beside another worker they starved it (Chromium's tabs, the app's
 # server and its training run, each in a session of its own, outnumber a worker's one thread): test_alignment.py
 # took 55-63 s beside the 8-session test against 17.5 s alone, and the whole suite in two workers took 32 min.
 # On the 2-core CPUs: 12.5-21 min + 5-10 min; 19:39-31:58 for `bash .ci/run` on a fresh clone, installs included.
