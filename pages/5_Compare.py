@@ -23,6 +23,7 @@ from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
+from ftlib.template_input import call_text
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alerts, alignment_view
@@ -166,9 +167,7 @@ def reference_view(message: dict, chosen: bool = False) -> None:
         # Written as the Data page writes them: a closed JSON box read '[...]' (helper 105's walk).
         st.caption("Its tool calls:")
         for call in message["tool_calls"]:
-            fn = call.get("function") or call
-            args = fn.get("arguments")
-            st.text(f"{fn.get('name')}({args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)})")
+            st.text(call_text(call, limit=None))
 
 
 st.title("Compare")

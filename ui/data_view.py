@@ -22,6 +22,7 @@ from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, row_kind
 from ftlib.table_peek import first_table_rows
+from ftlib.template_input import call_text
 from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ui import alerts, chart_data
 from ui.common import active_model, cached_tokenizer, user_errors
@@ -70,9 +71,8 @@ def show_turns(turns: list[dict]) -> None:
             if turn.get("content"):
                 verbatim(turn["content"])
             for call in turn.get("tool_calls") or []:
-                fn = call["function"]
                 st.caption("Tool call")
-                st.text(f"{fn['name']}({json.dumps(fn['arguments'], ensure_ascii=False)})")
+                st.text(call_text(call, limit=None))
             if turn.get("weight") == 0:
                 st.caption("Weight 0: shown to the model as context, not trained.")
 
