@@ -49,6 +49,7 @@ def tide_run(varied_dir, adapter_template):
     run = make_run("run-tides", config, adapter=adapter_template)
     (run.path / "split").mkdir()
     (run.path / "split" / "train.jsonl").write_text(json.dumps(ROW) + "\n", encoding="utf-8")
+    (run.path / "split" / "meta.json").write_text(json.dumps({"format": "messages", "name": "tides"}), "utf-8")
     return run.path
 
 

@@ -184,6 +184,7 @@ def warn_tools(prompts: dict, without: dict | None, runs: list[Path]) -> None:
     import json
 
     from ftlib.rundir import run_folder_of
+    from ftlib.workspace import kept_split
 
     if without is not None:
         blind = sorted({p.template for name, p in prompts.items() if p.text == without[name].text})
@@ -198,9 +199,11 @@ def warn_tools(prompts: dict, without: dict | None, runs: list[Path]) -> None:
             )
         return
     for run in runs:
-        kept = run_folder_of(run) / "split" / "train.jsonl"  # the run's copy of its rows (none for a bare folder)
+        kept = kept_split(run_folder_of(run))  # the run's copy of its rows (none for a bare folder)
+        if kept is None:
+            continue
         try:
-            with kept.open(encoding="utf-8") as f:
+            with (kept / "train.jsonl").open(encoding="utf-8") as f:
                 first = json.loads(f.readline(1 << 20) or "{}")
         except (OSError, ValueError):
             continue
