@@ -254,12 +254,11 @@ def test_a_run_stopped_paused_for_the_device_and_killed_resumes_each_time_with_e
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     # The run holds the device while it computes: no passive OpenMP waits for it (sharing.process_env).
     assert not any(item.startswith(b"OMP_WAIT_POLICY=") for item in environ)
-    with lease.hold("cpu", "generation", "the test") as held:
+    with lease.hold("cpu", "generation", "the test"):
         assert lease.holder("cpu")["label"] == "the test"
         at_start = step_of(run_id)
         time.sleep(1.0)  # a pause long enough for several tiny steps, had the run not handed the device over
         assert step_of(run_id) == at_start, "the run trained while the test held the device"
-        assert held.waited_s > 0 or at_start < 30
     assert at_start < 30  # the test got the device in the middle of the run
     # The device back, the run trains on, past a periodic checkpoint of this attempt (2 steps apart)
     wait_for(lambda: step_of(run_id) > max(at_start, stopped_at + 4))
