@@ -29,8 +29,9 @@ reward functions as keyword arguments, as TRL passes a dataset's columns (`with_
 
 `IGNORE_INDEX` (-100) is the label of a token the loss skips, as in PyTorch's cross-entropy and every HF trainer.
 
-Tool use that does not add up (a call to a function the row never shows, a result answering no call) is said in
-warnings here (`tool_warnings`), the row kept: its turns are trained as written.
+Tool use that does not add up (a call to a function the row never shows, a result answering no call, results
+matched to several calls only by their order) is said in warnings here (`tool_warnings`), the row kept: its turns
+are trained as written.
 
 Not known here: reading files (data.py, formats.py), rendering (templates.py), labels (tokens.py).
 """
@@ -144,10 +145,11 @@ def conversation(row: dict) -> list[dict]:
 
 def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
     """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
-    earlier call's id, a call to a function the row's `tools` do not define (when it has any), and a call in a row
-    with no `tools` whose function no earlier message names (a system prompt may describe the tools in words). The
-    model trains on such calls as written, so a typo in a name or an id is learned, and a function it is never shown
-    is called from nothing.
+    earlier call's id, a call to a function the row's `tools` do not define (when it has any), a call in a row
+    with no `tools` whose function no earlier message names (a system prompt may describe the tools in words), and
+    results with no `tool_call_id` after a turn that made several calls with ids (one call's result needs none:
+    templates that ignore ids, most, go by order). The model trains on such calls as written, so a typo in a name
+    or an id is learned, and a function it is never shown is called from nothing.
 
     >>> call = {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "get_time"}}]}
     >>> result = {"role": "tool", "content": "12:00", "tool_call_id": "c9"}
@@ -156,6 +158,8 @@ def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
     """
     defined = {(t.get("function") if isinstance(t.get("function"), dict) else t).get("name") for t in tools or []}
     out, ids = [], set()
+    calling: tuple[int, list[dict]] | None = None  # the last turn that made calls: (its number, its calls)
+    unmatched: list[int] = []  # tool turns since then that answer one of several calls without saying which
     for i, msg in enumerate(messages, start=1):
         for call in msg.get("tool_calls") or []:
             ids.add(call.get("id"))
@@ -171,13 +175,39 @@ def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
                     "it names that function: the model learns to call a function it is never shown. Give the row "
                     "its tool schemas in a `tools` field (or a `tools` column)"
                 )
+        if msg.get("tool_calls"):
+            calling, unmatched = (i, msg["tool_calls"]), []
         answered = msg.get("tool_call_id")
         if msg["role"] == "tool" and answered and answered not in ids:
             out.append(
                 f"turn {i} answers the tool call '{answered}': no call before it has that id "
                 f"({', '.join(sorted(str(x) for x in ids if x)) or 'none has an id'})"
             )
+        elif msg["role"] == "tool" and not answered and calling and _unmatched(msg, calling[1]):
+            unmatched.append(i)
+        if unmatched and (i == len(messages) or messages[i].get("role") != "tool"):  # the last result of the calls
+            out.append(_unmatched_results(unmatched, *calling))
+            unmatched = []
     return out
+
+
+def _unmatched(result: dict, calls: list[dict]) -> bool:
+    """Whether a tool result with no `tool_call_id` cannot be told apart among `calls`: they are several, with ids
+    (a file that gives ids means them to be matched), and its `name` (if any) is not the name of exactly one."""
+    named = [c for c in calls if c["function"]["name"] == result.get("name")]
+    return len(calls) > 1 and any(c.get("id") for c in calls) and len(named) != 1
+
+
+def _unmatched_results(turns: list[int], at: int, calls: list[dict]) -> str:
+    """The warning for the tool turns `turns` that answer the calls of turn `at` without saying which."""
+    ids = ", ".join(f"'{c['id']}'" for c in calls if c.get("id"))
+    which = f"turn {turns[0]}" if len(turns) == 1 else f"turns {', '.join(map(str, turns))}"
+    return (
+        f"{which} answer{'s' * (len(turns) == 1)} turn {at}'s {len(calls)} tool calls ({ids}) with no "
+        "`tool_call_id`: which result answers which call is left to their order. Templates that print the ids "
+        "(Mistral's) need them; others (Qwen2.5's, Llama 3.1's) ignore them. Give each tool turn the "
+        "`tool_call_id` of the call it answers"
+    )
 
 
 def row_tool_warnings(row: dict) -> list[str]:
