@@ -199,8 +199,8 @@ def test_inspect_gives_the_token_lengths_batch_counts_under_the_template_and_the
     lengths = checked["lengths"]
     said = [line for line in out.splitlines() if line.startswith("tokens:")]
     assert said == [
-        f"tokens:     {lengths['min']} to {lengths['max']} a row, mean {lengths['mean']} (written with the "
-        f"{lengths['title']} template of `default`); "
+        f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
+        f"(written with the {lengths['title']} template of `default`); "
         + ("none is longer than --max-length 384" if max_length == 384 else "1 row is longer than --max-length 64 "
            "(cut in training)")
     ]  # fmt: skip

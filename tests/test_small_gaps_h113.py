@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from ftlib.cli import main
 from ftlib.data import load_file
 from ftlib.rows import tool_warnings
 
@@ -82,3 +85,42 @@ def test_one_call_calls_without_ids_or_results_named_by_function_are_no_warning(
                             {"role": "tool", "content": "7C"}])  # fmt: skip
     [warning] = tool_warnings(half["messages"], half["tools"])
     assert warning.startswith("turn 4 answers turn 2's 2 tool calls")
+
+
+PLAIN = [
+    {"messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "Hi!"}]},
+    {
+        "messages": [
+            {"role": "user", "content": "Name three rivers in Norway, with a word about each."},
+            {"role": "assistant", "content": "Glomma, the longest; Numedalslågen, for salmon; Tana, on the border."},
+        ]
+    },
+    {"messages": [{"role": "user", "content": "Count to five."}, {"role": "assistant", "content": "1, 2, 3, 4, 5."}]},
+]
+
+
+@pytest.mark.parametrize("max_length", [384, 24])
+def test_inspect_with_a_model_gives_token_lengths_of_rows_without_tool_calls_as_batch_counts_them(
+    max_length, tmp_path, capsys
+):
+    path = _write(tmp_path / "rivers.jsonl", PLAIN)
+    limit = ["--max-length", str(max_length)]
+    assert main(["data", "inspect", str(path), "--model", "default", "--json", *limit]) == 0
+    lengths = json.loads(capsys.readouterr().out)["lengths"]
+    assert main(["batch", str(path), "--json", "--model", "default", *limit]) == 0
+    padded = json.loads(capsys.readouterr().out)["strategies"][0]
+    assert (lengths["rows"], lengths["max_length"]) == (3, max_length)
+    assert lengths["truncated"] == padded["truncated_examples"]
+    assert (max_length == 24) == (lengths["truncated"] > 0)  # a sentinel: 24 tokens cut the rivers row
+    if not lengths["truncated"]:
+        assert lengths["total"] == padded["real_tokens"]
+    assert lengths["min"] < lengths["median"] < lengths["max"]
+
+    assert main(["data", "inspect", str(path), "--model", "default", *limit]) == 0
+    [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
+    assert said.startswith(
+        f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
+        "(written with the model's own template of `default`); "
+    )
+    cut = lengths["truncated"]
+    assert said.endswith("none is longer than --max-length 384" if not cut else "--max-length 24 (cut in training)")

@@ -49,16 +49,17 @@ def register(sub) -> None:
         description="--json prints {format, kind, rows, valid_rows, errors: [{row, where, message}], warnings: "
         "[{row, message, ...}] (file-level entries first, with row null: ignored fields and rows that look like "
         "another format; a row's entry has `where`, e.g. 'data row 4 (line 8 of the file)'), columns, column_map, "
-        "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source[, tool_calls_template]}. "
-        "Where rows have tool calls, the chat template a run would use (--template, --template-file; the model's "
-        "own by default, of --model) is checked for writing them, as `train` checks it, and a warning names one "
-        "that does (the Data page's warning): that loads the model's tokenizer (a few seconds); a file without tool "
-        "calls loads nothing. The rows' token lengths under that template are given then too, and under the one "
-        "that writes the calls where it leaves them out, as the Data page and `batch --template` count them. "
-        "tool_calls_template: {model, template, drops_tool_calls (null where it could not be checked), row (counted "
-        "from 1 in the file), where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths "
-        "and keeps_lengths (null where not measured): {template, title, rows, min, mean, max, total, max_length, "
-        "truncated (rows longer than --max-length)}.",
+        "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source[, lengths, "
+        "tool_calls_template]}. Where rows have tool calls, the chat template a run would use (--template, "
+        "--template-file; the model's own by default, of --model) is checked for writing them, as `train` checks "
+        "it, and a warning names one that does (the Data page's warning): that loads the model's tokenizer (a few "
+        "seconds). The rows' token lengths under that template are given then too (`lengths`), and under the one "
+        "that writes the calls where it leaves them out, as the Data page and `batch --template` count them; a "
+        "file without tool calls gets them where --model is given, else loads nothing. tool_calls_template: "
+        "{model, template, drops_tool_calls (null where it could not be checked), row (counted from 1 in the file), "
+        "where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths and keeps_lengths "
+        "(null where not measured): {template, title, rows, min, median, mean, max, total, max_length, truncated "
+        "(rows longer than --max-length)}.",
     )
     common(inspect)
     inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
@@ -156,8 +157,9 @@ def _no_rows(result):
 def _inspect(args) -> int:
     result = load_data(args)
     checked = _tool_calls_template(result, args)
+    lengths = checked["lengths"] if checked else _asked_lengths(result, args)
     if args.json:
-        summary = result.summary()
+        summary = result.summary() | ({"lengths": lengths} if lengths else {})
         if checked is not None:  # only for rows with tool calls: the others load no tokenizer
             summary["tool_calls_template"] = checked
         print(json.dumps(summary, ensure_ascii=False))
@@ -180,8 +182,8 @@ def _inspect(args) -> int:
             print(f"{'note:' if notice.note else 'warning:':<12}{notice.message}")
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
-        if checked and checked["lengths"]:
-            print(f"{'tokens:':<12}{_lengths_said(checked['lengths'], checked['model'])}")
+        if lengths:
+            print(f"{'tokens:':<12}{_lengths_said(lengths, args.model or 'default')}")
         if checked and checked["warning"]:
             print(f"{'warning:':<12}{checked['warning']}")
         for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
@@ -260,17 +262,29 @@ def _tool_calls_template(result, args) -> dict | None:
     return out
 
 
+def _asked_lengths(result, args) -> dict | None:
+    """`_lengths` of rows without tool calls under `--model`'s tokenizer and the chosen template, where --model is
+    given (a user naming the model asks how long the rows are); None without it or rows. UserError as `tokens`."""
+    if not (args.model and result.rows):
+        return None
+    from ftlib.models import load_tokenizer
+
+    tokenizer = load_tokenizer(args.model)
+    return _lengths(result.rows, tokenizer, chosen_template(args, tokenizer), args.max_length)
+
+
 def _lengths(rows: list[dict], tokenizer, template, max_length: int) -> dict:
     """Token lengths of `rows` under the ChatTemplate `template`, as the Data page measures them
     (`data_stats.dataset_stats`: the lengths `tokens.encode_row` gives a run and `batch` counts): {template, rows,
-    min, mean, max, total, max_length, truncated (rows longer than `max_length`)}; `title` is the template in words."""
+    min, median, mean, max, total, max_length, truncated (rows longer than `max_length`)}, `title` in words."""
     from functools import partial
+    from statistics import fmean, median
 
     from ftlib.data_stats import count_truncated, dataset_stats
     from ftlib.templates import render
 
     lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
-    spread = {"min": min(lengths), "mean": round(sum(lengths) / len(lengths), 1), "max": max(lengths)}
+    spread = {"min": min(lengths), "median": median(lengths), "mean": round(fmean(lengths), 1), "max": max(lengths)}
     over = count_truncated(lengths, max_length)[0]
     named = {"template": template.name, "title": template.title, "rows": len(lengths)}
     return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over}
@@ -288,8 +302,8 @@ def _lengths_said(lengths: dict, model: str) -> str:
     """The `tokens:` line of `data inspect`: the spread of the rows' token lengths, under which template, and the
     rows a run would cut."""
     return (
-        f"{lengths['min']} to {lengths['max']} a row, mean {lengths['mean']} (written with the {lengths['title']} "
-        f"template of `{model}`); {_cut_said(lengths)}"
+        f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} (written "
+        f"with the {lengths['title']} template of `{model}`); {_cut_said(lengths)}"
     )
 
 
