@@ -47,6 +47,7 @@ from types import SimpleNamespace
 
 from ftlib import merged_sources, workspace
 from ftlib.evaluate import EvalJob, EvalResult, EvalRow
+from ftlib.kto_eval import LabelShift, label_shift, shift_from_record
 from ftlib.reward_eval import AnswersJob, PairResult, PairScore, PairsJob, RewardedAnswers, RewardResult
 from ftlib.rewards import RewardModel
 from ftlib.tuning_cost import CostJob, Diversity, Forgetting, TuningCost, tuning_cost
@@ -371,6 +372,7 @@ REBUILD = {  # each kind of key -> what rebuilds its record
     "cost": cost_from_record,
     "pairs": pairs_from_record,
     "answers": answers_from_record,
+    "labels": shift_from_record,  # a KTO run's good and bad answers, kept beside its held-out result
 }
 
 
@@ -397,11 +399,21 @@ class KeptEvalJob(EvalJob):
         super().__init__(model_set, rows, adapter, **kwargs)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+        self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
 
     def work(self) -> None:
         super().work()
+        if self.result is not None and not self.cancelled:  # a KTO run's bad answers too, which `evaluate` skips
+            self.message = "Scoring the answers labelled good and bad"
+            kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
+            self.label_shift = label_shift(
+                self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
+            )
+            self.message = "Done"
         if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
             keep(self.run_dir, self.kept_key, result_record(self.result))
+            if self.label_shift is not None:  # its own kind, beside the result: a result kept before it still found
+                keep(self.run_dir, {**self.kept_key, "kind": "labels"}, asdict(self.label_shift))
 
     @classmethod
     def restored(cls, run_dir: Path | str, key: dict, rows: Sequence[dict], **kwargs) -> KeptEvalJob | None:
@@ -413,6 +425,8 @@ class KeptEvalJob(EvalJob):
         job = cls(SimpleNamespace(device=None), rows, found[0].adapter, run_dir=run_dir, key=key, **kwargs)
         job.model_set, job.result, job.measured_at = None, found[0], found[1]
         job.message, job.fraction, job.done = "Done", 1.0, True
+        labels = restore(run_dir, {**key, "kind": "labels"})
+        job.label_shift = labels[0] if labels and isinstance(labels[0], LabelShift) else None
         return job
 
 
@@ -447,11 +461,21 @@ class KeptPairsJob(PairsJob):
         super().__init__(run_id, rows, limit, device)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+        self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
 
     def work(self) -> None:
         super().work()
+        if self.result is not None and not self.cancelled:  # a KTO run's bad answers too, which `evaluate` skips
+            self.message = "Scoring the answers labelled good and bad"
+            kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
+            self.label_shift = label_shift(
+                self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
+            )
+            self.message = "Done"
         if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
             keep(self.run_dir, self.kept_key, result_record(self.result))
+            if self.label_shift is not None:  # its own kind, beside the result: a result kept before it still found
+                keep(self.run_dir, {**self.kept_key, "kind": "labels"}, asdict(self.label_shift))
 
     @classmethod
     def restored(cls, run_dir: Path | str, key: dict, run_id: str, rows: Sequence[dict], limit=None):
@@ -474,11 +498,21 @@ class KeptAnswersJob(AnswersJob):
         super().__init__(model_set, rows, tuned, rewards, **kw)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
+        self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
 
     def work(self) -> None:
         super().work()
+        if self.result is not None and not self.cancelled:  # a KTO run's bad answers too, which `evaluate` skips
+            self.message = "Scoring the answers labelled good and bad"
+            kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
+            self.label_shift = label_shift(
+                self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
+            )
+            self.message = "Done"
         if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
             keep(self.run_dir, self.kept_key, result_record(self.result))
+            if self.label_shift is not None:  # its own kind, beside the result: a result kept before it still found
+                keep(self.run_dir, {**self.kept_key, "kind": "labels"}, asdict(self.label_shift))
 
     @classmethod
     def restored(cls, run_dir: Path | str, key: dict, rows: Sequence[dict], rewards: list, **kwargs):

@@ -73,6 +73,7 @@ from ui.fragments import polling_fragment
 from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
+from ui.kto_eval_view import labels_section
 from ui.labels import template_label
 from ui.reward_eval_view import pairs_section
 from ui.row_picker import pick_item
@@ -496,6 +497,8 @@ if agg["pairs"]:
         "numbers are the measure. Which answer a model prefers is summed over each answer's tokens, so a much "
         "shorter answer is usually the more likely one to both models; what tuning did is the change." + same
     )
+if (shift := getattr(job, "label_shift", None)) is not None and shift.answers:  # a KTO run's good and bad answers
+    labels_section(shift, BASE, BASE_SAID, info.beta if info.method == "kto" else None)
 with st.expander("For engineers: perplexity"):
     p1, p2 = st.columns(2)
     p1.metric(

@@ -194,19 +194,25 @@ def _evaluate(args) -> int:
         template = trained.get("template") or "tokenizer"
     elif measure == "rewards":  # prompts without answers: both models answer and the run's rewards score them
         result = _grpo(args, model, tuned, rows, info, template, trained)
-    else:
-        result = _against_references(args, model, tuned, rows, info, template, trained)
+    labels = None  # a KTO run's good and bad answers under both models (`ftlib.kto_eval`)
+    if measure not in ("pairs", "rewards"):
+        result, labels = _against_references(args, model, tuned, rows, info, template, trained)
     if page_key is not None:  # best effort and silent, as the page keeps it (ftlib.eval_results.keep)
+        from dataclasses import asdict
+
         from ftlib import eval_results as K
 
         K.keep(run_folder_of(run), page_key, K.result_record(result))
+        if labels is not None:  # beside it, as the page keeps them (`KeptEvalJob.work`)
+            K.keep(run_folder_of(run), {**page_key, "kind": "labels"}, asdict(labels))
     preference_beta = info.beta if info and info.method in ("dpo", "kto") else None
     heldout = None  # (a split's meta.json, its held-out row count, whose rows): the file's line of each row named
     if info and not args.data:
         heldout = (info.meta, len(info.test_rows), "the run's")
     elif args.data and loaded is None:  # a saved split's test part
         heldout = (saved_split_meta(args.data), len(rows), "the split's")
-    _report(args, result, model, template, preference_beta, loaded, heldout, _loss_notes(args, result, info))
+    notes = _loss_notes(args, result, info)
+    _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels)
     return 0
 
 
@@ -307,18 +313,23 @@ def _progress(message: str, fraction: float) -> None:
 
 
 def _against_references(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
-    """Base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`), each reference cut
-    at the run's max length as training cut its rows."""
+    """(base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`), each reference cut
+    at the run's max length as training cut its rows; a KTO run's answers labelled good and bad under both models,
+    `ftlib.kto_eval.LabelShift`, or None without KTO rows)."""
     from ftlib import evaluate as E
     from ftlib import lease
     from ftlib.commands.sample import load_models, warn_template
+    from ftlib.kto_eval import label_shift
     from ftlib.sharing import print_waits
 
     models = load_models(model, [tuned], args.device)  # an adapter of other shapes: refused before the base loads
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
-        return E.evaluate(
+        # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
+        template = info.chat_template(models.tokenizer) if info and not args.template else template
+        max_length = info.max_length if info else trained.get("max_length")
+        result = E.evaluate(
             models,
             rows,
             models.tuned[0],
@@ -326,11 +337,11 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             batch_size=args.batch_size,
             limit=args.limit,
             progress=_progress,
-            # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
-            template=info.chat_template(models.tokenizer) if info and not args.template else template,
-            max_length=info.max_length if info else trained.get("max_length"),
+            template=template,
+            max_length=max_length,
             answer_at=args.answer_at,
         )
+        return result, label_shift(models, rows, models.tuned[0], template, max_length, args.limit)
 
 
 def _reward_model(args, run, rows: list):
@@ -489,13 +500,22 @@ def _loss_notes(args, result, info) -> list[str]:
 
 
 def _report(
-    args, result, model: str, template: str, beta: float | None = None, source=None, heldout=None, loss_notes=()
+    args,
+    result,
+    model: str,
+    template: str,
+    beta: float | None = None,
+    source=None,
+    heldout=None,
+    loss_notes=(),
+    labels=None,
 ) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
     `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: a saved
     split's (meta.json, held-out row count, "the run's" or "the split's"), for the file's line of each row it names
-    (`eval_runs.heldout_lines`)."""
+    (`eval_runs.heldout_lines`). `labels`: a KTO run's `kto_eval.LabelShift`, its lines printed after the aggregates
+    ("labels:"), under "labels" with --json."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
@@ -506,7 +526,12 @@ def _report(
     # The figures are printed before the CSV is written, so a full disk there loses none of the evaluation.
     if args.json:
         # Strict JSON throughout (`json_text`): a NaN nested in how_sure too, not only the top-level figures.
-        print(json_text({**agg, **({"how_sure": sure} if sure else {}), "per_row": per_row(result, source, heldout)}))
+        kto = {"labels": labels.as_dict()} if labels is not None else {}
+        print(
+            json_text(
+                {**agg, **({"how_sure": sure} if sure else {}), **kto, "per_row": per_row(result, source, heldout)}
+            )
+        )
     else:
         for key, value in agg.items():
             if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
@@ -514,6 +539,8 @@ def _report(
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
         for line in sure:
             print(f"how sure: {line}")
+        for line in labels.lines(beta=beta) if labels is not None else []:  # as the Evaluate page says them
+            print(f"labels: {line}")
     for note in loss_notes:  # what the loss numbers are of (with --json on stderr: stdout stays one JSON object)
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     rows = getattr(result, "rows", [])
