@@ -105,6 +105,29 @@ def render_prompt(
     return text, list(ids)
 
 
+def text_system_refusal(trained: dict[str, str], template: str | None, fix: str) -> SamplingError | None:
+    """The refusal of a system message in a prompt read as raw text, where the `text` template would glue it onto
+    the user's text: by the runs trained on format `text` (`trained`: each tuned model's name -> the template it
+    reads prompts in, "text" for those: `modelset.trained_template`), or by every model under `template` "text".
+    None where no model reads the prompt so (a `template` other than "text" overrides the runs' own). `fix`: where
+    the system text goes instead, in the caller's words ("drop --system and put its text at the start of --prompt")."""
+    texts = [name for name, read_in in trained.items() if read_in == "text"]
+    if template == "text":
+        who = "The Raw text template writes no system turn"
+    elif template is None and texts:
+        names = ", ".join(f"'{name}'" for name in texts)
+        one = len(texts) == 1
+        who = (
+            f"{'Run' if one else 'Runs'} {names} {'was' if one else 'were'} trained on raw text (format text, no chat "
+            f"template) and {'has' if one else 'have'} no system turn"
+        )
+    else:
+        return None
+    # A text run continues what it is given: "Be brief." + "Write a poem" would be read as one text to go on with.
+    said = f"{who}, so a system message would be glued onto the prompt it continues as text."
+    return SamplingError(f"{said} {fix[0].upper()}{fix[1:]}.")
+
+
 def render_text(
     tokenizer, messages: list[dict], template="tokenizer", add_generation_prompt: bool = False, tools=None
 ) -> str:

@@ -351,6 +351,10 @@ with st.container():
         "compare a run trained with a built-in template that takes one",
     )
     with user_errors("Could not render the prompt"):
+        if any(m.get("role") == "system" for m in messages):  # a raw-text run has no system turn: refused, not glued
+            trained = {name: own[0] for name, own in model_set.templates.items()}
+            if refusal := S.text_system_refusal(trained, written_in, system_fix[0]):
+                raise refusal
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.
         prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in, fix=system_fix)

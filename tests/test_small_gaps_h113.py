@@ -3,7 +3,8 @@
 1. A tool result with no `tool_call_id` after an assistant turn that made several calls with ids went unsaid: the
    results can then be matched to the calls only by their order (templates that print ids, Mistral's, need them).
 2. `data inspect FILE --model M` gave no token lengths unless the file had tool calls.
-3. `sample --system` on a raw-text run glued the system text onto the prompt (see the third part below).
+3. `sample --system` on a raw-text run (format `text`, read with no template) glued the system text onto the prompt
+   it continues, and so did the Compare page's System message box: both refuse it now, saying where the text goes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from ftlib import modelset as M
+from ftlib import sampling as S
 from ftlib.cli import main
 from ftlib.data import load_file
 from ftlib.rows import tool_warnings
+from ftlib.testing import make_run
 
 WEATHER = {
     "type": "function",
@@ -124,3 +128,64 @@ def test_inspect_with_a_model_gives_token_lengths_of_rows_without_tool_calls_as_
     )
     cut = lengths["truncated"]
     assert said.endswith("none is longer than --max-length 384" if not cut else "--max-length 24 (cut in training)")
+
+
+def _text_run(name: str, varied_dir, adapter) -> Path:
+    """A finished LoRA run of raw text: its kept rows (split/) read as format `text`, its config's template left at
+    `tokenizer`, as a continued-pretraining run on documents leaves it."""
+    config = {"model": str(varied_dir), "dataset": "logbook", "template": "tokenizer", "method": "lora"}
+    run = make_run(name, config, adapter=adapter).path
+    (run / "split").mkdir()
+    (run / "split" / "train.jsonl").write_text(json.dumps({"text": "Log, 3 May: wind NW, 4 knots."}) + "\n")
+    (run / "split" / "meta.json").write_text(json.dumps({"format": "text", "name": "logbook"}))
+    return run
+
+
+def test_sample_refuses_a_system_message_for_a_raw_text_run_before_loading_a_model(
+    varied_dir, adapter_template, capsys, monkeypatch
+):
+    _text_run("20260201-000000-lora-logbook", varied_dir, adapter_template)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a model was loaded for a refused --system")
+
+    ask = ["sample", "--adapter", "20260201-000000-lora-logbook", "--prompt", "Log, 4 May:", "--max-new-tokens", "1"]
+    with monkeypatch.context() as patched:
+        patched.setattr(M, "load_model_set", no_loading)
+        assert main([*ask, "--system", "Write like a sailor."]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            "error: Run '20260201-000000-lora-logbook' was trained on raw text (format text, no chat template) and "
+            "has no system turn, so a system message would be glued onto the prompt it continues as text. Drop "
+            "--system and put its text at the start of --prompt instead.\n"
+        )
+        # The base alone under --template text: the same, in the template's words.
+        assert main(["sample", "--prompt", "Log:", "--template", "text", "--system", "Be brief."]) == 2
+        assert capsys.readouterr().err.startswith("error: The Raw text template writes no system turn, so ")
+    # A chat template asked for over the run's own: the system turn is written as one, and the run is sampled.
+    assert main([*ask, "--system", "Write like a sailor.", "--template", "chatml"]) == 0
+
+
+def test_text_system_refusal_names_only_the_runs_that_read_the_prompt_as_text():
+    assert S.text_system_refusal({"chat": "tokenizer", "custom": "custom"}, None, "clear it") is None
+    assert S.text_system_refusal({"docs": "text"}, "chatml", "clear it") is None  # the template asked for wins
+    said = str(S.text_system_refusal({"docs": "text", "chat": "tokenizer", "notes": "text"}, None, "clear it"))
+    assert said.startswith("Runs 'docs', 'notes' were trained on raw text (format text, no chat template) and have ")
+    assert said.endswith(" Clear it.")
+
+
+def test_compare_refuses_a_typed_system_message_for_a_raw_text_run(varied_dir, adapter_template):
+    from streamlit.testing.v1 import AppTest
+
+    _text_run("20260201-000000-lora-logbook", varied_dir, adapter_template)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(varied_dir)
+    at.run()
+    at = at.switch_page("pages/5_Compare.py").run()
+    assert at.multiselect(key="compare_runs").value == ["20260201-000000-lora-logbook"]
+    assert not at.error, [e.value for e in at.error]  # no system message: the run continues the typed text
+    assert "raw text (format text)" in at.text_input(key="compare_system").help
+    at.text_input(key="compare_system").set_value("Write like a sailor.").run()
+    [error] = [e.value for e in at.error]
+    assert error.startswith("Could not render the prompt: Run '20260201-000000-lora-logbook' was trained on raw text")
+    assert error.endswith("Clear the System message box (or put its text at the start of your message).")

@@ -103,7 +103,8 @@ def choose_prompt(
             key="compare_system",
             on_change=keep,
             args=("compare_system",),
-            help="Empty: the template's default, if it has one.",
+            help="Empty: the template's default, if it has one. A run trained on raw text (format text) has no "
+            "system turn: put such text at the start of your message instead.",
         )
         keep("compare_system")
         messages = [{"role": "user", "content": prompt}]

@@ -32,6 +32,7 @@ TOOLS_FIX = (
     '{"name": "get_weather", "parameters": {...}}}]\''
 )
 SYSTEM_FIX = ("drop --system (or put its text at the start of --prompt)", "pick a built-in template that takes one")
+TEXT_SYSTEM_FIX = "drop --system and put its text at the start of --prompt instead"  # a raw-text run's prompt
 
 
 # Each preset with its values, for --help: "greedy (temperature=0), precise (temperature=0.3,top_k=20), ..."
@@ -297,6 +298,10 @@ def _sample(args) -> int:
         raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
     tools = read_tools(args.tools)
     runs = [run_folder(a) for a in args.adapter]  # a folder, or a run's id or name
+    if args.system:  # a raw-text run has no system turn: refused before any model loads
+        trained = {a: (M.trained_template(r) or ("", ""))[0] for a, r in zip(args.adapter, runs, strict=True)}
+        if refusal := S.text_system_refusal(trained, args.template, TEXT_SYSTEM_FIX):
+            raise refusal
     models = load_models(base_model(args.model, runs), runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
