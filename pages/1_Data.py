@@ -25,7 +25,7 @@ from ftlib.readers import check_path
 from ui import alerts
 from ui.auth import require_password
 from ui.common import user_errors
-from ui.data_files import NONE, fields_cached, load_cached, path_box, row_counts_cached, upload_source
+from ui.data_files import NONE, fields_cached, load_cached, offer_pairs, path_box, row_counts_cached, upload_source
 from ui.data_view import first_rows_cached, show_first_rows, show_report, show_row, token_histogram
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
@@ -409,6 +409,7 @@ if not result.rows:
     )
     st.stop()
 
+offer_pairs(result, load_key, label)  # answers labelled good or bad: their pairs, for DPO and a reward model
 preview(result)
 split_and_save(result, label, load_key)
 token_histogram(result, (path, version, fmt_choice, map_key))

@@ -13,10 +13,13 @@ from ftlib import stored_people, workspace
 from ftlib.data import dedupe_rows, load_file, peek_fields, split_rows, split_warnings
 from ftlib.data_budget import estimate, memory_bytes
 from ftlib.data_stats import row_counts
+from ftlib.errors import plural
+from ftlib.feedback_pairs import feedback_pairs, pairs_jsonl
 from ftlib.near_duplicates import near_groups
 from ftlib.own_split import own_split
 from ftlib.split_lines import lines_note, split_lines
 from ftlib.splits import most_copies, prompt_groups, shared_prompts
+from ui import alerts
 from ui.auth import who
 from ui.common import user_errors
 from ui.kept import keep, restore
@@ -124,6 +127,48 @@ def row_counts_cached(key: tuple) -> dict[str, int]:
     """`row_counts` of the rows `load_cached(*key)` read (the report's metrics)."""
     result = load_cached(*key)
     return row_counts(result.rows, result.kind)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def pairs_cached(key: tuple) -> tuple[int, int, list[dict]]:
+    """(prompts with a good and a bad answer, pairs made, [{where, why}] of each row left out) of the answers labelled
+    good or bad `load_cached(*key)` read (`ftlib.feedback_pairs`): small, so one pairing serves every rerun."""
+    result = load_cached(*key)
+    made = feedback_pairs(result.rows, result.row_numbers, result.where)
+    return made.prompts, len(made.pairs), [{"where": result.where(n), "why": why} for n, why in made.left_out]
+
+
+def offer_pairs(result, key: tuple, stem: str) -> None:
+    """For answers labelled good or bad where some prompt has both: a note that DPO and a reward model need pairs,
+    and a button that writes them (`python -m ftlib data pair`'s file) among this server's uploads as
+    `{stem}-pairs.jsonl`, to open under Upload; every row left out listed under it."""
+    if result.kind != "unpaired":
+        return
+    prompts, pairs, left = pairs_cached(key)
+    if not pairs:
+        return
+    st.info(
+        f"**{plural(prompts, 'prompt')} {'has' if prompts == 1 else 'have'} both a good and a bad answer.** KTO "
+        "trains on these answers as they are; DPO and a reward model need them as pairs. **Save as preference "
+        f"pairs** writes {plural(pairs, 'pair')} (each prompt's first good answer with its first bad one, its "
+        f"second with its second, in file order; {plural(len(left), 'answer')} without a partner left out, listed "
+        f"below) to this server's uploads as `{stem}-pairs.jsonl`. The command line's way: `python -m ftlib data "
+        "pair FILE --out pairs.jsonl`.",
+        icon=alerts.INFO,
+    )
+    if st.button("Save as preference pairs", key="data_pair_save"):
+        made = feedback_pairs(result.rows, result.row_numbers, result.where)
+        with user_errors("Could not save the pairs"):
+            saved = workspace.save_upload(f"{stem}-pairs.jsonl", pairs_jsonl(made.pairs).encode("utf-8"))
+        stored_people.record_upload(saved, who())
+        st.success(
+            f"Saved {plural(pairs, 'preference pair')} as **{workspace.upload_name(saved)}**: open it under "
+            "**Upload** (*...or reopen an earlier upload*) and save a split of it for DPO or a reward model.",
+            icon=alerts.SUCCESS,
+        )
+    if left:
+        with st.expander(f"{plural(len(left), 'answer')} without a partner, left out of the pairs"):
+            st.dataframe(left, hide_index=True)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file's fields...")

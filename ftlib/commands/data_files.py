@@ -6,7 +6,8 @@ python -m ftlib data remove chats               # a saved split by name
 python -m ftlib data remove 20261205-174205-296fc4-chats.jsonl chats.jsonl   # uploads: stored name, or own name
 python -m ftlib data remove --leftovers         # the hidden .NAME.XXXXXXXX.tmp halves of writes cut short
 
-Registered by `ftlib.commands.data`. Listing and removing is `ftlib.stored_data`.
+Registered by `ftlib.commands.data`, with `data pair` (`ftlib.commands.data_pair`). Listing and removing is
+`ftlib.stored_data`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def register(dsub) -> None:
         "--leftovers", action="store_true", help="also remove the hidden leftovers of writes cut short (over an hour)"
     )
     remove.set_defaults(handler=_remove)
+    from ftlib.commands import data_pair
+
+    data_pair.register(dsub)  # answers labelled good or bad -> preference pairs
 
 
 def _files(args) -> int:

@@ -435,6 +435,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 
 def _train(args) -> int:
     from ftlib import run_data, runs
+    from ftlib.commands.data_pair import train_hint
     from ftlib.models import check_model
     from ftlib.overfitting import planned_steps
     from ftlib.run_people import cli_user, warnings_to
@@ -460,7 +461,9 @@ def _train(args) -> int:
             print(line, file=sys.stderr)
     report = preflight(config, rows=(data.train, data.test))
     if not report.ok:  # the rows it names found in the file too: "training row 3" of a split is its line 5
-        raise ConfigError(" ".join([*report.errors, run_data.file_lines_note(data, report.errors)]).strip())
+        pair = train_hint(config.method, data.loaded, fmt, pairs)  # feedback for DPO: the command that pairs it
+        said = [*report.errors, pair, run_data.file_lines_note(data, report.errors)]
+        raise ConfigError(" ".join(s for s in said if s))
     ignored = ignored_settings(config, given)
     # A file's split just drawn, too small or with a part of one label only: said as `data split` says it.
     drawn = data.loaded is not None and data.test

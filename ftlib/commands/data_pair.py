@@ -1,0 +1,113 @@
+"""`python -m ftlib data pair FILE --out PAIRS.jsonl`: answers labelled good or bad -> preference pairs for DPO.
+
+python -m ftlib data pair feedback.jsonl --out pairs.jsonl      # prompt/completion/label rows (thumbs up/down)
+python -m ftlib data pair ratings.csv --map answer=completion --map thumbs_up=label --out pairs.jsonl
+python -m ftlib train --method dpo --dataset pairs.jsonl        # or --method reward
+
+Registered by `ftlib.commands.data_files` (beside `data files` and `data remove`). The pairing is
+`ftlib.feedback_pairs`: per identical prompt, the i-th good answer with the i-th bad one, every row left out named.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def register(dsub) -> None:
+    from ftlib.commands import add_data_options
+
+    pair = dsub.add_parser(
+        "pair",
+        help="pair answers labelled good or bad (prompt, completion, label) into preference pairs for DPO",
+        description="Reads FILE's answers labelled good or bad (KTO's unpaired rows: `prompt`, `completion`, a "
+        "true/false `label`) and writes {prompt, chosen, rejected} rows to --out: per prompt (identical: prompts "
+        "differing only in spaces are not merged, and said), its i-th good answer with its i-th bad one in file "
+        "order (zipped, not every combination: a prompt with many answers would outweigh the others). Prints how "
+        "many pairs it wrote and every row it left out with why (a prompt with only good or only bad answers, the "
+        "answers an uneven prompt has over). The pairs are text where every row is, else turns.",
+    )
+    pair.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file of answers labelled good or bad")
+    add_data_options(pair)
+    pair.add_argument("--out", required=True, type=Path, help="the .jsonl file to write (replaced if it exists)")
+    pair.set_defaults(handler=_pair)
+
+
+def _pair(args) -> int:
+    from ftlib.commands import load_data, os_error_message, skipped_warning
+    from ftlib.errors import UserError, plural
+    from ftlib.feedback_pairs import feedback_pairs, pairs_jsonl
+    from ftlib.format_notes import format_label
+    from ftlib.workspace import write_files
+
+    out: Path = args.out
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder: give the file to write, e.g. --out {out / 'pairs.jsonl'}.")
+    if out.exists() and Path(args.file).exists() and out.samefile(args.file):
+        raise UserError(f"--out {out} is FILE itself: writing the pairs there would replace the answers it reads.")
+    result = load_data(args)
+    if result.kind == "preference":
+        raise UserError(
+            f"{args.file} holds preference pairs already (prompt, chosen, rejected): DPO and a reward model train on "
+            "it as it is. `data pair` pairs answers labelled good or bad (prompt, completion, label)."
+        )
+    if result.kind != "unpaired":
+        raise UserError(
+            f"{args.file} is read as {format_label(result.format)}, not as answers labelled good or bad: `data pair` "
+            "reads rows of `prompt`, `completion` and a true/false `label` (--format unpaired_preference, with "
+            "--map COLUMN=FIELD where the file names them otherwise)."
+        )
+    if not result.rows:
+        raise UserError(f"no valid rows in {args.file}: see why with `python -m ftlib data inspect {args.file}`.")
+    made = feedback_pairs(result.rows, result.row_numbers, result.where)
+    if not made.pairs:
+        good = sum(bool(r["label"]) for r in result.rows)
+        raise UserError(
+            f"no prompt in {args.file} has both a good and a bad answer ({good} good, {len(result.rows) - good} "
+            f"bad), so there is nothing to pair and nothing was written. KTO trains on the rows as they are: "
+            f"`python -m ftlib train --method kto --dataset {args.file}`."
+        )
+    try:
+        write_files({out: pairs_jsonl(made.pairs)})
+    except OSError as exc:
+        raise UserError(os_error_message(exc, "write", out, "pick a writable path with --out")) from exc
+    if warning := skipped_warning(result, args):  # rows the reader could not read at all: not pairs, not left out
+        print(warning, file=sys.stderr)
+    used = 2 * len(made.pairs)
+    print(
+        f"wrote {plural(len(made.pairs), 'preference pair')} from {plural(made.prompts, 'prompt')} to {out} "
+        f"({used} of {plural(len(result.rows), 'answer')} used)"
+    )
+    if made.left_out:
+        kinds = Counter(_kind(why) for _, why in made.left_out)
+        print(f"left out {plural(len(made.left_out), 'row')} ({', '.join(f'{k}: {n}' for k, n in kinds.items())}):")
+        for number, why in made.left_out:
+            print(f"  {result.where(number)}: {why}")
+    print(f"next: `python -m ftlib train --method dpo --dataset {out}` (or --method reward)")
+    return 0
+
+
+def train_hint(method: str, loaded, fmt: str | None, maps: list[str]) -> str:
+    """What `train` adds to its refusal of DPO or a reward model on a file of answers labelled good or bad (`loaded`,
+    its LoadResult; None for a saved split): the `data pair` command that makes pairs of it, with their counts
+    (`feedback_pairs.pair_hint`); "" otherwise, or where no prompt has both a good and a bad answer."""
+    import shlex
+
+    from ftlib.feedback_pairs import pair_hint
+
+    if method not in ("dpo", "reward") or loaded is None or loaded.kind != "unpaired":
+        return ""
+    words = ["python -m ftlib data pair", shlex.quote(loaded.source)]
+    words += (["--format", shlex.quote(fmt)] if fmt else []) + [f"--map {shlex.quote(m)}" for m in maps]
+    return pair_hint(loaded.rows, f"`{' '.join(words)} --out pairs.jsonl`").strip()
+
+
+def _kind(why: str) -> str:
+    """A left-out row's reason in a few words, for the count line."""
+    if "answers only" in why:
+        return "good answers only" if "good answers only" in why else "bad answers only"
+    return "extra answers of uneven prompts"
+
+
+__all__ = ["register", "train_hint"]
