@@ -89,9 +89,9 @@ def feedback_pairs(
             )
         groups.setdefault(_key(row), ([], []))[0 if row["label"] else 1].append(i)
     made, left = FeedbackPairs(), {}
-    near: dict[str, list[int]] = {}  # squashed prompt -> the first row of each exact prompt
+    near: dict[str, list[tuple[int, bool]]] = {}  # squashed prompt -> (first row, has good answers) of each prompt
     for good, bad in groups.values():
-        near.setdefault(_squashed(rows[(good or bad)[0]]), []).append((good or bad)[0])
+        near.setdefault(_squashed(rows[(good or bad)[0]]), []).append(((good or bad)[0], bool(good)))
     for good, bad in groups.values():
         for g, b in zip(good, bad, strict=False):
             pair = {"prompt": rows[g]["prompt"], "chosen": rows[g]["completion"], "rejected": rows[b]["completion"]}
@@ -107,8 +107,9 @@ def feedback_pairs(
                 else f"its prompt has {label} answers only, so there is no {'bad' if label == 'good' else 'good'} "
                 "answer to pair with"
             )
-            others = [n for n in near[_squashed(rows[(good or bad)[0]])] if n != (good or bad)[0]]
-            if others and not (good and bad):  # the user may have meant one prompt
+            # A prompt of the other label that differs only in spaces: the user may have meant one prompt
+            others = [n for n, has_good in near[_squashed(rows[(good or bad)[0]])] if has_good != bool(good)]
+            if others and not (good and bad):
                 why += (
                     f" (its prompt differs from {where(numbers[others[0]])}'s only in spaces or line breaks; prompts "
                     "pair only when identical: make them the same to pair them)"

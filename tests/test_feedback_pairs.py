@@ -69,6 +69,12 @@ CASES = [
         [],
         [(1, "differs from row 2's only in spaces"), (2, "differs from row 1's only in spaces")],
     ),
+    (
+        "near prompts of one label: no pair to make, no spacing said",
+        [row("Name a  prime.", "g", True), row("Name a prime.", "g", True)],
+        [],
+        [(1, "good answers only, so there is no bad answer to pair with"), (2, "good answers only, so")],
+    ),
 ]
 
 
@@ -79,6 +85,7 @@ def test_pairing_rules(rows, pairs, left):
     assert [n for n, _ in made.left_out] == [n for n, _ in left]
     for (_, why), (_, word) in zip(made.left_out, left, strict=True):
         assert word in why, why
+        assert ("spaces" in why) == ("spaces" in word), why
     # Nothing dropped unsaid: every row is in a pair or left out with its reason.
     used = sorted([n for s in made.sources for n in s] + [n for n, _ in made.left_out])
     assert used == list(range(1, len(rows) + 1))
