@@ -48,6 +48,7 @@ from ftlib.methods import (
     default_learning_rate,
     method_setting_problem,
 )
+from ftlib.process_settings import process_setting_problem
 
 Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
 Tuning = Literal["lora", "qlora", "full"]
@@ -56,6 +57,7 @@ Scheduler = Literal["cosine", "linear", "constant", "constant_with_warmup"]
 DType = Literal["auto", "float32", "bfloat16", "float16"]
 QuantType = Literal["nf4", "fp4"]
 Sharding = Literal["none", "fsdp"]
+PackingStrategy = Literal["bfd", "bfd_split"]
 
 METHODS: tuple[str, ...] = typing.get_args(Method)
 TUNINGS: tuple[str, ...] = typing.get_args(Tuning)
@@ -174,6 +176,16 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         advanced=True,
         when={"method": PACKING_METHODS},  # the rule `train` refuses packing by (methods.packing_refusal)
         help="Pack several short examples into one sequence so less compute goes to padding.",
+    )
+    packing_strategy: PackingStrategy = setting(
+        "bfd",
+        label="Rows longer than max length",
+        group="tokens",
+        advanced=True,
+        when={"method": PACKING_METHODS, "packing": (True,)},
+        help="What packing does with a row longer than the max length (TRL's packing_strategy): bfd = cut it there, "
+        "its tail never trained (TRL's default; right for conversations, whose answer would lose its prompt); "
+        "bfd_split = split it into pieces of the max length, every token trained (long documents, raw text).",
     )
     group_by_length: bool = setting(
         True,
@@ -500,39 +512,21 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
                 "`lora_targets` must list layer names such as q_proj, v_proj, or `all-linear` "
                 f"(got {self.lora_targets!r})."
             )
-        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
-            raise ConfigError(f"`device` must be auto, cpu, cuda or cuda:N (got {self.device!r}).")
-        if self.uses_4bit and self.device == "cpu" and self.nproc > 1:
-            raise ConfigError("`nproc` above 1 with 4-bit weights needs GPUs; use nproc 1 on CPU.")
         if problem := method_setting_problem(self) or loss_setting_problem(self):
             raise ConfigError(problem)
         if self.method == "grpo":
             check_rewards(self.rewards, ConfigError)
-        if self.node_rank >= self.nnodes:
+        if problem := process_setting_problem(self):  # devices, processes, machines, sharding
+            raise ConfigError(problem)
+        if self.packing_strategy != "bfd" and self.method not in PACKING_METHODS:
             raise ConfigError(
-                f"`node_rank` must be below `nnodes` (machines are numbered 0 to {self.nnodes - 1}; got "
-                f"{self.node_rank}): give each machine its own number."
+                f"`packing_strategy` {self.packing_strategy} applies only when an SFT run (lora, qlora, full) packs; "
+                f"{self.method} never packs: leave packing_strategy at bfd."
             )
-        host, _, port = self.rdzv_endpoint.strip().rpartition(":")
-        if self.nnodes > 1 and not (host and port.isdigit() and 0 < int(port) < 65536):
+        if self.packing_strategy != "bfd" and not self.packing:
             raise ConfigError(
-                f"`rdzv_endpoint` must be HOST:PORT of machine 0 when nnodes is {self.nnodes}, e.g. 10.0.0.1:29500, "
-                f"the same on every machine (got {self.rdzv_endpoint!r})."
-            )
-        if str(self.device).startswith("cuda:") and self.nproc > 1:
-            raise ConfigError(
-                f"`device` {self.device} pins one GPU but nproc {self.nproc} trains on one GPU per process: use "
-                "device cuda (or auto) with several processes, or nproc 1."
-            )
-        if self.sharding == "fsdp" and self.uses_4bit:
-            raise ConfigError(
-                "`sharding` fsdp cannot split 4-bit (QLoRA) weights here: use the lora method (or tuning lora) with "
-                "fsdp, or keep qlora with sharding none."
-            )
-        if self.sharding == "fsdp" and self.nproc * self.nnodes == 1:
-            raise ConfigError(
-                "`sharding` fsdp splits the model across processes, but there is one (nproc 1 on one machine): set "
-                "nproc to the number of GPUs (2 or more), or use sharding none."
+                f"`packing_strategy` {self.packing_strategy} says what packing does with a row longer than the max "
+                "length, but packing is off: turn packing on (--packing), or leave packing_strategy at bfd."
             )
 
     # -- derived -------------------------------------------------------------------------------------------------
@@ -543,6 +537,12 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
     @property
     def uses_adapter(self) -> bool:
         return self.tuning in ("lora", "qlora")
+
+    @property
+    def cut_length(self) -> int | None:
+        """Where rows are cut before training, in tokens: the max length, or None when packing splits a longer row
+        into pieces instead (bfd_split: TRL's packing does the splitting)."""
+        return None if self.packing and self.packing_strategy == "bfd_split" else self.max_length
 
     @property
     def kind(self) -> str:

@@ -21,7 +21,7 @@ from ftlib.config import RunConfig
 from ftlib.errors import none_of, numbered, plural
 from ftlib.grpo_context import context_problems
 from ftlib.loss_types import loss_type_warnings
-from ftlib.methods import kto_kl_warnings
+from ftlib.methods import PACKING_METHODS, kto_kl_warnings
 from ftlib.references import measured_by
 from ftlib.rows import row_kind
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
@@ -87,6 +87,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
     report.tokens = sum(len(s.input_ids) for s in sequences(encoded))
     longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
+    if config.cut_length is None:  # bfd_split packs a longer row as pieces of the max length: none passes it
+        report.longest = longest = min(longest, config.max_length)
     # Past its positions a model reads garbage (or fails mid-run): refused now. GRPO's prompts: `grpo_context` below.
     if context and longest > context and config.method != "grpo":
         report.errors.append(
@@ -97,7 +99,9 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
         )
     # trained tokens past the cut; the longest row named counts the rows left out for it too
     cut_out = [e for _, e in left_out]
-    report.warnings += cut_warnings(encoded, config.max_length, train_numbers, context, cut_out, template.title)
+    report.warnings += cut_warnings(
+        encoded, config.max_length, train_numbers, context, cut_out, template.title, config.method in PACKING_METHODS
+    )
     report.warnings += alignment.kto_pair_notes(train, config.method)  # a pair is a good row and a bad row
     # TRL's own balance check is in the prepare step the studio skips.
     labels = [bool(e.label) for e in encoded] if config.method == "kto" else []  # the rows training keeps
@@ -391,20 +395,22 @@ def cut_warnings(
     context: int | None = None,
     left_out: list = (),
     template: str = "",
+    can_split: bool = False,
 ) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
     never learned), with how much of everything trained that is, the rows whose final reply is cut entirely or
     loses its end (`final_reply_cut`), and the max length that keeps every row whole; [] when none is cut. A
     preference pair counts once, by either answer. `numbers`: the training row (1-based) of each encoding;
     `context`: the model's context length, past which no max length helps (the rows longer than it are named);
-    `template`: the run's template's title, which the lengths are counted in (another template writes other lengths).
+    `template`: the run's template's title, which the lengths are counted in (another template writes other lengths);
+    `can_split`: the run's method packs (SFT), so a cut document (a text row) can be split instead of cut (bfd_split).
 
     The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out); their
     encodings (`left_out`) count in the longest row the fix names, so a max length raised to it keeps them too.
     """
     from ftlib.tokens import parts
 
-    cut_rows, lost, total, unreadable, pushed = [], 0, 0, [], 0
+    cut_rows, lost, total, unreadable, pushed, documents = [], 0, 0, [], 0, 0
     ends: dict[str, list[int]] = {"entirely": [], "partly": [], "before": []}  # rows, by what the cut takes
     longest = max((len(p.all_ids) for enc in left_out for p in parts(enc).values()), default=0)
     for number, enc in zip(numbers, encoded, strict=False):
@@ -422,6 +428,7 @@ def cut_warnings(
         if row_lost:
             cut_rows.append(number)
             lost += row_lost
+            documents += getattr(enc, "template", None) == ""  # a text row: no conversation a split would break
             # A rejected answer is never imitated: its end cut teaches no stopping (helper 78's walk on DPO pairs).
             said = [final_reply_cut(part) for part in parts(enc).values() if not getattr(part, "rejected", False)]
             if end := next((e for e in ("entirely", "partly") if any(e == cut for cut, _ in said)), None):
@@ -448,6 +455,12 @@ def cut_warnings(
             f"{numbered('training row', unreadable)} {'is' if one else 'are'} longer than the model can read at all "
             f"(the longest has {longest} tokens): split {'it' if one else 'them'} into shorter rows, shorten "
             f"{'it' if one else 'them'} or drop {'it' if one else 'them'}"
+        )
+    if can_split and documents:  # a split answer would lose its prompt: offered for documents only
+        fix += (
+            f"; or train every token of {'that document' if documents == 1 else f'those {documents} documents'} "
+            "(text rows) with packing on and packing_strategy bfd_split (Train page: Rows longer than max length; "
+            "--packing --packing-strategy bfd_split), which splits each into pieces of the max length"
         )
     return [
         f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "

@@ -127,7 +127,7 @@ def encode_for_training(
     check_row_kinds(rows, config, split)
     rows, origin = training_rows(rows, config.method)  # KTO: a pair is two rows; GRPO: a conversation's prompt
     try:
-        encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.max_length)
+        encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.cut_length)
     except UserError:
         # Say which rows: encode them one by one (only on this failure path) and name each refusal.
         from ftlib.prompt_checks import explain_refusal
@@ -136,7 +136,7 @@ def encode_for_training(
         refused = []
         for i, row in enumerate(rows, start=1):
             try:
-                encode_row(row, tokenizer, template, config.mask_policy, config.max_length)
+                encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
             except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
                 said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
                 refused.append((i, str(said), said is not exc))
@@ -273,10 +273,11 @@ def trainer_arguments(
     else:
         from trl import SFTConfig as cls
 
-        # Packed rows are max_length long; otherwise rows are already cut by ftlib.tokens.
+        # Packed rows are max_length long, a longer row cut (bfd) or split (bfd_split: encoded whole, `cut_length`)
+        # by TRL's packing; otherwise rows are already cut by ftlib.tokens.
         kwargs.update(
             packing=bool(config.packing),
-            packing_strategy="bfd",
+            packing_strategy=config.packing_strategy,
             padding_free=bool(config.packing) or padding_free,
             max_length=config.max_length if config.packing else None,
             dataset_num_proc=None,

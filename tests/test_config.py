@@ -101,6 +101,12 @@ CASES = [
         64,
     ),
     ("packing", True, lambda c, x: (args(c, x.tmp).packing, args(c, x.tmp).max_length), (True, 384)),
+    (
+        "packing_strategy",
+        "bfd_split",
+        lambda c, x: (args(c, x.tmp).packing_strategy, c.cut_length),  # TRL splits; the rows are encoded whole
+        ("bfd_split", None),
+    ),
     ("group_by_length", False, lambda c, x: args(c, x.tmp).train_sampling_strategy, "random"),
     ("learning_rate", 3e-4, lambda c, x: args(c, x.tmp).learning_rate, 3e-4),
     ("epochs", 2.5, lambda c, x: args(c, x.tmp).num_train_epochs, 2.5),
@@ -184,6 +190,7 @@ NEEDS = {
     "nnodes": {"rdzv_endpoint": "10.1.2.3:29500"},
     "node_rank": {"nnodes": 2, "rdzv_endpoint": "10.1.2.3:29500"},
     "rdzv_endpoint": {"nnodes": 2},
+    "packing_strategy": {"packing": True},
 }
 
 
