@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftlib import pairs
 from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
 from ftlib.completion_turns import check_completion, context_prompt
 from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, OPENAI_SIDES, detect_row_format, is_openai_pair
@@ -514,12 +515,7 @@ def _from_preference(rec: Record) -> tuple[dict, list[str]]:
         if any(m["role"] not in ("assistant", "tool") for m in chosen + rejected):
             _answers_with_other_turns(rec, chosen, rejected)
             # Whole conversations: the shared beginning is the prompt (as TRL's extract_prompt does).
-            prompt, chosen, rejected = split_common_prefix(chosen, rejected)
-            if not prompt:
-                raise RowProblem(
-                    "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot "
-                    "be found"
-                )
+            prompt, chosen, rejected = pairs.split_conversations(chosen, rejected)
             _same_prompt(rec, prompt)
         elif not any(k in rec.data for k in _PROMPT_KEYS) and [chosen, rejected] == [
             [_answer(rec.data.get(k))] for k in ("chosen", "rejected")

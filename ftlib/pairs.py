@@ -3,6 +3,7 @@
     split_transcripts("\\n\\nHuman: 6 x 7?\\n\\nAssistant: 42.", "\\n\\nHuman: 6 x 7?\\n\\nAssistant: 48.")
     -> ([user "6 x 7?"], [assistant "42."], [assistant "48."])
     split_common_prefix(chosen_turns, rejected_turns)      # the turns both open with are the prompt
+    split_conversations(chosen_turns, rejected_turns)      # the same, refusing two that part before their answers
     split_text_prefix("Q: Sky?\\nA: Blue.", "Q: Sky?\\nA: Green.")  -> ("Q: Sky?\\nA:", " Blue.", " Green.")
 
 Each follows TRL's `extract_prompt` (the shared beginning is the prompt), except that plain text is split at the
@@ -76,6 +77,33 @@ def split_common_prefix(chosen: list, rejected: list) -> tuple[list, list, list]
     return chosen[:n], chosen[n:], rejected[n:]
 
 
+def split_conversations(chosen: list[dict], rejected: list[dict]) -> tuple[list, list, list]:
+    """(prompt, chosen, rejected) of two whole conversations (lists of messages): the turns both open with are the
+    prompt, the rest of each its answer (assistant and tool turns). RowProblem where they share no opening turn, or
+    part before their last answers (a user or system turn after the turn where they differ): then they do not answer
+    one conversation.
+
+    >>> q, a, b = ({"role": r, "content": c} for r, c in [("user", "Sky?"), ("assistant", "Y"), ("assistant", "N")])
+    >>> [len(part) for part in split_conversations([q, a], [q, b])]
+    [1, 1, 1]
+    """
+    prompt, good, bad = split_common_prefix(chosen, rejected)
+    if not prompt:
+        raise RowProblem(
+            "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
+        )
+    for name, turns in (("chosen", good), ("rejected", bad)):
+        at = next((i for i, m in enumerate(turns) if m["role"] not in ("assistant", "tool")), None)
+        if at is not None:
+            raise RowProblem(
+                f"chosen and rejected are whole conversations that differ at turn {len(prompt) + 1}, before their "
+                f"last answers ({name}'s turn {len(prompt) + at + 1} is a {turns[at]['role']} turn, not an answer): "
+                "they do not answer the same conversation, so neither can be preferred to the other. Make their turns "
+                "the same up to the last answer, or leave the row out"
+            )
+    return prompt, good, bad
+
+
 def split_transcripts(chosen: Any, rejected: Any) -> tuple[list[dict], list[dict], list[dict]] | None:
     """(prompt, chosen, rejected) of two HH-RLHF transcripts, None when neither is one: the turns up to each one's
     last Human turn are its prompt, the rest its answer. Both prompts must be the same, or the two answers do not
@@ -138,4 +166,11 @@ def split_text_prefix(chosen: str, rejected: str) -> tuple[str, str, str]:
     return chosen[:n], chosen[n:], rejected[n:]
 
 
-__all__ = ["is_transcript", "parse_transcript", "split_common_prefix", "split_text_prefix", "split_transcripts"]
+__all__ = [
+    "is_transcript",
+    "parse_transcript",
+    "split_common_prefix",
+    "split_conversations",
+    "split_text_prefix",
+    "split_transcripts",
+]

@@ -270,7 +270,7 @@ U, A = msg("user", "q"), msg("assistant", "a")
         ({"prompt": [U, A], "chosen": "x", "rejected": "y"}, "prompt must end with a user turn"),
         (
             {"chosen": [U, A, msg("user", "more"), A], "rejected": [U, msg("assistant", "b")]},
-            "chosen answer contains a user turn",
+            "differ at turn 2, before their last answers .chosen's turn 3 is a user turn, not an answer.",
         ),
     ],
 )
