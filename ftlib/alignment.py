@@ -161,9 +161,9 @@ class PreferenceCollator:
 def dpo_trainer_class():
     """TRL's `DPOTrainer` subclassed to take `preference_dataset`'s pre-tokenized chosen/rejected ids and labels
     as they are (not re-tokenized, those columns kept). Built on call: trl is imported then (ImportError without)."""
-    from trl import DPOTrainer
+    per_pair = (*(f"{k}/{s}" for k in ("rewards", "logps") for s in ("chosen", "rejected")), "rewards/margins")
 
-    class PretokenizedDPOTrainer(DPOTrainer):
+    class PretokenizedDPOTrainer(_pair_weighted("DPOTrainer", (*per_pair, "rewards/accuracies"))):
         """DPOTrainer that takes our pre-tokenized chosen/rejected ids and labels as they are."""
 
         def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
@@ -448,23 +448,21 @@ def completion_rows(logs: dict, weights: dict[str, float], limit: int = 64) -> l
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _reward_trainer_class():
-    """TRL's RewardTrainer, its logged accuracy and margin weighed by pair. TRL logs the mean of each batch's mean, so
-    a last batch of 3 pairs counted as much as one of 4: 7 held-out pairs read "accuracy 0.50", not a number of
-    sevenths, where Evaluate (`reward_eval`, per pair) said 0.43 (a cold review). Each batch's value is counted once
-    per pair it holds, which makes the mean of the list TRL averages the mean over pairs."""
-    from trl import RewardTrainer
+def _pair_weighted(name: str, keys: tuple[str, ...]):
+    """TRL's trainer `name` (RewardTrainer, DPOTrainer) with its per-pair `keys` logged by pair, not by batch: 7 pairs
+    in batches of 4 and 3 read "accuracy 0.50", where Evaluate said 0.43 (a cold review): a batch counts per pair."""
+    import trl
 
-    class PairWeightedRewardTrainer(RewardTrainer):
+    class PairWeighted(getattr(trl, name)):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            pairs = int(inputs["input_ids"].shape[0]) // 2  # TRL's collator: every chosen row, then every rejected
+            pairs = int(inputs["input_ids"].shape[0]) // 2  # both collators: every chosen row, then every rejected
             out = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             logged = self._metrics["train" if self.model.training else "eval"]
-            for key in ("accuracy", "margin"):
+            for key in logged.keys() & keys:  # (not a key the trainer did not log: an empty list would be averaged)
                 logged[key].extend(logged[key][-1:] * (pairs - 1))
             return out
 
-    return PairWeightedRewardTrainer
+    return PairWeighted
 
 
 def _kto_trainer_class():
@@ -524,7 +522,7 @@ def make_trainer(config, model, args, tokenizer, template, train_enc, eval_enc, 
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     if config.method == "reward":
-        trainer = trainer_class(_reward_trainer_class(), config)(
+        trainer = trainer_class(_pair_weighted("RewardTrainer", ("accuracy", "margin")), config)(
             model=model,
             args=args,
             train_dataset=reward_dataset(train_enc),

@@ -1,0 +1,87 @@
+"""A cold walk with preference data in the shapes projects publish (UltraFeedback-style whole conversations with
+scores beside them, HH-RLHF transcripts, Parquet, broken rows), in a real browser: what it found, each pinned here."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+
+from ftlib.training import build_trainer
+from tests.test_training import PREF_ROWS, tiny_config
+
+
+def test_a_dpo_runs_held_out_reward_accuracy_is_over_pairs_not_batches(tiny_model_dir, tmp_path):
+    """3 held-out pairs in batches of 2 and 1: TRL averages each batch's mean, so the Train page read "held-out reward
+    accuracy 50%", a value 3 pairs cannot give (a cold walk). Logged by pair, it equals the value of one batch of all
+    3. A pair and its swap (the same two answers the other way round) make the pairs' accuracies differ whatever the
+    model's weights: one is ranked right and the other wrong."""
+    first = PREF_ROWS[1]
+    held_out = [first, {**first, "chosen": first["rejected"], "rejected": first["chosen"]}, PREF_ROWS[2]]
+    trainer = build_trainer(
+        tiny_config(tiny_model_dir, method="dpo", batch_size=2), tmp_path, rows=(PREF_ROWS[:1], held_out)
+    ).trainer
+    torch.manual_seed(3)
+    with torch.no_grad():  # the adapter moved away from the reference model (LoRA's B starts at 0): margins not 0
+        for name, p in trainer.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    in_twos = trainer.evaluate()
+    trainer.args.per_device_eval_batch_size = 3
+    in_one = trainer.evaluate()
+    assert len(trainer.eval_dataset) == 3
+    assert in_one["eval_rewards/accuracies"] in (pytest.approx(1 / 3), pytest.approx(2 / 3))  # a number of thirds
+    for key in ("eval_rewards/accuracies", "eval_rewards/margins", "eval_rewards/chosen", "eval_logps/rejected"):
+        assert in_twos[key] == pytest.approx(in_one[key], rel=1e-4, abs=1e-6), key
+
+
+def _turn(role: str, content: str) -> dict:
+    return {"role": role, "content": content}
+
+
+SYSTEM, HELLO, SURE = _turn("system", "Be brief."), _turn("user", "Hi, a question."), _turn("assistant", "Go ahead.")
+ASK, GOOD, BAD = (
+    _turn("user", "Why do cats knead?"),
+    _turn("assistant", "A kitten habit."),
+    _turn("assistant", "No idea."),
+)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "rejected", "said"),
+    [
+        # UltraFeedback-style multi-turn rows whose earlier reply differs: refused before as "the chosen answer
+        # contains a user turn", a sentence about an answer the file never gave on its own.
+        (
+            [HELLO, SURE, ASK, GOOD],
+            [HELLO, _turn("assistant", "Not now."), ASK, BAD],
+            "at turn 2, .*chosen's turn 3 is",
+        ),
+        # The same system turn, then two different questions.
+        ([SYSTEM, ASK, GOOD], [SYSTEM, _turn("user", "Why do dogs dig?"), BAD], "at turn 2, .*chosen's turn 2 is"),
+    ],
+)
+def test_whole_conversations_that_part_before_their_last_answers_are_refused_with_the_turn_where(
+    chosen, rejected, said, tmp_path, capsys
+):
+    from ftlib.cli import main
+    from ftlib.data import load_bytes
+
+    good = {"prompt": ASK["content"], "chosen": [ASK, GOOD], "rejected": [ASK, BAD], "score_chosen": 8.0}
+    bad = {"prompt": ASK["content"], "chosen": chosen, "rejected": rejected, "score_chosen": 8.0}
+    payload = "".join(json.dumps(r) + "\n" for r in (good, bad, good))
+    loaded = load_bytes(payload.encode(), "uf.jsonl")
+    (error,) = loaded.errors
+    assert error.row == 2 and loaded.row_numbers == [1, 3]
+    assert re.search(
+        f"whole conversations that differ {said} a user turn, not an answer.: they do not answer", error.message
+    )
+    assert "answer contains" not in error.message
+    path = tmp_path / "uf.jsonl"
+    path.write_text(payload)
+    assert main(["data", "inspect", str(path)]) == 0
+    assert re.search(
+        f"line 2: chosen and rejected are whole conversations that differ {said}", capsys.readouterr().out
+    )
