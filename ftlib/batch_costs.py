@@ -25,6 +25,7 @@ from typing import Any
 from ftlib.batch_plans import optimizer_steps, plan_bfd, shuffled_positions, step_plan
 from ftlib.batching import (
     IGNORE_INDEX,
+    OVERFLOW_OF,
     Batch,
     BatchingError,
     BatchStats,
@@ -84,6 +85,7 @@ def make_batches(
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
     grad_accum: int = 1,
+    packing_strategy: str = "bfd",
 ) -> list[Batch]:
     """All the batches one strategy makes from a dataset for one epoch.
 
@@ -91,9 +93,10 @@ def make_batches(
     first: `strategy_stats` counts its expected padding). `length_grouped`: the same, with batches from
     `group_by_length` (over the `grad_accum` batches of an optimizer step, as the Trainer groups). `packing`:
     best-fit-decreasing rows of `max_length`, `batch_size` rows per batch, flattened into one row without padding as
-    TRL's padding-free collator does (so a batch has one row). `max_length` truncates every
-    strategy alike (packing needs it; None = the longest example). A preference pair is one of a batch's
-    `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
+    TRL's padding-free collator does (so a batch has one row); an example longer than `max_length` is cut there or,
+    with the run's `packing_strategy` bfd_split, split into pieces of it as TRL's packing splits it. `max_length`
+    truncates every other strategy alike (packing needs it; None = the longest example). A preference pair is one of
+    a batch's `batch_size`, with its chosen and rejected (`step_plan`); pairs never pack.
     """
     if strategy not in STRATEGIES:
         raise BatchingError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
@@ -105,7 +108,7 @@ def make_batches(
         if any(len(item) == 2 for item in items):  # a pair's answers cannot lie apart (sequences of any kind may)
             raise BatchingError(unavailable(examples)["packing"])
         length = max_length or max(len(e.ids) for e in exs)
-        pieces, origin, report = packed_pieces(exs, length, "truncate")
+        pieces, origin, report = packed_pieces(exs, length, OVERFLOW_OF[packing_strategy])
         bins = plan_bfd([len(p.ids) for p in pieces], length)
         # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
         # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
@@ -142,6 +145,7 @@ def strategy_stats(
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
     grad_accum: int = 1,
+    packing_strategy: str = "bfd",
 ) -> BatchStats:
     """`batch_stats` of the batches `make_batches` builds with one strategy; for `right_padding` the padded and
     computed positions are those expected over a run's random orders (`shuffled_positions`, rounded to a whole
@@ -154,6 +158,7 @@ def strategy_stats(
         seed=seed,
         pad_to_multiple_of=pad_to_multiple_of,
         grad_accum=grad_accum,
+        packing_strategy=packing_strategy,
     )
     stats = batch_stats(batches, strategy)
     if strategy != "right_padding":
@@ -171,12 +176,17 @@ def compare_strategies(
     seed: int = 0,
     pad_to_multiple_of: int | None = None,
     grad_accum: int = 1,
+    packing_strategy: str = "bfd",
 ) -> list[BatchStats]:
     """`strategy_stats` for every strategy in `STRATEGIES` these examples can use (not `unavailable`), same
-    examples, same settings (`grad_accum`: the batches of an optimizer step, which length grouping groups over). A
-    preference pair is one unit of the batch size, with both its sequences."""
+    examples, same settings (`grad_accum`: the batches of an optimizer step, which length grouping groups over;
+    `packing_strategy`: the run's, whether packing cuts or splits a longer example). A preference pair is one unit
+    of the batch size, with both its sequences."""
     usable = [s for s in STRATEGIES if s not in unavailable(examples)]
-    return [strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of, grad_accum) for s in usable]
+    return [
+        strategy_stats(examples, batch_size, s, max_length, seed, pad_to_multiple_of, grad_accum, packing_strategy)
+        for s in usable
+    ]
 
 
 def work_shares(stats: BatchStats) -> dict[str, float]:
@@ -303,7 +313,8 @@ def cut_warnings(
         else:
             kept.append(enc)
             kept_numbers.append(number)
-    return train_words(kept, max_length, kept_numbers, context, dropped, template.title)
+    can_split = "packing" not in unavailable(encoded)  # an SFT method packs these rows: bfd_split is a way out
+    return train_words(kept, max_length, kept_numbers, context, dropped, template.title, can_split)
 
 
 __all__ = [

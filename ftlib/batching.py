@@ -38,6 +38,8 @@ from ftlib.rows import IGNORE_INDEX
 SIDES = ("right", "left")
 PACKING = ("bfd", "in_order")
 OVERFLOW = ("truncate", "split")
+# A run's `packing_strategy` (TRL's name) -> what `pack` does with an example longer than the row: one concept.
+OVERFLOW_OF = {"bfd": "truncate", "bfd_split": "split"}
 
 
 class BatchingError(UserError):
@@ -489,7 +491,7 @@ def batch_stats(batches: Sequence[Batch], strategy: str = "") -> BatchStats:
         padded_positions=computed - real,
         computed_positions=computed,
         trained_tokens=trained,
-        truncated_examples=len({o.example for o in overflow}),
+        truncated_examples=len({o.example for o in overflow if o.kept < o.length}),  # a split example keeps all
         dropped_tokens=sum(o.length - o.kept for o in overflow),
     )
 

@@ -200,6 +200,7 @@ def split_stats(
     source: str | None = None,
     grad_accum: int = 1,
     seed: int = 0,
+    packing_strategy: str = "bfd",
 ) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]], list[str]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
@@ -209,11 +210,14 @@ def split_stats(
     (`batch_costs.cut_warnings`, as `ftlib batch` says it). Cached: the page reruns on every click and this takes
     about a second per few thousand rows; `version` (`workspace.split_version`) keys the split as saved now, so a
     split replaced under the same name is counted again. `source`: a custom template's Jinja text; `seed`: the run's,
-    which orders the length-grouped batches."""
+    which orders the length-grouped batches; `packing_strategy`: the run's, whether packing cuts a longer row or
+    splits it into pieces."""
     examples, names, failed = split_encoded(split, version, model_spec, template, policy, limit, source)
     if not examples:
         return [], {}, 0, failed, [], []
-    compared = batch_costs.compare_strategies(examples, batch_size, max_length, seed=seed, grad_accum=grad_accum)
+    compared = batch_costs.compare_strategies(
+        examples, batch_size, max_length, seed=seed, grad_accum=grad_accum, packing_strategy=packing_strategy
+    )
     stats = batch_costs.strategy_rows(compared, grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
     numbers = [n for n in range(1, len(examples) + len(failed) + 1) if n not in failed]  # as split_template_checks's
@@ -280,9 +284,16 @@ def whole_split(
     grad_accum = int(training_default("grad_accum"))  # steps are optimizer steps, as the Train page's run makes them
     if grad_accum > 1:
         s1.caption(f"A step adds up {grad_accum} batches ({setting_label('grad_accum')}, as on the Train page).")
+    splits = training_default("packing_strategy") == "bfd_split"  # the Train page's: one setting, not a second
     s2.caption(
         f"Every strategy cuts longer examples to the max length set above ({plural(max_length, 'token')}), as a run "
-        "does; packing fills rows of that length."
+        "does; packing fills rows of that length"
+        + (
+            f", and splits a longer example into pieces of it, every token packed, as the Train page's "
+            f"{setting_label('packing_strategy')} bfd_split does."
+            if splits
+            else "."
+        )
     )
     with user_errors("Could not compute the statistics"):
         stats, unusable, pairs, failed, untrained, cut = split_stats(
@@ -297,6 +308,7 @@ def whole_split(
             source,
             grad_accum,
             int(training_default("seed")),  # the run's first epoch grouped by length, for its seed (`batch --seed`)
+            "bfd_split" if splits else "bfd",  # `batch --packing-strategy`
         )
     if failed:  # as `train` and `ftlib batch` refuse them
         number, why = next(iter(failed.items()))
@@ -531,7 +543,13 @@ cut = [
 if cut:  # what a run does to them: the grids, their numbers and the packed row length below count the cut rows
     st.info(
         f"Cut to the max length of {plural(max_length, 'token')}, as a run cuts them: {', '.join(cut)}. The grids "
-        "below show these rows as a run sees them; the **Tokens** page shows where a row is cut.",
+        "below show these rows as a run sees them; the **Tokens** page shows where a row is cut."
+        + (
+            f" A run that packs with {setting_label('packing_strategy')} bfd_split (the Train page's) splits them "
+            "into pieces instead: the whole-split table below counts that."
+            if training_default("packing") and training_default("packing_strategy") == "bfd_split"
+            else ""
+        ),
         icon=alerts.INFO,
     )
 original_labels = [batching.as_dict(e)["labels"] for e in examples]  # as encoded, before padding or packing

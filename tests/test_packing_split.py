@@ -150,3 +150,66 @@ def test_trains_cut_warning_names_bfd_split_for_documents_only(tiny_model_dir, s
     chat = tiny_config(tiny_model_dir, max_length=48)
     (said,) = [w for w in preflight(chat, rows=(chats, [])).warnings if "longer than the max length" in w]
     assert "bfd_split" not in said  # a split answer would lose its prompt: not offered for conversations
+
+
+def test_the_train_page_offers_it_beside_packing_once_packing_is_on(tiny_model_dir):
+    from ftlib import workspace
+    from tests.test_pages_train import page
+
+    workspace.save_split("documents", DOCS, DOCS[1:2])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    assert "train_packing_strategy" not in [s.key for s in at.selectbox]  # packing off: nothing to choose
+    at.toggle(key="train_packing").set_value(True).run()
+    box = at.selectbox(key="train_packing_strategy")
+    assert box.value == "bfd" and box.options == [
+        "bfd: cut it at the max length (TRL's default)",
+        "bfd_split: split it into pieces, every token trained",
+    ]
+    assert any("bfd_split = split it into pieces" in c.value for c in at.caption)  # the help, under the box
+    box.set_value("bfd_split").run()
+    assert not at.exception and not at.error
+    at.radio(key="train_method").set_value("full").run()  # another SFT method packs too
+    assert at.selectbox(key="train_packing_strategy").value == "bfd_split"
+
+
+def test_batch_counts_what_the_run_setting_packs(tmp_path, capsys, smol_tokenizer):
+    """`ftlib batch --packing-strategy`: the packing row cuts the documents (bfd) or packs every token (bfd_split),
+    the same split a run makes; its cut warning names the way out."""
+    from ftlib.cli import main
+
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    total = sum(len(d.input_ids) for d in whole_documents(smol_tokenizer))
+    packed = {}
+    for strategy in ("bfd", "bfd_split"):
+        argv = ["batch", str(data), "--max-length", str(MAX), "--batch-size", "2", "--json"]
+        assert main([*argv, "--packing-strategy", strategy]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["packing_strategy"] == strategy
+        packed[strategy] = next(s for s in report["strategies"] if s["strategy"] == "packing")
+        (said,) = report["cut_warnings"]  # what a run cuts when it does not pack: said either way
+        assert "--packing --packing-strategy bfd_split" in said
+    assert packed["bfd_split"]["real_tokens"] == total and packed["bfd_split"]["dropped_tokens"] == 0
+    assert packed["bfd_split"]["truncated_examples"] == 0  # split, not cut
+    assert packed["bfd"]["real_tokens"] + packed["bfd"]["dropped_tokens"] == total
+    assert packed["bfd"]["truncated_examples"] == 3
+
+
+def test_the_batches_page_packs_as_the_train_page_set_it(tiny_model_dir, smol_tokenizer):
+    from ftlib import workspace
+    from tests.test_pages_train import page
+
+    workspace.save_split("documents", DOCS, DOCS[1:2])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_max_length").set_value(MAX).run()
+    at.toggle(key="train_packing").set_value(True).run()
+    at.selectbox(key="train_packing_strategy").set_value("bfd_split").run()
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    assert any("splits a longer example into pieces of it, every token packed" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "strategy" in d.value.columns).set_index("strategy")
+    total = sum(len(d.input_ids) for d in whole_documents(smol_tokenizer))
+    assert table.loc["Packing", ["real tokens", "cut"]].tolist() == [total, 0]  # split, every token packed
+    assert table.loc["Padding, shuffled", "cut"] > 0  # padding cuts them, as a run without packing does
+    assert any("splits them into pieces instead" in i.value for i in at.info)  # the preview's rows: cut there

@@ -77,6 +77,10 @@ CHOICE_LABELS = {
     "template": TEMPLATE_LABELS,
     "mask_policy": POLICY_LABELS,
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
+    "packing_strategy": {
+        "bfd": "bfd: cut it at the max length (TRL's default)",
+        "bfd_split": "bfd_split: split it into pieces, every token trained",
+    },
     **LOSS_TYPE_LABELS,
 }
 RADIOS = ("method", "tuning")

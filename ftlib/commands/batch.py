@@ -38,12 +38,14 @@ from ftlib.errors import UserError, plural
 DESCRIPTION = """\
 What padding, length grouping and packing each cost on FILE's rows, encoded as a run encodes them.
 --json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
-"grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches / grad_accum, rounded up),
-"real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}],
-"unavailable": {strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
-"right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected over a run's random
-orders, rounded to whole positions; a default run groups by length ("length_grouped"), or packs with packing on;
-"computed_per_trained" is rounded to 2 decimals, as printed.
+"packing_strategy", "grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches /
+grad_accum, rounded up), "real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained",
+"dropped_tokens", ...}], "unavailable": {strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings",
+"template_checks"}. Strategy "right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding
+expected over a run's random orders, rounded to whole positions; a default run groups by length ("length_grouped"),
+or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as printed. "packing" cuts a sequence
+longer than the max length there (--packing-strategy bfd, a run's default) or splits it into pieces of it
+(bfd_split), as a run's packing does.
 "computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
 GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
 [{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would leave out
@@ -91,6 +93,13 @@ def register(sub) -> None:
         f"(default: {run['max_length'].default}, a run's)",
     )
     p.add_argument(
+        "--packing-strategy",
+        choices=run["packing_strategy"].choices,
+        default=run["packing_strategy"].default,
+        help="what packing does with a sequence longer than the max length, as a run's packing_strategy: bfd cuts "
+        f"it, bfd_split splits it into pieces, every token packed (default: {run['packing_strategy'].default})",
+    )
+    p.add_argument(
         "--seed",
         type=run_setting_int("seed"),
         default=run["seed"].default,
@@ -118,7 +127,12 @@ def _batch(args) -> int:
     template = chosen_template(args, tokenizer)
     encoded = _encode_all(result, tokenizer, template, args)
     stats = batch_costs.compare_strategies(
-        encoded, args.batch_size, args.max_length, seed=args.seed, grad_accum=args.grad_accum
+        encoded,
+        args.batch_size,
+        args.max_length,
+        seed=args.seed,
+        grad_accum=args.grad_accum,
+        packing_strategy=args.packing_strategy,
     )
     untrained = batch_costs.untrained_rows(encoded, args.max_length)
     # Rows the max length cuts, in `train`'s words: the table's "cut" column alone said it (helper 104's walk).
@@ -137,6 +151,7 @@ def _batch(args) -> int:
         "batch_size": args.batch_size,
         "grad_accum": args.grad_accum,
         "max_length": args.max_length,
+        "packing_strategy": args.packing_strategy,
         "strategies": batch_costs.strategy_rows(stats, args.grad_accum),  # as the Batches page shows them
         "unavailable": batch_costs.unavailable(encoded),  # strategy -> why these rows' methods cannot use it
         "skipped_rows": skipped_rows(result),
