@@ -478,9 +478,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     notices += [FieldNotice(said, note=note) for said, note in hermes_notes(tools_read, tools_unread, numbers)]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
-    notices += file_notices(ignored, notes.looking(), fmt, {e.row for e in errors}, places) + passed_columns(
-        passed, columns is not None, rows
-    )
+    notices += file_notices(
+        ignored, notes.looking(), fmt, {e.row for e in errors}, places, len(rows)
+    ) + passed_columns(passed, columns is not None, rows)
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
     if FORMAT_KIND[fmt] == "sft" and (

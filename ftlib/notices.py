@@ -254,10 +254,12 @@ def file_notices(
     fmt: str,
     refused: set[int] | frozenset[int] = frozenset(),
     found_at: dict[str, list[str]] | None = None,
+    kept: int | None = None,
 ) -> list[FieldNotice]:
     """Rows that look like another format (saying which of them are read and which `refused`, by row number), then
     the fields no converter read, with the number of rows each is in and where the first are (`found_at`: field ->
-    the first rows' places in the file's words, "line 31")."""
+    the first rows' places in the file's words, "line 31"), said only for a field in fewer than the `kept` rows (the
+    rows read, whose fields are counted; all the `records` if None)."""
     notices = []
     looks: dict[str, list[tuple[int, dict]]] = {}
     for number, record in records:
@@ -301,7 +303,9 @@ def file_notices(
         where = " (a key inside the turns)" if "[]." in name else ""
         shown = f"`{name}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
         places, at = (found_at or {}).get(name, []), ""
-        if places and n < len(records):  # a stray key in one row of thousands is found by its place
+        # A stray key in one row of thousands is found by its place; a key of every row read is not, with rows
+        # refused beside them (a cold walk: "`prompt_id` in 6 rows (the first: line 1)", in each of the 6 kept).
+        if places and n < (len(records) if kept is None else kept):
             at = places_said(n, places)
         notices.append(
             FieldNotice(

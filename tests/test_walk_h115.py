@@ -85,3 +85,18 @@ def test_whole_conversations_that_part_before_their_last_answers_are_refused_wit
     assert re.search(
         f"line 2: chosen and rejected are whole conversations that differ {said}", capsys.readouterr().out
     )
+
+
+def test_a_field_of_every_row_read_is_not_said_as_if_a_few_rows_had_it_when_other_rows_are_refused():
+    """A cold walk: 10 UltraFeedback-style rows, 4 refused; each of the 6 read has a `prompt_id`, which was said as
+    "ignored field: `prompt_id` in 6 rows (the first: line 1)", the words for a stray key in a few rows. A key that
+    only some of the rows read have is still found by its place."""
+    from ftlib.data import load_bytes
+
+    row = {"prompt": ASK["content"], "chosen": [ASK, GOOD], "rejected": [ASK, BAD], "prompt_id": "p1"}
+    rows = [row, {**row, "rejected": [ASK, GOOD]}, {**row, "stray": 1}, row]  # line 2: nothing to prefer
+    loaded = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "uf.jsonl")
+    assert [e.row for e in loaded.errors] == [2]
+    said = {n.field: n.message for n in loaded.notices if n.ignored}
+    assert said["prompt_id"].startswith("ignored field: `prompt_id` in 3 rows; the studio does not read it")
+    assert "ignored field: `stray` in 1 row (line 3)" in said["stray"]
