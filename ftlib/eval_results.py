@@ -461,21 +461,11 @@ class KeptPairsJob(PairsJob):
         super().__init__(run_id, rows, limit, device)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
-        self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
 
     def work(self) -> None:
         super().work()
-        if self.result is not None and not self.cancelled:  # a KTO run's bad answers too, which `evaluate` skips
-            self.message = "Scoring the answers labelled good and bad"
-            kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
-            self.label_shift = label_shift(
-                self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
-            )
-            self.message = "Done"
         if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
             keep(self.run_dir, self.kept_key, result_record(self.result))
-            if self.label_shift is not None:  # its own kind, beside the result: a result kept before it still found
-                keep(self.run_dir, {**self.kept_key, "kind": "labels"}, asdict(self.label_shift))
 
     @classmethod
     def restored(cls, run_dir: Path | str, key: dict, run_id: str, rows: Sequence[dict], limit=None):
@@ -498,21 +488,11 @@ class KeptAnswersJob(AnswersJob):
         super().__init__(model_set, rows, tuned, rewards, **kw)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
-        self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
 
     def work(self) -> None:
         super().work()
-        if self.result is not None and not self.cancelled:  # a KTO run's bad answers too, which `evaluate` skips
-            self.message = "Scoring the answers labelled good and bad"
-            kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
-            self.label_shift = label_shift(
-                self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
-            )
-            self.message = "Done"
         if self.run_dir is not None and self.kept_key is not None and self.result is not None and not self.cancelled:
             keep(self.run_dir, self.kept_key, result_record(self.result))
-            if self.label_shift is not None:  # its own kind, beside the result: a result kept before it still found
-                keep(self.run_dir, {**self.kept_key, "kind": "labels"}, asdict(self.label_shift))
 
     @classmethod
     def restored(cls, run_dir: Path | str, key: dict, rows: Sequence[dict], rewards: list, **kwargs):
