@@ -55,10 +55,10 @@ from ftlib.format_notes import (
     format_label,
 )
 from ftlib.json_rows import RepeatedKeys
+from ftlib.label_words import label_refusal
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.rows import control_character_warnings, row_tool_warnings, with_columns
 from ftlib.turns import (
-    LABEL_WORDS,
     ROLES,
     JSONProblem,
     RowProblem,
@@ -539,12 +539,7 @@ def _label(rec: Record) -> bool:
     value = rec.require(key)
     label = as_bool(value)
     if label is None:
-        good, bad = (f"{', '.join(LABEL_WORDS[ok][:-1])} or {LABEL_WORDS[ok][-1]}" for ok in (True, False))
-        raise RowProblem(
-            f"the '{key}' must be {good} (a good answer) or {bad} (a bad one), in any case, not {value!r}. If this "
-            f"'{key}' does not judge the answer, pick the format that reads the rest ('Read the file as' on the "
-            f"Data page, --format in the CLI): the '{key}' is then named as not read"
-        )
+        raise RowProblem(label_refusal(key, value))
     return label
 
 

@@ -26,7 +26,7 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
 Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
 these (turn_shapes.py).
 
-A label is read as good/bad from booleans, 1/0 and the words of `LABEL_WORDS` (`as_bool`). HH-RLHF transcripts
+A label is read as good/bad from booleans, 1/0 and the words of label_words.py (`as_bool`). HH-RLHF transcripts
 and other prompts that two answers share are found by ftlib/pairs.py. Two keys naming one thing (`role`/`from`,
 `content`/`value`, both weights, `tool_calls` and `function_call`) that differ refuse the row (turn_keys.py); an
 empty reasoning field, part or <think> block beside a reasoning is no second reasoning. Images, audio, video and
@@ -44,6 +44,7 @@ from functools import partial
 from typing import Any
 
 from ftlib.json_rows import JSONProblem, parse_json
+from ftlib.label_words import LABEL_WORDS, as_bool  # formats reads as_bool from here
 from ftlib.row_problem import RowProblem  # defined below this module (openai_turns raises it too)
 from ftlib.think_blocks import split_think, split_think_as_written
 from ftlib.turn_keys import (
@@ -466,28 +467,6 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         raise RowProblem(f"'{field}' is an empty list: there is no conversation")
     # Turns in a library's or a provider's shape, as OpenAI's messages (turn_shapes), numbered as written
     return [parse_turn(turn, i, field, ignored, notes) for i, turn in written_turns(value, field, ignored, notes)]
-
-
-# A label as projects write it: TRL's booleans, 1/0 (the ints of a pandas export, a CSV cell's "1"), yes/no,
-# good/bad and KTO's own words, desirable/undesirable. Listed in full in the refusal of any other value.
-LABEL_WORDS = {True: ("true", "1", "yes", "good", "desirable"), False: ("false", "0", "no", "bad", "undesirable")}
-_TRUE, _FALSE = {*LABEL_WORDS[True], "1.0"}, {*LABEL_WORDS[False], "0.0"}
-
-
-def as_bool(value: Any) -> bool | None:
-    """True/False from a boolean, 1/0, or a word of LABEL_WORDS in any case ("False", "Yes", "good"); None otherwise.
-
-    >>> [as_bool(v) for v in (True, 1, 0, 1.0, "1", "0", "FALSE", "Yes", "Good", "undesirable", 2, "maybe", None)]
-    [True, True, False, True, True, False, False, True, True, False, None, None, None]
-    """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        word = value.strip().lower()
-        return True if word in _TRUE else False if word in _FALSE else None
-    return None
 
 
 def check_tool_order(messages: list[dict], what: str = "turn") -> None:

@@ -1,0 +1,74 @@
+"""Helper 119's small items: a feedback export's label words (label_words.py), ..."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.data import load_bytes
+from ftlib.readers import DataError
+
+PROMPTS = ["Name a prime.", "Capital of Peru?", "Boiling point of water at sea level?", "Opposite of tall?"]
+ANSWERS = [("7", "9"), ("Lima", "Cusco"), ("100 C", "50 C"), ("Short", "Wide")]
+
+
+def _feedback_file(good: str, bad: str) -> bytes:
+    rows = []
+    for prompt, (right, wrong) in zip(PROMPTS, ANSWERS, strict=True):
+        rows += [
+            {"prompt": prompt, "completion": right, "label": good},
+            {"prompt": prompt, "completion": wrong, "label": bad},
+        ]
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+@pytest.mark.parametrize(
+    ("good", "bad"),
+    [
+        ("thumbs_up", "thumbs_down"),
+        ("Thumbs Up", " thumbs-down "),
+        ("up", "DOWN"),
+        ("👍", "👎"),
+        ("👍🏽", "👎\ufe0f"),
+        ("upvote", "downvote"),
+        ("like", "Dislike"),
+    ],
+)
+def test_a_chat_uis_feedback_words_are_read_as_good_and_bad(good, bad):
+    result = load_bytes(_feedback_file(good, bad), "feedback.jsonl")
+    assert result.format == "unpaired_preference" and result.errors == []
+    assert [r["label"] for r in result.rows] == [True, False] * 4
+    assert [r["completion"][0]["content"] for r in result.rows if r["label"]] == [a for a, _ in ANSWERS]
+
+
+@pytest.mark.parametrize("value", ["neutral", "meh", "sideways", "thumbs_sideways"])
+def test_a_value_that_judges_neither_way_is_refused_naming_every_spelling_read(value):
+    result = load_bytes(_feedback_file("thumbs_up", value), "feedback.jsonl")
+    assert [e.row for e in result.errors] == [2, 4, 6, 8]
+    message = result.errors[0].message
+    assert (
+        "the 'label' must be true, 1, yes, good or desirable (a good answer) or false, 0, no, bad or undesirable "
+        f"(a bad one), in any case, not '{value}' (a feedback export's thumbs_up/thumbs_down, up/down, "
+        "upvote/downvote, like/dislike, 👍/👎 are read too)"
+    ) in message, message
+    assert "Read the file as" in message and "--format" in message
+
+
+def test_a_rating_beside_thumbs_is_still_refused_as_a_rating():
+    with pytest.raises(DataError, match=r"holds ratings \(3 besides 0 and 1; lines 2, 4, 6, 8\)"):
+        load_bytes(_feedback_file("thumbs_up", "3"), "feedback.jsonl")
+
+
+def test_positive_and_negative_may_be_a_sentiment_class_so_are_refused_with_why():
+    # A review-classification set: the 'negative' answers are right answers about bad reviews, not bad answers.
+    result = load_bytes(_feedback_file("positive", "Negative"), "reviews.jsonl")
+    assert result.rows == [] and len(result.errors) == 8
+    message = result.errors[1].message
+    assert "not 'Negative': 'positive' and 'negative' are as often a sentiment class of the text" in message
+    assert "where they judge the answer, write true and false" in message
+
+
+def test_a_thumbs_down_row_read_as_answers_to_imitate_is_refused_not_trained():
+    result = load_bytes(_feedback_file("thumbs_up", "thumbs_down"), "feedback.jsonl", fmt="prompt_completion")
+    assert result.rows == [] and "this row has a good/bad label ('label': 'thumbs_up')" in result.errors[0].message
