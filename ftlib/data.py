@@ -54,7 +54,7 @@ from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProble
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import judged_records
-from ftlib.label_values import contradicting_labels, rating_problem, unread_judgement
+from ftlib.label_values import contradicting_labels, rating_problem, scores_against, scores_note, unread_judgement
 from ftlib.map_hint import map_example, text_example
 from ftlib.mapping import (
     apply_map,
@@ -424,6 +424,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     found_at: dict[str, list[int]] = {}  # the first rows each ignored field is in
     as_text: Counter = Counter()  # fields holding a number, read as its text (table_records.numbers_as_text)
     as_text_at: dict[str, list[int]] = {}  # the first rows each is in
+    against: list[tuple[int, str]] = []  # pairs kept whose own scores rate the rejected answer as good or better
     notes = NoteRecords(fmt)
     for number, record in drained(records):
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
@@ -463,6 +464,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             read_as[CHAT_NOTES[shape]] += 1
         rows.append(done.row)
         numbers.append(number)
+        if FORMAT_KIND[fmt] == "preference" and (said := scores_against(record)):
+            against.append((number, said))
         warnings.extend(RowError(number, note) for note in done.warnings)
         for name in dict.fromkeys(source_of.get(k, k) for k in done.ignored):  # once a row, in order
             ignored[name] += 1
@@ -487,6 +490,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         judged := unread_judgement(list(ignored), fmt, "column" if columns is not None else "field")
     ):
         notices.append(FieldNotice(judged))  # a feedback export's rating: its 1-star answers would be imitated
+    if scored := scores_note([(where(n), said) for n, said in against]):
+        notices.append(FieldNotice(scored))  # a pair its own raters scored a tie or the other way round
     if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))  # a KTO answer labelled good and bad
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.

@@ -139,4 +139,57 @@ def unread_judgement(unread: list[str], fmt: str, what: str = "column") -> str |
     )
 
 
-__all__ = ["JUDGING_WORDS", "LABEL_KEYS", "as_number", "contradicting_labels", "rating_problem", "unread_judgement"]
+# A preference row's own scores of its two answers, as sets publish them beside chosen and rejected (UltraFeedback's).
+SCORE_KEYS = (
+    ("score_chosen", "score_rejected"),
+    ("chosen_score", "rejected_score"),
+    ("chosen_rating", "rejected_rating"),
+)
+
+
+def scores_against(record: dict) -> str | None:
+    """The scores of a preference record that rate its rejected answer as good as the chosen one or better, as the
+    file writes them ("score_chosen 2, score_rejected 9"); None where they do not, or where it has none (`SCORE_KEYS`,
+    each a number or text holding one).
+
+    >>> scores_against({"score_chosen": "5.0", "score_rejected": 5})
+    'score_chosen 5.0, score_rejected 5'
+    >>> scores_against({"score_chosen": 8, "score_rejected": 2}) is None
+    True
+    """
+    for good, bad in SCORE_KEYS:
+        chosen, rejected = as_number(record.get(good)), as_number(record.get(bad))
+        if chosen is not None and rejected is not None and chosen <= rejected:
+            return f"{good} {record[good]}, {bad} {record[bad]}"
+    return None
+
+
+def scores_note(against: list[tuple[str, str]], shown: int = 3) -> str | None:
+    """A warning naming the pairs whose own scores rate the rejected answer as good as the chosen one or better
+    (`against`: (where the row is, "line 4"; `scores_against`'s words) of each), None for none. The scores are not
+    read: DPO and a reward model train every pair's `chosen` as the better answer, so a tie teaches a preference its
+    raters did not have, and a reversed pair the opposite of theirs (UltraFeedback-style sets hold ties)."""
+    if not against:
+        return None
+    told = "; ".join(f"{place} ({said})" for place, said in against[:shown])
+    more = f"; and {len(against) - shown} more" if len(against) > shown else ""
+    one = len(against) == 1
+    return (
+        f"{len(against)} pair{'' if one else 's'} {'rates' if one else 'rate'} the rejected answer as good as the "
+        f"chosen one or better by {'its' if one else 'their'} own scores: {told}{more}. The scores are not read: "
+        f"{'it is' if one else 'each is'} trained with `chosen` as the better answer all the same, a tie as a "
+        "preference nobody had. Leave such rows out, or swap a reversed pair's chosen and rejected."
+    )
+
+
+__all__ = [
+    "JUDGING_WORDS",
+    "LABEL_KEYS",
+    "SCORE_KEYS",
+    "as_number",
+    "contradicting_labels",
+    "rating_problem",
+    "scores_against",
+    "scores_note",
+    "unread_judgement",
+]

@@ -100,3 +100,30 @@ def test_a_field_of_every_row_read_is_not_said_as_if_a_few_rows_had_it_when_othe
     said = {n.field: n.message for n in loaded.notices if n.ignored}
     assert said["prompt_id"].startswith("ignored field: `prompt_id` in 3 rows; the studio does not read it")
     assert "ignored field: `stray` in 1 row (line 3)" in said["stray"]
+
+
+def test_pairs_their_own_scores_rate_as_a_tie_or_the_other_way_round_are_named_and_the_rest_are_not():
+    """A cold walk: UltraFeedback-style rows carry `score_chosen` and `score_rejected`, which the studio does not read;
+    rows whose scores were a tie, or rated the rejected answer higher, were trained as preferences without a word."""
+    from ftlib.data import load_bytes
+
+    def row(good, bad, **scores):
+        return {"prompt": ASK["content"], "chosen": [ASK, good], "rejected": [ASK, bad], **scores}
+
+    other = _turn("assistant", "They like it.")
+    rows = [
+        row(GOOD, BAD, score_chosen=8.5, score_rejected=3),
+        row(GOOD, other, score_chosen=2, score_rejected=9),  # reversed
+        row(other, BAD, score_chosen="5.0", score_rejected="5"),  # a tie, written as text
+        row(BAD, other, score_chosen=None, score_rejected=4),  # no score: nothing to say
+    ]
+    loaded = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "uf.jsonl")
+    assert not loaded.errors and len(loaded.rows) == 4
+    (said,) = [n.message for n in loaded.notices if "own scores" in n.message]
+    assert said.startswith(
+        "2 pairs rate the rejected answer as good as the chosen one or better by their own scores: line 2 "
+        "(score_chosen 2, score_rejected 9); line 3 (score_chosen 5.0, score_rejected 5). The scores are not read"
+    )
+    assert "Leave such rows out, or swap a reversed pair's chosen and rejected" in said
+    agreed = load_bytes((json.dumps(rows[0]) + "\n").encode(), "uf.jsonl")
+    assert not [n for n in agreed.notices if "own scores" in n.message]
