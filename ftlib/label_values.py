@@ -171,7 +171,7 @@ def scores_note(against: list[tuple[str, str]], shown: int = 3) -> str | None:
     raters did not have, and a reversed pair the opposite of theirs (UltraFeedback-style sets hold ties)."""
     if not against:
         return None
-    told = "; ".join(f"{place} ({said})" for place, said in against[:shown])
+    told = "; ".join(f"{place} has {said}" for place, said in against[:shown])
     more = f"; and {len(against) - shown} more" if len(against) > shown else ""
     one = len(against) == 1
     return (

@@ -121,8 +121,8 @@ def test_pairs_their_own_scores_rate_as_a_tie_or_the_other_way_round_are_named_a
     assert not loaded.errors and len(loaded.rows) == 4
     (said,) = [n.message for n in loaded.notices if "own scores" in n.message]
     assert said.startswith(
-        "2 pairs rate the rejected answer as good as the chosen one or better by their own scores: line 2 "
-        "(score_chosen 2, score_rejected 9); line 3 (score_chosen 5.0, score_rejected 5). The scores are not read"
+        "2 pairs rate the rejected answer as good as the chosen one or better by their own scores: line 2 has "
+        "score_chosen 2, score_rejected 9; line 3 has score_chosen 5.0, score_rejected 5. The scores are not read"
     )
     assert "Leave such rows out, or swap a reversed pair's chosen and rejected" in said
     agreed = load_bytes((json.dumps(rows[0]) + "\n").encode(), "uf.jsonl")
