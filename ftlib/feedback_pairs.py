@@ -89,9 +89,11 @@ def feedback_pairs(
             )
         groups.setdefault(_key(row), ([], []))[0 if row["label"] else 1].append(i)
     made, left = FeedbackPairs(), {}
-    near: dict[str, list[tuple[int, bool]]] = {}  # squashed prompt -> (first row, has good answers) of each prompt
+    # squashed prompt -> (first row, spare good answers?, spare bad answers?) of each prompt: its answers left unpaired
+    near: dict[str, list[tuple[int, bool, bool]]] = {}
     for good, bad in groups.values():
-        near.setdefault(_squashed(rows[(good or bad)[0]]), []).append(((good or bad)[0], bool(good)))
+        spare = (len(good) > len(bad), len(bad) > len(good))
+        near.setdefault(_squashed(rows[(good or bad)[0]]), []).append(((good or bad)[0], *spare))
     for good, bad in groups.values():
         for g, b in zip(good, bad, strict=False):
             pair = {"prompt": rows[g]["prompt"], "chosen": rows[g]["completion"], "rejected": rows[b]["completion"]}
@@ -107,9 +109,10 @@ def feedback_pairs(
                 else f"its prompt has {label} answers only, so there is no {'bad' if label == 'good' else 'good'} "
                 "answer to pair with"
             )
-            # A prompt of the other label that differs only in spaces: the user may have meant one prompt
-            others = [n for n, has_good in near[_squashed(rows[(good or bad)[0]])] if has_good != bool(good)]
-            if others and not (good and bad):
+            # A prompt differing only in spaces that leaves answers of the other label unpaired: the user may have
+            # meant one prompt, and as one the two would pair (a near prompt whose answers all paired has none to give)
+            others = [n for n, *spare in near[_squashed(rows[(good or bad)[0]])] if spare[label == "good"]]
+            if extra and others:
                 why += (
                     f" (its prompt differs from {where(numbers[others[0]])}'s only in spaces or line breaks; prompts "
                     "pair only when identical: make them the same to pair them)"

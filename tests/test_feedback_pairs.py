@@ -75,6 +75,25 @@ CASES = [
         [],
         [(1, "good answers only, so there is no bad answer to pair with"), (2, "good answers only, so")],
     ),
+    (
+        "a near prompt with a bad answer to spare is said to a good-only prompt, though it has good answers too",
+        [
+            row("Name a  prime.", "g1", True),
+            row("Name a prime.", "g2", True),
+            *[row("Name a prime.", b, False) for b in "bc"],
+        ],
+        [("Name a prime.", "g2", "b")],
+        [
+            (1, "no bad answer to pair with (its prompt differs from row 2's only in spaces"),
+            (4, "this bad answer has no good one left (its prompt differs from row 1's only in spaces"),
+        ],
+    ),
+    (
+        "a near prompt whose answers all paired has none to give: not said",
+        [row("Name a prime.", "g", True), row("Name a prime.", "b", False), row("Name a  prime.", "c", False)],
+        [("Name a prime.", "g", "b")],
+        [(3, "bad answers only, so there is no good answer to pair with")],
+    ),
 ]
 
 
