@@ -37,13 +37,17 @@ def as_bool(value: Any) -> bool | None:
     [True, True, False, True, True, False, False, True, True, False, None, None, None]
     >>> [as_bool(v) for v in (" thumbs-Up", "DOWNVOTE", "👎🏻", "Like", "1.0", "positive", "neutral", "3", "upset")]
     [True, False, False, True, True, None, None, None, None]
+    >>> [as_bool(v) for v in ("-1", "-1.0", "1-", "1 0", " 0 ")]  # numbers are read as written, signs and all
+    [None, None, None, None, False]
     """
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        word = _SPELLING.sub("", value.lower())
+        word = value.strip().lower()
+        if not any(c.isdigit() for c in word):  # a number as written: "-1" (a +1/-1 label's bad) is no "1"
+            word = _SPELLING.sub("", word)
         return True if word in _TRUE else False if word in _FALSE else None
     return None
 
