@@ -74,12 +74,22 @@ def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int |
     return f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
 
 
+# What a preference run's Train held-out loss is (TRL's loss of the method), where it is not a per-token loss.
+OWN_LOSS = {
+    "dpo": "DPO's objective on the held-out pairs (lower as each pair's chosen answer gains on its rejected one, "
+    "against the starting model)",
+    "kto": "KTO's objective on the held-out answers (lower as the good ones grow likelier and the bad ones less "
+    "likely than under the starting model)",
+}
+
+
 def train_heldout_note(
     rows: Sequence[dict],
     mask_policy: str = "all_assistant",
     answer_at: str = "last",
     total: int | None = None,
     rewritten: int = 0,
+    method: str = "lora",
 ) -> str:
     """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
     `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
@@ -95,7 +105,14 @@ def train_heldout_note(
 
     >>> train_heldout_note([{"messages": [{"role": "user"}, {"role": "assistant"}]}] * 3, total=3)[:92]
     "Train's held-out loss differs: it averages each batch's mean rather than every token alike. "
+
+    A DPO or KTO run's (`method`) is that method's own loss, another quantity altogether: said so.
     """
+    if method in OWN_LOSS:
+        return (
+            f"Train's held-out loss is another measure: {OWN_LOSS[method]}, not a loss per token of the reference "
+            "answers, so the two do not compare. Its first point (step 0) is the base model's."
+        )
     differs = []
     several = several_replies(rows)
     # An assistant message opening a conversation: `all_assistant` trains it, but it answers no prompt, so no reply

@@ -427,7 +427,9 @@ m1, m2, m3 = st.columns(3)
 # What the mean weighs and is over, since the Train page's held-out loss of the same rows can differ (walk 9 F2; a
 # walk's three different "loss" numbers for one run: `ftlib.loss_words`).
 over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
-differs = train_heldout_note(evaluated, info.mask_policy, result.answer_at, len(info.test_rows), len(result.rewritten))
+differs = train_heldout_note(
+    evaluated, info.mask_policy, result.answer_at, len(info.test_rows), len(result.rewritten), info.method
+)
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric(f"{BASE} loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
 m2.metric(

@@ -127,3 +127,30 @@ def test_pairs_their_own_scores_rate_as_a_tie_or_the_other_way_round_are_named_a
     assert "Leave such rows out, or swap a reversed pair's chosen and rejected" in said
     agreed = load_bytes((json.dumps(rows[0]) + "\n").encode(), "uf.jsonl")
     assert not [n for n in agreed.notices if "own scores" in n.message]
+
+
+def test_evaluate_says_a_dpo_runs_train_held_out_loss_is_its_own_objective_not_an_averaging_of_this_loss(
+    varied_model, tmp_path
+):
+    """A cold walk: Evaluate of a DPO run said "Train's held-out loss differs: it averages each batch's mean rather
+    than every token alike" beside a chosen answer's loss of 4.48, while Train's held-out loss was DPO's objective,
+    0.585: not the same quantity averaged otherwise, another one."""
+    from ftlib import workspace
+    from ftlib.testing import make_random_adapter, make_run
+    from tests.test_pages_compare import button, open_page, run_until_done
+
+    model = varied_model(2)
+    adapter = make_random_adapter(str(model), tmp_path / "adapter", seed=9, b_std=0.5)
+    pairs = [
+        {"prompt": [ASK], "chosen": [GOOD], "rejected": [BAD]},
+        {"prompt": [HELLO], "chosen": [SURE], "rejected": [BAD]},
+    ]
+    workspace.save_split("pairs", pairs[:1], pairs, {"format": "preference"})
+    config = {"model": str(model), "dataset": "pairs", "template": "tokenizer", "method": "dpo"}
+    make_run("20260101-000000-dpo-pairs", config, adapter=adapter)
+    at = open_page("pages/6_Evaluate.py", model)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    (said,) = [c.value for c in at.caption if c.value.startswith("Loss here:")]
+    assert "Train's held-out loss is another measure: DPO's objective on the held-out pairs" in said, said
+    assert "averages each batch's mean" not in said

@@ -495,7 +495,9 @@ def _loss_notes(args, result, info) -> list[str]:
         # Each row once: answered at every reply, a row of several replies is several items.
         rows = [info.test_rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
         rewritten = len(getattr(result, "rewritten", []))  # replies a template writes otherwise in the whole row
-        notes.append(train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten))
+        notes.append(
+            train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten, info.method)
+        )
     return notes
 
 
