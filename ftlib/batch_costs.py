@@ -314,7 +314,9 @@ def cut_warnings(
             kept.append(enc)
             kept_numbers.append(number)
     can_split = "packing" not in unavailable(encoded)  # an SFT method packs these rows: bfd_split is a way out
-    return train_words(kept, max_length, kept_numbers, context, dropped, template.title, can_split)
+    # Raw text is written with no chat template: its lengths are named under none (a template's title would be false)
+    title = "" if all(getattr(enc, "kind", None) == "text" for enc in encoded) else template.title
+    return train_words(kept, max_length, kept_numbers, context, dropped, title, can_split)
 
 
 __all__ = [

@@ -1,4 +1,9 @@
-"""Helper 119's small items: a feedback export's label words (label_words.py), ..."""
+"""Helper 119's small items.
+
+1. A chat UI's feedback export (thumbs_up/thumbs_down, 👍/👎, votes, likes) read as KTO's good/bad labels.
+2. `data inspect --model` and `batch` on raw text (format `text`) said its lengths were "written with the model's own
+   template": raw text is encoded with no chat template.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 
 import pytest
 
+from ftlib.cli import main
 from ftlib.data import load_bytes
 from ftlib.readers import DataError
 
@@ -72,3 +78,23 @@ def test_positive_and_negative_may_be_a_sentiment_class_so_are_refused_with_why(
 def test_a_thumbs_down_row_read_as_answers_to_imitate_is_refused_not_trained():
     result = load_bytes(_feedback_file("thumbs_up", "thumbs_down"), "feedback.jsonl", fmt="prompt_completion")
     assert result.rows == [] and "this row has a good/bad label ('label': 'thumbs_up')" in result.errors[0].message
+
+
+DOCUMENTS = [
+    "Harbour log, 3 May. Wind from the north-west at four knots; two trawlers in, one out before noon, nets mended.",
+    "Tide tables are posted at the harbour master's door.",
+    "Calm.",
+]
+
+
+def test_raw_text_lengths_name_no_chat_template_in_inspect_and_batch(tmp_path, capsys):
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in DOCUMENTS))
+    assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "16"]) == 0
+    [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
+    assert "(raw text, no chat template: the tokenizer of `default`); 1 row is longer than" in said, said
+    assert main(["batch", str(path), "--model", "default", "--max-length", "16"]) == 0
+    said = capsys.readouterr()
+    [cut] = [line for line in (said.out + said.err).splitlines() if "longer than the max length" in line]
+    assert "template" not in cut.split("or shorten those rows")[0], cut
+    assert "(the longest row has " in cut and " tokens: a max length of " in cut, cut

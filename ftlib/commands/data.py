@@ -183,7 +183,7 @@ def _inspect(args) -> int:
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
         if lengths:
-            print(f"{'tokens:':<12}{_lengths_said(lengths, args.model or 'default')}")
+            print(f"{'tokens:':<12}{_lengths_said(lengths, args.model or 'default', result.format == 'text')}")
         if checked and checked["warning"]:
             print(f"{'warning:':<12}{checked['warning']}")
         for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
@@ -298,12 +298,12 @@ def _cut_said(lengths: dict) -> str:
     return f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit} (cut in training)"
 
 
-def _lengths_said(lengths: dict, model: str) -> str:
-    """The `tokens:` line of `data inspect`: the spread of the rows' token lengths, under which template, and the
-    rows a run would cut."""
+def _lengths_said(lengths: dict, model: str, text: bool = False) -> str:
+    """The `tokens:` line of `data inspect`: the rows' token lengths, their template (`text`: none) and cut rows."""
+    how = "raw text, no chat template: the tokenizer" if text else f"written with the {lengths['title']} template"
     return (
-        f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} (written "
-        f"with the {lengths['title']} template of `{model}`); {_cut_said(lengths)}"
+        f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} ({how} "
+        f"of `{model}`); {_cut_said(lengths)}"
     )
 
 
