@@ -18,7 +18,7 @@ rule `train` applies).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -287,16 +287,19 @@ def untrained_warnings(
 def cut_warnings(
     encoded: Sequence,
     rows: Sequence[dict],
-    numbers: Sequence[int],
+    numbers: Sequence[int] | None,
     tokenizer,
     template,
     policy: str,
     max_length: int,
     context: int | None = None,
+    failed: Collection[int] = (),
 ) -> list[str]:
     """What `train` warns of the rows `max_length` cuts (`run_preflight.cut_warnings`, its words, not a second
     wording) for `encoded`, rows encoded whole (max length None), as `batch` and the Batches page encode them: `rows`
-    are the rows encoded, `numbers` their numbers (1-based), `context` the model's context length (for the fix). The
+    are the rows read, `numbers` their numbers (None: 1, 2, ... in order, a split's training rows), `failed` the
+    numbers of those that could not be encoded (not in `encoded`: a run refuses them, `batching.encode_examples`),
+    `context` the model's context length (for the fix). The
     rows longer than `max_length` are encoded again at it, as a run encodes them (only those: most rows fit); the rows
     a run leaves out (`untrained_rows`, said by `untrained_warnings`) count only in the longest row the fix names, as
     in `train`. [] when no trained token is cut."""
@@ -304,8 +307,10 @@ def cut_warnings(
     from ftlib.tokens import encode_row, parts
 
     left_out = {i for i, _, _ in untrained_rows(encoded, max_length)}
+    numbers = range(1, len(rows) + 1) if numbers is None else numbers
+    encodable = [(row, n) for row, n in zip(rows, numbers, strict=True) if n not in failed]  # `encoded`'s rows
     kept, kept_numbers, dropped = [], [], []
-    for i, (enc, row, number) in enumerate(zip(encoded, rows, numbers, strict=True)):
+    for i, (enc, (row, number)) in enumerate(zip(encoded, encodable, strict=True)):
         if any(len(part.all_ids) > max_length for part in parts(enc).values()):
             enc = encode_row(row, tokenizer, template, policy, max_length)
         if i in left_out:

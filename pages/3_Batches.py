@@ -220,18 +220,10 @@ def split_stats(
     )
     stats = batch_costs.strategy_rows(compared, grad_accum)
     untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
-    numbers = [n for n in range(1, len(examples) + len(failed) + 1) if n not in failed]  # as split_template_checks's
     tok = cached_tokenizer(model_spec)
-    cut = batch_costs.cut_warnings(
-        examples,
-        [cached_split(split)[0][n - 1] for n in numbers],
-        numbers,
-        tok,
-        get_template(template, tok, source=source),
-        policy,
-        max_length,
-        context_length(model_spec),
-    )
+    chosen, rows = get_template(template, tok, source=source), cached_split(split)[0][:limit]  # the rows encoded
+    context = context_length(model_spec)
+    cut = batch_costs.cut_warnings(examples, rows, None, tok, chosen, policy, max_length, context, failed=failed)
     return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained, cut
 
 

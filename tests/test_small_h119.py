@@ -3,6 +3,8 @@
 1. A chat UI's feedback export (thumbs_up/thumbs_down, 👍/👎, votes, likes) read as KTO's good/bad labels.
 2. `data inspect --model` and `batch` on raw text (format `text`) said its lengths were "written with the model's own
    template": raw text is encoded with no chat template.
+3. The Batches page worked out which rows its cut warning names (the split's rows less those a run refuses); the
+   engine's `batch_costs.cut_warnings`, which `batch` calls too, does it now.
 """
 
 from __future__ import annotations
@@ -98,3 +100,27 @@ def test_raw_text_lengths_name_no_chat_template_in_inspect_and_batch(tmp_path, c
     [cut] = [line for line in (said.out + said.err).splitlines() if "longer than the max length" in line]
     assert "template" not in cut.split("or shorten those rows")[0], cut
     assert "(the longest row has " in cut and " tokens: a max length of " in cut, cut
+
+
+def _chat(question: str, answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+def test_cut_warnings_numbers_a_splits_rows_past_those_a_run_refuses(smol_tokenizer):
+    from ftlib import batch_costs, batching
+    from ftlib.templates import get_template
+
+    template = get_template("chatml", smol_tokenizer)
+    long_answer = "The ferry leaves at seven, calls at the two islands, and is back by noon. " * 3
+    rows = [_chat("Refused?", "Yes."), _chat("Ferry?", "At seven."), _chat("The ferry's day?", long_answer)]
+    # Row 1 stands for one a run refuses (the page's `failed`): encoded are rows 2 and 3 only, as the page has them.
+    examples, _, _ = batching.encode_examples(rows[1:], smol_tokenizer, template, "all_assistant", first=2, pairs=True)
+    args = (smol_tokenizer, template, "all_assistant", 40)
+    [said] = batch_costs.cut_warnings(examples, rows, None, *args, failed={1: "refused"})
+    assert (
+        said.startswith("1 training row is longer than the max length of 40 tokens and cut")
+        and "(training row 3)" in said
+    )
+    # `batch`'s call, with the file's own numbers and nothing refused, says the same of the row it numbers so
+    [own] = batch_costs.cut_warnings(examples, rows[1:], [5, 9], *args)
+    assert own == said.replace("(training row 3)", "(training row 9)")
