@@ -42,6 +42,30 @@ def plan_bfd(lengths: list[int], max_length: int) -> list[list[int]]:
     return bins
 
 
+# Rows TRL packs together: its `pack_dataset` is a batched `Dataset.map`, 1,000 rows a batch (the datasets default),
+# and each batch is packed on its own, so no packed row mixes rows of two batches.
+PACK_BATCH = 1000
+
+
+def packed_lengths(lengths: list[int], max_length: int, split: bool = False) -> list[int]:
+    """The tokens of each row TRL's SFT packing makes of rows of `lengths` tokens (`pack_dataset`, strategy "bfd", or
+    "bfd_split" with `split`): a row longer than `max_length` is cut to it (bfd) or split into pieces of it, the last
+    the rest (bfd_split, as `batching.packed_pieces`); empty rows are dropped; then each batch of `PACK_BATCH` rows,
+    in order, is packed by `plan_bfd`. Its length is the number of rows the trainer steps over in one pass.
+
+    >>> packed_lengths([5, 3, 4], 8), packed_lengths([10, 3], 4), packed_lengths([10, 3], 4, split=True)
+    ([8, 4], [4, 3], [4, 4, 3, 2])
+    """
+    rows: list[int] = []
+    for start in range(0, len(lengths), PACK_BATCH):
+        pieces = []
+        for n in lengths[start : start + PACK_BATCH]:
+            whole, rest = divmod(n, max_length) if split else (0, min(n, max_length))
+            pieces += [max_length] * whole + ([rest] if rest else [])
+        rows += [sum(pieces[i] for i in row) for row in plan_bfd(pieces, max_length)]
+    return rows
+
+
 def plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
     """Fill rows in dataset order; start a new row when the next example does not fit (order is kept)."""
     bins: list[list[int]] = []
@@ -147,4 +171,13 @@ def optimizer_steps(batches: int, grad_accum: int = 1) -> int:
     return max(1, -(-batches // grad_accum))
 
 
-__all__ = ["length_groups", "optimizer_steps", "plan_bfd", "plan_in_order", "shuffled_positions", "step_plan"]
+__all__ = [
+    "PACK_BATCH",
+    "length_groups",
+    "optimizer_steps",
+    "packed_lengths",
+    "plan_bfd",
+    "plan_in_order",
+    "shuffled_positions",
+    "step_plan",
+]

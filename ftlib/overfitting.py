@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from ftlib.config import RunConfig, default_learning_rate
 from ftlib.errors import plural
-from ftlib.methods import METHOD_NAMES
+from ftlib.methods import METHOD_NAMES, PACKING_METHODS
 from ftlib.warmup import warmup_steps as counted_warmup
 
 # The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
@@ -307,6 +307,21 @@ def passes(config: RunConfig, train_rows: int) -> float:
     return config.max_steps / steps_per_pass(config, train_rows) if config.max_steps else float(config.epochs)
 
 
+def step_rows(config: RunConfig, lengths: list[int]) -> int:
+    """The rows the trainer steps over for training rows of `lengths` tokens: the rows TRL packs them into when an
+    SFT run packs (`batch_plans.packed_lengths`: several rows in one, and with bfd_split a long row in several),
+    else one a training row. What `planned_steps` and `steps_per_pass` count a packing run's steps in.
+
+    >>> step_rows(RunConfig(packing=True, max_length=80), [50, 30, 40]), step_rows(RunConfig(), [50, 30, 40])
+    (2, 3)
+    """
+    from ftlib.batch_plans import packed_lengths
+
+    if not (config.packing and config.method in PACKING_METHODS):
+        return len(lengths)
+    return len(packed_lengths(lengths, config.max_length, split=config.packing_strategy == "bfd_split"))
+
+
 def steps_per_pass(config: RunConfig, train_rows: int) -> int:
     """The optimizer steps one pass over `train_rows` takes: batch_size x grad_accum rows a step per process, at
     least one step (HF Trainer)."""
@@ -375,12 +390,14 @@ def grpo_batch_error(config: RunConfig, train_rows: int) -> str | None:
     )
 
 
-def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
+def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = None) -> list[str]:
     """What the learning rate, the batch size and the number of steps do, in plain words: a learning rate far above
     the method's proven one (`learning_rate_warnings`), a batch bigger than the split (a step cannot hold more rows
     than there are), a run so short that its warmup's step at learning rate 0 is a quarter of it or more
     (`zero_rate_warning`), and many passes over the same rows (the model memorises them). GRPO is spared the
-    last: it learns from answers it writes anew at every step."""
+    last: it learns from answers it writes anew at every step. `stepped`: the rows the trainer steps over, where
+    they are not the training rows (a packing run's packed rows, `step_rows`): the steps and passes count them."""
+    stepped = train_rows if stepped is None else stepped
     if train_rows <= 0:
         return []
     out = learning_rate_warnings(config)
@@ -406,9 +423,9 @@ def schedule_warnings(config: RunConfig, train_rows: int) -> list[str]:
             f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
             f"rows than there are, so every step is one pass over all {train_rows}. {fix}"
         )
-    if said := zero_rate_warning(config, train_rows):
+    if said := zero_rate_warning(config, stepped):
         out.append(said)
-    times = passes(config, train_rows)
+    times = passes(config, stepped)
     if times > MANY_PASSES and config.method != "grpo":
         fewer = f"about {round(3 * config.max_steps / times) or 1} max steps (3 passes)" if config.max_steps else ""
         fix = f"Use {fewer or '1 to 3 epochs'} or more rows"
@@ -540,6 +557,7 @@ __all__ = [
     "preflight_warnings",
     "schedule_warnings",
     "smoothed_loss",
+    "step_rows",
     "trainer_kwargs",
     "warmup_steps",
     "zero_rate_steps",

@@ -40,6 +40,7 @@ class Preflight:
     warnings: list[str] = field(default_factory=list)
     longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
     tokens: int = 0  # tokens of all the training sequences: one pass's (ftlib.run_time's estimate of the time)
+    step_rows: int = 0  # the rows the trainer steps over, packed rows of a packing run (overfitting.step_rows)
     source: str = ""
 
     @property
@@ -86,6 +87,8 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
     report.tokens = sum(len(s.input_ids) for s in sequences(encoded))
+    packs = config.packing and config.method in PACKING_METHODS  # SFT rows, a sequence each (a pair is never packed)
+    report.step_rows = overfitting.step_rows(config, [len(e.input_ids) for e in encoded]) if packs else len(encoded)
     longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
     if config.cut_length is None:  # bfd_split packs a longer row as pieces of the max length: none passes it
         report.longest = longest = min(longest, config.max_length)
@@ -160,11 +163,11 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     # A row alone in its batch is paired with itself: a held-out one reads 0.5, a training one's step has no drift.
     # That last training batch is each pass's last step; a run that max steps (or epochs below 1) ends before it
     # never trains it, so nothing is said of it.
-    reached = overfitting.planned_steps(config, len(encoded)) >= overfitting.steps_per_pass(config, len(encoded))
+    reached = overfitting.planned_steps(config, rows := report.step_rows) >= overfitting.steps_per_pass(config, rows)
     report.warnings += kto_kl_warnings(config, len(eval_encoded), len(encoded) if reached else 0)
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
-    report.warnings += overfitting.schedule_warnings(config, len(encoded))  # a batch above the rows; many passes
+    report.warnings += overfitting.schedule_warnings(config, len(encoded), report.step_rows)  # batch > rows, passes
     # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
     found = checks.template_report(encoded, template, train_numbers, total=len(train))
     found += checks.template_report(eval_encoded, template, eval_numbers, "held-out")

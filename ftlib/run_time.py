@@ -1,6 +1,6 @@
 """How long a run will train, before it starts, from what an earlier run on this server measured.
 
-    est = time_estimate(config, train_tokens=report.tokens, train_rows=report.train_rows, device="cpu")
+    est = time_estimate(config, train_tokens=report.tokens, train_rows=report.step_rows, device="cpu")
     est.sentence()   # 'About 0:03:10 of training (after the model loads): 38,400 tokens at the 202 tokens/s run
                      #  20261201-100000-lora-trees measured with this model and method on this CPU'
     # None when no earlier run of the same model and method on this kind of device logged its speed
@@ -65,9 +65,12 @@ def clock(seconds: float) -> str:
 
 def run_tokens(config: RunConfig, train_tokens: int, train_rows: int) -> int:
     """The tokens a run reads: one pass's `train_tokens` (its training rows' tokens, unpadded) times its passes
-    (its epochs, or max steps over the steps a pass takes: `overfitting.passes`). A GRPO run's rows are prompts: each
-    is read once per answer of its group, with that answer (up to `grpo_max_new_tokens`), as TRL's `num_tokens`,
-    the rate's tokens, counts them; answers that end sooner make the figure an upper bound."""
+    (its epochs, or max steps over the steps a pass takes: `overfitting.passes`). `train_rows`: the rows the trainer
+    steps over (`Preflight.step_rows`), a packing run's packed rows, so that max steps read the packed rows' share of
+    the tokens, not the training rows' (a step of 8 packed rows reads 8 rows of up to max length, not 8 documents).
+    A GRPO run's rows are prompts: each is read once per answer of its group, with that answer (up to
+    `grpo_max_new_tokens`), as TRL's `num_tokens`, the rate's tokens, counts them; answers that end sooner make the
+    figure an upper bound."""
     if config.method == "grpo":
         train_tokens = config.grpo_group_size * (train_tokens + train_rows * config.grpo_max_new_tokens)
     return math.ceil(train_tokens * passes(config, train_rows)) if train_rows else 0

@@ -27,7 +27,7 @@ from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
-from ftlib.methods import fitting_methods, unfit_methods
+from ftlib.methods import PACKING_METHODS, fitting_methods, unfit_methods
 from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.rows import KIND_HELP, row_kind
@@ -134,16 +134,17 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     memory_panel(est, report.longest)
     root, folder = str(workspace.workspace_dir()), workspace.runs_dir()
     changed = folder.stat().st_mtime if folder.is_dir() else 0.0
-    if said := time_note(json.dumps(config.to_dict()), report.tokens, report.train_rows, est.device, root, changed):
+    # The steps and the time count the rows the trainer steps over: a packing run's packed rows (`step_rows`).
+    if said := time_note(json.dumps(config.to_dict()), report.tokens, report.step_rows, est.device, root, changed):
         st.caption(said)
-    if said := steps_note(config, report.train_rows, row_kind(train[0]) if train else "sft"):
+    if said := steps_note(config, report.train_rows, row_kind(train[0]) if train else "sft", report.step_rows):
         st.caption(said)
     if st.button("Start training", type="primary", key="train_start"):
         with user_errors("Could not start the run"):
             # The estimate is kept, to show beside the run's measured peak; `by`: the signed-in person, if any.
             # Its planned steps: its progress and the runs table count to them until the trainer reports its own
             # (they read "step 0 of ?"), GRPO's included (whole steps of prompts, as `steps_note` says).
-            planned = planned_steps(config, report.train_rows) if report.train_rows else None
+            planned = planned_steps(config, report.step_rows) if report.train_rows else None
             run_id = runs.submit(config, estimated_memory=est.total, by=who(), planned_steps=planned)
         remember_started()  # a refresh or a new tab starts the form from this run's settings, not the defaults
         st.session_state["train_selected"] = run_id  # the runs list below shows the new run
@@ -152,13 +153,15 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.rerun()
 
 
-def steps_note(config: RunConfig, train_rows: int, kind: str) -> str:
+def steps_note(config: RunConfig, train_rows: int, kind: str, stepped: int | None = None) -> str:
     """How many optimizer steps the run takes, of how many rows, before it starts: its progress said "step 0 of 4"
     only once started, and a first run (no speed measured yet, so no time said) said nothing of its length. GRPO's
     steps are whole steps of prompts, each answered group-size times (`grpo_steps_per_pass`: a batch left short is
-    left out, as its own warning says). "" without rows."""
+    left out, as its own warning says). `stepped`: the rows the trainer steps over when a packing run packs the
+    training rows into others (`Preflight.step_rows`; a step takes batch-size packed rows). "" without rows."""
     if train_rows <= 0:
         return ""
+    stepped = train_rows if stepped is None else stepped
     if config.method == "grpo":
         steps, per_step = planned_steps(config, train_rows), grpo_prompts_per_step(config)
         length = "**Max steps**" if config.max_steps else f"{config.epochs:g} epoch" + "s" * (config.epochs != 1)
@@ -168,13 +171,19 @@ def steps_note(config: RunConfig, train_rows: int, kind: str) -> str:
             f"of {plural(per_step, 'prompt')}, each answered {config.grpo_group_size} times."
         )
     kind = "unpaired" if config.method == "kto" else kind  # KTO reads a pair as a good and a bad answer
-    per_pass = steps_per_pass(config, train_rows)
-    steps = planned_steps(config, train_rows)  # as zero_rate_warning counts them, and the queued run's progress
+    per_pass = steps_per_pass(config, stepped)
+    steps = planned_steps(config, stepped)  # as zero_rate_warning counts them, and the queued run's progress
     per_step = config.batch_size * config.grad_accum * config.nproc * config.nnodes  # steps_per_pass's
     one_pass = (
         f"one pass over the {rows_in_words(train_rows, kind, 'training')} is {plural(per_pass, 'step')} of up to "
         f"{rows_in_words(min(per_step, train_rows), kind)}"
     )
+    if config.packing and config.method in PACKING_METHODS:  # TRL steps over the rows it packs (`step_rows`)
+        one_pass = (
+            f"one pass over the {rows_in_words(train_rows, kind, 'training')}, packed into "
+            f"{plural(stepped, 'row')} of up to {config.max_length:,} tokens, is {plural(per_pass, 'step')} of up "
+            f"to {plural(min(per_step, stepped), 'packed row')}"
+        )
     if config.max_steps:
         return f"This run takes {plural(steps, 'optimizer step')} (**Max steps**); {one_pass}."
     epochs = f"{config.epochs:g} epoch" + ("" if config.epochs == 1 else "s")

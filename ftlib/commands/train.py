@@ -395,7 +395,7 @@ def memory_estimate(config: RunConfig, report) -> int | None:
     if too_big := est.too_big():  # said, not refused: the page lets such a run start too
         per = f" per {est.per}" if est.processes > 1 else ""  # as the page's headline says it
         print(f"warning: estimated peak memory {human(est.total)}{per}: {too_big}", file=sys.stderr)
-    if timed := time_estimate(config, report.tokens, report.train_rows, est.device):
+    if timed := time_estimate(config, report.tokens, report.step_rows, est.device):  # a packing run's packed rows
         print(f"note: {timed.sentence()}", file=sys.stderr)
     return est.total
 
@@ -479,8 +479,9 @@ def _train(args) -> int:
     if note := qlora_on_cpu_note(config):
         print(f"note: {note}", file=sys.stderr)
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the run queued
-        # Its planned steps (`overfitting.planned_steps`): its progress counts to them till the trainer reports its own
-        planned = planned_steps(config, report.train_rows) if report.train_rows else None  # GRPO: prompts, whole steps
+        # Its planned steps (`overfitting.planned_steps`) over the rows the trainer steps over (`Preflight.step_rows`:
+        # a packing run's packed rows; GRPO's prompts): its progress counts to them till the trainer reports its own
+        planned = planned_steps(config, report.step_rows) if report.train_rows else None
         memory = memory_estimate(config, report)
         run_id = runs.submit(config, estimated_memory=memory, rows=data.rows, by=cli_user(), planned_steps=planned)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
