@@ -2,8 +2,10 @@
 answers more likely and the bad ones less likely than the base found them?
 
 `ftlib.evaluate` scores only the good answers (a bad one is no reference answer); this scores both, each answer after
-its prompt, its tokens chosen and cut at the run's max length as the reference's are (`references.encode_reference`,
-`cut_reference`), through the same per-token losses the pairs' rejected answers are scored with
+its prompt over the tokens training summed: the row encoded as training encodes it, with the run's mask policy
+(`tokens.encode_row`; under completion_only the template's text after the answer's end-of-turn too, under
+all_assistant every reply of an answer of several turns), cut at the run's max length as the reference's are
+(`cut_reference`), through the same per-token losses the pairs' rejected answers are scored with
 (`evaluate.losses_with_set`).
 
 The measure is each answer's summed log-probability (nats), as TRL's KTOTrainer sums it: tuned minus base is KTO's
@@ -24,8 +26,8 @@ from dataclasses import dataclass, field
 from ftlib.errors import UserError, plural
 from ftlib.eval_runs import EvalError
 from ftlib.evaluate import losses_with_set
-from ftlib.references import _chat_template, cut_reference, encode_reference
-from ftlib.rows import IGNORE_INDEX, conversation, row_kind
+from ftlib.references import Reference, _chat_template, cut_reference
+from ftlib.rows import IGNORE_INDEX, row_kind
 
 MEASURE = "summed log-probability of each answer's tokens (nats)"
 
@@ -105,15 +107,19 @@ def label_shift(
     max_length: int | None = None,
     limit: int | None = None,
     cancel: Callable[[], bool] | None = None,
+    mask_policy: str = "all_assistant",
 ) -> LabelShift | None:
     """Each held-out KTO row's answer (`rows`' unpaired rows, the first `limit` rows as `evaluate` takes them) scored
     under the base and the model `tuned` of `model_set` (an `ftlib.modelset.ModelSet`): its summed log-probability
-    after its prompt, with the chat template `template` (a name or a ChatTemplate), cut at `max_length`. None when no
-    row is a KTO row. A row that cannot be scored (nothing of its answer left, its answer past the cut) is skipped
-    with the reason; `cancel()` returning True stops between rows."""
+    after its prompt over the tokens the run's `mask_policy` trains, with the chat template `template` (a name or a
+    ChatTemplate), cut at `max_length`. None when no row is a KTO row. A row that cannot be scored (nothing of its
+    answer left, its answer past the cut) is skipped with the reason; `cancel()` returning True stops between rows."""
     selected = list(rows)[: limit if limit else None]
     if not any(row_kind(row) == "unpaired" for row in selected):
         return None
+    from ftlib.checks import row_losses
+    from ftlib.tokens import encode_row
+
     template = _chat_template(template, model_set.tokenizer)  # once, not per row
     answers, skipped = [], []
     for i, row in enumerate(selected):
@@ -121,8 +127,11 @@ def label_shift(
             continue
         if cancel and cancel():
             break
-        try:  # the prompt and its answer whatever its label (`references.conversation` refuses a bad one)
-            ref = encode_reference(conversation(row), model_set.tokenizer, template, row.get("tools"))
+        try:  # as training encodes the row: the answer's tokens its loss sums, its prompt's turns never trained
+            enc = encode_row(row, model_set.tokenizer, template, mask_policy, None)
+            ref = Reference(
+                list(enc.input_ids), list(enc.labels), [t.text for t in enc.tokens], row_losses(enc, template)
+            )
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no answer tokens (the template or the mask left nothing to score)")
             ref = cut_reference(ref, max_length, "answer")[0]

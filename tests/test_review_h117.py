@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ftlib.data import load_bytes
 
 
@@ -12,3 +14,75 @@ def test_a_minus_one_label_is_refused_not_read_as_good():
     assert [r["label"] for r in loaded.rows] == [True, False]
     (error,) = loaded.errors
     assert "not '-1'" in error.message
+
+
+ASK = [{"role": "user", "content": "Is water wet?"}]
+
+
+def kto_rows(completion: list[dict]) -> list[dict]:
+    return [{"prompt": ASK, "completion": completion, "label": good} for good in (True, False)]
+
+
+@pytest.mark.parametrize(
+    ("policy", "completion"),
+    [
+        # completion_only trains the template's text after the answer's end-of-turn too ("<|im_end|>" then "\n")
+        ("completion_only", [{"role": "assistant", "content": "yes"}]),
+        # all_assistant trains every reply of an answer of several turns, not only its last
+        (
+            "all_assistant",
+            [{"role": "assistant", "content": "Let me think."}, {"role": "assistant", "content": "yes"}],
+        ),
+    ],
+)
+def test_a_kto_answer_is_scored_on_the_tokens_training_summed(policy, completion, model_set):
+    """1158414 scored each KTO answer's last reply (Evaluate's reference) whatever the run's mask policy, so the
+    summed log-probability was not over the tokens KTO summed in training, and 'Train's held-out rewards are beta x
+    the mean changes' held only for one-reply answers under all_assistant or last_assistant."""
+    from ftlib.config import RunConfig
+    from ftlib.kto_eval import label_shift
+    from ftlib.references import _chat_template
+    from ftlib.training import encode_for_training
+
+    rows = kto_rows(completion)
+    template = _chat_template("tokenizer", model_set.tokenizer)
+    config = RunConfig(method="kto", mask_policy=policy)
+    encoded, _ = encode_for_training(rows, model_set.tokenizer, template, config)
+    trained = [sum(label != -100 for label in enc.labels) for enc in encoded]
+    shift = label_shift(model_set, rows, model_set.names[1], template, mask_policy=policy)
+    assert [a.tokens for a in shift.answers] == trained
+    last_reply = label_shift(model_set, rows, model_set.names[1], template, mask_policy="last_assistant")
+    assert [a.tokens for a in last_reply.answers] != trained  # the cases differ from the last reply alone
+
+
+def test_the_evaluate_pages_job_scores_kto_answers_with_the_runs_mask_policy(model_set, monkeypatch):
+    from ftlib import eval_results as K
+    from ftlib.evaluate import EvalJob
+
+    asked = {}
+    monkeypatch.setattr(EvalJob, "work", lambda self: setattr(self, "result", object()))
+    monkeypatch.setattr(K, "label_shift", lambda *a, **kw: asked.update(kw))
+    job = K.KeptEvalJob(
+        model_set,
+        kto_rows([{"role": "assistant", "content": "yes"}]),
+        model_set.names[1],
+        mask_policy="completion_only",
+        max_length=64,
+    )
+    job.work()
+    assert asked["mask_policy"] == "completion_only" and asked["max_length"] == 64
+
+
+def test_evaluate_scores_a_kto_runs_answers_with_its_mask_policy(varied_dir, adapter_template, monkeypatch, capsys):
+    from ftlib import kto_eval, workspace
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    asked = {}
+    monkeypatch.setattr(kto_eval, "label_shift", lambda *a, **kw: asked.update(kw))
+    rows = kto_rows([{"role": "assistant", "content": "yes"}])
+    workspace.save_split("wet", rows, rows, {"format": "unpaired_preference"})
+    config = {"model": str(varied_dir), "dataset": "wet", "method": "kto", "mask_policy": "completion_only"}
+    run = make_run("20260101-000000-kto-wet", config, adapter=adapter_template)
+    assert main(["evaluate", run.id, "--max-new-tokens", "4"]) == 0
+    assert asked["mask_policy"] == "completion_only"

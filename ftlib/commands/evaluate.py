@@ -341,7 +341,8 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             max_length=max_length,
             answer_at=args.answer_at,
         )
-        return result, label_shift(models, rows, models.tuned[0], template, max_length, args.limit)
+        policy = info.mask_policy if info else trained.get("mask_policy") or "all_assistant"  # what KTO summed
+        return result, label_shift(models, rows, models.tuned[0], template, max_length, args.limit, mask_policy=policy)
 
 
 def _reward_model(args, run, rows: list):
