@@ -411,17 +411,20 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
                 f"{train_rows - left} of them; TRL leaves the other {left} out (which ones changes from pass to "
                 f"pass). A batch size that divides {train_rows} uses them all."
             )
-    elif config.batch_size > train_rows:
-        smaller = max(2 if config.method == "kto" else 1, min(8, train_rows // 3))
+    elif config.batch_size > stepped:  # a packing run's batch holds packed rows: more or fewer than the training rows
+        smaller = max(2 if config.method == "kto" else 1, min(8, stepped // 3))
         # A step takes batch x accumulation x processes rows: "a batch size of 6 gives 4 steps" held at accumulation 1
-        steps = steps_per_pass(replace(config, batch_size=smaller), train_rows)
-        alone = steps_per_pass(replace(config, batch_size=smaller, grad_accum=1), train_rows)
+        steps = steps_per_pass(replace(config, batch_size=smaller), stepped)
+        alone = steps_per_pass(replace(config, batch_size=smaller, grad_accum=1), stepped)
         fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else "Add training rows."
         if steps == 1 < alone:
             fix = f"A batch size of {smaller} and gradient accumulation 1 give {alone} steps per pass."
+        rows, everything = f"{train_rows} training rows", f"all {train_rows}"
+        if stepped != train_rows:
+            rows, everything = f"{plural(stepped, 'row')} packing makes of the {train_rows} training rows", "them all"
         out.append(
-            f"Batch size {config.batch_size} is more than the {train_rows} training rows: a step cannot hold more "
-            f"rows than there are, so every step is one pass over all {train_rows}. {fix}"
+            f"Batch size {config.batch_size} is more than the {rows}: a step cannot hold more rows than there are, "
+            f"so every step is one pass over {everything}. {fix}"
         )
     if said := zero_rate_warning(config, stepped):
         out.append(said)

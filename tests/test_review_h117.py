@@ -86,3 +86,30 @@ def test_evaluate_scores_a_kto_runs_answers_with_its_mask_policy(varied_dir, ada
     run = make_run("20260101-000000-kto-wet", config, adapter=adapter_template)
     assert main(["evaluate", run.id, "--max-new-tokens", "4"]) == 0
     assert asked["mask_policy"] == "completion_only"
+
+
+WORDS = "river stone lantern harbour meadow copper violet thunder orchard glacier".split()
+
+
+def test_a_packing_runs_batch_is_weighed_against_the_rows_packing_makes(tiny_model_dir):
+    """3652d14 counted a packing run's steps in packed rows but left the batch-size warning on the training rows:
+    6 long documents split into 16 packed rows (bfd_split) were told 'Batch size 8 is more than the 6 training rows:
+    every step is one pass over all 6' (2 steps a pass in fact), and 40 short rows packed into 1 row with batch 4 were
+    told nothing, though each step was a pass over all of them."""
+    from ftlib.run_preflight import preflight
+    from tests.test_training import tiny_config
+
+    docs = [{"text": " ".join(WORDS[(i * k) % 10] for k in range(n))} for i, n in enumerate((70, 9, 130, 45, 200, 33))]
+    split = tiny_config(
+        tiny_model_dir, packing=True, packing_strategy="bfd_split", max_length=32, batch_size=8, template="text"
+    )
+    report = preflight(split, rows=(docs, []))
+    assert report.step_rows > 8 > report.train_rows
+    assert not [w for w in report.warnings if w.startswith("Batch size")], report.warnings
+    short = [{"text": "river stone lantern"}] * 40
+    packed = tiny_config(tiny_model_dir, packing=True, max_length=384, batch_size=4, template="text")
+    report = preflight(packed, rows=(short, []))
+    assert report.step_rows == 1
+    (said,) = [w for w in report.warnings if w.startswith("Batch size")]
+    assert said.startswith("Batch size 4 is more than the 1 row packing makes of the 40 training rows: a step")
+    assert "one pass over them all. Add training rows." in said
