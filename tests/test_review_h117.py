@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ftlib.data import load_bytes
@@ -113,3 +115,19 @@ def test_a_packing_runs_batch_is_weighed_against_the_rows_packing_makes(tiny_mod
     (said,) = [w for w in report.warnings if w.startswith("Batch size")]
     assert said.startswith("Batch size 4 is more than the 1 row packing makes of the 40 training rows: a step")
     assert "one pass over them all. Add training rows." in said
+
+
+def test_data_pair_refuses_an_out_file_not_named_jsonl(tmp_path, capsys):
+    """`data pair --out pairs.csv` wrote JSON lines into a .csv file, which its own 'next: train --dataset
+    pairs.csv' then read as CSV: 'pairs.csv has a header but no rows'. Refused, naming the .jsonl to give."""
+    from ftlib.cli import main
+
+    feedback = tmp_path / "feedback.jsonl"
+    rows = [{"prompt": "P", "completion": answer, "label": good} for answer, good in (("g", True), ("b", False))]
+    feedback.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "pairs.csv"
+    assert main(["data", "pair", str(feedback), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out {out} must end in .jsonl") and str(tmp_path / "pairs.jsonl") in err
+    assert not out.exists()
+    assert main(["data", "pair", str(feedback), "--out", str(tmp_path / "pairs.JSONL")]) == 0

@@ -44,6 +44,13 @@ def _pair(args) -> int:
     out: Path = args.out
     if out.is_dir():
         raise UserError(f"--out {out} is a folder: give the file to write, e.g. --out {out / 'pairs.jsonl'}.")
+    if (
+        out.suffix.lower() != ".jsonl"
+    ):  # the pairs are JSON lines: another name is read as another format, or not at all
+        raise UserError(
+            f"--out {out} must end in .jsonl: the pairs are written as JSON lines, which a file named so is read as "
+            f"(e.g. --out {out.with_suffix('.jsonl')})."
+        )
     if out.exists() and Path(args.file).exists() and out.samefile(args.file):
         raise UserError(f"--out {out} is FILE itself: writing the pairs there would replace the answers it reads.")
     result = load_data(args)
