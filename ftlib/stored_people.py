@@ -32,7 +32,7 @@ from pathlib import Path
 from ftlib import upload_reuse, workspace
 from ftlib.file_lock import locked
 from ftlib.run_files import json_object
-from ftlib.run_people import Who, unrecorded
+from ftlib.run_people import UNNAMED_BROWSER, Who, _unnamed_browser, unrecorded
 
 REMOVALS_FILE = ".removals.json"  # in the workspace: hidden, never listed
 KEPT = 100  # removals the log keeps, the latest: a server's removals of a year stay a small file
@@ -84,7 +84,8 @@ def forget_upload(upload: str | Path) -> None:
 @dataclass(frozen=True)
 class Removal:
     """One removal of an upload (`name`: its stored file name), a saved split (`name`: its folder's) or a run
-    (`name`: its id), at `at` (epoch seconds), by `by` (None: nobody known)."""
+    (`name`: its id), at `at` (epoch seconds), by `by` (None: nobody known; `UNNAMED_BROWSER`: a browser session
+    without identity)."""
 
     kind: str
     name: str
@@ -92,11 +93,16 @@ class Removal:
     by: Who | None = None
 
     def by_words(self) -> str:
-        """ " by ana@example.com" where it is known who removed it, else "".
+        """ " by ana@example.com" where it is known who removed it, " in a browser by someone not signed in" for a
+        browser session without identity (`UNNAMED_BROWSER`, as a stop is said), else "".
 
         >>> Removal("split", "chats", 0.0, Who("bob", via="cli")).by_words(), Removal("split", "chats", 0.0).by_words()
         (' by bob (command line)', '')
+        >>> Removal("run", "r-1", 0.0, UNNAMED_BROWSER).by_words()
+        ' in a browser by someone not signed in'
         """
+        if self.by == UNNAMED_BROWSER:
+            return " in a browser by someone not signed in"
         return f" by {self.by.text()}" if self.by else ""
 
 
@@ -137,13 +143,17 @@ def removal(kind: str, name: str) -> Removal | None:
     for event in reversed(_events(_log_path())):
         if event["kind"] == kind and event["name"] == name:
             at = event.get("at") if isinstance(event.get("at"), (int, float)) else 0.0
-            return Removal(kind, name, float(at), Who.from_dict(event.get("by")))
+            # A browser session without identity is kept as one (not nobody): a teammate's page says it was a
+            # browser, not "perhaps from another tab or the command line" (a cold walk, h118).
+            by = UNNAMED_BROWSER if _unnamed_browser(event.get("by")) else Who.from_dict(event.get("by"))
+            return Removal(kind, name, float(at), by)
     return None
 
 
 def removed_by(kind: str, name: str) -> str:
     """ " by bob (command line)" for the latest recorded removal of the `kind` `name` that names who did it; "" where
-    none does (removed by hand, by a session without identity, or not removed): a sentence's end either way."""
+    none does (removed by hand, by a caller that named no one, or not removed); " in a browser by someone not signed
+    in" for a browser session without identity: a sentence's end either way."""
     latest = removal(kind, name)
     return latest.by_words() if latest else ""
 

@@ -351,7 +351,8 @@ def _delete(run_id: str) -> None:
     happens, the confirmation closes: the picker may show another run next, and it must not open under it."""
     st.session_state.pop(CONFIRMING, None)
     try:
-        runs.delete(run_id, by=who())  # named to a session that had it open (`gone_note`), where someone is known
+        # Named to a session that had it open (`gone_note`): the person, or a browser without identity, as a stop is.
+        runs.delete(run_id, by=who() or UNNAMED_BROWSER)
     except (UserError, OSError) as exc:
         if not _still_there(run_id):  # deleted meanwhile elsewhere: `gone_note` says so, in a browser's words
             return
