@@ -164,7 +164,7 @@ def test_the_train_page_offers_it_beside_packing_once_packing_is_on(tiny_model_d
     box = at.selectbox(key="train_packing_strategy")
     assert box.value == "bfd" and box.options == [
         "bfd: cut it at the max length (TRL's default)",
-        "bfd_split: split it into pieces, every token trained",
+        "bfd_split: split it into pieces, every token kept",
     ]
     assert any("bfd_split = split it into pieces" in c.value for c in at.caption)  # the help, under the box
     box.set_value("bfd_split").run()

@@ -79,7 +79,7 @@ CHOICE_LABELS = {
     "sharding": {"none": "none: a whole copy per GPU (DDP)", "fsdp": "FSDP: split across the GPUs"},
     "packing_strategy": {
         "bfd": "bfd: cut it at the max length (TRL's default)",
-        "bfd_split": "bfd_split: split it into pieces, every token trained",
+        "bfd_split": "bfd_split: split it into pieces, every token kept",
     },
     **LOSS_TYPE_LABELS,
 }
