@@ -40,6 +40,7 @@ from ftlib.model_card import write_card
 from ftlib.model_files import stored_dtype
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
+from ftlib.stops import saved_tokenizer, write_for_run
 from ftlib.user_paths import user_path
 
 
@@ -58,15 +59,20 @@ def _still_there(run: RunDir) -> None:
 
 def export_adapter(run: RunDir) -> Path:
     """The run's LoRA adapter folder (PEFT format, safetensors), loadable with `PeftModel.from_pretrained`."""
+    return _adapter(run)[0]
+
+
+def _adapter(run: RunDir):
+    """(`export_adapter`, the tokenizer saved with it or None): loaded once, a merge passes it on (it took 3 loads)."""
     _still_there(run)
     if not (run.adapter_dir / "adapter_config.json").is_file():
         if (run.model_dir / "config.json").is_file():
             raise ExportError(f"Run '{run.id}' fine-tuned every weight, so it has no adapter: export the full model.")
         raise ExportError(no_result_reason(run))
-    _check_whole(run, run.adapter_dir, "adapter")
-    describe(run, run.adapter_dir, "adapter")  # PEFT's blank template made a card, its base named by hub id
+    _check_whole(run, run.adapter_dir, "adapter")  # then described: PEFT's blank card named its base by hub id
+    describe(run, run.adapter_dir, "adapter", tokenizer := saved_tokenizer(run.adapter_dir))  # None: not saved
     _readable(run.adapter_dir)
-    return run.adapter_dir
+    return run.adapter_dir, tokenizer
 
 
 def nothing_to_download(run: RunDir) -> str:
@@ -162,10 +168,10 @@ def export_merged(run: RunDir) -> Path:
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
         return export_model(run)
-    adapter = export_adapter(run)
+    adapter, tokenizer = _adapter(run)  # the merged model's tokenizer is the adapter's, saved with it
     target = run.merged_dir
     if _is_merged_export(target) and _current(run, target):
-        write_stops(run, target)  # a merged model built before exports said where a reply ends
+        write_stops(run, target, tokenizer)  # a merged model built before exports said where a reply ends
         return target
     with _said_if_deleted(run, "its merged model"), _one_build_at_a_time(run):
         _still_there(run)  # deleted while this build waited for the lock
@@ -176,7 +182,7 @@ def export_merged(run: RunDir) -> Path:
             # or adapter that changed since (merged_sources): it would be another model; or one saved in another
             # dtype (float32, before merged models were saved as their base is stored).
             shutil.rmtree(target)
-        _build_merged(run, adapter, target)
+        _build_merged(run, adapter, target, tokenizer)
     return target
 
 
@@ -240,8 +246,6 @@ def _gguf_current(target: Path, source: Path) -> bool:
 
 def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -> None:
     """Write `target` (through `<target>.partial`, renamed whole): the GGUF file and its Modelfile."""
-    from transformers import AutoTokenizer
-
     from ftlib.gguf_export import write_gguf
     from ftlib.modelfile import default_system, modelfile_text
     from ftlib.models import _default_gguf_path
@@ -250,13 +254,13 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left
     needed = sum(f.stat().st_size for f in source.glob("*.safetensors"))  # f32 at most: the source's size or less
     workspace.check_free_space(run.path, needed, "the GGUF file")
-    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    tokenizer = saved_tokenizer(source)
     shown = str(run.read_config().get("name") or run.id)  # the GGUF's own name, as written (UTF-8): `Modèle 海盗`
     name = workspace.safe_name(shown, "model")  # its file's: `Modele.gguf`
     with workspace.partial_output(tmp, target):
         tmp.mkdir()
         write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, shown)
-        stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source)]  # where the studio stops
+        stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source, tokenizer)]  # the studio's
         (tmp / "Modelfile").write_text(modelfile_text(name, stops, default_system(tokenizer)), "utf-8", newline="\n")
         _readable(tmp, exact=True)
         if target.exists():
@@ -279,8 +283,8 @@ def _said_if_deleted(run: RunDir, what: str):
         ) from exc
 
 
-def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
-    """Merge, save (through `merged.partial`) and rename into `merged/`; the caller holds the build lock."""
+def _build_merged(run: RunDir, adapter: Path, target: Path, tokenizer=None) -> None:
+    """Merge, save (through `merged.partial`, with the adapter's `tokenizer`) and rename into `merged/`; lock held."""
     _clear_the_way(target)
     tmp = _merged_partial(run)
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
@@ -292,12 +296,11 @@ def _build_merged(run: RunDir, adapter: Path, target: Path) -> None:
         merged = merged.to(pick_dtype("cpu", dtype))  # merged in float32 under `auto`; saved as its base is stored
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
     workspace.check_free_space(run.path, needed, "the merged model")
-    from transformers import AutoTokenizer
-
+    tokenizer = saved_tokenizer(adapter, must=True) if tokenizer is None else tokenizer  # the adapter's, at its end
     with workspace.partial_output(tmp, target):  # a failed save (or rename) leaves no half model behind
         merged.save_pretrained(str(tmp), safe_serialization=True)
-        AutoTokenizer.from_pretrained(str(adapter)).save_pretrained(str(tmp))  # saved with the adapter at the end
-        write_stops(run, tmp)
+        tokenizer.save_pretrained(str(tmp))
+        write_stops(run, tmp, tokenizer)
         write_card(run, tmp, "merged")
         _readable(tmp, exact=True)
         try:
@@ -369,19 +372,17 @@ def _merge(run: RunDir, adapter: Path):
         ) from exc
 
 
-def write_stops(run: RunDir, folder: Path) -> list[int]:
+def write_stops(run: RunDir, folder: Path, tokenizer=None) -> list[int]:
     """`ftlib.stops.write_for_run` for the run's adapter, merged or full model folder: `generate` on it stops where
-    the studio does."""
-    from ftlib import stops
-
+    the studio does. `tokenizer`: the folder's own, where the caller has it loaded (else loaded again)."""
     try:
-        return stops.write_for_run(run.read_config(), folder)
+        return write_for_run(run.read_config(), folder, tokenizer)
     except Exception:
         _still_there(run)  # the run deleted meanwhile (its folder gone while its tokenizer loaded): said so
         raise
 
 
-def describe(run: RunDir, folder: Path, kind: str) -> None:
+def describe(run: RunDir, folder: Path, kind: str, tokenizer=None) -> None:
     """Write the stops (`write_stops`) and the model card (`model_card.write_card`) of `run`'s `kind` export into
     `folder`; nothing where this account may only read it (a teammate's run on a shared server, a read-only disk:
     `copy_export` describes the copy instead), nor where the run's config.json cannot be read (it names the base:
@@ -389,7 +390,7 @@ def describe(run: RunDir, folder: Path, kind: str) -> None:
     if not run.read_config():
         return
     try:
-        write_stops(run, folder)
+        write_stops(run, folder, tokenizer)
         write_card(run, folder, kind)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -87,22 +87,30 @@ def base_generation_config(model_folder: Path):
         return None
 
 
-def write_for_run(config: dict, folder: Path) -> list[int]:
-    """`write_eos` for a folder a run left or an export built (`config`: the run's config.json): the template the
-    run trained with, the folder's own tokenizer (saved with it) else the base's, and beside an adapter the base's
-    generation config. Returns the ids; [] for a reward model, which writes no text. A folder this account may not
-    write (another's, on a shared server) keeps its file."""
-    if config.get("method") == "reward":
-        return []
+def saved_tokenizer(folder: Path, must: bool = False):
+    """The tokenizer saved in `folder` (a run's adapter, a merged or full model), as transformers loads it; None where
+    the folder holds none (no tokenizer_config.json), unless `must` (transformers then looks on: an adapter's base)."""
+    if not (must or (Path(folder) / "tokenizer_config.json").is_file()):
+        return None
     from transformers import AutoTokenizer
 
+    return AutoTokenizer.from_pretrained(str(folder))
+
+
+def write_for_run(config: dict, folder: Path, tokenizer=None) -> list[int]:
+    """`write_eos` for a folder a run left or an export built (`config`: the run's config.json): the template the
+    run trained with, the folder's own tokenizer (saved with it; `tokenizer` where the caller has it loaded already)
+    else the base's, and beside an adapter the base's generation config. Returns the ids; [] for a reward model,
+    which writes no text. A folder this account may not write (another's, on a shared server) keeps its file."""
+    if config.get("method") == "reward":
+        return []
     from ftlib.errors import UserError
     from ftlib.models import load_tokenizer, resolve_model
     from ftlib.templates import get_template
 
     folder, spec = Path(folder), str(config.get("model") or "default")
-    own = (folder / "tokenizer_config.json").is_file()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder)) if own else load_tokenizer(spec)
+    if tokenizer is None:
+        tokenizer = saved_tokenizer(folder) or load_tokenizer(spec)
     name, source = str(config.get("template") or "tokenizer"), config.get("template_source") or None
     template = None  # none to be had (a tokenizer without a template of its own): the eos and known markers only
     with contextlib.suppress(UserError):
@@ -151,5 +159,6 @@ __all__ = [
     "eos_list",
     "export_eos_ids",
     "write_eos",
+    "saved_tokenizer",
     "write_for_run",
 ]

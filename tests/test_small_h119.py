@@ -5,6 +5,7 @@
    template": raw text is encoded with no chat template.
 3. The Batches page worked out which rows its cut warning names (the split's rows less those a run refuses); the
    engine's `batch_costs.cut_warnings`, which `batch` calls too, does it now.
+4. A merged export loaded the adapter's tokenizer three times (its stops, the save, the merged folder's stops): once.
 """
 
 from __future__ import annotations
@@ -124,3 +125,35 @@ def test_cut_warnings_numbers_a_splits_rows_past_those_a_run_refuses(smol_tokeni
     # `batch`'s call, with the file's own numbers and nothing refused, says the same of the row it numbers so
     [own] = batch_costs.cut_warnings(examples, rows[1:], [5, 9], *args)
     assert own == said.replace("(training row 3)", "(training row 9)")
+
+
+def test_a_merged_export_loads_the_tokenizer_once(tmp_path, monkeypatch):
+    from transformers import AutoTokenizer
+
+    from ftlib import export
+    from ftlib.models import load_tokenizer
+    from ftlib.testing import make_random_adapter, make_run, make_tiny_model
+
+    tiny = make_tiny_model(tmp_path / "tiny")
+    adapter = make_random_adapter(str(tiny), tmp_path / "adapter")
+    load_tokenizer(str(tiny)).save_pretrained(str(adapter))  # as a run saves it
+    run = make_run("r-merge", {"dataset": "d", "model": str(tiny)}, adapter=adapter, root=tmp_path / "runs", step=4)
+    loads, load = [], AutoTokenizer.from_pretrained.__func__
+
+    def counted(cls, name, *args, **kwargs):
+        loads.append(str(name))
+        return load(cls, name, *args, **kwargs)
+
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", classmethod(counted))
+    merged = export.export_merged(run)
+    assert loads == [str(run.adapter_dir)], loads
+    assert (merged / "tokenizer_config.json").is_file() and (merged / "generation_config.json").is_file()
+    from ftlib.stops import eos_list
+
+    said = [
+        eos_list(json.loads((f / "generation_config.json").read_text())["eos_token_id"])
+        for f in (merged, run.adapter_dir)
+    ]
+    assert said[0] == said[1] and said[0], said  # the stops the adapter's tokenizer gives, written with it
+    loads.clear()
+    assert export.export_merged(run) == merged and len(loads) == 1  # built: its stops checked with the same one
