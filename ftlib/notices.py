@@ -20,6 +20,7 @@ from ftlib.column_values import answer_field, found, texts
 from ftlib.errors import plural
 from ftlib.final_answer import column_kind
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
+from ftlib.label_values import SCORE_KEYS
 from ftlib.rows import COLUMNS
 from ftlib.turn_keys import brief
 
@@ -307,16 +308,34 @@ def file_notices(
         # refused beside them (a cold walk: "`prompt_id` in 6 rows (the first: line 1)", in each of the 6 kept).
         if places and n < (len(records) if kept is None else kept):
             at = places_said(n, places)
+        why = unread_why(name, fmt) or "the studio does not read it"
         notices.append(
             FieldNotice(
-                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; the studio does not read it, so it is "
-                "neither shown nor trained",
+                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; {why}, so it is neither shown nor trained",
                 field=name,
                 rows=n,
                 ignored=True,
             )
         )
     return notices
+
+
+def unread_why(name: str, fmt: str) -> str:
+    """Why a field read as `fmt` is not read, where more can be said than that nothing reads it ("" otherwise): a
+    preference row's `messages` beside its `chosen` and `rejected` conversations (UltraFeedback-binarized's, a copy
+    of the chosen one), a pair's own scores (which no field takes).
+
+    >>> unread_why("messages", "preference")[:56]
+    "it is not read, as a pair's conversations are its `chose"
+    """
+    if fmt == "preference" and name == "messages":
+        return (
+            "it is not read, as a pair's conversations are its `chosen` and `rejected` (a `messages` beside them "
+            "is often a copy of the chosen one)"
+        )
+    if fmt == "preference" and name in SCORE_NAMES:
+        return "it is a score, and the studio reads none (a pair trains with `chosen` as the better answer)"
+    return ""
 
 
 # Ignored fields said one by one: a file of hundreds of varying keys (a review: 700) would otherwise bury the rest.
@@ -354,6 +373,9 @@ def shown_notices(
     return [n for n in notices if id(n) not in hidden], f"and {len(names)} more ignored fields, not read: {listed}"
 
 
+# The columns of a pair's own scores (score_chosen...): read by no field.
+SCORE_NAMES = frozenset(name for pair in SCORE_KEYS for name in pair)
+
 # Unused columns a note names before "and N more" (a wide sheet has hundreds).
 COLUMNS_NAMED = 20
 
@@ -364,13 +386,24 @@ def unused_columns(names: list[str], how: str) -> FieldNotice:
 
     >>> unused_columns(["Ticket ID", "", "Created"], "map one above to use it").message
     'Not used: Ticket ID, (the column with no name), Created (map one above to use it).'
+    >>> unused_columns(["id", "score_chosen"], "map one above to use it").message[:63]
+    'Not used: id (map one above to use it). Not read: score_chosen '
     """
-    said = [name if name.strip() else "(the column with no name)" for name in names]
+    # A pair's own scores (UltraFeedback's score_chosen): no field of a mapping takes a score, so "map one" would
+    # offer a fix that does not exist; said apart, with what is trained instead.
+    scores = [name for name in names if name in SCORE_NAMES]
+    said = [name if name.strip() else "(the column with no name)" for name in names if name not in SCORE_NAMES]
     listed = ", ".join(said[:COLUMNS_NAMED])
     if len(said) > COLUMNS_NAMED:
         listed += f" and {len(said) - COLUMNS_NAMED} more"
+    message = f"Not used: {listed}{f' ({how})' if how else ''}." if said else ""
+    if scores:
+        message += (
+            f"{' ' if message else ''}Not read: {', '.join(scores)} (scores: the studio reads none, and no field "
+            "of the mapping takes one; each pair trains with `chosen` as the better answer)."
+        )
     return FieldNotice(
-        f"Not used: {listed}{f' ({how})' if how else ''}.",
+        message,
         field=names[0] if names else None,
         note=True,
         ignored=True,  # a note of the fields nothing reads: the page says it in a line, not a box

@@ -91,6 +91,7 @@ def split_conversations(chosen: list[dict], rejected: list[dict]) -> tuple[list,
     if not prompt:
         raise RowProblem(
             "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
+            + system_difference(chosen, rejected)
         )
     for name, turns in (("chosen", good), ("rejected", bad)):
         at = next((i for i, m in enumerate(turns) if m["role"] not in ("assistant", "tool")), None)
@@ -102,6 +103,30 @@ def split_conversations(chosen: list[dict], rejected: list[dict]) -> tuple[list,
                 "the same up to the last answer, or leave the row out"
             )
     return prompt, good, bad
+
+
+def system_difference(chosen: list[dict], rejected: list[dict]) -> str:
+    """Why two conversations that share no opening turn do so where it is their system turns ("": not that): one
+    opens with a system turn the other lacks, or both with different ones (a set that wrote the system prompt into
+    one side only). Said with the fix, to follow the refusal's words.
+
+    >>> s, q = {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Sky?"}
+    >>> system_difference([s, q], [q])[:59]
+    ': chosen opens with a system turn that rejected lacks. Give'
+    """
+    opens = [bool(turns) and turns[0].get("role") == "system" for turns in (chosen, rejected)]
+    if opens == [True, True]:
+        return (
+            ": their system turns differ (the first turn of each). Give both the same system turn, as both answer "
+            "the same conversation"
+        )
+    if any(opens):
+        one, other = ("chosen", "rejected") if opens[0] else ("rejected", "chosen")
+        return (
+            f": {one} opens with a system turn that {other} lacks. Give both the same system turn (or neither), as "
+            "both answer the same conversation"
+        )
+    return ""
 
 
 def split_transcripts(chosen: Any, rejected: Any) -> tuple[list[dict], list[dict], list[dict]] | None:
@@ -173,4 +198,5 @@ __all__ = [
     "split_conversations",
     "split_text_prefix",
     "split_transcripts",
+    "system_difference",
 ]

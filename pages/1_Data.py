@@ -19,7 +19,7 @@ from ftlib.demo_data import sample_choices
 from ftlib.errors import plural
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
-from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.mapping import field_help, gaps_said
 from ftlib.readers import check_path
 from ui import alerts
@@ -155,6 +155,18 @@ def engine_reading(key: tuple, fields: list[str]) -> tuple[dict, bool]:
         return guess_column_map(fields), False
 
 
+def engine_fields(key: tuple, fields: list[str]) -> list[str]:
+    """The `fields` of a JSON file the engine's own reading of it reads (its format's, `FORMAT_FIELDS`); all of
+    them where it cannot read the file unasked. A preference file's `messages` beside its `chosen` and `rejected`
+    (UltraFeedback-binarized's) is not read: its box showed `messages -> messages` above a warning that `messages`
+    is ignored (helper 122's walk)."""
+    try:
+        read = FORMAT_FIELDS[load_cached(*key).format]
+    except DataError:
+        return fields
+    return [f for f in fields if f in read]
+
+
 def mapping_editor(
     path: str,
     fields: list[str],
@@ -162,13 +174,15 @@ def mapping_editor(
     table: bool,
     engine_map: Callable[[], tuple[dict, bool]],
     first_rows: Callable[[], None] = lambda: None,
+    own_fields: Callable[[], list[str]] | None = None,
 ) -> dict | None:
     """Field -> the file's column or key, or None to read the file's own names (JSON left as it is).
 
     A table starts from the sample's own map or the engine's own reading (`engine_map`: `engine_reading`), and shows
     a Question/Answer pair first when the mapping is one (`simple_pair`), every field of every format behind an
     expander; a JSON file starts from its own names. While a box of a pair the guess left empty is empty,
-    `first_rows` draws the table's first rows above it, so the columns are chosen seeing their cells.
+    `first_rows` draws the table's first rows above it, so the columns are chosen seeing their cells. A JSON file's
+    own names start mapped to themselves where its reading reads them (`own_fields`: `engine_fields`; all if None).
     A field set to "(none)" whose name the file also uses is passed as None, so it is really not read.
     """
     maps = recorded_dict(MAPS)
@@ -177,7 +191,8 @@ def mapping_editor(
         # A file not seen in this session (or edited since, its columns changed): the guess, or its own names.
         preset = preset if preset and set(preset.values()) <= set(fields) else None
         guess, engine = (preset, False) if preset or not table else engine_map()
-        start = guess if table else {f: f for f in FIELDS if f in fields}
+        read = own_fields() if own_fields and not table else fields
+        start = guess if table else {f: f for f in FIELDS if f in read}
         known = maps[path] = {"start": start, "chosen": {fld: start.get(fld, NONE) for fld in FIELDS}}
         known["engine"] = engine  # the start is the engine's own reading: loaded as it is while left unchanged
     if st.session_state.get("data_map_for") != path or any(f"data_map_{f}" not in st.session_state for f in FIELDS):
@@ -347,6 +362,7 @@ mapping = (
         table,
         lambda: engine_reading(unmapped_key, fields),
         lambda: show_first_rows(first_rows_cached(path, version, shown), shown),
+        lambda: engine_fields(unmapped_key, fields),
     )
     if fields
     else None
