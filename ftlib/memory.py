@@ -17,10 +17,11 @@ the estimate follows what the trainers really keep:
   step holds batch_size x group size answers of prompt + max new tokens. Gradient checkpointing keeps only each
   block's input plus one block's worth. On CPU an SFT or GRPO step runs as micro-batches (ftlib.fastpath), so the
   activations are one micro-batch's: a bigger batch takes longer there, not more memory. A batch bigger than the
-  training rows holds only those rows (`train_rows`). A CPU run through the fast path is counted from what its
-  layers keep (ftlib.cpu_memory, checked against the tensors autograd saves), with `fastpath.bf16_products`' bf16
-  weights and copies, gradient checkpointing too; the other paths (GPU, QLoRA, the fast path off) by
-  `activation_bytes`.
+  training rows holds only those rows (`train_rows`); a packing SFT run's batch holds the tokens of its packed rows end
+  to end (`row_tokens`: up to max_length each, however short its rows). A CPU run through the fast path is counted
+  from what its layers keep (ftlib.cpu_memory, checked against the tensors autograd saves), with
+  `fastpath.bf16_products`' bf16 weights and copies, gradient checkpointing too; the other paths (GPU, QLoRA, the
+  fast path off) by `activation_bytes`.
 - on CPU the estimate is the whole process's: the libraries' own resident memory (~0.6 GB, measured:
   `cpu_memory.RUNTIME`) is a part of it; on a GPU the CUDA context and allocator slack.
 - several processes: each GPU holds its own share. DDP (`sharding: none`) keeps a whole copy per process plus a
@@ -334,11 +335,16 @@ def estimate(
     shape: ModelShape | None = None,
     available: int | None = None,
     train_rows: int | None = None,
+    row_tokens: list[int] | None = None,
 ) -> MemoryEstimate:
     """Estimate peak training memory for a RunConfig on `device` (default: the config's device).
 
     `seq_len`: the typical padded sequence length (default: the config's max_length, the worst case).
     `train_rows`: the rows the run trains on, when known: a batch bigger than them holds only them.
+    `row_tokens`: the tokens of each row a packing SFT run steps over (`Preflight.packed`: rows of up to max_length
+    packed of shorter ones, `batch_plans.packed_lengths`), in place of `train_rows`. TRL's padding-free collator lays a
+    batch of them end to end, and attention reads each example apart (`seq_len`: the longest example): a pass holds
+    the tokens of its packed rows, counted here as the longest of them, not rows x `seq_len`.
     """
     from ftlib import cpu_memory, fastpath, precision
     from ftlib.models import pick_device
@@ -362,12 +368,15 @@ def estimate(
     step_rows = config.batch_size * group
     # SFT and GRPO steps run as micro-batches on CPU (ftlib.fastpath): activations follow the rows of one forward pass.
     whole = config.method in ("dpo", "reward", "kto")
-    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, seq, device)  # split as training splits it
+    packed = sorted(row_tokens, reverse=True) if row_tokens else []  # a packing run's rows, longest first
+    train_rows = len(packed) or train_rows
+    # Split as training splits it (training.build_trainer): packed rows by the max length they may reach.
+    rows = step_rows if whole else fastpath.micro_batch_size(step_rows, config.max_length if packed else seq, device)
     if train_rows:  # a step cannot hold more rows than a process has
         step_rows = min(step_rows, -(-train_rows // processes) * group)
         rows = min(rows, step_rows)
     sequences = rows * (2 if config.method in ("dpo", "reward") else 1)  # chosen + rejected
-    tokens = sequences * seq
+    tokens = sum(packed[:sequences]) if packed else sequences * seq  # a packed pass: its rows' tokens end to end
     tuning = config.tuning
     from ftlib.distributed import shards as sharded
     from ftlib.distributed import trains_on_cpu

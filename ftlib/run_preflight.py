@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from ftlib import alignment, checks, distributed, overfitting, prompt_checks
+from ftlib import alignment, batch_plans, checks, distributed, overfitting, prompt_checks
 from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
@@ -41,6 +41,7 @@ class Preflight:
     longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
     tokens: int = 0  # tokens of all the training sequences: one pass's (ftlib.run_time's estimate of the time)
     step_rows: int = 0  # the rows the trainer steps over, packed rows of a packing run (overfitting.step_rows)
+    packed: list[int] = field(default_factory=list)  # tokens of each packed row of a packing run, else []
     source: str = ""
 
     @property
@@ -88,7 +89,9 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)
     report.tokens = sum(len(s.input_ids) for s in sequences(encoded))
     packs = config.packing and config.method in PACKING_METHODS  # SFT rows, a sequence each (a pair is never packed)
-    report.step_rows = overfitting.step_rows(config, [len(e.input_ids) for e in encoded]) if packs else len(encoded)
+    lengths = [len(e.input_ids) for e in encoded] if packs else []  # packed as TRL packs them (batch_plans)
+    report.packed = batch_plans.packed_lengths(lengths, config.max_length, config.packing_strategy == "bfd_split")
+    report.step_rows = len(report.packed) if packs else len(encoded)  # overfitting.step_rows's count
     longest = max(report.longest, max((len(s.input_ids) for s in sequences(eval_encoded)), default=0))
     if config.cut_length is None:  # bfd_split packs a longer row as pieces of the max length: none passes it
         report.longest = longest = min(longest, config.max_length)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,15 @@ def test_processes_on_one_cpu_share_its_ram_and_are_judged_together(tiny_model_d
     assert gpus.sharing == 1 and gpus.fits is True  # one GPU's memory each
 
 
+def step_rows(cfg: RunConfig) -> list[dict]:
+    """The 4 equal rows `saved_bytes` trains a step of: pairs for DPO, else chat rows."""
+    words = " ".join(["the quick brown fox jumps over a lazy dog"] * 4)
+    if cfg.method == "dpo":
+        answer = [{"role": "assistant", "content": words}]
+        return [{"prompt": [{"role": "user", "content": "hi"}], "chosen": answer, "rejected": answer}] * 4
+    return [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": words}]}] * 4
+
+
 def saved_bytes(model_dir, tmp_path, **settings) -> tuple[int, int]:
     """(bytes of the tensors autograd saved in a real training step's forward, which are not parameters; the
     sequences x positions of that step), `settings` for a RunConfig. Its rows are equal, so no padding is counted."""
@@ -379,14 +389,9 @@ def saved_bytes(model_dir, tmp_path, **settings) -> tuple[int, int]:
 
     from ftlib.training import build_trainer
 
-    cfg = RunConfig(model=str(model_dir), device="cpu", max_steps=1, save_every=0, max_length=256, **settings)
-    words = " ".join(["the quick brown fox jumps over a lazy dog"] * 4)
-    if cfg.method == "dpo":
-        answer = [{"role": "assistant", "content": words}]
-        rows = [{"prompt": [{"role": "user", "content": "hi"}], "chosen": answer, "rejected": answer}] * 4
-    else:
-        rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": words}]}] * 4
-    trainer = build_trainer(cfg, tmp_path / f"run-{len(list(tmp_path.iterdir()))}", rows=(rows, [])).trainer
+    settings = {"max_length": 256, **settings}
+    cfg = RunConfig(model=str(model_dir), device="cpu", max_steps=1, save_every=0, **settings)
+    trainer = build_trainer(cfg, tmp_path / f"run-{len(list(tmp_path.iterdir()))}", rows=(step_rows(cfg), [])).trainer
     params = {p.untyped_storage().data_ptr() for p in trainer.model.parameters()}
     # bf16 copies of weights (a full fine-tune's, LoRA's adapters cast to a bf16 base) are weights, not activations
     weight_shapes = {tuple(p.shape) for p in trainer.model.parameters()}
@@ -465,3 +470,29 @@ def test_what_a_block_keeps_per_token_is_what_autograd_saves(tmp_path, monkeypat
     per_block = (four - two) / 2 / (rows * seq)
     assert abs(per_block / expected - 1) < 0.05, (per_block, expected)
     assert two < est.activations  # the step's whole saved set, the LM head's scores included, within the estimate
+
+
+def test_a_packing_runs_estimate_counts_the_packed_rows_a_batch_holds(tiny_model_dir, tmp_path, monkeypatch):
+    """Packing lays short rows end to end in rows of up to the max length, and TRL's padding-free collator lays a
+    batch's packed rows end to end too: a batch of 1 packed row here holds all 4 training rows (276 tokens). Counted
+    in training rows, as before, the estimate held 1 row of the longest row's 69 tokens; counted from the packed rows
+    (`Preflight.packed`, `estimate(row_tokens=)`) it holds the tokens a real step's batch held, with attention over
+    each row apart (what a batch of the 4 rows unpacked holds), and the tensors that step saved are within it."""
+    from ftlib.run_preflight import preflight
+
+    monkeypatch.setenv("FTLIB_SHARE_PREFIXES", "0")  # every row's positions computed (the estimate's worst case)
+    settings = {"packing": True, "batch_size": 1, "max_length": 512}  # the 4 rows of 69 tokens in one packed row
+    config = RunConfig(model=str(tiny_model_dir), device="cpu", **settings)
+    report = preflight(config, rows=(step_rows(config), []))
+    assert report.ok, report.errors
+    assert (report.train_rows, report.step_rows) == (4, 1) and report.packed == [4 * report.longest] == [report.tokens]
+    saved, (docs, length) = saved_bytes(tiny_model_dir, tmp_path, **settings)
+    assert (docs, length) == (4, report.longest)  # the real step's batch: its one packed row, 4 rows end to end
+
+    def activations(cfg, **kw):
+        return memory.estimate(cfg, seq_len=report.longest, train_rows=4, available=0, **kw).activations
+
+    packed = activations(config, row_tokens=report.packed)
+    assert packed == activations(replace(config, packing=False, batch_size=docs))  # 4 rows of 69 tokens at once
+    assert activations(config) == activations(replace(config, packing=False)) < packed  # 1 row of 69 tokens: before
+    assert saved < packed

@@ -388,7 +388,9 @@ def memory_estimate(config: RunConfig, report) -> int | None:
     from ftlib.run_time import time_estimate
 
     try:
-        est = estimate(config, seq_len=report.longest or config.max_length, train_rows=report.train_rows)
+        # A packing run's batches hold its packed rows (`report.packed`), not its training rows.
+        longest = report.longest or config.max_length
+        est = estimate(config, seq_len=longest, train_rows=report.train_rows, row_tokens=report.packed)
     except Exception as exc:  # noqa: BLE001 (a courtesy: a run is never refused for want of an estimate)
         print(f"warning: no memory estimate for this run ({type(exc).__name__}: {exc})", file=sys.stderr)
         return None
