@@ -135,7 +135,7 @@ def test_what_a_newcomer_sees_is_what_is_true(browser, start_server, tiny_model_
         assert len(info.parts_s) == 2 and info.step == STOP_STEPS
         text = progress_text(page)
         parts = re.search(
-            r"(\d+:\d\d:\d\d) training \((\d+:\d\d:\d\d) before the stop \+ (\d+:\d\d:\d\d) after resuming\)", text
+            r"(\d+:\d\d:\d\d) in all \((\d+:\d\d:\d\d) before the stop \+ (\d+:\d\d:\d\d) after resuming\)", text
         )
         assert parts, text
 

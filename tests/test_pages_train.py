@@ -378,7 +378,7 @@ def test_training_time_adds_up_every_attempt_and_shows_the_parts(tiny_model_dir)
     make_run("r-resumed", {"model": str(tiny_model_dir)}, max_steps=10, parts_s=[100.0, 50.0], metrics=steps)
     at = page(tiny_model_dir)
     bar = at.get("progress")[0].proto.text
-    assert bar.startswith("step 10 of 10 · 0:02:30 training (0:01:40 before the stop + 0:00:50 after resuming)"), bar
+    assert bar.startswith("step 10 of 10 · 0:02:30 in all (0:01:40 before the stop + 0:00:50 after resuming)"), bar
     assert at.dataframe[-1].value["training time"].tolist() == ["0:02:30"]
 
 

@@ -51,3 +51,26 @@ def test_a_run_deleted_by_a_teammate_behind_the_password_is_said_deleted_in_a_br
     assert not ben.exception, ben.exception
     said = [w.value for w in ben.warning if "`r-bens`" in w.value]
     assert said == ["Run `r-bens` was deleted in a browser by someone not signed in."], said
+
+
+def bar_text(model: Path, selected: str) -> str:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.session_state["train_selected"] = selected
+    at = at.run().switch_page("pages/4_Train.py").run()
+    assert not at.exception, at.exception
+    return at.get("progress")[0].proto.text
+
+
+def test_a_resumed_runs_time_is_said_in_all_not_training_as_it_holds_each_attempts_loading(tiny_model_dir):
+    """The walk: stopped at step 7, the bar read "0:00:39 in all: 0:00:17 loading, 0:00:21 training"; once Resume
+    was pressed, "0:00:39 training" (the same 39 s), and at the end "0:01:44 training (0:00:39 before the stop +
+    0:01:05 after resuming)", each part with its model's loading in it."""
+    steps = [{"kind": "train", "step": s, "loss": 1.0, "elapsed": 3.0 * s} for s in range(1, 8)]
+    model = {"model": str(tiny_model_dir)}
+    make_run("r-waits", model, state="queued", max_steps=12, parts_s=[39.0], metrics=steps)
+    bar = bar_text(tiny_model_dir, "r-waits")
+    assert bar.startswith("step 7 of 12 · 0:00:39 in all") and "training" not in bar, bar
+    make_run("r-resumed", model, max_steps=7, parts_s=[39.0, 65.0], metrics=steps)
+    bar = bar_text(tiny_model_dir, "r-resumed")
+    assert bar.startswith("step 7 of 7 · 0:01:44 in all (0:00:39 before the stop + 0:01:05 after resuming)"), bar

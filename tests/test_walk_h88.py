@@ -62,7 +62,7 @@ def test_a_run_resumed_before_train_started_was_kept_reads_as_before(tiny_model_
         metrics=steps,
     )
     bar = bar_text(page(tiny_model_dir))
-    assert bar.startswith("step 10 of 10 · 0:01:30 training"), bar
+    assert bar.startswith("step 10 of 10 · 0:01:30 in all"), bar
 
 
 def test_an_evaluation_of_one_batch_says_so_and_moves_as_its_rows_are_scored(model_set):

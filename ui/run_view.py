@@ -60,10 +60,12 @@ def part_names(count: int) -> list[str]:
 
 
 def timing_text(info: RunSummary, train_started: float | None = None) -> str:
-    """'0:02:31 training', with the parts of a resumed run named: '0:02:31 training (0:01:43 before the stop +
-    0:00:48 after resuming)'. A run of one attempt whose status says when training began (`train_started`, epoch
-    seconds; the model and data load before it) says the loading apart: '0:02:31 in all: 0:00:24 loading, 0:02:07
-    training', and '0:00:24 loading (no training yet)' while it has not begun."""
+    """'0:02:31 in all', with the parts of a resumed run named: '0:02:31 in all (0:01:43 before the stop + 0:00:48
+    after resuming)'. A run of one attempt whose status says when training began (`train_started`, epoch seconds; the
+    model and data load before it) says the loading apart: '0:02:31 in all: 0:00:24 loading, 0:02:07 training', and
+    '0:00:24 loading (no training yet)' while it has not begun. Each attempt's time counts from its process's start,
+    its loading included: not "training" (a cold walk, h118: a stopped run read '0:00:39 in all: 0:00:17 loading,
+    0:00:21 training', then '0:00:39 training' once resumed)."""
     # The time counts from the process's start: helper 78's walk read "0:00:24 training" while the model loaded.
     if len(info.parts_s) <= 1 and info.started:
         if train_started is not None and train_started >= info.started:  # this attempt's, not an earlier one's
@@ -74,7 +76,7 @@ def timing_text(info: RunSummary, train_started: float | None = None) -> str:
             )
         if info.state in runs.ACTIVE:  # started, training not begun
             return f"{fmt_seconds(info.duration_s)} loading (no training yet)"
-    text = f"{fmt_seconds(info.duration_s)} training"
+    text = f"{fmt_seconds(info.duration_s)} in all"
     if len(info.parts_s) > 1:
         names = part_names(len(info.parts_s))
         text += " (" + " + ".join(f"{fmt_seconds(p)} {n}" for p, n in zip(info.parts_s, names, strict=True)) + ")"
