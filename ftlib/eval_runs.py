@@ -41,6 +41,7 @@ class RunInfo:
     beta: float = 0.1  # DPO's / KTO's: TRL's reward margin is beta x the log-ratio margin Evaluate reports
     rewards: list = field(default_factory=list)  # GRPO's: what its held-out prompts' answers are scored with
     max_length: int | None = None  # how long a row training kept (a GRPO prompt cut by it was left out)
+    split_long: bool = False  # a longer row kept whole, trained as pieces of max_length (packing_strategy bfd_split)
     answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
     mask_policy: str = "all_assistant"  # which tokens it trained: what its held-out loss on Train counts
     meta: dict = field(
@@ -76,6 +77,7 @@ def run_info(run_dir: str | Path) -> RunInfo:
         beta=float(config.beta),
         rewards=list(config.rewards or []),
         max_length=config.max_length,
+        split_long=config.cut_length is None,  # bfd_split: not cut, TRL's packing split it (`RunConfig.cut_length`)
         answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
         mask_policy=str(config.mask_policy),
         meta=meta,

@@ -8,9 +8,9 @@ reference tokens, perplexity = exp(loss)), and both models answer the prompt gre
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference (`ftlib.references`) comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
 token), with the run's own chat template, cut at the run's max length as training cut its rows (`max_length`: what
-lies past it was never trained, so neither model is scored on it; the rows cut are counted). Training's labels may
-count every reply, so the run's held-out loss of the same rows differs. A raw-text row is scored on its every token
-(`ftlib.text_eval`), cut the same way.
+lies past it was never trained, or under bfd_split trained as later pieces; neither model is scored on it, the rows
+cut counted: `loss_words.cut_rows_note`). Training's labels may count every reply, so the run's held-out loss of
+the same rows differs. A raw-text row is scored on its every token (`ftlib.text_eval`), cut the same way.
 
 A preference pair's reference is its chosen answer; its rejected answer is scored too, so the result says which of
 the two each model finds more likely (summed log-probabilities) and how far tuning moved the pair toward the chosen
@@ -43,7 +43,7 @@ from ftlib.errors import UserError, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
 from ftlib.jobs import BackgroundJob
-from ftlib.loss_words import weighting_note
+from ftlib.loss_words import cut_rows_note, weighting_note
 from ftlib.modelset import generate_with_set
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
     ANSWER_AT,
@@ -332,9 +332,10 @@ class EvalResult:
         """What one item of the result is, in words: "reply" answered at every reply, else "row"."""
         return "reply" if self.answer_at == "every" else "row"
 
-    def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row") -> str:
+    def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row", split: bool = False) -> str:
         """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut); a row is
         named by `number(test index)` (default: counted from 1), as a `noun` ("line": where it is in a --data file).
+        `split`: the run trained the rest as further pieces (`RunInfo.split_long`), so it is not said never trained.
 
         >>> EvalResult("run", [], cut=[0, 4], max_length=512).cut_note()[:50]
         'Rows 1, 5 were scored on the first 512 tokens only'
@@ -344,12 +345,7 @@ class EvalResult:
         if not self.cut:
             return ""
         number = number or (lambda i: i + 1)
-        which = numbered(noun, [number(i) for i in self.cut])
-        return (
-            f"{which[0].upper()}{which[1:]} {'was' if len(self.cut) == 1 else 'were'} scored on the first "
-            f"{self.max_length} tokens only: the run's max length, where training cut its rows. What lies past it was "
-            "never trained, so neither model is scored on it."
-        )
+        return cut_rows_note(numbered(noun, [number(i) for i in self.cut]), len(self.cut), self.max_length, split)
 
     def pair_aggregates(self) -> dict:
         """Over the preference pairs (none: `pairs` 0 and nothing else): the share of pairs whose chosen answer each

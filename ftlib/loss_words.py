@@ -180,4 +180,29 @@ token alike, so a long reply counts more there.'
     )
 
 
-__all__ = ["evaluate_measured_over", "train_heldout_note", "weighting_note"]
+def cut_rows_note(which: str, count: int, max_length: int | None, split: bool = False) -> str:
+    """The sentence on the `count` rows Evaluate scored on their first `max_length` tokens only, named by `which`
+    ("rows 1, 5"). What lies past the cut: never trained where the run cut its rows there (bfd, no packing), trained
+    as later pieces of `max_length` tokens where it split them (`split`: packing_strategy bfd_split), only not scored.
+
+    >>> print(cut_rows_note("row 2", 1, 64)[68:])
+    where training cut its rows. What lies past it was never trained, so neither model is scored on it.
+    >>> print(cut_rows_note("rows 1, 5", 2, 64, split=True)[:114])
+    Rows 1, 5 were scored on the first 64 tokens only: the run's max length, the first piece training split them into.
+    """
+    said = f"{which[0].upper()}{which[1:]} {'was' if count == 1 else 'were'} scored on the first {max_length} tokens"
+    said += " only"
+    if split:  # bfd_split: TRL's packing trained the rest as pieces of their own, all but each piece's first token
+        return (
+            f"{said}: the run's max length, the first piece training split {'it' if count == 1 else 'them'} into. "
+            "With packing_strategy bfd_split "
+            f"the rest was trained too, as later pieces of up to {max_length} tokens each read without what came "
+            "before it; neither model is scored on those here."
+        )
+    return (
+        f"{said}: the run's max length, where training cut its rows. What lies past it was never trained, so neither "
+        "model is scored on it."
+    )
+
+
+__all__ = ["cut_rows_note", "evaluate_measured_over", "train_heldout_note", "weighting_note"]

@@ -512,7 +512,7 @@ with st.expander("For engineers: perplexity"):
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun)} skipped")
 if result.cut:
-    st.caption(result.cut_note())
+    st.caption(result.cut_note(split=info.split_long))  # bfd_split: the rest trained as later pieces
 # "held-out row 3 is line 9 of chats.jsonl", for the rows named above
 lines_said(info, [*result.cut, *(i for i, _ in result.skipped), *(i for i, _ in result.rewritten)])
 

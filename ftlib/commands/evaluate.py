@@ -212,7 +212,9 @@ def _evaluate(args) -> int:
     elif args.data and loaded is None:  # a saved split's test part
         heldout = (saved_split_meta(args.data), len(rows), "the split's")
     notes = _loss_notes(args, result, info)
-    _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels)
+    # A bfd_split run trained what lies past the max length as later pieces: the cut note must not say otherwise.
+    split = info.split_long if info else isinstance(trained, dict) and trained.get("packing_strategy") == "bfd_split"
+    _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels, split=bool(split))
     return 0
 
 
@@ -512,13 +514,15 @@ def _report(
     heldout=None,
     loss_notes=(),
     labels=None,
+    split: bool = False,
 ) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
     `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: a saved
     split's (meta.json, held-out row count, "the run's" or "the split's"), for the file's line of each row it names
     (`eval_runs.heldout_lines`). `labels`: a KTO run's `kto_eval.LabelShift`, its lines printed after the aggregates
-    ("labels:"), under "labels" with --json."""
+    ("labels:"), under "labels" with --json. `split`: the run trained its longer rows as pieces
+    (`RunInfo.split_long`)."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
@@ -563,7 +567,9 @@ def _report(
         print(f"note: {TEXT_NOTE}", file=sys.stderr if args.json else sys.stdout)
     if getattr(result, "cut", None):  # a reward model's or GRPO's result cuts no reference
         note = (
-            result.cut_note(lambda i: source.row_numbers[i], file_noun(source)) if source else result.cut_note()
+            result.cut_note(lambda i: source.row_numbers[i], file_noun(source), split)
+            if source
+            else result.cut_note(split=split)
         )  # rows named as the skipped ones are, below
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     if getattr(result, "rewritten", None):  # replies a template rewriting earlier turns writes otherwise in the whole
