@@ -3,11 +3,10 @@
 - the whole path on a tiny model: a shipped sample split on the Data page, trained and masked tokens on the
   Tokens page, a LoRA run started and finished on the Train page, base vs tuned text on the Compare page, and a
   screenshot of every page (kept in $FTLIB_TEST_ARTEFACTS, else tests/artifacts/browser/);
-- 8 browser sessions opening every page at once while a run trains: each page renders, the run ends with
+- on a server that sends its messages in batches (as a busy machine's does), while one run trains: 8 browser
+  sessions generating a Compare grid at once, each waits in line for the device with its position shown, each gets
+  its whole grid, nothing errors; 8 more opening every page at once meanwhile, each page renders; the run ends with
   exactly the steps it was given;
-- 8 browser sessions generating a Compare grid at once while a run trains, on a server that sends its messages in
-  batches (as a busy machine's does): each waits in line for the device with its position shown, each gets its whole
-  grid, the run ends with exactly its steps, nothing errors;
 - the Streamlit server killed mid-run and started again on the same workspace: the run is found and finishes;
 - a GRPO run started from the Train page on a split of prompts: its table of the latest answers and their rewards
   follows the run live, step after step, and ends on the run's last step;
@@ -73,8 +72,7 @@ E2E_STEPS = 4
 # Still training when the sessions ask for their pages and grids, however fast the machine: the test takes the
 # device once the run has logged its first step (a run then trains at most one more turn, 0.25 s, before it hands the
 # device over), and holds it while they ask.
-SMOKE_STEPS = 40
-GRID_RUN_STEPS = 40
+SESSIONS_RUN_STEPS = 40
 # Each grid's cells 24 new tokens long, not 96: 8 pages polled grids of 3 x 96 tokens with their hover cards twice a
 # second, most of the 100 s the test took on 2 busy cores. Still over 10 kB a cell (~0.8 kB a token), what Streamlit
 # sends an unchanged cell again as a reference to the browser's cache for (see SLOW_FLUSH).
@@ -332,50 +330,18 @@ def test_the_whole_path_in_a_real_browser(browser, start_server, tiny_model_dir,
         assert len(captions) > 5 and min(captions.values()) >= 4.5, captions
 
 
-def test_eight_sessions_at_once_while_a_run_trains(browser, start_server, tiny_model_dir, request):
+def test_sixteen_sessions_generate_grids_and_open_every_page_at_once_while_a_run_trains(
+    browser, start_server, tiny_model_dir, request
+):
+    """One server and one run for both checks (two tests before, each starting its own server, run and eight
+    sessions: 71 + 43 s of CI's browser phase): eight sessions generating their grids at once while the run trains,
+    and eight more opening every page at once while it still trains and those grids wait in line."""
     save_sample_split()
-    server = start_server()
-    trainer = new_page(browser, server.url)
-    pages = [trainer]
-    with diagnostics(request, "sessions", pages):
-        use_model(trainer, str(tiny_model_dir))
-        run_id = start_run(trainer, SMOKE_STEPS, **RUN)
-        first_step(run_id)
-
-        # The test takes the device while the sessions ask for their pages: the run pauses between two steps, so it
-        # is still training when they all have asked, however fast the machine (then the test lets go: the pages
-        # that need the device wait in line with the run).
-        held = lease.Hold("cpu", "generation", "the test").acquire()
-
-        def all_asked() -> None:
-            check_running(run_id)
-            held.release()
-
-        try:
-            pages += open_at_once(browser, server.url, SMOKE_PAGES, on_requested=all_asked)
-        finally:
-            held.release()
-        folder = artefacts_dir("sessions")
-        for i, (name, page) in enumerate(zip(SMOKE_PAGES, pages[1:], strict=True)):
-            assert exceptions(page) == [], name
-            screenshot(page, folder, f"{i}-{name}", full_page=False)
-        for page in pages[1:]:
-            if page.url.endswith("/Train"):
-                assert run_id in run_heading(page).inner_text()  # running, or finished by now
-
-        assert wait_run_state(trainer) == "finished"
-        assert progress_text(trainer).startswith(f"step {SMOKE_STEPS} of {SMOKE_STEPS}")
-        assert_finished_with(run_id, SMOKE_STEPS)
-        for page in pages[1:]:
-            page.context.close()
-
-
-def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start_server, tiny_model_dir, request):
-    save_sample_split()
+    # On the server that sends its messages in batches (SLOW_FLUSH): the pages must render there too.
     server = start_server(**slow_flush_env())
     trainer = new_page(browser, server.url)
     pages = [trainer]
-    with diagnostics(request, "grids", pages):
+    with diagnostics(request, "sessions", pages):
         use_model(trainer, str(tiny_model_dir))  # the model every new session starts from
         # Ready on the Compare page before the run starts (a tiny run is quick), all loaded at once.
         sessions = open_at_once(browser, server.url, ["Compare"] * GRID_SESSIONS)
@@ -383,18 +349,39 @@ def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start
         for page in sessions:
             use_model(page, str(tiny_model_dir))  # already theirs: nothing typed
         grid_tokens(sessions)
-        run_id = start_run(trainer, GRID_RUN_STEPS, **RUN)
+        run_id = start_run(trainer, SESSIONS_RUN_STEPS, **RUN)
         first_step(run_id)
 
         # The test takes its turn on the device (between two of the run's steps) and keeps it while every session
         # asks for its grid: each must wait in line, and say where it stands. The same lease files as the server's.
-        with lease.hold("cpu", "generation", "the test"):
+        held = lease.Hold("cpu", "generation", "the test").acquire()
+
+        def all_asked() -> None:
+            check_running(run_id)
+            held.release()
+
+        try:
             check_running(run_id)
             at_once(sessions, lambda page: click_button(page, "Generate"))
             positions = [waiting_position(page) for page in sessions]
-            assert runs.get(run_id)["step"] < GRID_RUN_STEPS
+            assert runs.get(run_id)["step"] < SESSIONS_RUN_STEPS
+            # Still holding it, eight more sessions ask for every page at once: the run pauses between two steps,
+            # so it is still training when they all have asked, however fast the machine (then the test lets go:
+            # the run, the grids and the pages that need the device, Compare's next-token view, take turns).
+            opened = open_at_once(browser, server.url, SMOKE_PAGES, on_requested=all_asked)
+        finally:
+            held.release()
+        pages += opened
         # Nine in line (the run waits too), each session in a place of its own.
         assert len(set(positions)) == GRID_SESSIONS and max(positions) <= GRID_SESSIONS + 1, positions
+
+        folder = artefacts_dir("sessions")
+        for i, (name, page) in enumerate(zip(SMOKE_PAGES, opened, strict=True)):
+            assert exceptions(page) == [], name
+            screenshot(page, folder, f"{i}-{name}", full_page=False)
+        for page in opened:
+            if page.url.endswith("/Train"):
+                assert run_id in run_heading(page).inner_text()  # running, or finished by now
 
         folder = artefacts_dir("grids")
         for i, page in enumerate(sessions):
@@ -405,8 +392,9 @@ def test_eight_sessions_generate_grids_at_once_while_a_run_trains(browser, start
             assert exceptions(page) == [] and not page.locator('[data-testid="stAlertContentError"]').count()
             screenshot(page, folder, f"session-{i}", full_page=False)
         assert wait_run_state(trainer) == "finished"
-        assert_finished_with(run_id, GRID_RUN_STEPS)
-        for page in sessions:
+        assert progress_text(trainer).startswith(f"step {SESSIONS_RUN_STEPS} of {SESSIONS_RUN_STEPS}")
+        assert_finished_with(run_id, SESSIONS_RUN_STEPS)
+        for page in sessions + opened:
             page.context.close()
 
 
