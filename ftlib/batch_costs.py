@@ -227,17 +227,29 @@ def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict
     ]
 
 
-def untrained_rows(encoded: Sequence, max_length: int) -> list[tuple[int, str, int]]:
+def cut_length(encoded: Sequence, max_length: int, packing_strategy: str = "bfd") -> int | None:
+    """Where a run packing with `packing_strategy` cuts the rows `encoded` (`RunConfig.cut_length`): None (kept whole)
+    under bfd_split when their method packs, as TRL's packing then splits a longer row into pieces of `max_length`;
+    else `max_length`. What `untrained_rows` and `cut_warnings` take, so neither counts a row a run keeps.
+
+    >>> cut_length([], 64, "bfd_split"), cut_length([], 64)
+    (None, 64)
+    """
+    return None if packing_strategy == "bfd_split" and "packing" not in unavailable(encoded) else max_length
+
+
+def untrained_rows(encoded: Sequence, max_length: int | None) -> list[tuple[int, str, int]]:
     """The rows a run leaves out at `max_length`, by the rule of `ftlib.training.encode_for_training`: (index among
     `encoded`, reason, the row's longest sequence in tokens). Reasons: "cut" (every trained token lies past the max
     length), "masked" (the policy trains no token of the row, cut or not) and "long_prompt" (a prompt-only row
-    longer than the max length: GRPO would answer it cut mid-sentence, so a run leaves it out)."""
+    longer than the max length: GRPO would answer it cut mid-sentence, so a run leaves it out). `max_length` None:
+    nothing is cut (`cut_length`: a bfd_split run), so only "masked" rows."""
     out = []
     for i, enc in enumerate(encoded):
         seqs = expand_pairs([enc])  # a pair is left out when either answer trains nothing
         tokens = max(len(s.input_ids) for s in seqs)
         if getattr(enc, "kind", None) == "prompt_only":
-            if tokens > max_length:
+            if max_length is not None and tokens > max_length:
                 out.append((i, "long_prompt", tokens))
             continue
         for s in seqs:
@@ -291,7 +303,7 @@ def cut_warnings(
     tokenizer,
     template,
     policy: str,
-    max_length: int,
+    max_length: int | None,
     context: int | None = None,
     failed: Collection[int] = (),
 ) -> list[str]:
@@ -302,10 +314,12 @@ def cut_warnings(
     `context` the model's context length (for the fix). The
     rows longer than `max_length` are encoded again at it, as a run encodes them (only those: most rows fit); the rows
     a run leaves out (`untrained_rows`, said by `untrained_warnings`) count only in the longest row the fix names, as
-    in `train`. [] when no trained token is cut."""
+    in `train`. [] when no trained token is cut, or `max_length` is None (`cut_length`: a bfd_split run)."""
     from ftlib.run_preflight import cut_warnings as train_words
     from ftlib.tokens import encode_row, parts
 
+    if max_length is None:
+        return []
     left_out = {i for i, _, _ in untrained_rows(encoded, max_length)}
     numbers = range(1, len(rows) + 1) if numbers is None else numbers
     encodable = [(row, n) for row, n in zip(rows, numbers, strict=True) if n not in failed]  # `encoded`'s rows
@@ -328,6 +342,7 @@ __all__ = [
     "STRATEGIES",
     "STRATEGY_LABELS",
     "compare_strategies",
+    "cut_length",
     "cut_warnings",
     "kinds_of",
     "run_strategy",

@@ -201,6 +201,7 @@ def split_stats(
     grad_accum: int = 1,
     seed: int = 0,
     packing_strategy: str = "bfd",
+    packs: bool = False,
 ) -> tuple[list[dict], dict[str, str], int, dict[int, str], list[tuple[str, str, int]], list[str]]:
     """`compare_strategies` over the first `limit` training rows (a preference pair is one of a batch's rows, with
     both answers, as DPO trains it) as `strategy_rows` (`ftlib batch`'s numbers, steps of `grad_accum` batches), the
@@ -211,7 +212,8 @@ def split_stats(
     about a second per few thousand rows; `version` (`workspace.split_version`) keys the split as saved now, so a
     split replaced under the same name is counted again. `source`: a custom template's Jinja text; `seed`: the run's,
     which orders the length-grouped batches; `packing_strategy`: the run's, whether packing cuts a longer row or
-    splits it into pieces."""
+    splits it into pieces; `packs`: the run packs (the Train page's packing on), so under bfd_split it cuts and leaves
+    out no row for its length (`batch_costs.cut_length`) and neither the rows left out nor the cut warning name one."""
     examples, names, failed = split_encoded(split, version, model_spec, template, policy, limit, source)
     if not examples:
         return [], {}, 0, failed, [], []
@@ -219,11 +221,12 @@ def split_stats(
         examples, batch_size, max_length, seed=seed, grad_accum=grad_accum, packing_strategy=packing_strategy
     )
     stats = batch_costs.strategy_rows(compared, grad_accum)
-    untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, max_length)]
+    cut_at = batch_costs.cut_length(examples, max_length, packing_strategy if packs else "bfd")  # None: kept whole
+    untrained = [(names[i], why, n) for i, why, n in batch_costs.untrained_rows(examples, cut_at)]
     tok = cached_tokenizer(model_spec)
     chosen, rows = get_template(template, tok, source=source), cached_split(split)[0][:limit]  # the rows encoded
     context = context_length(model_spec)
-    cut = batch_costs.cut_warnings(examples, rows, None, tok, chosen, policy, max_length, context, failed=failed)
+    cut = batch_costs.cut_warnings(examples, rows, None, tok, chosen, policy, cut_at, context, failed=failed)
     return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained, cut
 
 
@@ -301,6 +304,7 @@ def whole_split(
             grad_accum,
             int(training_default("seed")),  # the run's first epoch grouped by length, for its seed (`batch --seed`)
             "bfd_split" if splits else "bfd",  # `batch --packing-strategy`
+            bool(training_default("packing")),  # a bfd_split run cuts no row; bfd_split with packing off is no run
         )
     if failed:  # as `train` and `ftlib batch` refuse them
         number, why = next(iter(failed.items()))

@@ -41,3 +41,50 @@ def test_evaluate_says_a_bfd_split_runs_cut_rows_were_trained_past_the_max_lengt
     cut = run_on("cut", varied_dir, adapter_template, packing=True)  # bfd: the tail never trained, said so
     assert not run_info(cut.path).split_long
     assert "What lies past it was never trained" in cli(capsys, "evaluate", cut.id, "--max-new-tokens", "4")[0]
+
+
+LONG = " ".join(["lantern"] * 80)  # far past a max length of 64 (the default template writes ~36 tokens around a short turn)
+
+
+def test_batch_names_no_row_cut_or_left_out_where_a_bfd_split_run_keeps_them(tmp_path, capsys):
+    """`batch --packing-strategy bfd_split` said a row whose answer lies past the max length 'would train nothing'
+    and that the long answer was cut, though a bfd_split run keeps both whole (TRL's packing splits them): only under
+    bfd do they name them. A row whose policy trains nothing is named under either."""
+    import json
+
+    from ftlib.cli import main
+
+    def chat(user: str, answer: str) -> dict:
+        return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
+
+    data = tmp_path / "chats.jsonl"
+    rows = [chat("Hi.", "Hello."), chat(LONG, "Fine."), chat("Describe it.", LONG)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    said = {}
+    for strategy in ("bfd", "bfd_split"):
+        argv = ["batch", str(data), "--max-length", "64", "--batch-size", "2", "--json", "--packing-strategy", strategy]
+        assert main(argv) == 0
+        said[strategy] = json.loads(capsys.readouterr().out)
+    assert [(r["row"], r["reason"]) for r in said["bfd"]["untrained_rows"]] == [(2, "cut")]
+    assert len(said["bfd"]["cut_warnings"]) == 1 and "longer than the max length" in said["bfd"]["cut_warnings"][0]
+    assert said["bfd_split"]["untrained_rows"] == [] and said["bfd_split"]["cut_warnings"] == []
+    assert main(["batch", str(data), "--max-length", "64", "--packing-strategy", "bfd_split"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_the_batches_page_warns_of_no_cut_row_under_the_train_pages_bfd_split(tiny_model_dir):
+    from ftlib import workspace
+    from tests.test_packing_split import DOCS, MAX
+    from tests.test_pages_train import page
+
+    workspace.save_split("documents", DOCS, DOCS[1:2])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_max_length").set_value(MAX).run()
+    at.toggle(key="train_packing").set_value(True).run()
+    at.switch_page("pages/3_Batches.py").run()
+    assert any("longer than the max length" in w.value for w in at.warning)  # bfd: the documents are cut
+    at.switch_page("pages/4_Train.py").run()
+    at.selectbox(key="train_packing_strategy").set_value("bfd_split").run()
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    assert not [w.value for w in at.warning if "max length" in w.value]  # split, every token kept: none is cut

@@ -52,8 +52,9 @@ GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that 
 at this max length, [{"row", "where", "tokens", "reason"}], reason "cut" (every trained token lies past the max
 length), "masked" (--policy trains no token of the row) or "long_prompt" (a prompt-only row longer than the max
 length, which GRPO leaves out); the strategies still count them. "cut_warnings": what `train` warns of the rows the
-max length cuts and keeps (their trained tokens past the cut never learned), as text. Without --json each of these
-is a warning on stderr."""
+max length cuts and keeps (their trained tokens past the cut never learned), as text. Under --packing-strategy
+bfd_split (an SFT run that packs) a run cuts no row and leaves none out for its length: neither names one. Without
+--json each of these is a warning on stderr."""
 
 
 def register(sub) -> None:
@@ -134,12 +135,12 @@ def _batch(args) -> int:
         grad_accum=args.grad_accum,
         packing_strategy=args.packing_strategy,
     )
-    untrained = batch_costs.untrained_rows(encoded, args.max_length)
+    # Under bfd_split a packing run keeps a longer row whole (TRL's packing splits it): none is cut or left out for it.
+    cut_at = batch_costs.cut_length(encoded, args.max_length, args.packing_strategy)
+    untrained = batch_costs.untrained_rows(encoded, cut_at)
     # Rows the max length cuts, in `train`'s words: the table's "cut" column alone said it (helper 104's walk).
     numbers, context = list(result.row_numbers), context_length(args.model)
-    cut = batch_costs.cut_warnings(
-        encoded, result.rows, numbers, tokenizer, template, args.policy, args.max_length, context
-    )
+    cut = batch_costs.cut_warnings(encoded, result.rows, numbers, tokenizer, template, args.policy, cut_at, context)
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
     losses = checks.template_report(encoded, template, numbers, total=len(encoded))
     report = {
