@@ -183,10 +183,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         group="tokens",
         advanced=True,
         when={"method": PACKING_METHODS, "packing": (True,)},
-        help="What packing does with a row longer than the max length (TRL's packing_strategy): bfd = cut it there, "
-        "its tail never trained (TRL's default; right for conversations, whose answer would lose its prompt); "
-        "bfd_split = split it into pieces of the max length, every token kept and trained but each later piece's "
-        "first, which nothing before it in its piece predicts (long documents, raw text).",
+        help="What packing does with a row longer than the max length (TRL's packing_strategy): bfd = cut it, its "
+        "tail never trained (TRL's default; right for conversations, whose answer would lose its prompt); "
+        "bfd_split = split it into pieces, every token kept and trained but each later piece's first (long texts).",
     )
     group_by_length: bool = setting(
         True,
