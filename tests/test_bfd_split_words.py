@@ -43,7 +43,8 @@ def test_evaluate_says_a_bfd_split_runs_cut_rows_were_trained_past_the_max_lengt
     assert "What lies past it was never trained" in cli(capsys, "evaluate", cut.id, "--max-new-tokens", "4")[0]
 
 
-LONG = " ".join(["lantern"] * 80)  # far past a max length of 64 (the default template writes ~36 tokens around a short turn)
+# Far past a max length of 64 (the default template writes ~36 tokens around a short turn).
+LONG = " ".join(["lantern"] * 80)
 
 
 def test_batch_names_no_row_cut_or_left_out_where_a_bfd_split_run_keeps_them(tmp_path, capsys):
@@ -62,8 +63,8 @@ def test_batch_names_no_row_cut_or_left_out_where_a_bfd_split_run_keeps_them(tmp
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     said = {}
     for strategy in ("bfd", "bfd_split"):
-        argv = ["batch", str(data), "--max-length", "64", "--batch-size", "2", "--json", "--packing-strategy", strategy]
-        assert main(argv) == 0
+        argv = ["batch", str(data), "--max-length", "64", "--batch-size", "2", "--json"]
+        assert main([*argv, "--packing-strategy", strategy]) == 0
         said[strategy] = json.loads(capsys.readouterr().out)
     assert [(r["row"], r["reason"]) for r in said["bfd"]["untrained_rows"]] == [(2, "cut")]
     assert len(said["bfd"]["cut_warnings"]) == 1 and "longer than the max length" in said["bfd"]["cut_warnings"][0]
