@@ -104,6 +104,16 @@ def test_the_architecture_names_every_command_group():
     assert listed and sorted(listed.group(1).split(", ")) == sorted(GROUPS)
 
 
+def test_the_architecture_names_every_command_module():
+    """A module of ftlib/commands/ that is no group's own (`data pair`'s data_pair.py) is named in the cli.py row."""
+    from ftlib.cli import GROUPS
+
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `cli.py`"))
+    modules = {p.stem for p in (ROOT / "ftlib" / "commands").glob("*.py")} - {"__init__"}
+    assert sorted(m for m in modules - set(GROUPS) if f"`commands/{m}.py`" not in row) == []
+
+
 def test_the_readme_counts_the_shipped_samples_rows():
     """README's Shipped samples count each file's rows ("171 conversations", "100 DPO pairs", "189 prompts"): a sample
     made again by samples/make_samples.py with other rows would leave those counts behind."""
