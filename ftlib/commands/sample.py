@@ -58,7 +58,12 @@ def register(sub) -> None:
         "several",
     )
     p.add_argument("--prompt", required=True, help="the user message")
-    p.add_argument("--system", default=None, help="optional system message")
+    p.add_argument(
+        "--system",
+        default=None,
+        help="optional system message; refused for a run trained on raw text and under --template text (no "
+        "system turn there): put its text at the start of --prompt",
+    )
     p.add_argument(
         "--tools",
         default=None,

@@ -1,0 +1,13 @@
+"""`--help` says what today's refusals refuse, where a user reads the flag (h125)."""
+
+import pytest
+
+from ftlib.cli import main
+
+
+def test_sample_help_says_system_is_refused_for_a_raw_text_run(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "refused for a run trained on raw text and under --template text" in help_text
+    assert "put its text at the start of --prompt" in help_text
