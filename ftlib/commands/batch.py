@@ -90,8 +90,8 @@ def register(sub) -> None:
         "--max-length",
         type=run_setting_int("max_length"),
         default=run["max_length"].default,
-        help="longer sequences are cut to this for every strategy; also the packed row length "
-        f"(default: {run['max_length'].default}, a run's)",
+        help="longer sequences are cut to this (split into pieces of it by packing under --packing-strategy "
+        f"bfd_split); also the packed row length (default: {run['max_length'].default}, a run's)",
     )
     p.add_argument(
         "--packing-strategy",
