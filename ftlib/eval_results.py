@@ -396,13 +396,23 @@ class KeptEvalJob(EvalJob):
     outlives_its_tab = True  # its result is kept for a reload: the owner watch lets it finish (ftlib.jobs)
 
     def __init__(
-        self, model_set, rows: Sequence[dict], adapter: str, *, run_dir=None, key=None, mask_policy=None, **kwargs
+        self,
+        model_set,
+        rows: Sequence[dict],
+        adapter: str,
+        *,
+        run_dir=None,
+        key=None,
+        mask_policy=None,
+        method=None,
+        **kwargs,
     ):
         super().__init__(model_set, rows, adapter, **kwargs)
         self.run_dir, self.kept_key = run_dir, key
         self.measured_at: float | None = None  # a result kept from earlier: when it was measured (epoch seconds)
         self.label_shift: LabelShift | None = None  # a KTO run's good and bad answers (`ftlib.kto_eval`); else None
         self.mask_policy = mask_policy  # the run's: which tokens of a KTO answer training summed (None: the default)
+        self.method = method  # the run's: a KTO run's preference pairs are scored as a good and a bad answer
 
     def work(self) -> None:
         super().work()
@@ -410,6 +420,7 @@ class KeptEvalJob(EvalJob):
             self.message = "Scoring the answers labelled good and bad"
             kwargs = {k: v for k, v in self.kwargs.items() if k in ("template", "max_length", "limit")}
             kwargs |= {"mask_policy": self.mask_policy} if self.mask_policy else {}
+            kwargs |= {"method": self.method}
             self.label_shift = label_shift(
                 self.model_set, self.rows, self.adapter, cancel=lambda: self.cancelled, **kwargs
             )

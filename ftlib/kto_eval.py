@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ftlib.alignment import training_rows
 from ftlib.errors import UserError, plural
 from ftlib.eval_runs import EvalError
 from ftlib.evaluate import losses_with_set
@@ -108,21 +109,26 @@ def label_shift(
     limit: int | None = None,
     cancel: Callable[[], bool] | None = None,
     mask_policy: str = "all_assistant",
+    method: str | None = None,
 ) -> LabelShift | None:
     """Each held-out KTO row's answer (`rows`' unpaired rows, the first `limit` rows as `evaluate` takes them) scored
     under the base and the model `tuned` of `model_set` (an `ftlib.modelset.ModelSet`): its summed log-probability
     after its prompt over the tokens the run's `mask_policy` trains, with the chat template `template` (a name or a
-    ChatTemplate), cut at `max_length`. None when no row is a KTO row. A row that cannot be scored (nothing of its
-    answer left, its answer past the cut) is skipped with the reason; `cancel()` returning True stops between rows."""
+    ChatTemplate), cut at `max_length`. A KTO run's (`method` "kto") preference pairs count as two rows, the chosen
+    answer good and the rejected one bad, as its training unpaired them (`alignment.training_rows`); both answers
+    carry the pair's test index. None when no row is a KTO row. A row that cannot be scored (nothing of its answer
+    left, its answer past the cut) is skipped with the reason; `cancel()` returning True stops between rows."""
     selected = list(rows)[: limit if limit else None]
-    if not any(row_kind(row) == "unpaired" for row in selected):
+    # Only a KTO run trained its pairs as good and bad answers: a DPO run's pairs are Evaluate's preference section's.
+    unpaired, numbers = training_rows(selected, "kto") if method == "kto" else (selected, range(1, len(selected) + 1))
+    if not any(row_kind(row) == "unpaired" for row in unpaired):
         return None
     from ftlib.checks import row_losses
     from ftlib.tokens import encode_row
 
     template = _chat_template(template, model_set.tokenizer)  # once, not per row
     answers, skipped = [], []
-    for i, row in enumerate(selected):
+    for i, row in ((n - 1, r) for r, n in zip(unpaired, numbers, strict=True)):
         if row_kind(row) != "unpaired":
             continue
         if cancel and cancel():

@@ -345,6 +345,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         run_dir=run_path,
         key=kept_key,
         mask_policy=info.mask_policy,  # a KTO run's answers scored on the tokens training summed
+        method=info.method,  # a KTO run's preference pairs: a good and a bad answer each, as it trained them
     )
     job.models_spec = (info.model, (str(run.path),))  # model_set_for's key: the set comes back from there
     job.start()

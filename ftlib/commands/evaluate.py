@@ -344,7 +344,9 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             answer_at=args.answer_at,
         )
         policy = info.mask_policy if info else trained.get("mask_policy") or "all_assistant"  # what KTO summed
-        return result, label_shift(models, rows, models.tuned[0], template, max_length, args.limit, mask_policy=policy)
+        method = info.method if info else trained.get("method")  # a KTO run's pairs: a good and a bad answer each
+        kw = {"mask_policy": policy, "method": method}
+        return result, label_shift(models, rows, models.tuned[0], template, max_length, args.limit, **kw)
 
 
 def _reward_model(args, run, rows: list):

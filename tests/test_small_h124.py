@@ -1,0 +1,76 @@
+"""Helper 124's small items.
+
+1. A KTO run trained on preference pairs (TRL unpairs them: the chosen answer good, the rejected one bad) showed no
+   answers labelled good and bad on Evaluate nor in `evaluate`: `kto_eval.label_shift` read only unpaired rows. It now
+   reads a KTO run's pairs as its training unpaired them (`alignment.training_rows`); a DPO run's pairs still not.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib import workspace
+from ftlib.kto_eval import label_shift
+from ftlib.testing import make_run
+from tests.test_kto_evaluate import biased_set, labelled
+from tests.test_pages_evaluate_kept import evaluate, metrics, open_page
+
+
+def pair(question: str, chosen: str, rejected: str) -> dict:
+    return {"prompt": [{"role": "user", "content": question}], "chosen": chosen, "rejected": rejected}
+
+
+# Each pair's chosen answer "yes", its rejected one "no": a model pushed toward "yes" moved every answer as labelled.
+PAIRS = [pair("Is water wet?", "yes", "no"), pair("Is the sky blue?", "yes", "no"), pair("Is rain dry?", "yes", "no")]
+
+
+def test_a_kto_runs_pairs_are_scored_as_a_good_and_a_bad_answer_each(varied_dir):
+    models = biased_set(varied_dir, "yes", "no")
+    shift = label_shift(models, PAIRS, "tuned", limit=2, method="kto")  # the first 2 pairs, as `evaluate` takes them
+    assert [(a.index, a.good) for a in shift.answers] == [(0, True), (0, False), (1, True), (1, False)]
+    assert (shift.side(True)["moved"], shift.side(False)["moved"]) == (2, 2)
+    # Scored exactly as the same answers written as unpaired rows, which is what KTO's training made of the pairs
+    rows = [
+        labelled(q, answer, good)
+        for q in ("Is water wet?", "Is the sky blue?")
+        for answer, good in (("yes", 1), ("no", 0))
+    ]
+    unpaired = label_shift(models, rows, "tuned")
+    assert [(a.tokens, a.base_logp, a.tuned_logp) for a in shift.answers] == [
+        (a.tokens, pytest.approx(a.base_logp), pytest.approx(a.tuned_logp)) for a in unpaired.answers
+    ]
+    for method in (None, "dpo"):  # a DPO run's pairs are no good and bad answers: Evaluate's preference section
+        assert label_shift(models, PAIRS, "tuned", method=method) is None
+
+
+@pytest.fixture
+def kto_pairs_run(varied_dir, adapter_template):
+    workspace.save_split("yes-no-pairs", PAIRS[:2], PAIRS, {"format": "preference"})
+    config = {"model": str(varied_dir), "dataset": "yes-no-pairs", "template": "tokenizer", "method": "kto"}
+    return make_run("20260101-000000-kto-yes-no-pairs", config, adapter=adapter_template)
+
+
+def test_the_cli_prints_the_labels_lines_of_a_kto_run_on_pairs(capsys, kto_pairs_run):
+    from ftlib.cli import main
+
+    assert main(["evaluate", kto_pairs_run.id, "--max-new-tokens", "8"]) == 0
+    out = capsys.readouterr().out
+    said = [line for line in out.splitlines() if line.startswith("labels: ")]
+    assert len(said) == 2, out
+    assert said[0].startswith("labels: 3 answers labelled good: ") and "more likely under the tuned model" in said[0]
+    assert said[1].startswith("labels: 3 answers labelled bad: ") and "TRL's held-out reward: beta x it" in said[1]
+    assert main(["evaluate", kto_pairs_run.id, "--max-new-tokens", "8", "--json"]) == 0
+    labels = json.loads(capsys.readouterr().out)["labels"]
+    assert (labels["good"]["answers"], labels["bad"]["answers"], labels["skipped"]) == (3, 3, 0)
+
+
+def test_the_page_shows_the_good_and_bad_answers_of_a_kto_run_on_pairs(kto_pairs_run, varied_dir):
+    at = evaluate(open_page(varied_dir), rows=3)
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    shift = at.session_state["evaluate_job"].label_shift
+    shown = metrics(at)
+    assert shown["Good answers more likely"] == f"{shift.side(True)['moved']} of 3"
+    assert shown["Bad answers less likely"] == f"{shift.side(False)['moved']} of 3"
+    assert any(m.value.startswith("**Answers labelled good and bad** (6)") for m in at.markdown)
