@@ -19,3 +19,10 @@ def test_batch_help_max_length_says_bfd_split_splits_rather_than_cuts(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "cut to this for every strategy" not in help_text
     assert "split into pieces of it by packing under --packing-strategy bfd_split" in help_text
+
+
+def test_the_top_help_names_data_pair_among_the_data_actions(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "pair good/bad answers" in help_text

@@ -32,7 +32,7 @@ from ftlib.format_notes import format_label
 
 
 def register(sub) -> None:
-    p = sub.add_parser("data", help="inspect dataset files and split them into train/test")
+    p = sub.add_parser("data", help="inspect data files, split them, pair good/bad answers; list and remove them")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     dsub.required = True
 
