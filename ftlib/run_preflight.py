@@ -404,11 +404,11 @@ def cut_warnings(
     can_split: bool = False,
 ) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
-    never learned), with how much of everything trained that is, the rows whose final reply is cut entirely or
-    loses its end (`final_reply_cut`), and the max length that keeps every row whole; [] when none is cut. A
-    preference pair counts once, by either answer. `numbers`: the training row (1-based) of each encoding;
-    `context`: the model's context length, past which no max length helps (the rows longer than it are named);
-    `template`: the run's template's title, which the lengths are counted in (another template writes other lengths);
+    never learned), with how much of everything trained that is, the rows whose final reply is cut entirely or loses
+    its end (`final_reply_cut`), and the max length that keeps every row whole; [] when none is cut. A preference pair
+    counts once, by either answer. `numbers`: the training row (1-based) of each encoding; `context`: the model's
+    context length, past which no max length helps (the rows longer than it are named); `template`: the run's
+    template's title, which the lengths are counted in (another template writes other lengths; raw text: none);
     `can_split`: the run's method packs (SFT), so a cut document (a text row) can be split instead of cut (bfd_split).
 
     The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out); their
@@ -434,7 +434,7 @@ def cut_warnings(
         if row_lost:
             cut_rows.append(number)
             lost += row_lost
-            documents += getattr(enc, "template", None) == ""  # a text row: no conversation a split would break
+            documents += getattr(enc, "template", None) == ""  # a text row: no conversation to split, no template
             # A rejected answer is never imitated: its end cut teaches no stopping (helper 78's walk on DPO pairs).
             said = [final_reply_cut(part) for part in parts(enc).values() if not getattr(part, "rejected", False)]
             if end := next((e for e in ("entirely", "partly") if any(e == cut for cut, _ in said)), None):
@@ -449,7 +449,7 @@ def cut_warnings(
     never = (
         "learned" if not pushed else "pushed down (rejected answers)" if pushed == lost else "learned or pushed down"
     )
-    written = f" as the {template} template writes it" if template else ""
+    written = f" as the {template} template writes it" if template and documents < len(cut_rows) else ""
     fix = (
         f"Raise the max length (the longest row has {longest} tokens{written}: a max length of {longest} keeps "
         "every row whole) or shorten those rows"

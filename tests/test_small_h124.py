@@ -3,6 +3,8 @@
 1. A KTO run trained on preference pairs (TRL unpairs them: the chosen answer good, the rejected one bad) showed no
    answers labelled good and bad on Evaluate nor in `evaluate`: `kto_eval.label_shift` read only unpaired rows. It now
    reads a KTO run's pairs as its training unpaired them (`alignment.training_rows`); a DPO run's pairs still not.
+2. `train`'s cut warning said a raw-text row's length was "as the model's own template writes it": raw text is
+   encoded with no chat template (as b61c403 said for `batch` and `data inspect`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import json
 import pytest
 
 from ftlib import workspace
+from ftlib.config import RunConfig
 from ftlib.kto_eval import label_shift
+from ftlib.run_preflight import preflight
 from ftlib.testing import make_run
 from tests.test_kto_evaluate import biased_set, labelled
 from tests.test_pages_evaluate_kept import evaluate, metrics, open_page
@@ -74,3 +78,22 @@ def test_the_page_shows_the_good_and_bad_answers_of_a_kto_run_on_pairs(kto_pairs
     assert shown["Good answers more likely"] == f"{shift.side(True)['moved']} of 3"
     assert shown["Bad answers less likely"] == f"{shift.side(False)['moved']} of 3"
     assert any(m.value.startswith("**Answers labelled good and bad** (6)") for m in at.markdown)
+
+
+DOCUMENTS = [
+    "Harbour log, 3 May. Wind from the north-west at four knots; two trawlers in, one out before noon, nets mended.",
+    "Tide tables are posted at the harbour master's door.",
+]
+
+
+def test_trains_cut_warning_names_no_chat_template_for_raw_text(tiny_model_dir, smol_tokenizer):
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1, max_length=16)
+    rows = [{"text": t} for t in DOCUMENTS]
+    (cut,) = [w for w in preflight(config, tokenizer=smol_tokenizer, rows=(rows, [])).warnings if "and cut" in w]
+    assert "Raise the max length (the longest row has " in cut and "template" not in cut.split("keeps every")[0], cut
+    chats = [
+        {"messages": [{"role": "user", "content": "Log?"}, {"role": "assistant", "content": t}]} for t in DOCUMENTS
+    ]
+    config.max_length = 48  # past the chats' prompts (SmolLM2's template writes a system turn), short of one reply
+    (cut,) = [w for w in preflight(config, tokenizer=smol_tokenizer, rows=(chats, [])).warnings if "and cut" in w]
+    assert " tokens as the " in cut and " template writes it: a max length of " in cut, cut  # a chat's: still named
