@@ -76,9 +76,12 @@ def quiet_known_noise() -> None:
     """
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     bars_off = os.environ["HF_HUB_DISABLE_PROGRESS_BARS"].strip().lower() in {"1", "true", "yes", "on"}
-    hf_logging = sys.modules.get("transformers.utils.logging")
-    if bars_off and hf_logging is not None:
-        hf_logging.disable_progress_bar()
+    # Another session's thread may be importing it right now: in sys.modules, not yet run to its end (eight browser
+    # sessions opened at once met "partially initialized module ... has no attribute 'disable_progress_bar'"). That
+    # import reads the variable itself: every thread that imports transformers here set it first.
+    disable_bars = getattr(sys.modules.get("transformers.utils.logging"), "disable_progress_bar", None)
+    if bars_off and disable_bars is not None:
+        disable_bars()
     for name, not_harmless in _LOG_FILTERS:
         logger = logging.getLogger(name)
         if not_harmless not in logger.filters:

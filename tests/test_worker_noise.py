@@ -69,3 +69,22 @@ def test_loading_a_model_prints_no_progress_bar(stderr_of, case):
 def test_the_operators_own_setting_brings_the_bars_back(stderr_of):
     """=0 wins over quiet_known_noise (and shows that the check above could see the bars)."""
     assert "Loading weights" in stderr_of("bars-asked-for")
+
+
+def test_a_transformers_logging_module_another_thread_is_still_importing_is_left_to_that_import(monkeypatch):
+    """Eight browser sessions opened at once: one thread's app.py met transformers.utils.logging in sys.modules while
+    another thread was still running its import (no `disable_progress_bar` yet) and the page showed the
+    AttributeError. That import reads HF_HUB_DISABLE_PROGRESS_BARS itself; a finished module is still told."""
+    import types
+
+    from ftlib.worker import quiet_known_noise
+
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    monkeypatch.setitem(sys.modules, "transformers.utils.logging", types.ModuleType("transformers.utils.logging"))
+    quiet_known_noise()  # raised AttributeError before
+    told = []
+    finished = types.ModuleType("transformers.utils.logging")
+    finished.disable_progress_bar = lambda: told.append(True)
+    monkeypatch.setitem(sys.modules, "transformers.utils.logging", finished)
+    quiet_known_noise()
+    assert told == [True]
