@@ -663,7 +663,7 @@ def test_a_one_process_estimate_too_big_is_said_without_a_per_process(monkeypatc
         )
 
     monkeypatch.setattr(run_time, "time_estimate", lambda *a: None)
-    report = SimpleNamespace(longest=16, train_rows=10, tokens=160)
+    report = SimpleNamespace(longest=16, train_rows=10, tokens=160, packed=[], step_rows=10)  # a Preflight's fields
     config = SimpleNamespace(max_length=64)
     for processes, said in ((1, "3.00 GiB: more"), (2, "3.00 GiB per process: more")):
         monkeypatch.setattr(memory, "estimate", lambda *a, n=processes, **k: fake(n))
