@@ -242,9 +242,10 @@ def model_device(model):
 
 def _is_peft(model) -> bool:
     # Not by its attributes: a model PEFT wrapped has `peft_config` too, and no `adapter_names` (ftlib.shared_base).
-    # Without peft imported no model is a PeftModel: a base-only generation does not import it.
-    peft = sys.modules.get("peft")
-    return peft is not None and isinstance(model, peft.PeftModel)
+    # Without peft imported no model is a PeftModel: a base-only generation does not import it. A peft another
+    # session's thread is still importing (in sys.modules, no PeftModel yet) has made no model either.
+    peft_model = getattr(sys.modules.get("peft"), "PeftModel", None)
+    return peft_model is not None and isinstance(model, peft_model)
 
 
 def adapter_names(model) -> list[str]:

@@ -88,3 +88,16 @@ def test_a_transformers_logging_module_another_thread_is_still_importing_is_left
     monkeypatch.setitem(sys.modules, "transformers.utils.logging", finished)
     quiet_known_noise()
     assert told == [True]
+
+
+def test_a_peft_another_thread_is_still_importing_makes_no_model_a_peft_model(monkeypatch):
+    """The same race for `sampling.adapter_names`: a peft module in sys.modules without PeftModel yet (still being
+    imported by another session's thread) is no adapter, not an AttributeError on the page."""
+    import types
+
+    import torch
+
+    from ftlib.sampling import adapter_names
+
+    monkeypatch.setitem(sys.modules, "peft", types.ModuleType("peft"))
+    assert adapter_names(torch.nn.Linear(2, 2)) == []
