@@ -58,8 +58,8 @@ def register(sub) -> None:
         "file without tool calls gets them where --model is given, else loads nothing. tool_calls_template: "
         "{model, template, drops_tool_calls (null where it could not be checked), row (counted from 1 in the file), "
         "where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths and keeps_lengths "
-        "(null where not measured): {template, title, rows, min, median, mean, max, total, max_length, truncated "
-        "(rows longer than --max-length)}.",
+        "(null where not measured): {template (null for raw text), title, rows, min, median, mean, max, total, "
+        "max_length, truncated (rows longer than --max-length)}.",
     )
     common(inspect)
     inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
@@ -264,13 +264,15 @@ def _tool_calls_template(result, args) -> dict | None:
 
 def _asked_lengths(result, args) -> dict | None:
     """`_lengths` of rows without tool calls under `--model`'s tokenizer and the chosen template, where --model is
-    given (a user naming the model asks how long the rows are); None without it or rows. UserError as `tokens`."""
+    given (a user naming the model asks how long the rows are); None without it or rows. UserError as `tokens`. Raw
+    text (format text) is encoded with no chat template: its template is None, its title says so."""
     if not (args.model and result.rows):
         return None
     from ftlib.models import load_tokenizer
 
     tokenizer = load_tokenizer(args.model)
-    return _lengths(result.rows, tokenizer, chosen_template(args, tokenizer), args.max_length)
+    lengths = _lengths(result.rows, tokenizer, chosen_template(args, tokenizer), args.max_length)
+    return lengths | ({"template": None, "title": "raw text, no chat template"} if result.format == "text" else {})
 
 
 def _lengths(rows: list[dict], tokenizer, template, max_length: int) -> dict:
@@ -465,12 +467,8 @@ def _write_split(out: Path, train: list[dict], test: list[dict], meta: dict) -> 
     from ftlib.workspace import jsonl_text, write_files
 
     _make_out(out)
-    meta = meta | {
-        "name": out.resolve().name,
-        "train_rows": len(train),
-        "test_rows": len(test),
-        "saved_at": time.time(),
-    }
+    meta = meta | {"name": out.resolve().name, "train_rows": len(train), "test_rows": len(test)}
+    meta["saved_at"] = time.time()  # a new dict: the caller's meta is left as it was
     # All files or none: a full disk midway must not pair a new train file with an old test file.
     try:
         write_files(
