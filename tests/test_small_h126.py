@@ -2,6 +2,8 @@
 
 1. `data inspect --model --json` on raw text (format `text`) gave `lengths` the template "tokenizer" and the title
    "model's own", while its text line says "raw text, no chat template": the JSON says that too now.
+2. Its `tokens:` line said raw text's long rows are "cut in training"; packing with packing_strategy bfd_split keeps
+   every token of a document (train's cut warning offers it): the line says so, for raw text only.
 """
 
 from __future__ import annotations
@@ -34,3 +36,17 @@ def test_raw_text_lengths_in_json_name_no_template_as_the_text_line_says(tmp_pat
     assert main(["data", "inspect", str(chat), "--model", "default", "--json"]) == 0
     lengths = json.loads(capsys.readouterr().out)["lengths"]
     assert (lengths["template"], lengths["title"]) == ("tokenizer", "model's own")
+
+
+def test_raw_texts_cut_rows_name_bfd_split_packing_a_chats_do_not(tmp_path, capsys):
+    path = _write(tmp_path / "notes.jsonl", [{"text": t} for t in NOTES])
+    assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "16"]) == 0
+    [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
+    assert said.endswith(
+        "1 row is longer than --max-length 16 (cut in training; packing with packing_strategy bfd_split keeps every "
+        "token, in pieces)"
+    ), said
+    chat = _write(tmp_path / "chat.jsonl", CHAT * 2)  # a chat's cut reply is not split: no packing way offered
+    assert main(["data", "inspect", str(chat), "--model", "default", "--max-length", "16"]) == 0
+    [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
+    assert said.endswith("2 rows are longer than --max-length 16 (cut in training)"), said

@@ -293,11 +293,13 @@ def _lengths(rows: list[dict], tokenizer, template, max_length: int) -> dict:
 
 
 def _cut_said(lengths: dict) -> str:
-    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (cut in training)'."""
+    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (cut in training)'; raw text
+    (template None) adds what train's cut warning offers documents: bfd_split packing keeps them, in pieces."""
     n, limit = lengths["truncated"], lengths["max_length"]
     if not n:
         return f"none is longer than --max-length {limit}"
-    return f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit} (cut in training)"
+    way = "; packing with packing_strategy bfd_split keeps every token, in pieces" if not lengths["template"] else ""
+    return f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit} (cut in training{way})"
 
 
 def _lengths_said(lengths: dict, model: str, text: bool = False) -> str:
