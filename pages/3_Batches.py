@@ -279,7 +279,8 @@ def whole_split(
     grad_accum = int(training_default("grad_accum"))  # steps are optimizer steps, as the Train page's run makes them
     if grad_accum > 1:
         s1.caption(f"A step adds up {grad_accum} batches ({setting_label('grad_accum')}, as on the Train page).")
-    splits = training_default("packing_strategy") == "bfd_split"  # the Train page's: one setting, not a second
+    # The Train page's settings, not a second copy; bfd_split is a packing strategy: with packing off no run splits.
+    splits = bool(training_default("packing")) and training_default("packing_strategy") == "bfd_split"
     s2.caption(
         f"Every strategy cuts longer examples to the max length set above ({plural(max_length, 'token')}), as a run "
         "does; packing fills rows of that length"

@@ -4,6 +4,8 @@
    "model's own", while its text line says "raw text, no chat template": the JSON says that too now.
 2. Its `tokens:` line said raw text's long rows are "cut in training"; packing with packing_strategy bfd_split keeps
    every token of a document (train's cut warning offers it): the line says so, for raw text only.
+3. The Batches page's caption and whole-split table counted bfd_split from the packing_strategy setting alone, with
+   the Train page's packing off (no run splits then): they follow packing too, as its warnings do since ee5202e.
 """
 
 from __future__ import annotations
@@ -50,3 +52,22 @@ def test_raw_texts_cut_rows_name_bfd_split_packing_a_chats_do_not(tmp_path, caps
     assert main(["data", "inspect", str(chat), "--model", "default", "--max-length", "16"]) == 0
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
     assert said.endswith("2 rows are longer than --max-length 16 (cut in training)"), said
+
+
+def test_the_batches_page_counts_no_split_with_the_train_pages_packing_off(tiny_model_dir):
+    from ftlib import workspace
+    from tests.test_packing_split import DOCS, MAX
+    from tests.test_pages_train import page
+
+    workspace.save_split("documents", DOCS, DOCS[1:2])
+    at = page(tiny_model_dir)
+    at.number_input(key="train_max_length").set_value(MAX).run()
+    at.toggle(key="train_packing").set_value(True).run()
+    at.selectbox(key="train_packing_strategy").set_value("bfd_split").run()
+    at.toggle(key="train_packing").set_value(False).run()  # bfd_split kept as the setting, but nothing packs
+    at.switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    assert not [c.value for c in at.caption if "splits a longer example" in c.value]
+    table = next(d.value for d in at.dataframe if "strategy" in d.value.columns).set_index("strategy")
+    assert table.loc["Packing", "cut"] > 0  # what packing would do under the run's bfd: cut, as the warnings say
+    assert any("longer than the max length" in w.value for w in at.warning)
