@@ -106,17 +106,23 @@ def kto_run(varied_dir, adapter_template):
     return make_run("20260101-000000-kto-yes-no", config, adapter=adapter_template)
 
 
-def test_the_cli_prints_the_labels_lines_and_json(capsys, kto_run):
+def cli_labels(capsys, run_id: str, good: int, bad: int) -> dict:
+    """`evaluate RUN`'s two 'labels:' lines checked (`good` and `bad` answers, in TRL's words), then the --json of a
+    second call, returned."""
     from ftlib.cli import main
 
-    assert main(["evaluate", kto_run.id, "--max-new-tokens", "8"]) == 0
+    assert main(["evaluate", run_id, "--max-new-tokens", "8"]) == 0
     out = capsys.readouterr().out
     said = [line for line in out.splitlines() if line.startswith("labels: ")]
     assert len(said) == 2, out
-    assert said[0].startswith("labels: 2 answers labelled good: ") and "more likely under the tuned model" in said[0]
-    assert said[1].startswith("labels: 3 answers labelled bad: ") and "TRL's held-out reward: beta x it" in said[1]
-    assert main(["evaluate", kto_run.id, "--max-new-tokens", "8", "--json"]) == 0
-    agg = json.loads(capsys.readouterr().out)
+    assert said[0].startswith(f"labels: {good} answers labelled good: ") and "more likely under the tuned" in said[0]
+    assert said[1].startswith(f"labels: {bad} answers labelled bad: ") and "TRL's held-out reward: beta x" in said[1]
+    assert main(["evaluate", run_id, "--max-new-tokens", "8", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_cli_prints_the_labels_lines_and_json(capsys, kto_run):
+    agg = cli_labels(capsys, kto_run.id, good=2, bad=3)
     labels = agg["labels"]
     assert labels["measure"].startswith("summed log-probability")
     assert (labels["good"]["answers"], labels["bad"]["answers"], labels["skipped"]) == (2, 3, 0)

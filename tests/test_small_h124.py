@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ftlib import workspace
@@ -18,7 +16,7 @@ from ftlib.config import RunConfig
 from ftlib.kto_eval import label_shift
 from ftlib.run_preflight import preflight
 from ftlib.testing import make_run
-from tests.test_kto_evaluate import biased_set, labelled
+from tests.test_kto_evaluate import biased_set, cli_labels, labelled
 from tests.test_pages_evaluate_kept import evaluate, metrics, open_page
 
 
@@ -57,16 +55,7 @@ def kto_pairs_run(varied_dir, adapter_template):
 
 
 def test_the_cli_prints_the_labels_lines_of_a_kto_run_on_pairs(capsys, kto_pairs_run):
-    from ftlib.cli import main
-
-    assert main(["evaluate", kto_pairs_run.id, "--max-new-tokens", "8"]) == 0
-    out = capsys.readouterr().out
-    said = [line for line in out.splitlines() if line.startswith("labels: ")]
-    assert len(said) == 2, out
-    assert said[0].startswith("labels: 3 answers labelled good: ") and "more likely under the tuned model" in said[0]
-    assert said[1].startswith("labels: 3 answers labelled bad: ") and "TRL's held-out reward: beta x it" in said[1]
-    assert main(["evaluate", kto_pairs_run.id, "--max-new-tokens", "8", "--json"]) == 0
-    labels = json.loads(capsys.readouterr().out)["labels"]
+    labels = cli_labels(capsys, kto_pairs_run.id, good=3, bad=3)["labels"]
     assert (labels["good"]["answers"], labels["bad"]["answers"], labels["skipped"]) == (3, 3, 0)
 
 
