@@ -196,6 +196,17 @@ def missing_fields(fmt: str, mapped: set[str]) -> list[str]:
     return min(gaps, key=len)
 
 
+def fields_read(fmt: str, fields: list[str]) -> list[str]:
+    """The `fields` (a file's own field names, in order) that reading it as `fmt` reads (`FORMAT_FIELDS`): a
+    preference file's `messages` beside `chosen` and `rejected` (UltraFeedback-binarized's copy of the chosen
+    conversation) is not read, so the Data page does not start it mapped.
+
+    >>> fields_read("preference", ["prompt", "chosen", "rejected", "messages", "score_chosen"])
+    ['prompt', 'chosen', 'rejected']
+    """
+    return [f for f in fields if f in FORMAT_FIELDS[fmt]]
+
+
 def gaps_said(fmt: str, gaps: list[str]) -> str:
     """`gaps` (`missing_fields`') as a message names them, with the other shapes of `fmt` a mapping may give instead:
     the closest shape is not always the one the file's columns hold (a question and an answer beside a label).
@@ -372,6 +383,7 @@ __all__ = [
     "apply_map",
     "check_map",
     "completed_map",
+    "fields_read",
     "guess_column_map",
     "labelled_map",
     "missing_fields",

@@ -19,8 +19,8 @@ from ftlib.demo_data import sample_choices
 from ftlib.errors import plural
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
-from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
-from ftlib.mapping import field_help, gaps_said
+from ftlib.formats import FIELDS, FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.mapping import field_help, fields_read, gaps_said
 from ftlib.readers import check_path
 from ui import alerts
 from ui.auth import require_password
@@ -156,15 +156,14 @@ def engine_reading(key: tuple, fields: list[str]) -> tuple[dict, bool]:
 
 
 def engine_fields(key: tuple, fields: list[str]) -> list[str]:
-    """The `fields` of a JSON file the engine's own reading of it reads (its format's, `FORMAT_FIELDS`); all of
+    """The `fields` of a JSON file the engine's own reading of it reads (`mapping.fields_read`); all of
     them where it cannot read the file unasked. A preference file's `messages` beside its `chosen` and `rejected`
     (UltraFeedback-binarized's) is not read: its box showed `messages -> messages` above a warning that `messages`
     is ignored (helper 122's walk)."""
     try:
-        read = FORMAT_FIELDS[load_cached(*key).format]
+        return fields_read(load_cached(*key).format, fields)
     except DataError:
         return fields
-    return [f for f in fields if f in read]
 
 
 def mapping_editor(
