@@ -18,6 +18,9 @@ Pairing rules (decided here, `tests/test_feedback_pairs.py` holds them):
   one-turn messages list with that text are one prompt, as the studio trains both alike. Prompts that differ only in
   spaces or line breaks are NOT merged (a space can change what a model answers, and a merge would be silent): each
   row left out for it says which row's prompt it nearly matches, so the user can make them the same.
+- An answer labelled both good and bad under one prompt (the same answer's rows disagree) is in no pair: paired
+  with itself it has nothing to prefer (the pair is refused when read), and the feedback does not say which it is.
+  Each of its rows is left out naming a row of the other label; the prompt's other answers pair as above.
 - Every row that makes no pair is returned with why (`FeedbackPairs.left_out`): nothing is dropped unsaid.
 
 Not known here: reading files (data.py), writing the file (commands/data_pair.py, the Data page).
@@ -89,25 +92,42 @@ def feedback_pairs(
             )
         groups.setdefault(_key(row), ([], []))[0 if row["label"] else 1].append(i)
     made, left = FeedbackPairs(), {}
+    torn = set()  # the prompts with an answer labelled both good and bad
+    for key, (good, bad) in groups.items():  # such an answer: its rows out of the pairing, said
+        answer = {i: json.dumps(rows[i]["completion"], sort_keys=True) for i in good + bad}
+        both = {answer[i] for i in good} & {answer[i] for i in bad}
+        for mine, theirs, label in ((good, bad, "bad"), (bad, good, "good")):
+            for i in (i for i in mine if answer[i] in both):
+                other = next(j for j in theirs if answer[j] == answer[i])
+                left[numbers[i]] = (
+                    f"the same answer to this prompt is labelled {label} at {where(numbers[other])}: labelled both "
+                    "good and bad, it is in no pair (paired with itself there is nothing to prefer)"
+                )
+        good[:], bad[:] = ([i for i in mine if answer[i] not in both] for mine in (good, bad))
+        torn |= {key} if both else set()
     # squashed prompt -> (first row, spare good answers?, spare bad answers?) of each prompt: its answers left unpaired
     near: dict[str, list[tuple[int, bool, bool]]] = {}
     for good, bad in groups.values():
-        spare = (len(good) > len(bad), len(bad) > len(good))
-        near.setdefault(_squashed(rows[(good or bad)[0]]), []).append(((good or bad)[0], *spare))
-    for good, bad in groups.values():
+        if good or bad:
+            spare = (len(good) > len(bad), len(bad) > len(good))
+            near.setdefault(_squashed(rows[(good or bad)[0]]), []).append(((good or bad)[0], *spare))
+    for key, (good, bad) in groups.items():
+        if not (good or bad):
+            continue
         for g, b in zip(good, bad, strict=False):
             pair = {"prompt": rows[g]["prompt"], "chosen": rows[g]["completion"], "rejected": rows[b]["completion"]}
             made.pairs.append(pair | ({"tools": rows[g]["tools"]} if rows[g].get("tools") else {}))
             made.sources.append((numbers[g], numbers[b]))
         made.prompts += bool(good and bad)
-        counts = f"{plural(len(good), 'good answer')} and {plural(len(bad), 'bad one')}"
+        besides = " besides those labelled both good and bad" if key in torn else ""
+        counts = f"{plural(len(good), 'good answer')} and {plural(len(bad), 'bad one')}{besides}"
         for label, extra in (("good", good[len(bad) :]), ("bad", bad[len(good) :])):
             why = (
                 f"its prompt has {counts}, paired in file order: this {label} answer has no "
                 f"{'bad' if label == 'good' else 'good'} one left"
                 if good and bad
-                else f"its prompt has {label} answers only, so there is no {'bad' if label == 'good' else 'good'} "
-                "answer to pair with"
+                else f"its prompt has {label} answers only{besides}, so there is no "
+                f"{'bad' if label == 'good' else 'good'} answer to pair with"
             )
             # A prompt differing only in spaces that leaves answers of the other label unpaired: the user may have
             # meant one prompt, and as one the two would pair (a near prompt whose answers all paired has none to give)
@@ -149,8 +169,8 @@ def pair_hint(rows: list[dict], command: str) -> str:
     no prompt has both a good and a bad answer (or a row is of another kind). `command` writes the pairs ("`python
     -m ftlib data pair chats.jsonl --out pairs.jsonl`").
 
-    >>> row = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [], "label": True}
-    >>> pair_hint([row, row | {"label": False}], "`pair`")
+    >>> row = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Hey"}]}
+    >>> pair_hint([row | {"label": True}, row | {"completion": [], "label": False}], "`pair`")
     ' 1 prompt has both a good and a bad answer: `pair` makes 1 preference pair.'
     """
     try:

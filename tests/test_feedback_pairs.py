@@ -94,6 +94,18 @@ CASES = [
         [("Name a prime.", "g", "b")],
         [(3, "bad answers only, so there is no good answer to pair with")],
     ),
+    (
+        "an answer labelled both good and bad is in no pair (chosen = rejected is refused when read)",
+        [row("P", "4", True), row("P", "4", False), row("Q", "g", True), row("Q", "b", False)],
+        [("Q", "g", "b")],
+        [(1, "the same answer to this prompt is labelled bad at row 2"), (2, "is labelled good at row 1")],
+    ),
+    (
+        "the prompt's other answers pair without it, and are told of it",
+        [row("P", "a", True), row("P", "g", True), row("P", "a", False), row("P", "b", False), row("P", "c", False)],
+        [("P", "g", "b")],
+        [(1, "labelled bad at row 3"), (3, "labelled good at row 1"), (5, "and 2 bad ones besides those labelled")],
+    ),
 ]
 
 
@@ -167,6 +179,22 @@ def test_data_pair_writes_pairs_that_train_dpo(tmp_path, capsys, monkeypatch, ti
         monkeypatch, ["train", "--method", "dpo", "--model", str(tiny_model_dir), "--dataset", str(out), *SMALL]
     )
     assert run.read_status()["step"] == 1
+
+
+def test_data_pair_writes_no_pair_of_an_answer_with_itself(tmp_path, capsys):
+    # Two readers voted the same answer up and down: paired with itself, every reader refused the written row.
+    rows = [{"prompt": "2+2?", "completion": "4", "label": up} for up in ("thumbs_up", "thumbs_down")]
+    rows += [{"prompt": "Capital of France?", "completion": a, "label": up} for a, up in (("Paris", 1), ("Lyon", 0))]
+    path, out = write_rows(tmp_path / "votes.jsonl", rows), tmp_path / "pairs.jsonl"
+    assert main(["data", "pair", path, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == [
+        f"wrote 1 preference pair from 1 prompt to {out} (2 of 4 answers used)",
+        "left out 2 rows (answers labelled both good and bad: 2):",
+    ]
+    assert printed[2].startswith("  line 1: the same answer to this prompt is labelled bad at line 2")
+    assert main(["data", "inspect", str(out)]) == 0
+    assert "valid rows: 1\n" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,8 @@ def train_hint(method: str, loaded, fmt: str | None, maps: list[str]) -> str:
 
 def _kind(why: str) -> str:
     """A left-out row's reason in a few words, for the count line."""
+    if why.startswith("the same answer to this prompt"):
+        return "answers labelled both good and bad"
     if "answers only" in why:
         return "good answers only" if "good answers only" in why else "bad answers only"
     return "extra answers of uneven prompts"
