@@ -36,16 +36,21 @@ FORMAT_PLAIN = {
     "prompt_only": "prompts only",
 }
 
-# The fields each format reads, as shown to users (required first) and offered in the field-mapping editor.
+# The fields each format reads, as shown to users (required first) and offered in the field-mapping editor. A pair or a
+# labelled answer of Alpaca's shape (instruction, input) reads its `history` too (formats._alpaca_prompt): left out
+# here, the Data page started a JSON file's `history` at (none), and any other box changed then dropped it unsaid.
 FORMAT_FIELDS = {
     "messages": ("messages", "system", "tools"),
     "sharegpt": ("conversations", "system", "tools"),
     "alpaca": ("instruction", "output", "input", "system", "history"),
     "prompt_completion": ("prompt", "completion", "system", "tools"),
-    "preference": ("chosen", "rejected", "prompt", "instruction", "input", "conversations", "system", "tools"),
+    "preference": (
+        *("chosen", "rejected", "prompt", "instruction", "input", "conversations"),
+        *("system", "tools", "history"),
+    ),
     "unpaired_preference": (
         *("label", "prompt", "completion", "messages", "conversations", "instruction", "input", "output"),
-        *("system", "tools"),
+        *("system", "tools", "history"),
     ),
     "text": ("text",),
     "prompt_only": ("prompt", "system", "tools"),
