@@ -114,15 +114,16 @@ def heldout_key(
     max_length: int | None,
     all_rows: Sequence[dict] | None = None,
     answer_at: str = "last",
+    split_long: bool = False,
 ) -> dict:
     """What decides the Evaluate page's held-out result: `tuned` (the run's `adapter/` or `model/` folder), the base
     `model`, the held-out `rows` it evaluates (the first `limit` of the run's `all_rows`), the decoding length and
     batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template, the run's max
     length and which reply is answered (`answer_at`: named in the key unless it is the default "last", so a result
     kept before the choice existed is found as it was). The page's boxes set `BOX_CHOICES`; the rest is the run's
-    and its split's (`split`: all the rows)."""
+    and its split's (`split`: all the rows; `split_long`: a bfd_split run's, its longer rows scored in pieces)."""
     return {
-        **_rows_key("heldout", tuned, model, rows, limit, template, template_source, max_length, all_rows),
+        **_rows_key("heldout", tuned, model, rows, limit, template, template_source, max_length, all_rows, split_long),
         "max_new_tokens": int(max_new_tokens),
         "batch_size": int(batch_size),
         **({} if answer_at == "last" else {"answer_at": str(answer_at)}),
@@ -141,11 +142,14 @@ def run_rows(info, limit: int) -> dict:
         "template_source": info.template_source,
         "max_length": info.max_length,
         "all_rows": rows,
+        "split_long": bool(getattr(info, "split_long", False)),  # a bfd_split run: its longer rows scored in pieces
     }
 
 
-def _rows_key(kind, tuned, model, rows, limit, template, template_source, max_length, all_rows) -> dict:
-    """What decides any result on a run's held-out rows: the weights, base, rows, template and max length."""
+def _rows_key(kind, tuned, model, rows, limit, template, template_source, max_length, all_rows, split=False) -> dict:
+    """What decides any result on a run's held-out rows: the weights, base, rows, template and max length, and
+    whether a longer row is scored in pieces of it (`split`, a bfd_split run's: named only then, so a key made before
+    it was is found as it was, and a bfd_split run's result kept before, cut at the max length, is not)."""
     return {
         "kind": kind,
         "version": VERSION,
@@ -157,6 +161,7 @@ def _rows_key(kind, tuned, model, rows, limit, template, template_source, max_le
         "template": str(template),
         "template_source": digest(template_source or ""),
         "max_length": max_length,
+        **({"split_long": True} if split else {}),
     }
 
 
@@ -171,11 +176,12 @@ def pairs_key(
     max_length: int | None,
     all_rows: Sequence[dict] | None = None,
     batch_size: int = PAIRS_BATCH,
+    split_long: bool = False,
 ) -> dict:
     """What decides a reward model's scores of the held-out pairs (`ftlib.reward_eval.evaluate_pairs`): its weights
     (`tuned`: its `adapter/` or `model/`), base, template and max length (the run's config), the first `limit` of
     `all_rows`, and the batch it scores them in (padding: a score's last digits)."""
-    key = _rows_key("pairs", tuned, model, rows, limit, template, template_source, max_length, all_rows)
+    key = _rows_key("pairs", tuned, model, rows, limit, template, template_source, max_length, all_rows, split_long)
     return key | {"batch_size": int(batch_size)}
 
 
@@ -192,10 +198,11 @@ def answers_key(
     max_length: int | None,
     rewards: Sequence[dict],
     all_rows: Sequence[dict] | None = None,
+    split_long: bool = False,
 ) -> dict:
     """What decides a GRPO run's answers and their rewards (`ftlib.reward_eval.evaluate_answers`): what decides a
     held-out result (`heldout_key`) and the run's `rewards` (their specs, as its config lists them)."""
-    key = _rows_key("answers", tuned, model, rows, limit, template, template_source, max_length, all_rows)
+    key = _rows_key("answers", tuned, model, rows, limit, template, template_source, max_length, all_rows, split_long)
     return key | {"max_new_tokens": int(max_new_tokens), "batch_size": int(batch_size), "rewards": digest(rewards)}
 
 
@@ -329,6 +336,7 @@ def result_from_record(record: dict) -> EvalResult:
         base_token_loss=float(record["base_token_loss"]),
         tuned_token_loss=float(record["tuned_token_loss"]),
         max_new_tokens=record.get("max_new_tokens"),  # kept before it was: None, and each answer's cut unknown
+        split_long=bool(record.get("split_long", False)),
     )
 
 

@@ -8,9 +8,10 @@ reference tokens, perplexity = exp(loss)), and both models answer the prompt gre
 mixed-adapter generation (`ftlib.sampling`). Which tokens count as the reference (`ftlib.references`) comes from
 `ftlib.tokens.encode_row` with policy `last_assistant` (the last reply's content and its end-of-turn
 token), with the run's own chat template, cut at the run's max length as training cut its rows (`max_length`: what
-lies past it was never trained, or under bfd_split trained as later pieces; neither model is scored on it, the rows
-cut counted: `loss_words.cut_rows_note`). Training's labels may count every reply, so the run's held-out loss of
-the same rows differs. A raw-text row is scored on its every token (`ftlib.text_eval`), cut the same way.
+lies past it was never trained, so neither model is scored on it, the rows cut counted: `loss_words.cut_rows_note`;
+a bfd_split run cut nothing, and each longer row is scored in the pieces TRL trained it in, `split_long`). Training's
+labels may count every reply, so the run's held-out loss of the same rows differs. A raw-text row is scored on its
+every token (`ftlib.text_eval`), cut (or split) the same way.
 
 A preference pair's reference is its chosen answer; its rejected answer is scored too, so the result says which of
 the two each model finds more likely (summed log-probabilities) and how far tuning moved the pair toward the chosen
@@ -45,6 +46,7 @@ from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, s
 from ftlib.jobs import BackgroundJob
 from ftlib.loss_words import cut_rows_note, weighting_note
 from ftlib.modelset import generate_with_set
+from ftlib.ref_losses import TokenLosses, losses_with_set, reference_token_losses, token_losses  # noqa: F401 (as below)
 from ftlib.references import (  # noqa: F401 (their home before: pages, tests and other modules import them here)
     ANSWER_AT,
     BAD_LABEL,
@@ -66,89 +68,10 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     several_replies,
 )
 from ftlib.rows import IGNORE_INDEX
-from ftlib.sampling import BASE, GREEDY, GenRow, adapter_kwargs, render_prompt
+from ftlib.sampling import BASE, GREEDY, GenRow, render_prompt
 
 Progress = Callable[[str, float], None]
 PAIRS_MOVED = "Tuning moved {k} toward the chosen answer"  # `eval_stats.Share.sentence` of the reward accuracy
-
-
-# ---------------------------------------------------------------- scoring
-
-
-def reference_token_losses(model, ref: Reference, adapters: Sequence[str | None], lock=None) -> list[list[float]]:
-    """Per-token loss (nats) of the reference tokens, one list per adapter (None/"__base__" = base).
-
-    All adapters score the same sequence in one forward (PEFT mixed batch); only the positions from
-    the first reference token on get logits, which keeps memory flat for long prompts.
-    """
-    import contextlib
-
-    import torch
-
-    labels = torch.tensor(ref.labels)
-    positions = (labels != IGNORE_INDEX).nonzero().squeeze(1)
-    if len(positions) == 0:
-        raise EvalError("No reference tokens in this row (all labels are -100).")
-    first = int(positions[0])
-    if first == 0:
-        raise EvalError("The reference starts at the first token; there is no prompt to condition on.")
-    device = next(model.parameters()).device
-    ids = torch.tensor([ref.input_ids] * len(adapters), device=device)
-    kwargs = adapter_kwargs(model, adapters)
-    keep = ids.shape[1] - first + 1  # logits at position t predict token t+1: start one before the first label
-    with torch.inference_mode(), lock or contextlib.nullcontext():
-        logits = model(
-            input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False, logits_to_keep=keep, **kwargs
-        ).logits.float()
-    logits = logits[:, :-1]  # the last position predicts past the end
-    targets = labels[first:].to(device)
-    logp = torch.log_softmax(logits, dim=-1)
-    safe = targets.clamp(min=0)
-    nll = -logp.gather(2, safe[None, :, None].expand(len(adapters), -1, 1))[..., 0]
-    mask = (targets != IGNORE_INDEX).cpu()
-    return [row[mask].tolist() for row in nll.cpu()]
-
-
-@dataclass
-class TokenLosses:
-    """Per-token view of one row: every token's text, whether it is scored, and its loss per model."""
-
-    tokens: list[str]
-    scored: list[bool]
-    losses: dict[str, list[float | None]]  # model label -> loss per token (None where not scored)
-
-
-def losses_with_set(model_set, ref: Reference, names: Sequence[str | None]) -> list[list[float]]:
-    """`reference_token_losses` for models of a ModelSet (None/"base", adapters, full fine-tunes), one list per
-    name: the base and its adapters score in one mixed forward, each full fine-tune in its own."""
-    out: list[list[float] | None] = [None] * len(names)
-    for model, indices, adapters in model_set.by_model(names):
-        for i, losses in zip(indices, reference_token_losses(model, ref, adapters, model_set.lock), strict=True):
-            out[i] = losses
-    return out
-
-
-def token_losses(
-    model_set,
-    row: dict,
-    tuned: str | None,
-    template: str = "tokenizer",
-    max_length: int | None = None,
-    answer_at: str = "last",
-    reply: int | None = None,
-) -> TokenLosses:
-    """Per-token loss of one row's reference (the reply `answer_at` chooses, or reply number `reply`: an item of
-    "every") under the base and (when given) the tuned model `tuned`, an adapter or a full fine-tune of `model_set`;
-    cut at `max_length` as `evaluate` cuts it (the tokens shown end there)."""
-    ref = row_reference(row, model_set.tokenizer, template, answer_at, reply)[1].cut(max_length)[0]
-    names = ["base"] + ([tuned] if tuned else [])
-    per = losses_with_set(model_set, ref, names)
-    scored = [lab != IGNORE_INDEX for lab in ref.labels]
-    out: dict[str, list[float | None]] = {}
-    for name, values in zip(names, per, strict=True):
-        it = iter(values)
-        out[name] = [next(it) if s else None for s in scored]
-    return TokenLosses(tokens=ref.token_texts, scored=scored, losses=out)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -262,7 +185,9 @@ class EvalResult:
     adapter: str
     rows: list[EvalRow]
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (test index, reason)
-    cut: list[int] = field(default_factory=list)  # test indices scored on their first `max_length` tokens only
+    # test indices longer than `max_length`: scored on their first `max_length` tokens only, or with `split_long` in
+    # pieces of it, every token but each later piece's first
+    cut: list[int] = field(default_factory=list)
     max_length: int | None = None  # the run's, where the references were cut (None: uncut)
     answer_at: str = "last"  # which reply of a conversation is its reference (`references.ANSWER_AT`)
     # (test index, reply) of the items the template writes otherwise inside the whole conversation than as asked and
@@ -271,6 +196,7 @@ class EvalResult:
     base_token_loss: float = float("nan")
     tuned_token_loss: float = float("nan")
     max_new_tokens: int | None = None  # each answer's limit (`EvalRow.base_at_limit`); None: a result kept before it
+    split_long: bool = False  # a bfd_split run's: longer rows scored in pieces of `max_length`, as TRL trained them
 
     def aggregates(self) -> dict:
         """Token-weighted loss and perplexity (as a trainer's eval loss), plus per-row summaries."""
@@ -280,7 +206,8 @@ class EvalResult:
             "rows": len({r.index for r in rows}),  # held-out rows: answered at every reply, an item per reply
             **({"replies": len(rows)} if self.answer_at == "every" else {}),
             "skipped": len(self.skipped),
-            "cut_rows": len(self.cut),  # scored on their first `max_length` tokens, as training cut them
+            "cut_rows": 0 if self.split_long else len(self.cut),  # scored on their first `max_length` tokens
+            **({"split_rows": len(self.cut)} if self.split_long else {}),  # bfd_split: scored in pieces, none cut
             "tokens": sum(r.tokens for r in rows),
             "base_loss": self.base_token_loss,
             "tuned_loss": self.tuned_token_loss,
@@ -332,10 +259,10 @@ class EvalResult:
         """What one item of the result is, in words: "reply" answered at every reply, else "row"."""
         return "reply" if self.answer_at == "every" else "row"
 
-    def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row", split: bool = False) -> str:
-        """A sentence on the rows scored on their first `max_length` tokens only ("" when none were cut); a row is
-        named by `number(test index)` (default: counted from 1), as a `noun` ("line": where it is in a --data file).
-        `split`: the run trained the rest as further pieces (`RunInfo.split_long`), so it is not said never trained.
+    def cut_note(self, number: Callable[[int], int] | None = None, noun: str = "row") -> str:
+        """A sentence on the rows scored on their first `max_length` tokens only, or of a bfd_split run's in pieces of
+        it (`split_long`) ("" when none was longer); a row is named by `number(test index)` (default: counted from 1),
+        as a `noun` ("line": where it is in a --data file).
 
         >>> EvalResult("run", [], cut=[0, 4], max_length=512).cut_note()[:50]
         'Rows 1, 5 were scored on the first 512 tokens only'
@@ -345,7 +272,8 @@ class EvalResult:
         if not self.cut:
             return ""
         number = number or (lambda i: i + 1)
-        return cut_rows_note(numbered(noun, [number(i) for i in self.cut]), len(self.cut), self.max_length, split)
+        which = numbered(noun, [number(i) for i in self.cut])
+        return cut_rows_note(which, len(self.cut), self.max_length, self.split_long)
 
     def pair_aggregates(self) -> dict:
         """Over the preference pairs (none: `pairs` 0 and nothing else): the share of pairs whose chosen answer each
@@ -433,6 +361,7 @@ def evaluate(
     template: str = "tokenizer",
     max_length: int | None = None,
     answer_at: str = "last",
+    split_long: bool = False,
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
@@ -446,8 +375,10 @@ def evaluate(
     both models would be scored on a conversation without it), are skipped and listed in `skipped`.
     `cancel()` returning True stops between batches with the rows done so far. `max_length`: the run's, where
     training cut its rows; each reference is cut there too (the rows cut are listed in `cut`), and a row whose
-    reference begins past it is skipped, as training learned nothing of it. `rewritten`: the items a template that
-    rewrites earlier turns writes otherwise inside the whole conversation (`references.rewritten_before`).
+    reference begins past it is skipped, as training learned nothing of it; with `split_long` (a bfd_split run,
+    `RunInfo.split_long`, which cut nothing) a longer row is scored in pieces of `max_length` instead, as TRL trained
+    it (`Reference.split`), and listed in `cut` all the same. `rewritten`: the items a template that rewrites earlier
+    turns writes otherwise inside the whole conversation (`references.rewritten_before`).
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -475,8 +406,9 @@ def evaluate(
                 continue
             if all(label == IGNORE_INDEX for label in ref.labels):
                 raise EvalError("no reference tokens (the template or the mask left nothing to score)")
-            past += [i] if begins_past(ref, max_length) else []
-            ref, was_cut = cut_reference(ref, max_length)  # the rule preflight warns by: `references.begins_past`
+            past += [i] if not split_long and begins_past(ref, max_length) else []
+            # the rule preflight warns by: `references.begins_past`; a bfd_split run's row in pieces, none past a cut
+            ref, was_cut = cut_reference(ref, max_length, split=split_long)
             cut = next((c for c in ref.template_losses if c.severity == "error"), None)
             if cut is not None:  # what preflight refuses to train on is not scored either
                 raise EvalError(
@@ -484,7 +416,7 @@ def evaluate(
                     f"the row is skipped. {cut.fix}"
                 )
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
-            rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length)
+            rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length, split_long)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc) if reply is None else f"reply {reply}: {exc}"))
             continue
@@ -565,6 +497,7 @@ def evaluate(
         base_token_loss=total_nll["base"] / total_tokens if total_tokens else float("nan"),
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
         max_new_tokens=int(max_new_tokens),
+        split_long=split_long,
     )
 
 

@@ -39,11 +39,14 @@ from ftlib.errors import plural
 from ftlib.references import ANSWER_AT, several_replies
 
 
-def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int | None = None) -> str:
+def evaluate_measured_over(
+    rows: Sequence, answer_at: str = "last", total: int | None = None, method: str | None = None
+) -> str:
     """What Evaluate's base and tuned loss are the average of, for its result rows (`EvalRow`s: `tokens`, `is_text`,
     `is_pair`): "Average loss per answer token of the last reply of each of the 5 held-out rows (412 tokens, each
     counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated. Answered at every
-    reply (the rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of.
+    reply (the rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of. A
+    KTO run's (`method` "kto") pairs: it trained each rejected answer as a bad one, which no loss here counts, said so.
 
     >>> R = SimpleNamespace
     >>> items = [R(index=0, reply=1, tokens=5, is_text=False, is_pair=False), R(index=0, reply=2, tokens=4,
@@ -71,7 +74,13 @@ def evaluate_measured_over(rows: Sequence, answer_at: str = "last", total: int |
         texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
         return f"Average loss per token of the held-out texts: {texts_said}."
     what = "scored token" if texts else "answer token"
-    return f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
+    said = f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
+    if pairs and method == "kto":  # trained as good and bad answers (`alignment.training_rows`): half not counted
+        said += (
+            f" The {'pair' if pairs == 1 else 'pairs'}' rejected answers, which KTO trained as bad answers (to grow "
+            "less likely), are not in it: how tuning moved them is under the answers labelled bad."
+        )
+    return said
 
 
 # What a preference run's Train held-out loss is (TRL's loss of the method), where it is not a per-token loss.
@@ -90,6 +99,7 @@ def train_heldout_note(
     total: int | None = None,
     rewritten: int = 0,
     method: str = "lora",
+    split: bool = False,
 ) -> str:
     """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
     `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
@@ -97,7 +107,9 @@ def train_heldout_note(
     point is the base model's, and the training loss is of other rows. Answered at `every` reply under `all_assistant`
     it counts the same tokens, and says so (all but an assistant message opening a conversation, said where one does),
     unless `rewritten` of the replies evaluated were asked for in another form than the whole row writes them
-    (`references.rewritten_before`).
+    (`references.rewritten_before`). `split`: a bfd_split run's (`EvalResult.split_long`): TRL packs its held-out rows
+    as it packs the training rows (SFTTrainer's `eval_packing` unset follows `packing`, with the same
+    `packing_strategy`), so a longer one is split into the pieces Evaluate scores, not cut; under bfd both cut it.
 
     >>> chat = {"messages": [{"role": "user"}, {"role": "assistant"}, {"role": "tool"}, {"role": "assistant"}]}
     >>> train_heldout_note([chat], answer_at="every", total=1)[:88]
@@ -148,9 +160,16 @@ def train_heldout_note(
     said = ", ".join(differs[:-1]) + (joined if len(differs) > 1 else "") + differs[-1]
     if same:  # `ftlib.evaluate`'s items of every reply: the tokens `all_assistant` labels, in the same context
         same_tokens = "the tokens Evaluate scores" if opening else "the same tokens"
+        # With packing the held-out rows are packed (and under bfd_split split) as the training rows are: each row
+        # or piece still read on its own (`packed_rows.keeps_packed_rows_apart`), so only the cut's words change.
+        where = (
+            "split at the same max length into the same pieces, each read without what came before it"
+            if split
+            else "cut at the same max length"
+        )
         said = (
             f"Train's held-out loss scores {same_tokens} (every reply the run trains, each after the conversation "
-            f"before it, cut at the same max length), but it {said}"
+            f"before it, {where}), but it {said}"
         )
     else:
         said = f"Train's held-out loss differs: it {said}"
@@ -181,27 +200,27 @@ token alike, so a long reply counts more there.'
 
 
 def cut_rows_note(which: str, count: int, max_length: int | None, split: bool = False) -> str:
-    """The sentence on the `count` rows Evaluate scored on their first `max_length` tokens only, named by `which`
-    ("rows 1, 5"). What lies past the cut: never trained where the run cut its rows there (bfd, no packing), trained
-    as later pieces of `max_length` tokens where it split them (`split`: packing_strategy bfd_split), only not scored.
+    """The sentence on the `count` rows, named by `which` ("rows 1, 5"), longer than the run's `max_length`: scored
+    on their first `max_length` tokens only where the run cut its rows there (bfd, or no packing: what lies past it
+    was never trained), or with `split` (packing_strategy bfd_split, which cut nothing) scored in the pieces TRL
+    trained them in, every token but each later piece's first.
 
     >>> print(cut_rows_note("row 2", 1, 64)[68:])
     where training cut its rows. What lies past it was never trained, so neither model is scored on it.
-    >>> print(cut_rows_note("rows 1, 5", 2, 64, split=True)[:114])
-    Rows 1, 5 were scored on the first 64 tokens only: the run's max length, the first piece training split them into.
+    >>> print(cut_rows_note("rows 1, 5", 2, 64, split=True)[:102])
+    Rows 1, 5 were longer than the run's max length (64 tokens) and were scored in pieces of 64 tokens, as
     """
-    said = f"{which[0].upper()}{which[1:]} {'was' if count == 1 else 'were'} scored on the first {max_length} tokens"
-    said += " only"
-    if split:  # bfd_split: TRL's packing trained the rest as pieces of their own, all but each piece's first token
+    were = "was" if count == 1 else "were"
+    if split:  # bfd_split: TRL's packing trained each piece on its own, all but each later piece's first token
         return (
-            f"{said}: the run's max length, the first piece training split {'it' if count == 1 else 'them'} into. "
-            "With packing_strategy bfd_split "
-            f"the rest was trained too, as later pieces of up to {max_length} tokens each read without what came "
-            "before it; neither model is scored on those here."
+            f"{which[0].upper()}{which[1:]} {were} longer than the run's max length ({max_length} tokens) and {were} "
+            f"scored in pieces of {max_length} tokens, as training split {'it' if count == 1 else 'them'} "
+            "(packing_strategy bfd_split): each piece read without what came before it, and each later piece's "
+            "first token not scored, as training scored none."
         )
     return (
-        f"{said}: the run's max length, where training cut its rows. What lies past it was never trained, so neither "
-        "model is scored on it."
+        f"{which[0].upper()}{which[1:]} {were} scored on the first {max_length} tokens only: the run's max length, "
+        "where training cut its rows. What lies past it was never trained, so neither model is scored on it."
     )
 
 

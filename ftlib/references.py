@@ -6,7 +6,9 @@ A conversation's reference is its last assistant turn and its end-of-turn token 
 `last_assistant`); a preference pair's is its chosen answer, its rejected answer scored beside it; a raw text's is
 every token of it but the first (`ftlib.text_eval`). Training cuts each row at the run's max length, so a reference
 is cut there too, and a row whose reference begins past it cannot be scored: the run learned nothing of it
-(`begins_past`).
+(`begins_past`). A run packing with packing_strategy bfd_split cut nothing: TRL split each longer row into pieces of
+the max length, each trained without what came before it, so its reference is scored in those pieces
+(`Reference.split`, `cut_reference(split=True)`), every token but each later piece's first.
 
 Which reply of a conversation is answered (`ANSWER_AT`, `answered_at`): its last (the default), its first, or every
 one (`reply_numbers`, `nth_reply`). In a tool-calling row (user, assistant's tool call, the tool's result, assistant's
@@ -217,6 +219,7 @@ class Reference:
     labels: list[int]  # -100 where the token is not part of the reference
     token_texts: list[str]
     template_losses: list = field(default_factory=list)  # `checks.row_losses`: what the template left out
+    piece: int | None = None  # scored in pieces of this many tokens, each read on its own (`split`); None: whole
 
     def cut(self, max_length: int | None) -> tuple[Reference, bool]:
         """(this reference cut to its first `max_length` tokens, as `ftlib.tokens` cuts a training row; whether
@@ -227,6 +230,30 @@ class Reference:
             self.input_ids[:max_length], self.labels[:max_length], self.token_texts[:max_length], self.template_losses
         )
         return kept, True
+
+    def split(self, max_length: int | None) -> tuple[Reference, bool]:
+        """(this reference as TRL's packing_strategy bfd_split trains a longer row: every token kept, in pieces of
+        `max_length` tokens each read without what came before it, so a later piece's first token is predicted by
+        nothing and not scored (its label -100); whether it was split). None, or a row that fits: as it is.
+
+        >>> ref, split = Reference([1, 2, 3, 4, 5], [-100, 2, 3, 4, 5], list("abcde")).split(2)
+        >>> ref.labels, ref.piece, split
+        ([-100, 2, -100, 4, -100], 2, True)
+        """
+        if max_length is None or len(self.input_ids) <= max_length:
+            return self, False
+        labels = [IGNORE_INDEX if k % max_length == 0 else label for k, label in enumerate(self.labels)]
+        return Reference(self.input_ids, labels, self.token_texts, self.template_losses, max_length), True
+
+    def pieces(self) -> list[Reference]:
+        """The pieces this reference is scored in, in order (`split`; one, itself, when it is not split)."""
+        if not self.piece or len(self.input_ids) <= self.piece:
+            return [self]
+        n = self.piece
+        return [
+            Reference(self.input_ids[k : k + n], self.labels[k : k + n], self.token_texts[k : k + n])
+            for k in range(0, len(self.input_ids), n)
+        ]
 
 
 def _chat_template(template, tokenizer):
@@ -370,31 +397,47 @@ def begins_past(ref: Reference, max_length: int | None) -> bool:
 
 
 def past_the_cut(what: str, max_length: int | None) -> str:
-    """Why a row whose `what` ("reference answer") begins past the run's max length is not scored."""
+    """Why a row whose `what` ("reference answer") begins past the run's max length is not scored: true of a run that
+    cut its rows there (no packing, or packing_strategy bfd); a bfd_split run's is scored in pieces instead."""
     return (
         f"its {what} begins after the run's max length ({max_length} tokens), where training cut the row: the run "
         "learned nothing of it, so there is nothing to score."
     )
 
 
-def cut_reference(ref: Reference, max_length: int | None, what: str = "reference answer") -> tuple[Reference, bool]:
+def cut_reference(
+    ref: Reference, max_length: int | None, what: str = "reference answer", split: bool = False
+) -> tuple[Reference, bool]:
     """(`ref` cut at `max_length` as training cut its row, whether anything was cut); EvalError when its `what` begins
-    past the cut (`begins_past`)."""
+    past the cut (`begins_past`). `split`: the run kept a longer row whole and trained it in pieces of `max_length`
+    (packing_strategy bfd_split, `RunInfo.split_long`): `ref` scored in those pieces (`Reference.split`), none past
+    any cut; whether it was split. EvalError when the pieces leave nothing of it (a one-token answer opening one)."""
+    if split:
+        ref, was_split = ref.split(max_length)
+        if all(label == IGNORE_INDEX for label in ref.labels):
+            raise EvalError(
+                f"its {what} is only the first token of a piece of {max_length} tokens training split the row into, "
+                "which nothing before it in that piece predicts, so there is nothing to score."
+            )
+        return ref, was_split
     if begins_past(ref, max_length):
         raise EvalError(past_the_cut(what, max_length))
     return ref.cut(max_length)
 
 
-def rejected_reference(row: dict, tokenizer, template, max_length: int | None = None) -> tuple[Reference | None, bool]:
-    """(a preference pair's rejected answer after its prompt, encoded and cut at `max_length` as the chosen one is;
-    whether it was cut); (None, False) for other rows. Raises EvalError when nothing of it is left to score."""
+def rejected_reference(
+    row: dict, tokenizer, template, max_length: int | None = None, split: bool = False
+) -> tuple[Reference | None, bool]:
+    """(a preference pair's rejected answer after its prompt, encoded and cut at `max_length` (or `split` in pieces
+    of it: `cut_reference`) as the chosen one is; whether it was cut); (None, False) for other rows. Raises EvalError
+    when nothing of it is left to score."""
     if row_kind(row) != "preference":
         return None, False
     prompt = rows.as_turns(row.get("prompt"), "user")
     ref = encode_reference(prompt + rows.as_turns(row["rejected"]), tokenizer, template, row.get("tools"))
     if all(label == IGNORE_INDEX for label in ref.labels):
         raise EvalError("no rejected-answer tokens to score (the template or the mask left nothing of it)")
-    return cut_reference(ref, max_length, "rejected answer")
+    return cut_reference(ref, max_length, "rejected answer", split)
 
 
 def references_past(

@@ -319,6 +319,7 @@ if (job is None or job.done) and kept_key is not None and (not mine or getattr(j
         # a custom template's Jinja text included, as a job started below gets it (the per-token view reads it)
         template=info.chat_template(cached_tokenizer(info.model)) if info.template_source else info.template,
         max_length=info.max_length,
+        split_long=info.split_long,  # a bfd_split run: its longer rows scored in pieces, as training split them
         answer_at=answer_at,
     )
     if kept is not None:
@@ -340,6 +341,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None):
         limit=int(n_rows),
         template=info.chat_template(model_set.tokenizer),  # a custom template's Jinja text included
         max_length=info.max_length,  # each reference cut where training cut the run's rows
+        split_long=info.split_long,  # or, for a bfd_split run, scored in the pieces training split it into
         answer_at=answer_at,
         label="an evaluation",
         run_dir=run_path,
@@ -428,9 +430,15 @@ if len(evaluated) < len(info.test_rows):  # every number below is of these rows 
 m1, m2, m3 = st.columns(3)
 # What the mean weighs and is over, since the Train page's held-out loss of the same rows can differ (walk 9 F2; a
 # walk's three different "loss" numbers for one run: `ftlib.loss_words`).
-over = measured_over(result.rows, result.answer_at)  # the rows of how many: said just above
+over = measured_over(result.rows, result.answer_at, method=info.method)  # the rows of how many: said just above
 differs = train_heldout_note(
-    evaluated, info.mask_policy, result.answer_at, len(info.test_rows), len(result.rewritten), info.method
+    evaluated,
+    info.mask_policy,
+    result.answer_at,
+    len(info.test_rows),
+    len(result.rewritten),
+    info.method,
+    split=result.split_long,  # a bfd_split run: Train packs and splits its held-out rows as Evaluate scores them
 )
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric(f"{BASE} loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)
@@ -513,7 +521,7 @@ with st.expander("For engineers: perplexity"):
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
 skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun)} skipped")
 if result.cut:
-    st.caption(result.cut_note(split=info.split_long))  # bfd_split: the rest trained as later pieces
+    st.caption(result.cut_note())  # a bfd_split run's: scored in pieces (`EvalResult.split_long`)
 # "held-out row 3 is line 9 of chats.jsonl", for the rows named above
 lines_said(info, [*result.cut, *(i for i, _ in result.skipped), *(i for i, _ in result.rewritten)])
 
@@ -659,6 +667,7 @@ if view is None:
                 result.adapter,
                 template=job.kwargs.get("template", "tokenizer"),
                 max_length=job.kwargs.get("max_length"),  # the tokens the table's losses are of
+                split_long=job.kwargs.get("split_long", False),  # a bfd_split run's: in pieces, as evaluated
                 answer_at=at,
                 reply=pick_reply,  # answered at every reply: which
             )

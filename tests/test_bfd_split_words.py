@@ -14,11 +14,12 @@ def test_the_choice_and_its_help_say_every_token_kept_not_every_token_trained():
     assert "every token kept and trained but each later piece's first" in said
 
 
-def test_evaluate_says_a_bfd_split_runs_cut_rows_were_trained_past_the_max_length(
+def test_evaluate_says_a_bfd_split_runs_longer_rows_were_scored_in_the_pieces_training_split_them_into(
     capsys, tmp_path, varied_dir, adapter_template
 ):
-    """Evaluate scores a held-out row on its first max_length tokens (the first piece); under bfd_split the rest was
-    trained as later pieces, so neither the CLI's note nor the page's caption says it "was never trained"."""
+    """Under bfd_split TRL cut no row: it trained a longer one in pieces of the max length, each read on its own.
+    Evaluate scores it in those pieces (tests/test_evaluate_split.py), and neither the CLI's note nor the page's
+    caption says it was scored on its first max_length tokens or that the rest "was never trained"."""
     import json
 
     from ftlib.eval_runs import run_info
@@ -28,14 +29,15 @@ def test_evaluate_says_a_bfd_split_runs_cut_rows_were_trained_past_the_max_lengt
     run = run_on("chats", varied_dir, adapter_template, packing=True, packing_strategy="bfd_split")
     assert run_info(run.path).split_long
     out = cli(capsys, "evaluate", run.id, "--max-new-tokens", "4")[0]
-    note = next(line for line in out.splitlines() if "scored on the first 64 tokens only" in line)
-    assert note.startswith("note: Row 1 was scored on the first 64 tokens only") and "never trained" not in note
-    assert "the first piece training split it into" in note and "the rest was trained too" in note, note
+    note = next(line for line in out.splitlines() if "longer than the run's max length" in line)
+    assert note.startswith("note: Row 1 was longer than the run's max length (64 tokens) and was scored in pieces")
+    assert "never trained" not in note and "first 64 tokens only" not in note, note
+    assert "cut_rows: 0" in out and "split_rows: 1" in out
     json.loads(cli(capsys, "evaluate", run.id, "--json")[0])  # kept: the page shows it at its boxes' defaults
     at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
-    captions = [c.value for c in at.caption if "scored on the first 64 tokens only" in c.value]
-    assert len(captions) == 1 and "the rest was trained too" in captions[0] and "never trained" not in captions[0]
+    captions = [c.value for c in at.caption if "longer than the run's max length" in c.value]
+    assert len(captions) == 1 and "scored in pieces of 64 tokens" in captions[0] and "never trained" not in captions[0]
 
     saved_with_lines(tmp_path, ROWS, TEST_AT, name="cut")
     cut = run_on("cut", varied_dir, adapter_template, packing=True)  # bfd: the tail never trained, said so

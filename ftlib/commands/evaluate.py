@@ -212,9 +212,7 @@ def _evaluate(args) -> int:
     elif args.data and loaded is None:  # a saved split's test part
         heldout = (saved_split_meta(args.data), len(rows), "the split's")
     notes = _loss_notes(args, result, info)
-    # A bfd_split run trained what lies past the max length as later pieces: the cut note must not say otherwise.
-    split = info.split_long if info else isinstance(trained, dict) and trained.get("packing_strategy") == "bfd_split"
-    _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels, split=bool(split))
+    _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels)
     return 0
 
 
@@ -331,6 +329,8 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
         # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
         template = info.chat_template(models.tokenizer) if info and not args.template else template
         max_length = info.max_length if info else trained.get("max_length")
+        # A bfd_split run cut no row: TRL split a longer one into pieces of the max length, scored so here too.
+        split = info.split_long if info else trained.get("packing") and trained.get("packing_strategy") == "bfd_split"
         result = E.evaluate(
             models,
             rows,
@@ -342,6 +342,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             template=template,
             max_length=max_length,
             answer_at=args.answer_at,
+            split_long=bool(split),
         )
         policy = info.mask_policy if info else trained.get("mask_policy") or "all_assistant"  # what KTO summed
         method = info.method if info else trained.get("method")  # a KTO run's pairs: a good and a bad answer each
@@ -495,13 +496,17 @@ def _loss_notes(args, result, info) -> list[str]:
 
     if not isinstance(getattr(result, "answer_at", None), str):
         return []
-    notes = [f"loss here: {evaluate_measured_over(result.rows, result.answer_at)}"]
+    method = info.method if info is not None else None  # a KTO run's pairs: their rejected answers not counted
+    notes = [f"loss here: {evaluate_measured_over(result.rows, result.answer_at, method=method)}"]
     if info is not None and not args.data:
         # Each row once: answered at every reply, a row of several replies is several items.
         rows = [info.test_rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
         rewritten = len(getattr(result, "rewritten", []))  # replies a template writes otherwise in the whole row
+        split = getattr(result, "split_long", False)  # a bfd_split run: Train splits its held-out rows as here
         notes.append(
-            train_heldout_note(rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten, info.method)
+            train_heldout_note(
+                rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten, info.method, split=split
+            )
         )
     return notes
 
@@ -516,15 +521,13 @@ def _report(
     heldout=None,
     loss_notes=(),
     labels=None,
-    split: bool = False,
 ) -> None:
     """The aggregates (text or --json), the skipped rows, the CSV. `beta`: a DPO/KTO run's, whose training log shows
     TRL's rewards/margins, beta x the log-ratio margin printed here: both are given, so the two can be compared.
     `source`: the --data file's LoadResult, for where each row of --json is in it (`per_row`); `heldout`: a saved
     split's (meta.json, held-out row count, "the run's" or "the split's"), for the file's line of each row it names
     (`eval_runs.heldout_lines`). `labels`: a KTO run's `kto_eval.LabelShift`, its lines printed after the aggregates
-    ("labels:"), under "labels" with --json. `split`: the run trained its longer rows as pieces
-    (`RunInfo.split_long`)."""
+    ("labels:"), under "labels" with --json."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
@@ -569,9 +572,7 @@ def _report(
         print(f"note: {TEXT_NOTE}", file=sys.stderr if args.json else sys.stdout)
     if getattr(result, "cut", None):  # a reward model's or GRPO's result cuts no reference
         note = (
-            result.cut_note(lambda i: source.row_numbers[i], file_noun(source), split)
-            if source
-            else result.cut_note(split=split)
+            result.cut_note(lambda i: source.row_numbers[i], file_noun(source)) if source else result.cut_note()
         )  # rows named as the skipped ones are, below
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     if getattr(result, "rewritten", None):  # replies a template rewriting earlier turns writes otherwise in the whole
