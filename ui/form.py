@@ -104,6 +104,7 @@ def widget_key(name: str, values: dict) -> str:
 # Recorded with the run, but set elsewhere (the sidebar, the Tokens page), not a box of this form, or naming that run
 # alone (a second run under its name would read as the first in the picker and the runs table).
 NOT_RESTORED = ("model", "dataset", "template_source", "name")
+_UNSET = object()  # `_draw_widget`'s `shown` not given
 STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
 # FROM_RUN (ui.labels), a session key: that run, its words and the values taken from it, while the form starts from it.
 
@@ -299,7 +300,8 @@ def _restore(key: str, choices) -> bool:
     """Put back a widget's value that Streamlit dropped while another page was drawn (from the copy under
     TRAIN_FORM); True when it did, so the widget is drawn with Streamlit's own default (index 0, "min", "", False),
     not its own (a default beside a value set through session state makes Streamlit warn) and never None (a select box
-    or a number box drawn with None can be emptied)."""
+    or a number box drawn with None can be emptied). A box new to the browser is drawn on the value as its own default
+    instead (`_widget`)."""
     kept = st.session_state.get(TRAIN_FORM, {})
     if key in st.session_state or key not in kept or (choices is not None and kept[key] not in list(choices)):
         return False
@@ -309,22 +311,35 @@ def _restore(key: str, choices) -> bool:
 
 def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
+    drawn_before = key in st.session_state  # False: a box new to the browser (a new session, back from a page)
     # One choice on Tokens, Batches and Train: the one last made on any of them, else this form's own copy.
     restored = (spec.name in SHARED_SETTINGS and show_shared(key, spec.name, choices)) or _restore(key, choices)
+    shown = _UNSET
+    if restored and not drawn_before:
+        # A box the browser draws afresh paints its own default first and a value set through session state only
+        # after it: a refresh while a run trained showed Max steps 0 (and Epochs 0) until then (a walk: ~3 s on a
+        # busy server). The value put back is its default instead, and none is set through session state beside it
+        # (which would make Streamlit warn).
+        shown, restored = st.session_state.pop(key), False
     try:
-        return _draw_widget(spec, key, default, choices, where, placeholder, unfit, restored)
+        return _draw_widget(spec, key, default, choices, where, placeholder, unfit, restored, shown)
     finally:  # kept even when the value is refused: coming back shows what was typed, and its error
         if key in st.session_state:
             st.session_state.setdefault(TRAIN_FORM, {})[key] = st.session_state[key]
 
 
-def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder, unfit, restored: bool):
+def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder, unfit, restored: bool, shown=_UNSET):
+    """One setting's box, drawn on `default` (a config value), or on `shown` where given (a value as the box holds it:
+    the text of a list); `restored`: its value is set through session state, the box drawn on Streamlit's own
+    default."""
     label = spec.label
+    held = shown is not _UNSET
     if choices is not None:
         options = list(choices)
         # Put back (`restored`): the box holds its value through session state and is drawn on index 0, Streamlit's
         # own default (no warning); index=None would give it a "Clear value" button, and nothing chosen is no setting.
-        index = 0 if restored else options.index(default) if default in options else 0
+        first = shown if held else default
+        index = 0 if restored else options.index(first) if first in options else 0
         labels = dict(CHOICE_LABELS.get(spec.name, {}))
         # Streamlit cannot grey out one option of a radio: the methods this split cannot train say what they need.
         labels.update({m: f"{labels.get(m, m)} — needs {SHORT_NEEDS[m]}" for m in unfit})
@@ -334,7 +349,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         kwargs |= {"on_change": _chosen if shared else _changed, "args": (key, spec.name) if shared else (key,)}
         return draw(label, options, index=index, key=key, format_func=lambda v: str(labels.get(v, v)), **kwargs)
     if spec.kind is bool:
-        value = False if restored else bool(default)
+        value = False if restored else bool(shown if held else default)
         return where.toggle(label, value=value, key=key, on_change=_changed, args=(key,))
     if spec.kind in (int, float):
         # No min/max on the box: the browser would keep an out-of-range number on screen in red while the script
@@ -343,7 +358,8 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         shared = spec.name in SHARED_SETTINGS  # the max length: one choice with Tokens and Batches
         value = where.number_input(
             label,
-            value="min" if restored else cast(default),  # Streamlit's own default, as index 0 above (None: clearable)
+            # Streamlit's own default, as index 0 above (None: clearable)
+            value="min" if restored else cast(shown if held else default),
             step=cast(spec.step or (1 if spec.kind is int else 0.01)),
             key=key,
             on_change=_chosen if shared else _changed,
@@ -356,7 +372,7 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
             raise _Refused(spec.name)
         return cast(value)
     if spec.kind is list and spec.item is dict:  # a list of mappings (GRPO's rewards): JSON or YAML, one per line
-        text = widget_value(spec, default)
+        text = shown if held else widget_value(spec, default)
         return where.text_area(  # RunConfig parses it
             label,
             "" if restored else text,
@@ -368,10 +384,15 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         )
     if spec.kind is list:
         text = where.text_input(
-            label, "" if restored else widget_value(spec, default), key=key, on_change=_changed, args=(key,)
+            label,
+            "" if restored else shown if held else widget_value(spec, default),
+            key=key,
+            on_change=_changed,
+            args=(key,),
         )
         return [t.strip() for t in text.split(",") if t.strip()]
-    return where.text_input(label, "" if restored else str(default), key=key, on_change=_changed, args=(key,))
+    first = "" if restored else shown if held else str(default)
+    return where.text_input(label, first, key=key, on_change=_changed, args=(key,))
 
 
 def config_form(
