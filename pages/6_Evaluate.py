@@ -675,4 +675,10 @@ if view is None:
 # Its rows and its table's columns name the base as the numbers above do ("r7/merged loss"; "base" as published).
 st.plotly_chart(kept_heatmap(heatmap_drawn_from(view), view, base_name), width="stretch")  # built once per drawing
 chart_data.show(token_loss_table(view, base_name))  # the heatmap's numbers for the keyboard and a screen reader
-st.caption(TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE)
+heatmap_note = TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE
+if job.kwargs.get("split_long") and len(view.tokens) > (piece := job.kwargs.get("max_length") or len(view.tokens)):
+    heatmap_note += (  # a bfd_split run's longer row, scored in the pieces training read it in (`Reference.split`)
+        f" Scored in pieces of {piece} tokens, as training split the row (packing_strategy bfd_split): each read "
+        "without what came before it, so the first token of each piece after the first is not scored either."
+    )
+st.caption(heatmap_note)

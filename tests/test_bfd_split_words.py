@@ -38,6 +38,8 @@ def test_evaluate_says_a_bfd_split_runs_longer_rows_were_scored_in_the_pieces_tr
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     captions = [c.value for c in at.caption if "longer than the run's max length" in c.value]
     assert len(captions) == 1 and "scored in pieces of 64 tokens" in captions[0] and "never trained" not in captions[0]
+    # The per-token view of that row (the first listed) shows all of it, and says why some tokens are not scored
+    assert any("Scored in pieces of 64 tokens, as training split the row" in c.value for c in at.caption)
 
     saved_with_lines(tmp_path, ROWS, TEST_AT, name="cut")
     cut = run_on("cut", varied_dir, adapter_template, packing=True)  # bfd: the tail never trained, said so
