@@ -178,7 +178,13 @@ def conversation(row: dict, at: str = "last", reply: int | None = None) -> list[
     """The messages of a canonical row, ending with the reference assistant turn (preference: chosen; unpaired:
     a good-labelled completion, KTO's desirable example; a bad-labelled one is no reference and is refused). `at`:
     which reply of a conversation (`answered_at`), or `reply`, its number (`nth_reply`, "every"'s items); a pair's or
-    a KTO row's answer is its last turn whatever `at`."""
+    a KTO row's answer is its last turn whatever `at`. A conversation's turns after its last reply (a question left
+    unanswered, a tool result) are left out: they train nothing, and its last reply is still its reference.
+
+    >>> ask, say = {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}
+    >>> conversation({"messages": [ask, say, {"role": "user", "content": "And a refund?"}]}) == [ask, say]
+    True
+    """
     kind = row_kind(row)
     if kind == "unpaired" and not row.get("label"):
         raise EvalError(BAD_LABEL)
@@ -186,6 +192,11 @@ def conversation(row: dict, at: str = "last", reply: int | None = None) -> list[
         grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
         raise EvalError(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}{grpo if kind == 'prompt_only' else ''}")
     messages = rows.conversation(row)
+    if kind == "sft":
+        # ShareGPT dumps often end on a user's last question that nobody answered: the reply before it is the last
+        # one trained, so it is the reference (such a held-out row was skipped as having none, and scored nothing).
+        while messages and messages[-1].get("role") != "assistant":
+            messages.pop()
     if not messages or messages[-1].get("role") != "assistant":
         raise EvalError("The row does not end with an assistant turn, so it has no reference answer.")
     if len(messages) < 2:
