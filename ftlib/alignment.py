@@ -468,7 +468,9 @@ def _pair_weighted(name: str, keys: tuple[str, ...]):
 def _kto_trainer_class():
     from trl import KTOTrainer
 
-    class PretokenizedKTOTrainer(KTOTrainer):
+    from ftlib.metrics import AnswerWeighted  # rewards logged by answer, as Evaluate's (kto_eval) are
+
+    class PretokenizedKTOTrainer(AnswerWeighted, KTOTrainer):
         """KTOTrainer on our encoded rows: no tokenizing, KL sequences made per batch by UnpairedCollator."""
 
         def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
