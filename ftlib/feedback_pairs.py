@@ -57,8 +57,9 @@ def _key(row: dict) -> str:
 
 
 def _squashed(row: dict) -> str:
-    """The prompt with every run of whitespace as one space: prompts equal so only nearly match (said, not merged)."""
-    return " ".join(_key(row).replace("\\n", " ").replace("\\t", " ").split())
+    """The prompt with every run of whitespace as one space: prompts equal so only nearly match (said, not merged).
+    JSON writes a line break or tab as an escape: a Windows export's \\r\\n is a line break too."""
+    return " ".join(_key(row).replace("\\r", " ").replace("\\n", " ").replace("\\t", " ").split())
 
 
 def feedback_pairs(

@@ -70,6 +70,12 @@ CASES = [
         [(1, "differs from row 2's only in spaces"), (2, "differs from row 1's only in spaces")],
     ),
     (
+        "a Windows export's line breaks (CRLF) against another's (LF): not merged, and said",
+        [row("Two lines:\r\nfirst, then second.", "g", True), row("Two lines:\nfirst, then second.", "b", False)],
+        [],
+        [(1, "differs from row 2's only in spaces"), (2, "differs from row 1's only in spaces")],
+    ),
+    (
         "near prompts of one label: no pair to make, no spacing said",
         [row("Name a  prime.", "g", True), row("Name a prime.", "g", True)],
         [],
