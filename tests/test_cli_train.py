@@ -196,9 +196,16 @@ def test_kto_on_a_pairs_file_says_each_pair_is_a_good_and_a_bad_row(monkeypatch,
 
 REWARDS = "--rewards"
 # Cases checked with `main` in this process: a fresh `python -m ftlib` loads the tokenizer (transformers, ~4.5 s
-# on the 2-core CI machine) for each. Every method's path still runs in its own process in another case (lora:
-# unpaired-for-sft, grpo: pairs-for-grpo), where library noise on stderr would break the one `error:` line.
-IN_PROCESS = {"prompt-only-for-sft", "no-such-reward-model", "grpo-fewer-prompts-than-a-step"}
+# on the 2-core CI machine) for each, or (no-rewards, bad-regex: refused before anything loads) only starts Python
+# again (~0.5 s). Every method's path still runs in its own process in another case (lora: unpaired-for-sft, dpo:
+# chats-for-dpo, grpo: pairs-for-grpo), where library noise on stderr would break the one `error:` line.
+IN_PROCESS = {
+    "prompt-only-for-sft",
+    "no-such-reward-model",
+    "grpo-fewer-prompts-than-a-step",
+    "no-rewards",
+    "bad-regex",
+}
 
 
 @pytest.mark.parametrize(
@@ -259,7 +266,10 @@ def test_what_can_be_known_before_launch_is_refused_before_launch(
     assert runs.list_runs(refresh=False) == []
 
 
-def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_model_dir):
+def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_model_dir, capsys):
+    """Through main() in the test's process (a traceback would fail the test here): a fresh `python -m ftlib` cost
+    ~5 s of CPU for its imports and showed nothing more; the lora path's stderr in a fresh process is
+    test_what_can_be_known_before_launch_is_refused_before_launch[unpaired-for-sft]'s."""
     # Gemma's template has no system role and needs a user turn right after the system prompt.
     rows = (
         CHATS[:3]
@@ -267,12 +277,11 @@ def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_mode
         + CHATS[3:]
     )
     data = _rows_file(tmp_path, rows)
-    proc = cli(
-        "train", "--model", str(tiny_model_dir), "--dataset", str(data), "--template", "gemma", "--test-size", "0"
-    )
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert proc.stderr.startswith("error: The chat template cannot render row 4:"), proc.stderr
-    assert "another chat template" in proc.stderr and runs.list_runs(refresh=False) == []
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(data), "--template", "gemma", "--test-size", "0"]
+    code, said = main(argv), capsys.readouterr()
+    assert code == 2, said.out + said.err
+    assert said.err.startswith("error: The chat template cannot render row 4:"), said.err
+    assert "another chat template" in said.err and runs.list_runs(refresh=False) == []
 
 
 def test_runs_list_says_a_stopped_run_is_resumable_and_a_rising_loss_diverged(capsys):
