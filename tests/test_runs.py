@@ -166,13 +166,6 @@ def test_a_new_process_sees_the_runs_as_they_are(fake_runner):
     assert states() == {run_id: "running"}
 
 
-def test_a_run_that_cannot_load_its_data_fails_with_the_reason(tiny_model_dir):
-    run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split"))
-    assert execute(runs.find(run_id).path) == "failed"
-    status = runs.find(run_id).read_status()
-    assert status["state"] == "failed" and "no-such-split" in status["message"]
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Real training subprocesses
 # ---------------------------------------------------------------------------------------------------------------
@@ -473,13 +466,16 @@ def test_a_queued_run_says_where_it_is_in_line_and_behind_what(fake_runner, caps
     assert runs.find(third).summary().max_steps == 0  # "?": the trainer counts them from the epochs
 
 
-def test_a_run_that_failed_on_its_own_settings_logs_one_line_and_offers_no_resume_a_crash_does(
+def test_a_run_that_cannot_load_its_data_fails_with_the_reason_in_one_log_line_and_offers_no_resume_a_crash_does(
     tiny_model_dir, tmp_path, monkeypatch, capsys
 ):
     """Walk 5 #19: a run whose settings were wrong offered Resume (which fails the same way) and its log had a
-    traceback for an error the user fixes. A crash keeps its traceback and can be resumed."""
+    traceback for an error the user fixes. A crash keeps its traceback and can be resumed. (The failed run's status
+    was test_a_run_that_cannot_load_its_data_fails_with_the_reason's, which ran the same failing run again.)"""
     run_id = runs.create_run(RunConfig(model=str(tiny_model_dir), dataset="no-such-split"))
     assert execute(runs.find(run_id).path) == "failed"
+    status = runs.find(run_id).read_status()
+    assert status["state"] == "failed" and "no-such-split" in status["message"]
     printed = capsys.readouterr()
     log = printed.out + printed.err
     assert "Traceback" not in log and "[ftlib] error: " in log and "no-such-split" in log
