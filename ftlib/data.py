@@ -55,6 +55,7 @@ from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import judged_records
 from ftlib.label_values import contradicting_labels, rating_problem, scores_against, scores_note, unread_judgement
+from ftlib.label_words import as_bool
 from ftlib.map_hint import map_example, text_example
 from ftlib.mapping import (
     apply_map,
@@ -426,6 +427,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     as_text_at: dict[str, list[int]] = {}  # the first rows each is in
     against: list[tuple[int, str]] = []  # pairs kept whose own scores rate the rejected answer as good or better
     notes = NoteRecords(fmt)
+    not_labels: set[str] = set()  # unread fields with a value that is no good/bad label (`unread_judgement`)
     for number, record in drained(records):
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
         notes.add(number, record, shape)
@@ -471,6 +473,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             ignored[name] += 1
             if len(found_at.setdefault(name, [])) < 3:
                 found_at[name].append(number)
+        not_labels.update(source_of.get(k, k) for k in done.ignored if as_bool(record.get(k)) is None)
         passed.update(source_of.get(k, k) for k in done.row.get("columns", {}))
         read_as.update(done.notes)
         unread = [*done.ignored, *done.row.get("columns", {})]  # not part of the prompt: perhaps its answer
@@ -487,7 +490,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
     if FORMAT_KIND[fmt] == "sft" and (
-        judged := unread_judgement(list(ignored), fmt, "column" if columns is not None else "field")
+        judged := unread_judgement(
+            list(ignored), fmt, "column" if columns is not None else "field", ignored.keys() - not_labels
+        )
     ):
         notices.append(FieldNotice(judged))  # a feedback export's rating: its 1-star answers would be imitated
     if scored := scores_note([(where(n), said) for n, said in against]):

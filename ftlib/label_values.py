@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from ftlib.errors import numbered
@@ -114,14 +115,18 @@ JUDGING_WORDS = re.compile(
 )
 
 
-def unread_judgement(unread: list[str], fmt: str, what: str = "column") -> str | None:
+def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: Collection[str] = ()) -> str | None:
     """A warning for an answers-to-imitate read (`fmt`: prompt_completion, messages...) that leaves unread a field
     whose name says it judges each answer (`unread`: the file's own names); None when none does. Read so, every
     answer trains as a good one, the thumbs-down and 1-star ones too; a rating mapped as the label is refused
-    (`rating_problem`), so the way is a label made from it.
+    (`rating_problem`), so the way is a label made from it. `labels`: the fields of `unread` whose every value is a
+    good/bad label as written (label_words.as_bool: thumbs_up/thumbs_down, 1/0): those are mapped as the label as
+    they are, and the warning says so rather than to make a label of them.
 
     >>> unread_judgement(["conversation_id", "Rating"], "prompt_completion")[:60]
     "The 'Rating' column is not read, though its name says it may"
+    >>> unread_judgement(["feedback"], "alpaca", labels=["feedback"]).split("too. ")[1][:62]
+    'Its values are good/bad labels as they are: map it as the labe'
     >>> unread_judgement(["conversation_id", "start_time", "scoreboard"], "prompt_completion")
     """
     names = [name for name in unread if JUDGING_WORDS.search(name.lower())]
@@ -130,12 +135,21 @@ def unread_judgement(unread: list[str], fmt: str, what: str = "column") -> str |
     said = " and ".join(f"'{name}'" for name in names[:3])
     one = len(names) == 1
     verb, says = ("is", "its name says it") if one else ("are", "their names say they")
+    fix = (
+        f"To learn from the judgement, turn it into a 'label' {what} (true for the answers you call good, false for "
+        "the bad ones) and read the file as answers marked good or bad (KTO, 'Read the file as' on the Data page, "
+        "--format unpaired_preference in the CLI)"
+    )
+    if one and names[0] in labels:  # thumbs_up/thumbs_down, 1/0: read as they are once mapped (f21b85b)
+        fix = (
+            f"Its values are good/bad labels as they are: map it as the label to learn from the judgement "
+            f"(`--map {names[0]}=label` in the CLI, the label box under Field mapping on the Data page), and the "
+            "file is read as answers marked good or bad (KTO)"
+        )
     return (
-        f"The {said} {what}{'' if one else 's'} {verb} not read, though {says} may "
-        f"judge each answer: read as {fmt}, every answer is trained as one to imitate, the badly rated ones too. To "
-        f"learn from the judgement, turn it into a 'label' {what} (true for the answers you call good, false for the "
-        "bad ones) and read the file as answers marked good or bad (KTO, 'Read the file as' on the Data page, "
-        "--format unpaired_preference in the CLI); or leave the bad answers out of the file."
+        f"The {said} {what}{'' if one else 's'} {verb} not read, though {says} may judge each answer: read as {fmt}, "
+        f"every answer is trained as one to imitate, the badly rated ones too. {fix}; or leave the bad answers out "
+        "of the file."
     )
 
 

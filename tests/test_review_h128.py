@@ -57,3 +57,19 @@ def test_a_kto_runs_held_out_rewards_and_margin_are_over_answers_not_batches(tin
     assert in_one["eval_rewards/margins"] != pytest.approx(0, abs=1e-6)
     for key in ("eval_rewards/margins", "eval_rewards/chosen", "eval_rewards/rejected", "eval_logps/chosen"):
         assert in_twos[key] == pytest.approx(in_one[key], rel=1e-4, abs=1e-6), key
+
+
+def test_an_unread_feedback_column_of_thumbs_is_told_to_be_mapped_as_the_label_not_turned_into_one():
+    """Since f21b85b a chat export's thumbs_up/thumbs_down are read as good/bad labels as written, but the warning on
+    such a column left unread still said to turn it into a 'label' column of true and false first. A 1-5 rating is
+    still told to be made a label (test_walk_h109)."""
+    from ftlib.data import load_bytes
+
+    data = b"question,answer,feedback\n2+2?,4,thumbs_up\n2+2?,5,thumbs_down\nCapital of France?,Paris,Thumbs Up\n"
+    result = load_bytes(data, "export.csv")
+    assert result.format == "alpaca"
+    (judged,) = [n.message for n in result.notices if "'feedback'" in n.message and not n.note]
+    assert "Its values are good/bad labels as they are: map it as the label" in judged
+    assert "`--map feedback=label` in the CLI" in judged and "turn it into" not in judged
+    mapped = load_bytes(data, "export.csv", column_map={"label": "feedback"})  # what it says to do
+    assert mapped.format == "unpaired_preference" and [r["label"] for r in mapped.rows] == [True, False, True]
