@@ -429,12 +429,17 @@ def evaluate(
         longest = (
             references_past(selected, tokenizer, template, max_length, answer_at)[2] if len(past) == len(items) else 0
         )
-        need = f" A run with a max length of {longest} tokens keeps them whole." if longest else ""
+        one = len(items) == 1
+        keeps = f"keeps {'it' if one else 'them'} whole"
+        need = f" A run with a max length of {longest} tokens {keeps}." if longest else ""
         rows_said = "the only test row" if len(selected) == 1 else f"the {plural(len(selected), 'test row')}"
         none = none_of(len(selected), "test row", "be evaluated")
         if len(items) > len(selected):  # answered at every reply: the replies were the items
             none = f"None of the {plural(len(items), 'reply')} of {rows_said} can be evaluated"
-        raise EvalError(f"{none}: {skipped[0][1]}{need}")
+        why = skipped[0][1]
+        if longest and not one and why.startswith("its "):  # every item past the cut: one row's words said of each
+            why = "each one's " + why.removeprefix("its ")
+        raise EvalError(f"{none}: {why}{need}")
 
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}

@@ -346,7 +346,7 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
         "rejected": [{"role": "assistant", "content": weather}],
     }
     longest = len(E.encode_reference(pair["prompt"] + pair["rejected"], tok).input_ids)
-    with pytest.raises(E.EvalError, match=rf"A run with a max length of {longest} tokens keeps them whole\."):
+    with pytest.raises(E.EvalError, match=rf"A run with a max length of {longest} tokens keeps it whole\."):
         E.evaluate(model_set, [pair], model_set.names[1], max_new_tokens=2, max_length=max_length)
 
     _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")

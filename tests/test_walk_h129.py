@@ -1,0 +1,32 @@
+"""Helper 129's cold walk (ShareGPT, a CSV of prompt/response, OpenAI tool-calling chats), the small things it found.
+
+- Evaluate of a run whose every held-out answer begins past its max length (the OpenAI file under the Hermes tools
+  template, whose schemas fill ~200 tokens, at max length 256) refused with "None of the 3 test rows can be evaluated:
+  its reference answer begins after ...": one row's words for three rows; and one row's "keeps them whole".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib import evaluate as E
+
+LONG_ASK = "Where is my order? It was placed last Tuesday, paid by card, and was due to ship within two days. " * 2
+
+
+def chat(answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": LONG_ASK}, {"role": "assistant", "content": answer}]}
+
+
+def test_every_answer_past_the_cut_is_said_of_each_row(model_set):
+    rows = [chat("It ships today."), chat("It arrives on Friday.")]
+    with pytest.raises(E.EvalError) as refused:
+        E.evaluate(model_set, rows, model_set.names[1], max_new_tokens=2, max_length=16)
+    said = str(refused.value)
+    assert said.startswith("None of the 2 test rows can be evaluated: each one's reference answer begins after"), said
+    assert said.endswith("tokens keeps them whole."), said
+    with pytest.raises(E.EvalError) as refused:
+        E.evaluate(model_set, rows[:1], model_set.names[1], max_new_tokens=2, max_length=16)
+    said = str(refused.value)
+    assert said.startswith("The only test row cannot be evaluated: its reference answer begins after"), said
+    assert said.endswith("tokens keeps it whole."), said
