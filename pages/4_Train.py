@@ -4,7 +4,8 @@ The form is generated from `ftlib.config.RunConfig` (ui/form.py); what can be kn
 fit the method, the template renders them, some row trains a token) is checked before the Start button
 (`ftlib.run_preflight.preflight`). Runs are subprocesses managed by `ftlib.runs`; everything shown is read from the run
 folders on disk, so a refresh, a second tab or an app restart shows the same live run. The page polls (a
-fragment with `run_every`) only while a run is queued or running, and reruns once when it ends.
+fragment with `run_every`) only while a run is queued or running, and reruns once when it ends; otherwise a fragment
+that draws nothing only looks whether the run shown is still on disk (`ui.run_view.rerun_if_deleted`).
 
 The chat template, what is trained and the max length are one choice with the Tokens and Batches pages (`ui.kept`):
 the form starts from the one last made on any of the three, says under the box when that was on another page, and a
@@ -60,6 +61,7 @@ from ui.run_view import (
     deleted_note,
     gone_note,
     memory_panel,
+    rerun_if_deleted,
     run_options,
     runs_table,
     show_run,
@@ -369,6 +371,10 @@ def run_list() -> None:
     # outside it: a form field, the sidebar), so a late timed poll cannot prune what that page run drew ("Bad delta
     # path index": ui/fragments.py says why); its own runs (a poll, a click in it) keep the id. Not polling: one id.
     polling_fragment(section, POLL_SECONDS if active else None)
+    if not active:
+        # Nothing runs, so the section above does not poll, and a teammate deleting the run it shows went unsaid
+        # until a click: a look at that run's folder alone on the same cadence redraws the page once it is gone.
+        polling_fragment(rerun_if_deleted, POLL_SECONDS)
 
 
 def remember_pick(key: str) -> None:

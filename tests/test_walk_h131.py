@@ -45,3 +45,36 @@ def test_a_new_session_paints_the_last_runs_numbers_first_not_zero(tiny_model_di
     at.switch_page("pages/4_Train.py").run()
     assert _first_painted(at, "train_max_steps") == (12, 12)
     assert not duplicate_warnings, duplicate_warnings
+
+
+def test_a_finished_runs_view_notices_a_teammate_deleting_it_at_its_next_look(tiny_model_dir, monkeypatch):
+    """Nothing runs, so the runs section does not poll: a teammate deleting the finished run shown (another browser,
+    the CLI) went unsaid until a click. A small fragment looks every few seconds whether the run's folder is still
+    there (one folder, not a listing of every run) and redraws the page when it is not, which says so."""
+    from ftlib import runs
+    from tests.test_train_fragment_ids import fragment_run, section_ids
+
+    make_run("r-ana", {"model": str(tiny_model_dir), "name": "ana"})
+    make_run("r-ben", {"model": str(tiny_model_dir), "name": "ben"})
+    ids = section_ids(monkeypatch, "rerun_if_deleted")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["train_selected"] = "r-ana"
+    at.run()
+    watching = ids(at.switch_page("pages/4_Train.py").run)
+    assert not at.exception, at.exception
+    assert len(watching) == 1, watching
+
+    listed = []
+    real_list = runs.list_runs
+    monkeypatch.setattr(runs, "list_runs", lambda *a, **kw: listed.append(1) or real_list(*a, **kw))
+    fragment_run(at, watching[0], monkeypatch)  # the browser's timed look while the run is there: nothing else
+    assert not at.exception and not at.warning and not at.title and listed == []
+
+    runs.delete("r-ana")  # a teammate, from another browser or the command line
+    fragment_run(at, watching[0], monkeypatch)  # the next look: the page is drawn again, saying so
+    assert not at.exception, at.exception
+    said = [w.value for w in at.warning]  # (r-ben's own warning follows: a finished run here has no adapter)
+    assert said[0] == "Run `r-ana` was deleted, perhaps from another tab or the command line.", said
+    assert at.title  # the whole page, not the fragment alone
+    assert any("r-ben" in m.value for m in at.markdown if m.value.startswith("####"))  # the run left is shown

@@ -366,6 +366,15 @@ def _delete(run_id: str) -> None:
     deleted_here(run_id)  # said by `deleted_note`: Compare and Evaluate do not tell this session again
 
 
+def rerun_if_deleted() -> None:
+    """While nothing runs (the runs section does not poll): the whole page again once the run shown is no longer on
+    disk (deleted by a teammate, in another tab or with the CLI), so `gone_note` says so then, not at the next click.
+    One look at one folder (`runs.find`), nothing drawn: cheap enough to poll every few seconds."""
+    shown = st.session_state.get(SELECTED)
+    if shown and not _still_there(shown):
+        st.rerun()
+
+
 def deleted_note() -> None:
     """Once, after a Delete click: which run went."""
     if DELETED in st.session_state:
@@ -665,6 +674,7 @@ __all__ = [
     "memory_panel",
     "part_names",
     "peak_memory_note",
+    "rerun_if_deleted",
     "run_option",
     "runs_table",
     "show_run",
