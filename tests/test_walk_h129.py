@@ -30,3 +30,21 @@ def test_every_answer_past_the_cut_is_said_of_each_row(model_set):
     said = str(refused.value)
     assert said.startswith("The only test row cannot be evaluated: its reference answer begins after"), said
     assert said.endswith("tokens keeps it whole."), said
+
+
+def test_the_data_pages_odd_rows_are_named_as_the_file_counts_them(tmp_path, monkeypatch):
+    """The "rows are kept but look odd" table said a bare 4 where everything else on the page (the preview's "Item 4",
+    the skipped rows' table, the CLI's "item 4:") names the row in the file's own words."""
+    import json
+
+    from tests.test_pages_data import data_page, with_path
+
+    ask, reply = {"from": "human", "value": "How do I add a teammate?"}, {"from": "gpt", "value": "Team > Invite."}
+    left_open = {"from": "human", "value": "And can I get a refund?"}
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))  # the Local path box reads allowed folders only
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps([{"conversations": [ask, reply]}, {"conversations": [ask, reply, left_open]}]))
+    at = with_path(data_page(), path)
+    (odd,) = [d.value for d in at.dataframe if "what looks odd" in d.value.columns]
+    assert list(odd["where"]) == ["item 2"]
+    assert "user message with no answer" in odd["what looks odd"][0]

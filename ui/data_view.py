@@ -219,7 +219,11 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         with st.expander(
             f"{plural(odd, 'row')} {'is' if odd == 1 else 'are'} kept but {'looks' if odd == 1 else 'look'} odd"
         ):
-            st.dataframe([w.as_dict() for w in result.warnings], hide_index=True)
+            # Where each row is in the file's own words ("item 4", "data row 5 (line 6 of the file)"), as the skipped
+            # rows above and the preview say it: a bare 4 read as the file's line 4 of a CSV (the header is line 1).
+            st.dataframe(
+                [{"where": result.where(w.row), "what looks odd": w.message} for w in result.warnings], hide_index=True
+            )
 
 
 def length_figure(lengths: list[int], cutoff: int):
