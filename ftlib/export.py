@@ -40,7 +40,7 @@ from ftlib.model_card import write_card
 from ftlib.model_files import stored_dtype
 from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
-from ftlib.stops import saved_tokenizer, write_for_run
+from ftlib.stops import run_tokenizer, saved_tokenizer, write_for_run
 from ftlib.user_paths import user_path
 
 
@@ -254,7 +254,7 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left
     needed = sum(f.stat().st_size for f in source.glob("*.safetensors"))  # f32 at most: the source's size or less
     workspace.check_free_space(run.path, needed, "the GGUF file")
-    tokenizer = saved_tokenizer(source)
+    tokenizer = run_tokenizer(run.read_config(), source)  # the run's template where its files are gone
     shown = str(run.read_config().get("name") or run.id)  # the GGUF's own name, as written (UTF-8): `Modèle 海盗`
     name = workspace.safe_name(shown, "model")  # its file's: `Modele.gguf`
     with workspace.partial_output(tmp, target):

@@ -97,6 +97,29 @@ def saved_tokenizer(folder: Path, must: bool = False):
     return AutoTokenizer.from_pretrained(str(folder))
 
 
+def run_tokenizer(config: dict, folder: Path):
+    """The tokenizer a run saved with its result in `folder`; where its files are gone (deleted, a folder put there
+    by hand), made again as training made it: the base's (`config`: the run's config.json), its chat_template the
+    run's template. UserError when `config` is empty (unread): the template is then said by neither."""
+    if (tokenizer := saved_tokenizer(folder)) is not None:
+        return tokenizer
+    from ftlib.errors import UserError
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+
+    if not config:
+        raise UserError(
+            f"{folder} has no tokenizer (no tokenizer_config.json), and its run's config.json, which names the chat "
+            "template it trained with, cannot be read. Restore either from a copy, or train the run again."
+        )
+    tokenizer = load_tokenizer(str(config.get("model") or "default"))
+    name, source = str(config.get("template") or "tokenizer"), config.get("template_source") or None
+    template = get_template(name, tokenizer, source)
+    if template.name != "tokenizer":  # as training.save_final saved it: the model's own template is its tokenizer's
+        tokenizer.chat_template = template.source
+    return tokenizer
+
+
 def write_for_run(config: dict, folder: Path, tokenizer=None) -> list[int]:
     """`write_eos` for a folder a run left or an export built (`config`: the run's config.json): the template the
     run trained with, the folder's own tokenizer (saved with it; `tokenizer` where the caller has it loaded already)
@@ -159,6 +182,7 @@ __all__ = [
     "eos_list",
     "export_eos_ids",
     "write_eos",
+    "run_tokenizer",
     "saved_tokenizer",
     "write_for_run",
 ]

@@ -160,3 +160,35 @@ def test_the_cli_and_the_train_page_offer_it(tiny_llama, capsys):
     assert folder == export.gguf_dir(run, "f16") and len(list(folder.glob("*.gguf"))) == 1
     assert f"note: run it with `ollama create NAME -f {folder / 'Modelfile'}`" in said.err  # how, on stderr
     assert main(["runs", "export", "r-cli", "--gguf", "q4"]) == 2  # argparse's choices: a one-line error
+
+
+def test_a_model_folder_without_its_tokenizer_gets_the_runs_template_from_its_config(tiny_llama, capsys):
+    """A full fine-tune's model/ whose tokenizer files are gone (deleted, or a folder put there by hand): the GGUF's
+    tokens are the default model's either way, and its chat template and stops are the run's, as its config.json
+    says them (training saved the base's tokenizer with that template). It crashed on `None.chat_template`. Without
+    a config.json to say the template either, it is refused by name, before anything is written."""
+    import gguf
+
+    from ftlib.errors import UserError
+    from ftlib.gguf_export import gguf_template
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+
+    run = make_run("r-bare", {"dataset": "d", "method": "full", "template": "chatml"}, model=tiny_llama)
+    for name in ("tokenizer_config.json", "tokenizer.json", "chat_template.jinja", "special_tokens_map.json"):
+        (run.model_dir / name).unlink(missing_ok=True)
+    folder = export.export_gguf(run, "f16")
+    (gguf_file,) = folder.glob("*.gguf")
+    field = gguf.GGUFReader(gguf_file).fields["tokenizer.chat_template"]
+    written = bytes(field.parts[field.data[0]]).decode("utf-8")
+    assert written == gguf_template(get_template("chatml", load_tokenizer("default")).source)
+    assert 'PARAMETER stop "<|im_end|>"' in (folder / "Modelfile").read_text()
+
+    unread = make_run("r-unread", {"dataset": "d", "method": "full"}, model=tiny_llama)
+    (unread.model_dir / "tokenizer_config.json").unlink()
+    unread.config_file.write_text("{not json")
+    with pytest.raises(UserError, match=r"no tokenizer \(no tokenizer_config\.json\), and its run's config\.json"):
+        export.export_gguf(unread)
+    assert main(["runs", "export", "r-unread", "--gguf", "f16"]) == 2  # one `error:` line
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("error: ") and "\n" not in said and not list(unread.path.glob("gguf-*"))
