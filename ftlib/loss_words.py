@@ -39,6 +39,16 @@ from ftlib.errors import plural
 from ftlib.references import ANSWER_AT, several_replies
 
 
+def each(n: int) -> str:
+    """What goes before "the N held-out rows": "each of " for several, nothing for one ("of each of the 1 held-out
+    row" read wrong on a walk).
+
+    >>> each(3), each(1)
+    ('each of ', '')
+    """
+    return "" if n == 1 else "each of "
+
+
 def evaluate_measured_over(
     rows: Sequence, answer_at: str = "last", total: int | None = None, method: str | None = None
 ) -> str:
@@ -58,7 +68,7 @@ def evaluate_measured_over(
     pairs = sum(r.is_pair for r in rows)
     chats = len(rows) - texts - pairs
     reply = ANSWER_AT.get(answer_at, ANSWER_AT["last"]).removeprefix("the ")
-    parts = [f"the {reply} of each of the {plural(chats, 'held-out row')}"] if chats else []
+    parts = [f"the {reply} of {each(chats)}the {plural(chats, 'held-out row')}"] if chats else []
     evaluated = len(rows)
     if answer_at == "every":  # an item per reply: the rows they are of, and how many replies
         replies = [r for r in rows if not r.is_text and not r.is_pair]
@@ -66,10 +76,11 @@ def evaluate_measured_over(
         evaluated = len({r.index for r in rows})
         said = f"the {plural(len(replies), 'reply', 'replies')} of the {plural(conversations, 'held-out row')}"
         parts = [said] if replies else []
-    parts += [f"the chosen answer of each of the {plural(pairs, 'held-out pair')}"] if pairs else []
+    parts += [f"the chosen answer of {each(pairs)}the {plural(pairs, 'held-out pair')}"] if pairs else []
     parts += [f"every token of the {plural(texts, 'held-out text')}"] if texts else []
     tokens = sum(r.tokens for r in rows)
-    some = f"; the first {evaluated} of the run's {total}" if total and total > evaluated else ""
+    first = "the first" if evaluated == 1 else f"the first {evaluated}"  # not "the first 1"
+    some = f"; {first} of the run's {total}" if total and total > evaluated else ""
     if texts == len(rows):  # raw text only: every token is scored
         texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
         return f"Average loss per token of the held-out texts: {texts_said}."

@@ -382,8 +382,8 @@ def test_pairs_and_texts_beside_chats_are_each_said_once():
     from ftlib.loss_words import evaluate_measured_over
 
     assert evaluate_measured_over(_eval_rows(chats=2, pairs=1, texts=1)) == (
-        "Average loss per scored token of the last reply of each of the 2 held-out rows and the chosen answer of each "
-        "of the 1 held-out pair and every token of the 1 held-out text (40 tokens, each counting alike)."
+        "Average loss per scored token of the last reply of each of the 2 held-out rows and the chosen answer of the "
+        "1 held-out pair and every token of the 1 held-out text (40 tokens, each counting alike)."
     )
     assert evaluate_measured_over(_eval_rows(pairs=3)) == (
         "Average loss per answer token of the chosen answer of each of the 3 held-out pairs (30 tokens, each counting "

@@ -48,3 +48,19 @@ def test_the_data_pages_odd_rows_are_named_as_the_file_counts_them(tmp_path, mon
     (odd,) = [d.value for d in at.dataframe if "what looks odd" in d.value.columns]
     assert list(odd["where"]) == ["item 2"]
     assert "user message with no answer" in odd["what looks odd"][0]
+
+
+def test_evaluates_loss_words_for_one_row_read_as_english():
+    """'average loss per answer token of the first reply of each of the 1 held-out row (...; the first 1 of the run's
+    5)': an evaluation that scored one row (the walk's others skipped)."""
+    from types import SimpleNamespace
+
+    from ftlib.loss_words import evaluate_measured_over
+
+    one = [SimpleNamespace(index=2, reply=None, tokens=18, is_text=False, is_pair=False)]
+    assert evaluate_measured_over(one, "first", total=5) == (
+        "Average loss per answer token of the first reply of the 1 held-out row (18 tokens, each counting alike; the "
+        "first of the run's 5)."
+    )
+    pair = [SimpleNamespace(index=0, reply=None, tokens=4, is_text=False, is_pair=True)]
+    assert "of the chosen answer of the 1 held-out pair (" in evaluate_measured_over(pair)
