@@ -22,7 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ftlib.batch_plans import optimizer_steps, plan_bfd, shuffled_positions, step_plan
+from ftlib.batch_plans import optimizer_steps, plan_packing, shuffled_positions, step_plan
 from ftlib.batching import (
     IGNORE_INDEX,
     OVERFLOW_OF,
@@ -92,7 +92,8 @@ def make_batches(
     `right_padding`: consecutive examples in the given order, each batch padded to its longest (a run shuffles them
     first: `strategy_stats` counts its expected padding). `length_grouped`: the same, with batches from
     `group_by_length` (over the `grad_accum` batches of an optimizer step, as the Trainer groups). `packing`:
-    best-fit-decreasing rows of `max_length`, `batch_size` rows per batch, flattened into one row without padding as
+    best-fit-decreasing rows of `max_length`, each 1,000 examples packed on their own as TRL packs
+    (`batch_plans.plan_packing`), `batch_size` rows per batch, flattened into one row without padding as
     TRL's padding-free collator does (so a batch has one row); an example longer than `max_length` is cut there or,
     with the run's `packing_strategy` bfd_split, split into pieces of it as TRL's packing splits it. `max_length`
     truncates every other strategy alike (packing needs it; None = the longest example). A preference pair is one of
@@ -109,7 +110,7 @@ def make_batches(
             raise BatchingError(unavailable(examples)["packing"])
         length = max_length or max(len(e.ids) for e in exs)
         pieces, origin, report = packed_pieces(exs, length, OVERFLOW_OF[packing_strategy])
-        bins = plan_bfd([len(p.ids) for p in pieces], length)
+        bins = plan_packing([len(p.ids) for p in pieces], origin, length)  # 1,000 rows at a time, as TRL packs
         # TRL trains packed rows padding-free: the batch's rows are laid end to end in one row, no padding at all
         # (examples stay apart through the position ids). So one batch = `batch_size` packed rows, flattened.
         out = [

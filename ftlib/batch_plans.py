@@ -50,20 +50,39 @@ PACK_BATCH = 1000
 def packed_lengths(lengths: list[int], max_length: int, split: bool = False) -> list[int]:
     """The tokens of each row TRL's SFT packing makes of rows of `lengths` tokens (`pack_dataset`, strategy "bfd", or
     "bfd_split" with `split`): a row longer than `max_length` is cut to it (bfd) or split into pieces of it, the last
-    the rest (bfd_split, as `batching.packed_pieces`); empty rows are dropped; then each batch of `PACK_BATCH` rows,
-    in order, is packed by `plan_bfd`. Its length is the number of rows the trainer steps over in one pass.
+    the rest (bfd_split, as `batching.packed_pieces`); empty rows are dropped; then packed by `plan_packing`. Its
+    length is the number of rows the trainer steps over in one pass.
 
     >>> packed_lengths([5, 3, 4], 8), packed_lengths([10, 3], 4), packed_lengths([10, 3], 4, split=True)
     ([8, 4], [4, 3], [4, 4, 3, 2])
     """
-    rows: list[int] = []
-    for start in range(0, len(lengths), PACK_BATCH):
-        pieces = []
-        for n in lengths[start : start + PACK_BATCH]:
-            whole, rest = divmod(n, max_length) if split else (0, min(n, max_length))
-            pieces += [max_length] * whole + ([rest] if rest else [])
-        rows += [sum(pieces[i] for i in row) for row in plan_bfd(pieces, max_length)]
-    return rows
+    pieces: list[int] = []
+    origin: list[int] = []
+    for i, n in enumerate(lengths):
+        whole, rest = divmod(n, max_length) if split else (0, min(n, max_length))
+        cut = [max_length] * whole + ([rest] if rest else [])
+        pieces += cut
+        origin += [i] * len(cut)
+    return [sum(pieces[i] for i in row) for row in plan_packing(pieces, origin, max_length)]
+
+
+def plan_packing(lengths: list[int], origin: list[int], max_length: int) -> list[list[int]]:
+    """The packed rows TRL's `pack_dataset` makes of pieces of `lengths` tokens (each at most `max_length`), as lists
+    of piece indices: `origin[i]` is the dataset row piece i came from (non-decreasing; a row split under bfd_split
+    gives several pieces), and each batch of `PACK_BATCH` dataset rows, in order, is packed on its own by `plan_bfd`.
+
+    >>> plan_packing([5, 3, 4], [0, 1, 2], 8)
+    [[0, 1], [2]]
+    """
+    bins: list[list[int]] = []
+    start = 0
+    while start < len(lengths):
+        end = start  # the pieces of the rows of one of TRL's map batches
+        while end < len(lengths) and origin[end] // PACK_BATCH == origin[start] // PACK_BATCH:
+            end += 1
+        bins += [[start + i for i in row] for row in plan_bfd(lengths[start:end], max_length)]
+        start = end
+    return bins
 
 
 def plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
@@ -176,6 +195,7 @@ __all__ = [
     "length_groups",
     "optimizer_steps",
     "packed_lengths",
+    "plan_packing",
     "plan_bfd",
     "plan_in_order",
     "shuffled_positions",

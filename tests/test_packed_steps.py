@@ -159,3 +159,17 @@ def test_the_train_page_says_the_packed_steps(tiny_model_dir):
     said = next(c.value for c in at.caption if c.value.startswith("This run takes"))
     found = re.search(rf"one pass over the 4 training texts, packed into (\d+) rows of up to {MAX} tokens, is ", said)
     assert found and int(found.group(1)) > 4, said  # 3 of the 4 documents are several rows each
+
+
+@pytest.mark.parametrize("strategy", ["bfd", "bfd_split"])
+def test_the_batches_pages_packing_row_packs_as_trl_a_thousand_rows_at_a_time(strategy):
+    """The Batches page's packing row (`batch_costs.strategy_stats`; one packed row a batch at batch size 1) packed a
+    split whole, where TRL packs each batch of `PACK_BATCH` rows on its own: 1,558 packed rows of 10,000 where TRL
+    made 1,564 (a reviewer's count). It packs as `batch_plans.packed_lengths` does now, the rows TRL makes."""
+    from ftlib.batch_costs import strategy_stats
+
+    draw = random.Random(5)
+    lengths = [draw.randint(1, 150) for _ in range(2300)]  # some past the max length: cut (bfd) or split (bfd_split)
+    examples = [{"input_ids": [7] * n, "labels": [7] * n} for n in lengths]
+    stats = strategy_stats(examples, 1, "packing", 64, packing_strategy=strategy)
+    assert stats.batches == len(trls_rows(lengths, 64, strategy))
