@@ -79,7 +79,12 @@ def evaluate_measured_over(
     parts += [f"the chosen answer of {each(pairs)}the {plural(pairs, 'held-out pair')}"] if pairs else []
     parts += [f"every token of the {plural(texts, 'held-out text')}"] if texts else []
     tokens = sum(r.tokens for r in rows)
-    first = "the first" if evaluated == 1 else f"the first {evaluated}"  # not "the first 1"
+    # "the first 3" only where they are (rows skipped before them, a row past the cut, leave later ones scored)
+    indices = sorted({r.index for r in rows}) if all(hasattr(r, "index") for r in rows) else None
+    if indices is None or indices == list(range(len(indices))):
+        first = "the first" if evaluated == 1 else f"the first {evaluated}"  # not "the first 1"
+    else:
+        first = str(evaluated)
     some = f"; {first} of the run's {total}" if total and total > evaluated else ""
     if texts == len(rows):  # raw text only: every token is scored
         texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
@@ -163,10 +168,10 @@ def train_heldout_note(
 
         differs.append(f"counts what the run trains ({POLICY_HELP[mask_policy]})")
     if total and total > len(rows):
-        differs.append(f"covers all {total} held-out rows, not the first {len(rows)}")
+        differs.append(f"covers all {total} held-out rows, not only the {len(rows)} scored here")
     differs.append("averages each batch's mean rather than every token alike")
-    # ", and" where a clause before has a comma of its own: "covers all 18 held-out rows, not the first 2 and averages
-    # each batch's mean" read as if it did not average them.
+    # ", and" where a clause before has a comma of its own: "covers all 18 held-out rows, not the first 2 and
+    # averages each batch's mean" read as if it did not average them.
     joined = ", and " if len(differs) > 2 or (len(differs) > 1 and "," in differs[-2]) else " and "
     said = ", ".join(differs[:-1]) + (joined if len(differs) > 1 else "") + differs[-1]
     if same:  # `ftlib.evaluate`'s items of every reply: the tokens `all_assistant` labels, in the same context

@@ -29,7 +29,7 @@ NOTES = [
         "all_assistant",
         "last",
         18,
-        ["covers all 18 held-out rows, not the first 2, and averages each batch's mean"],
+        ["covers all 18 held-out rows, not only the 2 scored here, and averages each batch's mean"],
         [],
     ),
     ("everything", [PLAIN], "everything", "last", 1, [POLICY_HELP["everything"]], []),

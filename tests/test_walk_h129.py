@@ -52,15 +52,23 @@ def test_the_data_pages_odd_rows_are_named_as_the_file_counts_them(tmp_path, mon
 
 def test_evaluates_loss_words_for_one_row_read_as_english():
     """'average loss per answer token of the first reply of each of the 1 held-out row (...; the first 1 of the run's
-    5)': an evaluation that scored one row (the walk's others skipped)."""
+    5)' and 'covers all 5 held-out rows, not the first 1': an evaluation of 3 rows that scored only the third (the
+    walk's first two skipped)."""
     from types import SimpleNamespace
 
-    from ftlib.loss_words import evaluate_measured_over
+    from ftlib.loss_words import evaluate_measured_over, train_heldout_note
 
-    one = [SimpleNamespace(index=2, reply=None, tokens=18, is_text=False, is_pair=False)]
+    one = [SimpleNamespace(index=0, reply=None, tokens=18, is_text=False, is_pair=False)]
     assert evaluate_measured_over(one, "first", total=5) == (
         "Average loss per answer token of the first reply of the 1 held-out row (18 tokens, each counting alike; the "
         "first of the run's 5)."
+    )
+    # The walk's: held-out rows 1 and 2 skipped, row 3 the one scored: not "the first" of them.
+    third = [SimpleNamespace(index=2, reply=None, tokens=18, is_text=False, is_pair=False)]
+    said = evaluate_measured_over(third, "first", total=5)
+    assert said.endswith("(18 tokens, each counting alike; 1 of the run's 5)."), said
+    assert "covers all 5 held-out rows, not only the 1 scored here" in train_heldout_note(
+        [{"messages": [{"role": "user"}, {"role": "assistant"}]}], total=5
     )
     pair = [SimpleNamespace(index=0, reply=None, tokens=4, is_text=False, is_pair=True)]
     assert "of the chosen answer of the 1 held-out pair (" in evaluate_measured_over(pair)
