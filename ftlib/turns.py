@@ -531,7 +531,11 @@ def check_conversation(messages: list[dict], field: str | None = None) -> list[s
                 "some chat templates (Mistral, Gemma) refuse this"
             )
     if talk[-1]["role"] == "user":
-        warnings.append("the last turn is a user message with no answer; it will not be trained")
+        # "it will not be trained" read as the whole row left out (a cold walk): only the question is.
+        warnings.append(
+            "the last turn is a user message with no answer: that question trains nothing; the replies before it "
+            "are trained as usual"
+        )
     elif talk[-1]["role"] == "tool":
         warnings.append("the last turn is a tool result with no answer after it; the result is not trained")
     return warnings

@@ -72,3 +72,20 @@ def test_evaluates_loss_words_for_one_row_read_as_english():
     )
     pair = [SimpleNamespace(index=0, reply=None, tokens=4, is_text=False, is_pair=True)]
     assert "of the chosen answer of the 1 held-out pair (" in evaluate_measured_over(pair)
+
+
+def test_a_conversation_ending_on_a_question_is_said_to_train_its_replies(tmp_path):
+    """'the last turn is a user message with no answer; it will not be trained' read as the whole row left out: only
+    the unanswered question trains nothing."""
+    import json
+
+    from ftlib.data import load_file
+
+    turns = [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Why?"}]
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps([{"conversations": turns}]))
+    (warning,) = load_file(path).warnings
+    assert warning.message == (
+        "the last turn is a user message with no answer: that question trains nothing; the replies before it are "
+        "trained as usual"
+    )
