@@ -211,14 +211,14 @@ def listing(root: Path, skip: Path) -> set[str]:
 
 
 def observe(at: AppTest, kept: dict[str, bytes], keep_roots: list[Path], uploads: Path, before: set[Path]) -> Seen:
-    frames = [d.value for d in at.dataframe if list(d.value.columns) == ["row", "message"]]
+    frames = [d.value for d in at.dataframe if list(d.value.columns) == ["where", "why"]]
     metrics = {m.label: m.value for m in at.metric}
     skipped = metrics.get("Skipped rows", "0") != "0"
     # The skipped rows: the whole list as a table when there are many, else the page's wrapped table of reasons.
     # A row is named as the file counts it ("line 201", "data row 4 (line 5 of the file)", "item 3"): its number.
     listed = [
         (int(re.search(r"\d+", str(where)).group()), reason)
-        for where, reason in (zip(frames[0]["row"], frames[0]["message"], strict=True) if frames else bad_rows(at))
+        for where, reason in (zip(frames[0]["where"], frames[0]["why"], strict=True) if frames else bad_rows(at))
     ]
     seen = Seen(
         exceptions=[str(e.value) for e in at.exception],
