@@ -24,6 +24,7 @@ is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ftlib.builtin_templates import builtin_named
@@ -199,6 +200,9 @@ def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
 
     >>> _in_rows({"A.": [1, 3], "B.": [2]}, 4, "training")
     'In 3 of 4 training rows (rows 1, 2, 3), in 2 ways. Rows 1, 3: A. Row 2: B.'
+    >>> _in_rows({"Message 2 is cut.": [1, 3], "Message 4 is cut.": [2]}, 4, "training")
+    'In 3 of 4 training rows (rows 1, 2, 3), the same problem in different messages. Rows 1, 3: Message 2 is cut. \
+Row 2: Message 4 is cut.'
     >>> _in_rows({"A.": [2]}, 3, "held-out")
     'In held-out row 2, scored as the template writes it: A.'
     """
@@ -214,7 +218,17 @@ def _in_rows(groups: dict[str, list[int]], total: int, split: str) -> str:
     told = [f"{numbered('Row', rows)}: {message}" for message, rows in ranked[:GROUPS]]
     if rest := sorted(n for _, rows in ranked[GROUPS:] for n in rows):
         told.append(f"{numbered('Row', rest)}: the same in other turns or ways (the Tokens page shows each row).")
-    return f"{opening}, in {len(ranked)} ways. " + " ".join(told)
+    # Ways are counted by problem: one dropped call in message 2 of some rows and in message 4 of others is one way,
+    # not two (a cold walk read "in 2 ways" and found the same problem twice).
+    ways = len({_MESSAGE_NUMBERS.sub("#", message) for message in groups})
+    if ways == 1:
+        return f"{opening}, the same problem in different messages. " + " ".join(told)
+    some = " (some in different messages)" if ways < len(ranked) else ""
+    return f"{opening}, in {ways} ways{some}. " + " ".join(told)
+
+
+# Where a wording names its row's messages ("message 4", "messages 3, 7", "Turn 2"): the part that differs by row.
+_MESSAGE_NUMBERS = re.compile(r"\b(message|turn)s? \d+(?:, \d+)*", re.IGNORECASE)
 
 
 def _checks(enc: Encoded, tokenizer, template: ChatTemplate, purpose: str, context: int | None) -> list[Check]:

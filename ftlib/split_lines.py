@@ -157,8 +157,12 @@ def row_places(meta: dict, side: str, size: int, rows) -> dict[int, str]:
 # a row named by its place in a split.
 SPLIT_ROWS = re.compile(r"\b(training|held-out) (?:row|prompt)s? (?:\((?:row|prompt)s? )?(\d+(?:, \d+)*)", re.I)
 # A check raised in several ways names each way's rows after its opening ("In 25 of 25 training rows, in 2 ways.
-# Rows 1, 2: A. Row 3: B.", `checks._in_rows`): those rows are of the side the opening names.
-WAYS = re.compile(r"\b(training|held-out) rows?\b[^:]*?, in \d+ ways\. ", re.I)
+# Rows 1, 2: A. Row 3: B.", or of one problem "..., the same problem in different messages. Rows 1, 2: A.",
+# `checks._in_rows`): those rows are of the side the opening names.
+WAYS = re.compile(
+    r"\b(training|held-out) rows?\b[^:]*?, (?:in \d+ ways(?: \([^)]*\))?|the same problem in different messages)\. ",
+    re.I,
+)
 WAY_ROWS = re.compile(r"(?:^|(?<=\. ))Rows? (\d+(?:, \d+)*)(?: and \d+ more)?: ")
 SHOWN = 8  # rows given their line before "and N more"
 
@@ -170,6 +174,8 @@ def named_rows(said: list[str]) -> list[tuple[str, int]]:
     [('train', 3), ('train', 1), ('test', 2)]
     >>> named_rows(["In 4 of 4 training rows, in 2 ways. Rows 1, 4: A. Row 2: B.", "In held-out rows 2, 3: A."])
     [('train', 1), ('train', 4), ('train', 2), ('test', 2), ('test', 3)]
+    >>> named_rows(["In 3 of 3 training rows, the same problem in different messages. Rows 1, 3: A. Row 2: B."])
+    [('train', 1), ('train', 3), ('train', 2)]
     """
     found: list[tuple[str, int]] = []
     for text in said:

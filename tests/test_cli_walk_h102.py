@@ -127,7 +127,7 @@ def test_a_refusal_in_several_ways_gives_the_training_rows_their_lines(tmp_path,
     argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(path), "--test-size", "2", "--max-steps", "1"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "training rows, in 2 ways. Rows " in err, err
+    assert "training rows, the same problem in different messages. Rows " in err, err
     message, note = err.split("The row numbers above count", 1)
     lines = {int(n): int(line) for n, line in re.findall(r"training row (\d+) is line (\d+)", note)}
     assert {1, 2} <= set(lines), note

@@ -198,7 +198,9 @@ def test_rows_whose_calls_are_dropped_are_named_each_with_its_own_turn_and_effec
     config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([EMPTY_AT_4, EMPTY_AT_2, PLAIN, TEXT_AT_2], []))
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
-    assert said.startswith("In 3 of 4 training rows (rows 1, 2, 4), in 3 ways. Row 1: The model's own template ")
+    assert said.startswith(
+        "In 3 of 4 training rows (rows 1, 2, 4), in 2 ways (some in different messages). Row 1: The model's own "
+    )
     row_1, row_2, row_4 = (said.split(f"Row {n}: ")[1] for n in (1, 2, 4))
     assert "message 4 (an assistant reply), so that turn trains an empty reply" in row_1.split("Row 2")[0]
     assert "message 2 (an assistant reply), so that turn trains an empty reply" in row_2.split("Row 4")[0]
@@ -214,7 +216,9 @@ def test_a_held_out_row_is_told_in_its_own_words_too(tiny_model_dir, smol_tokeni
     config = RunConfig(model=str(tiny_model_dir), dataset="x", max_steps=1)
     report = run_preflight(config, tokenizer=smol_tokenizer, rows=([PLAIN, PLAIN], [PLAIN, EMPTY_AT_4, EMPTY_AT_2]))
     (said,) = [e for e in report.errors if "leaves out the tool calls" in e]
-    assert said.startswith("In held-out rows 2, 3, scored as the template writes it, in 2 ways. Row 2: The ")
+    assert said.startswith(
+        "In held-out rows 2, 3, scored as the template writes it, the same problem in different messages. Row 2: "
+    )
     assert "message 4" in said.split("Row 3: ")[0] and "message 2" in said.split("Row 3: ")[1]
 
 
@@ -231,6 +235,14 @@ IN_ROWS_CASES = [
         "In 3 of 4 training rows (rows 1, 2, 3), in 2 ways. Rows 1, 3: A. Row 2: B.",
     ),
     ("held-out", {"A.": [2, 5]}, 9, "held-out", "In held-out rows 2, 5, scored as the template writes it: A."),
+    (
+        "one problem in two messages",
+        {"Message 4 is cut.": [2], "Message 2 is cut.": [1, 3], "B.": [4]},
+        4,
+        "training",
+        "In 4 of 4 training rows, in 2 ways (some in different messages). Rows 1, 3: Message 2 is cut. Row 2: "
+        "Message 4 is cut. Row 4: B.",
+    ),
 ]
 
 
@@ -245,7 +257,9 @@ def test_ten_thousand_rows_each_in_its_own_words_stay_short():
     """Each row its own turn: GROUPS wordings are told, with their rows; the other rows are numbered only, capped."""
     groups = {f"Turn {n} is wrong.": [n] for n in range(1, 10_001)}
     said = _in_rows(groups, 10_000, "training")
-    assert said.startswith("In 10000 of 10000 training rows, in 10000 ways. Row 1: Turn 1 is wrong. Row 2: ")
+    assert said.startswith(
+        "In 10000 of 10000 training rows, the same problem in different messages. Row 1: Turn 1 is wrong. Row 2: "
+    )
     assert said.count("is wrong") == GROUPS
     assert said.endswith(
         "Rows 4, 5, 6, 7, 8, 9, 10, 11 and 9989 more: the same in other turns or ways (the Tokens "
