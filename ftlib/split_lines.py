@@ -202,8 +202,13 @@ def lines_note(meta: dict, said: list[str], sizes: tuple[int, int], whose: str =
     >>> lines_note(meta, ["Held-out rows 2, 3 score no token."], (5, 3))
     "The row numbers above count the split's training and held-out rows, not the rows of chats.jsonl: held-out row 2 \
 is line 6; held-out row 3 is line 7."
+    >>> lines_note(meta, ["Held-out rows 3, 2 score no token."], (5, 3)).endswith("6; held-out row 3 is line 7.")
+    True
     """
-    return places_note(meta, named_rows(said), dict(zip(SIDES, sizes, strict=True)), "training and held-out", whose)
+    # By row, training rows first: the messages name rows in their own order (a check's most common way first), and a
+    # walk read "training row 6 ...; training row 3 ...; training row 7 ..." as a list out of order.
+    named = sorted(named_rows(said), key=lambda side_row: (list(SIDES).index(side_row[0]), side_row[1]))
+    return places_note(meta, named, dict(zip(SIDES, sizes, strict=True)), "training and held-out", whose)
 
 
 def places_note(
