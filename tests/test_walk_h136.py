@@ -1,0 +1,47 @@
+"""A cold newcomer's CLI walk with files shaped as projects publish them (helper 136): what it found, pinned."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib.data import load_bytes
+
+
+def _jsonl(*rows: dict) -> bytes:
+    return "\n".join(json.dumps(r) for r in rows).encode()
+
+
+def _whole_pair(prompt: list[dict], topic: str) -> dict:
+    """TRL's conversational pair with its prompt written twice: in `prompt` and at the start of both answers."""
+    asked = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"Summarize {topic}."}]
+    return {
+        "prompt": prompt,
+        "chosen": [*asked, {"role": "assistant", "content": f"{topic}: in short."}],
+        "rejected": [*asked, {"role": "assistant", "content": f"No idea about {topic}."}],
+    }
+
+
+def test_a_prompt_of_turns_that_the_whole_conversations_repeat_is_read_not_called_ignored():
+    with_system = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Summarize tides."}]
+    without = [{"role": "user", "content": "Summarize kites.\n"}]
+    result = load_bytes(_jsonl(_whole_pair(with_system, "tides"), _whole_pair(without, "kites")), "pairs.jsonl")
+    assert len(result.rows) == 2 and result.errors == []
+    assert result.rows[0]["prompt"] == with_system
+    # Before: "ignored field: `prompt` in 2 rows; ... neither shown nor trained", of turns that are trained.
+    assert not [w for w in result.warnings if "prompt" in w.message]
+    assert not [n for n in result.notices if "prompt" in n.message]
+
+
+def test_a_prompt_of_other_turns_than_the_conversations_begin_with_is_said_for_its_row():
+    other = [{"role": "user", "content": "Summarize the harbour."}]
+    same = [{"role": "user", "content": "Summarize owls."}]
+    result = load_bytes(_jsonl(_whole_pair(same, "owls"), _whole_pair(other, "tides")), "pairs.jsonl")
+    assert len(result.rows) == 2
+    assert [(w.row, w.message) for w in result.warnings] == [
+        (
+            2,
+            "its 'prompt' turns are not the turns the chosen and rejected conversations begin with; theirs are "
+            "trained and the 'prompt' field is not read",
+        )
+    ]
+    assert not [n for n in result.notices if "prompt" in n.message]  # said once, for its row
