@@ -6,8 +6,9 @@
 A .json file is one JSON value; its rows are the value itself when it is an array, the array under one key of an
 object that wraps them (`{"version": 2, "data": [...]}`, the keys beside it named in the note), the arrays of several
 such keys one after the other (`{"train": [...], "test": [...]}`), lists of cells by column, or one of the layouts
-pandas' `DataFrame.to_json` writes (`pandas_layout`). An object that is itself a row (a conversation, a row with
-`tools`) stays one row.
+pandas' `DataFrame.to_json` writes (`pandas_layout`), or the Hugging Face dataset viewer's API answer (`{"rows":
+[{"row_idx", "row", "truncated_cells"}]}`: each 'row', the cells the viewer cut named). An object that is itself a
+row (a conversation, a row with `tools`) stays one row.
 
 Not known here: reading the text, numbering rows and their errors (readers.py), formats (formats.py).
 """
@@ -34,6 +35,40 @@ def _is_turns(item: Any) -> bool:
     return turns and all(isinstance(t, dict) and bool({"role", "from"} & set(t)) for t in item)
 
 
+# The items of the Hugging Face dataset viewer's API (/rows, /first-rows, /search, /filter): each holds one row.
+_VIEWER_KEYS = {"row_idx", "row", "truncated_cells"}
+
+
+def _viewer_rows(value: Any) -> tuple[list, str] | None:
+    """(rows, a note) of the dataset viewer's API answer saved as a file (`{"features", "rows": [{"row_idx", "row",
+    "truncated_cells"}], ...}`, or its list of rows alone), else None: each item's 'row' is the row."""
+    items = value.get("rows") if isinstance(value, dict) else value
+    if not isinstance(items, list) or not items:
+        return None
+    if not all(isinstance(r, dict) and isinstance(r.get("row"), dict) and "row_idx" in r for r in items):
+        return None
+    if not all(set(r) <= _VIEWER_KEYS for r in items):
+        return None
+    note = (
+        "Each item holds its row under 'row', as the Hugging Face dataset viewer's API (/rows, /first-rows) writes "
+        "it: that row is read ('row_idx' and 'truncated_cells' are not its fields)."
+    )
+    others = [f"'{k}'" for k, v in value.items() if k != "rows" and has_value(v)] if isinstance(value, dict) else []
+    if others:
+        which = (
+            f"key {others[0]} beside 'rows' is" if len(others) == 1 else f"keys {', '.join(others)} beside 'rows' are"
+        )
+        note += f" The {which} not rows and ignored."
+    cut = [r for r in items if r.get("truncated_cells")]
+    if cut:  # the viewer shortened these cells to fit its page: what is read is not the dataset's whole text
+        names = ", ".join(sorted({f"'{c}'" for r in cut for c in r["truncated_cells"]}))
+        note += (
+            f" In {len(cut)} of the {len(items)} rows the viewer cut cells short ({names}), so those hold only the "
+            "start of their text: download the dataset's own files for whole rows."
+        )
+    return [r["row"] for r in items], note
+
+
 def json_layout(value: Any) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
@@ -44,6 +79,9 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     >>> json_layout({"train": [{"text": "a"}, {"text": "b"}], "sources": [{"url": "x"}]})[1]
     "The rows are read from the key 'train'; the key 'sources' is not rows and is ignored."
     """
+    viewer = _viewer_rows(value)
+    if viewer:
+        return viewer
     if isinstance(value, list):
         if value and all(_is_turns(item) for item in value):  # [[turns], [turns]]: conversations, bare
             rows = [{"messages": item} for item in value]

@@ -45,3 +45,29 @@ def test_a_prompt_of_other_turns_than_the_conversations_begin_with_is_said_for_i
         )
     ]
     assert not [n for n in result.notices if "prompt" in n.message]  # said once, for its row
+
+
+def _viewer_item(n: int, row: dict, cut: list[str]) -> dict:
+    return {"row_idx": n, "row": row, "truncated_cells": cut}
+
+
+def test_the_dataset_viewer_api_answer_saved_as_json_reads_each_row_and_names_cut_cells():
+    chats = [
+        {"messages": [{"role": "user", "content": f"Tide {n}?"}, {"role": "assistant", "content": f"High at {n}."}]}
+        for n in range(3)
+    ]
+    answer = {
+        "features": [{"feature_idx": 0, "name": "messages", "type": {"_type": "List"}}],
+        "rows": [_viewer_item(n, row, ["messages"] if n == 1 else []) for n, row in enumerate(chats)],
+        "num_rows_total": 3,
+        "partial": False,
+    }
+    # Before: refused, "Could not recognise the format ...: its rows have the fields row_idx, row, truncated_cells".
+    result = load_bytes(json.dumps(answer).encode(), "first_rows.json")
+    assert result.errors == [] and [r["messages"] for r in result.rows] == [c["messages"] for c in chats]
+    note = " ".join(n.message for n in result.notices)
+    assert "as the Hugging Face dataset viewer's API (/rows, /first-rows) writes it" in note
+    assert "The keys 'features', 'num_rows_total', 'partial' beside 'rows' are not rows and ignored." in note
+    assert "In 1 of the 3 rows the viewer cut cells short ('messages')" in note
+    bare = load_bytes(json.dumps(answer["rows"]).encode(), "rows.json")  # the list of items alone
+    assert len(bare.rows) == 3 and bare.errors == []
