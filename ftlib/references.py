@@ -475,6 +475,57 @@ def references_past(
     return past, referenced, longest
 
 
+def nothing_scored(
+    rows: Sequence[dict],
+    tokenizer,
+    template,
+    max_length: int | None,
+    at: str = "last",
+    split_long: bool = False,
+    choose: str = "`--answer-at {}`",
+    context: int | None = None,
+) -> str | None:
+    """Why evaluating `rows` at the reply `at` chooses would score nothing, said before any model loads (a tokenizer
+    only): every row with a reference has it begin past the run's `max_length` (`references_past`, the rule the run's
+    pre-flight report warns by and `evaluate` skips by). The sentence names the rows, another `at` that scores some
+    of them where one does (each computed, in `ANSWER_AT`'s order; `choose` words how to pick it, "{}" its key) and
+    the max length a new run needs to keep them whole (none beyond the model's `context`). None when some row is
+    scored, when none has a reference (said elsewhere), or for a bfd_split run (`split_long`: no row is past a cut).
+    """
+    if split_long or max_length is None or not rows:
+        return None
+    template = _chat_template(template, tokenizer)
+
+    def scored(choice: str) -> tuple[list[int], int, int]:
+        # At every reply the first begins first: every reply is past the cut exactly when the first one is.
+        return references_past(rows, tokenizer, template, max_length, "first" if choice == "every" else choice)
+
+    past, referenced, longest = scored(at)
+    if not referenced or len(past) < referenced:
+        return None
+    if at == "every":  # the length that keeps every reply whole is the whole conversation's
+        longest = references_past(rows, tokenizer, template, max_length, "last")[2]
+    one = referenced == 1
+    every = "the only test row" if one else f"each of the {referenced} test rows"
+    what = "every reply" if at == "every" else f"the reference answer ({ANSWER_AT[at]})"
+    said = (
+        f"{none_of(len(rows), 'test row', 'be evaluated')} at the run's max length of {max_length} tokens: {what} of "
+        f"{every} ({numbered('test row', [i + 1 for i in past])}) begins after it, where training cut the rows, so "
+        f"the run learned nothing of {'it' if one else 'those answers'}."
+    )
+    them = "it" if one else "them"
+    for other in ANSWER_AT:
+        if other != at and {other, at} != {"first", "every"}:
+            other_past, other_referenced, _ = scored(other)
+            if (n := other_referenced - len(other_past)) > 0:
+                said += f" Answer at {ANSWER_AT[other]} ({choose.format(other)}): {plural(n, 'row')} can be scored."
+                break
+    if context and longest > context:
+        return f"{said} No max length keeps {them} whole: {longest} tokens, past the {context} the model reads."
+    train = "Or train" if said.endswith("can be scored.") else "Train"
+    return f"{said} {train} a new run with a max length of at least {longest} tokens, which keeps {them} whole."
+
+
 __all__ = [
     "ANSWER_AT",
     "BAD_LABEL",
@@ -489,6 +540,7 @@ __all__ = [
     "encode_reference",
     "item_count",
     "measured_by",
+    "nothing_scored",
     "nth_reply",
     "past_the_cut",
     "references_past",

@@ -27,11 +27,12 @@ from ftlib import modelset as M
 from ftlib.answer_notes import cut_said
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.demo_data import general_rows
-from ftlib.errors import plural
+from ftlib.errors import UserError, plural
 from ftlib.eval_runs import rows_version
 from ftlib.loss_words import evaluate_measured_over as measured_over
 from ftlib.loss_words import train_heldout_note
-from ftlib.references import item_count, rewritten_note, written_reply
+from ftlib.models import context_length
+from ftlib.references import item_count, nothing_scored, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
 from ftlib.rows import row_kind
 from ftlib.run_picker import run_choices
@@ -131,6 +132,24 @@ def cached_heldout_key(
     info = cached_run_info(run_path, version)
     return K.heldout_key(
         tuned, **K.run_rows(info, limit), max_new_tokens=max_new_tokens, batch_size=batch_size, answer_at=answer_at
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def nothing_scored_of(run_path: str, version: tuple, limit: int, answer_at: str) -> str | None:
+    """`references.nothing_scored` of the run's first `limit` held-out rows answered at `answer_at` (a tokenizer, no
+    model), once per version of the rows (`cached_run_info`'s) and choice: why Evaluate would score nothing."""
+    info = cached_run_info(run_path, version)
+    tokenizer = cached_tokenizer(info.model)
+    return nothing_scored(
+        info.test_rows[:limit],
+        tokenizer,
+        info.chat_template(tokenizer),  # a custom template's Jinja text included
+        info.max_length,
+        answer_at,
+        info.split_long,
+        choose="**Answer at** above",
+        context=context_length(info.model),
     )
 
 
@@ -264,6 +283,14 @@ for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_
     keep(key)
 # "last", "first" (a tool-calling row's call), or "every"
 answer_at = answer_at_choice(info.test_rows, run_name, several)
+# Every reference past the run's max length: said before the button, not after both models have loaded (a walk).
+unscorable = None
+try:
+    unscorable = n_rows and nothing_scored_of(str(run_path), version, int(n_rows), answer_at)
+except (UserError, OSError):  # no tokenizer to read: pressing Evaluate says why, as before
+    pass
+if unscorable:
+    st.error(unscorable, icon=alerts.ERROR)
 
 # Everything that decides the result (`ftlib.eval_results`): a result kept with the run under it is shown again.
 kept_key = (
@@ -327,7 +354,7 @@ if (job is None or job.done) and kept_key is not None and (not mine or getattr(j
         job = st.session_state[JOB_KEY] = kept
         st.session_state[RUN_KEY] = run_name
 b1, b2, _ = st.columns([2, 2, 3])  # wide enough at 800 px: [1, 1, 4] cut the button to "Eval…"
-if b1.button("Evaluate", type="primary", disabled=n_rows is None):
+if b1.button("Evaluate", type="primary", disabled=n_rows is None or bool(unscorable)):
     if job is not None and not job.done:
         job.cancel()
     with user_errors("Could not load the model with the run's adapter"):
@@ -360,10 +387,11 @@ if job is not None and not job.done and b2.button("Stop"):
     job.cancel()
 
 if job is None:
-    st.info(
-        f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.",
-        icon=alerts.INFO,
-    )
+    if not unscorable:  # else its refusal above says what to change
+        st.info(
+            f"Press **Evaluate** to score {'' if all_text else 'and answer '}the held-out rows with both models.",
+            icon=alerts.INFO,
+        )
     if said := kept_elsewhere_said(run_path, kept_key):
         st.caption(said)
     st.stop()

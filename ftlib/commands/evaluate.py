@@ -40,7 +40,8 @@ nothing else is kept, and a workspace this account may not write keeps nothing a
 
 Everything that can be refused without a model is refused first, in one `error:` line: a --csv path that cannot be
 written, an adapter of another base (from its weights' shapes, before the base loads), a reward that cannot be
-computed. Skipped rows are said per reason, with their numbers (on stderr with --json).
+computed, rows none of which can be scored at the run's max length (a tokenizer only: `commands.evaluate_checks`).
+Skipped rows are said per reason, with their numbers (on stderr with --json).
 """
 
 from __future__ import annotations
@@ -63,7 +64,6 @@ from ftlib.commands import (
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
-from ftlib.user_paths import user_path
 
 
 def register(sub) -> None:
@@ -135,6 +135,8 @@ def _evaluate(args) -> int:
     if args.max_new_tokens is not None:
         S.check_max_new_tokens(args.max_new_tokens)
     if args.csv:
+        from ftlib.commands.evaluate_checks import check_csv_path
+
         check_csv_path(args.csv)
     info = run = None
     if args.run:
@@ -188,6 +190,10 @@ def _evaluate(args) -> int:
         from ftlib.eval_results import PAIRS_BATCH
 
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
+    if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
+        from ftlib.commands.evaluate_checks import check_scorable
+
+        check_scorable(model, rows, info, template, trained, args)
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
@@ -283,29 +289,6 @@ def trained_rows_warning(
         f"warning: {len(seen)} of the {total} held-out rows of the split {data} are rows the run trained on: "
         f"{places}{more}; {why}"
     )
-
-
-def check_csv_path(path: str) -> None:
-    """Refuse, before the evaluation, a --csv path that cannot be written: a folder, a missing folder, one that is
-    not writable. A temporary file is made and removed where the CSV will go, as `workspace.write_files` writes it."""
-    import tempfile
-
-    from ftlib.commands import os_error_message
-    from ftlib.errors import UserError
-
-    target = user_path(path)
-    if target.is_dir():
-        raise UserError(f"--csv points at the folder {path}: give a file name, e.g. {Path(path) / 'eval.csv'}.")
-    folder = target.parent
-    if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist: create it first"
-        raise UserError(f"--csv {path}: the folder {folder} {what}, or pass another --csv path.")
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
 
 
 def _progress(message: str, fraction: float) -> None:

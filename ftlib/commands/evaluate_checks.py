@@ -1,0 +1,56 @@
+"""What `python -m ftlib evaluate` refuses before any model loads, each in one `error:` line: a --csv path that cannot
+be written (`check_csv_path`), and held-out rows of which nothing can be scored at the run's max length
+(`check_scorable`: a tokenizer only, by the rule the run's pre-flight report warned by, `references.nothing_scored`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ftlib.user_paths import user_path
+
+
+def check_csv_path(path: str) -> None:
+    """Refuse, before the evaluation, a --csv path that cannot be written: a folder, a missing folder, one that is
+    not writable. A temporary file is made and removed where the CSV will go, as `workspace.write_files` writes it."""
+    import tempfile
+
+    from ftlib.commands import os_error_message
+    from ftlib.errors import UserError
+
+    target = user_path(path)
+    if target.is_dir():
+        raise UserError(f"--csv points at the folder {path}: give a file name, e.g. {Path(path) / 'eval.csv'}.")
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist: create it first"
+        raise UserError(f"--csv {path}: the folder {folder} {what}, or pass another --csv path.")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
+
+
+def check_scorable(model: str, rows: list[dict], info, template: str, trained: dict, args) -> None:
+    """UserError, before the models load (a tokenizer only), when none of `rows` (the first --limit) can be scored
+    against its reference at the run's max length with --answer-at (`references.nothing_scored`): the rows, another
+    --answer-at that scores some, the max length a new run needs. `info`: the run's RunInfo (None: an adapter from
+    outside, `trained` its config); `template`: --template or the run's, as `_against_references` scores with."""
+    from ftlib.errors import UserError
+    from ftlib.models import context_length, load_tokenizer
+    from ftlib.references import nothing_scored
+
+    max_length = info.max_length if info else trained.get("max_length")
+    if not max_length:
+        return
+    split = info.split_long if info else trained.get("packing") and trained.get("packing_strategy") == "bfd_split"
+    tokenizer = load_tokenizer(model)
+    template = info.chat_template(tokenizer) if info and not args.template else template  # a custom one's text too
+    rows = rows[: args.limit or None]
+    context = context_length(model)  # no fix asks for a longer max length than the model reads
+    said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, bool(split), context=context)
+    if said:
+        raise UserError(said)
