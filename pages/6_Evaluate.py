@@ -58,6 +58,7 @@ from ui.evaluate_view import (
     csv_download,
     heatmap_drawn_from,
     how_sure,
+    in_brackets,
     kept_elsewhere_said,
     kept_heatmap,
     kept_said,
@@ -547,11 +548,17 @@ with st.expander("For engineers: perplexity"):
         help="exp(loss): roughly how many tokens the model hesitates between at each step.",
     )
     p2.metric("Tuned perplexity", _num(agg["tuned_perplexity"]))
-skipped_rows(result.skipped, f"{plural(len(result.skipped), result.noun)} skipped")
+# each skipped row's line in the file beside it in the expander: a caption outside the closed expander named rows
+# nothing open showed (a walk)
+skipped_rows(
+    result.skipped,
+    f"{plural(len(result.skipped), result.noun)} skipped",
+    places_of(info, [i for i, _ in result.skipped]),
+)
 if result.cut:
     st.caption(result.cut_note())  # a bfd_split run's: scored in pieces (`EvalResult.split_long`)
 # "held-out row 3 is line 9 of chats.jsonl", for the rows named above
-lines_said(info, [*result.cut, *(i for i, _ in result.skipped), *(i for i, _ in result.rewritten)])
+lines_said(info, [*result.cut, *(i for i, _ in result.rewritten)])
 
 # ------------------------------------------------------------------------------------------------ what it cost
 
@@ -671,7 +678,7 @@ row_places = places_of(info, [r.index for r in result.rows])  # "line 9 of chats
 def _item(item: int | tuple[int, int]) -> str:
     """A Row picker's option: the row counted from 1, its line in the file, which reply (at every reply), prompt."""
     i, reply = (item, None) if isinstance(item, int) else item
-    where = f" ({row_places[i]})" if i in row_places else ""
+    where = f" {in_brackets(row_places[i])}" if i in row_places else ""
     label = row_label(prompts[item], contexts.get(prompts[item].item))
     return f"{i + 1}{where}{f', reply {reply}' if reply is not None else ''}: {label[:90]}"
 

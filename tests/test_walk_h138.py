@@ -49,3 +49,40 @@ def test_the_lines_of_the_rows_train_refuses_are_listed_by_row(tmp_path):
     assert "in 2 ways. Rows 2, 3: " in refused and ". Row 1: " in refused, refused  # the ways' order: 2, 3, then 1
     (lines,) = [c.value for c in at.caption if c.value.startswith("The row numbers above count")]
     assert lines.endswith("training row 1 is line 1; training row 2 is line 3; training row 3 is line 4."), lines
+
+
+def _faq(question: str, weight: int = 1) -> dict:
+    return {
+        "messages": [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": "See the help page.", "weight": weight},
+        ]
+    }
+
+
+def test_evaluates_row_headings_are_flat_and_skipped_rows_are_placed_where_they_are_listed(
+    varied_dir, adapter_template
+):
+    """A run on faq.csv: its side-by-side heading read "Held-out row 2 (data row 1 of faq.csv (line 2 of the file))",
+    brackets in brackets, and the caption "The row numbers above count ...: held-out row 1 is data row 3 ..." named a
+    row that only the closed "1 row skipped" expander lists."""
+    from ftlib.split_lines import pack
+    from ftlib.testing import make_run
+    from tests.test_pages_evaluate_kept import evaluate, open_page
+
+    test = [_faq("Where is the manual?", weight=0), _faq("How do I log in?"), _faq("Who answers mail?")]
+    places = {"file": "faq.csv", "file_type": "csv", "rows": pack([3, 1, 2]), "lines": pack([4, 2, 3])}
+    workspace.save_split("faq", [_faq("Hi?")], test, {"format": "messages", "test_lines": places})
+    make_run("20260101-000000-lora-faq", {"model": str(varied_dir), "dataset": "faq"}, adapter=adapter_template)
+    at = evaluate(open_page(varied_dir), rows=3, max_new=2)
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    heading = "Held-out row 2 (data row 1 of faq.csv, line 2 of the file) · "
+    assert any(c.startswith(heading) for c in captions), captions
+    assert not any("of the file))" in c for c in captions), captions
+    row_box = next(box for box in at.selectbox if box.label == "Row")  # the per-token view's choice of row
+    assert row_box.options[0].startswith("2 (data row 1 of faq.csv, line 2 of the file): "), row_box.options
+    (skipped,) = [e for e in at.expander if e.label == "1 row skipped"]
+    (table,) = [d.value for d in skipped.dataframe]
+    assert list(table["where"]) == ["data row 3 of faq.csv (line 4 of the file)"], table
+    assert not any("held-out row 1 is" in c for c in captions), captions  # said in the expander, beside it

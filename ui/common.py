@@ -387,15 +387,19 @@ def restore_kept(key: str, run_name: str, kept_key: dict | None, restored) -> No
         st.session_state[key] = (run_name, kept)
 
 
-def skipped_rows(skipped: list[tuple[int, str]], title: str) -> None:
+def skipped_rows(skipped: list[tuple[int, str]], title: str, places: dict[int, str] | None = None) -> None:
     """An expander titled `title` listing the test rows an evaluation skipped ((0-based index, why) pairs), counted
-    from 1 as on the Data page; nothing when none was."""
+    from 1 as on the Data page; nothing when none was. `places`: each row's place in the file by index ("line 9 of
+    chats.jsonl", `ui.evaluate_view.places_of`), a `where` column beside its number: said where the rows are listed,
+    not in a caption outside the closed expander (a walk read row numbers there that nothing open showed)."""
     if skipped:
         import pandas as pd
 
         with st.expander(title):
-            rows = [(i + 1, why) for i, why in skipped]
-            st.dataframe(pd.DataFrame(rows, columns=["test row", "why"]), hide_index=True)
+            table = pd.DataFrame([(i + 1, why) for i, why in skipped], columns=["test row", "why"])
+            if places:
+                table.insert(1, "where", [places.get(i, "") for i, _ in skipped])
+            st.dataframe(table, hide_index=True)
 
 
 def _session_id() -> str:

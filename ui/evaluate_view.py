@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 
 import pandas as pd
@@ -264,6 +265,19 @@ def places_of(info, indices) -> dict[int, str]:
     return {n - 1: said for n, said in found.items()}
 
 
+def in_brackets(place: str) -> str:
+    """A row's place in the file (`places_of`) in brackets, flat: a table's "(line 2 of the file)" becomes a clause,
+    not brackets in brackets (a walk read "(data row 1 of faq.csv (line 2 of the file))").
+
+    >>> in_brackets("data row 1 of faq.csv (line 2 of the file)"), in_brackets("line 9 of chats.jsonl")
+    ('(data row 1 of faq.csv, line 2 of the file)', '(line 9 of chats.jsonl)')
+    """
+    return "(" + _OF_THE_FILE.sub(r", \1", place) + ")"
+
+
+_OF_THE_FILE = re.compile(r" \((line \d+ of the file)\)$")  # `split_lines.place`'s line of a table's data row
+
+
 def lines_said(info, indices, where: str = "above") -> None:
     """A caption saying where in the file the held-out rows at `indices` (named `where` on the page by their number)
     are: "The row numbers above count the run's held-out rows, not the rows of chats.jsonl: held-out row 3 is line
@@ -350,7 +364,7 @@ def side_by_side(
         with st.container(border=True):
             context = _of_item(contexts or {}, row) or []
             said, answers = answered_turn(row, context)  # the prompt, or the tool result the reply answers
-            where = f" ({places[row.index]})" if places and row.index in places else ""  # its line in the file
+            where = f" {in_brackets(places[row.index])}" if places and row.index in places else ""  # its line
             reply = f", reply {row.reply}" if getattr(row, "reply", None) is not None else ""  # at every reply: which
             st.caption(f"Held-out row {row.index + 1}{where}{reply} · {said}")  # counted from 1, as on the Data page
             st.text(answers)

@@ -36,7 +36,7 @@ from ui.evaluate_view import (
     csv_download,
     how_sure,
     kept_said,
-    lines_said,
+    places_of,
     say_others,
     starting_model,
     with_places,
@@ -244,9 +244,9 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     limit = job.kwargs.get("max_new_tokens")  # each answer's limit: said of the answers it cut
     if said := cut_said(result.rows, limit):  # a cut answer's end is not the model's own, yet its reward scores it
         st.warning(said, icon=alerts.WARNING)
-    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered")
-    if info is not None:  # "held-out row 3 is line 9 of chats.jsonl", where the split keeps its rows' places
-        lines_said(info, [i for i, _ in result.skipped])
+    # each skipped row's line in the file beside it in the expander, not in a caption outside it
+    places = places_of(info, [i for i, _ in result.skipped]) if info is not None else None
+    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'prompt')} not answered", places)
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
     table = with_places(table, info) if info is not None else table  # each prompt's line in the file: `where`

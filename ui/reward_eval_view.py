@@ -26,7 +26,7 @@ from ui.evaluate_view import (
     csv_download,
     how_sure,
     kept_said,
-    lines_said,
+    places_of,
     say_others,
     with_places,
 )
@@ -107,9 +107,9 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None, info=None) -> N
         f"On {plural(agg['pairs'], 'held-out pair')}; TRL's RewardTrainer formulas, as the Train page's held-out "
         "chart plots them during training. A score means nothing alone: only which of two answers scores higher."
     )
-    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} not scored")
-    if info is not None:  # "held-out row 3 is line 9 of chats.jsonl", where the split keeps its rows' places
-        lines_said(info, [i for i, _ in result.skipped])
+    # each skipped row's line in the file beside it in the expander, not in a caption outside it
+    places = places_of(info, [i for i, _ in result.skipped]) if info is not None else None
+    skipped_rows(result.skipped, f"{plural(len(result.skipped), 'row')} not scored", places)
     table = pd.DataFrame([r.as_dict() for r in result.rows])
     table.insert(0, "row", table.pop("index") + 1)
     table = with_places(table, info) if info is not None else table  # each pair's line in the file: a `where` column
