@@ -2,7 +2,9 @@
 
 PEFT imports bitsandbytes whenever it is installed, and bitsandbytes' import pulls in torch's inductor: ~1 s of every
 run's start (its compiler, `torch._inductor.compile_fx`; torch's dynamo imports the package itself anyway).
-Each case runs in its own process, since what is imported is the process's state.
+A fresh worker imports its libraries with the garbage collector paused and then frozen out of its passes
+(ftlib.worker._import_libraries_unscanned). Each case runs in its own process, since what is imported is the process's
+state.
 """
 
 from __future__ import annotations
@@ -50,3 +52,39 @@ def test_qlora_and_a_model_saved_quantized_keep_it(tiny_model_dir, tmp_path):
         f"print(leave_out_bitsandbytes(RunConfig(method='lora', model={str(quantized)!r})))"
     )
     assert _run(code) == ["False"]
+
+
+# The worker's main with its training replaced by a look at the process: the collector on again, the libraries' objects
+# kept out of its passes (gc.freeze), bitsandbytes still left out first.
+UNSCANNED = """
+import gc, sys
+from ftlib import worker
+def execute(path):
+    print(gc.isenabled(), gc.get_freeze_count() > 100_000, "trl" in sys.modules, sys.modules.get("bitsandbytes", 0))
+    return "finished"
+worker.execute = execute
+raise SystemExit(worker.main([{run!r}], fresh_process=True))
+"""
+
+
+def test_a_fresh_worker_imports_its_libraries_where_the_collector_leaves_them(tiny_model_dir, tmp_path):
+    """ftlib.worker._import_libraries_unscanned: ~1.2 s of GC passes off a run's start (BENCHMARKS.md "Start-up")."""
+    from ftlib.config import RunConfig
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps(RunConfig(method="lora", model=str(tiny_model_dir)).to_dict()))
+    assert _run(UNSCANNED.format(run=str(run))) == ["True", "True", "True", "None"]
+
+
+def test_a_process_that_imported_them_already_is_left_as_it_is():
+    """A test calling worker.main in its own process: freezing there would keep its garbage for good."""
+    import gc
+
+    import ftlib.metrics  # noqa: F401
+    from ftlib.worker import _import_libraries_unscanned
+
+    frozen = gc.get_freeze_count()
+    _import_libraries_unscanned()
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()
