@@ -74,6 +74,30 @@ FIELDS = (
 )
 
 
+# Fields that stand for one another (a prompt is `prompt` or `instruction`/`input`, or a whole conversation): one of a
+# group mapped, the others are no field still free. `history` and `tools` take lists, never a plain column.
+_ALTERNATIVES = ({"prompt", "completion"}, {"instruction", "input", "output"}, {"messages"}, {"conversations"})
+_NOT_A_COLUMN = {"history", "tools"}
+
+
+def free_fields(fmt: str, column_map: dict[str, str] | None) -> list[str]:
+    """The fields of format `fmt` that a table's unused column could still be mapped to: none of `column_map`'s
+    (field -> column), nor of a group standing for a mapped one, nor a list (`history`, `tools`). [] when every field
+    is taken: then no mapping would use the column, and none is offered (a walk read "map one ... to use it" of a
+    `category` column with no field left for it).
+
+    >>> free_fields("alpaca", {"instruction": "question", "output": "answer"})
+    ['input', 'system']
+    >>> free_fields("prompt_completion", {"prompt": "q", "completion": "a", "system": "s"})
+    []
+    >>> free_fields("preference", {"prompt": "p", "chosen": "c", "rejected": "r"})
+    ['system']
+    """
+    taken = set(column_map or {})
+    other = set().union(*(group for group in _ALTERNATIVES if not group & taken)) if taken else set()
+    return [f for f in FORMAT_FIELDS.get(fmt, ()) if f not in taken | _NOT_A_COLUMN | other]
+
+
 def format_label(fmt: str) -> str:
     """A format in plain words with its standard name beside it.
 

@@ -473,7 +473,7 @@ def test_a_table_with_odd_column_names_asks_for_its_question_and_answer_columns(
     assert (metrics["Format"], metrics["Valid rows"]) == ("prompt and answer", "2")
     assert at.selectbox(key="data_map_prompt").value == "Kundenfrage"  # the full editor shows the same mapping
     # A sheet's column nothing reads is normal: one neutral line naming it, not a warning (a cold walk: five)
-    assert any("Not used: Kategorie (map one under Field mapping above" in c.value for c in at.caption)
+    assert any("Not used: Kategorie (to use one, map it to `system` under Field" in c.value for c in at.caption)
     assert not any("Kategorie" in w.value for w in at.warning)
     assert at.text_input(key="split_name").value == "faq_export"
 

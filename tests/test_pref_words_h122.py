@@ -57,7 +57,9 @@ def test_a_tables_score_columns_are_not_offered_a_mapping_that_no_field_takes(tm
     at = with_path(data_page(), path)
     assert not at.exception and not at.error, [e.value for e in at.error]
     (line,) = [c.value for c in at.caption if "Not used:" in c.value]
-    assert "Not used: prompt_id, messages (map one under Field mapping above to use it). Not read: score_ch" in line
+    assert "Not used: prompt_id, messages (to use one, map it to `system` under Field mapping above). Not read: " in (
+        line
+    )
     assert "score_rejected (map one" not in line
 
 

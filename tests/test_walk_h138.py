@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ftlib import workspace
 from tests.test_pages_batches import run_page, tool_row
+from ui import alerts
 
 
 def _later_call(i: int) -> dict:
@@ -86,3 +87,24 @@ def test_evaluates_row_headings_are_flat_and_skipped_rows_are_placed_where_they_
     (table,) = [d.value for d in skipped.dataframe]
     assert list(table["where"]) == ["data row 3 of faq.csv (line 4 of the file)"], table
     assert not any("held-out row 1 is" in c for c in captions), captions  # said in the expander, beside it
+
+
+def test_a_tables_unused_column_is_offered_only_the_fields_still_free(tmp_path, monkeypatch):
+    """The Data page said "Not used: category (map one under Field mapping above to use it)" of a CSV whose every
+    field was read already: no field was left to map it to. Mapping is offered only with a field still free, named."""
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    full = tmp_path / "full.csv"
+    full.write_text("instruction,input,output,system,category\nTranslate,hi,salut,Be brief.,fr\nAgain,no,non,x,fr\n")
+    at = with_path(data_page(), full)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [c.value for c in at.caption if "Not used:" in c.value] == [f"{alerts.INFO} Not used: category."]
+    free = tmp_path / "faq.csv"
+    free.write_text("question,answer,category\nHow do I log in?,Use the login page.,account\nWhere?,Here.,docs\n")
+    at = with_path(data_page(), free)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (said,) = [c.value for c in at.caption if "Not used:" in c.value]
+    assert said.endswith(
+        "Not used: category (to use one, map it to `input` or `system` under Field mapping above)."
+    ), said

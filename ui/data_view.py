@@ -17,6 +17,7 @@ from ftlib.config import field_specs
 from ftlib.data import DataError
 from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
+from ftlib.format_notes import free_fields
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.notices import shown_notices
@@ -184,7 +185,11 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
     # information, like the tool-call note above; what may be wrong (fields not read, another format) as warnings.
     # A table's columns nothing reads (ids, dates, notes) are normal: one info line naming them, not a warning each;
     # a JSON file's unread keys stay warnings (there one is often a misspelling).
-    how = "map one under Field mapping above to use it"
+    # Mapping is offered only where a field of the format is still free, and which ones: a `category` column beside a
+    # question and an answer has none to go to when every field is taken (a walk read "map one ... to use it").
+    free = free_fields(result.format, result.column_map)
+    named = " or ".join(f"`{f}`" for f in free)  # at most a few: `input` or `system`
+    how = f"to use one, map it to {named} under Field mapping above" if free else ""
     notices, rest = shown_notices(result.notices, table=result.columns is not None, how=how)
     for unused in (n for n in notices if n.note and n.ignored):  # a table's columns nothing reads: a plain line
         st.caption(f"{alerts.INFO} {unused.message}")
