@@ -388,11 +388,16 @@ def unused_columns(names: list[str], how: str) -> FieldNotice:
     'Not used: Ticket ID, (the column with no name), Created (map one above to use it).'
     >>> unused_columns(["id", "score_chosen"], "map one above to use it").message[:63]
     'Not used: id (map one above to use it). Not read: score_chosen '
+    >>> unused_columns(["lang", "messages[].name"], "map one above to use it").message[42:]
+    'Not read: messages[].name (a key inside the turns, which no field of the mapping takes).'
     """
     # A pair's own scores (UltraFeedback's score_chosen): no field of a mapping takes a score, so "map one" would
     # offer a fix that does not exist; said apart, with what is trained instead.
     scores = [name for name in names if name in SCORE_NAMES]
-    said = [name if name.strip() else "(the column with no name)" for name in names if name not in SCORE_NAMES]
+    # A key inside a column's turns (Parquet's `messages[].name`) is no column: a mapping cannot take it either.
+    inner = [name for name in names if "[]." in name]
+    kept = [name for name in names if name not in SCORE_NAMES and name not in inner]
+    said = [name if name.strip() else "(the column with no name)" for name in kept]
     listed = ", ".join(said[:COLUMNS_NAMED])
     if len(said) > COLUMNS_NAMED:
         listed += f" and {len(said) - COLUMNS_NAMED} more"
@@ -401,6 +406,11 @@ def unused_columns(names: list[str], how: str) -> FieldNotice:
         message += (
             f"{' ' if message else ''}Not read: {', '.join(scores)} (scores: the studio reads none, and no field "
             "of the mapping takes one; each pair trains with `chosen` as the better answer)."
+        )
+    if inner:
+        message += (
+            f"{' ' if message else ''}Not read: {', '.join(inner)} ({'a key' if len(inner) == 1 else 'keys'} "
+            "inside the turns, which no field of the mapping takes)."
         )
     return FieldNotice(
         message,

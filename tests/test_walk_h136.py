@@ -71,3 +71,28 @@ def test_the_dataset_viewer_api_answer_saved_as_json_reads_each_row_and_names_cu
     assert "In 1 of the 3 rows the viewer cut cells short ('messages')" in note
     bare = load_bytes(json.dumps(answer["rows"]).encode(), "rows.json")  # the list of items alone
     assert len(bare.rows) == 3 and bare.errors == []
+
+
+def test_a_key_inside_the_turns_is_not_offered_a_mapping_that_cannot_take_it():
+    from types import SimpleNamespace
+
+    from ftlib.commands import unread_warning
+    from ftlib.notices import unused_columns
+
+    # A Parquet file's note (table columns): `lang` can be mapped, `messages[].name` cannot (--map refuses it:
+    # "has no column 'messages[].name'"), so it is said apart, as a pair's scores are.
+    note = unused_columns(["lang", "messages[].name"], "--map COLUMN=FIELD to use one").message
+    assert note == (
+        "Not used: lang (--map COLUMN=FIELD to use one). "
+        "Not read: messages[].name (a key inside the turns, which no field of the mapping takes)."
+    )
+    turns = [{"role": "user", "content": "Hi", "id": "t1"}, {"role": "assistant", "content": "Hello"}]
+    args = SimpleNamespace(file="chats.jsonl", fmt=None, map=[])
+    only_inner = load_bytes(_jsonl({"messages": turns}), "chats.jsonl")
+    said = unread_warning(only_inner, args)
+    assert "`messages[].id` in 1 row" in said and "--map" not in said.split("see `")[0]
+    mixed = load_bytes(_jsonl({"messages": turns, "lang": "en"}), "chats.jsonl")
+    said = unread_warning(mixed, args)
+    assert (
+        "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be)" in said
+    )

@@ -313,10 +313,15 @@ def unread_warning(result, args) -> str | None:
     listed = ", ".join(f"`{n.field}` in {plural(n.rows, 'row')}" for n in ignored[:8])
     more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""
     one = len(ignored) == 1
+    # --map takes a column or a row's key; a key inside the turns (`messages[].name`) it cannot take
+    columns = [n for n in ignored if "[]." not in (n.field or "")]
+    hint = "If one holds a field, map it with --map COLUMN=FIELD; " if len(columns) == len(ignored) else ""
+    if columns and not hint:
+        hint = "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be); "
     return (
         f"warning: {'a field' if one else f'{len(ignored)} fields'} of {args.file} {'is' if one else 'are'} not "
-        f"read: {listed}{more}; the studio neither shows nor trains {'it' if one else 'them'}. If one holds a "
-        f"field, map it with --map COLUMN=FIELD; see `{inspect_command(args)}`."
+        f"read: {listed}{more}; the studio neither shows nor trains {'it' if one else 'them'}. {hint}"
+        f"see `{inspect_command(args)}`."
     )
 
 
