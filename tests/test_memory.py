@@ -167,7 +167,7 @@ def test_human_sizes():
 
 
 MEASURE = r"""
-import array, json, os, re, sys, traceback
+import json, re, sys
 from pathlib import Path
 
 def status(key):
@@ -177,96 +177,41 @@ from ftlib import memory
 from ftlib.config import RunConfig
 from ftlib.training import build_trainer
 
-def measure(settings, folder, words):
-    cfg = RunConfig(**settings)
-    text = lambda i, n: " ".join(WORDS[(i + k) % len(WORDS)] for k in range(n))
-    n = words or int(cfg.max_length * 0.7)  # answer words (bench.memory_estimate)
-    if cfg.method == "dpo":
-        rows = [{"prompt": [{"role": "user", "content": text(i, 20)}],
-                 "chosen": [{"role": "assistant", "content": text(i + 3, n)}],
-                 "rejected": [{"role": "assistant", "content": text(i + 5, n)}]} for i in range(cfg.batch_size * 2)]
-    else:
-        rows = [{"messages": [{"role": "user", "content": text(i, 20)},
-                              {"role": "assistant", "content": text(i + 3, n)}]} for i in range(cfg.batch_size * 2)]
-    prepared = build_trainer(cfg, Path(folder), rows=(rows, []))
-    ds = prepared.trainer.train_dataset
-    seq = max(len(x) for x in ds["input_ids" if "input_ids" in ds.column_names else "chosen_input_ids"])
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak: loading transients are not training memory
-    prepared.trainer.train()
-    estimate = memory.estimate(cfg, device="cpu", seq_len=seq, available=0)
-    return {"measured": status("VmHWM") - BASE, "estimate": estimate.total, "seq": seq}
-
-WORDS = "the quick brown fox jumps over a lazy dog while the sun sets slowly".split()
-BASE = status("VmRSS")  # no library loaded yet, no model
-CASES = json.loads(sys.argv[1])
-if len(CASES) == 1:  # alone: in this process, which imports the libraries as a run does
-    settings, folder, words = CASES[0]
-    Path(folder, "measured.json").write_text(json.dumps(measure(settings, folder, words)))
-    sys.exit(0)
-
-# Several: the libraries every case's build_trainer imports (each method's trainer module and a few more are left to
-# the case), imported once here; then each case runs in a process of its own forked from this one, which holds the
-# libraries as a fresh process holds them once it has imported them, without importing them again (~6 s of CPU a case).
-import accelerate, datasets, peft, torch, trl
-from transformers import LlamaForCausalLM, PrinterCallback, Trainer
-import ftlib.fastpath, ftlib.models, ftlib.packed_rows, ftlib.training_model
-
-# A forked process is given the pages of the files mapped here (the libraries' code) only as it touches them again:
-# each case touches every page that is resident here first, so its resident set starts as this one's, the whole
-# libraries' (without it, a tiny model's run measured ~70 MB less than in a fresh process; with it, ~10 MB more).
-PAGE = os.sysconf("SC_PAGE_SIZE")
-resident = array.array("Q")  # ~35,000 addresses: 8 bytes each, not a list of Python ints
-with open("/proc/self/maps") as maps, open("/proc/self/pagemap", "rb") as pagemap:
-    for line in maps:
-        fields = line.split()
-        if len(fields) < 6 or not fields[5].startswith("/") or not fields[1].startswith("r"):
-            continue  # anonymous memory is shared with a fork as it is (its page tables are copied)
-        start, end = (int(x, 16) for x in fields[0].split("-"))
-        pagemap.seek(start // PAGE * 8)
-        entries = memoryview(pagemap.read((end - start) // PAGE * 8)).cast("Q")
-        resident.extend(start + i * PAGE for i, entry in enumerate(entries) if entry >> 63)  # bit 63: present
-
-for settings, folder, words in CASES:
-    sys.stdout.flush(), sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            import ctypes
-            for address in resident:
-                ctypes.string_at(address, 1)
-            Path(folder, "measured.json").write_text(json.dumps(measure(settings, folder, words)))
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush(), sys.stderr.flush()
-            os._exit(code)
-    os.waitpid(pid, 0)
+cfg = RunConfig(**json.loads(sys.argv[1]))
+words = "the quick brown fox jumps over a lazy dog while the sun sets slowly".split()
+text = lambda i, n: " ".join(words[(i + k) % len(words)] for k in range(n))
+n = int(sys.argv[3]) if len(sys.argv) > 3 else int(cfg.max_length * 0.7)  # answer words (bench.memory_estimate)
+if cfg.method == "dpo":
+    rows = [{"prompt": [{"role": "user", "content": text(i, 20)}],
+             "chosen": [{"role": "assistant", "content": text(i + 3, n)}],
+             "rejected": [{"role": "assistant", "content": text(i + 5, n)}]} for i in range(cfg.batch_size * 2)]
+else:
+    rows = [{"messages": [{"role": "user", "content": text(i, 20)},
+                          {"role": "assistant", "content": text(i + 3, n)}]} for i in range(cfg.batch_size * 2)]
+base = status("VmRSS")  # libraries loaded, no model yet
+prepared = build_trainer(cfg, Path(sys.argv[2]), rows=(rows, []))
+ds = prepared.trainer.train_dataset
+seq = max(len(x) for x in ds["input_ids" if "input_ids" in ds.column_names else "chosen_input_ids"])
+Path("/proc/self/clear_refs").write_text("5")  # reset the peak: loading transients are not training memory
+prepared.trainer.train()
+estimate = memory.estimate(cfg, device="cpu", seq_len=seq, available=0)
+print(json.dumps({"measured": status("VmHWM") - base, "estimate": estimate.total, "seq": seq}))
 """
 
 
-def measured(tmp_path: Path, cases: dict[str, tuple[dict, int | None]]) -> dict[str, dict]:
-    """MEASURE's answers for runs of each case's settings (its answer words; None: 0.7 x max_length), each in a
-    process of its own (one case: a fresh process; several: forked from one that imported the libraries):
-    {name: {"measured", "estimate", "seq"}}; a case that failed has {"error": MEASURE's stderr}."""
-    specs = [({"save_every": 0, "device": "cpu", **settings}, str(tmp_path / name), words)
-             for name, (settings, words) in cases.items()]  # fmt: skip
-    for _, folder, _ in specs:
-        Path(folder).mkdir(parents=True)
+def measured(tmp_path, settings: dict, words: int | None = None) -> dict:
+    """MEASURE's answer for a run of `settings` in a process of its own: {"measured", "estimate", "seq"}."""
+    spec = json.dumps({"save_every": 0, "device": "cpu", **settings})
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURE, json.dumps(specs)],
+        [sys.executable, "-c", MEASURE, spec, str(tmp_path), *([str(words)] if words else [])],
         capture_output=True,
         text=True,
         env=dict(os.environ, OMP_NUM_THREADS="1"),
         cwd=ROOT,
-        timeout=900,
+        timeout=600,
     )
-    results = {}
-    for name in cases:
-        answer = tmp_path / name / "measured.json"
-        results[name] = json.loads(answer.read_text()) if answer.is_file() else {"error": proc.stderr[-3000:]}
-    return results
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_the_libraries_term_is_what_a_run_of_a_tiny_model_holds(tiny_model_dir, tmp_path):
@@ -275,33 +220,23 @@ def test_the_libraries_term_is_what_a_run_of_a_tiny_model_holds(tiny_model_dir, 
     read a third of the peak (a 3-row demo: "estimated 619 MiB" beside 1.15 GiB)."""
     from ftlib import cpu_memory
 
-    tiny = {"model": str(tiny_model_dir), "batch_size": 2, "max_steps": 2}
-    result = measured(tmp_path, {"libraries": (tiny, 20)})["libraries"]  # alone: a fresh process's own imports
-    assert "error" not in result, result.get("error")
+    result = measured(tmp_path, {"model": str(tiny_model_dir), "batch_size": 2, "max_steps": 2}, words=20)
     assert 0.85 <= result["estimate"] / result["measured"] <= 1.15, result
     assert result["estimate"] - cpu_memory.RUNTIME < 0.1 * result["measured"]  # mostly the libraries
 
 
-ESTIMATED = {
-    "lora": {"method": "lora", "batch_size": 4, "max_length": 128, "max_steps": 1},
-    "full": {"method": "full", "batch_size": 2, "max_length": 128, "max_steps": 2, "learning_rate": 1e-5},
-    "dpo": {"method": "dpo", "batch_size": 2, "max_length": 128, "max_steps": 1},
-}
-
-
-@pytest.fixture(scope="module")
-def peaks(tmp_path_factory) -> dict[str, dict]:
-    """The 135M model's measured runs, one for each of ESTIMATED, each in a process forked from one that imported
-    the libraries once (MEASURE): ~10 MB of the libraries more than a fresh process holds, well inside the run-to-run
-    spread of these 1.2-3 GB peaks."""
-    return measured(tmp_path_factory.mktemp("peaks"), {name: (settings, None) for name, settings in ESTIMATED.items()})
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(ESTIMATED))
-def test_estimate_is_close_to_the_measured_peak_on_cpu(peaks, name):
-    result = peaks[name]
-    assert "error" not in result, result.get("error")
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"method": "lora", "batch_size": 4, "max_length": 128, "max_steps": 1},
+        {"method": "full", "batch_size": 2, "max_length": 128, "max_steps": 2, "learning_rate": 1e-5},
+        {"method": "dpo", "batch_size": 2, "max_length": 128, "max_steps": 1},
+    ],
+    ids=["lora", "full", "dpo"],
+)
+def test_estimate_is_close_to_the_measured_peak_on_cpu(tmp_path, settings):
+    result = measured(tmp_path, settings)
     assert result["measured"] > 1.0 * memory.GIB  # the real model really trained
     # The estimate counts the whole process (the libraries' ~0.6 GB too). bench.memory_estimate measured it within
     # 0.9-1.1 of the peak over step and model sizes (BENCHMARKS.md); RSS on CPU also holds allocator slack that
