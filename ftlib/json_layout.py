@@ -35,6 +35,9 @@ def _is_turns(item: Any) -> bool:
     return turns and all(isinstance(t, dict) and bool({"role", "from"} & set(t)) for t in item)
 
 
+# Keys a split dataset's dump names its held-out rows by ({"train": [...], "test": [...]}).
+_HELD_OUT_KEYS = ("test", "validation", "valid", "val", "eval", "dev")
+
 # The items of the Hugging Face dataset viewer's API (/rows, /first-rows, /search, /filter): each holds one row.
 _VIEWER_KEYS = {"row_idx", "row", "truncated_cells"}
 
@@ -111,9 +114,18 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is used, one after the other
         parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
         others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]
+        held = next((k for k in wrapped if k.lower() in _HELD_OUT_KEYS), None)
+        # A published test split read with the rest is split anew, so some of its rows would be trained on: how to
+        # keep it whole is said, the way both the CLI and the Data page take it (a test file of its own).
+        keep = (
+            f"to keep '{held}' as the held-out rows, save each key's rows as a file of its own and give the '{held}' "
+            "one as the data's own test file, on the Data page or with `data split FILE --test-file TEST`"
+            if held
+            else "save one key's rows as a file of their own to keep them apart"
+        )
         note = (
-            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order: the "
-            "Data page makes its own train/test split (save one key's rows as a file of their own to keep them apart)."
+            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order, and a "
+            f"train/test split is drawn from them all ({keep})."
         )
         if others:
             which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"

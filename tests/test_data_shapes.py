@@ -290,9 +290,10 @@ def test_a_json_object_with_a_list_of_rows_per_split_reads_them_all_and_says_so(
     assert [r["messages"][0]["content"] for r in result.rows] == [f"Q{i}?" for i in range(6)]  # train, then test
     assert [(n.message, n.note) for n in result.notices] == [
         (
-            "The rows of the keys 'train' (4 rows) and 'test' (2 rows) are read together, in that order: the Data "
-            "page makes its own train/test split (save one key's rows as a file of their own to keep them apart). "
-            "The key 'info' is not rows and ignored.",
+            "The rows of the keys 'train' (4 rows) and 'test' (2 rows) are read together, in that order, and a "
+            "train/test split is drawn from them all (to keep 'test' as the held-out rows, save each key's rows as a "
+            "file of its own and give the 'test' one as the data's own test file, on the Data page or with `data "
+            "split FILE --test-file TEST`). The key 'info' is not rows and ignored.",
             True,
         )
     ]
