@@ -533,6 +533,7 @@ def test_a_template_train_refuses_is_said_as_the_cli_says_it():
     from ftlib.batching import encode_examples
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
+    from ui.labels import in_form_words
 
     call = {
         "id": "c0",
@@ -558,7 +559,8 @@ def test_a_template_train_refuses_is_said_as_the_cli_says_it():
     assert refused  # the sentinel: train refuses these rows with this template
     at = run_page()
     assert not at.exception, at.exception
-    assert f"Train refuses these rows: {refused[0].message} {refused[0].fix}" in [e.value for e in at.error]
+    said = in_form_words(f"{refused[0].message} {refused[0].fix}")  # the box's words, not `--template hermes`
+    assert f"Train refuses these rows: {said}" in [e.value for e in at.error]
 
 
 def test_a_split_of_prompts_says_grpo_trains_the_answers_it_writes():

@@ -47,6 +47,7 @@ def test_a_table_of_prompts_and_answers_is_read_on_the_page_as_the_cli_reads_it(
     at = with_path(data_page(), str(path))
     assert {m.label: m.value for m in at.metric}["Format"] == "prompts only"
     (note,) = [i.value for i in at.info if "`answer` in 3 rows is not part of the prompt" in i.value]
-    assert "choose `answer` as the Answer column on the Data page (`--map answer=completion` in the CLI)" in note
+    # the box above, not "on the Data page (`--map answer=completion` in the CLI)" on the Data page (helper 138's walk)
+    assert "choose `answer` as the Answer column above." in note and "--map" not in note
     at.selectbox(key="data_pair_answer").set_value("answer").run()  # the control the note names
     assert {m.label: m.value for m in at.metric}["Format"] == "prompt and answer"

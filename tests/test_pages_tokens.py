@@ -308,8 +308,7 @@ def test_tool_row_checks_the_template_and_trains_the_call(page):
     at = _typed(run(page), ROWS["tool_call"])
     # The model's own template (SmolLM2) drops the call and the schemas: said, with the built-ins that show them.
     assert any(
-        "leaves out the tool calls" in e.value and "'ChatML + tools (Hermes)' (--template hermes)" in e.value
-        for e in at.error
+        "leaves out the tool calls" in e.value and "'ChatML + tools (Hermes)', ChatML" in e.value for e in at.error
     )
     at.selectbox(key="tok_template").set_value("hermes")
     run(at)
@@ -327,7 +326,8 @@ def test_a_button_under_the_tool_call_error_picks_the_template_it_names_as_the_b
     from ui.kept import SHARED
 
     at = _typed(run(page), ROWS["tool_call"])
-    assert any("'ChatML + tools (Hermes)' (--template hermes)" in e.value for e in at.error)
+    assert any("'ChatML + tools (Hermes)', ChatML" in e.value for e in at.error)
+    assert not any("--template" in e.value for e in at.error)  # the box's words, not the CLI's (helper 138's walk)
     (use,) = [b for b in at.button if b.label == "Use ChatML + tools (Hermes)"]
     use.click()
     run(at)

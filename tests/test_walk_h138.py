@@ -29,6 +29,8 @@ def test_one_problem_in_different_messages_is_not_counted_as_two_ways():
         "Train refuses these rows: In 6 of 6 training rows, the same problem in different messages. Rows 1, 3, 5: "
     ), refused
     assert "message 2" in refused and "message 4" in refused and " ways" not in refused
+    # the template box's words, not the CLI's "(--template hermes)" (item 4 of the walk)
+    assert "'ChatML + tools (Hermes)', ChatML" in refused and "--template" not in refused
 
 
 def test_the_lines_of_the_rows_train_refuses_are_listed_by_row(tmp_path):

@@ -28,7 +28,7 @@ from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ui import alerts, chart_data
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
-from ui.labels import as_in_training, setting_label, template_label, training_default
+from ui.labels import as_in_training, on_data_page, setting_label, template_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
@@ -193,8 +193,10 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
     notices, rest = shown_notices(result.notices, table=result.columns is not None, how=how)
     for unused in (n for n in notices if n.note and n.ignored):  # a table's columns nothing reads: a plain line
         st.caption(f"{alerts.INFO} {unused.message}")
-    notes = [n.message for n in notices if n.note and not n.ignored]
-    problems = [n.message for n in notices if not n.note] + ([rest[0].upper() + rest[1:] + "."] if rest else [])
+    # worded for the page and the CLI at once: here the boxes are "above", and the CLI's `--map` is not said
+    notes = [on_data_page(n.message) for n in notices if n.note and not n.ignored]
+    problems = [on_data_page(n.message) for n in notices if not n.note]
+    problems += [rest[0].upper() + rest[1:] + "."] if rest else []
     for note in notes:
         st.info(note, icon=alerts.INFO)
     if problems:

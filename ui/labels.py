@@ -130,6 +130,12 @@ def in_form_words(message: str) -> str:
     the "last assistant reply" policy masks it; "the completion only" does not
     >>> print(in_form_words("The 'last_assistant' policy trains only the last assistant reply."))
     The "last assistant reply" policy trains only the last assistant reply.
+    >>> print(in_form_words("the built-in 'ChatML + tools (Hermes)' (--template hermes), ChatML with blocks"))
+    the built-in 'ChatML + tools (Hermes)', ChatML with blocks
+    >>> print(in_form_words("384 tokens unless set (`train --max-length`, the Train page's 'Max length (tokens)'); "
+    ...                     "the row is 500 tokens. `tokens --max-length N` shows where a run at N tokens cuts it."))
+    384 tokens unless set (the Train page's **Max length (tokens)**); the row is 500 tokens. The Tokens page's **Max \
+length (tokens)** shows where a run at N tokens cuts it.
     """
     specs = field_specs()
     said = re.sub(r"`(\w+)`", lambda m: f"**{specs[m[1]].label}**" if m[1] in specs else m[0], message)
@@ -141,7 +147,43 @@ def in_form_words(message: str) -> str:
                 return f'{m[1]}"{label.removeprefix("the ")}"' if m[1] else f'"{label}"'
 
             said = re.sub(rf"(\b[Tt]he )?([`'\"]?)\b{policy}\b\2", named, said)
+    for cli, page in CLI_WORDS:
+        said = cli.sub(page, said)
     return said
+
+
+# The CLI's words in a message worded for both (the engine's checks): a browser user has the box, not the flag. A
+# built-in template is named by its box label with its `--template NAME` beside it (`builtin_named`); a row cut at
+# the max length points to `tokens --max-length N` (a walk read both on Tokens, Batches and Train).
+CLI_WORDS = (
+    (re.compile(r" \(--template [\w.-]+\)"), ""),
+    (re.compile(r" \(`train --max-length`, the Train page's '([^']+)'\)"), r" (the Train page's **\1**)"),
+    (re.compile(r"`tokens --max-length N` shows"), "The Tokens page's **Max length (tokens)** shows"),
+)
+
+
+def on_data_page(message: str) -> str:
+    """A note of the data's reading (`ftlib.notices`, worded for the Data page and the CLI at once) as the Data page
+    says it: its boxes "above", not "on the Data page" (the page it is on), and no `--map` of the CLI beside them.
+
+    >>> print(on_data_page("choose `a` as the Answer column on the Data page (`--map a=completion` in the CLI)."))
+    choose `a` as the Answer column above.
+    >>> print(on_data_page("map `q` (Field mapping on the Data page: q -> prompt; --map q=prompt in the CLI)"))
+    map `q` (Field mapping above: q -> prompt)
+    >>> print(on_data_page("Field mapping on the Data page, q -> prompt (CLI: --map q=prompt)."))
+    Field mapping above, q -> prompt.
+    >>> print(on_data_page("the format 'prompt_only' (--format prompt_only) says so; choose `a` on the Data page; "
+    ...                    "`--map a=completion` in the CLI): GRPO"))
+    the format 'prompt_only' says so; choose `a` above): GRPO
+    """
+    return _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
+
+
+# The CLI's way beside the page's, as `ftlib.notices` and `ftlib.formats` word it: "(`--map a=completion` in the CLI)",
+# "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)".
+_CLI_ASIDE = re.compile(
+    r" \(`--map [^`]*` in the CLI\)|;? `?--map [^;)`]*`? in the CLI| \(--format \w+\)| \(CLI: --[^)]*\)"
+)
 
 
 def as_in_training(name: str, value, here: str = "") -> str:
