@@ -110,3 +110,21 @@ def test_a_tables_unused_column_is_offered_only_the_fields_still_free(tmp_path, 
     assert said.endswith(
         "Not used: category (to use one, map it to `input` or `system` under Field mapping above)."
     ), said
+
+
+def test_the_data_pages_notes_name_its_boxes_not_the_clis_flags(tmp_path, monkeypatch):
+    """A Data page box said "read the file as answers marked good or bad (KTO, 'Read the file as' on the Data page,
+    --format unpaired_preference in the CLI)": the page it is on, and a flag a browser user has no use for."""
+    import json
+
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    path = tmp_path / "rated.jsonl"
+    rows = [{"prompt": f"Name a sea {i}.", "completion": "The North Sea.", "rating": i % 5} for i in range(4)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = "\n".join(b.value for b in [*at.info, *at.warning])
+    assert "'Read the file as' above" in said, said
+    assert "on the Data page" not in said and "in the CLI" not in said and "--format" not in said, said

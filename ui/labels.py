@@ -175,14 +175,19 @@ def on_data_page(message: str) -> str:
     >>> print(on_data_page("the format 'prompt_only' (--format prompt_only) says so; choose `a` on the Data page; "
     ...                    "`--map a=completion` in the CLI): GRPO"))
     the format 'prompt_only' says so; choose `a` above): GRPO
+    >>> print(on_data_page("Pick 'kto' ('Read the file as' on the Data page, --format in the CLI) to read them"))
+    Pick 'kto' ('Read the file as' above) to read them
+    >>> print(on_data_page("map it (`--map ok=label` in the CLI, the label box under Field mapping on the Data page)"))
+    map it (the label box under Field mapping above)
     """
     return _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
 
 
 # The CLI's way beside the page's, as `ftlib.notices` and `ftlib.formats` word it: "(`--map a=completion` in the CLI)",
-# "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)".
+# "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)", "(..., --format in the CLI)".
 _CLI_ASIDE = re.compile(
     r" \(`--map [^`]*` in the CLI\)|;? `?--map [^;)`]*`? in the CLI| \(--format \w+\)| \(CLI: --[^)]*\)"
+    r"| \(`--format \w+` in the CLI\)|, `?--format[\w ]*`? in the CLI|(?<=\()`--map [^`]*` in the CLI, "
 )
 
 
