@@ -96,3 +96,24 @@ def test_a_key_inside_the_turns_is_not_offered_a_mapping_that_cannot_take_it():
     assert (
         "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be)" in said
     )
+
+
+def test_evaluate_on_a_data_file_names_the_fields_nothing_reads(capsys, varied_dir, adapter_template, tmp_path):
+    """`evaluate RUN --data FILE` named the rows it could not read but not the fields it left unread, which `train`
+    and `tokens` name (a cold walk: a Parquet file's `lang` and `messages[].name` passed without a word)."""
+    from ftlib import workspace
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    chats = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}], "lang": "en"}
+        for q, a in (("Name a fruit.", "Apple."), ("Name a tree.", "An oak."))
+    ]
+    workspace.save_split("trees", chats[:1], chats[1:])
+    make_run("sft-run", {"model": str(varied_dir), "dataset": "trees"}, adapter=adapter_template)
+    path = tmp_path / "held_out.jsonl"
+    path.write_bytes(_jsonl(*chats) + b"\n{broken\n")
+    assert main(["evaluate", "sft-run", "--data", str(path), "--max-new-tokens", "2", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 3 rows in" in err  # the row it could not read, named before too
+    assert f"warning: a field of {path} is not read: `lang` in 2 rows" in err

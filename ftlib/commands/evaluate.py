@@ -57,9 +57,9 @@ from ftlib.commands import (
     add_data_options,
     column_map,
     device_name,
+    file_warnings,
     json_text,
     positive_int,
-    skipped_warning,
 )
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
@@ -158,9 +158,11 @@ def _evaluate(args) -> int:
     loaded = None  # a --data file's LoadResult: where in the file each row is
     if args.data:
         rows, loaded = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
-        # A data file's rows it could not read are named on stderr, not skipped unsaid.
-        warning = loaded and skipped_warning(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map))
-        if warning:
+        # A data file's rows it could not read and its fields nothing reads are named on stderr, as `train` names
+        # them, not skipped unsaid.
+        for warning in (
+            file_warnings(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)) if loaded else []
+        ):
             print(warning, file=sys.stderr)
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
             split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
