@@ -128,3 +128,17 @@ def test_the_data_pages_notes_name_its_boxes_not_the_clis_flags(tmp_path, monkey
     said = "\n".join(b.value for b in [*at.info, *at.warning])
     assert "'Read the file as' above" in said, said
     assert "on the Data page" not in said and "in the CLI" not in said and "--format" not in said, said
+
+
+def test_the_train_forms_early_stopping_warnings_name_its_boxes_not_the_clis_flags():
+    """Train's warnings on early stopping said "(`--test-size 0.1` in the CLI)" and "`--eval-every` in the CLI" to a
+    browser user, beside the form's own box (`in_form_words`, which the Train page passes its warnings through)."""
+    from ftlib.config import RunConfig, field_specs
+    from ftlib.overfitting import preflight_warnings
+    from ui.labels import in_form_words
+
+    none_held_out = preflight_warnings(RunConfig(model="m", dataset="d", early_stopping_patience=2), 0)
+    rare = preflight_warnings(RunConfig(model="m", dataset="d", early_stopping_patience=2, max_steps=9), 5)
+    said = [in_form_words(w) for w in [*none_held_out, *rare]]
+    assert len(said) == 2 and not any("--" in w or "in the CLI" in w for w in said), said
+    assert said[1].endswith(f"(**{field_specs()['eval_every'].label}**) so it is measured often enough to stop early.")
