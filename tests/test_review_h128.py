@@ -35,25 +35,18 @@ def test_a_kto_runs_held_out_rewards_and_margin_are_over_answers_not_batches(tin
     Evaluate, which says the held-out rewards are beta times its per-answer mean changes, could not match it. Logged
     by answer, batches of 2 give what one batch of all 5 gives."""
     import pytest
-    import torch
 
     from ftlib.training import build_trainer
     from tests.test_alignment_pinned import KTO_ROWS
     from tests.test_training import tiny_config
+    from tests.test_walk_h115 import batched_and_whole
 
     held_out = [KTO_ROWS[i] for i in (0, 2, 4, 1, 3)]  # good, good, good, bad, bad
     trainer = build_trainer(
         tiny_config(tiny_model_dir, method="kto", batch_size=2), tmp_path, rows=(KTO_ROWS[6:], held_out)
     ).trainer
     assert [b["label"].tolist() for b in trainer.get_eval_dataloader()] == [[True, True], [True, False], [False]]
-    torch.manual_seed(3)
-    with torch.no_grad():  # the adapter moved away from the reference model (LoRA's B starts at 0): rewards not 0
-        for name, p in trainer.model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.5)
-    in_twos = trainer.evaluate()
-    trainer.args.per_device_eval_batch_size = 5
-    in_one = trainer.evaluate()
+    in_twos, in_one = batched_and_whole(trainer, 5)
     assert in_one["eval_rewards/margins"] != pytest.approx(0, abs=1e-6)
     for key in ("eval_rewards/margins", "eval_rewards/chosen", "eval_rewards/rejected", "eval_logps/chosen"):
         assert in_twos[key] == pytest.approx(in_one[key], rel=1e-4, abs=1e-6), key

@@ -13,6 +13,19 @@ from ftlib.training import build_trainer
 from tests.test_training import PREF_ROWS, tiny_config
 
 
+def batched_and_whole(trainer, rows: int) -> tuple[dict, dict]:
+    """`trainer.evaluate()` in its own eval batches and in one batch of all `rows`, its LoRA adapter first moved away
+    from the reference model (LoRA's B starts at 0, so every reward and margin would be 0 and any weighing agree)."""
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for name, p in trainer.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    in_batches = trainer.evaluate()
+    trainer.args.per_device_eval_batch_size = rows
+    return in_batches, trainer.evaluate()
+
+
 def test_a_dpo_runs_held_out_reward_accuracy_is_over_pairs_not_batches(tiny_model_dir, tmp_path):
     """3 held-out pairs in batches of 2 and 1: TRL averages each batch's mean, so the Train page read "held-out reward
     accuracy 50%", a value 3 pairs cannot give (a cold walk). Logged by pair, it equals the value of one batch of all
@@ -23,14 +36,7 @@ def test_a_dpo_runs_held_out_reward_accuracy_is_over_pairs_not_batches(tiny_mode
     trainer = build_trainer(
         tiny_config(tiny_model_dir, method="dpo", batch_size=2), tmp_path, rows=(PREF_ROWS[:1], held_out)
     ).trainer
-    torch.manual_seed(3)
-    with torch.no_grad():  # the adapter moved away from the reference model (LoRA's B starts at 0): margins not 0
-        for name, p in trainer.model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.5)
-    in_twos = trainer.evaluate()
-    trainer.args.per_device_eval_batch_size = 3
-    in_one = trainer.evaluate()
+    in_twos, in_one = batched_and_whole(trainer, 3)
     assert len(trainer.eval_dataset) == 3
     assert in_one["eval_rewards/accuracies"] in (pytest.approx(1 / 3), pytest.approx(2 / 3))  # a number of thirds
     for key in ("eval_rewards/accuracies", "eval_rewards/margins", "eval_rewards/chosen", "eval_logps/rejected"):
