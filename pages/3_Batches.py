@@ -400,7 +400,7 @@ def whole_split(
     for said in batch_costs.untrained_warnings(untrained, max_length, f"the loss policy '{policy}'", fixes):
         st.warning(said, icon=alerts.WARNING)
     for said in cut:  # the rows kept, cut: the "cut" column alone said it (helper 104's walk); `train`'s words
-        st.warning(said, icon=alerts.WARNING)
+        st.warning(in_form_words(said), icon=alerts.WARNING)  # the Train page's boxes, not `--packing`
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
     st.plotly_chart(strategies_chart(table), width="stretch")

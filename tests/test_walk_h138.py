@@ -142,3 +142,15 @@ def test_the_train_forms_early_stopping_warnings_name_its_boxes_not_the_clis_fla
     said = [in_form_words(w) for w in [*none_held_out, *rare]]
     assert len(said) == 2 and not any("--" in w or "in the CLI" in w for w in said), said
     assert said[1].endswith(f"(**{field_specs()['eval_every'].label}**) so it is measured often enough to stop early.")
+
+
+def test_batches_says_how_to_train_a_cut_document_whole_in_the_train_pages_words():
+    """Batches' warning on documents cut at the max length ended "(Train page: Rows longer than max length; --packing
+    --packing-strategy bfd_split)": the CLI's flags to a browser user, beside the Train page's box."""
+    docs = [{"text": f"Document {i}. " + "The tide comes in and goes out. " * (4 + 30 * (i % 2))} for i in range(4)]
+    workspace.save_split("long-docs", docs, docs[:1], {"format": "text"})
+    at = run_page()
+    at.number_input(key="batch_max_length").set_value(64).run()
+    assert not at.exception, at.exception
+    (said,) = [w.value for w in at.warning if "longer than the max length of 64 tokens and cut" in w.value]
+    assert "(Train page: Rows longer than max length)" in said and "--packing" not in said, said

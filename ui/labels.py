@@ -162,6 +162,8 @@ CLI_WORDS = (
     # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`eval_every`, `--eval-every`
     # in the CLI)" (`overfitting.preflight_warnings`)
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
+    # the flags after the form's words: "(Train page: Rows longer than max length; --packing --packing-strategy ...)"
+    (re.compile(r"; --[\w -]*\)"), ")"),
 )
 
 
