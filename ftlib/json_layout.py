@@ -7,8 +7,9 @@ A .json file is one JSON value; its rows are the value itself when it is an arra
 object that wraps them (`{"version": 2, "data": [...]}`, the keys beside it named in the note), the arrays of several
 such keys one after the other (`{"train": [...], "test": [...]}`), lists of cells by column, or one of the layouts
 pandas' `DataFrame.to_json` writes (`pandas_layout`), or the Hugging Face dataset viewer's API answer (`{"rows":
-[{"row_idx", "row", "truncated_cells"}]}`: each 'row', the cells the viewer cut named). An object that is itself a
-row (a conversation, a row with `tools`) stays one row.
+[{"row_idx", "row", "truncated_cells"}]}`: each 'row', the cells the viewer cut named); any of these one key further
+in (`{"version": 2, "data": {"train": [...], "test": [...]}}`). An object that is itself a row (a conversation, a
+row with `tools`) stays one row.
 
 Not known here: reading the text, numbering rows and their errors (readers.py), formats (formats.py).
 """
@@ -72,7 +73,7 @@ def _viewer_rows(value: Any) -> tuple[list, str] | None:
     return [r["row"] for r in items], note
 
 
-def json_layout(value: Any) -> tuple[list, str | None]:
+def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
     not read.
@@ -81,6 +82,9 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     "The rows are read from the key 'data'; the keys 'version', 'meta' are not rows and are ignored."
     >>> json_layout({"train": [{"text": "a"}, {"text": "b"}], "sources": [{"url": "x"}]})[1]
     "The rows are read from the key 'train'; the key 'sources' is not rows and is ignored."
+
+    An object whose rows are one key further in (`{"version": 2, "data": {"train": [...], "test": [...]}}`, or
+    `{"data": {column: [cells]}}`) is read as that key's object would be, with `nested` (one level only).
     """
     viewer = _viewer_rows(value)
     if viewer:
@@ -137,7 +141,33 @@ def json_layout(value: Any) -> tuple[list, str | None]:
     if lists and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
         keys = list(lists)  # columns: {"instruction": [...], "output": [...]}
         return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
-    return [value], None
+    inner = _nested_rows(value) if nested else None
+    return inner or ([value], None)
+
+
+def _nested_rows(value: dict) -> tuple[list, str] | None:
+    """(rows, a note) of an object holding its rows one key further in ({"data": {"train": [...]}}, {"data":
+    {column: [cells]}}), else None: exactly one key's object must read as rows, and the object is not a row."""
+    if _ROW_KEYS & set(value) or any(isinstance(v, list) and v for v in value.values()):
+        return None  # a row with an object field, or lists beside that are not rows: not a wrapper
+    found = []
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            rows, note = json_layout(inner, nested=False)
+            # The inner object read as itself (one row) is not rows found: only a layout of several counts.
+            if not (len(rows) == 1 and rows[0] is inner) and rows and all(isinstance(r, dict) for r in rows):
+                found.append((key, rows, note))
+    if len(found) != 1:
+        return None
+    ((key, rows, note),) = found
+    columns = "it holds them as lists of cells by column ({column: [cells]}): the n-th cell of each column is row n."
+    how = note or columns
+    others = [f"'{k}'" for k, v in value.items() if k != key and has_value(v)]
+    text = f"The rows are read from under the key '{key}'; {how[0].lower()}{how[1:]}"
+    if others:
+        which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
+        text += f" The {which} not rows and ignored."
+    return rows, text
 
 
 def _numbered(value: dict) -> bool:

@@ -1,0 +1,52 @@
+"""A .json file holding its rows one key further in: `{"data": {column: [cells]}}` and `{"data": {"train": [...],
+"test": [...]}}` were one record, refused as "its rows have the fields version, data" with a `--map` fix that could
+not help. They are read as rows, with a note saying where from."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib.cli import main
+from ftlib.data import load_bytes
+
+
+def test_columns_under_a_key_are_read_as_rows_with_a_note():
+    document = {"version": 2, "data": {"instruction": ["Name a colour.", "Add 2 and 3."], "output": ["Teal.", "5"]}}
+    result = load_bytes(json.dumps(document).encode(), "cols.json")
+    assert (result.format, result.errors) == ("alpaca", [])
+    assert [r["messages"][-1]["content"] for r in result.rows] == ["Teal.", "5"]
+    assert [(n.message, n.note) for n in result.notices] == [
+        (
+            "The rows are read from under the key 'data'; it holds them as lists of cells by column ({column: "
+            "[cells]}): the n-th cell of each column is row n. The key 'version' is not rows and ignored.",
+            True,
+        )
+    ]
+
+
+def test_splits_under_a_key_are_read_together_with_the_split_note():
+    pairs = [{"prompt": f"Which number follows {i}?", "completion": f"{i + 1}."} for i in range(5)]
+    document = {"data": {"train": pairs[:3], "test": pairs[3:]}}
+    result = load_bytes(json.dumps(document).encode(), "splits.json")
+    assert (result.format, result.errors, len(result.rows)) == ("prompt_completion", [], 5)
+    (notice,) = result.notices
+    assert notice.message.startswith(
+        "The rows are read from under the key 'data'; the rows of the keys 'train' (3 rows) and 'test' (2 rows) are "
+        "read together, in that order"
+    )
+    assert "--test-file TEST" in notice.message
+
+
+def test_one_row_with_an_object_field_stays_one_row():
+    row = {"prompt": "Hi?", "completion": "Hello.", "meta": {"tags": ["a", "b"], "scores": [1, 2]}}
+    result = load_bytes(json.dumps(row).encode(), "one.json")
+    assert (result.format, len(result.rows)) == ("prompt_completion", 1)
+    assert not any("under the key" in n.message for n in result.notices)
+
+
+def test_cli_inspect_reads_columns_under_a_key(tmp_path, capsys):
+    path = tmp_path / "cols.json"
+    path.write_text(json.dumps({"data": {"text": ["One line.", "Another line."]}}))
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "rows read:  2" in out and "under the key 'data'" in out
