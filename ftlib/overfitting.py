@@ -282,8 +282,8 @@ def preflight_warnings(config: RunConfig, eval_rows: int) -> list[str]:
     if not config.eval_every and (config.max_steps or config.epochs <= config.early_stopping_patience):
         return [
             f"Early stopping waits for {config.early_stopping_patience} evaluation(s) without improvement, but the "
-            "held-out loss is measured only once per epoch: set 'Evaluate every N steps' (`eval_every`, "
-            "`--eval-every` in the CLI) so it is measured often enough to stop early."
+            "held-out loss is measured only once per epoch: set 'Evaluate every N steps' (`--eval-every` in the CLI) "
+            "so it is measured often enough to stop early."
         ]
     return []
 

@@ -65,8 +65,8 @@ def test_early_stopping_once_per_epoch_names_the_setting_and_setting_it_ends_the
     """The CLI printed "set 'Evaluate every N steps'", the Train page's label, which no flag is called."""
     config = RunConfig(model="m", dataset="x", early_stopping_patience=2, max_steps=20)
     (warning,) = overfitting.preflight_warnings(config, eval_rows=10)
-    setting = re.search(r"`(\w+)`", warning).group(1)
-    assert f"`--{setting.replace('_', '-')}`" in warning  # the flag the CLI takes for it
+    flag = re.search(r"`--([\w-]+)` in the CLI", warning).group(1)  # the flag the CLI takes for it
+    setting = flag.replace("-", "_")
     followed = RunConfig(model="m", dataset="x", early_stopping_patience=2, max_steps=20, **{setting: 5})
     assert overfitting.preflight_warnings(followed, eval_rows=10) == []
 

@@ -141,7 +141,10 @@ def test_the_train_forms_early_stopping_warnings_name_its_boxes_not_the_clis_fla
     rare = preflight_warnings(RunConfig(model="m", dataset="d", early_stopping_patience=2, max_steps=9), 5)
     said = [in_form_words(w) for w in [*none_held_out, *rare]]
     assert len(said) == 2 and not any("--" in w or "in the CLI" in w for w in said), said
-    assert said[1].endswith(f"(**{field_specs()['eval_every'].label}**) so it is measured often enough to stop early.")
+    # The box once, by the name the form gives it ("set 'Evaluate every N steps' (**Evaluate every N steps (0 = each
+    # epoch)**)" said it twice when the engine named the setting `eval_every` beside it).
+    box = field_specs()["eval_every"].label.split(" (")[0]
+    assert said[1].endswith(f"set '{box}' so it is measured often enough to stop early.") and said[1].count(box) == 1
 
 
 def test_batches_says_how_to_train_a_cut_document_whole_in_the_train_pages_words():

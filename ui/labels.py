@@ -159,8 +159,8 @@ CLI_WORDS = (
     (re.compile(r" \(--template [\w.-]+\)"), ""),
     (re.compile(r" \(`train --max-length`, the Train page's '([^']+)'\)"), r" (the Train page's **\1**)"),
     (re.compile(r"`tokens --max-length N` shows"), "The Tokens page's **Max length (tokens)** shows"),
-    # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`eval_every`, `--eval-every`
-    # in the CLI)" (`overfitting.preflight_warnings`)
+    # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`--eval-every` in the CLI)"
+    # (`overfitting.preflight_warnings`)
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
     # the flags after the form's words: "(Train page: Rows longer than max length; --packing --packing-strategy ...)"
     (re.compile(r"; --[\w -]*\)"), ")"),
