@@ -50,13 +50,19 @@ def each(n: int) -> str:
 
 
 def evaluate_measured_over(
-    rows: Sequence, answer_at: str = "last", total: int | None = None, method: str | None = None
+    rows: Sequence,
+    answer_at: str = "last",
+    total: int | None = None,
+    method: str | None = None,
+    source: str | None = None,
 ) -> str:
     """What Evaluate's base and tuned loss are the average of, for its result rows (`EvalRow`s: `tokens`, `is_text`,
     `is_pair`): "Average loss per answer token of the last reply of each of the 5 held-out rows (412 tokens, each
     counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated. Answered at every
     reply (the rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of. A
     KTO run's (`method` "kto") pairs: it trained each rejected answer as a bad one, which no loss here counts, said so.
+    `source`: the name of the data file the rows are from (`evaluate --data FILE`), named instead of "held-out":
+    "... of each of the 3 rows of test.jsonl".
 
     >>> R = SimpleNamespace
     >>> items = [R(index=0, reply=1, tokens=5, is_text=False, is_pair=False), R(index=0, reply=2, tokens=4,
@@ -67,17 +73,21 @@ def evaluate_measured_over(
     texts = sum(r.is_text for r in rows)
     pairs = sum(r.is_pair for r in rows)
     chats = len(rows) - texts - pairs
+
+    def of(n: int, noun: str) -> str:  # "2 held-out rows", or with --data "2 rows of test.jsonl": not held-out
+        return f"{plural(n, noun)} of {source}" if source else plural(n, f"held-out {noun}")
+
     reply = ANSWER_AT.get(answer_at, ANSWER_AT["last"]).removeprefix("the ")
-    parts = [f"the {reply} of {each(chats)}the {plural(chats, 'held-out row')}"] if chats else []
+    parts = [f"the {reply} of {each(chats)}the {of(chats, 'row')}"] if chats else []
     evaluated = len(rows)
     if answer_at == "every":  # an item per reply: the rows they are of, and how many replies
         replies = [r for r in rows if not r.is_text and not r.is_pair]
         conversations = len({r.index for r in replies})
         evaluated = len({r.index for r in rows})
-        said = f"the {plural(len(replies), 'reply', 'replies')} of the {plural(conversations, 'held-out row')}"
+        said = f"the {plural(len(replies), 'reply', 'replies')} of the {of(conversations, 'row')}"
         parts = [said] if replies else []
-    parts += [f"the chosen answer of {each(pairs)}the {plural(pairs, 'held-out pair')}"] if pairs else []
-    parts += [f"every token of the {plural(texts, 'held-out text')}"] if texts else []
+    parts += [f"the chosen answer of {each(pairs)}the {of(pairs, 'pair')}"] if pairs else []
+    parts += [f"every token of the {of(texts, 'text')}"] if texts else []
     tokens = sum(r.tokens for r in rows)
     # "the first 3" only where they are (rows skipped before them, a row past the cut, leave later ones scored)
     indices = sorted({r.index for r in rows}) if all(hasattr(r, "index") for r in rows) else None
@@ -88,7 +98,8 @@ def evaluate_measured_over(
     some = f"; {first} of the run's {total}" if total and total > evaluated else ""
     if texts == len(rows):  # raw text only: every token is scored
         texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
-        return f"Average loss per token of the held-out texts: {texts_said}."
+        whose = f"the texts of {source}" if source else "the held-out texts"
+        return f"Average loss per token of {whose}: {texts_said}."
     what = "scored token" if texts else "answer token"
     said = f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
     if pairs and method == "kto":  # trained as good and bad answers (`alignment.training_rows`): half not counted

@@ -191,7 +191,7 @@ def test_the_cli_evaluates_every_reply(capsys, varied_dir, adapter_template, tmp
         (2, 1, "line 2"),
     ]
     assert (agg["rows"], agg["replies"]) == (2, 3)
-    assert "the 3 replies of the 2 held-out rows" in err
+    assert "the 3 replies of the 2 rows of weather.jsonl" in err  # a --data file's rows, not held-out ones
     pairs = tmp_path / "pairs.jsonl"
     workspace.write_jsonl(pairs, [PAIR])
     argv[argv.index(str(data))] = str(pairs)

@@ -219,7 +219,7 @@ def _evaluate(args) -> int:
         heldout = (info.meta, len(info.test_rows), "the run's")
     elif args.data and loaded is None:  # a saved split's test part
         heldout = (saved_split_meta(args.data), len(rows), "the split's")
-    notes = _loss_notes(args, result, info)
+    notes = _loss_notes(args, result, info, loaded)
     _report(args, result, model, template, preference_beta, loaded, heldout, notes, labels)
     return 0
 
@@ -474,15 +474,19 @@ def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     return out
 
 
-def _loss_notes(args, result, info) -> list[str]:
+def _loss_notes(args, result, info, loaded=None) -> list[str]:
     """What the base and tuned loss are the average of (`ftlib.loss_words`), and on a run's own held-out rows why the
-    Train page's held-out loss of it differs; [] for a reward model's or a GRPO run's result (no reference loss)."""
+    Train page's held-out loss of it differs; [] for a reward model's or a GRPO run's result (no reference loss).
+    `loaded`: a --data file's LoadResult, whose rows are named as that file's, not as held-out rows."""
     from ftlib.loss_words import evaluate_measured_over, train_heldout_note
 
     if not isinstance(getattr(result, "answer_at", None), str):
         return []
     method = info.method if info is not None else None  # a KTO run's pairs: their rejected answers not counted
-    notes = [f"loss here: {evaluate_measured_over(result.rows, result.answer_at, method=method)}"]
+    # A --data file's rows are named as its rows, not as held-out ones (a saved split's test part is held out).
+    source = Path(args.data).name if loaded is not None else None
+    over = evaluate_measured_over(result.rows, result.answer_at, method=method, source=source)
+    notes = [f"loss here: {over}"]
     if info is not None and not args.data:
         # Each row once: answered at every reply, a row of several replies is several items.
         rows = [info.test_rows[i] for i in dict.fromkeys(r.index for r in result.rows)]
