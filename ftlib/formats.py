@@ -66,6 +66,7 @@ from ftlib.turns import (
     check_conversation,
     check_tool_order,
     has_value,
+    history_turns,
     json_value,
     kind_name,
     media_problem,
@@ -313,16 +314,7 @@ def _history(rec: Record) -> list[dict]:
     value = rec.get("history")
     if not has_value(value):
         return []
-    value = json_value(_written(rec, value, "history", looks_like_pairs), "'history'")
-    if not isinstance(value, list):
-        raise RowProblem("'history' must be a list of [instruction, response] pairs")
-    turns = []
-    for k, pair in enumerate(value, start=1):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise RowProblem(f"entry {k} of 'history' must be an [instruction, response] pair")
-        turns.append({"role": "user", "content": text(pair[0], f"the instruction of 'history' entry {k}")})
-        turns.append({"role": "assistant", "content": text(pair[1], f"the response of 'history' entry {k}")})
-    return turns
+    return history_turns(json_value(_written(rec, value, "history", looks_like_pairs), "'history'"))
 
 
 def _alpaca_prompt(rec: Record) -> list[dict]:

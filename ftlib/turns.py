@@ -127,6 +127,22 @@ def text(value: Any, what: str, optional: bool = False) -> str | None:
     return value
 
 
+def history_turns(value: Any) -> list[dict]:
+    """Alpaca `history` (already out of its JSON text): [[instruction, response], ...] -> user/assistant turns;
+    RowProblem naming the first entry that is not a pair, and what it is instead (how many items it has)."""
+    if not isinstance(value, list):
+        raise RowProblem("'history' must be a list of [instruction, response] pairs")
+    turns = []
+    for k, pair in enumerate(value, start=1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            n = len(pair) if isinstance(pair, (list, tuple)) else None
+            got = f"it is {kind_name(pair)}" if n is None else f"it has {n} item{'' if n == 1 else 's'}"
+            raise RowProblem(f"entry {k} of 'history' must be an [instruction, response] pair, but {got}")
+        turns.append({"role": "user", "content": text(pair[0], f"the instruction of 'history' entry {k}")})
+        turns.append({"role": "assistant", "content": text(pair[1], f"the response of 'history' entry {k}")})
+    return turns
+
+
 def json_value(value: Any, what: str) -> Any:
     """`value`, or the value its JSON text holds when it is text (lists and objects travel as text in CSV cells)."""
     if not isinstance(value, str):

@@ -567,7 +567,17 @@ REFUSALS = [
     (
         "history-not-pairs",
         {"instruction": "i", "output": "o", "history": [["only one"]]},
-        r"entry 1 of 'history' must be an \[instruction, response\] pair",
+        r"entry 1 of 'history' must be an \[instruction, response\] pair, but it has 1 item$",
+    ),
+    (  # a CLI walk (h141): an entry of three items was refused without saying it has three
+        "history-entry-of-three",
+        {"instruction": "i", "output": "o", "history": [["q", "a"], ["q2", "a2", "extra"]]},
+        r"entry 2 of 'history' must be an \[instruction, response\] pair, but it has 3 items$",
+    ),
+    (
+        "history-entry-not-a-list",
+        {"instruction": "i", "output": "o", "history": ["q"]},
+        r"entry 1 of 'history' must be an \[instruction, response\] pair, but it is text$",
     ),
     ("empty-text", {"text": "   "}, r"the text is empty"),
     (  # a cold review: OpenAI's legacy `functions` beside `tools` that name other functions
