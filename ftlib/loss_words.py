@@ -110,6 +110,23 @@ def evaluate_measured_over(
     return said
 
 
+def reward_margin_note(beta: float, margin: float) -> str:
+    """How `evaluate`'s two margins of a DPO/KTO run relate: `margin` (its `mean_reward_margin`, nats) is the
+    log-ratio margin; TRL's rewards/margins (`trl_reward_margin`, what training logged) is `beta` x it.
+
+    >>> reward_margin_note(0.1, 67.77)
+    "trl_reward_margin is beta x mean_reward_margin (0.1 x 67.77 = 6.78): mean_reward_margin is how much more tuning \
+raised each pair's chosen answer's log-probability than its rejected one's, against the base model (nats, summed \
+over each answer's tokens); TRL's rewards/margins, which training logged and the Train page charts, is it times beta."
+    """
+    return (
+        f"trl_reward_margin is beta x mean_reward_margin ({beta:g} x {margin:.2f} = {beta * margin:.2f}): "
+        "mean_reward_margin is how much more tuning raised each pair's chosen answer's log-probability than its "
+        "rejected one's, against the base model (nats, summed over each answer's tokens); TRL's rewards/margins, "
+        "which training logged and the Train page charts, is it times beta."
+    )
+
+
 # What a preference run's Train held-out loss is (TRL's loss of the method), where it is not a per-token loss.
 OWN_LOSS = {
     "dpo": "DPO's objective on the held-out pairs (lower as each pair's chosen answer gains on its rejected one, "

@@ -542,6 +542,11 @@ def _report(
             print(f"how sure: {line}")
         for line in labels.lines(beta=beta) if labels is not None else []:  # as the Evaluate page says them
             print(f"labels: {line}")
+    if "trl_reward_margin" in agg:  # the two margins side by side differ by beta (a walk: 67.77 beside 6.78)
+        from ftlib.loss_words import reward_margin_note
+
+        note = reward_margin_note(beta, agg["mean_reward_margin"])
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     for note in loss_notes:  # what the loss numbers are of (with --json on stderr: stdout stays one JSON object)
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     rows = getattr(result, "rows", [])

@@ -1,0 +1,44 @@
+"""DPO `evaluate` printed `mean_reward_margin: 67.77` beside `trl_reward_margin: 6.78` with nothing saying the
+second is beta x the first (TRL's rewards/margins, what training logged): a note says so, with the numbers."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib import workspace
+from ftlib.cli import main
+from ftlib.testing import make_run
+
+
+def test_a_dpo_evaluate_says_how_its_two_margins_relate(capsys, varied_dir, adapter_template):
+    pairs = [
+        {
+            "prompt": [{"role": "user", "content": f"Pick a fruit, round {i}."}],
+            "chosen": [{"role": "assistant", "content": "A pear."}],
+            "rejected": [{"role": "assistant", "content": "Gravel."}],
+        }
+        for i in range(3)
+    ]
+    workspace.save_split("fruit-pairs", pairs[:1], pairs)
+    config = {"model": str(varied_dir), "dataset": "fruit-pairs", "method": "dpo", "beta": 0.25}
+    run = make_run("run-dpo-fruit", config, adapter=adapter_template)
+    assert main(["evaluate", str(run.path), "--max-new-tokens", "2"]) == 0
+    out = capsys.readouterr().out
+    margin = float(next(ln.split(": ")[1] for ln in out.splitlines() if ln.startswith("mean_reward_margin: ")))
+    assert f"note: trl_reward_margin is beta x mean_reward_margin (0.25 x {margin:.2f} = " in out
+    assert "TRL's rewards/margins, which training logged and the Train page charts, is it times beta." in out
+    # With --json, stdout stays one JSON object: the note goes to stderr.
+    assert main(["evaluate", str(run.path), "--max-new-tokens", "2", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["beta"] == 0.25 and "note: trl_reward_margin is beta x mean_reward_margin" in err
+
+
+def test_a_run_without_beta_prints_no_margin_note(capsys, varied_dir, adapter_template):
+    workspace.save_split(
+        "plain-chats",
+        [{"messages": [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Hello."}]}],
+        [{"messages": [{"role": "user", "content": "Bye."}, {"role": "assistant", "content": "Goodbye."}]}],
+    )
+    run = make_run("run-lora-plain", {"model": str(varied_dir), "dataset": "plain-chats"}, adapter=adapter_template)
+    assert main(["evaluate", str(run.path), "--max-new-tokens", "2"]) == 0
+    assert "trl_reward_margin" not in capsys.readouterr().out
