@@ -367,10 +367,10 @@ with st.container():
     # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
         answers, own_rate = len(settings) * len(model_names), st.session_state.get(RATE_KEY)
+        prefill = sum(len(ids) for ids in prompt_ids.values())  # each model reads the prompt once
         if own_rate:
-            note = long_grid_note(answers, max_new, own_rate)
+            note = long_grid_note(answers, max_new, own_rate, prefill)
         else:
-            prefill = sum(len(ids) for ids in prompt_ids.values())  # each model reads the prompt once
             defaults = decode_rate.DEFAULT_TOKENS_PER_S["cpu"] if model == "default" else None
             note = first_grid_note(answers, max_new, prefill, decode_rate.measured("cpu", model), defaults)
         if note:

@@ -1026,6 +1026,7 @@ def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next
     limit, answers finished and the time; a finished one what it took."""
     import time
 
+    from ftlib import decode_rate
     from ui.compare_view import duration
 
     at = open_page("pages/5_Compare.py", varied_dir)
@@ -1050,8 +1051,14 @@ def test_a_long_grid_says_how_far_it_is_what_it_took_and_about_how_long_the_next
     at.session_state["compare_job"] = None  # no grid of its own to measure (the page keeps the walk's speed)
     at.slider(key="compare_max_new").set_value(512).run()
     notes = [c.value for c in at.caption if c.value.startswith("⏱")]
+    # Said as the estimate before a first grid says it (a newcomer's walk: "and the prompt" before, not after), the
+    # prompt's tokens counted alike (decode_rate.grid_work: each model reads it once).
+    (seen,) = [e.label for e in at.expander if e.label.startswith("What the model sees (")]
+    prompt = int(re.match(r"What the model sees \((\d+) tokens", seen).group(1))
+    seconds = decode_rate.grid_work(6, 512, prefill_tokens=2 * prompt) / (4096 / 237)
     assert notes == [
-        "⏱ Up to 3,072 tokens (6 answers × 512): about 2 min 58 s on this CPU at the 17.3 tokens/s of your last grid."
+        f"⏱ Up to 3,072 tokens (6 answers × 512, and the prompt): about {duration(seconds)} on this CPU at the 17.3 "
+        "tokens/s of your last grid."
     ]
 
     # The same grid seen mid-way (AppTest runs no timer: the page's next poll, drawn by hand): 10 tokens an answer.

@@ -204,23 +204,27 @@ def so_far_and_left(elapsed_s: float, fraction: float) -> str:
 LONG_ON_CPU = 256
 
 
-def long_grid_note(answers: int, max_new_tokens: int, tokens_per_s: float | None) -> str | None:
-    """Beside the max-new-tokens slider on a CPU: about how long a grid of `answers` may take, from the tokens per
-    second the session's last grid measured (None: not measured yet; then only that a high limit is long).
+def long_grid_note(
+    answers: int, max_new_tokens: int, tokens_per_s: float | None, prefill_tokens: int = 0
+) -> str | None:
+    """Beside the max-new-tokens slider on a CPU: about how long a grid of `answers` may take, from its work
+    (ftlib.decode_rate.grid_work: the answers' tokens and the prompt's `prefill_tokens`, as `first_grid_note` counts
+    it, so the estimate reads alike before and after a first grid) and the tokens per second the session's last grid
+    measured (None: not measured yet; then only that a high limit is long).
 
-    >>> long_grid_note(8, 512, 17.3)
-    '⏱ Up to 4,096 tokens (8 answers × 512): about 3 min 57 s on this CPU at the 17.3 tokens/s of your last grid.'
+    >>> long_grid_note(8, 512, 17.3, prefill_tokens=92)[:80]
+    '⏱ Up to 4,096 tokens (8 answers × 512, and the prompt): about 3 min 57 s on this'
     >>> long_grid_note(8, 96, 17.3) is None, long_grid_note(8, 96, None) is None
     (True, True)
     """
     most = answers * max_new_tokens
     if tokens_per_s:
-        seconds = most / tokens_per_s
+        seconds = decode_rate.grid_work(answers, max_new_tokens, prefill_tokens) / tokens_per_s
         if seconds < 60:
             return None
         return (
-            f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}): about {duration(seconds)} on this CPU "
-            f"at the {tokens_per_s:.1f} tokens/s of your last grid."
+            f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}, and the prompt): about "
+            f"{duration(seconds)} on this CPU at the {tokens_per_s:.1f} tokens/s of your last grid."
         )
     if max_new_tokens < LONG_ON_CPU:
         return None
