@@ -184,14 +184,19 @@ def on_data_page(message: str) -> str:
     Pick 'kto' ('Read the file as' above) to read them
     >>> print(on_data_page("map it (`--map ok=label` in the CLI, the label box under Field mapping on the Data page)"))
     map it (the label box under Field mapping above)
+    >>> print(on_data_page("map it under Field mapping on the Data page (`--map A=prompt`, `--map B=completion` in "
+    ...                    "the CLI)"))
+    map it under Field mapping above
     """
     return _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
 
 
-# The CLI's way beside the page's, as `ftlib.notices` and `ftlib.formats` word it: "(`--map a=completion` in the CLI)",
+# The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
+# "(`--map a=completion` in the CLI)", "(`--map A=prompt`, `--map B=completion` in the CLI)",
 # "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)", "(..., --format in the CLI)".
 _CLI_ASIDE = re.compile(
-    r" \(`--map [^`]*` in the CLI\)|;? `?--map [^;)`]*`? in the CLI| \(--format \w+\)| \(CLI: --[^)]*\)"
+    r" \(`--map [^`]*`(?:, `--map [^`]*`)* in the CLI\)|;? `?--map [^;)`]*`? in the CLI| \(--format \w+\)"
+    r"| \(CLI: --[^)]*\)"
     r"| \(`--format \w+` in the CLI\)|, `?--format[\w ]*`? in the CLI|(?<=\()`--map [^`]*` in the CLI, "
 )
 

@@ -34,6 +34,7 @@ from ui.data_files import (
 from ui.data_view import show_report
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, restore
+from ui.labels import on_data_page
 
 # Where a saved split's test rows come from: drawn from this file, or the data's own test file (published split).
 TEST_FROM = {"split": "split from this file", "file": "from another file (the data's own test split)"}
@@ -217,8 +218,8 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
         check_path(test_path).stat()  # a missing or unreadable file said in words
         test_key = (test_path, file_stamp(test_path), key[2], key[3], test_shown)
         test = load_cached(*test_key)
-    except UserError as exc:
-        st.error(f"**Test file**: could not read {test_shown}: {exc}", icon=alerts.ERROR)
+    except UserError as exc:  # a mapping it needs is said as the page's boxes, not the CLI's `--map`
+        st.error(f"**Test file**: could not read {test_shown}: {on_data_page(str(exc))}", icon=alerts.ERROR)
         return None
     except OSError as exc:
         st.error(f"**Test file**: could not read {test_shown}: {os_failure(exc)}.", icon=alerts.ERROR)

@@ -1,0 +1,48 @@
+"""Helper 140's walk: engine messages worded for the page and the CLI at once, read on the pages without the CLI's
+flags: a Data page test file that needs a mapping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.labels import on_data_page
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _allowed_data_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_mapping_asides_with_several_flags_leave_no_cli_words():
+    said = on_data_page(
+        "map it under Field mapping on the Data page (`--map COLUMN=prompt`, `--map COLUMN=completion` in the CLI)"
+    )
+    assert said == "map it under Field mapping above", said
+
+
+def test_a_test_file_the_engine_cannot_read_unmapped_is_said_in_the_pages_words(tmp_path):
+    train = [{"instruction": f"Tell me fact {i}.", "output": f"Fact {i}."} for i in range(8)]
+    test = [{"ask": "Tell me fact 20.", "reply": "Fact 20."}]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "facts.jsonl", train))).run()
+    at.radio(key="split_test_from").set_value("file").run()
+    at.radio(key="split_test_source").set_value("Local path").run()
+    at.text_input(key="split_test_path").input(str(write_jsonl(tmp_path / "odd.jsonl", test))).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read odd.jsonl"), errors
+    assert "Field mapping above" in errors[0] and "--map" not in errors[0] and "Data page" not in errors[0], errors
