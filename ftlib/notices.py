@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftlib.column_values import answer_field, found, texts
+from ftlib.column_values import ANSWER_NAMES, answer_field, found, texts
 from ftlib.errors import plural
 from ftlib.final_answer import column_kind
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
@@ -130,9 +130,33 @@ def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = 
 
 # Where a column's final answer is, as `final_answer` reads it (column_values.column_answer)
 OWN_FINAL = ' (after "####", in \\boxed{}, or the whole value): what an answer says on its way there does not count'
-# A column holding one value in this many rows or more is a tag of the file (verl's `data_source`), not an answer;
-# below it, a small file's answers may well agree ("yes" twice).
+# A column holding one value in this many rows or more is a tag of the file (verl's `data_source`), not an answer,
+# whatever its name says nothing of: below it, a small file's answers may well agree ("yes" twice), and only the name
+# tells a tag from an answer (`is_tag`).
 TAG_ROWS = 10
+# Names of a column that tags a row with where it came from or what it tests (verl's `data_source`, `ability`):
+# never an answer to look for, in a file of any size.
+TAG_NAMES = frozenset(
+    ("data_source", "source", "dataset", "dataset_name", "ability", "task", "task_type", "subject", "domain")
+    + ("category", "split", "language", "lang", "difficulty", "level")
+)
+
+
+def is_tag(name: str, values: list) -> bool:
+    """Whether a column `name` holding `values` (its rows') is a tag of the file, not an answer: one text or number
+    in every row of two or more. A name of a tag (TAG_NAMES) makes it one from two rows; a name of an answer
+    (column_values.ANSWER_NAMES) never (the file says it is the answer: equal answers are still looked for); any other
+    name from TAG_ROWS rows, as the values alone cannot tell a tag from a small file's agreeing answers below that.
+
+    >>> is_tag("data_source", ["gsm8k"] * 2), is_tag("answer", ["yes"] * 20), is_tag("note", ["x"] * 2)
+    (True, False, False)
+    """
+    if len(values) < 2 or not isinstance(values[0], (str, int, float)) or any(v != values[0] for v in values):
+        return False
+    key = str(name).lower()
+    if key in ANSWER_NAMES:
+        return False
+    return key in TAG_NAMES or len(values) >= TAG_ROWS
 
 
 def column_reward(name: str, values: list) -> str:
@@ -140,8 +164,9 @@ def column_reward(name: str, values: list) -> str:
     fits them (`final_answer.column_kind`): a final answer (GSM8K's "#### 13", MATH's \\boxed{}, a number) is
     compared with the answer's final answer by `final_answer`; free text is looked for in the answer by
     `contains_column`; a list, any of its items; an object, the field named like an answer by its dotted path
-    (`column_values.answer_field`), else nothing (a registered function reads it); one value in every row of TAG_ROWS
-    or more, nothing (a tag of the file). Never a bare `{"contains_column": NAME}` that would score every answer 0.
+    (`column_values.answer_field`), else nothing (a registered function reads it); one value in every row of a
+    column `is_tag` names a tag of the file, nothing. Never a bare `{"contains_column": NAME}` that would score
+    every answer 0.
 
     >>> column_reward("reward_model", [{"style": "rule", "ground_truth": "6"}])
     'it holds objects (keys: style, ground_truth): {"final_answer": "reward_model.ground_truth"} rewards an answer \
@@ -167,7 +192,7 @@ the whole value): what an answer says on its way there does not count
             reward = json.dumps({kind: f"{name}.{field}"})
             return f"{keys}: {reward} rewards an answer {_compared(kind)} its `{field.split('.')[-1]}`"
         return f"{keys}, which `contains_column` cannot look for in an answer (it reads text or numbers)"
-    if len(values) >= TAG_ROWS and isinstance(values[0], (str, int, float)) and all(v == values[0] for v in values):
+    if is_tag(name, values):
         # verl's `data_source`, `ability`: a tag of the whole file, never an answer (each answer would score the same)
         return (
             f"it holds the same value in every row ({brief(values[0], 40)}): a tag, not an answer to look for (a "

@@ -280,7 +280,8 @@ def test_the_note_on_an_object_column_recommends_the_dotted_path_to_its_answer()
     assert "it holds objects (keys: split, index), which `contains_column` cannot" in notes["extra_info"]
     assert '"contains_column": "extra_info' not in notes["extra_info"] and "`extra_info=` to a" in notes["extra_info"]
     assert '{"contains_column": "answers"} rewards an answer that contains any of its items' in notes["answers"]
-    assert '{"contains_column": "data_source"} rewards an answer that contains it' in notes["data_source"]  # 2 rows
+    # 2 rows: its name says it is a tag (h141; it was offered as contains_column, which scores every answer 0)
+    assert 'it holds the same value in every row ("mathx"): a tag, not an answer' in notes["data_source"]
 
 
 def test_a_grpo_run_gives_each_answer_its_prompts_answer_column(varied_model, registry, tmp_path):
@@ -667,4 +668,20 @@ def test_a_column_holding_one_value_in_every_row_is_named_a_tag_not_an_answer():
     assert "equals its `ground_truth`" in notes["reward_model"]  # one object in every row: its answer field still
     few = [{"prompt": ADD[0], "columns": {"answer": "yes"}}] * 2
     (note,) = passed_columns(Counter({"answer": 2}), rows=few)
+    assert '{"contains_column": "answer"} rewards an answer that contains it' in note.message
+
+
+def test_a_tag_named_column_is_a_tag_below_ten_rows_and_an_answer_named_one_never():
+    """A CLI walk (h141): `data_source: gsm8k` on each of 8 rows was offered as {"contains_column": "data_source"}
+    (a tag was told only from 10 rows up), which scores every answer 0. Its name tells it from two rows; a column
+    named as an answer is looked for however many rows agree; any other name still waits for 10 rows."""
+    eight = [{"prompt": ADD[0], "columns": {"data_source": "gsm8k", "answer": "6", "note": "x"}}] * 8
+    notes = {
+        n.field: n.message for n in passed_columns(Counter({"data_source": 8, "answer": 8, "note": 8}), rows=eight)
+    }
+    assert 'it holds the same value in every row ("gsm8k"): a tag, not an answer' in notes["data_source"]
+    assert '"contains_column": "data_source"' not in notes["data_source"]
+    assert '"contains_column": "note"' in notes["note"]  # 8 equal values of a name that says nothing: not yet a tag
+    many = [{"prompt": ADD[0], "columns": {"answer": "yes"}}] * 12
+    (note,) = passed_columns(Counter({"answer": 12}), rows=many)
     assert '{"contains_column": "answer"} rewards an answer that contains it' in note.message
