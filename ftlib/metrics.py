@@ -389,7 +389,10 @@ def _progress_line(row: dict, state) -> str:
     if "accuracy" in row:  # a reward model
         parts.append(f"accuracy {row['accuracy']:.2f} margin {row.get('margin', 0):.3f}")
     if row.get("kl") is not None:
-        parts.append(f"kl {row['kl']:.4f}")
+        # KTO's estimate (TRL's KTOTrainer) is a batch mean clamped at 0, and exactly 0 while a LoRA adapter is at its
+        # start: a bare "kl 0.0000" at every step read "not moved" where it says "at or below 0" (a CLI walk, h141).
+        # GRPO's estimate is never below 0 on its own: its 0 is a 0.
+        parts.append("kl ≤0 (clamped)" if not grpo and row["kl"] == 0 else f"kl {row['kl']:.4f}")
     if "tokens_per_s" in row:
         parts.append(f"{row['tokens_per_s']:.0f} tok/s")
     parts.append(f"{row['elapsed']:.0f}s")

@@ -343,5 +343,10 @@ def test_grpos_progress_lines_lead_with_its_reward():
     grpo = {"step": 2, "loss": 1e-06, "reward": 1.5, "reward_std": 0.25, "kl": 0.001, "elapsed": 3.0}
     assert _progress_line(grpo, state) == "[step 2/3] reward 1.500 ± 0.250 kl 0.0010 3s"
     assert _progress_line({"step": 2, "loss": 1.25, "elapsed": 3.0}, state) == "[step 2/3] loss 1.2500 3s"
+    # KTO's KL estimate is clamped at 0 (TRL): its 0 says "at or below 0", not "not moved" (a CLI walk, h141)
+    kto = {"step": 2, "loss": 0.5, "kl": 0.0, "elapsed": 3.0}
+    assert _progress_line(kto, state) == "[step 2/3] loss 0.5000 kl ≤0 (clamped) 3s"
+    assert _progress_line({**kto, "kl": 0.25}, state) == "[step 2/3] loss 0.5000 kl 0.2500 3s"
+    assert _progress_line({**grpo, "kl": 0.0}, state) == "[step 2/3] reward 1.500 ± 0.250 kl 0.0000 3s"
     assert _eval_line({"step": 2, "eval_loss": 1e-06, "eval_reward": 1.5}) == "[eval step 2] eval reward 1.500 ± 0.000"
     assert _eval_line({"step": 2, "eval_loss": 0.5}) == "[eval step 2] eval loss 0.5000"
