@@ -149,8 +149,8 @@ def _tokenizer_source(tokenizer) -> str:
     if not source:
         raise TemplateError(
             "This model's tokenizer has no chat template of its own (a base model's often has none). Pick a built-in "
-            f"template instead (the Template box; `--template NAME` in the CLI): {_fitting_builtin(tokenizer)} Or "
-            f"write a custom one. The built-ins: {', '.join(BUILTIN_TEMPLATES)}."
+            "template instead (the Chat template box; `--template NAME` in the CLI): "
+            f"{_fitting_builtin(tokenizer)} Or write a custom one. The built-ins: {', '.join(BUILTIN_TEMPLATES)}."
         )
     return source
 

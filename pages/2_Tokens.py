@@ -48,7 +48,15 @@ from ui.common import active_model, active_split_name, cached_tokenizer, require
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import allowed, default_for, keep, restore, say_where_set, share, show_shared
-from ui.labels import POLICY_LABELS, TEMPLATE_LABELS, as_in_training, policy_label, setting_label, training_default
+from ui.labels import (
+    POLICY_LABELS,
+    TEMPLATE_LABELS,
+    as_in_training,
+    in_form_words,
+    policy_label,
+    setting_label,
+    training_default,
+)
 from ui.token_panels import markdown_quote, show_checks, show_counts, show_encoded, show_unpaired
 from ui.token_view import diff_html, legend_html, rendered_html, reset_block_ids, tokens_html
 
@@ -221,7 +229,7 @@ def pick_template(key: str, label: str, tokenizer, default: str | None = None, s
             args=args,
         )
         on_change(*args)  # the text shown is the one used, the starting text included
-    with user_errors("This template cannot be used"):
+    with user_errors("This template cannot be used", in_form_words):  # the box, not `--template NAME`
         return get_template(name, tokenizer, source=source)
 
 

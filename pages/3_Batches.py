@@ -291,7 +291,7 @@ def whole_split(
             else "."
         )
     )
-    with user_errors("Could not compute the statistics"):
+    with user_errors("Could not compute the statistics", in_form_words):
         stats, unusable, pairs, failed, untrained, cut = split_stats(
             name,
             version,
@@ -508,7 +508,7 @@ if number is None:
     st.stop()
 first = number - 1  # the index into the split; rows are named by their number from 1
 
-with user_errors("Could not encode the rows"):
+with user_errors("Could not encode the rows", in_form_words):
     examples, names, _ = batching.encode_examples(
         train[first : first + n_rows],
         tokenizer,
@@ -518,7 +518,7 @@ with user_errors("Could not encode the rows"):
         strict=True,
         max_length=max_length,
     )
-with user_errors("Could not check the template"):
+with user_errors("Could not check the template", in_form_words):
     # What Train refuses or warns about these rows under this template, as the Tokens page and `ftlib batch` say it.
     found = split_template_checks(name, version, model, template_name, policy, STATS_ROW_LIMIT, source)
     for severity, message, fix in found:

@@ -4,6 +4,7 @@ flags: a Data page test file that needs a mapping."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,37 @@ def test_a_test_file_the_engine_cannot_read_unmapped_is_said_in_the_pages_words(
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read odd.jsonl"), errors
     assert "Field mapping above" in errors[0] and "--map" not in errors[0] and "Data page" not in errors[0], errors
+
+
+def without_chat_template(model_dir: Path, into: Path) -> Path:
+    """A copy of `model_dir` whose tokenizer has no chat template (a base model's)."""
+    shutil.copytree(model_dir, into)
+    (into / "chat_template.jinja").unlink(missing_ok=True)
+    config = json.loads((into / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.pop("chat_template", None)
+    (into / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    return into
+
+
+def test_a_model_without_a_chat_template_is_said_with_the_pages_box(tiny_model_dir, tmp_path):
+    from ftlib import workspace
+    from tests.test_pages_train import SFT_ROWS
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["active_model"] = str(without_chat_template(tiny_model_dir, tmp_path / "base"))
+    at.run()
+    for page in ("pages/2_Tokens.py", "pages/3_Batches.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        errors = [e.value for e in at.error if "no chat template of its own" in e.value]
+        assert errors and "(the **Chat template** box)" in errors[0], (page, [e.value for e in at.error])
+        assert "--template" not in errors[0], errors
+    # The Data page has no Chat template box: it names the page that has one.
+    train = [{"instruction": f"Tell me fact {i}.", "output": f"Fact {i}."} for i in range(8)]
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "facts.jsonl", train))).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error if "no chat template of its own" in e.value]
+    assert errors and "(the **Chat template** box on the Tokens page)" in errors[0], [e.value for e in at.error]

@@ -252,16 +252,17 @@ def os_failure(exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def user_errors(what: str):
+def user_errors(what: str, said: Callable[[str], str] = str):
     """Show a failure as one message and stop the page, never a raw traceback.
 
-    A `UserError` (or an OSError about a file) is the user's to fix: its message says how. Anything else is a
-    bug: the page says so and keeps the traceback under "Details for engineers".
+    A `UserError` (or an OSError about a file) is the user's to fix: its message says how, as `said` words it for
+    the page (`ui.labels.in_form_words`: the boxes, not the CLI's flags, of a message worded for both). Anything
+    else is a bug: the page says so and keeps the traceback under "Details for engineers".
     """
     try:
         yield
     except UserError as exc:
-        st.error(f"{what}: {exc}", icon=alerts.ERROR)
+        st.error(f"{what}: {said(str(exc))}", icon=alerts.ERROR)
         st.stop()
     except OSError as exc:  # in words, not "[Errno 13] Permission denied: '...'"
         st.error(f"{what}: {os_failure(exc)}.", icon=alerts.ERROR)

@@ -28,7 +28,7 @@ from ftlib.templates import TOOL_TEMPLATES, get_template, render
 from ui import alerts, chart_data
 from ui.common import active_model, cached_tokenizer, user_errors
 from ui.kept import custom_source, default_for, keep, keep_unless, shared_value
-from ui.labels import as_in_training, on_data_page, setting_label, template_label, training_default
+from ui.labels import as_in_training, in_form_words, on_data_page, setting_label, template_label, training_default
 from ui.tables import html_table
 
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
@@ -288,6 +288,12 @@ def token_lengths(key: tuple, model: str, template: str, source: str, _rows: lis
     return dataset_stats(_rows, _tokenizer, render=partial(render, chat), template=chat)["token_lengths"]
 
 
+def template_box_elsewhere(message: str) -> str:
+    """A template's refusal (worded for the pages and the CLI at once) as the Data page says it: its Chat template box
+    is on the Tokens, Batches and Train pages (one choice on the three), not on this one."""
+    return in_form_words(message).replace("the **Chat template** box", "the **Chat template** box on the Tokens page")
+
+
 def chosen_template() -> tuple[str, str]:
     """(name, custom source or "") of the template training will use: the one last chosen on Tokens, Batches or
     Train (one choice on the three, `ui.kept.shared`), else the model's own."""
@@ -310,7 +316,7 @@ def token_histogram(result, key: tuple) -> None:
     with user_errors(f"Could not load the tokenizer of `{model}`"):
         tokenizer = cached_tokenizer(model)
     named = template_label(template, in_sentence=True)  # "the model's own template", mid-sentence
-    with user_errors(f"Could not measure the rows with {named}"):
+    with user_errors(f"Could not measure the rows with {named}", template_box_elsewhere):
         lengths = token_lengths(key, model, template, source, rows, tokenizer)
         # The same check as `data inspect`'s warning (ftlib.message_checks), so page and CLI cannot disagree.
         chat = get_template(template, tokenizer, source=source or None) if template != keeps else None

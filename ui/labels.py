@@ -132,6 +132,8 @@ def in_form_words(message: str) -> str:
     The "last assistant reply" policy trains only the last assistant reply.
     >>> print(in_form_words("the built-in 'ChatML + tools (Hermes)' (--template hermes), ChatML with blocks"))
     the built-in 'ChatML + tools (Hermes)', ChatML with blocks
+    >>> print(in_form_words("Pick a built-in template instead (the Chat template box; `--template NAME` in the CLI)"))
+    Pick a built-in template instead (the **Chat template** box)
     >>> print(in_form_words("384 tokens unless set (`train --max-length`, the Train page's 'Max length (tokens)'); "
     ...                     "the row is 500 tokens. `tokens --max-length N` shows where a run at N tokens cuts it."))
     384 tokens unless set (the Train page's **Max length (tokens)**); the row is 500 tokens. The Tokens page's **Max \
@@ -157,6 +159,8 @@ length (tokens)** shows where a run at N tokens cuts it.
 # the max length points to `tokens --max-length N` (a walk read both on Tokens, Batches and Train).
 CLI_WORDS = (
     (re.compile(r" \(--template [\w.-]+\)"), ""),
+    # the box the pages show it in: "(the Chat template box; `--template NAME` in the CLI)" (ftlib.templates)
+    (re.compile(r"\(the Chat template box; `--template NAME` in the CLI\)"), "(the **Chat template** box)"),
     (re.compile(r" \(`train --max-length`, the Train page's '([^']+)'\)"), r" (the Train page's **\1**)"),
     (re.compile(r"`tokens --max-length N` shows"), "The Tokens page's **Max length (tokens)** shows"),
     # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`--eval-every` in the CLI)"
