@@ -138,11 +138,17 @@ or fill these in.'
 
 
 def blank_rows_note(blank: list[int], where: Callable[[int], str]) -> list[FieldNotice]:
-    """The one note saying the blank rows skipped (`blank_rows`), with where the first is; [] when none."""
+    """The one note saying the blank rows skipped (`blank_rows`), with where the first is; [] when none.
+
+    >>> blank_rows_note([4, 5], lambda n: f"data row {n} (line {n + 1} of the file)")[0].message
+    '2 blank rows skipped (the first: data row 4, line 5 of the file): every cell of them is empty.'
+    """
     if not blank:
         return []
     n = len(blank)
-    first = f"{where(blank[0])}" if n == 1 else f"the first: {where(blank[0])}"
+    # A place with its line in brackets, said inside these: flat, not "(data row 4 (line 5 of the file))"
+    place = re.sub(r" \((line [^()]*)\)$", r", \1", where(blank[0]))
+    first = place if n == 1 else f"the first: {place}"
     return [
         FieldNotice(
             f"{plural(n, 'blank row')} skipped ({first}): every cell of {'it' if n == 1 else 'them'} is empty.",
