@@ -265,7 +265,7 @@ def cached_preflight(key: tuple, context: int | None, _enc, _tokenizer, _templat
 def encode(row, tokenizer, template, policy, max_length):
     """The row's encoding and its pre-flight checks, those cached per (row, model, tokens added, template, policy,
     max length)."""
-    with user_errors("Could not encode this example"):
+    with user_errors("Could not encode this example", in_form_words):  # a built-in named by its label alone
         try:
             enc = encode_row(row, tokenizer, template, policy, max_length)
         except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)

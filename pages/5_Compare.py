@@ -56,7 +56,7 @@ from ui.compare_view import (
 from ui.fragments import polling_fragment
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
-from ui.labels import template_label
+from ui.labels import in_form_words, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
 from ui.token_view import skip_link, skip_target
@@ -350,7 +350,7 @@ with st.container():
         else "pick **Type a prompt** and leave the System message box empty",
         "compare a run trained with a built-in template that takes one",
     )
-    with user_errors("Could not render the prompt"):
+    with user_errors("Could not render the prompt", in_form_words):  # not "(--template chatml)"
         if any(m.get("role") == "system" for m in messages):  # a raw-text run has no system turn: refused, not glued
             trained = {name: own[0] for name, own in model_set.templates.items()}
             if refusal := S.text_system_refusal(trained, written_in, system_fix[0]):

@@ -239,11 +239,25 @@ def test_compare_says_to_clear_the_system_message_box(model_dirs):
         "Could not render the prompt: The model's own template refused this conversation: Conversation roles must "
         "alternate user/assistant/user/assistant/... The model's own template takes no system turn: clear the System "
         "message box (or put its text at the start of your message), or compare a run trained with a built-in "
-        "template that takes one (built-in 'ChatML' (--template chatml) gives it a turn of its own)."
+        "template that takes one (built-in 'ChatML' gives it a turn of its own)."  # the page's words, no CLI flag
     )
     at.radio(key="compare_source").set_value("Pick from the test split").run()  # a row's own system message
     (error,) = [e.value for e in at.error]
     assert "takes no system turn: pick **Type a prompt** and leave the System message box empty, or compare" in error
+    assert "--template" not in error
+
+
+def test_the_tokens_page_names_the_built_in_by_its_label_alone(model_dirs):
+    rows = [{"messages": SYSTEM_CHAT}]
+    workspace.save_split("sys", rows, rows, {"format": "messages"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model_dirs["alternating"])
+    at.run()
+    at.switch_page("pages/2_Tokens.py").run()
+    assert not at.exception, at.exception
+    (error,) = [e.value for e in at.error]
+    assert "takes no system turn: merge the system text into the first user message of your rows, or pick" in error
+    assert "(built-in 'ChatML' gives it a turn of its own)" in error and "--template" not in error, error
 
 
 # -- 3. a model without a chat template of its own is not told to go back to it
