@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -226,6 +227,9 @@ class RewardedAnswers:
     # its end (a final number) scores the cut. None: not known (a result kept before this was recorded).
     base_at_limit: bool | None = None
     tuned_at_limit: bool | None = None
+    # The prompt row's other fields, as the reward functions were given them (a GSM8K row's `answer`: the reference
+    # a column reward compares with); None: the row had none, or a result kept before this was recorded.
+    columns: dict | None = None
 
     is_text = False  # as `EvalRow.is_text`: a prompt is always answered (`answer_notes.cut_said` counts its answers)
 
@@ -246,7 +250,8 @@ class RewardedAnswers:
 
     def as_dict(self) -> dict:
         """The row as --json and --csv give it: each reward's score as `base_reward_<name>` / `tuned_reward_<name>`,
-        named as `RewardResult.aggregates` names its mean (a reward named `output` leaves `base_output` the answer)."""
+        named as `RewardResult.aggregates` names its mean (a reward named `output` leaves `base_output` the answer);
+        `columns`, what the rewards read beside the prompt, as an object (JSON text in a CSV cell: `to_csv`)."""
         row = {k: v for k, v in asdict(self).items() if not k.endswith("_scores")}
         row["reward_change"] = self.reward_change
         for name in self.base_scores:
@@ -310,7 +315,9 @@ class RewardResult:
         return [self.change_stats().sentence(REWARD_MEASURE, "prompt", missing="reward")]
 
     def to_csv(self) -> str:
-        return _table([r.as_dict() for r in self.rows])
+        rows = [r.as_dict() for r in self.rows]  # a row's columns as JSON text: a cell holds text, not an object
+        as_text = [json.dumps(r["columns"], ensure_ascii=False) if r["columns"] is not None else "" for r in rows]
+        return _table([{**row, "columns": text} for row, text in zip(rows, as_text, strict=True)])
 
 
 REWARD_MEASURE = "Tuned reward"  # `eval_stats.PairedChange.sentence`: "Tuned reward is higher on 5 of 6 prompts ..."
@@ -402,6 +409,7 @@ def evaluate_answers(
                     tuned_reward=table.totals[t],
                     base_at_limit=results[b].finish_reason == "length",
                     tuned_at_limit=results[t].finish_reason == "length",
+                    columns=enc.columns or None,  # what the rewards were given beside the prompt (its reference)
                 )
             )
     report("Done", 1.0)

@@ -70,6 +70,30 @@ def test_a_grpo_runs_json_has_each_rows_answers_and_reward_scores(capsys, varied
     assert [r["tuned_output"] for r in written] == [r["tuned_output"] for r in rows]
 
 
+def test_a_grpo_runs_rows_carry_the_reference_its_rewards_were_given(capsys, varied_dir, adapter_template, tmp_path):
+    """A CLI walk (h141): `per_row` had each answer's `contains_column` score but not the `answer` it looked for,
+    so whether a 0 was a wrong answer or a wrong reference could not be told from the JSON."""
+    refs = ("tea", "red", "hi")
+    rows = [{**p, "columns": {"answer": a, "data_source": "walk"}} for p, a in zip(PROMPTS, refs, strict=True)]
+    workspace.save_split("graded", rows, rows)
+    rewards = [{"contains_column": "answer"}]
+    make_run("graded-run", {"method": "grpo", "model": str(varied_dir), "dataset": "graded", "rewards": rewards},
+             adapter=adapter_template)  # fmt: skip
+    out_csv = tmp_path / "graded.csv"
+    report = evaluate_json(capsys, "graded-run", "--max-new-tokens", "4", "--csv", out_csv)
+    given = [r["columns"] for r in report["per_row"]]
+    assert given == [{"answer": a, "data_source": "walk"} for a in refs]
+    for record in report["per_row"]:
+        assert record["tuned_reward_contains_column"] == float(record["columns"]["answer"] in record["tuned_output"])
+    assert [json.loads(r["columns"]) for r in csv_rows(out_csv)] == given  # the CSV cell: the same, as JSON text
+    bare = RewardResult("run", ["output"], [answers(0, 0.0, 1.0)])
+    assert per_row(bare)[0]["columns"] is None and csv_rows_of(bare.to_csv())[0]["columns"] == ""
+
+
+def csv_rows_of(text: str) -> list[dict]:
+    return list(csv.DictReader(text.splitlines()))
+
+
 def answers(index: int, base: float, tuned: float) -> RewardedAnswers:
     return RewardedAnswers(index, "Hi", "Hello.", "Ahoy!", {"output": base}, {"output": tuned}, base, tuned)
 
