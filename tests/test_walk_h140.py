@@ -81,3 +81,21 @@ def test_a_model_without_a_chat_template_is_said_with_the_pages_box(tiny_model_d
     assert not at.exception, at.exception
     errors = [e.value for e in at.error if "no chat template of its own" in e.value]
     assert errors and "(the **Chat template** box on the Tokens page)" in errors[0], [e.value for e in at.error]
+
+
+def test_a_test_table_of_unnamed_columns_is_asked_for_in_the_pages_words(tmp_path):
+    train = [{"instruction": f"Tell me fact {i}.", "output": f"Fact {i}."} for i in range(8)]
+    test = tmp_path / "notes.csv"
+    test.write_text("alpha,beta\nThe mill was built in 1820 by the river.,It still turns.\n", encoding="utf-8")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "facts.jsonl", train))).run()
+    at.radio(key="split_test_from").set_value("file").run()
+    at.radio(key="split_test_source").set_value("Local path").run()
+    at.text_input(key="split_test_path").input(str(test)).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read notes.csv"), errors
+    assert "Field mapping above" in errors[0] and "--map" not in errors[0] and "in the CLI" not in errors[0], errors

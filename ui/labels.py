@@ -188,20 +188,27 @@ def on_data_page(message: str) -> str:
     Pick 'kto' ('Read the file as' above) to read them
     >>> print(on_data_page("map it (`--map ok=label` in the CLI, the label box under Field mapping on the Data page)"))
     map it (the label box under Field mapping above)
+    >>> print(on_data_page("Map them under Field mapping on the Data page, or in the CLI with `--map C=instruction "
+    ...                    "--map C=output`, e.g. `--map q=instruction`; documents: `--map 'the text=text'`."))
+    Map them under Field mapping above; documents: map `the text` to text.
     >>> print(on_data_page("map it under Field mapping on the Data page (`--map A=prompt`, `--map B=completion` in "
     ...                    "the CLI)"))
     map it under Field mapping above
     """
-    return _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
+    said = _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
+    # a column of documents, as `ftlib.map_hint.text_example` writes its mapping (shell-quoted): said as the boxes do
+    return re.sub(r"`--map '?([^`=']+)=text'?`", r"map `\1` to text", said)
 
 
 # The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
 # "(`--map a=completion` in the CLI)", "(`--map A=prompt`, `--map B=completion` in the CLI)",
-# "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)", "(..., --format in the CLI)".
+# "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)", "(..., --format in the CLI)",
+# ", or in the CLI with `--map C=instruction --map C=output`, e.g. `--map q=instruction`" (`ftlib.data`).
 _CLI_ASIDE = re.compile(
     r" \(`--map [^`]*`(?:, `--map [^`]*`)* in the CLI\)|;? `?--map [^;)`]*`? in the CLI| \(--format \w+\)"
     r"| \(CLI: --[^)]*\)"
     r"| \(`--format \w+` in the CLI\)|, `?--format[\w ]*`? in the CLI|(?<=\()`--map [^`]*` in the CLI, "
+    r"|, or in the CLI with `--map [^`]*`, e\.g\. `--map [^`]*`"
 )
 
 
