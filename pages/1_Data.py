@@ -30,6 +30,7 @@ from ui.data_view import first_rows_cached, show_first_rows, show_report, show_r
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
+from ui.labels import on_data_page
 from ui.split_view import split_and_save
 from ui.stored_data_view import your_files
 
@@ -395,7 +396,7 @@ if table and fmt_choice == "auto" and recorded_dict(MAPS)[path].get("engine") an
     # them as None it dropped them unsaid (helper 78's walk: an UltraFeedback table's `messages` went unmentioned).
     if {f: c for f, c in mapping.items() if c is not None} == recorded_dict(MAPS)[path]["start"]:
         load_key = unmapped_key  # the engine's own reading, loaded for the start: not parsed a second time
-with user_errors("Could not read this file"):
+with user_errors("Could not read this file", on_data_page):  # "above", not "on the Data page (--format ...)"
     try:
         result = load_cached(*load_key)
     except MappingNeeded as need:

@@ -99,3 +99,17 @@ def test_a_test_table_of_unnamed_columns_is_asked_for_in_the_pages_words(tmp_pat
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read notes.csv"), errors
     assert "Field mapping above" in errors[0] and "--map" not in errors[0] and "in the CLI" not in errors[0], errors
+
+
+def test_a_refused_file_is_said_in_the_data_pages_words(tmp_path):
+    # a good/bad label holding ratings (1-5): refused, with the way out in the page's words ("above", no --format)
+    rows = [{"prompt": f"Q{i}?", "completion": f"A{i}.", "label": i % 5 + 1} for i in range(10)]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "rated.jsonl", rows))).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Could not read this file: The 'label' field"), errors
+    assert errors[0].endswith("or pick another format ('Read the file as' above)."), errors
