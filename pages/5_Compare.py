@@ -194,11 +194,13 @@ with st.container():
     # -------------------------------------------------------------------------------------------- the prompt
 
     split_name = active_split_name()
+    train_rows: list[dict] = []
     test_rows: list[dict] = []
     if split_name:
         with user_errors("Could not open the saved split"):
-            test_rows = cached_split(split_name)[1]
-    messages, reference, tools, picked = choose_prompt(test_rows, split_name)
+            train_rows, test_rows = cached_split(split_name)[:2]
+    # the typed prompt's box starts on the split's first question (its train part's where it has no test rows)
+    messages, reference, tools, picked = choose_prompt(test_rows, split_name, train_rows)
     pair_reference = picked is not None and "chosen" in picked[0]  # the reference is the pair's chosen answer
     # Beside the picker: a row asked at its first reply in a template that rewrites earlier turns, said once the
     # templates the models read it in are known (below, with the models).

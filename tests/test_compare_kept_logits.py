@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ftlib import next_token
+from ftlib import next_token, workspace
 from tests.test_page_reruns import chat, open_page, save
 
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "5_Compare.py"
@@ -24,6 +24,9 @@ def pick_row(at, index: int) -> None:
 
 def test_switching_back_to_a_test_row_reads_no_logits_again(varied_dir, monkeypatch):
     save("kept_logits", test=[chat(f"Held out {i}?", f"Reply {i}.") for i in range(12)])
+    # The typed prompt's box starts on row 1's question (ui.prompt_input.first_question): its logits, read on opening,
+    # would serve row 1's pick. Another question typed in an earlier session, row 1 is read on its pick.
+    workspace.remember_choice("compare_prompt", "Something else?")
     at = open_page("pages/5_Compare.py", varied_dir)
     read: list[tuple[int, ...]] = []
     original = next_token.next_token_logits

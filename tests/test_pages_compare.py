@@ -126,7 +126,7 @@ def test_compare_grid_streams_engine_outputs(finished_run, varied_dir):
 
     # The same grid straight from the engine: model-major rows, settings in column order.
     ms = M.load_model_set(str(varied_dir), [finished_run])
-    _, ids = S.render_prompt(ms.tokenizer, "Write a short poem about the sea.")
+    _, ids = S.render_prompt(ms.tokenizer, "Name a colour.")  # the split's first question
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
     expected = S.generate(
         ms.model,
@@ -272,6 +272,32 @@ def test_next_token_table_follows_the_sliders(finished_run, varied_dir):
     at.run()
     table = at.dataframe[-1].value
     assert list(table["final"]) == [1.0] + [0.0] * 19  # greedy: only the most likely token
+
+
+def test_the_typed_prompt_starts_on_the_active_splits_first_question_and_keeps_what_was_typed(varied_dir):
+    """A newcomer's walk: with a support dataset's split active, the prompt box asked for a poem about the sea. It
+    starts on the split's first question as the test-row picker asks it (its train part's when it has no test rows);
+    the sample stays where no split is active (and, kept then, gives way to a split made later), and what was typed
+    is never replaced."""
+    at = open_page("pages/5_Compare.py", varied_dir)  # no split saved
+    assert not at.exception, at.exception
+    assert at.text_area(key="compare_prompt").value == "Write a short poem about the sea."  # SAMPLE_PROMPT
+
+    workspace.save_split("answers", TEST_ROWS[2:], [], {"format": "messages"})  # no test rows: its train part's
+    at.session_state["active_split"] = "answers"
+    at.run()
+    assert at.text_area(key="compare_prompt").value == "Say yes."
+    workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS[1:], {"format": "messages"})
+    at = open_page("pages/5_Compare.py", varied_dir)  # a new session on the newest split: nothing typed was kept
+    assert not at.exception, at.exception
+    assert at.text_area(key="compare_prompt").value == "Count to three."  # the test part's first row
+
+    at.text_area(key="compare_prompt").input("Name three rivers in Spain.").run()
+    at.session_state["active_split"] = "answers"
+    at.run()
+    assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."  # typed: kept on another split
+    at = open_page("pages/5_Compare.py", varied_dir)  # and in a new session (recorded in the workspace)
+    assert at.text_area(key="compare_prompt").value == "Name three rivers in Spain."
 
 
 def test_compare_prompt_from_the_test_split_shows_the_reference(finished_run, varied_dir):
@@ -453,7 +479,7 @@ def test_compare_and_evaluate_show_a_full_fine_tune_beside_the_base(full_run, va
     assert not at.exception, at.exception
     texts = cell_texts(at)
     alone = M.load_model_set(str(varied_model(8)))
-    _, ids = S.render_prompt(alone.tokenizer, "Write a short poem about the sea.")
+    _, ids = S.render_prompt(alone.tokenizer, "Name a colour.")
     settings = [S.PRESETS[n] for n in ("greedy", "balanced", "creative")]
     expected = S.generate(alone.model, alone.tokenizer, S.grid_rows(ids, settings, [None]), max_new_tokens=GRID_TOKENS)
     assert texts[3:] == [r.text for r in expected]  # the full fine-tune's row is the model alone
@@ -926,7 +952,7 @@ def test_each_run_reads_the_prompt_in_the_template_it_trained_with(varied_dir, a
 
     generate(at)
     ms = M.load_model_set(str(varied_dir), [custom, chatml])
-    prompts = M.render_prompts(ms, "Write a short poem about the sea.")
+    prompts = M.render_prompts(ms, "Name a colour.")
     assert prompts[custom.name].ids != prompts[chatml.name].ids
     rows = S.grid_rows({n: p.ids for n, p in prompts.items()}, [S.GREEDY], ms.names)
     assert cell_texts(at) == [r.text for r in M.generate_with_set(ms, rows, max_new_tokens=GRID_TOKENS, seed=0)]

@@ -19,7 +19,7 @@ from ftlib.evaluate import EvalError, conversation
 from ftlib.references import rewritten_before, several_replies
 from ftlib.run_picker import template_words
 from ui.evaluate_view import answer_at_radio, row_label
-from ui.kept import default_for, keep, restore
+from ui.kept import keep, restore
 from ui.row_picker import pick_item
 
 
@@ -80,23 +80,63 @@ def _opens_with_system(row: dict) -> bool:
     return bool(turns) and turns[0].get("role") == "system"
 
 
+# The typed prompt's box before anything is typed, where no split is active (or its first row asks nothing).
+SAMPLE_PROMPT = "Write a short poem about the sea."
+
+
+# What the typed prompt's box was last started on (`first_question`): not kept, so it follows the active split.
+_START = "compare_prompt_start"
+
+
+def asked(row: dict) -> list[dict]:
+    """A row's conversation as the models are asked it (`conversation_or_row`), without the reply it is answered by."""
+    turns = conversation_or_row(row)
+    return turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
+
+
+def first_question(rows: list[dict]) -> str:
+    """The last user turn of the first row that asks one, as the test-row picker asks it (`asked`): what the typed
+    prompt's box starts on when a split is active (a newcomer on a support dataset was asked for a poem about the
+    sea); `SAMPLE_PROMPT` where none does (no rows, raw text rows).
+
+    >>> first_question([{"text": "Raw."}, {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant"}]}])
+    'Hi?'
+    >>> first_question([]) == SAMPLE_PROMPT
+    True
+    """
+    for row in rows[:20]:  # a few rows at most: a split of raw text asks nothing, however long
+        said = next((str(m.get("content") or "") for m in reversed(asked(row)) if m.get("role") == "user"), "")
+        if said.strip():
+            return said
+    return SAMPLE_PROMPT
+
+
 def choose_prompt(
-    test_rows: list[dict], split_name: str | None
+    test_rows: list[dict], split_name: str | None, train_rows: list[dict] | None = None
 ) -> tuple[list[dict], dict | None, list | None, tuple[dict, str] | None]:
     """(messages ending with the user's turn, the reference answer's assistant message (its reasoning and tool calls
     included) or None, the row's `tools` or None: a typed prompt has none, and the test row picked with the reply it
-    is asked at (`ANSWER_AT`'s key) or None for a typed prompt: what `rewritten_said` looks at)."""
+    is asked at (`ANSWER_AT`'s key) or None for a typed prompt: what `rewritten_said` looks at). The typed prompt's
+    box starts on the split's first question (`first_question`: of `test_rows`, else of `train_rows`), until
+    something is typed (a typed prompt, kept by `ui.kept`, is never replaced)."""
     sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
     restore("compare_source", sources)
     source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed", key="compare_source")
     keep("compare_source")
     if source == "Type a prompt":
-        sea = default_for("compare_prompt", "Write a short poem about the sea.")
+        typed = "compare_prompt" in st.session_state or restore("compare_prompt")
+        if not typed or st.session_state["compare_prompt"] == SAMPLE_PROMPT:  # (the sample, kept before a split was)
+            # Put in the box's state, not given as its value: a value that changes with the split would make a new
+            # box (Streamlit names a widget by its arguments too) and drop what was typed in the old one.
+            st.session_state["compare_prompt"] = st.session_state[_START] = first_question(
+                test_rows or train_rows or []
+            )
         # Kept by its callback too: typed and left with a click on another page, no Compare run ever draws it.
         prompt = st.text_area(
-            "Your message", sea or "", height=80, key="compare_prompt", on_change=keep, args=("compare_prompt",)
+            "Your message", height=80, key="compare_prompt", on_change=keep, args=("compare_prompt",)
         )
-        keep("compare_prompt")
+        if prompt != st.session_state.get(_START):  # a box still on the split's question is not kept: it follows
+            keep("compare_prompt")  # the split (a newcomer's first visit, before a split, kept the sample for good)
         restore("compare_system")
         system = st.text_input(
             "System message (optional)",
@@ -117,10 +157,6 @@ def choose_prompt(
             st.caption(note)
         return messages, None, None, None
 
-    def asked(i: int) -> list[dict]:
-        turns = conversation_or_row(test_rows[i])
-        return turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
-
     def question(turns: list[dict]) -> str:
         user = next((str(m["content"]) for m in reversed(turns) if m["role"] == "user"), "")
         # Rows of several turns named as Evaluate names them (first user turn → last): ShareGPT-like rows often all
@@ -129,10 +165,10 @@ def choose_prompt(
 
     # Rows asking the same question, told apart by their system messages (helper 57's cold walk: rows that differ
     # only there were listed alike): those rows' labels end with the system message's start.
-    repeated = {q for q, n in Counter(question(asked(i)) for i in range(len(test_rows))).items() if n > 1}
+    repeated = {q for q, n in Counter(question(asked(row)) for row in test_rows).items() if n > 1}
 
     def label(i: int) -> str:
-        turns = asked(i)
+        turns = asked(test_rows[i])
         said = question(turns)
         if said in repeated:
             said += f" · {system_said(turns)}"
@@ -211,4 +247,13 @@ def rewritten_said(row: dict, at: str, tokenizer, templates: list[tuple[str, obj
     )
 
 
-__all__ = ["choose_prompt", "conversation_or_row", "read_in", "rewritten_said", "typed_prompt_note"]
+__all__ = [
+    "SAMPLE_PROMPT",
+    "asked",
+    "choose_prompt",
+    "conversation_or_row",
+    "first_question",
+    "read_in",
+    "rewritten_said",
+    "typed_prompt_note",
+]
