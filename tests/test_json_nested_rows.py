@@ -50,3 +50,12 @@ def test_cli_inspect_reads_columns_under_a_key(tmp_path, capsys):
     assert main(["data", "inspect", str(path)]) == 0
     out = capsys.readouterr().out
     assert "rows read:  2" in out and "under the key 'data'" in out
+
+
+def test_one_question_and_answer_row_with_an_object_of_lists_stays_one_row():
+    # Named as a question and an answer, not as _ROW_KEYS' fields: its 'meta' of lists was read as two rows of tags
+    # and votes, the question and answer "not rows and ignored".
+    row = {"question": "What is 2+2?", "answer": "4", "meta": {"tags": ["math", "easy"], "votes": [3, 1]}}
+    result = load_bytes(json.dumps(row).encode(), "one.json")
+    assert len(result.rows) == 1
+    assert not any("under the key" in n.message for n in result.notices)
