@@ -23,10 +23,11 @@ def register(dsub) -> None:
         help="pair answers labelled good or bad (prompt, completion, label) into preference pairs for DPO",
         description="Reads FILE's answers labelled good or bad (KTO's unpaired rows: `prompt`, `completion`, a "
         "true/false `label`) and writes {prompt, chosen, rejected} rows to --out: per prompt (identical: prompts "
-        "differing only in spaces are not merged, and said), its i-th good answer with its i-th bad one in file "
-        "order (zipped, not every combination: a prompt with many answers would outweigh the others). Prints how "
-        "many pairs it wrote and every row it left out with why (a prompt with only good or only bad answers, the "
-        "answers an uneven prompt has over). The pairs are text where every row is, else turns.",
+        "differing only in spaces or line breaks are not merged, and said), its i-th good answer with its i-th bad "
+        "one in file order (zipped, not every combination: a prompt with many answers would outweigh the others). "
+        "Prints how many pairs it wrote and every row it left out with why (a prompt with only good or only bad "
+        "answers, the answers an uneven prompt has over, an answer labelled both good and bad under one prompt). "
+        "The pairs are text where every row is, else turns.",
     )
     pair.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file of answers labelled good or bad")
     add_data_options(pair)

@@ -113,7 +113,8 @@ def register(sub) -> None:
         help='print the aggregates as JSON, with every evaluated row under "per_row" (the fields of --csv; "row" '
         'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE; '
         '"rewritten": true where a template rewriting earlier turns writes the reply otherwise in the whole row, '
-        "so it was scored in another form than training read it)",
+        'so it was scored in another form than training read it; a GRPO run\'s "columns": the other fields of '
+        "the prompt row that its rewards were given)",
     )
     p.set_defaults(handler=_evaluate)
 
