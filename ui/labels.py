@@ -200,6 +200,32 @@ def on_data_page(message: str) -> str:
     return re.sub(r"`--map '?([^`=']+)=text'?`", r"map `\1` to text", said)
 
 
+# The fix `ftlib.modelset.check_tuned` gives an adapter that does not fit the base it is loaded on, worded for the CLI.
+_BASE_FLAG = "Give the base it was trained on with --model."
+# A page's own way to it: Compare loads the runs on the sidebar's model, Evaluate a run on the base it records.
+BASE_IN_SIDEBAR = (
+    "Type the base it was trained on in the sidebar's **Model** box, or leave this run out of **Fine-tuned models**."
+)
+BASE_OF_RUN = (
+    "This page evaluates a run on the base its config.json names, which is not the one it was trained on: put "
+    "that base back where the run's config.json points."
+)
+
+
+def base_fix(message: str, fix: str) -> str:
+    """An engine refusal of an adapter of another base (`ftlib.modelset.check_tuned`: "... Give the base it was
+    trained on with --model.") with the page's own fix, `fix` (`BASE_IN_SIDEBAR`, `BASE_OF_RUN`), in place of the
+    flag; any other message as it is.
+
+    >>> print(base_fix("It does not fit the base model m (e.g. w). Give the base it was trained on with --model.",
+    ...                "Type it in the sidebar."))
+    It does not fit the base model m (e.g. w). Type it in the sidebar.
+    >>> print(base_fix("Was it trained on this base model?", "Type it in the sidebar."))
+    Was it trained on this base model?
+    """
+    return message.replace(_BASE_FLAG, fix)
+
+
 # The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
 # "(`--map a=completion` in the CLI)", "(`--map A=prompt`, `--map B=completion` in the CLI)",
 # "; --map q=prompt in the CLI", "(--format prompt_only)", "(CLI: --map q=prompt)", "(..., --format in the CLI)",

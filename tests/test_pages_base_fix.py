@@ -1,0 +1,84 @@
+"""An adapter that does not fit the base it is loaded on, met on Compare and Evaluate: the engine's refusal
+(`ftlib.modelset.check_tuned`) ends in the CLI's fix, "Give the base it was trained on with --model."; a browser
+has no --model, so each page says its own way (`ui.labels.base_fix`): Compare the sidebar's Model box, Evaluate the
+base the run's config.json names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
+from ftlib.testing import make_run, make_tiny_model
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = [{"messages": [{"role": "user", "content": "Name a fruit."}, {"role": "assistant", "content": "A pear."}]}]
+
+
+@pytest.fixture(scope="module")
+def narrow_base(tmp_path_factory) -> Path:
+    """A tiny model of another width than `varied_dir` (32, not 64): the adapter of `adapter_template` misfits it."""
+    return make_tiny_model(tmp_path_factory.mktemp("narrow") / "narrow", hidden_size=32)
+
+
+@pytest.fixture
+def misfit_run(narrow_base, adapter_template):
+    """A finished run that says it trained on `narrow_base` but holds an adapter of the wider `varied_dir`."""
+    workspace.save_split("fruit", ROWS, ROWS, {"format": "messages"})
+    config = {"model": str(narrow_base), "dataset": "fruit", "template": "tokenizer", "method": "lora"}
+    return make_run("20260102-000000-lora-fruit", config, adapter=adapter_template)
+
+
+def open_page(page: str, model: Path) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def errors(at) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_compare_says_the_sidebar_model_box_not_the_cli_flag(misfit_run, narrow_base):
+    at = open_page("pages/5_Compare.py", narrow_base)
+    assert not at.exception, at.exception
+    said = errors(at)
+    assert "Could not load the model with its adapters: Could not load the adapter" in said, said
+    assert "does not fit the base model" in said
+    assert "--model" not in said
+    assert said.endswith(
+        "Type the base it was trained on in the sidebar's **Model** box, or leave this run out of **Fine-tuned "
+        "models**."
+    )
+
+
+def test_evaluate_says_the_runs_own_base_not_the_cli_flag(misfit_run, narrow_base):
+    at = open_page("pages/6_Evaluate.py", narrow_base)
+    assert not at.exception, at.exception
+    at.slider(key=f"evaluate_max_new_{misfit_run.path.name}").set_value(8)
+    next(b for b in at.button if b.label == "Evaluate").click()
+    at.run()
+    said = errors(at)
+    assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
+    assert "--model" not in said
+    assert said.endswith("put that base back where the run's config.json points.")
+
+
+def test_a_grpo_runs_answers_say_the_runs_own_base_not_the_cli_flag(narrow_base, adapter_template):
+    """The GRPO section's loading (`ui.grpo_eval_view`) says it as the held-out evaluation does."""
+    prompts = [{"prompt": [{"role": "user", "content": "Name a fruit."}]}]
+    workspace.save_split("fruit_prompts", prompts, prompts)
+    config = {"method": "grpo", "model": str(narrow_base), "dataset": "fruit_prompts"}
+    config |= {"rewards": [{"length": {"target": 4}}], "grpo_max_new_tokens": 8}
+    make_run("20260102-000000-grpo-fruit", config, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", narrow_base)
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label == "Answer and score").click()
+    at.run()
+    said = errors(at)
+    assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
+    assert "--model" not in said
+    assert said.endswith("put that base back where the run's config.json points.")
