@@ -13,7 +13,7 @@ import statistics
 import pandas as pd
 import streamlit as st
 
-from ftlib import runs
+from ftlib import runs, workspace
 from ftlib.errors import UserError
 from ftlib.held_out_sets import different_rows_note
 from ftlib.memory import human
@@ -24,7 +24,7 @@ from ftlib.run_picker import STATE_ICON, numbered_labels, run_option, state_icon
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.run_watch import GRACE
-from ftlib.rundir import RunSummary
+from ftlib.rundir import RunDir, RunSummary
 from ui import alerts, chart_data
 from ui.auth import who
 from ui.charts import chart_note, run_figures
@@ -371,7 +371,9 @@ def rerun_if_deleted() -> None:
     disk (deleted by a teammate, in another tab or with the CLI), so `gone_note` says so then, not at the next click.
     One look at one folder (`runs.find`), nothing drawn: cheap enough to poll every few seconds."""
     shown = st.session_state.get(SELECTED)
-    if shown and not _still_there(shown):
+    # Gone as the runs section lists runs (`RunDir.exists`, its folder by name), not as `runs.find` takes an id: a
+    # folder named by hand ("exp 1 (copy)") is listed and shown, but no id `find` takes: it redrew the page each poll.
+    if shown and not RunDir(workspace.runs_dir() / shown).exists():
         st.rerun()
 
 
