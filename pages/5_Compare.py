@@ -56,7 +56,7 @@ from ui.compare_view import (
 from ui.fragments import polling_fragment
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep, restore
-from ui.labels import BASE_IN_SIDEBAR, base_fix, in_form_words, template_label
+from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
 from ui.token_view import skip_link, skip_target
@@ -316,7 +316,7 @@ with st.container():
         st.stop()
 
     adapters = tuple(str(by_name[n].path) for n in chosen_runs)
-    with user_errors("Could not load the model with its adapters", lambda said: base_fix(said, BASE_IN_SIDEBAR)):
+    with user_errors("Could not load the model with its adapters", lambda said: on_model_page(said, BASE_IN_SIDEBAR)):
         model_set = model_set_for(model, adapters)
     model_names = model_set.names
     written_in = None  # each model's own (below); a model without one and no run to lend one: a built-in, picked

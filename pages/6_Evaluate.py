@@ -76,7 +76,7 @@ from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.kto_eval_view import labels_section
-from ui.labels import BASE_OF_RUN, base_fix, template_label
+from ui.labels import BASE_OF_RUN, on_model_page, template_label
 from ui.reward_eval_view import pairs_section
 from ui.row_picker import pick_item
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
@@ -358,7 +358,7 @@ b1, b2, _ = st.columns([2, 2, 3])  # wide enough at 800 px: [1, 1, 4] cut the bu
 if b1.button("Evaluate", type="primary", disabled=n_rows is None or bool(unscorable)):
     if job is not None and not job.done:
         job.cancel()
-    with user_errors("Could not load the model with the run's adapter", lambda said: base_fix(said, BASE_OF_RUN)):
+    with user_errors("Could not load the model with the run's adapter", lambda said: on_model_page(said, BASE_OF_RUN)):
         model_set = model_set_for(info.model, (str(run.path),))
     job = K.KeptEvalJob(  # kept with the run under `kept_key` once it has run to its end
         model_set,

@@ -1,10 +1,12 @@
-"""An adapter that does not fit the base it is loaded on, met on Compare and Evaluate: the engine's refusal
-(`ftlib.modelset.check_tuned`) ends in the CLI's fix, "Give the base it was trained on with --model."; a browser
-has no --model, so each page says its own way (`ui.labels.base_fix`): Compare the sidebar's Model box, Evaluate the
-base the run's config.json names."""
+"""A run's model that cannot be loaded, met on Compare and Evaluate: the engine's refusal (`ftlib.modelset
+.check_tuned`) is worded for the CLI ("Give the base it was trained on with --model.", "(`python -m ftlib runs resume
+ID`)"); a browser has neither, so each page says its own way (`ui.labels.on_model_page`): Compare the sidebar's Model
+box, Evaluate the base the run's config.json names, both the Train page's Resume button."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,23 @@ def test_a_grpo_runs_answers_say_the_runs_own_base_not_the_cli_flag(narrow_base,
     assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
     assert "--model" not in said
     assert said.endswith("put that base back where the run's config.json points.")
+
+
+def test_compare_says_a_damaged_adapters_resume_by_the_train_pages_button(varied_dir, adapter_template):
+    """A finished run whose adapter file was cut short, with a checkpoint where its training ended: the engine's way
+    on is `python -m ftlib runs resume ID`; the page names the Train page's Resume button instead."""
+    workspace.save_split("fruit", ROWS, ROWS, {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "fruit", "template": "tokenizer", "method": "lora"}
+    run = make_run("20260103-000000-lora-fruit", config, adapter=adapter_template)
+    checkpoint = run.checkpoints / "checkpoint-4"  # saved where its training ended (`run_files.ended_at`)
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": 4, "max_steps": 4}), encoding="utf-8")
+    os.truncate(run.adapter_dir / "adapter_model.safetensors", 100)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception, at.exception
+    said = errors(at)
+    assert f"The adapter of '{run.id}'" in said and "is damaged" in said, said
+    assert "python -m ftlib" not in said
+    assert said.endswith(
+        "resume the run to write it again where its training ended (**Resume** under the run on the Train page)."
+    )

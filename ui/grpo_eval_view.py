@@ -43,7 +43,7 @@ from ui.evaluate_view import (
 )
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
-from ui.labels import BASE_OF_RUN, base_fix
+from ui.labels import BASE_OF_RUN, on_model_page
 
 JOB_KEY = "evaluate_answers_job"  # (run name, its AnswersJob): the last scoring of this session
 # Beside "How sure:" (`RewardResult.change_stats`): what the interval is and how to read it.
@@ -126,7 +126,9 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
     )
 
     def start() -> AnswersJob:
-        with user_errors("Could not load the model with the run's adapter", lambda said: base_fix(said, BASE_OF_RUN)):
+        with user_errors(
+            "Could not load the model with the run's adapter", lambda said: on_model_page(said, BASE_OF_RUN)
+        ):
             model_set = model_set_for(info.model, (run_path,))
         return K.KeptAnswersJob(  # kept with the run under `kept_key` once it has run to its end
             model_set,

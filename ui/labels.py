@@ -212,18 +212,24 @@ BASE_OF_RUN = (
 )
 
 
-def base_fix(message: str, fix: str) -> str:
-    """An engine refusal of an adapter of another base (`ftlib.modelset.check_tuned`: "... Give the base it was
-    trained on with --model.") with the page's own fix, `fix` (`BASE_IN_SIDEBAR`, `BASE_OF_RUN`), in place of the
-    flag; any other message as it is.
+def on_model_page(message: str, base: str) -> str:
+    """An engine refusal of a run's model (`ftlib.modelset.check_tuned`, worded for the CLI) as Compare and Evaluate
+    say it: the base it was trained on by the page's own way to it, `base` (`BASE_IN_SIDEBAR`, `BASE_OF_RUN`), not
+    "with --model"; a resume by the Train page's Resume button, not `python -m ftlib runs resume ID`. Any other
+    message as it is.
 
-    >>> print(base_fix("It does not fit the base model m (e.g. w). Give the base it was trained on with --model.",
-    ...                "Type it in the sidebar."))
+    >>> print(on_model_page("It does not fit the base model m (e.g. w). Give the base it was trained on with --model.",
+    ...                     "Type it in the sidebar."))
     It does not fit the base model m (e.g. w). Type it in the sidebar.
-    >>> print(base_fix("Was it trained on this base model?", "Type it in the sidebar."))
+    >>> print(on_model_page("It cannot be loaded; resume the run to write it again where its training ended "
+    ...                     "(`python -m ftlib runs resume r-1`).", "Type it in the sidebar."))
+    It cannot be loaded; resume the run to write it again where its training ended (**Resume** under the run on the \
+Train page).
+    >>> print(on_model_page("Was it trained on this base model?", "Type it in the sidebar."))
     Was it trained on this base model?
     """
-    return message.replace(_BASE_FLAG, fix)
+    said = message.replace(_BASE_FLAG, base)
+    return re.sub(r" \(`python -m ftlib runs resume [^`]+`\)", " (**Resume** under the run on the Train page)", said)
 
 
 # The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
