@@ -28,3 +28,19 @@ def test_a_listed_run_folder_named_by_hand_does_not_redraw_the_train_page_every_
     shutil.rmtree(folder)  # deleted by a teammate: the page is drawn again, saying so
     run_view.rerun_if_deleted()
     assert reruns == [1]
+
+
+def test_the_data_pages_note_on_a_json_of_splits_points_below_to_the_test_file_without_the_cli():
+    # The engine's note says "... as the data's own test file, on the Data page or with `data split FILE --test-file
+    # TEST`"; on_data_page turned it into "..., above or with `data split ...`": the box is under Split and save,
+    # below the notes, and the CLI's command is no way on the page.
+    from ftlib.json_layout import json_layout
+    from ui.labels import on_data_page
+
+    pairs = [{"prompt": "Which day follows Monday?", "completion": "Tuesday."}] * 3
+    said = on_data_page(json_layout({"train": pairs[:2], "test": pairs[2:]})[1])
+    assert "above" not in said and "data split" not in said, said
+    assert said.endswith(
+        "give the 'test' one as the data's own test file, with **Test rows** set to 'from another file' under Split "
+        "and save below)."
+    ), said

@@ -195,7 +195,10 @@ def on_data_page(message: str) -> str:
     ...                    "the CLI)"))
     map it under Field mapping above
     """
-    said = _CLI_ASIDE.sub("", message).replace(" on the Data page", " above")
+    # The data's own test file is given under Split and save, below the notes, not "above" (`ftlib.json_layout`'s
+    # note on a .json of rows per split): said by its radio, without the CLI's command.
+    said = message.replace(", on the Data page or with `data split FILE --test-file TEST`", _OWN_TEST_FILE)
+    said = _CLI_ASIDE.sub("", said).replace(" on the Data page", " above")
     # a column of documents, as `ftlib.map_hint.text_example` writes its mapping (shell-quoted): said as the boxes do
     return re.sub(r"`--map '?([^`=']+)=text'?`", r"map `\1` to text", said)
 
@@ -230,6 +233,9 @@ Train page).
     """
     said = message.replace(_BASE_FLAG, base)
     return re.sub(r" \(`python -m ftlib runs resume [^`]+`\)", " (**Resume** under the run on the Train page)", said)
+
+
+_OWN_TEST_FILE = ", with **Test rows** set to 'from another file' under Split and save below"
 
 
 # The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
