@@ -146,16 +146,18 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
 
 
 # A question's or an answer's name, as a row's own fields (a GSM8K-like row, Alpaca's input/output): an object with
-# one beside an object of lists (`{"question", "answer", "meta": {"tags": [...]}}`) is one row, not a wrapper whose
-# rows are that object's cells (its question and answer then ignored).
+# one holding text beside an object of lists (`{"question", "answer", "meta": {"tags": [...]}}`) is one row, not a
+# wrapper whose rows are that object's cells (its question and answer then ignored).
 _QA_KEYS = {"question", "answer", "answers", "input", "output", "response", "query", "problem", "solution"}
 
 
 def _nested_rows(value: dict) -> tuple[list, str] | None:
     """(rows, a note) of an object holding its rows one key further in ({"data": {"train": [...]}}, {"data":
     {column: [cells]}}), else None: exactly one key's object must read as rows, and the object is not a row."""
-    if (_ROW_KEYS | _QA_KEYS) & set(value) or any(isinstance(v, list) and v for v in value.values()):
+    if _ROW_KEYS & set(value) or any(isinstance(v, list) and v for v in value.values()):
         return None  # a row with an object field, or lists beside that are not rows: not a wrapper
+    if any(isinstance(value.get(k), (str, int, float)) for k in _QA_KEYS):
+        return None  # a question or an answer of its own: a row (an API's {"response": {...}} may still wrap rows)
     found = []
     for key, inner in value.items():
         if isinstance(inner, dict):

@@ -59,3 +59,9 @@ def test_one_question_and_answer_row_with_an_object_of_lists_stays_one_row():
     result = load_bytes(json.dumps(row).encode(), "one.json")
     assert len(result.rows) == 1
     assert not any("under the key" in n.message for n in result.notices)
+
+
+def test_rows_wrapped_under_an_answer_like_key_holding_an_object_are_still_read():
+    document = {"status": "ok", "response": {"data": [{"prompt": "Hi?", "completion": "Hello."}] * 2}}
+    result = load_bytes(json.dumps(document).encode(), "api.json")
+    assert (result.format, len(result.rows)) == ("prompt_completion", 2)
