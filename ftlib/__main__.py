@@ -4,7 +4,7 @@ import sys
 
 from ftlib.cli import main
 
-code = main()
+code = main(fresh_process=True)  # the command's own process: see ftlib.cli.main
 if "pyarrow" in sys.modules:
     # pyarrow's native thread pools can abort the interpreter's teardown once the command is done ("terminate called
     # without an active exception", exit 134; apache/arrow#34314): seen in 1 of 30 `data inspect` runs on a Parquet

@@ -96,10 +96,31 @@ def printable_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-def main(argv: list[str] | None = None) -> int:
+# What a command that loads a model imports first (torch, transformers' model and tokenizer classes); PEFT too where it
+# loads an adapter; `tokens` loads a tokenizer alone. Imported out of the garbage collector's passes by `python -m
+# ftlib` (`libraries_of`).
+TOKENIZER_LIBRARIES = ("torch", "transformers.models.auto.tokenization_auto")
+MODEL_LIBRARIES = TOKENIZER_LIBRARIES + ("transformers.modeling_utils", "transformers.models.auto.modeling_auto")
+
+
+def libraries_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The libraries a parsed command line's command loads its model or tokenizer with (module names; () for the
+    others): `sample`, `evaluate`, `runs export` (PEFT too where a run's adapter comes) and `tokens`."""
+    command = args.command if args.command != "runs" else f"runs {getattr(args, 'runs_command', '')}"
+    if command == "tokens":
+        return TOKENIZER_LIBRARIES
+    if command not in ("sample", "evaluate", "runs export"):
+        return ()
+    return MODEL_LIBRARIES + (("peft",) if command != "sample" or getattr(args, "adapter", None) else ())
+
+
+def main(argv: list[str] | None = None, fresh_process: bool = False) -> int:
     """Run the command line `argv` (None: `sys.argv[1:]`); the exit code: the handler's (None: 0), 2 after one `error:`
     line for what the user can fix, 130 or 143 when interrupted or terminated, 0 on a closed pipe. Our ConfigWarnings
-    print as one `warning:` line; a bug raises with its traceback (`python -m ftlib` then exits 1)."""
+    print as one `warning:` line; a bug raises with its traceback (`python -m ftlib` then exits 1). `fresh_process`:
+    this process is the command's own (`python -m ftlib`), so a model's libraries are imported out of the garbage
+    collector's passes (ftlib.worker._import_libraries_unscanned); never where ftlib is a library or a test calls
+    in."""
     printable_streams()
     with warnings.catch_warnings():  # puts the previous showwarning back when the command ends
         shown = warnings.showwarning
@@ -114,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                 shown(message, category, *where, **more)
 
         warnings.showwarning = one_line
-        return _main(argv)
+        return _main(argv, fresh_process)
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, fresh_process: bool = False) -> int:
     from ftlib.sharing import process_env, say_threads_warning
 
     process_env()  # before any command imports torch: idle OpenMP threads sleep, FTLIB_THREADS applies
@@ -130,6 +151,10 @@ def _main(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         check_model_argument(args)
+        if fresh_process and libraries_of(args):  # after quiet_known_noise and process_env, which must come first
+            from ftlib.worker import _import_libraries_unscanned
+
+            _import_libraries_unscanned(libraries_of(args))
         return int(args.handler(args) or 0)
     except BrokenPipeError:  # the reader stopped early (`| head`): as any command-line tool, leave quietly
         os.dup2(

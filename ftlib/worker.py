@@ -504,10 +504,15 @@ def _leave_out_unused_libraries(run: RunDir) -> None:
         pass
 
 
-def _import_libraries_unscanned() -> None:
-    """Import what a run trains with (torch, transformers, PEFT, TRL, datasets) with Python's cyclic garbage collector
-    paused, then keep those objects out of its later passes (`gc.freeze`). For the run's own process (`main`'s
-    `fresh_process`), after `_leave_out_unused_libraries`; one that has imported them already is left as it is.
+# What a run trains with: torch, transformers, PEFT (ftlib.metrics imports them first), TRL, datasets.
+RUN_LIBRARIES = ("datasets", "trl", "ftlib.metrics", "ftlib.training")
+
+
+def _import_libraries_unscanned(modules: tuple[str, ...] = RUN_LIBRARIES) -> None:
+    """Import `modules` (names, as `import` takes them; a run's by default) with Python's cyclic garbage collector
+    paused, then keep those objects out of its later passes (`gc.freeze`). For a process started for one job: the
+    run's own (`main`'s `fresh_process`, after `_leave_out_unused_libraries`), or the CLI's (`ftlib.cli.main`'s); one
+    that has imported torch already is left as it is.
 
     Each full pass of the collector walks every object alive, and these imports bring ~0.4 million: 9 full passes
     before a LoRA run's first step, each slower than the last, ~1.2 s of a ~7 s start (BENCHMARKS.md "Start-up").
@@ -515,17 +520,15 @@ def _import_libraries_unscanned() -> None:
     freeze keeps only what lives as long as the process anyway; the collector runs as before once they are imported.
     """
     import gc
+    import importlib
 
-    if "ftlib.metrics" in sys.modules:
+    if "torch" in sys.modules:  # a test or the app: freezing there would keep its garbage for good
         return
     gc.disable()
     try:
-        import datasets  # noqa: F401  every method's rows are a datasets.Dataset
-        import trl  # noqa: F401  every method's Trainer and its arguments
-
-        import ftlib.metrics  # noqa: F401  torch, transformers, PEFT: what `execute` imports first
-        import ftlib.training  # noqa: F401
-    except Exception:  # a broken install fails in `execute` as before, with its own traceback
+        for module in modules:
+            importlib.import_module(module)
+    except Exception:  # a broken install fails where the job imports it, as before, with its own traceback
         pass
     finally:
         gc.freeze()

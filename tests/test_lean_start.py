@@ -88,3 +88,46 @@ def test_a_process_that_imported_them_already_is_left_as_it_is():
     _import_libraries_unscanned()
     assert gc.get_freeze_count() == frozen
     assert gc.isenabled()
+
+
+# `python -m ftlib` (its __main__, run as -m runs it) with a command's handler replaced by a look at the process.
+CLI = """
+import gc, runpy, sys
+import ftlib.commands.{group} as group
+def look(args):
+    print(gc.isenabled(), gc.get_freeze_count() > 100_000, "transformers.modeling_utils" in sys.modules,
+          "peft" in sys.modules)
+group.{handler} = look
+sys.argv = ["ftlib", *{argv!r}]
+{run}
+"""
+AS_MAIN = 'runpy.run_module("ftlib", run_name="__main__")'
+
+
+def test_the_cli_imports_a_model_s_libraries_where_the_collector_leaves_them(tiny_model_dir):
+    """`sample` (no adapter: no PEFT) and `runs export` (an adapter's: PEFT too), as ftlib.worker's run does."""
+    sample = ["sample", "--model", str(tiny_model_dir), "--prompt", "hi"]
+    assert _run(CLI.format(group="sample", handler="_sample", argv=sample, run=AS_MAIN)) == ["True"] * 3 + ["False"]
+    export = ["runs", "export", "some-run"]
+    assert _run(CLI.format(group="runs", handler="_export", argv=export, run=AS_MAIN)) == ["True"] * 4
+
+
+def test_the_cli_called_as_a_library_or_for_another_command_imports_nothing_early(tiny_model_dir):
+    """ftlib.cli.main called in a process (a test, a script) leaves its collector alone; `runs list` needs no model."""
+    sample = ["sample", "--model", str(tiny_model_dir), "--prompt", "hi"]
+    called = "from ftlib.cli import main; main(sys.argv[1:])"
+    assert _run(CLI.format(group="sample", handler="_sample", argv=sample, run=called)) == ["True"] + ["False"] * 3
+    listed = CLI.format(group="runs", handler="_list", argv=["runs", "list"], run=AS_MAIN)
+    assert _run(listed) == ["True"] + ["False"] * 3
+
+
+def test_which_commands_import_which_libraries_first():
+    from ftlib.cli import build_parser, libraries_of
+
+    def first(*argv: str) -> tuple[str, ...]:
+        return libraries_of(build_parser().parse_args(argv))
+
+    assert "peft" not in first("sample", "--prompt", "hi") and "torch" in first("sample", "--prompt", "hi")
+    assert "peft" in first("sample", "--prompt", "hi", "--adapter", "run-1") and "peft" in first("evaluate", "run-1")
+    assert first("tokens", "rows.jsonl") == ("torch", "transformers.models.auto.tokenization_auto")
+    assert first("runs", "list") == first("data", "inspect", "rows.jsonl") == ()
