@@ -57,16 +57,20 @@ def test_compare_says_the_sidebar_model_box_not_the_cli_flag(misfit_run, narrow_
     )
 
 
+def says_the_runs_own_base(said: str) -> None:
+    """Evaluate's words for an adapter that does not fit the base the run's config names: that base, no CLI flag."""
+    assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
+    assert "--model" not in said
+    assert said.endswith("put that base back where the run's config.json points.")
+
+
 def test_evaluate_says_the_runs_own_base_not_the_cli_flag(misfit_run, narrow_base):
     at = open_page("pages/6_Evaluate.py", narrow_base)
     assert not at.exception, at.exception
     at.slider(key=f"evaluate_max_new_{misfit_run.path.name}").set_value(8)
     next(b for b in at.button if b.label == "Evaluate").click()
     at.run()
-    said = errors(at)
-    assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
-    assert "--model" not in said
-    assert said.endswith("put that base back where the run's config.json points.")
+    says_the_runs_own_base(errors(at))
 
 
 def test_a_grpo_runs_answers_say_the_runs_own_base_not_the_cli_flag(narrow_base, adapter_template):
@@ -80,10 +84,7 @@ def test_a_grpo_runs_answers_say_the_runs_own_base_not_the_cli_flag(narrow_base,
     assert not at.exception, at.exception
     next(b for b in at.button if b.label == "Answer and score").click()
     at.run()
-    said = errors(at)
-    assert "Could not load the model with the run's adapter: Could not load the adapter" in said, said
-    assert "--model" not in said
-    assert said.endswith("put that base back where the run's config.json points.")
+    says_the_runs_own_base(errors(at))
 
 
 def test_compare_says_a_damaged_adapters_resume_by_the_train_pages_button(varied_dir, adapter_template):

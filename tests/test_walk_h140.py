@@ -32,9 +32,9 @@ def test_mapping_asides_with_several_flags_leave_no_cli_words():
     assert said == "map it under Field mapping above", said
 
 
-def test_a_test_file_the_engine_cannot_read_unmapped_is_said_in_the_pages_words(tmp_path):
+def with_test_file(tmp_path: Path, test: Path) -> AppTest:
+    """The Data page reading 8 Alpaca rows of facts, its test rows from the file `test` (a Local path)."""
     train = [{"instruction": f"Tell me fact {i}.", "output": f"Fact {i}."} for i in range(8)]
-    test = [{"ask": "Tell me fact 20.", "reply": "Fact 20."}]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     at.switch_page("pages/1_Data.py").run()
@@ -42,7 +42,13 @@ def test_a_test_file_the_engine_cannot_read_unmapped_is_said_in_the_pages_words(
     at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "facts.jsonl", train))).run()
     at.radio(key="split_test_from").set_value("file").run()
     at.radio(key="split_test_source").set_value("Local path").run()
-    at.text_input(key="split_test_path").input(str(write_jsonl(tmp_path / "odd.jsonl", test))).run()
+    at.text_input(key="split_test_path").input(str(test)).run()
+    return at
+
+
+def test_a_test_file_the_engine_cannot_read_unmapped_is_said_in_the_pages_words(tmp_path):
+    test = [{"ask": "Tell me fact 20.", "reply": "Fact 20."}]
+    at = with_test_file(tmp_path, write_jsonl(tmp_path / "odd.jsonl", test))
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read odd.jsonl"), errors
@@ -84,17 +90,9 @@ def test_a_model_without_a_chat_template_is_said_with_the_pages_box(tiny_model_d
 
 
 def test_a_test_table_of_unnamed_columns_is_asked_for_in_the_pages_words(tmp_path):
-    train = [{"instruction": f"Tell me fact {i}.", "output": f"Fact {i}."} for i in range(8)]
     test = tmp_path / "notes.csv"
     test.write_text("alpha,beta\nThe mill was built in 1820 by the river.,It still turns.\n", encoding="utf-8")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    at.switch_page("pages/1_Data.py").run()
-    at.radio(key="data_source").set_value("Local path").run()
-    at.text_input(key="data_path").input(str(write_jsonl(tmp_path / "facts.jsonl", train))).run()
-    at.radio(key="split_test_from").set_value("file").run()
-    at.radio(key="split_test_source").set_value("Local path").run()
-    at.text_input(key="split_test_path").input(str(test)).run()
+    at = with_test_file(tmp_path, test)
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("**Test file**: could not read notes.csv"), errors
