@@ -152,24 +152,6 @@ def test_evaluate_limit_below_1_is_refused(capsys, run):
         assert f"argument --limit: {limit} must be at least 1" in capsys.readouterr().err
 
 
-def test_evaluate_of_a_dpo_run_gives_trls_margin_beside_its_own(capsys, varied_dir, adapter_template):
-    """A cold review: `evaluate` printed mean_reward_margin 35.74 while the training log said margin 3.166: TRL's
-    rewards/margins is beta x the log-ratio margin. Both are given, with beta."""
-    pairs = [
-        {
-            "prompt": [{"role": "user", "content": f"Name tree {i}."}],
-            "chosen": [{"role": "assistant", "content": "An oak."}],
-            "rejected": [{"role": "assistant", "content": "No."}],
-        }
-        for i in range(3)
-    ]
-    workspace.save_split("tree-pairs", pairs[:1], pairs)
-    config = {"model": str(varied_dir), "dataset": "tree-pairs", "method": "dpo", "beta": 0.2}
-    run = make_run("run-dpo", config, adapter=adapter_template)
-    agg = cli_json(capsys, "evaluate", str(run.path), "--max-new-tokens", "2", "--json")
-    assert agg["beta"] == 0.2 and agg["trl_reward_margin"] == pytest.approx(0.2 * agg["mean_reward_margin"])
-
-
 def test_a_command_in_its_own_process_prints_no_library_noise(run, varied_dir):
     """`python -m ftlib sample` with an adapter: transformers' "Loading weights" bar and bitsandbytes' optional-kernel
     message (PEFT imports it) buried the command's own output on stderr; a real failure still shows."""

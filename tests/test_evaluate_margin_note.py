@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ftlib import workspace
 from ftlib.cli import main
 from ftlib.testing import make_run
 
 
-def test_a_dpo_evaluate_says_how_its_two_margins_relate(capsys, varied_dir, adapter_template):
+def test_a_dpo_evaluate_gives_trls_margin_beside_its_own_and_says_how_they_relate(
+    capsys, varied_dir, adapter_template
+):
+    """A cold review: `evaluate` printed mean_reward_margin 35.74 while the training log said margin 3.166: TRL's
+    rewards/margins is beta x the log-ratio margin. Both are given, with beta (test_cli_sample had this check)."""
     pairs = [
         {
             "prompt": [{"role": "user", "content": f"Pick a fruit, round {i}."}],
@@ -30,7 +36,9 @@ def test_a_dpo_evaluate_says_how_its_two_margins_relate(capsys, varied_dir, adap
     # With --json, stdout stays one JSON object: the note goes to stderr.
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2", "--json"]) == 0
     out, err = capsys.readouterr()
-    assert json.loads(out)["beta"] == 0.25 and "note: trl_reward_margin is beta x mean_reward_margin" in err
+    agg = json.loads(out)
+    assert agg["beta"] == 0.25 and agg["trl_reward_margin"] == pytest.approx(0.25 * agg["mean_reward_margin"])
+    assert "note: trl_reward_margin is beta x mean_reward_margin" in err
 
 
 def test_a_run_without_beta_prints_no_margin_note(capsys, varied_dir, adapter_template):
