@@ -30,6 +30,11 @@ DEFAULT_TOKENS_PER_S: dict[str, tuple[float, float]] = {"cpu": (120.0, 14.0)}
 # about 2% of a 21 s run, ~0.4 s, so a prompt token costs about an eighth of a token the grid decodes (8 rows a step).
 PREFILL_COST = 1 / 8
 
+# A grid writing fewer tokens than this is not taken as the server's speed (pages/5_Compare.py remembers a rate from
+# this on, and its note before a first grid says so): the prompts' forward weighs on so few tokens' time, so their
+# tokens/s says little of a longer grid's.
+MIN_TOKENS = 32
+
 
 def remember(device: str, model: str, tokens_per_s: float) -> None:
     """Keep a finished grid's rate (tokens written per second, prefills included) as this server's, for `device`

@@ -179,7 +179,7 @@ st.html(CSS)
 
 last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
-if measured is not None and measured.tokens >= 32 and measured.tokens_per_s:
+if measured is not None and measured.tokens >= decode_rate.MIN_TOKENS and measured.tokens_per_s:
     st.session_state[RATE_KEY] = measured.tokens_per_s  # how fast grids write here: the estimate beside the slider
     # and the server's, for the first grid of every session after (of the same base model)
     decode_rate.remember("cpu", st.session_state.get(LABELS_KEY, {}).get("base", "default"), measured.tokens_per_s)
@@ -366,7 +366,8 @@ with st.container():
     columns = picked[0].get("columns") if picked is not None else None  # a prompt's row: what its rewards read
     prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference, columns)
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
-    # Before this session's first grid, roughly, from the work and this server's earlier grids (or benchmarks).
+    # Until a grid of this session measures the speed (decode_rate.MIN_TOKENS), roughly, from the work and this
+    # server's earlier grids (or benchmarks).
     if model_set.device == "cpu":
         answers, own_rate = len(settings) * len(model_names), st.session_state.get(RATE_KEY)
         prefill = sum(len(ids) for ids in prompt_ids.values())  # each model reads the prompt once

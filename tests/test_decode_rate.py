@@ -48,7 +48,7 @@ def test_before_any_grid_on_this_server_the_default_models_range_is_a_labelled_g
     note = first_grid_note(8, 512, 100, None, (quiet, busy))
     work = decode_rate.grid_work(8, 512, 100)
     assert f"roughly {rough_duration(work / quiet)} on a quiet CPU, {rough_duration(work / busy)} or more" in note
-    assert "benchmarks" in note and "your first grid measures this server's speed" in note
+    assert "benchmarks" in note and "a grid writing 32 tokens or more measures this server's speed" in note
     assert not re.search(r"\d+ min \d+ s|\d\.\d s|about", note)  # no "3 min 57 s": the guess is no better
     # another model, nothing measured: the old, unquantified note for a long grid, none for a short one
     assert first_grid_note(8, 96, 100, None) is None

@@ -36,3 +36,36 @@ def test_a_teammate_deleting_the_last_run_shown_is_said_once_above_no_runs_yet(t
     assert [c.value for c in at.caption if c.value == "No runs yet."] == ["No runs yet."]
     at.run()  # any later run of the page (a click elsewhere): said once
     assert not at.warning and any(c.value == "No runs yet." for c in at.caption)
+
+
+def test_after_a_grid_too_short_to_measure_the_speed_compare_does_not_promise_the_first_grid_measures_it():
+    """A grid under `decode_rate.MIN_TOKENS` tokens is not taken as this server's speed, so after one the note beside
+    the slider still guessed from the benchmarks, saying "your first grid measures this server's speed": untrue of the
+    grid just run. It now says which grids measure it. On the default model, whose benchmarks the note quotes (the
+    one model with a guess); the page's presets at the slider's least, 8 tokens an answer."""
+    from ftlib import decode_rate
+
+    decode_rate.forget()  # a server where no grid has measured the default model
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["active_model"] = "default"
+    at.run()
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    at.slider(key="compare_max_new").set_value(8).run()
+    notes = [c.value for c in at.caption if c.value.startswith("⏱")]
+    assert len(notes) == 1 and "this model's benchmarks" in notes[0], notes
+    next(b for b in at.button if b.label == "Generate").click().run()
+    assert at.session_state["compare_job"].wait(timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    done = at.session_state["compare_job"].progress()
+    assert 0 < done.tokens < decode_rate.MIN_TOKENS, done  # too short: not measured
+    assert "compare_tokens_per_s" not in at.session_state and decode_rate.measured("cpu", "default") is None
+    notes = [c.value for c in at.caption if c.value.startswith("⏱")]
+    assert len(notes) == 1 and "this model's benchmarks" in notes[0], notes
+    assert "your first grid" not in notes[0], notes  # the first grid ran, and measured nothing
+    assert notes[0].endswith(
+        f"(this model's benchmarks; a grid writing {decode_rate.MIN_TOKENS} tokens or more measures this server's "
+        "speed)."
+    ), notes
+    decode_rate.forget()

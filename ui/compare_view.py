@@ -251,7 +251,8 @@ def rough_duration(seconds: float) -> str:
 def first_grid_note(
     answers: int, max_new_tokens: int, prefill_tokens: int, server_rate: float | None, default_rates=None
 ) -> str | None:
-    """Beside the max-new-tokens slider on a CPU, before this session has run a grid: roughly how long a grid of
+    """Beside the max-new-tokens slider on a CPU, until a grid of this session has measured its speed (one writing
+    ftlib.decode_rate.MIN_TOKENS tokens or more; a shorter one measures nothing): roughly how long a grid of
     `answers` will take, from its work (ftlib.decode_rate.grid_work: the answers' tokens and the prompt's) and a
     rate: `server_rate`, the tokens/s an earlier grid measured on this server (any session's), else the
     `default_rates` range (quiet, busy) of ftlib.decode_rate.DEFAULT_TOKENS_PER_S, labelled as a guess. None when
@@ -275,7 +276,8 @@ def first_grid_note(
     quiet, busy = default_rates
     return (
         f"{said}{rough_duration(work / quiet)} on a quiet CPU, {rough_duration(work / busy)} or more on a busy one "
-        "(this model's benchmarks; your first grid measures this server's speed)."
+        f"(this model's benchmarks; a grid writing {decode_rate.MIN_TOKENS} tokens or more measures this server's "
+        "speed)."
     )
 
 
