@@ -14,6 +14,8 @@ Not known here: the queue (runs.py), the run folder's files (rundir.py).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ftlib.rundir import RunDir
 
@@ -92,4 +94,23 @@ def recorded_env(run: RunDir) -> dict[str, str]:
     return {k: v for k, v in recorded.items() if own or k not in _CODE_ENV}
 
 
-__all__ = ["RUN_ENV", "recorded_env", "run_env", "worker_environ"]
+@contextmanager
+def env_set(name: str, value: str | None) -> Iterator[None]:
+    """`os.environ[name] = value` for the block (nothing where `value` is None or empty), then as it was before: a
+    command may run again in the same process (`ftlib.cli.main` called by a script or a test), where a run's
+    setting left behind would be taken for the caller's own."""
+    if not value:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+__all__ = ["RUN_ENV", "env_set", "recorded_env", "run_env", "worker_environ"]

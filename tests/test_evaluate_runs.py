@@ -324,8 +324,10 @@ def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(
     monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
     agg = cli_json(capsys, "evaluate", "grpo-fn", "--max-new-tokens", "2", "--json")
     assert agg["rows"] == 3 and "base_reward" in agg
+    # Set for that evaluation alone: main() called again in this process (a script, a test) for another run would
+    # have taken this run's registry for the caller's own (it leaked into the tests after this one).
+    assert "FTLIB_REWARD_FUNCTIONS" not in os.environ
     os.chmod(run.env_file, 0o666)  # writable by anyone: not trusted to name code
-    monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS", raising=False)
     code, _, err = cli(capsys, "evaluate", "grpo-fn")
     one_error_line(code, err)
     assert "rewards cannot be computed here" in err
@@ -479,3 +481,18 @@ def test_a_trained_row_typed_in_another_unicode_normalisation_is_named_as_traine
     nfd = json.loads(json.dumps(trained[0]).replace("\\u00e9", "e\\u0301"))
     assert nfd != trained[0]
     assert trained_on([CONVERSATION, nfd], run.path) == [1]
+
+
+def test_a_setting_set_for_one_block_is_put_back_as_it_was(monkeypatch):
+    from ftlib.run_env import env_set
+
+    monkeypatch.setenv("FTLIB_REWARD_FUNCTIONS", "/theirs.json")
+    with env_set("FTLIB_REWARD_FUNCTIONS", "/run.json"):
+        assert os.environ["FTLIB_REWARD_FUNCTIONS"] == "/run.json"
+    assert os.environ["FTLIB_REWARD_FUNCTIONS"] == "/theirs.json"
+    monkeypatch.delenv("FTLIB_REWARD_FUNCTIONS")
+    with pytest.raises(RuntimeError), env_set("FTLIB_REWARD_FUNCTIONS", "/run.json"):
+        raise RuntimeError("a refusal inside")
+    assert "FTLIB_REWARD_FUNCTIONS" not in os.environ
+    with env_set("FTLIB_REWARD_FUNCTIONS", None):  # nothing recorded: nothing set
+        assert "FTLIB_REWARD_FUNCTIONS" not in os.environ

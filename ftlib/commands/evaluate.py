@@ -370,41 +370,42 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
     from ftlib.reward_eval import evaluate_answers
     from ftlib.reward_functions import REGISTRY_ENV
     from ftlib.rewards import build_rewards
-    from ftlib.run_env import recorded_env
+    from ftlib.run_env import env_set, recorded_env
     from ftlib.rundir import RunDir, run_folder_of
     from ftlib.sharing import print_waits
 
-    if not os.environ.get(REGISTRY_ENV, "").strip() and (run := RunDir(run_folder_of(tuned))).config_file.is_file():
-        # The registry the run was queued with (its env.json), as its worker read it; only from a file of this
-        # user's that nobody else may write (`recorded_env`): it names code to import.
-        if recorded := recorded_env(run).get(REGISTRY_ENV):
-            os.environ[REGISTRY_ENV] = recorded  # this command's own process, which ends with it
-    try:  # before the models load: a reward that cannot be computed here refuses the evaluation
-        rewards = build_rewards(
-            info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)
-        )
-    except UserError as exc:
-        raise UserError(
-            f"This GRPO run's held-out rows are prompts without reference answers, and its rewards cannot be "
-            f"computed here: {exc} Compare the models' answers on the Compare page, or evaluate against reference "
-            "answers with --data FILE."
-        ) from exc
-    models = load_models(model, [tuned], args.device)
-    warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
-    with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
-        return evaluate_answers(
-            models,
-            rows,
-            models.tuned[0],
-            rewards,
-            template=info.chat_template(models.tokenizer) if info and not args.template else template,
-            max_length=info.max_length if info else trained.get("max_length"),
-            # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
-            max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS,
-            batch_size=args.batch_size,
-            limit=args.limit,
-            progress=_progress,
-        )
+    # The registry the run was queued with (its env.json), as its worker read it, only from a file of this user's that
+    # nobody else may write (`recorded_env`: it names code); set for this evaluation alone (main() may run again here).
+    run, recorded = RunDir(run_folder_of(tuned)), None
+    if not os.environ.get(REGISTRY_ENV, "").strip() and run.config_file.is_file():
+        recorded = recorded_env(run).get(REGISTRY_ENV)
+    with env_set(REGISTRY_ENV, recorded):
+        try:  # before the models load: a reward that cannot be computed here refuses the evaluation
+            rewards = build_rewards(
+                info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)
+            )
+        except UserError as exc:
+            raise UserError(
+                f"This GRPO run's held-out rows are prompts without reference answers, and its rewards cannot be "
+                f"computed here: {exc} Compare the models' answers on the Compare page, or evaluate against reference "
+                "answers with --data FILE."
+            ) from exc
+        models = load_models(model, [tuned], args.device)
+        warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
+        with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
+            return evaluate_answers(
+                models,
+                rows,
+                models.tuned[0],
+                rewards,
+                template=info.chat_template(models.tokenizer) if info and not args.template else template,
+                max_length=info.max_length if info else trained.get("max_length"),
+                # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
+                max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS,
+                batch_size=args.batch_size,
+                limit=args.limit,
+                progress=_progress,
+            )
 
 
 def file_noun(source) -> str:
