@@ -61,6 +61,7 @@ from ftlib.commands import (
     json_text,
     positive_int,
 )
+from ftlib.commands.evaluate_checks import check_csv_path, check_scorable, run_cut
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
@@ -136,8 +137,6 @@ def _evaluate(args) -> int:
     if args.max_new_tokens is not None:
         S.check_max_new_tokens(args.max_new_tokens)
     if args.csv:
-        from ftlib.commands.evaluate_checks import check_csv_path
-
         check_csv_path(args.csv)
     info = run = None
     if args.run:
@@ -194,8 +193,6 @@ def _evaluate(args) -> int:
 
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
     if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
-        from ftlib.commands.evaluate_checks import check_scorable
-
         check_scorable(model, rows, info, template, trained, args)
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
@@ -314,9 +311,8 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
         # The run's own template, a custom one's Jinja text included (a name alone cannot carry it).
         template = info.chat_template(models.tokenizer) if info and not args.template else template
-        max_length = info.max_length if info else trained.get("max_length")
         # A bfd_split run cut no row: TRL split a longer one into pieces of the max length, scored so here too.
-        split = info.split_long if info else trained.get("packing") and trained.get("packing_strategy") == "bfd_split"
+        max_length, split = run_cut(info, trained)
         result = E.evaluate(
             models,
             rows,

@@ -34,6 +34,15 @@ def check_csv_path(path: str) -> None:
         raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
 
 
+def run_cut(info, trained: dict) -> tuple[int | None, bool]:
+    """(the max length the run cut its rows at, whether it split a longer row into pieces of it instead: packing with
+    packing_strategy bfd_split) of a run's RunInfo, or of `trained`, an outside adapter's config (no info)."""
+    if info:
+        return info.max_length, info.split_long
+    split = bool(trained.get("packing")) and trained.get("packing_strategy") == "bfd_split"
+    return trained.get("max_length"), split
+
+
 def check_scorable(model: str, rows: list[dict], info, template: str, trained: dict, args) -> None:
     """UserError, before the models load (a tokenizer only), when none of `rows` (the first --limit) can be scored
     against its reference at the run's max length with --answer-at (`references.nothing_scored`): the rows, another
@@ -43,14 +52,13 @@ def check_scorable(model: str, rows: list[dict], info, template: str, trained: d
     from ftlib.models import context_length, load_tokenizer
     from ftlib.references import nothing_scored
 
-    max_length = info.max_length if info else trained.get("max_length")
+    max_length, split = run_cut(info, trained)
     if not max_length:
         return
-    split = info.split_long if info else trained.get("packing") and trained.get("packing_strategy") == "bfd_split"
     tokenizer = load_tokenizer(model)
     template = info.chat_template(tokenizer) if info and not args.template else template  # a custom one's text too
     rows = rows[: args.limit or None]
     context = context_length(model)  # no fix asks for a longer max length than the model reads
-    said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, bool(split), context=context)
+    said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, split, context=context)
     if said:
         raise UserError(said)
