@@ -203,6 +203,36 @@ def test_data_pair_writes_no_pair_of_an_answer_with_itself(tmp_path, capsys):
     assert "valid rows: 1\n" in capsys.readouterr().out
 
 
+def test_data_pair_names_the_fields_it_does_not_read(tmp_path, capsys):
+    # A feedback export's rater and comment are in no pair: `data pair` says so, as `train` and `data inspect` do,
+    # where it said nothing of them. A CSV's spare column too, and a row it could not read.
+    rows = [r | {"rater": "ann"} for r in FEEDBACK[:2]]
+    rows[0]["comment"] = "quick"
+    path, out = write_rows(tmp_path / "votes.jsonl", rows), tmp_path / "pairs.jsonl"
+    assert main(["data", "pair", path, "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith(f"wrote 1 preference pair from 1 prompt to {out}")
+    (unread,) = [line for line in said.err.splitlines() if "not read" in line]
+    assert unread.startswith(f"warning: 2 fields of {path} are not read: `rater` in 2 rows, `comment` in 1 row;")
+    assert unread.endswith(f"see `python -m ftlib data inspect {path}`.")
+    assert "rater" not in out.read_text()  # the pairs hold none of it: the warning is true
+    table = tmp_path / "votes.csv"
+    table.write_text("prompt,completion,label,rater\nCapital?,Oslo.,1,ann\nCapital?,Bergen.,0,bob\nCapital?,,1,cy\n")
+    assert main(["data", "pair", str(table), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in err] == ["warning", "warning"], err
+    assert err[0].startswith(f"warning: 1 of 3 rows in {table} is not used: data row 3 (line 4 of the file)")
+    assert err[1].startswith(f"warning: a field of {table} is not read: `rater` in 2 rows;")  # of the rows read
+
+
+def test_data_page_names_the_fields_the_pairs_leave_out(tmp_path):
+    # The page's pairing sits under the file's report, which names what nothing reads (in no pair either).
+    rows = [r | {"rater": "ann"} for r in FEEDBACK]
+    at = with_path(data_page(), write_rows(tmp_path / "feedback.jsonl", rows))
+    assert [i for i in at.info if "both a good and a bad answer" in i.value]
+    assert [w for w in at.warning if "`rater`" in w.value and "not read" in w.value], [w.value for w in at.warning]
+
+
 @pytest.mark.parametrize(
     "rows, message",
     [

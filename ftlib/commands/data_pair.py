@@ -26,8 +26,9 @@ def register(dsub) -> None:
         "differing only in spaces or line breaks are not merged, and said), its i-th good answer with its i-th bad "
         "one in file order (zipped, not every combination: a prompt with many answers would outweigh the others). "
         "Prints how many pairs it wrote and every row it left out with why (a prompt with only good or only bad "
-        "answers, the answers an uneven prompt has over, an answer labelled both good and bad under one prompt). "
-        "The pairs are text where every row is, else turns.",
+        "answers, the answers an uneven prompt has over, an answer labelled both good and bad under one prompt), "
+        "and on stderr the rows it could not read and the fields nothing reads (in no pair either). The pairs are "
+        "text where every row is, else turns.",
     )
     pair.add_argument("file", help="a .jsonl, .json, .csv, .tsv or .parquet file of answers labelled good or bad")
     add_data_options(pair)
@@ -36,7 +37,7 @@ def register(dsub) -> None:
 
 
 def _pair(args) -> int:
-    from ftlib.commands import load_data, os_error_message, skipped_warning
+    from ftlib.commands import file_notes, file_warnings, load_data, os_error_message
     from ftlib.errors import UserError, plural
     from ftlib.feedback_pairs import feedback_pairs, pairs_jsonl
     from ftlib.format_notes import format_label
@@ -80,8 +81,10 @@ def _pair(args) -> int:
         write_files({out: pairs_jsonl(made.pairs)})
     except OSError as exc:
         raise UserError(os_error_message(exc, "write", out, "pick a writable path with --out")) from exc
-    if warning := skipped_warning(result, args):  # rows the reader could not read at all: not pairs, not left out
-        print(warning, file=sys.stderr)
+    # Rows the reader could not read at all (not pairs, not left out), the fields nothing reads (a rater, a comment:
+    # not in the pairs either), other file-level warnings, then how the file was read: said as `train` says them.
+    for line in [*file_warnings(result, args), *file_notes(result)]:
+        print(line, file=sys.stderr)
     used = 2 * len(made.pairs)
     print(
         f"wrote {plural(len(made.pairs), 'preference pair')} from {plural(made.prompts, 'prompt')} to {out} "
