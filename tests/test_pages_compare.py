@@ -278,7 +278,7 @@ def test_the_typed_prompt_starts_on_the_active_splits_first_question_and_keeps_w
     """A newcomer's walk: with a support dataset's split active, the prompt box asked for a poem about the sea. It
     starts on the split's first question as the test-row picker asks it (its train part's when it has no test rows);
     the sample stays where no split is active (and, kept then, gives way to a split made later), and what was typed
-    is never replaced."""
+    is never replaced (a box left on one split's question follows a change of split)."""
     at = open_page("pages/5_Compare.py", varied_dir)  # no split saved
     assert not at.exception, at.exception
     assert at.text_area(key="compare_prompt").value == "Write a short poem about the sea."  # SAMPLE_PROMPT
@@ -291,6 +291,12 @@ def test_the_typed_prompt_starts_on_the_active_splits_first_question_and_keeps_w
     at = open_page("pages/5_Compare.py", varied_dir)  # a new session on the newest split: nothing typed was kept
     assert not at.exception, at.exception
     assert at.text_area(key="compare_prompt").value == "Count to three."  # the test part's first row
+    at.session_state["active_split"] = "answers"  # untouched, the box follows another split (it kept the old one)
+    at.run()
+    assert at.text_area(key="compare_prompt").value == "Say yes."
+    at.session_state["active_split"] = "colours"
+    at.run()
+    assert at.text_area(key="compare_prompt").value == "Count to three."
 
     at.text_area(key="compare_prompt").input("Name three rivers in Spain.").run()
     at.session_state["active_split"] = "answers"

@@ -125,7 +125,9 @@ def choose_prompt(
     keep("compare_source")
     if source == "Type a prompt":
         typed = "compare_prompt" in st.session_state or restore("compare_prompt")
-        if not typed or st.session_state["compare_prompt"] == SAMPLE_PROMPT:  # (the sample, kept before a split was)
+        # The sample (kept before a split was), or the question the box last started on: a box still on one split's
+        # first question follows a change of split (a teammate's, or another page's) as a fresh box does.
+        if not typed or st.session_state["compare_prompt"] in (SAMPLE_PROMPT, st.session_state.get(_START)):
             # Put in the box's state, not given as its value: a value that changes with the split would make a new
             # box (Streamlit names a widget by its arguments too) and drop what was typed in the old one.
             st.session_state["compare_prompt"] = st.session_state[_START] = first_question(
