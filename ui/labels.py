@@ -18,6 +18,7 @@ value, as the Train form starts from it.
 from __future__ import annotations
 
 import re
+import shlex
 
 import streamlit as st
 from streamlit import runtime
@@ -200,7 +201,18 @@ def on_data_page(message: str) -> str:
     said = message.replace(", on the Data page or with `data split FILE --test-file TEST`", _OWN_TEST_FILE)
     said = _CLI_ASIDE.sub("", said).replace(" on the Data page", " above")
     # a column of documents, as `ftlib.map_hint.text_example` writes its mapping (shell-quoted): said as the boxes do
-    return re.sub(r"`--map '?([^`=']+)=text'?`", r"map `\1` to text", said)
+    return re.sub(r"`--map ([^`]+)`", _text_box, said)
+
+
+def _text_box(found: re.Match) -> str:
+    """A `--map COLUMN=text` as the Data page's boxes say it ("map `COLUMN` to text"), its shell quoting undone: a
+    column named `Agent's reply` is quoted `'Agent'"'"'s reply=text'`. Any other `--map` as it is."""
+    try:
+        words = shlex.split(found[1])
+    except ValueError:
+        return found[0]
+    column, _, field = words[0].rpartition("=") if len(words) == 1 else ("", "", "")
+    return f"map `{column}` to text" if column and field == "text" else found[0]
 
 
 # The fix `ftlib.modelset.check_tuned` gives an adapter that does not fit the base it is loaded on, worded for the CLI.
