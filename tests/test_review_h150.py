@@ -19,5 +19,5 @@ def test_the_data_page_says_a_column_of_documents_named_with_an_apostrophe_as_it
     with pytest.raises(MappingNeeded) as raised:
         load_file(str(path))
     said = on_data_page(str(raised.value))
-    assert "--map" not in said and "\"'\"" not in said, said
+    assert "--map" not in said and '"\'"' not in said, said
     assert re.search(r"\(every token trained\): map `(Customer's message|Agent's reply)` to text\.$", said), said
