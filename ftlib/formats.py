@@ -424,10 +424,12 @@ def _transcripts(rec: Record) -> tuple[list, list, list] | None:
 def _same_prompt(rec: Record, prompt: list[dict]) -> None:
     given = rec.data.get("prompt")
     if isinstance(given, list) and given and all(isinstance(m, dict) and type(m.get("content")) is str for m in given):
-        # TRL's conversational pair written whole: a prompt of turns the conversations repeat (with or without their
-        # system turn) drops nothing; other turns are said, as a question of text is below
+        # TRL's conversational pair written whole: a prompt of turns the conversations begin with (with or without
+        # their system turn; the first of them where both answers share more, a same tool call) drops nothing; other
+        # turns are said, as a question of text is below
         said, asked = [m["content"].strip() for m in given], [(m["role"], m["content"].strip()) for m in prompt]
-        if said not in ([c for _, c in asked], [c for r, c in asked if r != "system"]):
+        begun = ([c for _, c in asked][: len(said)], [c for r, c in asked if r != "system"][: len(said)])
+        if said not in begun:
             rec.warnings.append(
                 "its 'prompt' turns are not the turns the chosen and rejected conversations begin with; theirs are "
                 "trained and the 'prompt' field is not read"

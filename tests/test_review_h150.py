@@ -21,3 +21,38 @@ def test_the_data_page_says_a_column_of_documents_named_with_an_apostrophe_as_it
     said = on_data_page(str(raised.value))
     assert "--map" not in said and '"\'"' not in said, said
     assert re.search(r"\(every token trained\): map `(Customer's message|Agent's reply)` to text\.$", said), said
+
+
+def _turn(role: str, content: str | None, **more) -> dict:
+    return {"role": role, "content": content, **more}
+
+
+def test_a_prompt_of_the_turns_a_tool_using_pair_opens_with_is_not_said_to_be_other_turns():
+    """TRL's conversational pair written whole, whose answers both make the same tool call before they differ: the
+    studio's prompt is everything the two share (the question, the call, its result), and a `prompt` of the question
+    alone, the turns both conversations begin with, was warned of as 'not the turns the chosen and rejected
+    conversations begin with' (formats._same_prompt compared it with the whole shared part)."""
+    import json
+
+    from ftlib.data import load_bytes
+
+    call = {"type": "function", "function": {"name": "weather", "arguments": {"city": "Paris"}}}
+    tools = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]
+    shared = [_turn("user", "Weather in Paris?"), _turn("assistant", None, tool_calls=[call]), _turn("tool", "sunny")]
+    row = {
+        "prompt": shared[:1],
+        "chosen": [*shared, _turn("assistant", "Sunny.")],
+        "rejected": [*shared, _turn("assistant", "Rainy.")],
+        "tools": tools,
+    }
+    other = row | {"prompt": [_turn("user", "Weather in Rome?")]}
+    result = load_bytes("\n".join(json.dumps(r) for r in (row, other)).encode(), "pairs.jsonl")
+    assert len(result.rows) == 2 and result.errors == []
+    said = [(w.row, w.message) for w in result.warnings if "'prompt'" in w.message]
+    assert said == [
+        (
+            2,
+            "its 'prompt' turns are not the turns the chosen and rejected conversations begin with; theirs are "
+            "trained and the 'prompt' field is not read",
+        )
+    ]
