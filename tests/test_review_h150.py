@@ -56,3 +56,15 @@ def test_a_prompt_of_the_turns_a_tool_using_pair_opens_with_is_not_said_to_be_ot
             "trained and the 'prompt' field is not read",
         )
     ]
+
+
+def test_the_data_page_says_its_own_duplicates_box_without_the_cli_command(tmp_path):
+    """The duplicates note (ftlib.splits.DEDUPE_SAID, worded for the Data page and the CLI at once) kept
+    "(the Data page's Drop exact duplicates box, `data split --dedupe`)" on the Data page itself, the CLI's command
+    beside a box that is below it, under Split and save."""
+    from ftlib.data import load_bytes
+
+    row = b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}\n'
+    notes = [on_data_page(n.message) for n in load_bytes(row * 2, "chats.jsonl").notices if "repeats" in n.message]
+    assert len(notes) == 1 and "--dedupe" not in notes[0] and "the Data page" not in notes[0], notes
+    assert notes[0].endswith("(the **Drop exact duplicates** box under Split and save below)."), notes

@@ -199,6 +199,8 @@ def on_data_page(message: str) -> str:
     # The data's own test file is given under Split and save, below the notes, not "above" (`ftlib.json_layout`'s
     # note on a .json of rows per split): said by its radio, without the CLI's command.
     said = message.replace(", on the Data page or with `data split FILE --test-file TEST`", _OWN_TEST_FILE)
+    # likewise its Drop exact duplicates box (`ftlib.splits.DEDUPE_SAID`, the duplicates note)
+    said = said.replace("(the Data page's Drop exact duplicates box, `data split --dedupe`)", _DEDUPE_BOX)
     said = _CLI_ASIDE.sub("", said).replace(" on the Data page", " above")
     # a column of documents, as `ftlib.map_hint.text_example` writes its mapping (shell-quoted): said as the boxes do
     return re.sub(r"`--map ([^`]+)`", _text_box, said)
@@ -248,6 +250,7 @@ Train page).
 
 
 _OWN_TEST_FILE = ", with **Test rows** set to 'from another file' under Split and save below"
+_DEDUPE_BOX = "(the **Drop exact duplicates** box under Split and save below)"
 
 
 # The CLI's way beside the page's, as `ftlib.notices`, `ftlib.formats`, `ftlib.data` and `ftlib.mapping` word it:
