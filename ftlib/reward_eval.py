@@ -336,11 +336,13 @@ def evaluate_answers(
     limit: int | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    what: str = "held-out prompt",
 ) -> RewardResult:
     """The base and the tuned model `tuned` of `model_set` answer each held-out row's prompt greedily; `rewards`
     (`ftlib.rewards.build_rewards`, a GRPO run's) score both answers, given each prompt row's tools and other fields
     (its `columns`: a reference answer a reward compares with). Rows of any kind GRPO takes; a prompt the max
-    length cuts (training leaves it out) and a row without a prompt are skipped with the reason."""
+    length cuts (training leaves it out) and a row without a prompt are skipped with the reason. `what`: a prompt's
+    name where a reward's column is missing ("prompt" for the rows of an `evaluate --data` file: none held out)."""
     from ftlib.alignment import prompt_row
     from ftlib.modelset import generate_with_set
     from ftlib.rewards import check_columns, score_completions
@@ -377,9 +379,7 @@ def evaluate_answers(
         raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
     # A reward reading a column some prompt lacks fails at that prompt: refused now, as training refuses it, and not
     # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column).
-    check_columns(
-        rewards, [e.columns or None for _, e in prepared], "held-out prompt", [e.messages for _, e in prepared]
-    )
+    check_columns(rewards, [e.columns or None for _, e in prepared], what, [e.messages for _, e in prepared])
 
     out: list[RewardedAnswers] = []
     for start in range(0, len(prepared), batch_size):

@@ -199,7 +199,9 @@ def _evaluate(args) -> int:
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
         template = trained.get("template") or "tokenizer"
     elif measure == "rewards":  # prompts without answers: both models answer and the run's rewards score them
-        result = _grpo(args, model, tuned, rows, info, template, trained)
+        # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
+        what = "prompt" if loaded is not None else "held-out prompt"
+        result = _grpo(args, model, tuned, rows, info, template, trained, what)
     labels = None  # a KTO run's good and bad answers under both models (`ftlib.kto_eval`)
     if measure not in ("pairs", "rewards"):
         result, labels = _against_references(args, model, tuned, rows, info, template, trained)
@@ -357,8 +359,9 @@ def _reward_model(args, run, rows: list):
         return evaluate_pairs(scorer, rows, run.id, limit=args.limit, progress=_progress)
 
 
-def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
-    """A GRPO run's held-out prompts: both models' answers scored by the run's rewards (`evaluate_answers`)."""
+def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict, what: str):
+    """A GRPO run's held-out prompts: both models' answers scored by the run's rewards (`evaluate_answers`; `what`:
+    a prompt's name where a reward's column is missing)."""
     from ftlib import lease
     from ftlib.commands.sample import load_models, warn_template
     from ftlib.errors import UserError
@@ -401,6 +404,7 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
                 batch_size=args.batch_size,
                 limit=args.limit,
                 progress=_progress,
+                what=what,
             )
 
 
