@@ -92,10 +92,17 @@ def free_fields(fmt: str, column_map: dict[str, str] | None) -> list[str]:
     []
     >>> free_fields("preference", {"prompt": "p", "chosen": "c", "rejected": "r"})
     ['system']
+    >>> free_fields("preference", {"chosen": "c", "rejected": "r"})  # no prompt mapped: the format's first way to one
+    ['prompt', 'system']
     """
-    taken = set(column_map or {})
-    other = set().union(*(group for group in _ALTERNATIVES if not group & taken)) if taken else set()
-    return [f for f in FORMAT_FIELDS.get(fmt, ()) if f not in taken | _NOT_A_COLUMN | other]
+    taken, fields = set(column_map or {}), FORMAT_FIELDS.get(fmt, ())
+    groups = sorted(
+        (g for g in _ALTERNATIVES if g & set(fields)), key=lambda g: min(fields.index(f) for f in g & set(fields))
+    )
+    # None of them mapped (a pair's chosen and rejected alone): the first stays free, not every one ruled out
+    mapped = [group for group in groups if group & taken] or groups[:1]
+    other = set().union(*(group for group in groups if group not in mapped)) if taken else set()
+    return [f for f in fields if f not in taken | _NOT_A_COLUMN | other]
 
 
 def format_label(fmt: str) -> str:

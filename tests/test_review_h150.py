@@ -68,3 +68,28 @@ def test_the_data_page_says_its_own_duplicates_box_without_the_cli_command(tmp_p
     notes = [on_data_page(n.message) for n in load_bytes(row * 2, "chats.jsonl").notices if "repeats" in n.message]
     assert len(notes) == 1 and "--dedupe" not in notes[0] and "the Data page" not in notes[0], notes
     assert notes[0].endswith("(the **Drop exact duplicates** box under Split and save below)."), notes
+
+
+def test_a_pair_tables_unused_prompt_column_is_offered_the_prompt_not_the_system_prompt(tmp_path):
+    """A table of pairs whose chosen and rejected are whole conversations, beside a `post` column nothing reads: the
+    Data page offered 'Not used: post, subreddit (to use one, map it to `system` ...)' (format_notes.free_fields ruled
+    out every way to a prompt when none was mapped), so the question would have become a system prompt."""
+    import csv
+    import json
+
+    from ftlib.format_notes import free_fields
+
+    path = tmp_path / "tldr.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        table = csv.writer(f)
+        table.writerow(["post", "chosen", "rejected", "subreddit"])
+        for post, good, bad in (
+            ("Summarize: the cat sat.", "A cat sat.", "Dogs."),
+            ("Summarize: rain.", "Rain.", "Sun"),
+        ):
+            asked = [{"role": "user", "content": post}]
+            answers = [json.dumps([*asked, {"role": "assistant", "content": said}]) for said in (good, bad)]
+            table.writerow([post, *answers, "r/tldr"])
+    result = load_file(str(path))
+    assert result.format == "preference" and "prompt" not in result.column_map and len(result.rows) == 2
+    assert free_fields(result.format, result.column_map) == ["prompt", "system"]
