@@ -27,3 +27,13 @@ def test_a_data_files_prompts_lacking_a_rewards_column_are_not_called_held_out(
     said = next(line for line in err.splitlines() if line.startswith("error: "))
     assert "reads the column 'answer', which 3 prompts ('Pick a tea.', ...) do not have" in said, said
     assert "held-out" not in said, said
+
+
+def test_the_margin_note_gives_a_small_margin_as_evaluate_prints_it():
+    """A DPO/KTO margin early in training (0.0047, a held-out one in a KTO review) was printed as
+    `mean_reward_margin: 0.0047` and `trl_reward_margin: 0.0005`, and the note after them said "0.1 x 0.00 = 0.00"."""
+    from ftlib.loss_words import reward_margin_note
+
+    assert reward_margin_note(0.1, 0.0047).startswith(
+        "trl_reward_margin is beta x mean_reward_margin (0.1 x 0.0047 = 0.0005): "
+    )
