@@ -47,6 +47,8 @@ def _viewer_rows(value: Any) -> tuple[list, str] | None:
     """(rows, a note) of the dataset viewer's API answer saved as a file (`{"features", "rows": [{"row_idx", "row",
     "truncated_cells"}], ...}`, or its list of rows alone), else None: each item's 'row' is the row."""
     items = value.get("rows") if isinstance(value, dict) else value
+    if items == [] and isinstance(value, dict) and {"features", "num_rows_total"} <= set(value):
+        return [], None  # a page with no rows (a search nothing matched): not its 'features' read as the rows
     if not isinstance(items, list) or not items:
         return None
     if not all(isinstance(r, dict) and isinstance(r.get("row"), dict) and "row_idx" in r for r in items):

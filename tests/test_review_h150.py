@@ -93,3 +93,19 @@ def test_a_pair_tables_unused_prompt_column_is_offered_the_prompt_not_the_system
     result = load_file(str(path))
     assert result.format == "preference" and "prompt" not in result.column_map and len(result.rows) == 2
     assert free_fields(result.format, result.column_map) == ["prompt", "system"]
+
+
+def test_a_dataset_viewer_page_with_no_rows_is_said_to_have_none_not_read_by_its_features(tmp_path):
+    """The dataset viewer's answer to a search nothing matched (`{"features": [...], "rows": [], ...}`) was read as
+    rows of its 'features' ('its rows have the fields feature_idx, name, type', and --map offered to read them)."""
+    import json
+
+    from ftlib.data import DataError
+
+    feature = {"feature_idx": 0, "name": "text", "type": {"dtype": "string", "_type": "Value"}}
+    page = {"features": [feature], "rows": [], "num_rows_total": 0, "num_rows_per_page": 100, "partial": False}
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(page), "utf-8")
+    with pytest.raises(DataError) as raised:
+        load_file(str(path))
+    assert "has no rows" in str(raised.value) and "feature_idx" not in str(raised.value), raised.value
