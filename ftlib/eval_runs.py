@@ -55,17 +55,26 @@ class RunInfo:
         return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
-def run_info(run_dir: str | Path) -> RunInfo:
-    """Read a run's config and load its held-out rows the way training did."""
+def run_info(run_dir: str | Path, fix: str | None = None) -> RunInfo:
+    """Read a run's config and load its held-out rows the way training did. EvalError without a config.json, and the
+    refusal of a dataset that cannot be read (a run that kept no copy of its rows: `run_data.DataRefused`), each
+    ending with `fix` where given (a page's way: its boxes), else with the CLI's (--model, `data split`, --map)."""
+    from ftlib.run_data import DataRefused
     from ftlib.rundir import RunDir
     from ftlib.training import load_rows
 
     run = RunDir(Path(run_dir))
     if not run.config_file.is_file():
-        raise EvalError(f"'{run_dir}' has no config.json; pass --model, --adapter and --data instead.")
+        said = f"'{run_dir}' has no config.json"
+        raise EvalError(f"{said}. {fix}" if fix else f"{said}; pass --model, --adapter and --data instead.")
     config = run.config()
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
-    _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
+    try:
+        _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
+    except DataRefused as exc:
+        if fix is None:
+            raise
+        raise DataRefused(exc.what, fix) from None
     meta = _split_meta(config, run.path)
     return RunInfo(
         model=config.model,

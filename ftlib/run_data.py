@@ -32,6 +32,16 @@ from ftlib.errors import UserError
 from ftlib.user_paths import user_path
 
 
+class DataRefused(ConfigError):
+    """A dataset that cannot be read as it is: `what` was wrong, in words for any reader; `fix`, what to do in the
+    CLI's words (`data split`, `--map`, `--test-size`). The message is `said` where given (the CLI's own), else both.
+    A page says `what` with its own way instead (`eval_runs.run_info`'s `fix`)."""
+
+    def __init__(self, what: str, fix: str, said: str = ""):
+        super().__init__(said or f"{what} {fix}")
+        self.what, self.fix = what, fix
+
+
 def split_folder(spec: str) -> Path | None:
     """The saved split `spec` names (a split folder's path, or a split saved in the workspace under that name), read
     as `training.load_rows` reads it; None for a data file, a sample or nothing at all."""
@@ -124,10 +134,11 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
 
         sample = SAMPLES.get(spec)
         if sample is None and (workspace.datasets_dir() / spec).is_dir():  # an older version's split, or by hand
-            raise ConfigError(
+            raise DataRefused(
                 f"`dataset` '{spec}' is a folder of the workspace's datasets without meta.json (saved by an older "
-                "version, or copied in by hand), so it is not a saved split. Save the split again from its data file "
-                "(the Data page, or `python -m ftlib data split FILE --out DIR`)."
+                "version, or copied in by hand), so it is not a saved split.",
+                "Save the split again from its data file (the Data page, or `python -m ftlib data split FILE --out "
+                "DIR`).",
             )
         if sample is None or not sample.path.is_file():
             from ftlib.file_bytes import COMPRESSED_SUFFIXES, SUPPORTED
@@ -144,17 +155,25 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             )
         path, column_map, label, kind = sample.path, sample.column_map, spec, "sample"
     if path.is_dir():
-        raise ConfigError(
-            f"`dataset` '{spec}' is a folder without meta.json: point to a saved split or a data file (a split "
-            "folder saved by an older version: save it again with `python -m ftlib data split FILE --out DIR`)."
+        raise DataRefused(
+            f"`dataset` '{spec}' is a folder without meta.json, so it is not a saved split.",
+            "Point to a saved split or a data file (a split folder saved by an older version: save it again with "
+            "`python -m ftlib data split FILE --out DIR`).",
         )
     try:
         result = load_file(path, fmt=options.fmt, column_map=column_map)
     except MappingNeeded as exc:  # with --map on the command line, or a split saved with one
-        raise ConfigError(
-            f"{exc} Give the mapping with --map COLUMN=FIELD (repeat it), or save the file as a split with one (on "
-            f"the Data page, or `python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it "
-            "(--dataset DIR)."
+        fix = (
+            f"Give the mapping with --map COLUMN=FIELD (repeat it), or save the file as a split with one (on the Data "
+            f"page, or `python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it (--dataset "
+            "DIR)."
+        )
+        # `what` without the message's ways to map (the Data page's box beside the CLI's --map): the CLI says it whole
+        what, gaps = "columns" if exc.table else "fields", ", ".join(exc.gaps)
+        listed = ", ".join(exc.fields[:12]) + (", ..." if len(exc.fields) > 12 else "")
+        needs = f"nothing is mapped to {gaps}" if gaps else "which of them holds what is not known"
+        raise DataRefused(
+            f"{exc.name} needs its {what} mapped: {needs} (its {what}: {listed}).", fix, f"{exc} {fix}"
         ) from None
     if not result.rows:
         first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
@@ -165,9 +184,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             train, test = split_rows(result.rows, test_size=size, seed=config.seed)
         except DataError as exc:
             # test_size 0 trains on every row with none held out: the way on for a file too small to split
-            raise ConfigError(
-                f"`test_size` {size:g} cannot split '{label}': {exc} Give a test size that fits, or "
-                "test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out loss)."
+            raise DataRefused(
+                f"`test_size` {size:g} cannot split '{label}': {exc}",
+                "Give a test size that fits, or test_size 0 (`--test-size 0`) to train on every row with none held "
+                "out (no held-out loss).",
             ) from None
     else:  # no held-out rows: no evaluation
         train, test = list(result.rows), []
@@ -284,6 +304,7 @@ def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | No
 
 __all__ = [
     "DataOptions",
+    "DataRefused",
     "DatasetRows",
     "absolute_paths",
     "dataset_rows",

@@ -76,7 +76,7 @@ from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.kto_eval_view import labels_section
-from ui.labels import BASE_OF_RUN, on_model_page, template_label
+from ui.labels import BASE_OF_RUN, RUN_DATA_FIX, in_form_words, on_model_page, template_label
 from ui.reward_eval_view import pairs_section
 from ui.row_picker import pick_item
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
@@ -104,7 +104,7 @@ def job_models(job: E.EvalJob):
 def cached_run_info(run_path: str, version: tuple) -> E.RunInfo:  # noqa: ARG001 (version: a new key when it changes)
     """`run_info`, read again when its config or, for a run that kept no copy of its rows, its split or file changes
     (`rows_version`): keyed by config.json's time alone, a split saved over kept its old held-out rows on the page."""
-    return E.run_info(run_path)
+    return E.run_info(run_path, fix=RUN_DATA_FIX)  # the page's way on, not `data split` or --map
 
 
 # Once per version of the run's rows, not at each click: with 10,000 held-out rows, asking which have several replies
@@ -178,7 +178,7 @@ run = by_name[run_name]
 labels = choices_by_name(runs, choices)  # run name -> its short label, as the Run box shows it
 run_path = run_folder_of(run.path)
 version = rows_version(run_path)  # of what the run's held-out rows are read from, and its config
-with user_errors("Could not read the run's configuration and held-out rows"):
+with user_errors("Could not read the run's configuration and held-out rows", in_form_words):  # `test_size`: its box
     info = cached_run_info(str(run_path), version)
 if not info.test_rows:
     st.warning(

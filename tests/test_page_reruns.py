@@ -255,7 +255,7 @@ def test_evaluate_reads_a_runs_held_out_rows_again_only_when_its_split_is_saved_
     make_run("20260101-000000-lora-held-out", config, adapter=adapter_template)
     read: list[str] = []
     original = evaluate.run_info
-    monkeypatch.setattr(evaluate, "run_info", lambda path: read.append(path) or original(path))
+    monkeypatch.setattr(evaluate, "run_info", lambda path, **fix: read.append(path) or original(path, **fix))
     at = open_page("pages/6_Evaluate.py", varied_dir)
     at.run()
     assert len(read) == 1 and any("3 held-out rows" in c.value for c in at.caption)

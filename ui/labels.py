@@ -227,6 +227,12 @@ BASE_OF_RUN = (
     "This page evaluates a run on the base its config.json names, which is not the one it was trained on: put "
     "that base back where the run's config.json points."
 )
+# Evaluate's way on where a run's held-out rows cannot be read (`ftlib.eval_runs.run_info`'s `fix`; the CLI's is
+# `data split`, --map, --test-size): a run that kept no copy of its rows reads its data as it is now.
+RUN_DATA_FIX = (
+    "Save the data as a split on the **Data** page (its fields mapped under **Field mapping** where it needs that) "
+    "and train a run on it, or pick another run in the **Run** box above."
+)
 
 
 def on_model_page(message: str, base: str) -> str:
