@@ -109,3 +109,20 @@ def test_a_dataset_viewer_page_with_no_rows_is_said_to_have_none_not_read_by_its
     with pytest.raises(DataError) as raised:
         load_file(str(path))
     assert "has no rows" in str(raised.value) and "feature_idx" not in str(raised.value), raised.value
+
+
+def test_the_unread_fields_warning_opens_its_last_sentence_with_a_capital_where_no_map_hint_comes_first():
+    """Only keys inside the turns unread (`messages[].id`, which --map cannot take): the hint (7510add) was left
+    out, and the sentence after it began in lower case: '... neither shows nor trains it. see `python -m ...`.'"""
+    import json
+    from types import SimpleNamespace
+
+    from ftlib.commands import unread_warning
+    from ftlib.data import load_bytes
+
+    turns = [{"role": "user", "content": "Hi", "id": "t1"}, {"role": "assistant", "content": "Hello"}]
+    said = unread_warning(
+        load_bytes(json.dumps({"messages": turns}).encode(), "chats.jsonl"),
+        SimpleNamespace(file="chats.jsonl", fmt=None, map=[]),
+    )
+    assert said.endswith("neither shows nor trains it. See `python -m ftlib data inspect chats.jsonl`."), said

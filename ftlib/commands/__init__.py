@@ -318,10 +318,11 @@ def unread_warning(result, args) -> str | None:
     hint = "If one holds a field, map it with --map COLUMN=FIELD; " if len(columns) == len(ignored) else ""
     if columns and not hint:
         hint = "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be); "
+    see = f"{hint}see `{inspect_command(args)}`."
+    see = see[0].upper() + see[1:]  # a sentence of its own where no hint comes first
     return (
         f"warning: {'a field' if one else f'{len(ignored)} fields'} of {args.file} {'is' if one else 'are'} not "
-        f"read: {listed}{more}; the studio neither shows nor trains {'it' if one else 'them'}. {hint}"
-        f"see `{inspect_command(args)}`."
+        f"read: {listed}{more}; the studio neither shows nor trains {'it' if one else 'them'}. {see}"
     )
 
 
