@@ -484,6 +484,7 @@ def nothing_scored(
     split_long: bool = False,
     choose: str = "`--answer-at {}`",
     context: int | None = None,
+    name: Callable[[list[int]], str] | None = None,
 ) -> str | None:
     """Why evaluating `rows` at the reply `at` chooses would score nothing, said before any model loads (a tokenizer
     only): every row with a reference has it begin past the run's `max_length` (`references_past`, the rule the run's
@@ -491,6 +492,7 @@ def nothing_scored(
     of them where one does (each computed, in `ANSWER_AT`'s order; `choose` words how to pick it, "{}" its key) and
     the max length a new run needs to keep them whole (none beyond the model's `context`). None when some row is
     scored, when none has a reference (said elsewhere), or for a bfd_split run (`split_long`: no row is past a cut).
+    `name`: the words for rows by their 0-based indices (default "test rows 1, 3"; a data file's: "lines 2, 4").
     """
     if split_long or max_length is None or not rows:
         return None
@@ -503,6 +505,7 @@ def nothing_scored(
     past, referenced, longest = scored(at)
     if not referenced or len(past) < referenced:
         return None
+    name = name or (lambda indices: numbered("test row", [i + 1 for i in indices]))
     if at == "every":  # the length that keeps every reply whole is the whole conversation's
         longest = references_past(rows, tokenizer, template, max_length, "last")[2]
     one = referenced == 1
@@ -510,7 +513,7 @@ def nothing_scored(
     what = "every reply" if at == "every" else f"the reference answer ({ANSWER_AT[at]})"
     said = (
         f"{none_of(len(rows), 'test row', 'be evaluated')} at the run's max length of {max_length} tokens: {what} of "
-        f"{every} ({numbered('test row', [i + 1 for i in past])}) begins after it, where training cut the rows, so "
+        f"{every} ({name(past)}) begins after it, where training cut the rows, so "
         f"the run learned nothing of {'it' if one else 'those answers'}."
     )
     them = "it" if one else "them"

@@ -8,6 +8,7 @@ from ftlib import workspace
 from ftlib.cli import main
 from ftlib.testing import make_run
 
+CHAT = {"messages": [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Hello."}]}
 PROMPTS = [{"prompt": [{"role": "user", "content": p}]} for p in ("Write a line about tea.", "Name a colour.", "Hi.")]
 
 
@@ -37,3 +38,20 @@ def test_the_margin_note_gives_a_small_margin_as_evaluate_prints_it():
     assert reward_margin_note(0.1, 0.0047).startswith(
         "trl_reward_margin is beta x mean_reward_margin (0.1 x 0.0047 = 0.0005): "
     )
+
+
+LONG_ASK = "Read this first. " + " ".join(f"Point {n} of the brief is plain." for n in range(40))
+
+
+def test_a_data_files_rows_refused_before_loading_are_named_by_their_lines(capsys, tiny_model_dir, tmp_path):
+    """`evaluate RUN --data FILE` where every answer begins past the run's max length is refused before any model
+    loads; it named the rows "test rows 1, 2", counted among the rows read, where the rest of `evaluate` names a
+    file's rows by their place in it: with an unreadable first line they are lines 2 and 3."""
+    workspace.save_split("plain-h149", [CHAT], [CHAT])
+    make_run("cut-h149", {"model": str(tiny_model_dir), "dataset": "plain-h149", "max_length": 32})
+    rows = [{"messages": [{"role": "user", "content": LONG_ASK}, {"role": "assistant", "content": a}]} for a in "AB"]
+    file = tmp_path / "long.jsonl"
+    file.write_text("not json\n" + "".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["evaluate", "cut-h149", "--data", str(file)]) == 2
+    said = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("error: "))
+    assert "of each of the 2 test rows (lines 2, 3) begins after it" in said, said

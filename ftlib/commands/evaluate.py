@@ -193,7 +193,7 @@ def _evaluate(args) -> int:
 
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
     if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
-        check_scorable(model, rows, info, template, trained, args)
+        check_scorable(model, rows, info, template, trained, args, loaded)
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)

@@ -43,12 +43,13 @@ def run_cut(info, trained: dict) -> tuple[int | None, bool]:
     return trained.get("max_length"), split
 
 
-def check_scorable(model: str, rows: list[dict], info, template: str, trained: dict, args) -> None:
+def check_scorable(model: str, rows: list[dict], info, template: str, trained: dict, args, loaded=None) -> None:
     """UserError, before the models load (a tokenizer only), when none of `rows` (the first --limit) can be scored
     against its reference at the run's max length with --answer-at (`references.nothing_scored`): the rows, another
     --answer-at that scores some, the max length a new run needs. `info`: the run's RunInfo (None: an adapter from
-    outside, `trained` its config); `template`: --template or the run's, as `_against_references` scores with."""
-    from ftlib.errors import UserError
+    outside, `trained` its config); `template`: --template or the run's, as `_against_references` scores with;
+    `loaded`: a --data file's LoadResult, whose rows are named by their place in it ("lines 2, 3")."""
+    from ftlib.errors import UserError, numbered
     from ftlib.models import context_length, load_tokenizer
     from ftlib.references import nothing_scored
 
@@ -59,6 +60,13 @@ def check_scorable(model: str, rows: list[dict], info, template: str, trained: d
     template = info.chat_template(tokenizer) if info and not args.template else template  # a custom one's text too
     rows = rows[: args.limit or None]
     context = context_length(model)  # no fix asks for a longer max length than the model reads
-    said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, split, context=context)
+
+    def name(past: list[int]) -> str:  # a file's unreadable rows are not among those read: row 1 read can be line 2
+        from ftlib.commands.evaluate import file_noun
+
+        return numbered(file_noun(loaded), [loaded.row_numbers[i] for i in past])
+
+    named = name if loaded is not None else None
+    said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, split, context=context, name=named)
     if said:
         raise UserError(said)
