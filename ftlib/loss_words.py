@@ -270,4 +270,23 @@ def cut_rows_note(which: str, count: int, max_length: int | None, split: bool = 
     )
 
 
-__all__ = ["cut_rows_note", "evaluate_measured_over", "train_heldout_note", "weighting_note"]
+def pieces_note(tokens: int, max_length: int | None, split: bool) -> str:
+    """The sentence under Evaluate's per-token view of one row of `tokens` tokens that a run packing with
+    packing_strategy bfd_split (`split`) kept whole past its `max_length` and trained in pieces of it (so Evaluate
+    scored it so: `references.Reference.split`): each piece read on its own, its first token unscored. "" for a row
+    that fits, a run with no max length, or one that cut its rows there (`cut_rows_note` says those).
+
+    >>> print(pieces_note(150, 64, split=True)[:96])
+    Scored in pieces of 64 tokens, as training split the row (packing_strategy bfd_split): each read
+    >>> pieces_note(64, 64, split=True), pieces_note(150, None, split=True), pieces_note(150, 64, split=False)
+    ('', '', '')
+    """
+    if not split or not max_length or tokens <= max_length:
+        return ""
+    return (
+        f"Scored in pieces of {max_length} tokens, as training split the row (packing_strategy bfd_split): each read "
+        "without what came before it, so the first token of each piece after the first is not scored either."
+    )
+
+
+__all__ = ["cut_rows_note", "evaluate_measured_over", "pieces_note", "train_heldout_note", "weighting_note"]

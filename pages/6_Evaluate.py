@@ -30,7 +30,7 @@ from ftlib.demo_data import general_rows
 from ftlib.errors import UserError, plural
 from ftlib.eval_runs import rows_version
 from ftlib.loss_words import evaluate_measured_over as measured_over
-from ftlib.loss_words import train_heldout_note
+from ftlib.loss_words import pieces_note, train_heldout_note
 from ftlib.models import context_length
 from ftlib.references import item_count, nothing_scored, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
@@ -711,9 +711,6 @@ if view is None:
 st.plotly_chart(kept_heatmap(heatmap_drawn_from(view), view, base_name), width="stretch")  # built once per drawing
 chart_data.show(token_loss_table(view, base_name))  # the heatmap's numbers for the keyboard and a screen reader
 heatmap_note = TEXT_HEATMAP_NOTE if is_text(job.rows[pick_row]) else HEATMAP_NOTE
-if job.kwargs.get("split_long") and len(view.tokens) > (piece := job.kwargs.get("max_length") or len(view.tokens)):
-    heatmap_note += (  # a bfd_split run's longer row, scored in the pieces training read it in (`Reference.split`)
-        f" Scored in pieces of {piece} tokens, as training split the row (packing_strategy bfd_split): each read "
-        "without what came before it, so the first token of each piece after the first is not scored either."
-    )
-st.caption(heatmap_note)
+# A bfd_split run's longer row, scored in the pieces training read it in (`Reference.split`): said under it
+pieces = pieces_note(len(view.tokens), job.kwargs.get("max_length"), job.kwargs.get("split_long", False))
+st.caption(f"{heatmap_note} {pieces}" if pieces else heatmap_note)

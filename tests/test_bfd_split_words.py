@@ -93,3 +93,14 @@ def test_the_batches_page_warns_of_no_cut_row_under_the_train_pages_bfd_split(ti
     at.switch_page("pages/3_Batches.py").run()
     assert not at.exception, at.exception
     assert not [w.value for w in at.warning if "max length" in w.value]  # split, every token kept: none is cut
+
+
+def test_the_heatmaps_note_on_pieces_is_the_engines():
+    """The sentence under Evaluate's per-token view of a bfd_split run's longer row was composed by the page; the
+    engine says it (`loss_words.pieces_note`), only for a row past the max length of a run that split such rows."""
+    from ftlib.loss_words import pieces_note
+
+    said = pieces_note(65, 64, split=True)
+    assert said.startswith("Scored in pieces of 64 tokens, as training split the row (packing_strategy bfd_split)")
+    assert said.endswith("so the first token of each piece after the first is not scored either.")
+    assert [pieces_note(64, 64, True), pieces_note(65, None, True), pieces_note(65, 64, False)] == ["", "", ""]
