@@ -510,6 +510,8 @@ def nothing_scored(
         longest = references_past(rows, tokenizer, template, max_length, "last")[2]
     one = referenced == 1
     every = "the only test row" if one else f"each of the {referenced} test rows"
+    if referenced < len(rows):  # the others have no reference (labelled bad...): not "the only test row" of 3
+        every += " with a reference answer"
     what = "every reply" if at == "every" else f"the reference answer ({ANSWER_AT[at]})"
     said = (
         f"{none_of(len(rows), 'test row', 'be evaluated')} at the run's max length of {max_length} tokens: {what} of "

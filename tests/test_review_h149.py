@@ -55,3 +55,22 @@ def test_a_data_files_rows_refused_before_loading_are_named_by_their_lines(capsy
     assert main(["evaluate", "cut-h149", "--data", str(file)]) == 2
     said = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("error: "))
     assert "of each of the 2 test rows (lines 2, 3) begins after it" in said, said
+
+
+def test_the_refusal_does_not_call_one_row_of_three_the_only_test_row(smol_tokenizer):
+    """A KTO split's held-out rows, two labelled bad (no reference answer) and one good whose answer begins past the
+    max length: the refusal read "None of the 3 test rows can be evaluated ...: the reference answer (the last reply)
+    of the only test row (test row 2) begins after it", three rows and the only one in one sentence."""
+    from ftlib.references import nothing_scored
+
+    def unpaired(ask: str, label: bool) -> dict:
+        return {"prompt": [{"role": "user", "content": ask}], "completion": [{"role": "assistant", "content": "Ok."}],
+                "label": label}  # fmt: skip
+
+    rows = [unpaired("Hi.", False), unpaired(LONG_ASK, True), unpaired("Yo.", False)]
+    said = nothing_scored(rows, smol_tokenizer, "chatml", 32)
+    assert said.startswith("None of the 3 test rows can be evaluated at the run's max length of 32 tokens: "), said
+    assert "of the only test row with a reference answer (test row 2) begins after it" in said, said
+    both = nothing_scored([rows[1], rows[0], rows[1]], smol_tokenizer, "chatml", 32)
+    assert "of each of the 2 test rows with a reference answer (test rows 1, 3) begins after it" in both, both
+    assert "of the only test row (test row 1)" in nothing_scored(rows[1:2], smol_tokenizer, "chatml", 32)
