@@ -126,3 +126,21 @@ def test_the_unread_fields_warning_opens_its_last_sentence_with_a_capital_where_
         SimpleNamespace(file="chats.jsonl", fmt=None, map=[]),
     )
     assert said.endswith("neither shows nor trains it. See `python -m ftlib data inspect chats.jsonl`."), said
+
+
+def test_the_train_page_says_grpos_way_to_prompts_only_by_the_data_pages_box_without_the_cli_flag():
+    """GRPO's notes on a file read as conversations (the pre-run note, a reward's missing column) name the Data page's
+    'Read the file as' with the CLI's `--format prompt_only` beside it; in_form_words, which the Train page passes
+    them through, left the flag on the page."""
+    from ftlib.rewards import RewardError, build_rewards, check_columns
+    from ftlib.run_preflight import grpo_conversation_notes
+    from ui.labels import in_form_words
+
+    chats = [{"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]}]
+    (note,) = grpo_conversation_notes(chats)
+    with pytest.raises(RewardError) as raised:
+        check_columns(build_rewards([{"contains_column": "answer"}]), [None, None])
+    for said in (note, str(raised.value)):
+        assert "--format" in said, said  # the CLI's words, as the engine says it
+        shown = in_form_words(said)
+        assert "--format" not in shown and "('Read the file as' on the Data page)" in shown, shown
