@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Collection
 from typing import Any
 
@@ -143,8 +144,8 @@ def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: 
     if one and names[0] in labels:  # thumbs_up/thumbs_down, 1/0: read as they are once mapped (f21b85b)
         fix = (
             f"Its values are good/bad labels as they are: map it as the label to learn from the judgement "
-            f"(`--map {names[0]}=label` in the CLI, the label box under Field mapping on the Data page), and the "
-            "file is read as answers marked good or bad (KTO)"
+            f"(`--map {shlex.quote(f'{names[0]}=label')}` in the CLI, the label box under Field mapping on the Data "
+            "page), and the file is read as answers marked good or bad (KTO)"
         )
     return (
         f"The {said} {what}{'' if one else 's'} {verb} not read, though {says} may judge each answer: read as {fmt}, "

@@ -144,3 +144,22 @@ def test_the_train_page_says_grpos_way_to_prompts_only_by_the_data_pages_box_wit
         assert "--format" in said, said  # the CLI's words, as the engine says it
         shown = in_form_words(said)
         assert "--format" not in shown and "('Read the file as' on the Data page)" in shown, shown
+
+
+def test_the_cli_way_to_map_a_judging_column_with_a_space_as_the_label_is_a_command_line_that_works(tmp_path, capsys):
+    """A feedback column of good/bad labels left unread ('Thumbs Up' of 1s and 0s) is told to be mapped as the label
+    (67d6635): the CLI's words were `--map Thumbs Up=label`, which the shell splits in two ('unexpected argument
+    Up=label'). Quoted as map_hint quotes a column: the command given runs, and reads the file as KTO rows."""
+    import shlex
+
+    from ftlib.cli import main
+
+    path = tmp_path / "thumbs.csv"
+    path.write_text("question,answer,Thumbs Up\nHi,Hello,1\nHi,Go away,0\n", "utf-8")
+    assert main(["data", "inspect", str(path)]) == 0
+    said = re.search(r"\(`(--map [^`]+)` in the CLI", capsys.readouterr().out)
+    assert said and said[1] == "--map 'Thumbs Up=label'", said
+    assert main(["data", "inspect", str(path), *shlex.split(said[1])]) == 0
+    assert "answers marked good or bad (unpaired_preference)" in capsys.readouterr().out
+    page = on_data_page(f"map it (`{said[1]}` in the CLI, the label box under Field mapping on the Data page)")
+    assert page == "map it (the label box under Field mapping above)"
