@@ -11,6 +11,7 @@ without what only that format uses, or refused (its error says why). Not known h
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,8 +103,8 @@ def answers_unread(names: list[str], table: bool) -> FieldNotice:
         f'(GSM8K\'s "#### 13", a \\boxed{{}}, a number), else {{"contains_column": "{names[0]}"}}), which can '
         "check the model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. "
         f"To imitate it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the "
-        f"Data page; `--map {names[0]}=completion` in the CLI): GRPO then sees the prompts alone, and no reward sees "
-        "it.",
+        f"Data page; `--map {shlex.quote(f'{names[0]}=completion')}` in the CLI): GRPO then sees the prompts alone, "
+        "and no reward sees it.",
         field=names[0],
     )
 
@@ -119,7 +120,7 @@ def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = 
             f"`{name}=` to a registered function (as TRL passes a dataset's columns); "
             f"{column_reward(name, [r[COLUMNS][name] for r in rows if name in (r.get(COLUMNS) or {})])}. To train "
             f"it as the answer instead (SFT, DPO), choose `{name}` {answer_box(table)} on the Data page "
-            f"(`--map {name}=completion` in the CLI).",
+            f"(`--map {shlex.quote(f'{name}=completion')}` in the CLI).",  # quoted: a column named with a space
             field=name,
             rows=n,
             note=True,

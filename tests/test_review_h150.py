@@ -163,3 +163,21 @@ def test_the_cli_way_to_map_a_judging_column_with_a_space_as_the_label_is_a_comm
     assert "answers marked good or bad (unpaired_preference)" in capsys.readouterr().out
     page = on_data_page(f"map it (`{said[1]}` in the CLI, the label box under Field mapping on the Data page)")
     assert page == "map it (the label box under Field mapping above)"
+
+
+def test_a_prompt_files_column_with_a_space_is_told_to_be_mapped_by_a_command_line_that_works(tmp_path, capsys):
+    """A file of prompts whose answers sit in a column named with a space ('reference answer'): its notes gave the
+    CLI's way to train it as the answer as `--map reference answer=completion`, two arguments to the shell."""
+    import shlex
+
+    from ftlib.cli import main
+
+    path = tmp_path / "prompts.csv"
+    path.write_text("prompt,reference answer\nWhat is 2+2?,4\nWhat is 3+3?,6\n", "utf-8")
+    assert main(["data", "inspect", str(path), "--format", "prompt_only"]) == 0
+    out = capsys.readouterr().out
+    given = {m[1] for m in re.finditer(r"`(--map [^`]+=completion[^`]*)` in the CLI", out)}
+    assert given == {"--map 'reference answer=completion'"}, out
+    assert main(["data", "inspect", str(path), *shlex.split(given.pop())]) == 0
+    out = capsys.readouterr().out
+    assert "columns:    reference answer -> completion" in out and "(prompt_completion)" in out, out
