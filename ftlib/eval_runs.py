@@ -57,11 +57,13 @@ class RunInfo:
 
 def run_info(run_dir: str | Path, fix: str | None = None) -> RunInfo:
     """Read a run's config and load its held-out rows the way training did. EvalError without a config.json, and the
-    refusal of a dataset that cannot be read (a run that kept no copy of its rows: `run_data.DataRefused`), each
-    ending with `fix` where given (a page's way: its boxes), else with the CLI's (--model, `data split`, --map)."""
+    refusal of a dataset that cannot be read (a run that kept no copy of its rows: `run_data.DataRefused`; a saved
+    split whose files do not read: `workspace.SplitDamaged`), each ending with `fix` where given (a page's way: its
+    boxes), else with the CLI's (--model, `data split`, --map)."""
     from ftlib.run_data import DataRefused
     from ftlib.rundir import RunDir
     from ftlib.training import load_rows
+    from ftlib.workspace import SplitDamaged
 
     run = RunDir(Path(run_dir))
     if not run.config_file.is_file():
@@ -71,10 +73,10 @@ def run_info(run_dir: str | Path, fix: str | None = None) -> RunInfo:
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
     try:
         _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one
-    except DataRefused as exc:
-        if fix is None:
+    except (DataRefused, SplitDamaged) as exc:
+        if fix is None or not exc.fix:  # a run's own copy of its rows lost says its way on in any reader's words
             raise
-        raise DataRefused(exc.what, fix) from None
+        raise type(exc)(exc.what, fix) from None
     meta = _split_meta(config, run.path)
     return RunInfo(
         model=config.model,

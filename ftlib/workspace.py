@@ -11,12 +11,10 @@ import contextlib
 import errno
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 from ftlib.errors import UserError
@@ -25,6 +23,7 @@ from ftlib.file_names import safe_name
 from ftlib.file_stamps import file_stamp
 from ftlib.json_rows import read_jsonl
 from ftlib.models import ftlib_home
+from ftlib.upload_names import UPLOAD_PREFIX, upload_label, upload_name
 from ftlib.upload_reuse import reused
 from ftlib.user_paths import user_path
 
@@ -207,50 +206,6 @@ def save_upload(filename: str, data: bytes) -> Path:
     return target
 
 
-_UPLOAD_PREFIX = re.compile(r"^\d{8}-\d{6}-(?:[0-9a-f]{6}-)?")
-
-
-def upload_name(path: str | Path) -> str:
-    """The name an upload had on the user's machine (as `safe_name` kept it), without the stored prefix.
-
-    >>> upload_name("/ws/uploads/20261129-231833-af4651-faq_export.csv")
-    'faq_export.csv'
-    """
-    name = Path(path).name
-    return _UPLOAD_PREFIX.sub("", name, count=1) or name
-
-
-def upload_label(path: str | Path) -> str:
-    """An upload as the Data page names it: its name on the user's machine and when it was uploaded (the stored
-    name's prefix); a file not named as an upload is named as it is.
-
-    >>> upload_label("/ws/uploads/20261129-231833-af4651-faq_export.csv")
-    'faq_export.csv (uploaded 2026-11-29 23:18)'
-    """
-    n = Path(path).name
-    if not _UPLOAD_PREFIX.match(n):
-        return n
-    return f"{upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]})"
-
-
-def upload_labels(paths: list[str | Path]) -> dict[str, str]:
-    """`upload_label` of each stored upload, by its stored name; two that read alike (teammates' `train.jsonl` of one
-    minute) are told apart by the second and the stored tag: reopening one must not pick the other's rows.
-
-    >>> names = ["20261205-150301-ab12cd-t.csv", "20261205-150344-ef34a0-t.csv", "20261204-090000-t.csv"]
-    >>> list(upload_labels(names).values())  # doctest: +NORMALIZE_WHITESPACE
-    ['t.csv (uploaded 2026-12-05 15:03:01, ab12cd)', 't.csv (uploaded 2026-12-05 15:03:44, ef34a0)',
-     't.csv (uploaded 2026-12-04 09:00)']
-    """
-    labels = {Path(p).name: upload_label(p) for p in paths}
-    alike = Counter(labels.values())
-    for n, label in labels.items():
-        if alike[label] > 1 and (tag := _UPLOAD_PREFIX.match(n)):  # the tag: "ab12cd", none in older uploads' names
-            tag = ", " + tag.group(0)[16:-1] if len(tag.group(0)) > 16 else ""
-            labels[n] = f"{upload_name(n)} (uploaded {n[:4]}-{n[4:6]}-{n[6:8]} {n[9:11]}:{n[11:13]}:{n[13:15]}{tag})"
-    return labels
-
-
 def list_uploads() -> list[Path]:
     """Stored uploads, newest first (names start with the date); not the temporary file of one being written."""
     return sorted((p for p in uploads_dir().iterdir() if p.is_file() and not p.name.startswith(".")), reverse=True)
@@ -390,7 +345,7 @@ def split_origin(meta: dict) -> str:
     path = Path(source)
     # Named by the stored file's own name and folder, not by this workspace's uploads/: a workspace moved since
     # still names its uploads.
-    if path.parent.name == "uploads" and _UPLOAD_PREFIX.match(path.name):
+    if path.parent.name == "uploads" and UPLOAD_PREFIX.match(path.name):
         return upload_label(path)
     if inside(SAMPLES_DIR, path):
         return f"sample {meta.get('source') or path.stem}"
@@ -444,8 +399,9 @@ def _version(folder: Path) -> tuple:
     return stamps if all(stamps) else ()
 
 
-def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
-    """(train, test, meta) of a saved split, by name or by its folder path."""
+def load_split(name_or_path: str, fix: str | None = None) -> tuple[list[dict], list[dict], dict]:
+    """(train, test, meta) of a saved split, by name or by its folder path. FileNotFoundError without one; SplitDamaged
+    where a file does not read, ending with `fix` (a page's way to save it again) or the CLI's (`SPLIT_AGAIN`)."""
     folder = Path(name_or_path)
     if not (folder / "meta.json").is_file():
         folder = datasets_dir() / safe_name(name_or_path)
@@ -460,7 +416,7 @@ def load_split(name_or_path: str) -> tuple[list[dict], list[dict], dict]:
             read = read_jsonl(folder / (name := "train.jsonl")), read_jsonl(folder / (name := "test.jsonl")), meta
         except (OSError, ValueError) as exc:  # cut short, edited, gone since: JSONDecodeError is a ValueError
             if before == _version(folder):
-                raise SplitDamaged(split_damaged(folder, name, exc)) from None
+                raise split_damaged(folder, name, exc, fix or SPLIT_AGAIN) from None
             continue
         if before == _version(folder):
             return read
@@ -476,25 +432,35 @@ def split_problem(folder: Path) -> str | None:
             data = (folder / name).read_bytes().rstrip()
             json.loads(data if name == "meta.json" else data[data.rfind(b"\n") + 1 :] or b"{}")
         except (OSError, ValueError) as exc:
-            return split_damaged(folder, name, exc)
+            return str(split_damaged(folder, name, exc))
     return None
 
 
 class SplitDamaged(UserError):
-    """A saved split's files, or a run's own copy of its rows, that cannot be read (cut short, edited, removed)."""
+    """A saved split's files, or a run's own copy of its rows, that cannot be read (cut short, edited, removed): `what`
+    was wrong, `fix` what to do, in the words of whoever reads it (`load_split`'s `fix`)."""
+
+    def __init__(self, what: str, fix: str = ""):
+        super().__init__(f"{what} {fix}" if fix else what)
+        self.what, self.fix = what, fix
 
 
-def split_damaged(folder: Path, name: str, exc: Exception) -> str:
-    """Why a split's file `name` in `folder` cannot be read, and what to do: save the split again, or, for a run's
-    own copy of its rows (`RUN_SPLIT_DIR`), start a new run (the copy was the only record of what it trained on)."""
+# The way on from a saved split that does not read, in the CLI's words; a page gives its own (`load_split`'s `fix`).
+SPLIT_AGAIN = "Save the split again (the Data page's Split and save, or `python -m ftlib data split`)."
+
+
+def split_damaged(folder: Path, name: str, exc: Exception, fix: str = SPLIT_AGAIN) -> SplitDamaged:
+    """Why a split's file `name` in `folder` cannot be read, and what to do: `fix` (save the split again), or, for a
+    run's own copy of its rows (`RUN_SPLIT_DIR`), start a new run (the copy was the only record of what it trained
+    on)."""
     why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     said = f"{folder / name} cannot be read ({why}): it was cut short, edited or removed."
     if folder.name == RUN_SPLIT_DIR:
-        return (
+        return SplitDamaged(
             f"{said} It is the copy of the rows run '{folder.parent.name}' was queued on, so those rows are lost: "
             "start a new run on the data (its result and checkpoints, if any, are untouched)."
         )
-    return f"{said} Save the split again (the Data page's Split and save, or `python -m ftlib data split`)."
+    return SplitDamaged(said, fix)
 
 
 # A run's own copy of the rows it was queued on (inside its folder): the saved split, or the train/test split of a data

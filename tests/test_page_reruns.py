@@ -38,9 +38,9 @@ def reads(monkeypatch) -> list[str]:
     read: list[str] = []
     original = workspace.load_split
 
-    def counted(name):
+    def counted(name, *args, **kwargs):  # the page's `fix` too
         read.append(name)
-        return original(name)
+        return original(name, *args, **kwargs)
 
     monkeypatch.setattr(workspace, "load_split", counted)
     return read

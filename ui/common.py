@@ -200,7 +200,13 @@ def warm_up(model: str = "default") -> bool:
 # 7.7 s a click with a split of 90,000 chat rows (BENCHMARKS.md, "Page responsiveness").
 @st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
 def _cached_split(name: str, root: str, version: tuple):  # noqa: ARG001 (root, version: a new key when they change)
-    return workspace.load_split(name)
+    return workspace.load_split(name, fix=SPLIT_AGAIN)  # a file that does not read: the page's way, not the CLI's
+
+
+# The way on from a saved split whose files do not read (cut short, edited): the page's; the CLI's is `data split`.
+SPLIT_AGAIN = (
+    "Save the split again: open its data file on the **Data** page and press **Save split** under **Split and save**."
+)
 
 
 _versions_read: dict[tuple[str, str], tuple] = {}  # (name, workspace) -> the version of the split last asked for

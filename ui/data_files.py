@@ -19,6 +19,7 @@ from ftlib.near_duplicates import near_groups
 from ftlib.own_split import own_split
 from ftlib.split_lines import lines_note, split_lines
 from ftlib.splits import most_copies, prompt_groups, shared_prompts
+from ftlib.upload_names import upload_labels
 from ui import alerts
 from ui.auth import who
 from ui.common import user_errors
@@ -201,7 +202,7 @@ def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
     if earlier:
         if dropped:  # not when the user removed the file from the box: then nothing is read
             restore(earlier_key, [p.name for p in earlier])
-        labels = workspace.upload_labels(earlier)  # two teammates' `train.jsonl` of one minute told apart
+        labels = upload_labels(earlier)  # two teammates' `train.jsonl` of one minute told apart
         pick = st.selectbox(
             "...or reopen an earlier upload",
             [NONE] + [p.name for p in earlier],
