@@ -261,6 +261,8 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     """The mapping of settings in a YAML (needs PyYAML) or JSON file; `error` when it is missing, unreadable or not a
     mapping."""
     path = Path(path)
+    if path.is_dir():  # was "does not exist", of a folder that does
+        raise error(f"'{path}' is a folder, not a config file: give the .yaml, .yml or .json file of settings in it.")
     if not path.is_file():
         raise error(f"The config file '{path}' does not exist.")
     suffix = path.suffix.lower()
@@ -269,7 +271,7 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
             f"'{path}' is not a config file the studio reads: name it .yaml, .yml or .json (it ends in "
             f"'{suffix or 'no suffix'}'), as its text is written."
         )
-    text = path.read_text(encoding="utf-8")
+    text = config_text(path, error)
     if suffix == ".json":
         try:
             data = json.loads(text, object_pairs_hook=functools.partial(unique_keys, path, error))
@@ -289,6 +291,22 @@ def settings_file_data(path: str | Path, error: type[Exception]) -> dict:
     if not isinstance(data, dict):
         raise error(f"'{path}' must hold a mapping of settings (key: value), not a {type(data).__name__}.")
     return data
+
+
+def config_text(path: Path, error: type[Exception]) -> str:
+    """A config file's text, read as UTF-8 (an editor's BOM dropped: Notepad's JSON was refused as "Unexpected UTF-8
+    BOM"); `error` naming the fix for one saved as UTF-16, compressed or not text (a traceback before)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16's byte-order marks (UTF-32 LE's begins with one too)
+            said = "saved as UTF-16: save it again as UTF-8 (`iconv -f UTF-16 -t UTF-8`)"
+        elif data[:2] == b"\x1f\x8b":
+            said = f"compressed (gzip), and a config file is plain text: `gunzip -c {path.name} > run{path.suffix}`"
+        else:
+            said = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start + 1}): save it again as UTF-8"
+        raise error(f"'{path}' is {said}.") from None
 
 
 def yaml_problem(exc: Exception) -> str:
