@@ -54,7 +54,14 @@ from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProble
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
 from ftlib.judged_pairs import judged_records
-from ftlib.label_values import contradicting_labels, rating_problem, scores_against, scores_note, unread_judgement
+from ftlib.label_values import (
+    contradicting_labels,
+    judging_names,
+    rating_problem,
+    scores_against,
+    scores_note,
+    unread_judgement,
+)
 from ftlib.label_words import as_bool
 from ftlib.map_hint import map_example, text_example
 from ftlib.mapping import (
@@ -494,7 +501,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             list(ignored), fmt, "column" if columns is not None else "field", ignored.keys() - not_labels
         )
     ):
-        notices.append(FieldNotice(judged))  # a feedback export's rating: its 1-star answers would be imitated
+        # a feedback export's rating: its 1-star answers would be imitated (named here, not again in "Not used")
+        notices.append(FieldNotice(judged, about=tuple(judging_names(list(ignored)))))
     if scored := scores_note([(where(n), said) for n, said in against]):
         notices.append(FieldNotice(scored))  # a pair its own raters scored a tie or the other way round
     if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):

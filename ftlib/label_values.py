@@ -116,6 +116,16 @@ JUDGING_WORDS = re.compile(
 )
 
 
+def judging_names(unread: list[str]) -> list[str]:
+    """The names among `unread` that say they judge each answer (a rating, thumbs, votes), the first 3: those
+    `unread_judgement` names.
+
+    >>> judging_names(["id", "Thumbs Up", "user_rating", "scoreboard"])
+    ['Thumbs Up', 'user_rating']
+    """
+    return [name for name in unread if JUDGING_WORDS.search(name.lower())][:3]
+
+
 def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: Collection[str] = ()) -> str | None:
     """A warning for an answers-to-imitate read (`fmt`: prompt_completion, messages...) that leaves unread a field
     whose name says it judges each answer (`unread`: the file's own names); None when none does. Read so, every
@@ -130,10 +140,10 @@ def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: 
     'Its values are good/bad labels as they are: map it as the labe'
     >>> unread_judgement(["conversation_id", "start_time", "scoreboard"], "prompt_completion")
     """
-    names = [name for name in unread if JUDGING_WORDS.search(name.lower())]
+    names = judging_names(unread)
     if not names:
         return None
-    said = " and ".join(f"'{name}'" for name in names[:3])
+    said = " and ".join(f"'{name}'" for name in names)
     one = len(names) == 1
     verb, says = ("is", "its name says it") if one else ("are", "their names say they")
     fix = (
@@ -206,5 +216,6 @@ __all__ = [
     "rating_problem",
     "scores_against",
     "scores_note",
+    "judging_names",
     "unread_judgement",
 ]

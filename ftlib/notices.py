@@ -43,6 +43,7 @@ class FieldNotice:
     rows: int = 0  # how many rows it concerns
     note: bool = False
     ignored: bool = False  # a field nothing reads (`file_notices`): past IGNORED_SHOWN of them, said in one line
+    about: tuple[str, ...] = ()  # the unread fields a warning names with its own way to use them (a rating column)
 
     def as_dict(self) -> dict:
         # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
@@ -390,7 +391,11 @@ def shown_notices(
     if table and ignored:
         first = notices.index(ignored[0])
         kept = [n for n in notices if not n.ignored]
-        return [*kept[:first], unused_columns([n.field or "" for n in ignored], how), *kept[first:]], ""
+        # A column a warning names with its own way to use it (a thumbs column: as the label) is not offered `how`
+        # too (a walk read "map it to `system`" of it, beside the warning saying to map it as the label).
+        warned = {name for n in kept for name in n.about}
+        names = [n.field or "" for n in ignored if n.field not in warned]
+        return [*kept[:first], *([unused_columns(names, how)] if names else []), *kept[first:]], ""
     if len(ignored) <= limit:
         return list(notices), ""
     hidden = {id(n) for n in ignored[limit:]}

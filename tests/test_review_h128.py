@@ -66,3 +66,16 @@ def test_an_unread_feedback_column_of_thumbs_is_told_to_be_mapped_as_the_label_n
     assert "`--map feedback=label` in the CLI" in judged and "turn it into" not in judged
     mapped = load_bytes(data, "export.csv", column_map={"label": "feedback"})  # what it says to do
     assert mapped.format == "unpaired_preference" and [r["label"] for r in mapped.rows] == [True, False, True]
+
+
+def test_a_thumbs_column_the_warning_says_to_map_as_the_label_is_not_offered_another_field_too(tmp_path):
+    """The lead's follow-up: beside the warning saying to map a `Thumbs Up` column as the label, the Data page's line
+    of unused columns offered it `system` too ("Not used: Thumbs Up, ticket (to use one, map it to `system` ...)").
+    The column the warning names is said there alone; the other unused column is still offered the free fields."""
+    path = tmp_path / "export.csv"
+    path.write_text("prompt,completion,Thumbs Up,ticket\nHi,Hello there,1,a\nHi,Go away,0,b\nBye,See you,1,c\n")
+    at = with_path(data_page(), path)
+    assert not at.exception, at.exception
+    (unused,) = [c.value for c in at.caption if "Not used" in c.value]
+    assert "ticket" in unused and "Thumbs Up" not in unused and "map it to `system`" in unused
+    assert any("map it as the label" in w.value and "'Thumbs Up'" in w.value for w in at.warning)
