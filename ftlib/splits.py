@@ -340,10 +340,10 @@ def split_warnings(
     if n_train < TINY_TRAIN_ROWS:
         # "9 labelled answers for training", not "9 training labelled answers"
         counted = plural(n_train, unit) + " for training" if " " in unit else plural(n_train, "training " + unit)
+        copies = "fits its answers to their rewards" if kind == "prompt_only" else "copies their wording"
         out.append(
-            f"Only {counted}. A run shows the model these few examples over and over: it "
-            "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
-            f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
+            f"Only {counted}. A run shows the model these few examples over and over: it soon {copies} and learns "
+            f"little it can use on new questions. Aim for at least {TINY_TRAIN_ROWS} (a few hundred is typical)."
         )
     if groups is None and train is not None and test is not None:
         groups = split_groups(train, test)

@@ -134,7 +134,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
             train_rows=report.train_rows,
             row_tokens=report.packed,  # a packing run's batches hold its packed rows, up to max length each
         )
-    memory_panel(est, max(report.packed, default=report.longest))  # the longest row a batch holds
+    answers = config.grpo_max_new_tokens if config.method == "grpo" else 0  # each GRPO prompt's answers add up to it
+    memory_panel(est, max(report.packed, default=report.longest), answers)  # the longest row a batch holds
     root, folder = str(workspace.workspace_dir()), workspace.runs_dir()
     changed = folder.stat().st_mtime if folder.is_dir() else 0.0
     # The steps and the time count the rows the trainer steps over: a packing run's packed rows (`step_rows`).

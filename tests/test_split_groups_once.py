@@ -90,10 +90,10 @@ def old_split_warnings(n_train, n_test, kind="sft", train=None, test=None):
     out = []
     if n_train < TINY_TRAIN_ROWS:
         counted = plural(n_train, unit) + " for training" if " " in unit else plural(n_train, "training " + unit)
+        copies = "fits its answers to their rewards" if kind == "prompt_only" else "copies their wording"
         out.append(
-            f"Only {counted}. A run shows the model these few examples over and over: it "
-            "copies their wording within a few steps and learns little it can use on new questions. Aim for at least "
-            f"{TINY_TRAIN_ROWS} (a few hundred is typical)."
+            f"Only {counted}. A run shows the model these few examples over and over: it soon {copies} and learns "
+            f"little it can use on new questions. Aim for at least {TINY_TRAIN_ROWS} (a few hundred is typical)."
         )
     if n_test < TINY_TEST_ROWS:
         them = "it" if n_test == 1 else "them"

@@ -29,6 +29,7 @@ from ui import alerts, chart_data
 from ui.auth import who
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
+from ui.labels import failed_run_words
 from ui.run_choice import deleted_here, gone_words
 from ui.tables import html_table
 
@@ -519,7 +520,7 @@ def show_run(run_id: str) -> None:
         )
     controls(info)
     if info.state == "failed" and info.message not in info.unreadable:  # a damaged config is said above
-        st.error(info.message, icon=alerts.ERROR)
+        st.error(failed_run_words(info.message), icon=alerts.ERROR)  # the worker's words are the CLI's
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
@@ -635,8 +636,9 @@ def runs_table(rows: list[RunSummary], labels: dict[str, str]) -> None:
         st.caption(different)
 
 
-def memory_panel(est, longest: int) -> None:
-    """The memory estimate for the current settings, as a headline and a table of its parts."""
+def memory_panel(est, longest: int, answer_tokens: int = 0) -> None:
+    """The memory estimate for the current settings, as a headline and a table of its parts. `longest`: the longest
+    row in tokens; `answer_tokens`: what a GRPO run writes after each prompt (its max answer length; 0 otherwise)."""
     c1, c2 = st.columns([1, 2])
     with c1:
         st.metric(
@@ -651,10 +653,15 @@ def memory_panel(est, longest: int) -> None:
         elif est.fits:
             shared = f"its {est.sharing} processes ({human(est.total * est.sharing)}) in " if est.sharing > 1 else ""
             st.success(f"Fits: {shared}{human(est.available)} of {where} on {est.device}.", icon=alerts.SUCCESS)
-        st.caption(
-            f"{est.trainable / 1e6:.2f}M of {est.params / 1e6:.0f}M parameters trained; longest sequence "
-            f"{longest} tokens."
+        # A GRPO row is a prompt: its sequences are the prompt and an answer up to the max answer length, which the
+        # estimate counts (ftlib.memory); "longest sequence 21 tokens" for 21 + 64 misread the table (helper 151).
+        longest_said = (
+            f"longest prompt {longest} tokens, each answer up to {answer_tokens} more "
+            f"({longest + answer_tokens} in all)"
+            if answer_tokens
+            else f"longest sequence {longest} tokens"
         )
+        st.caption(f"{est.trainable / 1e6:.2f}M of {est.params / 1e6:.0f}M parameters trained; {longest_said}.")
     with c2:
         rows = [
             {"part": part, "memory": human(n), "share": f"{n / max(est.total, 1):.0%}", "what it holds": what}

@@ -1,0 +1,33 @@
+"""Helper 151's cold walk in a real browser (OpenAI tool-call chats, Parquet pairs, GRPO prompts with an `answer`
+column): each test failed before its fix."""
+
+from __future__ import annotations
+
+import re
+
+from ftlib import splits
+from tests.test_pages_alignment import _grpo_page
+
+
+def test_too_few_grpo_prompts_are_not_said_to_have_their_wording_copied():
+    """Saving a split of 12 GRPO prompts warned that a run 'copies their wording within a few steps': a prompt has no
+    answer to copy (the model writes its own); what it fits to is the rewards. Other kinds keep their warning."""
+    prompts = splits.split_warnings(12, 5, kind="prompt_only")[0]
+    assert prompts.startswith("Only 12 training prompts. "), prompts
+    assert "it soon fits its answers to their rewards and learns little" in prompts, prompts
+    assert "wording" not in prompts, prompts
+    assert "it soon copies their wording and learns little" in splits.split_warnings(12, 5)[0]
+    assert "it soon copies their wording" in splits.split_warnings(12, 5, kind="preference")[0]
+
+
+def test_grpos_memory_caption_counts_the_answers_it_estimates_for(tiny_model_dir):
+    """A GRPO run's estimate counts each prompt and an answer of up to the max answer length (ftlib.memory), but its
+    caption read 'longest sequence 21 tokens' for 21-token prompts with 64-token answers."""
+    at = _grpo_page(tiny_model_dir)
+    at.button(key="train_rewards_example").click().run()
+    at.number_input(key="train_grpo_max_new_tokens").set_value(48).run()
+    assert not at.exception
+    said = next(c.value for c in at.caption if "parameters trained;" in c.value)
+    found = re.search(r"longest prompt (\d+) tokens, each answer up to 48 more \((\d+) in all\)\.$", said)
+    assert found and int(found[1]) + 48 == int(found[2]), said
+    assert "longest sequence" not in said, said
