@@ -226,5 +226,18 @@ def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | 
         return list(result.rows), result
     try:
         return load_split(str(data))[1], None
-    except FileNotFoundError as exc:
-        raise EvalError(f"'{data}' is neither a data file nor a saved split name ({exc}).") from exc
+    except FileNotFoundError:
+        from ftlib.file_bytes import SUPPORTED, missing_path, named_as_path
+        from ftlib.workspace import datasets_dir
+
+        if path.is_dir():  # was "neither a data file nor a saved split name (No saved dataset split named ...)"
+            raise EvalError(
+                f"--data '{data}' is a folder without meta.json, so not a saved split: give a {SUPPORTED} file, or "
+                "a split folder `python -m ftlib data split FILE --out DIR` wrote."
+            ) from None
+        if named_as_path(str(data)):
+            raise EvalError(missing_path(str(data), "--data")) from None
+        raise EvalError(
+            f"--data '{data}' is neither a data file nor a saved split in {datasets_dir()}: give a file's path or a "
+            "saved split's name (`python -m ftlib data files` lists them)."
+        ) from None

@@ -14,6 +14,7 @@ under. Not known here: records and rows (readers.py).
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 
@@ -45,6 +46,27 @@ def check_path(path: str | Path) -> Path:
     if path.is_dir():
         raise DataError(f"{path} is a folder; choose a {SUPPORTED} file inside it.")
     return path
+
+
+def named_as_path(given: str) -> bool:
+    """Whether `given` reads as a file's path, not a name (a saved split's, a shipped sample's): a folder or `~` in
+    it, or a data file's suffix. A missing one is then said missing, not "neither a saved split nor a sample".
+
+    >>> named_as_path("./mydata.jsonl"), named_as_path("qa.csv.gz"), named_as_path("chat_style")
+    (True, True, False)
+    """
+    suffixes = [suffix.lower() for suffix in Path(given).suffixes[-2:]]
+    return any(sep in given for sep in ("/", os.sep, "~")) or any(
+        suffix in SUFFIXES or suffix in COMPRESSED_SUFFIXES for suffix in suffixes
+    )
+
+
+def missing_path(given: str, what: str) -> str:
+    """The words for a path the user gave (`what`: "`dataset`", "--data") that names no file: where it was looked
+    for, as the machine running the studio reads it (a relative path from the folder the command ran in)."""
+    looked = user_path(given).absolute()
+    at = "" if str(looked) == given else f" (looked for {looked})"
+    return f"{what} '{given}' does not exist{at}. Check the path (it is read on the machine running the app)."
 
 
 def read_path(path: str | Path) -> tuple[bytes, Path]:

@@ -141,7 +141,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
                 "DIR`).",
             )
         if sample is None or not sample.path.is_file():
-            from ftlib.file_bytes import COMPRESSED_SUFFIXES, SUPPORTED
+            from ftlib.file_bytes import COMPRESSED_SUFFIXES, SUPPORTED, missing_path, named_as_path
+
+            if named_as_path(spec):  # `./mydata.jsonl` mistyped: not told to "give the path of a .jsonl file"
+                raise ConfigError(missing_path(spec, "`dataset`"))
 
             raise ConfigError(
                 f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "

@@ -11,6 +11,7 @@ import pytest
 from tests.test_cli_errors import one_error_line
 
 SETTINGS = "method: lora\ndataset: chat_style\nmax_steps: 3\n"
+CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}]}
 
 
 @pytest.mark.parametrize(
@@ -47,3 +48,51 @@ def test_a_json_config_with_a_bom_reads(tmp_path):
     path = tmp_path / "run.json"
     path.write_bytes(codecs.BOM_UTF8 + b'{"method": "dpo", "max_steps": 3}')
     assert settings_file_data(path, ConfigError) == {"method": "dpo", "max_steps": 3}
+
+
+@pytest.mark.parametrize("given", ["./mydata.jsonl", "qa.csv.gz", "data/chats.jsonl"])
+def test_a_mistyped_dataset_path_is_said_missing(tmp_path, capsys, monkeypatch, given):
+    """`train --dataset ./mydata.jsonl` (a typo) said "is neither a saved split, a split folder, a data file nor a
+    shipped sample ... give the path of a .jsonl file": a path of a .jsonl file was what the user gave."""
+    monkeypatch.chdir(tmp_path)
+    line = one_error_line(capsys, ["train", "--dataset", given])
+    looked = tmp_path / given.removeprefix("./")
+    assert line == (
+        f"error: `dataset` '{given}' does not exist (looked for {looked}). Check the path (it is read on the machine "
+        "running the app)."
+    ), line
+    assert "neither a saved split" in one_error_line(capsys, ["train", "--dataset", "chat_styel"])  # a name: as before
+
+
+def test_evaluate_data_that_is_missing_a_folder_or_no_split_says_which(tmp_path, capsys, varied_dir, adapter_template):
+    """`evaluate RUN --data` of a missing file, or of a folder, said "'X' is neither a data file nor a saved split
+    name (No saved dataset split named 'X' in /ws/datasets.)": a sentence inside another, naming no fix."""
+    from ftlib import workspace
+    from ftlib.testing import make_run
+
+    workspace.save_split("chats", [CHAT], [CHAT])
+    make_run("walk-run", {"model": str(varied_dir), "dataset": "chats"}, adapter=adapter_template)
+    missing = tmp_path / "held.jsonl"
+    line = one_error_line(capsys, ["evaluate", "walk-run", "--data", str(missing)])
+    assert line.startswith(f"error: --data '{missing}' does not exist. Check the path (it is read on"), line
+    line = one_error_line(capsys, ["evaluate", "walk-run", "--data", str(tmp_path)])
+    assert line.startswith(f"error: --data '{tmp_path}' is a folder without meta.json, so not a saved split"), line
+    line = one_error_line(capsys, ["evaluate", "walk-run", "--data", "chatz"])
+    assert line == (
+        f"error: --data 'chatz' is neither a data file nor a saved split in {workspace.datasets_dir()}: give a file's "
+        "path or a saved split's name (`python -m ftlib data files` lists them)."
+    ), line
+
+
+def test_evaluate_csv_under_a_file_is_one_sentence(tmp_path, capsys):
+    """The words "the folder X is a file, not a folder, or pass another --csv path." ended in half a sentence."""
+    from ftlib.commands.evaluate_checks import check_csv_path
+    from ftlib.errors import UserError
+
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        check_csv_path(str(tmp_path / "notes.txt" / "eval.csv"))
+    assert str(refused.value).endswith(f"{tmp_path / 'notes.txt'} is a file, not a folder: pass another --csv path.")
+    with pytest.raises(UserError) as refused:
+        check_csv_path(str(tmp_path / "new" / "eval.csv"))
+    assert str(refused.value).endswith("does not exist: create it first, or pass another --csv path.")

@@ -24,8 +24,9 @@ def check_csv_path(path: str) -> None:
         raise UserError(f"--csv points at the folder {path}: give a file name, e.g. {Path(path) / 'eval.csv'}.")
     folder = target.parent
     if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist: create it first"
-        raise UserError(f"--csv {path}: the folder {folder} {what}, or pass another --csv path.")
+        # "the folder X is a file, not a folder, or pass another --csv path." read as half a sentence
+        what = "is a file, not a folder: pass" if folder.exists() else "does not exist: create it first, or pass"
+        raise UserError(f"--csv {path}: the folder {folder} {what} another --csv path.")
     try:
         fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
