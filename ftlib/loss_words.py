@@ -138,6 +138,16 @@ OWN_LOSS = {
 }
 
 
+def _trained_replies(rows: Sequence[dict]) -> list[dict]:
+    """`rows` without the messages weighted 0 (OpenAI's `"weight": 0`): shown as context, never trained
+    (`ftlib.masks`), so they add no reply to Train's held-out loss (a walk's tool calls, all weight 0, were said to
+    be counted there). Rows that are no conversation are kept as they are."""
+    return [
+        {**row, "messages": [m for m in row["messages"] if m.get("weight", 1) != 0]} if row.get("messages") else row
+        for row in rows
+    ]
+
+
 def train_heldout_note(
     rows: Sequence[dict],
     mask_policy: str = "all_assistant",
@@ -189,7 +199,7 @@ def train_heldout_note(
             )
     elif several and answer_at == "every" and mask_policy == "last_assistant":
         differs.append("counts only the last reply, the one the run trains, not every reply")
-    elif several and mask_policy == "all_assistant":
+    elif mask_policy == "all_assistant" and several_replies(_trained_replies(rows)):
         differs.append(f"counts every reply the run trains (a tool call too), not only the {answer_at}")
     elif several and mask_policy == "last_assistant" and answer_at == "first":
         differs.append("counts the last reply, the one the run trains, not the first")

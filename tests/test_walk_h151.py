@@ -31,3 +31,22 @@ def test_grpos_memory_caption_counts_the_answers_it_estimates_for(tiny_model_dir
     found = re.search(r"longest prompt (\d+) tokens, each answer up to 48 more \((\d+) in all\)\.$", said)
     assert found and int(found[1]) + 48 == int(found[2]), said
     assert "longest sequence" not in said, said
+
+
+def test_a_tool_call_weighted_0_is_not_said_to_count_in_trains_held_out_loss():
+    """OpenAI fine-tuning rows whose tool call has `"weight": 0` (only the answer after the tool result trained):
+    Evaluate said 'Train's held-out loss differs: it counts every reply the run trains (a tool call too), not only the
+    last reply', though the run trains the last reply alone and Train's first held-out point equalled the base loss
+    (1.577 and 1.578). A tool call that is trained is still said."""
+    from ftlib.loss_words import train_heldout_note
+
+    def chat(weight: int) -> dict:
+        called = [{"type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]
+        call = {"role": "assistant", "content": "", "weight": weight, "tool_calls": called}
+        asked = [{"role": "user", "content": "Weather?"}, call, {"role": "tool", "content": "{}"}]
+        return {"messages": [*asked, {"role": "assistant", "content": "Sunny."}]}
+
+    said = train_heldout_note([chat(0)] * 3, total=3)
+    assert said.startswith("Train's held-out loss differs: it averages each batch's mean rather than"), said
+    assert "a tool call too" not in said, said
+    assert "counts every reply the run trains (a tool call too)" in train_heldout_note([chat(1)] * 3, total=3)
