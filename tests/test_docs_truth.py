@@ -175,3 +175,114 @@ def test_the_readme_lists_the_keys_runs_export_json_prints():
         if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "zip_size" for k in node.keys)
     )
     assert said == printed
+
+
+def readme_setting_defaults() -> dict[str, str]:
+    """README's Settings table: each variable's default as written (`FTLIB_LEASE_MIN_TURN_S`, `..._MAX_TURN_S` |
+    `0.25, 10` gives each its own)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    settings = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    said = {}
+    for line in settings.splitlines():
+        if line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            names = re.findall(r"`(FTLIB_\w+)`", cells[0])
+            values = cells[1].split(", ") if len(names) > 1 and "," in cells[1] else [cells[1]] * len(names)
+            said.update(zip(names, values, strict=True))
+    return said
+
+
+def test_the_readme_settings_table_gives_the_defaults_the_code_has(monkeypatch, tmp_path):
+    """The table's default column was checked by no test (only its names were): each default is what the code does
+    with the variable unset, a switch `on`/`off` as its reader answers, a number as the code's constant, a path as
+    the folder the code picks."""
+    import os
+
+    from ftlib import cpu_decode, fastpath, hub_allowed, lease, models, workspace
+
+    said = readme_setting_defaults()
+    for name in said:
+        monkeypatch.delenv(name, raising=False)
+    switches = {
+        "FTLIB_ALLOW_HUB": hub_allowed,
+        "FTLIB_TRUST_REMOTE_CODE": models.trust_remote_code,
+        "FTLIB_FAST_PATH": fastpath.enabled,
+        "FTLIB_PADDING_FREE": fastpath.padding_free_allowed,
+        "FTLIB_SHARE_PREFIXES": fastpath._share_prefixes,
+        "FTLIB_ONEDNN_DECODE": cpu_decode.enabled,
+        "FTLIB_LEASE": lease.enabled,
+    }
+    for name, reads in switches.items():
+        assert said[name] in ("on", "off") and reads() == (said[name] == "on"), name
+    serve = (ROOT / "serve.py").read_text(encoding="utf-8")
+    warm = re.search(r'environ\.get\("FTLIB_WARM_UP", "(\w*)"\)', serve)
+    assert said["FTLIB_WARM_UP"] == "on" and warm and warm.group(1) not in ("", "0", "false", "no", "off")
+    sources = [
+        (ROOT / "ftlib" / f).read_text(encoding="utf-8") for f in ("fastpath.py", "precision.py", "cpu_memory.py")
+    ]
+    bf16 = {d for text in sources for d in re.findall(r'environ\.get\("FTLIB_CPU_BF16", "(\w*)"\)', text)}
+    assert said["FTLIB_CPU_BF16"] == "auto" and bf16 == {"auto"}
+    assert int(said["FTLIB_MICRO_TOKENS"]) == fastpath.CPU_TOKEN_BUDGET
+    assert (float(said["FTLIB_LEASE_MIN_TURN_S"]), float(said["FTLIB_LEASE_MAX_TURN_S"])) == lease.turn_bounds()
+    assert models.ftlib_home() == Path(os.path.expanduser(said["FTLIB_HOME"].strip("`")))
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path / "home"))
+    assert workspace.workspace_dir() == Path(
+        said["FTLIB_WORKSPACE"].strip("`").replace("$FTLIB_HOME", str(tmp_path / "home"))
+    )
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "ws"))
+    assert lease.lock_dir() == Path(
+        said["FTLIB_LOCK_DIR"].strip("`").replace("$FTLIB_WORKSPACE", str(tmp_path / "ws"))
+    )
+    described = {"FTLIB_THREADS": "all cores"}  # sharing.thread_budget: the CPUs this process may use
+    unset = {"FTLIB_PASSWORD", "FTLIB_DATA_DIRS", "FTLIB_MODEL_DIRS", "FTLIB_REWARD_FUNCTIONS"}
+    assert all(said[name] == "unset" for name in unset) and all(said[k] == v for k, v in described.items())
+    checked = {*switches, "FTLIB_WARM_UP", "FTLIB_CPU_BF16", "FTLIB_MICRO_TOKENS", "FTLIB_LEASE_MIN_TURN_S"}
+    checked |= {"FTLIB_LEASE_MAX_TURN_S", "FTLIB_HOME", "FTLIB_WORKSPACE", "FTLIB_LOCK_DIR", *described, *unset}
+    assert sorted(set(said) - checked) == []  # a variable added to the table gets its default checked here
+
+
+def bench_commands() -> list[tuple[str, str, list[str]]]:
+    """(doc, script, the words after it) for each backticked span of README, ARCHITECTURE or BENCHMARKS that runs a
+    benchmark script: `python -m bench.NAME ...`, `bench.NAME --flag ...`, `bash bench/NAME.sh ...`."""
+    found = []
+    for doc in ("README.md", "docs/ARCHITECTURE.md", "BENCHMARKS.md"):
+        for span in re.findall(r"`([^`]+)`", (ROOT / doc).read_text(encoding="utf-8")):
+            run = re.search(r"(?<![\w/.])(?:bench\.(\w+)|bench/(\w+\.(?:py|sh)))(?![\w.(])(.*)", span, flags=re.S)
+            if run:
+                found.append((doc, f"{run.group(1)}.py" if run.group(1) else run.group(2), run.group(3).split()))
+    return found
+
+
+# `--sides` values the docs show with figures measured before the script renamed its sides; the doc says so beside it.
+RETIRED_SIDES = {"trl": "2045113"}
+
+
+def test_every_benchmark_command_the_docs_show_has_its_flags_and_sides():
+    """BENCHMARKS' commands were checked by nothing: each script they run is in bench/, each `--flag` they pass is one
+    its parser declares (gpu_device.sh passes its arguments to bench/gpu.py), and each `--sides` value is a side of
+    the script's `SIDES`; a side retired since (`trl`, TRL with its defaults, issue 6's table) is named with the
+    commit that retired it."""
+    import importlib
+
+    commands = bench_commands()
+    assert len(commands) > 40
+    benchmarks = (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
+    for doc, script, words in commands:
+        path = ROOT / "bench" / script
+        assert path.is_file(), f"{doc}: bench/{script}"
+        source = path.read_text(encoding="utf-8")
+        if script == "gpu_device.sh":
+            source += (ROOT / "bench" / "gpu.py").read_text(encoding="utf-8")
+        for at, word in enumerate(words):
+            flag = word.rstrip('",)]`')
+            if not flag.startswith("--"):
+                continue
+            assert f'"{flag}"' in source, f"{doc}: bench/{script} {flag}"
+            value = words[at + 1].strip('",)]`') if at + 1 < len(words) else ""
+            if flag == "--sides" and re.fullmatch(r"[a-z0-9,-]+", value):  # not a placeholder: S, `...`, <TRL sides>
+                module = importlib.import_module("bench." + ("gpu" if script == "gpu_device.sh" else path.stem))
+                for side in value.split(","):
+                    if side in RETIRED_SIDES:
+                        assert f"before {RETIRED_SIDES[side]}" in benchmarks, side
+                    else:
+                        assert side in module.SIDES, f"{doc}: bench/{script} --sides {side}"
