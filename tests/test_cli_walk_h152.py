@@ -96,3 +96,31 @@ def test_evaluate_csv_under_a_file_is_one_sentence(tmp_path, capsys):
     with pytest.raises(UserError) as refused:
         check_csv_path(str(tmp_path / "new" / "eval.csv"))
     assert str(refused.value).endswith("does not exist: create it first, or pass another --csv path.")
+
+
+@pytest.mark.parametrize(
+    "out, says",
+    [
+        (lambda tmp: tmp / "notes.txt" / "model", "notes.txt is a file, not a folder, so"),
+        (lambda tmp: "/proc/1/model", "cannot be written to"),
+        (lambda tmp: tmp / "full", "is already a folder that is not empty, and the export's folder would replace"),
+        (lambda tmp: tmp / "notes.txt", "is already a file, and the export's folder would replace it"),
+    ],
+    ids=["under-a-file", "not-writable", "not-empty", "a-file"],
+)
+@pytest.mark.parametrize("how", [[], ["--merged"], ["--gguf", "f16"]])
+def test_runs_export_out_is_refused_before_the_export_is_built(tmp_path, capsys, monkeypatch, out, says, how):
+    """`runs export ID --gguf --out /read-only/x` converted the model (minutes for a large one), then refused the
+    --out folder: what can be known before the work is refused before it."""
+    from ftlib import export
+    from ftlib.testing import make_run
+
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine", encoding="utf-8")
+    make_run("to-export", {"model": "default", "dataset": "chat_style"})
+    for build in ("export_adapter", "export_merged", "export_gguf", "export_model"):
+        monkeypatch.setattr(export, build, lambda *a, **k: pytest.fail("built before --out was checked"))
+    line = one_error_line(capsys, ["runs", "export", "to-export", *how, "--out", str(out(tmp_path))])
+    assert line.startswith("error: --out: ") and says in line, line
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "full" / "keep.txt").read_text() == "mine"
