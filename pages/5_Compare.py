@@ -19,6 +19,7 @@ from ftlib import decode_rate, lease
 from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
+from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.rows import uses_tools
@@ -157,7 +158,13 @@ def reference_view(message: dict, chosen: bool = False) -> None:
     `chosen`: it is a preference pair's chosen answer, said so (helper 78's walk: said nowhere, its rejected one
     looked for)."""
     whose = " (the pair's chosen answer)" if chosen else ""
-    st.caption(f"Reference answer from the test split{whose}:")
+    calls_only = bool(message.get("tool_calls")) and not message.get("content")  # an empty line read as a lost text
+    st.caption(f"Reference answer from the test split{whose}" + (": tool calls, no text:" if calls_only else ":"))
+    if message.get("weight", 1) == 0:  # a first reply of OpenAI rows that train only the answer (helper 151's walk)
+        st.caption(
+            f"This reply has {WEIGHT_0}: shown to the model as context, never trained, so the tuned model was not "
+            "taught it (Evaluate leaves it out)."
+        )
     if message.get("reasoning"):
         st.caption("Its reasoning, written before the answer (whether a model reads it depends on the template):")
         st.code(message["reasoning"], language=None, wrap_lines=True)
@@ -165,7 +172,8 @@ def reference_view(message: dict, chosen: bool = False) -> None:
         st.code(message.get("content") or "(empty)", language=None, wrap_lines=True)
     if message.get("tool_calls"):
         # Written as the Data page writes them: a closed JSON box read '[...]' (helper 105's walk).
-        st.caption("Its tool calls:")
+        if not calls_only:
+            st.caption("Its tool calls:")
         for call in message["tool_calls"]:
             st.text(call_text(call, limit=None))
 

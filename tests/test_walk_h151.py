@@ -50,3 +50,29 @@ def test_a_tool_call_weighted_0_is_not_said_to_count_in_trains_held_out_loss():
     assert said.startswith("Train's held-out loss differs: it averages each batch's mean rather than"), said
     assert "a tool call too" not in said, said
     assert "counts every reply the run trains (a tool call too)" in train_heldout_note([chat(1)] * 3, total=3)
+
+
+def test_compare_says_a_weight_0_tool_call_reference_was_never_trained(varied_dir, adapter_template):
+    """A test row of OpenAI fine-tuning shape, its tool call weighted 0, picked on Compare and asked at its first
+    reply: the reference read 'Reference answer from the test split:' over nothing (an empty line where a text was
+    looked for), then 'Its tool calls:', and nowhere that the run was never taught that call."""
+    from ftlib import workspace
+    from tests.test_evaluate_tools import ROW
+    from tests.test_pages_compare import TEST_ROWS, open_page
+    from tests.test_pages_compare_tools import tool_run
+
+    tool_run(varied_dir, adapter_template)
+    weighted = {**ROW, "messages": [{**m, "weight": 0} if m.get("tool_calls") else m for m in ROW["messages"]]}
+    workspace.save_split("weather", [ROW], [TEST_ROWS[0], weighted], {"format": "messages"}, overwrite=True)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    next(r for r in at.radio if "Pick from the test split" in r.options).set_value("Pick from the test split").run()
+    next(s for s in at.selectbox if s.label.startswith("Test row")).set_value(1).run()
+    at.radio(key="compare_answer_at").set_value("first").run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    captions = [c.value for c in at.caption]
+    assert "Reference answer from the test split: tool calls, no text:" in captions, captions
+    assert "Its tool calls:" not in captions, captions
+    assert any(c.startswith("This reply has weight 0 in the data") and "never trained" in c for c in captions)
+    at.radio(key="compare_answer_at").set_value("last").run()  # the answer after the tool result: trained, a text
+    captions = [c.value for c in at.caption]
+    assert "Reference answer from the test split:" in captions and not any("never trained" in c for c in captions)
