@@ -8,6 +8,7 @@ import gzip
 
 import pytest
 
+from ftlib.cli import main
 from tests.test_cli_errors import one_error_line
 
 SETTINGS = "method: lora\ndataset: chat_style\nmax_steps: 3\n"
@@ -124,3 +125,16 @@ def test_runs_export_out_is_refused_before_the_export_is_built(tmp_path, capsys,
     line = one_error_line(capsys, ["runs", "export", "to-export", *how, "--out", str(out(tmp_path))])
     assert line.startswith("error: --out: ") and says in line, line
     assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_models_info_says_counts_and_bytes_with_their_units(capsys, tiny_model_dir):
+    """`models info` printed the JSON's fields as they are: `memory_bytes: 538060288`, `trainable_parameters: ...`."""
+    from ftlib.models import load_model, model_info
+
+    assert main(["models", "info", str(tiny_model_dir)]) == 0
+    out = capsys.readouterr().out
+    info = model_info(load_model(str(tiny_model_dir))).as_dict()
+    count = info["parameters"]
+    assert out.splitlines()[1] == f"parameters: {count / 1e6:.1f}M ({count:,}), all trainable", out
+    assert out.splitlines()[2].startswith("weights: float32 on cpu, ") and out.rstrip().endswith(("KiB", "MiB"))
+    assert "_bytes" not in out and "trainable_parameters" not in out, out
