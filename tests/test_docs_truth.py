@@ -286,3 +286,94 @@ def test_every_benchmark_command_the_docs_show_has_its_flags_and_sides():
                         assert f"before {RETIRED_SIDES[side]}" in benchmarks, side
                     else:
                         assert side in module.SIDES, f"{doc}: bench/{script} --sides {side}"
+
+
+def test_the_readme_two_commands_are_what_the_makefile_and_ci_run():
+    """README's two commands: `make run` sets up .venv, converts the embedded model once and serves the app on port
+    8501 (`make run PORT=9000` another); `make test` sets up .venv and chromium, runs the linter, then the suite in two
+    phases; CI's `.ci/run` is `make test` and nothing else."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Two commands", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    port = re.search(r"^PORT \?= (\d+)$", makefile, flags=re.M)
+    assert port and f"http://localhost:{port.group(1)}" in block and "`make run PORT=9000`" in readme
+    run = re.search(r"^run: (.*)\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert run and run.group(1).split() == ["setup"]
+    assert run.group(2).split("\n")[:2] == [
+        "\t$(BIN)/python -m ftlib models prepare default",
+        "\t$(BIN)/streamlit run serve.py --server.port $(PORT)",
+    ]
+    assert re.search(r"^setup: \$\(STAMP\)$", makefile, flags=re.M) and f"{'$(PY)'} -m venv $(VENV)" in makefile
+    test = re.search(r"^test: (.*)$", makefile, flags=re.M)
+    assert test and test.group(1).split() == ["setup-test", "lint"]
+    assert re.search(r"^setup-test: setup\n(?:\t.*\n)*\t.*apt-get install -y -qq chromium", makefile, flags=re.M)
+    assert re.search(r"^lint: setup\n\t\$\(BIN\)/ruff check \.\n\t\$\(BIN\)/ruff format --check \.$", makefile, re.M)
+    assert '-m "not browser" $(XDIST)' in makefile and "-m browser" in makefile and "TEST_WORKERS ?= 2" in makefile
+    ci = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert ci[-1] == "make test" and all(line.startswith(("#", "set ", "cd ")) for line in ci[:-1])
+
+
+def test_every_engine_name_the_docs_give_is_defined():
+    """A dotted name README or ARCHITECTURE gives (`ftlib.shared_base`, `ui.common.cached_model_set`,
+    `run_preflight.run_cut_check`, `lease.Hold.acquire`) is a module of ftlib/ or ui/ and a name it defines (a class's
+    own where it names one): a function renamed or moved left the docs naming nothing, which only reading found."""
+    import ast
+
+    def defined(path: Path) -> tuple[set[str], dict[str, set[str]]]:
+        """The names a module binds anywhere (functions, classes, assignments, imports), and each class's own."""
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names, members = set(), {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+            if isinstance(node, ast.ClassDef):
+                own = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+                fields = [n.target for n in node.body if isinstance(n, ast.AnnAssign)]
+                fields += [t for n in node.body if isinstance(n, ast.Assign) for t in n.targets]
+                members[node.name] = {n.name for n in own} | {t.id for t in fields if isinstance(t, ast.Name)}
+        return names, members
+
+    modules = {
+        "ftlib": {p.stem for p in (ROOT / "ftlib").glob("*.py")},
+        "ui": {p.stem for p in (ROOT / "ui").glob("*.py")},
+    }
+    missing, checked = [], 0
+    for doc in ("README.md", "docs/ARCHITECTURE.md"):
+        for span in re.findall(r"`([^`\n]+)`", (ROOT / doc).read_text(encoding="utf-8")):
+            for ref in re.findall(r"(?<![\w./-])((?:ftlib|ui|[a-z_]+)(?:\.\w+)+)", span):
+                parts = ref.split(".")
+                package = (
+                    parts.pop(0) if parts[0] in modules else next((p for p in modules if parts[0] in modules[p]), None)
+                )
+                if package is None or parts[0] == "commands" or parts[-1] in ("py", "json", "jsonl", "yaml", "toml"):
+                    continue
+                path = ROOT / package / f"{parts[0]}.py"
+                if not path.is_file():
+                    missing.append(f"{doc}: {ref}")
+                    continue
+                names, members = defined(path)
+                checked += len(parts) > 1
+                if len(parts) > 1 and not parts[1].isupper() and parts[1] not in names:
+                    missing.append(f"{doc}: {ref}")
+                elif len(parts) > 2 and parts[1] in members and parts[2] not in members[parts[1]]:
+                    missing.append(f"{doc}: {ref}")
+    assert checked > 50 and missing == []
+
+
+def test_every_page_label_the_docs_italicise_is_one_the_pages_show():
+    """README and ARCHITECTURE name the app's controls in italics (*Start training*, *Files on this server*,
+    *More settings → GPUs (processes per machine)*): each is a label the code writes (a renamed button left the docs
+    naming a control no page has)."""
+    code = "\n".join(p.read_text(encoding="utf-8") for d in ("ftlib", "ui", "pages") for p in (ROOT / d).rglob("*.py"))
+    code += (ROOT / "app.py").read_text(encoding="utf-8")
+    labels = set()
+    for doc in ("README.md", "docs/ARCHITECTURE.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for italic in re.findall(r"(?<![*\w])\*([A-Z][^*\n]{1,60}?)\*(?![*\w])", text):
+            labels |= set(italic.split(" → "))
+    assert len(labels) > 10
+    assert sorted(label for label in labels if not any(q + label in code for q in ('"', "'", "**"))) == []
