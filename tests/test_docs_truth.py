@@ -377,3 +377,21 @@ def test_every_page_label_the_docs_italicise_is_one_the_pages_show():
             labels |= set(italic.split(" → "))
     assert len(labels) > 10
     assert sorted(label for label in labels if not any(q + label in code for q in ('"', "'", "**"))) == []
+
+
+def test_every_python_file_the_docs_name_by_its_name_is_there():
+    """ARCHITECTURE names most modules by file name alone (`run_view.py` in the paragraph on ui/, `data_pair.py`,
+    `commands/evaluate_checks.py`): the paths test above reads only paths that start at a top folder, and the ui/
+    test only that each module is named, so a module removed or renamed stayed named. Each is a file of the repository
+    (README's `/path/file.py` is a placeholder)."""
+    folders = ("ftlib", "ui", "pages", "tests", "bench", "samples")
+    files = [
+        p.relative_to(ROOT).as_posix()
+        for p in [*ROOT.glob("*.py"), *(q for d in folders for q in (ROOT / d).rglob("*.py"))]
+    ]
+    named = set()
+    for doc in ("README.md", "docs/ARCHITECTURE.md"):
+        for span in re.findall(r"`([^`\n]+)`", (ROOT / doc).read_text(encoding="utf-8")):
+            named |= set(re.findall(r"(?<![\w./-])(\w[\w/]*\.py)\b", span))
+    assert len(named) > 200
+    assert sorted(n for n in named if not any(f == n or f.endswith("/" + n) for f in files)) == []
