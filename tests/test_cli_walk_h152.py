@@ -138,3 +138,33 @@ def test_models_info_says_counts_and_bytes_with_their_units(capsys, tiny_model_d
     assert out.splitlines()[1] == f"parameters: {count / 1e6:.1f}M ({count:,}), all trainable", out
     assert out.splitlines()[2].startswith("weights: float32 on cpu, ") and out.rstrip().endswith(("KiB", "MiB"))
     assert "_bytes" not in out and "trainable_parameters" not in out, out
+
+
+@pytest.mark.parametrize(
+    "name, data, says",
+    [
+        ("chat.jinja", codecs.BOM_UTF16_LE + "{{ messages }}".encode("utf-16-le"), "is saved as UTF-16: save it"),
+        ("chat.jinja", b"{{ messages }} \xff\xfe\x00", "is not UTF-8 text (byte 0xff at byte 16): save it again as"),
+        ("folder", None, "is a folder: give the chat template's Jinja file, e.g. chat.jinja."),
+    ],
+    ids=["utf-16", "binary", "folder"],
+)
+@pytest.mark.parametrize("command", ["train", "tokens"])
+def test_a_template_file_that_is_no_text_is_one_line(tmp_path, capsys, name, data, says, command):
+    """`train --template-file` of a UTF-16 or binary file was a UnicodeDecodeError traceback (`tokens` said the
+    codec's words), and of a folder 'does not exist'."""
+    path = tmp_path / name
+    path.mkdir() if data is None else path.write_bytes(data)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n')
+    given = ["--dataset", "chat_style"] if command == "train" else [str(rows), "--model", "default"]
+    line = one_error_line(capsys, [command, *given, "--template-file", str(path)])
+    assert line.startswith(f"error: Template file {path} {says}"), line
+
+
+def test_a_template_file_with_a_bom_reads_without_it(tmp_path):
+    from ftlib.commands import template_file_text
+
+    path = tmp_path / "chat.jinja"
+    path.write_bytes(codecs.BOM_UTF8 + b"{{ messages }}")
+    assert template_file_text(str(path)) == "{{ messages }}"  # the BOM would open every prompt

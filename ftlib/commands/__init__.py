@@ -12,8 +12,6 @@ pointing at the `data inspect` command that lists them all.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ftlib.errors import os_error_message  # noqa: F401 (re-exported: the commands word OSErrors with it)
 
 
@@ -135,19 +133,35 @@ def add_template_options(parser) -> None:
 def chosen_template(args, tokenizer):
     """The template `add_template_options` named: the file's Jinja as a custom template, else `--template`.
     UserError for a file that cannot be read."""
-    from ftlib.errors import UserError
     from ftlib.templates import get_template
 
     if not args.template_file:
         return get_template(args.template, tokenizer)
-    path = Path(args.template_file)
+    return get_template("custom", tokenizer, source=template_file_text(args.template_file))
+
+
+def template_file_text(given: str) -> str:
+    """The Jinja text of a --template-file (`tokens`, `train`), a BOM dropped; UserError naming the fix for a missing
+    file, a folder (said missing before) or one that is not UTF-8 text (a traceback in `train` before)."""
+    from ftlib.errors import UserError
+    from ftlib.user_paths import user_path
+
+    path = user_path(given)
+    if path.is_dir():
+        raise UserError(f"Template file {path} is a folder: give the chat template's Jinja file, e.g. chat.jinja.")
     try:
-        source = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise UserError(f"Template file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"Template file {path} could not be read as UTF-8 text ({exc}).") from None
-    return get_template("custom", tokenizer, source=source)
+    except OSError as exc:
+        raise UserError(os_error_message(exc, "read the template file", str(path), "check the path")) from None
+    try:
+        return data.decode("utf-8-sig")  # an editor's BOM would be a character of every prompt
+    except UnicodeDecodeError as exc:
+        said = f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start + 1}): save it again as UTF-8"
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16's byte-order marks
+            said = "is saved as UTF-16: save it again as UTF-8 (`iconv -f UTF-16 -t UTF-8`)"
+        raise UserError(f"Template file {path} {said}.") from None
 
 
 DEVICE_HELP = "where the model runs: auto (a GPU when there is one), cpu, cuda or cuda:N"

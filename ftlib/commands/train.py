@@ -429,10 +429,9 @@ def _template_file(path: str | None, flags: dict) -> dict:
         return {}
     if flags.get("template") not in (None, "custom") or flags.get("template_source") is not None:
         raise ConfigError("--template-file gives the run its template: leave out --template and --template-source.")
-    file = user_path(path)
-    if not file.is_file():
-        raise ConfigError(f"Template file {file} does not exist.")
-    return {"template": "custom", "template_source": file.read_text(encoding="utf-8")}
+    from ftlib.commands import template_file_text
+
+    return {"template": "custom", "template_source": template_file_text(path)}
 
 
 def _train(args) -> int:
