@@ -64,7 +64,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Every benchmark in BENCHMARKS.md, one after the other (about half an hour on 2 CPU cores; run on a quiet machine).
+# Four of the benchmarks in BENCHMARKS.md (tokenization, the Compare grid, training against TRL, start-up), one after the
+# other (about half an hour on 2 CPU cores; run on a quiet machine); the others run by the command beside their figures.
 bench: setup-test
 	$(BIN)/python -m ftlib models prepare default
 	$(BIN)/python -m bench.bench_tokenize
