@@ -97,11 +97,13 @@ def test_every_file_the_docs_name_is_there():
 
 
 def test_every_make_target_the_readme_names_is_in_the_makefile():
-    """`make run`, `make test`, `make screenshots`, ...: each a target of the Makefile, so README's commands run."""
+    """`make run`, `make test`, `make screenshots`, ...: each a target of the Makefile, so README's commands run (and
+    ARCHITECTURE's and BENCHMARKS': `make gpu-carry`, `make bench-gpu`)."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     targets = set(re.findall(r"^([\w-]+):", makefile, flags=re.M))
-    named = set(re.findall(r"`make ([\w-]+)", (ROOT / "README.md").read_text(encoding="utf-8")))
-    assert {"run", "test"} <= named and named - targets == set()
+    docs = [(ROOT / doc).read_text(encoding="utf-8") for doc in ("README.md", "docs/ARCHITECTURE.md", "BENCHMARKS.md")]
+    named = {target for text in docs for target in re.findall(r"`make ([\w-]+)", text)}
+    assert {"run", "test", "gpu-carry"} <= named and named - targets == set()
 
 
 def test_the_architecture_names_every_command_group():
