@@ -276,11 +276,11 @@ def test_every_benchmark_command_the_docs_show_has_its_flags_and_sides():
         if script == "gpu_device.sh":
             source += (ROOT / "bench" / "gpu.py").read_text(encoding="utf-8")
         for at, word in enumerate(words):
-            flag = word.rstrip('",)]`')
+            flag = word.strip('[",)]`')  # [--threads 1|2]: an optional flag
             if not flag.startswith("--"):
                 continue
             assert f'"{flag}"' in source, f"{doc}: bench/{script} {flag}"
-            value = words[at + 1].strip('",)]`') if at + 1 < len(words) else ""
+            value = words[at + 1].strip('[",)]`') if at + 1 < len(words) else ""
             if flag == "--sides" and re.fullmatch(r"[a-z0-9,-]+", value):  # not a placeholder: S, `...`, <TRL sides>
                 module = importlib.import_module("bench." + ("gpu" if script == "gpu_device.sh" else path.stem))
                 for side in value.split(","):
