@@ -168,3 +168,25 @@ def test_a_template_file_with_a_bom_reads_without_it(tmp_path):
     path = tmp_path / "chat.jinja"
     path.write_bytes(codecs.BOM_UTF8 + b"{{ messages }}")
     assert template_file_text(str(path)) == "{{ messages }}"  # the BOM would open every prompt
+
+
+def test_score_says_how_to_read_its_numbers(capsys, monkeypatch):
+    """`score` printed bare numbers (`-2.5230  'go away'`): nothing said higher is preferred, nor that a reward
+    model's scale means nothing on its own. The note is on stderr: stdout stays the scores."""
+    from ftlib import rewards
+    from ftlib.testing import make_run
+
+    class Scorer:
+        def score(self, prompt, answers):
+            return [float(len(a)) for a in answers]
+
+    monkeypatch.setattr(rewards, "load_reward_model", lambda run, device=None: Scorer())
+    make_run("rm-walk", {"method": "reward", "dataset": "preference_pairs"})
+    assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo", "--response", "Hello there"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "+11.0000  'Hello there'\n+2.0000  'Yo'\n", out
+    assert err.startswith("note: best first. A higher score is an answer the reward model prefers;"), err
+    assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo"]) == 0
+    assert "give two --response or more" in capsys.readouterr().err
+    assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo", "--json"]) == 0
+    assert capsys.readouterr().err == ""  # --json: the scores alone

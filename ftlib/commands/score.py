@@ -11,6 +11,8 @@ scored after the prompt, rendered with the chat template the reward model traine
 
 from __future__ import annotations
 
+import sys
+
 from ftlib.commands import DEVICE_HELP, device_name, json_text
 from ftlib.user_paths import user_path
 
@@ -67,5 +69,12 @@ def _score(args) -> int:
         print(json_text({"scores": scores}))
         return 0
     for score, text in sorted(zip(scores, args.response, strict=True), key=lambda pair: -pair[0]):
-        print(f"{score:+.4f}  {text[:100]!r}")
+        print(f"{score:+.4f}  {text[:100]!r}{' (cut here)' if len(text) > 100 else ''}")
+    # On stderr, stdout staying the scores: bare numbers such as -2.5230 said nothing of how to read them
+    said = "A higher score is an answer the reward model prefers"
+    if len(scores) == 1:
+        said += ", but a score on its own means little: give two --response or more to compare answers to one prompt."
+    else:
+        said = f"best first. {said}; only the differences between answers to one prompt mean something."
+    print(f"note: {said}", file=sys.stderr)
     return 0
