@@ -873,6 +873,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", default=",".join(DEFAULT_SIDES), help=f"comma-separated, from {', '.join(SIDES)}")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Every side checked before the first is measured: a misspelt last side stopped the command minutes in.
+    if unknown := [side for side in (s.strip() for s in args.sides.split(",")) if side and side not in SIDES]:
+        parser.error(f"unknown side {unknown[0]!r}; choose from {', '.join(SIDES)}")
     if args.max_steps is None:
         args.max_steps = default_max_steps(args.method)
     args.batch_size = args.batch_size or default_batch_size(args.method)

@@ -163,3 +163,18 @@ def test_a_child_that_quantizes_nothing_starts_without_bitsandbytes(tiny_model_d
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["False", "False", "True", "None"]  # None: Python's "not importable"
+
+
+def test_an_unknown_side_is_refused_before_any_side_is_measured(monkeypatch, capsys):
+    """`--sides ftlib,trl,ftlib-plain` (BENCHMARKS' issue-6 command: `trl` is a side no more) trained the ftlib side
+    for a minute, then stopped at the unknown one: every side is checked first, and nothing is measured."""
+
+    def measured(*args, **kwargs):
+        raise AssertionError("a side was measured")
+
+    monkeypatch.setattr(bench_train, "measure_peaks", measured)
+    monkeypatch.setattr(bench_train, "child_command", measured)
+    with pytest.raises(SystemExit) as exited:
+        bench_train.main(["--sides", "ftlib,trl,ftlib-plain", "--device", "cpu"])
+    assert exited.value.code == 2
+    assert "unknown side 'trl'; choose from ftlib, ftlib-plain" in capsys.readouterr().err
