@@ -187,10 +187,11 @@ st.html(CSS)
 
 last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
-if measured is not None and measured.tokens >= decode_rate.MIN_TOKENS and measured.tokens_per_s:
-    st.session_state[RATE_KEY] = measured.tokens_per_s  # how fast grids write here: the estimate beside the slider
+rate = decode_rate.grid_rate([len(t) for t in last.snapshot()], measured.elapsed_s) if measured else None
+if measured is not None and measured.tokens >= decode_rate.MIN_TOKENS and rate:
+    st.session_state[RATE_KEY] = rate  # how fast grids write here: the estimate beside the slider
     # and the server's, for the first grid of every session after (of the same base model)
-    decode_rate.remember("cpu", st.session_state.get(LABELS_KEY, {}).get("base", "default"), measured.tokens_per_s)
+    decode_rate.remember("cpu", st.session_state.get(LABELS_KEY, {}).get("base", "default"), rate)
 
 # Everything above the grid sits in one container: however many notes, warnings or spinners it shows, the grid's
 # fragment keeps the same place on the page from run to run (see the grid below for why that matters).

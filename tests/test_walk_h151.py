@@ -76,3 +76,22 @@ def test_compare_says_a_weight_0_tool_call_reference_was_never_trained(varied_di
     at.radio(key="compare_answer_at").set_value("last").run()  # the answer after the tool result: trained, a text
     captions = [c.value for c in at.caption]
     assert "Reference answer from the test split:" in captions and not any("never trained" in c for c in captions)
+
+
+def test_a_grid_whose_answers_ended_early_is_not_taken_as_a_slow_server():
+    """Compare: a first grid (6 answers, most ending after 12-18 tokens, one at 70) wrote 160 tokens in 41 s, and the
+    note beside the slider then said a grid of 6 x 96 tokens would take 'about 2 min 28 s ... at the 3.9 tokens/s of
+    your last grid'; it took 32 s. Its answers decode in one batch until the longest ends, so the pace is the grid's
+    answers times the longest over the seconds; the note gives no tokens/s beside the finished grid's own."""
+    from ftlib import decode_rate
+    from ui.compare_view import first_grid_note, long_grid_note
+
+    lengths = [15, 18, 70, 14, 13, 15]  # about the walk's first grid: 145 tokens
+    rate = decode_rate.grid_rate(lengths, 41.0)
+    assert rate == 6 * 70 / 41.0
+    seconds = decode_rate.grid_work(6, 96) / rate
+    assert 50 < seconds < 60  # 96 steps at the 41 s / 70 steps it took, not sum(lengths) / 41 s: 170 s
+    assert decode_rate.grid_rate([], 3.0) is None and decode_rate.grid_rate([0, 0], 3.0) is None
+    assert decode_rate.grid_rate([5], 0.0) is None
+    assert long_grid_note(6, 512, rate).endswith("on this CPU at your last grid's pace.")
+    assert "tokens/s" not in long_grid_note(6, 512, rate) + first_grid_note(6, 96, 40, rate)

@@ -224,7 +224,7 @@ def long_grid_note(
             return None
         return (
             f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}, and the prompt): about "
-            f"{duration(seconds)} on this CPU at the {tokens_per_s:.1f} tokens/s of your last grid."
+            f"{duration(seconds)} on this CPU at your last grid's pace."
         )
     if max_new_tokens < LONG_ON_CPU:
         return None
@@ -268,8 +268,8 @@ def first_grid_note(
     said = f"⏱ Up to {most:,} tokens ({answers} answers × {max_new_tokens}, and the prompt): roughly "
     if server_rate:
         return (
-            f"{said}{rough_duration(work / server_rate)} on this CPU, at the {server_rate:.1f} tokens/s a grid "
-            "measured on this server earlier."
+            f"{said}{rough_duration(work / server_rate)} on this CPU, at the pace a grid measured on this server "
+            "earlier."
         )
     if not default_rates:
         return long_grid_note(answers, max_new_tokens, None)
