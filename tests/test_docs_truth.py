@@ -235,7 +235,8 @@ def test_the_readme_settings_table_gives_the_defaults_the_code_has(monkeypatch, 
     assert lease.lock_dir() == Path(
         said["FTLIB_LOCK_DIR"].strip("`").replace("$FTLIB_WORKSPACE", str(tmp_path / "ws"))
     )
-    described = {"FTLIB_THREADS": "all cores"}  # sharing.thread_budget: the CPUs this process may use
+    # sharing.thread_budget: torch's own count unless a quota or affinity allows fewer CPUs (sharing.py says so)
+    described = {"FTLIB_THREADS": "torch's default: one per physical core"}
     unset = {"FTLIB_PASSWORD", "FTLIB_DATA_DIRS", "FTLIB_MODEL_DIRS", "FTLIB_REWARD_FUNCTIONS"}
     assert all(said[name] == "unset" for name in unset) and all(said[k] == v for k, v in described.items())
     checked = {*switches, "FTLIB_WARM_UP", "FTLIB_CPU_BF16", "FTLIB_MICRO_TOKENS", "FTLIB_LEASE_MIN_TURN_S"}
