@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.test_cli_errors import one_error_line
 
 SETTINGS = "method: lora\ndataset: chat_style\nmax_steps: 3\n"
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}]}
+CHAT_LINE = json.dumps(CHAT)
 
 
 @pytest.mark.parametrize(
@@ -190,3 +192,21 @@ def test_score_says_how_to_read_its_numbers(capsys, monkeypatch):
     assert "give two --response or more" in capsys.readouterr().err
     assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo", "--json"]) == 0
     assert capsys.readouterr().err == ""  # --json: the scores alone
+
+
+def test_train_warns_before_queueing_a_name_other_runs_have(tmp_path, capsys, tiny_model_dir, no_training):
+    """A second `train --name tiny1` queued without a word; then `runs show tiny1`, `sample --adapter tiny1` and
+    `runs stop tiny1` all refused "Several runs are named 'tiny1'"."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(("\n".join([CHAT_LINE] * 12)) + "\n", encoding="utf-8")
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(rows), "--max-steps", "1", "--detach"]
+    assert main([*argv, "--name", "tiny1"]) == 0
+    first = capsys.readouterr()
+    assert "already named" not in first.err
+    assert main([*argv, "--name", "tiny1"]) == 0
+    second = capsys.readouterr()
+    assert f"warning: 1 other run already named 'tiny1' ({first.out.strip()}): this one will be found by its id " in (
+        second.err
+    ), second.err
+    assert main([*argv, "--name", "tiny2"]) == 0
+    assert "already named" not in capsys.readouterr().err

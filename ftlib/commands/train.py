@@ -48,7 +48,7 @@ from types import SimpleNamespace
 
 from ftlib.commands import add_data_options, column_map, file_notes, file_warnings, json_text
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
-from ftlib.errors import UserError
+from ftlib.errors import UserError, plural
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.user_paths import user_path
 
@@ -479,6 +479,13 @@ def _train(args) -> int:
         print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
         print(f"note: {note}", file=sys.stderr)
+    if alike := [r.id for r in runs.list_runs(refresh=False) if (config.name or "").strip() == r.name.strip() != ""]:
+        print(  # `runs show NAME`, `sample --adapter NAME` then refuse "Several runs are named ...": said before
+            f"warning: {plural(len(alike), 'other run')} already named '{config.name}' ({', '.join(alike[:3])}): "
+            "this one will be found by its id alone (`runs show NAME` refuses a name several runs have). Give --name "
+            "one of its own to call it by name.",
+            file=sys.stderr,
+        )
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the run queued
         # Its planned steps (`overfitting.planned_steps`) over the rows the trainer steps over (`Preflight.step_rows`:
         # a packing run's packed rows; GRPO's prompts): its progress counts to them till the trainer reports its own
