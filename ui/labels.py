@@ -274,6 +274,44 @@ _CLI_ASIDE = re.compile(
 )
 
 
+# The CLI's way on from data a run could not read when it started (`ftlib.run_data.DataRefused`'s `fix`: a file that
+# needs a mapping, a folder without meta.json, a test size too large; `ftlib.workspace.SPLIT_AGAIN`), as the worker
+# keeps it in a failed run's status.json (for `runs show` too): the Train page says `RUN_FAILED_DATA_FIX` instead.
+_DATA_FIXES = re.compile(
+    r"Give the mapping with --map COLUMN=FIELD \(repeat it\), or save the file as a split with one \(on the Data "
+    r"page, or `python -m ftlib data split [^`]* --out DIR`\) and train on it \(--dataset DIR\)\."
+    r"|Save the split again from its data file \(the Data page, or `python -m ftlib data split FILE --out DIR`\)\."
+    r"|Point to a saved split or a data file \(a split folder saved by an older version: save it again with "
+    r"`python -m ftlib data split FILE --out DIR`\)\."
+    r"|Give a test size that fits, or test_size 0 \(`--test-size 0`\) to train on every row with none held out "
+    r"\(no held-out loss\)\."
+    r"|Save the split again \(the Data page's Split and save, or `python -m ftlib data split`\)\."
+)
+RUN_FAILED_DATA_FIX = (
+    "Save the data as a split on the **Data** page (its fields mapped under **Field mapping** where it needs that) "
+    "and start a new run on it."
+)
+
+
+def failed_run_words(message: str) -> str:
+    """A failed run's message (the worker's, worded for the CLI: `runs show` prints it) as the Train page says it:
+    data it could not read with the page's way on (`RUN_FAILED_DATA_FIX`), not `data split`, `--map` or
+    `--test-size`; a mapping's boxes without the CLI's `--map` beside them; each `setting` by its box's label
+    (`in_form_words`). Runs that failed before read the same: their message is on disk.
+
+    >>> print(failed_run_words("`test_size` 0.5 cannot split 'a.jsonl': it has 1 row. Give a test size that fits, or "
+    ...                        "test_size 0 (`--test-size 0`) to train on every row with none held out (no held-out "
+    ...                        "loss)."))  # doctest: +NORMALIZE_WHITESPACE
+    **Held-out share or rows** 0.5 cannot split 'a.jsonl': it has 1 row. Save the data as a split on the **Data** page
+    (its fields mapped under **Field mapping** where it needs that) and start a new run on it.
+    >>> print(failed_run_words("Map one under Field mapping on the Data page (`--map COLUMN=FIELD` in the CLI); its "
+    ...                        "columns: q, a. Documents: `--map 'the text=text'`."))
+    Map one under Field mapping on the Data page; its columns: q, a. Documents: map `the text` to text.
+    """
+    said = _CLI_ASIDE.sub("", _DATA_FIXES.sub(RUN_FAILED_DATA_FIX, message))
+    return in_form_words(re.sub(r"`--map ([^`]+)`", _text_box, said))
+
+
 def as_in_training(name: str, value, here: str = "") -> str:
     """One line under a preview of a training setting on the page `here`: whether `value` is what training uses, and
     where that was set (`chosen_for_training`).
@@ -321,12 +359,14 @@ __all__ = [
     "FROM_RUN",
     "LAST_RUN",
     "POLICY_LABELS",
+    "RUN_FAILED_DATA_FIX",
     "SHARED",
     "TEMPLATE_LABELS",
     "TRAIN_FORM",
     "as_in_training",
     "as_set_on",
     "chosen_for_training",
+    "failed_run_words",
     "policy_label",
     "set_on_train",
     "setting_label",

@@ -1,0 +1,68 @@
+"""A run that failed on data it could not read is said on the Train page in the page's words, and by `runs show` in
+the CLI's: the page showed the worker's message as it is, `--map COLUMN=FIELD`, `python -m ftlib data split ...`,
+`--test-size 0` and `--dataset DIR` to people with no shell (`ui.labels.failed_run_words`). Such a run was queued on
+data that could not be read then (the Train page queues it: `run_data.readable_rows`), or kept no copy of its rows
+(older runs, resumed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib import worker, workspace
+from ftlib.cli import main
+from ftlib.testing import make_run
+from tests.test_page_reruns import open_page, save
+from ui.labels import RUN_FAILED_DATA_FIX
+
+CLI_WORDS = ("python -m ftlib", "data split", "--")
+CASES = {  # name -> (what the page says first, the CLI's way on that `runs show` keeps)
+    "qa": (
+        "Could not tell which columns of qa.csv hold the prompt and the answer (columns: alpha, beta). Map them under "
+        "Field mapping on the Data page; a column of documents to learn as plain text (every token trained): map "
+        "`alpha` to text.",
+        "Give the mapping with --map COLUMN=FIELD (repeat it)",
+    ),
+    "oldsplit": (
+        "**Dataset** 'oldsplit' is a folder of the workspace's datasets without meta.json",
+        "(the Data page, or `python -m ftlib data split FILE --out DIR`)",
+    ),
+    "tiny": (
+        "**Held-out share or rows** 0.5 cannot split 'tiny.jsonl': A train/test split needs at least 2 rows",
+        "test_size 0 (`--test-size 0`)",
+    ),
+    "tides": ("", workspace.SPLIT_AGAIN),
+}
+
+
+def failed_run(tmp_path, model, name: str) -> str:
+    """A run queued without a copy of its rows on data that cannot be read, failed by the worker; its id."""
+    table = tmp_path / "qa.csv"
+    table.write_text("alpha,beta\n" + "".join(f"Q{i}?,A{i}.\n" for i in range(8)))
+    tiny = tmp_path / "tiny.jsonl"
+    chat = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+    tiny.write_text(json.dumps({"messages": chat}) + "\n")
+    (workspace.datasets_dir() / "oldsplit").mkdir(parents=True)
+    save("tides")  # the active split: the Train page's form is drawn for it
+    if name == "tides":  # cut short after the run was queued on it
+        (workspace.split_folder("tides") / "train.jsonl").write_text('{"messages": [')
+    dataset = {"qa": str(table), "tiny": str(tiny)}.get(name, name)
+    config = {"model": str(model), "template": "chatml", "dataset": dataset, "max_steps": 1}
+    more = {"test_size": 0.5} if name == "tiny" else {}
+    run = make_run(f"20260101-000000-lora-{name}", {**config, **more}, state="queued")
+    assert worker.execute(run.path) == "failed"
+    return run.id
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_train_page_says_a_failed_runs_data_in_its_words(tmp_path, capsys, tiny_model_dir, name):
+    run_id = failed_run(tmp_path, tiny_model_dir, name)
+    first, cli = CASES[name]
+    assert main(["runs", "show", run_id]) == 0
+    assert cli in capsys.readouterr().out  # the CLI keeps its commands
+    at = open_page("pages/4_Train.py", tiny_model_dir)
+    errors = [e.value for e in at.error if not e.value.startswith("Could not open the saved split")]
+    (error,) = errors  # the run's, under its controls
+    assert error.startswith(first) and error.endswith(RUN_FAILED_DATA_FIX), error
+    assert not [w for w in CLI_WORDS if w in error], error
