@@ -326,7 +326,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     """`load_bytes` of the bytes `read()` gives, which only this function holds, and not past the parsing of rows."""
     data = read()
     if fmt is not None and fmt not in FORMATS:
-        raise DataError(f"Unknown format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+        from ftlib.fields import did_you_mean  # `--format mesages`
+
+        raise DataError(f"Unknown format '{fmt}'.{did_you_mean([fmt], FORMATS)} Choose one of: {', '.join(FORMATS)}.")
     data, filename = opened(data, filename)
     if _BLANK.fullmatch(data):  # not data.strip(): a copy of the file
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")

@@ -232,7 +232,10 @@ def check_map(column_map: dict, fields: list, name: str, table: bool, known: tup
     what = "column" if table else "field"
     for fld, col in column_map.items():
         if fld not in known:
-            raise DataError(f"Unknown field '{fld}' in the field mapping. Fields: {', '.join(known)}.")
+            from ftlib.fields import did_you_mean  # `--map question=instrucion`
+
+            hint = did_you_mean([fld], known)
+            raise DataError(f"Unknown field '{fld}' in the field mapping.{hint} Fields: {', '.join(known)}.")
         if col is not None and col not in fields:
             raise DataError(
                 f"{name} has no {what} '{col}' (mapped to '{fld}'). Its {what}s: {', '.join(map(str, fields))}."

@@ -210,3 +210,19 @@ def test_train_warns_before_queueing_a_name_other_runs_have(tmp_path, capsys, ti
     ), second.err
     assert main([*argv, "--name", "tiny2"]) == 0
     assert "already named" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--map", "question=instrucion"], "'instrucion' in the field mapping. Did you mean `instruction`?"),
+        (["--format", "mesages"], "Unknown format 'mesages'. Did you mean `messages`? Choose one of: messages,"),
+    ],
+    ids=["map-field", "format"],
+)
+def test_a_misspelt_field_or_format_names_the_one_meant(tmp_path, capsys, argv, says):
+    """`--map question=instrucion` and `--format mesages` listed every choice without the one meant, as a misspelt
+    setting (`Did you mean max_steps?`) and reward kind are told it."""
+    path = tmp_path / "qa.csv"
+    path.write_text("question,answer\nHi?,Hello.\n", encoding="utf-8")
+    assert says in one_error_line(capsys, ["data", "inspect", str(path), *argv])
