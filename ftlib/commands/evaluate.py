@@ -61,7 +61,7 @@ from ftlib.commands import (
     json_text,
     positive_int,
 )
-from ftlib.commands.evaluate_checks import check_csv_path, check_scorable, run_cut
+from ftlib.commands.evaluate_checks import check_csv_path, check_scorable, file_noun, run_cut
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
@@ -406,11 +406,6 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
                 progress=_progress,
                 what=what,
             )
-
-
-def file_noun(source) -> str:
-    """What a row of a --data file (its `ftlib.data.LoadResult`) is called where it is named: a line, an item."""
-    return {"jsonl": "line", "json": "item"}.get(source.file_type, "data row")
 
 
 def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> list[str]:

@@ -35,6 +35,11 @@ def check_csv_path(path: str) -> None:
         raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
 
 
+def file_noun(source) -> str:
+    """What a row of a --data file (its `ftlib.data.LoadResult`) is called where it is named: a line, an item."""
+    return {"jsonl": "line", "json": "item"}.get(source.file_type, "data row")
+
+
 def run_cut(info, trained: dict) -> tuple[int | None, bool]:
     """(the max length the run cut its rows at, whether it split a longer row into pieces of it instead: packing with
     packing_strategy bfd_split) of a run's RunInfo, or of `trained`, an outside adapter's config (no info)."""
@@ -63,8 +68,6 @@ def check_scorable(model: str, rows: list[dict], info, template: str, trained: d
     context = context_length(model)  # no fix asks for a longer max length than the model reads
 
     def name(past: list[int]) -> str:  # a file's unreadable rows are not among those read: row 1 read can be line 2
-        from ftlib.commands.evaluate import file_noun
-
         return numbered(file_noun(loaded), [loaded.row_numbers[i] for i in past])
 
     named = name if loaded is not None else None
