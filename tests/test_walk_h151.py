@@ -95,3 +95,22 @@ def test_a_grid_whose_answers_ended_early_is_not_taken_as_a_slow_server():
     assert decode_rate.grid_rate([5], 0.0) is None
     assert long_grid_note(6, 512, rate).endswith("on this CPU at your last grid's pace.")
     assert "tokens/s" not in long_grid_note(6, 512, rate) + first_grid_note(6, 96, 40, rate)
+
+
+def test_the_data_pages_skipped_rows_show_names_as_code_and_point_above(tmp_path, monkeypatch):
+    """Data page, a JSONL of chats with bad rows: the table of skipped rows read "it has `content`" with its
+    backticks (markdown an HTML table does not render), and told a row of prompts to use "Field mapping on the Data
+    page, messages -> prompt (CLI: --map messages=prompt)" on the Data page itself."""
+    import json
+
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))  # the local-path box reads allowed folders only
+    good = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+    rows = [good] * 3 + [{"messages": [{"content": "Hi"}]}, {"messages": [{"role": "user", "content": "Hi"}]}]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    at = with_path(data_page(), path)
+    (body,) = [h.proto.body for h in at.get("html") if "why it is skipped" in h.proto.body]
+    assert "it has <code>content</code>)" in body and "`" not in body, body
+    assert "Field mapping above, messages -&gt; prompt</td>" in body and "CLI" not in body, body

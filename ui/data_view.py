@@ -215,7 +215,9 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         )
         # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
         shown = [
-            {"where": result.where(e.row), "why it is skipped": e.message} for e in result.errors[:BAD_ROWS_SHOWN]
+            # worded for the CLI too: "Field mapping on the Data page ... (CLI: --map ...)" said as "above" here
+            {"where": result.where(e.row), "why it is skipped": on_data_page(e.message)}
+            for e in result.errors[:BAD_ROWS_SHOWN]
         ]
         st.html(html_table(shown, widths={"where": "11em"}))
         if len(result.errors) > BAD_ROWS_SHOWN:
