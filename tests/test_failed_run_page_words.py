@@ -66,3 +66,17 @@ def test_the_train_page_says_a_failed_runs_data_in_its_words(tmp_path, capsys, t
     (error,) = errors  # the run's, under its controls
     assert error.startswith(first) and error.endswith(RUN_FAILED_DATA_FIX), error
     assert not [w for w in CLI_WORDS if w in error], error
+
+
+@pytest.mark.parametrize(
+    "damaged, way", [("status", "(**Resume** and **Delete…** below)."), ("config", "(**Delete…** below).")]
+)
+def test_a_damaged_run_names_the_train_pages_buttons_not_the_clis_commands(capsys, tiny_model_dir, damaged, way):
+    save("tides")
+    run = make_run("20260101-000000-lora-x", {"model": str(tiny_model_dir), "dataset": "tides"}, state="interrupted")
+    (run.path / f"{damaged}.json").write_text('{"id": "x", "sta')
+    assert main(["runs", "show", run.id]) == 0
+    assert "(`python -m ftlib runs " in capsys.readouterr().out  # the CLI keeps its commands
+    at = open_page("pages/4_Train.py", tiny_model_dir)
+    (warning,) = [w.value for w in at.warning if w.value.startswith(f"{damaged}.json is not complete JSON")]
+    assert warning.endswith(way) and "python -m ftlib" not in warning, warning

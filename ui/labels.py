@@ -312,6 +312,30 @@ def failed_run_words(message: str) -> str:
     return in_form_words(re.sub(r"`--map ([^`]+)`", _text_box, said))
 
 
+# The CLI's commands beside the Train page's buttons in what a run whose config.json or status.json does not read
+# says (`ftlib.rundir.RunDir._damage_message`): the page under them has the buttons, not a shell.
+_RUN_BUTTONS = (
+    (re.compile(r" \(`python -m ftlib runs resume \S+` or `runs delete \S+`; Resume and Delete on the Train page\)"),
+     " (**Resume** and **Delete…** below)"),
+    (re.compile(r" \(`python -m ftlib runs delete \S+`, or Delete on the Train page\)"), " (**Delete…** below)"),
+)  # fmt: skip
+
+
+def damaged_run_words(message: str) -> str:
+    """A damaged run's words (`RunSummary.unreadable`) as the Train page says them above the run's buttons: the
+    buttons, not `python -m ftlib runs resume|delete ID`. Any other message as it is.
+
+    >>> print(damaged_run_words("Resume it, or delete it (`python -m ftlib runs resume r-1` or `runs delete r-1`; "
+    ...                         "Resume and Delete on the Train page)."))
+    Resume it, or delete it (**Resume** and **Delete…** below).
+    >>> print(damaged_run_words("delete it then (`python -m ftlib runs delete r-1`, or Delete on the Train page)."))
+    delete it then (**Delete…** below).
+    """
+    for cli, page in _RUN_BUTTONS:
+        message = cli.sub(page, message)
+    return message
+
+
 def as_in_training(name: str, value, here: str = "") -> str:
     """One line under a preview of a training setting on the page `here`: whether `value` is what training uses, and
     where that was set (`chosen_for_training`).
@@ -366,6 +390,7 @@ __all__ = [
     "as_in_training",
     "as_set_on",
     "chosen_for_training",
+    "damaged_run_words",
     "failed_run_words",
     "policy_label",
     "set_on_train",

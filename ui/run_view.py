@@ -29,7 +29,7 @@ from ui import alerts, chart_data
 from ui.auth import who
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
-from ui.labels import failed_run_words
+from ui.labels import damaged_run_words, failed_run_words
 from ui.run_choice import deleted_here, gone_words
 from ui.tables import html_table
 
@@ -488,8 +488,8 @@ def show_run(run_id: str) -> None:
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
     if stale:
         st.caption(stale)
-    for said in info.unreadable:  # a damaged file of the run: which, and what to do
-        st.warning(said, icon=alerts.WARNING)
+    for said in info.unreadable:  # a damaged file of the run: which, and what to do (its buttons, not the CLI's)
+        st.warning(damaged_run_words(said), icon=alerts.WARNING)
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
     # A failed run's message is the red box under the controls: not here as well; a damaged run's is the warning.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
