@@ -343,7 +343,6 @@ def evaluate_answers(
     (its `columns`: a reference answer a reward compares with). Rows of any kind GRPO takes; a prompt the max
     length cuts (training leaves it out) and a row without a prompt are skipped with the reason. `what`: a prompt's
     name where a reward's column is missing ("prompt" for the rows of an `evaluate --data` file: none held out)."""
-    from ftlib.alignment import prompt_row
     from ftlib.modelset import generate_with_set
     from ftlib.rewards import check_columns, score_completions
     from ftlib.sampling import GREEDY, GenRow
@@ -360,14 +359,7 @@ def evaluate_answers(
     prepared, skipped = [], []
     for i, row in enumerate(selected):
         try:
-            if row_kind(row) == "text":
-                raise EvalError("A plain-text row has no prompt to answer.")
-            prompt = prompt_row(row)
-            if not as_turns(prompt.get("prompt"), "user"):
-                raise EvalError("The row has no prompt before its answer.")
-            # Only the prompt: GRPO's model writes the answer (encoded as its training prompts were).
-            only = {k: prompt.get(k) for k in ("prompt", "tools", "columns")}  # columns: what rewards compare with
-            enc = encode_row(only, tokenizer, template, max_length=max_length)
+            enc = encode_row(_prompt_of(row), tokenizer, template, max_length=max_length)
             if enc.truncated:
                 raise EvalError(f"The prompt is longer than the max length ({max_length} tokens): training leaves it "
                                 "out, since it would be answered mid-sentence.")  # fmt: skip
@@ -378,7 +370,8 @@ def evaluate_answers(
     if not prepared:
         raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
     # A reward reading a column some prompt lacks fails at that prompt: refused now, as training refuses it, and not
-    # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column).
+    # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column). One that
+    # no prompt has is said before the models load (`absent_column_said`); here, one the prompts kept lack.
     check_columns(rewards, [e.columns or None for _, e in prepared], what, [e.messages for _, e in prepared])
 
     out: list[RewardedAnswers] = []
@@ -422,6 +415,49 @@ def evaluate_answers(
         weights=weights,
         labels={r.name: r.label for r in rewards},
     )
+
+
+def _prompt_of(row: dict) -> dict:
+    """The prompt GRPO answers of a held-out row (`alignment.prompt_row`), with its tools and columns (what the
+    rewards compare with), without its answer: the model writes that. EvalError for a row without a prompt."""
+    from ftlib.alignment import prompt_row
+
+    if row_kind(row) == "text":
+        raise EvalError("A plain-text row has no prompt to answer.")
+    prompt = prompt_row(row)
+    if not as_turns(prompt.get("prompt"), "user"):
+        raise EvalError("The row has no prompt before its answer.")
+    return {k: prompt.get(k) for k in ("prompt", "tools", "columns")}
+
+
+def absent_column_said(
+    specs: list[dict], rows: Sequence[dict], limit: int | None = None, what: str = "held-out prompt"
+) -> str | None:
+    """What `evaluate_answers` refuses after the models load, said before any loads (no tokenizer either): a reward
+    of `specs` (a GRPO run's config) reads a column that none of the first `limit` rows' prompts has, in
+    `rewards.check_columns`' words (`what` as evaluate_answers takes it). None when each column read is in some
+    prompt (whether those lacking it are answered, none past the max length, needs the tokenizer: evaluate_answers
+    says so then), or when the rewards cannot be built (the evaluation says why)."""
+    from ftlib.rewards import RewardError, build_rewards, check_columns
+
+    prompts = []
+    for row in list(rows)[: limit or None]:
+        try:
+            prompts.append(_prompt_of(row))
+        except UserError:  # skipped by evaluate_answers too, with the reason
+            continue
+    if not specs or not prompts:
+        return None
+    try:
+        rewards = build_rewards(specs, load_models=False)  # a reward model is only checked: it reads no column
+    except UserError:
+        return None
+    columns, turns = [p["columns"] or None for p in prompts], [p["prompt"] for p in prompts]
+    try:
+        check_columns(rewards, columns, what, turns, absent_only=True)
+    except RewardError as exc:
+        return str(exc)
+    return None
 
 
 class PairsJob(BackgroundJob):
@@ -498,6 +534,7 @@ __all__ = [
     "REWARD_MEASURE",
     "RewardResult",
     "RewardedAnswers",
+    "absent_column_said",
     "check_measurable",
     "evaluate_answers",
     "evaluate_pairs",

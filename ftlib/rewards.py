@@ -267,14 +267,19 @@ def problems(specs: list[dict]) -> list[str]:
 
 
 def check_columns(
-    rewards: list[Reward], columns: Sequence[dict | None], what: str = "training prompt", prompts: Sequence = ()
+    rewards: list[Reward],
+    columns: Sequence[dict | None],
+    what: str = "training prompt",
+    prompts: Sequence = (),
+    absent_only: bool = False,
 ) -> None:
     """RewardError before training when a reward reads a column that some of the rows (each row's `columns`,
     rows.with_columns) lack: `contains_column`'s or `final_answer`'s (a name or a dotted path into an object column,
     `column_values.found`), or a registered function's parameter without a default (`reward_functions.registered`'s
     `columns_needed`); it would stop the run at the first such row. Also when that column's value is an object
     in some row (`column_values.object_problem`: every answer would score 0). `prompts`: the rows' prompts (turns),
-    the first lacking one quoted; else rows are numbered as `what` N. Returns None."""
+    the first lacking one quoted; else rows are numbered as `what` N. `absent_only`: only a column that none of the
+    rows has (evaluate, before the models load: which rows it answers needs the tokenizer). Returns None."""
     has = sorted({k for given in columns for k in (given or {})})
 
     def which(rows: list[int]) -> str:
@@ -290,6 +295,8 @@ def check_columns(
         needed = {compared} if compared is not None else set()
         needed |= set(getattr(reward.score, "columns_needed", ()))
         for column in sorted(needed):
+            if absent_only and any(found(given, column) is not MISSING for given in columns):
+                continue  # some row has it: whether one lacking it is kept is for the check on the rows kept
             if column == compared and (objects := unreadable(column, columns, kind))[0]:
                 raise RewardError(f"The reward {reward.label} cannot score {which(objects[0])}: {objects[1]}")
             lacking = [

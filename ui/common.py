@@ -342,8 +342,9 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
     progress bar, its error; returns the finished job with result rows to show, else None (all said here).
 
     `key`: the session key holding (run name, job), this session's last; `start()`: a started ftlib BackgroundJob;
-    `words`: "idle" (before any job), "done" (what the job does, "scored"), "error" (what failed) and "empty" (a job
-    stopped before any row). Another run's job is kept: its result comes back when that run is picked again."""
+    `words`: "idle" (before any job; None: nothing), "done" (what the job does, "scored"), "error" (what failed) and
+    "empty" (a job stopped before any row). Another run's job is kept: its result comes back when that run is picked
+    again."""
     held = st.session_state.get(key)
     job = held[1] if held and held[0] == run_name else None
     b1, b2, _ = st.columns([1, 1, 4])
@@ -359,7 +360,7 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
             st.info(
                 f"**{label}** has not been {words['done']} in this session: press **{start_label}**.", icon=alerts.INFO
             )
-        else:
+        elif words["idle"]:  # None: a refusal above the button says what to do instead
             st.info(words["idle"], icon=alerts.INFO)
         return None
     if not job.done:

@@ -24,7 +24,7 @@ from ftlib.column_values import column_answer
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import plural
 from ftlib.eval_stats import MIN_ROWS
-from ftlib.reward_eval import AnswersJob
+from ftlib.reward_eval import AnswersJob, absent_column_said
 from ftlib.rundir import run_folder_of
 from ui import alerts
 from ui.alignment_view import reward_parts
@@ -144,13 +144,20 @@ def answers_section(run_name: str, label: str, info, run_path: str) -> None:
             key=kept_key,
         ).start()
 
+    # A column a reward reads that none of the prompts has: said before the button, not after both models have
+    # loaded (`evaluate_answers` refused it only then); one only some lack is still said by it.
+    absent = absent_column_said(info.rewards, rows, int(n_rows)) if n_rows is not None else None
+    if absent:
+        st.error(absent, icon=alerts.ERROR)
     words = {
-        "idle": "Press **Answer and score** to have both models answer the held-out prompts.",
+        # None where the refusal above says what to change
+        "idle": None if absent else "Press **Answer and score** to have both models answer the held-out prompts.",
         "done": "evaluated",
         "error": "Could not evaluate the run",
         "empty": "Stopped before any prompt was answered.",
     }
-    job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=n_rows is None)
+    disabled = n_rows is None or bool(absent)
+    job = run_job_section(JOB_KEY, run_name, label, "Answer and score", start, words, disabled=disabled)
     say_others(st.session_state.get(JOB_KEY), run_name, folder, kept_key)  # answered with other choices: said
     if job is not None:
         _result(job, run_name, len(rows), info.rewards, kept_key, info)

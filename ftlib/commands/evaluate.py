@@ -47,7 +47,6 @@ Skipped rows are said per reason, with their numbers (on stderr with --json).
 from __future__ import annotations
 
 import math
-import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -61,7 +60,14 @@ from ftlib.commands import (
     json_text,
     positive_int,
 )
-from ftlib.commands.evaluate_checks import check_csv_path, check_scorable, file_noun, run_cut
+from ftlib.commands.evaluate_checks import (
+    check_csv_path,
+    check_rewarded,
+    check_scorable,
+    file_noun,
+    registry_of,
+    run_cut,
+)
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
@@ -194,13 +200,15 @@ def _evaluate(args) -> int:
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
     if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
         check_scorable(model, rows, info, template, trained, args, loaded)
+    # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
+    what = "prompt" if loaded is not None else "held-out prompt"
+    if measure == "rewards":  # a column a reward reads that none of the prompts has: said before the models load
+        check_rewarded(rows, info.rewards if info else trained.get("rewards") or [], tuned, args, what)
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
         template = trained.get("template") or "tokenizer"
     elif measure == "rewards":  # prompts without answers: both models answer and the run's rewards score them
-        # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
-        what = "prompt" if loaded is not None else "held-out prompt"
         result = _grpo(args, model, tuned, rows, info, template, trained, what)
     labels = None  # a KTO run's good and bad answers under both models (`ftlib.kto_eval`)
     if measure not in ("pairs", "rewards"):
@@ -369,16 +377,11 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
     from ftlib.reward_eval import evaluate_answers
     from ftlib.reward_functions import REGISTRY_ENV
     from ftlib.rewards import build_rewards
-    from ftlib.run_env import env_set, recorded_env
-    from ftlib.rundir import RunDir, run_folder_of
+    from ftlib.run_env import env_set
     from ftlib.sharing import print_waits
 
-    # The registry the run was queued with (its env.json), as its worker read it, only from a file of this user's that
-    # nobody else may write (`recorded_env`: it names code); set for this evaluation alone (main() may run again here).
-    run, recorded = RunDir(run_folder_of(tuned)), None
-    if not os.environ.get(REGISTRY_ENV, "").strip() and run.config_file.is_file():
-        recorded = recorded_env(run).get(REGISTRY_ENV)
-    with env_set(REGISTRY_ENV, recorded):
+    # The registry the run was queued with, set for this evaluation alone (main() may run again in this process).
+    with env_set(REGISTRY_ENV, registry_of(tuned)):
         try:  # before the models load: a reward that cannot be computed here refuses the evaluation
             rewards = build_rewards(
                 info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)

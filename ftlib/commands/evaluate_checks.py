@@ -1,6 +1,7 @@
 """What `python -m ftlib evaluate` refuses before any model loads, each in one `error:` line: a --csv path that cannot
-be written (`check_csv_path`), and held-out rows of which nothing can be scored at the run's max length
-(`check_scorable`: a tokenizer only, by the rule the run's pre-flight report warned by, `references.nothing_scored`).
+be written (`check_csv_path`), held-out rows of which nothing can be scored at the run's max length
+(`check_scorable`: a tokenizer only, by the rule the run's pre-flight report warned by, `references.nothing_scored`),
+and a GRPO run's prompts none of which has a column its rewards read (`check_rewarded`: the rows alone).
 """
 
 from __future__ import annotations
@@ -72,5 +73,36 @@ def check_scorable(model: str, rows: list[dict], info, template: str, trained: d
 
     named = name if loaded is not None else None
     said = nothing_scored(rows, tokenizer, template, max_length, args.answer_at, split, context=context, name=named)
+    if said:
+        raise UserError(said)
+
+
+def registry_of(tuned) -> str | None:
+    """FTLIB_REWARD_FUNCTIONS as the run of adapter folder `tuned` was queued with it (its env.json), as its worker
+    read it, only from a file of this user's that nobody else may write (`recorded_env`: it names code); None where
+    it is set here, or the folder is no run's."""
+    from ftlib.reward_functions import REGISTRY_ENV
+    from ftlib.run_env import recorded_env
+    from ftlib.rundir import RunDir, run_folder_of
+
+    run = RunDir(run_folder_of(tuned))
+    if os.environ.get(REGISTRY_ENV, "").strip() or not run.config_file.is_file():
+        return None
+    return recorded_env(run).get(REGISTRY_ENV)
+
+
+def check_rewarded(rows: list[dict], specs: list[dict], tuned, args, what: str) -> None:
+    """UserError, before any model loads, when a reward of a GRPO run (`specs`: its config's `rewards`) reads a column
+    that none of `rows` (the first --limit) has: `reward_eval.absent_column_said`, in the words `evaluate_answers`
+    would refuse with once both models had loaded (`what`: a prompt's name there). The registry the run was queued
+    with is read for its functions (`registry_of`). A column only some lack is said by evaluate_answers: which
+    prompts it answers needs the tokenizer."""
+    from ftlib.errors import UserError
+    from ftlib.reward_eval import absent_column_said
+    from ftlib.reward_functions import REGISTRY_ENV
+    from ftlib.run_env import env_set
+
+    with env_set(REGISTRY_ENV, registry_of(tuned)):
+        said = absent_column_said(specs, rows, args.limit, what)
     if said:
         raise UserError(said)
