@@ -42,7 +42,10 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message: str):
-        raise UsageError(f"{self._command()}{message}; see {self.prog} --help")
+        # `data inspekt`, `--template chatm`: the choice meant, as a misspelt setting is told it
+        given = re.match(r"argument .*: invalid choice: '(.*)' \(choose from (.*)\)$", message)
+        meant = _meant(given.group(1), re.findall(r"'([^']*)'", given.group(2))) if given else ""
+        raise UsageError(f"{self._command()}{message}{meant}; see {self.prog} --help")
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)
@@ -51,13 +54,28 @@ class Parser(argparse.ArgumentParser):
             # whose message names no command and shows the top-level usage.
             first = extras[0]
             what = f"unknown option {first}" if first.startswith("-") else f"unexpected argument '{first}'"
-            raise UsageError(f"{self._command()}{what} ({self.prog} --help lists them)")
+            meant = _meant(first.partition("=")[0], [o for o in self._option_string_actions if o.startswith("--")])
+            if "--setting" in self._option_string_actions:  # `sample --temperature 0.5`
+                from ftlib.decoding import _ALIASES  # the keys --setting reads, and their other spellings
+
+                key = _ALIASES.get(first.lstrip("-").partition("=")[0].replace("-", "_").lower())
+                meant = f", a decoding setting: give it as --setting {key}=VALUE" if key else meant
+            raise UsageError(f"{self._command()}{what}{meant} ({self.prog} --help lists them)")
         return namespace, extras
 
     def _command(self) -> str:
         """'data split: ' for `python -m ftlib data split`; '' for the top level."""
         command = self.prog.removeprefix(PROG).strip()
         return f"{command}: " if command else ""
+
+
+def _meant(given: str, known: list[str]) -> str:
+    """The words ", did you mean `--json`?" for a `given` close to one of `known` (argparse's choices, a command's
+    options); "" for none. Closer than `fields.did_you_mean` asks: `evaluate --temperature` is not `--template`."""
+    import difflib
+
+    close = difflib.get_close_matches(given, sorted(known), n=1, cutoff=0.8)
+    return f", did you mean `{close[0]}`?" if close else ""
 
 
 def build_parser() -> argparse.ArgumentParser:

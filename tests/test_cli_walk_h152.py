@@ -226,3 +226,30 @@ def test_a_misspelt_field_or_format_names_the_one_meant(tmp_path, capsys, argv, 
     path = tmp_path / "qa.csv"
     path.write_text("question,answer\nHi?,Hello.\n", encoding="utf-8")
     assert says in one_error_line(capsys, ["data", "inspect", str(path), *argv])
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["data", "inspekt", "x.jsonl"], "(choose from 'inspect', 'split', 'files', 'remove', 'pair'), did you mean "),
+        (["trian"], "invalid choice: 'trian' (choose from"),
+        (["data", "inspect", "x.jsonl", "--jsn"], "data inspect: unknown option --jsn, did you mean `--json`? ("),
+        (["runs", "list", "--jsno"], "runs list: unknown option --jsno, did you mean `--json`? (python -m ftlib"),
+        (["sample", "--prompt", "Hi", "--temperature", "0.5"], "a decoding setting: give it as --setting temperature"),
+        (["sample", "--prompt", "Hi", "--top-p=0.9"], "--top-p=0.9, a decoding setting: give it as --setting top_p="),
+    ],
+    ids=["action", "command", "option", "option-2", "decoding", "decoding-2"],
+)
+def test_a_misspelt_command_or_option_names_the_one_meant(capsys, argv, says):
+    """`data inspekt`, `trian`, `--jsn` listed the choices (or none) without the one meant; `sample --temperature 0.5`
+    was 'unknown option' with no word of --setting, where every decoding setting goes."""
+    line = one_error_line(capsys, argv)
+    assert says in line, line
+    if argv[0] != "sample":
+        assert "did you mean `" in line, line
+
+
+def test_a_far_option_gets_no_guess(capsys):
+    """`evaluate --temperature` (evaluate answers greedily) is not `--template`: no guess that leads astray."""
+    line = one_error_line(capsys, ["evaluate", "--temperature", "0.5"])
+    assert line == "error: evaluate: unknown option --temperature (python -m ftlib evaluate --help lists them)"
