@@ -61,3 +61,17 @@ def test_evaluate_of_a_run_that_kept_no_rows_of_the_split_says_the_pages_way(cap
     assert error.startswith("Could not read the run's configuration and held-out rows: ") and "test.jsonl" in error
     assert error.endswith(RUN_DATA_FIX), error
     assert not [w for w in CLI_WORDS if w in error], error
+
+
+def test_a_test_file_of_another_kind_names_the_data_pages_box_alone(tmp_path, monkeypatch):
+    """`own_split.check_test_file` says "('Read the file as' on the Data page, `--format` on the command line)": the
+    Data page showed it as it is, under its own box."""
+    from tests.test_pages_data_own_split import TRAIN, data_page, own_test_file, write_jsonl
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    at = data_page(write_jsonl(tmp_path / "chats.jsonl", TRAIN))
+    pairs = [{"prompt": "Say hi.", "chosen": "Hi!", "rejected": "Go away."}]
+    at = own_test_file(at, write_jsonl(tmp_path / "pairs.jsonl", pairs))
+    (error,) = [e.value for e in at.error]
+    assert "choose the format that reads it right ('Read the file as' above). Nothing can be saved" in error, error
+    assert "--format" not in error and "command line" not in error

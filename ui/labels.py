@@ -198,6 +198,8 @@ def on_data_page(message: str) -> str:
     >>> print(on_data_page("map it under Field mapping on the Data page (`--map A=prompt`, `--map B=completion` in "
     ...                    "the CLI)"))
     map it under Field mapping above
+    >>> print(on_data_page("choose it ('Read the file as' on the Data page, `--format` on the command line)."))
+    choose it ('Read the file as' above).
     """
     # The data's own test file is given under Split and save, below the notes, not "above" (`ftlib.json_layout`'s
     # note on a .json of rows per split): said by its radio, without the CLI's command.
@@ -271,6 +273,7 @@ _CLI_ASIDE = re.compile(
     r"| \(CLI: --[^)]*\)"
     r"| \(`--format \w+` in the CLI\)|, `?--format[\w ]*`? in the CLI|(?<=\()`--map [^`]*` in the CLI, "
     r"|, or in the CLI with `--map [^`]*`, e\.g\. `--map [^`]*`"
+    r"|, `--format` on the command line(?=\))"  # `ftlib.own_split`: "('Read the file as' on the Data page, ...)"
 )
 
 

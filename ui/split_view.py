@@ -233,7 +233,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     try:
         split = own_split_cached(key, test_key, dedupe)
     except UserError as exc:  # no valid test row, another kind of data, nothing left to train on
-        st.error(f"**Test file**: {exc} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
+        st.error(f"**Test file**: {on_data_page(str(exc))} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
         return None
     unit = ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
     dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
