@@ -21,10 +21,11 @@ checkpointed settings last and the grid before them. Prints ONE table, with ftli
 measured setting per method.
 
 `--device cpu` runs the same path on a CPU (CI runs it on a tiny model, tests/test_gpu_bench.py); `--methods` and
-`--sides` pick rows. The alignment trainers of issue 16 are rows too, not run by default (they would push a second
-model's rows past the budget): `--methods reward,kto,grpo` (GRPO rows: 2 prompts x 8 answers a step, ranked and
-compared by optimizer steps/s, their tokens/s column counting prompt and answer tokens; e.g. `--steps 10 --warmup 2`
-for them). Not known here: how each side trains (bench/bench_train.py).
+`--sides` pick rows, every value checked before the first row runs (`--check`: the arguments alone, measuring
+nothing; bench/gpu_device.sh runs it first). The alignment trainers of issue 16 are rows too, not run by default
+(they would push a second model's rows past the budget): `--methods reward,kto,grpo` (GRPO rows: 2 prompts x 8
+answers a step, ranked and compared by optimizer steps/s, their tokens/s column counting prompt and answer tokens;
+e.g. `--steps 10 --warmup 2` for them). Not known here: how each side trains (bench/bench_train.py).
 """
 
 from __future__ import annotations
@@ -183,12 +184,14 @@ def render(rows: list[Row], sampling: dict[str, dict], peaks: dict, device_name:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.bench_train import METHODS as TRAINED  # its module imports no torch: checking costs no import
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default")
     parser.add_argument("--model2", default="", help="a second, larger local model folder")
     parser.add_argument("--device", default="cuda", help="cuda (default) or cpu (the CI path, on a tiny model)")
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--sides", default=",".join(SIDES))
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, from {', '.join(TRAINED)}")
+    parser.add_argument("--sides", default=",".join(SIDES), help=f"comma-separated, from {', '.join(SIDES)}")
     parser.add_argument("--steps", type=int, default=30, help="optimizer steps per row")
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the timing")
     parser.add_argument("--batch-size", type=int, default=0, help="0 = the method's (8 rows; GRPO 2 prompts)")
@@ -197,7 +200,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sampling", dest="sampling", action="store_false")
     parser.add_argument("--sampling-rounds", type=int, default=3)
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the arguments and exit, measuring nothing (gpu_device.sh's first step)",
+    )
     args = parser.parse_args(argv)
+    # Every method and side checked before the first row: on the lent GPU an unknown one cost a child process per row
+    # (a Python start and torch's import each, ~20 s under gVisor) before it failed, minutes into a 15-minute lease.
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    sides = [s.strip() for s in args.sides.split(",") if s.strip()]
+    for what, values, known in (("method", methods, TRAINED), ("side", sides, SIDES)):
+        if unknown := [value for value in values if value not in known]:
+            parser.error(f"unknown {what} {unknown[0]!r}; choose from {', '.join(known)}")
+    if args.check:
+        return 0
 
     import torch
 
@@ -216,8 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     if bf16_usable(args.device):
         peaks["bfloat16"] = matmul_peak(args.device, "bfloat16", seconds=1.0)
     models = [args.model] + ([args.model2] if args.model2 else [])
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    sides = [s.strip() for s in args.sides.split(",") if s.strip()]
     rows = plan(models, methods, sides)
     sampling: dict[str, dict] = {}
     # The grid runs once the rows without checkpointing are done (TRL's checkpointed settings are the least likely to

@@ -4,8 +4,9 @@
 #   here:   .venv/bin/python -m bench.gpu_carry build
 #   there:  run(command="bash bench/gpu_device.sh", carry=[".gpu-carry"], timeout_s=580)
 #
-# Puts the carried packages first on the path, materialises the default model's shape with random weights, checks
-# that every library the rows need imports (so a missing one costs seconds, not the lease), then runs bench.gpu.
+# Puts the carried packages first on the path, checks the arguments for bench.gpu (its --check), materialises the
+# default model's shape with random weights, checks that every library the rows need imports (so a missing one costs
+# seconds, not the lease), then runs bench.gpu.
 # Output: the table on stdout and in $OUT/gpu.log; bench.gpu's JSON (its last stderr line) in $OUT/gpu.json.
 # BUDGET (seconds for bench.gpu's rows, default 480) and any arguments (passed to bench.gpu) change the run;
 # DEVICE=cpu runs the same path on a CPU (how it was tested without a GPU; tests/test_gpu_bench.py); CARRY, OUT, PY
@@ -24,6 +25,10 @@ fi
 CARRY=$(cd "$CARRY" && pwd)
 export PYTHONPATH="$CARRY/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export FTLIB_HOME=${FTLIB_HOME:-/tmp/ftlib-home} HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+# bench.gpu's arguments first (a flag, --methods, --sides): a misspelt one stops here, in a second, not after the
+# import check, the random weights and a row's child process.
+case " $* " in *" --help "* | *" -h "*) exec "$PY" -m bench.gpu --help ;; esac
+"$PY" -m bench.gpu --device "$DEVICE" --check "$@" || exit 2
 {
     date -u +"%Y-%m-%d %H:%M UTC"
     git log -1 --format="commit %h %s" 2>/dev/null

@@ -255,3 +255,45 @@ def test_the_grid_line_says_where_greedy_rows_first_differ():
             "greedy_first_difference": 17, "sampled_identical": 3, "sampled_rows": 6, "peak_bytes": 2**30}  # fmt: skip
     line = gpu.render([], {"default": grid}, {"float32": 1e12}, "Test GPU").splitlines()[-1]
     assert "4.00x; greedy identical False (first differs at token 17), sampled 3/6" in line, line
+
+
+# (argv, the error line's end): a value bench.gpu does not know, last in its list, where it used to fail in its row
+UNKNOWN_VALUES = [
+    (["--sides", "ftlib,trl-fp32,trl"], "unknown side 'trl'; choose from ftlib, trl-fp32, ftlib-plain"),
+    (["--methods", "lora,dpo,sft"], "unknown method 'sft'; choose from lora, full, dpo, qlora"),
+    (["--methods", "lora", "--sides", "ftlib,ftlib-dp2"], "unknown side 'ftlib-dp2'"),  # bench_train's, not a row here
+]
+
+
+@pytest.mark.parametrize(("argv", "error"), UNKNOWN_VALUES)
+def test_an_unknown_side_or_method_is_refused_before_anything_is_measured(monkeypatch, capsys, argv, error):
+    """On the lent GPU (15 minutes a session) an unknown side or method cost a child process per row, each failing
+    after a Python start and torch's import: every value is checked first, and nothing starts."""
+    import subprocess as subprocess_module
+
+    import ftlib.throughput
+
+    def measured(*args, **kwargs):
+        raise AssertionError("something was measured or started")
+
+    for owner, name in ((gpu, "run_row"), (gpu, "run_sampling"), (ftlib.throughput, "matmul_peak")):
+        monkeypatch.setattr(owner, name, measured)
+    monkeypatch.setattr(subprocess_module, "Popen", measured)
+    with pytest.raises(SystemExit) as exited:
+        gpu.main(["--device", "cpu", *argv])
+    assert exited.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and error in errors[0], errors  # one line, naming the value and the known ones
+    assert gpu.main(["--device", "cpu", "--methods", "lora,grpo", "--sides", "ftlib,trl-bf16", "--check"]) == 0
+
+
+def test_the_device_script_stops_at_an_unknown_side_before_its_import_check(tmp_path):
+    """gpu_device.sh checks bench.gpu's arguments first: a misspelt side costs a second of the lease, not the import
+    check, the random weights and a row's child process."""
+    carry = tmp_path / "carry"
+    for folder in ("site", "model"):
+        (carry / folder).mkdir(parents=True)  # no model shape inside: the run would fail at once past the check
+    proc = _device_script(tmp_path, carry, "--methods", "lora", "--sides", "ftlib,trl")
+    assert proc.returncode == 2
+    assert proc.stderr.rstrip().endswith("error: unknown side 'trl'; choose from " + ", ".join(gpu.SIDES)), proc.stderr
+    assert not (tmp_path / "out" / "gpu.log").exists() and not (tmp_path / "models").exists()
