@@ -5,13 +5,15 @@ OMP_NUM_THREADS=1 .venv/bin/python -m bench.bench_detok
 
 from __future__ import annotations
 
+import argparse
 import time
 
-from ftlib.models import load_tokenizer
-from ftlib.sampling import _Detokenizer
 
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)  # `--help`; no flags
+    from ftlib.models import load_tokenizer
+    from ftlib.sampling import _Detokenizer
 
-def main() -> None:
     tok = load_tokenizer("default")
     ids = tok("The keeper wrote about the sea and the light. " * 200, add_special_tokens=False)["input_ids"][:1024]
     t = time.perf_counter()

@@ -9,6 +9,7 @@ so numbers are needed). Prints the first call and the median of 80 more (summari
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import tempfile
@@ -16,7 +17,8 @@ import time
 from pathlib import Path
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)  # `--help`; no flags
     root = Path(tempfile.mkdtemp(prefix="bench-run-choices-"))
     os.environ["FTLIB_HOME"] = str(root / "home")
     os.environ["FTLIB_WORKSPACE"] = str(root / "ws")

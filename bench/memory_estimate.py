@@ -20,14 +20,13 @@ so the peak is the live tensors'), which tells a term the estimate misses from m
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-from tests.test_memory import MEASURE
 
 ROOT = Path(__file__).resolve().parents[1]
 # (batch size, words of each answer): short and long rows, few and many a step
@@ -42,6 +41,8 @@ def measure(model: str, method: str, batch: int, words: int, settings: dict | No
         "model": model, "method": method, "batch_size": batch, "max_length": 384, "max_steps": 2, "save_every": 0,
         "device": "cpu", "learning_rate": 1e-5, **(settings or {}),
     }  # fmt: skip
+    from tests.test_memory import MEASURE  # here, not at the top: `--help` imports no test module (nor pytest)
+
     with tempfile.TemporaryDirectory() as out:
         done = subprocess.run(
             [sys.executable, "-c", MEASURE, json.dumps(spec), out, str(words)],
@@ -94,8 +95,14 @@ def models(folder: Path) -> list[tuple[str, str]]:
     return [("SmolLM2-135M", "default"), ("Llama h256 x 8 layers (17M)", str(mid)), ("Llama h64 x 2 (3M)", str(tiny))]
 
 
-def main() -> None:
-    if "--paths" in sys.argv[1:]:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--paths",
+        action="store_true",
+        help="the paths the first table does not cover (checkpointing, FTLIB_FAST_PATH=0, QLoRA, no shared prefixes)",
+    )
+    if parser.parse_args(argv).paths:
         return paths()
     print("| model | method | tokens a step (batch x length) | estimate | measured peak | estimate / measured |")
     print("|---|---|---|---:|---:|---:|")
