@@ -52,23 +52,23 @@ def each(n: int) -> str:
 def evaluate_measured_over(
     rows: Sequence,
     answer_at: str = "last",
-    total: int | None = None,
     method: str | None = None,
     source: str | None = None,
 ) -> str:
     """What Evaluate's base and tuned loss are the average of, for its result rows (`EvalRow`s: `tokens`, `is_text`,
     `is_pair`): "Average loss per answer token of the last reply of each of the 5 held-out rows (412 tokens, each
-    counting alike)." `total`: how many held-out rows the run has, said when fewer were evaluated. Answered at every
-    reply (the rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of. A
-    KTO run's (`method` "kto") pairs: it trained each rejected answer as a bad one, which no loss here counts, said so.
+    counting alike)." How many of the run's held-out rows were evaluated is said beside it (the page's "On 5 of the
+    run's 18 held-out rows.", `train_heldout_note`'s "not only the 5 scored here"). Answered at every reply (the
+    rows' `index` and `reply`: one item per reply), the replies are counted and the rows they are of. A KTO run's
+    (`method` "kto") pairs: it trained each rejected answer as a bad one, which no loss here counts, said so.
     `source`: the name of the data file the rows are from (`evaluate --data FILE`), named instead of "held-out":
     "... of each of the 3 rows of test.jsonl".
 
     >>> R = SimpleNamespace
     >>> items = [R(index=0, reply=1, tokens=5, is_text=False, is_pair=False), R(index=0, reply=2, tokens=4,
     ...     is_text=False, is_pair=False), R(index=1, reply=1, tokens=3, is_text=False, is_pair=False)]
-    >>> evaluate_measured_over(items, "every", total=4)[33:]
-    "the 3 replies of the 2 held-out rows (12 tokens, each counting alike; the first 2 of the run's 4)."
+    >>> evaluate_measured_over(items, "every")[33:]
+    'the 3 replies of the 2 held-out rows (12 tokens, each counting alike).'
     """
     texts = sum(r.is_text for r in rows)
     pairs = sum(r.is_pair for r in rows)
@@ -79,29 +79,20 @@ def evaluate_measured_over(
 
     reply = ANSWER_AT.get(answer_at, ANSWER_AT["last"]).removeprefix("the ")
     parts = [f"the {reply} of {each(chats)}the {of(chats, 'row')}"] if chats else []
-    evaluated = len(rows)
     if answer_at == "every":  # an item per reply: the rows they are of, and how many replies
         replies = [r for r in rows if not r.is_text and not r.is_pair]
         conversations = len({r.index for r in replies})
-        evaluated = len({r.index for r in rows})
         said = f"the {plural(len(replies), 'reply', 'replies')} of the {of(conversations, 'row')}"
         parts = [said] if replies else []
     parts += [f"the chosen answer of {each(pairs)}the {of(pairs, 'pair')}"] if pairs else []
     parts += [f"every token of the {of(texts, 'text')}"] if texts else []
     tokens = sum(r.tokens for r in rows)
-    # "the first 3" only where they are (rows skipped before them, a row past the cut, leave later ones scored)
-    indices = sorted({r.index for r in rows}) if all(hasattr(r, "index") for r in rows) else None
-    if indices is None or indices == list(range(len(indices))):
-        first = "the first" if evaluated == 1 else f"the first {evaluated}"  # not "the first 1"
-    else:
-        first = str(evaluated)
-    some = f"; {first} of the run's {total}" if total and total > evaluated else ""
     if texts == len(rows):  # raw text only: every token is scored
-        texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike{some}"
+        texts_said = f"{plural(texts, 'text')}, {tokens:,} tokens, each counting alike"
         whose = f"the texts of {source}" if source else "the held-out texts"
         return f"Average loss per token of {whose}: {texts_said}."
     what = "scored token" if texts else "answer token"
-    said = f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike{some})."
+    said = f"Average loss per {what} of {' and '.join(parts)} ({tokens:,} tokens, each counting alike)."
     if pairs and method == "kto":  # trained as good and bad answers (`alignment.training_rows`): half not counted
         said += (
             f" The {'pair' if pairs == 1 else 'pairs'}' rejected answers, which KTO trained as bad answers (to grow "

@@ -132,3 +132,14 @@ def test_the_page_disables_answer_and_score_with_the_reason(varied_dir, adapter_
     assert any("which 3 held-out prompts ('Add 6 and 6.', ...) do not have" in e for e in errors), errors
     assert next(b for b in at.button if b.label == "Answer and score").disabled
     assert not [i.value for i in at.info if i.value.startswith("Press **Answer and score**")]
+
+
+def test_the_loss_words_take_no_count_of_the_runs_rows():
+    """`evaluate_measured_over`'s `total` (the run's held-out rows, to say "; the first 3 of the run's 5") was passed
+    by no caller: the page says it in its own caption ("On 3 of the run's 5 held-out rows.") and the CLI in Train's
+    note ("not only the 3 scored here"). Only tests kept its words alive; it is gone."""
+    import inspect
+
+    from ftlib.loss_words import evaluate_measured_over
+
+    assert "total" not in inspect.signature(evaluate_measured_over).parameters
