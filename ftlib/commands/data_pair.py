@@ -37,7 +37,7 @@ def register(dsub) -> None:
 
 
 def _pair(args) -> int:
-    from ftlib.commands import file_notes, file_warnings, load_data, os_error_message
+    from ftlib.commands import file_notes, file_warnings, inspect_command, load_data, os_error_message
     from ftlib.errors import UserError, plural
     from ftlib.feedback_pairs import feedback_pairs, pairs_jsonl
     from ftlib.format_notes import format_label
@@ -72,10 +72,13 @@ def _pair(args) -> int:
     made = feedback_pairs(result.rows, result.row_numbers, result.where)
     if not made.pairs:
         good = sum(bool(r["label"]) for r in result.rows)
+        # The file as this command read it: without its --map a judging column (`feedback`) is not the label, and
+        # train refuses the rows as conversations.
+        read_as = inspect_command(args).removeprefix("python -m ftlib data inspect ")
         raise UserError(
             f"no prompt in {args.file} has both a good and a bad answer ({good} good, {len(result.rows) - good} "
             f"bad), so there is nothing to pair and nothing was written. KTO trains on the rows as they are: "
-            f"`python -m ftlib train --method kto --dataset {args.file}`."
+            f"`python -m ftlib train --method kto --dataset {read_as}`."
         )
     try:
         write_files({out: pairs_jsonl(made.pairs)})
