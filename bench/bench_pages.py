@@ -208,6 +208,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=0, help="a split of this many generated chat rows instead")
     parser.add_argument("--dump", help="a folder for each profiled rerun's pstats file")
     args = parser.parse_args()
+    # Every page checked before the workspace is built and the app started: an unknown one was said mid-run.
+    if unknown := [page for page in args.pages.split(",") if page not in PAGES]:
+        parser.error(f"unknown page {unknown[0]!r}; choose from {', '.join(PAGES)}")
     setup(Path(tempfile.mkdtemp(prefix="bench-pages-")), args.sample, args.runs, args.rows)
     profiled = Profiled() if args.profile or args.dump else None
     for page in args.pages.split(","):

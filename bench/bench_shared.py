@@ -47,6 +47,9 @@ SETTINGS = ("greedy", "balanced", "creative")
 MAX_NEW = 64
 
 
+POLICIES = ("lease", "off", "threads", "none")  # policy_env's
+
+
 def policy_env(policy: str) -> dict[str, str]:
     half = str(max(1, len(os.sched_getaffinity(0)) // 2))
     return {
@@ -207,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="default")
     parser.add_argument("--steps", type=int, default=10, help="optimizer steps of each training run")
     parser.add_argument("--grids", type=int, default=3, help="grids generated alone")
-    parser.add_argument("--policies", default="lease", help="comma-separated: lease, off, threads, none")
+    parser.add_argument("--policies", default="lease", help=f"comma-separated: {', '.join(POLICIES)}")
     parser.add_argument("--child-generate", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--go", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--stop", default=None, help=argparse.SUPPRESS)
@@ -215,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_generate:
         return generator(args)
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
-    for p in policies:
-        policy_env(p)  # a KeyError names an unknown one before anything runs
+    if unknown := [p for p in policies if p not in POLICIES]:  # before anything runs
+        parser.error(f"unknown policy {unknown[0]!r}; choose from {', '.join(POLICIES)}")
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="bench-shared-") as tmp:
         root = Path(tmp)

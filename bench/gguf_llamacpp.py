@@ -79,6 +79,11 @@ def main() -> int:
     parser.add_argument("--llama-python", required=True, help="the Python of a virtualenv holding llama-cpp-python")
     parser.add_argument("--types", default="f16,q8_0")
     args = parser.parse_args()
+    from ftlib.gguf_export import GGUF_TYPES
+
+    # Every type checked before the merged export (minutes): an unknown last one failed after the first's comparison.
+    if unknown := [out_type for out_type in args.types.split(",") if out_type not in GGUF_TYPES]:
+        parser.error(f"unknown type {unknown[0]!r}; choose from {', '.join(GGUF_TYPES)}")
     from ftlib import export, runs
     from ftlib.commands.runs import run_id
 

@@ -66,3 +66,30 @@ def test_every_bench_script_reads_its_arguments_before_it_measures(monkeypatch, 
             module.main()
         assert exited.value.code == code, (script, flag)
     assert "usage:" in capsys.readouterr().out
+
+
+# (script, arguments, the error, what runs first and must not): a list value each checks before its first step
+UNKNOWN_VALUES = [
+    ("bench_pages", ["--pages", "tokens,train"], "unknown page 'train'; choose from tokens, batches", "setup"),
+    ("bench_shared", ["--policies", "lease,shared"], "unknown policy 'shared'; choose from lease, off", "phase"),
+    ("gguf_llamacpp", ["r-1", "--llama-python", "py", "--types", "f16,q4"], "unknown type 'q4'; choose from q8_0", ""),
+]
+
+
+@pytest.mark.parametrize(("script", "argv", "error", "first"), UNKNOWN_VALUES, ids=[c[0] for c in UNKNOWN_VALUES])
+def test_an_unknown_list_value_is_refused_before_the_first_step(monkeypatch, capsys, script, argv, error, first):
+    """bench_pages built a workspace and started the app, then said 'could not open' for an unknown page;
+    bench_shared stopped at a KeyError's traceback; gguf_llamacpp exported the merged model (minutes) and the first
+    type before an unknown last one failed."""
+    from ftlib import runs
+
+    module = importlib.import_module(f"bench.{script}")
+    monkeypatch.setattr(runs, "find", _measured)  # gguf_llamacpp's first step
+    if first:
+        monkeypatch.setattr(module, first, _measured)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as exited:
+        module.main()
+    assert exited.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and error in errors[0], errors
