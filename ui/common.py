@@ -22,6 +22,7 @@ from ftlib import workspace
 from ftlib.errors import UserError, os_error_message, user_message
 from ui import alerts, job_owner, nav
 from ui.fragments import polling_fragment
+from ui.labels import model_box_words
 
 job_owner.install()  # a job started in a page ends with its browser session (a closed tab), not before
 
@@ -84,7 +85,8 @@ def _remembered_model() -> str:
         _usable_model(remembered)
     except UserError as exc:
         st.session_state[MODEL_NOTE_KEY] = (
-            f"The model last chosen here, `{remembered}`, cannot be used any more ({exc}). Back to `default`."
+            f"The model last chosen here, `{remembered}`, cannot be used any more ({model_box_words(str(exc))}). "
+            "Back to `default`."
         )
         return DEFAULT_MODEL
     # On a shared server it may be a teammate's choice: said once, under the box, on the session's first draw.
@@ -102,7 +104,7 @@ def _check_model_input() -> None:
     try:
         _usable_model(typed)
     except UserError as exc:
-        st.session_state[MODEL_ERROR_KEY] = f"`{typed}` cannot be used: {exc}"
+        st.session_state[MODEL_ERROR_KEY] = f"`{typed}` cannot be used: {model_box_words(str(exc))}"
         st.session_state[MODEL_KEY] = st.session_state.get("_model_last_good", "default")
         return
     st.session_state[MODEL_KEY] = typed

@@ -324,6 +324,31 @@ _RUN_BUTTONS = (
 )  # fmt: skip
 
 
+# The CLI's ways in `ftlib.models`' refusals of a model typed in the sidebar's Model box: an adapter's folder (export
+# it merged) and a reward model (score with it, a GRPO reward, train one), said by the pages' own boxes and buttons.
+_MODEL_WAYS = (
+    (re.compile(r" \(the Train page's downloads, or `python -m ftlib runs export \S+ --merged`\)"),
+     " (the Train page's downloads)"),
+    (re.compile(r"Score answers with it \(`python -m ftlib score \S+`\), use it as a GRPO reward "
+                r"\(`--rewards '[^`]*'`\), or train a reward model from it \(`--method reward`\)"),
+     "Score answers with its run on the **Evaluate** page, use it as a GRPO reward (the Train page's **Rewards** "
+     "box), or train a reward model from it (the Train page's **Method** box)"),
+)  # fmt: skip
+
+
+def model_box_words(message: str) -> str:
+    """A refusal of a model typed in the sidebar's Model box (`ftlib.models.check_model`, worded for the CLI) as the
+    pages say it: their downloads, boxes and pages, not `runs export --merged`, `score`, `--rewards`, `--method`.
+
+    >>> print(model_box_words("export the merged model (the Train page's downloads, or `python -m ftlib runs export "
+    ...                       "r-1 --merged`) and point here to it."))
+    export the merged model (the Train page's downloads) and point here to it.
+    """
+    for cli, page in _MODEL_WAYS:
+        message = cli.sub(page, message)
+    return message
+
+
 def damaged_run_words(message: str) -> str:
     """A damaged run's words (`RunSummary.unreadable`) as the Train page says them above the run's buttons: the
     buttons, not `python -m ftlib runs resume|delete ID`. Any other message as it is.
@@ -395,6 +420,7 @@ __all__ = [
     "chosen_for_training",
     "damaged_run_words",
     "failed_run_words",
+    "model_box_words",
     "policy_label",
     "set_on_train",
     "setting_label",
