@@ -253,3 +253,20 @@ def test_a_far_option_gets_no_guess(capsys):
     """`evaluate --temperature` (evaluate answers greedily) is not `--template`: no guess that leads astray."""
     line = one_error_line(capsys, ["evaluate", "--temperature", "0.5"])
     assert line == "error: evaluate: unknown option --temperature (python -m ftlib evaluate --help lists them)"
+
+
+def test_evaluate_text_leaves_out_what_is_not_known(capsys, varied_dir, adapter_template):
+    """One held-out row has no interval: the text printed `row_change_low: None` and `row_change_high: None`. --json
+    keeps them (null), a script's fields."""
+    from ftlib import workspace
+    from ftlib.testing import make_run
+
+    workspace.save_split("one-row", [CHAT], [CHAT], {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "one-row", "template": "tokenizer", "method": "lora"}
+    make_run("walk-one", config, adapter=adapter_template)
+    assert main(["evaluate", "walk-one", "--max-new-tokens", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "row_change_verdict: too few rows to tell" in out and ": None" not in out, out
+    assert main(["evaluate", "walk-one", "--max-new-tokens", "2", "--json"]) == 0
+    agg = json.loads(capsys.readouterr().out)
+    assert agg["row_change_low"] is None and agg["row_change_high"] is None

@@ -535,6 +535,8 @@ def _report(
         )
     else:
         for key, value in agg.items():
+            if value is None:  # "row_change_low: None" (too few rows for an interval) said nothing; --json keeps it
+                continue
             if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
                 value = "; ".join(f"{name} = {label}" for name, label in value.items())
             print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
