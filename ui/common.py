@@ -403,13 +403,21 @@ def skipped_rows(skipped: list[tuple[int, str]], title: str, places: dict[int, s
     chats.jsonl", `ui.evaluate_view.places_of`), a `where` column beside its number: said where the rows are listed,
     not in a caption outside the closed expander (a walk read row numbers there that nothing open showed)."""
     if skipped:
-        import pandas as pd
+        from ui.tables import html_table
 
+        rows = [
+            {"test row": i + 1} | ({"where": places.get(i, "")} if places else {}) | {"why": why} for i, why in skipped
+        ]
         with st.expander(title):
-            table = pd.DataFrame([(i + 1, why) for i, why in skipped], columns=["test row", "why"])
-            if places:
-                table.insert(1, "where", [places.get(i, "") for i, _ in skipped])
-            st.dataframe(table, hide_index=True)
+            # The reasons wrapped in full, their `names` as code (a dataframe cell cut them at its width and showed
+            # the backticks: helper 151's walk); a long list whole in a dataframe below, as the Data page lists them.
+            st.html(html_table(rows[:SKIPPED_SHOWN], widths={"test row": "5em", "where": "11em"}))
+            if len(rows) > SKIPPED_SHOWN:
+                st.caption(f"The first {SKIPPED_SHOWN} of {len(rows)}; the table below lists them all.")
+                st.dataframe(rows, hide_index=True)
+
+
+SKIPPED_SHOWN = 30  # skipped rows an evaluation lists with their reasons in full (ui.data_view.BAD_ROWS_SHOWN's count)
 
 
 def _session_id() -> str:
