@@ -34,3 +34,23 @@ def test_the_model_box_says_the_pages_ways(monkeypatch, adapter_template, reward
     [refusal] = errors(at)
     assert refusal.startswith(f"`{folder}` cannot be used: ") and page in refusal, refusal
     assert "python -m ftlib" not in refusal and "--" not in refusal, refusal
+
+
+def test_the_train_pages_export_says_its_merged_download_for_gguf_not_the_cli(capsys, tiny_model_dir, tmp_path):
+    """`export.gguf_refusal` of a run on another base than the default model: "(`python -m ftlib runs export ID
+    --merged`)" on the page that has the merged model's button; `runs export --gguf` keeps it."""
+    from ftlib import export
+    from ftlib.testing import make_run
+    from tests.test_page_reruns import open_page, save
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"\x08\0\0\0\0\0\0\0{}      ")
+    save("tides")
+    run = make_run("r-other-base", {"model": str(tiny_model_dir)}, adapter=adapter)
+    assert f"(`python -m ftlib runs export {run.id} --merged`)" in export.gguf_refusal(run)  # the CLI's words
+    at = open_page("pages/4_Train.py", tiny_model_dir)
+    (said,) = [c.value for c in at.caption if c.value.startswith("No GGUF download: ")]
+    assert "Export its merged model (**Download the merged model (.zip)** above) and convert" in said, said
+    assert "python -m ftlib" not in said and "--merged" not in said, said  # llama.cpp's own --outtype stays

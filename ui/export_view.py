@@ -4,6 +4,7 @@ exported copies take on disk, with a button to remove them. The files are `ftlib
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -87,6 +88,10 @@ def export_panel(run_id: str) -> None:
             st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
         column.caption(item.caption)
     if items and "gguf" not in {item.kind for item in items} and (why := export.gguf_refusal(run)):
+        # Its way on by the button above, not the CLI's `runs export ID --merged` (gguf_refusal's words for both)
+        button = next((item.label for item in items if item.kind in ("merged", "model")), None)
+        if button:
+            why = re.sub(r" \(`python -m ftlib runs export \S+ --merged`\)", f" (**{button}** above)", why)
         st.caption(f"No GGUF download: {why}")  # said, not left out without a word
     st.caption(f"On this machine: `{run.path}`")
     exported_copies(run)
