@@ -54,3 +54,16 @@ def test_the_train_pages_export_says_its_merged_download_for_gguf_not_the_cli(ca
     (said,) = [c.value for c in at.caption if c.value.startswith("No GGUF download: ")]
     assert "Export its merged model (**Download the merged model (.zip)** above) and convert" in said, said
     assert "python -m ftlib" not in said and "--merged" not in said, said  # llama.cpp's own --outtype stays
+
+
+def test_a_reward_model_run_not_found_points_to_the_runs_below_not_runs_list(tiny_model_dir):
+    """`rewards.reward_run`'s "give its run id or name (`python -m ftlib runs list`)", under the Rewards box."""
+    from ftlib import workspace
+    from tests.test_pages_alignment import PROMPT_ROWS
+    from tests.test_pages_train import page
+
+    workspace.save_split("pirate", PROMPT_ROWS[:8], PROMPT_ROWS[8:])
+    at = page(tiny_model_dir)
+    at.text_area(key="train_rewards").set_value('[{"model": "nope"}]').run()
+    (said,) = [e.value for e in at.error if "There is no run 'nope'" in e.value]
+    assert said.endswith("give its run id or name (the **Runs** list below).") and "python -m" not in said, said

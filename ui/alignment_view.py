@@ -138,6 +138,8 @@ def rewards_box(where, value, rows=None) -> str:
         where.info("Add at least one reward to start: GRPO learns only from what its rewards score.", icon=alerts.INFO)
     else:
         problem = next(iter(text_problems(text)), "")
+        # a reward model's run not found: the runs are listed below on this page, not by `runs list` in a shell
+        problem = problem.replace(" (`python -m ftlib runs list`)", " (the **Runs** list below)")
         if problem:
             where.error(problem, icon=alerts.ERROR)
     rewards, words = example_rewards(rows) if rows is not None else (EXAMPLE_REWARDS, "")
