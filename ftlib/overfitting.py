@@ -497,17 +497,31 @@ def no_signal_note(log_history: list[dict]) -> str:
     ' Every group of answers got equal rewards at every step:'
     >>> no_signal_note([{"step": 1, "reward_std": 0.0}, {"step": 2, "reward_std": 0.25}])
     ''
+    >>> cut = no_signal_note([{"step": 1, "reward_std": 0.0, "completions/clipped_ratio": 1.0}])
+    >>> cut[cut.index("Every answer was cut"):][:94]
+    'Every answer was cut at the answer length limit, before its end, at every step: raise grpo_max'
+    >>> "was cut" in no_signal_note([{"step": 1, "reward_std": 0.0, "completions/clipped_ratio": 0.5}])
+    False
     """
     steps = [e for e in log_history if "reward_std" in e or "frac_reward_zero_std" in e]
     flat = [e.get("frac_reward_zero_std", 1.0) >= 1.0 and not e.get("reward_std") for e in steps]
     if not steps or not all(flat):
         return ""
+    # Every answer stopped at the length limit (TRL's clipped ratio 1 at each step): a reward that reads an answer's
+    # end (its final answer, a closing tag) then scores none, whatever the rewards, temperature or group size.
+    cut = all(e.get("completions/clipped_ratio", 0) >= 1.0 for e in steps)
+    first = (
+        "Every answer was cut at the answer length limit, before its end, at every step: raise grpo_max_new_tokens "
+        "first, as a reward that reads an answer's end (final_answer, a closing tag) scores none of them. Then "
+        if cut
+        else ""
+    )
     return (
         " Every group of answers got equal rewards at every step: GRPO had nothing to learn from (reward_std 0): "
         "an answer's advantage is its reward minus its group's mean, 0 for every answer, and the model is unchanged. "
-        "Use rewards that tell the answers apart (a graded reward rather than all or nothing, one the answers can "
-        "meet), a higher temperature (grpo_temperature) or more answers per prompt (grpo_group_size); the Train "
-        "page's reward preview shows what they score."
+        f"{first}{'u' if cut else 'U'}se rewards that tell the answers apart (a graded reward rather than all or "
+        "nothing, one the answers can meet), a higher temperature (grpo_temperature) or more answers per prompt "
+        "(grpo_group_size); the Train page's reward preview shows what they score."
     )
 
 

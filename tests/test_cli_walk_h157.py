@@ -28,3 +28,24 @@ def test_data_pair_offers_kto_with_the_map_that_read_the_labels(tmp_path, capsys
     argv = shlex.split(offered)[3:] + ["--model", str(tiny_model_dir), "--max-steps", "1", "--detach"]
     assert main(argv) == 0, capsys.readouterr().err
     assert [r.method for r in runs.list_runs(refresh=False)] == ["kto (lora)"]
+
+
+def test_a_grpo_run_that_learned_nothing_says_when_every_answer_was_cut(varied_model, tmp_path, monkeypatch):
+    """A GSM8K-like file with `{"final_answer": "answer"}` and a short max answer length: every answer was cut
+    before its final number, every reward 0, and the run's message advised other rewards, a higher temperature or a
+    bigger group, none of which helps; the limit, the cause, was not named. (Where some answers end, it is not said:
+    the doctest of `no_signal_note`; TRL's clipped ratio counts an answer cut when it does not end on an eos id.)"""
+    from ftlib import sampling
+    from ftlib.overfitting import no_signal_note
+    from ftlib.training import build_trainer
+    from tests.test_grpo_cut_answers import PROMPTS, _config, _stops
+
+    monkeypatch.setattr(sampling, "stop_token_ids", _stops("none"))  # no stop id: every answer runs to the limit
+    config = _config(varied_model(3), rewards=[{"regex": "^never said$"}])
+    prepared = build_trainer(config, tmp_path, rows=(PROMPTS, []))
+    prepared.trainer.train()
+    note = no_signal_note(prepared.trainer.state.log_history)
+    assert note.startswith(" Every group of answers got equal rewards at every step")
+    assert (
+        "Every answer was cut at the answer length limit, before its end, at every step: raise grpo_max_new_to" in note
+    )
