@@ -14,7 +14,7 @@ from tests.test_pages_sidebar import box, errors, sidebar
 @pytest.mark.parametrize(
     "which, page, cli",
     [
-        ("adapter", "(the Train page's downloads) and point here", "`python -m ftlib runs export adapter0 --merged`"),
+        ("adapter", "(the Train page's downloads) and point here", "`python -m ftlib runs export {run} --merged`"),
         (
             "reward",
             "Score answers with its run on the **Evaluate** page, use it as a GRPO reward (the Train page's "
@@ -28,7 +28,7 @@ def test_the_model_box_says_the_pages_ways(monkeypatch, adapter_template, reward
     monkeypatch.setenv("FTLIB_MODEL_DIRS", str(folder.parent))
     with pytest.raises(UserError) as refused:
         check_model(str(folder))
-    assert cli in str(refused.value)  # the CLI's own words, as `sample --model` prints them
+    assert cli.format(run=folder.parent.name) in str(refused.value)  # the CLI's own words (`sample --model`)
     at = sidebar()
     box(at).set_value(str(folder)).run()
     [refusal] = errors(at)
