@@ -388,6 +388,12 @@ def _progress_line(row: dict, state) -> str:
         parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
     if "accuracy" in row:  # a reward model
         parts.append(f"accuracy {row['accuracy']:.2f} margin {row.get('margin', 0):.3f}")
+    sides = [(w, row[k]) for w, k in (("good", "rewards_chosen"), ("bad", "rewards_rejected")) if k in row]
+    if not grpo and "reward_accuracy" not in row and "accuracy" not in row and sides:
+        # KTO: no pairs, so no accuracy; its implicit rewards (beta x the log-ratio against the starting model) of the
+        # good answers and of the bad ones say whether it learns the labels, where its loss alone did not. A batch
+        # of one label logs that side only.
+        parts.append("rewards " + " ".join(f"{w} {v:+.3f}" for w, v in sides))
     if row.get("kl") is not None:
         # KTO's estimate (TRL's KTOTrainer) is a batch mean clamped at 0, and exactly 0 while a LoRA adapter is at its
         # start: a bare "kl 0.0000" at every step read "not moved" where it says "at or below 0" (a CLI walk, h141).

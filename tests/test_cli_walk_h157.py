@@ -49,3 +49,21 @@ def test_a_grpo_run_that_learned_nothing_says_when_every_answer_was_cut(varied_m
     assert (
         "Every answer was cut at the answer length limit, before its end, at every step: raise grpo_max_new_to" in note
     )
+
+
+def test_kto_progress_lines_say_the_good_and_bad_answers_rewards():
+    """`train --method kto` printed loss, lr, grad and kl only, though TRL logs the rewards of the good and the bad
+    answers (the Train page charts them): loss 0.0268 said nothing of whether the labels were learnt. DPO's and
+    GRPO's lines are as before."""
+    from types import SimpleNamespace
+
+    from ftlib.metrics import _progress_line
+
+    state, kto = SimpleNamespace(max_steps=4), {"step": 4, "loss": 0.0268, "kl": 9.31, "elapsed": 18.0}
+    both = {**kto, "rewards_chosen": 4.5262, "rewards_rejected": -2.7349}
+    assert _progress_line(both, state) == "[step 4/4] loss 0.0268 rewards good +4.526 bad -2.735 kl 9.3100 18s"
+    assert "rewards good +4.526 kl" in _progress_line({**kto, "rewards_chosen": 4.5262}, state)  # one label only
+    dpo = {**both, "reward_accuracy": 1.0, "reward_margin": 7.261}
+    assert _progress_line(dpo, state) == "[step 4/4] loss 0.0268 reward acc 1.00 margin 7.261 kl 9.3100 18s"
+    reward_model = {"step": 4, "loss": 0.1, "accuracy": 1.0, "margin": 4.0, "elapsed": 8.0, "rewards_chosen": 1.0}
+    assert "rewards good" not in _progress_line(reward_model, state)
