@@ -1,13 +1,14 @@
 """How fast this server writes a Compare grid, for the time a grid will take, said before it runs: the rate the last
 finished grid measured in this process (any session's: one server, one device), else a coarse range for the device.
 
-    remember("cpu", "default", 17.3)    # a finished grid's tokens/s (ftlib.modelset.GenerationProgress.tokens_per_s)
+    remember("cpu", "default", 17.3)    # a finished grid's tokens/s (`grid_rate`)
     measured("cpu", "default")          # 17.3; None before any grid of that base model finished on this server
     grid_work(8, 512, prefill_tokens=120)   # 4111.0: what the grid decodes, in decoded tokens
     DEFAULT_TOKENS_PER_S["cpu"]         # (120.0, 14.0): a quiet 2-core CPU, a loaded one (BENCHMARKS.md)
 
-A rate is tokens written over the seconds from the grid's start to its end (its prefills included), so `grid_work`
-counts a prompt's tokens at a fraction of a decoded one's cost.
+A rate is a grid's answers, each counted to its longest one's length (`grid_rate`: an answer that ended early stays
+in the batch), over the seconds from the grid's start to its end (its prefills included), so `grid_work` counts a
+prompt's tokens at a fraction of a decoded one's cost.
 
 Not known here: how a grid is decoded (`ftlib.sampling`, `ftlib.modelset`), nor how a page words the estimate.
 """
@@ -37,7 +38,7 @@ MIN_TOKENS = 32
 
 
 def remember(device: str, model: str, tokens_per_s: float) -> None:
-    """Keep a finished grid's rate (tokens written per second, prefills included) as this server's, for `device`
+    """Keep a finished grid's rate (`grid_rate`'s tokens per second, prefills included) as this server's, for `device`
     ("cpu", "cuda") and the base `model` it ran (the model box's value: a larger model writes slower); the last one
     wins, so a server that became busier is soon said so. Thread-safe (sessions of one server run in threads). A rate
     that is not positive is ignored."""
