@@ -411,7 +411,7 @@ def skipped_rows(skipped: list[tuple[int, str]], title: str, places: dict[int, s
         with st.expander(title):
             # The reasons wrapped in full, their `names` as code (a dataframe cell cut them at its width and showed
             # the backticks: helper 151's walk); a long list whole in a dataframe below, as the Data page lists them.
-            st.html(html_table(rows[:SKIPPED_SHOWN], widths={"test row": "5em", "where": "11em"}))
+            st.html(html_table(rows[:SKIPPED_SHOWN], widths={"test row": "5em", "where": "11em"}, code=("why",)))
             if len(rows) > SKIPPED_SHOWN:
                 st.caption(f"The first {SKIPPED_SHOWN} of {len(rows)}; the table below lists them all.")
                 st.dataframe(rows, hide_index=True)

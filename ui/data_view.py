@@ -219,7 +219,7 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
             {"where": result.where(e.row), "why it is skipped": on_data_page(e.message)}
             for e in result.errors[:BAD_ROWS_SHOWN]
         ]
-        st.html(html_table(shown, widths={"where": "11em"}))
+        st.html(html_table(shown, widths={"where": "11em"}, code=("why it is skipped",)))
         if len(result.errors) > BAD_ROWS_SHOWN:
             st.caption(f"The first {BAD_ROWS_SHOWN} of {len(result.errors)}; the table below lists them all.")
             st.dataframe([{"where": result.where(e.row), "why": e.message} for e in result.errors], hide_index=True)

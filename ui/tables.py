@@ -26,8 +26,10 @@ CSS = """
 """
 
 
-def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
-    """`rows` (dicts with the same keys, in column order) as an HTML table; numbers right-aligned, text wrapped."""
+def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tuple[str, ...] = ()) -> str:
+    """`rows` (dicts with the same keys, in column order) as an HTML table; numbers right-aligned, text wrapped.
+    `code`: the columns of our own words (a skipped row's reason), whose `names` are shown as code; any other cell as
+    it is, backticks included (a model's answer, a prompt: their backticks are their own text)."""
     if not rows:
         return ""
     widths = widths or {}
@@ -48,7 +50,8 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None) -> str:
             klass = ' class="ft-num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
             # A reason worded for the CLI and the page marks its names as `code`: markdown, which an HTML table does
             # not render (a skipped row's "it has `content`" showed its backticks, helper 151's walk).
-            text = CODE.sub(r"<code>\1</code>", html.escape("" if value is None else str(value)))
+            text = html.escape("" if value is None else str(value))
+            text = CODE.sub(r"<code>\1</code>", text) if name in code else text
             cells.append(f"<td{klass}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
