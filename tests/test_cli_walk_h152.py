@@ -270,3 +270,37 @@ def test_evaluate_text_leaves_out_what_is_not_known(capsys, varied_dir, adapter_
     assert main(["evaluate", "walk-one", "--max-new-tokens", "2", "--json"]) == 0
     agg = json.loads(capsys.readouterr().out)
     assert agg["row_change_low"] is None and agg["row_change_high"] is None
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["data", "split", "{rows}", "--out", ""], "data split: --out is empty"),
+        (["data", "split", "{rows}", "--out="], "data split: --out is empty"),
+        (["tokens", ""], "tokens: FILE is empty"),
+        (["data", "inspect", "{rows}", "--model", ""], "data inspect: --model is empty"),
+        (["sample", "--model", "", "--prompt", "Hi"], "sample: --model is empty"),
+        (["evaluate", "some-run", "--csv", ""], "evaluate: --csv is empty"),
+        (["runs", "show", ""], "runs show: ID is empty"),
+        (["train", ""], "train: CONFIG is empty"),
+    ],
+    ids=["split-out", "split-out-equals", "file", "model", "sample-model", "csv", "run", "config"],
+)
+def test_an_empty_path_is_refused_not_read_as_here(tmp_path, capsys, monkeypatch, argv, says):
+    """`data split FILE --out "$DIR"` with DIR unset wrote train.jsonl, test.jsonl and meta.json into the folder the
+    command ran in; `tokens ""` said ". is a folder"; `sample --model ""` sampled the default model; `evaluate
+    --csv ""` wrote no CSV without a word."""
+    monkeypatch.chdir(tmp_path)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(CHAT_LINE + "\n" + CHAT_LINE.replace("Hi", "Hey") + "\n", encoding="utf-8")
+    line = one_error_line(capsys, [a.replace("{rows}", str(rows)) for a in argv])
+    assert line == f"error: {says} (a shell variable not set?): give a path or a name", line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]  # nothing written here
+
+
+def test_an_empty_system_prompt_is_still_allowed(capsys):
+    """Only paths, runs and models are refused empty: `--system ""` is no system message, as before."""
+    from ftlib.cli import build_parser
+
+    args = build_parser().parse_args(["sample", "--prompt", "Hi", "--system", ""])
+    assert args.system == ""
