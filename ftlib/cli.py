@@ -22,6 +22,10 @@ from ftlib.user_paths import user_path
 
 PROG = "python -m ftlib"
 # Command groups, one module each; a module imports its heavy libraries inside its handler, so `--help` stays fast.
+# Arguments naming a file, folder, run or model: empty text is refused (`Parser._refuse_blank_paths`), not read as
+# "." or as not given. --prompt, --system and --set keep their own words for an empty value.
+BLANK_REFUSED = {"file", "config", "out", "csv", "data", "dataset", "adapter", "model", "tools", "test_file"}
+BLANK_REFUSED |= {"template_file", "run", "id", "ids"}
 GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
 
 
@@ -48,6 +52,8 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self._command()}{message}{meant}; see {self.prog} --help")
 
     def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is None and args is not None:  # a command's own arguments
+            self._refuse_blank_paths(list(args))
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
             # Refused here, by the command that met them: argparse would hand them up to the top-level parser,
@@ -67,6 +73,27 @@ class Parser(argparse.ArgumentParser):
                 meant = f", a decoding setting: give it as --setting {key}=VALUE" if key else meant
             raise UsageError(f"{self._command()}{what}{meant} ({self.prog} --help lists them)")
         return namespace, extras
+
+    def _refuse_blank_paths(self, args: list[str]) -> None:
+        """UsageError for a file, folder, run or model given as empty text (`--out "$DIR"` with DIR unset): read as
+        the current folder (`data split --out ""` wrote its split there, `tokens ""` said ". is a folder"), as not
+        given (`evaluate --csv ""`) or as the default model (`sample --model ""`)."""
+        for i, token in enumerate(args):
+            if token.startswith("--") and "=" in token:  # --out=
+                flag, _, value = token.partition("=")
+                action = self._option_string_actions.get(flag)
+            elif not token.strip():
+                value, before = token, self._option_string_actions.get(args[i - 1]) if i else None
+                if before is not None and before.nargs != 0:  # the value of the option before it
+                    flag, action = args[i - 1], before
+                else:  # a positional's: the first that names a file, run or model
+                    action = next((a for a in self._actions if not a.option_strings and a.dest in BLANK_REFUSED), None)
+                    flag = (action.metavar or action.dest.upper()) if action else ""
+            else:
+                continue
+            if not value.strip() and action is not None and action.dest in BLANK_REFUSED:
+                said = "is empty (a shell variable not set?): give a path or a name"
+                raise UsageError(f"{self._command()}{flag} {said}")
 
     def _command(self) -> str:
         """'data split: ' for `python -m ftlib data split`; '' for the top level."""
