@@ -144,9 +144,9 @@ def encode_for_training(
                 refused.append((i, str(exc), False))
         if not refused:
             raise
-        where = numbered(
-            "row" if split == "training" else f"{split} row", sorted({origin[i - 1] for i, *_ in refused})
-        )
+        # "training row 4", never a bare "row 4": a split's rows are not the file's lines, and `train` finds the
+        # line of a row named by its side (run_data.file_lines_note).
+        where = numbered(f"{split} row", sorted({origin[i - 1] for i, *_ in refused}))
         _, said, explained = refused[0]
         fix = "" if explained else " Fix those rows, or pick another chat template (Tokens or Train page; --template)."
         raise ConfigError(f"The chat template cannot render {where}: {said}{fix}") from None

@@ -280,7 +280,7 @@ def test_a_template_that_refuses_rows_is_named_with_the_rows(tmp_path, tiny_mode
     argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(data), "--template", "gemma", "--test-size", "0"]
     code, said = main(argv), capsys.readouterr()
     assert code == 2, said.out + said.err
-    assert said.err.startswith("error: The chat template cannot render row 4:"), said.err
+    assert said.err.startswith("error: The chat template cannot render training row 4:"), said.err
     assert "another chat template" in said.err and runs.list_runs(refresh=False) == []
 
 

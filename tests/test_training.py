@@ -383,7 +383,7 @@ def test_a_refused_held_out_row_is_named_as_a_held_out_row(
     with pytest.raises(ConfigError, match=f"^{opening}"):
         build_trainer(config, tmp_path, rows=(rows[:6], [rows[6], bad]))
     # The same row in the training split keeps the training wording.
-    training = opening.replace("Held-out row 2", "Training row 7").replace("held-out row 2", "row 7")
+    training = opening.replace("Held-out row 2", "Training row 7").replace("held-out row 2", "training row 7")
     report = preflight(config, tokenizer=smol_tokenizer, rows=([*rows[:6], bad], rows[6:7]))
     assert len(report.errors) == 1 and report.errors[0].startswith(training), report.errors
 
@@ -406,7 +406,9 @@ def test_a_template_that_takes_no_system_turn_is_refused_with_its_fix(tiny_model
     config = tiny_config(tiny_model_dir, dataset="x", template="custom", template_source=NO_SYSTEM)
     report = preflight(config, tokenizer=smol_tokenizer, rows=(rows, plain[6:7]))
     (error,) = report.errors
-    assert error.startswith("The chat template cannot render row 6: The custom template refused this conversation: ")
+    assert error.startswith(
+        "The chat template cannot render training row 6: The custom template refused this conversation: "
+    )
     assert "merge the system text into the first user message of your rows" in error and "Tokens page" not in error
 
 
