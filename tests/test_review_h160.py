@@ -25,3 +25,11 @@ def test_an_option_near_no_setting_is_still_told_the_option(capsys):
     """`--tempalte` is the template option misspelt: the guess stays the option."""
     line = one_error_line(capsys, ["sample", "--prompt", "Hi", "--tempalte", "chatml"])
     assert "did you mean `--template`?" in line, line
+
+
+def test_models_info_says_a_small_model_in_thousands():
+    """A model under a million parameters (a tiny test model of 12,345) read 'parameters: 0.0M (12,345)'."""
+    from ftlib.commands.models import info_lines
+
+    info = {"name": "tiny", "parameters": 12345, "trainable_parameters": 0, "dtype": "float32", "device": "cpu"}
+    assert info_lines({**info, "memory_bytes": 49380})[1] == "parameters: 12.3K (12,345), 0 trainable"

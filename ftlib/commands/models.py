@@ -55,7 +55,7 @@ def info_lines(info: dict) -> list[str]:
     from ftlib.memory import human
 
     count, trainable = info["parameters"], info["trainable_parameters"]
-    short = f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M"
+    short = f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M" if count >= 1e6 else f"{count / 1e3:.1f}K"
     some = "all trainable" if trainable == count else f"{trainable:,} trainable"
     return [
         f"model: {info['name']}",
