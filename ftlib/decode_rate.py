@@ -60,17 +60,23 @@ def forget() -> None:
         _MEASURED.clear()
 
 
-def grid_rate(lengths: list[int], elapsed_s: float) -> float | None:
+def grid_rate(lengths: list[int], elapsed_s: float, loops: list[list[int]] | None = None) -> float | None:
     """A finished grid's speed as `grid_work` counts work: each of its answers (`lengths`, tokens each wrote) counted
     to the longest one's length, over `elapsed_s`, in tokens/s; None for a grid that wrote nothing. An answer that
     ended early stays in the batch until the last one ends (`ftlib.sampling.generate_stream`), so its steps took time
     too: tokens written over seconds understated the speed (a walk: 160 tokens in 41 s, 3.9 tokens/s, said a grid of
-    6 x 96 tokens would take 2 min 28 s; it took 32 s).
+    6 x 96 tokens would take 2 min 28 s; it took 32 s). `loops`: the positions in `lengths` of each decoding loop
+    (`ftlib.modelset.rows_by_model`: the base and its adapters one, each full fine-tune its own), each counted to its
+    own longest answer, as each loop stops at its own; None: one loop.
 
     >>> grid_rate([12, 15, 70], 7.0)
     30.0
+    >>> grid_rate([10, 4, 60, 2], 10.0, loops=[[0, 1], [2, 3]])  # 2 x 10 + 2 x 60 decoded, not 4 x 60
+    14.0
     """
-    return len(lengths) * max(lengths) / elapsed_s if lengths and max(lengths) and elapsed_s > 0 else None
+    groups = [[lengths[i] for i in loop] for loop in loops] if loops else [list(lengths)]
+    work = sum(len(group) * max(group, default=0) for group in groups)
+    return work / elapsed_s if work and elapsed_s > 0 else None
 
 
 def grid_work(answers: int, max_new_tokens: int, prefill_tokens: int = 0) -> float:

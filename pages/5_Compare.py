@@ -187,7 +187,10 @@ st.html(CSS)
 
 last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
-rate = decode_rate.grid_rate([len(t) for t in last.snapshot()], measured.elapsed_s) if measured else None
+# Each decoding loop to its own longest answer: a full fine-tune's answers decode in a loop of their own (the base's
+# and its adapters' in another), so a grid of both did not take every answer to the longest one's length.
+loops = st.session_state.get(LABELS_KEY, {}).get("loops")  # kept at its start: the finished job lets its set go
+rate = decode_rate.grid_rate([len(t) for t in last.snapshot()], measured.elapsed_s, loops) if measured else None
 if measured is not None and measured.tokens >= decode_rate.MIN_TOKENS and rate:
     st.session_state[RATE_KEY] = rate  # how fast grids write here: the estimate beside the slider
     # and the server's, for the first grid of every session after (of the same base model)
@@ -415,6 +418,7 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         "prompt": messages,
         "request": request,
         "base": model,  # whose speed the finished grid measures (decode_rate)
+        "loops": [i for _, i, _ in M.rows_by_model(model_set, rows)],  # its decoding loops, for its pace
     }
 running = job is not None and not job.done
 if job is not None and job.done:

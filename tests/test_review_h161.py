@@ -16,3 +16,16 @@ def test_a_models_answer_keeps_its_backticks_in_a_wrapped_table():
     assert "<code>" not in html_table([{"prompt": "What does `map` do?"}])
     # escaped first: a cell's own markup is text, inside a code span too
     assert "<code>&lt;b&gt;</code>" in html_table([{"why": "`<b>`"}], code=("why",))
+
+
+def test_a_grid_of_a_full_fine_tune_counts_each_decoding_loop_to_its_own_longest_answer():
+    """c2ee5a7 counted every answer of a grid to the longest one's length; a full fine-tune's answers decode in a
+    loop of their own after the base's (`modelset.rows_by_model`), each loop stopping at its own longest. A base
+    answering 8 tokens and a full fine-tune 96, 4 answers each in 10 s, decoded 4 x 8 + 4 x 96 = 416 tokens' steps,
+    not 8 x 96 = 768: the pace read 77 tokens/s where it was 42, and the next grid's time was said at half."""
+    from ftlib import decode_rate
+
+    lengths = [8, 5, 8, 3, 96, 40, 96, 12]
+    assert decode_rate.grid_rate(lengths, 10.0, loops=[[0, 1, 2, 3], [4, 5, 6, 7]]) == 41.6
+    assert decode_rate.grid_rate(lengths, 10.0) == 76.8  # one loop (the base and its adapters): as before
+    assert decode_rate.grid_rate([0, 0], 3.0, loops=[[0], [1]]) is None
