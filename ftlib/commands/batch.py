@@ -208,7 +208,9 @@ def _tokens_command(args, i: int, max_length: bool = False) -> str:
     words = [f"python -m ftlib tokens {shlex.quote(str(args.file))} --row {i}"]
     words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
     words += ["--map " + shlex.quote(pair) for pair in args.map]
-    words += [f"--model {shlex.quote(args.model)} --template {shlex.quote(args.template)}"]
+    # The template this command encoded with: a custom one's file, not the --template it overrides.
+    given = f"--template-file {shlex.quote(args.template_file)}" if args.template_file else None
+    words += [f"--model {shlex.quote(args.model)} {given or '--template ' + shlex.quote(args.template)}"]
     words += [f"--policy {shlex.quote(args.policy)}"] if args.policy != field_specs()["mask_policy"].default else []
     words += [f"--max-length {args.max_length}"] if max_length else []
     return " ".join(words)
