@@ -62,16 +62,23 @@ def _selected(rows: Sequence[dict], limit: int | None) -> list[dict]:
     return selected
 
 
-def check_measurable(measure: str, rows: Sequence[dict]) -> None:
+def check_measurable(measure: str, rows: Sequence[dict], pair: str = "") -> None:
     """EvalError, before any model loads, when none of `rows` can be measured as `measure` (`measured_by`) needs:
-    no row with a reference answer, no preference pair for a reward model, no row at all."""
+    no row with a reference answer, no preference pair for a reward model, no row at all. `pair`: a sentence added
+    to the pairs' refusal, the way to pairs (`data pair`'s command, `feedback_pairs.pair_hint`), or ""."""
     from ftlib.evaluate import check_references
 
     if measure == "references":
         check_references(rows)
     selected = _selected(rows, None)
     if measure == "pairs" and not any(row_kind(row) == "preference" for row in selected):
-        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {_not_a_pair(selected[0])}")
+        kind = row_kind(selected[0]).replace("_", " ")  # after the colon, lower case: one sentence
+        a = "an" if kind[0] in "aeiou" or kind == "sft" else "a"
+        one = len(selected) == 1
+        said = f"this {kind} row is not a preference pair" if one else f"none is a preference pair (the first is {a} "
+        why = said + ("" if one else f"{kind} row)") + ": a reward model is measured on pairs of a chosen and a "
+        why += "rejected answer to one prompt."
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {why}" + (f" {pair}" if pair else ""))
 
 
 def _not_a_pair(row: dict) -> str:

@@ -130,7 +130,7 @@ def test_the_cli_evaluates_a_reward_run_with_its_score_head(capsys, reward_run, 
     monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("a model was loaded before the refusal"))
     workspace.write_jsonl(data, [CONVERSATION])
     code, _, err = cli(capsys, *argv)
-    assert "The only test row cannot be evaluated: This sft row is not a preference pair" in one_error_line(code, err)
+    assert "The only test row cannot be evaluated: this sft row is not a preference pair" in one_error_line(code, err)
     code, _, err = cli(capsys, "evaluate", reward_run.id, "--template", "chatml")
     assert "scores answers in the chat template it trained with" in one_error_line(code, err)
 

@@ -134,6 +134,7 @@ def _clean(value):
 def _evaluate(args) -> int:
     from ftlib import evaluate as E
     from ftlib import sampling as S
+    from ftlib.commands.data_pair import train_hint
     from ftlib.commands.runs import run_folder
     from ftlib.errors import UserError
     from ftlib.reward_eval import check_measurable, measured_by
@@ -192,7 +193,8 @@ def _evaluate(args) -> int:
         raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
 
     measure = measured_by(method, rows[: args.limit or None])
-    check_measurable(measure, rows[: args.limit or None])  # no row to measure: said before any model loads
+    pair = train_hint("reward", loaded, args.fmt, args.map or []) if measure == "pairs" else ""  # `data pair`'s way
+    check_measurable(measure, rows[: args.limit or None], pair)  # no row to measure: said before any model loads
     E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
     if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts there), so its key finds this
         from ftlib.eval_results import PAIRS_BATCH
