@@ -29,3 +29,26 @@ def test_a_grid_of_a_full_fine_tune_counts_each_decoding_loop_to_its_own_longest
     assert decode_rate.grid_rate(lengths, 10.0, loops=[[0, 1, 2, 3], [4, 5, 6, 7]]) == 41.6
     assert decode_rate.grid_rate(lengths, 10.0) == 76.8  # one loop (the base and its adapters): as before
     assert decode_rate.grid_rate([0, 0], 3.0, loops=[[0], [1]]) is None
+
+
+def test_a_refused_grpo_run_is_not_told_to_press_the_disabled_button(varied_dir, adapter_template, monkeypatch):
+    """919a3fd disabled Answer and score with the reason where a reward reads a column none of the held-out prompts
+    has, and dropped the "Press **Answer and score**" line: a session that had scored another run still read
+    "... has not been evaluated in this session: press **Answer and score**." under the disabled button."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_review_h156 import BARE, grpo_run
+
+    grpo_run("bare-page-h161", BARE, varied_dir, adapter_template)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(varied_dir)
+    # this session scored another run (a finished job of it)
+    at.session_state["evaluate_answers_job"] = ("another run", SimpleNamespace(done=True))
+    at = at.run().switch_page("pages/6_Evaluate.py").run()
+    assert not at.exception, at.exception
+    assert any("do not have" in e.value for e in at.error), [e.value for e in at.error]
+    assert next(b for b in at.button if b.label == "Answer and score").disabled
+    assert not [i.value for i in at.info if "press **answer and score**" in i.value.lower()]

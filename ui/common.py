@@ -358,7 +358,7 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
     if job is not None and not job.done and b2.button("Stop"):
         job.cancel()
     if job is None:
-        if held:
+        if held and words["idle"] is not None:  # None: the refusal above the disabled button says what to do
             st.info(
                 f"**{label}** has not been {words['done']} in this session: press **{start_label}**.", icon=alerts.INFO
             )
