@@ -27,13 +27,13 @@ import os
 import shlex
 import shutil
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 
 from ftlib import merged_sources, workspace
 from ftlib.disk_use import tree_bytes
 from ftlib.errors import UserError
+from ftlib.export_out import ExportError, check_out
 from ftlib.file_modes import readable as _readable
 from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.model_card import write_card
@@ -42,10 +42,6 @@ from ftlib.run_result import check_run_status, is_full_run, no_result_reason
 from ftlib.rundir import RunDir
 from ftlib.stops import run_tokenizer, saved_tokenizer, write_for_run
 from ftlib.user_paths import user_path
-
-
-class ExportError(UserError):
-    """A run has nothing of that kind to export (yet); the message says what it has."""
 
 
 def _still_there(run: RunDir) -> None:
@@ -483,26 +479,12 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
     archive = target.with_name(target.name + ".zip")
     if target == folder or folder in target.parents:
         raise ExportError(f"--out {target} is inside the export it would copy ({folder}): name a folder elsewhere.")
-    for path, what in ((target, "folder"), *([(archive, "zip")] if zip_too else [])):
-        if path.exists() and not (what == "folder" and path.is_dir() and not any(path.iterdir())):
-            kind = "a folder that is not empty" if path.is_dir() else "a file"
-            raise ExportError(
-                f"--out: {path} is already {kind}, and the export's {what} would replace it. Name a new folder "
-                "(it is made for you), or move that one away first. Nothing was written."
-            )
+    check_out(target, zip_too)  # as `runs export` checked it before building the export
     size = tree_bytes(folder)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"--out: cannot make {target.parent} ({exc.strerror}). Name another folder.") from None
-    try:  # a file tried for real: /proc, a read-only mount, a folder of another user's are not full disks
-        tempfile.TemporaryFile(dir=target.parent).close()
-    except OSError as exc:
-        if not workspace.is_disk_full(exc):
-            raise ExportError(
-                f"--out: {target.parent} cannot be written to ({exc.strerror}). Name another folder; nothing was "
-                "written."
-            ) from None
     advice = "Free space there or name another --out folder; nothing was written."  # a zip is about the folder's size
     workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}", advice)
     with _out_held(target):

@@ -445,44 +445,16 @@ def _resume(args) -> int:
     return 0
 
 
-def _check_out(out: str, zip_too: bool) -> None:
-    """ExportError for an --out that `export.copy_export` would refuse, said as it says it, before the export is
-    built: a merge or a GGUF conversion takes minutes on a large model, and was refused only after. copy_export checks
-    again where it writes (another export may take the place meanwhile)."""
-    import tempfile
-
-    from ftlib.export import ExportError
-
-    target = user_path(out).absolute()
-    for path, what in ((target, "folder"), *([(target.with_name(target.name + ".zip"), "zip")] if zip_too else [])):
-        if path.exists() and not (what == "folder" and path.is_dir() and not any(path.iterdir())):
-            kind = "a folder that is not empty" if path.is_dir() else "a file"
-            raise ExportError(
-                f"--out: {path} is already {kind}, and the export's {what} would replace it. Name a new folder "
-                "(it is made for you), or move that one away first. Nothing was written."
-            )
-    there = target.parent
-    while not there.exists():  # the folder copy_export writes in, or the nearest one above it that exists
-        there = there.parent
-    if not there.is_dir():
-        raise ExportError(f"--out: {there} is a file, not a folder, so {target} cannot be made. Name another folder.")
-    try:
-        tempfile.TemporaryFile(dir=there).close()
-    except OSError as exc:
-        from ftlib.workspace import is_disk_full
-
-        if not is_disk_full(exc):  # a full disk: copy_export's free-space check says how much is needed
-            raise ExportError(f"--out: {there} cannot be written to ({exc.strerror}). Name another folder.") from None
-
-
 def _export(args) -> int:
     from ftlib import downloads, export, runs
+    from ftlib.export_out import check_out
 
     run = runs.find(run_id(args.id))
     if args.remove:
         return _remove_exported(run, args)
     if args.out:
-        _check_out(args.out, args.zip)
+        # Refused before a merge or a GGUF conversion (minutes on a large model) is built, not only after
+        check_out(user_path(args.out).absolute(), args.zip)
     if args.gguf:
         folder, kind = export.export_gguf(run, args.gguf), "gguf"
     elif args.merged:
