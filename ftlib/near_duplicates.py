@@ -17,7 +17,8 @@ Language Models Better" (ACL 2022) do, and each candidate verified by the real J
 
 What counts as nearly the same (`same_question`), from the tests' table (tests/test_near_duplicates.py):
 - texts are compared normalised: Unicode NFC, casefolded, every run of punctuation and whitespace one space; digits
-  are kept, so "What is 12 times 7?" and "What is 13 times 7?" stay two questions below MIN_WORDS;
+  are kept, so "What is 12 times 7?" and "What is 13 times 7?" stay two questions below MIN_WORDS, and from MIN_WORDS
+  on each number is shingled as one character (`whole_numbers`): 3 and 23 are two numbers, not one inside another;
 - a prompt of MIN_WORDS words or more nearly repeats another when their 5-gram sets have a Jaccard similarity of
   JACCARD or more (a changed number in a 10-word question: 0.79-0.87), or when the shorter's shingles are
   nearly all in the longer's (CONTAINED) and the Jaccard is still CONTAINED_JACCARD or more: a suffix or a prefix
@@ -31,7 +32,7 @@ What counts as nearly the same (`same_question`), from the tests' table (tests/t
 - not: prompts of one template, where more than TEMPLATE_SET prompts (or 1% of them), or more than half of a small
   file's, are nearly alike: a long instruction with a short slot (a review to classify) makes each prompt nearly every
   other, as variants are; a question is asked again a few times, a template fills a file;
-- not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.70), a template with
+- not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.72), a template with
   another subject (0.49), two 20-word questions sharing 5 words (0.13).
 
 Not known here: what a row's prompt is (prompt_groups.prompt_turns), how a split places the groups (splits).
@@ -42,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable
 
@@ -53,7 +55,7 @@ from ftlib.prompt_groups import SplitGroups, prompt_turns, split_groups
 MIN_WORDS = 10  # shorter prompts are near-duplicates only when their normalised texts are equal
 SHINGLE = 5  # characters per shingle
 # Lee et al. 2022 and The Stack use 0.8 over documents; a prompt is short, so one edit moves more of its shingles:
-# a 2-digit number changed in a 12-word question leaves 0.79, a template with every number changed 0.70 (the tests).
+# a 2-digit number changed in a 12-word question leaves 0.79, a template with every number changed 0.72 (the tests).
 JACCARD = 0.75
 CONTAINED, CONTAINED_JACCARD = 0.95, 0.6  # a suffix added: the shorter's shingles all in the longer's
 BANDS, BAND_ROWS = 16, 4  # LSH: 64 hashes; a pair at Jaccard 0.6 is a candidate with p = 0.89, at 0.7 0.99
@@ -64,6 +66,7 @@ SIGNATURE_FLOOR = 0.5
 NEIGHBOURS = 3  # in a crowded LSH bucket, each text is a candidate with the 3 before it in signature order
 TEMPLATE_SET = 20  # more texts than this (or than 1% of them) nearly alike are one template's prompts, not variants
 _PUNCTUATION = re.compile(r"[\W_]+")
+_NUMBER = re.compile(r"\d+")
 
 
 def turn_text(turn) -> str:
@@ -124,6 +127,17 @@ def normalised(text: str) -> str:
     'what s 2 2'
     """
     return _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def whole_numbers(text: str) -> str:
+    """`text` (normalised) with each number one character of its own (a private-use code point from its digits'
+    CRC-32), as its shingles are taken: "3" and "23" share no character, so a number grown by a digit is a changed
+    number, not the old one kept ("Tom has 3 apples and buys 4 more" against 23 and 44 shared "3 app" and "4 mor").
+
+    >>> whole_numbers("has 3 apples") != whole_numbers("has 23 apples"), len(whole_numbers("year 1969"))
+    (True, 6)
+    """
+    return _NUMBER.sub(lambda m: chr(0xF0000 + zlib.crc32(m[0].encode()) % 0xFFFE), text)
 
 
 def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -261,7 +275,7 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
             short.setdefault(norm, []).append(i)
         else:
             long_ids.append(i)
-            long_texts.append(norm)
+            long_texts.append(whole_numbers(norm))
     for same in short.values():  # each paired with the first asked under its context
         if len(same) > 1:
             firsts: dict[str, int] = {}

@@ -56,6 +56,12 @@ CASES = [
         "A farmer has 30 cows and buys 4 more. How many cows does the farmer have now?",
         False,
     ),
+    (  # 3 inside 23 and 4 inside 44 kept shingles such as "3 app" and "4 mor": 0.75 before numbers were whole
+        "every number changed, each grown by a digit",
+        "Tom has 3 apples and buys 4 more. How many apples does Tom have now?",
+        "Tom has 23 apples and buys 44 more. How many apples does Tom have now?",
+        False,
+    ),
     ("a question extended into another", MOON, MOON + " Then explain how the tides follow the moon's phases.", False),
 ]
 
