@@ -18,6 +18,8 @@ OUT=${OUT:-/tmp/gpu-out}
 PY=${PY:-python3}
 DEVICE=${DEVICE:-cuda}
 mkdir -p "$OUT"
+# --help needs nothing carried: bench.gpu's usage, read before any check
+case " $* " in *" --help "* | *" -h "*) exec "$PY" -m bench.gpu --help ;; esac
 if [ ! -d "$CARRY/site" ] || [ ! -d "$CARRY/model" ]; then
     echo "error: $CARRY/site or $CARRY/model is missing: run 'python -m bench.gpu_carry build' here and carry it" >&2
     exit 2
@@ -27,7 +29,6 @@ export PYTHONPATH="$CARRY/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export FTLIB_HOME=${FTLIB_HOME:-/tmp/ftlib-home} HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 # bench.gpu's arguments first (a flag, --methods, --sides): a misspelt one stops here, in a second, not after the
 # import check, the random weights and a row's child process.
-case " $* " in *" --help "* | *" -h "*) exec "$PY" -m bench.gpu --help ;; esac
 "$PY" -m bench.gpu --device "$DEVICE" --check "$@" || exit 2
 {
     date -u +"%Y-%m-%d %H:%M UTC"

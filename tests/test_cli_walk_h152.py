@@ -187,7 +187,7 @@ def test_score_says_how_to_read_its_numbers(capsys, monkeypatch):
     assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo", "--response", "Hello there"]) == 0
     out, err = capsys.readouterr()
     assert out == "+11.0000  'Hello there'\n+2.0000  'Yo'\n", out
-    assert err.startswith("note: best first. A higher score is an answer the reward model prefers;"), err
+    assert err.startswith("note: Best first. A higher score is an answer the reward model prefers;"), err
     assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo"]) == 0
     assert "give two --response or more" in capsys.readouterr().err
     assert main(["score", "rm-walk", "--prompt", "Hi", "--response", "Yo", "--json"]) == 0

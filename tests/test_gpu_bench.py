@@ -186,6 +186,9 @@ def _device_script(tmp_path, carry, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_device_script_refuses_without_the_carried_folder(tmp_path):
+    # --help needs nothing carried: bench.gpu's usage (h160's review: it asked for the carried folder first)
+    shown = _device_script(tmp_path, tmp_path / "not-built", "--help")
+    assert shown.returncode == 0 and "--sides" in shown.stdout and "--methods" in shown.stdout, shown.stderr
     proc = _device_script(tmp_path, tmp_path / "not-built")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and "bench.gpu_carry build" in proc.stderr, proc.stderr

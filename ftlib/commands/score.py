@@ -75,6 +75,6 @@ def _score(args) -> int:
     if len(scores) == 1:
         said += ", but a score on its own means little: give two --response or more to compare answers to one prompt."
     else:
-        said = f"best first. {said}; only the differences between answers to one prompt mean something."
+        said = f"Best first. {said}; only the differences between answers to one prompt mean something."
     print(f"note: {said}", file=sys.stderr)
     return 0
