@@ -49,7 +49,8 @@ class Parser(argparse.ArgumentParser):
         # `data inspekt`, `--template chatm`: the choice meant, as a misspelt setting is told it
         given = re.match(r"argument .*: invalid choice: '(.*)' \(choose from (.*)\)$", message)
         meant = _meant(given.group(1), re.findall(r"'([^']*)'", given.group(2))) if given else ""
-        raise UsageError(f"{self._command()}{message}{meant}; see {self.prog} --help")
+        see = f" (see {self.prog} --help)" if meant else f"; see {self.prog} --help"  # not "did you mean `x`?; see"
+        raise UsageError(f"{self._command()}{message}{meant}{see}")
 
     def parse_known_args(self, args=None, namespace=None):
         if self._subparsers is None and args is not None:  # a command's own arguments
