@@ -14,6 +14,9 @@ from pathlib import Path
 
 from ftlib.errors import UserError
 
+# Names that read as one file's, not a folder's: the files an export holds or is copied as.
+FILE_SUFFIXES = (".gguf", ".zip", ".safetensors", ".bin", ".pt", ".pth")
+
 
 class ExportError(UserError):
     """A run has nothing of that kind to export (yet), or the export cannot go where it was asked; the message says
@@ -24,7 +27,15 @@ def check_out(target: Path, zip_too: bool = False) -> None:
     """ExportError, before anything is written, when the copy at `target` (an absolute path; with `zip_too` also
     `<target>.zip`) has something in its way: an existing file, a folder that is not empty (an empty one is taken),
     a file where a folder above it would be made, or a folder that cannot be written to. A full disk is not refused
-    here: the free-space check says how much is needed."""
+    here: the free-space check says how much is needed. A new `target` named as a file is (x.gguf, x.zip,
+    x.safetensors): --out is the folder the export's files go in (a GGUF export's Modelfile beside its .gguf)."""
+    if target.suffix.lower() in FILE_SUFFIXES and not target.is_dir():
+        folder = target.with_suffix("")
+        raise ExportError(
+            f"--out: {target.name} names a file, but --out is the folder the export's files are copied into (with "
+            f"--gguf, NAME.gguf and its Modelfile; with --zip, also FOLDER.zip beside it): give a folder, e.g. --out "
+            f"{folder}. Nothing was written."
+        )
     for path, what in ((target, "folder"), *([(target.with_name(target.name + ".zip"), "zip")] if zip_too else [])):
         if path.exists() and not (what == "folder" and path.is_dir() and not any(path.iterdir())):
             kind = "a folder that is not empty" if path.is_dir() else "a file"
@@ -48,4 +59,4 @@ def check_out(target: Path, zip_too: bool = False) -> None:
             ) from None
 
 
-__all__ = ["ExportError", "check_out"]
+__all__ = ["FILE_SUFFIXES", "ExportError", "check_out"]
