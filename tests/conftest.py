@@ -245,3 +245,20 @@ def no_training(monkeypatch):
     from ftlib import runs
 
     monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Any model load fails the test: a refusal must come before it (evaluate's early checks, the page's disabled
+    button)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was loaded before the refusal")
+
+    from ftlib import models, modelset
+    from ftlib.commands import sample
+    from ui import common
+
+    for module, name in ((common, "model_set_for"), (modelset, "load_model_set"), (sample, "load_models")):
+        monkeypatch.setattr(module, name, refuse)
+    monkeypatch.setattr(models, "load_model", refuse)

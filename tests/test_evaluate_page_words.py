@@ -18,19 +18,26 @@ from ui.labels import RUN_DATA_FIX
 CLI_WORDS = ("python -m ftlib", "--map", "--test-size", "--dataset", "--model", "data split")
 
 
-def runs_that_kept_no_rows(tmp_path, model, adapter) -> dict[str, str]:
-    """Runs queued before runs kept a copy of their rows, each on data that cannot be read now: a CSV whose columns
-    need a mapping, a workspace folder without meta.json, a file too small for the run's test size. Name -> run id."""
+def unreadable_data(tmp_path) -> dict[str, str]:
+    """Data a run cannot read, by name -> its `dataset`: a CSV whose columns need a mapping (qa), a workspace folder
+    without meta.json (oldsplit), a file of one row, too small for a test size of 0.5 (tiny)."""
     table = tmp_path / "qa.csv"
     table.write_text("alpha,beta\n" + "".join(f"Q{i}?,A{i}.\n" for i in range(8)))
     tiny = tmp_path / "tiny.jsonl"
     chat = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
     tiny.write_text(json.dumps({"messages": chat}) + "\n")
     (workspace.datasets_dir() / "oldsplit").mkdir(parents=True)
+    return {"qa": str(table), "oldsplit": "oldsplit", "tiny": str(tiny)}
+
+
+def runs_that_kept_no_rows(tmp_path, model, adapter) -> dict[str, str]:
+    """Runs queued before runs kept a copy of their rows, each on data that cannot be read now (`unreadable_data`).
+    Name -> run id."""
+    data = unreadable_data(tmp_path)
     config = {"model": str(model), "template": "tokenizer", "method": "lora"}
     made = {}
     for i, (name, dataset, more) in enumerate(
-        [("qa", str(table), {}), ("oldsplit", "oldsplit", {}), ("tiny", str(tiny), {"test_size": 0.5})]
+        [("qa", data["qa"], {}), ("oldsplit", "oldsplit", {}), ("tiny", data["tiny"], {"test_size": 0.5})]
     ):
         run = make_run(f"20260101-00000{i}-lora-{name}", {**config, "dataset": dataset, **more}, adapter=adapter)
         made[name] = run.id

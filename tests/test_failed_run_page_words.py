@@ -6,13 +6,12 @@ data that could not be read then (the Train page queues it: `run_data.readable_r
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ftlib import worker, workspace
 from ftlib.cli import main
 from ftlib.testing import make_run
+from tests.test_evaluate_page_words import unreadable_data
 from tests.test_page_reruns import open_page, save
 from ui.labels import RUN_FAILED_DATA_FIX
 
@@ -38,16 +37,11 @@ CASES = {  # name -> (what the page says first, the CLI's way on that `runs show
 
 def failed_run(tmp_path, model, name: str) -> str:
     """A run queued without a copy of its rows on data that cannot be read, failed by the worker; its id."""
-    table = tmp_path / "qa.csv"
-    table.write_text("alpha,beta\n" + "".join(f"Q{i}?,A{i}.\n" for i in range(8)))
-    tiny = tmp_path / "tiny.jsonl"
-    chat = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
-    tiny.write_text(json.dumps({"messages": chat}) + "\n")
-    (workspace.datasets_dir() / "oldsplit").mkdir(parents=True)
+    data = unreadable_data(tmp_path)
     save("tides")  # the active split: the Train page's form is drawn for it
     if name == "tides":  # cut short after the run was queued on it
         (workspace.split_folder("tides") / "train.jsonl").write_text('{"messages": [')
-    dataset = {"qa": str(table), "tiny": str(tiny)}.get(name, name)
+    dataset = data.get(name, name)
     config = {"model": str(model), "template": "chatml", "dataset": dataset, "max_steps": 1}
     more = {"test_size": 0.5} if name == "tiny" else {}
     run = make_run(f"20260101-000000-lora-{name}", {**config, **more}, state="queued")

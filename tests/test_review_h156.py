@@ -33,22 +33,6 @@ GRADED = [asked("Add 2 and 2.", "4"), asked("Add 3 and 4.", "7"), asked("Add 5 a
 BARE = [asked("Add 6 and 6."), asked("Add 1 and 8."), asked("Add 9 and 0.")]
 
 
-@pytest.fixture
-def no_model(monkeypatch):
-    """Any model load fails the test: the refusal must come before it."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a model was loaded before the refusal")
-
-    from ftlib import models, modelset
-    from ftlib.commands import sample
-    from ui import common
-
-    for module, name in ((common, "model_set_for"), (modelset, "load_model_set"), (sample, "load_models")):
-        monkeypatch.setattr(module, name, refuse)
-    monkeypatch.setattr(models, "load_model", refuse)
-
-
 def grpo_run(name: str, test: list[dict], model: Path, adapter: Path, rewards=ACCURACY):
     workspace.save_split(name, GRADED, test, {"format": "prompt_only"})
     config = {"method": "grpo", "model": str(model), "dataset": name, "rewards": rewards, "grpo_max_new_tokens": 4}

@@ -34,21 +34,6 @@ def walk_run(tiny_model_dir, tmp_path):
     return make_run(RUN_ID, {**settings, "max_length": WALK_CUT}, adapter=adapter).path
 
 
-@pytest.fixture
-def no_model(monkeypatch):
-    """Any model load fails the test: the refusal must come before it."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a model was loaded before the refusal")
-
-    from ftlib import modelset
-    from ftlib.commands import sample
-    from ui import common
-
-    for module, name in ((common, "model_set_for"), (modelset, "load_model_set"), (sample, "load_models")):
-        monkeypatch.setattr(module, name, refuse)
-
-
 def test_the_rule_names_the_rows_another_answer_at_and_the_length(tiny_model_dir, smol_tokenizer):
     where = places(TEST, smol_tokenizer, tiny_model_dir)
     assert min(where["final_start"]) > WALK_CUT  # the walk's shape holds: every last reply begins past the cut
