@@ -241,6 +241,50 @@ def load_data(args):
     return load_file(args.file, fmt=args.fmt, column_map=column_map(args.map))
 
 
+def wrong_format(result, args) -> str | None:
+    """Why a file with no valid row read with --format (`result`, read as `args.fmt`) is refused, where the file reads
+    as another format when detected and every row's error says only that: the format and the fix, in one sentence;
+    else None (--format not given, the detected format keeps no row either, a row refused for a reason of its own).
+    Reads the file a second time, only on this failing path."""
+    from ftlib.data import DataError, load_file
+    from ftlib.errors import plural
+    from ftlib.format_notes import format_label
+
+    if result.rows or not args.fmt or not result.total:
+        return None
+    try:
+        detected = load_file(args.file, column_map=column_map(args.map))
+    except DataError:
+        return None
+    fmt = detected.format
+    hint = f"(this row looks like {fmt}, not {args.fmt})"  # notices.with_hint's: a row refused for no other reason
+    # A row with a reason of its own (a good/bad label read as prompt_completion names its fix) is said row by row.
+    own = [e for e in result.errors if not e.message.endswith(hint) or "Read the file as" in e.message]
+    if not detected.rows or fmt == args.fmt or own:
+        return None
+    read = "all" if detected.valid_rows == result.total else str(detected.valid_rows)
+    return (
+        f"{result.source} looks like {format_label(fmt)}, not {args.fmt}: none of its {plural(result.total, 'row')} "
+        f"reads as {args.fmt}, {read} read as {fmt}. Leave out --format to read it as detected, or give --format "
+        f"{fmt}."
+    )
+
+
+def no_rows(result, args=None):
+    """The DataError of a file that kept no row (`data inspect`, `data split`): the format it looks like where
+    --format read it as another (`wrong_format`), else the first rows' errors."""
+    from ftlib.data import DataError
+    from ftlib.format_notes import format_label
+
+    wrong = wrong_format(result, args) if args is not None else None
+    if wrong:
+        return DataError(wrong)
+    first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
+    return DataError(
+        f"no valid rows in {result.source} ({result.total} read, read as {format_label(result.format)}). {first}"
+    )
+
+
 def inspect_command(args) -> str:
     """The `data inspect` command that lists every row of the file the command read, read the same way."""
     import shlex

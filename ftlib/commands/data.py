@@ -23,8 +23,10 @@ from ftlib.commands import (
     chosen_template,
     data_files,
     load_data,
+    no_rows,
     run_setting_int,
     skipped_lines,
+    wrong_format,
 )
 from ftlib.config import field_specs
 from ftlib.errors import plural
@@ -145,17 +147,10 @@ def _test_size(text: str) -> float | int:
         raise argparse.ArgumentTypeError(f"'{text}' is neither a ratio like 0.1 nor a row count like 20") from None
 
 
-def _no_rows(result):
-    from ftlib.data import DataError
-
-    first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
-    return DataError(
-        f"no valid rows in {result.source} ({result.total} read, read as {format_label(result.format)}). {first}"
-    )
-
-
 def _inspect(args) -> int:
     result = load_data(args)
+    if not result.rows and not args.json and wrong_format(result, args):
+        raise no_rows(result, args)  # one refusal naming the file's own format, not a line per row saying so
     checked = _tool_calls_template(result, args)
     lengths = checked["lengths"] if checked else _asked_lengths(result, args)
     if args.json:
@@ -195,7 +190,7 @@ def _inspect(args) -> int:
                 if len(items) > 50:
                     print(f"  ... and {len(items) - 50} more (use --json for all)")
     if not result.rows:
-        raise _no_rows(result)
+        raise no_rows(result, args)
     return 0
 
 
@@ -424,7 +419,7 @@ def _split_file(args) -> dict:
     args.seed = 0 if args.seed is None else args.seed
     result = load_data(args)
     if not result.rows:
-        raise _no_rows(result)
+        raise no_rows(result, args)
     rows, dropped = dedupe_rows(result.rows)  # `dropped`: how many rows are copies of an earlier one
     rows = rows if args.dedupe else result.rows
     # The Data page's default too (qa_table's 32 rows: 0.15, 5 held out, where 0.1 held out 4 and warned of it).
@@ -509,7 +504,7 @@ def _split_with_test_file(args) -> dict:
         )
     result = load_data(args)
     if not result.rows:
-        raise _no_rows(result)
+        raise no_rows(result, args)
     test_args = argparse.Namespace(**(vars(args) | {"file": args.test_file}))  # read as FILE is: --format, --map
     try:
         tested = load_data(test_args)
