@@ -14,7 +14,7 @@ Not known here: scoring (evaluate.py), Streamlit.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,11 +55,13 @@ class RunInfo:
         return get_template(self.template, tokenizer=tokenizer, source=self.template_source or None)
 
 
-def run_info(run_dir: str | Path, fix: str | None = None) -> RunInfo:
+def run_info(run_dir: str | Path, fix: str | None = None, split_fix: Callable[[str], str] | None = None) -> RunInfo:
     """Read a run's config and load its held-out rows the way training did. EvalError without a config.json, and the
     refusal of a dataset that cannot be read (a run that kept no copy of its rows: `run_data.DataRefused`; a saved
     split whose files do not read: `workspace.SplitDamaged`), each ending with `fix` where given (a page's way: its
-    boxes), else with the CLI's (--model, `data split`, --map)."""
+    boxes), else with the CLI's (--model, `data split`, --map). `split_fix(dataset)`, where given, ends the refusal of
+    a saved split whose files do not read instead (the run reads it by name: saving it again is enough), given the
+    split as the run's config names it."""
     from ftlib.run_data import DataRefused
     from ftlib.rundir import RunDir
     from ftlib.training import load_rows
@@ -76,7 +78,9 @@ def run_info(run_dir: str | Path, fix: str | None = None) -> RunInfo:
     except (DataRefused, SplitDamaged) as exc:
         if fix is None or not exc.fix:  # a run's own copy of its rows lost says its way on in any reader's words
             raise
-        raise type(exc)(exc.what, fix) from None
+        # A saved split's files (a fix of its own: `load_split`'s), read by name, need no new run, only saving again.
+        way = split_fix(str(config.dataset)) if split_fix and isinstance(exc, SplitDamaged) else fix
+        raise type(exc)(exc.what, way) from None
     meta = _split_meta(config, run.path)
     return RunInfo(
         model=config.model,

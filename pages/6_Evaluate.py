@@ -76,7 +76,7 @@ from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.kto_eval_view import labels_section
-from ui.labels import BASE_OF_RUN, RUN_DATA_FIX, in_form_words, on_model_page, template_label
+from ui.labels import BASE_OF_RUN, RUN_DATA_FIX, in_form_words, on_model_page, run_split_fix, template_label
 from ui.reward_eval_view import pairs_section
 from ui.row_picker import pick_item
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
@@ -104,7 +104,8 @@ def job_models(job: E.EvalJob):
 def cached_run_info(run_path: str, version: tuple) -> E.RunInfo:  # noqa: ARG001 (version: a new key when it changes)
     """`run_info`, read again when its config or, for a run that kept no copy of its rows, its split or file changes
     (`rows_version`): keyed by config.json's time alone, a split saved over kept its old held-out rows on the page."""
-    return E.run_info(run_path, fix=RUN_DATA_FIX)  # the page's way on, not `data split` or --map
+    # The page's way on, not `data split` or --map; a saved split that does not read is saved again, no new run.
+    return E.run_info(run_path, fix=RUN_DATA_FIX, split_fix=run_split_fix)
 
 
 # Once per version of the run's rows, not at each click: with 10,000 held-out rows, asking which have several replies

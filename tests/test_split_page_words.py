@@ -1,7 +1,7 @@
 """A saved split whose files do not read (cut short, edited) is said in the page's words on every page that opens it,
 and in the CLI's by the CLI: the pages showed "(the Data page's Split and save, or `python -m ftlib data split`)" to
 people with no shell (`workspace.load_split`'s `fix`, `ui.common.SPLIT_AGAIN`; Evaluate's run on such a split:
-`eval_runs.run_info`'s `fix`, `ui.labels.RUN_DATA_FIX`)."""
+`eval_runs.run_info`'s `split_fix`, `ui.labels.run_split_fix`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ftlib.cli import main
 from ftlib.testing import make_run
 from tests.test_page_reruns import TEST, TRAIN, open_page, save
 from ui.common import SPLIT_AGAIN
-from ui.labels import RUN_DATA_FIX
+from ui.labels import RUN_DATA_FIX, run_split_fix
 
 CLI_WORDS = ("python -m ftlib", "data split", "--")
 
@@ -48,7 +48,9 @@ def test_each_page_that_opens_the_split_says_the_pages_way(tiny_model_dir, page)
 
 
 def test_evaluate_of_a_run_that_kept_no_rows_of_the_split_says_the_pages_way(capsys, varied_dir, adapter_template):
-    """A run queued before runs kept their rows reads its saved split as it is now."""
+    """A run queued before runs kept their rows reads its saved split as it is now, by its name: saving the split
+    again is the way on, named with the split ('tides'), not `RUN_DATA_FIX`'s 'train a run on it' (no new run is
+    needed)."""
     workspace.save_split("tides", TRAIN, TEST, {"format": "messages"})
     config = {"model": str(varied_dir), "template": "tokenizer", "method": "lora", "dataset": "tides"}
     make_run("20260101-000000-lora-tides", config, adapter=adapter_template)
@@ -59,7 +61,8 @@ def test_evaluate_of_a_run_that_kept_no_rows_of_the_split_says_the_pages_way(cap
     at = open_page("pages/6_Evaluate.py", varied_dir)
     (error,) = [e.value for e in at.error]
     assert error.startswith("Could not read the run's configuration and held-out rows: ") and "test.jsonl" in error
-    assert error.endswith(RUN_DATA_FIX), error
+    assert error.endswith(run_split_fix("tides")), error
+    assert "Save the split 'tides' again" in error and "train a run" not in error and RUN_DATA_FIX not in error
     assert not [w for w in CLI_WORDS if w in error], error
 
 

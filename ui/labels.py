@@ -240,6 +240,21 @@ RUN_DATA_FIX = (
 )
 
 
+def run_split_fix(split: str) -> str:
+    """Evaluate's way on where a run that kept no copy of its rows reads a saved split whose files do not read
+    (`ftlib.eval_runs.run_info`'s `split_fix`): the run reads the split by its name, so saving it again is enough; no
+    new run (`RUN_DATA_FIX`). `split`: as the run's config names it.
+
+    >>> print(run_split_fix("tides"))  # doctest: +NORMALIZE_WHITESPACE
+    Save the split 'tides' again (the run reads it by that name): open its data file on the **Data** page and press
+    **Save split** under **Split and save**; or pick another run in the **Run** box above.
+    """
+    return (
+        f"Save the split '{split}' again (the run reads it by that name): open its data file on the **Data** page and "
+        "press **Save split** under **Split and save**; or pick another run in the **Run** box above."
+    )
+
+
 def on_model_page(message: str, base: str) -> str:
     """An engine refusal of a run's model (`ftlib.modelset.check_tuned`, worded for the CLI) as Compare and Evaluate
     say it: the base it was trained on by the page's own way to it, `base` (`BASE_IN_SIDEBAR`, `BASE_OF_RUN`), not
@@ -422,6 +437,7 @@ __all__ = [
     "failed_run_words",
     "model_box_words",
     "policy_label",
+    "run_split_fix",
     "set_on_train",
     "setting_label",
     "source_words",
