@@ -170,6 +170,16 @@ def template_report(
 SCORED = ", scored as the template writes it"  # after the held-out rows a message names
 
 
+def report_blocks(found: list[Check]) -> list[tuple[str, str]]:
+    """(severity, text) of each problem in `found` (a run's pre-launch checks, both splits), one block per problem:
+    the held-out rows' message joins the training rows' where the fix is the same (a walk saw four error blocks, each
+    with the same 70-word fix, for two checks on two splits)."""
+    merged: dict[tuple[str, str, str], list[str]] = {}
+    for check in found:
+        merged.setdefault((check.severity, check.code, check.fix), []).append(check.message)
+    return [(severity, f"{both_splits(messages)} {fix}") for (severity, _, fix), messages in merged.items()]
+
+
 def both_splits(messages: list[str]) -> str:
     """The messages of one problem with one fix (`template_report`'s, training's then held-out's) as one text: where
     the held-out rows' words are the training rows' (one wording each), said once for both splits.
@@ -444,8 +454,9 @@ def check_eot_trained(enc: Encoded, template: ChatTemplate) -> Check | None:
         f"The end of {replies_named(bad)} is not trained as a single special token (expected {eot!r}): the "
         "model never learns to stop and will ramble at inference, while the loss curve looks fine.",
         "Use a built-in template with the 'all_assistant' or 'last_assistant' policy; in a custom template "
-        "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces, add it "
-        "as a special token.",
+        "put the end-of-turn marker inside {% generation %}; if the marker is split into pieces (this tokenizer "
+        "does not know it), pick a template whose markers it knows, e.g. the model's own: training does not add "
+        "tokens.",
     )
 
 

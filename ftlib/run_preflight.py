@@ -24,6 +24,7 @@ from ftlib.loss_types import loss_type_warnings
 from ftlib.methods import PACKING_METHODS, kto_kl_warnings
 from ftlib.references import measured_by
 from ftlib.rows import row_kind
+from ftlib.tokenizer_checks import check_missing_special_tokens
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
 
 # Rows named in a warning before "and N more".
@@ -175,13 +176,11 @@ def preflight(config: RunConfig, tokenizer=None, rows: tuple[list[dict], list[di
     found = checks.template_report(encoded, template, train_numbers, total=len(train))
     found += checks.template_report(eval_encoded, template, eval_numbers, "held-out")
     found += prompt_checks.generation_prompt_report(encoded, tokenizer, template)  # a prompt training never has
-    # One block per problem: the held-out rows' message joins the training rows' where the fix is the same (a walk saw
-    # four error blocks, each with the same 70-word fix, for two checks on two splits).
-    merged: dict[tuple[str, str, str], list[str]] = {}
-    for check in found:
-        merged.setdefault((check.severity, check.code, check.fix), []).append(check.message)
-    for (severity, _, fix), messages in merged.items():
-        (report.errors if severity == "error" else report.warnings).append(f"{checks.both_splits(messages)} {fix}")
+    # Markers the tokenizer splits are trained as pieces, and generation may not stop at them (`tokens` says it too).
+    chats = any(row_kind(r) != "text" for r in train + test)  # a text row is written without the template
+    found += [c for c in [check_missing_special_tokens(tokenizer, template)] if c is not None and chats]
+    for severity, text in checks.report_blocks(found):  # one block per problem, both splits'
+        (report.errors if severity == "error" else report.warnings).append(text)
     if eval_dropped:
         one = len(eval_dropped) == 1
         said = (  # a GRPO prompt is scored by its answers' rewards, and left out when the max length cuts it

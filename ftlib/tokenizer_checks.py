@@ -34,7 +34,8 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
         "missing_special_tokens",
         "warning",
         f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
-        "each is split into several ordinary tokens, so the model cannot emit it as one stop signal.",
+        "each is split into several ordinary tokens, so the model learns it as several pieces, not one stop signal, "
+        "and generation may not stop at it.",
         (
             "Use the model's own template"
             if has_own_template(tokenizer)
