@@ -401,9 +401,10 @@ def test_runs_list_names_the_workspace_it_read(monkeypatch, tmp_path, capsys):
     assert "set it to the folder the studio server was started with" in out
 
 
-def test_runs_commands_take_the_name_the_pages_show(capsys):
+def test_runs_commands_take_the_name_the_pages_show(capsys, no_training):
     """Walk 8B: `runs resume ana-team` (the name on the pages) said "There is no run 'ana-team'": only the full id was
-    taken. A name one run has stands for it; a name several runs have is refused with their ids."""
+    taken. A name one run has stands for it; a name several runs have is refused with their ids, unless one of them
+    is the only one the command can act on (resume: the stopped one; tests/test_cli_walk_h163.py)."""
     from ftlib.testing import make_run
 
     make_run("20261130-173905-lora-ana-team", {"name": "ana-team"}, max_steps=6)
@@ -414,9 +415,11 @@ def test_runs_commands_take_the_name_the_pages_show(capsys):
     assert main(["runs", "log", "ana-team"]) == 0
     assert main(["runs", "delete", "ana-team", "--yes"]) == 0
     assert "deleted 20261130-173905-lora-ana-team" in capsys.readouterr().out
-    assert main(["runs", "resume", "ben"]) == 2
+    assert main(["runs", "show", "ben"]) == 2
     err = capsys.readouterr().err
     assert "Several runs are named 'ben': 20261130-181000-lora-ben-y, 20261130-180000-lora-ben-x" in err
+    assert main(["runs", "resume", "ben"]) == 0
+    assert capsys.readouterr().out.startswith("20261130-180000-lora-ben-x: queued")
     assert main(["runs", "stop", "nobody"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: There is no run 'nobody', by id or by name, in ") and "FTLIB_WORKSPACE" in err

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from ftlib.cli import main
+from tests.test_cli_errors import one_error_line
 
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}]}
 
@@ -34,3 +35,24 @@ def test_a_file_no_format_reads_still_lists_its_rows(tmp_path, capsys):
     assert main(["data", "inspect", str(path), "--format", "messages"]) == 2
     captured = capsys.readouterr()
     assert "line 1:" in captured.out and captured.err.startswith("error: no valid rows in")
+
+
+def test_stop_and_resume_take_a_shared_name_when_one_run_of_it_can_be_acted_on(capsys, no_training):
+    """`runs stop ben` was refused ("Several runs are named 'ben'") where only one ben run was queued or running:
+    stop acts on those only, so the name was not ambiguous. The same for resume, where one of them is resumable."""
+    from ftlib import runs
+    from ftlib.testing import make_run
+
+    done, waiting = "20261201-090000-lora-ben-done", "20261201-091000-lora-ben-waits"
+    make_run(done, {"name": "ben"}, max_steps=6)
+    make_run(waiting, {"name": "ben"}, state="queued", max_steps=6)
+    assert main(["runs", "stop", "ben"]) == 0
+    assert capsys.readouterr().out.startswith(f"{waiting}: stopped")  # the id it stopped, first on its line
+    assert runs.find(waiting).read_status()["state"] == "interrupted"
+    assert runs.find(done).read_status()["state"] == "finished"
+    assert main(["runs", "resume", "ben"]) == 0  # the stopped one is the only one that can resume
+    assert capsys.readouterr().out.startswith(f"{waiting}: queued")
+    make_run("20261201-092000-lora-ben-failed", {"name": "ben"}, state="failed", max_steps=6)
+    make_run("20261201-093000-lora-ben-too", {"name": "ben"}, state="failed", max_steps=6)
+    line = one_error_line(capsys, ["runs", "resume", "ben"])  # two can resume: which is not said by the name
+    assert line.startswith("error: Several runs are named 'ben': "), line

@@ -179,12 +179,14 @@ def workspace_words(folder=None, seen: str = "runs") -> str:
     )
 
 
-def run_id(given: str, folder_too: bool = False, hint: str = "") -> str:
+def run_id(given: str, folder_too: bool = False, hint: str = "", among=None) -> str:
     """The run `given` names: its id (the folder name `runs list` shows), or the name the pages show for it (the
     name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it.
 
-    Several runs with that name are refused with their ids; no run is refused naming the workspace that was read
-    (`folder_too`: the command also takes a folder, which `given` is not; `hint`: what to do, after the sentence).
+    Several runs with that name are refused with their ids, unless exactly one of them passes `among` (a RunSummary
+    -> bool: the runs the command can act on, `runs stop` the running ones); no run is refused naming the workspace
+    that was read (`folder_too`: the command also takes a folder, which `given` is not; `hint`: what to do, after
+    the sentence).
     Every command that takes a run resolves it here (`runs ...`, `sample --adapter`, `evaluate`, `score`).
     """
     from ftlib import runs
@@ -194,9 +196,11 @@ def run_id(given: str, folder_too: bool = False, hint: str = "") -> str:
         return runs.find(given).id
     except runs.RunError:
         pass
-    named = [r.id for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given.strip()]
-    if len(named) == 1:
-        return named[0]
+    named = [r for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given.strip()]
+    acted = [r.id for r in named if among is not None and among(r)]
+    if len(named) == 1 or len(acted) == 1:  # one named run the command can act on: unambiguous, its id is printed
+        return acted[0] if acted else named[0].id
+    named = [r.id for r in named]
     if named:
         raise UserError(f"Several runs are named '{given}': {', '.join(named)}. Give one of these ids.")
     where = f"in {workspace_words()}. {hint}`python -m ftlib runs list` shows the runs."
@@ -406,7 +410,8 @@ def _stop(args) -> int:
     from ftlib import runs
     from ftlib.run_people import cli_user, warnings_to
 
-    chosen = run_id(args.id) if args.id else _the_active_run()
+    stoppable = lambda r: r.state in (*runs.ACTIVE, "queued")  # noqa: E731 (as _the_active_run picks)
+    chosen = run_id(args.id, among=stoppable) if args.id else _the_active_run()
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the stop done
         status = runs.stop(chosen, by=cli_user())
     state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
@@ -431,7 +436,7 @@ def _resume(args) -> int:
     from ftlib import runs
     from ftlib.run_people import cli_user, warnings_to
 
-    args.id = run_id(args.id)
+    args.id = run_id(args.id, among=lambda r: r.resumable)
     log = runs.find(args.id).log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
     with warnings_to(sys.stderr):
