@@ -155,6 +155,15 @@ def _num(value: float) -> str:
     return f"{value:+.3f}" if abs(value) < 1e4 else f"{value:+.3g}"  # as the Evaluate page shows a loss change
 
 
+def _too_few_why(clears: str, noun: str) -> str:
+    """Why `TOO_FEW` stands beside an interval that clears `clears` (the verdict it would give is not given).
+
+    >>> _too_few_why("0", "row")
+    ' (the interval clears 0, but under 5 rows one odd row can decide it)'
+    """
+    return f" (the interval clears {clears}, but under {plural(MIN_ROWS, noun)} one odd {noun} can decide it)"
+
+
 @dataclass(frozen=True)
 class PairedChange:
     """How sure a per-row change (tuned - base) is: `n` rows with a finite change (`left_out`: rows without one),
@@ -193,6 +202,8 @@ class PairedChange:
                 f"{_num(self.high)})"
             )
             verdict = self.verdict.replace("rows", plural(2, noun).removeprefix("2 "))
+            if self.verdict == TOO_FEW and self.low is not None and (self.high < 0 or self.low > 0):
+                verdict += _too_few_why("0", noun)  # the interval beside it would say otherwise: why it does not
             said = f"{measure} is {most} on {counts[most]} of {counted}{also}; {spread}: {verdict}."
         if self.left_out:
             said += f" {plural(self.left_out, noun)} without a finite {missing} left out."
@@ -305,6 +316,8 @@ class Share:
             LOWER: f"clearly less than chance ({self.chance:.0%})",
             NOISE: f"within noise of chance ({self.chance:.0%})",
         }.get(self.verdict, self.verdict.replace("rows", plural(2, noun).removeprefix("2 ")))
+        if self.verdict == TOO_FEW and (self.low > self.chance or self.high < self.chance):
+            against += _too_few_why(f"chance ({self.chance:.0%})", noun)
         return f"{counted} ({self.k / self.n:.0%}, 95% interval {self.low:.0%} to {self.high:.0%}): {against}."
 
     def as_dict(self, prefix: str) -> dict:

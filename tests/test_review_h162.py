@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ftlib import workspace
+from ftlib.eval_stats import paired_change, share
+from ftlib.testing import make_run
 from tests.test_cli_errors import one_error_line
-from tests.test_evaluate_runs import KTO_ROWS, nothing_loads, reward_run  # noqa: F401 (fixtures)
+from tests.test_evaluate_runs import KTO_ROWS, cli, nothing_loads, reward_run  # noqa: F401 (fixtures)
 
 
 @pytest.mark.usefixtures("nothing_loads")
@@ -45,3 +47,33 @@ def test_runs_export_out_named_as_a_file_is_refused_before_the_export_is_built(t
     from ftlib.export_out import check_out
 
     check_out(out)
+
+
+def test_evaluate_of_a_kto_run_prints_no_pairs_count_of_zero(varied_dir, adapter_template, capsys):
+    """`evaluate` of a KTO run printed `pairs: 0` among its figures, as if pairs had been looked for and not found
+    (its good-labelled answers are references; a pair is a DPO row). --json keeps the key: pages read it."""
+    workspace.save_split("kto", KTO_ROWS, KTO_ROWS)
+    make_run("kto-run", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=adapter_template)
+    code, out, err = cli(capsys, "evaluate", "kto-run", "--max-new-tokens", "2")
+    assert code == 0 and "rows: 2\n" in out, err
+    assert "pairs:" not in out, out
+
+
+def test_too_few_rows_beside_an_interval_clear_of_0_says_why_the_interval_does_not_decide():
+    """Three rows whose 95% interval excluded 0 read "...(95% interval -1.124 to -0.876): too few rows to tell", a
+    contradiction to a reader. Under MIN_ROWS the rule decides, by design (eval_stats' docstring: one odd row decides
+    a few rows' interval): now said beside it. An interval across 0 needs no such words."""
+    clear = paired_change([2.0, 2.1, 1.9], [1.0, 1.05, 0.95]).sentence()
+    assert clear.endswith(
+        "(95% interval -1.124 to -0.876): too few rows to tell (the interval clears 0, but under 5 rows one odd row "
+        "can decide it)."
+    ), clear
+    assert paired_change([2.0, 2.1, 1.9], [2.5, 1.05, 1.95]).sentence().endswith(": too few rows to tell.")
+    assert (
+        share(4, 4, chance=0.2)
+        .sentence("{k} went the chosen way")
+        .endswith(
+            ": too few pairs to tell (the interval clears chance (20%), but under 5 pairs one odd pair can decide it)."
+        )
+    )
+    assert share(2, 3).sentence("{k} went the chosen way").endswith(": too few pairs to tell.")

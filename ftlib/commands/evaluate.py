@@ -537,7 +537,7 @@ def _report(
         )
     else:
         for key, value in agg.items():
-            if value is None:  # "row_change_low: None" (too few rows for an interval) said nothing; --json keeps it
+            if value is None or (key, value) == ("pairs", 0):  # "row_change_low: None", "pairs: 0": --json keeps them
                 continue
             if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
                 value = "; ".join(f"{name} = {label}" for name, label in value.items())
