@@ -76,9 +76,9 @@ def test_tokenizer_template_and_policies(sft_file, capsys):
 
 
 def test_max_length_cuts_and_errors_exit_1(sft_file, capsys):
-    code, out = run_json(capsys, sft_file, "--row", 1, "--template", "chatml", "--max-length", 8)
+    code, out = run_json(capsys, sft_file, "--row", 1, "--template", "chatml", "--max-length", 16)
     assert code == 1  # every trained token is cut: an error-level check
-    assert len(out["input_ids"]) == 8 and out["truncated"]
+    assert len(out["input_ids"]) == 16 and out["truncated"]
     assert out["checks"][0]["code"] == "no_trained_tokens" and out["checks"][0]["severity"] == "error"
     assert {t["role"] for t in out["cut_turns"]} >= {"assistant"}
 
@@ -155,7 +155,8 @@ def test_custom_template_file(sft_file, tmp_path, capsys):
     [
         (["--row", "2"], "--row 2 is out of range"),
         (["--row", "-1"], "out of range"),
-        (["--max-length", "0"], "positive number"),
+        # As train and batch say it (it said "a positive number of tokens", which 8 is): tests/test_cli_walk_h163.py
+        (["--max-length", "0"], "0 is out of range: a run's max_length is at least 16 and at most 131072"),
     ],
 )
 def test_bad_input_exits_2(sft_file, capsys, args, message):

@@ -56,3 +56,17 @@ def test_stop_and_resume_take_a_shared_name_when_one_run_of_it_can_be_acted_on(c
     make_run("20261201-093000-lora-ben-too", {"name": "ben"}, state="failed", max_steps=6)
     line = one_error_line(capsys, ["runs", "resume", "ben"])  # two can resume: which is not said by the name
     assert line.startswith("error: Several runs are named 'ben': "), line
+
+
+@pytest.mark.parametrize("command", ["tokens", "batch", "data inspect"])
+@pytest.mark.parametrize("length", ["0", "8"])
+def test_a_max_length_a_run_cannot_have_is_refused_in_one_way(tmp_path, capsys, command, length):
+    """`tokens --max-length 0` said "must be a positive number of tokens" (and took 8), where `batch` and `data
+    inspect` say a run's max_length is at least 16: one rule, one message (commands.run_setting_int)."""
+    path = tmp_path / "chats.jsonl"
+    path.write_text(json.dumps(CHAT) + "\n")
+    line = one_error_line(capsys, [*command.split(), str(path), "--max-length", length])
+    assert line.startswith(
+        f"error: {command}: argument --max-length: {length} is out of range: a run's max_length is at least 16 and at "
+        "most 131072"
+    ), line

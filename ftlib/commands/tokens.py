@@ -23,6 +23,7 @@ from ftlib.commands import (
     file_notes,
     inspect_command,
     load_data,
+    run_setting_int,
     skipped_rows,
     skipped_said,
     skipped_warning,
@@ -77,7 +78,7 @@ def register(sub) -> None:
     add_policy_option(p)
     p.add_argument(
         "--max-length",
-        type=int,
+        type=run_setting_int("max_length"),  # a run's limits, in train's and batch's words
         default=None,
         help="cut sequences to this many tokens, as a run does (default: none, the row shown whole, with a warning "
         "when a run at its default max length would cut it)",
@@ -140,8 +141,6 @@ def _run(args) -> int:
     from ftlib.tokenizer_checks import PREVIEW_ONLY
     from ftlib.tokens import encode_row, parts
 
-    if args.max_length is not None and args.max_length < 1:
-        raise UserError(f"--max-length must be a positive number of tokens (got {args.max_length}).")
     result = load_data(args)
     _check_row(result, args)
     tokenizer = load_tokenizer(args.model)
