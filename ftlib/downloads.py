@@ -131,10 +131,14 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
 
 
 def downloads(run: RunDir) -> list[Download]:
-    """What a finished run can be downloaded as (empty before it finishes), in the order to offer them."""
+    """What a finished run can be downloaded as (empty before it finishes), in the order to offer them; where its
+    config.json does not read, its own adapter or model alone."""
     if run.read_status().get("state") != "finished":  # a result folder there is not its result (yet)
         return []
     config = run.read_config()
+    if not config:  # config.json does not read: the base it named is lost, and a merged model or GGUF file would be
+        # built on the default model instead (another model, or a load that fails): the run's own adapter or model only
+        return _model_downloads(run, config)[:1]
     if config.get("method") == "reward":
         return _reward_downloads(run)
     models = _model_downloads(run, config)  # none: its result was deleted or moved, and nothing is offered

@@ -74,3 +74,22 @@ def test_a_damaged_run_names_the_train_pages_buttons_not_the_clis_commands(capsy
     at = open_page("pages/4_Train.py", tiny_model_dir)
     (warning,) = [w.value for w in at.warning if w.value.startswith(f"{damaged}.json is not complete JSON")]
     assert warning.endswith(way) and "python -m ftlib" not in warning, warning
+
+
+def test_a_finished_run_whose_config_does_not_read_offers_its_download_not_the_clis_commands(
+    capsys, varied_dir, adapter_template
+):
+    """What it trained still exports: the page says its download under Export (the adapter alone: a merged model or a
+    GGUF file would be built on the default model, the base its config named being lost), not `runs export ID` and
+    `sample --adapter ID --model`, which `runs show` keeps. Compare and Evaluate do not offer it (no base known)."""
+    save("tides")
+    config = {"model": str(varied_dir), "template": "tokenizer", "dataset": "tides"}
+    run = make_run("20260101-000000-lora-kept", config, adapter=adapter_template)
+    (run.path / "config.json").write_text('{"model": "/some/ba')
+    assert main(["runs", "show", run.id]) == 0
+    assert f"(`python -m ftlib runs export {run.id}`; `sample --adapter {run.id} --model`" in capsys.readouterr().out
+    at = open_page("pages/4_Train.py", varied_dir)
+    (warning,) = [w.value for w in at.warning if w.value.startswith("config.json is not complete JSON")]
+    assert " What it trained can still be downloaded (**Export** below). " in warning, warning
+    assert "python -m ftlib" not in warning and "sample --adapter" not in warning, warning
+    assert [b.proto.label.split(" · ")[0] for b in at.get("download_button")] == ["Download the adapter (PEFT, .zip)"]

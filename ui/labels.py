@@ -336,6 +336,12 @@ _RUN_BUTTONS = (
     (re.compile(r" \(`python -m ftlib runs resume \S+` or `runs delete \S+`; Resume and Delete on the Train page\)"),
      " (**Resume** and **Delete…** below)"),
     (re.compile(r" \(`python -m ftlib runs delete \S+`, or Delete on the Train page\)"), " (**Delete…** below)"),
+    # What a run whose config.json does not read trained: the page offers its own adapter or model to download
+    # (`ftlib.downloads.downloads`, under Export); it samples it nowhere (Compare and Evaluate need the base the
+    # config named).
+    (re.compile(r" still exports and samples \(`python -m ftlib runs export \S+`; `sample --adapter \S+ --model` "
+                r"its base model\)"),
+     " can still be downloaded (**Export** below)"),
 )  # fmt: skip
 
 
@@ -366,13 +372,17 @@ def model_box_words(message: str) -> str:
 
 def damaged_run_words(message: str) -> str:
     """A damaged run's words (`RunSummary.unreadable`) as the Train page says them above the run's buttons: the
-    buttons, not `python -m ftlib runs resume|delete ID`. Any other message as it is.
+    buttons, not `python -m ftlib runs resume|delete ID`, and its downloads, not `runs export ID` and `sample`. Any
+    other message as it is.
 
     >>> print(damaged_run_words("Resume it, or delete it (`python -m ftlib runs resume r-1` or `runs delete r-1`; "
     ...                         "Resume and Delete on the Train page)."))
     Resume it, or delete it (**Resume** and **Delete…** below).
     >>> print(damaged_run_words("delete it then (`python -m ftlib runs delete r-1`, or Delete on the Train page)."))
     delete it then (**Delete…** below).
+    >>> print(damaged_run_words("What it trained still exports and samples (`python -m ftlib runs export r-1`; "
+    ...                         "`sample --adapter r-1 --model` its base model)."))
+    What it trained can still be downloaded (**Export** below).
     """
     for cli, page in _RUN_BUTTONS:
         message = cli.sub(page, message)
