@@ -95,7 +95,10 @@ def test_map_and_format_make_the_rows_the_run_trains_resumes_and_is_evaluated_on
     assert data["read_with"] == {"format": "preference", "map": ["question=prompt", "better=chosen", "worse=rejected"]}
     assert main(["runs", "show", run.id]) == 0
     shown = capsys.readouterr().out
-    assert "rows: 6 training, 2 held out, kept when it was queued; the file read as preference with --format " in shown
+    assert (
+        "rows: 6 training, 2 held out, kept when it was queued; the file read as preference pairs (preference) with "
+        "--format " in shown
+    )
     # The file changes after the run was queued: the run's rows do not.
     write_rows(tmp_path / "ranked.jsonl", RANKED[:1])
     assert load_rows(run.config(), run.path)[:2] == (train, test)

@@ -29,7 +29,7 @@ def test_runs_show_says_how_a_saved_splits_file_was_read(tmp_path, capsys, tiny_
     shown = capsys.readouterr().out
     assert (
         "rows: 6 training, 2 held out, kept when it was queued; the split made from ranked.jsonl read as preference "
-        "with --map question=prompt --map better=chosen --map worse=rejected\n"
+        "pairs (preference) with --map question=prompt --map better=chosen --map worse=rejected\n"
     ) in shown
 
 

@@ -77,3 +77,27 @@ def test_too_few_rows_beside_an_interval_clear_of_0_says_why_the_interval_does_n
         )
     )
     assert share(2, 3).sentence("{k} went the chosen way").endswith(": too few pairs to tell.")
+
+
+def test_runs_show_of_a_kto_run_says_its_good_and_bad_rewards_and_the_format_in_words(capsys):
+    """`runs show` of a KTO run had no reward line (DPO's says its reward accuracy) and said "read as
+    unpaired_preference" where the pages say the format in words (format_notes.format_label)."""
+    from ftlib import runs
+    from ftlib.cli import main
+    from ftlib.commands.runs import _rows_said
+
+    metrics = [
+        {"kind": "train", "step": 1, "loss": 0.4, "rewards_chosen": 0.5, "rewards_rejected": -0.25},
+        {"kind": "train", "step": 2, "loss": 0.03, "rewards_chosen": 4.5262, "rewards_rejected": -2.7349},
+        {"kind": "eval", "step": 2, "eval_loss": 0.2, "eval_rewards_chosen": 1.2041, "eval_rewards_rejected": -0.8712},
+    ]
+    make_run("kto-shown", {"method": "kto", "dataset": "chat_style"}, metrics=metrics)
+    assert main(["runs", "show", runs.find("kto-shown").id]) == 0
+    out = capsys.readouterr().out
+    assert "rewards (last training step): good +4.526, bad -2.735\n" in out, out
+    assert ", rewards good +1.204, bad -0.871" in out, out
+    data = {"from": "file", "format": "unpaired_preference", "train_rows": 6, "test_rows": 2}
+    assert _rows_said(data) == (
+        "6 training, 2 held out, kept when it was queued; the file read as answers marked good or bad "
+        "(unpaired_preference)"
+    )

@@ -258,8 +258,10 @@ def _show(args) -> int:
         "message",
         "path",
     ):
-        if key == "reward_accuracy" and info.get(key) is None:
-            continue  # DPO's and a reward model's; "None" for every other run said nothing
+        if key == "reward_accuracy" and info.get(key) is None:  # DPO's and a reward model's; "None" said nothing
+            if sides := _kto_rewards(info, "train"):  # KTO's, which has no pairs: its good and bad answers' rewards
+                print(f"rewards (last training step): {sides}")
+            continue
         if key in ("train_loss", "eval_loss") and summary.score == "reward":  # GRPO's surrogate: 1.49e-08 read as a
             if key == "eval_loss":  # result (its reward is what it is judged by, said next); --json keeps them
                 print(f"training: {summary.train_text}\nheld-out: {summary.eval_text}")
@@ -350,11 +352,32 @@ def _mean_words(run_id: str, summary) -> str:
 
 def _held_out_accuracy(info: dict) -> str:
     """DPO's held-out reward accuracy for the held-out line (", reward accuracy 75%"), from the last evaluation that
-    measured it; "" for other methods or before one."""
+    measured it; KTO's rewards of the good and the bad answers (", rewards good +1.204, bad -0.871"); "" for other
+    methods or before one."""
     evals = [
         m for m in info.get("metrics", []) if m.get("kind") == "eval" and m.get("eval_reward_accuracy") is not None
     ]
-    return f", reward accuracy {evals[-1]['eval_reward_accuracy']:.0%}" if evals else ""
+    if evals:
+        return f", reward accuracy {evals[-1]['eval_reward_accuracy']:.0%}"
+    return f", rewards {sides}" if (sides := _kto_rewards(info, "eval")) else ""
+
+
+def _kto_rewards(info: dict, kind: str) -> str:
+    """A KTO run's implicit rewards (beta x the log-ratio against the starting model) of its good and its bad answers
+    at its last `kind` ("train", "eval") record that has them: "good +4.526, bad -2.735" (a side a batch of one label
+    did not log left out); "" for other methods, whose records have a reward accuracy instead, or before one.
+
+    >>> _kto_rewards({"metrics": [{"kind": "train", "rewards_chosen": 4.5262, "rewards_rejected": -2.7349}]}, "train")
+    'good +4.526, bad -2.735'
+    """
+    at = "eval_" if kind == "eval" else ""
+    keys = [("good", f"{at}rewards_chosen"), ("bad", f"{at}rewards_rejected")]
+    logged = [
+        m
+        for m in info.get("metrics", [])
+        if m.get("kind") == kind and f"{at}reward_accuracy" not in m and any(m.get(k) is not None for _, k in keys)
+    ]
+    return ", ".join(f"{w} {logged[-1][k]:+.3f}" for w, k in keys if logged[-1].get(k) is not None) if logged else ""
 
 
 def _kept_words(run_id: str, summary) -> str:
@@ -382,24 +405,26 @@ def _rows_said(data: dict) -> str:
 
     >>> _rows_said({"from": "file", "format": "preference", "read_with": {"map": ["good=chosen"]}, "rows_left_out": 2,
     ...             "total_rows": 6, "train_rows": 3, "test_rows": 1})
-    '3 training, 1 held out, kept when it was queued; the file read as preference with --map good=chosen; 2 of its 6 \
-rows not usable, left out'
+    '3 training, 1 held out, kept when it was queued; the file read as preference pairs (preference) with --map \
+good=chosen; 2 of its 6 rows not usable, left out'
     >>> _rows_said({"from": "split", "format": "preference", "split_of": "ranked.csv", "train_rows": 3, "test_rows": 1,
     ...             "column_map": {"chosen": "better"}})
-    '3 training, 1 held out, kept when it was queued; the split made from ranked.csv read as preference with --map \
-better=chosen'
+    '3 training, 1 held out, kept when it was queued; the split made from ranked.csv read as preference pairs \
+(preference) with --map better=chosen'
     """
     from ftlib.errors import plural
+    from ftlib.format_notes import format_label
     from ftlib.run_data import mapped_words, read_with_words
 
     said = f"{data.get('train_rows', '?')} training, {data.get('test_rows', '?')} held out, kept when it was queued"
     if data.get("from") == "split" and data.get("format"):  # the Train page's runs: how the Data page read the file
         mapped = mapped_words(data.get("column_map"))
         made = f" made from {data['split_of']}" if data.get("split_of") else ""
-        said += f"; the split{made} read as {data['format']}" + (f" with {mapped}" if mapped else "")
+        said += f"; the split{made} read as {format_label(data['format'])}" + (f" with {mapped}" if mapped else "")
     if data.get("from") in ("file", "sample"):
         given = read_with_words(data)
-        said += f"; the {data['from']} read as {data.get('format')}" + (f" with {given}" if given else "")
+        fmt = format_label(data["format"]) if data.get("format") else None  # "answers marked good or bad (...)"
+        said += f"; the {data['from']} read as {fmt}" + (f" with {given}" if given else "")
         bad = data.get("rows_left_out") or 0
         if bad:
             said += f"; {bad} of its {plural(data.get('total_rows') or 0, 'row')} not usable, left out"
