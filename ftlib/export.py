@@ -159,11 +159,18 @@ def export_merged(run: RunDir) -> Path:
     merged into it once, saved in the dtype the base is stored in (`saved_dtype`) and cached as `merged/` (built
     again when a file of it was damaged or lost since). A QLoRA run's base is the one its adapter trained on and the
     studio samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns:
-    the second finds the first one's `merged/` and returns it.
+    the second finds the first one's `merged/` and returns it. ExportError where config.json does not read (the
+    base it names is lost).
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
         return export_model(run)
+    if not run.read_config():  # the base is the one config.json names: read as {}, it would be the default model
+        raise ExportError(
+            f"Run '{run.id}' cannot be merged: its config.json does not read, so the base its adapter goes on is not "
+            f"known. Export its adapter (`python -m ftlib runs export {run.id}`) and load it on its base, or restore "
+            "config.json from a backup."
+        )
     adapter, tokenizer = _adapter(run)  # the merged model's tokenizer is the adapter's, saved with it
     target = run.merged_dir
     if _is_merged_export(target) and _current(run, target):

@@ -93,3 +93,18 @@ def test_a_finished_run_whose_config_does_not_read_offers_its_download_not_the_c
     assert " What it trained can still be downloaded (**Export** below). " in warning, warning
     assert "python -m ftlib" not in warning and "sample --adapter" not in warning, warning
     assert [b.proto.label.split(" · ")[0] for b in at.get("download_button")] == ["Download the adapter (PEFT, .zip)"]
+
+
+@pytest.mark.parametrize("how", [["--merged"], ["--gguf", "q8_0"]])
+def test_runs_export_merges_no_adapter_whose_runs_config_does_not_read(capsys, varied_dir, adapter_template, how):
+    """The base a merge loads is the one config.json names: read as empty, it was the default model."""
+    config = {"model": str(varied_dir), "template": "tokenizer", "dataset": "tides"}
+    run = make_run("20260101-000000-lora-kept", config, adapter=adapter_template)
+    (run.path / "config.json").write_text('{"model": "/some/ba')
+    assert main(["runs", "export", run.id, *how]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"error: Run '{run.id}' cannot be merged: its config.json does not read")
+        and err.count("\n") == 1
+    ), err
+    assert not run.merged_dir.exists()
