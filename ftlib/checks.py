@@ -16,10 +16,11 @@ line_separator_in_text, zero_width_in_text. The generation-prompt check (generat
 `ftlib.prompt_checks`, those of the tokenizer's special tokens (missing_special_tokens, double_bos, pad_is_eos,
 padding_side, control_token_in_text) in `ftlib.tokenizer_checks`, those of what a template does to the row's messages
 (tool_calls_dropped, tools_not_shown, reasoning_dropped, reasoning_inline, text_joins_turns, system_dropped,
-message_dropped, reply_dropped, system_as_assistant), of tool calls a policy leaves untrained (tool_calls_untrained)
-and of characters nobody sees in them (line_separator_in_text, zero_width_in_text) in `ftlib.message_checks`;
-cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens` without --max-length)
-is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model reads (`longer_fix`).
+message_dropped, reply_dropped, system_as_assistant, not_prefix_preserving), of tool calls a policy leaves untrained
+(tool_calls_untrained) and of characters nobody sees in them (line_separator_in_text, zero_width_in_text) in
+`ftlib.message_checks`; cut_in_training (what a run at its default max length would cut of a row shown whole: `tokens`
+without --max-length) is `ftlib.run_preflight.run_cut_check`. No fix asks for a longer max length than the model
+reads (`longer_fix`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ftlib.errors import numbered, plural
 from ftlib.message_checks import (
     IN_ANOTHER_FORM,
     REWRITE_FIX,
+    check_prefix_preserving,
     check_reasoning_dropped,
     check_reasoning_inline,
     check_system_as_assistant,
@@ -44,15 +46,15 @@ from ftlib.message_checks import (
     left_out,
     messages_dropped_checks,
     rewritten,
+    without_final_eos,
 )
 from ftlib.prompt_checks import (
     check_generation_prompt,
     check_no_generation_prompt,
     messages_named,
     replies_named,
-    sampled_turns,
 )
-from ftlib.templates import ChatTemplate, TemplateError, render
+from ftlib.templates import ChatTemplate
 from ftlib.tokenizer_checks import (
     check_double_bos,
     check_missing_special_tokens,
@@ -521,36 +523,6 @@ def check_truncation(enc: Encoded, context: int | None = None) -> Check | None:
         f"The max length of {len(enc.input_ids)} tokens cuts {replies}, {', '.join(cuts)}{more}: {cost}.",
         longer_fix(len(enc.all_ids), context, "long rows"),
     )
-
-
-def without_final_eos(text: str, template: ChatTemplate) -> str:
-    """A conversation rendered to its end, less a conversation-final eos that is not the end-of-turn marker
-    (Phi-3 writes `<|end|>` after each turn and `<|endoftext|>` after the last)."""
-    eos, trimmed = template.eos, text.rstrip()
-    return trimmed[: -len(eos)] if eos and eos != template.end_of_turn and trimmed.endswith(eos) else text
-
-
-def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
-    """Rendering the conversation up to each assistant turn must give a prefix of the full rendering: each turn's of a
-    short row, the first and last few and the first of each kind of a long one (`prompt_checks.sampled_turns`: each
-    render is as long as the row, so rendering every prefix grew with the square of the turns)."""
-    replies = [k for k, message in enumerate(enc.messages[:-1]) if message["role"] == "assistant"]
-    for k in sampled_turns(enc.messages, replies):
-        try:
-            prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
-        except TemplateError:
-            continue  # templates may refuse partial conversations; that is not a rewrite
-        if not enc.text.startswith(prefix) and not enc.text.startswith(without_final_eos(prefix, template)):
-            return Check(
-                "not_prefix_preserving",
-                "warning",
-                f"The template writes the turns up to message {k + 1} differently once later turns follow "
-                "(it rewrites history, e.g. strips reasoning): training sees contexts the model never "
-                "sees when it generates.",
-                "Use a prefix-preserving template (all built-ins are), or split multi-turn rows into one "
-                "row per assistant turn and train with the 'last_assistant' policy.",
-            )
-    return None
 
 
 def check_spans(enc: Encoded) -> Check | None:

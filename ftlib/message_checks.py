@@ -2,7 +2,8 @@
 message's text, writes a message in another form or the system message as the assistant's, or writes turns back to
 back with nothing to tell them apart; tool calls a policy that trains only the last reply leaves untrained
 (`check_tool_calls_untrained`); and turns holding characters nobody sees (U+2028, zero-width spaces: no
-template's doing, said where the row is shown). Each returns a `Check` or None (`messages_dropped_checks`,
+template's doing, said where the row is shown); a template that writes earlier turns otherwise once later ones
+follow (`check_prefix_preserving`). Each returns a `Check` or None (`messages_dropped_checks`,
 `invisible_character_checks`: a list, one a kind); `ftlib.checks.preflight` runs them with the others, and
 `row_losses` tells a run about the ones that lose data.
 
@@ -18,9 +19,9 @@ from __future__ import annotations
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
-from ftlib.prompt_checks import messages_named, replies_named
+from ftlib.prompt_checks import messages_named, replies_named, sampled_turns
 from ftlib.rows import conversation, is_preference, strings_in
-from ftlib.templates import TOOL_TEMPLATES, ChatTemplate
+from ftlib.templates import TOOL_TEMPLATES, ChatTemplate, TemplateError, render
 from ftlib.tokens import Encoded, encode_row, parts
 from ftlib.turns import INLINE_THINK
 
@@ -376,7 +377,60 @@ def _others_dropped(enc: Encoded, lost: list[int], changed: set[int], template: 
     return Check("message_dropped", "warning", " ".join(said), " ".join(fixes))
 
 
+def without_final_eos(text: str, template: ChatTemplate) -> str:
+    """A conversation rendered to its end, less a conversation-final eos that is not the end-of-turn marker
+    (Phi-3 writes `<|end|>` after each turn and `<|endoftext|>` after the last)."""
+    eos, trimmed = template.eos, text.rstrip()
+    return trimmed[: -len(eos)] if eos and eos != template.end_of_turn and trimmed.endswith(eos) else text
+
+
+def check_prefix_preserving(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """Rendering the conversation up to each assistant turn must give a prefix of the full rendering: each turn's of a
+    short row, the first and last few and the first of each kind of a long one (`prompt_checks.sampled_turns`: each
+    render is as long as the row, so rendering every prefix grew with the square of the turns)."""
+    replies = [k for k, message in enumerate(enc.messages[:-1]) if message["role"] == "assistant"]
+    for k in sampled_turns(enc.messages, replies):
+        try:
+            prefix = render(template, enc.messages[: k + 1], tools=enc.tools)
+        except TemplateError:
+            continue  # templates may refuse partial conversations; that is not a rewrite
+        if not enc.text.startswith(prefix) and not enc.text.startswith(without_final_eos(prefix, template)):
+            if _asked_as_trained(enc, template, k):  # Qwen3's: only the reply itself is written otherwise
+                return Check(
+                    "not_prefix_preserving",
+                    "warning",
+                    f"The template writes the reply in message {k + 1} differently once later turns follow (e.g. "
+                    "it drops that reply's reasoning): the context before it is the one the model sees when it "
+                    "generates, but the reply is trained in its shape as an earlier turn, not in the shape the "
+                    "template gives the last turn, which is the one the model writes.",
+                    "Split multi-turn rows into one row per assistant turn and train with the 'last_assistant' "
+                    "policy, so each reply is trained as the template writes the turn the model generates; or use a "
+                    "prefix-preserving template (all built-ins are).",
+                )
+            return Check(
+                "not_prefix_preserving",
+                "warning",
+                f"The template writes the turns up to message {k + 1} differently once later turns follow "
+                "(it rewrites history, e.g. strips reasoning): training sees contexts the model never "
+                "sees when it generates.",
+                "Use a prefix-preserving template (all built-ins are), or split multi-turn rows into one "
+                "row per assistant turn and train with the 'last_assistant' policy.",
+            )
+    return None
+
+
+def _asked_as_trained(enc: Encoded, template: ChatTemplate, k: int) -> bool:
+    """Whether the prompt the model generates message `k` from (the turns before it, the generation prompt) is the
+    row's text as training reads it up to that reply."""
+    try:
+        return enc.text.startswith(render(template, enc.messages[:k], add_generation_prompt=True, tools=enc.tools))
+    except TemplateError:
+        return False
+
+
 __all__ = [
+    "check_prefix_preserving",
+    "without_final_eos",
     "IN_ANOTHER_FORM",
     "REWRITE_FIX",
     "TOOL_FIX",

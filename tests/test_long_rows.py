@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ftlib.checks
+import ftlib.message_checks
 import ftlib.prompt_checks
 from ftlib.checks import check_truncation, preflight
 from ftlib.templates import get_template
@@ -49,7 +50,7 @@ def renders(monkeypatch) -> list[int]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ftlib.prompt_checks, "render", counting)
-    monkeypatch.setattr(ftlib.checks, "render", counting)
+    monkeypatch.setattr(ftlib.message_checks, "render", counting)
     return counted
 
 
@@ -90,7 +91,8 @@ def test_a_template_that_rewrites_one_reply_in_the_middle_of_a_long_row_is_still
     replies[80] = "<think>Hm.</think>Answer 80."  # message 162: markup in its text, a reply of its own kind
     enc = encode_row(long_chat(replies), smol_tokenizer, template)
     (found,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "not_prefix_preserving"]
-    assert "the turns up to message 163 differently" in found.message
+    # only the reply itself is written otherwise (its reasoning dropped): its context is the one generation reads
+    assert "the reply in message 163 differently" in found.message
 
 
 def _first_token_of(enc, message: int) -> int:

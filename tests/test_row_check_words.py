@@ -350,7 +350,7 @@ TURN_CASES = [
     ("replies_left_out", chat(reply("Alpha"), reply("Beta")), NO_REPLIES, "all_assistant", None,
      "no_trained_tokens", ["what the assistant writes in messages 3, 5 (its reasoning"], ["turns 3, 5"]),
     ("not_prefix_preserving", chat(reply("<think>Hm.</think>A"), reply("B")), STRIPS_THINK, "all_assistant", None,
-     "not_prefix_preserving", ["the turns up to message 3 differently"], ["message 2"]),
+     "not_prefix_preserving", ["the reply in message 3 differently"], ["message 2"]),
     ("message_dropped", TOOL_CALL_ROW | {"messages": [*TOOL_CALL_ROW["messages"][:2], reply("Let me look.",
      tool_calls=[call("Rome")]), *TOOL_CALL_ROW["messages"][3:]]}, NO_TOOL_RESULTS, "all_assistant", None,
      "message_dropped", ["leaves out message 4 (tool)"], ["message 3 (tool)"]),

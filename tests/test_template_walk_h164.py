@@ -54,3 +54,54 @@ def test_eot_advice_is_what_the_user_can_do(tiny_model_dir, smol_tokenizer):
     (said,) = [w for w in report.warnings if "is not trained as a single special token" in w]
     assert "add it as a special token" not in said
     assert "pick a template whose markers it knows, e.g. the model's own: training does not add tokens" in said
+
+
+# Qwen3's way, written small: a reply after the last user message is written with its reasoning (an empty think block
+# when it has none), an earlier one without.
+QWEN3_STYLE = (
+    "{% set ns = namespace(last=0) %}{% for m in messages %}{% if m.role == 'user' %}{% set ns.last = loop.index0 %}"
+    "{% endif %}{% endfor %}{% for m in messages %}<|im_start|>{{ m.role }}\n"
+    "{% if m.role == 'assistant' and loop.index0 > ns.last %}<think>\n{{ m.reasoning_content or '' }}\n</think>\n\n"
+    "{% endif %}{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+TWO_TURNS = {
+    "messages": [
+        {"role": "user", "content": "What is 2 plus 2?"},
+        {"role": "assistant", "content": "4", "reasoning_content": "Two and two make four."},
+        {"role": "user", "content": "And 3 plus 3?"},
+        {"role": "assistant", "content": "6", "reasoning_content": "Three and three make six."},
+    ]
+}
+
+
+def prefix_check(tokenizer, source: str):
+    from ftlib.checks import check_prefix_preserving
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    template = get_template("custom", tokenizer, source=source)
+    return check_prefix_preserving(encode_row(TWO_TURNS, tokenizer, template, "all_assistant"), template)
+
+
+def test_a_template_that_drops_earlier_replies_reasoning_is_said_truly(smol_tokenizer):
+    """Qwen3's template drops an earlier reply's reasoning: the context the model generates each reply from is the one
+    training reads, so "training sees contexts the model never sees when it generates" was false; the reply itself
+    is trained in another shape than the last turn's, which is the one the model writes."""
+    found = prefix_check(smol_tokenizer, QWEN3_STYLE)
+    assert found is not None and found.code == "not_prefix_preserving"
+    assert "contexts the model never sees" not in found.message
+    assert "the reply in message 2" in found.message and "the context before it is the one" in found.message
+    assert "one row per assistant turn" in found.fix
+
+
+def test_a_template_that_rewrites_earlier_context_keeps_its_words(smol_tokenizer):
+    """A template that writes the opening turn differently once later turns follow: the context does differ."""
+    rewrites = (
+        "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}"
+        "{% if loop.first and messages|length > 2 %} (more follows){% endif %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    found = prefix_check(smol_tokenizer, rewrites)
+    assert found is not None and "training sees contexts the model never sees when it generates" in found.message
