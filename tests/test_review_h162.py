@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ftlib import workspace
@@ -100,4 +102,30 @@ def test_runs_show_of_a_kto_run_says_its_good_and_bad_rewards_and_the_format_in_
     assert _rows_said(data) == (
         "6 training, 2 held out, kept when it was queued; the file read as answers marked good or bad "
         "(unpaired_preference)"
+    )
+
+
+@pytest.mark.parametrize("column", ["answer", "solution"])
+def test_grpo_without_rewards_offers_the_reward_its_answer_column_allows(tmp_path, capsys, column):
+    """`train --method grpo` without --rewards offered `{"regex": "^Ahoy"}` (a pirate sample's) for a file of
+    questions with an `answer` column, where `{"final_answer": "answer"}` is the reward that fits; the offer works
+    as given. A file without such a column keeps the general example."""
+    from ftlib.methods import REWARD_EXAMPLE
+
+    path = tmp_path / "maths.jsonl"
+    rows = [{"prompt": f"What is {i} + {i}?", column: f"{i} + {i} = {2 * i}\n#### {2 * i}"} for i in range(8)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    line = one_error_line(capsys, ["train", "--method", "grpo", "--dataset", str(path)])
+    offered = f'[{{"final_answer": "{column}"}}]'
+    assert line.startswith(
+        "error: `rewards` is empty: GRPO learns only from what its rewards score. Add at least one, e.g. "
+        f"--rewards '{offered}': 1 where an answer's final answer"
+    ), line
+    assert f"the prompt's `{column}`, a column these prompts carry." in line and "Ahoy" not in line
+    from ftlib.commands.train import given_settings
+
+    assert given_settings(None, [], {"method": "grpo", "dataset": str(path), "rewards": offered}).config().rewards
+    path.write_text("".join(json.dumps({"prompt": r["prompt"]}) + "\n" for r in rows), encoding="utf-8")
+    assert one_error_line(capsys, ["train", "--method", "grpo", "--dataset", str(path)]).endswith(
+        f"e.g. {REWARD_EXAMPLE}."
     )

@@ -117,6 +117,37 @@ def train_hint(method: str, loaded, fmt: str | None, maps: list[str]) -> str:
     return pair_hint(loaded.rows, f"`{' '.join(words)} --out pairs.jsonl`").strip()
 
 
+# Columns that hold each prompt's answer in published reasoning sets (GSM8K's `answer`, MATH's `solution`).
+ANSWER_COLUMNS = ("answer", "solution", "final_answer", "ground_truth")
+
+
+def no_rewards_hint(message: str, given, args) -> str:
+    """`message` (train's refusal of a GRPO run with no `rewards`), its example made one the data allows: where
+    the prompts carry a column of answers (ANSWER_COLUMNS, `rows.with_columns`), `{"final_answer": COLUMN}`, not a
+    regex. Any other message, or data that cannot be read here (refused later in its own words), as it was."""
+    from ftlib.commands import column_map
+    from ftlib.methods import REWARD_EXAMPLE
+    from ftlib.run_data import DataOptions, absolute_paths, read_dataset
+
+    if not message.startswith("`rewards` is empty") or REWARD_EXAMPLE not in message:
+        return message
+    try:  # read as the run would be, with a stand-in reward
+        stand_in = type(given)(given.file, given.sets, {**given.flags, "rewards": [{"not_repeating": {}}]})
+        data = read_dataset(absolute_paths(stand_in.config()), DataOptions(args.fmt, column_map(args.map or [])))
+    except Exception:  # noqa: BLE001 (a hint only: whatever fails here is refused later in its own words)
+        return message
+    has = {k for row in [*data.train, *data.test] for k in (row.get("columns") or {})}
+    column = next((c for c in ANSWER_COLUMNS if c in has), None)
+    if column is None:
+        return message
+    example = f'--rewards \'[{{"final_answer": "{column}"}}]\''
+    return message.replace(
+        f"e.g. {REWARD_EXAMPLE}.",
+        f"e.g. {example}: 1 where an answer's final answer (<answer> tags, \\boxed{{}}, after ####, else its last "
+        f"number) equals that of the prompt's `{column}`, a column these prompts carry.",
+    )
+
+
 def _kind(why: str) -> str:
     """A left-out row's reason in a few words, for the count line."""
     if why.startswith("the same answer to this prompt"):

@@ -436,7 +436,7 @@ def _template_file(path: str | None, flags: dict) -> dict:
 
 def _train(args) -> int:
     from ftlib import run_data, runs
-    from ftlib.commands.data_pair import train_hint
+    from ftlib.commands.data_pair import no_rewards_hint, train_hint
     from ftlib.models import check_model
     from ftlib.overfitting import planned_steps
     from ftlib.run_people import cli_user, warnings_to
@@ -446,7 +446,10 @@ def _train(args) -> int:
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     flags.update(_template_file(args.template_file, flags))
     given = given_settings(args.config, args.set, flags)
-    config = given.config()
+    try:
+        config = given.config()
+    except ConfigError as exc:  # GRPO with no rewards: an example the data's columns allow (an answer column)
+        raise ConfigError(no_rewards_hint(str(exc), given, args)) from None
     # Where the path was typed: the run trains in another folder (runs._launch), where `sft.jsonl` is nothing.
     config = run_data.absolute_paths(config)
     # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
