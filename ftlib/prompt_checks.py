@@ -335,9 +335,16 @@ def check_generation_prompt(enc: Encoded, tokenizer, template: ChatTemplate) -> 
     tail, opening = prompt[len(prompt.rstrip()) :], template.generation_prompt
     if tail and opening.endswith(tail):
         what = _WHITESPACE.get(tail, repr(tail))
+        # Without generation markers the studio trains the whitespace a reply opens on; with them, only what is inside.
+        where = (
+            "inside {% generation %} before the reply"
+            if template.has_generation_tags
+            else "right before the reply's text (the template has no {% generation %} markers: the studio trains "
+            "the whitespace a reply opens on)"
+        )
         fix = (
             f"end the generation prompt without the trailing {what}: `{opening.rstrip()}`, and put the {what} in the "
-            "assistant turn, inside {% generation %} before the reply, so the model learns to write it."
+            f"assistant turn, {where}, so the model learns to write it."
         )
     else:
         fix = "end the generation prompt where a token ends in the training text: on a special token or a newline."

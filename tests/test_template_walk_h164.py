@@ -105,3 +105,31 @@ def test_a_template_that_rewrites_earlier_context_keeps_its_words(smol_tokenizer
     )
     found = prefix_check(smol_tokenizer, rewrites)
     assert found is not None and "training sees contexts the model never sees when it generates" in found.message
+
+
+def qa_template(tags: bool) -> str:
+    """A question/answer template whose generation prompt ends on a space training glues to the reply's first word."""
+    opens, closes = ("{% generation %}", "{% endgeneration %}") if tags else ("", "")
+    return (
+        "{% for m in messages %}{% if m.role == 'user' %}### Question: {{ m.content }}\n"
+        "{% elif m.role == 'assistant' %}### Answer: " + opens + "{{ m.content }}{{ eos_token }}" + closes + "\n"
+        "{% endif %}{% endfor %}{% if add_generation_prompt %}### Answer: {% endif %}"
+    )
+
+
+def test_the_generation_prompt_fix_fits_a_template_with_or_without_generation_markers(smol_tokenizer):
+    """The fix said "inside {% generation %}" to a template that has no such markers."""
+    from ftlib.checks import preflight
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    row = {"messages": [{"role": "user", "content": "How many grams?"}, {"role": "assistant", "content": "Half."}]}
+    fixes = {}
+    for tags in (True, False):
+        template = get_template("custom", smol_tokenizer, source=qa_template(tags))
+        enc = encode_row(row, smol_tokenizer, template, "all_assistant")
+        (found,) = [c for c in preflight(enc, smol_tokenizer, template) if c.code == "generation_prompt_mismatch"]
+        fixes[tags] = found.fix
+    assert "put the space in the assistant turn, inside {% generation %} before the reply" in fixes[True]
+    assert "inside {% generation %}" not in fixes[False]
+    assert "put the space in the assistant turn, right before the reply's text" in fixes[False]
