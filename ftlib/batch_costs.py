@@ -307,16 +307,18 @@ def cut_warnings(
     max_length: int | None,
     context: int | None = None,
     failed: Collection[int] = (),
+    shows: str | None = None,
 ) -> list[str]:
-    """What `train` warns of the rows `max_length` cuts (`run_preflight.cut_warnings`, its words, not a second
+    """What `train` warns of the rows `max_length` cuts (`row_cuts.cut_warnings`, its words, not a second
     wording) for `encoded`, rows encoded whole (max length None), as `batch` and the Batches page encode them: `rows`
     are the rows read, `numbers` their numbers (None: 1, 2, ... in order, a split's training rows), `failed` the
     numbers of those that could not be encoded (not in `encoded`: a run refuses them, `batching.encode_examples`),
     `context` the model's context length (for the fix). The
     rows longer than `max_length` are encoded again at it, as a run encodes them (only those: most rows fit); the rows
     a run leaves out (`untrained_rows`, said by `untrained_warnings`) count only in the longest row the fix names, as
-    in `train`. [] when no trained token is cut, or `max_length` is None (`cut_length`: a bfd_split run)."""
-    from ftlib.run_preflight import cut_warnings as train_words
+    in `train`. [] when no trained token is cut, or `max_length` is None (`cut_length`: a bfd_split run). `shows`:
+    where the reader sees a row cut, a page's words (`row_cuts.TOKENS_PAGE_SHOWS`); else the CLI's command."""
+    from ftlib.row_cuts import cut_warnings as train_words
     from ftlib.tokens import encode_row, parts
 
     if max_length is None:
@@ -336,7 +338,7 @@ def cut_warnings(
     can_split = "packing" not in unavailable(encoded)  # an SFT method packs these rows: bfd_split is a way out
     # Raw text is written with no chat template: its lengths are named under none (a template's title would be false)
     title = "" if all(getattr(enc, "kind", None) == "text" for enc in encoded) else template.title
-    return train_words(kept, max_length, kept_numbers, context, dropped, title, can_split)
+    return train_words(kept, max_length, kept_numbers, context, dropped, title, can_split, shows)
 
 
 __all__ = [

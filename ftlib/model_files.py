@@ -53,8 +53,8 @@ def no_tokenizer(path: Path, name: str) -> str | None:
     shown = ", ".join(held[:6]) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
     return (
         f"'{name}' has a model's weights but no tokenizer: none of tokenizer.json, tokenizer.model, vocab.json + "
-        f"merges.txt or vocab.txt is in {path} (it holds {shown}). Every page turns text into tokens with it first. "
-        f"To use this model, {COPY_TOKENIZER}."
+        f"merges.txt or vocab.txt is in {path} (it holds {shown}). Every command and page turns text into tokens "
+        f"with it first. To use this model, {COPY_TOKENIZER}."
     )
 
 

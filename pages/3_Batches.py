@@ -23,6 +23,7 @@ from ftlib.config import field_specs
 from ftlib.errors import plural
 from ftlib.methods import batching_refusals
 from ftlib.models import context_length, cuda_available
+from ftlib.row_cuts import TOKENS_PAGE_SHOWS
 from ftlib.rows import row_kind
 from ftlib.split_lines import lines_note
 from ftlib.templates import TEMPLATE_NAMES, get_template
@@ -226,7 +227,9 @@ def split_stats(
     tok = cached_tokenizer(model_spec)
     chosen, rows = get_template(template, tok, source=source), cached_split(split)[0][:limit]  # the rows encoded
     context = context_length(model_spec)
-    cut = batch_costs.cut_warnings(examples, rows, None, tok, chosen, policy, cut_at, context, failed=failed)
+    cut = batch_costs.cut_warnings(
+        examples, rows, None, tok, chosen, policy, cut_at, context, failed=failed, shows=TOKENS_PAGE_SHOWS
+    )
     return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained, cut
 
 

@@ -31,6 +31,7 @@ from ftlib.memory import estimate, model_shape
 from ftlib.methods import PACKING_METHODS, fitting_methods, unfit_methods
 from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
+from ftlib.row_cuts import TOKENS_PAGE_SHOWS
 from ftlib.rows import KIND_HELP, row_kind
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
@@ -94,7 +95,7 @@ def cached_preflight(config_json: str, split: str, saved_at: float | None, root:
     by `functions`, GRPO's reward functions' files as they are now: one the operator fixed is tried again)."""
     config = RunConfig.from_dict(json.loads(config_json))
     train, test, _ = cached_split(split)
-    return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test))
+    return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test), shows=TOKENS_PAGE_SHOWS)
 
 
 @st.cache_data(ttl=30, max_entries=16, show_spinner=False)

@@ -70,3 +70,69 @@ def test_a_max_length_a_run_cannot_have_is_refused_in_one_way(tmp_path, capsys, 
         f"error: {command}: argument --max-length: {length} is out of range: a run's max_length is at least 16 and at "
         "most 131072"
     ), line
+
+
+CLI_SHOWS = "`python -m ftlib tokens FILE --row N --max-length {n}` shows where a row is cut."
+PAGE_SHOWS = "the Tokens page shows where a row is cut."
+
+
+def test_cut_rows_are_said_with_the_command_in_the_cli_and_the_page_on_the_train_page(
+    tiny_model_dir, smol_tokenizer, tmp_path, capsys, no_training
+):
+    """`train` said "the Tokens page shows where a row is cut" to a CLI user: the page's words, from the message the
+    Train page shares (row_cuts.cut_warnings, `shows=`)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+    from tests.test_pages_train import APP
+    from tests.test_preflight_final_replies import TEST, TRAIN, WALK_CUT, tool_chat
+
+    path = tmp_path / "convert.jsonl"
+    path.write_text("".join(json.dumps(tool_chat(n)) + "\n" for n in (3, 12, 27, 41, 58, 66)), encoding="utf-8")
+    flags = ["--model", str(tiny_model_dir), "--dataset", str(path), "--template", "hermes", "--test-size", "2"]
+    assert main(["train", *flags, "--max-length", str(WALK_CUT), "--detach"]) == 0
+    err = capsys.readouterr().err
+    cut = [line for line in err.splitlines() if "longer than the max length" in line]
+    assert len(cut) == 1 and cut[0].endswith(CLI_SHOWS.format(n=WALK_CUT)) and "page" not in cut[0], err
+
+    workspace.save_split("convert", TRAIN, TEST)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py").run()
+    at.selectbox(key="train_template").set_value("hermes").run()
+    at.number_input(key="train_max_length").set_value(WALK_CUT).run()
+    shown = [w.value for w in at.warning if "longer than the max length" in w.value]
+    assert len(shown) == 1 and shown[0].endswith(PAGE_SHOWS) and "python -m ftlib" not in shown[0], shown
+
+
+def test_cut_rows_are_said_with_the_command_by_batch_and_the_page_on_the_batches_page(
+    tmp_path, capsys, tiny_model_dir
+):
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+    from tests.test_walk_h104 import PLAIN, ROOT, tool_row
+
+    data = tmp_path / "bus.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in (tool_row(), PLAIN)), encoding="utf-8")
+    argv = ["batch", str(data), "--model", str(tiny_model_dir), "--template", "hermes", "--max-length", "200"]
+    assert main(argv) == 0
+    cut = [line for line in capsys.readouterr().err.splitlines() if "longer than the max length" in line]
+    assert len(cut) == 1 and cut[0].endswith(CLI_SHOWS.format(n=200)) and "page" not in cut[0], cut
+
+    workspace.save_split("bus-cut", [tool_row(), PLAIN], [PLAIN], {"format": "messages"})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = at.switch_page("pages/3_Batches.py").run()
+    at.selectbox(key="batch_template").set_value("hermes").run()
+    at.number_input(key="batch_max_length").set_value(200).run()
+    shown = [w.value for w in at.warning if "longer than the max length" in w.value]
+    assert len(shown) == 1 and shown[0].endswith(PAGE_SHOWS), shown
+
+
+def test_a_model_without_a_tokenizer_is_not_told_of_pages_alone(tmp_path):
+    """`no_tokenizer` said "Every page turns text into tokens with it first" to `train --model` and `sample` too."""
+    from ftlib.model_files import no_tokenizer
+
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    said = no_tokenizer(tmp_path, "my-model")
+    assert "Every command and page turns text into tokens with it first." in said and "Every page" not in said
