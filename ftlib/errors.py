@@ -63,6 +63,16 @@ def none_of(n: int, noun: str, can: str) -> str:
     return f"The only {noun} cannot {can}" if n == 1 else f"None of the {plural(n, noun)} can {can}"
 
 
+def after_colon(reason: str) -> str:
+    """`reason`, a sentence of its own, as it reads after a colon: its first word lower-cased where it is an ordinary
+    capitalised word ("This prompt only row ..."), not a name ("KTO ...", "`max_length` ...").
+
+    >>> after_colon("This prompt only row has no reference answer."), after_colon("KTO trains on labels.")
+    ('this prompt only row has no reference answer.', 'KTO trains on labels.')
+    """
+    return reason[0].lower() + reason[1:] if reason[:1].isupper() and reason[1:2].islower() else reason
+
+
 def numbered(noun: str, numbers: list[int], limit: int = 8) -> str:
     """`noun`, agreeing with how many `numbers` follow, then the first `limit` of them: where a message points.
 
@@ -98,11 +108,17 @@ def os_error_message(exc: OSError, action: str = "use", path: str | Path | None 
     'cannot create /proc/x/a: no such file or folder (at /proc/x); retry'
     >>> os_error_message(PermissionError(13, "Permission denied", "/srv/run.log"))
     'cannot use /srv/run.log: permission denied'
+
+    A file where a folder above PATH would be (ENOTDIR, or EEXIST from making that folder) is named as a file.
     """
     named = exc.filename
     where = path if path is not None else named
-    if exc.errno == errno.ENOTDIR and where is not None:
-        named = next((str(p) for p in Path(where).parents if p.is_file()), named)  # the part that is a file
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and where is not None:
+        # A file where a folder above `where` would be: mkdir says EEXIST ("a file of that name is already there")
+        # or ENOTDIR. Said as export_out.check_out says it of `runs export --out`: that part is a file.
+        if above := next((p for p in Path(where).parents if p.is_file()), None):
+            text = f"cannot {action} {where}: {above} is a file, not a folder, so nothing can be written under it"
+            return text + (f"; {fix}" if fix else "")
     reason = _REASONS.get(exc.errno) or exc.strerror or str(exc) or type(exc).__name__
     reason = reason[:1].lower() + reason[1:]
     text = f"cannot {action}" + (f" {where}" if where is not None else "") + f": {reason}"
@@ -111,4 +127,4 @@ def os_error_message(exc: OSError, action: str = "use", path: str | Path | None 
     return text + (f"; {fix}" if fix else "")
 
 
-__all__ = ["UserError", "none_of", "numbered", "os_error_message", "plural", "user_message"]
+__all__ = ["UserError", "after_colon", "none_of", "numbered", "os_error_message", "plural", "user_message"]

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 
 from ftlib.checks import WEIGHT_0
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
-from ftlib.errors import UserError, none_of, numbered, plural
+from ftlib.errors import UserError, after_colon, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
 from ftlib.eval_stats import PairedChange, Share, paired_change, replies_note, share
 from ftlib.jobs import BackgroundJob
@@ -439,7 +439,7 @@ def evaluate(
         why = skipped[0][1]
         if longest and not one and why.startswith("its "):  # every item past the cut: one row's words said of each
             why = "each one's " + why.removeprefix("its ")
-        raise EvalError(f"{none}: {why}{need}")
+        raise EvalError(f"{none}: {after_colon(why)}{need}")
 
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}

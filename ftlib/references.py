@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ftlib import rows
-from ftlib.errors import UserError, none_of, numbered, plural
+from ftlib.errors import UserError, after_colon, none_of, numbered, plural
 from ftlib.eval_runs import EvalError
 from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.text_eval import is_text, text_tokens
@@ -218,7 +218,7 @@ def check_references(rows: Sequence[dict]) -> None:
                 return
         except UserError as exc:
             reasons.append(str(exc))
-    raise EvalError(f"{none_of(len(rows), 'test row', 'be evaluated')}: {reasons[0]}")
+    raise EvalError(f"{none_of(len(rows), 'test row', 'be evaluated')}: {after_colon(reasons[0])}")
 
 
 @dataclass

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
-from ftlib.errors import UserError, none_of
+from ftlib.errors import UserError, after_colon, none_of
 from ftlib.eval_stats import PairedChange, Share, paired_change, share
 from ftlib.evaluate import EvalError, Progress, _chat_template, _csv_safe, _last_user, _mean
 from ftlib.jobs import BackgroundJob
@@ -186,7 +186,7 @@ def evaluate_pairs(
             continue
         prepared.append((i, row, enc))
     if not prepared:
-        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {after_colon(skipped[0][1])}")
 
     out: list[PairScore] = []
     step = max(1, int(getattr(reward_model, "batch_size", 8)))
@@ -375,7 +375,7 @@ def evaluate_answers(
             continue
         prepared.append((i, enc))
     if not prepared:
-        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {skipped[0][1]}")
+        raise EvalError(f"{none_of(len(selected), 'test row', 'be evaluated')}: {after_colon(skipped[0][1])}")
     # A reward reading a column some prompt lacks fails at that prompt: refused now, as training refuses it, and not
     # after every answer was written (a cold review: an `evaluate --data` file without the `answer` column). One that
     # no prompt has is said before the models load (`absent_column_said`); here, one the prompts kept lack.

@@ -338,7 +338,7 @@ def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(
     make_run("sft-run", {"model": str(varied_dir), "dataset": "prompts"}, adapter=adapter_template)
     code, _, err = cli(capsys, "evaluate", "sft-run", "--max-new-tokens", "2")
     one_error_line(code, err)
-    assert "None of the 3 test rows can be evaluated: This prompt only row has no reference answer" in err
+    assert "None of the 3 test rows can be evaluated: this prompt only row has no reference answer" in err
     assert "--data FILE" in err and "Compare page" in err
 
 
