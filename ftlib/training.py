@@ -139,17 +139,18 @@ def encode_for_training(
                 encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
             except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
                 said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
-                refused.append((i, str(said), said is not exc))
+                refused.append((i, str(said)))
             except UserError as exc:
-                refused.append((i, str(exc), False))
+                refused.append((i, str(exc)))
         if not refused:
             raise
         # "training row 4", never a bare "row 4": a split's rows are not the file's lines, and `train` finds the
         # line of a row named by its side (run_data.file_lines_note).
         where = numbered(f"{split} row", sorted({origin[i - 1] for i, *_ in refused}))
-        _, said, explained = refused[0]
-        fix = "" if explained else " Fix those rows, or pick another chat template (Tokens or Train page; --template)."
-        raise ConfigError(f"The chat template cannot render {where}: {said}{fix}") from None
+        said = refused[0][1].rstrip()
+        said += "" if said.endswith((".", "!", "?")) else "."  # one ending for all, a fix said before it or not (h159)
+        fix = "Fix those rows, or pick another chat template (Tokens or Train page; --template)."
+        raise ConfigError(f"The chat template cannot render {where}: {said} {fix}") from None
     out, dropped = [], []
     for i, enc in zip(origin, encoded, strict=True):
         parts = (enc.chosen, enc.rejected) if hasattr(enc, "chosen") else (enc,)

@@ -133,3 +133,31 @@ def test_the_generation_prompt_fix_fits_a_template_with_or_without_generation_ma
     assert "put the space in the assistant turn, inside {% generation %} before the reply" in fixes[True]
     assert "inside {% generation %}" not in fixes[False]
     assert "put the space in the assistant turn, right before the reply's text" in fixes[False]
+
+
+NO_SYSTEM = (  # refuses a system turn, as Gemma's and some Mistral templates do: the refusal comes with its fix
+    "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+)
+ALTERNATING = (  # refuses roles out of turn: no fix known
+    "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+    "<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+)
+
+
+def test_every_template_refusal_ends_the_same_way(tiny_model_dir, smol_tokenizer):
+    """A refusal explained (a template that takes no system turn) dropped the ending an unexplained one kept."""
+    from ftlib.run_preflight import preflight
+
+    ok = ROWS[0]["messages"]
+    bad = {
+        NO_SYSTEM: {"messages": [{"role": "system", "content": "Be brief."}, *ok]},
+        ALTERNATING: {"messages": [{"role": "assistant", "content": "Hello."}, *ok]},
+    }
+    ending = " Fix those rows, or pick another chat template (Tokens or Train page; --template)."
+    for source, row in bad.items():
+        run = config(tiny_model_dir, dataset="x", template="custom", template_source=source)
+        (error,) = preflight(run, tokenizer=smol_tokenizer, rows=([ROWS[0], row], ROWS[1:2])).errors
+        assert error.startswith("The chat template cannot render training row 2: ") and error.endswith(ending)
+        assert error.count(ending) == 1 and ".." not in error
