@@ -128,8 +128,8 @@ def test_split_out_under_a_file_says_which_part_is_a_file(tmp_path, capsys):
     taken.write_text("mine\n")
     line = one_error_line(capsys, ["data", "split", CHATS, "--out", str(taken / "splits")])
     assert line == (
-        f"error: cannot create the folder {taken / 'splits'}: part of that path is a file, not a folder "
-        f"(at {taken}); pick a writable folder with --out"
+        f"error: cannot create the folder {taken / 'splits'}: {taken} is a file, not a folder, so nothing can be "
+        "written under it; pick a writable folder with --out"
     )
 
 

@@ -136,3 +136,21 @@ def test_a_model_without_a_tokenizer_is_not_told_of_pages_alone(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"")
     said = no_tokenizer(tmp_path, "my-model")
     assert "Every command and page turns text into tokens with it first." in said and "Every page" not in said
+
+
+@pytest.mark.parametrize("under", ["x.jsonl", "deeper/x.jsonl"])
+def test_pair_out_under_a_file_names_the_file(tmp_path, capsys, under):
+    """`data pair --out notes/x.jsonl` with `notes` a file said "a file of that name is already there (at notes)":
+    mkdir's EEXIST, read as if x.jsonl were there. Now the part that is a file is named, as `runs export --out`
+    does."""
+    answers = tmp_path / "answers.jsonl"
+    rows = [{"prompt": "2+2?", "completion": c, "label": ok} for c, ok in (("4", True), ("5", False))]
+    answers.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    taken = tmp_path / "notes"
+    taken.write_text("mine\n")
+    line = one_error_line(capsys, ["data", "pair", str(answers), "--out", str(taken / under)])
+    assert line == (
+        f"error: cannot write {taken / under}: {taken} is a file, not a folder, so nothing can be written under it; "
+        "pick a writable path with --out"
+    ), line
+    assert taken.read_text() == "mine\n"
