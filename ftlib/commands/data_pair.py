@@ -123,9 +123,13 @@ ANSWER_COLUMNS = ("answer", "solution", "final_answer", "ground_truth")
 
 def no_rewards_hint(message: str, given, args) -> str:
     """`message` (train's refusal of a GRPO run with no `rewards`), its example made one the data allows: where
-    the prompts carry a column of answers (ANSWER_COLUMNS, `rows.with_columns`), `{"final_answer": COLUMN}`, not a
-    regex. Any other message, or data that cannot be read here (refused later in its own words), as it was."""
+    the prompts carry a column of answers (ANSWER_COLUMNS, `rows.with_columns`), the column reward its values fit
+    (`final_answer.column_kind`: `{"final_answer": COLUMN}` or `{"contains_column": COLUMN}`), not a regex. Any
+    other message, a column of objects, or data that cannot be read here (refused later in its own words), as it
+    was."""
+    from ftlib.column_values import texts
     from ftlib.commands import column_map
+    from ftlib.final_answer import column_kind
     from ftlib.methods import REWARD_EXAMPLE
     from ftlib.run_data import DataOptions, absolute_paths, read_dataset
 
@@ -136,16 +140,24 @@ def no_rewards_hint(message: str, given, args) -> str:
         data = read_dataset(absolute_paths(stand_in.config()), DataOptions(args.fmt, column_map(args.map or [])))
     except Exception:  # noqa: BLE001 (a hint only: whatever fails here is refused later in its own words)
         return message
-    has = {k for row in [*data.train, *data.test] for k in (row.get("columns") or {})}
+    rows = [row.get("columns") or {} for row in [*data.train, *data.test]]
+    has = {k for columns in rows for k in columns}
     column = next((c for c in ANSWER_COLUMNS if c in has), None)
-    if column is None:
+    values = [columns[column] for columns in rows if column in columns]
+    if column is None or any(texts(v) is None for v in values):  # objects: notices.column_reward says their path
         return message
-    example = f'--rewards \'[{{"final_answer": "{column}"}}]\''
-    return message.replace(
-        f"e.g. {REWARD_EXAMPLE}.",
-        f"e.g. {example}: 1 where an answer's final answer (<answer> tags, \\boxed{{}}, after ####, else its last "
-        f"number) equals that of the prompt's `{column}`, a column these prompts carry.",
-    )
+    # Free text ("It is Paris.") has no final answer to compare: `final_answer` would score nearly every answer 0.
+    kind = column_kind(values)
+    example = f'--rewards \'[{{"{kind}": "{column}"}}]\''
+    if kind == "final_answer":
+        said = (
+            "1 where an answer's final answer (<answer> tags, \\boxed{}, after ####, else its last number) equals "
+            f"that of the prompt's `{column}`"
+        )
+    else:
+        items = " (or any item of its list)" if any(isinstance(v, list) for v in values) else ""
+        said = f"1 where an answer contains the prompt's `{column}`{items} in whole words"
+    return message.replace(f"e.g. {REWARD_EXAMPLE}.", f"e.g. {example}: {said}, a column these prompts carry.")
 
 
 def _kind(why: str) -> str:
