@@ -65,12 +65,17 @@ def none_of(n: int, noun: str, can: str) -> str:
 
 def after_colon(reason: str) -> str:
     """`reason`, a sentence of its own, as it reads after a colon: its first word lower-cased where it is an ordinary
-    capitalised word ("This prompt only row ..."), not a name ("KTO ...", "`max_length` ...").
+    capitalised word ("This prompt only row ...", "A plain-text row ..."), not a name ("KTO ...", "`max_length` ...").
 
     >>> after_colon("This prompt only row has no reference answer."), after_colon("KTO trains on labels.")
     ('this prompt only row has no reference answer.', 'KTO trains on labels.')
+    >>> after_colon("A plain-text row has no prompt to answer."), after_colon("I/O failed.")
+    ('a plain-text row has no prompt to answer.', 'I/O failed.')
     """
-    return reason[0].lower() + reason[1:] if reason[:1].isupper() and reason[1:2].islower() else reason
+    word = reason.split(" ", 1)[0]
+    # "A" is a word of one letter: ordinary only where a space follows it ("I/O", "A100" are names).
+    ordinary = word[1:].islower() or word == "A"
+    return reason[0].lower() + reason[1:] if reason[:1].isupper() and ordinary else reason
 
 
 def numbered(noun: str, numbers: list[int], limit: int = 8) -> str:

@@ -35,3 +35,14 @@ def test_grpo_without_rewards_keeps_the_general_example_for_an_answer_column_of_
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     line = one_error_line(capsys, ["train", "--method", "grpo", "--dataset", str(path)])
     assert line.endswith(f"e.g. {REWARD_EXAMPLE}."), line
+
+
+def test_a_reason_opening_on_the_word_a_reads_on_in_lower_case_after_the_colon():
+    """42f3054's after_colon lower-cased "This prompt only row ..." but left "A plain-text row has no prompt to
+    answer." (reward_eval._prompt_of's refusal, the first reason of a GRPO run's evaluation on text rows) as
+    "None of the 3 test rows can be evaluated: A plain-text row ...": its second letter is a space, not lower case."""
+    from ftlib.errors import after_colon
+
+    assert after_colon("A plain-text row has no prompt to answer.") == "a plain-text row has no prompt to answer."
+    assert after_colon("A100 is not lent here.") == "A100 is not lent here."
+    assert after_colon("DPO's pairs") == "DPO's pairs"
