@@ -179,12 +179,13 @@ def workspace_words(folder=None, seen: str = "runs") -> str:
     )
 
 
-def run_id(given: str, folder_too: bool = False, hint: str = "", among=None) -> str:
+def run_id(given: str, folder_too: bool = False, hint: str = "", among=None, among_words: str = "") -> str:
     """The run `given` names: its id (the folder name `runs list` shows), or the name the pages show for it (the
     name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it.
 
     Several runs with that name are refused with their ids, unless exactly one of them passes `among` (a RunSummary
-    -> bool: the runs the command can act on, `runs stop` the running ones); no run is refused naming the workspace
+    -> bool: the runs the command can act on, `runs stop` the running ones; when none does, the refusal says so in
+    `among_words`, e.g. "is queued or running", with each run's state); no run is refused naming the workspace
     that was read (`folder_too`: the command also takes a folder, which `given` is not; `hint`: what to do, after
     the sentence).
     Every command that takes a run resolves it here (`runs ...`, `sample --adapter`, `evaluate`, `score`).
@@ -200,6 +201,9 @@ def run_id(given: str, folder_too: bool = False, hint: str = "", among=None) -> 
     acted = [r.id for r in named if among is not None and among(r)]
     if len(named) == 1 or len(acted) == 1:  # one named run the command can act on: unambiguous, its id is printed
         return acted[0] if acted else named[0].id
+    if named and not acted and among is not None and among_words:  # none can be acted on: "several" is not why
+        listed = ", ".join(f"{r.id} ({r.state_text})" for r in named)
+        raise UserError(f"None of the {len(named)} runs named '{given}' {among_words}: {listed}.")
     named = [r.id for r in named]
     if named:
         raise UserError(f"Several runs are named '{given}': {', '.join(named)}. Give one of these ids.")
@@ -436,7 +440,7 @@ def _stop(args) -> int:
     from ftlib.run_people import cli_user, warnings_to
 
     stoppable = lambda r: r.state in (*runs.ACTIVE, "queued")  # noqa: E731 (as _the_active_run picks)
-    chosen = run_id(args.id, among=stoppable) if args.id else _the_active_run()
+    chosen = run_id(args.id, among=stoppable, among_words="is queued or running") if args.id else _the_active_run()
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the stop done
         status = runs.stop(chosen, by=cli_user())
     state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
@@ -461,7 +465,7 @@ def _resume(args) -> int:
     from ftlib import runs
     from ftlib.run_people import cli_user, warnings_to
 
-    args.id = run_id(args.id, among=lambda r: r.resumable)
+    args.id = run_id(args.id, among=lambda r: r.resumable, among_words="can be resumed")
     log = runs.find(args.id).log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
     with warnings_to(sys.stderr):
