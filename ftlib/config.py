@@ -167,7 +167,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         maximum=131072,
         step=32,
         hint="256-512 suits chat data",
-        help="Longest example in tokens; longer ones are cut (the Tokens page shows where).",
+        help="Longest example in tokens; longer ones are cut (`python -m ftlib tokens FILE --row N --max-length L` "
+        "shows where).",
     )
     packing: bool = setting(
         False,
@@ -241,8 +242,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         minimum=1,
         maximum=1024,
         advanced=True,
-        help="Add up gradients over this many batches before each update (a bigger effective batch without more "
-        "memory).",
+        help="Add up gradients over this many batches before each update (a bigger effective batch, no more memory).",
     )
     warmup_ratio: float = setting(
         0.05,

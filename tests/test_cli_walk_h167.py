@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from ftlib.cli import main
 from tests.test_cli_errors import one_error_line
+
+CHAT = {
+    "messages": [
+        {"role": "user", "content": "Where do tides come from?"},
+        {"role": "assistant", "content": "The moon."},
+    ]
+}
 
 
 def test_a_shared_name_none_of_whose_runs_can_be_acted_on_says_so(capsys, no_training):
@@ -23,3 +33,27 @@ def test_a_shared_name_none_of_whose_runs_can_be_acted_on_says_so(capsys, no_tra
     line = one_error_line(capsys, ["runs", "resume", "ben"])
     assert line.startswith("error: None of the 3 runs named 'ben' can be resumed: "), line
     assert "ben-waits (queued)" in line, line
+
+
+def test_max_lengths_help_names_the_cli_command_in_the_cli_and_the_tokens_page_on_the_train_page(
+    capsys, tiny_model_dir
+):
+    """`train --help` said of --max-length "(the Tokens page shows where)", the Train form's words: the help a field
+    has is shared by both (ftlib.config), so the CLI prints the command that shows it and the form's caption the page
+    (ui.labels.field_caption)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+    from tests.test_pages_train import APP
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    said = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "longer ones are cut (`python -m ftlib tokens FILE --row N --max-length L` shows where)" in said, said
+    assert "Tokens page shows where" not in said
+    workspace.save_split("tides", [CHAT] * 4, [CHAT])
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py").run()
+    captions = [c.value for c in at.caption]
+    assert "Longest example in tokens; longer ones are cut (the Tokens page shows where)." in captions, captions

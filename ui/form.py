@@ -51,7 +51,7 @@ from ftlib.methods import NEEDS, SHORT_NEEDS
 from ftlib.run_picker import train_labels
 from ui import alerts
 from ui.kept import SHARED, SHARED_SETTINGS, share, show_shared
-from ui.labels import FROM_RUN, POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM
+from ui.labels import FROM_RUN, POLICY_LABELS, TEMPLATE_LABELS, TRAIN_FORM, field_caption
 
 KEY = "train"
 GROUP_TITLES = {
@@ -451,7 +451,7 @@ def config_form(
         if spec.name in after and after[spec.name](where, values.get(spec.name)):
             refused.append(spec.label)  # it drew why, under the box
         if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
-            where.caption(CAPTIONS.get((spec.name, values.get("method")), spec.help))
+            where.caption(CAPTIONS.get((spec.name, values.get("method")), field_caption(spec.help)))
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:

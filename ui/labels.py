@@ -164,6 +164,8 @@ CLI_WORDS = (
     (re.compile(r"\(the Chat template box; `--template NAME` in the CLI\)"), "(the **Chat template** box)"),
     (re.compile(r" \(`train --max-length`, the Train page's '([^']+)'\)"), r" (the Train page's **\1**)"),
     (re.compile(r"`tokens --max-length N` shows"), "The Tokens page's **Max length (tokens)** shows"),
+    # a setting's help (ftlib.config), shared by `train --help` and the Train form's caption (`field_caption`)
+    (re.compile(r"`python -m ftlib tokens FILE --row N --max-length L` shows"), "the Tokens page shows"),
     # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`--eval-every` in the CLI)"
     # (`overfitting.preflight_warnings`)
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
@@ -173,6 +175,18 @@ CLI_WORDS = (
     # "(`--format prompt_only`; 'Read the file as' on the Data page)" (GRPO's notes: `run_preflight`, `rewards`)
     (re.compile(r", `--format \w+`(?=\))|`--format \w+`; (?='Read the file as')"), ""),
 )
+
+
+def field_caption(help_text: str) -> str:
+    """A setting's help (`FieldSpec.help`, which `train --help` prints too) as the Train form's caption under its
+    box: the CLI's commands in it said as the pages do, the rest as written.
+
+    >>> print(field_caption("cut (`python -m ftlib tokens FILE --row N --max-length L` shows where)."))
+    cut (the Tokens page shows where).
+    """
+    for cli, page in CLI_WORDS:
+        help_text = cli.sub(page, help_text)
+    return help_text
 
 
 def on_data_page(message: str) -> str:
