@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ftlib.cli import main
@@ -57,3 +59,31 @@ def test_max_lengths_help_names_the_cli_command_in_the_cli_and_the_tokens_page_o
     at = at.run().switch_page("pages/4_Train.py").run()
     captions = [c.value for c in at.caption]
     assert "Longest example in tokens; longer ones are cut (the Tokens page shows where)." in captions, captions
+
+
+NO_ANSWER = {"messages": [{"role": "user", "content": "Which tide is higher?"}]}
+EMPTY = {"messages": [{"role": "user", "content": "And the lower?"}, {"role": "assistant", "content": ""}]}
+
+
+@pytest.mark.parametrize("rows", [(NO_ANSWER, NO_ANSWER, EMPTY), (NO_ANSWER, NO_ANSWER), (NO_ANSWER, EMPTY)])
+def test_inspect_of_a_file_every_row_of_which_is_refused_sums_up_the_rows_it_just_listed(tmp_path, capsys, rows):
+    """`data inspect` of a file whose every row is refused for a reason of its own listed each row, then an error:
+    line repeating the first three of those lines: it now says how many rows and the reason most of them share."""
+    path = tmp_path / "tides.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["data", "inspect", str(path)]) == 2
+    captured = capsys.readouterr()
+    listed = [line for line in captured.out.splitlines() if line.startswith("  line ")]
+    assert len(listed) == len(rows), captured.out
+    (error,) = captured.err.splitlines()
+    assert error.startswith(f"error: no valid rows in {path} ({len(rows)} read, read as chat messages (messages)): ")
+    assert "line 1" not in error and "line 2" not in error, error  # no row's line printed again
+    no_answer = "there is no assistant turn, so there is nothing to train on."
+    said = error.split("(messages)): ", 1)[1]
+    if len(rows) == 3:
+        assert said.startswith("all 3 rows are left out, for the reasons above; the most common (2 of them): ")
+        assert no_answer in said and "is empty" not in said, said
+    elif rows[1] is NO_ANSWER:
+        assert said.startswith(f"both rows are left out, each for the same reason: {no_answer}"), said
+    else:
+        assert said == "both rows are left out, each for a reason of its own (above)", said

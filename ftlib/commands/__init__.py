@@ -270,19 +270,31 @@ def wrong_format(result, args) -> str | None:
     )
 
 
-def no_rows(result, args=None):
+def no_rows(result, args=None, listed: bool = False):
     """The DataError of a file that kept no row (`data inspect`, `data split`): the format it looks like where
-    --format read it as another (`wrong_format`), else the first rows' errors."""
+    --format read it as another (`wrong_format`), else the first rows' errors; with `listed` (`data inspect` printed
+    each row's reason just above) how many rows and the reason most of them share, not three of those lines again."""
+    from collections import Counter
+
     from ftlib.data import DataError
     from ftlib.format_notes import format_label
 
     wrong = wrong_format(result, args) if args is not None else None
     if wrong:
         return DataError(wrong)
+    said = f"no valid rows in {result.source} ({result.total} read, read as {format_label(result.format)})"
+    if listed and result.errors:
+        (reason, count), *_ = Counter(e.message for e in result.errors).most_common(1)
+        if result.total == 1:
+            return DataError(f"{said}: its one row is left out, for the reason above")
+        rows = ("both rows" if result.total == 2 else f"all {result.total} rows") + " are left out"
+        if count == len(result.errors):  # said once here, where the lines above say it of each row
+            return DataError(f"{said}: {rows}, each for the same reason: {reason}")
+        if count > 1:
+            return DataError(f"{said}: {rows}, for the reasons above; the most common ({count} of them): {reason}")
+        return DataError(f"{said}: {rows}, each for a reason of its own (above)")
     first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
-    return DataError(
-        f"no valid rows in {result.source} ({result.total} read, read as {format_label(result.format)}). {first}"
-    )
+    return DataError(f"{said}. {first}")
 
 
 def inspect_command(args) -> str:

@@ -190,7 +190,7 @@ def _inspect(args) -> int:
                 if len(items) > 50:
                     print(f"  ... and {len(items) - 50} more (use --json for all)")
     if not result.rows:
-        raise no_rows(result, args)
+        raise no_rows(result, args, listed=not args.json)  # the rows' reasons are printed above: not three again
     return 0
 
 
