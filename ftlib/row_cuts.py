@@ -17,12 +17,17 @@ TOKENS_PAGE_SHOWS = "the Tokens page shows where a row is cut"
 
 
 def tokens_command_shows(max_length: int) -> str:
-    """Where a CLI user sees where a run at `max_length` tokens cuts a row: the `tokens` command.
+    """Where a CLI user sees where a run at `max_length` tokens cuts a row: the `tokens` command. Said after rows
+    numbered from 1, so how --row counts is said too (tokens' own help), and that it reads with the default model
+    and template unless given the command's own.
 
-    >>> tokens_command_shows(384)
-    '`python -m ftlib tokens FILE --row N --max-length 384` shows where a row is cut'
+    >>> tokens_command_shows(384)[:86]
+    '`python -m ftlib tokens FILE --row N --max-length 384` shows where a row is cut (--row'
     """
-    return f"`python -m ftlib tokens FILE --row N --max-length {max_length}` shows where a row is cut"
+    return (
+        f"`python -m ftlib tokens FILE --row N --max-length {max_length}` shows where a row is cut (--row counts the "
+        "file's rows from 0, not 1; give it this command's --model and --template)"
+    )
 
 
 def cut_warnings(

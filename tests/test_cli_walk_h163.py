@@ -72,7 +72,10 @@ def test_a_max_length_a_run_cannot_have_is_refused_in_one_way(tmp_path, capsys, 
     ), line
 
 
-CLI_SHOWS = "`python -m ftlib tokens FILE --row N --max-length {n}` shows where a row is cut."
+CLI_SHOWS = (
+    "`python -m ftlib tokens FILE --row N --max-length {n}` shows where a row is cut (--row counts the file's rows "
+    "from 0, not 1; give it this command's --model and --template)."
+)
 PAGE_SHOWS = "the Tokens page shows where a row is cut."
 
 
