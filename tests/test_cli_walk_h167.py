@@ -87,3 +87,44 @@ def test_inspect_of_a_file_every_row_of_which_is_refused_sums_up_the_rows_it_jus
         assert said.startswith(f"both rows are left out, each for the same reason: {no_answer}"), said
     else:
         assert said == "both rows are left out, each for a reason of its own (above)", said
+
+
+STARTS_WITH_USER = (
+    "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversations must start with a user turn') }}"
+    "{% endif %}{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def test_the_train_page_finds_the_line_of_a_split_row_a_custom_template_refuses(tmp_path, tiny_model_dir):
+    """2e2b5c8 named a row a template refuses by its side ("training row 8"), so that `train`'s note finds its line.
+    The Train page, on a split saved from a file, says that row's line under its refusal (split_lines.lines_note)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+    from ftlib.config import RunConfig
+    from ftlib.data import load_file
+    from ftlib.splits import split_rows
+    from ftlib.testing import make_run
+    from tests.test_pages_train import APP
+
+    rows = [dict(CHAT, messages=[{"role": "user", "content": f"Tide {i}?"}, *CHAT["messages"][1:]]) for i in range(10)]
+    rows[9] = {"messages": [{"role": "assistant", "content": "Ahoy."}, *CHAT["messages"]]}  # line 10: refused
+    path = tmp_path / "tides.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    loaded = load_file(path)
+    train, test = split_rows(loaded.rows, 2, seed=0)
+    workspace.save_split("tides", train, test, loaded.split_meta("tides.jsonl", 0, 2, False, train=train, test=test))
+    side, n = ("training", train.index(rows[9]) + 1) if rows[9] in train else ("held-out", test.index(rows[9]) + 1)
+    assert (side, n) != ("training", 10)  # the row's place in the split is not its line
+    custom = RunConfig(model=str(tiny_model_dir), dataset="tides", template="custom", template_source=STARTS_WITH_USER)
+    make_run("r-custom", custom.to_dict())  # the Train page starts from the last run's settings, its template too
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["active_split"] = "tides"
+    at.run().switch_page("pages/4_Train.py").run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error if "cannot render" in e.value]
+    assert len(errors) == 1 and f"cannot render {side} row {n}: " in errors[0], [e.value for e in at.error]
+    notes = [c.value for c in at.caption if c.value.startswith("The row numbers above count the split's")]
+    assert len(notes) == 1 and notes[0].endswith(f"not the rows of tides.jsonl: {side} row {n} is line 10."), notes
