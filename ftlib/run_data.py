@@ -17,7 +17,8 @@ share below 1 or a number of rows; unset, the share `data split` starts from: `f
 run's split/meta.json records (`read_with`): its rows are made once, so training, a resume and evaluation read the
 mapped rows without reading the file again.
 
-Not known here: how rows become tokens (training.py), the queue (runs.py).
+Not known here: how rows become tokens (training.py; `refusal_error` only encodes again the rows a template
+refuses, to name them), the queue (runs.py).
 """
 
 from __future__ import annotations
@@ -305,6 +306,39 @@ def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | No
         return None
 
 
+def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, config: RunConfig, split: str):
+    """The ConfigError naming the rows of `split` ("training" or "held-out") the chat template refuses, `origin` the
+    row number of each of `rows` (KTO's two answers of a pair share one), with the first refusal's reason (and its fix
+    where one is known: `prompt_checks.explain_refusal`) and how to fix the rest; None when no row alone is refused.
+    Called only on the failure path of a batched encoding: each row is encoded again, one by one."""
+    from ftlib.errors import numbered
+    from ftlib.prompt_checks import ROWS_FIX, explain_refusal
+    from ftlib.templates import TemplateError
+    from ftlib.tokens import encode_row
+
+    refused = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
+        except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
+            said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
+            refused.append((i, str(said)))
+        except UserError as exc:
+            refused.append((i, str(exc)))
+    if not refused:
+        return None
+    # "training row 4", never a bare "row 4": a split's rows are not the file's lines, and `train` finds the
+    # line of a row named by its side (file_lines_note).
+    where = sorted({origin[i - 1] for i, _ in refused})
+    said = refused[0][1].rstrip()
+    said += "" if said.endswith((".", "!", "?")) else "."  # one ending for all, a fix said before it or not (h159)
+    them = "those rows" if len(where) > 1 else "that row"
+    # An explained refusal (a template that takes no system turn) has said which template to pick: not said twice.
+    fix = f" Fix {them}, or pick another chat template (Tokens or Train page; --template)."
+    fix = "" if ROWS_FIX[1] in said else fix
+    return ConfigError(f"The chat template cannot render {numbered(f'{split} row', where)}: {said}{fix}")
+
+
 __all__ = [
     "DataOptions",
     "DataRefused",
@@ -317,5 +351,6 @@ __all__ = [
     "read_dataset",
     "read_with_words",
     "readable_rows",
+    "refusal_error",
     "split_folder",
 ]

@@ -122,35 +122,16 @@ def encode_for_training(
     rows of `split` ("training" or "held-out").
     """
     from ftlib.errors import UserError
-    from ftlib.tokens import encode_row, encode_rows
+    from ftlib.tokens import encode_rows
 
     check_row_kinds(rows, config, split)
     rows, origin = training_rows(rows, config.method)  # KTO: a pair is two rows; GRPO: a conversation's prompt
     try:
         encoded = encode_rows(rows, tokenizer, template, config.mask_policy, config.cut_length)
     except UserError:
-        # Say which rows: encode them one by one (only on this failure path) and name each refusal.
-        from ftlib.prompt_checks import explain_refusal
-        from ftlib.templates import TemplateError
-
-        refused = []
-        for i, row in enumerate(rows, start=1):
-            try:
-                encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
-            except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
-                said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
-                refused.append((i, str(said)))
-            except UserError as exc:
-                refused.append((i, str(exc)))
-        if not refused:
-            raise
-        # "training row 4", never a bare "row 4": a split's rows are not the file's lines, and `train` finds the
-        # line of a row named by its side (run_data.file_lines_note).
-        where = numbered(f"{split} row", sorted({origin[i - 1] for i, *_ in refused}))
-        said = refused[0][1].rstrip()
-        said += "" if said.endswith((".", "!", "?")) else "."  # one ending for all, a fix said before it or not (h159)
-        fix = "Fix those rows, or pick another chat template (Tokens or Train page; --template)."
-        raise ConfigError(f"The chat template cannot render {where}: {said} {fix}") from None
+        if refused := run_data.refusal_error(rows, origin, tokenizer, template, config, split):
+            raise refused from None
+        raise
     out, dropped = [], []
     for i, enc in zip(origin, encoded, strict=True):
         parts = (enc.chosen, enc.rejected) if hasattr(enc, "chosen") else (enc,)

@@ -155,9 +155,10 @@ def test_every_template_refusal_ends_the_same_way(tiny_model_dir, smol_tokenizer
         NO_SYSTEM: {"messages": [{"role": "system", "content": "Be brief."}, *ok]},
         ALTERNATING: {"messages": [{"role": "assistant", "content": "Hello."}, *ok]},
     }
-    ending = " Fix those rows, or pick another chat template (Tokens or Train page; --template)."
+    ending = " Fix that row, or pick another chat template (Tokens or Train page; --template)."
     for source, row in bad.items():
         run = config(tiny_model_dir, dataset="x", template="custom", template_source=source)
         (error,) = preflight(run, tokenizer=smol_tokenizer, rows=([ROWS[0], row], ROWS[1:2])).errors
-        assert error.startswith("The chat template cannot render training row 2: ") and error.endswith(ending)
-        assert error.count(ending) == 1 and ".." not in error
+        assert error.startswith("The chat template cannot render training row 2: ") and ".." not in error
+        # one that names the built-in to pick is not told it again (helper 169)
+        assert error.endswith(ending) if source == ALTERNATING else error.endswith(").")
