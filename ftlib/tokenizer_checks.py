@@ -30,12 +30,15 @@ def check_missing_special_tokens(tokenizer, template: ChatTemplate) -> Check | N
     missing = per_tokenizer(tokenizer, key, lambda: tuple(missing_special_tokens(tokenizer, template)))
     if not missing:
         return None
+    # eot_not_trained leaves a reply's end written as pieces of a marker to this warning: one cause, said once
+    eot = template.end_of_turn
+    ends = f" {eot} ends each reply, so no reply ends on one special token." if eot in missing else ""
     return Check(
         "missing_special_tokens",
         "warning",
         f"The {template.title} template writes {', '.join(missing)}, which this tokenizer does not know: "
         "each is split into several ordinary tokens, so the model learns it as several pieces, not one stop signal, "
-        "and generation may not stop at it.",
+        f"and generation may not stop at it.{ends}",
         (
             "Use the model's own template"
             if has_own_template(tokenizer)

@@ -142,7 +142,8 @@ def test_a_gemma_tokenizer_is_pointed_to_the_gemma_template(gemma_tok):
         "takes no system turn: merge the system text into the first user message of your rows, or pick a built-in "
         "template that takes one (built-in 'Gemma' (--template gemma) writes it into the first user turn)."
     )
-    assert {"missing_special_tokens", "eot_not_trained"} <= codes(gemma_tok, get_template("mistral", gemma_tok))
+    mistral = codes(gemma_tok, get_template("mistral", gemma_tok))  # a split `</s>` said once (helper 169)
+    assert "missing_special_tokens" in mistral and "eot_not_trained" not in mistral
     assert not {"missing_special_tokens", "eot_not_trained"} & codes(gemma_tok, get_template("gemma", gemma_tok))
 
 

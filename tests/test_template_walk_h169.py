@@ -4,9 +4,45 @@ end-of-turn marker is split (missing_special_tokens and eot_not_trained), and a 
 
 from __future__ import annotations
 
-from tests.test_template_walk_h164 import ALTERNATING, NO_SYSTEM, ROWS, config
+from tests.test_template_walk_h164 import ALTERNATING, LLAMA_STYLE, NO_SYSTEM, ROWS, config
 
 ENDING = " Fix {}, or pick another chat template (Tokens or Train page; --template)."
+
+
+def test_a_split_end_of_turn_marker_is_one_warning_in_train(tiny_model_dir, smol_tokenizer):
+    from ftlib.run_preflight import preflight
+
+    run = config(tiny_model_dir, dataset="x", template="custom", template_source=LLAMA_STYLE)
+    report = preflight(run, tokenizer=smol_tokenizer, rows=(ROWS[:3], ROWS[3:]))
+    assert not [w for w in report.warnings if "is not trained as a single special token" in w], report.warnings
+    (said,) = [w for w in report.warnings if "<|eot_id|>" in w]
+    assert "which this tokenizer does not know" in said
+    assert "<|eot_id|> ends each reply, so no reply ends on one special token." in said
+    assert "Training does not add tokens" in said and "add it as a special token" not in said
+
+
+def test_a_split_end_of_turn_marker_is_one_warning_in_tokens(smol_tokenizer):
+    """`tokens` and the Tokens page read checks.preflight: one row, the same single warning."""
+    from ftlib.checks import preflight
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+
+    template = get_template("custom", smol_tokenizer, source=LLAMA_STYLE)
+    found = preflight(encode_row(ROWS[0], smol_tokenizer, template, "all_assistant", 128), smol_tokenizer, template)
+    codes = [c.code for c in found]
+    assert "missing_special_tokens" in codes and "eot_not_trained" not in codes, codes
+
+
+def test_eot_not_trained_stays_where_the_marker_is_not_trained(tiny_model_dir, smol_tokenizer):
+    """The same split marker written outside {% generation %}: the reply's end is masked, another cause, said."""
+    from ftlib.run_preflight import preflight
+
+    outside = LLAMA_STYLE.replace("<|eot_id|>{% endgeneration %}", "{% endgeneration %}<|eot_id|>")
+    run = config(tiny_model_dir, dataset="x", template="custom", template_source=outside)
+    report = preflight(run, tokenizer=smol_tokenizer, rows=(ROWS[:3], ROWS[3:]))
+    (said,) = [w for w in report.warnings if "is not trained as a single special token" in w]
+    assert "put the end-of-turn marker inside {% generation %}." in said
+    assert [w for w in report.warnings if "which this tokenizer does not know" in w]
 
 
 def _refusal(model, tokenizer, source, train):
