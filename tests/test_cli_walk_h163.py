@@ -84,11 +84,8 @@ def test_cut_rows_are_said_with_the_command_in_the_cli_and_the_page_on_the_train
 ):
     """`train` said "the Tokens page shows where a row is cut" to a CLI user: the page's words, from the message the
     Train page shares (row_cuts.cut_warnings, `shows=`)."""
-    from streamlit.testing.v1 import AppTest
 
-    from ftlib import workspace
-    from tests.test_pages_train import APP
-    from tests.test_preflight_final_replies import TEST, TRAIN, WALK_CUT, tool_chat
+    from tests.test_preflight_final_replies import WALK_CUT, tool_chat, walk_train_page
 
     path = tmp_path / "convert.jsonl"
     path.write_text("".join(json.dumps(tool_chat(n)) + "\n" for n in (3, 12, 27, 41, 58, 66)), encoding="utf-8")
@@ -98,12 +95,7 @@ def test_cut_rows_are_said_with_the_command_in_the_cli_and_the_page_on_the_train
     cut = [line for line in err.splitlines() if "longer than the max length" in line]
     assert len(cut) == 1 and cut[0].endswith(CLI_SHOWS.format(n=WALK_CUT)) and "page" not in cut[0], err
 
-    workspace.save_split("convert", TRAIN, TEST)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["active_model"] = str(tiny_model_dir)
-    at = at.run().switch_page("pages/4_Train.py").run()
-    at.selectbox(key="train_template").set_value("hermes").run()
-    at.number_input(key="train_max_length").set_value(WALK_CUT).run()
+    at = walk_train_page(tiny_model_dir)
     shown = [w.value for w in at.warning if "longer than the max length" in w.value]
     assert len(shown) == 1 and shown[0].endswith(PAGE_SHOWS) and "python -m ftlib" not in shown[0], shown
 

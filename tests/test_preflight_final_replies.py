@@ -220,7 +220,8 @@ def test_train_prints_both_warnings_before_it_queues_the_run(
     assert "(held-out rows 1, 2, 3) begins after the max length of 256 tokens" in err, err
 
 
-def test_the_train_page_shows_both_warnings_and_still_offers_start(tiny_model_dir):
+def walk_train_page(model_dir):
+    """The Train page on the walk's split saved as `convert`, its template hermes and its max length WALK_CUT."""
     from streamlit.testing.v1 import AppTest
 
     from ftlib import workspace
@@ -228,10 +229,15 @@ def test_the_train_page_shows_both_warnings_and_still_offers_start(tiny_model_di
 
     workspace.save_split("convert", TRAIN, TEST)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["active_model"] = str(model_dir)
     at = at.run().switch_page("pages/4_Train.py").run()
     at.selectbox(key="train_template").set_value("hermes").run()
     at.number_input(key="train_max_length").set_value(WALK_CUT).run()
+    return at
+
+
+def test_the_train_page_shows_both_warnings_and_still_offers_start(tiny_model_dir):
+    at = walk_train_page(tiny_model_dir)
     shown = [w.value for w in at.warning]
     assert any("In all 7 the final reply is cut off entirely" in w for w in shown), shown
     assert any(w.startswith("Evaluate will have nothing to score after this run") for w in shown), shown
