@@ -258,7 +258,17 @@ def with_hint(message: str, record: dict, fmt: str) -> str:
     own = looks_like(record)
     if fmt == "prompt_only" and own in _CHATS:
         return f"{message} (this row looks like {own}: to read its turns as the prompt, map `{_CHATS[own]}` to prompt)"
-    return f"{message} (this row looks like {own}, not {fmt})" if own and own != fmt else message
+    return message + other_format_said(own, fmt) if own and own != fmt else message
+
+
+def other_format_said(own: str, fmt: str) -> str:
+    """What `with_hint` adds to the error of a row read as `fmt` that looks like `own`: the ending `data inspect
+    --format` finds when every row's error is only that (`commands.wrong_format`).
+
+    >>> other_format_said("messages", "alpaca")
+    ' (this row looks like messages, not alpaca)'
+    """
+    return f" (this row looks like {own}, not {fmt})"
 
 
 def places_said(n: int, places: list[str]) -> str:

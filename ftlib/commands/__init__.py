@@ -249,6 +249,7 @@ def wrong_format(result, args) -> str | None:
     from ftlib.data import DataError, load_file
     from ftlib.errors import plural
     from ftlib.format_notes import format_label
+    from ftlib.notices import other_format_said
 
     if result.rows or not args.fmt or not result.total:
         return None
@@ -257,7 +258,7 @@ def wrong_format(result, args) -> str | None:
     except DataError:
         return None
     fmt = detected.format
-    hint = f"(this row looks like {fmt}, not {args.fmt})"  # notices.with_hint's: a row refused for no other reason
+    hint = other_format_said(fmt, args.fmt)  # notices.with_hint's ending: a row refused for no other reason
     # A row with a reason of its own (a good/bad label read as prompt_completion names its fix) is said row by row.
     own = [e for e in result.errors if not e.message.endswith(hint) or "Read the file as" in e.message]
     if not detected.rows or fmt == args.fmt or own:
