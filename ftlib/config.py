@@ -10,7 +10,8 @@ LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` fla
 fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
 objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
 
-Old spellings load with a warning naming the new one (`RENAMED`); the methods themselves are `ftlib.methods`'.
+Old spellings load with a warning naming the new one (`RENAMED`); the methods themselves are `ftlib.methods`', the
+checks across settings (what cannot train together) `ftlib.config_checks`'.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ftlib.config_checks import check_combinations
 from ftlib.errors import UserError
 from ftlib.fields import (
     FieldSpec,
@@ -31,7 +33,7 @@ from ftlib.fields import (
     settings_from_dict,
     specs_of,
 )
-from ftlib.loss_types import LossTypeSettings, loss_setting_problem
+from ftlib.loss_types import LossTypeSettings
 from ftlib.methods import (
     BETA_METHODS,
     DEFAULT_LR,
@@ -43,12 +45,9 @@ from ftlib.methods import (
     SFT_METHODS,
     GRPOSettings,
     KTOSettings,
-    check_rewards,
     coerce_rewards,
     default_learning_rate,
-    method_setting_problem,
 )
-from ftlib.process_settings import process_setting_problem
 
 Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
 Tuning = Literal["lora", "qlora", "full"]
@@ -485,49 +484,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         coerce_fields(self, ConfigError)
         self.tuning = tuning_of(self.method, self.tuning)
         check_limits(self, ConfigError)
-        self._check_combinations()
+        check_combinations(self, ConfigError)  # settings that cannot train together (ftlib.config_checks)
         if self.learning_rate is None:
             self.learning_rate = default_learning_rate(self.method, self.tuning)
-
-    def _check_combinations(self) -> None:
-        if self.template == "custom" and not str(self.template_source).strip():
-            raise ConfigError(
-                "`template` is custom but `template_source` is empty: paste the Jinja template text "
-                "(`--template-file FILE` in the CLI), or pick a named template such as `tokenizer` or `chatml`."
-            )
-        if not str(self.model).strip():
-            raise ConfigError("`model` is empty: use `default` or a model folder.")
-        if self.epochs <= 0 and self.max_steps <= 0:
-            raise ConfigError(
-                "Epochs (`epochs`) is 0 and no Max steps (`max_steps`) is set: the run would train nothing. Set "
-                "Epochs above 0, or Max steps to stop after that many optimizer steps."
-            )
-        if self.test_size is not None and self.test_size >= 1 and not float(self.test_size).is_integer():
-            raise ConfigError(
-                f"`test_size` must be a share below 1 (e.g. 0.1) or a whole number of rows (e.g. 20), not "
-                f"{self.test_size:g}; 0 holds out nothing."
-            )
-        if not self.lora_targets or not all(isinstance(t, str) and t for t in self.lora_targets):
-            raise ConfigError(
-                "`lora_targets` must list layer names such as q_proj, v_proj, or `all-linear` "
-                f"(got {self.lora_targets!r})."
-            )
-        if problem := method_setting_problem(self) or loss_setting_problem(self):
-            raise ConfigError(problem)
-        if self.method == "grpo":
-            check_rewards(self.rewards, ConfigError)
-        if problem := process_setting_problem(self):  # devices, processes, machines, sharding
-            raise ConfigError(problem)
-        if self.packing_strategy != "bfd" and self.method not in PACKING_METHODS:
-            raise ConfigError(
-                f"`packing_strategy` {self.packing_strategy} applies only when an SFT run (lora, qlora, full) packs; "
-                f"{self.method} never packs: leave packing_strategy at bfd."
-            )
-        if self.packing_strategy != "bfd" and not self.packing:
-            raise ConfigError(
-                f"`packing_strategy` {self.packing_strategy} says what packing does with a row longer than the max "
-                "length, but packing is off: turn packing on (--packing), or leave packing_strategy at bfd."
-            )
 
     # -- derived -------------------------------------------------------------------------------------------------
     @property
