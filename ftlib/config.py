@@ -7,8 +7,10 @@
 Each field carries its metadata in the TRL/PEFT manner: a one-sentence `help`, a form `label`, a `group`, numeric
 limits, `advanced` (folded away in the form) and `when` (the settings it depends on, e.g. LoRA rank only when
 LoRA is trained). The Train page's form (`ui/form.py`) and the CLI's `train` flags are generated from these
-fields, so a choice or a default is written here and nowhere else. Translating a config into the libraries'
-objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job; this module is stdlib only.
+fields, so a choice or a default is written here and nowhere else. A help names commands and flags, as `train --help`
+prints it; the form's caption under a box says the same in the pages' words (`ui.labels.field_caption`). Translating
+a config into the libraries' objects (TrainingArguments, LoraConfig, BitsAndBytesConfig) is `ftlib.training`'s job;
+this module is stdlib only.
 
 Old spellings load with a warning naming the new one (`RENAMED`); the methods themselves are `ftlib.methods`', the
 checks across settings (what cannot train together) `ftlib.config_checks`'.
@@ -130,8 +132,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         advanced=True,
         hint="a share below 1 such as 0.1, or a whole number of rows such as 20",
         help="Rows held out for evaluation when `dataset` is a plain data file: a share below 1 (0.1) or a number of "
-        "rows (20), as `data split --test-size` takes; 0 = none; unset = the share the Data page and `data split` "
-        "start from (0.1, or up to 0.25 of a small file so that 5 rows are held out).",
+        "rows (20), as `data split --test-size` takes; 0 = none; unset = the share `data split` starts from (0.1, "
+        "or up to 0.25 of a small file so that 5 rows are held out).",
     )
     # -- how rows become tokens: the settings the Tokens page shows -------------------------------------------------
     template: str = setting(
@@ -140,7 +142,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         group="tokens",
         help="How a conversation is written out as text for the model: the model's own template (tokenizer, the "
         "usual choice), a built-in one (chatml, llama3, mistral, gemma, alpaca, plain, text, hermes, llama31; "
-        "the Tokens page shows each) or custom (the Jinja text in template_source).",
+        "`python -m ftlib tokens FILE --template NAME` shows each) or custom (its Jinja text in template_source, or "
+        "a file's with `--template-file FILE`).",
     )
     template_source: str = setting(
         "",
@@ -148,7 +151,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         group="tokens",
         advanced=True,
         when={"template": ("custom",)},
-        help="The Jinja text of a custom template (only when template is `custom`; written on the Tokens page).",
+        help="The Jinja text of a custom template (only when template is `custom`; a file's with "
+        "`--template-file FILE`).",
     )
     mask_policy: MaskPolicy = setting(
         "all_assistant",

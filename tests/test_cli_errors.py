@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -202,8 +203,9 @@ def _train_help(capsys) -> dict[str, str]:
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     options = text.split("options:", 1)[1]
+    # Up to the next option ("--dtype DTYPE "), not a flag its help names ("`... --template NAME` shows each").
     return {
-        flag: options.split(f"{flag} {flag[2:].replace('-', '_').upper()} ", 1)[1].split(" --", 1)[0]
+        flag: re.split(r" --[a-z-]+ [A-Z_]+ ", options.split(f"{flag} {flag[2:].replace('-', '_').upper()} ", 1)[1])[0]
         for flag in ("--rewards", "--template", "--device")
     }
 

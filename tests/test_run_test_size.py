@@ -78,7 +78,7 @@ def test_the_engine_reads_an_unset_test_size_as_the_default_share(tmp_path):
 
 def test_the_setting_and_its_flag_say_what_unset_means(capsys):
     spec = field_specs()["test_size"]
-    assert spec.default is None and spec.optional and "unset = the share the Data page and `data split`" in spec.help
+    assert spec.default is None and spec.optional and "unset = the share `data split` starts from" in spec.help
     try:
         main(["train", "--help"])
     except SystemExit:

@@ -177,14 +177,31 @@ CLI_WORDS = (
 )
 
 
+# A setting's help (ftlib.config, worded for `train --help`) where it names a command, a flag or a setting the form
+# sets elsewhere, as the Train form's caption says it (`field_caption`): the page a user does it on.
+HELP_WORDS = (
+    # template: "a built-in one (...; `python -m ftlib tokens FILE --template NAME` shows each)"
+    (re.compile(r"`python -m ftlib tokens FILE --template NAME` shows each"), "the Tokens page shows each"),
+    # template's "custom (its Jinja text in template_source, or a file's with ...)", template_source's "(...; a file's
+    # with ...)": the page's custom text is the one written on the Tokens page
+    (re.compile(r"(?: in template_source, or)? a file's with `--template-file FILE`"), " written on the Tokens page"),
+    # test_size (hidden on the Train page, which trains a saved split): the Data page's boxes of Split and save
+    (re.compile(r"as `data split --test-size` takes"), "as the Data page's **Test ratio** and **Test rows** take"),
+    (re.compile(r"the share `data split` starts from"), "the share the Data page's **Test ratio** starts from"),
+)
+
+
 def field_caption(help_text: str) -> str:
-    """A setting's help (`FieldSpec.help`, which `train --help` prints too) as the Train form's caption under its
-    box: the CLI's commands in it said as the pages do, the rest as written.
+    """A setting's help (`FieldSpec.help`, which `train --help` prints as written) as the Train form's caption under
+    its box: the CLI's commands and flags in it said as the pages do (`HELP_WORDS`, `CLI_WORDS`), the rest as written.
 
     >>> print(field_caption("cut (`python -m ftlib tokens FILE --row N --max-length L` shows where)."))
     cut (the Tokens page shows where).
+    >>> print(field_caption("one (plain; `python -m ftlib tokens FILE --template NAME` shows each) or custom (its "
+    ...                     "Jinja text in template_source, or a file's with `--template-file FILE`)."))
+    one (plain; the Tokens page shows each) or custom (its Jinja text written on the Tokens page).
     """
-    for cli, page in CLI_WORDS:
+    for cli, page in (*HELP_WORDS, *CLI_WORDS):
         help_text = cli.sub(page, help_text)
     return help_text
 
