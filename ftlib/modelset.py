@@ -16,11 +16,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from ftlib.decoding import DEFAULT_NEW_TOKENS
 from ftlib.jobs import BackgroundJob
 from ftlib.lease import ForwardLock
+
+# A prompt as each model of a set reads it: in ftlib.model_prompts, part of this module's API as it always was.
+from ftlib.model_prompts import ModelPrompt, render_prompts  # noqa: F401
 from ftlib.run_files import json_object
 from ftlib.run_result import check_run_status
 from ftlib.rundir import RunDir, run_folder_of, run_folders
@@ -395,48 +397,6 @@ def trained_template(path: str | Path) -> tuple[str, str] | None:
         return "text", ""
     source = config.get("template_source")
     return name, source if isinstance(source, str) else ""
-
-
-class ModelPrompt(NamedTuple):
-    """A prompt as one model reads it: the rendered text, its token ids and the chat template's name."""
-
-    text: str
-    ids: list[int]
-    template: str
-
-
-def render_prompts(
-    model_set: ModelSet, prompt: str | list[dict], system: str | None = None, template=None, tools=None, fix=None
-) -> dict[str, ModelPrompt]:
-    """Each model's prompt, rendered with the chat template it was trained with (see
-    `ftlib.sampling.render_prompt`): a tuned model answers the way it was taught only in its own format.
-
-    The base model gets the first tuned model's template, so it starts from the very prompt that model was tuned
-    on (its own template when no tuned model names one). `template` (a name or a ChatTemplate) overrides them all.
-    `tools`: a test row's tool schemas, rendered as training rendered them (a typed prompt has none).
-    Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` (`fix`).
-    """
-    from ftlib.sampling import render_prompt
-    from ftlib.templates import get_template
-
-    def trained_with(name: str) -> tuple[str, str]:
-        found = model_set.templates.get(name)
-        if found is None and name == "base":
-            found = next((model_set.templates[n] for n in model_set.tuned if n in model_set.templates), None)
-        return found or ("tokenizer", "")
-
-    rendered: dict[tuple[str, str], ModelPrompt] = {}
-    prompts = {}
-    for name in model_set.names:
-        key = ("", "") if template is not None else trained_with(name)
-        if key not in rendered:
-            chosen = template
-            if template is None:  # a custom template is its Jinja text, which only the run carries
-                chosen = get_template("custom", model_set.tokenizer, key[1]) if key[0] == "custom" else key[0]
-            text, ids = render_prompt(model_set.tokenizer, prompt, system, template=chosen, tools=tools, fix=fix)
-            rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
-        prompts[name] = rendered[key]
-    return prompts
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -73,11 +73,14 @@ def render_prompt(
     template="tokenizer",
     tools: list | None = None,
     fix: tuple[str, str] | None = None,
+    thinking: bool | None = None,
 ) -> tuple[str, list[int]]:
     """Render a prompt with a chat template (the model's own by default), generation prompt added, and tokenize.
 
     A string becomes one user turn. `tools`: a row's tool schemas, given to the template as training gives them
-    (`ftlib.tokens.encode_row`), so a tool-calling row is asked with the tools it was tuned with. Tokenized without
+    (`ftlib.tokens.encode_row`), so a tool-calling row is asked with the tools it was tuned with. `thinking`: the
+    template's `enable_thinking` (Qwen3's: False writes an empty think block after the generation prompt, so the
+    model answers without reasoning first); None passes nothing, the template's default. Tokenized without
     special tokens: the template already wrote them. A template's refusal is explained as Tokens and Train explain
     it (`prompt_checks.explain_refusal`; `fix`: its words for where the system message comes from, default a row's).
     """
@@ -92,7 +95,7 @@ def render_prompt(
     if not isinstance(template, ChatTemplate):
         template = get_template(template, tokenizer=tokenizer)
     try:
-        text = render_text(tokenizer, messages, template, add_generation_prompt=True, tools=tools)
+        text = render_text(tokenizer, messages, template, add_generation_prompt=True, tools=tools, thinking=thinking)
     except TemplateError as exc:  # a template that takes no system turn (Gemma's) says so, with the fix
         from ftlib.prompt_checks import ROWS_FIX, explain_refusal
 
@@ -129,15 +132,21 @@ def text_system_refusal(trained: dict[str, str], template: str | None, fix: str)
 
 
 def render_text(
-    tokenizer, messages: list[dict], template="tokenizer", add_generation_prompt: bool = False, tools=None
+    tokenizer,
+    messages: list[dict],
+    template="tokenizer",
+    add_generation_prompt: bool = False,
+    tools=None,
+    thinking: bool | None = None,
 ) -> str:
     """A conversation as text through `ftlib.templates`; `template` is a name (`tokenizer` = the model's own) or a
-    ChatTemplate (e.g. a run's custom one, `RunAdapter.chat_template`); `tools`: the row's tool schemas."""
+    ChatTemplate (e.g. a run's custom one, `RunAdapter.chat_template`); `tools`: the row's tool schemas; `thinking`:
+    `enable_thinking` as `apply_chat_template` gives it, None nothing (the template's default)."""
     from ftlib.templates import ChatTemplate, get_template, render
 
     if not isinstance(template, ChatTemplate):
         template = get_template(template, tokenizer=tokenizer)
-    return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools)
+    return render(template, messages, add_generation_prompt=add_generation_prompt, tools=tools, thinking=thinking)
 
 
 def stop_token_ids(tokenizer, model=None, templates: Sequence = ()) -> set[int]:

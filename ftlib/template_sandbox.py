@@ -7,6 +7,7 @@ checked at every loop step, call (a macro's too), filter and output, so a recurs
 
     compiled = compile_template(source)                     # TemplateError on a syntax error
     text = run_template(template, messages, add_generation_prompt, marking, tools)
+    template_variables(source)                              # what it reads from outside: {"messages", ...}
 
 `marking` makes `{% generation %}` blocks wrap their output in markers (template_input.strip_marks finds them).
 What is rendered and why: templates.py.
@@ -28,6 +29,7 @@ import jinja2
 import jinja2.compiler
 import jinja2.ext
 import jinja2.filters
+import jinja2.meta
 import jinja2.nodes
 import jinja2.runtime
 import jinja2.utils
@@ -496,12 +498,32 @@ def compile_template(source: str) -> jinja2.Template:
         ) from None
 
 
-def run_template(template, messages: list[dict], add_generation_prompt: bool, marking: bool, tools=None) -> str:
+@lru_cache(maxsize=64)
+def template_variables(source: str) -> frozenset[str]:
+    """The names `source` reads from what it is given (`messages`, `add_generation_prompt`, `enable_thinking`, ...):
+    Jinja's undeclared variables of the template parsed as the sandbox parses it; a name it only sets is not one.
+    TemplateError on a syntax error."""
+    compiled = compile_template(source)
+    return frozenset(jinja2.meta.find_undeclared_variables(compiled.environment.parse(source))) - {_TICK}
+
+
+def run_template(
+    template,
+    messages: list[dict],
+    add_generation_prompt: bool,
+    marking: bool,
+    tools=None,
+    thinking: bool | None = None,
+) -> str:
     """A ChatTemplate rendered with `messages`, `add_generation_prompt`, `tools` and its own `variables` (`marking`:
-    `{% generation %}` blocks marked). TemplateError for output over MAX_RENDER_CHARS + 4x the input's JSON, and
-    for every failure inside the template, saying what went wrong."""
+    `{% generation %}` blocks marked). `thinking` is given as `enable_thinking`, as transformers'
+    `apply_chat_template(..., enable_thinking=...)` gives it (Qwen3's switch); None gives nothing (the template's
+    default). TemplateError for output over MAX_RENDER_CHARS + 4x the input's JSON, and for every failure inside
+    the template, saying what went wrong."""
     compiled = compile_template(template.source)
     variables = dict(template.variables)
+    if thinking is not None:
+        variables["enable_thinking"] = bool(thinking)
     token = _MARKING.set(marking)
     limit = MAX_RENDER_CHARS + 4 * len(json.dumps([messages, tools], ensure_ascii=False, default=str))
     budget = _BUDGET.set(_Budget(limit))
@@ -545,4 +567,4 @@ def run_template(template, messages: list[dict], add_generation_prompt: bool, ma
         _BUDGET.reset(budget)
 
 
-__all__ = ["MAX_RENDER_CHARS", "compile_template", "run_template"]
+__all__ = ["MAX_RENDER_CHARS", "compile_template", "run_template", "template_variables"]

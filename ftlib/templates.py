@@ -48,7 +48,7 @@ from ftlib.template_input import (
     template_messages,
     template_tools,
 )
-from ftlib.template_sandbox import MAX_RENDER_CHARS, compile_template, run_template
+from ftlib.template_sandbox import MAX_RENDER_CHARS, compile_template, run_template, template_variables
 from ftlib.text_rows import tokenizer_adds_bos
 
 _GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
@@ -96,6 +96,11 @@ class ChatTemplate:
     def reads_reasoning(self) -> bool:
         """Whether the template reads a reasoning field of a message (`reasoning_content`, `thinking`, ...)."""
         return _reads_reasoning(self.source)
+
+    @cached_property
+    def thinking_switch(self) -> bool:
+        """Whether the template reads `enable_thinking` (Qwen3's switch; `render(..., thinking=...)` gives it)."""
+        return "enable_thinking" in template_variables(self.source)
 
     @cached_property
     def calls_need_null_content(self) -> bool:
@@ -375,14 +380,17 @@ def _given(template: ChatTemplate, plain: list[dict], **marking) -> list[dict]:
     )
 
 
-def render(template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None) -> str:
-    """The conversation as the template writes it; `tools` are the row's tool schemas (None: no tools).
+def render(
+    template: ChatTemplate, messages, add_generation_prompt: bool = False, tools=None, thinking: bool | None = None
+) -> str:
+    """The conversation as the template writes it; `tools` are the row's tool schemas (None: no tools); `thinking`:
+    `enable_thinking` for a template with the switch (`ChatTemplate.thinking_switch`), None the template's default.
 
     >>> render(get_template("chatml"), [{"role": "user", "content": "Hi"}])
     '<|im_start|>user\\nHi<|im_end|>\\n'
     """
     plain, tools = plain_messages(messages), plain_tools(tools)
-    return run_template(template, _given(template, plain), add_generation_prompt, False, tools)
+    return run_template(template, _given(template, plain), add_generation_prompt, False, tools, thinking)
 
 
 @dataclass

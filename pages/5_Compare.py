@@ -22,10 +22,11 @@ from ftlib import sampling as S
 from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
+from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
 from ftlib.template_input import call_text
-from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, has_own_template
+from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, get_template, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
 from ui import alerts, alignment_view
 from ui.auth import require_password
@@ -50,6 +51,7 @@ from ui.compare_view import (
     next_token_table,
     progress_line,
     setting_header,
+    thinking_caption,
     token_html,
     uncertainty_line,
     vocabulary_line,
@@ -355,6 +357,28 @@ with st.container():
                 f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them.",
                 icon=alerts.WARNING,
             )
+    # A template with a thinking switch (Qwen3's `enable_thinking`): shown only then, starting at its own default.
+    with user_errors("Could not render the prompt", in_form_words):
+        read_by = [
+            get_template(t, model_set.tokenizer) if isinstance(t, str) else t
+            for _, t in read_in(model_set, written_in)
+        ]
+    switched = [t for t in read_by if t.thinking_switch]
+    thinking = None  # nothing given: each template's default
+    if switched:
+        own = thinking_default(switched[0])
+        put_back = restore("compare_thinking")
+        on = c3.toggle(
+            "Thinking",
+            value=False if put_back else own is not False,  # Streamlit's own default when put back (ui.kept)
+            key="compare_thinking",
+            help="The chat template's thinking switch, as transformers' `apply_chat_template(..., "
+            "enable_thinking=...)` gives it: off, a reasoning model answers at once.",
+        )
+        keep("compare_thinking")
+        others = [template_label(t.name) for t in read_by if not t.thinking_switch]
+        c3.caption(thinking_caption(thinking_writes(switched[0]), own, others))
+        thinking = None if on == own else on
     # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
     # takes one comes to be used here (a run reads the prompt in the template it trained with).
     typed = st.session_state.get("compare_source", "Type a prompt") == "Type a prompt"
@@ -371,7 +395,9 @@ with st.container():
                 raise refusal
         # Each run reads the prompt in the chat template it trained with (the base: the first run's), and a test
         # row's tool schemas as training rendered them.
-        prompts = M.render_prompts(model_set, messages, tools=tools, template=written_in, fix=system_fix)
+        prompts = M.render_prompts(
+            model_set, messages, tools=tools, template=written_in, fix=system_fix, thinking=thinking
+        )
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}

@@ -482,3 +482,29 @@ __all__ = [
     "token_html",
     "vocabulary_line",
 ]
+
+
+def thinking_caption(writes: tuple[str, str], default: bool | None, others: list[str]) -> str:
+    """Under Compare's "Thinking" toggle: what the chat template writes where the answer starts with its switch
+    (`enable_thinking`) on and off (`writes`: `model_prompts.thinking_writes`), its own default, and the `others`
+    (template labels) that have no switch and read the prompt as before.
+
+    >>> thinking_caption(("", "<think>\\n\\n</think>\\n\\n"), True, [])[:72]
+    'Off: the chat template writes `<think>\\\\n\\\\n</think>\\\\n\\\\n` where the answer'
+    """
+
+    def code(text: str) -> str:
+        return "`" + text.replace("\n", "\\n") + "`"
+
+    on, off = writes
+    said = (
+        f"Off: the chat template writes {code(off)} where the answer starts (its reasoning left empty), so the model "
+        "answers without thinking first. "
+        if off
+        else "Off: the chat template's `enable_thinking` is false. "
+    )
+    said += f"On: it writes {code(on)} there" if on else "On: the model may write its reasoning first"
+    said += {True: " (the template's own default).", False: "; the template's own default is off."}.get(default, ".")
+    if others:
+        said += f" {' and '.join(others)} {'has' if len(others) == 1 else 'have'} no such switch: read as before."
+    return said

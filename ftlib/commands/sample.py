@@ -100,6 +100,14 @@ def register(sub) -> None:
         "model's own)",
     )
     p.add_argument(
+        "--thinking",
+        choices=("on", "off"),
+        default=None,
+        help="a template's thinking switch (Qwen3's enable_thinking), as transformers' apply_chat_template gives it: "
+        "off writes an empty reasoning block so the model answers at once (default: the template's own); refused "
+        "for a template without one",
+    )
+    p.add_argument(
         "--alternatives",
         type=int,
         default=0,
@@ -286,6 +294,31 @@ def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
         )
 
 
+def check_thinking(given: str | None, template: str | None, runs: list[Path], model: str) -> None:
+    """UserError when `--thinking` is `given` and a chat template the prompt is read in has no thinking switch (does
+    not read `enable_thinking`: `ChatTemplate.thinking_switch`): `--template`, else each run's own and the model's
+    own where a run names none or no run is given, as `render_prompts` picks them. Only the model's own template
+    needs its tokenizer, read here without the model."""
+    from ftlib import modelset as M
+    from ftlib.models import load_tokenizer
+    from ftlib.templates import get_template
+
+    if given is None:
+        return
+    if template is not None:
+        named = [(template, "")]
+    else:
+        named = [M.trained_template(run) or ("tokenizer", "") for run in runs] or [("tokenizer", "")]
+    tokenizer = load_tokenizer(model) if any(name == "tokenizer" for name, _ in named) else None
+    for name, source in dict.fromkeys(named):
+        if not get_template(name, tokenizer, source or None).thinking_switch:
+            which = "tokenizer (the model's own)" if name == "tokenizer" else name
+            raise UserError(
+                f"--thinking {given}: the chat template {which} has no thinking switch (it does not read "
+                "enable_thinking); drop --thinking."
+            )
+
+
 def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
@@ -307,13 +340,18 @@ def _sample(args) -> int:
         trained = {a: (M.trained_template(r) or ("", ""))[0] for a, r in zip(args.adapter, runs, strict=True)}
         if refusal := S.text_system_refusal(trained, args.template, TEXT_SYSTEM_FIX):
             raise refusal
-    models = load_models(base_model(args.model, runs), runs, args.device)
+    base = base_model(args.model, runs)
+    thinking = None if args.thinking is None else args.thinking == "on"
+    check_thinking(args.thinking, args.template, runs, base)  # before the model loads (its tokenizer may be read)
+    models = load_models(base, runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(
-        models, args.prompt, system=args.system, template=args.template, tools=tools, fix=SYSTEM_FIX
+        models, args.prompt, system=args.system, template=args.template, tools=tools, fix=SYSTEM_FIX, thinking=thinking
     )
-    bare = None if tools is None else M.render_prompts(models, args.prompt, system=args.system, template=args.template)
+    bare = None
+    if tools is not None:  # the same prompt without the tools: a template that writes none renders it the same
+        bare = M.render_prompts(models, args.prompt, system=args.system, template=args.template, thinking=thinking)
     warn_tools(prompts, bare, runs)
     injected = prompt_control_warning([args.system or "", args.prompt], models.tokenizer)
     if injected:  # said, not refused: showing what such a prompt does is a fair use of the command
