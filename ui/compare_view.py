@@ -459,31 +459,6 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
     return readable_text(fig)
 
 
-__all__ = [
-    "CSS",
-    "PROBABILITY_COLUMNS",
-    "REPEATS",
-    "LONG_ON_CPU",
-    "LOW_PROB",
-    "answer_html",
-    "card_html",
-    "card_words",
-    "duration",
-    "finished_line",
-    "greedy_filters_note",
-    "long_grid_note",
-    "next_token_figure",
-    "next_token_frame",
-    "next_token_table",
-    "progress_line",
-    "setting_header",
-    "setting_values",
-    "shown",
-    "token_html",
-    "vocabulary_line",
-]
-
-
 def thinking_caption(writes: tuple[str, str], default: bool | None, others: list[str]) -> str:
     """Under Compare's "Thinking" toggle: what the chat template writes where the answer starts with its switch
     (`enable_thinking`) on and off (`writes`: `model_prompts.thinking_writes`), its own default, and the `others`
@@ -508,3 +483,29 @@ def thinking_caption(writes: tuple[str, str], default: bool | None, others: list
     if others:
         said += f" {' and '.join(others)} {'has' if len(others) == 1 else 'have'} no such switch: read as before."
     return said
+
+
+__all__ = [
+    "CSS",
+    "PROBABILITY_COLUMNS",
+    "REPEATS",
+    "LONG_ON_CPU",
+    "LOW_PROB",
+    "answer_html",
+    "card_html",
+    "card_words",
+    "duration",
+    "finished_line",
+    "greedy_filters_note",
+    "long_grid_note",
+    "next_token_figure",
+    "next_token_frame",
+    "next_token_table",
+    "progress_line",
+    "setting_header",
+    "setting_values",
+    "shown",
+    "thinking_caption",
+    "token_html",
+    "vocabulary_line",
+]
