@@ -18,7 +18,7 @@ rule `train` applies).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -307,7 +307,7 @@ def cut_warnings(
     max_length: int | None,
     context: int | None = None,
     failed: Collection[int] = (),
-    shows: str | None = None,
+    shows: str | Callable[[int], str] | None = None,
 ) -> list[str]:
     """What `train` warns of the rows `max_length` cuts (`row_cuts.cut_warnings`, its words, not a second
     wording) for `encoded`, rows encoded whole (max length None), as `batch` and the Batches page encode them: `rows`
@@ -317,7 +317,8 @@ def cut_warnings(
     rows longer than `max_length` are encoded again at it, as a run encodes them (only those: most rows fit); the rows
     a run leaves out (`untrained_rows`, said by `untrained_warnings`) count only in the longest row the fix names, as
     in `train`. [] when no trained token is cut, or `max_length` is None (`cut_length`: a bfd_split run). `shows`:
-    where the reader sees a row cut, a page's words (`row_cuts.TOKENS_PAGE_SHOWS`); else the CLI's command."""
+    where the reader sees a row cut, a page's words (`row_cuts.TOKENS_PAGE_SHOWS`), or a function of the first row cut
+    (`batch`'s: the command showing it); else the CLI's command."""
     from ftlib.row_cuts import cut_warnings as train_words
     from ftlib.tokens import encode_row, parts
 

@@ -7,6 +7,9 @@ row cut is said in the CLI's words unless the caller gives its own (`shows`).
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable, Sequence
+
 from ftlib.errors import numbered, plural
 
 # Rows named in a warning before "and N more".
@@ -16,18 +19,73 @@ NAMED_ROWS = 5
 TOKENS_PAGE_SHOWS = "the Tokens page shows where a row is cut"
 
 
-def tokens_command_shows(max_length: int) -> str:
-    """Where a CLI user sees where a run at `max_length` tokens cuts a row: the `tokens` command. Said after rows
-    numbered from 1, so how --row counts is said too (tokens' own help), and that it reads with the default model
-    and template unless given the command's own.
+def tokens_command_shows(max_length: int, flags: Sequence[str] | None = None) -> str:
+    """Where a CLI user sees where a run at `max_length` tokens cuts a row, when the warning cannot name the file
+    (a saved split): the `tokens` command, --line N naming a row as the file's rows are named (counted from 1), with
+    `flags` (the run's --model, --template, ... where not the defaults: `run_flags`); None: the run's are not known,
+    so it asks for them.
 
-    >>> tokens_command_shows(384)[:86]
-    '`python -m ftlib tokens FILE --row N --max-length 384` shows where a row is cut (--row'
+    >>> tokens_command_shows(384, ["--template", "chatml"])[:98]
+    '`python -m ftlib tokens FILE --line N --max-length 384 --template chatml` shows where a row is cut'
     """
+    given = "" if flags is None else "".join(f" {shlex.quote(f)}" for f in flags)
+    ask = "; give it this command's --model and --template" if flags is None else ""
     return (
-        f"`python -m ftlib tokens FILE --row N --max-length {max_length}` shows where a row is cut (--row counts the "
-        "file's rows from 0, not 1; give it this command's --model and --template)"
+        f"`python -m ftlib tokens FILE --line N --max-length {max_length}{given}` shows where a row is cut (N: where "
+        f"the row is in FILE, counted from 1 as `data inspect` names rows{ask})"
     )
+
+
+def tokens_command(file: str, line: int, flags: Sequence[str] = (), max_length: int | None = None) -> str:
+    """The `tokens` command that shows the row at `line` of `file` (its --line: a JSONL line, a JSON item, a table's
+    data row, as `LoadResult.where` numbers them) with `flags`, cut at `max_length` when given; shell-quoted.
+
+    >>> tokens_command("my chats.jsonl", 4, ["--model", "m"], 32)
+    "python -m ftlib tokens 'my chats.jsonl' --line 4 --model m --max-length 32"
+    """
+    words = ["python -m ftlib tokens", shlex.quote(str(file)), f"--line {line}", *map(shlex.quote, flags)]
+    return " ".join(words + ([f"--max-length {max_length}"] if max_length is not None else []))
+
+
+def row_shows(command: str, row: int) -> str:
+    """`cut_warnings`' last words where the caller knows the file: `command` (`tokens_command`) shows training row
+    `row`, the first the warning names, cut."""
+    return f"`{command}` shows where training row {row} is cut"
+
+
+def run_flags(
+    config, template_file: str | None = None, fmt: str | None = None, pairs: Sequence[str] = ()
+) -> list[str] | None:
+    """The `tokens` flags that read and encode a row as the run of `config` does: --format and --map (`fmt`,
+    `pairs`: how the run read its file), --model, --template (a custom one: --template-file `template_file`) and
+    --policy, each left out where it is the default; None for a custom template from no file (no flag gives it)."""
+    from ftlib.config import field_specs
+
+    specs = field_specs()
+    flags = ["--format", fmt] if fmt else []
+    flags += [word for pair in pairs for word in ("--map", pair)]
+    flags += ["--model", config.model] if config.model != specs["model"].default else []
+    if config.template == "custom":
+        if not template_file:
+            return None
+        flags += ["--template-file", template_file]
+    elif config.template != specs["template"].default:
+        flags += ["--template", config.template]
+    return flags + (["--policy", config.mask_policy] if config.mask_policy != specs["mask_policy"].default else [])
+
+
+def run_shows(config, data, template_file: str | None = None, fmt: str | None = None, pairs: Sequence[str] = ()):
+    """`cut_warnings(shows=)` for `train`: given the first training row cut, the `tokens` command that shows it (its
+    --line from the places the run's split keeps, `data.meta`'s `train_lines`, with `run_flags`) where the run reads
+    a data file (`data`: run_data.DatasetRows); else where a row is cut in general (`tokens_command_shows`)."""
+    from ftlib.split_lines import side_places
+
+    flags = run_flags(config, template_file, fmt, pairs)
+    found = side_places(data.meta, "train", len(data.train)) if data.loaded is not None else None
+    if flags is None or found is None or data.meta.get("kept_from") != "file":
+        return tokens_command_shows(config.max_length, flags)
+    lines = found[1]  # each training row's place in the file: what --line takes
+    return lambda row: row_shows(tokens_command(data.loaded.source, lines[row - 1], flags, config.max_length), row)
 
 
 def cut_warnings(
@@ -38,7 +96,7 @@ def cut_warnings(
     left_out: list = (),
     template: str = "",
     can_split: bool = False,
-    shows: str | None = None,
+    shows: str | Callable[[int], str] | None = None,
 ) -> list[str]:
     """A warning naming the training rows whose trained tokens the max length cuts off (the row is kept, its end is
     never learned), with how much of everything trained that is, the rows whose final reply is cut entirely or loses
@@ -47,8 +105,9 @@ def cut_warnings(
     context length, past which no max length helps (the rows longer than it are named); `template`: the run's
     template's title, which the lengths are counted in (another template writes other lengths; raw text: none);
     `can_split`: the run's method packs (SFT), so a cut document (a text row) can be split instead of cut (bfd_split);
-    `shows`: where the reader sees where a row is cut, in its words (a page's: `TOKENS_PAGE_SHOWS`), else the CLI's
-    command (`tokens_command_shows`).
+    `shows`: where the reader sees where a row is cut, in its words (a page's: `TOKENS_PAGE_SHOWS`), or a function of
+    the first row cut giving them (the CLI's command that shows that very row: `row_shows`, `run_shows`), else the
+    CLI's command for any row (`tokens_command_shows`).
 
     The rows left with nothing to learn at all are said elsewhere (`encode_for_training` leaves them out); their
     encodings (`left_out`) count in the longest row the fix names, so a max length raised to it keeps them too.
@@ -82,6 +141,7 @@ def cut_warnings(
                 ends["before"].append(number)
     if not cut_rows:
         return []
+    said = shows(cut_rows[0]) if callable(shows) else shows or tokens_command_shows(max_length)
     percent = f"{lost / total:.0%}" if total else ""
     share = f" ({'under 1%' if percent == '0%' else percent} of all trained tokens)" if total else ""
     are = "is" if len(cut_rows) == 1 else "are"
@@ -111,7 +171,7 @@ def cut_warnings(
         f"{plural(len(cut_rows), 'training row')} {are} longer than the max length of {max_length} tokens and cut: "
         f"{plural(lost, 'trained token')}{share} past the cut {'is' if lost == 1 else 'are'} never {never} "
         f"({numbered('training row', cut_rows, NAMED_ROWS)})."
-        f"{_ends_said(ends, len(cut_rows))} {fix}; {shows or tokens_command_shows(max_length)}."
+        f"{_ends_said(ends, len(cut_rows))} {fix}; {said}."
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ftlib import alignment, batch_plans, checks, distributed, overfitting, prompt_checks
@@ -52,13 +53,14 @@ def preflight(
     config: RunConfig,
     tokenizer=None,
     rows: tuple[list[dict], list[dict]] | None = None,
-    shows: str | None = None,
+    shows: str | Callable[[int], str] | None = None,
 ) -> Preflight:
     """Everything the data layer can know before training: the dataset loads, its rows fit the method, the
     template renders them, and some row has a token to learn; rows left with nothing to learn are named.
 
     Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
-    `shows`: where the reader sees a row cut, in a page's words (`row_cuts.TOKENS_PAGE_SHOWS`); else the CLI's.
+    `shows`: where the reader sees a row cut, in a page's words (`row_cuts.TOKENS_PAGE_SHOWS`), or a function of the
+    first row cut (`row_cuts.run_shows`: the `tokens` command showing it); else the CLI's for any row.
     """
     from ftlib.errors import UserError
     from ftlib.models import check_model, context_length, load_tokenizer

@@ -99,7 +99,7 @@ def test_rows_that_train_nothing_at_the_max_length_are_the_rows_a_run_leaves_out
     assert "line 2 (" in warning and "line 4 (" in warning and "line 5 (" in warning
     assert "A run leaves them out (and refuses to start when no row is left)" in warning
     assert "Use a larger --max-length or shorter rows" in warning
-    assert f"`python -m ftlib tokens {path} --row 1 --model default --template tokenizer --max-length 64`" in warning
+    assert f"`python -m ftlib tokens {path} --line 2 --model default --template tokenizer --max-length 64`" in warning
     # Long enough, nothing to say.
     assert main(["batch", str(path), "--max-length", "512"]) == 0
     assert capsys.readouterr().err == ""

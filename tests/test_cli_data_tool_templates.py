@@ -77,10 +77,10 @@ def test_inspect_warns_when_the_template_leaves_tool_calls_out(case, options, dr
         return
     assert len(said) == 1 and said[0].startswith("warning:"), out
     assert "e.g. line 2's" in said[0] and "`train` refuses these rows" in said[0]
-    # The fix names a template that writes them and the `tokens` command showing the row with it: --row counts valid
-    # rows from 0, so line 2 is --row 1 (not the file's 2).
+    # The fix names a template that writes them and the `tokens` command showing the row with it: line 2 is --line 2
+    # (--row 1 named it too, counted from 0 among valid rows, where the warning's words said "line 2").
     assert "--template hermes writes them" in said[0]
-    assert f"`python -m ftlib tokens {tool_file} --row 1 --template hermes" in said[0]
+    assert f"`python -m ftlib tokens {tool_file} --line 2 --template hermes" in said[0]
 
 
 @pytest.mark.parametrize(("case", "options", "drops"), CASES, ids=[c[0] for c in CASES])

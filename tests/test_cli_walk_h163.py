@@ -72,9 +72,10 @@ def test_a_max_length_a_run_cannot_have_is_refused_in_one_way(tmp_path, capsys, 
     ), line
 
 
+# Since helper 171, the `tokens` command that shows the first row cut, read as the command read it.
 CLI_SHOWS = (
-    "`python -m ftlib tokens FILE --row N --max-length {n}` shows where a row is cut (--row counts the file's rows "
-    "from 0, not 1; give it this command's --model and --template)."
+    "`python -m ftlib tokens {file} --line 1 --model {model} --template hermes --max-length {n}` shows where training "
+    "row 1 is cut."
 )
 PAGE_SHOWS = "the Tokens page shows where a row is cut."
 
@@ -93,7 +94,8 @@ def test_cut_rows_are_said_with_the_command_in_the_cli_and_the_page_on_the_train
     assert main(["train", *flags, "--max-length", str(WALK_CUT), "--detach"]) == 0
     err = capsys.readouterr().err
     cut = [line for line in err.splitlines() if "longer than the max length" in line]
-    assert len(cut) == 1 and cut[0].endswith(CLI_SHOWS.format(n=WALK_CUT)) and "page" not in cut[0], err
+    shows = CLI_SHOWS.format(file=path, model=tiny_model_dir, n=WALK_CUT)
+    assert len(cut) == 1 and cut[0].endswith(shows) and "page" not in cut[0], err
 
     at = walk_train_page(tiny_model_dir)
     shown = [w.value for w in at.warning if "longer than the max length" in w.value]
@@ -113,7 +115,8 @@ def test_cut_rows_are_said_with_the_command_by_batch_and_the_page_on_the_batches
     argv = ["batch", str(data), "--model", str(tiny_model_dir), "--template", "hermes", "--max-length", "200"]
     assert main(argv) == 0
     cut = [line for line in capsys.readouterr().err.splitlines() if "longer than the max length" in line]
-    assert len(cut) == 1 and cut[0].endswith(CLI_SHOWS.format(n=200)) and "page" not in cut[0], cut
+    shows = CLI_SHOWS.format(file=data, model=tiny_model_dir, n=200)
+    assert len(cut) == 1 and cut[0].endswith(shows) and "page" not in cut[0], cut
 
     workspace.save_split("bus-cut", [tool_row(), PLAIN], [PLAIN], {"format": "messages"})
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()

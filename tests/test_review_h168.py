@@ -20,7 +20,9 @@ def test_the_tokens_command_a_cut_warning_names_says_how_its_row_is_counted(tmp_
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert main(["batch", str(data), "--model", str(tiny_model_dir), "--max-length", "32"]) == 0
     cut = [line for line in capsys.readouterr().err.splitlines() if "longer than the max length" in line]
+    # Since helper 171 the command names that very row (--line, as the warning numbers it) with the command's model
+    # and template, rather than FILE --row N with how --row counts.
     assert len(cut) == 1 and cut[0].endswith(
-        "`python -m ftlib tokens FILE --row N --max-length 32` shows where a row is cut (--row counts the file's "
-        "rows from 0, not 1; give it this command's --model and --template)."
+        f"`python -m ftlib tokens {data} --line 2 --model {tiny_model_dir} --template tokenizer --max-length 32` "
+        "shows where training row 2 is cut."
     ), cut

@@ -349,7 +349,7 @@ def test_cli_batch_names_the_row_and_ends_each_sentence(model_dirs, tmp_path, ca
         f"error: {data}, line 2 (and 2 other rows) cannot be encoded: "
     )
     assert "System role not supported. The model's own template takes no system turn: merge the system text" in err
-    assert f"`python -m ftlib tokens {data} --row 1 --model {model} --template tokenizer`" in err
+    assert f"`python -m ftlib tokens {data} --line 2 --model {model} --template tokenizer`" in err
     tools = tmp_path / "tools.jsonl"
     tools.write_text(json.dumps(rows[3]) + "\n")
     assert main(["batch", str(tools), "--model", model]) == 2

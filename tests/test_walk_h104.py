@@ -95,7 +95,16 @@ def test_batch_warns_of_cut_rows_in_trains_words(tmp_path, capsys, tiny_model_di
     data = tmp_path / "bus.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     config = RunConfig(model=str(tiny_model_dir), template="hermes", max_length=200)
-    (cut,) = [w for w in run_preflight(config, rows=(rows, [])).warnings if "longer than the max length" in w]
+    from ftlib.row_cuts import row_shows, tokens_command
+
+    # train's words, ending with the `tokens` command that shows the row cut with batch's options (helper 171)
+    flags = ["--model", str(tiny_model_dir), "--template", "hermes"]
+
+    def shows(row: int) -> str:
+        return row_shows(tokens_command(str(data), row, flags, 200), row)
+
+    said = run_preflight(config, rows=(rows, []), shows=shows).warnings
+    (cut,) = [w for w in said if "longer than the max length" in w]
     argv = ["batch", str(data), "--model", str(tiny_model_dir), "--template", "hermes", "--max-length", "200"]
     assert main(argv) == 0
     assert f"warning: {cut}\n" in capsys.readouterr().err

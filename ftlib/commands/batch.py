@@ -116,6 +116,7 @@ def _batch(args) -> int:
     from ftlib import batch_costs, batching, checks
     from ftlib.data import DataError
     from ftlib.models import context_length, load_tokenizer
+    from ftlib.row_cuts import row_shows
 
     result = load_data(args)
     if not result.rows:
@@ -140,7 +141,13 @@ def _batch(args) -> int:
     untrained = batch_costs.untrained_rows(encoded, cut_at)
     # Rows the max length cuts, in `train`'s words: the table's "cut" column alone said it (helper 104's walk).
     numbers, context = list(result.row_numbers), context_length(args.model)
-    cut = batch_costs.cut_warnings(encoded, result.rows, numbers, tokenizer, template, args.policy, cut_at, context)
+
+    def shows(row: int) -> str:  # the `tokens` command that shows the first row cut: that very row (--line)
+        return row_shows(_tokens_command(args, row, True), row)
+
+    cut = batch_costs.cut_warnings(
+        encoded, result.rows, numbers, tokenizer, template, args.policy, cut_at, context, shows=shows
+    )
     # What the template leaves out of the rows (tool calls, tools, reasoning): `train` refuses or warns before a run.
     losses = checks.template_report(encoded, template, numbers, total=len(encoded))
     report = {
@@ -201,19 +208,18 @@ def _batch(args) -> int:
     return 0
 
 
-def _tokens_command(args, i: int, max_length: bool = False) -> str:
-    """The `tokens` command that shows valid row `i` as this command read and encoded it."""
-    import shlex
+def _tokens_command(args, line: int, max_length: bool = False) -> str:
+    """The `tokens` command that shows the row at `line` of the file (its row number, as `where` names it: --line) as
+    this command read and encoded it."""
+    from ftlib.row_cuts import tokens_command
 
-    words = [f"python -m ftlib tokens {shlex.quote(str(args.file))} --row {i}"]
-    words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
-    words += ["--map " + shlex.quote(pair) for pair in args.map]
+    flags = ["--format", args.fmt] if args.fmt else []
+    flags += [word for pair in args.map for word in ("--map", pair)]
     # The template this command encoded with: a custom one's file, not the --template it overrides.
-    given = f"--template-file {shlex.quote(args.template_file)}" if args.template_file else None
-    words += [f"--model {shlex.quote(args.model)} {given or '--template ' + shlex.quote(args.template)}"]
-    words += [f"--policy {shlex.quote(args.policy)}"] if args.policy != field_specs()["mask_policy"].default else []
-    words += [f"--max-length {args.max_length}"] if max_length else []
-    return " ".join(words)
+    given = ["--template-file", args.template_file] if args.template_file else ["--template", args.template]
+    flags += ["--model", args.model, *given]
+    flags += ["--policy", args.policy] if args.policy != field_specs()["mask_policy"].default else []
+    return tokens_command(args.file, line, flags, args.max_length if max_length else None)
 
 
 def _untrained_warnings(untrained: list, result, args) -> list[str]:
@@ -224,7 +230,10 @@ def _untrained_warnings(untrained: list, result, args) -> list[str]:
     first = {}
     for i, why, _ in untrained:
         first.setdefault(why, i)
-    see = {why: f"; see one with `{_tokens_command(args, i, why == 'cut')}`." for why, i in first.items()}
+    see = {
+        why: f"; see one with `{_tokens_command(args, result.row_numbers[i], why == 'cut')}`."
+        for why, i in first.items()
+    }
     fixes = {
         "cut": "Use a larger --max-length or shorter rows" + see.get("cut", "."),
         "masked": "Use another --policy, or fix the rows" + see.get("masked", "."),
@@ -251,7 +260,7 @@ def _encode_all(result, tokenizer, template, args) -> list:
         return encoded
     i, said = failed[0]
     others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
-    show = _tokens_command(args, i)
+    show = _tokens_command(args, result.row_numbers[i])
     raise UserError(
         f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said} See the row with "
         f"`{show}`."

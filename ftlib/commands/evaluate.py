@@ -8,7 +8,7 @@ the flags override them. `--json` prints the aggregates and, under "per_row", ev
 `--csv` file has for it (both models' answers, their losses or scores; a GRPO run's answers with each reward's score:
 `base_reward_<reward>`, `tuned_reward_<reward>`, as the aggregates name its mean), its `index` counted from 0 in the
 test split as in the CSV and its `row` counted from 1, as the skipped rows and the Evaluate page count; with
-`--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4", as `tokens --row` names it), since
+`--data FILE`, also where the row is in that file (`file_row`, `where`: "line 4"; `tokens --line 4` shows it), since
 rows the file could not give are skipped and not counted; with a run's own split (or a --data saved split) kept with
 its rows' places (`ftlib.split_lines`), `where` is the row's place in the file it was saved from ("line 9 of
 chats.jsonl"), and a `note:` line after the skipped and cut rows says their lines ("held-out row 3 is line 9"). A
@@ -118,7 +118,8 @@ def register(sub) -> None:
         "--json",
         action="store_true",
         help='print the aggregates as JSON, with every evaluated row under "per_row" (the fields of --csv; "row" '
-        'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE; '
+        'counted from 1, "index" from 0; with --data FILE, "file_row" and "where": the row\'s place in FILE (`tokens '
+        "FILE --line FILE_ROW` shows it); "
         '"rewritten": true where a template rewriting earlier turns writes the reply otherwise in the whole row, '
         'so it was scored in another form than training read it; a GRPO run\'s "columns": the other fields of '
         "the prompt row that its rewards were given)",
@@ -446,8 +447,8 @@ def per_row(result, source=None, heldout: tuple | None = None) -> list[dict]:
     CSV row has (`as_dict`), NaN and infinities as null, and `row`, the row counted from 1 (`index` counts from 0).
 
     `source`: the data file's `ftlib.data.LoadResult` the rows are (`--data FILE`). Rows it could not give are not
-    counted, so each row also says where it is in the file as `tokens --row` says it: `file_row`, its row number there
-    (`LoadResult.row_numbers`), and `where`, that place in the words of the file's type (`LoadResult.where`: "line 4").
+    counted, so each row also says where it is in the file: `file_row`, its row number there (`LoadResult.row_numbers`,
+    what `tokens --line` takes), and `where`, that place in the words of its type (`LoadResult.where`: "line 4").
     `heldout`: a saved split's (meta.json, held-out row count, ...), the run's or --data's: each row's `where` in the
     file it was saved from, the file named ("line 9 of chats.jsonl", `eval_runs.heldout_place`), where the split keeps
     the places. A result against references (an EvalResult) marks each record `rewritten`: whether its reply is one

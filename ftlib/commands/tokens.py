@@ -1,4 +1,5 @@
-"""`python -m ftlib tokens FILE --row N --template NAME --model M [--policy P] [--max-length L] [--map C=F] [--json]`.
+"""`python -m ftlib tokens FILE [--row N | --line N] --template NAME --model M [--policy P] [--max-length L]
+[--map C=F] [--json]`.
 
 Shows what one row becomes: the rendered text (tool calls and reasoning as the template writes them), input_ids,
 labels (-100 = not trained) and each token's role and reason, plus the pre-flight checks and a note when the
@@ -23,6 +24,7 @@ from ftlib.commands import (
     file_notes,
     inspect_command,
     load_data,
+    positive_int,
     run_setting_int,
     skipped_rows,
     skipped_said,
@@ -37,7 +39,9 @@ Render one row of FILE with a chat template, tokenize it and show which tokens a
 the first valid row). That is not how `data inspect`, `train` and the Data page number a file's rows ("line 3",
 "item 3", "data row 3": the row's place in the file, counted from 1): the output says which of those the row shown
 is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
-"file_row" (3) and "where" ("line 3"). --json prints
+"file_row" (3) and "where" ("line 3"). --line N names the row as those do instead: the row that starts on line N of a
+JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file (the N of "data row N", not a line of
+the file), counted from 1; a row of those that failed to load is refused with why it was set aside. --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
 "segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], "file_row",
 "where", "skipped_rows", "row_warnings", "notes", "file_warnings", ...} ("label": true/false beside them for an
@@ -69,9 +73,16 @@ def register(sub) -> None:
     p.add_argument(
         "--row",
         type=int,
-        default=0,
+        default=None,
         help="which row: counted from 0 among the file's valid rows (default 0, the first); not the line or row "
         "number `data inspect` and `train` name, which count from 1 in the file (the output says which that is)",
+    )
+    p.add_argument(
+        "--line",
+        type=positive_int,
+        default=None,
+        help="which row, as `data inspect`, `train` and `batch` name it (not with --row): the row that starts on "
+        "line N of a JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file, counted from 1",
     )
     add_template_options(p)
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
@@ -142,7 +153,7 @@ def _run(args) -> int:
     from ftlib.tokens import encode_row, parts
 
     result = load_data(args)
-    _check_row(result, args)
+    index = _row_index(result, args)
     tokenizer = load_tokenizer(args.model)
     context = context_length(args.model)  # the longest row the model reads: no fix asks for a max length past it
     template = chosen_template(args, tokenizer)
@@ -151,7 +162,7 @@ def _run(args) -> int:
             print(f"warning: {', '.join(missing)} added for this preview only{PREVIEW_ONLY}", file=sys.stderr)
         tokenizer = add_missing_special_tokens(tokenizer, template)
         template = get_template(template.name, tokenizer, source=template.source)
-    row = result.rows[args.row]
+    row = result.rows[index]
     turns = [] if row_kind(row) == "text" else conversation(row)
     try:
         if args.json:
@@ -160,7 +171,7 @@ def _run(args) -> int:
             enc = encode_row(row, tokenizer, template, args.policy, args.max_length)
     except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
         raise explain_refusal(exc, template, turns, row.get("tools"), tokenizer) from None
-    source = result.row_numbers[args.row]  # where the row is in the file, as data inspect and train name rows
+    source = result.row_numbers[index]  # where the row is in the file, as data inspect and train name rows
     if args.json:
         out.update(file_row=source, where=result.where(source))
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
@@ -172,10 +183,11 @@ def _run(args) -> int:
         return 1 if any(c["severity"] == "error" for c in checks) else 0
     checks = _checks(enc, tokenizer, template, args.max_length, context)
     warning = skipped_warning(result, args)
-    if warning:  # --row counts valid rows only: say which row of the file this is
-        print(f"{warning} --row {args.row} is {result.where(source)}.", file=sys.stderr)
+    if warning:  # --row counts valid rows only: say which row of the file this is (--line names it so already)
+        print(warning + ("" if args.row is None else f" --row {args.row} is {result.where(source)}."), file=sys.stderr)
     among = plural(len(result.rows), "valid row")
-    print(f"--row {args.row} (counted from 0 among {among}) is {result.where(source)} of {args.file}")
+    asked = f"--line {args.line}" if args.row is None else f"--row {args.row} (counted from 0 among {among})"
+    print(f"{asked} is {result.where(source)} of {args.file}")
     for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
@@ -192,20 +204,68 @@ def _run(args) -> int:
     return 1 if any(c.severity == "error" for c in checks) else 0
 
 
-def _check_row(result, args) -> None:
-    """Refuse a --row that is not among the file's valid rows, saying how many there are and how many failed."""
+def _row_index(result, args) -> int:
+    """The index among `result.rows` of the row --row or --line names (--row 0 without either). UserError for both
+    given, a file with no valid row, a --row out of range (how many rows there are, and how many failed) and a --line
+    that names no valid row (`_line_index`)."""
     n = len(result.rows)
     failed = len(result.errors)
     see = f"See every row with `{inspect_command(args)}`."
+    if args.row is not None and args.line is not None:
+        raise UserError(
+            f"give --row or --line, not both: --row {args.row} counts {args.file}'s valid rows from 0, --line "
+            f"{args.line} names a row by its place in the file, as `data inspect` does."
+        )
     if not n:
         first = skipped_said(result, few=2)
         raise UserError(f"{args.file} has no valid row ({plural(failed, 'row')} failed to load: {first}). {see}")
+    if args.line is not None:
+        return _line_index(result, args, see)
+    args.row = args.row or 0
     if not 0 <= args.row < n:
         also = f"; {plural(failed, 'other row')} failed to load. {see}" if failed else "."
         raise UserError(
             f"--row {args.row} is out of range: {args.file} has {plural(n, 'valid row')}, which --row counts from 0 "
             f"(0 to {n - 1}){also}"
         )
+    return args.row
+
+
+def _line_index(result, args, see: str) -> int:
+    """The index among `result.rows` of the row at --line (a source row number, as `result.where` names it). A row
+    set aside is refused with the reason `data inspect` gives; a number no row has (a blank line or row, past the
+    end), with the valid rows nearest it."""
+    line, file = args.line, args.file
+    if line in (at := {number: i for i, number in enumerate(result.row_numbers)}):
+        return at[line]
+    if (why := next((e.message for e in result.errors if e.row == line), None)) is not None:
+        why += "" if why.rstrip().endswith((".", "!", "?")) else "."
+        raise UserError(f"--line {line}: {result.where(line)} of {file} was set aside, not read as a row: {why} {see}")
+    before = max((n for n in at if n < line), default=None)
+    after = min((n for n in at if n > line), default=None)
+    last = max([*at, *(e.row for e in result.errors if e.row)])
+    if line > last:  # the valid row nearest it too, where the last row is one set aside
+        also = f"; the last valid row is {_named(result, before)}" if before != last else ""
+        raise UserError(f"--line {line} is past the end of {file}: its last row is {_named(result, last)}{also}.")
+    one = before is None or after is None
+    nearest = " and ".join(_named(result, n) for n in (before, after) if n is not None)
+    raise UserError(
+        f"--line {line} is no row of {file} (blank lines and rows are skipped): the nearest valid "
+        f"{'row is' if one else 'rows are'} {nearest}."
+    )
+
+
+def _named(result, number: int) -> str:
+    """Source row `number` as `result.where` names it, with the --line that shows it where the words differ.
+
+    >>> from ftlib.data import LoadResult
+    >>> _named(LoadResult("messages", [], [], 0, [], file_type="jsonl"), 3)
+    'line 3'
+    >>> _named(LoadResult("alpaca", [], [], 0, [], file_type="csv", lines=[2, 3, 5]), 3)
+    '--line 3 (data row 3, line 5 of the file)'
+    """
+    where = result.where(number)
+    return where if where == f"line {number}" else f"--line {number} ({where.replace(' (', ', ').removesuffix(')')})"
 
 
 def _file_warnings(result, args) -> list[str]:

@@ -439,6 +439,7 @@ def _train(args) -> int:
     from ftlib.commands.data_pair import no_rewards_hint, train_hint
     from ftlib.models import check_model
     from ftlib.overfitting import planned_steps
+    from ftlib.row_cuts import run_shows
     from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
     from ftlib.splits import split_warnings
@@ -463,7 +464,8 @@ def _train(args) -> int:
     if data.loaded is not None:  # a data file: the rows it leaves out and the fields nothing reads, named
         for line in file_warnings(data.loaded, SimpleNamespace(file=data.loaded.source, fmt=fmt, map=pairs)):
             print(line, file=sys.stderr)
-    report = preflight(config, rows=(data.train, data.test))
+    shows = run_shows(config, data, args.template_file, fmt, pairs)  # the `tokens` command showing a cut row
+    report = preflight(config, rows=(data.train, data.test), shows=shows)
     if not report.ok:  # the rows it names found in the file too: "training row 3" of a split is its line 5
         pair = train_hint(config.method, data.loaded, fmt, pairs)  # feedback for DPO: the command that pairs it
         said = [*report.errors, pair, run_data.file_lines_note(data, report.errors)]
