@@ -74,6 +74,7 @@ def register(sub) -> None:
         "--row",
         type=int,
         default=None,
+        metavar="N",
         help="which row: counted from 0 among the file's valid rows (default 0, the first); not the line or row "
         "number `data inspect` and `train` name, which count from 1 in the file (the output says which that is)",
     )
@@ -81,6 +82,7 @@ def register(sub) -> None:
         "--line",
         type=positive_int,
         default=None,
+        metavar="N",
         help="which row, as `data inspect`, `train` and `batch` name it (not with --row): the row that starts on "
         "line N of a JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file, counted from 1",
     )
