@@ -43,6 +43,33 @@ class DataRefused(ConfigError):
         self.what, self.fix = what, fix
 
 
+# What to do about rows the chat template cannot render, in the CLI's words ("{them}": "that row" or "those rows"); a
+# page says its own (`RowsRefused.worded`; the Train page's box: `ui.labels.CLI_WORDS`).
+ROWS_REFUSED_FIX = "Fix {them}, or pick another chat template with `--template NAME`."
+
+
+class RowsRefused(ConfigError):
+    """Rows the chat template cannot render (`refusal_error`): `what` names them with the first one's reason, in words
+    for any reader; `them` is "that row" or "those rows"; `fix` what to do (`ROWS_REFUSED_FIX`, the CLI's words), ""
+    where the reason has said it (a template that takes no system turn: `prompt_checks.explain_refusal`). The message
+    is `worded(fix)`; a page gives `worded` its own fix instead."""
+
+    def __init__(self, what: str, them: str, fix: str = ROWS_REFUSED_FIX):
+        self.what, self.them, self.fix = what, them, fix
+        super().__init__(self.worded(fix))
+
+    def worded(self, fix: str) -> str:
+        """The refusal with `fix` ("{them}" in it is "that row" or "those rows") after `what`; `what` alone where the
+        reason has said the fix.
+
+        >>> RowsRefused("Row 2 is refused.", "that row").worded("Fix {them} on the page.")
+        'Row 2 is refused. Fix that row on the page.'
+        >>> str(RowsRefused("Row 2 is refused: pick a built-in one.", "that row", fix=""))
+        'Row 2 is refused: pick a built-in one.'
+        """
+        return f"{self.what} {fix.format(them=self.them)}" if self.fix else self.what
+
+
 def split_folder(spec: str) -> Path | None:
     """The saved split `spec` names (a split folder's path, or a split saved in the workspace under that name), read
     as `training.load_rows` reads it; None for a data file, a sample or nothing at all."""
@@ -307,7 +334,7 @@ def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | No
 
 
 def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, config: RunConfig, split: str):
-    """The ConfigError naming the rows of `split` ("training" or "held-out") the chat template refuses, `origin` the
+    """The RowsRefused naming the rows of `split` ("training" or "held-out") the chat template refuses, `origin` the
     row number of each of `rows` (KTO's two answers of a pair share one), with the first refusal's reason (and its fix
     where one is known: `prompt_checks.explain_refusal`) and how to fix the rest; None when no row alone is refused.
     Called only on the failure path of a batched encoding: each row is encoded again, one by one."""
@@ -334,15 +361,16 @@ def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, conf
     said += "" if said.endswith((".", "!", "?")) else "."  # one ending for all, a fix said before it or not (h159)
     them = "those rows" if len(where) > 1 else "that row"
     # An explained refusal (a template that takes no system turn) has said which template to pick: not said twice.
-    fix = f" Fix {them}, or pick another chat template (Tokens or Train page; --template)."
-    fix = "" if ROWS_FIX[1] in said else fix
-    return ConfigError(f"The chat template cannot render {numbered(f'{split} row', where)}: {said}{fix}")
+    fix = "" if ROWS_FIX[1] in said else ROWS_REFUSED_FIX
+    return RowsRefused(f"The chat template cannot render {numbered(f'{split} row', where)}: {said}", them, fix)
 
 
 __all__ = [
     "DataOptions",
     "DataRefused",
     "DatasetRows",
+    "ROWS_REFUSED_FIX",
+    "RowsRefused",
     "absolute_paths",
     "dataset_rows",
     "how_read",

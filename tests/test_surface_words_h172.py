@@ -5,6 +5,7 @@ flag."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -65,3 +66,54 @@ def test_the_train_pages_template_caption_names_the_tokens_page_and_no_flag(tiny
     assert "the Tokens page shows each" in template and "written on the Tokens page" in template, template
     assert "--" not in template and "python -m" not in template and "template_source" not in template, template
     assert not [c.value for c in at.caption if "python -m ftlib" in c.value]
+
+
+# A template refusing a row (helper 164's): said by `train`, by the Train page before a start, and kept by a run that
+# failed on it. It ended "(Tokens or Train page; --template)" everywhere: both surfaces' words in one sentence.
+ALTERNATING = (
+    "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+    "<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+)
+CLI_FIX = " Fix that row, or pick another chat template with `--template NAME`."
+PAGE_FIX = " Fix that row, or pick another chat template in the **Chat template** box."
+BAD = {"messages": [{"role": "assistant", "content": "Ahoy."}, *SFT_ROWS[0]["messages"]]}  # not a user turn first
+
+
+def test_train_says_a_template_refusal_with_its_flag(tmp_path, capsys, tiny_model_dir):
+    rows = [*SFT_ROWS[:6], BAD]
+    data, template = tmp_path / "rows.jsonl", tmp_path / "alternating.jinja"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    template.write_text(ALTERNATING)
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(data), "--template-file", str(template)]
+    assert main([*argv, "--test-size", "0"]) == 2
+    err = capsys.readouterr().err
+    (refusal,) = [line for line in err.splitlines() if line.startswith("error: The chat template cannot render")]
+    assert refusal.startswith("error: The chat template cannot render training row 7: "), err
+    assert CLI_FIX + " The row numbers above count" in refusal, err  # then which line of the file that row is
+    assert "page" not in err.lower(), err
+
+
+def test_the_train_page_says_a_template_refusal_with_its_box(tiny_model_dir):
+    from ftlib.config import RunConfig
+    from ftlib.testing import make_run
+
+    workspace.save_split("tides", [*SFT_ROWS[:6], BAD], SFT_ROWS[6:8])
+    custom = RunConfig(model=str(tiny_model_dir), dataset="tides", template="custom", template_source=ALTERNATING)
+    make_run("r-custom", custom.to_dict())  # the Train page starts from the last run's settings, its template too
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    (refusal,) = [e.value for e in at.error if "cannot render" in e.value]
+    assert refusal.startswith("The chat template cannot render training row 7: "), refusal
+    assert refusal.endswith(PAGE_FIX), refusal
+    assert "--" not in refusal and "page" not in refusal, refusal
+
+
+def test_a_failed_runs_kept_refusal_reads_in_the_pages_words():
+    """A run's status.json keeps the CLI's words (`runs show` prints them); the Train page says its box."""
+    from ui.labels import failed_run_words
+
+    kept = "The chat template cannot render training row 7: Conversation roles must alternate." + CLI_FIX
+    said = failed_run_words(kept)
+    assert said.endswith(PAGE_FIX), said
+    assert "--" not in said, said

@@ -156,7 +156,7 @@ def test_every_template_refusal_ends_the_same_way(tiny_model_dir, smol_tokenizer
         NO_SYSTEM: {"messages": [{"role": "system", "content": "Be brief."}, *ok]},
         ALTERNATING: {"messages": [{"role": "assistant", "content": "Hello."}, *ok]},
     }
-    ending = " Fix that row, or pick another chat template (Tokens or Train page; --template)."
+    ending = " Fix that row, or pick another chat template with `--template NAME`."
     for source, row in bad.items():
         run = config(tiny_model_dir, dataset="x", template="custom", template_source=source)
         (error,) = preflight(run, tokenizer=smol_tokenizer, rows=([ROWS[0], row], ROWS[1:2])).errors

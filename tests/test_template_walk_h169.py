@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.test_template_walk_h164 import ALTERNATING, LLAMA_STYLE, NO_SYSTEM, ROWS, config
 
-ENDING = " Fix {}, or pick another chat template (Tokens or Train page; --template)."
+ENDING = " Fix {}, or pick another chat template with `--template NAME`."  # the CLI's words (`train`)
 
 
 def test_a_split_end_of_turn_marker_is_one_warning_in_train(tiny_model_dir, smol_tokenizer):

@@ -171,6 +171,11 @@ CLI_WORDS = (
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
     # the flags after the form's words: "(Train page: Rows longer than max length; --packing --packing-strategy ...)"
     (re.compile(r"; --[\w -]*\)"), ")"),
+    # rows the template cannot render (`ftlib.run_data.ROWS_REFUSED_FIX`, the CLI's way): before a start, a failed run
+    (
+        re.compile(r"pick another chat template with `--template NAME`\."),
+        "pick another chat template in the **Chat template** box.",
+    ),
     # the format's flag beside the Data page's box: "('Read the file as' on the Data page, `--format prompt_only`)",
     # "(`--format prompt_only`; 'Read the file as' on the Data page)" (GRPO's notes: `run_preflight`, `rewards`)
     (re.compile(r", `--format \w+`(?=\))|`--format \w+`; (?='Read the file as')"), ""),
