@@ -327,6 +327,23 @@ def refresh_runs() -> str:
     return ""
 
 
+def runs_changed_key() -> tuple[tuple[str, int, int], ...]:
+    """Each run folder's name with its status.json's modification time in ns and inode (0, 0 where it has none): it
+    changes when a run is created, deleted, started, stopped, resumed or ends, wherever that was done (another tab, a
+    teammate, the CLI). Stats only, no file read: cheap for a page that shows no live run to look every few seconds."""
+
+    def stamp(path: Path) -> tuple[int, int]:
+        try:
+            found = path.stat()
+        except OSError:
+            return 0, 0
+        # The inode too: status.json is written anew and renamed into place, and two writes within one tick of the
+        # file system's clock can share a modification time, never an inode.
+        return found.st_mtime_ns, found.st_ino
+
+    return tuple((run.path.name, *stamp(run.status_file)) for run in _all())
+
+
 def get(run_id: str) -> dict:
     """One run as the CLI's JSON: its summary, config, metrics and folder."""
     run = find(run_id)
@@ -549,6 +566,7 @@ __all__ = [
     "refresh_runs",
     "resume",
     "run_env",
+    "runs_changed_key",
     "stop",
     "submit",
     "wait",

@@ -5,7 +5,8 @@ fit the method, the template renders them, some row trains a token) is checked b
 (`ftlib.run_preflight.preflight`). Runs are subprocesses managed by `ftlib.runs`; everything shown is read from the run
 folders on disk, so a refresh, a second tab or an app restart shows the same live run. The page polls (a
 fragment with `run_every`) only while a run is queued or running, and reruns once when it ends; otherwise a fragment
-that draws nothing only looks whether the run shown is still on disk (`ui.run_view.rerun_if_deleted`).
+that draws nothing only looks whether the run shown is still on disk and whether any run changed state (a teammate's
+run queued, resumed or ended: `ui.run_view.rerun_if_deleted`).
 
 The chat template, what is trained and the max length are one choice with the Tokens and Batches pages (`ui.kept`):
 the form starts from the one last made on any of the three, says under the box when that was on another page, and a
@@ -59,6 +60,7 @@ from ui.labels import in_form_words
 from ui.run_choice import chosen_here
 from ui.run_view import (
     ACTIVE,
+    RUNS_SEEN,
     deleted_note,
     gone_note,
     memory_panel,
@@ -315,6 +317,8 @@ def gpu_note(found: int):
 def run_list() -> None:
     """The run picker, the selected run and the runs table, redrawn every few seconds while a run is queued or
     running (a fragment), so the picker's icons, the states and the times change when a run's state does."""
+    # Before the listing: a change after it is seen at the next look (`rerun_if_deleted`), not missed.
+    st.session_state[RUNS_SEEN] = runs.runs_changed_key()
     first = runs.list_runs()
     if not first:
         deleted_note()

@@ -38,6 +38,7 @@ WATCHING = "train_watching"  # session key: the runs this session polls until th
 STOP_ERROR = "train_stop_error"  # session key: why the last Stop click failed, shown once
 DELETED = "train_deleted"  # session key: the run the last Delete click removed, said once
 SELECTED = "train_selected"  # session key: the run the picker shows
+RUNS_SEEN = "train_runs_seen"  # session key: `runs.runs_changed_key()` when the page last listed the runs
 CONFIRMING = "train_confirm_delete"  # session key: the run whose "Delete…" was clicked, asking for confirmation
 
 
@@ -369,12 +370,19 @@ def _delete(run_id: str) -> None:
 
 def rerun_if_deleted() -> None:
     """While nothing runs (the runs section does not poll): the whole page again once the run shown is no longer on
-    disk (deleted by a teammate, in another tab or with the CLI), so `gone_note` says so then, not at the next click.
-    One look at one folder (`runs.find`), nothing drawn: cheap enough to poll every few seconds."""
+    disk (deleted by a teammate, in another tab or with the CLI), so `gone_note` says so then, not at the next click;
+    or once any run was created, deleted, started, stopped, resumed or ended since the page listed them
+    (`runs.runs_changed_key`, kept under `RUNS_SEEN` by the page), so a run queued or resumed elsewhere is followed
+    live here too. Stats only, nothing drawn: cheap enough to poll every few seconds."""
     shown = st.session_state.get(SELECTED)
     # Gone as the runs section lists runs (`RunDir.exists`, its folder by name), not as `runs.find` takes an id: a
     # folder named by hand ("exp 1 (copy)") is listed and shown, but no id `find` takes: it redrew the page each poll.
     if shown and not RunDir(workspace.runs_dir() / shown).exists():
+        st.rerun()
+    # A second tab left on a finished run showed a teammate's resumed run as "stopped — resumable" until a click,
+    # after it had finished (helper 174's walk): nothing polled while nothing ran here.
+    seen = st.session_state.get(RUNS_SEEN)
+    if seen is not None and runs.runs_changed_key() != seen:
         st.rerun()
 
 
@@ -672,6 +680,7 @@ def memory_panel(est, longest: int, answer_tokens: int = 0) -> None:
 
 __all__ = [
     "ACTIVE",
+    "RUNS_SEEN",
     "STATE_ICON",
     "charts",
     "controls",
