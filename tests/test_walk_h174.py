@@ -48,3 +48,31 @@ def test_an_idle_train_page_follows_a_run_resumed_and_finished_in_another_tab(ti
     assert not at.exception, at.exception
     assert at.title  # the page, not the fragment alone
     assert _states(at) == {"r-ana": "✅ finished", "r-ben": "✅ finished"}
+
+
+def test_compares_typed_prompt_starts_on_a_question_that_stands_alone_not_a_follow_up(tiny_model_dir):
+    """A ShareGPT split whose first held-out row is a two-question conversation: Compare's typed prompt started on
+    its last question, "Anything shorter?", which means nothing without the turns before it. It starts on the first
+    row asking one question; a split of follow-ups only still starts on the first row's last question."""
+    from ftlib import workspace
+
+    def chat(*turns: str) -> dict:
+        roles = ["user", "assistant"] * len(turns)
+        return {"messages": [{"role": r, "content": c} for r, c in zip(roles, turns, strict=False)]}
+
+    system = {"role": "system", "content": "You are a terse librarian."}
+    follow_up = chat("What book should I read about owls?", "Owls 101.", "Anything shorter?", "A leaflet on owls.")
+    follow_up["messages"].insert(0, system)
+    alone = chat("What book should I read about clocks?", "Clocks 101.")
+    workspace.save_split("librarian", [alone] * 4, [follow_up, alone], {"format": "sharegpt"})
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.run()
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="compare_prompt").value == "What book should I read about clocks?"
+
+    workspace.save_split("follow-ups", [alone] * 4, [follow_up], {"format": "sharegpt"})
+    at.session_state["active_split"] = "follow-ups"  # the box, untouched, follows the split
+    at.run()
+    assert at.text_area(key="compare_prompt").value == "Anything shorter?"

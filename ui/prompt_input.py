@@ -97,18 +97,28 @@ def asked(row: dict) -> list[dict]:
 def first_question(rows: list[dict]) -> str:
     """The last user turn of the first row that asks one, as the test-row picker asks it (`asked`): what the typed
     prompt's box starts on when a split is active (a newcomer on a support dataset was asked for a poem about the
-    sea); `SAMPLE_PROMPT` where none does (no rows, raw text rows).
+    sea); `SAMPLE_PROMPT` where none does (no rows, raw text rows). A row asking one question is preferred: the last
+    turn of a longer conversation is a follow-up that means nothing alone in a typed prompt ("Anything shorter?").
 
     >>> first_question([{"text": "Raw."}, {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant"}]}])
     'Hi?'
+    >>> follow_up = [{"role": r, "content": c} for r, c in [("user", "A book on owls?"), ("assistant", "Owls 101."),
+    ...              ("user", "Anything shorter?"), ("assistant", "A leaflet.")]]
+    >>> first_question([{"messages": follow_up}, {"messages": follow_up[:2]}])
+    'A book on owls?'
+    >>> first_question([{"messages": follow_up}])
+    'Anything shorter?'
     >>> first_question([]) == SAMPLE_PROMPT
     True
     """
+    questions = []
     for row in rows[:20]:  # a few rows at most: a split of raw text asks nothing, however long
-        said = next((str(m.get("content") or "") for m in reversed(asked(row)) if m.get("role") == "user"), "")
-        if said.strip():
-            return said
-    return SAMPLE_PROMPT
+        users = [str(m.get("content") or "") for m in asked(row) if m.get("role") == "user"]
+        if users and users[-1].strip():
+            if len(users) == 1:
+                return users[0]
+            questions.append(users[-1])
+    return questions[0] if questions else SAMPLE_PROMPT
 
 
 def choose_prompt(
