@@ -44,7 +44,7 @@ class DataRefused(ConfigError):
 
 
 # What to do about rows the chat template cannot render, in the CLI's words ("{them}": "that row" or "those rows"); a
-# page says its own (`RowsRefused.worded`; the Train page's box: `ui.labels.CLI_WORDS`).
+# page says its own (`RowsRefused.worded`: the Train page's `ui.labels.ROWS_REFUSED_FIX`, given to `preflight`).
 ROWS_REFUSED_FIX = "Fix {them}, or pick another chat template with `--template NAME`."
 
 

@@ -54,6 +54,7 @@ def preflight(
     tokenizer=None,
     rows: tuple[list[dict], list[dict]] | None = None,
     shows: str | Callable[[int], str] | None = None,
+    refusal_fix: str | None = None,
 ) -> Preflight:
     """Everything the data layer can know before training: the dataset loads, its rows fit the method, the
     template renders them, and some row has a token to learn; rows left with nothing to learn are named.
@@ -61,6 +62,8 @@ def preflight(
     Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
     `shows`: where the reader sees a row cut, in a page's words (`row_cuts.TOKENS_PAGE_SHOWS`), or a function of the
     first row cut (`row_cuts.run_shows`: the `tokens` command showing it); else the CLI's for any row.
+    `refusal_fix`: what to do about rows the chat template cannot render, in a page's words ("{them}": "that row" or
+    "those rows"; `run_data.RowsRefused.worded`); else the CLI's (`run_data.ROWS_REFUSED_FIX`).
     """
     from ftlib.errors import UserError
     from ftlib.models import check_model, context_length, load_tokenizer
@@ -90,7 +93,10 @@ def preflight(
             test, tokenizer, template, config, eval_numbers, "held-out", eval_left_out
         )
     except UserError as exc:
-        report.errors.append(str(exc))
+        from ftlib.run_data import RowsRefused
+
+        page = refusal_fix is not None and isinstance(exc, RowsRefused)  # the caller's way on, else the CLI's
+        report.errors.append(exc.worded(refusal_fix) if page else str(exc))
         return report
     report.train_rows, report.eval_rows = len(encoded), len(eval_encoded)
     report.longest = max((len(s.input_ids) for s in sequences(encoded)), default=0)

@@ -56,7 +56,7 @@ from ui.form import (
 )
 from ui.fragments import polling_fragment
 from ui.kept import custom_source, say_where_set
-from ui.labels import in_form_words
+from ui.labels import ROWS_REFUSED_FIX, in_form_words
 from ui.run_choice import chosen_here
 from ui.run_view import (
     ACTIVE,
@@ -97,7 +97,13 @@ def cached_preflight(config_json: str, split: str, saved_at: float | None, root:
     by `functions`, GRPO's reward functions' files as they are now: one the operator fixed is tried again)."""
     config = RunConfig.from_dict(json.loads(config_json))
     train, test, _ = cached_split(split)
-    return preflight(config, tokenizer=cached_tokenizer(config.model), rows=(train, test), shows=TOKENS_PAGE_SHOWS)
+    return preflight(
+        config,
+        tokenizer=cached_tokenizer(config.model),
+        rows=(train, test),
+        shows=TOKENS_PAGE_SHOWS,  # a row cut, and rows the template refuses: what to do in this page's words
+        refusal_fix=ROWS_REFUSED_FIX,
+    )
 
 
 @st.cache_data(ttl=30, max_entries=16, show_spinner=False)

@@ -76,7 +76,7 @@ ALTERNATING = (
     "<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
 )
 CLI_FIX = " Fix that row, or pick another chat template with `--template NAME`."
-PAGE_FIX = " Fix that row, or pick another chat template in the **Chat template** box."
+PAGE_FIX = " Fix that row, or pick another chat template in the **Chat template** box above."
 BAD = {"messages": [{"role": "assistant", "content": "Ahoy."}, *SFT_ROWS[0]["messages"]]}  # not a user turn first
 
 
@@ -115,5 +115,28 @@ def test_a_failed_runs_kept_refusal_reads_in_the_pages_words():
 
     kept = "The chat template cannot render training row 7: Conversation roles must alternate." + CLI_FIX
     said = failed_run_words(kept)
-    assert said.endswith(PAGE_FIX), said
+    assert said.endswith(" Fix that row, or pick another chat template in the **Chat template** box."), said
     assert "--" not in said, said
+
+
+def test_preflight_says_a_refusal_with_the_callers_fix_and_keeps_an_explained_one_whole(
+    tiny_model_dir, smol_tokenizer
+):
+    """`preflight(refusal_fix=...)`: the page's way on in place of the CLI's, for one row or several; a refusal whose
+    reason has named the fix (a template that takes no system turn) gets none from either."""
+    from ftlib.run_preflight import preflight
+    from tests.test_template_walk_h164 import NO_SYSTEM, ROWS, config
+
+    def refusal(source, train, fix=None):
+        run = config(tiny_model_dir, dataset="x", template="custom", template_source=source)
+        (error,) = preflight(run, tokenizer=smol_tokenizer, rows=(train, ROWS[1:2]), refusal_fix=fix).errors
+        return error
+
+    bad = {"messages": [{"role": "assistant", "content": "Hello."}, *ROWS[0]["messages"]]}
+    assert refusal(ALTERNATING, [ROWS[0], bad]).endswith(CLI_FIX)
+    assert refusal(ALTERNATING, [ROWS[0], bad, bad], "Fix {them} here.").endswith(
+        ": Conversation roles must alternate user/assistant. Fix those rows here."
+    )
+    system = {"messages": [{"role": "system", "content": "Be brief."}, *ROWS[0]["messages"]]}
+    cli, page = refusal(NO_SYSTEM, [ROWS[0], system]), refusal(NO_SYSTEM, [ROWS[0], system], "Fix {them} here.")
+    assert cli == page and "pick a built-in template that takes one" in page and "Fix" not in page, page

@@ -171,7 +171,7 @@ CLI_WORDS = (
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
     # the flags after the form's words: "(Train page: Rows longer than max length; --packing --packing-strategy ...)"
     (re.compile(r"; --[\w -]*\)"), ")"),
-    # rows the template cannot render (`ftlib.run_data.ROWS_REFUSED_FIX`, the CLI's way): before a start, a failed run
+    # rows the template cannot render (`ftlib.run_data.ROWS_REFUSED_FIX`, the CLI's way), as a failed run keeps them
     (
         re.compile(r"pick another chat template with `--template NAME`\."),
         "pick another chat template in the **Chat template** box.",
@@ -274,6 +274,11 @@ RUN_DATA_FIX = (
     "Save the data as a split on the **Data** page (its fields mapped under **Field mapping** where it needs that) "
     "and train a run on it, or pick another run in the **Run** box above."
 )
+
+
+# The Train page's way on from rows the chat template cannot render before a start (`ftlib.run_data.RowsRefused`,
+# "{them}": "that row" or "those rows"), given to `preflight`; the CLI's is `--template NAME` (ROWS_REFUSED_FIX there).
+ROWS_REFUSED_FIX = "Fix {them}, or pick another chat template in the **Chat template** box above."
 
 
 def run_split_fix(split: str) -> str:
