@@ -33,6 +33,20 @@ def test_train_help_names_no_page_and_says_the_command_that_shows_each_template(
     assert "unset = the share `data split` starts from" in test_size, test_size
 
 
+# `evaluate --help` still names the Evaluate page (its result kept for the page) and the Train page's held-out loss:
+# ftlib/commands/evaluate.py was being changed by another helper meanwhile, left to it (named in the report).
+@pytest.mark.parametrize(
+    "command",
+    [("data", "split"), ("data", "inspect"), ("data", "files"), ("data", "pair"), ("data", "remove"), ("tokens",)],
+)
+def test_the_data_and_tokens_commands_help_names_no_page(capsys, command):
+    """`data split --test-size` said "as the Data page starts", `data inspect` "(the Data page's warning)" and "as the
+    Data page and `batch --template` count them", `data files` "as the Data page's 'Uploaded by'", `tokens` "the Data
+    page number a file's rows"."""
+    said = _help(capsys, *command)
+    assert "page" not in said.lower(), re.findall(r".{80}page.{40}", said, re.I)
+
+
 # Words of the CLI a caption must not carry: a flag, a command line, a command in backticks.
 CLI_SAID = re.compile(r"--\w|python -m ftlib|`(?:data|tokens|train|batch) ")
 

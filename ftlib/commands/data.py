@@ -54,9 +54,9 @@ def register(sub) -> None:
         "fields, counts: {tool_calls, tools, reasoning, weight_0[, good, bad]}, source[, lengths, "
         "tool_calls_template]}. Where rows have tool calls, the chat template a run would use (--template, "
         "--template-file; the model's own by default, of --model) is checked for writing them, as `train` checks "
-        "it, and a warning names one that does (the Data page's warning): that loads the model's tokenizer (a few "
-        "seconds). The rows' token lengths under that template are given then too (`lengths`), and under the one "
-        "that writes the calls where it leaves them out, as the Data page and `batch --template` count them; a "
+        "it, and a warning names one that does: that loads the model's tokenizer (a few seconds). The rows' token "
+        "lengths under that template are given then too (`lengths`), and under the one that writes the calls where "
+        "it leaves them out, as `batch --template` counts them; a "
         "file without tool calls gets them where --model is given, else loads nothing. tool_calls_template: "
         "{model, template, drops_tool_calls (null where it could not be checked), row (counted from 1 in the file), "
         "where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths and keeps_lengths "
@@ -94,8 +94,7 @@ def register(sub) -> None:
         type=_test_size,
         default=None,
         help="a ratio (0.1) or a row count (20); default 0.1, or up to 0.25 where 0.1 would hold out fewer than 5 "
-        "rows, as the Data page starts. Not 0: to train on every row with none held out, give train the file itself "
-        "with --test-size 0",
+        "rows. Not 0: to train on every row with none held out, give train the file itself with --test-size 0",
     )
     split.add_argument(
         "--seed", type=int, default=None, help="seed of the shuffle (the same seed, the same split); default 0"

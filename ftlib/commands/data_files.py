@@ -21,7 +21,7 @@ def register(dsub) -> None:
         "files",
         help="the uploads and saved splits stored in the workspace, with sizes and the runs that used them",
         description="One line each: kind, name (what `data remove` takes), size, when saved, who uploaded it (a "
-        "column once some upload names someone, as the Data page's 'Uploaded by'), and what used it (the runs "
+        "column once some upload names someone), and what used it (the runs "
         "trained on it or on a split made from it; an upload's splits). --json prints {items: [{kind, name, label, "
         "path, size, saved_at, uploaded_by, runs, splits, needs, active}], leftovers: {count, size}}; `needs`: run "
         "id -> state, the runs without their own copy of their rows that read it again; `uploaded_by`: '' where "

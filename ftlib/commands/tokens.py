@@ -36,7 +36,7 @@ from ftlib.errors import UserError, plural
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
 --row N counts from 0 among FILE's valid rows, the rows left once those that fail to load are set aside (--row 0 is
-the first valid row). That is not how `data inspect`, `train` and the Data page number a file's rows ("line 3",
+the first valid row). That is not how `data inspect` and `train` number a file's rows ("line 3",
 "item 3", "data row 3": the row's place in the file, counted from 1): the output says which of those the row shown
 is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
 "file_row" (3) and "where" ("line 3"). --line N names the row as those do instead: the row that starts on line N of a
