@@ -115,18 +115,22 @@ def heldout_key(
     all_rows: Sequence[dict] | None = None,
     answer_at: str = "last",
     split_long: bool = False,
+    thinking: bool | None = None,
 ) -> dict:
     """What decides the Evaluate page's held-out result: `tuned` (the run's `adapter/` or `model/` folder), the base
     `model`, the held-out `rows` it evaluates (the first `limit` of the run's `all_rows`), the decoding length and
     batch (in bf16 a row's greedy answer can differ with the rows beside it), the chat template, the run's max
     length and which reply is answered (`answer_at`: named in the key unless it is the default "last", so a result
     kept before the choice existed is found as it was). The page's boxes set `BOX_CHOICES`; the rest is the run's
-    and its split's (`split`: all the rows; `split_long`: a bfd_split run's, its longer rows scored in pieces)."""
+    and its split's (`split`: all the rows; `split_long`: a bfd_split run's, its longer rows scored in pieces).
+    `thinking`: a template with a thinking switch's `enable_thinking` the answers were asked with (named only then:
+    None for a template without one), so a result is never shown for the other setting."""
     return {
         **_rows_key("heldout", tuned, model, rows, limit, template, template_source, max_length, all_rows, split_long),
         "max_new_tokens": int(max_new_tokens),
         "batch_size": int(batch_size),
         **({} if answer_at == "last" else {"answer_at": str(answer_at)}),
+        **({} if thinking is None else {"thinking": bool(thinking)}),
     }
 
 
@@ -270,7 +274,7 @@ def find(run_dir: Path | str, key: dict) -> Kept | None:
 
 
 # What the Evaluate page's boxes choose (the rows evaluated follow from the limit); the rest of a key is the run's.
-BOX_CHOICES = ("limit", "rows", "max_new_tokens", "batch_size", "answer_at")
+BOX_CHOICES = ("limit", "rows", "max_new_tokens", "batch_size", "answer_at", "thinking")
 
 
 def outside_boxes(key: dict) -> dict:

@@ -362,6 +362,7 @@ def evaluate(
     max_length: int | None = None,
     answer_at: str = "last",
     split_long: bool = False,
+    thinking: bool | None = None,
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
@@ -378,7 +379,9 @@ def evaluate(
     reference begins past it is skipped, as training learned nothing of it; with `split_long` (a bfd_split run,
     `RunInfo.split_long`, which cut nothing) a longer row is scored in pieces of `max_length` instead, as TRL trained
     it (`Reference.split`), and listed in `cut` all the same. `rewritten`: the items a template that rewrites earlier
-    turns writes otherwise inside the whole conversation (`references.rewritten_before`).
+    turns writes otherwise inside the whole conversation (`references.rewritten_before`). `thinking`: the template's
+    `enable_thinking` for the answers' prompts (`sampling.render_prompt`; None: its default); the references are
+    scored as training rendered them, with no switch.
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -415,7 +418,8 @@ def evaluate(
                     f"{cut.message} Both models would answer and be scored on the conversation without them, so "
                     f"the row is skipped. {cut.fix}"
                 )
-            prompt_ids = messages and render_prompt(tokenizer, messages[:-1], template=template, tools=tools)[1]
+            given = {"template": template, "tools": tools, "thinking": thinking}
+            prompt_ids = messages and render_prompt(tokenizer, messages[:-1], **given)[1]
             rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length, split_long)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
             skipped.append((i, str(exc) if reply is None else f"reply {reply}: {exc}"))

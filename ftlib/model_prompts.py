@@ -14,6 +14,7 @@ template's default). Training renders no generation prompt and gives no switch. 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import NamedTuple
 
 _PROBE = [{"role": "user", "content": "ftlibprobe question"}]
@@ -34,7 +35,7 @@ def render_prompts(
     template=None,
     tools=None,
     fix=None,
-    thinking: bool | None = None,
+    thinking: bool | None | Mapping[str, bool | None] = None,
 ) -> dict[str, ModelPrompt]:
     """Each model's prompt (`model_set`: a `modelset.ModelSet`), rendered with the chat template it was trained with
     (see `ftlib.sampling.render_prompt`): a tuned model answers the way it was taught only in its own format.
@@ -42,8 +43,10 @@ def render_prompts(
     The base model gets the first tuned model's template, so it starts from the very prompt that model was tuned
     on (its own template when no tuned model names one). `template` (a name or a ChatTemplate) overrides them all.
     `tools`: a test row's tool schemas, rendered as training rendered them (a typed prompt has none). `thinking`:
-    `enable_thinking` for every template (one without the switch does not read it); None: each one's default.
-    Models sharing a template share one rendering. Raises SamplingError / TemplateError as `render_prompt` (`fix`).
+    `enable_thinking` for every template (one without the switch does not read it); None: each one's default; a
+    mapping: each model's own by name (how its run trained: `run_thinking`), the base the first tuned model's.
+    Models sharing a template and setting share one rendering. Raises SamplingError / TemplateError as
+    `render_prompt` (`fix`).
     """
     from ftlib.sampling import render_prompt
     from ftlib.templates import get_template
@@ -54,16 +57,23 @@ def render_prompts(
             found = next((model_set.templates[n] for n in model_set.tuned if n in model_set.templates), None)
         return found or ("tokenizer", "")
 
-    rendered: dict[tuple[str, str], ModelPrompt] = {}
+    def thinking_of(name: str) -> bool | None:
+        if not isinstance(thinking, Mapping):
+            return thinking
+        if name == "base" and name not in thinking:  # the base is asked as the first tuned model is
+            return next((thinking[n] for n in model_set.tuned if n in thinking), None)
+        return thinking.get(name)
+
+    rendered: dict[tuple[str, str, bool | None], ModelPrompt] = {}
     prompts = {}
     for name in model_set.names:
-        key = ("", "") if template is not None else trained_with(name)
+        key = (*(("", "") if template is not None else trained_with(name)), thinking_of(name))
         if key not in rendered:
             chosen = template
             if template is None:  # a custom template is its Jinja text, which only the run carries
                 chosen = get_template("custom", model_set.tokenizer, key[1]) if key[0] == "custom" else key[0]
             text, ids = render_prompt(
-                model_set.tokenizer, prompt, system, template=chosen, tools=tools, fix=fix, thinking=thinking
+                model_set.tokenizer, prompt, system, template=chosen, tools=tools, fix=fix, thinking=key[2]
             )
             rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
         prompts[name] = rendered[key]

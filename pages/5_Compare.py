@@ -25,6 +25,7 @@ from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
+from ftlib.run_thinking import runs_thinking
 from ftlib.template_input import call_text
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, get_template, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
@@ -357,7 +358,8 @@ with st.container():
                 f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them.",
                 icon=alerts.WARNING,
             )
-    # A template with a thinking switch (Qwen3's `enable_thinking`): shown only then, starting at its own default.
+    # A template with a thinking switch (Qwen3's `enable_thinking`): shown only then, starting as the first run with
+    # it trained (`ftlib.run_thinking`), else at the template's own default.
     with user_errors("Could not render the prompt", in_form_words):
         read_by = [
             get_template(t, model_set.tokenizer) if isinstance(t, str) else t
@@ -367,17 +369,23 @@ with st.container():
     thinking = None  # nothing given: each template's default
     if switched:
         own = thinking_default(switched[0])
-        put_back = restore("compare_thinking")
+        trained, first = (None, None) if written_in else runs_thinking(adapters, model_set.tokenizer)
+        trained_run = None if trained is None else chosen_runs[first]
+        start = own if trained is None else trained
+        toggle_key = "compare_thinking" if trained is None else f"compare_thinking_{trained_run}"  # per run
+        put_back = restore(toggle_key)
         on = c3.toggle(
             "Thinking",
-            value=False if put_back else own is not False,  # Streamlit's own default when put back (ui.kept)
-            key="compare_thinking",
+            value=False if put_back else start is not False,  # Streamlit's own default when put back (ui.kept)
+            key=toggle_key,
             help="The chat template's thinking switch, as transformers' `apply_chat_template(..., "
             "enable_thinking=...)` gives it: off, a reasoning model answers at once.",
         )
-        keep("compare_thinking")
+        keep(toggle_key)
         others = [template_label(t.name) for t in read_by if not t.thinking_switch]
-        c3.caption(thinking_caption(thinking_writes(switched[0]), own, others))
+        shown_runs = choices_by_name(usable, choices, model)  # the run's short label, as the Models box names it
+        said_run = None if trained is None else (trained, getattr(shown_runs.get(trained_run), "label", trained_run))
+        c3.caption(thinking_caption(thinking_writes(switched[0]), own, others, said_run))
         thinking = None if on == own else on
     # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
     # takes one comes to be used here (a run reads the prompt in the template it trained with).

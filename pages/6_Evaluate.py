@@ -12,7 +12,8 @@ later visit with the same choices (the boxes outlive the session: `ui.kept.ACROS
 when it was measured; a result kept for other choices is only named. Heavy work takes turns on the device
 (`ftlib.lease`): while the evaluation waits for a training run or another session, the page says so, with the
 position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, the
-answer length and the batch, per run.
+answer length and the batch, per run. A chat template with a thinking switch (Qwen3's) gets a "Thinking" toggle for
+the answers, starting as the run trained (`ui.evaluate_choices.thinking_choice`); its setting is part of the key.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ftlib.tuning_cost import TunedWith
 from ui import alerts, chart_data, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
-from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID, evaluation_time_note, other_choices_said
+from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID, evaluation_time_note, other_choices_said, thinking_choice
 from ui.evaluate_view import (
     ACCURACY_HELP,
     HEATMAP_NOTE,
@@ -127,14 +128,19 @@ def cached_heldout_key(
     max_new_tokens: int,
     batch_size: int,
     answer_at: str,
+    thinking: bool | None = None,
 ) -> dict:
     """`heldout_key` of the first `limit` held-out rows of the run (`cached_run_info`'s, of this `version`) with these
     choices, made again when anything it holds changes: the run's rows or config (`version`), its weights
-    (`weights_stamp`) or a box."""
+    (`weights_stamp`) or a box (`thinking`: the Thinking toggle's, None where the template has no switch)."""
     info = cached_run_info(run_path, version)
-    return K.heldout_key(
-        tuned, **K.run_rows(info, limit), max_new_tokens=max_new_tokens, batch_size=batch_size, answer_at=answer_at
-    )
+    boxes = {
+        "max_new_tokens": max_new_tokens,
+        "batch_size": batch_size,
+        "answer_at": answer_at,
+        "thinking": thinking,
+    }
+    return K.heldout_key(tuned, **K.run_rows(info, limit), **boxes)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -285,6 +291,11 @@ for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_
     keep(key)
 # "last", "first" (a tool-calling row's call), or "every"
 answer_at = answer_at_choice(info.test_rows, run_name, several)
+# A chat template with a thinking switch (Qwen3's): both models answer as the run trained, unless toggled.
+run_said = labels[run_name].label if run_name in labels else run_name
+thinking = (
+    None if all_text else thinking_choice(c2, info, run_path, version, run_said, f"evaluate_thinking_{run_name}")
+)
 # Every reference past the run's max length: said before the button, not after both models have loaded (a walk).
 unscorable = None
 try:
@@ -307,6 +318,7 @@ kept_key = (
         max_new,
         batch,
         answer_at,
+        thinking,
     )
 )
 job: E.EvalJob | None = st.session_state.get(JOB_KEY)
@@ -350,6 +362,7 @@ if (job is None or job.done) and kept_key is not None and (not mine or getattr(j
         max_length=info.max_length,
         split_long=info.split_long,  # a bfd_split run: its longer rows scored in pieces, as training split them
         answer_at=answer_at,
+        thinking=thinking,
     )
     if kept is not None:
         kept.models_spec = (info.model, (str(run.path),))
@@ -372,6 +385,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None or bool(unscora
         max_length=info.max_length,  # each reference cut where training cut the run's rows
         split_long=info.split_long,  # or, for a bfd_split run, scored in the pieces training split it into
         answer_at=answer_at,
+        thinking=thinking,  # the template's switch for the answers (None: no switch)
         label="an evaluation",
         run_dir=run_path,
         key=kept_key,

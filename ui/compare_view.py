@@ -459,13 +459,18 @@ def next_token_figure(frame: pd.DataFrame) -> go.Figure:
     return readable_text(fig)
 
 
-def thinking_caption(writes: tuple[str, str], default: bool | None, others: list[str]) -> str:
-    """Under Compare's "Thinking" toggle: what the chat template writes where the answer starts with its switch
-    (`enable_thinking`) on and off (`writes`: `model_prompts.thinking_writes`), its own default, and the `others`
-    (template labels) that have no switch and read the prompt as before.
+def thinking_caption(
+    writes: tuple[str, str], default: bool | None, others: list[str], trained: tuple[bool, str] | None = None
+) -> str:
+    """Under Compare's and Evaluate's "Thinking" toggle: what the chat template writes where the answer starts with
+    its switch (`enable_thinking`) on and off (`writes`: `model_prompts.thinking_writes`), its own default, the
+    `others` (template labels) that have no switch and read the prompt as before, and where the toggle starts when a
+    run says it (`trained`: (its state, the run's label), `run_thinking.runs_thinking`).
 
     >>> thinking_caption(("", "<think>\\n\\n</think>\\n\\n"), True, [])[:72]
     'Off: the chat template writes `<think>\\\\n\\\\n</think>\\\\n\\\\n` where the answer'
+    >>> thinking_caption(("", "<think>\\n\\n</think>\\n\\n"), True, [], (False, "r7")).split(". ")[-1]
+    'Starts off: as run r7 trained (its training replies follow the empty reasoning block).'
     """
 
     def code(text: str) -> str:
@@ -482,6 +487,10 @@ def thinking_caption(writes: tuple[str, str], default: bool | None, others: list
     said += {True: " (the template's own default).", False: "; the template's own default is off."}.get(default, ".")
     if others:
         said += f" {' and '.join(others)} {'has' if len(others) == 1 else 'have'} no such switch: read as before."
+    if trained is not None:  # a run trained on rows without reasoning was taught after the off prompt, not the default
+        state, run = trained
+        follows = "their reasoning" if state else "the empty reasoning block"
+        said += f" Starts {'on' if state else 'off'}: as run {run} trained (its training replies follow {follows})."
     return said
 
 

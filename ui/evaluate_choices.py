@@ -1,5 +1,7 @@
 """The Evaluate page's words on its choices (the boxes above a result): which choices of a kept result differ from
-those the boxes hold now, named one by one, and about how long pressing **Evaluate** takes with them.
+those the boxes hold now, named one by one, and about how long pressing **Evaluate** takes with them; and its
+"Thinking" toggle (`thinking_choice`), drawn only for a run whose chat template has the switch, starting as the run
+trained (`ftlib.run_thinking`).
 
 A choice is a key of `ftlib.eval_results.BOX_CHOICES` ("answer_at" absent: the default "last"); the rows' digest
 follows the row count and is never said. Not known here: measuring, the page's layout.
@@ -9,11 +11,17 @@ from __future__ import annotations
 
 import time
 
+import streamlit as st
+
 from ftlib import eval_results as K
 from ftlib.errors import plural
+from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.references import ANSWER_AT
 from ftlib.run_picker import age_words
-from ui.compare_view import duration
+from ftlib.run_thinking import thinking_start
+from ui.common import cached_tokenizer
+from ui.compare_view import duration, thinking_caption
+from ui.kept import keep, restore
 
 # The rows box starts at the first FIRST_ROWS rows, where `python -m ftlib evaluate RUN` takes every row (--limit N
 # takes the first N): a click in the browser waits for its answers, a few seconds a row on a CPU, and 10,000 held-out
@@ -60,6 +68,10 @@ def differing_choices(shown: dict, current: dict) -> list[str]:
     if was != now:
         not_now = "at every reply" if now == "every" else _reply(now).removesuffix(" reply")
         said.append(f"at {_reply(was)}, not {not_now}")
+    if "thinking" in shown and "thinking" in current and shown["thinking"] != current["thinking"]:
+        said.append(
+            f"with thinking {'on' if shown['thinking'] else 'off'}, not {'on' if current['thinking'] else 'off'}"
+        )
     return said
 
 
@@ -123,3 +135,39 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
 
 
 __all__ = ["FIRST_ROWS", "FIRST_ROWS_SAID", "differing_choices", "evaluation_time_note", "other_choices_said"]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _trained_start(run_path: str, version: tuple, model: str, template: str, source: str) -> tuple | None:  # noqa: ARG001
+    """(`thinking_start` of the run's chat template: where it starts, whether the run said it; the template's own
+    default; what it writes on and off), once per version of the run's files (`version`: `eval_runs.rows_version`);
+    None for a template without the switch."""
+    from ftlib.templates import get_template
+
+    chosen = get_template(template, cached_tokenizer(model), source or None)
+    if not chosen.thinking_switch:
+        return None
+    return *thinking_start(chosen, run_path), thinking_default(chosen), thinking_writes(chosen)
+
+
+def thinking_choice(column, info, run_path, version: tuple, run_label: str, key: str) -> bool | None:
+    """Evaluate's "Thinking" toggle in `column`, drawn only where the run's chat template (`info`: its
+    `eval_runs.RunInfo`) has the switch (Qwen3's `enable_thinking`): it starts as the run trained, off where its
+    training rows' replies follow the empty reasoning block (`run_thinking.thinking_start`), else at the template's
+    own default, and its caption says which. Its value (per run: `key`), or None where there is no switch."""
+    found = _trained_start(str(run_path), version, info.model, info.template, info.template_source)
+    if found is None:  # no switch: nothing to choose
+        return None
+    start, from_run, own, writes = found
+    put_back = restore(key)
+    on = column.toggle(
+        "Thinking",
+        value=False if put_back else start is not False,  # Streamlit's own default when put back (ui.kept)
+        key=key,
+        help="The chat template's thinking switch for both models' answers, as transformers' "
+        "`apply_chat_template(..., enable_thinking=...)` gives it: off, a reasoning model answers at once. The losses "
+        "score the reference answers as training rendered them, with or without it.",
+    )
+    keep(key)
+    column.caption(thinking_caption(writes, own, [], (start, run_label) if from_run else None))
+    return bool(on)

@@ -40,7 +40,10 @@ nothing else is kept, and a workspace this account may not write keeps nothing a
 
 Everything that can be refused without a model is refused first, in one `error:` line: a --csv path that cannot be
 written, an adapter of another base (from its weights' shapes, before the base loads), a reward that cannot be
-computed, rows none of which can be scored at the run's max length (a tokenizer only: `commands.evaluate_checks`).
+computed, rows none of which can be scored at the run's max length (a tokenizer only: `commands.evaluate_checks`),
+`--thinking` for a chat template without the switch (as `sample` refuses it). Left out, a template with the switch
+(Qwen3's) asks both models as the run trained: off where its training rows' replies follow the empty reasoning
+block the template writes (`ftlib.run_thinking`); the setting is part of the kept result's key.
 Skipped rows are said per reason, with their numbers (on stderr with --json).
 """
 
@@ -67,6 +70,8 @@ from ftlib.commands.evaluate_checks import (
     file_noun,
     registry_of,
     run_cut,
+    thinking_setting,
+    trained_rows_warning,
 )
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
@@ -111,6 +116,14 @@ def register(sub) -> None:
         "prompt), or every reply, each on its own with the conversation before it as the prompt (--json names each "
         'by "row" and "reply"; the replies the Train page\'s held-out loss counts by default); not for a reward model '
         "or a GRPO run's prompts",
+    )
+    p.add_argument(
+        "--thinking",
+        choices=("on", "off"),
+        default=None,
+        help="the chat template's thinking switch (Qwen3's enable_thinking) for both models' answers, as `sample "
+        "--thinking` gives it (default: as the run trained: off where its rows' replies follow the empty reasoning "
+        "block, else the template's own); refused for a template without one",
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
@@ -203,6 +216,8 @@ def _evaluate(args) -> int:
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
     if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
         check_scorable(model, rows, info, template, trained, args, loaded)
+    # --thinking refused for a template without the switch; left out, as the run trained (a tokenizer, no model)
+    args.thinking_value = thinking_setting(args.thinking, measure, args.template, tuned, model)
     # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
     what = "prompt" if loaded is not None else "held-out prompt"
     if measure == "rewards":  # a column a reward reads that none of the prompts has: said before the models load
@@ -264,44 +279,10 @@ def _page_key(args, run: Path | None, info, tuned: Path, measure: str) -> dict |
             max_new_tokens=args.max_new_tokens or DEFAULT_NEW_TOKENS,
             batch_size=args.batch_size,
             answer_at=args.answer_at,
+            thinking=args.thinking_value,
             **common,
         )
     return key if K.offered(key) else None
-
-
-def trained_rows_warning(
-    seen: list[int], total: int, data: str, loaded, heldout: tuple | None = None, own_rows: bool = True
-) -> str:
-    """The warning for --data rows the tuned run trained on (`evaluate.trained_on`), naming the first few where
-    they are in the file (`loaded`, its LoadResult). A saved split's test part (`loaded` None) names them as its
-    held-out rows, each with its line in the file the split was saved from where the split keeps it (`heldout`: its
-    meta.json and held-out row count, `eval_runs.heldout_place`), as the rest of `evaluate` and the page name them.
-    `own_rows`: whether the run has held-out rows of its own to evaluate on instead (none: no --data is refused).
-
-    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
-    >>> trained_rows_warning([1], 2, "chats", None, (meta, 2)).split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
-    'warning: 1 of the 2 held-out rows of the split chats are rows the run trained on: held-out row 2
-     (line 7 of chats.jsonl)'
-    """
-    more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
-    why = "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on " + (
-        "the run's held-out rows (leave out --data), or on a file without them."
-        if own_rows
-        else "a file without them."
-    )
-    if loaded is not None:
-        places = ", ".join(loaded.where(loaded.row_numbers[i]) for i in seen[:3])
-        return (
-            f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({places}{more}): {why}"
-        )
-    meta, size = heldout or ({}, 0)
-    places = ", ".join(
-        f"held-out row {i + 1}" + (f" ({at})" if (at := heldout_place(meta, i, size)) else "") for i in seen[:3]
-    )
-    return (
-        f"warning: {len(seen)} of the {total} held-out rows of the split {data} are rows the run trained on: "
-        f"{places}{more}; {why}"
-    )
 
 
 def _progress(message: str, fraction: float) -> None:
@@ -338,6 +319,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
             max_length=max_length,
             answer_at=args.answer_at,
             split_long=bool(split),
+            thinking=args.thinking_value,
         )
         policy = info.mask_policy if info else trained.get("mask_policy") or "all_assistant"  # what KTO summed
         method = info.method if info else trained.get("method")  # a KTO run's pairs: a good and a bad answer each

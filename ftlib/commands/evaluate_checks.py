@@ -1,7 +1,10 @@
 """What `python -m ftlib evaluate` refuses before any model loads, each in one `error:` line: a --csv path that cannot
 be written (`check_csv_path`), held-out rows of which nothing can be scored at the run's max length
 (`check_scorable`: a tokenizer only, by the rule the run's pre-flight report warned by, `references.nothing_scored`),
-and a GRPO run's prompts none of which has a column its rewards read (`check_rewarded`: the rows alone).
+and a GRPO run's prompts none of which has a column its rewards read (`check_rewarded`: the rows alone), and
+`--thinking` for a template without the switch or a run that writes no answers to references (`thinking_setting`,
+which also says where it starts left out: as the run trained, `ftlib.run_thinking`). The warning for --data rows the
+run trained on (`trained_rows_warning`) is said here too.
 """
 
 from __future__ import annotations
@@ -106,3 +109,67 @@ def check_rewarded(rows: list[dict], specs: list[dict], tuned, args, what: str) 
         said = absent_column_said(specs, rows, args.limit, what)
     if said:
         raise UserError(said)
+
+
+def trained_rows_warning(
+    seen: list[int], total: int, data: str, loaded, heldout: tuple | None = None, own_rows: bool = True
+) -> str:
+    """The warning for --data rows the tuned run trained on (`evaluate.trained_on`), naming the first few where
+    they are in the file (`loaded`, its LoadResult). A saved split's test part (`loaded` None) names them as its
+    held-out rows, each with its line in the file the split was saved from where the split keeps it (`heldout`: its
+    meta.json and held-out row count, `eval_runs.heldout_place`), as the rest of `evaluate` and the page name them.
+    `own_rows`: whether the run has held-out rows of its own to evaluate on instead (none: no --data is refused).
+
+    >>> meta = {"test_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": "2,3"}}
+    >>> trained_rows_warning([1], 2, "chats", None, (meta, 2)).split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
+    'warning: 1 of the 2 held-out rows of the split chats are rows the run trained on: held-out row 2
+     (line 7 of chats.jsonl)'
+    """
+    from ftlib.eval_runs import heldout_place
+
+    more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
+    why = "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on " + (
+        "the run's held-out rows (leave out --data), or on a file without them."
+        if own_rows
+        else "a file without them."
+    )
+    if loaded is not None:
+        places = ", ".join(loaded.where(loaded.row_numbers[i]) for i in seen[:3])
+        return (
+            f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({places}{more}): {why}"
+        )
+    meta, size = heldout or ({}, 0)
+    places = ", ".join(
+        f"held-out row {i + 1}" + (f" ({at})" if (at := heldout_place(meta, i, size)) else "") for i in seen[:3]
+    )
+    return (
+        f"warning: {len(seen)} of the {total} held-out rows of the split {data} are rows the run trained on: "
+        f"{places}{more}; {why}"
+    )
+
+
+def thinking_setting(given: str | None, measure: str, template: str | None, tuned: Path, model: str) -> bool | None:
+    """The `enable_thinking` both models answer the references with, settled before any model loads: `given`
+    (--thinking "on"/"off") refused for a template without the switch (`sample.check_thinking`, read as the
+    evaluation reads it: `template`, --template, else the run's own) and where nothing is answered after a generation
+    prompt here (`measure`: a reward model's pairs, a GRPO run's prompts); left out, as the run trained
+    (`run_thinking.start_for`: its first training rows' replies), else the template's default. None: nothing given
+    (no switch, or not answered against references). Reads the model's tokenizer, not the model."""
+    from ftlib.commands.sample import check_thinking
+    from ftlib.errors import UserError
+
+    if measure in ("pairs", "rewards"):
+        if given is not None:
+            which = "a reward model, which writes none" if measure == "pairs" else "a GRPO run's prompts"
+            raise UserError(
+                f"--thinking {given} is for answers scored against reference answers, not for {which}; drop "
+                "--thinking."
+            )
+        return None
+    check_thinking(given, template, [tuned], model)
+    if given is not None:
+        return given == "on"
+    from ftlib.models import load_tokenizer
+    from ftlib.run_thinking import start_for
+
+    return start_for(tuned, load_tokenizer(model), template)

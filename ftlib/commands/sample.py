@@ -104,8 +104,9 @@ def register(sub) -> None:
         choices=("on", "off"),
         default=None,
         help="a template's thinking switch (Qwen3's enable_thinking), as transformers' apply_chat_template gives it: "
-        "off writes an empty reasoning block so the model answers at once (default: the template's own); refused "
-        "for a template without one",
+        "off writes an empty reasoning block so the model answers at once (default: as each run trained, off where "
+        "its training rows' replies follow that empty block, the base as the first run; else the template's own); "
+        "refused for a template without one",
     )
     p.add_argument(
         "--alternatives",
@@ -345,6 +346,10 @@ def _sample(args) -> int:
     check_thinking(args.thinking, args.template, runs, base)  # before the model loads (its tokenizer may be read)
     models = load_models(base, runs, args.device)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
+    if thinking is None and runs and args.template is None:  # left out: each run as it trained, the base as the first
+        from ftlib.run_thinking import start_for
+
+        thinking = {name: start_for(run, models.tokenizer) for name, run in zip(models.tuned, runs, strict=True)}
     # Each tuned model reads the prompt in the template it trained with (a custom one's Jinja text included).
     prompts = M.render_prompts(
         models, args.prompt, system=args.system, template=args.template, tools=tools, fix=SYSTEM_FIX, thinking=thinking

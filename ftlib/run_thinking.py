@@ -1,0 +1,153 @@
+"""How a run trained a chat template's thinking switch (Qwen3's `enable_thinking`): the setting its prompts start at.
+
+    reply_thinking(template, row)               # True / False / None: which generation prompt the row's reply follows
+    trained_thinking(run_dir, template)         # the same for a run's first training rows that say
+    runs_thinking(runs, tokenizer)              # (state, run) of the first run whose template has the switch
+    thinking_start(template, run_dir)           # (where a toggle or `--thinking` starts, whether the run said it)
+    start_for(run, tokenizer)                   # where `sample` / `evaluate` start for a run without `--thinking`
+
+Training renders each row whole, with no generation prompt and no switch. Qwen3's template writes an empty
+`<think>\\n\\n</think>\\n\\n` before the final reply of a row without reasoning, and `<think>\\nreasoning\\n</think>`
+before one with it. So a run trained on rows without reasoning was taught to answer after the thinking-off prompt;
+asked with thinking on (the template's default), it is asked in a shape it never saw. Which of the two prompts a run
+was taught after is read off its rendered rows, as `ftlib.masks` matches a generation prompt against a rendered row:
+the prompt (the conversation before the reply, rendered with the generation prompt and the switch on, then off)
+that is a prefix of the whole row's text; where both are (thinking on writes nothing more), the longer one.
+
+Not known here: loading models, decoding (`ftlib.model_prompts`, `ftlib.sampling`), the pages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+ROWS_READ = 16  # training rows read at most before a run is said to give no answer (a row without a reply is skipped)
+
+
+def reply_thinking(template, row: dict) -> bool | None:
+    """Which generation prompt the reply of `row` (a canonical row; its last reply, a pair's chosen answer) follows
+    in its whole rendering by `template` (a ChatTemplate): True for the thinking-on prompt, False for the off one;
+    None for a template without the switch (`ChatTemplate.thinking_switch`), one whose two prompts are the same, a
+    row with no reply (raw text, a prompt alone, an answer labelled bad) or one neither prompt starts.
+
+    >>> from ftlib.templates import get_template
+    >>> row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+    >>> reply_thinking(get_template("chatml"), row) is None
+    True
+    """
+    from ftlib.errors import UserError
+    from ftlib.references import conversation
+    from ftlib.templates import render
+
+    if not template.thinking_switch:
+        return None
+    try:
+        messages = conversation(row)  # ends with the reply training taught (EvalError: the row has none)
+        tools = row.get("tools")
+        whole = render(template, messages, tools=tools)
+        on, off = (
+            render(template, messages[:-1], add_generation_prompt=True, tools=tools, thinking=value)
+            for value in (True, False)
+        )
+    except UserError:  # no reply to read, or a template that refuses the row: it says nothing
+        return None
+    if on == off:
+        return None
+    starts = [(len(text), value) for value, text in ((True, on), (False, off)) if whole.startswith(text)]
+    return max(starts)[1] if starts else None  # both: the longer prompt is the one the reply follows
+
+
+def training_rows(run_dir: Path | str, limit: int = ROWS_READ) -> list[dict]:
+    """The first `limit` training rows of a run, from its own copy of its rows (`workspace.kept_split`) or the saved
+    split its config names (`run_data.split_folder`), read line by line; [] for a run on a data file that kept no
+    copy (splitting the file again is not worth a default), or rows that do not read."""
+    from ftlib import workspace
+    from ftlib.run_data import split_folder
+
+    folder = workspace.kept_split(run_dir)
+    if folder is None:
+        try:
+            config = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
+            folder = split_folder(str(config.get("dataset") or ""))
+        except (OSError, ValueError, AttributeError):
+            return []
+    if folder is None:
+        return []
+    rows: list[dict] = []
+    try:
+        with open(Path(folder) / "train.jsonl", encoding="utf-8") as lines:
+            for line in lines:
+                if len(rows) >= limit:
+                    break
+                row = json.loads(line) if line.strip() else None
+                rows += [row] if isinstance(row, dict) else []
+    except (OSError, ValueError):  # missing, or a line that does not read: the rows before it
+        return rows
+    return rows
+
+
+def trained_thinking(run_dir: Path | str, template) -> bool | None:
+    """How the run in `run_dir` was taught to answer under `template` (its chat template, a ChatTemplate): the
+    `reply_thinking` of its first training row that says (True: after the thinking-on prompt, False: the off one);
+    None where the template has no switch or no row says."""
+    if not template.thinking_switch:
+        return None
+    return next((said for row in training_rows(run_dir) if (said := reply_thinking(template, row)) is not None), None)
+
+
+def runs_thinking(runs: Sequence[Path | str], tokenizer) -> tuple[bool | None, int | None]:
+    """(the `trained_thinking` of the first of `runs` (run folders, or their adapter/ or model/ folders) whose chat
+    template has the switch, its position in `runs`), or (None, None) where none has one. The model's own template is
+    read from `tokenizer`; a raw-text run has none."""
+    from ftlib.modelset import trained_template
+    from ftlib.rundir import run_folder_of
+    from ftlib.templates import get_template
+
+    for position, run in enumerate(runs):
+        name, source = trained_template(run) or ("tokenizer", "")
+        if name == "text":
+            continue
+        template = get_template(name, tokenizer, source or None)
+        if template.thinking_switch:
+            return trained_thinking(run_folder_of(run), template), position
+    return None, None
+
+
+def thinking_start(template, run_dir: Path | str | None = None) -> tuple[bool | None, bool]:
+    """(where a thinking toggle, or `--thinking` left out, starts for `template`: the run's trained state
+    (`trained_thinking`) where `run_dir` says one, else the template's own default (`model_prompts.thinking_default`),
+    whether it is the run's). (None, False) for a template without the switch."""
+    from ftlib.model_prompts import thinking_default
+
+    trained = trained_thinking(run_dir, template) if run_dir is not None else None
+    return (trained, True) if trained is not None else (thinking_default(template), False)
+
+
+def start_for(run: Path | str | None, tokenizer, template: str | None = None) -> bool | None:
+    """The `enable_thinking` a run is asked with when none is given (`sample`, `evaluate`): its trained state in its
+    own chat template (`thinking_start`), or where `template` (a name: --template) overrides it, that template's own
+    default. None for a raw-text run or a template without the switch (nothing to give). `run`: a run folder or its
+    adapter/ or model/ folder, None for the base alone; `tokenizer` reads the model's own template."""
+    from ftlib.modelset import trained_template
+    from ftlib.rundir import run_folder_of
+    from ftlib.templates import get_template
+
+    if template is not None or run is None:
+        return thinking_start(get_template(template or "tokenizer", tokenizer))[0]
+    name, source = trained_template(run) or ("tokenizer", "")
+    if name == "text":
+        return None
+    return thinking_start(get_template(name, tokenizer, source or None), run_folder_of(run))[0]
+
+
+__all__ = [
+    "ROWS_READ",
+    "reply_thinking",
+    "runs_thinking",
+    "start_for",
+    "thinking_start",
+    "trained_thinking",
+    "training_rows",
+]
