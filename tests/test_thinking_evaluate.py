@@ -219,3 +219,19 @@ def test_compares_toggle_starts_as_the_first_run_trained(plain_run, thinking_mod
     assert "Starts off: as run" in " ".join(c.value for c in at.caption)
     shown = [c.value for c in at.code if "<|im_start|>assistant" in c.value]
     assert shown and all(c.endswith("<|im_start|>assistant\n<think>\n\n</think>↵↵") for c in shown)
+
+
+def test_a_tokenizer_that_does_not_read_draws_no_toggle_and_no_error(monkeypatch):
+    """The page reads the run's template for the toggle before anything is pressed: a model folder gone since must
+    leave the page as it was (pressing Evaluate says why), not end it in a traceback."""
+    from types import SimpleNamespace
+
+    from ui import evaluate_choices as C
+
+    def gone(model):
+        raise OSError(2, "No such file or directory", model)
+
+    monkeypatch.setattr(C, "cached_tokenizer", gone)
+    C._trained_start.clear()
+    info = SimpleNamespace(model="/models/gone", template="tokenizer", template_source="")
+    assert C.thinking_choice(None, info, "/runs/gone", ("v",), "r1", "evaluate_thinking_r1") is None

@@ -14,7 +14,7 @@ import time
 import streamlit as st
 
 from ftlib import eval_results as K
-from ftlib.errors import plural
+from ftlib.errors import UserError, plural
 from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.references import ANSWER_AT
 from ftlib.run_picker import age_words
@@ -155,7 +155,10 @@ def thinking_choice(column, info, run_path, version: tuple, run_label: str, key:
     `eval_runs.RunInfo`) has the switch (Qwen3's `enable_thinking`): it starts as the run trained, off where its
     training rows' replies follow the empty reasoning block (`run_thinking.thinking_start`), else at the template's
     own default, and its caption says which. Its value (per run: `key`), or None where there is no switch."""
-    found = _trained_start(str(run_path), version, info.model, info.template, info.template_source)
+    try:
+        found = _trained_start(str(run_path), version, info.model, info.template, info.template_source)
+    except (UserError, OSError):  # no tokenizer or template to read: pressing Evaluate says why, as before
+        return None
     if found is None:  # no switch: nothing to choose
         return None
     start, from_run, own, writes = found
