@@ -534,7 +534,7 @@ with user_errors("Could not check the template", in_form_words):
 if len(train) > STATS_ROW_LIMIT:
     st.info(
         f"This page checks and counts the first {STATS_ROW_LIMIT:,} of the split's {len(train):,} training rows. The "
-        "**Train** page checks every row before a run starts, as `python -m ftlib batch FILE` does.",
+        "**Train** page checks every row before a run starts.",
         icon=alerts.INFO,
     )
 cut = [

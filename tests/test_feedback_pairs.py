@@ -275,6 +275,7 @@ def test_data_page_saves_the_pairs_among_the_uploads(tmp_path):
     (note,) = [i.value for i in at.info if "both a good and a bad answer" in i.value]
     assert note.startswith("**3 prompts have both a good and a bad answer.**") and "writes 3 pairs" in note
     assert "3 answers without a partner left out" in note
+    assert "python -m ftlib" not in note and "--out" not in note, note  # the button, not the CLI's (helper 172)
     (left,) = [e for e in at.expander if e.label == "3 answers without a partner, left out of the pairs"]
     assert workspace.list_uploads() == []
     at.button(key="data_pair_save").click().run()

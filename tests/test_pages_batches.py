@@ -679,6 +679,7 @@ def test_past_the_rows_it_checks_the_page_says_the_train_page_checks_the_rest():
     assert not at.exception, at.exception
     said = [i.value for i in at.info if i.value.startswith("This page checks and counts the first 3,000 of the")]
     assert said and "3,001 training rows" in said[0] and "**Train** page checks every row" in said[0], said
+    assert "python -m ftlib" not in said[0], said  # the page's words, not the CLI's `batch FILE` (helper 172)
 
 
 def test_an_untouched_packed_row_length_follows_the_rows_shown_and_a_typed_one_stays():

@@ -153,8 +153,7 @@ def offer_pairs(result, key: tuple, stem: str) -> None:
         "trains on these answers as they are; DPO and a reward model need them as pairs. **Save as preference "
         f"pairs** writes {plural(pairs, 'pair')} (each prompt's first good answer with its first bad one, its "
         f"second with its second, in file order; {plural(len(left), 'answer')} without a partner left out, listed "
-        f"below) to this server's uploads as `{stem}-pairs.jsonl`. The command line's way: `python -m ftlib data "
-        "pair FILE --out pairs.jsonl`.",
+        f"below) to this server's uploads as `{stem}-pairs.jsonl`.",
         icon=alerts.INFO,
     )
     if st.button("Save as preference pairs", key="data_pair_save"):
