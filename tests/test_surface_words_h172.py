@@ -33,8 +33,6 @@ def test_train_help_names_no_page_and_says_the_command_that_shows_each_template(
     assert "unset = the share `data split` starts from" in test_size, test_size
 
 
-# `evaluate --help` still names the Evaluate page (its result kept for the page) and the Train page's held-out loss:
-# ftlib/commands/evaluate.py was being changed by another helper meanwhile, left to it (named in the report).
 @pytest.mark.parametrize(
     "command",
     [("data", "split"), ("data", "inspect"), ("data", "files"), ("data", "pair"), ("data", "remove"), ("tokens",)],
@@ -45,6 +43,20 @@ def test_the_data_and_tokens_commands_help_names_no_page(capsys, command):
     page number a file's rows"."""
     said = _help(capsys, *command)
     assert "page" not in said.lower(), re.findall(r".{80}page.{40}", said, re.I)
+
+
+def test_evaluate_help_names_a_page_only_where_its_result_is_kept_for_it(capsys, monkeypatch):
+    """--answer-at said "the replies the Train page's held-out loss counts": the run's eval_loss, in the CLI's words.
+    --batch-size's default is the Evaluate page's so that the result the command keeps is the one the page shows: a
+    fact about both surfaces, said as such."""
+    monkeypatch.setenv("COLUMNS", "2000")  # argparse wraps at a hyphen too: "held- out"
+    said = _help(capsys, "evaluate")
+    assert "the replies the run's held-out loss, eval_loss, counts by default" in said, said
+    pages = re.findall(r"[^;(]*\bpage\b[^;)]*", said)
+    assert pages == [
+        " default: as the Evaluate page measures, so its result is kept for the page: a reward model's "
+        "pairs in batches of 16, other runs' rows in batches of 8"
+    ], pages
 
 
 # Words of the CLI a caption must not carry: a flag, a command line, a command in backticks.

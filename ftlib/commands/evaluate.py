@@ -114,8 +114,8 @@ def register(sub) -> None:
         help="which reply of a conversation both models answer and are scored on: its last (default), its first (in a "
         "tool-calling row, the tool call: asked at the last reply, the call and its result are already in the "
         "prompt), or every reply, each on its own with the conversation before it as the prompt (--json names each "
-        'by "row" and "reply"; the replies the Train page\'s held-out loss counts by default); not for a reward model '
-        "or a GRPO run's prompts",
+        'by "row" and "reply"; the replies the run\'s held-out loss, eval_loss, counts by default); not for a reward '
+        "model or a GRPO run's prompts",
     )
     p.add_argument(
         "--thinking",
