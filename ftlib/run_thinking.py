@@ -37,6 +37,7 @@ def reply_thinking(template, row: dict) -> bool | None:
     >>> reply_thinking(get_template("chatml"), row) is None
     True
     """
+    from ftlib import rows
     from ftlib.errors import UserError
     from ftlib.references import conversation
     from ftlib.templates import render
@@ -46,7 +47,9 @@ def reply_thinking(template, row: dict) -> bool | None:
     try:
         messages = conversation(row)  # ends with the reply training taught (EvalError: the row has none)
         tools = row.get("tools")
-        whole = render(template, messages, tools=tools)
+        # The row whole, as training rendered it: a question left unanswered or a tool result after the reply
+        # included, for Qwen3's writes the empty block only before a reply after the last question.
+        whole = render(template, rows.conversation(row), tools=tools)
         on, off = (
             render(template, messages[:-1], add_generation_prompt=True, tools=tools, thinking=value)
             for value in (True, False)

@@ -1,0 +1,37 @@
+"""Helper 176's review of the session's commits: each test fails before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftlib.run_thinking import reply_thinking
+from ftlib.templates import get_template, render
+
+ROOT = Path(__file__).resolve().parents[1]
+QWEN3 = (ROOT / "tests/fixtures/templates/qwen3.jinja").read_text(encoding="utf-8")
+ASK = {"role": "user", "content": "Is it warm in Oslo?"}
+SAY = {"role": "assistant", "content": "Mild, about 15 C."}
+CALL = {
+    "role": "assistant",
+    "content": "",
+    "tool_calls": [{"type": "function", "function": {"name": "weather", "arguments": {"city": "Oslo"}}}],
+}
+
+# Qwen3 writes the empty reasoning block only before a reply after the last question: a reply followed by a question
+# nobody answered (a ShareGPT dump's end), or a call followed by its result, trained after the bare prompt (on).
+AFTER_THE_REPLY = [
+    ("unanswered-question", {"messages": [ASK, SAY, {"role": "user", "content": "And in June?"}]}, True),
+    ("tool-result", {"messages": [ASK, CALL, {"role": "tool", "content": "15 C, sunny"}]}, True),
+    ("reply-last", {"messages": [ASK, SAY]}, False),
+]
+
+
+@pytest.mark.parametrize("row,expected", [c[1:] for c in AFTER_THE_REPLY], ids=[c[0] for c in AFTER_THE_REPLY])
+def test_the_trained_state_reads_the_row_whole_as_training_rendered_it(row, expected):
+    template = get_template("custom", source=QWEN3)
+    whole = render(template, row["messages"])  # what training rendered: the reply, then the turns after it
+    off = render(template, [ASK], add_generation_prompt=True, thinking=False)
+    assert whole.startswith(off) is not expected  # the sentinel: the empty block is (not) where the reply starts
+    assert reply_thinking(template, row) is expected
