@@ -35,3 +35,23 @@ def test_the_trained_state_reads_the_row_whole_as_training_rendered_it(row, expe
     off = render(template, [ASK], add_generation_prompt=True, thinking=False)
     assert whole.startswith(off) is not expected  # the sentinel: the empty block is (not) where the reply starts
     assert reply_thinking(template, row) is expected
+
+
+def test_a_result_kept_before_the_thinking_toggle_is_not_said_to_come_back_with_the_boxes():
+    """A result kept with no switch given (before the toggle, or by `evaluate` where the template's default did not
+    read) is not found under either setting of the toggle: it was named "with other choices: set those above to see
+    that result again", which no box does."""
+    import time
+    from types import SimpleNamespace
+
+    from ui.evaluate_choices import other_choices_said
+
+    kept = {"kind": "heldout", "limit": 3, "max_new_tokens": 64, "batch_size": 8}
+    for toggle in (True, False):
+        said = other_choices_said(None, {**kept, "thinking": toggle}, [SimpleNamespace(key=kept, at=time.time())])
+        assert "set th" not in said and "own thinking setting" in said and "press **Evaluate**" in said, said
+    # A toggle's other setting is one the boxes set: said as before.
+    said = other_choices_said(
+        None, {**kept, "thinking": True}, [SimpleNamespace(key={**kept, "thinking": False}, at=time.time())]
+    )
+    assert said.endswith("with thinking off, not on: set that above to see that result again.")

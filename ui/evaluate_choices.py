@@ -37,6 +37,11 @@ def _noun(key: dict) -> str:
     return {"pairs": "pair", "answers": "prompt"}.get(str(key.get("kind")), "row")
 
 
+# A kept result asked with no thinking switch given (before the Thinking toggle, or by `evaluate` where the template's
+# own setting could not be read) where the toggle names one now: no box brings it back.
+_TEMPLATES_OWN = "with the chat template's own thinking setting, not the Thinking toggle's"
+
+
 def _reply(at: str) -> str:
     """`at` of `ANSWER_AT` in words after "at": "the last reply", "every reply"."""
     return ANSWER_AT.get(at, at)
@@ -72,6 +77,8 @@ def differing_choices(shown: dict, current: dict) -> list[str]:
         said.append(
             f"with thinking {'on' if shown['thinking'] else 'off'}, not {'on' if current['thinking'] else 'off'}"
         )
+    elif "thinking" in current and "thinking" not in shown:  # kept before the toggle, or with no switch given
+        said.append(_TEMPLATES_OWN)
     return said
 
 
@@ -96,6 +103,11 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
         latest = others[0]
         differ = differing_choices(latest.key, current) if current is not None else []
         what = _joined(differ) if differ else "with other choices"
+        if _TEMPLATES_OWN in differ:  # the boxes cannot set it: measure again
+            return (
+                f"This run was evaluated {age_words(time.time() - latest.at)} {what}: press **Evaluate** to measure "
+                "with the choices above."
+            )
         return (
             f"This run was evaluated {age_words(time.time() - latest.at)} {what}: set "
             f"{'that' if len(differ) == 1 else 'those'} above to see that result again."
