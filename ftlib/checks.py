@@ -229,7 +229,8 @@ Row 2: Message 4 is cut.'
         return f"{opening}: {ranked[0][0]}" if opening else ranked[0][0]
     told = [f"{numbered('Row', rows)}: {message}" for message, rows in ranked[:GROUPS]]
     if rest := sorted(n for _, rows in ranked[GROUPS:] for n in rows):
-        told.append(f"{numbered('Row', rest)}: the same in other turns or ways (the Tokens page shows each row).")
+        # the CLI's words (`train`, `batch`); the pages say the Tokens page (ui.labels.CLI_WORDS)
+        told.append(f"{numbered('Row', rest)}: the same in other turns or ways (the `tokens` command shows each row).")
     # Ways are counted by problem: one dropped call in message 2 of some rows and in message 4 of others is one way,
     # not two (a cold walk read "in 2 ways" and found the same problem twice).
     ways = len({_MESSAGE_NUMBERS.sub("#", message) for message in groups})

@@ -310,7 +310,7 @@ def why_left_out(left_out: list, context: int | None = None) -> str:
         said = message + (f" {fixes.pop()}" if len(fixes) == 1 else "")
         told.append(said if len(ranked) == 1 else f"{numbered('Row', rows)}: {said}")  # one reason: the caller's rows
     if rest := sorted({n for _, found in ranked[checks.GROUPS :] for n, _ in found}):
-        told.append(f"{numbered('Row', rest)}: the Tokens page shows why.")
+        told.append(f"{numbered('Row', rest)}: the `tokens` command shows why.")  # the Train page: its Tokens page
     return "".join(f" {said}" for said in told)
 
 

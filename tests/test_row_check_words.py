@@ -262,8 +262,8 @@ def test_ten_thousand_rows_each_in_its_own_words_stay_short():
     )
     assert said.count("is wrong") == GROUPS
     assert said.endswith(
-        "Rows 4, 5, 6, 7, 8, 9, 10, 11 and 9989 more: the same in other turns or ways (the Tokens "
-        "page shows each row)."
+        "Rows 4, 5, 6, 7, 8, 9, 10, 11 and 9989 more: the same in other turns or ways (the `tokens` "
+        "command shows each row)."
     )
     assert len(said) < 400
 

@@ -166,3 +166,30 @@ def test_preflight_says_a_refusal_with_the_callers_fix_and_keeps_an_explained_on
     system = {"messages": [{"role": "system", "content": "Be brief."}, *ROWS[0]["messages"]]}
     cli, page = refusal(NO_SYSTEM, [ROWS[0], system]), refusal(NO_SYSTEM, [ROWS[0], system], "Fix {them} here.")
     assert cli == page and "pick a built-in template that takes one" in page and "Fix" not in page, page
+
+
+def test_rows_past_the_reasons_named_point_to_the_tokens_command_and_on_a_page_to_the_tokens_page(monkeypatch):
+    """`train` and `batch` printed "(the Tokens page shows each row)" and "the Tokens page shows why" for the rows past
+    the reasons a warning names one by one (checks.GROUPS); the Train and Batches pages say their Tokens page."""
+    from types import SimpleNamespace
+
+    import ftlib.tokens
+    from ftlib import checks
+    from ftlib.checks import GROUPS, _in_rows
+    from ftlib.run_preflight import why_left_out
+    from ui.labels import in_form_words
+
+    said = _in_rows({f"Turn {n} is wrong.": [n] for n in range(1, GROUPS + 3)}, GROUPS + 2, "training")
+    assert said.endswith(
+        f"Rows {GROUPS + 1}, {GROUPS + 2}: the same in other turns or ways (the `tokens` command shows each row)."
+    ), said
+    assert "page" not in said and in_form_words(said).endswith("ways (the Tokens page shows each row)."), said
+    # Each row left out for a reason of its own: past GROUPS reasons, the rows are numbered and pointed on.
+    monkeypatch.setattr(ftlib.tokens, "parts", lambda enc: {"only": enc})
+    left = [(n, SimpleNamespace(num_trained=0, truncated=False, n=n)) for n in range(1, GROUPS + 3)]
+    monkeypatch.setattr(
+        checks, "check_no_trained", lambda part, context: SimpleNamespace(message=f"R{part.n}.", fix="")
+    )
+    said = why_left_out(left)
+    assert said.endswith(f"Rows {GROUPS + 1}, {GROUPS + 2}: the `tokens` command shows why."), said
+    assert "page" not in said and in_form_words(said).endswith(": the Tokens page shows why."), said

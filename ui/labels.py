@@ -171,6 +171,8 @@ CLI_WORDS = (
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
     # the flags after the form's words: "(Train page: Rows longer than max length; --packing --packing-strategy ...)"
     (re.compile(r"; --[\w -]*\)"), ")"),
+    # rows past the reasons a warning names one by one (`ftlib.checks.template_report`, `run_preflight.why_left_out`)
+    (re.compile(r"the `tokens` command shows (each row|why)"), r"the Tokens page shows \1"),
     # rows the template cannot render (`ftlib.run_data.ROWS_REFUSED_FIX`, the CLI's way), as a failed run keeps them
     (
         re.compile(r"pick another chat template with `--template NAME`\."),
