@@ -55,3 +55,35 @@ def test_a_result_kept_before_the_thinking_toggle_is_not_said_to_come_back_with_
         None, {**kept, "thinking": True}, [SimpleNamespace(key={**kept, "thinking": False}, at=time.time())]
     )
     assert said.endswith("with thinking off, not on: set that above to see that result again.")
+
+
+# A template with Qwen3's switch, written for these tests: the generation prompt writes the empty block when off.
+SWITCHED = (
+    "{%- for m in messages %}{{- '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+    "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}"
+    "{%- endif %}"
+)
+
+
+def test_sample_thinking_beside_a_run_without_the_switch_is_said_not_refused(capsys):
+    """`sample --adapter A --adapter B --thinking off`, A's template with the switch and B's without: B reads the
+    prompt as before, as Compare's toggle leaves such a run ("... has no such switch: read as before"); the command
+    was refused whole. Refused only where no template has the switch."""
+    from ftlib.commands.sample import check_thinking
+    from ftlib.errors import UserError
+    from ftlib.testing import make_run
+
+    base = {"model": "default", "dataset": "chats", "method": "lora"}
+    switched = make_run("20260101-000000-lora-a", {**base, "template": "custom", "template_source": SWITCHED})
+    plain = make_run("20260101-000001-lora-b", {**base, "template": "chatml"})
+    check_thinking("off", None, [switched.path, plain.path], "default")
+    assert capsys.readouterr().err.strip() == (
+        "warning: --thinking off: the chat template chatml has no thinking switch (it does not read enable_thinking): "
+        "the models reading the prompt in it are asked as without --thinking."
+    )
+    with pytest.raises(UserError, match="the chat template chatml has no thinking switch .*; drop --thinking"):
+        check_thinking("on", None, [plain.path], "default")
+    alpaca = make_run("20260101-000002-lora-c", {**base, "template": "alpaca"})
+    with pytest.raises(UserError, match="the chat templates chatml and alpaca have no thinking switch \\(they"):
+        check_thinking("on", None, [plain.path, alpaca.path], "default")

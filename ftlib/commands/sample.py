@@ -106,7 +106,7 @@ def register(sub) -> None:
         help="a template's thinking switch (Qwen3's enable_thinking), as transformers' apply_chat_template gives it: "
         "off writes an empty reasoning block so the model answers at once (default: as each run trained, off where "
         "its training rows' replies follow that empty block, the base as the first run; else the template's own); "
-        "refused for a template without one",
+        "refused where no template has one (a run of a template without one beside: asked as before, and said)",
     )
     p.add_argument(
         "--alternatives",
@@ -296,10 +296,11 @@ def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
 
 
 def check_thinking(given: str | None, template: str | None, runs: list[Path], model: str) -> None:
-    """UserError when `--thinking` is `given` and a chat template the prompt is read in has no thinking switch (does
-    not read `enable_thinking`: `ChatTemplate.thinking_switch`): `--template`, else each run's own and the model's
-    own where a run names none or no run is given, as `render_prompts` picks them. Only the model's own template
-    needs its tokenizer, read here without the model."""
+    """UserError when `--thinking` is `given` and no chat template the prompt is read in has a thinking switch (reads
+    `enable_thinking`: `ChatTemplate.thinking_switch`): `--template`, else each run's own and the model's own where a
+    run names none or no run is given, as `render_prompts` picks them. Where some have it, those without are named
+    in a warning on stderr: they read the prompt as without --thinking, as Compare's toggle leaves them. Only the
+    model's own template needs its tokenizer, read here without the model."""
     from ftlib import modelset as M
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
@@ -311,13 +312,28 @@ def check_thinking(given: str | None, template: str | None, runs: list[Path], mo
     else:
         named = [M.trained_template(run) or ("tokenizer", "") for run in runs] or [("tokenizer", "")]
     tokenizer = load_tokenizer(model) if any(name == "tokenizer" for name, _ in named) else None
-    for name, source in dict.fromkeys(named):
-        if not get_template(name, tokenizer, source or None).thinking_switch:
-            which = "tokenizer (the model's own)" if name == "tokenizer" else name
-            raise UserError(
-                f"--thinking {given}: the chat template {which} has no thinking switch (it does not read "
-                "enable_thinking); drop --thinking."
-            )
+    without = [
+        "tokenizer (the model's own)" if name == "tokenizer" else name
+        for name, source in dict.fromkeys(named)
+        if not get_template(name, tokenizer, source or None).thinking_switch
+    ]
+    if len(without) == len(dict.fromkeys(named)):  # none reads it: the flag would change nothing
+        raise UserError(f"--thinking {given}: {_no_switch(without)}; drop --thinking.")
+    if without:  # a run of another template beside one with the switch: it reads the prompt as before
+        them = "it" if len(without) == 1 else "them"
+        print(
+            f"warning: --thinking {given}: {_no_switch(without)}: the models reading the prompt in {them} are asked "
+            "as without --thinking.",
+            file=sys.stderr,
+        )
+
+
+def _no_switch(names: list[str]) -> str:
+    """How chat templates without the switch are named: "the chat template chatml has no thinking switch (it does
+    not read enable_thinking)", several together."""
+    if len(names) == 1:
+        return f"the chat template {names[0]} has no thinking switch (it does not read enable_thinking)"
+    return f"the chat templates {' and '.join(names)} have no thinking switch (they do not read enable_thinking)"
 
 
 def _sample(args) -> int:
