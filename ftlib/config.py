@@ -170,7 +170,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         maximum=131072,
         step=32,
         hint="256-512 suits chat data",
-        help="Longest example in tokens; longer ones are cut (`python -m ftlib tokens FILE --row N --max-length L` "
+        # --line N: the row as `train`'s and `data inspect`'s warnings name it (line N of a JSONL file, counted from 1)
+        help="Longest example in tokens; longer ones are cut (`python -m ftlib tokens FILE --line N --max-length L` "
         "shows where).",
     )
     packing: bool = setting(

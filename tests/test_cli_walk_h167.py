@@ -51,7 +51,7 @@ def test_max_lengths_help_names_the_cli_command_in_the_cli_and_the_tokens_page_o
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     said = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
-    assert "longer ones are cut (`python -m ftlib tokens FILE --row N --max-length L` shows where)" in said, said
+    assert "longer ones are cut (`python -m ftlib tokens FILE --line N --max-length L` shows where)" in said, said
     assert "Tokens page shows where" not in said
     workspace.save_split("tides", [CHAT] * 4, [CHAT])
     at = AppTest.from_file(APP, default_timeout=120)

@@ -165,7 +165,7 @@ CLI_WORDS = (
     (re.compile(r" \(`train --max-length`, the Train page's '([^']+)'\)"), r" (the Train page's **\1**)"),
     (re.compile(r"`tokens --max-length N` shows"), "The Tokens page's **Max length (tokens)** shows"),
     # a setting's help (ftlib.config), shared by `train --help` and the Train form's caption (`field_caption`)
-    (re.compile(r"`python -m ftlib tokens FILE --row N --max-length L` shows"), "the Tokens page shows"),
+    (re.compile(r"`python -m ftlib tokens FILE --line N --max-length L` shows"), "the Tokens page shows"),
     # a flag beside a setting the form names already: "(`--test-size 0.1` in the CLI)", "(`--eval-every` in the CLI)"
     # (`overfitting.preflight_warnings`)
     (re.compile(r" \(`--[\w-]+[^`]*` in the CLI\)|, `--[\w-]+[^`]*` in the CLI(?=\))"), ""),
@@ -202,7 +202,7 @@ def field_caption(help_text: str) -> str:
     """A setting's help (`FieldSpec.help`, which `train --help` prints as written) as the Train form's caption under
     its box: the CLI's commands and flags in it said as the pages do (`HELP_WORDS`, `CLI_WORDS`), the rest as written.
 
-    >>> print(field_caption("cut (`python -m ftlib tokens FILE --row N --max-length L` shows where)."))
+    >>> print(field_caption("cut (`python -m ftlib tokens FILE --line N --max-length L` shows where)."))
     cut (the Tokens page shows where).
     >>> print(field_caption("one (plain; `python -m ftlib tokens FILE --template NAME` shows each) or custom (its "
     ...                     "Jinja text in template_source, or a file's with `--template-file FILE`)."))
