@@ -60,7 +60,7 @@ def test_runs_list_and_show_judge_the_kept_checkpoint_not_the_last_evaluation(ca
     assert "held-out: loss 3.7903 (the kept checkpoint's, step 2; the last evaluation's, step 4: loss 20.6997)" in out
     # The Train page's headline is the mean of the last steps: `runs show` gives it beside the last step's (a cold
     # walk saw 10.7145 on the page and 10.6314 in the CLI for one run).
-    assert "training: loss 0.5000 (last step; smoothed over the last 2 steps 0.6000, as the Train page shows)" in out
+    assert "training: loss 0.5000 (last step; smoothed over the last 2 steps 0.6000)\n" in out
     assert main(["runs", "list"]) == 0
     assert "loss 3.7903" in capsys.readouterr().out
     # A run that kept its last step (no early stopping) is judged by its last evaluation, as before.

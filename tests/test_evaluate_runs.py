@@ -305,7 +305,9 @@ def test_the_cli_evaluates_a_grpo_run_on_its_rewards_and_refuses_one_it_cannot_c
     code, _, err = cli(capsys, "evaluate", "grpo-run")
     one_error_line(code, err)
     assert "prompts without reference answers, and its rewards cannot be computed here" in err
-    assert "Compare page" in err and "--data FILE" in err
+    # the CLI's way to compare the answers, as pasted (it named the Compare page)
+    assert "with `python -m ftlib sample --adapter grpo-run --prompt TEXT`, or" in err and "--data FILE" in err, err
+    assert "page" not in err, err
 
 
 def test_a_grpo_run_is_evaluated_with_the_reward_registry_it_was_queued_with(

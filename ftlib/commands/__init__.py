@@ -94,7 +94,7 @@ def sample_seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     low, high = SEED_RANGE
     if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}, the seeds the Compare page takes")
+        raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}: give a seed in that range")
     return value
 
 

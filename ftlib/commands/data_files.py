@@ -78,7 +78,7 @@ def _files(args) -> int:
             by = f"{(i.uploaded_by or '-')[: width - 2]:<{width}}" if width else ""
             print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{by}{_used(i)}")
         if any(i.active for i in items):
-            print("* the active split (the pages start from it)")
+            print("* the active split: the one saved or picked last, which a browser session starts from")
     if left:
         size = stored_data.size_words(sum(s for _, s in left))
         print(f"note: {plural(len(left), 'hidden leftover')} of writes cut short ({size}): `data remove --leftovers`")

@@ -50,6 +50,7 @@ Skipped rows are said per reason, with their numbers (on stderr with --json).
 from __future__ import annotations
 
 import math
+import shlex
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -372,9 +373,10 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
                 info.rewards if info else trained.get("rewards") or [], device=pick_device(args.device)
             )
         except UserError as exc:
+            sample = f"python -m ftlib sample --adapter {shlex.quote(args.run or str(tuned))} --prompt TEXT"
             raise UserError(
                 f"This GRPO run's held-out rows are prompts without reference answers, and its rewards cannot be "
-                f"computed here: {exc} Compare the models' answers on the Compare page, or evaluate against reference "
+                f"computed here: {exc} Compare the models' answers with `{sample}`, or evaluate against reference "
                 "answers with --data FILE."
             ) from exc
         models = load_models(model, [tuned], args.device)

@@ -101,8 +101,7 @@ def register(sub) -> None:
         "--remove",
         action="store_true",
         help="remove the exported copies an export or a download left in the run's folder (a merged model, GGUF "
-        "files, zips), as the Train page's Remove them does; the adapter or model stays, and an export builds them "
-        "again",
+        "files, zips); the adapter or model stays, and an export builds them again",
     )
     export.add_argument(
         "--json",
@@ -344,14 +343,15 @@ def _exported_words(run_id: str) -> str:
 
 def _mean_words(run_id: str, summary) -> str:
     """What `runs show` adds to the training loss, the last step's: the mean of the last steps, the number the Train
-    page's headline shows (" (last step; smoothed over the last 10 steps 1.2345, as the Train page shows)")."""
+    page's headline shows (" (last step; smoothed over the last 10 steps 1.2345)"): a cold walk read one there and
+    the last step's here. The CLI's line names no page."""
     from ftlib import runs
     from ftlib.overfitting import smoothed_loss
 
     smoothed = smoothed_loss(runs.find(run_id).read_metrics()) if summary.score == "loss" else None
     if smoothed is None or smoothed[1] < 2:
         return ""
-    return f" (last step; smoothed over the last {smoothed[1]} steps {smoothed[0]:.4f}, as the Train page shows)"
+    return f" (last step; smoothed over the last {smoothed[1]} steps {smoothed[0]:.4f})"
 
 
 def _held_out_accuracy(info: dict) -> str:

@@ -1,0 +1,92 @@
+"""The CLI in its own words (helper 180, after helper 172's): no command's --help and none of the lines changed here
+names a page. `runs export --remove` said "as the Train page's Remove them does", `sample --seed`'s refusal "the seeds
+the Compare page takes", `data files` "(the pages start from it)", `runs show` "as the Train page shows"; evaluate's
+GRPO refusal now gives the `sample` command (tests/test_evaluate_runs.py). The max length's help names the row as the
+warnings do (`tokens --line N`), and the Train form's caption still says the Tokens page."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+
+from ftlib import workspace
+from ftlib.cli import build_parser, main
+from ftlib.config import RunConfig, field_specs
+from ui.labels import field_caption
+
+# The one page a help names on purpose: evaluate's result without --batch-size is kept for the Evaluate page, which
+# shows it (a fact of both surfaces; test_surface_words_h172 pins its wording).
+KEPT_FOR_THE_PAGE = "default: as the Evaluate page measures, so its result is kept for the page: "
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every command's (words, parser), sub-commands too (`data split`, `runs export`)."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _commands(sub, (*path, name))
+
+
+COMMANDS = {" ".join(path) or "(none)": parser for path, parser in _commands(build_parser())}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_commands_help_names_a_page(command):
+    said = " ".join(COMMANDS[command].format_help().split())
+    if command == "evaluate":
+        assert KEPT_FOR_THE_PAGE in said, said
+        said = said.replace(KEPT_FOR_THE_PAGE, "")
+    assert not re.search(r"\bpages?\b", said, re.I), re.findall(r".{0,80}\bpages?\b.{0,40}", said, re.I)
+
+
+def test_the_walk_reaches_the_commands_that_named_a_page():
+    assert {"runs export", "evaluate", "sample", "data files", "runs show", "tokens", "train"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("seed", ["-5", "2147483648"])
+def test_a_seed_out_of_range_is_refused_with_the_range_and_no_page(capsys, seed):
+    assert main(["sample", "--prompt", "Hi", "--seed", seed]) == 2
+    err = capsys.readouterr().err
+    assert f"{seed} is outside 0..2147483647: give a seed in that range" in err, err
+    assert "page" not in err.lower() and len(err.strip().splitlines()) == 1, err
+
+
+def test_data_files_says_what_the_active_split_is_without_a_page(capsys):
+    workspace.save_split("tides", [{"prompt": "q", "completion": "a"}] * 4, [{"prompt": "q", "completion": "a"}])
+    assert main(["data", "files"]) == 0
+    out = capsys.readouterr().out
+    assert "tides *" in out, out
+    assert "* the active split: the one saved or picked last, which a browser session starts from\n" in out, out
+    assert "page" not in out.lower(), out
+
+
+def test_runs_show_gives_the_smoothed_loss_without_a_page(capsys):
+    from ftlib.testing import make_run
+
+    metrics = [{"kind": "train", "step": s, "loss": v} for s, v in ((1, 0.9), (2, 0.8), (3, 0.7), (4, 0.5))]
+    make_run("tide-run", {"dataset": "x"}, metrics=metrics)
+    assert main(["runs", "show", "tide-run"]) == 0
+    out = capsys.readouterr().out
+    assert "training: loss 0.5000 (last step; smoothed over the last 2 steps 0.6000)\n" in out, out
+    assert "page" not in out.lower(), out
+
+
+def test_the_max_lengths_help_names_the_row_as_warnings_do_and_its_caption_the_tokens_page(capsys):
+    """`--row N` counts from 0 among the valid rows; `train`'s and `data inspect`'s warnings name "line N", which
+    `tokens --line N` takes (99c16ba). The caption turns the whole command into the page's words."""
+    help_text = field_specs()["max_length"].help
+    assert "(`python -m ftlib tokens FILE --line N --max-length L` shows where)" in help_text, help_text
+    assert field_caption(help_text) == "Longest example in tokens; longer ones are cut (the Tokens page shows where)."
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "`python -m ftlib tokens FILE --line N --max-length L`" in said and "--row N" not in said, said
+    # the flags it names are the tokens command's
+    with pytest.raises(SystemExit):
+        main(["tokens", "--help"])
+    tokens = capsys.readouterr().out
+    assert "[--line N]" in tokens and "[--max-length MAX_LENGTH]" in tokens
+    assert RunConfig().max_length == field_specs()["max_length"].default
