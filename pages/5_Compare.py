@@ -386,7 +386,9 @@ with st.container():
         shown_runs = choices_by_name(usable, choices, model)  # the run's short label, as the Models box names it
         said_run = None if trained is None else (trained, getattr(shown_runs.get(trained_run), "label", trained_run))
         c3.caption(thinking_caption(thinking_writes(switched[0]), own, others, said_run))
-        thinking = None if on == own else on
+        # Given to every template, at its default too: a second template with the switch may default the other
+        # way (one without it does not read it).
+        thinking = bool(on)
     # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
     # takes one comes to be used here (a run reads the prompt in the template it trained with).
     typed = st.session_state.get("compare_source", "Type a prompt") == "Type a prompt"

@@ -87,3 +87,37 @@ def test_sample_thinking_beside_a_run_without_the_switch_is_said_not_refused(cap
     alpaca = make_run("20260101-000002-lora-c", {**base, "template": "alpaca"})
     with pytest.raises(UserError, match="the chat templates chatml and alpaca have no thinking switch \\(they"):
         check_thinking("on", None, [plain.path, alpaca.path], "default")
+
+
+# The other way round: no reasoning unless switched on, when the generation prompt opens the block for the model.
+QUIET = (
+    "{%- for m in messages %}{{- '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+    "{%- if enable_thinking | default(false) %}{{- '<think>\\n' }}{%- endif %}{%- endif %}"
+)
+
+
+def test_compares_toggle_is_given_to_every_template_with_the_switch(varied_dir, adapter_template):
+    """Two runs whose templates have the switch with other defaults (on, off): the toggle on asks both with thinking
+    on. It gave nothing where the toggle stood at the first template's default, so the second was asked off."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib.testing import make_run
+
+    base = {"model": str(varied_dir), "dataset": "no-such-split", "method": "lora", "template": "custom"}
+    first = make_run("20260101-000000-lora-on", {**base, "template_source": SWITCHED}, adapter=adapter_template)
+    second = make_run("20260101-000001-lora-off", {**base, "template_source": QUIET}, adapter=adapter_template)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(varied_dir)
+    at.run()
+    at = at.switch_page("pages/5_Compare.py").run()
+    next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([first.id, second.id]).run()
+    assert not at.exception, at.exception
+    # The toggle set to the default of the template read first (its caption says which): nothing was given then.
+    own = "(the template's own default)" in " ".join(c.value for c in at.caption if c.value.startswith("Off:"))
+    next(t for t in at.toggle if t.label == "Thinking").set_value(own).run()
+    assert not at.exception, at.exception
+    shown = {c.value.rsplit("<|im_start|>", 1)[-1] for c in at.code if "<|im_start|>assistant" in c.value}
+    # Each prompt as the toggle says: SWITCHED writes the empty block when off, QUIET opens the block when on.
+    opened = "assistant\n<think>↵" if own else "assistant\n<think>\n\n</think>↵↵"
+    assert shown == {"assistant↵", opened}, shown
