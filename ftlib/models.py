@@ -268,8 +268,8 @@ def check_model_dir(path: Path, spec: str | None = None) -> None:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except ValueError as exc:  # broken JSON, or not UTF-8
         raise ModelError(
-            f"The config.json of '{name}' is not valid JSON ({exc}): it is the model's description, which every "
-            "page reads first. Save the model again with `save_pretrained`, or repair the file."
+            f"The config.json of '{name}' is not valid JSON ({exc}): it is the model's description, read "
+            "before anything else. Save the model again with `save_pretrained`, or repair the file."
         ) from exc
     if not isinstance(config, dict) or not config.get("model_type"):
         raise ModelError(

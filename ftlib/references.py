@@ -374,7 +374,7 @@ def rewritten_note(
     them: the first reply of lines 3, 6. The chat template writes a conversation's earlier turns otherwise once \
 later ones follow (it rewrites history: Qwen3-style templates drop an earlier reply's reasoning), and each reply here \
 was asked for and scored as the template writes the conversation ending with it, the form a model is asked in. \
-Training read it inside the whole conversation, written otherwise there, and so does the Train page's held-out loss.
+Training read it inside the whole conversation, written otherwise there, and so does the run's held-out loss.
     """
     if not items:
         return ""
@@ -391,8 +391,8 @@ Training read it inside the whole conversation, written otherwise there, and so 
         f"{said} The chat template writes a conversation's earlier turns otherwise once later ones follow (it "
         "rewrites history: Qwen3-style templates drop an earlier reply's reasoning), and each reply here was asked "
         "for and scored as the template writes the conversation ending with it, the form a model is asked in. "
-        "Training read it inside the whole conversation, written otherwise there, and so does the Train page's "
-        "held-out loss."
+        "Training read it inside the whole conversation, written otherwise there, and so does the run's held-out "
+        "loss."
     )
 
 

@@ -146,7 +146,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     options = options or DataOptions()
     spec = str(config.dataset or "").strip()
     if not spec:
-        raise ConfigError("`dataset` is empty: name a saved split (see the Data page), a split folder or a data file.")
+        raise ConfigError("`dataset` is empty: name a saved split, a split folder or a data file.")
     folder = split_folder(spec)
     if folder is not None:
         if options:

@@ -24,7 +24,7 @@ from ftlib.grpo_context import context_problems
 from ftlib.loss_types import loss_type_warnings
 from ftlib.methods import PACKING_METHODS, kto_kl_warnings
 from ftlib.references import measured_by
-from ftlib.row_cuts import NAMED_ROWS, cut_warnings, final_reply_cut
+from ftlib.row_cuts import NAMED_ROWS, cut_warnings, final_reply_cut, tokens_command_shows
 from ftlib.rows import row_kind
 from ftlib.tokenizer_checks import check_missing_special_tokens
 from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
@@ -61,7 +61,8 @@ def preflight(
 
     Loads the tokenizer (not the model); encodes every row once (about a second per thousand chat rows).
     `shows`: where the reader sees a row cut, in a page's words (`row_cuts.TOKENS_PAGE_SHOWS`), or a function of the
-    first row cut (`row_cuts.run_shows`: the `tokens` command showing it); else the CLI's for any row.
+    first row cut (`row_cuts.run_shows`: the `tokens` command showing it); else the CLI's for any row. Where no row
+    can be trained it says where to look at them too (training row 1).
     `refusal_fix`: what to do about rows the chat template cannot render, in a page's words ("{them}": "that row" or
     "those rows"; `run_data.RowsRefused.worded`); else the CLI's (`run_data.ROWS_REFUSED_FIX`).
     """
@@ -169,11 +170,10 @@ def preflight(
     )
     reasons = "" if config.method == "grpo" else why_left_out(left_out, context)  # a GRPO prompt is left out when cut
     if not encoded:
-        hint = (
-            " Check them on the Tokens page; a longer max length usually fixes it."
-            if config.method == "grpo"  # a GRPO prompt trains no token of its own: no mask policy to change
-            else " Check them on the Tokens page; a longer max length or another mask policy usually fixes it."
-        )
+        # Where to look, in the caller's words (`shows`: the Tokens page; the `tokens` command showing training row 1)
+        seen = shows(1) if callable(shows) else shows or tokens_command_shows(config.max_length)
+        policy = "" if config.method == "grpo" else " or another mask policy"  # a GRPO prompt trains no token itself
+        hint = f" {seen[0].upper()}{seen[1:]}; a longer max length{policy} usually fixes it."
         if reasons:  # each row's own reason, with its fix
             report.errors.append(f"{none_of(len(train), 'training row', 'be trained')}.{reasons}")
         else:

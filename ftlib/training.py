@@ -360,11 +360,11 @@ def build_trainer(
         eval_enc, eval_dropped = (
             encode_for_training(test_rows, tokenizer, template, config, split="held-out") if test_rows else ([], [])
         )
-    if not train_enc:
+    if not train_enc:  # a failed run's message: the Train page says its Tokens page (`ui.labels.CLI_WORDS`)
         raise ConfigError(
             f"{none_of(len(train_rows), 'training row', 'be trained')}: no token to learn from with mask policy "
-            f"`{config.mask_policy}` and max_length {config.max_length}. Check them on the Tokens page; "
-            "a longer max_length or another mask policy usually fixes it."
+            f"`{config.mask_policy}` and max_length {config.max_length}: the `tokens` command shows why; a longer "
+            "max_length or another mask policy usually fixes it."
         )
     torch.manual_seed(config.seed)
     device = device_for_process(config)

@@ -94,7 +94,7 @@ def test_an_earlier_reply_is_scored_in_another_form_than_training_read_it(model_
         "2 replies were scored in another form than training read them: row 1, reply 1; row 3, reply 1. The chat "
         "template writes a conversation's earlier turns otherwise once later ones follow"
     )
-    assert "the form a model is asked in" in said and "Train page's held-out loss" in said
+    assert "the form a model is asked in" in said and said.endswith("and so does the run's held-out loss."), said
     # Nor does the line on Train's held-out loss claim the same tokens then.
     assert train_heldout_note([PRIMES, ONE, COLOURS], "all_assistant", "every", 3, 2).startswith(
         "Train's held-out loss differs: it scores 2 of these replies as the whole row writes them, not as asked here, "

@@ -90,3 +90,81 @@ def test_the_max_lengths_help_names_the_row_as_warnings_do_and_its_caption_the_t
     tokens = capsys.readouterr().out
     assert "[--line N]" in tokens and "[--max-length MAX_LENGTH]" in tokens
     assert RunConfig().max_length == field_specs()["max_length"].default
+
+
+def _grpo_refused(tiny_model_dir, smol_tokenizer, shows=None) -> str:
+    from ftlib.run_preflight import preflight
+
+    config = RunConfig(
+        model=str(tiny_model_dir), dataset="x", method="grpo", rewards=[{"contains": "a"}], max_length=16
+    )
+    story = "Tell me a long story about harbour number {}, its ships, its sailors and its long, long history."
+    long = [{"prompt": [{"role": "user", "content": story.format(i)}]} for i in range(4)]
+    (said,) = [e for e in preflight(config, smol_tokenizer, (long, []), shows=shows).errors if "can be trained" in e]
+    return said
+
+
+def test_no_row_to_train_says_where_to_look_in_the_callers_words(tiny_model_dir, smol_tokenizer):
+    """`train` said "Check them on the Tokens page" where no row could be trained; it gives the `tokens` command (row
+    1's line where the file is known: `row_cuts.run_shows`), and the Train page (its `shows`) its Tokens page."""
+    from ftlib.row_cuts import TOKENS_PAGE_SHOWS, row_shows
+
+    opening = "None of the 4 training rows can be trained: each has a prompt longer than the max length of 16. "
+    cli = _grpo_refused(tiny_model_dir, smol_tokenizer)
+    assert cli.startswith(
+        opening + "`python -m ftlib tokens FILE --line N --max-length 16` shows where a row is cut"
+    ), cli
+    assert cli.endswith("; a longer max length usually fixes it.") and "page" not in cli, cli
+    known = _grpo_refused(
+        tiny_model_dir, smol_tokenizer, lambda row: row_shows(f"tokens f.jsonl --line {row + 2}", row)
+    )
+    shown = "`tokens f.jsonl --line 3` shows where training row 1 is cut; a longer max length usually fixes it."
+    assert known == opening + shown, known
+    page = _grpo_refused(tiny_model_dir, smol_tokenizer, TOKENS_PAGE_SHOWS)
+    assert page == opening + "The Tokens page shows where a row is cut; a longer max length usually fixes it.", page
+
+
+def test_a_run_left_with_no_row_to_train_names_the_tokens_command_and_the_train_page_its_tokens_page(
+    tiny_model_dir, tmp_path
+):
+    """The worker's refusal (a split changed after the checks before the start) said "Check them on the Tokens page"
+    in `train`'s and `runs show`'s output too; a failed run's message on the Train page says its Tokens page."""
+    from ftlib.config import ConfigError
+    from ftlib.training import build_trainer
+    from ui.labels import in_form_words
+
+    config = RunConfig(model=str(tiny_model_dir), dataset="x", max_length=16, mask_policy="last_assistant")
+    story = "Tell me a long story about harbour number 1, its ships, its sailors and its long, long history."
+    rows = [{"messages": [{"role": "user", "content": story}, {"role": "assistant", "content": "Once, long ago."}]}]
+    with pytest.raises(ConfigError) as refused:
+        build_trainer(config, tmp_path, rows=(rows, []))
+    said = str(refused.value)
+    assert said.endswith(
+        "max_length 16: the `tokens` command shows why; a longer max_length or another mask policy usually fixes it."
+    ), said
+    assert "page" not in said and "the Tokens page shows why; a longer" in in_form_words(said), in_form_words(said)
+
+
+def test_an_empty_dataset_is_said_without_a_page():
+    """It said "name a saved split (see the Data page)", in a run's message on both surfaces."""
+    from ftlib.config import ConfigError
+    from ftlib.run_data import read_dataset
+
+    with pytest.raises(ConfigError) as empty:
+        read_dataset(RunConfig(dataset=""))
+    assert str(empty.value) == "`dataset` is empty: name a saved split, a split folder or a data file.", empty.value
+
+
+def test_a_model_whose_config_does_not_parse_is_said_without_a_page(tmp_path):
+    """It said "which every page reads first", in `train`'s and `sample`'s refusal too."""
+    from ftlib.models import ModelError, check_model
+
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "config.json").write_text("{not json", encoding="utf-8")
+    (folder / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ModelError) as broken:
+        check_model(str(folder))
+    said = str(broken.value)
+    assert "it is the model's description, read before anything else. Save the model again" in said, said
+    assert "page" not in said, said
