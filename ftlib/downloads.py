@@ -103,7 +103,7 @@ def loading_notes(run: RunDir, folder: Path) -> list[str]:
             size = tree_bytes(run.merged_dir)  # removed meanwhile by another tab: 0
             notes.append(
                 f"written from the merged model in {run.merged_dir} ({size / 2**20:.0f} MiB), kept there for the next "
-                "export; the Train page's Export section removes the exported copies."
+                f"export; `python -m ftlib runs export {run.id} --remove` removes the exported copies."
             )
         return notes
     if not (Path(folder) / "adapter_config.json").is_file():

@@ -109,14 +109,13 @@ def reward_margin_note(beta: float, margin: float) -> str:
     >>> reward_margin_note(0.1, 67.77)
     "trl_reward_margin is beta x mean_reward_margin (0.1 x 67.7700 = 6.7770): mean_reward_margin is how much more \
 tuning raised each pair's chosen answer's log-probability than its rejected one's, against the base model (nats, \
-summed over each answer's tokens); TRL's rewards/margins, which training logged and the Train page charts, is it \
-times beta."
+summed over each answer's tokens); TRL's rewards/margins, which training logged, is it times beta."
     """
     return (
         f"trl_reward_margin is beta x mean_reward_margin ({beta:g} x {margin:.4f} = {beta * margin:.4f}): "
         "mean_reward_margin is how much more tuning raised each pair's chosen answer's log-probability than its "
         "rejected one's, against the base model (nats, summed over each answer's tokens); TRL's rewards/margins, "
-        "which training logged and the Train page charts, is it times beta."
+        "which training logged, is it times beta."
     )
 
 

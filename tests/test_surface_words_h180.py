@@ -168,3 +168,23 @@ def test_a_model_whose_config_does_not_parse_is_said_without_a_page(tmp_path):
     said = str(broken.value)
     assert "it is the model's description, read before anything else. Save the model again" in said, said
     assert "page" not in said, said
+
+
+def test_runs_exports_note_on_a_gguf_gives_the_command_that_removes_the_copies(tmp_path):
+    """`runs export --gguf`'s note on the merged model kept for the next export said "the Train page's Export section
+    removes the exported copies" (`downloads.loading_notes` is `runs export`'s alone)."""
+    from ftlib.downloads import loading_notes
+    from ftlib.testing import make_run
+
+    run = make_run("tide-gguf", {"dataset": "x"})
+    run.merged_dir.mkdir(parents=True)
+    (run.merged_dir / "model.safetensors").write_bytes(b"0" * 2**20)
+    folder = tmp_path / "gguf-q8_0"
+    folder.mkdir()
+    (folder / "tide.gguf").write_bytes(b"GGUF")
+    said = loading_notes(run, folder)
+    assert said[-1] == (
+        f"written from the merged model in {run.merged_dir} (1 MiB), kept there for the next export; "
+        "`python -m ftlib runs export tide-gguf --remove` removes the exported copies."
+    ), said
+    assert "page" not in " ".join(said), said
