@@ -357,7 +357,7 @@ def split_warnings(
             f"Evaluate scores the answers to {them} alone, so the reward change it measures jumps with each prompt "
             "and says little about new prompts."
             if kind == "prompt_only"
-            else f"The held-out loss on the Train page is measured on {them} alone, so it jumps with each example and "
+            else f"A run's held-out loss is measured on {them} alone, so it jumps with each example and "
             f"says little about new data, and Evaluate looks at only {plural(n_test, unit)}."
         )
         only, units = f"Only {plural(n_test, 'held-out ' + unit)}", PROMPT_UNITS.get(kind, "answers")

@@ -24,7 +24,7 @@ def test_a_split_too_small_to_hold_out_five_is_told_to_add_rows():
 def test_a_grpo_split_of_prompts_is_not_told_of_a_held_out_loss():
     said = _held_out_warning(30, 2, kind="prompt_only")
     assert "held-out loss" not in said and "Evaluate scores the answers" in said
-    assert "held-out loss on the Train page" in _held_out_warning(30, 2)
+    assert "A run's held-out loss is measured on them alone" in _held_out_warning(30, 2)
 
 
 def test_a_custom_template_without_text_names_the_clis_flag():

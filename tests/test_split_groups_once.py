@@ -101,7 +101,8 @@ def old_split_warnings(n_train, n_test, kind="sft", train=None, test=None):
             f"Evaluate scores the answers to {them} alone, so the reward change it measures jumps with each prompt "
             "and says little about new prompts."
             if kind == "prompt_only"
-            else f"The held-out loss on the Train page is measured on {them} alone, so it jumps with each example and "
+            # its words as now (helper 180: not "The held-out loss on the Train page", which the CLI printed too)
+            else f"A run's held-out loss is measured on {them} alone, so it jumps with each example and "
             f"says little about new data, and Evaluate looks at only {plural(n_test, unit)}."
         )
         fix = (

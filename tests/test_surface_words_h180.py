@@ -188,3 +188,16 @@ def test_runs_exports_note_on_a_gguf_gives_the_command_that_removes_the_copies(t
         "`python -m ftlib runs export tide-gguf --remove` removes the exported copies."
     ), said
     assert "page" not in " ".join(said), said
+
+
+def test_data_splits_warning_of_few_held_out_rows_names_no_page(tmp_path, capsys):
+    """`data split` (and `train` of a file) said "The held-out loss on the Train page is measured on them alone"."""
+    import json
+
+    rows = [{"prompt": f"Which tide is number {i}?", "completion": f"Tide {i}."} for i in range(12)]
+    path = tmp_path / "tides.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["data", "split", str(path), "--test-size", "2", "--out", str(tmp_path / "tides")]) == 0
+    said = " ".join("".join(capsys.readouterr()).split())  # the warnings, on stdout without --json
+    assert "Only 2 held-out rows. A run's held-out loss is measured on them alone, so it jumps" in said, said
+    assert "page" not in said.lower(), said

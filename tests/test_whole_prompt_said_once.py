@@ -39,7 +39,7 @@ def test_ten_prompts_of_four_pairs_with_four_asked_say_the_one_prompt_once():
     shown = f'"{test[0]["prompt"][0]["content"]}"'
     assert split_warnings(len(train), len(test), "preference", train, test) == [
         f"Only 4 held-out pairs, all answers to one prompt ({shown}): the split holds out whole prompts, and none has "
-        "fewer than 4 pairs. The held-out loss on the Train page is measured on them alone, so it jumps with each "
+        "fewer than 4 pairs. A run's held-out loss is measured on them alone, so it jumps with each "
         "example and says little about new data, and Evaluate looks at only 4 pairs. Keep at least 5 held out: ask "
         "for the pairs of 2 prompts or more.",
         "10 prompts have several pairs each: each prompt's rows are kept on one side of the split, so no held-out "
@@ -54,7 +54,7 @@ def test_prompts_of_two_pairs_ask_for_three_prompts():
     train, test = split_rows(pairs(12, 2), test_size=2, seed=0)
     said = split_warnings(len(train), len(test), "preference", train, test)
     assert said[0].endswith(
-        "none has fewer than 2 pairs. The held-out loss on the Train page is measured on them alone, so it jumps with "
+        "none has fewer than 2 pairs. A run's held-out loss is measured on them alone, so it jumps with "
         "each example and says little about new data, and Evaluate looks at only 2 pairs. Keep at least 5 held out: "
         "ask for the pairs of 3 prompts or more."
     )
@@ -81,7 +81,7 @@ def test_a_test_split_of_one_prompt_among_smaller_ones_keeps_its_crowded_warning
     """Not split_rows' fallback (a training prompt has fewer rows): the crowded-prompt warning is said as before."""
     rows = pairs(1, 4) + pairs(13, 2)[2:]  # Q0's 4 pairs held out, 12 prompts of 2 pairs in train
     said = split_warnings(len(rows) - 4, 4, "preference", rows[4:], rows[:4])
-    assert said[0].startswith("Only 4 held-out pairs. The held-out loss")
+    assert said[0].startswith("Only 4 held-out pairs. A run's held-out loss")
     assert any(w.startswith('4 of the 4 held-out rows answer one prompt ("Q0?")') for w in said)
     assert prompt_warnings(rows[4:], rows[:4], "preference")[0].endswith("a few rows more or fewer than asked.")
 
