@@ -12,7 +12,9 @@ before one with it. So a run trained on rows without reasoning was taught to ans
 asked with thinking on (the template's default), it is asked in a shape it never saw. Which of the two prompts a run
 was taught after is read off its rendered rows, as `ftlib.masks` matches a generation prompt against a rendered row:
 the prompt (the conversation before the reply, rendered with the generation prompt and the switch on, then off)
-that is a prefix of the whole row's text; where both are (thinking on writes nothing more), the longer one.
+that is a prefix of the whole row's text; where both are (thinking on writes nothing more), the longer one. In a
+conversation of several replies, the prompt every reply follows: Qwen3's writes the empty block before the last
+reply only, so a tool call before it was taught after the on prompt, and one question asks for that call.
 
 Not known here: loading models, decoding (`ftlib.model_prompts`, `ftlib.sampling`), the pages.
 """
@@ -27,10 +29,11 @@ ROWS_READ = 16  # training rows read at most before a run is said to give no ans
 
 
 def reply_thinking(template, row: dict) -> bool | None:
-    """Which generation prompt the reply of `row` (a canonical row; its last reply, a pair's chosen answer) follows
-    in its whole rendering by `template` (a ChatTemplate): True for the thinking-on prompt, False for the off one;
-    None for a template without the switch (`ChatTemplate.thinking_switch`), one whose two prompts are the same, a
-    row with no reply (raw text, a prompt alone, an answer labelled bad) or one neither prompt starts.
+    """Which generation prompt the replies of `row` (a canonical row; each reply of a conversation, a pair's chosen
+    answer) follow in its whole rendering by `template` (a ChatTemplate): True for the thinking-on prompt, False for
+    the off one; the one every reply follows, else the last reply's; None for a template without the switch
+    (`ChatTemplate.thinking_switch`), one whose two prompts are the same, a row with no reply (raw text, a prompt
+    alone, an answer labelled bad) or one neither prompt starts.
 
     >>> from ftlib.templates import get_template
     >>> row = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
@@ -50,16 +53,25 @@ def reply_thinking(template, row: dict) -> bool | None:
         # The row whole, as training rendered it: a question left unanswered or a tool result after the reply
         # included, for Qwen3's writes the empty block only before a reply after the last question.
         whole = render(template, rows.conversation(row), tools=tools)
-        on, off = (
-            render(template, messages[:-1], add_generation_prompt=True, tools=tools, thinking=value)
-            for value in (True, False)
-        )
+        # Each reply's prompt: Qwen3's writes the empty block only before the last reply, so a tool call before it
+        # follows the on prompt, and a prompt of one question (Compare, `sample`) asks for that call.
+        ends = [i for i, m in enumerate(messages) if i and m.get("role") == "assistant"]
+        ends = ends if rows.row_kind(row) == "sft" and ends else [len(messages) - 1]
+        prompts = [
+            {
+                value: render(template, messages[:end], add_generation_prompt=True, tools=tools, thinking=value)
+                for value in (True, False)
+            }
+            for end in ends
+        ]
     except UserError:  # no reply to read, or a template that refuses the row: it says nothing
         return None
-    if on == off:
+    if prompts[-1][True] == prompts[-1][False]:
         return None
-    starts = [(len(text), value) for value, text in ((True, on), (False, off)) if whole.startswith(text)]
-    return max(starts)[1] if starts else None  # both: the longer prompt is the one the reply follows
+    follows = [{value for value, text in prompt.items() if whole.startswith(text)} for prompt in prompts]
+    said = set.intersection(*follows) or follows[-1]  # none every reply follows: the last reply's, as before
+    # both: the longer prompt is the one the reply follows
+    return max(said, key=lambda value: len(prompts[-1][value])) if said else None
 
 
 def training_rows(run_dir: Path | str, limit: int = ROWS_READ) -> list[dict]:

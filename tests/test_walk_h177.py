@@ -1,0 +1,42 @@
+"""Helper 177's walk with a Qwen3-style model: each test fails before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftlib.run_thinking import reply_thinking
+from ftlib.templates import get_template, render
+
+ROOT = Path(__file__).resolve().parents[1]
+QWEN3 = (ROOT / "tests/fixtures/templates/qwen3.jinja").read_text(encoding="utf-8")
+ASK = {"role": "user", "content": "Is it raining in Lima?"}
+CALL = {
+    "role": "assistant",
+    "content": "",
+    "tool_calls": [{"type": "function", "function": {"name": "rain", "arguments": {"city": "Lima"}}}],
+}
+RESULT = {"role": "tool", "content": "no rain today"}
+SAY = {"role": "assistant", "content": "No, it is dry in Lima today."}
+AGAIN = {"role": "user", "content": "And tomorrow?"}
+LATER = {"role": "assistant", "content": "Dry again."}
+
+# Qwen3 writes the empty reasoning block only before the last reply: the replies before it (a tool call, an earlier
+# answer) were trained after the bare prompt (on). A run on such rows asked one question (Compare, `sample`) is asked
+# for the call: started off, it was asked in a shape it never saw, and a tiny run answered '<think>' over and over
+# where with thinking on it wrote the call.
+EVERY_REPLY = [
+    ("call-then-answer", [ASK, CALL, RESULT, SAY], True),
+    ("two-answers", [ASK, SAY, AGAIN, LATER], True),
+    ("one-answer", [ASK, SAY], False),
+]
+
+
+@pytest.mark.parametrize("messages,expected", [c[1:] for c in EVERY_REPLY], ids=[c[0] for c in EVERY_REPLY])
+def test_the_trained_state_is_the_prompt_every_reply_follows(messages, expected):
+    template = get_template("custom", source=QWEN3)
+    whole = render(template, messages)
+    first_off = render(template, messages[:1], add_generation_prompt=True, thinking=False)
+    assert whole.startswith(first_off) is not expected  # the first reply follows the empty block only in one-answer
+    assert reply_thinking(template, {"messages": messages}) is expected
