@@ -83,6 +83,7 @@ from ftlib.notices import (
     looks_like_text,
     own_chat_shape,
     passed_columns,
+    said_in_a_note,
     with_hint,
 )
 from ftlib.readers import (
@@ -204,8 +205,10 @@ class LoadResult:
             "test_size": test_size,
             "dedupe": dedupe,
             "errors": len(self.errors),
-            # What `data split` says as warnings: file-level ones (ignored fields), not notes, and kept rows' own.
-            "warnings": sum(not n.note for n in self.notices) + len(self.warnings),
+            # What `data split` says as warnings: file-level ones (ignored fields), not notes (nor a table's columns or
+            # a row's id, said in a note: `notices.shown_notices`), and kept rows' own.
+            "warnings": sum(not said_in_a_note(n, self.columns is not None) for n in self.notices)
+            + len(self.warnings),
             "valid_rows": self.valid_rows,
             "total_rows": self.total,
             "column_map": self.column_map,

@@ -388,7 +388,9 @@ def shown_notices(
 
     `table` (a CSV, TSV, Parquet or spreadsheet file): its columns nothing reads are normal (a sheet's ids, dates,
     notes), not a problem: said in one note, `unused_columns`, with `how` to map one (the page's box, the CLI's
-    --map), where the first of them was. A JSON file's unread keys stay warnings: there one is often a misspelling.
+    --map), where the first of them was. A JSON file's unread keys stay warnings: there one is often a misspelling;
+    except a row's id (`is_id`: ShareGPT's `id`), metadata as a table's id column is, said in a note the same way
+    (`unused_ids`), where the first of them was: named, not warned of (helper 174's walk: a yellow box per file).
 
     >>> many = [FieldNotice(f"ignored field: `k{i}` ...", field=f"k{i}", rows=1, ignored=True) for i in range(13)]
     >>> shown, rest = shown_notices([FieldNotice("a note", field="n", note=True), *many])
@@ -396,8 +398,17 @@ def shown_notices(
     (11, 'and 3 more ignored fields, not read: `k10`, `k11`, `k12`')
     >>> [n.message for n in shown_notices(many[:2], table=True, how="--map COLUMN=FIELD to use one")[0]]
     ['Not used: k0, k1 (--map COLUMN=FIELD to use one).']
+    >>> [n.message for n in shown_notices([FieldNotice("...", field="id", rows=3, ignored=True), *many[:1]])[0]]
+    ['Not used: `id` (an id of the rows: metadata, neither shown nor trained).', 'ignored field: `k0` ...']
     """
     ignored = [n for n in notices if n.ignored]
+    ids = [n for n in ignored if not table and n.field and is_id(n.field)]
+    if ids:  # one note in place of the first id's warning, the others' left out
+        first, dropped = notices.index(ids[0]), {id(n) for n in ids}
+        notices = [
+            unused_ids(ids) if i == first else n for i, n in enumerate(notices) if i == first or id(n) not in dropped
+        ]
+        ignored = [n for n in ignored if id(n) not in dropped]
     if table and ignored:
         first = notices.index(ignored[0])
         kept = [n for n in notices if not n.ignored]
@@ -412,6 +423,40 @@ def shown_notices(
     names = [f"`{n.field}`" for n in ignored[limit:]]
     listed = ", ".join(names[:8]) + (f" and {len(names) - 8} others" if len(names) > 8 else "")
     return [n for n in notices if id(n) not in hidden], f"and {len(names)} more ignored fields, not read: {listed}"
+
+
+def is_id(name: str) -> bool:
+    """Whether a top-level field's name says it is a row's identifier (`id`, `_id`, `uuid`, `conversation_id`,
+    `promptId`): metadata that nothing needs to read, not a misspelled field.
+
+    >>> [is_id(n) for n in ("id", "_id", "UUID", "conversation_id", "promptId", "idea", "paid", "messages[].id")]
+    [True, True, True, True, True, False, False, False]
+    """
+    low = name.lower()
+    return "[]." not in name and (low in ID_NAMES or low.endswith(("_id", "-id", " id")) or name.endswith("Id"))
+
+
+ID_NAMES = frozenset({"id", "_id", "uuid", "guid", "idx"})
+
+
+def said_in_a_note(notice: FieldNotice, table: bool) -> bool:
+    """Whether `shown_notices` says `notice` in a note rather than as a warning: a note, or a field nothing reads
+    that is a table's column (`table`) or a row's id (`is_id`)."""
+    return notice.note or (notice.ignored and (table or is_id(notice.field or "")))
+
+
+def unused_ids(ids: list[FieldNotice]) -> FieldNotice:
+    """One note naming a JSON file's id fields nothing reads (`ids`: their ignored-field notices), as `unused_columns`
+    names a table's: `note` and `ignored` set, the first one's field and row count."""
+    one = len(ids) == 1
+    listed = ", ".join(f"`{n.field}`" for n in ids)
+    return FieldNotice(
+        f"Not used: {listed} ({'an id' if one else 'ids'} of the rows: metadata, neither shown nor trained).",
+        field=ids[0].field,
+        rows=ids[0].rows,
+        note=True,
+        ignored=True,
+    )
 
 
 # The columns of a pair's own scores (score_chosen...): read by no field.

@@ -184,7 +184,7 @@ def test_inspect_json_reports_unpaired_counts_and_ignored_fields(tmp_path, capsy
     assert (
         "format:     answers marked good or bad (unpaired_preference)" in out
         and "good 2, bad 1" in out
-        and "ignored field: `id`" in out
+        and "note:       Not used: `id` (an id of the rows" in out  # metadata: a note, as a table's id column
     )
 
 

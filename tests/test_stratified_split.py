@@ -220,9 +220,14 @@ def test_data_split_says_when_the_test_split_has_one_label(tmp_path, capsys):
 
 
 def test_meta_counts_the_warnings_data_split_printed(tmp_path, capsys):
-    """meta.json's `warnings` said 0 where `data split` had printed 2 ignored-field warnings."""
+    """meta.json's `warnings` said 0 where `data split` had printed 2 ignored-field warnings. A row's `id`, said in a
+    note (helper 178), is not counted."""
     rows = [
-        {"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}], "id": i}
+        {
+            "messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}],
+            "id": i,
+            "lang": "en",
+        }
         for i in range(6)
     ]
     rows[0]["source"] = "web"  # a second field nothing reads
@@ -232,6 +237,7 @@ def test_meta_counts_the_warnings_data_split_printed(tmp_path, capsys):
     printed = capsys.readouterr().out
     file_warnings = [line for line in printed.splitlines() if line.startswith("warning: ignored field")]
     assert len(file_warnings) == 2
+    assert "note: Not used: `id` (an id of the rows: metadata, neither shown nor trained)." in printed.splitlines()
     assert json.loads((out / "meta.json").read_text())["warnings"] == 2
 
 

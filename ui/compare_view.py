@@ -356,8 +356,21 @@ def greedy_filters_note(temperature: float, top_k: int, top_p: float, min_p: flo
 
 
 def setting_header(setting) -> str:
-    """Markdown for a column header: the preset's name in bold, its values on the line below."""
-    return f"**{setting.label}**  \n:gray[{setting_values(setting)}]"
+    r"""Markdown for a column header: the preset's name in bold, its values on the line below. A name that holds the
+    setting's key (Compare's custom column, "custom: temperature=0.7,top_k=40") is shown without it: the line below
+    says those values, in words that wrap between them (the key, one word with no space, broke mid-word in a narrow
+    column and repeated that line: helper 174's walk). A setting with no name is "custom".
+
+    >>> from ftlib.decoding import GREEDY, DecodingSetting
+    >>> setting_header(GREEDY)
+    '**greedy**  \n:gray[always the most likely token]'
+    >>> custom = DecodingSetting(0.7, 40, 0.9)
+    >>> setting_header(DecodingSetting(0.7, 40, 0.9, name=f"custom: {custom.key}")).replace("\u00a0", " ")
+    '**custom**  \n:gray[temperature 0.7 · top-k 40 · top-p 0.9]'
+    """
+    head, colon, tail = (setting.name or "").partition(": ")
+    name = head if colon and tail == setting.key else setting.name or "custom"  # a preset's "greedy" is its key too
+    return f"**{name}**  \n:gray[{setting_values(setting)}]"
 
 
 def next_token_frame(view) -> pd.DataFrame:
