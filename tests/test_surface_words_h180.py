@@ -2,7 +2,9 @@
 names a page. `runs export --remove` said "as the Train page's Remove them does", `sample --seed`'s refusal "the seeds
 the Compare page takes", `data files` "(the pages start from it)", `runs show` "as the Train page shows"; evaluate's
 GRPO refusal now gives the `sample` command (tests/test_evaluate_runs.py). The max length's help names the row as the
-warnings do (`tokens --line N`), and the Train form's caption still says the Tokens page."""
+warnings do (`tokens --line N`), and the Train form's caption still says the Tokens page. Engine lines the CLI prints
+too: no row to train (preflight in the caller's words, its `shows`; the worker's), a broken config.json, an empty
+dataset, `runs export --gguf`'s note, a split's few held-out rows (evaluate's margin note: its own test)."""
 
 from __future__ import annotations
 
