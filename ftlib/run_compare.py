@@ -202,8 +202,10 @@ class Comparison:
         return "\n".join(lines)
 
 
-def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Comparison:
-    """Runs `ids` (2 or more, each once) side by side; `labels`: run id -> the name a page shows (the id otherwise).
+def compare(ids: Sequence[str], labels: dict[str, str] | None = None, charted: bool = False) -> Comparison:
+    """Runs `ids` (2 or more, each once) side by side; `labels`: run id -> the name a page shows (the id otherwise);
+    `charted`: the caller draws their curves (the Train page), so the notes say what its chart does with them (`runs
+    compare` draws none: its notes name no page).
 
     Raises UserError for fewer than 2 ids, an id given twice, and (`runs.RunError`) a run that does not exist."""
     ids = check_ids(ids)
@@ -227,7 +229,7 @@ def compare(ids: Sequence[str], labels: dict[str, str] | None = None) -> Compari
     same_rows = None if None in keys else len(set(keys)) == 1
     tokens = _tokens(found, configs, measures)
     same_tokens = all(len({t for t, g in zip(tokens, kinds, strict=True) if g == k} - {None}) < 2 for k in kinds)
-    notes = _notes(numbers, kinds, keys, tokens)
+    notes = _notes(numbers, kinds, keys, tokens, charted)
     comparable = same_loss and bool(same_rows) and same_tokens and all(n.best_eval_loss is not None for n in numbers)
     return Comparison(
         ids=ids,
@@ -422,18 +424,24 @@ def _numbers(summary: RunSummary, rows: list[dict], label: str, kind: str, measu
 
 
 def _notes(
-    numbers: list[RunNumbers], kinds: list[str], keys: list[str | None], tokens: list[tuple | None]
+    numbers: list[RunNumbers],
+    kinds: list[str],
+    keys: list[str | None],
+    tokens: list[tuple | None],
+    charted: bool = False,
 ) -> list[str]:
     """Why the held-out losses do not compare, a sentence or two each; [] when nothing stands in the way. `tokens`:
-    each run's `token_settings`, None for a run measured by its mean reward or whose config does not read."""
+    each run's `token_settings`, None for a run measured by its mean reward or whose config does not read; `charted`:
+    what the Train page's chart does with them is said too (`compare`)."""
     said = []
+    left_out = " The Train page's chart leaves their held-out lines out." if charted else ""
     if len(set(kinds)) > 1:
         groups = {kind: [n.label for n in numbers if n.loss_kind == kind] for kind in dict.fromkeys(kinds)}
         each = "; ".join(f"{', '.join(names)}: {kind}" for kind, names in groups.items())
         said.append(
             f"These runs' {_plural_measure(n.measure for n in numbers)} are not the same measure ({each}): a "
-            "number of one kind says nothing about another. Compare numbers only within one kind (the Train page "
-            "draws each kind on its own chart)."
+            "number of one kind says nothing about another. Compare numbers only within one kind"
+            + (" (the Train page draws each kind on its own chart)." if charted else ".")
         )
     for kind in dict.fromkeys(kinds):
         group = [(n, k) for n, k, g in zip(numbers, keys, kinds, strict=True) if g == kind]
@@ -445,7 +453,7 @@ def _notes(
             said.append(
                 f"Whether these runs were scored on the same held-out rows cannot be told: {', '.join(unknown)} "
                 f"{'keeps' if one else 'keep'} no copy of {'its' if one else 'their'} rows (queued before runs kept "
-                "them). The Train page's chart leaves their held-out lines out."
+                f"them).{left_out}"
             )
         known = {k for _, k in group if k is not None}
         if len(known) > 1:
@@ -455,10 +463,9 @@ def _notes(
             said.append(
                 f"Held-out {_plural_measure([measure])} compare only between runs scored on the same rows, and these "
                 f"runs hold out different ones (another dataset, held-out share or seed picks other rows): {listed}. "
-                f"Each run's held-out {measure} is its own rows'; the Train page's chart leaves their held-out lines "
-                "out."
+                f"Each run's held-out {measure} is its own rows'.{left_out}"
             )
-        said += token_notes([(n, t) for n, t, g in zip(numbers, tokens, kinds, strict=True) if g == kind])
+        said += token_notes([(n, t) for n, t, g in zip(numbers, tokens, kinds, strict=True) if g == kind], charted)
     # A run with no step trained nor scored (queued, loading, or ended before its first step): said so, not given an
     # ended run's reasons for having no held-out loss.
     waiting = [n for n in numbers if n.steps == 0 and n.final_train_loss is None and n.best_eval_loss is None]

@@ -149,7 +149,7 @@ def tokenizer_settings(models: Sequence[str | None], recorded: Sequence[str | No
     return texts
 
 
-def token_notes(group: list[tuple[object, tuple | None]]) -> list[str]:
+def token_notes(group: list[tuple[object, tuple | None]], charted: bool = False) -> list[str]:
     """The note on runs of one kind of loss (`group`: each run's numbers, with a `label`, and its `token_settings`
     beside its `tokenizer_settings`; None for a run measured by its mean reward) whose held-out rows were cut into
     other tokens, written or cut otherwise. Why such losses do not compare: each is over a row's trained tokens (SFT's
@@ -158,7 +158,8 @@ def token_notes(group: list[tuple[object, tuple | None]]) -> list[str]:
     end-of-turn marker, trained with it), another max length cuts a long row's last ones off, so the same model would
     score another number, as on other rows. Their held-out lines are still drawn together (unlike other rows'): on
     the same rows, where no row is cut and the templates write the answers alike, the numbers are equal, which this
-    cannot tell without the tokenizer. GRPO's mean reward is over its answers' text (its settings: None)."""
+    cannot tell without the tokenizer, and where the caller draws them (`charted`: the Train page) the note says so.
+    GRPO's mean reward is over its answers' text (its settings: None)."""
     known = [(n, t) for n, t in group if t is not None]
     if len({t for _, t in known}) < 2:
         return []
@@ -178,15 +179,15 @@ def token_notes(group: list[tuple[object, tuple | None]]) -> list[str]:
             "another chat template writes other tokens around each answer, some of them trained and so counted, and "
             "a shorter max length cuts a long row's last tokens off"
         )
-    drawn = "the Train page still draws their held-out lines on one chart."
+    drawn = "the Train page still draws their held-out lines on one chart" if charted else ""
     if cut:  # a loss over other units: no "may", nor "where the models do not"
-        head, tail = "these runs' tokens differ", "T" + drawn[1:]
+        head, tail = "these runs' tokens differ", f" T{drawn[1:]}." if drawn else ""
     else:
         head = "these runs may write or cut them otherwise"
-        tail = "Each run's held-out loss is computed over its own tokens, which can differ where the models do not; "
-        tail += drawn
+        tail = " Each run's held-out loss is computed over its own tokens, which can differ where the models do not"
+        tail += f"; {drawn}." if drawn else "."
     return [
-        f"Held-out losses compare only over the same tokens of their rows, and {head} ({listed}): {'; '.join(why)}. "
+        f"Held-out losses compare only over the same tokens of their rows, and {head} ({listed}): {'; '.join(why)}."
         + tail
     ]
 

@@ -117,12 +117,14 @@ def test_held_out_losses_of_other_rows_or_another_method_are_said_not_to_compare
     assert section(at).multiselect[0].value == ["r-seed2", "r-seed1"]
     (note,) = section(at).info
     assert "hold out different ones" in note.value and note.proto.icon == ":material/info:"
+    assert "The Train page's chart leaves their held-out lines out." in note.value  # `runs compare` says no chart
     (spec,) = chart_specs(at)
     assert [t["name"].split(" · ")[-1] for t in spec["data"]] == ["training", "training"]  # held-out lines left out
 
     section(at).multiselect[0].select("r-dpo").run()
     assert not at.exception
     assert "not the same measure" in section(at).info[0].value
+    assert "(the Train page draws each kind on its own chart)" in section(at).info[0].value
     titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
     assert titles == ["Loss: next-token loss (all_assistant)", "Loss: DPO loss (sigmoid, beta 0.1, all_assistant)"]
 

@@ -203,3 +203,38 @@ def test_data_splits_warning_of_few_held_out_rows_names_no_page(tmp_path, capsys
     said = " ".join("".join(capsys.readouterr()).split())  # the warnings, on stdout without --json
     assert "Only 2 held-out rows. A run's held-out loss is measured on them alone, so it jumps" in said, said
     assert "page" not in said.lower(), said
+
+
+def test_runs_compare_names_no_chart_and_the_train_page_its_own(capsys):
+    """`runs compare` said "the Train page draws each kind on its own chart", "The Train page's chart leaves their
+    held-out lines out", "the Train page still draws their held-out lines on one chart": the CLI draws no chart.
+    The Train page's comparison (`ui.runs_compare_view`, `compare(charted=True)`) still says what its chart does."""
+    from ftlib import run_compare
+    from tests.test_compare_notes import GRPO, OTHER_ROWS, curve, rewards, run
+
+    run("r-sft", {}, curve(2.0), step=6)
+    run("r-grpo", GRPO, rewards(0.5), step=6)
+    run("r-g2", GRPO | {"seed": 2}, rewards(0.7), held_out=OTHER_ROWS, step=6)
+    run("r-512", {"max_length": 512}, curve(1.9), step=6)
+    for ids in (["r-sft", "r-grpo"], ["r-grpo", "r-g2"], ["r-sft", "r-512"]):
+        assert main(["runs", "compare", *ids]) == 0
+        said = " ".join("".join(capsys.readouterr()).split())
+        assert "page" not in said.lower() and "chart" not in said, said
+    cli = [run_compare.compare(ids).note for ids in (["r-sft", "r-grpo"], ["r-grpo", "r-g2"], ["r-sft", "r-512"])]
+    assert "Compare numbers only within one kind." in cli[0], cli[0]
+    assert "Each run's held-out mean reward is its own rows'." in cli[1], cli[1]
+    assert cli[2].endswith(
+        "Each run's held-out loss is computed over its own tokens, which can differ where the models do not."
+    ), cli[2]
+    page = [
+        run_compare.compare(ids, charted=True).note
+        for ids in (["r-sft", "r-grpo"], ["r-grpo", "r-g2"], ["r-sft", "r-512"])
+    ]
+    assert "Compare numbers only within one kind (the Train page draws each kind on its own chart)." in page[0]
+    assert (
+        "Each run's held-out mean reward is its own rows'. The Train page's chart leaves their held-out lines out."
+        in page[1]
+    )
+    assert page[2].endswith(
+        "which can differ where the models do not; the Train page still draws their held-out lines on one chart."
+    ), page[2]

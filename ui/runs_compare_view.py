@@ -62,7 +62,7 @@ def compare_section(summaries: list[RunSummary]) -> None:
             st.caption("Pick two runs or more to see their curves, settings and numbers side by side.")
             return
         try:
-            comparison = run_compare.compare(picked, short_labels(summaries, labels))
+            comparison = run_compare.compare(picked, short_labels(summaries, labels), charted=True)  # curves here
         except UserError as exc:  # a run deleted in another tab between the listing and now
             st.error(f"Could not compare these runs: {exc}", icon=alerts.ERROR)
             return
