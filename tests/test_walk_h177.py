@@ -40,3 +40,17 @@ def test_the_trained_state_is_the_prompt_every_reply_follows(messages, expected)
     first_off = render(template, messages[:1], add_generation_prompt=True, thinking=False)
     assert whole.startswith(first_off) is not expected  # the first reply follows the empty block only in one-answer
     assert reply_thinking(template, {"messages": messages}) is expected
+
+
+def test_a_run_that_starts_on_is_not_said_to_have_reasoned():
+    """A run starts on where its replies follow the bare prompt: rows with reasoning, but also a tool call before the
+    answer or rows without any reasoning at all; the caption said 'its training replies follow their reasoning' of
+    a tool-calling run that had none."""
+    from ui.compare_view import thinking_caption
+
+    said = thinking_caption(("", "<think>\n\n</think>\n\n"), True, [], (True, "r7"))
+    assert said.endswith(
+        "Starts on: as run r7 trained (its training replies follow the prompt with no empty reasoning block)."
+    )
+    off = thinking_caption(("", "<think>\n\n</think>\n\n"), True, [], (False, "r7"))
+    assert off.endswith("(its training replies follow the empty reasoning block).")

@@ -502,7 +502,8 @@ def thinking_caption(
         said += f" {' and '.join(others)} {'has' if len(others) == 1 else 'have'} no such switch: read as before."
     if trained is not None:  # a run trained on rows without reasoning was taught after the off prompt, not the default
         state, run = trained
-        follows = "their reasoning" if state else "the empty reasoning block"
+        # on: their own reasoning, none, or a tool call the empty block is written only after (Qwen3's)
+        follows = "the prompt with no empty reasoning block" if state else "the empty reasoning block"
         said += f" Starts {'on' if state else 'off'}: as run {run} trained (its training replies follow {follows})."
     return said
 
