@@ -54,3 +54,22 @@ def test_a_run_that_starts_on_is_not_said_to_have_reasoned():
     )
     off = thinking_caption(("", "<think>\n\n</think>\n\n"), True, [], (False, "r7"))
     assert off.endswith("(its training replies follow the empty reasoning block).")
+
+
+def test_the_readme_says_a_model_folder_is_given_by_its_path(tmp_path, monkeypatch):
+    """A model folder in $FTLIB_HOME/models typed by its name alone is read as a hub id and refused, the refusal
+    giving its path (1d88d41); the README said `--model` took 'its name when it is in `$FTLIB_HOME/models`'."""
+    from ftlib.models import ModelError, resolve_model
+
+    monkeypatch.setenv("FTLIB_HOME", str(tmp_path))
+    monkeypatch.delenv("FTLIB_ALLOW_HUB", raising=False)
+    folder = tmp_path / "models" / "qwenish"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelError, match=f"A model folder of that name is at {folder}: give that path as the model"):
+        resolve_model("qwenish")
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "or its name when it is in `$FTLIB_HOME/models`" not in readme
+    assert (
+        "its name alone is read as a hub id, and the refusal gives the path of a folder of that name there" in readme
+    )
