@@ -9,11 +9,13 @@ never calls st.*); a fragment polls its progress (`run_every`, only while it run
 ends. The result stays in session_state, so reruns and other widgets do not lose it, and one that ran to its end (and
 what tuning cost) is kept in the run's folder from the job's thread (`ftlib.eval_results`): a reload, another tab or a
 later visit with the same choices (the boxes outlive the session: `ui.kept.ACROSS_SESSIONS`) shows it again, saying
-when it was measured; a result kept for other choices is only named. Heavy work takes turns on the device
-(`ftlib.lease`): while the evaluation waits for a training run or another session, the page says so, with the
-position in line. The boxes keep their values through a visit to another page (`ui.kept`); the number of rows, the
-answer length and the batch, per run. A chat template with a thinking switch (Qwen3's) gets a "Thinking" toggle for
-the answers, starting as the run trained (`ui.evaluate_choices.thinking_choice`); its setting is part of the key.
+when it was measured; a result kept for other choices is only named; one still running (started in another tab, or
+before a reload) is followed, its choices put into the boxes (`ui.evaluate_choices.follow_running`). Heavy work
+takes turns on the device (`ftlib.lease`): while the evaluation waits for a training run or another session, the page
+says so, with the position in line. The boxes keep their values through a visit to another page (`ui.kept`); the
+number of rows, the answer length and the batch, per run. A chat template with a thinking switch (Qwen3's) gets a
+"Thinking" toggle for the answers, starting as the run trained (`ui.evaluate_choices.thinking_choice`); its setting
+is part of the key.
 """
 
 from __future__ import annotations
@@ -44,7 +46,17 @@ from ftlib.tuning_cost import TunedWith
 from ui import alerts, chart_data, nav
 from ui.auth import require_password
 from ui.common import cached_tokenizer, job_progress, model_set_for, skipped_rows, user_errors, wait_notice
-from ui.evaluate_choices import FIRST_ROWS, FIRST_ROWS_SAID, evaluation_time_note, other_choices_said, thinking_choice
+from ui.evaluate_choices import (
+    FIRST_ROWS,
+    FIRST_ROWS_SAID,
+    box_keys,
+    evaluation_time_note,
+    follow_running,
+    note_started,
+    other_choices_said,
+    running_of,
+    thinking_choice,
+)
 from ui.evaluate_view import (
     ACCURACY_HELP,
     HEATMAP_NOTE,
@@ -243,8 +255,12 @@ MAX_NEW_HELP = (
     "The longest answer each model may write, in tokens. An answer that reaches it stops there, mid-sentence if need "
     "be: that is this limit, not the model. The losses do not change with it (they score the reference answer)."
 )
+# An evaluation of this run running for another session (another tab, this tab before a reload): this session
+# follows it, its choices put into the boxes below, unless one of its own runs.
+follow_running(run_path, run_name, JOB_KEY, RUN_KEY)
 c1, c2, c3 = st.columns(3)
-rows_key = f"evaluate_rows_{run_name}"  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
+boxes = box_keys(run_name)
+rows_key = boxes["limit"]  # per run: 3 set for a run with 3 held-out rows is not 3 of another's 18
 n_rows = number_in_range(
     c1,
     "Rows to evaluate",
@@ -264,7 +280,7 @@ n_rows = number_in_range(
 lengths, batches = K.BOX_RANGES["heldout"]["max_new_tokens"], K.BOX_RANGES["heldout"]["batch_size"]
 # Per run, as the rows: the answer length and the batch are part of every kept result's key, so one run's do not
 # hide another's.
-max_new_key, batch_key = f"evaluate_max_new_{run_name}", f"evaluate_batch_{run_name}"
+max_new_key, batch_key = boxes["max_new_tokens"], boxes["batch_size"]
 max_new = (  # text rows are not answered: no length to choose
     DEFAULT_NEW_TOKENS
     if all_text
@@ -293,9 +309,7 @@ for key in (rows_key, batch_key) if all_text else (rows_key, max_new_key, batch_
 answer_at = answer_at_choice(info.test_rows, run_name, several)
 # A chat template with a thinking switch (Qwen3's): both models answer as the run trained, unless toggled.
 run_said = labels[run_name].label if run_name in labels else run_name
-thinking = (
-    None if all_text else thinking_choice(c2, info, run_path, version, run_said, f"evaluate_thinking_{run_name}")
-)
+thinking = None if all_text else thinking_choice(c2, info, run_path, version, run_said, boxes["thinking"])
 # Every reference past the run's max length: said before the button, not after both models have loaded (a walk).
 unscorable = None
 try:
@@ -369,7 +383,21 @@ if (job is None or job.done) and kept_key is not None and (not mine or getattr(j
         job = st.session_state[JOB_KEY] = kept
         st.session_state[RUN_KEY] = run_name
 b1, b2, _ = st.columns([2, 2, 3])  # wide enough at 800 px: [1, 1, 4] cut the button to "Eval…"
-if b1.button("Evaluate", type="primary", disabled=n_rows is None or bool(unscorable)):
+# The evaluation the boxes ask for runs already (this tab's, or one followed): pressing Evaluate again would start the
+# same one a second time (helper 174's walk).
+same_runs = mine and job is not None and not job.done and getattr(job, "kept_key", None) == kept_key
+if b1.button(
+    "Evaluate",
+    type="primary",
+    disabled=n_rows is None or bool(unscorable) or same_runs,
+    help="An evaluation with these choices is running: its progress is below." if same_runs else None,
+):
+    if (other := running_of(run_path)) is not None and other.kept_key == kept_key:  # another tab's, the same
+        if job is not None and not job.done and job is not other:
+            job.cancel()
+        job = st.session_state[JOB_KEY] = other
+        st.session_state[RUN_KEY] = run_name
+        st.rerun()  # its progress below, the button disabled
     if job is not None and not job.done:
         job.cancel()
     with user_errors("Could not load the model with the run's adapter", lambda said: on_model_page(said, BASE_OF_RUN)):
@@ -394,6 +422,7 @@ if b1.button("Evaluate", type="primary", disabled=n_rows is None or bool(unscora
     )
     job.models_spec = (info.model, (str(run.path),))  # model_set_for's key: the set comes back from there
     job.start()
+    note_started(run_path, job)  # a reload or another tab on this run follows it while it runs
     # This run's globals outlive it while the tab stays open (its widgets' callables hold them): a set named in them
     # stayed loaded with its adapter, past cached_model_set's 3 (7 open tabs: 7 sets). The job holds it while it runs.
     model_set = None

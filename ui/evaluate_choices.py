@@ -1,7 +1,8 @@
 """The Evaluate page's words on its choices (the boxes above a result): which choices of a kept result differ from
 those the boxes hold now, named one by one, and about how long pressing **Evaluate** takes with them; and its
 "Thinking" toggle (`thinking_choice`), drawn only for a run whose chat template has the switch, starting as the run
-trained (`ftlib.run_thinking`).
+trained (`ftlib.run_thinking`); and the evaluation of a run started last on this server, which a session opening the
+run follows while it runs (`follow_running`: a reload or another tab shows its choices and progress).
 
 A choice is a key of `ftlib.eval_results.BOX_CHOICES` ("answer_at" absent: the default "last"); the rows' digest
 follows the row count and is never said. Not known here: measuring, the page's layout.
@@ -10,6 +11,7 @@ follows the row count and is never said. Not known here: measuring, the page's l
 from __future__ import annotations
 
 import time
+import weakref
 
 import streamlit as st
 
@@ -21,7 +23,7 @@ from ftlib.run_picker import age_words
 from ftlib.run_thinking import thinking_start
 from ui.common import cached_tokenizer
 from ui.compare_view import duration, thinking_caption
-from ui.kept import keep, restore
+from ui.kept import KEPT, keep, restore
 
 # The rows box starts at the first FIRST_ROWS rows, where `python -m ftlib evaluate RUN` takes every row (--limit N
 # takes the first N): a click in the browser waits for its answers, a few seconds a row on a CPU, and 10,000 held-out
@@ -146,7 +148,71 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
     )
 
 
-__all__ = ["FIRST_ROWS", "FIRST_ROWS_SAID", "differing_choices", "evaluation_time_note", "other_choices_said"]
+# Run folder -> the held-out evaluation of it started last on this server, from any session (a tab, another tab, the
+# tab before a reload): a session with no evaluation of its own running follows it (`follow_running`). Weak: a job
+# held by no session (its tab gone) and no thread (ended) is let go of with its rows and model set.
+_STARTED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def note_started(run_dir, job) -> None:
+    """Note `job` (an `ftlib.evaluate.EvalJob` just started) as the evaluation of the run in `run_dir` that a session
+    opening the run's page follows while it runs (`running_of`, `follow_running`)."""
+    _STARTED[str(run_dir)] = job
+
+
+def running_of(run_dir):
+    """The evaluation of the run in `run_dir` started last on this server (`note_started`) while it runs; else None."""
+    job = _STARTED.get(str(run_dir))
+    return job if job is not None and not job.done else None
+
+
+def box_keys(run_name: str) -> dict[str, str]:
+    """The Evaluate page's box of each choice of a held-out evaluation (an EvalJob's kwargs), for the run
+    `run_name`."""
+    return {
+        "limit": f"evaluate_rows_{run_name}",
+        "max_new_tokens": f"evaluate_max_new_{run_name}",
+        "batch_size": f"evaluate_batch_{run_name}",
+        "answer_at": f"evaluate_answer_at_{run_name}",
+        "thinking": f"evaluate_thinking_{run_name}",
+    }
+
+
+def follow_running(run_dir, run_name: str, job_key: str, run_key: str):
+    """Before the page draws its boxes: where this session has no evaluation of its own running and one of the run
+    in `run_dir` runs (started in another tab, or in this tab before a reload: a new session), make it this
+    session's job of the run (`job_key`, `run_key` of session_state) and put the choices it was started with into the
+    boxes, so the page shows them and its progress, not the boxes' last values and "press Evaluate" (helper 174's
+    walk: Answer at came back as the last reply, and Evaluate would have started the same evaluation again). Only
+    where the run's boxes are not on screen (a new session, a visit from another page): what the user just set in them
+    stays, and pressing Evaluate with the running one's choices follows it then. Returns the job followed, or None."""
+    own = st.session_state.get(job_key)
+    running = running_of(run_dir)
+    if running is None or running is own or (own is not None and not own.done):  # its own is not displaced
+        return None
+    if box_keys(run_name)["limit"] in st.session_state:  # drawn by the last run of the page: the user's
+        return None
+    kept = st.session_state.setdefault(KEPT, {})
+    for choice, key in box_keys(run_name).items():
+        value = running.kwargs.get(choice)
+        if value is not None:  # (thinking: None where the template has no switch, and no box)
+            kept[key] = value  # put back by `ui.kept.restore` as the box is drawn, as after a visit elsewhere
+            st.session_state.pop(key, None)
+    st.session_state[job_key], st.session_state[run_key] = running, run_name
+    return running
+
+
+__all__ = [
+    "FIRST_ROWS",
+    "FIRST_ROWS_SAID",
+    "box_keys",
+    "differing_choices",
+    "evaluation_time_note",
+    "follow_running",
+    "note_started",
+    "other_choices_said",
+    "running_of",
+]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -31,9 +31,9 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
 the row the Tokens page shows (or the conversation typed there), Compare's prompt, the run last picked on Compare or
-Evaluate (`ui.run_choice`) and Evaluate's rows, answer length and batch (each per run), a reward model's
-pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the evaluation kept with it:
-`ftlib.eval_results`). A change to one is recorded
+Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch, Answer at and Thinking (each per run), a
+reward model's pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the
+evaluation kept with it: `ftlib.eval_results`). A change to one is recorded
 in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
 starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
 visit to another page, checked against what is offered now (an upload
@@ -96,6 +96,8 @@ ACROSS_SESSIONS = (
 # run's prompts and answer length.
 ACROSS_PREFIXES = ("compare_row_", "evaluate_rows_", "evaluate_pairs_rows_", "evaluate_answers_rows_")
 ACROSS_PREFIXES += ("evaluate_answer_tokens_", "evaluate_batch_", "evaluate_max_new_")
+# ... and its Answer at and Thinking, part of that key too: a reload had Answer at back at the last reply (helper 174).
+ACROSS_PREFIXES += ("evaluate_answer_at_", "evaluate_thinking_")
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
