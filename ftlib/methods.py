@@ -88,7 +88,8 @@ EXTRA_FIX = {
 }
 
 # Proven starting points (SmolLM2-135M on the shipped samples, bench/demo_train.py and bench/demo_rl.py: SFT, DPO,
-# the LoRA reward model, LoRA GRPO; KTO follows DPO; the full reward model and full GRPO are not measured yet):
+# the LoRA reward model, LoRA GRPO; KTO follows DPO; the full reward model and full GRPO are not measured yet; LoRA
+# DPO and KTO's 1e-3 against 2e-4 and 5e-5 on held-out pairs: BENCHMARKS.md, "The DPO and KTO LoRA learning rate"):
 # adapters tolerate a much higher learning rate than updating every weight, and DPO wants a gentler push than SFT.
 DEFAULT_LR = {
     ("lora", "lora"): 2e-3,
