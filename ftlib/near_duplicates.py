@@ -34,12 +34,19 @@ What counts as nearly the same (`same_question`), from the tests' table (tests/t
   other, as variants are; a question is asked again a few times, a template fills a file;
 - not: a template with every number changed (a farmer's 12 cows and 7 more against 30 and 4: 0.72), a template with
   another subject (0.49), two 20-word questions sharing 5 words (0.13).
+- not: a template whose slot holds another subject, however much text they share (`same_subject`): a word of one
+  replaced by another word in the other ("Summarize the note below. Note 1: the team met about tides; ..." against
+  "... about chess; ...": 0.76), unless what is replaced is numbers, words such as "does" and "is" (a rewording), or
+  a word misspelt or inflected ("abuot", "compared": `_alike`). Words only added (a suffix) replace none. Checked
+  before the template rule above, so a template's prompts fall apart into their few true variants.
 
 Not known here: what a row's prompt is (prompt_groups.prompt_turns), how a split places the groups (splits).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import re
 import unicodedata
@@ -64,6 +71,16 @@ BANDS, BAND_ROWS = 16, 4  # LSH: 64 hashes; a pair at Jaccard 0.6 is a candidate
 # On a file of prompts in a 15-word language (bench_near_duplicates) 0.4 left 123,000 pairs to verify, 0.5 12,000.
 SIGNATURE_FLOOR = 0.5
 NEIGHBOURS = 3  # in a crowded LSH bucket, each text is a candidate with the 3 before it in signature order
+# Two replaced words this alike by difflib's ratio are one word misspelt or inflected: "abuot" and "about"
+# 0.8, "compare" and "compared" 0.93, "hunt" and "hunting" 0.73; another subject: "kites" and "tides" 0.6, "tides" and
+# "chess" 0.4. One letter of a short word changed ("cats", "bats": 0.75) reads as a typo.
+TYPO = 0.7
+# Words a rewording swaps without changing what is asked ("does" -> "is", "the" -> "a"); English only.
+FUNCTION_WORDS = frozenset(
+    "a an the this that these those it its is are was were be been being am do does did has have had having will "
+    "would can could shall should may might must of to in on at by for with from as into onto about than then and "
+    "or but nor if so not no how what which who whom whose why when where there here some any each every all".split()
+)
 TEMPLATE_SET = 20  # more texts than this (or than 1% of them) nearly alike are one template's prompts, not variants
 _PUNCTUATION = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
@@ -245,11 +262,55 @@ def _shared_enough(both: int, a: int, b: int) -> bool:
     return jaccard >= JACCARD or (jaccard >= CONTAINED_JACCARD and both >= CONTAINED * min(a, b))
 
 
+def same_subject(a: str, b: str) -> bool:
+    """Whether two normalised prompts (`normalised`) ask about the same things, word for word: False when a word of
+    one is replaced by another word in the other, as a template's slot filled with another subject is ("the team met
+    about tides" / "... chess"): each holds a word, not a number (nor an id such as "2x"), not one of FUNCTION_WORDS
+    (a rewording: "does" -> "is"), that the other lacks and has nothing like (difflib's ratio TYPO or a shared stem,
+    `_alike`: a word misspelt or inflected is the same word). Words only added (a suffix, a prefix) are not a word
+    replaced. The words are compared as multisets, wherever they stand: a word moved is the same word, and a word
+    taken out at the start and another added at the end is a word replaced.
+
+    >>> same_subject("summarize the note the team met about tides", "summarize the note the team met about chess")
+    False
+    >>> same_subject("how does a tide rise", normalised("How is a tide rising? (asked 2x, variant 12)"))
+    True
+    """
+    x, y = Counter(a.split()), Counter(b.split())
+    gone = [w for w in x - y if _subject_word(w)]
+    new = [w for w in y - x if _subject_word(w)]
+    # any() stops at the first word with nothing like it: a subject changed costs len(gone) + len(new) comparisons
+    return not (
+        gone
+        and new
+        and any(not any(_alike(w, v) for v in new) for w in gone)
+        and any(not any(_alike(v, w) for w in gone) for v in new)
+    )
+
+
+@functools.lru_cache(maxsize=4096)  # a file's words recur (a template's slot, a language's words)
+def _alike(a: str, b: str) -> bool:
+    """Whether two words are one misspelt or inflected: difflib's ratio >= TYPO, or a shared stem of 3 letters or
+    more that is all but 2 of the shorter (difflib gives "rise" and "rising" 0.6, "make" and "making" too)."""
+    shorter = min(len(a), len(b))
+    stem = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    if stem >= max(3, shorter - 2):
+        return True
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= TYPO and matcher.ratio() >= TYPO
+
+
+def _subject_word(word: str) -> bool:
+    """Whether a normalised word could be what a prompt is about: not a number (nor an id such as "2x" or "q12"), not
+    one of FUNCTION_WORDS."""
+    return word not in FUNCTION_WORDS and not any(c.isdigit() for c in word)
+
+
 def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | None = None) -> list[tuple[int, int]]:
-    """Verified pairs (i < j) of `texts` that are nearly one question (`same_question`; texts under MIN_WORDS words
-    when their normalised texts are equal), sorted. Empty texts pair with nothing. `contexts`: what each text is asked
-    under (`prompt_context`), a list or a function of the text's index (read only for texts nearly another); texts are
-    only paired with those of an equal one.
+    """Verified pairs (i < j) of `texts` that are nearly one question (`same_question` and `same_subject`; texts
+    under MIN_WORDS words when their normalised texts are equal), sorted, less one template's (`_without_templates`).
+    Empty texts pair with nothing. `contexts`: what each text is asked under (`prompt_context`), a list or a function
+    of the text's index (read only for texts nearly another); texts are only paired with those of an equal one.
 
     >>> q = "How many legs does a spider have and how does that compare with an insect?"
     >>> near_pairs([q, "What is the capital of France?", q.upper() + " (asked 2x, variant 12)", "what is the capital"])
@@ -296,10 +357,23 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
             ends = np.append(offsets, len(hashes)).tolist()
             for k, i in enumerate(needed[len(sets) : len(sets) + len(part)]):
                 sets[i] = np.unique(hashes[ends[k] : ends[k + 1]])
+        normal: dict[int, str] = {}
+
+        # A text normalised again, once, only where its shingles nearly match another's: keeping every text's from
+        # the first pass would hold the file's prompts twice.
+        def norms(i: int) -> str:
+            if i not in normal:
+                normal[i] = normalised(texts[long_ids[i]])
+            return normal[i]
+
         for i, j in zip(left.tolist(), right.tolist(), strict=True):
             a, b = long_ids[i], long_ids[j]
             both = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
-            if _shared_enough(both, len(sets[i]), len(sets[j])) and context(a) == context(b):
+            if (
+                _shared_enough(both, len(sets[i]), len(sets[j]))
+                and context(a) == context(b)
+                and same_subject(norms(i), norms(j))  # last: words compared only for pairs this alike
+            ):
                 pairs.add((a, b))
     return _without_templates(sorted(pairs), len(texts))
 

@@ -254,9 +254,10 @@ def test_one_templates_prompts_are_not_variants_but_a_question_asked_15_times_is
     words = "good bad phone battery screen love hate works broke fine great awful slow fast".split()
     instruction = "You are a careful assistant. Classify the sentiment of this product review as positive or negative."
     reviews = [f"{instruction} Review: {' '.join(rng.choice(words) for _ in range(4))}" for _ in range(30)]
-    assert near_pairs(reviews[:5] + filler(rng, 15))  # five are nearly alike, as variants would be
-    assert near_pairs(reviews) == []
-    assert near_pairs(reviews[:20]) == []  # a small file of one template: more than half of it alike
+    # Five share 0.75 of their shingles and more, as variants would, but their reviews' words differ (same_subject,
+    # helper 179): of the 30, only two reviews of the same four words, reordered, are nearly one.
+    assert near_pairs(reviews[:5] + filler(rng, 15)) == []
+    assert near_pairs(reviews) == near_pairs(reviews[:20]) == [(13, 19)]
     asked = [f"{SPIDER} (asked {i}x, variant {i * 7})" for i in range(2, 17)] + reviews
     rows = [chat(q) for q in asked]
     assert near_groups(rows, prompt_groups(rows))[0] == list(range(15))
