@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ftlib.cli import main
 from ftlib.run_thinking import reply_thinking
 from ftlib.templates import get_template, render
+from tests.test_thinking_evaluate import plain_run, thinking_adapter, thinking_model  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 QWEN3 = (ROOT / "tests/fixtures/templates/qwen3.jinja").read_text(encoding="utf-8")
@@ -73,3 +75,14 @@ def test_the_readme_says_a_model_folder_is_given_by_its_path(tmp_path, monkeypat
     assert (
         "its name alone is read as a hub id, and the refusal gives the path of a folder of that name there" in readme
     )
+
+
+def test_evaluate_says_the_thinking_setting_it_answered_with(capsys, plain_run):  # noqa: F811
+    """Left out, `--thinking` is chosen as the run trained (off here), and nothing said which: the answers of a run
+    that trained on the empty block and one asked with thinking on differ, and the text and --json named neither."""
+    import json
+
+    assert main(["evaluate", plain_run.id, "--json", "--max-new-tokens", "4"]) == 0
+    assert json.loads(capsys.readouterr().out)["thinking"] == "off"
+    assert main(["evaluate", plain_run.id, "--thinking", "on", "--max-new-tokens", "4"]) == 0
+    assert "\nthinking: on\n" in capsys.readouterr().out

@@ -124,7 +124,7 @@ def register(sub) -> None:
         default=None,
         help="the chat template's thinking switch (Qwen3's enable_thinking) for both models' answers, as `sample "
         "--thinking` gives it (default: as the run trained: off where its rows' replies follow the empty reasoning "
-        "block, else the template's own); refused for a template without one",
+        "block, else the template's own; printed as `thinking:`); refused for a template without one",
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--csv", default=None, metavar="FILE", help="write the per-row table as CSV")
@@ -506,6 +506,8 @@ def _report(
     ("labels:"), under "labels" with --json."""
     agg = {k: _clean(v) for k, v in result.aggregates().items()}
     agg.update(model=model, template=template)
+    if getattr(args, "thinking_value", None) is not None:  # a switch template: the setting left out is chosen here
+        agg["thinking"] = "on" if args.thinking_value else "off"
     if beta is not None and isinstance(agg.get("mean_reward_margin"), float):
         agg.update(beta=beta, trl_reward_margin=beta * agg["mean_reward_margin"])
     total = len({r.index for r in result.rows} | {i for i, _ in result.skipped})  # rows, however many replies each
