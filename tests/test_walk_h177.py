@@ -86,3 +86,16 @@ def test_evaluate_says_the_thinking_setting_it_answered_with(capsys, plain_run):
     assert json.loads(capsys.readouterr().out)["thinking"] == "off"
     assert main(["evaluate", plain_run.id, "--thinking", "on", "--max-new-tokens", "4"]) == 0
     assert "\nthinking: on\n" in capsys.readouterr().out
+
+
+def test_sample_says_the_thinking_setting_each_model_answered_with(capsys, plain_run):  # noqa: F811
+    """`sample` without --thinking asks each run as it trained (off here, the base as the run), and said nothing of it;
+    a user saw one run's '<think>' loop and could not tell which prompt had asked for it."""
+    import json
+
+    argv = ["sample", "--adapter", plain_run.id, "--prompt", "Hi", "--max-new-tokens", "2"]
+    assert main([*argv, "--json"]) == 0
+    assert [r["thinking"] for r in json.loads(capsys.readouterr().out)["results"]] == ["off", "off"]
+    assert main([*argv, "--thinking", "on"]) == 0
+    headings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("=== ")]
+    assert len(headings) == 2 and all(line.endswith(", thinking on)") for line in headings), headings

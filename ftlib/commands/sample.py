@@ -4,9 +4,11 @@
         --adapter RUN_DIR --seed 0 --max-new-tokens 64 --json
 
 JSON: {"results": [{"model", "setting", "template", "text", "finish_reason", "repeats", "tokens": [{"text", ...}]}]},
-model-major (every setting of the base, then every setting of each adapter). Each run reads the prompt in the chat
-template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob` is the
-model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn from.
+model-major (every setting of the base, then every setting of each adapter), with "thinking" ("on"/"off") where the
+thinking switch was given or chosen as a run trained (the text's headings say it too). Each run reads the prompt in
+the chat template it trained with (`template`), the base in the first run's; `--template` sets one for all. `prob`
+is the model's own probability of the token; `sample_prob` its probability in the filtered distribution it was drawn
+from.
 The base is the one the runs were trained on unless `--model` names it; another base than a run's is refused, since
 its adapter fits only its own. `--tools` shows the prompt tool schemas (a .json file or the JSON text), written as
 training wrote a row's `tools`: a tool-calling run asked without the tools it learned to call answers as if it had
@@ -406,6 +408,7 @@ def _sample(args) -> int:
                 "setting": r.row.setting.label,
                 "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
                 "template": prompts[r.row.adapter or "base"].template,
+                **thinking_said(thinking, r.row.adapter or "base"),
                 "seed": args.seed,
                 "text": r.text,
                 "finish_reason": r.finish_reason,
@@ -420,12 +423,25 @@ def _sample(args) -> int:
     for item in out:
         tokens = plural(len(item["tokens"]), "token")
         template = f", template {item['template']}" if several else ""
+        template += f", thinking {item['thinking']}" if "thinking" in item else ""
         print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens}{template})")
         print(item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
             print(f"↻ repeats itself: common for small models; {repeat_advice(item['values'])}")
         print()
     return 0
+
+
+def thinking_said(thinking, name: str) -> dict:
+    """{"thinking": "on" or "off"} for model `name` ("base" or a run's), as `render_prompts` gave it `thinking` (a
+    bool for all, a mapping per run, the base as the first run); {} where none was given (a template's own default).
+
+    >>> thinking_said({"r1": False}, "base"), thinking_said(True, "r1"), thinking_said(None, "base")
+    ({'thinking': 'off'}, {'thinking': 'on'}, {})
+    """
+    if isinstance(thinking, dict):  # left out: each run as it trained, the base asked as the first run is
+        thinking = thinking[name] if name in thinking else next(iter(thinking.values()), None)
+    return {} if thinking is None else {"thinking": "on" if thinking else "off"}
 
 
 def repeat_advice(values: dict) -> str:
