@@ -14,7 +14,8 @@ was taught after is read off its rendered rows, as `ftlib.masks` matches a gener
 the prompt (the conversation before the reply, rendered with the generation prompt and the switch on, then off)
 that is a prefix of the whole row's text; where both are (thinking on writes nothing more), the longer one. In a
 conversation of several replies, the prompt every reply follows: Qwen3's writes the empty block before the last
-reply only, so a tool call before it was taught after the on prompt, and one question asks for that call.
+reply only, so a tool call before it was taught after the on prompt, and one question asks for that call (a mask
+policy that trains the last reply alone taught the earlier ones nothing: the last one's prompt).
 
 Not known here: loading models, decoding (`ftlib.model_prompts`, `ftlib.sampling`), the pages.
 """
@@ -26,12 +27,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROWS_READ = 16  # training rows read at most before a run is said to give no answer (a row without a reply is skipped)
+# Mask policies that train a conversation's last reply alone (`ftlib.masks`): the earlier replies taught nothing.
+LAST_REPLY_POLICIES = ("last_assistant", "completion_only")
 
 
-def reply_thinking(template, row: dict) -> bool | None:
+def reply_thinking(template, row: dict, every_reply: bool = True) -> bool | None:
     """Which generation prompt the replies of `row` (a canonical row; each reply of a conversation, a pair's chosen
     answer) follow in its whole rendering by `template` (a ChatTemplate): True for the thinking-on prompt, False for
-    the off one; the one every reply follows, else the last reply's; None for a template without the switch
+    the off one; the one every reply follows, else the last reply's (`every_reply` False: the last reply's, for a
+    mask policy that trains it alone, `LAST_REPLY_POLICIES`); None for a template without the switch
     (`ChatTemplate.thinking_switch`), one whose two prompts are the same, a row with no reply (raw text, a prompt
     alone, an answer labelled bad) or one neither prompt starts.
 
@@ -56,7 +60,7 @@ def reply_thinking(template, row: dict) -> bool | None:
         # Each reply's prompt: Qwen3's writes the empty block only before the last reply, so a tool call before it
         # follows the on prompt, and a prompt of one question (Compare, `sample`) asks for that call.
         ends = [i for i, m in enumerate(messages) if i and m.get("role") == "assistant"]
-        ends = ends if rows.row_kind(row) == "sft" and ends else [len(messages) - 1]
+        ends = ends if every_reply and rows.row_kind(row) == "sft" and ends else [len(messages) - 1]
         prompts = [
             {
                 value: render(template, messages[:end], add_generation_prompt=True, tools=tools, thinking=value)
@@ -109,7 +113,14 @@ def trained_thinking(run_dir: Path | str, template) -> bool | None:
     None where the template has no switch or no row says."""
     if not template.thinking_switch:
         return None
-    return next((said for row in training_rows(run_dir) if (said := reply_thinking(template, row)) is not None), None)
+    try:  # its mask policy: whether the replies before the last were trained (the default trains each)
+        policy = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8")).get("mask_policy")
+    except (OSError, ValueError, AttributeError):
+        policy = None
+    every = policy not in LAST_REPLY_POLICIES
+    return next(
+        (said for row in training_rows(run_dir) if (said := reply_thinking(template, row, every)) is not None), None
+    )
 
 
 def runs_thinking(runs: Sequence[Path | str], tokenizer) -> tuple[bool | None, int | None]:
