@@ -55,6 +55,7 @@ from ui.evaluate_choices import (
     note_started,
     other_choices_said,
     running_of,
+    started_here,
     thinking_choice,
 )
 from ui.evaluate_view import (
@@ -393,12 +394,12 @@ if b1.button(
     help="An evaluation with these choices is running: its progress is below." if same_runs else None,
 ):
     if (other := running_of(run_path)) is not None and other.kept_key == kept_key:  # another tab's, the same
-        if job is not None and not job.done and job is not other:
+        if job is not None and not job.done and job is not other and started_here(job):
             job.cancel()
         job = st.session_state[JOB_KEY] = other
         st.session_state[RUN_KEY] = run_name
         st.rerun()  # its progress below, the button disabled
-    if job is not None and not job.done:
+    if job is not None and not job.done and started_here(job):  # one followed (another tab's) runs on
         job.cancel()
     with user_errors("Could not load the model with the run's adapter", lambda said: on_model_page(said, BASE_OF_RUN)):
         model_set = model_set_for(info.model, (str(run.path),))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -31,3 +32,45 @@ def test_a_run_that_trains_the_last_reply_alone_starts_where_that_reply_follows(
         config = {"dataset": str(split), "mask_policy": mask_policy, "template": "custom"}
         (run / "config.json").write_text(json.dumps(config), encoding="utf-8")
         assert trained_thinking(run, template) is expected, mask_policy
+
+
+def test_a_session_following_anothers_evaluation_does_not_stop_it_to_start_its_own(
+    varied_dir, adapter_template, monkeypatch
+):
+    """e829b7e: a new session on a run follows the evaluation another session started (a reload, or a teammate's
+    tab). Pressing Evaluate there with other choices cancelled the followed evaluation, as a session cancels its own
+    before starting the next: a second tab stopped the first tab's evaluation, whose page then said it stopped early.
+    The session's new evaluation waits its turn instead, and the followed one runs to its end (and is kept)."""
+    from ftlib import evaluate as E
+    from ftlib import workspace
+    from ftlib.testing import make_run
+    from tests.test_evaluate_tools import ROW
+    from tests.test_pages_evaluate_kept import button, open_page
+
+    plain = {"messages": [{"role": "user", "content": "Say yes."}, {"role": "assistant", "content": "Yes!"}]}
+    workspace.save_split("weather", [plain], [ROW, plain], {"format": "messages"})
+    config = {"model": str(varied_dir), "dataset": "weather", "template": "hermes", "method": "lora"}
+    make_run("20260101-000000-lora-weather", config, adapter=adapter_template)
+    release, measure, started = threading.Event(), E.evaluate, []
+
+    def held(*args, **kwargs):  # each evaluation runs until the test lets it end
+        started.append(kwargs["answer_at"])
+        assert release.wait(timeout=300)
+        return measure(*args, **kwargs)
+
+    monkeypatch.setattr(E, "evaluate", held)
+    first = open_page(varied_dir)
+    next(r for r in first.radio if r.label == "Answer at").set_value("first").run()
+    button(first, "Evaluate").click().run()
+    running = first.session_state["evaluate_job"]
+
+    second = open_page(varied_dir)  # another tab: it follows the running evaluation
+    assert second.session_state["evaluate_job"] is running
+    next(r for r in second.radio if r.label == "Answer at").set_value("last").run()
+    button(second, "Evaluate").click().run()
+    assert not second.exception, second.exception
+    own = second.session_state["evaluate_job"]
+    assert own is not running and not running.cancelled  # the first tab's evaluation goes on
+    release.set()
+    assert running.wait(timeout=300) and own.wait(timeout=300)
+    assert sorted(started) == ["first", "last"] and running.error is None and running.result is not None

@@ -154,10 +154,23 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
 _STARTED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
+# Session key: a weak reference to the evaluation this session started last (`started_here`).
+STARTED_KEY = "evaluate_started"
+
+
 def note_started(run_dir, job) -> None:
     """Note `job` (an `ftlib.evaluate.EvalJob` just started) as the evaluation of the run in `run_dir` that a session
-    opening the run's page follows while it runs (`running_of`, `follow_running`)."""
+    opening the run's page follows while it runs (`running_of`, `follow_running`), and as this session's own."""
     _STARTED[str(run_dir)] = job
+    st.session_state[STARTED_KEY] = weakref.ref(job)
+
+
+def started_here(job) -> bool:
+    """Whether this session started `job` (`note_started`): only its own is cancelled when it starts another. One it
+    follows (another tab's, or this tab's before a reload) runs on to its end, kept with the run, and the new one
+    waits its turn (a second tab pressing Evaluate with other choices stopped the first tab's evaluation)."""
+    ref = st.session_state.get(STARTED_KEY)
+    return ref is not None and ref() is job
 
 
 def running_of(run_dir):
@@ -212,6 +225,7 @@ __all__ = [
     "note_started",
     "other_choices_said",
     "running_of",
+    "started_here",
 ]
 
 
