@@ -3,6 +3,7 @@ tokenized (`render_prompts`), and the template's thinking switch (`enable_thinki
 
     prompts = render_prompts(model_set, "Is it warm in Oslo?", thinking=False)   # name -> ModelPrompt
     thinking_default(template), thinking_writes(template)                       # the switch, probed
+    trained_with_tools(run_folders)                                             # runs taught to call tools
 
 A template with the switch (`ChatTemplate.thinking_switch`) writes its reasoning block itself when told to skip it:
 Qwen3's writes an empty `<think>\\n\\n</think>\\n\\n` after the generation prompt, so the model answers at once. The
@@ -13,8 +14,10 @@ template's default). Training renders no generation prompt and gives no switch. 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 _PROBE = [{"role": "user", "content": "ftlibprobe question"}]
@@ -112,3 +115,27 @@ def thinking_writes(template) -> tuple[str, str]:
 
     shared = token_boundary([on, off], len(os.path.commonprefix([on, off])))  # never inside a control token
     return on[shared:], off[shared:]
+
+
+def trained_with_tools(runs: Sequence[Path | str]) -> list[str]:
+    """The names of `runs` (run folders, or their adapter/ or model/ folders) whose first training row shows tool
+    schemas (`tools`), read from each run's own copy of its rows (`workspace.kept_split`; a bare folder has none):
+    asked a prompt without tools, such a run is asked without the tools it learned to call (a tool-calling run asked
+    "Is it warm in Paris?" made up a temperature rather than call its weather tool)."""
+    from ftlib.rundir import run_folder_of
+    from ftlib.workspace import kept_split
+
+    named = []
+    for run in runs:
+        folder = run_folder_of(run)
+        kept = kept_split(folder)
+        if kept is None:
+            continue
+        try:
+            with (kept / "train.jsonl").open(encoding="utf-8") as rows:
+                first = json.loads(rows.readline(1 << 20) or "{}")
+        except (OSError, ValueError):
+            continue
+        if isinstance(first, dict) and first.get("tools"):
+            named.append(Path(folder).name)
+    return named

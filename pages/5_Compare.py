@@ -22,7 +22,7 @@ from ftlib import sampling as S
 from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
-from ftlib.model_prompts import thinking_default, thinking_writes
+from ftlib.model_prompts import thinking_default, thinking_writes, trained_with_tools
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
 from ftlib.run_thinking import runs_thinking
@@ -407,6 +407,14 @@ with st.container():
         # row's tool schemas as training rendered them.
         prompts = M.render_prompts(
             model_set, messages, tools=tools, template=written_in, fix=system_fix, thinking=thinking
+        )
+    if not tools and (taught := trained_with_tools(adapters)):  # `sample` warns the same (without --tools)
+        st.warning(
+            f"{' and '.join(f'Run **{name}**' for name in taught)} trained on rows that show tools, but this prompt "
+            f"shows none: {'it is' if len(taught) == 1 else 'they are'} asked without the tools "
+            f"{'it' if len(taught) == 1 else 'they'} learned to call, and may answer from memory instead. "
+            + ("Pick from the test split a row with tools to ask with them." if typed else "Pick a row with tools."),
+            icon=alerts.WARNING,
         )
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)

@@ -197,11 +197,8 @@ def warn_tools(prompts: dict, without: dict | None, runs: list[Path]) -> None:
     """`warning:` lines on stderr when the prompt's tools and the runs disagree. `without` (the prompts rendered
     without `--tools`, None when it was not given): a template whose prompt is the same either way writes no tool
     schemas (ChatML leaves them out). Without `--tools`, a run whose first training row shows tools is asked
-    without the tools it learned to call."""
-    import json
-
-    from ftlib.rundir import run_folder_of
-    from ftlib.workspace import kept_split
+    without the tools it learned to call (`model_prompts.trained_with_tools`)."""
+    from ftlib.model_prompts import trained_with_tools
 
     if without is not None:
         blind = sorted({p.template for name, p in prompts.items() if p.text == without[name].text})
@@ -215,22 +212,13 @@ def warn_tools(prompts: dict, without: dict | None, runs: list[Path]) -> None:
                 file=sys.stderr,
             )
         return
-    for run in runs:
-        kept = kept_split(run_folder_of(run))  # the run's copy of its rows (none for a bare folder)
-        if kept is None:
-            continue
-        try:
-            with (kept / "train.jsonl").open(encoding="utf-8") as f:
-                first = json.loads(f.readline(1 << 20) or "{}")
-        except (OSError, ValueError):
-            continue
-        if isinstance(first, dict) and first.get("tools"):
-            print(
-                f"warning: the run {run_folder_of(run).name} trained on rows that show tools (`tools`), but this "
-                "prompt shows none: the model is asked without the tools it learned to call. Give them with --tools "
-                "(a .json file of schemas, or a row of the data file).",
-                file=sys.stderr,
-            )
+    for name in trained_with_tools(runs):
+        print(
+            f"warning: the run {name} trained on rows that show tools (`tools`), but this prompt shows none: the "
+            "model is asked without the tools it learned to call. Give them with --tools (a .json file of schemas, "
+            "or a row of the data file).",
+            file=sys.stderr,
+        )
 
 
 def _run_name(path: Path) -> str:
