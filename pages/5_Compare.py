@@ -23,6 +23,7 @@ from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
 from ftlib.model_prompts import thinking_default, thinking_writes, trained_with_tools
+from ftlib.models import same_model
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
 from ftlib.run_thinking import runs_thinking
@@ -227,7 +228,8 @@ with st.container():
     # -------------------------------------------------------------------------------- models and settings
 
     runs = M.list_run_adapters()
-    usable = [r for r in runs if r.model in ("", model)]
+    # One model however its folder is named (a link to it, `default`): `models.same_model`, not the text alone.
+    usable = [r for r in runs if not r.model or same_model(r.model, model)]
     by_name = {r.name: r for r in usable}
     # Each run's summary, read once per version of its files for the picker, the prompt's and the grid's labels
     # (three times a click before: a third of a click with 41 runs, BENCHMARKS.md "Page responsiveness").

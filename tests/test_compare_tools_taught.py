@@ -1,6 +1,7 @@
 """A run taught to call tools, asked a prompt without them, is said to be: `sample` warned (without --tools), Compare
 said nothing, so a typed "Is it warm in Paris?" to a weather-tool run made up a temperature with no word why (helper
-177's walk). Both read it from the run's own copy of its rows (`model_prompts.trained_with_tools`)."""
+177's walk). Both read it from the run's own copy of its rows (`model_prompts.trained_with_tools`). And the same
+walk's runs on a link to a model folder, hidden from Compare as another model's."""
 
 from __future__ import annotations
 
@@ -45,3 +46,20 @@ def test_sample_warns_the_same_without_tools(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(
         "warning: the run taught trained on rows that show tools (`tools`), but this prompt shows none"
     )
+
+
+def test_a_run_on_a_link_to_the_sidebars_model_folder_is_offered(varied_dir, adapter_template, tmp_path):
+    """Runs trained on `/tmp/x/qwenish` (a link) were 'trained on another base model' while the sidebar held the
+    folder it links to: the paths were compared as text (helper 177's walk)."""
+    from ftlib.testing import make_run
+
+    link = tmp_path / "linked-model"
+    link.symlink_to(varied_dir, target_is_directory=True)
+    workspace.save_split("weather", [ROW], [TEST_ROWS[0]], {"format": "messages"})
+    config = {"model": str(link), "dataset": "weather", "template": "hermes", "method": "lora"}
+    make_run("20260105-000000-lora-linked", config, adapter=adapter_template)
+    at = open_page("pages/5_Compare.py", varied_dir)
+    assert not at.exception
+    assert not [c for c in at.caption if "trained on another base model" in c.value]
+    (picker,) = [m for m in at.multiselect if m.label == "Fine-tuned models"]
+    assert len(picker.options) == 1 and "weather" in picker.options[0]  # the run, offered
