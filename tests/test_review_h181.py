@@ -9,6 +9,7 @@ import pytest
 
 from ftlib.run_thinking import reply_thinking, trained_thinking
 from ftlib.templates import get_template
+from tests.test_thinking_evaluate import plain_run, thinking_adapter, thinking_model  # noqa: F401 (fixtures)
 from tests.test_walk_h177 import AGAIN, ASK, CALL, LATER, QWEN3, RESULT, SAY
 
 
@@ -74,3 +75,20 @@ def test_a_session_following_anothers_evaluation_does_not_stop_it_to_start_its_o
     release.set()
     assert running.wait(timeout=300) and own.wait(timeout=300)
     assert sorted(started) == ["first", "last"] and running.error is None and running.result is not None
+
+
+def test_sample_says_no_thinking_setting_of_a_model_whose_template_has_no_switch(capsys, plain_run):  # noqa: F811
+    """2199bca's headings and --json say the thinking setting each model answered with; given `--thinking on` beside
+    a run whose chat template has no switch (22dc396: "asked as without --thinking", in a warning), they said
+    "thinking on" of that run too, the setting it was not asked with."""
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    config = json.loads((plain_run.path / "config.json").read_text(encoding="utf-8"))
+    chatml = make_run(
+        "20260101-000001-lora-chatml", {**config, "template": "chatml"}, adapter=plain_run.path / "adapter"
+    )
+    argv = ["sample", "--adapter", plain_run.id, "--adapter", chatml.id, "--prompt", "Hi", "--max-new-tokens", "2"]
+    assert main([*argv, "--thinking", "on", "--json"]) == 0
+    said = {r["model"]: r.get("thinking") for r in json.loads(capsys.readouterr().out)["results"]}
+    assert said == {"base": "on", plain_run.id: "on", chatml.id: None}, said

@@ -360,6 +360,18 @@ def _sample(args) -> int:
     prompts = M.render_prompts(
         models, args.prompt, system=args.system, template=args.template, tools=tools, fix=SYSTEM_FIX, thinking=thinking
     )
+    asked = thinking  # the setting each model was asked with, said in its heading and --json (`thinking_said`)
+    if isinstance(thinking, bool):  # given: said of the models whose template reads it, the others asked as without
+        flipped = M.render_prompts(
+            models,
+            args.prompt,
+            system=args.system,
+            template=args.template,
+            tools=tools,
+            fix=SYSTEM_FIX,
+            thinking=not thinking,
+        )
+        asked = {name: thinking if flipped[name].text != p.text else None for name, p in prompts.items()}
     bare = None
     if tools is not None:  # the same prompt without the tools: a template that writes none renders it the same
         bare = M.render_prompts(models, args.prompt, system=args.system, template=args.template, thinking=thinking)
@@ -396,7 +408,7 @@ def _sample(args) -> int:
                 "setting": r.row.setting.label,
                 "values": {k: v for k, v in r.row.setting.as_dict().items() if k != "name"},
                 "template": prompts[r.row.adapter or "base"].template,
-                **thinking_said(thinking, r.row.adapter or "base"),
+                **thinking_said(asked, r.row.adapter or "base"),
                 "seed": args.seed,
                 "text": r.text,
                 "finish_reason": r.finish_reason,
