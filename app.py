@@ -50,7 +50,13 @@ with st.sidebar:
 
 def show_dataset() -> None:
     split = active_split_name()
-    dataset_line.caption(f"Dataset: **{split}**" if split else "Dataset: none yet (see Data)")
+    opened = st.session_state.get("data_open")  # the file open on the Data page (pages/1_Data.py), by its name
+    if split:
+        dataset_line.caption(f"Dataset: **{split}**")
+    elif opened:
+        dataset_line.caption(f"Dataset: not saved yet: **{opened}** (Save split on Data)")
+    else:
+        dataset_line.caption("Dataset: none yet (see Data)")
 
 
 show_dataset()

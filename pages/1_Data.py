@@ -344,7 +344,11 @@ st.title("📂 Data")
 st.caption("Load a dataset, see how it is read, and save a train/test split for the other pages.")
 your_files()  # the uploads and saved splits stored, with a Remove button
 
+# The file open here, by the name its user knows, for the sidebar's dataset line (app.py) while no split is saved:
+# "none yet" there, an upload open here, read as lost (helper 177's walk).
+st.session_state.pop("data_open", None)
 path, label, shown, preset = choose_source()
+st.session_state["data_open"] = shown if path else None
 if not path:
     st.stop()
 

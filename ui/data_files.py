@@ -27,6 +27,11 @@ from ui.kept import keep, restore
 
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]
 NONE = "(none)"  # a box's choice of nothing: no earlier upload, a field mapped to no column
+# What the Data page does with the file an upload box has open (`upload_source`'s prefix).
+SAVED_FROM = {
+    "data": "**Save split** below saves a split of it.",
+    "split_test": "**Save split** below holds its rows out as the test split.",
+}
 
 
 # The parsed file and its deduped rows are shared by every session and never mutated (ui.common's rule).
@@ -210,7 +215,18 @@ def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
         )
         keep(earlier_key)
         if pick != NONE:  # stored as "<date>-<time>-<tag>-<original name>"
-            return str(workspace.uploads_dir() / pick), workspace.upload_name(pick)
+            # The file box is empty again after another page or a refresh (a browser's file box cannot be given a
+            # file back), while its stored copy is open here: said, or a user takes the upload for lost (helper
+            # 177's walk: Save split still saved it).
+            marker = st.session_state.get(f"{prefix}_upload_marker")
+            own = pick == Path(str(st.session_state.get(f"{prefix}_upload_path"))).name and marker
+            name = marker[0] if own else workspace.upload_name(pick)  # this session's upload: its name as uploaded
+            st.caption(
+                f"Open: **{name}**, the copy this server stored of the upload (the box above "
+                f"empties after another page or a refresh). {SAVED_FROM[prefix]} To read another file, put it in the "
+                f"box above or pick it here; to close this one, pick {NONE}."
+            )
+            return str(workspace.uploads_dir() / pick), name
     return None
 
 
