@@ -70,6 +70,8 @@ _TRAINED = {
     "end_of_turn": "end of assistant turn — trained so the model learns to stop",
     "end_of_conversation": "end of the conversation (the template's final eos) — trained",
     "turn_template": "written by the template inside the assistant's turn (trained: the model writes it too)",
+    "empty_thinking": "written by the template (trained): the empty thinking block its thinking switch writes when "
+    "off, so a run trained on rows like this one is asked with thinking off by default (Compare, Evaluate, sample)",
 }
 _TEXT_TRAINED = _TRAINED | {
     "content": "completion (trained)",
@@ -474,6 +476,10 @@ def build_segments(
             segments.append(
                 Segment(*span, "tools", "tool_schema", None, False, TOOL_SCHEMAS + MASKED_WHY[TOOL_SCHEMAS])
             )
+    if template.thinking_switch:  # Qwen3's empty block before a reply without reasoning (ftlib.run_thinking)
+        for s in segments:
+            if s.trained and s.kind == "turn_template" and text[s.start : s.end].split() == ["<think>", "</think>"]:
+                s.reason = _TRAINED["empty_thinking"]
     segments.sort(key=lambda s: (s.start, s.end))
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
         segments = pushed_down(segments, "bad", template.name)
