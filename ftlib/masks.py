@@ -71,7 +71,7 @@ _TRAINED = {
     "end_of_conversation": "end of the conversation (the template's final eos) — trained",
     "turn_template": "written by the template inside the assistant's turn (trained: the model writes it too)",
     "empty_thinking": "written by the template (trained): the empty thinking block its thinking switch writes when "
-    "off, so a run trained on rows like this one is asked with thinking off by default (Compare, Evaluate, sample)",
+    "off, so a run trained on rows like this one is asked with thinking off unless told otherwise",
 }
 _TEXT_TRAINED = _TRAINED | {
     "content": "completion (trained)",

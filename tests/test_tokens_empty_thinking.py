@@ -22,7 +22,7 @@ def test_the_empty_thinking_block_is_said_to_be_the_switch_off(smol_tokenizer):
     said = reasons(smol_tokenizer, {"role": "assistant", "content": "Mostly, near the shore."})
     assert said["<think>\n\n</think>\n\n"] == (
         "written by the template (trained): the empty thinking block its thinking switch writes when off, so a run "
-        "trained on rows like this one is asked with thinking off by default (Compare, Evaluate, sample)"
+        "trained on rows like this one is asked with thinking off unless told otherwise"
     )
     assert said["Mostly, near the shore."] == "assistant reply (trained)"
 
