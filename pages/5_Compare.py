@@ -415,7 +415,11 @@ with st.container():
             f"{' and '.join(f'Run **{name}**' for name in taught)} trained on rows that show tools, but this prompt "
             f"shows none: {'it is' if len(taught) == 1 else 'they are'} asked without the tools "
             f"{'it' if len(taught) == 1 else 'they'} learned to call, and may answer from memory instead. "
-            + ("Pick from the test split a row with tools to ask with them." if typed else "Pick a row with tools."),
+            + (
+                ("Pick from the test split a row with tools to ask with them." if typed else "Pick a row with tools.")
+                if any(row.get("tools") for row in test_rows)
+                else "The test split has no row with tools to ask with them."
+            ),
             icon=alerts.WARNING,
         )
     if picked is not None and (said := rewritten_said(*picked, model_set.tokenizer, read_in(model_set, written_in))):

@@ -63,3 +63,15 @@ def test_a_run_on_a_link_to_the_sidebars_model_folder_is_offered(varied_dir, ada
     assert not [c for c in at.caption if "trained on another base model" in c.value]
     (picker,) = [m for m in at.multiselect if m.label == "Fine-tuned models"]
     assert len(picker.options) == 1 and "weather" in picker.options[0]  # the run, offered
+
+
+def test_a_test_split_without_tool_rows_is_not_sent_looking_for_one(varied_dir, adapter_template):
+    from ftlib.testing import make_run
+
+    workspace.save_split("weather", [ROW], [TEST_ROWS[0]], {"format": "messages"})  # no held-out row shows tools
+    config = {"model": str(varied_dir), "dataset": "weather", "template": "hermes", "method": "lora"}
+    run = make_run("20260105-000000-lora-weather", config, adapter=adapter_template).path
+    workspace.keep_run_split(run, [ROW], [TEST_ROWS[0]], {"format": "messages"})
+    at = open_page("pages/5_Compare.py", varied_dir)
+    (said,) = [w.value for w in at.warning if "trained on rows that show tools" in w.value]
+    assert said.endswith("may answer from memory instead. The test split has no row with tools to ask with them.")
