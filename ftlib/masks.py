@@ -23,16 +23,31 @@ they stay the template's text.
 What a template leaves out of a row (`dropped_parts`) and the system message it adds to a row without one
 (`added_system_prompt`) are read off renders here too.
 
-Not known here: tokenization (tokens.py), what is wrong with a row (checks.py).
+Not known here: tokenization (tokens.py), what is wrong with a row (checks.py), the reasons' words
+(mask_reasons.py, re-exported here).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass
 
+from ftlib.mask_reasons import (
+    FIRST_TOKEN,
+    MASKED_WHY,
+    TAGGED_BLOCK,
+    TAGGED_TEMPLATE_TEXT,
+    TEXT_REASONS,
+    TEXT_TEMPLATE,
+    TEXT_TRAINED,
+    TEXT_WHAT,
+    TOOL_SCHEMAS,
+    TRAINED,
+    WHAT,
+    pushed_down,
+    what_of,
+)
 from ftlib.schema_spans import schema_spans
 from ftlib.template_input import call_name
 from ftlib.templates import (
@@ -46,68 +61,6 @@ from ftlib.templates import (
 )
 
 POLICIES = ("all_assistant", "last_assistant", "completion_only", "everything")
-
-# The row's tool schemas as the template wrote them (schema_spans): the row's own data, not the template's text.
-TOOL_SCHEMAS = "tool schemas (from the row's tools)"
-WHAT = {"system": "system prompt", "user": "user prompt", "assistant": "assistant reply", "tool": "tool result"}
-# The built-in `text` template writes a row as TRL's standard prompt/completion text, with no roles and no chat
-# markup: its parts are named as TRL names them (the system and user turns' text is the prompt, the assistant's the
-# completion), not as a chat's turns (`what_of`, `TEXT_TEMPLATE`).
-TEXT_TEMPLATE = "text"
-TEXT_WHAT = {"system": "prompt", "user": "prompt", "assistant": "completion"}
-MASKED_WHY = {
-    "user prompt": " — masked: the model should not learn to write the user's words",
-    "system prompt": " — masked",
-    "tool result": " — masked: the tool wrote it; the model reads it but does not learn to write it",
-    "template scaffolding": " — masked",
-    TOOL_SCHEMAS: " — masked: the model reads them to know what it can call; it does not learn to write them",
-    "prompt": " — masked: the model reads it and learns only the completion after it",
-}
-_TRAINED = {
-    "content": "assistant reply (trained)",
-    "reasoning": "the model's reasoning (trained: it learns to think before it answers)",
-    "tool_call": "tool call (trained): the function name and arguments the model must learn to write",
-    "end_of_turn": "end of assistant turn — trained so the model learns to stop",
-    "end_of_conversation": "end of the conversation (the template's final eos) — trained",
-    "turn_template": "written by the template inside the assistant's turn (trained: the model writes it too)",
-    "empty_thinking": "written by the template (trained): the empty thinking block its thinking switch writes when "
-    "off, so a run trained on rows like this one is asked with thinking off unless told otherwise",
-}
-_TEXT_TRAINED = _TRAINED | {
-    "content": "completion (trained)",
-    "end_of_turn": "end of the completion (the eos after it) — trained so the model learns to stop",
-    "turn_template": "written by the template inside the completion (trained: the model writes it too)",
-}
-# A raw text row's parts (`tokens._prepare_text`): every token trained but the first, which nothing predicts.
-TEXT_REASONS = {
-    "start_of_text": "start of the text (the tokenizer's BOS) — its label is kept, but nothing before it predicts it",
-    "text": "plain text — trained: each token is learned from the ones before it (next-token prediction)",
-    "end_of_text": "end of the text (the tokenizer's eos, added as TRL adds it) — trained so the model learns to stop",
-}
-# The reason of each trained span of an answer training makes less likely (`pushed_down`): a KTO answer labelled
-# bad, a preference pair's rejected answer. Scored, never imitated: DPO's loss (Rafailov et al. 2023, Eq. 7) widens
-# the gap between the two answers' log-ratios against the starting model; KTO's pushes a bad answer's down.
-PUSHED_DOWN = {
-    "bad": "the bad answer's {part} — scored, never imitated: training makes it less likely (KTO)",
-    "rejected": "the rejected answer's {part} — scored, never imitated: DPO lowers its likelihood against the chosen "
-    "answer's (relative to the starting model)",
-}
-_PARTS = {"content": "reply", "end_of_turn": "end-of-turn token", "end_of_conversation": "final eos"}
-_TEXT_PARTS = _PARTS | {"content": "completion", "end_of_turn": "end of the completion"}  # the `text` template's
-# A trained first token's reason: the loss compares each token's prediction with the next token's label, so the first
-# label is never a target (transformers' ForCausalLMLoss shifts the labels by one).
-FIRST_TOKEN = "the first token — read, never a target: nothing comes before it to predict it from"
-_TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
-
-
-def what_of(role: str, template: str) -> str:
-    """A message's part in the words of its template (`template`: its name): a chat's turns, or the prompt and the
-    completion of the `text` template's raw text.
-
-    >>> what_of("user", "chatml"), what_of("user", "text"), what_of("assistant", "text")
-    ('user prompt', 'prompt', 'completion')
-    """
-    return (TEXT_WHAT if template == TEXT_TEMPLATE else WHAT).get(role, f"{role} message")
 
 
 @dataclass
@@ -460,17 +413,7 @@ def build_segments(
     if template.has_generation_tags and policy == "all_assistant":
         for gs, ge in rendered.generations:
             if not any(s.start < ge and s.end > gs for s in segments):
-                segments.append(
-                    Segment(
-                        gs,
-                        ge,
-                        "assistant",
-                        "turn_template",
-                        None,
-                        True,
-                        "inside the template's {% generation %} block (trained)",
-                    )
-                )
+                segments.append(Segment(gs, ge, "assistant", "turn_template", None, True, TAGGED_BLOCK))
     for span in schema_spans(text, tools, rendered.tools, [(s.start, s.end) for s in segments]):
         if span is not None:  # else its characters stay the template's (a schema written by hand: "Args:" lines)
             segments.append(
@@ -479,23 +422,11 @@ def build_segments(
     if template.thinking_switch:  # Qwen3's empty block before a reply without reasoning (ftlib.run_thinking)
         for s in segments:
             if s.trained and s.kind == "turn_template" and text[s.start : s.end].split() == ["<think>", "</think>"]:
-                s.reason = _TRAINED["empty_thinking"]
+                s.reason = TRAINED["empty_thinking"]
     segments.sort(key=lambda s: (s.start, s.end))
     if label is False:  # KTO's undesirable term: the same tokens, pushed down instead of up
         segments = pushed_down(segments, "bad", template.name)
     return segments, trained_from
-
-
-def pushed_down(segments: list[Segment], which: str, template: str = "") -> list[Segment]:
-    """`segments` of an answer training makes less likely (`which`: "bad", KTO's; "rejected", a preference pair's),
-    each trained one's reason saying so (`PUSHED_DOWN`), in the words of its template (`template`: its name)."""
-    said, parts = PUSHED_DOWN[which], _TEXT_PARTS if template == TEXT_TEMPLATE else _PARTS
-    return [
-        dataclasses.replace(s, reason=said.format(part=parts.get(s.kind, s.kind.replace("_", " "))))
-        if s.trained
-        else s
-        for s in segments
-    ]
 
 
 def _assistant_segments(i, message, pieces, policy, last, train_from, template) -> list[Segment]:
@@ -509,9 +440,9 @@ def _assistant_segments(i, message, pieces, policy, last, train_from, template) 
     out = []
     for start, end, kind in pieces:
         if on:
-            reason = (_TEXT_TRAINED if text else _TRAINED)[kind]
+            reason = (TEXT_TRAINED if text else TRAINED)[kind]
             if kind == "turn_template" and template.has_generation_tags and not text:
-                reason = _TAGGED_TEMPLATE_TEXT
+                reason = TAGGED_TEMPLATE_TEXT
         elif i < train_from:
             answer = "completion" if text else "answer"
             reason = f"{turn} inside the prompt — masked: only the {answer} after the prompt is trained"
@@ -583,9 +514,11 @@ def _assign_slow(starts, ends, segments, trained_from):
 
 
 __all__ = [
+    "FIRST_TOKEN",
     "MASKED_WHY",
     "MESSAGE_TEXT",
     "POLICIES",
+    "TEXT_REASONS",
     "TEXT_TEMPLATE",
     "TEXT_WHAT",
     "TOOL_SCHEMAS",
@@ -595,5 +528,6 @@ __all__ = [
     "build_segments",
     "dropped_parts",
     "located_parts",
+    "pushed_down",
     "what_of",
 ]
