@@ -51,6 +51,7 @@ from ftlib.references import (  # noqa: F401 (their home before: pages, tests an
     ANSWER_AT,
     BAD_LABEL,
     NO_REFERENCE,
+    NoReference,
     Reference,
     _chat_template,
     answered_at,
@@ -363,6 +364,7 @@ def evaluate(
     answer_at: str = "last",
     split_long: bool = False,
     thinking: bool | None = None,
+    no_reference_fix: Callable[[str], str] | None = None,
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
@@ -381,7 +383,8 @@ def evaluate(
     it (`Reference.split`), and listed in `cut` all the same. `rewritten`: the items a template that rewrites earlier
     turns writes otherwise inside the whole conversation (`references.rewritten_before`). `thinking`: the template's
     `enable_thinking` for the answers' prompts (`sampling.render_prompt`; None: its default); the references are
-    scored as training rendered them, with no switch.
+    scored as training rendered them, with no switch. `no_reference_fix`: what to do about a row without a reference
+    answer, a function of its kind in a page's words (`references.NoReference.worded`); else the CLI's.
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -422,7 +425,9 @@ def evaluate(
             prompt_ids = messages and render_prompt(tokenizer, messages[:-1], **given)[1]
             rejected, rejected_cut = rejected_reference(row, tokenizer, template, max_length, split_long)
         except UserError as exc:  # EvalError, SamplingError, TemplateError: this row only, keep going
-            skipped.append((i, str(exc) if reply is None else f"reply {reply}: {exc}"))
+            page = no_reference_fix is not None and isinstance(exc, NoReference)  # the caller's way on, else the CLI's
+            said = exc.worded(no_reference_fix) if page else str(exc)
+            skipped.append((i, said if reply is None else f"reply {reply}: {said}"))
             continue
         prepared.append(((i, reply), messages, ref, prompt_ids, rejected))
         rewritten += [(i, reply)] if rewritten_before(row, tokenizer, template, answer_at, reply) else []

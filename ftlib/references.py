@@ -42,10 +42,41 @@ BAD_LABEL = (
     "Its answer is labelled bad (an example of what not to say, as KTO trains on it), so it is not a reference "
     "answer: only the good-labelled rows' answers are scored."
 )
-NO_REFERENCE = (
-    "has no reference answer to score. Evaluate on rows with answers (conversations, preference pairs or "
-    "good-labelled answers; the CLI's --data FILE), or compare the models' answers on the Compare page."
-)
+NO_REFERENCE = "has no reference answer to score."
+
+
+def no_reference_fix(kind: str) -> str:
+    """What to do about a test row of `kind` (`rows.row_kind`) without a reference answer, in the CLI's words; a page
+    gives `evaluate(no_reference_fix=)` its own (the Evaluate page's `ui.labels.no_reference_fix`).
+
+    >>> no_reference_fix("text").endswith("compare the models' answers with "
+    ...                                   "`python -m ftlib sample --adapter RUN --prompt TEXT`.")
+    True
+    """
+    fix = (
+        "Evaluate on rows with answers (conversations, preference pairs or good-labelled answers) with --data FILE, "
+        "or compare the models' answers with `python -m ftlib sample --adapter RUN --prompt TEXT`."
+    )
+    grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
+    return fix + (grpo if kind == "prompt_only" else "")
+
+
+class NoReference(EvalError):
+    """A test row of `kind` without a reference answer to score (a prompt only row; a text row given to
+    `conversation`): `what` says so, `fix` (a function of `kind`: `no_reference_fix`, the CLI's words) what to do;
+    `worded(fix)` in a page's words."""
+
+    def __init__(self, what: str, kind: str, fix: Callable[[str], str] = no_reference_fix):
+        self.what, self.kind = what, kind
+        super().__init__(self.worded(fix))
+
+    def worded(self, fix: Callable[[str], str]) -> str:
+        """The refusal with `fix(kind)` after `what`.
+
+        >>> NoReference("This text row has no answer.", "text").worded(lambda kind: "Pick another page.")
+        'This text row has no answer. Pick another page.'
+        """
+        return f"{self.what} {fix(self.kind)}"
 
 
 # How a conversation's reply to answer is chosen: its name in a key, the CLI and the page -> its words.
@@ -189,8 +220,7 @@ def conversation(row: dict, at: str = "last", reply: int | None = None) -> list[
     if kind == "unpaired" and not row.get("label"):
         raise EvalError(BAD_LABEL)
     if kind not in ("sft", "preference", "unpaired"):
-        grpo = " A GRPO run's prompts are measured on its rewards: `python -m ftlib evaluate RUN`."
-        raise EvalError(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}{grpo if kind == 'prompt_only' else ''}")
+        raise NoReference(f"This {kind.replace('_', ' ')} row {NO_REFERENCE}", kind)
     messages = rows.conversation(row)
     if kind == "sft":
         # ShareGPT dumps often end on a user's last question that nobody answered: the reply before it is the last
@@ -535,6 +565,7 @@ __all__ = [
     "ANSWER_AT",
     "BAD_LABEL",
     "NO_REFERENCE",
+    "NoReference",
     "Reference",
     "answered_at",
     "begins_past",
@@ -545,6 +576,7 @@ __all__ = [
     "encode_reference",
     "item_count",
     "measured_by",
+    "no_reference_fix",
     "nothing_scored",
     "nth_reply",
     "past_the_cut",

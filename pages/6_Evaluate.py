@@ -90,7 +90,15 @@ from ui.grpo_eval_view import answers_section
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
 from ui.kto_eval_view import labels_section
-from ui.labels import BASE_OF_RUN, RUN_DATA_FIX, in_form_words, on_model_page, run_split_fix, template_label
+from ui.labels import (
+    BASE_OF_RUN,
+    RUN_DATA_FIX,
+    in_form_words,
+    no_reference_fix,
+    on_model_page,
+    run_split_fix,
+    template_label,
+)
 from ui.reward_eval_view import pairs_section
 from ui.row_picker import pick_item
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, gone_notes, pick_run
@@ -415,6 +423,7 @@ if b1.button(
         split_long=info.split_long,  # or, for a bfd_split run, scored in the pieces training split it into
         answer_at=answer_at,
         thinking=thinking,  # the template's switch for the answers (None: no switch)
+        no_reference_fix=no_reference_fix,  # a row without a reference answer: what to do, in this page's words
         label="an evaluation",
         run_dir=run_path,
         key=kept_key,

@@ -341,7 +341,7 @@ def test_prompts_without_answers_on_a_run_that_is_not_grpo_say_what_can_be_done(
     code, _, err = cli(capsys, "evaluate", "sft-run", "--max-new-tokens", "2")
     one_error_line(code, err)
     assert "None of the 3 test rows can be evaluated: this prompt only row has no reference answer" in err
-    assert "--data FILE" in err and "Compare page" in err
+    assert "--data FILE" in err and "`python -m ftlib sample --adapter RUN --prompt TEXT`" in err, err  # no page
 
 
 def test_a_run_without_held_out_rows_is_pointed_to_data(capsys, varied_dir, adapter_template, nothing_loads):

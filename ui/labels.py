@@ -278,6 +278,21 @@ RUN_DATA_FIX = (
 )
 
 
+def no_reference_fix(kind: str) -> str:
+    """The Evaluate page's way on from a held-out row of `kind` without a reference answer (`ftlib.references.
+    NoReference`), given to `evaluate(no_reference_fix=)`; the CLI's names `sample` (`references.no_reference_fix`).
+
+    >>> no_reference_fix("text").endswith("or compare the models' answers on the Compare page.")
+    True
+    """
+    fix = (
+        "Evaluate on rows with answers (conversations, preference pairs or good-labelled answers; the CLI's --data "
+        "FILE), or compare the models' answers on the Compare page."
+    )
+    grpo = " A GRPO run's prompts are measured on its rewards: pick such a run in the Run box above."
+    return fix + (grpo if kind == "prompt_only" else "")
+
+
 # The Train page's way on from rows the chat template cannot render before a start (`ftlib.run_data.RowsRefused`,
 # "{them}": "that row" or "those rows"), given to `preflight`; the CLI's is `--template NAME` (ROWS_REFUSED_FIX there).
 ROWS_REFUSED_FIX = "Fix {them}, or pick another chat template in the **Chat template** box above."
