@@ -261,8 +261,8 @@ def control_token_checks(enc: Encoded, template: ChatTemplate) -> list[Check]:
                 severity,
                 f"{where[0].upper()}{where[1:]}: {how}, so {effect}",
                 f"Remove {_quoted(tokens)} from the data, or write {it} so that the tokenizer reads plain text: with "
-                f"a space inside ({first[0] + ' ' + first[1:]!r}) or escaped. The Tokens page shows which tokens are "
-                "read as control tokens.",
+                f"a space inside ({first[0] + ' ' + first[1:]!r}) or escaped. `python -m ftlib tokens FILE --line N "
+                '--json` marks each token read as a control token ("special": true).',  # a page: `ui.labels.CLI_WORDS`
             )
         )
     return out

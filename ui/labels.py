@@ -173,6 +173,14 @@ CLI_WORDS = (
     (re.compile(r"; --[\w -]*\)"), ")"),
     # rows past the reasons a warning names one by one (`ftlib.checks.template_report`, `run_preflight.why_left_out`)
     (re.compile(r"the `tokens` command shows (each row|why)"), r"the Tokens page shows \1"),
+    # a control token in a turn's own text (`ftlib.tokenizer_checks.control_token_checks`'s fix, the CLI's way)
+    (
+        re.compile(
+            r"`python -m ftlib tokens FILE --line N --json` marks each token read as a control token "
+            r'\("special": true\)\.'
+        ),
+        "The Tokens page shows which tokens are read as control tokens.",
+    ),
     # rows the template cannot render (`ftlib.run_data.ROWS_REFUSED_FIX`, the CLI's way), as a failed run keeps them
     (
         re.compile(r"pick another chat template with `--template NAME`\."),
