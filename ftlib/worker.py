@@ -543,7 +543,7 @@ def main(argv: list[str] | None = None, fresh_process: bool = False) -> int:
         print("usage: python -m ftlib.worker RUN_DIR", file=sys.stderr)
         return 2
     from ftlib import runs
-    from ftlib.distributed import Topology
+    from ftlib.distributed import Topology, close_process_group
 
     quiet_known_noise()  # before the libraries are imported: bitsandbytes logs on import
     from ftlib import pattern_search
@@ -569,6 +569,7 @@ def main(argv: list[str] | None = None, fresh_process: bool = False) -> int:
             runs.advance()  # the queue moves on when a run ends
         except Exception:  # never turn a finished run into a failure because the next one could not start
             traceback.print_exc()
+    close_process_group()  # a gloo group left to the exit can abort there: a finished run said failed
     return 0 if state in ("finished", "interrupted") else 1
 
 
