@@ -59,7 +59,7 @@ from ui.compare_view import (
     vocabulary_line,
 )
 from ui.fragments import polling_fragment
-from ui.inputs import number_in_range
+from ui.inputs import number_in_range, thinking_toggle
 from ui.kept import default_for, keep, restore
 from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said
@@ -375,19 +375,17 @@ with st.container():
         trained_run = None if trained is None else chosen_runs[first]
         start = own if trained is None else trained
         toggle_key = "compare_thinking" if trained is None else f"compare_thinking_{trained_run}"  # per run
-        put_back = restore(toggle_key)
-        on = c3.toggle(
-            "Thinking",
-            value=False if put_back else start is not False,  # Streamlit's own default when put back (ui.kept)
-            key=toggle_key,
-            help="The chat template's thinking switch, as transformers' `apply_chat_template(..., "
-            "enable_thinking=...)` gives it: off, a reasoning model answers at once.",
-        )
-        keep(toggle_key)
         others = [template_label(t.name) for t in read_by if not t.thinking_switch]
         shown_runs = choices_by_name(usable, choices, model)  # the run's short label, as the Models box names it
         said_run = None if trained is None else (trained, getattr(shown_runs.get(trained_run), "label", trained_run))
-        c3.caption(thinking_caption(thinking_writes(switched[0]), own, others, said_run))
+        on = thinking_toggle(
+            c3,
+            toggle_key,
+            start,
+            "The chat template's thinking switch, as transformers' `apply_chat_template(..., enable_thinking=...)` "
+            "gives it: off, a reasoning model answers at once.",
+            thinking_caption(thinking_writes(switched[0]), own, others, said_run),
+        )
         # Given to every template, at its default too: a second template with the switch may default the other
         # way (one without it does not read it).
         thinking = bool(on)

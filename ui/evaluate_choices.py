@@ -23,7 +23,8 @@ from ftlib.run_picker import age_words
 from ftlib.run_thinking import thinking_start
 from ui.common import cached_tokenizer
 from ui.compare_view import duration, thinking_caption
-from ui.kept import KEPT, keep, restore
+from ui.inputs import thinking_toggle
+from ui.kept import KEPT
 
 # The rows box starts at the first FIRST_ROWS rows, where `python -m ftlib evaluate RUN` takes every row (--limit N
 # takes the first N): a click in the browser waits for its answers, a few seconds a row on a CPU, and 10,000 held-out
@@ -254,15 +255,12 @@ def thinking_choice(column, info, run_path, version: tuple, run_label: str, key:
     if found is None:  # no switch: nothing to choose
         return None
     start, from_run, own, writes = found
-    put_back = restore(key)
-    on = column.toggle(
-        "Thinking",
-        value=False if put_back else start is not False,  # Streamlit's own default when put back (ui.kept)
-        key=key,
-        help="The chat template's thinking switch for both models' answers, as transformers' "
+    return thinking_toggle(
+        column,
+        key,
+        start,
+        "The chat template's thinking switch for both models' answers, as transformers' "
         "`apply_chat_template(..., enable_thinking=...)` gives it: off, a reasoning model answers at once. The losses "
         "score the reference answers as training rendered them, with or without it.",
+        thinking_caption(writes, own, [], (start, run_label) if from_run else None),
     )
-    keep(key)
-    column.caption(thinking_caption(writes, own, [], (start, run_label) if from_run else None))
-    return bool(on)

@@ -51,4 +51,22 @@ def number_in_range(
     return cast(typed)
 
 
-__all__ = ["number_in_range", "range_words"]
+def thinking_toggle(column, key: str, start: bool | None, help: str, caption: str) -> bool:
+    """The "Thinking" toggle (a chat template's `enable_thinking` switch) in `column`, kept across pages under `key`
+    (`ui.kept`): it starts at `start` (None: on, the usual template default) unless put back, with `caption` under
+    it. Compare's and Evaluate's, which differ in their start, help and caption. Returns the value shown."""
+    from ui.kept import keep, restore
+
+    put_back = restore(key)
+    on = column.toggle(
+        "Thinking",
+        value=False if put_back else start is not False,  # Streamlit's own default when put back (ui.kept)
+        key=key,
+        help=help,
+    )
+    keep(key)
+    column.caption(caption)
+    return bool(on)
+
+
+__all__ = ["number_in_range", "range_words", "thinking_toggle"]
