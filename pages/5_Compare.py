@@ -26,7 +26,6 @@ from ftlib.model_prompts import thinking_default, thinking_writes, trained_with_
 from ftlib.models import same_model
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
-from ftlib.run_thinking import runs_thinking
 from ftlib.template_input import call_text
 from ftlib.templates import BUILTIN_TEMPLATES, TOOL_TEMPLATES, get_template, has_own_template
 from ftlib.tokenizer_checks import prompt_control_warning
@@ -62,7 +61,7 @@ from ui.fragments import polling_fragment
 from ui.inputs import number_in_range, thinking_toggle
 from ui.kept import default_for, keep, restore
 from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
-from ui.prompt_input import choose_prompt, read_in, rewritten_said
+from ui.prompt_input import choose_prompt, read_in, rewritten_said, trained_thinking_of
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
 from ui.token_view import skip_link, skip_target
 
@@ -371,7 +370,7 @@ with st.container():
     thinking = None  # nothing given: each template's default
     if switched:
         own = thinking_default(switched[0])
-        trained, first = (None, None) if written_in else runs_thinking(adapters, model_set.tokenizer)
+        trained, first = (None, None) if written_in else trained_thinking_of(adapters, model)
         trained_run = None if trained is None else chosen_runs[first]
         start = own if trained is None else trained
         toggle_key = "compare_thinking" if trained is None else f"compare_thinking_{trained_run}"  # per run

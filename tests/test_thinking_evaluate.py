@@ -235,3 +235,22 @@ def test_a_tokenizer_that_does_not_read_draws_no_toggle_and_no_error(monkeypatch
     C._trained_start.clear()
     info = SimpleNamespace(model="/models/gone", template="tokenizer", template_source="")
     assert C.thinking_choice(None, info, "/runs/gone", ("v",), "r1", "evaluate_thinking_r1") is None
+
+
+def test_compare_reads_a_runs_trained_state_once_per_version_of_its_files(plain_run, thinking_model, monkeypatch):
+    """Compare rendered up to 16 training rows of the run on every rerun to start its toggle; now once per version of
+    the run's files (`ui.prompt_input.trained_thinking_of`)."""
+    from ftlib import run_thinking
+
+    calls = []
+    real = run_thinking.runs_thinking
+    monkeypatch.setattr(run_thinking, "runs_thinking", lambda *a: calls.append(a) or real(*a))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(thinking_model)
+    at.run()
+    at = at.switch_page("pages/5_Compare.py").run()
+    next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([plain_run.id]).run()
+    at.run()
+    at.run()
+    assert not at.exception and next(t for t in at.toggle if t.label == "Thinking").value is False
+    assert len(calls) == 1

@@ -259,6 +259,24 @@ def rewritten_said(row: dict, at: str, tokenizer, templates: list[tuple[str, obj
     )
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _runs_thinking(adapters: tuple[str, ...], model: str, versions: tuple) -> tuple:  # noqa: ARG001 (the key)
+    from ftlib.run_thinking import runs_thinking
+    from ui.common import cached_tokenizer
+
+    return runs_thinking(list(adapters), cached_tokenizer(model))
+
+
+def trained_thinking_of(adapters: tuple[str, ...], model: str) -> tuple:
+    """`run_thinking.runs_thinking` of Compare's chosen runs (their adapter folders) on `model`, once per version of
+    their files (`eval_runs.rows_version`, as Evaluate's toggle keys its own): it renders up to 16 training rows of
+    a run whose template has the switch, on every rerun of the page before."""
+    from ftlib.eval_runs import rows_version
+    from ftlib.rundir import run_folder_of
+
+    return _runs_thinking(tuple(adapters), model, tuple(rows_version(run_folder_of(a)) for a in adapters))
+
+
 __all__ = [
     "SAMPLE_PROMPT",
     "asked",
@@ -267,5 +285,6 @@ __all__ = [
     "first_question",
     "read_in",
     "rewritten_said",
+    "trained_thinking_of",
     "typed_prompt_note",
 ]
