@@ -462,18 +462,18 @@ def added_system_note(
     if not default:
         return (
             f"{who[0].upper()}{who[1:]} adds a system prompt your row does not have, on every row: “{quote(fixed)}”. "
-            "The model reads it (it is not trained), and Compare, Evaluate and generation give it to the model too; "
+            "The model reads it (it is not trained), and sampling and evaluation give it to the model too; "
             "to leave it out, copy the template into a custom one without that text."
         )
     said = f"Your row has no system message; {who} adds this default one: “{quote(default.strip())}”"
     if not fixed:
         return (
-            f"{said}. The model reads it on every such row (it is not trained), and Compare, Evaluate and generation "
+            f"{said}. The model reads it on every such row (it is not trained), and sampling and evaluation "
             "give it to the model too; put a system message in your rows to replace it."
         )
     return (
-        f"{said}, and on every row also “{quote(fixed)}”. The model reads both (they are not trained), and Compare, "
-        "Evaluate and generation give them to the model too; put a system message in your rows to replace the default."
+        f"{said}, and on every row also “{quote(fixed)}”. The model reads both (they are not trained), and sampling "
+        "and evaluation give them to the model too; put a system message in your rows to replace the default."
     )
 
 

@@ -257,12 +257,12 @@ def test_a_dated_system_block_is_named_as_what_generation_shows_too(smol_tokeniz
         assert "Knowledge cutoff: March 2024\nToday: 1 July 2025" in prompt  # the reference: generation writes it
         note = added_system_note(template, turns)
         assert note.startswith("This template adds a system prompt your row does not have, on every row: “Knowledge")
-        assert "Compare, Evaluate and generation give it to the model too" in note
+        assert "sampling and evaluation give it to the model too" in note
     for name in ("chatml", "llama3", "llama31", "mistral", "gemma", "hermes"):  # headers are not a system prompt
         assert template_system_text(get_template(name, smol_tokenizer)) is None, name
     smol = added_system_note(get_template("tokenizer", smol_tokenizer), CHAT)  # SmolLM2's default system message
     assert smol.startswith("Your row has no system message; the model's template adds this default one")
-    assert "Compare, Evaluate and generation give it to the model too" in smol
+    assert "sampling and evaluation give it to the model too" in smol
 
 
 def test_the_tokens_page_says_it_once(model_dirs):
