@@ -223,11 +223,11 @@ def test_skipped_rows_show_their_reasons_whole_with_names_as_code():
     """Helper 151's walk: Evaluate's skipped rows sat in a dataframe whose "why" cell cut the reason at its width and
     showed its `names` with their backticks. The first rows are listed with their reasons wrapped in full, names as
     code; a long list also whole in a dataframe."""
-    why = "its reply starts past the max length (`max_length` 64): nothing of it would be scored, so it is skipped"
+    why = "its reply has no text (its `content` is empty): nothing of it would be scored, so it is skipped"
     at = AppTest.from_function(draw_skipped, args=([(2, why)], {2: "line 3 of chats.jsonl"})).run()
     assert not at.exception, at.exception
     (table,) = [h.proto.body for h in at.get("html")]
-    assert "<code>max_length</code>" in table and "`" not in table and "line 3 of chats.jsonl" in table
+    assert "<code>content</code>" in table and "`" not in table and "line 3 of chats.jsonl" in table
     assert "nothing of it would be scored, so it is skipped" in table and not at.dataframe
     many = [(i, why) for i in range(31)]
     at = AppTest.from_function(draw_skipped, args=(many, None)).run()

@@ -22,7 +22,7 @@ from ftlib import workspace
 from ftlib.errors import UserError, os_error_message, user_message
 from ui import alerts, job_owner, nav
 from ui.fragments import polling_fragment
-from ui.labels import model_box_words
+from ui.labels import model_box_words, skipped_words
 
 job_owner.install()  # a job started in a page ends with its browser session (a closed tab), not before
 
@@ -401,12 +401,15 @@ def skipped_rows(skipped: list[tuple[int, str]], title: str, places: dict[int, s
     """An expander titled `title` listing the test rows an evaluation skipped ((0-based index, why) pairs), counted
     from 1 as on the Data page; nothing when none was. `places`: each row's place in the file by index ("line 9 of
     chats.jsonl", `ui.evaluate_view.places_of`), a `where` column beside its number: said where the rows are listed,
-    not in a caption outside the closed expander (a walk read row numbers there that nothing open showed)."""
+    not in a caption outside the closed expander (a walk read row numbers there that nothing open showed). Each
+    reason in the pages' words, whichever surface kept the result (`ui.labels.skipped_words`: the CLI keeps one
+    too)."""
     if skipped:
         from ui.tables import html_table
 
         rows = [
-            {"test row": i + 1} | ({"where": places.get(i, "")} if places else {}) | {"why": why} for i, why in skipped
+            {"test row": i + 1} | ({"where": places.get(i, "")} if places else {}) | {"why": skipped_words(why)}
+            for i, why in skipped
         ]
         with st.expander(title):
             # The reasons wrapped in full, their `names` as code (a dataframe cell cut them at its width and showed

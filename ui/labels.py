@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit import runtime
 
 from ftlib.config import field_specs
+from ftlib.references import no_reference_fix as cli_no_reference_fix
 from ftlib.templates import BUILTIN_TEMPLATES
 
 TEMPLATE_LABELS = {
@@ -301,6 +302,26 @@ def no_reference_fix(kind: str) -> str:
     return fix + (grpo if kind == "prompt_only" else "")
 
 
+def skipped_words(reason: str) -> str:
+    """Why an evaluation skipped a row (`ftlib.evaluate`'s, `ftlib.reward_eval`'s) as the pages say it, whichever
+    surface kept the result: `python -m ftlib evaluate RUN` keeps it for the Evaluate page in the CLI's words. The
+    CLI's way on from a row without a reference answer (`ftlib.references.no_reference_fix`) becomes the page's
+    (`no_reference_fix`), and the CLI's flags the boxes (`in_form_words`); a reason in the page's words stays as it is.
+
+    >>> from ftlib.references import NoReference
+    >>> print(skipped_words("reply 2: " + str(NoReference("This text row has no reference answer.", "text"))))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    reply 2: This text row has no reference answer. Evaluate on rows with answers (conversations, preference pairs
+    or good-labelled answers; the CLI's --data FILE), or compare the models' answers on the Compare page.
+    >>> skipped_words(no_reference_fix("prompt_only")) == no_reference_fix("prompt_only")
+    True
+    """
+    # The prompt-only fix first: it is the others' and a sentence more.
+    for kind in ("prompt_only", "text"):
+        reason = reason.replace(cli_no_reference_fix(kind), no_reference_fix(kind))
+    return in_form_words(reason)
+
+
 # The Train page's way on from rows the chat template cannot render before a start (`ftlib.run_data.RowsRefused`,
 # "{them}": "that row" or "those rows"), given to `preflight`; the CLI's is `--template NAME` (ROWS_REFUSED_FIX there).
 ROWS_REFUSED_FIX = "Fix {them}, or pick another chat template in the **Chat template** box above."
@@ -516,6 +537,7 @@ __all__ = [
     "run_split_fix",
     "set_on_train",
     "setting_label",
+    "skipped_words",
     "source_words",
     "template_label",
     "training_default",

@@ -12,6 +12,7 @@ import html
 import re
 
 CODE = re.compile(r"`([^`<>]+)`")  # a `name` in a cell, after escaping: shown as code, as st.markdown shows it
+BOLD = re.compile(r"\*\*([^*<>]+)\*\*")  # a **box** the pages' words name (`ui.labels.in_form_words`): in bold
 
 CSS = """
 <style>
@@ -28,8 +29,9 @@ CSS = """
 
 def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tuple[str, ...] = ()) -> str:
     """`rows` (dicts with the same keys, in column order) as an HTML table; numbers right-aligned, text wrapped.
-    `code`: the columns of our own words (a skipped row's reason), whose `names` are shown as code; any other cell as
-    it is, backticks included (a model's answer, a prompt: their backticks are their own text)."""
+    `code`: the columns of our own words (a skipped row's reason), whose `names` are shown as code and **boxes** in
+    bold; any other cell as it is, backticks included (a model's answer, a prompt: their backticks are their own
+    text)."""
     if not rows:
         return ""
     widths = widths or {}
@@ -51,7 +53,7 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tup
             # A reason worded for the CLI and the page marks its names as `code`: markdown, which an HTML table does
             # not render (a skipped row's "it has `content`" showed its backticks, helper 151's walk).
             text = html.escape("" if value is None else str(value))
-            text = CODE.sub(r"<code>\1</code>", text) if name in code else text
+            text = BOLD.sub(r"<b>\1</b>", CODE.sub(r"<code>\1</code>", text)) if name in code else text
             cells.append(f"<td{klass}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
