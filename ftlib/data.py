@@ -86,6 +86,7 @@ from ftlib.notices import (
     said_in_a_note,
     with_hint,
 )
+from ftlib.pairs import spacing_only
 from ftlib.readers import (
     TABLE_KINDS,
     DataError,
@@ -512,6 +513,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         notices.append(FieldNotice(scored))  # a pair its own raters scored a tie or the other way round
     if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(both))  # a KTO answer labelled good and bad
+    if FORMAT_KIND[fmt] == "preference" and (spaced := spacing_only(rows, [where(n) for n in numbers])):
+        notices.append(FieldNotice(spaced))  # a pair of one answer written with other spacing: nothing to prefer
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
     if answers and not forced:

@@ -5,6 +5,7 @@
     split_common_prefix(chosen_turns, rejected_turns)      # the turns both open with are the prompt
     split_conversations(chosen_turns, rejected_turns)      # the same, refusing two that part before their answers
     split_text_prefix("Q: Sky?\\nA: Blue.", "Q: Sky?\\nA: Green.")  -> ("Q: Sky?\\nA:", " Blue.", " Green.")
+    spacing_only(rows, places)                             # a warning naming pairs that differ in spacing alone
 
 Each follows TRL's `extract_prompt` (the shared beginning is the prompt), except that plain text is split at the
 start of a word rather than inside one (`split_text_prefix`).
@@ -191,12 +192,48 @@ def split_text_prefix(chosen: str, rejected: str) -> tuple[str, str, str]:
     return chosen[:n], chosen[n:], rejected[n:]
 
 
+def _squeezed(turns: list[dict]) -> list[dict]:
+    """`turns` with every run of whitespace in a text value written as one space, and none at either end."""
+    return [{k: " ".join(v.split()) if isinstance(v, str) else v for k, v in turn.items()} for turn in turns]
+
+
+def spacing_only(rows: list[dict], places: list[str], shown: int = 3) -> str | None:
+    """A warning naming canonical preference rows whose chosen and rejected answers differ only in whitespace
+    (`places`: where each row is in the file, "line 4"); None where none does. DPO and a reward model then learn to
+    prefer one spacing to the other, often a trailing line break an export left. Warned, not refused: spacing can be
+    the point (a code answer's indentation); answers that are the same outright are refused when read (formats.py).
+
+    >>> pair = {"chosen": [{"role": "assistant", "content": "Blue."}]}
+    >>> spacing_only([pair | {"rejected": [{"role": "assistant", "content": "Blue.\\n"}]}], ["line 2"])[:81]
+    "1 pair's chosen and rejected answers differ only in spaces or line breaks: line 2"
+    """
+    found = [
+        place
+        for row, place in zip(rows, places, strict=True)
+        if row.get("chosen") != row.get("rejected")
+        and isinstance(row.get("chosen"), list)
+        and isinstance(row.get("rejected"), list)
+        and _squeezed(row["chosen"]) == _squeezed(row["rejected"])
+    ]
+    if not found:
+        return None
+    more = f"; and {len(found) - shown} more" if len(found) > shown else ""
+    whose = "pair's" if len(found) == 1 else "pairs'"
+    return (
+        f"{len(found)} {whose} chosen and rejected answers differ only in spaces or line breaks: "
+        f"{'; '.join(found[:shown])}{more}. Training would prefer one spacing to the other, not one answer to the "
+        "other (often a space or line break an export left at the end). Write a rejected answer that differs in what "
+        "it says, or leave such rows out."
+    )
+
+
 __all__ = [
     "is_transcript",
     "parse_transcript",
     "split_common_prefix",
     "split_conversations",
     "split_text_prefix",
+    "spacing_only",
     "split_transcripts",
     "system_difference",
 ]

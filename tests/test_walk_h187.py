@@ -1,0 +1,51 @@
+"""A cold walk with preference and unpaired data in the shapes published sets use (HH-RLHF transcripts,
+UltraFeedback-binarized rows in JSONL and Parquet, KTO's labelled answers in CSV, pairs whose answers are the same):
+what it found, each pinned here."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib.data import load_bytes
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def _binarized(question: str, good: str, bad: str, **extra) -> dict:
+    """A row as UltraFeedback-binarized writes it: the question as `prompt`, and again inside both conversations."""
+    ask = {"role": "user", "content": question}
+    return {
+        "prompt": question,
+        "chosen": [ask, {"role": "assistant", "content": good}],
+        "rejected": [ask, {"role": "assistant", "content": bad}],
+        **extra,
+    }
+
+
+def test_pairs_whose_answers_differ_only_in_spacing_are_named_and_kept():
+    """A cold walk: a pair whose chosen and rejected answers differed only by a trailing line break (or a doubled
+    space) was trained without a word, while the same pair as an HH-RLHF transcript is refused as "the same": DPO then
+    learns to prefer one spacing to another. Named by line in one warning; kept, as spacing can be the point (code)."""
+    rows = [
+        _binarized("How long should I steep green tea?", "About two minutes.", "Ten minutes in boiling water."),
+        _binarized("What is a haiku?", "A short poem of three lines.", "A short poem of three lines.\n"),  # line 2
+        {
+            "prompt": "How do I tune a guitar?",
+            "chosen": "Match each string at the fifth fret.",
+            "rejected": "Match each string at the fifth  fret. ",
+        },  # line 3: a doubled space and a trailing one
+        _binarized("Sort a list in Python?", "Use sorted(xs).", "use sorted(xs)."),  # a letter's case: a real change
+    ]
+    loaded = load_bytes(_jsonl(rows), "pairs.jsonl")
+    assert not loaded.errors and len(loaded.rows) == 4  # kept: a spacing preference can be meant
+    (said,) = [n for n in loaded.notices if "spacing" in n.message]
+    assert not said.note  # a warning, not a note
+    assert said.message.startswith(
+        "2 pairs' chosen and rejected answers differ only in spaces or line breaks: line 2; line 3."
+    )
+    assert "line 4" not in said.message and "line 1" not in said.message
+    assert "Write a rejected answer that differs in what it says, or leave such rows out" in said.message
+    clean = load_bytes(_jsonl(rows[:1] + rows[3:]), "pairs.jsonl")
+    assert not [n for n in clean.notices if "spacing" in n.message]
