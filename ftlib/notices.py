@@ -44,6 +44,7 @@ class FieldNotice:
     note: bool = False
     ignored: bool = False  # a field nothing reads (`file_notices`): past IGNORED_SHOWN of them, said in one line
     about: tuple[str, ...] = ()  # the unread fields a warning names with its own way to use them (a rating column)
+    reason: str = ""  # why nothing reads an ignored field, where more can be said than that (`unread_why`)
 
     def as_dict(self) -> dict:
         # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
@@ -352,6 +353,7 @@ def file_notices(
                 field=name,
                 rows=n,
                 ignored=True,
+                reason=unread_why(name, fmt),
             )
         )
     return notices
@@ -366,14 +368,14 @@ def unread_why(name: str, fmt: str) -> str:
     "it is not read, as a pair's conversations are its `chose"
     """
     if fmt == "preference" and name == "messages":
-        return (
-            "it is not read, as a pair's conversations are its `chosen` and `rejected` (a `messages` beside them "
-            "is often a copy of the chosen one)"
-        )
+        return f"it is not read, as {PAIR_MESSAGES} (a `messages` beside them {A_COPY})"
     if fmt == "preference" and name in SCORE_NAMES:
         return "it is a score, and the studio reads none (a pair trains with `chosen` as the better answer)"
     return ""
 
+
+# Why a preference file's `messages` is not read (UltraFeedback-binarized's copy of the chosen conversation).
+PAIR_MESSAGES, A_COPY = "a pair's conversations are its `chosen` and `rejected`", "is often a copy of the chosen one"
 
 # Ignored fields said one by one: a file of hundreds of varying keys (a review: 700) would otherwise bury the rest.
 IGNORED_SHOWN = 10
@@ -416,7 +418,9 @@ def shown_notices(
         # too (a walk read "map it to `system`" of it, beside the warning saying to map it as the label).
         warned = {name for n in kept for name in n.about}
         names = [n.field or "" for n in ignored if n.field not in warned]
-        return [*kept[:first], *([unused_columns(names, how)] if names else []), *kept[first:]], ""
+        # a pair's `messages` column is not offered `how` (a walk read "map it to `system`" of it): said with why
+        paired = [n.field for n in ignored if n.field == "messages" and n.reason]
+        return [*kept[:first], *([unused_columns(names, how, paired)] if names else []), *kept[first:]], ""
     if len(ignored) <= limit:
         return list(notices), ""
     hidden = {id(n) for n in ignored[limit:]}
@@ -466,9 +470,10 @@ SCORE_NAMES = frozenset(name for pair in SCORE_KEYS for name in pair)
 COLUMNS_NAMED = 20
 
 
-def unused_columns(names: list[str], how: str) -> FieldNotice:
+def unused_columns(names: list[str], how: str, paired: list[str] | None = None) -> FieldNotice:
     """One neutral note naming a table's columns nothing reads (`names`, the file's own; "" is the header's column
-    with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set.
+    with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set. `paired`: those of
+    `names` that are a preference table's `messages`, said apart with why (`PAIR_MESSAGES`) and offered no `how`.
 
     >>> unused_columns(["Ticket ID", "", "Created"], "map one above to use it").message
     'Not used: Ticket ID, (the column with no name), Created (map one above to use it).'
@@ -482,7 +487,8 @@ def unused_columns(names: list[str], how: str) -> FieldNotice:
     scores = [name for name in names if name in SCORE_NAMES]
     # A key inside a column's turns (Parquet's `messages[].name`) is no column: a mapping cannot take it either.
     inner = [name for name in names if "[]." in name]
-    kept = [name for name in names if name not in SCORE_NAMES and name not in inner]
+    paired = [name for name in paired or () if name in names]
+    kept = [name for name in names if name not in SCORE_NAMES and name not in inner and name not in paired]
     said = [name if name.strip() else "(the column with no name)" for name in kept]
     listed = ", ".join(said[:COLUMNS_NAMED])
     if len(said) > COLUMNS_NAMED:
@@ -492,6 +498,10 @@ def unused_columns(names: list[str], how: str) -> FieldNotice:
         message += (
             f"{' ' if message else ''}Not read: {', '.join(scores)} (scores: the studio reads none, and no field "
             "of the mapping takes one; each pair trains with `chosen` as the better answer)."
+        )
+    if paired:
+        message += (
+            f"{' ' if message else ''}Not read: {', '.join(paired)} ({PAIR_MESSAGES}; a column beside them {A_COPY})."
         )
     if inner:
         message += (

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
-from ftlib.data import load_bytes
+import pandas as pd
+
+from ftlib.data import load_bytes, load_file
+from ftlib.notices import shown_notices
 
 
 def _jsonl(rows: list[dict]) -> bytes:
@@ -49,3 +52,34 @@ def test_pairs_whose_answers_differ_only_in_spacing_are_named_and_kept():
     assert "Write a rejected answer that differs in what it says, or leave such rows out" in said.message
     clean = load_bytes(_jsonl(rows[:1] + rows[3:]), "pairs.jsonl")
     assert not [n for n in clean.notices if "spacing" in n.message]
+
+
+def test_a_parquet_ultrafeedback_tables_messages_column_is_not_offered_as_the_system_prompt(tmp_path):
+    """A cold walk: the Parquet copy of UltraFeedback-binarized rows said "Not used: prompt_id, messages (to use one,
+    map it to `system` under Field mapping above)": the `messages` column, a copy of the chosen conversation, offered
+    as the system prompt. Its JSONL copy says why it is not read; the table now says so too, and offers the mapping
+    only for the other column."""
+    rows = [
+        _binarized(
+            "What is a budget?",
+            "A plan for spending and saving.",
+            "A small bird.",
+            prompt_id="a1",
+            messages=[{"role": "user", "content": "What is a budget?"}],
+        ),
+        _binarized(
+            "Why do leaves turn?",
+            "Chlorophyll breaks down.",
+            "Paint.",
+            prompt_id="a2",
+            messages=[{"role": "user", "content": "Why do leaves turn?"}],
+        ),
+    ]
+    path = tmp_path / "ultra.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    loaded = load_file(path)
+    assert loaded.format == "preference" and len(loaded.rows) == 2
+    notices, _ = shown_notices(loaded.notices, table=True, how="to use one, map it to `system` under Field mapping")
+    (unused,) = [n.message for n in notices if n.ignored]
+    assert unused.startswith("Not used: prompt_id (to use one, map it to `system` under Field mapping).")
+    assert "Not read: messages (a pair's conversations are its `chosen` and `rejected`" in unused
