@@ -29,6 +29,7 @@ import csv
 from pathlib import Path
 
 from ftlib.csv_dialect import SNIFF_CHARS, excel_hint, sniff_delimiter
+from ftlib.data_budget import opened_bound
 from ftlib.file_bytes import _compression, check_path, check_text, file_kind, opened, read_path, shown_name
 from ftlib.readers import TABLE_KINDS, DataError, parquet_columns, table_columns
 
@@ -53,7 +54,7 @@ class FileStart:
             self._data = self._file.read(HEAD_BYTES)
             self.at_end = len(self._data) < HEAD_BYTES  # every byte of the file has been read
             if _compression(self._data[:8]) is not None:  # what it holds is known only once opened whole
-                self._data, self.name = opened(self.whole(), self.name)
+                self._data, self.name = opened(self.whole(), self.name, opened_bound())
             try:
                 self.kind = file_kind(self.name, self._data)
             except DataError:

@@ -45,7 +45,7 @@ from ftlib.blank_values import blank_values, row_noun
 from ftlib.call_rows import call_records, maps_a_column, written_map
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
 from ftlib.column_peek import FileStart, peek_columns
-from ftlib.data_budget import check_budget
+from ftlib.data_budget import check_budget, opened_bound
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import check_path, opened
@@ -333,7 +333,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         from ftlib.fields import did_you_mean  # `--format mesages`
 
         raise DataError(f"Unknown format '{fmt}'.{did_you_mean([fmt], FORMATS)} Choose one of: {', '.join(FORMATS)}.")
-    data, filename = opened(data, filename)
+    data, filename = opened(data, filename, opened_bound())
     if _BLANK.fullmatch(data):  # not data.strip(): a copy of the file
         raise DataError(f"{filename} is empty. Choose a file with at least one row.")
     kind = file_kind(filename, data)

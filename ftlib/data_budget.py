@@ -8,7 +8,8 @@ input at scale": 94 MiB -> 1,086 MiB), and a row costs about 2.5 KB however litt
 of one small row repeated 1,000,000 times, dictionary-encoded, read to 2.4 GB: a shared-server review). The estimate
 is the larger of the two, so a file of few long rows and one of many tiny rows are both weighed.
 
-Not known here: reading the file (readers.py), the archive bound on decompressed bytes (file_bytes.MAX_OPENED).
+A compressed file is opened no further than a plain file would be read (`opened_bound`, given to `file_bytes.opened`).
+Not known here: reading the file (readers.py), the archive's own bound on decompressed bytes (file_bytes.MAX_OPENED).
 """
 
 from __future__ import annotations
@@ -53,6 +54,19 @@ def check_budget(rows: int, size: int, name: str) -> None:
         )
 
 
+def opened_bound() -> tuple[int, str]:
+    """(bytes, why in words) of the most a compressed file may hold once opened (`file_bytes.opened`'s `bound`): as
+    much as a plain file `check_budget` lets be read. It weighs the opened bytes too, but only once they are all in
+    memory: a 7 MB .jsonl.gz of 2 GiB was opened whole, 4.0 GiB at the peak, to be refused then; decompressing now
+    stops past this bound (1.1 GiB at the peak, with 23.5 GiB of memory)."""
+    have = memory_bytes()
+    fits = have // 2 // BYTES_FACTOR  # check_budget's bound on a file's bytes
+    return fits, (
+        f"{_size(fits)} once decompressed: read, it would take more than half of this machine's {_size(have)} of "
+        "memory, which its other sessions and runs share"
+    )
+
+
 def _size(n: int) -> str:
     """Bytes in GiB, or MiB below one GiB, or KiB below one MiB.
 
@@ -65,4 +79,4 @@ def _size(n: int) -> str:
     return f"{n / 1024:.1f} KiB"
 
 
-__all__ = ["BYTES_FACTOR", "ROW_BYTES", "check_budget", "estimate", "memory_bytes"]
+__all__ = ["BYTES_FACTOR", "ROW_BYTES", "check_budget", "estimate", "memory_bytes", "opened_bound"]

@@ -6,9 +6,10 @@
     text = decode_text(data, name)           # UTF-8 (BOMs dropped); UTF-16/32, Latin-1 and binary refused with the fix
 
 A compressed file (gzip, bzip2, xz, zstd, or a zip archive of one file: dataset hubs publish `.jsonl.gz`) is read
-as the file it holds, bounded by `MAX_OPENED` so an archive that expands without end is refused rather than filling
-the memory. `shown_name` is the name messages use: an upload's name as its user knows it, not the name it is stored
-under. Not known here: records and rows (readers.py).
+as the file it holds, bounded by `MAX_OPENED` (or less, as far as the memory lets a plain file be read:
+`data_budget.opened_bound`) so an archive that expands without end is refused rather than filling the memory.
+`shown_name` is the name messages use: an upload's name as its user knows it, not the name it is stored under. Not
+known here: records and rows (readers.py).
 """
 
 from __future__ import annotations
@@ -102,14 +103,16 @@ def _compression(data: bytes) -> tuple[str, str, str] | None:
     return next((found for magic, found in _COMPRESSED.items() if data.startswith(magic)), None)
 
 
-def opened(data: bytes, name: str) -> tuple[bytes, str]:
+def opened(data: bytes, name: str, bound: tuple[int, str] | None = None) -> tuple[bytes, str]:
     """The bytes of the file a compressed file holds and that file's name; (`data`, `name`) for any other file.
 
     gzip, bzip2, xz and zstd hold one file, which keeps the name (`file_kind` reads `rows.jsonl.gz` as JSONL); a
     zip archive must hold exactly one file, named as a path inside the archive (`faq.zip/data/faq.csv`).
     Spreadsheets (.xlsx, .ods: zip files inside) are left as they are, for `file_kind` to refuse with the fix.
     Raises DataError for a zip of several files or none (naming them), a damaged or cut-short file, a tar archive, a
-    file compressed twice, and more than MAX_OPENED bytes once opened.
+    file compressed twice, and more bytes once opened than MAX_OPENED or `bound` allow, found while decompressing:
+    the archive is not opened further. `bound`: (the most bytes, why in words: "1.0 GiB once decompressed: ...") as
+    `data_budget.opened_bound` gives them, what this machine's memory lets a plain file be (its callers pass it).
 
     >>> import gzip
     >>> opened(gzip.compress(b'{"text": "hi"}\\n'), "rows.jsonl.gz")
@@ -119,11 +122,16 @@ def opened(data: bytes, name: str) -> tuple[bytes, str]:
     if found is None or Path(name).suffix.lower() in _SHEETS:
         return data, name
     what, suffix, tool = found
+    limit, why = (
+        bound
+        if bound and bound[0] < MAX_OPENED
+        else (MAX_OPENED, f"{MAX_OPENED >> 30} GiB once decompressed, more than the studio reads from one file")
+    )
     try:
         if what == "zip":
-            data, inner = _one_zip_member(data, name)
+            data, inner = _one_zip_member(data, name, limit)
         else:
-            inner, data = name, _decompressor(what)(data)
+            inner, data = name, _decompressor(what, limit)(data)
     except DataError:
         raise
     except Exception as exc:  # each library's own error for damaged data (zlib.error, EOFError, LZMAError, ...)
@@ -131,10 +139,10 @@ def opened(data: bytes, name: str) -> tuple[bytes, str]:
             f"{name} is {what}-compressed but cannot be decompressed ({type(exc).__name__}: {exc}): it is damaged or "
             f"cut short. Download or copy it again (`{tool} -t {name}` tests it)."
         ) from None
-    if len(data) > MAX_OPENED:
+    if len(data) > limit:
         raise DataError(
-            f"{name} holds more than {MAX_OPENED >> 30} GiB once decompressed, more than the studio reads from one "
-            f"file. Decompress it (`{tool} {name}`) and split it into smaller files (`split -l 100000`)."
+            f"{name} holds more than {why}. Decompress it (`{tool} {name}`) and split it into smaller files "
+            "(`split -l 100000`)."
         )
     if data[257:262] == b"ustar":  # the mark of a tar archive, at this offset in its first header
         raise DataError(
@@ -146,8 +154,8 @@ def opened(data: bytes, name: str) -> tuple[bytes, str]:
     return data, inner
 
 
-def _decompressor(what: str):
-    """A function of compressed bytes to at most MAX_OPENED + 1 decompressed bytes (one more says "too many")."""
+def _decompressor(what: str, limit: int):
+    """A function of compressed bytes to at most `limit` + 1 decompressed bytes (one more says "too many")."""
     import bz2
     import gzip
     import io
@@ -162,18 +170,18 @@ def _decompressor(what: str):
         "zstd": lambda f: zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True),
     }[what]
 
-    def read(data: bytes) -> bytes:
+    def read(data: bytes) -> bytes | bytearray:
         out = bytearray()  # in chunks: a stream's read(n) may return fewer bytes than asked before its end
         with opener(io.BytesIO(data)) as stream:
-            while len(out) <= MAX_OPENED and (chunk := stream.read(min(64 << 20, MAX_OPENED + 1 - len(out)))):
+            while len(out) <= limit and (chunk := stream.read(min(64 << 20, limit + 1 - len(out)))):
                 out += chunk
-        return bytes(out)
+        return out if len(out) > limit else bytes(out)  # refused by its length: no copy of what was read
 
     return read
 
 
-def _one_zip_member(data: bytes, name: str) -> tuple[bytes, str]:
-    """The bytes and name of the one file a zip archive holds; DataError for none or several."""
+def _one_zip_member(data: bytes, name: str, limit: int) -> tuple[bytes, str]:
+    """The bytes (at most `limit` + 1) and name of the one file a zip archive holds; DataError for none or several."""
     import io
     import zipfile
 
@@ -189,7 +197,7 @@ def _one_zip_member(data: bytes, name: str) -> tuple[bytes, str]:
                 f"{name}`) and choose one {SUPPORTED} file."
             )
         with archive.open(members[0]) as member:
-            return member.read(MAX_OPENED + 1), f"{name}/{members[0].filename}"
+            return member.read(limit + 1), f"{name}/{members[0].filename}"
 
 
 def file_kind(name: str, data: bytes) -> str:

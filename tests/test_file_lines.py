@@ -111,7 +111,7 @@ def test_load_file_lets_go_of_the_bytes_before_converting_rows(tmp_path, monkeyp
     read, held, seen = data_module.read_path, [], []
     monkeypatch.setattr(data_module, "read_path", lambda p: (held.append(read(p)[0]) or held[-1], p))
     opened = data_module.opened
-    monkeypatch.setattr(data_module, "opened", lambda d, n: (found := opened(d, n), held.append(found[0]))[0])
+    monkeypatch.setattr(data_module, "opened", lambda d, n, b: (found := opened(d, n, b), held.append(found[0]))[0])
     api_records = data_module.api_records
     counts = lambda: [sys.getrefcount(b) for b in held]  # noqa: E731
     monkeypatch.setattr(data_module, "api_records", lambda raw: (seen.extend(counts()), api_records(raw))[1])

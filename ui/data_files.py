@@ -26,6 +26,11 @@ from ui.common import user_errors
 from ui.kept import keep, restore
 
 FILE_TYPES = ["jsonl", "ndjson", "json", "csv", "tsv", "parquet", "pq", "gz", "bz2", "xz", "zst", "zip"]
+UPLOAD_HELP = (
+    "Compressed files too: a `.gz`, `.bz2`, `.xz` or `.zst` file (`train.jsonl.gz`) is read as the file it holds, "
+    "its kind from the name before the compression's suffix, and so is a `.zip` of one file. Files over the upload "
+    "limit: use **Local path** instead."
+)
 NONE = "(none)"  # a box's choice of nothing: no earlier upload, a field mapped to no column
 # What the Data page does with the file an upload box has open (`upload_source`'s prefix).
 SAVED_FROM = {
@@ -187,9 +192,7 @@ def upload_source(prefix: str, label: str) -> tuple[str, str] | None:
     # A file box cannot be given a file back: after another page, the stored upload is reopened below instead.
     box, earlier_key = f"{prefix}_upload", f"{prefix}_earlier"
     dropped = box not in st.session_state
-    upload = st.file_uploader(
-        label, type=FILE_TYPES, key=box, help="Files over the upload limit: use **Local path** instead."
-    )
+    upload = st.file_uploader(label, type=FILE_TYPES, key=box, help=UPLOAD_HELP)
     if upload is not None:
         marker = (upload.name, upload.size, getattr(upload, "file_id", ""))
         if st.session_state.get(f"{prefix}_upload_marker") != marker:
