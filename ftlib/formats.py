@@ -271,7 +271,10 @@ def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
         # "[]" is an answer too (no tool to call), and so is the JSON of a message from another role than the field's
         one = isinstance(parsed, dict)
         if parsed == [] or not looks_like_turns(parsed) or one and _role_of(parsed) != role:
-            return [{"role": role, "content": text(value, f"the '{field}' field")}]
+            said = text(value, f"the '{field}' field")
+            # the answer to a transcript ending "Assistant:" (Dahoas' HH copies: " answer"), stripped as its turns are
+            said = said.strip() or said if role == "assistant" and is_transcript(rec.data.get("prompt")) else said
+            return [{"role": role, "content": said}]
         if one and not rec.table:  # the JSON text of one message of the field's role: perhaps that JSON is meant
             _note(rec, JSON_TURN_NOTE.format(field=field))
         value = parsed

@@ -83,3 +83,28 @@ def test_a_parquet_ultrafeedback_tables_messages_column_is_not_offered_as_the_sy
     (unused,) = [n.message for n in notices if n.ignored]
     assert unused.startswith("Not used: prompt_id (to use one, map it to `system` under Field mapping).")
     assert "Not read: messages (a pair's conversations are its `chosen` and `rejected`" in unused
+
+
+def test_an_answer_after_a_transcript_prompt_ending_assistant_is_read_without_the_space_that_joined_them():
+    """A cold walk: HH-RLHF as Dahoas' copies publish it (`prompt` a transcript ending "Assistant:", each answer
+    starting with the space that follows it) read the prompt as chat turns but kept that space: the Tokens view
+    showed " Give" trained first in every answer, so the model learns to open each reply with a space. The turns of
+    a transcript are read stripped; so is the answer that ends one, for pairs, KTO's labelled answers and SFT."""
+    prompt = "\n\nHuman: How do I keep basil alive?\n\nAssistant:"
+    pairs = load_bytes(
+        _jsonl([{"prompt": prompt, "chosen": " Give it six hours of sun.", "rejected": " Basil is a plant."}]),
+        "hh.jsonl",
+    )
+    (row,) = pairs.rows
+    assert row["prompt"] == [{"role": "user", "content": "How do I keep basil alive?"}]
+    assert row["chosen"] == [{"role": "assistant", "content": "Give it six hours of sun."}]
+    assert row["rejected"] == [{"role": "assistant", "content": "Basil is a plant."}]
+    labelled = load_bytes(
+        _jsonl([{"prompt": prompt, "completion": " Basil is a plant.", "label": False}]), "kto.jsonl"
+    )
+    assert labelled.rows[0]["completion"] == [{"role": "assistant", "content": "Basil is a plant."}]
+    sft = load_bytes(_jsonl([{"prompt": prompt, "completion": " Give it sun.\n"}]), "sft.jsonl")
+    assert sft.rows[0]["messages"][-1] == {"role": "assistant", "content": "Give it sun."}
+    # a prompt of plain text keeps its answer as written: its space may be meant (a text the answer continues)
+    plain = load_bytes(_jsonl([{"prompt": "Sky colour?", "chosen": " Blue.", "rejected": " Green."}]), "p.jsonl")
+    assert plain.rows[0]["chosen"] == [{"role": "assistant", "content": " Blue."}]
