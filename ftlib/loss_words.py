@@ -101,10 +101,13 @@ def evaluate_measured_over(
     return said
 
 
-def reward_margin_note(beta: float, margin: float) -> str:
+def reward_margin_note(
+    beta: float, margin: float, trl: str = "trl_reward_margin", ours: str = "mean_reward_margin"
+) -> str:
     """How `evaluate`'s two margins of a DPO/KTO run relate: `margin` (its `mean_reward_margin`, nats) is the
     log-ratio margin; TRL's rewards/margins (`trl_reward_margin`, what training logged) is `beta` x it. Both to the
     4 decimals `evaluate` prints them with: a margin early in training (0.0047) read "0.1 x 0.00 = 0.00" beside them.
+    `trl`, `ours`: the two as the output names them (their --json keys by default; the text's words otherwise).
 
     >>> reward_margin_note(0.1, 67.77)
     "trl_reward_margin is beta x mean_reward_margin (0.1 x 67.7700 = 6.7770): mean_reward_margin is how much more \
@@ -112,8 +115,8 @@ tuning raised each pair's chosen answer's log-probability than its rejected one'
 summed over each answer's tokens); TRL's rewards/margins, which training logged, is it times beta."
     """
     return (
-        f"trl_reward_margin is beta x mean_reward_margin ({beta:g} x {margin:.4f} = {beta * margin:.4f}): "
-        "mean_reward_margin is how much more tuning raised each pair's chosen answer's log-probability than its "
+        f"{trl} is beta x {ours} ({beta:g} x {margin:.4f} = {beta * margin:.4f}): "
+        f"{ours} is how much more tuning raised each pair's chosen answer's log-probability than its "
         "rejected one's, against the base model (nats, summed over each answer's tokens); TRL's rewards/margins, "
         "which training logged, is it times beta."
     )

@@ -32,7 +32,7 @@ def test_evaluate_says_a_bfd_split_runs_longer_rows_were_scored_in_the_pieces_tr
     note = next(line for line in out.splitlines() if "longer than the run's max length" in line)
     assert note.startswith("note: Row 1 was longer than the run's max length (64 tokens) and was scored in pieces")
     assert "never trained" not in note and "first 64 tokens only" not in note, note
-    assert "cut_rows: 0" in out and "split_rows: 1" in out
+    assert "rows cut at the run's max length: 0" in out and "rows scored in pieces of the run's max length: 1" in out
     json.loads(cli(capsys, "evaluate", run.id, "--json")[0])  # kept: the page shows it at its boxes' defaults
     at = open_page(varied_dir)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])

@@ -266,7 +266,7 @@ def test_evaluate_text_leaves_out_what_is_not_known(capsys, varied_dir, adapter_
     make_run("walk-one", config, adapter=adapter_template)
     assert main(["evaluate", "walk-one", "--max-new-tokens", "2"]) == 0
     out = capsys.readouterr().out
-    assert "row_change_verdict: too few rows to tell" in out and ": None" not in out, out
+    assert "how sure: " in out and "too few rows to tell" in out and ": None" not in out, out
     assert main(["evaluate", "walk-one", "--max-new-tokens", "2", "--json"]) == 0
     agg = json.loads(capsys.readouterr().out)
     assert agg["row_change_low"] is None and agg["row_change_high"] is None

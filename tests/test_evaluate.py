@@ -352,7 +352,7 @@ def test_references_are_cut_at_the_runs_max_length_as_training_cut_its_rows(
     _report(SimpleNamespace(json=False, csv=None), result, "m", "tokenizer")
     out = capsys.readouterr().out
     assert f"note: Rows 2, 4 were scored on the first {max_length} tokens only: the run's max length" in out
-    assert "cut_rows: 2" in out
+    assert "rows cut at the run's max length: 2" in out
     pair = next(r for r in result.rows if r.index == 3)
     rejected = E.encode_reference(rows[3]["prompt"] + rows[3]["rejected"], tok)
     assert len(rejected.input_ids) > max_length

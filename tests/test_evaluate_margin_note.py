@@ -31,8 +31,9 @@ def test_a_dpo_evaluate_gives_trls_margin_beside_its_own_and_says_how_they_relat
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2"]) == 0
     out = capsys.readouterr().out
     printed = dict(ln.split(": ", 1) for ln in out.splitlines() if ": " in ln and not ln.startswith("note"))
-    margin, trl = printed["mean_reward_margin"], printed["trl_reward_margin"]  # the note's numbers, as printed
-    assert f"note: trl_reward_margin is beta x mean_reward_margin (0.25 x {margin} = {trl}): " in out
+    margin = printed["mean reward margin (nats)"]  # the note's numbers, as printed
+    trl = printed["TRL's reward margin (beta x the mean reward margin)"]
+    assert f"note: TRL's reward margin is beta x the mean reward margin (0.25 x {margin} = {trl}): " in out
     assert "TRL's rewards/margins, which training logged, is it times beta." in out and "page" not in out, out
     # With --json, stdout stays one JSON object: the note goes to stderr.
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2", "--json"]) == 0
@@ -50,4 +51,4 @@ def test_a_run_without_beta_prints_no_margin_note(capsys, varied_dir, adapter_te
     )
     run = make_run("run-lora-plain", {"model": str(varied_dir), "dataset": "plain-chats"}, adapter=adapter_template)
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2"]) == 0
-    assert "trl_reward_margin" not in capsys.readouterr().out
+    assert "TRL's reward margin" not in capsys.readouterr().out

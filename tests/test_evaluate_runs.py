@@ -205,7 +205,7 @@ def test_kto_rows_labelled_good_are_references_and_bad_ones_are_left_out_with_th
     make_run("kto-run", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=adapter_template)
     code, out, err = cli(capsys, "evaluate", "kto-run", "--max-new-tokens", "2")
     assert code == 0, err
-    assert "rows: 2\n" in out and "skipped: 2\n" in out
+    assert "rows scored: 2\n" in out and "rows skipped: 2 (why: below)\n" in out
     assert "skipped 2 of 4 test rows (rows 2, 4): Its answer is labelled bad" in out
     code, out, err = cli(capsys, "evaluate", "kto-run", "--max-new-tokens", "2", "--json")
     assert json.loads(out)["skipped"] == 2 and "skipped 2 of 4 test rows (rows 2, 4)" in err  # stdout: JSON only

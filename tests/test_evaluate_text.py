@@ -99,7 +99,7 @@ def test_the_cli_evaluates_a_text_run_on_every_token_of_its_held_out_texts(capsy
     code = main(["evaluate", text_run.id])
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "text_rows: 2\n" in out.out and "no answers are generated" in out.out
+    assert "text rows (scored on every token, not answered): 2\n" in out.out and "no answers are generated" in out.out
 
 
 def test_the_evaluate_page_scores_a_text_run_as_the_cli_does(capsys, text_run, varied_dir):

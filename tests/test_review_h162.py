@@ -57,7 +57,7 @@ def test_evaluate_of_a_kto_run_prints_no_pairs_count_of_zero(varied_dir, adapter
     workspace.save_split("kto", KTO_ROWS, KTO_ROWS)
     make_run("kto-run", {"method": "kto", "model": str(varied_dir), "dataset": "kto"}, adapter=adapter_template)
     code, out, err = cli(capsys, "evaluate", "kto-run", "--max-new-tokens", "2")
-    assert code == 0 and "rows: 2\n" in out, err
+    assert code == 0 and "rows scored: 2\n" in out, err
     assert "pairs:" not in out, out
 
 

@@ -21,7 +21,8 @@ before this was recorded, or a text row), and a `note:` line counts them. `--csv
 How sure the comparison is, as the Evaluate page says it (`ftlib.eval_stats`: the mean per-row loss change with its 95%
 interval, a reward accuracy's Wilson interval, a GRPO run's mean per-prompt reward change with its 95% interval, each
 with a verdict), is printed on `how sure:` lines, or listed under "how_sure" with --json, the numbers among the
-aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`). What each kind of run is measured by:
+aggregates (`row_change_*`, `reward_accuracy_*`, `prompt_change_*`: --json's keys; the text says each figure in words,
+`commands.evaluate_words`). What each kind of run is measured by:
 
     conversations, pairs, KTO rows  base vs tuned loss on each reference answer, and both models' answers
                                     (`ftlib.evaluate`; a KTO row labelled bad is no reference: skipped, and said;
@@ -523,12 +524,10 @@ def _report(
             )
         )
     else:
-        for key, value in agg.items():
-            if value is None or (key, value) == ("pairs", 0):  # "row_change_low: None", "pairs: 0": --json keeps them
-                continue
-            if key == "reward_labels":  # which reward each `base_reward_<name>` is: "function_2" says no more
-                value = "; ".join(f"{name} = {label}" for name, label in value.items())
-            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+        from ftlib.commands.evaluate_words import aggregate_lines
+
+        for line in aggregate_lines(agg):  # in words ("tuned loss"); --json keeps the keys ("tuned_loss")
+            print(line)
         for line in sure:
             print(f"how sure: {line}")
         for line in labels.lines(beta=beta) if labels is not None else []:  # as the Evaluate page says them
@@ -536,7 +535,8 @@ def _report(
     if "trl_reward_margin" in agg:  # the two margins side by side differ by beta (a walk: 67.77 beside 6.78)
         from ftlib.loss_words import reward_margin_note
 
-        note = reward_margin_note(beta, agg["mean_reward_margin"])
+        named = {} if args.json else {"trl": "TRL's reward margin", "ours": "the mean reward margin"}  # as printed
+        note = reward_margin_note(beta, agg["mean_reward_margin"], **named)
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     for note in loss_notes:  # what the loss numbers are of (with --json on stderr: stdout stays one JSON object)
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
