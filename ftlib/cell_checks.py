@@ -9,47 +9,20 @@ one note. data.load_bytes adds both to the file's notices.
     blank_rows(records) -> (the records with a value, the row numbers of the blank ones)
 
 Not here: a cell that is empty (blank_values.py, or the row's error when the field is required), reading the file
-(readers.py).
+(readers.py), which values are placeholders or formulas (cells.cell_kind).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
+from ftlib.cells import PLACEHOLDERS, cell_kind  # what a cell holds; said here
 from ftlib.errors import plural
 from ftlib.notices import FieldNotice
 from ftlib.turn_keys import has_value
 
-# Answers of only these (compared lower-cased, spaces around dropped) stand for "nothing here yet": a sheet's
-# placeholders and its error values (#N/A, #VALUE!), which an export writes as text.
-PLACEHOLDERS = frozenset(
-    (
-        "n/a", "na", "n.a.", "tbd", "tba", "todo", "none", "null", "nil", "nan", "undefined", "-", "--", "?",
-        "#n/a", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "#num!", "#spill!", "#calc!", "#error!",
-    )
-)  # fmt: skip
-# Empty-looking: dashes, dots, underscores, quotes and question marks only ("—", "...", '""', "___").
-_EMPTY_LOOKING = re.compile(r"^[\s\-\u2013\u2014_.?*\"'`]+$")
-# A formula: "=" then a function name, a cell, a bracket or a sign ("=SUM(A1:A3)", "=A1+1", "=-B2"); not "==" or
-# "= 5" (a heading's underline, a sum written out).
-_FORMULA = re.compile(r"^=[A-Za-z_$(+\-]")
 NAMED = 5  # cells a notice lists before "and N more"
-
-
-def cell_kind(value: Any) -> str | None:
-    """'placeholder', 'formula' or None for a cell's value (text only; a number or an empty cell is None).
-
-    >>> [cell_kind(v) for v in ("N/A", " tbd ", "#VALUE!", "—", '=HYPERLINK("http://x","click")', "Eight.", "", 3)]
-    ['placeholder', 'placeholder', 'placeholder', 'placeholder', 'formula', None, None, None]
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.lower() in PLACEHOLDERS or _EMPTY_LOOKING.match(text):
-        return "placeholder"
-    return "formula" if _FORMULA.match(text) else None
 
 
 def _brief(text: str, width: int = 40) -> str:
@@ -90,12 +63,15 @@ def placeholder_cells(
     rows = len({n for n, *_ in found})
     verb = "holds" if len(found) == 1 else "hold"
     those = "that row" if rows == 1 else "those rows"
+    # What the model learns, in the file's own values: "'N/A'" of a `NaN` cell read as a typo (helper 191's walk).
+    shown = list(dict.fromkeys(_brief(value) for _, _, kind, value in found if kind == "placeholder"))[:3]
+    learns = [f"to answer {' or '.join(shown)}"] if shown else []
+    learns += ["to write the formula"] if any(kind == "formula" for _, _, kind, _ in found) else []
     return [
         FieldNotice(
             f"{plural(len(found), what)} {verb} a spreadsheet placeholder or formula, not text ({listed}{more}): "
-            f"{'it is' if len(found) == 1 else 'they are'} trained as written, so the model learns to answer "
-            f"'N/A' or to write the formula. Fill in the real text, or delete {those} from the file, if "
-            "that is not meant.",
+            f"{'it is' if len(found) == 1 else 'they are'} trained as written, so the model learns "
+            f"{' and '.join(learns)}. Fill in the real text, or delete {those} from the file, if that is not meant.",
             field=found[0][1],
             rows=rows,
         )

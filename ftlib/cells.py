@@ -16,6 +16,9 @@ the text), and for turns and tool schemas a None is no value anyway.
 Whether a value is usable as turns or tool schemas (`looks_like_turns`, `looks_like_tools`) is decided here; where
 such a cell is read, and the note that says so, is formats.py's.
 
+Whether a cell holds only a sheet's placeholder (`N/A`, `NaN`, `#N/A`) or a formula is decided here too
+(`cell_kind`): cell_checks.py names such cells of a file, turns.py a `messages` cell holding one.
+
 Not known here: files (readers.py), fields and formats (formats.py).
 """
 
@@ -32,6 +35,35 @@ MAX_CHARS = 1 << 20
 # Python's repr never puts a closing bracket right before an opening one; numpy's print of an array does.
 _NO_COMMA = re.compile(r"[}\])]\s+(?:[{\[]|array\()")
 _FAILURES = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, tokenize.TokenError)
+
+
+# Answers of only these (compared lower-cased, spaces around dropped) stand for "nothing here yet": a sheet's
+# placeholders and its error values (#N/A, #VALUE!), which an export writes as text.
+PLACEHOLDERS = frozenset(
+    (
+        "n/a", "na", "n.a.", "tbd", "tba", "todo", "none", "null", "nil", "nan", "undefined", "-", "--", "?",
+        "#n/a", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "#num!", "#spill!", "#calc!", "#error!",
+    )
+)  # fmt: skip
+# Empty-looking: dashes, dots, underscores, quotes and question marks only ("—", "...", '""', "___").
+_EMPTY_LOOKING = re.compile(r"^[\s\-\u2013\u2014_.?*\"'`]+$")
+# A formula: "=" then a function name, a cell, a bracket or a sign ("=SUM(A1:A3)", "=A1+1", "=-B2"); not "==" or
+# "= 5" (a heading's underline, a sum written out).
+_FORMULA = re.compile(r"^=[A-Za-z_$(+\-]")
+
+
+def cell_kind(value: Any) -> str | None:
+    """'placeholder', 'formula' or None for a cell's value (text only; a number or an empty cell is None).
+
+    >>> [cell_kind(v) for v in ("N/A", " tbd ", "#VALUE!", "—", '=HYPERLINK("http://x","click")', "Eight.", "", 3)]
+    ['placeholder', 'placeholder', 'placeholder', 'placeholder', 'formula', None, None, None]
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.lower() in PLACEHOLDERS or _EMPTY_LOOKING.match(text):
+        return "placeholder"
+    return "formula" if _FORMULA.match(text) else None
 
 
 def looks_written_as_list(value: Any) -> bool:
@@ -157,6 +189,8 @@ def looks_like_pairs(value: Any) -> bool:
 
 __all__ = [
     "MAX_CHARS",
+    "PLACEHOLDERS",
+    "cell_kind",
     "drop_nulls",
     "looks_like_pairs",
     "looks_like_tools",

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ftlib.cells import cell_kind
 from ftlib.json_rows import JSONProblem, parse_json
 from ftlib.label_words import LABEL_WORDS, as_bool  # formats reads as_bool from here
 from ftlib.row_problem import RowProblem  # defined below this module (openai_turns raises it too)
@@ -475,6 +476,11 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         except JSONProblem as exc:
             raise RowProblem(f"'{field}' cannot be read: {exc}") from None
     if not isinstance(value, list):
+        if cell_kind(value) == "placeholder":  # a sheet's empty cell exported as `NaN`, `#N/A`: not "text"
+            raise RowProblem(
+                f"'{field}' holds only `{value.strip()}`, a placeholder for an empty cell, not a conversation: fill "
+                f'in its messages as a list like [{{"role": "user", "content": ...}}], or delete the row'
+            )
         raise RowProblem(
             f'\'{field}\' must be a list of messages like [{{"role": "user", "content": ...}}], '
             f"but it is {kind_name(value)}"
