@@ -42,7 +42,15 @@ from ftlib.splits import rows_in_words
 from ftlib.templates import TEMPLATE_NAMES
 from ui import alerts, alignment_view, nav
 from ui.auth import require_password, who
-from ui.common import active_model, active_split_name, cached_split, cached_tokenizer, split_row_kinds, user_errors
+from ui.common import (
+    active_model,
+    active_split_name,
+    cached_split,
+    cached_tokenizer,
+    no_split_said,
+    split_row_kinds,
+    user_errors,
+)
 from ui.export_view import export_panel
 from ui.form import (
     config_form,
@@ -410,5 +418,5 @@ with new_run_box:
     if split_name:
         new_run(active_model(), split_name)
     else:
-        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.", icon=alerts.INFO)
+        st.info(no_split_said(), icon=alerts.INFO)
         nav.link("data", label="Go to Data", icon="📂")

@@ -488,11 +488,23 @@ def show_download_failure(key: str) -> None:
         st.error(f"The download could not be prepared: {reason}", icon=alerts.ERROR)
 
 
+def no_split_said() -> str:
+    """What a page needing a saved split says without one: the file open on the Data page (`data_open`) named, when
+    one is, since a cold walk (helper 191) had just uploaded its file and was told "No dataset yet"."""
+    opened = st.session_state.get("data_open")
+    if opened:
+        return (
+            f"**{opened}** is open on the **Data** page but not saved as a split yet: press **Save split** there "
+            "(it sets some rows apart for testing), then come back: this page reads the saved split."
+        )
+    return "No dataset yet. Load one on the **Data** page and save a train/test split first."
+
+
 def require_split():
     """(name, train, test, meta) of the active split, or a pointer to the Data page and stop."""
     name = active_split_name()
     if not name:
-        st.info("No dataset yet. Load one on the **Data** page and save a train/test split first.", icon=alerts.INFO)
+        st.info(no_split_said(), icon=alerts.INFO)
         nav.link("data", label="Go to Data", icon="📂")
         st.stop()
     if not (workspace.split_folder(name) / "meta.json").is_file():
