@@ -202,7 +202,7 @@ def test_inspect_gives_the_token_lengths_batch_counts_under_the_template_and_the
         f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
         f"(written with the {lengths['title']} template of `default`); "
         + ("none is longer than --max-length 384" if max_length == 384 else "1 row is longer than --max-length 64 "
-           "(cut in training)")
+           "(line 2; cut in training)")
     ]  # fmt: skip
     if drops:
         assert f"--template hermes writes them (with it the longest row is {hermes['max']} tokens, and " in out

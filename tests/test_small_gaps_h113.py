@@ -127,7 +127,11 @@ def test_inspect_with_a_model_gives_token_lengths_of_rows_without_tool_calls_as_
         "(written with the model's own template of `default`); "
     )
     cut = lengths["truncated"]
-    assert said.endswith("none is longer than --max-length 384" if not cut else "--max-length 24 (cut in training)")
+    assert said.endswith(
+        "none is longer than --max-length 384"
+        if not cut
+        else "--max-length 24 (line 1, line 2, line 3; cut in training)"
+    )
 
 
 def _text_run(name: str, varied_dir, adapter) -> Path:

@@ -45,13 +45,13 @@ def test_raw_texts_cut_rows_name_bfd_split_packing_a_chats_do_not(tmp_path, caps
     assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "16"]) == 0
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
     assert said.endswith(
-        "1 row is longer than --max-length 16 (cut in training; packing with packing_strategy bfd_split keeps every "
-        "token, in pieces)"
+        "1 row is longer than --max-length 16 (line 1; cut in training; packing with packing_strategy bfd_split keeps "
+        "every token, in pieces)"
     ), said
     chat = _write(tmp_path / "chat.jsonl", CHAT * 2)  # a chat's cut reply is not split: no packing way offered
     assert main(["data", "inspect", str(chat), "--model", "default", "--max-length", "16"]) == 0
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
-    assert said.endswith("2 rows are longer than --max-length 16 (cut in training)"), said
+    assert said.endswith("2 rows are longer than --max-length 16 (line 1, line 2; cut in training)"), said
 
 
 def test_the_batches_page_counts_no_split_with_the_train_pages_packing_off(tiny_model_dir):

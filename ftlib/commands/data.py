@@ -61,7 +61,7 @@ def register(sub) -> None:
         "{model, template, drops_tool_calls (null where it could not be checked), row (counted from 1 in the file), "
         "where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths and keeps_lengths "
         "(null where not measured): {template (null for raw text), title, rows, min, median, mean, max, total, "
-        "max_length, truncated (rows longer than --max-length)}.",
+        'max_length, truncated (rows longer than --max-length), cut (where the first 3 of them are: "line 4")}.',
     )
     common(inspect)
     inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
@@ -234,12 +234,12 @@ def _tool_calls_template(result, args) -> dict | None:
     out["drops_tool_calls"] = first is not None
     # The lengths the Data page shows beside this warning, and `batch --template` counts: under the template asked
     # for, and under one that writes the calls where it leaves them out (the lengths a run with the fix would see).
-    out["lengths"] = _lengths(result.rows, tokenizer, template, args.max_length)
+    out["lengths"] = _lengths(result, tokenizer, template, args.max_length)
     if first is None:
         return out
     from ftlib.templates import get_template
 
-    out["keeps_lengths"] = kept = _lengths(result.rows, tokenizer, get_template(keeps, tokenizer), args.max_length)
+    out["keeps_lengths"] = kept = _lengths(result, tokenizer, get_template(keeps, tokenizer), args.max_length)
     row = result.row_numbers[first]
     out |= {"row": row, "where": result.where(row)}
     words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--line {row}", f"--template {keeps}"]
@@ -265,35 +265,41 @@ def _asked_lengths(result, args) -> dict | None:
     from ftlib.models import load_tokenizer
 
     tokenizer = load_tokenizer(args.model)
-    lengths = _lengths(result.rows, tokenizer, chosen_template(args, tokenizer), args.max_length)
+    lengths = _lengths(result, tokenizer, chosen_template(args, tokenizer), args.max_length)
     return lengths | ({"template": None, "title": "raw text, no chat template"} if result.format == "text" else {})
 
 
-def _lengths(rows: list[dict], tokenizer, template, max_length: int) -> dict:
-    """Token lengths of `rows` under the ChatTemplate `template`, as the Data page measures them
+def _lengths(result, tokenizer, template, max_length: int) -> dict:
+    """Token lengths of a LoadResult's rows under the ChatTemplate `template`, as the Data page measures them
     (`data_stats.dataset_stats`: the lengths `tokens.encode_row` gives a run and `batch` counts): {template, rows,
-    min, median, mean, max, total, max_length, truncated (rows longer than `max_length`)}, `title` in words."""
+    min, median, mean, max, total, max_length, truncated (rows longer than `max_length`), cut (where the first 3 of
+    them are: "line 4")}, `title` in words."""
     from functools import partial
     from statistics import fmean, median
 
     from ftlib.data_stats import count_truncated, dataset_stats
     from ftlib.templates import render
 
+    rows = result.rows
     lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
     spread = {"min": min(lengths), "median": median(lengths), "mean": round(fmean(lengths), 1), "max": max(lengths)}
     over = count_truncated(lengths, max_length)[0]
     named = {"template": template.name, "title": template.title, "rows": len(lengths)}
-    return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over}
+    cut = [result.where(n) for n, k in zip(result.row_numbers, lengths, strict=True) if k > max_length][:3]
+    return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over, "cut": cut}
 
 
 def _cut_said(lengths: dict) -> str:
-    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (cut in training)'; raw text
-    (template None) adds what train's cut warning offers documents: bfd_split packing keeps them, in pieces."""
+    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (line 2, line 7, line 9;
+    cut in training)', at most 3 named (`_lengths`' cut) and the rest counted; raw text (template None) adds what
+    train's cut warning offers documents: bfd_split packing keeps them, in pieces."""
     n, limit = lengths["truncated"], lengths["max_length"]
     if not n:
         return f"none is longer than --max-length {limit}"
     way = "; packing with packing_strategy bfd_split keeps every token, in pieces" if not lengths["template"] else ""
-    return f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit} (cut in training{way})"
+    which = ", ".join(lengths["cut"]) + (f" and {n - len(lengths['cut'])} more" if n > len(lengths["cut"]) else "")
+    said = f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit}"
+    return f"{said} ({which}; cut in training{way})"
 
 
 def _lengths_said(lengths: dict, model: str, text: bool = False) -> str:
