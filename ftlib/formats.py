@@ -531,7 +531,7 @@ def _from_preference(rec: Record) -> tuple[dict, list[str]]:
         else:
             prompt = _prompt(rec)
     if not chosen or not rejected or chosen == rejected:
-        raise RowProblem("chosen and rejected are the same, so there is nothing to prefer")
+        raise pairs.same_answers(rec.data)
     _answer_only(chosen, "chosen")
     _answer_only(rejected, "rejected")
     _check_prompt(prompt)

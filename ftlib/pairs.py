@@ -192,6 +192,27 @@ def split_text_prefix(chosen: str, rejected: str) -> tuple[str, str, str]:
     return chosen[:n], chosen[n:], rejected[n:]
 
 
+def same_answers(record: dict) -> RowProblem:
+    """The refusal of a pair `record` whose chosen and rejected answers are the same once read; where the file's two
+    texts differ, only in whitespace around their turns (an HH-RLHF transcript's turns are read stripped), it says so.
+
+    >>> str(same_answers({"chosen": "Hi", "rejected": "Hi"}))
+    'chosen and rejected are the same, so there is nothing to prefer'
+    """
+    chosen, rejected = record.get("chosen"), record.get("rejected")
+    if (
+        isinstance(chosen, str)
+        and isinstance(rejected, str)
+        and chosen != rejected
+        and chosen.split() == rejected.split()
+    ):
+        return RowProblem(
+            "chosen and rejected differ only in the spaces or line breaks around their turns, which are read without "
+            "them, so there is nothing to prefer"
+        )
+    return RowProblem("chosen and rejected are the same, so there is nothing to prefer")
+
+
 def _squeezed(turns: list[dict]) -> list[dict]:
     """`turns` with every run of whitespace in a text value written as one space, and none at either end."""
     return [{k: " ".join(v.split()) if isinstance(v, str) else v for k, v in turn.items()} for turn in turns]
@@ -230,6 +251,7 @@ def spacing_only(rows: list[dict], places: list[str], shown: int = 3) -> str | N
 __all__ = [
     "is_transcript",
     "parse_transcript",
+    "same_answers",
     "split_common_prefix",
     "split_conversations",
     "split_text_prefix",

@@ -108,3 +108,23 @@ def test_an_answer_after_a_transcript_prompt_ending_assistant_is_read_without_th
     # a prompt of plain text keeps its answer as written: its space may be meant (a text the answer continues)
     plain = load_bytes(_jsonl([{"prompt": "Sky colour?", "chosen": " Blue.", "rejected": " Green."}]), "p.jsonl")
     assert plain.rows[0]["chosen"] == [{"role": "assistant", "content": " Blue."}]
+
+
+def test_hh_transcripts_that_differ_only_in_spacing_around_a_turn_are_refused_saying_so():
+    """A cold walk: two HH-RLHF transcripts whose last answers differed only by a trailing space were refused as
+    "chosen and rejected are the same", which they visibly are not; the refusal now says where they differ."""
+    ask = "\n\nHuman: What is a haiku?\n\nAssistant: "
+    rows = [
+        {"chosen": ask + "A short poem of three lines.", "rejected": ask + "A short poem of three lines. "},
+        {"chosen": ask + "A short poem.", "rejected": ask + "A short poem."},  # the same outright
+        {"chosen": ask + "A short poem.", "rejected": ask + "A fish."},
+    ]
+    loaded = load_bytes(_jsonl(rows), "hh.jsonl")
+    assert [(e.row, e.message) for e in loaded.errors] == [
+        (
+            1,
+            "chosen and rejected differ only in the spaces or line breaks around their turns, which are read "
+            "without them, so there is nothing to prefer",
+        ),
+        (2, "chosen and rejected are the same, so there is nothing to prefer"),
+    ]
