@@ -2,7 +2,7 @@
 
     reply_thinking(template, row)               # True / False / None: which generation prompt the row's reply follows
     trained_thinking(run_dir, template)         # the same for a run's first training rows that say
-    runs_thinking(runs, tokenizer)              # (state, run) of the first run whose template has the switch
+    run_start(run, tokenizer)                   # (switch, where it starts, whether the run said it): Compare's
     thinking_start(template, run_dir)           # (where a toggle or `--thinking` starts, whether the run said it)
     start_for(run, tokenizer)                   # where `sample` / `evaluate` start for a run without `--thinking`
 
@@ -23,7 +23,6 @@ Not known here: loading models, decoding (`ftlib.model_prompts`, `ftlib.sampling
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 ROWS_READ = 16  # training rows read at most before a run is said to give no answer (a row without a reply is skipped)
@@ -123,22 +122,23 @@ def trained_thinking(run_dir: Path | str, template) -> bool | None:
     )
 
 
-def runs_thinking(runs: Sequence[Path | str], tokenizer) -> tuple[bool | None, int | None]:
-    """(the `trained_thinking` of the first of `runs` (run folders, or their adapter/ or model/ folders) whose chat
-    template has the switch, its position in `runs`), or (None, None) where none has one. The model's own template is
-    read from `tokenizer`; a raw-text run has none."""
+def run_start(run: Path | str, tokenizer) -> tuple[bool, bool | None, bool]:
+    """(whether the chat template `run` trained with has the switch, where it is asked when no setting is given, as
+    `start_for` reads it, whether that is the run's own trained state rather than the template's default:
+    `thinking_start`) for `run` (a run folder, or its adapter/ or model/ folder); (False, None, False) for a raw-text
+    run or a template without the switch. The model's own template is read from `tokenizer`. Compare asks each run
+    with it under "as each run trained"."""
     from ftlib.modelset import trained_template
     from ftlib.rundir import run_folder_of
     from ftlib.templates import get_template
 
-    for position, run in enumerate(runs):
-        name, source = trained_template(run) or ("tokenizer", "")
-        if name == "text":
-            continue
-        template = get_template(name, tokenizer, source or None)
-        if template.thinking_switch:
-            return trained_thinking(run_folder_of(run), template), position
-    return None, None
+    name, source = trained_template(run) or ("tokenizer", "")
+    if name == "text":
+        return False, None, False
+    template = get_template(name, tokenizer, source or None)
+    if not template.thinking_switch:
+        return False, None, False
+    return (True, *thinking_start(template, run_folder_of(run)))
 
 
 def thinking_start(template, run_dir: Path | str | None = None) -> tuple[bool | None, bool]:
@@ -156,22 +156,17 @@ def start_for(run: Path | str | None, tokenizer, template: str | None = None) ->
     own chat template (`thinking_start`), or where `template` (a name: --template) overrides it, that template's own
     default. None for a raw-text run or a template without the switch (nothing to give). `run`: a run folder or its
     adapter/ or model/ folder, None for the base alone; `tokenizer` reads the model's own template."""
-    from ftlib.modelset import trained_template
-    from ftlib.rundir import run_folder_of
     from ftlib.templates import get_template
 
     if template is not None or run is None:
         return thinking_start(get_template(template or "tokenizer", tokenizer))[0]
-    name, source = trained_template(run) or ("tokenizer", "")
-    if name == "text":
-        return None
-    return thinking_start(get_template(name, tokenizer, source or None), run_folder_of(run))[0]
+    return run_start(run, tokenizer)[1]
 
 
 __all__ = [
     "ROWS_READ",
     "reply_thinking",
-    "runs_thinking",
+    "run_start",
     "start_for",
     "thinking_start",
     "trained_thinking",

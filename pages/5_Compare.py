@@ -52,13 +52,15 @@ from ui.compare_view import (
     next_token_table,
     progress_line,
     setting_header,
+    thinking_asked,
     thinking_caption,
+    thinking_each_said,
     token_html,
     uncertainty_line,
     vocabulary_line,
 )
 from ui.fragments import polling_fragment
-from ui.inputs import number_in_range, thinking_toggle
+from ui.inputs import number_in_range, thinking_setting
 from ui.kept import default_for, keep, restore
 from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said, trained_thinking_of
@@ -110,11 +112,14 @@ def prompt_view(
     shown: dict,
     chosen: bool = False,
     columns: dict | None = None,
+    thinking: dict | None = None,
 ) -> None:
     """What the models read, one folded block per distinct rendering (runs tuned with different chat templates read
-    different text), and the test row's reference answer, its reasoning and tool calls included (`chosen`: a pair's
-    chosen answer); a prompt's row without one: its other fields (`columns`, rows.with_columns), which GRPO's rewards
-    read, shown beside the prompt (`columns_view`)."""
+    different text, and so do models asked with different Thinking settings: `thinking`, each one's by name, None
+    for a template without the switch), and the test row's reference answer, its reasoning and tool calls included
+    (`chosen`: a pair's chosen answer); a prompt's row without one: its other fields (`columns`, rows.with_columns),
+    which GRPO's rewards read, shown beside the prompt (`columns_view`)."""
+    thinking = thinking or {}
     groups: dict[tuple[int, ...], list[str]] = {}
     for name, prompt in prompts.items():
         groups.setdefault(tuple(prompt.ids), []).append(name)
@@ -123,7 +128,8 @@ def prompt_view(
         who = "" if len(groups) == 1 else ": " + ", ".join(shown[n].label if n in shown else n for n in names)
         # The template as Tokens and Train name it ("The model's own template"), not the CLI's `tokenizer`.
         named = template_label(prompt.template)
-        with st.expander(f"What the model sees ({len(prompt.ids)} tokens, chat template: {named}){who}"):
+        setting = {True: ", thinking on", False: ", thinking off"}.get(thinking.get(names[0]), "")
+        with st.expander(f"What the model sees ({len(prompt.ids)} tokens, chat template: {named}{setting}){who}"):
             # st.code drops a text's last line break, and a generation prompt often ends in one or two (Llama-3's
             # header, ChatML's `assistant` line) that the model does read: each is drawn as ↵.
             body = prompt.text.rstrip("\n")
@@ -132,10 +138,17 @@ def prompt_view(
                 st.caption("↵ at the end: the line breaks the prompt ends with, which the model reads too.")
             if reference is not None and i == 0:
                 reference_view(reference, chosen)
-    if len(groups) > 1:
+    firsts = [names[0] for names in groups.values()]
+    by_thinking = len({thinking.get(n) for n in firsts}) > 1
+    if len(groups) > 1 and (not by_thinking or len({prompts[n].template for n in firsts}) > 1):
         st.caption(
             "The chosen runs were trained with different chat templates: each model reads the prompt in the one it "
-            "was trained with, and the base model in the first run's."
+            "was trained with, and the base model in the first run's"
+            + (", with its Thinking setting." if by_thinking else ".")
+        )
+    elif by_thinking:  # one template, the switch given each model its own way (the Thinking choice above)
+        st.caption(
+            "The models are asked with different Thinking settings: each reads the prompt as its setting writes it."
         )
     if reference is None and columns:
         columns_view(columns)
@@ -359,8 +372,10 @@ with st.container():
                 f"prompt. {' and '.join(template_label(t) for t in TOOL_TEMPLATES)} write them.",
                 icon=alerts.WARNING,
             )
-    # A template with a thinking switch (Qwen3's `enable_thinking`): shown only then, starting as the first run with
-    # it trained (`ftlib.run_thinking`), else at the template's own default.
+    # A template with a thinking switch (Qwen3's `enable_thinking`): shown only then. Each model is asked as it
+    # trained unless forced on or off for all: a run by its training rows (`ftlib.run_thinking`), the base at its
+    # template's default; one toggle for all started every model as the first run trained, so a second run trained
+    # the other way was asked in a shape it never saw, and said nowhere.
     with user_errors("Could not render the prompt", in_form_words):
         read_by = [
             get_template(t, model_set.tokenizer) if isinstance(t, str) else t
@@ -370,24 +385,33 @@ with st.container():
     thinking = None  # nothing given: each template's default
     if switched:
         own = thinking_default(switched[0])
-        trained, first = (None, None) if written_in else trained_thinking_of(adapters, model)
-        trained_run = None if trained is None else chosen_runs[first]
-        start = own if trained is None else trained
-        toggle_key = "compare_thinking" if trained is None else f"compare_thinking_{trained_run}"  # per run
+        # The base reads the first template (`read_in`: the first run's, else the model's own or the one picked).
+        starts = {"base": (read_by[0].thinking_switch, thinking_default(read_by[0]), False)}
+        if not written_in:
+            starts |= dict(zip(model_set.tuned, trained_thinking_of(adapters, model), strict=True))
         others = [template_label(t.name) for t in read_by if not t.thinking_switch]
-        shown_runs = choices_by_name(usable, choices, model)  # the run's short label, as the Models box names it
-        said_run = None if trained is None else (trained, getattr(shown_runs.get(trained_run), "label", trained_run))
-        on = thinking_toggle(
-            c3,
-            toggle_key,
-            start,
-            "The chat template's thinking switch, as transformers' `apply_chat_template(..., enable_thinking=...)` "
-            "gives it: off, a reasoning model answers at once.",
-            thinking_caption(thinking_writes(switched[0]), own, others, said_run),
+        # Each run by the short label the Models box shows, in bold: a label has dots and a date of its own.
+        shown_runs = choices_by_name(usable, choices, model)
+        model_labels = {n: f"run **{shown_runs[n].label if n in shown_runs else n}**" for n in model_set.tuned}
+        model_labels["base"] = (
+            f"the base model (**{shown_runs['base'].label}**)" if "base" in shown_runs else "the base model"
         )
-        # Given to every template, at its default too: a second template with the switch may default the other
-        # way (one without it does not read it).
-        thinking = bool(on)
+        mode = thinking_setting(
+            c3,
+            "compare_thinking",
+            {"trained": "As each run trained" if chosen_runs else "The template's default", "on": "On", "off": "Off"},
+            "The chat template's thinking switch, as transformers' `apply_chat_template(..., enable_thinking=...)` "
+            "gives it: off, a reasoning model answers at once. As each run trained: each fine-tuned model is asked "
+            "the way its training rows were written (off where its replies follow the empty reasoning block, as "
+            "`sample` and `evaluate` ask a run without `--thinking`), the base model at its template's default; On "
+            "or Off asks every model so.",
+        )
+        # Given by name, to every model: a second template with the switch may default the other way.
+        thinking = thinking_asked(mode, starts)
+        said = thinking_each_said(mode, starts, thinking, model_labels)
+        c3.caption(thinking_caption(thinking_writes(switched[0]), own, others))
+        if said:  # apart: who is asked how, the line to find at a glance
+            c3.caption(said)
     # A template that takes no system turn, given one: how to leave it out here, and how a built-in template that
     # takes one comes to be used here (a run reads the prompt in the template it trained with).
     typed = st.session_state.get("compare_source", "Type a prompt") == "Type a prompt"
@@ -423,7 +447,8 @@ with st.container():
         rewritten_slot.info(said, icon=alerts.INFO)  # by Evaluate's rule (`references.rewritten_before`)
     prompt_ids = {name: tuple(p.ids) for name, p in prompts.items()}
     columns = picked[0].get("columns") if picked is not None else None  # a prompt's row: what its rewards read
-    prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference, columns)
+    asked = thinking if isinstance(thinking, dict) else None  # each model's Thinking setting, None: no switch
+    prompt_view(prompts, reference, choices_by_name(usable, choices, model), pair_reference, columns, asked)
     # Beside the slider: a long grid on a CPU says so before it starts (a 512-token grid took 4 minutes unannounced).
     # Until a grid of this session measures the speed (decode_rate.MIN_TOKENS), roughly, from the work and this
     # server's earlier grids (or benchmarks).
@@ -463,6 +488,8 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         "models": model_names,
         "shown": [(runs_shown[m].label, runs_shown[m].facts) if m in runs_shown else (m, "") for m in model_names],
         "prompt": messages,
+        # each model's Thinking setting, said in its row's heading ("on"/"off"; None: its template has no switch)
+        "thinking": [{True: "on", False: "off"}.get((thinking or {}).get(m)) for m in model_names],
         "request": request,
         "base": model,  # whose speed the finished grid measures (decode_rate)
         "loops": [i for _, i, _ in M.rows_by_model(model_set, rows)],  # its decoding loops, for its pace
@@ -533,8 +560,10 @@ def grid_view() -> None:
     sampled = labels.get("sampled", [False] * n_set)
     # Each token is a Tab stop (up to 4,096 in a grid): a link before them all goes past the grid (WCAG 2.4.1).
     st.html(skip_link(GRID_END, "the answers' tokens"))
-    for model_name, (name, facts) in zip(labels["models"], labels["shown"], strict=True):
-        st.markdown(f"**{name}**" + (f" · :gray[{facts}]" if facts else ""))  # a full-width line, cells below
+    asked = labels.get("thinking") or [None] * len(labels["models"])  # a grid started before it was recorded: none
+    for model_name, (name, facts), setting in zip(labels["models"], labels["shown"], asked, strict=True):
+        said = f" · thinking {setting}" if setting else ""  # the models may be asked with different settings
+        st.markdown(f"**{name}**" + (f" · :gray[{facts}]" if facts else "") + said)  # a full-width line, cells below
         for col, column_sampled in zip(st.columns(n_set), sampled, strict=True):
             finish = job.finish_reason(i) if job.done else ""
             col.html(token_html(snapshot[i], finish, model=model_name, sampled=column_sampled))

@@ -208,17 +208,22 @@ def test_sample_asks_each_run_as_it_trained(capsys, plain_run):
     assert left_out != prompts("--thinking", "on")  # the template's own default: another prompt, other answers
 
 
-def test_compares_toggle_starts_as_the_first_run_trained(plain_run, thinking_model):
+def test_compare_asks_a_run_as_it_trained(plain_run, thinking_model):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["active_model"] = str(thinking_model)
     at.run()
     at = at.switch_page("pages/5_Compare.py").run()
     next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([plain_run.id]).run()
     assert not at.exception, at.exception
-    assert next(t for t in at.toggle if t.label == "Thinking").value is False
-    assert "Starts off: as run" in " ".join(c.value for c in at.caption)
-    shown = [c.value for c in at.code if "<|im_start|>assistant" in c.value]
-    assert shown and all(c.endswith("<|im_start|>assistant\n<think>\n\n</think>↵↵") for c in shown)
+    assert next(r for r in at.radio if r.label == "Thinking").value == "trained"
+    said = " ".join(c.value for c in at.caption)
+    assert (
+        "Asked with thinking off: run **lora · plain · " in said
+        and "(as it trained: its training replies follow the empty" in said
+    )
+    shown = {e.label: e.code[0].value for e in at.expander if e.label.startswith("What the model sees")}
+    off = [label for label, text in shown.items() if text.endswith("<|im_start|>assistant\n<think>\n\n</think>↵↵")]
+    assert len(off) == 1 and "thinking off" in off[0], shown  # the run; the base at the template's default (on)
 
 
 def test_a_tokenizer_that_does_not_read_draws_no_toggle_and_no_error(monkeypatch):
@@ -243,8 +248,8 @@ def test_compare_reads_a_runs_trained_state_once_per_version_of_its_files(plain_
     from ftlib import run_thinking
 
     calls = []
-    real = run_thinking.runs_thinking
-    monkeypatch.setattr(run_thinking, "runs_thinking", lambda *a: calls.append(a) or real(*a))
+    real = run_thinking.run_start
+    monkeypatch.setattr(run_thinking, "run_start", lambda *a: calls.append(a) or real(*a))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["active_model"] = str(thinking_model)
     at.run()
@@ -252,5 +257,6 @@ def test_compare_reads_a_runs_trained_state_once_per_version_of_its_files(plain_
     next(m for m in at.multiselect if m.label == "Fine-tuned models").set_value([plain_run.id]).run()
     at.run()
     at.run()
-    assert not at.exception and next(t for t in at.toggle if t.label == "Thinking").value is False
+    assert not at.exception and next(r for r in at.radio if r.label == "Thinking").value == "trained"
+    assert "Asked with thinking off: run **lora · plain · " in " ".join(c.value for c in at.caption)
     assert len(calls) == 1

@@ -1,6 +1,6 @@
 """A chat template's thinking switch (Qwen3's `enable_thinking`) when a prompt is rendered for generation: the engine
 agrees with transformers' `apply_chat_template(..., enable_thinking=...)`, `sample --thinking` refuses a template
-without the switch before any model loads, and Compare shows its "Thinking" toggle only for a template with one."""
+without the switch before any model loads, and Compare shows its "Thinking" choice only for a template with one."""
 
 from __future__ import annotations
 
@@ -145,19 +145,20 @@ def open_compare(model: Path) -> AppTest:
     return at.switch_page("pages/5_Compare.py").run()
 
 
-def test_compare_shows_the_thinking_toggle_only_for_a_template_with_the_switch(varied_dir, thinking_model):
+def test_compare_shows_the_thinking_choice_only_for_a_template_with_the_switch(varied_dir, thinking_model):
     at = open_compare(varied_dir)
     assert not at.exception, at.exception
-    assert not [t for t in at.toggle if t.label == "Thinking"]  # SmolLM2's template has no switch
+    assert not [r for r in at.radio if r.label == "Thinking"]  # SmolLM2's template has no switch
 
     at = open_compare(thinking_model)
     assert not at.exception, at.exception
-    toggle = next(t for t in at.toggle if t.label == "Thinking")
-    assert toggle.value  # the template's own default: thinking
+    choice = next(r for r in at.radio if r.label == "Thinking")
+    assert choice.value == "trained"  # no run chosen: the base at the template's own default, thinking
+    assert choice.options == ["The template's default", "On", "Off"]
     said = " ".join(c.value for c in at.caption)
     assert "Off: the chat template writes `<think>\\n\\n</think>\\n\\n` where the answer starts" in said
     assert not any("</think>" in c.value for c in at.code)
-    toggle.set_value(False).run()
+    choice.set_value("off").run()
     assert not at.exception, at.exception
     shown = [c.value for c in at.code if "<|im_start|>assistant" in c.value]
     assert shown and all(c.endswith("<|im_start|>assistant\n<think>\n\n</think>↵↵") for c in shown)

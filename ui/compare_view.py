@@ -508,6 +508,62 @@ def thinking_caption(
     return said
 
 
+# Compare's Thinking choice: each model asked as it trained (a run its trained state, the base its template's
+# default), or every model with the switch asked on, or off.
+THINKING_MODES = ("trained", "on", "off")
+
+
+def thinking_asked(mode: str, starts: dict[str, tuple[bool, bool | None, bool]]) -> dict[str, bool | None]:
+    """The `enable_thinking` each model of a Compare grid is asked with under `mode` (THINKING_MODES), by name: its own
+    start for "trained" (`starts`: `run_thinking.run_start`'s (switch, start, whether the run said it); the base's:
+    its template's default), True or False for all under "on" or "off"; None for a model whose template has no switch
+    (it reads none), or whose start neither its rows nor its template say. `model_prompts.render_prompts` takes it.
+
+    >>> starts = {"base": (True, True, False), "r1": (True, False, True), "r2": (False, None, False)}
+    >>> thinking_asked("trained", starts), thinking_asked("off", starts)
+    ({'base': True, 'r1': False, 'r2': None}, {'base': False, 'r1': False, 'r2': None})
+    """
+    forced = {"on": True, "off": False}.get(mode)
+    return {name: (start[1] if forced is None else forced) if start[0] else None for name, start in starts.items()}
+
+
+def thinking_each_said(
+    mode: str, starts: dict[str, tuple[bool, bool | None, bool]], asked: dict[str, bool | None], labels: dict[str, str]
+) -> str:
+    """Under Compare's Thinking choice: what each model with the switch is asked with (`asked`: `thinking_asked`) and
+    why (`starts`: as `thinking_asked` takes them; `labels`: each model's name as the page says it), grouped by
+    setting; forced on or off, one sentence for all; "" where no model has the switch.
+
+    >>> starts = {"base": (True, True, False), "r1": (True, False, True), "r2": (True, True, True)}
+    >>> said = thinking_each_said("trained", starts, thinking_asked("trained", starts), {"base": "the base model"})
+    >>> print(said.replace("; ", ";\\n").replace(". ", ".\\n"))
+    Asked with thinking on: the base model (the template's default);
+    run r2 (as it trained: its training replies follow the prompt with no empty reasoning block).
+    Asked with thinking off: run r1 (as it trained: its training replies follow the empty reasoning block).
+    """
+    switched = [name for name in asked if starts.get(name, (False,))[0]]
+    if not switched:
+        return ""
+    if mode != "trained":
+        return f"Asked with thinking {mode}, whatever each model trained with."
+
+    def why(name: str) -> str:
+        _, state, said = starts[name]
+        if name == "base":
+            return "the template's default"
+        if not said:  # no training row says (a file with no kept rows, rows without a reply)
+            return "its template's default: its training rows do not say"
+        follows = "the prompt with no empty reasoning block" if state else "the empty reasoning block"
+        return f"as it trained: its training replies follow {follows}"
+
+    groups: dict[str, list[str]] = {}
+    for name in switched:
+        # None: neither its rows nor its template's default say (a template whose prompt is neither on's nor off's)
+        setting = {True: "with thinking on", False: "with thinking off"}.get(asked[name], "as its template has it")
+        groups.setdefault(setting, []).append(f"{labels.get(name) or f'run {name}'} ({why(name)})")
+    return " ".join(f"Asked {setting}: {'; '.join(each)}." for setting, each in groups.items())
+
+
 __all__ = [
     "CSS",
     "PROBABILITY_COLUMNS",
@@ -528,7 +584,10 @@ __all__ = [
     "setting_header",
     "setting_values",
     "shown",
+    "THINKING_MODES",
+    "thinking_asked",
     "thinking_caption",
+    "thinking_each_said",
     "token_html",
     "vocabulary_line",
 ]

@@ -7,6 +7,9 @@ is typed; a value outside the limits is refused with the field named, and the ca
     row = number_in_range(st, "Row", 0, len(rows) - 1, 0, key="tok_row")
     if row is None:
         st.stop()        # the error naming the field is already on the page
+
+And the "Thinking" switch of a chat template (Qwen3's `enable_thinking`): Evaluate's toggle (`thinking_toggle`),
+Compare's choice of as each run trained, on or off (`thinking_setting`).
 """
 
 from __future__ import annotations
@@ -69,4 +72,17 @@ def thinking_toggle(column, key: str, start: bool | None, help: str, caption: st
     return bool(on)
 
 
-__all__ = ["number_in_range", "range_words", "thinking_toggle"]
+def thinking_setting(column, key: str, modes: dict[str, str], help: str) -> str:
+    """Compare's "Thinking" choice (a chat template's `enable_thinking` switch) in `column`, one row of options:
+    `modes` (value -> its words; the first is where it starts), kept across pages under `key` (`ui.kept`; a kept value
+    no longer offered is not put back). Returns the value chosen; the caller says under it what each model is asked
+    with, which depends on it."""
+    from ui.kept import keep, restore
+
+    restore(key, modes)  # put back or not, drawn at index 0, Streamlit's own default (ui.kept)
+    mode = column.radio("Thinking", list(modes), format_func=modes.get, horizontal=True, key=key, help=help)
+    keep(key)
+    return mode
+
+
+__all__ = ["number_in_range", "range_words", "thinking_setting", "thinking_toggle"]

@@ -261,16 +261,18 @@ def rewritten_said(row: dict, at: str, tokenizer, templates: list[tuple[str, obj
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _runs_thinking(adapters: tuple[str, ...], model: str, versions: tuple) -> tuple:  # noqa: ARG001 (the key)
-    from ftlib.run_thinking import runs_thinking
+    from ftlib.run_thinking import run_start
     from ui.common import cached_tokenizer
 
-    return runs_thinking(list(adapters), cached_tokenizer(model))
+    tokenizer = cached_tokenizer(model)
+    return tuple(run_start(adapter, tokenizer) for adapter in adapters)
 
 
-def trained_thinking_of(adapters: tuple[str, ...], model: str) -> tuple:
-    """`run_thinking.runs_thinking` of Compare's chosen runs (their adapter folders) on `model`, once per version of
-    their files (`eval_runs.rows_version`, as Evaluate's toggle keys its own): it renders up to 16 training rows of
-    a run whose template has the switch, on every rerun of the page before."""
+def trained_thinking_of(adapters: tuple[str, ...], model: str) -> tuple[tuple[bool, bool | None, bool], ...]:
+    """`run_thinking.run_start` of each of Compare's chosen runs (their adapter folders) on `model`, in their order:
+    (its template has the switch, where it starts, whether the run said it). Read once per version of their files
+    (`eval_runs.rows_version`, as Evaluate's toggle keys its own): it renders up to 16 training rows of a run whose
+    template has the switch, on every rerun of the page before."""
     from ftlib.eval_runs import rows_version
     from ftlib.rundir import run_folder_of
 
