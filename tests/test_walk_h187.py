@@ -128,3 +128,38 @@ def test_hh_transcripts_that_differ_only_in_spacing_around_a_turn_are_refused_sa
         ),
         (2, "chosen and rejected are the same, so there is nothing to prefer"),
     ]
+
+
+def test_trains_unread_fields_warning_offers_the_mapping_only_for_a_column_a_field_could_take(tmp_path):
+    """A cold walk: `train` and `tokens` of UltraFeedback-binarized rows warned that `prompt_id`, `messages`,
+    `score_chosen` and `score_rejected` are not read, then "If one holds a field, map it with --map COLUMN=FIELD":
+    no field takes a score, and the `messages` copy is no field either (`data inspect` says why of each)."""
+    from types import SimpleNamespace
+
+    from ftlib.commands import unread_warning
+
+    rows = [
+        _binarized(
+            "What is a budget?",
+            "A plan for money.",
+            "A bird.",
+            prompt_id="a1",
+            score_chosen=8,
+            score_rejected=2,
+            messages=[{"role": "user", "content": "What is a budget?"}],
+        ),
+    ]
+    path = tmp_path / "ultra.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    said = unread_warning(load_file(path), SimpleNamespace(file=str(path), fmt=None, map=[]))
+    assert all(f"`{name}` in 1 row" in said for name in ("prompt_id", "messages", "score_chosen", "score_rejected"))
+    assert (
+        f"If `prompt_id` holds a field, map it with --map COLUMN=FIELD; see `python -m ftlib data inspect {path}`"
+        in (said)
+    )
+    assert "If one holds a field" not in said
+    only_scores = [{"prompt": "Q?", "chosen": "A.", "rejected": "B.", "score_chosen": 8, "score_rejected": 2}]
+    said = unread_warning(
+        load_bytes(_jsonl(only_scores), "s.jsonl"), SimpleNamespace(file="s.jsonl", fmt=None, map=[])
+    )
+    assert said.endswith("neither shows nor trains them. See `python -m ftlib data inspect s.jsonl`."), said

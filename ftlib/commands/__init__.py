@@ -384,10 +384,13 @@ def unread_warning(result, args) -> str | None:
     listed = ", ".join(f"`{n.field}` in {plural(n.rows, 'row')}" for n in ignored[:8])
     more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""
     one = len(ignored) == 1
-    # --map takes a column or a row's key; a key inside the turns (`messages[].name`) it cannot take
-    columns = [n for n in ignored if "[]." not in (n.field or "")]
+    # --map takes a column or a row's key; not a key inside the turns (`messages[].name`), nor a field whose reason
+    # says no field takes it (a pair's scores, its `messages` copy: notices.unread_why; a walk read "map one")
+    columns = [n for n in ignored if "[]." not in (n.field or "") and not n.reason]
     hint = "If one holds a field, map it with --map COLUMN=FIELD; " if len(columns) == len(ignored) else ""
-    if columns and not hint:
+    if columns and not hint and any(n.reason for n in ignored):
+        hint = f"If {' or '.join(f'`{n.field}`' for n in columns[:3])} holds a field, map it with --map COLUMN=FIELD; "
+    elif columns and not hint:
         hint = "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be); "
     see = f"{hint}see `{inspect_command(args)}`."
     see = see[0].upper() + see[1:]  # a sentence of its own where no hint comes first
