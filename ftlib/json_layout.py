@@ -75,6 +75,14 @@ def _viewer_rows(value: Any) -> tuple[list, str] | None:
     return [r["row"] for r in items], note
 
 
+def _object_rows(items: list) -> bool:
+    """Whether a list under a key holds rows: objects, at least half of its items. The others (a null, a stray text an
+    exporter wrote) are kept, each refused by its item number as in a bare array: a cold walk's `{"data": [...]}` with
+    one null in it was read as one row of a field `data`, its format not recognised (helper 191)."""
+    objects = sum(isinstance(r, dict) for r in items)
+    return objects > 0 and 2 * objects >= len(items)
+
+
 def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
@@ -99,14 +107,14 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
     if not isinstance(value, dict):
         return [value], None
     lists = {k: v for k, v in value.items() if isinstance(v, list)}
-    wrapped = {k: v for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)}
-    if any(any({"role", "from"} & set(r) for r in v) for v in wrapped.values()):
+    wrapped = {k: v for k, v in lists.items() if _object_rows(v)}
+    if any(any(isinstance(r, dict) and {"role", "from"} & set(r) for r in v) for v in wrapped.values()):
         return [value], None  # a single conversation: its lists are turns, not rows
     if wrapped and _ROW_KEYS & set(value):
         return [value], None  # one row whose list of objects is a field of it (its `tools`), not the rows
     if len(wrapped) > 1:  # a list of objects sharing no field with the longest one's is not rows ({"meta": [...]})
-        fields = {k for r in max(wrapped.values(), key=len) for k in r}
-        wrapped = {k: v for k, v in wrapped.items() if any(fields & set(r) for r in v)}
+        fields = {k for r in max(wrapped.values(), key=len) if isinstance(r, dict) for k in r}
+        wrapped = {k: v for k, v in wrapped.items() if any(isinstance(r, dict) and fields & set(r) for r in v)}
     if len(wrapped) == 1:
         ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
         others = [k for k, v in value.items() if k != key and has_value(v)]
