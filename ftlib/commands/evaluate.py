@@ -66,6 +66,7 @@ from ftlib.commands import (
     positive_int,
 )
 from ftlib.commands.evaluate_checks import (
+    TokenizerOnce,
     check_csv_path,
     check_rewarded,
     check_scorable,
@@ -216,10 +217,11 @@ def _evaluate(args) -> int:
         from ftlib.eval_results import PAIRS_BATCH
 
         args.batch_size = PAIRS_BATCH if measure == "pairs" else ANSWER_BATCH
+    tokenizer = TokenizerOnce(model)  # the checks' and the models': loaded once (SmolLM2's again: 0.4-1.2 s)
     if measure == "references":  # nothing past the run's max length to score: said with a tokenizer, no model
-        check_scorable(model, rows, info, template, trained, args, loaded)
+        check_scorable(model, rows, info, template, trained, args, loaded, tokenizer)
     # --thinking refused for a template without the switch; left out, as the run trained (a tokenizer, no model)
-    args.thinking_value = thinking_setting(args.thinking, measure, args.template, tuned, model)
+    args.thinking_value = thinking_setting(args.thinking, measure, args.template, tuned, model, tokenizer)
     # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
     what = "prompt" if loaded is not None else "held-out prompt"
     if measure == "rewards":  # a column a reward reads that none of the prompts has: said before the models load
@@ -232,7 +234,7 @@ def _evaluate(args) -> int:
         result = _grpo(args, model, tuned, rows, info, template, trained, what)
     labels = None  # a KTO run's good and bad answers under both models (`ftlib.kto_eval`)
     if measure not in ("pairs", "rewards"):
-        result, labels = _against_references(args, model, tuned, rows, info, template, trained)
+        result, labels = _against_references(args, model, tuned, rows, info, template, trained, tokenizer.loaded)
     if page_key is not None:  # best effort and silent, as the page keeps it (ftlib.eval_results.keep)
         from dataclasses import asdict
 
@@ -291,17 +293,18 @@ def _progress(message: str, fraction: float) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
-def _against_references(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict):
+def _against_references(args, model: str, tuned: Path, rows: list, info, template: str, trained: dict, tokenizer=None):
     """(base vs tuned on each row's reference answer: loss, perplexity, answers (`ftlib.evaluate`), each reference cut
     at the run's max length as training cut its rows; a KTO run's answers labelled good and bad under both models,
-    `ftlib.kto_eval.LabelShift`, or None without KTO rows)."""
+    `ftlib.kto_eval.LabelShift`, or None without KTO rows). `tokenizer`: `model`'s, where the checks loaded it."""
     from ftlib import evaluate as E
     from ftlib import lease
     from ftlib.commands.sample import load_models, warn_template
     from ftlib.kto_eval import label_shift
     from ftlib.sharing import print_waits
 
-    models = load_models(model, [tuned], args.device)  # an adapter of other shapes: refused before the base loads
+    # An adapter of other shapes: refused before the base loads.
+    models = load_models(model, [tuned], args.device, tokenizer)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):

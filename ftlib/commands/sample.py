@@ -227,11 +227,11 @@ def _run_name(path: Path) -> str:
     return run_folder_of(path).name
 
 
-def load_models(model: str, runs: list[Path], device: str | None):
+def load_models(model: str, runs: list[Path], device: str | None, tokenizer=None):
     """`load_model_set`, with its failures in one line: a base from a run's config.json that cannot be loaded here
     names the run, and an adapter that does not fit its base says so once rather than listing each weight (it is
     refused before the base loads where its shapes tell, `modelset.check_tuned`; else when PEFT loads it). `sample`
-    and `evaluate` load their models here."""
+    and `evaluate` load their models here; `tokenizer`: `model`'s, where a check before already loaded it."""
     from ftlib import modelset as M
     from ftlib.models import ModelError, check_model
 
@@ -242,7 +242,7 @@ def load_models(model: str, runs: list[Path], device: str | None):
         except ModelError as exc:
             raise UserError(f"The base model the run was trained on cannot be used: {exc}") from exc
     try:
-        return M.load_model_set(model, runs, device=device)
+        return M.load_model_set(model, runs, device=device, tokenizer=tokenizer)
     except UserError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         if len(lines) == 1:
@@ -285,12 +285,13 @@ def warn_template(name: str | None, tokenizer, trained: dict[str, str]) -> None:
         )
 
 
-def check_thinking(given: str | None, template: str | None, runs: list[Path], model: str) -> None:
+def check_thinking(given: str | None, template: str | None, runs: list[Path], model: str, tokenizer_of=None) -> None:
     """UserError when `--thinking` is `given` and no chat template the prompt is read in has a thinking switch (reads
     `enable_thinking`: `ChatTemplate.thinking_switch`): `--template`, else each run's own and the model's own where a
     run names none or no run is given, as `render_prompts` picks them. Where some have it, those without are named
     in a warning on stderr: they read the prompt as without --thinking, as Compare's toggle leaves them. Only the
-    model's own template needs its tokenizer, read here without the model."""
+    model's own template needs its tokenizer, read here without the model (`tokenizer_of`: a callable giving it,
+    where the caller loads it once for several checks)."""
     from ftlib import modelset as M
     from ftlib.models import load_tokenizer
     from ftlib.templates import get_template
@@ -301,7 +302,8 @@ def check_thinking(given: str | None, template: str | None, runs: list[Path], mo
         named = [(template, "")]
     else:
         named = [M.trained_template(run) or ("tokenizer", "") for run in runs] or [("tokenizer", "")]
-    tokenizer = load_tokenizer(model) if any(name == "tokenizer" for name, _ in named) else None
+    own = tokenizer_of or (lambda: load_tokenizer(model))
+    tokenizer = own() if any(name == "tokenizer" for name, _ in named) else None
     without = [
         "tokenizer (the model's own)" if name == "tokenizer" else name
         for name, source in dict.fromkeys(named)
