@@ -389,6 +389,11 @@ with st.container():
         starts = {"base": (read_by[0].thinking_switch, thinking_default(read_by[0]), False)}
         if not written_in:
             starts |= dict(zip(model_set.tuned, trained_thinking_of(adapters, model), strict=True))
+            first = starts.get(model_set.tuned[0]) if model_set.tuned else None
+            # The base as the first run is asked (as `sample` and `evaluate` ask it): base vs tuned then answer one
+            # prompt, so a difference is the tuning's, not the switch's. Its third part True says so (`why`).
+            if first and first[0] and first[1] is not None and starts["base"][0]:
+                starts["base"] = (True, first[1], True)
         others = [template_label(t.name) for t in read_by if not t.thinking_switch]
         # Each run by the short label the Models box shows, in bold: a label has dots and a date of its own.
         shown_runs = choices_by_name(usable, choices, model)
@@ -403,8 +408,8 @@ with st.container():
             "The chat template's thinking switch, as transformers' `apply_chat_template(..., enable_thinking=...)` "
             "gives it: off, a reasoning model answers at once. As each run trained: each fine-tuned model is asked "
             "the way its training rows were written (off where its replies follow the empty reasoning block, as "
-            "`sample` and `evaluate` ask a run without `--thinking`), the base model at its template's default; On "
-            "or Off asks every model so.",
+            "`sample` and `evaluate` ask a run without `--thinking`), the base model as the first run, so the two "
+            "answer one prompt; On or Off asks every model so.",
         )
         # Given by name, to every model: a second template with the switch may default the other way.
         thinking = thinking_asked(mode, starts)

@@ -1,8 +1,8 @@
 """Compare's Thinking choice (helper 189): by default each model is asked as it trained (a run by its training rows,
-`ftlib.run_thinking.run_start`; the base at its template's default), On or Off asks every model so, the choice
-outlives a rerun and a visit to another page, and the caption and each model's heading say what it is asked with.
-One toggle for all started every model as the first run trained: a second run trained the other way was asked in a
-shape it never saw, and nothing said so."""
+`ftlib.run_thinking.run_start`; the base as the first run, as `sample` and `evaluate` ask it), On or Off asks every
+model so, the choice outlives a rerun and a visit to another page, and the caption and each model's heading say what
+it is asked with. One toggle for all started every model as the first run trained: a second run trained the other
+way was asked in a shape it never saw, and nothing said so."""
 
 from __future__ import annotations
 
@@ -67,24 +67,23 @@ def test_two_runs_trained_differently_are_each_asked_as_they_trained(two_runs, t
     assert thinking(at).value == "trained"
     assert thinking(at).options == ["As each run trained", "On", "Off"]
     said = captions(at)
-    # Grouped by setting: the base and the run with reasoning on, the plain run off, each with its reason.
-    on, off = said.split("Asked with thinking on: ")[1].split(" Asked with thinking off: ")
-    assert on.startswith("the base model (the template's default); run **lora · reasoned"), on
-    assert on.endswith("(as it trained: its training replies follow the prompt with no empty reasoning block)."), on
-    assert (
-        off.startswith("run **lora · plain")
-        and "(as it trained: its training replies follow the empty reasoning" in off
-    )
+    # Grouped by setting: the base as the first run (plain) and that run off, the run with reasoning on, each with
+    # its reason (the base asked as the first run: base vs tuned answer one prompt, as `sample` asks them).
+    off, on = said.split("Asked with thinking off: ")[1].split(" Asked with thinking on: ")
+    assert on.startswith("run **lora · reasoned"), on
+    assert "(as it trained: its training replies follow the prompt with no empty reasoning block)." in on, on
+    assert off.startswith("the base model (as the first run, so the two answer one prompt); run **lora · plain"), off
+    assert "(as it trained: its training replies follow the empty reasoning" in off
     # What each model sees, its setting in the heading; the plain run alone reads the empty block.
     sees = {e.label: e.code[0].value for e in at.expander if e.label.startswith("What the model sees")}
     assert len(sees) == 2, sees
     off = [label for label, text in sees.items() if text.endswith("<think>\n\n</think>↵↵")]
     assert len(off) == 1 and "thinking off" in off[0], sees
     assert "The models are asked with different Thinking settings" in said
-    assert asked(at, thinking_model) == {"base": True, plain.id: False, reasoned.id: True}
+    assert asked(at, thinking_model) == {"base": False, plain.id: False, reasoned.id: True}
     at.run()  # the finished grid, drawn by the page: each model's row says its setting
     headings = [m.value for m in at.markdown if " · thinking " in m.value]
-    assert len(headings) == 3 and sum(h.endswith(" · thinking off") for h in headings) == 1, headings
+    assert len(headings) == 3 and sum(h.endswith(" · thinking off") for h in headings) == 2, headings
 
 
 def test_forcing_on_asks_every_run_on_and_the_choice_outlives_a_rerun_and_another_page(

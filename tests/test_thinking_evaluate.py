@@ -218,7 +218,9 @@ def test_compare_asks_a_run_as_it_trained(plain_run, thinking_model):
     assert next(r for r in at.radio if r.label == "Thinking").value == "trained"
     said = " ".join(c.value for c in at.caption)
     assert (
-        "Asked with thinking off: run **lora · plain · " in said
+        "Asked with thinking off: the base model (as the first run, so the two answer one prompt); "
+        "run **lora · plain · "
+        in said
         and "(as it trained: its training replies follow the empty" in said
     )
     shown = {e.label: e.code[0].value for e in at.expander if e.label.startswith("What the model sees")}
@@ -258,5 +260,5 @@ def test_compare_reads_a_runs_trained_state_once_per_version_of_its_files(plain_
     at.run()
     at.run()
     assert not at.exception and next(r for r in at.radio if r.label == "Thinking").value == "trained"
-    assert "Asked with thinking off: run **lora · plain · " in " ".join(c.value for c in at.caption)
+    assert "; run **lora · plain · " in " ".join(c.value for c in at.caption)
     assert len(calls) == 1

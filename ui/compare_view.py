@@ -516,8 +516,9 @@ THINKING_MODES = ("trained", "on", "off")
 def thinking_asked(mode: str, starts: dict[str, tuple[bool, bool | None, bool]]) -> dict[str, bool | None]:
     """The `enable_thinking` each model of a Compare grid is asked with under `mode` (THINKING_MODES), by name: its own
     start for "trained" (`starts`: `run_thinking.run_start`'s (switch, start, whether the run said it); the base's:
-    its template's default), True or False for all under "on" or "off"; None for a model whose template has no switch
-    (it reads none), or whose start neither its rows nor its template say. `model_prompts.render_prompts` takes it.
+    the first run's where that run's rows say one, True third, else its template's default), True or False for all
+    under "on" or "off"; None for a model whose template has no switch (it reads none), or whose start neither its
+    rows nor its template say. `model_prompts.render_prompts` takes it.
 
     >>> starts = {"base": (True, True, False), "r1": (True, False, True), "r2": (False, None, False)}
     >>> thinking_asked("trained", starts), thinking_asked("off", starts)
@@ -549,8 +550,8 @@ def thinking_each_said(
 
     def why(name: str) -> str:
         _, state, said = starts[name]
-        if name == "base":
-            return "the template's default"
+        if name == "base":  # `said`: asked as the first run, so base and tuned answer one prompt
+            return "as the first run, so the two answer one prompt" if said else "the template's default"
         if not said:  # no training row says (a file with no kept rows, rows without a reply)
             return "its template's default: its training rows do not say"
         follows = "the prompt with no empty reasoning block" if state else "the empty reasoning block"
