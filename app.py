@@ -21,7 +21,7 @@ if "torch" not in sys.modules:
 from ftlib.worker import quiet_known_noise  # after the budget: it may load torch
 from ui import alerts, nav
 from ui.auth import admitted, require_password
-from ui.common import active_split_name, model_box
+from ui.common import dataset_line, model_box, show_dataset
 
 # The server log, like a run's, without the library messages known to be harmless here (before any model loads).
 quiet_known_noise()
@@ -45,19 +45,7 @@ require_password()
 with st.sidebar:
     st.markdown("### Workspace")
     model_box()
-    dataset_line = st.empty()
-
-
-def show_dataset() -> None:
-    split = active_split_name()
-    opened = st.session_state.get("data_open")  # the file open on the Data page (pages/1_Data.py), by its name
-    if split:
-        dataset_line.caption(f"Dataset: **{split}**")
-    elif opened:
-        dataset_line.caption(f"Dataset: not saved yet: **{opened}** (Save split on Data)")
-    else:
-        dataset_line.caption("Dataset: none yet (see Data)")
-
+    dataset_line(st.empty())  # said by ui.common.show_dataset, before and after the page and by the Data page
 
 show_dataset()
 navigation.run()

@@ -24,7 +24,7 @@ from ftlib.mapping import field_help, fields_read, gaps_said
 from ftlib.readers import check_path
 from ui import alerts
 from ui.auth import require_password
-from ui.common import user_errors
+from ui.common import show_dataset, user_errors
 from ui.data_files import NONE, fields_cached, load_cached, offer_pairs, path_box, row_counts_cached, upload_source
 from ui.data_view import first_rows_cached, show_first_rows, show_report, show_row, token_histogram
 from ui.form import start_from_last_run
@@ -349,6 +349,7 @@ your_files()  # the uploads and saved splits stored, with a Remove button
 st.session_state.pop("data_open", None)
 path, label, shown, preset = choose_source()
 st.session_state["data_open"] = shown if path else None
+show_dataset()  # said now: a step below may stop the page before app.py says it again
 if not path:
     st.stop()
 

@@ -488,6 +488,33 @@ def show_download_failure(key: str) -> None:
         st.error(f"The download could not be prepared: {reason}", icon=alerts.ERROR)
 
 
+# The sidebar's dataset line of this script run (app.py's st.empty): a script run is one thread, so a page that stops
+# early (st.stop: asking for a column mapping) can still say the file it opened, where app.py's call after the page
+# never runs (helper 191's walk: the sidebar named the upload before).
+_sidebar = threading.local()
+
+
+def dataset_line(place) -> None:
+    """Keep `place` (an st.empty in the sidebar, drawn by app.py on every run) as where `show_dataset` writes."""
+    _sidebar.line = place
+
+
+def show_dataset() -> None:
+    """Say in the sidebar's dataset line the active split, else the file open on the Data page (`data_open`), else
+    that there is none. Called by app.py before and after the page, and by the Data page once it knows its file."""
+    place = getattr(_sidebar, "line", None)
+    if place is None:  # a page run without app.py (a test)
+        return
+    split = active_split_name()
+    opened = st.session_state.get("data_open")
+    if split:
+        place.caption(f"Dataset: **{split}**")
+    elif opened:
+        place.caption(f"Dataset: not saved yet: **{opened}** (Save split on Data)")
+    else:
+        place.caption("Dataset: none yet (see Data)")
+
+
 def no_split_said() -> str:
     """What a page needing a saved split says without one: the file open on the Data page (`data_open`) named, when
     one is, since a cold walk (helper 191) had just uploaded its file and was told "No dataset yet"."""
