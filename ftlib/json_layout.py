@@ -83,6 +83,23 @@ def _object_rows(items: list) -> bool:
     return objects > 0 and 2 * objects >= len(items)
 
 
+def _columns_with_strays(value: dict, lists: dict[str, list]) -> bool:
+    """Whether `value` is written as columns (every key a list, all as long) one of which holds no object: then a list
+    of objects with a null among them is a column whose row has none (a dataset's `to_dict()` of an optional struct
+    column), not rows with a stray, and is not read as the rows (`_object_rows`); the columns are (helper 193)."""
+    same = len(lists) > 1 and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1
+    return same and any(not any(isinstance(r, dict) for r in v) for v in lists.values())
+
+
+# How to write each key's rows as a file of its own, FILE.json's `train` as train.json (the studio reads one file as
+# one dataset; a published test key is kept whole only as a file of its own). `d.items()` is `d['data'].items()` one
+# key further in (_nested_rows).
+_SAVE_KEYS = (
+    "for example `python -c \"import json; d = json.load(open('FILE.json')); "
+    "[json.dump(v, open(k + '.json', 'w')) for k, v in d.items() if isinstance(v, list)]\"`"
+)
+
+
 def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
     """(rows, a note on where they were found) of a parsed .json file (see `json_rows`); the note names the key
     that holds the rows (or the keys, read one after the other) and the keys beside them, which are not rows and
@@ -108,6 +125,8 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         return [value], None
     lists = {k: v for k, v in value.items() if isinstance(v, list)}
     wrapped = {k: v for k, v in lists.items() if _object_rows(v)}
+    if _columns_with_strays(value, lists):  # a column of objects with a null is a column, not the rows
+        wrapped = {k: v for k, v in wrapped.items() if all(isinstance(r, dict) for r in v)}
     if any(any(isinstance(r, dict) and {"role", "from"} & set(r) for r in v) for v in wrapped.values()):
         return [value], None  # a single conversation: its lists are turns, not rows
     if wrapped and _ROW_KEYS & set(value):
@@ -132,10 +151,11 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         # A published test split read with the rest is split anew, so some of its rows would be trained on: how to
         # keep it whole is said, the way both the CLI and the Data page take it (a test file of its own).
         keep = (
-            f"to keep '{held}' as the held-out rows, save each key's rows as a file of its own and give the '{held}' "
-            "one as the data's own test file, on the Data page or with `data split FILE --test-file TEST`"
+            f"to keep '{held}' as the held-out rows, save each key's rows as a file of its own ({_SAVE_KEYS}) and "
+            f"give the '{held}' one as the data's own test file, on the Data page or with `data split "
+            f"{next(k for k in wrapped if k != held)}.json --test-file {held}.json`"
             if held
-            else "save one key's rows as a file of their own to keep them apart"
+            else f"save one key's rows as a file of their own to keep them apart ({_SAVE_KEYS})"
         )
         note = (
             f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order, and a "
@@ -181,6 +201,7 @@ def _nested_rows(value: dict) -> tuple[list, str] | None:
     columns = "it holds them as lists of cells by column ({column: [cells]}): the n-th cell of each column is row n."
     how = note or columns
     others = [f"'{k}'" for k, v in value.items() if k != key and has_value(v)]
+    how = how.replace("d.items()", f"d['{key}'].items()")  # the command saving each key's rows, one key in
     text = f"The rows are read from under the key '{key}'; {how[0].lower()}{how[1:]}"
     if others:
         which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"

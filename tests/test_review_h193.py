@@ -1,0 +1,34 @@
+"""Helper 193's review of this session's commits: each defect found, pinned."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.data import load_bytes
+
+CHATS = [
+    [{"role": "user", "content": "Name a river in Peru."}, {"role": "assistant", "content": "The Amazon."}],
+    [{"role": "user", "content": "¿Qué hora es en Lima?"}, {"role": "assistant", "content": "Son las tres 🙂"}],
+]
+
+# (id, a .json file written as columns, one of them of objects with a null where a row has none: what a dataset's
+# `to_dict()` writes for an optional struct column)
+COLUMNS = [
+    ("messages", {"messages": CHATS, "meta": [{"source": "atlas"}, None]}, "messages"),
+    (
+        "alpaca",
+        {"instruction": ["Say hi.", "Say bye."], "output": ["Hi.", "Bye."], "meta": [None, {"n": 2}]},
+        "alpaca",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "fmt"), [c[1:] for c in COLUMNS], ids=[c[0] for c in COLUMNS])
+def test_a_column_of_objects_with_a_null_is_a_column_not_the_rows(value, fmt):
+    """5d3ee1b read a list under a key as the rows when half its items are objects, so that a null among them is set
+    aside: a file of columns whose `meta` column has a null (the other columns text or turns) was then read as the
+    rows of `meta` (the text columns ignored) or as one row, and every row refused; it read as its two rows before."""
+    result = load_bytes(json.dumps(value, ensure_ascii=False).encode(), "columns.json")
+    assert result.format == fmt and len(result.rows) == 2 and not result.errors, result.errors
