@@ -293,8 +293,10 @@ def test_a_json_object_with_a_list_of_rows_per_split_reads_them_all_and_says_so(
         (
             "The rows of the keys 'train' (4 rows) and 'test' (2 rows) are read together, in that order, and a "
             "train/test split is drawn from them all (to keep 'test' as the held-out rows, save each key's rows as a "
-            "file of its own and give the 'test' one as the data's own test file, on the Data page or with `data "
-            "split FILE --test-file TEST`). The key 'info' is not rows and ignored.",
+            "file of its own (for example `python -c \"import json; d = json.load(open('FILE.json')); "
+            "[json.dump(v, open(k + '.json', 'w')) for k, v in d.items() if isinstance(v, list)]\"`) and give the "
+            "'test' one as the data's own test file, on the Data page or with `data split train.json --test-file "
+            "test.json`). The key 'info' is not rows and ignored.",
             True,
         )
     ]

@@ -34,7 +34,7 @@ def test_splits_under_a_key_are_read_together_with_the_split_note():
         "The rows are read from under the key 'data'; the rows of the keys 'train' (3 rows) and 'test' (2 rows) are "
         "read together, in that order"
     )
-    assert "--test-file TEST" in notice.message
+    assert "`data split train.json --test-file test.json`" in notice.message
 
 
 def test_one_row_with_an_object_field_stays_one_row():

@@ -250,7 +250,7 @@ def on_data_page(message: str) -> str:
     """
     # The data's own test file is given under Split and save, below the notes, not "above" (`ftlib.json_layout`'s
     # note on a .json of rows per split): said by its radio, without the CLI's command.
-    said = message.replace(", on the Data page or with `data split FILE --test-file TEST`", _OWN_TEST_FILE)
+    said = _OWN_TEST_CLI.sub(_OWN_TEST_FILE, message)
     # likewise its Drop exact duplicates box (`ftlib.splits.DEDUPE_SAID`, the duplicates note)
     said = said.replace("(the Data page's Drop exact duplicates box, `data split --dedupe`)", _DEDUPE_BOX)
     said = _CLI_ASIDE.sub("", said).replace(" on the Data page", " above")
@@ -363,6 +363,8 @@ Train page).
 
 
 _OWN_TEST_FILE = ", with **Test rows** set to 'from another file' under Split and save below"
+# The CLI's way in that note, with the files it names (`data split train.json --test-file test.json`).
+_OWN_TEST_CLI = re.compile(r", on the Data page or with `data split [^`]+ --test-file [^`]+`")
 _DEDUPE_BOX = "(the **Drop exact duplicates** box under Split and save below)"
 
 
