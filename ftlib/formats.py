@@ -27,7 +27,8 @@ that holds a value is named as ignored in the file's report; a prompt-only row c
 (GRPO's rewards read them: rows.with_columns). Images, audio and video are refused by name. A converter raises
 `RowProblem` with a sentence a non-engineer understands; soft problems come back as warnings.
 
-Not known here: files (readers.py), voting and the file report (data.py).
+Not known here: files (readers.py), voting and the file report (data.py); the record a converter reads, which
+keys it read and a field's text read as a list (record_reads.py).
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftlib import pairs
-from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns, looks_written_as_list, python_value
+from ftlib.cells import looks_like_pairs, looks_like_tools, looks_like_turns
 from ftlib.completion_turns import check_completion, context_prompt
-from ftlib.format_detect import FORMAT_KIND, FORMAT_NEEDS, FORMATS, OPENAI_SIDES, detect_row_format, is_openai_pair
+from ftlib.format_detect import FORMAT_KIND, FORMATS, OPENAI_SIDES, detect_row_format, is_openai_pair
 from ftlib.format_notes import (
     DEVELOPER_NOTE,
     FIELDS,
@@ -49,14 +50,13 @@ from ftlib.format_notes import (
     JSON_TURN_NOTE,
     OPENAI_PAIR_NOTE,
     PROMPT_TRANSCRIPT_NOTE,
-    PYTHON_CELL_NOTE,
     SHARED_TEXT_NOTE,
     TRANSCRIPT_NOTE,
     format_label,
 )
-from ftlib.json_rows import RepeatedKeys
 from ftlib.label_words import label_refusal
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
+from ftlib.record_reads import Record, add_note, as_written, with_system
 from ftlib.rows import control_character_warnings, row_tool_warnings, with_columns
 from ftlib.turns import (
     ROLES,
@@ -115,40 +115,6 @@ class Converted:
     notes: list[str] = field(default_factory=list)  # how a field was read, for the file's report (once per file)
 
 
-class Record:
-    """A raw record that remembers which keys a converter read (the rest are reported as ignored)."""
-
-    def __init__(self, data: dict, fmt: str, table: bool = False):
-        self.data, self.fmt, self.used = data, fmt, set()
-        self.table = table  # a CSV/TSV/Parquet row: JSON text in a cell is how a table writes an object
-        self.nested: set[str] = set()  # keys of turns, tool calls and parts that were not read
-        self.notes: list[str] = []
-        self.warnings: list[str] = []
-
-    def get(self, key: str) -> Any:
-        self.used.add(key)
-        return self.data.get(key)
-
-    def has(self, key: str) -> bool:
-        return has_value(self.data.get(key))
-
-    def require(self, key: str) -> Any:
-        value = self.get(key)
-        if missing(value):
-            needs = f"rows read as {format_label(self.fmt)} need {FORMAT_NEEDS[self.fmt]}"
-            if key not in self.data:
-                raise RowProblem(f"the '{key}' field is missing: {needs}", field=key)
-            # `"output": null` is there, but empty: what to do, and the format's needs where they name it (a pair's
-            # null 'prompt' is not one of the 'chosen' and 'rejected' every pair needs)
-            needs = f"{needs}; fill it in" if f"'{key}'" in FORMAT_NEEDS[self.fmt] else "fill it in"
-            raise RowProblem(f"the '{key}' field is null: {needs}, or leave the row out", field=key)
-        return value
-
-    def ignored(self) -> list[str]:
-        top = [k for k, v in self.data.items() if k not in self.used and has_value(v)]
-        return top + sorted(self.nested)
-
-
 def convert(record: dict, fmt: str, table: bool = False) -> Converted:
     """`record` (a row of a table when `table`) read as `fmt` (one of FORMATS); RowProblem when it cannot be used."""
     for key, noun in MEDIA_FIELDS.items():
@@ -201,40 +167,24 @@ def convert_record(record: dict, fmt: str) -> tuple[dict, list[str]]:
 # --- building blocks --------------------------------------------------------------------------------------
 
 
-def _written(rec: Record, value: Any, field: str, accept) -> Any:
-    """`value`, or what its text holds when that is a list or object: its JSON, else its Python repr (a pandas
-    cell, ftlib.cells) when `accept` takes it, said in a note. Other text, broken JSON included, is returned as is."""
-    if not looks_written_as_list(value):
-        return value
-    try:
-        return parse_json(value)
-    except RepeatedKeys as exc:  # valid JSON, but the first value of a key would be lost
-        raise RowProblem(f"the '{field}' field cannot be read: {exc}") from None
-    except Exception:  # JSONDecodeError, JSONProblem: perhaps Python's repr
-        pass
-    parsed = python_value(value)
-    if parsed is None or not accept(parsed):
-        return value
-    _note(rec, PYTHON_CELL_NOTE.format(field=field))
-    return parsed
-
-
 def _tools(rec: Record) -> list[dict] | None:
     """The row's tool schemas: `tools`, else OpenAI's legacy `functions` (bare schemas, each wrapped as a `tools`
     entry, with a note). A row with both reads them only when they agree (a converter may write both)."""
-    tools = parse_tools(_written(rec, rec.get("tools"), "tools", looks_like_tools))
+    tools = parse_tools(as_written(rec, rec.get("tools"), "tools", looks_like_tools))
     if not tools and is_openai_pair(rec.data):  # OpenAI's preference rows: the tools go with the prompt
-        tools = parse_tools(_written(rec, rec.data["input"].get("tools"), "input.tools", looks_like_tools))
+        tools = parse_tools(as_written(rec, rec.data["input"].get("tools"), "input.tools", looks_like_tools))
     if not rec.has("functions"):
         return tools
-    functions = _wrapped(parse_tools(_written(rec, rec.get("functions"), "functions", looks_like_tools), "functions"))
+    functions = _wrapped(
+        parse_tools(as_written(rec, rec.get("functions"), "functions", looks_like_tools), "functions")
+    )
     if tools and _wrapped(tools) != functions:
         raise RowProblem(
             "this row has both `tools` and `functions` (OpenAI's legacy name of tools), and they differ: the studio "
             "reads one list of tools. Move the functions into `tools` and remove `functions`"
         )
     if not tools:
-        _note(rec, FUNCTIONS_NOTE)
+        add_note(rec, FUNCTIONS_NOTE)
     return functions
 
 
@@ -255,7 +205,7 @@ def _turns(rec: Record, value: Any, field: str) -> list[dict]:
                 f"turn {dev[0]} of '{field}' is a developer message (the newer name of the system message) and turn "
                 f"{other} is a {roles[other - 1]} message: a conversation has one system message. Merge them into one"
             )
-        _note(rec, DEVELOPER_NOTE.format(field=field))
+        add_note(rec, DEVELOPER_NOTE.format(field=field))
     return turns
 
 
@@ -264,10 +214,10 @@ def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
     read as messages; a prompt written as a Human/Assistant transcript is read as its turns. Text holding JSON that
     is not turns stays text: an answer may be a JSON list or an object."""
     if role == "user" and is_transcript(value):
-        _note(rec, PROMPT_TRANSCRIPT_NOTE.format(field=field))
+        add_note(rec, PROMPT_TRANSCRIPT_NOTE.format(field=field))
         return parse_transcript(value, field)
     if isinstance(value, str):
-        parsed = _written(rec, value, field, looks_like_turns)
+        parsed = as_written(rec, value, field, looks_like_turns)
         # "[]" is an answer too (no tool to call), and so is the JSON of a message from another role than the field's
         one = isinstance(parsed, dict)
         if parsed == [] or not looks_like_turns(parsed) or one and _role_of(parsed) != role:
@@ -276,7 +226,7 @@ def _as_turns(rec: Record, value: Any, field: str, role: str) -> list[dict]:
             said = said.strip() or said if role == "assistant" and is_transcript(rec.data.get("prompt")) else said
             return [{"role": role, "content": said}]
         if one and not rec.table:  # the JSON text of one message of the field's role: perhaps that JSON is meant
-            _note(rec, JSON_TURN_NOTE.format(field=field))
+            add_note(rec, JSON_TURN_NOTE.format(field=field))
         value = parsed
     elif not isinstance(value, (list, dict)):
         raise RowProblem(
@@ -296,20 +246,7 @@ def _role_of(turn: dict) -> str | None:
 
 def _conversation(rec: Record, key: str) -> list[dict]:
     """The turns of a conversation field (a list, or its JSON or Python text), after the row's `system`."""
-    return _with_system(rec, _turns(rec, _written(rec, rec.require(key), key, lambda v: isinstance(v, list)), key))
-
-
-def _with_system(rec: Record, messages: list[dict]) -> list[dict]:
-    # A top-level "system" field (common in ShareGPT dumps) becomes the first turn unless one is there.
-    system = text(rec.get("system"), "the 'system' field", optional=True)
-    if system and messages[0]["role"] != "system":
-        return [{"role": "system", "content": system}, *messages]
-    if system and system.strip() != messages[0]["content"].strip():
-        rec.warnings.append(
-            "the 'system' field is not used: the conversation opens with a system turn of its own, which is used "
-            "instead. Remove one of the two, or make them the same"
-        )
-    return messages
+    return with_system(rec, _turns(rec, as_written(rec, rec.require(key), key, lambda v: isinstance(v, list)), key))
 
 
 def _history(rec: Record) -> list[dict]:
@@ -317,7 +254,7 @@ def _history(rec: Record) -> list[dict]:
     value = rec.get("history")
     if not has_value(value):
         return []
-    return history_turns(json_value(_written(rec, value, "history", looks_like_pairs), "'history'"))
+    return history_turns(json_value(as_written(rec, value, "history", looks_like_pairs), "'history'"))
 
 
 def _alpaca_prompt(rec: Record) -> list[dict]:
@@ -325,7 +262,7 @@ def _alpaca_prompt(rec: Record) -> list[dict]:
     instruction = text(rec.require("instruction"), "the instruction")
     extra = text(rec.get("input"), "the 'input' field", optional=True)
     user = f"{instruction}\n\n{extra}" if extra else instruction
-    return _with_system(rec, [*_history(rec), {"role": "user", "content": user}])
+    return with_system(rec, [*_history(rec), {"role": "user", "content": user}])
 
 
 def _prompt(rec: Record) -> list[dict]:
@@ -342,7 +279,7 @@ def _prompt(rec: Record) -> list[dict]:
         turns = [{"role": "user", "content": text(rec.get("question"), "the 'question' field")}]
     else:
         turns = _as_turns(rec, rec.require("prompt"), "prompt", "user")
-    return _with_system(rec, turns)
+    return with_system(rec, turns)
 
 
 def _check_prompt(prompt: list[dict]) -> None:
@@ -401,17 +338,12 @@ def _from_prompt_completion(rec: Record) -> tuple[dict, list[str]]:  # the compl
     prompt = context_prompt(_as_turns(rec, rec.require("prompt"), "prompt", "user"), rec.notes)
     completion = _as_turns(rec, rec.require("completion"), "completion", "assistant")
     check_completion(completion)
-    messages = _with_system(rec, prompt + completion)
+    messages = with_system(rec, prompt + completion)
     return {"messages": messages}, check_conversation(messages)
 
 
 # Fields that hold a preference row's prompt (`_prompt`): without any, plain-text answers hold it themselves.
 _PROMPT_KEYS = ("prompt", "conversations", "instruction", "question")
-
-
-def _note(rec: Record, note: str) -> None:
-    if note not in rec.notes:
-        rec.notes.append(note)
 
 
 def _transcripts(rec: Record) -> tuple[list, list, list] | None:
@@ -420,8 +352,8 @@ def _transcripts(rec: Record) -> tuple[list, list, list] | None:
     if split is None:
         return None
     rec.used.update(("chosen", "rejected"))
-    _note(rec, TRANSCRIPT_NOTE)
-    return _with_system(rec, split[0]), split[1], split[2]
+    add_note(rec, TRANSCRIPT_NOTE)
+    return with_system(rec, split[0]), split[1], split[2]
 
 
 def _same_prompt(rec: Record, prompt: list[dict]) -> None:
@@ -467,8 +399,8 @@ def _shared_text(rec: Record) -> tuple[list, list, list]:
                 f"the {name} text holds nothing after the text both begin with (the prompt, as there is no 'prompt' "
                 "field), so it has no answer"
             )
-    _note(rec, SHARED_TEXT_NOTE)
-    return _with_system(rec, [{"role": "user", "content": prompt}]), [_answer(good)], [_answer(bad)]
+    add_note(rec, SHARED_TEXT_NOTE)
+    return with_system(rec, [{"role": "user", "content": prompt}]), [_answer(good)], [_answer(bad)]
 
 
 def _answers_with_other_turns(rec: Record, chosen: list[dict], rejected: list[dict]) -> None:
@@ -504,12 +436,12 @@ def _openai_prompt(rec: Record) -> list[dict]:
     """The prompt of OpenAI's preference fine-tuning rows: `input.messages` (the tools, `input.tools`, are read with
     the row's: `_tools`); the input's other keys (`parallel_tool_calls`) are named as not read."""
     given = rec.get("input")
-    _note(rec, OPENAI_PAIR_NOTE)
+    add_note(rec, OPENAI_PAIR_NOTE)
     rec.nested.update(f"input.{k}" for k, v in given.items() if k not in ("messages", "tools") and has_value(v))
-    turns = _written(rec, given.get("messages"), "input.messages", lambda v: isinstance(v, list))
+    turns = as_written(rec, given.get("messages"), "input.messages", lambda v: isinstance(v, list))
     if missing(turns):
         raise RowProblem("the 'input' has no 'messages': OpenAI's preference rows hold the prompt in input.messages")
-    return _with_system(rec, _turns(rec, turns, "input.messages"))
+    return with_system(rec, _turns(rec, turns, "input.messages"))
 
 
 def _from_preference(rec: Record) -> tuple[dict, list[str]]:
