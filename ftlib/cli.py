@@ -134,6 +134,17 @@ def check_model_argument(args: argparse.Namespace) -> None:
         check_model(model.strip())
 
 
+def check_template_file_argument(args: argparse.Namespace) -> None:
+    """A `--template-file` given (`data inspect`, `tokens`, `batch`, `train`) is read before the command starts:
+    UserError for a missing file, a folder or one that is not UTF-8 text (`commands.template_file_text`). `data
+    inspect` without --model or tool calls never read it (a typo in its path went unsaid), and `tokens` and `batch`
+    loaded the tokenizer first."""
+    if getattr(args, "template_file", None):
+        from ftlib.commands import template_file_text
+
+        template_file_text(args.template_file)
+
+
 def printable_streams() -> None:
     """stdout and stderr write a character their encoding lacks as an escape (`\\u4f60`) instead of raising.
 
@@ -202,6 +213,7 @@ def _main(argv: list[str] | None, fresh_process: bool = False) -> int:
     try:
         args = build_parser().parse_args(argv)
         check_model_argument(args)
+        check_template_file_argument(args)
         if fresh_process and libraries_of(args):  # after quiet_known_noise and process_env, which must come first
             from ftlib.worker import _import_libraries_unscanned
 

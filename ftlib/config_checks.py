@@ -39,7 +39,9 @@ def check_combinations(config, error: type[Exception]) -> None:
             f"`test_size` must be a share below 1 (e.g. 0.1) or a whole number of rows (e.g. 20), not "
             f"{config.test_size:g}; 0 holds out nothing."
         )
-    if not config.lora_targets or not all(isinstance(t, str) and t for t in config.lora_targets):
+    targets = config.lora_targets
+    # `lora_targets: 5` in a YAML is no list: a TypeError traceback from the loop below, not this refusal
+    if not targets or not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
         raise error(
             "`lora_targets` must list layer names such as q_proj, v_proj, or `all-linear` "
             f"(got {config.lora_targets!r})."

@@ -182,6 +182,10 @@ def _coerce(config, f: dataclasses.Field, error: type[Exception]) -> Any:
                 raise ValueError
             value = float(value)
         elif spec.kind is str:
+            # A YAML mapping or list where text belongs (`name: {a: 1}`) would otherwise be its Python repr: a run
+            # named "_a_1", a dataset "['a', 'b']" said not to exist. A number stays its text (`name: 2024`).
+            if isinstance(value, (dict, list)):
+                raise ValueError
             value = "" if value is None else str(value)
     except (TypeError, ValueError):
         raise error(f"`{f.name}` {_expected(spec)} (got {value!r}).") from None

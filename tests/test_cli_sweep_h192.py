@@ -1,0 +1,73 @@
+"""A hostile-input sweep of the CLI (helper 192): what a user types wrong in a run config is one `error:` line, exit
+2, refused before anything is queued: not a TypeError traceback, not a run named after a mapping's repr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftlib.cli import main
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("FTLIB_WORKSPACE", str(tmp_path / "ws"))
+    return tmp_path / "ws"
+
+
+# (id, the config's extra line, what the one error line says): a wrong type where text or a list belongs
+CASES = [
+    # a TypeError traceback ("'int' object is not iterable") from the combination checks
+    ("targets-number", "lora_targets: 5", "`lora_targets` must list layer names such as q_proj, v_proj"),
+    ("targets-mapping", "lora_targets: {q_proj: 1}", "`lora_targets` must list layer names"),
+    # queued as run `..-lora-_a_1` / `..-lora-_1_2`: the mapping's or list's Python repr, sanitized, as its name
+    ("name-mapping", "name: {a: 1}", "`name` must be text (got {'a': 1})"),
+    ("name-list", "name: [1, 2]", "`name` must be text (got [1, 2])"),
+    ("dataset-list", "dataset: [chat_style, pirate_prompts]", "`dataset` must be text"),
+]
+
+
+@pytest.mark.parametrize("line, said", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_wrong_type_in_a_config_is_one_error_line_and_nothing_is_queued(
+    workspace, tmp_path, capsys, no_training, tiny_model_dir, line, said
+):
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "method: lora\nmax_steps: 1\n" + ("" if line.startswith("dataset") else "dataset: chat_style\n") + line + "\n"
+    )
+    code = main(["train", str(config), "--model", str(tiny_model_dir), "--device", "cpu", "--detach"])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert (code, len(lines), captured.out) == (2, 1, ""), (code, captured.err, captured.out)
+    assert lines[0].startswith("error: ") and said in lines[0], lines[0]
+    assert not (workspace / "runs").exists() or not any((workspace / "runs").iterdir())  # nothing queued
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.mark.parametrize("command", [["data", "inspect"], ["tokens"], ["batch"]], ids=" ".join)
+@pytest.mark.parametrize("kind", ["missing", "folder", "binary"])
+def test_a_template_file_that_cannot_be_read_is_refused_before_any_tokenizer(
+    tmp_path, capsys, monkeypatch, command, kind
+):
+    """`data inspect FILE --template-file typo.jinja` printed its report without a word (the file is read only for
+    rows with tool calls or with --model); `tokens` and `batch` loaded the tokenizer before refusing it."""
+    from ftlib import models
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a tokenizer was loaded before the refusal")
+
+    monkeypatch.setattr(models, "load_tokenizer", refuse)
+    template = tmp_path / "chat.jinja"
+    if kind == "folder":
+        template.mkdir()
+    elif kind == "binary":
+        template.write_bytes(b"\x00\x9f\x92\x96 not text")
+    code = main([*command, str(SAMPLES / "chat_style_sft.jsonl"), "--template-file", str(template)])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert (code, len(lines), captured.out) == (2, 1, ""), (code, captured.err, captured.out)
+    said = {"missing": "does not exist", "folder": "is a folder", "binary": "is not UTF-8 text"}[kind]
+    assert lines[0].startswith(f"error: Template file {template} {said}"), lines[0]
