@@ -13,6 +13,8 @@ starts from the Train page's and follows it until set to something else here, wh
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -25,7 +27,7 @@ from ftlib.methods import batching_refusals
 from ftlib.models import context_length, cuda_available
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
 from ftlib.rows import row_kind
-from ftlib.split_lines import lines_note
+from ftlib.split_lines import lines_note, named_rows, places_note, row_places
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
 from ui import alerts, chart_data
@@ -56,6 +58,7 @@ from ui.batch_view import (
 )
 from ui.charts import readable_text
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, split_row_kinds, user_errors
+from ui.evaluate_view import in_brackets
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
@@ -174,6 +177,37 @@ def strategies_chart(table: pd.DataFrame) -> go.Figure:
     return readable_text(fig)
 
 
+ROW_NAME = re.compile(r"row (\d+)\b")  # a sequence's name, `batching.encode_examples`' "row 3" / "row 3 · chosen"
+
+
+def training_lines(meta: dict, size: int, said: list[str], names: list[str] = ()) -> str:
+    """Where in the file the training rows `said` names ("training row 3", a run's words) and the sequences `names`
+    ("row 3 · chosen") are, by row: `places_note`'s sentence over the split's `size` training rows; "" for a split
+    that keeps no places (saved before they were kept)."""
+    numbers = [n for side, n in named_rows(said) if side == "train"]
+    numbers += [int(m.group(1)) for name in names if (m := ROW_NAME.match(name))]
+    named = [("train", n) for n in sorted(set(numbers))]
+    return places_note(meta, named, {"train": size}, "training", "the split's")
+
+
+def cut_row_said(meta: dict, size: int, names: list[str], examples: list) -> str:
+    """The cut rows among `examples` named as the page's info says them, each with its place in the file where the
+    split keeps it: "row 3 (line 5 of chats.jsonl: 1957 → 384 tokens)" (helper 191's walk had "row 3 (1957 → 384
+    tokens)" and no line); "" when none is cut."""
+    cut = [(name, e) for name, e in zip(names, examples, strict=True) if e.truncated]
+    numbers = [int(m.group(1)) for name, _ in cut if (m := ROW_NAME.match(name))]
+    places = row_places(meta, "train", size, numbers)
+    said = []
+    for name, e in cut:
+        m = ROW_NAME.match(name)
+        place = places.get(int(m.group(1))) if m else None
+        where = (
+            f"{in_brackets(place)[1:-1]}: " if place else ""
+        )  # a table's "(line 5 of the file)" flat, no brackets in brackets
+        said.append(f"{name} ({where}{len(e.all_ids)} → {len(e.input_ids)} tokens)")
+    return ", ".join(said)
+
+
 # One split's encoding at a time, for ten minutes: the server's memory is shared by every session.
 @st.cache_resource(max_entries=1, ttl=600, show_spinner="Encoding the training split as a run encodes it...")
 def split_encoded(
@@ -252,6 +286,7 @@ def whole_split(
     name: str,
     version: tuple,
     train: list[dict],
+    meta: dict,
     model: str,
     template_name: str,
     policy: str,
@@ -404,6 +439,8 @@ def whole_split(
         st.warning(said, icon=alerts.WARNING)
     for said in cut:  # the rows kept, cut: the "cut" column alone said it (helper 104's walk); `train`'s words
         st.warning(in_form_words(said), icon=alerts.WARNING)  # the Train page's boxes, not `--packing`
+    if where := training_lines(meta, len(train), cut, [name for name, _, _ in untrained]):  # their lines
+        st.caption(where)
     with st.expander("For engineers: how this table is counted"):
         st.markdown(TABLE_FOR_ENGINEERS)
     st.plotly_chart(strategies_chart(table), width="stretch")
@@ -537,12 +574,10 @@ if len(train) > STATS_ROW_LIMIT:
         "**Train** page checks every row before a run starts.",
         icon=alerts.INFO,
     )
-cut = [
-    f"{n} ({len(e.all_ids)} → {len(e.input_ids)} tokens)" for n, e in zip(names, examples, strict=True) if e.truncated
-]
+cut = cut_row_said(meta, len(train), names, examples)
 if cut:  # what a run does to them: the grids, their numbers and the packed row length below count the cut rows
     st.info(
-        f"Cut to the max length of {plural(max_length, 'token')}, as a run cuts them: {', '.join(cut)}. The grids "
+        f"Cut to the max length of {plural(max_length, 'token')}, as a run cuts them: {cut}. The grids "
         "below show these rows as a run sees them; the **Tokens** page shows where a row is cut."
         + (
             f" A run that packs with {setting_label('packing_strategy')} bfd_split (the Train page's) splits them "
@@ -645,4 +680,4 @@ with st.expander("For engineers: padding token, attention kernels"):
         )
     )
     st.markdown(PACKING_FOR_ENGINEERS)
-whole_split(name, version, train, model, template_name, policy, max_length, source)
+whole_split(name, version, train, meta, model, template_name, policy, max_length, source)
