@@ -32,3 +32,26 @@ def test_a_column_of_objects_with_a_null_is_a_column_not_the_rows(value, fmt):
     rows of `meta` (the text columns ignored) or as one row, and every row refused; it read as its two rows before."""
     result = load_bytes(json.dumps(value, ensure_ascii=False).encode(), "columns.json")
     assert result.format == fmt and len(result.rows) == 2 and not result.errors, result.errors
+
+
+def test_trains_unread_fields_hint_names_every_column_it_offers_the_mapping(tmp_path):
+    """af3959e named the columns a --map could take beside a pair's scores, but only the first 3: a file with a fourth
+    such column read "If `a` or `b` or `c` holds a field", the fourth offered nothing though it is listed."""
+    from types import SimpleNamespace
+
+    from ftlib.commands import unread_warning
+
+    ask = {"role": "user", "content": "Name a bird."}
+    row = {
+        "chosen": [ask, {"role": "assistant", "content": "A wren."}],
+        "rejected": [ask, {"role": "assistant", "content": "A trout."}],
+        "score_chosen": 9,
+        **{name: "x" for name in ("source", "batch", "reviewer", "ticket")},
+    }
+    path = tmp_path / "birds.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    said = unread_warning(load_bytes(path.read_bytes(), path.name), SimpleNamespace(file=str(path), fmt=None, map=[]))
+    assert "`score_chosen` in 1 row" in said and "`ticket` in 1 row" in said, said
+    hint = said.partition("If ")[2].partition(" holds a field")[0]
+    assert all(f"`{name}`" in hint for name in ("source", "batch", "reviewer", "ticket")), said
+    assert "score_chosen" not in hint, said

@@ -389,7 +389,12 @@ def unread_warning(result, args) -> str | None:
     columns = [n for n in ignored if "[]." not in (n.field or "") and not n.reason]
     hint = "If one holds a field, map it with --map COLUMN=FIELD; " if len(columns) == len(ignored) else ""
     if columns and not hint and any(n.reason for n in ignored):
-        hint = f"If {' or '.join(f'`{n.field}`' for n in columns[:3])} holds a field, map it with --map COLUMN=FIELD; "
+        # each such column the line lists, not the first 3 only (helper 193: a fourth was listed and offered nothing)
+        named = [f"`{n.field}`" for n in columns if any(n is m for m in ignored[:8])]
+        which = " or ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])} or {named[-1]}"
+        if len(named) < len(columns):  # past the 8 listed
+            which = f"{which} or another" if named else "one of the others"
+        hint = f"If {which} holds a field, map it with --map COLUMN=FIELD; "
     elif columns and not hint:
         hint = "If a column of them holds a field, map it with --map COLUMN=FIELD (a key inside the turns cannot be); "
     see = f"{hint}see `{inspect_command(args)}`."
