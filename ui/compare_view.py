@@ -478,7 +478,7 @@ def thinking_caption(
     """Under Compare's and Evaluate's "Thinking" toggle: what the chat template writes where the answer starts with
     its switch (`enable_thinking`) on and off (`writes`: `model_prompts.thinking_writes`), its own default, the
     `others` (template labels) that have no switch and read the prompt as before, and where the toggle starts when a
-    run says it (`trained`: (its state, the run's label), `run_thinking.runs_thinking`).
+    run says it (`trained`: (its state, the run's label), `run_thinking.thinking_start`: Evaluate's toggle).
 
     >>> thinking_caption(("", "<think>\\n\\n</think>\\n\\n"), True, [])[:72]
     'Off: the chat template writes `<think>\\\\n\\\\n</think>\\\\n\\\\n` where the answer'
