@@ -106,11 +106,16 @@ class FieldSpec:
     def limits_said(self) -> str:
         """This setting's limits in words: "at least 16 and at most 131072" ("" for none)."""
         rules = [(self.minimum, "at least"), (self.above, "above"), (self.maximum, "at most"), (self.below, "below")]
-        return " and ".join(f"{words} {limit:g}" for limit, words in rules if limit is not None)
+        return " and ".join(f"{words} {_number(limit)}" for limit, words in rules if limit is not None)
 
     def applies(self, values: dict) -> bool:
         """Whether this setting matters given the other values (e.g. LoRA rank only for adapters)."""
         return all(values.get(name) in allowed for name, allowed in self.when.items())
+
+
+def _number(limit: float) -> str:
+    """A limit as a user would type it back: whole ones whole (`:g` said a seed is "at most 2.14748e+09")."""
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
 
 
 def _spec(f: dataclasses.Field, hint: Any) -> FieldSpec:

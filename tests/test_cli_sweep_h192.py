@@ -71,3 +71,18 @@ def test_a_template_file_that_cannot_be_read_is_refused_before_any_tokenizer(
     assert (code, len(lines), captured.out) == (2, 1, ""), (code, captured.err, captured.out)
     said = {"missing": "does not exist", "folder": "is a folder", "binary": "is not UTF-8 text"}[kind]
     assert lines[0].startswith(f"error: Template file {template} {said}"), lines[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--dataset", "chat_style", "--seed", "-1"],
+        ["batch", str(SAMPLES / "chat_style_sft.jsonl"), "--seed", "-5"],
+    ],
+    ids=["train", "batch"],
+)
+def test_a_seed_out_of_range_names_its_limit_as_typed(capsys, argv):
+    """The seed's limit read "at most 2.14748e+09" (`:g`): not the limit, and not a number one can type back."""
+    assert main(argv) == 2
+    line = capsys.readouterr().err.strip()
+    assert "at most 2147483647" in line and "e+" not in line, line
