@@ -441,6 +441,11 @@ def is_id(name: str) -> bool:
 
 
 ID_NAMES = frozenset({"id", "_id", "uuid", "guid", "idx"})
+# What an id nothing reads is, one and several: the same words for a JSON file's keys and a table's columns.
+ID_WORDS = (
+    "an id of the rows: metadata, neither shown nor trained",
+    "ids of the rows: metadata, neither shown nor trained",
+)
 
 
 def said_in_a_note(notice: FieldNotice, table: bool) -> bool:
@@ -455,7 +460,7 @@ def unused_ids(ids: list[FieldNotice]) -> FieldNotice:
     one = len(ids) == 1
     listed = ", ".join(f"`{n.field}`" for n in ids)
     return FieldNotice(
-        f"Not used: {listed} ({'an id' if one else 'ids'} of the rows: metadata, neither shown nor trained).",
+        f"Not used: {listed} ({ID_WORDS[not one]}).",
         field=ids[0].field,
         rows=ids[0].rows,
         note=True,
@@ -475,10 +480,12 @@ def unused_columns(names: list[str], how: str, paired: list[str] | None = None) 
     with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set. `paired`: those of
     `names` that are a preference table's `messages`, said apart with why (`PAIR_MESSAGES`) and offered no `how`.
 
-    >>> unused_columns(["Ticket ID", "", "Created"], "map one above to use it").message
-    'Not used: Ticket ID, (the column with no name), Created (map one above to use it).'
-    >>> unused_columns(["id", "score_chosen"], "map one above to use it").message[:63]
-    'Not used: id (map one above to use it). Not read: score_chosen '
+    >>> unused_columns(["Notes", "", "Created"], "map one above to use it").message
+    'Not used: Notes, (the column with no name), Created (map one above to use it).'
+    >>> unused_columns(["id", "score_chosen"], "map one above to use it").message[:80]
+    'Not used: id (an id of the rows: metadata, neither shown nor trained). Not read:'
+    >>> unused_columns(["prompt_id", "lang"], "map one above to use it").message
+    'Not used: prompt_id (an id of the rows: metadata, neither shown nor trained); lang (map one above to use it).'
     >>> unused_columns(["lang", "messages[].name"], "map one above to use it").message[42:]
     'Not read: messages[].name (a key inside the turns, which no field of the mapping takes).'
     """
@@ -489,11 +496,17 @@ def unused_columns(names: list[str], how: str, paired: list[str] | None = None) 
     inner = [name for name in names if "[]." in name]
     paired = [name for name in paired or () if name in names]
     kept = [name for name in names if name not in SCORE_NAMES and name not in inner and name not in paired]
-    said = [name if name.strip() else "(the column with no name)" for name in kept]
+    # A row's id (UltraFeedback's `prompt_id`) is metadata, as a JSON file's `unused_ids` says: no field takes it,
+    # so it is not offered `how` (a walk read "map it to `system`" of a Parquet's prompt_id).
+    ids = [name for name in kept if is_id(name)]
+    said = [name if name.strip() else "(the column with no name)" for name in kept if name not in ids]
     listed = ", ".join(said[:COLUMNS_NAMED])
     if len(said) > COLUMNS_NAMED:
         listed += f" and {len(said) - COLUMNS_NAMED} more"
-    message = f"Not used: {listed}{f' ({how})' if how else ''}." if said else ""
+    parts = [f"{listed}{f' ({how})' if how else ''}"] if said else []
+    if ids:
+        parts.insert(0, f"{', '.join(ids)} ({ID_WORDS[len(ids) > 1]})")
+    message = f"Not used: {'; '.join(parts)}." if parts else ""
     if scores:
         message += (
             f"{' ' if message else ''}Not read: {', '.join(scores)} (scores: the studio reads none, and no field "

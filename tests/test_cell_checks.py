@@ -124,7 +124,10 @@ def test_a_tables_unused_columns_are_one_note_and_a_json_files_unread_keys_stay_
         == 0
     )
     out = capsys.readouterr().out
-    assert "note:       Not used: Ticket ID, Created, Category (--map COLUMN=FIELD to use one)." in out
+    assert (
+        "note:       Not used: Ticket ID (an id of the rows: metadata, neither shown nor trained); Created, "
+        "Category (--map COLUMN=FIELD to use one)."
+    ) in out
     assert "ignored field" not in out and "warning:" not in out
     path = tmp_path / "tickets.jsonl"
     path.write_text('{"instruction": "Hi?", "output": "Hello.", "ticket_idd": "T-1"}\n')

@@ -51,14 +51,14 @@ def test_a_tables_score_columns_are_not_offered_a_mapping_that_no_field_takes(tm
     (note,) = [n for n in shown_notices(result.notices, table=True, how="--map COLUMN=FIELD to use one")[0] if n.note]
     used, _, scores = note.message.partition(" Not read: ")
     # the `messages` copy is said apart with why, not offered a mapping either (helper 187's walk)
-    assert used == "Not used: prompt_id (--map COLUMN=FIELD to use one)."
+    assert used == "Not used: prompt_id (an id of the rows: metadata, neither shown nor trained)."
     assert scores.startswith("score_chosen, score_rejected (scores: the studio reads none, and no field of the")
     assert "with `chosen` as the better answer" in scores and "map" not in scores.replace("the mapping", "")
 
     at = with_path(data_page(), path)
     assert not at.exception and not at.error, [e.value for e in at.error]
     (line,) = [c.value for c in at.caption if "Not used:" in c.value]
-    assert "Not used: prompt_id (to use one, map it to `system` under Field mapping above). Not read: " in line
+    assert "Not used: prompt_id (an id of the rows: metadata, neither shown nor trained). Not read: " in line
     assert "score_rejected (map one" not in line
 
 

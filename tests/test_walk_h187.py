@@ -81,7 +81,7 @@ def test_a_parquet_ultrafeedback_tables_messages_column_is_not_offered_as_the_sy
     assert loaded.format == "preference" and len(loaded.rows) == 2
     notices, _ = shown_notices(loaded.notices, table=True, how="to use one, map it to `system` under Field mapping")
     (unused,) = [n.message for n in notices if n.ignored]
-    assert unused.startswith("Not used: prompt_id (to use one, map it to `system` under Field mapping).")
+    assert unused.startswith("Not used: prompt_id (an id of the rows: metadata, neither shown nor trained).")
     assert "Not read: messages (a pair's conversations are its `chosen` and `rejected`" in unused
 
 
