@@ -55,3 +55,31 @@ def test_trains_unread_fields_hint_names_every_column_it_offers_the_mapping(tmp_
     hint = said.partition("If ")[2].partition(" holds a field")[0]
     assert all(f"`{name}`" in hint for name in ("source", "batch", "reviewer", "ticket")), said
     assert "score_chosen" not in hint, said
+
+
+def test_trains_unread_fields_hint_offers_no_mapping_for_an_id(tmp_path):
+    """af3959e's hint read "If `prompt_id` holds a field, map it with --map" of UltraFeedback rows, where 838835e has
+    the Data page and `data inspect` say the same column is an id, metadata no field takes: the CLI's train and tokens
+    offered what the page refuses. An id is not offered --map; a column beside it still is, and the hint about keys
+    inside the turns is not given where none is."""
+    from types import SimpleNamespace
+
+    from ftlib.commands import unread_warning
+
+    ask = {"role": "user", "content": "Name a bird."}
+    pair = {
+        "chosen": [ask, {"role": "assistant", "content": "A wren."}],
+        "rejected": [ask, {"role": "assistant", "content": "A trout."}],
+    }
+    args = SimpleNamespace(fmt=None, map=[])
+
+    def said(row: dict, name: str) -> str:
+        path = tmp_path / name
+        path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        return unread_warning(load_bytes(path.read_bytes(), name), SimpleNamespace(**vars(args), file=str(path)))
+
+    ultra = said(pair | {"prompt_id": "a1", "score_chosen": 8.0}, "ultra.jsonl")
+    assert "`prompt_id` in 1 row" in ultra and "--map" not in ultra, ultra
+    with_lang = said(pair | {"prompt_id": "a1", "lang": "en"}, "lang.jsonl")
+    assert "If `lang` holds a field, map it with --map COLUMN=FIELD" in with_lang, with_lang
+    assert "a key inside the turns" not in with_lang and "`prompt_id` holds" not in with_lang, with_lang

@@ -385,10 +385,14 @@ def unread_warning(result, args) -> str | None:
     more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""
     one = len(ignored) == 1
     # --map takes a column or a row's key; not a key inside the turns (`messages[].name`), nor a field whose reason
-    # says no field takes it (a pair's scores, its `messages` copy: notices.unread_why; a walk read "map one")
-    columns = [n for n in ignored if "[]." not in (n.field or "") and not n.reason]
+    # says no field takes it (a pair's scores, its `messages` copy: notices.unread_why; a walk read "map one"), nor
+    # an id, which the Data page and `data inspect` call metadata (notices.is_id: UltraFeedback's `prompt_id`)
+    from ftlib.notices import is_id
+
+    columns = [n for n in ignored if "[]." not in (n.field or "") and not n.reason and not is_id(n.field or "")]
     hint = "If one holds a field, map it with --map COLUMN=FIELD; " if len(columns) == len(ignored) else ""
-    if columns and not hint and any(n.reason for n in ignored):
+    inner_only = all("[]." in (n.field or "") for n in ignored if not any(n is c for c in columns))
+    if columns and not hint and not inner_only:
         # each such column the line lists, not the first 3 only (helper 193: a fourth was listed and offered nothing)
         named = [f"`{n.field}`" for n in columns if any(n is m for m in ignored[:8])]
         which = " or ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])} or {named[-1]}"
