@@ -34,6 +34,9 @@ from ui.tables import html_table
 STATS_ROW_LIMIT = 5000  # token lengths are measured on at most this many rows, evenly spread
 BAD_ROWS_SHOWN = 30  # skipped rows listed in full; a file with more also gets the whole list as a table
 CUT_NAMED = 3  # rows a max length cuts, named before "and N more"
+# A preview's text is cut after this many characters, or lines of them (a reply of 200 short lines fills a page too).
+PREVIEW_CHARS = 1000
+PREVIEW_LINES = 25
 
 # What the rows hold, as sentences: (one row, several rows).
 COUNT_WORDS = {
@@ -51,10 +54,35 @@ AVATARS = {
 }
 
 
-def verbatim(text: str) -> None:
-    """`text` as it is: st.text drops what starts and ends it and dedents it (textwrap.dedent: "    def f():" showed
-    as "def f():", a reply's leading space went unseen); text it would change shows in a code block, which keeps it.
+def preview_cut(text: str) -> str:
+    """The start of `text` the preview shows: its first `PREVIEW_CHARS` characters, of them its first `PREVIEW_LINES`
+    lines; `text` itself when it is shorter.
+
+    >>> len(preview_cut("x" * 5000)), preview_cut("a\\nb" * 3) == "a\\nb" * 3
+    (1000, True)
     """
+    head = text[:PREVIEW_CHARS]
+    lines = head.split("\n")
+    return "\n".join(lines[:PREVIEW_LINES]) if len(lines) > PREVIEW_LINES else head
+
+
+def verbatim(text: str) -> None:
+    """`text` as it is, its start only where it is long (`preview_cut`): a row of thousands of characters filled the
+    page (helper 191's walk); how many are not shown is said, and the whole text is in an expander below it, as a
+    dataset viewer cuts a long cell."""
+    head = preview_cut(text)
+    _as_written(head)
+    if head != text:
+        st.caption(
+            f"… {len(text) - len(head):,} more characters not shown ({len(text):,} in all): the whole text is below."
+        )
+        with st.expander(f"Show all {len(text):,} characters"):
+            _as_written(text)
+
+
+def _as_written(text: str) -> None:
+    """st.text drops what starts and ends `text` and dedents it (textwrap.dedent: "    def f():" showed as "def f():",
+    a reply's leading space went unseen); text it would change shows in a code block, which keeps it."""
     if textwrap.dedent(text).strip() == text:
         st.text(text)
     else:
