@@ -62,6 +62,15 @@ class Parser(argparse.ArgumentParser):
             first = extras[0]
             what = f"unknown option {first}" if first.startswith("-") else f"unexpected argument '{first}'"
             meant = _meant(first.partition("=")[0], [o for o in self._option_string_actions if o.startswith("--")])
+            if not meant and first.startswith("--"):  # `train --num-train-epochs 3`: transformers' name for --epochs
+                from ftlib.fields import LIBRARY_NAMES
+
+                key = first[2:].partition("=")[0].replace("-", "_")
+                ours, library = LIBRARY_NAMES.get(key, (None, ""))
+                flag = f"--{ours}".replace("_", "-") if ours else ""
+                meant = (
+                    f", did you mean `{flag}`? (`{key}` in {library})" if flag in self._option_string_actions else ""
+                )
             if "--setting" in self._option_string_actions:  # `sample --temperature 0.5`
                 import difflib
 

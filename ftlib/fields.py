@@ -247,12 +247,35 @@ def did_you_mean(keys, known) -> str:
     return ""
 
 
+# A run setting under the name transformers' TrainingArguments, PEFT's LoraConfig or TRL's configs give it, which
+# someone coming from them types in a config: too far from ours for `did_you_mean` (`num_train_epochs` got the list of
+# every setting). Named in the refusal, not read: a config of those libraries holds others the studio does not take.
+LIBRARY_NAMES = {
+    "num_train_epochs": ("epochs", "transformers' TrainingArguments"),
+    "per_device_train_batch_size": ("batch_size", "transformers' TrainingArguments"),
+    "gradient_accumulation_steps": ("grad_accum", "transformers' TrainingArguments"),
+    "eval_steps": ("eval_every", "transformers' TrainingArguments"),
+    "save_steps": ("save_every", "transformers' TrainingArguments"),
+    "lr": ("learning_rate", "many training scripts"),
+    "r": ("lora_r", "PEFT's LoraConfig"),
+    "target_modules": ("lora_targets", "PEFT's LoraConfig"),
+    "model_name_or_path": ("model", "TRL's ModelConfig"),
+    "dataset_name": ("dataset", "TRL's scripts"),
+    "num_generations": ("grpo_group_size", "TRL's GRPOConfig"),
+    "max_completion_length": ("grpo_max_new_tokens", "TRL's GRPOConfig"),
+    "bnb_4bit_quant_type": ("quant_type", "transformers' BitsAndBytesConfig"),
+    "bnb_4bit_use_double_quant": ("double_quant", "transformers' BitsAndBytesConfig"),
+}
+
+
 def refuse_unknown(keys, known: set[str], error: type[Exception], where: str = "") -> None:
-    """`error` for the first of `keys` not in `known`, naming the closest known setting; `where` (" in run.yaml")
-    says where it was written."""
+    """`error` for the first of `keys` not in `known`, naming the closest known setting (or ours of a library's name,
+    `LIBRARY_NAMES`); `where` (" in run.yaml") says where it was written."""
     for key in keys:
         if key not in known:
-            hint = did_you_mean([key], known) or f" Known settings: {', '.join(sorted(known))}."
+            ours, library = LIBRARY_NAMES.get(key, (None, ""))
+            hint = f" Did you mean `{ours}`? (`{key}` is its name in {library})" if ours in known else ""
+            hint = hint or did_you_mean([key], known) or f" Known settings: {', '.join(sorted(known))}."
             raise error(f"Unknown setting `{key}`{where}.{hint}")
 
 

@@ -86,3 +86,32 @@ def test_a_seed_out_of_range_names_its_limit_as_typed(capsys, argv):
     assert main(argv) == 2
     line = capsys.readouterr().err.strip()
     assert "at most 2147483647" in line and "e+" not in line, line
+
+
+# (how it is given, what the one line says): a setting under its name in transformers, PEFT or TRL got every known
+# setting listed (`num_train_epochs`, `lr`, `r`), or a flag an "unknown option" with no other word
+LIBRARY_NAME_CASES = [
+    (
+        ["--set", "num_train_epochs=3"],
+        "Unknown setting `num_train_epochs`. Did you mean `epochs`? (`num_train_epochs`",
+    ),
+    (["--set", "r=16"], "Did you mean `lora_r`? (`r` is its name in PEFT's LoraConfig)"),
+    (["CONFIG", "lr: 1e-4"], "Unknown setting `lr` in CONFIG. Did you mean `learning_rate`?"),
+    (["CONFIG", "per_device_train_batch_size: 8"], "Did you mean `batch_size`?"),
+    (
+        ["--num-train-epochs", "3"],
+        "unknown option --num-train-epochs, did you mean `--epochs`? (`num_train_epochs` in",
+    ),
+    (["--gradient-accumulation-steps=4"], "did you mean `--grad-accum`?"),
+]
+
+
+@pytest.mark.parametrize("given, said", LIBRARY_NAME_CASES, ids=[" ".join(c[0]) for c in LIBRARY_NAME_CASES])
+def test_a_setting_under_a_library_name_is_told_ours(tmp_path, capsys, given, said):
+    if given[0] == "CONFIG":
+        config = tmp_path / "run.yaml"
+        config.write_text(f"method: lora\ndataset: chat_style\n{given[1]}\n")
+        given, said = [str(config)], said.replace("CONFIG", str(config))
+    assert main(["train", "--dataset", "chat_style", *given, "--detach"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and said in lines[0] and "Known settings" not in lines[0], lines
