@@ -4,6 +4,7 @@ model's hub id), and the same notes for `runs export` on the command line.
 
     for item in downloads(run):                       # what the Train page offers, in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (ftlib.export builds it)
+        item.build(progress=told)                     # told each stage of a long build (ftlib.export_progress)
         zip_size(run, item)                           # how large its zip is (or at most), before it is built
     loading_notes(run, folder)                         # `runs export`'s notes, on stderr
 
@@ -24,12 +25,13 @@ from ftlib.rundir import RunDir
 
 @dataclass(frozen=True)
 class Download:
-    """One thing a finished run offers for download. `build()` returns the folder to zip (it may take a while)."""
+    """One thing a finished run offers for download. `build(progress=None)` returns the folder to zip (it may take a
+    while: a merged model or GGUF file tells `progress` its stages as it builds, `ftlib.export_progress`)."""
 
     kind: str  # "adapter" | "merged" | "model" | "gguf"
     label: str
     caption: str
-    build: Callable[[], Path]
+    build: Callable[..., Path]  # (progress: export_progress.Progress | None = None) -> Path
 
     def file_name(self, run: RunDir) -> str:
         return f"{run.id}-{self.kind}.zip"
@@ -159,7 +161,7 @@ def _gguf_download(run: RunDir, config: dict) -> list[Download]:
             "and an Ollama Modelfile that stops where the studio does (`ollama create NAME -f Modelfile`). Other "
             f"precisions: `python -m ftlib runs export {run.id} --gguf f16` (or f32). Built from the merged model, "
             "which it keeps; preparing it takes a moment.",
-            lambda: export_gguf(run),
+            lambda progress=None: export_gguf(run, progress=progress),
         )
     ]
 
@@ -179,7 +181,7 @@ def _model_downloads(run: RunDir, config: dict) -> list[Download]:
                 + _qlora_words(config, "the merged model")
                 + _default_base_words(config, "the merged model")
                 + _ADAPTER_STOPS,
-                lambda: export_adapter(run),
+                lambda progress=None: export_adapter(run),  # nothing to build: the run's own folder
             ),
             Download(
                 "merged",
@@ -190,7 +192,7 @@ def _model_downloads(run: RunDir, config: dict) -> list[Download]:
                 + _STOPS_WORDS
                 + _dtype_words(run)
                 + " Preparing it takes a moment.",
-                lambda: export_merged(run),
+                lambda progress=None: export_merged(run, progress),
             ),
         ]
     if (run.model_dir / "config.json").is_file():
@@ -201,7 +203,7 @@ def _model_downloads(run: RunDir, config: dict) -> list[Download]:
                 "A full model folder (safetensors) for `AutoModelForCausalLM.from_pretrained`. "
                 + _STOPS_WORDS
                 + _dtype_words(run, run.model_dir),
-                lambda: export_model(run),
+                lambda progress=None: export_model(run),
             )
         ]
     return []
@@ -218,14 +220,14 @@ def _reward_downloads(run: RunDir) -> list[Download]:
                 "`AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)`, then "
                 "`PeftModel.from_pretrained(that, folder)`; `.logits[:, 0]` is the score."
                 + _qlora_words(run.read_config(), "the merged reward model"),
-                lambda: export_adapter(run),
+                lambda progress=None: export_adapter(run),  # nothing to build: the run's own folder
             ),
             Download(
                 "merged",
                 "Download the merged reward model (.zip)",
                 "The adapter merged into the base, score head included: a plain "
                 "`AutoModelForSequenceClassification.from_pretrained(folder)`." + _dtype_words(run),
-                lambda: export_merged(run),
+                lambda progress=None: export_merged(run, progress),
             ),
         ]
     if (run.model_dir / "config.json").is_file():
@@ -234,7 +236,7 @@ def _reward_downloads(run: RunDir) -> list[Download]:
                 "model",
                 "Download the reward model (.zip)",
                 "A full model folder with its score head, for `AutoModelForSequenceClassification.from_pretrained`.",
-                lambda: export_model(run),
+                lambda progress=None: export_model(run),
             )
         ]
     return []

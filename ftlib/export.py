@@ -3,6 +3,7 @@
     for item in downloads(run):                       # what the Train page offers (ftlib.downloads), in order
         item.label, item.caption, item.build()        # build() returns the folder to zip (merging if needed)
     zip_folder(export_merged(run))                     # the same from code
+    zip_folder(export_merged(run, progress=told), progress=told)   # told(stage, fraction): export_progress
     copy_export(export_adapter(run), Path("out"))      # `runs export --out out`: a copy where the user wants it
     nothing_to_download(run)                           # why a finished run offers nothing (its result was deleted)
 
@@ -33,7 +34,9 @@ from pathlib import Path
 from ftlib import merged_sources, workspace
 from ftlib.disk_use import tree_bytes
 from ftlib.errors import UserError
-from ftlib.export_out import ExportError, check_out
+from ftlib.export_out import ExportError, check_out, out_held
+from ftlib.export_progress import LOADING, MERGING, SAVING, WRITING_GGUF, ZIPPING, Progress
+from ftlib.export_progress import stage as _stage
 from ftlib.file_modes import readable as _readable
 from ftlib.integrity import damage_words, damaged_files, missing_weights
 from ftlib.model_card import write_card
@@ -152,7 +155,7 @@ def _current(run: RunDir, folder: Path) -> bool:
     return _whole(folder) and not merged_sources.changed(run) and dtype in (None, stored_dtype(folder))
 
 
-def export_merged(run: RunDir) -> Path:
+def export_merged(run: RunDir, progress: Progress | None = None) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
     Full fine-tuning already produced one; for adapters the base model is loaded in full precision and the adapter
@@ -160,7 +163,7 @@ def export_merged(run: RunDir) -> Path:
     again when a file of it was damaged or lost since). A QLoRA run's base is the one its adapter trained on and the
     studio samples: its 4-bit weights as the quantization gives them back (`_merge`). Two builds at once take turns:
     the second finds the first one's `merged/` and returns it. ExportError where config.json does not read (the
-    base it names is lost).
+    base it names is lost). `progress`: told the stages of a build (`export_progress`: loading, merging, saving).
     """
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
@@ -185,7 +188,7 @@ def export_merged(run: RunDir) -> Path:
             # or adapter that changed since (merged_sources): it would be another model; or one saved in another
             # dtype (float32, before merged models were saved as their base is stored).
             shutil.rmtree(target)
-        _build_merged(run, adapter, target, tokenizer)
+        _build_merged(run, adapter, target, tokenizer, progress)
     return target
 
 
@@ -215,12 +218,13 @@ def gguf_dir(run: RunDir, out_type: str) -> Path:
     return run.path / f"gguf-{out_type}"
 
 
-def export_gguf(run: RunDir, out_type: str = "q8_0") -> Path:
+def export_gguf(run: RunDir, out_type: str = "q8_0", progress: Progress | None = None) -> Path:
     """A folder holding the run's model as one GGUF file (`ftlib.gguf_export.write_gguf`, weights in `out_type`:
     q8_0, f16 or f32) and an Ollama `Modelfile` stopping where the studio does, for llama.cpp, Ollama and LM Studio.
     Written from the merged export (a full fine-tune's model), for runs on the default model; kept as
     `gguf-<type>/` and written again when what it was written from is newer. ExportError for a reward model or
-    another base (`gguf_refusal`: with llama.cpp's converter to run on the merged export instead)."""
+    another base (`gguf_refusal`: with llama.cpp's converter to run on the merged export instead). `progress`: told
+    the stages it does (`export_progress`: the merged model's, then writing the GGUF file)."""
     from ftlib.gguf_export import GGUF_TYPES, GGUFError
 
     _still_there(run)
@@ -228,7 +232,7 @@ def export_gguf(run: RunDir, out_type: str = "q8_0") -> Path:
         raise GGUFError(f"Unknown GGUF type '{out_type}': choose one of {', '.join(GGUF_TYPES)}.")
     if (reason := gguf_refusal(run)) is not None:
         raise ExportError(reason)
-    source = export_merged(run)  # a full fine-tune's model, or the adapter merged into the base
+    source = export_merged(run, progress)  # a full fine-tune's model, or the adapter merged into the base
     target = gguf_dir(run, out_type)
     if _gguf_current(target, source):
         return target
@@ -236,7 +240,7 @@ def export_gguf(run: RunDir, out_type: str = "q8_0") -> Path:
         _still_there(run)
         if _gguf_current(target, source):
             return target  # written by another click, tab or command while this one waited
-        _write_gguf_folder(run, source, target, out_type)
+        _write_gguf_folder(run, source, target, out_type, progress)
     return target
 
 
@@ -247,8 +251,9 @@ def _gguf_current(target: Path, source: Path) -> bool:
     return len(files) == 1 and (target / "Modelfile").is_file() and files[0].stat().st_mtime >= newest
 
 
-def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -> None:
-    """Write `target` (through `<target>.partial`, renamed whole): the GGUF file and its Modelfile."""
+def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str, progress: Progress | None) -> None:
+    """Write `target` (through `<target>.partial`, renamed whole): the GGUF file and its Modelfile. Told as
+    `WRITING_GGUF` once it is known it can be (a refusal is said alone)."""
     from ftlib.gguf_export import write_gguf
     from ftlib.modelfile import default_system, modelfile_text
     from ftlib.models import _default_gguf_path
@@ -260,7 +265,7 @@ def _write_gguf_folder(run: RunDir, source: Path, target: Path, out_type: str) -
     tokenizer = run_tokenizer(run.read_config(), source)  # the run's template where its files are gone
     shown = str(run.read_config().get("name") or run.id)  # the GGUF's own name, as written (UTF-8): `Modèle 海盗`
     name = workspace.safe_name(shown, "model")  # its file's: `Modele.gguf`
-    with workspace.partial_output(tmp, target):
+    with _stage(progress, WRITING_GGUF), workspace.partial_output(tmp, target):
         tmp.mkdir()
         write_gguf(source, tmp / f"{name}.gguf", out_type, _default_gguf_path(), tokenizer.chat_template, shown)
         stops = [tokenizer.convert_ids_to_tokens(i) for i in write_stops(run, source, tokenizer)]  # the studio's
@@ -286,13 +291,13 @@ def _said_if_deleted(run: RunDir, what: str):
         ) from exc
 
 
-def _build_merged(run: RunDir, adapter: Path, target: Path, tokenizer=None) -> None:
+def _build_merged(run: RunDir, adapter: Path, target: Path, tokenizer=None, progress: Progress | None = None) -> None:
     """Merge, save (through `merged.partial`, with the adapter's `tokenizer`) and rename into `merged/`; lock held."""
     _clear_the_way(target)
     tmp = _merged_partial(run)
     shutil.rmtree(tmp, ignore_errors=True)  # what a build that died midway left (builds take turns: not ours)
     sources = merged_sources.current(run)  # before the merge reads them: a change during it is caught next time
-    merged = _merge(run, adapter)
+    merged = _merge(run, adapter, progress=progress)  # loading, then merging
     if (dtype := saved_dtype(run)) is not None:
         from ftlib.models import pick_dtype
 
@@ -300,7 +305,7 @@ def _build_merged(run: RunDir, adapter: Path, target: Path, tokenizer=None) -> N
     needed = sum(p.numel() * p.element_size() for p in merged.state_dict().values())
     workspace.check_free_space(run.path, needed, "the merged model")
     tokenizer = saved_tokenizer(adapter, must=True) if tokenizer is None else tokenizer  # the adapter's, at its end
-    with workspace.partial_output(tmp, target):  # a failed save (or rename) leaves no half model behind
+    with _stage(progress, SAVING), workspace.partial_output(tmp, target):  # a failed save leaves no half model
         merged.save_pretrained(str(tmp), safe_serialization=True)
         tokenizer.save_pretrained(str(tmp))
         write_stops(run, tmp, tokenizer)
@@ -332,40 +337,42 @@ def saved_dtype(run: RunDir) -> str | None:
         return None
 
 
-def _merge(run: RunDir, adapter: Path):
+def _merge(run: RunDir, adapter: Path, progress: Progress | None = None):
     """The base model with the run's adapter merged in, in full precision: the model the studio samples and evaluates
     (`ftlib.run_base`). A QLoRA run's base is loaded in 4-bit with the run's settings, quantized from the dtype the
     run loaded it in (`run_base.run_config_of`), as it trained, and given back in full precision (transformers'
     `dequantize`, exact in float32): its weights are then dequant(quant(W)), the ones the adapter learned to
     correct, and the adapter is merged into those, W' = dequant(quant(W)) + scale * B @ A. Merged into the
     unquantized W instead it is another model (its first greedy token differed on a tiny run)."""
-    from peft import PeftModel
+    with _stage(progress, LOADING):  # PEFT's import too: 10 s or more where the server has not loaded it yet
+        from peft import PeftModel
 
-    from ftlib.run_base import load_run_base, quantization_key, run_config_of
+        from ftlib.run_base import load_run_base, quantization_key, run_config_of
 
-    config = run_config_of(run.path)  # a QLoRA base's dtype as the run recorded it, as sampling reads it too
-    dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
-    base = load_run_base(
-        config.get("model", "default"),
-        config,
-        device="cpu",
-        dtype=dtype,
-        score=config.get("method") == "reward",  # a reward model: the base with a score head, its adapter trained it
-    )
-    if quantization_key(config) is not None:
-        import logging
+        config = run_config_of(run.path)  # a QLoRA base's dtype as the run recorded it, as sampling reads it too
+        dtype = None if config.get("dtype", "auto") == "auto" else config["dtype"]
+        base = load_run_base(
+            config.get("model", "default"),
+            config,
+            device="cpu",
+            dtype=dtype,
+            score=config.get("method") == "reward",  # a reward model: the base with a score head its adapter trained
+        )
+        if quantization_key(config) is not None:
+            import logging
 
-        import torch
+            import torch
 
-        said = logging.getLogger("transformers.integrations.bitsandbytes")  # "dequantized in float32": on stderr
-        level = said.level
-        said.setLevel(logging.ERROR)
-        try:
-            base = base.dequantize().to(torch.float32)  # no rounding: every 4-bit value is exact in float32
-        finally:
-            said.setLevel(level)
+            said = logging.getLogger("transformers.integrations.bitsandbytes")  # "dequantized in float32": on stderr
+            level = said.level
+            said.setLevel(logging.ERROR)
+            try:
+                base = base.dequantize().to(torch.float32)  # no rounding: every 4-bit value is exact in float32
+            finally:
+                said.setLevel(level)
     try:
-        return PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+        with _stage(progress, MERGING):
+            return PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
     except Exception as exc:  # damage the cheap check cannot see (safetensors' own error names no file)
         if type(exc).__name__ != "SafetensorError":
             raise
@@ -449,9 +456,10 @@ def remove_exported(run: RunDir, wait: bool = False) -> int:
     return freed
 
 
-def zip_folder(folder: Path) -> Path:
+def zip_folder(folder: Path, progress: Progress | None = None) -> Path:
     """A zip of `folder` in its run's `exports/` (rebuilt when the folder is newer), for downloads. Its entries are
-    readable as the process's umask allows, whatever the files' own modes."""
+    readable as the process's umask allows, whatever the files' own modes. `progress`: told `ZIPPING` with the
+    fraction of the folder's bytes written, if it zips."""
     folder = Path(folder)
     run = RunDir(folder.parent)
     archive = run.exports_dir / f"{run.id}-{folder.name}.zip"
@@ -469,19 +477,22 @@ def zip_folder(folder: Path) -> Path:
         workspace.check_free_space(archive.parent, size, f"the zip of {folder.name}")
         partial = archive.with_name(archive.stem + ".partial.zip")
         with workspace.partial_output(partial, archive):
-            _write_zip(folder, partial)
+            _write_zip(folder, partial, progress)
             os.replace(partial, archive)
     return archive
 
 
-def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir | None = None) -> list[Path]:
+def copy_export(
+    folder: Path, target: Path, zip_too: bool = False, run: RunDir | None = None, progress: Progress | None = None
+) -> list[Path]:
     """A copy of the export `folder` at `target` (`runs export --out`), its parents made as needed; with `zip_too`
     also `<target>.zip`; given the `run`, the copy has its card and stops (`describe`) even where the run's own
     folder may not be written. Returns the paths written. Both are built under `.partial` names renamed into place,
     after a free-space check, and their files get the modes the umask gives new files, as every export's do.
+    `progress`: told the zip's `ZIPPING`, as `zip_folder` tells it.
 
     Refused (ExportError) before anything is written when `target` (or its zip) is in the way: an existing file, a
-    folder that is not empty, a place inside `folder` itself, or another export writing it now (`_out_held`)."""
+    folder that is not empty, a place inside `folder` itself, or another export writing it now (`out_held`)."""
     folder, target = Path(folder).resolve(), user_path(target).resolve()
     archive = target.with_name(target.name + ".zip")
     if target == folder or folder in target.parents:
@@ -494,7 +505,7 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
         raise ExportError(f"--out: cannot make {target.parent} ({exc.strerror}). Name another folder.") from None
     advice = "Free space there or name another --out folder; nothing was written."  # a zip is about the folder's size
     workspace.check_free_space(target.parent, size * (2 if zip_too else 1), f"a copy of {folder.name}", advice)
-    with _out_held(target):
+    with out_held(target):
         partial = target.with_name(f".{target.name}.partial")
         shutil.rmtree(partial, ignore_errors=True)  # what a copy that died midway left (copies to --out take turns)
         with workspace.partial_output(partial, target):
@@ -502,51 +513,15 @@ def copy_export(folder: Path, target: Path, zip_too: bool = False, run: RunDir |
             shutil.copytree(folder, partial, copy_function=shutil.copyfile)
             if run is not None and not folder.name.startswith("gguf-"):  # a GGUF file carries its own metadata
                 describe(run, partial, folder.name)  # the run's "adapter", "model" or "merged" folder
-            os.replace(partial, target)  # onto the empty folder `_out_held` holds: rename(2) replaces an empty one
+            os.replace(partial, target)  # onto the empty folder `out_held` holds: rename(2) replaces an empty one
         written = [target]
         if zip_too:
             partial_zip = archive.with_name(f".{archive.name}.partial")
             with workspace.partial_output(partial_zip, archive):
-                _write_zip(target, partial_zip)
+                _write_zip(target, partial_zip, progress)
                 os.replace(partial_zip, archive)
             written.append(archive)
     return written
-
-
-@contextlib.contextmanager
-def _out_held(target: Path):
-    """Around a copy to --out: `target` made (an empty folder) if missing and locked (`flock` on the folder itself,
-    no lock file left in the user's folder), so two exports to one --out at once do not share its `.partial` folder:
-    the second is refused at once, before it writes anything. An empty folder made here is removed on a failure."""
-    made = not target.exists()
-    try:
-        target.mkdir(exist_ok=True)
-        handle = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:  # a file put there since the check, or a folder this account may not read
-        raise ExportError(f"--out: cannot use {target} ({exc.strerror}). Name another folder.") from None
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            made = False  # the other export's folder
-            raise ExportError(
-                f"--out: another export is writing it now ({target}: another command, or a teammate's). Wait for it "
-                "to end, or name another folder; nothing was written."
-            ) from None
-        if any(target.iterdir()):  # an export that finished just before this one took the lock
-            made = False
-            raise ExportError(
-                f"--out: {target} is already a folder that is not empty, and the export's folder would replace it. "
-                "Name a new folder (it is made for you), or move that one away first. Nothing was written."
-            )
-        yield
-    except BaseException:
-        if made:
-            with contextlib.suppress(OSError):
-                target.rmdir()  # only while still empty: a copy renamed into place is never removed here
-        raise
-    finally:
-        os.close(handle)  # the lock goes with it
 
 
 # zlib's level for export zips: 1, the fastest (weights gain little from the slower levels).
@@ -558,11 +533,12 @@ def _zip_is_current(archive: Path, folder: Path) -> bool:
     return archive.is_file() and archive.stat().st_mtime >= newest
 
 
-def _write_zip(folder: Path, target: Path) -> None:
+def _write_zip(folder: Path, target: Path, progress: Progress | None = None) -> None:
     """`folder`'s files and subfolders at the zip's top level, as `shutil.make_archive` lays them out, with the
-    modes the umask gives a new file (safetensors' 0600 would unzip unreadable to the rest of a team)."""
-    mask = workspace.umask()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+    modes the umask gives a new file (safetensors' 0600 would unzip unreadable to the rest of a team); `progress`
+    told `ZIPPING` and the fraction of the files' bytes written, each MiB."""
+    mask, total, done = workspace.umask(), tree_bytes(folder), 0
+    with _stage(progress, ZIPPING), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
             name = path.relative_to(folder).as_posix()
             if path.is_dir():
@@ -578,7 +554,11 @@ def _write_zip(folder: Path, target: Path) -> None:
                 # through `open(info, "w")` on 3.11-3.12 (3.13 names it `compress_level` and keeps this alias).
                 info._compresslevel = ZIP_LEVEL
                 with open(path, "rb") as source, archive.open(info, "w") as sink:
-                    shutil.copyfileobj(source, sink, 2**20)
+                    while chunk := source.read(2**20):  # shutil.copyfileobj's loop, told as it goes
+                        sink.write(chunk)
+                        done += len(chunk)
+                        if progress is not None and total:
+                            progress(ZIPPING, min(done / total, 1.0))
 
 
 __all__ = [

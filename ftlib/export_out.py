@@ -4,11 +4,15 @@
 
 One check for both places that ask it: `runs export` before it builds the export (a merge or a GGUF conversion takes
 minutes on a large model, and was refused only after), and `export.copy_export` again where it writes (another export
-may have taken the place meanwhile). Not known here: the copy itself, its free-space check (export.py).
+may have taken the place meanwhile); `out_held` holds the place while the copy is written. Not known here: the copy
+itself, its free-space check (export.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import tempfile
 from pathlib import Path
 
@@ -59,4 +63,40 @@ def check_out(target: Path, zip_too: bool = False) -> None:
             ) from None
 
 
-__all__ = ["FILE_SUFFIXES", "ExportError", "check_out"]
+@contextlib.contextmanager
+def out_held(target: Path):
+    """Around a copy to --out: `target` made (an empty folder) if missing and locked (`flock` on the folder itself,
+    no lock file left in the user's folder), so two exports to one --out at once do not share its `.partial` folder:
+    the second is refused at once, before it writes anything. An empty folder made here is removed on a failure."""
+    made = not target.exists()
+    try:
+        target.mkdir(exist_ok=True)
+        handle = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:  # a file put there since the check, or a folder this account may not read
+        raise ExportError(f"--out: cannot use {target} ({exc.strerror}). Name another folder.") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            made = False  # the other export's folder
+            raise ExportError(
+                f"--out: another export is writing it now ({target}: another command, or a teammate's). Wait for it "
+                "to end, or name another folder; nothing was written."
+            ) from None
+        if any(target.iterdir()):  # an export that finished just before this one took the lock
+            made = False
+            raise ExportError(
+                f"--out: {target} is already a folder that is not empty, and the export's folder would replace it. "
+                "Name a new folder (it is made for you), or move that one away first. Nothing was written."
+            )
+        yield
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only while still empty: a copy renamed into place is never removed here
+        raise
+    finally:
+        os.close(handle)  # the lock goes with it
+
+
+__all__ = ["FILE_SUFFIXES", "ExportError", "check_out", "out_held"]

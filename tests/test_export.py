@@ -133,10 +133,10 @@ def test_two_merged_exports_at_once_build_once_and_both_get_it(lora_run, monkeyp
     merges = []
     merge = export._merge
 
-    def counted(run, adapter):
+    def counted(run, adapter, **told):
         merges.append(threading.current_thread().name)
         time.sleep(0.5)  # long enough for the other thread to arrive while this one builds
-        return merge(run, adapter)
+        return merge(run, adapter, **told)
 
     monkeypatch.setattr(export, "_merge", counted)
     results, errors = [], []
@@ -411,16 +411,21 @@ def test_deleting_a_run_while_a_download_of_it_is_built_is_refused(lora_run, mon
 
 def test_a_run_removed_while_its_merged_model_is_built_is_one_error_line(lora_run, monkeypatch, capsys):
     """The folder removed anyway midway (`rm -r`, or a deletion that does not take the lock): one `error:` line and
-    exit 2, not PEFT's HFValidationError traceback."""
+    exit 2, not PEFT's HFValidationError traceback; after the line of each stage it began (ftlib.export_progress)."""
     monkeypatch.setenv("FTLIB_WORKSPACE", str(lora_run.path.parent.parent))
     merge = export._merge
 
-    def removed_midway(run, adapter):  # the folder goes while the base loads; PEFT then looks for the adapter
+    def removed_midway(run, adapter, **told):  # the folder goes while the base loads; PEFT then looks for the adapter
         shutil.rmtree(run.path)
-        return merge(run, adapter)
+        return merge(run, adapter, **told)
 
     monkeypatch.setattr(export, "_merge", removed_midway)
-    said = one_error_line(capsys, ["runs", "export", "r-lora", "--merged", "--zip"])
+    from ftlib.cli import main
+
+    assert main(["runs", "export", "r-lora", "--merged", "--zip"]) == 2
+    captured = capsys.readouterr()
+    *stages, said = captured.err.splitlines()
+    assert captured.out == "" and stages == ["Loading the base model…", "Merging the adapter into it…"]
     assert said == (
         "error: Run 'r-lora' was deleted while its merged model was being built (from another tab or the command "
         "line): nothing of it is left to download."

@@ -1,4 +1,4 @@
-"""A copy to --out (ftlib.export.copy_export and its lock on the folder, `_out_held`), as a mutation review found
+"""A copy to --out (export.copy_export and its lock on the folder, export_out.out_held), as a mutation review found
 untested: a failed copy leaves no folder it made and keeps the user's own empty one, a retry in the same process (the
 app's server) is not refused by the failed copy's lock, a copy killed midway leaves nothing in the next, and an
 export that finished between another's check and its lock is not replaced."""

@@ -1226,7 +1226,7 @@ def test_the_exported_copies_size_is_read_once_the_download_is_written(tiny_mode
 
     writing, written = threading.Event(), threading.Event()
 
-    def slow_zip(folder: Path) -> Path:  # a big zip: still being written when the click's rerun draws the page
+    def slow_zip(folder: Path, progress=None) -> Path:  # a big zip: still being written as the click's rerun draws
         writing.set()
         assert written.wait(30)
         run.exports_dir.mkdir(exist_ok=True)

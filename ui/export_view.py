@@ -1,5 +1,6 @@
-"""The Train page's Export panel: a finished run's download buttons (each file built only when clicked) and what its
-exported copies take on disk, with a button to remove them. The files are `ftlib.export`'s; only drawing here.
+"""The Train page's Export panel: a finished run's download buttons (each file built only when clicked), how far a
+download being built has got (its stages, `ftlib.export_progress`), and what its exported copies take on disk, with
+a button to remove them. The files are `ftlib.export`'s; only drawing here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import streamlit as st
 
 from ftlib import downloads, export, runs
 from ftlib.errors import UserError
+from ftlib.export_progress import StageLog
 from ftlib.memory import human
 from ftlib.stored_data import size_words
 from ui import alerts
@@ -26,26 +28,57 @@ DOWNLOADED = "train_downloaded"  # session key: run id -> when a download button
 _preparing: dict[str, int] = {}
 _prepared_at: dict[str, float] = {}
 _preparing_lock = threading.Lock()
+# The stages each download being built has got through, told from the thread building it ((run id, kind) -> its label,
+# its log, the clicks waiting on it): two tabs clicking one download share one log, as they share the build.
+_stages: dict[tuple[str, str], tuple[str, StageLog, int]] = {}
 # The browser asks for a download's file beside the rerun its click starts, in either order: for this long after a
 # click, a download not yet begun counts as being prepared.
 REQUEST_GRACE_S = 5.0
 PREPARING_POLL_S = 1.0
 
 
-def _tracked(run_id: str, build):
-    """`build` (a download's file, made on Streamlit's thread when clicked), counted as preparing while it runs."""
+def _tracked(run_id: str, item: downloads.Download):
+    """`item`'s zip (made on Streamlit's thread when its button is clicked), counted as preparing while it is built,
+    its stages kept for `building` to draw (a merged model: loading, merging, saving, zipping)."""
 
     def tracked():
+        key = (run_id, item.kind)
         with _preparing_lock:
             _preparing[run_id] = _preparing.get(run_id, 0) + 1
+            _, log, clicks = _stages.get(key, (item.label, StageLog(), 0))
+            _stages[key] = (item.label, log, clicks + 1)
         try:
-            return build()
+            return export.zip_folder(item.build(log), log)
         finally:
             with _preparing_lock:
                 _preparing[run_id] -= 1
                 _prepared_at[run_id] = time.time()
+                label, log, clicks = _stages[key]
+                if clicks > 1:
+                    _stages[key] = (label, log, clicks - 1)
+                else:
+                    del _stages[key]
 
     return tracked
+
+
+def building(run_id: str) -> list[tuple[str, list[tuple[str, float, float]]]]:
+    """(label, its stages so far: `StageLog.stages`) of each download of the run being built now, in this server."""
+    with _preparing_lock:
+        logs = [(label, log) for (run, _), (label, log, _) in _stages.items() if run == run_id]
+    return [(label, log.stages()) for label, log in logs]
+
+
+def _draw_stages(run_id: str) -> None:
+    """Each download being built: the stages it is through, ticked with their seconds, and a bar for the one it is
+    in (a zip's by the bytes written; the others are one library call each, their bar empty until they end)."""
+    for label, stages in building(run_id):
+        done = [f"✓ {name} ({took:.0f} s)" for name, fraction, took in stages if fraction >= 1.0]
+        now = [(name, fraction, took) for name, fraction, took in stages if fraction < 1.0]
+        what = label.removeprefix("Download ")  # "the merged model (.zip)"
+        st.caption(f"**{what[:1].upper()}{what[1:]}**" + (": " + " · ".join(done) if done else ""))
+        for name, fraction, took in now:  # "0%" for seconds on end would read as stuck: a percent once it moves
+            st.progress(fraction, text=f"{name}… " + (f"{fraction:.0%}, " if fraction else "") + f"{took:.0f} s")
 
 
 def preparing(run_id: str, clicked: float | None = None) -> bool:
@@ -83,7 +116,7 @@ def export_panel(run_id: str) -> None:
             help=None if size is None else _size_help(*size),
             mime="application/zip",
             file_name=item.file_name(run),
-            data=deferred_download(key, _tracked(run_id, lambda item=item: export.zip_folder(item.build()))),
+            data=deferred_download(key, _tracked(run_id, item)),
         ):
             st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
         column.caption(item.caption)
@@ -133,6 +166,7 @@ def exported_copies(run) -> None:
     def panel() -> None:
         if preparing(run.id, clicked):
             st.caption("⏳ Preparing the download… The size of the exported copies shows here once it is ready.")
+            _draw_stages(run.id)
             return
         st.session_state.get(DOWNLOADED, {}).pop(run.id, None)
         if waiting:
@@ -159,4 +193,4 @@ def exported_copies(run) -> None:
     polling_fragment(panel, PREPARING_POLL_S if waiting else None)
 
 
-__all__ = ["DOWNLOADED", "EXPORTS_NOTE", "export_panel", "exported_copies", "preparing"]
+__all__ = ["DOWNLOADED", "EXPORTS_NOTE", "building", "export_panel", "exported_copies", "preparing"]

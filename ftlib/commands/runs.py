@@ -482,26 +482,27 @@ def _resume(args) -> int:
 def _export(args) -> int:
     from ftlib import downloads, export, runs
     from ftlib.export_out import check_out
+    from ftlib.export_progress import stage_lines
 
-    run = runs.find(run_id(args.id))
+    run, told = runs.find(run_id(args.id)), stage_lines(sys.stderr)  # a merge's and a zip's stages, one line each
     if args.remove:
         return _remove_exported(run, args)
     if args.out:
         # Refused before a merge or a GGUF conversion (minutes on a large model) is built, not only after
         check_out(user_path(args.out).absolute(), args.zip)
     if args.gguf:
-        folder, kind = export.export_gguf(run, args.gguf), "gguf"
+        folder, kind = export.export_gguf(run, args.gguf, told), "gguf"
     elif args.merged:
-        folder, kind = export.export_merged(run), "merged"
+        folder, kind = export.export_merged(run, told), "merged"
     elif run.output() is not None and run.output()[1]:
         folder, kind = export.export_model(run), "model"  # a full fine-tune: its model is what there is to export
     else:
         folder, kind = export.export_adapter(run), "adapter"
     kind = "model" if folder == run.model_dir else kind  # --merged of a full fine-tune: its own model
     if args.out:
-        written = export.copy_export(folder, Path(args.out), zip_too=args.zip, run=run)
+        written = export.copy_export(folder, Path(args.out), zip_too=args.zip, run=run, progress=told)
     else:
-        written = [folder, export.zip_folder(folder)] if args.zip else [folder]
+        written = [folder, export.zip_folder(folder, told)] if args.zip else [folder]
     folder = written[0]
     notes = downloads.loading_notes(run, folder)
     for note in notes:  # on stderr: stdout stays the paths a script reads
