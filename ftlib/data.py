@@ -45,6 +45,7 @@ from ftlib.blank_values import blank_values, row_noun
 from ftlib.call_rows import call_records, maps_a_column, written_map
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
 from ftlib.column_peek import FileStart, peek_columns
+from ftlib.copied_fields import CopiedFields
 from ftlib.data_budget import check_budget, opened_bound
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
@@ -440,6 +441,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     as_text_at: dict[str, list[int]] = {}  # the first rows each is in
     against: list[tuple[int, str]] = []  # pairs kept whose own scores rate the rejected answer as good or better
     notes = NoteRecords(fmt)
+    copies = CopiedFields(source_of)  # unread fields holding what a read one holds (Dahoas' `response`)
     not_labels: set[str] = set()  # unread fields with a value that is no good/bad label (`unread_judgement`)
     for number, record in drained(records):
         shape = own_chat_shape(record, fmt)  # ShareGPT rows among messages rows, or the other way round
@@ -486,6 +488,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             ignored[name] += 1
             if len(found_at.setdefault(name, [])) < 3:
                 found_at[name].append(number)
+        copies.add(record, done.ignored)
         not_labels.update(source_of.get(k, k) for k in done.ignored if as_bool(record.get(k)) is None)
         passed.update(source_of.get(k, k) for k in done.row.get("columns", {}))
         read_as.update(done.notes)
@@ -498,7 +501,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     notices += file_notices(
-        ignored, notes.looking(), fmt, {e.row for e in errors}, places, len(rows)
+        ignored, notes.looking(), fmt, {e.row for e in errors}, places, len(rows), copies.said(ignored)
     ) + passed_columns(passed, columns is not None, rows)
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]

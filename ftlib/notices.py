@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftlib.column_values import ANSWER_NAMES, answer_field, found, texts
+from ftlib.copied_fields import COPY, NEARLY_COPY
 from ftlib.errors import plural
 from ftlib.final_answer import column_kind
 from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
@@ -294,11 +295,13 @@ def file_notices(
     refused: set[int] | frozenset[int] = frozenset(),
     found_at: dict[str, list[str]] | None = None,
     kept: int | None = None,
+    copies: dict[str, str] | None = None,
 ) -> list[FieldNotice]:
     """Rows that look like another format (saying which of them are read and which `refused`, by row number), then
     the fields no converter read, with the number of rows each is in and where the first are (`found_at`: field ->
     the first rows' places in the file's words, "line 31"), said only for a field in fewer than the `kept` rows (the
-    rows read, whose fields are counted; all the `records` if None)."""
+    rows read, whose fields are counted; all the `records` if None). `copies`: field -> why nothing is lost, for a
+    field that holds what a read one holds (copied_fields.CopiedFields.said)."""
     notices = []
     looks: dict[str, list[tuple[int, dict]]] = {}
     for number, record in records:
@@ -346,14 +349,19 @@ def file_notices(
         # refused beside them (a cold walk: "`prompt_id` in 6 rows (the first: line 1)", in each of the 6 kept).
         if places and n < (len(records) if kept is None else kept):
             at = places_said(n, places)
-        why = unread_why(name, fmt) or "the studio does not read it"
+        copy = (copies or {}).get(name, "")
+        reason = copy or unread_why(name, fmt)
+        why = f"it is {copy}" if copy else reason or "the studio does not read it"
+        # a copy of a read field in every row: nothing is lost (Dahoas' `response`, the chosen answer again)
+        fate = "nothing is lost by not reading it" if copy.startswith(COPY) else "it is neither shown nor trained"
         notices.append(
             FieldNotice(
-                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; {why}, so it is neither shown nor trained",
+                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; {why}, so {fate}",
                 field=name,
                 rows=n,
                 ignored=True,
-                reason=unread_why(name, fmt),
+                reason=reason,
+                note=copy.startswith(COPY),  # nothing lost: said as a row's id is, not warned of
             )
         )
     return notices
@@ -420,7 +428,10 @@ def shown_notices(
         names = [n.field or "" for n in ignored if n.field not in warned]
         # a pair's `messages` column is not offered `how` (a walk read "map it to `system`" of it): said with why
         paired = [n.field for n in ignored if n.field == "messages" and n.reason]
-        return [*kept[:first], *([unused_columns(names, how, paired)] if names else []), *kept[first:]], ""
+        # a copy of a read column (Dahoas' `response`): nothing to map, and nothing lost (copied_fields)
+        copied = {n.field: n.reason for n in ignored if n.reason.startswith((COPY, NEARLY_COPY))}
+        unused = [unused_columns(names, how, paired, copied)] if names else []
+        return [*kept[:first], *unused, *kept[first:]], ""
     if len(ignored) <= limit:
         return list(notices), ""
     hidden = {id(n) for n in ignored[limit:]}
@@ -475,10 +486,13 @@ SCORE_NAMES = frozenset(name for pair in SCORE_KEYS for name in pair)
 COLUMNS_NAMED = 20
 
 
-def unused_columns(names: list[str], how: str, paired: list[str] | None = None) -> FieldNotice:
+def unused_columns(
+    names: list[str], how: str, paired: list[str] | None = None, copied: dict[str, str] | None = None
+) -> FieldNotice:
     """One neutral note naming a table's columns nothing reads (`names`, the file's own; "" is the header's column
     with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set. `paired`: those of
-    `names` that are a preference table's `messages`, said apart with why (`PAIR_MESSAGES`) and offered no `how`.
+    `names` that are a preference table's `messages`, said apart with why (`PAIR_MESSAGES`) and offered no `how`;
+    `copied`: those that are a copy of a read column, with why nothing is lost (copied_fields), said apart too.
 
     >>> unused_columns(["Notes", "", "Created"], "map one above to use it").message
     'Not used: Notes, (the column with no name), Created (map one above to use it).'
@@ -495,7 +509,8 @@ def unused_columns(names: list[str], how: str, paired: list[str] | None = None) 
     # A key inside a column's turns (Parquet's `messages[].name`) is no column: a mapping cannot take it either.
     inner = [name for name in names if "[]." in name]
     paired = [name for name in paired or () if name in names]
-    kept = [name for name in names if name not in SCORE_NAMES and name not in inner and name not in paired]
+    copied = {n: why for n, why in (copied or {}).items() if n in names and n not in paired and n not in SCORE_NAMES}
+    kept = [n for n in names if n not in SCORE_NAMES and n not in inner and n not in paired and n not in copied]
     # A row's id (UltraFeedback's `prompt_id`) is metadata, as a JSON file's `unused_ids` says: no field takes it,
     # so it is not offered `how` (a walk read "map it to `system`" of a Parquet's prompt_id).
     ids = [name for name in kept if is_id(name)]
@@ -516,6 +531,9 @@ def unused_columns(names: list[str], how: str, paired: list[str] | None = None) 
         message += (
             f"{' ' if message else ''}Not read: {', '.join(paired)} ({PAIR_MESSAGES}; a column beside them {A_COPY})."
         )
+    for name, why in copied.items():
+        lost = ": nothing is lost" if why.startswith(COPY) else ""
+        message += f"{' ' if message else ''}Not read: {name} ({why}{lost})."
     if inner:
         message += (
             f"{' ' if message else ''}Not read: {', '.join(inner)} ({'a key' if len(inner) == 1 else 'keys'} "

@@ -56,3 +56,64 @@ def test_a_parquet_rows_prompt_id_is_said_to_be_an_id_as_in_its_jsonl_copy(tmp_p
     (line,) = [c.value for c in at.caption if "Not used:" in c.value]
     assert "prompt_id (an id of the rows: metadata, neither shown nor trained); lang (to use one, map it" in line
     assert "prompt_id (to use one" not in line
+
+
+def _dahoas(question: str, good: str, bad: str) -> dict:
+    """A row in Dahoas' HH-RLHF copies' shape: a transcript prompt ending "Assistant:", each answer opening with the
+    space after it, and `response` holding the chosen answer again."""
+    return {"prompt": f"\n\nHuman: {question}\n\nAssistant:", "response": good, "chosen": good, "rejected": bad}
+
+
+HEDGES = [
+    _dahoas("How tall does a privet hedge grow?", " Trimmed, about two metres.", " Privet is green."),
+    _dahoas("When should I trim a hedge?", " After the birds have nested, in late summer.", " On Tuesdays."),
+]
+
+
+def test_an_unread_column_that_copies_a_read_one_is_said_to_be_a_copy(tmp_path):
+    """Dahoas' HH-RLHF rows carry `response`, a copy of `chosen`: the warning said only that it is not read, so the
+    user could not tell whether anything was lost. It now says the field holds what `chosen` holds (compared
+    stripped), in the JSONL warning, the Parquet note, and for the last turn of a conversation; a field that differs
+    in some of a few rows is still only "not read"."""
+    loaded = load_bytes(_jsonl(HEDGES), "hedges.jsonl")
+    assert loaded.format == "preference" and len(loaded.rows) == 2
+    (notice,) = [n for n in loaded.notices if n.field == "response"]
+    said = notice.message
+    assert notice.note  # nothing lost: a note, as a row's id is, not a warning
+    assert said == (
+        "ignored field: `response` in 2 rows; it is a copy of `chosen`, the same text in every row, so nothing is "
+        "lost by not reading it"
+    )
+
+    path = tmp_path / "hedges.jsonl"
+    path.write_bytes(_jsonl(HEDGES))
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not [w.value for w in at.warning if "response" in w.value]  # a note, not a warning (few rows are)
+    assert any("`response` in 2 rows; it is a copy of `chosen`" in c.value for c in at.caption)
+
+    table = load_bytes(pd.DataFrame(HEDGES).to_parquet(), "hedges.parquet")
+    notices, _ = shown_notices(table.notices, table=True, how="--map COLUMN=FIELD to use one")
+    (unused,) = [n.message for n in notices if n.ignored]
+    assert unused == "Not read: response (a copy of `chosen`, the same text in every row: nothing is lost)."
+
+    chats = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}], "answer": f"{a}\n"}
+        for q, a in (("Name a hedge plant.", "Box."), ("Name another.", "Yew."))
+    ]
+    (said,) = [n.message for n in load_bytes(_jsonl(chats), "chats.jsonl").notices if n.field == "answer"]
+    assert "it is a copy of the last turn of `messages`, the same text in every row, so nothing is lost" in said
+
+    edited = [HEDGES[0], {**HEDGES[1], "response": " Late summer."}]
+    (notice,) = [n for n in load_bytes(_jsonl(edited), "hedges.jsonl").notices if n.field == "response"]
+    assert "the studio does not read it" in notice.message and "copy" not in notice.message and not notice.note
+
+
+def test_a_field_that_copies_another_in_nearly_all_rows_is_said_to_be_nearly_a_copy():
+    """An export that fixed a typo in a few answers: `response` holds `chosen` in 19 of 20 rows."""
+    rows = [_dahoas(f"Question {i}?", f" Answer {i}.", f" Wrong {i}.") for i in range(20)]
+    rows[7]["response"] = " Answer seven."
+    (said,) = [n.message for n in load_bytes(_jsonl(rows), "many.jsonl").notices if n.field == "response"]
+    assert said.endswith(
+        "it is nearly a copy of `chosen`, the same text in 19 of its 20 rows, so it is neither shown nor trained"
+    )
