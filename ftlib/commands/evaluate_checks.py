@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ftlib.commands.sample import TokenizerOnce
 from ftlib.user_paths import user_path
 
 
@@ -51,22 +52,6 @@ def run_cut(info, trained: dict) -> tuple[int | None, bool]:
         return info.max_length, info.split_long
     split = bool(trained.get("packing")) and trained.get("packing_strategy") == "bfd_split"
     return trained.get("max_length"), split
-
-
-class TokenizerOnce:
-    """The base model's tokenizer for one `evaluate`: loaded at the first call, the same object after it, so the
-    checks before the models load and the model set share one load (`loaded`: None until then). On SmolLM2-135M
-    the two loads it saves took 1.4-1.6 s of each `evaluate RUN` (0.4-0.6 s and 1.0-1.2 s, a busy 2-core CPU)."""
-
-    def __init__(self, model: str):
-        self.model, self.loaded = model, None
-
-    def __call__(self):
-        if self.loaded is None:
-            from ftlib.models import load_tokenizer
-
-            self.loaded = load_tokenizer(self.model)
-        return self.loaded
 
 
 def check_scorable(
