@@ -100,6 +100,29 @@ def absolute_paths(config: RunConfig) -> RunConfig:
     return dataclasses.replace(config, **changes) if changes else config
 
 
+def check_beside_config(config: RunConfig, in_file: dict, config_path: str | None) -> None:
+    """ConfigError for a relative `dataset` or `model` path written in the config file `config_path` (`in_file`: its
+    settings, as `train` got them) that is not there from the current folder, where a run reads it, but is beside
+    the config: "does not exist (looked for /tmp/sft.jsonl)" did not say the file is one folder over."""
+    if not config_path:
+        return
+    folder = user_path(config_path).resolve().parent
+    for name in ("dataset", "model"):
+        given = str(in_file.get(name) or "").strip()
+        if given != str(getattr(config, name)).strip() or os.path.isabs(given) or given.startswith("~"):
+            continue  # given on the command line too, or a path that does not depend on the folder
+        if name == "dataset" and split_folder(given) is not None:
+            continue  # a saved split's name means the split wherever the command runs
+        if not user_path(given).exists() and (folder / given).exists() and Path.cwd().resolve() != folder:
+            import shlex
+
+            raise ConfigError(
+                f"`{name}` '{given}' in {config_path} is read from the current folder ({Path.cwd()}), where it does "
+                f"not exist; it is beside the config: write its full path, {folder / given}, in the config (or give "
+                f"--{name} {shlex.quote(str(folder / given))})."
+            )
+
+
 @dataclasses.dataclass
 class DataOptions:
     """How a data file is read when a run's rows are made: `fmt` forces a format, `column_map` (field -> the file's

@@ -115,3 +115,27 @@ def test_a_setting_under_a_library_name_is_told_ours(tmp_path, capsys, given, sa
     assert main(["train", "--dataset", "chat_style", *given, "--detach"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and said in lines[0] and "Known settings" not in lines[0], lines
+
+
+def test_a_config_s_relative_dataset_beside_it_is_said_so(tmp_path, capsys, monkeypatch):
+    """`train project/run.yaml` with `dataset: sft.jsonl` beside it, run from another folder, said only that
+    sft.jsonl "does not exist (looked for ...)": the fix is the full path, which the line now gives."""
+    project = tmp_path / "my project"
+    project.mkdir()
+    (project / "sft.jsonl").write_text(
+        (SAMPLES / "chat_style_sft.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (project / "run.yaml").write_text("method: lora\ndataset: sft.jsonl\nmax_steps: 1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", str(project / "run.yaml"), "--detach"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert (
+        f"is read from the current folder ({elsewhere}), where it does not exist; it is beside the config" in lines[0]
+    )
+    assert f"--dataset '{project / 'sft.jsonl'}'" in lines[0], lines[0]
+    # --dataset given on the command line is that path, whatever the config says: not this refusal
+    assert main(["train", str(project / "run.yaml"), "--dataset", "nosuch.jsonl", "--detach"]) == 2
+    assert "beside the config" not in capsys.readouterr().err

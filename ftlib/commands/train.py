@@ -452,6 +452,7 @@ def _train(args) -> int:
     except ConfigError as exc:  # GRPO with no rewards: an example the data's columns allow (an answer column)
         raise ConfigError(no_rewards_hint(str(exc), given, args)) from None
     # Where the path was typed: the run trains in another folder (runs._launch), where `sft.jsonl` is nothing.
+    run_data.check_beside_config(config, given.in_file, args.config)  # `dataset: sft.jsonl`, run from elsewhere
     config = run_data.absolute_paths(config)
     # A model folder without weights or with a broken config.json is refused here, as the sidebar refuses it: queued,
     # the run would only fail as it starts.
