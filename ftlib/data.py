@@ -98,6 +98,7 @@ from ftlib.readers import (
     shown_name,
     text_records,
 )
+from ftlib.refused_answers import refused_row
 from ftlib.rows import is_preference, lone_surrogate
 from ftlib.split_lines import place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
@@ -472,7 +473,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
                 message = str(exc)
             if number in short:  # the empty cell is one the row never had
                 message += f"; {short[number]}"
-            errors.append(RowError(number, with_hint(message, record, shape)))
+            errors.append(refused_row(number, with_hint(message, record, shape), record, shape))  # its answer
             continue
         if escaped and (bad := lone_surrogate(done.row)):  # in JSON text a cell held (a tool call's arguments)
             errors.append(RowError(number, surrogate_message(bad)))

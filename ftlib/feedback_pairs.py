@@ -22,6 +22,8 @@ Pairing rules (decided here, `tests/test_feedback_pairs.py` holds them):
   with itself it has nothing to prefer (the pair is refused when read), and the feedback does not say which it is.
   Each of its rows is left out naming a row of the other label; the prompt's other answers pair as above.
 - Every row that makes no pair is returned with why (`FeedbackPairs.left_out`): nothing is dropped unsaid.
+- A prompt whose answers of one label are all in rows refused when the file was read (an empty answer) names those
+  rows (`refused`: refused_answers.RefusedAnswer) where it would say the prompt has answers of the other label only.
 
 Not known here: reading files (data.py), writing the file (commands/data_pair.py, the Data page).
 """
@@ -29,7 +31,7 @@ Not known here: reading files (data.py), writing the file (commands/data_pair.py
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ftlib.errors import UserError, plural
@@ -51,7 +53,7 @@ class FeedbackPairs:
     prompts: int = 0
 
 
-def _key(row: dict) -> str:
+def prompt_key(row: dict) -> str:
     """The prompt a row answers, as one string: its canonical turns and tools, exactly (spaces count)."""
     return json.dumps([row["prompt"], row.get("tools")], sort_keys=True, ensure_ascii=False)
 
@@ -59,17 +61,22 @@ def _key(row: dict) -> str:
 def _squashed(row: dict) -> str:
     """The prompt with every run of whitespace as one space: prompts equal so only nearly match (said, not merged).
     JSON writes a line break or tab as an escape: a Windows export's \\r\\n is a line break too."""
-    return " ".join(_key(row).replace("\\r", " ").replace("\\n", " ").replace("\\t", " ").split())
+    return " ".join(prompt_key(row).replace("\\r", " ").replace("\\n", " ").replace("\\t", " ").split())
 
 
 def feedback_pairs(
-    rows: list[dict], numbers: list[int] | None = None, where: Callable[[int], str] = lambda n: f"row {n}"
+    rows: list[dict],
+    numbers: list[int] | None = None,
+    where: Callable[[int], str] = lambda n: f"row {n}",
+    refused: Sequence = (),
 ) -> FeedbackPairs:
     """Pair each prompt's good answers with its bad ones, the i-th good with the i-th bad in row order.
 
     `rows`: canonical unpaired rows {"prompt": [turn], "completion": [turn], "label": bool} (ftlib.rows);
     `numbers`: each row's number in its file (1-based; default 1, 2, ...); `where`: a number in words, for the
-    reasons ("line 4"; `LoadResult.where`). Each pair is {"prompt", "chosen", "rejected"} (with the rows' `tools`
+    reasons ("line 4"; `LoadResult.where`); `refused`: the rows refused when read (`LoadResult.errors`), whose
+    answers of a known prompt and label (refused_answers.RefusedAnswer) are named where a prompt lacks its other
+    label's answer for them. Each pair is {"prompt", "chosen", "rejected"} (with the rows' `tools`
     where they have some). NotFeedback when a row is of another kind (a preference pair, a conversation).
 
     >>> good = {"prompt": [{"role": "user", "content": "2+2?"}], "label": True}
@@ -91,7 +98,7 @@ def feedback_pairs(
                 f"{where(numbers[i])[:1].upper()}{where(numbers[i])[1:]} is not an answer labelled good or bad (it "
                 f"reads as a {kind} row): pairing reads rows of `prompt`, `completion` and a true/false `label`."
             )
-        groups.setdefault(_key(row), ([], []))[0 if row["label"] else 1].append(i)
+        groups.setdefault(prompt_key(row), ([], []))[0 if row["label"] else 1].append(i)
     made, left = FeedbackPairs(), {}
     torn = set()  # the prompts with an answer labelled both good and bad
     for key, (good, bad) in groups.items():  # such an answer: its rows out of the pairing, said
@@ -123,13 +130,22 @@ def feedback_pairs(
         besides = " besides those labelled both good and bad" if key in torn else ""
         counts = f"{plural(len(good), 'good answer')} and {plural(len(bad), 'bad one')}{besides}"
         for label, extra in (("good", good[len(bad) :]), ("bad", bad[len(good) :])):
+            other = "bad" if label == "good" else "good"
             why = (
-                f"its prompt has {counts}, paired in file order: this {label} answer has no "
-                f"{'bad' if label == 'good' else 'good'} one left"
+                f"its prompt has {counts}, paired in file order: this {label} answer has no {other} one left"
                 if good and bad
-                else f"its prompt has {label} answers only{besides}, so there is no "
-                f"{'bad' if label == 'good' else 'good'} answer to pair with"
+                else f"its prompt has {label} answers only{besides}, so there is no {other} answer to pair with"
             )
+            # its other answer was in a row refused when read (an empty answer): not "good answers only" (a walk)
+            aside = [e.row for e in refused if getattr(e, "prompt_key", None) == key and e.label == (other == "good")]
+            if extra and aside and not (good and bad):
+                were = "was" if len(aside) == 1 else "were"
+                why = (
+                    f"its prompt's {other} {'answer' if len(aside) == 1 else 'answers'}, "
+                    f"{', '.join(where(n) for n in aside[:3])}{' and more' if len(aside) > 3 else ''}, {were} set "
+                    f"aside when the file was read (see why among the rows skipped), so this {label} answer has none "
+                    "to pair with: fix that row to pair them"
+                )
             # A prompt differing only in spaces that leaves answers of the other label unpaired: the user may have
             # meant one prompt, and as one the two would pair (a near prompt whose answers all paired has none to give)
             others = [n for n, *spare in near[_squashed(rows[(good or bad)[0]])] if spare[label == "good"]]

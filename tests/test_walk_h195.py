@@ -7,7 +7,9 @@ import json
 
 import pandas as pd
 
+from ftlib.cli import main
 from ftlib.data import load_bytes, load_file
+from ftlib.feedback_pairs import feedback_pairs
 from ftlib.notices import shown_notices
 from tests.test_pages_data import _allowed_data_dirs, data_page, with_path  # noqa: F401 (a fixture)
 
@@ -117,3 +119,42 @@ def test_a_field_that_copies_another_in_nearly_all_rows_is_said_to_be_nearly_a_c
     assert said.endswith(
         "it is nearly a copy of `chosen`, the same text in 19 of its 20 rows, so it is neither shown nor trained"
     )
+
+
+# Thumbs on a garden helper's answers; line 2's bad answer was exported empty (null), so its row is refused.
+THUMBS = [
+    {"prompt": "How deep do I plant tulips?", "completion": "About 15 cm, pointed end up.", "label": True},
+    {"prompt": "How deep do I plant tulips?", "completion": None, "label": False},
+    {"prompt": "Can mint share a pot?", "completion": "Better alone: it spreads.", "label": True},
+    {"prompt": "Can mint share a pot?", "completion": "Mint is purple.", "label": False},
+    {"prompt": "Is frost bad for basil?", "completion": "Yes, bring it in.", "label": True},
+]
+
+
+def test_pairing_says_a_prompts_bad_answer_was_set_aside_not_that_it_has_good_answers_only(tmp_path, capsys):
+    """`data pair` (and the Data page's Save as preference pairs) said a prompt "has good answers only" when its
+    bad answer was in a row refused when the file was read: the user looked for a bad answer that is there. It now
+    names that row; a prompt that truly has no bad answer (line 5) is said as before."""
+    path = tmp_path / "thumbs.jsonl"
+    path.write_bytes(_jsonl(THUMBS))
+    loaded = load_file(path)
+    assert [e.row for e in loaded.errors] == [2] and len(loaded.rows) == 4
+    made = feedback_pairs(loaded.rows, loaded.row_numbers, loaded.where, loaded.errors)
+    assert made.left_out == [
+        (
+            1,
+            "its prompt's bad answer, line 2, was set aside when the file was read (see why among the rows skipped), "
+            "so this good answer has none to pair with: fix that row to pair them",
+        ),
+        (5, "its prompt has good answers only, so there is no bad answer to pair with"),
+    ]
+    assert main(["data", "pair", str(path), "--out", str(tmp_path / "pairs.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "left out 2 rows (a good answer whose bad one was set aside: 1, good answers only: 1):" in out
+    assert "  line 1: its prompt's bad answer, line 2, was set aside" in out
+
+    at = with_path(data_page(), path)
+    assert not at.exception, at.exception
+    (left,) = [e for e in at.expander if e.label == "2 answers without a partner, left out of the pairs"]
+    (shown,) = left.dataframe
+    assert "its prompt's bad answer, line 2, was set aside" in shown.value["why"][0]

@@ -145,7 +145,7 @@ def pairs_cached(key: tuple) -> tuple[int, int, list[dict]]:
     """(prompts with a good and a bad answer, pairs made, [{where, why}] of each row left out) of the answers labelled
     good or bad `load_cached(*key)` read (`ftlib.feedback_pairs`): small, so one pairing serves every rerun."""
     result = load_cached(*key)
-    made = feedback_pairs(result.rows, result.row_numbers, result.where)
+    made = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors)
     return made.prompts, len(made.pairs), [{"where": result.where(n), "why": why} for n, why in made.left_out]
 
 
@@ -167,7 +167,7 @@ def offer_pairs(result, key: tuple, stem: str) -> None:
         icon=alerts.INFO,
     )
     if st.button("Save as preference pairs", key="data_pair_save"):
-        made = feedback_pairs(result.rows, result.row_numbers, result.where)
+        made = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors)
         with user_errors("Could not save the pairs"):
             saved = workspace.save_upload(f"{stem}-pairs.jsonl", pairs_jsonl(made.pairs).encode("utf-8"))
         stored_people.record_upload(saved, who())

@@ -69,7 +69,7 @@ def _pair(args) -> int:
         )
     if not result.rows:
         raise UserError(f"no valid rows in {args.file}: see why with `python -m ftlib data inspect {args.file}`.")
-    made = feedback_pairs(result.rows, result.row_numbers, result.where)
+    made = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors)
     if not made.pairs:
         good = sum(bool(r["label"]) for r in result.rows)
         # The file as this command read it: without its --map a judging column (`feedback`) is not the label, and
@@ -164,6 +164,12 @@ def _kind(why: str) -> str:
     """A left-out row's reason in a few words, for the count line."""
     if why.startswith("the same answer to this prompt"):
         return "answers labelled both good and bad"
+    if "set aside when the file was read" in why:  # its other answer was in a row refused
+        return (
+            "a good answer whose bad one was set aside"
+            if "prompt's bad answer" in why
+            else "a bad answer whose good one was set aside"
+        )
     if "answers only" in why:
         return "good answers only" if "good answers only" in why else "bad answers only"
     return "extra answers of uneven prompts"
