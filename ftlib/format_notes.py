@@ -6,22 +6,30 @@ rows).
 Not known here: reading the fields (formats.py, which re-exports the names).
 """
 
-# One line per format, for pickers and help texts. Text is wrapped in turns, so the chat template renders it as it
-# renders a conversation (TRL's trainers take plain-text fields as written, without a template).
+# One line per format in plain words, for pickers, help texts and the Data page's "Read as" line; the standard names
+# of its fields once, at its end, "(fields: ...)". Text is wrapped in turns, so the chat template renders it as it
+# renders a conversation (TRL's trainers take plain-text fields as written, without a template: the template 'text').
 FORMAT_HELP = {
-    "messages": "messages: [{role, content}, ...] (OpenAI / Hugging Face; tool calls, reasoning)",
-    "sharegpt": "sharegpt: conversations: [{from, value}, ...]",
-    "alpaca": "alpaca: instruction, input, output (history, system)",
-    "prompt_completion": "prompt_completion: prompt, completion (messages, or text read as a user turn and an "
-    "assistant turn; the template 'text' writes the text as it is, with no roles, what TRL calls standard rows)",
-    "preference": "preference: prompt, chosen, rejected (DPO pairs; messages, or text read as one turn each; the "
-    "template 'text' writes the text as it is, with no roles, what TRL calls standard rows)",
-    "unpaired_preference": "unpaired_preference: prompt, completion, label true/false, 1/0 or good/bad (KTO; "
-    "text read as one turn each; the template 'text' writes the text as it is, with no roles, what TRL calls "
-    "standard rows)",
-    "text": "text: plain text, every token trained but the first (nothing comes before it to predict it)",
-    "prompt_only": "prompt_only: prompts without answers (online RL; text read as a user turn; the template 'text' "
-    "writes the text as it is, with no roles, what TRL calls standard rows)",
+    "messages": "messages: conversations as lists of turns, each with who speaks (system, user, assistant or tool) "
+    "and what they say; tool calls and reasoning are read too, as OpenAI and Hugging Face write them (fields: "
+    "messages, system, tools; a turn is {role, content})",
+    "sharegpt": "sharegpt: conversations as lists of turns, each with who speaks and what they say, as ShareGPT "
+    "writes them (fields: conversations, system, tools; a turn is {from, value})",
+    "alpaca": "alpaca: an instruction, an input it may come with, and the answer the model learns to give (fields: "
+    "instruction, input, output, history, system)",
+    "prompt_completion": "prompt_completion: a prompt and the answer the model learns to give, as chat turns or "
+    "plain text; plain text is read as the user's message and the assistant's reply, or written as it is with the "
+    "chat template 'text' (fields: prompt, completion)",
+    "preference": "preference: a prompt with a better and a worse answer, for DPO or a reward model; plain text is "
+    "read as one message each, or written as it is with the chat template 'text' (fields: prompt, chosen, rejected)",
+    "unpaired_preference": "unpaired_preference: a prompt with one answer marked good or bad (true/false, 1/0 or "
+    "good/bad), for KTO; plain text is read as one message each, or written as it is with the chat template 'text' "
+    "(fields: prompt, completion, label)",
+    "text": "text: plain text the model learns to continue, every token but the first, which nothing comes before to "
+    "predict (field: text)",
+    "prompt_only": "prompt_only: questions without answers, for GRPO, where the model writes its own answers and "
+    "rewards score them; plain text is read as the user's message, or written as it is with the chat template "
+    "'text' (fields: prompt, system, tools)",
 }
 # Each format in plain words, for a page's headings and pickers (the standard name stays beside it: docs and the CLI
 # use it).

@@ -574,11 +574,12 @@ def test_formats_are_named_in_plain_words_with_their_standard_names():
     """Walk 2, 13: "chat messages" on screen, the standard name `messages` beside it (docs and the CLI use it)."""
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     assert {m.label: m.value for m in at.metric}["Format"] == "chat messages"
-    assert any(c.value.startswith("Read as chat messages (messages): [{role, content}") for c in at.caption)
+    assert any(
+        c.value.startswith("Read as chat messages (messages): conversations as lists of turns") for c in at.caption
+    )
     picker = at.selectbox(key="data_format")
-    assert picker.format_func("prompt_only") == (
-        "prompts only — prompt_only: prompts without answers (online RL; text read as a user turn; the template "
-        "'text' writes the text as it is, with no roles, what TRL calls standard rows)"
+    assert picker.format_func("prompt_only").startswith(
+        "prompts only — prompt_only: questions without answers, for GRPO, where the model writes its own answers"
     )
 
 

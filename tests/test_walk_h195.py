@@ -10,6 +10,7 @@ import pandas as pd
 from ftlib.cli import main
 from ftlib.data import load_bytes, load_file
 from ftlib.feedback_pairs import feedback_pairs
+from ftlib.format_notes import FORMAT_FIELDS, FORMAT_HELP
 from ftlib.notices import shown_notices
 from tests.test_pages_data import _allowed_data_dirs, data_page, with_path  # noqa: F401 (a fixture)
 
@@ -158,3 +159,29 @@ def test_pairing_says_a_prompts_bad_answer_was_set_aside_not_that_it_has_good_an
     (left,) = [e for e in at.expander if e.label == "2 answers without a partner, left out of the pairs"]
     (shown,) = left.dataframe
     assert "its prompt's bad answer, line 2, was set aside" in shown.value["why"][0]
+
+
+# The words a non-engineer stopped at in the Data page's "Read as" line (helper 187's walk)
+JARGON = ("TRL", "standard rows", "with no roles", "online RL", "DPO pairs")
+
+
+def test_each_formats_caption_is_in_plain_words_with_its_fields_standard_names_once(tmp_path):
+    """The Data page's format caption read "...the template 'text' writes the text as it is, with no roles, what
+    TRL calls standard rows": jargon to a non-engineer. Each format's line says what a row holds in plain words,
+    and the fields' standard names once, at its end, each a field the format reads."""
+    for fmt, line in FORMAT_HELP.items():
+        assert line.startswith(f"{fmt}: ") and not any(word in line for word in JARGON), (fmt, line)
+        said, _, fields = line.rpartition(" (field")
+        assert fields.startswith(("s: ", ": ")) and fields.endswith(")"), (fmt, line)
+        named = fields.split(": ", 1)[1].rstrip(")").split(";")[0].split(", ")
+        assert set(named) <= set(FORMAT_FIELDS[fmt]), (fmt, named)  # each a field the format reads
+        assert "fields:" not in said  # once
+    path = tmp_path / "orchard.jsonl"
+    path.write_bytes(_jsonl(ORCHARD))
+    at = with_path(data_page(), path)
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Read as ")]
+    assert caption == (
+        "Read as preference pairs (preference): a prompt with a better and a worse answer, for DPO or a reward model; "
+        "plain text is read as one message each, or written as it is with the chat template 'text' (fields: prompt, "
+        "chosen, rejected)."
+    )
