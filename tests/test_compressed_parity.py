@@ -1,7 +1,7 @@
 """A compressed data file reads exactly as the file it holds: every row, row number, bad row, warning and note of
 `train.jsonl.gz` is that of `train.jsonl` (the name aside), for JSONL, JSON and CSV, in the engine, `data inspect`
 and the Data page (its stored copy too: reopened after another page, saved as a split). What it holds once opened
-is bounded as a plain file is (`file_bytes._opened_limit`): decompressing stops past it, with the fix."""
+is bounded as a plain file is (`data_budget.opened_bound`): decompressing stops past it, with the fix."""
 
 from __future__ import annotations
 

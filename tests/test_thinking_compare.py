@@ -72,7 +72,9 @@ def test_two_runs_trained_differently_are_each_asked_as_they_trained(two_runs, t
     off, on = said.split("Asked with thinking off: ")[1].split(" Asked with thinking on: ")
     assert on.startswith("run **lora · reasoned"), on
     assert "(as it trained: its training replies follow the prompt with no empty reasoning block)." in on, on
-    assert off.startswith("the base model (as the first run, so the two answer one prompt); run **lora · plain"), off
+    assert off.startswith(
+        "the base model (as the first run, so base and first run answer one prompt); run **lora · plain"
+    ), off
     assert "(as it trained: its training replies follow the empty reasoning" in off
     # What each model sees, its setting in the heading; the plain run alone reads the empty block.
     sees = {e.label: e.code[0].value for e in at.expander if e.label.startswith("What the model sees")}

@@ -218,7 +218,7 @@ def test_compare_asks_a_run_as_it_trained(plain_run, thinking_model):
     assert next(r for r in at.radio if r.label == "Thinking").value == "trained"
     said = " ".join(c.value for c in at.caption)
     assert (
-        "Asked with thinking off: the base model (as the first run, so the two answer one prompt); "
+        "Asked with thinking off: the base model (as the first run, so base and first run answer one prompt); "
         "run **lora · plain · "
         in said
         and "(as it trained: its training replies follow the empty" in said

@@ -551,7 +551,7 @@ def thinking_each_said(
     def why(name: str) -> str:
         _, state, said = starts[name]
         if name == "base":  # `said`: asked as the first run, so base and tuned answer one prompt
-            return "as the first run, so the two answer one prompt" if said else "the template's default"
+            return "as the first run, so base and first run answer one prompt" if said else "the template's default"
         if not said:  # no training row says (a file with no kept rows, rows without a reply)
             return "its template's default: its training rows do not say"
         follows = "the prompt with no empty reasoning block" if state else "the empty reasoning block"
