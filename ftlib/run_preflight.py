@@ -68,7 +68,7 @@ def preflight(
     """
     from ftlib.errors import UserError
     from ftlib.models import check_model, context_length, load_tokenizer
-    from ftlib.training import encode_for_training, load_rows, run_template, sequences
+    from ftlib.training import check_row_kinds, encode_for_training, load_rows, run_template, sequences
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
     report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
@@ -82,6 +82,9 @@ def preflight(
         else:
             (train, test), report.source = rows, "rows given in code"
         check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
+        # Rows the method cannot train (DPO on conversations) are refused before the tokenizer loads, not after it
+        check_row_kinds(train, config, "training")
+        check_row_kinds(test, config, "held-out")
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
         context = context_length(config.model)  # what no fix may ask a max length beyond

@@ -139,3 +139,16 @@ def test_a_config_s_relative_dataset_beside_it_is_said_so(tmp_path, capsys, monk
     # --dataset given on the command line is that path, whatever the config says: not this refusal
     assert main(["train", str(project / "run.yaml"), "--dataset", "nosuch.jsonl", "--detach"]) == 2
     assert "beside the config" not in capsys.readouterr().err
+
+
+def test_rows_the_method_cannot_train_are_refused_before_the_tokenizer_loads(capsys, monkeypatch):
+    """`train --method dpo --dataset chat_style` (conversations) loaded the default model's tokenizer, then refused."""
+    from ftlib import models
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a tokenizer was loaded before the refusal")
+
+    monkeypatch.setattr(models, "load_tokenizer", refuse)
+    assert main(["train", "--method", "dpo", "--dataset", "chat_style", "--detach"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: DPO needs pairs of a chosen and a rejected answer"), lines
