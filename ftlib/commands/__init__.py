@@ -378,7 +378,8 @@ def unread_warning(result, args) -> str | None:
     the rows it is in, as `data inspect` lists them one by one; None when every field is read."""
     from ftlib.errors import plural
 
-    ignored = [n for n in result.notices if n.ignored]  # `notices.file_notices`' fields nothing reads
+    # `notices.file_notices`' fields nothing reads; not a copy of a read field, said in a note (`file_notes`)
+    ignored = [n for n in result.notices if n.ignored and not n.note]
     if not ignored:
         return None
     listed = ", ".join(f"`{n.field}` in {plural(n.rows, 'row')}" for n in ignored[:8])
@@ -421,5 +422,6 @@ def file_warnings(result, args) -> list[str]:
 def file_notes(result) -> list[str]:
     """The `note:` lines a command that trains on a file prints after its `file_warnings`: how the file was read
     (a column read as the completion, answers read from another shape, numbers read as text, copies of a row), each
-    once, in `data split`'s words; the fields nothing reads are `unread_warning`'s."""
-    return list(dict.fromkeys(f"note: {n.message}" for n in result.notices if n.note and not n.ignored))
+    once, in `data split`'s words; the fields nothing reads are `unread_warning`'s, but a copy of a read field, whose
+    notice is a note (nothing is lost: copied_fields), said here."""
+    return list(dict.fromkeys(f"note: {n.message}" for n in result.notices if n.note))

@@ -1,0 +1,48 @@
+"""Review (helper 198) of this session's later commits: each test fails before its fix."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from ftlib.data import load_bytes
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def _dahoas(question: str, good: str, bad: str) -> dict:
+    """A row of Dahoas' HH-RLHF shape: `response` holds the chosen answer again."""
+    return {"prompt": f"\n\nHuman: {question}\n\nAssistant:", "response": good, "chosen": good, "rejected": bad}
+
+
+ROSES = [
+    _dahoas("When do roses bloom?", " From late spring.", " In the dark."),
+    _dahoas("Do roses need sun?", " Six hours a day at least.", " Never."),
+]
+
+
+def test_train_and_tokens_say_a_copied_field_in_a_note_not_a_warning_that_it_is_not_trained(tmp_path):
+    """Review of 9b49e3a: the Data page and `data inspect` say Dahoas' `response` is a copy of `chosen` (a note:
+    nothing is lost), but `train` and `tokens` still warned 'a field ... is not read: `response` in 2 rows; the
+    studio neither shows nor trains it', the copy unsaid (unread_warning took every ignored field, file_notes none)."""
+    from ftlib.commands import file_notes, file_warnings, unread_warning
+
+    path = tmp_path / "roses.jsonl"
+    path.write_bytes(_jsonl(ROSES))
+    result = load_bytes(path.read_bytes(), path.name)
+    args = SimpleNamespace(file=str(path), fmt=None, map=[])
+    assert unread_warning(result, args) is None
+    assert not [w for w in file_warnings(result, args) if "response" in w]
+    said = [n for n in file_notes(result) if "`response`" in n]
+    assert said == [
+        "note: ignored field: `response` in 2 rows; it is a copy of `chosen`, the same text in every row, so nothing "
+        "is lost by not reading it"
+    ]
+    # a field nearly a copy (one row edited among many) is still warned of: something there is not trained
+    rows = [_dahoas(f"Question {i}?", f" Answer {i}.", f" Wrong {i}.") for i in range(12)]
+    rows[3]["response"] = " Answer three."
+    path.write_bytes(_jsonl(rows))
+    said = unread_warning(load_bytes(path.read_bytes(), path.name), args)
+    assert said is not None and "`response` in 12 rows" in said
