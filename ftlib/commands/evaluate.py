@@ -544,10 +544,12 @@ def _report(
     for note in loss_notes:  # what the loss numbers are of (with --json on stderr: stdout stays one JSON object)
         print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     rows = getattr(result, "rows", [])
-    if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's, GRPO's)
+    if rows and all(hasattr(r, "is_text") for r in rows):  # generated answers (not a reward model's pairs)
         from ftlib.answer_notes import cut_said, loops_said
 
-        loops = loops_said(rows, "see each with --json or --csv")  # as the Evaluate page says it
+        # A GRPO run's answers have no reference: its rewards score them, loops included (its page says none)
+        scored = all(hasattr(r, "reference") for r in rows)
+        loops = loops_said(rows, "see each with --json or --csv") if scored else None  # as the Evaluate page says it
         if loops:
             print(f"note: {loops}", file=sys.stderr if args.json else sys.stdout)
         # Answers cut by the limit (each record's `base_at_limit`, `tuned_at_limit`): their end is not the model's own
