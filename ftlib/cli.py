@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import warnings
+from pathlib import Path
 
 from ftlib.commands import os_error_message
 from ftlib.config import ConfigWarning
@@ -256,6 +257,15 @@ def _os_error_words(exc: OSError) -> str:
         return f"The disk is full{where} ({exc.strerror or exc}). {workspace.space_hint()}".rstrip()
     if exc.filename is None:
         return os_error_message(exc, "read or write a file", fix=f"check the disk of {workspace.workspace_dir()}")
+    root = os.environ.get("FTLIB_WORKSPACE")
+    folder = (user_path(root) if root else workspace.ftlib_home() / "workspace").resolve()
+    if isinstance(exc, PermissionError) and folder in Path(os.path.abspath(exc.filename)).resolve().parents:
+        # An account that may only read the workspace: `runs delete` named an `.export.lock` it never asked for,
+        # `train` a hidden `.ID.partial`, each with "check the path" (the path is the studio's own, not the user's).
+        return (
+            f"This account may not write the workspace {folder} ({exc.filename}: permission denied): run the "
+            "command as the account that owns it, or set FTLIB_WORKSPACE to a folder you may write."
+        )
     return os_error_message(exc, fix="check the path and that you may read and write there")
 
 

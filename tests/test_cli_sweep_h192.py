@@ -152,3 +152,27 @@ def test_rows_the_method_cannot_train_are_refused_before_the_tokenizer_loads(cap
     assert main(["train", "--method", "dpo", "--dataset", "chat_style", "--detach"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: DPO needs pairs of a chosen and a rejected answer"), lines
+
+
+def test_a_workspace_this_account_may_only_read_is_said_so(tmp_path, capsys, monkeypatch):
+    """An account that may read the workspace but not write it: `runs delete` said "cannot use
+    RUN/.export.lock: permission denied; check the path ..." (a lock it never asked for), `train` the same of a
+    hidden `.ID.partial` folder. Root reads every file, so the refusal is raised where the write would be."""
+    from ftlib import runs
+    from ftlib.testing import make_run
+
+    run = make_run("20261207-120000-lora-kept", {"dataset": "chat_style"})
+
+    def refused(run_id, **kwargs):
+        raise PermissionError(13, "Permission denied", str(run.path / ".export.lock"))
+
+    monkeypatch.setattr(runs, "delete", refused)
+    assert main(["runs", "delete", run.path.name, "--yes"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: This account may not write the workspace {tmp_path / 'workspace'} ("), lines
+    assert "set FTLIB_WORKSPACE to a folder you may write" in lines[0], lines
+    # a path of the user's own, outside the workspace, is still said as before
+    monkeypatch.setattr(runs, "delete", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "x", "/srv/a")))
+    assert main(["runs", "delete", run.path.name, "--yes"]) == 2
+    assert "cannot use /srv/a: permission denied" in capsys.readouterr().err
