@@ -53,6 +53,8 @@ def stage_lines(stream: TextIO) -> Progress:
 
 class StageLog:
     """A `Progress` that keeps what it was told, read from another thread (a page's poll) while a build tells it.
+    A stage begun again (0.0: another click's build after one that failed) drops what was told from its first start
+    on: the failed stage's bar is not left growing beside the new build's.
 
     >>> log = StageLog()
     >>> log(LOADING, 0.0); log(LOADING, 1.0); log(ZIPPING, 0.5)
@@ -67,6 +69,9 @@ class StageLog:
     def __call__(self, name: str, fraction: float) -> None:
         now = time.monotonic()
         with self._lock:
+            begun = [i for i, told in enumerate(self._stages) if told[0] == name]
+            if fraction == 0.0 and begun:  # begun again: a build after one that failed (two tabs share a log)
+                del self._stages[begun[0] :]  # what the failed build told from there on is not this build's
             if not self._stages or self._stages[-1][0] != name:
                 self._stages.append([name, 0.0, now, None])
             told = self._stages[-1]

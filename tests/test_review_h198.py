@@ -46,3 +46,29 @@ def test_train_and_tokens_say_a_copied_field_in_a_note_not_a_warning_that_it_is_
     path.write_bytes(_jsonl(rows))
     said = unread_warning(load_bytes(path.read_bytes(), path.name), args)
     assert said is not None and "`response` in 12 rows" in said
+
+
+def test_a_download_built_again_after_a_failed_build_starts_its_stages_afresh():
+    """Review of 6dcb989: two tabs clicking one download share one StageLog (ui.export_view._tracked). When the first
+    tab's build failed midway (a full disk while saving), the second, waiting on the build lock, builds it again: its
+    stages were added after the failed ones, so the panel ticked 'Loading the base model' twice and kept a bar for
+    the failed 'Saving the merged weights' growing its seconds until the second build ended. A stage begun again
+    now drops what the log held from its earlier start on."""
+    from ftlib.export_progress import LOADING, MERGING, SAVING, ZIPPING, StageLog
+
+    log = StageLog()
+    for name, fraction in [(LOADING, 0.0), (LOADING, 1.0), (MERGING, 0.0), (MERGING, 1.0), (SAVING, 0.0)]:
+        log(name, fraction)  # the first tab's build, failed while saving
+    log(LOADING, 0.0)  # the second tab's, built again
+    assert [(name, fraction) for name, fraction, _ in log.stages()] == [(LOADING, 0.0)]
+    for name, fraction in [(LOADING, 1.0), (MERGING, 0.0), (MERGING, 1.0), (SAVING, 0.0), (SAVING, 1.0)]:
+        log(name, fraction)
+    log(ZIPPING, 0.0)
+    log(ZIPPING, 0.6)  # the zip failed (the disk filled), the merged model stays built
+    log(ZIPPING, 0.0)  # the other tab's zip begins again: its bar from 0, the merged model's stages kept
+    assert [(name, fraction) for name, fraction, _ in log.stages()] == [
+        (LOADING, 1.0),
+        (MERGING, 1.0),
+        (SAVING, 1.0),
+        (ZIPPING, 0.0),
+    ]
