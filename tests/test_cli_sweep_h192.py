@@ -176,3 +176,14 @@ def test_a_workspace_this_account_may_only_read_is_said_so(tmp_path, capsys, mon
     monkeypatch.setattr(runs, "delete", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "x", "/srv/a")))
     assert main(["runs", "delete", run.path.name, "--yes"]) == 2
     assert "cannot use /srv/a: permission denied" in capsys.readouterr().err
+
+
+def test_every_library_name_points_at_a_setting_that_exists():
+    # A renamed setting would quietly drop its pointer (refuse_unknown names ours only where it is known).
+    import dataclasses
+
+    from ftlib.config import RunConfig
+    from ftlib.fields import LIBRARY_NAMES
+
+    settings = {f.name for f in dataclasses.fields(RunConfig)}
+    assert {ours for ours, _ in LIBRARY_NAMES.values()} <= settings
