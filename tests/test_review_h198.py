@@ -72,3 +72,45 @@ def test_a_download_built_again_after_a_failed_build_starts_its_stages_afresh():
         (SAVING, 1.0),
         (ZIPPING, 0.0),
     ]
+
+
+def _turns(question: str, answer: str | None, good: bool) -> dict:
+    """A good/bad row written as a conversation: the last turn is the answer labelled."""
+    turns = [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return {"messages": turns, "label": good}
+
+
+def test_pairing_names_a_bad_answer_set_aside_in_a_conversation_row_too():
+    """Review of 85b55be: pairing names a prompt's bad answer set aside when the file was read (a null answer), where
+    it said the prompt 'has good answers only'; but only for rows of `prompt` and `completion` (or `output`). The same
+    file written as conversations (`messages` with `label`, its last turn the answer) still read 'its prompt has good
+    answers only' of line 1, its bad answer being line 2's null turn. ShareGPT's `conversations` alike."""
+    from ftlib.feedback_pairs import feedback_pairs
+
+    rows = [
+        _turns("How deep do I plant tulips?", "About 15 cm.", True),
+        _turns("How deep do I plant tulips?", None, False),
+        _turns("Can mint share a pot?", "Better alone.", True),
+        _turns("Can mint share a pot?", "Mint is purple.", False),
+    ]
+    gpt = [
+        {
+            "conversations": [
+                {"from": "human", "value": r["messages"][0]["content"]},
+                {"from": "gpt", "value": r["messages"][1]["content"]},
+            ],
+            "label": r["label"],
+        }
+        for r in rows
+    ]
+    for shaped in (rows, gpt):
+        result = load_bytes(_jsonl(shaped), "thumbs.jsonl")
+        assert result.format == "unpaired_preference" and [e.row for e in result.errors] == [2]
+        made = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors)
+        assert made.left_out == [
+            (
+                1,
+                "its prompt's bad answer, line 2, was set aside when the file was read (see why among the rows "
+                "skipped), so this good answer has none to pair with: fix that row to pair them",
+            )
+        ]
