@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from ftlib.commands.evaluate import _report
 from ftlib.reward_eval import RewardedAnswers, RewardResult
+from tests.test_pages_evaluate_kept_scores import grpo_run  # noqa: F401 (a fixture)
 
 LOOP = "Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy! Ahoy!"
 
@@ -28,3 +29,12 @@ def test_evaluate_on_a_grpo_run_says_no_loss_scores_its_looping_answers(capsys):
     out = capsys.readouterr().out
     assert "the loss scores the reference answers" not in out
     assert "✂ 3 of 3 tuned answers and 3 of the base model's stopped at" in out  # the cut answers still counted
+
+
+def test_evaluate_on_a_grpo_run_names_the_limit_that_cut_its_answers(capsys, grpo_run, varied_dir):  # noqa: F811
+    """It said "stopped at the token limit" where the page says "the 8-token limit": the limit it answered with."""
+    from ftlib.cli import main
+
+    assert main(["evaluate", grpo_run.id]) == 0  # 8 new tokens: the run's own (a tiny model rarely stops by then)
+    cut = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ✂")]
+    assert len(cut) == 1 and "stopped at the 8-token limit, not at their own end" in cut[0], cut

@@ -385,21 +385,24 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
             ) from exc
         models = load_models(model, [tuned], args.device)
         warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
+        # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
+        max_new = args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS
         with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
-            return evaluate_answers(
+            result = evaluate_answers(
                 models,
                 rows,
                 models.tuned[0],
                 rewards,
                 template=info.chat_template(models.tokenizer) if info and not args.template else template,
                 max_length=info.max_length if info else trained.get("max_length"),
-                # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
-                max_new_tokens=args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS,
+                max_new_tokens=max_new,
                 batch_size=args.batch_size,
                 limit=args.limit,
                 progress=_progress,
                 what=what,
             )
+        result.max_new_tokens = max_new  # the limit the cut answers' note names ("the 8-token limit"), as the page's
+        return result
 
 
 def skipped_reasons(skipped: list[tuple[int, str]], total: int, source=None) -> list[str]:
