@@ -144,7 +144,7 @@ def feedback_pairs(
                     f"its prompt's {other} {'answer' if len(aside) == 1 else 'answers'}, "
                     f"{', '.join(where(n) for n in aside[:3])}{' and more' if len(aside) > 3 else ''}, {were} set "
                     f"aside when the file was read (see why among the rows skipped), so this {label} answer has none "
-                    "to pair with: fix that row to pair them"
+                    f"to pair with: fix {'that row' if len(aside) == 1 else 'those rows'} to pair them"
                 )
             # A prompt differing only in spaces that leaves answers of the other label unpaired: the user may have
             # meant one prompt, and as one the two would pair (a near prompt whose answers all paired has none to give)

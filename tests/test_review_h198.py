@@ -114,3 +114,19 @@ def test_pairing_names_a_bad_answer_set_aside_in_a_conversation_row_too():
                 "skipped), so this good answer has none to pair with: fix that row to pair them",
             )
         ]
+
+
+def test_two_bad_answers_set_aside_are_said_as_two_rows_to_fix():
+    """Review of 85b55be: with two of a prompt's bad answers refused, the reason read 'its prompt's bad answers,
+    line 2, line 3, were set aside ... fix that row to pair them': two rows, one named to fix."""
+    from ftlib.feedback_pairs import feedback_pairs
+
+    rows = [
+        {"prompt": "Is frost bad for basil?", "completion": "Yes, bring it in.", "label": True},
+        {"prompt": "Is frost bad for basil?", "completion": None, "label": False},
+        {"prompt": "Is frost bad for basil?", "completion": "", "label": False},
+    ]
+    result = load_bytes(_jsonl(rows), "basil.jsonl")
+    ((_, why),) = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors).left_out
+    assert why.startswith("its prompt's bad answers, line 2, line 3, were set aside when the file was read"), why
+    assert why.endswith("fix those rows to pair them"), why
