@@ -36,17 +36,25 @@ Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import re
 import signal
 import sys
-import threading
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from ftlib.commands import add_data_options, column_map, file_notes, file_warnings, json_text
+from ftlib.commands.train_follow import (  # noqa: F401 (re-exported: `runs resume --wait` and tests import them)
+    EXIT_CODES,
+    EXIT_CODES_SAID,
+    Terminated,
+    _exception_line,
+    _followed,
+    exit_code,
+    follow,
+    quality_warnings,
+    said_end,
+    sigterm_as_ctrl_c,
+)
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError, plural
 from ftlib.loss_types import LOSS_TYPE_LABELS
@@ -56,13 +64,6 @@ from ftlib.user_paths import user_path
 UNSET_SAID = {"learning_rate": "a proven value for the method", "test_size": "the share `data split` starts from"}
 # Defaults changed since: an earlier run's config.json holds the old one as if given (`ignored_settings` names none).
 FORMER_DEFAULTS = {"test_size": 0.1}
-EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
-EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
-
-
-def exit_code(state: str) -> int:
-    """The exit code of a followed run that ended in `state` (`train`, `runs resume --wait`): EXIT_CODES, 1 else."""
-    return EXIT_CODES.get(state, 1)
 
 
 def register(sub) -> None:
@@ -280,103 +281,6 @@ def _shown(value) -> str:
     return f" {value}" if isinstance(value, (str, int, float)) and len(str(value)) <= 40 else ""
 
 
-class Terminated(KeyboardInterrupt):
-    """A SIGTERM to a command following a run (`timeout 600 python -m ftlib train ...`, a job scheduler's end, `kill`):
-    taken as Ctrl-C is. Left to its default, the command ended (exit 143) without a word while its run, in a session
-    of its own, trained on in the background (cold review t5): whoever sends SIGTERM to `train` means the training to
-    end, so the run stops as at Ctrl-C, saving a checkpoint that `runs resume` continues from."""
-
-
-@contextlib.contextmanager
-def sigterm_as_ctrl_c():
-    """Within it, SIGTERM raises `Terminated` (in the main thread; elsewhere a signal cannot be handled)."""
-
-    def terminated(signum, frame):  # noqa: ARG001
-        raise Terminated()
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _followed(line: str) -> bool:
-    """Whether `follow` prints a log line: the run's own progress lines and errors, not library noise nor a
-    traceback's lines (its bare "Traceback (most recent call last):" said nothing; its exception line is said)."""
-    return line.startswith("[") or ("Error" in line and not line[:1].isspace())
-
-
-# A traceback's last line, naming the exception: "RuntimeError: ...", "safetensors_rust.SafetensorError: ...".
-_EXCEPTION_LINE = re.compile(r"^(?=[A-Za-z_])[\w.]*(Error|Exception|Interrupt)\b.*")
-
-
-def _exception_line(tail: list[str], message: str) -> str | None:
-    """The exception a failed run's log ends with, where following it did not print it and its message does not
-    say it already; None otherwise. The rest of the traceback is in `runs show` and train.log."""
-    named = [line.strip() for line in tail if _EXCEPTION_LINE.match(line.strip())]
-    if not named or _followed(named[-1]) or named[-1].split(":", 1)[-1].strip() in message:
-        return None
-    return named[-1]
-
-
-def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
-    """Print the run's log lines from byte `offset` (a resume: where the earlier attempts' end) until it ends; Ctrl-C
-    or SIGTERM asks for a graceful stop (`Terminated`), a second one leaves the run stopping on its own. Returns its
-    RunSummary. `out`: where to print (sys.stdout as it is at the call, not at import)."""
-    with sigterm_as_ctrl_c():
-        return _follow(run_id, out or sys.stdout, poll, offset)
-
-
-def _follow(run_id: str, out, poll: float, offset: int):
-    from ftlib import runs
-    from ftlib.run_people import cli_user, warnings_to
-
-    run = runs.find(run_id)
-    stopping, last_state = False, None
-    while True:
-        try:
-            info = runs.wait(run_id, timeout=0)
-            # The log is read after the state: what the run wrote before it ended is all there, and printed before
-            # the state line, so "finished" comes after the last step's lines.
-            if run.log_file.is_file():
-                with open(run.log_file, encoding="utf-8", errors="replace") as handle:
-                    handle.seek(offset)
-                    chunk = handle.read()
-                    offset = handle.tell()
-                for line in chunk.splitlines():
-                    if _followed(line):
-                        print(line, file=out, flush=True)  # our progress lines and errors, not library noise
-            if info.state != last_state:
-                print(f"[{run_id}] {_state_line(info)}", file=out, flush=True)
-                last_state = info.state
-            if info.state in runs.DONE:
-                return info
-            time.sleep(poll)
-        except KeyboardInterrupt as exc:
-            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
-            if stopping:
-                print(
-                    f"[{run_id}] {how} again: no longer followed; the run ends once its checkpoint is saved "
-                    f"(`python -m ftlib runs show {run_id}`; `runs stop {run_id}` stops it at once)",
-                    file=out,
-                    flush=True,
-                )
-                raise
-            stopping = True
-            try:
-                with warnings_to(sys.stderr):  # Ctrl-C: this account, from the command line
-                    status = runs.stop(run_id, by=cli_user())
-            except runs.RunError:
-                continue  # it ended meanwhile: the next look says how
-            if status.get("state") != "interrupted":  # a queued run left the queue: its state line says so next
-                said = f"stopping on {how} (saving a checkpoint); {how} again to leave it running"
-                print(f"[{run_id}] {said}", file=out, flush=True)
-
-
 def memory_estimate(config: RunConfig, report) -> int | None:
     """The memory estimate the Train page shows for these settings (bytes per process), which the run keeps so that
     `runs show` puts its measured peak beside it; None, with a warning, where the model's shape cannot be read.
@@ -513,84 +417,6 @@ def _train(args) -> int:
     if args.json:
         print(json_text(_summary(run_id)))
     return said_end(run_id, info, json_out=args.json)
-
-
-def _state_said(info) -> str:
-    """A followed run's state in its lines: "stopped" for one the person stopped (Ctrl-C, `runs stop`), as `runs list`
-    and the Train page say it; its stored state, `interrupted`, read as a crash (a cold review)."""
-    return "stopped" if getattr(info, "stopped_by_user", False) else info.state
-
-
-def _state_line(info) -> str:
-    """A followed run's state and its message, the message left off where it only says the state or the phase again
-    ("running", not "running: Starting."; "finished", not "finished: Finished."; "queued: next in line ...", not
-    "queued: Queued: next in line ..."), as the Train page says it once.
-
-    >>> from types import SimpleNamespace as Info
-    >>> _state_line(Info(state="running", phase="starting", message="Starting."))
-    'running'
-    >>> _state_line(Info(state="queued", phase="", message="Queued: next in line; it starts as soon as ..."))
-    'queued: next in line; it starts as soon as ...'
-    >>> _state_line(Info(state="finished", phase="", message="Finished. The saved result is the best checkpoint"))
-    'finished: Finished. The saved result is the best checkpoint'
-    """
-    said = _state_said(info)
-    bare = (info.message or "").strip().rstrip(".").strip().lower()
-    again = not bare or bare in {said.lower(), info.state.lower(), (getattr(info, "phase", "") or "").strip().lower()}
-    if again:
-        return said
-    message = info.message.strip()
-    if message.lower().startswith(f"{said.lower()}:"):  # the queue's "Queued: 2nd in line, after ..."
-        message = message[len(said) + 1 :].strip()
-    return f"{said}: {message}"
-
-
-def said_end(run_id: str, info, json_out: bool = False) -> int:
-    """Print how a followed run ended (`train`, `runs resume --wait`): a line of its state and scores (not with
-    --json), and a failure's `error:` line; returns its exit code (`exit_code`)."""
-    if not json_out:
-        # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
-        scores = f", last {info.train_text}" if info.train_score is not None else ""
-        scores += f", held-out {info.eval_text}" if info.eval_score is not None else ""
-        print(
-            f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
-        )
-        for warning in quality_warnings(run_id, info):  # a diverged or memorising run, as the Train page says it
-            print(warning, file=sys.stderr)
-    if info.state == "failed":
-        print(f"error: {info.message}", file=sys.stderr)
-        # At most the exception the log ends with, not what following printed already (a cold review: each 3 times)
-        # nor the library's traceback (16 lines of it under the `error:` line, another review).
-        if not json_out and (last := _exception_line(info.log_tail or [], info.message)):
-            print(f"  | {last}", file=sys.stderr)
-    return exit_code(info.state)
-
-
-def quality_warnings(run_id: str, summary) -> list[str]:
-    """What the Train page warns of a run's curves, as `warning:` lines for `runs show` and the end of `train` (`runs
-    resume --wait`): its training loss ended well above where it started (`summary.divergence`, judged once it has
-    ended), or its held-out loss turned while the training loss still fell (`overfitting.memorising_from`; not for
-    GRPO, whose held-out loss is its surrogate's). [] for neither."""
-    from ftlib import runs
-    from ftlib.overfitting import NO_LOSS_TREND, memorising_from
-
-    said = []
-    if (diverged := getattr(summary, "divergence", None)) is not None:
-        text = diverged.sentence()
-        said.append(
-            f"warning: {text[0].upper()}{text[1:]} (`--learning-rate`). This run's result is likely worse than the "
-            "model it started from."
-        )
-    try:
-        run = runs.find(run_id)
-    except runs.RunError:  # deleted as it ended: nothing more to say of it
-        return said
-    if run.read_config().get("method") not in NO_LOSS_TREND and (turn := memorising_from(run.read_metrics())):
-        said.append(
-            f"warning: {turn.sentence()} More steps would make it worse on new text: `--early-stopping-patience N` "
-            "stops there and keeps the best checkpoint as the result."
-        )
-    return said
 
 
 def _summary(run_id: str) -> dict:
