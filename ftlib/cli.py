@@ -259,9 +259,11 @@ def _os_error_words(exc: OSError) -> str:
         return os_error_message(exc, "read or write a file", fix=f"check the disk of {workspace.workspace_dir()}")
     root = os.environ.get("FTLIB_WORKSPACE")
     folder = (user_path(root) if root else workspace.ftlib_home() / "workspace").resolve()
-    if isinstance(exc, PermissionError) and folder in Path(os.path.abspath(exc.filename)).resolve().parents:
+    inside = folder in Path(os.path.abspath(exc.filename)).resolve().parents
+    if isinstance(exc, PermissionError) and inside and not os.access(folder, os.W_OK):
         # An account that may only read the workspace: `runs delete` named an `.export.lock` it never asked for,
         # `train` a hidden `.ID.partial`, each with "check the path" (the path is the studio's own, not the user's).
+        # Not where it writes the workspace (a teammate's run it may not change): another workspace loses every run.
         return (
             f"This account may not write the workspace {folder} ({exc.filename}: permission denied): run the "
             "command as the account that owns it, or set FTLIB_WORKSPACE to a folder you may write."

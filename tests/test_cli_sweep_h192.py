@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,8 @@ def test_a_workspace_this_account_may_only_read_is_said_so(tmp_path, capsys, mon
         raise PermissionError(13, "Permission denied", str(run.path / ".export.lock"))
 
     monkeypatch.setattr(runs, "delete", refused)
+    # root may write anything: the workspace read-only, as os.access tells an account that may only read it
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path).resolve() != tmp_path / "workspace")
     assert main(["runs", "delete", run.path.name, "--yes"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1, lines

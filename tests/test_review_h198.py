@@ -130,3 +130,34 @@ def test_two_bad_answers_set_aside_are_said_as_two_rows_to_fix():
     ((_, why),) = feedback_pairs(result.rows, result.row_numbers, result.where, result.errors).left_out
     assert why.startswith("its prompt's bad answers, line 2, line 3, were set aside when the file was read"), why
     assert why.endswith("fix those rows to pair them"), why
+
+
+def test_a_workspace_this_account_may_write_is_not_said_to_be_read_only(tmp_path, capsys, monkeypatch):
+    """Review of c127cc3: any PermissionError inside the workspace was said 'This account may not write the
+    workspace ...: run the command as the account that owns it, or set FTLIB_WORKSPACE to a folder you may write',
+    also in a shared workspace this account writes, where one teammate's run is not its to change (`runs delete` of
+    it): moving to another workspace would lose every run. Said so only where the workspace itself is not
+    writable; else the file is named as before. Root may write anything: whether it may is what os.access says."""
+    import os
+
+    from ftlib import runs
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    run = make_run("20261207-130000-lora-theirs", {"dataset": "chat_style"})
+    theirs = run.path / "adapter" / "adapter_model.safetensors"
+
+    def refused(run_id, **kwargs):
+        raise PermissionError(13, "Permission denied", str(theirs))
+
+    monkeypatch.setattr(runs, "delete", refused)
+    workspace = os.path.realpath(os.environ["FTLIB_WORKSPACE"])
+    writable = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: writable(path, mode, **kw) if mode == os.W_OK else True)
+    assert main(["runs", "delete", run.path.name, "--yes"]) == 2
+    said = capsys.readouterr().err
+    assert "may not write the workspace" not in said and f"cannot use {theirs}: permission denied" in said, said
+    # the workspace itself read-only (what os.access tells an account that may only read it): said so, as c127cc3 does
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: os.path.realpath(path) != workspace)
+    assert main(["runs", "delete", run.path.name, "--yes"]) == 2
+    assert f"This account may not write the workspace {workspace} (" in capsys.readouterr().err
