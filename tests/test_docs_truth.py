@@ -400,3 +400,40 @@ def test_every_python_file_the_docs_name_by_its_name_is_there():
             named |= set(re.findall(r"(?<![\w./-])(\w[\w/]*\.py)\b", span))
     assert len(named) > 200
     assert sorted(n for n in named if not any(f == n or f.endswith("/" + n) for f in files)) == []
+
+
+def test_every_flag_of_a_command_the_readme_names_in_its_text_is_that_commands():
+    """The bash blocks' lines are parsed whole (above); README's text names commands too, `runs export ID --merged
+    --out DIR`, `evaluate --thinking on|off`, `data remove --leftovers`, often without a value to parse (helper 197
+    pasted each): every `--flag` of such a span is an option of the command it names, so a renamed flag is caught."""
+    import argparse
+
+    from ftlib.cli import build_parser
+
+    def actions(parser) -> dict:
+        found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return found[0].choices if found else {}
+
+    groups = actions(build_parser())
+    checked, wrong = 0, []
+    for span in re.findall(r"`(?:python -m ftlib )?([a-z]+ [^`\n]*)`", (ROOT / "README.md").read_text("utf-8")):
+        words = span.split()
+        if words[0] not in groups:
+            continue
+        parser, subs = groups[words[0]], actions(groups[words[0]])
+        if subs and words[1] in subs:
+            parser = subs[words[1]]
+        elif subs and not words[1].startswith("-"):
+            wrong.append(span)  # an action the group does not have
+            continue
+        known = {option for action in parser._actions for option in action.option_strings}
+        wrong += [f"{span}: {w}" for w in words if w.startswith("--") and w.split("=")[0] not in known]
+        checked += 1
+    assert checked > 30 and wrong == []
+
+
+def test_the_readme_counts_the_held_out_prompts_the_chat_style_demo_answers():
+    """README's "opens with 'Ahoy!' on all 36 held-out prompts": as many as samples/chat_style_heldout.jsonl holds."""
+    said = re.search(r"on all (\d+)\s+held-out prompts", (ROOT / "README.md").read_text(encoding="utf-8"))
+    rows = (ROOT / "samples" / "chat_style_heldout.jsonl").read_text(encoding="utf-8").splitlines()
+    assert said and int(said.group(1)) == sum(bool(line.strip()) for line in rows)
