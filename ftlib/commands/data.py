@@ -20,7 +20,6 @@ from pathlib import Path
 from ftlib.commands import (
     add_data_options,
     add_template_options,
-    chosen_template,
     data_files,
     load_data,
     no_rows,
@@ -28,6 +27,7 @@ from ftlib.commands import (
     skipped_lines,
     wrong_format,
 )
+from ftlib.commands.data_tokens import asked_lengths, lengths_said, tool_calls_template
 from ftlib.config import field_specs
 from ftlib.errors import plural
 from ftlib.format_notes import format_label
@@ -150,8 +150,8 @@ def _inspect(args) -> int:
     result = load_data(args)
     if not result.rows and not args.json and wrong_format(result, args):
         raise no_rows(result, args)  # one refusal naming the file's own format, not a line per row saying so
-    checked = _tool_calls_template(result, args)
-    lengths = checked["lengths"] if checked else _asked_lengths(result, args)
+    checked = tool_calls_template(result, args)
+    lengths = checked["lengths"] if checked else asked_lengths(result, args)
     if args.json:
         summary = result.summary() | ({"lengths": lengths} if lengths else {})
         if checked is not None:  # only for rows with tool calls: the others load no tokenizer
@@ -177,7 +177,7 @@ def _inspect(args) -> int:
         if rest:
             print(f"{'warning:':<12}... {rest} (--json lists each)")
         if lengths:
-            print(f"{'tokens:':<12}{_lengths_said(lengths, args.model or 'default', result.format == 'text')}")
+            print(f"{'tokens:':<12}{lengths_said(lengths, args.model or 'default', result.format == 'text')}")
         if checked and checked["warning"]:
             print(f"{'warning:':<12}{checked['warning']}")
         for label, items in (("rows left out", result.errors), ("warnings", result.warnings)):  # as `data split`
@@ -191,124 +191,6 @@ def _inspect(args) -> int:
     if not result.rows:
         raise no_rows(result, args, listed=not args.json)  # the rows' reasons are printed above: not three again
     return 0
-
-
-def _tool_calls_template(result, args) -> dict | None:
-    """Whether the chat template a run would use writes the rows' tool calls (`--template`/`--template-file` of
-    `--model`'s tokenizer; the model's own template of the default model without them), as the Data page warns of it
-    (`message_checks.first_dropped_tool_calls`, which both call): None where no row has tool calls, so a plain
-    inspect loads no tokenizer. Else {model, template, drops_tool_calls, row, where, keeps, warning}: a template
-    that leaves the calls out is a warning naming one that writes them; one that cannot be checked (the default
-    model does not load, the template cannot write the row) is a warning saying why, `drops_tool_calls` null.
-    UserError for a --model or --template-file given that cannot be read."""
-    from ftlib.data_stats import row_counts
-
-    with_calls = row_counts(result.rows)["tool_calls"]
-    if not with_calls:
-        return None
-    # Imported only past that point: templates, tokens and the tokenizer are what would slow a plain inspect.
-    import shlex
-
-    from ftlib.errors import UserError
-    from ftlib.message_checks import first_dropped_tool_calls
-    from ftlib.models import load_tokenizer
-    from ftlib.templates import TOOL_TEMPLATES
-
-    keeps, model = TOOL_TEMPLATES[0], args.model or "default"
-    out = {"model": model, "template": "custom" if args.template_file else args.template, "drops_tool_calls": None}
-    out |= {"row": None, "where": None, "keeps": keeps, "warning": None, "lengths": None, "keeps_lengths": None}
-    unchecked = f"whether the chat template writes the tool calls of {plural(with_calls, 'row')} was not checked"
-    try:
-        tokenizer = load_tokenizer(model)
-    except (UserError, OSError) as exc:
-        if args.model:  # the model asked for: refused as `tokens` and `batch` refuse it
-            raise
-        out["warning"] = f"{unchecked}: {exc}"  # ModelError's words say what to do
-        return out
-    template = chosen_template(args, tokenizer)
-    try:
-        first = first_dropped_tool_calls(result.rows, tokenizer, template)
-    except UserError as exc:  # the template cannot write such a row at all: `train` refuses it too
-        out["warning"] = f"{unchecked}: the {template.title} template cannot write them: {exc}"
-        return out
-    out["drops_tool_calls"] = first is not None
-    # The lengths the Data page shows beside this warning, and `batch --template` counts: under the template asked
-    # for, and under one that writes the calls where it leaves them out (the lengths a run with the fix would see).
-    out["lengths"] = _lengths(result, tokenizer, template, args.max_length)
-    if first is None:
-        return out
-    from ftlib.templates import get_template
-
-    out["keeps_lengths"] = kept = _lengths(result, tokenizer, get_template(keeps, tokenizer), args.max_length)
-    row = result.row_numbers[first]
-    out |= {"row": row, "where": result.where(row)}
-    words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--line {row}", f"--template {keeps}"]
-    words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
-    words += ["--map " + shlex.quote(pair) for pair in args.map]
-    words += [f"--model {shlex.quote(args.model)}"] if args.model else []
-    # The Data page's warning in the CLI's words: many models' own templates leave calls out (SmolLM2's does).
-    out["warning"] = (
-        f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {result.where(row)}'s "
-        f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
-        f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them (with it "
-        f"the longest row is {kept['max']} tokens, and {_cut_said(kept)}); see the row with it: `{' '.join(words)}`."
-    )
-    return out
-
-
-def _asked_lengths(result, args) -> dict | None:
-    """`_lengths` of rows without tool calls under `--model`'s tokenizer and the chosen template, where --model is
-    given (a user naming the model asks how long the rows are); None without it or rows. UserError as `tokens`. Raw
-    text (format text) is encoded with no chat template: its template is None, its title says so."""
-    if not (args.model and result.rows):
-        return None
-    from ftlib.models import load_tokenizer
-
-    tokenizer = load_tokenizer(args.model)
-    lengths = _lengths(result, tokenizer, chosen_template(args, tokenizer), args.max_length)
-    return lengths | ({"template": None, "title": "raw text, no chat template"} if result.format == "text" else {})
-
-
-def _lengths(result, tokenizer, template, max_length: int) -> dict:
-    """Token lengths of a LoadResult's rows under the ChatTemplate `template`, as the Data page measures them
-    (`data_stats.dataset_stats`: the lengths `tokens.encode_row` gives a run and `batch` counts): {template, rows,
-    min, median, mean, max, total, max_length, truncated (rows longer than `max_length`), cut (where the first 3 of
-    them are: "line 4")}, `title` in words."""
-    from functools import partial
-    from statistics import fmean, median
-
-    from ftlib.data_stats import count_truncated, dataset_stats
-    from ftlib.templates import render
-
-    rows = result.rows
-    lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
-    spread = {"min": min(lengths), "median": median(lengths), "mean": round(fmean(lengths), 1), "max": max(lengths)}
-    over = count_truncated(lengths, max_length)[0]
-    named = {"template": template.name, "title": template.title, "rows": len(lengths)}
-    cut = [result.where(n) for n, k in zip(result.row_numbers, lengths, strict=True) if k > max_length][:3]
-    return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over, "cut": cut}
-
-
-def _cut_said(lengths: dict) -> str:
-    """'none is longer than --max-length 384' / '3 rows are longer than --max-length 384 (line 2, line 7, line 9;
-    cut in training)', at most 3 named (`_lengths`' cut) and the rest counted; raw text (template None) adds what
-    train's cut warning offers documents: bfd_split packing keeps them, in pieces."""
-    n, limit = lengths["truncated"], lengths["max_length"]
-    if not n:
-        return f"none is longer than --max-length {limit}"
-    way = "; packing with packing_strategy bfd_split keeps every token, in pieces" if not lengths["template"] else ""
-    which = ", ".join(lengths["cut"]) + (f" and {n - len(lengths['cut'])} more" if n > len(lengths["cut"]) else "")
-    said = f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit}"
-    return f"{said} ({which}; cut in training{way})"
-
-
-def _lengths_said(lengths: dict, model: str, text: bool = False) -> str:
-    """The `tokens:` line of `data inspect`: the rows' token lengths, their template (`text`: none) and cut rows."""
-    how = "raw text, no chat template: the tokenizer" if text else f"written with the {lengths['title']} template"
-    return (
-        f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} ({how} "
-        f"of `{model}`); {_cut_said(lengths)}"
-    )
 
 
 SPLIT_FILES = ("train.jsonl", "test.jsonl", "meta.json")  # what `data split` writes into --out
