@@ -85,9 +85,9 @@ def test_a_row_past_the_split_has_no_place():
 
 
 def test_many_named_rows_end_in_and_n_more():
-    meta = {"train_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "0+9"}}
+    meta = {"train_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "1+9"}}
     note = lines_note(meta, ["Training rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 score no token."], (10, 0))
-    assert note.endswith("training row 8 is line 8; and 2 more.")
+    assert note.endswith("training row 8 is line 9; and 2 more.")
     assert "row 9 is" not in note
 
 

@@ -76,9 +76,9 @@ def test_a_share_interval_touching_chance_from_above_is_within_noise(monkeypatch
 def test_exactly_eight_named_rows_end_without_and_more():
     from ftlib.split_lines import lines_note
 
-    meta = {"train_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "0+9"}}
+    meta = {"train_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "1+9"}}  # a header line first
     note = lines_note(meta, ["Training rows 1, 2, 3, 4, 5, 6, 7, 8 score no token."], (10, 0))
-    assert note.endswith("training row 8 is line 8.")
+    assert note.endswith("training row 8 is line 9.")
 
 
 def test_a_row_named_twice_is_placed_once():
@@ -105,10 +105,10 @@ def test_a_row_past_its_side_is_left_out_of_the_note():
     """A warning naming a row the split does not have (edited since) is not placed, and does not fail."""
     from ftlib.split_lines import lines_note
 
-    meta = {"test_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "0+1"}}
+    meta = {"test_lines": {"file": "c.jsonl", "file_type": "jsonl", "rows": "1+1"}}
     assert lines_note(meta, ["Held-out rows 2, 3 score no token."], (0, 2)) == (
         "The row numbers above count the split's training and held-out rows, not the rows of c.jsonl: held-out row 2 "
-        "is line 2."
+        "is line 3."
     )
 
 

@@ -282,3 +282,13 @@ def test_the_data_pages_saves_keep_each_rows_line_drawn_or_with_the_datas_own_te
             for n, row in enumerate(rows, 1):
                 place = f"line {lines[json.dumps(row)]} of {file or 'facts.jsonl'}"
                 assert row_place(meta, side, n, len(rows)) == place, (name, side, n)
+
+
+def test_rows_each_at_the_line_of_their_own_number_are_not_listed():
+    # A walk's train note read "training row 1 is line 1; training row 2 is line 2; ..." (helper 197): nothing to say.
+    from ftlib.split_lines import pack, places_note
+
+    meta = {"train_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": pack([1, 2, 3, 5])}}
+    assert places_note(meta, [("train", 1), ("train", 2)], {"train": 4}, "training", "the") == ""
+    said = places_note(meta, [("train", 1), ("train", 4)], {"train": 4}, "training", "the")
+    assert said.endswith("training row 1 is line 1; training row 4 is line 5."), said
