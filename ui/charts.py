@@ -37,6 +37,25 @@ NOTES = {
     "Learning rate": "The rate each step trained with; with a warmup the first step trains at 0. (The Hugging Face "
     "trainer's own logs show each step the next step's rate.)",
     "Tokens per second": "Every token of each step's rows, prompt and answer alike.",
+    # The alignment charts' lines read as TRL logs them (rewards/chosen, rewards/margins, ...): words a non-engineer
+    # can read, or the accuracy's first point, 0 (TRL logs a step's pairs before its update), reads as a model
+    # preferring every wrong answer (helper 196).
+    "Rewards (DPO)": "A reward here is how much more likely the model finds an answer now than it did before training "
+    "(the change in its log-probability × beta; 0 = unchanged). DPO widens the margin, chosen minus rejected: both "
+    "rewards can fall while the margin grows, and the model still learns the preference.",
+    "Reward accuracy (DPO)": "The share of pairs whose chosen answer gained more than its rejected one since the "
+    "start (0.5 = a coin toss). Each line's first point reads 0: before its first update the model is its own "
+    "starting point, so no pair is ahead yet, not a model that prefers the wrong answers.",
+    "Rewards (KTO)": "A reward here is how much more likely the model finds an answer now than it did before training "
+    "(the change in its log-probability × beta; 0 = unchanged): the good answers' should rise and the bad answers' "
+    "fall. The held-out margin is the good answers' reward minus the bad ones' on the held-out rows.",
+    "Accuracy (chosen above rejected)": "The share of pairs whose chosen answer the reward model scores above the "
+    "rejected one (0.5 = a coin toss).",
+    "Margin (score of chosen minus rejected)": "How far above the rejected answer the chosen one scores, on average. "
+    "A score means nothing alone, only which of two answers scores higher.",
+    "Rewards (mean per step)": "The mean reward of the answers GRPO wrote at each step, in total and by each reward "
+    "(sampled at the run's temperature, so they vary from step to step); the held-out lines score answers to the "
+    "held-out prompts at each evaluation. The shaded band is the total's spread over the step's answers.",
 }
 TRAINED_NOTE = (
     " The trained line counts only the tokens the model learns to write (those the loss is computed on: labels not "
