@@ -218,8 +218,8 @@ def places_note(
     (("train" or "test", its 1-based number), in order) is, from a split's `meta` (`sizes`: each side's row count):
     "The row numbers {where} count {whose} {counted} rows, not the rows of chats.jsonl: training row 3 is line 5."
     The first `SHOWN`, then how many more; each file named with its rows when the sides come from two. Rows past
-    their side, or of a side the split keeps no places for, are left out; "" when none is left, or when each is at the
-    line of its own number (a file's first rows, in order)."""
+    their side, or of a side the split keeps no places for, are left out; "" when none is left; one short sentence
+    when each is at the line of its own number (a file's first rows, in order)."""
     places = {side: side_places(meta, side, size) for side, size in sizes.items()}
     named = [(side, n, places[side]) for side, n in named if places.get(side) and 0 < n <= len(places[side][1])]
     files = list(dict.fromkeys(found[0]["file"] for _, _, found in named))
@@ -229,8 +229,11 @@ def places_note(
         at = place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, file)
         parts.append(f"{SIDES[side]} row {n} is {at}")
         same = same and at == f"line {n}"
-    if not parts or same:  # every row at the line of its number: "training row 1 is line 1; ..." says nothing
+    if not parts:
         return ""
+    if same:  # every row at the line of its number: "training row 1 is line 1; training row 2 is line 2; ..." once
+        said = f"here each is the line of {files[0]} with its number"
+        return f"The row numbers {where} count {whose} {counted} rows; {said}."
     more = f"; and {len(parts) - SHOWN} more" if len(parts) > SHOWN else ""
     return (
         f"The row numbers {where} count {whose} {counted} rows, not the rows of {' and '.join(files)}: "

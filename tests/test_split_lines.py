@@ -289,6 +289,8 @@ def test_rows_each_at_the_line_of_their_own_number_are_not_listed():
     from ftlib.split_lines import pack, places_note
 
     meta = {"train_lines": {"file": "chats.jsonl", "file_type": "jsonl", "rows": pack([1, 2, 3, 5])}}
-    assert places_note(meta, [("train", 1), ("train", 2)], {"train": 4}, "training", "the") == ""
+    assert places_note(meta, [("train", 1), ("train", 2)], {"train": 4}, "training", "the") == (
+        "The row numbers above count the training rows; here each is the line of chats.jsonl with its number."
+    )
     said = places_note(meta, [("train", 1), ("train", 4)], {"train": 4}, "training", "the")
     assert said.endswith("training row 1 is line 1; training row 4 is line 5."), said
