@@ -3,8 +3,6 @@ Dahoas' HH-RLHF copies, pairs made from labelled answers): what was left, each p
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from ftlib.cli import main
@@ -13,22 +11,7 @@ from ftlib.feedback_pairs import feedback_pairs
 from ftlib.format_notes import FORMAT_FIELDS, FORMAT_HELP
 from ftlib.notices import shown_notices
 from tests.test_pages_data import _allowed_data_dirs, data_page, with_path  # noqa: F401 (a fixture)
-
-
-def _jsonl(rows: list[dict]) -> bytes:
-    return "".join(json.dumps(r) + "\n" for r in rows).encode()
-
-
-def _binarized(question: str, good: str, bad: str, **extra) -> dict:
-    """A row in UltraFeedback-binarized's shape: the question as `prompt`, and again inside both conversations."""
-    ask = {"role": "user", "content": question}
-    return {
-        "prompt": question,
-        "chosen": [ask, {"role": "assistant", "content": good}],
-        "rejected": [ask, {"role": "assistant", "content": bad}],
-        **extra,
-    }
-
+from tests.test_walk_h187 import _binarized, _jsonl
 
 ORCHARD = [
     _binarized("When do apples ripen?", "Mostly in early autumn.", "At midnight.", prompt_id="q-17", lang="en"),
