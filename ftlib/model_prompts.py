@@ -63,8 +63,8 @@ def render_prompts(
     def thinking_of(name: str) -> bool | None:
         if not isinstance(thinking, Mapping):
             return thinking
-        if name == "base" and name not in thinking:  # the base is asked as the first tuned model is
-            return next((thinking[n] for n in model_set.tuned if n in thinking), None)
+        if name == "base" and name not in thinking:
+            return base_thinking(thinking, model_set.tuned)
         return thinking.get(name)
 
     rendered: dict[tuple[str, str, bool | None], ModelPrompt] = {}
@@ -81,6 +81,17 @@ def render_prompts(
             rendered[key] = ModelPrompt(text, ids, getattr(chosen, "name", chosen))
         prompts[name] = rendered[key]
     return prompts
+
+
+def base_thinking(thinking: Mapping[str, bool | None], tuned: Sequence[str]) -> bool | None:
+    """The `enable_thinking` the base model is asked with beside tuned models each asked their own way (`thinking`,
+    by name): the first tuned model's, so base and that run answer one prompt and a difference between them is the
+    tuning's, not the switch's (`render_prompts`, `sample`, Compare's "As each run trained"); None: its default.
+
+    >>> base_thinking({"r1": False, "r2": True}, ["r1", "r2"]), base_thinking({}, ["r1"])
+    (False, None)
+    """
+    return next((thinking[n] for n in tuned if n in thinking), None)
 
 
 def _opened(template, thinking: bool | None) -> str | None:

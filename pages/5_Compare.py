@@ -22,7 +22,7 @@ from ftlib import sampling as S
 from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
 from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
-from ftlib.model_prompts import thinking_default, thinking_writes, trained_with_tools
+from ftlib.model_prompts import base_thinking, thinking_default, thinking_writes, trained_with_tools
 from ftlib.models import same_model
 from ftlib.rows import uses_tools
 from ftlib.run_picker import run_choices
@@ -389,11 +389,10 @@ with st.container():
         starts = {"base": (read_by[0].thinking_switch, thinking_default(read_by[0]), False)}
         if not written_in:
             starts |= dict(zip(model_set.tuned, trained_thinking_of(adapters, model), strict=True))
-            first = starts.get(model_set.tuned[0]) if model_set.tuned else None
-            # The base as the first run is asked (as `sample` and `evaluate` ask it): base vs tuned then answer one
-            # prompt, so a difference is the tuning's, not the switch's. Its third part True says so (`why`).
-            if first and first[0] and first[1] is not None and starts["base"][0]:
-                starts["base"] = (True, first[1], True)
+            # The base as `sample` and `evaluate` ask it, as the first run; its third part True says so (`why`).
+            first = base_thinking({n: starts[n][1] for n in model_set.tuned}, model_set.tuned)
+            if first is not None and starts["base"][0]:
+                starts["base"] = (True, first, True)
         others = [template_label(t.name) for t in read_by if not t.thinking_switch]
         # Each run by the short label the Models box shows, in bold: a label has dots and a date of its own.
         shown_runs = choices_by_name(usable, choices, model)
