@@ -31,6 +31,8 @@ def no_result_reason(run: RunDir, left: Path | None = None) -> str:
     # unknown: status.json missing or damaged (run_files)
     now = {"unknown": "its status does not read", "failed": "it failed"}.get(state, f"it is {summary.state_text}")
     said = f"Run '{run.id}' has no {kind} yet: {now}{at}."
+    if state == "unknown" and not summary.resumable:  # nor does config.json: what is left and the way on, as listed
+        return f"Run '{run.id}' cannot be used: {summary.message}"
     if state in ("running", "queued", "stopping"):
         return said + f" The {kind} is written when it finishes."
     if left is not None:
@@ -92,6 +94,8 @@ def check_run_status(
     run = RunDir(run_folder_of(tuned))
     status, problem = run.checked_status()
     if problem is not None and (problem != MISSING or not missing_ok):
+        if not run.summary().resumable:  # its config.json does not read either: no resume to point to (a loop)
+            raise error(f"Run '{run.id}' cannot be used: {run.summary().message}")
         raise error(
             f"Run '{run.id}' cannot be used: its status file {run.status_file} {problem}, so whether it finished, and "
             f"so whether its {Path(tuned).name}/ folder is its result, is not known. Resume it (`python -m ftlib runs "

@@ -222,4 +222,44 @@ def doing_words(info: RunSummary) -> str:
     return doing + (f", started by {info.started_by}" if info.started_by else "")
 
 
-__all__ = ["LAST_STEP_HEADING", "LOSS_SCORE", "SCORES", "RunSummary", "doing_words", "ordinal", "score_text"]
+def both_lost_words(run, problems: dict[str, str]) -> str:
+    """What to do about a run (a `RunDir`) whose config.json and status.json both do not read (`problems`: {file name:
+    what is wrong with it, "is not complete JSON (...)"}), its result and last checkpoint folders named: it cannot
+    resume (no settings) and `runs export`, `sample` and `evaluate` refuse it (whether it finished is not known), so
+    the way on is a backup of both files or the folders themselves, never one of those commands (each pointed to the
+    other: a loop)."""
+    (first, one), (second, other) = problems.items()
+    lost = f"{first} and {second} are {one[3:]}" if one == other and one.startswith("is ") else None
+    lost = lost or f"{first} {one} and {second} {other}"
+    run_id, result = run.id, run.output()
+    kept = [path for path in (result and result[0], run.last_checkpoint()) if path]
+    how = f"`python -m ftlib runs delete {run_id}`, or Delete on the Train page"
+    said = (
+        f"{lost}: the run's settings and its state are lost, so it cannot resume, and whether it finished is not "
+        "known, so `runs export`, `sample` and `evaluate` cannot take anything in it as its result."
+    )
+    if kept:
+        loads = "an adapter loads with PeftModel.from_pretrained on the base model its adapter_config.json names"
+        loads = "a full model's folder loads with from_pretrained" if result and result[1] else loads
+        names = " and ".join(
+            f"{path.parent.name + '/' if path.parent.name == 'checkpoints' else ''}{path.name}/" for path in kept
+        )
+        said += (
+            f" Still in its folder {run.path}: {names} ({loads}; its train.log says how far it trained). Restore both "
+            f"files from a backup to use it here again, or copy out what you need; then delete it ({how})."
+        )
+    else:
+        said += f" Nothing it trained is left in its folder. Restore both files from a backup, or delete it ({how})."
+    return said
+
+
+__all__ = [
+    "LAST_STEP_HEADING",
+    "LOSS_SCORE",
+    "SCORES",
+    "RunSummary",
+    "both_lost_words",
+    "doing_words",
+    "ordinal",
+    "score_text",
+]

@@ -66,7 +66,7 @@ from ftlib.run_files import (
     wrong_words,
 )
 from ftlib.run_people import people
-from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, score_text
+from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, both_lost_words, score_text
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
@@ -472,6 +472,8 @@ class RunDir:
         """What to do about a run whose config.json or status.json does not read ("" when both read)."""
         if not (config_problem or status_problem):
             return ""
+        if config_problem and status_problem:  # neither resume nor export: what is left, not each other (a loop)
+            return both_lost_words(self, {CONFIG_FILE: config_problem, STATUS_FILE: status_problem})
         how = f"`python -m ftlib runs delete {self.id}`, or Delete on the Train page"
         checkpoint, result = self.last_checkpoint(), self.output()
         if config_problem:  # what it trained reads no config.json: said first, deleting it last (a review)

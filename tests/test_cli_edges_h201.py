@@ -1,0 +1,51 @@
+"""Four rough edges of the command line a previous session found (helper 201): each test fails without its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.cli import main
+from ftlib.testing import make_run
+
+
+def _both_damaged(run_id: str, kept: bool = True):
+    """A run whose config.json and status.json are both cut short, with its adapter/ and a checkpoint-4 (or none)."""
+    run = make_run(run_id, {"dataset": "chat_style"})
+    if kept:
+        checkpoint = run.checkpoints / "checkpoint-4"
+        checkpoint.mkdir(parents=True)
+        (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": 4, "max_steps": 8}))
+        (checkpoint / "adapter_config.json").write_text("{}")
+        run.adapter_dir.mkdir(parents=True)
+        (run.adapter_dir / "adapter_config.json").write_text("{}")
+    run.config_file.write_text('{"method": "lo')
+    run.status_file.write_text('{"state": "fin')
+    return run
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["adapter-and-checkpoint", "nothing-kept"])
+def test_a_run_whose_config_and_status_are_both_damaged_is_not_sent_round_in_a_loop(capsys, kept):
+    """`runs list` said to export it (`runs export ID`), `runs export` refused and said to resume it, `runs resume`
+    refused and said to export it. Every command now says the same: neither works, what is still in the folder, and
+    the way on (a backup of both files, the folders themselves, `runs delete`)."""
+    run = _both_damaged("20261207-140000-lora-both", kept)
+    said = {}
+    for command in (["runs", "list"], ["runs", "show"], ["runs", "export"], ["runs", "resume"], ["sample"]):
+        argv = [*command, run.id] if command[0] == "runs" and command[1] != "list" else command
+        argv = ["sample", "--adapter", run.id, "--prompt", "hi"] if command == ["sample"] else argv
+        code = main(argv)
+        out = capsys.readouterr()
+        said[" ".join(command)] = out.out + out.err
+        assert code == (0 if command[1:] in (["list"], ["show"]) else 2), (command, said)
+    for command, words in said.items():
+        assert "config.json and status.json are not complete JSON" in words, (command, words)
+        # the loop: each refusal pointed to the other command
+        assert f"runs resume {run.id}" not in words and f"runs export {run.id}" not in words, (command, words)
+        assert "so it cannot resume" in words and "`runs export`, `sample` and `evaluate` cannot take" in words
+        assert f"runs delete {run.id}" in words and "Restore both files from a backup" in words, (command, words)
+        if kept:
+            assert f"Still in its folder {run.path}: adapter/ and checkpoints/checkpoint-4/ (" in words, words
+        else:
+            assert "Nothing it trained is left in its folder." in words, words
