@@ -19,6 +19,7 @@ from ftlib import alignment, batch_plans, checks, distributed, overfitting, prom
 from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
+from ftlib.config_checks import alignment_rate_warnings
 from ftlib.errors import none_of, numbered, plural
 from ftlib.grpo_context import context_problems
 from ftlib.loss_types import loss_type_warnings
@@ -194,6 +195,8 @@ def preflight(
     if grpo := overfitting.grpo_batch_error(config, len(encoded)):  # TRL's sampler would yield no batch at all
         report.errors.append(grpo)
     report.warnings += overfitting.schedule_warnings(config, len(encoded), report.step_rows)  # batch > rows, passes
+    if encoded:  # DPO or KTO with LoRA at its default rate past one epoch (measured: answers broke, unseen)
+        report.warnings += alignment_rate_warnings(config, overfitting.passes(config, report.step_rows))
     # What the template leaves out (the Tokens page shows it row by row): said before a run starts, held-out rows too.
     found = checks.template_report(encoded, template, train_numbers, total=len(train))
     found += checks.template_report(eval_encoded, template, eval_numbers, "held-out")
