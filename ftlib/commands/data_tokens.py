@@ -6,8 +6,21 @@ Data page checks and measures them.
 
 from __future__ import annotations
 
+import re
+
 from ftlib.commands import chosen_template
 from ftlib.errors import plural
+
+
+def flat_place(where: str) -> str:
+    """A row's place said inside a sentence's brackets without brackets of its own: a table's "data row 4 (line 5 of
+    the file)" as "data row 4 at line 5" (`data inspect` read "(data row 1 (line 2 of the file); cut in training)");
+    any other place as it is.
+
+    >>> flat_place("data row 4 (line 5 of the file)"), flat_place("line 3"), flat_place("data row 2")
+    ('data row 4 at line 5', 'line 3', 'data row 2')
+    """
+    return re.sub(r" \(line (\d+) of the file\)$", r" at line \1", where)
 
 
 def tool_calls_template(result, args) -> dict | None:
@@ -65,7 +78,7 @@ def tool_calls_template(result, args) -> dict | None:
     words += [f"--model {shlex.quote(args.model)}"] if args.model else []
     # The Data page's warning in the CLI's words: many models' own templates leave calls out (SmolLM2's does).
     out["warning"] = (
-        f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {result.where(row)}'s "
+        f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {flat_place(result.where(row))}'s "
         f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
         f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them (with it "
         f"the longest row is {kept['max']} tokens, and {_cut_said(kept)}); see the row with it: `{' '.join(words)}`."
@@ -114,7 +127,9 @@ def _cut_said(lengths: dict) -> str:
     if not n:
         return f"none is longer than --max-length {limit}"
     way = "; packing with packing_strategy bfd_split keeps every token, in pieces" if not lengths["template"] else ""
-    which = ", ".join(lengths["cut"]) + (f" and {n - len(lengths['cut'])} more" if n > len(lengths["cut"]) else "")
+    which = ", ".join(map(flat_place, lengths["cut"])) + (
+        f" and {n - len(lengths['cut'])} more" if n > len(lengths["cut"]) else ""
+    )
     said = f"{plural(n, 'row')} {'is' if n == 1 else 'are'} longer than --max-length {limit}"
     return f"{said} ({which}; cut in training{way})"
 
