@@ -91,6 +91,17 @@ def _columns_with_strays(value: dict, lists: dict[str, list]) -> bool:
     return same and any(not any(isinstance(r, dict) for r in v) for v in lists.values())
 
 
+def _named_columns(value: dict, lists: dict[str, list]) -> bool:
+    """Whether `value` is written as columns (every key a list, all as long) one of which holds no object and is named
+    as a field of a row (`prompt`, `question`, `messages`: a table's texts or conversations): then its columns of
+    objects, null or not, are its rows' cells (a dataset's `to_dict()` of a struct column `meta`, a `completion` of one
+    message a row), not the rows, and the file is not one row of lists either (helper 203: `{"question": [...],
+    "answer": [...], "meta": [{...}, {...}]}` read as the rows of `meta`, its questions ignored)."""
+    same = len(lists) > 1 and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1
+    named = _ROW_KEYS | _QA_KEYS
+    return same and any(k in named and not any(isinstance(r, dict) for r in v) for k, v in lists.items())
+
+
 # How to write each key's rows as a file of its own, FILE.json's `train` as train.json (the studio reads one file as
 # one dataset; a published test key is kept whole only as a file of its own). `d.items()` is `d['data'].items()` one
 # key further in (_nested_rows).
@@ -125,7 +136,9 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         return [value], None
     lists = {k: v for k, v in value.items() if isinstance(v, list)}
     wrapped = {k: v for k, v in lists.items() if _object_rows(v)}
-    if _columns_with_strays(value, lists):  # a column of objects with a null is a column, not the rows
+    if _named_columns(value, lists):  # {"question": [texts], "meta": [objects]}: columns, read below
+        wrapped = {}
+    elif _columns_with_strays(value, lists):  # a column of objects with a null is a column, not the rows
         wrapped = {k: v for k, v in wrapped.items() if all(isinstance(r, dict) for r in v)}
     if any(any(isinstance(r, dict) and {"role", "from"} & set(r) for r in v) for v in wrapped.values()):
         return [value], None  # a single conversation: its lists are turns, not rows
