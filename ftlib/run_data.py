@@ -226,8 +226,14 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         what, gaps = "columns" if exc.table else "fields", ", ".join(exc.gaps)
         listed = ", ".join(exc.fields[:12]) + (", ..." if len(exc.fields) > 12 else "")
         needs = f"nothing is mapped to {gaps}" if gaps else "which of them holds what is not known"
+        # `exc` says --map already (and the Data page's box): the CLI's message adds the other way alone (it said
+        # --map twice: "... in the CLI with `--map COLUMN=instruction ...` ... Give the mapping with --map ...")
+        saved = (
+            f"Or save the file as a split with the mapping (on the Data page, or `python -m ftlib data split {path} "
+            "--map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
+        )
         raise DataRefused(
-            f"{exc.name} needs its {what} mapped: {needs} (its {what}: {listed}).", fix, f"{exc} {fix}"
+            f"{exc.name} needs its {what} mapped: {needs} (its {what}: {listed}).", fix, f"{exc} {saved}"
         ) from None
     if not result.rows:
         first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])

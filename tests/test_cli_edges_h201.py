@@ -49,3 +49,22 @@ def test_a_run_whose_config_and_status_are_both_damaged_is_not_sent_round_in_a_l
             assert f"Still in its folder {run.path}: adapter/ and checkpoints/checkpoint-4/ (" in words, words
         else:
             assert "Nothing it trained is left in its folder." in words, words
+
+
+def test_a_table_whose_columns_cannot_be_mapped_says_the_map_advice_once(tmp_path, capsys, tiny_model_dir):
+    """`train --dataset odd.csv` (columns named as no format's fields) said how to map them with --map, then "Give the
+    mapping with --map COLUMN=FIELD (repeat it), or save the file as a split ...": --map twice. The mapping's words
+    are said once, then the other way (a split saved with the mapping); no run is queued."""
+    from ftlib import runs
+
+    table = tmp_path / "odd.csv"
+    table.write_text("alpha,beta\nWhat is two and two?,Four\nName a colour.,Teal\nA large cat?,Lion\n")
+    assert main(["train", "--dataset", str(table), "--model", str(tiny_model_dir), "--detach"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: Could not tell which columns of odd.csv hold the prompt and the answer"), line
+    assert line.count(" in the CLI") == 1 and "Give the mapping" not in line, line
+    assert line.endswith(
+        f"Or save the file as a split with the mapping (on the Data page, or `python -m ftlib data split {table} "
+        "--map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
+    ), line
+    assert runs.list_runs(refresh=False) == []

@@ -58,7 +58,7 @@ def test_the_page_says_the_pages_way_and_the_cli_its_own(tmp_path, capsys, varie
     assert main(["evaluate", run_id]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
-    cli = {"qa": "Give the mapping with --map COLUMN=FIELD", "oldsplit": "`python -m ftlib data split FILE --out DIR`"}
+    cli = {"qa": "Or save the file as a split with", "oldsplit": "`python -m ftlib data split FILE --out DIR`"}
     assert cli.get(name, "test_size 0 (`--test-size 0`)") in err
     assert RUN_DATA_FIX not in err
     at = open_page("pages/6_Evaluate.py", varied_dir)

@@ -21,7 +21,7 @@ CASES = {  # name -> (what the page says first, the CLI's way on that `runs show
         "Could not tell which columns of qa.csv hold the prompt and the answer (columns: alpha, beta). Map them under "
         "Field mapping on the Data page; a column of documents to learn as plain text (every token trained): map "
         "`alpha` to text.",
-        "Give the mapping with --map COLUMN=FIELD (repeat it)",
+        "Or save the file as a split with the mapping (on the Data page",
     ),
     "oldsplit": (
         "**Dataset** 'oldsplit' is a folder of the workspace's datasets without meta.json",

@@ -387,6 +387,8 @@ _CLI_ASIDE = re.compile(
 _DATA_FIXES = re.compile(
     r"Give the mapping with --map COLUMN=FIELD \(repeat it\), or save the file as a split with one \(on the Data "
     r"page, or `python -m ftlib data split [^`]* --out DIR`\) and train on it \(--dataset DIR\)\."
+    r"|Or save the file as a split with the mapping \(on the Data page, or `python -m ftlib data split [^`]* --out "
+    r"DIR`\) and train on it \(--dataset DIR\)\."  # the same, where the message said --map already (runs since)
     r"|Save the split again from its data file \(the Data page, or `python -m ftlib data split FILE --out DIR`\)\."
     r"|Point to a saved split or a data file \(a split folder saved by an older version: save it again with "
     r"`python -m ftlib data split FILE --out DIR`\)\."
