@@ -30,9 +30,9 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
-the row the Tokens page shows (or the conversation typed there), Compare's prompt, the run last picked on Compare or
-Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch, Answer at and Thinking (each per run), a
-reward model's pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the
+the row the Tokens page shows (or the conversation typed there), Compare's prompt and Thinking choice, the run last
+picked on Compare or Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch, Answer at and Thinking (each
+per run), a reward model's pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the
 evaluation kept with it: `ftlib.eval_results`). A change to one is recorded
 in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
 starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
@@ -89,6 +89,7 @@ ACROSS_SESSIONS = (
     *("data_source", "data_sample", "data_earlier", "data_path"),
     *("tok_source", "tok_part", "tok_row", "tok_conversation"),
     *("compare_source", "compare_prompt", "compare_system"),
+    "compare_thinking",  # Compare's Thinking choice: a reload had it back at "As each run trained" (helper 205)
     "run_choice_last_pick",  # ui.run_choice.LAST_PICK_KEY: a refresh shows the run it showed, not the newest
 )
 # Per run: Evaluate's rows, answer length and batch (what finds its kept result after a reload; the length and batch
