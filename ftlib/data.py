@@ -54,6 +54,7 @@ from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
+from ftlib.json_layout import keyed_counts
 from ftlib.judged_pairs import judged_records
 from ftlib.label_values import (
     contradicting_labels,
@@ -166,6 +167,7 @@ class LoadResult:
     lines: list[int] | None = None  # CSV/TSV: the line of the file data row n starts on is lines[n - 1]
     # Read as prompt_only: the unread columns or keys that hold sentences in at least half the rows (the answers?)
     unread_answers: list[str] = field(default_factory=list)
+    from_keys: tuple = ()  # a .json file's keys read one after another, ((key, items), ...): `split_keys`' rows
 
     def where(self, row: int) -> str:
         """Where source row `row` (1-based, as in `errors` and `row_numbers`) is, in the words of the file's type.
@@ -546,6 +548,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,
         unread_answers=answers,
+        from_keys=keyed_counts(read_notes),  # {"train": [...], "test": [...]}: each key's items, numbered on
     )
 
 

@@ -5,7 +5,8 @@
 
 A .json file is one JSON value; its rows are the value itself when it is an array, the array under one key of an
 object that wraps them (`{"version": 2, "data": [...]}`, the keys beside it named in the note), the arrays of several
-such keys one after the other (`{"train": [...], "test": [...]}`), lists of cells by column, or one of the layouts
+such keys one after the other (`{"train": [...], "test": [...]}`: the note is a `KeyedNote` carrying each key's item
+count, and `key_roles` says which key is the file's own test split), lists of cells by column, or one of the layouts
 pandas' `DataFrame.to_json` writes (`pandas_layout`), or the Hugging Face dataset viewer's API answer (`{"rows":
 [{"row_idx", "row", "truncated_cells"}]}`: each 'row', the cells the viewer cut named); any of these one key further
 in (`{"version": 2, "data": {"train": [...], "test": [...]}}`). An object that is itself a row (a conversation, a
@@ -16,7 +17,8 @@ Not known here: reading the text, numbering rows and their errors (readers.py), 
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from ftlib.turns import has_value
 
@@ -36,8 +38,68 @@ def _is_turns(item: Any) -> bool:
     return turns and all(isinstance(t, dict) and bool({"role", "from"} & set(t)) for t in item)
 
 
-# Keys a split dataset's dump names its held-out rows by ({"train": [...], "test": [...]}).
+# Keys a split dataset's dump names its held-out rows by ({"train": [...], "test": [...]}), the test split's first.
 _HELD_OUT_KEYS = ("test", "validation", "valid", "val", "eval", "dev")
+_WORDS = re.compile(r"[^0-9a-z]+")  # a key's words: `test_sft` is test's, `train-gen` train's
+
+
+class KeyRoles(NamedTuple):
+    """What each key of a .json file that holds its own split is for (`key_roles`), each in the file's order."""
+
+    test: str  # the key whose rows are the held-out split: 'test', else 'validation', 'valid', ... (_HELD_OUT_KEYS)
+    train: tuple[str, ...]  # the keys whose rows train: each key not named as held out
+    left_out: tuple[str, ...]  # the other keys named as held out ('validation' beside 'test'): neither
+    unnamed: tuple[str, ...]  # of `train`, the keys named neither train nor held out ('extra'): trained too
+
+
+def _held_rank(key: str) -> tuple[int, int] | None:
+    """How strongly `key` names held-out rows, lower first: its whole name ('test', 'validation'), then one of its
+    words ('test_sft'), each in _HELD_OUT_KEYS' order; None for a key that does not."""
+    name = key.lower()
+    if name in _HELD_OUT_KEYS:
+        return 0, _HELD_OUT_KEYS.index(name)
+    found = [_HELD_OUT_KEYS.index(w) for w in _WORDS.split(name) if w in _HELD_OUT_KEYS]
+    return (1, min(found)) if found else None
+
+
+def key_roles(counts: list[tuple[str, int]] | tuple) -> KeyRoles | None:
+    """Which of the keys a .json file's rows were read from (`counts`: each key and its items, in order) is its test
+    split, which train and which are left out; None when no key is named as held out, or every key is.
+
+    >>> key_roles([("train", 8), ("validation", 1), ("test", 2), ("extra", 1)])
+    KeyRoles(test='test', train=('train', 'extra'), left_out=('validation',), unnamed=('extra',))
+    >>> key_roles([("train", 8), ("validation", 2)]).test, key_roles([("sft", 3), ("gen", 2)])
+    ('validation', None)
+    """
+    ranks = {key: rank for key, _ in counts if (rank := _held_rank(key)) is not None}
+    train = tuple(key for key, _ in counts if key not in ranks)
+    if not ranks or not train:
+        return None
+    test = min(ranks, key=ranks.__getitem__)  # the first of equals in the file's order
+    unnamed = tuple(k for k in train if not {"train", "training"} & set(_WORDS.split(k.lower())))
+    return KeyRoles(test, train, tuple(k for k in ranks if k != test), unnamed)
+
+
+class KeyedNote(str):
+    """A layout's note on rows read from several keys, one after the other, that also carries which: `counts`, each
+    key and how many items it holds, in the order read (the rows are numbered on across them). The readers pass
+    their notes on as they are, so `data.LoadResult.from_keys` gets them (`keyed_counts`)."""
+
+    counts: tuple[tuple[str, int], ...]
+
+    def __new__(cls, text: str, counts) -> KeyedNote:
+        note = super().__new__(cls, text)
+        note.counts = tuple((str(k), int(n)) for k, n in counts)
+        return note
+
+    def __reduce__(self):  # pickled (a cached page value) as the note and its counts
+        return KeyedNote, (str(self), self.counts)
+
+
+def keyed_counts(notes: list[str]) -> tuple[tuple[str, int], ...]:
+    """The keys and item counts a `KeyedNote` among `notes` carries; () when the rows were not read from several."""
+    return next((n.counts for n in notes if isinstance(n, KeyedNote)), ())
+
 
 # The items of the Hugging Face dataset viewer's API (/rows, /first-rows, /search, /filter): each holds one row.
 _VIEWER_KEYS = {"row_idx", "row", "truncated_cells"}
@@ -102,9 +164,9 @@ def _named_columns(value: dict, lists: dict[str, list]) -> bool:
     return same and any(k in named and not any(isinstance(r, dict) for r in v) for k, v in lists.items())
 
 
-# How to write each key's rows as a file of its own, FILE.json's `train` as train.json (the studio reads one file as
-# one dataset; a published test key is kept whole only as a file of its own). `d.items()` is `d['data'].items()` one
-# key further in (_nested_rows).
+# How to write each key's rows as a file of its own, FILE.json's `train` as train.json, for keys none of which is named
+# as held out (a key that is is the file's own test split: `key_roles`). `d.items()` is `d['data'].items()` one key
+# further in (_nested_rows).
 _SAVE_KEYS = (
     "for example `python -c \"import json; d = json.load(open('FILE.json')); "
     "[json.dump(v, open(k + '.json', 'w')) for k, v in d.items() if isinstance(v, list)]\"`"
@@ -157,27 +219,27 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
             f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
         )
         return rows, f"The rows are read from the key '{key}'; {what} ignored."
-    if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is used, one after the other
+    if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is read, one key after the other
         parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
         others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]
-        held = next((k for k in wrapped if k.lower() in _HELD_OUT_KEYS), None)
-        # A published test split read with the rest is split anew, so some of its rows would be trained on: how to
-        # keep it whole is said, the way both the CLI and the Data page take it (a test file of its own).
-        keep = (
-            f"to keep '{held}' as the held-out rows, save each key's rows as a file of its own ({_SAVE_KEYS}) and "
-            f"give the '{held}' one as the data's own test file, on the Data page or with `data split "
-            f"{next(k for k in wrapped if k != held)}.json --test-file {held}.json`"
-            if held
-            else f"save one key's rows as a file of their own to keep them apart ({_SAVE_KEYS})"
-        )
-        note = (
-            f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order, and a "
-            f"train/test split is drawn from them all ({keep})."
-        )
+        counts = [(k, len(v)) for k, v in wrapped.items()]
+        roles = key_roles(counts)
+        if roles:  # the file's own split: its held-out key is the test split where a split is made (split_keys.py)
+            note = (
+                f"The file holds its own split: the keys {', '.join(parts[:-1])} and {parts[-1]}, read in that "
+                f"order. Where a split is made of it, its '{roles.test}' rows are the held-out ones as published, "
+                "unless a split drawn from all its rows is asked for."
+            )
+        else:
+            note = (
+                f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order, "
+                f"and a train/test split is drawn from them all (save one key's rows as a file of their own to keep "
+                f"them apart ({_SAVE_KEYS}))."
+            )
         if others:
             which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
             note += f" The {which} not rows and ignored."
-        return [r for v in wrapped.values() for r in v], note
+        return [r for v in wrapped.values() for r in v], KeyedNote(note, counts)
     pandas = pandas_layout(value)
     if pandas:
         return pandas
@@ -219,7 +281,7 @@ def _nested_rows(value: dict) -> tuple[list, str] | None:
     if others:
         which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
         text += f" The {which} not rows and ignored."
-    return rows, text
+    return rows, KeyedNote(text, note.counts) if isinstance(note, KeyedNote) else text
 
 
 def _numbered(value: dict) -> bool:
@@ -249,4 +311,4 @@ def pandas_layout(value: dict) -> tuple[list, str] | None:
     return None
 
 
-__all__ = ["json_layout", "json_rows", "pandas_layout"]
+__all__ = ["KeyRoles", "KeyedNote", "json_layout", "json_rows", "key_roles", "keyed_counts", "pandas_layout"]

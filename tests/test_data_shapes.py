@@ -283,20 +283,19 @@ def test_a_json_object_wrapping_its_rows_names_the_key_and_what_is_beside_it(doc
 
 def test_a_json_object_with_a_list_of_rows_per_split_reads_them_all_and_says_so():
     """{"train": [...], "test": [...]} (how split datasets are often dumped) was one record, refused as "its rows
-    have the fields train, test" with advice to map fields. Every row is used, and a note says how."""
+    have the fields train, test" with advice to map fields. Every row is read, each key's count kept for the split
+    (`from_keys`: its 'test' rows are the test split where one is made, ftlib.split_keys), and a note says how."""
     rows = [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(6)]
     document = {"train": rows[:4], "test": rows[4:], "info": {"name": "mine"}}
     result = load_bytes(json.dumps(document).encode(), "splits.json")
     assert (result.format, result.errors) == ("prompt_completion", [])
     assert [r["messages"][0]["content"] for r in result.rows] == [f"Q{i}?" for i in range(6)]  # train, then test
+    assert result.from_keys == (("train", 4), ("test", 2))
     assert [(n.message, n.note) for n in result.notices] == [
         (
-            "The rows of the keys 'train' (4 rows) and 'test' (2 rows) are read together, in that order, and a "
-            "train/test split is drawn from them all (to keep 'test' as the held-out rows, save each key's rows as a "
-            "file of its own (for example `python -c \"import json; d = json.load(open('FILE.json')); "
-            "[json.dump(v, open(k + '.json', 'w')) for k, v in d.items() if isinstance(v, list)]\"`) and give the "
-            "'test' one as the data's own test file, on the Data page or with `data split train.json --test-file "
-            "test.json`). The key 'info' is not rows and ignored.",
+            "The file holds its own split: the keys 'train' (4 rows) and 'test' (2 rows), read in that order. Where a "
+            "split is made of it, its 'test' rows are the held-out ones as published, unless a split drawn from all "
+            "its rows is asked for. The key 'info' is not rows and ignored.",
             True,
         )
     ]

@@ -29,12 +29,13 @@ def test_splits_under_a_key_are_read_together_with_the_split_note():
     document = {"data": {"train": pairs[:3], "test": pairs[3:]}}
     result = load_bytes(json.dumps(document).encode(), "splits.json")
     assert (result.format, result.errors, len(result.rows)) == ("prompt_completion", [], 5)
+    assert result.from_keys == (("train", 3), ("test", 2))  # one key in: the split's keys, kept for split_keys
     (notice,) = result.notices
-    assert notice.message.startswith(
-        "The rows are read from under the key 'data'; the rows of the keys 'train' (3 rows) and 'test' (2 rows) are "
-        "read together, in that order"
+    assert notice.message == (
+        "The rows are read from under the key 'data'; the file holds its own split: the keys 'train' (3 rows) and "
+        "'test' (2 rows), read in that order. Where a split is made of it, its 'test' rows are the held-out ones as "
+        "published, unless a split drawn from all its rows is asked for."
     )
-    assert "`data split train.json --test-file test.json`" in notice.message
 
 
 def test_one_row_with_an_object_field_stays_one_row():

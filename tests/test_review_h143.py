@@ -31,9 +31,10 @@ def test_a_listed_run_folder_named_by_hand_does_not_redraw_the_train_page_every_
 
 
 def test_the_data_pages_note_on_a_json_of_splits_points_below_to_the_test_file_without_the_cli():
-    # The engine's note says "... as the data's own test file, on the Data page or with `data split FILE --test-file
-    # TEST`"; on_data_page turned it into "..., above or with `data split ...`": the box is under Split and save,
-    # below the notes, and the CLI's command is no way on the page.
+    # The engine's note said "... as the data's own test file, on the Data page or with `data split FILE --test-file
+    # TEST`"; on_data_page turned it into "..., above or with `data split ...`". The file's own 'test' key is now the
+    # test split where it is made (the Data page's Test rows below, ftlib.split_keys): the note names no box, no
+    # "above" and no CLI command.
     from ftlib.json_layout import json_layout
     from ui.labels import on_data_page
 
@@ -41,6 +42,6 @@ def test_the_data_pages_note_on_a_json_of_splits_points_below_to_the_test_file_w
     said = on_data_page(json_layout({"train": pairs[:2], "test": pairs[2:]})[1])
     assert "above" not in said and "data split" not in said, said
     assert said.endswith(
-        "give the 'test' one as the data's own test file, with **Test rows** set to 'from another file' under Split "
-        "and save below)."
+        "Where a split is made of it, its 'test' rows are the held-out ones as published, unless a split drawn from "
+        "all its rows is asked for."
     ), said

@@ -5,6 +5,7 @@ python -m ftlib data inspect qa.csv --map question=instruction --map answer=outp
 python -m ftlib data inspect tools.jsonl --model default --template hermes   # does the template write tool calls?
 python -m ftlib data split chats.jsonl --test-size 0.1 --seed 0 --out splits/chats [--dedupe]
 python -m ftlib data split train.jsonl --test-file test.jsonl --out splits/chats   # the data's own test split
+python -m ftlib data split splits.json --out splits/chats   # {"train": [...], "test": [...]}: its 'test' held out
 python -m ftlib data split chats.jsonl --out splits/chats --json   # one JSON object: files, row counts, warnings
 python -m ftlib train --dataset splits/chats ...   # the folder holds meta.json, as a split saved on the Data page
 """
@@ -86,7 +87,9 @@ def register(sub) -> None:
         "are that file's (data published already split, e.g. train.jsonl + test.jsonl): read with the same "
         "--format/--map, of the same kind of data as FILE (another format of it is fine), kept as they are; a "
         "training row that is an exact copy of a test row is taken out of train and named; no --test-size or "
-        "--seed.",
+        '--seed. A .json file that holds its own split ({"train": [...], "test": [...]}; \'validation\' is the '
+        "test split where there is no 'test') is split so too, its test key's rows held out as published and a "
+        "note saying which key became which, unless --test-size or --seed asks for a split drawn from all its rows.",
     )
     common(split)
     split.add_argument(
@@ -124,7 +127,9 @@ def register(sub) -> None:
         help="print one JSON object: {out, train, test, meta (the files written), train_rows, test_rows, unit, "
         "format, kind, rows_read, valid_rows, duplicates_dropped, rows_left_out: [{row, where, message}], "
         "row_warnings: [{row, where, message}], warnings, notes (the sentences the text says), test_file (with "
-        "--test-file: {path, format, rows_read, valid_rows, rows_left_out, row_warnings}, else null)}",
+        "--test-file: {path, format, rows_read, valid_rows, rows_left_out, row_warnings}, else null), keys (a .json "
+        'file\'s own split, {"train": [...], "test": [...]}, used: {test, train, left_out, rows: usable rows '
+        "per key}, else null)}",
     )
     split.set_defaults(handler=_split)
     data_files.register(dsub)  # data files, data remove: what is stored in the workspace
@@ -287,13 +292,47 @@ def _said(args, result, train: list[dict], test: list[dict]) -> dict:
         "rows_left_out": skipped_rows(result),
         "row_warnings": located(result.warnings),
         "test_file": None,
+        "keys": None,
     }
+
+
+def _split_by_keys(args, result) -> dict:
+    """`data split FILE` of a .json file that holds its own split (`{"train": [...], "test": [...]}`, no --test-size
+    or --seed): its test key's rows held out as published, the others' trained (ftlib.split_keys), which key became
+    which said in one `note:` line; returns `_said`'s facts, the keys in `keys`, and `row_lines`."""
+    from ftlib.split_keys import keyed_meta, keyed_split
+    from ftlib.splits import DEDUPE_SAID
+
+    keyed = keyed_split(result, str(args.file), dedupe=args.dedupe)
+    train, test = keyed.split.train, keyed.split.test
+    _write_split(args.out, train, test, keyed_meta(result, keyed, Path(args.file).name, args.dedupe))
+    print(
+        f"format {format_label(result.format)}: {result.valid_rows} valid of {plural(result.total, 'row')}"
+        + (f", {plural(keyed.split.dropped, 'duplicate')} dropped" if args.dedupe else "")
+    )
+    for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
+        print(line)
+    if args.dedupe:  # the copies are dropped: the file's note advising so is not said
+        result.notices = [n for n in result.notices if not n.message.endswith(DEDUPE_SAID)]
+    _print_notices(result)
+    row_lines = _row_warnings_said(result, args)
+    for line in row_lines:
+        print(line)
+    print(f"note: {keyed.said} --test-size draws a split from all its rows instead.")
+    for warning in keyed.split.warnings:  # training rows also held out (taken out of train), then a tiny split's
+        print(f"warning: {warning}")
+    _print_parts(result.kind, train, test, args.out)
+    roles = keyed.roles
+    keys = {"test": roles.test, "train": list(roles.train), "left_out": list(roles.left_out), "rows": keyed.rows}
+    dropped = keyed.split.dropped if args.dedupe else 0
+    return _said(args, result, train, test) | {"keys": keys, "duplicates_dropped": dropped, "row_lines": row_lines}
 
 
 def _split_file(args) -> dict:
     """`data split FILE`: drawn from FILE's rows (the text printed); returns `_said`'s facts, and `row_lines`."""
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
+    from ftlib.split_keys import file_roles
     from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both, split_groups
 
     if args.test_size == 0:  # train's test_size 0 (every row trained, none held out) is no split: said with its way
@@ -303,10 +342,14 @@ def _split_file(args) -> dict:
             f"python -m ftlib train --dataset {shlex.quote(str(args.file))} --test-size 0. Else give a ratio like 0.1 "
             "or a row count like 20."
         )
+    drawn = args.test_size is not None or args.seed is not None  # asked for: the file's own split is not used
     args.seed = 0 if args.seed is None else args.seed
     result = load_data(args)
     if not result.rows:
         raise no_rows(result, args)
+    roles = file_roles(result)  # {"train": [...], "test": [...]}: its own test key held out, unless drawn is asked
+    if roles and not drawn:
+        return _split_by_keys(args, result)
     rows, dropped = dedupe_rows(result.rows)  # `dropped`: how many rows are copies of an earlier one
     rows = rows if args.dedupe else result.rows
     # The Data page's default too (qa_table's 32 rows: 0.15, 5 held out, where 0.1 held out 4 and warned of it).
@@ -327,6 +370,11 @@ def _split_file(args) -> dict:
     row_lines = _row_warnings_said(result, args)
     for line in row_lines:  # kept rows with a warning: meta.json's `warnings` counts them too
         print(line)
+    if roles:  # the file's own test rows go where the draw puts them: said, with the way to keep them
+        print(
+            f"note: {args.file} holds its own split, but --test-size or --seed draws this one from all its rows, "
+            f"'{roles.test}' among them; leave both out to hold out '{roles.test}' as published."
+        )
     asked = count_test_rows(len(rows), args.test_size)
     copies = 0 if args.dedupe else dropped
     # The size moved by copies alone, or by prompts kept whole too (a warning below says it): "so" only for copies.
