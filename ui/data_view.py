@@ -2,7 +2,9 @@
 chat turns (reasoning, tool calls, tool results and per-turn weights shown where they sit; every kind: sft,
 preference, unpaired, text, prompt only) and the token-length histogram.
 
-Texts are drawn with `st.text` (verbatim: no Markdown, so `*`, `_`, `<` and formulas show as written).
+Texts are drawn with `st.text` (verbatim: no Markdown, so `*`, `_`, `<` and formulas show as written). A long one (a
+reply, a tool call with its arguments, a tool's result, and each text of the raw JSON) shows its first 1,000
+characters or 25 lines, with the whole in an expander below it (`verbatim`, `raw_json`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,40 @@ def _as_written(text: str) -> None:
         st.code(text, language=None, wrap_lines=True)
 
 
+def cut_texts(value):
+    """(`value` with each text longer than the preview's cut (`preview_cut`) cut there and marked "… [N more
+    characters]", how many were cut); `value` itself when none is. Keys, numbers and the nesting stay as they are.
+
+    >>> cut_texts({"a": ["x" * 1200, "short"], "n": 3})[0]["a"][0][-24:], cut_texts({"a": "b"})
+    ('x… [200 more characters]', ({'a': 'b'}, 0))
+    """
+    if isinstance(value, str):
+        head = preview_cut(value)
+        return (value, 0) if head == value else (f"{head}… [{len(value) - len(head):,} more characters]", 1)
+    if isinstance(value, (list, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        parts = {k: cut_texts(v) for k, v in items}
+        if not any(n for _, n in parts.values()):
+            return value, 0
+        cut = {k: v for k, (v, _) in parts.items()}
+        return (cut if isinstance(value, dict) else list(cut.values())), sum(n for _, n in parts.values())
+    return value, 0
+
+
+def raw_json(row: dict) -> None:
+    """A canonical row as JSON, each long text cut as the preview cuts one (`cut_texts`: a reply or a call's arguments
+    of thousands of characters filled the page), how many were cut said, and the whole row in an expander below."""
+    shown, cut = cut_texts(row)
+    st.json(shown)
+    if cut:
+        st.caption(
+            f"{plural(cut, 'text')} over {PREVIEW_CHARS:,} characters or {PREVIEW_LINES} lines "
+            f"{'is' if cut == 1 else 'are'} cut above (marked “… [N more characters]”): the whole row is below."
+        )
+        with st.expander("Show the whole row"):
+            st.json(row)
+
+
 def show_turns(turns: list[dict]) -> None:
     """One chat message per turn; reasoning, tool calls and a weight of 0 are labelled inside it."""
     for turn in turns:
@@ -102,7 +138,8 @@ def show_turns(turns: list[dict]) -> None:
                 verbatim(turn["content"])
             for call in turn.get("tool_calls") or []:
                 st.caption("Tool call")
-                st.text(call_text(call, limit=None))
+                # Cut as a long text is: a call's 5,000-character arguments filled the page (helper 203's brief)
+                verbatim(call_text(call, limit=None))
             if turn.get("weight") == 0:
                 st.caption("Weight 0: shown to the model as context, not trained.")
 
@@ -131,7 +168,7 @@ def show_row(row: dict, where: str, raw: bool) -> None:
     with st.container(border=True):
         st.caption(where[:1].upper() + where[1:])
         if raw:
-            st.json(row)
+            raw_json(row)
             return
         kind = row_kind(row)
         show_tools(row)
