@@ -68,3 +68,46 @@ def test_a_table_whose_columns_cannot_be_mapped_says_the_map_advice_once(tmp_pat
         "--map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
     ), line
     assert runs.list_runs(refresh=False) == []
+
+
+@pytest.mark.parametrize("where", ["as the queue starts it", "before following it", "detached"])
+def test_ctrl_c_after_the_run_is_queued_says_its_id_and_how_to_reach_it(monkeypatch, capsys, tiny_model_dir, where):
+    """Ctrl-C between queueing a run and following it (the queue starting it, the line naming its folder) left the
+    command with "interrupted" alone: the run queued or training on, its id never printed. Said now, with how to
+    follow and stop it; the run is left as it is (nothing asked it to stop)."""
+    from ftlib import runs
+    from ftlib.commands import train
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt()
+
+    if where == "before following it":
+        monkeypatch.setattr(runs, "advance", lambda **_: None)  # another run is ahead of it: it waits
+        monkeypatch.setattr(train, "follow", ctrl_c)
+    else:
+        monkeypatch.setattr(runs, "advance", ctrl_c)
+    detach = ["--detach"] if where == "detached" else []
+    argv = ["train", "--dataset", "chat_style", "--model", str(tiny_model_dir), "--max-steps", "2", *detach]
+    assert main(argv) == 130
+    said = capsys.readouterr()
+    (run,) = runs.list_runs(refresh=False)
+    assert run.state == "queued"
+    assert (
+        f"[{run.id}] Ctrl-C before it was followed: the run is queued and goes on without this command (" in said.out
+    )
+    assert f"`python -m ftlib runs show {run.id}`" in said.out and f"`runs stop {run.id}` stops it)" in said.out
+    assert said.err.endswith("interrupted\n"), said.err
+
+
+def test_a_second_ctrl_c_while_following_is_said_once(monkeypatch, capsys, tiny_model_dir):
+    """Following took the first Ctrl-C (a stop asked) and said the second itself: `train` adds nothing to it."""
+    import time
+
+    from ftlib import runs
+
+    monkeypatch.setattr(runs, "advance", lambda **_: None)
+    monkeypatch.setattr(runs, "stop", lambda run_id, **_: {"state": "stopping"})
+    monkeypatch.setattr(time, "sleep", lambda _seconds: (_ for _ in ()).throw(KeyboardInterrupt()))
+    assert main(["train", "--dataset", "chat_style", "--model", str(tiny_model_dir), "--max-steps", "2"]) == 130
+    out = capsys.readouterr().out
+    assert "Ctrl-C again: no longer followed" in out and "before it was followed" not in out, out

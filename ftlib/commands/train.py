@@ -29,7 +29,9 @@ lines go to stderr.
 
 The run goes through the same queue as the browser's runs (one active run per device) and lives in its own run
 directory; Ctrl-C, or a SIGTERM (`timeout`, a job scheduler), asks it to stop gracefully (it saves a checkpoint;
-`runs resume ID` continues it); a second one leaves the command, the run ending on its own.
+`runs resume ID` continues it); a second one leaves the command, the run ending on its own. One that comes after
+the run is queued but before it is followed (as the queue starts it) leaves the command and the run as it is, saying
+its id and how to follow or stop it (`left_words`).
 Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted.
 """
 
@@ -51,6 +53,7 @@ from ftlib.commands.train_follow import (  # noqa: F401 (re-exported: `runs resu
     _followed,
     exit_code,
     follow,
+    left_words,
     quality_warnings,
     said_end,
     sigterm_as_ctrl_c,
@@ -401,8 +404,25 @@ def _train(args) -> int:
         # a packing run's packed rows; GRPO's prompts): its progress counts to them till the trainer reports its own
         planned = planned_steps(config, report.step_rows) if report.train_rows else None
         memory = memory_estimate(config, report)
-        run_id = runs.submit(config, estimated_memory=memory, rows=data.rows, by=cli_user(), planned_steps=planned)
+        # Queued from here (`runs.submit`, in two steps): Ctrl-C or a SIGTERM from now on says the run's id.
+        run_id = runs.create_run(config, estimated_memory=memory, rows=data.rows, by=cli_user(), planned_steps=planned)
     out = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone
+    try:
+        with sigterm_as_ctrl_c():
+            return _queued(run_id, args, out)
+    except KeyboardInterrupt as exc:  # before `follow` took it (it says its own): the run goes on, said with its id
+        if getattr(exc, "said_for", None) != run_id:
+            print(left_words(run_id, "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"), file=out, flush=True)
+        raise
+
+
+def _queued(run_id: str, args, out) -> int:
+    """Start the queued run where its device is free, then print its id (`--detach`) or follow it to its end."""
+    from ftlib import runs
+    from ftlib.run_people import warnings_to
+
+    with warnings_to(sys.stderr):
+        runs.advance()
     if args.detach:
         if args.json:
             print(json_text(_summary(run_id)))

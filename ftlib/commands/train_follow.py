@@ -107,6 +107,7 @@ def _follow(run_id: str, out, poll: float, offset: int):
                     file=out,
                     flush=True,
                 )
+                exc.said_for = run_id  # said: `train` says no more of it
                 raise
             stopping = True
             try:
@@ -117,6 +118,25 @@ def _follow(run_id: str, out, poll: float, offset: int):
             if status.get("state") != "interrupted":  # a queued run left the queue: its state line says so next
                 said = f"stopping on {how} (saving a checkpoint); {how} again to leave it running"
                 print(f"[{run_id}] {said}", file=out, flush=True)
+
+
+def left_words(run_id: str, how: str) -> str:
+    """What `train` says of a run it queued where Ctrl-C or a SIGTERM (`how`) came before following it took over
+    (as the queue started it, as its first line was printed): its id, its state and how to reach it. It left the
+    command without a word, the run queued or training on (a CLI walk)."""
+    from ftlib import runs
+
+    try:
+        info = runs.find(run_id).summary()
+        state, going = _state_said(info), info.state in (*runs.ACTIVE, "queued")
+    except Exception:  # noqa: BLE001 (said all the same: the id is what matters)
+        state, going = "queued", True
+    return (
+        f"[{run_id}] {how} before it was followed: the run is {state}"
+        + (" and goes on without this command" if going else "")
+        + f" (`python -m ftlib runs show {run_id}` says how far it is, `runs log {run_id}` its last lines"
+        + (f"; `runs stop {run_id}` stops it)" if going else ")")
+    )
 
 
 def _state_said(info) -> str:
