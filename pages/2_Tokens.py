@@ -1,6 +1,7 @@
 """Tokens: one example exactly as the model is trained on it.
 
-Pick a row of the active split (or type a conversation), a chat template, a mask policy and a max length; see
+Pick a row of the active split (or type a conversation; a file open on the Data page but not saved yet is named
+there with the button to press, as Batches and Train name it), a chat template, a mask policy and a max length; see
 the rendered text (tool calls and reasoning as the template writes them), every token coloured by trained /
 masked / special, the counts, the pre-flight checks, two templates side by side, chosen vs rejected for
 preference rows and a good vs a bad answer for unpaired rows; plain text rows train every token, prompt-only rows
@@ -42,9 +43,9 @@ from ftlib.templates import (
 from ftlib.text_markup import markup_of
 from ftlib.tokenizer_checks import PREVIEW_ONLY
 from ftlib.tokens import POLICIES, POLICY_HELP, PreferenceEncoded, encode_row, unpaired_partner
-from ui import alerts
+from ui import alerts, nav
 from ui.auth import require_password
-from ui.common import active_model, active_split_name, cached_tokenizer, require_split, user_errors
+from ui.common import active_model, active_split_name, cached_tokenizer, no_split_said, require_split, user_errors
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import allowed, default_for, keep, restore, say_where_set, share, show_shared
@@ -110,11 +111,20 @@ def tokenizer_with_tokens(model: str, template_name: str, source: str):
 def pick_row():
     """The row to show, and the split it comes from with its index (None, None for a typed row)."""
     has_split = active_split_name() is not None
-    restored = restore("tok_source", SOURCES if has_split else SOURCES[1:])  # no split: a row of one is not put back
-    index = 0 if restored or has_split else 1  # restored: Streamlit's own index 0 (no warning; None is clearable)
+    # A file open on the Data page but not saved yet opens this page on the dataset's rows too, which say what to press
+    # (`require_split`, as Batches and Train say it): the typed example shown instead read as if the file were not
+    # seen (helper 203's brief). With neither, typing is the only choice, not the user's, and is not recorded.
+    data = has_split or bool(st.session_state.get("data_open"))
+    restored = restore("tok_source", SOURCES if data else SOURCES[1:])  # no data: a row of one is not put back
+    index = 0 if restored or data else 1  # restored: Streamlit's own index 0 (no warning; None is clearable)
     source = st.radio("Example", SOURCES, index=index, horizontal=True, key="tok_source")
-    if has_split:  # without one, "Type" is the only choice, not the user's: a split saved later is shown
+    if data:  # a split saved later is shown where typing was only the fallback
         keep("tok_source")
+    if source == SOURCES[0] and not has_split:  # require_split's words, and the way to a row of one's own meanwhile
+        st.info(no_split_said(), icon=alerts.INFO)
+        st.caption("Meanwhile, **Type a conversation** above shows any row you write, as it would be trained.")
+        nav.link("data", label="Go to Data", icon="📂")
+        st.stop()
     if source == SOURCES[0]:
         name, train, test, meta = require_split()
         c1, c2 = st.columns([1, 2])
