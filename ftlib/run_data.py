@@ -153,6 +153,7 @@ class DatasetRows:
     test: list[dict]
     meta: dict
     loaded: object | None = None
+    keyed: object | None = None  # a .json file's own split (`split_keys.KeyedSplit`): which key became which, said
 
     @property
     def rows(self) -> tuple[list[dict], list[dict], dict]:
@@ -161,9 +162,11 @@ class DatasetRows:
 
 def read_dataset(config: RunConfig, options: DataOptions | None = None) -> DatasetRows:
     """The config's dataset read once: a saved split's rows and meta.json, or a file's (or sample's) rows, read with
-    `options`, split with `test_size` and `seed`, and a meta saying how (`LoadResult.split_meta`, with `read_with`:
-    the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
+    `options`, split with `test_size` and `seed` (a .json file that holds its own split, test_size unset: its own
+    test key held out, `split_keys`, said by `keyed`), and a meta saying how (`LoadResult.split_meta`, with
+    `read_with`: the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
+    from ftlib.split_keys import keyed_meta, keyed_split
     from ftlib.splits import run_test_size
 
     options = options or DataOptions()
@@ -239,7 +242,11 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
         raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first}")
     size = run_test_size(config.test_size, len(result.rows))  # unset: the share `data split` starts from
-    if size:
+    # {"train": [...], "test": [...]} with test_size unset: its own test key held out, as `data split` holds it out
+    keyed = keyed_split(result, label) if config.test_size is None else None
+    if keyed is not None:
+        train, test = keyed.split.train, keyed.split.test
+    elif size:
         try:
             train, test = split_rows(result.rows, test_size=size, seed=config.seed)
         except DataError as exc:
@@ -253,9 +260,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         train, test = list(result.rows), []
     # Each row's place in the file, by the file's own name (a sample's too): a warning naming a row names its line.
     meta = result.split_meta(label, config.seed, size, dedupe=False, train=train, test=test, file=path.name)
+    meta = keyed_meta(result, keyed, label, False, file=path.name) if keyed else meta
     read_with = options.as_meta()
     meta = {**meta, "name": label, "kept_from": kind, **({"read_with": read_with} if read_with else {})}
-    return DatasetRows(train, test, meta, result)
+    return DatasetRows(train, test, meta, result, keyed)
 
 
 def file_lines_note(data: DatasetRows, said: list[str]) -> str:

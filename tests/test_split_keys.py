@@ -6,9 +6,11 @@ keep them was a python command and a second file. Its held-out key is now the te
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
+from ftlib import runs
 from ftlib.cli import main
 from ftlib.data import load_bytes
 from ftlib.errors import UserError
@@ -204,3 +206,33 @@ def test_data_split_refuses_training_keys_with_no_usable_row_in_one_line(tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: No row of 'train' of {path} can be used"), err
     assert not (tmp_path / "out" / "train.jsonl").exists()
+
+
+# --- train --dataset FILE.json ------------------------------------------------------------------------------------
+
+
+def test_train_on_the_file_holds_out_its_test_key_unless_a_test_size_is_given(
+    monkeypatch, tmp_path, capsys, tiny_model_dir
+):
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
+    path = _write(tmp_path, {"train": TRAIN + [TEST[0]], "test": TEST})  # a test row copied into train too
+    argv = ["train", "--dataset", path, "--model", str(tiny_model_dir), "--device", "cpu", "--max-steps", "1"]
+    assert main([*argv, "--detach"]) == 0
+    out, err = capsys.readouterr()
+    said = [line for line in err.splitlines() if "file's own split:" in line]
+    assert said == [
+        "note: The file's own split: 'test' (3 rows) of splits.json is held out as published, and 'train' (7 rows) "
+        "trains. --test-size draws a split from all its rows instead."
+    ], err
+    assert "warning: 1 row of 'train' of splits.json is also in 'test' of splits.json" in err
+    kept = runs.find(out.strip()).path / "split"  # the rows the run keeps and trains on
+    train = [json.loads(line) for line in (kept / "train.jsonl").read_text().splitlines()]
+    test = [json.loads(line) for line in (kept / "test.jsonl").read_text().splitlines()]
+    assert (asked(train), asked(test)) == (asked_raw(TRAIN), asked_raw(TEST))
+    assert json.loads((kept / "meta.json").read_text())["test_key"] == "test"
+
+    assert main([*argv, "--test-size", "3", "--detach"]) == 0  # as before: drawn from all 10 rows
+    out, err = capsys.readouterr()
+    assert "file's own split:" not in err
+    test = (runs.find(out.strip()).path / "split" / "test.jsonl").read_text().splitlines()
+    assert len(test) == 3

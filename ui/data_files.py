@@ -17,6 +17,7 @@ from ftlib.errors import plural
 from ftlib.feedback_pairs import feedback_pairs, pairs_jsonl
 from ftlib.near_duplicates import near_groups
 from ftlib.own_split import own_split
+from ftlib.split_keys import keyed_split
 from ftlib.split_lines import lines_note, split_lines
 from ftlib.splits import most_copies, prompt_groups, shared_prompts
 from ftlib.upload_names import upload_labels
@@ -82,7 +83,7 @@ def _make_room(key: tuple, need: int) -> None:
         if sum(size for held, size in _held.items() if held != key) + need <= memory_bytes() // 2:
             return
         _held.clear()
-    for cached in (load_cached, deduped_cached, own_split_cached):
+    for cached in (load_cached, deduped_cached, own_split_cached, keyed_split_cached):
         cached.clear()
 
 
@@ -131,6 +132,13 @@ def own_split_cached(key: tuple, test_key: tuple, dedupe: bool):
     """`own_split` of the rows `load_cached(*key)` read and the test rows `load_cached(*test_key)` read (shared and
     never mutated, as those are)."""
     return own_split(load_cached(*key), load_cached(*test_key), key[-1], test_key[-1], dedupe=dedupe)
+
+
+@st.cache_resource(max_entries=4, ttl=3600, show_spinner="Comparing the test rows with the training rows...")
+def keyed_split_cached(key: tuple, dedupe: bool):
+    """`keyed_split` of the rows `load_cached(*key)` read, a .json file holding its own split (None for another file;
+    shared and never mutated, as those rows are)."""
+    return keyed_split(load_cached(*key), key[-1], dedupe=dedupe)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

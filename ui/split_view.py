@@ -17,11 +17,13 @@ from ftlib.file_stamps import file_stamp
 from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.own_split import own_split_meta
 from ftlib.readers import check_path
+from ftlib.split_keys import file_roles, key_rows, keyed_meta
 from ftlib.splits import ROW_UNITS, default_test_ratio, rows_in_words
 from ui import alerts
 from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
 from ui.data_files import (
     deduped_cached,
+    keyed_split_cached,
     load_cached,
     most_copies_cached,
     own_split_cached,
@@ -36,8 +38,13 @@ from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, restore
 from ui.labels import on_data_page
 
-# Where a saved split's test rows come from: drawn from this file, or the data's own test file (published split).
-TEST_FROM = {"split": "split from this file", "file": "from another file (the data's own test split)"}
+# Where a saved split's test rows come from: the file's own test key (a .json of {"train": [...], "test": [...]}),
+# drawn from this file, or the data's own test file (published split).
+TEST_FROM = {
+    "keys": "the file's own test split",
+    "split": "split from this file",
+    "file": "from another file (the data's own test split)",
+}
 TEST_SOURCES = ("Upload", "Local path")
 SAVED_KEY, ACTIVATED_KEY = "split_saved_message", "split_activated_message"  # a success line shown on the next run
 UNTICK_KEY = "split_untick"  # the Replace box to untick on the next run, after a save
@@ -48,7 +55,10 @@ REFUSED = {
     "why). Fix the **Test ratio**, **Test rows** or **Seed**, or load a file with more valid rows.",
     "file": "Nothing to save yet: give the data's own test file above (**Upload** or **Local path**), or fix what "
     "the message above says about it.",
+    "keys": "Nothing to save yet: the file's own split cannot be made (the message above says why). Choose **split "
+    "from this file** to draw a split from all its rows.",
 }
+FILE_KEY = "split_test_from_file"  # the file the Test rows choice was last set for: a new one starts at its default
 
 # What a copy is (ftlib.splits.row_key): the same text, even where its accents are stored another way.
 SAME_TEXT = "Rows whose text differs only in how accents are stored (Unicode NFC or NFD) are copies too."
@@ -73,19 +83,29 @@ def split_and_save(result, label: str, key: tuple) -> None:
     """Where the test rows come from (split from this file, or the data's own test file), its boxes and warnings,
     and the Save button, for the file `load_cached(*key)` read (`result`)."""
     st.subheader("Split and save")
-    restore("split_test_from", list(TEST_FROM))
+    roles = file_roles(result)  # {"train": [...], "test": [...]}: its own test key is offered first, and chosen
+    options = [*(["keys"] if roles else []), "split", "file"]
+    if st.session_state.get(FILE_KEY) != key[0]:  # a file opened: its own split if it has one, else as it was
+        st.session_state[FILE_KEY] = key[0]
+        if roles or st.session_state.get("split_test_from") == "keys":
+            keep("split_test_from", "keys" if roles else "split")
+            st.session_state["split_test_from"] = "keys" if roles else "split"
+    restore("split_test_from", options)
+    if st.session_state.get("split_test_from") not in (None, *options):  # "keys" kept from a file that had them
+        st.session_state["split_test_from"] = "split"
+    own = f"'{roles.test}', {rows_in_words(key_rows(result)[roles.test], result.kind)}" if roles else ""
     test_from = st.radio(
         "Test rows",
-        list(TEST_FROM),
+        options,
         key="split_test_from",
-        format_func=TEST_FROM.get,
+        format_func=lambda o: f"use {TEST_FROM[o]} ({own})" if o == "keys" else TEST_FROM[o],
         horizontal=True,
-        help="Data published already split (train.jsonl + test.jsonl): keep its own test rows, so held-out numbers "
-        "compare with others' on the same rows.",
+        help="Data published already split (train.jsonl + test.jsonl, or one .json file with a key per split): keep "
+        "its own test rows, so held-out numbers compare with others' on the same rows.",
     )
     keep("split_test_from")
-    make = split_here(result, label, key) if test_from == "split" else split_by_test_file(result, label, key)
-    save_box(label, make, REFUSED[test_from])
+    ways = {"keys": split_by_keys, "split": split_here, "file": split_by_test_file}
+    save_box(label, ways[test_from](result, label, key), REFUSED[test_from])
 
 
 def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
@@ -171,6 +191,39 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
         # Each row's line of the file (key[-1]: its name as the user knows it) kept in meta.json: a warning naming
         # "held-out row 2" can name its line.
         return train, test, result.split_meta(label, seed, test_size, dedupe, train=train, test=test, file=key[-1])
+
+    return make
+
+
+def split_by_keys(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
+    """A .json file's own split (`ftlib.split_keys`): which key became which, the counts and warnings (training rows
+    that are also test rows, taken out of train); returns what the Save button saves, or None where it cannot be
+    made (refused here)."""
+    restore("split_dedupe")
+    dedupe = st.checkbox(
+        "Drop exact duplicates",
+        key="split_dedupe",
+        help="Of the training rows: a row's later copies are dropped. The test rows are kept as published. "
+        + SAME_TEXT,
+    )
+    keep("split_dedupe")
+    try:
+        keyed = keyed_split_cached(key, dedupe)
+    except UserError as exc:  # no usable row in the training keys or the test key
+        st.error(f"**Test rows**: {on_data_page(str(exc))} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
+        return None
+    split, unit = keyed.split, ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
+    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
+    st.info(f"{keyed.said} **split from this file** draws a split from all its rows instead.", icon=alerts.INFO)
+    st.caption(
+        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
+        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
+    )
+    for warning in split.warnings:  # the training rows also held out (taken out of train) first
+        st.warning(warning, icon=alerts.WARNING)
+
+    def make() -> tuple[list, list, dict]:
+        return split.train, split.test, keyed_meta(result, keyed, label, dedupe, key[-1])
 
     return make
 

@@ -379,15 +379,19 @@ def _train(args) -> int:
         said = [*report.errors, pair, run_data.file_lines_note(data, report.errors)]
         raise ConfigError(" ".join(s for s in said if s))
     ignored = ignored_settings(config, given)
-    # A file's split just drawn, too small or with a part of one label only: said as `data split` says it.
-    drawn = data.loaded is not None and data.test
+    # A file's split just drawn, too small or with a part of one label only: said as `data split` says it; a .json
+    # file's own split (its test key held out: split_keys) with its own warnings, test rows copied in train first.
+    drawn = data.loaded is not None and data.test and data.keyed is None
     split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test) if drawn else []
+    split = list(data.keyed.split.warnings) if data.keyed is not None else split
     if config.method == "kto":  # a file of one label: the preflight says it of the training rows; once is enough
         split = [line for line in split if not line.startswith("Every answer in this file is labelled")]
     for warning in split + report.warnings + ([ignored] if ignored else []):
         print(f"warning: {warning}", file=sys.stderr)
     for line in file_notes(data.loaded) if data.loaded is not None else []:  # how the file was read, as `data split`
         print(line, file=sys.stderr)  # says it; not before a refusal, which is one `error:` line
+    if data.keyed is not None:  # which key of the file's own split became which, in one line
+        print(f"note: {data.keyed.said} --test-size draws a split from all its rows instead.", file=sys.stderr)
     if where := run_data.file_lines_note(data, report.warnings):  # "training row 3" of a shuffled split: its line
         print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
