@@ -111,3 +111,30 @@ def test_a_second_ctrl_c_while_following_is_said_once(monkeypatch, capsys, tiny_
     assert main(["train", "--dataset", "chat_style", "--model", str(tiny_model_dir), "--max-steps", "2"]) == 130
     out = capsys.readouterr().out
     assert "Ctrl-C again: no longer followed" in out and "before it was followed" not in out, out
+
+
+def test_train_on_a_workspace_this_account_may_only_read_refuses_before_any_check(monkeypatch, capsys):
+    """`train` on a workspace this account may read but not write loaded the model, checked the rows, printed its
+    warnings and memory estimate, and only then failed to queue the run. Refused first now, in the words every
+    command says a read-only workspace with (`cli._os_error_words`). Root may write anything: the workspace and its
+    runs/ read-only as os.access tells an account that may only read them, their writes failing as they would."""
+    import os
+
+    from ftlib import models, run_create, workspace
+
+    folders = {os.path.realpath(workspace.workspace_dir()), os.path.realpath(workspace.runs_dir())}
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: os.path.realpath(path) not in folders)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was read before the refusal")
+
+    def cannot_write(*args, **kwargs):  # the run's folder, as the write itself would fail
+        raise PermissionError(13, "Permission denied", str(workspace.runs_dir() / ".r1.partial"))
+
+    monkeypatch.setattr(models, "load_tokenizer", refuse)
+    monkeypatch.setattr(run_create, "create_run", cannot_write)
+    assert main(["train", "--dataset", "chat_style", "--detach"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    root = os.path.realpath(workspace.workspace_dir())
+    assert line.startswith(f"error: This account may not write the workspace {root} ("), line
+    assert line.endswith("or set FTLIB_WORKSPACE to a folder you may write."), line

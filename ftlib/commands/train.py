@@ -341,6 +341,21 @@ def _template_file(path: str | None, flags: dict) -> dict:
     return {"template": "custom", "template_source": template_file_text(path)}
 
 
+def _refuse_read_only_workspace() -> None:
+    """Refuse a workspace whose runs/ this account may not write before anything is read or checked: `train` loaded
+    the model, checked the rows and printed its warnings and memory estimate, then failed to queue the run. Raised as
+    the PermissionError the write would raise, so `ftlib.cli` says it as it says every such write ("This account may
+    not write the workspace ..."). os.access asks the system (root may write anything)."""
+    import errno
+    import os
+
+    from ftlib import workspace
+
+    folder = workspace.runs_dir()  # made where missing: a workspace it may not write refuses that the same way
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+
+
 def _train(args) -> int:
     from ftlib import run_data, runs
     from ftlib.commands.data_pair import no_rewards_hint, train_hint
@@ -351,6 +366,7 @@ def _train(args) -> int:
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
     from ftlib.splits import split_warnings
 
+    _refuse_read_only_workspace()
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
     flags.update(_template_file(args.template_file, flags))
     given = given_settings(args.config, args.set, flags)
