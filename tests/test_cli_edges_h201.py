@@ -138,3 +138,13 @@ def test_train_on_a_workspace_this_account_may_only_read_refuses_before_any_chec
     root = os.path.realpath(workspace.workspace_dir())
     assert line.startswith(f"error: This account may not write the workspace {root} ("), line
     assert line.endswith("or set FTLIB_WORKSPACE to a folder you may write."), line
+    # a disk mounted read-only (root too may not write it): said as a write there says it, not as a permission
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(os, "statvfs", lambda path: SimpleNamespace(f_flag=os.ST_RDONLY))
+    assert main(["train", "--dataset", "chat_style", "--detach"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert (
+        line == f"error: cannot use {workspace.runs_dir()}: the disk is read-only; check the path and that you "
+        "may read and write there"
+    ), line

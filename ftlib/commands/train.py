@@ -353,7 +353,10 @@ def _refuse_read_only_workspace() -> None:
 
     folder = workspace.runs_dir()  # made where missing: a workspace it may not write refuses that the same way
     if not os.access(folder, os.W_OK):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+        # a disk mounted read-only (EROFS): said so, as a write says it
+        read_only = hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY
+        code = errno.EROFS if read_only else errno.EACCES
+        raise (OSError if read_only else PermissionError)(code, os.strerror(code), str(folder))
 
 
 def _train(args) -> int:
