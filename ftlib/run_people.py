@@ -40,6 +40,7 @@ from ftlib.run_files import json_object
 WHO_FILE = "who.json"
 # What each recorded action reads as after "… by": a stop of a queued run takes it out of the queue.
 VERBS = {"start": "started", "stop": "stopped", "remove": "removed from the queue", "resume": "resumed"}
+VERBS["rename"] = "renamed"  # its name, not its id (ftlib.run_rename)
 # Events a who.json keeps: the start and the latest others (a run stopped and resumed a hundred times stays small).
 KEPT = 50
 CLI = "cli"

@@ -31,6 +31,7 @@ from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
 from ui.labels import damaged_run_words, failed_run_words
 from ui.run_choice import deleted_here, gone_words
+from ui.run_rename_view import rename_control
 from ui.tables import html_table
 
 ACTIVE = ("queued", *runs.ACTIVE)
@@ -406,7 +407,7 @@ def gone_note(run_ids) -> None:
 
 def controls(info: RunSummary) -> None:
     # One button at a time (Stop, Stopping… or Resume), always in the first column: Resume sat one column in.
-    b1, b2, _ = st.columns([2, 2, 3])  # [1, 1, 4] cut "Delete…" to "Dele…" at 800 px
+    b1, b2, b3 = st.columns([2, 2, 3])  # [1, 1, 4] cut "Delete…" to "Dele…" at 800 px
     if STOP_ERROR in st.session_state:
         st.error(st.session_state.pop(STOP_ERROR), icon=alerts.ERROR)
     if info.state in ("queued", "running"):
@@ -452,6 +453,10 @@ def controls(info: RunSummary) -> None:
         )
         if st.session_state.get(CONFIRMING) == info.id:
             delete_confirmation(info.id)
+    # In any state (the name trains nothing), in the first free column: no gap before it, as Delete… sits
+    first = info.state in ("queued", "running", "stopping", *runs.DONE, "unknown") or info.resumable
+    second = info.state == "stopping" or (info.resumable and info.state in (*runs.DONE, "unknown"))
+    rename_control(b3 if second else b2 if first else b1, info)  # ui.run_rename_view
 
 
 def delete_confirmation(run_id: str) -> None:

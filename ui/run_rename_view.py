@@ -1,0 +1,79 @@
+"""The Train page's "Rename…" of the run it shows: a box with the run's name and a Rename button under its controls;
+the engine is `ftlib.run_rename.rename`, which `python -m ftlib runs rename ID NAME` calls too.
+
+    rename_control(b3, info)   # in `ui.run_view.controls`: the button in a column, the box under the controls
+
+The name is what the picker, the runs table, Compare and Evaluate show for the run; its id (its folder) stays, so a
+link, a command or a GRPO run that names it by id still finds it. Two clicks, as Delete…: the box belongs to the run
+it was opened for and closes when the picker shows another. What the rename did (or why it was refused) is said once
+under the controls.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ftlib.errors import UserError
+from ftlib.run_people import UNNAMED_BROWSER
+from ftlib.run_rename import MAX_NAME, rename
+from ftlib.rundir import RunSummary
+from ui import alerts
+from ui.auth import who
+from ui.common import os_failure
+
+RENAMING = "train_renaming"  # session key: the run whose "Rename…" was clicked, its box open
+SAID = "train_rename_said"  # session key: [(kind, sentence), ...] what the last Rename click did, said once
+
+
+def _ask(run_id: str) -> None:
+    st.session_state[RENAMING] = run_id
+
+
+def _cancel() -> None:
+    st.session_state.pop(RENAMING, None)
+
+
+def _rename(run_id: str) -> None:
+    """The Rename button's callback: it runs before the redraw, so the picker and the runs table show the new name.
+    Refused, the box stays open with what was typed, and why is said under it."""
+    try:
+        # The signed-in person, where there is one; else a browser that named no one (as Stop and Delete record it)
+        done = rename(run_id, st.session_state.get(f"rename_to_{run_id}", ""), by=who() or UNNAMED_BROWSER)
+    except (UserError, OSError) as exc:
+        said = os_failure(exc) if isinstance(exc, OSError) else exc
+        st.session_state[SAID] = [("error", f"Could not rename the run: {said}")]
+        return
+    st.session_state.pop(RENAMING, None)
+    st.session_state[SAID] = [("success", done.sentence()), *(("warning", w) for w in done.warnings)]
+
+
+def rename_control(column, info: RunSummary) -> None:
+    """The "Rename…" button of run `info` in `column` (of the controls' row), and under the controls, while it is
+    open for this run, the box with its name and the Rename and Cancel buttons; what the last click did, once."""
+    column.button(
+        "Rename…",
+        key=f"rename_ask_{info.id}",
+        help="Another name for this run, the one the picker, the runs table, Compare and Evaluate show; its id stays.",
+        on_click=_ask,
+        args=(info.id,),
+    )
+    if st.session_state.get(RENAMING, info.id) != info.id:
+        st.session_state.pop(RENAMING)  # opened for another run: switching runs closes it
+    for kind, sentence in st.session_state.pop(SAID, []):
+        alerts.show(kind, sentence)
+    if st.session_state.get(RENAMING) != info.id:
+        return
+    with st.container(border=True):
+        st.text_input(
+            "New name",
+            value=info.name.strip(),
+            max_chars=MAX_NAME,
+            key=f"rename_to_{info.id}",
+            help="One line. The run keeps its id, so links and commands that name it by id still find it.",
+        )
+        yes, no, _ = st.columns([3, 1, 2])
+        yes.button("Rename", key=f"rename_{info.id}", type="primary", on_click=_rename, args=(info.id,))
+        no.button("Cancel", key=f"rename_cancel_{info.id}", on_click=_cancel)
+
+
+__all__ = ["RENAMING", "SAID", "rename_control"]
