@@ -69,6 +69,10 @@ def test_the_files_own_test_split_is_the_default_choice_and_is_saved_as_publishe
     assert not at.exception and not [i for i in at.info if "The file's own split:" in i.value]
     assert any(c.value.startswith("Train **") and "test **" in c.value for c in at.caption)
 
+    # A test file of its own: the file's keys all train, said with the way back.
+    at.radio(key="split_test_from").set_value("file").run()
+    assert any("zahlen.json holds its own split: with a test file of its own" in w.value for w in at.warning)
+
     # A file without keys opened next: no such choice, and the page is on the random split.
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps(TRAIN + TEST, ensure_ascii=False), "utf-8")

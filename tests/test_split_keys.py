@@ -208,6 +208,19 @@ def test_data_split_refuses_training_keys_with_no_usable_row_in_one_line(tmp_pat
     assert not (tmp_path / "out" / "train.jsonl").exists()
 
 
+def test_data_split_with_a_test_file_warns_that_the_files_own_test_key_trains(tmp_path, capsys):
+    path = _write(tmp_path, {"train": TRAIN, "test": TEST})
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(qa("andere", 3), ensure_ascii=False), encoding="utf-8")
+    assert main(["data", "split", path, "--test-file", str(other), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"warning: {path} holds its own split, but with --test-file every one of its keys trains, 'test' among them; "
+        "leave out --test-file to hold out 'test' as published."
+    ) in out.splitlines()
+    assert len(_read(tmp_path / "out" / "train.jsonl")) == 9  # as before: every key's rows train
+
+
 # --- train --dataset FILE.json ------------------------------------------------------------------------------------
 
 

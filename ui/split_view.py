@@ -232,6 +232,12 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     """The data's own test file (an upload or a server path), read with this file's Format and field mapping: its
     report, the split's counts and warnings (training rows that are also test rows, taken out of train); returns what
     the Save button saves, or None while there is no test file or it cannot be the test split (refused here)."""
+    if roles := file_roles(result):  # its own test key trains here: said, with the way to hold it out
+        st.warning(
+            f"{key[-1]} holds its own split: with a test file of its own, every one of its keys trains, "
+            f"'{roles.test}' among them. Choose **use the file's own test split** to hold out '{roles.test}'.",
+            icon=alerts.WARNING,
+        )
     left, right = st.columns([3, 1])
     with left:
         restore("split_test_source", TEST_SOURCES)

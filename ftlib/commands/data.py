@@ -424,6 +424,7 @@ def _split_with_test_file(args) -> dict:
     from ftlib.data import DataError
     from ftlib.errors import UserError
     from ftlib.own_split import own_split, own_split_meta
+    from ftlib.split_keys import file_roles
 
     given = [flag for flag, value in (("--test-size", args.test_size), ("--seed", args.seed)) if value is not None]
     if given:
@@ -465,6 +466,11 @@ def _split_with_test_file(args) -> dict:
         for line in _row_warnings_said(part, args_of):
             row_lines.append(line.replace("warning: ", f"warning{where}: ", 1))
             print(row_lines[-1])
+    if roles := file_roles(result):  # FILE's own test key is trained on here: said, with the way to hold it out
+        print(
+            f"warning: {args.file} holds its own split, but with --test-file every one of its keys trains, "
+            f"'{roles.test}' among them; leave out --test-file to hold out '{roles.test}' as published."
+        )
     for warning in split.warnings:  # the training rows also held out (taken out of train), then a tiny split's
         print(f"warning: {warning}")
     _print_parts(result.kind, split.train, split.test, args.out)
