@@ -87,3 +87,23 @@ def test_the_train_page_and_the_cli_preflight_say_it(tiny_model_dir, smol_tokeni
     assert report.ok, report.errors
     found = [w for w in report.warnings if WARNED in w and "held-out reward accuracy" in w]
     assert len(found) == int(warned), report.warnings
+
+
+def test_the_train_page_says_it_beside_the_start_button(tiny_model_dir):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+
+    workspace.save_split("planets", PAIRS[:5], PAIRS[5:])
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py").run()
+    at.radio(key="train_method").set_value("dpo").run()
+    assert not at.exception, at.exception
+    assert not [w for w in at.warning if "held-out reward accuracy still rose" in w.value]  # one epoch: nothing
+    at.number_input(key="train_epochs").set_value(2.0).run()
+    said = [w.value for w in at.warning if "held-out reward accuracy still rose" in w.value]
+    assert len(said) == 1 and said[0].startswith("DPO with LoRA at learning rate 0.001 for 2 epochs:"), said
+    assert any(b.key == "train_start" for b in at.button)  # a warning, not a refusal
