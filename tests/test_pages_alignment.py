@@ -167,7 +167,8 @@ def test_a_grpo_run_shows_its_latest_answers_and_reward_charts(tiny_model_dir):
     assert table.to_dict("records") == rows
     titles = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("Rewards (mean per step)" in t for t in titles) and any("Answer length" in t for t in titles)
-    assert any(m.label == "Reward" and m.value.startswith("0.400 ± 0.100") for m in at.metric)
+    assert any(m.label == "Reward" and m.value == "0.400" for m in at.metric)  # its spread on a line under it
+    assert "± 0.100 over the step's answers (their standard deviation)" in [c.value for c in at.caption]
 
 
 def test_a_finished_reward_model_scores_answers_on_the_train_page(tiny_model_dir, tmp_path):

@@ -889,7 +889,8 @@ def test_a_grpo_run_shows_its_held_out_reward_never_a_held_out_loss(tiny_model_d
     at = page(tiny_model_dir)
     assert not at.exception, at.exception
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Held-out reward"] == "1.240" and shown["Reward"] == "0.900 ± 0.200"
+    assert shown["Held-out reward"] == "1.240" and shown["Reward"] == "0.900"
+    assert any(c.value.startswith("± 0.200 over the step's answers") for c in at.caption)  # the spread, under it
     assert "Held-out loss" not in shown and "Training loss" not in shown, shown
     assert not [w for w in at.warning if "held-out loss" in w.value]  # its surrogate's rise is no memorising
     rewards = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Rewards (mean" in c.proto.spec)

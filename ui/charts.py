@@ -81,6 +81,32 @@ _LAYOUT = {
 }
 
 
+# A chart with more lines than this (GRPO's rewards: total, each reward, their held-out lines and the band) has its
+# legend under the plot, left-aligned, the figure taller by its rows: above, 7 entries wrapped into 4 rows beside the
+# title and squeezed the plot to half its height in half a 1280 px window (helper 202's walk).
+LEGEND_ABOVE = 4
+LEGEND_ROW = 22  # pixels per legend row, as plotly draws a 12 px font
+LEGEND_PER_ROW = 2  # entries per row in half the main column at 1280 px ("held-out not_repeating" is ~170 px)
+
+
+def place_legend(fig: go.Figure) -> go.Figure:
+    """`fig` with its legend above the plot (`_LAYOUT`) when it has at most LEGEND_ABOVE entries, else under the x
+    axis, left-aligned, and the figure taller by the legend's rows so the plot keeps its height. Call it once every
+    trace is added."""
+    entries = sum(1 for t in fig.data if t.showlegend is not False)
+    if entries <= LEGEND_ABOVE:
+        return fig
+    rows = math.ceil(entries / LEGEND_PER_ROW)
+    fig.update_layout(
+        height=_LAYOUT["height"] + rows * LEGEND_ROW,
+        margin_b=_LAYOUT["margin"]["b"] + rows * LEGEND_ROW,
+        # In the figure's own coordinates (the container), so its place does not depend on the plot's height: at the
+        # bottom, in the margin made for it, under the x axis and its title.
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom"},
+    )
+    return fig
+
+
 def step_ticks(last_step: int, most: int = 8) -> float:
     """The distance between step ticks: a whole 1, 2 or 5 x 10^k, so a short run never shows step 1.5.
 
@@ -149,7 +175,7 @@ def _figure(title: str, traces: list[tuple[str, list, list, str]], yaxis: dict |
         fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)))
     if yaxis:
         fig.update_yaxes(**yaxis)
-    return readable_text(fig)
+    return readable_text(place_legend(fig))
 
 
 def loss_figure(rows: list[dict]) -> go.Figure:
@@ -277,6 +303,7 @@ def grpo_figures(rows: list[dict]) -> list[go.Figure]:
         rewards.add_trace(
             go.Scatter(x=xs + xs[::-1], y=band, fill="toself", name="total ± spread", opacity=0.2, mode="none")
         )
+    place_legend(rewards)
     return [
         rewards,
         metric_figure(rows, "kl", "KL (how far the model moved)"),

@@ -186,6 +186,20 @@ HELD_OUT_NOTE = (
 )
 
 
+REWARD_HELP = "The mean total reward of this step's answers (their spread is under the number)."
+
+
+def spread_said(std: float) -> str:
+    """The line under a step's mean reward: its spread over the step's answers (TRL's `reward_std`, their standard
+    deviation). Under the number, not in it: "0.087 ± 0.319" was cut to "0.087 ± 0..." in a quarter of a 1280 px
+    window (helper 202's walk).
+
+    >>> spread_said(0.3187)
+    "± 0.319 over the step's answers (their standard deviation)"
+    """
+    return f"± {std:.3f} over the step's answers (their standard deviation)"
+
+
 def live_numbers(
     metrics: list[dict],
     method: str | None = None,
@@ -209,12 +223,9 @@ def live_numbers(
     before = f" (kept, step {kept_step})" if kept else before
     c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
-        spread = f" ± {last['reward_std']:.3f}" if last.get("reward_std") is not None else ""
-        c1.metric(
-            "Reward",
-            f"{last['reward']:.3f}{spread}",
-            help="The mean total reward of this step's answers (± their spread).",
-        )
+        c1.metric("Reward", f"{last['reward']:.3f}", help=REWARD_HELP)
+        if last.get("reward_std") is not None:
+            c1.caption(spread_said(last["reward_std"]))
     elif not grpo and (headline := loss_headline(metrics)) is not None:
         label, value, why = headline
         c1.metric(label, value, help=why)
@@ -279,15 +290,16 @@ def live_numbers(
     if not grpo:
         extra.insert(
             0,
-            ("Reward", last, "reward", "The mean total reward of this step's answers (± their spread).", "reward_std"),
+            ("Reward", last, "reward", REWARD_HELP, "reward_std"),
         )
     shown = [(n, row, k, h, s) for n, row, k, h, s in extra if row.get(k) is not None]
     for column, (name, row, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
         share = "accuracy" in key  # a share of pairs: a percentage, as the run picker says it
         # KL starts near 0 and grows slowly (GRPO's: 4e-5 to 4e-4): significant digits, never "0.000" when it is not 0.
         text = f"{row[key]:.0%}" if share else f"{row[key]:.3g}" if key == "kl" else f"{row[key]:.3f}"
-        text += f" ± {row[spread]:.3f}" if spread and row.get(spread) is not None else ""
         column.metric(name, text, help=why)
+        if spread and row.get(spread) is not None:
+            column.caption(spread_said(row[spread]))
     if said_held_out:
         st.caption(HELD_OUT_NOTE)
 
