@@ -424,7 +424,11 @@ class GRPOSettings:
         minimum=2,
         maximum=64,
         when={"method": ("grpo",)},
-        hint="4-16 is typical",
+        # Why at least 2, said wherever the limit refuses a value (the CLI, the Train form): TRL refuses 1 too
+        # ("GRPO requires at least 2 generations per prompt to calculate the advantages"), after loading the model.
+        hint="each answer's advantage is its reward minus the mean of its group's rewards (GRPO, DeepSeekMath: arXiv "
+        "2402.03300), so 1 answer per prompt gives every answer an advantage of 0 and nothing to learn; use 2 or "
+        "more (4, the default, is a good start; 4-16 is typical)",
         help="How many answers GRPO writes to each prompt; each is rewarded relative to the others of its group "
         "(TRL: num_generations).",
     )

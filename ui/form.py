@@ -249,11 +249,13 @@ class _Refused(Exception):
 
 
 def out_of_range(spec: FieldSpec, value) -> str:
-    """The sentence shown under a number box whose value is outside the setting's limits, naming it by its label;
-    "" when the value is allowed."""
+    """The sentence shown under a number box whose value is outside the setting's limits, naming it by its label,
+    with the setting's hint as the CLI's refusal has it (why GRPO needs 2 answers per prompt); "" when the value is
+    allowed."""
     if spec.within_limits(value):
         return ""
-    return f"**{spec.label}**: {value:g} is out of range; use a number {spec.limits_said()}."
+    hint = f"; {spec.hint}" if spec.hint else ""
+    return f"**{spec.label}**: {value:g} is out of range; use a number {spec.limits_said()}{hint}."
 
 
 def typed(name: str) -> bool:
