@@ -558,6 +558,11 @@ if said := rewritten_note(result.rewritten, result.answer_at):  # a template rew
 for said in (loops_said(result.rows), blanks_said(result.rows), cut_said(result.rows, result.max_new_tokens)):
     if said:
         st.warning(said, icon=alerts.WARNING)
+# The margin's unit in plain words (a walk found "nats" unexplained): x nats multiply a probability by e^x, e^0.69 = 2.
+MARGIN_NATS = (
+    "Nats are the natural-log units of probability: a margin of +0.69 nats means tuning made the chosen answer twice "
+    "as likely, next to the rejected one, as it was before."
+)
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"
@@ -575,7 +580,7 @@ if agg["pairs"]:
         "Moved toward the chosen answer",
         f"{agg['reward_accuracy']:.0%}",
         help="Share of pairs where tuning made the chosen answer more likely relative to the rejected one: DPO's "
-        f"reward accuracy, as the Train page's held-out chart shows it ({margin}).",
+        f"reward accuracy, as the Train page's held-out chart shows it ({margin}). {MARGIN_NATS}",
     )
     how_sure(result.accuracy_stats().sentence(E.PAIRS_MOVED), ACCURACY_HELP)
     # Helper 78's walk: Train said "Held-out reward accuracy 100%" and this page "Tuned prefers the chosen answer 0%".
