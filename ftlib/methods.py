@@ -70,8 +70,7 @@ _USE["grpo"] = "GRPO"
 _LOAD = {m: "conversations with answers" for m in SFT_METHODS}
 _LOAD.update(dpo="a preference dataset", reward="a preference dataset", kto="answers labelled good or bad")
 _LOAD["grpo"] = "a split of prompts"
-# What a method needs in two or three words (beside its name in the Train page's method choice), and the fields of a
-# file the Data page reads as rows it trains on.
+# What a method needs in a few words (beside its name in the Train page's method choice); the fields it trains on
 SHORT_NEEDS = {m: "conversations" for m in SFT_METHODS}
 SHORT_NEEDS.update(dpo="preference pairs", reward="preference pairs", kto="good/bad answers", grpo="prompts")
 FILE_FIELDS = {m: "`messages` (a conversation), or `prompt` and `completion`" for m in SFT_METHODS}
@@ -424,8 +423,7 @@ class GRPOSettings:
         minimum=2,
         maximum=64,
         when={"method": ("grpo",)},
-        # Why at least 2, said wherever the limit refuses a value (the CLI, the Train form): TRL refuses 1 too
-        # ("GRPO requires at least 2 generations per prompt to calculate the advantages"), after loading the model.
+        # Why at least 2, said wherever the limit refuses one (CLI, Train form); TRL refuses 1 after the model loads
         hint="each answer's advantage is its reward minus the mean of its group's rewards (GRPO, DeepSeekMath: arXiv "
         "2402.03300), so 1 answer per prompt gives every answer an advantage of 0 and nothing to learn; use 2 or "
         "more (4, the default, is a good start; 4-16 is typical)",
