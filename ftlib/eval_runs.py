@@ -61,7 +61,9 @@ def run_info(run_dir: str | Path, fix: str | None = None, split_fix: Callable[[s
     split whose files do not read: `workspace.SplitDamaged`), each ending with `fix` where given (a page's way: its
     boxes), else with the CLI's (--model, `data split`, --map). `split_fix(dataset)`, where given, ends the refusal of
     a saved split whose files do not read instead (the run reads it by name: saving it again is enough), given the
-    split as the run's config names it."""
+    split as the run's config names it. ConfigError for a config.json that does not read; EvalError saying what is
+    left and the way on where its status.json does not read either (`RunDir.summary`'s message, as `runs` says it)."""
+    from ftlib.config import ConfigError
     from ftlib.run_data import DataRefused
     from ftlib.rundir import RunDir
     from ftlib.training import load_rows
@@ -71,7 +73,13 @@ def run_info(run_dir: str | Path, fix: str | None = None, split_fix: Callable[[s
     if not run.config_file.is_file():
         said = f"'{run_dir}' has no config.json"
         raise EvalError(f"{said}. {fix}" if fix else f"{said}; pass --model, --adapter and --data instead.")
-    config = run.config()
+    try:
+        config = run.config()
+    except ConfigError:
+        summary = run.summary()
+        if summary.state == "unknown" and not summary.resumable:  # status.json lost too: as `runs` and `sample` say
+            raise EvalError(f"Run '{run.id}' cannot be used: {summary.message}") from None
+        raise
     # The same loader as training, so a plain data file is split with the run's own test_size and seed.
     try:
         _, test, _ = load_rows(config, run.path)  # its own copy of a saved split, when it has one

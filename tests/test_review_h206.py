@@ -1,0 +1,37 @@
+"""Review h206: defects found reviewing this session's commits, each test failing without its fix."""
+
+from __future__ import annotations
+
+from ftlib.cli import main
+from ftlib.testing import make_run
+
+
+def test_evaluate_a_run_whose_config_and_status_are_both_damaged_says_what_the_other_commands_say(capsys):
+    """32c1a722 made `runs list/show/resume/export` and `sample` say one thing of a run whose config.json and
+    status.json both do not read (what is left, a backup of both, `runs delete`); `evaluate RUN` still said
+    json's own "Could not read '.../config.json' as JSON: Unterminated string starting at (line 1, column 12)."."""
+    run = make_run("20261207-150000-lora-lost", {"dataset": "chat_style"})
+    run.adapter_dir.mkdir(parents=True, exist_ok=True)
+    (run.adapter_dir / "adapter_config.json").write_text("{}")
+    run.config_file.write_text('{"method": "lo')
+    run.status_file.write_text('{"state": "fin')
+    assert main(["evaluate", run.id]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Run '{run.id}' cannot be used: config.json and status.json are not complete JSON")
+    assert "Restore both files from a backup" in err and f"runs delete {run.id}" in err, err
+    assert "Unterminated string" not in err, err
+
+
+def test_evaluate_a_run_whose_config_alone_is_damaged_still_names_the_file():
+    """Only config.json damaged (its status reads): the refusal is as before, the file and what is wrong with it."""
+    from ftlib.config import ConfigError
+    from ftlib.eval_runs import run_info
+
+    run = make_run("20261207-150100-lora-cfg", {"dataset": "chat_style"})
+    run.config_file.write_text('{"method": "lo')
+    try:
+        run_info(run.path)
+    except ConfigError as exc:
+        assert "config.json' as JSON" in str(exc), exc
+    else:
+        raise AssertionError("a config.json that does not read was read")
