@@ -333,12 +333,19 @@ def split_origin(meta: dict) -> str:
     ('/srv/data/chats.csv', 'unknown')
     >>> split_origin({"path": "/srv/p/train.jsonl", "split": "own", "test_file": {"path": "/srv/p/test.jsonl"}})
     '/srv/p/train.jsonl, its test rows from /srv/p/test.jsonl'
+    >>> split_origin({"path": "/srv/p/splits.json", "split": "own", "test_key": "validation"})
+    "/srv/p/splits.json, its test rows from its 'validation' key"
 
-    A split whose test rows came from a file of their own (`split` "own") names that file too.
+    A split whose test rows came from a file of their own (`split` "own") names that file too; one whose test rows are
+    a key of the file it was read from (`{"train": [...], "test": [...]}`: ftlib.split_keys, `test_key`), that key.
     """
-    test = meta.get("test_file") if meta.get("split") == "own" else None
+    own = meta.get("split") == "own"
+    test = meta.get("test_file") if own else None
     if isinstance(test, dict) and test.get("path"):
         return f"{split_origin(dict(meta, split=None))}, its test rows from {split_origin(test)}"
+    key = meta.get("test_key") if own else None
+    if isinstance(key, str) and key:
+        return f"{split_origin(dict(meta, split=None))}, its test rows from its '{key}' key"
     source = meta.get("path")
     if not isinstance(source, str) or not source:
         return "unknown"

@@ -248,11 +248,9 @@ def on_data_page(message: str) -> str:
     >>> print(on_data_page("choose it ('Read the file as' on the Data page, `--format` on the command line)."))
     choose it ('Read the file as' above).
     """
-    # The data's own test file is given under Split and save, below the notes, not "above" (`ftlib.json_layout`'s
-    # note on a .json of rows per split): said by its radio, without the CLI's command.
-    said = _OWN_TEST_CLI.sub(_OWN_TEST_FILE, message)
-    # likewise its Drop exact duplicates box (`ftlib.splits.DEDUPE_SAID`, the duplicates note)
-    said = said.replace("(the Data page's Drop exact duplicates box, `data split --dedupe`)", _DEDUPE_BOX)
+    # The Drop exact duplicates box is under Split and save, below the notes, not "above" (`ftlib.splits.DEDUPE_SAID`,
+    # the duplicates note): said by its box, without the CLI's flag.
+    said = message.replace("(the Data page's Drop exact duplicates box, `data split --dedupe`)", _DEDUPE_BOX)
     said = _CLI_ASIDE.sub("", said).replace(" on the Data page", " above")
     # a column of documents, as `ftlib.map_hint.text_example` writes its mapping (shell-quoted): said as the boxes do
     return re.sub(r"`--map ([^`]+)`", _text_box, said)
@@ -362,9 +360,6 @@ Train page).
     return re.sub(r" \(`python -m ftlib runs resume [^`]+`\)", " (**Resume** under the run on the Train page)", said)
 
 
-_OWN_TEST_FILE = ", with **Test rows** set to 'from another file' under Split and save below"
-# The CLI's way in that note, with the files it names (`data split train.json --test-file test.json`).
-_OWN_TEST_CLI = re.compile(r", on the Data page or with `data split [^`]+ --test-file [^`]+`")
 _DEDUPE_BOX = "(the **Drop exact duplicates** box under Split and save below)"
 
 

@@ -62,7 +62,9 @@ def register(sub) -> None:
         "{model, template, drops_tool_calls (null where it could not be checked), row (counted from 1 in the file), "
         "where, keeps (a template that writes them), warning, lengths, keeps_lengths}; lengths and keeps_lengths "
         "(null where not measured): {template (null for raw text), title, rows, min, median, mean, max, total, "
-        'max_length, truncated (rows longer than --max-length), cut (where the first 3 of them are: "line 4")}.',
+        'max_length, truncated (rows longer than --max-length), cut (where the first 3 of them are: "line 4")}; keys '
+        '(a .json file that holds its own split, {"train": [...], "test": [...]}: {test, train, left_out, rows: '
+        "usable rows per key}, as `data split --json` says them, else null).",
     )
     common(inspect)
     inspect.add_argument("--model", default=None, help="model whose tokenizer to use (default: the embedded one)")
@@ -158,7 +160,7 @@ def _inspect(args) -> int:
     checked = tool_calls_template(result, args)
     lengths = checked["lengths"] if checked else asked_lengths(result, args)
     if args.json:
-        summary = result.summary() | ({"lengths": lengths} if lengths else {})
+        summary = result.summary() | ({"lengths": lengths} if lengths else {}) | {"keys": _keys_said(result)}
         if checked is not None:  # only for rows with tool calls: the others load no tokenizer
             summary["tool_calls_template"] = checked
         print(json.dumps(summary, ensure_ascii=False))
@@ -322,10 +324,21 @@ def _split_by_keys(args, result) -> dict:
     for warning in keyed.split.warnings:  # training rows also held out (taken out of train), then a tiny split's
         print(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
-    roles = keyed.roles
-    keys = {"test": roles.test, "train": list(roles.train), "left_out": list(roles.left_out), "rows": keyed.rows}
     dropped = keyed.split.dropped if args.dedupe else 0
+    keys = _keys_said(result)
     return _said(args, result, train, test) | {"keys": keys, "duplicates_dropped": dropped, "row_lines": row_lines}
+
+
+def _keys_said(result) -> dict | None:
+    """--json's `keys` (`data inspect`, `data split`) of a .json file that holds its own split (`{"train": [...],
+    "test": [...]}`, ftlib.split_keys): {test: the held-out key, train: the keys that train, left_out: other held-out
+    keys, rows: each key's usable rows, in the file's order}; None for any other file."""
+    from ftlib.split_keys import file_roles, key_rows
+
+    roles = file_roles(result)
+    if roles is None:
+        return None
+    return {"test": roles.test, "train": list(roles.train), "left_out": list(roles.left_out), "rows": key_rows(result)}
 
 
 def _split_file(args) -> dict:
