@@ -42,7 +42,8 @@ def no_result_reason(run: RunDir, left: Path | None = None) -> str:
         )
     checkpoint = run.last_checkpoint()
     how = f"Resume it to finish (Resume on the Train page, or `python -m ftlib runs resume {run.id}`)"
-    if state in ("interrupted", "failed") and checkpoint is not None:
+    # A run whose status.json does not read resumes from its last checkpoint too (`runs.resume`; `runs show` says so).
+    if state in ("interrupted", "failed", "unknown") and checkpoint is not None:
         peft = (checkpoint / "adapter_config.json").is_file()
         said += f" {how}; its last checkpoint holds the {kind} as it was at {checkpoint.name}: {checkpoint}"
         said += " (loadable with PeftModel.from_pretrained)." if peft else "."

@@ -464,20 +464,23 @@ def _the_active_run() -> str:
 
 def _resume(args) -> int:
     from ftlib import runs
+    from ftlib.commands.train import follow, said_end  # (tests replace `train.follow`)
+    from ftlib.commands.train_follow import left_said
     from ftlib.run_people import cli_user, warnings_to
 
     args.id = run_id(args.id, among=lambda r: r.resumable, among_words="can be resumed")
     log = runs.find(args.id).log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
-    with warnings_to(sys.stderr):
-        status = runs.resume(args.id, by=cli_user())
-    print(f"{args.id}: {status['state']} - {status.get('message', '')}")
-    if args.wait:
-        from ftlib.commands.train import follow, said_end
-
-        # As `train` ends: its state line, a failure's `error:` line, and a Ctrl-C stop exiting 3 (resumable), not 1
-        return said_end(args.id, follow(args.id, offset=earlier))
-    return 0
+    # Ctrl-C or a SIGTERM once it is queued again (as the queue starts it), before following it: its id and the way on.
+    with left_said(args.id, "before it was followed" if args.wait else "as it was queued"):
+        with warnings_to(sys.stderr):
+            status = runs.resume(args.id, by=cli_user())
+        print(f"{args.id}: {status['state']} - {status.get('message', '')}")
+        if not args.wait:
+            return 0
+        info = follow(args.id, offset=earlier)
+    # As `train` ends: its state line, a failure's `error:` line, and a Ctrl-C stop exiting 3 (resumable), not 1
+    return said_end(args.id, info)
 
 
 def _export(args) -> int:

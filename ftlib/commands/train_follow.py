@@ -120,10 +120,10 @@ def _follow(run_id: str, out, poll: float, offset: int):
                 print(f"[{run_id}] {said}", file=out, flush=True)
 
 
-def left_words(run_id: str, how: str) -> str:
-    """What `train` says of a run it queued where Ctrl-C or a SIGTERM (`how`) came before following it took over
-    (as the queue started it, as its first line was printed): its id, its state and how to reach it. It left the
-    command without a word, the run queued or training on (a CLI walk)."""
+def left_words(run_id: str, how: str, when: str = "before it was followed") -> str:
+    """What `train` (and `runs resume`: `left_said`) says of a run it queued where Ctrl-C or a SIGTERM (`how`) came
+    before following it took over (as the queue started it, as its first line was printed), or `when` else: its id,
+    its state and how to reach it. It left the command without a word, the run queued or training on (a CLI walk)."""
     from ftlib import runs
 
     try:
@@ -132,11 +132,39 @@ def left_words(run_id: str, how: str) -> str:
     except Exception:  # noqa: BLE001 (said all the same: the id is what matters)
         state, going = "queued", True
     return (
-        f"[{run_id}] {how} before it was followed: the run is {state}"
+        f"[{run_id}] {how} {when}: the run is {state}"
         + (" and goes on without this command" if going else "")
         + f" (`python -m ftlib runs show {run_id}` says how far it is, `runs log {run_id}` its last lines"
         + (f"; `runs stop {run_id}` stops it)" if going else ")")
     )
+
+
+@contextlib.contextmanager
+def left_said(run_id: str, when: str = "before it was followed", out=None):
+    """Within it, a Ctrl-C or a SIGTERM (taken as Ctrl-C) that comes once the run is queued again (its status.json's
+    `queued_at` is no longer the one it had on entering: `runs resume` took effect, as the queue started it) says
+    `left_words` on `out` (stdout) before it leaves the command (130 or 143); one that comes before says nothing more,
+    the run left as it was. Following's own second-press words (`said_for`) are not repeated. `runs resume` left with
+    "interrupted" alone, its run queued or training on."""
+    before = _queued_at(run_id)
+    try:
+        with sigterm_as_ctrl_c():
+            yield
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "said_for", None) != run_id and _queued_at(run_id) != before:
+            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+            print(left_words(run_id, how, when), file=out or sys.stdout, flush=True)
+        raise
+
+
+def _queued_at(run_id: str):
+    """When the run was last queued (status.json's `queued_at`), None where it does not say or the run is gone."""
+    from ftlib import runs
+
+    try:
+        return runs.find(run_id).read_status().get("queued_at")
+    except (runs.RunError, OSError):
+        return None
 
 
 def _state_said(info) -> str:
