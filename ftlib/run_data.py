@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 from pathlib import Path
 
 from ftlib import workspace
@@ -114,8 +115,6 @@ def check_beside_config(config: RunConfig, in_file: dict, config_path: str | Non
         if name == "dataset" and split_folder(given) is not None:
             continue  # a saved split's name means the split wherever the command runs
         if not user_path(given).exists() and (folder / given).exists() and Path.cwd().resolve() != folder:
-            import shlex
-
             raise ConfigError(
                 f"`{name}` '{given}' in {config_path} is read from the current folder ({Path.cwd()}), where it does "
                 f"not exist; it is beside the config: write its full path, {folder / given}, in the config (or give "
@@ -220,9 +219,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     try:
         result = load_file(path, fmt=options.fmt, column_map=column_map)
     except MappingNeeded as exc:  # with --map on the command line, or a split saved with one
+        quoted = shlex.quote(str(path))  # pasted into a shell: a folder named "my data" is one word
         fix = (
             f"Give the mapping with --map COLUMN=FIELD (repeat it), or save the file as a split with one (on the Data "
-            f"page, or `python -m ftlib data split {path} --map COLUMN=FIELD --out DIR`) and train on it (--dataset "
+            f"page, or `python -m ftlib data split {quoted} --map COLUMN=FIELD --out DIR`) and train on it (--dataset "
             "DIR)."
         )
         # `what` without the message's ways to map (the Data page's box beside the CLI's --map): the CLI says it whole
@@ -232,7 +232,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         # `exc` says --map already (and the Data page's box): the CLI's message adds the other way alone (it said
         # --map twice: "... in the CLI with `--map COLUMN=instruction ...` ... Give the mapping with --map ...")
         saved = (
-            f"Or save the file as a split with the mapping (on the Data page, or `python -m ftlib data split {path} "
+            f"Or save the file as a split with the mapping (on the Data page, or `python -m ftlib data split {quoted} "
             "--map COLUMN=FIELD --out DIR`) and train on it (--dataset DIR)."
         )
         raise DataRefused(

@@ -35,3 +35,19 @@ def test_evaluate_a_run_whose_config_alone_is_damaged_still_names_the_file():
         assert "config.json' as JSON" in str(exc), exc
     else:
         raise AssertionError("a config.json that does not read was read")
+
+
+def test_the_data_split_command_a_train_refusal_gives_is_quoted_for_the_shell(tmp_path, capsys, tiny_model_dir):
+    """c1cbd09c's `train` refusal of a table it cannot map ends "Or save the file as a split with the mapping (...
+    `python -m ftlib data split FILE --map COLUMN=FIELD --out DIR`) ...": FILE was pasted unquoted, so a folder with a
+    space in its name ("my data") split the command in two when copied. Quoted as the --map example beside it is."""
+    import shlex
+
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    table = folder / "odd.csv"
+    table.write_text("alpha,beta\nWhat is two and two?,Four\nName a colour.,Teal\nA large cat?,Lion\n")
+    assert main(["train", "--dataset", str(table), "--model", str(tiny_model_dir), "--detach"]) == 2
+    err = capsys.readouterr().err
+    command = err.split("`python -m ftlib data split ", 1)[1].split("`", 1)[0]
+    assert shlex.split(command) == [str(table), "--map", "COLUMN=FIELD", "--out", "DIR"], command
