@@ -51,3 +51,27 @@ def test_the_data_split_command_a_train_refusal_gives_is_quoted_for_the_shell(tm
     err = capsys.readouterr().err
     command = err.split("`python -m ftlib data split ", 1)[1].split("`", 1)[0]
     assert shlex.split(command) == [str(table), "--map", "COLUMN=FIELD", "--out", "DIR"], command
+
+
+def test_a_seed_alone_keeps_a_json_files_own_split_in_train_and_the_readme_says_so(tmp_path):
+    """8a72dfac: `train --dataset FILE.json` splits a file holding {"train": [...], "test": [...]} by its keys while
+    test_size is unset, whatever its seed (a RunConfig always has one); the README said "a test size or a seed draws
+    a split from all its rows", which is `data split`'s rule (--seed given), not train's."""
+    import json
+    from pathlib import Path
+
+    from ftlib.config import RunConfig
+    from ftlib.run_data import read_dataset
+
+    def chat(q: str, a: str) -> dict:
+        return {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+
+    path = tmp_path / "sums.json"
+    train = [chat(f"What is {i} plus {i + 3}?", str(2 * i + 3)) for i in range(12)]
+    test = [chat(f"Add {i} and {i + 7}.", str(2 * i + 7)) for i in range(4)]
+    path.write_text(json.dumps({"train": train, "test": test}))
+    data = read_dataset(RunConfig(model="m", dataset=str(path), seed=7))
+    assert (len(data.train), len(data.test), data.meta["split"], data.meta["test_key"]) == (12, 4, "own", "test")
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert "a test size or a seed draws a split from all its rows" not in readme
+    assert "a `seed` alone does not here; in `data split`, --seed does" in readme
