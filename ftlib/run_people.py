@@ -182,8 +182,10 @@ def _events(path: Path) -> list[dict]:
 @dataclass(frozen=True)
 class People:
     """Who a run's who.json names: who started it ("" unknown) and the last thing done to it since, in words
-    ("stopped by bob (command line)"; "" when nothing was done since, or by nobody known). `RunSummary` carries both
-    (its `people_text`: "started by ana@example.com · stopped by bob (command line)")."""
+    ("stopped by bob (command line)"; "" when nothing was done since, or by nobody known), with the last rename
+    beside it in the order done ("stopped by bob (command line) · renamed by ana@example.com"): a name changes no
+    state, so it never hides who stopped or resumed the run. `RunSummary` carries both (its `people_text`: "started
+    by ana@example.com · stopped by bob (command line)")."""
 
     started_by: str = ""
     last_action: str = ""
@@ -198,15 +200,22 @@ def people(folder: str | Path) -> People:
     starts = [e for e in events if e["action"] == "start"]
     first = Who.from_dict(starts[0].get("by")) if starts else None
     later = [e for e in events if e is not (starts[0] if starts else None)]
-    last = Who.from_dict(later[-1].get("by")) if later else None
-    if last is not None:
-        last_action = f"{VERBS[later[-1]['action']]} by {last.text()}"
-    elif later and _unnamed_browser(later[-1].get("by")):
+    # The last stop, resume or removal (what the run's state is about) and the last rename, in the order done: a
+    # teammate's rename after a stop said only "renamed by ...", and who stopped the run was said nowhere.
+    last = [*[e for e in later if e["action"] != "rename"][-1:], *[e for e in later if e["action"] == "rename"][-1:]]
+    said = [_done(e) for e in later if any(e is x for x in last)]
+    return People(started_by=first.text() if first else "", last_action=" · ".join(x for x in said if x))
+
+
+def _done(event: dict) -> str:
+    """One who.json event in words ("stopped by bob (command line)"); "" for nobody known: an engine caller that
+    named no one, a record from before."""
+    if (by := Who.from_dict(event.get("by"))) is not None:
+        return f"{VERBS[event['action']]} by {by.text()}"
+    if _unnamed_browser(event.get("by")):
         # Not "another session": the person's own tab, reloaded, is a new session too; this holds either way.
-        last_action = f"{VERBS[later[-1]['action']]} in a browser by someone not signed in"
-    else:
-        last_action = ""  # nobody known: an engine caller that named no one, a record from before
-    return People(started_by=first.text() if first else "", last_action=last_action)
+        return f"{VERBS[event['action']]} in a browser by someone not signed in"
+    return ""
 
 
 def _unnamed_browser(data) -> bool:

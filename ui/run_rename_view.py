@@ -5,8 +5,9 @@ the engine is `ftlib.run_rename.rename`, which `python -m ftlib runs rename ID N
 
 The name is what the picker, the runs table, Compare and Evaluate show for the run; its id (its folder) stays, so a
 link, a command or a GRPO run that names it by id still finds it. Two clicks, as Delete…: the box belongs to the run
-it was opened for and closes when the picker shows another. What the rename did (or why it was refused) is said once
-under the controls.
+it was opened for and closes when the picker shows another. What the rename did (or why it was refused) is said under
+the controls while the picker shows that run, until the next "Rename…" or Cancel, and a rename's while the run keeps
+that name: said once, the next poll of a page following an active run (about every second) took it away unread.
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ from ui.auth import who
 from ui.common import os_failure
 
 RENAMING = "train_renaming"  # session key: the run whose "Rename…" was clicked, its box open
-SAID = "train_rename_said"  # session key: [(kind, sentence), ...] what the last Rename click did, said once
+# Session key: what the last Rename click did, {"run": ID, "name": the new name (None: refused), "said": [(kind,
+# sentence), ...]}, said while the picker shows that run (and it keeps that name), until the next Rename… or Cancel.
+SAID = "train_rename_said"
 
 
 def _ask(run_id: str) -> None:
     st.session_state[RENAMING] = run_id
+    st.session_state.pop(SAID, None)
 
 
 def _cancel() -> None:
     st.session_state.pop(RENAMING, None)
+    st.session_state.pop(SAID, None)
 
 
 def _rename(run_id: str) -> None:
@@ -41,15 +46,21 @@ def _rename(run_id: str) -> None:
         done = rename(run_id, st.session_state.get(f"rename_to_{run_id}", ""), by=who() or UNNAMED_BROWSER)
     except (UserError, OSError) as exc:
         said = os_failure(exc) if isinstance(exc, OSError) else exc
-        st.session_state[SAID] = [("error", f"Could not rename the run: {said}")]
+        st.session_state[SAID] = {
+            "run": run_id,
+            "name": None,
+            "said": [("error", f"Could not rename the run: {said}")],
+        }
         return
     st.session_state.pop(RENAMING, None)
-    st.session_state[SAID] = [("success", done.sentence()), *(("warning", w) for w in done.warnings)]
+    said = [("success", done.sentence()), *(("warning", w) for w in done.warnings)]
+    st.session_state[SAID] = {"run": run_id, "name": done.new, "said": said}
 
 
 def rename_control(column, info: RunSummary) -> None:
     """The "Rename…" button of run `info` in `column` (of the controls' row), and under the controls, while it is
-    open for this run, the box with its name and the Rename and Cancel buttons; what the last click did, once."""
+    open for this run, the box with its name and the Rename and Cancel buttons; what the last click did, while it
+    is about this run as the picker shows it."""
     column.button(
         "Rename…",
         key=f"rename_ask_{info.id}",
@@ -59,7 +70,11 @@ def rename_control(column, info: RunSummary) -> None:
     )
     if st.session_state.get(RENAMING, info.id) != info.id:
         st.session_state.pop(RENAMING)  # opened for another run: switching runs closes it
-    for kind, sentence in st.session_state.pop(SAID, []):
+    last = st.session_state.get(SAID)
+    if last and (last["run"] != info.id or last["name"] not in (None, info.name.strip())):
+        st.session_state.pop(SAID)  # another run shown, or renamed since (a teammate, the CLI): no longer true
+        last = None
+    for kind, sentence in last["said"] if last else ():
         alerts.show(kind, sentence)
     if st.session_state.get(RENAMING) != info.id:
         return
