@@ -253,8 +253,9 @@ def _keys(records: list[tuple[int, dict]]) -> list[str]:
 
 def _raw_records(data: bytes, filename: str, kind: str):
     """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
-    notes on the file, how its rows are numbered: `kind`, or "jsonl" for a .json file numbered by line, and what
-    CSV rows with fewer cells than the header lack: `table_records`)."""
+    notes on the file, how its rows are numbered: a table's `kind`, "jsonl" by line (a .json file's too), "json" by
+    item (a .jsonl file's one pretty-printed object too), and what CSV rows with fewer cells than the header lack:
+    `table_records`)."""
     if kind != "parquet":  # its rows are counted before they are parsed (readers.read_table)
         check_budget(data.count(b"\n") + 1, len(data), filename)
     if kind in TABLE_KINDS:
@@ -263,7 +264,7 @@ def _raw_records(data: bytes, filename: str, kind: str):
         notes = table.notes + (plain_line_breaks(records) if table.delimiter else [])  # CSV/TSV: Excel's \r\n
         return records, errors, table.columns, table.lines, notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
-    return records, errors, None, None, notes, "jsonl" if by_line else kind, {}
+    return records, errors, None, None, notes, "jsonl" if by_line else "json", {}
 
 
 class FileFields(NamedTuple):

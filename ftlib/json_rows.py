@@ -197,7 +197,7 @@ def outer_keys_message(name: str, keys: list[str], text: str) -> str:
 
 
 _SPREAD = "spread over several lines (pretty-printed)"
-_PLACES = 'numbered by their place in it (the report\'s "line N" is its row N), not by line'
+_PLACES = 'numbered by their place in it ("item N"), not by line'
 _SHAPES = {
     "array": "one JSON array{spread}, not one object per line: it is read as JSON, each item a row numbered by the "
     "line it starts on. Name it .json, or write one object per line (`jq -c '.[]' {name} > fixed.jsonl`).",

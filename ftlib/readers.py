@@ -296,13 +296,12 @@ def _second_line_is_a_row(text: str) -> bool:
         return False
 
 
-def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str]] | None:
-    """Records, bad rows and a note of a .jsonl file whose text is not one object per line but one JSON array, or
-    objects spread over several lines each (pretty-printed); None for a file to read line by line.
-
-    Only a file whose first line starts an array, or starts an object it does not end, is looked at, so a JSONL file
-    costs one parse of its first line. Rows are numbered by the line they start on; a lone object that wraps its
-    rows is read as `json_layout` reads it. DataError for pretty-printed text that is not valid JSON, with where."""
+def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool] | None:
+    """Records, bad rows, a note and whether rows are numbered by line, of a .jsonl file whose text is not one object
+    per line but one JSON array, or objects spread over several lines each (pretty-printed); None for a file to read
+    line by line. Only a file whose first line starts an array, or starts an object it does not end, is looked at, so
+    a JSONL file costs one parse of its first line. Rows are numbered by the line they start on, but a lone object's
+    that wraps them (read as `json_layout` reads it) and an array's items side by side on a line: by item (False)."""
     if not _one_document(text):
         return None  # JSONL (perhaps with a broken first line: that line's error)
     start = json.decoder.WHITESPACE.match(text).end()
@@ -323,12 +322,12 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
         rows, layout = json_layout(found[0][1])
         if layout is not None or len(rows) != 1:  # it wraps its rows, or lays them out by column
             records = _records(rows, list(range(1, len(rows) + 1)), decoder, name, text)
-            return (*records, [shape_note("wrapper", name, continues)] + ([layout] if layout else []))
+            return (*records, [shape_note("wrapper", name, continues)] + ([layout] if layout else []), False)
     numbers = [n for n, _ in found]
     if shape == "array" and len(set(numbers)) < len(numbers):  # items side by side on a line: number by place
         shape, numbers = "array_places", list(range(1, len(found) + 1))
     records = _records([v for _, v in found], numbers, decoder, name, text)
-    return (*records, [shape_note(shape, name, continues)])
+    return (*records, [shape_note(shape, name, continues)], shape != "array_places")
 
 
 def _one_document(text: str) -> bool:
@@ -367,8 +366,8 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
         text = text.replace("\r", "\n")
         notes.append(f"The lines of {name} end with a carriage return alone (old Mac OS line ends): read as lines.")
     document = jsonl_document(text, name)
-    if document is not None:
-        return (*document[:2], notes + document[2], True)
+    if document is not None:  # its rows named "item N" where they are numbered by item (data._raw_records)
+        return (*document[:2], notes + document[2], document[3])
     return (*jsonl_records(text), notes, True)
 
 

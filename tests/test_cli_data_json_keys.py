@@ -21,6 +21,7 @@ TOP_KEYS = {
     "fields",
     "counts",
     "source",
+    "keys",  # a .json file's own split's keys (null here), as `data split --json` gives them
 }
 
 
