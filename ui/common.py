@@ -349,7 +349,8 @@ def run_job_section(key: str, run_name: str, label: str, start_label: str, start
     again."""
     held = st.session_state.get(key)
     job = held[1] if held and held[0] == run_name else None
-    b1, b2, _ = st.columns([1, 1, 4])
+    # One row sized to its buttons: a sixth of the page cut "Answer and score" to "Answer and sc..." at 1280 px.
+    b1 = b2 = st.container(horizontal=True)
     if b1.button(start_label, type="primary", disabled=disabled):
         if job is not None and not job.done:
             job.cancel()
