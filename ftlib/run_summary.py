@@ -244,9 +244,10 @@ def both_lost_words(run, problems: dict[str, str]) -> str:
         names = " and ".join(
             f"{path.parent.name + '/' if path.parent.name == 'checkpoints' else ''}{path.name}/" for path in kept
         )
+        log = "; its train.log says how far it trained" if run.log_file.is_file() else ""  # none: not promised
         said += (
-            f" Still in its folder {run.path}: {names} ({loads}; its train.log says how far it trained). Restore both "
-            f"files from a backup to use it here again, or copy out what you need; then delete it ({how})."
+            f" Still in its folder {run.path}: {names} ({loads}{log}). Restore both files from a backup to use it "
+            f"here again, or copy out what you need; then delete it ({how})."
         )
     else:
         said += f" Nothing it trained is left in its folder. Restore both files from a backup, or delete it ({how})."

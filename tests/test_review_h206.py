@@ -75,3 +75,20 @@ def test_a_seed_alone_keeps_a_json_files_own_split_in_train_and_the_readme_says_
     readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
     assert "a test size or a seed draws a split from all its rows" not in readme
     assert "a `seed` alone does not here; in `data split`, --seed does" in readme
+
+
+def test_a_run_with_both_files_damaged_points_to_its_train_log_only_where_it_has_one():
+    """32c1a722's words said "its train.log says how far it trained" of a folder with no train.log (a run killed as it
+    started, a folder copied without it): said only where the file is there."""
+    from ftlib.rundir import RunDir
+
+    run = make_run("20261207-150200-lora-nolog", {"dataset": "chat_style"})
+    run.adapter_dir.mkdir(parents=True, exist_ok=True)
+    (run.adapter_dir / "adapter_config.json").write_text("{}")
+    run.config_file.write_text('{"method": "lo')
+    run.status_file.write_text("")
+    run.log_file.unlink(missing_ok=True)
+    said = RunDir(run.path).summary().message
+    assert "Still in its folder" in said and "train.log" not in said, said
+    run.log_file.write_text("step 1 loss 2.1\n")
+    assert "its train.log says how far it trained" in RunDir(run.path).summary().message
