@@ -6,9 +6,11 @@
     # None when no earlier run of the same model and method on this kind of device logged its speed
 
 The rate is an earlier run's median tokens/s (the tokens each step read, `metrics.jsonl`'s `tokens_per_s`, logged
-by ftlib.metrics), so the estimate is as good as that run was like this one: the same model, method (and tuning),
-and kind of device, newest first. Without one nothing is said: a figure from another machine misleads more than it
-helps (BENCHMARKS.md's rates differ tenfold between a CPU and a GPU, and with the server's load).
+by ftlib.metrics: every process's tokens), so the estimate is as good as that run was like this one: the same model,
+method (and tuning), and kind of device, newest first, one that trained with as many processes preferred. Without one
+nothing is said: a figure from another machine misleads more than it helps (BENCHMARKS.md's rates differ tenfold
+between a CPU and a GPU, and with the server's load). A rate of another number of processes is used as it is, and
+the sentence says so (`processes_words`).
 
 Not known here: the page's words around it (pages/4_Train.py), the run's own progress (rundir.RunDir.summary).
 """
@@ -21,6 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ftlib.config import RunConfig
+from ftlib.distributed import world_size
 from ftlib.overfitting import passes
 
 DEVICE_KINDS = {"cuda": "GPU", "cpu": "CPU", "mps": "Apple GPU"}
@@ -44,6 +47,7 @@ class TimeEstimate:
     rate: float
     measured_by: str
     device: str  # 'CPU', 'GPU'
+    processes_said: str = ""  # `processes_words`: "" where that run trained with as many processes as this one
 
     def sentence(self) -> str:
         """One plain sentence for the Train page, saying where the rate comes from."""
@@ -51,7 +55,37 @@ class TimeEstimate:
             f"About {clock(self.seconds)} of training (after the model loads): {self.tokens:,} tokens at the "
             f"{self.rate:,.0f} tokens/s that run {self.measured_by} measured with this model and method on this "
             f"server's {self.device}. A rough figure: other work on the {self.device} slows it."
+            + (f" {self.processes_said}" if self.processes_said else "")
         )
+
+
+def processes_words(config: RunConfig, measured: int | None, device: str) -> str:
+    """What the estimate says where the run that measured its rate trained with `measured` processes and `config`
+    with another number: "" where they agree or `measured` is not known.
+
+    Measured (BENCHMARKS.md, "Data parallel on 2 cores", 2026-12-01, and "A fifth kind of CPU", 2026-12-06): LoRA SFT
+    with 2 processes on one CPU read 0.91x the tokens/s of 1 process on AMD EPYC cores and 1.10-1.13x on an AMX Xeon,
+    so for LoRA SFT on a CPU a rate of 1 process stands for 2, and back: "about the same". LoRA DPO (0.53x) and full
+    fine-tuning (0.55x) were measured on the AMD cores alone, before changes to the products, and nothing with several
+    GPUs here: not scaled, said as measured with that number of processes.
+
+    >>> processes_words(RunConfig(nproc=2), 1, "cpu")[:70]
+    'That run trained with 1 process, this one with 2: LoRA SFT measured ab'
+    >>> processes_words(RunConfig(method="full", nproc=2), 1, "cpu")[50:]
+    "the figure is that run's speed; this method's speed with 2 processes was not measured here."
+    >>> processes_words(RunConfig(nproc=2), 2, "cpu")
+    ''
+    """
+    processes = world_size(config)
+    if measured is None or measured == processes:
+        return ""
+    said = f"That run trained with {measured} process{'es' if measured > 1 else ''}, this one with {processes}: "
+    if device_kind(device) == "CPU" and config.method == "lora" and {measured, processes} == {1, 2}:
+        return said + "LoRA SFT measured about as fast with 2 processes on a CPU as with 1 (0.91-1.13x, two CPUs)."
+    return said + (
+        f"the figure is that run's speed; this method's speed with {processes} "
+        f"process{'es' if processes > 1 else ''} was not measured here."
+    )
 
 
 def clock(seconds: float) -> str:
@@ -81,7 +115,7 @@ def measured_rate(config: RunConfig, device: str, runs: list | None = None) -> t
     device that logged its speed; None when there is none. `runs`: RunDir objects (default: the workspace's)."""
     from ftlib.rundir import run_folders
 
-    kind = device_kind(device)
+    kind, found = device_kind(device), None
     for run in sorted(run_folders() if runs is None else runs, key=lambda r: r.path.name, reverse=True):
         earlier = run.read_config()
         same = (earlier.get("model"), earlier.get("method"), earlier.get("tuning"))
@@ -90,9 +124,12 @@ def measured_rate(config: RunConfig, device: str, runs: list | None = None) -> t
         if device_kind(run.read_status().get("device") or earlier.get("device") or "") != kind:
             continue
         speeds = [r["tokens_per_s"] for r in run.read_metrics() if r.get("kind") == "train" and r.get("tokens_per_s")]
-        if speeds:
+        if not speeds:
+            continue
+        if world_size(earlier) == world_size(config):  # as many processes: preferred to a newer run of another number
             return statistics.median(speeds), run.path.name
-    return None
+        found = found or (statistics.median(speeds), run.path.name)
+    return found
 
 
 def time_estimate(
@@ -106,7 +143,27 @@ def time_estimate(
     if measured is None:
         return None
     rate, run_id = measured
-    return TimeEstimate(tokens / rate, tokens, rate, run_id, device_kind(device))
+    said = processes_words(config, _processes(run_id, runs), device)
+    return TimeEstimate(tokens / rate, tokens, rate, run_id, device_kind(device), said)
 
 
-__all__ = ["DEVICE_KINDS", "TimeEstimate", "clock", "device_kind", "measured_rate", "run_tokens", "time_estimate"]
+def _processes(run_id: str, runs: list | None = None) -> int | None:
+    """How many processes run `run_id` trained with (its config.json), None where it is not among `runs`."""
+    from ftlib.rundir import run_folders
+
+    for run in run_folders() if runs is None else runs:
+        if run.path.name == run_id:
+            return world_size(run.read_config())
+    return None
+
+
+__all__ = [
+    "DEVICE_KINDS",
+    "TimeEstimate",
+    "clock",
+    "device_kind",
+    "measured_rate",
+    "processes_words",
+    "run_tokens",
+    "time_estimate",
+]

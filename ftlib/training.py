@@ -49,6 +49,7 @@ from ftlib.rows import IGNORE_INDEX, row_kind
 from ftlib.training_model import (
     load_training_model,
     lora_config,
+    multimodal,
     quantization_config,
     training_dtypes,
 )
@@ -265,6 +266,11 @@ def trainer_arguments(
             dataset_num_proc=None,
         )
     kwargs.update(distributed.trainer_kwargs(config))  # FSDP, several machines
+    # DDP: every trainable weight is in each step's graph (an adapter on the text layers, a text model's every weight;
+    # TRL's reference models and reward models are not wrapped), so no search for unused ones each step (transformers'
+    # default for a run without checkpointing: True, and PyTorch warned it found none, once per process). A multimodal
+    # model's full fine-tune trains a vision tower no text reaches: transformers' own choice stays there.
+    kwargs["ddp_find_unused_parameters"] = False if config.uses_adapter or not multimodal(config.model) else None
     micro = micro or step_rows
     return cls(
         output_dir=str(Path(run_dir) / "checkpoints"),

@@ -83,3 +83,83 @@ def test_export_of_a_run_whose_status_is_damaged_names_its_checkpoint_as_show_an
     assert main(["runs", "show", run.id]) == 0
     assert "Resume it to train again from checkpoint-4" in capsys.readouterr().out
     assert runs.resume(run.id)["message"] == "Waiting to resume from checkpoint-4."
+
+
+DDP_CASES = [  # (id, settings, multimodal model, what DDP is told)
+    ("lora-sft", {}, False, False),
+    ("full-sft", {"method": "full"}, False, False),
+    ("qlora", {"method": "qlora", "device": "cuda"}, False, False),
+    ("dpo-lora", {"method": "dpo"}, False, False),
+    ("dpo-full", {"method": "dpo", "tuning": "full"}, False, False),
+    ("reward-lora", {"method": "reward"}, False, False),  # the score head trains whole beside the adapter: used
+    ("kto-full", {"method": "kto", "tuning": "full"}, False, False),
+    ("grpo-lora", {"method": "grpo", "rewards": [{"regex": "x"}], "batch_size": 2}, False, False),
+    ("lora-multimodal", {}, True, False),  # no adapter on the vision tower (training_model.NOT_TEXT)
+    ("full-multimodal", {"method": "full"}, True, True),  # its vision tower trains and no text reaches it
+]
+
+
+@pytest.mark.parametrize("settings, vision, unused", [c[1:] for c in DDP_CASES], ids=[c[0] for c in DDP_CASES])
+def test_ddp_is_told_every_trainable_weight_is_used_where_it_is(tmp_path, tiny_model_dir, settings, vision, unused):
+    """`train --nproc 2` on a CPU printed PyTorch's "find_unused_parameters=True was specified in DDP constructor, but
+    did not find any unused parameters" once per process: transformers asks DDP to search each step's graph for
+    weights it did not reach unless told (`ddp_find_unused_parameters`), as a PeftModel is no PreTrainedModel. Every
+    trainable weight is reached but in a multimodal model's full fine-tune (its vision tower), where transformers'
+    choice (True) is kept. What accelerate's DDP gets, through transformers' own `_build_accelerator_args`."""
+    import shutil
+    from types import SimpleNamespace
+
+    import torch
+    from transformers import Trainer
+
+    from ftlib import training
+    from ftlib.config import RunConfig
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    if vision:  # what training_model.multimodal reads (Gemma 3 4B, Llama 3.2 Vision)
+        described = json.loads((model / "config.json").read_text())
+        (model / "config.json").write_text(json.dumps({**described, "vision_config": {"hidden_size": 8}}))
+    config = RunConfig(**{"model": str(model), "nproc": 2, **settings})
+    args = training.trainer_arguments(config, tmp_path, "cpu", torch.float32, has_eval=False)
+    assert args.ddp_find_unused_parameters is (None if unused else False)
+    (handler,) = Trainer._build_accelerator_args(SimpleNamespace(args=args, model=object()))["kwargs_handlers"]
+    assert handler.find_unused_parameters is unused
+
+
+def test_the_time_estimate_of_two_processes_prefers_a_two_process_rate_and_says_when_it_has_none(tmp_path):
+    """`train --nproc 2` was told the time at the newest run's tokens/s, a run of one process, without a word of it.
+    A run of as many processes is preferred now (its `tokens_per_s` counts every process's tokens); where none is,
+    the rate is used as it is and the sentence says it: about the same for LoRA SFT on a CPU, as measured
+    (BENCHMARKS.md: 0.91x and 1.10-1.13x), else not measured here."""
+    from ftlib import run_time
+    from ftlib.config import RunConfig
+
+    model = "/models/SmolLM2-135M-Instruct"
+
+    def measured(run_id, rate, **settings):
+        rows = [{"kind": "train", "step": 1, "loss": 1.0, "tokens_per_s": rate}]
+        config = {"model": model, "dataset": "x", **settings}
+        return make_run(run_id, config, metrics=rows, root=tmp_path, device="cpu")
+
+    older_two = measured("20261207-090000-two", 320.0, nproc=2)
+    newer_one = measured("20261207-100000-one", 300.0)
+    full_one = measured("20261207-110000-full", 100.0, method="full")
+    two = RunConfig(model=model, dataset="x", nproc=2, batch_size=4)
+
+    est = run_time.time_estimate(two, 3200, 40, "cpu", runs=[older_two, newer_one, full_one])
+    assert (est.rate, est.measured_by) == (320.0, older_two.id) and "process" not in est.sentence()
+    one = run_time.time_estimate(RunConfig(model=model, dataset="x"), 3200, 40, "cpu", runs=[older_two, newer_one])
+    assert (one.rate, one.measured_by) == (300.0, newer_one.id) and "process" not in one.sentence()
+
+    est = run_time.time_estimate(two, 3200, 40, "cpu", runs=[newer_one])
+    assert est.rate == 300.0 and est.sentence().endswith(
+        "That run trained with 1 process, this one with 2: LoRA SFT measured about as fast with 2 processes on a CPU "
+        "as with 1 (0.91-1.13x, two CPUs)."
+    ), est.sentence()
+    full = RunConfig(model=model, dataset="x", method="full", nproc=2, batch_size=4)
+    said = run_time.time_estimate(full, 3200, 40, "cpu", runs=[full_one]).sentence()
+    assert said.endswith(
+        "That run trained with 1 process, this one with 2: the figure is that run's speed; this method's speed with "
+        "2 processes was not measured here."
+    ), said
