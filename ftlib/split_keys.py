@@ -122,22 +122,34 @@ are trained on with the rest; 'dev' (1 row) is left out, neither trained on nor 
     return said + "."
 
 
+def _none_usable(part: LoadResult, part_name: str, nothing: str) -> DataError:
+    """The refusal of a file's own split whose training keys or test key (`part`, named `part_name`) hold no usable
+    row: the first one's place and problem, and both ways on (fix them; a split drawn from all the file's rows, as
+    before the keys were read, which `--test-size` and the Data page's 'split from this file' still draw)."""
+    error = part.errors[0] if part.errors else None
+    which = "The first left out" if len(part.errors) > 1 else "Left out"
+    first = f" {which}, {part.where(error.row)}: {error.message.rstrip('.')}." if error else ""
+    return DataError(
+        f"No row of {part_name} can be used ({plural(part.total, 'row')} read), so the file's own split "
+        f"has nothing {nothing}.{first} Fix those rows, or draw a split from all its rows instead "
+        "(`--test-size`; the Data page's 'split from this file')."
+    )
+
+
 def keyed_split(result: LoadResult, name: str, dedupe: bool = False) -> KeyedSplit | None:
     """The split a file that holds its own split makes (`file_roles`; None for another file): the test key's usable
     rows kept as they are, the training keys' rows without exact copies of a test row (`own_split`: taken out and
     named; with `dedupe` their own later copies too). `name`: the file's, in messages. DataError when the training
-    keys hold no usable row, or the test key none (`own_split.check_test_file`)."""
+    keys hold no usable row, or the test key none (`_none_usable`)."""
     roles = file_roles(result)
     if roles is None:
         return None
     rows = key_rows(result)
     train, test = key_part(result, roles.train), key_part(result, (roles.test,))
     train_name, test_name = _keys_named(roles.train, name), _keys_named((roles.test,), name)
-    if not train.rows:
-        raise DataError(
-            f"No row of {train_name} can be used ({plural(train.total, 'row')} read), so the file's own split has "
-            "nothing to train on. Fix the rows listed as left out, or draw a split from all its rows."
-        )
+    for part, part_name, nothing in ((train, train_name, "to train on"), (test, test_name, "to hold out")):
+        if not part.rows:  # said as a key of this file, with the way a split of all its rows still takes
+            raise _none_usable(part, part_name, nothing)
     split = own_split(train, test, train_name, test_name, dedupe=dedupe)
     return KeyedSplit(roles, split, rows, roles_said(roles, rows, result.kind, name))
 

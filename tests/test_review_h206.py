@@ -92,3 +92,45 @@ def test_a_run_with_both_files_damaged_points_to_its_train_log_only_where_it_has
     assert "Still in its folder" in said and "train.log" not in said, said
     run.log_file.write_text("step 1 loss 2.1\n")
     assert "its train.log says how far it trained" in RunDir(run.path).summary().message
+
+
+def _keyed_file(tmp_path, train_ok: bool, test_ok: bool):
+    """A .json file of {"train": [...], "test": [...]} whose train or test rows have no answer (none usable)."""
+    import json
+
+    def chat(q: str, a: str | None) -> dict:
+        turns = [{"role": "user", "content": q}] + ([{"role": "assistant", "content": a}] if a else [])
+        return {"messages": turns}
+
+    train = [chat(f"What is {i} plus {i + 3}?", str(2 * i + 3) if train_ok else None) for i in range(8)]
+    test = [chat(f"Add {i} and {i + 7}.", str(2 * i + 7) if test_ok else None) for i in range(3)]
+    path = tmp_path / "sums.json"
+    path.write_text(json.dumps({"train": train, "test": test}))
+    return path
+
+
+def test_a_json_files_own_test_key_without_a_usable_row_is_named_as_a_key_with_the_way_on(tmp_path, capsys):
+    """e17946d6/8a72dfac: `data split` and `train` of a file whose 'test' key holds no usable row refused with
+    own_split's words for a second file, "The test file 'test' of sums.json has no valid rows ... so it cannot be the
+    held-out split", and no way on: the same file was split from all its rows before, and --test-size still does
+    that. The refusal names the key, what is wrong with its first rows, and both ways (fix them, or --test-size /
+    the Data page's 'split from this file'); the training keys' refusal says the same way."""
+    path = _keyed_file(tmp_path, train_ok=True, test_ok=False)
+    assert main(["data", "split", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "test file" not in err, err
+    assert err.startswith(f"error: No row of 'test' of {path} can be used (3 rows read"), err
+    assert "The first left out, item 9: there is no assistant turn" in err, err
+    assert err.rstrip().endswith(
+        "Fix those rows, or draw a split from all its rows instead (`--test-size`; the Data page's 'split from this "
+        "file')."
+    ), err
+    assert main(["data", "split", str(path), "--test-size", "2", "--out", str(tmp_path / "drawn")]) == 0  # the way on
+    capsys.readouterr()
+
+    path = _keyed_file(tmp_path, train_ok=False, test_ok=True)
+    assert main(["data", "split", str(path), "--out", str(tmp_path / "out2")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: No row of 'train' of {path} can be used (8 rows read"), err
+    assert "The first left out, item 1: there is no assistant turn" in err, err
+    assert err.rstrip().endswith("(`--test-size`; the Data page's 'split from this file')."), err
