@@ -56,3 +56,15 @@ def test_grpos_rewards_legend_of_seven_lines_goes_under_the_plot_and_the_plot_ke
     assert layout.margin.b >= 4 * 20  # room for 4 rows of 2 entries
     kto = kto_figures([{"kind": "train", "step": 1, "rewards_chosen": 0.1, "rewards_rejected": -0.1}])[0]
     assert (kto.layout.legend.y, kto.layout.legend.yanchor, kto.layout.height) == (1.0, "bottom", _LAYOUT["height"])
+
+
+def test_a_learning_rate_and_kl_read_as_numbers_not_si_prefixes():
+    """GRPO's learning-rate axis read "500µ, 400µ, ..." (plotly's SI prefixes) for 5e-4: a reader who knows the rate
+    as 5e-4 or 0.0005 has to translate micro. One-line charts tick in plain numbers (d3's "~g": 0.0005, 2e-5)."""
+    from ui.charts import run_figures
+
+    rows = [{"kind": "train", "step": s, "learning_rate": 5e-4 / s, "kl": 4e-5 * s, "loss": 0.0} for s in (1, 2, 3)]
+    shown, engineers = run_figures(rows, dpo=False, method="grpo")
+    by_title = {f.layout.title.text: f for f in shown + engineers}
+    for title in ("Learning rate", "KL (how far the model moved)", "Gradient size (grad norm)"):
+        assert by_title[title].layout.yaxis.tickformat == "~g", title

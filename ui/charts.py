@@ -214,8 +214,9 @@ def speed_figure(rows: list[dict]) -> go.Figure:
 
 
 def metric_figure(rows: list[dict], key: str, title: str, kind: str = "train") -> go.Figure:
-    """One logged value per step (learning_rate, grad_norm, tokens_per_s, ...)."""
-    return _figure(title, [(title.lower(), *_series(rows, key, kind), "lines")])
+    """One logged value per step (learning_rate, grad_norm, kl, ...). Ticks as plain numbers ("0.0005", "2e-5"):
+    plotly's default SI prefixes wrote a learning rate of 5e-4 as "500µ" and KL as "40µ" (helper 202's walk)."""
+    return _figure(title, [(title.lower(), *_series(rows, key, kind), "lines")], yaxis={"tickformat": "~g"})
 
 
 def reward_figure(rows: list[dict]) -> go.Figure:
