@@ -23,3 +23,16 @@ def test_an_evaluate_sections_start_button_is_not_squeezed_into_a_sixth_of_the_p
     assert not at.exception, at.exception
     assert button(at, label) is not None
     assert _columns_holding(at, label) == []
+
+
+def test_a_grpo_runs_answers_table_shows_both_answers_in_a_1280_px_window(grpo_run, varied_dir):  # noqa: F811
+    """The answers table sized each column to its longest text: the base's answers filled the window at 1280 px and
+    the tuned ones began past its right edge. The prompt and both answers now take a medium width each."""
+    import json
+
+    from tests.test_pages_evaluate_kept_scores import measure
+
+    at = measure(open_page(varied_dir), "Answer and score", "evaluate_answers_job")
+    config = json.loads(at.dataframe[-1].proto.columns)
+    widths = {name: config.get(name, {}).get("width") for name in ("prompt", "base_output", "tuned_output")}
+    assert widths == {"prompt": "medium", "base_output": "medium", "tuned_output": "medium"}, config

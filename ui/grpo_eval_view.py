@@ -285,7 +285,16 @@ def _result(job: AnswersJob, run_name: str, held_out: int, specs: list, kept_key
     shown += ["base_reward", "tuned_reward", "reward_change"]
     shown += ["where"] if "where" in table else []
     # "r7/merged_output" where the base is a studio export, as the metrics above name it (the CSV keeps "base_")
-    st.dataframe(base_columns(table[shown], name), hide_index=True, width="stretch")
+    shown_table = base_columns(table[shown], name)
+    # The prompt and both answers a fixed medium width: sized to the longest text, the base's answers filled a 1280 px
+    # window and the tuned ones began past its right edge (helper 202's walk). A cell shows its whole text on hover.
+    wide = [c for c in shown_table.columns if c == "prompt" or c.endswith("_output")]
+    st.dataframe(
+        shown_table,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.TextColumn(width="medium") for c in wide},
+    )
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 
