@@ -27,6 +27,9 @@ PROG = "python -m ftlib"
 # "." or as not given. --prompt, --system and --set keep their own words for an empty value.
 BLANK_REFUSED = {"file", "config", "out", "csv", "data", "dataset", "adapter", "model", "tools", "test_file"}
 BLANK_REFUSED |= {"template_file", "run", "id", "ids"}
+# A command that loads a model (`libraries_of`) also sets `check`: what it refuses from its command line, the files and
+# runs it names alone, called before the model's libraries are imported (a typo cost 2-5 s of torch, transformers and
+# PEFT first); it leaves what it read on `args.checked` for the handler.
 GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
 
 
@@ -177,11 +180,12 @@ MODEL_LIBRARIES = TOKENIZER_LIBRARIES + ("transformers.modeling_utils", "transfo
 
 def libraries_of(args: argparse.Namespace) -> tuple[str, ...]:
     """The libraries a parsed command line's command loads its model or tokenizer with (module names; () for the
-    others): `sample`, `evaluate`, `runs export` (PEFT too where a run's adapter comes) and `tokens`."""
+    others): `sample`, `evaluate`, `runs export` (PEFT too where a run's adapter comes; not with --remove, which
+    deletes files) and `tokens`."""
     command = args.command if args.command != "runs" else f"runs {getattr(args, 'runs_command', '')}"
     if command == "tokens":
         return TOKENIZER_LIBRARIES
-    if command not in ("sample", "evaluate", "runs export"):
+    if command not in ("sample", "evaluate", "runs export") or getattr(args, "remove", False):
         return ()
     return MODEL_LIBRARIES + (("peft",) if command != "sample" or getattr(args, "adapter", None) else ())
 
@@ -224,6 +228,8 @@ def _main(argv: list[str] | None, fresh_process: bool = False) -> int:
         args = build_parser().parse_args(argv)
         check_model_argument(args)
         check_template_file_argument(args)
+        if check := getattr(args, "check", None):  # the command's refusals that need no model: before torch
+            check(args)
         if fresh_process and libraries_of(args):  # after quiet_known_noise and process_env, which must come first
             from ftlib.worker import _import_libraries_unscanned
 

@@ -160,8 +160,8 @@ def test_make_tests_browser_phase_collects_every_browser_test_file():
 
 def test_the_readme_lists_the_keys_runs_export_json_prints():
     """README's `runs export ... --json` example listed {run, kind, path, size, zip, zip_size, notes} where the command
-    prints `gguf_type` too (added with --gguf): the keys in its comment are those of the dict ftlib/commands/runs.py
-    prints (the one holding "zip_size")."""
+    prints `gguf_type` too (added with --gguf): the keys in its comment are those of the dict
+    ftlib/commands/runs_export.py prints (the one holding "zip_size")."""
     import ast
 
     line = next(
@@ -170,7 +170,7 @@ def test_the_readme_lists_the_keys_runs_export_json_prints():
         if "runs export RUN_ID" in line and "--json" in line
     )
     said = {re.sub(r"\s*\(.*?\)", "", key).strip() for key in line.split("{", 1)[1].split("}", 1)[0].split(",")}
-    tree = ast.parse((ROOT / "ftlib" / "commands" / "runs.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "ftlib" / "commands" / "runs_export.py").read_text(encoding="utf-8"))
     printed = next(
         {k.value for k in node.keys}
         for node in ast.walk(tree)

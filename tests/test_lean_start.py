@@ -108,8 +108,11 @@ def test_the_cli_imports_a_model_s_libraries_where_the_collector_leaves_them(tin
     """`sample` (no adapter: no PEFT) and `runs export` (an adapter's: PEFT too), as ftlib.worker's run does."""
     sample = ["sample", "--model", str(tiny_model_dir), "--prompt", "hi"]
     assert _run(CLI.format(group="sample", handler="_sample", argv=sample, run=AS_MAIN)) == ["True"] * 3 + ["False"]
+    from ftlib.testing import make_run
+
+    make_run("some-run", {"dataset": "d"})  # `runs export` refuses a run there is not before the libraries load
     export = ["runs", "export", "some-run"]
-    assert _run(CLI.format(group="runs", handler="_export", argv=export, run=AS_MAIN)) == ["True"] * 4
+    assert _run(CLI.format(group="runs_export", handler="_export", argv=export, run=AS_MAIN)) == ["True"] * 4
 
 
 def test_the_cli_called_as_a_library_or_for_another_command_imports_nothing_early(tiny_model_dir):
@@ -131,3 +134,4 @@ def test_which_commands_import_which_libraries_first():
     assert "peft" in first("sample", "--prompt", "hi", "--adapter", "run-1") and "peft" in first("evaluate", "run-1")
     assert first("tokens", "rows.jsonl") == ("torch", "transformers.models.auto.tokenization_auto")
     assert first("runs", "list") == first("data", "inspect", "rows.jsonl") == ()
+    assert first("runs", "export", "run-1", "--remove") == ()  # deletes the exported copies: no model

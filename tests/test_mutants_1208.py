@@ -627,7 +627,7 @@ def test_data_split_with_dedupe_starts_from_the_ratio_of_the_rows_it_keeps(tmp_p
     assert len((out / "test.jsonl").read_text().splitlines()) == count_test_rows(40, 0.15) == 6
 
 
-# ftlib/commands/runs.py (`runs export --remove`)
+# ftlib/commands/runs_export.py (`runs export --remove`)
 
 
 def test_runs_export_remove_beside_out_is_refused_naming_it(tmp_path, capsys):

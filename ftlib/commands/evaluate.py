@@ -54,27 +54,22 @@ import math
 import shlex
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 from ftlib.commands import (
     DEVICE_HELP,
     add_data_options,
-    column_map,
     device_name,
-    file_warnings,
     json_text,
     positive_int,
 )
 from ftlib.commands.evaluate_checks import (
     TokenizerOnce,
-    check_csv_path,
-    check_rewarded,
+    check_arguments,
     check_scorable,
     file_noun,
     registry_of,
     run_cut,
     thinking_setting,
-    trained_rows_warning,
 )
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
@@ -140,7 +135,7 @@ def register(sub) -> None:
         'so it was scored in another form than training read it; a GRPO run\'s "columns": the other fields of '
         "the prompt row that its rewards were given)",
     )
-    p.set_defaults(handler=_evaluate)
+    p.set_defaults(handler=_evaluate, check=check_arguments)
 
 
 def _clean(value):
@@ -149,70 +144,11 @@ def _clean(value):
 
 
 def _evaluate(args) -> int:
-    from ftlib import evaluate as E
-    from ftlib import sampling as S
-    from ftlib.commands.data_pair import train_hint
-    from ftlib.commands.runs import run_folder
-    from ftlib.errors import UserError
-    from ftlib.reward_eval import check_measurable, measured_by
     from ftlib.rundir import RunDir, run_folder_of
 
-    # Everything that can be checked without a model is checked first: a typo should not cost an evaluation.
-    if args.max_new_tokens is not None:
-        S.check_max_new_tokens(args.max_new_tokens)
-    if args.csv:
-        check_csv_path(args.csv)
-    info = run = None
-    if args.run:
-        run = run_folder(args.run)  # a folder, or a run's id or name
-        info = E.run_info(run) if (run / "config.json").is_file() else None
-    elif not (args.model and args.adapter and args.data):
-        raise UserError("Give a finished run (RUN_DIR, id or name), or all of --model, --adapter and --data.")
-    tuned = run_folder(args.adapter) if args.adapter else run
-    trained = RunDir(run_folder_of(tuned)).read_config()  # the run the adapter is from ({}: a folder from outside)
-    method = trained.get("method") if isinstance(trained, dict) else None
-    model = args.model or (info.model if info else None)
-    if not model:
-        raise UserError(f"'{args.run}' has no config.json naming its model; pass --model.")
-    if args.model:  # a run's adapter fits only the base it was trained on: --model naming another is refused
-        from ftlib.commands.sample import base_model
-
-        base_model(args.model, [tuned])
-    template = args.template or (info.template if info else "tokenizer")
-    loaded = None  # a --data file's LoadResult: where in the file each row is
-    if args.data:
-        rows, loaded = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
-        # A data file's rows it could not read and its fields nothing reads are named on stderr, as `train` names
-        # them, not skipped unsaid.
-        for warning in (
-            file_warnings(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)) if loaded else []
-        ):
-            print(warning, file=sys.stderr)
-        if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
-            split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
-            print(
-                trained_rows_warning(
-                    seen, len(rows[: args.limit or None]), args.data, loaded, split, bool(info and info.test_rows)
-                ),
-                file=sys.stderr,
-            )
-    elif args.fmt or args.map:
-        raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
-    elif info:
-        rows = info.test_rows
-        if not rows:  # the page says "save a split with a test part"; here --data is the way, with no retraining
-            raise UserError(
-                f"The run's dataset `{info.dataset}` has no held-out rows. Evaluate it on rows it never trained on "
-                "with --data (a data file, or a saved split's name: its test part), or train on a split with a test "
-                "part."
-            )
-    else:
-        raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
-
-    measure = measured_by(method, rows[: args.limit or None])
-    pair = train_hint("reward", loaded, args.fmt, args.map or []) if measure == "pairs" else ""  # `data pair`'s way
-    check_measurable(measure, rows[: args.limit or None], pair)  # no row to measure: said before any model loads
-    E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
+    c = args.checked  # `check_arguments`': everything that can be checked without a model is checked first
+    run, info, tuned, trained, model, template = c.run, c.info, c.tuned, c.trained, c.model, c.template
+    rows, loaded, measure, what = c.rows, c.loaded, c.measure, c.what
     if args.batch_size is None:  # as the page measures (its "Rows per batch" box starts there), so its key finds this
         from ftlib.eval_results import PAIRS_BATCH
 
@@ -222,10 +158,6 @@ def _evaluate(args) -> int:
         check_scorable(model, rows, info, template, trained, args, loaded, tokenizer)
     # --thinking refused for a template without the switch; left out, as the run trained (a tokenizer, no model)
     args.thinking_value = thinking_setting(args.thinking, measure, args.template, tuned, model, tokenizer)
-    # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
-    what = "prompt" if loaded is not None else "held-out prompt"
-    if measure == "rewards":  # a column a reward reads that none of the prompts has: said before the models load
-        check_rewarded(rows, info.rewards if info else trained.get("rewards") or [], tuned, args, what)
     page_key = _page_key(args, run, info, tuned, measure) if not args.data else None  # before: the weights as measured
     if measure == "pairs":  # a score head ranks answers: measured on pairs, not on a reference's loss
         result = _reward_model(args, RunDir(run_folder_of(tuned)), rows)
@@ -333,23 +265,13 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
 
 
 def _reward_model(args, run, rows: list):
-    """A reward-model run's held-out pairs, scored by its score head (`ftlib.reward_eval.evaluate_pairs`)."""
+    """A reward-model run's held-out pairs, scored by its score head (`ftlib.reward_eval.evaluate_pairs`); its
+    --template and an unfinished run are refused before (`evaluate_checks.check_arguments`)."""
     from ftlib import lease
-    from ftlib.errors import UserError
     from ftlib.reward_eval import evaluate_pairs
     from ftlib.rewards import load_reward_model
     from ftlib.sharing import print_waits
 
-    if args.template:
-        raise UserError(
-            f"{run.id} is a reward model: it scores answers in the chat template it trained with, so --template does "
-            "not apply. Leave it out."
-        )
-    state = run.read_status().get("state", "finished")
-    if state != "finished" or run.output() is None:  # stopped: "resumable at step 12/60", how to resume, checkpoint
-        from ftlib.run_result import no_result_reason
-
-        raise UserError(no_result_reason(run))
     scorer = load_reward_model(run, device=args.device)
     scorer.batch_size = args.batch_size
     device = str(next(scorer.model.parameters()).device)

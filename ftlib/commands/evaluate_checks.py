@@ -1,5 +1,6 @@
-"""What `python -m ftlib evaluate` refuses before any model loads, each in one `error:` line: a --csv path that cannot
-be written (`check_csv_path`), held-out rows of which nothing can be scored at the run's max length
+"""What `python -m ftlib evaluate` refuses before any model loads, each in one `error:` line: what its command line,
+files and runs tell alone, before `python -m ftlib` imports torch (`check_arguments`), among them a --csv path that
+cannot be written (`check_csv_path`); held-out rows of which nothing can be scored at the run's max length
 (`check_scorable`: a tokenizer only, by the rule the run's pre-flight report warned by, `references.nothing_scored`),
 and a GRPO run's prompts none of which has a column its rewards read (`check_rewarded`: the rows alone), and
 `--thinking` for a template without the switch or a run that writes no answers to references (`thinking_setting`,
@@ -10,10 +11,125 @@ run trained on (`trained_rows_warning`) is said here too.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from ftlib.commands.sample import TokenizerOnce
 from ftlib.user_paths import user_path
+
+
+def check_arguments(args) -> None:
+    """What `evaluate` refuses from its command line, the files and runs it names alone, before `ftlib.cli` imports
+    torch (a typo should not cost an evaluation): --max-new-tokens, a --csv path that cannot be written, the run and
+    --adapter, a --model that is not the adapter's base, the rows (a --data file's, or the run's held-out ones; none
+    a run of its method measures: `reward_eval.check_measurable`), --format or --map without --data, an --answer-at
+    with no reply to choose, --thinking for a reward model or a GRPO run's prompts, a reward model's --template or
+    unfinished run, a reward column none of the prompts has (`check_rewarded`) and an unknown --template. A --data
+    file's unread rows and fields, and rows the run trained on, are said on stderr. Leaves on `args.checked` what
+    `_evaluate` reads: the run's folder and RunInfo, the tuned folder and its config, the model, the template name,
+    the rows with the --data file's LoadResult, what they are measured by and what a prompt is called."""
+    from types import SimpleNamespace
+
+    from ftlib import evaluate as E
+    from ftlib import sampling as S
+    from ftlib.commands import column_map, file_warnings
+    from ftlib.commands.data_pair import train_hint
+    from ftlib.commands.runs import run_folder
+    from ftlib.commands.sample import base_model, check_template_name
+    from ftlib.errors import UserError
+    from ftlib.eval_runs import saved_split_meta
+    from ftlib.reward_eval import check_measurable, measured_by
+    from ftlib.rundir import RunDir, run_folder_of
+
+    if args.max_new_tokens is not None:
+        S.check_max_new_tokens(args.max_new_tokens)
+    if args.csv:
+        check_csv_path(args.csv)
+    info = run = None
+    if args.run:
+        run = run_folder(args.run)  # a folder, or a run's id or name
+        info = E.run_info(run) if (run / "config.json").is_file() else None
+    elif not (args.model and args.adapter and args.data):
+        raise UserError("Give a finished run (RUN_DIR, id or name), or all of --model, --adapter and --data.")
+    tuned = run_folder(args.adapter) if args.adapter else run
+    trained = RunDir(run_folder_of(tuned)).read_config()  # the run the adapter is from ({}: a folder from outside)
+    method = trained.get("method") if isinstance(trained, dict) else None
+    model = args.model or (info.model if info else None)
+    if not model:
+        raise UserError(f"'{args.run}' has no config.json naming its model; pass --model.")
+    if args.model:  # a run's adapter fits only the base it was trained on: --model naming another is refused
+        base_model(args.model, [tuned])
+    template = args.template or (info.template if info else "tokenizer")
+    loaded = None  # a --data file's LoadResult: where in the file each row is
+    if args.data:
+        rows, loaded = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
+        # A data file's rows it could not read and its fields nothing reads are named on stderr, as `train` names
+        # them, not skipped unsaid.
+        for warning in (
+            file_warnings(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)) if loaded else []
+        ):
+            print(warning, file=sys.stderr)
+        if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
+            split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
+            print(
+                trained_rows_warning(
+                    seen, len(rows[: args.limit or None]), args.data, loaded, split, bool(info and info.test_rows)
+                ),
+                file=sys.stderr,
+            )
+    elif args.fmt or args.map:
+        raise UserError("--format and --map read a --data file: give one, or leave them out for the run's split.")
+    elif info:
+        rows = info.test_rows
+        if not rows:  # the page says "save a split with a test part"; here --data is the way, with no retraining
+            raise UserError(
+                f"The run's dataset `{info.dataset}` has no held-out rows. Evaluate it on rows it never trained on "
+                "with --data (a data file, or a saved split's name: its test part), or train on a split with a test "
+                "part."
+            )
+    else:
+        raise UserError(f"'{args.run}' has no config.json naming its dataset; pass --data.")
+
+    measure = measured_by(method, rows[: args.limit or None])
+    pair = train_hint("reward", loaded, args.fmt, args.map or []) if measure == "pairs" else ""  # `data pair`'s way
+    check_measurable(measure, rows[: args.limit or None], pair)  # no row to measure
+    E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
+    if measure in ("pairs", "rewards") and args.thinking is not None:  # nothing answered after a generation prompt
+        which = "a reward model, which writes none" if measure == "pairs" else "a GRPO run's prompts"
+        raise UserError(
+            f"--thinking {args.thinking} is for answers scored against reference answers, not for {which}; drop "
+            "--thinking."
+        )
+    # A --data file's prompts are named as prompts, not held-out ones (a saved split's test part is held out)
+    what = "prompt" if loaded is not None else "held-out prompt"
+    if measure == "rewards":  # a column a reward reads that none of the prompts has
+        check_rewarded(rows, info.rewards if info else trained.get("rewards") or [], tuned, args, what)
+    if measure == "pairs":
+        reward_run = RunDir(run_folder_of(tuned))
+        if args.template:
+            raise UserError(
+                f"{reward_run.id} is a reward model: it scores answers in the chat template it trained with, so "
+                "--template does not apply. Leave it out."
+            )
+        state = reward_run.read_status().get("state", "finished")
+        if state != "finished" or reward_run.output() is None:  # stopped: "resumable at step 12/60", how to resume
+            from ftlib.run_result import no_result_reason
+
+            raise UserError(no_result_reason(reward_run))
+    else:
+        check_template_name(args.template)
+    args.checked = SimpleNamespace(
+        run=run,
+        info=info,
+        tuned=tuned,
+        trained=trained,
+        model=model,
+        template=template,
+        rows=rows,
+        loaded=loaded,
+        measure=measure,
+        what=what,
+    )
 
 
 def check_csv_path(path: str) -> None:
@@ -157,21 +273,14 @@ def thinking_setting(
 ) -> bool | None:
     """The `enable_thinking` both models answer the references with, settled before any model loads: `given`
     (--thinking "on"/"off") refused for a template without the switch (`sample.check_thinking`, read as the
-    evaluation reads it: `template`, --template, else the run's own) and where nothing is answered after a generation
-    prompt here (`measure`: a reward model's pairs, a GRPO run's prompts); left out, as the run trained
+    evaluation reads it: `template`, --template, else the run's own); left out, as the run trained
     (`run_thinking.start_for`: its first training rows' replies), else the template's default. None: nothing given
-    (no switch, or not answered against references). Reads the model's tokenizer (`tokenizer_of`, a
-    `TokenizerOnce` of `model`; else loaded here), not the model."""
+    (no switch, or not answered against references: `measure`, a reward model's pairs or a GRPO run's prompts, for
+    which `check_arguments` refused it). Reads the model's tokenizer (`tokenizer_of`, a `TokenizerOnce` of `model`;
+    else loaded here), not the model."""
     from ftlib.commands.sample import check_thinking
-    from ftlib.errors import UserError
 
-    if measure in ("pairs", "rewards"):
-        if given is not None:
-            which = "a reward model, which writes none" if measure == "pairs" else "a GRPO run's prompts"
-            raise UserError(
-                f"--thinking {given} is for answers scored against reference answers, not for {which}; drop "
-                "--thinking."
-            )
+    if measure in ("pairs", "rewards"):  # --thinking given for them was refused (`check_arguments`)
         return None
     tokenizer_of = tokenizer_of or TokenizerOnce(model)
     check_thinking(given, template, [tuned], model, tokenizer_of)

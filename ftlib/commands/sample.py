@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from ftlib.commands import DEVICE_HELP, device_name, json_text, sample_seed
 from ftlib.commands.runs import run_folder
@@ -118,7 +119,7 @@ def register(sub) -> None:
     )
     p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--json", action="store_true", help="print JSON (with each token's probability) instead of text")
-    p.set_defaults(handler=_sample)
+    p.set_defaults(handler=_sample, check=check_arguments)
 
 
 def _trained_on(path: Path) -> str:
@@ -345,6 +346,41 @@ def _no_switch(names: list[str]) -> str:
     return f"the chat templates {' and '.join(names)} have no thinking switch (they do not read enable_thinking)"
 
 
+def check_arguments(args) -> None:
+    """What `sample` refuses from its command line, the files and runs it names alone (`ftlib.cli` calls it before it
+    imports torch: a typo should not cost a model load): the --setting values, --max-new-tokens, an empty --prompt,
+    --alternatives out of range, --tools, each --adapter's run, --system for a raw-text run or template, a --model
+    that is not the runs' base, an unknown --template (`templates.get_template`'s words). Leaves on `args.checked`
+    what `_sample` reads of them: the decoding settings, the tool schemas, the runs' folders and the base."""
+    from ftlib import modelset as M
+    from ftlib import sampling as S
+
+    settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
+    S.check_max_new_tokens(args.max_new_tokens)
+    if not args.prompt.strip():  # the model would answer an empty user turn: a slip, not a question
+        raise UserError("--prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'.")
+    if not 0 <= args.alternatives <= MAX_ALTERNATIVES:
+        raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
+    tools = read_tools(args.tools)
+    runs = [run_folder(a) for a in args.adapter]  # a folder, or a run's id or name
+    if args.system:  # a raw-text run has no system turn
+        trained = {a: (M.trained_template(r) or ("", ""))[0] for a, r in zip(args.adapter, runs, strict=True)}
+        if refusal := S.text_system_refusal(trained, args.template, TEXT_SYSTEM_FIX):
+            raise refusal
+    base = base_model(args.model, runs)
+    check_template_name(args.template)
+    args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base)
+
+
+def check_template_name(name: str | None) -> None:
+    """A --template no chat template has, refused in `templates.get_template`'s words before any model loads
+    (`sample`, `evaluate`: they read the name once the model is there). None, empty: no --template."""
+    from ftlib.templates import TEMPLATE_NAMES, get_template
+
+    if name and name.strip().lower() not in TEMPLATE_NAMES:  # as get_template reads the name
+        get_template(name)  # its TemplateError, naming the templates there are
+
+
 def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
@@ -353,20 +389,8 @@ def _sample(args) -> int:
     from ftlib.sharing import print_waits
     from ftlib.tokenizer_checks import prompt_control_warning
 
-    # Everything that can be checked without a model is checked first: a typo should not cost a model load.
-    settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
-    S.check_max_new_tokens(args.max_new_tokens)
-    if not args.prompt.strip():  # the model would answer an empty user turn: a slip, not a question
-        raise UserError("--prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'.")
-    if not 0 <= args.alternatives <= MAX_ALTERNATIVES:  # refused before any model loads
-        raise UserError(f"--alternatives must be from 0 to {MAX_ALTERNATIVES}, got {args.alternatives}.")
-    tools = read_tools(args.tools)
-    runs = [run_folder(a) for a in args.adapter]  # a folder, or a run's id or name
-    if args.system:  # a raw-text run has no system turn: refused before any model loads
-        trained = {a: (M.trained_template(r) or ("", ""))[0] for a, r in zip(args.adapter, runs, strict=True)}
-        if refusal := S.text_system_refusal(trained, args.template, TEXT_SYSTEM_FIX):
-            raise refusal
-    base = base_model(args.model, runs)
+    checked = args.checked  # `check_arguments`': everything that can be checked without a model is checked first
+    settings, tools, runs, base = checked.settings, checked.tools, checked.runs, checked.base
     thinking = None if args.thinking is None else args.thinking == "on"
     once = TokenizerOnce(base)  # the check's tokenizer, where it reads one, is the model set's: loaded once
     check_thinking(args.thinking, args.template, runs, base, once)  # before the model loads

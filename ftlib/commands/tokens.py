@@ -103,7 +103,7 @@ def register(sub) -> None:
         "it (a preview: training does not add tokens)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, check=check_arguments)
 
 
 def row_json(
@@ -146,6 +146,14 @@ def _checks(enc, tokenizer, template, max_length: int | None, context: int | Non
     return sorted(found, key=lambda c: SEVERITIES.index(c.severity))  # errors first, as preflight orders them
 
 
+def check_arguments(args) -> None:
+    """What `tokens` refuses from its command line and FILE alone, before `ftlib.cli` imports torch and any tokenizer
+    loads: FILE (`load_data`: missing, unreadable, no valid row) and the row --row or --line names (`_row_index`).
+    Leaves on `args.checked` the file's LoadResult and the index of that row among its rows."""
+    result = load_data(args)
+    args.checked = (result, _row_index(result, args))
+
+
 def _run(args) -> int:
     from ftlib.models import context_length, load_tokenizer
     from ftlib.prompt_checks import added_system_note, explain_refusal
@@ -154,8 +162,7 @@ def _run(args) -> int:
     from ftlib.tokenizer_checks import PREVIEW_ONLY
     from ftlib.tokens import encode_row, parts
 
-    result = load_data(args)
-    index = _row_index(result, args)
+    result, index = args.checked  # `check_arguments`': the file read and the row named, before any tokenizer
     tokenizer = load_tokenizer(args.model)
     context = context_length(args.model)  # the longest row the model reads: no fix asks for a max length past it
     template = chosen_template(args, tokenizer)

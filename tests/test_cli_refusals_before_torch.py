@@ -1,0 +1,130 @@
+"""What `sample`, `evaluate`, `tokens` and `runs export` refuse from the command line, the files and the runs it names
+alone is refused before `python -m ftlib` imports torch (`ftlib.cli._main` calls each command's `check` before
+`_import_libraries_unscanned`): a typo'd `--setting temprature=2` cost 2-5 s of torch, transformers and PEFT before
+its one `error:` line.
+
+Each command line runs as `python -m ftlib` runs it (`cli.main(argv, fresh_process=True)`) in a child forked from one
+process that has imported ftlib's command modules (none imports torch) but not torch, so each child starts as a fresh
+`python -m ftlib` would and what one imports does not reach the next; the child reports its exit code, its stderr
+and whether torch was imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# (id, command line, the start of its one error line); <run> is a finished run, <reward> a finished reward model's,
+# <dir> a folder that holds a file, <file> the shipped sample of 171 chat rows.
+CASES = [
+    ("sample-setting-typo", ["sample", "--prompt", "hi", "--setting", "temprature=2"],
+     "error: Cannot read the decoding setting 'temprature=2': 'temprature=2' is not key=value"),
+    ("sample-setting-range", ["sample", "--prompt", "hi", "--setting", "temperature=-1"],
+     "error: temperature must be 0 (greedy) or a number from 0.001 to 100, got -1.0."),
+    ("sample-max-new-tokens", ["sample", "--prompt", "hi", "--max-new-tokens", "0"],
+     "error: max_new_tokens must be a whole number from 1 to 4096, got 0."),
+    ("sample-empty-prompt", ["sample", "--prompt", " "],
+     "error: --prompt is empty: give the user's message, e.g. --prompt 'How do I boil an egg?'."),
+    ("sample-alternatives", ["sample", "--prompt", "hi", "--alternatives", "500"],
+     "error: --alternatives must be from 0 to 100, got 500."),
+    ("sample-tools-missing", ["sample", "--prompt", "hi", "--tools", "<dir>/tools.json"],
+     "error: cannot read <dir>/tools.json: no such file or folder; give a .json file of tool schemas"),
+    ("sample-no-such-run", ["sample", "--prompt", "hi", "--adapter", "no-such-run"],
+     "error: 'no-such-run' is not a folder, and there is no run by that id or name in"),
+    ("sample-system-text", ["sample", "--prompt", "hi", "--system", "Be brief.", "--template", "text"],
+     "error: The Raw text template writes no system turn"),
+    ("sample-other-base", ["sample", "--prompt", "hi", "--adapter", "<run>", "--model", "other/model"],
+     "error: The run <run> was trained on the base model default, not on --model other/model"),
+    ("sample-unknown-template", ["sample", "--prompt", "hi", "--template", "chatmll"],
+     "error: Unknown template 'chatmll'. Choose one of: chatml,"),
+    ("evaluate-no-such-run", ["evaluate", "no-such-run"],
+     "error: 'no-such-run' is not a folder, and there is no run by that id or name in"),
+    ("evaluate-nothing", ["evaluate"],
+     "error: Give a finished run (RUN_DIR, id or name), or all of --model, --adapter and --data."),
+    ("evaluate-csv", ["evaluate", "<run>", "--csv", "<dir>/missing/eval.csv"],
+     "error: --csv <dir>/missing/eval.csv: the folder <dir>/missing does not exist: create it first"),
+    ("evaluate-max-new-tokens", ["evaluate", "<run>", "--max-new-tokens", "0"],
+     "error: max_new_tokens must be a whole number from 1 to 4096, got 0."),
+    ("evaluate-format-alone", ["evaluate", "<run>", "--format", "messages"],
+     "error: --format and --map read a --data file: give one, or leave them out for the run's split."),
+    ("evaluate-unknown-template", ["evaluate", "<run>", "--template", "chatmll"],
+     "error: Unknown template 'chatmll'. Choose one of: chatml,"),
+    ("evaluate-reward-thinking", ["evaluate", "<reward>", "--thinking", "on"],
+     "error: --thinking on is for answers scored against reference answers, not for a reward model"),
+    ("evaluate-reward-template", ["evaluate", "<reward>", "--template", "chatml"],
+     "error: <reward> is a reward model: it scores answers in the chat template it trained with"),
+    ("tokens-missing-file", ["tokens", "<dir>/missing.jsonl"], "error: <dir>/missing.jsonl does not exist."),
+    ("tokens-row-range", ["tokens", "<file>", "--row", "9999"],
+     "error: --row 9999 is out of range: <file> has 171 valid rows"),
+    ("tokens-row-and-line", ["tokens", "<file>", "--row", "1", "--line", "2"],
+     "error: give --row or --line, not both: --row 1 counts"),
+    ("tokens-line-past-end", ["tokens", "<file>", "--line", "9999"], "error: --line 9999 is past the end of <file>"),
+    ("export-no-such-run", ["runs", "export", "no-such-run"],
+     "error: There is no run 'no-such-run', by id or by name, in"),
+    ("export-remove-and-zip", ["runs", "export", "<run>", "--remove", "--zip"],
+     "error: runs export: --remove removes the exported copies, which --zip builds: give one or the other."),
+    ("export-out-taken", ["runs", "export", "<run>", "--out", "<dir>"],
+     "error: --out: <dir> is already a folder that is not empty"),
+]  # fmt: skip
+
+# Forks one child per command line (the command modules imported once, before); prints one JSON line per case.
+DRIVER = """
+import io, json, os, sys
+from ftlib import cli, sharing, worker
+cli.build_parser()
+for case, argv in json.loads(sys.argv[1]):
+    sys.stdout.flush()
+    read, write = os.pipe()
+    if os.fork() == 0:
+        os.close(read)
+        sys.stdout = sys.stderr = io.StringIO()
+        rc = cli.main(argv, fresh_process=True)
+        said = {"case": case, "rc": rc, "err": sys.stderr.getvalue(), "torch": "torch" in sys.modules}
+        os.write(write, json.dumps(said).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        print(pipe.read().decode() or json.dumps({"case": case, "rc": None, "err": "no report", "torch": None}))
+    os.wait()
+"""
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory, samples_dir) -> dict[str, dict]:
+    """Each case's {rc, err, torch, expected}, with <run>, <reward>, <dir> and <file> put in."""
+    import os
+
+    from ftlib.testing import make_run
+
+    root, chats = tmp_path_factory.mktemp("refusals"), str(samples_dir / "chat_style_sft.jsonl")
+    runs = root / "workspace" / "runs"
+    make_run("r-1", {"dataset": chats}, root=runs)
+    make_run("rm-1", {"dataset": str(samples_dir / "preference_pairs.jsonl"), "method": "reward"}, root=runs)
+    (root / "taken").mkdir()
+    (root / "taken" / "notes.txt").write_text("kept\n")
+    names = {"<run>": "r-1", "<reward>": "rm-1", "<dir>": str(root / "taken"), "<file>": chats}
+
+    def put(text: str) -> str:
+        for name, value in names.items():
+            text = text.replace(name, value)
+        return text
+
+    cases = [(case, [put(word) for word in argv]) for case, argv, _ in CASES]
+    env = {**os.environ, "FTLIB_WORKSPACE": str(root / "workspace")}
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(cases)], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = {item["case"]: item for item in map(json.loads, done.stdout.splitlines())}
+    return {case: {**said[case], "expected": put(line)} for case, _, line in CASES}
+
+
+@pytest.mark.parametrize("case", [case for case, _, _ in CASES])
+def test_a_refusal_known_from_the_command_line_comes_before_torch(refused, case):
+    said = refused[case]
+    assert said["rc"] == 2, said
+    assert said["err"].startswith(said["expected"]) and said["err"].count("\n") == 1, said
+    assert said["torch"] is False, f"{case}: torch was imported before the refusal"
