@@ -131,8 +131,8 @@ def _none_usable(part: LoadResult, part_name: str, nothing: str) -> DataError:
     first = f" {which}, {part.where(error.row)}: {error.message.rstrip('.')}." if error else ""
     return DataError(
         f"No row of {part_name} can be used ({plural(part.total, 'row')} read), so the file's own split "
-        f"has nothing {nothing}.{first} Fix those rows, or draw a split from all its rows instead "
-        "(`--test-size`; the Data page's 'split from this file')."
+        f"has nothing {nothing}.{first} Fix those rows, or draw a split from all its rows instead ('split from this "
+        "file' on the Data page, `--test-size` on the command line)."
     )
 
 

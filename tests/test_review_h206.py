@@ -122,8 +122,8 @@ def test_a_json_files_own_test_key_without_a_usable_row_is_named_as_a_key_with_t
     assert err.startswith(f"error: No row of 'test' of {path} can be used (3 rows read"), err
     assert "The first left out, item 9: there is no assistant turn" in err, err
     assert err.rstrip().endswith(
-        "Fix those rows, or draw a split from all its rows instead (`--test-size`; the Data page's 'split from this "
-        "file')."
+        "Fix those rows, or draw a split from all its rows instead ('split from this file' on the Data page, "
+        "`--test-size` on the command line)."
     ), err
     assert main(["data", "split", str(path), "--test-size", "2", "--out", str(tmp_path / "drawn")]) == 0  # the way on
     capsys.readouterr()
@@ -133,4 +133,32 @@ def test_a_json_files_own_test_key_without_a_usable_row_is_named_as_a_key_with_t
     err = capsys.readouterr().err
     assert err.startswith(f"error: No row of 'train' of {path} can be used (8 rows read"), err
     assert "The first left out, item 1: there is no assistant turn" in err, err
-    assert err.rstrip().endswith("(`--test-size`; the Data page's 'split from this file')."), err
+    assert err.rstrip().endswith("('split from this file' on the Data page, `--test-size` on the command line)."), err
+
+
+def test_the_data_page_starts_at_the_random_split_where_the_own_test_key_has_no_usable_row(tmp_path, monkeypatch):
+    """8a72dfac made a .json file's own test split the Data page's default Test rows choice; for a file whose 'test'
+    key holds no usable row it opened on a refusal ("No row of 'test' ... can be used"), Save refused, where the same
+    file had been split from its rows. It starts at 'split from this file' then, its own split still offered (and
+    refused in words when picked); the way on is said as the page says it, not with the CLI's flag."""
+    import json
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    path = tmp_path / "sums.json"
+    train = [{"instruction": f"Add {i} and {i + 3}.", "output": str(2 * i + 3)} for i in range(12)]
+    path.write_text(json.dumps({"train": train, "test": [{"instruction": f"Add {i} and 9."} for i in range(3)]}))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(path)).run()
+    assert not at.exception, at.exception
+    radio = at.radio(key="split_test_from")
+    assert (radio.value, radio.options[0]) == ("split", "use the file's own test split ('test', 0 rows)")
+    assert not [e.value for e in at.error], [e.value for e in at.error]
+    radio.set_value("keys").run()
+    (refusal,) = [e.value for e in at.error if "No row of 'test'" in e.value]
+    assert "('split from this file' above)" in refusal and "--test-size" not in refusal, refusal

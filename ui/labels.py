@@ -372,7 +372,8 @@ _CLI_ASIDE = re.compile(
     r"| \(CLI: --[^)]*\)"
     r"| \(`--format \w+` in the CLI\)|, `?--format[\w ]*`? in the CLI|(?<=\()`--map [^`]*` in the CLI, "
     r"|, or in the CLI with `--map [^`]*`, e\.g\. `--map [^`]*`"
-    r"|, `--format` on the command line(?=\))"  # `ftlib.own_split`: "('Read the file as' on the Data page, ...)"
+    # own_split's "('Read the file as' on the Data page, ...)", split_keys' "('split from this file' on the ...)"
+    r"|, `--(?:format|test-size)` on the command line(?=\))"
 )
 
 

@@ -85,15 +85,18 @@ def split_and_save(result, label: str, key: tuple) -> None:
     st.subheader("Split and save")
     roles = file_roles(result)  # {"train": [...], "test": [...]}: its own test key is offered first, and chosen
     options = [*(["keys"] if roles else []), "split", "file"]
+    rows = key_rows(result) if roles else {}
+    # chosen where it can be made: a test key (or training keys) of no usable row opened on a refusal, Save refused
+    usable = bool(roles) and rows[roles.test] > 0 and any(rows[k] for k in roles.train)
     if st.session_state.get(FILE_KEY) != key[0]:  # a file opened: its own split if it has one, else as it was
         st.session_state[FILE_KEY] = key[0]
         if roles or st.session_state.get("split_test_from") == "keys":
-            keep("split_test_from", "keys" if roles else "split")
-            st.session_state["split_test_from"] = "keys" if roles else "split"
+            keep("split_test_from", "keys" if usable else "split")
+            st.session_state["split_test_from"] = "keys" if usable else "split"
     restore("split_test_from", options)
     if st.session_state.get("split_test_from") not in (None, *options):  # "keys" kept from a file that had them
         st.session_state["split_test_from"] = "split"
-    own = f"'{roles.test}', {rows_in_words(key_rows(result)[roles.test], result.kind)}" if roles else ""
+    own = f"'{roles.test}', {rows_in_words(rows[roles.test], result.kind)}" if roles else ""
     test_from = st.radio(
         "Test rows",
         options,
