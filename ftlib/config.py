@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ftlib.config_checks import check_combinations
+from ftlib.config_checks import MAX_RUN_NAME, check_combinations, run_name
 from ftlib.errors import UserError
 from ftlib.fields import (
     FieldSpec,
@@ -477,7 +477,8 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         label="Run name (optional)",
         group="hardware",
         advanced=True,
-        help="A short label for the run (used in its id).",
+        help=f"A short label for the run, on one line, at most {MAX_RUN_NAME} characters (used in its id; "
+        "`runs rename` changes it later).",
     )
 
     def __post_init__(self) -> None:
@@ -487,6 +488,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
             self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
         self.rewards = coerce_rewards(self.rewards, ConfigError)  # a list[dict]: JSON/YAML text from a form or flag
         coerce_fields(self, ConfigError)
+        self.name = run_name(self.name, ConfigError)  # one line, not too long: `runs rename`'s rule too
         self.tuning = tuning_of(self.method, self.tuning)
         check_limits(self, ConfigError)
         check_combinations(self, ConfigError)  # settings that cannot train together (ftlib.config_checks)
@@ -528,8 +530,18 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
 
     @classmethod
     def from_file(cls, path: str | Path) -> RunConfig:
-        """Read a run config from YAML (needs PyYAML, which the app ships with) or JSON."""
-        return cls.from_dict(settings_file_data(path, ConfigError))
+        """Read a run config from YAML (needs PyYAML, which the app ships with) or JSON: a run folder's config.json.
+        A run named before names were checked (`config_checks.run_name`: a line break, over MAX_RUN_NAME characters)
+        keeps its name as saved, so it still resumes and evaluates; `runs rename` gives it one the rule takes."""
+        data = settings_file_data(path, ConfigError)
+        saved = data.get("name")
+        try:
+            run_name(saved if isinstance(saved, str) else "", ConfigError)
+        except ConfigError:
+            config = cls.from_dict({**data, "name": ""})
+            config.name = saved
+            return config
+        return cls.from_dict(data)
 
 
 # ---------------------------------------------------------------------------------------------------------------

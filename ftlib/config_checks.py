@@ -11,10 +11,14 @@ Stdlib only (the config's layer). Not known here: the model, the machine's devic
 (`ftlib.run_preflight` checks those before a launch).
 
 One warning lives here too, said before a launch, not refused: DPO or KTO with LoRA at the default learning rate for
-more than one pass (`alignment_rate_warnings`; `ftlib.run_preflight` counts the passes over the rows).
+more than one pass (`alignment_rate_warnings`; `ftlib.run_preflight` counts the passes over the rows). And the one
+rule of a run's name (`run_name`: one line, at most `MAX_RUN_NAME` characters), which `runs rename` applies too.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 from ftlib.loss_types import loss_setting_problem
 from ftlib.methods import METHOD_NAMES, PACKING_METHODS, check_rewards, method_setting_problem
@@ -81,6 +85,39 @@ ALIGNMENT_BROKE = {
 }
 
 
+MAX_RUN_NAME = 100  # characters: a name is a label in a picker and a table cell, not a note
+# Format characters a name is written with, not marks hidden in it: the joiners of emoji (a pirate flag, a family)
+# and of Persian and Indic words (U+200D, U+200C), a subdivision flag's tags (U+E0020-U+E007F after U+1F3F4)
+_WRITTEN = re.compile("[\u200c\u200d\U000e0020-\U000e007f]")
+
+
+def run_name(name: str, error: type[Exception]) -> str:
+    """`name` as a run keeps it (spaces around it dropped; "" for none), or `error` saying what is wrong with it and
+    the fix: a line break or another control character (a tab, an invisible mark), more than `MAX_RUN_NAME`
+    characters. The one rule of a run's name: `train --name`, a config's `name`, the Train page's Run name box
+    (`RunConfig.__post_init__`) and `runs rename` (`run_rename.check_name`, which refuses an empty one too).
+
+    >>> run_name("  pirate v2 ", ValueError)
+    'pirate v2'
+    >>> run_name("two\\nlines", ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: A run's name is one line: this one has a line break or another control character (a tab, an ...
+    """
+    name = str(name).strip()
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and not _WRITTEN.match(c) for c in name):
+        raise error(
+            "A run's name is one line: this one has a line break or another control character (a tab, an invisible "
+            "mark). Type it again on one line."
+        )
+    if len(name) > MAX_RUN_NAME:
+        raise error(
+            f"A run's name is at most {MAX_RUN_NAME} characters (this one has {len(name)}): it labels the run in "
+            "pickers and tables. Give a shorter one."
+        )
+    return name
+
+
 def alignment_rate_warnings(config, passes: float) -> list[str]:
     """Before launch: DPO or KTO with LoRA or QLoRA at a learning rate of at least `ALIGNMENT_RISKY_LR` (their default)
     for more than one pass over the training rows (`passes`: epochs, or max steps over the steps of a pass:
@@ -112,4 +149,4 @@ def alignment_rate_warnings(config, passes: float) -> list[str]:
     ]
 
 
-__all__ = ["alignment_rate_warnings", "check_combinations"]
+__all__ = ["MAX_RUN_NAME", "alignment_rate_warnings", "check_combinations", "run_name"]

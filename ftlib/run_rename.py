@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from dataclasses import dataclass, field
 
 from ftlib import run_people, workspace
+from ftlib.config_checks import MAX_RUN_NAME, run_name
 from ftlib.errors import numbered, plural
 from ftlib.run_create import QUEUE_LOCK
 from ftlib.run_files import json_object
 from ftlib.rundir import STATES, locked, run_folders
 from ftlib.runs import RunError, find
 
-MAX_NAME = 100  # characters: a name is a label in a picker and a table cell, not a note
+MAX_NAME = MAX_RUN_NAME  # characters: a name is a label in a picker and a table cell, not a note
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class Renamed:
 
 
 def check_name(name: str) -> str:
-    """The name as a run keeps it (spaces around it dropped); RunError saying what is wrong with it and how to fix it.
+    """The name as a run keeps it (spaces around it dropped); RunError saying what is wrong with it and how to fix it:
+    empty, or refused by the rule `train --name` and the Train page's Run name box follow (`config_checks.run_name`).
 
     >>> check_name("  pirate v2 ")
     'pirate v2'
@@ -64,20 +65,9 @@ def check_name(name: str) -> str:
     ...
     ftlib.runs.RunError: A run's name is one line: this one has a line break or another control character (...
     """
-    name = str(name).strip()
-    if not name:
+    if not str(name).strip():
         raise RunError("A run's name cannot be empty: type one (the run keeps its id whatever its name).")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
-        raise RunError(
-            "A run's name is one line: this one has a line break or another control character (a tab, an invisible "
-            "mark). Type it again on one line."
-        )
-    if len(name) > MAX_NAME:
-        raise RunError(
-            f"A run's name is at most {MAX_NAME} characters (this one has {len(name)}): it labels the run in pickers "
-            "and tables. Give a shorter one."
-        )
-    return name
+    return run_name(name, RunError)
 
 
 def _found_by_name(run_id: str, name: str) -> list[str]:
