@@ -68,3 +68,19 @@ def test_a_learning_rate_and_kl_read_as_numbers_not_si_prefixes():
     by_title = {f.layout.title.text: f for f in shown + engineers}
     for title in ("Learning rate", "KL (how far the model moved)", "Gradient size (grad norm)"):
         assert by_title[title].layout.yaxis.tickformat == "~g", title
+
+
+def test_grpos_form_leaves_no_empty_column_where_a_setting_it_does_not_use_would_be(tiny_model_dir):
+    """The Train form lays its main settings three to a row; GRPO does not use What is trained, and its place stayed
+    an empty column between Chat template and Max length. Settings the method does not use take no place."""
+    from ftlib import workspace
+    from tests.test_pages_alignment import PROMPT_ROWS
+
+    workspace.save_split("pirate", PROMPT_ROWS[:8], PROMPT_ROWS[8:])
+    at = page(tiny_model_dir)
+    assert at.radio(key="train_method").value == "grpo"
+    form_rows = [c for c in at.main.columns if c.weight == 1 / 3]  # three_a_row's columns
+    rows = [[bool(c.children) for c in form_rows[i : i + 3]] for i in range(0, len(form_rows), 3)]
+    assert form_rows and all(row == sorted(row, reverse=True) for row in rows), rows  # blanks only end a row
+    keys = [w.key for c in form_rows for w in c.children.values() if getattr(w, "key", None)]
+    assert keys.index("train_max_length") == keys.index("train_template") + 1  # side by side now

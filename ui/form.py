@@ -477,7 +477,12 @@ def config_form(
             for column, spec in zip(st.columns(3), specs[i : i + 3], strict=False):
                 draw(spec, column)
 
-    three_a_row([s for s in main if s.group != "method"])
+    # Only the settings that apply, judged on what is chosen so far (the method): a setting this method does not use
+    # (GRPO's What is trained) left an empty column in its row (helper 202's walk). `draw` still checks the rest.
+    known = [
+        s for s in main if s.group != "method" and all(values.get(k) in v for k, v in s.when.items() if k in values)
+    ]
+    three_a_row(known)
     with st.expander("More settings", expanded=False):
         for group, title in GROUP_TITLES.items():
             names = {s.name for s in advanced if s.group == group}
