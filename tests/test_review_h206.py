@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ftlib.cli import main
 from ftlib.testing import make_run
 
@@ -162,3 +164,18 @@ def test_the_data_page_starts_at_the_random_split_where_the_own_test_key_has_no_
     radio.set_value("keys").run()
     (refusal,) = [e.value for e in at.error if "No row of 'test'" in e.value]
     assert "('split from this file' above)" in refusal and "--test-size" not in refusal, refusal
+
+
+def test_runs_show_says_a_runs_name_so_a_rename_can_be_seen_from_the_command_line(capsys):
+    """64695111's `runs rename ID NAME` says the name is the one `runs list` shows and commands take; but neither
+    `runs show` nor `runs list` printed a run's name (only --json had it): after a rename nothing the CLI printed
+    changed but a 'renamed by' line. `runs show` says the name under the id."""
+    run = make_run("20261207-150300-lora-named", {"dataset": "chat_style", "name": "pirates"})
+    assert main(["runs", "rename", run.id, "pirate v2"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "show", "pirate v2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [f"id: {run.id}", "name: pirate v2"], lines
+    with pytest.raises(SystemExit):
+        main(["runs", "rename", "--help"])
+    assert "`runs list` show" not in " ".join(capsys.readouterr().out.split())

@@ -212,6 +212,7 @@ def _show(args) -> int:
         return 0
     for key in (
         "id",
+        "name",  # the one the pages show and commands take (train --name, runs rename); none: not said
         "state",
         "phase",
         "method",
