@@ -55,3 +55,20 @@ def test_data_inspect_names_the_wrapped_rows_by_item(tmp_path, capsys):
     assert main(["data", "inspect", str(path), "--json"]) == 0
     said = json.loads(capsys.readouterr().out)
     assert [e["where"] for e in said["errors"]] == ["item 2"]
+
+
+def test_the_data_page_names_the_wrapped_rows_by_item(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))  # the Local path box reads only allowed folders
+    path = tmp_path / "facts.jsonl"
+    path.write_text(WRAPPED, encoding="utf-8")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(str(path)).run()
+    assert not at.exception, at.exception
+    [skipped] = [h.proto.body for h in at.get("html") if "why it is skipped" in h.proto.body]  # the rows left out
+    assert "item 2" in skipped and "line 2" not in skipped, skipped
