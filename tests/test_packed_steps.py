@@ -133,8 +133,8 @@ def test_train_queues_the_packed_steps(tmp_path, monkeypatch, tiny_model_dir):
     data.write_text("".join(json.dumps(d) + "\n" for d in LONG_DOCS))
     monkeypatch.setattr(runs, "advance", lambda **_: [])  # queued, not launched
     queued = []
-    submit = runs.submit
-    monkeypatch.setattr(runs, "submit", lambda config, **kw: queued.append(kw) or submit(config, **kw))
+    create = runs.create_run  # train creates the run, then starts the queue (the id known as it is queued)
+    monkeypatch.setattr(runs, "create_run", lambda config, **kw: queued.append(kw) or create(config, **kw))
     argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(data), "--device", "cpu", "--test-size", "0"]
     flags = ["--packing", "--packing-strategy", "bfd_split", "--max-length", str(MAX), "--batch-size", "2"]
     assert main([*argv, *flags, "--epochs", "1", "--detach"]) == 0
