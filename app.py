@@ -20,7 +20,7 @@ if "torch" not in sys.modules:
 
 from ftlib.worker import quiet_known_noise  # after the budget: it may load torch
 from ui import alerts, nav
-from ui.auth import admitted, require_password
+from ui.auth import admitted, require_password, signed_in_note
 from ui.common import dataset_line, model_box, show_dataset
 
 # The server log, like a run's, without the library messages known to be harmless here (before any model loads).
@@ -46,6 +46,7 @@ with st.sidebar:
     st.markdown("### Workspace")
     model_box()
     dataset_line(st.empty())  # said by ui.common.show_dataset, before and after the page and by the Data page
+    signed_in_note()  # who the runs' records will name, and a way out (OIDC only)
 
 show_dataset()
 navigation.run()

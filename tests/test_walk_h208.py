@@ -89,3 +89,60 @@ def test_what_rename_did_is_still_said_on_the_next_run_of_the_page(tiny_model_di
     at.session_state["train_selected"] = "r-pirates"
     at.run()
     assert not any("now named" in s for s in _said(at))
+
+
+def _home(model_dir, user: dict | None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        from tests.test_run_people import AUTH
+
+        at.secrets["auth"] = AUTH
+        at.user = user
+    at.session_state["active_model"] = str(model_dir)
+    return at.run()  # the first run only: AppTest draws app.py's sidebar on a session's first run alone
+
+
+def _signed_in_note():
+    from ui.auth import signed_in_note
+
+    signed_in_note()
+
+
+ANA_SIGNED_IN = {"is_logged_in": True, "name": "Ana Lima", "email": "ana@example.com"}
+
+
+def test_the_sidebar_says_who_is_signed_in(tiny_model_dir, monkeypatch):
+    import ui.auth
+
+    monkeypatch.delenv("FTLIB_PASSWORD", raising=False)
+    monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: True)
+    at = _home(tiny_model_dir, ANA_SIGNED_IN)
+    assert not at.exception, at.exception
+    # Nothing said which identity a start, stop or rename is recorded under, and no page could sign out (a shared
+    # computer, a second account): the walk's two people could not tell.
+    assert any(c.value.startswith("Signed in as ana@example.com") for c in at.sidebar.caption)
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+    # The password alone, or an open server: nobody to name, nothing to sign out of.
+    at = _home(tiny_model_dir, None)
+    assert not at.exception, at.exception
+    assert not any("Signed in as" in c.value for c in at.sidebar.caption)
+    assert not at.sidebar.button
+
+
+def test_sign_out_forgets_the_sign_in(monkeypatch):
+    import streamlit as st
+
+    signed_out = []
+    monkeypatch.setattr(st, "logout", lambda: signed_out.append(True))
+    at = AppTest.from_function(_signed_in_note, default_timeout=60)
+    at.user = ANA_SIGNED_IN
+    at.run()
+    assert [c.value for c in at.caption] == [
+        "Signed in as ana@example.com: the runs you start, stop, resume or rename say so."
+    ]
+    at.button(key="auth_sign_out").click().run()  # the browser is sent to Streamlit's logout, then to the gate
+    assert not at.exception, at.exception
+    assert signed_out == [True]
+    at = AppTest.from_function(_signed_in_note, default_timeout=60)
+    at.user = {"is_logged_in": False}
+    assert not at.run().caption and not at.button

@@ -130,6 +130,20 @@ def who() -> Who | None:
     return signed_in(user)
 
 
+def signed_in_note() -> None:
+    """In the sidebar: who this session is signed in as with OIDC, the name its starts, stops, resumes and renames
+    are recorded under (`who`), and a "Sign out" button (`st.logout`: a shared computer, another account). Nothing
+    under the password alone or on an open server: there is nobody to name."""
+    person = who()
+    if person is None:
+        return
+    st.caption(f"Signed in as {person.text()}: the runs you start, stop, resume or rename say so.")
+    if st.button(
+        "Sign out", key="auth_sign_out", help="Forget this sign-in in this browser; the next visit asks again."
+    ):
+        st.logout()
+
+
 def admitted() -> bool:
     """Whether this session may see the app now: nothing is asked of it, or it has signed in and entered the
     password as far as they are asked (`require_password` stops every other session)."""
