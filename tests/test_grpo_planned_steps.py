@@ -52,8 +52,9 @@ def test_train_detach_queues_a_grpo_runs_steps(tmp_path, monkeypatch, capsys, ti
 
     data = tmp_path / "sums.jsonl"
     data.write_text("".join(json.dumps(p) + "\n" for p in PROMPTS))
-    queued = []
-    monkeypatch.setattr(runs, "submit", lambda config, **kw: queued.append((config, kw)) or "queued-run")
+    queued = []  # train creates the run, then starts the queue (runs.create_run, runs.advance)
+    monkeypatch.setattr(runs, "create_run", lambda config, **kw: queued.append((config, kw)) or "queued-run")
+    monkeypatch.setattr(runs, "advance", lambda **_: [])
     flags = ["--model", str(tiny_model_dir), "--dataset", str(data), "--method", "grpo", "--device", "cpu"]
     assert main(["train", *flags, "--rewards", '[{"regex": "\\\\d"}]', "--batch-size", "4", "--detach"]) == 0, (
         capsys.readouterr().err
