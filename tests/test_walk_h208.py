@@ -146,3 +146,50 @@ def test_sign_out_forgets_the_sign_in(monkeypatch):
     at = AppTest.from_function(_signed_in_note, default_timeout=60)
     at.user = {"is_logged_in": False}
     assert not at.run().caption and not at.button
+
+
+def _evaluate_picker():
+    import streamlit as st
+
+    from ftlib import modelset as M
+    from ui.run_choice import gone_notes, pick_run, pick_runs
+
+    finished = M.list_run_adapters()
+    if st.session_state.get("several"):
+        pick_runs("Fine-tuned models", finished, key="compare_pick")
+    elif finished:
+        pick_run("Run", finished, key="evaluate_pick")
+    else:
+        gone_notes("evaluate_pick")
+
+
+def test_compare_and_evaluate_say_your_own_run_is_still_training(tiny_model_dir, tmp_path):
+    """Ana resumed her run on Train and opened Evaluate (and Compare) while it trained: the pickers offered bob's
+    finished run alone, with no word of hers, as if it were lost."""
+    from tests.test_run_picker import empty_adapter
+    from ui.run_choice import OWN_KEY
+
+    config = {"model": str(tiny_model_dir), "dataset": "chat_style", "max_steps": 10, "name": "ana pirate run"}
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s} for s in (1, 2, 3)]
+    make_run("r-ana", config, state="running", step=3, max_steps=10, metrics=steps)
+    at = AppTest.from_function(_evaluate_picker, default_timeout=60)
+    at.session_state[OWN_KEY] = "r-ana"  # started (or picked) on Train in this session
+    at.run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption]
+    assert any("ana pirate run" in c and "still training (step 3 of 10)" in c for c in said), said
+    make_run("r-bob", {**config, "name": "bob quick test"}, adapter=empty_adapter(tmp_path))
+    for several in (False, True):  # Evaluate's picker, then Compare's
+        at.session_state["several"] = several
+        at.run()
+        assert not at.exception, at.exception
+        assert any("ana pirate run" in c.value and "offered here once it finishes" in c.value for c in at.caption)
+    runs_module_state("r-ana", "stopped")  # stopped, not training: nothing said
+    at.run()
+    assert not any("still training" in c.value for c in at.caption)
+
+
+def runs_module_state(run_id: str, state: str) -> None:
+    from ftlib import runs
+
+    runs.find(run_id).update_status(state=state)

@@ -107,8 +107,31 @@ def _gone_notes(key: str, by_name: dict[str, RunChoice]) -> None:
 
 def gone_notes(key: str) -> None:
     """`_gone_notes` where no picker is drawn: a page that stops at "No finished run yet" still says once that the run
-    this session had chosen in the box `key` (or started or picked elsewhere) was deleted, and by whom."""
+    this session had chosen in the box `key` (or started or picked elsewhere) was deleted, and by whom; and that the
+    run this session started or picked on Train is still training (`_unfinished_note`)."""
     _gone_notes(key, {})
+    _unfinished_note({})
+
+
+def _unfinished_note(by_name: dict[str, RunChoice]) -> None:
+    """Under a picker: the run this session last started or picked (`OWN_KEY`) while it is queued or training, so not
+    offered yet, by its label and step. A person who resumed their run and opened Evaluate saw a teammate's finished
+    run alone, and no word of theirs (helper 208's walk)."""
+    own = _own()
+    if not own or own in by_name:
+        return
+    try:
+        info = runs.find(own).summary()
+    except (runs.RunError, OSError):  # gone (said by `_gone_notes`) or unreadable: nothing to add
+        return
+    if info.state not in ("queued", "running", "stopping"):
+        return
+    doing = (
+        "still queued" if info.state == "queued" else f"still training (step {info.step} of {info.max_steps or '?'})"
+    )
+    st.caption(
+        f"The run you started or picked on Train, {info.label}, is {doing}: it is offered here once it finishes."
+    )
 
 
 def _picked(key: str) -> None:
@@ -158,6 +181,7 @@ def pick_run(label: str, adapters, key: str, help: str | None = None, choices: l
         args=(key,),
     )
     _ages(by_name, [name] if name else [])
+    _unfinished_note(by_name)
     if name:
         _remember(name)
     return name
@@ -181,6 +205,7 @@ def pick_runs(
         # a contradiction (a newcomer's walk with a merged model in the sidebar).
         placeholder = "No finished run of this model yet"
         st.multiselect(label, [], key=f"{key}_none", help=help, disabled=True, placeholder=placeholder)
+        _unfinished_note(by_name)
         return []
     own, seen = _own(), st.session_state.setdefault(OWN_SEEN_KEY, {})
     if own in by_name and seen.get(key) != own:
@@ -201,6 +226,7 @@ def pick_runs(
     )
     keep(key)
     _ages(by_name, names)
+    _unfinished_note(by_name)
     last = _last_pick()
     if names and (last is None or last[0] not in names):
         _remember(names[-1])  # the run added last
