@@ -23,18 +23,34 @@ FIRST_STEP = "running the first step (the slowest: the time left shows after it)
 TRAINING = "training"
 
 
-def evaluating_words(eval_rows: int) -> str:
-    """The phase while the untrained model is evaluated before the first step.
+LOSS_CHART = "the loss chart"
+
+
+def held_out_chart(method: str) -> str:
+    """The Train page's chart that shows a run's held-out score, as the phase words name it: GRPO shows no loss chart,
+    its held-out scores are the Rewards chart's "held-out" points (ui.charts); every other method's, the loss chart.
+
+    >>> held_out_chart("grpo"), held_out_chart("dpo")
+    ('the Rewards chart', 'the loss chart')
+    """
+    return "the Rewards chart" if method == "grpo" else LOSS_CHART
+
+
+def evaluating_words(eval_rows: int, chart: str = LOSS_CHART) -> str:
+    """The phase while the untrained model is evaluated before the first step; `chart`: where the score shows
+    (`held_out_chart`).
 
     >>> evaluating_words(5)
     "scoring the untrained model on 5 held-out rows (the loss chart's step 0)"
+    >>> evaluating_words(2, held_out_chart("grpo"))
+    "scoring the untrained model on 2 held-out rows (the Rewards chart's step 0)"
     """
-    return f"scoring the untrained model on {plural(eval_rows, 'held-out row')} (the loss chart's step 0)"
+    return f"scoring the untrained model on {plural(eval_rows, 'held-out row')} ({chart}'s step 0)"
 
 
-def finishing_words(eval_rows: int) -> str:
+def finishing_words(eval_rows: int, chart: str = LOSS_CHART) -> str:
     """The phase once the last step is done, until the result is saved (`eval_rows` 0: no held-out rows, or none
-    evaluated).
+    evaluated; `chart` as in `evaluating_words`).
 
     >>> finishing_words(6)
     "last step done: scoring the trained model on 6 held-out rows (the loss chart's last point), then saving"
@@ -44,7 +60,7 @@ def finishing_words(eval_rows: int) -> str:
     if not eval_rows:
         return "last step done: saving the trained model"
     return (
-        f"last step done: scoring the trained model on {plural(eval_rows, 'held-out row')} (the loss chart's last "
+        f"last step done: scoring the trained model on {plural(eval_rows, 'held-out row')} ({chart}'s last "
         "point), then saving"
     )
 
@@ -53,16 +69,18 @@ def phase_callback(update):
     """A transformers TrainerCallback that calls `update(phase=...)` as training begins (the step-0 evaluation when
     the trainer runs one, `eval_on_start`, else the first step), when that evaluation ends, and once after the
     first step ("training"), and after the last step (`finishing_words`: the trainer evaluates the held-out rows at
-    the end whatever `eval_every` says). Set its `eval_rows` (the held-out rows) before training."""
+    the end whatever `eval_every` says). Set its `eval_rows` (the held-out rows) and, for a method whose held-out score
+    is not on the loss chart, its `chart` (`held_out_chart`) before training."""
     from transformers import TrainerCallback
 
     class PhaseCallback(TrainerCallback):
         eval_rows = 0
+        chart = LOSS_CHART
         stepped = False
 
         def on_train_begin(self, args, state, control, **kwargs):
             first_eval = args.eval_on_start and self.eval_rows and not state.global_step
-            update(phase=evaluating_words(self.eval_rows) if first_eval else FIRST_STEP)
+            update(phase=evaluating_words(self.eval_rows, self.chart) if first_eval else FIRST_STEP)
 
         def on_evaluate(self, args, state, control, **kwargs):
             if not self.stepped:
@@ -71,7 +89,7 @@ def phase_callback(update):
         def on_step_end(self, args, state, control, **kwargs):
             last = bool(state.max_steps) and state.global_step >= state.max_steps
             if last:  # transformers' DefaultFlowCallback evaluates at the last step under either eval strategy
-                update(phase=finishing_words(self.eval_rows if args.eval_strategy != "no" else 0))
+                update(phase=finishing_words(self.eval_rows if args.eval_strategy != "no" else 0, self.chart))
             elif not self.stepped:
                 update(phase=TRAINING)
             self.stepped = True
@@ -79,4 +97,12 @@ def phase_callback(update):
     return PhaseCallback()
 
 
-__all__ = ["FIRST_STEP", "TRAINING", "evaluating_words", "finishing_words", "phase_callback"]
+__all__ = [
+    "FIRST_STEP",
+    "LOSS_CHART",
+    "TRAINING",
+    "evaluating_words",
+    "finishing_words",
+    "held_out_chart",
+    "phase_callback",
+]

@@ -189,7 +189,7 @@ def execute(run_dir: str | Path) -> str:
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
-    from ftlib.run_phases import phase_callback
+    from ftlib.run_phases import held_out_chart, phase_callback
     from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
     run = RunDir(Path(run_dir))
@@ -243,6 +243,7 @@ def execute(run_dir: str | Path) -> str:
         )
         attach_throughput(prepared, callback)
         phases.eval_rows = prepared.eval_rows
+        phases.chart = held_out_chart(config.method)  # GRPO's held-out score is on its Rewards chart
         callback.count_trained_tokens(prepared.trainer)  # TRL logs only the tokens read, prompt and answer alike
         if main:
             # As `training.encode_for_training` leaves rows out: a GRPO prompt trains no token of its own, and is left

@@ -117,3 +117,26 @@ def test_a_runs_status_says_what_it_does_before_its_first_step(tiny_model_dir, t
     evaluating = next(p for p in said if p.startswith("scoring the untrained model on"))
     assert said[start:][:4] == ["loading model and data", "training", evaluating, run_phases.FIRST_STEP]
     assert said[start + 4] == run_phases.TRAINING
+
+
+def test_a_grpo_runs_phase_names_the_rewards_chart_not_a_loss_chart():
+    """GRPO's Train page shows no loss chart: its held-out scores are the Rewards chart's points, so its phase words
+    named a chart that was not there."""
+    from transformers import TrainerControl, TrainerState
+
+    said = []
+    callback = run_phases.phase_callback(lambda **fields: said.append(fields["phase"]))
+    callback.eval_rows, callback.chart = 4, run_phases.held_out_chart("grpo")
+
+    class Args:
+        eval_on_start, eval_strategy = True, "steps"
+
+    state, control = TrainerState(), TrainerControl()
+    callback.on_train_begin(Args, state, control)
+    state.max_steps = state.global_step = 3
+    callback.on_step_end(Args, state, control)
+    assert said == [
+        "scoring the untrained model on 4 held-out rows (the Rewards chart's step 0)",
+        "last step done: scoring the trained model on 4 held-out rows (the Rewards chart's last point), then saving",
+    ]
+    assert "loss chart" in run_phases.evaluating_words(4, run_phases.held_out_chart("dpo"))
