@@ -304,7 +304,8 @@ def training_claims(gpu: str) -> list[tuple[str, int | None]]:
     for folder in run_folders():
         status = folder.read_status()  # {} when damaged: one bad run folder must not stop every GPU run's start
         try:
-            config = RunConfig.from_dict(folder.read_config())
+            # its name aside: one saved before the name rule (`config_checks.run_name`) still trains and claims memory
+            config = RunConfig.from_dict({**folder.read_config(), "name": ""})
         except (OSError, ValueError, UserError):  # unreadable, half written, or a config this version refuses
             continue
         run_device = device_key(status.get("device") or config.device)
