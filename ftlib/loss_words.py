@@ -122,6 +122,18 @@ summed over each answer's tokens); TRL's rewards/margins, which training logged,
     )
 
 
+# "nats" in plain words where a change or margin is shown in them (walks found the unit unexplained on Evaluate and in
+# `evaluate`): a change of x nats multiplies a probability by e^x (e^0.69 = 2).
+NATS_CHANGE_SAID = (
+    "Changes are in nats, the natural-log units of probability: +0.69 nats is twice as likely, -0.69 half as "
+    "likely, 0 unchanged."
+)
+NATS_MARGIN_SAID = (
+    "Nats are the natural-log units of probability: a margin of +0.69 nats means tuning made the chosen answer twice "
+    "as likely, next to the rejected one, as it was before."
+)
+
+
 # What a preference run's Train held-out loss is (TRL's loss of the method), where it is not a per-token loss.
 OWN_LOSS = {
     "dpo": "DPO's objective on the held-out pairs (lower as each pair's chosen answer gains on its rejected one, "

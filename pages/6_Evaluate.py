@@ -32,8 +32,8 @@ from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.demo_data import general_rows
 from ftlib.errors import UserError, plural
 from ftlib.eval_runs import rows_version
+from ftlib.loss_words import NATS_MARGIN_SAID, pieces_note, train_heldout_note
 from ftlib.loss_words import evaluate_measured_over as measured_over
-from ftlib.loss_words import pieces_note, train_heldout_note
 from ftlib.models import context_length
 from ftlib.references import item_count, nothing_scored, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
@@ -558,11 +558,6 @@ if said := rewritten_note(result.rewritten, result.answer_at):  # a template rew
 for said in (loops_said(result.rows), blanks_said(result.rows), cut_said(result.rows, result.max_new_tokens)):
     if said:
         st.warning(said, icon=alerts.WARNING)
-# The margin's unit in plain words (a walk found "nats" unexplained): x nats multiply a probability by e^x, e^0.69 = 2.
-MARGIN_NATS = (
-    "Nats are the natural-log units of probability: a margin of +0.69 nats means tuning made the chosen answer twice "
-    "as likely, next to the rejected one, as it was before."
-)
 if agg["pairs"]:
     st.markdown(f"**Preference pairs** ({agg['pairs']}): which of the two answers each model finds more likely")
     margin = f"mean log-ratio margin {agg['mean_reward_margin']:+.2f} nats"
@@ -580,7 +575,7 @@ if agg["pairs"]:
         "Moved toward the chosen answer",
         f"{agg['reward_accuracy']:.0%}",
         help="Share of pairs where tuning made the chosen answer more likely relative to the rejected one: DPO's "
-        f"reward accuracy, as the Train page's held-out chart shows it ({margin}). {MARGIN_NATS}",
+        f"reward accuracy, as the Train page's held-out chart shows it ({margin}). {NATS_MARGIN_SAID}",
     )
     how_sure(result.accuracy_stats().sentence(E.PAIRS_MOVED), ACCURACY_HELP)
     # Helper 78's walk: Train said "Held-out reward accuracy 100%" and this page "Tuned prefers the chosen answer 0%".

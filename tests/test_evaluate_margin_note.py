@@ -35,6 +35,8 @@ def test_a_dpo_evaluate_gives_trls_margin_beside_its_own_and_says_how_they_relat
     trl = printed["TRL's reward margin (beta x the mean reward margin)"]
     assert f"note: TRL's reward margin is beta x the mean reward margin (0.25 x {margin} = {trl}): " in out
     assert "TRL's rewards/margins, which training logged, is it times beta." in out and "page" not in out, out
+    # "nats" in words once, as the Evaluate page says it in the margin's help (a walk found the unit unexplained)
+    assert out.count("note: Nats are the natural-log units of probability: a margin of +0.69 nats") == 1, out
     # With --json, stdout stays one JSON object: the note goes to stderr.
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2", "--json"]) == 0
     out, err = capsys.readouterr()
@@ -51,4 +53,5 @@ def test_a_run_without_beta_prints_no_margin_note(capsys, varied_dir, adapter_te
     )
     run = make_run("run-lora-plain", {"model": str(varied_dir), "dataset": "plain-chats"}, adapter=adapter_template)
     assert main(["evaluate", str(run.path), "--max-new-tokens", "2"]) == 0
-    assert "TRL's reward margin" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "TRL's reward margin" not in out and "nats" not in out  # no pair, no margin: no word on its unit

@@ -117,6 +117,7 @@ def cli_labels(capsys, run_id: str, good: int, bad: int) -> dict:
     assert len(said) == 2, out
     assert said[0].startswith(f"labels: {good} answers labelled good: ") and "more likely under the tuned" in said[0]
     assert said[1].startswith(f"labels: {bad} answers labelled bad: ") and "TRL's held-out reward: beta x" in said[1]
+    assert out.count("note: Changes are in nats, the natural-log units of probability: +0.69 nats is twice") == 1
     assert main(["evaluate", run_id, "--max-new-tokens", "8", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 

@@ -9,15 +9,10 @@ import streamlit as st
 
 from ftlib.errors import plural
 from ftlib.kto_eval import LabelShift
+from ftlib.loss_words import NATS_CHANGE_SAID  # once where this part shows changes in nats
 from ui.tables import html_table
 
 HEADING = "**Answers labelled good and bad** ({n}): did tuning move each the way its label asks?"
-# "nats" in plain words, once where this part shows changes in them (a walk found the unit unexplained; Evaluate's
-# pairs say it of their margin). A change of x nats multiplies the answer's probability by e^x (e^0.69 = 2).
-NATS_SAID = (
-    "Changes are in nats, the natural-log units of probability: +0.69 nats is twice as likely, -0.69 half as "
-    "likely, 0 unchanged."
-)
 
 
 def _change(value: float, digits: int = 2) -> str:
@@ -67,5 +62,5 @@ def labels_section(shift: LabelShift, base: str = "Base", base_said: str = "the 
         "sums it (the per-token mean changes are beside them for answers of different lengths; more or less likely "
         "is the same either way). The loss above scores the good answers only; KTO also trains the bad ones down, "
         "and preference tuning often makes both less likely than before: the gap between the two mean changes is then "
-        "what it learned. " + NATS_SAID + trl + skipped
+        "what it learned. " + NATS_CHANGE_SAID + trl + skipped
     )

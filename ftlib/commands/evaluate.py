@@ -236,7 +236,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
     from ftlib.sharing import print_waits
 
     # An adapter of other shapes: refused before the base loads.
-    models = load_models(model, [tuned], args.device, tokenizer)
+    models = load_models(model, [tuned], args.device, tokenizer, args.checked.found)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
@@ -305,7 +305,7 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
                 f"computed here: {exc} Compare the models' answers with `{sample}`, or evaluate against reference "
                 "answers with --data FILE."
             ) from exc
-        models = load_models(model, [tuned], args.device)
+        models = load_models(model, [tuned], args.device, found=args.checked.found)
         warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
         # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
         max_new = args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS
@@ -460,6 +460,13 @@ def _report(
             print(f"how sure: {line}")
         for line in labels.lines(beta=beta) if labels is not None else []:  # as the Evaluate page says them
             print(f"labels: {line}")
+        from ftlib.loss_words import NATS_CHANGE_SAID, NATS_MARGIN_SAID
+
+        # "nats" in words once, as the Evaluate page says it beside the same numbers (a walk found it unexplained)
+        if labels is not None and labels.lines():
+            print(f"note: {NATS_CHANGE_SAID}")
+        elif isinstance(agg.get("mean_reward_margin"), float) and "base_prefers_chosen" in agg:  # not a score head's
+            print(f"note: {NATS_MARGIN_SAID}")
     if "trl_reward_margin" in agg:  # the two margins side by side differ by beta (a walk: 67.77 beside 6.78)
         from ftlib.loss_words import reward_margin_note
 
