@@ -123,11 +123,25 @@ class WaitState:
         """One sentence for a page or a terminal."""
         device = device_label(self.device)
         kind, label = self.holder.get("kind", ""), self.holder.get("label", "")
+        run = _run_named(label) if kind == "training" and label else None
+        # A training holder's label is its run's id: named as the Train page's picker names it, with who started it.
+        named = f"the training run `{run[0]}`{f', started by {run[1]},' if run[1] else ''}" if run else ""
         if self.position <= 1 and kind == "training":
-            name = f" `{label}`" if label else ""
+            name = named.removeprefix("the training run") if run else f" `{label}`" if label else ""
             return f"Waiting for the training run{name} to pause: it lends the {device} after its current step."
-        using = f" ({label or kind} is using it)" if (label or kind) else ""
+        using = f" ({named or label or kind} is using it)" if (label or kind) else ""
         return f"Waiting for a free slot on the {device}: position {self.position} in line{using}."
+
+
+def _run_named(run_id: str) -> tuple[str, str] | None:
+    """A training holder's run (its `label` is the run's id) by its picker label and who started it
+    (`run_picker.run_named`); None where no run folder has that id or the runs folder cannot be read."""
+    from ftlib import run_picker
+
+    try:
+        return run_picker.run_named(run_id)
+    except OSError:  # a message never fails a wait
+        return None
 
 
 def _is_live(ticket: Path) -> bool:

@@ -223,6 +223,16 @@ def listed_summaries(root: str | Path | None = None, ended: Iterable[str] = ()) 
     ]
 
 
+def run_named(run_id: str, root: str | Path | None = None) -> tuple[str, str] | None:
+    """A run as the Train page's picker names it and who started it, where known: ("bob quick test · lora ·
+    chat_style · Dec 07 16:13", "ana@example.com") (`numbered_labels` over every run under `root`, the workspace's
+    runs/ by default; "" for nobody known); None for an id with no run folder (a run deleted meanwhile). The waiting
+    messages of pages and commands name the run holding a device so (`lease.WaitState.message`): by its id alone, a
+    teammate's run was not one they knew from the Train page."""
+    every = listed_summaries(root)
+    info = next((s for s in every if s.id == run_id), None)
+    return None if info is None else (numbered_labels(every)[run_id], info.started_by)
+
 # Run folder -> (summary_stamp, RunSummary) of the finished runs asked about in this process: every session's pickers
 # read each one at every click (a fifth of a Compare click with 41 runs, BENCHMARKS.md "Page responsiveness"), and a
 # summary parses the run's metrics and checks its weights. A plain dict, not a Streamlit cache: looking 41 runs up in
@@ -352,6 +362,7 @@ __all__ = [
     "option_numbers",
     "preselect",
     "run_choices",
+    "run_named",
     "run_option",
     "state_icon",
     "summary_stamp",
