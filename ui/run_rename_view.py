@@ -16,6 +16,7 @@ import streamlit as st
 
 from ftlib.errors import UserError
 from ftlib.run_people import UNNAMED_BROWSER
+from ftlib.run_picker import with_base
 from ftlib.run_rename import MAX_NAME, rename
 from ftlib.rundir import RunSummary
 from ui import alerts
@@ -82,6 +83,8 @@ def rename_control(column, info: RunSummary) -> None:
         st.text_input(
             "New name",
             value=info.name.strip(),
+            # A run with no name: what the picker calls it now, not an empty box (helper 208's walk)
+            placeholder=with_base(info, info.template),
             max_chars=MAX_NAME,
             key=f"rename_to_{info.id}",
             help="One line. The run keeps its id, so links and commands that name it by id still find it.",
