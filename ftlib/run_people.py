@@ -207,6 +207,22 @@ def people(folder: str | Path) -> People:
     return People(started_by=first.text() if first else "", last_action=" · ".join(x for x in said if x))
 
 
+def started_by_another(folder: str | Path, me: Who | None) -> str:
+    """Who started the run, as lists name them ("ana@example.com"), where it was a person signed in with OIDC other
+    than `me` (the session asking; None: not signed in); "" for a run `me` started, one started from the command line
+    or by nobody known. The Train page asks before such a run is stopped (a teammate's run was one click away).
+
+    >>> started_by_another("/no/such/run", None)
+    ''
+    """
+    starts = [e for e in _events(Path(folder) / WHO_FILE) if e["action"] == "start"]
+    first = Who.from_dict(starts[0].get("by")) if starts else None
+    if first is None or first.via != BROWSER:
+        return ""
+    mine = me is not None and me.via == BROWSER and (me.email or me.name) == (first.email or first.name)
+    return "" if mine else first.text()
+
+
 def _done(event: dict) -> str:
     """One who.json event in words ("stopped by bob (command line)"); "" for nobody known: an engine caller that
     named no one, a record from before."""
@@ -233,6 +249,7 @@ __all__ = [
     "people",
     "record",
     "signed_in",
+    "started_by_another",
     "unrecorded",
     "warnings_to",
 ]

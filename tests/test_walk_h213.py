@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import lease, run_people
@@ -54,3 +56,59 @@ def test_rename_of_a_run_with_no_name_shows_the_pickers_label_in_its_empty_box(t
     box = at.text_input(key="rename_to_r-plain")
     assert box.value == ""
     assert box.placeholder.startswith("lora · chat_style · "), box.placeholder
+
+
+BOB = {"is_logged_in": True, "name": "Bob Stone", "email": "bob@example.com"}
+ANA = {"is_logged_in": True, "name": "Ana Lima", "email": "ana@example.com"}
+
+
+def _live_run(model_dir, started_by: run_people.Who | None):
+    from ftlib import workspace
+    from tests.test_pages_train import SFT_ROWS
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(model_dir), "dataset": "numbers", "max_steps": 10, "name": "ana pirate run"}
+    # No pid and just started: the queue takes it for a run being launched, so it counts as running.
+    run = make_run("r-live", config, state="running", started=time.time(), max_steps=10)
+    run_people.record(run.path, "start", started_by)
+    return run
+
+
+def _state(run) -> str:
+    return run.read_status()["state"]
+
+
+@pytest.fixture
+def authlib(monkeypatch):
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: True)  # as tests/test_run_people.py signs in
+
+
+def test_stopping_another_signed_in_persons_run_asks_first(tiny_model_dir, authlib):
+    run = _live_run(tiny_model_dir, run_people.Who(name="Ana Lima", email="ana@example.com"))
+    bob = _train_page(tiny_model_dir, "r-live", user=BOB)
+    bob.button(key="stop_r-live").click().run()
+    assert not bob.exception, bob.exception
+    assert _state(run) == "running"  # one click stopped a teammate's run (Delete takes two)
+    asked = [w.value for w in bob.warning if w.value.startswith("Stop ana@example.com's run `ana pirate run · lora")]
+    assert asked, [w.value for w in bob.warning]
+    bob.button(key="stop_cancel_r-live").click().run()
+    assert _state(run) == "running" and not any(w.value.startswith("Stop ana") for w in bob.warning)
+    bob.button(key="stop_r-live").click().run()
+    bob.button(key="stop_yes_r-live").click().run()
+    assert not bob.exception, bob.exception
+    assert _state(run) == "stopping"
+    assert run_people.people(run.path).last_action == "stopped by bob@example.com"
+
+
+def test_ones_own_run_and_a_run_of_nobody_known_stop_at_one_click(tiny_model_dir, authlib):
+    run = _live_run(tiny_model_dir, run_people.Who(name="Ana Lima", email="ana@example.com"))
+    ana = _train_page(tiny_model_dir, "r-live", user=ANA)
+    ana.button(key="stop_r-live").click().run()
+    assert _state(run) == "stopping"
+    assert run_people.started_by_another(run.path, None) == "ana@example.com"
+    assert run_people.started_by_another(run.path, run_people.Who(name="Ana Lima", email="ana@example.com")) == ""
+    cli = make_run("r-cli", {"dataset": "d"}, state="running")
+    run_people.record(cli.path, "start", run_people.Who(name="bob", via="cli"))
+    assert run_people.started_by_another(cli.path, None) == ""  # the command line: no sign-in to tell people apart

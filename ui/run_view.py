@@ -19,7 +19,7 @@ from ftlib.held_out_sets import different_rows_note
 from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
-from ftlib.run_people import UNNAMED_BROWSER
+from ftlib.run_people import UNNAMED_BROWSER, started_by_another
 from ftlib.run_picker import STATE_ICON, numbered_labels, run_option, state_icon, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
@@ -41,6 +41,7 @@ DELETED = "train_deleted"  # session key: the run the last Delete click removed,
 SELECTED = "train_selected"  # session key: the run the picker shows
 RUNS_SEEN = "train_runs_seen"  # session key: `runs.runs_changed_key()` when the page last listed the runs
 CONFIRMING = "train_confirm_delete"  # session key: the run whose "Delete…" was clicked, asking for confirmation
+STOP_ASKING = "train_confirm_stop"  # session key: another person's run whose Stop was clicked, asking first
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -346,6 +347,34 @@ def _stop(run_id: str) -> None:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {os_failure(exc)}"
 
 
+def _ask_stop(run_id: str) -> None:
+    """Stop's callback on a run another signed-in person started: the question shows under this run first."""
+    st.session_state[STOP_ASKING] = run_id
+
+
+def _stop_asked(run_id: str) -> None:
+    st.session_state.pop(STOP_ASKING, None)
+    _stop(run_id)
+
+
+def _cancel_stop() -> None:
+    st.session_state.pop(STOP_ASKING, None)
+
+
+def stop_confirmation(info: RunSummary, owner: str) -> None:
+    """The row that asks before another person's run is stopped (`owner`: who started it), naming it as the picker
+    does; one's own run stops at one click."""
+    with st.container(border=True):
+        st.warning(
+            f"Stop {owner}'s run `{with_base(info, info.template)}`? It saves a checkpoint after its current step "
+            "and ends; it can be resumed from there, and its page says you stopped it.",
+            icon=alerts.WARNING,
+        )
+        yes, no, _ = st.columns([3, 1, 2])
+        yes.button("Stop it", key=f"stop_yes_{info.id}", type="primary", on_click=_stop_asked, args=(info.id,))
+        no.button("Cancel", key=f"stop_cancel_{info.id}", on_click=_cancel_stop)
+
+
 def _still_there(run_id: str) -> bool:
     try:
         runs.find(run_id)
@@ -422,14 +451,21 @@ def controls(info: RunSummary) -> None:
     b1, b2, b3 = st.columns([2, 2, 3])  # [1, 1, 4] cut "Delete…" to "Dele…" at 800 px
     if STOP_ERROR in st.session_state:
         st.error(st.session_state.pop(STOP_ERROR), icon=alerts.ERROR)
+    # Another signed-in person's run asks first, as Delete… does; one's own run (or nobody known) stops at one click.
+    owner = started_by_another(workspace.runs_dir() / info.id, who()) if info.state in ("queued", "running") else ""
+    if st.session_state.get(STOP_ASKING, info.id) != info.id or not owner:
+        st.session_state.pop(STOP_ASKING, None)  # another run shown, or this one no longer stoppable
     if info.state in ("queued", "running"):
         b1.button(
             "Stop",
             key=f"stop_{info.id}",
-            help="Saves a checkpoint after the current step; resume later.",
-            on_click=_stop,
+            help="Saves a checkpoint after the current step; resume later."
+            + (f" Asks first: {owner} started this run." if owner else ""),
+            on_click=_ask_stop if owner else _stop,
             args=(info.id,),
         )
+        if st.session_state.get(STOP_ASKING) == info.id:
+            stop_confirmation(info, owner)
     elif info.state == "stopping":
         b1.button(
             "Stopping…",
