@@ -1,4 +1,4 @@
-"""Renaming a run: the name its pickers, the runs table and `runs list` show, and that commands take for it
+"""Renaming a run: the name its pickers, the runs table and `runs show` show, and that commands take for it
 (config.json's `name`, as `train --name` and the Train form's "Run name" give it), never its id: the folder, and every
 file, link and command that names the run by it, stay as they are.
 
