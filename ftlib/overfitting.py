@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from ftlib.config import RunConfig, default_learning_rate
 from ftlib.errors import plural
-from ftlib.methods import METHOD_NAMES, PACKING_METHODS
+from ftlib.methods import METHOD_NAMES, METHOD_ROWS, PACKING_METHODS
 from ftlib.warmup import warmup_steps as counted_warmup
 
 # The held-out loss must end this much above its best (relative) before the chart calls it a rise: a wobble of
@@ -400,6 +400,7 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
     stepped = train_rows if stepped is None else stepped
     if train_rows <= 0:
         return []
+    unit = "pairs" if METHOD_ROWS.get(config.method) == ("preference",) else "rows"  # DPO's split says "6 pairs"
     out = learning_rate_warnings(config)
     if config.method == "grpo":
         # TRL's sampler leaves out a batch of prompts that is not full (`grpo_batch_error` refuses a split with none).
@@ -419,11 +420,11 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
         fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else "Add training rows."
         if steps == 1 < alone:
             fix = f"A batch size of {smaller} and gradient accumulation 1 give {alone} steps per pass."
-        rows, everything = f"{train_rows} training rows", f"all {train_rows}"
+        rows, everything = f"{train_rows} training {unit}", f"all {train_rows}"
         if stepped != train_rows:
             rows, everything = f"{plural(stepped, 'row')} packing makes of the {train_rows} training rows", "them all"
         out.append(
-            f"Batch size {config.batch_size} is more than the {rows}: a step cannot hold more rows than there are, "
+            f"Batch size {config.batch_size} is more than the {rows}: a step cannot hold more {unit} than there are, "
             f"so every step is one pass over {everything}. {fix}"
         )
     if said := zero_rate_warning(config, stepped):
@@ -431,9 +432,9 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
     times = passes(config, stepped)
     if times > MANY_PASSES and config.method != "grpo":
         fewer = f"about {round(3 * config.max_steps / times) or 1} max steps (3 passes)" if config.max_steps else ""
-        fix = f"Use {fewer or '1 to 3 epochs'} or more rows"
+        fix = f"Use {fewer or '1 to 3 epochs'} or more {unit}"
         out.append(
-            f"{times:.1f}".removesuffix(".0") + f" passes over {train_rows} training rows: the model will memorise "
+            f"{times:.1f}".removesuffix(".0") + f" passes over {train_rows} training {unit}: the model will memorise "
             f"them (repeat them word for word) rather than learn what carries over to new prompts. {fix}, and "
             "watch the held-out loss on the chart."
         )
