@@ -14,7 +14,11 @@ import threading
 import time
 
 EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
-EXIT_CODES_SAID = "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable)."
+EXIT_CODES_SAID = (
+    "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable), 130 (143 for a "
+    "SIGTERM) left before the run ended: Ctrl-C as it was queued (the run goes on; `runs stop ID` stops it) or a "
+    "second Ctrl-C (it stops, not followed)."
+)
 
 
 def exit_code(state: str) -> int:
