@@ -112,3 +112,27 @@ def test_ones_own_run_and_a_run_of_nobody_known_stop_at_one_click(tiny_model_dir
     cli = make_run("r-cli", {"dataset": "d"}, state="running")
     run_people.record(cli.path, "start", run_people.Who(name="bob", via="cli"))
     assert run_people.started_by_another(cli.path, None) == ""  # the command line: no sign-in to tell people apart
+
+
+def test_runs_list_has_a_name_column_so_a_run_named_on_the_page_is_found(capsys):
+    from ftlib.cli import main
+
+    make_run("20261207-161347-lora-chat_style", {"dataset": "chats", "name": "bob quick test"})
+    make_run("20261207-161500-lora-chat_style", {"dataset": "chats", "name": "a very long name " * 5})
+    make_run("20261207-161600-lora-chat_style", {"dataset": "chats"})
+    assert main(["runs", "list"]) == 0
+    head, *lines = capsys.readouterr().out.splitlines()
+    at, state = head.index("name"), head.index("state")
+    named = {line[:48].strip(): line[at:state] for line in lines}
+    assert named["20261207-161347-lora-chat_style"].rstrip() == "bob quick test"
+    assert named["20261207-161500-lora-chat_style"].rstrip() == "a very long name a very…"  # cut to fit
+    assert named["20261207-161600-lora-chat_style"].rstrip() == "-"
+    assert all(line[state - 2 : state] == "  " for line in lines)  # each name ends before the state column
+
+
+def test_runs_list_has_no_name_column_where_no_run_has_a_name(capsys):
+    from ftlib.cli import main
+
+    make_run("r-plain", {"dataset": "chats"})
+    assert main(["runs", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split()[:2] == ["id", "state"]

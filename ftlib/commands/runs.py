@@ -28,8 +28,8 @@ def register(sub) -> None:
         "list",
         help="every run with its status: those training, then those queued in line order, then newest first",
         description="Every run with its status (those training, then those queued in line order, then newest "
-        "first); a 'started by' column names who started each run, once some run recorded someone ('-' where not "
-        "known).",
+        "first); a 'name' column gives each run's name (cut to fit) once some run has one, and a 'started by' "
+        "column names who started each run, once some run recorded someone ('-' where not known).",
     )
     lst.add_argument(
         "--json",
@@ -93,8 +93,8 @@ def register(sub) -> None:
 
 def _list(args) -> int:
     from ftlib import runs
+    from ftlib.commands.runs_list import table_lines
     from ftlib.held_out_sets import different_rows_note
-    from ftlib.run_summary import LAST_STEP_HEADING
 
     notes: list[str] = []
     rows = runs.list_runs(notes=notes)  # a read-only workspace: listed as its files say, with a note
@@ -106,19 +106,8 @@ def _list(args) -> int:
     if not rows:
         print(f"no runs yet in {workspace_words()}: start one with `python -m ftlib train CONFIG.yaml`")
         return 0
-    # What each run is judged by, in words: "loss 1.2345", GRPO "reward 0.930", a reward model "accuracy 97%".
-    # The training value is the last step's own, as the Train page's runs table heads it (not its headline's mean).
-    # Who started each run, where known (ftlib.run_people): a column only once some run recorded someone.
-    known = [len(r.started_by) for r in rows if r.started_by]
-    width = min(40, max(len("started by"), *known) + 2) if known else 0  # the heading fits over a short name
-    by = f"{'started by':<{width}}" if width else ""
-    print(f"{'id':<48}{'state':<21}{'method':<14}{'step':>11}  {LAST_STEP_HEADING:<22}{'held-out':<16}{by}dataset")
-    for r in rows:
-        step = f"{r.step}/{r.max_steps or '?'}"
-        by = f"{(r.started_by or '-')[: width - 2]:<{width}}" if width else ""
-        print(
-            f"{r.id:<48}{r.state_text:<21}{r.method:<14}{step:>11}  {r.train_text:<22}{r.eval_text:<16}{by}{r.dataset}"
-        )
+    for line in table_lines(rows):  # commands/runs_list.py: a name column once some run has one
+        print(line)
     for r in rows:  # a damaged run: which file, and what to do (delete it, or resume it)
         for said in r.unreadable:
             print(f"note: {r.id}: {said}", file=sys.stderr)
