@@ -139,12 +139,30 @@ def check_model_argument(args: argparse.Namespace) -> None:
     """A model folder given as a command's model (`--model DIR`, `models info DIR`) is checked before the command
     starts (`ftlib.models.check_model`: a readable config.json, weights files), as the sidebar checks a typed one:
     one `error:` line saying what is missing, rather than a failure midway. `default` and hub ids are resolved by the
-    command itself (converting or finding them takes a while, and a typo in another argument should not wait)."""
+    command itself (converting or finding them takes a while, and a typo in another argument should not wait), or by
+    `check_model_found` where that is quick."""
     model = getattr(args, "model", None)
     if isinstance(model, str) and model.strip() not in ("", "default") and user_path(model.strip()).exists():
         from ftlib.models import check_model
 
         check_model(model.strip())
+
+
+def check_model_found(args: argparse.Namespace) -> None:
+    """A command's model named by anything but `default` or a folder here, looked up in the local cache as the command
+    would look it up (`resolve_model`), where hub downloads are off (then nothing is downloaded, and it is quick): a
+    hub id not there, or a folder that does not exist, refused in its words before the model's libraries are imported
+    (`data inspect --model nosuch/model` said it after 2-3 s of torch). Called after the command's own `check`, whose
+    words for a --model come first (sample: "not the base the run was trained on")."""
+    from ftlib import hub_allowed
+
+    model = getattr(args, "model", None)
+    if not isinstance(model, str) or model.strip() in ("", "default") or hub_allowed():
+        return
+    if not user_path(model.strip()).exists():  # a folder here is check_model_argument's
+        from ftlib.models import resolve_model
+
+        resolve_model(model.strip())
 
 
 def check_template_file_argument(args: argparse.Namespace) -> None:
@@ -230,6 +248,7 @@ def _main(argv: list[str] | None, fresh_process: bool = False) -> int:
         check_template_file_argument(args)
         if check := getattr(args, "check", None):  # the command's refusals that need no model: before torch
             check(args)
+        check_model_found(args)  # a --model not in the cache, where nothing is downloaded: before torch too
         if fresh_process and libraries_of(args):  # after quiet_known_noise and process_env, which must come first
             from ftlib.worker import _import_libraries_unscanned
 

@@ -211,11 +211,14 @@ def gpu_count() -> int:
 def refusals(config, gpus: int | None = None, cores: int | None = None) -> list[str]:
     """What this machine cannot run of `config`'s processes, each with the setting and the fix ([] when it can).
 
-    `gpus`: GPUs here (default: `gpu_count()`); `cores`: the CPU cores this process may use (default: `cpu_cores()`).
-    Settings that are wrong anywhere are refused by RunConfig itself.
+    `gpus`: GPUs here (default: `gpu_count()`, asked only where a setting makes the answer depend on it: a `cuda`
+    device, or `auto` with several processes; `cpu`, and `auto` with one process, run on whatever is here, so torch is
+    not imported for them: `train` refused a DPO run on chat rows 2-3 s later for it); `cores`: the CPU cores this
+    process may use (default: `cpu_cores()`). Settings that are wrong anywhere are refused by RunConfig itself.
     """
-    gpus = gpu_count() if gpus is None else gpus
     device = str(config.device)
+    asks = device.startswith("cuda") or device == "auto" and config.nproc > 1  # else every count gives the same answer
+    gpus = gpus if gpus is not None else gpu_count() if asks else 0
     on_gpu = device.startswith("cuda") or (device == "auto" and gpus > 0)
     if not on_gpu:
         # RunConfig refuses device cpu; auto without a GPU is the CPU as well (a cold review: it ran).
@@ -294,8 +297,10 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     >>> cpu_process_warnings(RunConfig(nproc=2), gpus=0)[0].split(":")[0]
     'nproc is 2 and the run trains on the CPU (this machine has no GPU)'
     """
+    if config.nproc <= 1:  # one process: no GPU count asked (it imports torch)
+        return []
     gpus = gpu_count() if gpus is None else gpus
-    if config.nproc <= 1 or not trains_on_cpu(config, gpus):
+    if not trains_on_cpu(config, gpus):
         return []
     why = "this machine has no GPU" if gpus == 0 else "device is cpu"
     rows = config.batch_size * config.grad_accum

@@ -197,13 +197,18 @@ def adapter_misfits(model_spec: str, adapter: Path) -> list[str]:
 
 
 def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
-    """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: one of a run
-    that did not finish or whose status.json does not read (`check_run_status`), a reward model (it scores answers,
-    it does not write them) or an adapter whose weights do not fit this base. `tuned`: name -> (folder,
-    is_full_model), as `find_tuned` finds them; a damaged or missing weights file too. SamplingError naming the
-    fix."""
+    """Refuse, before loading anything, a tuned model that cannot run in a comparison on `model_spec`: what its files
+    tell (`check_tuned_files`), then an adapter whose weights do not fit this base (`adapter_misfits`). `tuned`: name
+    -> (folder, is_full_model), as `find_tuned` finds them. SamplingError naming the fix."""
+    check_tuned_files(tuned)
+    check_fits(model_spec, {name: path for name, (path, full) in tuned.items() if not full})
+
+
+def check_tuned_files(tuned: dict[str, tuple[Path, bool]]) -> None:
+    """Refuse what a tuned model's files tell, without torch: one of a run that did not finish or whose status.json
+    does not read (`check_run_status`), a damaged or missing weights file, a reward model (it scores answers, it does
+    not write them). `tuned` as `check_tuned`'s. SamplingError naming the fix."""
     from ftlib.integrity import damage_words, damaged_files, missing_weights
-    from ftlib.models import DEFAULT_HUB_ID
 
     for name, (path, full) in tuned.items():
         check_run_status(path, SamplingError)
@@ -220,7 +225,15 @@ def check_tuned(model_spec: str, tuned: dict[str, tuple[Path, bool]]) -> None:
                 f"'{name}' ({path}) is a reward model: it scores answers, it does not write them. Score answers with "
                 f"`python -m ftlib score RUN`, or measure it on held-out pairs with `python -m ftlib evaluate RUN`."
             )
-        if misfits := ([] if full else adapter_misfits(model_spec, path)):
+
+
+def check_fits(model_spec: str, adapters: dict[str, Path]) -> None:
+    """Refuse an adapter (name -> folder) whose weights do not fit the base `model_spec` (`adapter_misfits`: the base
+    built on the meta device, so torch is imported), with the base it names. SamplingError naming the fix."""
+    from ftlib.models import DEFAULT_HUB_ID
+
+    for name, path in adapters.items():
+        if misfits := adapter_misfits(model_spec, path):
             named = json_object(path / "adapter_config.json")[0].get("base_model_name_or_path")
             said = " (the studio's default model)" if named == DEFAULT_HUB_ID and model_spec != "default" else ""
             hint = f"; its adapter_config.json names the base {named}{said}" if named and named != model_spec else ""
@@ -314,21 +327,32 @@ class ModelSet:
         return list(groups.values())
 
 
-def plan_tuned(model_spec: str, tuned_paths: Sequence[str | Path]) -> tuple:
-    """(adapters and full fine-tunes {name: folder}, all names in order, each adapter's run config and base key
-    (`run_base.quantization_key`), the key all share or None) of `tuned_paths` (`find_tuned`). UserError, before any
-    base loads, for what cannot work: a reward model, an adapter of another base."""
-    from ftlib.models import check_generates, resolve_model
-    from ftlib.run_base import quantization_key, run_config_of
-
-    check_generates(resolve_model(model_spec), model_spec)  # a reward model's folder writes nothing
+def find_tuned_set(tuned_paths: Sequence[str | Path]) -> tuple[dict[str, Path], dict[str, Path], list[str]]:
+    """(adapters {name: folder}, full fine-tunes {name: folder}, all names in the order given) of `tuned_paths` (run
+    folders, adapter or model folders: `find_tuned`), refused as their files tell (`check_tuned_files`: a run that did
+    not finish, a damaged weights file, a reward model), without importing torch: `sample` and `evaluate` find them
+    before the model's libraries are imported and hand them to `load_model_set` (its `found`). SamplingError."""
     adapters, full_paths, given = {}, {}, []  # {name: folder} twice, and the names in the order given
     for p in tuned_paths:
         path, full = find_tuned(p)
         name = adapter_name_for(path, {*given, "base"})
         (full_paths if full else adapters)[name] = path
         given.append(name)
-    check_tuned(model_spec, {n: (path, n in full_paths) for n, path in {**adapters, **full_paths}.items()})
+    check_tuned_files({n: (path, n in full_paths) for n, path in {**adapters, **full_paths}.items()})
+    return adapters, full_paths, given
+
+
+def plan_tuned(model_spec: str, tuned_paths: Sequence[str | Path], found: tuple | None = None) -> tuple:
+    """(adapters and full fine-tunes {name: folder}, all names in order, each adapter's run config and base key
+    (`run_base.quantization_key`), the key all share or None) of `tuned_paths` (`find_tuned_set`, or `found`: what it
+    gave for them already, its checks not made again). UserError, before any base loads, for what cannot work: a
+    reward model, an adapter of another base."""
+    from ftlib.models import check_generates, resolve_model
+    from ftlib.run_base import quantization_key, run_config_of
+
+    check_generates(resolve_model(model_spec), model_spec)  # a reward model's folder writes nothing
+    adapters, full_paths, given = find_tuned_set(tuned_paths) if found is None else found
+    check_fits(model_spec, adapters)
     configs = {name: run_config_of(path) for name, path in adapters.items()}
     keys = {name: quantization_key(config) for name, config in configs.items()}
     shared = next(iter(keys.values())) if len(set(keys.values())) == 1 else None
@@ -341,15 +365,17 @@ def load_model_set(
     device: str | None = None,
     dtype: str | None = None,
     tokenizer=None,
+    found: tuple | None = None,
 ) -> ModelSet:
     """Load a fresh base model (and tokenizer, unless `tokenizer` is the model's, already loaded: sampling only
     reads it), attach the given adapters and load the given full fine-tunes (run dirs, adapter dirs or model dirs;
     see `find_tuned`). Each adapter is put on the base as its run trained it (4-bit for a QLoRA run: `ftlib.run_base`);
-    the base row is that base when every adapter shares it, else the base as `device`/`dtype` give it."""
+    the base row is that base when every adapter shares it, else the base as `device`/`dtype` give it. `found`:
+    `find_tuned_set(tuned_paths)`, where the caller found them before torch was imported (`plan_tuned`)."""
     from ftlib.models import ModelError, load_model, load_tokenizer
     from ftlib.run_base import load_run_base
 
-    adapters, full_paths, given, configs, keys, shared = plan_tuned(model_spec, tuned_paths)
+    adapters, full_paths, given, configs, keys, shared = plan_tuned(model_spec, tuned_paths, found)
     tokenizer = tokenizer or load_tokenizer(model_spec)
     on_base = {name: path for name, path in adapters.items() if keys[name] == shared}
     first = next(iter(on_base), None)

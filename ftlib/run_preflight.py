@@ -69,6 +69,7 @@ def preflight(
     """
     from ftlib.errors import UserError
     from ftlib.models import check_model, context_length, load_tokenizer
+    from ftlib.templates import check_template_name
     from ftlib.training import check_row_kinds, encode_for_training, load_rows, run_template, sequences
 
     report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
@@ -82,10 +83,12 @@ def preflight(
             train, test, report.source = load_rows(config)
         else:
             (train, test), report.source = rows, "rows given in code"
-        check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
-        # Rows the method cannot train (DPO on conversations) are refused before the tokenizer loads, not after it
+        # What needs no model first: rows the method cannot train (DPO on conversations), an unknown template name;
+        # the model's role (check_model's `method`) reads transformers' model classes, which import torch (2-3 s)
         check_row_kinds(train, config, "training")
         check_row_kinds(test, config, "held-out")
+        check_template_name(config.template)
+        check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)
         context = context_length(config.model)  # what no fix may ask a max length beyond

@@ -222,6 +222,14 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
     return template
 
 
+def check_template_name(name: str | None) -> None:
+    """A template name no chat template has, refused in `get_template`'s words (its TemplateError) before a model or
+    tokenizer loads (`train`'s preflight, `sample`, `evaluate`: they read the name once it is there); a known name,
+    None or empty passes."""
+    if name and name.strip().lower() not in TEMPLATE_NAMES:  # as get_template reads the name
+        get_template(name)
+
+
 _PROBE_TURNS = (
     {"role": "user", "content": "ftlibprobe question one"},
     {"role": "assistant", "content": "ftlibprobe answer one"},
@@ -576,6 +584,7 @@ __all__ = [
     "Rendered",
     "TemplateError",
     "add_missing_special_tokens",
+    "check_template_name",
     "ends_in_control_token",
     "get_template",
     "missing_special_tokens",

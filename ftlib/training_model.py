@@ -245,11 +245,13 @@ def cpu_dtype_warnings(config: RunConfig, gpus: int | None = None) -> list[str]:
     (no CPU the team has measured multiplies it fast: 1.4-12 GFLOP/s against bf16's 400-980 on 2 cores; a LoRA run
     of the default model trained ~30x slower than with `auto`), or bfloat16 without AVX512_BF16/AMX (emulated, ~100x
     slower than fp32: BENCHMARKS.md). [] otherwise; the run still starts."""
-    from ftlib import distributed, fastpath
+    from ftlib import distributed
 
     dtype = str(config.dtype)
     if dtype not in ("float16", "bfloat16") or not distributed.trains_on_cpu(config, gpus):
         return []
+    from ftlib import fastpath  # imports torch: only for the dtypes it answers for (`train`'s refusals come first)
+
     if dtype == "bfloat16" and fastpath.native_cpu_bf16():
         return []
     why = (

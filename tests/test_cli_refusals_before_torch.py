@@ -1,7 +1,10 @@
 """What `sample`, `evaluate`, `tokens` and `runs export` refuse from the command line, the files and the runs it names
 alone is refused before `python -m ftlib` imports torch (`ftlib.cli._main` calls each command's `check` before
 `_import_libraries_unscanned`): a typo'd `--setting temprature=2` cost 2-5 s of torch, transformers and PEFT before
-its one `error:` line.
+its one `error:` line. So is a run with no result or a reward model's where answers are written (`sample`,
+`evaluate`: `modelset.find_tuned_set` in their checks), a --model not in the cache where hub downloads are off
+(`cli.check_model_found`), and what `train`'s preflight knows from its rows and settings before a tokenizer loads
+(rows its method cannot train, an unknown template: the GPU count is asked only where a setting depends on it).
 
 Each command line runs as `python -m ftlib` runs it (`cli.main(argv, fresh_process=True)`) in a child forked from one
 process that has imported ftlib's command modules (none imports torch) but not torch, so each child starts as a fresh
@@ -18,7 +21,8 @@ import sys
 import pytest
 
 # (id, command line, the start of its one error line); <run> is a finished run, <reward> a finished reward model's,
-# <dir> a folder that holds a file, <file> the shipped sample of 171 chat rows.
+# <dir> a folder that holds a file, <file> the shipped sample of 171 chat rows; <running>, <stopped> and <failed> runs
+# with no result, <scorer> a finished reward model with its adapter, <tiny> the tiny model's folder.
 CASES = [
     ("sample-setting-typo", ["sample", "--prompt", "hi", "--setting", "temprature=2"],
      "error: Cannot read the decoding setting 'temprature=2': 'temprature=2' is not key=value"),
@@ -68,13 +72,29 @@ CASES = [
      "error: runs export: --remove removes the exported copies, which --zip builds: give one or the other."),
     ("export-out-taken", ["runs", "export", "<run>", "--out", "<dir>"],
      "error: --out: <dir> is already a folder that is not empty"),
+    ("sample-running-run", ["sample", "--prompt", "hi", "--adapter", "<running>"],
+     "error: Run '<running>' has no adapter yet: it is running."),
+    ("sample-reward-model", ["sample", "--prompt", "hi", "--adapter", "<scorer>"],
+     "error: '<scorer>' (<runs>/<scorer>/adapter) is a reward model: it scores answers, it does not write them."),
+    ("evaluate-stopped-run", ["evaluate", "<stopped>"],
+     "error: Run '<stopped>' has no adapter yet: it is stopped — resumable."),
+    ("evaluate-failed-run", ["evaluate", "<failed>"], "error: Run '<failed>' has no adapter yet: it failed."),
+    ("inspect-model-not-cached", ["data", "inspect", "<file>", "--model", "nosuch/model"],
+     "error: The model 'nosuch/model' is not in the local Hugging Face cache and hub downloads are off."),
+    ("train-dpo-on-chats", ["train", "--method", "dpo", "--dataset", "<file>", "--model", "<tiny>"],
+     "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
+    ("train-unknown-template", ["train", "--template", "chatmll", "--dataset", "<file>", "--model", "<tiny>"],
+     "error: Unknown template 'chatmll'. Choose one of: chatml,"),
 ]  # fmt: skip
 
 # Forks one child per command line (the command modules imported once, before); prints one JSON line per case.
 DRIVER = """
 import io, json, os, sys
-from ftlib import cli, sharing, worker
+from ftlib import cli, runs, sharing, worker
 cli.build_parser()
+def never(*args, **kwargs):  # a train line that got past its refusal queues nothing here
+    raise SystemExit("a run would be queued")
+runs.create_run = never
 for case, argv in json.loads(sys.argv[1]):
     sys.stdout.flush()
     read, write = os.pipe()
@@ -92,20 +112,39 @@ for case, argv in json.loads(sys.argv[1]):
 """
 
 
+def reward_adapter(folder):
+    """A reward model's adapter as its files read (adapter_config.json's task SEQ_CLS, a safetensors file of no
+    tensors): enough for what is refused before a model loads."""
+    import struct
+
+    folder.mkdir()
+    header = json.dumps({"__metadata__": {"format": "pt"}}).encode()
+    (folder / "adapter_model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header)
+    (folder / "adapter_config.json").write_text(json.dumps({"task_type": "SEQ_CLS", "peft_type": "LORA"}))
+    return folder
+
+
 @pytest.fixture(scope="module")
-def refused(tmp_path_factory, samples_dir) -> dict[str, dict]:
-    """Each case's {rc, err, torch, expected}, with <run>, <reward>, <dir> and <file> put in."""
+def refused(tmp_path_factory, samples_dir, tiny_model_dir) -> dict[str, dict]:
+    """Each case's {rc, err, torch, expected}, with <run>, <reward>, <dir>, <file> and the others put in."""
     import os
 
     from ftlib.testing import make_run
 
     root, chats = tmp_path_factory.mktemp("refusals"), str(samples_dir / "chat_style_sft.jsonl")
     runs = root / "workspace" / "runs"
+    pairs = {"dataset": str(samples_dir / "preference_pairs.jsonl"), "method": "reward"}
     make_run("r-1", {"dataset": chats}, root=runs)
-    make_run("rm-1", {"dataset": str(samples_dir / "preference_pairs.jsonl"), "method": "reward"}, root=runs)
+    make_run("rm-1", pairs, root=runs)
+    make_run("r-running", {"dataset": chats}, state="running", root=runs)
+    make_run("r-stopped", {"dataset": chats}, state="interrupted", stopped_by="user", root=runs)
+    make_run("r-failed", {"dataset": chats}, state="failed", error="out of memory", root=runs)
+    make_run("rm-2", pairs, adapter=reward_adapter(root / "scorer"), root=runs)
     (root / "taken").mkdir()
     (root / "taken" / "notes.txt").write_text("kept\n")
-    names = {"<run>": "r-1", "<reward>": "rm-1", "<dir>": str(root / "taken"), "<file>": chats}
+    names = {"<run>": "r-1", "<reward>": "rm-1", "<dir>": str(root / "taken"), "<file>": chats, "<runs>": str(runs)}
+    names |= {"<running>": "r-running", "<stopped>": "r-stopped", "<failed>": "r-failed", "<scorer>": "rm-2"}
+    names["<tiny>"] = str(tiny_model_dir)
 
     def put(text: str) -> str:
         for name, value in names.items():
@@ -114,6 +153,7 @@ def refused(tmp_path_factory, samples_dir) -> dict[str, dict]:
 
     cases = [(case, [put(word) for word in argv]) for case, argv, _ in CASES]
     env = {**os.environ, "FTLIB_WORKSPACE": str(root / "workspace")}
+    env.pop("FTLIB_ALLOW_HUB", None)  # hub downloads off: a --model not in the cache is refused, never fetched
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, json.dumps(cases)], capture_output=True, text=True, timeout=600, env=env
     )

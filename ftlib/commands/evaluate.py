@@ -236,7 +236,7 @@ def _against_references(args, model: str, tuned: Path, rows: list, info, templat
     from ftlib.sharing import print_waits
 
     # An adapter of other shapes: refused before the base loads.
-    models = load_models(model, [tuned], args.device, tokenizer)
+    models = load_models(model, [tuned], args.device, tokenizer, args.checked.found)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     # Takes turns on the device with a training run or the app (ftlib.lease); a wait is told on stderr.
     with lease.hold(models.device, "evaluation", "python -m ftlib evaluate", on_wait=print_waits()):
@@ -305,7 +305,7 @@ def _grpo(args, model: str, tuned: Path, rows: list, info, template: str, traine
                 f"computed here: {exc} Compare the models' answers with `{sample}`, or evaluate against reference "
                 "answers with --data FILE."
             ) from exc
-        models = load_models(model, [tuned], args.device)
+        models = load_models(model, [tuned], args.device, found=args.checked.found)
         warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
         # As long as the answers it trained on: a length reward scores 64 tokens and 8 apart (a cold test).
         max_new = args.max_new_tokens or (info.answer_tokens if info else None) or DEFAULT_NEW_TOKENS

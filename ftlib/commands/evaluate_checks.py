@@ -27,19 +27,22 @@ def check_arguments(args) -> None:
     unfinished run, a reward column none of the prompts has (`check_rewarded`) and an unknown --template. A --data
     file's unread rows and fields, and rows the run trained on, are said on stderr. Leaves on `args.checked` what
     `_evaluate` reads: the run's folder and RunInfo, the tuned folder and its config, the model, the template name,
-    the rows with the --data file's LoadResult, what they are measured by and what a prompt is called."""
+    the rows with the --data file's LoadResult, what they are measured by, what a prompt is called and the tuned model
+    as `modelset.find_tuned_set` finds it (an unfinished run, a reward model where answers are written: refused)."""
     from types import SimpleNamespace
 
     from ftlib import evaluate as E
+    from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.commands import column_map, file_warnings
     from ftlib.commands.data_pair import train_hint
     from ftlib.commands.runs import run_folder
-    from ftlib.commands.sample import base_model, check_template_name
+    from ftlib.commands.sample import base_model
     from ftlib.errors import UserError
     from ftlib.eval_runs import saved_split_meta
     from ftlib.reward_eval import check_measurable, measured_by
     from ftlib.rundir import RunDir, run_folder_of
+    from ftlib.templates import check_template_name
 
     if args.max_new_tokens is not None:
         S.check_max_new_tokens(args.max_new_tokens)
@@ -118,6 +121,9 @@ def check_arguments(args) -> None:
             raise UserError(no_result_reason(reward_run))
     else:
         check_template_name(args.template)
+    # The tuned model `load_models` loads (a reward model's pairs load otherwise): a run that did not finish, a damaged
+    # file, a reward model's adapter where answers are to be written, refused before torch (`find_tuned_set`)
+    found = None if measure == "pairs" else M.find_tuned_set([tuned])
     args.checked = SimpleNamespace(
         run=run,
         info=info,
@@ -129,6 +135,7 @@ def check_arguments(args) -> None:
         loaded=loaded,
         measure=measure,
         what=what,
+        found=found,
     )
 
 

@@ -245,11 +245,12 @@ class TokenizerOnce:
         return self.loaded
 
 
-def load_models(model: str, runs: list[Path], device: str | None, tokenizer=None):
+def load_models(model: str, runs: list[Path], device: str | None, tokenizer=None, found: tuple | None = None):
     """`load_model_set`, with its failures in one line: a base from a run's config.json that cannot be loaded here
     names the run, and an adapter that does not fit its base says so once rather than listing each weight (it is
     refused before the base loads where its shapes tell, `modelset.check_tuned`; else when PEFT loads it). `sample`
-    and `evaluate` load their models here; `tokenizer`: `model`'s, where a check before already loaded it."""
+    and `evaluate` load their models here; `tokenizer`: `model`'s, where a check before already loaded it; `found`:
+    `modelset.find_tuned_set(runs)`, as their checks found the runs before torch."""
     from ftlib import modelset as M
     from ftlib.models import ModelError, check_model
 
@@ -260,7 +261,7 @@ def load_models(model: str, runs: list[Path], device: str | None, tokenizer=None
         except ModelError as exc:
             raise UserError(f"The base model the run was trained on cannot be used: {exc}") from exc
     try:
-        return M.load_model_set(model, runs, device=device, tokenizer=tokenizer)
+        return M.load_model_set(model, runs, device=device, tokenizer=tokenizer, found=found)
     except UserError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         if len(lines) == 1:
@@ -350,10 +351,12 @@ def check_arguments(args) -> None:
     """What `sample` refuses from its command line, the files and runs it names alone (`ftlib.cli` calls it before it
     imports torch: a typo should not cost a model load): the --setting values, --max-new-tokens, an empty --prompt,
     --alternatives out of range, --tools, each --adapter's run, --system for a raw-text run or template, a --model
-    that is not the runs' base, an unknown --template (`templates.get_template`'s words). Leaves on `args.checked`
-    what `_sample` reads of them: the decoding settings, the tool schemas, the runs' folders and the base."""
+    that is not the runs' base, an unknown --template (`templates.get_template`'s words), a run with no result (not
+    finished, damaged) or a reward model's (`modelset.find_tuned_set`). Leaves on `args.checked` what `_sample`
+    reads of them: the decoding settings, the tool schemas, the runs' folders, the base and the runs' results."""
     from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.templates import check_template_name
 
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
@@ -368,17 +371,9 @@ def check_arguments(args) -> None:
         if refusal := S.text_system_refusal(trained, args.template, TEXT_SYSTEM_FIX):
             raise refusal
     base = base_model(args.model, runs)
-    check_template_name(args.template)
-    args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base)
-
-
-def check_template_name(name: str | None) -> None:
-    """A --template no chat template has, refused in `templates.get_template`'s words before any model loads
-    (`sample`, `evaluate`: they read the name once the model is there). None, empty: no --template."""
-    from ftlib.templates import TEMPLATE_NAMES, get_template
-
-    if name and name.strip().lower() not in TEMPLATE_NAMES:  # as get_template reads the name
-        get_template(name)  # its TemplateError, naming the templates there are
+    check_template_name(args.template)  # in get_template's words, before any model loads
+    found = M.find_tuned_set(runs)  # a run that did not finish, a damaged file, a reward model: before torch too
+    args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base, found=found)
 
 
 def _sample(args) -> int:
@@ -394,7 +389,7 @@ def _sample(args) -> int:
     thinking = None if args.thinking is None else args.thinking == "on"
     once = TokenizerOnce(base)  # the check's tokenizer, where it reads one, is the model set's: loaded once
     check_thinking(args.thinking, args.template, runs, base, once)  # before the model loads
-    models = load_models(base, runs, args.device, once.loaded)
+    models = load_models(base, runs, args.device, once.loaded, checked.found)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     if thinking is None and runs and args.template is None:  # left out: each run as it trained, the base as the first
         from ftlib.run_thinking import start_for
