@@ -20,10 +20,33 @@ from __future__ import annotations
 from ftlib.errors import plural
 
 FIRST_STEP = "running the first step (the slowest: the time left shows after it)"
+# The first step of a resumed run's attempt: as slow (its kernels and buffers are set up again), and after the steps
+# its stop kept. Said as the first step of the whole run, it read "running the first step" at step 1 of 10 with the
+# time left of the steps before the stop beside it (helper 208's walk: "about 0:25:49 left" from one 172 s step).
+RESUMED_STEP = "running step {step}, the first since the resume (the slowest: the time left shows after it)"
 TRAINING = "training"
 
 
 LOSS_CHART = "the loss chart"
+
+
+def first_step_words(done: int) -> str:
+    """The phase while the first step of an attempt runs, `done` steps already taken (a resumed run's).
+
+    >>> first_step_words(0) == FIRST_STEP, first_step_words(1)
+    (True, 'running step 2, the first since the resume (the slowest: the time left shows after it)')
+    """
+    return RESUMED_STEP.format(step=done + 1) if done else FIRST_STEP
+
+
+def first_step(phase) -> bool:
+    """Whether a status's phase says an attempt's first step runs (`first_step_words`), when no time left is said:
+    the steps before a resume, timed in another attempt, tell nothing of it.
+
+    >>> first_step(FIRST_STEP), first_step(first_step_words(4)), first_step(TRAINING), first_step(None)
+    (True, True, False, False)
+    """
+    return isinstance(phase, str) and phase.endswith(FIRST_STEP.partition(" (")[2])
 
 
 def held_out_chart(method: str) -> str:
@@ -77,14 +100,17 @@ def phase_callback(update):
         eval_rows = 0
         chart = LOSS_CHART
         stepped = False
+        first = FIRST_STEP  # the phase while the attempt's first step runs (`first_step_words`)
 
         def on_train_begin(self, args, state, control, **kwargs):
             first_eval = args.eval_on_start and self.eval_rows and not state.global_step
-            update(phase=evaluating_words(self.eval_rows, self.chart) if first_eval else FIRST_STEP)
+            # A resumed run's trainer has its checkpoint's step here: "running step 3, the first since the resume"
+            self.first = first_step_words(state.global_step)
+            update(phase=evaluating_words(self.eval_rows, self.chart) if first_eval else self.first)
 
         def on_evaluate(self, args, state, control, **kwargs):
             if not self.stepped:
-                update(phase=FIRST_STEP)
+                update(phase=self.first)
 
         def on_step_end(self, args, state, control, **kwargs):
             last = bool(state.max_steps) and state.global_step >= state.max_steps
@@ -100,9 +126,12 @@ def phase_callback(update):
 __all__ = [
     "FIRST_STEP",
     "LOSS_CHART",
+    "RESUMED_STEP",
     "TRAINING",
     "evaluating_words",
     "finishing_words",
+    "first_step",
+    "first_step_words",
     "held_out_chart",
     "phase_callback",
 ]

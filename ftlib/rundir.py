@@ -42,7 +42,7 @@ import os
 import time
 from pathlib import Path
 
-from ftlib import run_files, workspace
+from ftlib import run_files, run_phases, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
@@ -409,8 +409,8 @@ class RunDir:
         if started and not ended and state in ACTIVE:
             parts = [*parts, max(0.0, time.time() - float(started))]  # the attempt running now
         elapsed = last.get("elapsed", 0.0)
-        eta = elapsed / step * (max_steps - step) if state in ACTIVE and step and max_steps and elapsed else None
-        eta = eta if eta is None or math.isfinite(eta) else None  # a logged time that is NaN or Infinity
+        going = state in ACTIVE and step and max_steps and elapsed and not run_phases.first_step(status.get("phase"))
+        eta = elapsed / step * (max_steps - step) if going and math.isfinite(elapsed) else None  # not NaN, Infinity
         score, train_key, _ = SCORES.get(method, LOSS_SCORE)
         own = method in ("lora", "qlora", "full")  # the method names what trains
         tuning = method if own else config.get("tuning") or config.get("dpo_tuning") or "lora"

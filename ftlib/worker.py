@@ -189,7 +189,8 @@ def execute(run_dir: str | Path) -> str:
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
-    from ftlib.run_phases import held_out_chart, phase_callback
+    from ftlib.run_files import checkpoint_step
+    from ftlib.run_phases import first_step_words, held_out_chart, phase_callback
     from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
     run = RunDir(Path(run_dir))
@@ -274,7 +275,9 @@ def execute(run_dir: str | Path) -> str:
             )
         callback.prepare_resume(checkpoint)
         update(
-            phase="training",
+            # Resumed: its first step's words now, not "training" with the time left of the steps before its stop
+            # while it waits for the device (the lease's turn comes before the phase callback's)
+            phase=first_step_words(checkpoint_step(checkpoint) or 0) if checkpoint and not ended else "training",
             train_rows=prepared.train_rows,
             eval_rows=prepared.eval_rows,
             resumed_from=checkpoint.name if checkpoint else None,

@@ -136,3 +136,40 @@ def test_runs_list_has_no_name_column_where_no_run_has_a_name(capsys):
     make_run("r-plain", {"dataset": "chats"})
     assert main(["runs", "list"]) == 0
     assert capsys.readouterr().out.splitlines()[0].split()[:2] == ["id", "state"]
+
+
+def test_a_resumed_runs_first_step_is_said_as_such_with_no_time_left_from_before_its_stop(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    """Helper 208's walk: a run stopped after its slow first step (172 s) and resumed said "running the first step
+    (the slowest...)" at step 1 of 10, beside "about 0:25:49 left" (172 s x 9) kept from before the stop."""
+    import json
+
+    from ftlib import run_phases, runs, worker
+    from ftlib.rundir import RunDir
+    from tests.test_training import SFT_ROWS, tiny_config
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in SFT_ROWS))
+    run = runs.find(runs.create_run(tiny_config(tiny_model_dir, dataset=str(data), max_steps=6, test_size=0.25)))
+    asked = []  # a stop asked for during step 2 (the metrics callback asks once a step)
+    monkeypatch.setattr(RunDir, "stop_requested", lambda self: asked.append(1) or len(asked) == 2)
+    assert worker.execute(run.path) == "interrupted"
+    monkeypatch.setattr(RunDir, "stop_requested", lambda self: False)
+    seen = []  # (phase, time left, step) as a page reads them after each status write of the resumed attempt
+    write = RunDir.update_status
+
+    def watched(self, **fields):
+        write(self, **fields)
+        summary = self.summary()
+        seen.append((summary.phase, summary.eta_s, summary.step))
+
+    monkeypatch.setattr(RunDir, "update_status", watched)
+    run.update_status(state="queued", resume=True)  # as `runs resume` queues it
+    assert worker.execute(run.path) == "finished"
+    resumed = "running step 3, the first since the resume (the slowest: the time left shows after it)"
+    phases = [phase for phase, _, _ in seen]
+    assert resumed in phases and run_phases.FIRST_STEP not in phases, phases
+    at_first = [(eta, step) for phase, eta, step in seen if phase == resumed]
+    assert at_first and all(eta is None and step == 2 for eta, step in at_first), seen
+    assert phases.index(run_phases.TRAINING, phases.index(resumed)) > phases.index(resumed)  # then "training"
