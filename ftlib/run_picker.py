@@ -233,6 +233,7 @@ def run_named(run_id: str, root: str | Path | None = None) -> tuple[str, str] | 
     info = next((s for s in every if s.id == run_id), None)
     return None if info is None else (numbered_labels(every)[run_id], info.started_by)
 
+
 # Run folder -> (summary_stamp, RunSummary) of the finished runs asked about in this process: every session's pickers
 # read each one at every click (a fifth of a Compare click with 41 runs, BENCHMARKS.md "Page responsiveness"), and a
 # summary parses the run's metrics and checks its weights. A plain dict, not a Streamlit cache: looking 41 runs up in
