@@ -50,6 +50,10 @@ class BackgroundJob:
         self.cancelled_why = ""  # why it was cancelled when not by a person's Stop ("the browser session ... ended")
         self.waiting = ""  # while waiting for the device: why, and the position in line
         self.began: float | None = None  # time.monotonic() when work() began, the device held
+        # Seconds of the time since `began` spent back in line for the device, its turns handed to a training run or
+        # another session (`lease.Hold.waited_s` less the first wait): a pace of ended_at - began - waited_s is the
+        # work's own, not a teammate's run's.
+        self.waited_s = 0.0
         self.ended_at: float | None = None  # time.monotonic() when it ended, however it ended
         self._thread: threading.Thread | None = None
 
@@ -72,9 +76,13 @@ class BackgroundJob:
 
     def _run(self) -> None:
         try:
-            with self.hold_device(self.device) if self.device else contextlib.nullcontext():
+            with self.hold_device(self.device) if self.device else contextlib.nullcontext() as held:
                 self.began = time.monotonic()
-                self.work()
+                first_wait = getattr(held, "waited_s", 0.0)
+                try:
+                    self.work()
+                finally:
+                    self.waited_s = max(0.0, getattr(held, "waited_s", 0.0) - first_wait)
         except lease.Cancelled:  # cancelled while it waited for the device: nothing went wrong
             self.cancelled = True
         except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently

@@ -54,7 +54,9 @@ from ui.evaluate_choices import (
     follow_running,
     note_started,
     other_choices_said,
+    pace_of,
     running_of,
+    started_elsewhere_said,
     started_here,
     thinking_choice,
 )
@@ -111,6 +113,7 @@ require_password()
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
 RATE_KEY = "evaluate_rate"  # (seconds an item, max new tokens, "row"/"reply") of this session's last evaluation
+RATE_WHOSE_KEY = "evaluate_rate_whose"  # ... and whose it was in words (`pace_of`): one followed may be a teammate's
 FINISHED_KEY = "evaluate_finished"  # run name -> its last finished EvalJob (the newest few): picking it again shows it
 KEEP_FINISHED = 4
 POLL_S = 0.5
@@ -349,11 +352,19 @@ finished: dict = st.session_state.setdefault(FINISHED_KEY, {})
 if job is not None and job.done and job.result is not None and job.result.rows and job.began and job.ended_at:
     # How fast this device evaluates: the estimate under the rows box (a review: 500 rows, ~15 min, unannounced). An
     # item (a row, or each reply answered at every reply) is one answer and score by each model: its pace carries over.
-    per_item = (job.ended_at - job.began) / len(job.result.rows)
+    # Less the time it waited in line after it began (its turns lent to a training run): a pace with a teammate's
+    # training steps in it said "About 8 min for 3 rows" (helper 208's walk: 160.8 s a row).
+    busy = job.ended_at - job.began - getattr(job, "waited_s", 0.0)
+    per_item = busy / len(job.result.rows)
     st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", DEFAULT_NEW_TOKENS), job.result.noun)
+    st.session_state[RATE_WHOSE_KEY] = pace_of(job)  # a followed teammate's is not "your last evaluation"
 if n_rows is not None and (
     note := evaluation_time_note(
-        int(n_rows), max_new, st.session_state.get(RATE_KEY), item_count(info.test_rows[: int(n_rows)], answer_at)
+        int(n_rows),
+        max_new,
+        st.session_state.get(RATE_KEY),
+        item_count(info.test_rows[: int(n_rows)], answer_at),
+        st.session_state.get(RATE_WHOSE_KEY, "your last evaluation"),
     )
 ):
     c1.caption(note)
@@ -438,7 +449,13 @@ if b1.button(
     model_set = None
     st.session_state[JOB_KEY] = job
     st.session_state[RUN_KEY] = run_name
-if job is not None and not job.done and b2.button("Stop"):
+# A followed evaluation (another tab's, this tab's before a reload, a teammate's) says whose it is above its progress.
+elsewhere = started_elsewhere_said(job) if job is not None and not job.done else None
+if (
+    job is not None
+    and not job.done
+    and b2.button("Stop", help="It ends for whoever started it too: see above the progress." if elsewhere else None)
+):
     job.cancel()
 
 if job is None:
@@ -471,6 +488,10 @@ if not job.done:
         # The same elements in every poll (an empty slot when there is nothing to say): see docs/ARCHITECTURE.md.
         if job_run != run_name:
             st.caption(f"Evaluating {job_label}; pick it again to see its result.")
+        else:
+            st.empty()
+        if elsewhere:
+            st.caption(elsewhere)
         else:
             st.empty()
         job_progress(job)

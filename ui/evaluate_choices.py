@@ -21,6 +21,7 @@ from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.references import ANSWER_AT
 from ftlib.run_picker import age_words
 from ftlib.run_thinking import thinking_start
+from ui.auth import who
 from ui.common import cached_tokenizer
 from ui.compare_view import duration, thinking_caption
 from ui.inputs import thinking_toggle
@@ -118,12 +119,15 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
     return None
 
 
-def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, items: int | None = None) -> str | None:
+def evaluation_time_note(
+    rows: int, max_new_tokens: int, last: tuple | None, items: int | None = None, whose: str = "your last evaluation"
+) -> str | None:
     """Under the rows box: about how long evaluating `rows` rows takes, `items` things answered and scored (answered
-    at every reply, their replies, `ftlib.references.item_count`; None: one a row), at the pace of this session's last
-    evaluation (`last`: seconds an item, its max new tokens and what an item was, "row" or "reply"; an older
+    at every reply, their replies, `ftlib.references.item_count`; None: one a row), at the pace of the last evaluation
+    this session showed (`last`: seconds an item, its max new tokens and what an item was, "row" or "reply"; an older
     (seconds, tokens) a row; None: none yet), scaled by the answers' length; None under a minute. Each item is one
     answer and one score by each model, whichever reply it is, so the pace of an item carries over between choices.
+    `whose`: that evaluation in words (`pace_of`): "your last evaluation", or another's followed here.
 
     >>> evaluation_time_note(500, 64, (1.8, 64, "row"))
     '⏱ About 15 min 0 s for 500 rows, at the 1.8 s a row of your last evaluation (64 new tokens).'
@@ -143,10 +147,7 @@ def evaluation_time_note(rows: int, max_new_tokens: int, last: tuple | None, ite
     length = f" ({then} new tokens)" if not scaled else ""
     what = plural(rows, "row") if items == rows else f"{plural(items, 'reply')} of {plural(rows, 'row')}"
     pace = was[0] if was else "row"
-    return (
-        f"⏱ About {duration(seconds)} for {what}, at the {per_item:.1f} s a {pace} of your last evaluation"
-        f"{length}{scaled}."
-    )
+    return f"⏱ About {duration(seconds)} for {what}, at the {per_item:.1f} s a {pace} of {whose}{length}{scaled}."
 
 
 # Run folder -> the held-out evaluation of it started last on this server, from any session (a tab, another tab, the
@@ -159,11 +160,58 @@ _STARTED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 STARTED_KEY = "evaluate_started"
 
 
+# EvalJob -> who started it (`ui.auth.who`: a person signed in with OIDC; None: nobody known), noted as it starts: a
+# session following it says so (`started_elsewhere_said`), and its pace is not called "your last evaluation" there.
+_STARTED_BY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def note_started(run_dir, job) -> None:
     """Note `job` (an `ftlib.evaluate.EvalJob` just started) as the evaluation of the run in `run_dir` that a session
-    opening the run's page follows while it runs (`running_of`, `follow_running`), and as this session's own."""
+    opening the run's page follows while it runs (`running_of`, `follow_running`), as this session's own, and who
+    started it (`ui.auth.who`, where the server knows)."""
     _STARTED[str(run_dir)] = job
+    _STARTED_BY[job] = who()
     st.session_state[STARTED_KEY] = weakref.ref(job)
+
+
+def _started_by_me(job) -> bool | None:
+    """True: this session started `job`, or the person signed in here did (another tab of theirs); False: someone
+    else known did; None: not known (no sign-in: an open server or the password alone, which everyone shares)."""
+    if started_here(job):
+        return True
+    starter, me = _STARTED_BY.get(job), who()
+    if starter is None or me is None:
+        return None
+    return starter == me
+
+
+def started_elsewhere_said(job) -> str | None:
+    """Above a followed evaluation's progress: who started it, where it was not this session, and that **Stop** ends
+    it for them too (helper 208's walk: a teammate's evaluation, followed, said nothing of whose it was and offered
+    Stop); None for this session's own."""
+    if started_here(job):
+        return None
+    mine = _started_by_me(job)
+    if mine:
+        return "You started this evaluation in another tab, or in this one before a reload: **Stop** ends it there."
+    starter = _STARTED_BY.get(job)
+    if mine is False and starter is not None:
+        return f"{starter.text()} started this evaluation, which this page follows: **Stop** ends it for them too."
+    return (
+        "This evaluation was started in another browser session (another tab, this tab before a reload, or a "
+        "teammate; the server knows no names without a sign-in): **Stop** ends it there too."
+    )
+
+
+def pace_of(job) -> str:
+    """A finished evaluation in the words of the time estimate's "at the 1.8 s a row of ...": "your last evaluation"
+    for one started here or by the person signed in here, "ana@example.com's last evaluation" for a teammate's, "the
+    last evaluation" where who started it is not known."""
+    mine = _started_by_me(job)
+    if mine:
+        return "your last evaluation"
+    starter = _STARTED_BY.get(job)
+    return f"{starter.text()}'s last evaluation" if mine is False and starter is not None else "the last evaluation"
 
 
 def started_here(job) -> bool:
@@ -225,7 +273,9 @@ __all__ = [
     "follow_running",
     "note_started",
     "other_choices_said",
+    "pace_of",
     "running_of",
+    "started_elsewhere_said",
     "started_here",
 ]
 
