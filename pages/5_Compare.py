@@ -4,8 +4,9 @@ streamed from one batched decoding loop, plus the next-token distribution under 
 Drawing only: generation runs in `ftlib.modelset.GenerationJob` (a thread that never calls st.*); a fragment
 polls it (`run_every`, only while it runs) and fills one cell per row and setting, and reruns the page once when
 it ends. A click mid-generation reruns the script; the job keeps running in session_state and the new run picks it
-up. Heavy work takes turns on the device (`ftlib.lease`): while the grid or the next-token view waits for a
-training run or another session, the page says so, with the position in line.
+up; a reload of the tab (a new session) follows it by the token in the tab's address (`ui.compare_follow`). Heavy
+work takes turns on the device (`ftlib.lease`): while the grid or the next-token view waits for a training run or
+another session, the page says so, with the position in line.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ui.common import (
     user_errors,
     wait_notice,
 )
+from ui.compare_follow import follow, grid_boxes, keep_in_address, note_started
 from ui.compare_view import (
     CSS,
     GRID_END,
@@ -200,6 +202,8 @@ st.caption(
     "it) to see how likely the model found it and what else it considered."
 )
 st.html(CSS)
+# A reload of the tab while its grid fills (a new session): the grid followed, its boxes put back (ui.compare_follow).
+follow(JOB_KEY, LABELS_KEY)
 
 last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
@@ -498,7 +502,9 @@ if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
         "base": model,  # whose speed the finished grid measures (decode_rate)
         "loops": [i for _, i, _ in M.rows_by_model(model_set, rows)],  # its decoding loops, for its pace
     }
+    note_started(job, st.session_state[LABELS_KEY], grid_boxes())  # its token in the address: a reload follows it
 running = job is not None and not job.done
+keep_in_address(job)  # while it runs (after a visit elsewhere too); gone once it has ended
 if job is not None and job.done:
     # A finished grid is its tokens: holding its model set kept the set's adapters (a full fine-tune: a whole model)
     # loaded while the tab stayed open, past cached_model_set's 3 (8 open tabs: 9 sets, 8 adapters in the base).

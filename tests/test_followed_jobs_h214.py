@@ -4,6 +4,9 @@
   time estimate then said "at the 160.8 s a row of your last evaluation": not theirs, and most of that pace was the
   time the evaluation waited in line for a training run (`BackgroundJob.waited_s` now keeps it, and the pace leaves it
   out).
+- A reload of Compare while its grid filled lost the grid ("Press Generate") while the grid kept its place in the
+  device's line for ~120 s: a reload of the tab now follows it (`ui.compare_follow`), and its browser sessions are
+  all its owners (`ui.job_owner.also_shown_in`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import lease
 from ftlib.jobs import BackgroundJob
+from tests.test_job_owner_sessions import Tabs, in_runtime, started, ttl  # noqa: F401 (fixtures)
+from tests.test_pages_compare import finished_run  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE_S = 120
@@ -164,3 +169,82 @@ def test_an_evaluation_followed_on_an_open_server_names_nobody_and_one_of_the_sa
     other.run()
     notes = [c for c in captions(other) if c.startswith("⏱")]
     assert notes and "a row of the last evaluation" in notes[0], notes
+
+
+# ---------------------------------------------------------------------------------------------- Compare, reloaded
+
+
+def test_a_grid_followed_after_a_reload_runs_on_while_either_session_is_there(ttl, started):  # noqa: F811
+    from ftlib.job_owners import OwnerWatch
+    from tests.test_job_owners import Spinning
+    from ui import job_owner
+
+    watch = OwnerWatch(every_s=None)
+
+    def test(tabs: Tabs) -> None:
+        tab = tabs.open()
+        job = Spinning().start()
+        started.append(job)
+        job_owner.watch_for_session(job, tabs.runtime, tab, watch)
+        tabs.lose(tab)  # the reload: the old session disconnects for good...
+        reloaded = tabs.open()  # ... and the tab comes back as a new session, which follows the grid
+        assert job_owner.also_shown_in(job, reloaded)
+        assert watch.sweep(now=0) == [] and watch.sweep(now=2 * ttl) == [] and not job.cancelled
+        tabs.lose(reloaded)  # then that tab is closed: nobody shows the grid
+        assert watch.sweep(now=100) == [] and watch.sweep(now=100 + ttl) == [job]
+
+    in_runtime(test)
+    assert not job_owner.also_shown_in(Spinning(), "s"), "a job nobody watches is not said to be followed"
+
+
+def test_a_reload_while_the_grid_fills_follows_it_with_its_boxes_and_shows_it_filled(
+    finished_run,  # noqa: F811
+    varied_dir,
+    monkeypatch,
+):
+    from ftlib import modelset as M
+    from tests.test_pages_compare import GRID_TOKENS, button, cell_texts, infos, open_page, run_until_done
+
+    # The grid runs until the test lets it go on; the lease off, so the new sessions' next-token views do not wait
+    # behind it (a page run waiting for the device would wait for the test).
+    monkeypatch.setenv("FTLIB_LEASE", "0")
+    release, stream = threading.Event(), M.generate_stream
+
+    def held(*args, **kwargs):
+        assert release.wait(timeout=DEADLINE_S)
+        yield from stream(*args, **kwargs)
+
+    monkeypatch.setattr(M, "generate_stream", held)
+    first = open_page("pages/5_Compare.py", varied_dir)
+    try:
+        first.number_input(key="compare_seed").set_value(7)
+        first.slider(key="compare_max_new").set_value(GRID_TOKENS)
+        button(first, "Generate").click()
+        first.run()
+        job = first.session_state["compare_job"]
+        assert not job.done
+        token = first.query_params.get("grid")
+        assert token, "the tab's address names its grid"
+
+        reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # the same address, a new session
+        reloaded.session_state["active_model"] = str(varied_dir)
+        reloaded.query_params["grid"] = token
+        reloaded.run()
+        reloaded.switch_page("pages/5_Compare.py").run()
+        assert not reloaded.exception, reloaded.exception
+        assert reloaded.session_state["compare_job"] is job  # followed: no "Press Generate", no second grid
+        assert not any("Press **Generate**" in i for i in infos(reloaded)), infos(reloaded)
+        assert any(b.label == "Stop" for b in reloaded.button)
+        assert reloaded.number_input(key="compare_seed").value == 7  # the boxes it was made with
+        assert reloaded.slider(key="compare_max_new").value == GRID_TOKENS
+
+        teammate = open_page("pages/5_Compare.py", varied_dir)  # no grid in its address: nothing to follow
+        assert "compare_job" not in teammate.session_state
+        assert any("Press **Generate**" in i for i in infos(teammate))
+    finally:
+        release.set()
+    run_until_done(reloaded, "compare_job")
+    assert not reloaded.exception, reloaded.exception
+    assert cell_texts(reloaded) == cell_texts(run_until_done(first, "compare_job")) and any(cell_texts(reloaded))
+    assert not any("made with other models" in c.value for c in reloaded.caption)  # the boxes match the grid
+    assert "grid" not in reloaded.query_params  # ended: a reload now starts afresh

@@ -14,7 +14,7 @@ When a session is gone, as Streamlit sees it (streamlit/runtime/websocket_sessio
 - so a job's owner is gone when its session has not been connected (`Runtime.is_active_session`, safe from any
   thread) for that TTL on end, counted from the first of the watch's sweeps (every `SWEEP_S` seconds) that found it
   disconnected: a reconnectable session never loses its job. A reload of the page is a new session: the old one's
-  job ends after the TTL;
+  job ends after the TTL, unless the new one follows it (a Compare grid: `ui.compare_follow`, `also_shown_in`);
 - except a job that keeps its result in the run's folder (`outlives_its_tab`: the evaluations of `ftlib.eval_results`),
   which finishes: a reload, another tab or a teammate shows its result, as before. What ends is what only its tab
   would have shown: a Compare grid, a reward preview.
@@ -24,6 +24,8 @@ lose) are not watched.
 """
 
 from __future__ import annotations
+
+import weakref
 
 from streamlit import config
 from streamlit.runtime import Runtime
@@ -42,16 +44,41 @@ def session_ttl() -> float:
     return float(config.get_option("server.disconnectedSessionTTL"))
 
 
+# Job -> the browser sessions it is shown in: the one that started it, and any that follow it since (a reload of its
+# tab, `ui.compare_follow`: `also_shown_in`). The job ends once none of them has been connected for the TTL.
+_SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def watch_for_session(job, runtime, session_id: str, watch: OwnerWatch | None = None) -> None:
     """Have `watch` (None: `WATCH`) cancel `job` once `runtime` (a Streamlit `Runtime`) has had no connected session
-    `session_id` for `session_ttl()` seconds."""
+    `session_id`, nor any session given it since by `also_shown_in`, for `session_ttl()` seconds."""
+    sessions = _SESSIONS.setdefault(job, set())
+    sessions.add(session_id)
     (watch or WATCH).watch(
         job,
-        alive=lambda: runtime.is_active_session(session_id),
+        alive=lambda: any(runtime.is_active_session(s) for s in tuple(sessions)),
         grace_s=session_ttl(),
         owner=f"browser session {session_id}",
         why=WHY,
     )
+
+
+def also_shown_in(job, session_id: str | None = None) -> bool:
+    """`job`, watched for the session that started it, is shown in session `session_id` too (None: the session of the
+    script run calling this): it carries on while either is there. A reload is a new session, and its tab follows the
+    grid it had started (`ui.compare_follow`): without this, the grid ended ~120 s after the reload, the old session's
+    TTL, under the eyes of the tab that showed it. Returns False where `job` is not watched (started outside a page
+    or under AppTest, or an evaluation, which ends with no tab)."""
+    sessions = _SESSIONS.get(job)
+    if sessions is None:
+        return False
+    if session_id is None:
+        ctx = get_script_run_ctx(suppress_warning=True)
+        if ctx is None:
+            return False
+        session_id = ctx.session_id
+    sessions.add(session_id)
+    return True
 
 
 def _own(job) -> None:
