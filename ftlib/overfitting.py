@@ -417,10 +417,10 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
         # A step takes batch x accumulation x processes rows: "a batch size of 6 gives 4 steps" held at accumulation 1
         steps = steps_per_pass(replace(config, batch_size=smaller), stepped)
         alone = steps_per_pass(replace(config, batch_size=smaller, grad_accum=1), stepped)
-        fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else "Add training rows."
+        fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else f"Add training {unit}."
         if steps == 1 < alone:
             fix = f"A batch size of {smaller} and gradient accumulation 1 give {alone} steps per pass."
-        rows, everything = f"{train_rows} training {unit}", f"all {train_rows}"
+        rows, everything = plural(train_rows, f"training {unit[:-1]}"), f"all {train_rows}"  # "1 training pair"
         if stepped != train_rows:
             rows, everything = f"{plural(stepped, 'row')} packing makes of the {train_rows} training rows", "them all"
         out.append(

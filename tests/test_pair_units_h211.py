@@ -23,3 +23,12 @@ def test_a_batch_bigger_than_the_split_and_many_passes_count_the_methods_unit(me
     first = f"Batch size 8 is more than the 6 training {unit}: a step cannot hold more {unit} than there are"
     assert said[0].startswith(first), said
     assert said[1].startswith(f"40 passes over 6 training {unit}: the model will memorise them"), said
+
+
+def test_one_pair_is_one_pair_and_the_fix_asks_for_pairs():
+    """Helper 212's review: 'more than the 1 training pairs' and, for a DPO run, 'Add training rows.'."""
+    (said, *_) = schedule_warnings(RunConfig(method="dpo", batch_size=8), 1)
+    assert said.startswith("Batch size 8 is more than the 1 training pair: "), said
+    assert said.endswith("Add training pairs."), said
+    (said, *_) = schedule_warnings(RunConfig(method="lora", batch_size=8), 1)
+    assert said.startswith("Batch size 8 is more than the 1 training row: ") and said.endswith("Add training rows.")
