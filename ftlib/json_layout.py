@@ -213,12 +213,20 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
         others = [k for k, v in value.items() if k != key and has_value(v)]
         beside = ", ".join(f"'{k}'" for k in others)
-        if not others:
-            return rows, f"The rows are read from the key '{key}'."
         what = (
             f"the key {beside} is not rows and is" if len(others) == 1 else f"the keys {beside} are not rows and are"
         )
-        return rows, f"The rows are read from the key '{key}'; {what} ignored."
+        note = f"The rows are read from the key '{key}'" + (f"; {what} ignored." if others else ".")
+        # {"train": [...], "test": []}: a split of its own with one side empty is none; said, or a published (empty)
+        # test split would go unused without a word
+        empty = [k for k, v in value.items() if isinstance(v, list) and not v]
+        if empty and key_roles([(key, len(rows)), *((k, 0) for k in empty)]):
+            named = f"key '{empty[0]}' holds" if len(empty) == 1 else f"keys {', '.join(map(repr, empty))} hold"
+            note += (
+                f" The {named} no rows, so the file has no split of its own: a train/test split is drawn from the "
+                f"rows of '{key}'."
+            )
+        return rows, note
     if len(wrapped) > 1:  # {"train": [rows], "test": [rows]}: every row is read, one key after the other
         parts = [f"'{k}' ({len(v)} {'row' if len(v) == 1 else 'rows'})" for k, v in wrapped.items()]
         others = [f"'{k}'" for k, v in value.items() if k not in wrapped and has_value(v)]

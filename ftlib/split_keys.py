@@ -96,15 +96,16 @@ def roles_said(roles: KeyRoles, rows: dict[str, int], kind: str, name: str) -> s
     >>> roles = KeyRoles("validation", ("train", "extra"), ("dev",), ("extra",))
     >>> print(roles_said(roles, {"train": 8, "validation": 2, "dev": 1, "extra": 1}, "sft", "d.json"))
     The file's own split: 'validation' (2 rows) of d.json is held out as published, as the test split (the file has \
-no 'test' key), and 'train' (8 rows) and 'extra' (1 row) train; 'extra' is named neither train nor test, so its rows \
-are trained on with the rest; 'dev' (1 row) is left out, neither trained on nor held out: one key is the test split.
+no 'test' key with rows), and 'train' (8 rows) and 'extra' (1 row) train; 'extra' is named neither train nor test, so \
+its rows are trained on with the rest; 'dev' (1 row) is left out, neither trained on nor held out: one key is the \
+test split.
     """
     unit = ROW_UNITS.get(kind, "row")  # pairs counted as pairs
 
     def count(key: str) -> str:
         return f"'{key}' ({plural(rows[key], unit)})"
 
-    place = "" if roles.test.lower() == "test" else ", as the test split (the file has no 'test' key)"
+    place = "" if roles.test.lower() == "test" else ", as the test split (the file has no 'test' key with rows)"
     trained = [count(k) for k in roles.train]
     said = (
         f"The file's own split: {count(roles.test)} of {name} is held out as published{place}, and "
