@@ -173,3 +173,25 @@ def test_a_resumed_runs_first_step_is_said_as_such_with_no_time_left_from_before
     at_first = [(eta, step) for phase, eta, step in seen if phase == resumed]
     assert at_first and all(eta is None and step == 2 for eta, step in at_first), seen
     assert phases.index(run_phases.TRAINING, phases.index(resumed)) > phases.index(resumed)  # then "training"
+
+
+def test_the_question_for_a_queued_run_says_it_leaves_the_queue_not_that_it_saves_a_step(tiny_model_dir, authlib):
+    """Helper 212's review: the question said 'It saves a checkpoint after its current step' of a run still queued,
+    which runs.stop takes out of the queue with no step to save."""
+    from ftlib import workspace
+    from tests.test_pages_train import SFT_ROWS
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10, "name": "ana pirate run"}
+    # A run training ahead of it (no pid, just started: the queue counts it as running), so it stays queued.
+    make_run("r-ahead", {**config, "name": "ahead"}, state="running", started=time.time(), max_steps=10, device="cpu")
+    run = make_run("r-wait", config, state="queued", queued_at=time.time_ns(), device="cpu")
+    run_people.record(run.path, "start", run_people.Who(name="Ana Lima", email="ana@example.com"))
+    bob = _train_page(tiny_model_dir, "r-wait", user=BOB)
+    assert _state(run) == "queued", _state(run)
+    bob.button(key="stop_r-wait").click().run()
+    assert not bob.exception, bob.exception
+    (asked,) = [w.value for w in bob.warning if w.value.startswith("Stop ana@example.com's run")]
+    assert "It leaves the queue before it starts; Resume puts it back" in asked and "checkpoint" not in asked
+    bob.button(key="stop_yes_r-wait").click().run()
+    assert _state(run) == "interrupted"

@@ -364,10 +364,16 @@ def _cancel_stop() -> None:
 def stop_confirmation(info: RunSummary, owner: str) -> None:
     """The row that asks before another person's run is stopped (`owner`: who started it), naming it as the picker
     does; one's own run stops at one click."""
+    # As runs.stop does it: a queued run leaves the queue, having no step to save (a review found the question saying
+    # "saves a checkpoint after its current step" of a run that had not started).
+    what = (
+        "It leaves the queue before it starts; Resume puts it back"
+        if info.state == "queued"
+        else "It saves a checkpoint after its current step and ends; it can be resumed from there"
+    )
     with st.container(border=True):
         st.warning(
-            f"Stop {owner}'s run `{with_base(info, info.template)}`? It saves a checkpoint after its current step "
-            "and ends; it can be resumed from there, and its page says you stopped it.",
+            f"Stop {owner}'s run `{with_base(info, info.template)}`? {what}, and its page says you stopped it.",
             icon=alerts.WARNING,
         )
         yes, no, _ = st.columns([3, 1, 2])
