@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ftlib import run_data, workspace
 from ftlib.config import RunConfig
+from ftlib.errors import UserError
 from ftlib.file_bytes import data_stem
 from ftlib.run_env import run_env
 from ftlib.run_people import Who, record
@@ -55,6 +56,19 @@ def _new_id(config: RunConfig) -> str:
     return candidate
 
 
+def id_name_problem(name: str | None, run_id: str | None = None) -> str:
+    """Why `name` cannot name a run (`run_id`: the run it would name, None for a new one): it is another run's id, so a
+    command given it (`runs show NAME`, `sample --adapter NAME`) would find that run, not this one; "" if it can. The
+    one rule `train --name`, the Train page's Run name and `runs rename` follow (`create_run`, `run_rename.rename`)."""
+    name = (name or "").strip()
+    if not name or name == run_id or not (workspace.runs_dir() / name / "config.json").is_file():
+        return ""
+    return (
+        f"'{name}' is the id of another run: a command given it would find that run, not this one. "
+        "Choose another name."
+    )
+
+
 def create_run(
     config: RunConfig | dict,
     estimated_memory: int | None = None,
@@ -78,6 +92,8 @@ def create_run(
     """
     if isinstance(config, dict):
         config = RunConfig.from_dict(config)
+    if problem := id_name_problem(config.name):  # before its rows are read and copied
+        raise UserError(problem)
     config = run_data.absolute_paths(config)
     if config.rewards:  # reward models by run id: another trained under a deleted one's name must not stand in
         from ftlib.rewards import with_reward_run_ids

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from ftlib import run_people, workspace
 from ftlib.config_checks import MAX_RUN_NAME, run_name
 from ftlib.errors import numbered, plural
-from ftlib.run_create import QUEUE_LOCK
+from ftlib.run_create import QUEUE_LOCK, id_name_problem
 from ftlib.run_files import json_object
 from ftlib.rundir import STATES, locked, run_folders
 from ftlib.runs import RunError, find
@@ -99,11 +99,8 @@ def rename(run_id: str, name: str, by: run_people.Who | None = None) -> Renamed:
         old = str(config.get("name") or "").strip()
         if new == old:
             return Renamed(run_id, old, new)
-        if new and new != run_id and (workspace.runs_dir() / new / "config.json").is_file():
-            raise RunError(
-                f"'{new}' is the id of another run: a command given it would find that run, not this one. Choose "
-                "another name."
-            )
+        if problem := id_name_problem(new, run_id):
+            raise RunError(problem)
         if old and config.get("method") == "reward" and (users := _found_by_name(run_id, old)):
             them = "it" if len(users) == 1 else "them"
             raise RunError(
