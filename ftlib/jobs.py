@@ -54,6 +54,7 @@ class BackgroundJob:
         # another session (`lease.Hold.waited_s` less the first wait): a pace of ended_at - began - waited_s is the
         # work's own, not a teammate's run's.
         self.waited_s = 0.0
+        self._held, self._first_wait = None, 0.0  # the lease held while work() runs, and its wait before it began
         self.ended_at: float | None = None  # time.monotonic() when it ended, however it ended
         self._thread: threading.Thread | None = None
 
@@ -78,11 +79,11 @@ class BackgroundJob:
         try:
             with self.hold_device(self.device) if self.device else contextlib.nullcontext() as held:
                 self.began = time.monotonic()
-                first_wait = getattr(held, "waited_s", 0.0)
+                self._held, self._first_wait = held, getattr(held, "waited_s", 0.0)
                 try:
                     self.work()
                 finally:
-                    self.waited_s = max(0.0, getattr(held, "waited_s", 0.0) - first_wait)
+                    self.waited_s = self.waited()
         except lease.Cancelled:  # cancelled while it waited for the device: nothing went wrong
             self.cancelled = True
         except Exception as exc:  # shown to the user by whoever polls; a thread must not die silently
@@ -93,6 +94,13 @@ class BackgroundJob:
             self.waiting = ""
             self.ended_at = time.monotonic()
             self.done = True
+
+    def waited(self) -> float:
+        """Seconds since `began` spent back in line for the device so far (`waited_s` once it ended; a wait under way
+        counts once it ends): a pace or a rate over the time since `began` less this is the work's own."""
+        if self._held is None:
+            return self.waited_s
+        return max(0.0, getattr(self._held, "waited_s", 0.0) - self._first_wait)
 
     def hold_device(self, device):
         """The device lease for this job's heavy work (a context manager): waits in line, updating `waiting`."""

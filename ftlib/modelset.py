@@ -477,8 +477,8 @@ def generate_with_set(model_set: ModelSet, rows: Sequence[GenRow], template=None
 @dataclass(frozen=True)
 class GenerationProgress:
     """Where a `GenerationJob` stands: `tokens` written of at most `max_tokens` (each finished answer counts what it
-    wrote, each running one `max_new_tokens`), `finished` answers of `answers`, and `elapsed_s` since decoding
-    began (0 while it waits for the device; the wait is not counted).
+    wrote, each running one `max_new_tokens`), `finished` answers of `answers`, and `elapsed_s` of decoding (0 while
+    it waits for the device; neither that wait nor its turns lent to a training run since are counted).
 
     >>> p = GenerationProgress(tokens=300, max_tokens=900, finished=1, answers=4, elapsed_s=60.0)
     >>> p.fraction, p.tokens_per_s
@@ -574,7 +574,8 @@ class GenerationJob(BackgroundJob):
             max_tokens=sum(n if done else self.max_new_tokens for n, done in lengths),
             finished=sum(done for _, done in lengths),
             answers=len(lengths),
-            elapsed_s=0.0 if start is None else (self.ended or time.monotonic()) - start,
+            # Less its turns lent mid-way (a training run's steps): a grid's rate and time left are its own decoding's
+            elapsed_s=0.0 if start is None else max(0.0, (self.ended or time.monotonic()) - start - self.waited()),
         )
 
     def finish_reason(self, i: int) -> str:
