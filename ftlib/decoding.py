@@ -168,6 +168,12 @@ def parse_setting(text: str) -> DecodingSetting:
     'temperature=0.7,top_p=0.9,min_p=0.05'
     >>> parse_setting("balanced,temperature=0").key  # made greedy: the preset's filters would do nothing
     'greedy'
+    >>> parse_setting("temprature=2")
+    Traceback (most recent call last):
+    ...
+    ftlib.decoding.SamplingError: Cannot read the decoding setting 'temprature=2': 'temprature' is not a decoding \
+setting. Did you mean temperature=2? The settings are temperature, top_k, top_p, min_p, repetition_penalty (or a \
+preset: greedy, precise, balanced, creative, wild).
     """
     text = (text or "").strip()
     if text.lower() in PRESETS:
@@ -186,7 +192,16 @@ def parse_setting(text: str) -> DecodingSetting:
                 "them with commas: temperature=0.8,top_p=0.9."
             )
         key, sep, raw = part.partition("=")
-        name = _ALIASES.get(key.strip().lower())
+        name = _ALIASES.get(key.strip().lower().replace("-", "_"))  # top-p as the CLI's options spell words
+        if sep and name is None:  # a key misspelt ("temprature=2"): the nearest one named, as the CLI's options are
+            import difflib
+
+            near = difflib.get_close_matches(key.strip().lower().replace("-", "_"), list(_ALIASES), n=1, cutoff=0.75)
+            meant = f" Did you mean {_ALIASES[near[0]]}={raw.strip()}?" if near else ""
+            raise SamplingError(
+                f"Cannot read the decoding setting '{text}': '{key.strip()}' is not a decoding setting.{meant} The "
+                f"settings are {_KEYS} (or a preset: {', '.join(PRESETS)})."
+            )
         if not sep or name is None:
             raise SamplingError(
                 f"Cannot read the decoding setting '{text}': '{part}' is not key=value with a key among "

@@ -25,7 +25,8 @@ import pytest
 # with no result, <scorer> a finished reward model with its adapter, <tiny> the tiny model's folder.
 CASES = [
     ("sample-setting-typo", ["sample", "--prompt", "hi", "--setting", "temprature=2"],
-     "error: Cannot read the decoding setting 'temprature=2': 'temprature=2' is not key=value"),
+     "error: Cannot read the decoding setting 'temprature=2': 'temprature' is not a decoding setting. Did you mean "
+     "temperature=2?"),
     ("sample-setting-range", ["sample", "--prompt", "hi", "--setting", "temperature=-1"],
      "error: temperature must be 0 (greedy) or a number from 0.001 to 100, got -1.0."),
     ("sample-max-new-tokens", ["sample", "--prompt", "hi", "--max-new-tokens", "0"],

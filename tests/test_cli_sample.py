@@ -545,3 +545,16 @@ def test_a_seed_the_compare_page_could_not_take_is_refused_before_loading(capsys
     assert main(["sample", "--prompt", "Hi", "--seed", seed]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and said in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_misspelt_decoding_setting_is_named_with_the_nearest_one(capsys):
+    """A newcomer's `sample --setting temprature=2` read "'temprature=2' is not key=value with a key among ..." (it is
+    key=value): the key is named as unknown, with the nearest setting and the value kept, as the options' typos are."""
+    from ftlib.cli import main
+
+    setting = "top-p=0.9,tmperature=0.5"  # top-p read as top_p: the first part passes, the second is named
+    assert main(["sample", "--prompt", "hi", "--setting", "greedy", "--setting", setting]) == 2
+    err = capsys.readouterr().err
+    assert "'tmperature' is not a decoding setting. Did you mean temperature=0.5? The settings are temperature" in err
+    assert main(["sample", "--prompt", "hi", "--setting", "zzz=1"]) == 2  # nothing near: the list alone
+    assert "'zzz' is not a decoding setting. The settings are temperature, top_k" in capsys.readouterr().err
