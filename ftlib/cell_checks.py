@@ -14,12 +14,12 @@ Not here: a cell that is empty (blank_values.py, or the row's error when the fie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from ftlib.cells import PLACEHOLDERS, cell_kind  # what a cell holds; said here
 from ftlib.errors import plural
 from ftlib.notices import FieldNotice
+from ftlib.split_lines import flat_place
 from ftlib.turn_keys import has_value
 
 NAMED = 5  # cells a notice lists before "and N more"
@@ -117,13 +117,12 @@ def blank_rows_note(blank: list[int], where: Callable[[int], str]) -> list[Field
     """The one note saying the blank rows skipped (`blank_rows`), with where the first is; [] when none.
 
     >>> blank_rows_note([4, 5], lambda n: f"data row {n} (line {n + 1} of the file)")[0].message
-    '2 blank rows skipped (the first: data row 4, line 5 of the file): every cell of them is empty.'
+    '2 blank rows skipped (the first: data row 4 at line 5 of the file): every cell of them is empty.'
     """
     if not blank:
         return []
     n = len(blank)
-    # A place with its line in brackets, said inside these: flat, not "(data row 4 (line 5 of the file))"
-    place = re.sub(r" \((line [^()]*)\)$", r", \1", where(blank[0]))
+    place = flat_place(where(blank[0]))  # said inside these brackets: not "(data row 4 (line 5 of the file))"
     first = place if n == 1 else f"the first: {place}"
     return [
         FieldNotice(

@@ -46,6 +46,24 @@ def place(file_type: str, row: int, line: int | None = None, file: str = "") -> 
     return f"data row {row}{of}"
 
 
+def flat_place(where: str) -> str:
+    """A row's place (`place`, `LoadResult.where`) said inside brackets of its own sentence, flat: a table's "data
+    row 4 (line 5 of the file)" as "data row 4 at line 5 of the file", not brackets in brackets (`data inspect`
+    read "(data row 1 (line 2 of the file); cut in training)", the Evaluate page "(data row 1 of faq.csv (line 2 of
+    the file))"); "at", not a comma, so a list of places still reads one place per comma. Any other place as it is.
+    The one flattening of a place for `data inspect`, `tokens --line`, a table's blank-rows note and the pages.
+
+    >>> flat_place("data row 4 (line 5 of the file)"), flat_place("data row 1 of faq.csv (line 2 of the file)")
+    ('data row 4 at line 5 of the file', 'data row 1 of faq.csv at line 2 of the file')
+    >>> flat_place("line 3"), flat_place("item 3 of rows.json"), flat_place("data row 2")
+    ('line 3', 'item 3 of rows.json', 'data row 2')
+    """
+    return _LINE_OF_THE_FILE.sub(r" at \1", where)
+
+
+_LINE_OF_THE_FILE = re.compile(r" \((line \d+ of the file)\)$")  # `place`'s line of a table's data row
+
+
 def pack(numbers: Sequence[int]) -> str:
     """`numbers` as compact text: runs of consecutive numbers, comma-separated, each written as how many numbers it
     skips after the previous run's last (the first run: after 0; negative when it goes back) and `+K` when K more

@@ -61,7 +61,7 @@ def test_blank_rows_at_the_end_are_skipped_in_one_note_not_refused():
     result = load_bytes(tickets(",,,,\r\n", ",,,,\r\n", " , ,,,\n"), "tickets.csv", column_map=MAP)
     assert result.errors == [] and result.valid_rows == 3 and result.total == 3
     (note,) = [n for n in result.notices if "blank row" in n.message]
-    assert note.note and note.message.startswith("3 blank rows skipped (the first: data row 4, line 5 of the file)")
+    assert note.note and note.message.startswith("3 blank rows skipped (the first: data row 4 at line 5 of the file)")
 
 
 def test_a_blank_row_with_more_commas_than_the_header_is_skipped_not_called_a_stray_comma():
@@ -69,7 +69,7 @@ def test_a_blank_row_with_more_commas_than_the_header_is_skipped_not_called_a_st
     result = load_bytes(tickets(",,,,,,\n", ",,,,,\n"), "tickets.csv", column_map=MAP)
     assert result.errors == [] and result.valid_rows == 3 and result.total == 3
     (note,) = [n for n in result.notices if "blank row" in n.message]
-    assert note.message.startswith("2 blank rows skipped (the first: data row 4, line 5 of the file)")
+    assert note.message.startswith("2 blank rows skipped (the first: data row 4 at line 5 of the file)")
     assert (
         load_bytes(tickets(",,,,,x\n"), "tickets.csv", column_map=MAP)
         .errors[0]

@@ -46,6 +46,6 @@ def test_a_csv_names_data_rows_and_counts_past_three(tmp_path, capsys):
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "64"]) == 0
     assert _tokens_line(capsys.readouterr().out).endswith(
-        "5 rows are longer than --max-length 64 (data row 1 at line 2, data row 2 at line 3, data row 3 at line 4 "
-        "and 2 more; cut in training)"
+        "5 rows are longer than --max-length 64 (data row 1 at line 2 of the file, data row 2 at line 3 of the file, "
+        "data row 3 at line 4 of the file and 2 more; cut in training)"
     )

@@ -60,7 +60,7 @@ def test_line_of_a_csv_is_its_data_row(tmp_path, capsys):
     said = one_error(capsys, ["tokens", str(path), "--line", "3", "--template", "chatml"])
     assert said == (
         f"error: --line 3 is no row of {path} (blank lines and rows are skipped): the nearest valid rows are --line 2 "
-        "(data row 2, line 3 of the file) and --line 4 (data row 4, line 6 of the file)."
+        "(data row 2 at line 3 of the file) and --line 4 (data row 4 at line 6 of the file)."
     )
 
 

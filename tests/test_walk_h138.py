@@ -80,11 +80,11 @@ def test_evaluates_row_headings_are_flat_and_skipped_rows_are_placed_where_they_
     at = evaluate(open_page(varied_dir), rows=3, max_new=2)
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
-    heading = "Held-out row 2 (data row 1 of faq.csv, line 2 of the file) · "
+    heading = "Held-out row 2 (data row 1 of faq.csv at line 2 of the file) · "
     assert any(c.startswith(heading) for c in captions), captions
     assert not any("of the file))" in c for c in captions), captions
     row_box = next(box for box in at.selectbox if box.label == "Row")  # the per-token view's choice of row
-    assert row_box.options[0].startswith("2 (data row 1 of faq.csv, line 2 of the file): "), row_box.options
+    assert row_box.options[0].startswith("2 (data row 1 of faq.csv at line 2 of the file): "), row_box.options
     (skipped,) = [e for e in at.expander if e.label == "1 row skipped"]
     (table,) = [h.proto.body for h in skipped.get("html")]  # its reasons wrapped in full (ui.common.skipped_rows)
     assert "<td>data row 3 of faq.csv (line 4 of the file)</td>" in table, table

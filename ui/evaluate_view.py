@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import time
 
 import pandas as pd
@@ -28,6 +27,7 @@ from ftlib.model_card import studio_export
 from ftlib.next_token import percent
 from ftlib.references import ANSWER_AT, several_replies
 from ftlib.run_picker import age_words, model_name
+from ftlib.split_lines import flat_place
 from ftlib.tuning_cost import BASE_MODEL, estimated_seconds, grade_help
 from ftlib.tuning_cost import DEFAULTS as TUNING_DEFAULTS
 from ui import alerts
@@ -266,16 +266,13 @@ def places_of(info, indices) -> dict[int, str]:
 
 
 def in_brackets(place: str) -> str:
-    """A row's place in the file (`places_of`) in brackets, flat: a table's "(line 2 of the file)" becomes a clause,
-    not brackets in brackets (a walk read "(data row 1 of faq.csv (line 2 of the file))").
+    """A row's place in the file (`places_of`) in brackets, flat (`ftlib.split_lines.flat_place`): not brackets in
+    brackets (a walk read "(data row 1 of faq.csv (line 2 of the file))").
 
     >>> in_brackets("data row 1 of faq.csv (line 2 of the file)"), in_brackets("line 9 of chats.jsonl")
-    ('(data row 1 of faq.csv, line 2 of the file)', '(line 9 of chats.jsonl)')
+    ('(data row 1 of faq.csv at line 2 of the file)', '(line 9 of chats.jsonl)')
     """
-    return "(" + _OF_THE_FILE.sub(r", \1", place) + ")"
-
-
-_OF_THE_FILE = re.compile(r" \((line \d+ of the file)\)$")  # `split_lines.place`'s line of a table's data row
+    return f"({flat_place(place)})"
 
 
 def lines_said(info, indices, where: str = "above") -> None:

@@ -6,21 +6,9 @@ Data page checks and measures them.
 
 from __future__ import annotations
 
-import re
-
 from ftlib.commands import chosen_template
 from ftlib.errors import plural
-
-
-def flat_place(where: str) -> str:
-    """A row's place said inside a sentence's brackets without brackets of its own: a table's "data row 4 (line 5 of
-    the file)" as "data row 4 at line 5" (`data inspect` read "(data row 1 (line 2 of the file); cut in training)");
-    any other place as it is.
-
-    >>> flat_place("data row 4 (line 5 of the file)"), flat_place("line 3"), flat_place("data row 2")
-    ('data row 4 at line 5', 'line 3', 'data row 2')
-    """
-    return re.sub(r" \(line (\d+) of the file\)$", r" at line \1", where)
+from ftlib.split_lines import flat_place
 
 
 def tool_calls_template(result, args) -> dict | None:

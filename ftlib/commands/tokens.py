@@ -32,6 +32,7 @@ from ftlib.commands import (
     unread_warning,
 )
 from ftlib.errors import UserError, plural
+from ftlib.split_lines import flat_place
 
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
@@ -271,10 +272,10 @@ def _named(result, number: int) -> str:
     >>> _named(LoadResult("messages", [], [], 0, [], file_type="jsonl"), 3)
     'line 3'
     >>> _named(LoadResult("alpaca", [], [], 0, [], file_type="csv", lines=[2, 3, 5]), 3)
-    '--line 3 (data row 3, line 5 of the file)'
+    '--line 3 (data row 3 at line 5 of the file)'
     """
     where = result.where(number)
-    return where if where == f"line {number}" else f"--line {number} ({where.replace(' (', ', ').removesuffix(')')})"
+    return where if where == f"line {number}" else f"--line {number} ({flat_place(where)})"
 
 
 def _file_warnings(result, args) -> list[str]:
