@@ -244,8 +244,13 @@ with st.container():
     # -------------------------------------------------------------------------------- models and settings
 
     runs = M.list_run_adapters()
-    # One model however its folder is named (a link to it, `default`): `models.same_model`, not the text alone.
-    usable = [r for r in runs if not r.model or same_model(r.model, model)]
+
+    def offered(spec: str) -> bool:
+        """Whether runs trained on the model `spec` are offered: the sidebar's model's, and those that recorded none.
+        One model however its folder is named (a link to it, `default`): `models.same_model`, not the text alone."""
+        return not spec or same_model(spec, model)
+
+    usable = [r for r in runs if offered(r.model)]
     by_name = {r.name: r for r in usable}
     # Each run's summary, read once per version of its files for the picker, the prompt's and the grid's labels
     # (three times a click before: a third of a click with 41 runs, BENCHMARKS.md "Page responsiveness").
@@ -256,6 +261,7 @@ with st.container():
         key="compare_runs",
         help=f"Finished runs trained on this base model, newest first. {CHOSEN_FIRST} The base model is always a row.",
         choices=choices,
+        offers=offered,
     )
     if len(usable) < len(runs):
         st.caption(

@@ -19,6 +19,7 @@ offered now (a run deleted since is not offered: the newest is). Its scope is th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -113,10 +114,12 @@ def gone_notes(key: str) -> None:
     _unfinished_note({})
 
 
-def _unfinished_note(by_name: dict[str, RunChoice]) -> None:
+def _unfinished_note(by_name: dict[str, RunChoice], offers: Callable[[str], bool] | None = None) -> None:
     """Under a picker: the run this session last started or picked (`OWN_KEY`) while it is queued or training, so not
     offered yet, by its label and step. A person who resumed their run and opened Evaluate saw a teammate's finished
-    run alone, and no word of theirs (helper 208's walk)."""
+    run alone, and no word of theirs (helper 208's walk). `offers`: the picker's own rule on a run's base model (its
+    config's model spec -> offered here; Compare's: the sidebar's model only), None where every base is offered; a run
+    on a base it does not offer is said to be offered once it finishes with that base chosen in the sidebar."""
     own = _own()
     if not own or own in by_name:
         return
@@ -129,8 +132,10 @@ def _unfinished_note(by_name: dict[str, RunChoice]) -> None:
     doing = (
         "still queued" if info.state == "queued" else f"still training (step {info.step} of {info.max_steps or '?'})"
     )
+    other_base = offers is not None and not offers(info.model)
+    when = f", with {model_name(info.model)} chosen in the sidebar" if other_base else ""
     st.caption(
-        f"The run you started or picked on Train, {info.label}, is {doing}: it is offered here once it finishes."
+        f"The run you started or picked on Train, {info.label}, is {doing}: it is offered here once it finishes{when}."
     )
 
 
@@ -188,11 +193,17 @@ def pick_run(label: str, adapters, key: str, help: str | None = None, choices: l
 
 
 def pick_runs(
-    label: str, adapters, key: str, help: str | None = None, choices: list[RunChoice] | None = None
+    label: str,
+    adapters,
+    key: str,
+    help: str | None = None,
+    choices: list[RunChoice] | None = None,
+    offers: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Some finished runs' names; the newest on the current dataset is chosen first. The choice outlives a visit to
     another page (`ui.kept`), less the runs no longer among `adapters` (deleted, or on another base model).
-    `choices`: as `pick_run`'s."""
+    `choices`: as `pick_run`'s. `offers`: the rule that chose `adapters` by their base model (a model spec -> whether
+    its runs are offered), for the note on a run still training (`_unfinished_note`)."""
     choices, first = _choices(adapters, choices)
     by_name = {c.name: c for c in choices}
     _gone_notes(key, by_name)
@@ -205,7 +216,7 @@ def pick_runs(
         # a contradiction (a newcomer's walk with a merged model in the sidebar).
         placeholder = "No finished run of this model yet"
         st.multiselect(label, [], key=f"{key}_none", help=help, disabled=True, placeholder=placeholder)
-        _unfinished_note(by_name)
+        _unfinished_note(by_name, offers)
         return []
     own, seen = _own(), st.session_state.setdefault(OWN_SEEN_KEY, {})
     if own in by_name and seen.get(key) != own:
@@ -226,7 +237,7 @@ def pick_runs(
     )
     keep(key)
     _ages(by_name, names)
-    _unfinished_note(by_name)
+    _unfinished_note(by_name, offers)
     last = _last_pick()
     if names and (last is None or last[0] not in names):
         _remember(names[-1])  # the run added last

@@ -1,0 +1,43 @@
+"""Small words a review found false (helper 217): each case fails on the words before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ftlib.testing import make_run
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s} for s in (1, 2, 3)]
+
+
+def _compare_with_own_run(model: Path, run_model: str) -> list[str]:
+    """The Compare page's captions, the sidebar on `model`, for a session whose own run (trained on `run_model`) is at
+    step 3 of 10."""
+    from ui.run_choice import OWN_KEY
+
+    config = {"model": run_model, "dataset": "chat_style", "max_steps": 10, "name": "ana pirate run"}
+    make_run("r-ana", config, state="running", step=3, max_steps=10, metrics=STEPS)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(model)
+    at.session_state[OWN_KEY] = "r-ana"  # started (or picked) on Train in this session
+    at.run()
+    at = at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    return [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("other_base", [True, False], ids=["another-base", "the-sidebars-base"])
+def test_compare_says_a_run_on_another_base_is_offered_with_that_base_chosen(tiny_model_dir, other_base):
+    """Compare lists only the sidebar's model's runs: 'it is offered here once it finishes' was false of a run trained
+    on another base model, which is offered only once that model is chosen in the sidebar."""
+    run_model = "HuggingFaceTB/SmolLM2-360M-Instruct" if other_base else str(tiny_model_dir)
+    said = [c for c in _compare_with_own_run(tiny_model_dir, run_model) if "ana pirate run" in c]
+    assert len(said) == 1, said
+    assert "still training (step 3 of 10): it is offered here once it finishes" in said[0]
+    if other_base:
+        assert said[0].endswith("once it finishes, with SmolLM2-360M-Instruct chosen in the sidebar."), said
+    else:
+        assert said[0].endswith("once it finishes."), said
