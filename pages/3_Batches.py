@@ -27,7 +27,7 @@ from ftlib.methods import batching_refusals
 from ftlib.models import context_length, cuda_available
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
 from ftlib.rows import row_kind
-from ftlib.split_lines import lines_note, named_rows, places_note, row_places
+from ftlib.split_lines import flat_place, lines_note, named_rows, places_note, row_places
 from ftlib.templates import TEMPLATE_NAMES, get_template
 from ftlib.tokens import POLICIES
 from ui import alerts, chart_data
@@ -58,7 +58,6 @@ from ui.batch_view import (
 )
 from ui.charts import readable_text
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, split_row_kinds, user_errors
-from ui.evaluate_view import in_brackets
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import custom_source, default_for, keep, keep_unless, restore, say_where_set, share, show_shared
@@ -201,9 +200,7 @@ def cut_row_said(meta: dict, size: int, names: list[str], examples: list) -> str
     for name, e in cut:
         m = ROW_NAME.match(name)
         place = places.get(int(m.group(1))) if m else None
-        where = (
-            f"{in_brackets(place)[1:-1]}: " if place else ""
-        )  # a table's "(line 5 of the file)" flat, no brackets in brackets
+        where = f"{flat_place(place)}: " if place else ""  # "(line 5 of the file)" flat: no brackets in brackets
         said.append(f"{name} ({where}{len(e.all_ids)} → {len(e.input_ids)} tokens)")
     return ", ".join(said)
 
