@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ftlib.config import RunConfig
-from ftlib.distributed import world_size
+from ftlib.distributed import LORA_SFT_TWO_PROCESSES_ON_CPU, world_size
 from ftlib.overfitting import passes
 
 DEVICE_KINDS = {"cuda": "GPU", "cpu": "CPU", "mps": "Apple GPU"}
@@ -70,7 +70,7 @@ def processes_words(config: RunConfig, measured: int | None, device: str) -> str
     GPUs here: not scaled, said as measured with that number of processes.
 
     >>> processes_words(RunConfig(nproc=2), 1, "cpu")[:70]
-    'That run trained with 1 process, this one with 2: LoRA SFT measured ab'
+    'That run trained with 1 process, this one with 2: LoRA SFT was about a'
     >>> processes_words(RunConfig(method="full", nproc=2), 1, "cpu")[50:]
     "the figure is that run's speed; this method's speed with 2 processes was not measured here."
     >>> processes_words(RunConfig(nproc=2), 2, "cpu")
@@ -81,7 +81,10 @@ def processes_words(config: RunConfig, measured: int | None, device: str) -> str
         return ""
     said = f"That run trained with {measured} process{'es' if measured > 1 else ''}, this one with {processes}: "
     if device_kind(device) == "CPU" and config.method == "lora" and {measured, processes} == {1, 2}:
-        return said + "LoRA SFT measured about as fast with 2 processes on a CPU as with 1 (0.91-1.13x, two CPUs)."
+        return said + (
+            "LoRA SFT was about as fast with 2 processes on a CPU as with 1 "
+            f"({LORA_SFT_TWO_PROCESSES_ON_CPU} on the two kinds of CPU measured)."
+        )
     return said + (
         f"the figure is that run's speed; this method's speed with {processes} "
         f"process{'es' if processes > 1 else ''} was not measured here."

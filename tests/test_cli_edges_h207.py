@@ -154,8 +154,8 @@ def test_the_time_estimate_of_two_processes_prefers_a_two_process_rate_and_says_
 
     est = run_time.time_estimate(two, 3200, 40, "cpu", runs=[newer_one])
     assert est.rate == 300.0 and est.sentence().endswith(
-        "That run trained with 1 process, this one with 2: LoRA SFT measured about as fast with 2 processes on a CPU "
-        "as with 1 (0.91-1.13x, two CPUs)."
+        "That run trained with 1 process, this one with 2: LoRA SFT was about as fast with 2 processes on a CPU as "
+        "with 1 (0.91-1.13x on the two kinds of CPU measured)."
     ), est.sentence()
     full = RunConfig(model=model, dataset="x", method="full", nproc=2, batch_size=4)
     said = run_time.time_estimate(full, 3200, 40, "cpu", runs=[full_one]).sentence()

@@ -41,3 +41,22 @@ def test_compare_says_a_run_on_another_base_is_offered_with_that_base_chosen(tin
         assert said[0].endswith("once it finishes, with SmolLM2-360M-Instruct chosen in the sidebar."), said
     else:
         assert said[0].endswith("once it finishes."), said
+
+
+def test_the_nproc_warning_and_the_time_estimate_say_one_range_in_plain_words():
+    """`train --nproc 2` on a CPU: the warning said 0.9-1.13x and the time estimate under it 0.91-1.13x, 'two CPUs'.
+    One range, each end as BENCHMARKS.md measured it (LoRA SFT, 2 processes against 1: 0.91x on the AMD cores, the
+    method table after "Data parallel on 2 cores"; 1.13x at most on the AMX Xeon, "A fifth kind of CPU")."""
+    import re
+
+    from ftlib.config import RunConfig
+    from ftlib.distributed import cpu_process_warnings
+    from ftlib.run_time import processes_words
+
+    warning = cpu_process_warnings(RunConfig(nproc=2), gpus=0)[0]
+    estimate = processes_words(RunConfig(nproc=2), 1, "cpu")
+    ranges = [re.findall(r"\d\.\d+-\d\.\d+x", said) for said in (warning, estimate)]
+    assert ranges == [["0.91-1.13x"], ["0.91-1.13x"]], ranges
+    assert "two kinds of CPU" in estimate and "two CPUs" not in estimate, estimate
+    benchmarks = (ROOT / "BENCHMARKS.md").read_text()
+    assert re.search(r"\| LoRA SFT \| [^\n]* \| 0\.91x \|", benchmarks) and "1.10-1.13x" in benchmarks
