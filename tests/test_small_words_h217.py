@@ -60,3 +60,28 @@ def test_the_nproc_warning_and_the_time_estimate_say_one_range_in_plain_words():
     assert "two kinds of CPU" in estimate and "two CPUs" not in estimate, estimate
     benchmarks = (ROOT / "BENCHMARKS.md").read_text()
     assert re.search(r"\| LoRA SFT \| [^\n]* \| 0\.91x \|", benchmarks) and "1.10-1.13x" in benchmarks
+
+
+def _reward_numbers():
+    import streamlit as st
+
+    from ui.run_view import live_numbers
+
+    live_numbers(st.session_state["metrics"], st.session_state["method"])
+
+
+@pytest.mark.parametrize("method", ["grpo", None], ids=["grpo", "another-method-logging-a-reward"])
+@pytest.mark.parametrize("spread", [0.319, None], ids=["with-spread", "no-spread"])
+def test_the_rewards_help_says_its_spread_is_under_it_only_where_it_is(method, spread):
+    """The Reward number's help said '(their spread is under the number)' for a step logged without a spread, where
+    nothing is under it."""
+    step = {"kind": "train", "step": 1, "loss": 0.0, "reward": 0.087} | ({"reward_std": spread} if spread else {})
+    at = AppTest.from_function(_reward_numbers, default_timeout=60)
+    at.session_state["metrics"], at.session_state["method"] = [step], method
+    at.run()
+    assert not at.exception, at.exception
+    [reward] = [m for m in at.metric if m.label == "Reward"]
+    under = [c.value for c in at.caption if c.value.startswith("± ")]
+    assert reward.value == "0.087" and len(under) == (1 if spread else 0), under
+    assert reward.proto.help.startswith("The mean total reward of this step's answers"), reward.proto.help
+    assert ("under the number" in reward.proto.help) == bool(spread), reward.proto.help

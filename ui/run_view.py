@@ -187,7 +187,13 @@ HELD_OUT_NOTE = (
 )
 
 
-REWARD_HELP = "The mean total reward of this step's answers (their spread is under the number)."
+REWARD_HELP = "The mean total reward of this step's answers."
+
+
+def reward_help(row: dict) -> str:
+    """The Reward number's help: `REWARD_HELP`, and where `row` (a step's metrics) has a spread, that it is the line
+    under the number (`spread_said`); a step logged without one (no `reward_std`) shows none under it."""
+    return REWARD_HELP + (" Their spread is the line under the number." if row.get("reward_std") is not None else "")
 
 
 def spread_said(std: float) -> str:
@@ -224,7 +230,7 @@ def live_numbers(
     before = f" (kept, step {kept_step})" if kept else before
     c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
-        c1.metric("Reward", f"{last['reward']:.3f}", help=REWARD_HELP)
+        c1.metric("Reward", f"{last['reward']:.3f}", help=reward_help(last))
         if last.get("reward_std") is not None:
             c1.caption(spread_said(last["reward_std"]))
     elif not grpo and (headline := loss_headline(metrics)) is not None:
@@ -291,7 +297,7 @@ def live_numbers(
     if not grpo:
         extra.insert(
             0,
-            ("Reward", last, "reward", REWARD_HELP, "reward_std"),
+            ("Reward", last, "reward", reward_help(last), "reward_std"),
         )
     shown = [(n, row, k, h, s) for n, row, k, h, s in extra if row.get(k) is not None]
     for column, (name, row, key, why, spread) in zip(st.columns(len(shown)) if shown else [], shown, strict=True):
