@@ -22,8 +22,9 @@ from ftlib.config import RunConfig
 from ftlib.config_checks import alignment_rate_warnings
 from ftlib.errors import none_of, numbered, plural
 from ftlib.grpo_context import context_problems
+from ftlib.kto_kl import kto_kl_warnings
 from ftlib.loss_types import loss_type_warnings
-from ftlib.methods import PACKING_METHODS, kto_kl_warnings
+from ftlib.methods import PACKING_METHODS
 from ftlib.references import measured_by
 from ftlib.row_cuts import NAMED_ROWS, cut_warnings, final_reply_cut, tokens_command_shows
 from ftlib.rows import row_kind
