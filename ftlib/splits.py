@@ -6,8 +6,9 @@ seeded disjoint split that keeps a row's copies on one side and each label's sha
     split_warnings(len(train), len(test))        # plain-words warnings for a tiny split, [] for a usable one
     split_warnings(len(train), len(test), "unpaired", train=train, test=test)  # + a part with one label only
 
-Not known here: what a prompt is and which rows share one (prompt_groups, whose names are re-exported here), files
-and formats (data.py, which re-exports these), where splits are saved (workspace.py).
+Not known here: what a prompt is and which rows share one (prompt_groups, whose names are re-exported here), which
+rows repeat an earlier one and the note naming them (row_copies, re-exported here too), files and formats (data.py,
+which re-exports these), where splits are saved (workspace.py).
 """
 
 from __future__ import annotations
@@ -36,71 +37,8 @@ from ftlib.prompt_groups import (  # re-exported: `from ftlib.splits import prom
     whole_prompt_held_out,
 )
 from ftlib.readers import DataError
+from ftlib.row_copies import DEDUPE_SAID, dedupe_rows, duplicates_note  # re-exported: `from ftlib.splits import ...`
 from ftlib.rows import RowShapeError, row_kind
-
-
-def dedupe_rows(rows: list[dict]) -> tuple[list[dict], int]:
-    """(rows without exact duplicates, first kept, how many were dropped)."""
-    out = [row for row, first in zip(rows, first_copies(rows), strict=True) if first is None]
-    return out, len(rows) - len(out)
-
-
-# How to keep one copy of each row, in the words of both the Data page and the CLI, which show the same notes.
-DEDUPE_SAID = (
-    "dropping exact duplicates when saving the split keeps one (the Data page's Drop exact duplicates box, "
-    "`data split --dedupe`)."
-)
-
-
-def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list[str]:
-    """The note on rows that repeat an earlier row (`dedupe_rows`' copies: exactly, or but for Unicode normalisation,
-    which the note then says), naming the first few by `places` (where each row is in the file: "line 4"); [] when
-    there are none. A copy weighs its example twice in training, and one in both parts of a split makes the held-out
-    loss look better than it is.
-
-    >>> duplicates_note([{"a": 1}, {"a": 2}, {"a": 1}], ["line 1", "line 2", "line 3"])[0][:55]
-    '1 row repeats an earlier one exactly: line 3 (of line 1'
-    >>> note = duplicates_note([{"a": 1}] * 4, ["line 1", "line 2", "line 3", "line 4"])[0]
-    >>> "The row at line 1 is there 4 times." in note
-    True
-    """
-    copies, times = [], Counter()  # times: how often each first row is there
-    unnormal = []  # the copies whose characters differ from their first row's (NFC vs NFD): same key, other bytes
-    for i, first in enumerate(first_copies(rows)):
-        if first is not None:
-            copies.append(f"{places[i]} (of {places[first]})")
-            times[first] += 1
-            if rows[i] != rows[first]:
-                unnormal.append(places[i])
-    if not copies:
-        return []
-    more = f" and {len(copies) - shown} more" if len(copies) > shown else ""
-    # One row copied hundreds of times reads like a few scattered copies in the list above: say how many.
-    most, extra = times.most_common(1)[0]
-    most_said = f" The row at {places[most]} is there {extra + 1:,} times." if extra >= 2 else ""
-    return [
-        f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one"
-        f"{'' if unnormal else ' exactly'}: {', '.join(copies[:shown])}{more}.{most_said}"
-        f"{_normalisation_said(unnormal, len(copies), shown)} A copy counts its example twice in training, and a copy "
-        f"on each side of a split flatters the held-out loss: {DEDUPE_SAID}"
-    ]
-
-
-def _normalisation_said(unnormal: list[str], n_copies: int, shown: int) -> str:
-    """The sentence on the copies (`unnormal` of `n_copies`) whose text differs from their first row's only in Unicode
-    normalisation; "" for none."""
-    if not unnormal:
-        return ""
-    if len(unnormal) == n_copies:
-        which = "Their text differs" if n_copies > 1 else "Its text differs"  # from the row it repeats
-    else:
-        more = f" and {len(unnormal) - shown} more" if len(unnormal) > shown else ""
-        which = f"At {', '.join(unnormal[:shown])}{more} the text differs"
-    return (
-        f" {which} only in how accented letters are encoded (Unicode NFC vs NFD: the same words typed on a Mac and on "
-        "Windows): they look the same, but a tokenizer reads different tokens."
-    )
-
 
 # A part of a split more than this share copies of one row measures (or teaches) that row more than the data.
 CROWDED_SHARE = 0.1
