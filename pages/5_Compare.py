@@ -63,6 +63,7 @@ from ui.compare_view import (
 )
 from ui.fragments import polling_fragment
 from ui.inputs import number_in_range, thinking_setting
+from ui.job_owner import let_go
 from ui.kept import default_for, keep, restore
 from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said, trained_thinking_of
@@ -488,7 +489,9 @@ empty_prompt = not messages or not str(messages[-1].get("content") or "").strip(
 if empty_prompt:
     b2.warning("Type a message first: the model would answer an empty one.", icon=alerts.WARNING)
 if b1.button("Generate", type="primary", disabled=seed is None or empty_prompt):
-    if job is not None and not job.done:
+    # This tab's grid gives way, unless another tab showing it is open (a duplicated tab, a copied address: it is
+    # theirs too, `ui.compare_follow`): there it runs on.
+    if job is not None and not job.done and not let_go(job):
         job.cancel()
     rows = S.grid_rows(prompt_ids, settings, [None if m == "base" else m for m in model_names])
     job = M.GenerationJob(

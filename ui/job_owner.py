@@ -47,6 +47,7 @@ def session_ttl() -> float:
 # Job -> the browser sessions it is shown in: the one that started it, and any that follow it since (a reload of its
 # tab, `ui.compare_follow`: `also_shown_in`). The job ends once none of them has been connected for the TTL.
 _SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_RUNTIMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # job -> the Runtime its sessions are asked of
 
 
 def watch_for_session(job, runtime, session_id: str, watch: OwnerWatch | None = None) -> None:
@@ -54,6 +55,7 @@ def watch_for_session(job, runtime, session_id: str, watch: OwnerWatch | None = 
     `session_id`, nor any session given it since by `also_shown_in`, for `session_ttl()` seconds."""
     sessions = _SESSIONS.setdefault(job, set())
     sessions.add(session_id)
+    _RUNTIMES[job] = runtime
     (watch or WATCH).watch(
         job,
         alive=lambda: any(runtime.is_active_session(s) for s in tuple(sessions)),
@@ -79,6 +81,25 @@ def also_shown_in(job, session_id: str | None = None) -> bool:
         session_id = ctx.session_id
     sessions.add(session_id)
     return True
+
+
+def let_go(job, session_id: str | None = None) -> bool:
+    """Session `session_id` (None: the session of the script run calling this) no longer shows `job` (it starts
+    another grid in its place): it no longer keeps the job going. Returns True where another session showing `job` is
+    connected now (a duplicated tab, an address copied while the grid ran: `ui.compare_follow`), which goes on showing
+    it, so the caller leaves it running; False where nobody else is there (the tab before a reload, gone), or where
+    `job` is not watched (`also_shown_in`'s cases), and the caller ends it as before. A follower's Generate stopped
+    the grid of the tab it was duplicated from (helper 218's review of 855b3981)."""
+    sessions, runtime = _SESSIONS.get(job), _RUNTIMES.get(job)
+    if sessions is None or runtime is None:
+        return False
+    if session_id is None:
+        ctx = get_script_run_ctx(suppress_warning=True)
+        if ctx is None:
+            return False
+        session_id = ctx.session_id
+    sessions.discard(session_id)
+    return any(runtime.is_active_session(s) for s in tuple(sessions))
 
 
 def _own(job) -> None:
