@@ -330,7 +330,7 @@ def kept_data(run_dir: Path | str) -> dict:
     (file, sample or split), "format" (as read), "read_with" (the --format/--map given), "column_map" (field -> the
     column it was read from, where not the field's own name: the mapping given, the Data page's or guessed),
     "split_of" (a saved split's file), "rows_left_out" (rows of the file not usable), "total_rows", "train_rows",
-    "test_rows"}; {} for a run that kept none."""
+    "test_rows", "test_key" (a .json file's own held-out key: ftlib.split_keys)}; {} for a run that kept none."""
     import json
 
     kept = workspace.kept_split(run_dir)
@@ -351,6 +351,7 @@ def kept_data(run_dir: Path | str) -> dict:
         "total_rows": meta.get("total_rows"),
         "train_rows": meta.get("train_rows"),
         "test_rows": meta.get("test_rows"),
+        "test_key": meta.get("test_key") if meta.get("split") == "own" else None,  # the file's own held-out key
     }
     return {k: v for k, v in out.items() if v is not None}
 

@@ -343,9 +343,8 @@ def split_origin(meta: dict) -> str:
     test = meta.get("test_file") if own else None
     if isinstance(test, dict) and test.get("path"):
         return f"{split_origin(dict(meta, split=None))}, its test rows from {split_origin(test)}"
-    key = meta.get("test_key") if own else None
-    if isinstance(key, str) and key:
-        return f"{split_origin(dict(meta, split=None))}, its test rows from its '{key}' key"
+    if key := held_out_key_said(meta):
+        return f"{split_origin(dict(meta, split=None))}, {key}"
     source = meta.get("path")
     if not isinstance(source, str) or not source:
         return "unknown"
@@ -357,6 +356,18 @@ def split_origin(meta: dict) -> str:
     if inside(SAMPLES_DIR, path):
         return f"sample {meta.get('source') or path.stem}"
     return source
+
+
+def held_out_key_said(meta: dict) -> str:
+    """Which key of the file a split's test rows are, in `split_origin`'s words, from a meta.json whose test rows are a
+    key of the file it read (`split` "own", `test_key`: ftlib.split_keys); "" for any other split. `runs show` says a
+    run's rows with it.
+
+    >>> held_out_key_said({"split": "own", "test_key": "test"}), held_out_key_said({"test_key": "test"})
+    ("its test rows from its 'test' key", '')
+    """
+    key = meta.get("test_key") if meta.get("split") == "own" else None
+    return f"its test rows from its '{key}' key" if isinstance(key, str) and key else ""
 
 
 def split_saved_at(meta: dict) -> str:

@@ -376,6 +376,7 @@ good=chosen; 2 of its 6 rows not usable, left out'
     from ftlib.errors import plural
     from ftlib.format_notes import format_label
     from ftlib.run_data import mapped_words, read_with_words
+    from ftlib.workspace import held_out_key_said
 
     said = f"{data.get('train_rows', '?')} training, {data.get('test_rows', '?')} held out, kept when it was queued"
     if data.get("from") == "split" and data.get("format"):  # the Train page's runs: how the Data page read the file
@@ -389,6 +390,8 @@ good=chosen; 2 of its 6 rows not usable, left out'
         bad = data.get("rows_left_out") or 0
         if bad:
             said += f"; {bad} of its {plural(data.get('total_rows') or 0, 'row')} not usable, left out"
+    if key := held_out_key_said({"split": "own", "test_key": data.get("test_key")}):  # the file's own split's key
+        said += f"; {key}"
     return said
 
 

@@ -1,0 +1,39 @@
+"""Small gaps around a .json file that holds its own split ({"train": [...], "test": [...]}, ftlib.split_keys) and
+the CLI's tables (helper 216): `runs show` names the held-out key, `runs list` and `data files` pad a name by its width
+on a terminal, the Data page's preview names each row's key, and `evaluate --data` scores only the held-out key."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ftlib import runs
+from ftlib.cli import main
+
+
+def qa(tag: str, n: int) -> list[dict]:
+    return [
+        {"prompt": f"Wie viele {tag}-Äpfel sind {i} plus eins?", "completion": f"{i + 1} {tag}-Äpfel."}
+        for i in range(n)
+    ]
+
+
+TRAIN, TEST = qa("train", 6), qa("test", 2)
+
+
+def _write(tmp_path, document) -> str:
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_runs_show_names_the_files_held_out_key(monkeypatch, tmp_path, capsys, tiny_model_dir):
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass", str(run.path)])
+    path = _write(tmp_path, {"train": TRAIN, "test": TEST})
+    argv = ["train", "--dataset", path, "--model", str(tiny_model_dir), "--device", "cpu", "--max-steps", "1"]
+    assert main([*argv, "--detach"]) == 0
+    run_id = capsys.readouterr().out.strip()
+    assert main(["runs", "show", run_id]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("rows: ")]
+    assert len(rows) == 1 and rows[0].startswith("rows: 6 training, 2 held out, kept when it was queued; "), rows
+    assert rows[0].endswith("; its test rows from its 'test' key"), rows  # workspace.split_origin's words
