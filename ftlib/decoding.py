@@ -193,7 +193,8 @@ preset: greedy, precise, balanced, creative, wild).
             )
         key, sep, raw = part.partition("=")
         name = _ALIASES.get(key.strip().lower().replace("-", "_"))  # top-p as the CLI's options spell words
-        if sep and name is None:  # a key misspelt ("temprature=2"): the nearest one named, as the CLI's options are
+        # A key misspelt ("temprature=2"): the nearest one named, as the CLI's options are ("=2": no key, said below)
+        if sep and name is None and key.strip():
             import difflib
 
             near = difflib.get_close_matches(key.strip().lower().replace("-", "_"), list(_ALIASES), n=1, cutoff=0.75)

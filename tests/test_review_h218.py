@@ -88,3 +88,16 @@ def test_generate_in_a_tab_following_a_grid_another_open_tab_shows_leaves_that_g
         release.set()
     assert job.wait(timeout=300) and not job.cancelled
     assert follower.session_state["compare_job"].wait(timeout=300)
+
+
+def test_a_setting_with_no_name_before_its_equals_sign_is_not_said_to_be_a_misspelt_setting():
+    """05a652b5 named a misspelt key ("'temprature' is not a decoding setting"); "=2" came out as "'' is not a
+    decoding setting": it has no key at all, as the words before that commit said."""
+    import pytest
+
+    from ftlib.decoding import SamplingError, parse_setting
+
+    with pytest.raises(SamplingError) as said:
+        parse_setting("=2")
+    assert "'' is not" not in str(said.value)
+    assert "'=2' is not key=value with a key among temperature" in str(said.value)
