@@ -553,12 +553,15 @@ def _best(numbers: RunNumbers) -> str:  # step 0: the starting model's, which no
 
 
 def _table(title: str, heads: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
-    """Lines of a plain-text table: `title` over the row names, one column per run, each as wide as its widest."""
-    first = max(len(title), *(len(name) for name, _ in rows)) + 2
-    widths = [max(len(head), *(len(values[i]) for _, values in rows)) + 2 for i, head in enumerate(heads)]
-    lines = [f"{title:<{first}}" + "".join(f"{h:<{w}}" for h, w in zip(heads, widths, strict=True))]
+    """Lines of a plain-text table: `title` over the row names, one column per run, each as wide as its widest on a
+    terminal (`term_width`: a run named in CJK characters or emoji takes two columns a character)."""
+    from ftlib.term_width import pad, width
+
+    first = max(width(title), *(width(name) for name, _ in rows)) + 2
+    widths = [max(width(head), *(width(values[i]) for _, values in rows)) + 2 for i, head in enumerate(heads)]
+    lines = [pad(title, first) + "".join(pad(h, w) for h, w in zip(heads, widths, strict=True))]
     lines += [
-        f"{name:<{first}}" + "".join(f"{v:<{w}}" for v, w in zip(values, widths, strict=True)) for name, values in rows
+        pad(name, first) + "".join(pad(v, w) for v, w in zip(values, widths, strict=True)) for name, values in rows
     ]
     return [line.rstrip() for line in lines]
 

@@ -37,3 +37,26 @@ def test_runs_show_names_the_files_held_out_key(monkeypatch, tmp_path, capsys, t
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("rows: ")]
     assert len(rows) == 1 and rows[0].startswith("rows: 6 training, 2 held out, kept when it was queued; "), rows
     assert rows[0].endswith("; its test rows from its 'test' key"), rows  # workspace.split_origin's words
+
+
+def _columns(text: str) -> int:  # a terminal's columns of a text of CJK characters, plain emoji and ASCII
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_runs_list_pads_a_name_of_cjk_characters_or_emoji_by_its_width_on_a_terminal(capsys):
+    from ftlib.testing import make_run
+
+    make_run("20261207-170000-lora-chat_style", {"dataset": "chats", "name": "价格模型 テスト"})
+    make_run("20261207-170100-lora-chat_style", {"dataset": "chats", "name": "🚀 rocket run"})
+    make_run("20261207-170200-lora-chat_style", {"dataset": "chats", "name": "很长的名字" * 6})  # 60 columns: cut
+    make_run("20261207-170300-lora-chat_style", {"dataset": "chats", "name": "bob quick test"})
+    assert main(["runs", "list"]) == 0
+    head, *lines = capsys.readouterr().out.splitlines()
+    state = head.index("state")
+    for line in lines:
+        ends = [i for i in range(len(line) + 1) if _columns(line[:i]) == state]  # the state column's first character
+        assert ends and line[ends[0] - 2 : ends[0]] == "  " and line[ends[0]] != " ", line
+    cut = next(line for line in lines if line.startswith("20261207-170200"))
+    assert "很长的名字很长的名字很…  " in cut  # cut to 24 columns with its ellipsis (21 + 1), then the gap

@@ -50,6 +50,7 @@ def register(dsub) -> None:
 def _files(args) -> int:
     from ftlib import stored_data, workspace
     from ftlib.errors import plural
+    from ftlib.term_width import fit, pad, width
 
     items, left = stored_data.list_stored(), stored_data.leftovers()
     if args.json:
@@ -65,18 +66,18 @@ def _files(args) -> int:
         where = workspace_words(workspace.workspace_dir(), "uploads and saved splits")
         print(f"nothing stored in {where}: no uploads, no saved splits")
     else:
-        name_width = max(len(i.name) for i in items) + 2
+        name_width = max(width(i.name) for i in items) + 2  # its columns on a terminal (term_width), not its length
         # Who uploaded each, where known (ftlib.stored_people): a column only once some upload names someone, as the
         # Data page's "Uploaded by" and `runs list`'s "started by".
-        known = [len(i.uploaded_by) for i in items if i.uploaded_by]
-        width = min(40, max(len("uploaded by"), *known) + 2) if known else 0  # the heading fits over a short name
-        by = f"{'uploaded by':<{width}}" if width else ""
+        known = [width(i.uploaded_by) for i in items if i.uploaded_by]
+        by_width = min(40, max(len("uploaded by"), *known) + 2) if known else 0  # the heading fits over a short name
+        by = f"{'uploaded by':<{by_width}}" if by_width else ""
         print(f"{'kind':<8}{'name':<{name_width}}{'size':>10}  {'saved':<18}{by}used by")
         for i in items:
             when = stored_data.saved_words(i.saved_at)
             name = i.name + (" *" if i.active else "")
-            by = f"{(i.uploaded_by or '-')[: width - 2]:<{width}}" if width else ""
-            print(f"{i.kind:<8}{name:<{name_width}}{stored_data.size_words(i.size):>10}  {when:<18}{by}{_used(i)}")
+            by = pad(fit(i.uploaded_by or "-", by_width - 2), by_width) if by_width else ""
+            print(f"{i.kind:<8}{pad(name, name_width)}{stored_data.size_words(i.size):>10}  {when:<18}{by}{_used(i)}")
         if any(i.active for i in items):
             print("* the active split: the one saved or picked last, which a browser session starts from")
     if left:

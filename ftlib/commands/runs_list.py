@@ -5,9 +5,10 @@
 
 A column of names appears once some run has one (`runs rename`, `train --name`, the Train page's Run name), after the
 id: the name the pages show a run by, so a run found there is found here. A long name is cut to `NAME_FITS`
-characters with an ellipsis ("-" where a run has none); `runs show ID` and `--json` give it whole. Likewise who
-started each run, once some run recorded someone (ftlib.run_people). Its module of its own: commands/runs.py is near
-the engine's 600 lines.
+columns of a terminal with an ellipsis ("-" where a run has none); `runs show ID` and `--json` give it whole. Likewise
+who started each run, once some run recorded someone (ftlib.run_people). Names are padded by the columns they take on
+a terminal, a CJK character or an emoji two (`ftlib.term_width`), not by their length. Its module of its own:
+commands/runs.py is near the engine's 600 lines.
 """
 
 from __future__ import annotations
@@ -15,25 +16,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ftlib.run_summary import LAST_STEP_HEADING, RunSummary
+from ftlib.term_width import fit, pad, width
 
-NAME_FITS = 24  # characters of a run's name its column shows (the Train page's rule allows 100)
-BY_FITS = 38  # characters of who started it
+NAME_FITS = 24  # columns of a run's name its column shows (the Train page's rule allows 100)
+BY_FITS = 38  # columns of who started it
 
 
 def _column(values: Sequence[str], heading: str, fits: int) -> int:
     """The width of an optional column: its longest value (up to `fits`) or its heading, plus 2 spaces; 0 when no
     value is given (no column)."""
-    known = [len(v) for v in values if v]
+    known = [width(v) for v in values if v]
     return min(fits, max(len(heading), *known)) + 2 if known else 0
 
 
-def _cell(value: str, width: int) -> str:
-    """`value` in a column `width` wide ("" when there is no column), cut with an ellipsis where it does not fit."""
-    if not width:
+def _cell(value: str, cells: int) -> str:
+    """`value` in a column `cells` wide ("" when there is no column), cut with an ellipsis where it does not fit; by
+    its width on a terminal (`term_width`: a CJK character or an emoji takes two columns), not its length."""
+    if not cells:
         return ""
-    value = value or "-"
-    fits = width - 2
-    return f"{value if len(value) <= fits else value[: fits - 1] + '…':<{width}}"
+    return pad(fit(value or "-", cells - 2), cells)
 
 
 def table_lines(rows: Sequence[RunSummary]) -> list[str]:
