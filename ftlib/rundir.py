@@ -46,18 +46,15 @@ from ftlib import run_files, run_phases, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import plural
 from ftlib.file_lock import locked
-from ftlib.integrity import damaged_files, file_problem, missing_weights
 from ftlib.run_digest import metric_facts
 from ftlib.run_files import (
     COUNT,
     DURATIONS,
-    MISSING,
     ORDER,
     TEXT,
     TEXTS,
     WHEN,
     cached_json_lines,
-    ended_at,
     is_number,
     json_lines,
     json_object,
@@ -66,7 +63,8 @@ from ftlib.run_files import (
     wrong_words,
 )
 from ftlib.run_people import people
-from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, both_lost_words, score_text
+from ftlib.run_recovery import damage_message, resumable
+from ftlib.run_summary import LOSS_SCORE, SCORES, RunSummary, score_text
 
 STATES = ("queued", "running", "stopping", "finished", "failed", "interrupted")
 ACTIVE = ("running", "stopping")
@@ -387,7 +385,7 @@ class RunDir:
         config, config_problem = json_object(self.config_file)
         config, config_wrong = typed(config, CONFIG_TEXTS)  # a value of another kind: as if missing, and named
         state = status.get("state", "unknown")
-        damage = self._damage_message(status_problem, config_problem)  # "" when both read
+        damage = damage_message(self, status_problem, config_problem)  # "" when both read
         method = config.get("method") or status.get("method") or "?"
         kept_step = status.get("kept_step")  # the result is that checkpoint: judged by its eval
         # A finished run's file is whole: a last line without its newline was cut short, not being written. Its
@@ -446,7 +444,7 @@ class RunDir:
             output=status.get("output"),
             log_tail=status.get("log_tail")
             or ([] if state not in ("failed", "interrupted") else self.log_tail(since=status.get("log_start"))),
-            resumable=not config_problem and (bool(status_problem) or self._resumable(state, status, last)),
+            resumable=not config_problem and (bool(status_problem) or resumable(self, state, status, last)),
             stopped_by_user=state == "interrupted" and status.get("stopped_by") == "user",
             divergence=facts.divergence,
             score=score,
@@ -468,65 +466,6 @@ class RunDir:
             ],
         )
 
-    def _damage_message(self, status_problem: str | None, config_problem: str | None) -> str:
-        """What to do about a run whose config.json or status.json does not read ("" when both read)."""
-        if not (config_problem or status_problem):
-            return ""
-        if config_problem and status_problem:  # neither resume nor export: what is left, not each other (a loop)
-            return both_lost_words(self, {CONFIG_FILE: config_problem, STATUS_FILE: status_problem})
-        how = f"`python -m ftlib runs delete {self.id}`, or Delete on the Train page"
-        checkpoint, result = self.last_checkpoint(), self.output()
-        if config_problem:  # what it trained reads no config.json: said first, deleting it last (a review)
-            uses = f"`python -m ftlib runs export {self.id}`; `sample --adapter {self.id} --model` its base model"
-            kept = f" Its {checkpoint.name} is kept." if checkpoint else ""
-            kept = f" What it trained still exports and samples ({uses})." if result else kept
-            return (
-                f"{CONFIG_FILE} {config_problem}: the run's settings are lost, so it cannot resume.{kept} Restore "
-                f"{CONFIG_FILE} from a backup to resume it; delete the run only once nothing in it is needed ({how})."
-            )
-        cause = " (a `train` killed while it created the run?)" if status_problem == MISSING else ""
-        kept = f" Its result is in {result[0].name}/, as a finished run leaves it." if result else ""
-        if ended_at(checkpoint):  # the worker then trains no step (`run_resume.ended_at`): it writes the result
-            does = f"write its result again from {checkpoint.name}, where its training had ended (no step is trained)"
-        else:
-            where = f"from {checkpoint.name}" if checkpoint else "from the beginning, as it has no checkpoint"
-            does = f"train again {where}" + (", replacing that result" if result else "")
-        return (
-            f"{STATUS_FILE} {status_problem}{cause}: the run's state is lost.{kept} Resume it to {does}, "
-            f"or delete it (`python -m ftlib runs resume {self.id}` or `runs delete {self.id}`; Resume and Delete on "
-            "the Train page)."
-        )
-
-    def _resumable(self, state: str, status: dict, last: dict | None = None) -> bool:
-        """Whether Resume can help: a stopped or lost run, a failed one with a checkpoint to continue from, or one
-        whose failure may not happen again (a crash, out of memory, a full disk). A run that failed before saving a
-        checkpoint on the person's own settings or data (`user_error` in status.json), or on a loss or gradient that
-        turned NaN/inf (its last training row: the learning rate, which a resume keeps, made it), would start again
-        from step 0 and fail the same way; one that failed resuming from a damaged checkpoint (`damaged_checkpoint`)
-        would again while it is still damaged (checked now: a file restored or removed since refuses nothing). One
-        that failed because a reward-model run it scores with could not be used (`unusable_reward_models`) is
-        resumable once each is a finished reward model again, asked now (a run deleted, then copied back)."""
-        if (damaged := status.get("damaged_checkpoint")) and damaged_files(self.checkpoints / str(damaged)):
-            return False
-        waited_on = self.reward_models_failed_on(status)
-        if state == "failed" and waited_on:
-            return all(
-                RunDir(self.path.parent / workspace.safe_name(str(name), "-")).is_finished_reward_model()
-                for name in waited_on
-            )
-        if state == "interrupted":
-            return True
-        if state == "finished":  # weights of its result that do not read: written again where its training ended
-            result = self.output()
-            damaged = result and (
-                [p for p in result[0].glob("*.safetensors") if file_problem(p)] or missing_weights(result[0])
-            )
-            return bool(damaged) and ended_at(self.last_checkpoint())
-        if state != "failed":
-            return False
-        broke = bool(last) and not all(_finite(last.get(key)) for key in ("loss", "grad_norm"))
-        return not (status.get("user_error") or broke) or self.last_checkpoint() is not None
-
 
 def run_folders(root: str | Path | None = None) -> list[RunDir]:
     """The run folders under `root` (the workspace's runs/), by name (`RunDir.exists`), not a run being created
@@ -537,11 +476,6 @@ def run_folders(root: str | Path | None = None) -> list[RunDir]:
         return []
     folders = sorted(p for p in root.iterdir() if not p.name.startswith("."))
     return [run for run in map(RunDir, folders) if run.exists()]
-
-
-def _finite(value) -> bool:
-    """A logged number that is finite, or none logged (a step may leave out its gradient size)."""
-    return value is None or (isinstance(value, (int, float)) and math.isfinite(value))
 
 
 def _left_out_words(left_out: int) -> list[str]:

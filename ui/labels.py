@@ -418,7 +418,7 @@ def failed_run_words(message: str) -> str:
 
 
 # The CLI's commands beside the Train page's buttons in what a run whose config.json or status.json does not read
-# says (`ftlib.rundir.RunDir._damage_message`): the page under them has the buttons, not a shell.
+# says (`ftlib.run_recovery.damage_message`): the page under them has the buttons, not a shell.
 _RUN_BUTTONS = (
     (re.compile(r" \(`python -m ftlib runs resume \S+` or `runs delete \S+`; Resume and Delete on the Train page\)"),
      " (**Resume** and **Delete…** below)"),
