@@ -70,6 +70,7 @@ from ftlib.json_rows import (
     values_error,
     values_note,
 )
+from ftlib.jsonl_errors import line_error
 
 
 @dataclass
@@ -94,47 +95,6 @@ def describe(value: Any) -> str:
     return {list: "a list", dict: "an object", str: "text", bool: "true/false"}.get(type(value), "a number")
 
 
-def _line_problem(exc: json.JSONDecodeError, line: str) -> str:
-    """What is wrong with one JSONL line, in words where JSON's own are cryptic: a line that stops before its JSON
-    does (cut short, or one object written over several lines) was "Expecting ',' delimiter, column 36".
-
-    >>> _line_problem(json.JSONDecodeError("Expecting ',' delimiter", '{"a": "b"', 9), '{"a": "b"')
-    'it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written over \
-several lines: write each on one line'
-    >>> _line_problem(json.JSONDecodeError("Expecting property name", "{'a': 1}", 1), "{'a': 1}")[:55]
-    'it is written with single quotes at column 2, as Python'"""
-    if exc.msg.startswith("Unterminated string"):
-        return (
-            f'the text that starts at column {exc.colno} has no closing " on it; the line was cut short, or the text '
-            "holds a line break: write it as \\n"
-        )
-    if exc.pos >= len(line):
-        return (
-            "it ends before its JSON does, a closing } or ] missing; the line was cut short, or one object is written "
-            "over several lines: write each on one line"
-        )
-    python = "as Python prints a dict (`str(row)`), not as JSON: write each line with `json.dumps(row)`"
-    if line[exc.pos] == "'" and exc.msg.startswith(("Expecting property name", "Expecting value")):
-        return f"it is written with single quotes at column {exc.colno}, {python}"
-    if exc.msg.startswith("Expecting value") and line.startswith(("True", "False", "None"), exc.pos):
-        return f"it holds True, False or None (JSON's true, false, null) at column {exc.colno}, {python}"
-    return f"{json_problem(exc)} (column {exc.colno})"
-
-
-def _line_error(exc: json.JSONDecodeError, line: str) -> str:
-    """A JSONL line's error: a comma after its object (`{...},`, as a JSON array's items are written) in words.
-
-    >>> _line_error(json.JSONDecodeError("Extra data", '{"a": 1},', 8), '{"a": 1},')
-    'this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; remove \
-the comma'"""
-    if exc.msg == "Extra data" and line[exc.pos :].strip() == ",":
-        return (
-            "this line ends with a comma after its object: JSON Lines has one object per line with nothing after it; "
-            "remove the comma"
-        )
-    return f"this line is not valid JSON: {_line_problem(exc, line)}"
-
-
 def jsonl_records(text: str | Iterable[str]) -> tuple[list[tuple[int, dict]], list[RowError]]:
     """One record per non-blank line of `text` (or of the lines given: `file_lines.jsonl_lines`); a line that is not
     a JSON object, or that writes a key twice (`lost_message`), is a RowError with its line number."""
@@ -148,7 +108,7 @@ def jsonl_records(text: str | Iterable[str]) -> tuple[list[tuple[int, dict]], li
         try:
             value = parse(line)
         except json.JSONDecodeError as exc:
-            errors.append(RowError(number, _line_error(exc, line)))
+            errors.append(RowError(number, line_error(exc, line)))
             continue
         except JSONProblem as exc:
             errors.append(RowError(number, f"this line cannot be read: {exc}"))
