@@ -60,3 +60,36 @@ def test_runs_list_pads_a_name_of_cjk_characters_or_emoji_by_its_width_on_a_term
         assert ends and line[ends[0] - 2 : ends[0]] == "  " and line[ends[0]] != " ", line
     cut = next(line for line in lines if line.startswith("20261207-170200"))
     assert "很长的名字很长的名字很…  " in cut  # cut to 24 columns with its ellipsis (21 + 1), then the gap
+
+
+def _chat(question: str, answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+def test_evaluate_data_on_a_file_holding_its_own_split_scores_only_its_held_out_key(
+    varied_dir, adapter_template, tmp_path, capsys
+):
+    """`evaluate RUN --data splits.json` scored every key, 'train' included, and warned of the rows the run trained on;
+    a run on the file held its 'test' key out, so that key is what is scored, said in one note line."""
+    from ftlib import workspace
+    from ftlib.testing import make_run
+
+    trained = [_chat(f"Nenne einen Fluss, bitte ({n}).", "Der Rhein.") for n in "ab"]
+    held = [_chat("Nenne einen Berg.", "Die Zugspitze.")]
+    workspace.save_split("flüsse", trained, held)
+    make_run("fluss-run", {"model": str(varied_dir), "dataset": "flüsse"}, adapter=adapter_template)
+    data = _write(tmp_path, {"train": trained, "test": held})
+    argv = ["evaluate", "fluss-run", "--data", data, "--max-new-tokens", "2", "--json"]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "trained on (" not in out.err, out.err
+    notes = [line for line in out.err.splitlines() if "holds its own split" in line]
+    assert notes == [
+        "note: splits.json holds its own split: only its held-out key 'test' (1 row) is scored, not 'train' (2 rows), "
+        "which a run on the file trains on (--all-keys scores every key)."
+    ], out.err
+    assert json.loads(out.out)["rows"] == 1  # --json as before, of the one held-out row
+    assert main([*argv, "--all-keys"]) == 0  # every key, as before: the trained rows named
+    out = capsys.readouterr()
+    assert "holds its own split" not in out.err and "are rows the run trained on (item 1, item 2)" in out.err, out.err
+    assert json.loads(out.out)["rows"] == 3

@@ -88,6 +88,12 @@ def register(sub) -> None:
     )
     p.add_argument("--data", default=None, help="a data file or saved split name (default: the run's test split)")
     add_data_options(p)  # --format and --map for a --data file, as `data inspect` reads it
+    p.add_argument(
+        "--all-keys",
+        action="store_true",
+        help='a .json --data file holding its own split ({"train": [...], "test": [...]}): score every key\'s '
+        "rows, not only its held-out key's (the default: the others are what a run on the file trains on)",
+    )
     p.add_argument("--template", default=None, help="chat template (default: the run's, else the model's own)")
     p.add_argument("--limit", type=positive_int, default=None, help="evaluate only the first N test rows (N >= 1)")
     p.add_argument(

@@ -66,6 +66,8 @@ def check_arguments(args) -> None:
     loaded = None  # a --data file's LoadResult: where in the file each row is
     if args.data:
         rows, loaded = E.load_test_rows(args.data, fmt=args.fmt, column_map=column_map(args.map))
+        if loaded is not None and not getattr(args, "all_keys", False):
+            rows, loaded = held_out_key(rows, loaded, args.data)
         # A data file's rows it could not read and its fields nothing reads are named on stderr, as `train` names
         # them, not skipped unsaid.
         for warning in (
@@ -161,6 +163,33 @@ def check_csv_path(path: str) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise UserError(os_error_message(exc, "write the CSV file", path, "pass another --csv path")) from exc
+
+
+def held_out_key(rows: list[dict], loaded, data: str) -> tuple[list[dict], object]:
+    """A --data file that holds its own split (`{"train": [...], "test": [...]}`: `split_keys.file_roles`) as
+    (its held-out key's rows, the file's LoadResult cut to that key, `split_keys.key_part`, its rows still named by
+    their place in the whole file), said in one `note:` line on stderr: a run trained on such a file held that key
+    out, and the others are what it trained on. `rows` and `loaded` as they are for any other file, or one whose
+    held-out key has no usable row. `--all-keys` scores every key instead (not called)."""
+    import dataclasses
+
+    from ftlib.errors import plural
+    from ftlib.split_keys import file_roles, key_part, key_rows
+    from ftlib.splits import ROW_UNITS
+
+    roles = file_roles(loaded)
+    held = key_part(loaded, (roles.test,)) if roles else None
+    if held is None or not held.rows:
+        return rows, loaded
+    counts, unit = key_rows(loaded), ROW_UNITS.get(loaded.kind, "row")
+    others = [f"'{k}' ({plural(counts[k], unit)})" for k in roles.train]  # a left-out key neither trains nor is scored
+    print(
+        f"note: {Path(data).name} holds its own split: only its held-out key '{roles.test}' "
+        f"({plural(counts[roles.test], unit)}) is scored, not {' or '.join(others)}, which a run on the file trains "
+        "on (--all-keys scores every key).",
+        file=sys.stderr,
+    )
+    return list(held.rows), dataclasses.replace(held, notices=loaded.notices)  # the file's own notices stay said
 
 
 def file_noun(source) -> str:
