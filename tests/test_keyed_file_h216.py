@@ -93,3 +93,23 @@ def test_evaluate_data_on_a_file_holding_its_own_split_scores_only_its_held_out_
     out = capsys.readouterr()
     assert "holds its own split" not in out.err and "are rows the run trained on (item 1, item 2)" in out.err, out.err
     assert json.loads(out.out)["rows"] == 3
+
+
+def test_the_data_pages_preview_names_the_key_each_row_of_a_keyed_file_came_from(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))  # the Local path box reads only allowed folders
+    path = _write(tmp_path, {"train": TRAIN, "test": TEST})
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/1_Data.py").run()
+    at.radio(key="data_source").set_value("Local path").run()
+    at.text_input(key="data_path").input(path).run()
+    assert not at.exception, at.exception
+    heads = [c.value for c in at.caption if c.value.startswith("Item ")]
+    assert heads[:1] == ["Item 1 (the 'train' key's item 1)"], heads
+    at.number_input(key="data_page").set_value(2).run()  # 5 rows a page: the second holds the 'test' key's
+    heads = [c.value for c in at.caption if c.value.startswith("Item ")]
+    assert heads[1:] == ["Item 7 (the 'test' key's item 1)", "Item 8 (the 'test' key's item 2)"], heads
