@@ -25,6 +25,10 @@ FIRST_STEP = "running the first step (the slowest: the time left shows after it)
 # time left of the steps before the stop beside it (helper 208's walk: "about 0:25:49 left" from one 172 s step).
 RESUMED_STEP = "running step {step}, the first since the resume (the slowest: the time left shows after it)"
 TRAINING = "training"
+# Before an attempt's first step: written by the launcher (runs._launch) as its process starts, and by the worker
+# while it loads the model and the rows. A resumed run's steps before its stop say nothing of this attempt's either.
+STARTING = "starting"
+LOADING = "loading model and data"
 
 
 LOSS_CHART = "the loss chart"
@@ -40,13 +44,16 @@ def first_step_words(done: int) -> str:
 
 
 def first_step(phase) -> bool:
-    """Whether a status's phase says an attempt's first step runs (`first_step_words`), when no time left is said:
-    the steps before a resume, timed in another attempt, tell nothing of it.
+    """Whether a status's phase says an attempt's first step runs (`first_step_words`) or is still to come (the
+    process `STARTING`, `LOADING` the model), when no time left is said: the steps before a resume, timed in another
+    attempt, tell nothing of it (helper 219's walk: "about 0:00:33 left", frozen, for the 40 s a resumed run loaded).
 
-    >>> first_step(FIRST_STEP), first_step(first_step_words(4)), first_step(TRAINING), first_step(None)
-    (True, True, False, False)
+    >>> first_step(FIRST_STEP), first_step(first_step_words(4)), first_step(LOADING), first_step(STARTING)
+    (True, True, True, True)
+    >>> first_step(TRAINING), first_step(None)
+    (False, False)
     """
-    return isinstance(phase, str) and phase.endswith(FIRST_STEP.partition(" (")[2])
+    return isinstance(phase, str) and (phase in (STARTING, LOADING) or phase.endswith(FIRST_STEP.partition(" (")[2]))
 
 
 def held_out_chart(method: str) -> str:

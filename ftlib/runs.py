@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from ftlib import distributed, run_data, run_people, run_resume, sharing, stored_people, workspace
+from ftlib import distributed, run_data, run_people, run_phases, run_resume, sharing, stored_people, workspace
 from ftlib.config import RunConfig
 from ftlib.errors import UserError, numbered, plural
 from ftlib.run_create import QUEUE_LOCK as _QUEUE_LOCK
@@ -107,7 +107,7 @@ def _launch(run: RunDir) -> None:
     # attempt's lines begin in train.log, which every attempt appends to: a dead process is judged by its own lines.
     run.update_status(
         state="running",
-        phase="starting",
+        phase=run_phases.STARTING,
         started=time.time(),
         pid=None,
         message=distributed.starting_message(config),

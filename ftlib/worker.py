@@ -190,7 +190,7 @@ def execute(run_dir: str | Path) -> str:
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
     from ftlib.metrics import MetricsCallback
     from ftlib.run_files import checkpoint_step
-    from ftlib.run_phases import first_step_words, held_out_chart, phase_callback
+    from ftlib.run_phases import LOADING, first_step_words, held_out_chart, phase_callback
     from ftlib.training import attach_throughput, build_trainer, remove_unfinished_save, save_final
 
     run = RunDir(Path(run_dir))
@@ -219,7 +219,7 @@ def execute(run_dir: str | Path) -> str:
             extra = {} if status.get("pid") else {"pid": os.getpid(), "started": time.time(), "ended": None}
             if status.get("state") != "stopping":
                 extra["state"] = "running"
-            update(phase="loading model and data", error=None, message="Running.", damaged_checkpoint=None, **extra)
+            update(phase=LOADING, error=None, message="Running.", damaged_checkpoint=None, **extra)
         callback = MetricsCallback(run, is_main=main)
         phases = phase_callback(update)  # the status's phase: the step-0 evaluation, the first step, training
         checkpoint = run.last_checkpoint() if resume else None
