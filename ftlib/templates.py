@@ -35,6 +35,14 @@ import jinja2.ext
 import jinja2.nodes
 
 from ftlib.builtin_templates import BUILTINS, TOOL_TEMPLATES
+from ftlib.control_tokens import (  # re-exported: `from ftlib.templates import token_boundary, ...` as before
+    add_missing_special_tokens,
+    ends_in_control_token,
+    missing_special_tokens,
+    required_special_tokens,
+    special_like,
+    token_boundary,
+)
 from ftlib.template_input import (
     REASONING_FIELDS,
     Span,
@@ -129,8 +137,6 @@ TEMPLATE_NAMES = (*BUILTIN_TEMPLATES, "tokenizer", "custom")
 
 # End-of-turn markers of well-known families: the fallback when the template cannot be probed.
 _KNOWN_EOT = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<｜end▁of▁sentence｜>", "<|endoftext|>", "</s>")
-# What looks like a control token in a custom template's literal text.
-_SPECIAL_LIKE = re.compile(r"<\|[^<>|\s]{1,40}\|>|<｜[^<>｜\s]{1,40}｜>|</?(?:s|bos|eos|start_of_turn|end_of_turn)>")
 
 
 def _tokenizer_variables(tokenizer) -> tuple[tuple[str, str], ...]:
@@ -213,7 +219,7 @@ def get_template(name: str, tokenizer=None, source: str | None = None) -> ChatTe
             if name == "tokenizer"
             else ("custom", "a template written in the studio")
         )
-        specials = _special_like(literals)
+        specials = special_like(literals)
         # (fields in order: name, source, label, description, eot, bos, special_tokens, variables)
         template = ChatTemplate(name, src, label, desc, eot or None, bos if uses_bos else None, specials, variables)
     else:
@@ -317,68 +323,12 @@ def _reads_reasoning(source: str) -> bool:
     return False
 
 
-def token_boundary(texts, n: int, tokens=()) -> int:
-    """`n`, moved back to the start of any control token it falls inside in one of `texts`: one that looks like a
-    control token (`<|end|>`, `<｜User｜>`, `</s>`) or one of `tokens`. A marker read off renders by comparing
-    characters is whole tokens, never a piece of one."""
-    for text in texts:
-        inside = [m.start() for m in _SPECIAL_LIKE.finditer(text, max(0, n - 48), n + 48) if m.start() < n < m.end()]
-        inside += [s for t in tokens for s in range(max(0, n - len(t) + 1), n) if text.startswith(t, s)]
-        n = min([n, *inside])
-    return n
-
-
-def ends_in_control_token(text: str, tokens=()) -> bool:
-    """Whether `text` ends in one of `tokens` or in what looks like a control token (`<｜Assistant｜>`, `<|im_end|>`).
-
-    >>> ends_in_control_token("<｜User｜>Hi<｜Assistant｜>"), ends_in_control_token("<｜Assistant｜><")
-    (True, False)
-    """
-    return any(text.endswith(t) for t in tokens if t) or bool(_CONTROL_AT_END.search(text))
-
-
-_CONTROL_AT_END = re.compile(f"(?:{_SPECIAL_LIKE.pattern})$")
-
-
-def _special_like(literals: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_SPECIAL_LIKE.findall(literals)))
-
-
 def _literal_text(source: str) -> str:
     """The template's literal text and string constants (where its control tokens are written)."""
     ast = compile_template(source).environment.parse(source)
     parts = [n.data for n in ast.find_all(jinja2.nodes.TemplateData)]
     parts += [n.value for n in ast.find_all(jinja2.nodes.Const) if isinstance(n.value, str)]
     return "\0".join(parts)
-
-
-def required_special_tokens(template: ChatTemplate) -> tuple[str, ...]:
-    """The control tokens a template writes, plus its end-of-turn marker."""
-    tokens = list(template.special_tokens)
-    if template.end_of_turn and template.end_of_turn not in tokens:
-        tokens.append(template.end_of_turn)
-    return tuple(tokens)
-
-
-def missing_special_tokens(tokenizer, template: ChatTemplate) -> list[str]:
-    """Control tokens the template needs that the tokenizer splits into several pieces (it does not know them)."""
-    return [
-        tok for tok in required_special_tokens(template) if len(tokenizer.encode(tok, add_special_tokens=False)) != 1
-    ]
-
-
-def add_missing_special_tokens(tokenizer, template: ChatTemplate):
-    """A copy of `tokenizer` with the template's missing control tokens added as special tokens.
-
-    The model's embedding matrix must grow to match (`model.resize_token_embeddings(len(tokenizer))`).
-    """
-    import copy
-
-    missing = missing_special_tokens(tokenizer, template)
-    tokenizer = copy.deepcopy(tokenizer)  # never mutate a cached, shared tokenizer
-    if missing:
-        tokenizer.add_special_tokens({"additional_special_tokens": missing}, replace_extra_special_tokens=False)
-    return tokenizer
 
 
 def _given(template: ChatTemplate, plain: list[dict], **marking) -> list[dict]:
