@@ -97,10 +97,15 @@ class BackgroundJob:
 
     def waited(self) -> float:
         """Seconds since `began` spent back in line for the device so far (`waited_s` once it ended; a wait under way
-        counts once it ends): a pace or a rate over the time since `began` less this is the work's own."""
-        if self._held is None:
+        too, `lease.Hold.waiting_since`): a pace or a rate over the time since `began` less this is the work's own.
+        Counted once that wait ended, a grid back in line behind a training run said its time left grew with every
+        second it waited (helper 218's review of 3dba6527)."""
+        held = self._held
+        if held is None:
             return self.waited_s
-        return max(0.0, getattr(self._held, "waited_s", 0.0) - self._first_wait)
+        since = getattr(held, "waiting_since", None)
+        under_way = time.monotonic() - since if since is not None else 0.0
+        return max(0.0, getattr(held, "waited_s", 0.0) + under_way - self._first_wait)
 
     def hold_device(self, device):
         """The device lease for this job's heavy work (a context manager): waits in line, updating `waiting`."""

@@ -191,7 +191,8 @@ class Hold:
     `on_wait(state)` is called while waiting (with a `WaitState`, when it changes and at least every second) and
     once with None when the wait is over; `cancelled()` returning True ends a wait with `Cancelled`. `group`: what
     the holds of one multi-machine run share (each machine's run has its own id: `label`), in the holder file.
-    `waited_s` (seconds spent in line) and `handovers` (turns given to others) are kept for reports.
+    `waited_s` (seconds spent in line, each wait added once it ends) and `handovers` (turns given to others) are kept
+    for reports; `waiting_since`: when the wait under way began (None: none), for the wait not yet in `waited_s`.
     """
 
     def __init__(
@@ -207,6 +208,7 @@ class Hold:
         self.on_wait, self.cancelled = on_wait, cancelled
         self.held = False
         self.waited_s, self.handovers = 0.0, 0
+        self.waiting_since: float | None = None  # time.monotonic() when the wait under way began; None: not waiting
         self.id = f"{os.getpid()}.{threading.get_ident()}.{next(_holds_made)}"
         self._fd: int | None = None
         self._since, self._since_wall = 0.0, 0.0
@@ -228,6 +230,7 @@ class Hold:
         queue.mkdir(parents=True, exist_ok=True)
         ticket, ticket_fd = self._enqueue(queue)
         start, last, next_report, reported = time.monotonic(), None, 0.0, False
+        self.waiting_since = start
         try:
             while True:
                 ahead = waiting(self.device, before=ticket.name)
@@ -250,7 +253,8 @@ class Hold:
             with contextlib.suppress(OSError):
                 ticket.unlink()
             os.close(ticket_fd)
-            self.waited_s += time.monotonic() - start
+            waited, self.waiting_since = time.monotonic() - start, None
+            self.waited_s += waited
         self.held, self._since, self._since_wall = True, time.monotonic(), time.time()
         try:
             turns = holder(self.device).get("turns")

@@ -9,6 +9,7 @@ other tab showing it is connected: a reload's old session is gone, so its grid s
 from __future__ import annotations
 
 import threading
+import time
 
 from streamlit.testing.v1 import AppTest
 
@@ -101,3 +102,38 @@ def test_a_setting_with_no_name_before_its_equals_sign_is_not_said_to_be_a_missp
         parse_setting("=2")
     assert "'' is not" not in str(said.value)
     assert "'=2' is not key=value with a key among temperature" in str(said.value)
+
+
+def test_a_grid_back_in_line_mid_way_leaves_the_wait_under_way_out_of_its_decoding_time():
+    """3dba6527 left the turns a grid lent to a training run out of its elapsed time once each wait ended; while one
+    went on, the page said 'Waiting for ...' beside a time left that grew with every second of it (seen in Chromium:
+    a grid back in line behind another tab's, 6 tokens, 'at most about 18 min 15 s left')."""
+    from types import SimpleNamespace
+
+    from ftlib.modelset import GenerationJob
+
+    job = GenerationJob(SimpleNamespace(device=None), rows=[])  # no device: no lease, nothing decoded
+    now = time.monotonic()
+    job.started = now - 100.0
+    # 10 s in line before it began, then back in line 40 s ago, still waiting: 60 s of its own decoding
+    job._held, job._first_wait = SimpleNamespace(waited_s=10.0, waiting_since=now - 40.0), 10.0
+    assert 59.0 <= job.progress().elapsed_s <= 61.0
+
+
+def test_a_hold_says_when_its_wait_under_way_began_and_forgets_it_once_over(tmp_path, monkeypatch):
+    import pytest
+
+    from ftlib import lease
+
+    monkeypatch.setenv("FTLIB_LOCK_DIR", str(tmp_path))
+    monkeypatch.setenv("FTLIB_LEASE", "1")
+    first = lease.Hold("cpu", "training", "a run").acquire()
+    try:
+        second, seen = lease.Hold("cpu", "generation", "a grid"), []
+        second.cancelled = lambda: seen.append(second.waiting_since) or len(seen) > 2
+        with pytest.raises(lease.Cancelled):
+            second.acquire()
+        assert seen[0] is not None and seen[0] <= time.monotonic()
+        assert second.waiting_since is None and second.waited_s > 0
+    finally:
+        first.release()
