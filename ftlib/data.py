@@ -38,18 +38,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from ftlib.api_shapes import api_records
 from ftlib.blank_values import blank_values, row_noun
 from ftlib.call_rows import call_records, maps_a_column, written_map
 from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
-from ftlib.column_peek import FileStart, peek_columns
+from ftlib.column_peek import peek_columns
 from ftlib.copied_fields import CopiedFields
 from ftlib.data_budget import check_budget, opened_bound
 from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import check_path, opened
+from ftlib.file_fields import FileFields, peek_fields, record_keys  # re-exported: `from ftlib.data import peek_fields`
 from ftlib.format_detect import unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.hermes_rows import hermes_notes, hermes_records
@@ -128,7 +128,6 @@ __all__ = [
     "split_rows",
     "split_warnings",
 ]
-PEEK_ROWS = 1000  # rows `peek_fields` looks at for the keys of a JSON file
 
 
 class MappingNeeded(DataError):
@@ -246,11 +245,6 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 _BLANK = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
 
 
-def _keys(records: list[tuple[int, dict]]) -> list[str]:
-    # Not a key holding a lone surrogate: it cannot be printed or shown, and its row is refused naming it (escaped)
-    return list(dict.fromkeys(k for _, r in records for k in r if lone_surrogate(k) is None))
-
-
 def _raw_records(data: bytes, filename: str, kind: str):
     """(records, bad rows, a table's columns or None, the line each table row starts on or None, the reader's
     notes on the file, how its rows are numbered: a table's `kind`, "jsonl" by line (a .json file's too), "json" by
@@ -265,39 +259,6 @@ def _raw_records(data: bytes, filename: str, kind: str):
         return records, errors, table.columns, table.lines, notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
     return records, errors, None, None, notes, "jsonl" if by_line else "json", {}
-
-
-class FileFields(NamedTuple):
-    """`peek_fields`'s answer: a file's top-level field names, and whether it is a table (every row, every column)."""
-
-    names: list[str]  # a table's columns, or the keys of a JSON file's first rows
-    table: bool  # CSV/TSV/Parquet: every row has every column
-
-
-def peek_fields(path: str | Path, name: str | None = None) -> FileFields:
-    """The top-level fields of a file, for the field-mapping editor, from the file's start where that settles them
-    (`column_peek.FileStart`: a table's header or schema, a JSONL file's first PEEK_ROWS lines); a bad byte or row
-    further on is the full read's to refuse or name (`load_file`).
-
-    It does not detect a format, so a file no format recognises still has fields. Raises DataError like load_file
-    (`name` as there).
-    """
-    with FileStart(path, name) as start:
-        if start.kind in TABLE_KINDS:
-            return FileFields(start.columns(), True)
-        # JSONL: its first PEEK_ROWS lines read and parsed alone (100,000 rows parsed for 1,000 took 2-5 s), if they
-        # parse
-        head = start.lines(PEEK_ROWS) if start.kind == "jsonl" else None
-        try:
-            records, errors, *_ = text_records(head, start.kind, start.name) if head else ([], [1])
-        except DataError:  # those lines cut a pretty-printed value in two
-            records, errors = [], [1]
-        if errors or len(records) < PEEK_ROWS:  # the whole file: short, blank lines, pretty-printed JSON in a .jsonl
-            data = start.whole()
-            if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-                return FileFields([], False)
-            records, *_ = text_records(data, start.kind, start.name)
-    return FileFields(_keys(records[:PEEK_ROWS]), False)
 
 
 # --- loading ----------------------------------------------------------------------------------------------
@@ -368,7 +329,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     if not raw:
         shown = "; ".join(f"{where(e.row)}: {e.message}" for e in errors[:3])
         raise DataError(f"No row of {filename} could be read. {shown}")
-    fields = columns if columns is not None else _keys(raw)
+    fields = columns if columns is not None else record_keys(raw)
     if column_map:
         check_map(column_map, fields, filename, columns is not None, FIELDS)
         column_map = completed_map(column_map, fields, raw, fmt, read_notes)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ftlib import data
+from ftlib import data, file_fields
 from ftlib.data import DataError, guess_column_map, load_bytes, load_file, split_rows
 from ftlib.data_stats import dataset_stats
 
@@ -459,8 +459,8 @@ def test_peek_fields_of_a_long_jsonl_file_parses_its_first_rows_only(tmp_path, m
     rows = [{"prompt": f"Q{i}?", "completion": f"A{i}.", **({"late": 1} if i > 1500 else {})} for i in range(3000)]
     path = tmp_path / "long.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    parsed, real = [], data.text_records
-    monkeypatch.setattr(data, "text_records", lambda d, *a: parsed.append(len(d)) or real(d, *a))
+    parsed, real = [], file_fields.text_records
+    monkeypatch.setattr(file_fields, "text_records", lambda d, *a: parsed.append(len(d)) or real(d, *a))
     assert data.peek_fields(path) == (["prompt", "completion"], False)
     assert len(parsed) == 1 and parsed[0] < path.stat().st_size / 2
     pretty = tmp_path / "pretty.jsonl"  # pretty-printed JSON under a .jsonl name, cut mid-object: read whole
