@@ -137,6 +137,26 @@ PRESETS: dict[str, DecodingSetting] = {
     "wild": DecodingSetting(temperature=1.5, name="wild"),
 }
 
+
+def presets_said() -> str:
+    """Each preset's values in words, for a newcomer choosing columns before any grid shows them.
+
+    >>> presets_said().split("; ")[:2]
+    ['greedy: always the likeliest token (temperature 0)', 'precise: temperature 0.3, top-k 20']
+    """
+    said = []
+    for name, s in PRESETS.items():
+        if s.greedy:
+            said.append(f"{name}: always the likeliest token (temperature 0)")
+            continue
+        parts = [f"temperature {short_number(s.temperature)}"]
+        parts += [f"top-k {s.top_k}"] if s.top_k else []
+        parts += [f"top-p {short_number(s.top_p)}"] if s.top_p < 1 else []
+        parts += [f"min-p {short_number(s.min_p)}"] if s.min_p else []
+        said.append(f"{name}: {', '.join(parts)}")
+    return "; ".join(said)
+
+
 _ALIASES = {
     "temperature": "temperature",
     "temp": "temperature",

@@ -22,7 +22,7 @@ from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib.checks import WEIGHT_0
 from ftlib.column_values import column_answer
-from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE
+from ftlib.decoding import DEFAULT_NEW_TOKENS, SEED_RANGE, presets_said
 from ftlib.model_prompts import base_thinking, thinking_default, thinking_writes, trained_with_tools
 from ftlib.models import same_model
 from ftlib.rows import uses_tools
@@ -278,6 +278,8 @@ with st.container():
         list(S.PRESETS),
         default=default_for("compare_presets", ["greedy", "balanced", "creative"], S.PRESETS),
         key="compare_presets",
+        # A walk: which preset is temperature, which top-p, showed only once a grid's column heads did.
+        help=f"Each column samples one way: {presets_said()}. The custom setting below sets its own.",
     )
     with st.expander("Custom setting"):
         restore("compare_custom")

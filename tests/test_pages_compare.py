@@ -1352,3 +1352,11 @@ def test_an_answer_cut_inside_a_character_says_so():
     cut = [S.TokenInfo(5, "Hi", 0.9, 1.0, []), S.TokenInfo(10813, " \ufffd", 0.4, 1.0, [], piece="<0xF0><0x9F>")]
     assert "… (max new tokens, inside a character: its first bytes shown as �)" in token_html(cut, "length")
     assert "… (max new tokens)</span>" in token_html(cut[:1], "length")
+
+
+def test_the_settings_box_says_what_each_preset_samples_before_any_grid(tiny_model_dir):
+    """A walk (helper 219): which preset was temperature and which top-p showed only once a grid's column heads did."""
+    at = open_page("pages/5_Compare.py", tiny_model_dir)
+    said = at.multiselect(key="compare_presets").help
+    assert "greedy: always the likeliest token (temperature 0)" in said, said
+    assert "balanced: temperature 0.7, top-p 0.9" in said and "precise: temperature 0.3, top-k 20" in said
