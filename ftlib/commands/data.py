@@ -298,19 +298,15 @@ def _said(args, result, train: list[dict], test: list[dict]) -> dict:
     }
 
 
-def _split_by_keys(args, result) -> dict:
-    """`data split FILE` of a .json file that holds its own split (`{"train": [...], "test": [...]}`, no --test-size
-    or --seed): its test key's rows held out as published, the others' trained (ftlib.split_keys), which key became
-    which said in one `note:` line; returns `_said`'s facts, the keys in `keys`, and `row_lines`."""
-    from ftlib.split_keys import keyed_meta, keyed_split
+def _print_read(args, result, dropped: int) -> list[str]:
+    """What `data split` read, as both its ways of splitting print it: the format and valid rows (the `dropped`
+    copies with --dedupe), each row in neither file with where and why, the file's notes, then each kept row with a
+    warning; returns those last lines (meta.json's `warnings` counts them too)."""
     from ftlib.splits import DEDUPE_SAID
 
-    keyed = keyed_split(result, str(args.file), dedupe=args.dedupe)
-    train, test = keyed.split.train, keyed.split.test
-    _write_split(args.out, train, test, keyed_meta(result, keyed, Path(args.file).name, args.dedupe))
     print(
         f"format {format_label(result.format)}: {result.valid_rows} valid of {plural(result.total, 'row')}"
-        + (f", {plural(keyed.split.dropped, 'duplicate')} dropped" if args.dedupe else "")
+        + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
     for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
         print(line)
@@ -320,6 +316,19 @@ def _split_by_keys(args, result) -> dict:
     row_lines = _row_warnings_said(result, args)
     for line in row_lines:
         print(line)
+    return row_lines
+
+
+def _split_by_keys(args, result) -> dict:
+    """`data split FILE` of a .json file that holds its own split (`{"train": [...], "test": [...]}`, no --test-size
+    or --seed): its test key's rows held out as published, the others' trained (ftlib.split_keys), which key became
+    which said in one `note:` line; returns `_said`'s facts, the keys in `keys`, and `row_lines`."""
+    from ftlib.split_keys import keyed_meta, keyed_split
+
+    keyed = keyed_split(result, str(args.file), dedupe=args.dedupe)
+    train, test = keyed.split.train, keyed.split.test
+    _write_split(args.out, train, test, keyed_meta(result, keyed, Path(args.file).name, args.dedupe))
+    row_lines = _print_read(args, result, keyed.split.dropped)
     print(f"note: {keyed.said} --test-size draws a split from all its rows instead.")
     for warning in keyed.split.warnings:  # training rows also held out (taken out of train), then a tiny split's
         print(f"warning: {warning}")
@@ -346,7 +355,7 @@ def _split_file(args) -> dict:
     from ftlib.data import count_test_rows, dedupe_rows, split_rows, split_warnings
     from ftlib.errors import UserError
     from ftlib.split_keys import file_roles
-    from ftlib.splits import DEDUPE_SAID, default_test_ratio, prompt_warnings, rows_in_both, split_groups
+    from ftlib.splits import default_test_ratio, prompt_warnings, rows_in_both, split_groups
 
     if args.test_size == 0:  # train's test_size 0 (every row trained, none held out) is no split: said with its way
         raise UserError(
@@ -371,18 +380,7 @@ def _split_file(args) -> dict:
     # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
     meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
     _write_split(args.out, train, test, meta)
-    print(
-        f"format {format_label(result.format)}: {result.valid_rows} valid of {plural(result.total, 'row')}"
-        + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
-    )
-    for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
-        print(line)
-    if args.dedupe:  # the copies are dropped: the file's note advising so is not said
-        result.notices = [n for n in result.notices if not n.message.endswith(DEDUPE_SAID)]
-    _print_notices(result)
-    row_lines = _row_warnings_said(result, args)
-    for line in row_lines:  # kept rows with a warning: meta.json's `warnings` counts them too
-        print(line)
+    row_lines = _print_read(args, result, dropped)
     if roles:  # the file's own test rows go where the draw puts them: said, with the way to keep them
         print(
             f"note: {args.file} holds its own split, but --test-size or --seed draws this one from all its rows, "
