@@ -71,14 +71,9 @@ def also_shown_in(job, session_id: str | None = None) -> bool:
     grid it had started (`ui.compare_follow`): without this, the grid ended ~120 s after the reload, the old session's
     TTL, under the eyes of the tab that showed it. Returns False where `job` is not watched (started outside a page
     or under AppTest, or an evaluation, which ends with no tab)."""
-    sessions = _SESSIONS.get(job)
-    if sessions is None:
+    sessions, session_id = _SESSIONS.get(job), session_id or _calling_session()
+    if sessions is None or session_id is None:
         return False
-    if session_id is None:
-        ctx = get_script_run_ctx(suppress_warning=True)
-        if ctx is None:
-            return False
-        session_id = ctx.session_id
     sessions.add(session_id)
     return True
 
@@ -90,16 +85,17 @@ def let_go(job, session_id: str | None = None) -> bool:
     it, so the caller leaves it running; False where nobody else is there (the tab before a reload, gone), or where
     `job` is not watched (`also_shown_in`'s cases), and the caller ends it as before. A follower's Generate stopped
     the grid of the tab it was duplicated from (helper 218's review of 855b3981)."""
-    sessions, runtime = _SESSIONS.get(job), _RUNTIMES.get(job)
-    if sessions is None or runtime is None:
+    sessions, runtime, session_id = _SESSIONS.get(job), _RUNTIMES.get(job), session_id or _calling_session()
+    if sessions is None or runtime is None or session_id is None:
         return False
-    if session_id is None:
-        ctx = get_script_run_ctx(suppress_warning=True)
-        if ctx is None:
-            return False
-        session_id = ctx.session_id
     sessions.discard(session_id)
     return any(runtime.is_active_session(s) for s in tuple(sessions))
+
+
+def _calling_session() -> str | None:
+    """The session of the script run calling this; None outside one (a thread of no page)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.session_id
 
 
 def _own(job) -> None:
