@@ -215,15 +215,9 @@ def split_by_keys(result, label: str, key: tuple) -> Callable[[], tuple[list, li
     except UserError as exc:  # no usable row in the training keys or the test key
         st.error(f"**Test rows**: {on_data_page(str(exc))} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
         return None
-    split, unit = keyed.split, ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
-    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
+    split = keyed.split
     st.info(f"{keyed.said} **split from this file** draws a split from all its rows instead.", icon=alerts.INFO)
-    st.caption(
-        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
-        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
-    )
-    for warning in split.warnings:  # the training rows also held out (taken out of train) first
-        st.warning(warning, icon=alerts.WARNING)
+    _split_said(split, result.kind, dedupe)
 
     def make() -> tuple[list, list, dict]:
         return split.train, split.test, keyed_meta(result, keyed, label, dedupe, key[-1])
@@ -297,14 +291,7 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     except UserError as exc:  # no valid test row, another kind of data, nothing left to train on
         st.error(f"**Test file**: {on_data_page(str(exc))} Nothing can be saved until it is fixed.", icon=alerts.ERROR)
         return None
-    unit = ROW_UNITS.get(result.kind, "row")  # pairs counted as pairs
-    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
-    st.caption(
-        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
-        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
-    )
-    for warning in split.warnings:  # the training rows also held out (taken out of train) first
-        st.warning(warning, icon=alerts.WARNING)
+    _split_said(split, result.kind, dedupe)
 
     def make() -> tuple[list, list, dict]:
         return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe, split.train, key[-1])
@@ -432,3 +419,16 @@ def saved_splits() -> None:
             for s in splits
         ]
         st.dataframe(table, hide_index=True)
+
+
+def _split_said(split, kind: str, dedupe: bool) -> None:
+    """A split made of a file's own parts (its test key, or a test file of its own): how many rows each side holds
+    (pairs counted as pairs, the copies `dedupe` dropped), then its warnings (training rows also held out first)."""
+    unit = ROW_UNITS.get(kind, "row")
+    dups = f" ({plural(split.dropped, 'duplicate')} dropped)" if dedupe else ""
+    st.caption(
+        f"Train **{len(split.train)}** {unit if len(split.train) == 1 else unit + 's'}, "
+        f"test **{len(split.test)}** {unit if len(split.test) == 1 else unit + 's'}{dups}."
+    )
+    for warning in split.warnings:  # the training rows also held out (taken out of train) first
+        st.warning(warning, icon=alerts.WARNING)
