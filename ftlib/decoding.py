@@ -214,6 +214,12 @@ preset: greedy, precise, balanced, creative, wild).
         key, sep, raw = part.partition("=")
         name = _ALIASES.get(key.strip().lower().replace("-", "_"))  # top-p as the CLI's options spell words
         # A key misspelt ("temprature=2"): the nearest one named, as the CLI's options are ("=2": no key, said below)
+        if sep and name is None and (preset := key.strip().lower()) in PRESETS:  # "greedy=1": a preset takes no value
+            raise SamplingError(
+                f"Cannot read the decoding setting '{text}': '{key.strip()}' is a preset, which takes no value: give "
+                f"it alone ({preset}), first with changes ({preset},repetition_penalty=1.2), or the settings "
+                f"themselves ({_KEYS})."
+            )
         if sep and name is None and key.strip():
             import difflib
 

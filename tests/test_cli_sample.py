@@ -558,3 +558,13 @@ def test_a_misspelt_decoding_setting_is_named_with_the_nearest_one(capsys):
     assert "'tmperature' is not a decoding setting. Did you mean temperature=0.5? The settings are temperature" in err
     assert main(["sample", "--prompt", "hi", "--setting", "zzz=1"]) == 2  # nothing near: the list alone
     assert "'zzz' is not a decoding setting. The settings are temperature, top_k" in capsys.readouterr().err
+
+
+def test_a_preset_given_a_value_is_said_as_a_preset(capsys):
+    """Helper 218's review: `greedy=1` read "'greedy' is not a decoding setting ... (or a preset: greedy, ...)"."""
+    from ftlib.cli import main
+
+    assert main(["sample", "--prompt", "hi", "--setting", "greedy=1"]) == 2
+    err = capsys.readouterr().err
+    assert "'greedy' is a preset, which takes no value: give it alone (greedy), first with changes" in err, err
+    assert "is not a decoding setting" not in err
