@@ -43,12 +43,16 @@ def test_the_margin_note_gives_a_small_margin_as_evaluate_prints_it():
 LONG_ASK = "Read this first. " + " ".join(f"Point {n} of the brief is plain." for n in range(40))
 
 
-def test_a_data_files_rows_refused_before_loading_are_named_by_their_lines(capsys, tiny_model_dir, tmp_path):
+def test_a_data_files_rows_refused_before_loading_are_named_by_their_lines(
+    capsys, varied_dir, adapter_template, tmp_path
+):
     """`evaluate RUN --data FILE` where every answer begins past the run's max length is refused before any model
     loads; it named the rows "test rows 1, 2", counted among the rows read, where the rest of `evaluate` names a
     file's rows by their place in it: with an unreadable first line they are lines 2 and 3."""
     workspace.save_split("plain-h149", [CHAT], [CHAT])
-    make_run("cut-h149", {"model": str(tiny_model_dir), "dataset": "plain-h149", "max_length": 32})
+    # A finished run (its adapter there): a run with no result is refused first, before its rows are read (c344559e)
+    config = {"model": str(varied_dir), "dataset": "plain-h149", "max_length": 32}
+    make_run("cut-h149", config, adapter=adapter_template)
     rows = [{"messages": [{"role": "user", "content": LONG_ASK}, {"role": "assistant", "content": a}]} for a in "AB"]
     file = tmp_path / "long.jsonl"
     file.write_text("not json\n" + "".join(json.dumps(row) + "\n" for row in rows))

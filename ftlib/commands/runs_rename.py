@@ -19,7 +19,7 @@ def register(rsub, resolve) -> None:
     rename = rsub.add_parser(
         "rename",
         help="give a run another name (its id stays)",
-        description="Give a run another name: the one the pages' pickers, the runs table and `runs show` show, and "
+        description="Give a run another name: the one the app's run pickers, the runs table and `runs show` show, and "
         "that commands take for it. Its id (its folder) never changes, so what names the run by id still finds it.",
     )
     # Not `id`: the parser says a blank word is the first run or path it takes (cli.BLANK_REFUSED), so an empty NAME
