@@ -95,13 +95,20 @@ class BackgroundJob:
             self.ended_at = time.monotonic()
             self.done = True
 
+    def busy_s(self) -> float:
+        """Seconds of the job's own work: from `began` to its end (now while it runs) less `waited()`; 0 before it
+        began. Evaluate's pace per row is this over the rows (a teammate's training steps are not in it)."""
+        if self.began is None:
+            return 0.0
+        return max(0.0, (self.ended_at or time.monotonic()) - self.began - self.waited())
+
     def waited(self) -> float:
         """Seconds since `began` spent back in line for the device so far (`waited_s` once it ended; a wait under way
         too, `lease.Hold.waiting_since`): a pace or a rate over the time since `began` less this is the work's own.
         Counted once that wait ended, a grid back in line behind a training run said its time left grew with every
         second it waited (helper 218's review of 3dba6527)."""
         held = self._held
-        if held is None:
+        if held is None or self.ended_at is not None:  # ended: what it kept as it ended
             return self.waited_s
         since = getattr(held, "waiting_since", None)
         under_way = time.monotonic() - since if since is not None else 0.0

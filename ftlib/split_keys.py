@@ -167,4 +167,34 @@ def keyed_meta(result: LoadResult, keyed: KeyedSplit, label: str, dedupe: bool, 
     return meta | {"split": "own"} | keys
 
 
-__all__ = ["KeyedSplit", "file_roles", "key_part", "key_rows", "keyed_meta", "keyed_split", "roles_said"]
+def part_order_said(meta: dict, part: str) -> str:
+    """The order a saved split's `part` ("train" or "test") keeps its rows in, as the Tokens page's row caption says it
+    (`meta`: the split's meta.json): a drawn split's, the file's; the data's own split's test part, the test file's;
+    one made from a .json file's keys (`keyed_meta`), the order of its test key, or of its training keys one after
+    another.
+
+    >>> part_order_said({}, "test"), part_order_said({"split": "own"}, "test")
+    ("the file's order", "the test file's order")
+    >>> part_order_said({"split": "own", "test_key": "validation", "train_keys": ["train", "extra"]}, "train")
+    "the order of the file's keys 'train' and 'extra', one after the other,"
+    """
+    own = meta.get("split") == "own"
+    keys = [meta.get("test_key")] if part == "test" else meta.get("train_keys") or []
+    keys = [f"'{k}'" for k in keys if isinstance(k, str) and k] if own and meta.get("test_key") else []
+    if not keys:
+        return "the test file's order" if own and part == "test" else "the file's order"
+    if len(keys) == 1:
+        return f"the order of the file's {keys[0]} key"
+    return f"the order of the file's keys {', '.join(keys[:-1])} and {keys[-1]}, one after the other,"
+
+
+__all__ = [
+    "KeyedSplit",
+    "file_roles",
+    "key_part",
+    "key_rows",
+    "keyed_meta",
+    "keyed_split",
+    "part_order_said",
+    "roles_said",
+]

@@ -31,6 +31,7 @@ from ftlib.formats import RowProblem
 from ftlib.models import context_length
 from ftlib.prompt_checks import added_system_note, explain_refusal
 from ftlib.rows import conversation, row_kind
+from ftlib.split_keys import part_order_said
 from ftlib.split_lines import row_place
 from ftlib.templates import (
     BUILTIN_TEMPLATES,
@@ -158,13 +159,7 @@ def pick_row():
             (True, "train"): "any copies of test rows taken out",
             (True, "test"): "only its usable rows",
         }[own, part]
-        order = "the test file's order" if own and part == "test" else "the file's order"
-        # A .json file's own split (ftlib.split_keys): its test key's rows, or its training keys' one after another
-        keys = [meta.get("test_key")] if part == "test" else meta.get("train_keys") or []
-        keys = [f"'{k}'" for k in keys if isinstance(k, str) and k] if own and meta.get("test_key") else []
-        if keys:
-            named = f"'s {keys[0]} key" if len(keys) == 1 else f"'s keys {', '.join(keys[:-1])} and {keys[-1]}"
-            order = f"the order of the file{named}" + ("" if len(keys) == 1 else ", one after the other,")
+        order = part_order_said(meta, part)  # a .json file's own split: the order of its keys
         where = row_place(meta, part, number, len(rows))  # kept in meta.json by a split saved since it was
         said = f"row {number} is {where}." if where else "row N is not line N of the file (the Data page shows lines)."
         c2.caption(f"Rows of the saved split's {what}, in {order} with {taken}: {said}")

@@ -354,8 +354,7 @@ if job is not None and job.done and job.result is not None and job.result.rows a
     # item (a row, or each reply answered at every reply) is one answer and score by each model: its pace carries over.
     # Less the time it waited in line after it began (its turns lent to a training run): a pace with a teammate's
     # training steps in it said "About 8 min for 3 rows" (helper 208's walk: 160.8 s a row).
-    busy = job.ended_at - job.began - getattr(job, "waited_s", 0.0)
-    per_item = busy / len(job.result.rows)
+    per_item = job.busy_s() / len(job.result.rows)
     st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", DEFAULT_NEW_TOKENS), job.result.noun)
     st.session_state[RATE_WHOSE_KEY] = pace_of(job)  # a followed teammate's is not "your last evaluation"
 if n_rows is not None and (
