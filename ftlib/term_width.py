@@ -7,9 +7,11 @@ it by its length, so every column after it shifted.
 
 The rule, simple and right for common terminals: a wide or full-width character (`unicodedata.east_asian_width` W or
 F, which most emoji are) takes 2; a combining mark, a zero-width or format character (the zero-width joiner, a
-variation selector), an emoji skin-tone modifier and a character joined to the one before it by a zero-width joiner
-(👩‍💻, which terminals draw as one emoji) take 0; any other character 1. A narrow symbol made an emoji by U+FE0F (❤️) is
-counted 1, as many terminals draw it; a flag (two regional indicators) 2.
+variation selector), an emoji skin-tone modifier after a symbol (the emoji it colours: 👍🏽) and a character joined to
+the one before it by a zero-width joiner (👩‍💻, which terminals draw as one emoji) take 0; any other character 1. A
+skin-tone modifier with no emoji before it (a token of its own in `tokens`' table, `"🏽"`) takes 2: terminals draw its
+swatch. A narrow symbol made an emoji by U+FE0F (❤️) is counted 1, as many terminals draw it; a flag (two regional
+indicators) 2. The CLI's one rule: `tokens`' table pads and cuts its text column by it too.
 """
 
 from __future__ import annotations
@@ -22,26 +24,26 @@ _SKIN_TONES = range(0x1F3FB, 0x1F400)
 
 def _widths(text: str) -> list[int]:
     """Each character's columns, as the module's rule says."""
-    out, joined = [], False
+    out, joined, symbol = [], False, False
     for c in text:
         if (
             joined
             or unicodedata.combining(c)
             or unicodedata.category(c) in ("Mn", "Me", "Cf")
-            or ord(c) in _SKIN_TONES
+            or (ord(c) in _SKIN_TONES and symbol)
         ):
             out.append(0)
         else:
             out.append(2 if unicodedata.east_asian_width(c) in "WF" else 1)
-        joined = c == _ZWJ
+        joined, symbol = c == _ZWJ, unicodedata.category(c) == "So"
     return out
 
 
 def width(text: str) -> int:
     """The columns `text` takes on a terminal (one line).
 
-    >>> width("bob"), width("价格"), width("👍🏽 ok"), width("👩‍💻"), width("é"), width("e\u0301")
-    (3, 4, 5, 2, 1, 1)
+    >>> width("bob"), width("价格"), width("👍🏽 ok"), width("👩‍💻"), width("é"), width("e\u0301"), width('"🏽"')
+    (3, 4, 5, 2, 1, 1, 4)
     """
     return sum(_widths(text))
 

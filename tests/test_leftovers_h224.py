@@ -1,0 +1,42 @@
+"""Helper 224's leftovers: one width rule for the CLI's tables (the tokens table's text column too)."""
+
+from __future__ import annotations
+
+import json
+
+from ftlib.cli import main
+from ftlib.term_width import width
+
+# Each text's columns on a terminal: a skin-tone modifier colours the emoji before it (0 columns), but alone (a token
+# of its own, quoted) a terminal draws its swatch, two columns wide; a variation selector alone draws nothing.
+WIDTHS = [
+    ("emoji_with_tone", "👍🏽", 2),
+    ("tone_alone", "🏽", 2),
+    ("tone_quoted", '"🏽"', 4),
+    ("tone_after_a_letter", "a🏽", 3),
+    ("heart_made_emoji", "❤️", 1),
+    ("selector_quoted", '"\ufe0f"', 2),
+]
+
+
+def test_term_width_counts_a_skin_tone_modifier_alone_as_its_swatch():
+    for case, text, columns in WIDTHS:
+        assert width(text) == columns, (case, width(text))
+
+
+def test_the_tokens_table_pads_and_cuts_its_text_column_by_the_clis_one_width_rule(tmp_path, capsys):
+    """`tokens`' table kept a rule of its own (a variation selector one column, no ellipsis on a cut token): its reason
+    column started one column further right after a token holding U+FE0F alone, and a token of 80 '#' was cut to
+    24 characters with nothing saying so."""
+    path = tmp_path / "wide.jsonl"
+    row = {"messages": [{"role": "user", "content": "❤️ 👍🏽 价"}, {"role": "assistant", "content": "#" * 80}]}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["tokens", str(path), "--row", "0", "--template", "chatml"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line[:4].strip().isdigit()]
+    assert any('"\ufe0f"' in line for line in rows) and any('"🏽"' in line for line in rows)
+    # Every reason starts in one terminal column, by term_width's rule (the runs list's and data files' too).
+    starts = {width(line[: line.index(" user prompt")]) for line in rows if " user prompt" in line}
+    starts |= {width(line[: line.index(" assistant reply")]) for line in rows if " assistant reply" in line}
+    assert len(starts) == 1, starts
+    (cut,) = [line for line in rows if '"####' in line]
+    assert '"' + "#" * 22 + "… assistant reply" in cut, cut
