@@ -477,6 +477,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         label="Run name (optional)",
         group="hardware",
         advanced=True,
+        max_chars=MAX_RUN_NAME,  # the Train form's box stops there; run_name refuses more everywhere else
         help=f"A short label for the run, on one line, at most {MAX_RUN_NAME} characters (used in its id; "
         "`runs rename` changes it later).",
     )

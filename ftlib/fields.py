@@ -42,12 +42,15 @@ def setting(
     advanced: bool = False,
     when: dict[str, tuple] | None = None,
     hint: str = "",
+    max_chars: int | None = None,
     default_factory: Any = dataclasses.MISSING,
 ) -> Any:
     """A config field with its metadata.
 
     `minimum`/`maximum` are inclusive limits, `above`/`below` exclusive ones; `when` maps other fields to the values
-    under which this one matters ({"tuning": ("lora", "qlora")}); `hint` completes a refusal ("e.g. 0.1").
+    under which this one matters ({"tuning": ("lora", "qlora")}); `hint` completes a refusal ("e.g. 0.1");
+    `max_chars`: the most characters a text setting takes, where its own check refuses more (the form's box stops
+    there).
     """
     meta = {
         "help": help,
@@ -62,6 +65,7 @@ def setting(
         "advanced": advanced,
         "when": when or {},
         "hint": hint,
+        "max_chars": max_chars,
     }
     if default_factory is not dataclasses.MISSING:
         return field(default_factory=default_factory, metadata=meta)
@@ -90,6 +94,7 @@ class FieldSpec:
     when: dict
     hint: str
     item: type | None = None  # a list's element type (str, or dict for a list of mappings such as GRPO's rewards)
+    max_chars: int | None = None  # a text's most characters (the run's name: config_checks.MAX_RUN_NAME)
 
     def within_limits(self, value) -> bool:
         """Whether a number is inside this setting's limits (at least / above / at most / below); True for None and

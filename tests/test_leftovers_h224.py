@@ -1,11 +1,18 @@
-"""Helper 224's leftovers: one width rule for the CLI's tables (the tokens table's text column too)."""
+"""Helper 224's leftovers: one width rule for the CLI's tables (the tokens table's text column too); the Run name
+boxes' limit from the engine."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from ftlib import workspace
 from ftlib.cli import main
+from ftlib.config_checks import MAX_RUN_NAME
 from ftlib.term_width import width
+from ftlib.testing import make_run
 
 # Each text's columns on a terminal: a skin-tone modifier colours the emoji before it (0 columns), but alone (a token
 # of its own, quoted) a terminal draws its swatch, two columns wide; a variation selector alone draws nothing.
@@ -40,3 +47,23 @@ def test_the_tokens_table_pads_and_cuts_its_text_column_by_the_clis_one_width_ru
     assert len(starts) == 1, starts
     (cut,) = [line for line in rows if '"####' in line]
     assert '"' + "#" * 22 + "… assistant reply" in cut, cut
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def test_the_run_name_boxes_stop_at_the_run_name_rules_limit(tiny_model_dir):
+    """The Train form's Run name box took any length and refused past `MAX_RUN_NAME` only after the text was in; its
+    limit is the engine's (the field's `max_chars`, config_checks' constant), as the Rename… box's is."""
+    rows = [{"messages": [{"role": "user", "content": "Tide?"}, {"role": "assistant", "content": "Low."}]}]
+    workspace.save_split("tides", rows * 10, rows * 2)  # a split chosen: the New run form is drawn
+    make_run("r-named", {"model": str(tiny_model_dir), "dataset": "tides", "name": "pirate v2"})
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.run().switch_page("pages/4_Train.py").run()
+    at.session_state["train_selected"] = "r-named"
+    at.run()
+    assert at.text_input(key="train_name").max_chars == MAX_RUN_NAME
+    at.button(key="rename_ask_r-named").click().run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="rename_to_r-named").max_chars == MAX_RUN_NAME

@@ -394,7 +394,8 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
         )
         return [t.strip() for t in text.split(",") if t.strip()]
     first = "" if restored else shown if held else str(default)
-    return where.text_input(label, first, key=key, on_change=_changed, args=(key,))
+    # The run's name: the box stops at the engine's limit (config_checks.MAX_RUN_NAME), not after a refusal
+    return where.text_input(label, first, key=key, max_chars=spec.max_chars, on_change=_changed, args=(key,))
 
 
 def config_form(
