@@ -67,3 +67,39 @@ def test_the_run_name_boxes_stop_at_the_run_name_rules_limit(tiny_model_dir):
     at.button(key="rename_ask_r-named").click().run()
     assert not at.exception, at.exception
     assert at.text_input(key="rename_to_r-named").max_chars == MAX_RUN_NAME
+
+
+def test_the_stop_question_names_a_teammates_run_as_the_picker_does(tiny_model_dir, monkeypatch):
+    """Two of Ana's runs named alike, on one split, queued the same minute: the picker tells them apart as "#1" and
+    "#2"; the question before Bob stops one said the label alone, so which of the two it meant was not said."""
+    import time
+
+    import ui.auth
+    from ftlib import run_people
+    from tests.test_pages_train import SFT_ROWS
+    from tests.test_run_people import AUTH
+
+    monkeypatch.setattr(ui.auth, "_authlib_installed", lambda: True)  # as tests/test_run_people.py signs in
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10, "name": "ana pirate run"}
+    created = time.time()
+    # The first trains (no pid, just started: the queue counts it as running), so the second stays queued.
+    make_run("r-first", config, state="running", started=created, created=created, max_steps=10, device="cpu")
+    run = make_run("r-second", config, state="queued", queued_at=time.time_ns(), created=created, device="cpu")
+    for folder in ("r-first", "r-second"):
+        run_people.record(workspace.runs_dir() / folder, "start", run_people.Who(name="Ana", email="ana@example.com"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "name": "Bob Stone", "email": "bob@example.com"}
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.run().switch_page("pages/4_Train.py").run()
+    at.session_state["train_selected"] = "r-second"
+    at.run()
+    picked = next(s for s in at.selectbox if s.label == "Run")
+    assert picked.value == "r-second" and " #2" in picked.format_func("r-second"), picked.format_func("r-second")
+    at.button(key="stop_r-second").click().run()
+    assert not at.exception, at.exception
+    (asked,) = [w.value for w in at.warning if w.value.startswith("Stop ana@example.com's run")]
+    label = picked.format_func("r-second").split(" ", 1)[1]  # the picker's text less its state icon
+    assert f"`{label}`" in asked, (asked, label)
+    assert run.read_status()["state"] == "queued"

@@ -20,7 +20,7 @@ from ftlib.memory import human
 from ftlib.methods import SFT_METHODS
 from ftlib.overfitting import NO_LOSS_TREND, memorising_from, smoothed_loss
 from ftlib.run_people import UNNAMED_BROWSER, started_by_another
-from ftlib.run_picker import STATE_ICON, numbered_labels, run_option, state_icon, with_base
+from ftlib.run_picker import STATE_ICON, numbered_labels, run_named, run_option, state_icon, with_base
 from ftlib.run_resume import reward_model_users_said
 from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.run_watch import GRACE
@@ -369,7 +369,7 @@ def _cancel_stop() -> None:
 
 def stop_confirmation(info: RunSummary, owner: str) -> None:
     """The row that asks before another person's run is stopped (`owner`: who started it), naming it as the picker
-    does; one's own run stops at one click."""
+    does (`run_picker.run_named`: its "#2" among runs of one label too); one's own run stops at one click."""
     # As runs.stop does it: a queued run leaves the queue, having no step to save (a review found the question saying
     # "saves a checkpoint after its current step" of a run that had not started).
     what = (
@@ -377,9 +377,11 @@ def stop_confirmation(info: RunSummary, owner: str) -> None:
         if info.state == "queued"
         else "It saves a checkpoint after its current step and ends; it can be resumed from there"
     )
+    named = run_named(info.id)  # None: its folder gone meanwhile (the picker drops it at the next poll)
     with st.container(border=True):
         st.warning(
-            f"Stop {owner}'s run `{with_base(info, info.template)}`? {what}, and its page says you stopped it.",
+            f"Stop {owner}'s run `{named[0] if named else with_base(info, info.template)}`? {what}, and its page says "
+            "you stopped it.",
             icon=alerts.WARNING,
         )
         yes, no, _ = st.columns([3, 1, 2])
