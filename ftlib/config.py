@@ -50,6 +50,7 @@ from ftlib.methods import (
     coerce_rewards,
     default_learning_rate,
 )
+from ftlib.process_settings import LORA_SFT_TWO_PROCESSES_ON_CPU, OTHER_METHODS_TWO_PROCESSES_ON_CPU
 
 Method = Literal["lora", "qlora", "full", "dpo", "reward", "kto", "grpo"]
 Tuning = Literal["lora", "qlora", "full"]
@@ -434,8 +435,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         maximum=64,
         advanced=True,
         help="How many processes train the run, one per GPU of this machine (started with torchrun); 1 = a single "
-        "process. Without a GPU they split the CPU's cores: little faster than one if at all (0.5-1.13x on 2 cores), "
-        "for trying a multi-GPU setup.",
+        "process. Without a GPU they split the CPU's cores: little faster than one if at all (on 2 cores, LoRA SFT "
+        f"{LORA_SFT_TWO_PROCESSES_ON_CPU} one process's speed, DPO and full fine-tuning "
+        f"{OTHER_METHODS_TWO_PROCESSES_ON_CPU}), for trying a multi-GPU setup.",
     )
     sharding: Sharding = setting(
         "none",

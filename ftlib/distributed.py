@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftlib.errors import UserError, plural
+from ftlib.process_settings import LORA_SFT_TWO_PROCESSES_ON_CPU, OTHER_METHODS_TWO_PROCESSES_ON_CPU
 
 
 class ResumeError(UserError):
@@ -280,12 +281,6 @@ def cpu_cores() -> int:
     return min(len(cpu_quota.affinity()), quota) if quota else len(cpu_quota.affinity())
 
 
-# LoRA SFT's tokens/s with 2 processes on a 2-core CPU against 1 process's: 0.91-1.05x on AMD EPYC cores
-# (BENCHMARKS.md, "Data parallel on 2 cores" and the method table below it), 1.10-1.13x on an AMX Xeon ("A fifth kind
-# of CPU"). The nproc warning and the Train page's time estimate (ftlib.run_time.processes_words) say this one range.
-LORA_SFT_TWO_PROCESSES_ON_CPU = "0.91-1.13x"
-
-
 def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
     """A warning when several processes would train on the CPU ([] for one process, or on GPUs): they split its
     cores (`cpu_threads`), each holds its own copy of the model, and on the CPUs measured the run is little faster
@@ -315,7 +310,8 @@ def cpu_process_warnings(config, gpus: int | None = None) -> list[str]:
         f"each with {'its share' if shards(config) else 'its own copy'} of the model and {rows} rows per step "
         f"({rows * config.nproc} in all). That is little faster than one process for LoRA SFT, if at all, and "
         f"slower than one process for DPO and full fine-tuning (on the two kinds of 2-core CPU measured: "
-        f"{LORA_SFT_TWO_PROCESSES_ON_CPU} and 0.5x). Use it to try a multi-GPU setup; set nproc to 1 for speed."
+        f"{LORA_SFT_TWO_PROCESSES_ON_CPU} and {OTHER_METHODS_TWO_PROCESSES_ON_CPU}). Use it to try a multi-GPU setup; "
+        "set nproc to 1 for speed."
     ]
 
 

@@ -9,6 +9,14 @@ machine's devices and the run's rows.
 
 from __future__ import annotations
 
+# LoRA SFT's tokens/s with 2 processes on a 2-core CPU against 1 process's: 0.91-1.05x on AMD EPYC cores
+# (BENCHMARKS.md, "Data parallel on 2 cores" and the method table below it), 1.10-1.13x on an AMX Xeon ("A fifth kind
+# of CPU"); LoRA DPO's and full fine-tuning's 0.53x and 0.55x on the AMD cores. The nproc field's help, the warning
+# before a launch (ftlib.distributed.cpu_process_warnings) and the Train page's time estimate
+# (ftlib.run_time.processes_words) say these: here, in the config's layer, so the config can read them too.
+LORA_SFT_TWO_PROCESSES_ON_CPU = "0.91-1.13x"
+OTHER_METHODS_TWO_PROCESSES_ON_CPU = "0.5x"
+
 
 def process_setting_problem(config) -> str | None:
     """Why `config`'s device, nproc, nnodes, node_rank, rdzv_endpoint and sharding cannot train together, or None.
@@ -51,4 +59,4 @@ def process_setting_problem(config) -> str | None:
     return None
 
 
-__all__ = ["process_setting_problem"]
+__all__ = ["LORA_SFT_TWO_PROCESSES_ON_CPU", "OTHER_METHODS_TWO_PROCESSES_ON_CPU", "process_setting_problem"]

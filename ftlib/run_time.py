@@ -23,8 +23,9 @@ import statistics
 from dataclasses import dataclass
 
 from ftlib.config import RunConfig
-from ftlib.distributed import LORA_SFT_TWO_PROCESSES_ON_CPU, world_size
+from ftlib.distributed import world_size
 from ftlib.overfitting import passes
+from ftlib.process_settings import LORA_SFT_TWO_PROCESSES_ON_CPU
 
 DEVICE_KINDS = {"cuda": "GPU", "cpu": "CPU", "mps": "Apple GPU"}
 

@@ -103,3 +103,17 @@ def test_the_stop_question_names_a_teammates_run_as_the_picker_does(tiny_model_d
     label = picked.format_func("r-second").split(" ", 1)[1]  # the picker's text less its state icon
     assert f"`{label}`" in asked, (asked, label)
     assert run.read_status()["state"] == "queued"
+
+
+def test_the_nproc_help_and_the_cpu_warning_say_the_same_measured_speeds():
+    """The nproc field's help said "0.5-1.13x on 2 cores" in words of its own while the warning before a launch said
+    the constant's range (0.91-1.13x for LoRA SFT) and 0.5x for the others; both read the config layer's constants."""
+    from ftlib.config import RunConfig
+    from ftlib.distributed import cpu_process_warnings
+    from ftlib.fields import specs_of
+    from ftlib.process_settings import LORA_SFT_TWO_PROCESSES_ON_CPU, OTHER_METHODS_TWO_PROCESSES_ON_CPU
+
+    said = specs_of(RunConfig)["nproc"].help
+    (warned,) = cpu_process_warnings(RunConfig(nproc=2), gpus=0)
+    for speed in (LORA_SFT_TWO_PROCESSES_ON_CPU, OTHER_METHODS_TWO_PROCESSES_ON_CPU):
+        assert speed in said and speed in warned, (speed, said, warned)
