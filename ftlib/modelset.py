@@ -483,6 +483,9 @@ class GenerationProgress:
     >>> p = GenerationProgress(tokens=300, max_tokens=900, finished=1, answers=4, elapsed_s=60.0)
     >>> p.fraction, p.tokens_per_s
     (0.3333333333333333, 5.0)
+
+    `prefill_s`, `first_tokens`: the decoding seconds before the first tokens came (the prompts read, a slow step on a
+    busy CPU) and how many came then; None, 0 before. A pace for the time left is the writing's after them.
     """
 
     tokens: int
@@ -490,6 +493,8 @@ class GenerationProgress:
     finished: int
     answers: int
     elapsed_s: float
+    prefill_s: float | None = None
+    first_tokens: int = 0
 
     @property
     def fraction(self) -> float:
@@ -529,6 +534,7 @@ class GenerationJob(BackgroundJob):
         self.tokens: list[list[TokenInfo]] = [[] for _ in self.rows]
         self.started: float | None = None  # time.monotonic() when decoding began (after any wait for the device)
         self.ended: float | None = None
+        self.first: tuple[float, int] | None = None  # (decoding seconds, tokens) when the first tokens came
 
     def work(self) -> None:
         self.started = time.monotonic()
@@ -556,6 +562,8 @@ class GenerationJob(BackgroundJob):
             for events in stream:
                 for i, info in events:
                     self.tokens[indices[i]].append(info)
+                if self.first is None and events:  # the prompts read (prefill): what follows is the writing's pace
+                    self.first = (self.progress().elapsed_s, sum(map(len, self.tokens)))
                 if self.cancelled:
                     stream.close()
                     return
@@ -576,6 +584,7 @@ class GenerationJob(BackgroundJob):
             answers=len(lengths),
             # Less its turns lent mid-way (a training run's steps): a grid's rate and time left are its own decoding's
             elapsed_s=0.0 if start is None else max(0.0, (self.ended or time.monotonic()) - start - self.waited()),
+            **({} if self.first is None else {"prefill_s": self.first[0], "first_tokens": self.first[1]}),
         )
 
     def finish_reason(self, i: int) -> str:

@@ -4,7 +4,8 @@ streamed from one batched decoding loop, plus the next-token distribution under 
 Drawing only: generation runs in `ftlib.modelset.GenerationJob` (a thread that never calls st.*); a fragment
 polls it (`run_every`, only while it runs) and fills one cell per row and setting, and reruns the page once when
 it ends. A click mid-generation reruns the script; the job keeps running in session_state and the new run picks it
-up; a reload of the tab (a new session) follows it by the token in the tab's address (`ui.compare_follow`). Heavy
+up; a reload of the tab (a new session) follows it by the token in the tab's address, and a session whose address
+names none (a reload on another page) is offered this person's running grid (`ui.compare_follow`). Heavy
 work takes turns on the device (`ftlib.lease`): while the grid or the next-token view waits for a training run or
 another session, the page says so, with the position in line.
 """
@@ -41,7 +42,16 @@ from ui.common import (
     user_errors,
     wait_notice,
 )
-from ui.compare_follow import follow, grid_boxes, keep_in_address, note_started
+from ui.compare_follow import (
+    follow,
+    grid_boxes,
+    keep_in_address,
+    note_started,
+    offer_view,
+    started_elsewhere_said,
+    stop,
+    stopped_elsewhere_said,
+)
 from ui.compare_view import (
     CSS,
     GRID_END,
@@ -205,6 +215,10 @@ st.caption(
 st.html(CSS)
 # A reload of the tab while its grid fills (a new session): the grid followed, its boxes put back (ui.compare_follow).
 follow(JOB_KEY, LABELS_KEY)
+with st.container():  # one place whether or not a grid is offered: what follows keeps its place
+    # A tab with no grid, its address naming none (a reload while on another page, whose link dropped `?grid=`):
+    # a running grid this person started is offered, followed only on its **Follow it** (ui.compare_follow).
+    offer_view(JOB_KEY)
 
 last = st.session_state.get(JOB_KEY)
 measured = last.progress() if last is not None and last.done and last.device == "cpu" else None
@@ -550,9 +564,13 @@ def grid_view() -> None:
     stop_slot, _ = st.columns([1, 5])
     if not job.done:
         if stop_slot.button("Stop"):
-            job.cancel()
+            stop(job)  # noted as this tab's: another tab showing the grid says who stopped it (ui.compare_follow)
     else:
         stop_slot.empty()
+    if said := started_elsewhere_said(job):  # a grid this tab follows: whose it is, and that Stop ends it there
+        st.caption(said)
+    else:
+        st.empty()
     labels = st.session_state[LABELS_KEY]
     if labels["prompt"] != messages:
         st.caption("These outputs are for an earlier prompt; press **Generate** to run this one.")
@@ -565,6 +583,8 @@ def grid_view() -> None:
         st.empty()
     if job.waiting:
         st.info(job.waiting, icon=alerts.INFO)  # its icon is the cue: an ⏳ after it said it twice
+    elif stopped := stopped_elsewhere_said(job):  # a Stop in another tab showing it: by whom, and what was kept
+        st.info(stopped, icon=alerts.INFO)
     else:
         st.empty()
     progress = job.progress()

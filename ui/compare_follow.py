@@ -9,19 +9,35 @@ grid's job and labels become the session's, the boxes it was made with are put b
 `ui.evaluate_choices.follow_running` does for its boxes), and the session becomes one of the job's owners
 (`ui.job_owner.also_shown_in`), so the grid runs on while the reloaded tab shows it: its progress, Stop, its result.
 
-Only the address carries it: another tab or a teammate opening Compare starts on "Press Generate" as before (a grid
-is its tab's own; nothing of it is kept anywhere else); an address copied while the grid runs shows the grid, and its
-Stop stops it. The token is random (`secrets.token_urlsafe`), so no other grid is reached by guessing.
+The address carries it into a reload of the tab; a reload while the tab was on another page (whose sidebar link drops
+`?grid=`), or another tab of the same person, is *offered* the grid instead (`offer`, `offer_view`): Compare opened
+with no grid of its own says a grid this person started is still running, when and with what, and follows it only on
+**Follow it**. This person: the one signed in with OIDC (`ui.auth.who`), only their own grids; where nobody is signed
+in (an open server, the password alone), any grid started so, said to be perhaps a teammate's: never one followed
+unasked. A teammate opening Compare starts on "Press Generate" as before. The token is random
+(`secrets.token_urlsafe`), so no other grid is reached by guessing.
+
+A grid shown in several tabs is stopped by any of their Stop buttons (`stop`): the others say who stopped it, from
+which tab, and what was kept (`stopped_elsewhere_said`), and a tab following a grid it did not start says whose it is
+and that its Stop ends it there too (`started_elsewhere_said`). A tab is named by a random mark in its session
+(`SESSION_KEY`), not Streamlit's session id, which a reload changes and AppTest shares.
 Not known here: the grid's drawing (pages/5_Compare.py), generation (`ftlib.modelset.GenerationJob`).
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 import weakref
+from dataclasses import dataclass
 
 import streamlit as st
 
+from ftlib.errors import plural
+from ftlib.run_people import Who
+from ftlib.run_picker import age_words
+from ui import alerts
+from ui.auth import who
 from ui.job_owner import also_shown_in
 from ui.kept import KEPT
 
@@ -31,8 +47,34 @@ TOKEN_KEY = "compare_grid_token"  # session key: the token of this session's gri
 # template, Thinking) and the custom column's sliders. The next-token view's (`view_*`) are not the grid's.
 BOX_PREFIXES = ("compare_", "custom_")
 
+SESSION_KEY = "compare_tab"  # session key: this tab's random mark (`_tab`), for who started and who stopped a grid
+OFFER_KEY = "compare_follow_offer"  # the offer's Follow it button
+
 _GRIDS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # token -> its grid's job, while anything holds it
 _SHOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # job -> (its labels, the boxes it was made with)
+
+
+@dataclass(frozen=True)
+class Act:
+    """Who did something to a grid: the tab (`SESSION_KEY`'s mark), the person signed in there (None: nobody known)
+    and when (`time.time()`)."""
+
+    tab: str
+    who: Who | None
+    at: float
+
+
+_STARTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # job -> its start's Act
+_STOPPED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # job -> the Act of the Stop that ended it
+
+
+def _tab() -> str:
+    """This browser session's random mark (kept in session_state: a reload is a new one)."""
+    return st.session_state.setdefault(SESSION_KEY, secrets.token_hex(8))
+
+
+def _act() -> Act:
+    return Act(_tab(), who(), time.time())
 
 
 def grid_boxes() -> dict:
@@ -48,6 +90,7 @@ def note_started(job, labels: dict, boxes: dict) -> str:
     token = secrets.token_urlsafe(9)
     _GRIDS[token] = job
     _SHOWN[job] = (labels, dict(boxes))
+    _STARTED[job] = _act()
     st.session_state[TOKEN_KEY] = token
     st.query_params[PARAM] = token
     return token
@@ -87,4 +130,125 @@ def keep_in_address(job) -> None:
         del st.query_params[PARAM]
 
 
-__all__ = ["PARAM", "follow", "grid_boxes", "keep_in_address", "note_started"]
+def stop(job) -> None:
+    """The grid's Stop, pressed in this tab: noted as this tab's and this person's (the first Stop only), so the other
+    tabs showing `job` say who stopped it (`stopped_elsewhere_said`); then `job` is cancelled."""
+    if not job.cancelled:
+        _STOPPED[job] = _act()
+    job.cancel()
+
+
+def _kept_said(job) -> str:
+    """What a stopped grid kept, in words: its finished cells, and what the others had written."""
+    p = job.progress()
+    if p.finished == 0:
+        return "what each cell had written when it stopped (none had finished)"
+    rest = p.answers - p.finished
+    kept = f"the {plural(p.finished, 'cell')} that had finished" if rest else f"all {p.answers} cells"
+    return kept + (f", and what the other {rest} had written when it stopped" if rest else "")
+
+
+def stopped_elsewhere_said(job) -> str | None:
+    """Above a grid that a Stop in another tab ended (a tab following it: this tab reloaded, duplicated, its address
+    opened elsewhere): who stopped it (you, in another tab; a teammate signed in, by name; else another tab, nobody
+    named) and what was kept (the cells finished). None where it was not so stopped, or stopped in this tab. Before,
+    this tab said only "Stopped: 3 of 9 answers", as if its own Stop had been pressed."""
+    stopped = _STOPPED.get(job)
+    if not job.done or not job.cancelled or stopped is None or stopped.tab == _tab():
+        return None
+    me, when = who(), age_words(time.time() - stopped.at)
+    if stopped.who is not None and stopped.who == me:
+        by = f"You stopped this grid {when} from another tab."
+    elif stopped.who is not None:
+        by = f"{stopped.who.text()} stopped this grid {when} from their tab, which showed it too."
+    else:
+        by = (
+            f"This grid was stopped {when} from another tab that showed it too (the server knows no names without a "
+            "sign-in)."
+        )
+    return f"{by} Kept below: {_kept_said(job)}."
+
+
+def started_elsewhere_said(job) -> str | None:
+    """Above a running grid this tab follows but did not start: whose it is and that its **Stop** ends it there too
+    (as Evaluate says of an evaluation followed, `ui.evaluate_choices.started_elsewhere_said`); None for this tab's
+    own grid, or one whose start was not noted."""
+    started = _STARTED.get(job)
+    if job.done or started is None or started.tab == _tab():
+        return None
+    me = who()
+    if started.who is not None and started.who == me:
+        return "You started this grid in another tab, or in this one before a reload: **Stop** ends it there too."
+    if started.who is not None:
+        return f"{started.who.text()} started this grid, which this page follows: **Stop** ends it for them too."
+    return (
+        "This grid was started in another browser session (another tab, this tab before a reload, or a teammate's; "
+        "the server knows no names without a sign-in): **Stop** ends it there too."
+    )
+
+
+def offer(job_key: str) -> tuple[str, object] | None:
+    """The running grid this session may follow though its address names none (a reload while the tab was on another
+    page, whose link dropped `?grid=`; another tab of the same person): where this session has no grid
+    (`job_key` of session_state), the newest running grid started by the person signed in here, or, where nobody is
+    signed in here, by a session where nobody was (the server cannot tell its people apart). (token, job), or None."""
+    if st.session_state.get(job_key) is not None:
+        return None
+    me, found = who(), None
+    for token, job in list(_GRIDS.items()):
+        started = _STARTED.get(job)
+        if job.done or started is None or started.who != me or started.tab == _tab():
+            continue
+        if found is None or started.at > _STARTED[found[1]].at:
+            found = (token, job)
+    return found
+
+
+def offer_said(job) -> str:
+    """The offer of a running grid (`offer`) in words: who started it and when, its models and settings, the start of
+    its prompt, and what following it does."""
+    started, (labels, _) = _STARTED[job], _SHOWN[job]
+    models, settings = len(labels.get("models", ())), len(labels.get("settings", ()))
+    prompt = next((str(m.get("content") or "") for m in reversed(labels.get("prompt", [])) if m), "")
+    prompt = " ".join(prompt.split())
+    quoted = f"; the prompt: “{prompt[:60]}{'…' if len(prompt) > 60 else ''}”" if prompt else ""
+    what = f"({plural(models, 'model')} × {plural(settings, 'setting')}{quoted})"
+    when = age_words(time.time() - started.at)
+    if started.who is not None:
+        head = f"A grid you started {when} is still running {what}, in another tab or in this one before a reload."
+    else:
+        head = (
+            f"A grid started {when} in another browser session is still running {what}: yours from this tab before "
+            "a reload or from another tab, or a teammate's (the server knows no names without a sign-in)."
+        )
+    return f"{head} **Follow it** to see it here, with its progress and result; its **Stop** ends it there too."
+
+
+def _follow_offered(token: str) -> None:
+    st.query_params[PARAM] = token  # the page's `follow`, at the top of the run this click starts, follows it
+
+
+def offer_view(job_key: str) -> None:
+    """Where this session has no grid and one is offered (`offer`): the offer in words and a **Follow it** button,
+    which follows it (its token put into the address, as a reload's). Draws nothing otherwise."""
+    found = offer(job_key)
+    if found is None:
+        return
+    token, job = found
+    st.info(offer_said(job), icon=alerts.INFO)
+    st.button("Follow it", key=OFFER_KEY, on_click=_follow_offered, args=(token,))
+
+
+__all__ = [
+    "PARAM",
+    "follow",
+    "grid_boxes",
+    "keep_in_address",
+    "note_started",
+    "offer",
+    "offer_said",
+    "offer_view",
+    "started_elsewhere_said",
+    "stop",
+    "stopped_elsewhere_said",
+]

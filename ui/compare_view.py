@@ -281,17 +281,39 @@ def first_grid_note(
     )
 
 
+# A pace is quoted for the time left once the answers have been written at it this long and this many steps (a token
+# of each answer still running), after the first tokens: the prompts' reading before them (prefill, ~25 s of a busy
+# CPU for a grid's first token) is no part of it, and one slow step of a busy CPU said "133 min left".
+STEADY_S, STEADY_STEPS = 3.0, 3
+
+
 def progress_line(p) -> str:
     """How far a running grid is (an ftlib.modelset.GenerationProgress), for the bar above the grid, with at most
-    how long is left at the speed so far (an answer that stops early only makes it shorter).
+    how long is left (an answer that stops early only makes it shorter) at the pace its answers have been written
+    since the first tokens came, once measured over `STEADY_S` and `STEADY_STEPS`. Before the first tokens, the
+    prompts are being read (prefill): said so, with no time left (a pace over that wait made the first figure many
+    times too long).
 
     >>> from ftlib.modelset import GenerationProgress
-    >>> progress_line(GenerationProgress(tokens=99, max_tokens=2304, finished=0, answers=9, elapsed_s=15.0))
-    '99 of at most 2,304 tokens written · 0 of 9 answers finished · 15 s · at most about 5 min 34 s left'
+    >>> progress_line(GenerationProgress(0, 2304, 0, 9, 21.0)).split(" · ")
+    ['Reading the prompts (prefill) before the first of at most 2,304 tokens', '21 s', 'the time left is said once \
+the answers are being written']
+    >>> progress_line(GenerationProgress(18, 2304, 0, 9, 23.5, prefill_s=21.0, first_tokens=9))
+    '18 of at most 2,304 tokens written · 0 of 9 answers finished · 24 s · time left: measuring the writing pace'
+    >>> progress_line(GenerationProgress(99, 2304, 0, 9, 25.0, prefill_s=21.0, first_tokens=9))
+    '99 of at most 2,304 tokens written · 0 of 9 answers finished · 25 s · at most about 1 min 38 s left'
     """
-    left = ""
-    if p.tokens_per_s and p.elapsed_s >= 5 and p.max_tokens > p.tokens:  # a few seconds in: a speed worth quoting
-        left = f" · at most about {duration((p.max_tokens - p.tokens) / p.tokens_per_s)} left"
+    if not p.tokens:
+        return (
+            f"Reading the prompts (prefill) before the first of at most {p.max_tokens:,} tokens · "
+            f"{duration(p.elapsed_s)} · the time left is said once the answers are being written"
+        )
+    writing_s, written = p.elapsed_s - (p.prefill_s or 0.0), p.tokens - p.first_tokens
+    left = " · time left: measuring the writing pace"
+    if p.max_tokens <= p.tokens:
+        left = ""
+    elif writing_s >= STEADY_S and written >= max(1, STEADY_STEPS * (p.answers - p.finished)):
+        left = f" · at most about {duration((p.max_tokens - p.tokens) * writing_s / written)} left"
     return (
         f"{p.tokens:,} of at most {p.max_tokens:,} tokens written · {p.finished} of {p.answers} answers finished · "
         f"{duration(p.elapsed_s)}{left}"
@@ -570,6 +592,8 @@ __all__ = [
     "PROBABILITY_COLUMNS",
     "REPEATS",
     "LONG_ON_CPU",
+    "STEADY_S",
+    "STEADY_STEPS",
     "LOW_PROB",
     "answer_html",
     "card_html",
