@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ftlib.errors import numbered, plural
+from ftlib.errors import plural
 from ftlib.formats import FORMAT_FIELDS
 from ftlib.notices import FieldNotice
+from ftlib.split_lines import rows_said
 from ftlib.table_records import TEXT_FIELDS
 from ftlib.turns import missing
 
@@ -85,12 +86,13 @@ def blank_values(
     source_of: dict[str, str],
     file_type: str,
     table: bool,
+    keys=(),
 ) -> list[FieldNotice]:
     """A notice per field that is empty or null in some of the `kept` rows (their row numbers) while other rows of the
     file give it a value, in the order of their first empty row. `records`: (row number, record with the field
     mapping applied); `source_of`: field -> the column or key it was mapped from (the name the notice says);
     `file_type` as `LoadResult.file_type`; `table`: a CSV, TSV or Parquet file (its fields are columns, its blanks
-    cells).
+    cells); `keys`: a .json file's keys its rows were read from (`LoadResult.from_keys`), each row's said too.
 
     >>> records = [(1, {"prompt": "2+2?", "answer": "4"}), (2, {"prompt": "3+3?", "answer": None})]
     >>> [n.message.split(":")[0] for n in blank_values(records, [1, 2], "prompt_only", {}, "jsonl", table=False)]
@@ -118,7 +120,7 @@ def blank_values(
         notices.append(
             FieldNotice(
                 f"The {'column' if table else 'field'} `{name}`{also} is {empty} in {plural(len(numbers), 'row')} "
-                f"({numbered(row_noun(file_type), numbers, ROWS_NAMED)}), while {plural(others, 'other row')} "
+                f"({rows_said(row_noun(file_type), numbers, keys, ROWS_NAMED)}), while {plural(others, 'other row')} "
                 f"{'gives' if others == 1 else 'give'} it a value: {fate}. {fix}",
                 field=name,
                 rows=len(numbers),

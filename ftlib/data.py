@@ -101,7 +101,7 @@ from ftlib.readers import (
 )
 from ftlib.refused_answers import refused_row
 from ftlib.rows import is_preference, lone_surrogate
-from ftlib.split_lines import place, split_lines
+from ftlib.split_lines import flat_place, place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
 from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
 from ftlib.text_markup import chat_markup
@@ -175,8 +175,11 @@ class LoadResult:
         'data row 3 (line 5 of the file)'
         >>> LoadResult("messages", [], [], 0, [], file_type="jsonl").where(3)
         'line 3'
+        >>> LoadResult("messages", [], [], 0, [], file_type="json", from_keys=(("train", 6), ("test", 4))).where(7)
+        "item 7 (the 'test' key's item 1)"
         """
-        return place(self.file_type, row, self.lines[row - 1] if self.lines and 0 < row <= len(self.lines) else None)
+        line = self.lines[row - 1] if self.lines and 0 < row <= len(self.lines) else None
+        return place(self.file_type, row, line, keys=self.from_keys)  # a .json file's key too (split_lines.place)
 
     @property
     def valid_rows(self) -> int:
@@ -325,7 +328,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             kind, "a header but no rows"
         )
         raise DataError(f"{filename} has {held}. Choose a file with at least one row, or add rows to this one.")
-    where = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines).where  # "line 1" of a JSONL file
+    # "line 1" of a JSONL file; a .json file's key said too, flat, as the notes say rows in brackets of their own
+    placed = LoadResult("text", [], [], 0, [], file_type=numbered, lines=lines, from_keys=keyed_counts(read_notes))
+    where = (lambda n: flat_place(placed.where(n))) if placed.from_keys else placed.where
     if not raw:
         shown = "; ".join(f"{where(e.row)}: {e.message}" for e in errors[:3])
         raise DataError(f"No row of {filename} could be read. {shown}")
@@ -489,8 +494,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         notices.insert(0, answers_unread(answers, columns is not None))
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
     # Text holding a chat transcript in a template's markup: its user turns are trained too (text_markup)
-    markup = chat_markup(rows, numbers, forced, source_of.get("text", "text"), numbered) if fmt == "text" else []
-    unseen = invisible_characters(rows, numbers, numbered)  # U+2028, zero-width spaces: seen by no one, yet trained
+    keys = placed.from_keys  # each row's key said too in the notes below (split_lines.rows_said)
+    markup = chat_markup(rows, numbers, forced, source_of.get("text", "text"), numbered, keys) if fmt == "text" else []
+    unseen = invisible_characters(rows, numbers, numbered, keys)  # U+2028, zero-width spaces: seen by no one, trained
     return LoadResult(
         fmt,
         rows,
@@ -501,7 +507,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         columns,
         mapped,
         notices=notices
-        + blank_values(records, numbers, fmt, source_of, numbered, columns is not None)
+        + blank_values(records, numbers, fmt, source_of, numbered, columns is not None, keys)
         + markup
         + unseen
         + placeholder_cells(records, numbers, source_of, where, columns is not None, FORMAT_FIELDS[fmt])
@@ -510,7 +516,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line
         lines=lines,
         unread_answers=answers,
-        from_keys=keyed_counts(read_notes),  # {"train": [...], "test": [...]}: each key's items, numbered on
+        from_keys=keys,  # {"train": [...], "test": [...]}: each key's items, numbered on across them
     )
 
 

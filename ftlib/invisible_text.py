@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 
 from ftlib.blank_values import ROWS_NAMED, row_noun
-from ftlib.errors import numbered, plural
+from ftlib.errors import plural
 from ftlib.notices import FieldNotice
 from ftlib.rows import strings_in
+from ftlib.split_lines import rows_said
 
 # U+200D counts only after an ASCII character or at the start of a text: after an emoji, a skin tone, U+FE0F or an
 # Indic letter it joins them as the script means.
@@ -90,10 +91,11 @@ def in_turns(texts: list[str]) -> list[tuple[str, str, dict[int, list[str]], str
     return out
 
 
-def invisible_characters(rows: list[dict], numbers: list[int], file_type: str) -> list[FieldNotice]:
+def invisible_characters(rows: list[dict], numbers: list[int], file_type: str, keys=()) -> list[FieldNotice]:
     """One warning per kind (`_KINDS`) for the canonical `rows` (row numbers `numbers`) whose turns hold it: how
     many rows, which characters in how many, the first rows, what it does and the fix; [] when no row does.
-    `file_type` as `LoadResult.file_type` ("line 4" of a .jsonl file).
+    `file_type` as `LoadResult.file_type` ("line 4" of a .jsonl file); `keys` as `LoadResult.from_keys` (a .json
+    file's keys, each row's said too).
 
     >>> rows = [{"text": "One\\u2028two"}, {"text": "Fine."}, {"text": "Three\\u2028four\\u2029"}]
     >>> invisible_characters(rows, [1, 2, 3], "jsonl")[0].message.split(":")[0]
@@ -116,7 +118,7 @@ paragraph separator in 1 row; lines 1, 3)'
             FieldNotice(
                 f"{plural(len(which), 'row')} of {len(rows)} {'holds' if len(which) == 1 else 'hold'} {what} in "
                 f"{'its' if len(which) == 1 else 'their'} text ({each}; "
-                f"{numbered(row_noun(file_type), which, ROWS_NAMED)}): {effect}. {fix}",
+                f"{rows_said(row_noun(file_type), which, keys, ROWS_NAMED)}): {effect}. {fix}",
                 rows=len(which),
             )
         )

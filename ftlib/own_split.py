@@ -25,6 +25,7 @@ from ftlib.errors import plural
 from ftlib.near_duplicates import near_across, quoted_pair
 from ftlib.readers import DataError
 from ftlib.rows import KIND_HELP
+from ftlib.split_lines import flat_place
 from ftlib.splits import crowded_warnings, label_warnings, prompt_key, row_key, split_warnings
 
 if TYPE_CHECKING:
@@ -149,8 +150,8 @@ def _near_prompts_said(train: LoadResult, test: LoadResult, kept: list[dict], nu
     one, said = len(across) == 1, quoted_pair(test.rows[held], kept[trained])
     return [
         f"{plural(len(across), 'prompt')} of {names[1]} nearly {'repeats' if one else 'repeat'} a prompt of "
-        f"{names[0]} ({test.where(test.row_numbers[held])}, {said[0]}, and "
-        f"{train.where(numbers[trained])}, {said[1]}): the same question reworded (a suffix, a number, "
+        f"{names[0]} ({flat_place(test.where(test.row_numbers[held]))}, {said[0]}, and "
+        f"{flat_place(train.where(numbers[trained]))}, {said[1]}): the same question reworded (a suffix, a number, "
         "casing or punctuation changed), so the held-out loss and Evaluate would score answers to questions the "
         f"model trained on. Take the variants out of {names[0]}; the test rows are kept as published."
     ]

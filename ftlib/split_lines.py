@@ -24,23 +24,46 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ftlib.errors import numbered
+
 SIDES = {"train": "training", "test": "held-out"}  # meta.json's side -> how warnings name its rows
 
 
-def place(file_type: str, row: int, line: int | None = None, file: str = "") -> str:
+def key_item(keys, row: int) -> tuple[str, int] | None:
+    """(the key, the item number in it) of source row `row` (1-based) of a .json file whose rows were read from several
+    keys one after the other (`keys`: each key and its item count, in the file's order: `LoadResult.from_keys`, a
+    split's meta.json `keys`), numbered on across them; None for a file read from one place, or a row past them.
+
+    >>> key_item([("train", 6), ("test", 4)], 7), key_item([("train", 6), ("test", 4)], 6), key_item((), 7)
+    (('test', 1), ('train', 6), None)
+    """
+    start = 0
+    for key, items in keys or ():
+        if start < row <= start + items:
+            return str(key), row - start
+        start += items
+    return None
+
+
+def place(file_type: str, row: int, line: int | None = None, file: str = "", keys=()) -> str:
     """Where source row `row` (1-based) is, in the words of the file's type (`LoadResult.where`'s), naming `file`
-    when given; `line`: the line a table's data row starts on.
+    when given; `line`: the line a table's data row starts on; `keys`: a .json file's keys its rows were read from
+    (`key_item`), where the row is then said in its key too, as the Data page's preview heads it: the file's 'test'
+    key's first item is what a user finds there, not "item 7". The one naming of a row for every message and page.
 
     >>> place("jsonl", 3), place("json", 3, file="rows.json"), place("csv", 3, 5), place("parquet", 3)
     ('line 3', 'item 3 of rows.json', 'data row 3 (line 5 of the file)', 'data row 3')
     >>> place("csv", 3, 5, "chats.csv")
     'data row 3 of chats.csv (line 5 of the file)'
+    >>> place("json", 7, keys=[("train", 6), ("test", 4)]), place("json", 2, file="d.json", keys=[("train", 6)])
+    ("item 7 (the 'test' key's item 1)", "item 2 of d.json (the 'train' key's item 2)")
     """
     of = f" of {file}" if file else ""
     if file_type == "jsonl":
         return f"line {row}{of}"
     if file_type == "json":
-        return f"item {row}{of}"
+        found = key_item(keys, row)
+        return f"item {row}{of}" + (f" (the '{found[0]}' key's item {found[1]})" if found else "")
     if line is not None:
         return f"data row {row}{of} (line {line} of the file)"
     return f"data row {row}{of}"
@@ -48,20 +71,44 @@ def place(file_type: str, row: int, line: int | None = None, file: str = "") -> 
 
 def flat_place(where: str) -> str:
     """A row's place (`place`, `LoadResult.where`) said inside brackets of its own sentence, flat: a table's "data
-    row 4 (line 5 of the file)" as "data row 4 at line 5 of the file", not brackets in brackets (`data inspect`
-    read "(data row 1 (line 2 of the file); cut in training)", the Evaluate page "(data row 1 of faq.csv (line 2 of
-    the file))"); "at", not a comma, so a list of places still reads one place per comma. Any other place as it is.
-    The one flattening of a place for `data inspect`, `tokens --line`, a table's blank-rows note and the pages.
+    row 4 (line 5 of the file)" as "data row 4 at line 5 of the file", a .json file's "item 7 (the 'test' key's item
+    1)" as "item 7 at the 'test' key's item 1", not brackets in brackets (`data inspect` read "(data row 1 (line 2 of
+    the file); cut in training)", the Evaluate page "(data row 1 of faq.csv (line 2 of the file))"); "at", not a
+    comma, so a list of places still reads one place per comma. Any other place as it is. The one flattening of a
+    place for `data inspect`, `tokens --line`, a table's blank-rows note and the pages.
 
     >>> flat_place("data row 4 (line 5 of the file)"), flat_place("data row 1 of faq.csv (line 2 of the file)")
     ('data row 4 at line 5 of the file', 'data row 1 of faq.csv at line 2 of the file')
     >>> flat_place("line 3"), flat_place("item 3 of rows.json"), flat_place("data row 2")
     ('line 3', 'item 3 of rows.json', 'data row 2')
+    >>> flat_place("item 7 of d.json (the 'test (v2)' key's item 1)")
+    "item 7 of d.json at the 'test (v2)' key's item 1"
     """
-    return _LINE_OF_THE_FILE.sub(r" at \1", where)
+    return _BRACKETED.sub(r" at \1", where)
 
 
-_LINE_OF_THE_FILE = re.compile(r" \((line \d+ of the file)\)$")  # `place`'s line of a table's data row
+# `place`'s line of a table's data row, or key of a .json file's item (a key's name may hold brackets of its own)
+_BRACKETED = re.compile(r" \((line \d+ of the file|the '.*' key's item \d+)\)$")
+
+
+def rows_said(noun: str, numbers: list[int], keys=(), limit: int = 8) -> str:
+    """`noun` with the first `limit` of source rows `numbers` ("items 7, 9"; `errors.numbered`), each key's items said
+    after them for a .json file read from several keys (`keys`, as `place` takes them), flat, for a note's brackets:
+    "items 7, 9 at the 'test' key's items 1, 3".
+
+    >>> rows_said("item", [2, 7, 9], [("train", 6), ("test", 4)])
+    "items 2, 7, 9 at the 'train' key's item 2 and the 'test' key's items 1, 3"
+    >>> rows_said("line", [3, 4]), rows_said("item", [7], [("train", 6), ("test", 4)])
+    ('lines 3, 4', "item 7 at the 'test' key's item 1")
+    """
+    said = numbered(noun, numbers, limit)
+    found: dict[str, list[int]] = {}
+    for n in numbers[:limit]:
+        if (at := key_item(keys, n)) is not None:
+            found.setdefault(at[0], []).append(at[1])
+    if not found:
+        return said
+    return f"{said} at " + " and ".join(f"the '{key}' key's {numbered('item', items)}" for key, items in found.items())
 
 
 def pack(numbers: Sequence[int]) -> str:
@@ -109,7 +156,8 @@ def unpack(text: str) -> list[int]:
 def side_lines(loaded, rows: list[dict], file: str) -> dict | None:
     """Where each of `rows` is in the file `loaded` (a `data.LoadResult`) read, for meta.json: {"file": `file` (the
     name the user knows), "file_type", "rows": the source rows packed, "lines": a table's line of each, packed}; None
-    when a row is not one of the file's own row objects (then no place is kept rather than a wrong one)."""
+    when a row is not one of the file's own row objects (then no place is kept rather than a wrong one). A .json
+    file read from several keys keeps them too, "keys": [[key, items], ...] (`LoadResult.from_keys`)."""
     source: dict[int, int] = {}
     for row, number in zip(loaded.rows, loaded.row_numbers, strict=True):
         source.setdefault(id(row), number)  # an object listed twice keeps its first place, as dedupe keeps a row
@@ -117,6 +165,8 @@ def side_lines(loaded, rows: list[dict], file: str) -> dict | None:
     if None in numbers:
         return None
     out = {"file": file, "file_type": loaded.file_type, "rows": pack(numbers)}
+    if loaded.from_keys:  # a .json file's keys, so its rows are said in their key too (`place`)
+        out["keys"] = [[key, items] for key, items in loaded.from_keys]
     lines = loaded.lines
     if lines and all(0 < n <= len(lines) for n in numbers):
         out["lines"] = pack([lines[n - 1] for n in numbers])
@@ -167,8 +217,23 @@ def row_places(meta: dict, side: str, size: int, rows) -> dict[int, str]:
     if found is None:
         return {}
     kept, numbers, lines = found
-    kind, file = str(kept.get("file_type") or ""), kept["file"]
-    return {n: place(kind, numbers[n - 1], lines[n - 1] if lines else None, file) for n in rows if 0 < n <= size}
+    kind, file, keys = str(kept.get("file_type") or ""), kept["file"], kept_keys(kept)
+    return {n: place(kind, numbers[n - 1], lines[n - 1] if lines else None, file, keys) for n in rows if 0 < n <= size}
+
+
+def kept_keys(kept: dict) -> list[tuple[str, int]]:
+    """The keys a side's record in meta.json (`side_lines`) keeps, as `place` takes them; [] where it keeps none (a
+    split saved before they were kept, a file read from one place) or they are not as written (edited by hand).
+
+    >>> kept_keys({"keys": [["train", 6], ["test", 4]]}), kept_keys({"keys": [["train", "6"]]}), kept_keys({})
+    ([('train', 6), ('test', 4)], [], [])
+    """
+    keys = kept.get("keys")
+    if not isinstance(keys, list):
+        return []
+    if not all(isinstance(k, list) and len(k) == 2 and isinstance(k[0], str) and type(k[1]) is int for k in keys):
+        return []
+    return [(key, items) for key, items in keys]
 
 
 # "Training row 3", "Held-out rows 2, 5 and 3 more", "training prompts 1, 4", "In 1 of 2 training rows (rows 1, 4)":
@@ -244,7 +309,8 @@ def places_note(
     parts, same = [], True
     for side, n, (kept, numbers, lines) in named:  # the file named with each row only when there are two
         file = kept["file"] if len(files) > 1 else ""
-        at = place(str(kept.get("file_type") or ""), numbers[n - 1], lines[n - 1] if lines else None, file)
+        line = lines[n - 1] if lines else None
+        at = place(str(kept.get("file_type") or ""), numbers[n - 1], line, file, kept_keys(kept))
         parts.append(f"{SIDES[side]} row {n} is {at}")
         same = same and at == f"line {n}"
     if not parts:
@@ -262,6 +328,9 @@ def places_note(
 
 
 __all__ = [
+    "flat_place",
+    "key_item",
+    "kept_keys",
     "lines_note",
     "named_rows",
     "pack",
@@ -269,6 +338,7 @@ __all__ = [
     "places_note",
     "row_place",
     "row_places",
+    "rows_said",
     "side_lines",
     "split_lines",
     "unpack",

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 
 from ftlib.blank_values import ROWS_NAMED, row_noun
-from ftlib.errors import numbered, plural
+from ftlib.errors import plural
 from ftlib.formats import format_label
 from ftlib.notices import FieldNotice
+from ftlib.split_lines import rows_said
 
 _START = r"(?:^|(?<=\n))[ \t]*"  # a turn boundary: the start of the text or of a line
 # (the template in words, the user's turn opening, the assistant's), each at a turn boundary; the first that fits a
@@ -92,11 +93,13 @@ def markup_of(text: object) -> str | None:
     )
 
 
-def chat_markup(rows: list[dict], numbers: list[int], forced: bool, name: str, file_type: str) -> list[FieldNotice]:
+def chat_markup(
+    rows: list[dict], numbers: list[int], forced: bool, name: str, file_type: str, keys=()
+) -> list[FieldNotice]:
     """One notice for the plain-text `rows` (row numbers `numbers`) whose text is a transcript in a chat template's
     markup (`markup_of`), naming each template's rows and the first of them; [] when none is. `forced`: plain text was
-    chosen (a note), not guessed (a warning); `name`: the file's field or column read as the text; `file_type` as
-    `LoadResult.file_type`.
+    chosen (a note), not guessed (a warning); `name`: the file's field or column read as the text; `file_type` and
+    `keys` as `LoadResult.file_type` and `LoadResult.from_keys` (a .json file's keys, each row's said too).
 
     >>> rows = [{"text": "<start_of_turn>user\\nHi<end_of_turn>\\n<start_of_turn>model\\nHey"}, {"text": "A tale."}]
     >>> chat_markup(rows, [1, 2], False, "text", "jsonl")[0].message.split(":")[0]
@@ -112,7 +115,7 @@ def chat_markup(rows: list[dict], numbers: list[int], forced: bool, name: str, f
     count = sum(len(at) for at in found.values())
     noun = row_noun(file_type)
     which = "; ".join(
-        f"{label} in {plural(len(at), 'row')} ({numbered(noun, at, ROWS_NAMED)})" for label, at in found.items()
+        f"{label} in {plural(len(at), 'row')} ({rows_said(noun, at, keys, ROWS_NAMED)})" for label, at in found.items()
     )
     them = "it" if count == 1 else "them"
     trained = (

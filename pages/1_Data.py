@@ -26,7 +26,7 @@ from ui import alerts
 from ui.auth import require_password
 from ui.common import show_dataset, user_errors
 from ui.data_files import NONE, fields_cached, load_cached, offer_pairs, path_box, row_counts_cached, upload_source
-from ui.data_view import first_rows_cached, row_place, show_first_rows, show_report, show_row, token_histogram
+from ui.data_view import first_rows_cached, show_first_rows, show_report, show_row, token_histogram
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
@@ -323,7 +323,7 @@ def preview(result) -> None:
     start = (page - 1) * PAGE_SIZE
     page_rows = zip(result.rows[start : start + PAGE_SIZE], result.row_numbers[start : start + PAGE_SIZE], strict=True)
     for row, number in page_rows:
-        show_row(row, row_place(result, number), raw)  # a .json file's own split: each row's key said too
+        show_row(row, result.where(number), raw)  # a .json file's own split: each row's key said too
 
 
 def choose_format_for(path: str) -> None:

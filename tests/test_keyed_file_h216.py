@@ -91,7 +91,10 @@ def test_evaluate_data_on_a_file_holding_its_own_split_scores_only_its_held_out_
     assert json.loads(out.out)["rows"] == 1  # --json as before, of the one held-out row
     assert main([*argv, "--all-keys"]) == 0  # every key, as before: the trained rows named
     out = capsys.readouterr()
-    assert "holds its own split" not in out.err and "are rows the run trained on (item 1, item 2)" in out.err, out.err
+    assert (
+        "holds its own split" not in out.err
+        and "are rows the run trained on (item 1 at the 'train' key's item 1, item 2 at the" in out.err
+    ), out.err
     assert json.loads(out.out)["rows"] == 3
 
 

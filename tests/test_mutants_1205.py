@@ -55,7 +55,11 @@ def test_a_change_of_exactly_the_unchanged_width_counts_as_unchanged():
 
 def loaded(rows: list[dict], lines: list[int] | None = None, numbers: list[int] | None = None):
     return SimpleNamespace(
-        rows=rows, row_numbers=numbers or list(range(1, len(rows) + 1)), file_type="csv", lines=lines or []
+        rows=rows,
+        row_numbers=numbers or list(range(1, len(rows) + 1)),
+        file_type="csv",
+        lines=lines or [],
+        from_keys=(),
     )
 
 

@@ -122,7 +122,7 @@ def test_a_json_files_own_test_key_without_a_usable_row_is_named_as_a_key_with_t
     err = capsys.readouterr().err
     assert "test file" not in err, err
     assert err.startswith(f"error: No row of 'test' of {path} can be used (3 rows read"), err
-    assert "The first left out, item 9: there is no assistant turn" in err, err
+    assert "The first left out, item 9 (the 'test' key's item 1): there is no assistant turn" in err, err
     assert err.rstrip().endswith(
         "Fix those rows, or draw a split from all its rows instead ('split from this file' on the Data page, "
         "`--test-size` on the command line)."
@@ -134,7 +134,7 @@ def test_a_json_files_own_test_key_without_a_usable_row_is_named_as_a_key_with_t
     assert main(["data", "split", str(path), "--out", str(tmp_path / "out2")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: No row of 'train' of {path} can be used (8 rows read"), err
-    assert "The first left out, item 1: there is no assistant turn" in err, err
+    assert "The first left out, item 1 (the 'train' key's item 1): there is no assistant turn" in err, err
     assert err.rstrip().endswith("('split from this file' on the Data page, `--test-size` on the command line)."), err
 
 

@@ -118,7 +118,8 @@ def test_a_training_row_copied_in_test_is_taken_out_and_bad_rows_stay_with_their
     assert asked(keyed.split.test) == asked_raw(TEST)
     assert keyed.rows == {"train": 6, "test": 3}  # usable rows per key
     assert keyed.split.warnings[0].startswith(
-        "1 row of 'train' of splits.json is also in 'test' of splits.json (exact copies of 1 of its rows): item 3."
+        "1 row of 'train' of splits.json is also in 'test' of splits.json (exact copies of 1 of its rows): item 3 "
+        "(the 'train' key's item 3)."
     )
     meta = keyed_meta(result, keyed, "splits", dedupe=False, file="splits.json")
     assert (meta["split"], meta["test_key"], meta["train_keys"], meta["left_out_keys"]) == (

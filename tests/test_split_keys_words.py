@@ -47,12 +47,12 @@ def test_the_tokens_caption_names_the_keys_a_keyed_split_keeps_the_order_of():
     assert not at.exception, at.exception
     assert _caption(at).startswith(
         "Rows of the saved split's training part, in the order of the file's keys 'train' and 'extra', one after the "
-        "other, with any copies of test rows taken out: row 1 is item 1 of tides.json."
+        "other, with any copies of test rows taken out: row 1 is item 1 of tides.json (the 'train' key's item 1)."
     ), _caption(at)
     at.radio(key="tok_part").set_value("test").run()
     assert _caption(at).startswith(
         "Rows of the saved split's test part, in the order of the file's 'validation' key with only its usable rows: "
-        "row 1 is item 7 of tides.json."
+        "row 1 is item 7 of tides.json (the 'validation' key's item 1)."
     ), _caption(at)
 
 

@@ -162,28 +162,10 @@ def counts_sentence(counts: dict[str, int]) -> str:
     return " ".join(parts)
 
 
-def row_place(result, number: int) -> str:
-    """Where source row `number` (1-based) of `result` (`ftlib.data.LoadResult`) is, as the preview heads it:
-    `result.where` ("item 9"), and for a .json file read from several keys (`{"train": [...], "test": [...]}`:
-    `from_keys`, each key and its item count) the key it came from and its place there ("item 9 (the 'test' key's
-    item 3)"), so a row of the file's held-out key is told from a training one.
-
-    >>> from ftlib.data import LoadResult
-    >>> keyed = LoadResult("alpaca", [], [], 9, [], file_type="json", from_keys=(("train", 6), ("test", 3)))
-    >>> row_place(keyed, 2), row_place(keyed, 9)
-    ("item 2 (the 'train' key's item 2)", "item 9 (the 'test' key's item 3)")
-    """
-    where, start = result.where(number), 0
-    for key, items in result.from_keys:
-        if start < number <= start + items:
-            return f"{where} (the '{key}' key's item {number - start})"
-        start += items
-    return where
-
-
 def show_row(row: dict, where: str, raw: bool) -> None:
-    """One row in a bordered box headed with where it is in the file (`LoadResult.where`); `raw` shows the
-    canonical JSON instead."""
+    """One row in a bordered box headed with where it is in the file (`LoadResult.where`: a .json file's key said
+    too, "item 7 (the 'test' key's item 1)", as every message names the row); `raw` shows the canonical JSON
+    instead."""
     with st.container(border=True):
         st.caption(where[:1].upper() + where[1:])
         if raw:

@@ -282,6 +282,7 @@ def trained_rows_warning(
      (line 7 of chats.jsonl)'
     """
     from ftlib.eval_runs import heldout_place
+    from ftlib.split_lines import flat_place  # said in brackets: "(item 8 at the 'test' key's item 2)"
 
     more = f" and {len(seen) - 3} more" if len(seen) > 3 else ""
     why = "on them the tuned model is measured on what it was taught, not on new rows. Evaluate on " + (
@@ -290,13 +291,14 @@ def trained_rows_warning(
         else "a file without them."
     )
     if loaded is not None:
-        places = ", ".join(loaded.where(loaded.row_numbers[i]) for i in seen[:3])
+        places = ", ".join(flat_place(loaded.where(loaded.row_numbers[i])) for i in seen[:3])
         return (
             f"warning: {len(seen)} of the {total} rows of {data} are rows the run trained on ({places}{more}): {why}"
         )
     meta, size = heldout or ({}, 0)
     places = ", ".join(
-        f"held-out row {i + 1}" + (f" ({at})" if (at := heldout_place(meta, i, size)) else "") for i in seen[:3]
+        f"held-out row {i + 1}" + (f" ({flat_place(at)})" if (at := heldout_place(meta, i, size)) else "")
+        for i in seen[:3]
     )
     return (
         f"warning: {len(seen)} of the {total} held-out rows of the split {data} are rows the run trained on: "

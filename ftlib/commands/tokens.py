@@ -43,7 +43,9 @@ the first valid row). That is not how `data inspect` and `train` number a file's
 is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
 "file_row" (3) and "where" ("line 3"). --line N names the row as those do instead: the row that starts on line N of a
 JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file (the N of "data row N", not a line of
-the file), counted from 1; a row of those that failed to load is refused with why it was set aside. --json prints
+the file), counted from 1; a row of those that failed to load is refused with why it was set aside. In a .jsonl file
+a line is always a line of the file: one that holds a single pretty-printed JSON value, its rows named "item 7",
+shows the row whose text holds line N, with the lines it spans. --json prints
 {"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
 "segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], "file_row",
 "where", "skipped_rows", "row_warnings", "notes", "file_warnings", ...} ("label": true/false beside them for an
@@ -86,7 +88,8 @@ def register(sub) -> None:
         default=None,
         metavar="N",
         help="which row, as `data inspect`, `train` and `batch` name it (not with --row): the row that starts on "
-        "line N of a JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file, counted from 1",
+        "line N of a JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file, counted from 1; "
+        "in a .jsonl file of one pretty-printed JSON value (its rows named 'item N'), the row on line N of the file",
     )
     add_template_options(p)
     p.add_argument("--model", default="default", help="model whose tokenizer to use (default: the embedded one)")
@@ -198,7 +201,9 @@ def _run(args) -> int:
         print(warning + ("" if args.row is None else f" --row {args.row} is {result.where(source)}."), file=sys.stderr)
     among = plural(len(result.rows), "valid row")
     asked = f"--line {args.line}" if args.row is None else f"--row {args.row} (counted from 0 among {among})"
-    print(f"{asked} is {result.where(source)} of {args.file}")
+    span = getattr(args, "line_span", None)  # a .jsonl file of one JSON value: the lines of the row --line is in
+    lines = f" (lines {span[0]} to {span[1]} of the file)" if span and span[1] > span[0] else ""
+    print(f"{asked} is {result.where(source)} of {args.file}{lines}")
     for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
@@ -247,6 +252,8 @@ def _line_index(result, args, see: str) -> int:
     set aside is refused with the reason `data inspect` gives; a number no row has (a blank line or row, past the
     end), with the valid rows nearest it."""
     line, file = args.line, args.file
+    if result.file_type == "json" and (spans := _spans(result)) is not None:
+        return _spanned_index(result, args, spans, see)
     if line in (at := {number: i for i, number in enumerate(result.row_numbers)}):
         return at[line]
     if (why := next((e.message for e in result.errors if e.row == line), None)) is not None:
@@ -264,6 +271,55 @@ def _line_index(result, args, see: str) -> int:
         f"--line {line} is no row of {file} (blank lines and rows are skipped): the nearest valid "
         f"{'row is' if one else 'rows are'} {nearest}."
     )
+
+
+def _spans(result) -> list[tuple[int, int]] | None:
+    """The lines each row of FILE spans where it is a .jsonl file read whole as one JSON value, its rows named by item
+    (`item_lines.jsonl_item_lines`; [] where they are not one value each: a table written by column); None for any
+    other file, whose --line is the number its rows are named by."""
+    from ftlib.item_lines import jsonl_item_lines
+
+    spans = jsonl_item_lines(result.source)
+    return spans if spans is None or len(spans) == result.total else []
+
+
+def _spanned_index(result, args, spans, see: str) -> int:
+    """The index among `result.rows` of the row whose text holds line --line of a .jsonl file read whole as one JSON
+    value (`spans`: each item's first and last line; [] where its rows have none): a line is the file's, as in any
+    .jsonl file, not item N (which --line named before, silently another row). Leaves the row's lines on
+    `args.line_span` for the first line of the output. UserError for a line between rows or past them (the rows
+    nearest it), a row set aside (why), and rows without lines of their own (--row instead)."""
+    line, file = args.line, args.file
+    if not spans:
+        raise UserError(
+            f"--line {line}: {file} holds one JSON value whose rows are not written one after another (its cells by "
+            f"column), so no row is on a line of its own. Name the row with --row N instead (counted from 0). {see}"
+        )
+    item = next((n for n, (first, last) in enumerate(spans, 1) if first <= line <= last), None)
+    if item is None:
+        before = max((n for n, (_, last) in enumerate(spans, 1) if last < line), default=None)
+        after = min((n for n, (first, _) in enumerate(spans, 1) if first > line), default=None)
+        nearest = " and ".join(_on_lines(result, n, spans) for n in (before, after) if n is not None)
+        one, side = before is None or after is None, "before" if before is None else "past" if after is None else ""
+        raise UserError(
+            f"--line {line} of {file} is no row's: the file is one JSON value, its rows the items in it, and that "
+            f"line is {f'{side} them' if side else 'between two'}; the nearest {'row is' if one else 'rows are'} "
+            f"{nearest}."
+        )
+    args.line_span = spans[item - 1]
+    if item in (at := {number: i for i, number in enumerate(result.row_numbers)}):
+        return at[item]
+    why = next((e.message for e in result.errors if e.row == item), "")
+    why += "" if why.rstrip().endswith((".", "!", "?")) else "."
+    raise UserError(
+        f"--line {line}: {_on_lines(result, item, spans)} of {file} was set aside, not read as a row: {why} {see}"
+    )
+
+
+def _on_lines(result, item: int, spans) -> str:
+    """Item `item` as `result.where` names it, with the lines of the file its text spans."""
+    first, last = spans[item - 1]
+    return f"{result.where(item)} on {f'lines {first} to {last}' if last > first else f'line {first}'}"
 
 
 def _named(result, number: int) -> str:
