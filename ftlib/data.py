@@ -385,7 +385,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         fmt = "unpaired_preference"  # a label mapped means KTO's marked answers: the completion is asked for below
     if FORMAT_KIND[fmt] == "unpaired":  # a column of ratings: its 1s are its worst answers, not good ones
         shown = {f: c for f, c in (column_map or {}).items() if c is not None}
-        problem = rating_problem(records, shown, "column" if columns is not None else "field", row_noun(numbered))
+        what = "column" if columns is not None else "field"
+        problem = rating_problem(records, shown, what, row_noun(numbered), placed.from_keys)
         if problem:
             raise DataError(problem)
     if column_map or (forced and FORMAT_KIND[fmt] == "unpaired" and not {"label", "kto_tag"} & set(fields)):

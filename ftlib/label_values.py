@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Collection
 from typing import Any
 
-from ftlib.errors import numbered
+from ftlib.split_lines import rows_said
 
 # The keys an unpaired row's label is read from, in the order formats._label reads them.
 LABEL_KEYS = ("label", "kto_tag")
@@ -44,11 +44,12 @@ def as_number(value: Any) -> float | None:
 
 
 def rating_problem(
-    records: list[tuple[int, dict]], shown: dict[str, str], what: str = "field", noun: str = "row"
+    records: list[tuple[int, dict]], shown: dict[str, str], what: str = "field", noun: str = "row", keys=()
 ) -> str | None:
     """Why an unpaired file's label column cannot be read as good/bad labels, or None when it can: it holds numbers
     other than 0 and 1 (a rating). `records` are (line or row number, mapped record); `shown` maps a field to the
-    file's own column name, and `noun` what a number points to ("line" in JSONL), for the message.
+    file's own column name, and `noun` what a number points to ("line" in JSONL), for the message; `keys`: a .json
+    file's keys its rows were read from (`LoadResult.from_keys`), each row's said too (`split_lines.rows_said`).
 
     >>> rows = [(1, {"label": 5}), (2, {"label": 1}), (3, {"label": "4"})]
     >>> print(rating_problem(rows, {"label": "rating"}, "column"))  # doctest: +ELLIPSIS
@@ -75,10 +76,10 @@ def rating_problem(
     name = shown.get(key, key)
     return (
         f"The '{name}' {what}, read as the good/bad label, holds ratings ({' and '.join(said)} besides 0 and 1; "
-        f"{numbered(noun, rows)}): read one by one, its 1s would train as good answers, though on such a scale they "
-        f"are the worst. Turn the rating into a label first (a 'label' {what}: true for the ratings you call good, "
-        "false for the bad ones, nothing for the rest), or pick another format ('Read the file as' on the Data "
-        "page, --format in the CLI)."
+        f"{rows_said(noun, rows, keys)}): read one by one, its 1s would train as good answers, though on such a "
+        f"scale they are the worst. Turn the rating into a label first (a 'label' {what}: true for the ratings you "
+        "call good, false for the bad ones, nothing for the rest), or pick another format ('Read the file as' on the "
+        "Data page, --format in the CLI)."
     )
 
 

@@ -186,3 +186,15 @@ def test_the_evaluate_page_says_a_keyed_rows_place_flat_in_its_brackets(tmp_path
     meta = saved_keyed(tmp_path)
     info = SimpleNamespace(meta=meta, test_rows=[{}, {}, {}])
     assert in_brackets(places_of(info, [2])[2]) == "(item 10 of garden.json at the 'test' key's item 4)"
+
+
+def test_a_rating_column_refused_names_its_rows_keys(tmp_path):
+    """label_values.rating_problem named "items 2, 8" of a keyed file: now with each key's items."""
+    from ftlib.readers import DataError
+
+    rated = [{"prompt": f"Rate tip {n}.", "completion": f"Tip {n}.", "label": n % 5 + 1} for n in range(6)]
+    held = [{"prompt": "Rate tip 9.", "completion": "Tip 9.", "label": 4}]
+    path = write(tmp_path, "rated.json", document={"train": rated, "test": held})
+    with pytest.raises(DataError) as refused:
+        load_file(path, fmt="unpaired_preference")
+    assert "at the 'train' key's items 2, 3, 4, 5 and the 'test' key's item 1)" in str(refused.value), refused.value
