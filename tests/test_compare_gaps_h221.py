@@ -22,6 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_followed_jobs_h214 import ANA, AUTH, BOB, DEADLINE_S, ROOT
+from tests.test_job_owner_sessions import Tabs, in_runtime, started, ttl  # noqa: F401 (fixtures)
 from tests.test_pages_compare import GRID_TOKENS, button, finished_run, infos  # noqa: F401 (a fixture)
 
 
@@ -200,14 +201,22 @@ def test_compare_opened_without_the_grids_address_offers_the_running_grid_and_fo
     finished_run,  # noqa: F811
     varied_dir,
     held_grids,
+    monkeypatch,
 ):
+    import ui.compare_follow
+
     first = start_grid(varied_dir)
     job, token = first.session_state["compare_job"], first.query_params.get("grid")
+    # Nobody is signed in: a grid an open tab shows (a teammate's, watching it) is not offered to another session.
+    monkeypatch.setattr(ui.compare_follow, "shown_now", lambda job: True)
+    assert not any("still running" in i for i in infos(tab(varied_dir)))
+    monkeypatch.setattr(ui.compare_follow, "shown_now", lambda job: False)  # the tab that showed it was reloaded
     reloaded = tab(varied_dir)  # the tab reloaded on the Train page: its address names no grid
     assert "compare_job" not in reloaded.session_state  # offered, not adopted
     (offered,) = [i for i in infos(reloaded) if "still running" in i]
-    assert offered.startswith("A grid started just now in another browser session is still running (2 models × ")
-    assert "a teammate's (the server knows no names without a sign-in)" in offered
+    assert offered.startswith("A grid started just now is still running with no tab showing it (2 models × ")
+    assert "a teammate's whose tab closed (the server knows no names without a sign-in)" in offered
+    assert "Unfollowed, it ends about 2 minutes after its tab went." in offered  # Streamlit's 120 s session TTL
     assert "3 settings; the prompt: “" in offered and "**Follow it**" in offered
     assert any("Press **Generate**" in i for i in infos(reloaded))
     button(reloaded, "Follow it").click()
@@ -228,8 +237,12 @@ def test_a_signed_in_person_is_offered_their_own_running_grid_and_never_a_teamma
     varied_dir,
     held_grids,
     sign_in,
+    monkeypatch,
 ):
+    import ui.compare_follow
+
     start_grid(varied_dir, ANA)
+    monkeypatch.setattr(ui.compare_follow, "shown_now", lambda job: True)  # her first tab is open: hers all the same
     bob = tab(varied_dir, BOB)
     assert not any("still running" in i for i in infos(bob)) and not any(b.label == "Follow it" for b in bob.button)
     anonymous = tab(varied_dir)  # nobody signed in here: not Ana's grid to offer either
@@ -238,3 +251,23 @@ def test_a_signed_in_person_is_offered_their_own_running_grid_and_never_a_teamma
     (offered,) = [i for i in infos(ana) if "still running" in i]
     assert offered.startswith("A grid you started just now is still running (2 models × 3 settings; the prompt: “")
     assert any(b.label == "Follow it" for b in ana.button)
+
+
+def test_shown_now_says_whether_a_connected_tab_still_shows_the_grid(ttl, started):  # noqa: F811
+    from ftlib.job_owners import OwnerWatch
+    from tests.test_job_owners import Spinning
+    from ui import job_owner
+
+    def test(tabs: Tabs) -> None:
+        first = tabs.open()
+        job = Spinning().start()
+        started.append(job)
+        job_owner.watch_for_session(job, tabs.runtime, first, OwnerWatch(every_s=None))
+        assert job_owner.shown_now(job), "its tab is open: a teammate's grid they watch, not offered to others"
+        tabs.lose(first)  # a reload: the old session is gone, and no new one follows it yet
+        assert not job_owner.shown_now(job)
+        assert job_owner.also_shown_in(job, tabs.open())  # followed (by its address, or Follow it)
+        assert job_owner.shown_now(job)
+
+    in_runtime(test)
+    assert not job_owner.shown_now(Spinning()), "a job nobody watches (AppTest's) is shown by no tab known"

@@ -13,8 +13,10 @@ The address carries it into a reload of the tab; a reload while the tab was on a
 `?grid=`), or another tab of the same person, is *offered* the grid instead (`offer`, `offer_view`): Compare opened
 with no grid of its own says a grid this person started is still running, when and with what, and follows it only on
 **Follow it**. This person: the one signed in with OIDC (`ui.auth.who`), only their own grids; where nobody is signed
-in (an open server, the password alone), any grid started so, said to be perhaps a teammate's: never one followed
-unasked. A teammate opening Compare starts on "Press Generate" as before. The token is random
+in (an open server, the password alone: people cannot be told apart), a grid started so that no open tab shows any more
+(`ui.job_owner.shown_now`: a reload's, a closed tab's, which ends once the session TTL is over), said to be perhaps a
+teammate's: a teammate's grid shown in their tab is never offered, and none is followed unasked. A teammate opening
+Compare otherwise starts on "Press Generate" as before. The token is random
 (`secrets.token_urlsafe`), so no other grid is reached by guessing.
 
 A grid shown in several tabs is stopped by any of their Stop buttons (`stop`): the others say who stopped it, from
@@ -38,7 +40,7 @@ from ftlib.run_people import Who
 from ftlib.run_picker import age_words
 from ui import alerts
 from ui.auth import who
-from ui.job_owner import also_shown_in
+from ui.job_owner import also_shown_in, session_ttl, shown_now
 from ui.kept import KEPT
 
 PARAM = "grid"  # the address's query parameter naming the tab's running grid
@@ -191,13 +193,16 @@ def offer(job_key: str) -> tuple[str, object] | None:
     """The running grid this session may follow though its address names none (a reload while the tab was on another
     page, whose link dropped `?grid=`; another tab of the same person): where this session has no grid
     (`job_key` of session_state), the newest running grid started by the person signed in here, or, where nobody is
-    signed in here, by a session where nobody was (the server cannot tell its people apart). (token, job), or None."""
+    signed in here, by a session where nobody was (the server cannot tell its people apart) and shown by no open tab
+    now (`shown_now`: a teammate watching theirs is not offered it). (token, job), or None."""
     if st.session_state.get(job_key) is not None:
         return None
     me, found = who(), None
     for token, job in list(_GRIDS.items()):
         started = _STARTED.get(job)
         if job.done or started is None or started.who != me or started.tab == _tab():
+            continue
+        if me is None and shown_now(job):  # nobody named: only a grid no open tab shows (a reload's, a closed tab's)
             continue
         if found is None or started.at > _STARTED[found[1]].at:
             found = (token, job)
@@ -217,10 +222,14 @@ def offer_said(job) -> str:
     if started.who is not None:
         head = f"A grid you started {when} is still running {what}, in another tab or in this one before a reload."
     else:
+        ends = max(1, round(session_ttl() / 60))
         head = (
-            f"A grid started {when} in another browser session is still running {what}: yours from this tab before "
-            "a reload or from another tab, or a teammate's (the server knows no names without a sign-in)."
+            f"A grid started {when} is still running with no tab showing it {what}: yours from this tab before a "
+            "reload, or a teammate's whose tab closed (the server knows no names without a sign-in). Unfollowed, it "
+            f"ends about {plural(ends, 'minute')} after its tab went. **Follow it** to see it here, with its progress "
+            "and result."
         )
+        return head
     return f"{head} **Follow it** to see it here, with its progress and result; its **Stop** ends it there too."
 
 

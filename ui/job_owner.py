@@ -78,6 +78,14 @@ def also_shown_in(job, session_id: str | None = None) -> bool:
     return True
 
 
+def shown_now(job) -> bool:
+    """Whether a browser session showing `job` (the one that started it, or one following it since: `also_shown_in`)
+    is connected now. False where none is, or where `job` is not watched (started outside a page, or under AppTest):
+    Compare offers such a grid, nobody named, to a session where nobody is signed in (`ui.compare_follow.offer`)."""
+    sessions, runtime = _SESSIONS.get(job), _RUNTIMES.get(job)
+    return sessions is not None and runtime is not None and any(runtime.is_active_session(s) for s in tuple(sessions))
+
+
 def let_go(job, session_id: str | None = None) -> bool:
     """Session `session_id` (None: the session of the script run calling this) no longer shows `job` (it starts
     another grid in its place): it no longer keeps the job going. Returns True where another session showing `job` is
