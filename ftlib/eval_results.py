@@ -341,6 +341,7 @@ def result_from_record(record: dict) -> EvalResult:
         tuned_token_loss=float(record["tuned_token_loss"]),
         max_new_tokens=record.get("max_new_tokens"),  # kept before it was: None, and each answer's cut unknown
         split_long=bool(record.get("split_long", False)),
+        dtype=record.get("dtype"),  # kept before it was said: None, and no word on the precision
     )
 
 

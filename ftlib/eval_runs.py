@@ -44,6 +44,11 @@ class RunInfo:
     split_long: bool = False  # a longer row kept whole, trained as pieces of max_length (packing_strategy bfd_split)
     answer_tokens: int | None = None  # GRPO's: how long the answers it trained on could be (its grpo_max_new_tokens)
     mask_policy: str = "all_assistant"  # which tokens it trained: what its held-out loss on Train counts
+    # What Train's held-out loss of it was computed in (`heldout_precision`): "bfloat16" for a LoRA run on a CPU
+    # that multiplies bf16 natively; None where not known (a run that has not finished, or one finished before it
+    # was recorded that may have multiplied in bf16 under fp32 weights).
+    computed_in: str | None = None
+    one_batch: bool = False  # its held-out rows fit one of Train's held-out batches (batch_size rows, one process)
     meta: dict = field(
         default_factory=dict
     )  # its split's meta.json: where each held-out row is in the file (`test_lines`)
@@ -104,7 +109,29 @@ def run_info(run_dir: str | Path, fix: str | None = None, split_fix: Callable[[s
         answer_tokens=config.grpo_max_new_tokens if config.method == "grpo" else None,
         mask_policy=str(config.mask_policy),
         meta=meta,
+        computed_in=heldout_precision(config, run.read_status()),
+        # Train's held-out loss is the mean of its batches' means (transformers' evaluation loop); rows that fit one
+        # batch (packed or not: packing only makes fewer sequences) are one mean over every token alike.
+        one_batch=len(test) <= config.batch_size and config.nproc * config.nnodes == 1,
     )
+
+
+def heldout_precision(config, status: dict) -> str | None:
+    """The dtype a run's held-out loss on Train was computed in, from its status.json (`status`): `computed_in`, which
+    a run records as it saves its result (`training.save_final`: bf16 products of fp32 weights, `fastpath.
+    bf16_products`, count as bf16), else for an adapter run finished before that its `weights_dtype` (its base's,
+    which its products follow); None where neither says it (not finished; a full fine-tune of fp32 weights may have
+    multiplied in bf16). `config`: its RunConfig (`method`).
+
+    >>> from types import SimpleNamespace as C
+    >>> heldout_precision(C(method="lora"), {"weights_dtype": "bfloat16"}), heldout_precision(C(method="full"), {})
+    ('bfloat16', None)
+    """
+    said = status.get("computed_in")
+    if isinstance(said, str) and said:
+        return said
+    weights = status.get("weights_dtype")
+    return weights if isinstance(weights, str) and weights and config.method in ("lora", "qlora") else None
 
 
 def rows_version(run_dir: str | Path) -> tuple:

@@ -198,6 +198,8 @@ class EvalResult:
     tuned_token_loss: float = float("nan")
     max_new_tokens: int | None = None  # each answer's limit (`EvalRow.base_at_limit`); None: a result kept before it
     split_long: bool = False  # a bfd_split run's: longer rows scored in pieces of `max_length`, as TRL trained them
+    # The dtype the losses were computed in (`scored_in`: "float32" on CPU); None for a result kept before it was said
+    dtype: str | None = None
 
     def aggregates(self) -> dict:
         """Token-weighted loss and perplexity (as a trainer's eval loss), plus per-row summaries."""
@@ -512,7 +514,16 @@ def evaluate(
         tuned_token_loss=total_nll["tuned"] / total_tokens if total_tokens else float("nan"),
         max_new_tokens=int(max_new_tokens),
         split_long=split_long,
+        dtype=scored_in(model_set),
     )
+
+
+def scored_in(model_set) -> str | None:
+    """The dtype `evaluate` computes its losses in: its base model's floating weights' ("float32" on CPU, where
+    `models.pick_dtype` loads it so); None for a set without a torch model (a stand-in in a test)."""
+    parameters = getattr(getattr(model_set, "model", None), "parameters", None)
+    dtype = next((p.dtype for p in parameters() if p.is_floating_point()), None) if parameters else None
+    return str(dtype).removeprefix("torch.") if dtype is not None else None
 
 
 class EvalJob(BackgroundJob):

@@ -9,7 +9,9 @@ negative log-likelihood of the tokens counted, nats per token), over different t
   a raw text), each token counting alike, of the rows evaluated (the first N of the split), cut at the run's max
   length.
 - Train's held-out loss (the trainer's eval loss): the tokens the run's mask policy trains (every assistant reply by
-  default, a tool call too) of all the held-out rows, each batch's mean averaged over the batches; its first point
+  default, a tool call too) of all the held-out rows, each batch's mean averaged over the batches (rows that fit one
+  batch: every token alike), computed in the precision the run trained in (bfloat16 for a LoRA run on a CPU that
+  multiplies it natively, where Evaluate computes in float32: 3.2109 beside 3.217 on one batch); its first point
   (step 0) is the base model's.
 - The training loss: on the training rows, never the held-out ones (Train: the mean of the last steps; the runs
   table: the last step's).
@@ -161,13 +163,21 @@ def train_heldout_note(
     rewritten: int = 0,
     method: str = "lora",
     split: bool = False,
+    one_batch: bool = False,
+    trained_in: str | None = None,
+    scored_in: str | None = None,
 ) -> str:
     """One line on why the Train page's held-out loss of the same run differs from Evaluate's, for the held-out
     `rows` Evaluate scored (`total`: all the run's held-out rows; each row once, however many of its replies were
-    answered): which tokens it counts (the run's mask policy), which rows, how it weighs them; its first
-    point is the base model's, and the training loss is of other rows. Answered at `every` reply under `all_assistant`
-    it counts the same tokens, and says so (all but an assistant message opening a conversation, said where one does),
-    unless `rewritten` of the replies evaluated were asked for in another form than the whole row writes them
+    answered): which tokens it counts (the run's mask policy), which rows, how it weighs them (the mean of its
+    batches' means, unless the held-out rows fit `one_batch`: `RunInfo.one_batch`), in which precision (`trained_in`,
+    the dtype the run computed in, `RunInfo.computed_in`, against `scored_in`, Evaluate's, `EvalResult.dtype`: a LoRA
+    run on a CPU that multiplies bf16 natively computes in bfloat16, Evaluate in float32, a walk's 3.2109 beside
+    3.217 on one batch); its first point is the base model's, and the training loss is of other rows. Where nothing
+    differs it says Train's first point is Evaluate's base loss (or would be, but for a precision not known).
+    Answered at `every` reply under `all_assistant` it counts the same tokens, and says so (all but an assistant
+    message opening a conversation, said where one does), unless `rewritten` of the replies evaluated were asked for
+    in another form than the whole row writes them
     (`references.rewritten_before`). `split`: a bfd_split run's (`EvalResult.split_long`): TRL packs its held-out rows
     as it packs the training rows (SFTTrainer's `eval_packing` unset follows `packing`, with the same
     `packing_strategy`), so a longer one is split into the pieces Evaluate scores, not cut; under bfd both cut it.
@@ -178,6 +188,12 @@ def train_heldout_note(
 
     >>> train_heldout_note([{"messages": [{"role": "user"}, {"role": "assistant"}]}] * 3, total=3)[:92]
     "Train's held-out loss differs: it averages each batch's mean rather than every token alike. "
+
+    One batch, in float32 both, nothing differs (a one-batch bfloat16 run: only the precision):
+
+    >>> train_heldout_note([{"messages": [{"role": "user"}, {"role": "assistant"}]}], total=1, one_batch=True,
+    ...     trained_in="float32", scored_in="float32")[:104]
+    "Train's held-out loss scores the same tokens of the same rows (cut at the same max length), in one batch"
 
     A DPO or KTO run's (`method`) is that method's own loss, another quantity altogether: said so.
     """
@@ -214,7 +230,12 @@ def train_heldout_note(
         differs.append(f"counts what the run trains ({POLICY_HELP[mask_policy]})")
     if total and total > len(rows):
         differs.append(f"covers all {total} held-out rows, not only the {len(rows)} scored here")
-    differs.append("averages each batch's mean rather than every token alike")
+    if not one_batch:  # one batch: its mean is every token alike, as Evaluate's is
+        differs.append("averages each batch's mean rather than every token alike")
+    if trained_in and scored_in and trained_in != scored_in:
+        differs.append(precision_differs(trained_in, scored_in))
+    if not differs:
+        return _same_heldout(split, trained_in if trained_in == scored_in else None)
     # ", and" where a clause before has a comma of its own: "covers all 18 held-out rows, not the first 2 and
     # averages each batch's mean" read as if it did not average them.
     joined = ", and " if len(differs) > 2 or (len(differs) > 1 and "," in differs[-2]) else " and "
@@ -237,6 +258,38 @@ def train_heldout_note(
     return (
         f"{said}. Its first point (step 0) is the base model's; the training loss "
         "is measured on the training rows, not these."
+    )
+
+
+def precision_differs(trained_in: str, scored_in: str) -> str:
+    """The clause of `train_heldout_note` on a run that computed its held-out loss in another dtype than Evaluate.
+
+    >>> precision_differs("bfloat16", "float32")[:79]
+    'computes in bfloat16, the precision the run trained in, where Evaluate computes'
+    """
+    kept = {"bfloat16": "2 or 3", "float16": "3"}  # significant digits of each product
+    low = trained_in if trained_in in kept else scored_in if scored_in in kept else None
+    rounds = f" ({low} keeps {kept[low]} significant digits of each product)" if low else ""
+    return (
+        f"computes in {trained_in}, the precision the run trained in, where Evaluate computes in {scored_in}"
+        f"{rounds}, which moves the loss by up to a few hundredths"
+    )
+
+
+def _same_heldout(split: bool, dtype: str | None) -> str:
+    """`train_heldout_note`'s line where nothing known differs: the same tokens of the same rows, in one batch; in
+    the same precision (`dtype`), or one not known (None: a run finished before it was recorded, a kept result)."""
+    cut = "split into the same pieces" if split else "cut at the same max length"
+    precision = (
+        f"in the same precision ({dtype}), so its first point (step 0), the base model's, is the base loss here"
+        if dtype
+        else "so its first point (step 0), the base model's, is the base loss here, but for the precision the run "
+        "computed in (a LoRA run on a CPU that multiplies bfloat16 natively computes in it, which moves the loss by "
+        "up to a few hundredths)"
+    )
+    return (
+        f"Train's held-out loss scores the same tokens of the same rows ({cut}), in one batch, each token counting "
+        f"alike, {precision}; the training loss is measured on the training rows, not these."
     )
 
 
@@ -304,4 +357,11 @@ def pieces_note(tokens: int, max_length: int | None, split: bool) -> str:
     )
 
 
-__all__ = ["cut_rows_note", "evaluate_measured_over", "pieces_note", "train_heldout_note", "weighting_note"]
+__all__ = [
+    "cut_rows_note",
+    "evaluate_measured_over",
+    "pieces_note",
+    "precision_differs",
+    "train_heldout_note",
+    "weighting_note",
+]

@@ -99,7 +99,9 @@ STATUS_FIELDS = {
     **dict.fromkeys(("step", "max_steps", "planned_steps", "kept_step", "log_start", "estimated_memory"), COUNT),
     "pid": COUNT,
     **dict.fromkeys(("id", "phase", "message", "device", "output", "method", "tuning", "stopped_by"), TEXT),
-    **dict.fromkeys(("damaged_checkpoint", "error", "rendezvous", "weights_dtype", "resumed_from"), TEXT),
+    **dict.fromkeys(
+        ("damaged_checkpoint", "error", "rendezvous", "weights_dtype", "computed_in", "resumed_from"), TEXT
+    ),
     **dict.fromkeys(("log_tail", "unusable_reward_models"), TEXTS),
 }
 # By folder, the end `runs.reconcile` could not write (a full disk) of a run whose process ended: what `summary` shows.

@@ -543,7 +543,13 @@ def save_final(prepared: Prepared, config: RunConfig, run_dir: Path) -> Path:
         if prepared.weights_dtype is not None:
             from ftlib.rundir import RunDir
 
-            RunDir(run_dir).update_status(weights_dtype=str(prepared.weights_dtype).removeprefix("torch."))
+            # What its held-out loss was computed in (bf16 products of fp32 weights count as bf16): Evaluate's
+            # words on why the Train page's held-out loss differs compare it with the dtype Evaluate scores in.
+            computed = prepared.products_dtype or prepared.dtype or prepared.weights_dtype
+            RunDir(run_dir).update_status(
+                weights_dtype=str(prepared.weights_dtype).removeprefix("torch."),
+                computed_in=str(computed).removeprefix("torch."),
+            )
         if prepared.template.name != "tokenizer":
             tokenizer.chat_template = prepared.template.source
         tokenizer.save_pretrained(str(partial))

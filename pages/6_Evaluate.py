@@ -542,6 +542,9 @@ differs = train_heldout_note(
     len(result.rewritten),
     info.method,
     split=result.split_long,  # a bfd_split run: Train packs and splits its held-out rows as Evaluate scores them
+    one_batch=info.one_batch,  # Train's mean is of one batch's tokens, every token alike, as here
+    trained_in=info.computed_in,  # bfloat16 on a CPU that multiplies it natively, float32 here: a hundredth apart
+    scored_in=result.dtype,
 )
 LOSS_HELP = f"{over} Nats per token; lower is better. {differs}"
 m1.metric(f"{BASE} loss", f"{agg['base_loss']:.3f}", help=LOSS_HELP)

@@ -132,8 +132,9 @@ def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
 HELD_OUT_HELP = (
     "The same on rows it never trains on (step {step}): the number that tells whether it learns something that "
     "carries over. It is the trainer's eval loss: each batch's mean over the tokens the run's mask policy trains "
-    "(every reply, by default), averaged over batches. The Evaluate page counts every token of each row's last "
-    "answer alike, so its number for the same rows differs."
+    "(every reply, by default), averaged over batches, computed in the precision the run trained in (bfloat16 on a "
+    "CPU that multiplies it natively, for a LoRA run). The Evaluate page counts every token of each row's last "
+    "answer alike, in float32 on a CPU, so its number for the same rows differs; its loss caption says by what."
 )
 # The preference methods' loss is their own objective, not a loss over tokens (a cold review: KTO's and the reward
 # model's held-out loss were explained as SFT's).

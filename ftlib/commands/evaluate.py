@@ -416,7 +416,16 @@ def _loss_notes(args, result, info, loaded=None) -> list[str]:
         split = getattr(result, "split_long", False)  # a bfd_split run: Train splits its held-out rows as here
         notes.append(
             train_heldout_note(
-                rows, info.mask_policy, result.answer_at, len(info.test_rows), rewritten, info.method, split=split
+                rows,
+                info.mask_policy,
+                result.answer_at,
+                len(info.test_rows),
+                rewritten,
+                info.method,
+                split=split,
+                one_batch=info.one_batch,  # Train's mean of one batch: every token alike, as here
+                trained_in=info.computed_in,  # the run's precision (bfloat16 on a CPU that multiplies it natively)
+                scored_in=getattr(result, "dtype", None),  # Evaluate's (float32 on CPU)
             )
         )
     return notes
