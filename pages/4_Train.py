@@ -30,6 +30,7 @@ from ftlib.distributed import gpu_count
 from ftlib.errors import plural
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import PACKING_METHODS, fitting_methods, unfit_methods
+from ftlib.model_names import model_said
 from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
@@ -223,8 +224,8 @@ def new_run(model: str, split: str) -> None:
         train, test, meta = cached_split(split)
     kind = row_kind(train[0]) if train else "sft"  # preference pairs counted as pairs
     st.caption(
-        f"Model **{model}** · dataset **{split}**: {rows_in_words(len(train), kind, 'training')}, {len(test)} held "
-        "out for evaluation. Change them in the sidebar and on the Data page."
+        f"Model **{model_said(model)}** · dataset **{split}**: {rows_in_words(len(train), kind, 'training')}, "
+        f"{len(test)} held out for evaluation. Change them in the sidebar and on the Data page."
     )
     kinds = list(split_row_kinds(split))  # every row's kind, looked at once per version of the split
     methods = fitting_methods(kinds)

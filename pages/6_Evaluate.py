@@ -34,6 +34,7 @@ from ftlib.errors import UserError, plural
 from ftlib.eval_runs import rows_version
 from ftlib.loss_words import NATS_MARGIN_SAID, pieces_note, train_heldout_note
 from ftlib.loss_words import evaluate_measured_over as measured_over
+from ftlib.model_names import model_said
 from ftlib.models import context_length
 from ftlib.references import item_count, nothing_scored, rewritten_note, written_reply
 from ftlib.reward_eval import measured_by
@@ -255,7 +256,7 @@ base_name, made = starting_model(info.model)
 BASE = base_name or "Base"  # the metrics' word for it
 BASE_SAID = base_name or "the base model"  # ... and their help's
 st.caption(
-    f"Base model `{base_name or info.model}`{f' (itself fine-tuned: {made})' if made else ''} · "
+    f"Base model `{base_name or model_said(info.model)}`{f' (itself fine-tuned: {made})' if made else ''} · "
     f"dataset `{info.dataset}` · {rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
     f"chat template: {template_label(info.template)}",  # as Tokens and Train name it, not the CLI's `tokenizer`
     help=f"The base model: `{info.model}`" if base_name else None,  # its path, which the short name stands for

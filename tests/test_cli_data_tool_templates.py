@@ -200,7 +200,7 @@ def test_inspect_gives_the_token_lengths_batch_counts_under_the_template_and_the
     said = [line for line in out.splitlines() if line.startswith("tokens:")]
     assert said == [
         f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
-        f"(written with the {lengths['title']} template of `default`); "
+        f"(written with the {lengths['title']} template of `SmolLM2-135M-Instruct (embedded default)`); "
         + ("none is longer than --max-length 384" if max_length == 384 else "1 row is longer than --max-length 64 "
            "(line 2; cut in training)")
     ]  # fmt: skip

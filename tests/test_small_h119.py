@@ -95,7 +95,8 @@ def test_raw_text_lengths_name_no_chat_template_in_inspect_and_batch(tmp_path, c
     path.write_text("".join(json.dumps({"text": t}) + "\n" for t in DOCUMENTS))
     assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "16"]) == 0
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
-    assert "(raw text, no chat template: the tokenizer of `default`); 1 row is longer than" in said, said
+    tokenizer = "the tokenizer of `SmolLM2-135M-Instruct (embedded default)`"  # the default by its name (model_said)
+    assert f"(raw text, no chat template: {tokenizer}); 1 row is longer than" in said, said
     assert main(["batch", str(path), "--model", "default", "--max-length", "16"]) == 0
     said = capsys.readouterr()
     [cut] = [line for line in (said.out + said.err).splitlines() if "longer than the max length" in line]

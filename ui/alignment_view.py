@@ -15,6 +15,7 @@ import streamlit as st
 from ftlib.config import RunConfig
 from ftlib.demo_data import EXAMPLE_REWARDS
 from ftlib.errors import UserError
+from ftlib.model_names import model_said
 from ftlib.rewards import text_problems, weighted_parts
 from ftlib.rundir import RunDir
 from ui import alerts
@@ -261,7 +262,7 @@ def preview_key(config: RunConfig) -> str:
 def reward_preview(config: RunConfig, split: str) -> None:
     """Before launch: a few answers from the model as it is now, and what each reward gives them."""
     st.markdown("#### What the rewards see")
-    who = "the default model" if config.model == "default" else f"`{config.model}`"
+    who = f"`{model_said(config.model)}`"  # the embedded default by its name, as every page says it
     total = total_words(config.rewards)
     st.caption(
         f"{config.grpo_group_size} answers by {who} to each of three training prompts, written the way "

@@ -22,6 +22,7 @@ from ftlib.errors import plural
 from ftlib.format_notes import free_fields
 from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
 from ftlib.message_checks import first_dropped_tool_calls
+from ftlib.model_names import model_said
 from ftlib.notices import shown_notices
 from ftlib.rows import as_turns, row_kind
 from ftlib.table_peek import first_table_rows
@@ -382,7 +383,7 @@ def token_histogram(result, key: tuple) -> None:
         st.caption(f"Measured on {len(rows)} evenly spread rows of {result.valid_rows}.")
     template, source = chosen_template()
     keeps = TOOL_TEMPLATES[0]
-    with user_errors(f"Could not load the tokenizer of `{model}`"):
+    with user_errors(f"Could not load the tokenizer of `{model_said(model)}`"):
         tokenizer = cached_tokenizer(model)
     named = template_label(template, in_sentence=True)  # "the model's own template", mid-sentence
     with user_errors(f"Could not measure the rows with {named}", template_box_elsewhere):
@@ -398,7 +399,7 @@ def token_histogram(result, key: tuple) -> None:
     }.get(result.kind, "the whole conversation")
     # One pair of brackets: "(the whole conversation, written with X (chosen on ...))" nested two (helper 105's walk)
     written = "" if result.kind == "text" else f", written with **{named}**, chosen on Tokens, Batches or Train"
-    st.caption(f"How long each row is for `{model}`, in tokens: {how}{written}.")
+    st.caption(f"How long each row is for `{model_said(model)}`, in tokens: {how}{written}.")
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one

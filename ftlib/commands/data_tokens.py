@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ftlib.commands import chosen_template
 from ftlib.errors import plural
+from ftlib.model_names import model_said
 from ftlib.split_lines import flat_place
 
 
@@ -66,7 +67,8 @@ def tool_calls_template(result, args) -> dict | None:
     words += [f"--model {shlex.quote(args.model)}"] if args.model else []
     # The Data page's warning in the CLI's words: many models' own templates leave calls out (SmolLM2's does).
     out["warning"] = (
-        f"the {template.title} template (of `{model}`) leaves out tool calls, e.g. {flat_place(result.where(row))}'s "
+        f"the {template.title} template (of `{model_said(model)}`) leaves out tool calls, e.g. "
+        f"{flat_place(result.where(row))}'s "
         f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
         f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them (with it "
         f"the longest row is {kept['max']} tokens, and {_cut_said(kept)}); see the row with it: `{' '.join(words)}`."
@@ -127,5 +129,5 @@ def lengths_said(lengths: dict, model: str, text: bool = False) -> str:
     how = "raw text, no chat template: the tokenizer" if text else f"written with the {lengths['title']} template"
     return (
         f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} ({how} "
-        f"of `{model}`); {_cut_said(lengths)}"
+        f"of `{model_said(model)}`); {_cut_said(lengths)}"
     )

@@ -468,8 +468,10 @@ def _report(
         )
     else:
         from ftlib.commands.evaluate_words import aggregate_lines
+        from ftlib.model_names import model_said
 
-        for line in aggregate_lines(agg):  # in words ("tuned loss"); --json keeps the keys ("tuned_loss")
+        # In words ("tuned loss"; the default model by its name); --json keeps the keys ("tuned_loss") and the spec.
+        for line in aggregate_lines({**agg, "model": model_said(str(agg["model"]))}):
             print(line)
         for line in sure:
             print(f"how sure: {line}")

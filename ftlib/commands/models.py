@@ -48,17 +48,21 @@ def info_lines(info: dict) -> list[str]:
     """`models info`'s text: counts and bytes with their units (it printed `memory_bytes: 538060288` and
     `trainable_parameters: ...`, the JSON's field names); --json keeps the fields.
 
-    >>> info_lines({"name": "default", "parameters": 134515008, "trainable_parameters": 134515008,
-    ...             "dtype": "float32", "device": "cpu", "memory_bytes": 538060288})
-    ['model: default', 'parameters: 134.5M (134,515,008), all trainable', 'weights: float32 on cpu, 513 MiB']
+    >>> for line in info_lines({"name": "default", "parameters": 134515008, "trainable_parameters": 134515008,
+    ...             "dtype": "float32", "device": "cpu", "memory_bytes": 538060288}):
+    ...     print(line)
+    model: SmolLM2-135M-Instruct (embedded default)
+    parameters: 134.5M (134,515,008), all trainable
+    weights: float32 on cpu, 513 MiB
     """
     from ftlib.memory import human
+    from ftlib.model_names import model_said
 
     count, trainable = info["parameters"], info["trainable_parameters"]
     short = f"{count / 1e9:.2f}B" if count >= 1e9 else f"{count / 1e6:.1f}M" if count >= 1e6 else f"{count / 1e3:.1f}K"
     some = "all trainable" if trainable == count else f"{trainable:,} trainable"
     return [
-        f"model: {info['name']}",
+        f"model: {model_said(info['name'])}",  # the embedded default by its name, as the pages say it
         f"parameters: {short} ({count:,}), {some}",
         f"weights: {info['dtype']} on {info['device']}, {human(info['memory_bytes'])}",
     ]

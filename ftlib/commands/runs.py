@@ -229,6 +229,10 @@ def _show(args) -> int:
         value = info.get(key)
         if key == "state":  # as `runs list` and the pages say it: "stopped — resumable", not "interrupted"
             value = summary.state_text
+        if key == "model" and isinstance(value, str):  # the embedded default by its name, as the pages say it
+            from ftlib.model_names import model_said
+
+            value = model_said(value)
         if key == "reward_accuracy":  # one batch's: a run's result is the held-out line's (a cold review)
             key = "reward_accuracy (last training step)"
         if key in ("train_loss", "eval_loss") and isinstance(value, float):  # 0.8212 as the training line says it,
