@@ -45,16 +45,12 @@ def item_lines(text: str) -> list[tuple[int, int]] | None:
     rows = json_layout(value)[0]
     if not rows or not all(id(row) in spans for row in rows):
         return None
-    starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]  # the offset each line starts at
-
-    def line(offset: int) -> int:
-        low, high = 0, len(starts) - 1
-        while low < high:  # the last line starting at or before `offset`
-            mid = (low + high + 1) // 2
-            low, high = (mid, high) if starts[mid] <= offset else (low, mid - 1)
-        return low + 1
-
-    return [(line(spans[id(row)][0]), line(spans[id(row)][1] - 1)) for row in rows]
+    offsets = sorted({o for row in rows for o in (spans[id(row)][0], spans[id(row)][1] - 1)})
+    line_of, line, previous = {}, 1, 0
+    for offset in offsets:  # line breaks counted once through the text, in C
+        line += text.count("\n", previous, offset)
+        line_of[offset], previous = line, offset
+    return [(line_of[spans[id(row)][0]], line_of[spans[id(row)][1] - 1]) for row in rows]
 
 
 def jsonl_item_lines(path) -> list[tuple[int, int]] | None:
@@ -81,16 +77,23 @@ def item_at(spans: list[tuple[int, int]], line: int) -> int | None:
 
 
 def _walk(text: str, at: int, depth: int, spans: dict, scan) -> tuple[object, int]:
-    """(the value starting at `at`, where it ends); an object's or array's span kept in `spans` by its id, walked item
-    by item down to `_WALKED` levels (deeper values: `scan`, json's own scanner). ValueError on text that is not
-    JSON."""
+    """(the value starting at `at`, where it ends); an object's or array's span kept in `spans` by its id, an object
+    walked key by key down to `_WALKED` levels, an array's items read whole by `scan` (json's own scanner), but for an
+    item holding its row under 'row' (the dataset viewer's answer), walked. 100,000 rows (23 MB) take 4.7 s where
+    json.loads takes 1.9 s (a busy 2-core CPU): only `tokens --line` on such a file asks. ValueError on text that is
+    not JSON."""
     head = text[at : at + 1]
     if depth >= _WALKED or head not in ("{", "["):
         value, end = scan(text, at)
-    elif head == "[":
+    elif head == "[":  # its items read whole (a row each, most often); the dataset viewer's walked for their 'row'
         value, end = [], _SPACE.match(text, at + 1).end()
         while text[end] != "]":
-            item, end = _walk(text, end, depth + 1, spans, scan)
+            start = end
+            item, end = scan(text, start)
+            if depth + 1 < _WALKED and isinstance(item, dict) and isinstance(item.get("row"), dict):
+                item, end = _walk(text, start, depth + 1, spans, scan)
+            elif isinstance(item, (dict, list)):
+                spans[id(item)] = (start, end)
             value.append(item)
             end = _after(text, end, "]")
         end += 1

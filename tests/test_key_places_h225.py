@@ -198,3 +198,22 @@ def test_a_rating_column_refused_names_its_rows_keys(tmp_path):
     with pytest.raises(DataError) as refused:
         load_file(path, fmt="unpaired_preference")
     assert "at the 'train' key's items 2, 3, 4, 5 and the 'test' key's item 1)" in str(refused.value), refused.value
+
+
+def test_the_lines_of_each_row_in_the_layouts_a_jsonl_file_of_one_value_may_hold():
+    from ftlib.item_lines import item_lines
+
+    rows = [{"text": "Mulch keeps the soil moist."}, {"text": "Prune roses in late winter."}]
+    nested = json.dumps({"version": 2, "data": {"train": rows[:1], "test": rows[1:]}}, indent=1)
+    assert item_lines(nested) == [(5, 7), (10, 12)]
+    viewer = {"features": [], "rows": [{"row_idx": i, "row": r, "truncated_cells": []} for i, r in enumerate(rows)]}
+    assert item_lines(json.dumps(viewer, indent=1)) == [(6, 8), (13, 15)]  # each item's 'row', not the item
+    assert item_lines(json.dumps({"text": [r["text"] for r in rows]}, indent=1)) is None  # cells by column
+
+
+def test_tokens_line_of_a_jsonl_file_written_by_column_is_refused_with_the_way_on(tmp_path, capsys):
+    columns = {"instruction": ["Name a herb.", "Name a tree."], "output": ["Basil.", "Oak."]}
+    path = write(tmp_path, "columns.jsonl", indent=1, document=columns)
+    assert main(["tokens", str(path), "--line", "3", "--template", "chatml"]) == 2
+    err = capsys.readouterr().err
+    assert "no row is on a line of its own. Name the row with --row N instead" in err, err
