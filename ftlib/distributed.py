@@ -209,6 +209,18 @@ def gpu_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
+def asks_gpus(config) -> bool:
+    """Whether `refusals` asks torch how many GPUs this machine has for `config` (a `cuda` device, or `auto` with
+    several processes); for any other every count gives the same answer, and torch is not imported.
+
+    >>> from types import SimpleNamespace as C
+    >>> [asks_gpus(C(device=d, nproc=n)) for d, n in (("cuda:1", 1), ("auto", 1), ("auto", 2), ("cpu", 4))]
+    [True, False, True, False]
+    """
+    device = str(config.device)
+    return device.startswith("cuda") or device == "auto" and config.nproc > 1
+
+
 def refusals(config, gpus: int | None = None, cores: int | None = None) -> list[str]:
     """What this machine cannot run of `config`'s processes, each with the setting and the fix ([] when it can).
 
@@ -218,8 +230,7 @@ def refusals(config, gpus: int | None = None, cores: int | None = None) -> list[
     process may use (default: `cpu_cores()`). Settings that are wrong anywhere are refused by RunConfig itself.
     """
     device = str(config.device)
-    asks = device.startswith("cuda") or device == "auto" and config.nproc > 1  # else every count gives the same answer
-    gpus = gpus if gpus is not None else gpu_count() if asks else 0
+    gpus = gpus if gpus is not None else gpu_count() if asks_gpus(config) else 0
     on_gpu = device.startswith("cuda") or (device == "auto" and gpus > 0)
     if not on_gpu:
         # RunConfig refuses device cpu; auto without a GPU is the CPU as well (a cold review: it ran).

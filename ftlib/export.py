@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 from ftlib import merged_sources, workspace
+from ftlib.adapter_shapes import merge_refusal
 from ftlib.disk_use import tree_bytes
 from ftlib.errors import UserError
 from ftlib.export_out import ExportError, check_out, out_held
@@ -175,6 +176,8 @@ def export_merged(run: RunDir, progress: Progress | None = None) -> Path:
             "config.json from a backup."
         )
     adapter, tokenizer = _adapter(run)  # the merged model's tokenizer is the adapter's, saved with it
+    if said := merge_refusal(run.id, adapter, str(run.read_config().get("model") or "default")):
+        raise ExportError(said)  # an adapter of another base than config.json's: PEFT's error was a traceback
     target = run.merged_dir
     if _is_merged_export(target) and _current(run, target):
         write_stops(run, target, tokenizer)  # a merged model built before exports said where a reply ends

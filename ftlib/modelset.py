@@ -229,19 +229,14 @@ def check_tuned_files(tuned: dict[str, tuple[Path, bool]]) -> None:
 
 def check_fits(model_spec: str, adapters: dict[str, Path]) -> None:
     """Refuse an adapter (name -> folder) whose weights do not fit the base `model_spec` (`adapter_misfits`: the base
-    built on the meta device, so torch is imported), with the base it names. SamplingError naming the fix."""
-    from ftlib.models import DEFAULT_HUB_ID
+    built on the meta device, so torch is imported; then `adapter_shapes.config_misfits`, which also finds layers the
+    base does not have), in `adapter_shapes.misfit_words`. SamplingError naming the fix."""
+    from ftlib.adapter_shapes import config_misfits, misfit_words
+    from ftlib.models import resolve_model
 
     for name, path in adapters.items():
-        if misfits := adapter_misfits(model_spec, path):
-            named = json_object(path / "adapter_config.json")[0].get("base_model_name_or_path")
-            said = " (the studio's default model)" if named == DEFAULT_HUB_ID and model_spec != "default" else ""
-            hint = f"; its adapter_config.json names the base {named}{said}" if named and named != model_spec else ""
-            raise SamplingError(
-                f"Could not load the adapter '{name}' from {path}: it does not fit the base model {model_spec} "
-                f"({len(misfits)} of its weights have other shapes than this base's, e.g. {misfits[0]}{hint}). "
-                "Give the base it was trained on with --model."
-            )
+        if misfits := adapter_misfits(model_spec, path) or config_misfits(resolve_model(model_spec), path):
+            raise SamplingError(misfit_words(name, path, model_spec, misfits))
 
 
 def attach_adapters(model, adapters: dict[str, str | Path]):

@@ -73,7 +73,10 @@ def preflight(
     from ftlib.templates import check_template_name
     from ftlib.training import check_row_kinds, encode_for_training, load_rows, run_template, sequences
 
-    report = Preflight(errors=distributed.refusals(config))  # what this machine's GPUs cannot run
+    # What this machine's GPUs cannot run; where torch must be asked (`asks_gpus`: device cuda), after the rows'
+    # checks that need no torch: a data error is said first, alone, before torch is imported (2-3 s)
+    gpus_asked = distributed.asks_gpus(config)
+    report = Preflight(errors=[] if gpus_asked else distributed.refusals(config))
     report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
     report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
     report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
@@ -89,6 +92,8 @@ def preflight(
         check_row_kinds(train, config, "training")
         check_row_kinds(test, config, "held-out")
         check_template_name(config.template)
+        if gpus_asked:
+            report.errors[:0] = distributed.refusals(config)  # said first, as where torch is not asked
         check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)

@@ -86,6 +86,40 @@ CASES = [
      "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
     ("train-unknown-template", ["train", "--template", "chatmll", "--dataset", "<file>", "--model", "<tiny>"],
      "error: Unknown template 'chatmll'. Choose one of: chatml,"),
+    # An adapter of another base, from its safetensors header and the base's config.json (adapter_shapes)
+    ("sample-adapter-other-base", ["sample", "--prompt", "hi", "--model", "<tiny>", "--adapter", "<narrow>"],
+     "error: Could not load the adapter 'narrow-adapter' from <narrow>: it does not fit the base model <tiny> (16 of "
+     "its weights have other shapes than this base's, e.g. size mismatch for model.layers.0.self_attn.k_proj.lora_A: "
+     "[8, 32] in the adapter, [8, 64] in this base; its adapter_config.json names the base <root>/narrow). Give the "
+     "base it was trained on with --model."),
+    ("evaluate-adapter-other-base", ["evaluate", "--model", "<tiny>", "--adapter", "<narrow>", "--data", "<file>"],
+     "error: Could not load the adapter 'narrow-adapter' from <narrow>: it does not fit the base model <tiny> (16 of"),
+    ("sample-run-of-other-base", ["sample", "--prompt", "hi", "--adapter", "<misfit>"],
+     "error: Could not load the adapter '<misfit>' from <runs>/<misfit>/adapter: it does not fit the base model "
+     "<tiny> (16 of"),
+    ("evaluate-run-of-other-base", ["evaluate", "<misfit>"],
+     "error: Could not load the adapter '<misfit>' from <runs>/<misfit>/adapter: it does not fit the base model"),
+    ("export-merged-other-base", ["runs", "export", "<misfit>", "--merged"],
+     "error: Could not load the adapter '<misfit>' from <runs>/<misfit>/adapter: it does not fit the base model "
+     "<tiny> (16 of its weights have other shapes than this base's, e.g. size mismatch for"),
+    ("sample-adapter-more-layers", ["sample", "--prompt", "hi", "--model", "<tiny>", "--adapter", "<deeper>"],
+     "error: Could not load the adapter 'deeper-adapter' from <deeper>: it does not fit the base model <tiny> (8 of "
+     "its weights are of layers this base does not have, e.g. model.layers.2.self_attn.k_proj.lora_A: layer 2 in the "
+     "adapter, this base has 2 layers;"),
+    # A merged reward model (a reward run's `runs export --merged`) as the base that writes answers
+    ("sample-merged-reward-model", ["sample", "--prompt", "hi", "--model", "<classifier>"],
+     "error: '<classifier>' is a reward model (LlamaForSequenceClassification: a score head, no language-model "
+     "head): it scores answers, it cannot write them, so it cannot be sampled, evaluated as a base or trained with "
+     "this method. Score answers with it (`python -m ftlib score rm-9`)"),
+    ("evaluate-merged-reward-model",
+     ["evaluate", "--model", "<classifier>", "--adapter", "<narrow>", "--data", "<file>"],
+     "error: '<classifier>' is a reward model (LlamaForSequenceClassification: a score head"),
+    ("train-merged-reward-model", ["train", "--model", "<classifier>", "--dataset", "<file>"],
+     "error: '<classifier>' is a reward model (LlamaForSequenceClassification: a score head"),
+    # A data error beside `--device cuda`: the rows are checked before torch is asked for the GPUs (said alone), so
+    # the line is the same on a machine with a GPU and without one
+    ("train-cuda-and-dpo-on-chats", ["train", "--device", "cuda", "--method", "dpo", "--dataset", "<file>", "--model",
+     "<tiny>"], "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
 ]  # fmt: skip
 
 # Forks one child per command line (the command modules imported once, before); prints one JSON line per case.
@@ -129,8 +163,9 @@ def reward_adapter(folder):
 def refused(tmp_path_factory, samples_dir, tiny_model_dir) -> dict[str, dict]:
     """Each case's {rc, err, torch, expected}, with <run>, <reward>, <dir>, <file> and the others put in."""
     import os
+    import shutil
 
-    from ftlib.testing import make_run
+    from ftlib.testing import make_random_adapter, make_run, make_tiny_model
 
     root, chats = tmp_path_factory.mktemp("refusals"), str(samples_dir / "chat_style_sft.jsonl")
     runs = root / "workspace" / "runs"
@@ -146,6 +181,17 @@ def refused(tmp_path_factory, samples_dir, tiny_model_dir) -> dict[str, dict]:
     names = {"<run>": "r-1", "<reward>": "rm-1", "<dir>": str(root / "taken"), "<file>": chats, "<runs>": str(runs)}
     names |= {"<running>": "r-running", "<stopped>": "r-stopped", "<failed>": "r-failed", "<scorer>": "rm-2"}
     names["<tiny>"] = str(tiny_model_dir)
+    # Adapters of two other bases: narrower (hidden 32), and deeper (3 layers of the same width); a run that says it
+    # trained on the tiny model but holds the narrow one's adapter; a merged reward model's folder (its config.json
+    # names a sequence classifier: what the refusal reads)
+    for name, shape in (("narrow", {"hidden_size": 32}), ("deeper", {"layers": 3})):
+        make_random_adapter(str(make_tiny_model(root / name, **shape)), root / f"{name}-adapter")
+        names[f"<{name}>"] = str(root / f"{name}-adapter")
+    make_run("r-misfit", {"dataset": chats, "model": str(tiny_model_dir)}, adapter=root / "narrow-adapter", root=runs)
+    classifier = shutil.copytree(tiny_model_dir, root / "rm-9" / "merged")
+    config = json.loads((classifier / "config.json").read_text())
+    (classifier / "config.json").write_text(json.dumps(config | {"architectures": ["LlamaForSequenceClassification"]}))
+    names |= {"<misfit>": "r-misfit", "<classifier>": str(classifier), "<root>": str(root)}
 
     def put(text: str) -> str:
         for name, value in names.items():

@@ -24,20 +24,23 @@ def check_arguments(args) -> None:
     --adapter, a --model that is not the adapter's base, the rows (a --data file's, or the run's held-out ones; none
     a run of its method measures: `reward_eval.check_measurable`), --format or --map without --data, an --answer-at
     with no reply to choose, --thinking for a reward model or a GRPO run's prompts, a reward model's --template or
-    unfinished run, a reward column none of the prompts has (`check_rewarded`) and an unknown --template. A --data
-    file's unread rows and fields, and rows the run trained on, are said on stderr. Leaves on `args.checked` what
-    `_evaluate` reads: the run's folder and RunInfo, the tuned folder and its config, the model, the template name,
-    the rows with the --data file's LoadResult, what they are measured by, what a prompt is called and the tuned model
-    as `modelset.find_tuned_set` finds it (an unfinished run, a reward model where answers are written: refused)."""
+    unfinished run, a reward column none of the prompts has (`check_rewarded`), an unknown --template, a merged reward
+    model as the base that writes the answers and an adapter of another base (`adapter_shapes.check_fits_early`).
+    A --data file's unread rows and fields, and rows the run trained on, are said on stderr. Leaves on `args.checked`
+    what `_evaluate` reads: the run's folder and RunInfo, the tuned folder and its config, the model, the template
+    name, the rows with the --data file's LoadResult, what they are measured by, what a prompt is called and the tuned
+    model as `modelset.find_tuned_set` finds it (an unfinished run, a reward model where answers are written:
+    refused)."""
     from types import SimpleNamespace
 
     from ftlib import evaluate as E
     from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.adapter_shapes import check_fits_early
     from ftlib.commands import column_map, file_warnings
     from ftlib.commands.data_pair import train_hint
     from ftlib.commands.runs import run_folder
-    from ftlib.commands.sample import base_model
+    from ftlib.commands.sample import base_model, check_base_writes
     from ftlib.errors import UserError
     from ftlib.eval_runs import saved_split_meta
     from ftlib.reward_eval import check_measurable, measured_by
@@ -126,6 +129,9 @@ def check_arguments(args) -> None:
     # The tuned model `load_models` loads (a reward model's pairs load otherwise): a run that did not finish, a damaged
     # file, a reward model's adapter where answers are to be written, refused before torch (`find_tuned_set`)
     found = None if measure == "pairs" else M.find_tuned_set([tuned])
+    if found is not None:  # the base that writes the answers: a merged reward model, or another than the adapter's
+        check_base_writes(model)
+        check_fits_early(model, found[0])
     args.checked = SimpleNamespace(
         run=run,
         info=info,

@@ -61,9 +61,13 @@ def register(rsub, resolve) -> None:
 def _check(args, resolve) -> None:
     """`runs export`'s refusals that need no library, before `ftlib.cli` imports them: the run (`resolve`), --remove
     beside an option that builds an export, an --out in the way (`export_out.check_out`: before a merge or a GGUF
-    conversion, minutes on a large model, not only after). Leaves the run's RunDir on `args.checked`."""
+    conversion, minutes on a large model, not only after), what --gguf cannot write (`export.gguf_refusal`), an adapter
+    that does not fit the base the run's config.json names, to merge (`adapter_shapes.merge_refusal`). Leaves the run's
+    RunDir on `args.checked`."""
     from ftlib import runs
+    from ftlib.adapter_shapes import merge_refusal
     from ftlib.errors import UserError
+    from ftlib.export import gguf_refusal
     from ftlib.export_out import check_out
 
     args.checked = runs.find(resolve(args.id))  # the RunDir `_export` works on
@@ -75,6 +79,16 @@ def _check(args, resolve) -> None:
         )
     if args.out and not args.remove:
         check_out(user_path(args.out).absolute(), args.zip)
+    run = args.checked  # --remove beside either was refused above
+    if args.gguf and (said := gguf_refusal(run)):  # a reward model, another base than the default model
+        raise UserError(said)
+    if (args.merged or args.gguf) and (said := merge_refusal(run.id, run.adapter_dir, _base(run))):
+        raise UserError(said)  # an adapter of another base than the run's config.json names
+
+
+def _base(run) -> str:
+    """The base model `run`'s config.json names (`default` where it names none, as a merge reads it)."""
+    return str(run.read_config().get("model") or "default")
 
 
 def _export(args) -> int:

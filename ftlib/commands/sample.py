@@ -165,6 +165,19 @@ def base_model(given: str | None, runs: list[Path]) -> str:
     return given
 
 
+def check_base_writes(model: str) -> None:
+    """Refuse a merged reward model (a sequence classifier's folder: `runs export --merged` of a reward run) as the
+    base that writes the answers, in `models.check_generates`' words, before torch: its config.json tells, where the
+    base's folder is known without converting or downloading it (`adapter_shapes.base_folder`). Whether any other
+    model writes text needs transformers' model classes (torch): `modelset.plan_tuned` asks as the models load."""
+    from ftlib.adapter_shapes import base_folder
+    from ftlib.models import check_generates, sequence_classifier
+
+    folder = base_folder(model)
+    if folder is not None and sequence_classifier(folder) is not None:
+        check_generates(folder, model)
+
+
 def read_tools(given: str | None) -> list[dict] | None:
     """`--tools`: JSON text, or the path of a file holding it (a list of schemas, one schema, or a data row with
     `tools`), read as a data row's `tools` is (`turns.parse_tools`); None when not given. UserError naming the flag
@@ -352,10 +365,13 @@ def check_arguments(args) -> None:
     imports torch: a typo should not cost a model load): the --setting values, --max-new-tokens, an empty --prompt,
     --alternatives out of range, --tools, each --adapter's run, --system for a raw-text run or template, a --model
     that is not the runs' base, an unknown --template (`templates.get_template`'s words), a run with no result (not
-    finished, damaged) or a reward model's (`modelset.find_tuned_set`). Leaves on `args.checked` what `_sample`
-    reads of them: the decoding settings, the tool schemas, the runs' folders, the base and the runs' results."""
+    finished, damaged) or a reward model's (`modelset.find_tuned_set`), a merged reward model as the base
+    (`check_base_writes`) and an adapter of another base (`adapter_shapes.check_fits_early`). Leaves on `args.checked`
+    what `_sample` reads of them: the decoding settings, the tool schemas, the runs' folders, the base and the runs'
+    results."""
     from ftlib import modelset as M
     from ftlib import sampling as S
+    from ftlib.adapter_shapes import check_fits_early
     from ftlib.templates import check_template_name
 
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
@@ -373,6 +389,8 @@ def check_arguments(args) -> None:
     base = base_model(args.model, runs)
     check_template_name(args.template)  # in get_template's words, before any model loads
     found = M.find_tuned_set(runs)  # a run that did not finish, a damaged file, a reward model: before torch too
+    check_base_writes(base)  # a merged reward model as the base
+    check_fits_early(base, found[0])  # an adapter of another base, from its weights' shapes and the base's config.json
     args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base, found=found)
 
 
