@@ -102,6 +102,8 @@ CASES = [
     ("export-merged-other-base", ["runs", "export", "<misfit>", "--merged"],
      "error: Could not load the adapter '<misfit>' from <runs>/<misfit>/adapter: it does not fit the base model "
      "<tiny> (16 of its weights have other shapes than this base's, e.g. size mismatch for"),
+    ("export-gguf-other-base", ["runs", "export", "<misfit>", "--gguf"],
+     "error: GGUF is written here for runs on the default model; run '<misfit>' tuned <tiny>."),
     ("sample-adapter-more-layers", ["sample", "--prompt", "hi", "--model", "<tiny>", "--adapter", "<deeper>"],
      "error: Could not load the adapter 'deeper-adapter' from <deeper>: it does not fit the base model <tiny> (8 of "
      "its weights are of layers this base does not have, e.g. model.layers.2.self_attn.k_proj.lora_A: layer 2 in the "
