@@ -217,3 +217,27 @@ def test_tokens_line_of_a_jsonl_file_written_by_column_is_refused_with_the_way_o
     assert main(["tokens", str(path), "--line", "3", "--template", "chatml"]) == 2
     err = capsys.readouterr().err
     assert "no row is on a line of its own. Name the row with --row N instead" in err, err
+
+
+def test_the_batches_page_names_the_key_of_a_row_train_refuses(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    call = {"id": "w1", "type": "function", "function": {"name": "soil_moisture", "arguments": "{}"}}
+    tool_row = {
+        "messages": [
+            {"role": "user", "content": "Is the bed dry?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "w1", "content": "12%"},
+            {"role": "assistant", "content": "Yes: water it."},
+        ]
+    }
+    path = write(tmp_path, document={"train": [TRAIN[0], TEST[0], tool_row, TRAIN[2]], "test": TEST[1:2] + TEST[3:]})
+    result = load_file(path)
+    keyed = keyed_split(result, "garden.json")
+    workspace.save_split(
+        "garden", keyed.split.train, keyed.split.test, keyed_meta(result, keyed, "garden.json", False)
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().switch_page("pages/3_Batches.py").run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.endswith("training row 2 is item 3 (the 'train' key's item 3).") for c in captions), captions
