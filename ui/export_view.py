@@ -187,9 +187,11 @@ def exported_copies(run) -> None:
         )
         button.button("Remove them", key=f"rm_exports_{run.id}", on_click=_remove_exports, args=(run.id,))
 
-    # A fragment nested in Train's runs section: while it polls, each run of the section (a page run or the
-    # section's own poll) registers it under a new id, so a late poll of the panel cannot prune what that run drew
-    # (ui/fragments.py); not polling, one id, so "Remove them" reruns the panel alone.
+    # A fragment nested in Train's runs section: while it polls, each run of the section (a page run or a click in
+    # it) registers it under a new id, so a late poll of the panel cannot prune what that run drew (ui/fragments.py);
+    # not polling, one id, so "Remove them" reruns the panel alone. While the section itself polls (a run trains), it
+    # is drawn in place, part of the section: a poll's start kept a nested fragment's block while it dropped the
+    # section's elements before it, and the browser froze (ui/fragments.py).
     polling_fragment(panel, PREPARING_POLL_S if waiting else None)
 
 

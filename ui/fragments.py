@@ -8,6 +8,14 @@ references to the browser's cache (over 10 kB, unchanged), and a later reference
 page for good. A poll for an id the run did not register is skipped and drops none of its messages
 (AppSession.request_rerun; ScriptRunner's FragmentStorageKeyError).
 
+The same start keeps the messages of a fragment nested in the polling one (they carry the nested one's id, not the
+polled one's), and a poll's start drops the previous poll's unsent messages whenever polls come back to back (a
+poll's run slower than its period, on a busy server): the Train section's poll that drew the Export panel (its run had
+just finished) lost its own elements past the run's charts but kept the panel's nested block at index 15 of a section
+the browser held 13 elements of, "Bad delta path index 15 (should be between [0, 13])" (CI, the sixteen-sessions
+browser test). So inside a polling fragment, `polling_fragment` draws a nested one in place, as part of the polling
+one: its elements carry the polling one's id and go or stay with the rest (tests/test_nested_fragment_drops_h226.py).
+
 The rule for callers: poll only while something runs, and draw a finished result with the page, not inside the
 fragment (in a `st.container()` where the fragment stood): a finished result is what can exceed 10 kB, and its page
 run then has no fragment messages for a late poll to drop. tests/test_fragment_ids_all.py checks each caller.
@@ -15,11 +23,16 @@ run then has no fragment messages for a late poll to drop. tests/test_fragment_i
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import uuid
 from collections.abc import Callable
 
 import streamlit as st
+
+# True while a polling fragment's `draw` runs (in the page's run or its own): a fragment asked for inside it is drawn
+# in place, not nested (module docstring).
+_IN_POLLING = contextvars.ContextVar("in_polling_fragment", default=False)
 
 
 def polling_fragment(draw: Callable[[], None], run_every: float | None) -> None:
@@ -38,11 +51,26 @@ def polling_fragment(draw: Callable[[], None], run_every: float | None) -> None:
     (FragmentStorage.clear), so old ids do not pile up. Not polling, the fragment keeps one name, so a click in it
     reruns it alone under the same id.
 
+    Inside a polling fragment (the Export panel in Train's runs section while a run trains), `draw()` is called in
+    place, not as a fragment of its own: a poll's start keeps a nested fragment's unsent elements while it drops the
+    polling one's before them, which froze the page (module docstring). It is then redrawn by each run of the polling
+    one, a poll included, and a click in it reruns that one.
+
     `draw` is called with no arguments; its `__name__` and module are kept (tests spy on them)."""
+    if _IN_POLLING.get():
+        draw()
+        return
 
     @functools.wraps(draw)
     def fragment() -> None:
-        draw()
+        if not run_every:
+            draw()
+            return
+        token = _IN_POLLING.set(True)
+        try:
+            draw()
+        finally:
+            _IN_POLLING.reset(token)
 
     if run_every:
         fragment.__qualname__ = f"{draw.__qualname__}[{uuid.uuid4().hex[:12]}]"

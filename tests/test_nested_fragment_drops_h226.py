@@ -1,0 +1,83 @@
+"""A timed poll of Train's runs section, cut short by the next one, leaves nothing of itself behind in the section.
+
+What froze a Train page in CI (the sixteen-sessions browser test, "Bad delta path index 15 (should be between [0,
+13])"): on a busy server a poll of the section runs longer than its 2 s period, so the next poll starts right after it,
+before its messages went out, and Streamlit 1.67 drops those messages of the section (ForwardMsgQueue.clear with the
+polled fragment's id) but keeps every message of another fragment's id. The poll that drew the finished run's Export
+panel had that panel as a fragment nested in the section, 16th of the section's elements: its block was kept, the
+section's elements before it dropped, and the browser, holding the 13 elements of the running run's section, could not
+place it and stopped for good. Inside a polling fragment, `ui.fragments.polling_fragment` now draws a nested one in
+place (ui/fragments.py).
+
+The check runs the page and one poll of the section in AppTest (a finished run shown while a teammate's run trains, so
+the section polls and draws the Export panel), then gives the poll's messages to Streamlit's own ForwardMsgQueue.clear
+as the next poll's start does: nothing inside the section may be kept.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit.testing.v1.local_script_runner as local_runner
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+
+from ftlib import workspace
+from ftlib.testing import make_run
+from tests.test_pages_train import fake_adapter
+from tests.test_pages_train import page as train_page
+from tests.test_train_fragment_ids import ROWS, fragment_run, section_ids
+
+STEPS = [
+    {"kind": "eval", "step": 0, "eval_loss": 2.5},
+    *({"kind": "train", "step": s, "loss": 2.0 - 0.1 * s, "elapsed": 10.0 * s} for s in (1, 2)),
+]
+
+
+def captured_messages(monkeypatch) -> list:
+    """A list that holds, after each AppTest run, the messages that run left queued for the browser."""
+    held: list = []
+    real = local_runner.LocalScriptRunner.run
+
+    def run(self, *args, **kwargs):
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            held[:] = list(self.forward_msgs())
+
+    monkeypatch.setattr(local_runner.LocalScriptRunner, "run", run)
+    return held
+
+
+def test_a_poll_cut_short_by_the_next_keeps_nothing_inside_the_section(tiny_model_dir, tmp_path, monkeypatch):
+    workspace.save_split("numbers", ROWS[:10], ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    make_run("r-done", config, state="finished", max_steps=10, step=2, metrics=STEPS, adapter=fake_adapter(tmp_path))
+    # A teammate's run trains (no pid and just started: the queue takes it for one being launched): the section polls.
+    make_run("r-live", config, state="running", started=time.time(), max_steps=10, metrics=STEPS)
+    sections = section_ids(monkeypatch, "section")
+    messages = captured_messages(monkeypatch)
+    at = train_page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-done"  # the finished run shown, with its Export panel
+    polled = sections(at.run)
+    assert not at.exception, at.exception
+    assert len(polled) == 1, polled  # a polling section (a new id on every page run)
+
+    fragment_run(at, polled[0], monkeypatch)  # the browser's timed poll of the section
+    assert not at.exception, at.exception
+    assert any(m.value == "#### Export" for m in at.markdown), "the poll drew no Export panel"
+    paths = [list(m.metadata.delta_path) for m in messages if m.WhichOneof("type") == "delta"]
+    section = min(paths, key=len)  # the section's block, which the poll redraws first
+
+    # The next poll starts before any of it went out: what Streamlit keeps of it inside the section.
+    queue = ForwardMsgQueue()
+    for message in messages:
+        queue.enqueue(message)
+    queue.clear(retain_lifecycle_msgs=True, fragment_ids_this_run=polled)
+    kept = [
+        (list(m.metadata.delta_path), m.delta.fragment_id)
+        for m in queue._queue
+        if m.WhichOneof("type") == "delta" and list(m.metadata.delta_path[: len(section)]) == section
+    ]
+    assert kept == [], f"kept inside the section {section} (a block the browser cannot place): {kept}"
+    # Every element of the poll is the section's own: the Export panel is drawn in place, not as a nested fragment.
+    assert {m.delta.fragment_id for m in messages if m.WhichOneof("type") == "delta"} == {polled[0]}
