@@ -231,11 +231,11 @@ def check_fits(model_spec: str, adapters: dict[str, Path]) -> None:
     """Refuse an adapter (name -> folder) whose weights do not fit the base `model_spec` (`adapter_misfits`: the base
     built on the meta device, so torch is imported; then `adapter_shapes.config_misfits`, which also finds layers the
     base does not have), in `adapter_shapes.misfit_words`. SamplingError naming the fix."""
-    from ftlib.adapter_shapes import config_misfits, misfit_words
-    from ftlib.models import resolve_model
+    from ftlib.adapter_shapes import base_folder, config_misfits, misfit_words
 
+    folder = base_folder(model_spec) if adapters else None  # where known without converting or downloading it
     for name, path in adapters.items():
-        if misfits := adapter_misfits(model_spec, path) or config_misfits(resolve_model(model_spec), path):
+        if misfits := adapter_misfits(model_spec, path) or (config_misfits(folder, path) if folder else []):
             raise SamplingError(misfit_words(name, path, model_spec, misfits))
 
 

@@ -12,6 +12,7 @@ from transformers import AutoConfig, AutoModelForCausalLM
 
 from ftlib import adapter_shapes as A
 from ftlib import modelset as M
+from ftlib.decoding import SamplingError
 
 # A head_dim that is not hidden / heads (16 * 4 != 48) and fewer key-value heads: a formula that guessed either from
 # the hidden size alone would pass a Llama of the usual shape and fail here.
@@ -54,6 +55,9 @@ def test_an_adapter_with_layers_the_base_lacks_is_named_and_another_layout_is_le
     said = A.config_misfits(tiny_model_dir, deeper)
     assert len(said) == 4 * 2 and said[0].endswith(": layer 2 in the adapter, this base has 2 layers"), said
     assert M.adapter_misfits(str(tiny_model_dir), deeper) == []  # what the meta-device check cannot see
+    with pytest.raises(SamplingError) as refused:  # as the pages load a comparison (Compare, Evaluate)
+        M.check_fits(str(tiny_model_dir), {"deeper": deeper})
+    assert "(8 of its weights are of layers this base does not have, e.g. model.layers.2." in str(refused.value)
     other = tmp_path / "gpt2"
     other.mkdir()
     (other / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_embd": 32, "n_layer": 1}))
