@@ -4,7 +4,9 @@ alone is refused before `python -m ftlib` imports torch (`ftlib.cli._main` calls
 its one `error:` line. So is a run with no result or a reward model's where answers are written (`sample`,
 `evaluate`: `modelset.find_tuned_set` in their checks), a --model not in the cache where hub downloads are off
 (`cli.check_model_found`), and what `train`'s preflight knows from its rows and settings before a tokenizer loads
-(rows its method cannot train, an unknown template: the GPU count is asked only where a setting depends on it).
+(rows its method cannot train, an unknown template: the GPU count is asked only where a setting depends on it, and
+after the rows, so a data error beside `--device cuda` is said alone), an adapter of another base (its safetensors
+header against the base's config.json: `adapter_shapes`) and a merged reward model as the base that writes answers.
 
 Each command line runs as `python -m ftlib` runs it (`cli.main(argv, fresh_process=True)`) in a child forked from one
 process that has imported ftlib's command modules (none imports torch) but not torch, so each child starts as a fresh
