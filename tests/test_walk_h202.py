@@ -63,7 +63,8 @@ def test_a_learning_rate_and_kl_read_as_numbers_not_si_prefixes():
     as 5e-4 or 0.0005 has to translate micro. One-line charts tick in plain numbers (d3's "~g": 0.0005, 2e-5)."""
     from ui.charts import run_figures
 
-    rows = [{"kind": "train", "step": s, "learning_rate": 5e-4 / s, "kl": 4e-5 * s, "loss": 0.0} for s in (1, 2, 3)]
+    rows = [{"kind": "train", "step": s, "learning_rate": 5e-4 / s, "kl": 4e-5 * s, "loss": 0.0, "grad_norm": 0.1 * s}
+            for s in (1, 2, 3)]  # fmt: skip
     shown, engineers = run_figures(rows, dpo=False, method="grpo")
     by_title = {f.layout.title.text: f for f in shown + engineers}
     for title in ("Learning rate", "KL (how far the model moved)", "Gradient size (grad norm)"):

@@ -315,7 +315,8 @@ def grpo_figures(rows: list[dict]) -> list[go.Figure]:
 def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple[list[go.Figure], list[go.Figure]]:
     """The page's charts for one run, in display order: (for everyone, for engineers). GRPO's loss is a surrogate
     whose value (near 0, often below) says nothing about the answers, and its held-out loss less: its rewards come
-    first, and its training loss is for engineers only."""
+    first, and its training loss is for engineers only. A chart with no points (before the first step, a KL the
+    run does not log) is not among them."""
     grpo = method == "grpo"
     figures = [] if grpo else [loss_figure(rows)]
     if dpo:
@@ -331,4 +332,6 @@ def run_figures(rows: list[dict], dpo: bool, method: str | None = None) -> tuple
         engineers.append(metric_figure(rows, "loss", "Loss (GRPO's surrogate objective)"))
     if any("mfu" in row for row in rows):
         engineers.append(metric_figure(rows, "mfu", "MFU (model FLOPs utilization)"))
-    return figures, engineers
+    # A chart with nothing to draw is left out: between a run's step-0 held-out score and its first step, the
+    # learning rate, speed and gradient charts were empty frames with made-up axes (helper 227's walk).
+    return [f for f in figures if f.data], [f for f in engineers if f.data]
