@@ -117,3 +117,33 @@ def test_the_nproc_help_and_the_cpu_warning_say_the_same_measured_speeds():
     (warned,) = cpu_process_warnings(RunConfig(nproc=2), gpus=0)
     for speed in (LORA_SFT_TWO_PROCESSES_ON_CPU, OTHER_METHODS_TWO_PROCESSES_ON_CPU):
         assert speed in said and speed in warned, (speed, said, warned)
+
+
+def test_the_rename_box_of_a_run_named_before_the_rule_holds_its_whole_name_and_a_rename_says_why(tiny_model_dir):
+    """A run named before names were checked (147 characters) opened Rename… with the box at 147/100: the browser
+    took no key (each Backspace left it over the limit) and the Rename button cut the name at 100 characters with
+    nothing said (Streamlit's max_chars cuts the value it is given). The box now holds the whole name and stops at
+    it, so it can be shortened there; a name still too long is refused in the rule's words."""
+    import json
+
+    from ftlib.run_rename import MAX_NAME
+
+    run = make_run("r-old", {"model": str(tiny_model_dir), "dataset": "chat_style", "name": "x"}, max_steps=2)
+    long_name = "Lotsenfahrt " * 12 + "end"
+    run.config_file.write_text(json.dumps({**run.read_config(), "name": long_name}), encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.run().switch_page("pages/4_Train.py").run()
+    at.session_state["train_selected"] = "r-old"
+    at.run()
+    at.button(key="rename_ask_r-old").click().run()
+    box = at.text_input(key="rename_to_r-old")
+    assert box.value == long_name and box.max_chars >= len(long_name) > MAX_NAME, (box.value, box.max_chars)
+    at.button(key="rename_r-old").click().run()
+    assert not at.exception, at.exception
+    assert run.config().name == long_name  # not cut at 100 characters
+    errors = [e.value for e in at.error]
+    assert any(f"at most {MAX_NAME} characters (this one has {len(long_name)})" in e for e in errors), errors
+    at.text_input(key="rename_to_r-old").set_value("Lotsenfahrt end").run()
+    at.button(key="rename_r-old").click().run()
+    assert run.config().name == "Lotsenfahrt end"

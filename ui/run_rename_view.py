@@ -58,6 +58,19 @@ def _rename(run_id: str) -> None:
     st.session_state[SAID] = {"run": run_id, "name": done.new, "said": said}
 
 
+def box_limit(name: str) -> int:
+    """The New name box's `max_chars` for a run named `name`: the rule's `MAX_NAME`, or for a run named before names
+    were checked (longer, `config_checks.run_name`) its name's own length, so the box holds it whole and can shorten
+    it. At MAX_NAME such a name was cut by Streamlit to its first 100 characters, which the Rename button took
+    without a word, and the browser took no key in the box (each Backspace still left it over the limit). Counted in
+    UTF-16 units, as the browser counts a box's characters (an emoji outside the BMP is two).
+
+    >>> box_limit("pirate v2"), box_limit("k" * 147), box_limit("🏴" * 80)
+    (100, 147, 160)
+    """
+    return max(MAX_NAME, len(name.encode("utf-16-le")) // 2)
+
+
 def rename_control(column, info: RunSummary) -> None:
     """The "Rename…" button of run `info` in `column` (of the controls' row), and under the controls, while it is
     open for this run, the box with its name and the Rename and Cancel buttons; what the last click did, while it
@@ -79,13 +92,14 @@ def rename_control(column, info: RunSummary) -> None:
         alerts.show(kind, sentence)
     if st.session_state.get(RENAMING) != info.id:
         return
+    name = info.name.strip()
     with st.container(border=True):
         st.text_input(
             "New name",
-            value=info.name.strip(),
+            value=name,
             # A run with no name: what the picker calls it now, not an empty box (helper 208's walk)
             placeholder=with_base(info, info.template),
-            max_chars=MAX_NAME,
+            max_chars=box_limit(name),
             key=f"rename_to_{info.id}",
             help="One line. The run keeps its id, so links and commands that name it by id still find it.",
         )
@@ -94,4 +108,4 @@ def rename_control(column, info: RunSummary) -> None:
         no.button("Cancel", key=f"rename_cancel_{info.id}", on_click=_cancel)
 
 
-__all__ = ["RENAMING", "SAID", "rename_control"]
+__all__ = ["RENAMING", "SAID", "box_limit", "rename_control"]
