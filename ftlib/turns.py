@@ -97,10 +97,11 @@ def kind_name(value: Any) -> str:
 def turn_text(turn: dict, content: Any, where: str) -> str:
     """A turn's text (`text`); without one, a RowProblem saying what it holds instead (null, or text under a key
     such as 'text')."""
-    if missing(content):
+    if missing(content):  # named by the file's own key: ShareGPT's `value` beside `from`, else `content`
+        key = "value" if "value" in turn or ("from" in turn and "content" not in turn) else "content"
         held = next((k for k in ("text", "message", "body", "utterance") if isinstance(turn.get(k), str)), None)
-        said = f"it has '{held}': name that key 'content'" if held else "give it the turn's text"
-        raise RowProblem(f"{where} has {'a null' if 'content' in turn else 'no'} 'content' ({said})")
+        said = f"it has '{held}': name that key '{key}'" if held else "give it the turn's text"
+        raise RowProblem(f"{where} has {'a null' if key in turn else 'no'} '{key}' ({said})")
     return text(content, where)
 
 
