@@ -349,8 +349,9 @@ def run_list() -> None:
         all_runs = listed.pop() if listed else runs.list_runs()
         if form_source() not in (None, *(r.id for r in all_runs)):
             st.rerun()  # the run the form starts from was deleted: the whole page, so the form follows the disk
-        deleted_note()
-        gone_note({r.id for r in all_runs})  # deleted elsewhere: said before the picker moves to another run
+        with st.container():  # one slot, said or not: what follows keeps its place (ui.run_view.show_run's controls)
+            deleted_note()
+            gone_note({r.id for r in all_runs})  # deleted elsewhere: said before the picker moves to another run
         if not all_runs:  # the last one was just deleted
             st.caption("No runs yet.")
             return

@@ -81,3 +81,30 @@ def test_a_poll_cut_short_by_the_next_keeps_nothing_inside_the_section(tiny_mode
     assert kept == [], f"kept inside the section {section} (a block the browser cannot place): {kept}"
     # Every element of the poll is the section's own: the Export panel is drawn in place, not as a nested fragment.
     assert {m.delta.fragment_id for m in messages if m.WhichOneof("type") == "delta"} == {polled[0]}
+
+
+def section_layout(at) -> list[str]:
+    """The kinds of the runs section's own elements, in order (the block holding the run picker)."""
+    section = next(
+        node for node in at.main.children.values() if any(box.label == "Run" for box in getattr(node, "selectbox", ()))
+    )
+    return [getattr(node, "type", type(node).__name__) for node in section.children.values()]
+
+
+def test_a_click_that_opens_a_box_in_the_section_moves_none_of_its_elements(tiny_model_dir, tmp_path, monkeypatch):
+    """Rename…'s box and Delete…'s question open in the controls' slot: every element after them keeps its place in
+    the section. They moved the charts down one place, and a chart unchanged since the last poll went as a reference
+    to the browser's cache, which a poll starting before that click's messages went out keeps while it drops the rest
+    (ui/fragments.py): it landed in whatever the browser held at that place, another chart's row or an element
+    ("'setIn' cannot be called on an ElementNode", the error the ARCHITECTURE's "Bad delta path" paragraph names)."""
+    workspace.save_split("numbers", ROWS[:10], ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    make_run("r-done", config, state="finished", max_steps=10, step=2, metrics=STEPS, adapter=fake_adapter(tmp_path))
+    at = train_page(tiny_model_dir)
+    assert not at.exception, at.exception
+    before = section_layout(at)
+    for key, opened in (("rename_ask_r-done", "New name"), ("delete_ask_r-done", "Delete r-done")):
+        at.button(key=key).click().run()
+        assert not at.exception, at.exception
+        assert any(w.label == opened for w in (*at.text_input, *at.button)), f"{key} opened nothing"
+        assert section_layout(at) == before, key

@@ -594,7 +594,12 @@ def show_run(run_id: str) -> None:
             "likely worse than the model it started from.",
             icon=alerts.WARNING,
         )
-    controls(info)
+    # In one slot of the section, whatever they hold (the Rename box, a Stop or Delete question, what a click did):
+    # the run's charts after them keep their places in the section. A click that opened one moved them down, and a
+    # chart unchanged since the last poll is sent as a reference to the browser's cache, which the next poll's start
+    # keeps while it drops the click's other elements (ui/fragments.py): it landed in the block the browser held there.
+    with st.container():
+        controls(info)
     if info.state == "failed" and info.message not in info.unreadable:  # a damaged config is said above
         st.error(failed_run_words(info.message), icon=alerts.ERROR)  # the worker's words are the CLI's
     if info.state in ("failed", "interrupted") and info.log_tail:
