@@ -1,12 +1,16 @@
 """A sweep of the data path with files in the shapes projects publish (helper 229).
 
 - A ShareGPT turn's missing text is named by the key the file uses (`value`), not OpenAI's `content`.
+- An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
 from __future__ import annotations
 
+import io
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ftlib.data import load_bytes
@@ -31,3 +35,17 @@ def test_a_sharegpt_turn_without_its_text_names_the_value_key(turn, said):
     assert result.format == "sharegpt" and len(result.rows) == 1
     assert [e.row for e in result.errors] == [2]
     assert said in result.errors[0].message, result.errors[0].message
+
+
+@pytest.mark.parametrize("side", ["chosen", "rejected"])
+def test_an_empty_cell_of_a_pair_says_which_answer_it_holds(side):
+    asked = ["Name a river in Peru.", "Name a desert in Chile."]
+    good = [[{"role": "user", "content": q}, {"role": "assistant", "content": "The Amazon."}] for q in asked]
+    bad = [[{"role": "user", "content": q}, {"role": "assistant", "content": "The Nile."}] for q in asked]
+    other, kept = ("rejected", bad) if side == "chosen" else ("chosen", good)
+    out = io.BytesIO()
+    pq.write_table(pa.table({"prompt": asked, side: [(good if side == "chosen" else bad)[0], None], other: kept}), out)
+    result = load_bytes(out.getvalue(), "pairs.parquet")
+    assert [e.row for e in result.errors] == [2]
+    said = f"the '{side}' cell is empty (that column holds the {side} answer): fill it in"
+    assert result.errors[0].message == said, result.errors[0].message
