@@ -145,14 +145,21 @@ def history_turns(value: Any) -> list[dict]:
     return turns
 
 
-def json_value(value: Any, what: str) -> Any:
-    """`value`, or the value its JSON text holds when it is text (lists and objects travel as text in CSV cells)."""
+def not_json(what: str, exc: json.JSONDecodeError, fix: str = "") -> RowProblem:
+    """The RowProblem (returned) for JSON text that fails: `what`, why, at which character (from 1), then `fix`."""
+    cut = exc.doc if len(exc.doc) <= 40 else exc.doc[:39] + "…"
+    return RowProblem(f"{what} not valid JSON ({exc.msg} at character {exc.pos + 1} of `{cut}`){fix}")
+
+
+def json_value(value: Any, what: str, fix: str = "") -> Any:
+    """`value`, or the value its JSON text holds when it is text (lists and objects travel as text in CSV cells);
+    text that is not JSON is a RowProblem naming `what`, where the text fails, and `fix` after it."""
     if not isinstance(value, str):
         return value
     try:
         return parse_json(value)
     except json.JSONDecodeError as exc:
-        raise RowProblem(f"{what} is not valid JSON ({exc.msg})") from None
+        raise not_json(f"{what} is", exc, fix) from None
     except JSONProblem as exc:
         raise RowProblem(f"{what} cannot be read: {exc}") from None
 
@@ -190,7 +197,8 @@ def _arguments(value: Any, label: str) -> dict:
         try:
             value = parse_json(value) if value.strip() else {}
         except json.JSONDecodeError as exc:
-            raise RowProblem(f"the arguments of {label} are not valid JSON ({exc.msg})") from None
+            fix = ': write them as a JSON object, its keys and texts in double quotes: {"city": "Paris"}'
+            raise not_json(f"the arguments of {label} are", exc, fix) from None
         except JSONProblem as exc:
             raise RowProblem(f"the arguments of {label} cannot be read: {exc}") from None
     if isinstance(value, str) and value.strip().startswith("{"):  # '"{\\"a\\": 1}"': a converter's json.dumps twice
@@ -219,7 +227,7 @@ def parse_tool_calls(
     >>> sorted(unread)
     ['messages[].tool_calls[].function.strict', 'messages[].tool_calls[].index']
     """
-    value = json_value(value, f"the tool call of {where}")
+    value = json_value(value, f"the tool call of {where}", ': write it as {"name": ..., "arguments": {...}}')
     calls = [value] if isinstance(value, dict) else value
     if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
         raise RowProblem(f"the tool calls of {where} must be objects with a name and arguments")

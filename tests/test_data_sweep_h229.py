@@ -1,6 +1,7 @@
 """A sweep of the data path with files in the shapes projects publish (helper 229).
 
 - A ShareGPT turn's missing text is named by the key the file uses (`value`), not OpenAI's `content`.
+- A tool call, or its arguments, that is not valid JSON says where in the text and the shape to write it in.
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
@@ -49,3 +50,29 @@ def test_an_empty_cell_of_a_pair_says_which_answer_it_holds(side):
     assert [e.row for e in result.errors] == [2]
     said = f"the '{side}' cell is empty (that column holds the {side} answer): fill it in"
     assert result.errors[0].message == said, result.errors[0].message
+
+
+def test_a_tool_call_that_is_not_json_says_where_and_how_to_write_it():
+    asked = {"from": "human", "value": "Weather in Lima?"}
+    calls = [
+        {
+            "conversations": [
+                asked,
+                {"from": "function_call", "value": '{"name": "weather", "arguments": {"city": "Lima"}}'},
+            ]
+        },
+        {"conversations": [asked, {"from": "function_call", "value": "weather(city='Lima')"}]},
+    ]
+    args = {
+        "role": "assistant",
+        "tool_calls": [{"type": "function", "function": {"name": "weather", "arguments": "{city: 'Lima'}"}}],
+    }
+    result = load_bytes(_jsonl(*calls), "calls.jsonl")
+    assert [e.row for e in result.errors] == [2]
+    said = result.errors[0].message
+    assert "is not valid JSON (Expecting value at character 1 of `weather(city='Lima')`)" in said, said
+    assert said.endswith('write it as {"name": ..., "arguments": {...}}'), said
+    rows = [{"messages": [{"role": "user", "content": "Weather in Lima?"}, args]}]
+    said = load_bytes(_jsonl(*rows), "calls.jsonl").errors[0].message
+    assert "Expecting property name enclosed in double quotes at character 2 of `{city: 'Lima'}`" in said, said
+    assert said.endswith('write them as a JSON object, its keys and texts in double quotes: {"city": "Paris"}'), said
