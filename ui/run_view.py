@@ -537,6 +537,22 @@ def delete_confirmation(run_id: str) -> None:
         no.button("Cancel", key=f"delete_cancel_{run_id}", on_click=_cancel_delete)
 
 
+def run_caption(label: str, phase: str, message: str, people: str, queued: bool = False) -> str:
+    """The line under a run's heading: its label, phase, message and who started it and acted on it since ("started
+    by ana@example.com · stopped by ..."), each left out where empty. A queued run's message names the runs ahead and
+    who started them, so its own people come before it: after it, "... (running, started by ana). · started by ana"
+    read as one run's starter said twice.
+
+    >>> run_caption("r · lora", "queued", "Queued: 2nd in line, after a (training, started by bob).", "started by ana",
+    ...             queued=True)
+    'r · lora · queued · started by ana · Queued: 2nd in line, after a (training, started by bob).'
+    >>> run_caption("r · lora", "", "Done.", "started by ana")
+    'r · lora · Done. · started by ana'
+    """
+    parts = (label, phase, people, message) if queued else (label, phase, message, people)
+    return " · ".join(x for x in parts if x)
+
+
 def said_once(phase: str, message: str, state: str) -> str:
     """A run's status message, or "" where it only repeats its phase or its state, both shown beside it (the worker
     writes "Starting." under the phase "starting", "Running." and "Finished." under headings that say the state;
@@ -572,9 +588,8 @@ def show_run(run_id: str) -> None:
     message = "" if message in info.unreadable else message
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
     label = with_base(info, info.template, show_model=True)
-    # Who started it and the last to act on it since, where known: "started by ana@example.com · stopped by ...".
     message = said_once(info.phase, message, info.state)  # not "starting · Starting." nor "training · Running."
-    st.caption(" · ".join(x for x in (label, info.phase, message, info.people_text) if x))
+    st.caption(run_caption(label, info.phase, message, info.people_text, queued=info.state == "queued"))
     if info.state in ACTIVE or info.max_steps:
         # Past the last step (its held-out evaluation, saving) the phase says what is left, not "about 0:00:00 left".
         going = info.eta_s is not None and info.step < (info.max_steps or 0)
