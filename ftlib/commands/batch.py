@@ -226,6 +226,7 @@ def _untrained_warnings(untrained: list, result, args) -> list[str]:
     """`batch_costs.untrained_warnings` for `untrained` (`batch_costs.untrained_rows`), each a `warning:` line whose
     fix names this command's options and the `tokens` command that shows the first such row."""
     from ftlib import batch_costs
+    from ftlib.split_lines import flat_place
 
     first = {}
     for i, why, _ in untrained:
@@ -239,7 +240,8 @@ def _untrained_warnings(untrained: list, result, args) -> list[str]:
         "masked": "Use another --policy, or fix the rows" + see.get("masked", "."),
         "long_prompt": "Use a larger --max-length or shorter prompts.",
     }
-    named = [(result.where(result.row_numbers[i]), why, n) for i, why, n in untrained]
+    # Flat, in the warning's own brackets: "data row 2 at line 3 of the file (46 tokens)" (`split_lines.flat_place`)
+    named = [(flat_place(result.where(result.row_numbers[i])), why, n) for i, why, n in untrained]
     said = batch_costs.untrained_warnings(named, args.max_length, f"--policy {args.policy}", fixes)
     return [f"warning: {s}" for s in said]
 
