@@ -146,8 +146,8 @@ def history_turns(value: Any) -> list[dict]:
 
 
 def not_json(what: str, exc: json.JSONDecodeError, fix: str = "") -> RowProblem:
-    """The RowProblem (returned) for JSON text that fails: `what`, why, at which character (from 1), then `fix`."""
-    cut = exc.doc if len(exc.doc) <= 40 else exc.doc[:39] + "…"
+    """The RowProblem for JSON text that fails: `what`, why, at which character (a line break quoted as ⏎), `fix`."""
+    cut = (exc.doc if len(exc.doc) <= 40 else exc.doc[:39] + "…").replace("\r", "⏎").replace("\n", "⏎")  # one line
     return RowProblem(f"{what} not valid JSON ({exc.msg} at character {exc.pos + 1} of `{cut}`){fix}")
 
 
