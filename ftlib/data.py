@@ -483,7 +483,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         )
     ):
         # a feedback export's rating: its 1-star answers would be imitated (named here, not again in "Not used")
-        notices.append(FieldNotice(judged, about=tuple(judging_names(list(ignored)))))
+        notices.append(FieldNotice(judged, about=tuple(judging_names(list(ignored), ignored.keys() - not_labels))))
     if scored := scores_note([(where(n), said) for n, said in against]):
         notices.append(FieldNotice(scored))  # a pair its own raters scored a tie or the other way round
     if FORMAT_KIND[fmt] == "unpaired" and (both := contradicting_labels(rows, [where(n) for n in numbers])):

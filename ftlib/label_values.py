@@ -115,16 +115,20 @@ def contradicting_labels(rows: list[dict], places: list[str], shown: int = 3) ->
 JUDGING_WORDS = re.compile(
     r"(?<![a-z])(ratings?|rated|scores?|stars?|thumbs?|feedback|(up|down)?votes?|helpful\w*|grades?)(?![a-z])"
 )
+# ...and those that do where the column holds good/bad labels: a KTO label under another name (`kto_label`,
+# `is_desirable`); a `label` of categories (`sports`) judges nothing.
+LABEL_NAMES = re.compile(r"(?<![a-z])(labels?|(un)?desirable)(?![a-z])")
 
 
-def judging_names(unread: list[str]) -> list[str]:
-    """The names among `unread` that say they judge each answer (a rating, thumbs, votes), the first 3: those
-    `unread_judgement` names.
+def judging_names(unread: list[str], labels: Collection[str] = ()) -> list[str]:
+    """The names among `unread` that say they judge each answer (a rating, thumbs, votes; a label's name where
+    `labels`, the fields holding good/bad labels, has it), the first 3: those `unread_judgement` names.
 
-    >>> judging_names(["id", "Thumbs Up", "user_rating", "scoreboard"])
-    ['Thumbs Up', 'user_rating']
+    >>> judging_names(["id", "Thumbs Up", "user_rating", "scoreboard", "kto_label", "label_text"], ["kto_label"])
+    ['Thumbs Up', 'user_rating', 'kto_label']
     """
-    return [name for name in unread if JUDGING_WORDS.search(name.lower())][:3]
+    said = [n for n in unread if JUDGING_WORDS.search(n.lower()) or (n in labels and LABEL_NAMES.search(n.lower()))]
+    return said[:3]
 
 
 def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: Collection[str] = ()) -> str | None:
@@ -141,7 +145,7 @@ def unread_judgement(unread: list[str], fmt: str, what: str = "column", labels: 
     'Its values are good/bad labels as they are: map it as the labe'
     >>> unread_judgement(["conversation_id", "start_time", "scoreboard"], "prompt_completion")
     """
-    names = judging_names(unread)
+    names = judging_names(unread, labels)
     if not names:
         return None
     said = " and ".join(f"'{name}'" for name in names)
@@ -211,6 +215,7 @@ def scores_note(against: list[tuple[str, str]], shown: int = 3) -> str | None:
 __all__ = [
     "JUDGING_WORDS",
     "LABEL_KEYS",
+    "LABEL_NAMES",
     "SCORE_KEYS",
     "as_number",
     "contradicting_labels",

@@ -2,6 +2,8 @@
 
 - A ShareGPT turn's missing text is named by the key the file uses (`value`), not OpenAI's `content`.
 - A tool call, or its arguments, that is not valid JSON says where in the text and the shape to write it in.
+- A good/bad label under another name (`kto_label`, `is_desirable`) left unread by a prompt/completion read is warned
+  of, with the mapping that reads it: read as answers to imitate, the bad ones would train as good.
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
@@ -76,3 +78,16 @@ def test_a_tool_call_that_is_not_json_says_where_and_how_to_write_it():
     said = load_bytes(_jsonl(*rows), "calls.jsonl").errors[0].message
     assert "Expecting property name enclosed in double quotes at character 2 of `{city: 'Lima'}`" in said, said
     assert said.endswith('write them as a JSON object, its keys and texts in double quotes: {"city": "Paris"}'), said
+
+
+@pytest.mark.parametrize("name", ["kto_label", "is_desirable", "label_kto"])
+def test_a_label_under_another_name_is_not_left_unread_in_silence(name):
+    rows = [
+        {"prompt": "Name a bird that cannot fly.", "completion": "The emu.", name: True},
+        {"prompt": "Name a bird that cannot fly.", "completion": "The swallow.", name: False},
+    ]
+    result = load_bytes(_jsonl(*rows), "feedback.jsonl")
+    assert result.format == "prompt_completion"
+    said = " ".join(n.message for n in result.notices)
+    assert f"The '{name}' field is not read, though its name says it may judge each answer" in said, said
+    assert f"`--map {name}=label`" in said, said
