@@ -6,6 +6,7 @@ it finds the row whose text holds line N rather than item N.
     spans = item_lines(text)     # [(first line, last line)] of each row, in json_layout's order; None: not by item
     spans = jsonl_item_lines(path)   # the same of a .jsonl file on disk (compressed too); None: not a .jsonl
     item_at(spans, 52)           # the item number (1-based) whose text holds line 52, or None (a bracket's line)
+    shown_at(loaded, 7)          # the --line that shows source row 7 of a LoadResult's file: item 7's first line
 
 The value is walked with its positions down to the items of the arrays under a key, or one key further in (the
 rows `json_layout` finds there, the same objects); below that json's own scanner reads each value whole. Rows that
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from json.decoder import scanstring
+from pathlib import Path
 
 from ftlib.json_layout import json_layout
 
@@ -65,6 +67,24 @@ def jsonl_item_lines(path) -> list[tuple[int, int]] | None:
     if file_kind(name, data) != "jsonl":
         return None
     return item_lines(decode_text(data, name)) or []
+
+
+def shown_at(loaded, row: int) -> int:
+    """The `tokens --line` that shows source row `row` (1-based) of the file `loaded` (a `data.LoadResult`) read: the
+    row's own number as `LoadResult.where` says it (a JSONL line, a JSON item, a table's data row), but for a .jsonl
+    file read whole as one JSON value (its rows named "item N") the first line of the item's text, since `tokens
+    --line` takes a line of any .jsonl file (`--line 2` there is the file's second line, no row's). The commands that
+    print a `tokens` command for a row (`batch`, `data inspect`, `train`) ask here; the file is read again only then.
+
+    >>> from types import SimpleNamespace as R
+    >>> shown_at(R(file_type="jsonl", source="chats.jsonl", total=3), 2), shown_at(R(file_type="csv"), 2)
+    (2, 2)
+    """
+    source = str(getattr(loaded, "source", "") or "")
+    if getattr(loaded, "file_type", "") != "json" or ".jsonl" not in Path(source).name.lower():
+        return row
+    spans = jsonl_item_lines(source)
+    return spans[row - 1][0] if spans and len(spans) == loaded.total and 0 < row <= len(spans) else row
 
 
 def item_at(spans: list[tuple[int, int]], line: int) -> int | None:
@@ -124,4 +144,4 @@ def _after(text: str, end: int, close: str) -> int:
     return end
 
 
-__all__ = ["item_at", "item_lines", "jsonl_item_lines"]
+__all__ = ["item_at", "item_lines", "jsonl_item_lines", "shown_at"]

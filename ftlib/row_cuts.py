@@ -84,8 +84,12 @@ def run_shows(config, data, template_file: str | None = None, fmt: str | None = 
     found = side_places(data.meta, "train", len(data.train)) if data.loaded is not None else None
     if flags is None or found is None or data.meta.get("kept_from") != "file":
         return tokens_command_shows(config.max_length, flags)
-    lines = found[1]  # each training row's place in the file: what --line takes
-    return lambda row: row_shows(tokens_command(data.loaded.source, lines[row - 1], flags, config.max_length), row)
+    from ftlib.item_lines import shown_at  # a .jsonl file read whole: an item's first line is what --line takes
+
+    lines = found[1]  # each training row's place in the file
+    return lambda row: row_shows(
+        tokens_command(data.loaded.source, shown_at(data.loaded, lines[row - 1]), flags, config.max_length), row
+    )
 
 
 def cut_warnings(

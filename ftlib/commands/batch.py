@@ -143,7 +143,7 @@ def _batch(args) -> int:
     numbers, context = list(result.row_numbers), context_length(args.model)
 
     def shows(row: int) -> str:  # the `tokens` command that shows the first row cut: that very row (--line)
-        return row_shows(_tokens_command(args, row, True), row)
+        return row_shows(_tokens_command(args, result, row, True), row)
 
     cut = batch_costs.cut_warnings(
         encoded, result.rows, numbers, tokenizer, template, args.policy, cut_at, context, shows=shows
@@ -208,9 +208,11 @@ def _batch(args) -> int:
     return 0
 
 
-def _tokens_command(args, line: int, max_length: bool = False) -> str:
-    """The `tokens` command that shows the row at `line` of the file (its row number, as `where` names it: --line) as
-    this command read and encoded it."""
+def _tokens_command(args, result, line: int, max_length: bool = False) -> str:
+    """The `tokens` command that shows the row at `line` of the file `result` read (its row number, as `where` names
+    it; its --line from `item_lines.shown_at`: the item's first line in a .jsonl file read whole) as this command read
+    and encoded it."""
+    from ftlib.item_lines import shown_at
     from ftlib.row_cuts import tokens_command
 
     flags = ["--format", args.fmt] if args.fmt else []
@@ -219,7 +221,7 @@ def _tokens_command(args, line: int, max_length: bool = False) -> str:
     given = ["--template-file", args.template_file] if args.template_file else ["--template", args.template]
     flags += ["--model", args.model, *given]
     flags += ["--policy", args.policy] if args.policy != field_specs()["mask_policy"].default else []
-    return tokens_command(args.file, line, flags, args.max_length if max_length else None)
+    return tokens_command(args.file, shown_at(result, line), flags, args.max_length if max_length else None)
 
 
 def _untrained_warnings(untrained: list, result, args) -> list[str]:
@@ -232,7 +234,7 @@ def _untrained_warnings(untrained: list, result, args) -> list[str]:
     for i, why, _ in untrained:
         first.setdefault(why, i)
     see = {
-        why: f"; see one with `{_tokens_command(args, result.row_numbers[i], why == 'cut')}`."
+        why: f"; see one with `{_tokens_command(args, result, result.row_numbers[i], why == 'cut')}`."
         for why, i in first.items()
     }
     fixes = {
@@ -262,7 +264,7 @@ def _encode_all(result, tokenizer, template, args) -> list:
         return encoded
     i, said = failed[0]
     others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
-    show = _tokens_command(args, result.row_numbers[i])
+    show = _tokens_command(args, result, result.row_numbers[i])
     raise UserError(
         f"{args.file}, {result.where(result.row_numbers[i])}{others} cannot be encoded: {said} See the row with "
         f"`{show}`."

@@ -61,7 +61,10 @@ def tool_calls_template(result, args) -> dict | None:
     out["keeps_lengths"] = kept = _lengths(result, tokenizer, get_template(keeps, tokenizer), args.max_length)
     row = result.row_numbers[first]
     out |= {"row": row, "where": result.where(row)}
-    words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--line {row}", f"--template {keeps}"]
+    from ftlib.item_lines import shown_at  # a .jsonl file read whole: the item's first line, as --line takes it
+
+    words = ["python -m ftlib tokens", shlex.quote(str(args.file)), f"--line {shown_at(result, row)}"]
+    words += [f"--template {keeps}"]
     words += ["--format " + shlex.quote(args.fmt)] if args.fmt else []
     words += ["--map " + shlex.quote(pair) for pair in args.map]
     words += [f"--model {shlex.quote(args.model)}"] if args.model else []
