@@ -252,7 +252,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         except DataError as exc:
             # test_size 0 trains on every row with none held out: the way on for a file too small to split
             raise DataRefused(
-                f"`test_size` {size:g} cannot split '{label}': {exc}",
+                f"`test_size` {size:g} cannot split '{label}': {exc}{left_out_said(result, path)}",
                 "Give a test size that fits, or test_size 0 (`--test-size 0`) to train on every row with none held "
                 "out (no held-out loss).",
             ) from None
@@ -264,6 +264,19 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     read_with = options.as_meta()
     meta = {**meta, "name": label, "kept_from": kind, **({"read_with": read_with} if read_with else {})}
     return DatasetRows(train, test, meta, result, keyed)
+
+
+def left_out_said(result, path: Path, shown: int = 3) -> str:
+    """The rows of `result` (a LoadResult of `path`) that failed to load, the first `shown` with why, as a sentence
+    after a refusal that counts the usable rows alone ("there is 1"); "" where every row loaded."""
+    if not result.errors:
+        return ""
+    n, named = len(result.errors), "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:shown])
+    more = f"; and {n - shown} more" if n > shown else ""
+    return (
+        f" {n} of the {result.total} rows of {path.name} {'is' if n == 1 else 'are'} left out: {named}{more} (see "
+        f"each with `python -m ftlib data inspect {shlex.quote(str(path))}`)."
+    )
 
 
 def file_lines_note(data: DatasetRows, said: list[str]) -> str:

@@ -4,6 +4,8 @@
 - A tool call, or its arguments, that is not valid JSON says where in the text and the shape to write it in.
 - A good/bad label under another name (`kto_label`, `is_desirable`) left unread by a prompt/completion read is warned
   of, with the mapping that reads it: read as answers to imitate, the bad ones would train as good.
+- A file left with one usable row, its others refused, names the refused rows where train says it cannot be split
+  (it said "there is 1" of a file of 4 rows, none named).
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
@@ -16,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ftlib.cli import main
 from ftlib.data import load_bytes
 
 
@@ -91,3 +94,19 @@ def test_a_label_under_another_name_is_not_left_unread_in_silence(name):
     said = " ".join(n.message for n in result.notices)
     assert f"The '{name}' field is not read, though its name says it may judge each answer" in said, said
     assert f"`--map {name}=label`" in said, said
+
+
+def test_a_file_split_to_one_row_names_the_rows_it_left_out(tmp_path, capsys):
+    path = tmp_path / "answers.jsonl"
+    rows = [
+        {"prompt": "Name a moon of Mars.", "completion": "Phobos."},
+        {"prompt": "Name a moon of Jupiter.", "completion": ""},
+        {"prompt": "Name a moon of Saturn."},
+    ]
+    path.write_text(_jsonl(*rows).decode() + "\n", encoding="utf-8")
+    assert main(["train", "--dataset", str(path), "--max-steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "needs at least 2 rows; there is 1. 2 of the 3 rows of answers.jsonl are left out: line 2: " in err, err
+    assert "; line 3: the 'completion' field is missing" in err, err
+    assert f"(see each with `python -m ftlib data inspect {path}`)" in err, err
