@@ -4,8 +4,8 @@
 - A tool call, or its arguments, that is not valid JSON says where in the text and the shape to write it in.
 - A good/bad label under another name (`kto_label`, `is_desirable`) left unread by a prompt/completion read is warned
   of, with the mapping that reads it: read as answers to imitate, the bad ones would train as good.
-- A file left with one usable row, its others refused, names the refused rows where train says it cannot be split
-  (it said "there is 1" of a file of 4 rows, none named).
+- A file left with one usable row, its others refused, names the refused rows where train and `data split` say it
+  cannot be split (train said "there is 1" of a file of 4 rows, none named; `data split` not even the file).
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
@@ -110,3 +110,19 @@ def test_a_file_split_to_one_row_names_the_rows_it_left_out(tmp_path, capsys):
     assert "needs at least 2 rows; there is 1. 2 of the 3 rows of answers.jsonl are left out: line 2: " in err, err
     assert "; line 3: the 'completion' field is missing" in err, err
     assert f"(see each with `python -m ftlib data inspect {path}`)" in err, err
+
+
+def test_data_split_of_a_file_with_one_usable_row_says_which_and_the_way_on(tmp_path, capsys):
+    path = tmp_path / "answers.jsonl"
+    rows = [{"prompt": "Name a moon of Mars.", "completion": "Phobos."}, {"prompt": "Name a moon of Uranus."}]
+    path.write_text(_jsonl(*rows).decode() + "\n", encoding="utf-8")
+    assert main(["data", "split", str(path), "--out", str(tmp_path / "split")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path} has 1 usable row: a split needs at least 2 (one to train on, one held "), err
+    assert "1 of the 2 rows of answers.jsonl is left out: line 2: the 'completion' field is missing" in err, err
+    assert err.rstrip().endswith(f"none held out: python -m ftlib train --dataset {path} --test-size 0."), err
+    assert err.count("\n") == 1, err
+    path.write_text(_jsonl(rows[0], rows[0]).decode() + "\n", encoding="utf-8")  # copies, dropped by --dedupe
+    assert main(["data", "split", str(path), "--dedupe", "--out", str(tmp_path / "split")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path} has 1 usable row once --dedupe drops 1 copy: a split needs at least 2" in err, err

@@ -376,6 +376,15 @@ def _split_file(args) -> dict:
     rows = rows if args.dedupe else result.rows
     # The Data page's default too (qa_table's 32 rows: 0.15, 5 held out, where 0.1 held out 4 and warned of it).
     args.test_size = default_test_ratio(len(rows)) if args.test_size is None else args.test_size
+    if len(rows) < 2:  # the rows refused (or copies dropped) said, with the way on: train on it, none held out
+        from ftlib.run_data import left_out_said
+
+        once = f" once --dedupe drops {plural(dropped, 'copy')}" if len(rows) < len(result.rows) else ""
+        raise UserError(
+            f"{args.file} has {plural(len(rows), 'usable row')}{once}: a split needs at least 2 (one to train on, one "
+            f"held out).{left_out_said(result, Path(args.file))} To train on it with none held out: python -m ftlib "
+            f"train --dataset {shlex.quote(str(args.file))} --test-size 0."
+        )
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
     # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
     meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
