@@ -91,7 +91,7 @@ def kind_name(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "an object"
-    return "text" if isinstance(value, str) else type(value).__name__
+    return "text" if isinstance(value, str) else "null" if value is None else type(value).__name__
 
 
 def turn_text(turn: dict, content: Any, where: str) -> str:

@@ -6,6 +6,7 @@
   of, with the mapping that reads it: read as answers to imitate, the bad ones would train as good.
 - A file left with one usable row, its others refused, names the refused rows where train and `data split` say it
   cannot be split (train said "there is 1" of a file of 4 rows, none named; `data split` not even the file).
+- A null where a turn belongs is said as JSON says it ("null"), not as Python's type name ("NoneType").
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
@@ -126,3 +127,14 @@ def test_data_split_of_a_file_with_one_usable_row_says_which_and_the_way_on(tmp_
     assert main(["data", "split", str(path), "--dedupe", "--out", str(tmp_path / "split")]) == 2
     err = capsys.readouterr().err
     assert f"{path} has 1 usable row once --dedupe drops 1 copy: a split needs at least 2" in err, err
+
+
+def test_a_null_turn_is_said_null_not_a_python_type():
+    rows = [
+        {"messages": [{"role": "user", "content": "Name a fjord."}, {"role": "assistant", "content": "Geiranger."}]},
+        {"messages": [None, {"role": "assistant", "content": "Sognefjord."}]},
+    ]
+    result = load_bytes(_jsonl(*rows), "chats.jsonl")
+    assert [e.message for e in result.errors] == [
+        "turn 1 of 'messages' is null, not a message with a role and content"
+    ]
