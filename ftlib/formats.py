@@ -33,6 +33,7 @@ keys it read and a field's text read as a list (record_reads.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,8 +125,10 @@ def convert(record: dict, fmt: str, table: bool = False) -> Converted:
     if FORMAT_KIND[fmt] == "sft" and judged:
         # A labelled answer may be a bad one: reading it as a conversation to imitate would train it.
         key = "label" if as_bool(record.get("label")) is not None else "kto_tag"
+        value = record[key]
+        said = repr(value) if isinstance(value, str) else json.dumps(value)  # true, as the file writes it, not True
         raise RowProblem(
-            f"this row has a good/bad label ('{key}': {record[key]!r}): it is an answer judged good or bad, not a "
+            f"this row has a good/bad label ('{key}': {said}): it is an answer judged good or bad, not a "
             f"conversation to imitate (read as {fmt}, a bad answer would be trained). Read the file as "
             "unpaired_preference"
         )

@@ -6,6 +6,8 @@
   of, with the mapping that reads it: read as answers to imitate, the bad ones would train as good.
 - A file left with one usable row, its others refused, names the refused rows where train and `data split` say it
   cannot be split (train said "there is 1" of a file of 4 rows, none named; `data split` not even the file).
+- A good/bad label refused under an answers-to-imitate read is quoted as the file writes it ('label': true), not
+  as Python does (True).
 - A null where a turn belongs is said as JSON says it ("null"), not as Python's type name ("NoneType").
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
@@ -138,3 +140,10 @@ def test_a_null_turn_is_said_null_not_a_python_type():
     assert [e.message for e in result.errors] == [
         "turn 1 of 'messages' is null, not a message with a role and content"
     ]
+
+
+def test_a_label_refused_under_a_forced_format_is_quoted_as_json_writes_it():
+    rows = [{"prompt": "Name a glacier.", "completion": "Perito Moreno.", "label": v} for v in (True, 0, "thumbs_up")]
+    result = load_bytes(_jsonl(*rows), "feedback.jsonl", fmt="prompt_completion")
+    quoted = [e.message.split("): it is")[0].split("label (")[1] for e in result.errors]
+    assert quoted == ["'label': true", "'label': 0", "'label': 'thumbs_up'"], quoted

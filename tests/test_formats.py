@@ -842,7 +842,7 @@ def test_a_labelled_row_is_never_trained_as_a_conversation(fmt):
     rows.append({"messages": [Q, A], "prompt": "What is 6 x 7?", "completion": "42.", "kto_tag": "true"})
     result = load_bytes("".join(json.dumps(r) + "\n" for r in rows).encode(), "kto.jsonl", fmt=fmt)
     assert result.rows == [] and [e.row for e in result.errors] == [1, 2]
-    assert "this row has a good/bad label ('label': False)" in result.errors[0].message
+    assert "this row has a good/bad label ('label': false)" in result.errors[0].message
 
 
 def test_trl_unpaired_rows_read_back_exactly():
