@@ -78,10 +78,6 @@ def preflight(
     gpus_asked = distributed.asks_gpus(config)
     report = Preflight(errors=[] if gpus_asked else distributed.refusals(config))
     report.warnings += distributed.cpu_process_warnings(config)  # several processes on one CPU: slower, not faster
-    report.errors += target_problems(config)  # LoRA target layers the model does not have (PEFT fails at step 0)
-    report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
-    report.errors += gpu_dtype_problems(config)  # float16 weights trained on a GPU: refused at the first step
-    report.errors += quantization_problems(config)  # QLoRA without bitsandbytes: failed in the worker, "the model"
     try:
         if rows is None:
             train, test, report.source = load_rows(config)
@@ -92,8 +88,13 @@ def preflight(
         check_row_kinds(train, config, "training")
         check_row_kinds(test, config, "held-out")
         check_template_name(config.template)
+        # The settings' checks that import torch, so after the rows' (a data error is said alone, before torch):
         if gpus_asked:
             report.errors[:0] = distributed.refusals(config)  # said first, as where torch is not asked
+        report.errors += target_problems(config)  # LoRA target layers the model lacks (built on the meta device)
+        report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
+        report.errors += gpu_dtype_problems(config)  # float16 weights trained on a GPU: refused at the first step
+        report.errors += quantization_problems(config)  # QLoRA without bitsandbytes: failed in the worker
         check_model(config.model, method=config.method)  # a reward model's folder writes no text (Train page, CLI)
         tokenizer = tokenizer or load_tokenizer(config.model)
         template = run_template(config, tokenizer)

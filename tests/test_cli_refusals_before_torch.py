@@ -5,8 +5,10 @@ its one `error:` line. So is a run with no result or a reward model's where answ
 `evaluate`: `modelset.find_tuned_set` in their checks), a --model not in the cache where hub downloads are off
 (`cli.check_model_found`), and what `train`'s preflight knows from its rows and settings before a tokenizer loads
 (rows its method cannot train, an unknown template: the GPU count is asked only where a setting depends on it, and
-after the rows, so a data error beside `--device cuda` is said alone), an adapter of another base (its safetensors
-header against the base's config.json: `adapter_shapes`) and a merged reward model as the base that writes answers.
+after the rows, so a data error beside `--device cuda` is said alone, as beside LoRA target names, whose check builds
+the model on the meta device, and a 16-bit dtype, whose checks ask torch for the GPUs or the CPU's bf16), an adapter
+of another base (its safetensors header against the base's config.json: `adapter_shapes`) and a merged reward model
+as the base that writes answers.
 
 Each command line runs as `python -m ftlib` runs it (`cli.main(argv, fresh_process=True)`) in a child forked from one
 process that has imported ftlib's command modules (none imports torch) but not torch, so each child starts as a fresh
@@ -124,6 +126,22 @@ CASES = [
     # the line is the same on a machine with a GPU and without one
     ("train-cuda-and-dpo-on-chats", ["train", "--device", "cuda", "--method", "dpo", "--dataset", "<file>", "--model",
      "<tiny>"], "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
+    # So beside settings whose own checks need torch (the model built on the meta device for LoRA target names; the
+    # GPU count for a 16-bit dtype under `--device auto`; the CPU's bf16 for bfloat16 on `--device cpu`; QLoRA's
+    # bitsandbytes, whose import imports torch): the data error is said alone, before torch
+    ("train-targets-and-dpo-on-chats", ["train", "--lora-targets", "q_proj,nosuch_proj", "--method", "dpo",
+     "--dataset", "<file>", "--model", "<tiny>"],
+     "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
+    ("train-auto-float16-and-dpo-on-chats", ["train", "--device", "auto", "--dtype", "float16", "--method", "dpo",
+     "--dataset", "<file>", "--model", "<tiny>"],
+     "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
+    ("train-auto-bfloat16-and-unknown-template", ["train", "--dtype", "bfloat16", "--template", "chatmll",
+     "--dataset", "<file>", "--model", "<tiny>"], "error: Unknown template 'chatmll'. Choose one of: chatml,"),
+    ("train-qlora-and-unknown-template", ["train", "--method", "qlora", "--template", "chatmll", "--dataset",
+     "<file>", "--model", "<tiny>"], "error: Unknown template 'chatmll'. Choose one of: chatml,"),
+    ("train-cpu-bfloat16-and-dpo-on-chats", ["train", "--device", "cpu", "--dtype", "bfloat16", "--method", "dpo",
+     "--dataset", "<file>", "--model", "<tiny>"],
+     "error: DPO needs pairs of a chosen and a rejected answer; this split has conversations with answers"),
 ]  # fmt: skip
 
 # Forks one child per command line (the command modules imported once, before); prints one JSON line per case.
