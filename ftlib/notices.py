@@ -322,10 +322,17 @@ def file_notices(
                 f"{bad} of them {'is' if bad == 1 else 'are'} refused (their errors say why), the "
                 f"others are read as {fmt} without what only {other} uses"
             )
+        them = "it" if n == 1 else "them"
         pick = (
-            f"Pick the format '{other}' ('Read the file as' on the Data page, --format in the CLI) to read them as "
+            f"Pick the format '{other}' ('Read the file as' on the Data page, --format in the CLI) to read {them} as "
             "that"
         )
+        if bad == n and kept and not (fmt == "prompt_only" and other in _CHATS):  # odd rows among the file's others:
+            these, are = "this row" if n == 1 else "these rows", "is" if kept == 1 else "are"  # switching loses those
+            pick += (
+                f"; but the file's other {plural(kept, 'row')} {are} {fmt}: to keep them, write {these} as {fmt} too, "
+                f"or leave {them} out"
+            )
         if bad and fmt == "prompt_only" and other in _CHATS:  # a chat without answers is refused as a chat too
             pick = f"{_as_prompt(other)}; or, to train on them as chats, {pick[0].lower()}{pick[1:]}"
         elif bad and FORMAT_KIND[fmt] == "unpaired" and FORMAT_KIND.get(other) == "sft":

@@ -8,6 +8,8 @@
   cannot be split (train said "there is 1" of a file of 4 rows, none named; `data split` not even the file).
 - A good/bad label refused under an answers-to-imitate read is quoted as the file writes it ('label': true), not
   as Python does (True).
+- A few rows of another shape among a file's rows, refused, are told the other rows' way too: switching the format
+  for them would leave the file's other rows unread, so writing them alike or leaving them out is said.
 - A null where a turn belongs is said as JSON says it ("null"), not as Python's type name ("NoneType").
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
@@ -147,3 +149,18 @@ def test_a_label_refused_under_a_forced_format_is_quoted_as_json_writes_it():
     result = load_bytes(_jsonl(*rows), "feedback.jsonl", fmt="prompt_completion")
     quoted = [e.message.split("): it is")[0].split("label (")[1] for e in result.errors]
     assert quoted == ["'label': true", "'label': 0", "'label': 'thumbs_up'"], quoted
+
+
+def test_a_few_rows_of_another_shape_are_told_the_way_that_keeps_the_others():
+    rows = [
+        {"prompt": f"Name planet {i} from the sun.", "chosen": f"Planet {i}.", "rejected": "Pluto."} for i in range(5)
+    ]
+    rows.append({"prompt": "Name the largest planet.", "completion": "Jupiter."})
+    result = load_bytes(_jsonl(*rows), "pairs.jsonl")
+    assert result.format == "preference" and [e.row for e in result.errors] == [6]
+    (said,) = [n.message for n in result.notices if "looks like prompt_completion" in n.message]
+    assert said.endswith(
+        "Pick the format 'prompt_completion' ('Read the file as' on the Data page, --format in the CLI) to read it as "
+        "that; but the file's other 5 rows are preference: to keep them, write this row as preference too, or leave "
+        "it out."
+    ), said
