@@ -103,7 +103,13 @@ from ftlib.refused_answers import refused_row
 from ftlib.rows import is_preference, lone_surrogate
 from ftlib.split_lines import flat_place, place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
-from ftlib.table_records import numbers_as_text, numbers_note, plain_line_breaks, table_records
+from ftlib.table_records import (
+    escaped_line_breaks,
+    numbers_as_text,
+    numbers_note,
+    plain_line_breaks,
+    table_records,
+)
 from ftlib.text_markup import chat_markup
 from ftlib.turns import has_value
 from ftlib.typed_row import read_row, surrogate_message
@@ -259,6 +265,7 @@ def _raw_records(data: bytes, filename: str, kind: str):
         table = read_table(data, kind, filename)
         records, errors, short = table_records(table.columns, drained(table.rows), table.delimiter)  # not both
         notes = table.notes + (plain_line_breaks(records) if table.delimiter else [])  # CSV/TSV: Excel's \r\n
+        notes += escaped_line_breaks(records) if table.delimiter else []  # `Nile\nAmazon` as its 2 characters
         return records, errors, table.columns, table.lines, notes, kind, short
     records, errors, notes, by_line = text_records(data, kind, filename)
     return records, errors, None, None, notes, "jsonl" if by_line else "json", {}

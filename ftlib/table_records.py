@@ -103,6 +103,33 @@ def plain_line_breaks(records: list[tuple[int, dict]]) -> list[str]:
     ]
 
 
+def _escaped(value) -> bool:
+    """Text holding `\\n` and no line break, not JSON text (a cell of turns: JSON's `\\n` is a line break)."""
+    return isinstance(value, str) and "\\n" in value and "\n" not in value and value.lstrip()[:1] not in ("[", "{")
+
+
+def escaped_line_breaks(records: list[tuple[int, dict]]) -> list[str]:
+    """The note for a CSV/TSV file's cells that write their line breaks as the two characters `\\n` and hold no real
+    one (an export that escaped them: `Nile\\nAmazon`), naming the first 3 rows; [] when none does. Read as written:
+    code that writes `\\n` on purpose is right, an escaped answer would teach the model to write a backslash.
+
+    >>> escaped_line_breaks([(2, {"output": "Nile\\\\nAmazon"}), (3, {"output": "one\\\\ntwo\\nthree"})])[0][:34]
+    '1 cell (data row 2) holds the two '
+    """
+    rows = [n for n, record in records for v in record.values() if _escaped(v)]
+    if not rows:
+        return []
+    at = sorted(set(rows))
+    said = ", ".join(map(str, at[:3])) + (", ..." if len(at) > 3 else "")
+    holds = "holds" if len(rows) == 1 else "hold"
+    return [
+        f"{plural(len(rows), 'cell')} (data row{'' if len(at) == 1 else 's'} {said}) {holds} the two characters \\n "
+        "(a backslash and an n) and no line break, as an export that escaped its line breaks writes them: read as "
+        "written, a model would learn to write a backslash and an n where a new line belongs. If they mean line "
+        "breaks, replace them in the file; code that writes \\n on purpose is right as it is."
+    ]
+
+
 def _as_json_text(value: bool | int | float) -> str:
     """The text JSON writes for a value: `4`, `6.5`, `4.0`, `true` (Python's str would write `True`)."""
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -156,4 +183,12 @@ def numbers_note(counts: Counter, places: dict[str, list[str]], source_of: dict[
     return notices
 
 
-__all__ = ["TEXT_FIELDS", "cell", "numbers_as_text", "numbers_note", "plain_line_breaks", "table_records"]
+__all__ = [
+    "TEXT_FIELDS",
+    "cell",
+    "escaped_line_breaks",
+    "numbers_as_text",
+    "numbers_note",
+    "plain_line_breaks",
+    "table_records",
+]

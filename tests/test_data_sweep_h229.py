@@ -10,12 +10,15 @@
   as Python does (True).
 - A few rows of another shape among a file's rows, refused, are told the other rows' way too: switching the format
   for them would leave the file's other rows unread, so writing them alike or leaving them out is said.
+- A CSV/TSV cell that writes its line breaks as the two characters \\n (an export that escaped them) is said: the
+  model would learn to write a backslash and an n.
 - A null where a turn belongs is said as JSON says it ("null"), not as Python's type name ("NoneType").
 - An empty cell of a pair's column says what that column holds in words ("the rejected answer"), not "the rejected".
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -164,3 +167,20 @@ def test_a_few_rows_of_another_shape_are_told_the_way_that_keeps_the_others():
         "that; but the file's other 5 rows are preference: to keep them, write this row as preference too, or leave "
         "it out."
     ), said
+
+
+def test_a_table_cell_with_escaped_line_breaks_is_said():
+    table = "instruction\toutput\nList two rivers.\tNile\\nAmazon\nSay hi.\tHi!\nCount to 3.\tOne\\nTwo\\nThree\n"
+    result = load_bytes(table.encode(), "answers.tsv")
+    assert len(result.rows) == 3 and result.rows[0]["messages"][1]["content"] == "Nile\\nAmazon"  # read as written
+    (said,) = [n.message for n in result.notices if "backslash" in n.message]
+    assert said.startswith("2 cells (data rows 1, 3) hold the two characters \\n (a backslash and an n)"), said
+    plain = load_bytes(b"instruction\toutput\nWrite a Python line.\tprint('a\\nb')\nSay hi.\tHi!\n", "code.tsv")
+    assert len(plain.rows) == 2 and [n for n in plain.notices if "backslash" in n.message]  # said too: a note
+    lines = load_bytes(b"instruction,output\nShow code.,\"print('a\\nb')\nprint(2)\"\n", "code.csv")
+    assert not [n for n in lines.notices if "backslash" in n.message]  # a cell with real line breaks: as meant
+    turns = json.dumps([{"role": "user", "content": "Two rivers?"}, {"role": "assistant", "content": "Nile\nAmazon"}])
+    table = io.StringIO()
+    csv.writer(table).writerows([["messages"], [turns]])
+    cells = load_bytes(table.getvalue().encode(), "chats.csv")  # JSON's \n in a cell of turns: a line break
+    assert len(cells.rows) == 1 and not [n for n in cells.notices if "backslash" in n.message]
