@@ -156,6 +156,19 @@ def _current(run: RunDir, folder: Path) -> bool:
     return _whole(folder) and not merged_sources.changed(run) and dtype in (None, stored_dtype(folder))
 
 
+def unknown_base_refusal(run: RunDir) -> str:
+    """Why an adapter run cannot be merged when its config.json does not read (the base it names is lost: read as {},
+    it would be the default model); "" where it reads or the run holds a whole model (a full fine-tune needs no
+    base). Said by `export_merged` and, before torch, by `runs export --merged/--gguf`'s check."""
+    if (run.model_dir / "config.json").is_file() or run.read_config():
+        return ""
+    return (
+        f"Run '{run.id}' cannot be merged: its config.json does not read, so the base its adapter goes on is not "
+        f"known. Export its adapter (`python -m ftlib runs export {run.id}`) and load it on its base, or restore "
+        "config.json from a backup."
+    )
+
+
 def export_merged(run: RunDir, progress: Progress | None = None) -> Path:
     """A full model folder (safetensors + tokenizer) loadable with plain `AutoModelForCausalLM.from_pretrained`.
 
@@ -169,12 +182,8 @@ def export_merged(run: RunDir, progress: Progress | None = None) -> Path:
     _still_there(run)
     if (run.model_dir / "config.json").is_file():
         return export_model(run)
-    if not run.read_config():  # the base is the one config.json names: read as {}, it would be the default model
-        raise ExportError(
-            f"Run '{run.id}' cannot be merged: its config.json does not read, so the base its adapter goes on is not "
-            f"known. Export its adapter (`python -m ftlib runs export {run.id}`) and load it on its base, or restore "
-            "config.json from a backup."
-        )
+    if said := unknown_base_refusal(run):
+        raise ExportError(said)
     adapter, tokenizer = _adapter(run)  # the merged model's tokenizer is the adapter's, saved with it
     if said := merge_refusal(run.id, adapter, str(run.read_config().get("model") or "default")):
         raise ExportError(said)  # an adapter of another base than config.json's: PEFT's error was a traceback

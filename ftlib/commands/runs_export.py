@@ -61,13 +61,13 @@ def register(rsub, resolve) -> None:
 def _check(args, resolve) -> None:
     """`runs export`'s refusals that need no library, before `ftlib.cli` imports them: the run (`resolve`), --remove
     beside an option that builds an export, an --out in the way (`export_out.check_out`: before a merge or a GGUF
-    conversion, minutes on a large model, not only after), what --gguf cannot write (`export.gguf_refusal`), an adapter
-    that does not fit the base the run's config.json names, to merge (`adapter_shapes.merge_refusal`). Leaves the run's
-    RunDir on `args.checked`."""
+    conversion, minutes on a large model, not only after), what --gguf cannot write (`export.gguf_refusal`), a base
+    lost with config.json (`export.unknown_base_refusal`), an adapter that does not fit the base the run's config.json
+    names, to merge (`adapter_shapes.merge_refusal`). Leaves the run's RunDir on `args.checked`."""
     from ftlib import runs
     from ftlib.adapter_shapes import merge_refusal
     from ftlib.errors import UserError
-    from ftlib.export import gguf_refusal
+    from ftlib.export import gguf_refusal, unknown_base_refusal
     from ftlib.export_out import check_out
 
     args.checked = runs.find(resolve(args.id))  # the RunDir `_export` works on
@@ -82,6 +82,8 @@ def _check(args, resolve) -> None:
     run = args.checked  # --remove beside either was refused above
     if args.gguf and (said := gguf_refusal(run)):  # a reward model, another base than the default model
         raise UserError(said)
+    if (args.merged or args.gguf) and (said := unknown_base_refusal(run)):
+        raise UserError(said)  # before the shapes: read as {}, config.json would name the default model
     if (args.merged or args.gguf) and (said := merge_refusal(run.id, run.adapter_dir, _base(run))):
         raise UserError(said)  # an adapter of another base than the run's config.json names
 
