@@ -254,6 +254,39 @@ def both_lost_words(run, problems: dict[str, str]) -> str:
     return said
 
 
+def held_out_rewards_said(metrics: list[dict]) -> str:
+    """What a preference run's held-out line adds to its loss (`runs show`, the end of `train`): DPO's held-out reward
+    accuracy (", reward accuracy 75%") from the last evaluation that measured it; KTO's rewards of the good and the
+    bad answers (", rewards good +1.204, bad -0.871"); "" for other methods or before one. `metrics`: metrics.jsonl's
+    records.
+
+    >>> held_out_rewards_said([{"kind": "eval", "step": 2, "eval_loss": 0.2, "eval_reward_accuracy": 0.75}])
+    ', reward accuracy 75%'
+    """
+    evals = [m for m in metrics if m.get("kind") == "eval" and m.get("eval_reward_accuracy") is not None]
+    if evals:
+        return f", reward accuracy {evals[-1]['eval_reward_accuracy']:.0%}"
+    return f", rewards {sides}" if (sides := kto_rewards_said(metrics, "eval")) else ""
+
+
+def kto_rewards_said(metrics: list[dict], kind: str) -> str:
+    """A KTO run's implicit rewards (beta x the log-ratio against the starting model) of its good and its bad answers
+    at its last `kind` ("train", "eval") record that has them: "good +4.526, bad -2.735" (a side a batch of one label
+    did not log left out); "" for other methods, whose records have a reward accuracy instead, or before one.
+
+    >>> kto_rewards_said([{"kind": "train", "rewards_chosen": 4.5262, "rewards_rejected": -2.7349}], "train")
+    'good +4.526, bad -2.735'
+    """
+    at = "eval_" if kind == "eval" else ""
+    keys = [("good", f"{at}rewards_chosen"), ("bad", f"{at}rewards_rejected")]
+    logged = [
+        m
+        for m in metrics
+        if m.get("kind") == kind and f"{at}reward_accuracy" not in m and any(m.get(k) is not None for _, k in keys)
+    ]
+    return ", ".join(f"{w} {logged[-1][k]:+.3f}" for w, k in keys if logged[-1].get(k) is not None) if logged else ""
+
+
 __all__ = [
     "LAST_STEP_HEADING",
     "LOSS_SCORE",
@@ -261,6 +294,8 @@ __all__ = [
     "RunSummary",
     "both_lost_words",
     "doing_words",
+    "held_out_rewards_said",
+    "kto_rewards_said",
     "ordinal",
     "score_text",
 ]

@@ -181,6 +181,7 @@ def run_folder(given: str) -> Path:
 
 def _show(args) -> int:
     from ftlib import runs
+    from ftlib.run_summary import held_out_rewards_said, kto_rewards_said
     from ftlib.rundir import score_text
 
     note = runs.refresh_runs()  # "" unless this account may only read the workspace
@@ -219,7 +220,8 @@ def _show(args) -> int:
         "path",
     ):
         if key == "reward_accuracy" and info.get(key) is None:  # DPO's and a reward model's; "None" said nothing
-            if sides := _kto_rewards(info, "train"):  # KTO's, which has no pairs: its good and bad answers' rewards
+            # KTO's, which has no pairs: its good and bad answers' rewards
+            if sides := kto_rewards_said(info.get("metrics", []), "train"):
                 print(f"rewards (last training step): {sides}")
             continue
         if key in ("train_loss", "eval_loss") and summary.score == "reward":  # GRPO's surrogate: 1.49e-08 read as a
@@ -253,7 +255,8 @@ def _show(args) -> int:
             # What the run is judged by, as `runs list` says it: GRPO's mean reward (its loss is a surrogate near 0),
             # a reward model's accuracy, else the loss.
             print(f"training: {summary.train_text}{_mean_words(args.id, summary)}")
-            print(f"held-out: {summary.eval_text}{_held_out_accuracy(info)}{_kept_words(args.id, summary)}")
+            rewards = held_out_rewards_said(info.get("metrics", []))
+            print(f"held-out: {summary.eval_text}{rewards}{_kept_words(args.id, summary)}")
     for said in summary.unreadable:
         if said != info.get("message"):  # a lost status or config: the message above says it
             print(f"unreadable: {said}")
@@ -313,36 +316,6 @@ def _mean_words(run_id: str, summary) -> str:
     if smoothed is None or smoothed[1] < 2:
         return ""
     return f" (last step; smoothed over the last {smoothed[1]} steps {smoothed[0]:.4f})"
-
-
-def _held_out_accuracy(info: dict) -> str:
-    """DPO's held-out reward accuracy for the held-out line (", reward accuracy 75%"), from the last evaluation that
-    measured it; KTO's rewards of the good and the bad answers (", rewards good +1.204, bad -0.871"); "" for other
-    methods or before one."""
-    evals = [
-        m for m in info.get("metrics", []) if m.get("kind") == "eval" and m.get("eval_reward_accuracy") is not None
-    ]
-    if evals:
-        return f", reward accuracy {evals[-1]['eval_reward_accuracy']:.0%}"
-    return f", rewards {sides}" if (sides := _kto_rewards(info, "eval")) else ""
-
-
-def _kto_rewards(info: dict, kind: str) -> str:
-    """A KTO run's implicit rewards (beta x the log-ratio against the starting model) of its good and its bad answers
-    at its last `kind` ("train", "eval") record that has them: "good +4.526, bad -2.735" (a side a batch of one label
-    did not log left out); "" for other methods, whose records have a reward accuracy instead, or before one.
-
-    >>> _kto_rewards({"metrics": [{"kind": "train", "rewards_chosen": 4.5262, "rewards_rejected": -2.7349}]}, "train")
-    'good +4.526, bad -2.735'
-    """
-    at = "eval_" if kind == "eval" else ""
-    keys = [("good", f"{at}rewards_chosen"), ("bad", f"{at}rewards_rejected")]
-    logged = [
-        m
-        for m in info.get("metrics", [])
-        if m.get("kind") == kind and f"{at}reward_accuracy" not in m and any(m.get(k) is not None for _, k in keys)
-    ]
-    return ", ".join(f"{w} {logged[-1][k]:+.3f}" for w, k in keys if logged[-1].get(k) is not None) if logged else ""
 
 
 def _kept_words(run_id: str, summary) -> str:

@@ -204,10 +204,14 @@ def _state_line(info) -> str:
 def said_end(run_id: str, info, json_out: bool = False) -> int:
     """Print how a followed run ended (`train`, `runs resume --wait`): a line of its state and scores (not with
     --json), and a failure's `error:` line; returns its exit code (`exit_code`)."""
+    from ftlib import runs
+    from ftlib.run_summary import held_out_rewards_said
+
     if not json_out:
         # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
         scores = f", last {info.train_text}" if info.train_score is not None else ""
-        scores += f", held-out {info.eval_text}" if info.eval_score is not None else ""
+        if info.eval_score is not None:  # DPO's reward accuracy or KTO's rewards beside the loss, as `runs show` says
+            scores += f", held-out {info.eval_text}{held_out_rewards_said(runs.find(run_id).read_metrics())}"
         print(
             f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
         )
