@@ -435,13 +435,14 @@ def test_runs_resume_wait_exits_as_train_does(monkeypatch, capsys, state, code):
     from ftlib.testing import make_run
 
     make_run("20261203-070000-lora-cleo", {"name": "cleo"}, state="interrupted", stopped_by="user", max_steps=6)
-    monkeypatch.setattr(runs, "resume", lambda run_id, by=None: {"state": "queued", "message": "Queued."})
+    monkeypatch.setattr(runs, "resume", lambda run_id, by=None: {"state": "queued", "message": "Waiting."})
     ended = SimpleNamespace(state=state, message="The disk is full.", duration_s=3.0, step=4, max_steps=6,
                             train_score=None, eval_score=None, log_tail=[])  # fmt: skip
     monkeypatch.setattr(train_command, "follow", lambda run_id, offset=0: ended)
     assert main(["runs", "resume", "cleo", "--wait"]) == code
     out, err = capsys.readouterr()
-    assert "20261203-070000-lora-cleo: queued - Queued." in out and f"{state} after 3s, step 4/6" in out
+    # joined as `train` joins a state and its message (h227's walk: "queued - Waiting ..." beside "queued: Waiting")
+    assert "20261203-070000-lora-cleo: queued: Waiting." in out and f"{state} after 3s, step 4/6" in out
     assert err == ("error: The disk is full.\n" if state == "failed" else "")
 
 

@@ -514,7 +514,7 @@ def test_cli_runs_stop_without_an_id_stops_the_one_active_run_or_names_them(fake
     said = capsys.readouterr().err  # newest first, as `runs list` orders them
     assert said.startswith("error: runs stop: which run?") and first in said and second in said
     assert main(["runs", "stop", second]) == 0  # said as `runs list` says it (a cold review: "interrupted - ...")
-    assert capsys.readouterr().out.startswith(f"{second}: stopped — resumable - ")
+    assert capsys.readouterr().out.startswith(f"{second}: stopped — resumable: ")  # `train`'s ": "
     assert main(["runs", "stop"]) == 0  # one left: that one
     assert capsys.readouterr().out.startswith(f"{first}: ")
     wait_for(lambda: states()[first] in ("interrupted", "stopping"))

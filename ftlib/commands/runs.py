@@ -374,6 +374,7 @@ good=chosen; 2 of its 6 rows not usable, left out'
 
 def _stop(args) -> int:
     from ftlib import runs
+    from ftlib.commands.train_follow import state_line
     from ftlib.run_people import cli_user, warnings_to
 
     stoppable = lambda r: r.state in (*runs.ACTIVE, "queued")  # noqa: E731 (as _the_active_run picks)
@@ -381,7 +382,7 @@ def _stop(args) -> int:
     with warnings_to(sys.stderr):  # a who.json this account may not write: one `warning:` line, the stop done
         status = runs.stop(chosen, by=cli_user())
     state = runs.find(chosen).summary().state_text  # as `runs list` says it: "stopped — resumable", not "interrupted"
-    print(f"{chosen}: {state} - {status.get('message', '')}")
+    print(f"{chosen}: {state_line(state, status.get('message'), status.get('state', ''))}")  # as `train` joins them
     return 0
 
 
@@ -401,7 +402,7 @@ def _the_active_run() -> str:
 def _resume(args) -> int:
     from ftlib import runs
     from ftlib.commands.train import follow, said_end  # (tests replace `train.follow`)
-    from ftlib.commands.train_follow import left_said
+    from ftlib.commands.train_follow import left_said, state_line
     from ftlib.run_people import cli_user, warnings_to
 
     args.id = run_id(args.id, among=lambda r: r.resumable, among_words="can be resumed")
@@ -411,7 +412,7 @@ def _resume(args) -> int:
     with left_said(args.id, "before it was followed" if args.wait else "as it was queued"):
         with warnings_to(sys.stderr):
             status = runs.resume(args.id, by=cli_user())
-        print(f"{args.id}: {status['state']} - {status.get('message', '')}")
+        print(f"{args.id}: {state_line(status['state'], status.get('message'), status['state'])}")
         if not args.wait:
             return 0
         info = follow(args.id, offset=earlier)

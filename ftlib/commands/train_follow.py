@@ -178,9 +178,7 @@ def _state_said(info) -> str:
 
 
 def _state_line(info) -> str:
-    """A followed run's state and its message, the message left off where it only says the state or the phase again
-    ("running", not "running: Starting."; "finished", not "finished: Finished."; "queued: next in line ...", not
-    "queued: Queued: next in line ..."), as the Train page says it once.
+    """A followed run's state and its message (`state_line`), as the Train page says it once.
 
     >>> from types import SimpleNamespace as Info
     >>> _state_line(Info(state="running", phase="starting", message="Starting."))
@@ -190,14 +188,31 @@ def _state_line(info) -> str:
     >>> _state_line(Info(state="finished", phase="", message="Finished. The saved result is the best checkpoint"))
     'finished: Finished. The saved result is the best checkpoint'
     """
-    said = _state_said(info)
-    bare = (info.message or "").strip().rstrip(".").strip().lower()
-    again = not bare or bare in {said.lower(), info.state.lower(), (getattr(info, "phase", "") or "").strip().lower()}
+    return state_line(_state_said(info), info.message, info.state, getattr(info, "phase", "") or "")
+
+
+def state_line(said: str, message: str | None, state: str = "", phase: str = "") -> str:
+    """A run's state as said (`said`: "queued", "stopped — resumable") joined to its message with a colon, the one
+    way `train`, `runs stop` and `runs resume` say it (they joined with " - " and ": " before, a walk): the message
+    left off where it only says the state or the phase again ("running", not "running: Starting."), its own
+    leading "Queued:" dropped ("queued: next in line ...", not "queued: Queued: next in line ...").
+
+    >>> state_line("stopped — resumable", "Removed from the queue.", "interrupted")
+    'stopped — resumable: Removed from the queue.'
+    >>> state_line("queued", "Queued: 2nd in line, after 20261130-1", "queued")
+    'queued: 2nd in line, after 20261130-1'
+    >>> state_line("finished", "")
+    'finished'
+    """
+    bare = (message or "").strip().rstrip(".").strip().lower()
+    again = not bare or bare in {said.lower(), state.lower(), phase.strip().lower()}
     if again:
         return said
-    message = info.message.strip()
-    if message.lower().startswith(f"{said.lower()}:"):  # the queue's "Queued: 2nd in line, after ..."
-        message = message[len(said) + 1 :].strip()
+    message = message.strip()
+    for word in dict.fromkeys((said, state, said.split(" — ")[0])):  # the queue's "Queued: 2nd in line, after ..."
+        if word and message.lower().startswith(f"{word.lower()}:"):
+            message = message[len(word) + 1 :].strip()
+            break
     return f"{said}: {message}"
 
 
