@@ -69,6 +69,11 @@ UNSET_SAID = {"learning_rate": "a proven value for the method", "test_size": "th
 FORMER_DEFAULTS = {"test_size": 0.1}
 
 
+# A group's heading where its name alone is not true of all it holds: GRPO's rewards and rollouts were listed under
+# "preference settings" (h227's walk); as the Train form's "Preference and reinforcement learning" heads them.
+GROUP_HEADINGS = {"preference": "preference and reinforcement learning (DPO, KTO, GRPO)"}
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "train",
@@ -80,7 +85,9 @@ def register(sub) -> None:
     p.add_argument("config", nargs="?", default=None, help="a run config file (.yaml, .yml or .json)")
     groups = {}
     for spec in field_specs().values():
-        group = groups.setdefault(spec.group, p.add_argument_group(f"{spec.group} settings"))
+        group = groups.setdefault(
+            spec.group, p.add_argument_group(f"{GROUP_HEADINGS.get(spec.group, spec.group)} settings")
+        )
         flag = "--" + spec.name.replace("_", "-")
         default = UNSET_SAID.get(spec.name, "unset") if spec.default is None else spec.default
         default = ",".join(default) if isinstance(default, list) else default
