@@ -203,4 +203,36 @@ def pair_hint(rows: list[dict], command: str) -> str:
     )
 
 
-__all__ = ["FeedbackPairs", "NotFeedback", "feedback_pairs", "pair_hint", "pairs_jsonl"]
+# The Train page's way from such answers to pairs (the Data page's button, `ui.data_files.offer_pairs`), as `train`'s
+# is `python -m ftlib data pair FILE --out pairs.jsonl` (`commands.data_pair.train_hint`).
+PAGE_PAIR_WAY = "the Data page's **Save as preference pairs** (above the rows, with the file of these answers open)"
+# The methods that train on pairs only, so refuse answers labelled good or bad (KTO trains on them as they are).
+PAIRS_ONLY = ("dpo", "reward")
+
+
+def pairing_way(method: str, rows: list[dict], way: str) -> str:
+    """What the refusal of `method` (DPO, a reward model) on answers labelled good or bad (`rows`, canonical) adds:
+    `pair_hint`'s sentence with `way` (the CLI's `data pair` command, the page's `PAGE_PAIR_WAY`), one sentence for
+    `train` and the Train page alike (h227's walk: the page's refusal did not point to pairing them); "" for other
+    methods, other rows, or where no prompt has both a good and a bad answer.
+
+    >>> row = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Yo"}]}
+    >>> pairing_way("dpo", [row | {"label": True}, row | {"completion": [], "label": False}], PAGE_PAIR_WAY)
+    "1 prompt has both a good and a bad answer: the Data page's **Save as preference pairs** (above the rows, \
+with the file of these answers open) makes 1 preference pair."
+    >>> pairing_way("kto", [row | {"label": True}, row | {"completion": [], "label": False}], PAGE_PAIR_WAY)
+    ''
+    """
+    return pair_hint(rows, way).strip() if method in PAIRS_ONLY else ""
+
+
+__all__ = [
+    "PAGE_PAIR_WAY",
+    "PAIRS_ONLY",
+    "FeedbackPairs",
+    "NotFeedback",
+    "feedback_pairs",
+    "pair_hint",
+    "pairing_way",
+    "pairs_jsonl",
+]

@@ -28,6 +28,7 @@ from ftlib.config import METHODS, ConfigError, RunConfig
 from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.errors import plural
+from ftlib.feedback_pairs import PAGE_PAIR_WAY, PAIRS_ONLY, pairing_way
 from ftlib.memory import estimate, model_shape
 from ftlib.methods import PACKING_METHODS, fitting_methods, unfit_methods
 from ftlib.model_names import model_said
@@ -243,6 +244,9 @@ def new_run(model: str, split: str) -> None:
     found = gpu_count()
     gpus = max(1, found)
     unfit = unfit_methods(kinds, {name: sample.kind for name, sample in sample_choices().items()})
+    for method in PAIRS_ONLY if "unpaired" in kinds else ():  # good/bad answers of one prompt: the way to pairs
+        if method in unfit and (way := pairing_way(method, train + test, PAGE_PAIR_WAY)):
+            unfit[method] += f" {way}"  # as `train` says it, with `data pair`'s command
     # Another split than the one the method was chosen for, and the method cannot train it: start from one that can
     # (the radio keeps its value across splits; dropping it lets the form's default apply).
     if st.session_state.get("train_method_split") != split and remembered("train_method") in unfit:

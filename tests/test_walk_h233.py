@@ -24,3 +24,34 @@ def test_train_help_heads_grpos_settings_with_words_true_for_them(capsys):
     section = out.split(f"{holding}:", 1)[1]
     section = section.split("\n\n", 1)[0] if "\n\n" in section else section
     assert "--rewards" in section and "--grpo-group-size" in section and "--beta" in section
+
+
+FEEDBACK = [
+    {"prompt": [{"role": "user", "content": q}], "completion": [{"role": "assistant", "content": a}], "label": good}
+    for q, answers in {
+        "Name a primary colour.": ("Red.", "Purple, I think."),
+        "What is 3 times 4?": ("12.", "7."),
+        "Which planet is closest to the Sun?": ("Mercury.", "Jupiter."),
+        "How many legs does a spider have?": ("Eight.", "Six."),
+    }.items()
+    for a, good in zip(answers, (True, False), strict=True)
+]
+
+
+def test_the_train_pages_dpo_refusal_on_good_and_bad_answers_points_to_pairing_them(tiny_model_dir):
+    """A split of answers labelled good or bad, some prompt with both: the Train page said DPO "needs pairs" and
+    offered a sample, not the Data page's Save as preference pairs, where `train` names `data pair` (h227's walk)."""
+    from ftlib import workspace
+    from ftlib.feedback_pairs import PAGE_PAIR_WAY
+    from tests.test_pages_train import page
+
+    workspace.save_split("feedback", FEEDBACK[:6], FEEDBACK[6:])
+    at = page(tiny_model_dir)
+    assert not at.exception
+    said = " ".join(m.value for m in at.markdown)
+    for name in ("DPO", "Reward model"):
+        start = said.index(f"**{name}** (not for this split)")
+        assert (
+            f"4 prompts have both a good and a bad answer: {PAGE_PAIR_WAY} makes 4 preference pairs."
+            in (said[start : start + 600])
+        ), name

@@ -108,13 +108,13 @@ def train_hint(method: str, loaded, fmt: str | None, maps: list[str]) -> str:
     (`feedback_pairs.pair_hint`); "" otherwise, or where no prompt has both a good and a bad answer."""
     import shlex
 
-    from ftlib.feedback_pairs import pair_hint
+    from ftlib.feedback_pairs import PAIRS_ONLY, pairing_way
 
-    if method not in ("dpo", "reward") or loaded is None or loaded.kind != "unpaired":
+    if method not in PAIRS_ONLY or loaded is None or loaded.kind != "unpaired":
         return ""
     words = ["python -m ftlib data pair", shlex.quote(loaded.source)]
     words += (["--format", shlex.quote(fmt)] if fmt else []) + [f"--map {shlex.quote(m)}" for m in maps]
-    return pair_hint(loaded.rows, f"`{' '.join(words)} --out pairs.jsonl`").strip()
+    return pairing_way(method, loaded.rows, f"`{' '.join(words)} --out pairs.jsonl`")  # the Train page's sentence
 
 
 # Columns that hold each prompt's answer in published reasoning sets (GSM8K's `answer`, MATH's `solution`).
