@@ -19,6 +19,14 @@ from ftlib import workspace
 from ftlib.rundir import RunDir
 
 KINDS = ("adapter", "model", "merged")
+# The tags TRL's own trainers give the cards they write (DPOTrainer's `_tag_names` and the rest), so a hub search for
+# `dpo` finds an exported DPO run as it finds one TRL pushed (h227's walk: such a card was tagged `lora` alone).
+METHOD_TAGS = {
+    "dpo": ("trl", "dpo"),
+    "kto": ("trl", "kto"),
+    "reward": ("trl", "reward-trainer"),
+    "grpo": ("trl", "grpo"),
+}
 
 
 def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str:
@@ -26,10 +34,12 @@ def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str
     `---` fences; made here when empty) and a body of what the run was; `weights`: the dtype a model's weights are
     saved in, in words (`weights_words`). Raises ValueError for another kind."""
     from ftlib.models import DEFAULT_HUB_ID, hub_id
+    from ftlib.run_summary import held_out_rewards_said
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     config, summary = run.read_config(), run.summary()
+    held_out = summary.eval_score is not None
     model = str(config.get("model") or "default")
     base = hub_id(model) or model
     template = str(config.get("template") or "")
@@ -38,6 +48,7 @@ def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str
     if not front:
         tags = "\n".join(f"- {tag}" for tag in ("ftlib", summary.tuning or "full", task, *["reward-model"] * scores))
         front = f"base_model: {base}\nlibrary_name: transformers\npipeline_tag: {task}\ntags:\n{tags}"
+    front = with_tags(front, METHOD_TAGS.get(str(config.get("method")), ()))  # PEFT's front matter too
     adapter = {"qlora": "QLoRA adapter (LoRA trained on a 4-bit base)"}.get(summary.tuning, "LoRA adapter")
     what = {"adapter": f"A {adapter}", "model": "A fine-tuned model", "merged": "A model"}[kind]
     if scores:
@@ -57,7 +68,8 @@ def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str
             f"{config.get('lora_r')} / {config.get('lora_alpha')}" if summary.tuning != "full" else "",
         ),
         ("Last training value", summary.train_text if summary.train_score is not None else ""),
-        ("Held-out value", summary.eval_text if summary.eval_score is not None else ""),  # as the training value
+        # DPO's held-out reward accuracy, KTO's rewards of good and bad answers beside the loss, as `runs show` says
+        ("Held-out value", summary.eval_text + held_out_rewards_said(run.read_metrics()) if held_out else ""),
         ("Chat template", f"`{template}`" if template not in ("", "tokenizer") else "the base model's own"),
         ("Weights", weights),
         ("Run", f"`{run.id}`"),
@@ -75,6 +87,27 @@ def card_text(run: RunDir, kind: str, front: str = "", weights: str = "") -> str
         lines += ["", shipped + exact]
     lines += ["", "## Load it", "", "```python", *_loading(kind, base, scores), "```", ""]
     return "---\n" + front.strip("\n") + "\n---\n\n" + "\n".join(lines)
+
+
+def with_tags(front: str, tags: tuple[str, ...]) -> str:
+    """Front matter lines `front` (no `---` fences) with each of `tags` its `tags:` list lacks added at the list's
+    end (a `tags:` list made where there is none); one written inline (`tags: [a, b]`) is left as it is.
+
+    >>> with_tags("library_name: peft\\ntags:\\n- lora\\nbase_model: b", ("trl", "dpo"))
+    'library_name: peft\\ntags:\\n- lora\\n- trl\\n- dpo\\nbase_model: b'
+    >>> with_tags("library_name: peft", ("trl",))
+    'library_name: peft\\ntags:\\n- trl'
+    """
+    lines = front.split("\n")
+    if not tags or any(line.startswith("tags:") and line.strip() != "tags:" for line in lines):
+        return front
+    if "tags:" not in lines:
+        return "\n".join([*lines, "tags:", *(f"- {tag}" for tag in dict.fromkeys(tags))])
+    end = lines.index("tags:") + 1
+    while end < len(lines) and lines[end].startswith("- "):
+        end += 1
+    have = {line[2:].strip() for line in lines[lines.index("tags:") + 1 : end]}
+    return "\n".join([*lines[:end], *(f"- {t}" for t in dict.fromkeys(tags) if t not in have), *lines[end:]])
 
 
 def _loading(kind: str, base: str, scores: bool = False) -> list[str]:
@@ -179,4 +212,4 @@ def studio_export(spec: str) -> str:
     return ""
 
 
-__all__ = ["card_text", "saved_dtypes", "studio_export", "weights_words", "write_card"]
+__all__ = ["METHOD_TAGS", "card_text", "saved_dtypes", "studio_export", "weights_words", "with_tags", "write_card"]
