@@ -184,3 +184,15 @@ def test_who_is_the_signed_in_person_or_nobody(monkeypatch, user, expected):
 
     monkeypatch.setattr(ui.auth, "st", SimpleNamespace(user=SimpleNamespace(to_dict=lambda: user)))
     assert ui.auth.who() == expected
+
+
+def test_a_queued_runs_caption_says_its_own_starter_before_the_runs_ahead(tiny_model_dir, fake_runner):  # noqa: F811
+    """The queue's words name who started the run ahead; the run's own people come before them, so two "started by"
+    of one person do not read as one run's starter said twice (ui.run_view.run_caption)."""
+    workspace.save_split("numbers", CHATS[:10], CHATS[10:])
+    runs.submit(config("first"), by=ANA)  # trains (a stand-in): the CPU is busy
+    waiting = runs.submit(config("waiting"), by=ANA)
+    at = train_page(tiny_model_dir, train_selected=waiting)
+    (caption,) = [c.value for c in at.caption if "Queued: " in c.value]
+    own, queue = caption.index("started by ana@example.com"), caption.index("Queued: ")
+    assert own < queue and caption.count("started by ana@example.com") == 2, caption
