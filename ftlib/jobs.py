@@ -114,6 +114,12 @@ class BackgroundJob:
         under_way = time.monotonic() - since if since is not None else 0.0
         return max(0.0, getattr(held, "waited_s", 0.0) + under_way - self._first_wait)
 
+    def waited_in_all(self) -> float:
+        """Seconds in line for the device in all so far: the wait before `began` (its first turn) and `waited()` since;
+        a finished grid's line says it beside its own working time (a grid 4 min writing, 12 min behind a training
+        run, said only its 4 min: helper 227's walk)."""
+        return self._first_wait + self.waited()
+
     def hold_device(self, device):
         """The device lease for this job's heavy work (a context manager): waits in line, updating `waiting`."""
         return lease.hold(device, self.kind, self.label, on_wait=self._on_wait, cancelled=lambda: self.cancelled)

@@ -589,7 +589,7 @@ def grid_view() -> None:
         st.empty()
     progress = job.progress()
     if job.done:
-        st.caption(finished_line(progress))
+        st.caption(finished_line(progress, job.waited_in_all(), lease.device_label(job.device or "cpu")))
     elif job.started is not None:  # decoding, not waiting for the device
         st.progress(min(progress.fraction, 1.0), text=progress_line(progress))
     else:
