@@ -583,6 +583,13 @@ def grid_view() -> None:
         st.empty()
     if job.waiting:
         st.info(job.waiting, icon=alerts.INFO)  # its icon is the cue: an ⏳ after it said it twice
+    elif not job.done and job.began is None:  # in line before its first word: the page run that started it says so
+        # (the next-token view below may hold this run, and the polls, for a minute: its own wait was the only note)
+        st.info(
+            f"Waiting for its turn on the {lease.device_label(job.device or 'cpu')}: the grid starts once the device "
+            "is free.",
+            icon=alerts.INFO,
+        )
     elif stopped := stopped_elsewhere_said(job):  # a Stop in another tab showing it: by whom, and what was kept
         st.info(stopped, icon=alerts.INFO)
     else:

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
-from tests.test_compare_gaps_h221 import held_grids, start_grid  # noqa: F401 (a fixture)
+from ftlib import lease
+from ftlib import modelset as M
+from tests.test_compare_gaps_h221 import held_grids, start_grid, tab  # noqa: F401 (a fixture)
 from tests.test_followed_jobs_h214 import DEADLINE_S
-from tests.test_pages_compare import finished_run  # noqa: F401 (a fixture)
+from tests.test_pages_compare import GRID_TOKENS, button, finished_run, infos  # noqa: F401 (a fixture)
 
 
 def _finished_grid(varied_dir, held_grids):  # noqa: F811
@@ -41,3 +43,29 @@ def test_a_finished_grid_says_how_long_it_waited_for_the_cpu_beside_its_working_
     assert line == (
         "6 answers, 144 tokens in 4 min 31 s of generating (0.5 tokens/s), and 12 min 0 s waiting for the CPU."
     ), line
+
+
+def test_a_grid_in_line_for_the_cpu_says_so_above_its_cells_from_the_first_draw(
+    finished_run,  # noqa: F811
+    varied_dir,
+    held_grids,  # noqa: F811
+    monkeypatch,
+):
+    # The wait's first report not yet come (the page run that pressed Generate draws before it): never, here.
+    monkeypatch.setattr(M.GenerationJob, "_on_wait", lambda self, state: None)
+    monkeypatch.setenv("FTLIB_LEASE", "1")
+    first = tab(varied_dir)  # its next-token view read before the device is taken (the page run would wait for it)
+    with lease.hold("cpu", "training", "a teammate's run"):
+        first.number_input(key="compare_seed").set_value(7)
+        first.slider(key="compare_max_new").set_value(GRID_TOKENS)
+        button(first, "Generate").click()
+        first.run()
+        assert not first.exception, first.exception
+        job = first.session_state["compare_job"]
+        assert job.began is None and not job.waiting
+        notes = [i for i in infos(first) if i.startswith("Waiting for its turn on the CPU")]
+        assert len(notes) == 1, infos(first)
+    held_grids.set()
+    assert job.wait(DEADLINE_S) and job.error is None, job.error
+    first.run()
+    assert not [i for i in infos(first) if i.startswith("Waiting")], infos(first)
