@@ -597,8 +597,8 @@ def grid_view() -> None:
     progress = job.progress()
     if job.done:
         st.caption(finished_line(progress, job.waited_in_all(), lease.device_label(job.device or "cpu")))
-    elif job.started is not None:  # decoding, not waiting for the device
-        st.progress(min(progress.fraction, 1.0), text=progress_line(progress))
+    elif job.started is not None:  # decoding, or back in line for the device (its clock stopped: said so)
+        st.progress(min(progress.fraction, 1.0), text=progress_line(progress, waiting=bool(job.waiting)))
     else:
         st.empty()
     n_set = len(labels["settings"])

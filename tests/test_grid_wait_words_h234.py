@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ftlib import lease
 from ftlib import modelset as M
 from tests.test_compare_gaps_h221 import held_grids, start_grid, tab  # noqa: F401 (a fixture)
@@ -69,3 +71,25 @@ def test_a_grid_in_line_for_the_cpu_says_so_above_its_cells_from_the_first_draw(
     assert job.wait(DEADLINE_S) and job.error is None, job.error
     first.run()
     assert not [i for i in infos(first) if i.startswith("Waiting")], infos(first)
+
+
+@pytest.mark.parametrize("waiting", [False, True], ids=["writing", "back in line"])
+def test_a_grid_back_in_line_says_its_clock_is_paused_while_it_waits(
+    finished_run,  # noqa: F811
+    varied_dir,
+    held_grids,  # noqa: F811
+    waiting,
+):
+    first, job = _finished_grid(varied_dir, held_grids)
+    full = job.snapshot()
+    try:  # drawn mid-way by hand (AppTest runs no timer): 20 s of work, then back in line behind a training run
+        job.tokens[:] = [t[:2] for t in full]
+        job.done, job.ended, job.waited_s = False, job.started + 20.0, 0.0
+        job.waiting = "Waiting for a free slot on the CPU: position 1 in line (training is using it)." * waiting
+        first.run()
+        assert not first.exception, first.exception
+        (bar,) = first.get("progress")
+        assert ("· 20 s of generating (paused while waiting)" in bar.proto.text) is waiting, bar.proto.text
+        assert (" · 20 s" in bar.proto.text) is True
+    finally:
+        job.tokens[:], job.done, job.waiting = full, True, ""

@@ -287,12 +287,13 @@ def first_grid_note(
 STEADY_S, STEADY_STEPS = 3.0, 3
 
 
-def progress_line(p) -> str:
+def progress_line(p, waiting: bool = False) -> str:
     """How far a running grid is (an ftlib.modelset.GenerationProgress), for the bar above the grid, with at most
     how long is left (an answer that stops early only makes it shorter) at the pace its answers have been written
     since the first tokens came, once measured over `STEADY_S` and `STEADY_STEPS`. Before the first tokens, the
     prompts are being read (prefill): said so, with no time left (a pace over that wait made the first figure many
-    times too long).
+    times too long). `waiting`: the grid is back in line for the device (a training run's turn), its working time
+    stopped: said so beside it (a frozen "20 s" looked stalled: helper 227's walk).
 
     >>> from ftlib.modelset import GenerationProgress
     >>> progress_line(GenerationProgress(0, 2304, 0, 9, 21.0)).split(" · ")
@@ -302,11 +303,14 @@ the answers are being written']
     '18 of at most 2,304 tokens written · 0 of 9 answers finished · 24 s · time left: measuring the writing pace'
     >>> progress_line(GenerationProgress(99, 2304, 0, 9, 25.0, prefill_s=21.0, first_tokens=9))
     '99 of at most 2,304 tokens written · 0 of 9 answers finished · 25 s · at most about 1 min 38 s left'
+    >>> progress_line(GenerationProgress(99, 2304, 0, 9, 25.0, prefill_s=21.0, first_tokens=9), waiting=True)[63:]
+    '25 s of generating (paused while waiting) · at most about 1 min 38 s left'
     """
+    took = f"{duration(p.elapsed_s)} of generating (paused while waiting)" if waiting else duration(p.elapsed_s)
     if not p.tokens:
         return (
             f"Reading the prompts (prefill) before the first of at most {p.max_tokens:,} tokens · "
-            f"{duration(p.elapsed_s)} · the time left is said once the answers are being written"
+            f"{took} · the time left is said once the answers are being written"
         )
     writing_s, written = p.elapsed_s - (p.prefill_s or 0.0), p.tokens - p.first_tokens
     left = " · time left: measuring the writing pace"
@@ -316,7 +320,7 @@ the answers are being written']
         left = f" · at most about {duration((p.max_tokens - p.tokens) * writing_s / written)} left"
     return (
         f"{p.tokens:,} of at most {p.max_tokens:,} tokens written · {p.finished} of {p.answers} answers finished · "
-        f"{duration(p.elapsed_s)}{left}"
+        f"{took}{left}"
     )
 
 
