@@ -107,7 +107,9 @@ def test_the_evaluate_page_says_what_its_loss_averages_and_why_trains_can_differ
     model = varied_model(2)
     adapter = make_random_adapter(str(model), tmp_path / "adapter", seed=9, b_std=0.5)
     workspace.save_split("colours", TEST_ROWS[:1], TEST_ROWS, {"format": "messages"})
-    config = {"model": str(model), "dataset": "colours", "template": "tokenizer", "method": "lora"}
+    # One row per held-out batch: several batches, whose means Train averages (one batch would not differ so:
+    # tests/test_heldout_precision_h222.py).
+    config = {"model": str(model), "dataset": "colours", "template": "tokenizer", "method": "lora", "batch_size": 1}
     make_run("20260101-000000-lora-colours", config, adapter=adapter)
     at = open_page("pages/6_Evaluate.py", model)
     button(at, "Evaluate").click()
