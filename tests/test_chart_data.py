@@ -118,3 +118,14 @@ def chart_percent(p: float) -> str:
     from ftlib.next_token import percent
 
     return percent(p)
+
+
+def test_a_constant_learning_rate_is_drawn_on_an_axis_around_it():
+    """plotly's range for one repeated value is that value plus or minus one: a constant 1e-4 lay on "0" of an axis
+    from -1 to 1 (helper 230's walk). The axis is 0 to twice the value; a learning rate that moves keeps autorange."""
+    from ui.charts import metric_figure
+
+    flat = [{"kind": "train", "step": s, "learning_rate": 1e-4} for s in (1, 2, 3)]
+    assert tuple(metric_figure(flat, "learning_rate", "Learning rate").layout.yaxis.range) == (0.0, 2e-4)
+    moving = [{"kind": "train", "step": s, "learning_rate": s * 1e-5} for s in (1, 2, 3)]
+    assert metric_figure(moving, "learning_rate", "Learning rate").layout.yaxis.range is None

@@ -215,8 +215,25 @@ def speed_figure(rows: list[dict]) -> go.Figure:
 
 def metric_figure(rows: list[dict], key: str, title: str, kind: str = "train") -> go.Figure:
     """One logged value per step (learning_rate, grad_norm, kl, ...). Ticks as plain numbers ("0.0005", "2e-5"):
-    plotly's default SI prefixes wrote a learning rate of 5e-4 as "500µ" and KL as "40µ" (helper 202's walk)."""
-    return _figure(title, [(title.lower(), *_series(rows, key, kind), "lines")], yaxis={"tickformat": "~g"})
+    plotly's default SI prefixes wrote a learning rate of 5e-4 as "500µ" and KL as "40µ" (helper 202's walk). A
+    value the same at every step (a constant learning rate) is drawn mid-chart on an axis from 0 to twice it
+    (`flat_range`)."""
+    xs, ys = _series(rows, key, kind)
+    return _figure(title, [(title.lower(), xs, ys, "lines")], yaxis={"tickformat": "~g", **flat_range(ys)})
+
+
+def flat_range(ys: list) -> dict:
+    """The y axis of a line whose every value is one number: plotly's own range for it is that number plus or minus
+    one, so a constant learning rate of 1e-4 was drawn as a flat line on "0" of an axis from -1 to 1 (helper 230's
+    walk). Its range is then the value plus or minus itself (plus or minus one for 0); {} for a line that moves.
+
+    >>> flat_range([1e-4, 1e-4]), flat_range([0.0]), flat_range([1, 2]), flat_range([])
+    ({'range': [0.0, 0.0002]}, {'range': [-1.0, 1.0]}, {}, {})
+    """
+    if not ys or len(set(ys)) > 1:
+        return {}
+    pad = abs(ys[0]) or 1.0
+    return {"range": [ys[0] - pad, ys[0] + pad]}
 
 
 def reward_figure(rows: list[dict]) -> go.Figure:
