@@ -188,7 +188,7 @@ def test_a_run_with_only_its_config_says_so_and_resumes_from_it(fake_runner, cap
     with pytest.raises(runs.RunError, match="no readable status .status.json. and no process training it"):
         runs.stop(run.id)
     assert main(["runs", "resume", run.id]) == 0
-    assert "r-config-only: queued - Waiting to resume from the beginning" in capsys.readouterr().out
+    assert "r-config-only: queued: Waiting to resume from the beginning" in capsys.readouterr().out
     status = run.read_status()
     assert status["device"] == "cpu" and status["method"] == "lora" and status["created"]
     assert wait_for(lambda: {r.id: r.state for r in runs.list_runs()}[run.id] == "running")
