@@ -239,8 +239,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             f"{exc.name} needs its {what} mapped: {needs} (its {what}: {listed}).", fix, f"{exc} {saved}"
         ) from None
     if not result.rows:
-        first = "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:3])
-        raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first}")
+        raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first_errors(result)}")
     size = run_test_size(config.test_size, len(result.rows))  # unset: the share `data split` starts from
     # {"train": [...], "test": [...]} with test_size unset: its own test key held out, as `data split` holds it out
     keyed = keyed_split(result, label) if config.test_size is None else None
@@ -271,12 +270,17 @@ def left_out_said(result, path: Path, shown: int = 3) -> str:
     after a refusal that counts the usable rows alone ("there is 1"); "" where every row loaded."""
     if not result.errors:
         return ""
-    n, named = len(result.errors), "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:shown])
+    n, named = len(result.errors), first_errors(result, shown)
     more = f"; and {n - shown} more" if n > shown else ""
     return (
         f" {n} of the {result.total} rows of {path.name} {'is' if n == 1 else 'are'} left out: {named}{more} (see "
         f"each with `python -m ftlib data inspect {shlex.quote(str(path))}`)."
     )
+
+
+def first_errors(result, shown: int = 3) -> str:
+    """The first `shown` rows of `result` (a LoadResult) that failed to load, each where it is and why, "; "-joined."""
+    return "; ".join(f"{result.where(e.row)}: {e.message}" for e in result.errors[:shown])
 
 
 def file_lines_note(data: DatasetRows, said: list[str]) -> str:
