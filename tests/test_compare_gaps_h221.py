@@ -14,34 +14,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_followed_jobs_h214 import ANA, AUTH, BOB, DEADLINE_S, ROOT
+from tests.test_followed_jobs_h214 import ANA, AUTH, BOB, DEADLINE_S, ROOT, held_grids  # noqa: F401 (a fixture)
 from tests.test_job_owner_sessions import Tabs, in_runtime, started, ttl  # noqa: F401 (fixtures)
 from tests.test_pages_compare import GRID_TOKENS, button, finished_run, infos  # noqa: F401 (a fixture)
-
-
-@pytest.fixture
-def held_grids(monkeypatch):
-    """Grids decode only once the test sets the returned event (the lease off: the new sessions' next-token views do
-    not wait behind them)."""
-    from ftlib import modelset as M
-
-    monkeypatch.setenv("FTLIB_LEASE", "0")
-    release, stream = threading.Event(), M.generate_stream
-
-    def held(*args, **kwargs):
-        assert release.wait(timeout=DEADLINE_S)
-        yield from stream(*args, **kwargs)
-
-    monkeypatch.setattr(M, "generate_stream", held)
-    yield release
-    release.set()
 
 
 @pytest.fixture
@@ -99,7 +80,7 @@ def captions(at: AppTest) -> list[str]:
 def test_a_stop_in_a_tab_following_the_grid_is_said_in_the_tab_that_started_it(
     finished_run,  # noqa: F811
     varied_dir,
-    held_grids,
+    held_grids,  # noqa: F811
     sign_in,
     starter,
     stopper,
@@ -148,7 +129,7 @@ def test_what_a_stopped_grid_kept_is_said_by_its_finished_cells():
 def test_a_grid_reading_its_prompts_says_so_and_quotes_no_time_left_until_its_writing_pace_is_measured(
     finished_run,  # noqa: F811
     varied_dir,
-    held_grids,
+    held_grids,  # noqa: F811
 ):
     from ui.compare_view import duration
 
@@ -200,7 +181,7 @@ def test_a_grid_reading_its_prompts_says_so_and_quotes_no_time_left_until_its_wr
 def test_compare_opened_without_the_grids_address_offers_the_running_grid_and_follows_it_only_when_asked(
     finished_run,  # noqa: F811
     varied_dir,
-    held_grids,
+    held_grids,  # noqa: F811
     monkeypatch,
 ):
     import ui.compare_follow
@@ -235,7 +216,7 @@ def test_compare_opened_without_the_grids_address_offers_the_running_grid_and_fo
 def test_a_signed_in_person_is_offered_their_own_running_grid_and_never_a_teammates(
     finished_run,  # noqa: F811
     varied_dir,
-    held_grids,
+    held_grids,  # noqa: F811
     sign_in,
     monkeypatch,
 ):

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ftlib import lease
@@ -24,6 +25,24 @@ from tests.test_pages_compare import finished_run  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE_S = 120
+
+
+@pytest.fixture
+def held_grids(monkeypatch):
+    """Grids decode only once the test sets the returned event; the lease off, so the new sessions' next-token views
+    do not wait behind them (a page run waiting for the device would wait for the test)."""
+    from ftlib import modelset as M
+
+    monkeypatch.setenv("FTLIB_LEASE", "0")
+    release, stream = threading.Event(), M.generate_stream
+
+    def held(*args, **kwargs):
+        assert release.wait(timeout=DEADLINE_S)
+        yield from stream(*args, **kwargs)
+
+    monkeypatch.setattr(M, "generate_stream", held)
+    yield release
+    release.set()
 
 
 def until(predicate, what: str) -> None:
@@ -200,21 +219,11 @@ def test_a_grid_followed_after_a_reload_runs_on_while_either_session_is_there(tt
 def test_a_reload_while_the_grid_fills_follows_it_with_its_boxes_and_shows_it_filled(
     finished_run,  # noqa: F811
     varied_dir,
-    monkeypatch,
+    held_grids,
 ):
-    from ftlib import modelset as M
     from tests.test_pages_compare import GRID_TOKENS, button, cell_texts, infos, open_page, run_until_done
 
-    # The grid runs until the test lets it go on; the lease off, so the new sessions' next-token views do not wait
-    # behind it (a page run waiting for the device would wait for the test).
-    monkeypatch.setenv("FTLIB_LEASE", "0")
-    release, stream = threading.Event(), M.generate_stream
-
-    def held(*args, **kwargs):
-        assert release.wait(timeout=DEADLINE_S)
-        yield from stream(*args, **kwargs)
-
-    monkeypatch.setattr(M, "generate_stream", held)
+    release = held_grids  # the grid runs until the test lets it go on
     first = open_page("pages/5_Compare.py", varied_dir)
     try:
         first.number_input(key="compare_seed").set_value(7)
