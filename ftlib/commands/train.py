@@ -41,6 +41,7 @@ import argparse
 import functools
 import signal
 import sys
+import textwrap
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -73,14 +74,58 @@ FORMER_DEFAULTS = {"test_size": 0.1}
 # "preference settings" (h227's walk); as the Train form's "Preference and reinforcement learning" heads them.
 GROUP_HEADINGS = {"preference": "preference and reinforcement learning (DPO, KTO, GRPO)"}
 
+# What each column of the step lines `train` follows says (`ftlib.metrics._progress_line` prints them), per method,
+# with TRL's logged name: "reward acc 1.00 margin 3.735" was said nowhere (h237). Wrapped here: argparse keeps it.
+STEP_LINES = """\
+What each progress line says, as in "[step 3/20] loss 0.6931 lr 2.00e-04 grad
+0.810 912 tok/s 14s" (TRL's logged names in parentheses):
+  loss         the training loss of the step (loss): SFT's mean cross-entropy
+               of the trained tokens; the objective of DPO, KTO, a reward model
+  lr           the learning rate at that step, on its warm-up and schedule
+  grad         the gradients' norm before clipping (grad_norm)
+  tok/s        tokens the model read per second since the last line
+  14s          seconds of training so far (a resumed run's earlier ones too)
+DPO:
+  reward acc   share of the step's pairs whose chosen answer has the higher
+               implicit reward (rewards/accuracies): 0.50 is chance, 1.00 all;
+               an implicit reward is beta x the log-probability ratio of the
+               answer under the model to under the model it started from
+  margin       mean implicit reward of the chosen answers minus that of the
+               rejected ones (rewards/margins): grows as they move apart
+reward model:
+  accuracy     share of the step's pairs scored chosen above rejected
+               (accuracy): 0.50 is chance
+  margin       mean score of the chosen answers minus the rejected (margin)
+KTO:
+  rewards good +0.120 bad -0.340
+               mean implicit reward of the good answers and of the bad ones
+               (rewards/chosen, rewards/rejected): good should rise, bad fall
+  kl           the estimate of the KL divergence from the starting model that
+               KTO's loss uses (kl), a batch mean clamped at 0: "kl ≤0
+               (clamped)" where it is 0, at or below 0 (so while LoRA is new)
+GRPO:
+  reward 0.810 ± 0.210
+               mean total reward of the step's answers (the rewards weighted
+               as given) and its standard deviation (reward, reward_std), in
+               place of the loss, a surrogate that sits near 0
+  kl           mean per-token KL divergence from the starting model (kl; only
+               with --beta above 0)
+[eval step N] lines score the held-out split: its loss (a reward model's
+accuracy beside it); GRPO's mean reward ± its spread instead.
+"""
+
 
 def register(sub) -> None:
     p = sub.add_parser(
         "train",
         help="run one training run to completion (SFT full/LoRA/QLoRA, DPO, a reward model, KTO or GRPO)",
-        description="Queue one training run and follow it. Settings come from CONFIG and the flags below. Ctrl-C "
-        "stops it gracefully (a checkpoint; `runs resume ID` continues it).",
-        epilog=EXIT_CODES_SAID,
+        description=textwrap.fill(
+            "Queue one training run and follow it. Settings come from CONFIG and the flags below. Ctrl-C stops it "
+            "gracefully (a checkpoint; `runs resume ID` continues it).",
+            79,
+        ),
+        epilog=f"{STEP_LINES}\n{textwrap.fill(EXIT_CODES_SAID, 79)}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the legend's rows as written
     )
     p.add_argument("config", nargs="?", default=None, help="a run config file (.yaml, .yml or .json)")
     groups = {}
