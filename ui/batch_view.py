@@ -30,7 +30,7 @@ CSS = """
 .ftgrid th{font-weight:500;padding:2px 6px;text-align:right;white-space:nowrap;font-size:11px;color:#666}
 .ftgrid td.start{border-left:3px solid #d29922}
 .ftgrid tr.aux td{font-size:10px;color:#666;border-top:none}
-.ftgrid .legend span{padding:1px 6px;margin-right:6px;border-radius:3px}
+.ftgrid .legend span{display:inline-block;padding:1px 6px;margin:0 6px 3px 0;border-radius:3px}
 .ftgrid caption,.ftgrid .ftsr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
   white-space:nowrap}
 .ftgrid td sup{font:700 9px sans-serif;margin-left:1px}

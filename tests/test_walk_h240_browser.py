@@ -1,0 +1,48 @@
+"""Helper 240's cold walk of the studio in a browser: what Chromium paints, checked on the views' own HTML (no app
+server, as tests/test_accessibility_browser.py does).
+
+The Batches page's colour key sat under its grid as inline spans that broke mid-item at the page's width: 'pad:' at
+the end of one line, 'padding' on the next, its grey box split in two.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser_app import CHROMIUM, launch_chromium
+from ui import batch_view
+
+pytestmark = pytest.mark.browser
+
+# The main column of a 1280-pixel window (Streamlit's centred layout, sidebar open) is about 730 pixels wide.
+WIDTHS = (730, 420)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_batches_legend_items_never_break_across_lines(browser, width):
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    tab.set_content(
+        "<html><body style='font-family:sans-serif;font-size:16px'>"
+        f"<div style='width:{width}px'>{batch_view.CSS}{batch_view.LEGEND}</div></body></html>"
+    )
+    items = tab.eval_on_selector_all(
+        ".ftgrid .legend span", "els => els.map(e => [e.textContent, e.getClientRects().length])"
+    )
+    tab.close()
+    assert len(items) == 4
+    broken = [text for text, boxes in items if boxes != 1]
+    assert not broken, f"legend items split across lines at {width} px: {broken}"
