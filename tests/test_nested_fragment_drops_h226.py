@@ -16,6 +16,7 @@ as the next poll's start does: nothing inside the section may be kept.
 
 from __future__ import annotations
 
+import json
 import time
 
 import streamlit.testing.v1.local_script_runner as local_runner
@@ -108,3 +109,58 @@ def test_a_click_that_opens_a_box_in_the_section_moves_none_of_its_elements(tiny
         assert not at.exception, at.exception
         assert any(w.label == opened for w in (*at.text_input, *at.button)), f"{key} opened nothing"
         assert section_layout(at) == before, key
+
+
+def as_sent(messages: list, cached: set[str]) -> list:
+    """The messages as the server sends them to a browser holding `cached` (hashes of elements it was sent): a
+    cacheable element (over 10 kB) it holds goes as a reference, with its place and no fragment id
+    (ScriptRunContext.enqueue)."""
+    from streamlit.runtime.forward_msg_cache import create_reference_msg
+
+    return [create_reference_msg(m) if m.metadata.cacheable and m.hash in cached else m for m in messages]
+
+
+def test_a_poll_at_the_first_step_cut_short_keeps_no_element_at_another_place(tiny_model_dir, tmp_path, monkeypatch):
+    """The running run's first training step (after its step-0 held-out score) brings its live numbers and more
+    charts (those with no points are left out before it: ui.charts.run_figures). Drawn in the section's own places,
+    they moved the Compare runs section under them down, whose unchanged chart of two finished runs goes as a
+    reference to the browser's cache: a poll starting before that step's poll went out keeps the reference, at its
+    new place, where the browser holds step 0's section ("Bad delta path index", ui/fragments.py). In containers,
+    whatever each holds, what follows them keeps its place."""
+    workspace.save_split("numbers", ROWS[:10], ROWS[10:])
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    # Two finished runs: Compare runs draws their losses on one chart, of 300 steps each (over 10 kB: cacheable).
+    long = [{"kind": "train", "step": s, "loss": 2.0 - s / 200, "elapsed": 10.0 * s} for s in range(1, 301)]
+    for run_id in ("r-one", "r-two"):
+        make_run(run_id, config, state="finished", max_steps=300, step=300, metrics=long)
+    live = make_run("r-live", config, state="running", started=time.time(), max_steps=10, metrics=STEPS[:1])
+    sections = section_ids(monkeypatch, "section")
+    messages = captured_messages(monkeypatch)
+    at = train_page(tiny_model_dir)
+    at.session_state["train_selected"] = "r-live"
+    polled = sections(at.run)
+    assert not at.exception, at.exception
+    assert len(polled) == 1, polled
+
+    fragment_run(at, polled[0], monkeypatch)  # a poll at step 0: what the browser holds
+    assert not at.exception, at.exception
+    held = {tuple(m.metadata.delta_path): m.hash for m in messages if m.WhichOneof("type") == "delta"}
+    assert any(m.metadata.cacheable for m in messages), "nothing big enough to go as a reference"
+    with live.metrics_file.open("a", encoding="utf-8") as out:  # the first training step
+        out.write(json.dumps(STEPS[1]) + "\n")
+    fragment_run(at, polled[0], monkeypatch)  # the step-1 poll
+    assert not at.exception, at.exception
+    assert at.metric, "no step-1 numbers drawn"
+    sent = as_sent(messages, set(held.values()))
+    assert any(m.HasField("ref_hash") for m in sent), "no reference sent: the case tests nothing"
+
+    queue = ForwardMsgQueue()  # the next poll starts before any of the step-1 poll went out
+    for message in sent:
+        queue.enqueue(message)
+    queue.clear(retain_lifecycle_msgs=True, fragment_ids_this_run=polled)
+    kept = [m for m in queue._queue if m.WhichOneof("type") in ("delta", "ref_hash")]
+    moved = [
+        list(m.metadata.delta_path) for m in kept if held.get(tuple(m.metadata.delta_path)) != (m.ref_hash or m.hash)
+    ]
+    assert kept, "nothing kept: the case tests nothing"
+    assert moved == [], f"kept where the browser holds another element: {moved}"

@@ -578,10 +578,13 @@ def show_run(run_id: str) -> None:
     info, metrics, config = run.summary(), run.read_metrics(), run.read_config()
     method = config.get("method")
     st.markdown(f"#### {state_icon(info)} `{run_id}` — {info.state_text}")
-    if stale:
-        st.caption(stale)
-    for said in info.unreadable:  # a damaged file of the run: which, and what to do (its buttons, not the CLI's)
-        st.warning(damaged_run_words(said), icon=alerts.WARNING)
+    # What comes and goes between two polls of a run sits in a container, one slot of the section said or not (here,
+    # the live numbers and the charts below): every element after it keeps its place (why: above `controls`).
+    with st.container():
+        if stale:
+            st.caption(stale)
+        for said in info.unreadable:  # a damaged file of the run: which, and what to do (its buttons, not the CLI's)
+            st.warning(damaged_run_words(said), icon=alerts.WARNING)
     # A queued run: where it is in line and behind what, rather than "Waiting for its turn."
     # A failed run's message is the red box under the controls: not here as well; a damaged run's is the warning.
     message = runs.queue_place(run_id) if info.state == "queued" else "" if info.state == "failed" else info.message
@@ -597,18 +600,19 @@ def show_run(run_id: str) -> None:
         # A queued run has not trained yet: no "0:00:00 training" (a resumed one's earlier time still shows).
         timing = "" if info.state == "queued" and not info.duration_s else f" · {timing_text(info, train_began(run))}"
         st.progress(float(info.progress), text=f"step {info.step} of {info.max_steps or '?'}{timing}{eta}")
-    weights = (config.get("desirable_weight", 1.0), config.get("undesirable_weight", 1.0))
-    live_numbers(metrics, method, info.kept_step, weights if method == "kto" else None)
-    peak_memory_note(info)
-    went_wrong = info.divergence
-    if went_wrong is not None:
-        text = went_wrong.sentence()
-        st.warning(
-            f"{text[0].upper()}{text[1:]} (A new run starts from this one's settings: lower its learning rate "
-            "there.) This run's result is "
-            "likely worse than the model it started from.",
-            icon=alerts.WARNING,
-        )
+    with st.container():  # nothing before the first training step, then its numbers: one slot (see above)
+        weights = (config.get("desirable_weight", 1.0), config.get("undesirable_weight", 1.0))
+        live_numbers(metrics, method, info.kept_step, weights if method == "kto" else None)
+        peak_memory_note(info)
+        went_wrong = info.divergence
+        if went_wrong is not None:
+            text = went_wrong.sentence()
+            st.warning(
+                f"{text[0].upper()}{text[1:]} (A new run starts from this one's settings: lower its learning rate "
+                "there.) This run's result is "
+                "likely worse than the model it started from.",
+                icon=alerts.WARNING,
+            )
     # In one slot of the section, whatever they hold (the Rename box, a Stop or Delete question, what a click did):
     # the run's charts after them keep their places in the section. A click that opened one moved them down, and a
     # chart unchanged since the last poll is sent as a reference to the browser's cache, which the next poll's start
@@ -620,25 +624,30 @@ def show_run(run_id: str) -> None:
     if info.state in ("failed", "interrupted") and info.log_tail:
         with st.expander("Last log lines"):
             st.code("\n".join(info.log_tail))
-    if metrics:
-        plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
-        # GRPO's held-out loss is its surrogate's: rising or falling, it does not say the model memorises.
-        turn = None if method in NO_LOSS_TREND else memorising_from(metrics)
-        if turn is not None:
-            st.warning(
-                f"{turn.sentence()} More steps would make it worse on new text. **Early stopping (patience)** "
-                "in the settings stops there and keeps the best checkpoint as the result.",
-                icon=alerts.WARNING,
-            )
-        charts(plain, run_id)
-        engineer_numbers(metrics, engineers, run_id)
-    elif info.state in ACTIVE:
-        st.caption("The first numbers appear after the first training step.")
+    # The charts in one slot: a chart with no points is left out (ui.charts.run_figures), so at the first training
+    # step after the step-0 held-out score their rows, and the engineers' fold, appear; the Export panel, the runs
+    # table and Compare runs (whose unchanged chart goes as a reference) stay where the browser holds them.
+    with st.container():
+        if metrics:
+            plain, engineers = run_figures(metrics, dpo=method == "dpo", method=method)
+            # GRPO's held-out loss is its surrogate's: rising or falling, it does not say the model memorises.
+            turn = None if method in NO_LOSS_TREND else memorising_from(metrics)
+            if turn is not None:
+                st.warning(
+                    f"{turn.sentence()} More steps would make it worse on new text. **Early stopping (patience)** "
+                    "in the settings stops there and keeps the best checkpoint as the result.",
+                    icon=alerts.WARNING,
+                )
+            charts(plain, run_id)
+            engineer_numbers(metrics, engineers, run_id)
+        elif info.state in ACTIVE:
+            st.caption("The first numbers appear after the first training step.")
     if method == "grpo":
         from ui.alignment_view import completions_table, step_reward_parts
 
-        step_reward_parts(config.get("rewards") or [], metrics, info.kept_step)  # the Reward metric, reward by reward
-        completions_table(run)
+        with st.container():  # none before the first step's answers: one slot, as the charts are
+            step_reward_parts(config.get("rewards") or [], metrics, info.kept_step)  # the Reward metric, by reward
+            completions_table(run)
     watching = st.session_state.setdefault(WATCHING, set())
     if info.state in ACTIVE:
         watching.add(run_id)
