@@ -46,3 +46,23 @@ def test_batches_legend_items_never_break_across_lines(browser, width):
     assert len(items) == 4
     broken = [text for text, boxes in items if boxes != 1]
     assert not broken, f"legend items split across lines at {width} px: {broken}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tokens_legend_items_never_break_across_lines(browser, width):
+    """The Tokens page's key: a pill and its words are one item ('masked' sat at the end of one line, its words
+    '(no bar): label -100, ...' on the next, run on from the item before)."""
+    from ui.token_view import legend_html
+
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    tab.set_content(
+        f"<html><body style='font-family:sans-serif;font-size:16px'><div style='width:{width}px'>{legend_html()}"
+        "</div></body></html>"
+    )
+    items = tab.eval_on_selector_all(
+        ".ft-legend > span", "els => els.map(e => [e.textContent, e.getClientRects().length])"
+    )
+    tab.close()
+    assert len(items) == 7  # six kinds and the space/newline key
+    broken = [text for text, boxes in items if boxes != 1]
+    assert not broken, f"legend items split across lines at {width} px: {broken}"

@@ -71,6 +71,7 @@ CSS = (
 .ft-text .ft-down{background:#f9c9a9;border-bottom:2px dotted #8d2c00;}
 .ft-diff{background:#ffe082;box-shadow:inset 0 0 0 1px #9a6700;}
 .ft-legend span{margin-right:6px;}
+.ft-legend > span{display:inline-block;margin-right:14px;}
 .ft-more{font-family:sans-serif;font-size:0.85rem;color:#b71c1c;line-height:1.5;margin-top:4px;}
 .ft-tok[tabindex]{position:relative;}
 .ft-tok[tabindex]:focus-visible{box-shadow:0 0 0 2px #fff,0 0 0 4px #0b57d0;}
