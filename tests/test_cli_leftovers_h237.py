@@ -52,3 +52,79 @@ def test_the_step_legend_gives_trls_names_and_the_readings_that_matter(capsys):
     for name in ("rewards/accuracies", "rewards/margins", "rewards/chosen", "rewards/rejected", "reward_std"):
         assert name in said, name
     assert "0.50 is chance" in said and "kl ≤0 (clamped)" in said and "[eval step N]" in said
+
+
+# `said_end` (train_follow.py) on a run deleted as it ended: `runs.find` raised "There is no run 'X'. `runs list`
+# shows the runs." for a run the command had just followed to its end (a DPO run, whose held-out rewards it reads);
+# a run without a held-out score was said "finished" and exit 0, its result gone unsaid.
+def _gone_as_it_ended(monkeypatch, eval_score):
+    from ftlib import runs
+    from ftlib.commands import train as train_command
+    from ftlib.run_people import CLI, Who
+    from ftlib.testing import make_run
+
+    run_id = "20261207-210000-dpo-gone"
+    make_run(run_id, {"name": "gone", "method": "dpo"}, state="interrupted", stopped_by="user", max_steps=6)
+    monkeypatch.setattr(runs, "resume", lambda run_id, by=None: {"state": "queued", "message": "Waiting."})
+
+    def follow(run_id, offset=0):  # it ends; a teammate deletes it before the end is said
+        ended = SimpleNamespace(state="finished", message="Finished.", duration_s=3.0, step=6, max_steps=6,
+                                train_score=0.4, train_text="loss 0.4000", eval_score=eval_score,
+                                eval_text="loss 0.2082", log_tail=[], divergence=None)  # fmt: skip
+        runs.delete(run_id, by=Who("bob", via=CLI))
+        return ended
+
+    monkeypatch.setattr(train_command, "follow", follow)
+    return run_id
+
+
+@pytest.mark.parametrize("eval_score", [0.2082, None], ids=["held-out score", "none"])
+def test_a_run_deleted_as_it_ended_is_said_deleted_with_who_did_it(monkeypatch, capsys, eval_score):
+    run_id = _gone_as_it_ended(monkeypatch, eval_score)
+    assert main(["runs", "resume", "gone", "--wait"]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        f"error: Run '{run_id}' was deleted by bob (command line) as it ended (finished, step 6/6): its result went "
+        "with it. `python -m ftlib runs list` shows the runs left.\n"
+    ), err
+    assert "finished after" not in out and "Traceback" not in err
+
+
+def test_a_followed_run_deleted_before_it_ended_is_said_deleted(monkeypatch, capsys):
+    """Deleted while queued (a queued run may be deleted): following it said "There is no run 'X'" of the run whose
+    lines it had been printing."""
+    from ftlib import runs
+    from ftlib.commands.train_follow import follow
+    from ftlib.testing import make_run
+
+    run = make_run("20261207-210500-lora-queued", {"name": "queued"}, state="queued", max_steps=6)
+    read = runs.wait
+
+    def wait(run_id, timeout=None):  # the first look finds it queued; it is deleted before the next
+        if run.path.is_dir():
+            info = run.summary()
+            runs.delete(run_id)
+            return info
+        return read(run_id, timeout=timeout)
+
+    monkeypatch.setattr(runs, "wait", wait)
+    with pytest.raises(runs.RunError) as raised:
+        follow(run.id, poll=0)
+    assert str(raised.value) == (
+        f"Run '{run.id}' was deleted before it ended (queued): nothing of it is left to follow. `python -m ftlib runs "
+        "list` shows the runs left."
+    )
+    assert capsys.readouterr().out == f"[{run.id}] queued\n"
+
+
+def test_train_json_of_a_run_deleted_as_it_ended_says_it_was_deleted():
+    """`train --json` reads the run's summary after following it: there too the deletion is said, not "no run"."""
+    from ftlib import runs
+    from ftlib.commands.train import _summary
+    from ftlib.testing import make_run
+
+    run = make_run("20261207-211000-lora-json", {"name": "json"}, max_steps=2, step=2)
+    ended = run.summary()
+    runs.delete(run.id)
+    with pytest.raises(runs.RunError, match=r"was deleted as it ended \(finished, step 2/2\): its result went"):
+        _summary(run.id, ended)

@@ -603,7 +603,9 @@ def test_the_end_line_says_stopped_only_for_a_run_the_person_stopped(capsys, by_
     from types import SimpleNamespace
 
     from ftlib.commands.train import said_end
+    from ftlib.testing import make_run
 
+    make_run("r-end", {"dataset": "d"}, state="interrupted")  # its folder: one gone is said deleted (`still_there`)
     info = SimpleNamespace(
         state="interrupted", stopped_by_user=by_user, duration_s=12.0, step=2, max_steps=4, train_score=None,
         eval_score=None, message="Stopped at step 2.", log_tail=[],

@@ -32,7 +32,8 @@ directory; Ctrl-C, or a SIGTERM (`timeout`, a job scheduler), asks it to stop gr
 `runs resume ID` continues it); a second one leaves the command, the run ending on its own. One that comes after
 the run is queued but before it is followed (as the queue starts it) leaves the command and the run as it is, saying
 its id and how to follow or stop it (`left_words`).
-Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted.
+Exit code: 0 finished, 1 failed, 2 refused before launch (or the run deleted before its end was said: `still_there`),
+3 interrupted.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from ftlib.commands.train_follow import (  # noqa: F401 (re-exported: `runs resu
     quality_warnings,
     said_end,
     sigterm_as_ctrl_c,
+    still_there,
 )
 from ftlib.config import RENAMED, ConfigError, RunConfig, field_specs
 from ftlib.errors import UserError, plural
@@ -510,11 +512,10 @@ def _queued(run_id: str, args, out) -> int:
     except Terminated:  # a second SIGTERM: left, as a process ended by it reports it
         return 128 + signal.SIGTERM
     if args.json:
-        print(json_text(_summary(run_id)))
+        print(json_text(_summary(run_id, info)))
     return said_end(run_id, info, json_out=args.json)
 
 
-def _summary(run_id: str) -> dict:
-    from ftlib import runs
-
-    return {k: v for k, v in runs.find(run_id).summary().as_dict().items() if k != "log_tail"}
+def _summary(run_id: str, info=None) -> dict:
+    """The run's summary for --json; a run deleted meanwhile is said so (`still_there`), with `info`, its last look."""
+    return {k: v for k, v in still_there(run_id, info).summary().as_dict().items() if k != "log_tail"}

@@ -15,9 +15,9 @@ import time
 
 EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 3}  # 2: refused before launch (every command's user error)
 EXIT_CODES_SAID = (
-    "Exit code: 0 finished, 1 failed, 2 refused before launch, 3 interrupted (stopped, resumable), 130 (143 for a "
-    "SIGTERM) left before the run ended: Ctrl-C as it was queued (the run goes on; `runs stop ID` stops it) or a "
-    "second Ctrl-C (it stops, not followed)."
+    "Exit code: 0 finished, 1 failed, 2 refused before launch (or the run deleted before its end was said), 3 "
+    "interrupted (stopped, resumable), 130 (143 for a SIGTERM) left before the run ended: Ctrl-C as it was queued "
+    "(the run goes on; `runs stop ID` stops it) or a second Ctrl-C (it stops, not followed)."
 )
 
 
@@ -82,20 +82,25 @@ def _follow(run_id: str, out, poll: float, offset: int):
     from ftlib.run_people import cli_user, warnings_to
 
     run = runs.find(run_id)
-    stopping, last_state = False, None
+    stopping, last_state, info = False, None, None
     while True:
         try:
-            info = runs.wait(run_id, timeout=0)
+            try:
+                info = runs.wait(run_id, timeout=0)
+            except runs.RunError:  # its folder gone: deleted (a queued run may be) while it was followed
+                still_there(run_id, info)
+                raise
             # The log is read after the state: what the run wrote before it ended is all there, and printed before
             # the state line, so "finished" comes after the last step's lines.
-            if run.log_file.is_file():
+            chunk = ""
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: the next look says so (`still_there`)
                 with open(run.log_file, encoding="utf-8", errors="replace") as handle:
                     handle.seek(offset)
                     chunk = handle.read()
                     offset = handle.tell()
-                for line in chunk.splitlines():
-                    if _followed(line):
-                        print(line, file=out, flush=True)  # our progress lines and errors, not library noise
+            for line in chunk.splitlines():
+                if _followed(line):
+                    print(line, file=out, flush=True)  # our progress lines and errors, not library noise
             if info.state != last_state:
                 print(f"[{run_id}] {_state_line(info)}", file=out, flush=True)
                 last_state = info.state
@@ -216,17 +221,40 @@ def state_line(said: str, message: str | None, state: str = "", phase: str = "")
     return f"{said}: {message}"
 
 
+def still_there(run_id: str, info=None):
+    """The run's folder (`runs.find`), or, where it is gone, RunError saying the run was deleted (by whom, where the
+    workspace's removals log names them) before it ended or, for `info` of an ended run, as it ended: `runs.find`'s
+    "There is no run 'X'" was said of a run the command had just been following (h237).
+
+    `info`: its last RunSummary read (None: none yet), whose state and steps are said."""
+    from ftlib import runs
+    from ftlib.stored_people import removed_by
+
+    try:
+        return runs.find(run_id)
+    except runs.RunError:
+        pass
+    state = _state_said(info) if info is not None else ""
+    if info is not None and info.state in runs.DONE:
+        when = f"as it ended ({state}, step {info.step}/{info.max_steps}): its result went with it"
+    else:
+        when = f"before it ended{f' ({state})' if state else ''}: nothing of it is left to follow"
+    by = removed_by("run", run_id)  # " by bob (command line)", or "" (by hand, or nobody known)
+    raise runs.RunError(f"Run '{run_id}' was deleted{by} {when}. `python -m ftlib runs list` shows the runs left.")
+
+
 def said_end(run_id: str, info, json_out: bool = False) -> int:
     """Print how a followed run ended (`train`, `runs resume --wait`): a line of its state and scores (not with
-    --json), and a failure's `error:` line; returns its exit code (`exit_code`)."""
-    from ftlib import runs
+    --json), and a failure's `error:` line; returns its exit code (`exit_code`). A run deleted as it ended (its
+    folder gone) is said so instead, a RunError (`still_there`): exit 2, its result gone."""
     from ftlib.run_summary import held_out_rewards_said
 
+    run = still_there(run_id, info)
     if not json_out:
         # What the run is judged by: GRPO's mean reward (its loss is a surrogate near 0), a reward model's accuracy.
         scores = f", last {info.train_text}" if info.train_score is not None else ""
         if info.eval_score is not None:  # DPO's reward accuracy or KTO's rewards beside the loss, as `runs show` says
-            scores += f", held-out {info.eval_text}{held_out_rewards_said(runs.find(run_id).read_metrics())}"
+            scores += f", held-out {info.eval_text}{held_out_rewards_said(run.read_metrics())}"
         print(
             f"[{run_id}] {_state_said(info)} after {info.duration_s:.0f}s, step {info.step}/{info.max_steps}{scores}"
         )
