@@ -21,9 +21,10 @@ Canonical rows are defined in ftlib/rows.py. Accepted inputs, by format name (wh
 Turns (roles, content parts, reasoning, tool calls, weights) are read by ftlib/turns.py; a `developer` turn is the
 system turn. A list in a text cell is read from its JSON, or from Python's repr as pandas' `to_csv` writes it
 (ftlib/cells.py, with a note); text holding anything but turns stays text. A row's `system` field is its first
-turn, or named in a warning when the conversation has a different system turn of its own. A row without `tools`
-may hold OpenAI's legacy `functions`, read as its tools (a note). A key of a record that no converter reads and
-that holds a value is named as ignored in the file's report; a prompt-only row carries it under `columns` instead
+turn, or named in a warning when the conversation has a different system turn of its own; a row's `reasoning`
+(`reasoning_content`, `thinking`) field is its one trained answer's reasoning (turn_reasoning.py). A row without
+`tools` may hold OpenAI's legacy `functions`, read as its tools (a note). A key of a record that no converter reads
+and that holds a value is named as ignored in the file's report; a prompt-only row carries it under `columns` instead
 (GRPO's rewards read them: rows.with_columns). Images, audio and video are refused by name. A converter raises
 `RowProblem` with a sentence a non-engineer understands; soft problems come back as warnings.
 
@@ -59,8 +60,10 @@ from ftlib.label_words import label_refusal
 from ftlib.pairs import is_transcript, parse_transcript, split_common_prefix, split_text_prefix, split_transcripts
 from ftlib.record_reads import Record, add_note, as_written, with_system
 from ftlib.rows import control_character_warnings, row_tool_warnings, with_columns
+from ftlib.turn_reasoning import column_reasoning
 from ftlib.turns import (
     ROLES,
+    SYSTEM_FIRST_FIX,
     JSONProblem,
     RowProblem,
     as_bool,
@@ -134,6 +137,7 @@ def convert(record: dict, fmt: str, table: bool = False) -> Converted:
         )
     rec = Record(record, fmt, table)
     row, warnings = _CONVERTERS[fmt](rec)
+    rec.used.update(column_reasoning(record, row))  # a `reasoning` column beside the turns: its one answer's
     if problem := _media_placeholder(row):
         raise problem
     tools = _tools(rec) if fmt != "text" else None
@@ -288,7 +292,9 @@ def _prompt(rec: Record) -> list[dict]:
 def _check_prompt(prompt: list[dict]) -> None:
     for i, msg in enumerate(prompt[1:], start=2):
         if msg["role"] == "system":
-            raise RowProblem(f"turn {i} of the prompt is a system message; it can only be the first turn")
+            raise RowProblem(
+                f"turn {i} of the prompt is a system message; it can only be the first turn: {SYSTEM_FIRST_FIX}"
+            )
     if prompt[-1]["role"] == "assistant":  # a prefill (TRL passes it on): the studio trains answers after a user
         raise RowProblem(
             "the prompt must end with a user turn, but it ends with an assistant turn (the start of an answer to "

@@ -25,6 +25,8 @@ from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
 from ftlib.label_values import SCORE_KEYS
 from ftlib.rows import COLUMNS
 from ftlib.turn_keys import brief
+from ftlib.turn_names import REASONING_FIELDS
+from ftlib.turn_reasoning import column_unread_why
 
 # The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
 CHATS = ("messages", "sharegpt")
@@ -377,7 +379,8 @@ def file_notices(
 def unread_why(name: str, fmt: str) -> str:
     """Why a field read as `fmt` is not read, where more can be said than that nothing reads it ("" otherwise): a
     preference row's `messages` beside its `chosen` and `rejected` conversations (UltraFeedback-binarized's, a copy
-    of the chosen one), a pair's own scores (which no field takes).
+    of the chosen one), a pair's own scores (which no field takes), a reasoning column where it does not say whose
+    reasoning it is (several answers: turn_reasoning.column_unread_why).
 
     >>> unread_why("messages", "preference")[:56]
     "it is not read, as a pair's conversations are its `chose"
@@ -386,6 +389,8 @@ def unread_why(name: str, fmt: str) -> str:
         return f"it is not read, as {PAIR_MESSAGES} (a `messages` beside them {A_COPY})"
     if fmt == "preference" and name in SCORE_NAMES:
         return "it is a score, and the studio reads none (a pair trains with `chosen` as the better answer)"
+    if name in REASONING_FIELDS:  # read as the reasoning of a row's one answer: unread where that is not said
+        return column_unread_why(FORMAT_KIND.get(fmt, ""))
     return ""
 
 

@@ -90,9 +90,14 @@ def split_conversations(chosen: list[dict], rejected: list[dict]) -> tuple[list,
     """
     prompt, good, bad = split_common_prefix(chosen, rejected)
     if not prompt:
+        # their system turns, where those differ, else how a pair holds its prompt: the same opening turns, or apart
+        fix = system_difference(chosen, rejected) or (
+            ": start both with the same prompt turns (the same question), or put the prompt in a `prompt` field and "
+            "only each answer in `chosen` and `rejected`"
+        )
         raise RowProblem(
             "chosen and rejected are whole conversations but share no opening turns, so the prompt cannot be found"
-            + system_difference(chosen, rejected)
+            + fix
         )
     for name, turns in (("chosen", good), ("rejected", bad)):
         at = next((i for i, m in enumerate(turns) if m["role"] not in ("assistant", "tool")), None)

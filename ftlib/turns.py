@@ -17,11 +17,11 @@ What is read, by role (OpenAI / Hugging Face messages, ShareGPT `from`/`value`, 
                tool_call/tool_use
     assistant  reasoning from `reasoning_content`, `reasoning`, `thinking`, reasoning parts or a leading
                <think>...</think> (split the way Qwen3's template splits it; the text around the reasoning is kept
-               as `inline_think`, so templates get the content as written); `tool_calls` (or a legacy
-               `function_call`; the same call both ways, or also as a content part, by its call or its id, is read
-               once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text -> always
-               an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (`training`), ms-swift's `loss` true/false
-               or 1/0, any other number refused (turn_weights.py)
+               as `inline_think`, so templates get the content as written: turn_reasoning.py); `tool_calls` (or a
+               legacy `function_call`; the same call both ways, or also as a content part, by its call or its id, is
+               read once) with `arguments` (`parameters`, `input`, LangChain's `args`) as an object or JSON text ->
+               always an object; `weight` or `loss_weight` 0/1, Axolotl's `train` (`training`), ms-swift's `loss`
+               true/false or 1/0, any other number refused (turn_weights.py)
     tool       `name`, `tool_call_id`; an object as content becomes its JSON text
 Turns as Anthropic, Gemini and Bedrock write them, OpenAI's refusals and Responses API items are first turned into
 these (turn_shapes.py).
@@ -71,62 +71,18 @@ from ftlib.turn_names import (
     TEXT_PARTS,
     WEIGHT_FIELDS,
 )
+from ftlib.turn_reasoning import INLINE_THINK, assistant_reasoning, no_answer
 from ftlib.turn_shapes import written_turns
+from ftlib.turn_text import kind_name, text, turn_text  # defined below this module (turn_reasoning checks text too)
 from ftlib.turn_weights import context_keys, turn_weight
 
 _TURN_KEYS = {"role", "from", "content", "value"}
-# The text around an inline reasoning, [before, after]: content as written = before + reasoning + after + answer.
-INLINE_THINK = "inline_think"
+# What to do with a system turn after the start (the only place a system turn is read): formats' prompts say it too.
+SYSTEM_FIRST_FIX = (
+    "move it to the start (merged into the system message there, if there is one), or write it as a user turn"
+)
 _ASSISTANT_KEYS = {*REASONING_FIELDS, *WEIGHT_FIELDS, INLINE_THINK, "tool_calls", "function_call"}
 _TOOL_KEYS = {"name", "tool_call_id"}
-
-
-def kind_name(value: Any) -> str:
-    """A plain-words name for a JSON value's type, for error messages."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "text" if isinstance(value, str) else "null" if value is None else type(value).__name__
-
-
-def turn_text(turn: dict, content: Any, where: str) -> str:
-    """A turn's text (`text`); without one, a RowProblem saying what it holds instead (null, or text under a key
-    such as 'text')."""
-    if missing(content):  # named by the file's own key: ShareGPT's `value` beside `from`, else `content`
-        key = "value" if "value" in turn or ("from" in turn and "content" not in turn) else "content"
-        held = next((k for k in ("text", "message", "body", "utterance") if isinstance(turn.get(k), str)), None)
-        said = f"it has '{held}': name that key '{key}'" if held else "give it the turn's text"
-        raise RowProblem(f"{where} has {'a null' if key in turn else 'no'} '{key}' ({said})")
-    return text(content, where)
-
-
-def text(value: Any, what: str, optional: bool = False) -> str | None:
-    """A non-empty string, or None for an optional field left empty; RowProblem otherwise."""
-    if missing(value) or (optional and value == ""):
-        if optional:
-            return None
-        raise RowProblem(f"{what} is missing")
-    if not isinstance(value, str):
-        quoted = f' (in quotes: "{json.dumps(value)}")' if isinstance(value, (int, float)) else ""
-        raise RowProblem(f"{what} must be text, but it is {kind_name(value)}: write it as text{quoted}")
-    if not value.strip():
-        if optional:
-            return None
-        raise RowProblem(f"{what} is empty: write its text there")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        # A JSON escape like \ud800 (half of a surrogate pair) is no character at all; tokenizers, pages and
-        # file writers all fail on it later.
-        raise RowProblem(
-            f"{what} holds an invalid character (a lone surrogate such as \\ud800): not valid unicode text"
-        ) from None
-    return value
 
 
 def history_turns(value: Any) -> list[dict]:
@@ -424,40 +380,11 @@ def _assistant(
     if again:
         said("content[]")
     calls = [c for c in calls if c not in again] + (listed or legacy)
-    given = [turn[k] for k in REASONING_FIELDS if isinstance(turn.get(k), str)]  # as written, for `inline_think`
-    for key in REASONING_FIELDS:
-        if isinstance(turn.get(key), str):  # "" or blank: no reasoning, not a second one
-            said = text(turn[key], f"the {key} of {where}", optional=True)
-            reasoning = reasoning if said is None else [*reasoning, said]
-        elif not missing(turn.get(key)):
-            raise RowProblem(f"the {key} of {where} must be text, but it is {kind_name(turn[key])}")
-    wrap, written = None, turn.get(INLINE_THINK)
-    if has_value(written):  # a canonical row read again: its content as the file first wrote it
-        reasoning = reasoning or given[:1]  # an empty <think></think> was written: its reasoning is ""
-        two_texts = isinstance(written, list) and len(written) == 2 and all(isinstance(v, str) for v in written)
-        if not (two_texts and len(reasoning) == 1 and isinstance(content, str)):
-            raise RowProblem(f"the {INLINE_THINK} of {where} must be the two texts written around its reasoning")
-        content, reasoning = written[0] + reasoning[0] + written[1] + content, []
-    if isinstance(content, str):
-        try:
-            inline, content, wrap = split_think_as_written(content)
-        except RowProblem as exc:
-            raise RowProblem(f"{where} {exc}") from None
-        if inline is not None:
-            # Written inline only: the template gets the content as written. Beside a reasoning field or part, the
-            # block is that reasoning again, split off; an empty one (Qwen3's answers without thinking) is none.
-            blank = not inline.strip() and reasoning
-            wrap, reasoning = (None if reasoning else wrap), reasoning if blank else [*reasoning, inline]
-        elif has_value(written):
-            raise RowProblem(f"the {INLINE_THINK} of {where} does not write its reasoning as a <think> block")
-    if any(r.strip() for r in reasoning):  # an empty reasoning part or field beside a real one is none
-        reasoning = [r for r in reasoning if r.strip()]
-    if len(set(reasoning)) > 1:
-        raise RowProblem(f"{where} holds two different reasonings (e.g. a 'reasoning_content' and a <think> block)")
+    content, reasoning, wrap = assistant_reasoning(turn, content, reasoning, where)
     if calls and (missing(content) or (isinstance(content, str) and not content.strip())):
         content = content or ""  # a turn that only calls a tool: no text beside the call
     elif reasoning and isinstance(content, str) and not content.strip():
-        raise RowProblem(f"{where} has reasoning but no answer after it")
+        raise no_answer(where)
     else:
         content = turn_text(turn, content, where)
     out: dict = {"content": content}
@@ -534,7 +461,9 @@ def check_conversation(messages: list[dict], field: str | None = None) -> list[s
     """
     for i, msg in enumerate(messages[1:], start=2):
         if msg["role"] == "system":
-            raise RowProblem(f"turn {i} is a system message; a system message can only be the first turn")
+            raise RowProblem(
+                f"turn {i} is a system message; a system message can only be the first turn: {SYSTEM_FIRST_FIX}"
+            )
     check_tool_order(messages)
     answers = [m for m in messages if m["role"] == "assistant"]
     if not answers:
@@ -579,6 +508,7 @@ __all__ = [
     "ROLES",
     "JSONProblem",
     "RowProblem",
+    "SYSTEM_FIRST_FIX",
     "check_conversation",
     "check_tool_order",
     "has_value",

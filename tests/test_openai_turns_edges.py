@@ -120,7 +120,7 @@ def test_a_problem_names_the_item_the_file_holds():
     problems = [e.message for e in result.errors]
     assert len(problems) == 2
     assert problems[0].startswith("turn 4 (tool) of 'messages'")
-    assert problems[1] == "turn 4 (assistant) of 'messages' has reasoning but no answer after it"
+    assert problems[1].startswith("turn 4 (assistant) of 'messages' has reasoning but no answer after it: ")
 
 
 def test_a_refusal_is_read_under_a_role_written_in_capitals():

@@ -101,4 +101,7 @@ def test_a_rejected_conversation_without_the_chosen_ones_system_turn_is_refused_
     )
     assert ": rejected opens with a system turn that chosen lacks. Give both the same system turn" in said[1]
     assert ": their system turns differ (the first turn of each). Give both the same system turn" in said[2]
-    assert said[3].endswith("share no opening turns, so the prompt cannot be found")  # no system turn: as before
+    assert said[3].endswith(  # no system turn: how a pair holds its prompt (helper 235)
+        "share no opening turns, so the prompt cannot be found: start both with the same prompt turns (the same "
+        "question), or put the prompt in a `prompt` field and only each answer in `chosen` and `rejected`"
+    )

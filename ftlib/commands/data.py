@@ -137,8 +137,15 @@ def register(sub) -> None:
     data_files.register(dsub)  # data files, data remove: what is stored in the workspace
 
 
-# The --json key said in words where the key alone is opaque: a file that writes `"loss": false` has no weight 0
-COUNT_GLOSS = {"weight_0": " (rows with a turn marked not trained: weight 0, loss or train false)"}
+# The --json key said in words where the key alone is opaque: a file that writes `"loss": false` has no weight 0;
+# reasoning, how it reaches the text trained (template_input.template_messages: the default model's template has no
+# place for it)
+COUNT_GLOSS = {
+    "weight_0": " (rows with a turn marked not trained: weight 0, loss or train false)",
+    "reasoning": " (rows with reasoning before an answer: a chat template that reads `reasoning_content` writes it "
+    "itself, some in the last answer only; one that does not, the default model's included, gets it inline as "
+    "<think>...</think> before the answer, trained with it)",
+}
 
 
 def _test_size(text: str) -> float | int:
