@@ -479,9 +479,13 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     notices += [FieldNotice(said, note=note) for said, note in hermes_notes(tools_read, tools_unread, numbers)]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
+    # Prompts without answers while a field of sentences goes unread: that field probably holds the answers. The
+    # warning says what GRPO does with it and how to train it instead, so its own note is not given too.
+    answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
+    warned = set(answers) if answers and not forced else set()
     notices += file_notices(
         ignored, notes.looking(), fmt, {e.row for e in errors}, places, len(rows), copies.said(ignored)
-    ) + passed_columns(passed, columns is not None, rows)
+    ) + passed_columns(Counter({k: n for k, n in passed.items() if k not in warned}), columns is not None, rows)
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
     if FORMAT_KIND[fmt] == "sft" and (
@@ -497,10 +501,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         notices.append(FieldNotice(both))  # a KTO answer labelled good and bad
     if FORMAT_KIND[fmt] == "preference" and (spaced := spacing_only(rows, [where(n) for n in numbers])):
         notices.append(FieldNotice(spaced))  # a pair of one answer written with other spacing: nothing to prefer
-    # Prompts without answers while a field of sentences goes unread: that field probably holds the answers.
-    answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
-    if answers and not forced:
-        notices.insert(0, answers_unread(answers, columns is not None))
+    if warned:
+        values = [r["columns"][answers[0]] for r in rows if answers[0] in (r.get("columns") or {})]
+        notices.insert(0, answers_unread(answers, columns is not None, values if answers[0] in passed else None))
     mapped = {f: c for f, c in column_map.items() if c is not None} if column_map else None
     # Text holding a chat transcript in a template's markup: its user turns are trained too (text_markup)
     keys = placed.from_keys  # each row's key said too in the notes below (split_lines.rows_said)

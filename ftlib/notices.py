@@ -91,21 +91,27 @@ def answer_box(table: bool) -> str:
     return "as the Answer column" if table else "in the `completion` box under Field mapping"
 
 
-def answers_unread(names: list[str], table: bool) -> FieldNotice:
+def answers_unread(names: list[str], table: bool, values: list | None = None) -> FieldNotice:
     """Read as prompts (guessed), while fields of sentences beside them may hold the answers: for GRPO they stay as
     they are (each row passes them to the reward functions, which check the model's answers against them); mapped to
-    `completion` the rows become conversations to imitate, and GRPO would see the prompt alone. Both column rewards
-    are named: which fits is told by the values (`column_reward`, in the field's own note)."""
+    `completion` the rows become conversations to imitate, and GRPO would see the prompt alone. With the first
+    field's `values` (its rows'), the column reward that fits them is named (`column_reward`); without, both are.
+    This warning is the one place a field it names is said: `passed_columns` is not given it too."""
     what = "column" if table else "field"
     # The page's control for it: a table's Answer column box; a JSON file's `completion` box under Field mapping
     box = answer_box(table)
     listed = ", ".join(f"`{n}`" for n in names)
+    rewards = (
+        f'built in: {{"final_answer": "{names[0]}"}} for a final answer (GSM8K\'s "#### 13", a \\boxed{{}}, a '
+        f'number), else {{"contains_column": "{names[0]}"}}'
+        if values is None
+        else column_reward(names[0], values)
+    )
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
         f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes "
         f"{'them' if len(names) > 1 else 'it'} to its reward functions "
-        f'(`{names[0]}=` to a registered one; built in: {{"final_answer": "{names[0]}"}} for a final answer '
-        f'(GSM8K\'s "#### 13", a \\boxed{{}}, a number), else {{"contains_column": "{names[0]}"}}), which can '
+        f"(`{names[0]}=` to a registered one; {rewards}), which can "
         "check the model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. "
         f"To imitate it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the "
         f"Data page; `--map {shlex.quote(f'{names[0]}=completion')}` in the CLI): GRPO then sees the prompts alone, "

@@ -71,7 +71,8 @@ def test_the_data_pages_note_suggests_final_answer_for_gsm8k_and_math_columns_an
     numbers = load_bytes(b"prompt,answer\n2+2?,4\n3*3?,9\n", "sums.csv", fmt="prompt_only")
     assert '{"final_answer": "answer"}' in _note(numbers, "answer")
     text = load_bytes(_jsonl({"prompt": "Capital of France?", "answer": "It is Paris."}), "p.jsonl")
-    assert '{"contains_column": "answer"} rewards an answer that contains it' in _note(text, "answer")
+    (warned,) = [n.message for n in text.notices if n.field == "answer"]  # guessed: the warning says it, once
+    assert '{"contains_column": "answer"} rewards an answer that contains it' in warned
     # The same note from the rows alone: an object's answer field, and a list of numbers
     rows = [{"prompt": [], "columns": {"reward_model": {"style": "rule", "ground_truth": "6"}, "answers": ["6", 6]}}]
     notes = {n.field: n.message for n in passed_columns(Counter({"reward_model": 1, "answers": 1}), rows=rows)}

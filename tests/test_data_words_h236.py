@@ -1,0 +1,59 @@
+"""Helper 236's data-path wording: a GRPO prompt's `answer` said once (a warning where the guess is in doubt, else a
+note)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ftlib.cli import main
+from ftlib.data import load_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Prompts beside sentences (perhaps the answers: a warning) and a number column (a note of its own)
+SENTENCES = (
+    b'{"prompt": "Why is the sky blue?", "answer": "Air scatters blue light more than red.", "level": 1}\n'
+    b'{"prompt": "What does a fern need?", "answer": "Shade, water and damp soil.", "level": 2}\n'
+    b'{"prompt": "Why do cats purr?", "answer": "Mostly to calm themselves and others.", "level": 1}\n'
+)
+
+
+def test_a_prompts_answer_of_sentences_is_said_once_by_the_warning():
+    """The warning (read as prompts, guessed, while `answer` holds sentences) and the note (`answer` is not part of
+    the prompt, GRPO passes it to the rewards, how to train it instead) said the same thing twice, in the CLI and on
+    the Data page. The warning keeps it, with the reward that fits the values; `level` keeps its own note."""
+    loaded = load_bytes(SENTENCES, "p.jsonl")
+    said = [n for n in loaded.notices if n.field == "answer"]
+    assert len(said) == 1 and not said[0].note, [n.message for n in said]
+    (warning,) = said
+    assert "GRPO passes it to its reward functions" in warning.message
+    assert "map it to `completion`" in warning.message
+    # the values are sentences: contains_column fits, not final_answer (the note used to say which fits)
+    assert '{"contains_column": "answer"} rewards an answer that contains it' in warning.message, warning.message
+    assert "final_answer" not in warning.message
+    assert [n.field for n in loaded.notices if n.note] == ["level"]
+    # given as prompts, nothing is in doubt: the note says it, as before
+    chosen = load_bytes(SENTENCES, "p.jsonl", fmt="prompt_only")
+    assert [(n.field, n.note) for n in chosen.notices] == [("answer", True), ("level", True)]
+
+
+def test_data_inspect_says_a_prompts_answer_once(tmp_path, capsys):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(SENTENCES)
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    about = [line for line in out.splitlines() if "`answer`" in line]
+    assert len(about) == 1 and about[0].startswith("warning:"), about
+    assert out.count("--map answer=completion") == 1, out
+
+
+def test_the_data_page_says_a_prompts_answer_once(tmp_path, monkeypatch):
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(SENTENCES)
+    at = with_path(data_page(), path)
+    said = [a.value for a in [*at.warning, *at.info] if "`answer`" in a.value]
+    assert len(said) == 1 and "map it to `completion`" in said[0], said
+
