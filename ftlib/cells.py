@@ -19,6 +19,9 @@ such a cell is read, and the note that says so, is formats.py's.
 Whether a cell holds only a sheet's placeholder (`N/A`, `NaN`, `#N/A`) or a formula is decided here too
 (`cell_kind`): cell_checks.py names such cells of a file, turns.py a `messages` cell holding one.
 
+Whether a cell's `\\n` (a backslash and an n) stand for line breaks an export escaped is decided here too
+(`escaped_breaks`); table_records.py says so of a file.
+
 Not known here: files (readers.py), fields and formats (formats.py).
 """
 
@@ -160,6 +163,41 @@ def python_value(text: str) -> list | dict | None:
     return drop_nulls(value, set()) if isinstance(value, (list, dict)) else None
 
 
+# Code's string literals and inline code: a `\n` inside one is the code's, not a line break. A quote opens a span
+# where no letter or digit is right before it (`print('a\nb')`), so an apostrophe between letters (`don't`) opens none.
+_QUOTED = re.compile(r"""(?<![^\W_])(["'`])(?:\\.|(?!\1).)*?\1""", re.S)
+# A LaTeX command that starts with \n (`\neq`, `\nabla`): not a line break.
+_LATEX_N = re.compile(r"\\n(?:e|eq|eg|u|abla|ot|ewline|oindent|mid|exists|leq|geq|subseteq|supseteq|parallel)\b")
+# A backslash before anything but n, r or t (a path's `\data`, a regex's `\d`, an escaped `\\`), or a drive (`C:\`)
+_NOT_ESCAPES = re.compile(r"\\[^nrt]|\\$|\b[A-Za-z]:\\")
+
+
+def escaped_breaks(value: Any) -> int:
+    """How many of a text cell's `\\n` (the two characters) stand for line breaks an export escaped: 0 where they
+    are most likely something else. The rule: a cell with a real line break, or one of JSON or a list (`[`, `{`:
+    JSON's `\\n` is a line break), counts none; so does one with any other backslash (`C:\\new\\data`'s `\\d`, a
+    regex's `\\d+`, an escaped `\\\\`: an export that escaped its line breaks writes `\\n`, `\\r` and `\\t` only)
+    or a drive (`C:\\new`). Of the rest, a `\\n` inside quotes or backticks (a string in one line of code,
+    `print('a\\nb')`; inline code) or starting a LaTeX command (`\\neq`, `\\nabla`) is not counted. One
+    counted `\\n` alone can still be a folder's name (`notes\\new`): whether a file's cells say enough is the
+    caller's (table_records.escaped_line_breaks wants two in the file).
+
+    >>> said = ("Nile\\\\nAmazon", "One\\\\nTwo\\\\nThree", "one\\\\ntwo\\nthree", '[{"a": "x\\\\ny"}]')
+    >>> [escaped_breaks(v) for v in said]
+    [1, 2, 0, 0]
+    >>> code = ("C:\\\\new\\\\data", "C:\\\\new", "print('a\\\\nb')", "`s.split('\\\\n')`", "a \\\\neq b")
+    >>> [escaped_breaks(v) for v in code]
+    [0, 0, 0, 0, 0]
+    >>> escaped_breaks("Don't stop.\\\\nIt's late.\\\\r\\\\nGo.")  # apostrophes open no quote
+    2
+    """
+    if not isinstance(value, str) or "\\n" not in value or "\n" in value or value.lstrip()[:1] in ("[", "{"):
+        return 0
+    if _NOT_ESCAPES.search(value):
+        return 0
+    return _LATEX_N.sub("", _QUOTED.sub("", value)).count("\\n")
+
+
 def _turn_like(item: Any) -> bool:
     return isinstance(item, dict) and bool({"role", "from"} & set(item))
 
@@ -192,6 +230,7 @@ __all__ = [
     "PLACEHOLDERS",
     "cell_kind",
     "drop_nulls",
+    "escaped_breaks",
     "looks_like_pairs",
     "looks_like_tools",
     "looks_like_turns",

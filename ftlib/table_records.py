@@ -19,6 +19,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from ftlib.cells import escaped_breaks
 from ftlib.errors import plural
 from ftlib.formats import FORMAT_FIELDS
 from ftlib.notices import FieldNotice, places_said
@@ -103,21 +104,21 @@ def plain_line_breaks(records: list[tuple[int, dict]]) -> list[str]:
     ]
 
 
-def _escaped(value) -> bool:
-    """Text holding `\\n` and no line break, not JSON text (a cell of turns: JSON's `\\n` is a line break)."""
-    return isinstance(value, str) and "\\n" in value and "\n" not in value and value.lstrip()[:1] not in ("[", "{")
-
-
 def escaped_line_breaks(records: list[tuple[int, dict]]) -> list[str]:
     """The note for a CSV/TSV file's cells that write their line breaks as the two characters `\\n` and hold no real
     one (an export that escaped them: `Nile\\nAmazon`), naming the first 3 rows; [] when none does. Read as written:
-    code that writes `\\n` on purpose is right, an escaped answer would teach the model to write a backslash.
+    code that writes `\\n` on purpose is right, an escaped answer would teach the model to write a backslash. A
+    cell's `\\n` count where `cells.escaped_breaks` counts them (not in a path, quoted code or LaTeX), and the note
+    needs two in the file: one alone is as likely a folder's name (`notes\\new`), while an export escapes them all.
 
-    >>> escaped_line_breaks([(2, {"output": "Nile\\\\nAmazon"}), (3, {"output": "one\\\\ntwo\\nthree"})])[0][:34]
-    '1 cell (data row 2) holds the two '
+    >>> escaped_line_breaks([(2, {"output": "Nile\\\\nAmazon"}), (3, {"output": "Rhine\\\\nDanube"})])[0][:34]
+    '2 cells (data rows 2, 3) hold the '
+    >>> escaped_line_breaks([(2, {"output": "Nile\\\\nAmazon"}), (3, {"output": "print('a\\\\nb')"})])
+    []
     """
-    rows = [n for n, record in records for v in record.values() if _escaped(v)]
-    if not rows:
+    counted = [(n, escaped_breaks(v)) for n, record in records for v in record.values()]
+    rows = [n for n, breaks in counted if breaks]
+    if sum(breaks for _, breaks in counted) < 2:
         return []
     at = sorted(set(rows))
     said = ", ".join(map(str, at[:3])) + (", ..." if len(at) > 3 else "")

@@ -176,7 +176,8 @@ def test_a_table_cell_with_escaped_line_breaks_is_said():
     (said,) = [n.message for n in result.notices if "backslash" in n.message]
     assert said.startswith("2 cells (data rows 1, 3) hold the two characters \\n (a backslash and an n)"), said
     plain = load_bytes(b"instruction\toutput\nWrite a Python line.\tprint('a\\nb')\nSay hi.\tHi!\n", "code.tsv")
-    assert len(plain.rows) == 2 and [n for n in plain.notices if "backslash" in n.message]  # said too: a note
+    # one line of code, its \n quoted: not an escaped line break (cells.escaped_breaks; tests/test_data_words_h236)
+    assert len(plain.rows) == 2 and not [n for n in plain.notices if "backslash" in n.message]
     lines = load_bytes(b"instruction,output\nShow code.,\"print('a\\nb')\nprint(2)\"\n", "code.csv")
     assert not [n for n in lines.notices if "backslash" in n.message]  # a cell with real line breaks: as meant
     turns = json.dumps([{"role": "user", "content": "Two rivers?"}, {"role": "assistant", "content": "Nile\nAmazon"}])

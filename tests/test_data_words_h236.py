@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ftlib.cli import main
 from ftlib.data import load_bytes
 
@@ -57,3 +59,31 @@ def test_the_data_page_says_a_prompts_answer_once(tmp_path, monkeypatch):
     said = [a.value for a in [*at.warning, *at.info] if "`answer`" in a.value]
     assert len(said) == 1 and "map it to `completion`" in said[0], said
 
+
+# (id, the TSV file's output cells, the cells the note names or None for no note). `\\n` here is the two characters.
+ESCAPED = [
+    ("an_export_that_escaped_its_breaks", ["Nile\\nAmazon", "Hi!", "One\\nTwo\\nThree"], "2 cells (data rows 1, 3)"),
+    ("one_cell_of_several_breaks", ["Step 1: mix.\\nStep 2: bake.\\nStep 3: cool."], "1 cell (data row 1)"),
+    ("windows_escapes_too", ["Dear Ann,\\r\\nThanks.", "Bye.\\r\\nBob"], "2 cells (data rows 1, 2)"),
+    ("apostrophes_open_no_quote", ["Don't wait.\\nIt's late.\\nGo.", "Ok."], "1 cell (data row 1)"),
+    ("a_windows_path", ["Saved to C:\\new\\data.", "Opened C:\\notes."], None),
+    ("one_line_code", ["print('a\\nb')", "`s.split('\\n')`", 'x = "1\\n2"'], None),
+    ("a_folder_name_alone", ["See the notes\\new folder."], None),
+    ("latex", ["$a \\neq b$ and $\\nabla f$", "Since \\neg p holds."], None),
+    ("a_regex", ["Use \\d+\\n to match.", "Hi"], None),
+]
+
+
+@pytest.mark.parametrize(("cells", "named"), [c[1:] for c in ESCAPED], ids=[c[0] for c in ESCAPED])
+def test_the_escaped_line_break_note_fires_where_an_export_escaped_them(cells, named):
+    """The note fired on any `\\n` in a cell with no real line break: one line of code, a Windows path, LaTeX's
+    `\\neq`. Now on a file's cells holding at least two `\\n` that are neither quoted code, a path, a regex nor LaTeX
+    (cells.escaped_breaks); the cells it names are those."""
+    table = "instruction\toutput\n" + "".join(f"Question {i}.\t{c}\n" for i, c in enumerate(cells, 1))
+    result = load_bytes(table.encode(), "answers.tsv")
+    assert [r["messages"][1]["content"] for r in result.rows] == cells  # read as written, whatever is said
+    said = [n.message for n in result.notices if "a backslash and an n" in n.message]
+    if named is None:
+        assert not said, said
+    else:
+        assert len(said) == 1 and said[0].startswith(f"{named} ho"), said
