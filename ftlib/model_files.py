@@ -90,40 +90,78 @@ def unread_vocabulary(path: Path, name: str) -> str | None:
 
 
 def tokenizer_past_embeddings(path: Path, name: str) -> str | None:
-    """Why the model folder `path` cannot be used when its tokenizer.json holds token ids its model has no embedding
-    for (an id at or past config.json's `vocab_size`): a tokenizer copied from another model of the family (Mistral
-    v0.3's 32768 tokens beside v0.1's 32000 embeddings), or tokens added without resizing the embeddings. A run of it
-    started, then failed at its first batch ("IndexError: index out of range in self"), and so did sampling. None when
-    every id fits, or either file cannot be read (other checks say why)."""
+    """Why the model folder `path` cannot be used when its tokenizer holds token ids its model has no embedding for
+    (an id at or past config.json's `vocab_size`): a tokenizer copied from another model of the family (Mistral
+    v0.3's 32768 tokens beside v0.1's 32000 embeddings), tokens added without resizing the embeddings, or a special
+    token tokenizer_config.json names (`"pad_token": "<pad>"`, edited in by hand) that tokenizer.json lacks, which
+    transformers adds at load, past the highest id. A run of it started, then failed at its first batch ("IndexError:
+    index out of range in self"), and so did sampling. None when every id fits, or either file cannot be read (other
+    checks say why)."""
     try:
         described = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
         size = described.get("vocab_size") or (described.get("text_config") or {}).get("vocab_size")
-        highest = _highest_token_id(
-            str(Path(path) / "tokenizer.json"), (Path(path) / "tokenizer.json").stat().st_mtime
-        )
+        vocabulary = Path(path) / "tokenizer.json"
+        highest, known = _token_ids(str(vocabulary), vocabulary.stat().st_mtime)
     except (OSError, ValueError, AttributeError, TypeError):
         return None
-    if not isinstance(size, int) or highest is None or highest < size:
+    if not isinstance(size, int) or highest is None:
         return None
+    added = [(key, token) for key, token in _named_special_tokens(Path(path)) if token not in known]
+    highest += len(dict.fromkeys(token for _, token in added))
+    if highest < size:
+        return None
+    named = ", ".join(f"'{token}' ({key})" for key, token in added)
+    past = "the token past them" if highest + 1 - size == 1 else f"one of the {highest + 1 - size} tokens past them"
+    how = (
+        f" (tokenizer_config.json names {named}, which tokenizer.json lacks: transformers adds "
+        f"{'it' if len(added) == 1 else 'them'} at load, after its highest id)"
+        if added
+        else ""
+    )
     return (
-        f"'{name}': its tokenizer has token ids up to {highest}, but the model has embeddings for {size} tokens "
-        f"(vocab_size in config.json), so text holding one of the {highest + 1 - size} tokens past them fails at "
+        f"'{name}': its tokenizer has token ids up to {highest}{how}, but the model has embeddings for {size} tokens "
+        f"(vocab_size in config.json), so text holding {past} fails at "
         "once (IndexError: index out of range). The tokenizer is another model's, or tokens were added to it without "
         "resizing the model: copy the tokenizer files from this model's own repository, or resize its embeddings "
         "(`model.resize_token_embeddings(len(tokenizer))`) and save both again."
+        + (" Or name a token tokenizer.json holds there instead." if added else "")
     )
 
 
+# The special tokens tokenizer_config.json may name, each as text: transformers adds one tokenizer.json lacks.
+_SPECIAL_KEYS = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+
+
+def _named_special_tokens(folder: Path) -> list[tuple[str, str]]:
+    """(key, token) of each special token tokenizer_config.json names as text, its lists of more (additional_ and
+    extra_special_tokens) too; [] when it cannot be read."""
+    try:
+        described = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(described, dict):
+        return []
+    named = [(key, described.get(key)) for key in _SPECIAL_KEYS]
+    for key in ("additional_special_tokens", "extra_special_tokens"):
+        more = described.get(key)
+        more = list(more.values()) if isinstance(more, dict) else more if isinstance(more, list) else []
+        named += [(key, token) for token in more]
+    return [(key, token) for key, token in named if isinstance(token, str) and token]
+
+
 @functools.lru_cache(maxsize=8)
-def _highest_token_id(tokenizer_file: str, mtime: float) -> int | None:  # noqa: ARG001 (mtime: a changed file)
-    """The highest id a tokenizer.json gives a token: its model's vocabulary (a dict of ids, or a Unigram list) and
-    its added tokens; None when it names none."""
+def _token_ids(tokenizer_file: str, mtime: float) -> tuple[int | None, frozenset[str]]:  # noqa: ARG001 (mtime: a changed file)
+    """The highest id a tokenizer.json gives a token, from its model's vocabulary (a dict of ids, or a Unigram list)
+    and its added tokens (None when it names none), and the tokens it holds."""
     described = json.loads(Path(tokenizer_file).read_text(encoding="utf-8"))
     vocab = (described.get("model") or {}).get("vocab")
     ids = list(vocab.values()) if isinstance(vocab, dict) else [len(vocab) - 1] if vocab else []
-    ids += [t.get("id") for t in described.get("added_tokens") or () if isinstance(t, dict)]
+    added = [t for t in described.get("added_tokens") or () if isinstance(t, dict)]
+    ids += [t.get("id") for t in added]
     ids = [i for i in ids if isinstance(i, int)]
-    return max(ids) if ids else None
+    pieces = vocab if isinstance(vocab, dict) else [p[0] for p in vocab or () if isinstance(p, list) and p]
+    known = frozenset([*pieces, *(t.get("content") for t in added)])
+    return (max(ids) if ids else None), known
 
 
 def pickled_only(path: Path, name: str) -> str | None:
