@@ -13,6 +13,7 @@ ROLES = {
     "developer": "system",  # OpenAI's newer name for the system turn (formats.py notes it, once per file)
     "user": "user",
     "human": "user",
+    "prompter": "user",  # OpenAssistant's (oasst1, oasst2) name of the person asking, kept by some conversions
     "assistant": "assistant",
     "gpt": "assistant",
     "model": "assistant",

@@ -3,6 +3,8 @@
 - Capybara's conversations, each exchange one {"input", "output"} pair (LDJnr's Capybara and the sets built like
   it), are read as a user's turn and the assistant's reply, said in a note; every row was refused ("turn 1 has no
   role"), with no way on.
+- OpenAssistant's `prompter` (its name of the person asking, kept by some conversions of oasst1/oasst2 into turns)
+  is the user: a turn of it was refused as a role not supported.
 """
 
 from __future__ import annotations
@@ -78,3 +80,12 @@ def test_a_turn_naming_its_speaker_is_not_read_as_an_exchange():
     result = load_bytes(_jsonl({"conversations": turns}), "chats.jsonl")
     assert result.rows[0]["messages"][0] == {"role": "user", "content": "Hi"}
     assert not [n for n in result.notices if "exchanges" in n.message]
+
+
+def test_an_openassistant_prompter_turn_is_the_user():
+    turns = [{"role": "prompter", "content": "What is a prime number?"}, {"role": "assistant", "content": "One > 1."}]
+    result = load_bytes(
+        _jsonl({"messages": turns}, {"messages": turns[:1] + [{"role": "assistant", "content": "7"}]}), "o.jsonl"
+    )
+    assert not result.errors, [e.message for e in result.errors]
+    assert [t["role"] for t in result.rows[0]["messages"]] == ["user", "assistant"]
