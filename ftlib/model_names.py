@@ -2,8 +2,9 @@
 
 The Model box, `--model` and a run's config.json call the embedded default `default` (a spec: what is typed); a page
 or the CLI's text that names a model says `model_said(spec)`, so Home, Data, Tokens, Train and Evaluate and the CLI
-say "SmolLM2-135M-Instruct (embedded default)" alike. `ftlib.run_picker.model_name` (a run's short base name) names
-the default so too. A --json value stays the spec.
+say "SmolLM2-135M-Instruct (embedded default)" alike. `ftlib.run_picker.model_name` (a run's short base name, in
+its label) names it "SmolLM2-135M-Instruct": the pages put a label in brackets, and these words nested brackets in
+them. A --json value stays the spec.
 
 Not known here: loading or resolving a model (models.py).
 """

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ftlib.file_bytes import data_stem
 from ftlib.file_stamps import file_stamp
-from ftlib.model_names import DEFAULT_MODEL, model_said
+from ftlib.model_names import DEFAULT_MODEL, DEFAULT_MODEL_NAME, model_said
 from ftlib.run_people import WHO_FILE
 from ftlib.rundir import ACTIVE, DONE, RunDir, RunSummary, run_folder_of, run_folders
 from ftlib.templates import BUILTIN_TEMPLATES
@@ -72,21 +72,29 @@ RUN_OUTPUT_NAMES = ("merged", "model", "adapter", "final", "final_adapter")
 
 
 def model_name(spec: str) -> str:
-    """A base model named short: the embedded default by its name, as every page and the CLI say it
-    (`model_names.model_said`), a hub id or a folder by its last name, a finished run's output folder (`merged/`,
-    `model/`) by its run's id too; "" when the run did not record one.
+    """A base model named short: the embedded default by its bare name, "SmolLM2-135M-Instruct" (a run's label
+    names it so: the pages put labels in brackets, "from the last run started (lora on SmolLM2-135M-Instruct ·
+    ...)", where `model_names.model_said`'s "(embedded default)" nested a bracket in them; a model named alone keeps
+    those words), a hub id or a folder by its last name, a finished run's output folder (`merged/`, `model/`) by its
+    run's id too; "" when the run did not record one.
 
     >>> [model_name(s) for s in ("Qwen/Qwen2.5-0.5B", "/srv/models/llama-1b/", "/ws/runs/r7/merged", "")]
     ['Qwen2.5-0.5B', 'llama-1b', 'r7/merged', '']
     >>> model_name("default")
-    'SmolLM2-135M-Instruct (embedded default)'
+    'SmolLM2-135M-Instruct'
     """
     path = Path(spec.strip())
     if not spec.strip():
         return ""
     if spec.strip() == DEFAULT_MODEL:
-        return model_said(spec)
+        return DEFAULT_MODEL_NAME
     return f"{path.parent.name}/{path.name}" if path.name in RUN_OUTPUT_NAMES and path.parent.name else path.name
+
+
+def _base_key(spec: str) -> str:
+    """What tells two bases apart: the short name, the embedded default's words kept (`model_said`), so a run on it
+    and one on the hub's model of its name are two bases."""
+    return model_said(spec) if spec.strip() == DEFAULT_MODEL else model_name(spec)
 
 
 def template_words(template: str) -> str:
@@ -103,9 +111,10 @@ def template_words(template: str) -> str:
 
 
 def models_differ(specs: Iterable[str]) -> bool:
-    """Whether runs listed together were trained on more than one base model (by their short names, unrecorded
-    ones left out): only then do their labels name it. On one model, the name would lengthen every label alike."""
-    return len({model_name(s) for s in specs} - {""}) > 1
+    """Whether runs listed together were trained on more than one base model (by their short names, the embedded
+    default apart from the hub's model of its name; unrecorded ones left out): only then do their labels name it.
+    On one model, the name would lengthen every label alike."""
+    return len({_base_key(s) for s in specs} - {""}) > 1
 
 
 def with_base(info: RunSummary, template: str = "tokenizer", show_model: bool = False) -> str:

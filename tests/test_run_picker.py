@@ -161,7 +161,7 @@ def test_runs_on_two_base_models_name_their_model_and_a_template_not_the_models_
 @pytest.mark.parametrize(
     "spec, name",
     [
-        ("default", "SmolLM2-135M-Instruct (embedded default)"),  # as Home and every page name it
+        ("default", "SmolLM2-135M-Instruct"),  # bare in a run's label, which the pages put in brackets
         ("HuggingFaceTB/SmolLM2-360M-Instruct", "SmolLM2-360M-Instruct"),
         ("/srv/models/llama-1b/", "llama-1b"),
         ("~/models/mine", "mine"),
