@@ -479,9 +479,11 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         label="Run name (optional)",
         group="hardware",
         advanced=True,
-        max_chars=MAX_RUN_NAME,  # the Train form's box stops there; run_name refuses more everywhere else
-        help=f"A short label for the run, on one line, at most {MAX_RUN_NAME} characters (used in its id; "
-        "`runs rename` changes it later).",
+        # The Train form's box stops there (a browser counts UTF-16 units, as config_checks.name_length does);
+        # run_name refuses more everywhere else.
+        max_chars=MAX_RUN_NAME,
+        help=f"A short label for the run, on one line, at most {MAX_RUN_NAME} characters, an emoji counting as two "
+        "(used in its id; `runs rename` changes it later).",
     )
 
     def __post_init__(self) -> None:

@@ -85,17 +85,30 @@ ALIGNMENT_BROKE = {
 }
 
 
-MAX_RUN_NAME = 100  # characters: a name is a label in a picker and a table cell, not a note
+MAX_RUN_NAME = 100  # characters (`name_length`'s): a name is a label in a picker and a table cell, not a note
 # Format characters a name is written with, not marks hidden in it: the joiners of emoji (a pirate flag, a family)
 # and of Persian and Indic words (U+200D, U+200C), a subdivision flag's tags (U+E0020-U+E007F after U+1F3F4)
 _WRITTEN = re.compile("[\u200c\u200d\U000e0020-\U000e007f]")
 
 
+def name_length(name: str) -> int:
+    """A name's length as the browser counts a box's characters (its `maxlength`, Streamlit's `max_chars`): in UTF-16
+    units, where an emoji or another character outside the Basic Multilingual Plane is two. So the Train page's Run
+    name box and the Rename box stop where `run_name` refuses, for an emoji name too: counting code points, the rule
+    took 100 emoji and the box stopped at 50.
+
+    >>> name_length("pirate v2"), name_length("🦜" * 3), name_length("海盗")
+    (9, 6, 2)
+    """
+    return len(name.encode("utf-16-le")) // 2
+
+
 def run_name(name: str, error: type[Exception]) -> str:
     """`name` as a run keeps it (spaces around it dropped; "" for none), or `error` saying what is wrong with it and
     the fix: a line break or another control character (a tab, an invisible mark), more than `MAX_RUN_NAME`
-    characters. The one rule of a run's name: `train --name`, a config's `name`, the Train page's Run name box
-    (`RunConfig.__post_init__`) and `runs rename` (`run_rename.check_name`, which refuses an empty one too).
+    characters as a browser's box counts them (`name_length`: an emoji is two). The one rule of a run's name:
+    `train --name`, a config's `name`, the Train page's Run name box (`RunConfig.__post_init__`) and `runs rename`
+    (`run_rename.check_name`, which refuses an empty one too).
 
     >>> run_name("  pirate v2 ", ValueError)
     'pirate v2'
@@ -110,10 +123,12 @@ def run_name(name: str, error: type[Exception]) -> str:
             "A run's name is one line: this one has a line break or another control character (a tab, an invisible "
             "mark). Type it again on one line."
         )
-    if len(name) > MAX_RUN_NAME:
+    if (length := name_length(name)) > MAX_RUN_NAME:
+        # Counted as the page's box counts them: said so where an emoji (two) makes the count differ from what is seen.
+        counted = "" if length == len(name) else ", an emoji counting as two"
         raise error(
-            f"A run's name is at most {MAX_RUN_NAME} characters (this one has {len(name)}): it labels the run in "
-            "pickers and tables. Give a shorter one."
+            f"A run's name is at most {MAX_RUN_NAME} characters (this one has {length}{counted}): it labels the run "
+            "in pickers and tables. Give a shorter one."
         )
     return name
 
@@ -149,4 +164,4 @@ def alignment_rate_warnings(config, passes: float) -> list[str]:
     ]
 
 
-__all__ = ["MAX_RUN_NAME", "alignment_rate_warnings", "check_combinations", "run_name"]
+__all__ = ["MAX_RUN_NAME", "alignment_rate_warnings", "check_combinations", "name_length", "run_name"]

@@ -34,6 +34,14 @@ CASES = [
     ("a_persian_non_joiner", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", None),
     ("a_flag_of_tags", "Scotland \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", None),
     ("exactly_the_limit", "k" * MAX_RUN_NAME, None),
+    # Counted as the browser counts the Run name box's characters (UTF-16: an emoji is two), where the box stops
+    ("emoji_at_the_boxs_limit", "\U0001f99c" * (MAX_RUN_NAME // 2), None),
+    (
+        "emoji_past_the_boxs_limit",
+        "\U0001f99c" * (MAX_RUN_NAME // 2 + 1),
+        f"A run's name is at most {MAX_RUN_NAME} characters (this one has {MAX_RUN_NAME + 2}, an emoji counting as "
+        "two)",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ftlib.config_checks import name_length
 from ftlib.errors import UserError
 from ftlib.run_people import UNNAMED_BROWSER
 from ftlib.run_picker import with_base
@@ -63,12 +64,13 @@ def box_limit(name: str) -> int:
     were checked (longer, `config_checks.run_name`) its name's own length, so the box holds it whole and can shorten
     it. At MAX_NAME such a name was cut by Streamlit to its first 100 characters, which the Rename button took
     without a word, and the browser took no key in the box (each Backspace still left it over the limit). Counted in
-    UTF-16 units, as the browser counts a box's characters (an emoji outside the BMP is two).
+    UTF-16 units, as the browser counts a box's characters and the rule counts a name's (`name_length`: an emoji
+    outside the BMP is two).
 
     >>> box_limit("pirate v2"), box_limit("k" * 147), box_limit("🏴" * 80)
     (100, 147, 160)
     """
-    return max(MAX_NAME, len(name.encode("utf-16-le")) // 2)
+    return max(MAX_NAME, name_length(name))
 
 
 def rename_control(column, info: RunSummary) -> None:
