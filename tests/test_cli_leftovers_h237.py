@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from types import SimpleNamespace
 
@@ -128,3 +129,24 @@ def test_train_json_of_a_run_deleted_as_it_ended_says_it_was_deleted():
     runs.delete(run.id)
     with pytest.raises(runs.RunError, match=r"was deleted as it ended \(finished, step 2/2\): its result went"):
         _summary(run.id, ended)
+
+
+# `tokens`' first line put the file after the place's brackets: "--line 3 is data row 3 (line 5 of the file) of
+# t.csv", "item 3 (the 'test' key's item 2) of k.json" ("line 5 of the file) of t.csv"). Every other message names
+# a row of a file as `split_lines.place` does, the file beside the row's number and the bracket last: train's
+# held-out notes, evaluate's places, the pages' captions ("row 2 is item 9 of garden.json (the 'test' key's item 3)").
+def test_tokens_names_the_row_and_its_file_as_every_other_message_does(tmp_path, capsys):
+    table = tmp_path / "qa.csv"
+    table.write_text('prompt,completion\n"Say\nhi",Hello\nWhy?,\nYo,Hey\n', encoding="utf-8")  # data row 1 spans 2
+    keyed = tmp_path / "qa.json"
+    rows = [{"prompt": p, "completion": c} for p, c in (("Hi", "Hello"), ("Yo", "Hey"), ("Sup", "Not much"))]
+    keyed.write_text(json.dumps({"train": rows[:1], "test": rows[1:]}), encoding="utf-8")
+
+    assert main(["tokens", str(table), "--line", "3", "--template", "chatml"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"--line 3 is data row 3 of {table} (line 5 of the file)"
+    assert main(["tokens", str(keyed), "--row", "2", "--template", "chatml"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"--row 2 (counted from 0 among 3 valid rows) is item 3 of {keyed} (the 'test' key's item 2)"
+    assert main(["tokens", str(table), "--line", "2", "--template", "chatml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --line 2: data row 2 of {table} (line 4 of the file) was set aside, not read"), err

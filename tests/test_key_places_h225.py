@@ -77,13 +77,13 @@ def test_a_blank_field_note_names_each_rows_key_flat(tmp_path):
 def test_tokens_line_and_row_name_the_key(tmp_path, capsys):
     path = write(tmp_path)
     assert main(["tokens", str(path), "--line", "8", "--template", "chatml"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == f"--line 8 is item 8 (the 'test' key's item 2) of {path}"
+    assert capsys.readouterr().out.splitlines()[0] == f"--line 8 is item 8 of {path} (the 'test' key's item 2)"
     assert main(["tokens", str(path), "--row", "6", "--template", "chatml", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["file_row"], out["where"]) == (8, "item 8 (the 'test' key's item 2)")
     assert out["skipped_rows"][0]["where"] == "item 7 (the 'test' key's item 1)"
     assert main(["tokens", str(path), "--line", "7", "--template", "chatml"]) == 2
-    assert "--line 7: item 7 (the 'test' key's item 1) of" in capsys.readouterr().err
+    assert f"--line 7: item 7 of {path} (the 'test' key's item 1) was set aside" in capsys.readouterr().err
 
 
 def _line_of(path: Path, text: str) -> int:
@@ -100,7 +100,7 @@ def test_tokens_line_of_a_pretty_printed_jsonl_file_is_a_line_of_the_file(tmp_pa
     assert "monstera" in out["text"] and out["where"] == "item 8 (the 'test' key's item 2)"
     assert main(["tokens", str(path), "--line", str(monstera), "--template", "chatml"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith(f"--line {monstera} is item 8 (the 'test' key's item 2) of {path} (lines "), first
+    assert first.startswith(f"--line {monstera} is item 8 of {path} at the 'test' key's item 2 (lines "), first
     # A line between rows ("test": [) is no row's: the nearest are said with their lines
     between = _line_of(path, '"test": [')
     assert main(["tokens", str(path), "--line", str(between), "--template", "chatml"]) == 2

@@ -32,7 +32,7 @@ from ftlib.commands import (
     unread_warning,
 )
 from ftlib.errors import UserError, plural
-from ftlib.split_lines import flat_place
+from ftlib.split_lines import flat_place, place
 from ftlib.term_width import fit, pad
 
 HELP = """\
@@ -203,7 +203,8 @@ def _run(args) -> int:
     asked = f"--line {args.line}" if args.row is None else f"--row {args.row} (counted from 0 among {among})"
     span = getattr(args, "line_span", None)  # a .jsonl file of one JSON value: the lines of the row --line is in
     lines = f" (lines {span[0]} to {span[1]} of the file)" if span and span[1] > span[0] else ""
-    print(f"{asked} is {result.where(source)} of {args.file}{lines}")
+    at = _place(result, source, args.file)  # "item 8 of FILE (the 'test' key's item 2)": no bracket before the lines'
+    print(f"{asked} is {flat_place(at) if lines else at}{lines}")
     for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
@@ -258,7 +259,7 @@ def _line_index(result, args, see: str) -> int:
         return at[line]
     if (why := next((e.message for e in result.errors if e.row == line), None)) is not None:
         why += "" if why.rstrip().endswith((".", "!", "?")) else "."
-        raise UserError(f"--line {line}: {result.where(line)} of {file} was set aside, not read as a row: {why} {see}")
+        raise UserError(f"--line {line}: {_place(result, line, file)} was set aside, not read as a row: {why} {see}")
     before = max((n for n in at if n < line), default=None)
     after = min((n for n in at if n > line), default=None)
     last = max([*at, *(e.row for e in result.errors if e.row)])
@@ -271,6 +272,15 @@ def _line_index(result, args, see: str) -> int:
         f"--line {line} is no row of {file} (blank lines and rows are skipped): the nearest valid "
         f"{'row is' if one else 'rows are'} {nearest}."
     )
+
+
+def _place(result, number: int, file: str) -> str:
+    """Source row `number` of `file` named as every message names a row of a file (`split_lines.place`): "data row 3 of
+    qa.csv (line 5 of the file)", "item 8 of qa.json (the 'test' key's item 2)"; `result.where` with the file beside
+    the row's number, as the pages and train's notes name it, not after its brackets ("data row 3 (line 5 of the file)
+    of qa.csv", h237)."""
+    line = result.lines[number - 1] if result.lines and 0 < number <= len(result.lines) else None
+    return place(result.file_type, number, line, file, result.from_keys)
 
 
 def _spans(result) -> list[tuple[int, int]] | None:
