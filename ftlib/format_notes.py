@@ -6,6 +6,8 @@ rows).
 Not known here: reading the fields (formats.py, which re-exports the names).
 """
 
+from collections.abc import Iterable
+
 # One line per format in plain words, for pickers, help texts and the Data page's "Read as" line; the standard names
 # of its fields once, at its end, "(fields: ...)". Text is wrapped in turns, so the chat template renders it as it
 # renders a conversation (TRL's trainers take plain-text fields as written, without a template: the template 'text').
@@ -120,6 +122,40 @@ def format_label(fmt: str) -> str:
     'prompts only (prompt_only)'
     """
     return f"{FORMAT_PLAIN.get(fmt, fmt)} ({fmt})"
+
+
+# Fields that hold a preference row's prompt where a file has one (OpenAI's `input` among them): without any, the
+# pair's two answers hold it themselves (formats._from_preference).
+_PAIR_PROMPTS = ("prompt", "conversations", "instruction", "input", "question")
+
+
+def format_said(fmt: str, fields: Iterable[str] = (), notes: Iterable[str] = ()) -> str:
+    """The Data page's "Read as" line of a file read as `fmt`: FORMAT_HELP's words after the format's name, but for
+    preference pairs with no field holding the prompt (`fields`: the file's own, and the fields mapped), which say
+    the fields the file has and where its prompt comes from, as the file's `notes` (its notices' texts) tell it:
+    Human/Assistant transcripts (TRANSCRIPT_NOTE), texts that begin alike (SHARED_TEXT_NOTE), else conversations
+    whose shared opening turns are the prompt (as TRL's `extract_prompt` reads them).
+
+    >>> format_said("preference", ["chosen", "rejected", "id"]).partition(" (fields: ")[2]
+    'chosen, rejected, read as conversations whose shared opening turns are the prompt)'
+    >>> format_said("preference", ["prompt", "chosen", "rejected"]).endswith("(fields: prompt, chosen, rejected)")
+    True
+    """
+    said = FORMAT_HELP[fmt].partition(": ")[2]
+    have = set(fields)
+    if fmt != "preference" or have & set(_PAIR_PROMPTS) or not {"chosen", "rejected"} <= have:
+        return said
+    notes = list(notes)
+    ways = [
+        way
+        for note, way in (
+            (TRANSCRIPT_NOTE, "Human/Assistant transcripts whose turns before the last answer are the prompt"),
+            (SHARED_TEXT_NOTE, "texts whose shared beginning is the prompt"),
+        )
+        if any(note in n for n in notes)
+    ] or ["conversations whose shared opening turns are the prompt"]
+    listed = ", ".join(f for f in FORMAT_FIELDS[fmt] if f in have)
+    return f"{said.rpartition(' (fields: ')[0]} (fields: {listed}, read as {'; or as '.join(ways)})"
 
 
 # Said once per file and field when a cell held a list written by Python (data.py adds the number of rows).

@@ -3,6 +3,7 @@ note)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,54 @@ def test_the_escaped_line_break_note_fires_where_an_export_escaped_them(cells, n
         assert not said, said
     else:
         assert len(said) == 1 and said[0].startswith(f"{named} ho"), said
+
+
+def _pairs(*rows: tuple[str, str, str], transcripts: bool = False) -> bytes:
+    out = []
+    for asked, good, bad in rows:
+        if transcripts:
+            out.append(
+                {
+                    "chosen": f"\n\nHuman: {asked}\n\nAssistant: {good}",
+                    "rejected": f"\n\nHuman: {asked}\n\nAssistant: {bad}",
+                }
+            )
+            continue
+        opening = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": asked}]
+        out.append(
+            {
+                side: [*opening, {"role": "assistant", "content": said}]
+                for side, said in (("chosen", good), ("rejected", bad))
+            }
+        )
+    return "".join(json.dumps(r) + "\n" for r in out).encode()
+
+
+QUIZ = [("Capital of Peru?", "Lima.", "Quito."), ("A prime below 10?", "7.", "9."), ("Grass is?", "Green.", "Blue.")]
+
+
+@pytest.mark.parametrize(
+    ("transcripts", "ending"),
+    [
+        (False, "(fields: chosen, rejected, read as conversations whose shared opening turns are the prompt)."),
+        (
+            True,
+            "(fields: chosen, rejected, read as Human/Assistant transcripts whose turns before the last answer are "
+            "the prompt).",
+        ),
+    ],
+)
+def test_the_read_as_line_of_pairs_without_a_prompt_field_says_the_fields_the_file_has(
+    tmp_path, monkeypatch, transcripts, ending
+):
+    """Pairs given as whole conversations (or transcripts), no `prompt` field: the Data page said "(fields: prompt,
+    chosen, rejected)", a field the file does not have. It says the two it has and where the prompt comes from."""
+    from tests.test_pages_data import data_page, with_path
+
+    monkeypatch.setenv("FTLIB_DATA_DIRS", str(tmp_path))
+    path = tmp_path / "pairs.jsonl"
+    path.write_bytes(_pairs(*QUIZ, transcripts=transcripts))
+    at = with_path(data_page(), path)
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Read as ")]
+    assert caption.startswith("Read as preference pairs (preference): a prompt with a better and a worse answer")
+    assert caption.endswith(ending), caption

@@ -19,8 +19,8 @@ from ftlib.config import field_specs
 from ftlib.data import DataError
 from ftlib.data_stats import count_truncated, dataset_stats, row_counts
 from ftlib.errors import plural
-from ftlib.format_notes import free_fields
-from ftlib.formats import FORMAT_HELP, FORMAT_PLAIN, format_label
+from ftlib.format_notes import format_said, free_fields
+from ftlib.formats import FORMAT_PLAIN, format_label
 from ftlib.message_checks import first_dropped_tool_calls
 from ftlib.model_names import model_said
 from ftlib.notices import shown_notices
@@ -236,7 +236,10 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         metrics.update({"Good answers": counts.get("good", 0), "Bad answers": counts.get("bad", 0)})
     for column, (name, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
         column.metric(name, value)
-    st.caption(f"Read as {format_label(result.format)}: {FORMAT_HELP[result.format].partition(': ')[2]}.")
+    # the format's fields as this file has them: pairs without a prompt field read it from their shared opening
+    fields = [*result.fields, *(result.column_map or {})]
+    notes = [n.message for n in result.notices]
+    st.caption(f"Read as {format_label(result.format)}: {format_said(result.format, fields, notes)}.")
     held = counts_sentence(counts)
     if held:
         st.caption(held)
