@@ -20,6 +20,7 @@ from ftlib.check_result import Check
 from ftlib.checks import longer_fix
 from ftlib.config import RunConfig
 from ftlib.config_checks import alignment_rate_warnings
+from ftlib.data_stats import row_counts
 from ftlib.errors import none_of, numbered, plural
 from ftlib.grpo_context import context_problems
 from ftlib.kto_kl import kto_kl_warnings
@@ -40,6 +41,7 @@ class Preflight:
     eval_rows: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the rows are read, not a problem (`reasoning_note`)
     longest: int = 0  # tokens of the longest training sequence (what the biggest batch pads to)
     tokens: int = 0  # tokens of all the training sequences: one pass's (ftlib.run_time's estimate of the time)
     step_rows: int = 0  # the rows the trainer steps over, packed rows of a packing run (overfitting.step_rows)
@@ -197,6 +199,7 @@ def preflight(
         have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
+    report.notes += [note] if (note := reasoning_note(train, template)) else []
     # A row alone in its batch is paired with itself: a held-out one reads 0.5, a training one's step has no drift.
     # That last training batch is each pass's last step; a run that max steps (or epochs below 1) ends before it
     # never trains it, so nothing is said of it.
@@ -499,6 +502,26 @@ def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | N
     )
 
 
+def reasoning_note(rows: list[dict], template) -> str:
+    """How the reasoning of a run's training `rows` reaches the text trained, in one sentence counting them: where
+    the chat template reads a reasoning field, it writes the reasoning itself; where it reads none, the reasoning is
+    written inline as <think>...</think> before the answer and trained with it (template_input.template_messages,
+    the Tokens page's `reasoning_inline`). "" for rows without reasoning."""
+    n = row_counts(rows)["reasoning"]
+    if not n:
+        return ""
+    have = f"{plural(n, 'training row')} {'has' if n == 1 else 'have'} reasoning before an answer"
+    if template.reads_reasoning:
+        return (
+            f"{have}: the {template.title} template writes it itself, in its own way (some keep it in the last "
+            "answer only: a warning names the rows whose reasoning a template leaves out)."
+        )
+    return (
+        f"{have}: the {template.title} template has no place for reasoning, so it is written inline as "
+        "<think>...</think> before the answer and trained with it."
+    )
+
+
 __all__ = [
     "NAMED_ROWS",
     "Preflight",
@@ -508,6 +531,7 @@ __all__ = [
     "qlora_on_cpu_note",
     "preflight",
     "quantization_problems",
+    "reasoning_note",
     "run_cut_check",
     "unscored_warnings",
     "why_left_out",

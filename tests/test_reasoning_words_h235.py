@@ -5,6 +5,7 @@ put it (never only "ignored"), and `data inspect` says how a reasoning reaches t
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -180,3 +181,57 @@ def test_data_inspect_says_how_reasoning_reaches_the_text_in_the_line_that_count
         "included, gets it inline as <think>...</think> before the answer, trained with it)"
     )
     assert out.count("<think>") == 1  # said once
+
+
+# In Qwen3's way: the reasoning read from `reasoning_content` and written by the template itself.
+READS_REASONING = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.reasoning_content %}<think>\n{{ m.reasoning_content }}"
+    "\n</think>\n\n{% endif %}{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.mark.parametrize(
+    "template, said",
+    [
+        (
+            {"template": "chatml"},
+            "2 training rows have reasoning before an answer: the ChatML template has no place for reasoning, so it "
+            "is written inline as <think>...</think> before the answer and trained with it.",
+        ),
+        (
+            {"template": "custom", "template_source": READS_REASONING},
+            "2 training rows have reasoning before an answer: the custom template writes it itself, in its own way "
+            "(some keep it in the last answer only: a warning names the rows whose reasoning a template leaves out).",
+        ),
+    ],
+    ids=["inline", "template's-own"],
+)
+def test_a_run_says_how_its_rows_reasoning_reaches_the_text_in_one_note(tiny_model_dir, template, said):
+    """`train` counted nothing of a run's reasoning and said nothing of how it is written (a default model's run on
+    reasoning rows trained <think> blocks without a word): one note counts the rows and says it."""
+    from ftlib.config import RunConfig
+    from ftlib.run_preflight import preflight
+
+    rows = [{"messages": [ASK, turn("assistant", "Eight.", reasoning=f"Arachnid {i}.")]} for i in range(2)]
+    rows += [{"messages": [ASK, turn("assistant", "Eight.")]}]
+    config = RunConfig(model=str(tiny_model_dir), dataset="rows", device="cpu", batch_size=1, **template)
+    report = preflight(config, rows=(rows, rows[2:]))
+    assert report.ok, report.errors
+    assert report.notes == [said]
+    assert not preflight(config, rows=(rows[2:], rows[2:])).notes  # no reasoning: nothing said
+
+
+def test_train_prints_the_reasoning_note_before_it_queues(tiny_model_dir, tmp_path, capsys, monkeypatch):
+    from ftlib import runs
+
+    monkeypatch.setattr(runs, "launch_command", lambda run, config, **_: [sys.executable, "-c", "pass"])
+    rows = [{"messages": [ASK, turn("assistant", "Eight.", reasoning_content="Arachnid.")]} for _ in range(6)]
+    path = write_jsonl(tmp_path / "r.jsonl", rows)
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(path), "--template", "chatml", "--detach"]
+    assert main([*argv, "--device", "cpu", "--batch-size", "1"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "note: 4 training rows have reasoning before an answer: the ChatML template has no place for reasoning, so it "
+        "is written inline as <think>...</think> before the answer and trained with it.\n"
+    ) in err

@@ -20,9 +20,10 @@ keeps the rows it was checked on (a file's train/test split too): editing the fi
 
 A data file is read as `data inspect` reads it, with `--format` and `--map COLUMN=FIELD` when given (they apply to a
 data file only; a saved split was read with its own when it was saved). The rows it cannot use and the fields nothing
-reads are named in `warning:` lines before the run is queued, how it was read (a column read as the completion) in
-`note:` lines after them, as `data split` says them (not before a refusal), and the run's split/meta.json records the
-format and mapping applied (`runs show` says them; training, a resume and evaluation read those rows).
+reads are named in `warning:` lines before the run is queued, how it was read (a column read as the completion, how
+its rows' reasoning is written: the template's own way, else inline as <think>...</think>) in `note:` lines after
+them, as `data split` says them (not before a refusal), and the run's split/meta.json records the format and mapping
+applied (`runs show` says them; training, a resume and evaluation read those rows).
 
 With `--json`, stdout holds only the run's summary as one JSON object (with `--detach`, as queued); the progress
 lines go to stderr.
@@ -468,6 +469,8 @@ def _train(args) -> int:
     if where := run_data.file_lines_note(data, report.warnings):  # "training row 3" of a shuffled split: its line
         print(f"note: {where}", file=sys.stderr)
     if note := qlora_on_cpu_note(config):
+        print(f"note: {note}", file=sys.stderr)
+    for note in report.notes:  # how the rows' reasoning reaches the text trained: the template's, or inline <think>
         print(f"note: {note}", file=sys.stderr)
     if alike := [r.id for r in runs.list_runs(refresh=False) if (config.name or "").strip() == r.name.strip() != ""]:
         print(  # `runs show NAME`, `sample --adapter NAME` then refuse "Several runs are named ...": said before
