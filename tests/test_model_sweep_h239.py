@@ -54,3 +54,47 @@ def test_a_special_token_the_tokenizer_json_holds_is_not_counted_again(tiny_mode
         tiny_model_dir, tmp_path, pad_token="<|endoftext|>", extra_special_tokens=["<|im_start|>"]
     )
     assert models.check_model(str(folder), method="lora") == folder
+
+
+# Gemma's way (in our words): no system turn, and user and model turns strictly alternating, each refused by a raise.
+GEMMA_STYLE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+    "{% endif %}{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{% set role = 'model' if m['role'] == 'assistant' else m['role'] %}"
+    "{{ '<start_of_turn>' + role + '\\n' + m['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+)
+
+
+def _rows(path, *conversations):
+    path.write_text("".join(json.dumps({"messages": c}) + "\n" for c in conversations))
+    return path
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["model-own", "template-file"])
+def test_data_inspect_names_the_row_a_models_template_refuses_and_the_fix(own, tiny_model_dir, tmp_path, capsys):
+    """`data inspect FILE --model M` measures the rows' lengths under the template a run would use: where that
+    template refuses a row (Gemma's takes no system turn) it said only "error: The model's own template refused this
+    conversation: System role not supported." (a sweep), with neither the row nor the fix `train`, `batch` and
+    `tokens` give. Now: where the row is, how many more, the fix, and the `tokens` command that shows it."""
+    from ftlib.cli import main
+
+    model = tiny_model_dir
+    flags = []
+    if own:
+        model = tmp_path / "gemma-like"
+        shutil.copytree(tiny_model_dir, model)
+        (model / "chat_template.jinja").write_text(GEMMA_STYLE)
+    else:
+        (tmp_path / "gemma.jinja").write_text(GEMMA_STYLE)
+        flags = ["--template-file", str(tmp_path / "gemma.jinja")]
+    ask = [{"role": "user", "content": "Name a river in Egypt."}, {"role": "assistant", "content": "The Nile."}]
+    system = [{"role": "system", "content": "Answer briefly."}]
+    data = _rows(tmp_path / "chats.jsonl", ask, system + ask, system + ask)
+    assert main(["data", "inspect", str(data), "--model", str(model), *flags]) == 2
+    said = capsys.readouterr().err
+    assert f"{data}, line 2 (and 1 other row) cannot be written with the" in said
+    assert "System role not supported." in said and "takes no system turn: merge the system text" in said
+    shown = f"--template-file {tmp_path / 'gemma.jinja'}" if not own else "--template tokenizer"
+    assert f"`python -m ftlib tokens {data} --line 2 --model {model} {shown}`" in said

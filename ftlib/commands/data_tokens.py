@@ -53,12 +53,12 @@ def tool_calls_template(result, args) -> dict | None:
     out["drops_tool_calls"] = first is not None
     # The lengths the Data page shows beside this warning, and `batch --template` counts: under the template asked
     # for, and under one that writes the calls where it leaves them out (the lengths a run with the fix would see).
-    out["lengths"] = _lengths(result, tokenizer, template, args.max_length)
+    out["lengths"] = _lengths(result, tokenizer, template, args)
     if first is None:
         return out
     from ftlib.templates import get_template
 
-    out["keeps_lengths"] = kept = _lengths(result, tokenizer, get_template(keeps, tokenizer), args.max_length)
+    out["keeps_lengths"] = kept = _lengths(result, tokenizer, get_template(keeps, tokenizer), args)
     row = result.row_numbers[first]
     out |= {"row": row, "where": result.where(row)}
     from ftlib.item_lines import shown_at  # a .jsonl file read whole: the item's first line, as --line takes it
@@ -88,28 +88,71 @@ def asked_lengths(result, args) -> dict | None:
     from ftlib.models import load_tokenizer
 
     tokenizer = load_tokenizer(args.model)
-    lengths = _lengths(result, tokenizer, chosen_template(args, tokenizer), args.max_length)
+    lengths = _lengths(result, tokenizer, chosen_template(args, tokenizer), args)
     return lengths | ({"template": None, "title": "raw text, no chat template"} if result.format == "text" else {})
 
 
-def _lengths(result, tokenizer, template, max_length: int) -> dict:
+def _lengths(result, tokenizer, template, args) -> dict:
     """Token lengths of a LoadResult's rows under the ChatTemplate `template`, as the Data page measures them
     (`data_stats.dataset_stats`: the lengths `tokens.encode_row` gives a run and `batch` counts): {template, rows,
     min, median, mean, max, total, max_length, truncated (rows longer than `max_length`), cut (where the first 3 of
-    them are: "line 4")}, `title` in words."""
+    them are: "line 4")}, `title` in words; `max_length` is `args.max_length`. A row the template refuses is named
+    (`_refused`)."""
     from functools import partial
     from statistics import fmean, median
 
     from ftlib.data_stats import count_truncated, dataset_stats
-    from ftlib.templates import render
+    from ftlib.templates import TemplateError, render
 
-    rows = result.rows
-    lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
+    rows, max_length = result.rows, args.max_length
+    try:
+        lengths = dataset_stats(rows, tokenizer, render=partial(render, template), template=template)["token_lengths"]
+    except TemplateError:  # the template refuses a row: said as `batch` says it (where, how many, the fix)
+        _refused(result, tokenizer, template, args)
+        raise
     spread = {"min": min(lengths), "median": median(lengths), "mean": round(fmean(lengths), 1), "max": max(lengths)}
     over = count_truncated(lengths, max_length)[0]
     named = {"template": template.name, "title": template.title, "rows": len(lengths)}
     cut = [result.where(n) for n, k in zip(result.row_numbers, lengths, strict=True) if k > max_length][:3]
     return named | spread | {"total": sum(lengths), "max_length": max_length, "truncated": over, "cut": cut}
+
+
+def _refused(result, tokenizer, template, args) -> None:
+    """Raise the UserError naming the first row of `result` the ChatTemplate `template` refuses to write (where it is
+    in the file, how many more it refuses), why (with the fix where one is known: Gemma's template takes no system
+    turn; `batching.refusal`, as `batch` and `train` explain it) and the `tokens` command that shows it; returns when
+    no row alone is refused. Its bare error said 'System role not supported.' and neither the row nor the fix."""
+    from functools import partial
+
+    from ftlib.batching import refusal
+    from ftlib.data_stats import render_row
+    from ftlib.errors import UserError
+    from ftlib.item_lines import shown_at
+    from ftlib.row_cuts import tokens_command
+    from ftlib.templates import TemplateError, render
+
+    failed = []
+    for i, row in enumerate(result.rows):
+        try:
+            render_row(row, tokenizer, partial(render, template))
+        except TemplateError as exc:
+            failed.append((i, exc))
+    if not failed:
+        return
+    i, exc = failed[0]
+    row = result.rows[i]
+    others = f" (and {plural(len(failed) - 1, 'other row')})" if len(failed) > 1 else ""
+    line = result.row_numbers[i]
+    flags = ["--format", args.fmt] if args.fmt else []
+    flags += [word for pair in args.map for word in ("--map", pair)]
+    flags += ["--model", args.model] if args.model else []
+    # The template measured with: a custom one's file, else its name (the tool-call check's built-in too).
+    flags += ["--template-file", args.template_file] if template.name == "custom" else ["--template", template.name]
+    show = tokens_command(args.file, shown_at(result, line), flags)
+    raise UserError(
+        f"{args.file}, {result.where(line)}{others} cannot be written with the {template.title} template: "
+        f"{refusal(exc, row, template, tokenizer)} See the row with `{show}`."
+    ) from None
 
 
 def _cut_said(lengths: dict) -> str:
