@@ -1,13 +1,15 @@
 """How long a run will train, before it starts, from what an earlier run on this server measured.
 
     est = time_estimate(config, train_tokens=report.tokens, train_rows=report.step_rows, device="cpu")
-    est.sentence()   # 'About 0:03:10 of training (after the model loads): 38,400 tokens at the 202 tokens/s run
-                     #  20261201-100000-lora-trees measured with this model and method on this CPU'
+    est.sentence()   # 'About 0:03:10 of training (not counting loading the model, held-out evaluations or saving
+                     #  checkpoints): 38,400 tokens at the 202 tokens/s that run 20261201-100000-lora-trees ...'
     # None when no earlier run of the same model and method on this kind of device logged its speed
 
 The rate is an earlier run's median tokens/s (the tokens each step read, `metrics.jsonl`'s `tokens_per_s`, logged
-by ftlib.metrics: every process's tokens), so the estimate is as good as that run was like this one: the same model,
-method (and tuning), and kind of device, newest first, one that trained with as many processes preferred. Without one
+by ftlib.metrics: every process's tokens, over the seconds inside optimizer steps alone), so the figure is the steps'
+time, and the sentence says what is not in it (loading the model, the held-out evaluations, the base model's before
+the first step too, and checkpoints). It is as good as that run was like this one: the same model, method (and
+tuning), and kind of device, newest first, one that trained with as many processes preferred. Without one
 nothing is said: a figure from another machine misleads more than it helps (BENCHMARKS.md's rates differ tenfold
 between a CPU and a GPU, and with the server's load). A rate of another number of processes is used as it is, and
 the sentence says so (`processes_words`).
@@ -51,9 +53,12 @@ class TimeEstimate:
     processes_said: str = ""  # `processes_words`: "" where that run trained with as many processes as this one
 
     def sentence(self) -> str:
-        """One plain sentence for the Train page, saying where the rate comes from."""
+        """One plain sentence for the Train page and `train`'s note, saying what it leaves out (the rate is the
+        optimizer steps', `metrics._interval`: "after the model loads" left the held-out evaluations unsaid, h237)
+        and where the rate comes from."""
         return (
-            f"About {clock(self.seconds)} of training (after the model loads): {self.tokens:,} tokens at the "
+            f"About {clock(self.seconds)} of training (not counting loading the model, held-out evaluations or saving "
+            f"checkpoints): {self.tokens:,} tokens at the "
             f"{self.rate:,.0f} tokens/s that run {self.measured_by} measured with this model and method on this "
             f"server's {self.device}. A rough figure: other work on the {self.device} slows it."
             + (f" {self.processes_said}" if self.processes_said else "")
@@ -140,8 +145,9 @@ def time_estimate(
     config: RunConfig, train_tokens: int, train_rows: int, device: str, runs: list | None = None
 ) -> TimeEstimate | None:
     """About how long `config` trains on `device` ('cpu', 'cuda:0'), or None when no earlier run measured a rate
-    for it (`measured_rate`) or the run reads no tokens. Loading the model and the held-out evaluations are left
-    out: the figure is the steps' time."""
+    for it (`measured_rate`) or the run reads no tokens. Loading the model, the held-out evaluations (the one before
+    the first step too) and checkpoints are left out, as `TimeEstimate.sentence` says: the figure is the steps'
+    time."""
     tokens = run_tokens(config, train_tokens, train_rows)
     measured = measured_rate(config, device, runs) if tokens else None
     if measured is None:

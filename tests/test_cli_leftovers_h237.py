@@ -150,3 +150,23 @@ def test_tokens_names_the_row_and_its_file_as_every_other_message_does(tmp_path,
     assert main(["tokens", str(table), "--line", "2", "--template", "chatml"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: --line 2: data row 2 of {table} (line 4 of the file) was set aside, not read"), err
+
+
+# The training time estimate (ftlib.run_time) is the optimizer steps' time alone: its rate's seconds leave out the
+# held-out evaluations (the base model's before the first step too) and checkpoints (`metrics._interval`), and
+# `time_estimate`'s docstring said so; the page's caption and `train`'s note said only "(after the model loads)".
+def test_the_time_estimate_says_what_it_does_not_count(tmp_path):
+    from ftlib import run_time
+    from ftlib.config import RunConfig
+    from ftlib.testing import make_run
+
+    speeds = [{"kind": "train", "step": s, "loss": 1.0, "tokens_per_s": 200.0, "elapsed": s} for s in (1, 2, 3)]
+    speeds.insert(0, {"kind": "eval", "step": 0, "eval_loss": 2.0, "elapsed": 0})  # not a rate: no step's
+    runs = [
+        make_run("20261201-100000-b", {"model": "/m", "method": "lora"}, metrics=speeds, root=tmp_path, device="cpu")
+    ]
+    est = run_time.time_estimate(RunConfig(model="/m", dataset="x", epochs=1.0), 4000, 40, "cpu", runs=runs)
+    assert est.sentence().startswith(
+        "About 0:00:20 of training (not counting loading the model, held-out evaluations or saving checkpoints): "
+        "4,000 tokens at the 200 tokens/s"
+    ), est.sentence()

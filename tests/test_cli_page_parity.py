@@ -101,7 +101,7 @@ def test_train_says_how_long_the_run_takes_as_the_train_page_does(monkeypatch, t
     monkeypatch.setattr(run_time, "measured_rate", lambda config, device, runs=None: (1000.0, "r-earlier"))
     _queue(monkeypatch, tmp_path, tiny_model_dir)
     err = capsys.readouterr().err
-    assert "note: About 0:00:01 of training (after the model loads): " in err
+    assert "note: About 0:00:01 of training (not counting loading the model, held-out evaluations or saving " in err
     assert "that run r-earlier measured with this model and method on this server's CPU" in err
 
 

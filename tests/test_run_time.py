@@ -31,7 +31,10 @@ def test_the_time_comes_from_the_newest_earlier_run_of_the_same_model_method_and
     assert (est.rate, est.measured_by, est.tokens, est.device) == (200.0, "20261201-100000-b", 8000, "CPU")
     assert est.seconds == 40.0
     said = est.sentence()
-    assert said.startswith("About 0:00:40 of training (after the model loads): 8,000 tokens at the 200 tokens/s")
+    assert said.startswith(
+        "About 0:00:40 of training (not counting loading the model, held-out evaluations or saving checkpoints): "
+        "8,000 tokens at the 200 tokens/s"
+    )
     assert "20261201-100000-b" in said and "this server's CPU" in said
     gpu = run_time.time_estimate(config, 4000, 40, "cuda:0", runs=runs)
     assert (gpu.rate, gpu.measured_by, gpu.device) == (9000.0, "20261201-110000-gpu", "GPU")
@@ -90,10 +93,10 @@ def test_the_train_page_at_the_defaults_says_no_warmup_warning_and_the_time_an_e
     at = page(tiny_model_dir)
     assert not at.exception
     assert not [w.value for w in at.warning if "rate 0" in w.value]
-    assert not [c.value for c in at.caption if "of training (after the model loads)" in c.value]
+    assert not [c.value for c in at.caption if "of training (not counting loading the model" in c.value]
     make_run("20261201-090000-earlier", {"model": str(tiny_model_dir)}, metrics=steps(250.0), device="cpu")
     at.run()
-    (said,) = [c.value for c in at.caption if "of training (after the model loads)" in c.value]
+    (said,) = [c.value for c in at.caption if "of training (not counting loading the model" in c.value]
     assert "at the 250 tokens/s that run 20261201-090000-earlier measured" in said, said
 
 
