@@ -91,21 +91,25 @@ def test_a_run_deleted_as_it_ended_is_said_deleted_with_who_did_it(monkeypatch, 
     assert "finished after" not in out and "Traceback" not in err
 
 
-def test_a_followed_run_deleted_before_it_ended_is_said_deleted(monkeypatch, capsys):
+@pytest.mark.parametrize("as_read", [False, True], ids=["before the next look", "as the next look reads it"])
+def test_a_followed_run_deleted_before_it_ended_is_said_deleted(monkeypatch, capsys, as_read):
     """Deleted while queued (a queued run may be deleted): following it said "There is no run 'X'" of the run whose
-    lines it had been printing."""
+    lines it had been printing; deleted as a look read it, its summary's state ("unknown") was printed first."""
     from ftlib import runs
     from ftlib.commands.train_follow import follow
     from ftlib.testing import make_run
 
     run = make_run("20261207-210500-lora-queued", {"name": "queued"}, state="queued", max_steps=6)
-    read = runs.wait
+    read, looks = runs.wait, []
 
-    def wait(run_id, timeout=None):  # the first look finds it queued; it is deleted before the next
-        if run.path.is_dir():
-            info = run.summary()
+    def wait(run_id, timeout=None):  # the first look finds it queued; it is deleted before the next, or within it
+        looks.append(run_id)
+        if len(looks) == 1:
+            return run.summary()
+        if len(looks) == 2:
             runs.delete(run_id)
-            return info
+            if as_read:  # found, then gone as its files are read
+                return run.summary()
         return read(run_id, timeout=timeout)
 
     monkeypatch.setattr(runs, "wait", wait)

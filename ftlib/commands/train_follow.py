@@ -86,10 +86,13 @@ def _follow(run_id: str, out, poll: float, offset: int):
     while True:
         try:
             try:
-                info = runs.wait(run_id, timeout=0)
+                looked = runs.wait(run_id, timeout=0)
             except runs.RunError:  # its folder gone: deleted (a queued run may be) while it was followed
                 still_there(run_id, info)
                 raise
+            if not run.exists():  # gone as it was read (its summary's state "unknown"): said with the last look
+                still_there(run_id, info)
+            info = looked
             # The log is read after the state: what the run wrote before it ended is all there, and printed before
             # the state line, so "finished" comes after the last step's lines.
             chunk = ""
