@@ -518,7 +518,7 @@ def reasoning_note(rows: list[dict], template) -> str:
         )
     return (
         f"{have}: the {template.title} template has no place for reasoning, so it is written inline as "
-        "<think>...</think> before the answer and trained with it."
+        "`<think>...</think>` before the answer and trained with it."
     )
 
 

@@ -132,6 +132,8 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         st.error(in_form_words(error), icon=alerts.ERROR)
     for warning in report.warnings:
         st.warning(in_form_words(warning), icon=alerts.WARNING)
+    for note in report.notes:  # how the rows are read, not a problem: the reasoning's way into the text, as `train`
+        st.caption(note)
     train, test, meta = cached_split(split)
     if where := lines_note(meta, report.errors + report.warnings, (len(train), len(test))):  # "held-out row 2": line 9
         st.caption(where)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -197,7 +198,7 @@ READS_REASONING = (
         (
             {"template": "chatml"},
             "2 training rows have reasoning before an answer: the ChatML template has no place for reasoning, so it "
-            "is written inline as <think>...</think> before the answer and trained with it.",
+            "is written inline as `<think>...</think>` before the answer and trained with it.",
         ),
         (
             {"template": "custom", "template_source": READS_REASONING},
@@ -233,5 +234,21 @@ def test_train_prints_the_reasoning_note_before_it_queues(tiny_model_dir, tmp_pa
     err = capsys.readouterr().err
     assert (
         "note: 4 training rows have reasoning before an answer: the ChatML template has no place for reasoning, so it "
-        "is written inline as <think>...</think> before the answer and trained with it.\n"
+        "is written inline as `<think>...</think>` before the answer and trained with it.\n"
     ) in err
+
+
+def test_the_train_page_says_the_reasoning_note_under_its_warnings(tiny_model_dir):
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib import workspace
+
+    rows = [{"messages": [ASK, turn("assistant", "Eight.", reasoning=f"Arachnid {i}.")]} for i in range(4)]
+    workspace.save_split("spiders", rows[:3], rows[3:])  # canonical rows, as the Data page saves them
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at = at.run().switch_page("pages/4_Train.py").run()
+    assert not at.exception
+    said = [c.value for c in at.caption if "reasoning before an answer" in c.value]
+    assert len(said) == 1 and said[0].startswith("3 training rows have reasoning before an answer: the ")
+    assert "written inline as `<think>...</think>` before the answer" in said[0]
