@@ -198,14 +198,19 @@ def test_compare_opened_without_the_grids_address_offers_the_running_grid_and_fo
     assert offered.startswith("A grid started just now is still running with no tab showing it (2 models × ")
     assert "a teammate's whose tab closed (the server knows no names without a sign-in)" in offered
     assert "Unfollowed, it ends about 2 minutes after its tab went." in offered  # Streamlit's 120 s session TTL
-    assert "3 settings; the prompt: “" in offered and "**Follow it**" in offered
+    # Its answers' length and seed, which the boxes here show only once it is followed (helper 238)
+    assert f"3 settings, answers of up to {GRID_TOKENS} tokens, seed 7; the prompt: “" in offered, offered
+    assert "**Follow it** to see it here, with its settings" in offered
     assert any("Press **Generate**" in i for i in infos(reloaded))
+    reloaded.slider(key="compare_max_new").set_value(200).run()  # moved here before following the grid
+    reloaded.number_input(key="compare_seed").set_value(3).run()
     button(reloaded, "Follow it").click()
     reloaded.run()
     assert not reloaded.exception, reloaded.exception
     assert reloaded.session_state["compare_job"] is job
     assert reloaded.query_params.get("grid") == token  # a reload of this tab now follows it by its address
     assert reloaded.number_input(key="compare_seed").value == 7  # the boxes it was made with
+    assert reloaded.slider(key="compare_max_new").value == GRID_TOKENS  # its answers' length too (helper 238)
     assert not any("still running" in i for i in infos(reloaded))  # followed: nothing more to offer
     assert any(b.label == "Stop" for b in reloaded.button)
     held_grids.set()
@@ -230,7 +235,10 @@ def test_a_signed_in_person_is_offered_their_own_running_grid_and_never_a_teamma
     assert not any("still running" in i for i in infos(anonymous))
     ana = tab(varied_dir, ANA)
     (offered,) = [i for i in infos(ana) if "still running" in i]
-    assert offered.startswith("A grid you started just now is still running (2 models × 3 settings; the prompt: “")
+    assert offered.startswith(
+        f"A grid you started just now is still running (2 models × 3 settings, answers of up to {GRID_TOKENS} tokens, "
+        "seed 7; the prompt: “"
+    ), offered
     assert any(b.label == "Follow it" for b in ana.button)
 
 

@@ -210,14 +210,20 @@ def offer(job_key: str) -> tuple[str, object] | None:
 
 
 def offer_said(job) -> str:
-    """The offer of a running grid (`offer`) in words: who started it and when, its models and settings, the start of
-    its prompt, and what following it does."""
-    started, (labels, _) = _STARTED[job], _SHOWN[job]
+    """The offer of a running grid (`offer`) in words: who started it and when, its models and settings, its answers'
+    length and seed (the boxes of a tab that has not followed it show its own, the defaults after a reload: "Max new
+    tokens 96" beside a grid of 512), the start of its prompt, and what following it does (its boxes put back)."""
+    started, (labels, boxes) = _STARTED[job], _SHOWN[job]
     models, settings = len(labels.get("models", ())), len(labels.get("settings", ()))
     prompt = next((str(m.get("content") or "") for m in reversed(labels.get("prompt", [])) if m), "")
     prompt = " ".join(prompt.split())
     quoted = f"; the prompt: “{prompt[:60]}{'…' if len(prompt) > 60 else ''}”" if prompt else ""
-    what = f"({plural(models, 'model')} × {plural(settings, 'setting')}{quoted})"
+    made = [
+        f"answers of up to {boxes['compare_max_new']} tokens" if boxes.get("compare_max_new") is not None else "",
+        f"seed {boxes['compare_seed']}" if boxes.get("compare_seed") is not None else "",
+    ]
+    made_said = "".join(f", {m}" for m in made if m)
+    what = f"({plural(models, 'model')} × {plural(settings, 'setting')}{made_said}{quoted})"
     when = age_words(time.time() - started.at)
     if started.who is not None:
         head = f"A grid you started {when} is still running {what}, in another tab or in this one before a reload."
@@ -226,11 +232,12 @@ def offer_said(job) -> str:
         head = (
             f"A grid started {when} is still running with no tab showing it {what}: yours from this tab before a "
             "reload, or a teammate's whose tab closed (the server knows no names without a sign-in). Unfollowed, it "
-            f"ends about {plural(ends, 'minute')} after its tab went. **Follow it** to see it here, with its progress "
-            "and result."
+            f"ends about {plural(ends, 'minute')} after its tab went. **Follow it** to see it here, with its "
+            "settings, progress and result."
         )
         return head
-    return f"{head} **Follow it** to see it here, with its progress and result; its **Stop** ends it there too."
+    follow = "**Follow it** to see it here, with its settings, progress and result"
+    return f"{head} {follow}; its **Stop** ends it there too."
 
 
 def _follow_offered(token: str) -> None:
