@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_app import CHROMIUM, launch_chromium
+from ftlib.testing import make_run
+from tests.browser_app import CHROMIUM, _main, launch_chromium, new_page, open_page, use_model
+from tests.test_browser import diagnostics, server_workspace, start_server  # noqa: F401
+from tests.test_pages_train import fake_adapter
 from ui import batch_view
 
 pytestmark = pytest.mark.browser
@@ -66,3 +69,28 @@ def test_tokens_legend_items_never_break_across_lines(browser, width):
     assert len(items) == 7  # six kinds and the space/newline key
     broken = [text for text, boxes in items if boxes != 1]
     assert not broken, f"legend items split across lines at {width} px: {broken}"
+
+
+def test_the_export_buttons_show_their_whole_label(browser, start_server, tiny_model_dir, request):  # noqa: F811
+    """Train's Export: three buttons side by side cut their labels with an ellipsis at a 1280-pixel window,
+    'Download the adapter (PEFT, .zip) · up…', the size the label is there to tell lost (shots/18_train_finished.png).
+    Each download now has the page's width: its whole label shows."""
+    run = make_run("20990101-000000-lora-export", {"model": str(tiny_model_dir), "dataset": "d"})
+    fake_adapter(run.path)
+    server = start_server()
+    # A 1024-pixel window (a small laptop's): the tiny model's run offers two downloads (no GGUF on another base than
+    # the default model), and two columns of it cut as three did at 1280.
+    page = new_page(browser, server.url)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    with diagnostics(request, "h240-export", [page]):
+        use_model(page, str(tiny_model_dir))
+        open_page(page, "Train")
+        buttons = _main(page).locator('[data-testid="stDownloadButton"] button:visible')
+        buttons.first.wait_for(timeout=60_000)
+        # The label's box (Streamlit's stMarkdownEllipsis) is narrower than its text where the ellipsis cuts it.
+        labels = buttons.locator('[data-testid="stMarkdownContainer"]').evaluate_all(
+            "els => els.map(e => [e.textContent, e.scrollWidth - e.clientWidth])"
+        )
+    assert len(labels) >= 2, labels
+    cut = [text for text, hidden in labels if hidden > 0]
+    assert not cut, f"labels cut with an ellipsis: {cut}"

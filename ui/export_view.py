@@ -102,7 +102,10 @@ def export_panel(run_id: str) -> None:
         st.warning(export.nothing_to_download(run), icon=alerts.WARNING)
     for item in items:
         show_download_failure(f"dl_{item.kind}_{run_id}")  # e.g. a full disk while zipping, from the last click
-    for column, item in zip(st.columns(max(2, len(items))), items, strict=False):  # the GGUF file beside the others
+    # One download a row, each at the page's width: side by side (three columns at a 1280-pixel window) Streamlit cut
+    # their labels with an ellipsis, 'Download the adapter (PEFT, .zip) · up…', the size they tell lost (a button's
+    # label never wraps), and each caption ran to a dozen narrow lines (helper 240's walk).
+    for item in items:
         key = f"dl_{item.kind}_{run_id}"
         # Its size before the click (a merged model's zip: 300-520 MiB for the default model), read from the files
         # on disk or the base's weight headers, never by building the zip (ftlib.downloads.zip_size).
@@ -110,7 +113,7 @@ def export_panel(run_id: str) -> None:
         shown = None if size is None else " ".join(filter(None, (size[1], size_words(size[0]))))
         # Its click's rerun sees True: the browser asks for the file beside it. (An `on_click` callable instead
         # made Streamlit 1.67 drop the file's callable before that request came: "Deferred file … not found".)
-        if column.download_button(
+        if st.download_button(
             item.label if shown is None else f"{item.label} · {shown}",
             key=key,
             help=None if size is None else _size_help(*size),
@@ -119,7 +122,7 @@ def export_panel(run_id: str) -> None:
             data=deferred_download(key, _tracked(run_id, item)),
         ):
             st.session_state.setdefault(DOWNLOADED, {})[run_id] = time.time()
-        column.caption(item.caption)
+        st.caption(item.caption)
     if items and "gguf" not in {item.kind for item in items} and (why := export.gguf_refusal(run)):
         # Its way on by the button above, not the CLI's `runs export ID --merged` (gguf_refusal's words for both)
         button = next((item.label for item in items if item.kind in ("merged", "model")), None)
