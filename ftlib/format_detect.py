@@ -59,6 +59,19 @@ def is_openai_pair(record: dict) -> bool:
     return set(OPENAI_SIDES.values()) <= set(record) and isinstance(record.get("input"), dict)
 
 
+# Rows that are each one message of a conversation tree (OpenAssistant's oasst1 flat export), or one tree each
+# (oasst2's nested export: a `prompt` message whose `replies` hold the answers, each with replies of its own)
+TREE_ROWS = (
+    "its rows look like OpenAssistant's message trees (each message a `role` and its `text`, linked by `parent_id` "
+    "or nested in `replies`), not conversations: the studio reads one conversation per row, its turns in a list, "
+    "and read as plain text each message would train on its own, the questions too. Follow each reply back to the "
+    "first message and write that path as one row, "
+    '{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]} (OpenAssistant\'s `prompter` is the user)'
+)
+# ... and where each row is one message: the way to read them as they are
+AS_TEXT = "; to train every message as text on its own all the same, pick the format 'text' (--format text)"
+
+
 def detect_row_format(record: Any) -> str | None:
     """The format a single record's keys point to, or None.
 
@@ -85,11 +98,24 @@ def detect_row_format(record: Any) -> str | None:
         return "alpaca"
     if {"prompt", "completion"} <= keys:
         return "prompt_completion"
-    if "text" in keys:
+    if "text" in keys and not _tree_message(record):  # one message of a tree is no text to train alone
         return "text"
-    if "prompt" in keys and not _stepwise(record):  # TRL's stepwise supervision is no prompt for GRPO
-        return "prompt_only"
+    if "prompt" in keys and not _stepwise(record) and not _tree_message(record.get("prompt")):
+        return "prompt_only"  # TRL's stepwise supervision is no prompt for GRPO, nor a tree's first message
     return None
+
+
+def _tree_message(record: Any) -> bool:
+    """Whether `record` is one message of a conversation tree, as OpenAssistant's exports write them: a `role` and
+    its `text`, with the message's id or its parent's (oasst1's flat rows), or its `replies` (oasst2's trees).
+
+    >>> _tree_message({"message_id": "m2", "parent_id": "m1", "role": "assistant", "text": "Seven."})
+    True
+    >>> _tree_message({"text": "A story.", "id": 4, "role": "narrator"})
+    False
+    """
+    keys = set(record) if isinstance(record, dict) else set()
+    return {"role", "text"} <= keys and bool({"message_id", "parent_id", "replies"} & keys)
 
 
 def _stepwise(record: dict) -> bool:
@@ -135,6 +161,8 @@ def unread_shape(record: Any) -> str | None:
         return None
     if {"role", "from"} & set(record) and {"content", "value"} & set(record):  # a turn, not a conversation
         return ONE_TURN_ROWS
+    if _tree_message(record) or _tree_message(record.get("prompt")):
+        return TREE_ROWS + (AS_TEXT if _tree_message(record) else "")
     for keys, why in UNREAD_SHAPES.items():
         if keys <= set(record) and all(isinstance(record[k], list) for k in keys):
             return why

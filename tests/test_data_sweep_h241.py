@@ -5,6 +5,9 @@
   role"), with no way on.
 - OpenAssistant's `prompter` (its name of the person asking, kept by some conversions of oasst1/oasst2 into turns)
   is the user: a turn of it was refused as a role not supported.
+- OpenAssistant's message trees (oasst1's flat rows of one message each, linked by `parent_id`; oasst2's nested
+  `replies`) are refused saying how to write them as conversations: the flat rows were read as plain text, each
+  message trained on its own, the questions too, with only `role` named as not read.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ftlib.data import load_bytes
+from ftlib.data import MappingNeeded, load_bytes
 
 EXCHANGES = [
     {"input": "Name a moon of Saturn.", "output": "Titan."},
@@ -89,3 +92,39 @@ def test_an_openassistant_prompter_turn_is_the_user():
     )
     assert not result.errors, [e.message for e in result.errors]
     assert [t["role"] for t in result.rows[0]["messages"]] == ["user", "assistant"]
+
+
+OASST_FLAT = [
+    {"message_id": "m1", "parent_id": None, "role": "prompter", "text": "What is a prime number?", "lang": "en"},
+    {"message_id": "m2", "parent_id": "m1", "role": "assistant", "text": "A number with two divisors.", "rank": 0},
+    {"message_id": "m3", "parent_id": "m1", "role": "assistant", "text": "An even number.", "rank": 1},
+]
+OASST_NESTED = {
+    "message_tree_id": "t1",
+    "prompt": {
+        "message_id": "m1",
+        "role": "prompter",
+        "text": "What is a prime number?",
+        "replies": [{"message_id": "m2", "role": "assistant", "text": "A number with two divisors.", "replies": []}],
+    },
+}
+
+
+def test_openassistant_message_trees_are_refused_with_the_way_to_conversations():
+    """oasst1's flat rows were read as plain text, each message trained on its own (the questions too), with only
+    `role` named as not read; oasst2's nested trees were refused as prompts whose turn had no 'content'."""
+    flat = pytest.raises(MappingNeeded, load_bytes, _jsonl(*OASST_FLAT), "oasst.jsonl")
+    said = str(flat.value)
+    assert "its rows look like OpenAssistant's message trees (each message a `role` and its `text`, linked" in said
+    assert "Follow each reply back to the first message and write that path as one row" in said, said
+    assert "pick the format 'text' (--format text)" in said, said
+    as_text = load_bytes(_jsonl(*OASST_FLAT), "oasst.jsonl", fmt="text")  # the way the refusal gives still reads
+    assert as_text.format == "text" and len(as_text.rows) == 3
+    nested = pytest.raises(MappingNeeded, load_bytes, _jsonl(OASST_NESTED, OASST_NESTED), "oasst2.jsonl")
+    said = str(nested.value)
+    assert "its rows look like OpenAssistant's message trees" in said and "--format text" not in said, said
+
+
+def test_a_text_row_with_a_role_but_no_tree_is_still_text():
+    rows = [{"text": f"Chapter {i} begins.", "role": "narrator", "id": i} for i in range(2)]
+    assert load_bytes(_jsonl(*rows), "story.jsonl").format == "text"
