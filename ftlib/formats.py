@@ -137,7 +137,8 @@ def convert(record: dict, fmt: str, table: bool = False) -> Converted:
         )
     rec = Record(record, fmt, table)
     row, warnings = _CONVERTERS[fmt](rec)
-    rec.used.update(column_reasoning(record, row))  # a `reasoning` column beside the turns: its one answer's
+    # a `reasoning` column beside the turns: its one answer's (a switch, "on"/"off", said in a note)
+    rec.used.update(column_reasoning(record, row, rec.notes))
     if problem := _media_placeholder(row):
         raise problem
     tools = _tools(rec) if fmt != "text" else None

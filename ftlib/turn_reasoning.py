@@ -11,7 +11,9 @@ parts (turns.parse_content) or a leading <think>...</think> (think_blocks.py); a
 none, two different ones refuse the row. A column of those names beside a row's turns (`{"prompt", "completion",
 "reasoning"}`, `{"messages", "reasoning_content"}`) is the reasoning of the row's one trained assistant turn; where
 the row has several (or, in a pair, two answers) it is not read, and the file's report says why and where to put it
-(`column_unread_why`, said by notices.unread_why). How a template writes a reasoning is template_input's.
+(`column_unread_why`, said by notices.unread_why); a column holding a switch ("on"/"off", true/false: Nemotron's
+post-training sets say so whether an answer was made thinking) is no reasoning, said in a note (`is_switch`). How a
+template writes a reasoning is template_input's.
 
 Not known here: the rest of a turn (turns.py), which fields hold the turns (formats.py).
 """
@@ -103,18 +105,49 @@ def _answers(row: dict) -> list[dict]:
     return []  # a pair has two answers; a text row none; a GRPO prompt carries its columns for the rewards
 
 
-def column_reasoning(record: dict, row: dict) -> list[str]:
+# A reasoning column that holds a switch, not a reasoning: NVIDIA's Nemotron post-training sets write `"reasoning":
+# "on"` or `"off"` beside `messages` (whether the answer was made thinking; its <think> block holds the reasoning).
+# Read as the reasoning, "off" was trained as one ("<think>off</think>") and the rows that think were refused.
+SWITCHES = frozenset({"on", "off", "true", "false", "yes", "no", "enabled", "disabled"})
+
+
+def is_switch(value: Any) -> bool:
+    """Whether a reasoning column's value is a switch (true/false, "on"/"off", ...), never a reasoning.
+
+    >>> is_switch("off"), is_switch(True), is_switch("Add 2 and 2.")
+    (True, True, False)
+    """
+    return isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in SWITCHES)
+
+
+def switch_note(key: str) -> str:
+    """The file's note on a reasoning column `key` that holds a switch (`is_switch`): read as none."""
+    return (
+        f"`{key}` holds a switch (on/off, true/false: whether the answer was made thinking), not a reasoning, so it "
+        "is not read as one: an answer's reasoning is read from its own <think> block or `reasoning_content`"
+    )
+
+
+def column_reasoning(record: dict, row: dict, notes: list[str] | None = None) -> list[str]:
     """The reasoning columns of `record` (REASONING_FIELDS beside its turns) read into `row`, its canonical row: the
     reasoning of its one trained assistant turn, which gets it as its `reasoning` (a column that says what the turn
     already says is read as that). Returns the keys read ([] where the row has no such column, or several answers:
-    then the column stays unread, `column_unread_why` saying why). RowProblem for a column that is not text, two
-    columns or a column and the turn's own reasoning that differ.
+    then the column stays unread, `column_unread_why` saying why). A column holding a switch ("on"/"off", true;
+    `is_switch`) beside a row's answers is read as no reasoning, said once in `notes` (the record's). RowProblem for
+    a column that is not text, two columns or a column and the turn's own reasoning that differ.
 
     >>> row = {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4."}]}
     >>> column_reasoning({"messages": [], "reasoning": "Add 2 and 2."}, row), row["messages"][1]["reasoning"]
     (['reasoning'], 'Add 2 and 2.')
     """
     keys = [k for k in REASONING_FIELDS if has_value(record.get(k))]
+    switches = [k for k in keys if is_switch(record[k])]
+    if switches and set(row) & {"messages", "completion", "chosen", "text"}:  # a GRPO prompt keeps it for rewards
+        for key in switches:
+            if notes is not None and (said := switch_note(key)) not in notes:
+                notes.append(said)
+        keys = [k for k in keys if k not in switches]
+        return switches + column_reasoning({k: record[k] for k in keys}, row, notes) if keys else switches
     answers = _answers(row)
     if not keys or len(answers) != 1:
         return []
@@ -145,4 +178,13 @@ def column_unread_why(kind: str) -> str:
     return _UNREAD.get(kind, "")
 
 
-__all__ = ["INLINE_THINK", "assistant_reasoning", "column_reasoning", "column_unread_why", "no_answer"]
+__all__ = [
+    "INLINE_THINK",
+    "SWITCHES",
+    "assistant_reasoning",
+    "column_reasoning",
+    "column_unread_why",
+    "is_switch",
+    "no_answer",
+    "switch_note",
+]

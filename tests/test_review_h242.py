@@ -1,0 +1,53 @@
+"""Helper 242's review of the commits since 343909eb: the faults it found, each with the test that fails before."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ftlib.data import load_file
+
+ASK = {"role": "user", "content": "What is 3 + 4?"}
+
+
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return str(path)
+
+
+# NVIDIA's Nemotron post-training sets (v1, v2) write a row-level `"reasoning": "on"` or `"off"` beside `messages`:
+# whether the answer was made thinking, its reasoning inline in a <think> block. 64f723a4 read that column as the
+# answer's reasoning: "off" was trained as "<think>off</think>", and each "on" row was refused ("the 'reasoning' field
+# and the assistant turn's own reasoning ... differ").
+SWITCH_ROWS = [
+    {"reasoning": "off", "messages": [ASK, {"role": "assistant", "content": "7"}]},
+    {"reasoning": "on", "messages": [ASK, {"role": "assistant", "content": "<think>\nThree and four.\n</think>\n7"}]},
+    {"reasoning": "OFF", "messages": [ASK, {"role": "assistant", "content": "<think></think>7"}]},
+]
+
+
+def test_a_reasoning_column_holding_on_or_off_is_a_switch_not_a_reasoning(tmp_path):
+    result = load_file(_jsonl(tmp_path / "nemotron_like.jsonl", SWITCH_ROWS))
+    assert [e.message for e in result.errors] == []
+    answers = [row["messages"][-1] for row in result.rows]
+    assert [a.get("reasoning") for a in answers] == [None, "Three and four.", ""]  # the <think> blocks', as written
+    assert [a["content"] for a in answers] == ["7", "7", "7"]
+    said = [n.message for n in result.notices]
+    assert any("`reasoning` holds a switch" in s for s in said), said
+    assert not any("ignored field: `reasoning`" in s for s in said), said
+
+
+@pytest.mark.parametrize("value", [True, False, "yes"])
+def test_a_true_false_thinking_column_beside_a_chat_keeps_its_rows(tmp_path, value):
+    rows = [{"thinking": value, "messages": [ASK, {"role": "assistant", "content": "7"}]}]
+    result = load_file(_jsonl(tmp_path / "flag.jsonl", rows))
+    assert [e.message for e in result.errors] == []
+    assert result.rows[0]["messages"][1].get("reasoning") is None
+
+
+def test_a_reasoning_column_of_text_is_still_the_answers_reasoning(tmp_path):
+    rows = [{"reasoning": "Three and four make seven.", "messages": [ASK, {"role": "assistant", "content": "7"}]}]
+    result = load_file(_jsonl(tmp_path / "real.jsonl", rows))
+    assert result.rows[0]["messages"][1]["reasoning"] == "Three and four make seven."
+    assert not any("switch" in n.message for n in result.notices)
