@@ -173,6 +173,7 @@ def test_the_score_panel_takes_a_system_message_as_score_system_does(tiny_model_
 
     from ftlib.models import load_tokenizer
     from ftlib.testing import make_run
+    from ui.tables import one_line
 
     folder = tmp_path / "reward-model"
     AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=1).save_pretrained(folder)
@@ -195,7 +196,7 @@ def test_the_score_panel_takes_a_system_message_as_score_system_does(tiny_model_
     assert main([*argv, "--response", answers[0], "--response", answers[1]]) == 0
     cli = json.loads(capsys.readouterr().out)["scores"]
     page = dict(zip(table["answer"], table["score"], strict=True))
-    assert [page[a] for a in answers] == pytest.approx(cli, abs=1e-5)
+    assert [page[one_line(a)] for a in answers] == pytest.approx(cli, abs=1e-5)  # a line break shown as ⏎
 
 
 def test_the_train_form_offers_one_gpu_of_several_as_train_device_does(tiny_model_dir, monkeypatch):

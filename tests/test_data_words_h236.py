@@ -139,3 +139,65 @@ def test_the_read_as_line_of_pairs_without_a_prompt_field_says_the_fields_the_fi
     (caption,) = [c.value for c in at.caption if c.value.startswith("Read as ")]
     assert caption.startswith("Read as preference pairs (preference): a prompt with a better and a worse answer")
     assert caption.endswith(ending), caption
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A reward model's scores: an answer's line breaks shown (st.dataframe draws a cell on one line, a break as a space)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_score_panels_table_marks_each_line_break_of_an_answer(tiny_model_dir, tmp_path):
+    """The Train page's Score panel scores "- Go to bed at the same time.\\n- Keep the room dark." beside the same
+    words as one paragraph: its table showed both as one line, the list no longer a list. Each break is ⏎ now, said
+    under the table."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages_alignment import _reward_run
+    from ui.tables import BREAKS_SAID
+
+    run = _reward_run(tiny_model_dir, tmp_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run().switch_page("pages/4_Train.py")
+    at.session_state["train_selected"] = run.id
+    at.run()
+    at.text_area(key=f"score_answer_{run.id}_1").set_value("Sleep well.\n\nWake early.")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "score" in d.value)
+    assert sorted(table["answer"]) == [
+        "- Go to bed at the same time. ⏎ - Keep the room dark.",
+        "Sleep well. ⏎⏎ Wake early.",
+    ]
+    assert any(c.value == BREAKS_SAID for c in at.caption)
+    at.text_area(key=f"score_answer_{run.id}_1").set_value("Sleep well.")
+    at.text_area(key=f"score_answer_{run.id}_0").set_value("Rest.")
+    at.button(key=f"score_button_{run.id}").click().run()
+    assert not any(c.value == BREAKS_SAID for c in at.caption)  # no break, nothing to say
+
+
+def _pairs_view() -> None:
+    from types import SimpleNamespace
+
+    from ftlib.reward_eval import PairResult, PairScore
+    from ui.reward_eval_view import _result
+
+    rows = [
+        PairScore(0, "List two fruits.", "- Apple\n- Pear", "Apple, pear", 1.25, 0.5),
+        PairScore(1, "Say hi.\nBriefly.", "Hi!", "Hello there.", 0.25, 0.75),
+    ]
+    _result(SimpleNamespace(result=PairResult("r", rows), cancelled=False), "r", None)
+
+
+def test_the_evaluate_pages_pairs_table_marks_each_line_break():
+    """Evaluate's table of a reward model's scored pairs (worst first) showed a prompt's and an answer's lines as
+    one: each break is ⏎ there too, said under it."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.tables import BREAKS_SAID
+
+    at = AppTest.from_function(_pairs_view, default_timeout=30).run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe]
+    assert table["prompt"].tolist() == ["Say hi. ⏎ Briefly.", "List two fruits."]  # worst ranked first
+    assert table["chosen"].tolist() == ["Hi!", "- Apple ⏎ - Pear"]
+    assert any(c.value == BREAKS_SAID for c in at.caption)

@@ -262,6 +262,7 @@ def _reward_run(model_dir, tmp_path, run_id: str = "20261201-120000-reward-pairs
 def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_path):
     from ftlib.rewards import load_reward_model
     from tests.test_pages_compare import cell_texts, open_page, run_until_done
+    from ui.tables import one_line
 
     reward = _reward_run(varied_model(2), tmp_path)
     at = open_page("pages/5_Compare.py", varied_model(2))
@@ -274,9 +275,9 @@ def test_compare_scores_the_grids_answers_with_a_reward_model(varied_model, tmp_
     assert not at.exception, at.exception
     table = next(d.value for d in at.dataframe if "score" in d.value)
     answers = cell_texts(at)
-    assert sorted(table["answer"]) == sorted(answers)
+    assert sorted(table["answer"]) == sorted(map(one_line, answers))  # a line break shown as ⏎ (ui.tables.one_line)
     prompt = [{"role": "user", "content": next(t.value for t in at.text_area if t.label == "Your message")}]
-    want = dict(zip(answers, load_reward_model(reward.id).score(prompt, answers), strict=True))
+    want = dict(zip(map(one_line, answers), load_reward_model(reward.id).score(prompt, answers), strict=True))
     assert {a: s for a, s in zip(table["answer"], table["score"], strict=True)} == pytest.approx(want, abs=1e-5)
     assert not [s for s in table["setting"] if "**" in s or ":gray[" in s]  # plain names, not the grid's markdown
     # A cold review: a new grid (another seed) kept the old answers' scores under it

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_pages_alignment import _reward_run
+from ui.tables import one_line
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -26,7 +27,7 @@ def test_the_score_panel_names_the_empty_answer_box_it_left_out(tiny_model_dir, 
     assert not at.exception, at.exception
     (table,) = [d.value for d in at.dataframe if "score" in d.value]
     kept = at.text_area(key=f"score_answer_{run.id}_{1 - empty}").value
-    assert table["answer"].tolist() == [kept]
+    assert table["answer"].tolist() == [one_line(kept)]  # its line break shown as ⏎
     notes = [i.value for i in at.info if "left out of the scores" in i.value]
     assert notes and notes[0].startswith(f"Answer {empty + 1} is empty"), [i.value for i in at.info]
     assert f"Answer {2 - empty} " not in notes[0]  # the box it scored is not named

@@ -22,7 +22,7 @@ from ui import alerts
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
 from ui.fragments import polling_fragment
-from ui.tables import html_table
+from ui.tables import BREAKS_SAID, html_table, one_line
 
 PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the job)
 # The settings the preview's result depends on (`ftlib.reward_preview.preview_rewards` reads these, and the split's
@@ -201,6 +201,15 @@ def _table(rows: list[dict], texts: tuple[str, ...] = ()) -> None:
             **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
         },
     )
+
+
+def _scores_table(rows: list[dict]) -> None:
+    """A reward model's scores of answers, best first, each answer's line breaks marked ⏎ (`ui.tables.one_line`:
+    the grid shows a break as a space, and a list scored against a paragraph read as the same words) and said so."""
+    best_first = sorted(rows, key=lambda row: -row["score"])
+    _table([{**row, "answer": one_line(row["answer"])} for row in best_first])
+    if any("\n" in row["answer"] or "\r" in row["answer"] for row in rows):
+        st.caption(BREAKS_SAID)
 
 
 def preview_table(rows: list[dict], limit: int | None = None) -> None:
@@ -527,7 +536,7 @@ def score_panel(run_id: str) -> None:
                 f"answer's score means nothing). Write {it} and press **Score** to score {it} too.",
                 icon=alerts.INFO,
             )
-        _table(sorted(scored[2], key=lambda row: -row["score"]))
+        _scores_table(scored[2])
     elif scored:
         st.caption("The prompt or the answers changed since they were scored: press **Score** to score them.")
 
@@ -566,7 +575,7 @@ def score_answers(messages: list[dict], labels: dict, job, tools: list | None = 
     if scored and scored[0] == run_id and scored[1] == answers:
         said = f"**{names[run_id]}**" if run_id in names else f"`{run_id}`"
         st.caption(f"Scored by {said}: higher means the reward model prefers it.")
-        _table(sorted(scored[2], key=lambda row: -row["score"]))
+        _scores_table(scored[2])
 
 
 def _run_names() -> dict[str, str]:

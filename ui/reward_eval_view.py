@@ -32,6 +32,7 @@ from ui.evaluate_view import (
 )
 from ui.inputs import number_in_range
 from ui.kept import default_for, keep
+from ui.tables import BREAKS_SAID, one_line
 
 JOB_KEY = "evaluate_pairs_job"  # (run name, its PairsJob): the last scoring of this session
 
@@ -116,11 +117,16 @@ def _result(job: PairsJob, run_name: str, kept_key: dict | None, info=None) -> N
     table = table.sort_values("margin")  # the pairs it ranks worst first: what to read
     st.markdown("**The pairs, worst ranked first**")
     shown = ["row", "where"] if "where" in table else ["row"]
+    texts = ["prompt", "chosen", "rejected"]
+    broken = table[texts].map(lambda text: "\n" in text or "\r" in text).to_numpy().any()
+    table[texts] = table[texts].map(one_line)  # the grid shows a break as a space: each is ⏎ (the CSV keeps them)
     st.dataframe(
-        table[[*shown, "prompt", "chosen", "rejected", "chosen_score", "rejected_score", "margin", "ranked_right"]],
+        table[[*shown, *texts, "chosen_score", "rejected_score", "margin", "ranked_right"]],
         hide_index=True,
         width="stretch",
     )
+    if broken:
+        st.caption(BREAKS_SAID)
     csv_download(result, f"eval-{run_name}.csv")  # built on the click, not on each rerun
 
 

@@ -60,4 +60,21 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tup
     return "".join(out)
 
 
-__all__ = ["html_table"]
+# A line break in a one-line cell, as ftlib quotes one in a JSON text (turns.py)
+LINE_BREAK = "⏎"
+BREAKS_SAID = "⏎ marks a line break: each text was scored as written, its line breaks included."
+
+
+def one_line(text: str) -> str:
+    """`text` with each run of line breaks as ⏎ (one a break) between spaces, for a cell of `st.dataframe`, which
+    draws a cell on one line and shows a break as a space: "- Sleep.\\n- Eat." read "- Sleep. - Eat.", a list
+    as a sentence. The table's full text is the download's.
+
+    >>> one_line("- Sleep.\\n- Eat."), one_line("One.\\r\\n\\r\\nTwo.\\n"), one_line("Plain.")
+    ('- Sleep. ⏎ - Eat.', 'One. ⏎⏎ Two. ⏎', 'Plain.')
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"\n+", lambda m: f" {LINE_BREAK * len(m.group())} ", text).rstrip(" ")
+
+
+__all__ = ["BREAKS_SAID", "LINE_BREAK", "html_table", "one_line"]
