@@ -404,6 +404,9 @@ def fuse_lm_head(model, temperature: float = 1.0) -> bool:
             fused_lm_head
             and labels is not None
             and shift_labels is None
+            # A mixture of experts' router loss (TRL asks for it: `output_router_logits`) comes from the model's own
+            # forward: this path returns none, and TRL's `coef * outputs.aux_loss` failed on None (Mixtral, Qwen2-MoE).
+            and not kwargs.get("output_router_logits")
             and self.get_output_embeddings().weight.device.type == "cpu"
             and not torch.is_autocast_enabled("cpu")
         ):

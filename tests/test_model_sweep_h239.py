@@ -98,3 +98,59 @@ def test_data_inspect_names_the_row_a_models_template_refuses_and_the_fix(own, t
     assert "System role not supported." in said and "takes no system turn: merge the system text" in said
     shown = f"--template-file {tmp_path / 'gemma.jinja'}" if not own else "--template tokenizer"
     assert f"`python -m ftlib tokens {data} --line 2 --model {model} {shown}`" in said
+
+
+ANSWERS = [("Name a river in Egypt.", "Nile."), ("What is 7 times 6?", "42."), ("Capital of Peru?", "Lima.")]
+CHATS = [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]} for q, a in ANSWERS]
+PAIRS = [
+    {"prompt": [{"role": "user", "content": q}], "chosen": [{"role": "assistant", "content": a}],
+     "rejected": [{"role": "assistant", "content": "I do not know."}]}
+    for q, a in ANSWERS
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_mixtral(tmp_path_factory):
+    """A tiny random Mixtral (4 experts, 2 a token; transformers 5 keeps each layer's experts as fused 3D weights,
+    which PEFT adapts as parameters) with the real SmolLM2 tokenizer and its ChatML template."""
+    import torch
+    import transformers
+
+    from ftlib.models import load_tokenizer
+
+    tokenizer = load_tokenizer("default")
+    torch.manual_seed(0)
+    config = transformers.MixtralConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, num_local_experts=4, num_experts_per_tok=2, max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tiny-mixtral")
+    transformers.MixtralForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _two_steps(model, method, rows, tmp_path, **settings):
+    """Two steps of a `method` run of `model` on the CPU; every trainable weight must move."""
+    import torch
+
+    from ftlib.config import RunConfig
+    from ftlib.training import build_trainer
+
+    fixed = {"max_steps": 2, "batch_size": 2, "save_every": 0, "max_length": 128, "device": "cpu"}
+    config = RunConfig(model=str(model), method=method, scheduler="constant", warmup_ratio=0.0, **fixed, **settings)
+    trainer = build_trainer(config, tmp_path, rows=(rows, [])).trainer
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.requires_grad}
+    assert any(".experts." in n for n in before)  # PEFT adapted the fused experts too (all-linear)
+    trainer.train()
+    moved = {n for n, p in trainer.model.named_parameters() if n in before and not torch.equal(before[n], p)}
+    assert moved == set(before)
+
+
+def test_a_mixture_of_experts_trains_with_its_router_loss_through_the_fast_head(tiny_mixtral, tmp_path):
+    """TRL asks an MoE model for its router loss (`output_router_logits`) and adds `coef * outputs.aux_loss`; the
+    CPU fast head path (headloss) returned no aux_loss, so every Mixtral or Qwen2-MoE run failed at its first step:
+    "TypeError: unsupported operand type(s) for *: 'float' and 'NoneType'" (helper 239's sweep). Dropout 0: PEFT's
+    adapter of the fused experts takes none (the next test)."""
+    _two_steps(tiny_mixtral, "lora", CHATS, tmp_path, lora_dropout=0.0)
