@@ -50,7 +50,7 @@ from ftlib.data_stats import row_counts
 from ftlib.errors import plural
 from ftlib.file_bytes import check_path, opened
 from ftlib.file_fields import FileFields, peek_fields, record_keys  # re-exported: `from ftlib.data import peek_fields`
-from ftlib.format_detect import unread_shape
+from ftlib.format_detect import empty_objects, unread_shape
 from ftlib.formats import FIELDS, FORMAT_FIELDS, FORMAT_KIND, FORMATS, RowProblem, convert, detect_row_format
 from ftlib.hermes_rows import hermes_notes, hermes_records
 from ftlib.invisible_text import invisible_characters
@@ -553,14 +553,17 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
     votes = Counter(f for f in (detect_row_format(r) for _, r in records) if f)
     if not votes:
         broken = unread()
-        keys = ", ".join(list(records[0][1])[:8]) or "(none)"
+        keyed = next((r for _, r in records if r), None)  # the first row with a key: `{}` rows name none
+        if keyed is None and not broken:
+            raise DataError(empty_objects(name, len(records)))
+        keys = ", ".join(list(keyed or {})[:8]) or "(none)"
         known = "; ".join(f"{f}: {', '.join(names)}" for f, names in FORMAT_FIELDS.items())
         rows, unread = "its rows have", ""
         if broken:  # perhaps the file's real rows: one row of other keys among broken lines
             shown = "; ".join(broken[:3]) + ("; ..." if len(broken) > 3 else "")
             rows = f"the {plural(len(records), 'row')} it could read {'has' if len(records) == 1 else 'have'}"
             unread = f" {plural(len(broken), 'other row')} could not be read at all ({shown}): fix them first."
-        shape = unread_shape(records[0][1])
+        shape = unread_shape(keyed)
         rows = f"{rows} the fields {keys}" if shape is None else shape
         raise MappingNeeded(
             f"Could not recognise the format of {name}: {rows}.{unread} Supported formats and "

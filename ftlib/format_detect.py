@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftlib.errors import plural
 from ftlib.turns import has_value
 
 FORMATS = (
@@ -149,6 +150,20 @@ ONE_TURN_ROWS = (
     "turns as an array: `jq -c '{messages: .}' FILE > chat.jsonl`; a .jsonl file of one message per line: "
     "`jq -s -c '{messages: .}' FILE > chat.jsonl`)"
 )
+
+
+def empty_objects(name: str, rows: int) -> str:
+    """Why a file whose every row is an empty object `{}` cannot be read, and what to write.
+
+    >>> empty_objects("chats.jsonl", 3)[:68]
+    'Every row of chats.jsonl is an empty object {} (3 rows): there is no'
+    """
+    which = f"Every row of {name} is" if rows > 1 else f"The one row of {name} is"
+    return (
+        f"{which} an empty object {{}} ({plural(rows, 'row')}): there is nothing in it to read. Write each row's "
+        'fields, e.g. {"messages": [{"role": "user", "content": ...}, {"role": "assistant", "content": ...}]}, or '
+        "choose another file."
+    )
 
 
 def unread_shape(record: Any) -> str | None:

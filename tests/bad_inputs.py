@@ -312,7 +312,12 @@ CASES: list[Case] = [
     Case("whitespace_only", "blank.json", b"\n \t\r\n", "blank.json is empty"),
     Case("bom_only", "bom.jsonl", b"\xef\xbb\xbf", "bom.jsonl is empty"),
     Case("empty_array", "nothing.json", b"[]", r"nothing.json has no rows \(an empty list\)\. Choose a file with"),
-    Case("empty_objects", "objects.jsonl", b"{}\n{}\n", r"Could not recognise the format.*fields \(none\)"),
+    Case(
+        "empty_objects",
+        "objects.jsonl",
+        b"{}\n{}\n",
+        r"Every row of objects.jsonl is an empty object \{\} \(2 rows\): there is nothing in it to read",
+    ),
     Case("csv_header_only", "header.csv", b"question,answer\n", r"header.csv has a header but no rows\. Choose a"),
     # Broken or surprising JSON.
     Case(

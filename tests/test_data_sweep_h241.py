@@ -8,6 +8,8 @@
 - OpenAssistant's message trees (oasst1's flat rows of one message each, linked by `parent_id`; oasst2's nested
   `replies`) are refused saying how to write them as conversations: the flat rows were read as plain text, each
   message trained on its own, the questions too, with only `role` named as not read.
+- A file whose every row is an empty object {} says so, not "its rows have the fields (none)" (the Data page: "have
+  the fields , which no format reads"); a first row {} before rows with keys no longer hides those keys.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ftlib.data import MappingNeeded, load_bytes
+from ftlib.cli import main
+from ftlib.data import DataError, MappingNeeded, load_bytes
 
 EXCHANGES = [
     {"input": "Name a moon of Saturn.", "output": "Titan."},
@@ -128,3 +131,24 @@ def test_openassistant_message_trees_are_refused_with_the_way_to_conversations()
 def test_a_text_row_with_a_role_but_no_tree_is_still_text():
     rows = [{"text": f"Chapter {i} begins.", "role": "narrator", "id": i} for i in range(2)]
     assert load_bytes(_jsonl(*rows), "story.jsonl").format == "text"
+
+
+def test_a_file_of_empty_objects_says_so(tmp_path, capsys):
+    """Its refusal said 'its rows have the fields (none)', and the Data page 'have the fields , which no format
+    reads by these names', asking for a field mapping of no fields."""
+    said = pytest.raises(DataError, load_bytes, b"{}\n{}\n{}\n", "chats.jsonl")
+    assert not isinstance(said.value, MappingNeeded)
+    assert str(said.value).startswith(
+        "Every row of chats.jsonl is an empty object {} (3 rows): there is nothing in it to read. Write each row's "
+        'fields, e.g. {"messages": '
+    ), said.value
+    assert str(pytest.raises(DataError, load_bytes, b"{}\n", "one.jsonl").value).startswith(
+        "The one row of one.jsonl is an empty object {} (1 row)"
+    )
+    later = pytest.raises(MappingNeeded, load_bytes, b'{}\n{"topic": "Lakes", "year": 2020}\n', "chats.jsonl")
+    assert "its rows have the fields topic, year." in str(later.value), later.value  # the first row with keys
+    path = tmp_path / "chats.jsonl"
+    path.write_text("{}\n{}\n", encoding="utf-8")
+    assert main(["train", "--dataset", str(path), "--max-steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "is an empty object {} (2 rows)" in err and err.count("\n") == 1, err
