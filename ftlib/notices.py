@@ -336,10 +336,11 @@ def file_notices(
             "that"
         )
         if bad == n and kept and not (fmt == "prompt_only" and other in _CHATS):  # odd rows among the file's others:
-            these, are = "this row" if n == 1 else "these rows", "is" if kept == 1 else "are"  # switching loses those
+            these = "this row" if n == 1 else "these rows"  # switching loses those
+            others = "other row is" if kept == 1 else f"other {kept} rows are"
             pick += (
-                f"; but the file's other {plural(kept, 'row')} {are} {fmt}: to keep them, write {these} as {fmt} too, "
-                f"or leave {them} out"
+                f"; but the file's {others} {fmt}: to keep {'it' if kept == 1 else 'them'}, write {these} as {fmt} "
+                f"too, or leave {them} out"
             )
         if bad and fmt == "prompt_only" and other in _CHATS:  # a chat without answers is refused as a chat too
             pick = f"{_as_prompt(other)}; or, to train on them as chats, {pick[0].lower()}{pick[1:]}"

@@ -10,6 +10,8 @@
   message trained on its own, the questions too, with only `role` named as not read.
 - A file whose every row is an empty object {} says so, not "its rows have the fields (none)" (the Data page: "have
   the fields , which no format reads"); a first row {} before rows with keys no longer hides those keys.
+- One row of another shape beside one row of the file's own: "the file's other row is messages: to keep it", not
+  "other 1 row ...: to keep them".
 """
 
 from __future__ import annotations
@@ -152,3 +154,14 @@ def test_a_file_of_empty_objects_says_so(tmp_path, capsys):
     assert main(["train", "--dataset", str(path), "--max-steps", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "is an empty object {} (2 rows)" in err and err.count("\n") == 1, err
+
+
+def test_one_row_of_another_shape_beside_one_row_names_it_as_one():
+    """It said "the file's other 1 row is messages: to keep them"."""
+    chat = [{"role": "user", "content": "Name a river."}, {"role": "assistant", "content": "The Nile."}]
+    rows = [{"prompt": "Name a sea.", "completion": "The Aral Sea."}, {"messages": chat}]
+    result = load_bytes(_jsonl(*rows), "mixed.jsonl")
+    (said,) = [n.message for n in result.notices if "looks like" in n.message]
+    assert said.endswith(
+        "but the file's other row is messages: to keep it, write this row as messages too, or leave it out."
+    ), said
