@@ -440,7 +440,8 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
             if source and columns is not None:
                 fix = "" if number in short else ": fill it in"  # a short row: the missing cell is said below
                 held = f"{exc.field} answer" if exc.field in ("chosen", "rejected") else exc.field
-                message = f"the '{source}' cell is empty (that column holds the {held}){fix}"
+                held = "" if held == source else f" (that column holds the {held})"  # not "'label' ... the label"
+                message = f"the '{source}' cell is empty{held}{fix}"
             elif source:
                 message = f"the '{source}' field is missing or empty (it is read as the {exc.field})"
                 unread = [k for k in record if k not in column_map and has_value(record[k])]

@@ -46,7 +46,7 @@ CASES = [
         "qa.csv",
         ALPACA_CSV,
         None,
-        {3: "the 'output' cell is empty (that column holds the output): fill it in"} | {5: "'output' cell is empty"},
+        {3: "the 'output' cell is empty: fill it in"} | {5: "'output' cell is empty"},
         None,
     ),
     (  # a null said as null, with the fix an empty one gets (it said only what the format needs)

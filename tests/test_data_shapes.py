@@ -711,7 +711,7 @@ def test_a_csv_row_short_of_cells_is_told_so_when_its_empty_cell_refuses_it():
     result = load_bytes(b"instruction,input,output\nA,,x\nB,y,z\nC,x\n", "ragged.csv")
     (error,) = result.errors
     assert error.row == 3 and error.message == (
-        "the 'output' cell is empty (that column holds the output); this row has 2 cells but the header names 3 "
+        "the 'output' cell is empty; this row has 2 cells but the header names 3 "
         "columns, so 'output' read as empty: a cell or a ',' is missing"
     )
     optional_last = load_bytes(b"instruction,output,input\nA,x\n", "short.csv")

@@ -12,6 +12,8 @@
   the fields , which no format reads"); a first row {} before rows with keys no longer hides those keys.
 - One row of another shape beside one row of the file's own: "the file's other row is messages: to keep it", not
   "other 1 row ...: to keep them".
+- An empty cell of a column named as its field says so once: "the 'label' cell is empty: fill it in", not "(that
+  column holds the label)".
 """
 
 from __future__ import annotations
@@ -165,3 +167,19 @@ def test_one_row_of_another_shape_beside_one_row_names_it_as_one():
     assert said.endswith(
         "but the file's other row is messages: to keep it, write this row as messages too, or leave it out."
     ), said
+
+
+def test_an_empty_cell_of_a_column_named_as_its_field_is_not_said_twice():
+    """It said "the 'label' cell is empty (that column holds the label)"; a column of another name still says
+    which field it holds."""
+    table = b"prompt,completion,label\nName a fruit.,Apple.,yes\nName a fruit.,Rock.,\nName a fruit.,,no\n"
+    result = load_bytes(table, "answers.csv")
+    assert [e.message for e in result.errors] == [
+        "the 'label' cell is empty: fill it in",
+        "the 'completion' cell is empty: fill it in",
+    ]
+    mapped = b"question,reply\nName a fruit.,Apple.\nName a stone.,\n"
+    result = load_bytes(mapped, "answers.csv", column_map={"prompt": "question", "completion": "reply"})
+    assert [e.message for e in result.errors] == [
+        "the 'reply' cell is empty (that column holds the completion): fill it in"
+    ]
