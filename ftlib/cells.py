@@ -168,19 +168,21 @@ def python_value(text: str) -> list | dict | None:
 _QUOTED = re.compile(r"""(?<![^\W_])(["'`])(?:\\.|(?!\1).)*?\1""", re.S)
 # A LaTeX command that starts with \n (`\neq`, `\nabla`): not a line break.
 _LATEX_N = re.compile(r"\\n(?:e|eq|eg|u|abla|ot|ewline|oindent|mid|exists|leq|geq|subseteq|supseteq|parallel)\b")
-# A backslash before anything but n, r or t (a path's `\data`, a regex's `\d`, an escaped `\\`), or a drive (`C:\`)
-_NOT_ESCAPES = re.compile(r"\\[^nrt]|\\$|\b[A-Za-z]:\\")
+# A backslash before anything but n, r, t or the other escapes JSON writes in text, a quote's `\"`, `\/` and a
+# `\u00e9` (a path's `\data`, a regex's `\d`, an escaped `\\`), or a drive (`C:\`)
+_NOT_ESCAPES = re.compile(r"\\[^nrt\"/u]|\\u(?![0-9A-Fa-f]{4})|\\$|\b[A-Za-z]:\\")
 
 
 def escaped_breaks(value: Any) -> int:
     """How many of a text cell's `\\n` (the two characters) stand for line breaks an export escaped: 0 where they
     are most likely something else. The rule: a cell with a real line break, or one of JSON or a list (`[`, `{`:
     JSON's `\\n` is a line break), counts none; so does one with any other backslash (`C:\\new\\data`'s `\\d`, a
-    regex's `\\d+`, an escaped `\\\\`: an export that escaped its line breaks writes `\\n`, `\\r` and `\\t` only)
-    or a drive (`C:\\new`). Of the rest, a `\\n` inside quotes or backticks (a string in one line of code,
-    `print('a\\nb')`; inline code) or starting a LaTeX command (`\\neq`, `\\nabla`) is not counted. One
-    counted `\\n` alone can still be a folder's name (`notes\\new`): whether a file's cells say enough is the
-    caller's (table_records.escaped_line_breaks wants two in the file).
+    regex's `\\d+`, an escaped `\\\\`: an export that escaped its line breaks writes `\\n`, `\\r` and `\\t`, and
+    where it escaped them as JSON does its quotes' `\\"`, `\\/` and `\\u00e9` too) or a drive (`C:\\new`). Of the
+    rest, a `\\n` inside quotes or backticks (a string in one line of code, `print('a\\nb')`; inline code) or
+    starting a LaTeX command (`\\neq`, `\\nabla`) is not counted. One counted `\\n` alone can still be a folder's
+    name (`notes\\new`): whether a file's cells say enough is the caller's (table_records.escaped_line_breaks wants
+    two in the file).
 
     >>> said = ("Nile\\\\nAmazon", "One\\\\nTwo\\\\nThree", "one\\\\ntwo\\nthree", '[{"a": "x\\\\ny"}]')
     >>> [escaped_breaks(v) for v in said]
@@ -190,6 +192,8 @@ def escaped_breaks(value: Any) -> int:
     [0, 0, 0, 0, 0]
     >>> escaped_breaks("Don't stop.\\\\nIt's late.\\\\r\\\\nGo.")  # apostrophes open no quote
     2
+    >>> escaped_breaks('He said \\\\"yes\\\\".\\\\nThen he left.')  # escaped as JSON: the quotes too
+    1
     """
     if not isinstance(value, str) or "\\n" not in value or "\n" in value or value.lstrip()[:1] in ("[", "{"):
         return 0

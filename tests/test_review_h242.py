@@ -51,3 +51,29 @@ def test_a_reasoning_column_of_text_is_still_the_answers_reasoning(tmp_path):
     result = load_file(_jsonl(tmp_path / "real.jsonl", rows))
     assert result.rows[0]["messages"][1]["reasoning"] == "Three and four make seven."
     assert not any("switch" in n.message for n in result.notices)
+
+
+# 28953117's `cells.escaped_breaks` counts no `\n` in a cell holding a backslash before anything but n, r or t (a
+# path's `\d`, a regex's `\d+`). An export that escaped its line breaks as JSON does escapes its quotes too (`\"`)
+# and may write `\u00e9`: those cells, the likeliest to hold escaped breaks, were left out of the note.
+JSON_ESCAPED = [
+    ('He said \\"yes\\".\\nThen he left.', 1),
+    ("Caf\\u00e9 opens at 8.\\nIt shuts at 5.", 1),
+    ('A \\"quoted\\" list:\\n- one\\n- two', 2),
+    ("C:\\new\\data", 0),  # a path still counts none
+    ('print(\\"a\\nb\\")', 0),  # a string in one line of code still none
+]
+
+
+@pytest.mark.parametrize("cell, breaks", JSON_ESCAPED, ids=[c for c, _ in JSON_ESCAPED])
+def test_a_cell_escaped_as_json_counts_its_line_breaks(cell, breaks):
+    from ftlib.cells import escaped_breaks
+
+    assert escaped_breaks(cell) == breaks
+
+
+def test_the_escaped_break_note_names_cells_escaped_as_json():
+    from ftlib.table_records import escaped_line_breaks
+
+    said = escaped_line_breaks([(1, {"output": 'He said \\"yes\\".\\nThen he left.\\nThe end.'})])
+    assert said and said[0].startswith("1 cell (data row 1) holds the two characters \\n"), said
