@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from ftlib.config import RunConfig
 
+# The methods whose adapter keeps the run's dropout setting (its field's `when`): the others switch dropout off.
+SFT_DROPOUT = ("lora", "qlora")
+
 
 def lora_config(config: RunConfig):
     """The peft.LoraConfig of an adapter run (None when every weight is trained)."""
@@ -23,7 +26,10 @@ def lora_config(config: RunConfig):
     return LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
-        lora_dropout=float(config.lora_dropout),
+        # DPO, the reward model, KTO and GRPO train with every dropout off (TRL's disable_dropout; the setting is not
+        # theirs): none asked of PEFT either, whose adapter of a mixture of experts' fused expert weights (Mixtral,
+        # Qwen2-MoE: a ParamWrapper) refuses any dropout, so such a run failed as PEFT built its adapter.
+        lora_dropout=float(config.lora_dropout) if config.method in SFT_DROPOUT else 0.0,
         target_modules="all-linear" if targets == ["all-linear"] else list(targets),
         exclude_modules=NOT_TEXT if multimodal(config.model) else None,
         bias="none",

@@ -381,4 +381,7 @@ def test_adapter_dropout_is_offered_only_where_it_trains(varied_model, tmp_path,
     config = tiny_config(varied_model(6), method=method, batch_size=2, max_steps=1, lora_dropout=0.3)
     trainer = build_trainer(config, tmp_path, rows=(PREF_ROWS, [])).trainer
     drops = [m.p for m in trainer.model.modules() if isinstance(m, torch.nn.Dropout)]
-    assert drops and set(drops) == {0.0}  # what makes the setting meaningless there
+    assert set(drops) <= {0.0}  # what makes the setting meaningless there
+    # Not even asked of PEFT (training_model.lora_config): its adapter of an MoE's fused experts refuses any dropout
+    adapters = [m for m in trainer.model.modules() if hasattr(m, "lora_dropout") and "default" in m.lora_dropout]
+    assert adapters and all(isinstance(m.lora_dropout["default"], torch.nn.Identity) for m in adapters)

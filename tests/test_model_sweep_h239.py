@@ -154,3 +154,16 @@ def test_a_mixture_of_experts_trains_with_its_router_loss_through_the_fast_head(
     "TypeError: unsupported operand type(s) for *: 'float' and 'NoneType'" (helper 239's sweep). Dropout 0: PEFT's
     adapter of the fused experts takes none (the next test)."""
     _two_steps(tiny_mixtral, "lora", CHATS, tmp_path, lora_dropout=0.0)
+
+
+def test_dpo_on_a_mixture_of_experts_asks_peft_for_no_dropout(tiny_mixtral, tmp_path):
+    """DPO (like the reward model, KTO and GRPO) trains with every dropout off, and its form has no dropout field;
+    yet its LoraConfig carried the setting's default 0.05, which PEFT's adapter of fused expert weights (ParamWrapper)
+    refuses: "ValueError: lora.ParamWrapper does not work with lora_dropout != 0." as the run started."""
+    from ftlib.config import RunConfig
+    from ftlib.training_model import lora_config
+
+    assert RunConfig(method="dpo").lora_dropout > 0  # the sentinel: the setting's default is not 0
+    assert lora_config(RunConfig(method="dpo")).lora_dropout == 0.0
+    assert lora_config(RunConfig(method="lora")).lora_dropout == RunConfig().lora_dropout  # SFT keeps its own
+    _two_steps(tiny_mixtral, "dpo", PAIRS, tmp_path)
