@@ -151,6 +151,17 @@ ONE_TURN_ROWS = (
     "`jq -s -c '{messages: .}' FILE > chat.jsonl`)"
 )
 
+# UltraFeedback's raw rows: an `instruction` and its `completions`, each a `response` with its scores. Which pair to
+# make of them is the maker's choice (the best by `overall_score` or by the mean of the fine-grained ratings, against
+# the worst or another at random), so none is guessed here; distilabel's `generations` + `ratings` are read as pairs.
+RATED_COMPLETIONS = (
+    "its rows look like UltraFeedback's raw rows (several `completions`, each a `response` with its scores), which "
+    "the studio does not make pairs of itself: which answer to prefer to which is the pairing's choice (the best by "
+    "`overall_score` or by the mean of its ratings, against the worst or another at random). Write each row as a "
+    'preference pair, {"prompt": ..., "chosen": ..., "rejected": ...} (as ultrafeedback_binarized pairs them), or '
+    "the answers as `generations` with a number each in `ratings`, which the studio pairs best against worst"
+)
+
 
 def empty_objects(name: str, rows: int) -> str:
     """Why a file whose every row is an empty object `{}` cannot be read, and what to write.
@@ -181,4 +192,7 @@ def unread_shape(record: Any) -> str | None:
     for keys, why in UNREAD_SHAPES.items():
         if keys <= set(record) and all(isinstance(record[k], list) for k in keys):
             return why
+    answers = record.get("completions")
+    if isinstance(answers, list) and answers and all(isinstance(a, dict) and "response" in a for a in answers):
+        return RATED_COMPLETIONS
     return None

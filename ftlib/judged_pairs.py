@@ -37,7 +37,8 @@ SHAPES = {
     "SHP": ("human_ref_A", "human_ref_B", "history"),
 }
 _WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
-# distilabel's (and UltraFeedback's raw) rows: several answers to an `instruction` and a rating each
+# distilabel's rows (its UltraFeedback task rates `generations` so): several answers to an `instruction`, a rating
+# each. UltraFeedback's raw `completions` are not read: format_detect.RATED_COMPLETIONS says why
 RATED = ("generations", "ratings")
 # The answer fields of the formats formats.py reads: a row holding one is not two answers and a verdict
 _ANSWERS = ("completion", "output", "messages", "conversations")
