@@ -76,19 +76,22 @@ def model_name(spec: str) -> str:
     names it so: the pages put labels in brackets, "from the last run started (lora on SmolLM2-135M-Instruct ·
     ...)", where `model_names.model_said`'s "(embedded default)" nested a bracket in them; a model named alone keeps
     those words), a hub id or a folder by its last name, a finished run's output folder (`merged/`, `model/`) by its
-    run's id too; "" when the run did not record one.
+    run's id too, and a hub id or folder of the default's name by its owner or folder too (two bases `models_differ`
+    tells apart: by the last name alone, both labels said "lora on SmolLM2-135M-Instruct"); "" when the run did not
+    record one.
 
     >>> [model_name(s) for s in ("Qwen/Qwen2.5-0.5B", "/srv/models/llama-1b/", "/ws/runs/r7/merged", "")]
     ['Qwen2.5-0.5B', 'llama-1b', 'r7/merged', '']
-    >>> model_name("default")
-    'SmolLM2-135M-Instruct'
+    >>> model_name("default"), model_name("HuggingFaceTB/SmolLM2-135M-Instruct")
+    ('SmolLM2-135M-Instruct', 'HuggingFaceTB/SmolLM2-135M-Instruct')
     """
     path = Path(spec.strip())
     if not spec.strip():
         return ""
     if spec.strip() == DEFAULT_MODEL:
         return DEFAULT_MODEL_NAME
-    return f"{path.parent.name}/{path.name}" if path.name in RUN_OUTPUT_NAMES and path.parent.name else path.name
+    longer = path.name in RUN_OUTPUT_NAMES or path.name == DEFAULT_MODEL_NAME  # not the default's bare name
+    return f"{path.parent.name}/{path.name}" if longer and path.parent.name else path.name
 
 
 def _base_key(spec: str) -> str:

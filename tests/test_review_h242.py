@@ -77,3 +77,25 @@ def test_the_escaped_break_note_names_cells_escaped_as_json():
 
     said = escaped_line_breaks([(1, {"output": 'He said \\"yes\\".\\nThen he left.\\nThe end.'})])
     assert said and said[0].startswith("1 cell (data row 1) holds the two characters \\n"), said
+
+
+# ce748e92 named the embedded default by its bare name in a run's label, and `models_differ` still told it apart from
+# the hub's model of that name (or a folder of it): two bases, so labels name the base, both as
+# "lora on SmolLM2-135M-Instruct · ...": the naming that was to tell them apart said the same for both.
+def test_labels_of_runs_on_the_default_and_on_the_hubs_model_of_its_name_differ():
+    from ftlib import runs
+    from ftlib.run_picker import model_name, train_labels
+    from ftlib.testing import make_run
+
+    base = {"dataset": "chat_style"}
+    make_run("r-embedded", {**base, "model": "default"}, created=100.0)
+    make_run("r-hub", {**base, "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}, created=200.0)
+    make_run("r-folder", {**base, "model": "/srv/models/SmolLM2-135M-Instruct"}, created=300.0)
+    labels = train_labels(runs.list_runs())
+    named = {run_id: label.split(" · ")[0] for run_id, label in labels.items()}
+    assert named == {
+        "r-embedded": "lora on SmolLM2-135M-Instruct",
+        "r-hub": "lora on HuggingFaceTB/SmolLM2-135M-Instruct",
+        "r-folder": "lora on models/SmolLM2-135M-Instruct",
+    }, named
+    assert model_name("Qwen/Qwen2.5-0.5B") == "Qwen2.5-0.5B"  # any other model keeps its last name

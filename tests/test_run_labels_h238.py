@@ -52,7 +52,8 @@ def test_labels_of_runs_on_several_bases_name_the_default_without_brackets(tiny_
 
 def test_the_default_is_still_told_apart_from_the_hubs_model_of_its_name():
     """A run on the hub's SmolLM2-135M-Instruct beside one on the embedded default: two bases, so labels name them."""
-    assert model_name("default") == "SmolLM2-135M-Instruct" == model_name("HuggingFaceTB/SmolLM2-135M-Instruct")
+    assert model_name("default") == "SmolLM2-135M-Instruct"
+    assert model_name("HuggingFaceTB/SmolLM2-135M-Instruct") == "HuggingFaceTB/SmolLM2-135M-Instruct"  # told apart
     assert models_differ(["default", "HuggingFaceTB/SmolLM2-135M-Instruct"])
     assert not models_differ(["default", " default "])
     assert model_said("default") == "SmolLM2-135M-Instruct (embedded default)"  # where the model is named alone
