@@ -420,7 +420,8 @@ def schedule_warnings(config: RunConfig, train_rows: int, stepped: int | None = 
         fix = f"A batch size of {smaller} gives {steps} steps per pass." if steps > 1 else f"Add training {unit}."
         if steps == 1 < alone:
             fix = f"A batch size of {smaller} and gradient accumulation 1 give {alone} steps per pass."
-        rows, everything = plural(train_rows, f"training {unit[:-1]}"), f"all {train_rows}"  # "1 training pair"
+        everything = "it" if train_rows == 1 else "both" if train_rows == 2 else f"all {train_rows}"  # not "all 1"
+        rows = plural(train_rows, f"training {unit[:-1]}")  # "1 training pair"
         if stepped != train_rows:
             rows, everything = f"{plural(stepped, 'row')} packing makes of the {train_rows} training rows", "them all"
         out.append(

@@ -16,6 +16,8 @@
   column holds the label)".
 - UltraFeedback's raw rows (an `instruction` and its scored `completions`) are refused saying how to make pairs of
   them, not with their field names alone.
+- A batch bigger than a tiny split says its rows in words: "one pass over it" (one row), "over both" (two), not
+  "over all 1".
 """
 
 from __future__ import annotations
@@ -200,3 +202,25 @@ def test_ultrafeedback_raw_completions_are_refused_saying_how_to_pair_them():
     steps = {"prompt": "2+2?", "completions": ["2+2 is 4."], "labels": [True]}  # TRL's stepwise: its own words
     said = str(pytest.raises(MappingNeeded, load_bytes, _jsonl(steps), "steps.jsonl").value)
     assert "stepwise supervision" in said and "UltraFeedback" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        (
+            1,
+            "more than the 1 training row: a step cannot hold more rows than there are, so every step is one pass "
+            "over it. Add training rows.",
+        ),
+        (2, "so every step is one pass over both."),
+        (3, "so every step is one pass over all 3."),
+    ],
+)
+def test_a_batch_bigger_than_a_tiny_split_says_its_rows_in_words(rows, said):
+    """A one-row file trained with --test-size 0 was told "every step is one pass over all 1"; two rows "all 2"."""
+    from ftlib.config import RunConfig
+    from ftlib.overfitting import schedule_warnings
+
+    config = RunConfig(model="m", dataset="x", max_steps=1, batch_size=8)
+    (warning,) = [w for w in schedule_warnings(config, rows) if w.startswith("Batch size")]
+    assert said in warning, warning
