@@ -30,7 +30,7 @@ from ftlib.references import measured_by
 from ftlib.row_cuts import NAMED_ROWS, cut_warnings, final_reply_cut, tokens_command_shows
 from ftlib.rows import row_kind
 from ftlib.tokenizer_checks import check_missing_special_tokens
-from ftlib.training_model import cpu_dtype_warnings, gpu_dtype_problems, target_problems
+from ftlib.training_model import cpu_dtype_warnings, expert_dropout_problems, gpu_dtype_problems, target_problems
 
 
 @dataclass
@@ -94,6 +94,7 @@ def preflight(
         if gpus_asked:
             report.errors[:0] = distributed.refusals(config)  # said first, as where torch is not asked
         report.errors += target_problems(config)  # LoRA target layers the model lacks (built on the meta device)
+        report.errors += expert_dropout_problems(config)  # an MoE's fused experts: PEFT takes no dropout there
         report.warnings += cpu_dtype_warnings(config)  # float16 (or emulated bf16) on a CPU: many times slower
         report.errors += gpu_dtype_problems(config)  # float16 weights trained on a GPU: refused at the first step
         report.errors += quantization_problems(config)  # QLoRA without bitsandbytes: failed in the worker

@@ -10,6 +10,10 @@ layers are told to keep the trainable path (`keep_4bit_trainable`).
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 from ftlib.config import RunConfig
 
 # The methods whose adapter keeps the run's dropout setting (its field's `when`): the others switch dropout off.
@@ -244,6 +248,70 @@ def target_problems(config: RunConfig) -> list[str]:
         f"have nothing to adapt there. Its linear layers are {', '.join(linear)}; or use all-linear (every linear "
         "layer but the output)."
     ]
+
+
+def expert_dropout_problems(config: RunConfig) -> list[str]:
+    """Why the run's adapter dropout cannot be right: a mixture of experts whose experts transformers keeps as fused
+    weight tensors (Mixtral, Qwen2-MoE, Qwen3-MoE, DeepSeek-V3 in transformers 5) gets them adapted by PEFT as whole
+    parameters (`target_parameters`, a ParamWrapper), which refuses any dropout: the run failed as it started with
+    "ValueError: lora.ParamWrapper does not work with lora_dropout != 0.". Which targets PEFT turns into parameters is
+    PEFT's own conversion (`convert_peft_config_for_transformers`) on the model built on the meta device. Empty for
+    dropout 0, methods that switch dropout off (`SFT_DROPOUT`), full fine-tuning, or a model that cannot be built here
+    (the run then says what it finds)."""
+    if not config.uses_adapter or config.method not in SFT_DROPOUT or not config.lora_dropout:
+        return []
+    from ftlib.models import resolve_model
+
+    targets = "all-linear" if config.lora_targets == ["all-linear"] else tuple(config.lora_targets)
+    try:
+        config_file = resolve_model(config.model) / "config.json"
+        if not _has_experts(json.loads(config_file.read_text(encoding="utf-8"))):
+            return []  # no mixture of experts: not built (every LoRA run's preflight asks)
+        experts = _parameter_targets(str(config_file), config_file.stat().st_mtime, targets)
+    except Exception:  # a model this check cannot build (remote code off, an odd config), an older PEFT
+        return []
+    if not experts:
+        return []
+    return [
+        f"Dropout: {config.lora_dropout:g} cannot be used on this model: it is a mixture of experts whose experts "
+        f"and router LoRA adapts as whole weight tensors ({', '.join(experts)}), and PEFT refuses any dropout there. "
+        "Set Dropout to 0 (`--lora-dropout 0` in the CLI), or list Target layers that leave them out "
+        "(`--lora-targets q_proj,k_proj,v_proj,o_proj` in the CLI)."
+    ]
+
+
+def _has_experts(described: dict) -> bool:
+    """Whether a config.json (or its text_config) counts experts: num_local_experts (Mixtral), num_experts (Qwen2-MoE,
+    OLMoE), n_routed_experts (DeepSeek-V3)...
+
+    >>> _has_experts({"num_local_experts": 8}), _has_experts({"text_config": {"n_routed_experts": 64}})
+    (True, True)
+    >>> _has_experts({"num_experts": 0, "hidden_size": 64})
+    False
+    """
+    for part in (described, described.get("text_config") or {}):
+        if any("experts" in key and isinstance(v, int) and v > 1 for key, v in part.items()):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4)
+def _parameter_targets(config_file: str, mtime: float, targets) -> tuple[str, ...]:  # noqa: ARG001 (a changed file)
+    """The weights of the model described by `config_file` that PEFT adapts as whole parameters for `targets`."""
+    import torch
+    from peft import LoraConfig
+    from peft.utils.transformers_weight_conversion import convert_peft_config_for_transformers
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from ftlib.models import trust_remote_code
+
+    remote = trust_remote_code()
+    described = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=remote)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(described, trust_remote_code=remote)
+    lora = LoraConfig(r=8, target_modules=targets if isinstance(targets, str) else list(targets))
+    convert_peft_config_for_transformers(lora, model, None)
+    return tuple(sorted(lora.target_parameters or ()))
 
 
 def cpu_dtype_warnings(config: RunConfig, gpus: int | None = None) -> list[str]:

@@ -167,3 +167,26 @@ def test_dpo_on_a_mixture_of_experts_asks_peft_for_no_dropout(tiny_mixtral, tmp_
     assert lora_config(RunConfig(method="dpo")).lora_dropout == 0.0
     assert lora_config(RunConfig(method="lora")).lora_dropout == RunConfig().lora_dropout  # SFT keeps its own
     _two_steps(tiny_mixtral, "dpo", PAIRS, tmp_path)
+
+
+def test_lora_dropout_on_a_mixture_of_experts_is_refused_before_a_run_with_the_fix(tiny_mixtral, tmp_path, capsys):
+    """A LoRA run of an MoE at the default dropout (0.05): PEFT adapts the fused experts (and the router) as whole
+    parameters, which take no dropout, and the queued run failed as it started with "ValueError: lora.ParamWrapper
+    does not work with lora_dropout != 0." (helper 239's sweep). Now refused before a run exists, saying both ways
+    on; the way on (dropout 0) passes (the sentinel; it trains: the router-loss test above)."""
+    from ftlib.cli import main
+    from ftlib.workspace import runs_dir
+
+    data = _rows(tmp_path / "chats.jsonl", *(c["messages"] for c in CHATS * 3))
+    argv = ["train", "--model", str(tiny_mixtral), "--dataset", str(data), "--device", "cpu", "--detach"]
+    assert main([*argv, "--test-size", "0"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: Dropout: 0.05 cannot be used on this model: it is a mixture of experts")
+    assert "(down_proj, gate.weight, gate_up_proj)" in said and "`--lora-dropout 0` in the CLI" in said
+    assert not any(runs_dir().glob("*"))
+    from ftlib.config import RunConfig
+    from ftlib.training_model import expert_dropout_problems
+
+    assert expert_dropout_problems(RunConfig(model=str(tiny_mixtral), lora_dropout=0.0)) == []
+    targets = ["q_proj", "k_proj", "v_proj", "o_proj"]
+    assert expert_dropout_problems(RunConfig(model=str(tiny_mixtral), lora_targets=targets)) == []
