@@ -1,8 +1,9 @@
 """Cells a spreadsheet leaves behind: a placeholder where the text should be (`N/A`, `-`, `TBD`, `#N/A`), a formula
-exported as its text (`=HYPERLINK("http://x","click")`), and rows whose every cell is empty (a sheet's blank rows at
-the end of its export). A placeholder or a formula is trained as written, so the rows holding one are named once per
-file, as a warning (the user's call: "None" may be a real answer); a blank row holds nothing and is skipped, said in
-one note. data.load_bytes adds both to the file's notices.
+exported as its text (`=HYPERLINK("http://x","click")`), a text cut at Excel's 32,767 characters, and rows whose
+every cell is empty (a sheet's blank rows at the end of its export). A placeholder, a formula or a cut text is
+trained as written, so the rows holding one are named once per file, as a warning (the user's call: "None" may be a
+real answer); a blank row holds nothing and is skipped, said in one note. data.load_bytes adds them to the file's
+notices.
 
     placeholder_cells(records, kept=[1, 2], source_of={"output": "Agent Reply"}, where=str, table=True)
     -> [FieldNotice("2 cells hold a spreadsheet placeholder or formula, not text: ...")]
@@ -78,6 +79,61 @@ def placeholder_cells(
     ]
 
 
+# The most characters an Excel cell holds (UTF-16 code units, as Excel counts them): a sheet saved as CSV cuts a
+# longer text there without a word, so a cell of exactly this length was most likely cut.
+EXCEL_CELL = 32_767
+
+
+def is_cut(value) -> bool:
+    """Whether `value` is a text of exactly EXCEL_CELL characters as Excel counts them (UTF-16 code units).
+
+    >>> is_cut("a" * EXCEL_CELL), is_cut("😀" * (EXCEL_CELL // 2) + "a"), is_cut("a" * 10), is_cut(4)
+    (True, True, False, False)
+    """
+    # a length out of reach is decided without encoding: a code point is one or two UTF-16 units
+    return (
+        isinstance(value, str)
+        and EXCEL_CELL // 2 <= len(value) <= EXCEL_CELL
+        and (len(value.encode("utf-16-le")) // 2 == EXCEL_CELL)
+    )
+
+
+def cut_cells(
+    records: list[tuple[int, dict]],
+    source_of: dict[str, str],
+    where: Callable[[int], str],
+    fields: tuple[str, ...] | frozenset[str] = (),
+) -> list[FieldNotice]:
+    """One warning naming the cells of a read field (`fields`) holding exactly EXCEL_CELL characters, each by its
+    row's place and column, kept and refused rows alike (a cut JSON cell of turns refuses its row, and this says
+    why); [] when there is none. Arguments as `placeholder_cells`'.
+
+    >>> cut_cells([(1, {"output": "a" * EXCEL_CELL}), (2, {"output": "b"})], {}, str, ("output",))[0].message[:58]
+    '1 cell holds exactly 32,767 characters, the most an Excel '
+    """
+    found = [
+        (number, source_of.get(key, key))
+        for number, record in records
+        for key, value in record.items()
+        if key in fields and is_cut(value)
+    ]
+    if not found:
+        return []
+    listed = "; ".join(f"{where(n)}: `{col}`" for n, col in found[:NAMED])
+    more = f"; and {len(found) - NAMED} more" if len(found) > NAMED else ""
+    one = len(found) == 1
+    return [
+        FieldNotice(
+            f"{plural(len(found), 'cell')} {'holds' if one else 'hold'} exactly {EXCEL_CELL:,} characters, the most "
+            f"an Excel cell holds ({listed}{more}): {'it was' if one else 'they were'} most likely cut there when the "
+            "sheet was saved, the text ending mid-way (trained so, or, in a cell of JSON, not read). Take the text "
+            "from its source rather than through Excel, or shorten it below that.",
+            field=found[0][1],
+            rows=len({n for n, _ in found}),
+        )
+    ]
+
+
 def blank_rows(records: list[tuple[int, dict]]) -> tuple[list[tuple[int, dict]], list[int]]:
     """(`records` without the rows whose every cell is empty, those rows' numbers): a sheet's blank rows, exported as
     `,,,,`, hold nothing to train or to fix, so they are skipped rather than refused one by one.
@@ -133,4 +189,14 @@ def blank_rows_note(blank: list[int], where: Callable[[int], str]) -> list[Field
     ]
 
 
-__all__ = ["PLACEHOLDERS", "blank_rows", "blank_rows_note", "cell_kind", "only_blank_rows", "placeholder_cells"]
+__all__ = [
+    "EXCEL_CELL",
+    "PLACEHOLDERS",
+    "blank_rows",
+    "blank_rows_note",
+    "cell_kind",
+    "cut_cells",
+    "is_cut",
+    "only_blank_rows",
+    "placeholder_cells",
+]

@@ -42,7 +42,7 @@ from pathlib import Path
 from ftlib.api_shapes import api_records
 from ftlib.blank_values import blank_values, row_noun
 from ftlib.call_rows import call_records, maps_a_column, written_map
-from ftlib.cell_checks import blank_rows, blank_rows_note, only_blank_rows, placeholder_cells
+from ftlib.cell_checks import blank_rows, blank_rows_note, cut_cells, only_blank_rows, placeholder_cells
 from ftlib.column_peek import peek_columns
 from ftlib.copied_fields import CopiedFields
 from ftlib.data_budget import check_budget, opened_bound
@@ -524,6 +524,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
         + markup
         + unseen
         + placeholder_cells(records, numbers, source_of, where, columns is not None, FORMAT_FIELDS[fmt])
+        + (cut_cells(records, source_of, where, FORMAT_FIELDS[fmt]) if columns is not None else [])
         + blank_rows_note(blank, where),
         fields=fields,
         file_type=numbered,  # where a row is, in the file's words: "line 4" of a .json read by line

@@ -9,9 +9,10 @@
 (BENCHMARKS, "Reading a big file, as the Data page does": the records' dicts and lists 1.2x the file under
 tracemalloc). Those notes read little of a record: `notices.file_notices` the records that look like another format,
 `blank_values` which of its top-level fields are blank, `cell_checks.placeholder_cells` which hold a placeholder or a
-formula, and that text. So a record that looks like no other format is kept as that much: its keys, None for a blank
-value, a placeholder's or formula's own text under a field the format reads, True for any other value (neither blank
-nor a placeholder to those notes); records alike so share one dict. The notes are those the records themselves gave.
+formula, and that text (`cut_cells` a text cut at Excel's limit). So a record that looks like no other format is
+kept as that much: its keys, None for a blank value, a placeholder's, formula's or cut text's own text under a field
+the format reads, True for any other value (neither blank nor a placeholder to those notes); records alike so share
+one dict. The notes are those the records themselves gave.
 Not known here: the notes' wording (notices.py, blank_values.py, cell_checks.py), the load (data.py).
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftlib.blank_values import is_blank
-from ftlib.cell_checks import cell_kind
+from ftlib.cell_checks import cell_kind, is_cut
 from ftlib.formats import FORMAT_FIELDS
 from ftlib.notices import looks_like
 
@@ -62,7 +63,8 @@ class NoteRecords:
             return
         fields = self.fields
         kept = tuple(
-            (k, None if is_blank(v) else v if k in fields and cell_kind(v) else True) for k, v in record.items()
+            (k, None if is_blank(v) else v if k in fields and (cell_kind(v) or is_cut(v)) else True)
+            for k, v in record.items()
         )
         reduced = self._shared.get(kept)
         if reduced is None:

@@ -18,10 +18,13 @@
   them, not with their field names alone.
 - A batch bigger than a tiny split says its rows in words: "one pass over it" (one row), "over both" (two), not
   "over all 1".
+- A table cell of exactly 32,767 characters (Excel's most, where a sheet saved as CSV cuts a longer text) is named
+  as most likely cut: a cut cell of turns failed as "not valid JSON" alone, a cut text trained in silence.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -224,3 +227,27 @@ def test_a_batch_bigger_than_a_tiny_split_says_its_rows_in_words(rows, said):
     config = RunConfig(model="m", dataset="x", max_steps=1, batch_size=8)
     (warning,) = [w for w in schedule_warnings(config, rows) if w.startswith("Batch size")]
     assert said in warning, warning
+
+
+def test_a_cell_cut_at_excels_limit_is_named():
+    """A sheet saved from Excel cuts a cell's text at 32,767 characters without a word: a cell of turns then failed
+    as "not valid JSON (Unterminated string starting at)" alone, a text cell trained cut mid-way in silence."""
+    turns = json.dumps([{"role": "user", "content": "Q" * 40_000}, {"role": "assistant", "content": "A."}])
+    table = io.StringIO()
+    csv.writer(table).writerows([["messages"], [turns[:32_767]], [json.dumps([{"role": "user", "content": "Hi"}])]])
+    result = load_bytes(table.getvalue().encode(), "chats.csv")
+    (said,) = [n.message for n in result.notices if "32,767" in n.message]
+    assert said.startswith(
+        "1 cell holds exactly 32,767 characters, the most an Excel cell holds (data row 1 (line 2 of the file): "
+        "`messages`): it was most likely cut there when the sheet was saved"
+    ), said
+    table = io.StringIO()
+    rows = [["question", "answer"], ["Q" * 32_767, "A."], ["Say hi.", "Hi" + "!" * 32_765], ["Say yo.", "Yo."]]
+    csv.writer(table).writerows(rows)
+    result = load_bytes(table.getvalue().encode(), "answers.csv")
+    assert len(result.rows) == 3  # kept: the user's call
+    (said,) = [n.message for n in result.notices if "32,767" in n.message]
+    assert "2 cells hold exactly 32,767 characters" in said and "`question`; data row 2 (line 3" in said, said
+    full = io.StringIO()
+    csv.writer(full).writerows([["question", "answer"], ["Q" * 32_766, "A."], ["Say yo.", "Yo."]])
+    assert not [n for n in load_bytes(full.getvalue().encode(), "answers.csv").notices if "32,767" in n.message]
