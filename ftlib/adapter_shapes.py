@@ -190,3 +190,35 @@ def merge_refusal(run_id: str, adapter: Path, model_spec: str) -> str | None:
         f"adapter, or export the adapter alone (`python -m ftlib runs export {run_id}`) and load it on its base."
     )
     return misfit_words(run_id, adapter, model_spec, misfits, fix)
+
+
+def unmixed_adapter(path: Path, name: str) -> str | None:
+    """Why the adapter folder `path` (named `name` where it was chosen) cannot write answers beside its base: it
+    adapts weights as whole parameters (adapter_config.json's `target_parameters`: a mixture of experts' fused
+    experts, PEFT's ParamWrapper), which PEFT cannot route per row in one batch, and sample, Compare and Evaluate
+    write the base's and the tuned model's answers in one batch: it failed there with "ValueError: lora.ParamWrapper
+    does not support mixed adapter batches yet." None for any other adapter, or a config that does not read.
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "adapter_config.json").write_text('{"target_parameters": ["gate_up_proj", "down_proj"]}')
+    >>> unmixed_adapter(folder, "moe-run")[:95]
+    "'moe-run' adapts a mixture of experts' weights whole (gate_up_proj, down_proj), and PEFT cannot"
+    """
+    try:
+        described = json.loads((Path(path) / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    weights = described.get("target_parameters") if isinstance(described, dict) else None
+    if not weights or not isinstance(weights, list):
+        return None
+    run = Path(path).parent
+    if Path(path).name == "adapter" and (run / "status.json").exists():  # a run's: its export merges it
+        merge = f"`python -m ftlib runs export {run.name} --merged`"
+    else:
+        merge = "PEFT's `merge_and_unload()`, then `save_pretrained`"
+    return (
+        f"'{name}' adapts a mixture of experts' weights whole ({', '.join(map(str, weights))}), and PEFT cannot "
+        "yet run such an adapter beside its base model in one batch, the way the base's and the tuned model's answers "
+        f"are written together here. Merge it into its base ({merge}) and give the merged folder as a model of its "
+        "own (`--adapter FOLDER`)."
+    )

@@ -208,6 +208,7 @@ def check_tuned_files(tuned: dict[str, tuple[Path, bool]]) -> None:
     """Refuse what a tuned model's files tell, without torch: one of a run that did not finish or whose status.json
     does not read (`check_run_status`), a damaged or missing weights file, a reward model (it scores answers, it does
     not write them). `tuned` as `check_tuned`'s. SamplingError naming the fix."""
+    from ftlib.adapter_shapes import unmixed_adapter
     from ftlib.integrity import damage_words, damaged_files, missing_weights
 
     for name, (path, full) in tuned.items():
@@ -220,6 +221,8 @@ def check_tuned_files(tuned: dict[str, tuple[Path, bool]]) -> None:
                 f"The {'model' if full else 'adapter'} of '{name}' ({path}) is damaged: {damage_words(damaged)}. It "
                 f"cannot be loaded; {how if again else 'put back a whole copy of it, or train the run again'}."
             )
+        if not full and (said := unmixed_adapter(path, name)):  # an MoE's experts adapted whole
+            raise SamplingError(said)
         if is_reward_model(path):
             raise SamplingError(
                 f"'{name}' ({path}) is a reward model: it scores answers, it does not write them. Score answers with "

@@ -190,3 +190,35 @@ def test_lora_dropout_on_a_mixture_of_experts_is_refused_before_a_run_with_the_f
     assert expert_dropout_problems(RunConfig(model=str(tiny_mixtral), lora_dropout=0.0)) == []
     targets = ["q_proj", "k_proj", "v_proj", "o_proj"]
     assert expert_dropout_problems(RunConfig(model=str(tiny_mixtral), lora_targets=targets)) == []
+
+
+def test_an_adapter_of_an_moes_experts_is_refused_where_base_and_tuned_share_a_batch(tiny_mixtral, tmp_path, capsys):
+    """sample (and Compare, Evaluate) write the base's and the tuned model's answers in one batch (PEFT's
+    `adapter_names`); an adapter of a Mixtral's fused experts (PEFT's ParamWrapper, the default all-linear LoRA of an
+    MoE) cannot be routed per row, and sample died with a traceback: "ValueError: lora.ParamWrapper does not support
+    mixed adapter batches yet." (helper 239's sweep). Now one error line before torch with the way on (its merged
+    model as a model of its own); an adapter of the attention alone (the sentinel) still samples."""
+    import sys
+
+    from ftlib.cli import main
+    from ftlib.testing import make_random_adapter
+
+    experts = make_random_adapter(str(tiny_mixtral), tmp_path / "experts", targets=("q_proj", "w1", "w2", "w3"))
+    attention = make_random_adapter(str(tiny_mixtral), tmp_path / "attention")
+    assert json.loads((experts / "adapter_config.json").read_text())["target_parameters"]  # PEFT adapted them whole
+    capsys.readouterr()
+    ask = ["sample", "--model", str(tiny_mixtral), "--prompt", "Name a river.", "--max-new-tokens", "2"]
+    assert main([*ask, "--adapter", str(experts)]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: 'experts' adapts a mixture of experts' weights whole (")
+    assert "gate_up_proj" in said and "PEFT cannot yet run such an adapter beside its base model" in said
+    assert "(PEFT's `merge_and_unload()`, then `save_pretrained`)" in said and "`--adapter FOLDER`" in said
+    assert main([*ask, "--adapter", str(attention)]) == 0
+    assert "torch" in sys.modules  # (the sentinel loaded the models)
+    # A run's adapter: its own export merges it
+    from ftlib.adapter_shapes import unmixed_adapter
+
+    run = tmp_path / "20261207-moe-run"
+    shutil.copytree(experts, run / "adapter")
+    (run / "status.json").write_text("{}")
+    assert "(`python -m ftlib runs export 20261207-moe-run --merged`)" in unmixed_adapter(run / "adapter", "moe")
