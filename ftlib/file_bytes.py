@@ -266,7 +266,7 @@ def check_text(data: bytes, name: str) -> None:
     if encoding:
         raise DataError(
             f'{name} is saved as {encoding}. Save it again as UTF-8 ("UTF-8" in the editor\'s '
-            f"save dialog, or `iconv -f {encoding} -t UTF-8`)."
+            f"save dialog, or `iconv -f {encoding} -t UTF-8`).{_packed(name)}"
         )
     if _binary(data[:8192]):
         raise DataError(f"{name} looks like a binary file, not text. Choose a {SUPPORTED} file.")
@@ -280,7 +280,7 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         text = str(memoryview(data)[bom:], "utf-8")  # not data[bom:]: a copy of the file (Excel's CSV has a BOM)
     except UnicodeDecodeError as exc:
-        raise DataError(_not_utf8(data, name, bom + exc.start)) from None
+        raise DataError(_not_utf8(data, name, bom + exc.start) + _packed(name)) from None
     # Files joined with `cat` keep each one's BOM at the start of a line: a JSONL line read as "not valid JSON:
     # Expecting value (column 1)" (the BOM is invisible), a CSV cell kept it in its text, to be trained.
     return text.replace("\n\ufeff", "\n")
@@ -327,6 +327,20 @@ def _wide_encoding(data: bytes) -> str | None:
 # Windows-1252, not Latin-1: the two agree from 0xa0 up, and Latin-1 reads Windows' curly quotes and dashes
 # (0x80-0x9f) as invisible control characters that the file would then carry into training.
 _RESAVE = 'Save it again as UTF-8 ("UTF-8" in the editor\'s save dialog, or `iconv -f WINDOWS-1252 -t UTF-8`).'
+
+
+def _packed(name: str) -> str:
+    """For a compressed file, which its tool opens, that the fix is the file's inside: an editor or `iconv` given the
+    compressed file itself reads its compressed bytes. "" for any other file.
+
+    >>> _packed("chats.jsonl.gz")
+    ' It is compressed: open it first (`gunzip chats.jsonl.gz`), fix the file it holds, and compress that again.'
+    """
+    suffix = Path(name).suffix.lower()
+    tool = next((tool for _, found, tool in _COMPRESSED.values() if found == suffix), None)
+    if tool is None:
+        return ""
+    return f" It is compressed: open it first (`{tool} {name}`), fix the file it holds, and compress that again."
 
 
 def _not_utf8(data: bytes, name: str, at: int) -> str:

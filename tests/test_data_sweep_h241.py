@@ -20,6 +20,8 @@
   "over all 1".
 - A table cell of exactly 32,767 characters (Excel's most, where a sheet saved as CSV cuts a longer text) is named
   as most likely cut: a cut cell of turns failed as "not valid JSON" alone, a cut text trained in silence.
+- A compressed file whose text is not UTF-8 says to open it first: `iconv` given the .gz itself converts its
+  compressed bytes.
 """
 
 from __future__ import annotations
@@ -251,3 +253,24 @@ def test_a_cell_cut_at_excels_limit_is_named():
     full = io.StringIO()
     csv.writer(full).writerows([["question", "answer"], ["Q" * 32_766, "A."], ["Say yo.", "Yo."]])
     assert not [n for n in load_bytes(full.getvalue().encode(), "answers.csv").notices if "32,767" in n.message]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("chats.jsonl.gz", '{"text": "Hé"}\n'.encode("utf-16"), "is saved as UTF-16. Save it again as UTF-8"),
+        ("faq.csv.gz", b"instruction,output\nCaf\xe9?,Oui.\n", "is not UTF-8 text (byte 0xe9 on line 2, column 4"),
+    ],
+)
+def test_a_compressed_file_not_in_utf8_says_to_open_it_first(name, text, said):
+    """`iconv -f UTF-16 -t UTF-8` given chats.jsonl.gz itself converts its compressed bytes: the fix is the file
+    inside it."""
+    import gzip
+
+    message = str(pytest.raises(DataError, load_bytes, gzip.compress(text), name).value)
+    assert said in message, message
+    assert message.endswith(
+        f" It is compressed: open it first (`gunzip {name}`), fix the file it holds, and compress that again."
+    ), message
+    plain = str(pytest.raises(DataError, load_bytes, text, name.removesuffix(".gz")).value)
+    assert "compressed" not in plain, plain
