@@ -149,9 +149,13 @@ def _refused(result, tokenizer, template, args) -> None:
     # The template measured with: a custom one's file, else its name (the tool-call check's built-in too).
     flags += ["--template-file", args.template_file] if template.name == "custom" else ["--template", template.name]
     show = tokens_command(args.file, shown_at(result, line), flags)
+    # The template named once: its refusal's own "The X template refused this conversation: " after it said it twice
+    said = refusal(exc, row, template, tokenizer)
+    why = said.removeprefix(f"The {template.title} template refused this conversation: ")
+    how = ", which refused it" if why != said else ""  # else it failed otherwise (a loop, the sandbox): said as is
     raise UserError(
-        f"{args.file}, {result.where(line)}{others} cannot be written with the {template.title} template: "
-        f"{refusal(exc, row, template, tokenizer)} See the row with `{show}`."
+        f"{args.file}, {result.where(line)}{others} cannot be written with the {template.title} template{how}: "
+        f"{why} See the row with `{show}`."
     ) from None
 
 
