@@ -162,6 +162,15 @@ RATED_COMPLETIONS = (
     "the answers as `generations` with a number each in `ratings`, which the studio pairs best against worst"
 )
 
+# Rows keyed by their ids, {"q1": {row}, "q2": {row}}: read as one row of fields q1, q2 (pandas' orient="index" of a
+# DataFrame with a named index writes this; a numbered one is read as rows, json_layout.pandas_layout)
+KEYED_ROWS = (
+    "each of its top-level fields holds a row of its own (rows keyed by an id, as pandas' "
+    '`to_json(orient="index")` writes a DataFrame with a named index), not the parts of one example. Write the rows '
+    "as a list, [{...}, {...}] "
+    "(`jq -c '.[]' FILE > rows.jsonl`, or pandas' `to_json(path, orient=\"records\", lines=True)`)"
+)
+
 
 def empty_objects(name: str, rows: int) -> str:
     """Why a file whose every row is an empty object `{}` cannot be read, and what to write.
@@ -192,6 +201,9 @@ def unread_shape(record: Any) -> str | None:
     for keys, why in UNREAD_SHAPES.items():
         if keys <= set(record) and all(isinstance(record[k], list) for k in keys):
             return why
+    inner = list(record.values())
+    if len(inner) > 1 and all(isinstance(v, dict) and detect_row_format(v) for v in inner):
+        return KEYED_ROWS  # {"q1": {"instruction": ...}, "q2": {...}}: rows under their ids
     answers = record.get("completions")
     if isinstance(answers, list) and answers and all(isinstance(a, dict) and "response" in a for a in answers):
         return RATED_COMPLETIONS

@@ -22,6 +22,8 @@
   as most likely cut: a cut cell of turns failed as "not valid JSON" alone, a cut text trained in silence.
 - A compressed file whose text is not UTF-8 says to open it first: `iconv` given the .gz itself converts its
   compressed bytes.
+- Rows keyed by their ids ({"q1": {row}, "q2": {row}}) are refused saying to write them as a list, not as one row
+  "with the fields q1, q2".
 """
 
 from __future__ import annotations
@@ -274,3 +276,16 @@ def test_a_compressed_file_not_in_utf8_says_to_open_it_first(name, text, said):
     ), message
     plain = str(pytest.raises(DataError, load_bytes, text, name.removesuffix(".gz")).value)
     assert "compressed" not in plain, plain
+
+
+def test_rows_keyed_by_their_ids_are_refused_saying_to_write_them_as_a_list():
+    """{"q1": {row}, "q2": {row}} (pandas' orient="index" with a named index) was refused as one row "with the
+    fields q1, q2", which no mapping could read."""
+    rows = {"q1": {"instruction": "Say hi.", "output": "Hi."}, "q2": {"instruction": "Count.", "output": "1 2"}}
+    said = str(pytest.raises(MappingNeeded, load_bytes, json.dumps(rows).encode(), "faq.json").value)
+    assert said.startswith(
+        "Could not recognise the format of faq.json: each of its top-level fields holds a row of its own (rows keyed "
+        'by an id, as pandas\' `to_json(orient="index")` writes a DataFrame with a named index)'
+    ), said
+    numbered = {"0": rows["q1"], "1": rows["q2"]}  # pandas' own row numbers: read as rows, as before
+    assert len(load_bytes(json.dumps(numbered).encode(), "faq.json").rows) == 2
