@@ -34,7 +34,7 @@ import jinja2
 import jinja2.ext
 import jinja2.nodes
 
-from ftlib.builtin_templates import BUILTINS, TOOL_TEMPLATES
+from ftlib.builtin_templates import BUILTINS, TOOL_TEMPLATES, builtin_named
 from ftlib.control_tokens import (  # re-exported: `from ftlib.templates import token_boundary, ...` as before
     add_missing_special_tokens,
     ends_in_control_token,
@@ -161,7 +161,10 @@ def _tokenizer_source(tokenizer) -> str:
         raise TemplateError(
             "This model's tokenizer has no chat template of its own (a base model's often has none). Pick a built-in "
             "template instead (the Chat template box; `--template NAME` in the CLI): "
-            f"{_fitting_builtin(tokenizer)} Or write a custom one. The built-ins: {', '.join(BUILTIN_TEMPLATES)}."
+            f"{_fitting_builtin(tokenizer)} Or write a custom one. The built-ins: {', '.join(BUILTIN_TEMPLATES)}. "
+            # A file of raw text (`{"text": ...}` rows, a base model's continued pre-training) is read alike under
+            # any template: the model's own was still asked for, and a user with such a file was pointed to chatml.
+            f"Rows of raw text alone (`text`) need no chat format: {builtin_named('text')} reads them as written."
         )
     return source
 

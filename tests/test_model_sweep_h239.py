@@ -222,3 +222,22 @@ def test_an_adapter_of_an_moes_experts_is_refused_where_base_and_tuned_share_a_b
     shutil.copytree(experts, run / "adapter")
     (run / "status.json").write_text("{}")
     assert "(`python -m ftlib runs export 20261207-moe-run --merged`)" in unmixed_adapter(run / "adapter", "moe")
+
+
+def test_raw_text_on_a_model_without_a_chat_template_is_pointed_to_the_text_template(tmp_path, capsys):
+    """GPT-2 (a base model, no chat template): a file of raw text, its continued pre-training, was refused by
+    tokens, batch, data inspect --model and train with the advice to pick a chat format ('alpaca (or plain) fits
+    it'), not the built-in that reads raw text as written (any template writes such rows alike; helper 239's sweep).
+    The way named works (the sentinel)."""
+    from ftlib.cli import main
+    from tests.tiny_families import tiny_family
+
+    gpt2 = tiny_family("gpt2", tmp_path / "gpt2")
+    data = tmp_path / "notes.jsonl"
+    data.write_text("".join(json.dumps({"text": f"Note {i}: salt the pasta water."}) + "\n" for i in range(3)))
+    capsys.readouterr()
+    assert main(["tokens", str(data), "--model", str(gpt2)]) == 2
+    said = capsys.readouterr().err
+    assert "no chat template of its own" in said
+    assert "Rows of raw text alone (`text`) need no chat format: 'Raw text (no chat format)' (--template text)" in said
+    assert main(["tokens", str(data), "--model", str(gpt2), "--template", "text"]) == 0
