@@ -36,6 +36,8 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
 
     >>> duplicates_note([{"a": 1}, {"a": 2}, {"a": 1}], ["line 1", "line 2", "line 3"])[0][:55]
     '1 row repeats an earlier one exactly: line 3 (of line 1'
+    >>> duplicates_note([{"a": 1}] * 2, ["data row 1 (line 2 of the file)", "data row 2 (line 3 of the file)"])[0][:99]
+    '1 row repeats an earlier one exactly: data row 2 (line 3 of the file), a copy of data row 1 (line 2'
     >>> note = duplicates_note([{"a": 1}] * 4, ["line 1", "line 2", "line 3", "line 4"])[0]
     >>> "The row at line 1 is there 4 times." in note
     True
@@ -44,7 +46,10 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     unnormal = []  # the copies whose characters differ from their first row's (NFC vs NFD): same key, other bytes
     for i, first in enumerate(first_copies(rows)):
         if first is not None:
-            copies.append(f"{places[i]} (of {places[first]})")
+            # "line 3 (of line 1)"; a place with its own brackets, a table's "data row 2 (line 3 of the file)",
+            # is not bracketed again: "data row 2 (line 3 of the file), a copy of data row 1 (line 2 of the file)"
+            nested = places[first].endswith(")")
+            copies.append(f"{places[i]}, a copy of {places[first]}" if nested else f"{places[i]} (of {places[first]})")
             times[first] += 1
             if rows[i] != rows[first]:
                 unnormal.append(places[i])
@@ -56,7 +61,8 @@ def duplicates_note(rows: list[dict], places: list[str], shown: int = 3) -> list
     most_said = f" The row at {places[most]} is there {extra + 1:,} times." if extra >= 2 else ""
     return [
         f"{plural(len(copies), 'row')} {'repeats' if len(copies) == 1 else 'repeat'} an earlier one"
-        f"{'' if unnormal else ' exactly'}: {', '.join(copies[:shown])}{more}.{most_said}"
+        f"{'' if unnormal else ' exactly'}: {('; ' if ', a copy of ' in copies[0] else ', ').join(copies[:shown])}"
+        f"{more}.{most_said}"
         f"{_normalisation_said(unnormal, len(copies), shown)} A copy counts its example twice in training, and a copy "
         f"on each side of a split flatters the held-out loss: {DEDUPE_SAID}"
     ]

@@ -24,6 +24,8 @@
   compressed bytes.
 - Rows keyed by their ids ({"q1": {row}, "q2": {row}}) are refused saying to write them as a list, not as one row
   "with the fields q1, q2".
+- A table's copied rows are named "data row 2 (line 3 of the file), a copy of data row 1 (line 2 of the file)", not
+  with brackets in brackets.
 """
 
 from __future__ import annotations
@@ -289,3 +291,15 @@ def test_rows_keyed_by_their_ids_are_refused_saying_to_write_them_as_a_list():
     ), said
     numbered = {"0": rows["q1"], "1": rows["q2"]}  # pandas' own row numbers: read as rows, as before
     assert len(load_bytes(json.dumps(numbered).encode(), "faq.json").rows) == 2
+
+
+def test_a_tables_copied_rows_are_named_without_brackets_in_brackets():
+    """It said "data row 2 (line 3 of the file) (of data row 1 (line 2 of the file))"."""
+    result = load_bytes(b"instruction,output\nName a lake.,Titicaca.\nName a lake.,Titicaca.\nSay hi.,Hi.\n", "q.csv")
+    (said,) = [n.message for n in result.notices if "repeats an earlier one" in n.message]
+    assert said.startswith(
+        "1 row repeats an earlier one exactly: data row 2 (line 3 of the file), a copy of data row 1 (line 2 of the "
+        "file). A copy counts"
+    ), said
+    lines = load_bytes(b'{"text": "Hi."}\n{"text": "Hi."}\n', "t.jsonl")
+    assert [n.message for n in lines.notices if "line 2 (of line 1)" in n.message]  # a JSONL line's place: as before
