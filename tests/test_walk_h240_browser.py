@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from ftlib.testing import make_run
-from tests.browser_app import CHROMIUM, _main, launch_chromium, new_page, open_page, use_model
+from tests.browser_app import (
+    CHROMIUM,
+    _main,
+    click_button,
+    launch_chromium,
+    new_page,
+    open_page,
+    rerun_after,
+    use_model,
+)
 from tests.test_browser import diagnostics, server_workspace, start_server  # noqa: F401
 from tests.test_pages_train import fake_adapter
 from ui import batch_view
@@ -94,3 +103,32 @@ def test_the_export_buttons_show_their_whole_label(browser, start_server, tiny_m
     assert len(labels) >= 2, labels
     cut = [text for text, hidden in labels if hidden > 0]
     assert not cut, f"labels cut with an ellipsis: {cut}"
+
+
+def test_start_from_the_defaults_puts_the_boxes_back_in_the_browser(browser, start_server, tiny_model_dir, request):  # noqa: F811
+    """Train's "Start from the defaults", in a session whose form started from the last run (Max steps 5, Evaluate
+    every 2): the boxes kept showing 5 and 2 while the page checked the defaults (the model's own template refused
+    beside a box reading 'ChatML + tools (Hermes)'), and the next click sent the shown values back: the button did
+    nothing. Streamlit's widgets keep their value in the browser by their key; a key dropped from the session state
+    is not told to the browser (shots/32_train_defaults_stale.png)."""
+    from ftlib import workspace
+    from ftlib.config import RunConfig
+    from tests.test_pages_train import SFT_ROWS
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    settings = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 5, "eval_every": 2}
+    make_run("20990101-000000-lora-numbers", settings)
+    defaults = RunConfig(dataset="x")
+    assert (defaults.max_steps, defaults.eval_every) != (5, 2)  # sentinel: the defaults differ from what is taken
+    server = start_server()
+    page = new_page(browser, server.url)
+    with diagnostics(request, "h240-defaults", [page]):
+        use_model(page, str(tiny_model_dir))
+        open_page(page, "Train")
+        main = _main(page)
+        steps = main.get_by_label("Max steps (0 = use epochs)", exact=True)
+        every = main.get_by_label("Evaluate every N steps (0 = each epoch)", exact=True)
+        assert (steps.input_value(), every.input_value()) == ("5", "2")
+        rerun_after(page, lambda: click_button(page, "Start from the defaults"))
+        shown = (steps.input_value(), every.input_value())
+    assert shown == (str(defaults.max_steps), str(defaults.eval_every)), shown

@@ -106,6 +106,7 @@ def widget_key(name: str, values: dict) -> str:
 NOT_RESTORED = ("model", "dataset", "template_source", "name")
 _UNSET = object()  # `_draw_widget`'s `shown` not given
 STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
+DEFAULTED = "train_form_defaulted"  # session key: the boxes "Start from the defaults" dropped, to set in the browser
 # FROM_RUN (ui.labels), a session key: that run, its words and the values taken from it, while the form starts from it.
 
 
@@ -228,8 +229,13 @@ def start_from_defaults() -> None:
     Tokens and Batches (so they start from the defaults as well). The custom template's text written on Tokens
     stays."""
     boxes = {widget_key(name, {}) for name in field_specs()}
-    for key in [k for k in st.session_state if k in boxes or k.startswith(f"{KEY}_learning_rate_")]:
+    shown = [k for k in st.session_state if k in boxes or k.startswith(f"{KEY}_learning_rate_")]
+    for key in shown:
         del st.session_state[key]
+    # The browser keeps each box's value by its key: a key dropped here is not told to it, so the boxes went on
+    # showing (and the next click sent back) the values just dropped. Each box it shows is given its default through
+    # session state when next drawn (`_widget`), which the browser is told.
+    st.session_state[DEFAULTED] = set(shown)
     for name in field_specs():
         st.session_state.pop(f"{KEY}_{name}_typed", None)
     st.session_state[TRAIN_FORM] = {}
@@ -311,11 +317,27 @@ def _restore(key: str, choices) -> bool:
     return True
 
 
+def _put_default(key: str, spec: FieldSpec, default, choices) -> bool:
+    """After "Start from the defaults" (`start_from_defaults`, DEFAULTED): set a box the browser shows to its
+    `default` through session state, so the browser shows it too; True when it did (once per box)."""
+    pending = st.session_state.get(DEFAULTED)
+    if not pending or key not in pending or key in st.session_state:
+        return False
+    pending.discard(key)
+    value = widget_value(spec, default)
+    if value is None or (choices is not None and value not in list(choices)):
+        return False  # drawn on its own default, as before
+    st.session_state[key] = value
+    return True
+
+
 def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
     drawn_before = key in st.session_state  # False: a box new to the browser (a new session, back from a page)
     # One choice on Tokens, Batches and Train: the one last made on any of them, else this form's own copy.
     restored = (spec.name in SHARED_SETTINGS and show_shared(key, spec.name, choices)) or _restore(key, choices)
+    if not restored and _put_default(key, spec, default, choices):
+        restored = drawn_before = True  # the browser shows this box: its default goes to it through session state
     shown = _UNSET
     if restored and not drawn_before:
         # A box the browser draws afresh paints its own default first and a value set through session state only
