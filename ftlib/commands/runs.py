@@ -71,7 +71,10 @@ def register(sub) -> None:
     )
     resume.add_argument("id")
     resume.add_argument(
-        "--wait", action="store_true", help="follow it until it ends; exit codes as `train`'s (0 finished, 3 stopped)"
+        "--wait",
+        action="store_true",
+        help="follow it until it ends, printing the progress lines `train` prints (what each says: the end of "
+        "`train --help`); exit codes as `train`'s (0 finished, 3 stopped)",
     )
     resume.set_defaults(handler=_resume)
     from ftlib.commands import runs_export  # its own module, as rename has: this one neared 600 lines
