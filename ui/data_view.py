@@ -281,7 +281,7 @@ def show_report(result, counts: dict[str, int] | None = None) -> None:
         st.warning(
             f"{bad} of the file's {plural(result.total, 'row')} cannot be used and "
             f"{'is' if bad == 1 else 'are'} skipped; "
-            f"the other {kept} {'is' if kept == 1 else 'are'} kept.",
+            + (f"the other {kept} {'is' if kept == 1 else 'are'} kept." if kept else "none is kept."),
             icon=alerts.WARNING,
         )
         # The reason is what matters: shown in full, wrapped (a dataframe cell would cut it).
