@@ -57,16 +57,19 @@ def item_lines(text: str) -> list[tuple[int, int]] | None:
 
 def jsonl_item_lines(path) -> list[tuple[int, int]] | None:
     """`item_lines` of the file at `path` where it is a .jsonl file (by its name; compressed too), [] for one whose
-    rows are not each one value in its text (or that is not one JSON value); None for any other file. DataError as
+    rows are not each one value in its text, or that is not read whole as one JSON value (`readers.one_document`: a
+    one-line file of one object is one JSON value too, but read as JSONL); None for any other file. DataError as
     `read_path` and `opened` raise it."""
     from ftlib.data_budget import opened_bound
     from ftlib.file_bytes import decode_text, file_kind, opened, read_path
+    from ftlib.readers import one_document
 
     data, found = read_path(path)
     data, name = opened(data, found.name, opened_bound())
     if file_kind(name, data) != "jsonl":
         return None
-    return item_lines(decode_text(data, name)) or []
+    text = decode_text(data, name)
+    return (one_document(text) and item_lines(text)) or []
 
 
 def shown_at(loaded, row: int) -> int:

@@ -262,7 +262,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     line by line. Only a file whose first line starts an array, or starts an object it does not end, is looked at, so
     a JSONL file costs one parse of its first line. Rows are numbered by the line they start on, but a lone object's
     that wraps them (read as `json_layout` reads it) and an array's items side by side on a line: by item (False)."""
-    if not _one_document(text):
+    if not one_document(text):
         return None  # JSONL (perhaps with a broken first line: that line's error)
     start = json.decoder.WHITESPACE.match(text).end()
     head, continues = text[start : start + 1], _spread(text)
@@ -290,7 +290,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     return (*records, [shape_note(shape, name, continues)], shape != "array_places")
 
 
-def _one_document(text: str) -> bool:
+def one_document(text: str) -> bool:
     """Whether a .jsonl file's text (or its start, to the end of its first line that is not blank) is one JSON
     document to read whole (`jsonl_document`): its first line starts an array, or starts an object it does not end."""
     start = json.decoder.WHITESPACE.match(text).end()
@@ -316,7 +316,7 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
     and whether the rows are numbered by the line each starts on (a JSONL file's, and a .json file's of several
     values: `json_values`) rather than by item. DataError as `json_records` and `jsonl_document` raise it. A JSONL
     file's lines are decoded one at a time (`jsonl_lines`): its whole text is not held beside its bytes."""
-    if kind == "jsonl" and (lines := jsonl_lines(data, name, _one_document)) is not None:
+    if kind == "jsonl" and (lines := jsonl_lines(data, name, one_document)) is not None:
         return (*jsonl_records(lines), [], True)
     text = decode_text(data, name)
     if kind != "jsonl":
@@ -548,6 +548,7 @@ __all__ = [
     "json_values",
     "jsonl_document",
     "jsonl_records",
+    "one_document",
     "parquet_batches",
     "parquet_columns",
     "read_parquet",

@@ -1,6 +1,9 @@
-"""Leftovers of the session's walks (helper 244): `runs resume --help` points to what the progress lines say."""
+"""Leftovers of the session's walks (helper 244): `runs resume --help` points to what the progress lines say, and
+`tokens --line` on a .jsonl file of one JSON array spread over several lines finds the row whose text holds it."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -18,3 +21,57 @@ def test_resume_help_says_wait_prints_train_s_lines_and_where_they_are_explained
     assert "printing the progress lines `train` prints (what each says: the end of `train --help`)" in resume
     assert "page" not in resume  # a terminal's help, not the app's
     assert "What each progress line says" in _help(capsys, "train")  # the pointer is true
+
+
+def chat(question: str, answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+def _array_file(tmp_path):
+    """A .jsonl file of one JSON array, each item pretty-printed over several lines (json.dumps(indent=2) of a list
+    of rows, as a notebook writes it): line 1 '[', the rows, the last line ']'. The second row's answer is empty."""
+    rows = [
+        chat("Which bulbs flower first in spring?", "Snowdrops, then crocuses."),
+        chat("Can tulips stay in the ground?", ""),
+        chat("How deep should garlic be planted?", "About five centimetres."),
+    ]
+    path = tmp_path / "bulbs.jsonl"
+    path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line == "  {"]
+    ends = [n for n, line in enumerate(lines, 1) if line in ("  },", "  }")]
+    return path, lines, list(zip(starts, ends, strict=True))
+
+
+def test_tokens_line_inside_a_row_of_a_jsonl_array_is_that_row(tmp_path, capsys):
+    """Each item is a row named by the line it starts on; a line inside its text was refused as 'no row' between
+    two rows, and one in the last row's text as 'past the end of FILE: its last row is line N'."""
+    path, lines, spans = _array_file(tmp_path)
+    (first, first_end), _, (last, last_end) = spans
+    garlic = next(n for n, line in enumerate(lines, 1) if "garlic" in line)
+    assert last < garlic < last_end
+    assert main(["tokens", str(path), "--line", str(garlic), "--template", "chatml", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "garlic" in out["text"] and out["where"] == f"line {last}", out["where"]
+    assert main(["tokens", str(path), "--line", str(first + 2), "--template", "chatml"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert head == f"--line {first + 2} is line {first} of {path} (lines {first} to {first_end} of the file)", head
+
+
+def test_tokens_line_of_a_bracket_or_a_row_set_aside_in_a_jsonl_array_says_so(tmp_path, capsys):
+    path, lines, spans = _array_file(tmp_path)
+    (first, first_end), (tulip, tulip_end), (last, last_end) = spans
+    closing = len(lines)  # ']': a line of the file, not past its end
+    assert main(["tokens", str(path), "--line", str(closing), "--template", "chatml"]) == 2
+    err = capsys.readouterr().err
+    assert "past the end" not in err, err
+    assert f"--line {closing} of {path} is no row's: the file is one JSON value, its rows the items in it" in err
+    assert f"that line is past them; the nearest row is the row on lines {last} to {last_end}." in err, err
+    assert main(["tokens", str(path), "--line", "1", "--template", "chatml"]) == 2  # '['
+    err = capsys.readouterr().err
+    assert "blank lines" not in err, err
+    assert f"before them; the nearest row is the row on lines {first} to {first_end}." in err, err
+    # A line inside the row set aside (its empty answer): refused with why, as its first line is
+    assert main(["tokens", str(path), "--line", str(tulip_end), "--template", "chatml"]) == 2
+    err = capsys.readouterr().err
+    assert f"--line {tulip_end}: the row on lines {tulip} to {tulip_end} of {path} was set aside" in err, err

@@ -260,6 +260,10 @@ def _line_index(result, args, see: str) -> int:
     if (why := next((e.message for e in result.errors if e.row == line), None)) is not None:
         why += "" if why.rstrip().endswith((".", "!", "?")) else "."
         raise UserError(f"--line {line}: {_place(result, line, file)} was set aside, not read as a row: {why} {see}")
+    # A .jsonl file of one JSON array, its items rows named by the line each starts on: a line inside an item's text
+    # is that row's, and a bracket's line is none, not "past the end" of a file that goes on (helper 243's walk).
+    if result.file_type == "jsonl" and (spans := _spans(result)):
+        return _spanned_index(result, args, spans, see)
     before = max((n for n in at if n < line), default=None)
     after = min((n for n in at if n > line), default=None)
     last = max([*at, *(e.row for e in result.errors if e.row)])
@@ -306,6 +310,7 @@ def _spanned_index(result, args, spans, see: str) -> int:
             f"column), so no row is on a line of its own. Name the row with --row N instead (counted from 0). {see}"
         )
     item = next((n for n, (first, last) in enumerate(spans, 1) if first <= line <= last), None)
+    by_line = result.file_type == "jsonl"  # a .jsonl file's rows named by the line each starts on, not by item
     if item is None:
         before = max((n for n, (_, last) in enumerate(spans, 1) if last < line), default=None)
         after = min((n for n, (first, _) in enumerate(spans, 1) if first > line), default=None)
@@ -317,9 +322,10 @@ def _spanned_index(result, args, spans, see: str) -> int:
             f"{nearest}."
         )
     args.line_span = spans[item - 1]
-    if item in (at := {number: i for i, number in enumerate(result.row_numbers)}):
-        return at[item]
-    why = next((e.message for e in result.errors if e.row == item), "")
+    number = spans[item - 1][0] if by_line else item
+    if number in (at := {n: i for i, n in enumerate(result.row_numbers)}):
+        return at[number]
+    why = next((e.message for e in result.errors if e.row == number), "")
     why += "" if why.rstrip().endswith((".", "!", "?")) else "."
     raise UserError(
         f"--line {line}: {_on_lines(result, item, spans)} of {file} was set aside, not read as a row: {why} {see}"
@@ -327,8 +333,11 @@ def _spanned_index(result, args, spans, see: str) -> int:
 
 
 def _on_lines(result, item: int, spans) -> str:
-    """Item `item` as `result.where` names it, with the lines of the file its text spans."""
+    """Item `item` as `result.where` names it, with the lines of the file its text spans; in a .jsonl file (its rows
+    named by the line each starts on) "the row on lines 4 to 9", or "line 4" on one line."""
     first, last = spans[item - 1]
+    if result.file_type == "jsonl":
+        return f"the row on lines {first} to {last}" if last > first else result.where(first)
     return f"{result.where(item)} on {f'lines {first} to {last}' if last > first else f'line {first}'}"
 
 
