@@ -7,16 +7,19 @@ import sys
 
 from ftlib.commands import DEVICE_HELP, device_name
 
+# What `train --model` and `sample --model` take, said where a positional once stood bare in the help.
+MODEL_HELP = "default (the embedded SmolLM2-135M-Instruct, the default), a local model folder or a cached hub id"
+
 
 def register(sub) -> None:
     p = sub.add_parser("models", help="prepare and inspect models")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     msub.required = True
     prep = msub.add_parser("prepare", help="resolve a model once (converts the embedded default)")
-    prep.add_argument("model", nargs="?", default="default")
+    prep.add_argument("model", nargs="?", default="default", help=MODEL_HELP)
     prep.set_defaults(handler=_prepare)
     info = msub.add_parser("info", help="parameter count, dtype, device and memory of a model")
-    info.add_argument("model", nargs="?", default="default")
+    info.add_argument("model", nargs="?", default="default", help=MODEL_HELP)
     info.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=_info)
