@@ -1,6 +1,7 @@
 """Unread fields that are a copy of a field that is read: Dahoas' HH-RLHF rows carry a `response` holding the
-chosen answer again, a chat export an `answer` holding the conversation's last turn. Nothing is lost by not reading
-such a field, and its notice says so (notices.file_notices), where it said only "not read".
+chosen answer again, a chat export an `answer` holding the conversation's last turn, UltraChat and No Robots a
+`prompt` holding its first user turn. Nothing is lost by not reading such a field, and its notice says so
+(notices.file_notices), where it said only "not read".
 
     copies = CopiedFields(source_of)
     for record, done in ...:
@@ -23,20 +24,26 @@ NEARLY, NEARLY_ROWS = 0.9, 10
 COPY, NEARLY_COPY = "a copy of", "nearly a copy of"
 
 
-def _read_texts(record: dict, unread: set[str]) -> dict[tuple[str, bool], str]:
-    """{(a read field, whether it is a conversation): its text, stripped}: a text field as itself, a conversation
-    (a list of turns) as its last turn's text."""
+def _read_texts(record: dict, unread: set[str]) -> dict[tuple[str, str], str]:
+    """{(a read field, which of its turns: "" for a text field, "last" or "first user"): its text, stripped}: a text
+    field as itself, a conversation (a list of turns) as its last turn's text and its first user turn's (UltraChat's
+    and No Robots' `prompt` beside their `messages`)."""
     texts = {}
     for key, value in record.items():
         if key in unread:
             continue
         if isinstance(value, str) and value.strip():
-            texts[(key, False)] = value.strip()
+            texts[(key, "")] = value.strip()
         elif isinstance(value, list) and value and isinstance(value[-1], dict):
-            last = value[-1].get("content", value[-1].get("value"))
-            if isinstance(last, str) and last.strip():
-                texts[(key, True)] = last.strip()
+            asked = next((t for t in value if isinstance(t, dict) and t.get("role", t.get("from")) in _USER), None)
+            for which, turn in (("last", value[-1]), ("first user", asked)):
+                said = turn.get("content", turn.get("value")) if turn else None
+                if isinstance(said, str) and said.strip():
+                    texts[(key, which)] = said.strip()
     return texts
+
+
+_USER = ("user", "human")
 
 
 class CopiedFields:
@@ -67,15 +74,16 @@ class CopiedFields:
         >>> copies.add({"prompt": "Hi", "chosen": " Hello.", "rejected": "Go.", "response": "Hello."}, ["response"])
         >>> copies.said(Counter({"response": 1}))
         {'response': 'a copy of `chosen`, the same text in every row'}
+        >>> copies = CopiedFields()
+        >>> chat = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]
+        >>> copies.add({"prompt": "Hi", "messages": chat}, ["prompt"])
+        >>> copies.said(Counter({"prompt": 1}))
+        {'prompt': 'a copy of the first user turn of `messages`, the same text in every row'}
         """
         said = {}
         for (key, (read, turns)), n in self.same.most_common():
-            name = self.source_of.get(key, key)
-            named = (
-                f"the last turn of `{self.source_of.get(read, read)}`"
-                if turns
-                else f"`{self.source_of.get(read, read)}`"
-            )
+            name, read_name = self.source_of.get(key, key), self.source_of.get(read, read)
+            named = f"the {turns} turn of `{read_name}`" if turns else f"`{read_name}`"
             rows = ignored.get(name, 0)
             if name in said or not rows:
                 continue

@@ -26,6 +26,8 @@
   "with the fields q1, q2".
 - A table's copied rows are named "data row 2 (line 3 of the file), a copy of data row 1 (line 2 of the file)", not
   with brackets in brackets.
+- A `prompt` beside `messages` holding its first user turn again (UltraChat, No Robots) is said to be a copy, in a
+  note, not warned of as a field not read.
 """
 
 from __future__ import annotations
@@ -303,3 +305,25 @@ def test_a_tables_copied_rows_are_named_without_brackets_in_brackets():
     ), said
     lines = load_bytes(b'{"text": "Hi."}\n{"text": "Hi."}\n', "t.jsonl")
     assert [n.message for n in lines.notices if "line 2 (of line 1)" in n.message]  # a JSONL line's place: as before
+
+
+def test_a_prompt_beside_messages_that_copies_its_first_user_turn_is_said_a_copy():
+    """UltraChat's and No Robots' rows carry a `prompt` that is their first user turn again: it was warned of as
+    "ignored field: `prompt` ... neither shown nor trained", as if something were lost."""
+    rows = [
+        {
+            "prompt": f"Name a lake in country {i}.",
+            "prompt_id": f"p{i}",
+            "messages": [
+                {"role": "user", "content": f"Name a lake in country {i}."},
+                {"role": "assistant", "content": "Titicaca."},
+                {"role": "user", "content": "Another?"},
+                {"role": "assistant", "content": "Poopó."},
+            ],
+        }
+        for i in range(3)
+    ]
+    result = load_bytes(_jsonl(*rows), "ultrachat.jsonl")
+    (said,) = [n for n in result.notices if n.field == "prompt"]
+    assert "a copy of the first user turn of `messages`, the same text in every row" in said.message, said.message
+    assert said.note, said
