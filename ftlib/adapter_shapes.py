@@ -9,10 +9,12 @@ an adapter of another base before `python -m ftlib` imports torch (2-5 s), and t
 
 A LoRA A is [r, in_features] and a B [out_features, r] of the layer it adapts. The layers' features are read from
 config.json for the Llama family's layout only (`LLAMA_LAYOUT`: q/k/v/o, gate/up/down and lm_head, with its
-`hidden_size`, `intermediate_size`, heads and `head_dim` as transformers builds them); an adapter's layer past the
-base's `num_hidden_layers` is a misfit too (PEFT would drop it without a word). Not known here: any other layout
-(fused projections, mixtures of experts, a multimodal model's text part): `modelset.adapter_misfits` builds those bases
-on the meta device, with torch, and PEFT checks the rest as the adapter loads.
+`hidden_size`, `intermediate_size`, heads and `head_dim` as transformers builds them), and Phi-3's fused projections
+(`FUSED_LAYOUT`); an adapter's layer past the base's `num_hidden_layers` is a misfit too (PEFT would drop it without a
+word). Not known here: any other layout (other fused projections, mixtures of experts, a multimodal model's text
+part): `modelset.adapter_misfits` builds those bases on the meta device, with torch, and PEFT checks the rest as the
+adapter loads. `unmixed_adapter`: an adapter of a mixture of experts' fused experts, which PEFT cannot run beside
+its base in one batch.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from pathlib import Path
 LLAMA_LAYOUT = frozenset(
     ("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text", "granite", "olmo2", "smollm3", "cohere")
 )
+# Model types that fuse Llama's projections (Phi-3: qkv_proj [hidden, (heads + 2 x kv heads) x head_dim], gate_up_proj
+# [hidden, 2 x intermediate]); o_proj and down_proj as Llama's.
+FUSED_LAYOUT = frozenset(("phi3",))
 _KEY = re.compile(r"base_model\.model\.(.+)\.lora_([AB])\.weight")
 _LAYER = re.compile(r"model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)")
 BASE_FLAG = "Give the base it was trained on with --model."  # the pages put their own way in (ui.labels)
@@ -59,14 +64,15 @@ def header_shapes(file: Path) -> dict[str, list[int]]:
 
 
 def layout_features(config: dict) -> dict[str, tuple[int, int]] | None:
-    """(in_features, out_features) of each adapted layer kind of a Llama-layout model (`LLAMA_LAYOUT`) from its
-    config.json, as transformers builds them; None for another layout or a config missing a size.
+    """(in_features, out_features) of each adapted layer kind of a Llama-layout model (`LLAMA_LAYOUT`, or its fused
+    projections: `FUSED_LAYOUT`) from its config.json, as transformers builds them; None for another layout or a
+    config missing a size.
 
     >>> layout_features({"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "vocab_size": 9,
     ...                  "num_attention_heads": 4, "num_key_value_heads": 2})["k_proj"]
     (64, 32)
     """
-    if config.get("model_type") not in LLAMA_LAYOUT:
+    if config.get("model_type") not in LLAMA_LAYOUT | FUSED_LAYOUT:
         return None
     sizes = {key: config.get(key) for key in ("hidden_size", "intermediate_size", "num_attention_heads", "vocab_size")}
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in sizes.values()):
@@ -76,6 +82,14 @@ def layout_features(config: dict) -> dict[str, tuple[int, int]] | None:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (kv, head_dim)):
         return None
     attention, kv_width = heads * head_dim, kv * head_dim
+    if config["model_type"] in FUSED_LAYOUT:
+        return {
+            "qkv_proj": (hidden, attention + 2 * kv_width),
+            "o_proj": (attention, hidden),
+            "gate_up_proj": (hidden, 2 * inter),
+            "down_proj": (inter, hidden),
+            "lm_head": (hidden, sizes["vocab_size"]),
+        }
     return {
         "q_proj": (hidden, attention),
         "k_proj": (hidden, kv_width),

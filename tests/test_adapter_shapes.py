@@ -19,7 +19,7 @@ from ftlib.decoding import SamplingError
 SIZES = dict(hidden_size=48, intermediate_size=80, num_attention_heads=4, num_key_value_heads=2, head_dim=16)
 
 
-@pytest.mark.parametrize("model_type", sorted(A.LLAMA_LAYOUT))
+@pytest.mark.parametrize("model_type", sorted(A.LLAMA_LAYOUT | A.FUSED_LAYOUT))
 def test_each_layer_kinds_features_are_the_ones_transformers_builds(model_type):
     config = AutoConfig.for_model(model_type, num_hidden_layers=1, vocab_size=96, pad_token_id=0, **SIZES)
     with torch.device("meta"):

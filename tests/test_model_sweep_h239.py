@@ -241,3 +241,46 @@ def test_raw_text_on_a_model_without_a_chat_template_is_pointed_to_the_text_temp
     assert "no chat template of its own" in said
     assert "Rows of raw text alone (`text`) need no chat format: 'Raw text (no chat format)' (--template text)" in said
     assert main(["tokens", str(data), "--model", str(gpt2), "--template", "text"]) == 0
+
+
+def _tiny_phi3(folder, hidden: int):
+    """A tiny random Phi-3 (fused qkv_proj and gate_up_proj) with the real SmolLM2 tokenizer."""
+    import torch
+    import transformers
+
+    from ftlib.models import load_tokenizer
+
+    tokenizer = load_tokenizer("default")
+    torch.manual_seed(0)
+    config = transformers.Phi3Config(
+        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=1,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512, pad_token_id=0,
+    )  # fmt: skip
+    transformers.Phi3ForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_an_adapter_of_another_phi3_is_refused_before_torch(tmp_path):
+    """A Phi-3 adapter given with a Phi-3 base of another width: the refusal came after torch and a meta-device build
+    of the base (adapter_shapes knew the Llama layout only; 'refusals still after torch: ... fused projections', the
+    last note). Now from the adapter's safetensors header and config.json: Phi-3's fused projections are in
+    `layout_features` (whose shapes equal transformers' build: test_adapter_shapes). The sentinel: its own base
+    passes the check."""
+    import subprocess
+    import sys
+
+    from ftlib.adapter_shapes import config_misfits
+    from ftlib.testing import make_random_adapter
+
+    wide, narrow = _tiny_phi3(tmp_path / "wide", 48), _tiny_phi3(tmp_path / "narrow", 32)
+    adapter = make_random_adapter(str(narrow), tmp_path / "adapter", targets=("qkv_proj", "o_proj", "gate_up_proj"))
+    assert config_misfits(narrow, adapter) == []
+    code = (
+        "import sys; from ftlib.cli import main; "
+        f"rc = main(['sample', '--prompt', 'hi', '--model', {str(wide)!r}, '--adapter', {str(adapter)!r}], "
+        "fresh_process=True); print(rc, 'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split()[-2:] == ["2", "False"], done.stdout + done.stderr[-2000:]
+    assert "it does not fit the base model" in done.stderr and "6 of its weights have other shapes" in done.stderr
