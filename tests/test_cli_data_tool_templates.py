@@ -77,6 +77,8 @@ def test_inspect_warns_when_the_template_leaves_tool_calls_out(case, options, dr
         return
     assert len(said) == 1 and said[0].startswith("warning:"), out
     assert "e.g. line 2's" in said[0] and "`train` refuses these rows" in said[0]
+    # The default named without brackets in the warning's own: "(of `SmolLM2-135M-Instruct (embedded default)`)" before
+    assert " template (of `SmolLM2-135M-Instruct`, the embedded default) leaves out tool calls" in said[0], said[0]
     # The fix names a template that writes them and the `tokens` command showing the row with it: line 2 is --line 2
     # (--row 1 named it too, counted from 0 among valid rows, where the warning's words said "line 2").
     assert "--template hermes writes them" in said[0]
@@ -200,7 +202,7 @@ def test_inspect_gives_the_token_lengths_batch_counts_under_the_template_and_the
     said = [line for line in out.splitlines() if line.startswith("tokens:")]
     assert said == [
         f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
-        f"(written with the {lengths['title']} template of `SmolLM2-135M-Instruct (embedded default)`); "
+        f"(written with the {lengths['title']} template of `SmolLM2-135M-Instruct`, the embedded default); "
         + ("none is longer than --max-length 384" if max_length == 384 else "1 row is longer than --max-length 64 "
            "(line 2; cut in training)")
     ]  # fmt: skip

@@ -124,7 +124,7 @@ def test_inspect_with_a_model_gives_token_lengths_of_rows_without_tool_calls_as_
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
     assert said.startswith(
         f"tokens:     {lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} "
-        "(written with the model's own template of `SmolLM2-135M-Instruct (embedded default)`); "
+        "(written with the model's own template of `SmolLM2-135M-Instruct`, the embedded default); "
     )
     cut = lengths["truncated"]
     assert said.endswith(

@@ -95,7 +95,7 @@ def test_raw_text_lengths_name_no_chat_template_in_inspect_and_batch(tmp_path, c
     path.write_text("".join(json.dumps({"text": t}) + "\n" for t in DOCUMENTS))
     assert main(["data", "inspect", str(path), "--model", "default", "--max-length", "16"]) == 0
     [said] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("tokens:")]
-    tokenizer = "the tokenizer of `SmolLM2-135M-Instruct (embedded default)`"  # the default by its name (model_said)
+    tokenizer = "the tokenizer of `SmolLM2-135M-Instruct`, the embedded default"  # no brackets in the line's own
     assert f"(raw text, no chat template: {tokenizer}); 1 row is longer than" in said, said
     assert main(["batch", str(path), "--model", "default", "--max-length", "16"]) == 0
     said = capsys.readouterr()

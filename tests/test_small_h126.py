@@ -33,7 +33,7 @@ def test_raw_text_lengths_in_json_name_no_template_as_the_text_line_says(tmp_pat
     lengths = json.loads(capsys.readouterr().out)["lengths"]
     assert (lengths["template"], lengths["title"], lengths["rows"]) == (None, "raw text, no chat template", 3)
     assert main(["data", "inspect", str(path), "--model", "default"]) == 0
-    tokenizer = "the tokenizer of `SmolLM2-135M-Instruct (embedded default)`"  # the default by its name (model_said)
+    tokenizer = "the tokenizer of `SmolLM2-135M-Instruct`, the embedded default"  # no brackets in the line's own
     assert f"(raw text, no chat template: {tokenizer})" in capsys.readouterr().out
     chat = _write(tmp_path / "chat.jsonl", CHAT)  # a chat file keeps its template's name and title
     assert main(["data", "inspect", str(chat), "--model", "default", "--json"]) == 0

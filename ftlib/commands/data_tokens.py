@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ftlib.commands import chosen_template
 from ftlib.errors import plural
-from ftlib.model_names import model_said
+from ftlib.model_names import DEFAULT_MODEL, DEFAULT_MODEL_NAME
 from ftlib.split_lines import flat_place
 
 
@@ -70,7 +70,7 @@ def tool_calls_template(result, args) -> dict | None:
     words += [f"--model {shlex.quote(args.model)}"] if args.model else []
     # The Data page's warning in the CLI's words: many models' own templates leave calls out (SmolLM2's does).
     out["warning"] = (
-        f"the {template.title} template (of `{model_said(model)}`) leaves out tool calls, e.g. "
+        f"the {template.title} template (of {_model_named(model)}) leaves out tool calls, e.g. "
         f"{flat_place(result.where(row))}'s "
         f"({plural(with_calls, 'row')} {'has' if with_calls == 1 else 'have'} some): the model would learn to "
         f"answer without calling, and `train` refuses these rows under it. --template {keeps} writes them (with it "
@@ -179,5 +179,16 @@ def lengths_said(lengths: dict, model: str, text: bool = False) -> str:
     how = "raw text, no chat template: the tokenizer" if text else f"written with the {lengths['title']} template"
     return (
         f"{lengths['min']} to {lengths['max']} a row, median {lengths['median']}, mean {lengths['mean']} ({how} "
-        f"of `{model_said(model)}`); {_cut_said(lengths)}"
+        f"of {_model_named(model)}); {_cut_said(lengths)}"
     )
+
+
+def _model_named(model: str) -> str:
+    """The model in brackets' words: the embedded default by its name, then what it is after a comma, since
+    `model_names.model_said`'s own brackets nested in these ('(... of `SmolLM2-135M-Instruct (embedded default)`)');
+    any other model as given.
+
+    >>> _model_named("default"), _model_named("Qwen/Qwen2.5-0.5B")
+    ('`SmolLM2-135M-Instruct`, the embedded default', '`Qwen/Qwen2.5-0.5B`')
+    """
+    return f"`{DEFAULT_MODEL_NAME}`, the embedded default" if str(model).strip() == DEFAULT_MODEL else f"`{model}`"
