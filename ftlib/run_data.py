@@ -84,6 +84,28 @@ def split_folder(spec: str) -> Path | None:
     return saved if (saved / "meta.json").is_file() else None
 
 
+def _samples_said(spec: str) -> str:
+    """The shipped samples' names, for a `dataset` that is none of them (a newcomer had no command to list them),
+    with the nearest one first where `spec` is a slip of one ("chat_styel").
+
+    >>> said = _samples_said("chat_styel")
+    >>> said.startswith(" Did you mean 'chat_style'? The shipped samples are chat_style, preference_pairs,")
+    True
+    >>> "Did you mean" in _samples_said("my_data")
+    False
+    """
+    import difflib
+
+    from ftlib.demo_data import sample_choices
+
+    names = list(sample_choices())
+    if not names:
+        return ""
+    near = difflib.get_close_matches(spec, names, n=1, cutoff=0.8)
+    guess = f" Did you mean '{near[0]}'?" if near else ""
+    return f"{guess} The shipped samples are {', '.join(names)}."
+
+
 def absolute_paths(config: RunConfig) -> RunConfig:
     """`config` with a dataset or model that names an existing file or folder relative to the current folder made
     absolute (a split folder's path too); saved split names, samples, hub ids and `default` are left as they are. A
@@ -201,8 +223,8 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
 
             raise ConfigError(
                 f"`dataset` '{spec}' is neither a saved split, a split folder, a data file nor a "
-                f"shipped sample. Save a split on the Data page, or give the path of a {SUPPORTED} file, "
-                f"compressed or not ({', '.join(COMPRESSED_SUFFIXES)})."
+                f"shipped sample.{_samples_said(spec)} Save a split on the Data page, or give the path of a "
+                f"{SUPPORTED} file, compressed or not ({', '.join(COMPRESSED_SUFFIXES)})."
             )
         if options:
             raise ConfigError(
