@@ -449,6 +449,8 @@ def shown_notices(
         paired = [n.field for n in ignored if n.field == "messages" and n.reason]
         # a copy of a read column (Dahoas' `response`): nothing to map, and nothing lost (copied_fields)
         copied = {n.field: n.reason for n in ignored if n.reason.startswith((COPY, NEARLY_COPY))}
+        # a reasoning column beside a pair's two answers: why, and where it goes, as a JSON file's warning says it
+        copied |= {n.field: n.reason for n in ignored if n.field in REASONING_FIELDS and n.reason}
         unused = [unused_columns(names, how, paired, copied)] if names else []
         return [*kept[:first], *unused, *kept[first:]], ""
     if len(ignored) <= limit:
@@ -511,7 +513,8 @@ def unused_columns(
     """One neutral note naming a table's columns nothing reads (`names`, the file's own; "" is the header's column
     with no name), with `how` to use one, in brackets when given; `note` and `ignored` both set. `paired`: those of
     `names` that are a preference table's `messages`, said apart with why (`PAIR_MESSAGES`) and offered no `how`;
-    `copied`: those that are a copy of a read column, with why nothing is lost (copied_fields), said apart too.
+    `copied`: those that are a copy of a read column, with why nothing is lost (copied_fields), or a reasoning column
+    no answer takes, with why (`unread_why`, "it is not read, as ..."), said apart too.
 
     >>> unused_columns(["Notes", "", "Created"], "map one above to use it").message
     'Not used: Notes, (the column with no name), Created (map one above to use it).'
@@ -552,7 +555,9 @@ def unused_columns(
         )
     for name, why in copied.items():
         lost = ": nothing is lost" if why.startswith(COPY) else ""
-        message += f"{' ' if message else ''}Not read: {name} ({why}{lost})."
+        # a reasoning column's why is a sentence of its own, with brackets inside (turn_reasoning.column_unread_why)
+        said = f"The column {name} {why[3:]}" if why.startswith("it ") else f"Not read: {name} ({why}{lost})"
+        message += f"{' ' if message else ''}{said}."
     if inner:
         message += (
             f"{' ' if message else ''}Not read: {', '.join(inner)} ({'a key' if len(inner) == 1 else 'keys'} "

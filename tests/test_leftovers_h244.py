@@ -75,3 +75,49 @@ def test_tokens_line_of_a_bracket_or_a_row_set_aside_in_a_jsonl_array_says_so(tm
     assert main(["tokens", str(path), "--line", str(tulip_end), "--template", "chatml"]) == 2
     err = capsys.readouterr().err
     assert f"--line {tulip_end}: the row on lines {tulip} to {tulip_end} of {path} was set aside" in err, err
+
+
+# A preference table with a reasoning column (an export of pairs scored with the judge's reasoning beside them)
+PAIRS = [
+    {
+        "prompt": "Is a tomato a fruit?",
+        "chosen": "Botanically, yes: it grows from the flower.",
+        "rejected": "No, it is a vegetable.",
+        "reasoning": "The botanical sense is what was asked.",
+    },
+    {
+        "prompt": "How many legs has a spider?",
+        "chosen": "Eight.",
+        "rejected": "Six.",
+        "reasoning": "Insects have six; spiders eight.",
+    },
+]
+WHY = "as a pair has two answers and it does not say whose reasoning it is (give each answer its own"
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_preference_table_s_reasoning_column_says_why_it_is_not_read(tmp_path, capsys, suffix):
+    """The JSONL file's warning said why (a pair has two answers); a CSV or Parquet file's note named the column among
+    those 'Not used' and offered --map for it, which no field takes."""
+    path = tmp_path / f"judged.{suffix}"
+    if suffix == "csv":
+        import csv
+
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(PAIRS[0]))
+            writer.writeheader()
+            writer.writerows(PAIRS)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(PAIRS), path)
+    jsonl = tmp_path / "judged.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in PAIRS), encoding="utf-8")
+    assert main(["data", "inspect", str(jsonl)]) == 0
+    assert WHY in capsys.readouterr().out  # the reference: the same reason in a JSON file's words
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    [note] = [line for line in out.splitlines() if "reasoning" in line]
+    assert note.startswith("note:       The column reasoning is not read, " + WHY), note
+    assert "Not used" not in note and "--map" not in note, note
