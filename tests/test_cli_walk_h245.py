@@ -40,3 +40,22 @@ def test_an_unknown_dataset_names_the_shipped_samples_and_the_near_one(capsys, t
     assert f"The shipped samples are {', '.join(sample_choices())}." in said
     far = one_error_line(capsys, ["train", "--dataset", "my_chats", "--max-steps", "1"])
     assert "Did you mean" not in far and "The shipped samples are chat_style," in far
+
+
+def test_sample_says_why_each_answer_ended_in_words(capsys, varied_dir):
+    """A heading said '(stop, 12 tokens)' or '(length, 8 tokens)', the engine's finish reasons, and `sample --help`
+    said nothing of them nor of --json's 'prob' beside 'sample_prob'."""
+    from ftlib.cli import main
+
+    argv = ["sample", "--model", str(varied_dir), "--prompt", "Hello", "--max-new-tokens", "2"]
+    assert main([*argv, "--json"]) == 0
+    reasons = [r["finish_reason"] for r in __import__("json").loads(capsys.readouterr().out)["results"]]
+    assert main(argv) == 0
+    headings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("=== ")]
+    words = {"length": "cut at --max-new-tokens 2)", "stop": "ended by the model)"}
+    assert len(headings) == len(reasons) == 1 and headings[0].endswith(words[reasons[0]]), (headings, reasons)
+    assert "(stop," not in headings[0] and "(length," not in headings[0]
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "cut at --max-new-tokens" in said and "'sample_prob'" in said and "'prob'" in said

@@ -17,6 +17,7 @@ none (said in a warning, as is a template that writes no tools).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,6 +28,20 @@ from ftlib.decoding import DEFAULT_NEW_TOKENS, PRESETS, short_number
 from ftlib.errors import UserError, os_error_message, plural
 from ftlib.user_paths import user_path
 
+# A heading's words for why an answer ended (sampling.FINISH_REASONS): "(stop, 12 tokens)" left a newcomer guessing.
+ENDED = {
+    "stop": "ended by the model",
+    "length": "cut at --max-new-tokens {limit}",
+    "context": "cut at the model's context length",
+}
+SAMPLE_DESCRIPTION = """\
+Answer --prompt with the base model and each --adapter under each --setting, in one batch.
+Each answer is headed '=== MODEL | SETTING (N tokens, WHY IT ENDED)': ended by the model (it wrote its
+end-of-turn token), cut at --max-new-tokens, or cut at the model's context length.
+--json adds each token's probabilities: 'prob', the model's own probability of the token, and 'sample_prob',
+its probability in the distribution the setting drew it from (after repetition penalty, temperature, top-k,
+top-p and min-p; 1.0 under greedy), with --alternatives N the N most likely tokens there; 'finish_reason' is
+stop, length or context."""
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
 # A template that takes no system turn, given --system: how to leave it out, how to pick one that takes it (the
 # built-in is named with its --template: `prompt_checks.explain_refusal`).
@@ -45,7 +60,12 @@ PRESET_VALUES = ", ".join(
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sample", help="compare decoding settings and models on one prompt")
+    p = sub.add_parser(
+        "sample",
+        help="compare decoding settings and models on one prompt",
+        description=SAMPLE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the lines as written: wrapping split --max-new-tokens
+    )
     p.add_argument(
         "--model",
         default=None,
@@ -481,7 +501,8 @@ def _sample(args) -> int:
         tokens = plural(len(item["tokens"]), "token")
         template = f", template {item['template']}" if several else ""
         template += f", thinking {item['thinking']}" if "thinking" in item else ""
-        print(f"=== {item['model']} | {item['setting']} ({item['finish_reason']}, {tokens}{template})")
+        ended = ENDED.get(item["finish_reason"], item["finish_reason"]).format(limit=args.max_new_tokens)
+        print(f"=== {item['model']} | {item['setting']} ({tokens}, {ended}{template})")
         print(item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
             print(f"↻ repeats itself: common for small models; {repeat_advice(item['values'])}")
