@@ -129,6 +129,9 @@ def draw(
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
     d.caption(work_said(s) if trained else WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
+    # The colour key before the overview, whose cells it explains as well as the grid's: under the grid, it came after
+    # the chart, its table and the position slider, and the chart's colours were said nowhere near it (h240's walk).
+    st.html(CSS + LEGEND)
     st.plotly_chart(
         overview_figure(drawn_from(batch, shown.names), batch, shown.names), width="stretch", key=f"{key}_overview"
     )
@@ -136,7 +139,7 @@ def draw(
     width, lo = batch.shape[1], 0
     if width > MAX_COLUMNS:
         lo = st.slider("First position shown", 0, width - MAX_COLUMNS, 0, step=16, key=f"{key}_lo")
-    st.html(CSS + LEGEND + grid_html(batch, shown, original_labels, lo, min(width, lo + MAX_COLUMNS)))
+    st.html(CSS + grid_html(batch, shown, original_labels, lo, min(width, lo + MAX_COLUMNS)))
     if batch.overflow:
         cut = ", ".join(f"{shown.names[o.example]} ({o.length} → {plural(o.kept, 'token')})" for o in batch.overflow)
         st.warning(
