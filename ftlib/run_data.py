@@ -417,6 +417,7 @@ def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, conf
     Called only on the failure path of a batched encoding: each row is encoded again, one by one."""
     from ftlib.errors import numbered
     from ftlib.prompt_checks import ROWS_FIX, explain_refusal
+    from ftlib.rows import conversation, row_kind
     from ftlib.templates import TemplateError
     from ftlib.tokens import encode_row
 
@@ -425,7 +426,10 @@ def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, conf
         try:
             encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
         except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
-            said = explain_refusal(exc, template, row.get("messages"), row.get("tools"), tokenizer)
+            # The row's conversation as written (a pair's prompt and chosen answer): its `messages` alone left a
+            # preference, unpaired or prompt row's refusal unexplained (DPO under Gemma's template, a sweep).
+            turns = conversation(row) if row_kind(row) != "text" else None
+            said = explain_refusal(exc, template, turns, row.get("tools"), tokenizer)
             refused.append((i, str(said)))
         except UserError as exc:
             refused.append((i, str(exc)))

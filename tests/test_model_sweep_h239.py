@@ -284,3 +284,28 @@ def test_an_adapter_of_another_phi3_is_refused_before_torch(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.stdout.split()[-2:] == ["2", "False"], done.stdout + done.stderr[-2000:]
     assert "it does not fit the base model" in done.stderr and "6 of its weights have other shapes" in done.stderr
+
+
+def test_dpo_pairs_with_a_system_prompt_under_gemmas_template_are_told_the_fix(tiny_model_dir, tmp_path, capsys):
+    """train's refusal of rows the chat template cannot write explains a template that takes no system turn for
+    every kind of row: DPO pairs whose prompt has a system message under Gemma's template said only 'System role
+    not supported. Fix those rows, or pick another chat template', where a chat row's refusal names the fix
+    (run_data.refusal_error read the row's `messages` alone; helper 239's sweep)."""
+    from ftlib.cli import main
+
+    model = tmp_path / "gemma-like"
+    shutil.copytree(tiny_model_dir, model)
+    (model / "chat_template.jinja").write_text(GEMMA_STYLE)
+    system, answer = {"role": "system", "content": "Answer briefly."}, {"role": "assistant", "content": "Nile."}
+    pairs = [
+        {"prompt": [system, {"role": "user", "content": f"River number {i}?"}], "chosen": [answer],
+         "rejected": [{"role": "assistant", "content": "No idea."}]}
+        for i in range(4)
+    ]  # fmt: skip
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    argv = ["train", "--method", "dpo", "--model", str(model), "--dataset", str(data), "--test-size", "0", "--detach"]
+    assert main(argv) == 2
+    said = capsys.readouterr().err
+    assert "System role not supported. The model's own template takes no system turn: merge the system text" in said
+    assert "Fix those rows" not in said  # the fix said once, the generic one not after it
