@@ -59,3 +59,27 @@ def test_sample_says_why_each_answer_ended_in_words(capsys, varied_dir):
         main(["sample", "--help"])
     said = " ".join(capsys.readouterr().out.split())
     assert "cut at --max-new-tokens" in said and "'sample_prob'" in said and "'prob'" in said
+
+
+def test_batch_says_what_its_columns_count(capsys, tmp_path):
+    """`batch`'s table headed its numbers 'real', 'padded' and 'cut' with no unit nor word of what they count."""
+    import json
+
+    from ftlib.cli import main
+
+    rows = [
+        {
+            "instruction": f"Convert {n} metres to feet.",
+            "input": "",
+            "output": f"{n} metres is about {n * 3.28:.1f} ft.",
+        }
+        for n in range(3, 9)
+    ]
+    data = tmp_path / "units.json"
+    data.write_text(json.dumps(rows), encoding="utf-8")
+    assert main(["batch", str(data), "--batch-size", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:4] == ["strategy", "steps", "real", "padded"]
+    said = next((line for line in lines if line.startswith("columns: ")), "")
+    for words in ("real = the rows' tokens", "padded = pad tokens", "cut = tokens past the max length"):
+        assert words in said, (words, lines)

@@ -190,6 +190,7 @@ def _batch(args) -> int:
             f"{batch_costs.STRATEGY_LABELS[s.strategy]:<30}{said['steps']:>8}{s.real_tokens:>10}"
             f"{s.padded_positions:>10}{s.pad_fraction:>8.1%}{per_trained:>18}{s.dropped_tokens:>8}"
         )
+    print(COLUMNS_SAID)
     for strategy, why in report["unavailable"].items():
         print(f"{batch_costs.STRATEGY_LABELS[strategy]}: not available. {why}")
     if result.kind == "prompt_only":
@@ -206,6 +207,15 @@ def _batch(args) -> int:
         refused = "`train` refuses these rows: " if check.severity == "error" else ""
         print(f"warning: {refused}{check.message} {check.fix}", file=sys.stderr)
     return 0
+
+
+# The table's columns in words, with their units: 'real', 'padded' and 'cut' stood bare (helper 245's walk).
+COLUMNS_SAID = (
+    "columns: steps = optimizer steps; real = the rows' tokens read (after the cut); padded = pad tokens added to "
+    "fill the batches; pad % = padded / all positions computed; computed/trained = positions computed per trained "
+    "token (1.00: every one trained; above it: prompt, template or padding read but not trained); cut = tokens past "
+    "the max length, never seen"
+)
 
 
 def _tokens_command(args, result, line: int, max_length: bool = False) -> str:
