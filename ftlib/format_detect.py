@@ -178,9 +178,11 @@ def empty_objects(name: str, rows: int) -> str:
     >>> empty_objects("chats.jsonl", 3)[:68]
     'Every row of chats.jsonl is an empty object {} (3 rows): there is no'
     """
+    # "The one row ... (1 row)" counted it again
     which = f"Every row of {name} is" if rows > 1 else f"The one row of {name} is"
+    count = f" ({plural(rows, 'row')})" if rows > 1 else ""
     return (
-        f"{which} an empty object {{}} ({plural(rows, 'row')}): there is nothing in it to read. Write each row's "
+        f"{which} an empty object {{}}{count}: there is nothing in it to read. Write each row's "
         'fields, e.g. {"messages": [{"role": "user", "content": ...}, {"role": "assistant", "content": ...}]}, or '
         "choose another file."
     )
