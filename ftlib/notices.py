@@ -48,6 +48,8 @@ class FieldNotice:
     ignored: bool = False  # a field nothing reads (`file_notices`): past IGNORED_SHOWN of them, said in one line
     about: tuple[str, ...] = ()  # the unread fields a warning names with its own way to use them (a rating column)
     reason: str = ""  # why nothing reads an ignored field, where more can be said than that (`unread_why`)
+    # A file of prompts' fields a warning asks about (are they the answers? `answers_unread`): GRPO's, once chosen
+    passed: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         # "row": None marks a file-level entry among the per-row warnings of `data inspect --json`.
@@ -117,21 +119,40 @@ def answers_unread(names: list[str], table: bool, values: list | None = None) ->
         f"Data page; `--map {shlex.quote(f'{names[0]}=completion')}` in the CLI): GRPO then sees the prompts alone, "
         "and no reward sees it.",
         field=names[0],
+        passed=tuple(names),
     )
 
 
-def passed_columns(passed: Counter, table: bool = False, rows: Sequence[dict] = ()) -> list[FieldNotice]:
+def for_grpo(notices: list[FieldNotice], rows: Sequence[dict], table: bool = False) -> list[FieldNotice]:
+    """A file of prompts' `notices` where GRPO is known to train on it (`train --method grpo`): the warning asking
+    whether its fields of sentences hold the answers to train (`answers_unread`) has no doubt left, and is said as
+    the note of what the rewards read of each field (`passed_columns`, without the way to train it as the answer)."""
+    said = []
+    for notice in notices:
+        counts = Counter({n: sum(n in (r.get(COLUMNS) or {}) for r in rows) for n in notice.passed})
+        said += passed_columns(counts, table, rows, grpo=True) if notice.passed else [notice]
+    return said
+
+
+def passed_columns(
+    passed: Counter, table: bool = False, rows: Sequence[dict] = (), grpo: bool = False
+) -> list[FieldNotice]:
     """Notes on the fields a file of prompts carries beside each prompt (`rows.with_columns`), with the number of rows
     each is in: not part of the prompt, never trained, passed to GRPO's reward functions under their own names; what
     the built-in column reward that fits its values in `rows` reads of it (`column_reward`); and how to train one as
-    the answer instead (`table`: a CSV, TSV or Parquet file, whose page control differs). Returns one note a field."""
+    the answer instead (`table`: a CSV, TSV or Parquet file, whose page control differs), but where the run is known
+    to be GRPO's (`grpo`). Returns one note a field."""
     return [
         FieldNotice(
             f"`{name}` in {plural(n, 'row')} is not part of the prompt: GRPO passes it to the reward functions, as "
             f"`{name}=` to a registered function (as TRL passes a dataset's columns); "
-            f"{column_reward(name, [r[COLUMNS][name] for r in rows if name in (r.get(COLUMNS) or {})])}. To train "
-            f"it as the answer instead (SFT, DPO), choose `{name}` {answer_box(table)} on the Data page "
-            f"(`--map {shlex.quote(f'{name}=completion')}` in the CLI).",  # quoted: a column named with a space
+            f"{column_reward(name, [r[COLUMNS][name] for r in rows if name in (r.get(COLUMNS) or {})])}."
+            + (
+                ""
+                if grpo
+                else f" To train it as the answer instead (SFT, DPO), choose `{name}` {answer_box(table)} on the Data "
+                f"page (`--map {shlex.quote(f'{name}=completion')}` in the CLI)."  # quoted: a name with a space
+            ),
             field=name,
             rows=n,
             note=True,

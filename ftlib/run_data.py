@@ -187,6 +187,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     test key held out, `split_keys`, said by `keyed`), and a meta saying how (`LoadResult.split_meta`, with
     `read_with`: the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
+    from ftlib.notices import for_grpo
     from ftlib.split_keys import keyed_meta, keyed_split
     from ftlib.splits import run_test_size
 
@@ -262,6 +263,9 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
         ) from None
     if not result.rows:
         raise ConfigError(f"No usable rows in '{path}' (read as {result.format}). {first_errors(result)}")
+    if config.method == "grpo":  # prompts guessed beside a field of sentences: no doubt that they are GRPO's prompts
+        notices = for_grpo(result.notices, result.rows, result.columns is not None)
+        result = dataclasses.replace(result, notices=notices)
     size = run_test_size(config.test_size, len(result.rows))  # unset: the share `data split` starts from
     # {"train": [...], "test": [...]} with test_size unset: its own test key held out, as `data split` holds it out
     keyed = keyed_split(result, label) if config.test_size is None else None

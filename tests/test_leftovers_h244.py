@@ -121,3 +121,30 @@ def test_a_preference_table_s_reasoning_column_says_why_it_is_not_read(tmp_path,
     [note] = [line for line in out.splitlines() if "reasoning" in line]
     assert note.startswith("note:       The column reasoning is not read, " + WHY), note
     assert "Not used" not in note and "--map" not in note, note
+
+
+# GSM8K's shape, its question as the prompt: a worked answer ending "#### N"
+GSM = [
+    {"prompt": f"Tom has {a} apples and buys {b} more. How many apples does he have?", "answer": f"{a} + {b} = "
+     f"{a + b}. #### {a + b}"}
+    for a, b in ((3, 4), (6, 2), (5, 5), (7, 1), (2, 9), (8, 3))
+]  # fmt: skip
+
+
+def test_train_grpo_on_prompts_with_an_answer_field_asks_no_longer_whether_sft_was_meant(
+    tmp_path, capsys, no_training, tiny_model_dir
+):
+    """The file is guessed to hold prompts, and the warning asks whether `answer` is the answer to imitate ('map it to
+    `completion`'); `train --method grpo` says GRPO was meant: a note of what the rewards read of it instead."""
+    path = tmp_path / "gsm.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in GSM), encoding="utf-8")
+    assert main(["data", "inspect", str(path)]) == 0  # the method unknown: the doubt is said
+    assert "map it to `completion`" in capsys.readouterr().out
+    argv = ["train", "--model", str(tiny_model_dir), "--dataset", str(path), "--method", "grpo", "--detach"]
+    argv += ["--rewards", '[{"final_answer": "answer"}]', "--test-size", "0", "--batch-size", "2", "--max-steps", "1"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "completion" not in err and "(SFT, DPO)" not in err and "read as prompts without answers" not in err, err
+    [note] = [line for line in err.splitlines() if "`answer`" in line]
+    assert note.startswith("note: `answer` in 6 rows is not part of the prompt: GRPO passes it to the reward "), note
+    assert '{"final_answer": "answer"} rewards an answer whose final answer equals its own' in note, note
