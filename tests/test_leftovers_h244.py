@@ -148,3 +148,62 @@ def test_train_grpo_on_prompts_with_an_answer_field_asks_no_longer_whether_sft_w
     [note] = [line for line in err.splitlines() if "`answer`" in line]
     assert note.startswith("note: `answer` in 6 rows is not part of the prompt: GRPO passes it to the reward "), note
     assert '{"final_answer": "answer"} rewards an answer whose final answer equals its own' in note, note
+
+
+# GRPO answers written over several lines: a worked sum and a list, beside one on a line of its own
+ANSWERS = [
+    {"prompt": "What is 12 + 30?", "answer": "12 + 30\n= 42", "regex": 1.0, "total": 1.0, "advantage": 0.5},
+    {"prompt": "What is 12 + 30?", "answer": "- twelve\n- thirty\n\n42", "regex": 1.0, "total": 1.0, "advantage": 0.5},
+    {"prompt": "What is 12 + 30?", "answer": "Forty", "regex": 0.0, "total": 0.0, "advantage": -1.0},
+]
+
+
+def _draw_preview(rows):
+    from ui.alignment_view import preview_table
+
+    preview_table(rows)
+
+
+def _draw_latest(run_id):
+    from ftlib import runs
+    from ui.alignment_view import completions_table
+
+    completions_table(runs.find(run_id))
+
+
+def test_the_grpo_preview_keeps_each_answer_s_line_breaks():
+    """The preview's HTML table drew '12 + 30\\n= 42' as '12 + 30 = 42', a list as a sentence: its cells keep the
+    answer's breaks now (white-space: pre-wrap); the numbers' cells stay on one line."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_draw_preview, args=(ANSWERS,)).run()
+    assert not at.exception, at.exception
+    [table] = [h.proto.body for h in at.get("html") if "<th>advantage</th>" in h.proto.body]
+    assert '<td class="ft-pre">12 + 30\n= 42</td>' in table, table
+    assert '<td class="ft-pre">- twelve\n- thirty\n\n42</td>' in table, table
+    assert "td.ft-pre{white-space:pre-wrap;}" in table and '<td class="ft-num">0.5</td>' in table
+
+
+def test_the_live_grpo_answers_mark_line_breaks_and_say_so():
+    """st.dataframe draws a break as a space: the live table showed '- twelve - thirty 42'. Each run of breaks is ⏎,
+    as the reward model's scores are (b597fd76), with the caption under the table saying what it marks."""
+    from streamlit.testing.v1 import AppTest
+
+    from ftlib.testing import make_run
+    from ui.tables import BREAKS_SAID
+
+    config = {"method": "grpo", "rewards": [{"regex": "42"}], "grpo_max_new_tokens": 16}
+    run = make_run("20261207-120000-grpo-breaks", config, state="running", max_steps=10)
+    run.append_completions(1, ANSWERS)
+    at = AppTest.from_function(_draw_latest, args=(run.id,)).run()
+    assert not at.exception, at.exception
+    [table] = [d for d in at.dataframe if "answer" in d.value]
+    assert list(table.value["answer"]) == ["12 + 30 ⏎ = 42", "- twelve ⏎ - thirty ⏎⏎ 42", "Forty"]
+    assert BREAKS_SAID in [c.value for c in at.caption]
+    # The sentinel: answers on one line each are shown as written, and nothing is said of breaks
+    one = [{**row, "answer": row["answer"].replace("\n", " ")} for row in ANSWERS]
+    other = make_run("20261207-120001-grpo-one-line", config, state="running", max_steps=10)
+    other.append_completions(1, one)
+    at = AppTest.from_function(_draw_latest, args=(other.id,)).run()
+    assert list(next(d for d in at.dataframe if "answer" in d.value).value["answer"]) == [r["answer"] for r in one]
+    assert BREAKS_SAID not in [c.value for c in at.caption]

@@ -67,6 +67,7 @@ def test_latest_answers_show_each_prompts_answer_column(tiny_model_dir):
     """4. Train's "Latest answers" showed GRPO's answers and their rewards, and not the `answer` each was checked
     against, so whether one was right could not be told."""
     from tests.test_pages_alignment import latest_answers
+    from ui.tables import one_line
 
     workspace.save_split("gsm", GSM, GSM[:1], {"format": "prompt_only"})
     config = {"method": "grpo", "rewards": [{"contains_column": "answer"}], "model": str(tiny_model_dir)}
@@ -84,7 +85,9 @@ def test_latest_answers_show_each_prompts_answer_column(tiny_model_dir):
     ]
     run.append_completions(1, rows + [{**rows[0], "prompt": "A prompt no row has."}])
     table = latest_answers(run)
-    assert list(table.value["row's answer"]) == ["13 ← " + CHANGE, "3 ← " + APPLES, "3 ← " + APPLES, ""]
+    # the worked answer's lines marked ⏎, as the grid shows them (ui.tables.one_line)
+    shown = [one_line(said) for said in ("13 ← " + CHANGE, "3 ← " + APPLES, "3 ← " + APPLES, "")]
+    assert list(table.value["row's answer"]) == shown
     order = list(table.proto.column_order)
     assert order[-2:] == ["row's answer", "answer"], order  # beside the answer, no number column
 

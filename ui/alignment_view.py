@@ -247,7 +247,7 @@ def preview_table(rows: list[dict], limit: int | None = None) -> None:
             }
             for r in members
         ]
-        st.html(html_table(shown, widths={"answer": "55%"}))
+        st.html(html_table(shown, widths={"answer": "55%"}, breaks=("answer",)))  # a list read as a list
 
 
 def _tool_name(tool) -> str:
@@ -409,7 +409,8 @@ def total_words(specs: list, columns=()) -> str:
 def completions_table(run: RunDir) -> None:
     """GRPO's answers of its latest logged step, with each reward's score, the total and the advantage (live); an
     answer the run's max answer length cut ends "… [cut at 64 tokens]", with a note above the table saying what that
-    means (rows written before `at_limit` was recorded are unknown: no mark, no note)."""
+    means (rows written before `at_limit` was recorded are unknown: no mark, no note). A text's line breaks are ⏎
+    (`ui.tables.one_line`: the grid draws a break as a space), said under the table where there was any."""
     from ftlib.reward_preview import cut_note
     from ui.grpo_eval_view import column_cell, cut_answer  # here: that module imports this one
 
@@ -440,18 +441,24 @@ def completions_table(run: RunDir) -> None:
     # "answer".
     fields = prompt_fields(run, config)
     names = list(dict.fromkeys(k for found in fields.values() for k in found))
+    shown = [
+        {
+            **{k: v for k, v in r.items() if k not in ("at_limit", "at_context")},
+            **({CUT: "✂" if r.get("at_limit") is True else ""} if known else {}),
+            **{f"row's {n}": column_cell(fields.get(str(r.get("prompt", "")), {}).get(n)) for n in names},
+            "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit, r.get("at_context") is True),
+        }
+        for r in rows
+    ]
+    # The grid draws a break as a space (a worked answer's lines, a list, ran into one): each is ⏎, and said so
+    texts = ("prompt", "answer", *(f"row's {n}" for n in names))
+    broken = any(isinstance(row.get(c), str) and ("\n" in row[c] or "\r" in row[c]) for row in shown for c in texts)
     _table(
-        [
-            {
-                **{k: v for k, v in r.items() if k not in ("at_limit", "at_context")},
-                **({CUT: "✂" if r.get("at_limit") is True else ""} if known else {}),
-                **{f"row's {n}": column_cell(fields.get(str(r.get("prompt", "")), {}).get(n)) for n in names},
-                "answer": cut_answer(str(r.get("answer", "")), r.get("at_limit"), limit, r.get("at_context") is True),
-            }
-            for r in rows
-        ],
+        [{**row, **{c: one_line(row[c]) for c in texts if isinstance(row.get(c), str)}} for row in shown],
         tuple(f"row's {n}" for n in names),
     )
+    if broken:
+        st.caption(BREAKS_SAID)
 
 
 def prompt_fields(run: RunDir, config: dict) -> dict[str, dict]:

@@ -22,16 +22,24 @@ CSS = """
 .ft-table td{vertical-align:top;border-bottom:1px solid #eee;padding:4px 8px;white-space:normal;
   overflow-wrap:anywhere;}
 .ft-table td.ft-num{text-align:right;white-space:nowrap;}
+.ft-table td.ft-pre{white-space:pre-wrap;}
 .ft-table code{font-size:0.85em;}
 </style>
 """
 
 
-def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tuple[str, ...] = ()) -> str:
+def html_table(
+    rows: list[dict], widths: dict[str, str] | None = None, code: tuple[str, ...] = (), breaks: tuple[str, ...] = ()
+) -> str:
     """`rows` (dicts with the same keys, in column order) as an HTML table; numbers right-aligned, text wrapped.
     `code`: the columns of our own words (a skipped row's reason), whose `names` are shown as code and **boxes** in
     bold; any other cell as it is, backticks included (a model's answer, a prompt: their backticks are their own
-    text)."""
+    text). `breaks`: the columns whose text keeps its line breaks (a model's answer: a list is not a paragraph);
+    any other cell's breaks are spaces, as HTML draws them.
+
+    >>> 'class="ft-pre">- Sleep.\\n- Eat.</td>' in html_table([{"answer": "- Sleep.\\n- Eat."}], breaks=("answer",))
+    True
+    """
     if not rows:
         return ""
     widths = widths or {}
@@ -50,6 +58,7 @@ def html_table(rows: list[dict], widths: dict[str, str] | None = None, code: tup
         for name in head:
             value = row.get(name, "")
             klass = ' class="ft-num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            klass = ' class="ft-pre"' if name in breaks and not klass else klass
             # A reason worded for the CLI and the page marks its names as `code`: markdown, which an HTML table does
             # not render (a skipped row's "it has `content`" showed its backticks, helper 151's walk).
             text = html.escape("" if value is None else str(value))
