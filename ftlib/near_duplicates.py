@@ -432,9 +432,19 @@ def near_groups(rows: list[dict], groups: list[list[int]]) -> list[list[int]]:
 
 
 def quoted(row: dict) -> str:
-    """A prompt's text as a warning quotes it: its last 60 characters at most (a variant's suffix is at its end)."""
+    """A prompt's text as a warning quotes it: its last 60 characters at most (a variant's suffix is at its end),
+    from a word's start (a cold walk, helper 245: '"...ert the given amount of kilometres to miles. 3 kilometres"').
+
+    >>> quoted({"prompt": "Please convert the given amount of kilometres to miles, rounded. 3 kilometres"})
+    '"...amount of kilometres to miles, rounded. 3 kilometres"'
+    """
     text = " ".join(prompt_text(row).split())
-    return '"' + (text if len(text) <= 60 else "..." + text[-57:]) + '"'
+    if len(text) <= 60:
+        return '"' + text + '"'
+    tail = text[-57:]
+    if text[-58] != " " and " " in tail[:20]:  # cut mid-word: start at the next word
+        tail = tail[tail.index(" ") + 1 :]
+    return '"...' + tail + '"'
 
 
 def quoted_pair(row: dict, other: dict) -> tuple[str, str]:

@@ -83,3 +83,29 @@ def test_batch_says_what_its_columns_count(capsys, tmp_path):
     said = next((line for line in lines if line.startswith("columns: ")), "")
     for words in ("real = the rows' tokens", "padded = pad tokens", "cut = tokens past the max length"):
         assert words in said, (words, lines)
+
+
+def test_a_near_repeat_warning_quotes_prompts_from_a_word_start(capsys, tmp_path):
+    """`data split` of Alpaca rows whose prompts differ in a number quoted '"...ert the given amount of kilometres to
+    miles. 3 kilometres"': the quote's last 57 characters began mid-word."""
+    import json
+    import re
+
+    from ftlib.cli import main
+
+    rows = [
+        {
+            "instruction": f"Convert the given amount of {unit} to {other}, rounded to one decimal.",
+            "input": f"{n} {unit}",
+            "output": f"{n} {unit} is about {n * 0.621:.1f} {other}.",
+        }
+        for n in range(3, 13)
+        for unit, other in (("kilometres", "miles"), ("kilograms", "pounds"))
+    ]
+    data = tmp_path / "units.json"
+    data.write_text(json.dumps(rows), encoding="utf-8")
+    assert main(["data", "split", str(data), "--out", str(tmp_path / "split")]) == 0
+    warning = next(line for line in capsys.readouterr().out.splitlines() if "nearly repeat" in line)
+    quotes = re.findall(r'"\.\.\.([^"]*)"', warning)
+    prompts = [" " + " ".join(f"{r['instruction']} {r['input']}".split()) for r in rows]
+    assert quotes and all(any(p.endswith(" " + q) for p in prompts) for q in quotes), warning

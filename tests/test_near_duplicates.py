@@ -100,8 +100,8 @@ def test_a_held_out_variant_of_a_training_prompt_is_warned_of_with_both_rows_and
     test = [chat("Name a colour?"), chat(SPIDER.upper() + " (asked 2x, variant 12)")]
     said = [w for w in split_warnings(len(train), len(test), "sft", train=train, test=test) if "nearly" in w]
     assert said == [
-        '1 held-out prompt nearly repeats a training prompt (held-out row 2, "... DOES THAT COMPARE WITH AN '
-        'INSECT? (asked 2x, variant 12)", and training row 31, "... a spider have, and how does that compare with an '
+        '1 held-out prompt nearly repeats a training prompt (held-out row 2, "...DOES THAT COMPARE WITH AN '
+        'INSECT? (asked 2x, variant 12)", and training row 31, "...a spider have, and how does that compare with an '
         'insect?"): the same question reworded, with a suffix, a number, casing or punctuation '
         "changed, so the held-out loss and Evaluate would score answers to questions the model trained on. Remove "
         "the variants from the file, or split it here (the Data page's split, `data split`): it keeps nearly equal "
@@ -239,8 +239,8 @@ def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_lin
     printed = capsys.readouterr().out.replace(f"{tmp_path}/", "")  # the CLI names the files by their paths
     said = [line for line in printed.splitlines() if "nearly" in line]
     assert said == [
-        'warning: 2 prompts of test.jsonl nearly repeat a prompt of train.jsonl (line 2, "... DOES THAT COMPARE '
-        'WITH AN INSECT? (asked 2x, variant 12)", and line 13, "... a spider have, and how does that compare with '
+        'warning: 2 prompts of test.jsonl nearly repeat a prompt of train.jsonl (line 2, "...DOES THAT COMPARE '
+        'WITH AN INSECT? (asked 2x, variant 12)", and line 13, "...a spider have, and how does that compare with '
         'an insect?"): the same question reworded (a suffix, a number, casing or punctuation changed), so the '
         "held-out loss and Evaluate would score answers to questions the model trained on. Take the variants out of "
         "train.jsonl; the test rows are kept as published."
