@@ -129,6 +129,23 @@ def whitespace_said(text: str) -> str:
     return f"(only whitespace: {' and '.join(counts) if len(counts) < 3 else ', '.join(counts)})"
 
 
+def both_said(tuned: int, base: int, answers: int) -> str:
+    """Who a count of answers belongs to, the non-zero side first: "2 of 3 tuned answers and 1 of the base model's"
+    when both models have some, else the one that has them and "(none of the ... model's)", so a line never leads
+    with a zero ("0 of 5 tuned answers and 2 of the base model's" read as if the tuned model were the subject).
+    `tuned`, `base`: how many of each model's answers; `answers`: how many each model gave.
+
+    >>> both_said(2, 1, 3)
+    "2 of 3 tuned answers and 1 of the base model's"
+    >>> both_said(0, 2, 5), both_said(1, 0, 1)
+    ("2 of the base model's 5 answers (none of the tuned model's)", "1 of 1 tuned answer (none of the base model's)")
+    """
+    if not tuned:
+        return f"{base} of the base model's {plural(answers, 'answer')} (none of the tuned model's)"
+    tuned_said = f"{tuned} of {plural(answers, 'tuned answer')}"
+    return f"{tuned_said} and {base} of the base model's" if base else f"{tuned_said} (none of the base model's)"
+
+
 def loops_said(rows, see: str = "read them side by side below") -> str | None:
     """One line for an evaluation's aggregates when answers loop (`ftlib.evaluate.EvalRow`s): how many of each
     model's, since the numbers (loss, closer to the reference) cannot show it; None when no answer loops. `see`: where
@@ -139,8 +156,8 @@ def loops_said(rows, see: str = "read them side by side below") -> str | None:
     if not base and not tuned:
         return None
     return (
-        f"↻ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's repeat themselves instead "
-        f"of answering: the loss scores the reference answers, not these, so {see}."
+        f"↻ {both_said(tuned, base, len(rows))} repeat themselves instead of answering: the loss scores the reference "
+        f"answers, not these, so {see}."
     )
 
 
@@ -152,7 +169,7 @@ def cut_said(rows, limit: int | None, raise_it: str = "raise Max new tokens per 
 
     >>> from types import SimpleNamespace as R
     >>> cut_said([R(is_text=False, base_at_limit=True, tuned_at_limit=False)] * 2, 64)[:66]
-    "✂ 0 of 2 tuned answers and 2 of the base model's stopped at the 64"
+    "✂ 2 of the base model's 2 answers (none of the tuned model's) stop"
     """
     rows = [r for r in rows if not r.is_text]  # a text row is scored, not answered
     base = sum(bool(r.base_at_limit) for r in rows)
@@ -160,13 +177,11 @@ def cut_said(rows, limit: int | None, raise_it: str = "raise Max new tokens per 
     if not base and not tuned:
         return None
     at = f"the {limit}-token limit" if limit else "the token limit"
-    return (
-        f"✂ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's stopped at {at}, not at "
-        f"their own end: {raise_it} to see more."
-    )
+    return f"✂ {both_said(tuned, base, len(rows))} stopped at {at}, not at their own end: {raise_it} to see more."
 
 
 __all__ = [
+    "both_said",
     "cut_said",
     "loops_said",
     "LOOP_CHARACTERS",

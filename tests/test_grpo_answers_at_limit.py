@@ -5,6 +5,7 @@ Evaluate page counts them in a warning and ends each cut answer in its table "�
 
 from __future__ import annotations
 
+from ftlib.answer_notes import both_said
 from ftlib.eval_results import answers_from_record, result_record
 from tests.test_pages_evaluate_kept import open_page
 from tests.test_pages_evaluate_kept_scores import grpo_run, measure  # noqa: F401 (a fixture)
@@ -22,7 +23,7 @@ def test_each_grpo_answer_cut_at_the_limit_says_so_on_the_page(grpo_run, varied_
     assert cut_base + cut_tuned > 0, flags
     said = [w.value for w in at.warning if w.value.startswith("✂")]
     limit = "stopped at the 8-token limit, not at their own end: raise Max new tokens per answer to see more."
-    assert said == [f"✂ {cut_tuned} of 3 tuned answers and {cut_base} of the base model's {limit}"]
+    assert said == [f"✂ {both_said(cut_tuned, cut_base, 3)} {limit}"]  # the non-zero side first
     table = at.dataframe[-1].value.set_index("row")
     for r in result.rows:
         for side in ("base", "tuned"):

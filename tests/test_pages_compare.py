@@ -19,7 +19,7 @@ from ftlib import modelset as M
 from ftlib import next_token as N
 from ftlib import sampling as S
 from ftlib import workspace
-from ftlib.answer_notes import repeats_itself
+from ftlib.answer_notes import both_said, repeats_itself
 from ftlib.testing import make_run
 from ui import chart_data
 from ui.compare_view import REPEATS, card_html, token_html
@@ -1012,7 +1012,7 @@ def test_evaluate_flags_answers_that_repeat_themselves(finished_run, varied_dir)
     tuned = sum(repeats_itself(r.tuned_output) for r in result.rows)
     assert tuned >= 1  # the sentinel row at least
     warnings = [w.value for w in at.warning]
-    assert f"↻ {tuned} of 3 tuned answers and {base} of the base model's repeat themselves" in " ".join(warnings)
+    assert f"↻ {both_said(tuned, base, 3)} repeat themselves" in " ".join(warnings)
     notes = [c.value for c in at.caption if c.value == REPEATS]
     assert len(notes) == base + tuned
     texts = [t.value for t in at.text]

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ftlib import eval_results as K
-from ftlib.answer_notes import loops_said, only_whitespace, repeats_itself, whitespace_said
+from ftlib.answer_notes import both_said, loops_said, only_whitespace, repeats_itself, whitespace_said
 from ftlib.demo_data import GENERAL_PROMPTS, general_rows
 from ftlib.errors import plural
 from ftlib.eval_runs import heldout_lines
@@ -244,8 +244,8 @@ def blanks_said(rows) -> str | None:
     if not base and not tuned:
         return None
     return (
-        f"⚠ {tuned} of {plural(len(rows), 'tuned answer')} and {base} of the base model's show nothing (empty or only "
-        'whitespace): the loss and "closer to the reference" score the reference answers, not these, so a better '
+        f"⚠ {both_said(tuned, base, len(rows))} show nothing (empty or only whitespace): the loss and "
+        '"closer to the reference" score the reference answers, not these, so a better '
         "number above is no success for them."
     )
 
