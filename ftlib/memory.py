@@ -80,10 +80,13 @@ def model_shape(spec: str = "default") -> ModelShape:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
 
+    from ftlib.model_build_lock import building_models
     from ftlib.models import resolve_model
 
     config = AutoConfig.from_pretrained(resolve_model(spec))
-    with torch.device("meta"):
+    # Built while another thread loads a model, tie_weights was a no-op and a tied lm_head counted apart (163M for
+    # the 135M default): ftlib.model_build_lock.
+    with torch.device("meta"), building_models():
         model = AutoModelForCausalLM.from_config(config)
     seen, params = set(), 0
     for p in model.parameters():

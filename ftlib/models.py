@@ -29,6 +29,7 @@ from pathlib import Path
 from ftlib import hub_allowed
 from ftlib.errors import UserError
 from ftlib.integrity import stored_parameters
+from ftlib.model_build_lock import building_models
 from ftlib.model_files import (
     no_config,
     no_tokenizer,
@@ -112,7 +113,8 @@ def _convert_default_model(target: Path, progress: Progress | None) -> Path:
     _report(progress, "Reading the tokenizer from the GGUF file", 0.05)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     _report(progress, "Dequantizing the GGUF weights (one time, about half a minute)", 0.2)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    with building_models():  # tie_weights is off process-wide while it loads: ftlib.model_build_lock
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     # The GGUF loader leaves a quantizer on the model; the weights are already plain float tensors, and a
     # saved quantizer would make every later load go through the GGUF path again.
     model.hf_quantizer = None
@@ -520,7 +522,7 @@ def _model_layers(config_file: str, mtime: float) -> dict[str, Layer]:  # noqa: 
 
     remote = trust_remote_code()
     config = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=remote)
-    with torch.device("meta"):
+    with torch.device("meta"), building_models():  # built untied while another thread loads: model_build_lock
         model = AutoModelForCausalLM.from_config(config, trust_remote_code=remote)
     return {
         name: Layer(
@@ -581,7 +583,7 @@ def load_model(
         kwargs["num_labels"] = 1  # a causal LM's checkpoint has no score head: it starts random (seed first)
         quiet = suppress_seqcls_warning()
     try:
-        with quiet:
+        with quiet, building_models():  # one build at a time in this process: ftlib.model_build_lock says why
             model = (AutoModelForSequenceClassification if score else AutoModelForCausalLM).from_pretrained(
                 path, **kwargs
             )

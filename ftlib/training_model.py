@@ -303,11 +303,12 @@ def _parameter_targets(config_file: str, mtime: float, targets) -> tuple[str, ..
     from peft.utils.transformers_weight_conversion import convert_peft_config_for_transformers
     from transformers import AutoConfig, AutoModelForCausalLM
 
+    from ftlib.model_build_lock import building_models
     from ftlib.models import trust_remote_code
 
     remote = trust_remote_code()
     described = AutoConfig.from_pretrained(Path(config_file).parent, trust_remote_code=remote)
-    with torch.device("meta"):
+    with torch.device("meta"), building_models():  # not while another thread loads: ftlib.model_build_lock
         model = AutoModelForCausalLM.from_config(described, trust_remote_code=remote)
     lora = LoraConfig(r=8, target_modules=targets if isinstance(targets, str) else list(targets))
     convert_peft_config_for_transformers(lora, model, None)
