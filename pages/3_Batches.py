@@ -107,8 +107,10 @@ def draw(
     # A padding-free run (CPU) computes none of the grey cells; a GPU run computes them all. The label says which
     # the number is, the caption below gives the GPU's ("48 (13%) on a GPU · 0 here" was cut to "48 (13%) o…").
     if padding_free:
-        b.metric(
-            "Padding computed here", "0", help="On a GPU: " + f"{drawn.padded_positions} ({drawn.pad_fraction:.0%})."
+        b.metric(  # "0 (0%)", as the other tabs' "Padding" says its number
+            "Padding computed here",
+            "0 (0%)",
+            help="On a GPU: " + f"{drawn.padded_positions} ({drawn.pad_fraction:.0%}).",
         )
     else:
         b.metric("Padding", f"{s.padded_positions} ({s.pad_fraction:.0%})")
@@ -122,7 +124,7 @@ def draw(
     )
     d.metric(
         WORK_LABEL,
-        f"{s.computed_per_trained:.2f}" if trained else "none trained",
+        f"{s.computed_per_trained:.2f}" if trained else "none trained",  # its unit in the caption (a value is cut)
         help=WORK_HELP if trained else untrained,
     )
     if prompts_only and not trained:

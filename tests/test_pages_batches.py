@@ -382,7 +382,7 @@ def test_the_right_padding_tabs_numbers_are_what_this_server_computes(gpu, monke
     else:  # padding-free: no padding computed, the real tokens only; the picture's numbers in the caption
         # the headline agrees with the grey cells (cold review: "Padding 0 (0%)" beside a grid of them)
         # whole: "48 (13%) on a GPU · 0 here" was cut to "48 (13%) o…" (a visual review)
-        assert right["Padding computed here"] == "0" and "Padding" not in right
+        assert right["Padding computed here"] == "0 (0%)" and "Padding" not in right
         assert right[WORK_LABEL] == f"{real / trained:.2f}"
         assert f"end to end (padding-free), {real} tokens in one row" in caption
         assert (

@@ -28,3 +28,23 @@ def test_counts_of_cut_looping_and_blank_answers_never_lead_with_a_zero():
     # Both sides: as before.
     rows = [Row(is_text=False, base_at_limit=True, tuned_at_limit=i < 1) for i in range(2)]
     assert cut_said(rows, 8).startswith("✂ 1 of 2 tuned answers and 2 of the base model's stopped at the 8-token")
+
+
+def test_batches_says_padding_in_one_form_and_the_work_metrics_unit_under_it(monkeypatch, tmp_path):
+    """The right padding tab on a CPU server said "Padding computed here 0" where the other tabs say "0 (0%)", and
+    "Work per trained token 4.09" had no unit (its tooltip said positions; in the value it was cut)."""
+    from ftlib import workspace
+    from tests.test_pages_batches import run_page, sft_rows
+    from ui.batch_view import WORK_LABEL
+
+    monkeypatch.setattr("ftlib.models.cuda_available", lambda: False)  # a CPU server: its SFT runs are padding-free
+    workspace.save_split("chats-h247", sft_rows(4), sft_rows(1))
+    at = run_page()
+    assert not at.exception, at.exception
+    right = {m.label: m.value for m in at.tabs[0].metric}
+    assert right["Padding computed here"] == "0 (0%)"
+    for tab in at.tabs:
+        work = [m for m in tab.metric if m.label == WORK_LABEL]
+        assert len(work) == 1
+        captions = [c.value for c in tab.caption]
+        assert any(c.startswith("Positions computed per trained token. Of the work: padding ") for c in captions)

@@ -78,8 +78,10 @@ WORK_SAID = (
 
 
 def work_said(stats) -> str:
-    """Under a grid's work metric: where its computed positions go (ftlib.batch_costs.work_shares of a
-    ftlib.batching.BatchStats), padding apart from what is read but not trained, in percent.
+    """Under a grid's work metric: its unit first (positions computed per trained token: "2.87 positions" as the
+    metric's value was cut to "2.87 positi…" in a quarter of the page), then where its computed positions go
+    (ftlib.batch_costs.work_shares of a ftlib.batching.BatchStats), padding apart from what is read but not trained,
+    in percent.
 
     >>> from ftlib.batching import BatchStats
     >>> said = work_said(BatchStats("packing", 8, 1, 1, 30, 7, 37, 8))  # 7 pads, 22 read only, 8 trained of 37
@@ -88,9 +90,9 @@ def work_said(stats) -> str:
     """
     shares = work_shares(stats)
     return (
-        f"Of the work: padding {shares['padding']:.0%} (the batching settings change this); read but not trained "
-        f"(prompts, system text) {shares['read_only']:.0%} (no batching setting removes this); learned from "
-        f"{shares['trained']:.0%}."
+        f"Positions computed per trained token. Of the work: padding {shares['padding']:.0%} (the batching settings "
+        f"change this); read but not trained (prompts, system text) {shares['read_only']:.0%} (no batching setting "
+        f"removes this); learned from {shares['trained']:.0%}."
     )
 
 
