@@ -109,3 +109,27 @@ def test_a_near_repeat_warning_quotes_prompts_from_a_word_start(capsys, tmp_path
     quotes = re.findall(r'"\.\.\.([^"]*)"', warning)
     prompts = [" " + " ".join(f"{r['instruction']} {r['input']}".split()) for r in rows]
     assert quotes and all(any(p.endswith(" " + q) for p in prompts) for q in quotes), warning
+
+
+def test_evaluate_says_where_the_answers_are(capsys, tmp_path, varied_dir, adapter_template):
+    """`evaluate RUN` printed losses and perplexities only: a newcomer looking for both models' answers side by side
+    (what the README's Evaluate promises) was not told they are in --csv or --json."""
+    from ftlib import workspace
+    from ftlib.cli import main
+    from ftlib.testing import make_run
+
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Convert {n} metres to feet."},
+                {"role": "assistant", "content": f"{n * 3.3:.0f} ft."},
+            ]
+        }
+        for n in (3, 7)
+    ]
+    workspace.save_split("units", rows[:1], rows)
+    run = make_run("run-units", {"model": str(varied_dir), "dataset": "units"}, adapter=adapter_template).path
+    assert main(["evaluate", str(run), "--max-new-tokens", "2"]) == 0
+    assert "note: both models' answers to each row, beside its reference: --csv FILE" in capsys.readouterr().out
+    assert main(["evaluate", str(run), "--max-new-tokens", "2", "--csv", str(tmp_path / "rows.csv")]) == 0
+    assert "both models' answers" not in capsys.readouterr().out  # asked for them: not told again

@@ -75,6 +75,9 @@ from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.eval_runs import heldout_lines, heldout_place, saved_split_meta
 from ftlib.references import ANSWER_AT
 
+# Where each row's answers are, said under the text's figures, which give none.
+ANSWERS_SAID = "both models' answers to each row, beside its reference: --csv FILE (a row a line) or --json (per_row)."
+
 
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="compare base and tuned on the held-out split")
@@ -505,6 +508,8 @@ def _report(
         cut = cut_said(rows, getattr(result, "max_new_tokens", None), "raise --max-new-tokens")
         if cut:
             print(f"note: {cut}", file=sys.stderr if args.json else sys.stdout)
+        if scored and not args.json and not args.csv:  # the text gives figures only: a walk looked for the answers
+            print(f"note: {ANSWERS_SAID}")
     if agg.get("text_rows"):  # what those numbers are of, where no answer was generated
         from ftlib.text_eval import TEXT_NOTE
 
