@@ -372,7 +372,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         label="Evaluate every N steps (0 = each epoch)",
         group="optimisation",
         minimum=0,
-        help="Measure the held-out rows every N steps (0 = once per epoch): their loss; for GRPO, its rewards.",
+        help="Measure the held-out rows every N steps (0 = each epoch): their loss; for GRPO, its rewards.",
     )
     early_stopping_patience: int = setting(
         0,

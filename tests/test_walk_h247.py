@@ -48,3 +48,24 @@ def test_batches_says_padding_in_one_form_and_the_work_metrics_unit_under_it(mon
         assert len(work) == 1
         captions = [c.value for c in tab.caption]
         assert any(c.startswith("Positions computed per trained token. Of the work: padding ") for c in captions)
+
+
+def test_the_train_forms_captions_do_not_say_their_labels_parenthesis_again(tiny_model_dir):
+    """Train: "Max steps (0 = use epochs)" had "Stop after this many optimizer steps instead (0 = use epochs)." under
+    it, "Evaluate every N steps (0 = each epoch)" "... every N steps (0 = once per epoch) ...": said once, in labels.
+    `train --help`, which prints no label, keeps it."""
+    from ftlib import workspace
+    from ftlib.config import field_specs
+    from tests.test_pages_train import SFT_ROWS, page
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    at = page(tiny_model_dir)
+    assert not at.exception, at.exception
+    labels = {n.label for n in at.number_input}
+    assert {"Max steps (0 = use epochs)", "Evaluate every N steps (0 = each epoch)"} <= labels
+    captions = [c.value for c in at.caption]
+    assert "Stop after this many optimizer steps instead." in captions
+    assert "Measure the held-out rows every N steps: their loss; for GRPO, its rewards." in captions
+    assert not [c for c in captions if "(0 = use epochs)" in c or "(0 = each epoch)" in c or "once per epoch" in c]
+    specs = field_specs()
+    assert "(0 = use epochs)" in specs["max_steps"].help and "(0 = each epoch)" in specs["eval_every"].help

@@ -476,7 +476,7 @@ def config_form(
         if spec.name in after and after[spec.name](where, values.get(spec.name)):
             refused.append(spec.label)  # it drew why, under the box
         if spec.name != "method":  # the options, the box under them and "Which method?" say it in plain words
-            where.caption(CAPTIONS.get((spec.name, values.get("method")), field_caption(spec.help)))
+            where.caption(CAPTIONS.get((spec.name, values.get("method")), field_caption(spec.help, spec.label)))
 
     # The method first, on its own row, explained; then the main settings three to a row.
     for spec in [s for s in main if s.group == "method"]:

@@ -207,18 +207,24 @@ HELP_WORDS = (
 )
 
 
-def field_caption(help_text: str) -> str:
+def field_caption(help_text: str, label: str = "") -> str:
     """A setting's help (`FieldSpec.help`, which `train --help` prints as written) as the Train form's caption under
     its box: the CLI's commands and flags in it said as the pages do (`HELP_WORDS`, `CLI_WORDS`), the rest as written.
+    `label`: the box's label, whose parenthesis the caption does not say again ("Max steps (0 = use epochs)" above
+    "Stop after this many optimizer steps instead (0 = use epochs)."; the CLI prints no label, so its help keeps it).
 
     >>> print(field_caption("cut (`python -m ftlib tokens FILE --line N --max-length L` shows where)."))
     cut (the Tokens page shows where).
     >>> print(field_caption("one (plain; `python -m ftlib tokens FILE --template NAME` shows each) or custom (its "
     ...                     "Jinja text in template_source, or a file's with `--template-file FILE`)."))
     one (plain; the Tokens page shows each) or custom (its Jinja text written on the Tokens page).
+    >>> print(field_caption("Stop after this many optimizer steps instead (0 = use epochs).", "Max (0 = use epochs)"))
+    Stop after this many optimizer steps instead.
     """
     for cli, page in (*HELP_WORDS, *CLI_WORDS):
         help_text = cli.sub(page, help_text)
+    for said in re.findall(r" ?\([^()]*\)", label):
+        help_text = help_text.replace(" " + said.strip(), "")
     return help_text
 
 
