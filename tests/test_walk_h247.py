@@ -69,3 +69,20 @@ def test_the_train_forms_captions_do_not_say_their_labels_parenthesis_again(tiny
     assert not [c for c in captions if "(0 = use epochs)" in c or "(0 = each epoch)" in c or "once per epoch" in c]
     specs = field_specs()
     assert "(0 = use epochs)" in specs["max_steps"].help and "(0 = each epoch)" in specs["eval_every"].help
+
+
+def test_the_loss_chart_of_a_run_at_step_0_has_a_sane_axis_and_says_what_its_point_is():
+    """Before a run's first training step its loss chart held one point, the step-0 held-out loss, on an x axis from
+    -1 to 1 and with no key (plotly draws no legend for one line): the axis starts at 0 and the point is named."""
+    from ui.charts import loss_figure, run_figures
+
+    said = "held-out loss before training"
+
+    step0 = [{"kind": "eval", "step": 0, "eval_loss": 0.8422}]
+    fig = loss_figure(step0)
+    assert tuple(fig.layout.xaxis.range) == (-0.1, 1.1)
+    assert [a.text for a in fig.layout.annotations] == [said]
+    assert run_figures(step0, dpo=False)[0][0].layout.annotations[0].text == said
+    # After the first step: two points, plotly's own range, and the legend names both lines.
+    fig = loss_figure([*step0, {"kind": "train", "step": 1, "loss": 0.9}])
+    assert fig.layout.xaxis.range is None and not fig.layout.annotations

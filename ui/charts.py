@@ -172,22 +172,48 @@ def _figure(title: str, traces: list[tuple[str, list, list, str]], yaxis: dict |
     fig.update_layout(title_text=title)
     steps = [x for _, xs, _, _ in traces for x in xs]
     if steps:
-        fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)))
+        fig.update_xaxes(tick0=0, dtick=step_ticks(max(steps)), **one_step_range(steps))
     if yaxis:
         fig.update_yaxes(**yaxis)
     return readable_text(place_legend(fig))
 
 
+def one_step_range(steps: list) -> dict:
+    """The x axis of a chart whose every point is at one step: plotly's own range for it is that step plus or minus
+    one, so a run's step-0 held-out loss, before its first training step, was one point mid-way on an axis from -1 to
+    1 (helper 240's walk). Its range then starts at 0 and reaches past the step (to 1 at least), with a tenth of it
+    either side so the point is not cut at the edge; {} for points at several steps.
+
+    >>> one_step_range([0]), one_step_range([5, 5]), one_step_range([1, 2]), one_step_range([])
+    ({'range': [-0.1, 1.1]}, {'range': [-0.5, 5.5]}, {}, {})
+    """
+    if not steps or len(set(steps)) > 1:
+        return {}
+    last = max(steps[0], 1)
+    return {"range": [-last / 10, last * 1.1]}
+
+
+# The mark beside the held-out loss measured at step 0, while it is the chart's only point: with one line plotly
+# draws no legend, so nothing said what the lone point was.
+BEFORE_TRAINING = "held-out loss before training"
+
+
 def loss_figure(rows: list[dict]) -> go.Figure:
     """Training loss per step and held-out loss at each evaluation; a dashed line where the held-out loss starts
-    rising while the training loss still falls (ftlib.overfitting.memorising_from)."""
-    fig = _figure(
-        "Loss",
-        [
-            ("training loss", *_series(rows, "loss", "train"), "lines"),
-            ("held-out loss", *_series(rows, "eval_loss", "eval"), "lines+markers"),
-        ],
-    )
+    rising while the training loss still falls (ftlib.overfitting.memorising_from). While the only point is the
+    held-out loss at step 0 (before the first training step), it is named beside it (BEFORE_TRAINING)."""
+    train, held_out = _series(rows, "loss", "train"), _series(rows, "eval_loss", "eval")
+    fig = _figure("Loss", [("training loss", *train, "lines"), ("held-out loss", *held_out, "lines+markers")])
+    if not train[0] and held_out[0] == [0]:
+        fig.add_annotation(
+            x=0,
+            y=held_out[1][0],
+            text=BEFORE_TRAINING,
+            showarrow=False,
+            xanchor="left",
+            xshift=10,
+            font_color=CHART_TEXT,
+        )
     turn = memorising_from(rows)
     if turn is not None:
         fig.add_vline(
