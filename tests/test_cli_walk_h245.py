@@ -133,3 +133,18 @@ def test_evaluate_says_where_the_answers_are(capsys, tmp_path, varied_dir, adapt
     assert "note: both models' answers to each row, beside its reference: --csv FILE" in capsys.readouterr().out
     assert main(["evaluate", str(run), "--max-new-tokens", "2", "--csv", str(tmp_path / "rows.csv")]) == 0
     assert "both models' answers" not in capsys.readouterr().out  # asked for them: not told again
+
+
+def test_train_help_gives_the_learning_rate_each_method_starts_from(capsys):
+    """`train --help` said the learning rate's default was 'a proven value for the method' and named no number; the
+    step lines then showed 'lr 2.00e-03'."""
+    from ftlib.cli import main
+    from ftlib.methods import default_learning_rate
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    rate = said.split("--learning-rate LEARNING_RATE How big", 1)[1].split("--epochs", 1)[0]
+    for method, tuning in (("lora", "lora"), ("full", "full"), ("grpo", "lora")):
+        assert f"{method} {default_learning_rate(method, tuning):.0e}".replace("e-0", "e-") in rate, rate
+    assert f"dpo 1e-3 (--tuning full: {default_learning_rate('dpo', 'full'):.0e})".replace("e-0", "e-") in rate

@@ -87,4 +87,4 @@ def test_the_setting_and_its_flag_say_what_unset_means(capsys):
     flag = said[said.index("--test-size TEST_SIZE Rows held out") :]
     assert "Default: the share `data split` starts from." in flag[:500], flag[:500]
     rate = said[said.index("--learning-rate LEARNING_RATE How big") :]
-    assert "Default: a proven value for the method." in rate[:300], rate[:300]
+    assert "Default: a proven value for the method: lora 2e-3," in rate[:300], rate[:300]

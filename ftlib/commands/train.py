@@ -67,8 +67,29 @@ from ftlib.errors import UserError, plural
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.user_paths import user_path
 
+
+def proven_rates_said() -> str:
+    """The proven learning rates (`methods.DEFAULT_LR`) by method, LoRA's first and full fine-tuning's after: what
+    `--learning-rate` left unset stands for. "a proven value for the method" named none (helper 245's walk).
+
+    >>> proven_rates_said()[:66]
+    'lora 2e-3, qlora 2e-3, full 5e-5, dpo 1e-3 (--tuning full: 5e-6), '
+    """
+    from ftlib.methods import DEFAULT_LR
+
+    said: dict[str, list[str]] = {}
+    for (method, tuning), rate in DEFAULT_LR.items():
+        if tuning != "qlora" or method == "qlora":  # QLoRA's rate is LoRA's wherever it is an adapter's
+            shown = f"{rate:.0e}".replace("e-0", "e-")  # 2e-3, as the README writes it
+            said.setdefault(method, []).append(shown if tuning in ("lora", method) else f"--tuning full: {shown}")
+    return ", ".join(f"{m} {v[0]}" + (f" ({v[1]})" if len(v) > 1 else "") for m, v in said.items())
+
+
 # What a setting left unset (None) stands for, in `--help`'s "Default:" (the setting's help says it in full).
-UNSET_SAID = {"learning_rate": "a proven value for the method", "test_size": "the share `data split` starts from"}
+UNSET_SAID = {
+    "learning_rate": f"a proven value for the method: {proven_rates_said()}",
+    "test_size": "the share `data split` starts from",
+}
 # Defaults changed since: an earlier run's config.json holds the old one as if given (`ignored_settings` names none).
 FORMER_DEFAULTS = {"test_size": 0.1}
 
