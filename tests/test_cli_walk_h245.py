@@ -148,3 +148,16 @@ def test_train_help_gives_the_learning_rate_each_method_starts_from(capsys):
     for method, tuning in (("lora", "lora"), ("full", "full"), ("grpo", "lora")):
         assert f"{method} {default_learning_rate(method, tuning):.0e}".replace("e-0", "e-") in rate, rate
     assert f"dpo 1e-3 (--tuning full: {default_learning_rate('dpo', 'full'):.0e})".replace("e-0", "e-") in rate
+
+
+def test_train_help_opens_on_the_method_not_on_grpo(capsys):
+    """`train --help` listed the DPO/KTO/GRPO settings (GRPO's rewards first) before --method, --model and
+    --dataset, in its usage and its groups: RunConfig's mixins put them first among its fields."""
+    from ftlib.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.endswith(" settings:")]
+    assert headings[0] == "method settings:" and headings[-1].startswith("preference and reinforcement"), headings
+    assert out.index("[--method METHOD]") < out.index("[--rewards REWARDS]")

@@ -153,7 +153,9 @@ def register(sub) -> None:
     )
     p.add_argument("config", nargs="?", default=None, help="a run config file (.yaml, .yml or .json)")
     groups = {}
-    for spec in field_specs().values():
+    # The preference/RL settings last: RunConfig's mixins (loss types, KTO, GRPO) put them first in its fields, so
+    # `train --help` opened on GRPO's rewards before --method, --model and --dataset (helper 245's walk).
+    for spec in sorted(field_specs().values(), key=lambda spec: spec.group == "preference"):
         group = groups.setdefault(
             spec.group, p.add_argument_group(f"{GROUP_HEADINGS.get(spec.group, spec.group)} settings")
         )
