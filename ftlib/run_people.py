@@ -105,6 +105,21 @@ def signed_in(user: dict | None) -> Who | None:
 # nobody. The page passes it for a stop or a resume, so a teammate's page can say the stop came from a browser and not
 # from the command line or a crash; no address or session id stands in for the person.
 UNNAMED_BROWSER = Who(via=BROWSER)
+# How its actions are said ("stopped in a browser by someone not signed in"), and how a page says them on a server
+# with no sign-in at all (`no_sign_in_words`), where every browser session is unnamed, the reader's own included.
+UNNAMED_SAID = "in a browser by someone not signed in"
+NO_SIGN_IN_SAID = "in a browser (this server has no sign-in)"
+
+
+def no_sign_in_words(text: str) -> str:
+    """`text` (`People`'s words, a removal's `by_words`) as a page of a server with no sign-in says it: there the
+    person who just pressed Stop read "stopped in a browser by someone not signed in" as if a stranger had; the
+    true words are that this server names no one.
+
+    >>> no_sign_in_words("started by bob (command line) · stopped in a browser by someone not signed in")
+    'started by bob (command line) · stopped in a browser (this server has no sign-in)'
+    """
+    return text.replace(UNNAMED_SAID, NO_SIGN_IN_SAID)
 
 
 def cli_user() -> Who:
@@ -230,7 +245,7 @@ def _done(event: dict) -> str:
         return f"{VERBS[event['action']]} by {by.text()}"
     if _unnamed_browser(event.get("by")):
         # Not "another session": the person's own tab, reloaded, is a new session too; this holds either way.
-        return f"{VERBS[event['action']]} in a browser by someone not signed in"
+        return f"{VERBS[event['action']]} {UNNAMED_SAID}"
     return ""
 
 
@@ -240,12 +255,15 @@ def _unnamed_browser(data) -> bool:
 
 
 __all__ = [
+    "NO_SIGN_IN_SAID",
     "UNNAMED_BROWSER",
+    "UNNAMED_SAID",
     "People",
     "VERBS",
     "WHO_FILE",
     "Who",
     "cli_user",
+    "no_sign_in_words",
     "people",
     "record",
     "signed_in",

@@ -32,7 +32,7 @@ from pathlib import Path
 from ftlib import upload_reuse, workspace
 from ftlib.file_lock import locked
 from ftlib.run_files import json_object
-from ftlib.run_people import UNNAMED_BROWSER, Who, _unnamed_browser, unrecorded
+from ftlib.run_people import UNNAMED_BROWSER, UNNAMED_SAID, Who, _unnamed_browser, unrecorded
 
 REMOVALS_FILE = ".removals.json"  # in the workspace: hidden, never listed
 KEPT = 100  # removals the log keeps, the latest: a server's removals of a year stay a small file
@@ -102,7 +102,7 @@ class Removal:
         ' in a browser by someone not signed in'
         """
         if self.by == UNNAMED_BROWSER:
-            return " in a browser by someone not signed in"
+            return " " + UNNAMED_SAID
         return f" by {self.by.text()}" if self.by else ""
 
 

@@ -86,3 +86,33 @@ def test_the_loss_chart_of_a_run_at_step_0_has_a_sane_axis_and_says_what_its_poi
     # After the first step: two points, plotly's own range, and the legend names both lines.
     fig = loss_figure([*step0, {"kind": "train", "step": 1, "loss": 0.9}])
     assert fig.layout.xaxis.range is None and not fig.layout.annotations
+
+
+def test_a_stop_on_a_server_with_no_sign_in_is_not_said_as_a_strangers(tiny_model_dir, monkeypatch):
+    """On an open server the person who had just pressed Stop read "stopped in a browser by someone not signed in",
+    as if a stranger had: there no session is signed in, so the page says the server names no one. A server with
+    sign-in keeps the words (a session that did not sign in is someone else there)."""
+    import time
+
+    from ftlib import workspace
+    from ftlib.run_people import record
+    from ftlib.testing import make_run
+    from tests.test_pages_train import SFT_ROWS, page
+    from ui import auth
+
+    workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
+    steps = [{"kind": "train", "step": s, "loss": 2.0 - 0.1 * s, "elapsed": 10.0 * s} for s in (1, 2)]
+    config = {"model": str(tiny_model_dir), "dataset": "numbers", "max_steps": 10}
+    run = make_run("r-mine", config, state="running", started=time.time(), max_steps=10, metrics=steps)
+    record(run.path, "start", None)
+    at = page(tiny_model_dir)
+    at.button(key="stop_r-mine").click().run()
+    assert not at.exception, at.exception
+    run.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 2.")
+    at.run()
+    caption = next(c.value for c in at.caption if "Stopped at step 2." in c.value)
+    assert caption.endswith("Stopped at step 2. · stopped in a browser (this server has no sign-in)"), caption
+    assert "someone" not in caption
+    monkeypatch.setattr(auth, "access", lambda: auth.Access(sign_in=True))
+    said = "stopped in a browser by someone not signed in"
+    assert auth.browser_said(said) == said

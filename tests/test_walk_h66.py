@@ -65,8 +65,10 @@ def test_a_stop_from_a_browser_without_a_sign_in_is_said_on_every_page_of_the_ru
     run.end_attempt(state="interrupted", stopped_by="user", message="Stopped at step 3.")  # what the worker writes
     ana = page(tiny_model_dir)  # session A, a tab of its own
     caption = next(c.value for c in ana.caption if "Stopped at step 3." in c.value)
-    assert caption.endswith(f"Stopped at step 3. · {said}"), caption
-    assert runs.find("r-live").summary().as_dict()["last_action"] == said  # `runs show --json` says it too
+    # This server has no sign-in: the page says so rather than "by someone not signed in", which read as a stranger
+    # to the person who had just pressed Stop (helper 247); `runs show --json` keeps the engine's words.
+    assert caption.endswith("Stopped at step 3. · stopped in a browser (this server has no sign-in)"), caption
+    assert runs.find("r-live").summary().as_dict()["last_action"] == said
     # Resumed from the command line: the last to act is named, the browser's stop no longer said.
     record(run.path, "resume", Who(name="bob", via="cli"))
     assert runs.find("r-live").summary().people_text == "resumed by bob (command line)"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ftlib.run_people import Who, signed_in
+from ftlib.run_people import Who, no_sign_in_words, signed_in
 from ui import alerts
 from ui.login_throttle import LoginThrottle
 
@@ -128,6 +128,14 @@ def who() -> Who | None:
     except Exception:  # no user information in this session: nobody known
         return None
     return signed_in(user)
+
+
+def browser_said(text: str) -> str:
+    """A run's or a removal's people words (ftlib.run_people, stored_people) as this server's pages say them: where
+    the server has no OIDC sign-in (an open server, the password alone), every browser session is unnamed, the
+    reader's own too, so "stopped in a browser by someone not signed in" reads "stopped in a browser (this server has
+    no sign-in)" (`no_sign_in_words`), not as if a stranger had done it."""
+    return text if access().sign_in else no_sign_in_words(text)
 
 
 def signed_in_note() -> None:

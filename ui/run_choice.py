@@ -27,6 +27,7 @@ from ftlib import runs, stored_people
 from ftlib.model_card import studio_export
 from ftlib.run_picker import RunChoice, model_name, preselect, run_choices
 from ui import alerts
+from ui.auth import browser_said
 from ui.common import active_split_name
 from ui.kept import KEPT, default_for, keep, restore
 
@@ -83,7 +84,7 @@ def gone_words(run_id: str) -> str:
     if run_id in said:
         return ""
     said.add(run_id)
-    by = stored_people.removed_by("run", run_id) or ", perhaps from another tab or the command line"
+    by = browser_said(stored_people.removed_by("run", run_id)) or ", perhaps from another tab or the command line"
     return f"Run `{run_id}` was deleted{by}."
 
 

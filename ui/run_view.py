@@ -26,7 +26,7 @@ from ftlib.run_summary import LAST_STEP_HEADING
 from ftlib.run_watch import GRACE
 from ftlib.rundir import RunDir, RunSummary
 from ui import alerts, chart_data
-from ui.auth import who
+from ui.auth import browser_said, who
 from ui.charts import chart_note, run_figures
 from ui.common import os_failure, user_errors
 from ui.labels import damaged_run_words, failed_run_words
@@ -346,7 +346,8 @@ def _stop(run_id: str) -> None:
     """The Stop button's callback: it runs before the redraw, so the page already shows 'Stopping…'."""
     try:
         # The signed-in person, where there is one; else a browser that named no one, which a teammate's page says
-        # ("stopped in a browser by someone not signed in") rather than a bare "Stopped at step 4".
+        # ("stopped in a browser by someone not signed in"; on a server with no sign-in, "stopped in a browser (this
+        # server has no sign-in)": ui.auth.browser_said) rather than a bare "Stopped at step 4".
         runs.stop(run_id, by=who() or UNNAMED_BROWSER)
     except UserError as exc:
         st.session_state[STOP_ERROR] = f"Could not stop the run: {exc}"
@@ -592,7 +593,8 @@ def show_run(run_id: str) -> None:
     # The selected run names its base model even where the picker's labels leave it out (every run on one model).
     label = with_base(info, info.template, show_model=True)
     message = said_once(info.phase, message, info.state)  # not "starting · Starting." nor "training · Running."
-    st.caption(run_caption(label, info.phase, message, info.people_text, queued=info.state == "queued"))
+    people = browser_said(info.people_text)  # "stopped in a browser (this server has no sign-in)" where none is set
+    st.caption(run_caption(label, info.phase, message, people, queued=info.state == "queued"))
     if info.state in ACTIVE or info.max_steps:
         # Past the last step (its held-out evaluation, saving) the phase says what is left, not "about 0:00:00 left".
         going = info.eta_s is not None and info.step < (info.max_steps or 0)

@@ -13,7 +13,7 @@ import streamlit as st
 from ftlib import stored_data, stored_people, workspace
 from ftlib.errors import UserError, plural
 from ui import alerts
-from ui.auth import who
+from ui.auth import browser_said, who
 from ui.common import SPLIT_KEY, active_split_name, os_failure
 from ui.data_files import NONE
 from ui.kept import KEPT
@@ -118,7 +118,7 @@ def _chosen(key: str):
 
 def _removed_by(kind: str, name: str) -> str:
     removal = stored_people.removal(kind, name)
-    return removal.by_words() if removal else ""
+    return browser_said(removal.by_words()) if removal else ""
 
 
 def gone_notes() -> list[str]:
