@@ -161,3 +161,21 @@ def test_train_help_opens_on_the_method_not_on_grpo(capsys):
     headings = [line for line in out.splitlines() if line.endswith(" settings:")]
     assert headings[0] == "method settings:" and headings[-1].startswith("preference and reinforcement"), headings
     assert out.index("[--method METHOD]") < out.index("[--rewards REWARDS]")
+
+
+@pytest.mark.parametrize("command", [["data", "inspect"], ["tokens"], ["batch"]])
+def test_a_sample_name_given_for_a_file_gives_the_samples_path(capsys, tmp_path, monkeypatch, command):
+    """`train --dataset chat_style` takes a shipped sample's name; `data inspect chat_style` said only 'chat_style
+    does not exist. Check the path'."""
+    from ftlib.cli import main
+    from ftlib.demo_data import get_sample
+    from tests.test_cli_errors import one_error_line
+
+    monkeypatch.chdir(tmp_path)
+    said = one_error_line(capsys, [*command, "chat_style"])
+    assert "is the name of a shipped sample" in said and str(get_sample("chat_style").path) in said, said
+    said = one_error_line(capsys, [*command, "qa_table"])
+    assert said.endswith("qa_table.csv (with --map question=prompt --map answer=completion)."), said
+    (tmp_path / "chat_style").write_text('{"text": "a file of that name"}\n', encoding="utf-8")
+    main([*command, "chat_style"])  # read as the file it is (or refused for its own reasons), not as the sample
+    assert "shipped sample" not in capsys.readouterr().err

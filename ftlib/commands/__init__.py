@@ -238,7 +238,26 @@ def load_data(args):
     """The LoadResult of `args.file`, read with the command's --format and --map (see `add_data_options`)."""
     from ftlib.data import load_file
 
+    _not_a_sample_name(args.file)
     return load_file(args.file, fmt=args.fmt, column_map=column_map(args.map))
+
+
+def _not_a_sample_name(given: str) -> None:
+    """A UserError where `given` names no file but is a shipped sample's name, as `train --dataset` takes it: `data
+    inspect chat_style` said only 'chat_style does not exist. Check the path' (helper 245's walk). Its file's path,
+    and the --map a table sample needs, are the way on."""
+    from ftlib.demo_data import sample_choices
+    from ftlib.errors import UserError
+    from ftlib.user_paths import user_path
+
+    sample = sample_choices().get(str(given))
+    if sample is None or user_path(given).exists():
+        return
+    mapped = " ".join(f"--map {column}={fld}" for fld, column in (sample.column_map or {}).items())
+    raise UserError(
+        f"'{given}' is the name of a shipped sample, which `train --dataset` takes; this command reads a file: give "
+        f"the sample's, {sample.path}" + (f" (with {mapped})." if mapped else ".")
+    )
 
 
 def wrong_format(result, args) -> str | None:
