@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace as Row
 
 from ftlib.answer_notes import cut_said, loops_said
+from tests.test_pages_compare import finished_run  # noqa: F401 (a fixture)
 from ui.evaluate_view import blanks_said
 
 LOOP = "Ahoy! " * 13
@@ -116,3 +117,18 @@ def test_a_stop_on_a_server_with_no_sign_in_is_not_said_as_a_strangers(tiny_mode
     monkeypatch.setattr(auth, "access", lambda: auth.Access(sign_in=True))
     said = "stopped in a browser by someone not signed in"
     assert auth.browser_said(said) == said
+
+
+def test_compare_without_a_reward_model_says_how_to_get_one_under_no_heading(finished_run, varied_dir):  # noqa: F811
+    """Compare drew the heading "What a reward model thinks of these answers" over nothing but a caption on a
+    workspace with no reward model: one line now, saying how to get one."""
+    from tests.test_pages_compare import generate, open_page
+
+    at = generate(open_page("pages/5_Compare.py", varied_dir))
+    assert not at.exception, at.exception
+    assert not [h for h in at.subheader if "reward model" in h.value.lower()]
+    said = [c.value for c in at.caption if "reward model" in c.value.lower()]
+    assert said == [
+        "No reward model here to score these answers: train one on the Train page (method **Reward model**, on "
+        "preference pairs) and they can be scored here."
+    ], said
