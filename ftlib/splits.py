@@ -253,6 +253,7 @@ def split_warnings(
     train: list[dict] | None = None,
     test: list[dict] | None = None,
     groups: SplitGroups | None = None,
+    asked: int | None = None,
 ) -> list[str]:
     """Plain-words warnings for a split too small to train or to judge on (none for a usable one), counting rows
     of `kind` (ftlib.rows.ROW_KINDS) in their own unit: preference pairs as pairs, prompts as prompts. Given the
@@ -260,7 +261,8 @@ def split_warnings(
     by one row's copies (`crowded_warnings`) or one prompt's rows (`crowded_prompt_warnings`), and where prompts with
     several rows were kept on one side (`prompt_warnings`). A test split of one whole prompt (`whole_prompt_held_out`)
     is said once: by `prompt_warnings`, or where it is too small too, by the too-few-held-out warning, with how many
-    prompts to ask for. `groups`: the parts' `split_groups`, where the caller has them.
+    prompts to ask for. `groups`: the parts' `split_groups`, where the caller has them. `asked`: the test rows asked
+    for (`count_test_rows`), where the caller has it: a test split of twice as many or more is said (`held_out_over`).
 
     >>> split_warnings(100, 10)
     []
@@ -274,7 +276,7 @@ def split_warnings(
     from ftlib.errors import plural
 
     unit = ROW_UNITS.get(kind, "row")
-    out = []
+    out = [over] if asked is not None and (over := held_out_over(asked, n_train, n_test, unit)) else []
     if n_train < TINY_TRAIN_ROWS:
         # "9 labelled answers for training", not "9 training labelled answers"
         counted = plural(n_train, unit) + " for training" if " " in unit else plural(n_train, "training " + unit)
@@ -319,6 +321,31 @@ def split_warnings(
         out += crowded_prompt_warnings(train, test, kind, groups) + prompt_warnings(train, test, kind, groups, whole)
         out += near_warnings(train, test, groups)  # prompts nearly one another's: across the split, or kept together
     return out
+
+
+def held_out_over(asked: int, n_train: int, n_test: int, unit: str = "row") -> str | None:
+    """Plain words for a test split that holds at least twice the rows asked for, and 3 or more above it (None
+    otherwise): `split_rows` holds out whole sets of rows that share or nearly repeat a prompt, so a file of few,
+    large sets (a template filled with 20 numbers, twice) can hold out half its rows where a tenth was asked. A few
+    rows more (5 asked in prompts of 3: 6) is the split's normal rounding and is not said.
+
+    >>> held_out_over(4, 20, 20)[:52]
+    '20 rows held out where 4 were asked (half the file):'
+    >>> held_out_over(5, 34, 6) is None
+    True
+    """
+    if n_test < 2 * asked or n_test - asked < 3:
+        return None
+    share = (
+        "half the file" if 2 * n_test == n_train + n_test else f"{100 * n_test / (n_train + n_test):.0f}% of the file"
+    )
+    were = "was" if asked == 1 else "were"
+    return (
+        f"{plural(n_test, unit)} held out where {asked} {were} asked ({share}): the split keeps the rows of a prompt, "
+        "and of prompts that nearly repeat one another (a number or a few words changed), on one side, and the "
+        f"sets here are large, so a run trains on {n_train} only. To hold out fewer, give the file more distinct "
+        'prompts, or split it yourself: a .json file of "train" and "test" keys keeps its own test rows.'
+    )
 
 
 def split_rows(

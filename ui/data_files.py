@@ -19,7 +19,7 @@ from ftlib.near_duplicates import near_groups
 from ftlib.own_split import own_split
 from ftlib.split_keys import keyed_split
 from ftlib.split_lines import lines_note, split_lines
-from ftlib.splits import most_copies, prompt_groups, shared_prompts
+from ftlib.splits import count_test_rows, most_copies, prompt_groups, shared_prompts
 from ftlib.upload_names import upload_labels
 from ui import alerts
 from ui.auth import who
@@ -118,7 +118,8 @@ def split_outcome_cached(key: tuple, dedupe: bool, test_size: float, seed: int) 
     loaded = load_cached(*key)
     rows = deduped_cached(key)[0] if dedupe else loaded.rows
     train, test = split_rows(rows, test_size, seed)
-    warnings = split_warnings(len(train), len(test), loaded.kind, train=train, test=test)
+    asked = count_test_rows(len(rows), test_size)  # whole prompts held out can hold many more: said
+    warnings = split_warnings(len(train), len(test), loaded.kind, train=train, test=test, asked=asked)
     # The warnings count the split's rows ("training row 23"); the user has the file (line 26): say where they are,
     # as a saved split's notes do (a newcomer's walk looked for line 23).
     meta = split_lines(loaded, key[-1], train=train, test=test)

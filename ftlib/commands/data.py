@@ -410,7 +410,8 @@ def _split_file(args) -> dict:
     for line in _copies_said(copies, len(test) if by_copies else asked, asked, rows_in_both(train, test)):
         print(line)
     # A split too small to train or judge on, or one that leaves a part with answers of one label only.
-    for warning in split_warnings(len(train), len(test), result.kind, train=train, test=test, groups=groups):
+    said = split_warnings(len(train), len(test), result.kind, train=train, test=test, groups=groups, asked=asked)
+    for warning in said:
         print(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
     return _said(args, result, train, test) | {

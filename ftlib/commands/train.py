@@ -445,7 +445,7 @@ def _train(args) -> int:
     from ftlib.row_cuts import run_shows
     from ftlib.run_people import cli_user, warnings_to
     from ftlib.run_preflight import preflight, qlora_on_cpu_note
-    from ftlib.splits import split_warnings
+    from ftlib.splits import count_test_rows, run_test_size, split_warnings
 
     _refuse_read_only_workspace()
     flags = {name: getattr(args, f"set_{name}") for name in field_specs()}
@@ -479,7 +479,12 @@ def _train(args) -> int:
     # A file's split just drawn, too small or with a part of one label only: said as `data split` says it; a .json
     # file's own split (its test key held out: split_keys) with its own warnings, test rows copied in train first.
     drawn = data.loaded is not None and data.test and data.keyed is None
-    split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test) if drawn else []
+    if drawn:  # the test rows asked for: whole prompts held out can make many more (`held_out_over`)
+        n = len(data.train) + len(data.test)
+        asked = count_test_rows(n, run_test_size(config.test_size, n))
+        split = split_warnings(len(data.train), len(data.test), data.loaded.kind, data.train, data.test, asked=asked)
+    else:
+        split = []
     split = list(data.keyed.split.warnings) if data.keyed is not None else split
     if config.method == "kto":  # a file of one label: the preflight says it of the training rows; once is enough
         split = [line for line in split if not line.startswith("Every answer in this file is labelled")]
