@@ -19,6 +19,9 @@ from pathlib import Path
 from ftlib.commands import json_text, positive_int, runs_rename
 from ftlib.user_paths import user_path
 
+# What each action's run argument takes (`runs show --help` listed a bare `id`).
+RUN_HELP = "the run: its id or its name, as `runs list` shows them"
+
 
 def register(sub) -> None:
     p = sub.add_parser("runs", help="list, inspect, stop, resume, export, delete and rename training runs")
@@ -40,7 +43,7 @@ def register(sub) -> None:
     )
     lst.set_defaults(handler=_list)
     show = rsub.add_parser("show", help="one run: status, config, last metrics")
-    show.add_argument("id")
+    show.add_argument("id", help=RUN_HELP)
     show.add_argument("--json", action="store_true", help="everything, metrics included")
     show.set_defaults(handler=_show)
     compare = rsub.add_parser(
@@ -64,12 +67,12 @@ def register(sub) -> None:
     )
     compare.set_defaults(handler=_compare)
     stop = rsub.add_parser("stop", help="stop a run gracefully (or take it out of the queue)")
-    stop.add_argument("id", nargs="?", help="the run (default: the one running or queued, when there is one)")
+    stop.add_argument("id", nargs="?", help=f"{RUN_HELP} (default: the one running or queued, when there is one)")
     stop.set_defaults(handler=_stop)
     resume = rsub.add_parser(
         "resume", help="queue a stopped, interrupted or failed run again from its last checkpoint"
     )
-    resume.add_argument("id")
+    resume.add_argument("id", help=RUN_HELP)
     resume.add_argument(
         "--wait",
         action="store_true",
@@ -81,14 +84,14 @@ def register(sub) -> None:
 
     runs_export.register(rsub, run_id)
     log = rsub.add_parser("log", help="the last lines of a run's log")
-    log.add_argument("id")
+    log.add_argument("id", help=RUN_HELP)
     # At least 1: `-n 0` printed the whole log (a slice [-0:]) and `-n -2` all but its first two lines. A refusal
     # rather than `tail -n 0`'s empty output: asking a run's log for no line is a slip, and nothing printed reads as
     # an empty log.
     log.add_argument("-n", type=positive_int, default=40, metavar="N", help="how many of the last lines (1 or more)")
     log.set_defaults(handler=_log)
     delete = rsub.add_parser("delete", help="remove a run folder (not while it runs)")
-    delete.add_argument("id")
+    delete.add_argument("id", help=RUN_HELP)
     delete.add_argument("--yes", action="store_true", help="do not ask (needed when not run from a terminal)")
     delete.set_defaults(handler=_delete)
     runs_rename.register(rsub, run_id)  # its own module: this one is near the engine's 600 lines
