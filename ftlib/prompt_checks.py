@@ -535,9 +535,14 @@ def explain_refusal(
     built-in template that takes one) with the built-in to pick (`builtin_taking_system`: one whose control tokens
     `tokenizer` knows; none named when none does). If the merged conversation is refused for another reason
     (Gemma's alternating roles, on a row with tool results), the fix comes first and that reason after it, with the
-    fix for a row with tools where it has them (`tool_row_error`). Otherwise `error` is returned as it is."""
+    fix for a row with tools where it has them (`tool_row_error`). Back-to-back turns of one role (Mistral's
+    "roles must alternate") are named with their fix (`role_order.explain_alternation`). Otherwise `error` as it is."""
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
         return error  # not a conversation: the error says what is wrong with it
+    from ftlib.role_order import explain_alternation  # back-to-back turns of one role: named, with the fix
+
+    if (alternation := explain_alternation(error, template, messages, tools, tokenizer)) is not None:
+        return alternation
     system = [m for m in messages if m.get("role") == "system"]
     merged = [dict(m) for m in messages if m.get("role") != "system"]
     user = next((m for m in merged if m.get("role") == "user"), None)

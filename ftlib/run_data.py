@@ -446,7 +446,7 @@ def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, conf
     said += "" if said.endswith((".", "!", "?")) else "."  # one ending for all, a fix said before it or not (h159)
     them = "those rows" if len(where) > 1 else "that row"
     # An explained refusal (a template that takes no system turn) has said which template to pick: not said twice.
-    fix = "" if ROWS_FIX[1] in said else ROWS_REFUSED_FIX
+    fix = "" if ROWS_FIX[1] in said or "pick a built-in template that takes them" in said else ROWS_REFUSED_FIX
     return RowsRefused(f"The chat template cannot render {numbered(f'{split} row', where)}: {said}", them, fix)
 
 

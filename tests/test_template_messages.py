@@ -314,10 +314,12 @@ def test_a_template_without_system_turns_gets_the_fix(smol_tokenizer):
             "that takes one (built-in 'ChatML' (--template chatml) gives it a turn of its own)."
         )  # not 'mistral': it writes <s>, unknown to SmolLM2
     )
-    alternating = [CHAT[0], CHAT[0], CHAT[1]]  # refused for another reason: said as it is
+    alternating = [CHAT[0], CHAT[0], CHAT[1]]  # refused for another reason: its own fix (role_order, helper 249)
     with pytest.raises(TemplateError) as other:
         encode_row({"messages": alternating}, smol_tokenizer, template)
-    assert explain_refusal(other.value, template, alternating) is other.value
+    said = str(explain_refusal(other.value, template, alternating))
+    assert said.startswith(str(other.value)) and "turns 1 and 2 are both user turns" in said
+    assert "takes no system turn" not in said
 
 
 def test_the_tokens_page_shows_the_fix(model_dirs):
