@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from ftlib.cli import build_parser
+from ftlib.cli import build_parser, main
+from tests.test_cli_errors import one_error_line
 
 
 def _runs_actions() -> dict[str, argparse.ArgumentParser]:
@@ -23,3 +24,25 @@ def test_every_runs_action_says_what_its_run_argument_takes():
                 if not action.help or "name" not in action.help or "id" not in action.help:
                     bare.append(f"{name} {action.dest}: {action.help!r}")
     assert not bare, bare
+
+
+def test_a_runs_action_takes_the_runs_folder_as_evaluate_does(capsys, no_training):
+    """`runs export /.../runs/ID` said "There is no run '/.../runs/ID'" while `evaluate` takes the same folder: a
+    folder in the workspace's runs folder names its run, for every `runs` action (commands.runs.run_id)."""
+    from ftlib.testing import make_run
+
+    run = make_run("20261207-220000-lora-tides", max_steps=6)
+    assert main(["runs", "show", str(run.path)]) == 0
+    assert "id: 20261207-220000-lora-tides" in capsys.readouterr().out
+    assert main(["runs", "log", str(run.path) + "/"]) == 0  # a shell's completion leaves the slash
+    capsys.readouterr()
+    assert main(["runs", "export", str(run.path), "--remove", "--json"]) == 0
+    assert '"run": "20261207-220000-lora-tides"' in capsys.readouterr().out
+
+
+def test_a_folder_outside_the_runs_folder_is_still_refused(capsys, no_training, tmp_path):
+    """A folder that is not one of this workspace's runs is no run: refused as before, naming the workspace read."""
+    elsewhere = tmp_path / "runs" / "20261207-220000-lora-tides"
+    elsewhere.mkdir(parents=True)
+    line = one_error_line(capsys, ["runs", "show", str(elsewhere)])
+    assert "There is no run" in line, line

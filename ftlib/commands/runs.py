@@ -7,7 +7,8 @@ python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `in
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
 python -m ftlib runs export ID [--merged] [--zip] [--out DIR] [--json]   # --json: paths, kind, bytes
 
-ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`).
+ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`),
+or its folder in the workspace's runs folder (as `evaluate` and `sample --adapter` take it).
 The runs are those of the workspace FTLIB_WORKSPACE names (else the default one): `runs list` says which.
 """
 
@@ -20,7 +21,7 @@ from ftlib.commands import json_text, positive_int, runs_rename
 from ftlib.user_paths import user_path
 
 # What each action's run argument takes (`runs show --help` listed a bare `id`).
-RUN_HELP = "the run: its id or its name, as `runs list` shows them"
+RUN_HELP = "the run: its id or its name, as `runs list` shows them, or its folder"
 
 
 def register(sub) -> None:
@@ -142,7 +143,8 @@ def workspace_words(folder=None, seen: str = "runs") -> str:
 
 def run_id(given: str, folder_too: bool = False, hint: str = "", among=None, among_words: str = "") -> str:
     """The run `given` names: its id (the folder name `runs list` shows), or the name the pages show for it (the
-    name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it.
+    name given when it was queued, e.g. `ana-team` for 20261130-173905-lora-ana-team), when exactly one run has it, or
+    its folder in the workspace's runs folder.
 
     Several runs with that name are refused with their ids, unless exactly one of them passes `among` (a RunSummary
     -> bool: the runs the command can act on, `runs stop` the running ones; when none does, the refusal says so in
@@ -158,6 +160,8 @@ def run_id(given: str, folder_too: bool = False, hint: str = "", among=None, amo
         return runs.find(given).id
     except runs.RunError:
         pass
+    if folder := _runs_folder_run(given):  # `evaluate` and `sample` take the run's folder: so does every action
+        return folder
     named = [r for r in runs.list_runs(refresh=False) if r.name.strip() and r.name.strip() == given.strip()]
     acted = [r.id for r in named if among is not None and among(r)]
     if len(named) == 1 or len(acted) == 1:  # one named run the command can act on: unambiguous, its id is printed
@@ -172,6 +176,23 @@ def run_id(given: str, folder_too: bool = False, hint: str = "", among=None, amo
     if folder_too:
         raise UserError(f"'{given}' is not a folder, and there is no run by that id or name {where}")
     raise UserError(f"There is no run '{given}', by id or by name, {where}")
+
+
+def _runs_folder_run(given: str) -> str:
+    """The id of the run whose folder `given` is, a folder in the workspace's runs folder (absolute, relative or with
+    a `~`, a trailing slash too); "" for anything else (an id or a name, a folder elsewhere)."""
+    from ftlib import runs
+    from ftlib.workspace import runs_dir
+
+    if "/" not in given and "\\" not in given and not given.startswith("~"):  # an id or a name: not a path
+        return ""
+    try:
+        path = user_path(given).resolve()
+        if path.parent != runs_dir().resolve():
+            return ""
+        return runs.find(path.name).id
+    except (OSError, RuntimeError, runs.RunError):
+        return ""
 
 
 def run_folder(given: str) -> Path:

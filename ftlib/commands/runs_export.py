@@ -24,7 +24,7 @@ def register(rsub, resolve) -> None:
         help="print the folder of a finished run's adapter (PEFT) or full model, of its merged model (--merged) or "
         "of its GGUF file (--gguf), or copy it to --out DIR; or remove the copies exports left (--remove)",
     )
-    export.add_argument("id", help="the finished run, by id or by name (`runs list` shows both)")
+    export.add_argument("id", help="the finished run, by id or by name (`runs list` shows both) or by its folder")
     export.add_argument("--merged", action="store_true", help="merge the adapter into the base model first")
     export.add_argument("--zip", action="store_true", help="also write a .zip of the folder and print its path")
     export.add_argument(
