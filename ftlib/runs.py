@@ -449,6 +449,11 @@ def resume(run_id: str, by: run_people.Who | None = None) -> dict:
             raise RunError(f"Run '{run_id}' cannot resume yet: {ended['message']}")
         # A finished run whose result does not read whole, from a checkpoint where its training ended: written again.
         rewrite = state == "finished" and not problem and run.summary().resumable
+        if not problem and state == "stopping":  # it will be resumable once its checkpoint is saved
+            raise RunError(
+                f"Run '{run_id}' is stopping: it is saving a checkpoint after its current step. Wait a few seconds "
+                "for it to end as stopped, then resume it."
+            )
         if not problem and state not in ("interrupted", "failed") and not rewrite:
             raise RunError(f"Run '{run_id}' is {state}; only stopped, interrupted or failed runs can be resumed.")
         refused = run_resume.refusal(run)  # asked now: a cause fixed since (a reward model back) refuses nothing

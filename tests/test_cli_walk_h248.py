@@ -46,3 +46,16 @@ def test_a_folder_outside_the_runs_folder_is_still_refused(capsys, no_training, 
     elsewhere.mkdir(parents=True)
     line = one_error_line(capsys, ["runs", "show", str(elsewhere)])
     assert "There is no run" in line, line
+
+
+def test_resuming_a_stopping_run_says_to_wait_for_its_checkpoint(capsys, no_training, monkeypatch):
+    """`runs resume ID` right after `runs stop ID` said "is stopping; only stopped, interrupted or failed runs can be
+    resumed": it will be one in a few seconds, once its checkpoint is saved. The refusal says so."""
+    from ftlib import runs
+    from ftlib.testing import make_run
+
+    monkeypatch.setattr(runs, "alive", lambda *args, **kwargs: True)  # its training process saves the checkpoint
+    make_run("20261207-221000-lora-tides", state="stopping", max_steps=6, pid=4242)
+    line = one_error_line(capsys, ["runs", "resume", "20261207-221000-lora-tides"])
+    assert "is stopping" in line and "wait a few seconds" in line.lower() and "checkpoint" in line, line
+    assert "only stopped, interrupted or failed" not in line, line
