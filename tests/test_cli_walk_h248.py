@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+import pytest
+
 from ftlib.cli import build_parser, main
 from tests.test_cli_errors import one_error_line
 
@@ -59,3 +61,40 @@ def test_resuming_a_stopping_run_says_to_wait_for_its_checkpoint(capsys, no_trai
     line = one_error_line(capsys, ["runs", "resume", "20261207-221000-lora-tides"])
     assert "is stopping" in line and "wait a few seconds" in line.lower() and "checkpoint" in line, line
     assert "only stopped, interrupted or failed" not in line, line
+
+
+def test_runs_follow_follows_a_detached_run_from_where_its_log_is(monkeypatch, capsys, no_training):
+    """Once `train --detach` returned (or Ctrl-C left a queued run), no command followed the run again: `runs resume
+    --wait` takes stopped runs only. `runs follow ID` follows it as `train` does, from its log's end (`runs log`
+    shows the lines before), and exits as `train` exits."""
+    from types import SimpleNamespace
+
+    from ftlib import runs
+    from ftlib.commands import train as train_command
+    from ftlib.testing import make_run
+
+    monkeypatch.setattr(runs, "alive", lambda *args, **kwargs: True)  # its training process trains on
+    run = make_run("20261207-223000-lora-tides", state="running", max_steps=6, pid=4242)
+    run.log_file.write_text("[step 1/6] loss 2.0000\n")
+    followed = {}
+
+    def follow(run_id, offset=0):
+        followed.update(run_id=run_id, offset=offset)
+        return SimpleNamespace(state="interrupted", message="Stopped.", duration_s=3.0, step=2, max_steps=6,
+                               train_score=None, eval_score=None, log_tail=[])  # fmt: skip
+
+    monkeypatch.setattr(train_command, "follow", follow)
+    assert main(["runs", "follow", str(run.path)]) == 3  # stopped, resumable: as `train` exits
+    assert followed == {"run_id": run.id, "offset": run.log_file.stat().st_size}
+    assert f"[{run.id}] interrupted after 3s, step 2/6" in capsys.readouterr().out
+
+
+def test_runs_follow_on_a_run_that_has_ended_says_how_it_ended(monkeypatch, capsys, no_training):
+    """A run that ended before `runs follow` is not waited on: its end line, and `train`'s exit code for it."""
+    from ftlib.commands import train as train_command
+    from ftlib.testing import make_run
+
+    monkeypatch.setattr(train_command, "follow", lambda *args, **kwargs: pytest.fail("an ended run is not followed"))
+    make_run("20261207-224000-lora-tides", state="finished", max_steps=6)
+    assert main(["runs", "follow", "20261207-224000-lora-tides"]) == 0
+    assert "[20261207-224000-lora-tides] finished after" in capsys.readouterr().out

@@ -1,10 +1,12 @@
-"""`python -m ftlib runs list|show|compare|stop|resume|export|log|delete|rename`: the run registry without a browser.
+"""`python -m ftlib runs list|show|compare|stop|resume|follow|export|log|delete|rename`: the run registry without a
+browser.
 
 python -m ftlib runs list --json
 python -m ftlib runs show 20261123-091500-lora-chat_style --json
 python -m ftlib runs compare ID ID [ID...]   # the settings that differ, each run's losses, steps and speed
 python -m ftlib runs stop ID            # graceful: saves a checkpoint, ends `interrupted`
 python -m ftlib runs resume ID          # continues from the last checkpoint (optimizer state included)
+python -m ftlib runs follow ID          # follows a queued or running run to its end, as `train` does
 python -m ftlib runs export ID [--merged] [--zip] [--out DIR] [--json]   # --json: paths, kind, bytes
 
 ID is a run's id (its folder name) or the name the pages show for it, when one run has it (`runs resume ana-team`),
@@ -81,6 +83,15 @@ def register(sub) -> None:
         "`train --help`); exit codes as `train`'s (0 finished, 3 stopped)",
     )
     resume.set_defaults(handler=_resume)
+    follow = rsub.add_parser(
+        "follow",
+        help="follow a queued or running run until it ends (one left with `train --detach` or Ctrl-C while queued)",
+        description="Follow a queued or running run until it ends, printing the progress lines `train` prints from "
+        "where its log is now (`runs log ID` shows those before); Ctrl-C stops the run, saving a checkpoint, as in "
+        "`train`. A run that has ended: its end line. Exit codes as `train`'s (0 finished, 1 failed, 3 stopped).",
+    )
+    follow.add_argument("id", help=RUN_HELP)
+    follow.set_defaults(handler=_follow)
     from ftlib.commands import runs_export  # its own module, as rename has: this one neared 600 lines
 
     runs_export.register(rsub, run_id)
@@ -444,6 +455,18 @@ def _resume(args) -> int:
             return 0
         info = follow(args.id, offset=earlier)
     # As `train` ends: its state line, a failure's `error:` line, and a Ctrl-C stop exiting 3 (resumable), not 1
+    return said_end(args.id, info)
+
+
+def _follow(args) -> int:
+    from ftlib import runs
+    from ftlib.commands.train import follow, said_end  # (tests replace `train.follow`)
+
+    args.id = run_id(args.id)
+    run = runs.find(args.id)
+    info = run.summary()
+    if info.state in (*runs.ACTIVE, "queued"):  # from the log's end: `runs log` has the lines before
+        info = follow(args.id, offset=run.log_file.stat().st_size if run.log_file.is_file() else 0)
     return said_end(args.id, info)
 
 
