@@ -98,3 +98,17 @@ def test_runs_follow_on_a_run_that_has_ended_says_how_it_ended(monkeypatch, caps
     make_run("20261207-224000-lora-tides", state="finished", max_steps=6)
     assert main(["runs", "follow", "20261207-224000-lora-tides"]) == 0
     assert "[20261207-224000-lora-tides] finished after" in capsys.readouterr().out
+
+
+def test_a_run_left_going_names_the_command_that_follows_it_again(capsys, no_training):
+    """What `train` says when Ctrl-C leaves a queued run going (train_follow.left_words), and `train --help`'s
+    --detach, name `runs follow ID`: the command that follows it again."""
+    from ftlib.commands.train_follow import left_words
+    from ftlib.testing import make_run
+
+    make_run("20261207-226000-lora-tides", state="queued", max_steps=6)
+    said = left_words("20261207-226000-lora-tides", "Ctrl-C")
+    assert "`runs follow 20261207-226000-lora-tides` follows it again" in said, said
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "`runs follow ID` follows it" in " ".join(capsys.readouterr().out.split())

@@ -187,7 +187,9 @@ def register(sub) -> None:
         metavar="FILE",
         help="a custom Jinja chat template file, as `tokens --template-file` takes it (template custom, its text)",
     )
-    p.add_argument("--detach", action="store_true", help="queue the run and return at once")
+    p.add_argument(
+        "--detach", action="store_true", help="queue the run and return at once (`runs follow ID` follows it)"
+    )
     p.add_argument(
         "--json",
         action="store_true",

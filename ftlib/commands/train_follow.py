@@ -147,7 +147,7 @@ def left_words(run_id: str, how: str, when: str = "before it was followed") -> s
         f"[{run_id}] {how} {when}: the run is {state}"
         + (" and goes on without this command" if going else "")
         + f" (`python -m ftlib runs show {run_id}` says how far it is, `runs log {run_id}` its last lines"
-        + (f"; `runs stop {run_id}` stops it)" if going else ")")
+        + (f"; `runs follow {run_id}` follows it again, `runs stop {run_id}` stops it)" if going else ")")
     )
 
 
