@@ -18,12 +18,12 @@ def _runs_actions() -> dict[str, argparse.ArgumentParser]:
 
 def test_every_runs_action_says_what_its_run_argument_takes():
     """`runs show --help` listed `id` with no word on what it takes (a run's id, or its name); so did resume, log and
-    delete. Each `runs` action's run argument says it takes an id or a name, as `runs list` shows them."""
+    delete. Each `runs` action's run argument says it takes an id or a name, as `runs list` shows them, or a folder."""
     bare = []
     for name, parser in _runs_actions().items():
         for action in parser._actions:
             if not action.option_strings and action.dest in ("id", "ids", "given"):
-                if not action.help or "name" not in action.help or "id" not in action.help:
+                if not action.help or any(word not in action.help for word in ("id", "name", "folder")):
                     bare.append(f"{name} {action.dest}: {action.help!r}")
     assert not bare, bare
 

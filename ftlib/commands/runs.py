@@ -59,7 +59,9 @@ def register(sub) -> None:
         "do not compare (another kind of loss, other rewards, other held-out rows, another chat template or max "
         "length).",
     )
-    compare.add_argument("ids", nargs="+", metavar="ID", help="the runs, by id or by name (two or more, each once)")
+    compare.add_argument(
+        "ids", nargs="+", metavar="ID", help="the runs, by id, by name or by folder (two or more, each once)"
+    )
     compare.add_argument(
         "--json",
         action="store_true",

@@ -24,7 +24,7 @@ def register(rsub, resolve) -> None:
     )
     # Not `id`: the parser says a blank word is the first run or path it takes (cli.BLANK_REFUSED), so an empty NAME
     # was refused as "ID is empty". A blank ID is refused below; a blank NAME by the engine.
-    rename.add_argument("given", metavar="ID", help="the run's id, or its name when one run has it")
+    rename.add_argument("given", metavar="ID", help="the run's id, or its name when one run has it, or its folder")
     rename.add_argument("name", metavar="NAME", help="the new name, on one line (its id stays)")
     rename.set_defaults(handler=lambda args: _rename(args, resolve))
 
