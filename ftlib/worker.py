@@ -188,6 +188,7 @@ def execute(run_dir: str | Path) -> str:
     from ftlib import export, file_modes, overfitting
     from ftlib.config import RunConfig
     from ftlib.distributed import Topology, agree_on_checkpoint, agree_on_settings, rendezvous_group
+    from ftlib.library_notices import tokens_aligned_quietly
     from ftlib.metrics import MetricsCallback
     from ftlib.run_files import checkpoint_step
     from ftlib.run_phases import LOADING, first_step_words, held_out_chart, phase_callback
@@ -284,7 +285,8 @@ def execute(run_dir: str | Path) -> str:
         )
         if ended:
             train_no_step(prepared.trainer)
-        prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        with tokens_aligned_quietly():  # transformers' notice of config ids taking the tokenizer's: the studio's own
+            prepared.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
         if callback.failure:
             end(state="failed", phase="", message=callback.failure, error=callback.failure)
             return "failed"
