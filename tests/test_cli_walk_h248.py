@@ -78,14 +78,14 @@ def test_runs_follow_follows_a_detached_run_from_where_its_log_is(monkeypatch, c
     run.log_file.write_text("[step 1/6] loss 2.0000\n")
     followed = {}
 
-    def follow(run_id, offset=0):
-        followed.update(run_id=run_id, offset=offset)
+    def follow(run_id, offset=0, leave=False):
+        followed.update(run_id=run_id, offset=offset, leave=leave)
         return SimpleNamespace(state="interrupted", message="Stopped.", duration_s=3.0, step=2, max_steps=6,
                                train_score=None, eval_score=None, log_tail=[])  # fmt: skip
 
     monkeypatch.setattr(train_command, "follow", follow)
     assert main(["runs", "follow", str(run.path)]) == 3  # stopped, resumable: as `train` exits
-    assert followed == {"run_id": run.id, "offset": run.log_file.stat().st_size}
+    assert followed == {"run_id": run.id, "offset": run.log_file.stat().st_size, "leave": True}
     assert f"[{run.id}] interrupted after 3s, step 2/6" in capsys.readouterr().out
 
 
@@ -112,3 +112,25 @@ def test_a_run_left_going_names_the_command_that_follows_it_again(capsys, no_tra
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "`runs follow ID` follows it" in " ".join(capsys.readouterr().out.split())
+
+
+def test_ctrl_c_in_runs_follow_leaves_the_run_going(monkeypatch, capsys, no_training):
+    """h242's review of 2da55ef5: `runs follow` went through train's follow, whose Ctrl-C stops the run, so a teammate
+    watching a run on a shared server stopped it by quitting. Watching now leaves the run going, and says how to
+    follow it again or stop it."""
+    from ftlib import runs
+    from ftlib.testing import make_run
+
+    monkeypatch.setattr(runs, "alive", lambda *args, **kwargs: True)  # its training process trains on
+    run = make_run("20261207-225000-lora-tides", state="running", max_steps=6, pid=4242)
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs, "wait", pressed)
+    monkeypatch.setattr(runs, "stop", lambda *args, **kwargs: pytest.fail("a watcher's Ctrl-C stopped the run"))
+    assert main(["runs", "follow", run.id]) == 130
+    out = capsys.readouterr().out
+    assert f"[{run.id}] Ctrl-C: no longer followed; the run goes on (`python -m ftlib runs follow {run.id}`" in out, (
+        out
+    )

@@ -89,8 +89,9 @@ def register(sub) -> None:
         "follow",
         help="follow a queued or running run until it ends (one left with `train --detach` or Ctrl-C while queued)",
         description="Follow a queued or running run until it ends, printing the progress lines `train` prints from "
-        "where its log is now (`runs log ID` shows those before); Ctrl-C stops the run, saving a checkpoint, as in "
-        "`train`. A run that has ended: its end line. Exit codes as `train`'s (0 finished, 1 failed, 3 stopped).",
+        "where its log is now (`runs log ID` shows those before); Ctrl-C stops following and leaves the run going "
+        "(`runs stop ID` stops it). A run that has ended: its end line. Exit codes as `train`'s (0 finished, 1 "
+        "failed, 3 stopped).",
     )
     follow.add_argument("id", help=RUN_HELP)
     follow.set_defaults(handler=_follow)
@@ -468,7 +469,8 @@ def _follow(args) -> int:
     run = runs.find(args.id)
     info = run.summary()
     if info.state in (*runs.ACTIVE, "queued"):  # from the log's end: `runs log` has the lines before
-        info = follow(args.id, offset=run.log_file.stat().st_size if run.log_file.is_file() else 0)
+        # `leave`: Ctrl-C quits watching; the run (maybe a teammate's) trains on
+        info = follow(args.id, offset=run.log_file.stat().st_size if run.log_file.is_file() else 0, leave=True)
     return said_end(args.id, info)
 
 

@@ -69,15 +69,16 @@ def _exception_line(tail: list[str], message: str) -> str | None:
     return named[-1]
 
 
-def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0):
+def follow(run_id: str, out=None, poll: float = 1.0, offset: int = 0, leave: bool = False):
     """Print the run's log lines from byte `offset` (a resume: where the earlier attempts' end) until it ends; Ctrl-C
-    or SIGTERM asks for a graceful stop (`Terminated`), a second one leaves the run stopping on its own. Returns its
+    or SIGTERM asks for a graceful stop (`Terminated`), a second one leaves the run stopping on its own. With `leave`
+    (`runs follow`, a watcher of a run it may not have started) Ctrl-C leaves the run going and says so. Returns its
     RunSummary. `out`: where to print (sys.stdout as it is at the call, not at import)."""
     with sigterm_as_ctrl_c():
-        return _follow(run_id, out or sys.stdout, poll, offset)
+        return _follow(run_id, out or sys.stdout, poll, offset, leave)
 
 
-def _follow(run_id: str, out, poll: float, offset: int):
+def _follow(run_id: str, out, poll: float, offset: int, leave: bool = False):
     from ftlib import runs
     from ftlib.run_people import cli_user, warnings_to
 
@@ -112,6 +113,15 @@ def _follow(run_id: str, out, poll: float, offset: int):
             time.sleep(poll)
         except KeyboardInterrupt as exc:
             how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+            if leave:  # only watching: a teammate's run must not stop because its watcher quit
+                print(
+                    f"[{run_id}] {how}: no longer followed; the run goes on (`python -m ftlib runs follow {run_id}` "
+                    f"follows it again, `runs stop {run_id}` stops it)",
+                    file=out,
+                    flush=True,
+                )
+                exc.said_for = run_id
+                raise
             if stopping:
                 print(
                     f"[{run_id}] {how} again: no longer followed; the run ends once its checkpoint is saved "
