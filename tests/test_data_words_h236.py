@@ -150,19 +150,12 @@ def test_the_score_panels_table_marks_each_line_break_of_an_answer(tiny_model_di
     """The Train page's Score panel scores "- Go to bed at the same time.\\n- Keep the room dark." beside the same
     words as one paragraph: its table showed both as one line, the list no longer a list. Each break is ⏎ now, said
     under the table."""
-    from streamlit.testing.v1 import AppTest
-
     from tests.test_pages_alignment import _reward_run
+    from tests.test_pages_score_empty_box import scored
     from ui.tables import BREAKS_SAID
 
     run = _reward_run(tiny_model_dir, tmp_path)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run().switch_page("pages/4_Train.py")
-    at.session_state["train_selected"] = run.id
-    at.run()
-    at.text_area(key=f"score_answer_{run.id}_1").set_value("Sleep well.\n\nWake early.")
-    at.button(key=f"score_button_{run.id}").click().run()
-    assert not at.exception, at.exception
+    at = scored(run, 1, "Sleep well.\n\nWake early.")
     table = next(d.value for d in at.dataframe if "score" in d.value)
     assert sorted(table["answer"]) == [
         "- Go to bed at the same time. ⏎ - Keep the room dark.",

@@ -15,16 +15,22 @@ from ui.tables import one_line
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.mark.parametrize("empty", [0, 1])
-def test_the_score_panel_names_the_empty_answer_box_it_left_out(tiny_model_dir, tmp_path, empty):
-    run = _reward_run(tiny_model_dir, tmp_path)
+def scored(run, box: int, answer: str) -> AppTest:
+    """The Train page open on reward-model `run`, its Score panel's answer box `box` set to `answer` and scored."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run().switch_page("pages/4_Train.py")
     at.session_state["train_selected"] = run.id
     at.run()
-    at.text_area(key=f"score_answer_{run.id}_{empty}").set_value("  ")
+    at.text_area(key=f"score_answer_{run.id}_{box}").set_value(answer)
     at.button(key=f"score_button_{run.id}").click().run()
     assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("empty", [0, 1])
+def test_the_score_panel_names_the_empty_answer_box_it_left_out(tiny_model_dir, tmp_path, empty):
+    run = _reward_run(tiny_model_dir, tmp_path)
+    at = scored(run, empty, "  ")
     (table,) = [d.value for d in at.dataframe if "score" in d.value]
     kept = at.text_area(key=f"score_answer_{run.id}_{1 - empty}").value
     assert table["answer"].tolist() == [one_line(kept)]  # its line break shown as ⏎
