@@ -81,9 +81,11 @@ def one_line(text: str) -> str:
 
     >>> one_line("- Sleep.\\n- Eat."), one_line("One.\\r\\n\\r\\nTwo.\\n"), one_line("Plain.")
     ('- Sleep. ⏎ - Eat.', 'One. ⏎⏎ Two. ⏎', 'Plain.')
+    >>> one_line("Sleep. \\n  Eat.")  # the spaces around a break are its own: one each side, not two
+    'Sleep. ⏎ Eat.'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return re.sub(r"\n+", lambda m: f" {LINE_BREAK * len(m.group())} ", text).rstrip(" ")
+    return re.sub(r"[ \t]*(\n+)[ \t]*", lambda m: f" {LINE_BREAK * len(m.group(1))} ", text).rstrip(" ")
 
 
 __all__ = ["BREAKS_SAID", "LINE_BREAK", "html_table", "one_line"]
