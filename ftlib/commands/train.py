@@ -74,13 +74,18 @@ def proven_rates_said() -> str:
 
     >>> proven_rates_said()[:66]
     'lora 2e-3, qlora 2e-3, full 5e-5, dpo 1e-3 (--tuning full: 5e-6), '
+    >>> from unittest import mock
+    >>> with mock.patch.dict("ftlib.methods.DEFAULT_LR", {("lora", "lora"): 1.5e-4}, clear=True):
+    ...     proven_rates_said()
+    'lora 1.5e-4'
     """
     from ftlib.methods import DEFAULT_LR
 
     said: dict[str, list[str]] = {}
     for (method, tuning), rate in DEFAULT_LR.items():
         if tuning != "qlora" or method == "qlora":  # QLoRA's rate is LoRA's wherever it is an adapter's
-            shown = f"{rate:.0e}".replace("e-0", "e-")  # 2e-3, as the README writes it
+            digits, power = f"{rate:e}".split("e")  # 2e-3, as the README writes it; 1.5e-4 kept, not rounded
+            shown = f"{digits.rstrip('0').rstrip('.')}e{int(power)}"
             said.setdefault(method, []).append(shown if tuning in ("lora", method) else f"--tuning full: {shown}")
     return ", ".join(f"{m} {v[0]}" + (f" ({v[1]})" if len(v) > 1 else "") for m, v in said.items())
 
