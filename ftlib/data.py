@@ -320,10 +320,11 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     raw, provider_notes = api_records(drained(raw))  # Gemini's and Bedrock's rows, as OpenAI's messages (api_shapes)
     raw, tools_read, tools_unread = hermes_records(drained(raw))  # a system text's <tools> as the row's tools
     judged_notes: list[str] = []  # rows given a format's shape here: a table's columns then map to nothing
+    judged_warnings: list[str] = []  # ... and what of them was not read (a second choice column; ties)
     if not maps_a_column(column_map) and fmt in (None, "messages"):  # a query and the calls answering it (call_rows)
         raw, judged_notes = call_records(drained(raw))
     if not maps_a_column(column_map) and fmt in (None, "preference"):  # two answers and a verdict (judged_pairs)
-        raw, no_pair, judged = judged_records(drained(raw))
+        raw, no_pair, judged, judged_warnings = judged_records(drained(raw))
         judged_notes += judged
         errors = sorted([*errors, *(RowError(n, why) for n, why in no_pair)], key=lambda e: e.row)
     column_map = column_map or (written_map(columns) if judged_notes else None)  # a table's columns as written
@@ -479,6 +480,7 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     notices = [FieldNotice(note, note=True) for note in read_notes]  # then the <tools> read, of the rows kept:
     notices += [FieldNotice(said, note=note) for said, note in hermes_notes(tools_read, tools_unread, numbers)]
     notices += [FieldNotice(f"In {plural(n, 'row')}, {note}", rows=n, note=True) for note, n in read_as.items()]
+    notices += [FieldNotice(said) for said in judged_warnings]
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers. The
     # warning says what GRPO does with it and how to train it instead, so its own note is not given too.

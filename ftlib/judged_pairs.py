@@ -11,6 +11,11 @@
     SHP        `human_ref_A` / `human_ref_B` answering `history`, judged by `labels` (1: A preferred, 0: B)
     rated      distilabel's `generations` answering an `instruction` (or `prompt`), a number each in `ratings`:
                the best-rated chosen, the worst-rated rejected
+    numbered   `response_0` / `response_1` (or `response_1` / `response_2`) beside a `prompt`, judged by one choice
+               column: PKU-SafeRLHF's `better_response_id` / `safer_response_id` (the preferred answer's number),
+               or a strength from -3 to 3 (HelpSteer2's `preference_strength`, `overall_preference`, `preference`:
+               below 0 the first answer preferred, above 0 the second, 0 a tie); with several choice columns the
+               first of CHOICES is read and the file's warning names the others (`better` over `safer`)
 
 A tie prefers neither answer: the row makes no pair, and is named as left out with why; so is a conversation judged
 whole whose sides part before their last answer (a pair is one shared prompt and two last answers). A verdict in
@@ -42,12 +47,20 @@ _WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
 RATED = ("generations", "ratings")
 # The answer fields of the formats formats.py reads: a row holding one is not two answers and a verdict
 _ANSWERS = ("completion", "output", "messages", "conversations")
+# Numbered answers (PKU-SafeRLHF, HelpSteer2's preferences) and their choice columns, the one read first
+_NUMBERED = (("response_0", "response_1"), ("response_1", "response_2"))
+CHOICES = ("better_response_id", "preference_strength", "overall_preference", "preference", "safer_response_id")
+_IDS = ("better_response_id", "safer_response_id")  # the preferred answer's number; the others: a -3..3 strength
 _FIRST, _SECOND, _TIE = "first", "second", "tie"
 _WORDS = {"model_a": _FIRST, "a": _FIRST, "model_b": _SECOND, "b": _SECOND, "tie": _TIE, "tie (bothbad)": _TIE}
 
 
 class NoPair(ValueError):
     """A judged row that makes no pair (a tie, a verdict not understood); the message says why."""
+
+
+class Tie(NoPair):
+    """A numbered pair whose strength is 0: the file's warning counts them (`judged_records`)."""
 
 
 def judged_shape(record: Any) -> str | None:
@@ -62,6 +75,8 @@ def judged_shape(record: Any) -> str | None:
         return REJECTED
     if not isinstance(record, dict) or {"chosen", "rejected", *_ANSWERS} & set(record):
         return None  # a row with an answer of its own is that answer's row, whatever else it carries
+    if "prompt" in record and _numbered(record) and set(CHOICES) & set(record):
+        return "numbered"
     if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
         texts = all(isinstance(g, str | list) for g in record["generations"])  # answers, not numbers
         return "rated" if texts else None
@@ -83,6 +98,8 @@ def judged_pair(record: dict, shape: str) -> dict:
     """
     if shape == "rated":
         return _rated_pair(record)
+    if shape == "numbered":
+        return _numbered_pair(record)
     if shape == REJECTED:
         pair = rejected_pair(record)
         if isinstance(pair, str):
@@ -130,6 +147,49 @@ def _rated_pair(record: dict) -> dict:
     prompt_key = "instruction" if "instruction" in record else "prompt"
     out = {k: v for k, v in record.items() if k not in (prompt_key, *RATED)}
     return {**out, "prompt": record[prompt_key], "chosen": answers[best], "rejected": answers[worst]}
+
+
+def _numbered(record: dict) -> tuple[str, str] | None:
+    """The two numbered answer keys `record` holds (`response_0`/`response_1` first), else None."""
+    return next((pair for pair in _NUMBERED if set(pair) <= set(record)), None)
+
+
+def _numbered_pair(record: dict) -> dict:
+    """The pair of numbered answers, preferred by the first of CHOICES the row holds (see the module's docstring).
+
+    >>> row = {"prompt": "2+2?", "response_0": "5", "response_1": "4", "better_response_id": 1, "safer_response_id": 0}
+    >>> _numbered_pair(row)
+    {'prompt': '2+2?', 'chosen': '4', 'rejected': '5'}
+    >>> _numbered_pair({"prompt": "2+2?", "response_1": "4", "response_2": "5", "preference_strength": -2})["chosen"]
+    '4'
+    """
+    first, second = _numbered(record)  # type: ignore[misc]
+    column = next(c for c in CHOICES if c in record)
+    value, said = _number(record[column]), json.dumps(record[column], default=str)
+    if column in _IDS:
+        ids = {int(first[-1]): _FIRST, int(second[-1]): _SECOND}  # response_0 is answer 0
+        if value not in ids:
+            raise NoPair(
+                f"`{column}` is {said}: it names the preferred answer by its number, {first[-1]} (`{first}`) or "
+                f"{second[-1]} (`{second}`)"
+            )
+        winner = ids[int(value)]  # type: ignore[arg-type]
+    elif value is None or value != int(value) or not -3 <= value <= 3:
+        raise NoPair(
+            f"`{column}` is {said}: the studio reads it as a preference strength, a whole number from -3 to 3 "
+            f"(below 0 `{first}` is preferred, above 0 `{second}`, 0 is a tie), as HelpSteer2 writes it"
+        )
+    elif value == 0:
+        named = first == "response_0" and column == "preference"  # 0 may be meant as answer 0's number
+        raise Tie(
+            f"`{column}` is 0, a tie on its -3 to 3 scale: neither answer is preferred and the row makes no pair"
+            + (" (a 0 that names `response_0` as the better one belongs in `better_response_id`)" if named else "")
+        )
+    else:
+        winner = _FIRST if value < 0 else _SECOND
+    chosen, rejected = (first, second) if winner == _FIRST else (second, first)
+    out = {k: v for k, v in record.items() if k not in (first, second, "prompt", *CHOICES)}  # the others: a warning
+    return {**out, "prompt": record["prompt"], "chosen": record[chosen], "rejected": record[rejected]}
 
 
 def _number(value: Any) -> float | None:
@@ -202,6 +262,8 @@ def _turn_lists(prompt: Any, chosen: Any, rejected: Any) -> tuple[list, list, li
 
 def _read_from(record: dict, shape: str) -> str:
     """The keys a judged row of `shape` is read from, as the file's note names them."""
+    if shape == "numbered":
+        return "`{}`, `{}`, `{}`".format(*_numbered(record), next(c for c in CHOICES if c in record))  # type: ignore[misc]
     if shape in ("rated", REJECTED):
         return "`generations`, `ratings`" if shape == "rated" else f"`{REJECTED}` beside the chat"
     first, second, _ = SHAPES[shape]
@@ -209,10 +271,18 @@ def _read_from(record: dict, shape: str) -> str:
     return f"`{first}`, `{second}`, `{verdict}`"
 
 
-def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[tuple[int, str]], list[str]]:
-    """(records with each judged row as its pair, (line, why) of each judged row that makes none, the file's note on
-    how its judged rows were read)."""
+def judged_records(
+    records: list[tuple[int, Any]],
+) -> tuple[list[tuple[int, Any]], list[tuple[int, str]], list[str], list[str]]:
+    """(records with each judged row as its pair, (line, why) of each judged row that makes none, the file's notes on
+    how its judged rows were read, its warnings: numbered pairs' choice columns not read and their ties counted).
+
+    >>> row = {"prompt": "2+2?", "response_0": "5", "response_1": "4", "better_response_id": 1, "safer_response_id": 0}
+    >>> print(judged_records([(1, row)])[3][0][:67])
+    1 row holds `better_response_id` and `safer_response_id`: each pair
+    """
     out, refused, found, left = [], [], Counter(), Counter()
+    unread, ties = Counter(), Counter()  # numbered pairs: (choice read, those not) -> rows; choice column -> ties
     for number, record in records:
         shape = judged_shape(record)
         if shape is None:
@@ -220,8 +290,13 @@ def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]
             continue
         said = _read_from(record, shape)
         found[said] += 1
+        if shape == "numbered" and len(choices := [c for c in CHOICES if c in record]) > 1:
+            unread[choices[0], tuple(choices[1:])] += 1
         try:
             out.append((number, judged_pair(record, shape)))
+        except Tie as exc:
+            refused.append((number, str(exc)))
+            ties[next(c for c in CHOICES if c in record)] += 1
         except NoPair as exc:
             refused.append((number, str(exc)))
             left[said] += 1
@@ -241,7 +316,19 @@ def judged_records(records: list[tuple[int, Any]]) -> tuple[list[tuple[int, Any]
         + (f"; {left[said]} without a preferred answer left out, each named" if left[said] else "")
         for said, n in found.items()
     ]
-    return out, refused, notes
+    warnings = [
+        f"{plural(n, 'row')} {'holds' if n == 1 else 'hold'} `{used}` and `{'` and `'.join(others)}`: each pair "
+        f"prefers the answer `{used}` names; `{'`, `'.join(others)}` {'is' if len(others) == 1 else 'are'} not read "
+        f"(to pair by `{others[0]}` instead, leave `{used}` out of the file)"
+        for (used, others), n in unread.items()
+    ]
+    warnings += [
+        f"{plural(n, 'row')} {'is a tie' if n == 1 else 'are ties'} (`{column}` 0): neither answer is preferred, "
+        f"so {'it makes' if n == 1 else 'they make'} no pair and {'is' if n == 1 else 'are'} left out (named with the "
+        "rows left out)"
+        for column, n in ties.items()
+    ]
+    return out, refused, notes, warnings
 
 
-__all__ = ["SHAPES", "NoPair", "judged_pair", "judged_records", "judged_shape"]
+__all__ = ["CHOICES", "SHAPES", "NoPair", "Tie", "judged_pair", "judged_records", "judged_shape"]

@@ -1,0 +1,65 @@
+"""Data shapes that were read wrongly or refused without a place (h251): numbered answer pairs with a choice column
+(PKU-SafeRLHF's `better_response_id`, HelpSteer2's -3..3 `preference_strength`), read as GRPO prompts with their
+answers dropped; ... The rows are ours; the shapes are the projects'.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ftlib.data import load_bytes
+
+ASK = "Which planet has the shortest year?"
+GOOD, BAD = "Mercury, at 88 days.", "Jupiter, probably."
+
+
+def jsonl(*rows: dict, name: str = "rows.jsonl"):
+    return load_bytes("\n".join(json.dumps(r) for r in rows).encode(), name)
+
+
+def texts(turns: list[dict]) -> list[str]:
+    return [t["content"] for t in turns]
+
+
+def test_pku_rows_are_pairs_by_the_better_id_and_the_safer_id_is_named_as_not_read():
+    rows = [
+        {"prompt": ASK, "response_0": GOOD, "response_1": BAD, "better_response_id": 0, "safer_response_id": 1},
+        {"prompt": ASK, "response_0": BAD, "response_1": GOOD, "better_response_id": 1, "safer_response_id": 0},
+    ]
+    loaded = jsonl(*rows)
+    assert loaded.format == "preference" and len(loaded.rows) == 2 and not loaded.errors
+    for row in loaded.rows:  # the safer id disagrees each time: only the better id picks
+        assert texts(row["chosen"]) == [GOOD] and texts(row["rejected"]) == [BAD]
+    (warned,) = [n.message for n in loaded.notices if not n.note and "safer_response_id" in n.message]
+    assert warned.startswith("2 rows hold `better_response_id` and `safer_response_id`")
+    assert "`safer_response_id` is not read" in warned
+
+
+def test_a_lone_choice_column_is_read_without_a_warning_and_a_csv_reads_alike():
+    row = {"prompt": ASK, "response_0": BAD, "response_1": GOOD, "safer_response_id": 1}
+    loaded = jsonl(row)
+    assert loaded.format == "preference" and texts(loaded.rows[0]["chosen"]) == [GOOD]
+    assert not [n for n in loaded.notices if not n.note]
+    table = f'prompt,response_0,response_1,better_response_id\n"{ASK}","{GOOD}","{BAD}",0\n'
+    loaded = load_bytes(table.encode(), "pku.csv")
+    assert loaded.format == "preference" and texts(loaded.rows[0]["chosen"]) == [GOOD]
+
+
+def test_helpsteer_strengths_pick_by_sign_and_ties_are_left_out_and_counted():
+    def row(strength):
+        return {"prompt": ASK, "response_1": GOOD, "response_2": BAD, "preference_strength": strength}
+
+    loaded = jsonl(row(-2), row(3) | {"response_1": BAD, "response_2": GOOD}, row(0), row(0), row(7))
+    assert loaded.format == "preference" and len(loaded.rows) == 2
+    for pair in loaded.rows:
+        assert texts(pair["chosen"]) == [GOOD] and texts(pair["rejected"]) == [BAD]
+    refused = {e.row: e.message for e in loaded.errors}
+    assert sorted(refused) == [3, 4, 5]
+    assert "a tie" in refused[3] and "-3 to 3" in refused[5]
+    (ties,) = [n.message for n in loaded.notices if not n.note and "tie" in n.message]
+    assert ties.startswith("2 rows are ties (`preference_strength` 0)")
+
+
+def test_numbered_answers_without_a_choice_column_are_still_prompts():
+    loaded = jsonl({"prompt": ASK, "response_0": GOOD, "response_1": BAD})
+    assert loaded.format == "prompt_only"
