@@ -59,7 +59,7 @@ def explain_alternation(
     """`error` (the template's own refusal of `messages`) with the back-to-back turns named ("turns 2 and 3 are both
     user turns") and the fix, as a new TemplateError; None where the row has no two neighbouring turns of one role,
     the template did not refuse it (a loop, the sandbox), or it still refuses the row with those turns merged (another
-    reason: a system turn, `prompt_checks.explain_refusal`). Checked by rendering the merged row."""
+    reason: a system turn, `system_turns.explain_refusal`). Checked by rendering the merged row."""
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
         return None
     pairs = back_to_back(messages)
