@@ -416,10 +416,10 @@ if half and result.unread_answers and _mapped(half[1]) == NONE:
     st.stop()
 if st.session_state.get("data_loaded") != path:
     # A new file: start at the first page, and offer a split name from the file name.
-    # data_page is dropped, not set: a number box with a default also given through the Session State API makes
-    # Streamlit log a warning; dropped, it comes back at its default, the first page.
+    # The first page is put back as a visit elsewhere is (`ui.kept.restore`, through session state), which the browser
+    # is told: dropped, the box kept showing the last file's page in the browser, and the next click sent it back.
     st.session_state.pop("data_page", None)
-    st.session_state.get(KEPT, {}).pop("data_page", None)
+    st.session_state.setdefault(KEPT, {})["data_page"] = 1
     st.session_state.update(data_loaded=path, split_name=workspace.safe_name(label, "dataset"))
 
 show_report(result, row_counts_cached(load_key))

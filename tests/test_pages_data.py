@@ -386,7 +386,9 @@ def test_a_split_of_preference_pairs_is_counted_in_pairs(tmp_path):
 
 def test_a_new_file_starts_at_page_one_without_a_session_state_warning(tmp_path, monkeypatch):
     """Going back to page 1 for a new file must not set the page box through the Session State API as well as
-    giving it a default: Streamlit logs a warning for that (seen in the server log of the walkthrough)."""
+    giving it a default: Streamlit logs a warning for that (seen in the server log of the walkthrough). And the
+    browser is told (helper 257): the box's key merely dropped, Chromium kept showing page 3 over page 1's rows, and
+    the next click sent 3 back."""
     from streamlit.elements.lib import policies
 
     logged = []
@@ -399,6 +401,7 @@ def test_a_new_file_starts_at_page_one_without_a_session_state_warning(tmp_path,
     assert "Question 10?" in texts(at)
     at.text_input(key="data_path").input(str(second)).run()
     assert not at.exception and at.number_input(key="data_page").value == 1
+    assert at.number_input(key="data_page").proto.set_value  # set through session state: the browser shows 1 too
     assert "Question 0?" in texts(at) and "Question 10?" not in texts(at)
     assert not [m for m in logged if "data_page" in m], logged
 
