@@ -337,7 +337,9 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         used |= _TOOL_KEYS
         if isinstance(content, (dict, list)):  # a structured result: the template sees its JSON text
             content = json.dumps(content, ensure_ascii=False)
-        out["content"] = "" if content == "" else text(content, where)
+        # A result of nothing, written "" or null (as an assistant's beside its calls is): taken as "", unsaid
+        nothing = content == "" or (content is None and ("content" in turn or "value" in turn))
+        out["content"] = "" if nothing else turn_text(turn, content, where)
         for key in ("name", "tool_call_id"):
             if has_value(turn.get(key)):
                 out[key] = text(turn[key], f"the {key} of {where}")

@@ -63,3 +63,34 @@ def test_helpsteer_strengths_pick_by_sign_and_ties_are_left_out_and_counted():
 def test_numbered_answers_without_a_choice_column_are_still_prompts():
     loaded = jsonl({"prompt": ASK, "response_0": GOOD, "response_1": BAD})
     assert loaded.format == "prompt_only"
+
+
+CALL = {"id": "c1", "type": "function", "function": {"name": "clear_cache", "arguments": "{}"}}
+TOOLS = [{"type": "function", "function": {"name": "clear_cache", "parameters": {"type": "object"}}}]
+
+
+def called(result: dict) -> dict:
+    """A chat whose tool turn is `result` (its role and call id added)."""
+    tool = {"role": "tool", "tool_call_id": "c1"} | result
+    return {
+        "tools": TOOLS,
+        "messages": [
+            {"role": "user", "content": "Clear the cache."},
+            {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            tool,
+            {"role": "assistant", "content": "Cleared."},
+        ],
+    }
+
+
+def test_a_tool_result_written_null_is_taken_as_nothing_as_an_empty_one_is():
+    loaded = jsonl(called({"content": None}), called({"content": ""}))
+    assert not loaded.errors and len(loaded.rows) == 2
+    expected = {"role": "tool", "content": "", "tool_call_id": "c1"}
+    assert loaded.rows[0]["messages"][2] == loaded.rows[1]["messages"][2] == expected
+
+
+def test_a_tool_turn_without_content_is_refused_naming_the_key():
+    loaded = jsonl(called({}), called({"content": "ok"}))
+    ((line, why),) = [(e.row, e.message) for e in loaded.errors]
+    assert line == 1 and why.startswith("turn 3 (tool) of 'messages' has no 'content'")
