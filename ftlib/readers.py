@@ -8,7 +8,8 @@ Row numbers are 1-based and point into the source: the line of a JSONL file, the
 data row of a table (the first row under the header is 1). A record that is not an object is a `RowError`; a
 file that cannot be read at all raises `DataError` with what to do. A .json object that wraps its rows gets a note
 naming the key that holds them and the keys beside it (`json_layout`, json_layout.py); so does one laid out as pandas'
-`DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`).
+`DataFrame.to_json` writes by default, by column, or with orient "index" or "split" (`pandas_layout`), and so is a
+.jsonl file whose one line is such a table (`to_json` without `lines=True`: `_pandas_line`).
 Nothing is lost without a word: a key written twice refuses its row (json_rows.py), a column named twice its file
 (`repeated_columns`); a .jsonl file of one JSON array or of pretty-printed objects is read whole (`jsonl_document`),
 and so is a .json file of several values one after another: JSONL, pretty-printed objects, objects separated by
@@ -50,7 +51,7 @@ from ftlib.file_bytes import (
     shown_name,
 )
 from ftlib.file_lines import jsonl_lines, rest_read, table_lines
-from ftlib.json_layout import json_layout, json_rows
+from ftlib.json_layout import json_layout, json_rows, pandas_layout
 from ftlib.json_rows import (
     JSONProblem,
     KeyedDecoder,
@@ -311,13 +312,29 @@ def _other_values(text: str, name: str) -> None:
     return None
 
 
+def _pandas_line(
+    records: list[tuple[int, dict]], errors: list[RowError], name: str
+) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool] | None:
+    """A .jsonl file whose one line is a table as pandas' `DataFrame.to_json(path)` writes it without `lines=True`
+    (by column, the default: {column: {row number: value}}; or orient "index" or "split"): its rows, numbered by
+    item, with a note saying so (`pandas_layout`); None for any other file. Read as one row, each of its fields was
+    an object the row's format refused ("the instruction must be text, but it is an object")."""
+    if errors or len(records) != 1 or (laid := pandas_layout(records[0][1])) is None:
+        return None
+    rows, how = laid
+    fix = " Name it .json, or write one object per line: `DataFrame.to_json(path, orient='records', lines=True)`."
+    read = _records(rows, list(range(1, len(rows) + 1)), KeyedDecoder(), name, "")
+    return (*read, [f"{name} holds one line, a whole table: {how[0].lower()}{how[1:]}{fix}"], False)
+
+
 def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool]:
     """Records of a JSONL or JSON file, bad rows, notes on how the file was read (`json_layout`, `jsonl_document`),
     and whether the rows are numbered by the line each starts on (a JSONL file's, and a .json file's of several
     values: `json_values`) rather than by item. DataError as `json_records` and `jsonl_document` raise it. A JSONL
     file's lines are decoded one at a time (`jsonl_lines`): its whole text is not held beside its bytes."""
     if kind == "jsonl" and (lines := jsonl_lines(data, name, one_document)) is not None:
-        return (*jsonl_records(lines), [], True)
+        records, errors = jsonl_records(lines)
+        return _pandas_line(records, errors, name) or (records, errors, [], True)
     text = decode_text(data, name)
     if kind != "jsonl":
         return json_records(text, name)

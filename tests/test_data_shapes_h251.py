@@ -94,3 +94,19 @@ def test_a_tool_turn_without_content_is_refused_naming_the_key():
     loaded = jsonl(called({}), called({"content": "ok"}))
     ((line, why),) = [(e.row, e.message) for e in loaded.errors]
     assert line == 1 and why.startswith("turn 3 (tool) of 'messages' has no 'content'")
+
+
+def test_a_jsonl_line_holding_a_table_by_column_is_read_as_its_rows_with_a_note():
+    """`DataFrame.to_json("x.jsonl")` without lines=True writes the whole table on one line, by column."""
+    table = {"instruction": {"0": "Spell cat.", "1": "Spell dog.", "2": "Spell owl."}, "output": {"0": "c-a-t"}}
+    table["output"] |= {"1": "d-o-g", "2": ""}
+    loaded = load_bytes(json.dumps(table).encode(), "frame.jsonl")
+    assert loaded.format == "alpaca" and [r["messages"][1]["content"] for r in loaded.rows] == ["c-a-t", "d-o-g"]
+    assert [loaded.where(e.row) for e in loaded.errors] == ["item 3"]  # its empty output, by its place
+    (note,) = [n.message for n in loaded.notices if "by column" in n.message]
+    assert note.startswith("frame.jsonl holds one line, a whole table") and "lines=True" in note
+
+
+def test_a_one_line_jsonl_of_an_ordinary_row_is_that_row():
+    loaded = load_bytes(json.dumps({"instruction": "Spell cat.", "output": "c-a-t"}).encode(), "one.jsonl")
+    assert len(loaded.rows) == 1 and not any("by column" in n.message for n in loaded.notices)
