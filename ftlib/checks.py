@@ -172,14 +172,15 @@ def template_report(
 SCORED = ", scored as the template writes it"  # after the held-out rows a message names
 
 
-def report_blocks(found: list[Check]) -> list[tuple[str, str]]:
-    """(severity, text) of each problem in `found` (a run's pre-launch checks, both splits), one block per problem:
-    the held-out rows' message joins the training rows' where the fix is the same (a walk saw four error blocks, each
-    with the same 70-word fix, for two checks on two splits)."""
+def report_blocks(found: list[Check]) -> list[tuple[str, str, str]]:
+    """(severity, code, text) of each problem in `found` (a run's pre-launch checks, both splits), one block per
+    problem: the held-out rows' message joins the training rows' where the fix is the same (a walk saw four error
+    blocks, each with the same 70-word fix, for two checks on two splits). `code`: the check's (`Check.code`), so a
+    page can offer its one-click fix beside the block (the Train page's tool template button)."""
     merged: dict[tuple[str, str, str], list[str]] = {}
     for check in found:
         merged.setdefault((check.severity, check.code, check.fix), []).append(check.message)
-    return [(severity, f"{both_splits(messages)} {fix}") for (severity, _, fix), messages in merged.items()]
+    return [(severity, code, f"{both_splits(messages)} {fix}") for (severity, code, fix), messages in merged.items()]
 
 
 def both_splits(messages: list[str]) -> str:

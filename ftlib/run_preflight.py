@@ -46,6 +46,9 @@ class Preflight:
     tokens: int = 0  # tokens of all the training sequences: one pass's (ftlib.run_time's estimate of the time)
     step_rows: int = 0  # the rows the trainer steps over, packed rows of a packing run (overfitting.step_rows)
     packed: list[int] = field(default_factory=list)  # tokens of each packed row of a packing run, else []
+    # The check behind each of the template's blocks in `errors` and `warnings` (its text -> `Check.code`:
+    # "tool_calls_dropped"), so a page can offer that check's one-click fix beside it; other texts are not in it.
+    codes: dict[str, str] = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -218,8 +221,9 @@ def preflight(
     # Markers the tokenizer splits are trained as pieces, and generation may not stop at them (`tokens` says it too).
     chats = any(row_kind(r) != "text" for r in train + test)  # a text row is written without the template
     found += [c for c in [check_missing_special_tokens(tokenizer, template)] if c is not None and chats]
-    for severity, text in checks.report_blocks(found):  # one block per problem, both splits'
+    for severity, code, text in checks.report_blocks(found):  # one block per problem, both splits'
         (report.errors if severity == "error" else report.warnings).append(text)
+        report.codes[text] = code  # the Train page's one-click fix beside it (the tool template)
     if eval_dropped:
         one = len(eval_dropped) == 1
         said = (  # a GRPO prompt is scored by its answers' rewards, and left out when the max length cuts it

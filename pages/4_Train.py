@@ -59,6 +59,7 @@ from ui.form import (
     forget,
     form_source,
     last_run_note,
+    pick,
     remember_started,
     remembered,
     run_method,
@@ -66,7 +67,7 @@ from ui.form import (
 )
 from ui.fragments import polling_fragment
 from ui.kept import custom_source, say_where_set
-from ui.labels import ROWS_REFUSED_FIX, in_form_words
+from ui.labels import ROWS_REFUSED_FIX, TEMPLATE_LABELS, in_form_words
 from ui.run_choice import chosen_here
 from ui.run_view import (
     ACTIVE,
@@ -80,6 +81,7 @@ from ui.run_view import (
     show_run,
 )
 from ui.runs_compare_view import compare_section
+from ui.token_panels import SUGGESTED_TEMPLATES
 
 # A page is also served by its URL before any session has built app.py's navigation (Streamlit serves the
 # pages/ folder until then): the password is checked here too, not only in app.py.
@@ -128,10 +130,13 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     functions = functions_version(config.rewards) if config.method == "grpo" else ""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()), functions)
+    offer = template_offer(report, config.template)
     for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
         st.error(in_form_words(error), icon=alerts.ERROR)
+        offer = template_button(offer, error)
     for warning in report.warnings:
         st.warning(in_form_words(warning), icon=alerts.WARNING)
+        offer = template_button(offer, warning)
     for note in report.notes:  # how the rows are read, not a problem: the reasoning's way into the text, as `train`
         st.caption(note)
     train, test, meta = cached_split(split)
@@ -176,6 +181,34 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
         chosen_here(run_id)  # and Compare and Evaluate offer it first once it has finished, not a teammate's newer one
         st.toast(f"Queued {run_id}")
         st.rerun()
+
+
+def template_offer(report: Preflight, template: str) -> tuple[str, str] | None:
+    """(the block's text, the built-in template) of the first of the template's blocks whose fix names a built-in
+    template other than `template` (`ui.token_panels.SUGGESTED_TEMPLATES`: tool calls or tools the template leaves
+    out: the Hermes one), refusal first; None when none does."""
+    for text in report.errors + report.warnings:
+        name = SUGGESTED_TEMPLATES.get(report.codes.get(text, ""))
+        if name and name != template:
+            return text, name
+    return None
+
+
+def template_button(offer: tuple[str, str] | None, text: str) -> tuple[str, str] | None:
+    """Under the block `text`: the button that picks the offered template in the Chat template box, when `offer` is
+    of that block (it saw the checks as sentences and had to find the box and the name in it: h254). The offer still
+    to make after it: None once made."""
+    if offer is None or offer[0] != text:
+        return offer
+    name = offer[1]
+    st.button(
+        f"Use the {TEMPLATE_LABELS[name]} template",
+        key=f"train_use_{name}",
+        on_click=pick,
+        args=("template", name),
+        help="Picks it in the Chat template box above (Tokens and Batches start from it too).",
+    )
+    return None
 
 
 def steps_note(config: RunConfig, train_rows: int, kind: str, stepped: int | None = None) -> str:

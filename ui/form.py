@@ -293,6 +293,18 @@ def _chosen(key: str, name: str) -> None:
     share(key, name, "Train")
 
 
+def pick(name: str, value) -> None:
+    """A one-click fix's callback (the Train page's "Use the ... template" under a refusal): `value` becomes the
+    setting's box value, kept as a change in the box is (and, for a shared choice, the one Tokens and Batches start
+    from). A callback, as Streamlit runs it before the script: a keyed box's value cannot change once it is drawn."""
+    key = widget_key(name, {})
+    st.session_state[key] = value
+    if name in SHARED_SETTINGS:
+        _chosen(key, name)
+    else:
+        _changed(key)
+
+
 def remembered(key: str):
     """A form widget's value in this session: its live state, else the copy kept while another page was shown."""
     return st.session_state[key] if key in st.session_state else st.session_state.get(TRAIN_FORM, {}).get(key)
