@@ -107,6 +107,32 @@ def not_json(what: str, exc: json.JSONDecodeError, fix: str = "") -> RowProblem:
     return RowProblem(f"{what} not valid JSON ({exc.msg} at character {exc.pos + 1} of `{cut}`){fix}")
 
 
+def json_place(exc: json.JSONDecodeError) -> str:
+    """Where a JSON list of turns fails, in words: json's reason, the character, the turn it is in (the turns begun
+    before it; a turn is an object of the list) and the text around it, one line (a line break quoted as ⏎).
+
+    >>> print(json_place(json.JSONDecodeError("Expecting ',' delimiter", '[{"role": "user"} {"role": "x"}]', 18)))
+    Expecting ',' delimiter at character 19, after turn 1 (`[{"role": "user"} {"role": "x"}]`)
+    """
+    depth, begun, quoted, escaped = 0, 0, False, False
+    for char in exc.doc[: exc.pos]:  # the list's objects begun before the failure, outside strings
+        if quoted:
+            quoted, escaped = (char != '"' or escaped), (char == "\\" and not escaped)
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            begun += depth == 1 and char == "{"
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    ended = depth == 1  # between two turns: the one before is whole
+    turn = f", after turn {begun}" if ended and begun else f", in turn {begun}" if begun else ""
+    start, end = max(exc.pos - 30, 0), exc.pos + 30
+    near = ("…" if start else "") + exc.doc[start:end] + ("…" if end < len(exc.doc) else "")
+    near = near.replace("\r", "⏎").replace("\n", "⏎")
+    return f"{exc.msg} at character {exc.pos + 1}{turn} (`{near}`)"
+
+
 def json_value(value: Any, what: str, fix: str = "") -> Any:
     """`value`, or the value its JSON text holds when it is text (lists and objects travel as text in CSV cells);
     text that is not JSON is a RowProblem naming `what`, where the text fails, and `fix` after it."""
@@ -410,7 +436,7 @@ def parse_messages(value: Any, field: str, ignored: set[str] | None = None, note
         try:
             value = parse_json(value)
         except json.JSONDecodeError as exc:
-            raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON ({exc.msg})") from None
+            raise RowProblem(f"'{field}' looks like a JSON list but is not valid JSON: {json_place(exc)}") from None
         except JSONProblem as exc:
             raise RowProblem(f"'{field}' cannot be read: {exc}") from None
     if not isinstance(value, list):

@@ -110,3 +110,14 @@ def test_a_jsonl_line_holding_a_table_by_column_is_read_as_its_rows_with_a_note(
 def test_a_one_line_jsonl_of_an_ordinary_row_is_that_row():
     loaded = load_bytes(json.dumps({"instruction": "Spell cat.", "output": "c-a-t"}).encode(), "one.jsonl")
     assert len(loaded.rows) == 1 and not any("by column" in n.message for n in loaded.notices)
+
+
+def test_a_broken_json_list_of_turns_is_named_by_its_character_and_turn():
+    """A `messages` cell of JSON text that fails said "(Expecting ',' delimiter)" with no place in it."""
+    ask = json.dumps({"role": "user", "content": "Name a prime."})
+    broken = f'[{ask}, {{"role": "assistant", "content": "Seven."]'  # turn 2 closed by ] before its }
+    loaded = jsonl({"messages": f"[{ask}]"}, {"messages": broken}, {"messages": f"[{ask}, {ask}"})
+    why = {e.row: e.message for e in loaded.errors}
+    assert why[2].startswith("'messages' looks like a JSON list but is not valid JSON: Expecting ',' delimiter")
+    assert f"at character {len(broken)}, in turn 2 (`" in why[2] and '"Seven."]`)' in why[2]
+    assert f"at character {len(ask) * 2 + 4}, after turn 2 (`…" in why[3]  # cut short after two whole turns
