@@ -161,20 +161,30 @@ def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
     calling: tuple[int, list[dict]] | None = None  # the last turn that made calls: (its number, its calls)
     unmatched: list[int] = []  # tool turns since then that answer one of several calls without saying which
     for i, msg in enumerate(messages, start=1):
-        for call in msg.get("tool_calls") or []:
+        calls = msg.get("tool_calls") or []
+        undefined, unshown = [], []  # (number among the turn's calls, name) of the calls each warning names
+        for k, call in enumerate(calls, start=1):
             ids.add(call.get("id"))
             name = call["function"]["name"]
             if tools and name not in defined:
-                out.append(
-                    f"turn {i} calls '{name}': the row's tools define {', '.join(sorted(map(str, defined)))}, not it; "
-                    "the call is trained as written"
-                )
+                undefined.append((k, name))
             elif not tools and not any(name in str(m.get("content") or "") for m in messages[: i - 1]):
-                out.append(
-                    f"turn {i} calls '{name}', but the row defines no tools (no `tools` field) and no message before "
-                    "it names that function: the model learns to call a function it is never shown. Give the row "
-                    "its tool schemas in a `tools` field (or a `tools` column)"
-                )
+                unshown.append((k, name))
+        if undefined:
+            them = "it" if len({n for _, n in undefined}) == 1 else "them"
+            out.append(
+                f"turn {i} calls {_calls_named(undefined, len(calls))}: the row's tools define "
+                f"{', '.join(sorted(map(str, defined)))}, not {them}; the call{'s' * (len(undefined) > 1)} "
+                f"{'is' if len(undefined) == 1 else 'are'} trained as written"
+            )
+        if unshown:
+            one = len({n for _, n in unshown}) == 1
+            out.append(
+                f"turn {i} calls {_calls_named(unshown, len(calls))}, but the row defines no tools (no `tools` "
+                f"field) and no message before it names {'that function' if one else 'those functions'}: the model "
+                f"learns to call {'a function' if one else 'functions'} it is never shown. Give the row its tool "
+                "schemas in a `tools` field (or a `tools` column)"
+            )
         if msg.get("tool_calls"):
             calling, unmatched = (i, msg["tool_calls"]), []
         answered = msg.get("tool_call_id")
@@ -189,6 +199,17 @@ def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
             out.append(_unmatched_results(unmatched, *calling))
             unmatched = []
     return out
+
+
+def _calls_named(calls: list[tuple[int, str]], made: int) -> str:
+    """The calls a warning is about, (number among the turn's `made` calls, name) each: every one named, with its
+    place among parallel calls.
+
+    >>> _calls_named([(1, "get_time")], 1), _calls_named([(2, "get_time"), (3, "get_date")], 3)
+    ("'get_time'", "'get_time' (call 2 of 3) and 'get_date' (call 3 of 3)")
+    """
+    named = [f"'{name}'" + (f" (call {k} of {made})" if made > 1 else "") for k, name in calls]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 def _unmatched(result: dict, calls: list[dict]) -> bool:

@@ -121,3 +121,29 @@ def test_a_broken_json_list_of_turns_is_named_by_its_character_and_turn():
     assert why[2].startswith("'messages' looks like a JSON list but is not valid JSON: Expecting ',' delimiter")
     assert f"at character {len(broken)}, in turn 2 (`" in why[2] and '"Seven."]`)' in why[2]
     assert f"at character {len(ask) * 2 + 4}, after turn 2 (`…" in why[3]  # cut short after two whole turns
+
+
+def call(k: int, name: str) -> dict:
+    return {"id": f"c{k}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+
+def test_a_warning_on_parallel_calls_names_each_call_and_its_place():
+    """Three calls in one turn, two of them to functions the row's tools do not define: both named, by place."""
+    row = {
+        "tools": TOOLS,
+        "messages": [
+            {"role": "user", "content": "Clear the cache, then tell me the time and the date."},
+            {"role": "assistant", "content": "", "tool_calls": [call(1, "clear_cache"), call(2, "get_time")]},
+            {"role": "tool", "tool_call_id": "c1", "content": "cleared"},
+            {"role": "tool", "tool_call_id": "c2", "content": "09:30"},
+            {"role": "assistant", "content": "Cleared; 09:30."},
+        ],
+    }
+    row["messages"][1]["tool_calls"].append(call(3, "get_date"))
+    row["messages"].insert(4, {"role": "tool", "tool_call_id": "c3", "content": "Monday"})
+    (warned,) = [w.message for w in jsonl(row).warnings]
+    assert warned.startswith("turn 2 calls 'get_time' (call 2 of 3) and 'get_date' (call 3 of 3): the row's tools")
+    assert "not them; the calls are trained as written" in warned
+    untooled = {k: v for k, v in row.items() if k != "tools"}
+    (warned,) = [w.message for w in jsonl(untooled).warnings]
+    assert warned.startswith("turn 2 calls 'clear_cache' (call 1 of 3), 'get_time' (call 2 of 3) and 'get_date' (")
