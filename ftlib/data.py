@@ -141,8 +141,12 @@ class MappingNeeded(DataError):
 
     The message is the full one (the CLI prints it); a page draws its own from the attributes: `name` (the file),
     `fields` (its columns or keys), `table`, `fmt` (the format it would be read as, None when none fits yet) and
-    `gaps` (that format's fields with nothing mapped to them), `broken` (where and why each unreadable row failed).
+    `gaps` (that format's fields with nothing mapped to them), `broken` (where and why each unreadable row failed),
+    `shape` (rows in a shape another tool publishes: why they are not read and what to write instead, "its rows look
+    like OpenAssistant's message trees ...", `format_detect.unread_shape`; None for any other file).
     """
+
+    shape: str | None = None
 
     def __init__(
         self, message: str, name: str, fields: list[str], table: bool, fmt: str | None, gaps: list[str], broken=()
@@ -569,7 +573,7 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
             unread = f" {plural(len(broken), 'other row')} could not be read at all ({shown}): fix them first."
         shape = unread_shape(keyed)
         rows = f"{rows} the fields {keys}" if shape is None else shape
-        raise MappingNeeded(
+        need = MappingNeeded(
             f"Could not recognise the format of {name}: {rows}.{unread} Supported formats and "
             f"their fields -- {known}. Map the file's fields under Field mapping on the Data page (`--map "
             "KEY=FIELD` in the CLI), or rename them.",
@@ -580,5 +584,7 @@ def _vote(records: list[tuple[int, dict]], name: str, fields: list[str], table: 
             [],
             broken,
         )
+        need.shape = shape  # the page says it to everyone, not only in the full message
+        raise need
     # Most rows win; a tie goes to the earlier format in FORMATS.
     return max(votes, key=lambda f: (votes[f], -FORMATS.index(f)))

@@ -26,7 +26,7 @@ from ui import alerts
 from ui.auth import require_password
 from ui.common import show_dataset, user_errors
 from ui.data_files import NONE, fields_cached, load_cached, offer_pairs, path_box, row_counts_cached, upload_source
-from ui.data_view import first_rows_cached, show_first_rows, show_report, show_row, token_histogram
+from ui.data_view import first_rows_cached, shape_said, show_first_rows, show_report, show_row, token_histogram
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
 from ui.kept import KEPT, default_for, keep, record_dict, recorded_dict, restore
@@ -289,6 +289,8 @@ def ask_for_mapping(need: MappingNeeded, shown: str) -> None:
             "mapping** above, or pick another in **Read the file as**.",
             icon=alerts.INFO,
         )
+    elif need.shape:  # a shape another tool publishes (OpenAssistant's trees, ...): the engine's own how-to
+        st.warning(shape_said(need.shape, shown), icon=alerts.WARNING)
     else:
         st.info(
             f"The rows of **{shown}** have the fields {', '.join(f'`{f}`' for f in need.fields)}, which no format "

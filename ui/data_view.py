@@ -10,6 +10,7 @@ characters or 25 lines, with the whole in an expander below it (`verbatim`, `raw
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from functools import lru_cache, partial
 
@@ -359,6 +360,18 @@ def token_lengths(key: tuple, model: str, template: str, source: str, _rows: lis
     """Token length of each row under the chat template `template` (cached by file, model and template)."""
     chat = get_template(template, _tokenizer, source=source or None)
     return dataset_stats(_rows, _tokenizer, render=partial(render, chat), template=chat)["token_lengths"]
+
+
+def shape_said(shape: str, shown: str) -> str:
+    """Why no format reads the file `shown`, whose rows are in a shape another tool publishes (`MappingNeeded.shape`:
+    OpenAssistant's message trees, UltraFeedback's raw rows, rows keyed by an id, ...), and what to write instead, for
+    everyone (it was only in the full message under "For engineers"): the format box by its label, not its flag.
+
+    >>> print(shape_said("its rows are odd; pick the format 'text' (--format text)", "a.jsonl"))
+    No format reads **a.jsonl** as it is: its rows are odd; pick **plain text (text)** in **Read the file as** above.
+    """
+    said = on_data_page(f"No format reads **{shown}** as it is: {shape}.")
+    return re.sub(r"the format '(\w+)'", lambda m: f"**{format_label(m[1])}** in **Read the file as** above", said)
 
 
 def template_box_elsewhere(message: str) -> str:

@@ -1,0 +1,61 @@
+"""The Data page's leftovers of h254: a file in a shape another tool publishes says its how-to to everyone (it was
+behind "For engineers"), and the token lengths say which template they are measured with where the chosen one leaves
+the rows' tool calls out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_pages_data import _allowed_data_dirs, data_page, with_path, write_jsonl
+
+pytestmark = pytest.mark.usefixtures(_allowed_data_dirs.__name__)  # the path box reads this test's tmp_path
+
+# Rows as other projects publish them (our own content): each shape has its own how-to in the engine
+# (ftlib.format_detect.unread_shape), which the page showed only inside the full message under "For engineers".
+SHAPES = [
+    (
+        "oasst_tree",
+        [
+            {"message_id": "a1", "parent_id": None, "role": "prompter", "text": "Name a tabby cat.", "lang": "en"},
+            {"message_id": "a2", "parent_id": "a1", "role": "assistant", "text": "Marmalade.", "lang": "en"},
+        ],
+        ["OpenAssistant's message trees", "Follow each reply back to the first message", "**plain text (text)**"],
+    ),
+    (
+        "ultrafeedback_raw",
+        [
+            {
+                "instruction": "Name a river in Peru.",
+                "completions": [
+                    {"model": "m1", "response": "The Urubamba.", "overall_score": 8.0},
+                    {"model": "m2", "response": "The Danube.", "overall_score": 2.5},
+                ],
+            }
+        ],
+        ["UltraFeedback's raw rows", "Write each row as a preference pair"],
+    ),
+    (
+        "keyed_by_id",
+        [{"r7": {"instruction": "Say hi.", "output": "Hi."}, "r8": {"instruction": "Say bye.", "output": "Bye."}}],
+        ["rows keyed by an id", 'orient="records"'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "said"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_a_shape_no_format_reads_says_its_how_to_outside_the_engineers_box(tmp_path, name, rows, said):
+    at = with_path(data_page(), write_jsonl(tmp_path / f"{name}.jsonl", rows))
+    shown = " ".join(w.value for w in at.warning)
+    for words in said:
+        assert words in shown, shown
+    assert "(--format" not in shown  # the box by its label on this page, not the CLI's flag
+    # Not the generic "which no format reads by these names ... Field mapping" instead: a mapping cannot help here.
+    assert not [i for i in at.info if "which no format reads by these names" in i.value]
+    assert at.expander[-1].label == "For engineers"  # the full message, with the CLI's words, is still there
+
+
+def test_fields_of_no_known_shape_still_ask_for_a_mapping(tmp_path):
+    rows = [{"frage": "Wie spät ist es?", "antwort": "Halb drei."}]
+    at = with_path(data_page(), write_jsonl(tmp_path / "german.jsonl", rows))
+    assert [i for i in at.info if "which no format reads by these names" in i.value]
+    assert not [w for w in at.warning if "No format reads" in w.value]
