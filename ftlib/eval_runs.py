@@ -266,13 +266,14 @@ def load_test_rows(data: str | Path, fmt: str | None = None, column_map: dict | 
     try:
         return load_split(str(data))[1], None
     except FileNotFoundError:
-        from ftlib.file_bytes import SUPPORTED, missing_path, named_as_path
+        from ftlib.file_bytes import SUPPORTED, missing_path, named_as_path, saved_dataset
         from ftlib.workspace import datasets_dir
 
         if path.is_dir():  # was "neither a data file nor a saved split name (No saved dataset split named ...)"
             raise EvalError(
-                f"--data '{data}' is a folder without meta.json, so not a saved split: give a {SUPPORTED} file, or "
-                "a split folder `python -m ftlib data split FILE --out DIR` wrote."
+                " ".join(saved_dataset(path))  # `datasets`' save_to_disk folder: how to write it as JSONL
+                or f"--data '{data}' is a folder without meta.json, so not a saved split: give a {SUPPORTED} file, "
+                "or a split folder `python -m ftlib data split FILE --out DIR` wrote."
             ) from None
         if named_as_path(str(data)):
             raise EvalError(missing_path(str(data), "--data")) from None

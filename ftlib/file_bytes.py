@@ -15,8 +15,10 @@ known here: records and rows (readers.py).
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import re
+import shlex
 from pathlib import Path
 
 from ftlib.errors import UserError
@@ -45,8 +47,70 @@ def check_path(path: str | Path) -> Path:
     if not path.exists():
         raise DataError(f"{path} does not exist. Check the path (it is read on the machine running the app).")
     if path.is_dir():
-        raise DataError(f"{path} is a folder; choose a {SUPPORTED} file inside it.")
+        raise DataError(" ".join(saved_dataset(path)) or f"{path} is a folder; choose a {SUPPORTED} file inside it.")
     return path
+
+
+# A split a DatasetDict holds out, as `json_layout` names a .json file's own test key.
+_HELD_OUT = ("test", "validation", "valid", "val", "eval", "dev")
+_LOAD = "import sys; from datasets import load_from_disk; d = load_from_disk(sys.argv[1]); "
+
+
+def saved_dataset(folder: Path) -> tuple[str, ...]:
+    """(what `folder` is, what to do) for a Hugging Face dataset saved with `save_to_disk` (`dataset_dict.json`
+    beside a folder per split, or `state.json` beside its .arrow files): the command that writes it as JSONL, which
+    the studio reads; () for any other folder. A folder's refusal said "choose a file inside it", where a saved
+    dataset holds none the studio reads.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "faq"
+    >>> (folder / "train").mkdir(parents=True)
+    >>> _ = (folder / "dataset_dict.json").write_text('{"splits": ["train", "test"]}')
+    >>> print(" ".join(saved_dataset(folder)).replace(str(folder.parent), "/data"))  # doctest: +NORMALIZE_WHITESPACE
+    /data/faq is a Hugging Face dataset saved with `save_to_disk` (its rows are in .arrow files, which the studio does
+    not read), with the splits 'train', 'test'. Write each split as a JSONL file and choose those: `python -c
+    "import sys; from datasets import load_from_disk; d = load_from_disk(sys.argv[1]); [d[k].to_json(k + '.jsonl')
+    for k in d]" /data/faq` writes train.jsonl, test.jsonl here; then `python -m ftlib data split train.jsonl
+    --test-file test.jsonl --out DIR` keeps test.jsonl's rows as the held-out ones.
+    >>> saved_dataset(folder / "train")
+    ()
+    """
+    where = shlex.quote(str(folder))
+    said = (
+        f"{folder} is a Hugging Face dataset saved with `save_to_disk` (its rows are in .arrow files, which the "
+        "studio does not read)"
+    )
+    listed = folder / "dataset_dict.json"  # a DatasetDict: {"splits": ["train", "test"]}, a folder per split
+    if listed.is_file():
+        try:
+            splits = [str(k) for k in json.loads(listed.read_text(encoding="utf-8"))["splits"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            splits = []
+        if not splits:
+            return ()
+        files = [f"{k}.jsonl" for k in splits]
+        held = [k for k in _HELD_OUT if k in splits][:1]
+        train = [k for k in splits if k not in held][:1]
+        then = (
+            f"; then `python -m ftlib data split {train[0]}.jsonl --test-file {held[0]}.jsonl --out DIR` keeps "
+            f"{held[0]}.jsonl's rows as the held-out ones"
+            if held and train
+            else ""
+        )
+        return (
+            f"{said}, with the splits {', '.join(repr(k) for k in splits)}.",
+            "Write each split as a JSONL file and "
+            f"choose those: `python -c \"{_LOAD}[d[k].to_json(k + '.jsonl') for k in d]\" {where}` writes "
+            f"{', '.join(files)} here{then}.",
+        )
+    if (folder / "state.json").is_file() and any(folder.glob("*.arrow")):  # one Dataset: its shards and state
+        out = shlex.quote(f"{folder.name}.jsonl")
+        return (
+            f"{said}.",
+            f'Write it as a JSONL file and choose that: `python -c "{_LOAD}d.to_json(sys.argv[2])" '
+            f"{where} {out}` writes {out} here.",
+        )
+    return ()
 
 
 def named_as_path(given: str) -> bool:
@@ -447,5 +511,6 @@ __all__ = [
     "file_kind",
     "opened",
     "read_path",
+    "saved_dataset",
     "shown_name",
 ]

@@ -234,6 +234,10 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
             )
         path, column_map, label, kind = sample.path, sample.column_map, spec, "sample"
     if path.is_dir():
+        from ftlib.file_bytes import saved_dataset
+
+        if said := saved_dataset(path):  # `datasets`' save_to_disk folder: how to write it as JSONL, not "a split"
+            raise DataRefused(*said)
         raise DataRefused(
             f"`dataset` '{spec}' is a folder without meta.json, so it is not a saved split.",
             "Point to a saved split or a data file (a split folder saved by an older version: save it again with "

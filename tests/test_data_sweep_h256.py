@@ -1,0 +1,107 @@
+"""A third sweep of the data path with files in the shapes projects publish (helper 256).
+
+- A Hugging Face dataset saved with `save_to_disk` (a folder of .arrow shards and `state.json`; a DatasetDict's
+  `dataset_dict.json` and a folder per split) is refused saying what it is and with the command that writes it as
+  JSONL (each split of a DatasetDict, then `data split train.jsonl --test-file test.jsonl`), by `data inspect`,
+  `tokens`, `train --dataset` and `evaluate --data`. It said "is a folder; choose a .jsonl, .json, .csv, .tsv or
+  .parquet file inside it", where it holds none.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from ftlib.cli import main
+from tests.test_cli_errors import one_error_line
+
+CHATS = [
+    [{"role": "user", "content": "Name a bird that cannot fly."}, {"role": "assistant", "content": "The kiwi."}],
+    [{"role": "user", "content": "And one that swims?"}, {"role": "assistant", "content": "The penguin."}],
+    [{"role": "user", "content": "Fastest bird?"}, {"role": "assistant", "content": "The peregrine falcon."}],
+]
+
+
+def _saved(folder, splits: dict[str, list] | None = None, rows: list | None = None) -> None:
+    """A folder as `datasets`' save_to_disk writes it: a DatasetDict of `splits`, or one Dataset of `rows`."""
+    datasets = pytest.importorskip("datasets")
+    if splits is None:
+        datasets.Dataset.from_dict({"messages": rows}).save_to_disk(str(folder))
+    else:
+        parts = {name: datasets.Dataset.from_dict({"messages": chats}) for name, chats in splits.items()}
+        datasets.DatasetDict(parts).save_to_disk(str(folder))
+
+
+def _run_the_command(line: str, cwd) -> None:
+    """Run the `python -c ...` the refusal gives, as a user pastes it, in `cwd`."""
+    command = line.split("`python -c ", 1)[1].split("` writes", 1)[0]
+    subprocess.run([sys.executable, "-c", *shlex.split(command)], cwd=cwd, check=True, capture_output=True)
+
+
+def test_a_saved_dataset_folder_says_how_to_write_it_as_jsonl(tmp_path, capsys):
+    folder = tmp_path / "bird facts"  # a space: the command quotes it
+    _saved(folder, rows=CHATS)
+    capsys.readouterr()  # datasets' progress bars
+    line = one_error_line(capsys, ["data", "inspect", str(folder)])
+    assert line.startswith(
+        f"error: {folder} is a Hugging Face dataset saved with `save_to_disk` (its rows are in .arrow files, which "
+        "the studio does not read). Write it as a JSONL file and choose that: `python -c "
+    ), line
+    assert line.endswith(f"'{folder}' 'bird facts.jsonl'` writes 'bird facts.jsonl' here."), line
+    assert "inside it" not in line, line
+    assert one_error_line(capsys, ["tokens", str(folder), "--row", "0"]) == line
+    _run_the_command(line, tmp_path)  # the fix works: its rows read as they were saved
+    assert main(["data", "inspect", str(tmp_path / "bird facts.jsonl"), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert (said["format"], said["valid_rows"]) == ("messages", 3), said
+
+
+def test_a_saved_dataset_dict_names_its_splits_and_keeps_the_test_split(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "birds"
+    _saved(folder, splits={"train": CHATS[:2], "test": CHATS[2:]})
+    capsys.readouterr()
+    line = one_error_line(capsys, ["data", "split", str(folder), "--out", str(tmp_path / "out")])
+    assert line.startswith(
+        f"error: {folder} is a Hugging Face dataset saved with `save_to_disk` (its rows are in .arrow files, which "
+        "the studio does not read), with the splits 'train', 'test'. Write each split as a JSONL file and choose "
+        "those: `python -c "
+    ), line
+    assert line.endswith(
+        "writes train.jsonl, test.jsonl here; then `python -m ftlib data split train.jsonl --test-file test.jsonl "
+        "--out DIR` keeps test.jsonl's rows as the held-out ones."
+    ), line
+    assert one_error_line(capsys, ["train", "--dataset", str(folder), "--max-steps", "1"]) == line  # not "meta.json"
+    _run_the_command(line, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "split"
+    assert main(["data", "split", "train.jsonl", "--test-file", "test.jsonl", "--out", str(out)]) == 0
+    held = [json.loads(x)["messages"] for x in (out / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert held == CHATS[2:], held
+
+
+def test_evaluate_data_of_a_saved_dataset_says_how_to_write_it(tmp_path, capsys, varied_dir, adapter_template):
+    from ftlib import workspace
+    from ftlib.testing import make_run
+
+    workspace.save_split("birds", [{"messages": CHATS[0]}], [{"messages": CHATS[1]}])
+    make_run("bird-run", {"model": str(varied_dir), "dataset": "birds"}, adapter=adapter_template)
+    folder = tmp_path / "held"
+    _saved(folder, rows=CHATS)
+    capsys.readouterr()  # datasets' progress bars
+    line = one_error_line(capsys, ["evaluate", "bird-run", "--data", str(folder)])
+    assert line.startswith(f"error: {folder} is a Hugging Face dataset saved with `save_to_disk`"), line
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    line = one_error_line(capsys, ["evaluate", "bird-run", "--data", str(plain)])
+    assert line.startswith(f"error: --data '{plain}' is a folder without meta.json, so not a saved split"), line
+
+
+def test_any_other_folder_is_still_said_to_be_a_folder(tmp_path, capsys):
+    (tmp_path / "state.json").write_text("{}", encoding="utf-8")  # no .arrow beside it: not a saved dataset
+    (tmp_path / "chats.jsonl").write_text(json.dumps({"messages": CHATS[0]}) + "\n", encoding="utf-8")
+    line = one_error_line(capsys, ["data", "inspect", str(tmp_path)])
+    assert line == f"error: {tmp_path} is a folder; choose a .jsonl, .json, .csv, .tsv or .parquet file inside it."
