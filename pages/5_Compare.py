@@ -341,12 +341,15 @@ with st.container():
         default_for("compare_seed", 0),
         key="compare_seed",
         help="The same seed gives the same samples, run after run.",
+        on_change=keep,  # typed and left with a click on another page: kept, and for a new session too (ui.kept)
+        args=("compare_seed",),
     )
     max_new = c2.slider(
         "Max new tokens",
         8,
         GRID_TOKENS_MOST,
-        default_for("compare_max_new", GRID_TOKENS),
+        # A length recorded for a new session (ui.kept.ACROSS_SESSIONS) put back only where the slider offers it
+        default_for("compare_max_new", GRID_TOKENS, range(8, GRID_TOKENS_MOST + 1, 8)),
         8,
         key="compare_max_new",
         help=f"The longest answer in each cell. Starts at {GRID_TOKENS}, where `python -m ftlib sample` writes "

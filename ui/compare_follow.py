@@ -211,8 +211,9 @@ def offer(job_key: str) -> tuple[str, object] | None:
 
 def offer_said(job) -> str:
     """The offer of a running grid (`offer`) in words: who started it and when, its models and settings, its answers'
-    length and seed (the boxes of a tab that has not followed it show its own, the defaults after a reload: "Max new
-    tokens 96" beside a grid of 512), the start of its prompt, and what following it does (its boxes put back)."""
+    length and seed (the boxes of a tab that has not followed it show its own, after a reload the values last set
+    there: "Max new tokens 96" beside a grid of 512), the start of its prompt, and what following it does (its boxes
+    put back)."""
     started, (labels, boxes) = _STARTED[job], _SHOWN[job]
     models, settings = len(labels.get("models", ())), len(labels.get("settings", ()))
     prompt = next((str(m.get("content") or "") for m in reversed(labels.get("prompt", [])) if m), "")

@@ -30,10 +30,10 @@ The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_F
 
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
 upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
-the row the Tokens page shows (or the conversation typed there), Compare's prompt and Thinking choice, the run last
-picked on Compare or Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch, Answer at and Thinking (each
-per run), a reward model's pairs and a GRPO run's prompts too (so a refresh shows the run it showed and asks for the
-evaluation kept with it: `ftlib.eval_results`). A change to one is recorded
+the row the Tokens page shows (or the conversation typed there), Compare's prompt, Thinking choice, Seed and Max new
+tokens, the run last picked on Compare or Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch,
+Answer at and Thinking (each per run), a reward model's pairs and a GRPO run's prompts too (so a refresh shows the
+run it showed and asks for the evaluation kept with it: `ftlib.eval_results`). A change to one is recorded
 in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
 starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
 visit to another page, checked against what is offered now (an upload
@@ -90,6 +90,8 @@ ACROSS_SESSIONS = (
     *("tok_source", "tok_part", "tok_row", "tok_conversation"),
     *("compare_source", "compare_prompt", "compare_system"),
     "compare_thinking",  # Compare's Thinking choice: a reload had it back at "As each run trained" (helper 205)
+    # Compare's Seed and Max new tokens: a reload had them back at 0 and 96 beside the prompt kept (helper 253)
+    *("compare_seed", "compare_max_new"),
     "run_choice_last_pick",  # ui.run_choice.LAST_PICK_KEY: a refresh shows the run it showed, not the newest
 )
 # Per run: Evaluate's rows, answer length and batch (what finds its kept result after a reload; the length and batch
