@@ -25,6 +25,7 @@ from ftlib.formats import FORMAT_FIELDS
 from ftlib.notices import FieldNotice
 from ftlib.split_lines import rows_said
 from ftlib.table_records import TEXT_FIELDS
+from ftlib.turn_text import NAN, is_nan
 from ftlib.turns import missing
 
 ROW_NOUNS = {"jsonl": "line", "json": "item"}  # how a file of each type numbers its rows; tables: "data row"
@@ -101,6 +102,7 @@ def blank_values(
     kept_rows = set(kept)
     valued: Counter = Counter()  # rows of the file giving each field a value, refused ones too
     blank: dict[str, list[int]] = {}  # the kept rows leaving each one empty
+    nan: Counter = Counter()  # of those, the rows whose value is NaN (a JSONL row's bare NaN): said as written
     for number, record in records:
         for key, value in record.items():
             if not _checked(key, fmt):
@@ -109,6 +111,7 @@ def blank_values(
                 valued[key] += 1
             elif number in kept_rows:
                 blank.setdefault(key, []).append(number)
+                nan[key] += is_nan(value)
     notices = []
     for key, numbers in blank.items():
         if not valued[key]:  # empty in every row: the file holds nothing there to lose
@@ -117,6 +120,8 @@ def blank_values(
         fate, fix = _fate(key, name, fmt, table)
         also = f" (read as the {key})" if name != key else ""
         empty = "empty" if table else "empty or null"
+        if nan[key]:  # as the file writes it: all NaN, or NaN among the others
+            empty = NAN if nan[key] == len(numbers) else f"{empty.replace(' or ', ', ')} or NaN (not a number)"
         notices.append(
             FieldNotice(
                 f"The {'column' if table else 'field'} `{name}`{also} is {empty} in {plural(len(numbers), 'row')} "

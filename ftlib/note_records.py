@@ -18,6 +18,7 @@ Not known here: the notes' wording (notices.py, blank_values.py, cell_checks.py)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,9 +26,11 @@ from ftlib.blank_values import is_blank
 from ftlib.cell_checks import cell_kind, is_cut
 from ftlib.formats import FORMAT_FIELDS
 from ftlib.notices import looks_like
+from ftlib.turn_text import is_nan
 
 SHARED = 1024  # kinds of reduced record shared (a sheet's formulas may make one per row: those are not kept twice)
 _NOTHING = (0, {})  # a record no format is detected in (`formats.detect_row_format({})` is None)
+_NAN = math.nan  # one NaN for each blank NaN kept: records alike share a reduced record (tuples compare by identity)
 
 
 def drained(items: list) -> Iterator[Any]:
@@ -41,6 +44,11 @@ def drained(items: list) -> Iterator[Any]:
     for index in range(len(items)):
         item, items[index] = items[index], None
         yield item
+
+
+def _blank(value: Any) -> Any:
+    """A blank value as the notes keep it: None, or NaN where the row holds one (blank_values says it as written)."""
+    return _NAN if is_nan(value) else None
 
 
 class NoteRecords:
@@ -63,7 +71,7 @@ class NoteRecords:
             return
         fields = self.fields
         kept = tuple(
-            (k, None if is_blank(v) else v if k in fields and (cell_kind(v) or is_cut(v)) else True)
+            (k, _blank(v) if is_blank(v) else v if k in fields and (cell_kind(v) or is_cut(v)) else True)
             for k, v in record.items()
         )
         reduced = self._shared.get(kept)

@@ -13,6 +13,7 @@ from ftlib.cells import looks_written_as_list, python_value
 from ftlib.format_detect import FORMAT_NEEDS
 from ftlib.format_notes import PYTHON_CELL_NOTE, format_label
 from ftlib.json_rows import RepeatedKeys
+from ftlib.turn_text import NAN, is_nan
 from ftlib.turns import RowProblem, has_value, missing, parse_json, text
 
 
@@ -42,7 +43,8 @@ class Record:
             # `"output": null` is there, but empty: what to do, and the format's needs where they name it (a pair's
             # null 'prompt' is not one of the 'chosen' and 'rejected' every pair needs)
             needs = f"{needs}; fill it in" if f"'{key}'" in FORMAT_NEEDS[self.fmt] else "fill it in"
-            raise RowProblem(f"the '{key}' field is null: {needs}, or leave the row out", field=key)
+            null = NAN if is_nan(value) else "null"  # as the file says it
+            raise RowProblem(f"the '{key}' field is {null}: {needs}, or leave the row out", field=key)
         return value
 
     def ignored(self) -> list[str]:

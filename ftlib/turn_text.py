@@ -14,16 +14,28 @@ what a turn's keys mean (turns.py).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ftlib.row_problem import RowProblem
 from ftlib.turn_keys import missing
+
+# What NaN is, where a row holds one (Python's json reads the bare NaN JSON itself has no word for; pandas writes it
+# for an empty cell): said as the file says it, not as null
+NAN = "NaN (not a number, as pandas writes an empty cell)"
+
+
+def is_nan(value: Any) -> bool:
+    """Whether `value` is a float NaN: a JSONL row's bare `NaN`, an empty cell of a pandas export."""
+    return isinstance(value, float) and math.isnan(value)
 
 
 def kind_name(value: Any) -> str:
     """A plain-words name for a JSON value's type, for error messages."""
     if isinstance(value, bool):
         return "true/false"
+    if is_nan(value):
+        return NAN
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, list):
@@ -40,6 +52,8 @@ def turn_text(turn: dict, content: Any, where: str) -> str:
         key = "value" if "value" in turn or ("from" in turn and "content" not in turn) else "content"
         held = next((k for k in ("text", "message", "body", "utterance") if isinstance(turn.get(k), str)), None)
         said = f"it has '{held}': name that key '{key}'" if held else "give it the turn's text"
+        if is_nan(content):
+            raise RowProblem(f"{where} has NaN as its '{key}' (not a number, as pandas writes an empty cell: {said})")
         raise RowProblem(f"{where} has {'a null' if key in turn else 'no'} '{key}' ({said})")
     return text(content, where)
 
@@ -49,7 +63,7 @@ def text(value: Any, what: str, optional: bool = False) -> str | None:
     if missing(value) or (optional and value == ""):
         if optional:
             return None
-        raise RowProblem(f"{what} is missing")
+        raise RowProblem(f"{what} is {NAN}: write its text there" if is_nan(value) else f"{what} is missing")
     if not isinstance(value, str):
         quoted = f' (in quotes: "{json.dumps(value)}")' if isinstance(value, (int, float)) else ""
         raise RowProblem(f"{what} must be text, but it is {kind_name(value)}: write it as text{quoted}")
@@ -68,4 +82,4 @@ def text(value: Any, what: str, optional: bool = False) -> str | None:
     return value
 
 
-__all__ = ["kind_name", "text", "turn_text"]
+__all__ = ["NAN", "is_nan", "kind_name", "text", "turn_text"]

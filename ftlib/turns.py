@@ -410,7 +410,7 @@ def _assistant(
     calls = [c for c in calls if c not in again] + (listed or legacy)
     content, reasoning, wrap = assistant_reasoning(turn, content, reasoning, where)
     if calls and (missing(content) or (isinstance(content, str) and not content.strip())):
-        content = content or ""  # a turn that only calls a tool: no text beside the call
+        content = "" if missing(content) else content  # only calls: no text beside them (NaN too, not `or`)
     elif reasoning and isinstance(content, str) and not content.strip():
         raise no_answer(where)
     else:

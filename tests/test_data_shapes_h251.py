@@ -147,3 +147,37 @@ def test_a_warning_on_parallel_calls_names_each_call_and_its_place():
     untooled = {k: v for k, v in row.items() if k != "tools"}
     (warned,) = [w.message for w in jsonl(untooled).warnings]
     assert warned.startswith("turn 2 calls 'clear_cache' (call 1 of 3), 'get_time' (call 2 of 3) and 'get_date' (")
+
+
+def nan_lines(*lines: str, name: str = "nan.jsonl"):
+    """Rows written with a bare NaN, as pandas' to_json and Python's json.dumps write a float NaN (json reads it)."""
+    return load_bytes("\n".join(lines).encode(), name)
+
+
+def test_a_bare_nan_is_said_as_nan_not_as_null():
+    loaded = nan_lines(
+        '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": NaN}]}',
+        '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": null}]}',
+    )
+    why = {e.row: e.message for e in loaded.errors}
+    assert why[1].startswith("turn 2 (assistant) of 'messages' has NaN as its 'content' (not a number")
+    assert why[2].startswith("turn 2 (assistant) of 'messages' has a null 'content'")
+    loaded = nan_lines('{"instruction": "Add 2 and 2.", "output": NaN}', '{"instruction": "Add 1.", "output": "2"}')
+    assert loaded.errors[0].message.startswith("the 'output' field is NaN (not a number")
+
+
+def test_a_nan_beside_tool_calls_is_no_text_as_null_is_and_no_crash():
+    """A NaN content beside calls passed `content or ""` as NaN, and a TypeError ended the load."""
+    nan = json.dumps(called({"content": "cleared"})).replace('"content": null', '"content": NaN')
+    (row,) = nan_lines(nan).rows
+    assert row["messages"][1]["content"] == ""
+
+
+def test_a_field_nan_in_some_rows_is_named_as_nan():
+    loaded = nan_lines('{"prompt": "2+2?", "answer": "4"}', '{"prompt": "3+3?", "answer": NaN}')
+    (said,) = [n.message for n in loaded.notices if n.message.startswith("The field `answer`")]
+    assert said.startswith("The field `answer` is NaN (not a number, as pandas writes an empty cell) in 1 row (")
+    answers = (("a", '"4"'), ("b", "NaN"), ("c", "null"))
+    loaded = nan_lines(*[f'{{"prompt": "{k}?", "answer": {v}}}' for k, v in answers])
+    (said,) = [n.message for n in loaded.notices if n.message.startswith("The field `answer`")]
+    assert said.startswith("The field `answer` is empty, null or NaN (not a number) in 2 rows (lines 2, 3)")
