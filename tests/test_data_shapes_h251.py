@@ -1,6 +1,9 @@
 """Data shapes that were read wrongly or refused without a place (h251): numbered answer pairs with a choice column
-(PKU-SafeRLHF's `better_response_id`, HelpSteer2's -3..3 `preference_strength`), read as GRPO prompts with their
-answers dropped; ... The rows are ours; the shapes are the projects'.
+(PKU-SafeRLHF's `better_response_id`, HelpSteer2's -3..3 `preference_strength`) read as GRPO prompts, their answers
+dropped; a tool result written null refused where "" was taken; a .jsonl line holding a whole table by column (pandas'
+`to_json` without lines=True) refused field by field; a broken JSON list of turns named with no place in it; parallel
+tool calls warned of one name at a time, without their place; a bare NaN said as null (and, beside tool calls, a
+crash). The rows are ours; the shapes are the projects'.
 """
 
 from __future__ import annotations
