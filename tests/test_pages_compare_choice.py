@@ -103,3 +103,28 @@ def test_a_run_finishing_while_compare_stays_open_is_offered(varied_dir, adapter
     assert not at.exception, at.exception
     assert at.multiselect(key="compare_runs").value == [first.name]
     assert NONE_CHOSEN not in at.caption.values
+
+
+def test_the_run_picked_on_train_finishing_while_compare_is_open_is_put_in_the_box_in_the_browser_too(
+    varied_dir, adapter_template
+):
+    """Helper 257's real-browser audit: a run picked on Train (stopped, not offered yet) finished while Compare stayed
+    open on another run; at the next click this page run used the picked run (the caption under the box named it)
+    while Chromium's box kept showing the other, and the click after sent that one back. The box's key was only
+    dropped, which the browser is not told; the run now goes in through session state (`proto.set_value`)."""
+    workspace.save_split("sums", ROWS[:10], ROWS[10:])
+    other = make_run("20260101-000000-lora-other", config(varied_dir), adapter=adapter_template).path
+    mine = "20260102-000000-lora-mine"
+    make_run(mine, config(varied_dir), state="stopped")
+    at = session(varied_dir, "pages/4_Train.py")
+    run_box = next(s for s in at.selectbox if s.label == "Run")
+    run_box.set_value(other.name).run()
+    next(s for s in at.selectbox if s.label == "Run").set_value(mine).run()  # picked: the run Compare starts on
+    at.switch_page("pages/5_Compare.py").run()
+    assert at.multiselect(key="compare_runs").value == [other.name]  # the picked one is not offered yet
+    make_run(mine, config(varied_dir), adapter=adapter_template)  # it finished
+    at.run()  # any click on the page
+    assert not at.exception, at.exception
+    box = at.multiselect(key="compare_runs")
+    assert box.value == [mine]
+    assert box.proto.set_value  # set through session state: the browser shows it too

@@ -221,9 +221,11 @@ def pick_runs(
         return []
     own, seen = _own(), st.session_state.setdefault(OWN_SEEN_KEY, {})
     if own in by_name and seen.get(key) != own:
-        # A run this session started or chose elsewhere since the box was last drawn: it is what the box starts on.
-        st.session_state.get(KEPT, {}).pop(key, None)
+        # A run this session started or chose elsewhere since the box was last drawn: it is what the box starts on,
+        # put in through session state (`restore` below), which the browser is told. Its key merely dropped, a box on
+        # screen (the run finished while Compare was open) kept showing its runs while this run used the new one.
         st.session_state.pop(key, None)
+        st.session_state.setdefault(KEPT, {})[key] = [own]
     seen[key] = own if own in by_name else seen.get(key)
     default = default_for(key, [choices[first].name] if first is not None else [], by_name)
     names = st.multiselect(
