@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from ui.inputs import number_in_range
-from ui.kept import default_for, keep, restore
+from ui.kept import KEPT, default_for, keep, restore
 
 LISTED_ROWS = 500  # a list a person can scroll; each label is about 100 characters
 
@@ -47,8 +47,11 @@ def pick_item(
         drawn_of = st.session_state.get(f"{box}_of", count)  # how many items the box was last drawn over
         if drawn_of > count and isinstance(kept := st.session_state.get(box), int | float) and kept > count:
             # kept from a longer list under this key (a split saved again with fewer rows): starts over at row 1,
-            # not as an error for a number nobody typed here (a number typed past the end is still said)
+            # not as an error for a number nobody typed here (a number typed past the end is still said). Put back
+            # through session state (`default_for` below), which the browser is told: its key merely dropped, the box
+            # on screen kept showing the old row, and the next click sent it back.
             del st.session_state[box]
+            st.session_state.setdefault(KEPT, {})[box] = 1
         st.session_state[f"{box}_of"] = count
         first = default_for(box, 1, range(1, count + 1))  # a kept place past the end of a shorter list: not put back
         number = number_in_range(
