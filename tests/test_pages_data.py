@@ -982,17 +982,18 @@ def test_token_lengths_of_tool_rows_say_what_a_template_that_keeps_the_calls_mea
     longest = max(len(encode_row(r, smol_tokenizer, hermes).input_ids) for r in load(path).rows)
     at = with_path(data_page(), path)
     assert not at.exception and not at.error, [e.value for e in at.error]
-    said = [w.value for w in at.warning if "leaves out tool calls" in w.value]
-    assert said and f"With `hermes`, which writes them, the longest row is {longest} tokens" in said[0]
-    assert "written with **the model's own template**" in texts(at)
+    # Measured with hermes, said beside the chart (h254: the model's own template's count was of rows without calls)
+    said = [w.value for w in at.warning if "leaves out these rows' tool calls" in w.value]
+    assert said and "not with **the model's own template**" in said[0]
+    assert f"(longest: {longest})" in " ".join(a.value for a in [*at.info, *at.warning])
     # One pair of brackets, not "(the whole conversation, written with X (chosen on ...))" (helper 105's walk)
-    caption = "in tokens: the whole conversation, written with **the model's own template**, chosen on Tokens, "
-    assert caption in texts(at)
+    assert f"in tokens: the whole conversation, written with **{template_label('hermes')}** (see below)" in texts(at)
     # Chosen on Tokens (one choice with Batches and Train: ui.kept), hermes is what the lengths are measured with.
     at.session_state[SHARED] = {"template": ("hermes", "Tokens")}
     at.run()
-    assert f"written with **{template_label('hermes')}**" in texts(at)
-    assert not any("leaves out tool calls" in w.value for w in at.warning)
+    caption = "in tokens: the whole conversation, written with **ChatML + tools (Hermes)**, chosen on Tokens, "
+    assert caption in texts(at)
+    assert not any("leaves out these rows' tool calls" in w.value for w in at.warning)
     assert any(f"(longest: {longest})" in s.value for s in [*at.success, *at.warning])
 
 

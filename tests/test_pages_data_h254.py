@@ -59,3 +59,37 @@ def test_fields_of_no_known_shape_still_ask_for_a_mapping(tmp_path):
     at = with_path(data_page(), write_jsonl(tmp_path / "german.jsonl", rows))
     assert [i for i in at.info if "which no format reads by these names" in i.value]
     assert not [w for w in at.warning if "No format reads" in w.value]
+
+
+def test_token_lengths_of_tool_rows_are_not_counted_with_a_template_train_refuses(tmp_path, smol_tokenizer):
+    """The model's own template leaves the tool calls out, and Train refuses it for these rows: the chart and the
+    count were its lengths (the rows without their calls), a warning after them giving hermes's. Now the chart and the
+    count are hermes's, and the page says so beside the chart."""
+    from ftlib.data import load_file
+    from ftlib.templates import get_template
+    from ftlib.tokens import encode_row
+    from tests.test_pages_data import texts, tool_rows
+    from ui.labels import SHARED, template_label
+
+    path = write_jsonl(tmp_path / "tools.jsonl", tool_rows())
+    rows = load_file(path).rows
+
+    def longest(name: str) -> int:
+        return max(len(encode_row(r, smol_tokenizer, get_template(name, smol_tokenizer)).input_ids) for r in rows)
+
+    hermes, own = longest("hermes"), longest("tokenizer")
+    assert hermes != own  # the calls and the tools are tokens: a count of the other template cannot pass by accident
+    label = template_label("hermes")
+    at = with_path(data_page(), path)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (said,) = [w.value for w in at.warning if "These lengths are measured with" in w.value]
+    assert f"measured with **{label}**, not with **the model's own template**" in said
+    assert "Train refuses it for them" in said
+    assert f"written with **{label}** (see below)" in texts(at)
+    counts = [a.value for a in [*at.success, *at.info, *at.warning] if "would be truncated at" in a.value]
+    assert counts == [f"0 rows (0.0%) would be truncated at 384 tokens with {label} (longest: {hermes})."]
+    # Chosen on Tokens (one choice with Batches and Train: ui.kept), hermes is measured and said as chosen, no warning.
+    at.session_state[SHARED] = {"template": ("hermes", "Tokens")}
+    at.run()
+    assert f"written with **{label}**, chosen on Tokens, Batches or Train" in texts(at)
+    assert not [w for w in at.warning if "These lengths are measured with" in w.value]

@@ -389,7 +389,8 @@ def chosen_template() -> tuple[str, str]:
 
 def token_histogram(result, key: tuple) -> None:
     """Token lengths of the rows under the template training will use, and how many a max length would cut; when
-    that template leaves out the rows' tool calls, the lengths under one that keeps them beside."""
+    that template leaves out the rows' tool calls (Train refuses it for them), the lengths under one that writes them
+    (`TOOL_TEMPLATES[0]`), said beside the chart, never a count of the rows without their calls."""
     st.subheader("Token lengths")
     model = active_model()
     rows, numbers = result.rows, result.row_numbers
@@ -403,11 +404,13 @@ def token_histogram(result, key: tuple) -> None:
         tokenizer = cached_tokenizer(model)
     named = template_label(template, in_sentence=True)  # "the model's own template", mid-sentence
     with user_errors(f"Could not measure the rows with {named}", template_box_elsewhere):
-        lengths = token_lengths(key, model, template, source, rows, tokenizer)
         # The same check as `data inspect`'s warning (ftlib.message_checks), so page and CLI cannot disagree.
         chat = get_template(template, tokenizer, source=source or None) if template != keeps else None
         dropped = chat is not None and first_dropped_tool_calls(rows, tokenizer, chat) is not None
-        kept = token_lengths(key, model, keeps, "", rows, tokenizer) if dropped else None
+        # A template that leaves the calls out is refused for these rows by Train: its lengths counted rows without
+        # their calls, a run's never (h254). Measured with one that writes them instead, and said beside the chart.
+        lengths = token_lengths(key, model, *((keeps, "") if dropped else (template, source)), rows, tokenizer)
+    measured = template_label(keeps, in_sentence=True) if dropped else named
     how = {
         "preference": "the prompt and the longer of its two answers, as training cuts each",
         "unpaired": "the prompt and its answer",
@@ -415,7 +418,16 @@ def token_histogram(result, key: tuple) -> None:
     }.get(result.kind, "the whole conversation")
     # One pair of brackets: "(the whole conversation, written with X (chosen on ...))" nested two (helper 105's walk)
     written = "" if result.kind == "text" else f", written with **{named}**, chosen on Tokens, Batches or Train"
+    written = f", written with **{measured}** (see below)" if dropped else written
     st.caption(f"How long each row is for `{model_said(model)}`, in tokens: {how}{written}.")
+    if dropped:
+        st.warning(
+            f"These lengths are measured with **{measured}**, not with **{named}**, which is chosen on Tokens, "
+            "Batches or Train: that one leaves out these rows' tool calls, so Train refuses it for them, and its "
+            f"lengths would count the rows without their calls. Choose **{measured}** (or another template that "
+            "writes tool calls) in the **Chat template** box on the Tokens or Train page.",
+            icon=alerts.WARNING,
+        )
     longest = max(lengths)
     top = max(2048, 1 << (longest - 1).bit_length())
     # -- the length-check slider (walk-view): starts at the Train form's max length and says whether it is that one
@@ -440,7 +452,7 @@ def token_histogram(result, key: tuple) -> None:
     # Each count says which template it is for: a green "0 rows" of a template that leaves the calls out stood above
     # the warning that hermes, which Train asks for, cuts 20 (helper 67's walk). Not green then: training cannot use
     # that template for these rows.
-    under = "" if result.kind == "text" else f" with {named}"
+    under = "" if result.kind == "text" else f" with {measured}"
     # Which rows, in the file's words ("line 4", "data row 3 (line 4 of the file)"): a cold walk (helper 191) was told
     # "1 row (25.0%) would be truncated" and had to find it by eye in the preview.
     cut = [result.where(n) for n, length in zip(numbers, lengths, strict=True) if length > cutoff]
@@ -449,13 +461,4 @@ def token_histogram(result, key: tuple) -> None:
         f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens{under} (longest: {longest})"
         f"{which if cut else ''}."
     )
-    alerts.show("warning" if over else "info" if kept else "success", message)
-    if kept:
-        # The lengths above understate what training with a template that keeps the calls would see.
-        over_kept, _ = count_truncated(kept, cutoff)
-        st.warning(
-            f"The count above is for {named}, which leaves out tool calls (Train refuses it for these "
-            f"rows). With `{keeps}`, which writes them, the longest row is {max(kept)} tokens and "
-            f"{plural(over_kept, 'row')} would be truncated at {cutoff}. Choose the template on **Tokens**.",
-            icon=alerts.WARNING,
-        )
+    alerts.show("warning" if over else "info" if dropped else "success", message)
