@@ -166,24 +166,28 @@ def _numbered_pair(record: dict) -> dict:
     first, second = _numbered(record)  # type: ignore[misc]
     column = next(c for c in CHOICES if c in record)
     value, said = _number(record[column]), json.dumps(record[column], default=str)
-    if column in _IDS:
+    named = record[column].strip() if isinstance(record[column], str) else None
+    if named in (first, second):  # the answer named by its key ("response_2", as a ranking export writes it)
+        winner = _FIRST if named == first else _SECOND
+    elif column in _IDS:
         ids = {int(first[-1]): _FIRST, int(second[-1]): _SECOND}  # response_0 is answer 0
         if value not in ids:
             raise NoPair(
                 f"`{column}` is {said}: it names the preferred answer by its number, {first[-1]} (`{first}`) or "
-                f"{second[-1]} (`{second}`)"
+                f"{second[-1]} (`{second}`), or by its key"
             )
         winner = ids[int(value)]  # type: ignore[arg-type]
-    elif value is None or value != int(value) or not -3 <= value <= 3:
+    elif value is None or not -3 <= value <= 3 or value != int(value):  # inf out before int()
         raise NoPair(
             f"`{column}` is {said}: the studio reads it as a preference strength, a whole number from -3 to 3 "
-            f"(below 0 `{first}` is preferred, above 0 `{second}`, 0 is a tie), as HelpSteer2 writes it"
+            f"(below 0 `{first}` is preferred, above 0 `{second}`, 0 is a tie), as HelpSteer2 writes it, or the "
+            f"preferred answer's key (`{first}` or `{second}`)"
         )
     elif value == 0:
-        named = first == "response_0" and column == "preference"  # 0 may be meant as answer 0's number
+        as_id = first == "response_0" and column == "preference"  # 0 may be meant as answer 0's number
         raise Tie(
             f"`{column}` is 0, a tie on its -3 to 3 scale: neither answer is preferred and the row makes no pair"
-            + (" (a 0 that names `response_0` as the better one belongs in `better_response_id`)" if named else "")
+            + (" (a 0 that names `response_0` as the better one belongs in `better_response_id`)" if as_id else "")
         )
     else:
         winner = _FIRST if value < 0 else _SECOND

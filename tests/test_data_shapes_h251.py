@@ -63,6 +63,13 @@ def test_helpsteer_strengths_pick_by_sign_and_ties_are_left_out_and_counted():
     assert ties.startswith("2 rows are ties (`preference_strength` 0)")
 
 
+def test_a_choice_naming_the_answer_by_its_key_and_an_infinite_strength():
+    row = {"prompt": ASK, "response_1": BAD, "response_2": GOOD, "preference": " response_2 "}
+    loaded = jsonl(row, row | {"preference": float("inf")})  # json.dumps writes Infinity; json reads it back
+    assert texts(loaded.rows[0]["chosen"]) == [GOOD] and len(loaded.rows) == 1
+    assert loaded.errors[0].message.startswith("`preference` is Infinity: the studio reads it as a preference")
+
+
 def test_numbered_answers_without_a_choice_column_are_still_prompts():
     loaded = jsonl({"prompt": ASK, "response_0": GOOD, "response_1": BAD})
     assert loaded.format == "prompt_only"
