@@ -4,6 +4,7 @@ length grouping, packing (`STRATEGIES`), and which of them the rows' methods can
     compare_strategies(encoded, batch_size=8, max_length=512)   # one BatchStats per strategy these rows can use
     unavailable(encoded)                                        # {"packing": "`packing` works for SFT only: ..."}
     untrained_rows(encoded, max_length=512)                     # [(index, "cut", tokens)]: rows a run leaves out
+    grouping_said(strategy_rows(compared), 27, batch_size=8)    # why grouping pads more than shuffled, where it does
 
 - `right_padding`, "Padding, shuffled": a run without length grouping shuffles its rows every epoch
   (transformers' RandomSampler, KTO's too; GRPO draws its prompts shuffled), so the padding is
@@ -22,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ftlib.batch_plans import optimizer_steps, plan_packing, shuffled_positions, step_plan
+from ftlib.batch_plans import batches_grouped, optimizer_steps, plan_packing, shuffled_positions, step_plan
 from ftlib.batching import (
     IGNORE_INDEX,
     OVERFLOW_OF,
@@ -228,6 +229,44 @@ def strategy_rows(stats: Sequence[BatchStats], grad_accum: int = 1) -> list[dict
     ]
 
 
+def grouping_said(
+    rows: Sequence[dict[str, Any]], units: int, batch_size: int, grad_accum: int = 1, seed: int = 0, unit: str = "row"
+) -> str:
+    """Why length grouping pads more than the shuffled order, in one sentence, where it does among `rows`
+    (`strategy_rows` of `units` rows, or pairs: `unit`); "" where it does not, or either is not among them.
+
+    transformers sorts by length only inside its mega-batches (`batch_plans.batches_grouped`): on a small split, one
+    batch each (27 rows in batches of 8), so no batch is regrouped and the grouped order is one shuffle of the run's
+    `seed` with its longest row moved into the first batch, while "Padding, shuffled" is the average over every
+    shuffle (`batch_plans.shuffled_positions`); that one shuffle may pad more (1,426 positions beside 1,252 on
+    27 chats). Method: transformers' `get_length_grouped_indices`, `mega_batch_mult = min(len // (4 * batch), 50)`.
+
+    >>> stats = [{"strategy": "right_padding", "padded_positions": 1252}, {"strategy": "length_grouped",
+    ...          "padded_positions": 1426}]
+    >>> said = grouping_said(stats, 27, 8)
+    >>> "27 rows in batches of 8 make chunks of one batch" in said and "seed 0" in said
+    True
+    >>> grouping_said(stats[:1], 27, 8), grouping_said([stats[1], stats[0] | {"padded_positions": 1500}], 27, 8)
+    ('', '')
+    """
+    padded = {r["strategy"]: r["padded_positions"] for r in rows}
+    if not {"right_padding", "length_grouped"} <= padded.keys() or padded["length_grouped"] <= padded["right_padding"]:
+        return ""
+    together = batches_grouped(units, batch_size, grad_accum)
+    grouped, shuffled = STRATEGY_LABELS["length_grouped"], STRATEGY_LABELS["right_padding"]
+    per_step = f", {grad_accum} a step," if grad_accum > 1 else ""
+    if together == 1:
+        chunks = "one batch, so grouping regroups nothing beyond moving the longest row into the first batch"
+    else:
+        chunks = f"{together} batches, too few to sort rows of different lengths apart"
+    return (
+        f'"{grouped}" pads more than "{shuffled}" here because transformers sorts rows by length only within chunks '
+        f"of about a quarter of them (one step's rows at least, 50 steps' at most): {plural(units, unit)} in batches "
+        f"of {batch_size}{per_step} make chunks of {chunks}, and the table counts that one shuffle (seed {seed}) "
+        f'against the average over every shuffle that "{shuffled}" counts.'
+    )
+
+
 def cut_length(encoded: Sequence, max_length: int, packing_strategy: str = "bfd") -> int | None:
     """Where a run packing with `packing_strategy` cuts the rows `encoded` (`RunConfig.cut_length`): None (kept whole)
     under bfd_split when their method packs, as TRL's packing then splits a longer row into pieces of `max_length`;
@@ -348,6 +387,7 @@ __all__ = [
     "compare_strategies",
     "cut_length",
     "cut_warnings",
+    "grouping_said",
     "kinds_of",
     "run_strategy",
     "make_batches",

@@ -2,6 +2,7 @@
 
     plan_bfd([5, 3, 4], max_length=8)            # [[0, 1], [2]]: best-fit decreasing, as TRL packs
     length_groups([5, 3, 4, 9], batch_size=2)    # batches of indices with similar lengths, as transformers groups
+    batches_grouped(27, batch_size=8)            # 1: how many batches it sorts together (1: none regrouped)
     step_plan([[5, 2], [3, 3]], batch_size=2)    # [[0, 2, 1, 3]]: a preference pair's two sequences in one step
     shuffled_positions([10, 2, 10, 2], [1] * 4, 2)  # 34.67: what a random order's batches compute, on average
 
@@ -98,6 +99,18 @@ def plan_in_order(lengths: list[int], max_length: int) -> list[list[int]]:
     return bins
 
 
+def batches_grouped(units: int, batch_size: int, grad_accum: int = 1) -> int:
+    """How many batches `length_groups` sorts by length together (transformers' mega-batch, `mega_batch_mult`
+    optimizer steps' rows): 50 steps, or fewer so that `units` rows make about 4 of them, at least one step. Where it
+    is 1, each batch is sorted only within itself, so grouping changes no batch: its batches are those of the shuffle.
+
+    >>> batches_grouped(27, 8), batches_grouped(153, 8), batches_grouped(10_000, 8), batches_grouped(27, 4, 2)
+    (1, 4, 50, 2)
+    """
+    group = batch_size * grad_accum
+    return max(min(units // (group * 4), 50), 1) * grad_accum
+
+
 def length_groups(
     lengths: list[int], batch_size: int, seed: int = 0, mega_batch_mult: int | None = None, grad_accum: int = 1
 ) -> list[list[int]]:
@@ -115,9 +128,8 @@ def length_groups(
     if not lengths:
         return []
     group = batch_size * grad_accum
-    if mega_batch_mult is None:
-        # transformers' default: 50, or fewer so that there are about 4 mega-batches.
-        mega_batch_mult = max(min(len(lengths) // (group * 4), 50), 1)
+    if mega_batch_mult is None:  # transformers' default: 50, or fewer so that there are about 4 mega-batches
+        mega_batch_mult = batches_grouped(len(lengths), batch_size, grad_accum) // grad_accum
     indices = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(seed)).tolist()
     size = mega_batch_mult * group
     megas = [sorted(indices[i : i + size], key=lambda j: -lengths[j]) for i in range(0, len(indices), size)]
@@ -192,6 +204,7 @@ def optimizer_steps(batches: int, grad_accum: int = 1) -> int:
 
 __all__ = [
     "PACK_BATCH",
+    "batches_grouped",
     "length_groups",
     "optimizer_steps",
     "packed_lengths",

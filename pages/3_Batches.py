@@ -43,10 +43,13 @@ from ui.batch_view import (
     TABLE_FOR_ENGINEERS,
     WHY_PACKING,
     WHY_PADDING,
+    WORK_CHART_TITLE,
     WORK_HELP,
     WORK_LABEL,
     WORK_SAID,
+    WORK_UNIT,
     Shown,
+    bar_text,
     drawn_from,
     grid_html,
     overview,
@@ -56,7 +59,7 @@ from ui.batch_view import (
     steps_help,
     work_said,
 )
-from ui.charts import readable_text
+from ui.charts import CHART_TEXT, readable_text
 from ui.common import active_model, cached_split, cached_tokenizer, require_split, split_row_kinds, user_errors
 from ui.form import start_from_last_run
 from ui.inputs import number_in_range
@@ -84,6 +87,20 @@ TABLE_ORDER = (
     *("strategy", "work per trained token", "padding share (%)", "steps", "real tokens", "padding"),
     *("read, not trained (%)", "trained", "cut"),
 )
+# Each column's width in pixels: its heading (short: "only read", not "read, not trained (%)") and widest value with
+# the cell's padding, at about 6.3 px a character as the table draws them. Together 814: the table's width in a 1280 px
+# window with the sidebar open is 820 (a walk found the last two columns cut off there, seen only by scrolling it).
+TABLE_WIDTHS = {
+    "strategy": 184,  # "Padding, grouped by length"
+    "work per trained token": 160,  # its heading; "12.34 positions" is narrower
+    "padding share (%)": 100,
+    "steps": 55,
+    "real tokens": 62,  # headed "tokens"
+    "padding": 66,
+    "read, not trained (%)": 78,  # headed "only read"
+    "trained": 64,
+    "cut": 45,
+}
 
 
 def draw(
@@ -165,18 +182,29 @@ def strategies_chart(table: pd.DataFrame) -> go.Figure:
     """The whole-split table's padding share and work per trained token as bars, one facet each: kept per table (its
     values are the key), so a click that changes no number of it draws the same figure."""
     long_table = table.melt(id_vars="strategy", value_vars=["padding share (%)", "work per trained token"])
+    # Each bar's label (`bar_text`): a 0% bar has no height, and packing's stood unlabelled beside 36.32 and 39.38.
+    columns = (long_table["variable"], long_table["value"], long_table["strategy"])
+    long_table["label"] = [bar_text(column, value, strategy) for column, value, strategy in zip(*columns, strict=True)]
+    long_table["value"] = long_table["value"].fillna(0)  # nothing trained: a bar of none, labelled so
     # One neutral colour: a red bar would read as "bad" (the palette's third colour fell on packing, the best).
     fig = px.bar(
         long_table,
         x="strategy",
         y="value",
         facet_col="variable",
-        text_auto=".2f",
+        text="label",
         height=320,
         color_discrete_sequence=["#4c78a8"],
     )
+    # A bar of 0 carries its label above the axis, at full size (inside a bar of no height it was not drawn at all).
+    for trace in fig.data:
+        trace.textposition = ["outside" if not y else "auto" for y in trace.y]
+        trace.constraintext = "none"
+        trace.cliponaxis = False
+        trace.outsidetextfont = {"color": CHART_TEXT}  # the theme's light grey, over no bar, was hard to read
     fig.update_yaxes(matches=None, showticklabels=True, title=None)
-    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    titles = {"work per trained token": WORK_CHART_TITLE}  # its unit, as the table's cells say it
+    fig.for_each_annotation(lambda a: a.update(text=titles.get(name := a.text.split("=")[-1], name)))
     fig.update_layout(showlegend=False, margin=dict(t=30, b=10))
     return readable_text(fig)
 
@@ -380,25 +408,45 @@ def whole_split(
         hide_index=True,
         width="stretch",
         column_order=TABLE_ORDER,
+        # Each column as wide as its heading and values need, the headings short (the percent sign is in the cells),
+        # the longer words in each heading's help: all nine fit a 1280 px window (TABLE_WIDTHS), where the last two
+        # began past its right edge.
         column_config={
-            "strategy": st.column_config.TextColumn(width=230),
-            "steps": number(help=steps_help(grad_accum)),
-            "padding": number(help="Positions filled with padding."),
+            "strategy": st.column_config.TextColumn(width=TABLE_WIDTHS["strategy"]),
+            "steps": number(width=TABLE_WIDTHS["steps"], help=steps_help(grad_accum)),
+            "real tokens": number(
+                "tokens", width=TABLE_WIDTHS["real tokens"], help="Real tokens computed: every position but padding."
+            ),
+            "padding": number(width=TABLE_WIDTHS["padding"], help="Positions filled with padding."),
             "padding share (%)": number(
-                format="%.2f%%", help="Share of the computed positions that are padding: the batching changes it."
+                "padding share",
+                format="%.2f%%",
+                width=TABLE_WIDTHS["padding share (%)"],
+                help="Share of the computed positions that are padding: the batching changes it.",
             ),
             "read, not trained (%)": number(
+                "only read",
                 format="%.2f%%",
-                help="Share of the computed positions the model reads but does not learn from (prompts, system text, "
-                "earlier turns): the same for every batching, since the model needs them as context.",
+                width=TABLE_WIDTHS["read, not trained (%)"],
+                help="Read, not trained: the share of the computed positions the model reads but does not learn from "
+                "(prompts, system text, earlier turns): the same for every batching, since the model needs them as "
+                "context.",
             ),
-            "trained": number(help="Tokens the loss learns from."),
+            "trained": number(width=TABLE_WIDTHS["trained"], help="Tokens the loss learns from."),
             "work per trained token": number(
-                format="%.2f", width=170, help=WORK_HELP + " Empty where no token is trained."
+                format=f"%.2f {WORK_UNIT}",  # its unit in each cell: a bare 3.22 said nothing of what it counts
+                width=TABLE_WIDTHS["work per trained token"],
+                help=WORK_HELP + " Empty where no token is trained.",
             ),
-            "cut": number(help="Tokens cut off because an example is longer than the max length."),
+            "cut": number(
+                width=TABLE_WIDTHS["cut"], help="Tokens cut off because an example is longer than the max length."
+            ),
         },
     )
+    units = stats[0]["examples"] - pairs  # rows, or pairs (a pair is two sequences)
+    seed = int(training_default("seed"))
+    if said := batch_costs.grouping_said(stats, units, int(batch_size), grad_accum, seed, "pair" if pairs else "row"):
+        st.caption(said)  # on a small split grouping sorts nothing and can pad more than shuffling (a walk asked why)
     if not cuda_available() and fastpath.padding_free_allowed():
         # The grid above says these runs compute no right padding; the table counts a padded batch's (a GPU's).
         st.caption(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ftlib import batching
-from ftlib.batch_costs import work_shares
+from ftlib.batch_costs import STRATEGY_LABELS, work_shares
 from ui.charts import readable_text
 
 # Each kind has a cue besides its colour, for readers who do not tell the colours apart: a bar under a trained cell,
@@ -70,6 +70,9 @@ WORK_HELP = (
     "(prompts, system text, earlier turns), which no batching setting removes: the model needs them as context. "
     "For engineers: computed positions ÷ trained tokens (compute per trained token)."
 )
+WORK_UNIT = "positions"  # its unit: positions computed (real tokens and padding) per trained token
+# The whole-split chart's work facet, headed with its unit (the table's cells say it: "3.22 positions").
+WORK_CHART_TITLE = f"work per trained token ({WORK_UNIT})"
 # Beside the number, in one plain sentence (under the whole-split table; each grid's metric has `work_said`).
 WORK_SAID = (
     "Positions the model computes for each token it learns from: padding (which batching changes) and the prompts it "
@@ -94,6 +97,29 @@ def work_said(stats) -> str:
         f"change this); read but not trained (prompts, system text) {shares['read_only']:.0%} (no batching setting "
         f"removes this); learned from {shares['trained']:.0%}."
     )
+
+
+def bar_text(column: str, value: float | None, strategy: str = "") -> str:
+    """The label on a bar of the whole-split chart (`column` "padding share (%)" or "work per trained token", as the
+    table names them; `strategy` the table's label of the bar's row). A bar of 0% has no height to carry a number,
+    so its label says what the 0 means: no padding (packing: its rows laid end to end; `<br>`, plotly's line break);
+    a work bar where nothing is trained (prompts for GRPO, None or NaN) says so.
+
+    >>> bar_text("padding share (%)", 36.321), bar_text("padding share (%)", 0.0, "Packing")
+    ('36.32%', '0%: no padding,<br>rows end to end')
+    >>> bar_text("padding share (%)", 0.0, "Padding, shuffled"), bar_text("work per trained token", 3.2)
+    ('0%: no padding', '3.20')
+    >>> bar_text("work per trained token", float("nan"))
+    'nothing trained'
+    """
+    if value is None or value != value:  # NaN: the table's empty cell
+        return "nothing trained"
+    if column != "padding share (%)":
+        return f"{value:.2f}"
+    if value:
+        return f"{value:.2f}%"
+    # In two lines, as wide as a bar: on one, it ran over the next bar at 1280 px.
+    return "0%: no padding,<br>rows end to end" if strategy == STRATEGY_LABELS["packing"] else "0%: no padding"
 
 
 def padding_free_runs(kinds) -> str:
@@ -171,9 +197,11 @@ TABLE_FOR_ENGINEERS = """
   their rows.
 - **Packing**: best-fit decreasing (BFD) into rows of *max length*, as TRL packs (`SFTConfig(packing=True)`, its
   default `packing_strategy="bfd"`); TRL then runs a batch of packed rows padding-free, as one flattened row.
-- **work per trained token**: computed positions (real tokens and padding) ÷ tokens whose label is not -100.
-- **read, not trained**: real tokens whose label is -100 (prompts, system text, earlier turns, each row's first
-  token) as a share of the computed positions: the context the model reads, which no batching removes.
+- **work per trained token**, in positions: computed positions (real tokens and padding) ÷ tokens whose label is not
+  -100.
+- **tokens**: real tokens computed, every position but padding.
+- **only read** (read, not trained): real tokens whose label is -100 (prompts, system text, earlier turns, each
+  row's first token) as a share of the computed positions: the context the model reads, which no batching removes.
 - **cut**: tokens past *max length*, truncated.
 """
 GRPO_PADDING = (
@@ -470,10 +498,13 @@ __all__ = [
     "TABLE_FOR_ENGINEERS",
     "WORK_HELP",
     "WORK_LABEL",
+    "WORK_CHART_TITLE",
     "WORK_SAID",
+    "WORK_UNIT",
     "WHY_PACKING",
     "WHY_PADDING",
     "Shown",
+    "bar_text",
     "cell_text",
     "drawn_from",
     "grid_html",
