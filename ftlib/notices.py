@@ -27,6 +27,7 @@ from ftlib.rows import COLUMNS
 from ftlib.turn_keys import brief
 from ftlib.turn_names import REASONING_FIELDS
 from ftlib.turn_reasoning import column_unread_why
+from ftlib.turn_weights import unread_weight_why
 
 # The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
 CHATS = ("messages", "sharegpt")
@@ -419,7 +420,7 @@ def unread_why(name: str, fmt: str) -> str:
         return "it is a score, and the studio reads none (a pair trains with `chosen` as the better answer)"
     if name in REASONING_FIELDS:  # read as the reasoning of a row's one answer: unread where that is not said
         return column_unread_why(FORMAT_KIND.get(fmt, ""))
-    return ""
+    return unread_weight_why(name, FORMAT_KIND.get(fmt, ""))  # a user turn's `training: true`
 
 
 # Why a preference file's `messages` is not read (UltraFeedback-binarized's copy of the chosen conversation).

@@ -66,6 +66,30 @@ def context_keys(turn: dict) -> set[str]:
     return {k for k in WEIGHT_FIELDS if not missing(turn.get(k)) and weight_value(k, turn[k]) == 0}
 
 
+def unread_weight_why(name: str, kind: str = "sft") -> str:
+    """Why a weight key the file's report names as not read (`name` as it names it: "messages[].training") is not,
+    "" for any other field. An assistant's weight is always read, and a 0 on another turn too (`context_keys`), so
+    such a key is on a user's, system's or tool's turn, often Axolotl's `training: true` on a user's: those turns are
+    the prompt, never trained by a weight; "the studio does not read it" named no reason and no way to train them.
+    `kind`: the data's (format_detect.FORMAT_KIND); the policy that trains every token is offered for "sft" only (DPO
+    and KTO refuse it).
+
+    >>> print(unread_weight_why("conversations[].training"))  # doctest: +NORMALIZE_WHITESPACE
+    it is the weight of a turn that is not the assistant's, and only the assistant's turns are trained by a weight
+    (to train every token, the user's too, choose everything under What is trained: `--mask-policy everything`)
+    >>> unread_weight_why("chosen[].weight", "preference")[-50:], unread_weight_why("training")
+    ("only the assistant's turns are trained by a weight", '')
+    """
+    if "[]." not in name or name.rpartition("[].")[2] not in WEIGHT_FIELDS:
+        return ""
+    why = "it is the weight of a turn that is not the assistant's, and only the assistant's turns are trained by "
+    why += "a weight"
+    fix = (
+        " (to train every token, the user's too, choose everything under What is trained: `--mask-policy everything`)"
+    )
+    return why + (fix if kind == "sft" else "")
+
+
 def _refusal(key: str, value: Any, where: str) -> str:
     if key in FLAG_WEIGHTS:
         want = "true (trained) or false (not trained), or 1 or 0"
@@ -81,4 +105,4 @@ def _refusal(key: str, value: Any, where: str) -> str:
     return f"the {key} of {where} must be {want}, not {value!r}. {fix}"
 
 
-__all__ = ["context_keys", "turn_weight", "weight_value"]
+__all__ = ["context_keys", "turn_weight", "unread_weight_why", "weight_value"]

@@ -5,6 +5,9 @@
   JSONL (each split of a DatasetDict, then `data split train.jsonl --test-file test.jsonl`), by `data inspect`,
   `tokens`, `train --dataset` and `evaluate --data`. It said "is a folder; choose a .jsonl, .json, .csv, .tsv or
   .parquet file inside it", where it holds none.
+- A weight on a turn that is not the assistant's (Axolotl's `training: true` on a user's turn) is named with why it
+  is not read (only the assistant's turns are trained by a weight) and, for chat data, the policy that trains every
+  token; it said "the studio does not read it", of a key it reads on the assistant's turns.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import pytest
 
 from ftlib.cli import main
+from ftlib.data import load_bytes
 from tests.test_cli_errors import one_error_line
 
 CHATS = [
@@ -105,3 +109,28 @@ def test_any_other_folder_is_still_said_to_be_a_folder(tmp_path, capsys):
     (tmp_path / "chats.jsonl").write_text(json.dumps({"messages": CHATS[0]}) + "\n", encoding="utf-8")
     line = one_error_line(capsys, ["data", "inspect", str(tmp_path)])
     assert line == f"error: {tmp_path} is a folder; choose a .jsonl, .json, .csv, .tsv or .parquet file inside it."
+
+
+def _jsonl(*rows: dict) -> bytes:
+    return "\n".join(json.dumps(r) for r in rows).encode()
+
+
+def test_a_weight_on_a_users_turn_says_why_it_is_not_read():
+    asked = {"role": "user", "content": "Name a noble gas.", "training": True}  # Axolotl: train this user turn
+    chat = {"messages": [asked, {"role": "assistant", "content": "Neon.", "training": True}]}
+    said = [n.message for n in load_bytes(_jsonl(chat, {"messages": CHATS[0]}), "gases.jsonl").notices]
+    assert said == [
+        "ignored field: `messages[].training` (a key inside the turns) in 1 row (line 1); it is the weight of a turn "
+        "that is not the assistant's, and only the assistant's turns are trained by a weight (to train every token, "
+        "the user's too, choose everything under What is trained: `--mask-policy everything`), so it is neither "
+        "shown nor trained"
+    ], said
+    quiet = {"messages": [{**asked, "training": False}, chat["messages"][1]]}  # false: what a user turn is anyway
+    assert load_bytes(_jsonl(quiet), "gases.jsonl").notices == []
+    pair = {
+        "prompt": [{**CHATS[0][0], "weight": 1}],
+        "chosen": "The kiwi.",
+        "rejected": "The emu.",
+    }  # DPO: no `everything`
+    said = [n.message for n in load_bytes(_jsonl(pair), "pairs.jsonl").notices]
+    assert len(said) == 1 and "only the assistant's turns are trained by a weight, so it is" in said[0], said
