@@ -107,6 +107,7 @@ NOT_RESTORED = ("model", "dataset", "template_source", "name")
 _UNSET = object()  # `_draw_widget`'s `shown` not given
 STARTED = "train_form_from_last_run"  # session key: the last started run's settings were put into TRAIN_FORM
 DEFAULTED = "train_form_defaulted"  # session key: the boxes "Start from the defaults" dropped, to set in the browser
+PICKED = "train_form_picked"  # session key: the boxes a one-click fix set (`pick`), drawn next on Streamlit's default
 # FROM_RUN (ui.labels), a session key: that run, its words and the values taken from it, while the form starts from it.
 
 
@@ -299,6 +300,7 @@ def pick(name: str, value) -> None:
     from). A callback, as Streamlit runs it before the script: a keyed box's value cannot change once it is drawn."""
     key = widget_key(name, {})
     st.session_state[key] = value
+    st.session_state.setdefault(PICKED, set()).add(key)  # drawn next on Streamlit's own default (`_widget`)
     if name in SHARED_SETTINGS:
         _chosen(key, name)
     else:
@@ -348,6 +350,9 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder:
     drawn_before = key in st.session_state  # False: a box new to the browser (a new session, back from a page)
     # One choice on Tokens, Batches and Train: the one last made on any of them, else this form's own copy.
     restored = (spec.name in SHARED_SETTINGS and show_shared(key, spec.name, choices)) or _restore(key, choices)
+    if key in st.session_state.get(PICKED, ()):  # set by a one-click fix (`pick`): a box drawn on another value
+        st.session_state[PICKED].discard(key)  # than Streamlit's own default beside it makes Streamlit warn
+        restored = True
     if not restored and _put_default(key, spec, default, choices):
         restored = drawn_before = True  # the browser shows this box: its default goes to it through session state
     shown = _UNSET
