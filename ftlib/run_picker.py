@@ -102,13 +102,16 @@ def _base_key(spec: str) -> str:
 
 def template_words(template: str) -> str:
     """A run's chat template as a label says it: "" for the model's own (`tokenizer`, the usual choice, said nowhere),
+    "raw text" for a run read as raw text (no chat template: `rundir`'s summary says "text" for a run of text rows),
     else the name the Tokens and Train pages give it ("ChatML template", "custom template").
 
-    >>> [template_words(t) for t in ("tokenizer", "chatml", "custom")]
-    ['', 'ChatML template', 'custom template']
+    >>> [template_words(t) for t in ("tokenizer", "chatml", "custom", "text")]
+    ['', 'ChatML template', 'custom template', 'raw text']
     """
     if template in ("", "tokenizer"):
         return ""
+    if template == "text":
+        return "raw text"
     title = BUILTIN_TEMPLATES[template].title if template in BUILTIN_TEMPLATES else template
     return f"{title} template"
 

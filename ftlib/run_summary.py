@@ -77,7 +77,8 @@ class RunSummary:
     # The estimate (ftlib.memory, bytes per process) shown when the run was started; None where none was recorded.
     estimated_memory: int | None = None
     processes: int = field(default=1, metadata={"json": False})  # processes training the run (torchrun)
-    template: str = field(default="", metadata={"json": False})  # its config's chat template ("" = not recorded)
+    # Its config's chat template ("" = not recorded), or "text" for a run of raw text rows (read with none)
+    template: str = field(default="", metadata={"json": False})
     # When it was queued (nanoseconds since 1970; status.json's `queued_at`): the queue starts runs in this order.
     queued_at: float | None = field(default=None, metadata={"json": False})
     kept_step: int | None = None  # the checkpoint early stopping kept (eval_* are its evaluation's); None: the last

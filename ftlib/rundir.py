@@ -456,7 +456,7 @@ class RunDir:
             **facts.peaks,
             estimated_memory=status.get("estimated_memory"),
             processes=_processes(config),
-            template=str(config.get("template") or ""),
+            template=_template_read_with(self.path, config),
             kept_step=kept_step,
             **people(self.path).as_dict(),  # who started it, and the last to act on it since, where known
             unreadable=[
@@ -467,6 +467,18 @@ class RunDir:
                 *_not_numbers_words(list(facts.not_numbers)),
             ],
         )
+
+
+def _template_read_with(path: Path, config: dict) -> str:
+    """The chat template a run's rows were read with, as its labels name it: its config's (`template`; "" where not
+    recorded), or "text" for a run of raw text, whose rows no template wrote whatever its config says
+    (`run_data.trained_on_text`, as `modelset.trained_template` reads it for Compare and Evaluate). A raw-text run
+    queued while a tool-calling run's ChatML + tools template was the Train form's was labelled "ChatML + tools
+    (Hermes) template" on Train, Compare and Evaluate (helper 255's walk)."""
+    from ftlib.run_data import trained_on_text
+
+    template = str(config.get("template") or "")
+    return "text" if template and trained_on_text(path) else template
 
 
 def run_folders(root: str | Path | None = None) -> list[RunDir]:

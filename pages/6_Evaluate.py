@@ -258,7 +258,9 @@ BASE_SAID = base_name or "the base model"  # ... and their help's
 st.caption(
     f"Base model `{base_name or model_said(info.model)}`{f' (itself fine-tuned: {made})' if made else ''} · "
     f"dataset `{info.dataset}` · {rows_in_words(len(info.test_rows), row_kind(info.test_rows[0]), 'held-out')} · "
-    f"chat template: {template_label(info.template)}",  # as Tokens and Train name it, not the CLI's `tokenizer`
+    # Raw text is read with no chat template, whatever the run's config names (a raw-text run queued from a form
+    # that still held a tool-calling run's ChatML + tools template said that one: helper 255's walk).
+    f"chat template: {template_label('text' if all_text else info.template)}",  # as Tokens and Train name it
     help=f"The base model: `{info.model}`" if base_name else None,  # its path, which the short name stands for
 )
 
