@@ -423,8 +423,9 @@ else:
     if enc.kind == "text":
         st.caption(
             "A plain text row: every token after the first is trained (next-token prediction, as in pre-training; "
-            "nothing comes before the first token to predict it from)."
-        )
+            "nothing comes before the first token to predict it from). It is read as written: the **Chat template** "
+            "and **What is trained** above change nothing here, and a run on raw text uses neither."
+        )  # both boxes still showed a tool-calling run's template and "every assistant reply" (helper 255's walk)
         if markup := markup_of(row.get("text")):  # what the Data page warns of for the file, said for this row
             st.warning(
                 f"This text holds a conversation in {markup} markup: every token below is trained, the user's turn "

@@ -55,3 +55,13 @@ def test_evaluate_names_no_chat_template_for_a_raw_text_run(varied_dir, adapter_
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     line = next(c.value for c in at.caption if c.value.startswith("Base model"))
     assert "chat template: Raw text" in line and "Hermes" not in line, line
+
+
+def test_tokens_says_a_text_row_is_read_without_the_template_and_policy_boxes_above():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages_tokens import PAGE, _typed, run
+
+    at = _typed(run(AppTest.from_file(PAGE, default_timeout=60)), {"text": "Tide tables list high and low water."})
+    note = next(c.value for c in at.caption if c.value.startswith("A plain text row"))
+    assert "the **Chat template** and **What is trained** above change nothing here" in note, note
