@@ -95,7 +95,6 @@ def _remove(key: str, version: tuple) -> None:
         return
     item = removed.item
     still = _forget(item)
-    st.session_state.pop(PICK, None)
     said = f"Removed the {item.kind} `{item.label}` ({stored_data.size_words(removed.freed)} freed)."
     severity = "warning" if removed.warnings or still else "success"
     st.session_state[SAID] = (severity, " ".join(filter(None, [said, *removed.warnings, still])))
@@ -204,8 +203,8 @@ def your_files() -> None:
                 hide_index=True,
             )
             by_key = {_key(i): i for i in items}
-            if st.session_state.get(PICK) not in by_key:
-                st.session_state.pop(PICK, None)
+            if PICK in st.session_state and st.session_state[PICK] not in by_key:  # removed, here or elsewhere
+                st.session_state[PICK] = next(iter(by_key))  # set, not dropped: the browser showed a dropped one
             left_col, right_col = st.columns([3, 1], vertical_alignment="bottom")
             pick = left_col.selectbox(
                 "Remove", list(by_key), key=PICK, format_func=lambda k: f"{by_key[k].kind}: {by_key[k].label}"
