@@ -735,7 +735,8 @@ for col, title, rows in (
             {
                 "row": r.index + 1,
                 **({"reply": r.reply or ""} if result.answer_at == "every" else {}),
-                "prompt": row_label(r, contexts.get(r.item)),
+                # Held-out texts have no prompt: the column says what it shows (helper 255's walk read "prompt")
+                "prompt" if answered else "text": row_label(r, contexts.get(r.item)),
                 "change": f"{r.loss_change:+.3f}",
             }
             for r in rows

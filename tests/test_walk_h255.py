@@ -65,3 +65,17 @@ def test_tokens_says_a_text_row_is_read_without_the_template_and_policy_boxes_ab
     at = _typed(run(AppTest.from_file(PAGE, default_timeout=60)), {"text": "Tide tables list high and low water."})
     note = next(c.value for c in at.caption if c.value.startswith("A plain text row"))
     assert "the **Chat template** and **What is trained** above change nothing here" in note, note
+
+
+def test_evaluates_helped_and_hurt_tables_head_a_text_runs_rows_text_not_prompt(varied_dir, adapter_template):
+    from tests.test_pages_compare import button, open_page, run_until_done
+
+    workspace.save_split("texts", TRAIN, TEXTS)
+    make_run("20260101-000000-lora-texts", {"model": str(varied_dir), "dataset": "texts"}, adapter=adapter_template)
+    at = open_page("pages/6_Evaluate.py", varied_dir)
+    button(at, "Evaluate").click()
+    run_until_done(at.run(), "evaluate_job")
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    tables = [h.proto.body for h in at.get("html") if "<th" in h.proto.body and "change" in h.proto.body]
+    assert tables, "no Helped most / Hurt most table"  # two texts: one helped or hurt at least
+    assert all(">text<" in t and ">prompt<" not in t for t in tables), tables
