@@ -145,6 +145,9 @@ def test_a_preference_split_offers_dpo(tiny_model_dir):
     at.session_state["active_split"] = "numbers"  # another split of conversations: LoRA again, not a refusal
     workspace.save_split("numbers", SFT_ROWS[:10], SFT_ROWS[10:])
     assert at.run().radio(key="train_method").value == "lora"
+    # Set through session state, which the browser is told: its key merely dropped, Chromium's radio showed no method
+    # over LoRA's description (the split changed by a teammate saving one while this tab had chosen none; helper 257).
+    assert at.radio(key="train_method").proto.set_value
     at.session_state["active_split"] = "prefs"
     assert at.run().radio(key="train_method").value == "dpo"
     # "Weights trained" names only what it is shown for, not methods that set it themselves.

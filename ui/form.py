@@ -313,8 +313,10 @@ def remembered(key: str):
 
 
 def forget(key: str) -> None:
-    """Drop a form widget's value (live and kept), so its default applies on the next draw."""
-    st.session_state.pop(key, None)
+    """Drop a form widget's value (live and kept), so its default applies on the next draw; a box on screen is set to
+    it through session state (`_put_default`), which the browser is told: a key merely dropped kept its old value."""
+    if st.session_state.pop(key, _UNSET) is not _UNSET:
+        st.session_state.setdefault(DEFAULTED, set()).add(key)
     st.session_state.get(TRAIN_FORM, {}).pop(key, None)
 
 
