@@ -138,9 +138,9 @@ def test_split_of_pairs_counts_pairs_and_warns_when_too_small(tmp_path, capsys):
     rows = [{"prompt": f"Q{i}?", "chosen": f"Good {i}.", "rejected": f"Bad {i}."} for i in range(5)]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o")]) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert "train: 4 pairs -> " + str(tmp_path / "o" / "train.jsonl") in printed
-    warned = [line for line in printed if line.startswith("warning: ")]
+    captured = capsys.readouterr()  # the result on stdout, the warnings on stderr
+    assert "train: 4 pairs -> " + str(tmp_path / "o" / "train.jsonl") in captured.out.splitlines()
+    warned = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
     assert [w.split(".")[0] for w in warned] == ["warning: Only 4 training pairs", "warning: Only 1 held-out pair"]
 
 
@@ -296,24 +296,34 @@ def test_split_names_every_row_it_leaves_out_up_to_ten_then_points_at_inspect(tm
     good = [{"prompt": f"Tide {i}?", "completion": f"At {i}:05."} for i in range(6)]
     path = _jsonl(tmp_path / "tides.jsonl", [good[0], "{broken", *good[1:]])
     assert main(["data", "split", str(path), "--test-size", "1", "--out", str(tmp_path / "o")]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == "format prompt and answer (prompt_completion): 6 valid of 7 rows"
-    assert out[1] == "rows left out (1):" and out[2].startswith("  line 2: this line is not valid JSON")
+    captured = capsys.readouterr()  # what was read on stdout, the rows left out on stderr
+    assert captured.out.splitlines()[0] == "format prompt and answer (prompt_completion): 6 valid of 7 rows"
+    err = captured.err.splitlines()
+    assert err[0] == "rows left out (1):" and err[1].startswith("  line 2: this line is not valid JSON")
     # Fourteen broken lines: ten named, then how many more and the command that lists them all.
     path = _jsonl(tmp_path / "many.jsonl", good + [{"prompt": f"Lost {i}?"} for i in range(14)])
     assert main(["data", "split", str(path), "--out", str(tmp_path / "o2"), "--format", "prompt_completion"]) == 0
-    out = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().err.splitlines()
     named = [line for line in out if line.startswith("  line ")]
     assert [line.split(":")[0] for line in named] == [f"  line {n}" for n in range(7, 17)]
     # the command reads the file as the split did (here: with --format)
     assert f"  ... and 4 more; see `python -m ftlib data inspect {path} --format prompt_completion`" in out
     clean = _jsonl(tmp_path / "clean.jsonl", good)
-    assert "rows left out" not in main_out(capsys, ["data", "split", str(clean), "--out", str(tmp_path / "o3")])
+    assert "rows left out" not in "".join(
+        split_said(capsys, ["data", "split", str(clean), "--out", str(tmp_path / "o3")])
+    )
 
 
 def main_out(capsys, argv: list[str]) -> str:
     assert main(argv) == 0
     return capsys.readouterr().out
+
+
+def split_said(capsys, argv: list[str]) -> tuple[str, str]:
+    """`data split`'s (stdout, stderr): the result, and what it warns of and notes."""
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    return captured.out, captured.err
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -322,7 +332,7 @@ def test_split_keeps_a_rows_copies_on_one_side_and_says_so(tmp_path, capsys, see
     rows = [{"prompt": f"Q{i}?", "completion": f"A{i}."} for i in range(12)]
     path = _jsonl(tmp_path / "dups.jsonl", rows + rows[:4])  # rows 0-3 twice
     out = tmp_path / "o"
-    printed = main_out(
+    _, printed = split_said(
         capsys, ["data", "split", str(path), "--test-size", "0.25", "--seed", str(seed), "--out", str(out)]
     )
     train, test = ((out / f"{side}.jsonl").read_text().splitlines() for side in ("train", "test"))
@@ -334,15 +344,17 @@ def test_split_keeps_a_rows_copies_on_one_side_and_says_so(tmp_path, capsys, see
 
 def test_split_warns_when_copies_cannot_be_kept_apart_and_when_the_test_size_moves(tmp_path, capsys):
     one = _jsonl(tmp_path / "one.jsonl", [{"text": "The same line."}] * 4)
-    printed = main_out(capsys, ["data", "split", str(one), "--test-size", "1", "--out", str(tmp_path / "o")])
-    assert "warning: 1 test row is also in train (exact copies: the file holds one row over and over)" in printed
+    _, said = split_said(capsys, ["data", "split", str(one), "--test-size", "1", "--out", str(tmp_path / "o")])
+    assert "warning: 1 test row is also in train (exact copies: the file holds one row over and over)" in said
     pairs = _jsonl(tmp_path / "twice.jsonl", [{"text": f"Line {i}."} for i in range(10)] * 2)
-    printed = main_out(capsys, ["data", "split", str(pairs), "--test-size", "3", "--out", str(tmp_path / "o2")])
-    assert "so the test split has 2 rows, not 3" in printed and "test:  2 texts -> " in printed
-    printed = main_out(
+    printed, said = split_said(
+        capsys, ["data", "split", str(pairs), "--test-size", "3", "--out", str(tmp_path / "o2")]
+    )
+    assert "so the test split has 2 rows, not 3" in said and "test:  2 texts -> " in printed
+    printed, said = split_said(
         capsys, ["data", "split", str(pairs), "--test-size", "3", "--out", str(tmp_path / "o3"), "--dedupe"]
     )
-    assert "10 duplicates dropped" in printed and "exact cop" not in printed and "test:  3 texts" in printed
+    assert "10 duplicates dropped" in printed and "exact cop" not in printed + said and "test:  3 texts" in printed
 
 
 def test_split_folder_is_a_dataset_train_takes_with_its_mapping(tmp_path, capsys):
@@ -416,10 +428,10 @@ def test_split_warns_when_one_rows_copies_crowd_the_held_out_rows(tmp_path, caps
     path = _jsonl(tmp_path / "boilerplate.jsonl", rows)
     loaded = load_file(str(path)).rows
     seed = next(s for s in range(200) if sum('"hi"' in json.dumps(r) for r in split_rows(loaded, 30, s)[1]) == 30)
-    printed = main_out(
+    _, said = split_said(
         capsys, ["data", "split", str(path), "--test-size", "30", "--seed", str(seed), "--out", str(tmp_path / "o")]
     )
-    assert "warning: 30 of the 30 held-out rows are copies of one row" in printed
+    assert "warning: 30 of the 30 held-out rows are copies of one row" in said
     assert "The row at line 1 is there 30 times." in main_out(capsys, ["data", "inspect", str(path)])
 
 
@@ -435,12 +447,12 @@ def test_hundreds_of_ignored_fields_are_said_in_ten_lines_and_one(tmp_path, caps
     assert ignored[-1].endswith("and 23 others (--json lists each)")
     listed = json.loads(main_out(capsys, ["data", "inspect", str(path), "--json"]))
     assert sum(w["message"].startswith("ignored field") for w in listed["warnings"]) == 41
-    said = main_out(capsys, ["data", "split", str(path), "--out", str(tmp_path / "o")])
+    _, said = split_said(capsys, ["data", "split", str(path), "--out", str(tmp_path / "o")])
     assert sum("ignored field" in line for line in said.splitlines()) == 11
 
 
 def _warnings_of(printed: str) -> tuple[list[str], list[str]]:
-    """The `warning:` and `note:` sentences of `data split`'s text."""
+    """The `warning:` and `note:` sentences of `data split`'s text (its stderr)."""
     lines = printed.splitlines()
     return (
         [line.removeprefix("warning: ") for line in lines if line.startswith("warning: ")],
@@ -455,7 +467,7 @@ def test_split_json_prints_one_object_with_the_files_counts_and_the_texts_warnin
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "[1, 2]\n")
     args = ["data", "split", str(path), "--test-size", "2", "--seed", "3"]
     assert main([*args, "--out", str(tmp_path / "text")]) == 0
-    warnings, notes = _warnings_of(capsys.readouterr().out)
+    warnings, notes = _warnings_of(capsys.readouterr().err)
     assert main([*args, "--out", str(tmp_path / "o"), "--json"]) == 0
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 1

@@ -52,7 +52,8 @@ def test_the_test_files_rows_are_the_test_split_and_a_copy_in_train_is_taken_out
     train_file, test_file = files
     out = tmp_path / "split"
     assert main(["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()  # the result on stdout, what it warns of and notes on stderr
+    printed = captured.out + captured.err
     train, test = read_jsonl(out / "train.jsonl"), read_jsonl(out / "test.jsonl")
     # Every valid test row, as published and in its order; the Alpaca rows as canonical chats, without the two
     # copies of the spider question (lines 2 and 5 of the training file).
@@ -73,7 +74,7 @@ def test_the_test_files_rows_are_the_test_split_and_a_copy_in_train_is_taken_out
     assert "rows left out (1):\n  line 6: this line is not valid JSON" in printed
     assert f"test file {test_file}: format chat messages (messages): 3 valid of 4 rows" in printed
     assert f"rows left out in {test_file} (1):\n  line 3: there is no assistant turn" in printed
-    assert printed.rstrip().endswith(f"train: 4 rows -> {out / 'train.jsonl'}\ntest:  3 rows -> {out / 'test.jsonl'}")
+    assert captured.out.endswith(f"train: 4 rows -> {out / 'train.jsonl'}\ntest:  3 rows -> {out / 'test.jsonl'}\n")
     meta = json.loads((out / "meta.json").read_text())
     assert (meta["format"], meta["valid_rows"], meta["total_rows"], meta["errors"]) == ("alpaca", 6, 7, 1)
     assert meta["split"] == "own" and "seed" not in meta and "test_size" not in meta
@@ -98,7 +99,7 @@ def test_dedupe_drops_copies_within_train_and_never_touches_the_test_rows(tmp_pa
     out = tmp_path / "o"
     argv = ["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(out), "--dedupe"]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    printed = "".join(capsys.readouterr())  # the result on stdout, what it warns of on stderr
     assert "format chat messages (messages): 5 valid of 5 rows, 2 duplicates dropped" in printed
     assert read_jsonl(out / "train.jsonl") == [chat("Hi", "Hello!"), chat("Hey", "Yo.")]
     assert read_jsonl(out / "test.jsonl") == [chat("Ciao", "Ciao!")] * 2 + [chat("Bye", "See you.")]
@@ -144,6 +145,7 @@ def test_format_and_map_read_both_files(tmp_path, capsys):
     argv = ["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(out)]
     argv += ["--map", "ask=prompt", "--map", "reply=completion"]
     assert main(argv) == 0
+    capsys.readouterr()  # its notes (on stderr) are not the refusal's below
     assert read_jsonl(out / "test.jsonl") == [chat("What is 4+4?", "8")]
     meta = json.loads((out / "meta.json").read_text())
     assert meta["test_file"]["column_map"] == {"prompt": "ask", "completion": "reply"}
@@ -240,7 +242,7 @@ def test_the_test_files_unread_fields_and_odd_rows_are_named_as_its_own(tmp_path
     )
     argv = ["data", "split", str(train_file), "--test-file", str(test_file), "--out", str(tmp_path / "o")]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # warnings on stderr
     assert f"warning in {test_file}: ignored field: `origin` in 1 row (line 1)" in printed
     assert f"warning in {test_file}: line 2: turn 2 calls 'weather'" in printed
     assert "also in" not in printed  # no training row is a test row

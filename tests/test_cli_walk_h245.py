@@ -105,7 +105,7 @@ def test_a_near_repeat_warning_quotes_prompts_from_a_word_start(capsys, tmp_path
     data = tmp_path / "units.json"
     data.write_text(json.dumps(rows), encoding="utf-8")
     assert main(["data", "split", str(data), "--out", str(tmp_path / "split")]) == 0
-    warning = next(line for line in capsys.readouterr().out.splitlines() if "of prompts nearly repeat" in line)
+    warning = next(line for line in capsys.readouterr().err.splitlines() if "of prompts nearly repeat" in line)
     quotes = re.findall(r'"\.\.\.([^"]*)"', warning)
     prompts = [" " + " ".join(f"{r['instruction']} {r['input']}".split()) for r in rows]
     assert quotes and all(any(p.endswith(" " + q) for p in prompts) for q in quotes), warning

@@ -43,7 +43,7 @@ def test_data_split_says_the_crowding_prompt(tmp_path: Path, capsys):
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in crowded_file()))
     assert main(["data", "split", str(path), "--seed", "0", "--out", str(tmp_path / "split")]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # warnings on stderr
     assert printed.count("training rows answer one prompt") == 1
     assert "warning: 40 of the 43 training rows answer one prompt" in printed
 

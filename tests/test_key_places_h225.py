@@ -59,7 +59,7 @@ def test_data_inspect_names_a_bad_rows_key_and_its_item_there(tmp_path, capsys):
 def test_data_split_names_the_training_copy_of_a_test_row_by_its_key(tmp_path, capsys):
     path = write(tmp_path)
     assert main(["data", "split", str(path), "--out", str(tmp_path / "out")]) == 0
-    err = capsys.readouterr().out
+    err = capsys.readouterr().err
     (copies,) = [line for line in err.splitlines() if "exact copies" in line]
     assert "(exact copies of 1 of its rows): item 2 (the 'train' key's item 2). It is taken out" in copies, copies
     assert "item 7 (the 'test' key's item 1): turn 2" in err, err

@@ -158,7 +158,7 @@ def test_data_split_keeps_variants_together_and_says_so_once(tmp_path, capsys):
     for seed in range(4):
         out = tmp_path / f"o{seed}"
         assert main(["data", "split", str(path), "--test-size", "0.3", "--seed", str(seed), "--out", str(out)]) == 0
-        printed = capsys.readouterr().out
+        printed = capsys.readouterr().err  # warnings on stderr
         said = [line for line in printed.splitlines() if "nearly" in line]
         assert len(said) == 1 and said[0].startswith("warning: 2 sets of prompts nearly repeat one another (")
         test_text = (out / "test.jsonl").read_text().lower()
@@ -236,7 +236,7 @@ def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_lin
         (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     argv = ["data", "split", str(tmp_path / "train.jsonl"), "--test-file", str(tmp_path / "test.jsonl")]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 0
-    printed = capsys.readouterr().out.replace(f"{tmp_path}/", "")  # the CLI names the files by their paths
+    printed = capsys.readouterr().err.replace(f"{tmp_path}/", "")  # the CLI names the files by their paths
     said = [line for line in printed.splitlines() if "nearly" in line]
     assert said == [
         'warning: 2 prompts of test.jsonl nearly repeat a prompt of train.jsonl (line 2, "...DOES THAT COMPARE '

@@ -200,7 +200,7 @@ def test_data_split_says_the_grouping_once(tmp_path, capsys):
     path = _write(tmp_path / "prefs.jsonl", dpo(12, 3))
     out = tmp_path / "split"
     assert main(["data", "split", str(path), "--test-size", "0.2", "--seed", "0", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # warnings on stderr
     assert printed.count(SAID) == 1
     assert "warning: 12 prompts have several pairs each: " in printed
     test = [json.loads(line) for line in (out / "test.jsonl").read_text().splitlines()]
@@ -238,7 +238,7 @@ def test_data_split_credits_a_moved_test_size_to_copies_only_when_no_prompt_move
     is not said to be why (it said "so the test split has 6 rows, not 8" before 9 was the nearer)."""
     path = _write(tmp_path / "prefs.jsonl", dpo(12, 3) + dpo(1, 1))
     assert main(["data", "split", str(path), "--test-size", "0.2", "--out", str(tmp_path / "split")]) == 0
-    printed = capsys.readouterr().out
+    printed = "".join(capsys.readouterr())  # the parts on stdout, notes on stderr
     assert "note: 1 row is an exact copy of another row: each row's copies stay on one side. --dedupe" in printed
     assert "so the test split has" not in printed and printed.count(SAID) == 1 and "test:  9 pairs" in printed
 

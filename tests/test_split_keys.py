@@ -163,7 +163,7 @@ def _read(path) -> list[str]:
 def test_data_split_holds_out_the_files_test_key_and_says_so_in_one_line(tmp_path, capsys):
     path = _write(tmp_path, {"train": TRAIN, "validation": VALID, "test": TEST})
     assert main(["data", "split", path, "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # notes and warnings on stderr
     said = [line for line in out.splitlines() if "file's own split:" in line]
     assert said == [
         f"note: The file's own split: 'test' (3 rows) of {path} is held out as published, and 'train' (6 rows) "
@@ -179,7 +179,7 @@ def test_data_split_holds_out_the_files_test_key_and_says_so_in_one_line(tmp_pat
 def test_data_split_with_a_test_size_draws_from_all_rows_as_before_and_says_the_key_is_not_kept(tmp_path, capsys):
     path = _write(tmp_path, {"train": TRAIN, "test": TEST})
     assert main(["data", "split", path, "--test-size", "3", "--seed", "1", "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # notes and warnings on stderr
     assert "file's own split:" not in out
     assert f"note: {path} holds its own split, but --test-size or --seed draws this one from all its rows" in out
     assert sorted(_read(tmp_path / "out" / "test.jsonl")) != sorted(asked_raw(TEST))  # seed 1 draws others
@@ -214,7 +214,7 @@ def test_data_split_with_a_test_file_warns_that_the_files_own_test_key_trains(tm
     other = tmp_path / "other.json"
     other.write_text(json.dumps(qa("andere", 3), ensure_ascii=False), encoding="utf-8")
     assert main(["data", "split", path, "--test-file", str(other), "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # notes and warnings on stderr
     assert (
         f"warning: {path} holds its own split, but with --test-file every one of its keys trains, 'test' among them; "
         "leave out --test-file to hold out 'test' as published."

@@ -51,6 +51,6 @@ def test_data_split_groups_the_rows_by_prompt_once_for_its_warnings(tmp_path, mo
     real = prompt_groups.prompt_key
     monkeypatch.setattr(prompt_groups, "prompt_key", lambda row: prompts.append(1) or real(row))
     assert main(["data", "split", str(path), "--test-size", "7", "--out", str(tmp_path / "o")]) == 0
-    assert "warning: " in capsys.readouterr().out
+    assert "warning: " in capsys.readouterr().err
     # split_rows groups the file's rows, then split_warnings the split's (and near_duplicates reads no prompt_key)
     assert len(prompts) <= 2 * len(rows) + 10

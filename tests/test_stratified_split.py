@@ -214,14 +214,14 @@ def test_data_split_says_when_the_test_split_has_one_label(tmp_path, capsys):
         tmp_path / "one_bad.jsonl", [{"prompt": f"Q{i}", "completion": f"A{i}", "label": i != 3} for i in range(6)]
     )
     assert main(["data", "split", str(path), "--test-size", "0.5", "--out", str(tmp_path / "o")]) == 0
-    printed = capsys.readouterr().out
+    printed = "".join(capsys.readouterr())  # the parts on stdout, the warning on stderr
     assert "warning: The test split holds only answers labelled good: the file's 1 bad answer is in train" in printed
     assert "test:  3 labelled answers (3 good, 0 bad)" in printed
 
 
 def test_meta_counts_the_warnings_data_split_printed(tmp_path, capsys):
     """meta.json's `warnings` said 0 where `data split` had printed 2 ignored-field warnings. A row's `id`, said in a
-    note (helper 178), is not counted."""
+    note (helper 178), is not counted; the split's own warnings (too few rows, here) are (helper 250)."""
     rows = [
         {
             "messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}],
@@ -234,11 +234,14 @@ def test_meta_counts_the_warnings_data_split_printed(tmp_path, capsys):
     path = _write(tmp_path / "chats.jsonl", rows)
     out = tmp_path / "o"
     assert main(["data", "split", str(path), "--test-size", "2", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # warnings and notes on stderr
     file_warnings = [line for line in printed.splitlines() if line.startswith("warning: ignored field")]
     assert len(file_warnings) == 2
     assert "note: Not used: `id` (an id of the rows: metadata, neither shown nor trained)." in printed.splitlines()
-    assert json.loads((out / "meta.json").read_text())["warnings"] == 2
+    warned = [line for line in printed.splitlines() if line.startswith("warning: ")]
+    meta = json.loads((out / "meta.json").read_text())
+    assert len(warned) == 4 and meta["warnings"] == 4  # 2 ignored fields, then 4 training and 2 held-out rows only
+    assert [f"warning: {w}" for w in meta["split_warnings"]] == warned[2:]
 
 
 def test_a_run_queued_on_a_data_file_is_split_per_label(tmp_path):

@@ -22,7 +22,7 @@ def test_train_on_a_file_says_how_it_was_read_once_as_data_split_says_it(
     path.write_text("".join(json.dumps(row) + "\n" for row in RATED))
     mapping = ["--map", "good=label", "--map", "question=prompt"]
     assert main(["data", "split", str(path), *mapping, "--out", str(tmp_path / "split")]) == 0
-    (said,) = [line for line in capsys.readouterr().out.splitlines() if MARKS in line]
+    (said,) = [line for line in capsys.readouterr().err.splitlines() if MARKS in line]
     args = ["train", "--method", "kto", "--model", str(tiny_model_dir), "--dataset", str(path), "--test-size", "2"]
     assert main([*args, *SMALL, *mapping, "--detach"]) == 0
     err = capsys.readouterr().err.splitlines()

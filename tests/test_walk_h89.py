@@ -119,6 +119,6 @@ def test_the_datas_own_test_split_quotes_a_variant_where_it_differs(tmp_path, ca
         (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     argv = ["data", "split", str(tmp_path / "train.jsonl"), "--test-file", str(tmp_path / "test.jsonl")]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 0
-    said = [line for line in capsys.readouterr().out.splitlines() if "nearly" in line]
+    said = [line for line in capsys.readouterr().err.splitlines() if "nearly" in line]
     assert len(said) == 1 and '(line 1, "Ravi shares 108 apples' in said[0], said
     assert 'and line 1, "Ravi shares 102 apples' in said[0], said

@@ -90,6 +90,6 @@ def test_data_split_says_the_one_prompt_once(tmp_path: Path, capsys):
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in pairs(10, 4)))
     assert main(["data", "split", str(path), "--test-size", "4", "--out", str(tmp_path / "split")]) == 0
-    warnings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning:")]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 2 and warnings[0].startswith("warning: Only 4 held-out pairs, all answers to one prompt")
     assert sum("one prompt" in w for w in warnings) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def register(sub) -> None:
         "training row that is an exact copy of a test row is taken out of train and named; no --test-size or "
         '--seed. A .json file that holds its own split ({"train": [...], "test": [...]}; \'validation\' is the '
         "test split where there is no 'test') is split so too, its test key's rows held out as published and a "
-        "note saying which key became which, unless --test-size or --seed asks for a split drawn from all its rows.",
+        "note saying which key became which, unless --test-size or --seed asks for a split drawn from all its rows. "
+        "What was read and written is said on stdout; warnings, notes and the rows left out on stderr.",
     )
     common(split)
     split.add_argument(
@@ -251,7 +253,11 @@ def _make_out(out: Path) -> None:
 
 def _split(args) -> int:
     """`data split`: the text below, or with --json one object built from what it wrote and the same sentences (the
-    text is written aside and its `warning:` and `note:` lines become `warnings` and `notes`, so they never drift)."""
+    text is written aside and its `warning:` and `note:` lines become `warnings` and `notes`, so they never drift).
+
+    stdout holds the result (how the file was read, each part's rows and file); what it warns of, the rows it left
+    out and its notes go to stderr (`_say`), as every other command says them: `data split ... > log` kept them
+    beside the result, and a warning was lost to a pipe that read only the result."""
     _check_out(args)
     split = _split_with_test_file if args.test_file is not None else _split_file
     if not args.json:
@@ -263,18 +269,38 @@ def _split(args) -> int:
 
     from ftlib.commands import json_text
 
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):  # an error still leaves as one `error:` line on stderr, exit 2
+    text, said_aside = io.StringIO(), io.StringIO()
+    # An error still leaves as one `error:` line on stderr, exit 2 (raised through, printed by the CLI after this)
+    with contextlib.redirect_stdout(text), contextlib.redirect_stderr(said_aside):
         said = split(args)
-    rows_said = set(said.pop("row_lines"))  # kept rows' warnings: listed whole in `row_warnings` (and the test file's)
-    lines = [line for line in text.getvalue().splitlines() if line not in rows_said]
+    # Kept rows' warnings and the rows left out: listed whole in `row_warnings` and `rows_left_out` (and the test
+    # file's); a line of no command's (a library's warning) goes on to stderr.
+    rows_said = set(said.pop("row_lines")) | set(said.pop("left_out_lines"))
     said["warnings"], said["notes"] = [], []
-    for line in lines:  # "warning: ...", "note: ...", "warning in test.jsonl: ..." (the test file's)
+    for line in said_aside.getvalue().splitlines():  # "warning: ...", "note: ...", "warning in test.jsonl: ..."
+        if line in rows_said:
+            continue
         if found := re.match(r"(warning|note)(?: in (.+?))?: (.*)", line):
             kind, where, message = found.groups()
             said[f"{kind}s"].append(f"{where}: {message}" if where else message)
+        else:
+            print(line, file=sys.stderr)
     print(json_text(said, ensure_ascii=False))
     return 0
+
+
+def _say(line: str) -> None:
+    """One line of what `data split` warns of or notes (the rows left out too) on stderr, stdout keeping the result.
+    stdout is flushed first: in a terminal the lines still come in the order they are said."""
+    sys.stdout.flush()
+    print(line, file=sys.stderr)
+
+
+def _counted(meta: dict, said: list[str]) -> dict:
+    """`meta` (meta.json) with the split's own warnings `said` (a tiny split, a part of one label, a test split over
+    the size asked, training rows also held out), which the command prints beside the file's and its rows', counted
+    in its `warnings` and kept as text in `split_warnings`: it recorded `warnings: 0` beside a printed warning."""
+    return meta | {"warnings": int(meta.get("warnings") or 0) + len(said), "split_warnings": list(said)}
 
 
 def _said(args, result, train: list[dict], test: list[dict]) -> dict:
@@ -305,25 +331,27 @@ def _said(args, result, train: list[dict], test: list[dict]) -> dict:
     }
 
 
-def _print_read(args, result, dropped: int) -> list[str]:
+def _print_read(args, result, dropped: int) -> tuple[list[str], list[str]]:
     """What `data split` read, as both its ways of splitting print it: the format and valid rows (the `dropped`
-    copies with --dedupe), each row in neither file with where and why, the file's notes, then each kept row with a
-    warning; returns those last lines (meta.json's `warnings` counts them too)."""
+    copies with --dedupe) on stdout; on stderr each row in neither file with where and why, the file's notes, then
+    each kept row with a warning. Returns the lines of those rows kept with a warning (meta.json's `warnings` counts
+    them too) and of the rows left out."""
     from ftlib.splits import DEDUPE_SAID
 
     print(
         f"format {format_label(result.format)}: {result.valid_rows} valid of {plural(result.total, 'row')}"
         + (f", {plural(dropped, 'duplicate')} dropped" if args.dedupe else "")
     )
-    for line in skipped_lines(result, args):  # each row that is not in either file, with where and why
-        print(line)
+    left_out = skipped_lines(result, args)
+    for line in left_out:  # each row that is not in either file, with where and why
+        _say(line)
     if args.dedupe:  # the copies are dropped: the file's note advising so is not said
         result.notices = [n for n in result.notices if not n.message.endswith(DEDUPE_SAID)]
     _print_notices(result)
     row_lines = _row_warnings_said(result, args)
     for line in row_lines:
-        print(line)
-    return row_lines
+        _say(line)
+    return row_lines, left_out
 
 
 def _split_by_keys(args, result) -> dict:
@@ -334,15 +362,17 @@ def _split_by_keys(args, result) -> dict:
 
     keyed = keyed_split(result, str(args.file), dedupe=args.dedupe)
     train, test = keyed.split.train, keyed.split.test
-    _write_split(args.out, train, test, keyed_meta(result, keyed, Path(args.file).name, args.dedupe))
-    row_lines = _print_read(args, result, keyed.split.dropped)
-    print(f"note: {keyed.said} --test-size draws a split from all its rows instead.")
+    meta = keyed_meta(result, keyed, Path(args.file).name, args.dedupe)
+    _write_split(args.out, train, test, _counted(meta, keyed.split.warnings))
+    row_lines, left_out = _print_read(args, result, keyed.split.dropped)
+    _say(f"note: {keyed.said} --test-size draws a split from all its rows instead.")
     for warning in keyed.split.warnings:  # training rows also held out (taken out of train), then a tiny split's
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
     dropped = keyed.split.dropped if args.dedupe else 0
     keys = _keys_said(result)
-    return _said(args, result, train, test) | {"keys": keys, "duplicates_dropped": dropped, "row_lines": row_lines}
+    lines = {"row_lines": row_lines, "left_out_lines": left_out}
+    return _said(args, result, train, test) | {"keys": keys, "duplicates_dropped": dropped} | lines
 
 
 def _keys_said(result) -> dict | None:
@@ -393,30 +423,33 @@ def _split_file(args) -> dict:
             f"train --dataset {shlex.quote(str(args.file))} --test-size 0."
         )
     train, test = split_rows(rows, test_size=args.test_size, seed=args.seed)
-    # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
-    meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
-    _write_split(args.out, train, test, meta)
-    row_lines = _print_read(args, result, dropped)
-    if roles:  # the file's own test rows go where the draw puts them: said, with the way to keep them
-        print(
-            f"note: {args.file} holds its own split, but --test-size or --seed draws this one from all its rows, "
-            f"'{roles.test}' among them; leave both out to hold out '{roles.test}' as published."
-        )
     asked = count_test_rows(len(rows), args.test_size)
     copies = 0 if args.dedupe else dropped
     # The size moved by copies alone, or by prompts kept whole too (a warning below says it): "so" only for copies.
     groups = split_groups(train, test)  # each row's prompt read once for prompt_warnings and split_warnings
     by_copies = copies and len(test) != asked and not prompt_warnings(train, test, result.kind, groups)
-    for line in _copies_said(copies, len(test) if by_copies else asked, asked, rows_in_both(train, test)):
-        print(line)
+    copy_lines = _copies_said(copies, len(test) if by_copies else asked, asked, rows_in_both(train, test))
     # A split too small to train or judge on, or one that leaves a part with answers of one label only.
     said = split_warnings(len(train), len(test), result.kind, train=train, test=test, groups=groups, asked=asked)
+    # meta.json as the Data page saves it (mapping and format included): `train --dataset OUT` takes the folder.
+    meta = result.split_meta(Path(args.file).name, args.seed, args.test_size, args.dedupe, train=train, test=test)
+    warned = [line.removeprefix("warning: ") for line in copy_lines if line.startswith("warning: ")] + said
+    _write_split(args.out, train, test, _counted(meta, warned))
+    row_lines, left_out = _print_read(args, result, dropped)
+    if roles:  # the file's own test rows go where the draw puts them: said, with the way to keep them
+        _say(
+            f"note: {args.file} holds its own split, but --test-size or --seed draws this one from all its rows, "
+            f"'{roles.test}' among them; leave both out to hold out '{roles.test}' as published."
+        )
+    for line in copy_lines:
+        _say(line)
     for warning in said:
-        print(f"warning: {warning}")
+        _say(f"warning: {warning}")
     _print_parts(result.kind, train, test, args.out)
     return _said(args, result, train, test) | {
         "duplicates_dropped": dropped if args.dedupe else 0,
         "row_lines": row_lines,
+        "left_out_lines": left_out,
     }
 
 
@@ -476,8 +509,14 @@ def _split_with_test_file(args) -> dict:
         raise DataError(f"--test-file {args.test_file}: {exc}") from exc
     split = own_split(result, tested, str(args.file), str(args.test_file), dedupe=args.dedupe)
     meta = own_split_meta(result, tested, Path(args.file).name, Path(args.test_file).name, args.dedupe, split.train)
-    _write_split(args.out, split.train, split.test, meta)
-    row_lines = []
+    warned = list(split.warnings)  # the training rows also held out (taken out of train), then a tiny split's
+    if roles := file_roles(result):  # FILE's own test key is trained on here: said, with the way to hold it out
+        test_key = f"'{roles.test}' among them; leave out --test-file to hold out '{roles.test}' as published."
+        warned.insert(
+            0, f"{args.file} holds its own split, but with --test-file every one of its keys trains, {test_key}"
+        )
+    _write_split(args.out, split.train, split.test, _counted(meta, warned))
+    row_lines, left_out = [], []
     for part, name, args_of in ((result, None, args), (tested, args.test_file, test_args)):
         where = f" in {name}" if name else ""
         print(
@@ -489,24 +528,21 @@ def _split_with_test_file(args) -> dict:
         if lines and name:
             lines[0] = lines[0].replace("rows left out", f"rows left out{where}", 1)
         for line in lines:
-            print(line)
+            left_out.append(line)
+            _say(line)
         _print_notices(part, where)
         for line in _row_warnings_said(part, args_of):
             row_lines.append(line.replace("warning: ", f"warning{where}: ", 1))
-            print(row_lines[-1])
-    if roles := file_roles(result):  # FILE's own test key is trained on here: said, with the way to hold it out
-        print(
-            f"warning: {args.file} holds its own split, but with --test-file every one of its keys trains, "
-            f"'{roles.test}' among them; leave out --test-file to hold out '{roles.test}' as published."
-        )
-    for warning in split.warnings:  # the training rows also held out (taken out of train), then a tiny split's
-        print(f"warning: {warning}")
+            _say(row_lines[-1])
+    for warning in warned:
+        _say(f"warning: {warning}")
     _print_parts(result.kind, split.train, split.test, args.out)
     said = _said(args, result, split.train, split.test)
     of_test = _said(test_args, tested, [], [])  # the test file's own: how it was read, its rows left out
     keys = ("format", "rows_read", "valid_rows", "rows_left_out", "row_warnings")
     said["test_file"] = {"path": str(args.test_file)} | {key: of_test[key] for key in keys}
-    return said | {"duplicates_dropped": split.dropped if args.dedupe else 0, "row_lines": row_lines}
+    dropped = split.dropped if args.dedupe else 0
+    return said | {"duplicates_dropped": dropped, "row_lines": row_lines, "left_out_lines": left_out}
 
 
 def _print_notices(result, where: str = "") -> None:
@@ -517,9 +553,9 @@ def _print_notices(result, where: str = "") -> None:
     table = result.columns is not None  # a table's unread columns in one note, as `data inspect` says them
     notices, rest = shown_notices(result.notices, table=table, how="--map COLUMN=FIELD to use one")
     for notice in notices:
-        print(f"{'note' if notice.note else 'warning'}{where}: {notice.message}")
+        _say(f"{'note' if notice.note else 'warning'}{where}: {notice.message}")
     if rest:
-        print(f"warning{where}: ... {rest} (`data inspect --json` lists each)")
+        _say(f"warning{where}: ... {rest} (`data inspect --json` lists each)")
 
 
 def _print_parts(kind: str, train: list[dict], test: list[dict], out: Path) -> None:
