@@ -88,29 +88,69 @@ def saved_dataset(folder: Path) -> tuple[str, ...]:
             splits = []
         if not splits:
             return ()
-        files = [f"{k}.jsonl" for k in splits]
-        held = [k for k in _HELD_OUT if k in splits][:1]
-        train = [k for k in splits if k not in held][:1]
-        then = (
-            f"; then `python -m ftlib data split {train[0]}.jsonl --test-file {held[0]}.jsonl --out DIR` keeps "
-            f"{held[0]}.jsonl's rows as the held-out ones"
-            if held and train
-            else ""
-        )
-        return (
-            f"{said}, with the splits {', '.join(repr(k) for k in splits)}.",
-            "Write each split as a JSONL file and "
-            f"choose those: `python -c \"{_LOAD}[d[k].to_json(k + '.jsonl') for k in d]\" {where}` writes "
-            f"{', '.join(files)} here{then}.",
-        )
+        return f"{said}, with the splits {', '.join(repr(k) for k in splits)}.", _as_jsonl(where, splits)
     if (folder / "state.json").is_file() and any(folder.glob("*.arrow")):  # one Dataset: its shards and state
-        out = shlex.quote(f"{folder.name}.jsonl")
-        return (
-            f"{said}.",
-            f'Write it as a JSONL file and choose that: `python -c "{_LOAD}d.to_json(sys.argv[2])" '
-            f"{where} {out}` writes {out} here.",
-        )
+        return f"{said}.", _as_jsonl(where, None, folder.name)
     return ()
+
+
+def _as_jsonl(where: str, splits: list[str] | None, name: str = "rows") -> str:
+    """How to write a dataset `save_to_disk` wrote in the folder `where` (a shell word, or FOLDER) as JSONL: a
+    DatasetDict's `splits` each as a file (then `data split` keeping its held-out split as published), else the one
+    Dataset as `name`.jsonl."""
+    if splits is None:
+        out = shlex.quote(f"{name}.jsonl")
+        return (
+            f'Write it as a JSONL file and choose that: `python -c "{_LOAD}d.to_json(sys.argv[2])" {where} {out}` '
+            f"writes {out} here."
+        )
+    held = [k for k in _HELD_OUT if k in splits][:1]
+    train = [k for k in splits if k not in held][:1]
+    then = (
+        f"; then `python -m ftlib data split {train[0]}.jsonl --test-file {held[0]}.jsonl --out DIR` keeps "
+        f"{held[0]}.jsonl's rows as the held-out ones"
+        if held and train
+        else ""
+    )
+    return (
+        f"Write each split as a JSONL file and choose those: `python -c \"{_LOAD}[d[k].to_json(k + '.jsonl') for k "
+        f'in d]" {where}` writes {", ".join(f"{k}.jsonl" for k in splits)} here{then}.'
+    )
+
+
+# The files save_to_disk writes beside a dataset's .arrow shards, each by a key it holds: bookkeeping, no rows.
+_SAVED_FILES = {"state.json": "_data_files", "dataset_dict.json": "splits", "dataset_info.json": "features"}
+
+
+def _saved_dataset_file(name: str, data: bytes) -> str:
+    """The refusal of one of the files `save_to_disk` writes beside a dataset's rows (`state.json`,
+    `dataset_dict.json`, `dataset_info.json`, the .json files of its folder, picked or uploaded as its data), with
+    how to write the dataset as JSONL; "" for any other file. Its keys were read as one row of no format.
+
+    >>> print(_saved_dataset_file("dataset_dict.json", b'{"splits": ["train", "validation"]}'))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    dataset_dict.json is a file `save_to_disk` writes beside a Hugging Face dataset's rows, not rows (those are in
+    .arrow files, which the studio does not read). Write each split as a JSONL file and choose those: `python -c
+    "import sys; from datasets import load_from_disk; d = load_from_disk(sys.argv[1]); [d[k].to_json(k + '.jsonl')
+    for k in d]" FOLDER` writes train.jsonl, validation.jsonl here; then `python -m ftlib data split train.jsonl
+    --test-file validation.jsonl --out DIR` keeps validation.jsonl's rows as the held-out ones. FOLDER: the folder
+    that holds dataset_dict.json.
+    >>> _saved_dataset_file("state.json", b'{"step": 3}'), _saved_dataset_file("rows.json", b'{"splits": []}')
+    ('', '')
+    """
+    key = _SAVED_FILES.get(Path(name).name)
+    try:
+        value = json.loads(data) if key else None
+    except ValueError:
+        return ""
+    if not isinstance(value, dict) or key not in value:
+        return ""
+    listed = value["splits"] if key == "splits" else None
+    splits = [str(k) for k in listed] if isinstance(listed, list) and listed else None
+    return (
+        f"{name} is a file `save_to_disk` writes beside a Hugging Face dataset's rows, not rows (those are in .arrow "
+        f"files, which the studio does not read). {_as_jsonl('FOLDER', splits)} FOLDER: the folder that holds {name}."
+    )
 
 
 def named_as_path(given: str) -> bool:
@@ -266,13 +306,16 @@ def _one_zip_member(data: bytes, name: str, limit: int) -> tuple[bytes, str]:
 
 def file_kind(name: str, data: bytes) -> str:
     """jsonl | json | csv | tsv | parquet, from the extension (before a compression's: `.jsonl.gz` is JSONL), else
-    from the first bytes, of a file as `opened` gives it. DataError for any other kind.
+    from the first bytes, of a file as `opened` gives it. DataError for any other kind, and for the .json files
+    `save_to_disk` writes beside a dataset's .arrow rows (`_saved_dataset_file`).
 
     A name ending in a compression's suffix whose bytes are not compressed (a browser that decompressed a download
     served with `Content-Encoding: gzip` keeps its `.gz` name) is read by the name before that suffix too.
     """
     inner = Path(name).with_suffix("") if Path(name).suffix.lower() in COMPRESSED_SUFFIXES else Path(name)
     kind = SUFFIXES.get(inner.suffix.lower())
+    if kind == "json" and _saved_dataset_file(inner.name, data):  # save_to_disk's state.json, not a dataset's rows
+        raise DataError(_saved_dataset_file(inner.name, data))
     if kind:
         return kind
     if data[:4] == b"PAR1":

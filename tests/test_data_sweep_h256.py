@@ -4,7 +4,9 @@
   `dataset_dict.json` and a folder per split) is refused saying what it is and with the command that writes it as
   JSONL (each split of a DatasetDict, then `data split train.jsonl --test-file test.jsonl`), by `data inspect`,
   `tokens`, `train --dataset` and `evaluate --data`. It said "is a folder; choose a .jsonl, .json, .csv, .tsv or
-  .parquet file inside it", where it holds none.
+  .parquet file inside it", where it holds none. The .json files it writes beside the rows (`state.json`,
+  `dataset_dict.json`, `dataset_info.json`: what an uploader offers of such a folder) are refused the same way, where
+  their keys were read as one row of no format ("its rows have the fields _data_files, ...").
 - A weight on a turn that is not the assistant's (Axolotl's `training: true` on a user's turn) is named with why it
   is not read (only the assistant's turns are trained by a weight) and, for chat data, the policy that trains every
   token; it said "the studio does not read it", of a key it reads on the assistant's turns.
@@ -20,7 +22,7 @@ import sys
 import pytest
 
 from ftlib.cli import main
-from ftlib.data import load_bytes
+from ftlib.data import DataError, load_bytes
 from tests.test_cli_errors import one_error_line
 
 CHATS = [
@@ -102,6 +104,29 @@ def test_evaluate_data_of_a_saved_dataset_says_how_to_write_it(tmp_path, capsys,
     plain.mkdir()
     line = one_error_line(capsys, ["evaluate", "bird-run", "--data", str(plain)])
     assert line.startswith(f"error: --data '{plain}' is a folder without meta.json, so not a saved split"), line
+
+
+@pytest.mark.parametrize("name", ["state.json", "dataset_info.json", "dataset_dict.json"])
+def test_the_json_files_save_to_disk_writes_are_refused_with_the_fix(tmp_path, capsys, name):
+    folder = tmp_path / "birds"
+    _saved(folder, splits={"train": CHATS[:2], "validation": CHATS[2:]})
+    capsys.readouterr()
+    path = folder / name if name == "dataset_dict.json" else folder / "train" / name
+    said = str(pytest.raises(DataError, load_bytes, path.read_bytes(), name).value)  # an upload of it
+    assert said.startswith(
+        f"{name} is a file `save_to_disk` writes beside a Hugging Face dataset's rows, not rows (those are in .arrow "
+        "files, which the studio does not read). Write "
+    ), said
+    assert said.endswith(f" FOLDER: the folder that holds {name}."), said
+    if name == "dataset_dict.json":  # its splits named, the held-out one kept as published
+        assert (
+            "writes train.jsonl, validation.jsonl here; then `python -m ftlib data split train.jsonl --test-file "
+            "validation.jsonl --out DIR`" in said
+        ), said
+    assert one_error_line(capsys, ["data", "inspect", str(path)]) == f"error: {said}"
+    other = tmp_path / name  # a file of that name holding rows is read as rows
+    other.write_text(json.dumps([{"messages": CHATS[0]}, {"messages": CHATS[1]}]), encoding="utf-8")
+    assert len(load_bytes(other.read_bytes(), name).rows) == 2
 
 
 def test_any_other_folder_is_still_said_to_be_a_folder(tmp_path, capsys):
