@@ -12,7 +12,9 @@ import argparse
 import importlib
 import os
 import re
+import shutil
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -31,23 +33,58 @@ BLANK_REFUSED |= {"template_file", "run", "id", "ids"}
 # runs it names alone, called before the model's libraries are imported (a typo cost 2-5 s of torch, transformers and
 # PEFT first); it leaves what it read on `args.checked` for the handler.
 GROUPS = ("models", "data", "tokens", "batch", "train", "runs", "sample", "evaluate", "score")
+# The widest a --help line gets, however wide the terminal: argparse wraps to the terminal's width less 2, and a
+# help of long sentences read across a 200-column terminal is a line per option. A description written line by line
+# (RawDescriptionHelpFormatter: `sample`, `tokens`, `batch`) keeps to it by hand; tests/test_surface_words_h180 checks.
+HELP_WIDTH = 100
 
 
 class UsageError(UserError):
     """A command line argparse refused: a bad choice, a missing or unknown argument, a value of the wrong type."""
 
 
+class _WholeOptions(argparse.HelpFormatter):
+    """Mixed before a parser's own formatter class (`Parser._get_formatter`): --help text wraps between words only,
+    never after a hyphen inside one, where argparse's wrapping split `--test-` from `size` and `DPO on per-` from
+    `token`, an option that could no longer be copied whole. A formatter that keeps text as written (the Raw ones)
+    keeps it so."""
+
+    def _split_lines(self, text, width):
+        if isinstance(self, argparse.RawTextHelpFormatter):
+            return super()._split_lines(text, width)
+        return textwrap.wrap(self._whitespace_matcher.sub(" ", text).strip(), width, break_on_hyphens=False)
+
+    def _fill_text(self, text, width, indent):
+        if isinstance(self, argparse.RawDescriptionHelpFormatter):
+            return super()._fill_text(text, width, indent)
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors naming the command, instead of a usage block (that is what --help is for).
 
-    argparse makes every subparser with its parent's class, so each command and action reports the same way.
+    argparse makes every subparser with its parent's class, so each command and action reports the same way, takes
+    no abbreviated option (`allow_abbrev`, which argparse does not pass down: each parser is made with it off here)
+    and wraps its --help at HELP_WIDTH.
     """
 
     def __init__(self, *args, **kwargs):
+        # `batch --packing` was read as --packing-strategy (argparse takes any unambiguous prefix), which then wanted a
+        # value: a flag another command has (`train --packing`) meant something else here. A prefix is refused, with
+        # the option it begins (`parse_known_args`).
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         # argparse reads `-1e-3` as an option (its pattern knows only -1 and -0.001): `--learning-rate -1e-3` said
         # "expected one argument" instead of the setting's own range message.
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+    def _get_formatter(self):
+        """This parser's formatter class with `_WholeOptions` before it, at most HELP_WIDTH columns wide (a narrower
+        terminal: its width, less 2, as argparse takes it)."""
+        width = min(shutil.get_terminal_size().columns - 2, HELP_WIDTH)
+        formatter = type("Formatter", (_WholeOptions, self.formatter_class), {})
+        return formatter(prog=self.prog, width=width)
 
     def error(self, message: str):
         # `data inspekt`, `--template chatm`: the choice meant, as a misspelt setting is told it
@@ -65,7 +102,12 @@ class Parser(argparse.ArgumentParser):
             # whose message names no command and shows the top-level usage.
             first = extras[0]
             what = f"unknown option {first}" if first.startswith("-") else f"unexpected argument '{first}'"
-            meant = _meant(first.partition("=")[0], [o for o in self._option_string_actions if o.startswith("--")])
+            given, longs = first.partition("=")[0], [o for o in self._option_string_actions if o.startswith("--")]
+            meant = _meant(given, longs)
+            begun = [o for o in longs if given.startswith("--") and len(given) > 2 and o.startswith(given)]
+            whole = ""
+            if len(begun) == 1:  # `batch --packing`: an abbreviation, which is not taken (`allow_abbrev`)
+                meant, whole = f", did you mean `{begun[0]}`?", "options are not taken shortened; "
             if not meant and first.startswith("--"):  # `train --num-train-epochs 3`: transformers' name for --epochs
                 from ftlib.fields import LIBRARY_NAMES
 
@@ -84,8 +126,9 @@ class Parser(argparse.ArgumentParser):
                 # `--temprature` is nearer temperature than --template: told --setting, not the template option
                 near = difflib.get_close_matches(word, list(_ALIASES), n=1, cutoff=0.8)
                 key = _ALIASES.get(word) or (_ALIASES[near[0]] if near else None)
-                meant = f", a decoding setting: give it as --setting {key}=VALUE" if key else meant
-            raise UsageError(f"{self._command()}{what}{meant} ({self.prog} --help lists them)")
+                if key:  # `--temp` is temperature's short name, not a shortened --template
+                    meant, whole = f", a decoding setting: give it as --setting {key}=VALUE", ""
+            raise UsageError(f"{self._command()}{what}{meant} ({whole}{self.prog} --help lists them)")
         return namespace, extras
 
     def _refuse_blank_paths(self, args: list[str]) -> None:

@@ -84,6 +84,20 @@ def split_folder(spec: str) -> Path | None:
     return saved if (saved / "meta.json").is_file() else None
 
 
+def split_named(spec: str) -> str:
+    """A saved split `spec` names (`split_folder`), in words that say what was given: "the split in /data/tides" for
+    a folder given by its path (a "saved split 'tides'" read as one the workspace keeps, which it is not), "the saved
+    split 'tides'" for one saved in the workspace under that name.
+
+    >>> split_named("/data/tides"), split_named("tides")
+    ('the split in /data/tides', "the saved split 'tides'")
+    """
+    spec = str(spec or "").strip()
+    if os.sep in spec or spec.startswith(("~", ".")) or (user_path(spec) / "meta.json").is_file():
+        return f"the split in {spec}"
+    return f"the saved split '{spec}'"
+
+
 def _samples_said(spec: str) -> str:
     """The shipped samples' names, for a `dataset` that is none of them (a newcomer had no command to list them),
     with the nearest one first where `spec` is a slip of one ("chat_styel").
@@ -470,4 +484,5 @@ __all__ = [
     "readable_rows",
     "refusal_error",
     "split_folder",
+    "split_named",
 ]

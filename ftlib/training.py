@@ -73,13 +73,14 @@ def load_rows(config: RunConfig, run_dir: Path | str | None = None) -> tuple[lis
         raise workspace.SplitDamaged(lost)
     if kept is not None:
         train, test, meta = workspace.load_split(str(kept))
-        name = meta.get("name", config.dataset)
-        what = {"file": "file", "sample": "sample"}.get(meta.get("kept_from"), "saved split")
-        said = f"{what} '{name}' as {'split' if what != 'saved split' else 'it was'} when the run was queued"
-        return train, test, said + (run_data.how_read(meta) if what != "saved split" else "")
+        what = {"file": "file", "sample": "sample"}.get(meta.get("kept_from"))
+        if what is None:  # a split: "the split in /data/tides" where its folder was given, not "saved split 'tides'"
+            return train, test, f"{run_data.split_named(config.dataset)} as it was when the run was queued"
+        said = f"{what} '{meta.get('name', config.dataset)}' as split when the run was queued"
+        return train, test, said + run_data.how_read(meta)
     train, test, meta = run_data.dataset_rows(config)
     if meta.get("kept_from") == "split":
-        return train, test, f"saved split '{meta.get('name', config.dataset)}'"
+        return train, test, run_data.split_named(config.dataset)
     bad = int(meta.get("errors") or 0)  # the rows of the file it could not read (LoadResult.split_meta)
     return (
         train,

@@ -256,7 +256,7 @@ def test_settings_that_apply_and_a_files_defaults_are_not_named(tmp_path, capsys
     workspace.save_split("saved", CHATS[:10], CHATS[10:])
     assert main(["train", "--model", str(tiny_model_dir), "--dataset", "saved", "--test-size", "0.2", "--detach"]) == 0
     said = capsys.readouterr().err
-    assert "`test_size` 0.2 (it splits a data file; a saved split has its own held-out rows)" in said
+    assert "`test_size` 0.2 (it splits a data file; the saved split 'saved' has its own 2 held-out rows)" in said
 
 
 def test_grpo_is_followed_by_its_reward_not_its_surrogate_loss(tmp_path, monkeypatch, capsys, tiny_model_dir):

@@ -1,5 +1,5 @@
 """A path typed with `~name` for a user this machine does not know (or `~` where no home folder can be found) is
-read as typed, so the command's own check names it: `Path.expanduser()` raised RuntimeError, and `train --data
+read as typed, so the command's own check names it: `Path.expanduser()` raised RuntimeError, and `train --dataset
 '~nosuchuser/x.jsonl'` ended in a traceback, as did `sample --model`, `evaluate` and the stored-files list."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ UNKNOWN = "~nosuchuser-ftlib"
 @pytest.mark.parametrize(
     "argv",
     [
-        ["train", "--data", f"{UNKNOWN}/x.jsonl", "--max-steps", "1"],
+        ["train", "--dataset", f"{UNKNOWN}/x.jsonl", "--max-steps", "1"],
         ["sample", "--model", f"{UNKNOWN}/m", "--prompt", "hi"],
         ["evaluate", f"{UNKNOWN}/run"],
         ["data", "inspect", f"{UNKNOWN}/x.jsonl"],

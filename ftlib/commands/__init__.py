@@ -109,7 +109,9 @@ def add_policy_option(parser) -> None:
         dest="policy",
         default=field_specs()["mask_policy"].default,  # a run's, as the Tokens and Batches pages start from it
         choices=POLICIES,
-        help="which tokens are trained (train's --mask-policy)",
+        metavar="POLICY",  # the choices in the help: as a metavar they ran a --help line to 141 columns
+        help=f"which tokens are trained (train's --mask-policy): {', '.join(POLICIES[:-1])} or {POLICIES[-1]} "
+        f"(default: {field_specs()['mask_policy'].default}, a run's)",
     )
 
 
@@ -119,11 +121,13 @@ def add_template_options(parser) -> None:
     from ftlib.config import field_specs
     from ftlib.templates import TEMPLATE_NAMES
 
+    names = [n for n in TEMPLATE_NAMES if n != "custom"]
     parser.add_argument(
         "--template",
         default=field_specs()["template"].default,  # a run's, as the Tokens and Batches pages start from it
-        choices=[n for n in TEMPLATE_NAMES if n != "custom"],
-        help="chat template; 'tokenizer' is the model's own (default)",
+        choices=names,
+        metavar="TEMPLATE",  # the choices in the help: as a metavar they ran the usage line past 110 columns
+        help=f"chat template: {', '.join(names[:-1])} or {names[-1]}; 'tokenizer' is the model's own (default)",
     )
     parser.add_argument(
         "--template-file", default=None, help="a custom Jinja chat template file (overrides --template)"
@@ -164,7 +168,7 @@ def template_file_text(given: str) -> str:
         raise UserError(f"Template file {path} {said}.") from None
 
 
-DEVICE_HELP = "where the model runs: auto (a GPU when there is one), cpu, cuda or cuda:N"
+DEVICE_HELP = "where the model runs: auto (a GPU when there is one; the default), cpu, cuda or cuda:N"
 
 
 def device_name(text: str) -> str:

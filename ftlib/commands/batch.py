@@ -9,7 +9,9 @@ sequences, as DPO trains it; what the rows' methods cannot use (packing for pair
 length grouping for KTO and GRPO) is said with `train`'s reason. Steps are optimizer steps, `--grad-accum` batches
 each. The batch size, gradient accumulation and max length default to a run's (RunConfig, as on the Train form and
 the Batches page). `--format` and `--map` read the file as
-`data inspect` does. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
+`data inspect` does. FILE may be a saved split too, as `train --dataset` takes it (its folder, or its name in the
+workspace: `run_data.split_folder`): its training rows are measured, as a run steps over them, named by their lines of
+its train.jsonl. Nothing is left out unsaid: rows that fail to load, and rows a run would leave out at this max
 length (nothing trained), are named in warnings on stderr (`skipped_rows` and `untrained_rows` in the JSON), and so
 are the rows it cuts and keeps (`cut_warnings`) and what the template leaves out of them (tool calls, tools,
 reasoning), as `train` says them (`template_checks`).
@@ -37,23 +39,25 @@ from ftlib.errors import UserError, plural
 
 DESCRIPTION = """\
 What padding, length grouping and packing each cost on FILE's rows, encoded as a run encodes them.
---json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size", "max_length",
-"packing_strategy", "grad_accum", "strategies": [{"strategy", "batches", "steps" (optimizer steps: batches /
-grad_accum, rounded up), "real_tokens", "padded_positions", "pad_fraction", "trained_tokens", "computed_per_trained",
-"dropped_tokens", ...}], "unavailable": {strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings",
-"template_checks"}. Strategy "right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding
-expected over a run's random orders, rounded to whole positions; a default run groups by length ("length_grouped"),
-or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as printed. "packing" cuts a sequence
-longer than the max length there (--packing-strategy bfd, a run's default) or splits it into pieces of it
-(bfd_split), as a run's packing does.
-"computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of their own,
-GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to load,
-[{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would leave out
-at this max length, [{"row", "where", "tokens", "reason"}], reason "cut" (every trained token lies past the max
-length), "masked" (--policy trains no token of the row) or "long_prompt" (a prompt-only row longer than the max
-length, which GRPO leaves out); the strategies still count them. "cut_warnings": what `train` warns of the rows the
-max length cuts and keeps (their trained tokens past the cut never learned), as text. Under --packing-strategy
-bfd_split (an SFT run that packs) a run cuts no row and leaves none out for its length: neither names one. Without
+--json prints {"file", "rows" (valid rows), "rows_read", "sequences", "pairs", "batch_size",
+"max_length", "packing_strategy", "grad_accum", "strategies": [{"strategy", "batches", "steps"
+(optimizer steps: batches / grad_accum, rounded up), "real_tokens", "padded_positions",
+"pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}], "unavailable":
+{strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
+"right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected
+over a run's random orders, rounded to whole positions; a default run groups by length
+("length_grouped"), or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as
+printed. "packing" cuts a sequence longer than the max length there (--packing-strategy bfd, a run's
+default) or splits it into pieces of it (bfd_split), as a run's packing does.
+"computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of
+their own, GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to
+load, [{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows
+a run would leave out at this max length, [{"row", "where", "tokens", "reason"}], reason "cut"
+(every trained token lies past the max length), "masked" (--policy trains no token of the row) or
+"long_prompt" (a prompt-only row longer than the max length, which GRPO leaves out); the strategies
+still count them. "cut_warnings": what `train` warns of the rows the max length cuts and keeps
+(their trained tokens past the cut never learned), as text. Under --packing-strategy bfd_split (an
+SFT run that packs) a run cuts no row and leaves none out for its length: neither names one. Without
 --json each of these is a warning on stderr."""
 
 
@@ -67,7 +71,7 @@ def register(sub) -> None:
     p.add_argument(
         "file",
         help="a dataset file (.jsonl, .json, .csv, .tsv, .parquet; compressed too: .gz, .bz2, .xz, .zst, "
-        "a .zip of one)",
+        "a .zip of one), or a saved split as `train --dataset` takes it (its folder or its name): its training rows",
     )
     add_data_options(p)  # --format and --map, as `data inspect` has them
     p.add_argument("--model", default="default", help="whose tokenizer to use (default: the embedded SmolLM2)")
@@ -117,8 +121,10 @@ def _batch(args) -> int:
     from ftlib.data import DataError
     from ftlib.models import context_length, load_tokenizer
     from ftlib.row_cuts import row_shows
+    from ftlib.run_data import split_named
 
-    result = load_data(args)
+    given = args.file
+    result = _split_rows(args) or load_data(args)
     if not result.rows:
         raise DataError(
             f"no valid rows in {args.file} ({plural(result.total, 'row')} read as {result.format}): "
@@ -178,8 +184,9 @@ def _batch(args) -> int:
     step = f"a batch takes {plural(args.batch_size, 'pair')}"
     pairs = f" ({plural(report['pairs'], 'preference pair')}: {step})" if report["pairs"] else ""
     accum = f" x gradient accumulation {args.grad_accum} a step" if args.grad_accum > 1 else ""
+    split = f" (the training rows of {split_named(given)})" if args.file != given else ""
     print(
-        f"{plural(report['rows'], 'row')}, {plural(report['sequences'], 'sequence')}{pairs}, "
+        f"{plural(report['rows'], 'row')}{split}, {plural(report['sequences'], 'sequence')}{pairs}, "
         f"batch size {args.batch_size}{accum}, max length {args.max_length}"
     )
     # "steps", as the Batches page calls them: optimizer steps (the JSON's "steps"; "batches" is the forward batches)
@@ -216,6 +223,35 @@ COLUMNS_SAID = (
     "token (1.00: every one trained; above it: prompt, template or padding read but not trained); cut = tokens past "
     "the max length, never seen"
 )
+
+
+def _split_rows(args):
+    """The training rows of the saved split `args.file` names (a split folder, or a split saved in the workspace under
+    that name), found and read as `train --dataset` finds and reads them (`run_data.split_folder`,
+    `workspace.load_split`), as a LoadResult of its train.jsonl, which `args.file` then names: a row is its line
+    there, and `tokens` shows it. None for anything else (a data file, even one a saved split is named after).
+    UserError for --format or --map beside a split, as `train` refuses them: its rows were read when it was saved."""
+    from ftlib.data import LoadResult
+    from ftlib.formats import FORMAT_KIND
+    from ftlib.run_data import split_folder, split_named
+    from ftlib.user_paths import user_path
+    from ftlib.workspace import load_split
+
+    folder = None if user_path(args.file).is_file() else split_folder(args.file)
+    if folder is None:
+        return None
+    if args.fmt or args.map:
+        raise UserError(
+            f"--format and --map read a data file; {split_named(args.file)} was read with its own format and mapping "
+            "when it was saved. Drop them, or give the data file."
+        )
+    train, _, meta = load_split(str(folder))
+    rows_file = folder / "train.jsonl"
+    args.file = str(rows_file)
+    if meta.get("format") not in FORMAT_KIND:  # a meta.json that does not say: its rows read as a file's are
+        return load_data(args)
+    lines = list(range(1, len(train) + 1))  # one canonical row a line
+    return LoadResult(meta["format"], train, [], len(train), lines, source=str(rows_file), file_type="jsonl")
 
 
 def _tokens_command(args, result, line: int, max_length: bool = False) -> str:

@@ -36,12 +36,12 @@ ENDED = {
 }
 SAMPLE_DESCRIPTION = """\
 Answer --prompt with the base model and each --adapter under each --setting, in one batch.
-Each answer is headed '=== MODEL | SETTING (N tokens, WHY IT ENDED)': ended by the model (it wrote its
-end-of-turn token), cut at --max-new-tokens, or cut at the model's context length.
---json adds each token's probabilities: 'prob', the model's own probability of the token, and 'sample_prob',
-its probability in the distribution the setting drew it from (after repetition penalty, temperature, top-k,
-top-p and min-p; 1.0 under greedy), with --alternatives N the N most likely tokens there; 'finish_reason' is
-stop, length or context."""
+Each answer is headed '=== MODEL | SETTING (N tokens, WHY IT ENDED)': ended by the model (it wrote
+its end-of-turn token), cut at --max-new-tokens, or cut at the model's context length.
+--json adds each token's probabilities: 'prob', the model's own probability of the token, and
+'sample_prob', its probability in the distribution the setting drew it from (after repetition
+penalty, temperature, top-k, top-p and min-p; 1.0 under greedy), with --alternatives N the N most
+likely tokens there; 'finish_reason' is stop, length or context."""
 MAX_ALTERNATIVES = 100  # alternatives listed per token in --json (each is a top-k over the vocabulary)
 # A template that takes no system turn, given --system: how to leave it out, how to pick one that takes it (the
 # built-in is named with its --template: `prompt_checks.explain_refusal`).
@@ -418,7 +418,7 @@ def _sample(args) -> int:
     from ftlib import lease
     from ftlib import modelset as M
     from ftlib import sampling as S
-    from ftlib.answer_notes import repeats_itself
+    from ftlib.answer_notes import only_whitespace, repeats_itself, whitespace_said
     from ftlib.sharing import print_waits
     from ftlib.tokenizer_checks import prompt_control_warning
 
@@ -503,7 +503,9 @@ def _sample(args) -> int:
         template += f", thinking {item['thinking']}" if "thinking" in item else ""
         ended = ENDED.get(item["finish_reason"], item["finish_reason"]).format(limit=args.max_new_tokens)
         print(f"=== {item['model']} | {item['setting']} ({tokens}, {ended}{template})")
-        print(item["text"])
+        # An answer of whitespace alone (64 newlines) printed as blank lines, read as no answer or a broken command:
+        # said in words, as Compare and Evaluate say it
+        print(whitespace_said(item["text"]) if only_whitespace(item["text"]) else item["text"])
         if item["repeats"]:  # as Compare and Evaluate mark it
             print(f"↻ repeats itself: common for small models; {repeat_advice(item['values'])}")
         print()

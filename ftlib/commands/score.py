@@ -25,7 +25,9 @@ def register(sub) -> None:
     p.add_argument(
         "--response", action="append", required=True, metavar="TEXT", help="an answer to score (repeat the flag)"
     )
-    p.add_argument("--device", default="cpu", type=device_name, help=DEVICE_HELP + " (default cpu)")
+    # auto, as `sample` and `evaluate` take it (`models.pick_device`: a GPU when there is one): its default was cpu,
+    # so a reward model scored on the CPU beside an idle GPU
+    p.add_argument("--device", default=None, type=device_name, help=DEVICE_HELP)
     p.add_argument("--json", action="store_true", help='print {"scores": [...]}')
     p.set_defaults(handler=_score)
 

@@ -37,29 +37,33 @@ from ftlib.term_width import fit, pad
 
 HELP = """\
 Render one row of FILE with a chat template, tokenize it and show which tokens are trained.
---row N counts from 0 among FILE's valid rows, the rows left once those that fail to load are set aside (--row 0 is
-the first valid row). That is not how `data inspect` and `train` number a file's rows ("line 3",
-"item 3", "data row 3": the row's place in the file, counted from 1): the output says which of those the row shown
-is, in its first line ("--row 1 (counted from 0 among 2 valid rows) is line 3 of FILE"), and in the JSON as
-"file_row" (3) and "where" ("line 3"). --line N names the row as those do instead: the row that starts on line N of a
-JSONL file, item N of a JSON array, data row N of a CSV, TSV or Parquet file (the N of "data row N", not a line of
-the file), counted from 1; a row of those that failed to load is refused with why it was set aside. In a .jsonl file
-a line is always a line of the file: one that holds a single pretty-printed JSON value, its rows named "item 7",
-shows the row whose text holds line N, with the lines it spans. --json prints
-{"kind", "template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text", "role",
-"segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity", "message", "fix"}], "file_row",
-"where", "skipped_rows", "row_warnings", "notes", "file_warnings", ...} ("label": true/false beside them for an
-unpaired row); for a preference row it prints {"prompt_text", "chosen": {...}, "rejected": {...}, "file_row",
-"where", "skipped_rows", "row_warnings", "notes", "file_warnings"}, each side with the keys above. "row_warnings":
-what `data inspect` warns of this row (a tool call that matches no tool, invisible control characters), as text;
-without --json each is a warning on stderr.
-"notes": how the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text
-trimmed), and "file_warnings": what of it is not read (fields nothing reads), as `data inspect` says them; without
---json, `note:` and `warning:` lines on stderr.
-"skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as `data inspect --json`
-lists its errors ("row" counted from 1 in the file, as "file_row"); without --json they are named in a warning on
-stderr. --format and --map read FILE as `data inspect` reads it.
-Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad input."""
+--row N counts from 0 among FILE's valid rows, the rows left once those that fail to load are set
+aside (--row 0 is the first valid row). That is not how `data inspect` and `train` number a file's
+rows ("line 3", "item 3", "data row 3": the row's place in the file, counted from 1): the output
+says which of those the row shown is, in its first line ("--row 1 (counted from 0 among 2 valid
+rows) is line 3 of FILE"), and in the JSON as "file_row" (3) and "where" ("line 3"). --line N names
+the row as those do instead: the row that starts on line N of a JSONL file, item N of a JSON array,
+data row N of a CSV, TSV or Parquet file (the N of "data row N", not a line of the file), counted
+from 1; a row of those that failed to load is refused with why it was set aside. In a .jsonl file a
+line is always a line of the file: one that holds a single pretty-printed JSON value, its rows named
+"item 7", shows the row whose text holds line N, with the lines it spans. --json prints {"kind",
+"template", "policy", "text", "input_ids", "labels", "attention_mask", "tokens": [{"id", "text",
+"role", "segment", "trained", "special", "label", "reason"}], "checks": [{"code", "severity",
+"message", "fix"}], "file_row", "where", "skipped_rows", "row_warnings", "notes", "file_warnings",
+...} ("label": true/false beside them for an unpaired row); for a preference row it prints
+{"prompt_text", "chosen": {...}, "rejected": {...}, "file_row", "where", "skipped_rows",
+"row_warnings", "notes", "file_warnings"}, each side with the keys above. "row_warnings": what
+`data inspect` warns of this row (a tool call that matches no tool, invisible control characters),
+as text; without --json each is a warning on stderr.
+"notes": how the file was read (a `bot` role read as the assistant, content parts joined, a Hermes
+system text trimmed), and "file_warnings": what of it is not read (fields nothing reads), as
+`data inspect` says them; without --json, `note:` and `warning:` lines on stderr.
+"skipped_rows" lists the rows of FILE that failed to load, [{"row", "where", "message"}] as
+`data inspect --json` lists its errors ("row" counted from 1 in the file, as "file_row"); without
+--json they are named in a warning on stderr. --format and --map read FILE as `data inspect` reads
+it.
+Exit status: 0, or 1 when a check of severity "error" fires (e.g. no trained tokens), 2 on bad
+input."""
 
 
 def register(sub) -> None:

@@ -316,12 +316,12 @@ def load_config(path: str | None, overrides: list[str], flags: dict | None = Non
     return given_settings(path, overrides, flags).config()
 
 
-def ignored_settings(config: RunConfig, given: Given) -> str:
+def ignored_settings(config: RunConfig, given: Given, held_out: int | None = None) -> str:
     """One sentence naming each setting given that these settings ignore (`FieldSpec.applies`: `tuning` with an SFT
     method, `rewards` without GRPO, LoRA's rank with full weights; `test_size` with a saved split, which has its own
-    held-out rows) and when it would apply; "" when none. Given on the command line it is named whatever its value; in
-    the file only when it differs from its default and from the one it had before (`FORMER_DEFAULTS`: a run's whole
-    config.json reused names every setting)."""
+    `held_out` rows, named as given: `run_data.split_named`) and when it would apply; "" when none. Given on the
+    command line it is named whatever its value; in the file only when it differs from its default and from the one it
+    had before (`FORMER_DEFAULTS`: a run's whole config.json reused names every setting)."""
     from ftlib import run_data
 
     values, command_line = config.to_dict(), given.command_line
@@ -347,7 +347,9 @@ def ignored_settings(config: RunConfig, given: Given) -> str:
                     if key not in ("method", "tuning") and values.get(key) not in allowed
                 )
         elif name == "test_size" and run_data.split_folder(config.dataset) is not None:
-            named.append(f"`{name}`{_shown(value)} (it splits a data file; a saved split has its own held-out rows)")
+            rows = "" if held_out is None else f" {held_out}"
+            split = run_data.split_named(config.dataset)  # "the split in /data/tides", where a folder was given
+            named.append(f"`{name}`{_shown(value)} (it splits a data file; {split} has its own{rows} held-out rows)")
     if not named:
         return ""
     tuning = f" (tuning {config.tuning})" if config.tuning != config.method else ""
@@ -482,7 +484,7 @@ def _train(args) -> int:
         pair = train_hint(config.method, data.loaded, fmt, pairs)  # feedback for DPO: the command that pairs it
         said = [*report.errors, pair, run_data.file_lines_note(data, report.errors)]
         raise ConfigError(" ".join(s for s in said if s))
-    ignored = ignored_settings(config, given)
+    ignored = ignored_settings(config, given, len(data.test))
     # A file's split just drawn, too small or with a part of one label only: said as `data split` says it; a .json
     # file's own split (its test key held out: split_keys) with its own warnings, test rows copied in train first.
     drawn = data.loaded is not None and data.test and data.keyed is None
