@@ -77,6 +77,9 @@ def test_a_run_deleted_on_the_page_is_no_longer_named_and_the_untouched_boxes_st
     assert at.number_input(key="train_max_length").value == 256
     assert at.number_input(key="train_batch_size").value == DEFAULTS.batch_size  # the older run's own
     assert at.number_input(key="train_eval_every").value == 3
+    # Each box that follows is set through session state, which the browser is told: their keys merely dropped,
+    # Chromium kept showing the deleted run's 7 over "This run takes 3 optimizer steps" (helper 257).
+    assert all(at.number_input(key=f"train_{k}").proto.set_value for k in ("max_steps", "max_length", "batch_size"))
     at.switch_page("pages/2_Tokens.py").run()  # the shared max length follows too
     assert at.number_input(key="tok_max_length").value == 256
 
@@ -91,12 +94,14 @@ def test_a_run_deleted_with_the_cli_is_no_longer_named_and_with_no_run_left_the_
     assert not at.exception, at.exception
     assert len(said(at)) == 1 and "older · lora" in said(at)[0], said(at)
     assert at.number_input(key="train_max_steps").value == 3
+    assert at.number_input(key="train_max_steps").proto.set_value  # the browser shows it too
     assert main(["runs", "delete", "r-old", "--yes"]) == 0
     at.run()
     assert not at.exception, at.exception
     assert said(at) == []
     assert at.number_input(key="train_max_steps").value == DEFAULTS.max_steps
     assert at.number_input(key="train_max_length").value == DEFAULTS.max_length
+    assert all(at.number_input(key=f"train_{k}").proto.set_value for k in ("max_steps", "max_length"))
 
 
 def test_tokens_and_batches_say_a_value_came_from_the_last_run_not_from_the_train_page(tiny_model_dir, two_runs):

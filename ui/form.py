@@ -172,13 +172,11 @@ def _follow(origin: dict, run_id: str | None, settings: dict) -> None:
     """The run the form started from (`origin`, FROM_RUN) is no longer the last started: every box still holding the
     value taken from it is dropped (live and kept, so its default applies), then the settings of the run last started
     now (`run_id`; None: no run left) are taken as a new session takes them."""
-    kept = st.session_state.setdefault(TRAIN_FORM, {})
     for key, value in origin["values"].items():
         if key == "template_source":  # the custom text stays: it is the Tokens page's, written there
             continue
         if remembered(key) == value:  # nobody changed it in this session
-            st.session_state.pop(key, None)
-            kept.pop(key, None)
+            forget(key)  # a box on screen is told its new value (or default) when next drawn
     st.session_state.pop(FROM_RUN, None)
     _take(run_id, settings)
 
@@ -349,7 +347,8 @@ def _put_default(key: str, spec: FieldSpec, default, choices) -> bool:
 
 def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder: str | None = None, unfit=()):
     key = widget_key(spec.name, values)
-    drawn_before = key in st.session_state  # False: a box new to the browser (a new session, back from a page)
+    # False: a box new to the browser (a new session, back from a page); not one dropped on screen (DEFAULTED)
+    drawn_before = key in st.session_state or key in st.session_state.get(DEFAULTED, ())
     # One choice on Tokens, Batches and Train: the one last made on any of them, else this form's own copy.
     restored = (spec.name in SHARED_SETTINGS and show_shared(key, spec.name, choices)) or _restore(key, choices)
     if key in st.session_state.get(PICKED, ()):  # set by a one-click fix (`pick`): a box drawn on another value
@@ -357,6 +356,7 @@ def _widget(spec: FieldSpec, values: dict, default, choices, where, placeholder:
         restored = True
     if not restored and _put_default(key, spec, default, choices):
         restored = drawn_before = True  # the browser shows this box: its default goes to it through session state
+    st.session_state.get(DEFAULTED, set()).discard(key)  # put back by `_restore` or `show_shared`: told the same way
     shown = _UNSET
     if restored and not drawn_before:
         # A box the browser draws afresh paints its own default first and a value set through session state only
