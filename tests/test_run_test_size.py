@@ -66,7 +66,8 @@ def test_an_earlier_runs_config_on_a_saved_split_names_no_test_size(tmp_path, ca
     old.write_text(json.dumps({**RunConfig(dataset="saved", model=str(tiny_model_dir)).to_dict(), "test_size": 0.2}))
     assert main(["train", str(old), "--device", "cpu", "--detach"]) == 0
     said = capsys.readouterr().err
-    assert "`test_size` 0.2 (it splits a data file; a saved split has its own held-out rows)" in said
+    # The split named as given, with its held-out count (d2b8acac: "the split in /path" where a folder is given)
+    assert "`test_size` 0.2 (it splits a data file; the saved split 'saved' has its own 4 held-out rows)" in said
 
 
 def test_the_engine_reads_an_unset_test_size_as_the_default_share(tmp_path):
