@@ -114,9 +114,9 @@ def test_a_problem_names_the_item_the_file_holds():
     """Calls joined into one turn do not shift the numbers: a problem names the item as written (the 4th), and
     reasoning with no reply after it its own item."""
     second = {**CALL, "call_id": "call_8"}
-    empty = {**OUTPUT, "output": None}
+    counted = {**OUTPUT, "output": 7}  # a number, not text (a null result is taken as "", as an empty one is)
     cut = {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Need the table."}]}
-    result = load({"messages": [USER_ITEM, CALL, second, empty]}, {"messages": [USER_ITEM, CALL, second, cut]})
+    result = load({"messages": [USER_ITEM, CALL, second, counted]}, {"messages": [USER_ITEM, CALL, second, cut]})
     problems = [e.message for e in result.errors]
     assert len(problems) == 2
     assert problems[0].startswith("turn 4 (tool) of 'messages'")
