@@ -432,21 +432,19 @@ def readable_rows(config: RunConfig) -> tuple[list[dict], list[dict], dict] | No
         return None
 
 
-def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, config: RunConfig, split: str):
-    """The RowsRefused naming the rows of `split` ("training" or "held-out") the chat template refuses, `origin` the
-    row number of each of `rows` (KTO's two answers of a pair share one), with the first refusal's reason (and its fix
-    where one is known: `prompt_checks.explain_refusal`) and how to fix the rest; None when no row alone is refused.
-    Called only on the failure path of a batched encoding: each row is encoded again, one by one."""
-    from ftlib.errors import numbered
-    from ftlib.prompt_checks import ROWS_FIX, explain_refusal
+def row_refusals(rows: list[dict], tokenizer, template, config: RunConfig, encode=None) -> list[tuple[int, str]]:
+    """(number, reason) of each of `rows` (numbered from 1) the chat template refuses, the reason with its fix where
+    one is known (`system_turns.explain_refusal`). `encode`: how a row is tried (`tokens.encode_row`'s arguments),
+    else `encode_row` itself; `template_preflight` renders a row without tokenizing it, before torch."""
     from ftlib.rows import conversation, row_kind
+    from ftlib.system_turns import explain_refusal
     from ftlib.templates import TemplateError
     from ftlib.tokens import encode_row
 
     refused = []
     for i, row in enumerate(rows, start=1):
         try:
-            encode_row(row, tokenizer, template, config.mask_policy, config.cut_length)
+            (encode or encode_row)(row, tokenizer, template, config.mask_policy, config.cut_length)
         except TemplateError as exc:  # with the fix where one is known (a template that takes no system turn)
             # The row's conversation as written (a pair's prompt and chosen answer): its `messages` alone left a
             # preference, unpaired or prompt row's refusal unexplained (DPO under Gemma's template, a sweep).
@@ -455,6 +453,21 @@ def refusal_error(rows: list[dict], origin: list[int], tokenizer, template, conf
             refused.append((i, str(said)))
         except UserError as exc:
             refused.append((i, str(exc)))
+    return refused
+
+
+def refusal_error(
+    rows: list[dict], origin: list[int], tokenizer, template, config: RunConfig, split: str, refused=None
+) -> RowsRefused | None:
+    """The RowsRefused naming the rows of `split` ("training" or "held-out") the chat template refuses, `origin` the
+    row number of each of `rows` (KTO's two answers of a pair share one), with the first refusal's reason (and its fix
+    where one is known: `system_turns.explain_refusal`) and how to fix the rest; None when no row alone is refused.
+    Called only on the failure path of a batched encoding: each row is encoded again, one by one (`row_refusals`),
+    unless `refused` gives what that found."""
+    from ftlib.errors import numbered
+    from ftlib.system_turns import ROWS_FIX
+
+    refused = row_refusals(rows, tokenizer, template, config) if refused is None else refused
     if not refused:
         return None
     # "training row 4", never a bare "row 4": a split's rows are not the file's lines, and `train` finds the
@@ -483,6 +496,7 @@ __all__ = [
     "read_with_words",
     "readable_rows",
     "refusal_error",
+    "row_refusals",
     "split_folder",
     "split_named",
 ]

@@ -75,6 +75,7 @@ def preflight(
     """
     from ftlib.errors import UserError
     from ftlib.models import check_model, context_length, load_tokenizer
+    from ftlib.template_preflight import early_refusal
     from ftlib.templates import check_template_name
     from ftlib.training import check_row_kinds, encode_for_training, load_rows, run_template, sequences
 
@@ -93,6 +94,7 @@ def preflight(
         check_row_kinds(train, config, "training")
         check_row_kinds(test, config, "held-out")
         check_template_name(config.template)
+        early_refusal(config, train, test, tokenizer)  # the template's refusals, from the model's files: no torch
         # The settings' checks that import torch, so after the rows' (a data error is said alone, before torch):
         if gpus_asked:
             report.errors[:0] = distributed.refusals(config)  # said first, as where torch is not asked
