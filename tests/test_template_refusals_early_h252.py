@@ -90,6 +90,9 @@ CASES = [
      "<no-system-template>"],
      "error: The chat template cannot render any of the 15 training rows, nor any of the 5 held-out rows: The custom "
      "template refused this conversation: System role not supported. The custom template takes no system turn"),
+    # the model's own template, read from its files by `sample`'s checks before torch
+    ("sample-thinking-without-switch", ["sample", "--model", "<tiny>", "--prompt", "Hi?", "--thinking", "off"],
+     "error: --thinking off: the chat template tokenizer (the model's own) has no thinking switch"),
 ]  # fmt: skip
 
 

@@ -386,13 +386,15 @@ def check_arguments(args) -> None:
     --alternatives out of range, --tools, each --adapter's run, --system for a raw-text run or template, a --model
     that is not the runs' base, an unknown --template (`templates.get_template`'s words), a run with no result (not
     finished, damaged) or a reward model's (`modelset.find_tuned_set`), a merged reward model as the base
-    (`check_base_writes`) and an adapter of another base (`adapter_shapes.check_fits_early`). Leaves on `args.checked`
+    (`check_base_writes`), an adapter of another base (`adapter_shapes.check_fits_early`) and a --thinking no chat
+    template reads (`check_thinking`, on the tokenizer's files where they stand in for it). Leaves on `args.checked`
     what `_sample` reads of them: the decoding settings, the tool schemas, the runs' folders, the base and the runs'
     results."""
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.adapter_shapes import check_fits_early
     from ftlib.templates import check_template_name
+    from ftlib.tokenizer_files import early_tokenizer
 
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
@@ -411,6 +413,8 @@ def check_arguments(args) -> None:
     found = M.find_tuned_set(runs)  # a run that did not finish, a damaged file, a reward model: before torch too
     check_base_writes(base)  # a merged reward model as the base
     check_fits_early(base, found[0])  # an adapter of another base, from its weights' shapes and the base's config.json
+    # --thinking with no template that reads it: the model's own template from its tokenizer files, without torch
+    check_thinking(args.thinking, args.template, runs, base, lambda: early_tokenizer(base))
     args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base, found=found)
 
 
@@ -425,9 +429,7 @@ def _sample(args) -> int:
     checked = args.checked  # `check_arguments`': everything that can be checked without a model is checked first
     settings, tools, runs, base = checked.settings, checked.tools, checked.runs, checked.base
     thinking = None if args.thinking is None else args.thinking == "on"
-    once = TokenizerOnce(base)  # the check's tokenizer, where it reads one, is the model set's: loaded once
-    check_thinking(args.thinking, args.template, runs, base, once)  # before the model loads
-    models = load_models(base, runs, args.device, once.loaded, checked.found)
+    models = load_models(base, runs, args.device, found=checked.found)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     if thinking is None and runs and args.template is None:  # left out: each run as it trained, the base as the first
         from ftlib.run_thinking import start_for
