@@ -10,12 +10,16 @@ A rate is a grid's answers, each counted to its longest one's length (`grid_rate
 in the batch), over the seconds from the grid's start to its end (its prefills included), so `grid_work` counts a
 prompt's tokens at a fraction of a decoded one's cost.
 
+`EvalTally` and `EvalPace` do the same for an evaluation (`ftlib.evaluate`): its progress as it runs (items done,
+tokens written), and the pace of a finished one, which estimates the next by batches and decoding steps.
+
 Not known here: how a grid is decoded (`ftlib.sampling`, `ftlib.modelset`), nor how a page words the estimate.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 _LOCK = threading.Lock()
 _MEASURED: dict[tuple[str, str], float] = {}
@@ -88,3 +92,73 @@ def grid_work(answers: int, max_new_tokens: int, prefill_tokens: int = 0) -> flo
     4111.0
     """
     return answers * max_new_tokens + prefill_tokens * PREFILL_COST
+
+
+@dataclass
+class EvalTally:
+    """Where an evaluation (`ftlib.evaluate.evaluate`) stands, and what its work took, updated by it as it goes: a
+    page's progress reads it while it runs, and a finished one is the pace of the next one's estimate (`EvalPace`).
+
+    `items` of all to answer and score (`done` scored so far); `tokens` the answers have written (both models');
+    `steps` decoding steps run (a batch's loop runs to its longest answer) in `decode_s` seconds, `batches` loops
+    of them, `limit_batches` of those with an answer cut at `max_new_tokens`; the `done` items scored in `score_s`."""
+
+    items: int = 0
+    max_new_tokens: int = 0
+    batch_size: int = 1
+    done: int = 0
+    tokens: int = 0
+    steps: int = 0
+    decode_s: float = 0.0
+    batches: int = 0
+    limit_batches: int = 0
+    score_s: float = 0.0
+
+    def pace(self, busy_s: float | None = None) -> EvalPace | None:
+        """This evaluation's pace (None before a loop and an item were both timed, or for rows only scored).
+        `busy_s`: its own seconds (`jobs.BackgroundJob.busy_s`): where less than the loops' (turns lent to a training
+        run inside them), both parts are scaled down to it; where more (its rows prepared), the rest is the items'."""
+        if not (self.steps and self.batches and self.done):
+            return None
+        timed = self.decode_s + self.score_s
+        share = min(1.0, busy_s / timed) if busy_s and timed else 1.0
+        rest = max(0.0, busy_s - timed) if busy_s else 0.0
+        return EvalPace(
+            step_s=self.decode_s * share / self.steps,
+            score_s=(self.score_s * share + rest) / self.done,
+            steps_per_batch=self.steps / self.batches,
+            max_new_tokens=self.max_new_tokens,
+            limited=self.limit_batches / self.batches,
+        )
+
+
+@dataclass(frozen=True)
+class EvalPace:
+    """How fast an evaluation went: `step_s` seconds a decoding step of a batch (both models' answers of its rows in
+    one loop), `score_s` seconds an item scored by both models, `steps_per_batch` steps its loops ran (to each one's
+    longest answer) at its `max_new_tokens`, `limited` the share of its loops that ran to that limit.
+
+    Its estimate counts the batches an evaluation runs, not its rows: a batch of 8 rows decodes in about the time of
+    a batch of 3 (its rows' steps run together), so a pace a row from 3 rows said 8 rows took 2.7 times as long as
+    they did (helper 260). A loop that ended before the limit is taken to end there again under a higher one.
+
+    >>> p = EvalPace(step_s=0.1, score_s=0.5, steps_per_batch=40, max_new_tokens=64, limited=0.0)
+    >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=64), 1)  # 3 batches x 40 steps x 0.1 + 20 x 0.5
+    22.0
+    >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=32), 1)  # each loop cut at 32 steps
+    19.6
+    """
+
+    step_s: float
+    score_s: float
+    steps_per_batch: float
+    max_new_tokens: int
+    limited: float
+
+    def seconds(self, items: int, batch_size: int, max_new_tokens: int) -> float:
+        """About how long `items` things answered and scored take, `batch_size` to a loop, at `max_new_tokens`."""
+        batches = -(-int(items) // max(int(batch_size), 1))
+        # loops cut at the old limit reach the new one; the others end where they ended, within it
+        ended = min(self.steps_per_batch, max_new_tokens)
+        steps = self.limited * max_new_tokens + (1 - self.limited) * ended
+        return batches * steps * self.step_s + int(items) * self.score_s

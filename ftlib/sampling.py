@@ -33,7 +33,7 @@ import contextlib
 import inspect
 import math
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # The settings and logits processing live in ftlib.decoding; they are part of this module's API as they always were.
@@ -549,15 +549,19 @@ def generate(
     top_alternatives: int = 5,
     lock=None,
     draws: str = "multinomial",
+    on_step: Callable[[int], None] | None = None,
 ) -> list[RowResult]:
     """Run `generate_stream` to the end and collect each row's tokens and why it ended (`RowResult.finish_reason`:
-    "stop", "length" at `max_new_tokens`, "context" where the prompt and answer filled the model's context)."""
+    "stop", "length" at `max_new_tokens`, "context" where the prompt and answer filled the model's context).
+    `on_step(tokens)`: after each decoding step, the tokens it wrote (one a row still running), for a progress."""
     results = [RowResult(row=r) for r in rows]
     stream = generate_stream(model, tokenizer, rows, max_new_tokens, seed, stop_ids, top_alternatives, lock, draws)
     for events in stream:
         for i, info in events:
             results[i].tokens.append(info)
             results[i].finish_reason = info.end or results[i].finish_reason
+        if on_step is not None:
+            on_step(len(events))
     return results
 
 

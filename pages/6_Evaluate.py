@@ -114,6 +114,8 @@ require_password()
 JOB_KEY = "evaluate_job"
 RUN_KEY = "evaluate_run"  # the run the job evaluates
 RATE_KEY = "evaluate_rate"  # (seconds an item, max new tokens, "row"/"reply") of this session's last evaluation
+# ... its pace by loops and items (`ftlib.decode_rate.EvalPace`, the estimate's model), where it was measured
+PACE_KEY = "evaluate_pace"
 RATE_WHOSE_KEY = "evaluate_rate_whose"  # ... and whose it was in words (`pace_of`): one followed may be a teammate's
 FINISHED_KEY = "evaluate_finished"  # run name -> its last finished EvalJob (the newest few): picking it again shows it
 KEEP_FINISHED = 4
@@ -359,6 +361,9 @@ if job is not None and job.done and job.result is not None and job.result.rows a
     # training steps in it said "About 8 min for 3 rows" (helper 208's walk: 160.8 s a row).
     per_item = job.busy_s() / len(job.result.rows)
     st.session_state[RATE_KEY] = (per_item, job.kwargs.get("max_new_tokens", DEFAULT_NEW_TOKENS), job.result.noun)
+    # By loops of answers and items scored: a pace a row from 3 rows (one loop) said 8 rows (one loop too) took 2.7
+    # times as long as they did (helper 260's measure). None for a result kept from earlier: the pace a row then.
+    st.session_state[PACE_KEY] = job.tally.pace(job.busy_s()) if getattr(job, "tally", None) else None
     st.session_state[RATE_WHOSE_KEY] = pace_of(job)  # a followed teammate's is not "your last evaluation"
 if n_rows is not None and (
     note := evaluation_time_note(
@@ -367,6 +372,8 @@ if n_rows is not None and (
         st.session_state.get(RATE_KEY),
         item_count(info.test_rows[: int(n_rows)], answer_at),
         st.session_state.get(RATE_WHOSE_KEY, "your last evaluation"),
+        pace=st.session_state.get(PACE_KEY),
+        batch_size=batch,
     )
 ):
     c1.caption(note)

@@ -170,7 +170,8 @@ def test_a_teammates_evaluation_followed_says_whose_it_is_and_its_pace_is_theirs
     assert not bob.exception, bob.exception
     assert bob.session_state["evaluate_rate"][0] == 300.0  # (1000 - 400) s over 2 rows
     notes = [c for c in captions(bob) if c.startswith("⏱")]
-    assert notes and "at the 300.0 s a row of ana@example.com's last evaluation" in notes[0], notes
+    # its 600 s of own work for 2 rows, by loops of answers and rows scored since helper 260 (a row's pace before)
+    assert notes and "About 10 min 0 s for 2 rows, at the pace of ana@example.com's last evaluation" in notes[0], notes
     assert "your last evaluation" not in notes[0]
 
 
@@ -187,7 +188,7 @@ def test_an_evaluation_followed_on_an_open_server_names_nobody_and_one_of_the_sa
     job.began, job.waited_s = job.ended_at - 1000.0, 0.0
     other.run()
     notes = [c for c in captions(other) if c.startswith("⏱")]
-    assert notes and "a row of the last evaluation" in notes[0], notes
+    assert notes and "at the pace of the last evaluation:" in notes[0], notes
 
 
 # ---------------------------------------------------------------------------------------------- Compare, reloaded
