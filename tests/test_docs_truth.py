@@ -437,3 +437,43 @@ def test_the_readme_counts_the_held_out_prompts_the_chat_style_demo_answers():
     said = re.search(r"on all (\d+)\s+held-out prompts", (ROOT / "README.md").read_text(encoding="utf-8"))
     rows = (ROOT / "samples" / "chat_style_heldout.jsonl").read_text(encoding="utf-8").splitlines()
     assert said and int(said.group(1)) == sum(bool(line.strip()) for line in rows)
+
+
+_WITHOUT_LIBRARIES = """
+import runpy, sys
+bare = sys.argv[1] == "bare"
+heavy = {"torch", "transformers", "peft", "trl", "accelerate", "datasets", "safetensors", "tokenizers"}
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top != "ftlib" and top not in sys.stdlib_module_names and (bare or top in heavy):
+            raise ModuleNotFoundError(f"No module named {top!r}", name=top)
+sys.meta_path.insert(0, Missing())
+sys.argv = ["ftlib", *sys.argv[2:]]
+try:
+    runpy.run_module("ftlib", run_name="__main__")
+except ModuleNotFoundError as missing:
+    print("MISSING", missing.name)
+"""
+
+
+def test_the_readme_names_the_modules_a_python_without_the_libraries_stops_at(tmp_path):
+    """README's Command line said a system python without the studio's libraries 'stops at a ModuleNotFoundError,
+    jinja2's or torch's' (helper 264, following the README): a bare python stops at jinja2's, and one that has jinja2
+    (many do) at transformers' once a command reads a tokenizer, never torch's. Each case is run with the imports
+    outside the standard library made missing (all of them; then torch's stack only)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FTLIB_HOME": str(tmp_path), "FTLIB_WORKSPACE": str(tmp_path / "ws")}
+    sample = str(ROOT / "samples" / "chat_style_sft.jsonl")
+    found = set()
+    for args in (["bare", "--help"], ["heavy", "tokens", sample, "--row", "0"]):
+        command = [sys.executable, "-c", _WITHOUT_LIBRARIES, *args]
+        out = subprocess.run(command, capture_output=True, text=True, env=env)
+        found |= {line.split()[1] for line in out.stdout.splitlines() if line.startswith("MISSING ")}
+    assert found == {"jinja2", "transformers"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = readme.split("stops at a `ModuleNotFoundError`", 1)[1].split(")", 1)[0]
+    assert {name for name in ("jinja2", "transformers", "torch") if re.search(rf"\b{name}'", said)} == found
