@@ -262,7 +262,8 @@ def _history(rec: Record) -> list[dict]:
     value = rec.get("history")
     if not has_value(value):
         return []
-    return history_turns(json_value(as_written(rec, value, "history", looks_like_pairs), "'history'"))
+    fix = ': write it as a list of [instruction, response] pairs (`[["Hi", "Hello!"]]`), or leave it empty'
+    return history_turns(json_value(as_written(rec, value, "history", looks_like_pairs), "'history'", fix))
 
 
 def _alpaca_prompt(rec: Record) -> list[dict]:
@@ -366,7 +367,16 @@ def _transcripts(rec: Record) -> tuple[list, list, list] | None:
     return with_system(rec, split[0]), split[1], split[2]
 
 
+# A 'prompt' the chosen and rejected conversations begin with too (UltraFeedback): read once, from them, and said
+_PROMPT_TWICE = (
+    "the 'prompt' is written again at the start of the chosen and rejected conversations: it is read once, as their "
+    "shared opening turns, not added before them a second time"
+)
+
+
 def _same_prompt(rec: Record, prompt: list[dict]) -> None:
+    """Whether a row's own 'prompt' is the prompt its whole chosen and rejected conversations share: then read once
+    (a note, counted by rows), else a warning naming both."""
     given = rec.data.get("prompt")
     if isinstance(given, list) and given and all(isinstance(m, dict) and type(m.get("content")) is str for m in given):
         # TRL's conversational pair written whole: a prompt of turns the conversations begin with (with or without
@@ -379,10 +389,13 @@ def _same_prompt(rec: Record, prompt: list[dict]) -> None:
                 "its 'prompt' turns are not the turns the chosen and rejected conversations begin with; theirs are "
                 "trained and the 'prompt' field is not read"
             )
+        else:
+            add_note(rec, _PROMPT_TWICE)
         rec.used.add("prompt")
     # compared stripped both sides: UltraFeedback writes "...?\n" in the prompt and in the conversations' turn
     if isinstance(given, str) and any(m["content"].strip() == given.strip() for m in prompt if m["role"] == "user"):
         rec.used.add("prompt")  # the same prompt written twice (e.g. UltraFeedback): nothing is dropped
+        add_note(rec, _PROMPT_TWICE)
     elif isinstance(given, str) and given.strip():  # another question than the one the answers answer: said here
         rec.used.add("prompt")
         asked = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")

@@ -209,6 +209,8 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
     if len(wrapped) > 1:  # a list of objects sharing no field with the longest one's is not rows ({"meta": [...]})
         fields = {k for r in max(wrapped.values(), key=len) if isinstance(r, dict) for k in r}
         wrapped = {k: v for k, v in wrapped.items() if any(isinstance(r, dict) and fields & set(r) for r in v)}
+    if not wrapped and (texts := _text_wrapper(value, lists)):
+        wrapped = texts  # {"data": ["text", ...]}: its items are the rows, each refused as text (readers.py)
     if len(wrapped) == 1:
         ((key, rows),) = wrapped.items()  # {"data": [rows], ...}
         others = [k for k, v in value.items() if k != key and has_value(v)]
@@ -242,7 +244,7 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
             note = (
                 f"The rows of the keys {', '.join(parts[:-1])} and {parts[-1]} are read together, in that order, "
                 f"and a train/test split is drawn from them all (save one key's rows as a file of their own to keep "
-                f"them apart ({_SAVE_KEYS}))."
+                f"them apart, {_SAVE_KEYS})."
             )
         if others:
             which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
@@ -256,6 +258,23 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         return [dict(zip(keys, cells, strict=True)) for cells in zip(*lists.values(), strict=True)], None
     inner = _nested_rows(value) if nested else None
     return inner or ([value], None)
+
+
+# Keys that wrap a file's rows, not a row's fields: a lone list of texts under one is the rows (`_text_wrapper`)
+_WRAPPER_KEYS = {"data", "rows", "items", "examples", "records", "samples", "instances", "entries", "dataset", "train"}
+
+
+def _text_wrapper(value: dict, lists: dict[str, list]) -> dict[str, list]:
+    """{key: items} when `value`'s one list holds only texts under a key that wraps rows (`data`, or a key alone that
+    names no field), else {}: `{"data": ["a", "b"]}` is a wrapper of texts, each refused as not an object with the
+    fix, not a column `data` ("its rows have the fields data", helper 256); `{"text": [...]}` stays a column."""
+    if len(lists) != 1:
+        return {}
+    ((key, items),) = lists.items()
+    named = key in _ROW_KEYS or key in _QA_KEYS or key in {"system", "label", "tools", "history", "output"}
+    if named or not items or not all(isinstance(r, str) for r in items):
+        return {}
+    return {key: items} if len(value) == 1 or key.lower() in _WRAPPER_KEYS else {}
 
 
 # A question's or an answer's name, as a row's own fields (a GSM8K-like row, Alpaca's input/output): an object with

@@ -285,7 +285,56 @@ _VALUES = {
     f"one: they are read as the items of one JSON array, each a row {_BY_LINE}. Delete the comma after the last "
     "object, then put [ before the first object and ] after the last to make it valid JSON.",
     "comma_after": "one JSON value and a comma after it, which is left out.",
+    # a .jsonl file whose every line ends in a comma (readers.text_records): JSON Lines has nothing after an object
+    "jsonl_commas": "one JSON object per line with a comma after each, as a JSON array's items are written: they are "
+    f"read as the items of one JSON array, each a row {_BY_LINE}. JSON Lines has nothing after each object: remove "
+    "the commas at the line ends (`sed 's/,[[:space:]]*$//' {name} > fixed.jsonl`).",
 }
+
+
+def ends_on_comma(text: str) -> bool:
+    """Whether the last character of `text` that is not JSON whitespace is a comma (read from the end: a large file's
+    text is not copied). `[{...}, {...},]` is not valid JSON: the fix deletes that comma too.
+
+    >>> ends_on_comma('{"a": 1},\\n{"a": 2},\\n\\n'), ends_on_comma('{"a": 1},\\n{"a": 2}\\n')
+    (True, False)"""
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return text[end - 1 : end] == ","
+
+
+def second_line_is_a_row(text: str) -> bool:
+    """Whether the second non-blank line of `text` is a whole JSON object by itself: JSONL under a first line cut
+    short, not pretty-printed JSON (whose second line is a piece of the first value, `  "messages": [`)."""
+    line = next((line.strip() for line in text.splitlines()[1:3] if line.strip()), "")
+    try:
+        return line.startswith("{") and isinstance(parse_json(line), dict)
+    except (json.JSONDecodeError, JSONProblem):
+        return False
+
+
+def text_rows_message(name: str, texts: list, path: str) -> str:
+    """Why a file whose rows are all texts (`["a", "b"]`; `"a"` per JSONL line; `{"data": ["a", ...]}`) is refused,
+    said once with the fix (`path`: jq's path to the texts and a pipe, `.[] | `, `.data[] | `; "" for a line's): a
+    row is an object naming its fields, and a text alone may be a document or a question, so it is not guessed (no
+    reader here takes a bare text as a row). Texts that each hold a JSON object are offered jq's `fromjson`.
+
+    >>> text_rows_message("a.json", ["Hi.", "Bye."], ".[] | ").split(":")[0]
+    'a.json holds only texts, 2 of them (the first "Hi."), not objects {...}'
+    """
+    first = json.dumps(texts[0][:40] + ("…" if len(texts[0]) > 40 else ""), ensure_ascii=False)
+    said = f"{name} holds only texts, {len(texts)} of them (the first {first}), not objects {{...}}: a row is an "
+    if all(t.lstrip().startswith("{") for t in texts[:3]):
+        return (
+            f"{said}object naming its fields, so none is read. Each text holds a JSON object written as a string: "
+            f"write the objects themselves (`jq -c '{path}fromjson' {name} > fixed.jsonl`)."
+        )
+    return (
+        f"{said}object naming its fields, so none is read (a text alone may be a document or a question). For plain "
+        f"text to train on, write each as {{\"text\": ...}} (`jq -c '{path}{{text: .}}' {name} > fixed.jsonl`); for "
+        'questions without answers (GRPO), as {"prompt": ...}.'
+    )
 
 
 def values_note(shape: str, name: str) -> str:
@@ -421,6 +470,9 @@ def read_jsonl(path) -> list:
 
 
 __all__ = [
+    "ends_on_comma",
+    "second_line_is_a_row",
+    "text_rows_message",
     "SPACE",
     "read_jsonl",
     "JSONProblem",

@@ -208,7 +208,9 @@ def item_turns(items: list, field: str = "messages") -> list[tuple[int, Any]]:
                 continue
             turn = {"role": "assistant", "content": "", "tool_calls": [call]}
         elif kind == "function_call_output":
-            turn = {"role": "tool", "tool_call_id": item.get("call_id"), "content": item.get("output")}
+            turn = {"role": "tool", "tool_call_id": item.get("call_id")}
+            if "output" in item:  # null is an empty result (turns.py); no `output` at all is refused as no content
+                turn["content"] = item["output"]
             turn.update(_rest(item, "type", "call_id", "output"))
         elif kind == "message":
             turn = {**_rest(item, "type")}

@@ -88,6 +88,17 @@ def split_conversations(chosen: list[dict], rejected: list[dict]) -> tuple[list,
     >>> [len(part) for part in split_conversations([q, a], [q, b])]
     [1, 1, 1]
     """
+    # A side ending on a user turn holds no final answer: said first, not as where the two part (helper 256)
+    ends = [
+        n for n, t in (("chosen", chosen), ("rejected", rejected)) if t and t[-1]["role"] not in ("assistant", "tool")
+    ]
+    if ends:
+        last = chosen[-1]["role"] if ends[0] == "chosen" else rejected[-1]["role"]
+        who = f"{ends[0]} ends" if len(ends) == 1 else "chosen and rejected both end"
+        raise RowProblem(
+            f"{who} with a {last} turn, so {'it holds' if len(ends) == 1 else 'they hold'} no final answer to prefer: "
+            "end each conversation with the assistant's answer, or leave the row out"
+        )
     prompt, good, bad = split_common_prefix(chosen, rejected)
     if not prompt:
         # their system turns, where those differ, else how a pair holds its prompt: the same opening turns, or apart

@@ -33,7 +33,7 @@ import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, NamedTuple
 
@@ -60,6 +60,7 @@ from ftlib.json_rows import (
     arrays_message,
     closing_comma,
     documents,
+    ends_on_comma,
     json_problem,
     lost_keys,
     lost_message,
@@ -67,7 +68,9 @@ from ftlib.json_rows import (
     outer_keys_message,
     parse_json,
     pretty_error,
+    second_line_is_a_row,
     shape_note,
+    text_rows_message,
     values_error,
     values_note,
 )
@@ -178,6 +181,10 @@ def json_records(text: str, name: str) -> tuple[list[tuple[int, dict]], list[Row
     except JSONProblem as exc:
         raise DataError(f"{name} cannot be read: {exc}.") from None
     rows, note = json_layout(value)
+    if rows and all(isinstance(r, str) for r in rows):  # texts alone: refused once, with the fix
+        key = next((k for k, v in value.items() if v is rows), None) if isinstance(value, dict) else None
+        path = (f".{key}" if key.isidentifier() else f".[{json.dumps(key)}]") if key else "."
+        raise DataError(text_rows_message(name, rows, f"{path}[] | "))
     return (*_records(rows, list(range(1, len(rows) + 1)), decoder, name, text), [note] if note else [], False)
 
 
@@ -205,7 +212,7 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
         if isinstance(exc, JSONProblem):
             raise DataError(f"{name} cannot be read: {exc}.") from None
         problem = json_problem(exc)
-        raise DataError(values_error(name, commas, exc.lineno, exc.colno, problem, _ends_on_comma(text))) from None
+        raise DataError(values_error(name, commas, exc.lineno, exc.colno, problem, ends_on_comma(text))) from None
     if len(found) == 1:  # one value and a comma after it: the comma is all there is to leave out
         rows, layout = json_layout(found[0][1])
         notes = [values_note("comma_after", name)] + ([layout] if layout else [])
@@ -213,21 +220,9 @@ def json_values(text: str, name: str, commas: bool) -> tuple[list[tuple[int, dic
     if lists := [n for n, v in found if isinstance(v, list)]:  # each a list of rows, or one conversation's turns?
         raise DataError((arrays_message if len(lists) == len(found) else mixed_message)(name, lists))
     one_per_line = sum(1 for line in text.split("\n") if line.strip()) == len(found)
-    shape = ("commas_after_last" if _ends_on_comma(text) else "commas") if commas else None
+    shape = ("commas_after_last" if ends_on_comma(text) else "commas") if commas else None
     note = values_note(shape or ("jsonl" if one_per_line else "spread"), name)
     return (*_records([v for _, v in found], [n for n, _ in found], decoder, name, text), [note], True)
-
-
-def _ends_on_comma(text: str) -> bool:
-    """Whether the last character of `text` that is not JSON whitespace is a comma (read from the end: a large file's
-    text is not copied). `[{...}, {...},]` is not valid JSON: the fix deletes that comma too.
-
-    >>> _ends_on_comma('{"a": 1},\\n{"a": 2},\\n\\n'), _ends_on_comma('{"a": 1},\\n{"a": 2}\\n')
-    (True, False)"""
-    end = len(text)
-    while end and text[end - 1] in " \t\r\n":
-        end -= 1
-    return text[end - 1 : end] == ","
 
 
 def _spread(text: str) -> bool | None:
@@ -247,16 +242,6 @@ def _spread(text: str) -> bool | None:
         return None
 
 
-def _second_line_is_a_row(text: str) -> bool:
-    """Whether the second non-blank line of `text` is a whole JSON object by itself: JSONL under a first line cut
-    short, not pretty-printed JSON (whose second line is a piece of the first value, `  "messages": [`)."""
-    line = next((line.strip() for line in text.splitlines()[1:3] if line.strip()), "")
-    try:
-        return line.startswith("{") and isinstance(parse_json(line), dict)
-    except (json.JSONDecodeError, JSONProblem):
-        return False
-
-
 def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[RowError], list[str], bool] | None:
     """Records, bad rows, a note and whether rows are numbered by line, of a .jsonl file whose text is not one object
     per line but one JSON array, or objects spread over several lines each (pretty-printed); None for a file to read
@@ -271,7 +256,7 @@ def jsonl_document(text: str, name: str) -> tuple[list[tuple[int, dict]], list[R
     try:
         found = array_items(text, decoder) if head == "[" else documents(text, decoder)
     except json.JSONDecodeError as exc:
-        if not continues or (head == "{" and _second_line_is_a_row(text)):
+        if not continues or (head == "{" and second_line_is_a_row(text)):
             return None  # JSONL whose first line is broken (cut short): read line by line, that line a bad row
         raise DataError(pretty_error(name, exc.lineno, exc.colno, json_problem(exc))) from None
     except JSONProblem as exc:
@@ -334,6 +319,8 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
     file's lines are decoded one at a time (`jsonl_lines`): its whole text is not held beside its bytes."""
     if kind == "jsonl" and (lines := jsonl_lines(data, name, one_document)) is not None:
         records, errors = jsonl_records(lines)
+        if _lines_amiss(records, errors, lambda: decode_text(data, name), name):  # commas after each line: said
+            return _comma_lines(decode_text(data, name), name, records, errors, [])
         return _pandas_line(records, errors, name) or (records, errors, [], True)
     text = decode_text(data, name)
     if kind != "jsonl":
@@ -345,7 +332,35 @@ def text_records(data: bytes, kind: str, name: str) -> tuple[list[tuple[int, dic
     document = jsonl_document(text, name)
     if document is not None:  # its rows named "item N" where they are numbered by item (data._raw_records)
         return (*document[:2], notes + document[2], document[3])
-    return (*jsonl_records(text), notes, True)
+    records, errors = jsonl_records(text)
+    if _lines_amiss(records, errors, lambda: text, name):
+        return _comma_lines(text, name, records, errors, notes)
+    return records, errors, notes, True
+
+
+_COMMA_END, _TEXT_LINE = "this line ends with a comma after its object", "this line holds text, not an object"
+
+
+def _lines_amiss(records: list, errors: list[RowError], text_of: Callable[[], str], name: str) -> bool:
+    """Whether a .jsonl file's every line (but perhaps its last) is an object with a comma after it (True: read them
+    as `json_values` does, `_comma_lines`); DataError when every line is a text alone (`text_rows_message`; `text_of`
+    gives the file's text). Either was a refusal of each line, three listed, with no count and no fix (helper 256)."""
+    if not records and errors and all(e.message.startswith(_TEXT_LINE) for e in errors):
+        texts = [parse_json(line) for line in _lines(text_of()) if line.strip()]
+        raise DataError(text_rows_message(name, texts, ""))
+    last = records[-1][0] if len(records) == 1 else None
+    commas = errors and all(e.message.startswith(_COMMA_END) for e in errors)
+    return bool(commas) and len(records) <= 1 and (last is None or last > errors[-1].row)
+
+
+def _comma_lines(text: str, name: str, records: list, errors: list[RowError], notes: list[str]) -> tuple:
+    """A .jsonl file of objects each with a comma after it (`_lines_amiss`) read as one JSON array's items, each row
+    named by its line, with a note saying so and the fix; its lines' own refusals where that fails too."""
+    try:
+        read = json_values(text, name, commas=True)
+    except DataError:
+        return records, errors, notes, True
+    return read[0], read[1], [*notes, values_note("jsonl_commas", name)], True
 
 
 # --- tables -----------------------------------------------------------------------------------------------

@@ -166,7 +166,12 @@ def test_a_trailing_comma_is_named_and_removing_it_gives_the_rows(name, text, wo
             line, column = map(int, re.search(r"at line (\d+), column (\d+)", said).groups())
             fixed = without_comma(text, line, column)
     else:  # bad lines of a JSONL file: each says what to remove
-        assert result.errors, result.rows
+        if not result.errors:  # every line a comma after it (h263): read as a JSON array's items, with the sed fix
+            said = " ".join(n.message for n in result.notices)
+            assert "remove the commas at the line ends" in said and result.rows == load_bytes(text.encode(), name).rows
+            fixed = re.sub(r",[ \t]*$", "", text, flags=re.M)  # the note's `sed 's/,[[:space:]]*$//'`
+            assert load_bytes(fixed.encode(), name).rows == result.rows
+            return
         fixed = text
         for error in reversed(result.errors):
             assert words in error.message and "remove" in error.message, error.message

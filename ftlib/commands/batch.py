@@ -43,7 +43,8 @@ What padding, length grouping and packing each cost on FILE's rows, encoded as a
 "max_length", "packing_strategy", "grad_accum", "strategies": [{"strategy", "batches", "steps"
 (optimizer steps: batches / grad_accum, rounded up), "real_tokens", "padded_positions",
 "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}], "unavailable":
-{strategy: why}, "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
+{strategy: why}, "grouping" (why grouping pads more than shuffling, as the Batches page says it;
+"" where it does not), "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
 "right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected
 over a run's random orders, rounded to whole positions; a default run groups by length
 ("length_grouped"), or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as
@@ -168,6 +169,7 @@ def _batch(args) -> int:
         "packing_strategy": args.packing_strategy,
         "strategies": batch_costs.strategy_rows(stats, args.grad_accum),  # as the Batches page shows them
         "unavailable": batch_costs.unavailable(encoded),  # strategy -> why these rows' methods cannot use it
+        "grouping": "",
         "skipped_rows": skipped_rows(result),
         "untrained_rows": [
             {"row": result.row_numbers[i], "where": result.where(result.row_numbers[i]), "tokens": n, "reason": why}
@@ -178,6 +180,13 @@ def _batch(args) -> int:
             {"code": c.code, "severity": c.severity, "message": c.message, "fix": c.fix} for c in losses
         ],
     }
+    units, unit = report["sequences"] - report["pairs"], "pair" if report["pairs"] else "row"  # rows, or pairs
+    # On a small file grouping sorts nothing and can pad more than shuffling: the Batches page says why under its
+    # table, which the CLI printed without it (helper 256)
+    strategies = report["strategies"]
+    report["grouping"] = batch_costs.grouping_said(
+        strategies, units, args.batch_size, args.grad_accum, args.seed, unit
+    )
     if args.json:
         print(json.dumps(report))
         return 0
@@ -198,6 +207,8 @@ def _batch(args) -> int:
             f"{s.padded_positions:>10}{s.pad_fraction:>8.1%}{per_trained:>18}{s.dropped_tokens:>8}"
         )
     print(COLUMNS_SAID)
+    if report["grouping"]:
+        print(report["grouping"])
     for strategy, why in report["unavailable"].items():
         print(f"{batch_costs.STRATEGY_LABELS[strategy]}: not available. {why}")
     if result.kind == "prompt_only":

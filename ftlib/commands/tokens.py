@@ -195,7 +195,8 @@ def _run(args) -> int:
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
         out["row_warnings"] = [w.message for w in result.warnings if w.row == source]  # as data inspect says them
         out["file_warnings"] = [line.removeprefix("warning: ") for line in _file_warnings(result, args)]
-        out["notes"] = [line.removeprefix("note: ") for line in file_notes(result)]  # how the file was read
+        read = [*_unread_notes(result), *file_notes(result)]  # how the file was read, and what of it is not
+        out["notes"] = [line.removeprefix("note: ") for line in read]
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
@@ -213,7 +214,7 @@ def _run(args) -> int:
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
     # the text below is the file's as read, which differed from the file without a word (helper 83's CLI walk).
-    for line in [*_file_warnings(result, args), *file_notes(result)]:
+    for line in [*_file_warnings(result, args), *_unread_notes(result), *file_notes(result)]:
         print(line, file=sys.stderr)
     for name, part in parts(enc).items():
         _print_table(name, part)
@@ -358,12 +359,35 @@ def _named(result, number: int) -> str:
     return where if where == f"line {number}" else f"--line {number} ({flat_place(where)})"
 
 
+def _quiet(result) -> list:
+    """The notices of fields nothing reads that `data inspect` says in a note, not a warning (`said_in_a_note`: a
+    table's columns, a JSON row's id): a Parquet column was a `note:` there and a `warning:` here (helper 256)."""
+    from ftlib.notices import said_in_a_note
+
+    table = getattr(result, "columns", None) is not None
+    return [n for n in result.notices if n.ignored and not n.note and said_in_a_note(n, table)]
+
+
 def _file_warnings(result, args) -> list[str]:
     """The file-level `warning:` lines `train` prints of the file (fields nothing reads, rows that look like another
-    format), but the rows left out, which the --row line above names (`skipped_warning`)."""
-    fields = {id(n) for n in result.notices if n.ignored}
+    format), but the rows left out, which the --row line above names (`skipped_warning`), and the unread fields
+    `data inspect` says in a note (`_unread_notes`)."""
+    from types import SimpleNamespace
+
+    fields, quiet = {id(n) for n in result.notices if n.ignored}, {id(n) for n in _quiet(result)}
     others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
-    return [w for w in (unread_warning(result, args),) if w] + others
+    loud = SimpleNamespace(notices=[n for n in result.notices if id(n) not in quiet])  # all unread_warning reads
+    return [w for w in (unread_warning(loud, args),) if w] + others
+
+
+def _unread_notes(result) -> list[str]:
+    """The `note:` line `data inspect` gives the fields nothing reads that it does not warn of (`_quiet`), in its
+    words ("Not used: source (--map COLUMN=FIELD to use one).")."""
+    from ftlib.notices import shown_notices
+
+    table = getattr(result, "columns", None) is not None
+    shown = shown_notices(_quiet(result), table=table, how="--map COLUMN=FIELD to use one")[0]
+    return [f"note: {n.message}" for n in shown]
 
 
 def _one_line(text: str) -> str:
