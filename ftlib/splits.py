@@ -224,6 +224,19 @@ def default_test_ratio(n: int) -> float:
     return 0.25
 
 
+def rows_to_hold_out_enough() -> int:
+    """The fewest rows of which the default test share (`default_test_ratio`, at most a quarter) holds out
+    TINY_TEST_ROWS: a smaller file is held out fewer by default, and holding out that many would take more than a
+    quarter of its rows from training, so the too-few-held-out warning (`split_warnings`) asks it for more rows, not
+    for a larger test size than the one it starts from (the Data page warned against its own default: a 16-row file
+    held out 4 and was told "Keep at least 5 held out", helper 255's walk).
+
+    >>> rows_to_hold_out_enough()
+    17
+    """
+    return next(n for n in range(2, 4 * TINY_TEST_ROWS + 1) if math.ceil(n * default_test_ratio(n)) >= TINY_TEST_ROWS)
+
+
 def run_test_size(setting: float | int | None, n: int) -> float | int:
     """What a run's `test_size` holds out of a data file of `n` rows, in the form `count_test_rows` reads: the setting
     as given (`as_test_size`), or, unset (None), the share the Data page and `data split` start from
@@ -304,10 +317,17 @@ def split_warnings(
         # Whole prompts of n_test rows or more: asking for 5 held out of prompts of 4 holds out 4 again.
         more = f": ask for the {units} of {plural(-(-TINY_TEST_ROWS // n_test), 'prompt')} or more" if whole else ""
         # Holding out 5 of 5 rows or fewer leaves none to train on: the fix is more rows, not a larger test size.
+        # The fix agrees with the default test size: where even the default cannot hold out 5 (it keeps three
+        # quarters training), the fix is more rows, not a larger test size.
+        enough = rows_to_hold_out_enough()
         fix = (
             f"Keep at least {TINY_TEST_ROWS} held out{more}."
-            if n_train + n_test > TINY_TEST_ROWS
+            if n_train + n_test >= enough
             else f"Add rows: {TINY_TEST_ROWS} held out and some to train on need more than {TINY_TEST_ROWS} in all."
+            if n_train + n_test <= TINY_TEST_ROWS
+            else f"Add {plural(2, unit)[2:]}: from {plural(enough, unit)} on, {TINY_TEST_ROWS} are held out and about "
+            f"three quarters still train (holding out {TINY_TEST_ROWS} of these {n_train + n_test} would leave "
+            f"{plural(n_train + n_test - TINY_TEST_ROWS, unit)} to train on)."
         )
         if whole:  # 'Only 4 held-out pairs, all answers to one prompt ("2+2?"): the split holds out whole prompts ...'
             one = "all the same prompt" if kind == "prompt_only" else "all answers to one prompt"
@@ -536,6 +556,7 @@ __all__ = [
     "dedupe_rows",
     "DEDUPE_SAID",
     "default_test_ratio",
+    "rows_to_hold_out_enough",
     "DEFAULT_TEST_RATIO",
     "duplicates_note",
     "first_copies",

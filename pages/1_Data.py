@@ -118,19 +118,29 @@ def pair_boxes(fields: list[str], pair: tuple[str, str]) -> None:
     """The Question column / Answer column boxes: the two fields of `pair`, shown in plain words; and the optional
     System prompt column beside them (both pairs read `system`): a table's system prompts in a column the guess did
     not name (`persona`) were only said "Not used", to be mapped in the full editor a cold walk never opened."""
-    left, middle, right = st.columns(3)
-    for where, box, label, fld, what in (
-        (left, "data_pair_question", "Question column", pair[0], "what the user asks"),
-        (middle, "data_pair_answer", "Answer column", pair[1], "the answer the model should learn to give"),
+    boxes = [
+        ("data_pair_question", "Question column", pair[0], "what the user asks"),
+        ("data_pair_answer", "Answer column", pair[1], "the answer the model should learn to give"),
         (
-            right,
             "data_pair_system",
             "System prompt column (optional)",
             "system",
             "each row's system prompt (instructions the model reads before the question, never trained; leave "
             "(none) where the rows have none)",
         ),
-    ):
+    ]
+    if pair[0] == "instruction":  # Alpaca's `input`, read after the instruction: a walk saw it read, its box nowhere
+        boxes.insert(
+            1,
+            (
+                "data_pair_input",
+                "Input column (optional)",
+                "input",
+                "the text the instruction is about, read after it in the user's turn (Alpaca's input; leave (none) "
+                "where the rows have none)",
+            ),
+        )
+    for where, (box, label, fld, what) in zip(st.columns(len(boxes)), boxes, strict=True):
         st.session_state[box] = _mapped(fld)  # follows the full editor (dropped there = dropped here)
         where.selectbox(
             label,

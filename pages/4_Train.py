@@ -35,13 +35,13 @@ from ftlib.model_names import model_said
 from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
-from ftlib.rows import KIND_HELP, row_kind
+from ftlib.rows import KIND_HELP, conversation, row_kind, uses_tools
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
 from ftlib.run_time import time_estimate
 from ftlib.split_lines import lines_note
 from ftlib.splits import rows_in_words
-from ftlib.templates import TEMPLATE_NAMES
+from ftlib.templates import TEMPLATE_NAMES, TOOL_TEMPLATES
 from ui import alerts, alignment_view, nav
 from ui.auth import require_password, who
 from ui.common import (
@@ -313,7 +313,7 @@ def new_run(model: str, split: str) -> None:
             # Its example fits the rows: checked against their `answer`, where they carry one (helper 89's walk)
             "rewards": lambda where, value: alignment_view.rewards_box(where, value, train),
             "nproc": gpu_note(found),
-            "template": where_set("template"),
+            "template": template_notes(model, split, kinds),
             "mask_policy": where_set("mask_policy"),
             "max_length": where_set("max_length"),
         },
@@ -341,6 +341,49 @@ def new_run(model: str, split: str) -> None:
     if note := qlora_on_cpu_note(config):  # trains correctly there (training_model.keep_4bit_trainable), not fast
         st.info(note, icon=alerts.INFO)
     start_panel(config, split, meta.get("saved_at"))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def split_uses_tools(split: str, saved_at: float | None) -> bool:
+    """Whether any row of the saved split `split` (as saved at `saved_at`) involves tools (`rows.uses_tools`)."""
+    train, test, _ = cached_split(split)
+    return any(uses_tools(conversation(row), row.get("tools")) for row in train + test)
+
+
+def template_notes(model: str, split: str, kinds: list[str]):
+    """Under the Chat template box: where its value was set (`where_set`); and where it holds a template that writes
+    tool calls (TOOL_TEMPLATES) while this split has none, that said plainly, with a button for the model's own.
+    A walk's "Use the ChatML + tools (Hermes) template" for a tool-calling file carried over to the Alpaca, DPO and
+    raw-text runs after it, only a caption saying the settings start from the last run (helper 255). The box keeps
+    what it holds: a choice stays the user's, said, not undone."""
+    said = where_set("template")
+
+    def draw(where, value) -> str:
+        said(where, value)
+        if value not in TOOL_TEMPLATES or split_uses_tools(split, cached_split(split)[2].get("saved_at")):
+            return ""
+        label = TEMPLATE_LABELS[value]
+        if set(kinds) == {"text"}:
+            rows_said = "this split's rows are raw text, read as written: no chat template writes them"
+        else:
+            rows_said = "no row of this split has a tool call, a tool's result or tools to offer"
+        own = getattr(cached_tokenizer(model), "chat_template", None)  # a base model may have none to offer
+        where.caption(
+            f"**{label}** is for conversations with tool calls, and {rows_said}. It stays chosen until changed"
+            + ("; for these rows the model's own template is the usual choice." if own else ".")
+        )
+        if not own:
+            return ""
+        where.button(
+            "Use the model's own template",
+            key="train_use_own_template",
+            on_click=pick,
+            args=("template", "tokenizer"),
+            help="Picks it in the Chat template box above (Tokens and Batches start from it too).",
+        )
+        return ""
+
+    return draw
 
 
 def where_set(setting: str):

@@ -222,7 +222,8 @@ def test_a_reward_model_is_not_called_in_the_trial(monkeypatch):
 def test_five_rows_in_all_are_told_to_add_rows_and_six_to_keep_five_held_out():
     """split_warnings: `if n_train + n_test > TINY_TEST_ROWS` (all rows, not the training ones, and 5 is too few)."""
     assert "Add rows: 5 held out and some to train on" in split_warnings(4, 1)[-1]
-    assert split_warnings(3, 3)[-1].endswith("Keep at least 5 held out.")
+    assert split_warnings(3, 3)[-1].endswith("(holding out 5 of these 6 would leave 1 row to train on).")
+    assert split_warnings(13, 4)[-1].endswith("Keep at least 5 held out.")  # 17 rows: the default holds out 5
 
 
 def test_one_held_out_prompt_is_it():

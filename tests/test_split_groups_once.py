@@ -105,10 +105,14 @@ def old_split_warnings(n_train, n_test, kind="sft", train=None, test=None):
             else f"A run's held-out loss is measured on {them} alone, so it jumps with each example and "
             f"says little about new data, and Evaluate looks at only {plural(n_test, unit)}."
         )
-        fix = (
+        fix = (  # since helper 261: files the default cannot hold 5 out of are asked for rows, not 5 held out
             f"Keep at least {TINY_TEST_ROWS} held out."
-            if n_train + n_test > TINY_TEST_ROWS
+            if n_train + n_test >= 17
             else f"Add rows: {TINY_TEST_ROWS} held out and some to train on need more than {TINY_TEST_ROWS} in all."
+            if n_train + n_test <= TINY_TEST_ROWS
+            else f"Add {plural(2, unit)[2:]}: from {plural(17, unit)} on, {TINY_TEST_ROWS} are held out and about "
+            f"three quarters still train (holding out {TINY_TEST_ROWS} of these {n_train + n_test} would leave "
+            f"{plural(n_train + n_test - TINY_TEST_ROWS, unit)} to train on)."
         )
         out.append(f"Only {plural(n_test, 'held-out ' + unit)}. {said} {fix}")
     if train is not None and test is not None:

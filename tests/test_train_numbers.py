@@ -131,7 +131,7 @@ def test_a_held_out_number_from_before_training_says_so(tiny_model_dir):
     make_run("r-before", {"model": str(tiny_model_dir)}, max_steps=12, metrics=rows)
     at = page(tiny_model_dir)
     shown = {m.label: m.value for m in at.metric}
-    assert shown.get("Held-out loss (before training)") == "1.5000" and "Held-out loss" not in shown, shown
+    assert shown.get("Held-out loss (at start)") == "1.5000" and "Held-out loss" not in shown, shown
 
 
 @pytest.mark.parametrize(

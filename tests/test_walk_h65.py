@@ -36,11 +36,11 @@ def test_a_held_out_accuracy_from_before_training_says_so(tiny_model_dir):
     make_run("r-dpo", {"method": "dpo", "model": str(tiny_model_dir)}, state="running", metrics=dpo, max_steps=6)
     make_run("r-rm", {"method": "reward", "model": str(tiny_model_dir)}, state="running", metrics=reward, max_steps=6)
     shown = {m.label: m for m in _train_page("r-dpo").metric}
-    assert shown["Held-out reward accuracy (before training)"].value == "0%", list(shown)
+    assert shown["Held-out reward accuracy (at start)"].value == "0%", list(shown)
     assert "Held-out reward accuracy" not in shown
-    assert "own reference" in shown["Held-out reward accuracy (before training)"].proto.help
+    assert "own reference" in shown["Held-out reward accuracy (at start)"].proto.help
     shown = {m.label: m.value for m in _train_page("r-rm").metric}
-    assert shown.get("Held-out accuracy (before training)") == "40%", shown
+    assert shown.get("Held-out accuracy (at start)") == "40%", shown
 
 
 def test_a_held_out_accuracy_after_training_is_not_said_to_be_from_before(tiny_model_dir):

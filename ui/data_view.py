@@ -461,4 +461,11 @@ def token_histogram(result, key: tuple) -> None:
         f"{plural(over, 'row')} ({fraction:.1%}) would be truncated at {cutoff} tokens{under} (longest: {longest})"
         f"{which if cut else ''}."
     )
+    if over and result.kind == "text":  # the fix, as README's Long documents says it (a walk was told no way out)
+        message += (
+            f" Training never sees a text's tokens past the cut. To train every token, turn on "
+            f"**{setting_label('packing')}** and set **{setting_label('packing_strategy')}** to `bfd_split` (Train "
+            "page, **More settings**, *How rows become tokens*): each long text is then split into pieces of the max "
+            "length; or raise the max length."
+        )
     alerts.show("warning" if over else "info" if dropped else "success", message)

@@ -129,6 +129,18 @@ def loss_headline(metrics: list[dict]) -> tuple[str, str, str] | None:
     return "Training loss", f"{mean:.4f}", why
 
 
+def loss_caption(metrics: list[dict]) -> str | None:
+    """The words under the training-loss headline where it is a mean: "Mean of the last 10 steps · last step's loss
+    0.1106", the figure the run picker and the runs table show, so the two read as what they are at a glance (a
+    walk read "Training loss 0.3342" beside the picker's "last step's loss 0.1106" as two numbers for one thing);
+    None where the headline is one step's own (its label says so) or before a step has a loss."""
+    smoothed = smoothed_loss(metrics)
+    if smoothed is None or smoothed[1] == 1:
+        return None
+    last = next(r for r in reversed(metrics) if r.get("kind") == "train" and r.get("loss") is not None)
+    return f"Mean of the last {smoothed[1]} steps · last step's loss {last['loss']:.4f}"
+
+
 HELD_OUT_HELP = (
     "The same on rows it never trains on (step {step}): the number that tells whether it learns something that "
     "carries over. It is the trainer's eval loss: each batch's mean over the tokens the run's mask policy trains "
@@ -171,6 +183,7 @@ def kto_start(weights: tuple[float, float] | None) -> str:
 
 def held_out_help(method: str | None, step: int, kto_weights: tuple[float, float] | None = None) -> str:
     """The held-out loss's help: what the number is for this run's method (KTO's start from the run's weights)."""
+    step = "0, before training" if step == 0 else step  # its tile says only "(at start)"
     if method in HELD_OUT_OBJECTIVES:
         said = HELD_OUT_OBJECTIVES[method].replace("{start}", kto_start(kto_weights))
         return (
@@ -227,7 +240,9 @@ def live_numbers(
     grpo = method == "grpo"
     said_held_out = False
     # Until the first evaluation of a run the latest is step 0's, the starting model's: named so beside live numbers.
-    before = " (before training)" if held_out is not None and held_out.get("step") == 0 else ""
+    # "(at start)", not "(before training)": that was cut off in its tile at 1280 px ("Held-out loss (before
+    # traini...", helper 255's walk); the help says "before training" in full.
+    before = " (at start)" if held_out is not None and held_out.get("step") == 0 else ""
     before = f" (kept, step {kept_step})" if kept else before
     c1, c2, c3, c4 = st.columns(4)
     if grpo and last.get("reward") is not None:
@@ -237,12 +252,14 @@ def live_numbers(
     elif not grpo and (headline := loss_headline(metrics)) is not None:
         label, value, why = headline
         c1.metric(label, value, help=why)
+        if said := loss_caption(metrics):
+            c1.caption(said)
     if grpo and held_out is not None and held_out.get("eval_reward") is not None:
         c2.metric(
             f"Held-out reward{before}",
             f"{held_out['eval_reward']:.3f}",
-            help=f"The mean total reward of its answers to prompts it never trains on (step {held_out['step']}): "
-            "whether what it learns carries over.",
+            help="The mean total reward of its answers to prompts it never trains on (step "
+            f"{held_out['step'] or '0, before training'}): whether what it learns carries over.",
         )
     elif not grpo and held_out is not None and held_out.get("eval_loss") is not None:
         c2.metric(

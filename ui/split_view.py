@@ -108,7 +108,7 @@ def split_and_save(result, label: str, key: tuple) -> None:
     )
     keep("split_test_from")
     ways = {"keys": split_by_keys, "split": split_here, "file": split_by_test_file}
-    save_box(label, ways[test_from](result, label, key), REFUSED[test_from])
+    save_box(label, ways[test_from](result, label, key), REFUSED[test_from], source=key[0])
 
 
 def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list, dict]] | None:
@@ -299,10 +299,16 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     return make
 
 
-def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None, refused: str = REFUSED["split"]) -> None:
+def save_box(
+    label: str,
+    make: Callable[[], tuple[list, list, dict]] | None,
+    refused: str = REFUSED["split"],
+    source: str | None = None,
+) -> None:
     """The split's name, Replace for a name taken, and the Save button, which saves what `make` gives (train, test,
     meta.json); disabled while `make` is None (something above refuses the split: `refused` is its tooltip) or the
-    name is taken and Replace is not ticked, its tooltip saying why and what to do."""
+    name is taken and Replace is not ticked, its tooltip saying why and what to do. `source`: the path of the file
+    open above; a name taken by a split saved from it while another split is active is said as that, not warned of."""
     restore("split_name")
     name = st.text_input("Name of the saved split", key="split_name", on_change=keep, args=("split_name",))
     keep("split_name")
@@ -313,14 +319,27 @@ def save_box(label: str, make: Callable[[], tuple[list, list, dict]] | None, ref
         # Never replaced silently: the user ticks Replace (keyed by name, so a tick is not carried to another).
         old = existing[target]
         what = "the active dataset" if target == active else "a saved split"
+        origin = workspace.split_origin({"path": source}) if source else None
+        counts = (
+            f"{old.get('train_rows')} train, "
+            f"{rows_in_words(old.get('test_rows') or 0, FORMAT_KIND.get(old.get('format'), 'sft'), 'test')}"
+        )
         if str(st.session_state.get(SAVED_KEY, "")).startswith(f"Saved **{target}**"):
             # Right after this very save: nothing to warn about, only how a second save would behave.
             st.caption(f"To save again under `{target}` (replacing what was just saved), tick **Replace it**.")
+        elif origin and target != active and str(old.get("origin")).split(", its ")[0] == origin:
+            # The file open was saved as `target`, and another split made active since (Make active below): the
+            # warning read as if this page still worked on `target` while the sidebar named the other (helper 255).
+            using = f"**{active}**, the active split" if active else "no split: none is active"
+            st.caption(
+                f"This file is saved as `{target}` ({counts}); the other pages use {using} (**Saved splits** below). "
+                f"To save this file's split again over `{target}`, tick **Replace it**; to keep both, type another "
+                "name."
+            )
         else:
             st.warning(
-                f"`{target}` is already {what} ({old.get('train_rows')} train, "
-                f"{rows_in_words(old.get('test_rows') or 0, FORMAT_KIND.get(old.get('format'), 'sft'), 'test')}). "
-                "Saving replaces it: tick **Replace it**, or choose another name.",
+                f"`{target}` is already {what} ({counts}). Saving replaces it: tick **Replace it**, or choose another "
+                "name.",
                 icon=alerts.WARNING,
             )
         if st.session_state.get(UNTICK_KEY) == f"split_replace_{target}":
