@@ -132,9 +132,9 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         minimum=0.0,
         advanced=True,
         hint="a share below 1 such as 0.1, or a whole number of rows such as 20",
-        help="Rows held out for evaluation when `dataset` is a plain data file: a share below 1 (0.1) or a number of "
-        "rows (20), as `data split --test-size` takes; 0 = none; unset = the share `data split` starts from (0.1, "
-        "or up to 0.25 of a small file so that 5 rows are held out).",
+        help="Rows held out for evaluation when `dataset` is a data file or a shipped sample (a saved split keeps its "
+        "own): a share below 1 (0.1) or a number of rows (20), as `data split --test-size` takes; 0 = none; unset = "
+        "the share `data split` starts from (0.1, or up to 0.25 of a small file so that 5 rows are held out).",
     )
     # -- how rows become tokens: the settings the Tokens page shows -------------------------------------------------
     template: str = setting(
