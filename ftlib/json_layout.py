@@ -265,16 +265,17 @@ _WRAPPER_KEYS = {"data", "rows", "items", "examples", "records", "samples", "ins
 
 
 def _text_wrapper(value: dict, lists: dict[str, list]) -> dict[str, list]:
-    """{key: items} when `value`'s one list holds only texts under a key that wraps rows (`data`, or a key alone that
-    names no field), else {}: `{"data": ["a", "b"]}` is a wrapper of texts, each refused as not an object with the
-    fix, not a column `data` ("its rows have the fields data", helper 256); `{"text": [...]}` stays a column."""
+    """{key: items} when `value`'s one list holds only texts under a key that wraps rows (`_WRAPPER_KEYS`: `data`,
+    `rows`), else {}: `{"data": ["a", "b"]}` is a wrapper of texts, each refused as not an object with the fix, not a
+    column `data` ("its rows have the fields data", helper 256); `{"text": [...]}` stays a column, and so does a key
+    of its own (`{"prompts": [...]}`), which the field mapping reads (refused too, no mapping could read it)."""
     if len(lists) != 1:
         return {}
     ((key, items),) = lists.items()
     named = key in _ROW_KEYS or key in _QA_KEYS or key in {"system", "label", "tools", "history", "output"}
     if named or not items or not all(isinstance(r, str) for r in items):
         return {}
-    return {key: items} if len(value) == 1 or key.lower() in _WRAPPER_KEYS else {}
+    return {key: items} if key.lower() in _WRAPPER_KEYS else {}
 
 
 # A question's or an answer's name, as a row's own fields (a GSM8K-like row, Alpaca's input/output): an object with
