@@ -190,3 +190,16 @@ def test_a_held_out_loss_before_training_fits_its_tile_and_a_mean_loss_says_so_b
     assert shown["Training loss"] == f"{mean:.4f}" != "0.1106" and count > 1, shown
     said = f"Mean of the last {count} steps · last step's loss 0.1106"  # the run picker's words for the second
     assert [c.value for c in at.caption if c.value == said], [c.value for c in at.caption]
+
+
+def test_a_tool_template_kept_for_a_raw_text_split_says_no_chat_template_writes_its_rows(tiny_model_dir):
+    workspace.save_split("notes", [{"text": f"Log {n}: wind south-west."} for n in range(4)], [{"text": "Calm."}])
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["active_split"] = "notes"
+    at.session_state["train_template"] = "hermes"  # as kept from the tool-calling run the settings start from
+    at = at.run().switch_page("pages/4_Train.py").run()
+    assert not at.exception, at.exception
+    [words] = [c.value for c in at.caption if "is for conversations with tool calls" in c.value]
+    assert "this split's rows are raw text, read as written: no chat template writes them" in words, words
+    assert at.button(key="train_use_own_template")
