@@ -91,7 +91,10 @@ def test_the_note_under_the_rows_box_counts_loops_and_says_how():
     said = evaluation_time_note(40, 64, (25.9 / 3, 64, "row"), pace=pace, batch_size=8)
     # 5 loops x 64 steps x 0.3875 s + 40 x 0.37 s: about 2 min 19 s, where a pace a row said 5 min 45 s
     assert said.startswith("⏱ About 2 min 1"), said
-    assert "5 loops of up to 8 rows answered together, each about 64 tokens long at 0.39 s a token" in said
+    assert (
+        "5 loops of up to 8 rows answered together, each about 64 steps (a token of every answer a step) at 0.39 s "
+        "a step" in said
+    )
     assert evaluation_time_note(8, 64, (25.9 / 3, 64, "row"), pace=pace) is None  # under a minute: nothing said
 
 

@@ -152,7 +152,8 @@ def evaluation_time_note(
     >>> p = EvalPace(step_s=0.5, score_s=0.4, steps_per_batch=48, max_new_tokens=64, limited=0.0)
     >>> evaluation_time_note(40, 64, (9.0, 64, "row"), pace=p)  # doctest: +NORMALIZE_WHITESPACE
     '⏱ About 2 min 16 s for 40 rows, at the pace of your last evaluation: 5 loops of up to 8 rows answered together,
-     each about 48 tokens long at 0.50 s a token, and 0.4 s a row scored.'
+     each about 48 steps (a token of
+     every answer a step) at 0.50 s a step, and 0.4 s a row scored.'
     """
     if pace is not None:
         seconds = pace.seconds(items if items is not None else rows, batch_size, max_new_tokens)
@@ -165,8 +166,8 @@ def evaluation_time_note(
         steps = pace.limited * max_new_tokens + (1 - pace.limited) * min(pace.steps_per_batch, max_new_tokens)
         return (
             f"⏱ About {duration(seconds)} for {what}, at the pace of {whose}: {plural(loops, 'loop')} of up to "
-            f"{plural(batch_size, noun)} answered together, each about {steps:.0f} tokens long at {pace.step_s:.2f} s "
-            f"a token, and {pace.score_s:.1f} s a {noun} scored."
+            f"{plural(batch_size, noun)} answered together, each about {steps:.0f} steps (a token of every answer a "
+            f"step) at {pace.step_s:.2f} s a step, and {pace.score_s:.1f} s a {noun} scored."
         )
     if not last:
         return None
