@@ -43,8 +43,8 @@ What padding, length grouping and packing each cost on FILE's rows, encoded as a
 "max_length", "packing_strategy", "grad_accum", "strategies": [{"strategy", "batches", "steps"
 (optimizer steps: batches / grad_accum, rounded up), "real_tokens", "padded_positions",
 "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}], "unavailable":
-{strategy: why}, "grouping" (why grouping pads more than shuffling, as the Batches page says it;
-"" where it does not), "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
+{strategy: why}, "grouping" (why grouping by length pads more than shuffling, where it does; else
+""), "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
 "right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected
 over a run's random orders, rounded to whole positions; a default run groups by length
 ("length_grouped"), or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as
