@@ -508,8 +508,9 @@ def evaluate(
         answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
         said[0] = f"Scoring the {len(prepared)} {nouns}" if one else f"Scoring {which} of {len(prepared)}"
         for done, ((i, reply), messages, ref, _, rejected) in enumerate(chunk):
-            share = ANSWERING if asked else 0.0
-            told((start + len(chunk) * share + done * (1 - share)) / len(prepared))
+            share, to = ANSWERING if asked else 0.0, report if one else step_progress  # `progress`: a line a batch
+            if to is not None:
+                told((start + len(chunk) * share + done * (1 - share)) / len(prepared), to)
             began = time.monotonic()
             base_l, tuned_l = losses_with_set(model_set, ref, [None, tuned])
             # A pair's rejected answer: its summed log-probability under each model (the loss sums are negated).
