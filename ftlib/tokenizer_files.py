@@ -11,7 +11,10 @@ refusals (`run_template_check`), a model without a template of its own and a thi
     get_template("tokenizer", tokenizer)       # the model's own, or its "has no chat template" TemplateError
 
 Not known here: what transformers does at load beyond reading these files (a slow tokenizer converted, remote code,
-a SentencePiece file without tokenizer.json): `file_tokenizer` is None there and the caller loads the real one.
+a SentencePiece file without tokenizer.json, a tokenizer class that builds its own pieces from the vocabulary or
+whose default special tokens are not listed here: Gemma's, Llama's, none named; a token only tokenizer_config.json
+adds): `file_tokenizer` is None there and the caller loads the real one (checked against transformers' own reading
+of folders in the shapes models publish: tests/test_tokenizer_files_h265.py).
 """
 
 from __future__ import annotations
@@ -57,19 +60,65 @@ def chat_template_of(folder: Path, config: dict | None = None) -> str | dict | N
     return value or None
 
 
-class FileTokenizer:
-    """The parts of a transformers tokenizer the template checks read, from the files of model folder `folder`."""
+# Special tokens a tokenizer class gives where its files name none (its __init__ defaults, transformers 5.x), for the
+# classes whose tokenizer.json transformers encodes with as the `tokenizers` library reads it (checked against it in
+# tests/test_tokenizer_files_h265.py); `PreTrainedTokenizerFast` / `TokenizersBackend` give none. Another class, or
+# none named (AutoTokenizer picks one by the model's type), falls back on transformers: GemmaTokenizer and
+# LlamaTokenizer build their own normalizer and pieces from the vocabulary, and encode otherwise than the file.
+_EOT = "<|endoftext|>"
+_CLASS_DEFAULTS = {
+    "PreTrainedTokenizerFast": {},
+    "TokenizersBackend": {},
+    "GPT2Tokenizer": {"bos_token": _EOT, "eos_token": _EOT, "unk_token": _EOT},
+    "Qwen2Tokenizer": {"eos_token": _EOT, "unk_token": _EOT, "pad_token": _EOT},
+}
 
-    def __init__(self, folder: Path, encoder):
-        config = _read_json(folder / "tokenizer_config.json")
-        legacy = _read_json(folder / "special_tokens_map.json")  # older folders name their special tokens there
+
+def special_tokens(config: dict, legacy: dict) -> dict[str, str] | None:
+    """The special tokens transformers' tokenizer of a folder names ({"bos_token": "<s>", ...}, its
+    `special_tokens_map`), from its tokenizer_config.json `config` and special_tokens_map.json `legacy`; None where
+    they cannot be told from the files (a tokenizer class whose defaults are not known here, an AddedToken written as
+    a bare dict in tokenizer_config.json, which transformers 5.x refuses to load).
+
+    As transformers 5.x reads them: special_tokens_map.json only for a config without `added_tokens_decoder`, over the
+    config's; a key neither names (not even as null) takes the class's default; `extra_special_tokens` given as
+    {name: token}, and any other `*_token` key naming a token ("image_token": "<img>"), are named tokens too.
+
+    >>> special_tokens({"tokenizer_class": "GPT2Tokenizer", "eos_token": "<|im_end|>", "bos_token": None}, {})
+    {'eos_token': '<|im_end|>', 'unk_token': '<|endoftext|>'}
+    >>> special_tokens({"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>"}, {"eos_token": "<|e|>"})
+    {'eos_token': '<|e|>'}
+    >>> special_tokens({"tokenizer_class": "GemmaTokenizer"}, {}) is None
+    True
+    """
+    named_class = str(config.get("tokenizer_class") or "")
+    defaults = _CLASS_DEFAULTS.get(named_class, _CLASS_DEFAULTS.get(named_class.removesuffix("Fast")))
+    if defaults is None:
+        return None
+    named = dict(config)
+    if "added_tokens_decoder" not in config:  # transformers reads the older file only then, over the config's keys
+        named |= legacy
+    if any(isinstance(config.get(k), dict) and config[k].get("__type") != "AddedToken" for k in _SPECIAL_KEYS):
+        return None  # transformers: "Special token bos_token has to be either str or AddedToken but got: dict"
+    found = {}
+    for key in _SPECIAL_KEYS:
+        if text := _token_text(named[key] if key in named else defaults.get(key)):
+            found[key] = text
+    extra = named.get("extra_special_tokens")
+    for key, value in [*(extra.items() if isinstance(extra, dict) else ()), *named.items()]:
+        if key.endswith("_token") and key not in found and (text := _token_text(value)):  # "image_token": "<img>"
+            found[key] = text
+    return found
+
+
+class FileTokenizer:
+    """The parts of a transformers tokenizer the template checks read, from the files of model folder `folder`
+    (`special`: its special tokens, `special_tokens`' reading of them)."""
+
+    def __init__(self, folder: Path, encoder, config: dict, special: dict[str, str]):
         self.folder, self._encoder = folder, encoder
         self.chat_template = chat_template_of(folder, config)
-        self.special_tokens_map = {
-            key: text
-            for key in _SPECIAL_KEYS
-            if (text := _token_text(config.get(key)) or _token_text(legacy.get(key)))
-        }
+        self.special_tokens_map = special
         for key in _SPECIAL_KEYS:
             setattr(self, key, self.special_tokens_map.get(key))
 
@@ -103,7 +152,8 @@ def file_tokenizer(spec: str) -> FileTokenizer | None:
         folder = Path(resolve_model(spec, fetch=False))
     except (UserError, OSError):  # a refusal of the model is said where the model is checked, in its own words
         return None
-    files = [folder / name for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja")]
+    names = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
+    files = [folder / name for name in names]
     try:
         stamps = tuple(f.stat().st_mtime_ns if f.is_file() else 0 for f in files)
     except OSError:
@@ -119,7 +169,19 @@ def _file_tokenizer(folder: str, stamps: tuple) -> FileTokenizer | None:  # noqa
         encoder = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
     except Exception:  # a tokenizer.json this version of `tokenizers` cannot read: transformers may still load it
         return None
-    return FileTokenizer(Path(folder), encoder)
+    config = _read_json(Path(folder) / "tokenizer_config.json")
+    special = special_tokens(config, _read_json(Path(folder) / "special_tokens_map.json"))
+    if special is None or not _knows_added_tokens(config, encoder):
+        return None
+    return FileTokenizer(Path(folder), encoder, config, special)
+
+
+def _knows_added_tokens(config: dict, encoder) -> bool:
+    """Whether tokenizer.json holds every token tokenizer_config.json's `added_tokens_decoder` adds (transformers adds
+    one it lacks at load: a control token the files alone would read as several)."""
+    added = config.get("added_tokens_decoder")
+    tokens = [_token_text(v) for v in added.values()] if isinstance(added, dict) else []
+    return all(text is None or encoder.token_to_id(text) is not None for text in tokens)
 
 
 def early_tokenizer(spec: str):
@@ -132,4 +194,4 @@ def early_tokenizer(spec: str):
     return load_tokenizer(spec)
 
 
-__all__ = ["FileTokenizer", "chat_template_of", "early_tokenizer", "file_tokenizer"]
+__all__ = ["FileTokenizer", "chat_template_of", "early_tokenizer", "file_tokenizer", "special_tokens"]
