@@ -110,15 +110,21 @@ def answers_unread(names: list[str], table: bool, values: list | None = None) ->
         if values is None
         else column_reward(names[0], values)
     )
+    pair = "".join(  # a prompt's better and worse answers ({"prompt", "good", "bad"}): DPO's pair
+        f" Where `{a}` is the better answer and `{b}` the worse one (DPO, a reward model), map them to `chosen` and "
+        f"`rejected` (their boxes under Field mapping on the Data page; `--map {shlex.quote(a + '=chosen')} --map "
+        f"{shlex.quote(b + '=rejected')}` in the CLI)."
+        for a, b in ([names[:2]] if len(names) > 1 else [])
+    )
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
         f"{'hold' if len(names) > 1 else 'holds'} text beside each prompt. GRPO passes "
         f"{'them' if len(names) > 1 else 'it'} to its reward functions "
         f"(`{names[0]}=` to a registered one; {rewards}), which can "
         "check the model's answers against it; the format 'prompt_only' (--format prompt_only) says that is meant. "
-        f"To imitate it as the answer instead (SFT, DPO), map it to `completion` (choose `{names[0]}` {box} on the "
+        f"To imitate it as the answer instead (SFT), map it to `completion` (choose `{names[0]}` {box} on the "
         f"Data page; `--map {shlex.quote(f'{names[0]}=completion')}` in the CLI): GRPO then sees the prompts alone, "
-        "and no reward sees it.",
+        "and no reward sees it." + pair,
         field=names[0],
         passed=tuple(names),
     )
