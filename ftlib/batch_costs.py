@@ -41,7 +41,7 @@ from ftlib.batching import (
     round_up,
 )
 from ftlib.errors import plural
-from ftlib.methods import GROUPING_METHODS, PACKING_METHODS, batching_refusals
+from ftlib.methods import GROUPING_METHODS, PACKING_METHODS, batching_refusals, methods_for
 
 STRATEGIES = ("right_padding", "length_grouped", "packing")
 STRATEGY_LABELS = {
@@ -70,11 +70,41 @@ def kinds_of(examples: Sequence[Any]) -> list[str]:
     return [example_field(e, "kind") or ("preference" if pairs_in([e]) else "sft") for e in examples]
 
 
-def unavailable(examples: Sequence[Any]) -> dict[str, str]:
+def unavailable(examples: Sequence[Any], neutral: bool = False) -> dict[str, str]:
     """The strategies no method that trains these examples can use, and why, in the words `train` refuses packing with
-    (`ftlib.methods.batching_refusals`); `compare_strategies` leaves them out."""
-    refused = batching_refusals(kinds_of(examples))
+    (`ftlib.methods.batching_refusals`); `compare_strategies` leaves them out. `neutral`: packing said as a fact of
+    the rows' methods (`packing_not_applied`), where nobody turned it on (the Batches page)."""
+    kinds = kinds_of(examples)
+    refused = batching_refusals(kinds)
+    if neutral and "packing" in refused:
+        refused["packing"] = packing_not_applied(kinds) or refused["packing"]
     return {s: refused[s] for s in STRATEGIES if s in refused}
+
+
+# What a run of each method is called in a sentence, and what it trains on of rows of each kind packing leaves whole.
+_RUN_NAMES = {"dpo": "DPO", "reward": "reward-model", "kto": "KTO", "grpo": "GRPO"}
+_UNITS = {"preference": "pairs", "unpaired": "answers", "prompt_only": "prompts"}
+
+
+def packing_not_applied(kinds: Sequence[str]) -> str | None:
+    """Why rows of these canonical kinds are not packed, said as a fact of the methods that train them, not as a
+    setting to undo: the Batches page shows packing as one way among others, which nobody turned on there (`train`
+    refuses packing turned on in its own words: `ftlib.methods.packing_refusal`). None where an SFT method trains
+    them (they pack).
+
+    >>> packing_not_applied(["preference"])
+    "Packing applies to SFT; a DPO, reward-model or KTO run's pairs are not packed: each answer is scored whole."
+    >>> packing_not_applied(["unpaired"]), packing_not_applied(["sft", "text"])
+    ("Packing applies to SFT; a KTO run's answers are not packed: each answer is scored whole.", None)
+    """
+    for kind in dict.fromkeys(kinds):
+        if "packing" not in batching_refusals([kind]):
+            continue
+        names = [_RUN_NAMES.get(m, m) for m in methods_for(kind)]
+        said = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        unit = _UNITS.get(kind, "rows")
+        return f"Packing applies to SFT; a {said} run's {unit} are not packed: each answer is scored whole."
+    return None
 
 
 def make_batches(

@@ -23,7 +23,6 @@ import streamlit as st
 from ftlib import batch_costs, batching, checks, fastpath, workspace
 from ftlib.config import field_specs
 from ftlib.errors import plural
-from ftlib.methods import batching_refusals
 from ftlib.models import context_length, cuda_available
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
 from ftlib.rows import row_kind
@@ -112,11 +111,13 @@ def draw(
     padding_free: bool = False,
     runs: str = "SFT runs",
     prompts_only: bool = False,
+    texts: bool = False,
 ) -> None:
     """The batch's numbers, grid and overview. `trained_as`: the batch's statistics as training computes it (a packed
     batch runs padding-free, so the padding that squares off the picture is not computed); the picture's own if
     None. `padding_free`: this server's runs do not compute the right padding either (`padding_said`); `runs`: which
-    runs (`padding_free_runs`); `prompts_only`: GRPO's prompts, which train the answers the model writes to them."""
+    runs (`padding_free_runs`); `prompts_only`: GRPO's prompts, which train the answers the model writes to them;
+    `texts`: raw texts, whose only tokens read but not trained are their first (`work_said`)."""
     drawn = batch.stats()
     s = trained_as or drawn
     a, b, c, d = st.columns(4)
@@ -146,7 +147,7 @@ def draw(
     )
     if prompts_only and not trained:
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
-    d.caption(work_said(s) if trained else WORK_SAID)
+    d.caption(work_said(s, texts) if trained else WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
     # The colour key before the overview, whose cells it explains as well as the grid's: under the grid, it came after
     # the chart, its table and the position slider, and the chart's colours were said nowhere near it (h240's walk).
@@ -294,7 +295,9 @@ def split_stats(
     cut = batch_costs.cut_warnings(
         examples, rows, None, tok, chosen, policy, cut_at, context, failed=failed, shows=TOKENS_PAGE_SHOWS
     )
-    return stats, batch_costs.unavailable(examples), batching.pairs_in(examples), failed, untrained, cut
+    # Packing said as a fact of the rows' methods: nobody turned it on here (train's "Turn packing off" read so).
+    unusable = batch_costs.unavailable(examples, neutral=True)
+    return stats, unusable, batching.pairs_in(examples), failed, untrained, cut
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking the template on the training split...")
@@ -479,7 +482,7 @@ def whole_split(
             f"**{batch_costs.STRATEGY_LABELS[used]}**."
         )
     for strategy, why in unusable.items():
-        st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** cannot be used on this split. {why}", icon=alerts.INFO)
+        st.info(f"**{batch_costs.STRATEGY_LABELS[strategy]}** is left out of the table: {why}", icon=alerts.INFO)
     fixes = {
         "cut": "Raise the max length above, or shorten the rows.",
         "masked": "Pick another loss policy above, or fix the rows.",
@@ -698,7 +701,7 @@ with user_errors("Could not batch the rows"):
 st.caption("Hover a cell for its token id, attention, label and position id; the toggles above show each as a row.")
 # The preview lays out each pair's two answers as sequences; a run never packs pairs.
 kinds_shown = {row_kind(r) for r in train[first : first + n_rows]}
-not_packed = batching_refusals(list(kinds_shown)).get("packing")  # train's refusal, for the rows' methods
+not_packed = batch_costs.packing_not_applied(list(kinds_shown))  # why the rows' methods do not pack them
 runs = padding_free_runs(kinds_shown)  # who, on a CPU server, lays these rows end to end
 for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True):
     with tab:
@@ -714,7 +717,17 @@ for tab, (title, batch) in zip(st.tabs(list(views)), views.items(), strict=True)
         padding_free = title.startswith("Right") and not cuda_available() and fastpath.padding_free_allowed()
         trained_as = packed_in_training if title == "Packing" else padding_free_in_training if padding_free else None
         prompts_only = kinds_shown == {"prompt_only"}
-        draw(batch, shown, original_labels, title.split()[0].lower(), trained_as, padding_free, runs, prompts_only)
+        draw(
+            batch,
+            shown,
+            original_labels,
+            title.split()[0].lower(),
+            trained_as,
+            padding_free,
+            runs,
+            prompts_only,
+            texts=kinds_shown == {"text"},
+        )
 with st.expander("Why training pads on the right and generation on the left", expanded=True):
     st.markdown(WHY_PADDING)
 with st.expander("What packing saves, and what it costs", expanded=True):

@@ -185,9 +185,13 @@ def columns_view(columns: dict) -> None:
 def reference_view(message: dict, chosen: bool = False) -> None:
     """A reference answer as the test split holds it: its reasoning (if any), its words, its tool calls (if any).
     `chosen`: it is a preference pair's chosen answer, said so (helper 78's walk: said nowhere, its rejected one
-    looked for)."""
+    looked for); a raw text's rest (`continues`) is said as the text's own way on."""
     whose = " (the pair's chosen answer)" if chosen else ""
     calls_only = bool(message.get("tool_calls")) and not message.get("content")  # an empty line read as a lost text
+    if message.get("continues"):  # a held-out raw text's rest (`choose_prompt`): the models were given its opening
+        st.caption("How the held-out text goes on after the opening words the models were given:")
+        st.code(message.get("content") or "(nothing: the text ends there)", language=None, wrap_lines=True)
+        return
     st.caption(f"Reference answer from the test split{whose}" + (": tool calls, no text:" if calls_only else ":"))
     if message.get("weight", 1) == 0:  # a first reply of OpenAI rows that train only the answer (helper 151's walk)
         st.caption(

@@ -122,9 +122,10 @@ def test_preference_steps_count_pairs_and_packing_is_not_offered():
     assert list(table["steps"]) == [3, 3]  # ceil(18 pairs / 8), the Train form's batch size
     captions = " ".join(c.value for c in at.caption)
     assert "18 preference pairs (36 sequences) from the training split: a batch takes 8 pairs" in captions
-    refused = unavailable([{"chosen": {"input_ids": [1]}, "rejected": {"input_ids": [2]}}])["packing"]
-    assert refused.startswith("`packing` works for SFT only: dpo, reward and kto compare whole answers.")
-    assert f"**Packing** cannot be used on this split. {refused}" in [i.value for i in at.info]
+    refused = unavailable([{"chosen": {"input_ids": [1]}, "rejected": {"input_ids": [2]}}], neutral=True)["packing"]
+    # Said as a fact of the rows' methods, not train's "Turn packing off": nobody turned packing on here.
+    assert refused.startswith("Packing applies to SFT; a DPO, reward-model or KTO run's pairs are not packed")
+    assert f"**Packing** is left out of the table: {refused}" in [i.value for i in at.info]
     # The preview's Packing tab says so too: it shows a layout a run never uses.
     assert any(i.value.startswith("How these sequences would lie end to end; a run does not") for i in at.info)
     (box,) = [e for e in at.expander if e.label == "For engineers: how this table is counted"]

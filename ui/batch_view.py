@@ -80,21 +80,26 @@ WORK_SAID = (
 )
 
 
-def work_said(stats) -> str:
+def work_said(stats, texts: bool = False) -> str:
     """Under a grid's work metric: its unit first (positions computed per trained token: "2.87 positions" as the
     metric's value was cut to "2.87 positi…" in a quarter of the page), then where its computed positions go
     (ftlib.batch_costs.work_shares of a ftlib.batching.BatchStats), padding apart from what is read but not trained,
-    in percent.
+    in percent. `texts`: the rows are raw texts, which have no prompt: what they read untrained is each text's first
+    token, which no earlier token predicts (a walk read "prompts, system text 5%" under rows that have neither).
 
     >>> from ftlib.batching import BatchStats
     >>> said = work_said(BatchStats("packing", 8, 1, 1, 30, 7, 37, 8))  # 7 pads, 22 read only, 8 trained of 37
     >>> "padding 19%" in said and "(prompts, system text) 59%" in said and "learned from 22%" in said
     True
+    >>> said = work_said(BatchStats("packing", 8, 1, 1, 30, 0, 30, 28), texts=True)
+    >>> "(each text's first token, which no earlier token predicts) 7%" in said and "prompts" not in said
+    True
     """
     shares = work_shares(stats)
+    what = "each text's first token, which no earlier token predicts" if texts else "prompts, system text"
     return (
         f"Positions computed per trained token. Of the work: padding {shares['padding']:.0%} (the batching settings "
-        f"change this); read but not trained (prompts, system text) {shares['read_only']:.0%} (no batching setting "
+        f"change this); read but not trained ({what}) {shares['read_only']:.0%} (no batching setting "
         f"removes this); learned from {shares['trained']:.0%}."
     )
 

@@ -4,10 +4,13 @@ read as training showed them). What was typed or picked outlives a
 visit to another page (`ui.kept`); the row picked is kept per split, from a list of every row or, for a
 split of more than 500 test rows, by its number (`ui.row_picker`). A row asked at its first reply in a chat template
 that rewrites earlier turns (Qwen3's) is said to be asked in another form than training read it (`rewritten_said`,
-by the rule Evaluate names such replies by: `ftlib.references.rewritten_before`)."""
+by the rule Evaluate names such replies by: `ftlib.references.rewritten_before`). On a split of raw text the box asks
+for the beginning of a text (a run trained on it continues texts) and starts on a held-out text's opening words; a
+picked text is asked its opening words, the rest shown as how it goes on (`text_parts`)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from types import SimpleNamespace
 
@@ -94,10 +97,56 @@ def asked(row: dict) -> list[dict]:
     return turns[:-1] if turns and turns[-1]["role"] == "assistant" else turns
 
 
+def text_parts(text: str, most: int = 8) -> tuple[str, str]:
+    """A raw text cut after its opening words, as (opening, the rest as written): what a box asking for the beginning
+    of a text starts on (`first_question`), and the held-out text's own way on (a picked text row's reference). The
+    opening is about half of its words, 3 at least and `most` at most, so a model trained on such texts has the rest
+    to write.
+
+    >>> text_parts("The ferry leaves the north pier at seven and returns by the evening tide.")
+    ('The ferry leaves the north pier at', ' seven and returns by the evening tide.')
+    >>> text_parts("  Gulls  follow\\nthe boats out."), text_parts("Short one.")
+    (('Gulls  follow\\nthe', ' boats out.'), ('Short one.', ''))
+    """
+    words = list(re.finditer(r"\S+", text))
+    n = max(3, min(most, len(words) // 2))
+    if n >= len(words):
+        return text.strip(), ""
+    end = words[n - 1].end()
+    return text[words[0].start() : end], text[end:]
+
+
+def text_opening(text: str) -> str:
+    """The opening words of a raw text (`text_parts`)."""
+    return text_parts(text)[0]
+
+
+def raw_texts(rows: list[dict]) -> bool:
+    """Whether `rows` (a split's) are raw text (`{"text": ...}`, format text): a prompt to a model trained on them is
+    the beginning of a text, which it continues without a chat template (`ftlib.modelset.trained_template`).
+
+    >>> raw_texts([{"text": "Tide tables."}]), raw_texts([{"messages": []}]), raw_texts([])
+    (True, False, False)
+    """
+    return bool(rows) and all(isinstance(row.get("text"), str) for row in rows[:20])
+
+
+# The typed prompt's box, by what it holds: a message to answer, or the beginning of a text to continue.
+MESSAGE_LABEL = "Your message"
+TEXT_LABEL = "Beginning of a text (the models continue it)"
+TEXT_HELP = (
+    "The split holds raw text (format text): a run trained on it learned to continue texts, not to answer messages, "
+    "and reads this box as the opening of a text, with no chat template. The box starts on a held-out text's opening "
+    "words, so the grid shows how each model goes on."
+)
+
+
 def first_question(rows: list[dict]) -> str:
     """The last user turn of the first row that asks one, as the test-row picker asks it (`asked`): what the typed
     prompt's box starts on when a split is active (a newcomer on a support dataset was asked for a poem about the
-    sea); `SAMPLE_PROMPT` where none does (no rows, raw text rows). A row asking one question is preferred: the last
+    sea); for rows of raw text, which ask nothing, the first text's opening words (`text_opening`: a raw-text run
+    continues a text; a poem's request, a whole sentence, was met by its end of text at once, base and tuned alike,
+    in every column); `SAMPLE_PROMPT` where neither is (no rows). A row asking one question is preferred: the last
     turn of a longer conversation is a follow-up that means nothing alone in a typed prompt ("Anything shorter?").
 
     >>> first_question([{"text": "Raw."}, {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant"}]}])
@@ -110,15 +159,20 @@ def first_question(rows: list[dict]) -> str:
     'Anything shorter?'
     >>> first_question([]) == SAMPLE_PROMPT
     True
+    >>> first_question([{"text": "  "}, {"text": "Nets are mended on the quay in winter, when boats stay in."}])
+    'Nets are mended on the quay'
     """
-    questions = []
+    questions, texts = [], []
     for row in rows[:20]:  # a few rows at most: a split of raw text asks nothing, however long
+        if isinstance(row.get("text"), str) and row["text"].strip():
+            texts.append(text_opening(row["text"]))
+            continue
         users = [str(m.get("content") or "") for m in asked(row) if m.get("role") == "user"]
         if users and users[-1].strip():
             if len(users) == 1:
                 return users[0]
             questions.append(users[-1])
-    return questions[0] if questions else SAMPLE_PROMPT
+    return (questions or texts or [SAMPLE_PROMPT])[0]
 
 
 def choose_prompt(
@@ -144,8 +198,15 @@ def choose_prompt(
                 test_rows or train_rows or []
             )
         # Kept by its callback too: typed and left with a click on another page, no Compare run ever draws it.
+        texts = raw_texts(test_rows or train_rows or [])
+        # Labelled for what it is (the key alone names the box: a new label keeps what was typed)
         prompt = st.text_area(
-            "Your message", height=80, key="compare_prompt", on_change=keep, args=("compare_prompt",)
+            TEXT_LABEL if texts else MESSAGE_LABEL,
+            height=80,
+            key="compare_prompt",
+            on_change=keep,
+            args=("compare_prompt",),
+            help=TEXT_HELP if texts else None,
         )
         if prompt != st.session_state.get(_START):  # a box still on the split's question is not kept: it follows
             keep("compare_prompt")  # the split (a newcomer's first visit, before a split, kept the sample for good)
@@ -180,6 +241,8 @@ def choose_prompt(
     repeated = {q for q, n in Counter(question(asked(row)) for row in test_rows).items() if n > 1}
 
     def label(i: int) -> str:
+        if isinstance(test_rows[i].get("text"), str):  # a text asks nothing: named by its opening words
+            return f"{i + 1}: {text_opening(test_rows[i]['text'])[:70]}…"
         turns = asked(test_rows[i])
         said = question(turns)
         if said in repeated:
@@ -191,6 +254,14 @@ def choose_prompt(
     index = pick_item(st, f"Test row (split `{split_name}`)", range(len(test_rows)), label, key=key)
     if index is None:  # a number out of range: said under the box
         st.stop()
+    if isinstance(test_rows[index].get("text"), str):  # raw text: its opening words asked, the rest its reference
+        opening, rest = text_parts(test_rows[index]["text"])
+        return (
+            [{"role": "user", "content": opening}],
+            {"role": "assistant", "content": rest, "continues": True},
+            None,
+            None,
+        )
     at = "last"
     if several_replies([test_rows[index]]):  # a tool call, then the answer: which of them the models answer
         at = answer_at_radio(
