@@ -19,8 +19,10 @@ and whether torch was imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,7 +186,6 @@ def reward_adapter(folder):
 @pytest.fixture(scope="module")
 def refused(tmp_path_factory, samples_dir, tiny_model_dir) -> dict[str, dict]:
     """Each case's {rc, err, torch, expected}, with <run>, <reward>, <dir>, <file> and the others put in."""
-    import os
     import shutil
 
     from ftlib.testing import make_random_adapter, make_run, make_tiny_model
@@ -215,25 +216,37 @@ def refused(tmp_path_factory, samples_dir, tiny_model_dir) -> dict[str, dict]:
     (classifier / "config.json").write_text(json.dumps(config | {"architectures": ["LlamaForSequenceClassification"]}))
     names |= {"<misfit>": "r-misfit", "<classifier>": str(classifier), "<root>": str(root)}
 
+    return run_cases(CASES, names, root / "workspace")
+
+
+def run_cases(cases: list[tuple], names: dict[str, str], workspace: Path) -> dict[str, dict]:
+    """Each (id, command line, the start of its error line) of `cases` run by `DRIVER` in one child, its <names>
+    put in place: {id: {"rc", "err", "torch", "expected"}}. Hub downloads are off: a --model not in the cache is
+    refused, never fetched."""
+
     def put(text: str) -> str:
         for name, value in names.items():
             text = text.replace(name, value)
         return text
 
-    cases = [(case, [put(word) for word in argv]) for case, argv, _ in CASES]
-    env = {**os.environ, "FTLIB_WORKSPACE": str(root / "workspace")}
-    env.pop("FTLIB_ALLOW_HUB", None)  # hub downloads off: a --model not in the cache is refused, never fetched
+    argvs = [(case, [put(word) for word in argv]) for case, argv, _ in cases]
+    env = {**os.environ, "FTLIB_WORKSPACE": str(workspace)}
+    env.pop("FTLIB_ALLOW_HUB", None)
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(cases)], capture_output=True, text=True, timeout=600, env=env
+        [sys.executable, "-c", DRIVER, json.dumps(argvs)], capture_output=True, text=True, timeout=600, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
     said = {item["case"]: item for item in map(json.loads, done.stdout.splitlines())}
-    return {case: {**said[case], "expected": put(line)} for case, _, line in CASES}
+    return {case: {**said[case], "expected": put(line)} for case, _, line in cases}
+
+
+def check_refused_before_torch(said: dict, case: str) -> None:
+    """`said` (a `run_cases` item): exit 2, one error line starting as expected, torch never imported."""
+    assert said["rc"] == 2, said
+    assert said["err"].startswith(said["expected"]) and said["err"].count("\n") == 1, said
+    assert said["torch"] is False, f"{case}: torch was imported before the refusal"
 
 
 @pytest.mark.parametrize("case", [case for case, _, _ in CASES])
 def test_a_refusal_known_from_the_command_line_comes_before_torch(refused, case):
-    said = refused[case]
-    assert said["rc"] == 2, said
-    assert said["err"].startswith(said["expected"]) and said["err"].count("\n") == 1, said
-    assert said["torch"] is False, f"{case}: torch was imported before the refusal"
+    check_refused_before_torch(refused[case], case)

@@ -4,23 +4,8 @@ set (helper 253's brief)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from ftlib import workspace
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def open_compare(model: Path) -> AppTest:
-    """A new browser session (a reload, a second tab) on the Compare page, the base model alone."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["active_model"] = str(model)
-    at.run()
-    at = at.switch_page("pages/5_Compare.py").run()
-    assert not at.exception, at.exception
-    return at
+from tests.test_compare_thinking_kept import open_compare
 
 
 def test_a_new_session_starts_from_the_seed_and_answer_length_last_set(varied_dir):

@@ -6,22 +6,19 @@ stand in for its tokenizer (`ftlib.tokenizer_files`) and the first rows of each 
 named the training rows alone, as if the held-out ones were fine.
 
 Each command line runs as `python -m ftlib` runs it, in a child forked from a process without torch
-(`tests.test_cli_refusals_before_torch.DRIVER`): its exit code, its one error line and whether torch was imported.
+(`tests.test_cli_refusals_before_torch.run_cases`): its exit code, its one error line and whether torch was imported.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ftlib.templates import TemplateError, get_template
-from tests.test_cli_refusals_before_torch import DRIVER
+from tests.test_cli_refusals_before_torch import check_refused_before_torch, run_cases
 
 GEMMA = Path(__file__).parent / "fixtures" / "templates" / "gemma.jinja"
 # A custom template that raises on a system turn, as Gemma's and some Mistral templates do.
@@ -98,27 +95,12 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def refused(folders, tmp_path_factory) -> dict[str, dict]:
-    def put(text: str) -> str:
-        for name, value in folders.items():
-            text = text.replace(name, value)
-        return text
-
-    cases = [(case, [put(word) for word in argv]) for case, argv, _ in CASES]
-    env = {**os.environ, "FTLIB_WORKSPACE": str(tmp_path_factory.mktemp("workspace"))}
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, json.dumps(cases)], capture_output=True, text=True, timeout=600, env=env
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    said = {item["case"]: item for item in map(json.loads, done.stdout.splitlines())}
-    return {case: {**said[case], "expected": put(line)} for case, _, line in CASES}
+    return run_cases(CASES, folders, tmp_path_factory.mktemp("workspace"))
 
 
 @pytest.mark.parametrize("case", [case for case, _, _ in CASES])
 def test_a_template_refusal_comes_before_torch(refused, case):
-    said = refused[case]
-    assert said["rc"] == 2, said
-    assert said["err"].startswith(said["expected"]) and said["err"].count("\n") == 1, said
-    assert said["torch"] is False, f"{case}: torch was imported before the refusal"
+    check_refused_before_torch(refused[case], case)
 
 
 def test_some_held_out_rows_refused_are_named_with_the_count(folders):
