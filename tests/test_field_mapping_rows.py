@@ -157,7 +157,13 @@ def test_a_prompt_field_that_is_not_the_conversations_question_is_warned_per_row
             "('Name a harbour.'); theirs is trained and the 'prompt' field is not read",
         )
     ]
-    assert not [n for n in result.notices if "prompt" in n.message]  # said once, for its row, not as an ignored field
+    # Said once, for its row, not as an ignored field; row 2's prompt, the conversations' own question, is read once
+    # from them and said so in a note (d69691ac)
+    prompt_notices = [n.message for n in result.notices if "prompt" in n.message]
+    assert prompt_notices == [
+        "In 1 row, the 'prompt' is written again at the start of the chosen and rejected conversations: it is read "
+        "once, as their shared opening turns, not added before them a second time"
+    ], prompt_notices
 
 
 def test_answers_beside_a_prompt_that_hold_a_user_turn_say_so():
