@@ -100,8 +100,9 @@ class EvalTally:
     page's progress reads it while it runs, and a finished one is the pace of the next one's estimate (`EvalPace`).
 
     `items` of all to answer and score (`done` scored so far); `tokens` the answers have written (both models');
-    `steps` decoding steps run (a batch's loop runs to its longest answer) in `decode_s` seconds, `batches` loops
-    of them, `limit_batches` of those with an answer cut at `max_new_tokens`; the `done` items scored in `score_s`."""
+    `steps` decoding steps run (a loop runs to its longest answer) in `decode_s` seconds, in `loops` loops of
+    `batches` batches (a batch runs one loop per model: two where the tuned model is a full fine-tune apart from
+    the base), `limit_loops` of those with an answer cut at `max_new_tokens`; the `done` items scored in `score_s`."""
 
     items: int = 0
     max_new_tokens: int = 0
@@ -111,14 +112,15 @@ class EvalTally:
     steps: int = 0
     decode_s: float = 0.0
     batches: int = 0
-    limit_batches: int = 0
+    loops: int = 0
+    limit_loops: int = 0
     score_s: float = 0.0
 
     def pace(self, busy_s: float | None = None) -> EvalPace | None:
         """This evaluation's pace (None before a loop and an item were both timed, or for rows only scored).
         `busy_s`: its own seconds (`jobs.BackgroundJob.busy_s`): where less than the loops' (turns lent to a training
         run inside them), both parts are scaled down to it; where more (its rows prepared), the rest is the items'."""
-        if not (self.steps and self.batches and self.done):
+        if not (self.steps and self.loops and self.done):
             return None
         timed = self.decode_s + self.score_s
         share = min(1.0, busy_s / timed) if busy_s and timed else 1.0
@@ -126,39 +128,47 @@ class EvalTally:
         return EvalPace(
             step_s=self.decode_s * share / self.steps,
             score_s=(self.score_s * share + rest) / self.done,
-            steps_per_batch=self.steps / self.batches,
+            steps_per_loop=self.steps / self.loops,
             max_new_tokens=self.max_new_tokens,
-            limited=self.limit_batches / self.batches,
+            limited=self.limit_loops / self.loops,
+            loops_per_batch=self.loops / max(self.batches, 1),
         )
 
 
 @dataclass(frozen=True)
 class EvalPace:
-    """How fast an evaluation went: `step_s` seconds a decoding step of a batch (both models' answers of its rows in
-    one loop), `score_s` seconds an item scored by both models, `steps_per_batch` steps its loops ran (to each one's
-    longest answer) at its `max_new_tokens`, `limited` the share of its loops that ran to that limit.
+    """How fast an evaluation went: `step_s` seconds a decoding step of a loop (its models' answers of a batch's rows
+    together), `score_s` seconds an item scored by both models, `steps_per_loop` steps its loops ran (to each one's
+    longest answer) at its `max_new_tokens`, `limited` the share of its loops that ran to that limit,
+    `loops_per_batch` loops a batch ran (2 where the tuned model was a full fine-tune apart from the base).
 
-    Its estimate counts the batches an evaluation runs, not its rows: a batch of 8 rows decodes in about the time of
+    Its estimate counts the loops an evaluation runs, not its rows: a batch of 8 rows decodes in about the time of
     a batch of 3 (its rows' steps run together), so a pace a row from 3 rows said 8 rows took 2.7 times as long as
     they did (helper 260). A loop that ended before the limit is taken to end there again under a higher one.
 
-    >>> p = EvalPace(step_s=0.1, score_s=0.5, steps_per_batch=40, max_new_tokens=64, limited=0.0)
-    >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=64), 1)  # 3 batches x 40 steps x 0.1 + 20 x 0.5
+    >>> p = EvalPace(step_s=0.1, score_s=0.5, steps_per_loop=40, max_new_tokens=64, limited=0.0)
+    >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=64), 1)  # 3 loops x 40 steps x 0.1 + 20 x 0.5
     22.0
     >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=32), 1)  # each loop cut at 32 steps
     19.6
+    >>> round(EvalPace(0.1, 0.5, 40, 64, 0.0, loops_per_batch=2).seconds(20, 8, 64), 1)  # a full fine-tune's 6 loops
+    34.0
     """
 
     step_s: float
     score_s: float
-    steps_per_batch: float
+    steps_per_loop: float
     max_new_tokens: int
     limited: float
+    loops_per_batch: float = 1.0
+
+    def loops(self, items: int, batch_size: int) -> float:
+        """The decoding loops `items` things answered `batch_size` to a batch run, at this pace's loops a batch."""
+        return -(-int(items) // max(int(batch_size), 1)) * self.loops_per_batch
 
     def seconds(self, items: int, batch_size: int, max_new_tokens: int) -> float:
-        """About how long `items` things answered and scored take, `batch_size` to a loop, at `max_new_tokens`."""
-        batches = -(-int(items) // max(int(batch_size), 1))
+        """About how long `items` things answered and scored take, `batch_size` to a batch, at `max_new_tokens`."""
         # loops cut at the old limit reach the new one; the others end where they ended, within it
-        ended = min(self.steps_per_batch, max_new_tokens)
+        ended = min(self.steps_per_loop, max_new_tokens)
         steps = self.limited * max_new_tokens + (1 - self.limited) * ended
-        return batches * steps * self.step_s + int(items) * self.score_s
+        return self.loops(items, batch_size) * steps * self.step_s + int(items) * self.score_s

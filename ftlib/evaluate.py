@@ -489,22 +489,25 @@ def evaluate(
         said[0] = f"{doing} {which}" + ("" if one else f" of {len(prepared)}")
         told(start / len(prepared))
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in asked for m in (None, tuned)]
+        # One decoding loop per model: two where the tuned model is a full fine-tune apart from the base (helper 258)
+        loops = model_set.by_model([r.adapter for r in gen_rows]) if gen_rows else []
         steps = [0]
 
-        def stepped(tokens: int, steps=steps, start=start, n=len(chunk)) -> None:  # a step's share of the answering
-            steps[0] += 1
+        def stepped(tokens: int, steps=steps, start=start, n=len(chunk), most=max_new_tokens * len(loops)) -> None:
+            steps[0] += 1  # a step's share of the answering (every loop's)
             tally.tokens += tokens
             if step_progress is not None:
-                told((start + ANSWERING * n * min(steps[0] / max_new_tokens, 1.0)) / len(prepared), step_progress)
+                told((start + ANSWERING * n * min(steps[0] / max(most, 1), 1.0)) / len(prepared), step_progress)
 
         began = time.monotonic()
         results = gen_rows and generate_with_set(
             model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0, on_step=stepped
         )
         if gen_rows:
-            tally.steps, tally.batches = tally.steps + steps[0], tally.batches + 1
+            tally.steps += steps[0]
+            tally.batches, tally.loops = tally.batches + 1, tally.loops + len(loops)
             tally.decode_s += time.monotonic() - began
-            tally.limit_batches += any(r.finish_reason == "length" for r in results)
+            tally.limit_loops += sum(any(results[i].finish_reason == "length" for i in at) for _, at, _ in loops)
         answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
         said[0] = f"Scoring the {len(prepared)} {nouns}" if one else f"Scoring {which} of {len(prepared)}"
         for done, ((i, reply), messages, ref, _, rejected) in enumerate(chunk):

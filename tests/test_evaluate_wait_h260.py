@@ -63,14 +63,40 @@ def test_an_evaluation_job_keeps_its_tally_and_pace(model_set):
     assert job.wait(timeout=300) and job.error is None
     assert (job.tally.items, job.tally.done, job.tally.batches) == (3, 3, 2)  # 2 rows, then 1
     pace = job.tally.pace(job.busy_s())
-    assert pace is not None and pace.max_new_tokens == 4 and 1 <= pace.steps_per_batch <= 4
+    assert (
+        pace is not None and pace.max_new_tokens == 4 and 1 <= pace.steps_per_loop <= 4 and pace.loops_per_batch == 1
+    )
     assert "rows done" in job.message or job.message == "Done"
+
+
+def test_a_full_fine_tunes_two_loops_move_the_bar_to_the_end_and_count_in_the_pace(varied_dir, varied_model):
+    """A full fine-tune decodes in a loop of its own after the base's (`ModelSet.by_model`): the bar read the steps
+    against one loop's limit, stood at its answering share through the second loop, and the pace took both loops'
+    steps for one loop's, halving the estimate (helper 258's review of f69ad72f)."""
+    import shutil
+
+    from ftlib import modelset as M
+
+    run = varied_model(6).parent / "full-wait-run"
+    if not run.exists():
+        shutil.copytree(varied_model(6), run / "model")
+    full_set = M.load_model_set(str(varied_dir), [run], device="cpu")
+    said: list[float] = []
+    tally = EvalTally()
+    E.evaluate(full_set, ROWS[:1], "full-wait-run", max_new_tokens=6, batch_size=8, tally=tally,
+               step_progress=lambda m, f: said.append(f) if m.startswith("Answering") else None)  # fmt: skip
+    assert (tally.batches, tally.loops) == (1, 2) and tally.steps > 1
+    bar = said[-tally.steps :]  # one report a step, the last at the answering share (0.85) once both loops end
+    assert len(set(bar)) == len(bar), bar  # every step moves it: none of the second loop's stands still
+    pace = tally.pace()
+    assert pace.loops_per_batch == 2 and pace.steps_per_loop == tally.steps / 2
+    assert pace.loops(8, 8) == 2 and pace.loops(9, 8) == 4
 
 
 # The measure behind item 2 (real default model, an 8-step LoRA run of the chat_style sample, 64 max new tokens; the
 # loop ran to the limit): 3 rows, one loop of 64 steps in 24.8 s, 3 rows scored in 1.0 s; 25.9 s in all.
 MEASURED_3 = EvalTally(items=3, max_new_tokens=64, batch_size=8, done=3, tokens=276, steps=64, decode_s=24.8)
-MEASURED_3.batches, MEASURED_3.limit_batches, MEASURED_3.score_s = 1, 1, 1.0
+MEASURED_3.batches, MEASURED_3.loops, MEASURED_3.limit_loops, MEASURED_3.score_s = 1, 1, 1, 1.0
 
 
 def test_eight_rows_are_one_loop_of_answers_as_three_were():
@@ -80,7 +106,7 @@ def test_eight_rows_are_one_loop_of_answers_as_three_were():
     assert pace.seconds(items=9, batch_size=8, max_new_tokens=64) > 1.9 * eight - 8 * pace.score_s  # a second loop
     # loops that ran to the limit run to a higher one; loops that ended early end there again
     assert pace.seconds(items=8, batch_size=8, max_new_tokens=128) > 1.9 * 64 * pace.step_s
-    early = EvalPace(step_s=0.4, score_s=0.3, steps_per_batch=20, max_new_tokens=64, limited=0.0)
+    early = EvalPace(step_s=0.4, score_s=0.3, steps_per_loop=20, max_new_tokens=64, limited=0.0)
     assert early.seconds(8, 8, 128) == early.seconds(8, 8, 64)
 
 
@@ -109,7 +135,7 @@ def test_the_page_keeps_the_pace_of_its_evaluation_and_estimates_by_it(finished_
     job = at.session_state["evaluate_job"]
     job.busy_s = lambda: 100.0
     job.tally = EvalTally(items=2, max_new_tokens=8, batch_size=8, done=2, steps=8, decode_s=80.0, score_s=20.0)
-    job.tally.batches = job.tally.limit_batches = 1
+    job.tally.batches = job.tally.loops = job.tally.limit_loops = 1
     next(n for n in at.number_input if n.label == "Rows to evaluate").set_value(3).run()
     captions = " ".join(c.value for c in at.caption)
     # 1 loop of up to 8 rows x 8 steps x 10 s + 3 x 10 s = 110 s, where a pace a row (50 s) said 150 s

@@ -149,7 +149,7 @@ def evaluation_time_note(
     took 2.7 times less than it said (a batch of 8 answers in about the time of a batch of 3; helper 260).
 
     >>> from ftlib.decode_rate import EvalPace
-    >>> p = EvalPace(step_s=0.5, score_s=0.4, steps_per_batch=48, max_new_tokens=64, limited=0.0)
+    >>> p = EvalPace(step_s=0.5, score_s=0.4, steps_per_loop=48, max_new_tokens=64, limited=0.0)
     >>> evaluation_time_note(40, 64, (9.0, 64, "row"), pace=p)  # doctest: +NORMALIZE_WHITESPACE
     '⏱ About 2 min 16 s for 40 rows, at the pace of your last evaluation: 5 loops of up to 8 rows answered together,
      each about 48 steps (a token of
@@ -162,8 +162,8 @@ def evaluation_time_note(
         n = items if items is not None else rows
         noun = "row" if n == rows else "reply"
         what = plural(rows, "row") if n == rows else f"{plural(n, 'reply')} of {plural(rows, 'row')}"
-        loops = -(-n // max(batch_size, 1))
-        steps = pace.limited * max_new_tokens + (1 - pace.limited) * min(pace.steps_per_batch, max_new_tokens)
+        loops = round(pace.loops(n, batch_size))
+        steps = pace.limited * max_new_tokens + (1 - pace.limited) * min(pace.steps_per_loop, max_new_tokens)
         return (
             f"⏱ About {duration(seconds)} for {what}, at the pace of {whose}: {plural(loops, 'loop')} of up to "
             f"{plural(batch_size, noun)} answered together, each about {steps:.0f} steps (a token of every answer a "
