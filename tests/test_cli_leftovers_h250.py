@@ -213,3 +213,13 @@ def test_sample_says_an_answer_of_whitespace_alone_in_words(capsys, varied_dir, 
     ]
     assert main([*argv, "--json"]) == 0
     assert [r["text"] for r in json.loads(capsys.readouterr().out)["results"]] == ["   \n"]
+
+
+def test_sample_help_says_a_raw_text_runs_prompt_is_the_beginning_of_a_text(capsys):
+    """A raw-text run given a request ("Write a short poem about the sea.") answers nothing at once, base and tuned
+    alike: its prompt is text to continue, which --prompt's help said only as "the user message" (helper 262)."""
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "--prompt PROMPT the user message; for a run trained on raw text" in said
+    assert "the beginning of a text, which the models continue" in said

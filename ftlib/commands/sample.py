@@ -80,7 +80,12 @@ def register(sub) -> None:
         help="a finished run (folder, id or name), an adapter folder or a full fine-tuned model folder; repeat for "
         "several",
     )
-    p.add_argument("--prompt", required=True, help="the user message")
+    p.add_argument(
+        "--prompt",
+        required=True,
+        help="the user message; for a run trained on raw text (and under --template text) the beginning of a text, "
+        "which the models continue (a request there is often answered with nothing: the text ends at once)",
+    )
     p.add_argument(
         "--system",
         default=None,
