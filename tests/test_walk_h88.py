@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from ftlib.testing import make_run
 from tests.test_pages_train import page
 
@@ -77,19 +79,20 @@ def test_an_evaluation_of_one_batch_says_so_and_moves_as_its_rows_are_scored(mod
         model_set, rows, model_set.names[1], max_new_tokens=2, batch_size=8, progress=lambda m, f: seen.append((m, f))
     )
     assert len(result.rows) == 3
-    assert seen == [
-        ("Answering the 3 rows in one batch", 0.0),
-        ("Scoring the 3 rows: 0 done", 0.0),
-        ("Scoring the 3 rows: 1 done", 1 / 3),
-        ("Scoring the 3 rows: 2 done", 2 / 3),
-        ("Done", 1.0),
+    # Each report also says the rows done and the tokens written (helper 260), after " · ".
+    assert [(m.split(" · ")[:2], f) for m, f in seen] == [
+        (["Answering the 3 rows in one batch", "0 of 3 rows done"], 0.0),
+        (["Scoring the 3 rows", "0 of 3 rows done"], pytest.approx(E.ANSWERING)),
+        (["Scoring the 3 rows", "1 of 3 rows done"], pytest.approx(E.ANSWERING + (1 - E.ANSWERING) / 3)),
+        (["Scoring the 3 rows", "2 of 3 rows done"], pytest.approx(E.ANSWERING + 2 * (1 - E.ANSWERING) / 3)),
+        (["Done"], 1.0),
     ], seen
     # Several batches read as before: their own share moves the bar.
     seen.clear()
     E.evaluate(
         model_set, rows, model_set.names[1], max_new_tokens=2, batch_size=2, progress=lambda m, f: seen.append((m, f))
     )
-    assert [m for m, _ in seen] == ["Answering rows 1-2 of 3", "Answering rows 3-3 of 3", "Done"], seen
+    assert [m.split(" · ")[0] for m, _ in seen] == ["Answering rows 1-2 of 3", "Answering rows 3-3 of 3", "Done"]
 
 
 # Batches at a 1280 px window (tests/browser_app.VIEWPORT), measured in Chromium: the main area's columns share 756 px
