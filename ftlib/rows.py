@@ -143,6 +143,19 @@ def conversation(row: dict) -> list[dict]:
     return [{"role": "assistant", "content": row["text"]}]
 
 
+def any_uses_tools(rows: list[dict]) -> bool:
+    """Whether any of `rows` (canonical rows of any kind) involves tools (`uses_tools` of its `conversation`, its
+    `tools`): Train says a tool template kept on a split without them.
+
+    >>> chat = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]
+    >>> any_uses_tools([{"text": "A note."}, {"messages": chat}])
+    False
+    >>> any_uses_tools([{"text": "A note."}, {"messages": chat, "tools": [{"name": "add"}]}])
+    True
+    """
+    return any(uses_tools(conversation(row), row.get("tools")) for row in rows)
+
+
 def tool_warnings(messages: list[dict], tools: list[dict] | None) -> list[str]:
     """Warnings (the row is kept) for tool use that does not add up: a tool result whose `tool_call_id` answers no
     earlier call's id, a call to a function the row's `tools` do not define (when it has any), a call in a row

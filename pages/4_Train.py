@@ -35,7 +35,7 @@ from ftlib.model_names import model_said
 from ftlib.overfitting import grpo_prompts_per_step, grpo_steps_per_pass, planned_steps, steps_per_pass
 from ftlib.reward_trial import functions_version
 from ftlib.row_cuts import TOKENS_PAGE_SHOWS
-from ftlib.rows import KIND_HELP, conversation, row_kind, uses_tools
+from ftlib.rows import KIND_HELP, any_uses_tools, row_kind
 from ftlib.run_picker import train_labels
 from ftlib.run_preflight import Preflight, preflight, qlora_on_cpu_note
 from ftlib.run_time import time_estimate
@@ -345,9 +345,9 @@ def new_run(model: str, split: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def split_uses_tools(split: str, saved_at: float | None) -> bool:
-    """Whether any row of the saved split `split` (as saved at `saved_at`) involves tools (`rows.uses_tools`)."""
+    """Whether any row of the saved split `split` (as saved at `saved_at`) involves tools (`rows.any_uses_tools`)."""
     train, test, _ = cached_split(split)
-    return any(uses_tools(conversation(row), row.get("tools")) for row in train + test)
+    return any_uses_tools(train + test)
 
 
 def template_notes(model: str, split: str, kinds: list[str]):
