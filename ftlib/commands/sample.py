@@ -399,7 +399,7 @@ def check_arguments(args) -> None:
     from ftlib import sampling as S
     from ftlib.adapter_shapes import check_fits_early
     from ftlib.templates import check_template_name
-    from ftlib.tokenizer_files import early_tokenizer
+    from ftlib.tokenizer_files import file_tokenizer
 
     settings = [S.parse_setting(s) for s in (args.setting or ["greedy"])]
     S.check_max_new_tokens(args.max_new_tokens)
@@ -418,9 +418,11 @@ def check_arguments(args) -> None:
     found = M.find_tuned_set(runs)  # a run that did not finish, a damaged file, a reward model: before torch too
     check_base_writes(base)  # a merged reward model as the base
     check_fits_early(base, found[0])  # an adapter of another base, from its weights' shapes and the base's config.json
-    # --thinking with no template that reads it: the model's own template from its tokenizer files, without torch
-    check_thinking(args.thinking, args.template, runs, base, lambda: early_tokenizer(base))
-    args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base, found=found)
+    # --thinking with no template that reads it: the model's own template from its tokenizer files, without torch;
+    # where they cannot stand in, the real tokenizer, loaded once for the check and the models (`TokenizerOnce`)
+    once = TokenizerOnce(base)
+    check_thinking(args.thinking, args.template, runs, base, lambda: file_tokenizer(base) or once())
+    args.checked = SimpleNamespace(settings=settings, tools=tools, runs=runs, base=base, found=found, tokenizer=once)
 
 
 def _sample(args) -> int:
@@ -434,7 +436,7 @@ def _sample(args) -> int:
     checked = args.checked  # `check_arguments`': everything that can be checked without a model is checked first
     settings, tools, runs, base = checked.settings, checked.tools, checked.runs, checked.base
     thinking = None if args.thinking is None else args.thinking == "on"
-    models = load_models(base, runs, args.device, found=checked.found)
+    models = load_models(base, runs, args.device, checked.tokenizer.loaded, checked.found)
     warn_template(args.template, models.tokenizer, {n: t[0] for n, t in models.templates.items()})
     if thinking is None and runs and args.template is None:  # left out: each run as it trained, the base as the first
         from ftlib.run_thinking import start_for
