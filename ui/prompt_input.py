@@ -21,6 +21,7 @@ from ftlib.errors import plural
 from ftlib.evaluate import EvalError, conversation
 from ftlib.references import rewritten_before, several_replies
 from ftlib.run_picker import template_words
+from ftlib.text_eval import is_text
 from ui.evaluate_view import answer_at_radio, row_label
 from ui.kept import keep, restore
 from ui.row_picker import pick_item
@@ -123,12 +124,13 @@ def text_opening(text: str) -> str:
 
 def raw_texts(rows: list[dict]) -> bool:
     """Whether `rows` (a split's) are raw text (`{"text": ...}`, format text): a prompt to a model trained on them is
-    the beginning of a text, which it continues without a chat template (`ftlib.modelset.trained_template`).
+    the beginning of a text, which it continues without a chat template (`ftlib.modelset.trained_template`). Rows
+    of the kind text (`text_eval.is_text`), as the split's first 20 show.
 
     >>> raw_texts([{"text": "Tide tables."}]), raw_texts([{"messages": []}]), raw_texts([])
     (True, False, False)
     """
-    return bool(rows) and all(isinstance(row.get("text"), str) for row in rows[:20])
+    return bool(rows) and all(is_text(row) for row in rows[:20])
 
 
 # The typed prompt's box, by what it holds: a message to answer, or the beginning of a text to continue.
