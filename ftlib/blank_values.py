@@ -62,7 +62,7 @@ def _checked(key: str, fmt: str) -> bool:
 def _fate(key: str, name: str, fmt: str, table: bool) -> tuple[str, str]:
     """(what becomes of the rows, how to fix the file) for a blank `key` (`name` in the file). Both built-in column
     rewards are named: the records here are reduced to blank or not (note_records), not the values that tell which
-    fits (`final_answer.column_kind`, in the field's own note: notices.column_reward)."""
+    fits (`final_answer.column_kind`, in the field's own note: reward_columns.column_reward)."""
     place = "those cells" if table else "those rows"
     if key == "system":
         return (

@@ -80,11 +80,9 @@ from ftlib.note_records import NoteRecords, drained
 from ftlib.notices import (
     CHAT_NOTES,
     FieldNotice,
-    answers_unread,
     file_notices,
     looks_like_text,
     own_chat_shape,
-    passed_columns,
     said_in_a_note,
     with_hint,
 )
@@ -100,6 +98,7 @@ from ftlib.readers import (
     text_records,
 )
 from ftlib.refused_answers import refused_row
+from ftlib.reward_columns import answers_unread, passed_columns
 from ftlib.rows import is_preference, lone_surrogate
 from ftlib.split_lines import flat_place, place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings

@@ -201,7 +201,7 @@ def read_dataset(config: RunConfig, options: DataOptions | None = None) -> Datas
     test key held out, `split_keys`, said by `keyed`), and a meta saying how (`LoadResult.split_meta`, with
     `read_with`: the options given). ConfigError (or the file's DataError) when it cannot be read, naming the fix."""
     from ftlib.data import DataError, MappingNeeded, load_file, split_rows
-    from ftlib.notices import for_grpo
+    from ftlib.reward_columns import for_grpo
     from ftlib.split_keys import keyed_meta, keyed_split
     from ftlib.splits import run_test_size
 

@@ -170,7 +170,7 @@ def prompt_view(
 def columns_view(columns: dict) -> None:
     """A held-out prompt's other fields (a GSM8K row's `answer`), which GRPO's rewards read beside it, each with the
     final answer the column rewards read (`final_answer`, `contains_column`) where that is not the whole value
-    ("#### 26": 26); it names no reward (which fits is said on the Data page: notices.column_reward). A cold walk
+    ("#### 26": 26); it names no reward (the Data page says which fits: reward_columns.column_reward). A cold walk
     (helper 89): a GSM8K prompt picked here showed no answer anywhere, so whether a model got it right could not be
     told."""
     said = []

@@ -16,7 +16,7 @@ import pytest
 from ftlib.blank_values import blank_values
 from ftlib.data import load_bytes
 from ftlib.final_answer import column_kind, has_final_form
-from ftlib.notices import answers_unread, passed_columns
+from ftlib.reward_columns import answers_unread, passed_columns
 
 GSM = ["The trays cost 9 * 2 = 18 dollars.\nThe change is 31 - 18 = 13 dollars.\n#### 13", "12 / 4 = 3.\n#### 3"]
 MATH = ["Halving gives $\\boxed{\\frac{1}{2}}$.", "So $x = \\boxed{7}$ and we are done."]

@@ -26,7 +26,7 @@ def test_grpo_without_rewards_offers_contains_column_for_an_answer_column_of_fre
 
 
 def test_grpo_without_rewards_keeps_the_general_example_for_an_answer_column_of_objects(tmp_path, capsys):
-    """An `answer` column holding objects has no text for either column reward (notices.column_reward names the
+    """An `answer` column holding objects has no text for either column reward (reward_columns.column_reward names the
     dotted path instead): the general example stays, not `{"final_answer": "answer"}`."""
     from ftlib.methods import REWARD_EXAMPLE
 

@@ -19,7 +19,7 @@ from ftlib.alignment import COLUMNS_FIELD, completion_rows
 from ftlib.cli import main
 from ftlib.config import ConfigError, RunConfig
 from ftlib.data import load_bytes
-from ftlib.notices import passed_columns
+from ftlib.reward_columns import passed_columns
 from ftlib.reward_eval import RewardedAnswers
 from ftlib.rewards import (
     REGISTRY_ENV,

@@ -144,7 +144,7 @@ def no_rewards_hint(message: str, given, args) -> str:
     has = {k for columns in rows for k in columns}
     column = next((c for c in ANSWER_COLUMNS if c in has), None)
     values = [columns[column] for columns in rows if column in columns]
-    if column is None or any(texts(v) is None for v in values):  # objects: notices.column_reward says their path
+    if column is None or any(texts(v) is None for v in values):  # objects: reward_columns.column_reward says the path
         return message
     # Free text ("It is Paris.") has no final answer to compare: `final_answer` would score nearly every answer 0.
     kind = column_kind(values)
