@@ -606,7 +606,7 @@ def test_every_record_of_a_result_against_references_says_whether_it_was_scored_
     assert "rewritten" not in per_row(SimpleNamespace(rows=rows))[0]  # a reward model's or a GRPO run's result
 
 
-# ftlib/commands/data.py (`data split`'s default ratio)
+# ftlib/commands/data_split.py (`data split`'s default ratio)
 
 
 def test_data_split_with_dedupe_starts_from_the_ratio_of_the_rows_it_keeps(tmp_path, capsys):
