@@ -128,30 +128,40 @@ UNPAIRED = {"prompt": "Hi?", "completion": "Hello.", "label": True}
 PROMPT = {"prompt": [{"role": "user", "content": "Sing."}]}
 PAIR = {"prompt": "Hi?", "chosen": "Hello.", "rejected": "Go."}
 CHAT = {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}
-# (id, rows, the method train refuses packing for, strategies left, grouping refused)
+# (id, rows, their canonical kind, the method train refuses packing for, strategies left, grouping refused)
 KINDS = [
-    ("kto", [UNPAIRED, {**UNPAIRED, "label": False}], "kto", ["right_padding"], True),
-    ("grpo", [PROMPT, PROMPT], "grpo", ["right_padding"], True),
-    ("pairs", [PAIR, PAIR], None, ["right_padding", "length_grouped"], False),
-    ("sft", [CHAT, CHAT], None, list(C.STRATEGIES), False),
+    ("kto", [UNPAIRED, {**UNPAIRED, "label": False}], "unpaired", "kto", ["right_padding"], True),
+    ("grpo", [PROMPT, PROMPT], "prompt_only", "grpo", ["right_padding"], True),
+    ("pairs", [PAIR, PAIR], "preference", "dpo", ["right_padding", "length_grouped"], False),
+    ("sft", [CHAT, CHAT], "sft", None, list(C.STRATEGIES), False),
 ]
 
 
-@pytest.mark.parametrize(("rows", "method", "left", "no_grouping"), [k[1:] for k in KINDS], ids=[k[0] for k in KINDS])
-def test_what_the_rows_methods_cannot_use_is_said_with_trains_own_refusal(
-    rows, method, left, no_grouping, tmp_path, capsys
+@pytest.mark.parametrize(
+    ("rows", "kind", "method", "left", "no_grouping"), [k[1:] for k in KINDS], ids=[k[0] for k in KINDS]
+)
+def test_what_the_rows_methods_cannot_use_is_said_as_a_fact_of_the_rows(
+    rows, kind, method, left, no_grouping, tmp_path, capsys
 ):
     """Cold review: `ftlib batch` on KTO rows and on prompts ranked packing first at 0% padding, though `train
-    --method kto --packing` is refused, and offered length grouping to KTO, which reads its rows in order."""
+    --method kto --packing` is refused, and offered length grouping to KTO, which reads its rows in order.
+    Helper 267: it then said why in train's refusal, "... Turn packing off.", of a setting nobody turned on in
+    `batch` (it has no packing option): the Batches page's words (`packing_not_applied`) say it as a fact of the
+    rows' methods; train keeps its own words for `--packing` it refuses."""
     from ftlib.cli import main
 
     assert main(["batch", rows_file(tmp_path, rows), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [s["strategy"] for s in report["strategies"]] == left
-    if method:  # the very text `train` refuses the run with
-        with pytest.raises(ConfigError) as refused:
+    if method:
+        with pytest.raises(ConfigError) as refused:  # train refuses packing turned on, in its words ...
             RunConfig(method=method, packing=True, rewards=[{"regex": "x"}] if method == "grpo" else [])
-        assert report["unavailable"]["packing"] == str(refused.value)
+        assert "Turn packing off" in str(refused.value)
+        # ... and batch, where nobody turned it on, says why the rows' methods do not pack
+        assert report["unavailable"]["packing"] == C.packing_not_applied([kind]) != str(refused.value)
+        assert "Turn packing off" not in report["unavailable"]["packing"]
+    else:
+        assert "packing" not in report["unavailable"] and C.packing_not_applied([kind]) is None
     assert ("length_grouped" in report["unavailable"]) == no_grouping
     if no_grouping:
         assert report["unavailable"]["length_grouped"] == OWN_ROW_ORDER[method]

@@ -435,14 +435,13 @@ def test_cli_batch_counts_preference_pairs_per_step(tmp_path, capsys):
         ("right_padding", 3),
         ("length_grouped", 3),
     ]
-    assert report["unavailable"] == {
-        "packing": "`packing` works for SFT only: dpo, reward and kto compare whole answers. Turn packing off."
-    }
+    # said as a fact of the pairs' methods, not train's "Turn packing off": batch has no packing to turn off (h267)
+    assert report["unavailable"] == {"packing": C.packing_not_applied(["preference"])}
     assert main(["batch", str(path)]) == 0
     out = capsys.readouterr().out
     assert "18 preference pairs: a batch takes 8 pairs" in out
     assert out.splitlines()[1].split()[:2] == ["strategy", "steps"]  # "steps", as the Batches page says
-    assert "Packing: not available. `packing` works for SFT only: dpo, reward and kto compare whole answers." in out
+    assert f"Packing: not available. {C.packing_not_applied(['preference'])}" in out and "Turn packing off" not in out
 
 
 # -------------------------------------------------------------------------------------------- inputs and errors

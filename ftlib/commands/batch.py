@@ -168,7 +168,9 @@ def _batch(args) -> int:
         "max_length": args.max_length,
         "packing_strategy": args.packing_strategy,
         "strategies": batch_costs.strategy_rows(stats, args.grad_accum),  # as the Batches page shows them
-        "unavailable": batch_costs.unavailable(encoded),  # strategy -> why these rows' methods cannot use it
+        # strategy -> why these rows' methods cannot use it, said as a fact of the rows (as the Batches page says it):
+        # nobody turned packing on here, so train's "Turn packing off" would be advice to undo nothing
+        "unavailable": batch_costs.unavailable(encoded, neutral=True),
         "grouping": "",
         "skipped_rows": skipped_rows(result),
         "untrained_rows": [
