@@ -16,7 +16,7 @@ import warnings
 import pytest
 import torch
 
-from ftlib import overfitting, training
+from ftlib import overfitting, training, trl_configs
 from ftlib.config import RENAMED, ConfigError, ConfigWarning, RunConfig, field_specs
 from ftlib.rewards import build_rewards
 from ftlib.rundir import RunDir
@@ -326,8 +326,8 @@ def test_gradient_checkpointing_reaches_the_trainer_under_the_name_this_transfor
     class Now(Before):
         activation_checkpointing: bool | None = None
 
-    assert training._checkpointing_argument(Before) == "gradient_checkpointing"
-    assert training._checkpointing_argument(Now) == "activation_checkpointing"
+    assert trl_configs._checkpointing_argument(Before) == "gradient_checkpointing"
+    assert trl_configs._checkpointing_argument(Now) == "activation_checkpointing"
     assert args(RunConfig(gradient_checkpointing=True), tmp_path).gradient_checkpointing is True
     assert args(RunConfig(gradient_checkpointing=False), tmp_path).gradient_checkpointing is False
 
