@@ -14,6 +14,7 @@ the Data page, `data inspect` and `train --method grpo` alike. Not known here: t
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections import Counter
 from collections.abc import Sequence
@@ -30,6 +31,22 @@ def answer_box(table: bool) -> str:
     """Where the Data page maps a field to the answer: a table's Answer column box; a JSON file's `completion` box
     under Field mapping."""
     return "as the Answer column" if table else "in the `completion` box under Field mapping"
+
+
+# Names that say a field holds the worse answer (`bad`, `rejected_response`): the pair offered puts it second, as
+# `rejected`, whatever the file's order ({"prompt", "bad", "good"} was offered as "`bad` is the better answer")
+_WORSE = re.compile(r"(^|[_\W])(bad|worse|worst|rejected?|dispreferred|negative|neg|loser?|wrong)($|[_\W\d])", re.I)
+
+
+def better_first(names: list[str]) -> list[str]:
+    """Two fields of answers in the order a pair takes them (chosen, rejected): the file's order, except that a field
+    whose name says it is the worse answer (`bad`, `rejected`, `worse`) comes second.
+
+    >>> better_first(["bad", "good"]), better_first(["good", "bad"]), better_first(["answer_a", "answer_b"])
+    (['good', 'bad'], ['good', 'bad'], ['answer_a', 'answer_b'])
+    """
+    worse = [bool(_WORSE.search(n)) for n in names]
+    return [names[1], names[0]] if worse[0] and not worse[1] else list(names)
 
 
 def answers_unread(names: list[str], table: bool, values: list | None = None) -> FieldNotice:
@@ -52,7 +69,7 @@ def answers_unread(names: list[str], table: bool, values: list | None = None) ->
         f" Where `{a}` is the better answer and `{b}` the worse one (DPO, a reward model), map them to `chosen` and "
         f"`rejected` (their boxes under Field mapping on the Data page; `--map {shlex.quote(a + '=chosen')} --map "
         f"{shlex.quote(b + '=rejected')}` in the CLI)."
-        for a, b in ([names[:2]] if len(names) > 1 else [])
+        for a, b in ([better_first(names[:2])] if len(names) > 1 else [])
     )
     return FieldNotice(
         f"read as prompts without answers (prompt_only), and the {what}{'s' if len(names) > 1 else ''} {listed} "
