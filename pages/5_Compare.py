@@ -74,7 +74,7 @@ from ui.compare_view import (
 from ui.fragments import polling_fragment
 from ui.inputs import number_in_range, thinking_setting
 from ui.job_owner import let_go
-from ui.kept import default_for, keep, restore
+from ui.kept import Between, default_for, keep, restore
 from ui.labels import BASE_IN_SIDEBAR, in_form_words, on_model_page, template_label
 from ui.prompt_input import choose_prompt, read_in, rewritten_said, trained_thinking_of
 from ui.run_choice import CHOSEN_FIRST, choices_by_name, pick_runs
@@ -290,7 +290,8 @@ with st.container():
     if not runs:
         st.caption("No finished runs yet: the grid shows the base model only. Train one on the **Train** page.")
 
-    # Each box's value outlives a visit to another page (ui.kept): put back before the box, kept after them all.
+    # Each box's value outlives a visit to another page, and a reload (ui.kept.ACROSS_SESSIONS): put back before the
+    # box, where it offers the value recorded (a slider's range: `Between`), kept after them all.
     preset_names = st.multiselect(
         "Decoding settings (columns)",
         list(S.PRESETS),
@@ -300,26 +301,36 @@ with st.container():
         help=f"Each column samples one way: {presets_said()}. The custom setting below sets its own.",
     )
     with st.expander("Custom setting"):
-        restore("compare_custom")
+        restore("compare_custom", (True, False))
         use_custom = st.checkbox("Add a custom column", key="compare_custom")
         c1, c2, c3 = st.columns(3)
         c_t = c1.slider(
             "Temperature",
             0.0,
             TEMPERATURE_MOST,
-            default_for("custom_t", 0.9),
+            default_for("custom_t", 0.9, Between(0.0, TEMPERATURE_MOST)),
             0.05,
             key="custom_t",
             help="0 = greedy.",
         )
-        c_k = c2.slider("Top-k", 0, TOP_K_MOST, default_for("custom_k", 0), key="custom_k", help="0 = off.")
-        c_p = c3.slider("Top-p", TOP_P_LEAST, 1.0, default_for("custom_p", 1.0), 0.05, key="custom_p", help="1 = off.")
+        c_k = c2.slider(
+            "Top-k", 0, TOP_K_MOST, default_for("custom_k", 0, Between(0, TOP_K_MOST)), key="custom_k", help="0 = off."
+        )
+        c_p = c3.slider(
+            "Top-p",
+            TOP_P_LEAST,
+            1.0,
+            default_for("custom_p", 1.0, Between(TOP_P_LEAST, 1.0)),
+            0.05,
+            key="custom_p",
+            help="1 = off.",
+        )
         c1, c2, _ = st.columns(3)
         c_min_p = c1.slider(
             "Min-p",
             0.0,
             0.5,
-            default_for("custom_min_p", 0.0),
+            default_for("custom_min_p", 0.0, Between(0.0, 0.5)),
             0.01,
             key="custom_min_p",
             help="Keep only tokens at least this share of the most likely token's probability. 0 = off.",
@@ -328,7 +339,7 @@ with st.container():
             "Repetition penalty",
             0.5,
             2.0,
-            default_for("custom_penalty", 1.0),
+            default_for("custom_penalty", 1.0, Between(0.5, 2.0)),
             0.05,
             key="custom_penalty",
             help="Above 1, every token already in the prompt or the answer gets less likely against the tokens not "

@@ -29,17 +29,17 @@ box follows what it previews again after a visit elsewhere, and a value chosen f
 The Train form keeps its values its own way (`ui.form`, under `ui.labels.TRAIN_FORM`).
 
 A few boxes outlive the session too (`ACROSS_SESSIONS`): what the Data page had open (the source, the sample, the
-upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format),
-the row the Tokens page shows (or the conversation typed there), Compare's prompt, Thinking choice, Seed and Max new
-tokens, the run last picked on Compare or Evaluate (`ui.run_choice`) and Evaluate's rows, answer length, batch,
-Answer at and Thinking (each per run), a reward model's pairs and a GRPO run's prompts too (so a refresh shows the
-run it showed and asks for the evaluation kept with it: `ftlib.eval_results`). A change to one is recorded
-in the workspace (`ftlib.workspace.remember_choice`), and a new session (a refresh, a second tab, a server restart)
-starts its kept values from those records before its first box is drawn, so `restore` puts them back as after a
-visit to another page, checked against what is offered now (an upload
-deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and the
-run last started are: on a shared server, the last change anyone made. A value is recorded when it differs from
-what this session last read or wrote there, so a session that changed nothing does not undo what another chose since.
+upload reopened, the path typed; and, by `recorded_dict`/`record_dict`, each file's field mapping and Format), the row
+the Tokens page shows (or the conversation typed there), Compare's prompt, Thinking choice, decoding settings (the
+presets and the custom column), Seed and Max new tokens, the run last picked on Compare or Evaluate (`ui.run_choice`)
+and Evaluate's rows, answer length, batch, Answer at and Thinking (each per run), a reward model's pairs and a GRPO
+run's prompts too (so a refresh shows the run it showed and asks for the evaluation kept with it:
+`ftlib.eval_results`). A change to one is recorded in the workspace (`ftlib.workspace.remember_choice`), and a new
+session (a refresh, a second tab, a server restart) starts its kept values from those records before its first box is
+drawn, so `restore` puts them back as after a visit to another page, checked against what is offered now (an upload
+deleted since is not put back). Their scope is the workspace's, as the split made active, the model chosen and the run
+last started are: on a shared server, the last change anyone made. A value is recorded when it differs from what this
+session last read or wrote there, so a session that changed nothing does not undo what another chose since.
 
 One choice on three pages. The chat template, the mask policy ("What is trained") and the max length are the same
 choice on Tokens, Batches and Train, not a box per page: whichever of these pages the user last changed it on, the
@@ -70,6 +70,7 @@ offer Custom while there is one.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -92,6 +93,9 @@ ACROSS_SESSIONS = (
     "compare_thinking",  # Compare's Thinking choice: a reload had it back at "As each run trained" (helper 205)
     # Compare's Seed and Max new tokens: a reload had them back at 0 and 96 beside the prompt kept (helper 253)
     *("compare_seed", "compare_max_new"),
+    # ... and its decoding settings (the presets picked, the custom column and its sliders): a reload had them back at
+    # greedy, balanced and creative beside the seed and length kept (helper 271's brief)
+    *("compare_presets", "compare_custom", "custom_t", "custom_k", "custom_p", "custom_min_p", "custom_penalty"),
     "run_choice_last_pick",  # ui.run_choice.LAST_PICK_KEY: a refresh shows the run it showed, not the newest
 )
 # Per run: Evaluate's rows, answer length and batch (what finds its kept result after a reload; the length and batch
@@ -104,6 +108,26 @@ ACROSS_PREFIXES += ("evaluate_answer_at_", "evaluate_thinking_")
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
+
+
+@dataclass(frozen=True)
+class Between:
+    """A slider's range as `restore`'s `options`: a kept number from `least` to `most` is put back (of a range of
+    whole numbers, a whole number only). A value recorded by a server whose slider went further, put back as it is,
+    stops the page with an exception.
+
+    >>> 0.9 in Between(0.0, 2.0), 2.5 in Between(0.0, 2.0), 3 in Between(0, 200), 3.5 in Between(0, 200)
+    (True, False, True, False)
+    >>> True in Between(0, 200), "1" in Between(0.0, 2.0)
+    (False, False)
+    """
+
+    least: float
+    most: float
+
+    def __contains__(self, value) -> bool:
+        kind = int if isinstance(self.least, int) and isinstance(self.most, int) else int | float
+        return isinstance(value, kind) and not isinstance(value, bool) and self.least <= value <= self.most
 
 
 def across_sessions(key: str) -> bool:
@@ -127,15 +151,15 @@ def _from_workspace() -> dict:
 def restore(key: str, options=None) -> bool:
     """Put back a box's value that Streamlit dropped while another page was shown (call before drawing the box);
     True when it did, so the caller draws the box with Streamlit's own default (index 0, "min"), not one of its own.
-    A kept value not among `options` is left out (of a list, the items not among them; none left of a non-empty list:
-    nothing is put back)."""
+    `options`: what the box offers (a list, a range, a slider's `Between`). A kept value not among `options` is left
+    out (of a list, the items not among them; none left of a non-empty list: nothing is put back)."""
     _from_workspace()
     kept = st.session_state.get(KEPT, {})
     if key in st.session_state or key not in kept:
         return False
     value = kept[key]
     if options is not None:
-        offered = list(options)
+        offered = options if isinstance(options, Between) else list(options)
         if isinstance(value, list):
             value = [v for v in value if v in offered]
             if kept[key] and not value:
@@ -303,6 +327,7 @@ def say_where_set(where, setting: str, value, here: str) -> None:
 
 __all__ = [
     "ACROSS_SESSIONS",
+    "Between",
     "KEPT",
     "PREVIEWS",
     "SHARED",
