@@ -195,22 +195,44 @@ def training_callback(label: str = "", on_wait=None, group: str = ""):
 
 
 def print_waits(prefix: str = "", stream=None) -> Callable[[WaitState | None], None]:
-    """An `on_wait` for a terminal or a log: one line each time the position or the holder changes."""
-    last: list = [None]
+    """An `on_wait` for a terminal or a log: one line each time where the job stands changes (its position in line,
+    who holds the device: kind and label), then "got the <device>, going on" once it holds the device after a
+    line was printed. A job that takes turns (the CLI's `sample` and `evaluate` hand over at each safe point) waits
+    again at every turn: waiting again for the same holder at the same position is no change and prints nothing,
+    nor does a wait whose holder is not known yet (the holder file still names this job's own last turn) once a
+    line was printed. Lines go to `stream` (stderr when None), each started with `prefix`.
+
+    >>> import io
+    >>> out, training = io.StringIO(), {"kind": "training", "label": "run-x", "pid": 7, "since": 1.0}
+    >>> show = print_waits(stream=out)
+    >>> for turn in range(3):  # the same job waits for the same run at each turn: said once
+    ...     show(WaitState("cpu", 1, {**training, "since": float(turn)}))
+    ...     show(WaitState("cpu", 2, {}))  # between turns: who holds is not known yet
+    ...     show(None)
+    >>> show(WaitState("cpu", 2, {"kind": "evaluation", "label": "evaluate"})); show(None)  # a change: said
+    >>> print(out.getvalue().strip())
+    Waiting for the training run `run-x` to pause: it lends the CPU after its current step.
+    got the CPU, going on
+    Waiting for a free slot on the CPU: position 2 in line (evaluate is using it).
+    got the CPU, going on
+    """
+    said: list = [None]  # (device, position, kind, label) of the last line printed; None before the first
+    shown: list[str | None] = [None]  # the device a line was printed for in the wait under way; None: none yet
 
     def show(state: WaitState | None) -> None:
-        if state is None:
-            if last[0] is not None:
-                print(
-                    f"{prefix}got the {lease.device_label(last[0].device)}, going on",
-                    file=stream or sys.stderr,
-                    flush=True,
-                )
-            last[0] = None
+        out = stream or sys.stderr
+        if state is None:  # the device is this job's: said only where this wait printed a line
+            if shown[0] is not None:
+                print(f"{prefix}got the {lease.device_label(shown[0])}, going on", file=out, flush=True)
+            shown[0] = None
             return
-        if last[0] is None or (state.position, state.holder) != (last[0].position, last[0].holder):
-            print(f"{prefix}{state.message}", file=stream or sys.stderr, flush=True)
-        last[0] = state
+        if not state.holder and said[0] is not None:  # an unknown holder between turns is no news
+            return
+        # What the line says (`WaitState.message`), without reading the run's folder at every turn
+        where = (state.device, state.position, state.holder.get("kind", ""), state.holder.get("label", ""))
+        if where != said[0]:
+            print(f"{prefix}{state.message}", file=out, flush=True)
+            said[0], shown[0] = where, state.device
 
     return show
 
