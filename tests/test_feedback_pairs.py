@@ -220,9 +220,10 @@ def test_data_pair_names_the_fields_it_does_not_read(tmp_path, capsys):
     table.write_text("prompt,completion,label,rater\nCapital?,Oslo.,1,ann\nCapital?,Bergen.,0,bob\nCapital?,,1,cy\n")
     assert main(["data", "pair", str(table), "--out", str(out)]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert [line.split(":")[0] for line in err] == ["warning", "warning"], err
+    assert [line.split(":")[0] for line in err] == ["warning", "note"], err
     assert err[0].startswith(f"warning: 1 of 3 rows in {table} is not used: data row 3 (line 4 of the file)")
-    assert err[1].startswith(f"warning: a field of {table} is not read: `rater` in 2 rows;")  # of the rows read
+    # a table's spare column in a note, as `data inspect` says it (a sheet's columns are normal: helper 267)
+    assert err[1] == "note: Not used: rater (--map COLUMN=FIELD to use one)."
 
 
 def test_data_page_names_the_fields_the_pairs_leave_out(tmp_path):

@@ -44,7 +44,12 @@ def test_line_shows_the_row_at_that_line_past_a_row_set_aside(chats, capsys):
     assert json.loads(capsys.readouterr().out)["where"] == "line 5"
     assert main(["tokens", str(chats), "--line", "3", "--template", "chatml"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == f"--line 3 is line 3 of {chats}"
+    # not "--line 3 is line 3" (helper 267): the --row it is, which shows the same row
+    assert captured.out.splitlines()[0] == f"--line 3 of {chats} is --row 1, counted from 0 among 3 valid rows"
+    assert main(["tokens", str(chats), "--row", "1", "--template", "chatml", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["where"] == "line 3"
+    assert main(["tokens", str(chats), "--line", "3", "--template", "chatml"]) == 0
+    captured = capsys.readouterr()
     # The rows set aside are still named, without "--row N is ..." (which --line does not need).
     assert "1 of 4 rows" in captured.err and "--row" not in captured.err
 
@@ -72,7 +77,7 @@ def test_line_refusals_are_one_line_each(chats, capsys):
     assert main(["data", "inspect", str(chats), "--json"]) == 0
     (why,) = [e["message"] for e in json.loads(capsys.readouterr().out)["errors"]]
     said = one_error(capsys, [*base, "--line", "2"])
-    assert said.startswith(f"error: --line 2: line 2 of {chats} was set aside, not read as a row: {why}")
+    assert said.startswith(f"error: --line 2 of {chats} was set aside, not read as a row: {why}")  # not "line 2" twice
     assert "out of range" not in said and "data inspect" in said
     said = one_error(capsys, [*base, "--line", "4"])
     assert said.endswith("the nearest valid rows are line 3 and line 5.")

@@ -433,18 +433,44 @@ def unread_warning(result, args) -> str | None:
     )
 
 
+def quiet_unread(result) -> list:
+    """The notices of fields nothing reads that `data inspect` says in a note, not a warning (`said_in_a_note`): a
+    table's columns (a sheet's ids, dates, notes are normal; its columns are listed, nothing typed is lost) and a
+    JSON row's id (metadata). A JSON row's other unread keys stay `unread_warning`'s: one is often a misspelt field,
+    its text lost. `data inspect`, `tokens` and `train` each said a Parquet column otherwise (helpers 256, 267)."""
+    from ftlib.notices import said_in_a_note
+
+    table = getattr(result, "columns", None) is not None
+    return [n for n in result.notices if n.ignored and not n.note and said_in_a_note(n, table)]
+
+
+def loud_unread(result, args) -> str | None:
+    """`unread_warning` of the fields nothing reads that `quiet_unread` does not say in a note; None when none."""
+    from types import SimpleNamespace
+
+    quiet = {id(n) for n in quiet_unread(result)}
+    return unread_warning(SimpleNamespace(notices=[n for n in result.notices if id(n) not in quiet]), args)
+
+
 def file_warnings(result, args) -> list[str]:
     """The `warning:` lines a command that trains on a file prints before it starts: the rows it does not use
-    (`skipped_warning`), the fields nothing reads (`unread_warning`), then each other file-level warning (rows that
-    look like another format, answers left unread), one line each; notes on how the file was read: `file_notes`."""
+    (`skipped_warning`), the fields nothing reads but those said in a note (`loud_unread`), then each other
+    file-level warning (rows that look like another format, answers left unread), one line each; notes on how the
+    file was read and the columns nothing reads: `file_notes`."""
     fields = {id(n) for n in result.notices if n.ignored}
     others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
-    return [w for w in (skipped_warning(result, args), unread_warning(result, args)) if w] + others
+    return [w for w in (skipped_warning(result, args), loud_unread(result, args)) if w] + others
 
 
 def file_notes(result) -> list[str]:
-    """The `note:` lines a command that trains on a file prints after its `file_warnings`: how the file was read
-    (a column read as the completion, answers read from another shape, numbers read as text, copies of a row), each
-    once, in `data split`'s words; the fields nothing reads are `unread_warning`'s, but a copy of a read field, whose
-    notice is a note (nothing is lost: copied_fields), said here."""
-    return list(dict.fromkeys(f"note: {n.message}" for n in result.notices if n.note))
+    """The `note:` lines a command that trains on a file prints after its `file_warnings`: the fields nothing reads
+    that `data inspect` says in a note (`quiet_unread`, in its words: "Not used: source (--map COLUMN=FIELD to use
+    one)."), then how the file was read (a column read as the completion, answers read from another shape, numbers
+    read as text, copies of a row), each once, in `data split`'s words; a copy of a read field, whose notice is a note
+    (nothing is lost: copied_fields), is said here too."""
+    from ftlib.notices import shown_notices
+
+    table = getattr(result, "columns", None) is not None
+    unread = shown_notices(quiet_unread(result), table=table, how="--map COLUMN=FIELD to use one")[0]
+    read = [n for n in result.notices if n.note]
+    return list(dict.fromkeys(f"note: {n.message}" for n in [*unread, *read]))

@@ -22,6 +22,7 @@ from ftlib.commands import (
     add_template_options,
     chosen_template,
     file_notes,
+    file_warnings,
     inspect_command,
     load_data,
     positive_int,
@@ -29,7 +30,6 @@ from ftlib.commands import (
     skipped_rows,
     skipped_said,
     skipped_warning,
-    unread_warning,
 )
 from ftlib.errors import UserError, plural
 from ftlib.split_lines import flat_place, place
@@ -195,8 +195,8 @@ def _run(args) -> int:
         out["skipped_rows"] = skipped_rows(result)  # the rows --row does not count, with where and why
         out["row_warnings"] = [w.message for w in result.warnings if w.row == source]  # as data inspect says them
         out["file_warnings"] = [line.removeprefix("warning: ") for line in _file_warnings(result, args)]
-        read = [*_unread_notes(result), *file_notes(result)]  # how the file was read, and what of it is not
-        out["notes"] = [line.removeprefix("note: ") for line in read]
+        # what of the file is not read (a table's columns), and how the file was read
+        out["notes"] = [line.removeprefix("note: ") for line in file_notes(result)]
         print(json.dumps(out, ensure_ascii=False))
         checks = [c for part in (out.get("chosen"), out.get("rejected"), out) if part for c in part.get("checks", [])]
         return 1 if any(c["severity"] == "error" for c in checks) else 0
@@ -209,12 +209,16 @@ def _run(args) -> int:
     span = getattr(args, "line_span", None)  # a .jsonl file of one JSON value: the lines of the row --line is in
     lines = f" (lines {span[0]} to {span[1]} of the file)" if span and span[1] > span[0] else ""
     at = _place(result, source, args.file)  # "item 8 of FILE (the 'test' key's item 2)": no bracket before the lines'
-    print(f"{asked} is {flat_place(at) if lines else at}{lines}")
+    if args.row is None and at == f"line {args.line} of {args.file}":
+        # A .jsonl file names its rows by line: "--line 7 is line 7" told nothing; the --row it is does (helper 267)
+        print(f"--line {args.line} of {args.file} is --row {index}, counted from 0 among {among}{lines}")
+    else:
+        print(f"{asked} is {flat_place(at) if lines else at}{lines}")
     for said in (w.message for w in result.warnings if w.row == source):  # as `data inspect` and the page say them
         print(f"warning: {result.where(source)}: {said}", file=sys.stderr)
     # How the file was read (a `bot` role read as the assistant, content parts joined, a Hermes system text trimmed):
     # the text below is the file's as read, which differed from the file without a word (helper 83's CLI walk).
-    for line in [*_file_warnings(result, args), *_unread_notes(result), *file_notes(result)]:
+    for line in [*_file_warnings(result, args), *file_notes(result)]:
         print(line, file=sys.stderr)
     for name, part in parts(enc).items():
         _print_table(name, part)
@@ -264,7 +268,9 @@ def _line_index(result, args, see: str) -> int:
         return at[line]
     if (why := next((e.message for e in result.errors if e.row == line), None)) is not None:
         why += "" if why.rstrip().endswith((".", "!", "?")) else "."
-        raise UserError(f"--line {line}: {_place(result, line, file)} was set aside, not read as a row: {why} {see}")
+        at = _place(result, line, file)  # "--line 7: line 7 of FILE was set aside" named the row twice (helper 267)
+        said = f"--line {line} of {file}" if at == f"line {line} of {file}" else f"--line {line}: {at}"
+        raise UserError(f"{said} was set aside, not read as a row: {why} {see}")
     # A .jsonl file of one JSON array, its items rows named by the line each starts on: a line inside an item's text
     # is that row's, and a bracket's line is none, not "past the end" of a file that goes on (helper 243's walk).
     if result.file_type == "jsonl" and (spans := _spans(result)):
@@ -359,35 +365,11 @@ def _named(result, number: int) -> str:
     return where if where == f"line {number}" else f"--line {number} ({flat_place(where)})"
 
 
-def _quiet(result) -> list:
-    """The notices of fields nothing reads that `data inspect` says in a note, not a warning (`said_in_a_note`: a
-    table's columns, a JSON row's id): a Parquet column was a `note:` there and a `warning:` here (helper 256)."""
-    from ftlib.notices import said_in_a_note
-
-    table = getattr(result, "columns", None) is not None
-    return [n for n in result.notices if n.ignored and not n.note and said_in_a_note(n, table)]
-
-
 def _file_warnings(result, args) -> list[str]:
     """The file-level `warning:` lines `train` prints of the file (fields nothing reads, rows that look like another
-    format), but the rows left out, which the --row line above names (`skipped_warning`), and the unread fields
-    `data inspect` says in a note (`_unread_notes`)."""
-    from types import SimpleNamespace
-
-    fields, quiet = {id(n) for n in result.notices if n.ignored}, {id(n) for n in _quiet(result)}
-    others = [f"warning: {n.message}" for n in result.notices if not n.note and id(n) not in fields]
-    loud = SimpleNamespace(notices=[n for n in result.notices if id(n) not in quiet])  # all unread_warning reads
-    return [w for w in (unread_warning(loud, args),) if w] + others
-
-
-def _unread_notes(result) -> list[str]:
-    """The `note:` line `data inspect` gives the fields nothing reads that it does not warn of (`_quiet`), in its
-    words ("Not used: source (--map COLUMN=FIELD to use one).")."""
-    from ftlib.notices import shown_notices
-
-    table = getattr(result, "columns", None) is not None
-    shown = shown_notices(_quiet(result), table=table, how="--map COLUMN=FIELD to use one")[0]
-    return [f"note: {n.message}" for n in shown]
+    format), but the rows left out, which the --row line above names (`skipped_warning`); the unread fields `data
+    inspect` says in a note are `file_notes`' (`quiet_unread`), as `train` says them."""
+    return [line for line in file_warnings(result, args) if line != skipped_warning(result, args)]
 
 
 def _one_line(text: str) -> str:
