@@ -66,6 +66,10 @@ FIRST_TOKEN = "the first token — read, never a target: nothing comes before it
 TAGGED_TEMPLATE_TEXT = "inside the template's {% generation %} block with the reply (trained)"
 # A generation block that holds no part of a message (a custom template may tag other text).
 TAGGED_BLOCK = "inside the template's {% generation %} block (trained)"
+# A user, system or tool turn's text inside a generation block (`tagged_but_masked`).
+TAGGED_BUT_MASKED = (
+    " — masked, although the template's {% generation %} block covers it (transformers' assistant mask trains it)"
+)
 
 
 def what_of(role: str, template: str) -> str:
@@ -76,6 +80,18 @@ def what_of(role: str, template: str) -> str:
     ('user prompt', 'prompt', 'completion')
     """
     return (TEXT_WHAT if template == TEXT_TEMPLATE else WHAT).get(role, f"{role} message")
+
+
+def tagged_but_masked(why: str) -> str:
+    """The reason of a user, system or tool turn's text that a template's `{% generation %}` block covers (`why`:
+    its MASKED_WHY, "" for none): masked all the same, where transformers' `return_assistant_tokens_mask` (and TRL's
+    `assistant_only_loss`) would train it, and said so.
+
+    >>> "tool result" + tagged_but_masked(MASKED_WHY["tool result"])  # doctest: +NORMALIZE_WHITESPACE
+    "tool result — masked, although the template's {% generation %} block covers it (transformers' assistant mask
+    trains it): the tool wrote it; the model reads it but does not learn to write it"
+    """
+    return TAGGED_BUT_MASKED + (why[why.index(":") :] if ":" in why else "")
 
 
 def pushed_down(segments: list, which: str, template: str = "") -> list:

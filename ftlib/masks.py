@@ -46,6 +46,7 @@ from ftlib.mask_reasons import (
     TRAINED,
     WHAT,
     pushed_down,
+    tagged_but_masked,
     what_of,
 )
 from ftlib.schema_spans import schema_spans
@@ -406,6 +407,10 @@ def build_segments(
         what = what_of(role, template.name)
         if role == "assistant":  # a tagged template left this reply outside its generation blocks
             reason = f"{what} outside the template's {{% generation %}} block — masked"
+        elif template.has_generation_tags and any(gs < span[1] and ge > span[0] for gs, ge in rendered.generations):
+            # A block that tags a user or tool turn too: transformers' assistant mask trains it, the model would learn
+            # to write the user's words or a tool's output. Masked all the same, and said.
+            reason = what + tagged_but_masked(MASKED_WHY.get(what, ""))
         else:
             reason = what + MASKED_WHY.get(what, " — masked")
         segments.append(Segment(span[0], span[1], role, "content", i, False, reason))
@@ -529,5 +534,6 @@ __all__ = [
     "dropped_parts",
     "located_parts",
     "pushed_down",
+    "tagged_but_masked",
     "what_of",
 ]

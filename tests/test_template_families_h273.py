@@ -62,6 +62,11 @@ GPT_OSS_TAGGED = _replaced(
     "{%- elif message.role == 'tool' -%}",
     "{% endgeneration %}{%- elif message.role == 'tool' -%}",
 )
+TOOL_TURN = (
+    "<|start|>functions.{{ message.name }} to=assistant<|channel|>commentary<|message|>{{ message.content }}<|end|>"
+)
+# ... and with the tool's output inside markers too (a template tagging every turn the model reads after its call).
+GPT_OSS_TOOL_TAGGED = _replaced(GPT_OSS_TAGGED, TOOL_TURN, "{% generation %}" + TOOL_TURN + "{% endgeneration %}")
 GPT_OSS_SPECIALS = ("<|start|>", "<|message|>", "<|channel|>", "<|end|>", "<|call|>", "<|return|>")
 GEMMA_SPECIALS = ("<start_of_turn>", "<end_of_turn>")
 NEMO_SPECIALS = ("[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]", "[TOOL_RESULTS]")
@@ -77,6 +82,7 @@ FAMILIES = {
     "gpt_oss_tagged": (GPT_OSS_TAGGED, None, "<|return|>", GPT_OSS_SPECIALS, "thinking"),
     "gemma3_eot_out": (GEMMA3_EOT_OUT, "<bos>", "<eos>", GEMMA_SPECIALS, None),
     "gemma3_header_in": (GEMMA3_HEADER_IN, "<bos>", "<eos>", GEMMA_SPECIALS, None),
+    "gpt_oss_tool_tagged": (GPT_OSS_TOOL_TAGGED, None, "<|return|>", GPT_OSS_SPECIALS, "thinking"),
 }
 
 
@@ -318,3 +324,26 @@ def test_an_end_of_turn_outside_the_generation_markers_is_untrained_as_transform
     enc = encode_row(SHAPES["chat"], tok, template)
     assert "<end_of_turn>" not in _trained_text(tok, enc)
     assert "eot_not_trained" in {c.code for c in preflight(enc, tok, template)}
+
+
+def test_a_tool_output_inside_generation_markers_stays_masked_and_says_where_transformers_differs(family):
+    """The one divergence from transformers found: a template whose `{% generation %}` block covers a tool's output
+    has it trained by `return_assistant_tokens_mask` (TRL's assistant_only_loss), so the model would learn to write
+    tool results itself. The studio masks it (the tool wrote it), as it masks that turn's header; the token's reason
+    says the template's markers cover it and transformers trains it. Everything else follows the markers."""
+    tok, template = family("gpt_oss_tool_tagged")
+    row = SHAPES["tool_call"]
+    out = hf_ids(tok, row["messages"], row["tools"], "thinking", return_assistant_tokens_mask=True)
+    enc = encode_row(row, tok, template)
+    assert enc.input_ids == out["input_ids"]
+    tool_turn = enc.text.index("<|start|>functions."), enc.text.index("<|start|>assistant<|channel|>final")
+    inside = [int(tool_turn[0] <= s < tool_turn[1]) for s, _ in enc.offsets]
+    assert all(out["assistant_masks"][j] for j, x in enumerate(inside) if x)  # transformers trains the tool turn
+    assert trained(enc) == [0 if x else m for x, m in zip(inside, out["assistant_masks"], strict=True)]
+    result = [t for t in enc.tokens if t.message == 2 and t.segment == "content"]
+    assert "".join(t.text for t in result) == "High tide 14:05"
+    assert all(not t.trained for t in result)
+    assert {t.reason for t in result} == {
+        "tool result — masked, although the template's {% generation %} block covers it (transformers' assistant "
+        "mask trains it): the tool wrote it; the model reads it but does not learn to write it"
+    }
