@@ -155,11 +155,10 @@ ONE_TURN_ROWS = (
 # make of them is the maker's choice (the best by `overall_score` or by the mean of the fine-grained ratings, against
 # the worst or another at random), so none is guessed here; distilabel's `generations` + `ratings` are read as pairs.
 RATED_COMPLETIONS = (
-    "its rows look like UltraFeedback's raw rows (several `completions`, each a `response` with its scores), which "
-    "the studio does not make pairs of itself: which answer to prefer to which is the pairing's choice (the best by "
-    "`overall_score` or by the mean of its ratings, against the worst or another at random). Write each row as a "
-    'preference pair, {"prompt": ..., "chosen": ..., "rejected": ...} (as ultrafeedback_binarized pairs them), or '
-    "the answers as `generations` with a number each in `ratings`, which the studio pairs best against worst"
+    "its rows look like UltraFeedback's raw rows (several `completions`, each a `response` with its ratings) without "
+    "the question they answer: the studio makes preference pairs of such rows (the highest-rated completion chosen, "
+    "the lowest-rated rejected) where each row holds its question as `instruction` or `prompt`. Add that field, or "
+    'write each row as a preference pair, {"prompt": ..., "chosen": ..., "rejected": ...}'
 )
 
 # Rows keyed by their ids, {"q1": {row}, "q2": {row}}: read as one row of fields q1, q2 (pandas' orient="index" of a

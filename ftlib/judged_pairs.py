@@ -11,6 +11,12 @@
     SHP        `human_ref_A` / `human_ref_B` answering `history`, judged by `labels` (1: A preferred, 0: B)
     rated      distilabel's `generations` answering an `instruction` (or `prompt`), a number each in `ratings`:
                the best-rated chosen, the worst-rated rejected
+    completions UltraFeedback's raw rows: `completions` answering an `instruction` (or `prompt`), each a `response`
+               (or `text`) with its ratings: `fine-grained_score`, else the mean of its `annotations`' `Rating`s
+               (honesty, helpfulness ...; "N/A" not counted), else `overall_score`; the highest-rated chosen as
+               ultrafeedback_binarized chooses it, the lowest-rated rejected (the binarized set picks one of those
+               rated lower at random: the lowest keeps the same file's pairs the same); a tie or fewer than two
+               rated answers make no pair, counted in the file's warning
     numbered   `response_0` / `response_1` (or `response_1` / `response_2`) beside a `prompt`, judged by one choice
                column: PKU-SafeRLHF's `better_response_id` / `safer_response_id` (the preferred answer's number),
                or a strength from -3 to 3 (HelpSteer2's `preference_strength`, `overall_preference`, `preference`:
@@ -43,8 +49,15 @@ SHAPES = {
 }
 _WINNER_COLUMNS = ("winner_model_a", "winner_model_b", "winner_tie")
 # distilabel's rows (its UltraFeedback task rates `generations` so): several answers to an `instruction`, a rating
-# each. UltraFeedback's raw `completions` are not read: format_detect.RATED_COMPLETIONS says why
+# each
 RATED = ("generations", "ratings")
+# UltraFeedback's raw rows: each of the `completions` an answer (its key, the first of these) with its ratings, read
+# from the first of RATINGS any of the row's completions holds (ultrafeedback_binarized ranks by the mean of the
+# aspects' ratings, which `fine-grained_score` holds, not by the critique's `overall_score`)
+COMPLETIONS = "completions"
+_RESPONSE = ("response", "text")
+RATINGS = ("fine-grained_score", "annotations", "overall_score")
+RATED_BY = "`fine-grained_score`, else the mean of the `annotations`' `Rating`s, else `overall_score`"
 # The answer fields of the formats formats.py reads: a row holding one is not two answers and a verdict
 _ANSWERS = ("completion", "output", "messages", "conversations")
 # Numbered answers (PKU-SafeRLHF, HelpSteer2's preferences) and their choice columns, the one read first
@@ -60,7 +73,12 @@ class NoPair(ValueError):
 
 
 class Tie(NoPair):
-    """A numbered pair whose strength is 0: the file's warning counts them (`judged_records`)."""
+    """A numbered pair whose strength is 0, or completions rated alike: the file's warning counts them
+    (`judged_records`)."""
+
+
+class Unrated(NoPair):
+    """Completions of which fewer than two have a rating: the file's warning counts them (`judged_records`)."""
 
 
 def judged_shape(record: Any) -> str | None:
@@ -77,6 +95,10 @@ def judged_shape(record: Any) -> str | None:
         return None  # a row with an answer of its own is that answer's row, whatever else it carries
     if "prompt" in record and _numbered(record) and set(CHOICES) & set(record):
         return "numbered"
+    answers = record.get(COMPLETIONS)
+    if isinstance(answers, list) and answers and {"instruction", "prompt"} & set(record):
+        if all(isinstance(a, dict) and set(_RESPONSE) & set(a) for a in answers):
+            return "completions"
     if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
         texts = all(isinstance(g, str | list) for g in record["generations"])  # answers, not numbers
         return "rated" if texts else None
@@ -98,6 +120,8 @@ def judged_pair(record: dict, shape: str) -> dict:
     """
     if shape == "rated":
         return _rated_pair(record)
+    if shape == "completions":
+        return _completions_pair(record)
     if shape == "numbered":
         return _numbered_pair(record)
     if shape == REJECTED:
@@ -147,6 +171,71 @@ def _rated_pair(record: dict) -> dict:
     prompt_key = "instruction" if "instruction" in record else "prompt"
     out = {k: v for k, v in record.items() if k not in (prompt_key, *RATED)}
     return {**out, "prompt": record[prompt_key], "chosen": answers[best], "rejected": answers[worst]}
+
+
+def rating_read(record: dict) -> str | None:
+    """The key of RATINGS a row's completions are rated by: the first any of them holds a number under."""
+    answers = record[COMPLETIONS]
+    return next((key for key in RATINGS if any(_rating(a, key) is not None for a in answers)), None)
+
+
+def _rating(answer: dict, key: str) -> float | None:
+    """A completion's rating under `key`: a number (or its text); for `annotations`, the mean of the aspects'
+    `Rating`s that are numbers ("N/A" is none), an aspect written as one object or a list of them.
+
+    >>> aspects = {"honesty": {"Rating": "4"}, "helpfulness": [{"Rating": "5"}], "truthfulness": {"Rating": "N/A"}}
+    >>> _rating({"annotations": aspects}, "annotations")
+    4.5
+    """
+    if key != "annotations":
+        return _number(answer.get(key))
+    aspects = answer.get(key)
+    if not isinstance(aspects, dict):
+        return None
+    ratings = []
+    for aspect in aspects.values():
+        for part in aspect if isinstance(aspect, list) else [aspect]:
+            rating = _number(part.get("Rating")) if isinstance(part, dict) else None
+            ratings += [] if rating is None else [rating]
+    return sum(ratings) / len(ratings) if ratings else None
+
+
+def _completions_pair(record: dict) -> dict:
+    """The highest-rated of a row's `completions` chosen and the lowest-rated rejected (the first of equals each).
+
+    >>> row = {"instruction": "2+2?", "completions": [{"response": "5", "overall_score": 2},
+    ...        {"response": "4", "overall_score": 9}, {"response": "Four", "overall_score": 7}]}
+    >>> _completions_pair(row)
+    {'prompt': '2+2?', 'chosen': '4', 'rejected': '5'}
+    """
+    key = rating_read(record)
+    answers = [next(a[k] for k in _RESPONSE if k in a) for a in record[COMPLETIONS]]
+    ratings = [_rating(a, key) if key else None for a in record[COMPLETIONS]]
+    rated = [i for i, r in enumerate(ratings) if r is not None and isinstance(answers[i], str | list)]
+    if len(rated) < 2:
+        held = (
+            f"{len(rated)} of its {len(answers)} completions has"
+            if rated
+            else f"none of its {len(answers)} completions has"
+        )
+        raise Unrated(
+            f"{held} a rating ({_said(key) if key else RATED_BY}), so none is preferred and the row makes no pair"
+        )
+    best = max(rated, key=lambda i: (ratings[i], -i))
+    worst = min(rated, key=lambda i: (ratings[i], i))
+    if ratings[best] == ratings[worst]:
+        raise Tie(
+            f"every rated completion is rated {ratings[best]:g} ({_said(key or '')}), so none is preferred and the "
+            "row makes no pair"
+        )
+    prompt_key = "instruction" if "instruction" in record else "prompt"
+    out = {k: v for k, v in record.items() if k not in (prompt_key, COMPLETIONS)}
+    return {**out, "prompt": record[prompt_key], "chosen": answers[best], "rejected": answers[worst]}
+
+
+def _said(key: str) -> str:
+    """A rating key in words: `annotations` is the mean of its aspects' ratings."""
+    return "the mean of its `annotations`' `Rating`s" if key == "annotations" else f"`{key}`"
 
 
 def _numbered(record: dict) -> tuple[str, str] | None:
@@ -268,6 +357,8 @@ def _read_from(record: dict, shape: str) -> str:
     """The keys a judged row of `shape` is read from, as the file's note names them."""
     if shape == "numbered":
         return "`{}`, `{}`, `{}`".format(*_numbered(record), next(c for c in CHOICES if c in record))  # type: ignore[misc]
+    if shape == "completions":
+        return f"`instruction` (or `prompt`), `{COMPLETIONS}`"  # one note for both
     if shape in ("rated", REJECTED):
         return "`generations`, `ratings`" if shape == "rated" else f"`{REJECTED}` beside the chat"
     first, second, _ = SHAPES[shape]
@@ -287,6 +378,7 @@ def judged_records(
     """
     out, refused, found, left = [], [], Counter(), Counter()
     unread, ties = Counter(), Counter()  # numbered pairs: (choice read, those not) -> rows; choice column -> ties
+    unpaired = Counter()  # UltraFeedback's completions making no pair: "tie" / "unrated" -> rows
     for number, record in records:
         shape = judged_shape(record)
         if shape is None:
@@ -298,9 +390,12 @@ def judged_records(
             unread[choices[0], tuple(choices[1:])] += 1
         try:
             out.append((number, judged_pair(record, shape)))
-        except Tie as exc:
+        except (Tie, Unrated) as exc:  # counted in a warning, each named with the rows left out
             refused.append((number, str(exc)))
-            ties[next(c for c in CHOICES if c in record)] += 1
+            if shape == "completions":
+                unpaired["tie" if isinstance(exc, Tie) else "unrated"] += 1
+            else:
+                ties[next(c for c in CHOICES if c in record)] += 1
         except NoPair as exc:
             refused.append((number, str(exc)))
             left[said] += 1
@@ -310,6 +405,11 @@ def judged_records(
             "pairs, the best-rated answer chosen and the worst-rated rejected (the answers rated between them are "
             "not used)"
             if said.startswith("`generations`")
+            else f"{plural(n, 'row')} {'rates' if n == 1 else 'rate'} several completions ({said}, as UltraFeedback's "
+            f"raw rows do, each rated by {RATED_BY}): read as preference pairs as ultrafeedback_binarized makes them, "
+            "the highest-rated completion chosen; the rejected one is the lowest-rated (the first of equals), where "
+            "the binarized set picks one rated lower at random, so the same file makes the same pairs"
+            if said.endswith(f"`{COMPLETIONS}`")
             else f"{plural(n, 'row')} {'holds' if n == 1 else 'hold'} a rejected answer ({said}, as ms-swift's "
             "preference rows do): read as preference pairs, the chat's last answer chosen and the rejected answer "
             "rejected, the turns before them the prompt"
@@ -332,7 +432,28 @@ def judged_records(
         "rows left out)"
         for column, n in ties.items()
     ]
+    if unpaired:
+        why = [f"{unpaired['tie']} whose completions are all rated alike"] * bool(unpaired["tie"])
+        why += [f"{unpaired['unrated']} with fewer than two completions rated"] * bool(unpaired["unrated"])
+        n = sum(unpaired.values())
+        warnings.append(
+            f"{plural(n, 'row')} of rated completions {'makes' if n == 1 else 'make'} no pair ({' and '.join(why)}): "
+            f"no completion is preferred, so {'it is' if n == 1 else 'they are'} left out (named with the rows left "
+            "out)"
+        )
     return out, refused, notes, warnings
 
 
-__all__ = ["CHOICES", "SHAPES", "NoPair", "Tie", "judged_pair", "judged_records", "judged_shape"]
+__all__ = [
+    "CHOICES",
+    "COMPLETIONS",
+    "RATINGS",
+    "SHAPES",
+    "NoPair",
+    "Tie",
+    "Unrated",
+    "judged_pair",
+    "judged_records",
+    "judged_shape",
+    "rating_read",
+]

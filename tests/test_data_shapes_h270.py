@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from ftlib.data import load_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +40,95 @@ def test_bad_and_good_columns_are_offered_with_good_as_chosen(tmp_path):
     path.write_bytes(_jsonl(*rows))
     out = _cli("data", "inspect", str(path), tmp=tmp_path)
     assert out.returncode == 0 and "--map good=chosen --map bad=rejected" in out.stdout, out.stdout + out.stderr
+
+
+def _scored(text: str, **ratings) -> dict:
+    return {"model": "m", "response": text, **ratings}
+
+
+def _aspects(*ratings: str) -> dict:
+    names = ("honesty", "helpfulness", "instruction_following", "truthfulness")
+    return {"annotations": {n: {"Rating": r, "Rationale": "..."} for n, r in zip(names, ratings, strict=False)}}
+
+
+# UltraFeedback's raw shape, own content: an `instruction`, its `completions` rated three ways, ties and unrated rows
+ULTRA = [
+    {  # fine-grained_score first: overall_score says the opposite
+        "instruction": "Why is the sea salty?",
+        "source": "own",
+        "completions": [
+            _scored("Rivers carry dissolved minerals into it.", **{"fine-grained_score": 4.75, "overall_score": 3}),
+            _scored("Because fish cry a lot.", **{"fine-grained_score": 1.25, "overall_score": 9}),
+            _scored("Salt from the rocks.", **{"fine-grained_score": 3.5, "overall_score": 8}),
+        ],
+    },
+    {  # annotations' Ratings, their mean ("N/A" not counted); `text` for the answer, `prompt` for the question
+        "prompt": "Name a mammal that flies.",
+        "completions": [
+            {"text": "A sparrow.", **_aspects("2", "1", "N/A")},
+            {"text": "The bat.", **_aspects("5", "4", "5")},
+        ],
+    },
+    {  # overall_score alone
+        "instruction": "What is 3 times 4?",
+        "completions": [_scored("It is 12.", overall_score=9.0), _scored("It is 7.", overall_score="2")],
+    },
+    {
+        "instruction": "Say hello.",
+        "completions": [_scored("Hello!", overall_score=5), _scored("Hi!", overall_score=5)],
+    },
+    {
+        "instruction": "Count to two.",
+        "completions": [_scored("One, two.", overall_score=6), _scored("1 2", overall_score=None)],
+    },
+]
+
+
+def test_ultrafeedback_raw_rows_are_read_as_pairs_best_against_lowest_rated(tmp_path):
+    """They were refused ("the studio does not make pairs of itself"): read as ultrafeedback_binarized pairs them,
+    the highest-rated chosen, the lowest-rated rejected (deterministic, said), ties and unrated rows left out,
+    each named and counted in a warning."""
+    result = load_bytes(_jsonl(*ULTRA), "uf.jsonl")
+    assert result.format == "preference"
+    pairs = [(r["prompt"][-1]["content"], r["chosen"][0]["content"], r["rejected"][0]["content"]) for r in result.rows]
+    assert pairs == [
+        ("Why is the sea salty?", "Rivers carry dissolved minerals into it.", "Because fish cry a lot."),
+        ("Name a mammal that flies.", "The bat.", "A sparrow."),
+        ("What is 3 times 4?", "It is 12.", "It is 7."),
+    ]
+    assert {e.row: e.message for e in result.errors} == {
+        4: "every rated completion is rated 5 (`overall_score`), so none is preferred and the row makes no pair",
+        5: "1 of its 2 completions has a rating (`overall_score`), so none is preferred and the row makes no pair",
+    }
+    notes = " ".join(n.message for n in result.notices)
+    assert "5 rows rate several completions (`instruction` (or `prompt`), `completions`" in notes, notes
+    assert "the rejected one is the lowest-rated (the first of equals)" in notes, notes
+    warned = [n.message for n in result.notices if "rated completions" in n.message and not n.note]
+    assert warned == [
+        "2 rows of rated completions make no pair (1 whose completions are all rated alike and 1 with fewer than two "
+        "completions rated): no completion is preferred, so they are left out (named with the rows left out)"
+    ], notes
+    path = tmp_path / "uf.jsonl"
+    path.write_bytes(_jsonl(*ULTRA))
+    seen = _cli("data", "inspect", str(path), tmp=tmp_path)
+    assert seen.returncode == 0 and "valid rows: 3" in seen.stdout, seen.stdout + seen.stderr
+    assert "line 4: every rated completion is rated 5" in seen.stdout + seen.stderr
+    split = _cli("data", "split", str(path), "--out", str(tmp_path / "split"), "--test-size", "1", tmp=tmp_path)
+    assert split.returncode == 0, split.stderr
+    assert "warning: 2 rows of rated completions make no pair" in split.stderr, split.stderr
+    written = [
+        json.loads(line) for name in ("train", "test") for line in (tmp_path / "split" / f"{name}.jsonl").open()
+    ]
+    assert sorted(r["chosen"][0]["content"] for r in written) == [
+        "It is 12.",
+        "Rivers carry dissolved minerals into it.",
+        "The bat.",
+    ]
+
+
+def test_one_ultrafeedback_row_typed_on_the_data_page_is_its_pair():
+    from ftlib.typed_row import read_row
+
+    done = read_row(ULTRA[0])
+    assert done.row["chosen"][0]["content"] == "Rivers carry dissolved minerals into it.", done.row
+    assert done.row["rejected"][0]["content"] == "Because fish cry a lot."

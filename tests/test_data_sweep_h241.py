@@ -14,8 +14,8 @@
   "other 1 row ...: to keep them".
 - An empty cell of a column named as its field says so once: "the 'label' cell is empty: fill it in", not "(that
   column holds the label)".
-- UltraFeedback's raw rows (an `instruction` and its scored `completions`) are refused saying how to make pairs of
-  them, not with their field names alone.
+- UltraFeedback's raw rows (scored `completions`) without their `instruction` are refused saying how to make pairs
+  of them, not with their field names alone (with it they are pairs since helper 270).
 - A batch bigger than a tiny split says its rows in words: "one pass over it" (one row), "over both" (two), not
   "over all 1".
 - A table cell of exactly 32,767 characters (Excel's most, where a sheet saved as CSV cuts a longer text) is named
@@ -200,16 +200,17 @@ def test_an_empty_cell_of_a_column_named_as_its_field_is_not_said_twice():
     ]
 
 
-def test_ultrafeedback_raw_completions_are_refused_saying_how_to_pair_them():
-    """They were refused as "its rows have the fields instruction, models, completions, source" alone."""
+def test_ultrafeedback_raw_completions_without_their_question_are_refused_saying_how_to_pair_them():
+    """They were refused as "its rows have the fields instruction, models, completions, source" alone. With their
+    `instruction` they are pairs (helper 270, tests/test_data_shapes_h270.py); without it, refused by name."""
     scored = [
         {"model": "m1", "response": "Mass pulls on mass.", "overall_score": 8.5},
         {"model": "m2", "response": "Things fall.", "overall_score": 4.0},
     ]
-    rows = [{"instruction": f"Explain gravity ({i}).", "models": ["m1", "m2"], "completions": scored} for i in (1, 2)]
+    rows = [{"id": f"q{i}", "models": ["m1", "m2"], "completions": scored} for i in (1, 2)]
     said = str(pytest.raises(MappingNeeded, load_bytes, _jsonl(*rows), "uf.jsonl").value)
     assert "its rows look like UltraFeedback's raw rows (several `completions`, each a `response` with its" in said
-    assert '{"prompt": ..., "chosen": ..., "rejected": ...}' in said and "`generations`" in said, said
+    assert "`instruction` or `prompt`" in said and '{"prompt": ..., "chosen": ..., "rejected": ...}' in said, said
     steps = {"prompt": "2+2?", "completions": ["2+2 is 4."], "labels": [True]}  # TRL's stepwise: its own words
     said = str(pytest.raises(MappingNeeded, load_bytes, _jsonl(steps), "steps.jsonl").value)
     assert "stepwise supervision" in said and "UltraFeedback" not in said, said

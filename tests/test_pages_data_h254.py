@@ -25,14 +25,14 @@ SHAPES = [
         "ultrafeedback_raw",
         [
             {
-                "instruction": "Name a river in Peru.",
+                "id": "peru-1",  # no `instruction`: with it, the completions are pairs (h270)
                 "completions": [
                     {"model": "m1", "response": "The Urubamba.", "overall_score": 8.0},
                     {"model": "m2", "response": "The Danube.", "overall_score": 2.5},
                 ],
             }
         ],
-        ["UltraFeedback's raw rows", "Write each row as a preference pair"],
+        ["UltraFeedback's raw rows", "`instruction` or `prompt`", "write each row as a preference pair"],
     ),
     (
         "keyed_by_id",
