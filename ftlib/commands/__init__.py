@@ -389,10 +389,11 @@ def skipped_warning(result, args, few: int = 3) -> str | None:
     n = len(result.errors)
     if not n:
         return None
-    more = f" (and {n - few} more)" if n > few else ""
+    said = skipped_said(result, few) + (f" (and {n - few} more)" if n > few else "")
+    stop = "" if said.endswith(("…", ".", "!", "?")) else "."  # a reason cut after a sentence read "… ." (h267)
     return (
         f"warning: {n} of {plural(result.total, 'row')} in {args.file} {'is' if n == 1 else 'are'} not used: "
-        f"{skipped_said(result, few)}{more}. See every row with `{inspect_command(args)}`."
+        f"{said}{stop} See every row with `{inspect_command(args)}`."
     )
 
 
