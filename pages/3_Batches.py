@@ -40,10 +40,10 @@ from ui.batch_view import (
     PROMPTS_LEFT_CAPTION,
     STRATEGIES_SAID,
     TABLE_FOR_ENGINEERS,
+    TEXT_WORK_SAID,
     WHY_PACKING,
     WHY_PADDING,
     WORK_CHART_TITLE,
-    WORK_HELP,
     WORK_LABEL,
     WORK_SAID,
     WORK_UNIT,
@@ -55,7 +55,9 @@ from ui.batch_view import (
     overview_rows,
     padding_free_runs,
     padding_said,
+    read_only_what,
     steps_help,
+    work_help,
     work_said,
 )
 from ui.charts import CHART_TEXT, readable_text
@@ -143,11 +145,11 @@ def draw(
     d.metric(
         WORK_LABEL,
         f"{s.computed_per_trained:.2f}" if trained else "none trained",  # its unit in the caption (a value is cut)
-        help=WORK_HELP if trained else untrained,
+        help=work_help(texts) if trained else untrained,
     )
     if prompts_only and not trained:
         c.caption("Prompts for GRPO: the model writes the answers it trains on, during the run.")
-    d.caption(work_said(s, texts) if trained else WORK_SAID)
+    d.caption(work_said(s, texts) if trained else TEXT_WORK_SAID if texts else WORK_SAID)
     st.caption(PROMPTS_LEFT_CAPTION if prompts_only and batch.layout == "left" else CAPTIONS[batch.layout])
     # The colour key before the overview, whose cells it explains as well as the grid's: under the grid, it came after
     # the chart, its table and the position slider, and the chart's colours were said nowhere near it (h240's walk).
@@ -389,6 +391,8 @@ def whole_split(
     if not stats:
         st.warning("No training row could be encoded with these settings.", icon=alerts.WARNING)
         return
+    # Raw texts alone have no prompt: what they read untrained is each text's first token (the help says so)
+    texts = set(split_row_kinds(name)) == {"text"}
     table = pd.DataFrame(
         {
             "strategy": [batch_costs.STRATEGY_LABELS[s["strategy"]] for s in stats],
@@ -432,14 +436,13 @@ def whole_split(
                 format="%.2f%%",
                 width=TABLE_WIDTHS["read, not trained (%)"],
                 help="Read, not trained: the share of the computed positions the model reads but does not learn from "
-                "(prompts, system text, earlier turns): the same for every batching, since the model needs them as "
-                "context.",
+                f"({read_only_what(texts)}): the same for every batching, since the model needs them as context.",
             ),
             "trained": number(width=TABLE_WIDTHS["trained"], help="Tokens the loss learns from."),
             "work per trained token": number(
                 format=f"%.2f {WORK_UNIT}",  # its unit in each cell: a bare 3.22 said nothing of what it counts
                 width=TABLE_WIDTHS["work per trained token"],
-                help=WORK_HELP + " Empty where no token is trained.",
+                help=work_help(texts) + " Empty where no token is trained.",
             ),
             "cut": number(
                 width=TABLE_WIDTHS["cut"], help="Tokens cut off because an example is longer than the max length."
@@ -470,7 +473,7 @@ def whole_split(
         note += (
             f"; {plural(len(failed), 'row')} a run refuses (above) {'is' if len(failed) == 1 else 'are'} not counted"
         )
-    st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {WORK_SAID}")
+    st.caption(f"{note}. {STRATEGIES_SAID} **{WORK_LABEL}**: {TEXT_WORK_SAID if texts else WORK_SAID}")
     # Which row is the run's: a default one groups by length (a reviewer read "shuffled" as what a run does).
     method = training_default("method")
     used = batch_costs.run_strategy(method, training_default("packing"), training_default("group_by_length"))

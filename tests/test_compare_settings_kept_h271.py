@@ -39,3 +39,39 @@ def test_a_recorded_slider_value_past_the_sliders_range_is_not_put_back(varied_d
     at = open_compare(varied_dir)
     assert (at.slider(key="custom_t").value, at.slider(key="custom_k").value) == (0.9, 0)
     assert at.slider(key="custom_p").value == 0.7
+
+
+def column_helps(at) -> dict[str, str]:
+    """Each column's help in the Batches page's whole-split table (its column config, as the browser gets it)."""
+    import json
+
+    (table,) = [d for d in at.dataframe if "only read" in d.proto.columns]
+    return {name: c.get("help", "") for name, c in json.loads(table.proto.columns).items()}
+
+
+def test_batches_says_what_raw_texts_read_untrained_in_the_tables_and_metrics_help():
+    """On raw text the whole-split table's "only read" column said in its help "(prompts, system text, earlier turns)"
+    and "Work per trained token" (the column and each grid's metric) said the same, of rows that have none of them."""
+    from tests.test_cold_walk_h262 import TEXTS
+    from tests.test_pages_batches import run_page
+
+    workspace.save_split("texts-h271", TEXTS, TEXTS[:1])
+    at = run_page()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    helps = column_helps(at)
+    work = [m.help for m in at.metric if m.label == "Work per trained token"]
+    assert work and helps["read, not trained (%)"] and helps["work per trained token"], (helps, work)
+    for said in [helps["read, not trained (%)"], helps["work per trained token"], *work]:
+        assert "each text's first token, which no earlier token predicts" in said, said
+        assert "prompts" not in said and "earlier turns" not in said, said
+
+
+def test_batches_says_prompts_in_the_tables_help_on_conversations():
+    from tests.test_pages_batches import run_page
+
+    from tests.test_pages_batches import sft_rows
+
+    workspace.save_split("chats-h271", sft_rows(12), sft_rows(2), {"format": "messages"})
+    at = run_page()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert "(prompts, system text, earlier turns)" in column_helps(at)["read, not trained (%)"]

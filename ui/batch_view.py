@@ -64,12 +64,33 @@ PROMPTS_LEFT_CAPTION = (
 # not learn from: not waste any batching setting removes, so the words keep it apart from padding (walk: a lead read
 # "1.00 wastes nothing" beside 5.48 for padding and 5.47 for packing).
 WORK_LABEL = "Work per trained token"
-WORK_HELP = (
-    "How many positions the model works through for each token it learns from. Two things make it more than 1.00: "
-    "padding, which the batching settings here change, and the tokens the model reads but does not learn from "
-    "(prompts, system text, earlier turns), which no batching setting removes: the model needs them as context. "
-    "For engineers: computed positions ÷ trained tokens (compute per trained token)."
-)
+# What a row reads but is not trained on (the "only read" share), by the rows' kind: raw texts have no prompt, only
+# each text's first token, which no earlier token predicts (a walk read "prompts, system text" under rows of neither).
+READ_ONLY = "prompts, system text, earlier turns"
+TEXT_READ_ONLY = "each text's first token, which no earlier token predicts"
+
+
+def read_only_what(texts: bool = False) -> str:
+    """What rows read but are not trained on, in words: `texts` (raw texts alone) their first token, else prompts."""
+    return TEXT_READ_ONLY if texts else READ_ONLY
+
+
+def work_help(texts: bool = False) -> str:
+    """The help of "Work per trained token" (a grid's metric, the whole-split table's column), its read-only part in
+    the rows' own terms (`read_only_what`).
+
+    >>> "(prompts, system text, earlier turns)" in work_help() and "prompts" not in work_help(texts=True)
+    True
+    """
+    return (
+        "How many positions the model works through for each token it learns from. Two things make it more than "
+        "1.00: padding, which the batching settings here change, and the tokens the model reads but does not learn "
+        f"from ({read_only_what(texts)}), which no batching setting removes: the model needs them as context. For "
+        "engineers: computed positions ÷ trained tokens (compute per trained token)."
+    )
+
+
+WORK_HELP = work_help()
 WORK_UNIT = "positions"  # its unit: positions computed (real tokens and padding) per trained token
 # The whole-split chart's work facet, headed with its unit (the table's cells say it: "3.22 positions").
 WORK_CHART_TITLE = f"work per trained token ({WORK_UNIT})"
@@ -77,6 +98,12 @@ WORK_CHART_TITLE = f"work per trained token ({WORK_UNIT})"
 WORK_SAID = (
     "Positions the model computes for each token it learns from: padding (which batching changes) and the prompts it "
     "reads but does not learn from (which it does not) both raise it."
+)
+# The same of raw texts, which have no prompt.
+TEXT_WORK_SAID = (
+    "Positions the model computes for each token it learns from: padding (which batching changes) and each text's "
+    "first token, which it reads but cannot learn (no earlier token predicts it; batching does not change that), both "
+    "raise it."
 )
 
 
@@ -96,7 +123,7 @@ def work_said(stats, texts: bool = False) -> str:
     True
     """
     shares = work_shares(stats)
-    what = "each text's first token, which no earlier token predicts" if texts else "prompts, system text"
+    what = TEXT_READ_ONLY if texts else "prompts, system text"
     return (
         f"Positions computed per trained token. Of the work: padding {shares['padding']:.0%} (the batching settings "
         f"change this); read but not trained ({what}) {shares['read_only']:.0%} (no batching setting "
@@ -501,6 +528,9 @@ __all__ = [
     "PACKING_FOR_ENGINEERS",
     "STRATEGIES_SAID",
     "TABLE_FOR_ENGINEERS",
+    "READ_ONLY",
+    "TEXT_READ_ONLY",
+    "TEXT_WORK_SAID",
     "WORK_HELP",
     "WORK_LABEL",
     "WORK_CHART_TITLE",
@@ -517,4 +547,6 @@ __all__ = [
     "overview",
     "padding_free_runs",
     "padding_said",
+    "read_only_what",
+    "work_help",
 ]
