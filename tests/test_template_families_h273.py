@@ -10,6 +10,7 @@ TRL's prompt/completion rule (sft_trainer: the completion starts where the ids o
 generation prompt and of prompt + completion part), up to the turn's last token that is not whitespace (the studio
 never trains the newline a template writes after the end-of-turn: the model stops at the marker). Where that rule is
 undefined (the template writes the earlier turns otherwise once a later turn follows), a check must say so.
+One departure, on purpose: a user or tool turn a template's markers cover stays masked, and its reason says so.
 """
 
 from __future__ import annotations
@@ -347,3 +348,28 @@ def test_a_tool_output_inside_generation_markers_stays_masked_and_says_where_tra
         "tool result — masked, although the template's {% generation %} block covers it (transformers' assistant "
         "mask trains it): the tool wrote it; the model reads it but does not learn to write it"
     }
+
+
+PAIR = {
+    "prompt": [
+        {"role": "user", "content": "Is the sea calm?"},
+        {"role": "assistant", "content": "Calm as a millpond."},
+        {"role": "user", "content": "And tomorrow?"},
+    ],
+    "chosen": [{"role": "assistant", "content": "A force 6 is due, so stay in port."}],
+    "rejected": [{"role": "assistant", "content": "Go sailing."}],
+}
+
+
+@pytest.mark.parametrize("name", UNTAGGED)
+def test_a_preference_pair_trains_each_answer_as_trls_prompt_completion_difference(name, family):
+    """DPO's pair: the prompt (its own earlier reply included) untrained, each answer from where it departs from the
+    prompt rendered with the generation prompt, as TRL's DPO tokenizes prompt and answer."""
+    tok, template = family(name)
+    enc = encode_row(PAIR, tok, template)
+    k = len(PAIR["prompt"])
+    for side in ("chosen", "rejected"):
+        ids, mask = trl_completion(tok, PAIR["prompt"] + PAIR[side], None, None, k)
+        got = getattr(enc, side)
+        assert got.input_ids == ids
+        assert trained(got) == mask, shown(tok, ids, trained(got))
