@@ -98,7 +98,7 @@ from ftlib.readers import (
     text_records,
 )
 from ftlib.refused_answers import refused_row
-from ftlib.reward_columns import answers_unread, passed_columns
+from ftlib.reward_columns import answers_unread, better_first, passed_columns
 from ftlib.rows import is_preference, lone_surrogate
 from ftlib.split_lines import flat_place, place, split_lines
 from ftlib.splits import count_test_rows, dedupe_rows, duplicates_note, split_rows, split_warnings
@@ -487,7 +487,9 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     places = {name: [where(n) for n in numbers] for name, numbers in found_at.items()}
     # Prompts without answers while a field of sentences goes unread: that field probably holds the answers. The
     # warning says what GRPO does with it and how to train it instead, so its own note is not given too.
+    # A field named as the worse answer (`bad`) last: the warning and the Data page offer the first as the answer
     answers = [c for c, n in unread_text.items() if 2 * n >= len(records)] if FORMAT_KIND[fmt] == "prompt_only" else []
+    answers = better_first(answers)
     warned = set(answers) if answers and not forced else set()
     notices += file_notices(
         ignored, notes.looking(), fmt, {e.row for e in errors}, places, len(rows), copies.said(ignored)

@@ -39,14 +39,16 @@ _WORSE = re.compile(r"(^|[_\W])(bad|worse|worst|rejected?|dispreferred|negative|
 
 
 def better_first(names: list[str]) -> list[str]:
-    """Two fields of answers in the order a pair takes them (chosen, rejected): the file's order, except that a field
-    whose name says it is the worse answer (`bad`, `rejected`, `worse`) comes second.
+    """Fields of answers in the order a pair takes them (chosen, rejected): the file's order, except that a field
+    whose name says it is the worse answer (`bad`, `rejected`, `worse`) comes after the others. The first is also
+    the one offered as the answer to imitate and for a column reward, so `bad` is never the answer offered.
 
     >>> better_first(["bad", "good"]), better_first(["good", "bad"]), better_first(["answer_a", "answer_b"])
     (['good', 'bad'], ['good', 'bad'], ['answer_a', 'answer_b'])
+    >>> better_first(["bad", "good", "notes"])
+    ['good', 'notes', 'bad']
     """
-    worse = [bool(_WORSE.search(n)) for n in names]
-    return [names[1], names[0]] if worse[0] and not worse[1] else list(names)
+    return sorted(names, key=lambda n: bool(_WORSE.search(n)))  # stable: the file's order within each group
 
 
 def answers_unread(names: list[str], table: bool, values: list | None = None) -> FieldNotice:
