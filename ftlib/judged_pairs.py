@@ -19,9 +19,12 @@
                rated answers make no pair, counted in the file's warning
     numbered   `response_0` / `response_1` (or `response_1` / `response_2`) beside a `prompt`, judged by one choice
                column: PKU-SafeRLHF's `better_response_id` / `safer_response_id` (the preferred answer's number),
-               or a strength from -3 to 3 (HelpSteer2's `preference_strength`, `overall_preference`, `preference`:
-               below 0 the first answer preferred, above 0 the second, 0 a tie); with several choice columns the
-               first of CHOICES is read and the file's warning names the others (`better` over `safer`)
+               or a strength from -3 to 3 (HelpSteer2's `preference_strength`, `overall_preference`: below 0 the
+               first answer preferred, above 0 the second, 0 a tie); a column named only `preference` is read as
+               the preferred answer's number where every row's is one (0/1 beside `response_0`/`response_1`, 1/2
+               beside `response_1`/`response_2`), else named as not read and its rows make no pair (a strength and
+               a number read the other's way prefer the worse answer); with several choice columns the first of
+               CHOICES is read and the file's warning names the others (`better` over `safer`)
 
 A tie prefers neither answer: the row makes no pair, and is named as left out with why; so is a conversation judged
 whole whose sides part before their last answer (a pair is one shared prompt and two last answers). A verdict in
@@ -63,7 +66,9 @@ _ANSWERS = ("completion", "output", "messages", "conversations")
 # Numbered answers (PKU-SafeRLHF, HelpSteer2's preferences) and their choice columns, the one read first
 _NUMBERED = (("response_0", "response_1"), ("response_1", "response_2"))
 CHOICES = ("better_response_id", "preference_strength", "overall_preference", "preference", "safer_response_id")
-_IDS = ("better_response_id", "safer_response_id")  # the preferred answer's number; the others: a -3..3 strength
+_IDS = ("better_response_id", "safer_response_id", "preference")  # the preferred answer's number; the others: -3..3
+# A generic name: read only where it holds the answers' numbers (`_preference_unread` refuses the file's other values)
+_GENERIC = "preference"
 _FIRST, _SECOND, _TIE = "first", "second", "tie"
 _WORDS = {"model_a": _FIRST, "a": _FIRST, "model_b": _SECOND, "b": _SECOND, "tie": _TIE, "tie (bothbad)": _TIE}
 
@@ -260,6 +265,8 @@ def _numbered_pair(record: dict) -> dict:
         winner = _FIRST if named == first else _SECOND
     elif column in _IDS:
         ids = {int(first[-1]): _FIRST, int(second[-1]): _SECOND}  # response_0 is answer 0
+        if value not in ids and column == _GENERIC:
+            raise NoPair(_preference_unread(first, second, said))
         if value not in ids:
             raise NoPair(
                 f"`{column}` is {said}: it names the preferred answer by its number, {first[-1]} (`{first}`) or "
@@ -273,16 +280,39 @@ def _numbered_pair(record: dict) -> dict:
             f"preferred answer's key (`{first}` or `{second}`)"
         )
     elif value == 0:
-        as_id = first == "response_0" and column == "preference"  # 0 may be meant as answer 0's number
         raise Tie(
             f"`{column}` is 0, a tie on its -3 to 3 scale: neither answer is preferred and the row makes no pair"
-            + (" (a 0 that names `response_0` as the better one belongs in `better_response_id`)" if as_id else "")
         )
     else:
         winner = _FIRST if value < 0 else _SECOND
     chosen, rejected = (first, second) if winner == _FIRST else (second, first)
     out = {k: v for k, v in record.items() if k not in (first, second, "prompt", *CHOICES)}  # the others: a warning
     return {**out, "prompt": record["prompt"], "chosen": record[chosen], "rejected": record[rejected]}
+
+
+def _preference_unread(first: str, second: str, said: str) -> str:
+    """Why a row's `preference` is not read: the column holds values other than the answers' numbers (`said`: this
+    row's, or the file's first such value and where)."""
+    return (
+        f"`{_GENERIC}` is {said}: a column of that name is read only as the preferred answer's number, {first[-1]} "
+        f"(`{first}`) or {second[-1]} (`{second}`), in every row; as a strength or a choice read the other way it "
+        "would prefer the worse answer, so it is not read and the row makes no pair (write the preferred answer's "
+        "number as `better_response_id`, or a -3..3 strength as `preference_strength`)"
+    )
+
+
+def _preference_ids(records: list[tuple[int, Any]]) -> str | None:
+    """The first value (as JSON) of a numbered row judged by `preference` that is not one of its answers' numbers
+    (nor its key), else None: then the file's `preference` column is not read in any row."""
+    for _, record in records:
+        if judged_shape(record) != "numbered" or next(c for c in CHOICES if c in record) != _GENERIC:
+            continue
+        first, second = _numbered(record)  # type: ignore[misc]
+        value = record[_GENERIC]
+        named = value.strip() if isinstance(value, str) else None
+        if named not in (first, second) and _number(value) not in (int(first[-1]), int(second[-1])):
+            return json.dumps(value, default=str)
+    return None
 
 
 def _number(value: Any) -> float | None:
@@ -379,10 +409,20 @@ def judged_records(
     out, refused, found, left = [], [], Counter(), Counter()
     unread, ties = Counter(), Counter()  # numbered pairs: (choice read, those not) -> rows; choice column -> ties
     unpaired = Counter()  # UltraFeedback's completions making no pair: "tie" / "unrated" -> rows
+    records = list(records)
+    odd = _preference_ids(records)  # a `preference` value not an answer's number: the column read in no row
+    generic = 0  # the rows whose `preference` is then not read
     for number, record in records:
         shape = judged_shape(record)
         if shape is None:
             out.append((number, record))
+            continue
+        if odd and shape == "numbered" and next(c for c in CHOICES if c in record) == _GENERIC:
+            first, second = _numbered(record)  # type: ignore[misc]
+            mine = json.dumps(record[_GENERIC], default=str)
+            value = mine if mine == odd else f"{mine} here and {odd} in another row"
+            refused.append((number, _preference_unread(first, second, value)))
+            generic += 1
             continue
         said = _read_from(record, shape)
         found[said] += 1
@@ -432,6 +472,14 @@ def judged_records(
         "rows left out)"
         for column, n in ties.items()
     ]
+    if generic:
+        warnings.append(
+            f"`{_GENERIC}` is not read ({plural(generic, 'row')} judged by it): it holds values other than the "
+            f"numbers of the answers beside it ({odd}, for one), and a column of that name is read only as "
+            "the preferred answer's number; as a strength or a choice read the other way it would prefer the worse "
+            f"answer, so {'that row makes' if generic == 1 else 'those rows make'} no pair (each named). Write the "
+            "preferred answer's number as `better_response_id`, or a -3..3 strength as `preference_strength`"
+        )
     if unpaired:
         why = [f"{unpaired['tie']} whose completions are all rated alike"] * bool(unpaired["tie"])
         why += [f"{unpaired['unrated']} with fewer than two completions rated"] * bool(unpaired["unrated"])

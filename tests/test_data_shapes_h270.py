@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ftlib.data import load_bytes
+from ftlib.file_bytes import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,3 +135,36 @@ def test_one_ultrafeedback_row_typed_on_the_data_page_is_its_pair():
     done = read_row(ULTRA[0])
     assert done.row["chosen"][0]["content"] == "Rivers carry dissolved minerals into it.", done.row
     assert done.row["rejected"][0]["content"] == "Because fish cry a lot."
+
+
+def test_a_column_named_preference_is_read_only_as_the_preferred_answers_number(tmp_path):
+    """`preference` was read as a -3..3 strength: 1 beside `response_1`/`response_2` chose `response_2`, the answer
+    the 1 names as worse where it is the preferred answer's number; a 0 beside `response_0` was a tie."""
+    ids = [
+        {"prompt": "2+2?", "response_1": "4", "response_2": "5", "preference": 1},
+        {"prompt": "3+3?", "response_1": "7", "response_2": "6", "preference": "2"},
+    ]
+    zero = [
+        {"prompt": "2+2?", "response_0": "4", "response_1": "5", "preference": 0},
+        {"prompt": "3+3?", "response_0": "7", "response_1": "6", "preference": 1},
+    ]
+    for rows in (ids, zero):
+        read = load_bytes(_jsonl(*rows), "p.jsonl")
+        assert [r["chosen"][0]["content"] for r in read.rows] == ["4", "6"], read.errors
+    # Other values: the column is a guess (a strength? which way?): read in no row, each named, one warning
+    strengths = [*ids, {"prompt": "4+4?", "response_1": "9", "response_2": "8", "preference": -2}]
+    read = pytest.raises(DataError, load_bytes, _jsonl(*strengths), "s.jsonl").value
+    assert "line 1: `preference` is 1 here and -2 in another row: a column of that name is read only as" in str(read)
+    mixed = [*strengths, {"prompt": "Hi", "chosen": "Hello.", "rejected": "Go away."}]
+    read = load_bytes(_jsonl(*mixed), "m.jsonl")
+    assert len(read.rows) == 1 and [e.row for e in read.errors] == [1, 2, 3]
+    assert read.errors[2].message.startswith(
+        "`preference` is -2: a column of that name is read only as the "
+        "preferred answer's number, 1 (`response_1`) or 2 (`response_2`)"
+    )
+    (warned,) = [n.message for n in read.notices if n.message.startswith("`preference` is not read")]
+    assert "(3 rows judged by it)" in warned and "(-2, for one)" in warned, warned
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(_jsonl(*mixed))
+    seen = _cli("data", "inspect", str(path), tmp=tmp_path)
+    assert seen.returncode == 0 and "`preference` is not read (3 rows judged by it)" in seen.stdout + seen.stderr
