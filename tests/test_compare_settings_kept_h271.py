@@ -1,4 +1,4 @@
-"""Helper 271's Compare and form leftovers.
+"""Helper 271's leftovers on Compare, Batches and the Train form.
 
 Compare's decoding settings outlive a reload, as its Seed and Max new tokens do (`ui.kept.ACROSS_SESSIONS`): a
 refresh brought the seed and length kept back beside greedy, balanced and creative and the custom column off, whatever
@@ -6,7 +6,10 @@ had been picked."""
 
 from __future__ import annotations
 
+from streamlit.testing.v1 import AppTest
+
 from ftlib import workspace
+from ftlib.config import default_learning_rate
 from tests.test_compare_thinking_kept import open_compare
 
 SLIDERS = {"custom_t": 0.45, "custom_k": 40, "custom_p": 0.8, "custom_min_p": 0.05, "custom_penalty": 1.3}
@@ -67,11 +70,36 @@ def test_batches_says_what_raw_texts_read_untrained_in_the_tables_and_metrics_he
 
 
 def test_batches_says_prompts_in_the_tables_help_on_conversations():
-    from tests.test_pages_batches import run_page
-
-    from tests.test_pages_batches import sft_rows
+    from tests.test_pages_batches import run_page, sft_rows
 
     workspace.save_split("chats-h271", sft_rows(12), sft_rows(2), {"format": "messages"})
     at = run_page()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     assert "(prompts, system text, earlier turns)" in column_helps(at)["read, not trained (%)"]
+
+
+def test_a_box_hidden_after_start_from_the_defaults_is_drawn_afresh_when_it_shows_again(tiny_model_dir):
+    """ "Start from the defaults" marks the boxes it drops, to put their defaults into the browser on the next draw
+    (`ui.form.DEFAULTED`). A box not drawn on that run (full fine-tuning's learning rate, once the defaults chose LoRA)
+    kept its mark; shown again later, as a box new to the browser, it was drawn on Streamlit's own default (0) with
+    its value sent after it, which a browser paints first (a refresh showed Max steps 0 that way)."""
+    from ftlib.testing import make_run
+    from tests.test_pages_train import APP, SFT_ROWS
+
+    workspace.save_split("numbers-h271", SFT_ROWS[:10], SFT_ROWS[10:])
+    make_run("20990101-000000-full-h271", {"model": str(tiny_model_dir), "dataset": "numbers-h271", "method": "full"})
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["active_model"] = str(tiny_model_dir)
+    at.session_state["active_split"] = "numbers-h271"
+    at.run().switch_page("pages/4_Train.py").run()
+    assert at.radio(key="train_method").value == "full"
+    full_rate = "train_learning_rate_full_full"
+    assert full_rate in [n.key for n in at.number_input]
+    at.button(key="train_form_defaults").click().run()
+    assert at.radio(key="train_method").value == "lora"  # full's learning rate is not drawn on this run
+
+    at.radio(key="train_method").set_value("full").run()
+    assert not at.exception, at.exception
+    box = at.number_input(key=full_rate)
+    assert box.value == default_learning_rate("full", "full")
+    assert box.proto.default == box.value, box.proto.default  # drawn on its own value, not on 0

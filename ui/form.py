@@ -447,7 +447,7 @@ def config_form(
     unfit: dict[str, str] | None = None,
     placeholders: dict[str, str] | None = None,
     after: dict | None = None,
-) -> dict:
+) -> tuple[dict, list[str]]:
     """Draw the settings form; return ({setting: value} for RunConfig.from_dict, the labels of the settings whose
     typed number is out of range: each has its error under its box and no value in the dict).
 
@@ -462,6 +462,17 @@ def config_form(
     fills the box); when it returns a refusal (a non-empty text it has drawn there), the setting is refused like a
     number out of range.
     """
+    drawn = _form(fixed, choices, defaults, hidden, unfit, placeholders, after)
+    # Each box drawn took its mark (`_widget`): a mark left is a box this run did not draw (a setting of another
+    # method, once the defaults chose theirs), which the browser no longer shows. Left, it made that box, drawn later
+    # as one new to the browser, be drawn on Streamlit's own default (0) and its value sent after it, painted late.
+    # Not when the form stops half-drawn (an exception, a rerun): the boxes after it are still on screen.
+    st.session_state.pop(DEFAULTED, None)
+    return drawn
+
+
+def _form(fixed, choices, defaults, hidden, unfit, placeholders, after) -> tuple[dict, list[str]]:
+    """`config_form`'s drawing."""
     fixed, choices, defaults = dict(fixed or {}), dict(choices or {}), dict(defaults or {})
     unfit, placeholders, after = dict(unfit or {}), dict(placeholders or {}), dict(after or {})
     values = dict(fixed)
