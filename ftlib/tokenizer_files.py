@@ -152,13 +152,24 @@ def file_tokenizer(spec: str) -> FileTokenizer | None:
         folder = Path(resolve_model(spec, fetch=False))
     except (UserError, OSError):  # a refusal of the model is said where the model is checked, in its own words
         return None
-    names = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
-    files = [folder / name for name in names]
     try:
-        stamps = tuple(f.stat().st_mtime_ns if f.is_file() else 0 for f in files)
+        stamps = _stamps(folder)
     except OSError:
         return None
-    return None if not stamps[0] else _file_tokenizer(str(folder), stamps)
+    return _file_tokenizer(str(folder), stamps) if stamps[0][1] else None  # tokenizer.json is there
+
+
+def _stamps(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime in ns, size in bytes) of each file `file_tokenizer` reads in `folder`, tokenizer.json first, each
+    named template in additional_chat_templates/ too: a file edited, added or removed changes them, so the folder is
+    read anew. (name, 0, 0) for a file not there; OSError where one cannot be looked at."""
+    names = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
+    named = sorted((folder / "additional_chat_templates").glob("*.jinja"))  # transformers 5.x's named templates
+    stamps = []
+    for file in [folder / name for name in names] + named:
+        stat = file.stat() if file.is_file() else None
+        stamps.append((file.name, stat.st_mtime_ns, stat.st_size) if stat else (file.name, 0, 0))
+    return tuple(stamps)
 
 
 @functools.lru_cache(maxsize=8)

@@ -330,8 +330,11 @@ def _prepare_text(text: str, tokenizer) -> _Prepared:
     return _Prepared("".join(p for p, _ in pieces), segments, 0, [], "text", "everything")
 
 
-def _prepare_row(row: dict, template: ChatTemplate, policy: str, tokenizer) -> tuple[list[_Prepared], list | None]:
-    """The sequences a row encodes to, and the prompt turns of a preference row (None for other kinds)."""
+def prepare_row(row: dict, template: ChatTemplate, policy: str, tokenizer) -> tuple[list[_Prepared], list | None]:
+    """`encode_row`'s first step, without tokenizing: canonical row `row` rendered by `template`, its characters
+    labelled under mask policy `policy` (one sequence; a preference row's two, prompt+chosen and prompt+rejected),
+    and a preference row's prompt turns (None for other kinds). `tokenizer` is read only for a raw text row (its
+    BOS and EOS). Raises TemplateError where the template refuses the row, EncodingError where it cannot be encoded."""
     kind = row_kind(row)
     tools = row.get("tools")
     if kind == "text":
@@ -526,7 +529,7 @@ def encode_row(
     (prompt+chosen and prompt+rejected, only the answers trained unless policy `everything`)."""
     _check_args(policy, max_length)
     template = _resolve_template(template, tokenizer)
-    prepared, prompt = _prepare_row(row, template, policy, tokenizer)
+    prepared, prompt = prepare_row(row, template, policy, tokenizer)
     tokenized = _tokenize_prepared(tokenizer, prepared, template)
     encoded = [_finish(p, *t, tokenizer, template, max_length) for p, t in zip(prepared, tokenized, strict=True)]
     return _assemble(encoded, prompt, template, row)
@@ -544,7 +547,7 @@ def encode_rows(
     template = _resolve_template(template, tokenizer)
     layout, prepared = [], []
     for row in rows:
-        sequences, prompt = _prepare_row(row, template, policy, tokenizer)
+        sequences, prompt = prepare_row(row, template, policy, tokenizer)
         layout.append((len(sequences), prompt, row))
         prepared += sequences
     tokenized = _tokenize_prepared(tokenizer, prepared, template)
@@ -587,6 +590,7 @@ __all__ = [
     "encode_rows",
     "is_preference",
     "parts",
+    "prepare_row",
     "text_pieces",
     "tokenizer_adds_bos",
     "unpaired_partner",
