@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import streamlit as st
 
 from ftlib import models, runs, workspace
-from ftlib.config import METHODS, ConfigError, RunConfig
+from ftlib.config import METHODS, ConfigError, RunConfig, field_specs
 from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.errors import plural
@@ -55,6 +56,7 @@ from ui.common import (
 )
 from ui.export_view import export_panel
 from ui.form import (
+    GROUP_TITLES,
     config_form,
     forget,
     form_source,
@@ -126,16 +128,31 @@ def time_note(config_json: str, tokens: int, train_rows: int, device: str, root:
     return est.sentence() if est else ""
 
 
+def where_folded(message: str) -> str:
+    """Where the settings a check names (each as `name`, the CLI's words) sit when the form folds them away: " **Weight
+    of bad answers** is under **More settings** above (*Preference and reinforcement learning*)."; "" when it names
+    none. A walk read KTO's "Set Weight of bad answers between 1.5 and 2" and found no such box: it is in the closed
+    More settings expander, above the warning."""
+    specs = field_specs()
+    folded = [specs[n] for n in dict.fromkeys(re.findall(r"`(\w+)`", message)) if n in specs and specs[n].advanced]
+    if not folded:
+        return ""
+    named = " and ".join(f"**{spec.label}**" for spec in folded)
+    groups = ", ".join(dict.fromkeys(f"*{GROUP_TITLES[spec.group]}*" for spec in folded if spec.group in GROUP_TITLES))
+    verb = "is" if len(folded) == 1 else "are"
+    return f" {named} {verb} under **More settings** above" + (f" ({groups})." if groups else ".")
+
+
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     """What is known before launch, the memory estimate, and the Start button (only when nothing refuses it)."""
     functions = functions_version(config.rewards) if config.method == "grpo" else ""
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()), functions)
     offer = template_offer(report, config.template)
     for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
-        st.error(in_form_words(error), icon=alerts.ERROR)
+        st.error(in_form_words(error) + where_folded(error), icon=alerts.ERROR)
         offer = template_button(offer, error)
     for warning in report.warnings:
-        st.warning(in_form_words(warning), icon=alerts.WARNING)
+        st.warning(in_form_words(warning) + where_folded(warning), icon=alerts.WARNING)
         offer = template_button(offer, warning)
     for note in report.notes:  # how the rows are read, not a problem: the reasoning's way into the text, as `train`
         st.caption(note)
