@@ -327,7 +327,20 @@ def places_note(
     )
 
 
+def counted_meta(meta: dict, said: Sequence[str]) -> dict:
+    """`meta` (a split's meta.json) with the split's own warnings `said` (a tiny split, a part of one label, a test
+    split over the size asked, training rows also held out) counted in its `warnings` and kept as text in
+    `split_warnings`: `data split` and the Data page's Save both write them so (the page wrote none, while the CLI
+    counted them). A new dict; `meta` is left as it was.
+
+    >>> counted_meta({"warnings": 2}, ["Only 3 held-out rows."])
+    {'warnings': 3, 'split_warnings': ['Only 3 held-out rows.']}
+    """
+    return meta | {"warnings": int(meta.get("warnings") or 0) + len(said), "split_warnings": list(said)}
+
+
 __all__ = [
+    "counted_meta",
     "flat_place",
     "key_item",
     "kept_keys",

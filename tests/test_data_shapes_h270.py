@@ -14,6 +14,7 @@ import pytest
 
 from ftlib.data import load_bytes
 from ftlib.file_bytes import DataError
+from tests.test_pages_data import _allowed_data_dirs, data_page, with_path, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,3 +169,26 @@ def test_a_column_named_preference_is_read_only_as_the_preferred_answers_number(
     path.write_bytes(_jsonl(*mixed))
     seen = _cli("data", "inspect", str(path), tmp=tmp_path)
     assert seen.returncode == 0 and "`preference` is not read (3 rows judged by it)" in seen.stdout + seen.stderr
+
+
+@pytest.mark.usefixtures(_allowed_data_dirs.__name__)  # the path box reads this test's tmp_path
+def test_the_data_pages_split_writes_its_warnings_in_meta_json_as_data_split_does(tmp_path):
+    """The page's Save wrote meta.json with `warnings` of the file alone and no `split_warnings`, while `data split`
+    of the same file and settings counted and kept them: one engine function writes both (split_lines.counted_meta)."""
+    from ftlib import workspace
+
+    data = [{"prompt": f"Q{i}?", "chosen": f"Good {i}.", "rejected": f"Bad {i}."} for i in range(8)]
+    path = write_jsonl(tmp_path / "pairs.jsonl", data)
+    at = with_path(data_page(), path)
+    at.radio(key="split_mode").set_value("rows").run()
+    at.number_input(key="split_count").set_value(1).run()
+    at.text_input(key="split_name").input("page").run()
+    at.button(key="split_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    page = workspace.load_split("page")[2]
+    out = tmp_path / "cli"
+    done = _cli("data", "split", str(path), "--test-size", "1", "--seed", "0", "--out", str(out), tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    cli = json.loads((out / "meta.json").read_text())
+    assert [w.split(".")[0] for w in page["split_warnings"]] == ["Only 7 training pairs", "Only 1 held-out pair"]
+    assert (page["split_warnings"], page["warnings"]) == (cli["split_warnings"], cli["warnings"])

@@ -18,6 +18,7 @@ from ftlib.formats import FORMAT_KIND, FORMAT_PLAIN, format_label
 from ftlib.own_split import own_split_meta
 from ftlib.readers import check_path
 from ftlib.split_keys import file_roles, key_rows, keyed_meta
+from ftlib.split_lines import counted_meta
 from ftlib.splits import ROW_UNITS, default_test_ratio, rows_in_words
 from ui import alerts
 from ui.common import active_split_name, cached_split, os_failure, set_active_split, user_errors
@@ -193,7 +194,14 @@ def split_here(result, label: str, key: tuple) -> Callable[[], tuple[list, list,
         train, test = split_rows(result.rows, test_size=test_size, seed=seed, dedupe=dedupe)
         # Each row's line of the file (key[-1]: its name as the user knows it) kept in meta.json: a warning naming
         # "held-out row 2" can name its line.
-        return train, test, result.split_meta(label, seed, test_size, dedupe, train=train, test=test, file=key[-1])
+        meta = result.split_meta(label, seed, test_size, dedupe, train=train, test=test, file=key[-1])
+        # The split's own warnings in meta.json, as `data split` writes them (its `split_warnings`)
+        asked = count_test_rows(len(rows), test_size)
+        return (
+            train,
+            test,
+            counted_meta(meta, split_warnings(len(train), len(test), result.kind, train, test, asked=asked)),
+        )
 
     return make
 
@@ -220,7 +228,7 @@ def split_by_keys(result, label: str, key: tuple) -> Callable[[], tuple[list, li
     _split_said(split, result.kind, dedupe)
 
     def make() -> tuple[list, list, dict]:
-        return split.train, split.test, keyed_meta(result, keyed, label, dedupe, key[-1])
+        return split.train, split.test, counted_meta(keyed_meta(result, keyed, label, dedupe, key[-1]), split.warnings)
 
     return make
 
@@ -229,12 +237,13 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     """The data's own test file (an upload or a server path), read with this file's Format and field mapping: its
     report, the split's counts and warnings (training rows that are also test rows, taken out of train); returns what
     the Save button saves, or None while there is no test file or it cannot be the test split (refused here)."""
+    own_key_trains = []  # said, and kept in meta.json's `split_warnings` as `data split --test-file` keeps its own
     if roles := file_roles(result):  # its own test key trains here: said, with the way to hold it out
-        st.warning(
+        own_key_trains.append(
             f"{key[-1]} holds its own split: with a test file of its own, every one of its keys trains, "
-            f"'{roles.test}' among them. Choose **use the file's own test split** to hold out '{roles.test}'.",
-            icon=alerts.WARNING,
+            f"'{roles.test}' among them. Choose **use the file's own test split** to hold out '{roles.test}'."
         )
+        st.warning(own_key_trains[0], icon=alerts.WARNING)
     left, right = st.columns([3, 1])
     with left:
         restore("split_test_source", TEST_SOURCES)
@@ -294,7 +303,8 @@ def split_by_test_file(result, label: str, key: tuple) -> Callable[[], tuple[lis
     _split_said(split, result.kind, dedupe)
 
     def make() -> tuple[list, list, dict]:
-        return split.train, split.test, own_split_meta(result, test, label, test_shown, dedupe, split.train, key[-1])
+        meta = own_split_meta(result, test, label, test_shown, dedupe, split.train, key[-1])
+        return split.train, split.test, counted_meta(meta, [*own_key_trains, *split.warnings])
 
     return make
 

@@ -189,7 +189,9 @@ def _counted(meta: dict, said: list[str]) -> dict:
     """`meta` (meta.json) with the split's own warnings `said` (a tiny split, a part of one label, a test split over
     the size asked, training rows also held out), which the command prints beside the file's and its rows', counted
     in its `warnings` and kept as text in `split_warnings`: it recorded `warnings: 0` beside a printed warning."""
-    return meta | {"warnings": int(meta.get("warnings") or 0) + len(said), "split_warnings": list(said)}
+    from ftlib.split_lines import counted_meta  # the Data page's Save writes them the same way
+
+    return counted_meta(meta, said)
 
 
 def _said(args, result, train: list[dict], test: list[dict]) -> dict:
