@@ -65,9 +65,13 @@ def test_helpsteer_strengths_pick_by_sign_and_ties_are_left_out_and_counted():
 
 def test_a_choice_naming_the_answer_by_its_key_and_an_infinite_strength():
     row = {"prompt": ASK, "response_1": BAD, "response_2": GOOD, "preference": " response_2 "}
-    loaded = jsonl(row, row | {"preference": float("inf")})  # json.dumps writes Infinity; json reads it back
+    loaded = jsonl(row)
     assert texts(loaded.rows[0]["chosen"]) == [GOOD] and len(loaded.rows) == 1
-    assert loaded.errors[0].message.startswith("`preference` is Infinity: the studio reads it as a preference")
+    # An Infinity (json.dumps writes it; json reads it back) in `preference`: since bc9aaf80 a column of that name is
+    # read only where every row holds an answer's number or key, so neither row makes a pair, the Infinity named
+    strengths = jsonl(row, row | {"preference": float("inf")}, {"prompt": "Hi", "chosen": GOOD, "rejected": BAD})
+    assert [e.row for e in strengths.errors] == [1, 2] and len(strengths.rows) == 1
+    assert strengths.errors[1].message.startswith("`preference` is Infinity: a column of that name is read only as")
 
 
 def test_numbered_answers_without_a_choice_column_are_still_prompts():
