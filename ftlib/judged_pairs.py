@@ -409,10 +409,12 @@ def judged_records(
     out, refused, found, left = [], [], Counter(), Counter()
     unread, ties = Counter(), Counter()  # numbered pairs: (choice read, those not) -> rows; choice column -> ties
     unpaired = Counter()  # UltraFeedback's completions making no pair: "tie" / "unrated" -> rows
-    records = list(records)
-    odd = _preference_ids(records)  # a `preference` value not an answer's number: the column read in no row
+    records = list(records)  # two passes: a `preference` value not an answer's number makes the column read in no row
+    odd = _preference_ids(records)
     generic = 0  # the rows whose `preference` is then not read
-    for number, record in records:
+    records.reverse()  # then popped in file order: each record let go as its row is made (a file's rows drained)
+    while records:
+        number, record = records.pop()
         shape = judged_shape(record)
         if shape is None:
             out.append((number, record))
