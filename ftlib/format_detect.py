@@ -151,9 +151,9 @@ ONE_TURN_ROWS = (
     "`jq -s -c '{messages: .}' FILE > chat.jsonl`)"
 )
 
-# UltraFeedback's raw rows: an `instruction` and its `completions`, each a `response` with its scores. Which pair to
-# make of them is the maker's choice (the best by `overall_score` or by the mean of the fine-grained ratings, against
-# the worst or another at random), so none is guessed here; distilabel's `generations` + `ratings` are read as pairs.
+# UltraFeedback's raw rows without their question: `completions`, each a `response` with its scores, and no
+# `instruction` or `prompt`. With one, judged_pairs reads them as pairs (the highest-rated against the lowest-rated,
+# as ultrafeedback_binarized chooses); without, no pair has a prompt, so they are refused in these words.
 RATED_COMPLETIONS = (
     "its rows look like UltraFeedback's raw rows (several `completions`, each a `response` with its ratings) without "
     "the question they answer: the studio makes preference pairs of such rows (the highest-rated completion chosen, "
