@@ -577,7 +577,7 @@ if len(train) > 1:
         "Rows shown (preview only)",
         1,
         most,
-        default_for("batch_rows", min(4, len(train)), range(1, most + 1)),
+        default_for("batch_rows", min(4, len(train)), range(1, most + 1), "Rows shown"),
         key="batch_rows",
         help="How many rows the grids below lay out, a few so they stay readable. Training's batch size is set on "
         f"the Train page ({training_default('batch_size')} for a run started now); the table at the bottom starts "
@@ -593,7 +593,8 @@ number = number_in_range(
     "Starting at row",
     1,
     last_first,
-    default_for("batch_first", 1, range(1, last_first + 1)),  # a kept row past this split's end is not put back
+    # a kept row past this split's end is not put back (said under the box)
+    default_for("batch_first", 1, range(1, last_first + 1), "Starting at row"),
     key="batch_first",
     help="Row number in the training split, counted from 1 as on the Data page.",
     on_change=keep,

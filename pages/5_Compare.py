@@ -295,7 +295,7 @@ with st.container():
     preset_names = st.multiselect(
         "Decoding settings (columns)",
         list(S.PRESETS),
-        default=default_for("compare_presets", ["greedy", "balanced", "creative"], S.PRESETS),
+        default=default_for("compare_presets", ["greedy", "balanced", "creative"], S.PRESETS, "Decoding settings"),
         key="compare_presets",
         # A walk: which preset is temperature, which top-p, showed only once a grid's column heads did.
         help=f"Each column samples one way: {presets_said()}. The custom setting below sets its own.",
@@ -308,19 +308,24 @@ with st.container():
             "Temperature",
             0.0,
             TEMPERATURE_MOST,
-            default_for("custom_t", 0.9, Between(0.0, TEMPERATURE_MOST)),
+            default_for("custom_t", 0.9, Between(0.0, TEMPERATURE_MOST), "Temperature"),
             0.05,
             key="custom_t",
             help="0 = greedy.",
         )
         c_k = c2.slider(
-            "Top-k", 0, TOP_K_MOST, default_for("custom_k", 0, Between(0, TOP_K_MOST)), key="custom_k", help="0 = off."
+            "Top-k",
+            0,
+            TOP_K_MOST,
+            default_for("custom_k", 0, Between(0, TOP_K_MOST), "Top-k"),
+            key="custom_k",
+            help="0 = off.",
         )
         c_p = c3.slider(
             "Top-p",
             TOP_P_LEAST,
             1.0,
-            default_for("custom_p", 1.0, Between(TOP_P_LEAST, 1.0)),
+            default_for("custom_p", 1.0, Between(TOP_P_LEAST, 1.0), "Top-p"),
             0.05,
             key="custom_p",
             help="1 = off.",
@@ -330,7 +335,7 @@ with st.container():
             "Min-p",
             0.0,
             0.5,
-            default_for("custom_min_p", 0.0, Between(0.0, 0.5)),
+            default_for("custom_min_p", 0.0, Between(0.0, 0.5), "Min-p"),
             0.01,
             key="custom_min_p",
             help="Keep only tokens at least this share of the most likely token's probability. 0 = off.",
@@ -339,7 +344,7 @@ with st.container():
             "Repetition penalty",
             0.5,
             2.0,
-            default_for("custom_penalty", 1.0, Between(0.5, 2.0)),
+            default_for("custom_penalty", 1.0, Between(0.5, 2.0), "Repetition penalty"),
             0.05,
             key="custom_penalty",
             help="Above 1, every token already in the prompt or the answer gets less likely against the tokens not "
@@ -364,7 +369,7 @@ with st.container():
         8,
         GRID_TOKENS_MOST,
         # A length recorded for a new session (ui.kept.ACROSS_SESSIONS) put back only where the slider offers it
-        default_for("compare_max_new", GRID_TOKENS, range(8, GRID_TOKENS_MOST + 1, 8)),
+        default_for("compare_max_new", GRID_TOKENS, range(8, GRID_TOKENS_MOST + 1, 8), "Max new tokens"),
         8,
         key="compare_max_new",
         help=f"The longest answer in each cell. Starts at {GRID_TOKENS}, where `python -m ftlib sample` writes "
@@ -400,7 +405,7 @@ with st.container():
         # box for such rows, one for the others, each keeping what was picked in it.
         with_tools = uses_tools(messages, tools)
         box = "compare_template_tools" if with_tools else "compare_template"
-        put_back = restore(box, names)
+        put_back = restore(box, names, "Chat template")
         written_in = c3.selectbox(
             "Chat template",
             names,
@@ -683,7 +688,7 @@ st.markdown(
 )
 v1, v2, v3, v4 = st.columns(4)
 shown_names = choices_by_name(usable, choices, model)
-restore("view_model", model_names)  # these sliders outlive a visit to another page too (ui.kept)
+restore("view_model", model_names, "Model")  # these sliders outlive a visit to another page too (ui.kept)
 view_model = v1.selectbox(
     "Model", model_names, key="view_model", format_func=lambda n: shown_names[n].label if n in shown_names else n
 )

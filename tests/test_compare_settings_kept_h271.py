@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from ftlib import workspace
 from ftlib.config import default_learning_rate
-from tests.test_compare_thinking_kept import open_compare
+from tests.test_compare_thinking_kept import ROOT, open_compare
 
 SLIDERS = {"custom_t": 0.45, "custom_k": 40, "custom_p": 0.8, "custom_min_p": 0.05, "custom_penalty": 1.3}
 
@@ -103,3 +103,24 @@ def test_a_box_hidden_after_start_from_the_defaults_is_drawn_afresh_when_it_show
     box = at.number_input(key=full_rate)
     assert box.value == default_learning_rate("full", "full")
     assert box.proto.default == box.value, box.proto.default  # drawn on its own value, not on 0
+
+
+def test_a_kept_choice_no_longer_offered_is_said_with_what_is_used_instead(varied_dir):
+    """`ui.kept.restore` left out a kept value the box no longer offers (a run deleted, a length past the slider's
+    end) without a word: the box simply showed something else. Now one line under the box says so."""
+    workspace.remember_choice("compare_max_new", 1000)  # a new session's record, from a server whose slider went on
+    workspace.remember_choice("custom_t", 5.0)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["active_model"] = str(varied_dir)
+    at.session_state["kept_widgets"] = {"view_model": "20990101-000000-lora-deleted"}  # kept, then deleted
+    at.run().switch_page("pages/5_Compare.py").run()
+    assert not at.exception, at.exception
+    infos = [i.value for i in at.info]
+    for said in (
+        "Max new tokens: 1000, chosen earlier, is no longer offered; 96 is used instead.",
+        "Temperature: 5.0, chosen earlier, is no longer offered; 0.9 is used instead.",
+        "Model: 20990101-000000-lora-deleted, chosen earlier, is no longer offered; base is used instead.",
+    ):
+        assert said in infos, infos
+    at.run()  # said once: the box now holds what it shows
+    assert not [i for i in at.info if "no longer offered" in i.value]

@@ -17,6 +17,8 @@ but also had its value set via the Session State API"), so a box whose value `re
 Streamlit's own default (index 0, "min", "", False), which does not warn; never with None, which gives a select box
 or a number box a "Clear value" button: emptied, it holds no choice at all. A kept choice no longer offered (a file,
 split or run gone) is not put back: the box shows its default; of a kept list, the items still offered are put back.
+Either way `keep`, after the box, says so in one line under it, with what the box shows instead ("Max new tokens:
+1000, chosen earlier, is no longer offered; 96 is used instead.": `gone_said`), once.
 
 A box someone types in and then leaves with a click on another page also passes `on_change=keep, args=(key,)`: the
 value typed goes with that click, so the run that receives it is the other page's and never draws the box; the
@@ -77,6 +79,7 @@ import streamlit as st
 from ftlib import workspace
 from ftlib.config import field_specs
 from ftlib.file_lock import locked
+from ui import alerts
 from ui.labels import LAST_RUN, SHARED, as_set_on, chosen_for_training
 
 KEPT = "kept_widgets"  # widget key -> its last value; not a widget key, so Streamlit never drops it
@@ -106,6 +109,9 @@ ACROSS_PREFIXES += ("evaluate_answer_tokens_", "evaluate_batch_", "evaluate_max_
 # ... and its Answer at and Thinking, part of that key too: a reload had Answer at back at the last reply (helper 174).
 ACROSS_PREFIXES += ("evaluate_answer_at_", "evaluate_thinking_")
 # Session key: key -> its value as last read from or written to the workspace (present once the session read them).
+# Session key: widget key -> (what `restore` could not put back as no longer offered, the box's name or None), said
+# by `keep` under the box once it is drawn, with what it shows instead (`gone_said`).
+GONE = "kept_gone"
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
 
@@ -148,11 +154,13 @@ def _from_workspace() -> dict:
     return known
 
 
-def restore(key: str, options=None) -> bool:
+def restore(key: str, options=None, what: str | None = None, say: bool = True) -> bool:
     """Put back a box's value that Streamlit dropped while another page was shown (call before drawing the box);
     True when it did, so the caller draws the box with Streamlit's own default (index 0, "min"), not one of its own.
     `options`: what the box offers (a list, a range, a slider's `Between`). A kept value not among `options` is left
-    out (of a list, the items not among them; none left of a non-empty list: nothing is put back)."""
+    out (of a list, the items not among them; none left of a non-empty list: nothing is put back), and said under the
+    box by `keep` with what it shows instead (`what`: the box's name in that line; `say=False`: the page says it
+    its own way, as the run pickers say a run deleted)."""
     _from_workspace()
     kept = st.session_state.get(KEPT, {})
     if key in st.session_state or key not in kept:
@@ -161,19 +169,62 @@ def restore(key: str, options=None) -> bool:
     if options is not None:
         offered = options if isinstance(options, Between) else list(options)
         if isinstance(value, list):
+            gone = [v for v in value if v not in offered]
             value = [v for v in value if v in offered]
+            if gone and say:
+                st.session_state.setdefault(GONE, {})[key] = (gone, what)
             if kept[key] and not value:
                 return False
         elif value not in offered:
+            if say:
+                st.session_state.setdefault(GONE, {})[key] = (value, what)
             return False
     st.session_state[key] = value
     return True
 
 
-def default_for(key: str, default, options=None):
-    """`restore(key, options)`, then the default to draw the box with: `default`, or None when its kept value was
-    put back."""
-    return None if restore(key, options) else default
+def gone_said(old, new, what: str | None = None) -> str:
+    """The line under a box whose kept choice `old` is no longer offered (a file deleted, a run of another model),
+    `new` what the box shows instead; `what`: the box's name.
+
+    >>> gone_said("notes.jsonl", "chat.jsonl", "Earlier upload")
+    'Earlier upload: notes.jsonl, chosen earlier, is no longer offered; chat.jsonl is used instead.'
+    >>> gone_said(["r1", "r2"], ["r3"])
+    'Chosen earlier here, r1 and r2 are no longer offered; r3 is used instead.'
+    >>> gone_said(["r1"], [])
+    'Chosen earlier here, r1 is no longer offered; nothing is used instead.'
+    >>> gone_said(["r1"], ["r2", "r3"], "Runs")
+    'Runs: r1, chosen earlier, is no longer offered; r2 and r3 are used instead.'
+    """
+
+    def said(value) -> str:
+        items = [str(v) for v in (value if isinstance(value, list) else [value])]
+        if len(items) > 1:
+            return f"{', '.join(items[:-1])} and {items[-1]}"
+        return items[0] if items else "nothing"
+
+    def verb(value) -> str:
+        return "are" if isinstance(value, list) and len(value) > 1 else "is"
+
+    head = (
+        f"{what}: {said(old)}, chosen earlier, {verb(old)}"
+        if what
+        else f"Chosen earlier here, {said(old)} {verb(old)}"
+    )
+    return f"{head} no longer offered; {said(new)} {verb(new)} used instead."
+
+
+def _say_gone(key: str) -> None:
+    """Under a box just drawn: its kept choice that `restore` found no longer offered, with what it shows instead."""
+    gone = st.session_state.get(GONE, {}).pop(key, None)
+    if gone is not None and key in st.session_state:
+        st.info(gone_said(gone[0], st.session_state[key], gone[1]), icon=alerts.INFO)
+
+
+def default_for(key: str, default, options=None, what: str | None = None, say: bool = True):
+    """`restore(key, options, what, say)`, then the default to draw the box with: `default`, or None when its kept
+    value was put back."""
+    return None if restore(key, options, what, say) else default
 
 
 def keep(key: str, value=None) -> None:
@@ -182,6 +233,7 @@ def keep(key: str, value=None) -> None:
     there (a full disk: this session keeps it, only a new one will not start from it)."""
     if value is None and key not in st.session_state:
         return
+    _say_gone(key)
     value = st.session_state[key] if value is None else value
     st.session_state.setdefault(KEPT, {})[key] = value
     if not across_sessions(key):
@@ -238,6 +290,7 @@ def keep_unless(key: str, default) -> None:
     """`keep(key)`, or, while the box shows `default` (what it starts from: another page's setting, a length that
     fits the rows shown), drop its kept copy, so that after a visit elsewhere it starts from that default again."""
     if key in st.session_state and st.session_state[key] == default:
+        _say_gone(key)
         st.session_state.get(KEPT, {}).pop(key, None)
     else:
         keep(key)
@@ -336,6 +389,7 @@ __all__ = [
     "allowed",
     "custom_source",
     "default_for",
+    "gone_said",
     "keep",
     "keep_unless",
     "restore",

@@ -186,7 +186,7 @@ def choose_prompt(
     box starts on the split's first question (`first_question`: of `test_rows`, else of `train_rows`), until
     something is typed (a typed prompt, kept by `ui.kept`, is never replaced)."""
     sources = ["Type a prompt"] + (["Pick from the test split"] if test_rows else [])
-    restore("compare_source", sources)
+    restore("compare_source", sources, "Prompt")  # "Pick from the test split" of a split with none: said
     source = st.radio("Prompt", sources, horizontal=True, label_visibility="collapsed", key="compare_source")
     keep("compare_source")
     if source == "Type a prompt":

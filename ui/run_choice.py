@@ -227,7 +227,9 @@ def pick_runs(
         st.session_state.pop(key, None)
         st.session_state.setdefault(KEPT, {})[key] = [own]
     seen[key] = own if own in by_name else seen.get(key)
-    default = default_for(key, [choices[first].name] if first is not None else [], by_name)
+    # A kept run no longer offered: a deleted one is said above the box (`_gone_notes`), one of another base model
+    # under it (Compare's count of them), not again by ui.kept
+    default = default_for(key, [choices[first].name] if first is not None else [], by_name, say=False)
     names = st.multiselect(
         label,
         list(by_name),
