@@ -16,6 +16,8 @@ tool call is trained is read here).
 
 from __future__ import annotations
 
+import re
+
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
 from ftlib.invisible_text import in_turns
@@ -159,14 +161,19 @@ def check_reasoning_dropped(enc: Encoded, template: ChatTemplate) -> Check | Non
 
 def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None:
     """Reasoning given to a template that reads no reasoning field goes into the reply as `<think>` text
-    (template_input.template_messages says why); transformers and TRL would leave it out."""
+    (template_input.template_messages says why); transformers and TRL would leave it out: info. Reasoning the file
+    wrote inline (`<think>` in content) under a template that reads a reasoning field and splits no `<think>` off
+    the content (gpt-oss's `thinking`): the block is written as the answer's text and trained as it, as TRL trains
+    it: a warning naming the field (`_think_as_answer`)."""
+    if template.reads_reasoning:
+        return _think_as_answer(enc, template)
     dropped = set(left_out(enc, "reasoning"))
     turns = [
         i
         for i, m in enumerate(enc.messages)
         if i >= enc.train_from and m.get("reasoning") and not m.get(INLINE_THINK) and i not in dropped
     ]
-    if template.reads_reasoning or not turns:
+    if not turns:
         return None
     return Check(
         "reasoning_inline",
@@ -176,6 +183,43 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
         "leave it out).",
         "Keep it to teach the model to think first; remove the reasoning from the rows to train answers alone, or "
         "pick a template that reads `reasoning_content` (the model's own, if it has one) to write it its own way.",
+    )
+
+
+# How a template reads a message's reasoning field: `message.thinking`, `message['reasoning_content']`.
+_FIELD_READ = re.compile(r"""(?:\.|\[\s*['"])(reasoning_content|thinking|reasoning)\b""")
+
+
+def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
+    """warning "reasoning_inline" for trained turns whose reasoning the file wrote as `<think>` in the content, under a
+    template that reads a reasoning field instead and does not split `<think>` off the content itself (gpt-oss reads
+    `thinking`; Qwen3 reads `reasoning_content` and splits `</think>` too: None there). The content is given as
+    written, as transformers and TRL give it, so the block is trained as the answer's text (gpt-oss: in the final
+    channel), where the model's own thinking has its own place. Moving it into the field would train other text
+    than TRL without the user asking, so the check says how to write the rows instead."""
+    # A template that names `</think>` splits it off the content (Qwen3: `'</think>' in content`).
+    field = _FIELD_READ.search(template.source)
+    if field is None or "</think>" in template.source:
+        return None
+    dropped = set(left_out(enc, "reasoning"))
+    turns = [
+        i
+        for i, m in enumerate(enc.messages)
+        if i >= enc.train_from and m.get(INLINE_THINK) and (m.get("reasoning") or "").strip() and i not in dropped
+    ]
+    if not turns:
+        return None
+    name = field.group(1)
+    also = "" if name == "reasoning_content" else f" (the studio gives it to the template as `{name}`)"
+    return Check(
+        "reasoning_inline",
+        "warning",
+        f"The {template.title} template reads a turn's reasoning from its `{name}` field, not from <think> in its "
+        f"text, so the <think>...</think> block of {messages_named(turns)} is written as part of the answer and "
+        "trained as answer text: the model learns to write its thinking into its answers, not where this template "
+        "puts thinking (transformers and TRL, given these rows, do the same).",
+        f"Write each reasoning in its assistant message's `reasoning_content`{also} and the answer alone in "
+        "`content`, without the <think> block; keep the block in `content` only to train it as answer text.",
     )
 
 

@@ -154,7 +154,9 @@ def template_messages(
     `inline_reasoning`: True for a template that reads no reasoning field (`ChatTemplate.reads_reasoning`).
     `null_call_content`: True for a template that writes a turn's tool calls only when its content is null
     (`ChatTemplate.calls_need_null_content`, DeepSeek-R1's): a turn of tool calls and no text is given content None,
-    as OpenAI's API writes it, instead of "" (what every other template is given, and how rows hold it).
+    as OpenAI's API writes it, instead of "" (what every other template is given, and how rows hold it); a turn of
+    calls with reasoning too, which such a template could be given only as <think> in a content that is then not
+    None (the call dropped, an empty reply trained), is given None and no reasoning (reasoning_dropped says so).
 
     Reasoning: a template that reads a reasoning field gets it there, under all three names (as transformers
     aliases them), so the template decides where and whether to write it (Qwen3 keeps only the turns after the
@@ -167,7 +169,8 @@ def template_messages(
     Reasoning the file wrote inline in the content (`inline_think`, no reasoning field) is given back as written,
     whatever the template reads: `content` is the text of the file and no reasoning field is set, as transformers
     gets those messages, so the text trained is the dataset's and equals `apply_chat_template` on them (a template
-    that splits `<think>` off itself, Qwen3's and DeepSeek-R1's, does so here too).
+    that splits `<think>` off itself, Qwen3's and DeepSeek-R1's, does so here too). Where the template reads a field
+    instead (gpt-oss's `thinking`), the block is thus the answer's text, as TRL trains it: message_checks warns.
 
     Markers: empty text is marked only when the turn has nothing else to locate (or its index is in `mark_empty`),
     so a template testing whether content is empty (`{% if message.content %}`) sees the same answer with and
@@ -184,15 +187,20 @@ def template_messages(
             out.append({**message, "content": content})
             continue
         msg = {k: v for k, v in message.items() if k not in ("reasoning", INLINE_THINK)}
+        # A turn of tool calls and no answer, for a template that writes calls only under content None: given None
+        # even where it holds reasoning, which the template can write only in content (<think>), and there it drops
+        # the call: the turn trained an empty reply. Its reasoning is left out, as DeepSeek-R1 leaves it out of
+        # every such turn (reasoning_dropped says so); a template that reads a reasoning field still gets it there.
+        call_only = null_call_content and calls and not content
         mark = marking and not any(
             _M0 in s or _M1 in s for s in (content, reasoning, *(wrap or ()), *(call_name(c) for c in calls or ()))
         )
         if mark and (content or not (reasoning or calls) or i in mark_empty):
             content = _mark(content, f"o{i}", f"c{i}") if content else f"{_M0}o{i}{_M1}{_M0}c{i}{_M1}"
-        if wrap:  # written inline by the file: given back as written
+        if wrap and not call_only:  # written inline by the file: given back as written
             given = _mark(reasoning, f"r{i}", f"R{i}") if mark and reasoning else reasoning
             content = f"{wrap[0]}{given}{wrap[1]}{content}"
-        elif reasoning:
+        elif reasoning and not (inline and call_only):
             given = given_reasoning(reasoning, inline)
             if mark:
                 given = _mark(given, f"r{i}", f"R{i}")
@@ -200,7 +208,7 @@ def template_messages(
                 content = f"<think>\n{given}\n</think>\n\n{content}"
             else:
                 msg.update(dict.fromkeys(REASONING_FIELDS, given))
-        msg["content"] = None if null_call_content and calls and not content else content
+        msg["content"] = None if call_only and not content else content
         if calls:
             msg["tool_calls"] = [given_call(c, f"{i}.{j}" if mark else None) for j, c in enumerate(calls)]
         out.append(msg)

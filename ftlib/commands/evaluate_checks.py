@@ -37,7 +37,7 @@ def check_arguments(args) -> None:
     from ftlib import modelset as M
     from ftlib import sampling as S
     from ftlib.adapter_shapes import check_fits_early
-    from ftlib.commands import column_map, file_warnings
+    from ftlib.commands import column_map, file_notes, file_warnings
     from ftlib.commands.data_pair import train_hint
     from ftlib.commands.runs import run_folder
     from ftlib.commands.sample import base_model, check_base_writes
@@ -72,11 +72,11 @@ def check_arguments(args) -> None:
         if loaded is not None and not getattr(args, "all_keys", False):
             rows, loaded = held_out_key(rows, loaded, args.data)
         # A data file's rows it could not read and its fields nothing reads are named on stderr, as `train` names
-        # them, not skipped unsaid.
-        for warning in (
-            file_warnings(loaded, SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)) if loaded else []
-        ):
-            print(warning, file=sys.stderr)
+        # them, not skipped unsaid: a JSON row's unread key in a warning, a table's unread column in a note (as
+        # `train`, `tokens` and `data inspect` say them: `file_notes`), then how the file was read.
+        said = SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)
+        for line in [*file_warnings(loaded, said), *file_notes(loaded)] if loaded else []:
+            print(line, file=sys.stderr)
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
             split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
             print(
