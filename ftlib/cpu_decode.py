@@ -41,6 +41,9 @@ MAX_ROWS = 16
 PROBE_ROWS = 8
 # Whether oneDNN is faster, by weight shape (out, in): measured once a process, on the first generation that has one.
 _faster: dict[tuple[int, int], bool] = {}
+# Seconds those measures took in this process (`probe_seconds`): a one-time cost inside the first generation's first
+# step (1.7 s on a loaded one-thread CPU, helper 268), which a pace of decoding leaves out.
+_probed_s = [0.0]
 # One generation at a time switches layers; a second one meanwhile runs the layers as they are (switched when it
 # decodes the same model, dense otherwise) and never restores what it did not switch.
 _lock = threading.Lock()
@@ -88,7 +91,9 @@ def onednn_linears(model):
                         by_shape.setdefault(tuple(module.weight.shape), []).append(module)
                 for shape, modules in by_shape.items():
                     if shape not in _faster:
+                        began = time.perf_counter()
                         _faster[shape] = onednn_faster(modules)
+                        _probed_s[0] += time.perf_counter() - began
                     if _faster[shape]:
                         for module in modules:
                             _switch(module)
@@ -98,6 +103,12 @@ def onednn_linears(model):
         _restore(switched)
         if acquired:
             _lock.release()
+
+
+def probe_seconds() -> float:
+    """The seconds this process has spent measuring whether oneDNN is faster (`onednn_faster`, once a weight shape):
+    the difference across a generation is what its first step spent on it, not on decoding."""
+    return _probed_s[0]
 
 
 def onednn_faster(modules: list[torch.nn.Linear], passes: int = 3) -> bool:
@@ -145,4 +156,4 @@ def _restore(modules) -> None:
         vars(module).pop("forward", None)
 
 
-__all__ = ["MAX_ROWS", "MIN_WEIGHT", "PROBE_ROWS", "enabled", "onednn_faster", "onednn_linears"]
+__all__ = ["MAX_ROWS", "MIN_WEIGHT", "PROBE_ROWS", "enabled", "onednn_faster", "onednn_linears", "probe_seconds"]

@@ -19,7 +19,7 @@ Not known here: how a grid is decoded (`ftlib.sampling`, `ftlib.modelset`), nor 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _LOCK = threading.Lock()
 _MEASURED: dict[tuple[str, str], float] = {}
@@ -94,6 +94,14 @@ def grid_work(answers: int, max_new_tokens: int, prefill_tokens: int = 0) -> flo
     return answers * max_new_tokens + prefill_tokens * PREFILL_COST
 
 
+# A loop's decoding step with more answers in it takes longer (every answer is a row of each product), but by how much
+# depends on the machine: the real default model on a loaded one-thread CPU took 1.3 to 2.2 times as long a step for
+# 16 answers as for 6 (helper 268, 32 new tokens, 5 measures), about as long for 3 rows as for 8 on a quiet two-thread
+# one (helper 260). Where an evaluation timed loops of one width only, a step is taken as this share fixed, the rest
+# by answer (16 answers: 1.67 times 6's).
+STEP_FIXED = 0.6
+
+
 @dataclass
 class EvalTally:
     """Where an evaluation (`ftlib.evaluate.evaluate`) stands, and what its work took, updated by it as it goes: a
@@ -102,7 +110,9 @@ class EvalTally:
     `items` of all to answer and score (`done` scored so far); `tokens` the answers have written (both models');
     `steps` decoding steps run (a loop runs to its longest answer) in `decode_s` seconds, in `loops` loops of
     `batches` batches (a batch runs one loop per model: two where the tuned model is a full fine-tune apart from
-    the base), `limit_loops` of those with an answer cut at `max_new_tokens`; the `done` items scored in `score_s`."""
+    the base), `limit_loops` of those with an answer cut at `max_new_tokens`; the `done` items scored in `score_s`.
+    `spans`: each loop's (answers in it, steps, seconds of its first step, seconds of the others) (`batch_timed`);
+    `once_s`: seconds of one-time work inside them (`cpu_decode.probe_seconds`), left out of both."""
 
     items: int = 0
     max_new_tokens: int = 0
@@ -115,24 +125,82 @@ class EvalTally:
     loops: int = 0
     limit_loops: int = 0
     score_s: float = 0.0
+    spans: list[tuple[int, int, float, float]] = field(default_factory=list)
+    once_s: float = 0.0
+
+    def batch_timed(self, loops: list[tuple[int, int, bool]], began: float, stamps: list[float], once_s: float = 0.0):
+        """Count a batch's decoding: `loops` (answers, steps, whether one was cut at `max_new_tokens`) in the order
+        they ran, `began` the clock before the first, `stamps` the clock after each step (every loop's, in turn), in
+        seconds; `once_s` of one-time work in its first step (the oneDNN speed check of a process's first one).
+
+        >>> t = EvalTally()
+        >>> t.batch_timed([(6, 3, True), (6, 2, False)], 10.0, [12.5, 13.0, 13.5, 15.0, 15.5], once_s=1.0)
+        >>> t.spans, (t.steps, t.loops, t.limit_loops, t.decode_s, t.once_s)
+        ([(6, 3, 1.5, 1.0), (6, 2, 1.5, 0.5)], (5, 2, 1, 4.5, 1.0))
+        """
+        at, last = 0, began
+        for k, (answers, steps, _) in enumerate(loops):
+            mine = stamps[at : at + steps]  # a loop of no step (nothing to answer) times nothing
+            if mine:
+                first = mine[0] - last - (once_s if k == 0 else 0.0)  # the prompts read (the prefill) and a token
+                self.spans.append((int(answers), len(mine), max(first, 0.0), mine[-1] - mine[0]))
+                last = mine[-1]
+            at += steps
+        self.steps, self.batches, self.loops = self.steps + len(stamps), self.batches + 1, self.loops + len(loops)
+        self.limit_loops += sum(bool(cut) for *_, cut in loops)
+        self.decode_s += max((stamps[-1] if stamps else began) - began - once_s, 0.0)
+        self.once_s += once_s
 
     def pace(self, busy_s: float | None = None) -> EvalPace | None:
         """This evaluation's pace (None before a loop and an item were both timed, or for rows only scored).
         `busy_s`: its own seconds (`jobs.BackgroundJob.busy_s`): where less than the loops' (turns lent to a training
-        run inside them), both parts are scaled down to it; where more (its rows prepared), the rest is the items'."""
+        run inside them), both parts are scaled down to it; where more (its rows prepared), the rest is the items'.
+        A loop's first step (its prompts read) is kept apart, by answer, where `spans` timed it, and a step's time by
+        the answers in its loop: fitted where loops of two widths or more were timed, else `STEP_FIXED`."""
         if not (self.steps and self.loops and self.done):
             return None
         timed = self.decode_s + self.score_s
+        busy_s = max(busy_s - self.once_s, 0.0) if busy_s else busy_s  # one-time work is no pace of the next one
         share = min(1.0, busy_s / timed) if busy_s and timed else 1.0
         rest = max(0.0, busy_s - timed) if busy_s else 0.0
+        step_s, answers, per_answer, first_s = self.decode_s * share / self.steps, 0.0, 0.0, 0.0
+        later = [(w, n - 1, r * share) for w, n, _, r in self.spans if n > 1]
+        if later:
+            first_s = sum(f for *_, f, _ in self.spans) * share / sum(w for w, *_ in self.spans)
+            step_s, answers, per_answer = _step_line(later)
         return EvalPace(
-            step_s=self.decode_s * share / self.steps,
+            step_s=step_s,
             score_s=(self.score_s * share + rest) / self.done,
             steps_per_loop=self.steps / self.loops,
             max_new_tokens=self.max_new_tokens,
             limited=self.limit_loops / self.loops,
             loops_per_batch=self.loops / max(self.batches, 1),
+            answers=answers,
+            per_answer=per_answer,
+            first_s=first_s,
         )
+
+
+def _step_line(loops: list[tuple[int, int, float]]) -> tuple[float, float, float]:
+    """(seconds a step at the mean width, that width in answers, seconds a step per answer more) of loops' (answers,
+    steps, seconds) after their first step: a least-squares line of a step's seconds in its answers, weighted by
+    steps, never falling with more answers; one width: `STEP_FIXED` of it fixed.
+
+    >>> _step_line([(6, 10, 3.0), (16, 10, 6.0)])  # 0.3 s at 6 answers, 0.6 s at 16
+    (0.45, 11.0, 0.03)
+    >>> _step_line([(6, 10, 3.0)])
+    (0.3, 6.0, 0.02)
+    """
+    steps = sum(n for _, n, _ in loops)
+    width = sum(w * n for w, n, _ in loops) / steps
+    mean = sum(s for *_, s in loops) / steps
+    spread = sum(n * (w - width) ** 2 for w, n, _ in loops)
+    if spread > 1e-9:
+        slope = sum(n * (w - width) * (s / n - mean) for w, n, s in loops) / spread
+        slope = min(max(slope, 0.0), mean / width)  # neither falling nor below nothing at no answer
+    else:
+        slope = mean * (1 - STEP_FIXED) / width
+    return round(mean, 12), width, round(slope, 12)
 
 
 @dataclass(frozen=True)
@@ -141,10 +209,15 @@ class EvalPace:
     together), `score_s` seconds an item scored by both models, `steps_per_loop` steps its loops ran (to each one's
     longest answer) at its `max_new_tokens`, `limited` the share of its loops that ran to that limit,
     `loops_per_batch` loops a batch ran (2 where the tuned model was a full fine-tune apart from the base).
+    Where its loops' steps were timed apart (`EvalTally.spans`): `step_s` is a step after a loop's first at
+    `answers` answers in it, `per_answer` seconds a step more for each answer more, and `first_s` a loop's first step
+    (its prompts read) an answer in it; `answers` 0: not known, a step `step_s` whatever the loop.
 
     Its estimate counts the loops an evaluation runs, not its rows: a batch of 8 rows decodes in about the time of
-    a batch of 3 (its rows' steps run together), so a pace a row from 3 rows said 8 rows took 2.7 times as long as
-    they did (helper 260). A loop that ended before the limit is taken to end there again under a higher one.
+    a batch of 3 on a quiet CPU (its rows' steps run together), so a pace a row from 3 rows said 8 rows took 2.7 times
+    as long as they did (helper 260); on a loaded one it took twice as long, the prompts' prefill most (helper 268),
+    so each loop's steps and prefill are counted at its own answers (the last batch's fewer).
+    A loop that ended before the limit is taken to end there again under a higher one.
 
     >>> p = EvalPace(step_s=0.1, score_s=0.5, steps_per_loop=40, max_new_tokens=64, limited=0.0)
     >>> round(p.seconds(items=20, batch_size=8, max_new_tokens=64), 1)  # 3 loops x 40 steps x 0.1 + 20 x 0.5
@@ -153,6 +226,9 @@ class EvalPace:
     19.6
     >>> round(EvalPace(0.1, 0.5, 40, 64, 0.0, loops_per_batch=2).seconds(20, 8, 64), 1)  # a full fine-tune's 6 loops
     34.0
+    >>> w = EvalPace(0.1, 0.5, 40, 64, 0.0, answers=16, per_answer=0.005, first_s=0.2)
+    >>> round(w.seconds(items=20, batch_size=8, max_new_tokens=64), 1)  # 2 x (16 x .2 + 39 x .1) + 8 x .2 + 39 x .06
+    28.1
     """
 
     step_s: float
@@ -161,14 +237,30 @@ class EvalPace:
     max_new_tokens: int
     limited: float
     loops_per_batch: float = 1.0
+    answers: float = 0.0
+    per_answer: float = 0.0
+    first_s: float = 0.0
 
     def loops(self, items: int, batch_size: int) -> float:
         """The decoding loops `items` things answered `batch_size` to a batch run, at this pace's loops a batch."""
         return -(-int(items) // max(int(batch_size), 1)) * self.loops_per_batch
+
+    def loop_s(self, answers: float, steps: float) -> float:
+        """Seconds a loop of `answers` answers takes for `steps` decoding steps, its first (the prefill) included."""
+        step = self.step_s + self.per_answer * (answers - self.answers) if self.answers else self.step_s
+        if not self.first_s:
+            return steps * max(step, 0.0)
+        return self.first_s * answers + max(steps - 1, 0.0) * max(step, 0.0)
 
     def seconds(self, items: int, batch_size: int, max_new_tokens: int) -> float:
         """About how long `items` things answered and scored take, `batch_size` to a batch, at `max_new_tokens`."""
         # loops cut at the old limit reach the new one; the others end where they ended, within it
         ended = min(self.steps_per_loop, max_new_tokens)
         steps = self.limited * max_new_tokens + (1 - self.limited) * ended
-        return self.loops(items, batch_size) * steps * self.step_s + int(items) * self.score_s
+        items, size = int(items), max(int(batch_size), 1)
+        full, left = divmod(items, size)
+        loops = self.loops_per_batch
+        # each batch's rows answered by both models: one loop of 2 answers a row, or a loop a model of 1
+        batches = ((full, size), (1, left))
+        decode = sum(count * loops * self.loop_s(2 * rows / loops, steps) for count, rows in batches if rows)
+        return decode + items * self.score_s

@@ -466,6 +466,8 @@ def evaluate(
     out_rows: list[EvalRow] = []
     total_nll = {"base": 0.0, "tuned": 0.0}
     total_tokens = 0
+    from ftlib.cpu_decode import probe_seconds  # here: torch is loaded with the model set, not with this module
+
     tally = tally if tally is not None else EvalTally()
     tally.items, tally.max_new_tokens, tally.batch_size = len(prepared), max_new_tokens, batch_size
     noun = "reply" if answer_at == "every" else "row"
@@ -491,23 +493,22 @@ def evaluate(
         gen_rows = [GenRow(tuple(p[3]), GREEDY, m) for p in asked for m in (None, tuned)]
         # One decoding loop per model: two where the tuned model is a full fine-tune apart from the base (helper 258)
         loops = model_set.by_model([r.adapter for r in gen_rows]) if gen_rows else []
-        steps = [0]
+        stamps: list[float] = []  # the clock after each step, every loop's: each loop's pace at its answers
 
-        def stepped(tokens: int, steps=steps, start=start, n=len(chunk), most=max_new_tokens * len(loops)) -> None:
-            steps[0] += 1  # a step's share of the answering (every loop's)
+        def stepped(tokens: int, stamps=stamps, start=start, n=len(chunk), most=max_new_tokens * len(loops)) -> None:
+            stamps.append(time.monotonic())  # a step's share of the answering (every loop's)
             tally.tokens += tokens
             if step_progress is not None:
-                told((start + ANSWERING * n * min(steps[0] / max(most, 1), 1.0)) / len(prepared), step_progress)
+                told((start + ANSWERING * n * min(len(stamps) / max(most, 1), 1.0)) / len(prepared), step_progress)
 
-        began = time.monotonic()
+        probed, began = probe_seconds(), time.monotonic()  # a process's first loop measures oneDNN first: not its pace
         results = gen_rows and generate_with_set(
             model_set, gen_rows, max_new_tokens=max_new_tokens, top_alternatives=0, on_step=stepped
         )
         if gen_rows:
-            tally.steps += steps[0]
-            tally.batches, tally.loops = tally.batches + 1, tally.loops + len(loops)
-            tally.decode_s += time.monotonic() - began
-            tally.limit_loops += sum(any(results[i].finish_reason == "length" for i in at) for _, at, _ in loops)
+            ran = [(len(at), max(len(results[i].tokens) for i in at), any(results[i].finish_reason == "length"
+                    for i in at)) for _, at, _ in loops]  # fmt: skip
+            tally.batch_timed(ran, began, stamps, probe_seconds() - probed)
         answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
         said[0] = f"Scoring the {len(prepared)} {nouns}" if one else f"Scoring {which} of {len(prepared)}"
         for done, ((i, reply), messages, ref, _, rejected) in enumerate(chunk):
