@@ -128,13 +128,21 @@ def time_note(config_json: str, tokens: int, train_rows: int, device: str, root:
     return est.sentence() if est else ""
 
 
-def where_folded(message: str) -> str:
+# Settings this page never draws (a saved split fixes its held-out part; a custom template is written on Tokens;
+# machines beyond this one are the CLI's): their default applies, and no check may send the user to their box.
+NOT_DRAWN = ("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
+
+
+def where_folded(message: str, config: RunConfig) -> str:
     """Where the settings a check names (each as `name`, the CLI's words) sit when the form folds them away: " **Weight
     of bad answers** is under **More settings** above (*Preference and reinforcement learning*)."; "" when it names
     none. A walk read KTO's "Set Weight of bad answers between 1.5 and 2" and found no such box: it is in the closed
-    More settings expander, above the warning."""
-    specs = field_specs()
-    folded = [specs[n] for n in dict.fromkeys(re.findall(r"`(\w+)`", message)) if n in specs and specs[n].advanced]
+    More settings expander, above the warning. Only the boxes drawn for `config` are named: not one this page never
+    draws (NOT_DRAWN: early stopping's "a `test_size` above 0" pointed at a held-out box that is not there), nor one
+    whose `when` leaves it out for these settings."""
+    specs, values = field_specs(), config.to_dict()
+    drawn = [specs[n] for n in dict.fromkeys(re.findall(r"`(\w+)`", message)) if n in specs and n not in NOT_DRAWN]
+    folded = [spec for spec in drawn if spec.advanced and spec.applies(values)]
     if not folded:
         return ""
     named = " and ".join(f"**{spec.label}**" for spec in folded)
@@ -149,10 +157,10 @@ def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:
     report = cached_preflight(json.dumps(config.to_dict()), split, saved_at, str(workspace.workspace_dir()), functions)
     offer = template_offer(report, config.template)
     for error in report.errors:  # worded for the CLI too: each `setting` said by its box's label here
-        st.error(in_form_words(error) + where_folded(error), icon=alerts.ERROR)
+        st.error(in_form_words(error) + where_folded(error, config), icon=alerts.ERROR)
         offer = template_button(offer, error)
     for warning in report.warnings:
-        st.warning(in_form_words(warning) + where_folded(warning), icon=alerts.WARNING)
+        st.warning(in_form_words(warning) + where_folded(warning, config), icon=alerts.WARNING)
         offer = template_button(offer, warning)
     for note in report.notes:  # how the rows are read, not a problem: the reasoning's way into the text, as `train`
         st.caption(note)
@@ -322,8 +330,7 @@ def new_run(model: str, split: str) -> None:
         },
         # The template and what is trained start from the choice shared with Tokens and Batches (ui.kept), not here.
         defaults={"method": default_method},
-        hidden=("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
-        + (("sharding",) if gpus == 1 else ()),
+        hidden=NOT_DRAWN + (("sharding",) if gpus == 1 else ()),
         unfit=unfit,
         placeholders={"rewards": alignment_view.REWARDS_PLACEHOLDER},
         after={
