@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 
 from ftlib.data import load_bytes
 
@@ -27,3 +28,33 @@ def test_a_bad_column_is_never_the_answer_offered_to_imitate_or_reward():
     assert '"contains_column": "good"' in said and '"contains_column": "bad"' not in said, said
     assert "--map good=chosen --map bad=rejected" in said, said  # e3d92601's own fix kept
     assert result.unread_answers == ["good", "bad"]  # the Data page's "Which column holds the answer" lists good first
+
+
+class _Record(dict):
+    """A row's record that a weak reference can watch: dead once nothing holds it."""
+
+
+def test_judged_rows_let_go_of_each_record_once_it_is_paired(monkeypatch):
+    """Review of 437b1f92 (no test came with it): bc9aaf80's two passes over a file's rows kept every raw record alive
+    beside its pair until the last row was paired, where data.py drains each pass (note_records.drained) so that a
+    large file's raw rows are let go of as they are converted. Fed as data.py feeds it, each record is dead by the
+    time the next row is paired."""
+    from ftlib import judged_pairs
+    from ftlib.note_records import drained
+
+    rows = [
+        (n, _Record(prompt=f"Q{n}?", response_0=f"A{n}", response_1=f"B{n}", better_response_id=n % 2))
+        for n in range(1, 4)
+    ]
+    watched = [weakref.ref(record) for _, record in rows]
+    alive_at_pairing = []
+    real = judged_pairs.judged_pair
+
+    def pairing(record, shape):  # the records before this one: still held by judged_records?
+        alive_at_pairing.append([ref() is not None for ref in watched[: watched.index(weakref.ref(record))]])
+        return real(record, shape)
+
+    monkeypatch.setattr(judged_pairs, "judged_pair", pairing)
+    pairs = judged_pairs.judged_records(drained(rows))[0]
+    assert [pair["chosen"] for _, pair in pairs] == ["B1", "A2", "B3"]
+    assert alive_at_pairing == [[], [False], [False, False]]
