@@ -102,7 +102,10 @@ def judged_shape(record: Any) -> str | None:
         return "numbered"
     answers = record.get(COMPLETIONS)
     if isinstance(answers, list) and answers and {"instruction", "prompt"} & set(record):
-        if all(isinstance(a, dict) and set(_RESPONSE) & set(a) for a in answers):
+        # ... rated: a prompt's `completions` without any rating key (a GRPO file's column for its rewards) are no
+        # judged answers, and stay the prompt's column as before
+        rated = any(isinstance(a, dict) and set(RATINGS) & set(a) for a in answers)
+        if rated and all(isinstance(a, dict) and set(_RESPONSE) & set(a) for a in answers):
             return "completions"
     if all(isinstance(record.get(k), list) for k in RATED) and {"instruction", "prompt"} & set(record):
         texts = all(isinstance(g, str | list) for g in record["generations"])  # answers, not numbers

@@ -58,3 +58,23 @@ def test_judged_rows_let_go_of_each_record_once_it_is_paired(monkeypatch):
     pairs = judged_pairs.judged_records(drained(rows))[0]
     assert [pair["chosen"] for _, pair in pairs] == ["B1", "A2", "B3"]
     assert alive_at_pairing == [[], [False], [False, False]]
+
+
+def test_a_prompts_completions_column_with_no_rating_is_still_a_file_of_prompts():
+    """Review of f573851c: any {prompt, completions: [{text}]} row was taken for UltraFeedback's raw rows, so a file of
+    prompts whose `completions` column holds reference answers for GRPO's rewards (no rating anywhere) was refused
+    whole ("none of its 2 completions has a rating"), where it loaded as prompts before. Rated ones still pair."""
+    prompts = [
+        {"prompt": "What is 2+2?", "completions": [{"text": "4"}, {"text": "four"}]},
+        {"prompt": "Capital of France?", "completions": [{"text": "Paris"}]},
+    ]
+    read = load_bytes(_jsonl(*prompts), "c.jsonl")
+    assert read.format == "prompt_only" and len(read.rows) == 2 and not read.errors, read.errors
+    rated = [
+        {
+            "prompt": "What is 2+2?",
+            "completions": [{"text": "5", "overall_score": 2}, {"text": "4", "overall_score": 9}],
+        }
+    ]
+    paired = load_bytes(_jsonl(*rated), "r.jsonl")
+    assert paired.format == "preference" and paired.rows[0]["chosen"][0]["content"] == "4"
