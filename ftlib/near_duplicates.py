@@ -1,7 +1,7 @@
 """Prompts that nearly repeat another: the same question asked again with a suffix ("(asked 2x, variant 12)"), a
-changed number, other casing or punctuation. Exact copies of a prompt (`prompt_groups.prompt_key`) are grouped
-elsewhere; these are the variants that key misses, which a split would otherwise put on both sides, so the held-out
-numbers would credit the model with answering "new" questions it in effect trained on.
+word changed, other casing, punctuation or whitespace. Exact copies of a prompt (`prompt_groups.prompt_key`) are
+grouped elsewhere; these are the variants that key misses, which a split would otherwise put on both sides, so the
+held-out numbers would credit the model with answering "new" questions it in effect trained on.
 
     near_pairs(["How many legs does a spider have, and why?", ...])   # [(0, 3), ...]: verified pairs of texts
     near_groups(rows, prompt_groups(rows))      # those groups with nearly equal prompts' groups merged (union-find)
@@ -19,8 +19,12 @@ What counts as nearly the same (`same_question`), from the tests' table (tests/t
 - texts are compared normalised: Unicode NFC, casefolded, every run of punctuation and whitespace one space; digits
   are kept, so "What is 12 times 7?" and "What is 13 times 7?" stay two questions below MIN_WORDS, and from MIN_WORDS
   on each number is shingled as one character (`whole_numbers`): 3 and 23 are two numbers, not one inside another;
+- not: prompts whose numbers differ (`same_numbers`): numbers are content, so "What is 4 + 10?" and "What is 16 +
+  10?", or a word problem with its numbers changed, are two problems with two answers (a GRPO file of 24 such
+  prompts was grouped, helper 279); a number only added, or one in a bracketed tag after the question ("(asked 2x,
+  variant 12)"), is a suffix;
 - a prompt of MIN_WORDS words or more nearly repeats another when their 5-gram sets have a Jaccard similarity of
-  JACCARD or more (a changed number in a 10-word question: 0.79-0.87), or when the shorter's shingles are
+  JACCARD or more (a word changed in a 10-word question: 0.8 and more), or when the shorter's shingles are
   nearly all in the longer's (CONTAINED) and the Jaccard is still CONTAINED_JACCARD or more: a suffix or a prefix
   added to a 10-word question (0.71 for "(asked 2x, variant 12)"), not a question extended into another one;
 - a shorter prompt only when its normalised text is the other's ("What is 2+2?" and "what is 2 + 2"): shingles of a
@@ -84,6 +88,10 @@ FUNCTION_WORDS = frozenset(
 TEMPLATE_SET = 20  # more texts than this (or than 1% of them) nearly alike are one template's prompts, not variants
 _PUNCTUATION = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
+_NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")  # a number as written: 12, 3.5, 1,000 (`numbers`)
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# A bracketed tag after a question's last sentence: "(asked 2x, variant 12)", "[v2]"; its numbers label a copy.
+_TAG = re.compile(r"(?<=[.?!])(?:\s*[(\[][^()\[\]]*[)\]])+\s*$")
 
 
 def turn_text(turn) -> str:
@@ -306,6 +314,37 @@ def _subject_word(word: str) -> bool:
     return word not in FUNCTION_WORDS and not any(c.isdigit() for c in word)
 
 
+def numbers(text: str) -> list[str]:
+    """The numbers a prompt's question asks about, in order, each as one value ("1,000" is 1000, "2.50" is 2.5), less
+    those of a bracketed tag after its last sentence ("... insect? (asked 2x, variant 12)": a copy's label, not the
+    question). Numbers are content: "What is 4 + 10?" and "What is 16 + 10?" are two problems, with two answers.
+
+    >>> numbers("Tom pays $1,000.50 for 3 bikes. How many? (asked 2x, variant 12)")
+    ['1000.5', '3']
+    """
+    return [_value(m) for m in _NUMERAL.findall(_TAG.sub("", unicodedata.normalize("NFC", text)))]
+
+
+def _value(numeral: str) -> str:
+    """A number as written ("1,000.50") as its value is written ("1000.5"); a version or a date ("1.2.3") as it is."""
+    if _THOUSANDS.fullmatch(numeral):
+        numeral = numeral.replace(",", "")
+    return numeral.rstrip("0").rstrip(".") if numeral.count(".") == 1 else numeral  # 2.50 and 2.5: one value
+
+
+def same_numbers(a: str, b: str) -> bool:
+    """Whether two prompts ask about the same numbers (`numbers`): equal, or one's all in the other's in order (a
+    number only added, as a suffix adds words). False for a number replaced or two swapped: another problem.
+
+    >>> same_numbers("What is 4 + 10?", "what is 4+10"), same_numbers("What is 4 + 10?", "What is 16 + 10?")
+    (True, False)
+    """
+    x, y = numbers(a), numbers(b)
+    shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
+    rest = iter(longer)
+    return all(n in rest for n in shorter)  # a subsequence: `in` consumes the iterator up to each match
+
+
 def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | None = None) -> list[tuple[int, int]]:
     """Verified pairs (i < j) of `texts` that are nearly one question (`same_question` and `same_subject`; texts
     under MIN_WORDS words when their normalised texts are equal), sorted, less one template's (`_without_templates`).
@@ -336,12 +375,12 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
             short.setdefault(norm, []).append(i)
         else:
             long_ids.append(i)
-            long_texts.append(whole_numbers(norm))
+            long_texts.append(whole_numbers(normalised(_NUMERAL.sub(lambda m: _value(m[0]), text))))
     for same in short.values():  # each paired with the first asked under its context
         if len(same) > 1:
             firsts: dict[str, int] = {}
-            for i in same:
-                if (j := firsts.setdefault(context(i), i)) != i:
+            for i in same:  # "3.5" and "3 5" normalise alike: the numbers, as written, must be one's too
+                if (j := firsts.setdefault(context(i) + "\x00" + " ".join(numbers(texts[i])), i)) != i:
                     pairs.add((j, i))
     if len(long_texts) > 1:
         signatures = np.concatenate([_signatures(*_shingles(part)) for part in _chunks(long_texts)])
@@ -372,6 +411,7 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
             if (
                 _shared_enough(both, len(sets[i]), len(sets[j]))
                 and context(a) == context(b)
+                and same_numbers(texts[a], texts[b])  # a number replaced is another problem
                 and same_subject(norms(i), norms(j))  # last: words compared only for pairs this alike
             ):
                 pairs.add((a, b))
@@ -522,7 +562,7 @@ def near_warnings(train: list[dict], test: list[dict], groups: SplitGroups) -> l
         return [
             f"{plural(len(across), 'held-out prompt')} {'nearly repeats' if len(across) == 1 else 'nearly repeat'} a "
             f"training prompt (held-out row {held - n + 1}, {said[0]}, and training row "
-            f"{trained + 1}, {said[1]}): the same question reworded, with a suffix, a number, "
+            f"{trained + 1}, {said[1]}): the same question reworded, with a suffix, a word, "
             "casing or punctuation changed, so the held-out loss and Evaluate would score answers to questions the "
             "model trained on. Remove the variants from the file, or split it here (the Data page's split, `data "
             "split`): it keeps nearly equal prompts on one side."

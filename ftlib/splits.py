@@ -346,8 +346,8 @@ def split_warnings(
 def held_out_over(asked: int, n_train: int, n_test: int, unit: str = "row") -> str | None:
     """Plain words for a test split that holds at least twice the rows asked for, and 3 or more above it (None
     otherwise): `split_rows` holds out whole sets of rows that share or nearly repeat a prompt, so a file of few,
-    large sets (a template filled with 20 numbers, twice) can hold out half its rows where a tenth was asked. A few
-    rows more (5 asked in prompts of 3: 6) is the split's normal rounding and is not said.
+    large sets (a question asked 20 times with a copy's tag, twice) can hold out half its rows where a tenth was
+    asked. A few rows more (5 asked in prompts of 3: 6) is the split's normal rounding and is not said.
 
     >>> held_out_over(4, 20, 20)[:52]
     '20 rows held out where 4 were asked (half the file):'
@@ -362,7 +362,7 @@ def held_out_over(asked: int, n_train: int, n_test: int, unit: str = "row") -> s
     were = "was" if asked == 1 else "were"
     return (
         f"{plural(n_test, unit)} held out where {asked} {were} asked ({share}): the split keeps the rows of a prompt, "
-        "and of prompts that nearly repeat one another (a number or a few words changed), on one side, and the "
+        "and of prompts that nearly repeat one another (a suffix or a few words changed), on one side, and the "
         f"sets here are large, so a run trains on {n_train} only. To hold out fewer, give the file more distinct "
         'prompts, or split it yourself: a .json file of "train" and "test" keys keeps its own test rows.'
     )
@@ -412,7 +412,7 @@ def split_rows(
     count = count_test_rows(len(rows), test_size)
     # Without shared prompts or copies this is the shuffle of range(len(rows)) it always was: the same seed keeps the
     # same split. With copies only, the shuffle of their groups it was. Prompts that nearly repeat one another (a
-    # suffix, a number, casing changed: ftlib.near_duplicates) are one group too; without them, the groups as before.
+    # suffix, a word, casing changed: ftlib.near_duplicates) are one group too; without them, the groups as before.
     order = near_groups(rows, prompt_groups(rows))
     random.Random(seed).shuffle(order)
     labels = unpaired_labels(rows) or [None] * len(rows)  # one stratum for rows without a label: as before

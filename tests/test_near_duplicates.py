@@ -1,5 +1,5 @@
 """Prompts that nearly repeat another (ftlib/near_duplicates.py): the variants a newcomer's file held (the same
-question with a suffix such as "(asked 2x, variant 12)", a number, casing or punctuation changed) landed on both sides
+question with a suffix such as "(asked 2x, variant 12)", a word, casing or punctuation changed) landed on both sides
 of a split, nothing warned, and Evaluate showed the tuned model "generalising" to questions it had trained on. The
 table below is where the threshold comes from: each variant must be caught, each near miss must not."""
 
@@ -25,13 +25,15 @@ CASES = [
     ("suffix", SPIDER, SPIDER + " (asked 2x, variant 12)", True),
     ("suffix on 11 words", MOON, MOON + " (asked 2x, variant 12)", True),
     ("two suffixes", SPIDER + " (asked 3x, variant 7)", SPIDER + " (asked 2x, variant 12)", True),
-    ("a year changed", SPACE, SPACE.replace("1969", "1957"), True),
+    # Numbers are content (helper 279): a year or a number changed is another question, with another answer.
+    ("a year changed", SPACE, SPACE.replace("1969", "1957"), False),
     (
         "a number changed",
         "If I have 12 apples and eat 3 how many are left",
         "If I have 15 apples and eat 3 how many are left",
-        True,
+        False,
     ),
+    ("a word inflected", SPACE, SPACE.replace("mattered", "matters"), True),
     ("casing", SPIDER, SPIDER.upper(), True),
     ("punctuation", SPIDER, SPIDER.replace(",", "").replace("?", "!!"), True),
     ("casing and a suffix", SPIDER.lower(), SPIDER + " [v2]", True),
@@ -102,7 +104,7 @@ def test_a_held_out_variant_of_a_training_prompt_is_warned_of_with_both_rows_and
     assert said == [
         '1 held-out prompt nearly repeats a training prompt (held-out row 2, "...DOES THAT COMPARE WITH AN '
         'INSECT? (asked 2x, variant 12)", and training row 31, "...a spider have, and how does that compare with an '
-        'insect?"): the same question reworded, with a suffix, a number, casing or punctuation '
+        'insect?"): the same question reworded, with a suffix, a word, casing or punctuation '
         "changed, so the held-out loss and Evaluate would score answers to questions the model trained on. Remove "
         "the variants from the file, or split it here (the Data page's split, `data split`): it keeps nearly equal "
         "prompts on one side."
@@ -282,7 +284,8 @@ def test_texts_hashed_a_chunk_at_a_time_find_the_same_pairs(monkeypatch):
     from ftlib import near_duplicates
 
     texts = [q for seed in range(3) for q in filler(random.Random(seed), 200)]
-    texts += [SPIDER, MOON, SPIDER.upper(), MOON + " (asked 2x, variant 3)", SPACE, SPACE.replace("1969", "1970")]
+    texts += [SPIDER, MOON, SPIDER.upper(), MOON + " (asked 2x, variant 3)"]
+    texts += [SPACE, SPACE.replace("mattered", "matters")]
     whole = near_pairs(texts)
     assert len(whole) >= 3
     monkeypatch.setattr(near_duplicates, "CHUNK_CHARS", 500)

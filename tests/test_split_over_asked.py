@@ -1,6 +1,7 @@
 """A split that holds out far more rows than asked says so (h245's CLI walk): an Alpaca file of two instructions
-filled with 20 numbers each is two sets of nearly repeating prompts, each kept whole on one side, so the default
-share (6 rows) held out 20, half the file, and only "each set is kept on one side" was said."""
+filled with 20 numbers each was two sets of nearly repeating prompts, each kept whole on one side, so the default
+share (6 rows) held out 20, half the file, and only "each set is kept on one side" was said. Numbers are content now
+(near_duplicates.same_numbers, helper 279): the sets here are two questions each asked 20 times with a copy's tag."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ TOPICS = (
 
 def _rows() -> list[dict]:
     return [
-        {"instruction": ask, "input": f"{n} {unit}", "output": f"{n} {unit} is about {n * 0.6:.1f} of them."}
+        {"instruction": f"{ask} (asked {n}x)", "input": "", "output": f"{n} {unit} is about {n * 0.6:.1f} of them."}
         for ask, unit in ASKS
         for n in range(3, 23)
     ]

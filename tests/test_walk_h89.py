@@ -89,8 +89,8 @@ def test_compare_shows_a_held_out_prompts_answer_column_and_its_final_answer(var
 
 
 # The walk's two problems also differed in the name ("Maya" for "Ravi"): another subject, not a variant, since
-# near_duplicates.same_subject (helper 179); a number changed at their start is still a variant, quoted where it
-# differs.
+# near_duplicates.same_subject (helper 179), as is another number (same_numbers, helper 279); a word inflected near
+# their start ("shared" for "shares") is still a variant, quoted where it differs.
 def _word_problem(name: str, apples: int) -> dict:
     return {"prompt": f"{name} shares {apples} apples equally among 6 friends. How many apples does each friend get?"}
 
@@ -101,11 +101,12 @@ def test_near_duplicate_word_problems_are_quoted_where_they_differ():
     from ftlib.near_duplicates import near_warnings
     from ftlib.prompt_groups import split_groups
 
-    train = [_word_problem("Ravi", 102), {"prompt": "Name a colour."}, _word_problem("Ravi", 108)]
+    variant = {"prompt": _word_problem("Ravi", 102)["prompt"].replace("shares", "shared")}
+    train = [_word_problem("Ravi", 102), {"prompt": "Name a colour."}, variant]
     said = near_warnings(train, [], split_groups(train, []))
     assert len(said) == 1
     assert '(training row 1, "Ravi shares 102 apples equally among 6 friends. How many ..."' in said[0], said
-    assert 'training row 3, "Ravi shares 108 apples equally among 6 friends. How many ..."' in said[0], said
+    assert 'training row 3, "Ravi shared 102 apples equally among 6 friends. How many ..."' in said[0], said
 
 
 def test_the_datas_own_test_split_quotes_a_variant_where_it_differs(tmp_path, capsys):
@@ -114,11 +115,11 @@ def test_the_datas_own_test_split_quotes_a_variant_where_it_differs(tmp_path, ca
     from ftlib.cli import main
 
     train = [_word_problem("Ravi", 102), {"prompt": "Name a colour."}]
-    test = [_word_problem("Ravi", 108)]
+    test = [{"prompt": _word_problem("Ravi", 102)["prompt"].replace("shares", "shared")}]
     for name, rows in (("train.jsonl", train), ("test.jsonl", test)):
         (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     argv = ["data", "split", str(tmp_path / "train.jsonl"), "--test-file", str(tmp_path / "test.jsonl")]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 0
     said = [line for line in capsys.readouterr().err.splitlines() if "nearly" in line]
-    assert len(said) == 1 and '(line 1, "Ravi shares 108 apples' in said[0], said
+    assert len(said) == 1 and '(line 1, "Ravi shared 102 apples' in said[0], said
     assert 'and line 1, "Ravi shares 102 apples' in said[0], said
