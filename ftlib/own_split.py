@@ -151,7 +151,7 @@ def _near_prompts_said(train: LoadResult, test: LoadResult, kept: list[dict], nu
     return [
         f"{plural(len(across), 'prompt')} of {names[1]} nearly {'repeats' if one else 'repeat'} a prompt of "
         f"{names[0]} ({flat_place(test.where(test.row_numbers[held]))}, {said[0]}, and "
-        f"{flat_place(train.where(numbers[trained]))}, {said[1]}): the same question reworded (a suffix, a number, "
+        f"{flat_place(train.where(numbers[trained]))}, {said[1]}): the same question reworded (a suffix, a word, "
         "casing or punctuation changed), so the held-out loss and Evaluate would score answers to questions the "
         f"model trained on. Take the variants out of {names[0]}; the test rows are kept as published."
     ]

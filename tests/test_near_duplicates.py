@@ -243,7 +243,7 @@ def test_a_published_test_file_that_rewords_training_prompts_is_warned_of_by_lin
     assert said == [
         'warning: 2 prompts of test.jsonl nearly repeat a prompt of train.jsonl (line 2, "...DOES THAT COMPARE '
         'WITH AN INSECT? (asked 2x, variant 12)", and line 13, "...a spider have, and how does that compare with '
-        'an insect?"): the same question reworded (a suffix, a number, casing or punctuation changed), so the '
+        'an insect?"): the same question reworded (a suffix, a word, casing or punctuation changed), so the '
         "held-out loss and Evaluate would score answers to questions the model trained on. Take the variants out of "
         "train.jsonl; the test rows are kept as published."
     ]
