@@ -76,7 +76,10 @@ def check_arguments(args) -> None:
         # `train`, `tokens` and `data inspect` say them: `file_notes`), then how the file was read.
         said = SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)
         for line in [*file_warnings(loaded, said), *file_notes(loaded)] if loaded else []:
-            print(line, file=sys.stderr)
+            # Not json_layout's note of a keyed file ('The file holds its own split: ... Where a split is made of
+            # it, ...'): evaluate makes no split; `held_out_key` says what it scores of such a file.
+            if not line.startswith("note: The file holds its own split:"):
+                print(line, file=sys.stderr)
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
             split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
             print(
