@@ -108,10 +108,10 @@ ACROSS_PREFIXES = ("compare_row_", "evaluate_rows_", "evaluate_pairs_rows_", "ev
 ACROSS_PREFIXES += ("evaluate_answer_tokens_", "evaluate_batch_", "evaluate_max_new_")
 # ... and its Answer at and Thinking, part of that key too: a reload had Answer at back at the last reply (helper 174).
 ACROSS_PREFIXES += ("evaluate_answer_at_", "evaluate_thinking_")
-# Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 # Session key: widget key -> (what `restore` could not put back as no longer offered, the box's name or None), said
 # by `keep` under the box once it is drawn, with what it shows instead (`gone_said`).
 GONE = "kept_gone"
+# Session key: key -> its value as last read from or written to the workspace (present once the session read them).
 ON_DISK = "kept_on_disk"
 DICTS_ON_DISK = "kept_dicts_on_disk"  # the same for `recorded_dict`'s dicts: key -> item -> its JSON text
 
