@@ -90,6 +90,7 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")  # a number as written: 12, 3.5, 1,000 (`numbers`)
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_SIGN = re.compile(r"[-+*/×÷^=<>≤≥−]")
 # A bracketed tag after a question's last sentence: "(asked 2x, variant 12)", "[v2]"; its numbers label a copy.
 _TAG = re.compile(r"(?<=[.?!])(?:\s*[(\[][^()\[\]]*[)\]])+\s*$")
 
@@ -339,10 +340,29 @@ def same_numbers(a: str, b: str) -> bool:
     >>> same_numbers("What is 4 + 10?", "what is 4+10"), same_numbers("What is 4 + 10?", "What is 16 + 10?")
     (True, False)
     """
+    if math_signs(a) != math_signs(b):  # "4 + 10" and "4 - 10": the numbers alike, the problem not
+        return False
     x, y = numbers(a), numbers(b)
     shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
     rest = iter(longer)
     return all(n in rest for n in shorter)  # a subsequence: `in` consumes the iterator up to each match
+
+
+def math_signs(text: str) -> list[str]:
+    """The arithmetic signs beside a question's numbers, in order, less a tag's (as `numbers`): normalising drops
+    punctuation, so without them "What is 4 + 10?" and "What is 4 - 10?" were one question. Not a hyphen in a word.
+
+    >>> math_signs("Solve 2x + 3 = -7. A 3-year-old asks (asked 2x)"), math_signs("What is 4 * (10 / 2)?")
+    (['+', '=', '-'], ['*', '/'])
+    """
+    text = _TAG.sub("", unicodedata.normalize("NFC", text))
+    signs = []
+    for match in _SIGN.finditer(text):
+        before, after = text[: match.start()].rstrip()[-1:], text[match.end() :].lstrip()[:1]
+        word = match[0] in "-−" and after.isalpha()  # "3-year-old"
+        if after.isdigit() or after == "(" or (before.isdigit() or before == ")") and not word:
+            signs.append(match[0])
+    return signs
 
 
 def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | None = None) -> list[tuple[int, int]]:
@@ -380,7 +400,8 @@ def near_pairs(texts: list[str], contexts: list[str] | Callable[[int], str] | No
         if len(same) > 1:
             firsts: dict[str, int] = {}
             for i in same:  # "3.5" and "3 5" normalise alike: the numbers, as written, must be one's too
-                if (j := firsts.setdefault(context(i) + "\x00" + " ".join(numbers(texts[i])), i)) != i:
+                numbers_key = " ".join(numbers(texts[i]) + math_signs(texts[i]))
+                if (j := firsts.setdefault(context(i) + "\x00" + numbers_key, i)) != i:
                     pairs.add((j, i))
     if len(long_texts) > 1:
         signatures = np.concatenate([_signatures(*_shingles(part)) for part in _chunks(long_texts)])
