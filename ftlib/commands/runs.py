@@ -444,10 +444,20 @@ def _resume(args) -> int:
     from ftlib import runs
     from ftlib.commands.train import follow, said_end  # (tests replace `train.follow`)
     from ftlib.commands.train_follow import left_said, state_line
+    from ftlib.errors import UserError
     from ftlib.run_people import cli_user, warnings_to
 
     args.id = run_id(args.id, among=lambda r: r.resumable, among_words="can be resumed")
-    log = runs.find(args.id).log_file
+    run = runs.find(args.id)
+    # The newcomer's "train it some more": a resume cannot, so say what can. --name: the config keeps the run's name,
+    # and two runs answering to one name make `runs resume NAME` and others ask which.
+    if run.summary().state == "finished":
+        raise UserError(
+            f"Run '{args.id}' is finished; only stopped, interrupted or failed runs can be resumed. To train longer,"
+            f" queue a new run with its settings and more steps (it starts again from the base model):"
+            f" python -m ftlib train {run.path / 'config.json'} --max-steps N --name NEW_NAME"
+        )
+    log = run.log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
     # Ctrl-C or a SIGTERM once it is queued again (as the queue starts it), before following it: its id and the way on.
     with left_said(args.id, "before it was followed" if args.wait else "as it was queued"):
