@@ -27,12 +27,13 @@ from ftlib.commands import (
     add_policy_option,
     add_template_options,
     chosen_template,
+    file_notes,
+    file_warnings,
     inspect_command,
     load_data,
     run_setting_int,
     skipped_rows,
     skipped_said,
-    skipped_warning,
 )
 from ftlib.config import field_specs
 from ftlib.errors import UserError, plural
@@ -218,7 +219,8 @@ def _batch(args) -> int:
             "note: computed/trained is '-': prompt-only rows train no token of their own. GRPO writes answers to them "
             "and trains those, so what a step computes per trained token is only known in a run."
         )
-    for warning in [skipped_warning(result, args), *_untrained_warnings(untrained, result, args)]:
+    # The rows left out and the fields nothing reads (a misspelt key's text is lost), as `train` and `tokens` say them
+    for warning in [*file_warnings(result, args), *_untrained_warnings(untrained, result, args)]:
         if warning:
             print(warning, file=sys.stderr)
     for warning in cut:  # the rows kept, cut: as `train` warns of them
@@ -226,6 +228,8 @@ def _batch(args) -> int:
     for check in losses:
         refused = "`train` refuses these rows: " if check.severity == "error" else ""
         print(f"warning: {refused}{check.message} {check.fix}", file=sys.stderr)
+    for line in file_notes(result):  # how the file was read and its spare columns, as `train` notes them
+        print(line, file=sys.stderr)
     return 0
 
 
