@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ftlib.glaive_rows import glaive_record
+from ftlib.glaive_rows import glaive_record, glaive_sharegpt_record
 
 # The keys of a row that is something else already: a chat, or a prompt with its answer
 _OTHER_SHAPES = ("messages", "conversations", "prompt", "instruction", "completion", "chosen", "text")
@@ -74,13 +74,16 @@ def written_map(columns: list[str] | None) -> dict | None:
 
 
 def call_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, Any]], list[str]]:
-    """`call_record` (xLAM's rows) or glaive_rows.glaive_record (Glaive's) of each (line, record) where it reads one
-    (the others as they are), and the file's note on each shape found, with how many rows ([] when none was)."""
-    out, found = [], {"xlam": 0, "glaive": 0}
+    """`call_record` (xLAM's rows) or glaive_rows' glaive_record / glaive_sharegpt_record (Glaive's, flat or in
+    ShareGPT) of each (line, record) where it reads one (the others as they are), and the file's note on each
+    shape found, with how many rows ([] when none was)."""
+    out, found = [], {"xlam": 0, "glaive": 0, "glaive_sharegpt": 0}
     for number, record in records:
         called, shape = call_record(record), "xlam"
         if called is None:
             called, shape = glaive_record(record), "glaive"
+        if called is None:
+            called, shape = glaive_sharegpt_record(record), "glaive_sharegpt"
         if called is not None:
             found[shape] += 1
         out.append((number, record if called is None else called))
@@ -95,6 +98,10 @@ def call_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, An
         "`chat` in one text), read as chat messages: the chat cut at each USER:, ASSISTANT: and FUNCTION RESPONSE:, "
         "a `<functioncall>` as the assistant's tool call, the functions as the row's tools, each `<|endoftext|>` as "
         "the end of a turn (the template writes its own); a row's problems name its turns as turns of 'messages'",
+        f"{rows['glaive_sharegpt']} in Glaive's function-calling chats converted to ShareGPT (`gpt` turns writing "
+        "`<functioncall> {...}`, results from `function-response`), read as chat messages: each `<functioncall>` as "
+        "the assistant's tool call, a result turn as the tool's, the functions the `system` turn lists as the row's "
+        "tools; a row's problems name its turns as turns of 'messages'",
     ]
     return out, [note for note, n in zip(notes, found.values(), strict=True) if n]
 

@@ -17,7 +17,14 @@ not JSON, so they are read from between those quotes. The function schemas after
 row's tools; a system text without them stays the system turn as written, less its `SYSTEM:` label.
 
 A row whose chat cannot be cut so (no `USER:` opening it) is left as it is, and is then refused as a format not
-recognised, naming its fields. Not known here: how a turn or a call is read (turns.py).
+recognised, naming its fields.
+
+The same chats converted to ShareGPT (`conversations` of `from`/`value` turns: a `system` turn listing the functions
+after " - ", `gpt` turns writing `<functioncall> {...}`, results from `function-response`, `function_response`,
+`tool` or `observation`) are read by `glaive_sharegpt_record` with the same parsing: the calls as the assistant's
+`tool_calls`, the functions as the row's tools.
+
+Not known here: how a turn or a call is read (turns.py).
 """
 
 from __future__ import annotations
@@ -26,11 +33,15 @@ import json
 import re
 from typing import Any
 
+from ftlib.turn_names import ROLES
+
 _LABELS = {"USER": "user", "ASSISTANT": "assistant", "FUNCTION RESPONSE": "tool"}
 _CUT = re.compile(r"(?:^|\n)(USER|ASSISTANT|FUNCTION RESPONSE):[ \t]?")
 _END = "<|endoftext|>"
 _CALL = "<functioncall>"
 # {"name": "f", "arguments": '{"a": 1}'}: the arguments quoted as a Python string, not as JSON
+# "... Use them if required -\n{...}" (Glaive v2) or " - {...}" (its ShareGPT conversions): where the schemas start
+_SCHEMAS = re.compile(r"\s-\s*(?=\{)")
 _QUOTED_CALL = re.compile(r"""\{\s*"name"\s*:\s*"([^"]+)"\s*,\s*"arguments"\s*:\s*'(.*)'\s*\}\s*$""", re.DOTALL)
 
 
@@ -64,6 +75,25 @@ def _tools(text: str) -> list[dict] | None:
     return tools
 
 
+def _turn(role: str, said: str) -> dict:
+    """A turn of `role` that says `said`: an assistant's `[text] <functioncall> {...}` as the text and its call."""
+    if role == "assistant" and said.endswith(_END):
+        said = said[: -len(_END)].rstrip()
+    before, call, after = said.partition(_CALL)
+    if role != "assistant" or not call:
+        return {"role": role, "content": said}
+    return {"role": "assistant", "content": before.strip(), "tool_calls": [_call(after.strip())]}
+
+
+def _split_system(system: str) -> tuple[str, list[dict] | None]:
+    """A Glaive system text, less its `SYSTEM:` label, as (the text before the functions, the functions); the text
+    as written and None when it lists none."""
+    system = system.strip().removeprefix("SYSTEM:").strip()
+    dash = _SCHEMAS.search(system)
+    tools = _tools(system[dash.end() :]) if dash else None
+    return (system[: dash.start()].strip(), tools) if dash and tools else (system, None)
+
+
 def glaive_record(record: Any) -> dict | None:
     """`record` as a messages row (with `tools` where its system text lists functions) when it is written as
     Glaive's `system` and `chat` texts; None for any other row. Other keys are kept as they are.
@@ -82,20 +112,53 @@ def glaive_record(record: Any) -> dict | None:
     for label, said in zip(pieces[1::2], pieces[2::2], strict=True):
         said = said.strip()
         role = _LABELS[label]
-        if role == "assistant" and said.endswith(_END):
-            said = said[: -len(_END)].rstrip()
-        if role == "assistant" and said.startswith(_CALL):
-            turns.append({"role": "assistant", "content": "", "tool_calls": [_call(said[len(_CALL) :].strip())]})
-        else:
-            turns.append({"role": role, "content": said})
+        turns.append(_turn(role, said))
     out = {k: v for k, v in record.items() if k not in ("system", "chat")}
-    system = system.strip().removeprefix("SYSTEM:").strip()
-    head, dash, schemas = system.partition(" -\n")
-    tools = _tools(schemas) if dash else None
+    system, tools = _split_system(system)
     if tools:
-        system, out["tools"] = head.strip(), tools
+        out["tools"] = tools
     out["messages"] = ([{"role": "system", "content": system}] if system else []) + turns
     return out
 
 
-__all__ = ["glaive_record"]
+def _glaive_turns(turns: Any) -> bool:
+    """Whether ShareGPT `turns` are Glaive's: a `gpt` turn writes `<functioncall>`, or a result turn is from
+    `function-response` (no other project names it so)."""
+    if not isinstance(turns, list) or not all(isinstance(t, dict) and "from" in t for t in turns):
+        return False
+    return any(
+        str(t["from"]).lower() in ("function-response", "function_response")
+        or (ROLES.get(str(t["from"]).lower()) == "assistant" and _CALL in str(t.get("value", "")))
+        for t in turns
+    )
+
+
+def glaive_sharegpt_record(record: Any) -> dict | None:
+    """`record` as a messages row (with `tools` where its system turn lists functions) when its ShareGPT
+    `conversations` are Glaive's (`_glaive_turns`); None for any other row. A turn's role is its `from` as
+    turn_names.ROLES names it (one it does not name as written, for turns.py to refuse); other keys are kept.
+
+    >>> row = glaive_sharegpt_record({"conversations": [{"from": "human", "value": "Tide?"},
+    ...     {"from": "gpt", "value": '<functioncall> {"name": "tide", "arguments": {}}'},
+    ...     {"from": "function-response", "value": "{}"}, {"from": "gpt", "value": "14:02"}]})
+    >>> row["messages"][1:3]
+    [{'role': 'assistant', 'content': '', 'tool_calls': [{'name': 'tide', 'arguments': {}}]}, \
+{'role': 'tool', 'content': '{}'}]
+    """
+    if not isinstance(record, dict) or "messages" in record or not _glaive_turns(record.get("conversations")):
+        return None
+    out, turns = {k: v for k, v in record.items() if k != "conversations"}, []
+    for written in record["conversations"]:
+        said = written.get("value")
+        role = ROLES.get(str(written["from"]).lower(), written["from"])
+        if role == "system" and isinstance(said, str) and not turns:
+            said, tools = _split_system(said)
+            if tools and "tools" not in out:
+                out["tools"] = tools
+        turn = _turn(role, said.strip()) if isinstance(said, str) else {"role": role, "content": said}
+        turns.append({**{k: v for k, v in written.items() if k not in ("from", "value")}, **turn})
+    out["messages"] = turns
+    return out
+
+
+__all__ = ["glaive_record", "glaive_sharegpt_record"]

@@ -29,6 +29,8 @@ ROLES = {
     "tool": "tool",
     "observation": "tool",  # ShareGPT (LLaMA-Factory): a tool's result
     "function": "tool",  # OpenAI's legacy function result
+    "function-response": "tool",  # Glaive's function-calling chats converted to ShareGPT (glaive_rows)
+    "function_response": "tool",
     "ipython": "tool",  # Llama 3.1's tool-result role
 }
 # How a `bot` turn was read, said once per file: a role no chat template knows, read as another
