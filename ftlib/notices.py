@@ -21,7 +21,7 @@ from ftlib.formats import FORMAT_FIELDS, FORMAT_KIND, detect_row_format
 from ftlib.label_values import SCORE_KEYS
 from ftlib.turn_names import REASONING_FIELDS
 from ftlib.turn_reasoning import column_unread_why
-from ftlib.turn_weights import unread_weight_why
+from ftlib.turn_weights import NAN_MARK, unread_weight_why
 
 # The two shapes of a conversation: a file may mix them, and each row is read by its own (`own_chat_shape`).
 CHATS = ("messages", "sharegpt")
@@ -214,8 +214,10 @@ def file_notices(
             )
         )
     for name, n in ignored.most_common():
+        # A weight of NaN on an assistant's turn: named by its key (its reason says the NaN), the turn is trained
+        own = name.removesuffix(NAN_MARK)
         where = " (a key inside the turns)" if "[]." in name else ""
-        shown = f"`{name}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
+        shown = f"`{own}`" if name.strip() else "the column with no name in the header"  # not "ignored field: ``"
         places, at = (found_at or {}).get(name, []), ""
         # A stray key in one row of thousands is found by its place; a key of every row read is not, with rows
         # refused beside them (a cold walk: "`prompt_id` in 6 rows (the first: line 1)", in each of the 6 kept).
@@ -226,10 +228,11 @@ def file_notices(
         why = f"it is {copy}" if copy else reason or "the studio does not read it"
         # a copy of a read field in every row: nothing is lost (Dahoas' `response`, the chosen answer again)
         fate = "nothing is lost by not reading it" if copy.startswith(COPY) else "it is neither shown nor trained"
+        fate = "" if own != name else f", so {fate}"  # a NaN weight's reason says what becomes of its turn
         notices.append(
             FieldNotice(
-                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; {why}, so {fate}",
-                field=name,
+                f"ignored field: {shown}{where} in {plural(n, 'row')}{at}; {why}{fate}",
+                field=own,
                 rows=n,
                 ignored=True,
                 reason=reason,

@@ -51,7 +51,8 @@ def chat_template_of(folder: Path, config: dict | None = None) -> str | dict | N
     if (default := folder / "chat_template.jinja").is_file():
         templates["default"] = default.read_text(encoding="utf-8")
     for extra in sorted((folder / "additional_chat_templates").glob("*.jinja")):
-        templates[extra.name.removesuffix(".jinja")] = extra.read_text(encoding="utf-8")
+        if extra.is_file():  # a folder named `x.jinja` is no template: transformers' AutoTokenizer leaves it out too
+            templates[extra.name.removesuffix(".jinja")] = extra.read_text(encoding="utf-8")
     if templates:
         return templates["default"] if list(templates) == ["default"] else templates
     value = (config if config is not None else _read_json(folder / "tokenizer_config.json")).get("chat_template")

@@ -9,7 +9,9 @@ The keys (turn_names.WEIGHT_FIELDS): OpenAI's `weight` 0/1 (and `loss_weight`), 
 Axolotl's `train` (`training`) and ms-swift's `loss`, flags written true/false, and by some exports as 1/0 (1.0/0.0)
 or the text of either ("false", "0"). A boolean `weight` is refused as OpenAI refuses it. Any other number (0.5, 2)
 is refused: the studio trains a turn whole or not at all, so a loss weight between or beyond those cannot be kept.
-Two keys whose values differ refuse the row (turn_keys.clash).
+Two keys whose values differ refuse the row (turn_keys.clash). A null weight is none (an empty cell of a table's
+turns: readers' note says so); a bare NaN on an assistant's turn is none either, but named in the file's
+report as an unread `<field>[].<key>` (`nan_weights`, `unread_weight_why`): most likely an export's bug, not a choice.
 
 Not known here: which turns a mask policy trains (masks.py), how the rest of a turn is read (turns.py).
 """
@@ -21,6 +23,11 @@ from typing import Any
 from ftlib.row_problem import RowProblem
 from ftlib.turn_keys import clash, missing
 from ftlib.turn_names import FLAG_WEIGHTS, WEIGHT_FIELDS
+from ftlib.turn_text import is_nan
+
+# Marks the unread name of a weight key holding NaN on an assistant's turn (`messages[].weight` + NAN_MARK): its
+# reason is not a user turn's, and one file may hold both.
+NAN_MARK = "=NaN"
 
 _NUMBER_TEXT = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}  # a CSV cell's or a converter's text of 0/1
 _FLAG_TEXT = {**_NUMBER_TEXT, "true": 1, "false": 0}
@@ -60,6 +67,16 @@ def turn_weight(turn: dict, where: str) -> int | None:
     return next(iter(weights.values()), None)
 
 
+def nan_weights(turn: dict, prefix: str) -> set[str]:
+    """The unread names (`prefix` + key + NAN_MARK) of the weight keys an assistant's `turn` gives NaN: read as no
+    weight (`turn_weight`), and said, not dropped unsaid (the turn is then trained as the mask policy says).
+
+    >>> nan_weights({"role": "assistant", "content": "Hi.", "weight": float("nan")}, "messages[].")
+    {'messages[].weight=NaN'}
+    """
+    return {f"{prefix}{k}{NAN_MARK}" for k in WEIGHT_FIELDS if is_nan(turn.get(k))}
+
+
 def context_keys(turn: dict) -> set[str]:
     """The weight keys of a turn not the assistant's that say it is not trained (what the studio does with such a turn
     anyway): read, so the file's report does not name them as fields nothing reads."""
@@ -80,6 +97,13 @@ def unread_weight_why(name: str, kind: str = "sft") -> str:
     >>> unread_weight_why("chosen[].weight", "preference")[-50:], unread_weight_why("training")
     ("only the assistant's turns are trained by a weight", '')
     """
+    if name.endswith(NAN_MARK) and name.removesuffix(NAN_MARK).rpartition("[].")[2] in WEIGHT_FIELDS:
+        key = name.removesuffix(NAN_MARK).rpartition("[].")[2]
+        return (
+            f"it is NaN (not a number) on an assistant's turn, which is no weight, and JSON itself has no NaN (most "
+            f"likely a bug in the export that wrote the file), so that turn is trained as What is trained says, not "
+            f"as its {key} meant. {_wanted(key)[1]}"
+        )
     if "[]." not in name or name.rpartition("[].")[2] not in WEIGHT_FIELDS:
         return ""
     why = "it is the weight of a turn that is not the assistant's, and only the assistant's turns are trained by "
@@ -90,12 +114,18 @@ def unread_weight_why(name: str, kind: str = "sft") -> str:
     return why + (fix if kind == "sft" else "")
 
 
-def _refusal(key: str, value: Any, where: str) -> str:
+def _wanted(key: str) -> tuple[str, str]:
+    """(the values `key` takes, how to write them), in a refusal's words."""
     if key in FLAG_WEIGHTS:
-        want = "true (trained) or false (not trained), or 1 or 0"
-        fix = "Write true (or 1) to train the turn, false (or 0) to show it as context only"
-    else:
-        want, fix = "0 (not trained) or 1 (trained)", "Write 1 to train the turn, 0 to show it as context only"
+        return (
+            "true (trained) or false (not trained), or 1 or 0",
+            "Write true (or 1) to train the turn, false (or 0) to show it as context only",
+        )
+    return "0 (not trained) or 1 (trained)", "Write 1 to train the turn, 0 to show it as context only"
+
+
+def _refusal(key: str, value: Any, where: str) -> str:
+    want, fix = _wanted(key)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # A fraction or a scale (a per-turn loss weight, ms-swift's loss_scale): no trainer here keeps it
         return (
@@ -105,4 +135,4 @@ def _refusal(key: str, value: Any, where: str) -> str:
     return f"the {key} of {where} must be {want}, not {value!r}. {fix}"
 
 
-__all__ = ["context_keys", "turn_weight", "unread_weight_why", "weight_value"]
+__all__ = ["NAN_MARK", "context_keys", "nan_weights", "turn_weight", "unread_weight_why", "weight_value"]

@@ -74,7 +74,7 @@ from ftlib.turn_names import (
 from ftlib.turn_reasoning import INLINE_THINK, assistant_reasoning, no_answer
 from ftlib.turn_shapes import written_turns
 from ftlib.turn_text import kind_name, text, turn_text  # defined below this module (turn_reasoning checks text too)
-from ftlib.turn_weights import context_keys, turn_weight
+from ftlib.turn_weights import context_keys, nan_weights, turn_weight
 
 _TURN_KEYS = {"role", "from", "content", "value"}
 # What to do with a system turn after the start (the only place a system turn is read): formats' prompts say it too.
@@ -373,6 +373,7 @@ def parse_turn(turn: Any, i: int, field: str, ignored: set[str], notes: list[str
         used |= _ASSISTANT_KEYS
         said = partial(repeated_call, field, ignored=ignored, notes=notes)  # a call given twice: read once, said
         out.update(_assistant(turn, content, reasoning, calls, where, ignored, prefix, said))
+        ignored.update(nan_weights(turn, prefix))  # a bare NaN is no weight: said in the file's report, not unsaid
     else:
         if reasoning or calls:
             raise RowProblem(f"{where} holds reasoning or a tool call; only the assistant's turns carry those")
