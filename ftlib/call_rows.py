@@ -99,9 +99,9 @@ def call_records(records: Iterable[tuple[int, Any]]) -> tuple[list[tuple[int, An
         "a `<functioncall>` as the assistant's tool call, the functions as the row's tools, each `<|endoftext|>` as "
         "the end of a turn (the template writes its own); a row's problems name its turns as turns of 'messages'",
         f"{rows['glaive_sharegpt']} in Glaive's function-calling chats converted to ShareGPT (`gpt` turns writing "
-        "`<functioncall> {...}`, results from `function-response`), read as chat messages: each `<functioncall>` as "
-        "the assistant's tool call, a result turn as the tool's, the functions the `system` turn lists as the row's "
-        "tools; a row's problems name its turns as turns of 'messages'",
+        "`<functioncall> {...}`, results from `function-response`): each `<functioncall>` read as the assistant's "
+        "tool call (the tag's JSON, its arguments JSON text in single quotes as Glaive writes them), a result turn "
+        "as the tool's, the functions the `system` turn lists after ' - ' as the row's tools",
     ]
     return out, [note for note, n in zip(notes, found.values(), strict=True) if n]
 

@@ -22,7 +22,7 @@ recognised, naming its fields.
 The same chats converted to ShareGPT (`conversations` of `from`/`value` turns: a `system` turn listing the functions
 after " - ", `gpt` turns writing `<functioncall> {...}`, results from `function-response`, `function_response`,
 `tool` or `observation`) are read by `glaive_sharegpt_record` with the same parsing: the calls as the assistant's
-`tool_calls`, the functions as the row's tools.
+`tool_calls`, the functions as the row's tools, the turns kept as ShareGPT's.
 
 Not known here: how a turn or a call is read (turns.py).
 """
@@ -134,16 +134,17 @@ def _glaive_turns(turns: Any) -> bool:
 
 
 def glaive_sharegpt_record(record: Any) -> dict | None:
-    """`record` as a messages row (with `tools` where its system turn lists functions) when its ShareGPT
-    `conversations` are Glaive's (`_glaive_turns`); None for any other row. A turn's role is its `from` as
-    turn_names.ROLES names it (one it does not name as written, for turns.py to refuse); other keys are kept.
+    """`record` with its ShareGPT `conversations` read (with `tools` where its system turn lists functions) when
+    they are Glaive's (`_glaive_turns`); None for any other row. Each turn keeps its `from` and other keys; an
+    assistant's `<functioncall>` becomes its `tool_calls` (its text before the tag its `value`), the system turn
+    loses its `SYSTEM:` label and the functions. A `tools` the row writes itself is kept over the system's.
 
     >>> row = glaive_sharegpt_record({"conversations": [{"from": "human", "value": "Tide?"},
     ...     {"from": "gpt", "value": '<functioncall> {"name": "tide", "arguments": {}}'},
     ...     {"from": "function-response", "value": "{}"}, {"from": "gpt", "value": "14:02"}]})
-    >>> row["messages"][1:3]
-    [{'role': 'assistant', 'content': '', 'tool_calls': [{'name': 'tide', 'arguments': {}}]}, \
-{'role': 'tool', 'content': '{}'}]
+    >>> row["conversations"][1:3]
+    [{'from': 'gpt', 'value': '', 'tool_calls': [{'name': 'tide', 'arguments': {}}]}, \
+{'from': 'function-response', 'value': '{}'}]
     """
     if not isinstance(record, dict) or "messages" in record or not _glaive_turns(record.get("conversations")):
         return None
@@ -156,8 +157,14 @@ def glaive_sharegpt_record(record: Any) -> dict | None:
             if tools and "tools" not in out:
                 out["tools"] = tools
         turn = _turn(role, said.strip()) if isinstance(said, str) else {"role": role, "content": said}
+        # kept as ShareGPT turns (`from` as written), so a row's problems name the turns the file holds
+        turn = {
+            "from": written["from"],
+            "value": turn.pop("content"),
+            **{k: v for k, v in turn.items() if k != "role"},
+        }
         turns.append({**{k: v for k, v in written.items() if k not in ("from", "value")}, **turn})
-    out["messages"] = turns
+    out["conversations"] = turns
     return out
 
 

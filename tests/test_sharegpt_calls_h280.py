@@ -47,6 +47,7 @@ def test_glaive_converted_to_sharegpt_is_read_as_calls_and_tools(role, smol_toke
     rows = [glaive_sharegpt(role), glaive_sharegpt(role, CALL.replace("'", "").replace('"{', "{") + " <|endoftext|>")]
     result = load_bytes(jsonl(rows), "glaive_sharegpt.jsonl")
     assert result.errors == [] and result.valid_rows == 2
+    assert result.format == "sharegpt"
     turns = result.rows[0]["messages"]
     assert [t["role"] for t in turns] == ["system", "user", "assistant", "tool", "assistant"]
     assert turns[0]["content"] == (
@@ -63,7 +64,7 @@ def test_glaive_converted_to_sharegpt_is_read_as_calls_and_tools(role, smol_toke
 def test_a_call_that_is_not_json_is_refused_with_its_reason():
     result = load_bytes(jsonl([glaive_sharegpt("function-response", "<functioncall> get_tide(Brest)")]), "g.jsonl")
     assert result.valid_rows == 0 and len(result.errors) == 1
-    assert "turn 3" in result.errors[0].message and "messages" in result.errors[0].message
+    assert "turn 3" in result.errors[0].message and "'conversations'" in result.errors[0].message
 
 
 def test_llama_factory_sharegpt_tool_rows_are_read():
