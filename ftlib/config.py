@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ftlib.config_checks import MAX_RUN_NAME, check_combinations, run_name
+from ftlib.config_checks import MAX_RUN_NAME, check_combinations, method_name, run_name
 from ftlib.errors import UserError
 from ftlib.fields import (
     FieldSpec,
@@ -491,6 +491,7 @@ class RunConfig(LossTypeSettings, KTOSettings, GRPOSettings):
         self.tuning = str(self.tuning).strip().lower()
         if isinstance(self.lora_targets, str):
             self.lora_targets = [t.strip() for t in self.lora_targets.split(",") if t.strip()]
+        method_name(self.method, METHODS, ConfigError)  # sft, ppo, orpo, simpo: the offered method nearest to each
         self.rewards = coerce_rewards(self.rewards, ConfigError)  # a list[dict]: JSON/YAML text from a form or flag
         coerce_fields(self, ConfigError)
         self.name = run_name(self.name, ConfigError)  # one line, not too long: `runs rename`'s rule too

@@ -103,6 +103,32 @@ def name_length(name: str) -> int:
     return len(name.encode("utf-16-le")) // 2
 
 
+# Methods people ask for by another field's name, each with the offered one nearest to it (`method_name`).
+_NOT_OFFERED = {
+    "sft": "SFT is the default: --method lora (or qlora, full)",
+    "ppo": "PPO is not offered (it trains a value model beside the policy): the nearest is --method grpo, online RL "
+    "scored by reward functions",
+    "orpo": "ORPO is not offered: the nearest is --method dpo, which learns from the same chosen/rejected pairs",
+    "simpo": "SimPO is not offered: the nearest is --method dpo --dpo-loss-type sigmoid_norm (DPO on per-token "
+    "averages, as SimPO scores answers)",
+}
+
+
+def method_name(method: str, offered: tuple[str, ...], error: type[Exception]) -> None:
+    """Raise `error` when `method` (lower-cased) is a known method the studio does not offer under that name (sft,
+    ppo, orpo, simpo), naming the offered method nearest to it; None otherwise (the field's own check then refuses
+    any other unknown name with the list of `offered`).
+
+    >>> method_name("lora", ("lora",), ValueError)
+    >>> method_name("sft", ("lora", "qlora", "full"), ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: `method` is sft: SFT is the default: --method lora (or qlora, full).
+    """
+    if method in _NOT_OFFERED and method not in offered:
+        raise error(f"`method` is {method}: {_NOT_OFFERED[method]}.")
+
+
 def run_name(name: str, error: type[Exception]) -> str:
     """`name` as a run keeps it (spaces around it dropped; "" for none), or `error` saying what is wrong with it and
     the fix: a line break or another control character (a tab, an invisible mark), more than `MAX_RUN_NAME`
@@ -164,4 +190,4 @@ def alignment_rate_warnings(config, passes: float) -> list[str]:
     ]
 
 
-__all__ = ["MAX_RUN_NAME", "alignment_rate_warnings", "check_combinations", "name_length", "run_name"]
+__all__ = ["MAX_RUN_NAME", "alignment_rate_warnings", "check_combinations", "method_name", "name_length", "run_name"]

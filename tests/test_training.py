@@ -60,7 +60,7 @@ def tiny_config(tiny_model_dir, **kw) -> RunConfig:
 @pytest.mark.parametrize(
     "field, value, fix",
     [
-        ("method", "sft", "lora, qlora, full, dpo"),
+        ("method", "lorra", "lora, qlora, full, dpo"),
         ("learning_rate", -1.0, "2e-3 for LoRA"),
         ("batch_size", 0, "at least 1"),
         ("mask_policy", "assistant", "all_assistant"),

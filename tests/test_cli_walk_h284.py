@@ -1,0 +1,32 @@
+"""A newcomer's command-line walk (helper 284): each test fails without its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlib.cli import main
+
+
+@pytest.mark.parametrize(
+    ("method", "said"),
+    [
+        ("sft", "SFT is the default: --method lora (or qlora, full)"),
+        ("SFT", "SFT is the default: --method lora (or qlora, full)"),
+        ("ppo", "PPO is not offered (it trains a value model beside the policy): the nearest is --method grpo"),
+        ("orpo", "ORPO is not offered: the nearest is --method dpo"),
+        ("simpo", "SimPO is not offered: the nearest is --method dpo --dpo-loss-type sigmoid_norm"),
+    ],
+)
+def test_a_method_by_another_name_says_the_offered_one(capsys, method, said):
+    """`train --method sft` (or ppo, orpo, simpo) listed the offered methods with no hint that SFT is what lora,
+    qlora and full do, nor which offered method is nearest: it now says so in one line."""
+    code = main(["train", "--method", method])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert said in err, err
+
+
+def test_an_unknown_method_still_lists_the_offered_ones(capsys):
+    code = main(["train", "--method", "lorra"])
+    err = capsys.readouterr().err
+    assert code == 2 and "`method` must be one of lora, qlora, full, dpo, reward, kto, grpo (got 'lorra')" in err, err
