@@ -334,8 +334,9 @@ def _value(numeral: str) -> str:
 
 
 def same_numbers(a: str, b: str) -> bool:
-    """Whether two prompts ask about the same numbers (`numbers`): equal, or one's all in the other's in order (a
-    number only added, as a suffix adds words). False for a number replaced or two swapped: another problem.
+    """Whether two prompts ask about the same numbers (`numbers`): equal, or one's opening or closing the other's (a
+    number only added before or after them, as a suffix adds words). False for a number replaced, two swapped or one
+    inserted among them ("4 apples and 10 pears", "4 apples, 3 bananas and 10 pears"): another problem.
 
     >>> same_numbers("What is 4 + 10?", "what is 4+10"), same_numbers("What is 4 + 10?", "What is 16 + 10?")
     (True, False)
@@ -344,8 +345,7 @@ def same_numbers(a: str, b: str) -> bool:
         return False
     x, y = numbers(a), numbers(b)
     shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
-    rest = iter(longer)
-    return all(n in rest for n in shorter)  # a subsequence: `in` consumes the iterator up to each match
+    return longer[: len(shorter)] == shorter or longer[len(longer) - len(shorter) :] == shorter
 
 
 def math_signs(text: str) -> list[str]:
