@@ -117,6 +117,8 @@ class Parser(argparse.ArgumentParser):
                 meant = (
                     f", did you mean `{flag}`? (`{key}` in {library})" if flag in self._option_string_actions else ""
                 )
+            if not meant and first.startswith("--"):  # `runs export --gguf-type q4`: the type is --gguf's own value
+                meant = _value_of(given, [self._option_string_actions[o] for o in longs])
             if "--setting" in self._option_string_actions:  # `sample --temperature 0.5`
                 import difflib
 
@@ -165,6 +167,25 @@ def _meant(given: str, known: list[str]) -> str:
 
     close = difflib.get_close_matches(given, sorted(known), n=1, cutoff=0.8)
     return f", did you mean `{close[0]}`?" if close else ""
+
+
+def _value_of(given: str, actions: list[argparse.Action]) -> str:
+    """The words ", did you mean `--gguf TYPE` (TYPE: q8_0, f16 or f32)?" for an unknown `given` option that names
+    one of `actions` (an option taking a value) and then what its value is (`--gguf-type`, as --json calls the key
+    gguf_type); "" for none.
+
+    >>> p = argparse.ArgumentParser(); a = p.add_argument("--gguf", metavar="TYPE", choices=("q8_0", "f16"))
+    >>> _value_of("--gguf-type", [a])
+    ', did you mean `--gguf TYPE` (TYPE: q8_0 or f16)?'
+    """
+    owners = [(o, a) for a in actions if a.nargs != 0 for o in a.option_strings if given.startswith(f"{o}-")]
+    if not owners:
+        return ""
+    flag, action = max(owners, key=lambda owner: len(owner[0]))  # the longest: `--dpo-loss-type-x`, not `--dpo`
+    metavar = action.metavar or action.dest.upper()
+    choices = [str(c) for c in action.choices or ()]
+    said = f" ({metavar}: {', '.join(choices[:-1])} or {choices[-1]})" if len(choices) > 1 else ""
+    return f", did you mean `{flag} {metavar}`{said}?"
 
 
 def build_parser() -> argparse.ArgumentParser:

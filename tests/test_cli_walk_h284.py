@@ -30,3 +30,13 @@ def test_an_unknown_method_still_lists_the_offered_ones(capsys):
     code = main(["train", "--method", "lorra"])
     err = capsys.readouterr().err
     assert code == 2 and "`method` must be one of lora, qlora, full, dpo, reward, kto, grpo (got 'lorra')" in err, err
+
+
+@pytest.mark.parametrize("flag", [["--gguf-type", "q4"], ["--gguf-type=q4"]])
+def test_export_gguf_type_names_the_gguf_option_and_its_types(capsys, flag):
+    """`runs export ID --gguf-type q4` (as --json calls the key gguf_type) said only "unknown option"; it now names
+    --gguf, whose value is the type, and the types it writes."""
+    code = main(["runs", "export", "some-run", *flag])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "did you mean `--gguf TYPE` (TYPE: q8_0, f16 or f32)?" in err, err
