@@ -53,6 +53,7 @@ from ui.evaluate_choices import (
     box_keys,
     evaluation_time_note,
     follow_running,
+    no_reference_said,
     note_started,
     other_choices_said,
     pace_of,
@@ -328,9 +329,10 @@ answer_at = answer_at_choice(info.test_rows, run_name, several)
 run_said = labels[run_name].label if run_name in labels else run_name
 thinking = None if all_text else thinking_choice(c2, info, run_path, version, run_said, boxes["thinking"])
 # Every reference past the run's max length: said before the button, not after both models have loaded (a walk).
-unscorable = None
+# No row with a reference answer (a KTO split's held-out answers all labelled bad) too: `evaluate`'s refusal, before.
+unscorable = n_rows and no_reference_said(info.test_rows, int(n_rows))
 try:
-    unscorable = n_rows and nothing_scored_of(str(run_path), version, int(n_rows), answer_at)
+    unscorable = unscorable or (n_rows and nothing_scored_of(str(run_path), version, int(n_rows), answer_at))
 except (UserError, OSError):  # no tokenizer to read: pressing Evaluate says why, as before
     pass
 if unscorable:

@@ -179,28 +179,43 @@ def reward_help() -> None:
 CUT = "cut"  # the live table's column marking an answer cut at the max answer length (✂)
 
 
+# The table's column widths in pixels: at 1280 px (the sidebar open, ~780 px of table) the model's answer began at
+# the right edge once a "row's answer" column was shown, streamlit's "medium" and auto widths summing past it
+# (helper 281's walk). Fixed and narrow before it, the answer takes what is left: with 2 rewards, the total, the
+# advantage, the cut mark and a row's answer, it begins at 574 px.
+PROMPT_PX, NUMBER_PX, CUT_PX, TEXT_PX, ANSWER_PX = 140, 72, 36, 110, 420
+
+
+def table_columns(columns: list[str], texts: tuple[str, ...] = ()) -> tuple[list[str], dict]:
+    """The order and `st.column_config` of a table of answers with `columns`: the prompt, then the numbers (each
+    reward, the total, the advantage; a score), the `CUT` mark where rows have one, the columns of text `texts`
+    (what the prompt's row carries for the rewards: "row's answer"), then the answer, the widest, last: what is cut
+    off on a narrow screen is the end of an answer, never a number or the mark. Widths in pixels (`*_PX`).
+
+    >>> order, config = table_columns(["prompt", "length", "total", "answer"])
+    >>> order, config["answer"]["width"], config["total"]["width"]
+    (['prompt', 'length', 'total', 'answer'], 420, 72)
+    """
+    numbers = [c for c in columns if c not in ("prompt", "answer", CUT, *texts)]
+    order = [c for c in ("prompt", *numbers, CUT, *texts, "answer") if c in columns]
+    config = {
+        "prompt": st.column_config.TextColumn(width=PROMPT_PX),
+        "answer": st.column_config.TextColumn(width=ANSWER_PX),
+        **{c: st.column_config.TextColumn(width=TEXT_PX, help=f"{c} (the prompt's row)") for c in texts},
+        CUT: st.column_config.TextColumn(
+            width=CUT_PX, help="✂: the answer stopped at the max answer length, not at its own end"
+        ),
+        # a header cut to "advan…" at this width: its whole name on hover
+        **{c: st.column_config.NumberColumn(format="%.3f", width=NUMBER_PX, help=c) for c in numbers},
+    }
+    return order, config
+
+
 def _table(rows: list[dict], texts: tuple[str, ...] = ()) -> None:
-    """Rows of answers and their numbers: the prompt, then the numbers (each reward, the total, the advantage; a
-    score), the `CUT` mark where rows have one, the columns of text `texts` (what the prompt's row carries for the
-    rewards: "row's answer"), then the answer, the widest, last: what is cut off on a narrow screen is the end of an
-    answer, never a number or the mark."""
+    """Rows of answers and their numbers, in `table_columns`' order and widths."""
     frame = pd.DataFrame(rows)
-    numbers = [c for c in frame.columns if c not in ("prompt", "answer", CUT, *texts)]
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_order=[c for c in ("prompt", *numbers, CUT, *texts, "answer") if c in frame.columns],
-        column_config={
-            "prompt": st.column_config.TextColumn(width="medium"),
-            "answer": st.column_config.TextColumn(width="large"),
-            **{c: st.column_config.TextColumn(width="medium") for c in texts},
-            CUT: st.column_config.TextColumn(
-                width="small", help="✂: the answer stopped at the max answer length, not at its own end"
-            ),
-            **{c: st.column_config.NumberColumn(format="%.3f") for c in numbers},
-        },
-    )
+    order, config = table_columns(list(frame.columns), texts)
+    st.dataframe(frame, hide_index=True, width="stretch", column_order=order, column_config=config)
 
 
 def _scores_table(rows: list[dict]) -> None:
@@ -627,4 +642,5 @@ __all__ = [
     "rewards_unwritten",
     "score_answers",
     "score_panel",
+    "table_columns",
 ]

@@ -17,9 +17,10 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.decoding import ANSWER_BATCH
-from ftlib.errors import UserError, plural
+from ftlib.errors import UserError, none_of, plural
 from ftlib.model_prompts import thinking_default, thinking_writes
-from ftlib.references import ANSWER_AT
+from ftlib.references import ANSWER_AT, check_references
+from ftlib.rows import row_kind
 from ftlib.run_picker import age_words
 from ftlib.run_thinking import thinking_start
 from ui.auth import who
@@ -27,6 +28,7 @@ from ui.common import cached_tokenizer
 from ui.compare_view import duration, thinking_caption
 from ui.inputs import thinking_toggle
 from ui.kept import KEPT
+from ui.labels import skipped_words
 
 # The rows box starts at the first FIRST_ROWS rows, where `python -m ftlib evaluate RUN` takes every row (--limit N
 # takes the first N): a click in the browser waits for its answers, a few seconds a row on a CPU, and 10,000 held-out
@@ -118,6 +120,56 @@ def other_choices_said(shown: dict | None, current: dict | None, others: list | 
             f"{'that' if len(differ) == 1 else 'those'} above to see that result again."
         )
     return None
+
+
+def _has_reference(row: dict) -> bool:
+    """Whether `row` has a reference answer to score, by the rule `evaluate` skips rows by."""
+    try:
+        check_references([row])
+    except UserError:
+        return False
+    return True
+
+
+def no_reference_said(rows: list[dict], limit: int) -> str | None:
+    """Why none of the first `limit` of `rows` (a run's held-out rows) can be evaluated, said before the button as
+    `evaluate` would say it after both models load (`references.check_references`: its first reason, in the page's
+    words); None where one of them has a reference answer. Every one a KTO answer labelled bad: said of each ("its
+    answer" read as said of one row of 6) and the way on: more rows where a later one is labelled good, else a split
+    that holds out some (a walk: "6 held-out labelled answers", and the refusal only after pressing Evaluate).
+
+    >>> bad = {"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "No."}],
+    ...        "label": False}
+    >>> no_reference_said([bad, bad], 2).startswith("None of the 2 test rows can be evaluated: each one's answer is ")
+    True
+    >>> no_reference_said([bad, bad, dict(bad, label=True)], 2).endswith("held-out row 3's answer is labelled good.")
+    True
+    >>> no_reference_said([dict(bad, label=True), bad], 2) is None
+    True
+    """
+    chosen = list(rows[:limit])
+    try:
+        check_references(chosen)
+        return None
+    except UserError as exc:
+        said = skipped_words(str(exc))
+    if not all(row_kind(row) == "unpaired" and not row.get("label") for row in chosen):
+        return said  # a prompt, a text row...: the engine's reason and way on, as pressing Evaluate said it
+    if len(chosen) > 1:  # BAD_LABEL's words are of one row
+        said = (
+            f"{none_of(len(chosen), 'test row', 'be evaluated')}: each one's answer is labelled bad (an example of "
+            "what not to say, as KTO trains on it), so none is a reference answer: only answers labelled good are "
+            "scored."
+        )
+    later = next((i for i in range(len(chosen), len(rows)) if _has_reference(rows[i])), None)
+    if later is not None:
+        n = later + 1
+        return f"{said} Set **Rows to evaluate** to {n} or more: held-out row {n}'s answer is labelled good."
+    return (
+        f"{said} No held-out answer of this run is labelled good: on the **Data** page, save the split again"
+        " with a larger **Test size** or another **Seed** so that some answers labelled good are held "
+        "out, and train a run on it."
+    )
 
 
 def evaluation_time_note(
@@ -304,6 +356,7 @@ __all__ = [
     "differing_choices",
     "evaluation_time_note",
     "follow_running",
+    "no_reference_said",
     "note_started",
     "other_choices_said",
     "pace_of",
