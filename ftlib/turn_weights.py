@@ -101,8 +101,8 @@ def unread_weight_why(name: str, kind: str = "sft") -> str:
         key = name.removesuffix(NAN_MARK).rpartition("[].")[2]
         return (
             f"it is NaN (not a number) on an assistant's turn, which is no weight, and JSON itself has no NaN (most "
-            f"likely a bug in the export that wrote the file), so that turn is trained as What is trained says, not "
-            f"as its {key} meant. {_wanted(key)[1]}"
+            f"likely a bug in the export that wrote the file), so that turn is trained as What is trained "
+            f"(`--mask-policy`) says, not as its {key} meant. {_wanted(key)[1]}"
         )
     if "[]." not in name or name.rpartition("[].")[2] not in WEIGHT_FIELDS:
         return ""
