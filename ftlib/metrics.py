@@ -356,12 +356,16 @@ class MetricsCallback(TrainerCallback):
 
 def _eval_line(row: dict) -> str:
     """The console's line for an evaluation: its loss; GRPO's mean reward instead (its loss is a surrogate that sits
-    near 0 and says nothing), a reward model's accuracy beside its loss.
+    near 0 and says nothing); beside the loss what the step lines show: a reward model's accuracy, DPO's reward
+    accuracy and margin, KTO's rewards of the good and the bad answers and its KL estimate.
 
     >>> _eval_line({"step": 3, "eval_loss": 4e-06, "eval_reward": 1.8585, "eval_reward_std": 0.26})
     '[eval step 3] eval reward 1.859 ± 0.260'
     >>> _eval_line({"step": 4, "eval_loss": 0.6211, "eval_accuracy": 1.0})
     '[eval step 4] eval loss 0.6211 accuracy 1.00'
+    >>> _eval_line({"step": 2, "eval_loss": 0.48, "eval_rewards_chosen": 0.2, "eval_rewards_rejected": -0.1,
+    ...             "eval_kl": 0.0})
+    '[eval step 2] eval loss 0.4800 rewards good +0.200 bad -0.100 kl ≤0 (clamped)'
     """
     if row.get("eval_reward") is not None:  # GRPO
         spread = row.get("eval_reward_std") or 0
@@ -369,6 +373,13 @@ def _eval_line(row: dict) -> str:
     line = f"[eval step {row['step']}] eval loss {row.get('eval_loss', float('nan')):.4f}"
     if row.get("eval_accuracy") is not None:  # a reward model
         line += f" accuracy {row['eval_accuracy']:.2f}"
+    if row.get("eval_reward_accuracy") is not None:  # DPO
+        line += f" reward acc {row['eval_reward_accuracy']:.2f} margin {row.get('eval_reward_margin', 0):.3f}"
+    sides = [(w, row[k]) for w, k in (("good", "eval_rewards_chosen"), ("bad", "eval_rewards_rejected")) if k in row]
+    if "eval_reward_accuracy" not in row and "eval_accuracy" not in row and sides:  # KTO, as `_progress_line`
+        line += " rewards " + " ".join(f"{w} {v:+.3f}" for w, v in sides)
+    if row.get("eval_kl") is not None:  # KTO's, clamped at 0 (GRPO's returned above)
+        line += " kl ≤0 (clamped)" if row["eval_kl"] == 0 else f" kl {row['eval_kl']:.4f}"
     return line
 
 

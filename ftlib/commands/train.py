@@ -139,8 +139,9 @@ GRPO:
                place of the loss, a surrogate that sits near 0
   kl           mean per-token KL divergence from the starting model (kl; only
                with --beta above 0)
-[eval step N] lines score the held-out split: its loss (a reward model's
-accuracy beside it); GRPO's mean reward ± its spread instead.
+[eval step N] lines score the held-out split: its loss, and beside it what
+the step lines show (a reward model's accuracy; DPO's reward acc and margin;
+KTO's rewards and kl); GRPO's mean reward ± its spread instead.
 """
 
 
