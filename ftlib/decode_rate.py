@@ -11,7 +11,9 @@ in the batch), over the seconds from the grid's start to its end (its prefills i
 prompt's tokens at a fraction of a decoded one's cost.
 
 `EvalTally` and `EvalPace` do the same for an evaluation (`ftlib.evaluate`): its progress as it runs (items done,
-tokens written), and the pace of a finished one, which estimates the next by batches and decoding steps.
+tokens written), and the pace of a finished one, which estimates the next by batches and decoding steps and splits
+its progress bar between answering and scoring (`EvalPace.answer_share`; `remember_eval`, `eval_pace`: this server's
+last one on a device).
 
 Not known here: how a grid is decoded (`ftlib.sampling`, `ftlib.modelset`), nor how a page words the estimate.
 """
@@ -23,6 +25,12 @@ from dataclasses import dataclass, field
 
 _LOCK = threading.Lock()
 _MEASURED: dict[tuple[str, str], float] = {}
+_EVAL_PACES: dict[str, EvalPace] = {}  # the last finished evaluation's pace, by device
+
+# The share of an evaluation's time its answers take, the rest its items scored, before any has been timed on the
+# device (`EvalPace.answer_share` after): how far its bar moves while it answers. 8 rows of the default model on a
+# loaded 2-core CPU: 21.0 s answering, 3.2 s scoring (helper 260); 54-72% on a loaded one-thread one (helper 268).
+ANSWERING = 0.85
 
 # Tokens/s of the default model (SmolLM2-135M) writing the benchmark's grid (4 settings x 2 models, 64 new tokens, a
 # 46-token prompt; BENCHMARKS.md "Sampling"): 4.23 s for 512 tokens on a quiet 2-thread CPU (about 120 tokens/s), and
@@ -59,9 +67,24 @@ def measured(device: str, model: str) -> float | None:
 
 
 def forget() -> None:
-    """Drop every measured rate (tests; a server restart does the same)."""
+    """Drop every measured rate and evaluation pace (tests; a server restart does the same)."""
     with _LOCK:
         _MEASURED.clear()
+        _EVAL_PACES.clear()
+
+
+def remember_eval(device: str, pace: EvalPace | None) -> None:
+    """Keep a finished evaluation's pace (`EvalTally.pace`) as this server's last on `device` ("cpu", "cuda:0"), for
+    the next one's progress bar (`eval_pace`); None (nothing timed) keeps the one before. Thread-safe."""
+    if pace is not None:
+        with _LOCK:
+            _EVAL_PACES[device] = pace
+
+
+def eval_pace(device: str) -> EvalPace | None:
+    """The pace `remember_eval` kept last for `device`; None before any evaluation there finished."""
+    with _LOCK:
+        return _EVAL_PACES.get(device)
 
 
 def grid_rate(lengths: list[int], elapsed_s: float, loops: list[list[int]] | None = None) -> float | None:
@@ -264,3 +287,16 @@ class EvalPace:
         batches = ((full, size), (1, left))
         decode = sum(count * loops * self.loop_s(2 * rows / loops, steps) for count, rows in batches if rows)
         return decode + items * self.score_s
+
+    def answer_share(self, items: int, batch_size: int, max_new_tokens: int) -> float:
+        """The share (0-1) of an evaluation's time (`seconds`) its answers take at this pace, the rest its `items`
+        scored: how far its bar moves while it answers, so that the bar moves as its time does. Helper 268 measured
+        scoring at 28-46% of an evaluation where the bar gave it 15% (`ANSWERING`, also the share where nothing was
+        timed), so the bar ran ahead while answering and the time left it said was short.
+
+        >>> round(EvalPace(0.1, 1.6, 40, 64, 0.0).answer_share(items=6, batch_size=8, max_new_tokens=64), 2)
+        0.29
+        """
+        total = self.seconds(items, batch_size, max_new_tokens)
+        scoring = int(items) * self.score_s
+        return (total - scoring) / total if total > 0 else ANSWERING

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ftlib.checks import WEIGHT_0
-from ftlib.decode_rate import EvalTally
+from ftlib.decode_rate import ANSWERING, EvalPace, EvalTally, eval_pace, remember_eval
 from ftlib.decoding import ANSWER_BATCH, DEFAULT_NEW_TOKENS
 from ftlib.errors import UserError, after_colon, none_of, numbered, plural
 from ftlib.eval_runs import EvalError, RunInfo, load_test_rows, run_info, trained_on  # noqa: F401 (their home before)
@@ -74,10 +74,6 @@ from ftlib.rows import IGNORE_INDEX
 from ftlib.sampling import BASE, GREEDY, GenRow, render_prompt
 
 Progress = Callable[[str, float], None]
-# The share of a batch's time its answers take, the rest its items scored: how far the bar moves while it answers (a
-# step's share of `max_new_tokens`) and while it scores. 8 rows of the default model on a loaded 2-core CPU: 21.0 s
-# answering, 3.2 s scoring (helper 260).
-ANSWERING = 0.85
 PAIRS_MOVED = "Tuning moved {k} toward the chosen answer"  # `eval_stats.Share.sentence` of the reward accuracy
 
 
@@ -375,6 +371,7 @@ def evaluate(
     no_reference_fix: Callable[[str], str] | None = None,
     tally: EvalTally | None = None,
     step_progress: Progress | None = None,
+    pace: EvalPace | None = None,
 ) -> EvalResult:
     """Score and answer each test row with the base and the tuned model `tuned` (an adapter's or a full
     fine-tune's name in `model_set`, an `ftlib.modelset.ModelSet`). `answer_at`: which reply of a conversation is
@@ -397,7 +394,8 @@ def evaluate(
     answer, a function of its kind in a page's words (`references.NoReference.worded`); else the CLI's. `tally`
     (`decode_rate.EvalTally`): kept up to date as it goes (items done, tokens written, each part's seconds), and
     each progress message says the items done and tokens written; `step_progress` (as `progress`): after each
-    decoding step too (a page's bar, polled; the CLI prints `progress`'s reports alone).
+    decoding step too (a page's bar, polled; the CLI prints `progress`'s reports alone). `pace` (an earlier run's
+    `EvalTally.pace`): the bar's share for answers as time splits at it (`EvalPace.answer_share`); None: ANSWERING.
     """
     if not tuned or tuned == BASE:
         raise EvalError("Evaluation compares the base with a tuned model; pass the adapter's or run's name.")
@@ -470,6 +468,7 @@ def evaluate(
 
     tally = tally if tally is not None else EvalTally()
     tally.items, tally.max_new_tokens, tally.batch_size = len(prepared), max_new_tokens, batch_size
+    answering = pace.answer_share(len(prepared), batch_size, max_new_tokens) if pace else ANSWERING
     noun = "reply" if answer_at == "every" else "row"
     nouns = plural(2, noun)[2:]
     said = [""]  # the batch's words, each report's start
@@ -499,7 +498,7 @@ def evaluate(
             stamps.append(time.monotonic())  # a step's share of the answering (every loop's)
             tally.tokens += tokens
             if step_progress is not None:
-                told((start + ANSWERING * n * min(len(stamps) / max(most, 1), 1.0)) / len(prepared), step_progress)
+                told((start + answering * n * min(len(stamps) / max(most, 1), 1.0)) / len(prepared), step_progress)
 
         probed, began = probe_seconds(), time.monotonic()  # a process's first loop measures oneDNN first: not its pace
         results = gen_rows and generate_with_set(
@@ -512,7 +511,7 @@ def evaluate(
         answers = {p[0]: (results[2 * j], results[2 * j + 1]) for j, p in enumerate(asked)}
         said[0] = f"Scoring the {len(prepared)} {nouns}" if one else f"Scoring {which} of {len(prepared)}"
         for done, ((i, reply), messages, ref, _, rejected) in enumerate(chunk):
-            share, to = ANSWERING if asked else 0.0, report if one else step_progress  # `progress`: a line a batch
+            share, to = answering if asked else 0.0, report if one else step_progress  # `progress`: a line a batch
             if to is not None:
                 told((start + len(chunk) * share + done * (1 - share)) / len(prepared), to)
             began = time.monotonic()
@@ -595,5 +594,7 @@ class EvalJob(BackgroundJob):
             cancel=lambda: self.cancelled,
             tally=self.tally,
             step_progress=self._progress,  # the bar moves with every token its answers write
+            pace=eval_pace(self.model_set.device),  # the last one's split of its time: the bar moves as time does
             **self.kwargs,
         )
+        remember_eval(self.model_set.device, self.tally.pace(self.busy_s()))
