@@ -63,9 +63,14 @@ class AliasRefused(ValueError):
     """Rewards typed as YAML with an anchor (&name) or an alias (*name)."""
 
 
+class ColonWithoutSpace(ValueError):
+    """Rewards typed as YAML with a key such as `final_answer:answer`: no space after the colon."""
+
+
 def read_yaml(text: str):
     """`text` read as YAML (JSON too), refusing anchors and aliases (AliasRefused) before any is expanded: an alias
-    repeats a subtree, and aliases of aliases multiply it (an alias bomb). Other errors are PyYAML's own.
+    repeats a subtree, and aliases of aliases multiply it (an alias bomb); and an item's key such as
+    `final_answer:answer` with no value (ColonWithoutSpace). Other errors are PyYAML's own.
 
     >>> read_yaml('[{"regex": "^A"}, {not_repeating: {}}]')
     [{'regex': '^A'}, {'not_repeating': {}}]
@@ -73,6 +78,10 @@ def read_yaml(text: str):
     Traceback (most recent call last):
     ...
     ftlib.reward_config.AliasRefused: a YAML anchor (&x)
+    >>> read_yaml("[{final_answer:answer}]")
+    Traceback (most recent call last):
+    ...
+    ftlib.reward_config.ColonWithoutSpace: `final_answer:answer` is read as one key with no value: write a space ...
     """
     import yaml
 
@@ -86,9 +95,19 @@ def read_yaml(text: str):
 
     loader = NoAliasLoader(text)
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
     finally:
         loader.dispose()
+    for item in data if isinstance(data, list) else [data]:
+        # `{final_answer:answer}`: YAML reads a colon with no space after it as part of the word, so the reward is
+        # one key `final_answer:answer` with no value (no reward's name has a colon: this is never a real one).
+        for key, value in item.items() if isinstance(item, dict) else ():
+            if value is None and isinstance(key, str) and (two := re.fullmatch(r"([A-Za-z_]\w*):(\S.*)", key)):
+                raise ColonWithoutSpace(
+                    f"`{key}` is read as one key with no value: write a space after the colon: "
+                    f"{{{two.group(1)}: {two.group(2)}}}"
+                )
+    return data
 
 
 def _units(items, limit: int) -> int:
@@ -174,6 +193,7 @@ __all__ = [
     "MAX_PATH_PARTS",
     "MAX_REPEAT_UNITS",
     "AliasRefused",
+    "ColonWithoutSpace",
     "path_problem",
     "read_yaml",
     "repeat_problem",

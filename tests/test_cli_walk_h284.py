@@ -40,3 +40,12 @@ def test_export_gguf_type_names_the_gguf_option_and_its_types(capsys, flag):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
     assert "did you mean `--gguf TYPE` (TYPE: q8_0, f16 or f32)?" in err, err
+
+
+def test_a_reward_typed_without_a_space_after_the_colon_says_to_add_one(capsys):
+    """`--rewards '[{final_answer:answer}]'`: YAML reads one key `final_answer:answer` with no value, and the answer
+    was "must name exactly one reward ... Did you mean final_answer?"; it now says to write a space after the colon."""
+    code = main(["train", "--method", "grpo", "--rewards", "[{final_answer:answer}]"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "write a space after the colon: {final_answer: answer}" in err, err
