@@ -3,8 +3,9 @@
 Each optimizer step appends one JSON line: step, epoch, loss, learning rate, grad norm, tokens/s, elapsed
 seconds, and per method: DPO and KTO the rewards of chosen/rejected (KTO: desirable/undesirable) answers, their
 margin (DPO: the reward accuracy), KTO the KL estimate; a reward model its `accuracy` (chosen scored above
-rejected) and `margin`; GRPO the mean `reward`, `reward_std`, `reward_<name>` per reward (and `_std`), `kl` and
-`completion_length`. Each evaluation appends a line with the eval loss (and the same keys, `eval_`-prefixed).
+rejected) and `margin`; GRPO the mean `reward`, `reward_std`, `reward_<name>` per reward (and `_std`), `kl`,
+`completion_length` and `frac_reward_zero_std` (the share of groups whose answers all got one reward). Each
+evaluation appends a line with the eval loss (and the same keys, `eval_`-prefixed).
 Every line also carries the peak memory so far, in bytes (`peak_memory`; on a GPU `peak_memory_reserved` too): of
 the largest process, where several train the run (see `peak_memory`).
 The callback also
@@ -35,7 +36,7 @@ from pathlib import Path
 from transformers import TrainerCallback
 
 from ftlib.methods import METHOD_NAMES, default_learning_rate
-from ftlib.overfitting import plain_number
+from ftlib.overfitting import no_signal_note, plain_number
 from ftlib.rundir import RunDir
 
 # TRL log keys -> our column names (the page and the CLI read these).
@@ -59,6 +60,7 @@ _TRAIN_KEYS = {
     "reward_std": "reward_std",
     "completions/mean_length": "completion_length",
     "completions/clipped_ratio": "completion_clipped",
+    "frac_reward_zero_std": "frac_reward_zero_std",  # GRPO: the share of groups whose answers all scored alike
     "entropy": "entropy",
 }
 _EVAL_KEYS = {
@@ -73,6 +75,7 @@ _EVAL_KEYS = {
     "eval_kl": "eval_kl",
     "eval_reward": "eval_reward",
     "eval_reward_std": "eval_reward_std",
+    "eval_frac_reward_zero_std": "eval_frac_reward_zero_std",
 }
 
 
@@ -118,6 +121,56 @@ def non_finite_message(
     if float16:
         text += " Training in bfloat16 or float32 instead of float16 helps too: float16 overflows sooner."
     return text
+
+
+def equal_rewards(entry: dict) -> bool:
+    """Whether a GRPO step's log (a metrics.jsonl row or TRL's log entry) says every group of answers got equal
+    rewards: TRL's `frac_reward_zero_std` (the share of groups whose rewards have spread 0) at 1, or `reward_std` 0
+    where it logs no such share. An answer's advantage is its reward minus its group's mean (DeepSeekMath's GRPO), so
+    then every advantage is 0 and the rewards teach that step nothing, whatever its loss and gradient say.
+
+    >>> equal_rewards({"reward_std": 0.5, "frac_reward_zero_std": 1.0}), equal_rewards({"reward_std": 0.0})
+    (True, True)
+    >>> equal_rewards({"reward_std": 0.4, "frac_reward_zero_std": 0.5}), equal_rewards({"loss": 0.7})
+    (False, False)
+    """
+    share = entry.get("frac_reward_zero_std")
+    if share is not None:  # groups alike within but apart from each other: reward_std > 0, yet every advantage 0
+        return share >= 1.0
+    return "reward_std" in entry and not entry["reward_std"]
+
+
+# What helps, said when a step first gets equal rewards and in the count at the end.
+EQUAL_REWARDS_FIX = "a reward that tells answers apart, or a larger group size (grpo_group_size), helps"
+
+
+def equal_rewards_first(step: int) -> str:
+    """The line said once, at the first GRPO step whose groups all got equal rewards (`equal_rewards`)."""
+    return (
+        f"[ftlib] step {step}: every group of answers got equal rewards, so each answer's advantage (its reward minus "
+        f"its group's mean) is 0 and the step learned nothing from them (frac_reward_zero_std 1); "
+        f"{EQUAL_REWARDS_FIX}. Such steps are marked `equal rewards`."
+    )
+
+
+def equal_rewards_count(log_history: list[dict]) -> str:
+    """How many of a GRPO run's logged steps had equal rewards in every group (`equal_rewards`), as the run's last
+    line: "" where none did (or for another method). `log_history`: TRL's log entries (TrainerState.log_history:
+    a resumed run's earlier attempts too); evaluations' entries (`eval_`-prefixed keys) are not steps.
+
+    >>> equal_rewards_count([{"reward_std": 0.0}, {"reward_std": 0.3}, {"eval_reward_std": 0.0}])[:72]
+    '[ftlib] 1 of 2 steps had equal rewards in every group: nothing to learn '
+    >>> equal_rewards_count([{"reward_std": 0.3}]), equal_rewards_count([{"loss": 0.5}])
+    ('', '')
+    """
+    steps = [e for e in log_history if "reward_std" in e or "frac_reward_zero_std" in e]
+    equal = sum(equal_rewards(e) for e in steps)
+    if not equal:
+        return ""
+    return (
+        f"[ftlib] {equal} of {len(steps)} steps had equal rewards in every group: nothing to learn from them; "
+        f"{EQUAL_REWARDS_FIX}."
+    )
 
 
 def _finite(value) -> bool:
@@ -171,6 +224,7 @@ class MetricsCallback(TrainerCallback):
         self.world_size = 1
         # The largest process's peak memory at the last step's end (every rank's, gathered with the stop flag).
         self._peak: dict[str, int] = {}
+        self._equal_said = False  # whether this attempt said what a GRPO step with equal rewards means
 
     # -- resume --------------------------------------------------------------------------------------------------
     def prepare_resume(self, checkpoint: Path | None) -> None:
@@ -317,8 +371,19 @@ class MetricsCallback(TrainerCallback):
             self.run.append_metric(row)
             if row["kind"] == "train":
                 print(_progress_line(row, state), flush=True)
+                if not self._equal_said and row.get("reward") is not None and equal_rewards(row):
+                    self._equal_said = True  # said once; later such steps carry the mark only
+                    print(equal_rewards_first(row["step"]), flush=True)
             elif row["kind"] == "eval":
                 print(_eval_line(row), flush=True)
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        """GRPO: how many steps had equal rewards in every group. Not where every step had and the run finishes: its
+        message says that at length (`overfitting.no_signal_note`, which the worker adds)."""
+        said = equal_rewards_count(state.log_history)
+        if self.is_main and said and (self.stopped or self.failure or not no_signal_note(state.log_history)):
+            print(said, flush=True)
         return control
 
     def _interval(self, tokens: float, now: float) -> tuple[float, float]:
@@ -395,6 +460,8 @@ def _progress_line(row: dict, state) -> str:
         parts.append(f"lr {row['learning_rate']:.2e}")
     if "grad_norm" in row and row["grad_norm"] is not None:
         parts.append(f"grad {row['grad_norm']:.3f}")
+    if grpo and equal_rewards(row):  # every advantage 0: no signal from the rewards (`equal_rewards_first` says why)
+        parts.append("equal rewards")
     if "reward_accuracy" in row:
         parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
     if "accuracy" in row:  # a reward model

@@ -139,6 +139,9 @@ GRPO:
                place of the loss, a surrogate that sits near 0
   kl           mean per-token KL divergence from the starting model (kl; only
                with --beta above 0)
+  equal rewards
+               every group of answers scored alike (frac_reward_zero_std 1):
+               each advantage is 0, so the step learned nothing from them
 [eval step N] lines score the held-out split: its loss, and beside it what
 the step lines show (a reward model's accuracy; DPO's reward acc and margin;
 KTO's rewards and kl); GRPO's mean reward ± its spread instead.
