@@ -42,6 +42,11 @@ BAD_LABEL = (
     "Its answer is labelled bad (an example of what not to say, as KTO trains on it), so it is not a reference "
     "answer: only the good-labelled rows' answers are scored."
 )
+# Several rows refused for BAD_LABEL (`check_references`): its words are of one row.
+BAD_LABELS = (
+    "Each one's answer is labelled bad (an example of what not to say, as KTO trains on it), so none is a reference "
+    "answer: only answers labelled good are scored."
+)
 NO_REFERENCE = "has no reference answer to score."
 
 
@@ -248,7 +253,8 @@ def check_references(rows: Sequence[dict]) -> None:
                 return
         except UserError as exc:
             reasons.append(str(exc))
-    raise EvalError(f"{none_of(len(rows), 'test row', 'be evaluated')}: {after_colon(reasons[0])}")
+    first = BAD_LABELS if len(reasons) > 1 and set(reasons) == {BAD_LABEL} else reasons[0]
+    raise EvalError(f"{none_of(len(rows), 'test row', 'be evaluated')}: {after_colon(first)}")
 
 
 @dataclass
@@ -564,6 +570,7 @@ def nothing_scored(
 __all__ = [
     "ANSWER_AT",
     "BAD_LABEL",
+    "BAD_LABELS",
     "NO_REFERENCE",
     "NoReference",
     "Reference",

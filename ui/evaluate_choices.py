@@ -17,7 +17,7 @@ import streamlit as st
 
 from ftlib import eval_results as K
 from ftlib.decoding import ANSWER_BATCH
-from ftlib.errors import UserError, none_of, plural
+from ftlib.errors import UserError, plural
 from ftlib.model_prompts import thinking_default, thinking_writes
 from ftlib.references import ANSWER_AT, check_references
 from ftlib.rows import row_kind
@@ -155,12 +155,6 @@ def no_reference_said(rows: list[dict], limit: int) -> str | None:
         said = skipped_words(str(exc))
     if not all(row_kind(row) == "unpaired" and not row.get("label") for row in chosen):
         return said  # a prompt, a text row...: the engine's reason and way on, as pressing Evaluate said it
-    if len(chosen) > 1:  # BAD_LABEL's words are of one row
-        said = (
-            f"{none_of(len(chosen), 'test row', 'be evaluated')}: each one's answer is labelled bad (an example of "
-            "what not to say, as KTO trains on it), so none is a reference answer: only answers labelled good are "
-            "scored."
-        )
     later = next((i for i in range(len(chosen), len(rows)) if _has_reference(rows[i])), None)
     if later is not None:
         n = later + 1
