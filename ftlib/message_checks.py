@@ -20,6 +20,7 @@ import re
 
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
+from ftlib.errors import numbered
 from ftlib.invisible_text import in_turns
 from ftlib.prompt_checks import messages_named, replies_named, sampled_turns
 from ftlib.rows import conversation, is_preference, strings_in
@@ -190,6 +191,15 @@ def check_reasoning_inline(enc: Encoded, template: ChatTemplate) -> Check | None
 _FIELD_READ = re.compile(r"""(?:\.|\[\s*['"])(reasoning_content|thinking|reasoning)\b""")
 
 
+def think_as_answer_field(template: ChatTemplate) -> str | None:
+    """The reasoning field (`thinking`, `reasoning_content`, `reasoning`) of a template that reads one and splits no
+    `<think>` off the content (gpt-oss's `thinking`): under it a block the file wrote inline in the content is the
+    answer's text. None for a template that reads no field, or splits `</think>` off itself (Qwen3)."""
+    # A template that names `</think>` splits it off the content (Qwen3: `'</think>' in content`).
+    field = _FIELD_READ.search(template.source) if template.reads_reasoning else None
+    return None if field is None or "</think>" in template.source else field.group(1)
+
+
 def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
     """warning "reasoning_inline" for trained turns whose reasoning the file wrote as `<think>` in the content, under a
     template that reads a reasoning field instead and does not split `<think>` off the content itself (gpt-oss reads
@@ -197,9 +207,8 @@ def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
     written, as transformers and TRL give it, so the block is trained as the answer's text (gpt-oss: in the final
     channel), where the model's own thinking has its own place. Moving it into the field would train other text
     than TRL without the user asking, so the check says how to write the rows instead."""
-    # A template that names `</think>` splits it off the content (Qwen3: `'</think>' in content`).
-    field = _FIELD_READ.search(template.source)
-    if field is None or "</think>" in template.source:
+    name = think_as_answer_field(template)
+    if name is None:
         return None
     dropped = set(left_out(enc, "reasoning"))
     turns = [
@@ -209,7 +218,6 @@ def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
     ]
     if not turns:
         return None
-    name = field.group(1)
     also = "" if name == "reasoning_content" else f" (the studio gives it to the template as `{name}`)"
     return Check(
         "reasoning_inline",
@@ -220,6 +228,51 @@ def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
         "puts thinking (transformers and TRL, given these rows, do the same).",
         f"Write each reasoning in its assistant message's `reasoning_content`{also} and the answer alone in "
         "`content`, without the <think> block; keep the block in `content` only to train it as answer text.",
+    )
+
+
+def reasoning_rows(rows: list[dict]) -> tuple[list[int], dict[int, list[str]]]:
+    """The rows (numbered from 1) with reasoning in a field, and those with reasoning the file wrote inline as
+    <think> in the content, each with its first block's [before, after] text (`inline_think`); a row may be both.
+
+    >>> think = {"role": "assistant", "content": "4.", "reasoning": "2+2", "inline_think": ["<think>", "</think>"]}
+    >>> reasoning_rows([{"messages": [think]}, {"messages": [{"role": "assistant", "content": "", "reasoning": "x"}]}])
+    ([2], {1: ['<think>', '</think>']})
+    """
+    fields, inline = [], {}
+    for number, row in enumerate(rows, 1):
+        turns = conversation(row) + (list(row["rejected"]) if is_preference(row) else [])
+        said = [t for t in turns if (t.get("reasoning") or "").strip()]
+        fields += [number] if any(not t.get(INLINE_THINK) for t in said) else []
+        if wraps := [list(t[INLINE_THINK]) for t in said if t.get(INLINE_THINK)]:
+            inline[number] = next((w for w in wraps if w != _FIELD_LAYOUT), wraps[0])
+    return fields, inline
+
+
+# How the studio writes a field's reasoning for a template that reads none (template_input.template_messages).
+_FIELD_LAYOUT = ["<think>\n", "\n</think>\n\n"]
+
+
+def reasoning_layout_note(rows: list[dict], template: ChatTemplate) -> str:
+    """A note where the training `rows` write reasoning both ways, some in a field and some inline as <think> in the
+    content, under a template that reads no reasoning field and splits no `</think>` off (ChatML, SmolLM2's): the
+    field's is written `<think>\\n...\\n</think>\\n\\n` before the answer, an inline block as the file wrote it, so
+    where a block's layout differs one file trains two. Both kinds of row are named; nothing trained changes. ""
+    else (a template that reads a field or splits <think> itself writes both alike, or warns: reasoning_note)."""
+    if template.reads_reasoning or "</think>" in template.source:
+        return ""
+    fields, inline = reasoning_rows(rows)
+    other = {number: wrap for number, wrap in inline.items() if wrap != _FIELD_LAYOUT}
+    if not (fields and other):
+        return ""
+    shown = [f"`{w[0]}...{w[1]}`".replace("\n", "\\n") for w in (_FIELD_LAYOUT, next(iter(other.values())))]
+    hold, write = "holds" if len(fields) == 1 else "hold", "s" * (len(other) == 1)
+    return (
+        f"Reasoning is written two ways: {numbered('training row', fields)} {hold} it in a reasoning field, which "
+        f"the {template.title} template, having no place for reasoning, writes as {shown[0]} before the answer; "
+        f"{numbered('training row', list(other))} write{write} it inline in the content, kept as written "
+        f"({shown[1]}): one file trains two layouts of the model's thinking. To train one, write every reasoning in "
+        "`reasoning_content` (the answer alone in `content`), or every one inline in one layout."
     )
 
 
@@ -488,5 +541,8 @@ __all__ = [
     "invisible_character_checks",
     "left_out",
     "messages_dropped_checks",
+    "reasoning_layout_note",
+    "reasoning_rows",
     "rewritten",
+    "think_as_answer_field",
 ]

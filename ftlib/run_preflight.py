@@ -25,6 +25,7 @@ from ftlib.errors import none_of, numbered, plural
 from ftlib.grpo_context import context_problems
 from ftlib.kto_kl import kto_kl_warnings
 from ftlib.loss_types import loss_type_warnings
+from ftlib.message_checks import reasoning_layout_note, reasoning_rows, think_as_answer_field
 from ftlib.methods import PACKING_METHODS
 from ftlib.references import measured_by
 from ftlib.row_cuts import NAMED_ROWS, cut_warnings, final_reply_cut, tokens_command_shows
@@ -205,7 +206,8 @@ def preflight(
         have = "" if reasons else f" {'have' if len(dropped) > 1 else 'has'} {why} and"  # each row's reason, if known
         report.warnings.append(f"{numbered('Training row', dropped)}{have} will be left out.{reasons}")
     report.warnings += overfitting.preflight_warnings(config, len(eval_encoded))
-    report.notes += [note] if (note := reasoning_note(train, template)) else []
+    # how the rows' reasoning reaches the text, and reasoning written both ways in one file (two layouts trained)
+    report.notes += [n for n in (reasoning_note(train, template), reasoning_layout_note(train, template)) if n]
     # A row alone in its batch is paired with itself: a held-out one reads 0.5, a training one's step has no drift.
     # That last training batch is each pass's last step; a run that max steps (or epochs below 1) ends before it
     # never trains it, so nothing is said of it.
@@ -511,13 +513,34 @@ def run_cut_check(enc, max_length: int, context: int | None = None) -> Check | N
 
 def reasoning_note(rows: list[dict], template) -> str:
     """How the reasoning of a run's training `rows` reaches the text trained, in one sentence counting them: where
-    the chat template reads a reasoning field, it writes the reasoning itself; where it reads none, the reasoning is
-    written inline as <think>...</think> before the answer and trained with it (template_input.template_messages,
-    the Tokens page's `reasoning_inline`). "" for rows without reasoning."""
+    the chat template reads a reasoning field, it writes the reasoning itself, but under one that reads a field and
+    splits no <think> off the content (gpt-oss's `thinking`) a block a row wrote inline is the answer's text
+    (`check_reasoning_inline` warns of it), and those rows are named; where it reads none, the reasoning is written
+    inline as <think>...</think> before the answer and trained with it (template_input.template_messages, the
+    Tokens page's `reasoning_inline`). "" for rows without reasoning."""
     n = row_counts(rows)["reasoning"]
     if not n:
         return ""
     have = f"{plural(n, 'training row')} {'has' if n == 1 else 'have'} reasoning before an answer"
+    name = think_as_answer_field(template)
+    fields, inline = reasoning_rows(rows) if name else ([], {})
+    answer = (
+        f"as part of the answer and trained as answer text where the answer is (a warning says how to write "
+        f"{'that row' if len(inline) == 1 else 'those rows'})."
+    )
+    if inline and fields:
+        them = f"{numbered('training row', list(inline))} write{'s' if len(inline) == 1 else ''}"
+        return (
+            f"{have}: the {template.title} template writes that of {numbered('training row', fields)} itself, in "
+            f"its own way, but {them} it inline as `<think>...</think>` in the content, where the template, reading "
+            f"a turn's reasoning from its `{name}` field, sees answer text: the block is written {answer}"
+        )
+    if inline:
+        return (
+            f"{have}, written inline as `<think>...</think>` in the content: the {template.title} template reads "
+            f"a turn's reasoning from its `{name}` field, not from <think> in the text, so each block is written "
+            f"{answer}"
+        )
     if template.reads_reasoning:
         return (
             f"{have}: the {template.title} template writes it itself, in its own way (some keep it in the last "
