@@ -29,6 +29,7 @@ from ftlib.data import DataError, load_file
 from ftlib.testing import make_run
 from tests.bad_inputs import BY_ID, CASES, CLI, FIVE_MB, FORMULAS, UI, Case, write_case
 from tests.test_pages_data import bad_rows
+from ui.data_view import BAD_ROWS_SHOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data"
@@ -185,6 +186,7 @@ class Seen:
     infos: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    reasons: list[tuple[int, str]] = field(default_factory=list)  # the table of reasons: (how many rows, reason)
     texts: list[str] = field(default_factory=list)
     active_split: str | None = None
     kept_intact: bool = False
@@ -214,11 +216,15 @@ def observe(at: AppTest, kept: dict[str, bytes], keep_roots: list[Path], uploads
     frames = [d.value for d in at.dataframe if list(d.value.columns) == ["where", "why"]]
     metrics = {m.label: m.value for m in at.metric}
     skipped = metrics.get("Skipped rows", "0") != "0"
-    # The skipped rows: the whole list as a table when there are many, else the page's wrapped table of reasons.
-    # A row is named as the file counts it ("line 201", "data row 4 (line 5 of the file)", "item 3"): its number.
+    # The skipped rows: one line per reason ("10 rows: lines 4, 9, 12 and 7 more"), and every row with its own
+    # reason in a table below it where a reason covers several rows (or the reasons are many); else each line of
+    # the table of reasons is one row. A row is named as the file counts it ("line 201", "data row 4 (line 5 of the
+    # file)", "item 3"): its number.
+    grouped = bad_rows(at)
+    reasons = [(int(m[1]) if (m := re.match(r"(\d+) rows: ", rows)) else 1, why) for rows, why in grouped]
     listed = [
         (int(re.search(r"\d+", str(where)).group()), reason)
-        for where, reason in (zip(frames[0]["where"], frames[0]["why"], strict=True) if frames else bad_rows(at))
+        for where, reason in (zip(frames[0]["where"], frames[0]["why"], strict=True) if frames else grouped)
     ]
     seen = Seen(
         exceptions=[str(e.value) for e in at.exception],
@@ -227,6 +233,7 @@ def observe(at: AppTest, kept: dict[str, bytes], keep_roots: list[Path], uploads
         infos=[i.value for i in at.info],
         metrics=metrics,
         bad_rows=listed if skipped else [],
+        reasons=reasons if skipped else [],
         texts=[t.value[:300] for t in at.text][:40],
         active_split=at.session_state["active_split"] if "active_split" in at.session_state else None,
         stored=sorted(set(uploads.iterdir()) - before),
@@ -316,6 +323,9 @@ def test_data_page(case, batch):
         assert seen.metrics["Valid rows"] == str(case.valid)
         assert seen.metrics["Rows read"] == str(case.valid + len(case.bad))
         assert [row for row, _ in seen.bad_rows] == list(case.bad)
+        # each reason once, its rows counted: together the skipped rows (the table shows the first 30 reasons)
+        assert len({why for _, why in seen.reasons}) == len(seen.reasons)
+        assert sum(n for n, _ in seen.reasons) == len(case.bad) or len(seen.reasons) == BAD_ROWS_SHOWN
         if case.bad:
             assert any(re.search("cannot be used and (is|are) skipped", w) for w in seen.warnings), seen.warnings
             assert re.search(case.expect, seen.bad_rows[0][1], re.IGNORECASE), seen.bad_rows[0]

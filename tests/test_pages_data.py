@@ -53,9 +53,11 @@ def texts(at: AppTest) -> str:
 
 
 def bad_rows(at: AppTest) -> list[tuple[str, str]]:
-    """(where, reason) of each skipped row in the page's table of bad rows."""
+    """(rows, reason) of each reason in the page's table of skipped rows: a reason met by one row names it ("line
+    3"), one met by more says how many and the first ("10 rows: lines 4, 9, 12 and 7 more")."""
     body = "".join(h.proto.body for h in at.get("html") if "why it is skipped" in h.proto.body)
-    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", re.sub(r"</?code>", "`", body))  # `names`, as worded
+    # `names`, as worded; the reason's cell keeps its line break (each row's own detail after it)
+    cells = re.findall(r"<tr><td>(.*?)</td><td[^>]*>(.*?)</td></tr>", re.sub(r"</?code>", "`", body), re.DOTALL)
     return [(html.unescape(where), html.unescape(why)) for where, why in cells]
 
 
@@ -74,9 +76,11 @@ def test_data_page_reads_previews_and_saves_a_split():
     at = with_path(data_page(), FIXTURES / "chat_mixed.jsonl")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Format": "chat messages", "Rows read": "8", "Valid rows": "4", "Skipped rows": "4"}
-    # The skipped rows with their reasons in full (a wrapped table, not cut cells).
+    # The skipped rows, one line per reason, in full (a wrapped table, not cut cells): four reasons, one row each,
+    # so no table of every row below them (h283: a reason many rows share is said once, "10 rows: lines 4, ...").
     skipped = bad_rows(at)
     assert [row for row, _ in skipped] == ["line 3", "line 4", "line 5", "line 7"] and all(r for _, r in skipped)
+    assert not [d for d in at.dataframe if list(d.value.columns) == ["where", "why"]]
     assert any(
         "4 of the file's 8 rows cannot be used and are skipped; the other 4 are kept." in w.value for w in at.warning
     )
