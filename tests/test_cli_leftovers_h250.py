@@ -207,7 +207,7 @@ def test_sample_says_an_answer_of_whitespace_alone_in_words(capsys, varied_dir, 
     argv = ["sample", "--model", str(varied_dir), "--prompt", "Hi", "--max-new-tokens", "2"]
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("=== base | greedy (") and lines[1:] == [
+    assert lines[0].startswith(f"=== base ({varied_dir.name}) | greedy (") and lines[1:] == [
         "(only whitespace: 3 spaces and 1 newline)",
         "",
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ftlib.cli import main
@@ -49,3 +51,14 @@ def test_a_reward_typed_without_a_space_after_the_colon_says_to_add_one(capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
     assert "write a space after the colon: {final_answer: answer}" in err, err
+
+
+def test_sample_names_a_model_folder_given_as_the_base(capsys, varied_dir):
+    """`sample --model FOLDER` (a merged tuned model, say) headed its answers "=== base | greedy": the user's own
+    model called "base", as if untouched. The heading now names the folder; --json keeps "base" as the model key."""
+    argv = ["sample", "--model", str(varied_dir), "--prompt", "Hi", "--max-new-tokens", "2"]
+    assert main(argv) == 0
+    heading = capsys.readouterr().out.splitlines()[0]
+    assert heading.startswith(f"=== base ({varied_dir.name}) | greedy ("), heading
+    assert main([*argv, "--json"]) == 0
+    assert [r["model"] for r in json.loads(capsys.readouterr().out)["results"]] == ["base"]

@@ -505,8 +505,13 @@ def _sample(args) -> int:
     if args.json:
         print(json_text({"results": out}, ensure_ascii=False))
         return 0
+    from ftlib.models import DEFAULT_MODEL, same_model
+
     several = len({item["template"] for item in out}) > 1  # then each heading says which template its model read
     for item in out:
+        if item["model"] == "base" and not same_model(args.model or DEFAULT_MODEL, DEFAULT_MODEL):
+            # `--model FOLDER`, a merged tuned model perhaps: named, so it is not read as the untouched default
+            item = {**item, "model": f"base ({Path(args.model.rstrip('/')).name or args.model})"}
         tokens = plural(len(item["tokens"]), "token")
         template = f", template {item['template']}" if several else ""
         template += f", thinking {item['thinking']}" if "thinking" in item else ""
