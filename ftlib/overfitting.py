@@ -499,6 +499,8 @@ def no_signal_note(log_history: list[dict]) -> str:
     ' Every group of answers got equal rewards at every step:'
     >>> no_signal_note([{"step": 1, "reward_std": 0.0}, {"step": 2, "reward_std": 0.25}])
     ''
+    >>> no_signal_note([{"step": 1, "reward_std": 0.5, "frac_reward_zero_std": 1.0}])[:41]  # groups alike within
+    ' Every group of answers got equal rewards'
     >>> cut = no_signal_note([{"step": 1, "reward_std": 0.0, "completions/clipped_ratio": 1.0}])
     >>> cut[cut.index("Every answer was cut"):][:94]
     'Every answer was cut at the answer length limit, before its end, at every step: raise grpo_max'
@@ -506,7 +508,11 @@ def no_signal_note(log_history: list[dict]) -> str:
     False
     """
     steps = [e for e in log_history if "reward_std" in e or "frac_reward_zero_std" in e]
-    flat = [e.get("frac_reward_zero_std", 1.0) >= 1.0 and not e.get("reward_std") for e in steps]
+    # The fraction where TRL logs it: its reward_std is the whole batch's spread, above 0 where each group scored
+    # alike but the groups differ (one group all 1, another all 0), and every advantage is still 0.
+    flat = [
+        e["frac_reward_zero_std"] >= 1.0 if "frac_reward_zero_std" in e else not e.get("reward_std") for e in steps
+    ]
     if not steps or not all(flat):
         return ""
     # Every answer stopped at the length limit (TRL's clipped ratio 1 at each step): a reward that reads an answer's
@@ -519,7 +525,7 @@ def no_signal_note(log_history: list[dict]) -> str:
         else ""
     )
     return (
-        " Every group of answers got equal rewards at every step: GRPO had nothing to learn from (reward_std 0): "
+        " Every group of answers got equal rewards at every step: GRPO had nothing to learn from: "
         "an answer's advantage is its reward minus its group's mean, 0 for every answer, and the model is unchanged. "
         f"{first}{'u' if cut else 'U'}se rewards that tell the answers apart (a graded reward rather than all or "
         "nothing, one the answers can meet), a higher temperature (grpo_temperature) or more answers per prompt "
