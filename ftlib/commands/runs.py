@@ -16,6 +16,7 @@ The runs are those of the workspace FTLIB_WORKSPACE names (else the default one)
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -455,7 +456,7 @@ def _resume(args) -> int:
         raise UserError(
             f"Run '{args.id}' is finished; only stopped, interrupted or failed runs can be resumed. To train longer,"
             f" queue a new run with its settings and more steps (it starts again from the base model):"
-            f" python -m ftlib train {run.path / 'config.json'} --max-steps N --name NEW_NAME"
+            f" python -m ftlib train {shlex.quote(str(run.path / 'config.json'))} --max-steps N --name NEW_NAME"
         )
     log = run.log_file
     earlier = log.stat().st_size if log.is_file() else 0  # the earlier attempts' lines: not printed again
