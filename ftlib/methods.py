@@ -18,7 +18,15 @@ import re
 from dataclasses import dataclass
 
 from ftlib.fields import did_you_mean, setting, yaml_problem
-from ftlib.reward_config import COLUMN_KINDS, AliasRefused, path_problem, read_yaml, repeat_problem, shown
+from ftlib.reward_config import (
+    COLUMN_KINDS,
+    AliasRefused,
+    ColonWithoutSpace,
+    path_problem,
+    read_yaml,
+    repeat_problem,
+    shown,
+)
 
 SFT_METHODS = ("lora", "qlora", "full")  # the method is the tuning
 PREFERENCE_METHODS = ("dpo", "reward", "kto", "grpo")  # alignment after SFT: these take a separate `tuning`
@@ -283,6 +291,8 @@ def coerce_rewards(value, error: type[Exception]) -> list:
                 f"`rewards` uses {exc}, which is not read here: an alias repeats what it names, so a few lines can "
                 f"stand for billions of characters. Write each reward out in full, e.g. {REWARD_EXAMPLE}."
             ) from None
+        except ColonWithoutSpace as exc:  # valid YAML read wrongly: the fix alone, not "not valid JSON or YAML"
+            raise error(f"`rewards`: {exc}.") from None
         except Exception as exc:  # yaml raises several error types; all mean "cannot parse"
             raise error(  # in one line: PyYAML's own message spans several
                 f"`rewards` is not valid JSON or YAML ({yaml_problem(exc)}). Write a list such as {REWARD_EXAMPLE}."
