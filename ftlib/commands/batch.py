@@ -34,6 +34,7 @@ from ftlib.commands import (
     run_setting_int,
     skipped_rows,
     skipped_said,
+    skipped_warning,
 )
 from ftlib.config import field_specs
 from ftlib.errors import UserError, plural
@@ -45,22 +46,23 @@ What padding, length grouping and packing each cost on FILE's rows, encoded as a
 (optimizer steps: batches / grad_accum, rounded up), "real_tokens", "padded_positions",
 "pad_fraction", "trained_tokens", "computed_per_trained", "dropped_tokens", ...}], "unavailable":
 {strategy: why}, "grouping" (why grouping by length pads more than shuffling, where it does; else
-""), "skipped_rows", "untrained_rows", "cut_warnings", "template_checks"}. Strategy
-"right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding expected
-over a run's random orders, rounded to whole positions; a default run groups by length
+""), "skipped_rows", "untrained_rows", "cut_warnings", "template_checks", "file_warnings", "notes"}.
+Strategy "right_padding" ("Padding, shuffled", a run without group_by_length) counts the padding
+expected over a run's random orders, rounded to whole positions; a default run groups by length
 ("length_grouped"), or packs with packing on; "computed_per_trained" is rounded to 2 decimals, as
 printed. "packing" cuts a sequence longer than the max length there (--packing-strategy bfd, a run's
-default) or splits it into pieces of it (bfd_split), as a run's packing does.
-"computed_per_trained" is null where no token is trained: prompt-only rows (GRPO) train no token of
-their own, GRPO writes the answers and trains those. "skipped_rows": the rows of FILE that failed to
-load, [{"row", "where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows
-a run would leave out at this max length, [{"row", "where", "tokens", "reason"}], reason "cut"
-(every trained token lies past the max length), "masked" (--policy trains no token of the row) or
-"long_prompt" (a prompt-only row longer than the max length, which GRPO leaves out); the strategies
-still count them. "cut_warnings": what `train` warns of the rows the max length cuts and keeps
-(their trained tokens past the cut never learned), as text. Under --packing-strategy bfd_split (an
-SFT run that packs) a run cuts no row and leaves none out for its length: neither names one. Without
---json each of these is a warning on stderr."""
+default) or splits it into pieces of it (bfd_split), as a run's packing does. "computed_per_trained"
+is null where no token is trained: prompt-only rows (GRPO) train no token of their own, GRPO writes
+the answers and trains those. "skipped_rows": the rows of FILE that failed to load, [{"row",
+"where", "message"}] as `data inspect --json` lists them. "untrained_rows": the rows a run would
+leave out at this max length, [{"row", "where", "tokens", "reason"}], reason "cut" (every trained
+token lies past the max length), "masked" (--policy trains no token of the row) or "long_prompt" (a
+prompt-only row longer than the max length, which GRPO leaves out); the strategies still count them.
+"cut_warnings": what `train` warns of the rows the max length cuts and keeps (their trained tokens
+past the cut never learned), as text. "file_warnings": what of FILE is not read (fields nothing
+reads), and "notes": how it was read, as `tokens --json` says them. Under --packing-strategy
+bfd_split (an SFT run that packs) a run cuts no row and leaves none out for its length: neither
+names one. Without --json each of these is a warning on stderr."""
 
 
 def register(sub) -> None:
@@ -191,6 +193,12 @@ def _batch(args) -> int:
         strategies, units, args.batch_size, args.grad_accum, args.seed, unit
     )
     if args.json:
+        # What plain mode prints on stderr of the file, in `tokens --json`'s keys: the fields nothing reads, rows that
+        # look like another format ("file_warnings"; the rows left out are "skipped_rows"), how it was read ("notes")
+        left_out = skipped_warning(result, args)
+        warned = [line for line in file_warnings(result, args) if line != left_out]
+        report["file_warnings"] = [line.removeprefix("warning: ") for line in warned]
+        report["notes"] = [line.removeprefix("note: ") for line in file_notes(result)]
         print(json.dumps(report))
         return 0
     step = f"a batch takes {plural(args.batch_size, 'pair')}"
