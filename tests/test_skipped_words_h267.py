@@ -28,4 +28,6 @@ def test_a_reason_cut_short_is_not_followed_by_a_second_stop():
 
 def test_a_reason_said_whole_ends_with_one_stop_and_more_rows_are_counted():
     said = warned([CHAT, *[{"messages": []}] * 5])
-    assert ".." not in said and "(and 2 more). See every row with" in said, said
+    # one reason for 5 rows, said once with them (h288: grouped as the Data page groups them), then one stop
+    assert ".." not in said and "5 rows: lines 2, 3, 4 and 2 more: " in said, said
+    assert "no conversation. See every row with" in said, said

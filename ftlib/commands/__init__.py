@@ -356,9 +356,27 @@ def skipped_lines(result, args, limit: int = SHOWN_ROWS) -> list[str]:
 
 
 def skipped_said(result, few: int = 3, longest: int = 120) -> str:
-    """The first `few` rows left out, each with its reason cut to `longest` characters: "line 2: ...; line 5: ..."."""
-    cut = [(r, r["message"]) for r in skipped_rows(result)[:few]]
-    return "; ".join(f"{_where(r)}: {shortened(m, longest)}" for r, m in cut)
+    """The first `few` reasons rows were left out for, the most common first, each once with its rows and cut to
+    `longest` characters: "10 rows: lines 4, 9, 12 and 7 more: ...; line 5: ..." (`skipped_groups`, as the Data
+    page groups them: a reason differing by row only in a number or a quoted value is one, each row's own detail
+    after it)."""
+    from ftlib.skipped_groups import group_places, skipped_groups
+
+    groups = skipped_groups([(_where(r), r["message"]) for r in skipped_rows(result)])
+    said = []
+    for rows, why in groups[:few]:
+        reason, _, differs = why.partition("\n")  # the row's own details, kept whole where the reason is cut
+        said.append(
+            f"{group_places(rows)}: {shortened(reason, longest)}" + (f" ({differs.rstrip('.')})" if differs else "")
+        )
+    return "; ".join(said)
+
+
+def skipped_reasons(result) -> int:
+    """How many reasons `skipped_said` groups `result`'s skipped rows into."""
+    from ftlib.skipped_groups import skipped_groups
+
+    return len(skipped_groups([(_where(r), r["message"]) for r in skipped_rows(result)]))
 
 
 def shortened(text: str, longest: int) -> str:
@@ -389,7 +407,8 @@ def skipped_warning(result, args, few: int = 3) -> str | None:
     n = len(result.errors)
     if not n:
         return None
-    said = skipped_said(result, few) + (f" (and {n - few} more)" if n > few else "")
+    reasons = skipped_reasons(result)
+    said = skipped_said(result, few) + (f" (and {plural(reasons - few, 'other reason')})" if reasons > few else "")
     stop = "" if said.endswith(("…", ".", "!", "?")) else "."  # a reason cut after a sentence read "… ." (h267)
     return (
         f"warning: {n} of {plural(result.total, 'row')} in {args.file} {'is' if n == 1 else 'are'} not used: "
