@@ -496,6 +496,11 @@ def _load(read: Callable[[], bytes], filename: str, fmt: str | None, column_map:
     ) + passed_columns(Counter({k: n for k, n in passed.items() if k not in warned}), columns is not None, rows)
     notices += numbers_note(as_text, {k: [where(n) for n in at] for k, at in as_text_at.items()}, source_of)
     notices += [FieldNotice(note, note=True) for note in duplicates_note(rows, [where(n) for n in numbers])]
+    if row_counts(rows)["reasoning"]:  # reasoning in two layouts or more, as a run's preflight notes it (no template)
+        from ftlib.data_stats import reasoning_layout_note
+
+        said = reasoning_layout_note(rows, None, row_noun(numbered), numbers)
+        notices += [FieldNotice(said, note=True)] if said else []
     if FORMAT_KIND[fmt] == "sft" and (
         judged := unread_judgement(
             list(ignored), fmt, "column" if columns is not None else "field", ignored.keys() - not_labels

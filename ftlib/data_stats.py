@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ftlib.errors import numbered
 from ftlib.readers import DataError
 from ftlib.rows import conversation, is_preference, row_kind
 from ftlib.text_rows import head_length, template_head, text_pieces
@@ -155,3 +156,75 @@ def count_truncated(lengths: list[int], max_length: int) -> tuple[int, float]:
     """(rows longer than `max_length` tokens, their fraction of all rows)."""
     over = sum(n > max_length for n in lengths)
     return over, over / len(lengths) if lengths else 0.0
+
+
+def reasoning_rows(rows: list[dict]) -> tuple[list[int], dict[int, list[str]]]:
+    """The rows (numbered from 1) with reasoning in a field, and those with reasoning the file wrote inline as
+    <think> in the content, each with its first block's [before, after] text (`inline_think`); a row may be both.
+
+    >>> think = {"role": "assistant", "content": "4.", "reasoning": "2+2", "inline_think": ["<think>", "</think>"]}
+    >>> reasoning_rows([{"messages": [think]}, {"messages": [{"role": "assistant", "content": "", "reasoning": "x"}]}])
+    ([2], {1: ['<think>', '</think>']})
+    """
+    fields, inline = [], {}
+    for number, row in enumerate(rows, 1):
+        turns = conversation(row) + (list(row["rejected"]) if is_preference(row) else [])
+        said = [t for t in turns if (t.get("reasoning") or "").strip()]
+        fields += [number] if any(not t.get(INLINE_THINK) for t in said) else []
+        if wraps := [list(t[INLINE_THINK]) for t in said if t.get(INLINE_THINK)]:
+            inline[number] = next((w for w in wraps if w != _FIELD_LAYOUT), wraps[0])
+    return fields, inline
+
+
+# How the studio writes a field's reasoning for a template that reads none (template_input.template_messages).
+_FIELD_LAYOUT = ["<think>\n", "\n</think>\n\n"]
+
+
+def reasoning_layout_note(
+    rows: list[dict],
+    template: Any = None,  # a templates.ChatTemplate (not imported: ftlib.data reads this, below templates)
+    noun: str = "training row",
+    numbers: list[int] | None = None,
+) -> str:
+    """A note where the `rows` write reasoning in more than one layout under a template that reads no reasoning field
+    and splits no `</think>` off (ChatML, SmolLM2's): some in a field, written `<think>\\n...\\n</think>\\n\\n` before
+    the answer, and some inline as <think> in the content in another layout, kept as written; or inline blocks in
+    layouts that differ among themselves (`<think>\\n...` and `<think>...`). One file then trains two layouts (or
+    more) of the model's thinking: each kind of row is named (`noun` and the file's `numbers` where given, else
+    numbered from 1); nothing trained changes. `template` None: said of a template with no place for reasoning, as
+    the default model's (the Data page and `data inspect`, before a template is chosen). "" else (a template that
+    reads a field or splits <think> itself writes all alike, or warns: reasoning_note)."""
+    if template is not None and (template.reads_reasoning or "</think>" in template.source):
+        return ""
+    fields, inline = reasoning_rows(rows)
+    layouts: dict[tuple, list[int]] = {}  # each inline layout, its rows
+    for number, wrap in inline.items():
+        layouts.setdefault(tuple(wrap), []).append(number)
+    other = sorted(((w, ns) for w, ns in layouts.items() if list(w) != _FIELD_LAYOUT), key=lambda x: -len(x[1]))
+    if not other or not fields and len(layouts) < 2:
+        return ""
+    named = lambda ns: numbered(noun, [numbers[n - 1] for n in ns] if numbers else ns)  # noqa: E731
+    shown = lambda w: f"`{w[0]}...{w[1]}`".replace("\n", "\\n")  # noqa: E731
+    who = (
+        f"the {template.title} template, having no place for reasoning,"
+        if template
+        else "a chat template with no place for reasoning (the default model's)"
+    )
+    end = "To train one, write every reasoning in `reasoning_content` (the answer alone in `content`), or every one "
+    if not fields:  # inline only, in layouts that differ among themselves
+        each = "; ".join(f"{named(ns)} {shown(w)}" for w, ns in sorted(layouts.items(), key=lambda x: -len(x[1])))
+        return (
+            f"Reasoning written inline in the content is in {len(layouts)} layouts, each kept as written by "
+            f"{who.rstrip(',')}: {each}: one file trains {len(layouts)} layouts of the model's thinking. {end}"
+            "inline in one layout."
+        )
+    rest = [n for _, ns in other for n in ns]
+    hold, write = "holds" if len(fields) == 1 else "hold", "s" * (len(rest) == 1)
+    kept = shown(other[0][0]) if len(other) == 1 else "; ".join(f"{named(ns)} {shown(w)}" for w, ns in other)
+    many = "two layouts" if len(other) == 1 else f"{len(other) + 1} layouts"
+    return (
+        f"Reasoning is written two ways: {named(fields)} {hold} it in a reasoning field, which {who.rstrip(',')}"
+        f"{',' * bool(template)} writes as {shown(_FIELD_LAYOUT)} before the answer; {named(sorted(rest))} "
+        f"write{write} it inline in the content, kept as written ({kept}): one file trains {many} of the model's "
+        f"thinking. {end}inline in one layout."
+    )

@@ -20,7 +20,7 @@ import re
 
 from ftlib.builtin_templates import builtin_named
 from ftlib.check_result import Check
-from ftlib.errors import numbered
+from ftlib.data_stats import reasoning_layout_note, reasoning_rows  # re-exported: run_preflight reads them here
 from ftlib.invisible_text import in_turns
 from ftlib.prompt_checks import messages_named, replies_named, sampled_turns
 from ftlib.rows import conversation, is_preference, strings_in
@@ -228,51 +228,6 @@ def _think_as_answer(enc: Encoded, template: ChatTemplate) -> Check | None:
         "puts thinking (transformers and TRL, given these rows, do the same).",
         f"Write each reasoning in its assistant message's `reasoning_content`{also} and the answer alone in "
         "`content`, without the <think> block; keep the block in `content` only to train it as answer text.",
-    )
-
-
-def reasoning_rows(rows: list[dict]) -> tuple[list[int], dict[int, list[str]]]:
-    """The rows (numbered from 1) with reasoning in a field, and those with reasoning the file wrote inline as
-    <think> in the content, each with its first block's [before, after] text (`inline_think`); a row may be both.
-
-    >>> think = {"role": "assistant", "content": "4.", "reasoning": "2+2", "inline_think": ["<think>", "</think>"]}
-    >>> reasoning_rows([{"messages": [think]}, {"messages": [{"role": "assistant", "content": "", "reasoning": "x"}]}])
-    ([2], {1: ['<think>', '</think>']})
-    """
-    fields, inline = [], {}
-    for number, row in enumerate(rows, 1):
-        turns = conversation(row) + (list(row["rejected"]) if is_preference(row) else [])
-        said = [t for t in turns if (t.get("reasoning") or "").strip()]
-        fields += [number] if any(not t.get(INLINE_THINK) for t in said) else []
-        if wraps := [list(t[INLINE_THINK]) for t in said if t.get(INLINE_THINK)]:
-            inline[number] = next((w for w in wraps if w != _FIELD_LAYOUT), wraps[0])
-    return fields, inline
-
-
-# How the studio writes a field's reasoning for a template that reads none (template_input.template_messages).
-_FIELD_LAYOUT = ["<think>\n", "\n</think>\n\n"]
-
-
-def reasoning_layout_note(rows: list[dict], template: ChatTemplate) -> str:
-    """A note where the training `rows` write reasoning both ways, some in a field and some inline as <think> in the
-    content, under a template that reads no reasoning field and splits no `</think>` off (ChatML, SmolLM2's): the
-    field's is written `<think>\\n...\\n</think>\\n\\n` before the answer, an inline block as the file wrote it, so
-    where a block's layout differs one file trains two. Both kinds of row are named; nothing trained changes. ""
-    else (a template that reads a field or splits <think> itself writes both alike, or warns: reasoning_note)."""
-    if template.reads_reasoning or "</think>" in template.source:
-        return ""
-    fields, inline = reasoning_rows(rows)
-    other = {number: wrap for number, wrap in inline.items() if wrap != _FIELD_LAYOUT}
-    if not (fields and other):
-        return ""
-    shown = [f"`{w[0]}...{w[1]}`".replace("\n", "\\n") for w in (_FIELD_LAYOUT, next(iter(other.values())))]
-    hold, write = "holds" if len(fields) == 1 else "hold", "s" * (len(other) == 1)
-    return (
-        f"Reasoning is written two ways: {numbered('training row', fields)} {hold} it in a reasoning field, which "
-        f"the {template.title} template, having no place for reasoning, writes as {shown[0]} before the answer; "
-        f"{numbered('training row', list(other))} write{write} it inline in the content, kept as written "
-        f"({shown[1]}): one file trains two layouts of the model's thinking. To train one, write every reasoning in "
-        "`reasoning_content` (the answer alone in `content`), or every one inline in one layout."
     )
 
 
