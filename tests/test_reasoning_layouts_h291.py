@@ -62,3 +62,29 @@ def _write(tmp_path, *rows):
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+QWEN_LIKE = (  # reads the field and splits </think> off the content itself: every layout written alike
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{% set c = m.content %}{% set r = m.reasoning_content %}"
+    "{% if '</think>' in c %}{% set r = c.split('</think>')[0].split('<think>')[-1].strip('\\n') %}"
+    "{% set c = c.split('</think>')[-1].lstrip('\\n') %}{% endif %}"
+    "{% if r %}<think>\n{{ r }}\n</think>\n\n{% endif %}{{ c }}<|im_end|>\n{% endfor %}"
+)
+
+
+def test_data_inspect_says_the_note_under_the_template_asked_for(tiny_model_dir, tmp_path, capsys):
+    from ftlib.cli import main
+
+    path = _write(tmp_path, PLAIN, FIELD, TIGHT)
+    assert main(["data", "inspect", str(path)]) == 0
+    assert "which a chat template with no place for reasoning (the default model's) writes" in capsys.readouterr().out
+    assert main(["data", "inspect", str(path), "--model", str(tiny_model_dir)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "note:       Reasoning is written two ways: line 2 holds it in a reasoning field, which the model's own "
+        in (out)
+    )
+    jinja = tmp_path / "qwen.jinja"
+    jinja.write_text(QWEN_LIKE)
+    assert main(["data", "inspect", str(path), "--model", str(tiny_model_dir), "--template-file", str(jinja)]) == 0
+    assert "two ways" not in capsys.readouterr().out

@@ -20,6 +20,7 @@ import json
 from ftlib.commands import (
     add_data_options,
     add_template_options,
+    chosen_template,
     data_files,
     data_split,
     load_data,
@@ -97,6 +98,7 @@ def _inspect(args) -> int:
     result = load_data(args)
     if not result.rows and not args.json and wrong_format(result, args):
         raise no_rows(result, args)  # one refusal naming the file's own format, not a line per row saying so
+    _layout_under_template(result, args)  # the reasoning-layout note under the template asked for
     checked = tool_calls_template(result, args)
     lengths = checked["lengths"] if checked else asked_lengths(result, args)
     if args.json:
@@ -138,3 +140,26 @@ def _inspect(args) -> int:
     if not result.rows:
         raise no_rows(result, args, listed=not args.json)  # the rows' reasons are printed above: not three again
     return 0
+
+
+def _layout_under_template(result, args) -> None:
+    """Where --model, --template or --template-file names the chat template a run would use, the file's note on
+    reasoning written in two layouts (said by the loader of a template with no place for reasoning, the default
+    model's: data_stats.reasoning_layout_note) is said under that template instead, as `train` will say it, or
+    dropped where that template writes every layout alike (it reads the field or splits `</think>` itself, Qwen3).
+    Loads the tokenizer only then; UserError as `tokens` for a --model or --template-file that cannot be read."""
+    from dataclasses import replace
+
+    from ftlib.blank_values import row_noun
+    from ftlib.data_stats import reasoning_layout_note
+
+    named = args.model or args.template_file or args.template != field_specs()["template"].default
+    said = reasoning_layout_note(result.rows, None, row_noun(result.file_type), result.row_numbers) if named else ""
+    at = next((i for i, n in enumerate(result.notices) if n.note and n.message == said), None) if said else None
+    if at is None:
+        return
+    from ftlib.models import load_tokenizer
+
+    template = chosen_template(args, load_tokenizer(args.model or "default"))
+    now = reasoning_layout_note(result.rows, template, row_noun(result.file_type), result.row_numbers)
+    result.notices[at : at + 1] = [replace(result.notices[at], message=now)] if now else []
