@@ -266,7 +266,7 @@ def test_saved_rows_read_again_are_the_same_rows(tmp_path, tokenizers):
     result = load_file(path)
     assert result.rows == rows and not result.errors
     # the four rows' blocks are in layouts of their own: the one notice says so (data_stats.reasoning_layout_note)
-    assert [n.message.split(':')[0] for n in result.notices] == [
+    assert [n.message.split(":")[0] for n in result.notices] == [
         "Reasoning written inline in the content is in 2 layouts, each kept as written by a chat template with no "
         "place for reasoning (the default model's)"
     ]
