@@ -86,14 +86,28 @@ class KeyedNote(str):
     their notes on as they are, so `data.LoadResult.from_keys` gets them (`keyed_counts`)."""
 
     counts: tuple[tuple[str, int], ...]
+    own_split: bool  # the note of a file that holds its own split, which says where a split is made (`split_note`)
 
-    def __new__(cls, text: str, counts) -> KeyedNote:
+    def __new__(cls, text: str, counts, own_split: bool = False) -> KeyedNote:
         note = super().__new__(cls, text)
         note.counts = tuple((str(k), int(n)) for k, n in counts)
+        note.own_split = bool(own_split)
         return note
 
-    def __reduce__(self):  # pickled (a cached page value) as the note and its counts
-        return KeyedNote, (str(self), self.counts)
+    def __reduce__(self):  # pickled (a cached page value) as the note, its counts and its kind
+        return KeyedNote, (str(self), self.counts, self.own_split)
+
+
+def split_note(message: str) -> bool:
+    """Whether a file's note (a `FieldNotice.message`) is this module's note of a .json file that holds its own
+    split ("The file holds its own split: ... Where a split is made of it, ..."; one key further in too), which
+    speaks of a split: a command that makes none (`evaluate --data`, `batch`) leaves it out, by this mark, not its
+    words.
+
+    >>> split_note(json_layout({"train": [{"text": "a"}], "test": [{"text": "b"}]})[1]), split_note("The rows ...")
+    (True, False)
+    """
+    return isinstance(message, KeyedNote) and message.own_split
 
 
 def keyed_counts(notes: list[str]) -> tuple[tuple[str, int], ...]:
@@ -249,7 +263,7 @@ def json_layout(value: Any, nested: bool = True) -> tuple[list, str | None]:
         if others:
             which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
             note += f" The {which} not rows and ignored."
-        return [r for v in wrapped.values() for r in v], KeyedNote(note, counts)
+        return [r for v in wrapped.values() for r in v], KeyedNote(note, counts, roles is not None)
     pandas = pandas_layout(value)
     if pandas:
         return pandas
@@ -309,7 +323,7 @@ def _nested_rows(value: dict) -> tuple[list, str] | None:
     if others:
         which = f"key {others[0]} is" if len(others) == 1 else f"keys {', '.join(others)} are"
         text += f" The {which} not rows and ignored."
-    return rows, KeyedNote(text, note.counts) if isinstance(note, KeyedNote) else text
+    return rows, KeyedNote(text, note.counts, note.own_split) if isinstance(note, KeyedNote) else text
 
 
 def _numbered(value: dict) -> bool:
@@ -339,4 +353,13 @@ def pandas_layout(value: dict) -> tuple[list, str] | None:
     return None
 
 
-__all__ = ["KeyRoles", "KeyedNote", "json_layout", "json_rows", "key_roles", "keyed_counts", "pandas_layout"]
+__all__ = [
+    "KeyRoles",
+    "KeyedNote",
+    "json_layout",
+    "json_rows",
+    "key_roles",
+    "keyed_counts",
+    "pandas_layout",
+    "split_note",
+]

@@ -32,3 +32,52 @@ def test_batch_json_carries_the_file_warnings_and_notes_plain_batch_prints(tmp_p
     assert main(["batch", str(table), "--model", str(tiny_model_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert "Not used: source (--map COLUMN=FIELD to use one)." in out["notes"], out["notes"]
+
+
+def _chat(question: str, answer: str) -> dict:
+    return {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+
+
+def _keyed(tmp_path, nested: bool = False) -> str:
+    """A .json file that holds its own split: 'train' (4 items) and 'test' (2), one key further in when `nested`."""
+    rows = [_chat(f"Q{i}?", f"A{i}.") for i in range(6)]
+    value = {"train": rows[:4], "test": rows[4:]}
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps({"data": value} if nested else value))
+    return str(path)
+
+
+def test_batch_leaves_out_the_split_note_and_says_which_rows_it_counts(tmp_path, tiny_model_dir, capsys):
+    """`batch` of a file holding its own split printed json_layout's "Where a split is made of it, ..." though batch
+    makes no split, and counted every key's rows without a word: the note is left out, by its mark, and a note of
+    its own says the counts are of all keys, a run training on 'train' alone."""
+    for nested in (False, True):
+        data = _keyed(tmp_path, nested)
+        assert main(["batch", data, "--model", str(tiny_model_dir)]) == 0
+        out = capsys.readouterr()
+        assert out.out.startswith("6 rows,"), out.out  # both keys' rows
+        assert "Where a split is made" not in out.err, out.err
+        assert (
+            f"note: {data} holds its own split: these counts are of the rows of all its keys, 'train' (4 items), "
+            "'test' (2 items), read in that order; a run on it trains on the rows of 'train' alone ('test' held out)."
+        ) in out.err, out.err
+        assert main(["batch", data, "--model", str(tiny_model_dir), "--json"]) == 0
+        notes = json.loads(capsys.readouterr().out)["notes"]
+        assert not any("Where a split is made" in n for n in notes) and any("all its keys" in n for n in notes)
+
+
+def test_evaluate_leaves_out_the_split_note_of_a_file_holding_its_split_one_key_in(
+    varied_dir, adapter_template, tmp_path, capsys
+):
+    """edf1696c left the note out by its opening words, so `{"data": {"train": [...], "test": [...]}}`, whose note
+    opens "The rows are read from under the key 'data'; the file holds its own split", still said "Where a split
+    is made of it" on `evaluate --data`, which makes none: the note is now left out by its mark."""
+    from ftlib import workspace
+    from ftlib.testing import make_run
+
+    workspace.save_split("keyed-h290", [_chat("Name a river.", "The Rhine.")], [_chat("Name a hill.", "Kinder.")])
+    make_run("keyed-run", {"model": str(varied_dir), "dataset": "keyed-h290"}, adapter=adapter_template)
+    data = _keyed(tmp_path, nested=True)
+    assert main(["evaluate", "keyed-run", "--data", data, "--max-new-tokens", "2", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "Where a split is made" not in err and "holds its own split: only its held-out key 'test'" in err, err

@@ -198,7 +198,7 @@ def _batch(args) -> int:
         left_out = skipped_warning(result, args)
         warned = [line for line in file_warnings(result, args) if line != left_out]
         report["file_warnings"] = [line.removeprefix("warning: ") for line in warned]
-        report["notes"] = [line.removeprefix("note: ") for line in file_notes(result)]
+        report["notes"] = [line.removeprefix("note: ") for line in _notes(result, args)]
         print(json.dumps(report))
         return 0
     step = f"a batch takes {plural(args.batch_size, 'pair')}"
@@ -236,7 +236,7 @@ def _batch(args) -> int:
     for check in losses:
         refused = "`train` refuses these rows: " if check.severity == "error" else ""
         print(f"warning: {refused}{check.message} {check.fix}", file=sys.stderr)
-    for line in file_notes(result):  # how the file was read and its spare columns, as `train` notes them
+    for line in _notes(result, args):  # how the file was read and its spare columns, as `train` notes them
         print(line, file=sys.stderr)
     return 0
 
@@ -248,6 +248,27 @@ COLUMNS_SAID = (
     "token (1.00: every one trained; above it: prompt, template or padding read but not trained); cut = tokens past "
     "the max length, never seen"
 )
+
+
+def _notes(result, args) -> list[str]:
+    """`file_notes` of the file, but json_layout's note of a .json file that holds its own split ("Where a split is
+    made of it, ...": `split_note`), a split `batch` does not make; in its place, which rows it counts of such a
+    file: every key's, one after the other, where a run trains on the training keys' alone."""
+    from ftlib.json_layout import key_roles, split_note
+
+    own = {f"note: {n.message}" for n in result.notices if split_note(n.message)}
+    notes = [line for line in file_notes(result) if line not in own]
+    roles = key_roles(result.from_keys) if own else None
+    if roles:
+        keys = ", ".join(f"'{key}' ({plural(n, 'item')})" for key, n in result.from_keys)
+        trains = " and ".join(f"'{key}'" for key in roles.train)
+        held = ", ".join(f"'{key}'" for key in (roles.test, *roles.left_out))
+        notes.append(
+            f"note: {args.file} holds its own split: these counts are of the rows of all its keys, {keys}, read in "
+            f"that order; a run on it trains on the rows of {trains} alone ({held} held out). `batch` on the split "
+            "`data split` saves of it counts its training rows alone."
+        )
+    return notes
 
 
 def _split_rows(args):

@@ -43,6 +43,7 @@ def check_arguments(args) -> None:
     from ftlib.commands.sample import base_model, check_base_writes
     from ftlib.errors import UserError
     from ftlib.eval_runs import saved_split_meta
+    from ftlib.json_layout import split_note
     from ftlib.reward_eval import check_measurable, measured_by
     from ftlib.rundir import RunDir, run_folder_of
     from ftlib.templates import check_template_name
@@ -75,10 +76,11 @@ def check_arguments(args) -> None:
         # them, not skipped unsaid: a JSON row's unread key in a warning, a table's unread column in a note (as
         # `train`, `tokens` and `data inspect` say them: `file_notes`), then how the file was read.
         said = SimpleNamespace(file=args.data, fmt=args.fmt, map=args.map)
+        split_lines = {f"note: {n.message}" for n in loaded.notices if split_note(n.message)} if loaded else set()
         for line in [*file_warnings(loaded, said), *file_notes(loaded)] if loaded else []:
             # Not json_layout's note of a keyed file ('The file holds its own split: ... Where a split is made of
-            # it, ...'): evaluate makes no split; `held_out_key` says what it scores of such a file.
-            if not line.startswith("note: The file holds its own split:"):
+            # it, ...'; `split_note`): evaluate makes no split; `held_out_key` says what it scores of such a file.
+            if line not in split_lines:
                 print(line, file=sys.stderr)
         if seen := E.trained_on(rows[: args.limit or None], run_folder_of(tuned)):
             split = (saved_split_meta(args.data), len(rows)) if loaded is None else None  # each row's line in its file
