@@ -105,7 +105,10 @@ def check_arguments(args) -> None:
 
     measure = measured_by(method, rows[: args.limit or None])
     pair = train_hint("reward", loaded, args.fmt, args.map or []) if measure == "pairs" else ""  # `data pair`'s way
-    check_measurable(measure, rows[: args.limit or None], pair)  # no row to measure
+    try:
+        check_measurable(measure, rows[: args.limit or None], pair)  # no row to measure
+    except UserError as exc:
+        raise UserError(f"{exc}{_good_labels_way(str(exc), rows, args)}") from None
     E.check_answer_at(args.answer_at, measure, rows[: args.limit or None])  # a reply to choose where there is none
     if measure in ("pairs", "rewards") and args.thinking is not None:  # nothing answered after a generation prompt
         which = "a reward model, which writes none" if measure == "pairs" else "a GRPO run's prompts"
@@ -338,3 +341,23 @@ def thinking_setting(
     from ftlib.run_thinking import start_for
 
     return start_for(tuned, tokenizer_of(), template)
+
+
+def _good_labels_way(said: str, rows: list[dict], args) -> str:
+    """The way on from `references.BAD_LABELS` (every KTO row evaluated labelled bad), as the Evaluate page gives its
+    own: a later row labelled good within reach of --limit, else rows with answers labelled good; "" for any other
+    refusal."""
+    from ftlib.references import BAD_LABELS
+    from ftlib.rows import row_kind
+
+    if BAD_LABELS[:40].lower() not in said.lower():
+        return ""
+    good = next((i for i, row in enumerate(rows) if row_kind(row) == "unpaired" and row.get("label")), None)
+    if good is not None:
+        return f" Raise --limit to {good + 1} or more: row {good + 1}'s answer is labelled good."
+    if args.data:
+        return f" Give --data a file holding answers labelled good (label true); {args.data} holds none."
+    return (
+        " No held-out answer of this run is labelled good: split its data again with a larger --test-size or another"
+        " --seed (python -m ftlib data split FILE), train on that split, and evaluate it."
+    )
