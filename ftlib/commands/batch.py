@@ -32,6 +32,7 @@ from ftlib.commands import (
     inspect_command,
     load_data,
     run_setting_int,
+    skipped_reasons,
     skipped_rows,
     skipped_said,
     skipped_warning,
@@ -130,10 +131,13 @@ def _batch(args) -> int:
     given = args.file
     result = _split_rows(args) or load_data(args)
     if not result.rows:
+        # " (and N other reasons)" as skipped_warning says it: the reasons are grouped, so rows past the third are
+        # no sign of a reason left unsaid (a " ..." after every reason said read as more to come)
+        more = skipped_reasons(result) - 3
+        said = skipped_said(result) + (f" (and {plural(more, 'other reason')})" if more > 0 else "")
         raise DataError(
             f"no valid rows in {args.file} ({plural(result.total, 'row')} read as {result.format}): "
-            f"{skipped_said(result)}{' ...' if len(result.errors) > 3 else ''}. "
-            f"See every row with `{inspect_command(args)}`."
+            f"{said}{'' if said.endswith(('…', '.')) else '.'} See every row with `{inspect_command(args)}`."
         )
     tokenizer = load_tokenizer(args.model)
     template = chosen_template(args, tokenizer)
