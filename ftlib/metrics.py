@@ -141,7 +141,7 @@ def equal_rewards(entry: dict) -> bool:
 
 
 # What helps, said when a step first gets equal rewards and in the count at the end.
-EQUAL_REWARDS_FIX = "a reward that tells answers apart, or a larger group size (grpo_group_size), helps"
+EQUAL_REWARDS_FIX = "a reward that tells answers apart, or a larger group size (`grpo_group_size`), helps"
 
 
 def equal_rewards_first(step: int) -> str:

@@ -39,7 +39,8 @@ def test_the_share_is_drawn_per_step_and_the_last_steps_all_equal_are_warned(tin
     assert len(charts) == 1
     said = _warned(at)
     words = "The last 3 steps had equal rewards in every group: nothing to learn from them"
-    assert said == [f"{words}; {EQUAL_REWARDS_FIX}."]
+    fix = EQUAL_REWARDS_FIX.replace("`grpo_group_size`", "**Answers per prompt**")  # the box's label on the page
+    assert said == [f"{words}; {fix}."]
 
 
 def test_no_warning_where_a_recent_step_had_groups_that_differ(tiny_model_dir):

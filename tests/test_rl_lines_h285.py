@@ -92,4 +92,4 @@ def test_the_end_counts_the_steps_with_equal_rewards(tmp_path, capsys, history, 
     if said is None:
         assert "equal rewards" not in out, out
     else:
-        assert out.startswith(said) and "a larger group size (grpo_group_size)" in out, out
+        assert out.startswith(said) and "a larger group size (`grpo_group_size`)" in out, out

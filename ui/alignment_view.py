@@ -23,6 +23,7 @@ from ui import alerts
 from ui.common import cached_split, model_set_for, user_errors
 from ui.form import typed, widget_key
 from ui.fragments import polling_fragment
+from ui.labels import in_form_words
 from ui.tables import BREAKS_SAID, html_table, one_line
 
 PREVIEW_KEY = "grpo_preview"  # session key: (what the preview depends on, the job)
@@ -428,7 +429,7 @@ def equal_rewards_share(metrics: list[dict]) -> None:
     if len(recent) == EQUAL_RECENT and all(equal_rewards(r) for r in recent):
         st.warning(
             f"The last {EQUAL_RECENT} steps had equal rewards in every group: nothing to learn from them; "
-            f"{EQUAL_REWARDS_FIX}.",
+            f"{in_form_words(EQUAL_REWARDS_FIX)}.",  # the box's label, not the CLI's setting name
             icon=alerts.WARNING,
         )
 
