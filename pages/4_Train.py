@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 
 import streamlit as st
 
 from ftlib import models, runs, workspace
-from ftlib.config import METHODS, ConfigError, RunConfig, field_specs
+from ftlib.config import METHODS, ConfigError, RunConfig
 from ftlib.demo_data import sample_choices
 from ftlib.distributed import gpu_count
 from ftlib.errors import plural
@@ -56,7 +55,7 @@ from ui.common import (
 )
 from ui.export_view import export_panel
 from ui.form import (
-    GROUP_TITLES,
+    NOT_DRAWN,
     config_form,
     forget,
     form_source,
@@ -66,6 +65,7 @@ from ui.form import (
     remembered,
     run_method,
     start_from_last_run,
+    where_folded,
 )
 from ui.fragments import polling_fragment
 from ui.kept import custom_source, say_where_set
@@ -126,29 +126,6 @@ def time_note(config_json: str, tokens: int, train_rows: int, device: str, root:
     Read again when a run is added or removed (`runs_changed`: the runs folder's time), else every 30 s."""
     est = time_estimate(RunConfig.from_dict(json.loads(config_json)), tokens, train_rows, device)
     return est.sentence() if est else ""
-
-
-# Settings this page never draws (a saved split fixes its held-out part; a custom template is written on Tokens;
-# machines beyond this one are the CLI's): their default applies, and no check may send the user to their box.
-NOT_DRAWN = ("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
-
-
-def where_folded(message: str, config: RunConfig) -> str:
-    """Where the settings a check names (each as `name`, the CLI's words) sit when the form folds them away: " **Weight
-    of bad answers** is under **More settings** above (*Preference and reinforcement learning*)."; "" when it names
-    none. A walk read KTO's "Set Weight of bad answers between 1.5 and 2" and found no such box: it is in the closed
-    More settings expander, above the warning. Only the boxes drawn for `config` are named: not one this page never
-    draws (NOT_DRAWN: early stopping's "a `test_size` above 0" pointed at a held-out box that is not there), nor one
-    whose `when` leaves it out for these settings."""
-    specs, values = field_specs(), config.to_dict()
-    drawn = [specs[n] for n in dict.fromkeys(re.findall(r"`(\w+)`", message)) if n in specs and n not in NOT_DRAWN]
-    folded = [spec for spec in drawn if spec.advanced and spec.applies(values)]
-    if not folded:
-        return ""
-    named = " and ".join(f"**{spec.label}**" for spec in folded)
-    groups = ", ".join(dict.fromkeys(f"*{GROUP_TITLES[spec.group]}*" for spec in folded if spec.group in GROUP_TITLES))
-    verb = "is" if len(folded) == 1 else "are"
-    return f" {named} {verb} under **More settings** above" + (f" ({groups})." if groups else ".")
 
 
 def start_panel(config: RunConfig, split: str, saved_at: float | None) -> None:

@@ -40,11 +40,20 @@ session keeps its value.
 from __future__ import annotations
 
 import json
+import re
 
 import streamlit as st
 
 from ftlib import runs
-from ftlib.config import METHOD_HELP, PREFERENCE_METHODS, FieldSpec, default_learning_rate, field_specs, tuning_of
+from ftlib.config import (
+    METHOD_HELP,
+    PREFERENCE_METHODS,
+    FieldSpec,
+    RunConfig,
+    default_learning_rate,
+    field_specs,
+    tuning_of,
+)
 from ftlib.last_run import last_run_id, last_run_settings
 from ftlib.loss_types import LOSS_TYPE_LABELS
 from ftlib.methods import NEEDS, SHORT_NEEDS
@@ -437,6 +446,29 @@ def _draw_widget(spec: FieldSpec, key: str, default, choices, where, placeholder
     first = "" if restored else shown if held else str(default)
     # The run's name: the box stops at the engine's limit (config_checks.MAX_RUN_NAME), not after a refusal
     return where.text_input(label, first, key=key, max_chars=spec.max_chars, on_change=_changed, args=(key,))
+
+
+# Settings the Train page never draws (a saved split fixes its held-out part; a custom template is written on Tokens;
+# machines beyond this one are the CLI's): their default applies, and no check may send the user to their box.
+NOT_DRAWN = ("test_size", "template_source", "nnodes", "node_rank", "rdzv_endpoint")
+
+
+def where_folded(message: str, config: RunConfig) -> str:
+    """Where the settings a check names (each as `name`, the CLI's words) sit when the form folds them away: " **Weight
+    of bad answers** is under **More settings** above (*Preference and reinforcement learning*)."; "" when it names
+    none. A walk read KTO's "Set Weight of bad answers between 1.5 and 2" and found no such box: it is in the closed
+    More settings expander, above the warning. Only the boxes drawn for `config` are named: not one this page never
+    draws (NOT_DRAWN: early stopping's "a `test_size` above 0" pointed at a held-out box that is not there), nor one
+    whose `when` leaves it out for these settings."""
+    specs, values = field_specs(), config.to_dict()
+    drawn = [specs[n] for n in dict.fromkeys(re.findall(r"`(\w+)`", message)) if n in specs and n not in NOT_DRAWN]
+    folded = [spec for spec in drawn if spec.advanced and spec.applies(values)]
+    if not folded:
+        return ""
+    named = " and ".join(f"**{spec.label}**" for spec in folded)
+    groups = ", ".join(dict.fromkeys(f"*{GROUP_TITLES[spec.group]}*" for spec in folded if spec.group in GROUP_TITLES))
+    verb = "is" if len(folded) == 1 else "are"
+    return f" {named} {verb} under **More settings** above" + (f" ({groups})." if groups else ".")
 
 
 def config_form(
