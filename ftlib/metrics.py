@@ -419,6 +419,28 @@ class MetricsCallback(TrainerCallback):
                 return
 
 
+def _kto_parts(row: dict, prefix: str = "") -> list[str]:
+    """KTO's words of a step's (`prefix` "") or an evaluation's ("eval_") log row: its implicit rewards (beta x the
+    log-ratio against the starting model) of the good and of the bad answers, which say whether it learns the labels
+    where its loss alone did not (no pairs, so no accuracy; a batch of one label logs that side only), and its KL
+    estimate; [] for a row of pairs (DPO's reward accuracy, a reward model's accuracy).
+
+    >>> _kto_parts({"rewards_chosen": 0.2, "rewards_rejected": -0.1, "kl": 0.0})
+    ['rewards good +0.200 bad -0.100', 'kl ≤0 (clamped)']
+    """
+    sides = [
+        (w, row[prefix + k]) for w, k in (("good", "rewards_chosen"), ("bad", "rewards_rejected")) if prefix + k in row
+    ]
+    parts = []
+    if prefix + "reward_accuracy" not in row and prefix + "accuracy" not in row and sides:
+        parts.append("rewards " + " ".join(f"{w} {v:+.3f}" for w, v in sides))
+    if (kl := row.get(prefix + "kl")) is not None:
+        # TRL's KTOTrainer estimate is a batch mean clamped at 0, and exactly 0 while a LoRA adapter is at its start:
+        # a bare "kl 0.0000" at every step read "not moved" where it says "at or below 0" (a CLI walk, h141).
+        parts.append("kl ≤0 (clamped)" if kl == 0 else f"kl {kl:.4f}")
+    return parts
+
+
 def _eval_line(row: dict) -> str:
     """The console's line for an evaluation: its loss; GRPO's mean reward instead (its loss is a surrogate that sits
     near 0 and says nothing); beside the loss what the step lines show: a reward model's accuracy, DPO's reward
@@ -440,12 +462,7 @@ def _eval_line(row: dict) -> str:
         line += f" accuracy {row['eval_accuracy']:.2f}"
     if row.get("eval_reward_accuracy") is not None:  # DPO
         line += f" reward acc {row['eval_reward_accuracy']:.2f} margin {row.get('eval_reward_margin', 0):.3f}"
-    sides = [(w, row[k]) for w, k in (("good", "eval_rewards_chosen"), ("bad", "eval_rewards_rejected")) if k in row]
-    if "eval_reward_accuracy" not in row and "eval_accuracy" not in row and sides:  # KTO, as `_progress_line`
-        line += " rewards " + " ".join(f"{w} {v:+.3f}" for w, v in sides)
-    if row.get("eval_kl") is not None:  # KTO's, clamped at 0 (GRPO's returned above)
-        line += " kl ≤0 (clamped)" if row["eval_kl"] == 0 else f" kl {row['eval_kl']:.4f}"
-    return line
+    return " ".join([line, *_kto_parts(row, "eval_")])  # GRPO's returned above
 
 
 def _progress_line(row: dict, state) -> str:
@@ -466,17 +483,10 @@ def _progress_line(row: dict, state) -> str:
         parts.append(f"reward acc {row['reward_accuracy']:.2f} margin {row.get('reward_margin', 0):.3f}")
     if "accuracy" in row:  # a reward model
         parts.append(f"accuracy {row['accuracy']:.2f} margin {row.get('margin', 0):.3f}")
-    sides = [(w, row[k]) for w, k in (("good", "rewards_chosen"), ("bad", "rewards_rejected")) if k in row]
-    if not grpo and "reward_accuracy" not in row and "accuracy" not in row and sides:
-        # KTO: no pairs, so no accuracy; its implicit rewards (beta x the log-ratio against the starting model) of the
-        # good answers and of the bad ones say whether it learns the labels, where its loss alone did not. A batch
-        # of one label logs that side only.
-        parts.append("rewards " + " ".join(f"{w} {v:+.3f}" for w, v in sides))
-    if row.get("kl") is not None:
-        # KTO's estimate (TRL's KTOTrainer) is a batch mean clamped at 0, and exactly 0 while a LoRA adapter is at its
-        # start: a bare "kl 0.0000" at every step read "not moved" where it says "at or below 0" (a CLI walk, h141).
-        # GRPO's estimate is never below 0 on its own: its 0 is a 0.
-        parts.append("kl ≤0 (clamped)" if not grpo and row["kl"] == 0 else f"kl {row['kl']:.4f}")
+    if not grpo:
+        parts += _kto_parts(row)
+    elif row.get("kl") is not None:  # GRPO's estimate is never below 0 on its own: its 0 is a 0
+        parts.append(f"kl {row['kl']:.4f}")
     if "tokens_per_s" in row:
         parts.append(f"{row['tokens_per_s']:.0f} tok/s")
     parts.append(f"{row['elapsed']:.0f}s")
