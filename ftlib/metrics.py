@@ -144,6 +144,23 @@ def equal_rewards(entry: dict) -> bool:
 EQUAL_REWARDS_FIX = "a reward that tells answers apart, or a larger group size (`grpo_group_size`), helps"
 
 
+EQUAL_RECENT = 3  # this many last logged steps all with equal rewards in every group: warned (`equal_recently`)
+
+
+def equal_recently(metrics: list[dict]) -> bool:
+    """Whether the last EQUAL_RECENT logged training steps of a GRPO run (metrics.jsonl rows, `kind` "train") all had
+    equal rewards in every group (`equal_rewards`): the run is learning nothing from its rewards now.
+
+    >>> equal_recently([{"kind": "train", "step": s, "reward_std": 0.0} for s in (1, 2, 3)])
+    True
+    >>> equal_recently([{"kind": "train", "step": 1, "reward_std": 0.0}])  # too few steps to say
+    False
+    """
+    steps = [r for r in metrics if r.get("kind") == "train" and ("reward_std" in r or "frac_reward_zero_std" in r)]
+    recent = steps[-EQUAL_RECENT:]
+    return len(recent) == EQUAL_RECENT and all(equal_rewards(r) for r in recent)
+
+
 def equal_rewards_first(step: int) -> str:
     """The line said once, at the first GRPO step whose groups all got equal rewards (`equal_rewards`)."""
     return (

@@ -15,7 +15,7 @@ import streamlit as st
 from ftlib.config import RunConfig
 from ftlib.demo_data import EXAMPLE_REWARDS
 from ftlib.errors import UserError
-from ftlib.metrics import EQUAL_REWARDS_FIX, equal_rewards
+from ftlib.metrics import EQUAL_RECENT, EQUAL_REWARDS_FIX, equal_recently
 from ftlib.model_names import model_said
 from ftlib.rewards import text_problems, weighted_parts
 from ftlib.rundir import RunDir
@@ -408,16 +408,13 @@ def step_reward_parts(specs: list, metrics: list[dict], kept_step: int | None = 
     equal_rewards_share(metrics)
 
 
-EQUAL_RECENT = 3  # this many last steps all with equal rewards in every group: warned
-
-
 def equal_rewards_share(metrics: list[dict]) -> None:
     """A GRPO run's share of groups with equal rewards per step (TRL's `frac_reward_zero_std`, 0 to 1, recorded
     since 2026-12-08: nothing drawn for runs without it), and a warning where the last `EQUAL_RECENT` logged steps
-    all had equal rewards in every group (`ftlib.metrics.equal_rewards`, the CLI's `equal rewards` mark, which reads
-    `reward_std` 0 where no share is logged), in the CLI's words (`EQUAL_REWARDS_FIX`)."""
-    steps = [r for r in metrics if r.get("kind") == "train" and ("reward_std" in r or "frac_reward_zero_std" in r)]
-    shares = {r["step"]: r["frac_reward_zero_std"] for r in steps if r.get("frac_reward_zero_std") is not None}
+    all had equal rewards in every group (`ftlib.metrics.equal_recently`, by the CLI's `equal rewards` mark, which
+    reads `reward_std` 0 where no share is logged), in the CLI's words (`EQUAL_REWARDS_FIX`)."""
+    train = (r for r in metrics if r.get("kind") == "train")
+    shares = {r["step"]: r["frac_reward_zero_std"] for r in train if r.get("frac_reward_zero_std") is not None}
     if shares:
         st.markdown("**Groups with equal rewards**")
         st.line_chart(pd.Series(shares, name="share of groups"), height=160, x_label="step", y_label="share")
@@ -425,8 +422,7 @@ def equal_rewards_share(metrics: list[dict]) -> None:
             "Per step, the share of prompts whose answers all got the same reward (frac_reward_zero_std): each "
             "answer's advantage (its reward minus its group's mean) is 0, so GRPO learns nothing from them. 0 is best."
         )
-    recent = steps[-EQUAL_RECENT:]
-    if len(recent) == EQUAL_RECENT and all(equal_rewards(r) for r in recent):
+    if equal_recently(metrics):
         st.warning(
             f"The last {EQUAL_RECENT} steps had equal rewards in every group: nothing to learn from them; "
             f"{in_form_words(EQUAL_REWARDS_FIX)}.",  # the box's label, not the CLI's setting name
